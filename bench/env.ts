@@ -1,0 +1,32 @@
+import pg from 'pg';
+import { createPool, createPrisma, withDatabase, type Db } from '#root/db/client.js';
+import { migrate } from '#root/db/migrate.js';
+
+/** A database and a Redis prefix of the bench's own, dropped at the end. */
+export async function openBenchEnv() {
+  const server = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const id = `dondoc_bench_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: withDatabase(server, 'postgres') });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${id}"`);
+  const url = withDatabase(server, id);
+  await migrate(url);
+  const pool = createPool({ url, poolMax: 20 });
+  const db: Db = createPrisma(pool);
+  return {
+    url,
+    redisUrl,
+    prefix: id,
+    pool,
+    db,
+    async close() {
+      await db.$disconnect();
+      await pool.end();
+      await admin.query(`DROP DATABASE IF EXISTS "${id}" WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+export type BenchEnv = Awaited<ReturnType<typeof openBenchEnv>>;

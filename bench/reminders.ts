@@ -1,0 +1,94 @@
+import { Queue, Worker } from 'bullmq';
+import { dispatchDue } from '#jobs/dispatch.js';
+import { createApp } from '#root/app.js';
+import { createSandboxChannel } from '#root/channels/sandbox/index.js';
+import { loadConfig } from '#root/config.js';
+import { systemClock } from '#root/deps.js';
+import { createLogger } from '#root/logger.js';
+import { createRedis } from '#root/redis.js';
+import { reconcileObligations } from '#root/services/obligations.js';
+import { buildMiniOrg } from '../test/helpers/builders.js';
+import type { BenchEnv } from './env.js';
+import type { Figure } from './run.js';
+
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** Reference: plain BullMQ no-op jobs on the same Redis, same concurrency. */
+async function noopThroughput(env: BenchEnv, n: number): Promise<number> {
+  const prefix = `${env.prefix}-noop`;
+  const qc = createRedis(env.redisUrl);
+  const wc = createRedis(env.redisUrl);
+  const queue = new Queue('noop', { connection: qc, prefix });
+  let done = 0;
+  let resolve!: () => void;
+  const finished = new Promise<void>((r) => (resolve = r));
+  const worker = new Worker('noop', async () => undefined, { connection: wc, prefix, concurrency: 16, autorun: false });
+  worker.on('completed', () => ++done === n && resolve());
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += 1000) await queue.addBulk(Array.from({ length: Math.min(1000, n - i) }, (_, k) => ({ name: 'noop', data: { i: i + k }, opts: { removeOnComplete: true } })));
+  void worker.run();
+  await finished;
+  const rate = n / ((performance.now() - t0) / 1000);
+  await worker.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  await qc.quit();
+  await wc.quit();
+  return rate;
+}
+
+/**
+ * `reminders`: 10,000 sandbox reminders due the same minute, delivered per second, against BullMQ
+ * no-op jobs per second in the same run; and the lateness of 1,000 reminders spread over two minutes.
+ */
+export async function benchReminders(env: BenchEnv): Promise<Figure[]> {
+  const N = Number(process.env.BENCH_REMINDERS ?? 10_000);
+  const config = loadConfig({ DATABASE_URL: env.url, REDIS_URL: env.redisUrl, REDIS_PREFIX: `${env.prefix}-rem`, LOG_LEVEL: 'silent', WORKER_CONCURRENCY: '16', DB_POOL_MAX: '20' });
+  const deps = { config, logger: createLogger({ level: 'silent' }), pool: env.pool, db: env.db, clock: systemClock };
+  const reference = await noopThroughput(env, N);
+
+  async function seed(code: string, count: number, at: (i: number) => Date) {
+    const mini = await buildMiniOrg(env.db, { code, units: count / 4, duties: ['A', 'B', 'C', 'D'].map((c) => ({ code: c, due: '2027-06-30' })), now: new Date() });
+    await reconcileObligations(env.db, mini.org.id, { from: '2027-01-01', to: '2027-12-31' }, new Date());
+    const obligations = await env.db.obligation.findMany({ where: { orgId: mini.org.id }, include: { unit: { include: { contacts: true } } } });
+    await env.db.reminder.createMany({
+      data: obligations.map((o, i) => ({ orgId: mini.org.id, obligationId: o.id, contactId: o.unit.contacts[0]!.id, channel: 'sandbox' as const, kind: 'lead' as const, stage: `nudge-bench${i}@20270630`, scheduledAt: at(i) })),
+    });
+    return mini.org.id;
+  }
+
+  // Throughput: everything due now.
+  const orgA = await seed('bench-a', N, () => new Date());
+  const app = createApp(deps, { roles: ['worker'], channels: { sandbox: createSandboxChannel() } });
+  await app.start();
+  const t0 = performance.now();
+  await dispatchDue(env.db, app.sendQueue(), orgA, new Date(), 0);
+  while ((await env.db.reminder.count({ where: { orgId: orgA, status: 'sent' } })) < N) await new Promise((r) => setTimeout(r, 100));
+  const rate = N / ((performance.now() - t0) / 1000);
+
+  // Timeliness: 1,000 reminders spread over two minutes, queued ahead and delayed to their instant.
+  const M = 1_000;
+  const startAt = Date.now() + 10_000;
+  const orgB = await seed('bench-b', M, (i) => new Date(startAt + Math.floor((i * 120_000) / M)));
+  await dispatchDue(env.db, app.sendQueue(), orgB, new Date(), 600_000);
+  while ((await env.db.reminder.count({ where: { orgId: orgB, status: 'sent' } })) < M) await new Promise((r) => setTimeout(r, 500));
+  const rows = await env.db.reminder.findMany({ where: { orgId: orgB }, select: { scheduledAt: true, sentAt: true } });
+  const lateness = rows.map((r) => (r.sentAt!.getTime() - r.scheduledAt.getTime()) / 1000);
+  const duplicates = (await env.db.outboxMessage.count()) - N - M;
+  await app.stop();
+
+  const ratio = rate / reference;
+  const p99 = percentile(lateness, 99);
+  return [
+    { bench: 'reminders', figure: `sandbox reminders delivered (${N} due at once)`, value: round(rate, 0), unit: '/s' },
+    { bench: 'reminders', figure: 'BullMQ no-op jobs, same Redis (reference)', value: round(reference, 0), unit: '/s' },
+    { bench: 'reminders', figure: 'ratio delivered / no-op', value: round(ratio, 3), unit: '×', target: '≥ 0.25', ok: ratio >= 0.25 },
+    { bench: 'reminders', figure: `lateness p50 (${M} over 2 min)`, value: round(percentile(lateness, 50), 3), unit: 's' },
+    { bench: 'reminders', figure: `lateness p99 (${M} over 2 min)`, value: round(p99, 3), unit: 's', target: '≤ 5 s', ok: p99 <= 5 },
+    { bench: 'reminders', figure: 'duplicates', value: duplicates, unit: '', target: '0', ok: duplicates === 0 },
+  ];
+}

@@ -1,0 +1,166 @@
+import os from 'node:os';
+import { Queue, Worker } from 'bullmq';
+import { createMaintenanceProcessor } from '#jobs/maintenance.js';
+import { JOB_PLAN, JOB_RECONCILE, MAINTENANCE_QUEUE, planSchedulerId, reconcileSchedulerId, REMINDERS_QUEUE, type OrgJobData, type SendJobData } from '#jobs/queues.js';
+import { createSendProcessor } from '#jobs/send.js';
+import type { ChannelAdapter } from './channels/types.js';
+import type { Role } from './config.js';
+import type { Deps } from './deps.js';
+import type { Channel } from './generated/prisma/client.js';
+import { loadTemplates } from './messages/templates.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { createRedis, type Redis } from './redis.js';
+import { createDelivery, type Delivery } from './services/delivery.js';
+import { createWebServer } from './web/server.js';
+
+export interface AppOptions {
+  roles: Role[];
+  channels: Partial<Record<Channel, ChannelAdapter>>;
+  metrics?: Metrics;
+}
+
+export interface App {
+  start(): Promise<void>;
+  /** Stops intake (HTTP), then workers, then queues, then Redis connections — once, in that order. */
+  stop(): Promise<void>;
+  readonly delivery: Delivery;
+  readonly metrics: Metrics;
+  /** The send queue (for the CLI's nudge and for tests). */
+  sendQueue(): Queue<SendJobData>;
+  /** The web server's address once started. */
+  readonly address: () => string | null;
+}
+
+/**
+ * The running program: the roles named in `options.roles`. Every role is stateless; any number of
+ * copies may run against the same Redis and PostgreSQL.
+ *
+ * - scheduler: upserts, for each organisation, the recurring jobs from PostgreSQL's truth
+ *   (hourly reconciliation of obligations, planning every minute); idempotent, so several
+ *   schedulers at once, or a flushed Redis, converge.
+ * - worker: processes maintenance jobs and sends reminders and digests.
+ * - web: the HTTP server (health, metrics, one-click confirmation links).
+ */
+export function createApp(deps: Deps, options: AppOptions): App {
+  const { config, logger } = deps;
+  const roles = options.roles;
+  const metrics = options.metrics ?? createMetrics();
+  const connections: Redis[] = [];
+  const connect = (name: string) => {
+    const c = createRedis(config.REDIS_URL, { connectionName: `dondoc-${name}` });
+    c.on('error', (error) => logger.warn({ err: error.message, connection: name }, 'redis connection error'));
+    connections.push(c);
+    return c;
+  };
+  const prefix = config.REDIS_PREFIX;
+  const workerId = `${os.hostname()}-${process.pid}`;
+  const delivery = createDelivery({
+    db: deps.db,
+    config,
+    templates: loadTemplates(),
+    channels: options.channels,
+    clock: deps.clock,
+    logger,
+    metrics,
+    workerId,
+  });
+  let sendQueue: Queue<SendJobData> | null = null;
+  const getSendQueue = () => {
+    if (!sendQueue) {
+      sendQueue = new Queue<SendJobData>(REMINDERS_QUEUE, { connection: connect('send-queue'), prefix });
+      sendQueue.on('error', (error) => logger.error({ err: error.message }, 'send queue error'));
+    }
+    return sendQueue;
+  };
+  const workers: Worker[] = [];
+  const queues: Queue[] = [];
+  let web: ReturnType<typeof createWebServer> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let stopping: Promise<void> | null = null;
+
+  async function upsertSchedulers(queue: Queue<OrgJobData>) {
+    const orgs = await deps.db.organisation.findMany({ select: { id: true, code: true, timeZone: true } });
+    for (const org of orgs) {
+      await queue.upsertJobScheduler(
+        reconcileSchedulerId(org.code),
+        { pattern: '5 * * * *', tz: org.timeZone },
+        { name: JOB_RECONCILE, data: { orgId: org.id }, opts: { removeOnComplete: 100, removeOnFail: 500 } },
+      );
+      await queue.upsertJobScheduler(
+        planSchedulerId(org.code),
+        { every: config.PLAN_EVERY_SECONDS * 1000 },
+        { name: JOB_PLAN, data: { orgId: org.id }, opts: { removeOnComplete: 100, removeOnFail: 500 } },
+      );
+    }
+    return orgs;
+  }
+
+  return {
+    delivery,
+    metrics,
+    sendQueue: getSendQueue,
+    address: () => {
+      const a = web?.server.address();
+      return a && typeof a === 'object' ? `http://127.0.0.1:${a.port}` : null;
+    },
+    async start() {
+      if (roles.includes('worker')) {
+        const maintenance = new Worker<OrgJobData>(
+          MAINTENANCE_QUEUE,
+          createMaintenanceProcessor(deps, delivery, getSendQueue(), config.PLAN_LOOKAHEAD_SECONDS * 1000),
+          { connection: connect('maintenance-worker'), prefix, concurrency: 2 },
+        );
+        const send = new Worker<SendJobData>(REMINDERS_QUEUE, createSendProcessor(delivery, getSendQueue(), logger), {
+          connection: connect('send-worker'),
+          prefix,
+          concurrency: config.WORKER_CONCURRENCY,
+          // A SIGKILLed worker's jobs return to the queue once their lock lapses (then the claim
+          // in PostgreSQL decides whether anything is left to send).
+          lockDuration: config.WORKER_LOCK_SECONDS * 1000,
+          stalledInterval: config.WORKER_LOCK_SECONDS * 1000,
+        });
+        for (const w of [maintenance, send]) {
+          w.on('error', (error) => logger.error({ err: error.message, queue: w.name }, 'worker error'));
+          w.on('failed', (job, error) => logger.warn({ job: job?.id, queue: w.name, err: error.message }, 'job failed'));
+          workers.push(w);
+        }
+        logger.info({ role: 'worker', workerId }, 'role started');
+      }
+      if (roles.includes('scheduler')) {
+        const queue = new Queue<OrgJobData>(MAINTENANCE_QUEUE, { connection: connect('maintenance-queue'), prefix });
+        queue.on('error', (error) => logger.error({ err: error.message }, 'maintenance queue error'));
+        queues.push(queue);
+        const orgs = await upsertSchedulers(queue);
+        // Reconcile once now rather than at the next hour.
+        for (const org of orgs) {
+          await queue.add(JOB_RECONCILE, { orgId: org.id }, { jobId: `reconcile-start-${org.code}-${Date.now().toString(36)}`, removeOnComplete: 100 });
+        }
+        // New organisations appear, and a flushed Redis loses every scheduler: re-upsert regularly
+        // (idempotent) so that the schedule is rebuilt from PostgreSQL within this period.
+        timer = setInterval(() => {
+          upsertSchedulers(queue).catch((error: unknown) => logger.error({ err: String(error) }, 'scheduler upsert failed'));
+        }, config.SCHEDULER_RESYNC_SECONDS * 1000);
+        timer.unref();
+        logger.info({ role: 'scheduler', organisations: orgs.length }, 'role started');
+      }
+      if (roles.includes('web')) {
+        web = createWebServer({ config, db: deps.db, redis: connect('web'), clock: deps.clock, logger, metrics });
+        await web.listen({ port: config.PORT, host: '0.0.0.0' });
+        logger.info({ role: 'web', port: config.PORT }, 'role started');
+      }
+    },
+    stop() {
+      stopping ??= (async () => {
+        if (timer) clearInterval(timer);
+        if (web) await web.close().catch(() => undefined);
+        await Promise.allSettled(workers.map((w) => w.close()));
+        await Promise.allSettled([...queues, ...(sendQueue ? [sendQueue] : [])].map((q) => q.close()));
+        await Promise.allSettled(
+          Object.values(options.channels).map((c) => (c && !c.transactional && c.close ? c.close() : Promise.resolve())),
+        );
+        await Promise.allSettled(connections.map((c) => c.quit()));
+      })();
+      return stopping;
+    },
+  };
+}

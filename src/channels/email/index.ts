@@ -1,0 +1,58 @@
+import nodemailer from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import { DeliveryError, type ChannelAdapter } from '../types.js';
+
+export interface EmailOptions {
+  url: string;
+  from: string;
+  /** Messages per minute to this SMTP server, shared by the pool's connections. */
+  ratePerMinute: number;
+}
+
+/**
+ * Email through one pooled nodemailer transporter (SMTP). SMTP 5xx answers are permanent (the
+ * address is rejected: the contact's next channel is used); 4xx answers and network errors are
+ * temporary and retried.
+ */
+export function createEmailChannel(options: EmailOptions): ChannelAdapter & { transactional: false; verify(): Promise<void> } {
+  const transport = nodemailer.createTransport({
+    url: options.url,
+    pool: true,
+    maxConnections: 5,
+    maxMessages: 100,
+    rateDelta: 60_000,
+    rateLimit: options.ratePerMinute,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+  } as SMTPPool.Options & { url: string });
+  return {
+    name: 'email',
+    transactional: false,
+    async send(to, message) {
+      if (!to.email) throw new DeliveryError('contact has no email address', { permanent: true });
+      try {
+        const info = await transport.sendMail({
+          from: options.from,
+          to: { name: to.name, address: to.email },
+          subject: message.subject,
+          text: message.text,
+          ...(message.html ? { html: message.html } : {}),
+          headers: 'reminderId' in message.ref ? { 'X-Dondoc-Reminder': message.ref.reminderId } : { 'X-Dondoc-Digest': message.ref.digestId },
+        });
+        if (info.rejected.length) throw new DeliveryError('address rejected', { permanent: true });
+        return { externalId: info.messageId ?? null };
+      } catch (error) {
+        if (error instanceof DeliveryError) throw error;
+        const code = (error as { responseCode?: number }).responseCode;
+        throw new DeliveryError(`SMTP: ${code ?? (error as Error).message}`, { permanent: code !== undefined && code >= 500 && code < 600, cause: error });
+      }
+    },
+    async verify() {
+      await transport.verify();
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}

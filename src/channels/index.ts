@@ -1,0 +1,26 @@
+import type { Config } from '#root/config.js';
+import type { Channel } from '#root/generated/prisma/client.js';
+import type { Logger } from '#root/logger.js';
+import { createEmailChannel } from './email/index.js';
+import { createSandboxChannel } from './sandbox/index.js';
+import type { ChannelAdapter } from './types.js';
+
+/**
+ * The channels this deployment has: the sandbox outbox always (the default with no credentials),
+ * email when SMTP_URL is set. An SMTP server that does not answer at start is reported, not fatal:
+ * sends retry with backoff until it does.
+ */
+export async function createChannels(config: Config, logger: Logger): Promise<Partial<Record<Channel, ChannelAdapter>>> {
+  const channels: Partial<Record<Channel, ChannelAdapter>> = { sandbox: createSandboxChannel() };
+  if (config.SMTP_URL) {
+    const email = createEmailChannel({ url: config.SMTP_URL, from: config.MAIL_FROM, ratePerMinute: config.SMTP_RATE_PER_MINUTE });
+    channels.email = email;
+    try {
+      await email.verify();
+      logger.info({ channel: 'email' }, 'SMTP server reachable');
+    } catch (error) {
+      logger.error({ channel: 'email', err: (error as Error).message }, 'SMTP server not reachable at start; emails will be retried');
+    }
+  }
+  return channels;
+}

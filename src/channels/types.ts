@@ -1,0 +1,63 @@
+import type { Lang } from '#root/domain/wording.js';
+import type { Prisma } from '#root/generated/prisma/client.js';
+
+export type ChannelName = 'sandbox' | 'email' | 'telegram' | 'zalo';
+
+/**
+ * A delivery that failed. `permanent`: the address will not work until someone fixes it (bot
+ * blocked, chat gone, mailbox rejected) — the channel is disabled for that contact and the next one
+ * is tried; otherwise the send is retried with backoff.
+ */
+export class DeliveryError extends Error {
+  readonly permanent: boolean;
+  constructor(message: string, options: { permanent: boolean; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = 'DeliveryError';
+    this.permanent = options.permanent;
+  }
+}
+
+/** Who a message goes to, as a channel needs it. Addresses never reach the logs. */
+export interface Recipient {
+  contactId: string;
+  name: string;
+  locale: Lang;
+  email: string | null;
+  telegramChatId: bigint | null;
+  zaloUserId: string | null;
+}
+
+/** A rendered message: each channel takes the parts it needs. */
+export interface OutgoingMessage {
+  orgId: string;
+  /** The reminder or digest this message is, for the sandbox outbox and for the logs. */
+  ref: { reminderId: string } | { digestId: string };
+  subject: string;
+  text: string;
+  html?: string;
+  /** The obligation a reply confirms, when the message asks for confirmation. */
+  obligationId?: string;
+}
+
+export interface SendResult {
+  /** The channel's id for the message (SMTP message id, Telegram message id…). */
+  externalId: string | null;
+}
+
+/**
+ * A way to reach people. `transactional` channels write inside the caller's database transaction,
+ * so that claiming, sending and recording are one atomic step (exactly once); the others are called
+ * between the claim and the record (see the README on the window between them).
+ */
+export type ChannelAdapter =
+  | {
+      name: ChannelName;
+      transactional: true;
+      send(tx: Prisma.TransactionClient, to: Recipient, message: OutgoingMessage): Promise<SendResult>;
+    }
+  | {
+      name: ChannelName;
+      transactional: false;
+      send(to: Recipient, message: OutgoingMessage): Promise<SendResult>;
+      close?(): Promise<void>;
+    };

@@ -1,0 +1,476 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { ensureDatabase } from '#root/db/client.js';
+import { migrate } from '#root/db/migrate.js';
+import { parsePlanFile } from '#root/import/spreadsheet.js';
+import { addContact, createInvite, listContacts } from '#root/services/contacts.js';
+import { listHolidays, removeHoliday, setHoliday } from '#root/services/holidays.js';
+import { listObligations, reconcileObligations, yearWindow } from '#root/services/obligations.js';
+import { ensureOrganisation, getOrganisation } from '#root/services/orgs.js';
+import { commitImport, dutyFlags, fixDuty, listDuties, reviewImport, reviewJson, type ImportReview } from '#root/services/plans.js';
+import { isoDate } from '#root/services/schedules.js';
+import { statusByUnit } from '#root/services/status.js';
+import { acceptProposed, addAlias, addGroup, addMembers, addUnit, listUnits, mergeUnits, removeMembers } from '#root/services/units.js';
+import { UserError } from '#root/errors/index.js';
+import type { Schedule } from '#root/domain/types.js';
+import type { CliContext } from './context.js';
+import { dateTime, shortDate, table, truncate } from './format.js';
+import { addReminderCommands } from './reminder-commands.js';
+
+type Out = (text: string) => void;
+
+const json = (value: unknown) =>
+  JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
+
+const yearOption = (now: Date) =>
+  new Option('--year <năm>', 'năm / year').default(now.getUTCFullYear()).argParser((v) => {
+    const y = Number(v);
+    if (!Number.isInteger(y) || y < 2000 || y > 2100) throw new UserError(`Năm «${v}» không hợp lệ / invalid year`);
+    return y;
+  });
+
+/** How a schedule reads to an administrator. */
+export function describeSchedule(s: Schedule): string {
+  const md = (due: string) => `${due.slice(3, 5)}/${due.slice(0, 2)}`;
+  switch (s.kind) {
+    case 'once':
+      return `một lần, hạn ${s.due.split('-').reverse().join('/')}`;
+    case 'yearly':
+      return `hằng năm, hạn ${md(s.due)}${s.from || s.to ? ` (${s.from ?? '…'}–${s.to ?? '…'})` : ''}${s.atLeastOnce ? ', tối thiểu 1 lần/năm' : ''}`;
+    case 'every':
+      return `${s.months} tháng/lần, hạn ${md(s.due)}`;
+    case 'ongoing':
+      return `thường xuyên, báo cáo ${s.checkIn === 'monthly' ? 'hằng tháng' : 'hằng quý'}`;
+    case 'unparsed':
+      return `CHƯA HIỂU: «${s.raw}»`;
+  }
+}
+
+function printReview(review: ImportReview, out: Out) {
+  const p = review.plan;
+  out(`Kế hoạch / plan: ${p.code}${p.issuedOn ? ` ngày ${p.issuedOn.split('-').reverse().join('/')}` : ''}`);
+  if (p.title) out(`  ${p.title}`);
+  out(`Định dạng / format: ${review.format}; ${review.duties.length} nhiệm vụ / duties`);
+  out('');
+  out(
+    table(
+      ['TT', 'Nhiệm vụ', 'Chủ trì', 'Phối hợp', 'Thời gian', 'Lịch'],
+      review.duties.map((d) => [
+        d.code,
+        truncate(d.title, 40),
+        truncate(d.leads.join('; ') || '—', 40),
+        String(d.cooperating.length),
+        truncate(d.timeframe, 20),
+        describeSchedule(d.schedule),
+      ]),
+    ),
+  );
+  const flagged = review.duties.filter((d) => dutyFlags(d).length);
+  if (flagged.length || review.flags.length) {
+    out('');
+    out('Cần xem lại / to review:');
+    for (const f of review.flags) out(`  ! ${f}`);
+    for (const d of flagged) for (const f of dutyFlags(d)) out(`  ! ${d.code}: ${f}`);
+  }
+  if (review.newNames.length) {
+    out('');
+    out(`Tên chưa có trong danh mục, sẽ được tạo và đánh dấu để xem lại / new names, created as proposed (${review.newNames.length}):`);
+    for (const n of review.newNames) out(`  + ${n.kind === 'group' ? 'nhóm' : 'đơn vị'}: ${n.name}`);
+  }
+}
+
+export function buildProgram(ctx: CliContext, out: Out): Command {
+  const program = new Command('dondoc')
+    .description('Đôn đốc: nhắc hạn nhiệm vụ cho cơ quan nhà nước — deadline reminders for public agencies')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => out(s.trimEnd()) });
+  const org = async (code: string | undefined) => getOrganisation(ctx.db, code ?? ctx.config.DEFAULT_ORG);
+  const orgOption = () => new Option('--org <mã>', 'mã tổ chức / organisation code (DEFAULT_ORG)');
+
+  const db = program.command('db').description('cơ sở dữ liệu / database');
+  db.command('migrate')
+    .description('tạo cơ sở dữ liệu nếu chưa có và áp dụng migration / create the database and apply migrations')
+    .action(async () => {
+      const created = await ensureDatabase(ctx.config.DATABASE_URL);
+      const r = await migrate(ctx.config.DATABASE_URL);
+      if (created) out('Đã tạo cơ sở dữ liệu / database created');
+      out(r.applied.length ? `Đã áp dụng / applied: ${r.applied.join(', ')}` : 'Không có migration mới / nothing to apply');
+    });
+
+  const orgCmd = program.command('org').description('tổ chức (tỉnh, thành phố) / organisations');
+  orgCmd
+    .command('create <code>')
+    .requiredOption('--name <tên>', 'tên / name')
+    .option('--tz <zone>', 'múi giờ / time zone', ctx.config.DEFAULT_TIME_ZONE)
+    .option('--yearly-due <MM-DD>', 'hạn báo cáo hằng năm / yearly due day', '11-15')
+    .action(async (code: string, o: { name: string; tz: string; yearlyDue: string }) => {
+      const r = await ensureOrganisation(ctx.db, { code, name: o.name, timeZone: o.tz, yearlyDue: o.yearlyDue }, ctx.actor);
+      out(`${r.code}: ${r.name} (${r.timeZone})`);
+    });
+  orgCmd.command('list').action(async () => {
+    const rows = await ctx.db.organisation.findMany({ orderBy: { code: 'asc' } });
+    out(table(['Mã', 'Tên', 'Múi giờ', 'Hạn hằng năm'], rows.map((r) => [r.code, r.name, r.timeZone, r.yearlyDue])));
+  });
+
+  program
+    .command('import <file>')
+    .description('nhập kế hoạch từ CSV, XLSX, văn bản dán từ Word/Excel hoặc toàn văn kế hoạch / import a plan')
+    .addOption(orgOption())
+    .option('--plan <số hiệu>', 'số hiệu kế hoạch nếu tệp không ghi / plan code when the file has none')
+    .option('--dry-run', 'chỉ xem, không ghi / review only, write nothing')
+    .option('--json', 'in JSON / print JSON')
+    .action(async (file: string, o: { org?: string; plan?: string; dryRun?: boolean; json?: boolean }) => {
+      const o2 = await org(o.org);
+      let buf: Buffer;
+      try {
+        buf = await readFile(file);
+      } catch {
+        throw new UserError(`Không đọc được tệp «${file}» / cannot read the file`);
+      }
+      const draft = await parsePlanFile(path.basename(file), buf, { defaultDue: o2.yearlyDue });
+      const review = await reviewImport(ctx.db, o2.id, draft, o.plan);
+      if (o.json) {
+        const result = o.dryRun ? null : await commitImport(ctx.db, o2.id, review, ctx.actor);
+        out(json({ ...reviewJson(review), ...(result ? { result } : {}) }));
+        return;
+      }
+      printReview(review, out);
+      if (o.dryRun) {
+        out('\n(--dry-run: chưa ghi gì / nothing written)');
+        return;
+      }
+      const r = await commitImport(ctx.db, o2.id, review, ctx.actor);
+      out(
+        `\nĐã lưu / saved: ${r.created} mới / new, ${r.updated} cập nhật / updated, ${r.unchanged} không đổi / unchanged, ${r.retired} ngừng / retired.`,
+      );
+      const rec = await reconcileObligations(ctx.db, o2.id, yearWindow(ctx.now().getUTCFullYear()), ctx.now(), ctx.actor);
+      out(`Nghĩa vụ năm nay / this year's obligations: ${rec.created} mới / new, ${rec.updated} cập nhật / updated, ${rec.retired} ngừng / retired.`);
+      if (rec.emptyGroups.length) {
+        out(`Nhóm chưa có thành viên (chưa ai phải thực hiện) / groups without members: ${rec.emptyGroups.join('; ')}`);
+        out('  Thêm thành viên / add members: dondoc groups add-members "<nhóm>" "<đơn vị>" …');
+      }
+    });
+
+  program
+    .command('obligations')
+    .description('các nghĩa vụ (nhiệm vụ × kỳ × đơn vị) của một năm / obligations of a year')
+    .addOption(orgOption())
+    .addOption(yearOption(ctx.now()))
+    .option('--unit <tên>', 'chỉ một đơn vị / one unit only')
+    .option('--json', 'in JSON / print JSON')
+    .action(async (o: { org?: string; year: number; unit?: string; json?: boolean }) => {
+      const o2 = await org(o.org);
+      const rec = await reconcileObligations(ctx.db, o2.id, yearWindow(o.year), ctx.now(), ctx.actor);
+      const units = o.unit ? await listUnits(ctx.db, o2.id) : [];
+      const unitId = o.unit ? units.find((u) => u.kind === 'unit' && u.name.toLowerCase() === o.unit!.toLowerCase())?.id : undefined;
+      if (o.unit && !unitId) {
+        const { findUnit } = await import('#root/services/units.js');
+        const u = await findUnit(ctx.db, o2.id, o.unit);
+        return print(await listObligations(ctx.db, o2.id, yearWindow(o.year), { unitId: u.id }));
+      }
+      return print(await listObligations(ctx.db, o2.id, yearWindow(o.year), unitId ? { unitId } : {}));
+
+      function print(rows: Awaited<ReturnType<typeof listObligations>>) {
+        if (o.json) {
+          out(
+            json({
+              org: o2.code,
+              year: o.year,
+              emptyGroups: rec.emptyGroups,
+              obligations: rows.map((r) => ({
+                id: r.id,
+                plan: r.plan,
+                duty: r.duty,
+                unit: r.unit,
+                period: r.period,
+                dueAt: r.dueAt.toISOString(),
+                extendedTo: r.extendedTo?.toISOString() ?? null,
+                status: r.status,
+              })),
+            }),
+          );
+          return;
+        }
+        out(
+          table(
+            ['Hạn', 'KH', 'TT', 'Đơn vị', 'Kỳ', 'Trạng thái'],
+            rows.map((r) => [shortDate(r.extendedTo ?? r.dueAt, o2.timeZone), r.plan, r.duty, truncate(r.unit, 50), r.period, r.status]),
+          ),
+        );
+        out(`\n${rows.length} nghĩa vụ / obligations`);
+        if (rec.emptyGroups.length) out(`Nhóm chưa có thành viên / groups without members: ${rec.emptyGroups.join('; ')}`);
+      }
+    });
+
+  const duties = program.command('duties').description('nhiệm vụ / duties');
+  duties
+    .command('list')
+    .addOption(orgOption())
+    .option('--plan <số hiệu>')
+    .option('--json')
+    .action(async (o: { org?: string; plan?: string; json?: boolean }) => {
+      const o2 = await org(o.org);
+      const rows = await listDuties(ctx.db, o2.id, o.plan);
+      if (o.json) {
+        out(json(rows.map((d) => ({ plan: d.plan.code, code: d.code, title: d.title, timeframe: d.timeframe, schedule: d.schedule, flags: d.flags }))));
+        return;
+      }
+      const { scheduleFromRow } = await import('#root/services/schedules.js');
+      out(
+        table(
+          ['KH', 'TT', 'Nhiệm vụ', 'Chủ trì', 'Lịch', 'Cờ'],
+          rows.map((d) => [
+            d.plan.code,
+            d.code,
+            truncate(d.title, 40),
+            truncate(d.assignments.filter((a) => a.role === 'lead').map((a) => a.unit?.name ?? a.group?.name).join('; '), 40),
+            d.schedule ? describeSchedule(scheduleFromRow(d.schedule)) : '—',
+            d.flags.length ? String(d.flags.length) : '',
+          ]),
+        ),
+      );
+    });
+  duties
+    .command('fix <code>')
+    .description('sửa điều nhập đã đánh dấu / fix what an import flagged')
+    .addOption(orgOption())
+    .option('--plan <số hiệu>')
+    .option('--timeframe <cụm từ>', 'thời gian thực hiện mới, ví dụ "Hàng năm" / new timeframe phrase')
+    .option('--title <tên>')
+    .option('--clear-flags', 'xóa các cờ đã xem xét / clear reviewed flags')
+    .action(async (code: string, o: { org?: string; plan?: string; timeframe?: string; title?: string; clearFlags?: boolean }) => {
+      const o2 = await org(o.org);
+      if (o.timeframe === undefined && o.title === undefined && !o.clearFlags) {
+        throw new UserError('Không có gì để sửa: dùng --timeframe, --title hoặc --clear-flags / nothing to fix');
+      }
+      const d = await fixDuty(
+        ctx.db,
+        o2.id,
+        o.plan,
+        code,
+        {
+          ...(o.timeframe !== undefined ? { timeframe: o.timeframe } : {}),
+          ...(o.title !== undefined ? { title: o.title } : {}),
+          ...(o.clearFlags ? { clearFlags: true } : {}),
+        },
+        ctx.actor,
+      );
+      const { scheduleFromRow } = await import('#root/services/schedules.js');
+      out(`${d.plan.code} ${d.code}: ${d.schedule ? describeSchedule(scheduleFromRow(d.schedule)) : '—'}${d.flags.length ? `; cờ / flags: ${d.flags.join('; ')}` : ''}`);
+      const rec = await reconcileObligations(ctx.db, o2.id, yearWindow(ctx.now().getUTCFullYear()), ctx.now(), ctx.actor);
+      out(`Nghĩa vụ năm nay / this year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`);
+    });
+
+  program
+    .command('flags')
+    .description('mọi điều cần xem lại / everything to review')
+    .addOption(orgOption())
+    .action(async (o: { org?: string }) => {
+      const o2 = await org(o.org);
+      const ds = await listDuties(ctx.db, o2.id);
+      const units = await listUnits(ctx.db, o2.id);
+      let n = 0;
+      for (const d of ds) for (const f of d.flags) (n++, out(`! ${d.plan.code} ${d.code}: ${f}`));
+      for (const u of units.filter((x) => x.proposed)) {
+        n++;
+        out(`? ${u.kind === 'group' ? 'nhóm' : 'đơn vị'} đề xuất / proposed ${u.kind}: ${u.name}  → dondoc units accept "${u.name}" | dondoc units merge "${u.name}" "<tên đúng>"`);
+      }
+      for (const g of units.filter((x) => x.kind === 'group' && (x.members?.length ?? 0) === 0)) {
+        n++;
+        out(`? nhóm chưa có thành viên / group without members: ${g.name}  → dondoc groups add-members "${g.name}" "<đơn vị>"`);
+      }
+      out(n ? `\n${n} mục cần xem lại / items to review` : 'Không có gì cần xem lại / nothing to review');
+    });
+
+  const unitsCmd = program.command('units').description('đơn vị / units');
+  unitsCmd
+    .command('list')
+    .addOption(orgOption())
+    .option('--json')
+    .action(async (o: { org?: string; json?: boolean }) => {
+      const rows = await listUnits(ctx.db, (await org(o.org)).id);
+      if (o.json) return out(json(rows));
+      out(
+        table(
+          ['Loại', 'Tên', 'Tên khác', 'Thành viên/Đầu mối', 'Đề xuất'],
+          rows.map((u) => [
+            u.kind === 'group' ? 'nhóm' : 'đơn vị',
+            truncate(u.name, 60),
+            truncate(u.aliases.join('; '), 30),
+            u.kind === 'group' ? String(u.members?.length ?? 0) : String(u.contacts ?? 0),
+            u.proposed ? 'có' : '',
+          ]),
+        ),
+      );
+    });
+  unitsCmd
+    .command('add <name>')
+    .addOption(orgOption())
+    .option('--alias <tên>', 'tên khác, lặp lại được / another name, repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .action(async (name: string, o: { org?: string; alias: string[] }) => {
+      const u = await addUnit(ctx.db, (await org(o.org)).id, name, o.alias, ctx.actor);
+      out(`Đã thêm đơn vị / unit added: ${u.name}`);
+    });
+  unitsCmd
+    .command('alias <name> <alias>')
+    .description('thêm tên khác cho đơn vị hoặc nhóm / add another name')
+    .addOption(orgOption())
+    .action(async (name: string, alias: string, o: { org?: string }) => {
+      const e = await addAlias(ctx.db, (await org(o.org)).id, name, alias, ctx.actor);
+      out(`«${alias}» → ${e.name}`);
+    });
+  unitsCmd
+    .command('accept <name>')
+    .description('xác nhận đơn vị/nhóm do lần nhập đề xuất / accept a proposed unit or group')
+    .addOption(orgOption())
+    .action(async (name: string, o: { org?: string }) => {
+      const e = await acceptProposed(ctx.db, (await org(o.org)).id, name, ctx.actor);
+      out(`Đã xác nhận / accepted: ${e.name}`);
+    });
+  unitsCmd
+    .command('merge <from> <into>')
+    .description('gộp một đơn vị vào đơn vị khác / merge a unit into another')
+    .addOption(orgOption())
+    .action(async (from: string, into: string, o: { org?: string }) => {
+      const r = await mergeUnits(ctx.db, (await org(o.org)).id, from, into, ctx.actor);
+      out(`Đã gộp «${r.from}» vào «${r.into}» / merged`);
+    });
+
+  const groups = program.command('groups').description('nhóm đơn vị / unit groups');
+  groups
+    .command('add <name>')
+    .addOption(orgOption())
+    .action(async (name: string, o: { org?: string }) => {
+      const g = await addGroup(ctx.db, (await org(o.org)).id, name, ctx.actor);
+      out(`Đã thêm nhóm / group added: ${g.name}`);
+    });
+  groups
+    .command('add-members <group> <units...>')
+    .addOption(orgOption())
+    .action(async (group: string, units: string[], o: { org?: string }) => {
+      const o2 = await org(o.org);
+      const r = await addMembers(ctx.db, o2.id, group, units, ctx.actor);
+      out(`${r.group.name}: + ${r.units.map((u) => u.name).join('; ')}`);
+      const rec = await reconcileObligations(ctx.db, o2.id, yearWindow(ctx.now().getUTCFullYear()), ctx.now(), ctx.actor);
+      out(`Nghĩa vụ năm nay / this year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`);
+    });
+  groups
+    .command('remove-members <group> <units...>')
+    .addOption(orgOption())
+    .action(async (group: string, units: string[], o: { org?: string }) => {
+      const o2 = await org(o.org);
+      const r = await removeMembers(ctx.db, o2.id, group, units, ctx.actor);
+      out(`${r.group.name}: − ${r.units.map((u) => u.name).join('; ')}`);
+      const rec = await reconcileObligations(ctx.db, o2.id, yearWindow(ctx.now().getUTCFullYear()), ctx.now(), ctx.actor);
+      out(`Nghĩa vụ năm nay / this year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`);
+    });
+
+  const contacts = program.command('contacts').description('đầu mối / contacts');
+  contacts
+    .command('add')
+    .addOption(orgOption())
+    .requiredOption('--unit <đơn vị>')
+    .requiredOption('--name <tên>')
+    .option('--role <vai trò>', 'contact | head | supervisor | admin', 'contact')
+    .option('--locale <vi|en>', 'ngôn ngữ / language', 'vi')
+    .option('--email <địa chỉ>')
+    .option('--channels <kênh,…>', 'thứ tự ưu tiên / preference order: sandbox,email,telegram,zalo')
+    .action(async (o: { org?: string; unit: string; name: string; role: string; locale: string; email?: string; channels?: string }) => {
+      const c = await addContact(
+        ctx.db,
+        (await org(o.org)).id,
+        {
+          unit: o.unit,
+          name: o.name,
+          role: o.role,
+          locale: o.locale,
+          ...(o.email ? { email: o.email } : {}),
+          ...(o.channels ? { channels: o.channels.split(',').map((s) => s.trim()) } : {}),
+        },
+        ctx.actor,
+      );
+      out(`Đã thêm / added: ${c.name} (${c.unitName}), id ${c.id}`);
+    });
+  contacts
+    .command('list')
+    .addOption(orgOption())
+    .option('--unit <đơn vị>')
+    .action(async (o: { org?: string; unit?: string }) => {
+      const rows = await listContacts(ctx.db, (await org(o.org)).id, o.unit);
+      out(
+        table(
+          ['id', 'Tên', 'Đơn vị', 'Vai trò', 'Kênh', 'Telegram'],
+          rows.map((c) => [c.id, c.name, truncate(c.unit.name, 40), c.role, c.channels.join(','), c.telegramChatId ? 'đã liên kết' : '']),
+        ),
+      );
+    });
+
+  program
+    .command('invite <contact>')
+    .description('tạo mã mời dùng một lần để liên kết Telegram/Zalo / single-use invite for a contact (id or name)')
+    .addOption(orgOption())
+    .action(async (contact: string, o: { org?: string }) => {
+      const o2 = await org(o.org);
+      const r = await createInvite(
+        ctx.db,
+        o2.id,
+        contact,
+        { ttlHours: ctx.config.INVITE_TTL_HOURS, now: ctx.now(), botUsername: ctx.config.TELEGRAM_BOT_USERNAME },
+        ctx.actor,
+      );
+      out(`Mời / invite: ${r.contact.name} (${r.contact.unit})`);
+      if (r.telegramLink) out(`Telegram: ${r.telegramLink}`);
+      out(`Mã / code: ${r.code}  — gửi cho bot / send to the bot: /start ${r.code}`);
+      out(`Hết hạn / expires: ${dateTime(r.expiresAt, o2.timeZone)}`);
+    });
+
+  const hol = program.command('holidays').description('ngày nghỉ và ngày làm bù / holidays and substitute working days');
+  hol
+    .command('list')
+    .addOption(orgOption())
+    .addOption(yearOption(ctx.now()))
+    .action(async (o: { org?: string; year: number }) => {
+      const rows = await listHolidays(ctx.db, (await org(o.org)).id, o.year);
+      out(
+        table(
+          ['Ngày', 'Loại', 'Tên', 'Nguồn'],
+          rows.map((d) => [d.date.split('-').reverse().join('/'), d.kind === 'holiday' ? 'nghỉ' : 'làm bù', d.name, d.source === 'law' ? 'luật' : 'quản trị'] as string[]),
+        ),
+      );
+    });
+  hol
+    .command('add <date> <name>')
+    .description('ngày nghỉ (hoặc --workday: ngày làm bù) theo thông báo của Chính phủ / a day off, or a working day with --workday')
+    .addOption(orgOption())
+    .option('--workday', 'ngày làm việc (ví dụ thứ Bảy làm bù) / a working day')
+    .action(async (date: string, name: string, o: { org?: string; workday?: boolean }) => {
+      const o2 = await org(o.org);
+      await setHoliday(ctx.db, o2.id, { date, name, kind: o.workday ? 'workday' : 'holiday' }, ctx.actor);
+      out(`${date}: ${o.workday ? 'ngày làm việc / working day' : 'ngày nghỉ / day off'} — ${name}`);
+    });
+  hol
+    .command('remove <date>')
+    .addOption(orgOption())
+    .action(async (date: string, o: { org?: string }) => {
+      const removed = await removeHoliday(ctx.db, (await org(o.org)).id, date, ctx.actor);
+      out(removed ? `Đã xóa / removed ${date}` : `Không có mục nào ngày ${date} / no entry on ${date}`);
+    });
+
+  program
+    .command('status')
+    .description('ai đang trễ hạn, theo đơn vị / who is late, per unit')
+    .addOption(orgOption())
+    .addOption(yearOption(ctx.now()))
+    .action(async (o: { org?: string; year: number }) => {
+      const o2 = await org(o.org);
+      await reconcileObligations(ctx.db, o2.id, yearWindow(o.year), ctx.now(), ctx.actor);
+      const rows = await statusByUnit(ctx.db, o2.id, o.year, ctx.now());
+      out(table(['Đơn vị', 'Tổng', 'Xong', 'Miễn', 'Đang mở', 'Quá hạn'], rows.map((r) => [truncate(r.unit, 60), r.total, r.done, r.waived, r.open, r.overdue])));
+      out(`\nTính đến / as of ${dateTime(ctx.now(), o2.timeZone)}`);
+    });
+
+  addReminderCommands(program, ctx, out);
+  void isoDate;
+  return program;
+}

@@ -1,0 +1,194 @@
+import { Queue } from 'bullmq';
+import type { Command } from 'commander';
+import { fromZonedTime } from 'date-fns-tz';
+import { dispatchDue } from '#jobs/dispatch.js';
+import { REMINDERS_QUEUE, type SendJobData } from '#jobs/queues.js';
+import { UserError } from '#root/errors/index.js';
+import { createRedis } from '#root/redis.js';
+import { seedDemo } from '#root/services/demo.js';
+import { nudge } from '#root/services/nudge.js';
+import { reconcileObligations, yearWindow } from '#root/services/obligations.js';
+import { getOrganisation } from '#root/services/orgs.js';
+import { answerOutbox, getOutboxMessage, listOutbox } from '#root/services/outbox.js';
+import { planWindow } from '#root/services/planner.js';
+import { listPolicies, setPolicy } from '#root/services/policies.js';
+import { findUnit } from '#root/services/units.js';
+import type { CliContext } from './context.js';
+import { dateTime, table, truncate } from './format.js';
+
+type Out = (text: string) => void;
+
+const isoDay = (v: string, name: string) => {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(new Date(`${v}T00:00:00Z`).getTime()) || new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) !== v) {
+    throw new UserError(`${name} «${v}» không hợp lệ, dùng YYYY-MM-DD / invalid date, use YYYY-MM-DD`);
+  }
+  return v;
+};
+
+/** The reminders' commands: preview, nudge, the sandbox outbox, policies, the demo. */
+export function addReminderCommands(program: Command, ctx: CliContext, out: Out): void {
+  const org = async (code: string | undefined) => getOrganisation(ctx.db, code ?? ctx.config.DEFAULT_ORG);
+  const json = (v: unknown) => JSON.stringify(v, null, 2);
+
+  program
+    .command('preview')
+    .description('mọi nhắc nhở cấu hình hiện tại sẽ gửi trong khoảng ngày, không gửi gì / every reminder that will be sent, sending nothing')
+    .option('--org <mã>')
+    .requiredOption('--from <YYYY-MM-DD>')
+    .requiredOption('--to <YYYY-MM-DD>')
+    .option('--json')
+    .action(async (o: { org?: string; from: string; to: string; json?: boolean }) => {
+      const o2 = await org(o.org);
+      const from = isoDay(o.from, '--from');
+      const to = isoDay(o.to, '--to');
+      if (from > to) throw new UserError('--from phải trước --to / --from must not be after --to');
+      // Obligations follow the current schedules first (idempotent), so the preview is up to date.
+      for (let y = Number(from.slice(0, 4)); y <= Number(to.slice(0, 4)); y++) await reconcileObligations(ctx.db, o2.id, yearWindow(y), ctx.now(), ctx.actor);
+      const start = fromZonedTime(`${from}T00:00:00`, o2.timeZone);
+      const end = fromZonedTime(`${to}T23:59:59.999`, o2.timeZone);
+      const plan = await planWindow(ctx.db, o2.id, start, end);
+      const rows = [
+        ...plan.reminders.map((r) => ({
+          at: r.at.toISOString(),
+          unit: r.unit,
+          contact: r.contact,
+          channel: r.channel,
+          stage: r.stageKind,
+          duty: r.duty,
+          obligation: r.obligationId,
+          kind: r.kind,
+          step: r.stage,
+        })),
+        ...plan.digests.map((d) => ({ at: d.at.toISOString(), unit: null, contact: d.contact, channel: d.channel, stage: 'digest', duty: null, obligation: null, kind: 'digest', step: `digest@${d.day}` })),
+      ].sort((a, b) => a.at.localeCompare(b.at));
+      if (o.json) return out(json(rows));
+      out(
+        table(
+          ['Lúc', 'Giai đoạn', 'TT', 'Đơn vị', 'Người nhận', 'Kênh'],
+          rows.map((r) => [dateTime(new Date(r.at), o2.timeZone), r.kind === 'cooperating' ? 'phối hợp' : r.stage, r.duty ?? '', truncate(r.unit ?? '', 40), truncate(r.contact, 30), r.channel ?? 'KHÔNG CÓ KÊNH'] as string[]),
+        ),
+      );
+      out(`\n${rows.length} tin sẽ gửi / messages to send (tổng hợp: chỉ khi có việc / digests only when there is news)`);
+    });
+
+  program
+    .command('nudge')
+    .description('gửi ngay một nhắc nhở cho đơn vị (cùng đường gửi với nhắc theo lịch) / send a reminder now')
+    .option('--org <mã>')
+    .requiredOption('--unit <đơn vị>')
+    .option('--duty <mã nhiệm vụ>')
+    .action(async (o: { org?: string; unit: string; duty?: string }) => {
+      const o2 = await org(o.org);
+      const unit = await findUnit(ctx.db, o2.id, o.unit);
+      const r = await nudge(ctx.db, o2.id, { unitId: unit.id, ...(o.duty ? { dutyCode: o.duty } : {}), actor: ctx.actor, now: ctx.now() });
+      const connection = createRedis(ctx.config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 3 });
+      const queue = new Queue<SendJobData>(REMINDERS_QUEUE, { connection, prefix: ctx.config.REDIS_PREFIX });
+      try {
+        await dispatchDue(ctx.db, queue, o2.id, ctx.now(), 0);
+      } finally {
+        await queue.close();
+        await connection.quit();
+      }
+      out(`Đã xếp hàng ${r.reminders} nhắc nhở cho ${unit.name} (${r.obligations} nghĩa vụ) / queued ${r.reminders} reminders`);
+      if (r.withoutChannel.length) out(`Không có kênh gửi được / no working channel: ${r.withoutChannel.join(', ')}`);
+    });
+
+  const outbox = program.command('outbox').description('hộp thư thử (kênh sandbox) / the sandbox outbox');
+  outbox
+    .command('list', { isDefault: true })
+    .option('--org <mã>')
+    .option('--limit <n>', 'số thư / how many', '30')
+    .action(async (o: { org?: string; limit: string }) => {
+      const o2 = await org(o.org);
+      const limit = Number(o.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UserError('--limit: 1…1000');
+      const rows = await listOutbox(ctx.db, o2.id, { limit });
+      out(
+        table(
+          ['#', 'Lúc', 'Gửi', 'Đơn vị', 'Tiêu đề', 'Trả lời'],
+          rows.map((m) => [m.id.toString(), dateTime(m.createdAt, o2.timeZone), truncate(m.contact.name, 28), truncate(m.contact.unit.name, 30), truncate(m.subject, 50), m.answer ?? '']),
+        ),
+      );
+      out('\nXem / show: dondoc outbox show <#>; trả lời / answer: dondoc outbox answer <#> xong [ghi chú]');
+    });
+  outbox
+    .command('show <id>')
+    .option('--org <mã>')
+    .action(async (id: string, o: { org?: string }) => {
+      const o2 = await org(o.org);
+      const m = await getOutboxMessage(ctx.db, o2.id, id);
+      out(`#${m.id} → ${m.contact.name} (${m.contact.unit.name}), ${dateTime(m.createdAt, o2.timeZone)}\n\n${m.body}`);
+    });
+  outbox
+    .command('answer <id> <answer> [note...]')
+    .description('trả lời như người nhận: "xong [ghi chú]" xác nhận hoàn thành / answer as the contact')
+    .option('--org <mã>')
+    .action(async (id: string, answer: string, note: string[], o: { org?: string }) => {
+      const o2 = await org(o.org);
+      const r = await answerOutbox(ctx.db, o2.id, id, answer, note.join(' ') || null, ctx.now());
+      out(
+        r.status === 'confirmed'
+          ? `✅ Đã xác nhận hoàn thành; hủy ${r.cancelledReminders} nhắc nhở đang chờ / confirmed; ${r.cancelledReminders} pending reminders cancelled`
+          : 'Nghĩa vụ này đã được xác nhận trước đó / already confirmed',
+      );
+    });
+
+  const policy = program.command('policy').description('chính sách nhắc / reminder policy (SPEC §4)');
+  policy
+    .command('show')
+    .option('--org <mã>')
+    .action(async (o: { org?: string }) => {
+      const rows = await listPolicies(ctx.db, (await org(o.org)).id);
+      out(rows.length ? table(['Phạm vi', 'Thiết lập'], rows.map((r) => [r.target, JSON.stringify(r.settings)])) : 'Mặc định / defaults: nhắc trước 14, 7, 3, 1 ngày làm việc; đúng hạn; quá hạn mỗi 3 ngày; báo cáo lên sau 3 ngày; 08:00–17:00');
+    });
+  policy
+    .command('set')
+    .option('--org <mã>')
+    .option('--plan <số hiệu>')
+    .option('--duty <mã>')
+    .option('--unit <đơn vị>')
+    .option('--lead-days <n,…>', 'ví dụ / e.g. 14,7,3,1')
+    .option('--no-on-due', 'không nhắc đúng ngày hạn / no due-day reminder')
+    .option('--overdue-every <n>')
+    .option('--overdue-max <n>')
+    .option('--escalate-after <n>')
+    .option('--window <HH:MM-HH:MM>')
+    .action(async (o: { org?: string; plan?: string; duty?: string; unit?: string; leadDays?: string; onDue?: boolean; overdueEvery?: string; overdueMax?: string; escalateAfter?: string; window?: string }) => {
+      const o2 = await org(o.org);
+      const scopes = [o.plan, o.duty, o.unit].filter(Boolean);
+      if (scopes.length > 1) throw new UserError('Chỉ một trong --plan, --duty, --unit / only one scope');
+      let target = 'org';
+      if (o.plan) target = `plan:${(await ctx.db.plan.findFirstOrThrow({ where: { orgId: o2.id, code: o.plan } }).catch(() => { throw new UserError(`Không có kế hoạch «${o.plan}»`); })).id}`;
+      if (o.duty) {
+        const ds = await ctx.db.duty.findMany({ where: { orgId: o2.id, code: o.duty } });
+        if (ds.length !== 1) throw new UserError(`Không xác định được nhiệm vụ «${o.duty}» (${ds.length}) / duty not found or ambiguous`);
+        target = `duty:${ds[0]!.id}`;
+      }
+      if (o.unit) target = `unit:${(await findUnit(ctx.db, o2.id, o.unit)).id}`;
+      const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+      const [ws, we] = o.window ? o.window.split('-') : [];
+      const settings = Object.fromEntries(
+        Object.entries({
+          leadDays: o.leadDays?.split(',').map(Number),
+          onDue: o.onDue === false ? false : undefined,
+          overdueEvery: num(o.overdueEvery),
+          overdueMax: num(o.overdueMax),
+          escalateAfter: num(o.escalateAfter),
+          windowStart: ws,
+          windowEnd: we,
+        }).filter(([, v]) => v !== undefined),
+      );
+      if (!Object.keys(settings).length) throw new UserError('Không có thiết lập nào / nothing to set');
+      const merged = await setPolicy(ctx.db, o2.id, target, settings, ctx.actor);
+      out(`${target}: ${JSON.stringify(merged)}`);
+    });
+
+  program
+    .command('seed-demo')
+    .description('nhập kế hoạch mẫu (TP.HCM), đơn vị, mỗi đơn vị một đầu mối sandbox và một quản trị viên / seed the demo')
+    .option('--org <mã>')
+    .action(async (o: { org?: string }) => {
+      const r = await seedDemo(ctx.db, { orgCode: o.org ?? ctx.config.DEFAULT_ORG, timeZone: ctx.config.DEFAULT_TIME_ZONE, now: ctx.now(), actor: ctx.actor });
+      out(r.created ? `Đã tạo / created ${r.orgCode}: ${r.units} đơn vị, ${r.contacts} đầu mối, ${r.obligations} nghĩa vụ năm nay` : `${r.orgCode} đã có kế hoạch, không làm gì / already has a plan, nothing done`);
+    });
+}

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+
+/**
+ * Configuration, parsed once from the environment at start (the only file that reads `process.env`).
+ * Every variable is listed in `.env.example` and in the README's table.
+ */
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], {
+    error: 'phải là true hoặc false / must be true or false',
+  })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ error: 'phải là một số / must be a number' })
+    .int('phải là số nguyên / must be an integer')
+    .min(min, `tối thiểu ${min} / at least ${min}`)
+    .max(max, `tối đa ${max} / at most ${max}`);
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `phải là URL ${protocols.join(' hoặc ')} / must be a ${protocols.join(' or ')} URL` },
+  );
+
+/** The roles one process can take; `all` (the default) takes every one. */
+export const ROLES = ['scheduler', 'worker', 'web'] as const;
+export type Role = (typeof ROLES)[number];
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: url(['postgresql:', 'postgres:']).default('postgresql://postgres@127.0.0.1:5432/dondoc'),
+  DB_POOL_MAX: int(1, 200).default(10),
+  DB_CONNECT_TIMEOUT_MS: int(100, 120_000).default(5_000),
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  /** Prefix of every BullMQ key, so that several deployments (or test runs) share one Redis. */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/, 'chỉ chữ, số, _ và - / letters, digits, _ and - only')
+    .default('dondoc'),
+  ROLES: z
+    .string()
+    .default('all')
+    .transform((v, ctx): Role[] => {
+      if (v.trim() === 'all') return [...ROLES];
+      const parts = v.split(',').map((s) => s.trim()).filter(Boolean);
+      const bad = parts.filter((p) => !(ROLES as readonly string[]).includes(p));
+      if (bad.length > 0 || parts.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `vai trò không hợp lệ: ${bad.join(', ') || '(trống)'}; dùng all hoặc ${ROLES.join(',')} / unknown role`,
+        });
+        return z.NEVER;
+      }
+      return parts as Role[];
+    }),
+  /** The organisation the one-command demo creates and that the CLI uses when --org is omitted. */
+  DEFAULT_ORG: z
+    .string()
+    .regex(/^[a-z0-9-]{2,32}$/, 'mã đơn vị: chữ thường, số, - / lower case letters, digits, -')
+    .default('hcm'),
+  DEFAULT_TIME_ZONE: z
+    .string()
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'múi giờ IANA không hợp lệ / not an IANA time zone')
+    .default('Asia/Ho_Chi_Minh'),
+  /** Seed the sample plan, units and sandbox contacts on an empty database (`npm start`). */
+  SEED_DEMO: bool.default(true),
+  PORT: int(1, 65_535).default(3000),
+  PUBLIC_URL: url(['http:', 'https:']).optional(),
+  /** Key for signed links and invite codes. Required in production; a fixed development key otherwise. */
+  SECRET_KEY: z.string().min(32, 'tối thiểu 32 ký tự / at least 32 characters').optional(),
+  INVITE_TTL_HOURS: int(1, 24 * 90).default(72),
+  /** The bot's @username, for invite deep links (t.me/<bot>?start=<code>). */
+  TELEGRAM_BOT_USERNAME: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_]{4,31}$/, 'tên bot Telegram không hợp lệ / invalid bot username')
+    .optional(),
+  STORAGE_DIR: z.string().min(1).default('./storage'),
+  /** SMTP server for email (smtp:// or smtps://, credentials in the URL). Without it, no email channel. */
+  SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+  MAIL_FROM: z.string().min(3).default('dondoc <dondoc@localhost>'),
+  /** Messages per minute to the SMTP server. */
+  SMTP_RATE_PER_MINUTE: int(1, 100_000).default(120),
+  /** Parallel sends per worker process. */
+  WORKER_CONCURRENCY: int(1, 512).default(16),
+  /** How far ahead the planner queues reminders (delayed to their instant). */
+  PLAN_LOOKAHEAD_SECONDS: int(0, 86_400).default(600),
+  /** How often each organisation's reminders are planned and queued. */
+  PLAN_EVERY_SECONDS: int(1, 3_600).default(60),
+  /** How often the scheduler re-upserts its job schedulers (they vanish when Redis is flushed). */
+  SCHEDULER_RESYNC_SECONDS: int(1, 3_600).default(30),
+  /** A job whose worker stops renewing its lock (the process died) is retried after this long. */
+  WORKER_LOCK_SECONDS: int(1, 600).default(30),
+});
+
+/** Every variable the program reads. */
+export const CONFIG_VARIABLES = Object.keys(schema.shape);
+
+export type Config = z.output<typeof schema> & { SECRET_KEY: string };
+
+/** Names of the variables whose values are secrets: never logged. */
+export const SECRET_VARIABLES = ['SECRET_KEY', 'DATABASE_URL', 'REDIS_URL', 'SMTP_URL'] as const;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `Cấu hình không hợp lệ / invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+const DEV_SECRET = 'dondoc-development-key-not-for-production-use';
+
+/**
+ * Parses and validates the configuration. Empty strings count as unset, so that a copied
+ * `.env.example` with blank values behaves like the defaults.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined>): Config {
+  const cleaned: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const config = parsed.data;
+  if (config.NODE_ENV === 'production' && !config.SECRET_KEY) {
+    throw new ConfigError(['SECRET_KEY: bắt buộc khi NODE_ENV=production / required in production']);
+  }
+  return { ...config, SECRET_KEY: config.SECRET_KEY ?? DEV_SECRET };
+}

@@ -1,0 +1,67 @@
+import { fromZonedTime } from 'date-fns-tz';
+import type { ReminderPolicy } from './policy.js';
+import type { IsoDate } from './types.js';
+import type { WorkingCalendar } from './working-days.js';
+
+export type StageKind = 'lead' | 'due' | 'overdue' | 'escalation';
+
+/** One moment the policy says to remind about an obligation. */
+export interface Stage {
+  kind: StageKind;
+  /** "lead-14", "due", "overdue-2", "escalation-1". */
+  step: string;
+  /** The working day it is sent on (organisation's zone). */
+  day: IsoDate;
+  /** The instant: the start of the sending window on that day, in UTC. */
+  at: Date;
+  /** Signed working days from `day` to the due date: 3 = "còn 3 ngày làm việc", -2 = 2 days overdue. */
+  workingDaysLeft: number;
+}
+
+/** The stage id stored on a reminder: the step and the due day it counts from ("lead-7@20261115"). */
+export const stageId = (step: string, dueDate: IsoDate) => `${step}@${dueDate.replace(/-/g, '')}`;
+
+/** The instant `hh:mm` on `day` in `zone`. */
+export function atLocalTime(day: IsoDate, hhmm: string, zone: string): Date {
+  return fromZonedTime(`${day}T${hhmm}:00`, zone);
+}
+
+/**
+ * The reminder stages of one obligation due on `dueDate` (SPEC §4), in time order.
+ *
+ * 1. The due stage is on the due date, or the working day before it when the due date is a
+ *    weekend or holiday (a stage never moves later than the due date).
+ * 2. Lead stages are `leadDays` working days before the due date; one that lands on the due
+ *    stage's day, or twice on the same day, is dropped (the later step wins).
+ * 3. Overdue nudges start on the first working day after the due date, then every
+ *    `overdueEvery` working days, at most `overdueMax` of them.
+ * 4. Escalation 1 (the unit head) is `escalateAfter` working days after the due date;
+ *    escalation 2 (the administrators and the supervising unit) twice that.
+ * 5. Every stage is sent at the start of the sending window of its day.
+ */
+export function reminderStages(dueDate: IsoDate, policy: ReminderPolicy, calendar: WorkingCalendar, zone: string): Stage[] {
+  const stages: Stage[] = [];
+  const dueDay = calendar.previousWorkingDay(dueDate);
+  const at = (day: IsoDate) => atLocalTime(day, policy.windowStart, zone);
+  const left = (day: IsoDate) => (day <= dueDate ? calendar.workingDaysBetween(day, dueDate) : -calendar.workingDaysBetween(dueDate, day));
+
+  const taken = new Set<string>();
+  if (policy.onDue) taken.add(dueDay);
+  // Lead stages from the nearest to the farthest, so that of two landing on one day the later step stays.
+  for (const n of [...policy.leadDays].sort((a, b) => a - b)) {
+    const day = calendar.addWorkingDays(dueDate, -n);
+    if (taken.has(day) || day >= dueDay) continue;
+    taken.add(day);
+    stages.push({ kind: 'lead', step: `lead-${n}`, day, at: at(day), workingDaysLeft: left(day) });
+  }
+  if (policy.onDue) stages.push({ kind: 'due', step: 'due', day: dueDay, at: at(dueDay), workingDaysLeft: left(dueDay) });
+  for (let k = 1; k <= policy.overdueMax; k++) {
+    const day = calendar.addWorkingDays(dueDate, 1 + (k - 1) * policy.overdueEvery);
+    stages.push({ kind: 'overdue', step: `overdue-${k}`, day, at: at(day), workingDaysLeft: left(day) });
+  }
+  for (const k of [1, 2]) {
+    const day = calendar.addWorkingDays(dueDate, k * policy.escalateAfter);
+    stages.push({ kind: 'escalation', step: `escalation-${k}`, day, at: at(day), workingDaysLeft: left(day) });
+  }
+  return stages.sort((a, b) => a.at.getTime() - b.at.getTime() || a.step.localeCompare(b.step));
+}

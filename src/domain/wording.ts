@@ -1,0 +1,31 @@
+/**
+ * How dates and counts read in messages, Vietnamese first, English second.
+ */
+import type { IsoDate } from './types.js';
+
+export type Lang = 'vi' | 'en';
+
+const EN_MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** "ngày 15 tháng 11 năm 2026" / "15 November 2026". */
+export function longDate(date: IsoDate, lang: Lang): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  return lang === 'vi' ? `ngày ${d} tháng ${m} năm ${y}` : `${d} ${EN_MONTHS[m - 1]} ${y}`;
+}
+
+/** "15/11/2026" / "15/11/2026" (Vietnam and most of the world write day first). */
+export function shortDate(date: IsoDate): string {
+  const [y, m, d] = date.split('-');
+  return `${d}/${m}/${y}`;
+}
+
+/**
+ * "còn 3 ngày làm việc" / "3 working days left"; "hạn là hôm nay" / "due today";
+ * "quá hạn 2 ngày làm việc" / "2 working days overdue".
+ */
+export function workingDaysPhrase(days: number, lang: Lang): string {
+  if (days === 0) return lang === 'vi' ? 'hạn là hôm nay' : 'due today';
+  if (days > 0) return lang === 'vi' ? `còn ${days} ngày làm việc` : `${days} working day${days === 1 ? '' : 's'} left`;
+  const n = -days;
+  return lang === 'vi' ? `quá hạn ${n} ngày làm việc` : `${n} working day${n === 1 ? '' : 's'} overdue`;
+}

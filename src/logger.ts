@@ -1,0 +1,29 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * The process logger: JSON lines (pino). Secrets, message bodies and addresses are never logged;
+ * the redact list is a second line of defence for fields that might carry them.
+ */
+export function createLogger(options: { level: string; name?: string }): Logger {
+  return pino({
+    name: options.name ?? 'dondoc',
+    level: options.level,
+    redact: {
+      paths: [
+        'config.SECRET_KEY',
+        'config.DATABASE_URL',
+        'config.REDIS_URL',
+        'config.SMTP_URL',
+        '*.token',
+        '*.password',
+        '*.secret',
+        '*.email',
+        'text',
+        '*.text',
+      ],
+      censor: '[redacted]',
+    },
+  });
+}

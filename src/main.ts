@@ -1,0 +1,78 @@
+import { createApp } from './app.js';
+import { createChannels } from './channels/index.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createPool, createPrisma, ensureDatabase } from './db/client.js';
+import { migrate } from './db/migrate.js';
+import { systemClock, type Deps } from './deps.js';
+import { createLogger } from './logger.js';
+import { seedDemo } from './services/demo.js';
+
+/**
+ * Everything is built here: configuration, logger, database, the roles. On a new machine `npm start`
+ * creates the database, applies migrations and, when the database is empty, seeds the demo
+ * organisation, so that a newcomer sees the program work at once.
+ */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.LOG_LEVEL });
+  process.on('unhandledRejection', (reason) => logger.error({ err: String(reason) }, 'unhandled rejection'));
+
+  // PostgreSQL may still be starting (docker compose): retry with backoff rather than crash-loop.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (await ensureDatabase(config.DATABASE_URL)) logger.info('database created');
+      const r = await migrate(config.DATABASE_URL);
+      if (r.applied.length) logger.info({ applied: r.applied }, 'migrations applied');
+      break;
+    } catch (error) {
+      if (attempt >= 10 || !/ECONNREFUSED|ENOTFOUND|timeout|starting up/i.test(String(error))) throw error;
+      const wait = Math.min(30_000, 500 * 2 ** attempt);
+      logger.warn({ attempt, wait, err: String(error) }, 'PostgreSQL not reachable yet, retrying');
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  const pool = createPool({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS });
+  const db = createPrisma(pool);
+  const deps: Deps = { config, logger, pool, db, clock: systemClock };
+
+  if (config.SEED_DEMO && (await db.organisation.count()) === 0) {
+    const r = await seedDemo(db, { orgCode: config.DEFAULT_ORG, timeZone: config.DEFAULT_TIME_ZONE, now: deps.clock.now(), actor: 'system:demo' });
+    logger.info({ org: r.orgCode, units: r.units, contacts: r.contacts, obligations: r.obligations }, 'demo organisation seeded');
+  }
+
+  const channels = await createChannels(config, logger);
+  const app = createApp(deps, { roles: config.ROLES, channels });
+  await app.start();
+  logger.info({ roles: config.ROLES, pid: process.pid }, 'dondoc started');
+
+  let exiting = false;
+  const shutdown = async (signal: string) => {
+    if (exiting) return;
+    exiting = true;
+    logger.info({ signal }, 'stopping');
+    const force = setTimeout(() => process.exit(1), 30_000);
+    force.unref();
+    await app.stop();
+    await db.$disconnect();
+    await pool.end();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`dondoc: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

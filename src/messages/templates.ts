@@ -1,0 +1,132 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Mustache from 'mustache';
+import type { Lang } from '#root/domain/wording.js';
+import { UserError } from '#root/errors/index.js';
+
+/**
+ * Message templates: `templates/<lang>/<message>.<channel>.<part>`, e.g.
+ * `templates/vi/reminder-due.email.subject.txt`. Mustache: logic-less ({{name}}, and sections to
+ * repeat a list), so administrators can edit them safely. Rendering is pure; every value is escaped
+ * for its target (Telegram HTML, email HTML, or nothing for plain text).
+ */
+
+export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
+
+/** The messages dondoc sends, and the placeholders each may use. */
+export const MESSAGES = {
+  'reminder-lead': { fields: reminderFields(), lists: {} },
+  'reminder-due': { fields: reminderFields(), lists: {} },
+  'reminder-overdue': { fields: reminderFields(), lists: {} },
+  'reminder-escalation': { fields: [...reminderFields(), 'responsibleUnit'], lists: {} },
+  'reminder-cooperating': { fields: reminderFields(), lists: {} },
+  digest: {
+    fields: ['contactName', 'date', 'orgName', 'overdueCount', 'confirmedCount', 'openCount'],
+    lists: {
+      overdue: ['unitName', 'dutyCode', 'dutyTitle', 'dueDate', 'dueDateShort'],
+      confirmed: ['unitName', 'dutyCode', 'dutyTitle', 'confirmedBy', 'confirmedAt'],
+      unreachable: ['personName', 'unitName', 'reason'],
+    },
+  },
+} as const satisfies Record<string, { fields: readonly string[]; lists: Record<string, readonly string[]> }>;
+
+function reminderFields() {
+  return [
+    'contactName',
+    'unitName',
+    'dutyCode',
+    'dutyTitle',
+    'planCode',
+    'planTitle',
+    'period',
+    'dueDate',
+    'dueDateShort',
+    'remaining',
+    'confirmCommand',
+    'extendCommand',
+    'confirmUrl',
+  ] as const;
+}
+
+export type MessageName = keyof typeof MESSAGES;
+export type Channel = 'sandbox' | 'email' | 'telegram' | 'zalo';
+/** The parts of a message on a channel. */
+export const PARTS: Record<Channel, string[]> = {
+  sandbox: ['txt'],
+  email: ['subject.txt', 'text.txt', 'html'],
+  telegram: ['html'],
+  zalo: ['txt'],
+};
+
+type Escape = (s: string) => string;
+const html: Escape = (s) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+/** Telegram's HTML parse mode knows only &lt; &gt; &amp; &quot;. */
+const telegramHtml: Escape = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const none: Escape = (s) => s;
+
+export function escaperFor(channel: Channel, part: string): Escape {
+  if (part === 'html') return channel === 'telegram' ? telegramHtml : html;
+  return none;
+}
+
+export type View = Record<string, string | number | Record<string, string | number>[]>;
+
+/**
+ * The placeholders a template uses that its message does not offer (empty when the template is
+ * valid). Unknown sections and names inside sections are checked against the section's fields.
+ */
+export function unknownPlaceholders(message: MessageName, source: string): string[] {
+  const spec = MESSAGES[message];
+  const lists = spec.lists as Record<string, readonly string[]>;
+  const unknown = new Set<string>();
+  const walk = (tokens: Mustache.TemplateSpans, allowed: readonly string[]) => {
+    for (const t of tokens) {
+      const [type, name] = t as [string, string];
+      if (type === 'name' || type === '&') {
+        if (!allowed.includes(name) && name !== '.') unknown.add(name);
+      } else if (type === '#' || type === '^') {
+        const children = (t as unknown as [string, string, number, number, Mustache.TemplateSpans])[4];
+        if (lists[name]) walk(children, [...lists[name]!, ...allowed]);
+        else if ((spec.fields as readonly string[]).includes(name)) walk(children, allowed);
+        else unknown.add(name);
+      }
+    }
+  };
+  walk(Mustache.parse(source), spec.fields);
+  return [...unknown];
+}
+
+export interface TemplateSet {
+  /** Renders one part; throws when the template is missing. */
+  render(message: MessageName, channel: Channel, part: string, lang: Lang, view: View): string;
+  has(message: MessageName, channel: Channel, part: string, lang: Lang): boolean;
+}
+
+/** Loads every template under `dir` once, checking each against its message's placeholders. */
+export function loadTemplates(dir = TEMPLATES_DIR): TemplateSet {
+  const sources = new Map<string, string>();
+  for (const lang of readdirSync(dir)) {
+    for (const file of readdirSync(path.join(dir, lang))) {
+      const message = file.split('.')[0] as MessageName;
+      if (!(message in MESSAGES)) throw new UserError(`Mẫu lạ / unknown template: ${lang}/${file}`);
+      const source = readFileSync(path.join(dir, lang, file), 'utf8');
+      const unknown = unknownPlaceholders(message, source);
+      if (unknown.length) {
+        throw new UserError(`Mẫu ${lang}/${file} dùng chỗ trống không có / uses unknown placeholders: ${unknown.join(', ')}`);
+      }
+      sources.set(`${lang}/${file}`, source);
+    }
+  }
+  const key = (m: string, c: string, p: string, l: string) => `${l}/${m}.${c}.${p}`;
+  return {
+    has: (m, c, p, l) => sources.has(key(m, c, p, l)),
+    render(message, channel, part, lang, view) {
+      const source = sources.get(key(message, channel, part, lang)) ?? sources.get(key(message, channel, part, 'vi'));
+      if (source === undefined) throw new Error(`template missing: ${key(message, channel, part, lang)}`);
+      const out = Mustache.render(source, view, {}, { escape: escaperFor(channel, part) });
+      return part.endsWith('txt') ? out.replace(/\n{3,}/g, '\n\n').trim() : out;
+    },
+  };
+}

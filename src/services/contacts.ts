@@ -1,0 +1,106 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from '#root/db/client.js';
+import type { Channel, ContactRole, Locale } from '#root/generated/prisma/client.js';
+import { NotFoundError, UserError } from '#root/errors/index.js';
+import { audit } from './audit.js';
+import { findUnit } from './units.js';
+
+const CHANNELS: Channel[] = ['sandbox', 'email', 'telegram', 'zalo'];
+const ROLES: ContactRole[] = ['contact', 'head', 'supervisor', 'admin'];
+const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
+
+export interface ContactInput {
+  unit: string;
+  name: string;
+  role?: string;
+  locale?: string;
+  email?: string;
+  channels?: string[];
+}
+
+/** Adds a person to a unit. Channels are the preference order; email needs an address. */
+export async function addContact(db: Db, orgId: string, input: ContactInput, actor: string) {
+  const name = input.name.trim();
+  if (!name) throw new UserError('Cần tên người liên hệ / a contact name is required');
+  const role = (input.role ?? 'contact') as ContactRole;
+  if (!ROLES.includes(role)) throw new UserError(`Vai trò «${input.role}» không hợp lệ (${ROLES.join(', ')}) / unknown role`);
+  const locale = (input.locale ?? 'vi') as Locale;
+  if (locale !== 'vi' && locale !== 'en') throw new UserError('Ngôn ngữ: vi hoặc en / locale: vi or en');
+  if (input.email !== undefined && !EMAIL.test(input.email)) {
+    throw new UserError(`Địa chỉ email «${input.email}» không hợp lệ / invalid email address`);
+  }
+  const channels = (input.channels ?? (input.email ? ['email'] : ['sandbox'])) as Channel[];
+  const bad = channels.filter((c) => !CHANNELS.includes(c));
+  if (bad.length || channels.length === 0) {
+    throw new UserError(`Kênh không hợp lệ: ${bad.join(', ') || '(trống)'}; dùng ${CHANNELS.join(', ')} / unknown channel`);
+  }
+  if (channels.includes('email') && !input.email) throw new UserError('Kênh email cần địa chỉ email / the email channel needs an address');
+  return db.$transaction(async (tx) => {
+    const unit = await findUnit(tx, orgId, input.unit);
+    const contact = await tx.contact.create({
+      data: { orgId, unitId: unit.id, name, role, locale, email: input.email ?? null, channels },
+    });
+    await audit(tx, { orgId, actor, action: 'contact.create', entity: 'contact', entityId: contact.id, data: { unit: unit.name, role, channels } });
+    return { ...contact, unitName: unit.name };
+  });
+}
+
+export async function listContacts(db: Db, orgId: string, unitName?: string) {
+  const unitId = unitName ? (await findUnit(db, orgId, unitName)).id : undefined;
+  return db.contact.findMany({
+    where: { orgId, ...(unitId ? { unitId } : {}) },
+    include: { unit: true },
+    orderBy: [{ unit: { name: 'asc' } }, { name: 'asc' }],
+  });
+}
+
+/** A contact by id, or by name (unique within the organisation). */
+export async function findContact(db: Db, orgId: string, ref: string) {
+  const isId = /^[0-9a-f-]{36}$/i.test(ref);
+  const found = await db.contact.findMany({
+    where: { orgId, ...(isId ? { id: ref } : { name: { equals: ref, mode: 'insensitive' } }) },
+    include: { unit: true },
+  });
+  if (found.length === 0) throw new NotFoundError(`Không có người liên hệ «${ref}» / no contact «${ref}»`);
+  if (found.length > 1) {
+    throw new UserError(`Có ${found.length} người tên «${ref}»; dùng mã (id) / several contacts are named «${ref}»; use the id`);
+  }
+  return found[0]!;
+}
+
+/** The stored form of an invite code: codes are bearer secrets, so only their hash is kept. */
+export const hashInviteCode = (code: string) => createHash('sha256').update(code).digest('base64url');
+
+export interface InviteResult {
+  code: string;
+  expiresAt: Date;
+  /** `https://t.me/<bot>?start=<code>` when the bot's username is known. */
+  telegramLink: string | null;
+  contact: { id: string; name: string; unit: string };
+}
+
+/**
+ * Creates a single-use invite for a contact: a 22-character code (Telegram deep-link payloads allow
+ * 64 of `[A-Za-z0-9_-]`), valid for `ttlHours`. Only the code's hash is stored.
+ */
+export async function createInvite(
+  db: Db,
+  orgId: string,
+  contactRef: string,
+  options: { ttlHours: number; now: Date; botUsername?: string | undefined },
+  actor: string,
+): Promise<InviteResult> {
+  const contact = await findContact(db, orgId, contactRef);
+  const code = randomBytes(16).toString('base64url');
+  const expiresAt = new Date(options.now.getTime() + options.ttlHours * 3_600_000);
+  await db.$transaction(async (tx) => {
+    const invite = await tx.invite.create({ data: { orgId, contactId: contact.id, code: hashInviteCode(code), expiresAt } });
+    await audit(tx, { orgId, actor, action: 'invite.create', entity: 'invite', entityId: invite.id, data: { contact: contact.id, expiresAt: expiresAt.toISOString() } });
+  });
+  return {
+    code,
+    expiresAt,
+    telegramLink: options.botUsername ? `https://t.me/${options.botUsername}?start=${code}` : null,
+    contact: { id: contact.id, name: contact.name, unit: contact.unit.name },
+  };
+}

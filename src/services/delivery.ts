@@ -1,0 +1,376 @@
+import type { Config } from '#root/config.js';
+import type { Db } from '#root/db/client.js';
+import type { ChannelAdapter, OutgoingMessage, Recipient } from '#root/channels/types.js';
+import { DeliveryError } from '#root/channels/types.js';
+import { effectivePolicy, policyOverrideSchema } from '#root/domain/policy.js';
+import { atLocalTime } from '#root/domain/stages.js';
+import { longDate, shortDate, workingDaysPhrase, type Lang } from '#root/domain/wording.js';
+import type { Channel, Prisma, ReminderKind } from '#root/generated/prisma/client.js';
+import type { Logger } from '#root/logger.js';
+import type { MessageName, TemplateSet, View } from '#root/messages/templates.js';
+import type { Metrics } from '#root/metrics.js';
+import type { Clock } from '#root/deps.js';
+import { loadCalendar } from './holidays.js';
+import { signLink } from './links.js';
+import { zonedDay } from './planner.js';
+
+export interface DeliveryDeps {
+  db: Db;
+  config: Pick<Config, 'SECRET_KEY' | 'PUBLIC_URL' | 'PORT'>;
+  templates: TemplateSet;
+  channels: Partial<Record<Channel, ChannelAdapter>>;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  /** This worker's name, written on its claims. */
+  workerId: string;
+}
+
+export type DeliveryOutcome =
+  | { outcome: 'sent'; externalId: string | null }
+  /** Someone else handled it, or it is no longer wanted (confirmed, waived, extended). */
+  | { outcome: 'skipped' | 'cancelled'; reason: string }
+  /** Failed for good on this channel; `fallback` is the reminder created on the next channel. */
+  | { outcome: 'failed'; reason: string; fallback: string | null };
+
+/** How long a claim may stand without an outcome before it is presumed dead (see the README). */
+export const CLAIM_LEASE_MS = 120_000;
+
+const MESSAGE_OF: Record<ReminderKind, MessageName> = {
+  lead: 'reminder-lead',
+  due: 'reminder-due',
+  overdue: 'reminder-overdue',
+  escalation: 'reminder-escalation',
+  cooperating: 'reminder-cooperating',
+};
+
+const recipientOf = (c: { id: string; name: string; locale: Lang; email: string | null; telegramChatId: bigint | null; zaloUserId: string | null }): Recipient => ({
+  contactId: c.id,
+  name: c.name,
+  locale: c.locale,
+  email: c.email,
+  telegramChatId: c.telegramChatId,
+  zaloUserId: c.zaloUserId,
+});
+
+/**
+ * Delivers reminders and digests: claim, send, record (STYLE §7).
+ *
+ * - Transactional channels (the sandbox): the claim, the message and the record are one
+ *   transaction — exactly once.
+ * - Other channels: a conditional update claims the row (`pending → claimed`), the channel is
+ *   called, the outcome is recorded (`claimed → sent`). A crash before the channel accepted the
+ *   message leaves a claim that `reclaimStale` returns to `pending` after the lease: nothing is lost.
+ *   A crash after the record repeats nothing. The window between the channel's acceptance and the
+ *   record is the one place a message can go out twice; it is counted (`unknown` metric, a warning).
+ * - Permanent failures disable the channel for the contact and create the same reminder on the next
+ *   channel; temporary ones return the row to `pending` and throw, for BullMQ to retry with backoff.
+ */
+export function createDelivery(deps: DeliveryDeps) {
+  const { db, templates, clock, logger, metrics } = deps;
+  const baseUrl = deps.config.PUBLIC_URL ?? `http://localhost:${deps.config.PORT}`;
+
+  async function deliverReminder(reminderId: string): Promise<DeliveryOutcome> {
+    const r = await db.reminder.findUnique({
+      where: { id: reminderId },
+      include: { contact: true, obligation: { include: { duty: { include: { plan: true } }, unit: true, org: true } } },
+    });
+    if (!r) return { outcome: 'skipped', reason: 'gone' };
+    if (r.status !== 'pending') return { outcome: 'skipped', reason: r.status };
+    const o = r.obligation;
+    const zone = o.org.timeZone;
+    const dueDate = zonedDay(o.extendedTo ?? o.dueAt, zone);
+    const stale =
+      o.status !== 'open'
+        ? o.status
+        : !o.current
+          ? 'retired'
+          : !r.stage.endsWith(`@${dueDate.replace(/-/g, '')}`)
+            ? 'due date moved'
+            : !r.contact.active
+              ? 'contact inactive'
+              : !r.stage.startsWith('nudge-') && (await missedWindow(o.orgId, r.scheduledAt, zone))
+                ? 'missed its sending window'
+                : null;
+    if (stale) {
+      await db.reminder.updateMany({ where: { id: r.id, status: 'pending' }, data: { status: 'cancelled', lastError: stale } });
+      return { outcome: 'cancelled', reason: stale };
+    }
+    const adapter = deps.channels[r.channel];
+    if (!adapter) return fail(r.id, r.contactId, r.channel, r.kind, `channel ${r.channel} not configured`);
+
+    const calendar = await loadCalendar(db, o.orgId, [Number(dueDate.slice(0, 4))]);
+    const sendDay = zonedDay(r.scheduledAt, zone);
+    // A lead stage says what the policy says ("3 working days before" → "còn 3 ngày làm việc"),
+    // even when the due date is a Sunday; otherwise count the working days to or past it.
+    const lead = /^lead-(\d+)@/.exec(r.stage);
+    const left = lead
+      ? Number(lead[1])
+      : r.stage.startsWith('due@')
+        ? 0
+        : sendDay <= dueDate
+          ? calendar.workingDaysBetween(sendDay, dueDate)
+          : -calendar.workingDaysBetween(dueDate, sendDay);
+    const lang = r.contact.locale;
+    const token = signLink(
+      { obligationId: o.id, contactId: r.contactId, exp: Math.floor((o.extendedTo ?? o.dueAt).getTime() / 1000) + 60 * 86_400 },
+      deps.config.SECRET_KEY,
+    );
+    const view: View = {
+      contactName: r.contact.name,
+      unitName: r.kind === 'cooperating' ? (await unitName(r.contact.unitId)) : o.unit.name,
+      responsibleUnit: o.unit.name,
+      dutyCode: o.duty.code,
+      dutyTitle: o.duty.title,
+      planCode: o.duty.plan.code,
+      planTitle: o.duty.plan.title,
+      period: o.periodKey,
+      dueDate: longDate(dueDate, lang),
+      dueDateShort: shortDate(dueDate),
+      remaining: workingDaysPhrase(left, lang),
+      confirmCommand: `/xong ${o.duty.code}`,
+      extendCommand: `/giahan ${o.duty.code}`,
+      confirmUrl: `${baseUrl}/c/${token}`,
+    };
+    const message: OutgoingMessage = {
+      orgId: o.orgId,
+      ref: { reminderId: r.id },
+      obligationId: o.id,
+      ...render(MESSAGE_OF[r.kind], r.channel, lang, view),
+    };
+    const log = logger.child({ reminder: r.id, channel: r.channel, kind: r.kind, stage: r.stage });
+    return send(adapter, 'reminder', r.id, recipientOf(r.contact), message, r.kind, log);
+  }
+
+  /**
+   * A scheduled message is sent only inside the sending window of its own day: one found after that
+   * window closed (the program was down) is dropped as missed rather than sent in the evening; the
+   * next stage carries on. Manual nudges are sent whenever the administrator asks.
+   */
+  async function missedWindow(orgId: string, scheduledAt: Date, zone: string): Promise<boolean> {
+    const policy = effectivePolicy(...(await orgPolicy(orgId)));
+    const closes = atLocalTime(zonedDay(scheduledAt, zone), policy.windowEnd, zone);
+    return clock.now().getTime() > closes.getTime();
+  }
+
+  async function orgPolicy(orgId: string) {
+    const row = await db.reminderPolicy.findUnique({ where: { orgId_target: { orgId, target: 'org' } } });
+    const parsed = policyOverrideSchema.safeParse(row?.settings);
+    return parsed.success ? [parsed.data] : [];
+  }
+
+  async function unitName(unitId: string) {
+    return (await db.unit.findUniqueOrThrow({ where: { id: unitId }, select: { name: true } })).name;
+  }
+
+  function render(name: MessageName, channel: Channel, lang: Lang, view: View) {
+    if (channel === 'email') {
+      return {
+        subject: templates.render(name, 'email', 'subject.txt', lang, view),
+        text: templates.render(name, 'email', 'text.txt', lang, view),
+        html: templates.render(name, 'email', 'html', lang, view),
+      };
+    }
+    const text = templates.render(name, channel, channel === 'telegram' ? 'html' : 'txt', lang, view);
+    return { subject: text.split('\n')[0] ?? '', text };
+  }
+
+  type Table = 'reminder' | 'digest';
+  async function send(
+    adapter: ChannelAdapter,
+    table: Table,
+    id: string,
+    to: Recipient,
+    message: OutgoingMessage,
+    kind: ReminderKind | 'digest',
+    log: Logger,
+  ): Promise<DeliveryOutcome> {
+    const now = clock.now();
+    if (adapter.transactional) {
+      // Claim, message and record in one transaction: exactly once.
+      const sent = await db.$transaction(async (tx) => {
+        const claimed = await claimAs(tx, table, id, 'sent', now);
+        if (!claimed) return null;
+        const result = await adapter.send(tx, to, message);
+        await setExternalId(tx, table, id, result.externalId);
+        return result;
+      });
+      if (!sent) return { outcome: 'skipped', reason: 'claimed elsewhere' };
+      metrics.sent.inc({ channel: adapter.name, kind });
+      log.info('delivered');
+      return { outcome: 'sent', externalId: sent.externalId };
+    }
+    if (!(await claimAs(db, table, id, 'claimed', now))) return { outcome: 'skipped', reason: 'claimed elsewhere' };
+    try {
+      const result = await adapter.send(to, message);
+      // The record: from here on a crash repeats nothing.
+      await (table === 'reminder' ? db.reminder : db.digest).updateMany({
+        where: { id, status: 'claimed' },
+        data: { status: 'sent', sentAt: clock.now(), externalId: result.externalId },
+      });
+      metrics.sent.inc({ channel: adapter.name, kind });
+      log.info('delivered');
+      return { outcome: 'sent', externalId: result.externalId };
+    } catch (error) {
+      const permanent = error instanceof DeliveryError && error.permanent;
+      const reason = error instanceof Error ? error.message : String(error);
+      if (permanent) return fail(id, to.contactId, adapter.name, kind, reason, table);
+      await (table === 'reminder' ? db.reminder : db.digest).updateMany({ where: { id, status: 'claimed' }, data: { status: 'pending', lastError: reason.slice(0, 500) } });
+      metrics.retried.inc({ channel: adapter.name, kind });
+      log.warn({ err: reason }, 'delivery failed, will retry');
+      throw error;
+    }
+  }
+
+  async function claimAs(tx: Prisma.TransactionClient | Db, table: Table, id: string, status: 'sent' | 'claimed', now: Date) {
+    const data = { status, claimedAt: now, claimedBy: deps.workerId, attempts: { increment: 1 }, ...(status === 'sent' ? { sentAt: now } : {}) };
+    const { count } =
+      table === 'reminder'
+        ? await tx.reminder.updateMany({ where: { id, status: 'pending' }, data })
+        : await tx.digest.updateMany({ where: { id, status: 'pending' }, data: { status, claimedAt: now, attempts: { increment: 1 }, ...(status === 'sent' ? { sentAt: now } : {}) } });
+    return count === 1;
+  }
+
+  async function setExternalId(tx: Prisma.TransactionClient, table: Table, id: string, externalId: string | null) {
+    if (table === 'reminder') await tx.reminder.update({ where: { id }, data: { externalId } });
+    else await tx.digest.update({ where: { id }, data: { externalId } });
+  }
+
+  /** A permanent failure: disable the channel for the contact and try the next one. */
+  async function fail(id: string, contactId: string, channel: Channel, kind: ReminderKind | 'digest', reason: string, table: Table = 'reminder'): Promise<DeliveryOutcome> {
+    metrics.failed.inc({ channel, kind });
+    const fallback = await db.$transaction(async (tx) => {
+      await (table === 'reminder' ? tx.reminder : tx.digest).updateMany({
+        where: { id, status: { in: ['pending', 'claimed'] } },
+        data: { status: 'failed', lastError: reason.slice(0, 500) },
+      });
+      const contact = await tx.contact.findUniqueOrThrow({ where: { id: contactId } });
+      const disabled = contact.disabledChannels.includes(channel) ? contact.disabledChannels : [...contact.disabledChannels, channel];
+      await tx.contact.update({ where: { id: contactId }, data: { disabledChannels: disabled } });
+      await tx.auditEvent.create({
+        data: { orgId: contact.orgId, actor: 'system', action: 'contact.channel-disabled', entity: 'contact', entityId: contactId, data: { channel, reason: reason.slice(0, 200) } },
+      });
+      const next = contact.channels.find((c) => !disabled.includes(c));
+      if (!next) {
+        await tx.contact.updateMany({ where: { id: contactId, unreachableSince: null }, data: { unreachableSince: clock.now() } });
+        return null;
+      }
+      if (table === 'reminder') {
+        const r = await tx.reminder.findUniqueOrThrow({ where: { id } });
+        const created = await tx.reminder.upsert({
+          where: { obligationId_contactId_channel_stage: { obligationId: r.obligationId, contactId, channel: next, stage: r.stage } },
+          update: {},
+          create: { orgId: r.orgId, obligationId: r.obligationId, contactId, channel: next, kind: r.kind, stage: r.stage, scheduledAt: r.scheduledAt },
+        });
+        return created.status === 'pending' ? created.id : null;
+      }
+      const dg = await tx.digest.findUniqueOrThrow({ where: { id } });
+      const created = await tx.digest.upsert({
+        where: { contactId_day_channel: { contactId, day: dg.day, channel: next } },
+        update: {},
+        create: { orgId: dg.orgId, contactId, day: dg.day, channel: next, scheduledAt: dg.scheduledAt },
+      });
+      return created.status === 'pending' ? created.id : null;
+    });
+    logger.warn({ [table]: id, channel, fallback }, 'delivery failed for good; channel disabled for this contact');
+    return { outcome: 'failed', reason, fallback };
+  }
+
+  /**
+   * Sends one administrator's digest of a working day: obligations that became overdue, those
+   * confirmed, and contacts newly unreachable, since the previous working day's digest. Nothing to
+   * say → no message (the row is cancelled).
+   */
+  async function deliverDigest(digestId: string): Promise<DeliveryOutcome> {
+    const dg = await db.digest.findUnique({ where: { id: digestId }, include: { contact: true, org: true } });
+    if (!dg) return { outcome: 'skipped', reason: 'gone' };
+    if (dg.status !== 'pending') return { outcome: 'skipped', reason: dg.status };
+    const zone = dg.org.timeZone;
+    if (await missedWindow(dg.orgId, dg.scheduledAt, zone)) {
+      await db.digest.updateMany({ where: { id: dg.id, status: 'pending' }, data: { status: 'cancelled', lastError: 'missed its sending window' } });
+      return { outcome: 'cancelled', reason: 'missed its sending window' };
+    }
+    const day = dg.day.toISOString().slice(0, 10);
+    const calendar = await loadCalendar(db, dg.orgId, [Number(day.slice(0, 4))]);
+    const policy = effectivePolicy(...(await orgPolicy(dg.orgId)));
+    const since = atLocalTime(calendar.addWorkingDays(day, -1), policy.windowStart, zone);
+    const until = dg.scheduledAt;
+    const [overdue, confirmed, unreachable, open] = await Promise.all([
+      db.obligation.findMany({
+        where: {
+          orgId: dg.orgId,
+          status: 'open',
+          current: true,
+          OR: [
+            { extendedTo: null, dueAt: { gt: since, lte: until } },
+            { extendedTo: { gt: since, lte: until } },
+          ],
+        },
+        include: { unit: true, duty: true },
+      }),
+      db.confirmation.findMany({
+        where: { orgId: dg.orgId, withdrawnAt: null, createdAt: { gt: since, lte: until } },
+        include: { obligation: { include: { unit: true, duty: true } }, contact: true },
+      }),
+      db.contact.findMany({ where: { orgId: dg.orgId, unreachableSince: { gt: since, lte: until } }, include: { unit: true } }),
+      db.obligation.count({ where: { orgId: dg.orgId, status: 'open', current: true, dueAt: { lte: until } } }),
+    ]);
+    if (!overdue.length && !confirmed.length && !unreachable.length) {
+      await db.digest.updateMany({ where: { id: dg.id, status: 'pending' }, data: { status: 'cancelled', lastError: 'nothing to report' } });
+      return { outcome: 'cancelled', reason: 'nothing to report' };
+    }
+    const lang = dg.contact.locale;
+    const byCode = (a: { duty: { code: string } }, b: { duty: { code: string } }) => a.duty.code.localeCompare(b.duty.code, undefined, { numeric: true });
+    const view: View = {
+      contactName: dg.contact.name,
+      date: shortDate(day),
+      orgName: dg.org.name,
+      overdueCount: overdue.length,
+      confirmedCount: confirmed.length,
+      openCount: open,
+      overdue: overdue.sort(byCode).map((o) => {
+        const d = zonedDay(o.extendedTo ?? o.dueAt, zone);
+        return { unitName: o.unit.name, dutyCode: o.duty.code, dutyTitle: o.duty.title, dueDate: longDate(d, lang), dueDateShort: shortDate(d) };
+      }),
+      confirmed: confirmed.map((c) => ({
+        unitName: c.obligation.unit.name,
+        dutyCode: c.obligation.duty.code,
+        dutyTitle: c.obligation.duty.title,
+        confirmedBy: c.contact?.name ?? c.actor ?? '',
+        confirmedAt: `${shortDate(zonedDay(c.createdAt, zone))}`,
+      })),
+      unreachable: unreachable.map((c) => ({
+        personName: c.name,
+        unitName: c.unit.name,
+        reason: lang === 'vi' ? 'không còn kênh nào gửi được' : 'no working channel left',
+      })),
+    };
+    const adapter = deps.channels[dg.channel];
+    if (!adapter) return fail(dg.id, dg.contactId, dg.channel, 'digest', `channel ${dg.channel} not configured`, 'digest');
+    const message: OutgoingMessage = { orgId: dg.orgId, ref: { digestId: dg.id }, ...render('digest', dg.channel, lang, view) };
+    return send(adapter, 'digest', dg.id, recipientOf(dg.contact), message, 'digest', logger.child({ digest: dg.id, channel: dg.channel }));
+  }
+
+  /**
+   * Returns claims older than the lease to `pending`: their worker died between claim and record.
+   * Whether the channel accepted the message is unknowable, so it is sent again — the README's rule:
+   * a reminder may arrive twice, never not at all. Each is counted.
+   */
+  async function reclaimStale(now: Date): Promise<number> {
+    const before = new Date(now.getTime() - CLAIM_LEASE_MS);
+    const rows = await db.reminder.findMany({ where: { status: 'claimed', claimedAt: { lt: before } }, select: { id: true, channel: true } });
+    for (const r of rows) {
+      const { count } = await db.reminder.updateMany({ where: { id: r.id, status: 'claimed', claimedAt: { lt: before } }, data: { status: 'pending', lastError: 'reclaimed after lease: outcome unknown' } });
+      if (count) {
+        metrics.unknown.inc({ channel: r.channel });
+        logger.warn({ reminder: r.id, channel: r.channel }, 'claim without outcome reclaimed: possibly delivered twice');
+      }
+    }
+    const { count: digests } = await db.digest.updateMany({ where: { status: 'claimed', claimedAt: { lt: before } }, data: { status: 'pending' } });
+    return rows.length + digests;
+  }
+
+  return { deliverReminder, deliverDigest, reclaimStale };
+}
+
+export type Delivery = ReturnType<typeof createDelivery>;

@@ -1,0 +1,79 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { Db } from '#root/db/client.js';
+import { normalizeUnitName } from '#root/domain/units.js';
+import { parsePlanFile } from '#root/import/spreadsheet.js';
+import { audit } from './audit.js';
+import { reconcileObligations, yearWindow } from './obligations.js';
+import { ensureOrganisation } from './orgs.js';
+import { commitImport, reviewImport } from './plans.js';
+
+const SAMPLE_DIR = new URL('../../prisma/sample/', import.meta.url);
+
+interface DemoData {
+  org: { code: string; name: string };
+  plan: string;
+  units: { name: string; aliases?: string[] }[];
+  groups: { name: string; aliases?: string[]; members: string[] | '*' }[];
+  administrator: { name: string; unit: string };
+}
+
+export interface DemoResult {
+  created: boolean;
+  orgCode: string;
+  units: number;
+  contacts: number;
+  obligations: number;
+}
+
+/**
+ * Seeds an organisation with the sample plan shipped in `prisma/sample/` (the HCMC plan
+ * 3131/KH-UBND): its units with aliases, group members, one sandbox contact per unit and an
+ * administrator, then this year's obligations. Does nothing when the organisation already has a plan.
+ */
+export async function seedDemo(db: Db, options: { orgCode: string; timeZone: string; now: Date; actor: string }): Promise<DemoResult> {
+  const data = JSON.parse(await readFile(new URL('demo-units.json', SAMPLE_DIR), 'utf8')) as DemoData;
+  const org = await ensureOrganisation(db, { code: options.orgCode, name: data.org.name, timeZone: options.timeZone }, options.actor);
+  if ((await db.plan.count({ where: { orgId: org.id } })) > 0) {
+    return { created: false, orgCode: org.code, units: 0, contacts: 0, obligations: 0 };
+  }
+
+  // Units and groups first, so that the import matches the plan's names to them.
+  await db.$transaction(async (tx) => {
+    const unitIds = new Map<string, string>();
+    for (const u of data.units) {
+      const unit = await tx.unit.create({ data: { orgId: org.id, name: u.name, normalized: normalizeUnitName(u.name) } });
+      unitIds.set(u.name, unit.id);
+      for (const alias of u.aliases ?? []) {
+        await tx.unitAlias.create({ data: { orgId: org.id, unitId: unit.id, alias, normalized: normalizeUnitName(alias) } });
+      }
+    }
+    for (const g of data.groups) {
+      const group = await tx.unitGroup.create({ data: { orgId: org.id, name: g.name, normalized: normalizeUnitName(g.name) } });
+      for (const alias of g.aliases ?? []) {
+        await tx.groupAlias.create({ data: { orgId: org.id, groupId: group.id, alias, normalized: normalizeUnitName(alias) } });
+      }
+      const members = g.members === '*' ? [...unitIds.values()] : g.members.map((m) => unitIds.get(m)!);
+      await tx.unitGroupMember.createMany({ data: members.map((unitId) => ({ groupId: group.id, unitId })) });
+    }
+    await audit(tx, { orgId: org.id, actor: options.actor, action: 'demo.seed', entity: 'organisation', entityId: org.id });
+  });
+
+  const file = new URL(data.plan, SAMPLE_DIR);
+  const draft = await parsePlanFile(data.plan, await readFile(file), { defaultDue: org.yearlyDue });
+  await commitImport(db, org.id, await reviewImport(db, org.id, draft), options.actor);
+
+  // One sandbox contact per unit (including those the import proposed), and the administrator.
+  const units = await db.unit.findMany({ where: { orgId: org.id } });
+  await db.contact.createMany({
+    data: units.map((u) => ({ orgId: org.id, unitId: u.id, name: `Đầu mối ${u.name}`, channels: ['sandbox' as const] })),
+  });
+  const adminUnit = units.find((u) => u.name === data.administrator.unit)!;
+  await db.contact.create({
+    data: { orgId: org.id, unitId: adminUnit.id, name: data.administrator.name, role: 'admin', channels: ['sandbox'] },
+  });
+  const rec = await reconcileObligations(db, org.id, yearWindow(options.now.getUTCFullYear()), options.now, options.actor);
+  return { created: true, orgCode: org.code, units: units.length, contacts: units.length + 1, obligations: rec.created };
+}
+
+export const samplePlanPath = (name = 'kh-3131-hcm.txt') => fileURLToPath(new URL(name, SAMPLE_DIR));

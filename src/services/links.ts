@@ -1,0 +1,43 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Signed, expiring one-click links (email confirmations). The token names one obligation and one
+ * contact and expires; it is an HMAC-SHA256 over both under SECRET_KEY, so it cannot be re-targeted
+ * at another obligation or forged. Replays do nothing: an obligation is confirmed once.
+ */
+export interface LinkClaims {
+  obligationId: string;
+  contactId: string;
+  /** Expiry, seconds since the epoch. */
+  exp: number;
+}
+
+const b64 = (b: Buffer) => b.toString('base64url');
+const hex = (s: string) => Buffer.from(s.replace(/-/g, ''), 'hex');
+const uuid = (b: Buffer) => {
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+};
+
+export function signLink(claims: LinkClaims, secret: string): string {
+  const exp = Buffer.alloc(4);
+  exp.writeUInt32BE(claims.exp);
+  const body = Buffer.concat([hex(claims.obligationId), hex(claims.contactId), exp]);
+  const mac = createHmac('sha256', secret).update('confirm-link-v1').update(body).digest().subarray(0, 16);
+  return `${b64(body)}.${b64(mac)}`;
+}
+
+export type LinkCheck = { ok: true; claims: LinkClaims } | { ok: false; reason: 'malformed' | 'forged' | 'expired' };
+
+export function verifyLink(token: string, secret: string, now: Date): LinkCheck {
+  const [bodyPart, macPart, extra] = token.split('.');
+  if (!bodyPart || !macPart || extra !== undefined) return { ok: false, reason: 'malformed' };
+  const body = Buffer.from(bodyPart, 'base64url');
+  const mac = Buffer.from(macPart, 'base64url');
+  if (body.length !== 36 || mac.length !== 16) return { ok: false, reason: 'malformed' };
+  const expected = createHmac('sha256', secret).update('confirm-link-v1').update(body).digest().subarray(0, 16);
+  if (!timingSafeEqual(mac, expected)) return { ok: false, reason: 'forged' };
+  const exp = body.readUInt32BE(32);
+  if (exp * 1000 < now.getTime()) return { ok: false, reason: 'expired' };
+  return { ok: true, claims: { obligationId: uuid(body.subarray(0, 16)), contactId: uuid(body.subarray(16, 32)), exp } };
+}

@@ -1,0 +1,45 @@
+import type { Db } from '#root/db/client.js';
+import { stageId } from '#root/domain/stages.js';
+import { UserError } from '#root/errors/index.js';
+import { audit } from './audit.js';
+import { zonedDay } from './planner.js';
+
+/**
+ * The administrator's manual nudge: one reminder now, per open obligation of the unit (or of one
+ * duty), to each of its contacts, through the same rows and queue as scheduled reminders. Its
+ * stage id is unique to this nudge ("nudge-<time>@<due day>").
+ */
+export async function nudge(db: Db, orgId: string, input: { unitId: string; dutyCode?: string; actor: string; now: Date }) {
+  const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
+  const obligations = await db.obligation.findMany({
+    where: { orgId, unitId: input.unitId, status: 'open', current: true, ...(input.dutyCode ? { duty: { code: input.dutyCode } } : {}) },
+    orderBy: { dueAt: 'asc' },
+  });
+  // Without a duty: the nearest obligations (overdue ones and the next due date), not the whole year.
+  const chosen = input.dutyCode
+    ? obligations
+    : obligations.filter((o) => (o.extendedTo ?? o.dueAt) <= input.now || (o.extendedTo ?? o.dueAt).getTime() === (obligations.find((x) => (x.extendedTo ?? x.dueAt) > input.now)?.dueAt ?? new Date(0)).getTime());
+  if (!chosen.length) throw new UserError('Đơn vị không có nghĩa vụ nào đang mở phù hợp / the unit has no matching open obligation');
+  const contacts = await db.contact.findMany({ where: { unitId: input.unitId, active: true, role: { in: ['contact', 'head'] } } });
+  const withoutChannel: string[] = [];
+  let reminders = 0;
+  await db.$transaction(async (tx) => {
+    for (const o of chosen) {
+      const due = o.extendedTo ?? o.dueAt;
+      const stage = stageId(`nudge-${input.now.getTime().toString(36)}`, zonedDay(due, org.timeZone));
+      for (const c of contacts) {
+        const channel = c.channels.find((ch) => !c.disabledChannels.includes(ch));
+        if (!channel) {
+          withoutChannel.push(c.name);
+          continue;
+        }
+        await tx.reminder.create({
+          data: { orgId, obligationId: o.id, contactId: c.id, channel, kind: due <= input.now ? 'overdue' : 'lead', stage, scheduledAt: input.now },
+        });
+        reminders++;
+      }
+    }
+    await audit(tx, { orgId, actor: input.actor, action: 'obligation.nudge', entity: 'unit', entityId: input.unitId, data: { obligations: chosen.length, reminders } });
+  });
+  return { obligations: chosen.length, reminders, withoutChannel: [...new Set(withoutChannel)] };
+}

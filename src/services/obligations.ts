@@ -1,0 +1,191 @@
+import type { Db } from '#root/db/client.js';
+import { occurrences } from '#root/domain/occurrences.js';
+import type { IsoDate } from '#root/domain/types.js';
+import { audit } from './audit.js';
+import { loadCalendar } from './holidays.js';
+import { isoDate, scheduleFromRow } from './schedules.js';
+
+export interface Window {
+  from: IsoDate;
+  to: IsoDate;
+}
+
+export interface ReconcileResult {
+  /** Obligations that did not exist and were created. */
+  created: number;
+  /** Open obligations whose due instant changed (schedule edited) or that came back. */
+  updated: number;
+  /** Open, future obligations no schedule or assignment produces any more. */
+  retired: number;
+  /** Duties with a schedule and at least one lead that produced obligations. */
+  duties: number;
+  /** Groups assigned as lead that have no member: they bind nobody until members are added. */
+  emptyGroups: string[];
+}
+
+export const yearWindow = (year: number): Window => ({ from: `${year}-01-01`, to: `${year}-12-31` });
+
+interface Desired {
+  dutyId: string;
+  unitId: string;
+  periodKey: string;
+  dueAt: Date;
+}
+
+/**
+ * Makes the obligations of a window match the schedules, assignments and groups.
+ *
+ * 1. Expand each active duty's schedule into occurrences in the window (organisation's zone and
+ *    working calendar) and its lead assignments into units (a group into its members).
+ * 2. Upsert every (duty, unit, period) on its unique key — never check-then-insert — setting the
+ *    due instant of open obligations; confirmed or waived ones are never touched.
+ * 3. Retire open obligations due from `now` on that nothing produces any more (`current = false`):
+ *    the past, and anything confirmed, stays as it was.
+ *
+ * Idempotent: a second run with nothing changed writes no row.
+ */
+export async function reconcileObligations(
+  db: Db,
+  orgId: string,
+  window: Window,
+  now: Date,
+  actor = 'system',
+): Promise<ReconcileResult> {
+  const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
+  const years = [];
+  for (let y = Number(window.from.slice(0, 4)); y <= Number(window.to.slice(0, 4)); y++) years.push(y);
+  const calendar = await loadCalendar(db, orgId, years);
+  const duties = await db.duty.findMany({
+    where: { orgId, active: true, schedule: { isNot: null } },
+    include: {
+      schedule: true,
+      assignments: {
+        where: { role: 'lead' },
+        include: { unit: true, group: { include: { members: { include: { unit: true } } } } },
+      },
+    },
+  });
+
+  const desired: Desired[] = [];
+  const emptyGroups = new Set<string>();
+  let dutyCount = 0;
+  for (const duty of duties) {
+    const s = duty.schedule!;
+    const units = new Set<string>();
+    for (const a of duty.assignments) {
+      if (a.unit && a.unit.active) units.add(a.unit.id);
+      if (a.group) {
+        const members = a.group.members.filter((m) => m.unit.active);
+        if (members.length === 0) emptyGroups.add(a.group.name);
+        for (const m of members) units.add(m.unitId);
+      }
+    }
+    const occ = occurrences(scheduleFromRow(s), window, {
+      zone: org.timeZone,
+      calendar,
+      ...(s.startsOn ? { startsOn: isoDate(s.startsOn) } : {}),
+      ...(s.endsOn ? { endsOn: isoDate(s.endsOn) } : {}),
+    });
+    if (occ.length && units.size) dutyCount++;
+    for (const o of occ) for (const unitId of units) desired.push({ dutyId: duty.id, unitId, periodKey: o.periodKey, dueAt: o.dueAt });
+  }
+
+  const windowStart = new Date(`${window.from}T00:00:00Z`);
+  const windowEnd = new Date(`${window.to}T23:59:59.999Z`);
+  // Zones east of UTC put the end of 31/12 before 31/12 23:59 UTC, west of it after: widen by a day.
+  windowStart.setUTCDate(windowStart.getUTCDate() - 1);
+  windowEnd.setUTCDate(windowEnd.getUTCDate() + 1);
+
+  const result = await db.$transaction(
+    async (tx) => {
+      const rows = await tx.$queryRaw<{ inserted: boolean }[]>`
+        INSERT INTO obligations (id, org_id, duty_id, unit_id, period_key, due_at, status, current, created_at, updated_at)
+        SELECT gen_random_uuid(), ${orgId}::uuid, d.duty_id, d.unit_id, d.period_key, d.due_at, 'open', true, ${now}, ${now}
+          FROM unnest(${desired.map((d) => d.dutyId)}::uuid[], ${desired.map((d) => d.unitId)}::uuid[],
+                      ${desired.map((d) => d.periodKey)}::text[], ${desired.map((d) => d.dueAt)}::timestamptz[])
+               AS d(duty_id, unit_id, period_key, due_at)
+        ON CONFLICT (duty_id, unit_id, period_key) DO UPDATE
+           SET due_at = EXCLUDED.due_at, current = true, updated_at = now()
+         WHERE obligations.status = 'open'
+           AND (obligations.due_at IS DISTINCT FROM EXCLUDED.due_at OR NOT obligations.current)
+        RETURNING (xmax = 0) AS inserted`;
+      const created = rows.filter((r) => r.inserted).length;
+      const retired = await tx.$executeRaw`
+        UPDATE obligations o SET current = false, updated_at = now()
+         WHERE o.org_id = ${orgId}::uuid AND o.status = 'open' AND o.current
+           AND o.due_at >= ${now} AND o.due_at BETWEEN ${windowStart} AND ${windowEnd}
+           AND NOT EXISTS (
+             SELECT 1 FROM unnest(${desired.map((d) => d.dutyId)}::uuid[], ${desired.map((d) => d.unitId)}::uuid[],
+                                  ${desired.map((d) => d.periodKey)}::text[]) AS d(duty_id, unit_id, period_key)
+              WHERE d.duty_id = o.duty_id AND d.unit_id = o.unit_id AND d.period_key = o.period_key)`;
+      const r = { created, updated: rows.length - created, retired, duties: dutyCount, emptyGroups: [...emptyGroups].sort() };
+      if (r.created || r.updated || r.retired) {
+        await audit(tx, {
+          orgId,
+          actor,
+          action: 'obligations.reconcile',
+          entity: 'organisation',
+          entityId: orgId,
+          data: { window: `${window.from}..${window.to}`, created: r.created, updated: r.updated, retired: r.retired },
+        });
+      }
+      return r;
+    },
+    { timeout: 120_000, maxWait: 10_000 },
+  );
+  return result;
+}
+
+export interface ObligationRow {
+  id: string;
+  plan: string;
+  duty: string;
+  dutyTitle: string;
+  unit: string;
+  period: string;
+  dueAt: Date;
+  extendedTo: Date | null;
+  status: 'open' | 'done' | 'waived';
+}
+
+/** The current obligations due in a window, by due date, then duty, then unit. */
+export async function listObligations(
+  db: Db,
+  orgId: string,
+  window: Window,
+  filter: { unitId?: string } = {},
+): Promise<ObligationRow[]> {
+  const from = new Date(`${window.from}T00:00:00Z`);
+  const to = new Date(`${window.to}T23:59:59.999Z`);
+  from.setUTCDate(from.getUTCDate() - 1);
+  to.setUTCDate(to.getUTCDate() + 1);
+  const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
+  const rows = await db.obligation.findMany({
+    where: { orgId, current: true, dueAt: { gte: from, lte: to }, ...(filter.unitId ? { unitId: filter.unitId } : {}) },
+    include: { duty: { include: { plan: true } }, unit: true },
+  });
+  const inZone = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: org.timeZone }).format(d);
+  return rows
+    .filter((r) => {
+      const day = inZone(r.dueAt);
+      return day >= window.from && day <= window.to;
+    })
+    .map((r) => ({
+      id: r.id,
+      plan: r.duty.plan.code,
+      duty: r.duty.code,
+      dutyTitle: r.duty.title,
+      unit: r.unit.name,
+      period: r.periodKey,
+      dueAt: r.dueAt,
+      extendedTo: r.extendedTo,
+      status: r.status,
+    }))
+    .sort(
+      (a, b) =>
+        a.dueAt.getTime() - b.dueAt.getTime() ||
+        a.plan.localeCompare(b.plan) ||
+        a.duty.localeCompare(b.duty, undefined, { numeric: true }) ||
+        a.unit.localeCompare(b.unit, 'vi'),
+    );
+}

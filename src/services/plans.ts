@@ -1,0 +1,332 @@
+import type { Db } from '#root/db/client.js';
+import type { Prisma } from '#root/generated/prisma/client.js';
+import type { DutyDraft, PlanDraft } from '#root/import/plan-document.js';
+import { parseTimeframe } from '#root/domain/timeframe.js';
+import { tidy } from '#root/domain/text.js';
+import { NotFoundError, UserError } from '#root/errors/index.js';
+import { audit } from './audit.js';
+import { dateColumn, isoDate, scheduleColumns } from './schedules.js';
+import { loadDirectory, proposeEntry, resolveName, type DirectoryEntry, type Resolution } from './units.js';
+
+/** A duty as the review shows it: the draft plus how each name was resolved. */
+export interface ReviewedDuty extends DutyDraft {
+  resolved: { leads: Resolution[]; cooperating: Resolution[] };
+}
+
+export interface ImportReview {
+  plan: PlanDraft['plan'] & { code: string };
+  format: string;
+  duties: ReviewedDuty[];
+  /** Plan-level problems (no table found near a line, rows that could not be split…). */
+  flags: string[];
+  /** Names no unit or group answers to: they would be created, marked for review. */
+  newNames: { name: string; kind: 'unit' | 'group' }[];
+}
+
+export interface ImportResult {
+  planId: string;
+  created: number;
+  updated: number;
+  unchanged: number;
+  retired: number;
+  newNames: { name: string; kind: 'unit' | 'group' }[];
+}
+
+/** The flags a reviewer sees on a duty: the parser's, plus one per name that matched nothing. */
+export function dutyFlags(d: ReviewedDuty): string[] {
+  const unknown = [...d.resolved.leads, ...d.resolved.cooperating]
+    .filter((r) => !r.matched || r.proposed)
+    .map((r) => `Đơn vị chưa có trong danh mục (đề xuất tạo mới): «${r.name}»`);
+  return [...d.flags, ...unknown];
+}
+
+/** Checks a draft against the organisation's units without writing anything. */
+export async function reviewImport(db: Db, orgId: string, draft: PlanDraft, planCode?: string): Promise<ImportReview> {
+  const code = planCode ?? draft.plan.code;
+  if (!code) {
+    throw new UserError('Không tìm thấy số hiệu kế hoạch trong tệp; dùng --plan <số hiệu> / no plan code found; pass --plan <code>');
+  }
+  if (draft.duties.length === 0) throw new UserError('Bảng nhiệm vụ trống / the duty table is empty');
+  const directory = await loadDirectory(db, orgId);
+  const newNames = new Map<string, 'unit' | 'group'>();
+  const duties = draft.duties.map((d) => {
+    const resolve = (names: string[]) =>
+      names.map((n) => {
+        const r = resolveName(n, directory);
+        if (!r.matched) newNames.set(r.name, r.kind);
+        return r;
+      });
+    return { ...d, resolved: { leads: resolve(d.leads), cooperating: resolve(d.cooperating) } };
+  });
+  return {
+    plan: { ...draft.plan, code },
+    format: draft.format,
+    duties,
+    flags: draft.flags,
+    newNames: [...newNames].map(([name, kind]) => ({ name, kind })),
+  };
+}
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Writes a reviewed import in one transaction: nothing is half-written.
+ *
+ * 1. Upsert the plan by (organisation, code).
+ * 2. Create every unknown name as a unit or group marked `proposed`.
+ * 3. Upsert each duty by (plan, code) with its schedule; replace its assignments with the draft's.
+ * 4. Retire (never delete) the plan's duties the draft no longer has.
+ * 5. One audit row with the counts.
+ *
+ * Re-importing the same plan changes nothing and duplicates nothing.
+ */
+export async function commitImport(db: Db, orgId: string, review: ImportReview, actor: string): Promise<ImportResult> {
+  return db.$transaction(
+    async (tx) => {
+      const p = review.plan;
+      const plan = await tx.plan.upsert({
+        where: { orgId_code: { orgId, code: p.code } },
+        update: {
+          ...(p.title ? { title: p.title } : {}),
+          ...(p.issuer ? { issuer: p.issuer } : {}),
+          ...(p.issuedOn ? { issuedOn: dateColumn(p.issuedOn) } : {}),
+          ...(p.horizonYear ? { horizonYear: p.horizonYear } : {}),
+        },
+        create: {
+          orgId,
+          code: p.code,
+          title: p.title ?? p.code,
+          issuer: p.issuer,
+          issuedOn: p.issuedOn ? dateColumn(p.issuedOn) : null,
+          horizonYear: p.horizonYear,
+        },
+      });
+      const directory = await loadDirectory(tx, orgId);
+      const idOf = async (r: Resolution): Promise<DirectoryEntry> => {
+        if (r.matched) return directory.find((d) => d.id === r.id)!;
+        const again = resolveName(r.name, directory);
+        if (again.matched) return directory.find((d) => d.id === again.id)!;
+        return proposeEntry(tx, orgId, r.name, r.kind, directory);
+      };
+
+      const existing = await tx.duty.findMany({
+        where: { planId: plan.id },
+        include: { schedule: true, assignments: { orderBy: { position: 'asc' } } },
+      });
+      const byCode = new Map(existing.map((d) => [d.code, d]));
+      const startsOn = plan.issuedOn;
+      const endsOn = plan.horizonYear ? dateColumn(`${plan.horizonYear}-12-31`) : null;
+      let created = 0;
+      let updated = 0;
+      let unchanged = 0;
+
+      for (const [position, d] of review.duties.entries()) {
+        const assignments: { role: 'lead' | 'cooperating'; entry: DirectoryEntry; rawName: string; position: number }[] = [];
+        for (const [role, list] of [['lead', d.resolved.leads], ['cooperating', d.resolved.cooperating]] as const) {
+          for (const [i, r] of list.entries()) {
+            const entry = await idOf(r);
+            if (!assignments.some((a) => a.role === role && a.entry.id === entry.id)) {
+              assignments.push({ role, entry, rawName: r.name, position: i });
+            }
+          }
+        }
+        const schedule = { ...scheduleColumns(d.schedule, d.timeframe), startsOn, endsOn };
+        const fields = {
+          title: d.title,
+          section: d.section,
+          sectionTitle: d.sectionTitle,
+          origin: d.origin,
+          timeframe: d.timeframe,
+          flags: d.flags,
+          position,
+          active: true,
+        };
+        const assignmentKey = assignments.map((a) => `${a.role}:${a.entry.kind}:${a.entry.id}:${a.rawName}`);
+        const old = byCode.get(d.code);
+        if (old) {
+          byCode.delete(d.code);
+          const oldKey = old.assignments.map((a) => `${a.role}:${a.unitId ? 'unit' : 'group'}:${a.unitId ?? a.groupId}:${a.rawName}`);
+          const oldFields = {
+            title: old.title,
+            section: old.section,
+            sectionTitle: old.sectionTitle,
+            origin: old.origin,
+            timeframe: old.timeframe,
+            flags: old.flags,
+            position: old.position,
+            active: old.active,
+          };
+          const oldSchedule = old.schedule && {
+            kind: old.schedule.kind,
+            raw: old.schedule.raw,
+            due: old.schedule.due,
+            months: old.schedule.months,
+            checkInMonths: old.schedule.checkInMonths,
+            fromYear: old.schedule.fromYear,
+            toYear: old.schedule.toYear,
+            atLeastOnce: old.schedule.atLeastOnce,
+            startsOn: old.schedule.startsOn,
+            endsOn: old.schedule.endsOn,
+          };
+          if (sameJson(oldFields, fields) && sameJson(oldSchedule, schedule) && sameJson([...oldKey].sort(), [...assignmentKey].sort())) {
+            unchanged++;
+            continue;
+          }
+          updated++;
+          await tx.duty.update({ where: { id: old.id }, data: fields });
+          await tx.schedule.upsert({ where: { dutyId: old.id }, update: schedule, create: { orgId, dutyId: old.id, ...schedule } });
+          await tx.assignment.deleteMany({ where: { dutyId: old.id } });
+          await createAssignments(tx, orgId, old.id, assignments);
+        } else {
+          created++;
+          const duty = await tx.duty.create({ data: { orgId, planId: plan.id, code: d.code, ...fields } });
+          await tx.schedule.create({ data: { orgId, dutyId: duty.id, ...schedule } });
+          await createAssignments(tx, orgId, duty.id, assignments);
+        }
+      }
+
+      const retiring = [...byCode.values()].filter((d) => d.active);
+      if (retiring.length) {
+        await tx.duty.updateMany({ where: { id: { in: retiring.map((d) => d.id) } }, data: { active: false } });
+      }
+      const result: ImportResult = {
+        planId: plan.id,
+        created,
+        updated,
+        unchanged,
+        retired: retiring.length,
+        newNames: review.newNames,
+      };
+      await audit(tx, {
+        orgId,
+        actor,
+        action: 'plan.import',
+        entity: 'plan',
+        entityId: plan.id,
+        data: { code: plan.code, format: review.format, created, updated, unchanged, retired: retiring.length, newNames: review.newNames.length },
+      });
+      return result;
+    },
+    { timeout: 60_000, maxWait: 10_000 },
+  );
+}
+
+async function createAssignments(
+  tx: Prisma.TransactionClient,
+  orgId: string,
+  dutyId: string,
+  assignments: { role: 'lead' | 'cooperating'; entry: DirectoryEntry; rawName: string; position: number }[],
+) {
+  if (!assignments.length) return;
+  await tx.assignment.createMany({
+    data: assignments.map((a) => ({
+      orgId,
+      dutyId,
+      role: a.role,
+      unitId: a.entry.kind === 'unit' ? a.entry.id : null,
+      groupId: a.entry.kind === 'group' ? a.entry.id : null,
+      target: `${a.entry.kind === 'unit' ? 'u' : 'g'}:${a.entry.id}`,
+      rawName: a.rawName,
+      position: a.position,
+    })),
+  });
+}
+
+/** The JSON form of a review (`dondoc import --json`). */
+export function reviewJson(review: ImportReview) {
+  return {
+    plan: { code: review.plan.code, title: review.plan.title, issuedOn: review.plan.issuedOn },
+    duties: review.duties.map((d) => ({
+      code: d.code,
+      title: d.title,
+      section: d.section,
+      leads: d.leads,
+      cooperating: d.cooperating,
+      timeframe: d.timeframe,
+      schedule: d.schedule,
+      flags: dutyFlags(d),
+    })),
+    flags: review.flags,
+    newUnits: review.newNames,
+  };
+}
+
+async function findDuty(db: Db | Prisma.TransactionClient, orgId: string, planCode: string | undefined, code: string) {
+  const duties = await db.duty.findMany({
+    where: { orgId, code, ...(planCode ? { plan: { code: planCode } } : {}) },
+    include: { plan: true, schedule: true },
+  });
+  if (duties.length === 0) throw new NotFoundError(`Không có nhiệm vụ «${code}» / no duty «${code}»`);
+  if (duties.length > 1) {
+    throw new UserError(
+      `Nhiều kế hoạch có nhiệm vụ «${code}» (${duties.map((d) => d.plan.code).join(', ')}); dùng --plan / several plans have duty «${code}»; pass --plan`,
+    );
+  }
+  return duties[0]!;
+}
+
+export interface DutyFix {
+  timeframe?: string;
+  title?: string;
+  clearFlags?: boolean;
+}
+
+/**
+ * Fixes what an import flagged on one duty: a new timeframe phrase is parsed again (and refused,
+ * changing nothing, if it is still not understood); the flags it resolves are cleared.
+ */
+export async function fixDuty(db: Db, orgId: string, planCode: string | undefined, code: string, fix: DutyFix, actor: string) {
+  return db.$transaction(async (tx) => {
+    const duty = await findDuty(tx, orgId, planCode, code);
+    const org = await tx.organisation.findUniqueOrThrow({ where: { id: orgId } });
+    let flags = duty.flags;
+    if (fix.timeframe !== undefined) {
+      const raw = tidy(fix.timeframe);
+      const parsed = parseTimeframe(raw, { defaultDue: org.yearlyDue });
+      if (parsed.schedule.kind === 'unparsed') {
+        throw new UserError(`Vẫn chưa hiểu thời hạn «${raw}»: ${parsed.flags.join('; ')} / timeframe still not understood`);
+      }
+      const columns = scheduleColumns(parsed.schedule, raw);
+      await tx.schedule.upsert({
+        where: { dutyId: duty.id },
+        update: columns,
+        create: {
+          orgId,
+          dutyId: duty.id,
+          ...columns,
+          startsOn: duty.plan.issuedOn,
+          endsOn: duty.plan.horizonYear ? dateColumn(`${duty.plan.horizonYear}-12-31`) : null,
+        },
+      });
+      // The old timeframe's flags no longer apply; the new phrase's notes do.
+      flags = [...flags.filter((f) => !/thời hạn|ngày không hợp lệ|timeframe/i.test(f)), ...parsed.flags];
+      await tx.duty.update({ where: { id: duty.id }, data: { timeframe: raw } });
+    }
+    if (fix.title !== undefined) await tx.duty.update({ where: { id: duty.id }, data: { title: tidy(fix.title) } });
+    if (fix.clearFlags) flags = [];
+    await tx.duty.update({ where: { id: duty.id }, data: { flags } });
+    await audit(tx, {
+      orgId,
+      actor,
+      action: 'duty.fix',
+      entity: 'duty',
+      entityId: duty.id,
+      data: { plan: duty.plan.code, code, ...fix },
+    });
+    return tx.duty.findUniqueOrThrow({ where: { id: duty.id }, include: { schedule: true, plan: true } });
+  });
+}
+
+/** The duties of the organisation's plans, with schedules and assignments, in plan order. */
+export async function listDuties(db: Db, orgId: string, planCode?: string) {
+  const duties = await db.duty.findMany({
+    where: { orgId, active: true, ...(planCode ? { plan: { code: planCode } } : {}) },
+    include: {
+      plan: true,
+      schedule: true,
+      assignments: { include: { unit: true, group: true }, orderBy: [{ role: 'asc' }, { position: 'asc' }] },
+    },
+    orderBy: [{ plan: { code: 'asc' } }, { position: 'asc' }],
+  });
+  return duties.map((d) => ({ ...d, issuedOn: d.plan.issuedOn ? isoDate(d.plan.issuedOn) : null }));
+}

@@ -1,0 +1,27 @@
+import type { Db } from '#root/db/client.js';
+import { listObligations, yearWindow } from './obligations.js';
+
+export interface UnitStatus {
+  unit: string;
+  total: number;
+  done: number;
+  waived: number;
+  open: number;
+  overdue: number;
+}
+
+/** Per unit, for a year: how many obligations are done, waived, open and overdue at `now`. */
+export async function statusByUnit(db: Db, orgId: string, year: number, now: Date): Promise<UnitStatus[]> {
+  const rows = await listObligations(db, orgId, yearWindow(year));
+  const byUnit = new Map<string, UnitStatus>();
+  for (const r of rows) {
+    const s = byUnit.get(r.unit) ?? { unit: r.unit, total: 0, done: 0, waived: 0, open: 0, overdue: 0 };
+    s.total++;
+    if (r.status === 'done') s.done++;
+    else if (r.status === 'waived') s.waived++;
+    else if ((r.extendedTo ?? r.dueAt).getTime() < now.getTime()) s.overdue++;
+    else s.open++;
+    byUnit.set(r.unit, s);
+  }
+  return [...byUnit.values()].sort((a, b) => b.overdue - a.overdue || a.unit.localeCompare(b.unit, 'vi'));
+}

@@ -1,0 +1,57 @@
+/** The small pages of the one-click confirmation link: Vietnamese first, English below. */
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex"><title>${esc(title)}</title>
+<style>body{font-family:system-ui,Arial,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#111;line-height:1.5}
+button{font-size:1.1rem;padding:.7rem 1.2rem;background:#15803d;color:#fff;border:0;border-radius:.4rem;cursor:pointer}
+.en{color:#555;font-size:.9rem}.box{border:1px solid #ddd;border-radius:.5rem;padding:1rem}</style></head>
+<body>${body}</body></html>`;
+}
+
+export interface ObligationSummary {
+  unit: string;
+  dutyCode: string;
+  dutyTitle: string;
+  planCode: string;
+  due: string;
+  contact: string;
+}
+
+const summary = (o: ObligationSummary) =>
+  `<div class="box"><p><b>${esc(o.unit)}</b> — nhiệm vụ <b>${esc(o.dutyCode)}</b>: ${esc(o.dutyTitle)}</p>
+<p>Kế hoạch ${esc(o.planCode)} · hạn ${esc(o.due)}</p></div>`;
+
+/** GET: shows what would be confirmed; only the POST of this form confirms (link previews do not). */
+export function confirmForm(o: ObligationSummary, action: string): string {
+  return page(
+    'Xác nhận hoàn thành',
+    `<h1>Xác nhận hoàn thành</h1><p class="en">Confirm completion</p>${summary(o)}
+<form method="post" action="${esc(action)}">
+<p><label>Ghi chú (không bắt buộc) / note (optional)<br><textarea name="note" rows="3" cols="40" maxlength="1000"></textarea></label></p>
+<button type="submit">✅ Đã hoàn thành</button></form>
+<p class="en">Người xác nhận / confirming as: ${esc(o.contact)}</p>`,
+  );
+}
+
+export function confirmedPage(o: ObligationSummary, already: boolean): string {
+  return page(
+    'Đã xác nhận',
+    already
+      ? `<h1>Nhiệm vụ này đã được xác nhận trước đó</h1><p class="en">This duty was already confirmed.</p>${summary(o)}`
+      : `<h1>✅ Đã ghi nhận hoàn thành</h1><p class="en">Completion recorded. Reminders for it stop now.</p>${summary(o)}`,
+  );
+}
+
+export function linkErrorPage(reason: 'malformed' | 'forged' | 'expired' | 'gone'): string {
+  const text = {
+    malformed: ['Liên kết không hợp lệ', 'This link is not valid.'],
+    forged: ['Liên kết không hợp lệ', 'This link is not valid.'],
+    expired: ['Liên kết đã hết hạn', 'This link has expired. Reply to the latest reminder instead.'],
+    gone: ['Không còn nhiệm vụ này', 'This obligation no longer exists.'],
+  }[reason];
+  return page(text[0]!, `<h1>${esc(text[0]!)}</h1><p class="en">${esc(text[1]!)}</p>`);
+}

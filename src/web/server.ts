@@ -1,0 +1,88 @@
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from '#root/config.js';
+import type { Db } from '#root/db/client.js';
+import type { Clock } from '#root/deps.js';
+import type { Logger } from '#root/logger.js';
+import type { Metrics } from '#root/metrics.js';
+import type { Redis } from '#root/redis.js';
+import { shortDate } from '#root/domain/wording.js';
+import { confirmObligation } from '#root/services/confirmations.js';
+import { verifyLink } from '#root/services/links.js';
+import { zonedDay } from '#root/services/planner.js';
+import { confirmedPage, confirmForm, linkErrorPage, type ObligationSummary } from './confirm-page.js';
+
+export interface WebDeps {
+  config: Pick<Config, 'SECRET_KEY'>;
+  db: Db;
+  redis: Redis;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/**
+ * The HTTP server: health, metrics, and the signed one-click confirmation link of emails
+ * (`GET` shows a page, only `POST` confirms, so mail scanners and link previews confirm nothing).
+ */
+export function createWebServer(deps: WebDeps): FastifyInstance {
+  const app = Fastify({ loggerInstance: deps.logger.child({ role: 'web' }), disableRequestLogging: true, bodyLimit: 64 * 1024 });
+  void app.register(formbody);
+
+  app.get('/healthz', async (_req, reply) => {
+    const checks = await Promise.allSettled([deps.db.$queryRaw`SELECT 1`, deps.redis.ping()]);
+    const [pg, redis] = checks.map((c) => c.status === 'fulfilled');
+    return reply.code(pg && redis ? 200 : 503).send({ postgres: pg ? 'ok' : 'down', redis: redis ? 'ok' : 'down' });
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
+  });
+
+  async function load(token: string) {
+    const check = verifyLink(token, deps.config.SECRET_KEY, deps.clock.now());
+    if (!check.ok) return { error: check.reason } as const;
+    const o = await deps.db.obligation.findUnique({
+      where: { id: check.claims.obligationId },
+      include: { unit: true, duty: { include: { plan: true } }, org: true },
+    });
+    const contact = await deps.db.contact.findUnique({ where: { id: check.claims.contactId } });
+    if (!o || !contact) return { error: 'gone' } as const;
+    const summary: ObligationSummary = {
+      unit: o.unit.name,
+      dutyCode: o.duty.code,
+      dutyTitle: o.duty.title,
+      planCode: o.duty.plan.code,
+      due: shortDate(zonedDay(o.extendedTo ?? o.dueAt, o.org.timeZone)),
+      contact: contact.name,
+    };
+    return { claims: check.claims, obligation: o, summary } as const;
+  }
+
+  app.get<{ Params: { token: string } }>('/c/:token', async (req, reply) => {
+    const r = await load(req.params.token);
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
+    if ('error' in r) return reply.code(r.error === 'expired' ? 410 : r.error === 'gone' ? 404 : 400).send(linkErrorPage(r.error!));
+    if (r.obligation.status !== 'open') return reply.send(confirmedPage(r.summary, true));
+    return reply.send(confirmForm(r.summary, `/c/${req.params.token}`));
+  });
+
+  app.post<{ Params: { token: string }; Body: { note?: string } | undefined }>('/c/:token', async (req, reply) => {
+    const r = await load(req.params.token);
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
+    if ('error' in r) return reply.code(r.error === 'expired' ? 410 : r.error === 'gone' ? 404 : 400).send(linkErrorPage(r.error!));
+    const note = typeof req.body?.note === 'string' ? req.body.note.slice(0, 1000) : null;
+    const outcome = await confirmObligation(deps.db, {
+      obligationId: r.claims.obligationId,
+      contactId: r.claims.contactId,
+      actor: `contact:${r.claims.contactId}`,
+      via: 'email',
+      note,
+      now: deps.clock.now(),
+    });
+    return reply.send(confirmedPage(r.summary, outcome.status === 'already-done'));
+  });
+
+  return app;
+}

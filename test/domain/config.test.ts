@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '#root/config.js';
+
+const read = (p: string) => readFileSync(new URL(`../../${p}`, import.meta.url), 'utf8');
+
+describe('configuration', () => {
+  it('has working defaults for a newcomer on a fresh clone', () => {
+    const c = loadConfig({});
+    expect(c.DATABASE_URL).toBe('postgresql://postgres@127.0.0.1:5432/dondoc');
+    expect(c.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(c.ROLES).toEqual(['scheduler', 'worker', 'web']);
+    expect(c.DEFAULT_TIME_ZONE).toBe('Asia/Ho_Chi_Minh');
+    expect(c.SEED_DEMO).toBe(true);
+  });
+
+  it('treats empty values as unset, as a copied .env.example has them', () => {
+    expect(loadConfig({ PORT: '', ROLES: '' }).PORT).toBe(3000);
+  });
+
+  it.each([
+    ['PORT', 'abc', /PORT: phải là một số/],
+    ['PORT', '70000', /PORT: tối đa 65535/],
+    ['DATABASE_URL', 'mysql://x', /DATABASE_URL: phải là URL postgresql:/],
+    ['ROLES', 'scheduler,cook', /ROLES: vai trò không hợp lệ: cook/],
+    ['SEED_DEMO', 'maybe', /SEED_DEMO: phải là true hoặc false/],
+    ['DEFAULT_TIME_ZONE', 'Mars/Olympus', /DEFAULT_TIME_ZONE: múi giờ IANA không hợp lệ/],
+    ['REDIS_PREFIX', 'a:b', /REDIS_PREFIX/],
+  ])('refuses %s=%s with a message naming the variable', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('requires a secret key in production, and reports every problem at once', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SECRET_KEY: bắt buộc/);
+    try {
+      loadConfig({ PORT: 'x', ROLES: 'y' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toHaveLength(2);
+    }
+  });
+
+  it('lists every variable in .env.example and in the README, and nothing else', () => {
+    const example = [...read('.env.example').matchAll(/^([A-Z_][A-Z0-9_]*)=/gm)].map((m) => m[1]);
+    expect(example.sort()).toEqual([...CONFIG_VARIABLES].sort());
+    const readme = read('README.md');
+    for (const v of CONFIG_VARIABLES) expect(readme, v).toContain(`\`${v}\``);
+  });
+});
+
+describe('docker-compose.yml', () => {
+  const compose = parse(read('docker-compose.yml')) as {
+    services: Record<string, { environment?: Record<string, string>; depends_on?: Record<string, unknown>; build?: string; image?: string }>;
+  };
+
+  it('runs PostgreSQL, Redis and the app built from the Dockerfile', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['app', 'postgres', 'redis']);
+    expect(compose.services.app!.build).toBe('.');
+    expect(Object.keys(compose.services.app!.depends_on ?? {}).sort()).toEqual(['postgres', 'redis']);
+    expect(read('Dockerfile')).toMatch(/src\/main\.ts/);
+  });
+
+  it('passes the app only variables the configuration knows, and the ones production needs', () => {
+    const env = Object.keys(compose.services.app!.environment ?? {});
+    expect(env.filter((v) => !CONFIG_VARIABLES.includes(v))).toEqual([]);
+    for (const needed of ['DATABASE_URL', 'REDIS_URL', 'SECRET_KEY', 'NODE_ENV']) expect(env).toContain(needed);
+  });
+
+  it('points the app at the compose services, with a configuration that validates', () => {
+    const env = compose.services.app!.environment!;
+    // Resolve ${VAR:-default} and ${VAR:?message} as compose does, with a secret given.
+    const resolved = Object.fromEntries(
+      Object.entries(env).map(([k, v]) => [
+        k,
+        String(v)
+          .replace(/\$\{SECRET_KEY:\?[^}]*\}/, 'x'.repeat(40))
+          .replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1'),
+      ]),
+    );
+    expect(resolved.DATABASE_URL).toMatch(/@postgres:5432\//);
+    expect(resolved.REDIS_URL).toBe('redis://redis:6379');
+    expect(() => loadConfig(resolved)).not.toThrow();
+  });
+});

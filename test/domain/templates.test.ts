@@ -1,0 +1,82 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadTemplates, MESSAGES, PARTS, unknownPlaceholders, type MessageName } from '#root/messages/templates.js';
+
+const view = {
+  contactName: 'Nguyễn Văn A',
+  unitName: 'Sở Y tế',
+  dutyCode: '4.2',
+  dutyTitle: 'Diễn tập <b>thực chiến</b> & "an toàn"',
+  planCode: '3131/KH-UBND',
+  planTitle: 'Kế hoạch',
+  period: '2026',
+  dueDate: 'ngày 15 tháng 11 năm 2026',
+  dueDateShort: '15/11/2026',
+  remaining: 'còn 3 ngày làm việc',
+  confirmCommand: '/xong 4.2',
+  extendCommand: '/giahan 4.2',
+  confirmUrl: 'https://dondoc.example/c/abc?x=1&y=2',
+  responsibleUnit: 'Sở Y tế',
+};
+
+describe('message templates', () => {
+  const templates = loadTemplates();
+
+  it('exist for every message, on the sandbox and email channels, in Vietnamese and English', () => {
+    for (const message of Object.keys(MESSAGES) as MessageName[]) {
+      for (const channel of ['sandbox', 'email'] as const) {
+        for (const part of PARTS[channel]) {
+          for (const lang of ['vi', 'en'] as const) expect(templates.has(message, channel, part, lang), `${lang}/${message}.${channel}.${part}`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('write the due date the Vietnamese way with the unit, duty and plan', () => {
+    const text = templates.render('reminder-lead', 'sandbox', 'txt', 'vi', view);
+    expect(text).toContain('Sở Y tế');
+    expect(text).toContain('Nhiệm vụ 4.2');
+    expect(text).toContain('Kế hoạch 3131/KH-UBND');
+    expect(text).toContain('đến hạn ngày 15 tháng 11 năm 2026 (còn 3 ngày làm việc)');
+    expect(text).toContain('/xong 4.2');
+  });
+
+  it('escapes user text in email HTML, and leaves plain text as written', () => {
+    const html = templates.render('reminder-due', 'email', 'html', 'vi', view);
+    expect(html).toContain('Diễn tập &lt;b&gt;thực chiến&lt;/b&gt; &amp; &quot;an toàn&quot;');
+    expect(html).not.toContain('<b>thực chiến</b>');
+    expect(html).toContain('href="https://dondoc.example/c/abc?x=1&amp;y=2"');
+    const text = templates.render('reminder-due', 'email', 'text.txt', 'vi', view);
+    expect(text).toContain('Diễn tập <b>thực chiến</b> & "an toàn"');
+  });
+
+  it('repeat digest lists, and say so when a list is empty', () => {
+    const text = templates.render('digest', 'sandbox', 'txt', 'vi', {
+      contactName: 'QTV',
+      date: '16/11/2026',
+      orgName: 'Sở TTTT',
+      overdueCount: 2,
+      confirmedCount: 0,
+      openCount: 5,
+      overdue: [
+        { unitName: 'Sở Y tế', dutyCode: '4.2', dutyTitle: 'Diễn tập', dueDate: '', dueDateShort: '15/11/2026' },
+        { unitName: 'Sở Tư pháp', dutyCode: '4.2', dutyTitle: 'Diễn tập', dueDate: '', dueDateShort: '15/11/2026' },
+      ],
+      confirmed: [],
+    });
+    expect(text).toMatch(/- Sở Y tế: 4\.2 «Diễn tập», hạn 15\/11\/2026\n- Sở Tư pháp/);
+    expect(text).toMatch(/Đã hoàn thành:\n- —/);
+  });
+
+  it('refuses a template with an unknown placeholder, naming it', () => {
+    expect(unknownPlaceholders('reminder-due', 'Xin chào {{contactName}}, {{password}} {{#overdue}}x{{/overdue}}')).toEqual(['password', 'overdue']);
+    expect(unknownPlaceholders('digest', '{{#overdue}}{{unitName}} {{secret}}{{/overdue}}')).toEqual(['secret']);
+    expect(unknownPlaceholders('reminder-due', '{{{dutyTitle}}} {{&dutyCode}}')).toEqual([]);
+    const dir = mkdtempSync(path.join(tmpdir(), 'tpl-'));
+    mkdirSync(path.join(dir, 'vi'));
+    writeFileSync(path.join(dir, 'vi', 'reminder-due.sandbox.txt'), 'Hạn {{dueDate}} {{unknownThing}}');
+    expect(() => loadTemplates(dir)).toThrow(/unknownThing/);
+  });
+});

@@ -1,0 +1,140 @@
+import { fromZonedTime } from 'date-fns-tz';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planPass } from '#jobs/maintenance.js';
+import { createEmailChannel } from '#root/channels/email/index.js';
+import { createSandboxChannel } from '#root/channels/sandbox/index.js';
+import { reconcileObligations, yearWindow } from '#root/services/obligations.js';
+import { buildMiniOrg } from '../helpers/builders.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { drained, startTestApp, type TestApp } from '../helpers/app.js';
+
+const ZONE = 'Asia/Ho_Chi_Minh';
+const local = (s: string) => fromZonedTime(s, ZONE);
+
+/** A real SMTP server in this process: stores what it receives; some addresses answer 550 or 451. */
+async function startSmtp() {
+  const received: ParsedMail[] = [];
+  let temporaryFailures = 1;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onRcptTo(address, _session, callback) {
+      if (address.address.startsWith('rejected')) return callback(Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 }));
+      if (address.address.startsWith('flaky') && temporaryFailures-- > 0) {
+        return callback(Object.assign(new Error('Try again later'), { responseCode: 451 }));
+      }
+      callback();
+    },
+    onData(stream, _session, callback) {
+      simpleParser(stream)
+        .then((mail) => {
+          received.push(mail);
+          callback();
+        })
+        .catch(callback);
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as { port: number }).port;
+  return { received, url: `smtp://127.0.0.1:${port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+describe('reminders by email', () => {
+  let t: TestDatabase;
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let s: TestApp;
+  let orgId: string;
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    smtp = await startSmtp();
+    const start = local('2026-11-09T07:00:00');
+    const mini = await buildMiniOrg(t.prisma, {
+      units: 3,
+      duties: [{ code: '4.2', due: '2026-11-13' }],
+      channels: ['email', 'sandbox'],
+      email: (i) => ['an@example.gov.vn', 'rejected@example.gov.vn', 'flaky@example.gov.vn'][i]!,
+      now: start,
+    });
+    orgId = mini.org.id;
+    await reconcileObligations(t.prisma, orgId, yearWindow(2026), start);
+    s = await startTestApp(t, {
+      start,
+      roles: ['worker', 'web'],
+      channels: { email: createEmailChannel({ url: smtp.url, from: 'dondoc <dondoc@example.gov.vn>', ratePerMinute: 600 }), sandbox: createSandboxChannel() },
+      env: { PUBLIC_URL: 'http://dondoc.test' },
+    });
+    // lead-3 of a Friday due date: Tuesday 10/11 at 08:00.
+    s.clock.set(local('2026-11-10T08:00:00'));
+    await planPass(s.deps, s.app.delivery, s.app.sendQueue(), orgId, 0);
+    await drained(s.app.sendQueue());
+  }, 60_000);
+
+  afterAll(async () => {
+    await s?.stop();
+    await smtp?.close();
+    await t?.close();
+  });
+
+  it('arrive at the SMTP server as HTML and plain text, in Vietnamese', () => {
+    const mail = smtp.received.find((m) => m.to && JSON.stringify(m.to).includes('an@example.gov.vn'))!;
+    expect(mail).toBeDefined();
+    expect(mail.subject).toBe('Nhắc hạn: nhiệm vụ 4.2 — còn 3 ngày làm việc');
+    expect(mail.text).toContain('đến hạn ngày 13 tháng 11 năm 2026 (còn 3 ngày làm việc)');
+    expect(mail.html).toContain('Xác nhận đã hoàn thành');
+  });
+
+  it('retry a temporary failure (451) and deliver once it passes', async () => {
+    const flaky = smtp.received.filter((m) => JSON.stringify(m.to).includes('flaky@'));
+    expect(flaky).toHaveLength(1);
+    const r = await t.prisma.reminder.findFirstOrThrow({ where: { orgId, contact: { email: 'flaky@example.gov.vn' }, channel: 'email' } });
+    expect(r.status).toBe('sent');
+    expect(r.attempts).toBe(2);
+  });
+
+  it('fall back to the next channel when the address is rejected (550), disabling email for that contact', async () => {
+    const contact = await t.prisma.contact.findFirstOrThrow({ where: { email: 'rejected@example.gov.vn' } });
+    expect(contact.disabledChannels).toEqual(['email']);
+    const rows = await t.prisma.reminder.findMany({ where: { contactId: contact.id }, orderBy: { channel: 'asc' } });
+    expect(rows.map((r) => [r.channel, r.status])).toEqual([
+      ['sandbox', 'sent'],
+      ['email', 'failed'],
+    ]);
+    expect(await t.prisma.auditEvent.count({ where: { action: 'contact.channel-disabled', entityId: contact.id } })).toBe(1);
+  });
+
+  it('carry a link that shows a page on GET and confirms only on POST, exactly once', async () => {
+    const mail = smtp.received.find((m) => JSON.stringify(m.to).includes('an@example.gov.vn'))!;
+    const link = /http:\/\/dondoc\.test(\/c\/[A-Za-z0-9_.-]+)/.exec(mail.text ?? '')![1]!;
+    const base = s.app.address()!;
+    const get = await fetch(`${base}${link}`);
+    expect(get.status).toBe(200);
+    expect(await get.text()).toContain('<form method="post"');
+    const o = await t.prisma.obligation.findFirstOrThrow({ where: { unit: { contacts: { some: { email: 'an@example.gov.vn' } } } } });
+    expect(o.status).toBe('open'); // a GET (a link preview) confirmed nothing
+    const post = await fetch(`${base}${link}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'note=%C4%90%C3%A3+g%E1%BB%ADi' });
+    expect(post.status).toBe(200);
+    expect(await post.text()).toContain('Đã ghi nhận hoàn thành');
+    const again = await fetch(`${base}${link}`, { method: 'POST' });
+    expect(await again.text()).toContain('đã được xác nhận trước đó');
+    const confirmations = await t.prisma.confirmation.findMany({ where: { obligationId: o.id } });
+    expect(confirmations.map((c) => [c.via, c.note])).toEqual([['email', 'Đã gửi']]);
+    expect((await t.prisma.obligation.findUniqueOrThrow({ where: { id: o.id } })).status).toBe('done');
+  });
+
+  it('refuse a forged, re-targeted or malformed link without changing anything', async () => {
+    const mail = smtp.received.find((m) => JSON.stringify(m.to).includes('flaky@'))!;
+    const link = /\/c\/([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)/.exec(mail.text ?? '')!;
+    const base = s.app.address()!;
+    const body = Buffer.from(link[1]!, 'base64url');
+    body[0] = body[0]! ^ 1; // another obligation id, same signature
+    const forged = await fetch(`${base}/c/${body.toString('base64url')}.${link[2]}`, { method: 'POST' });
+    expect(forged.status).toBe(400);
+    expect((await fetch(`${base}/c/nonsense`, { method: 'POST' })).status).toBe(400);
+    const open = await t.prisma.obligation.count({ where: { orgId, status: 'open' } });
+    expect(open).toBe(2);
+  });
+});

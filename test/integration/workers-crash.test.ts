@@ -1,0 +1,122 @@
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatchDue } from '#jobs/dispatch.js';
+import { REMINDERS_QUEUE, type SendJobData } from '#jobs/queues.js';
+import { createRedis } from '#root/redis.js';
+import { reconcileObligations } from '#root/services/obligations.js';
+import { buildMiniOrg } from '../helpers/builders.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { startPrivateRedis, startProgram, waitFor, type ProgramProcess } from '../helpers/processes.js';
+
+const REMINDERS = Number(process.env.CHAOS_REMINDERS ?? 1200);
+
+/**
+ * Sandbox reminders are claimed, written and recorded in one transaction: whatever happens to the
+ * worker processes or to Redis, each is delivered exactly once. These tests run the real program as
+ * separate processes and kill them with SIGKILL mid-send.
+ */
+describe('sandbox reminders when workers die and Redis is lost', () => {
+  let t: TestDatabase;
+  let redis: Awaited<ReturnType<typeof startPrivateRedis>>;
+  let orgId: string;
+  const processes: ProgramProcess[] = [];
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    redis = await startPrivateRedis();
+  });
+  afterAll(async () => {
+    for (const p of processes) p.child.kill('SIGKILL');
+    await redis?.stop();
+    await t?.close();
+  });
+
+  const env = (extra: Record<string, string> = {}) => ({
+    DATABASE_URL: t.url,
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: 'chaos',
+    WORKER_LOCK_SECONDS: '2',
+    WORKER_CONCURRENCY: '8',
+    ...extra,
+  });
+  const start = (extra?: Record<string, string>) => {
+    const p = startProgram(env(extra));
+    processes.push(p);
+    return p;
+  };
+
+  /** `count` reminders due now, for a fresh set of obligations (a manual nudge each). */
+  async function queueReminders(code: string, count: number): Promise<string[]> {
+    const now = new Date();
+    const mini = await buildMiniOrg(t.prisma, { code, units: count / 4, duties: ['A', 'B', 'C', 'D'].map((c) => ({ code: c, due: '2027-06-30' })), now });
+    orgId = mini.org.id;
+    await reconcileObligations(t.prisma, orgId, { from: '2027-01-01', to: '2027-12-31' }, now);
+    const obligations = await t.prisma.obligation.findMany({ where: { orgId }, include: { unit: { include: { contacts: true } } } });
+    await t.prisma.reminder.createMany({
+      data: obligations.map((o) => ({
+        orgId,
+        obligationId: o.id,
+        contactId: o.unit.contacts[0]!.id,
+        channel: 'sandbox' as const,
+        kind: 'lead' as const,
+        stage: 'nudge-chaos@20270630',
+        scheduledAt: now,
+      })),
+    });
+    const connection = createRedis(redis.url);
+    const queue = new Queue<SendJobData>(REMINDERS_QUEUE, { connection, prefix: 'chaos' });
+    await dispatchDue(t.prisma, queue, orgId, now, 0);
+    await queue.close();
+    await connection.quit();
+    return obligations.map((o) => o.id);
+  }
+
+  const sentCount = () => t.prisma.reminder.count({ where: { orgId, status: 'sent' } });
+  async function expectExactlyOnce(total: number) {
+    expect(await t.prisma.reminder.count({ where: { orgId } })).toBe(total);
+    expect(await sentCount()).toBe(total);
+    const messages = await t.prisma.outboxMessage.count({ where: { orgId } });
+    expect(messages).toBe(total);
+  }
+
+  it('delivers every reminder exactly once after a worker is SIGKILLed mid-run and restarted', async () => {
+    await queueReminders('crash', REMINDERS);
+    const first = start({ ROLES: 'worker' });
+    await waitFor(async () => (await sentCount()) >= REMINDERS * 0.2, 60_000, 'the first sends');
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const sentBefore = await sentCount();
+    expect(sentBefore).toBeLessThan(REMINDERS);
+    const second = start({ ROLES: 'worker' });
+    await waitFor(async () => (await sentCount()) === REMINDERS, 90_000, 'every reminder');
+    await expectExactlyOnce(REMINDERS);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  }, 180_000);
+
+  it('rebuilds what is pending from PostgreSQL after FLUSHALL, and delivers each exactly once', async () => {
+    await queueReminders('flush', REMINDERS);
+    // The scheduler re-creates its recurring jobs and the planner re-queues what is pending.
+    const p = start({ ROLES: 'scheduler,worker', SCHEDULER_RESYNC_SECONDS: '1', PLAN_EVERY_SECONDS: '1' });
+    await waitFor(async () => (await sentCount()) >= REMINDERS * 0.2, 60_000, 'the first sends');
+    const r = createRedis(redis.url);
+    await r.flushall();
+    await r.quit();
+    expect(await sentCount()).toBeLessThan(REMINDERS);
+    await waitFor(async () => (await sentCount()) === REMINDERS, 90_000, 'every reminder after FLUSHALL');
+    await expectExactlyOnce(REMINDERS);
+    p.child.kill('SIGTERM');
+    await p.exited;
+  }, 180_000);
+
+  it('never sends a reminder twice with three worker processes at once', async () => {
+    await queueReminders('three', REMINDERS);
+    const workers = [start({ ROLES: 'worker' }), start({ ROLES: 'worker' }), start({ ROLES: 'worker' })];
+    await waitFor(async () => (await sentCount()) === REMINDERS, 90_000, 'every reminder');
+    await expectExactlyOnce(REMINDERS);
+    const claimers = await t.prisma.reminder.groupBy({ by: ['claimedBy'], where: { orgId } });
+    expect(claimers.length).toBeGreaterThan(1);
+    for (const w of workers) w.child.kill('SIGTERM');
+    await Promise.all(workers.map((w) => w.exited));
+  }, 180_000);
+});

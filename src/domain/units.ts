@@ -1,0 +1,142 @@
+/**
+ * Unit names as plans write them: splitting a "Chủ trì" / "Phối hợp" cell into names, folding a
+ * name into a matching key, and matching it against the organisation's units and groups.
+ */
+import { fold, tidy } from './text.js';
+
+/**
+ * Words a unit or group name starts with. A " - " or ", " followed by one of these (capitalised, as
+ * plans write them) starts a new name; otherwise it is part of the name ("Sở Lao động - Thương binh
+ * và Xã hội", "Các sở, ban, ngành").
+ */
+const HEADS = [
+  'Ban', 'Báo', 'Bảo hiểm', 'Bệnh viện', 'Bộ', 'BCH', 'BTL', 'BQL', 'CA', 'Cảng vụ', 'Các', 'Cơ quan', 'Công an',
+  'Công ty', 'Cục', 'Chi cục', 'Chi hội', 'Doanh nghiệp', 'Đài', 'Đại học', 'Đảng ủy', 'Đoàn', 'Đội', 'Hiệp hội',
+  'Hội', 'Huyện', 'Học viện', 'Kho bạc', 'Liên đoàn', 'Lực lượng', 'Mặt trận', 'Ngân hàng', 'Phòng', 'Quận',
+  'Sở', 'Thanh tra', 'Thành đoàn', 'Thành ủy', 'Thị xã', 'Tỉnh đoàn', 'Tỉnh ủy', 'Tổng công ty', 'Trung tâm',
+  'Trường', 'Tòa án', 'UBND', 'Ủy ban', 'Văn phòng', 'Viện', 'VP', 'Vụ', 'Những', 'Tất cả', 'Toàn bộ', 'Thủ trưởng',
+  'Người đứng đầu', 'Cá nhân', 'Tổ chức', 'Nhà', 'Ban Chỉ huy', 'Bộ Chỉ huy', 'Bộ Tư lệnh',
+];
+const HEAD_RE = new RegExp(`^(?:${HEADS.map((h) => h.normalize('NFC').replace(/\s+/g, '\\s+')).join('|')})(?=$|[\\s.,&-])`, 'u');
+
+const startsWithHead = (part: string) => HEAD_RE.test(part.normalize('NFC'));
+
+/** Splits on `sep`, gluing back the pieces that do not start a new name. */
+function splitWhereHeads(text: string, sep: RegExp): string[] {
+  const out: string[] = [];
+  for (const piece of text.split(sep)) {
+    const p = piece.trim();
+    if (!p) continue;
+    if (out.length && !startsWithHead(p)) out[out.length - 1] += sep.source.includes(',') ? `, ${p}` : ` - ${p}`;
+    else out.push(p);
+  }
+  return out;
+}
+
+/**
+ * The names in one cell: `- Các sở, ban, ngành - Ủy ban nhân dân quận, huyện, thành phố Thủ Đức` →
+ * `["Các sở, ban, ngành", "Ủy ban nhân dân quận, huyện, thành phố Thủ Đức"]`. Bullets (-, +, •),
+ * new lines and semicolons separate names; " - " and ", " only where a new name starts.
+ */
+export function splitUnitCell(cell: string): string[] {
+  const names: string[] = [];
+  const lines = cell
+    .normalize('NFC')
+    .split(/\r?\n|;|•|(?:^|\s)\+\s/u)
+    .map((l) => l.trim())
+    .filter(Boolean);
+  for (const line of lines) {
+    const body = line.replace(/^[-–—]\s*/u, '');
+    for (const dashed of splitWhereHeads(body, /\s+[-–—]\s+/u)) {
+      for (const name of splitWhereHeads(dashed, /\s*,\s+/u)) {
+        const clean = tidy(name).replace(/[.,;:]+$/u, '').trim();
+        if (clean) names.push(clean);
+      }
+    }
+  }
+  return [...new Set(names)];
+}
+
+/** Abbreviations plans use, as folded token sequences → their folded long form. */
+const ABBREVIATIONS: [RegExp, string][] = [
+  [/\bubnd\b/g, 'uy ban nhan dan'],
+  [/\bhdnd\b/g, 'hoi dong nhan dan'],
+  [/\bvp\b/g, 'van phong'],
+  [/\bcatp\b/g, 'cong an thanh pho'],
+  [/\bbtl\b/g, 'bo tu lenh'],
+  [/\bbchqs\b/g, 'bo chi huy quan su'],
+  [/\bbch\b/g, 'bo chi huy'],
+  [/\bbql\b/g, 'ban quan ly'],
+  [/\btp\s*hcm\b|\btphcm\b/g, 'thanh pho ho chi minh'],
+  [/\btp\b/g, 'thanh pho'],
+  [/\btx\b/g, 'thi xa'],
+  [/\bq (\d+)\b/g, 'quan $1'],
+  [/\bq(\d+)\b/g, 'quan $1'],
+  [/\bh (?=\p{L})/gu, 'huyen '],
+  [/\btttt\b/g, 'thong tin truyen thong'],
+  [/\bld ?tb ?xh\b/g, 'lao dong thuong binh xa hoi'],
+  [/\bkh ?dt\b/g, 'ke hoach dau tu'],
+  [/\bgd ?dt\b/g, 'giao duc dao tao'],
+  [/\bkh ?cn\b/g, 'khoa hoc cong nghe'],
+  [/\bgt ?vt\b/g, 'giao thong van tai'],
+  [/\btn ?mt\b/g, 'tai nguyen moi truong'],
+  [/\bnn ?ptnt\b/g, 'nong nghiep phat trien nong thon'],
+  [/\bvh ?tt ?dl\b/g, 'van hoa the thao du lich'],
+  [/^ca\b/g, 'cong an'],
+];
+
+/**
+ * The matching key of a unit or group name: case, diacritics, punctuation, "và" and the usual
+ * abbreviations do not matter. `Sở TT&TT` and `Sở Thông tin và Truyền thông` give the same key;
+ * `UBND Quận 3` and `Ủy ban nhân dân quận 3` too, and never the key of Quận 5.
+ */
+export function normalizeUnitName(name: string): string {
+  let key = fold(name.replace(/&/g, ' ')).replace(/[./-]+/g, ' ').replace(/\s+/g, ' ').trim();
+  key = key.replace(/\btt tt\b/g, 'tttt');
+  for (const [re, long] of ABBREVIATIONS) key = key.replace(re, long);
+  return key
+    .split(' ')
+    .filter((w) => w && w !== 'va')
+    .join(' ');
+}
+
+/**
+ * Whether a name means several units ("Các sở, ban, ngành", "Ủy ban nhân dân quận, huyện, thành phố
+ * Thủ Đức") or one.
+ */
+export function classifyName(name: string): 'unit' | 'group' {
+  const f = fold(name);
+  if (/^(cac|nhung|tat ca|toan bo|moi)\b/.test(f)) return 'group';
+  if (name.includes(',')) return 'group';
+  return 'unit';
+}
+
+export interface MatchCandidate {
+  id: string;
+  kind: 'unit' | 'group';
+  /** Normalised keys: the name's and every alias's. */
+  keys: string[];
+}
+
+const digits = (key: string) => (key.match(/\d+/g) ?? []).join(' ');
+const tokenSet = (key: string) => [...new Set(key.split(' '))].sort().join(' ');
+
+/**
+ * The unit or group a name refers to, or null. An exact key wins; then the same words in another
+ * order. Only one candidate may answer, and numbers must agree (Quận 3 is never Quận 5).
+ */
+export function matchName(name: string, candidates: MatchCandidate[]): { id: string; kind: 'unit' | 'group' } | null {
+  const key = normalizeUnitName(name);
+  if (!key) return null;
+  const exact = candidates.filter((c) => c.keys.includes(key));
+  if (exact.length >= 1) return unique(exact);
+  const set = tokenSet(key);
+  const reordered = candidates.filter((c) => c.keys.some((k) => tokenSet(k) === set && digits(k) === digits(key)));
+  return unique(reordered);
+}
+
+function unique(list: MatchCandidate[]): { id: string; kind: 'unit' | 'group' } | null {
+  const ids = new Set(list.map((c) => c.id));
+  if (ids.size !== 1) return null;
+  return { id: list[0]!.id, kind: list[0]!.kind };
+}

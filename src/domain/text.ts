@@ -10,7 +10,7 @@ export function fold(text: string): string {
     .replace(/đ/g, 'd')
     .replace(/Đ/g, 'D')
     .toLowerCase()
-    .replace(/[^\p{L}\p{N}/.\-]+/gu, ' ')
+    .replace(/[^\p{L}\p{N}/.-]+/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
 }

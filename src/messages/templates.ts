@@ -83,7 +83,7 @@ export function unknownPlaceholders(message: MessageName, source: string): strin
   const unknown = new Set<string>();
   const walk = (tokens: Mustache.TemplateSpans, allowed: readonly string[]) => {
     for (const t of tokens) {
-      const [type, name] = t as [string, string];
+      const [type, name] = t as unknown as [string, string];
       if (type === 'name' || type === '&') {
         if (!allowed.includes(name) && name !== '.') unknown.add(name);
       } else if (type === '#' || type === '^') {

@@ -204,10 +204,7 @@ export function createDelivery(deps: DeliveryDeps) {
     try {
       const result = await adapter.send(to, message);
       // The record: from here on a crash repeats nothing.
-      await (table === 'reminder' ? db.reminder : db.digest).updateMany({
-        where: { id, status: 'claimed' },
-        data: { status: 'sent', sentAt: clock.now(), externalId: result.externalId },
-      });
+      await setState(db, table, id, ['claimed'], { status: 'sent', sentAt: clock.now(), externalId: result.externalId });
       metrics.sent.inc({ channel: adapter.name, kind });
       log.info('delivered');
       return { outcome: 'sent', externalId: result.externalId };
@@ -215,7 +212,7 @@ export function createDelivery(deps: DeliveryDeps) {
       const permanent = error instanceof DeliveryError && error.permanent;
       const reason = error instanceof Error ? error.message : String(error);
       if (permanent) return fail(id, to.contactId, adapter.name, kind, reason, table);
-      await (table === 'reminder' ? db.reminder : db.digest).updateMany({ where: { id, status: 'claimed' }, data: { status: 'pending', lastError: reason.slice(0, 500) } });
+      await setState(db, table, id, ['claimed'], { status: 'pending', lastError: reason.slice(0, 500) });
       metrics.retried.inc({ channel: adapter.name, kind });
       log.warn({ err: reason }, 'delivery failed, will retry');
       throw error;
@@ -231,6 +228,19 @@ export function createDelivery(deps: DeliveryDeps) {
     return count === 1;
   }
 
+  /** Moves a reminder or digest from one of `from` to a new state; the number of rows moved (0 or 1). */
+  async function setState(
+    tx: Prisma.TransactionClient | Db,
+    table: Table,
+    id: string,
+    from: ('pending' | 'claimed')[],
+    data: { status: 'pending' | 'sent' | 'failed'; sentAt?: Date; externalId?: string | null; lastError?: string },
+  ): Promise<number> {
+    const where = { id, status: { in: from } };
+    const { count } = table === 'reminder' ? await tx.reminder.updateMany({ where, data }) : await tx.digest.updateMany({ where, data });
+    return count;
+  }
+
   async function setExternalId(tx: Prisma.TransactionClient, table: Table, id: string, externalId: string | null) {
     if (table === 'reminder') await tx.reminder.update({ where: { id }, data: { externalId } });
     else await tx.digest.update({ where: { id }, data: { externalId } });
@@ -240,10 +250,7 @@ export function createDelivery(deps: DeliveryDeps) {
   async function fail(id: string, contactId: string, channel: Channel, kind: ReminderKind | 'digest', reason: string, table: Table = 'reminder'): Promise<DeliveryOutcome> {
     metrics.failed.inc({ channel, kind });
     const fallback = await db.$transaction(async (tx) => {
-      await (table === 'reminder' ? tx.reminder : tx.digest).updateMany({
-        where: { id, status: { in: ['pending', 'claimed'] } },
-        data: { status: 'failed', lastError: reason.slice(0, 500) },
-      });
+      await setState(tx, table, id, ['pending', 'claimed'], { status: 'failed', lastError: reason.slice(0, 500) });
       const contact = await tx.contact.findUniqueOrThrow({ where: { id: contactId } });
       const disabled = contact.disabledChannels.includes(channel) ? contact.disabledChannels : [...contact.disabledChannels, channel];
       await tx.contact.update({ where: { id: contactId }, data: { disabledChannels: disabled } });

@@ -59,7 +59,7 @@ export async function startTestApp(
 export async function drained(queue: Queue, timeoutMs = 30_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused', 'waiting-children');
+    const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
     if (Object.values(c).every((n) => n === 0)) return;
     if (Date.now() > until) throw new Error(`queue ${queue.name} not drained: ${JSON.stringify(c)}`);
     await new Promise((r) => setTimeout(r, 15));

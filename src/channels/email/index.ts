@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
-import { DeliveryError, type ChannelAdapter } from '../types.js';
+import { DeliveryError, type ChannelAdapter, type OutgoingMessage, type Recipient } from '../types.js';
 
 export interface EmailOptions {
   url: string;
@@ -29,7 +29,7 @@ export function createEmailChannel(options: EmailOptions): ChannelAdapter & { tr
   return {
     name: 'email',
     transactional: false,
-    async send(to, message) {
+    async send(to: Recipient, message: OutgoingMessage) {
       if (!to.email) throw new DeliveryError('contact has no email address', { permanent: true });
       try {
         const info = await transport.sendMail({

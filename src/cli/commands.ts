@@ -271,7 +271,12 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       const ds = await listDuties(ctx.db, o2.id);
       const units = await listUnits(ctx.db, o2.id);
       let n = 0;
-      for (const d of ds) for (const f of d.flags) (n++, out(`! ${d.plan.code} ${d.code}: ${f}`));
+      for (const d of ds) {
+        for (const f of d.flags) {
+          n++;
+          out(`! ${d.plan.code} ${d.code}: ${f}`);
+        }
+      }
       for (const u of units.filter((x) => x.proposed)) {
         n++;
         out(`? ${u.kind === 'group' ? 'nhóm' : 'đơn vị'} đề xuất / proposed ${u.kind}: ${u.name}  → dondoc units accept "${u.name}" | dondoc units merge "${u.name}" "<tên đúng>"`);

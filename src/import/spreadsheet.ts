@@ -1,0 +1,221 @@
+/**
+ * Plan files → drafts: CSV, XLSX, and text (plan documents, pasted tables, TSV). PDF and Word files
+ * are refused with a hint (paste the text, or save the table as .xlsx/.csv).
+ */
+import path from "node:path";
+import { parse as parseDelimited } from "csv-parse/sync";
+import ExcelJS from "exceljs";
+import { decodeText, hasBinarySignature } from "./decode.js";
+import { ImportError } from "./errors.js";
+import {
+  EMPTY_FILE,
+  NO_DUTY_TABLE,
+  parsePlanRows,
+  parsePlanText,
+  type ParseOptions,
+  type PlanDraft,
+} from "./plan-document.js";
+
+/** Counts `delimiter` outside double quotes in each of the first physical lines of `text`. */
+function delimiterCounts(text: string, delimiter: string): number[] {
+  const counts: number[] = [];
+  let n = 0;
+  let inQuote = false;
+  let seen = 0;
+  for (let i = 0; i < text.length && counts.length < 20; i++) {
+    const ch = text[i];
+    if (ch === '"') inQuote = !inQuote;
+    else if (!inQuote && ch === delimiter) n++;
+    else if (!inQuote && ch === "\n") {
+      if (seen > 0) counts.push(n);
+      n = 0;
+      seen = 0;
+      continue;
+    }
+    if (ch !== "\r" && ch !== " ") seen++;
+  }
+  if (seen > 0) counts.push(n);
+  return counts;
+}
+
+/** The delimiter among `,` `;` and tab whose count per line is the most consistent and largest. */
+function detectDelimiter(text: string): string {
+  let best = ",";
+  let bestScore = 0;
+  for (const d of [",", ";", "\t"]) {
+    const counts = delimiterCounts(text, d).filter((c) => c > 0);
+    const freq = new Map<number, number>();
+    for (const c of counts) freq.set(c, (freq.get(c) ?? 0) + 1);
+    let score = 0;
+    for (const [c, f] of freq) score = Math.max(score, c * f * f);
+    if (score > bestScore) {
+      bestScore = score;
+      best = d;
+    }
+  }
+  return best;
+}
+
+/**
+ * Parses CSV text into rows of cells. The delimiter (`,`, `;` or tab) is detected; quotes and
+ * column counts are relaxed (a stray quote or a short row does not fail the file); quoted cells
+ * may span lines.
+ */
+export function parseCsv(text: string): string[][] {
+  const clean = text.replace(/^\uFEFF/u, "").replace(/\r\n?/g, "\n");
+  if (!clean.trim()) return [];
+  return parseDelimited(clean, {
+    delimiter: detectDelimiter(clean),
+    relax_quotes: true,
+    relax_column_count: true,
+    skip_empty_lines: false,
+  }) as string[][];
+}
+
+const pad2 = (n: number) => String(n).padStart(2, "0");
+
+/** The text of a cell value: rich text joined, formulas' results, hyperlinks' text, dates as dd/mm/yyyy. */
+function cellText(value: ExcelJS.CellValue | undefined): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean")
+    return String(value);
+  if (value instanceof Date)
+    return `${pad2(value.getUTCDate())}/${pad2(value.getUTCMonth() + 1)}/${value.getUTCFullYear()}`;
+  if ("richText" in value && Array.isArray(value.richText))
+    return value.richText.map((r) => r.text).join("");
+  if ("error" in value) return "";
+  if ("formula" in value || "sharedFormula" in value)
+    return cellText((value as { result?: ExcelJS.CellValue }).result);
+  if ("text" in value) {
+    const text = (value as { text: unknown }).text;
+    if (typeof text === "string") return text;
+    return cellText(text as ExcelJS.CellValue);
+  }
+  return "";
+}
+
+/**
+ * Reads every worksheet of an XLSX workbook as rows of cell texts (row i of `rows` is sheet row i+1).
+ * A merged range keeps its value in its first column only: repeated down the rows of that column
+ * (a lead unit merged over several duties applies to each), never across columns (a section title
+ * merged over the row is not also a lead unit). A number merged down several rows is repeated too;
+ * the duty reader takes repeated numbers as the same duty, so no duty is duplicated.
+ *
+ * @throws ImportError when the bytes are not a readable workbook.
+ */
+export async function parseXlsx(
+  buf: Buffer,
+): Promise<{ sheet: string; rows: string[][] }[]> {
+  const workbook = new ExcelJS.Workbook();
+  try {
+    await workbook.xlsx.load(buf as unknown as ArrayBuffer);
+  } catch {
+    throw new ImportError(
+      "Không đọc được tệp Excel (.xlsx) / cannot read the workbook",
+    );
+  }
+  const sheets: { sheet: string; rows: string[][] }[] = [];
+  workbook.eachSheet((ws) => {
+    const rows: string[][] = [];
+    const width = ws.columnCount;
+    for (let r = 1; r <= ws.rowCount; r++) {
+      const row = ws.getRow(r);
+      const cells: string[] = [];
+      for (let c = 1; c <= width; c++) {
+        const cell = row.getCell(c);
+        const master = cell.isMerged ? cell.master : cell;
+        if (master !== cell && master.col !== cell.col) cells.push("");
+        else cells.push(cellText(master.value).replace(/\r\n?/g, "\n"));
+      }
+      while (cells.length && !cells[cells.length - 1]!.trim()) cells.pop();
+      rows.push(cells);
+    }
+    sheets.push({ sheet: ws.name, rows });
+  });
+  return sheets;
+}
+
+const TEXT_EXTENSIONS = new Set(["", ".txt", ".md", ".tsv", ".tab", ".text"]);
+
+/**
+ * Reads an uploaded plan file, choosing the reader by extension and signature: .xlsx (or a zip
+ * signature) → the first sheet with a duty table; .csv → CSV; anything textual (.txt, .md, .tsv,
+ * pasted text) → the plan-document reader. PDF and Word files are refused with a hint.
+ *
+ * @throws ImportError for an empty file, a binary or unsupported file, or no duty table.
+ */
+export async function parsePlanFile(
+  name: string,
+  buf: Buffer,
+  options: ParseOptions,
+): Promise<PlanDraft> {
+  const ext = path.extname(name).toLowerCase();
+  if (buf.length === 0) throw new ImportError(EMPTY_FILE, name);
+  const zip =
+    buf[0] === 0x50 && buf[1] === 0x4b && buf[2] === 0x03 && buf[3] === 0x04;
+  const pdf = buf.subarray(0, 5).toString("latin1") === "%PDF-";
+  const ole =
+    buf[0] === 0xd0 && buf[1] === 0xcf && buf[2] === 0x11 && buf[3] === 0xe0;
+
+  if (pdf || ext === ".pdf") {
+    throw new ImportError(
+      "Chưa đọc được tệp PDF: hãy sao chép toàn văn kế hoạch (hoặc bảng phụ lục) vào một tệp .txt, hoặc lưu bảng thành .xlsx/.csv / PDF files cannot be read: paste the text into a .txt file, or save the table as .xlsx/.csv",
+      name,
+    );
+  }
+  if (/^\.(docx?|odt|rtf)$/.test(ext)) {
+    throw new ImportError(
+      "Chưa đọc được tệp Word: hãy sao chép bảng phụ lục (hoặc toàn văn) vào một tệp .txt, hoặc lưu bảng thành .xlsx/.csv / Word files cannot be read: paste the text into a .txt file, or save the table as .xlsx/.csv",
+      name,
+    );
+  }
+  if (ole || ext === ".xls") {
+    throw new ImportError(
+      "Tệp Excel cũ (.xls): hãy lưu lại thành .xlsx hoặc .csv / old .xls workbook: save it as .xlsx or .csv",
+      name,
+    );
+  }
+  if (zip || ext === ".xlsx" || ext === ".xlsm") {
+    const sheets = await parseXlsx(buf);
+    if (!sheets.some((s) => s.rows.some((r) => r.some((c) => c.trim()))))
+      throw new ImportError(EMPTY_FILE, name);
+    for (const { sheet, rows } of sheets) {
+      try {
+        return parsePlanRows(rows, {
+          ...options,
+          format: "xlsx",
+          sourceOf: (i) => `${sheet}!A${i + 1}`,
+        });
+      } catch (e) {
+        if (!(e instanceof ImportError)) throw e;
+      }
+    }
+    throw new ImportError(NO_DUTY_TABLE, name);
+  }
+  if (hasBinarySignature(buf))
+    throw new ImportError("Tệp không phải văn bản / not a text file", name);
+
+  const text = decodeText(buf);
+  if (!text.trim()) throw new ImportError(EMPTY_FILE, name);
+  if (ext === ".csv")
+    return parsePlanRows(parseCsv(text), {
+      ...options,
+      format: "csv",
+      sourceOf: (i) => `hàng ${i + 1}`,
+    });
+  if (!TEXT_EXTENSIONS.has(ext)) {
+    // Unknown extension: a CSV-looking text is read as CSV, anything else as a document.
+    try {
+      return parsePlanText(text, options);
+    } catch (e) {
+      if (!(e instanceof ImportError)) throw e;
+      return parsePlanRows(parseCsv(text), {
+        ...options,
+        format: "csv",
+        sourceOf: (i) => `hàng ${i + 1}`,
+      });
+    }
+  }
+  return parsePlanText(text, options);
+}

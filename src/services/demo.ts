@@ -41,17 +41,28 @@ export async function seedDemo(db: Db, options: { orgCode: string; timeZone: str
   // Units and groups first, so that the import matches the plan's names to them.
   await db.$transaction(async (tx) => {
     const unitIds = new Map<string, string>();
+    // Aliases that fold to a key already known ("Sở TT&TT" = "Sở TTTT") add nothing: skip them.
+    const unitKeys = new Set<string>();
+    const groupKeys = new Set<string>();
+    const fresh = (keys: Set<string>, name: string) => {
+      const key = normalizeUnitName(name);
+      if (keys.has(key)) return null;
+      keys.add(key);
+      return key;
+    };
     for (const u of data.units) {
-      const unit = await tx.unit.create({ data: { orgId: org.id, name: u.name, normalized: normalizeUnitName(u.name) } });
+      const unit = await tx.unit.create({ data: { orgId: org.id, name: u.name, normalized: fresh(unitKeys, u.name) ?? normalizeUnitName(u.name) } });
       unitIds.set(u.name, unit.id);
       for (const alias of u.aliases ?? []) {
-        await tx.unitAlias.create({ data: { orgId: org.id, unitId: unit.id, alias, normalized: normalizeUnitName(alias) } });
+        const normalized = fresh(unitKeys, alias);
+        if (normalized) await tx.unitAlias.create({ data: { orgId: org.id, unitId: unit.id, alias, normalized } });
       }
     }
     for (const g of data.groups) {
-      const group = await tx.unitGroup.create({ data: { orgId: org.id, name: g.name, normalized: normalizeUnitName(g.name) } });
+      const group = await tx.unitGroup.create({ data: { orgId: org.id, name: g.name, normalized: fresh(groupKeys, g.name) ?? normalizeUnitName(g.name) } });
       for (const alias of g.aliases ?? []) {
-        await tx.groupAlias.create({ data: { orgId: org.id, groupId: group.id, alias, normalized: normalizeUnitName(alias) } });
+        const normalized = fresh(groupKeys, alias);
+        if (normalized) await tx.groupAlias.create({ data: { orgId: org.id, groupId: group.id, alias, normalized } });
       }
       const members = g.members === '*' ? [...unitIds.values()] : g.members.map((m) => unitIds.get(m)!);
       await tx.unitGroupMember.createMany({ data: members.map((unitId) => ({ groupId: group.id, unitId })) });

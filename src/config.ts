@@ -80,7 +80,7 @@ const schema = z.object({
     .default('Asia/Ho_Chi_Minh'),
   /** Seed the sample plan, units and sandbox contacts on an empty database (`npm start`). */
   SEED_DEMO: bool.default(true),
-  PORT: int(1, 65_535).default(3000),
+  PORT: int(0, 65_535).default(3000),
   PUBLIC_URL: url(['http:', 'https:']).optional(),
   /** Key for signed links and invite codes. Required in production; a fixed development key otherwise. */
   SECRET_KEY: z.string().min(32, 'tối thiểu 32 ký tự / at least 32 characters').optional(),

@@ -146,13 +146,13 @@ describe('a simulated 20/10–05/12/2026 run over the HCMC plan', () => {
     for (const d of ['2026-11-06', '2026-11-16', '2026-12-01']) expect(days).toContain(d);
     expect(days).not.toContain('2026-10-21');
     const nov16 = digests.find((d) => d.day.toISOString().startsWith('2026-11-16'))!;
-    expect(nov16.outbox?.body).toMatch(/Mới quá hạn:\n- .+: 4\.2 «/);
+    expect(nov16.outbox?.body).toMatch(/Mới quá hạn:\n(- .+\n)*- Sở Thông tin và Truyền thông: 4\.2 «/);
     const nov6 = digests.find((d) => d.day.toISOString().startsWith('2026-11-06'))!;
     expect(nov6.outbox?.body).toMatch(/Đã hoàn thành:\n- Sở Y tế: 4\.7/);
   });
 
   it('writes the reminder in Vietnamese with the due date and working days left', async () => {
-    const r = (await sent()).find((x) => x.obligation.duty.code === '4.2' && x.stage.startsWith('lead-3@') && x.contact.role === 'contact')!;
+    const r = (await sent()).find((x) => x.obligation.duty.code === '4.2' && x.kind === 'lead' && x.stage.startsWith('lead-3@') && x.contact.role === 'contact')!;
     const m = await t.prisma.outboxMessage.findUniqueOrThrow({ where: { reminderId: r.id } });
     expect(m.body).toContain('đến hạn ngày 15 tháng 11 năm 2026 (còn 3 ngày làm việc)');
     expect(m.body).toContain('Kế hoạch 3131/KH-UBND');

@@ -4,6 +4,7 @@ import { fromZonedTime } from 'date-fns-tz';
 import { dispatchDue } from '#jobs/dispatch.js';
 import { REMINDERS_QUEUE, type SendJobData } from '#jobs/queues.js';
 import { UserError } from '#root/errors/index.js';
+import { loadTemplates, TEMPLATES_DIR } from '#root/messages/templates.js';
 import { createRedis } from '#root/redis.js';
 import { seedDemo } from '#root/services/demo.js';
 import { nudge } from '#root/services/nudge.js';
@@ -181,6 +182,17 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
       if (!Object.keys(settings).length) throw new UserError('Không có thiết lập nào / nothing to set');
       const merged = await setPolicy(ctx.db, o2.id, target, settings, ctx.actor);
       out(`${target}: ${JSON.stringify(merged)}`);
+    });
+
+  program
+    .command('templates')
+    .description('mẫu tin nhắn / message templates')
+    .command('check [dir]')
+    .description('kiểm tra mọi mẫu (chỗ trống lạ bị từ chối, nêu tên) / check every template, naming unknown placeholders')
+    .action((dir: string | undefined) => {
+      const where = dir ?? TEMPLATES_DIR;
+      loadTemplates(where);
+      out(`Mọi mẫu hợp lệ / every template is valid: ${where}`);
     });
 
   program

@@ -1,4 +1,4 @@
-import { writeFile, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,9 +54,13 @@ describe('the dondoc command line', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'dondoc-'));
     const empty = path.join(dir, 'empty.csv');
     await writeFile(empty, '');
+    const templates = path.join(dir, 'templates');
+    await mkdir(path.join(templates, 'vi'), { recursive: true });
+    await writeFile(path.join(templates, 'vi', 'reminder-due.sandbox.txt'), 'Xin chào {{contactName}}, mật khẩu {{password}}');
     const cases = [
       { args: ['import', '/nonexistent/plan.csv'], message: /Không đọc được tệp/ },
-      { args: ['import', empty], message: /Lỗi \/ error/ },
+      { args: ['import', empty], message: /Tệp trống \/ the file is empty/ },
+      { args: ['templates', 'check', templates], message: /reminder-due\.sandbox\.txt .*unknown placeholders: password/ },
       { args: ['obligations', '--org', 'nowhere'], message: /Không có tổ chức «nowhere»/ },
       { args: ['obligations', '--year', '20x6'], message: /Năm «20x6» không hợp lệ/ },
       { args: ['holidays', 'add', '2026-02-31', 'Nghỉ'], message: /Ngày «2026-02-31» không hợp lệ/ },

@@ -12,7 +12,7 @@ export async function openBenchEnv() {
   await admin.query(`CREATE DATABASE "${id}"`);
   const url = withDatabase(server, id);
   await migrate(url);
-  const pool = createPool({ url, poolMax: 20 });
+  const pool = createPool({ url, poolMax: 20, onIdleError: () => undefined });
   const db: Db = createPrisma(pool);
   return {
     url,

@@ -41,7 +41,12 @@ async function main(): Promise<void> {
     }
   }
 
-  const pool = createPool({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS });
+  const pool = createPool({
+    url: config.DATABASE_URL,
+    poolMax: config.DB_POOL_MAX,
+    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    onIdleError: (error) => logger.warn({ err: error.message }, 'idle PostgreSQL connection lost; the pool reconnects'),
+  });
   const db = createPrisma(pool);
   const deps: Deps = { config, logger, pool, db, clock: systemClock };
 

@@ -54,6 +54,8 @@ export type ChannelAdapter =
       name: ChannelName;
       transactional: true;
       send(tx: Prisma.TransactionClient, to: Recipient, message: OutgoingMessage): Promise<SendResult>;
+      /** Several messages in one go (one statement), in the caller's transaction; results in order. */
+      sendMany?(tx: Prisma.TransactionClient, items: { to: Recipient; message: OutgoingMessage }[]): Promise<SendResult[]>;
     }
   | {
       name: ChannelName;

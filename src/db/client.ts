@@ -9,6 +9,12 @@ export interface DbOptions {
   url: string;
   poolMax?: number;
   connectTimeoutMs?: number;
+  /**
+   * Called when an idle connection dies (PostgreSQL restarted, a failover, an administrator's
+   * pg_terminate_backend). The pool drops it and opens another when needed; without a listener the
+   * error would end the process.
+   */
+  onIdleError?: (error: Error) => void;
 }
 
 /**
@@ -16,7 +22,7 @@ export interface DbOptions {
  * handling has known bugs otherwise) and a finite connect timeout (pg waits forever by default).
  */
 export function createPool(options: DbOptions): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolMax ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
@@ -24,6 +30,8 @@ export function createPool(options: DbOptions): pg.Pool {
     options: '-c TimeZone=UTC',
     application_name: 'dondoc',
   });
+  pool.on('error', options.onIdleError ?? ((error) => process.stderr.write(`dondoc: idle PostgreSQL connection lost: ${error.message}\n`)));
+  return pool;
 }
 
 /** Prisma 7 over our pool through the driver adapter: no engine binary needed. */

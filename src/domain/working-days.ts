@@ -110,15 +110,29 @@ export function createWorkingCalendar(days: CalendarDay[]): WorkingCalendar {
 
   const nextWorkingDay = (day: IsoDate): IsoDate => (isWorkingDay(day) ? day : walk(day, 1, 1, `nextWorkingDay(${day})`));
 
-  const workingDaysBetween = (a: IsoDate, b: IsoDate): number => {
-    const span = Math.round((utcMs(b) - utcMs(a)) / MS_PER_DAY);
-    if (span <= 0) return 0;
-    let count = 0;
-    let d = a;
-    for (let i = 0; i < span; i++) {
-      d = addDays(d, 1);
-      if (isWorkingDay(d)) count++;
+  // The exceptions as day numbers, for counting without walking day by day.
+  const exceptions = [...overrides].map(([date, worked]) => {
+    const dow = dayOfWeek(date);
+    return { day: utcMs(date) / MS_PER_DAY, delta: worked === (dow !== 0 && dow !== 6) ? 0 : worked ? 1 : -1 };
+  });
+
+  /** Monday–Friday days with day numbers in (a, b]: whole weeks, then at most six days. */
+  const weekdaysBetween = (a: number, b: number): number => {
+    const span = b - a;
+    let count = Math.floor(span / 7) * 5;
+    for (let d = a + Math.floor(span / 7) * 7 + 1; d <= b; d++) {
+      const dow = (((d + 4) % 7) + 7) % 7; // day 0 (1970-01-01) was a Thursday
+      if (dow !== 0 && dow !== 6) count++;
     }
+    return count;
+  };
+
+  const workingDaysBetween = (a: IsoDate, b: IsoDate): number => {
+    const from = utcMs(a) / MS_PER_DAY;
+    const to = utcMs(b) / MS_PER_DAY;
+    if (to <= from) return 0;
+    let count = weekdaysBetween(from, to);
+    for (const e of exceptions) if (e.day > from && e.day <= to) count += e.delta;
     return count;
   };
 

@@ -2,7 +2,7 @@ import type { Config } from '#root/config.js';
 import type { Db } from '#root/db/client.js';
 import type { ChannelAdapter, OutgoingMessage, Recipient } from '#root/channels/types.js';
 import { DeliveryError } from '#root/channels/types.js';
-import { effectivePolicy, policyOverrideSchema } from '#root/domain/policy.js';
+import { effectivePolicy, policyOverrideSchema, type ReminderPolicy } from '#root/domain/policy.js';
 import { atLocalTime } from '#root/domain/stages.js';
 import { longDate, shortDate, workingDaysPhrase, type Lang } from '#root/domain/wording.js';
 import type { Channel, Prisma, ReminderKind } from '#root/generated/prisma/client.js';
@@ -10,6 +10,8 @@ import type { Logger } from '#root/logger.js';
 import type { MessageName, TemplateSet, View } from '#root/messages/templates.js';
 import type { Metrics } from '#root/metrics.js';
 import type { Clock } from '#root/deps.js';
+import type { WorkingCalendar } from '#root/domain/working-days.js';
+import { createBatcher } from '#root/lib/batcher.js';
 import { loadCalendar } from './holidays.js';
 import { signLink } from './links.js';
 import { zonedDay } from './planner.js';
@@ -44,6 +46,33 @@ const MESSAGE_OF: Record<ReminderKind, MessageName> = {
   cooperating: 'reminder-cooperating',
 };
 
+/** What a reminder's message needs, read in one query for a whole batch of reminders. */
+const REMINDER_INCLUDE = {
+  contact: { include: { unit: { select: { name: true } } } },
+  obligation: { include: { duty: { include: { plan: true } }, unit: true, org: true } },
+} satisfies Prisma.ReminderInclude;
+type LoadedReminder = Prisma.ReminderGetPayload<{ include: typeof REMINDER_INCLUDE }>;
+
+/** Organisation data for one batch: each organisation's policy and calendar are read once. */
+interface OrgData {
+  policy(orgId: string): Promise<ReminderPolicy>;
+  calendar(orgId: string, year: number): Promise<WorkingCalendar>;
+}
+
+/** A message for a transactional channel, waiting for its batch's transaction. */
+interface TransactionalSend {
+  adapter: Extract<ChannelAdapter, { transactional: true }>;
+  id: string;
+  to: Recipient;
+  message: OutgoingMessage;
+}
+
+const memo = <T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> => {
+  let hit = map.get(key);
+  if (!hit) map.set(key, (hit = load()));
+  return hit;
+};
+
 const recipientOf = (c: { id: string; name: string; locale: Lang; email: string | null; telegramChatId: bigint | null; zaloUserId: string | null }): Recipient => ({
   contactId: c.id,
   name: c.name,
@@ -70,12 +99,73 @@ export function createDelivery(deps: DeliveryDeps) {
   const { db, templates, clock, logger, metrics } = deps;
   const baseUrl = deps.config.PUBLIC_URL ?? `http://localhost:${deps.config.PORT}`;
 
+  const orgData = (): OrgData => {
+    const policies = new Map<string, Promise<ReminderPolicy>>();
+    const calendars = new Map<string, Promise<WorkingCalendar>>();
+    return {
+      policy: (orgId) => memo(policies, orgId, async () => effectivePolicy(...(await orgPolicy(orgId)))),
+      calendar: (orgId, year) => memo(calendars, `${orgId}:${year}`, () => loadCalendar(db, orgId, [year])),
+    };
+  };
+
+  /** Reminders being sent at the same moment are read together: one query per batch, not per send. */
+  const loadReminder = createBatcher(
+    async (ids: string[]): Promise<({ r: LoadedReminder; org: OrgData } | null)[]> => {
+      const rows = await db.reminder.findMany({ where: { id: { in: ids } }, include: REMINDER_INCLUDE });
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      const org = orgData();
+      return ids.map((id) => {
+        const r = byId.get(id);
+        return r ? { r, org } : null;
+      });
+    },
+    { maxSize: 200, maxWaitMs: 2 },
+  );
+
+  /**
+   * Transactional sends (the sandbox) made at the same moment share one transaction: the claims
+   * (`pending → sent`, a conditional update: a row another worker took is not ours), the messages and
+   * the records are committed together or not at all — exactly once, at a fraction of the cost of a
+   * transaction per message.
+   */
+  const commitTransactional = createBatcher(
+    async (items: TransactionalSend[]): Promise<({ externalId: string | null } | null)[]> => {
+      const now = clock.now();
+      const ids = items.map((i) => i.id);
+      return db.$transaction(async (tx) => {
+        const claimed = await tx.$queryRaw<{ id: string }[]>`
+          UPDATE reminders
+             SET status = 'sent', claimed_at = ${now}, claimed_by = ${deps.workerId}, sent_at = ${now}, attempts = attempts + 1
+           WHERE id = ANY(${ids}::uuid[]) AND status = 'pending'
+          RETURNING id`;
+        const won = new Set(claimed.map((c) => c.id));
+        const results = new Map<string, string | null>();
+        // Two jobs for the same reminder in one batch: only the first may write its message.
+        const winners = items.filter((i) => won.delete(i.id));
+        for (const adapter of new Set(winners.map((w) => w.adapter))) {
+          const group = winners.filter((w) => w.adapter === adapter);
+          const out = adapter.sendMany
+            ? await adapter.sendMany(tx, group.map((g) => ({ to: g.to, message: g.message })))
+            : await group.reduce<Promise<{ externalId: string | null }[]>>(async (acc, g) => [...(await acc), await adapter.send(tx, g.to, g.message)], Promise.resolve([]));
+          group.forEach((g, k) => results.set(g.id, out[k]?.externalId ?? null));
+        }
+        if (results.size) {
+          await tx.$executeRaw`
+            UPDATE reminders r SET external_id = v.eid
+              FROM unnest(${[...results.keys()]}::uuid[], ${[...results.values()]}::text[]) AS v(id, eid)
+             WHERE r.id = v.id`;
+        }
+        const given = new Set<string>();
+        return items.map((i) => (results.has(i.id) && !given.has(i.id) && given.add(i.id) ? { externalId: results.get(i.id)! } : null));
+      });
+    },
+    { maxSize: 200, maxWaitMs: 2 },
+  );
+
   async function deliverReminder(reminderId: string): Promise<DeliveryOutcome> {
-    const r = await db.reminder.findUnique({
-      where: { id: reminderId },
-      include: { contact: true, obligation: { include: { duty: { include: { plan: true } }, unit: true, org: true } } },
-    });
-    if (!r) return { outcome: 'skipped', reason: 'gone' };
+    const loaded = await loadReminder(reminderId);
+    if (!loaded) return { outcome: 'skipped', reason: 'gone' };
+    const { r, org } = loaded;
     if (r.status !== 'pending') return { outcome: 'skipped', reason: r.status };
     const o = r.obligation;
     const zone = o.org.timeZone;
@@ -89,7 +179,7 @@ export function createDelivery(deps: DeliveryDeps) {
             ? 'due date moved'
             : !r.contact.active
               ? 'contact inactive'
-              : !r.stage.startsWith('nudge-') && (await missedWindow(o.orgId, r.scheduledAt, zone))
+              : !r.stage.startsWith('nudge-') && missedWindow(await org.policy(o.orgId), r.scheduledAt, zone)
                 ? 'missed its sending window'
                 : null;
     if (stale) {
@@ -99,7 +189,7 @@ export function createDelivery(deps: DeliveryDeps) {
     const adapter = deps.channels[r.channel];
     if (!adapter) return fail(r.id, r.contactId, r.channel, r.kind, `channel ${r.channel} not configured`);
 
-    const calendar = await loadCalendar(db, o.orgId, [Number(dueDate.slice(0, 4))]);
+    const calendar = await org.calendar(o.orgId, Number(dueDate.slice(0, 4)));
     const sendDay = zonedDay(r.scheduledAt, zone);
     // A lead stage says what the policy says ("3 working days before" → "còn 3 ngày làm việc"),
     // even when the due date is a Sunday; otherwise count the working days to or past it.
@@ -118,7 +208,7 @@ export function createDelivery(deps: DeliveryDeps) {
     );
     const view: View = {
       contactName: r.contact.name,
-      unitName: r.kind === 'cooperating' ? (await unitName(r.contact.unitId)) : o.unit.name,
+      unitName: r.kind === 'cooperating' ? r.contact.unit.name : o.unit.name,
       responsibleUnit: o.unit.name,
       dutyCode: o.duty.code,
       dutyTitle: o.duty.title,
@@ -147,8 +237,7 @@ export function createDelivery(deps: DeliveryDeps) {
    * window closed (the program was down) is dropped as missed rather than sent in the evening; the
    * next stage carries on. Manual nudges are sent whenever the administrator asks.
    */
-  async function missedWindow(orgId: string, scheduledAt: Date, zone: string): Promise<boolean> {
-    const policy = effectivePolicy(...(await orgPolicy(orgId)));
+  function missedWindow(policy: ReminderPolicy, scheduledAt: Date, zone: string): boolean {
     const closes = atLocalTime(zonedDay(scheduledAt, zone), policy.windowEnd, zone);
     return clock.now().getTime() > closes.getTime();
   }
@@ -157,10 +246,6 @@ export function createDelivery(deps: DeliveryDeps) {
     const row = await db.reminderPolicy.findUnique({ where: { orgId_target: { orgId, target: 'org' } } });
     const parsed = policyOverrideSchema.safeParse(row?.settings);
     return parsed.success ? [parsed.data] : [];
-  }
-
-  async function unitName(unitId: string) {
-    return (await db.unit.findUniqueOrThrow({ where: { id: unitId }, select: { name: true } })).name;
   }
 
   function render(name: MessageName, channel: Channel, lang: Lang, view: View) {
@@ -186,6 +271,13 @@ export function createDelivery(deps: DeliveryDeps) {
     log: Logger,
   ): Promise<DeliveryOutcome> {
     const now = clock.now();
+    if (adapter.transactional && table === 'reminder') {
+      const sent = await commitTransactional({ adapter, id, to, message });
+      if (!sent) return { outcome: 'skipped', reason: 'claimed elsewhere' };
+      metrics.sent.inc({ channel: adapter.name, kind });
+      log.info('delivered');
+      return { outcome: 'sent', externalId: sent.externalId };
+    }
     if (adapter.transactional) {
       // Claim, message and record in one transaction: exactly once.
       const sent = await db.$transaction(async (tx) => {
@@ -293,13 +385,13 @@ export function createDelivery(deps: DeliveryDeps) {
     if (!dg) return { outcome: 'skipped', reason: 'gone' };
     if (dg.status !== 'pending') return { outcome: 'skipped', reason: dg.status };
     const zone = dg.org.timeZone;
-    if (await missedWindow(dg.orgId, dg.scheduledAt, zone)) {
+    const policy = effectivePolicy(...(await orgPolicy(dg.orgId)));
+    if (missedWindow(policy, dg.scheduledAt, zone)) {
       await db.digest.updateMany({ where: { id: dg.id, status: 'pending' }, data: { status: 'cancelled', lastError: 'missed its sending window' } });
       return { outcome: 'cancelled', reason: 'missed its sending window' };
     }
     const day = dg.day.toISOString().slice(0, 10);
     const calendar = await loadCalendar(db, dg.orgId, [Number(day.slice(0, 4))]);
-    const policy = effectivePolicy(...(await orgPolicy(dg.orgId)));
     const since = atLocalTime(calendar.addWorkingDays(day, -1), policy.windowStart, zone);
     const until = dg.scheduledAt;
     const [overdue, confirmed, unreachable, open] = await Promise.all([

@@ -23,10 +23,9 @@ export type Resolution =
 
 /** Every unit and group of the organisation with their names and aliases, for matching. */
 export async function loadDirectory(tx: Tx, orgId: string): Promise<DirectoryEntry[]> {
-  const [units, groups] = await Promise.all([
-    tx.unit.findMany({ where: { orgId }, include: { aliases: true } }),
-    tx.unitGroup.findMany({ where: { orgId }, include: { aliases: true } }),
-  ]);
+  // One after the other: inside a transaction both would queue on the same connection anyway.
+  const units = await tx.unit.findMany({ where: { orgId }, include: { aliases: true } });
+  const groups = await tx.unitGroup.findMany({ where: { orgId }, include: { aliases: true } });
   return [
     ...units.map((u) => ({
       id: u.id,

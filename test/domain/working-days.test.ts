@@ -166,3 +166,23 @@ describe('workingCalendarForYears', () => {
     expect(c.isWorkingDay('2027-02-08')).toBe(true); // Tết 2027 week, but 2027 not loaded
   });
 });
+
+describe('workingDaysBetween counts like walking day by day', () => {
+  it('agrees with a day-by-day count for many spans across 2025–2027, holidays and working Saturdays included', () => {
+    const cal = workingCalendarForYears([2025, 2026, 2027], [
+      { date: '2026-11-20', kind: 'holiday', name: 'x' },
+      { date: '2026-02-07', kind: 'workday', name: 'làm bù' },
+    ]);
+    const start = Date.UTC(2025, 0, 1);
+    const day = (i: number) => new Date(start + i * 86_400_000).toISOString().slice(0, 10);
+    let seed = 7;
+    const rand = (n: number) => (seed = (seed * 48_271) % 2_147_483_647) % n;
+    for (let k = 0; k < 400; k++) {
+      const a = rand(1000);
+      const b = a + rand(120) - 5;
+      let walked = 0;
+      for (let i = a + 1; i <= b; i++) if (cal.isWorkingDay(day(i))) walked++;
+      expect(cal.workingDaysBetween(day(a), day(b)), `${day(a)} → ${day(b)}`).toBe(walked);
+    }
+  });
+});

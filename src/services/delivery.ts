@@ -46,12 +46,88 @@ const MESSAGE_OF: Record<ReminderKind, MessageName> = {
   cooperating: 'reminder-cooperating',
 };
 
-/** What a reminder's message needs, read in one query for a whole batch of reminders. */
-const REMINDER_INCLUDE = {
-  contact: { include: { unit: { select: { name: true } } } },
-  obligation: { include: { duty: { include: { plan: true } }, unit: true, org: true } },
-} satisfies Prisma.ReminderInclude;
-type LoadedReminder = Prisma.ReminderGetPayload<{ include: typeof REMINDER_INCLUDE }>;
+/** What a reminder's message needs: one row of {@link loadReminders}. */
+interface LoadedReminder {
+  id: string;
+  status: string;
+  stage: string;
+  channel: Channel;
+  kind: ReminderKind;
+  scheduledAt: Date;
+  contactId: string;
+  contact: { id: string; name: string; locale: Lang; email: string | null; telegramChatId: bigint | null; zaloUserId: string | null; active: boolean; unitName: string };
+  obligation: {
+    id: string;
+    orgId: string;
+    status: string;
+    current: boolean;
+    dueAt: Date;
+    extendedTo: Date | null;
+    periodKey: string;
+    unitName: string;
+    dutyCode: string;
+    dutyTitle: string;
+    planCode: string;
+    planTitle: string;
+    timeZone: string;
+  };
+}
+
+/**
+ * A batch of reminders with their contact, obligation, duty, plan and organisation in one SQL
+ * statement (the hottest read of a busy worker: Prisma's nested includes cost several queries and
+ * most of the CPU here).
+ */
+async function loadReminders(db: Db, ids: string[]): Promise<LoadedReminder[]> {
+  const rows = await db.$queryRaw<
+    {
+      id: string; status: string; stage: string; channel: Channel; kind: ReminderKind; scheduled_at: Date; contact_id: string;
+      c_name: string; c_locale: Lang; c_email: string | null; c_telegram: bigint | null; c_zalo: string | null; c_active: boolean; c_unit: string;
+      o_id: string; o_org: string; o_status: string; o_current: boolean; o_due: Date; o_extended: Date | null; o_period: string; o_unit: string;
+      d_code: string; d_title: string; p_code: string; p_title: string; tz: string;
+    }[]
+  >`
+    SELECT r.id, r.status::text, r.stage, r.channel, r.kind, r.scheduled_at, r.contact_id,
+           c.name AS c_name, c.locale AS c_locale, c.email AS c_email, c.telegram_chat_id AS c_telegram,
+           c.zalo_user_id AS c_zalo, c.active AS c_active, cu.name AS c_unit,
+           o.id AS o_id, o.org_id AS o_org, o.status::text AS o_status, o.current AS o_current, o.due_at AS o_due,
+           o.extended_to AS o_extended, o.period_key AS o_period, ou.name AS o_unit,
+           d.code AS d_code, d.title AS d_title, p.code AS p_code, p.title AS p_title, g.time_zone AS tz
+      FROM reminders r
+      JOIN contacts c ON c.id = r.contact_id
+      JOIN units cu ON cu.id = c.unit_id
+      JOIN obligations o ON o.id = r.obligation_id
+      JOIN units ou ON ou.id = o.unit_id
+      JOIN duties d ON d.id = o.duty_id
+      JOIN plans p ON p.id = d.plan_id
+      JOIN organisations g ON g.id = o.org_id
+     WHERE r.id = ANY(${ids}::uuid[])`;
+  return rows.map((x) => ({
+    id: x.id,
+    status: x.status,
+    stage: x.stage,
+    channel: x.channel,
+    kind: x.kind,
+    scheduledAt: x.scheduled_at,
+    contactId: x.contact_id,
+    contact: { id: x.contact_id, name: x.c_name, locale: x.c_locale, email: x.c_email, telegramChatId: x.c_telegram, zaloUserId: x.c_zalo, active: x.c_active, unitName: x.c_unit },
+    obligation: {
+      id: x.o_id,
+      orgId: x.o_org,
+      status: x.o_status,
+      current: x.o_current,
+      dueAt: x.o_due,
+      extendedTo: x.o_extended,
+      periodKey: x.o_period,
+      unitName: x.o_unit,
+      dutyCode: x.d_code,
+      dutyTitle: x.d_title,
+      planCode: x.p_code,
+      planTitle: x.p_title,
+      timeZone: x.tz,
+    },
+  }));
+}
 
 /** Organisation data for one batch: each organisation's policy and calendar are read once. */
 interface OrgData {
@@ -111,7 +187,7 @@ export function createDelivery(deps: DeliveryDeps) {
   /** Reminders being sent at the same moment are read together: one query per batch, not per send. */
   const loadReminder = createBatcher(
     async (ids: string[]): Promise<({ r: LoadedReminder; org: OrgData } | null)[]> => {
-      const rows = await db.reminder.findMany({ where: { id: { in: ids } }, include: REMINDER_INCLUDE });
+      const rows = await loadReminders(db, ids);
       const byId = new Map(rows.map((r) => [r.id, r]));
       const org = orgData();
       return ids.map((id) => {
@@ -168,7 +244,7 @@ export function createDelivery(deps: DeliveryDeps) {
     const { r, org } = loaded;
     if (r.status !== 'pending') return { outcome: 'skipped', reason: r.status };
     const o = r.obligation;
-    const zone = o.org.timeZone;
+    const zone = o.timeZone;
     const dueDate = zonedDay(o.extendedTo ?? o.dueAt, zone);
     const stale =
       o.status !== 'open'
@@ -208,18 +284,18 @@ export function createDelivery(deps: DeliveryDeps) {
     );
     const view: View = {
       contactName: r.contact.name,
-      unitName: r.kind === 'cooperating' ? r.contact.unit.name : o.unit.name,
-      responsibleUnit: o.unit.name,
-      dutyCode: o.duty.code,
-      dutyTitle: o.duty.title,
-      planCode: o.duty.plan.code,
-      planTitle: o.duty.plan.title,
+      unitName: r.kind === 'cooperating' ? r.contact.unitName : o.unitName,
+      responsibleUnit: o.unitName,
+      dutyCode: o.dutyCode,
+      dutyTitle: o.dutyTitle,
+      planCode: o.planCode,
+      planTitle: o.planTitle,
       period: o.periodKey,
       dueDate: longDate(dueDate, lang),
       dueDateShort: shortDate(dueDate),
       remaining: workingDaysPhrase(left, lang),
-      confirmCommand: `/xong ${o.duty.code}`,
-      extendCommand: `/giahan ${o.duty.code}`,
+      confirmCommand: `/xong ${o.dutyCode}`,
+      extendCommand: `/giahan ${o.dutyCode}`,
       confirmUrl: `${baseUrl}/c/${token}`,
     };
     const message: OutgoingMessage = {

@@ -60,6 +60,8 @@ export type ChannelAdapter =
   | {
       name: ChannelName;
       transactional: false;
+      /** How many sends may be in flight at once (default 8); more wait before claiming. */
+      maxInFlight?: number;
       send(to: Recipient, message: OutgoingMessage): Promise<SendResult>;
       close?(): Promise<void>;
     };

@@ -12,6 +12,7 @@ import type { Metrics } from '#root/metrics.js';
 import type { Clock } from '#root/deps.js';
 import type { WorkingCalendar } from '#root/domain/working-days.js';
 import { createBatcher } from '#root/lib/batcher.js';
+import { createSemaphore } from '#root/lib/semaphore.js';
 import { loadCalendar } from './holidays.js';
 import { signLink } from './links.js';
 import { zonedDay } from './planner.js';
@@ -304,8 +305,7 @@ export function createDelivery(deps: DeliveryDeps) {
       obligationId: o.id,
       ...render(MESSAGE_OF[r.kind], r.channel, lang, view),
     };
-    const log = logger.child({ reminder: r.id, channel: r.channel, kind: r.kind, stage: r.stage });
-    return send(adapter, 'reminder', r.id, recipientOf(r.contact), message, r.kind, log);
+    return send(adapter, 'reminder', r.id, recipientOf(r.contact), message, r.kind, { reminder: r.id, channel: r.channel, kind: r.kind, stage: r.stage });
   }
 
   /**
@@ -344,14 +344,14 @@ export function createDelivery(deps: DeliveryDeps) {
     to: Recipient,
     message: OutgoingMessage,
     kind: ReminderKind | 'digest',
-    log: Logger,
+    fields: Record<string, string>,
   ): Promise<DeliveryOutcome> {
     const now = clock.now();
     if (adapter.transactional && table === 'reminder') {
       const sent = await commitTransactional({ adapter, id, to, message });
       if (!sent) return { outcome: 'skipped', reason: 'claimed elsewhere' };
       metrics.sent.inc({ channel: adapter.name, kind });
-      log.info('delivered');
+      logger.info(fields, 'delivered');
       return { outcome: 'sent', externalId: sent.externalId };
     }
     if (adapter.transactional) {
@@ -365,16 +365,40 @@ export function createDelivery(deps: DeliveryDeps) {
       });
       if (!sent) return { outcome: 'skipped', reason: 'claimed elsewhere' };
       metrics.sent.inc({ channel: adapter.name, kind });
-      log.info('delivered');
+      logger.info(fields, 'delivered');
       return { outcome: 'sent', externalId: sent.externalId };
     }
-    if (!(await claimAs(db, table, id, 'claimed', now))) return { outcome: 'skipped', reason: 'claimed elsewhere' };
+    return slotsOf(adapter).run(() => claimSendRecord(adapter, table, id, to, message, kind, fields));
+  }
+
+  /**
+   * Sends in flight per non-transactional channel. A claim is taken only once a slot is free, so a
+   * rate-limited channel (SMTP at SMTP_RATE_PER_MINUTE) never holds a claim long enough to pass the
+   * lease and be presumed dead: the window between acceptance and record stays one round trip.
+   */
+  const slots = new Map<ChannelAdapter, ReturnType<typeof createSemaphore>>();
+  const slotsOf = (adapter: ChannelAdapter) => {
+    let s = slots.get(adapter);
+    if (!s) slots.set(adapter, (s = createSemaphore(adapter.transactional ? 1 : (adapter.maxInFlight ?? 8))));
+    return s;
+  };
+
+  async function claimSendRecord(
+    adapter: Extract<ChannelAdapter, { transactional: false }>,
+    table: Table,
+    id: string,
+    to: Recipient,
+    message: OutgoingMessage,
+    kind: ReminderKind | 'digest',
+    fields: Record<string, string>,
+  ): Promise<DeliveryOutcome> {
+    if (!(await claimAs(db, table, id, 'claimed', clock.now()))) return { outcome: 'skipped', reason: 'claimed elsewhere' };
     try {
       const result = await adapter.send(to, message);
       // The record: from here on a crash repeats nothing.
       await setState(db, table, id, ['claimed'], { status: 'sent', sentAt: clock.now(), externalId: result.externalId });
       metrics.sent.inc({ channel: adapter.name, kind });
-      log.info('delivered');
+      logger.info(fields, 'delivered');
       return { outcome: 'sent', externalId: result.externalId };
     } catch (error) {
       const permanent = error instanceof DeliveryError && error.permanent;
@@ -382,7 +406,7 @@ export function createDelivery(deps: DeliveryDeps) {
       if (permanent) return fail(id, to.contactId, adapter.name, kind, reason, table);
       await setState(db, table, id, ['claimed'], { status: 'pending', lastError: reason.slice(0, 500) });
       metrics.retried.inc({ channel: adapter.name, kind });
-      log.warn({ err: reason }, 'delivery failed, will retry');
+      logger.warn({ ...fields, err: reason }, 'delivery failed, will retry');
       throw error;
     }
   }
@@ -523,7 +547,7 @@ export function createDelivery(deps: DeliveryDeps) {
     const adapter = deps.channels[dg.channel];
     if (!adapter) return fail(dg.id, dg.contactId, dg.channel, 'digest', `channel ${dg.channel} not configured`, 'digest');
     const message: OutgoingMessage = { orgId: dg.orgId, ref: { digestId: dg.id }, ...render('digest', dg.channel, lang, view) };
-    return send(adapter, 'digest', dg.id, recipientOf(dg.contact), message, 'digest', logger.child({ digest: dg.id, channel: dg.channel }));
+    return send(adapter, 'digest', dg.id, recipientOf(dg.contact), message, 'digest', { digest: dg.id, channel: dg.channel });
   }
 
   /**

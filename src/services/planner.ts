@@ -1,4 +1,3 @@
-import { formatInTimeZone } from 'date-fns-tz';
 import type { Db } from '#root/db/client.js';
 import { effectivePolicy, policyOverrideSchema, type PolicyOverride, type ReminderPolicy } from '#root/domain/policy.js';
 import { atLocalTime, reminderStages, stageId, type StageKind } from '#root/domain/stages.js';
@@ -47,8 +46,16 @@ interface ContactInfo {
 
 const firstWorkingChannel = (channels: Channel[], disabled: Channel[]) => channels.find((c) => !disabled.includes(c)) ?? null;
 
-/** The zone's calendar day of an instant. */
-export const zonedDay = (d: Date, zone: string): IsoDate => formatInTimeZone(d, zone, 'yyyy-MM-dd');
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The zone's calendar day of an instant (one cached Intl formatter per zone: this runs per send). */
+export function zonedDay(d: Date, zone: string): IsoDate {
+  let f = dayFormats.get(zone);
+  if (!f) dayFormats.set(zone, (f = new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  const parts = f.formatToParts(d);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)!.value;
+  return `${part('year').padStart(4, '0')}-${part('month')}-${part('day')}`;
+}
 
 /** Policies by target ("org", "plan:<id>"…), validated (a bad stored override is ignored, not fatal). */
 async function loadPolicies(db: Db, orgId: string): Promise<Map<string, PolicyOverride>> {

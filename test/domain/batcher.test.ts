@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createBatcher } from '#root/lib/batcher.js';
+import { createSemaphore } from '#root/lib/semaphore.js';
 
 describe('the batcher', () => {
   it('runs concurrent calls as one batch and answers each caller with its own result', async () => {
@@ -37,5 +38,32 @@ describe('the batcher', () => {
   it('rejects when run returns the wrong number of results', async () => {
     const f = createBatcher(async () => [], { maxSize: 10, maxWaitMs: 1 });
     await expect(f(1)).rejects.toThrow(/0 results for 1 items/);
+  });
+});
+
+describe('the semaphore', () => {
+  it('never runs more than its size at once, and runs everything', async () => {
+    const s = createSemaphore(3);
+    let active = 0;
+    let peak = 0;
+    const done: number[] = [];
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        s.run(async () => {
+          peak = Math.max(peak, ++active);
+          await new Promise((r) => setTimeout(r, 1 + (i % 3)));
+          active--;
+          done.push(i);
+        }),
+      ),
+    );
+    expect(peak).toBe(3);
+    expect(done.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it('frees the slot when the call throws', async () => {
+    const s = createSemaphore(1);
+    await expect(s.run(async () => Promise.reject(new Error('x')))).rejects.toThrow('x');
+    expect(await s.run(async () => 42)).toBe(42);
   });
 });

@@ -29,6 +29,8 @@ export function createEmailChannel(options: EmailOptions): ChannelAdapter & { tr
   return {
     name: 'email',
     transactional: false,
+    // As many as the pool has connections: the rest wait before claiming (see delivery.ts).
+    maxInFlight: 5,
     async send(to: Recipient, message: OutgoingMessage) {
       if (!to.email) throw new DeliveryError('contact has no email address', { permanent: true });
       try {

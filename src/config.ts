@@ -97,7 +97,7 @@ const schema = z.object({
   /** Messages per minute to the SMTP server. */
   SMTP_RATE_PER_MINUTE: int(1, 100_000).default(120),
   /** Parallel sends per worker process. */
-  WORKER_CONCURRENCY: int(1, 512).default(16),
+  WORKER_CONCURRENCY: int(1, 1024).default(256),
   /** How far ahead the planner queues reminders (delayed to their instant). */
   PLAN_LOOKAHEAD_SECONDS: int(0, 86_400).default(600),
   /** How often each organisation's reminders are planned and queued. */

@@ -196,7 +196,7 @@ export function createDelivery(deps: DeliveryDeps) {
         return r ? { r, org } : null;
       });
     },
-    { maxSize: 200, maxWaitMs: 2 },
+    { maxSize: 128, maxWaitMs: 2 },
   );
 
   /**
@@ -226,17 +226,13 @@ export function createDelivery(deps: DeliveryDeps) {
             : await group.reduce<Promise<{ externalId: string | null }[]>>(async (acc, g) => [...(await acc), await adapter.send(tx, g.to, g.message)], Promise.resolve([]));
           group.forEach((g, k) => results.set(g.id, out[k]?.externalId ?? null));
         }
-        if (results.size) {
-          await tx.$executeRaw`
-            UPDATE reminders r SET external_id = v.eid
-              FROM unnest(${[...results.keys()]}::uuid[], ${[...results.values()]}::text[]) AS v(id, eid)
-             WHERE r.id = v.id`;
-        }
+        // No external_id written back: the message row itself points at its reminder
+        // (outbox_messages.reminder_id, unique), and a second UPDATE of every row would double the writes.
         const given = new Set<string>();
         return items.map((i) => (results.has(i.id) && !given.has(i.id) && given.add(i.id) ? { externalId: results.get(i.id)! } : null));
       });
     },
-    { maxSize: 200, maxWaitMs: 2 },
+    { maxSize: 128, maxWaitMs: 2 },
   );
 
   async function deliverReminder(reminderId: string): Promise<DeliveryOutcome> {

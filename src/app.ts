@@ -46,9 +46,38 @@ export function createApp(deps: Deps, options: AppOptions): App {
   const roles = options.roles;
   const metrics = options.metrics ?? createMetrics();
   const connections: Redis[] = [];
+  // While Redis is down every connection, queue and worker reports the same error several times a
+  // second (ioredis keeps reconnecting, which is what we want): say it once, then every 30 s.
+  let redisDownSince: number | null = null;
+  let redisLastReport = 0;
+  let redisSuppressed = 0;
+  const redisError = (source: string, error: Error) => {
+    if (!/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|ECONNRESET|Connection is closed|connect/i.test(error.message)) {
+      logger.error({ err: error.message, source }, 'redis error');
+      return;
+    }
+    const now = Date.now();
+    redisDownSince ??= now;
+    if (now - redisLastReport < 30_000) {
+      redisSuppressed++;
+      return;
+    }
+    redisLastReport = now;
+    logger.error(
+      { err: error.message, source, downForSeconds: Math.round((now - redisDownSince) / 1000), suppressed: redisSuppressed },
+      'Redis không kết nối được, đang thử lại / Redis unreachable, retrying',
+    );
+    redisSuppressed = 0;
+  };
   const connect = (name: string) => {
     const c = createRedis(config.REDIS_URL, { connectionName: `dondoc-${name}` });
-    c.on('error', (error) => logger.warn({ err: error.message, connection: name }, 'redis connection error'));
+    c.on('error', (error: Error) => redisError(name, error));
+    c.on('ready', () => {
+      if (redisDownSince === null) return;
+      logger.info({ downForSeconds: Math.round((Date.now() - redisDownSince) / 1000) }, 'Redis đã kết nối lại / Redis reachable again');
+      redisDownSince = null;
+      redisLastReport = 0;
+    });
     connections.push(c);
     return c;
   };
@@ -68,7 +97,7 @@ export function createApp(deps: Deps, options: AppOptions): App {
   const getSendQueue = () => {
     if (!sendQueue) {
       sendQueue = new Queue<SendJobData>(REMINDERS_QUEUE, { connection: connect('send-queue'), prefix });
-      sendQueue.on('error', (error) => logger.error({ err: error.message }, 'send queue error'));
+      sendQueue.on('error', (error) => redisError('send-queue', error));
     }
     return sendQueue;
   };
@@ -120,7 +149,7 @@ export function createApp(deps: Deps, options: AppOptions): App {
           stalledInterval: config.WORKER_LOCK_SECONDS * 1000,
         });
         for (const w of [maintenance, send]) {
-          w.on('error', (error) => logger.error({ err: error.message, queue: w.name }, 'worker error'));
+          w.on('error', (error) => redisError(`worker:${w.name}`, error));
           w.on('failed', (job, error) => logger.warn({ job: job?.id, queue: w.name, err: error.message }, 'job failed'));
           workers.push(w);
         }
@@ -128,7 +157,7 @@ export function createApp(deps: Deps, options: AppOptions): App {
       }
       if (roles.includes('scheduler')) {
         const queue = new Queue<OrgJobData>(MAINTENANCE_QUEUE, { connection: connect('maintenance-queue'), prefix });
-        queue.on('error', (error) => logger.error({ err: error.message }, 'maintenance queue error'));
+        queue.on('error', (error) => redisError('maintenance-queue', error));
         queues.push(queue);
         const orgs = await upsertSchedulers(queue);
         // Reconcile once now rather than at the next hour.

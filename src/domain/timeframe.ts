@@ -447,15 +447,10 @@ function repeating(
   const day = pick(only(pieces, 'day'), text, raw, flags);
   const dayOnly = only(pieces, 'dayOnly')[0];
   const bounds = yearBounds(pieces, day);
-  if (months === 12) {
-    if (dayOnly !== undefined) return undefined;
-    const due = day === undefined ? defaultDue : monthDay(day.month, day.day);
-    return withBounds({ kind: 'yearly', due, ...(atLeastOnce ? { atLeastOnce: true } : {}) }, bounds);
-  }
   if (months % 12 === 0) {
     if (dayOnly !== undefined) return undefined;
     const due = day === undefined ? defaultDue : monthDay(day.month, day.day);
-    return withBounds({ kind: 'every', months, due }, bounds);
+    return withBounds(months === 12 ? { kind: 'yearly', due, ...(atLeastOnce ? { atLeastOnce: true } : {}) } : { kind: 'every', months, due }, bounds);
   }
   if (12 % months !== 0) return undefined;
   return withBounds({ kind: 'every', months, due: periodDue(months, day, dayOnly, raw, flags) }, bounds);

@@ -333,6 +333,14 @@ export function createDelivery(deps: DeliveryDeps) {
   }
 
   type Table = 'reminder' | 'digest';
+
+  function delivered(sent: { externalId: string | null } | null, channel: Channel, kind: ReminderKind | 'digest', fields: Record<string, string>): DeliveryOutcome {
+    if (!sent) return { outcome: 'skipped', reason: 'claimed elsewhere' };
+    metrics.sent.inc({ channel, kind });
+    logger.info(fields, 'delivered');
+    return { outcome: 'sent', externalId: sent.externalId };
+  }
+
   async function send(
     adapter: ChannelAdapter,
     table: Table,
@@ -342,27 +350,18 @@ export function createDelivery(deps: DeliveryDeps) {
     kind: ReminderKind | 'digest',
     fields: Record<string, string>,
   ): Promise<DeliveryOutcome> {
-    const now = clock.now();
     if (adapter.transactional && table === 'reminder') {
-      const sent = await commitTransactional({ adapter, id, to, message });
-      if (!sent) return { outcome: 'skipped', reason: 'claimed elsewhere' };
-      metrics.sent.inc({ channel: adapter.name, kind });
-      logger.info(fields, 'delivered');
-      return { outcome: 'sent', externalId: sent.externalId };
+      return delivered(await commitTransactional({ adapter, id, to, message }), adapter.name, kind, fields);
     }
     if (adapter.transactional) {
-      // Claim, message and record in one transaction: exactly once.
+      // A digest: claim, message and record in one transaction — exactly once.
       const sent = await db.$transaction(async (tx) => {
-        const claimed = await claimAs(tx, table, id, 'sent', now);
-        if (!claimed) return null;
+        if (!(await claimAs(tx, table, id, 'sent', clock.now()))) return null;
         const result = await adapter.send(tx, to, message);
         await setExternalId(tx, table, id, result.externalId);
         return result;
       });
-      if (!sent) return { outcome: 'skipped', reason: 'claimed elsewhere' };
-      metrics.sent.inc({ channel: adapter.name, kind });
-      logger.info(fields, 'delivered');
-      return { outcome: 'sent', externalId: sent.externalId };
+      return delivered(sent, adapter.name, kind, fields);
     }
     return slotsOf(adapter).run(() => claimSendRecord(adapter, table, id, to, message, kind, fields));
   }
@@ -393,9 +392,7 @@ export function createDelivery(deps: DeliveryDeps) {
       const result = await adapter.send(to, message);
       // The record: from here on a crash repeats nothing.
       await setState(db, table, id, ['claimed'], { status: 'sent', sentAt: clock.now(), externalId: result.externalId });
-      metrics.sent.inc({ channel: adapter.name, kind });
-      logger.info(fields, 'delivered');
-      return { outcome: 'sent', externalId: result.externalId };
+      return delivered(result, adapter.name, kind, fields);
     } catch (error) {
       const permanent = error instanceof DeliveryError && error.permanent;
       const reason = error instanceof Error ? error.message : String(error);

@@ -23,13 +23,21 @@ export function createSandboxChannel(): ChannelAdapter {
       return { externalId: created.id.toString() };
     },
     async sendMany(tx, items) {
-      const created = await tx.outboxMessage.createManyAndReturn({
-        data: items.map((i) => row(i.to, i.message)),
-        select: { id: true, reminderId: true, digestId: true },
-      });
+      // One INSERT for the whole batch (the hot path of a busy worker).
+      const ref = (m: OutgoingMessage) => ('reminderId' in m.ref ? m.ref.reminderId : m.ref.digestId);
+      const created = await tx.$queryRaw<{ id: bigint; ref: string }[]>`
+        INSERT INTO outbox_messages (org_id, contact_id, reminder_id, digest_id, subject, body)
+        SELECT * FROM unnest(
+          ${items.map((i) => i.message.orgId)}::uuid[],
+          ${items.map((i) => i.to.contactId)}::uuid[],
+          ${items.map((i) => ('reminderId' in i.message.ref ? i.message.ref.reminderId : null))}::uuid[],
+          ${items.map((i) => ('digestId' in i.message.ref ? i.message.ref.digestId : null))}::uuid[],
+          ${items.map((i) => i.message.subject)}::text[],
+          ${items.map((i) => i.message.text)}::text[])
+        RETURNING id, COALESCE(reminder_id, digest_id)::text AS ref`;
       // Matched by reference, not by position: RETURNING's order is not a promise SQL makes.
-      const idOf = new Map(created.map((c) => [c.reminderId ?? c.digestId ?? '', c.id.toString()]));
-      return items.map((i) => ({ externalId: idOf.get('reminderId' in i.message.ref ? i.message.ref.reminderId : i.message.ref.digestId) ?? null }));
+      const idOf = new Map(created.map((c) => [c.ref, c.id.toString()]));
+      return items.map((i) => ({ externalId: idOf.get(ref(i.message)) ?? null }));
     },
   };
 }

@@ -55,9 +55,9 @@ export async function benchReminders(env: BenchEnv): Promise<Figure[]> {
     const mini = await buildMiniOrg(env.db, { code, units: count / 4, duties: ['A', 'B', 'C', 'D'].map((c) => ({ code: c, due: '2027-06-30' })), now: new Date() });
     await reconcileObligations(env.db, mini.org.id, { from: '2027-01-01', to: '2027-12-31' }, new Date());
     const obligations = await env.db.obligation.findMany({ where: { orgId: mini.org.id }, include: { unit: { include: { contacts: true } } } });
-    await env.db.reminder.createMany({
-      data: obligations.map((o, i) => ({ orgId: mini.org.id, obligationId: o.id, contactId: o.unit.contacts[0]!.id, channel: 'sandbox' as const, kind: 'lead' as const, stage: `nudge-bench${i}@20270630`, scheduledAt: at(i) })),
-    });
+    const rows = obligations.map((o, i) => ({ orgId: mini.org.id, obligationId: o.id, contactId: o.unit.contacts[0]!.id, channel: 'sandbox' as const, kind: 'lead' as const, stage: `nudge-bench${i}@20270630`, scheduledAt: at(i) }));
+    // In slices: Prisma splits a larger createMany into chunks it runs concurrently on one connection.
+    for (let i = 0; i < rows.length; i += 2_000) await env.db.reminder.createMany({ data: rows.slice(i, i + 2_000) });
     return mini.org.id;
   }
 

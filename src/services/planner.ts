@@ -152,14 +152,13 @@ export async function planWindow(db: Db, orgId: string, from: Date, to: Date): P
   for (const o of obligations) {
     if (!o.duty.active || !o.unit.active) continue;
     const due = o.extendedTo ?? o.dueAt;
-    // An obligation that was already past due when it came into being (a plan imported late, a
-    // unit added to a group) is history: it shows as overdue, but nobody is nudged about it.
-    if (o.createdAt > due) continue;
     const dueDate = zonedDay(due, zone);
     const policy = policyFor(o.duty.planId, o.dutyId, o.unitId);
     const anchor = anchors.get(`${o.dutyId}|${o.periodKey}`)!;
     for (const s of reminderStages(dueDate, policy, calendar, zone)) {
-      if (!inWindow(s.at)) continue;
+      // Nothing before the obligation existed: a plan imported late (or a unit added to a group
+      // after the due date) gets the overdue nudges and escalations still ahead, never backdated ones.
+      if (!inWindow(s.at) || s.at < o.createdAt) continue;
       const stage = stageId(s.step, dueDate);
       const push = (c: ContactInfo, kind: ReminderKind) =>
         reminders.push({

@@ -1,8 +1,9 @@
-import { fromZonedTime } from 'date-fns-tz';
+import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workingCalendarForYears } from '#root/domain/working-days.js';
 import { CLAIM_LEASE_MS } from '#root/services/delivery.js';
 import { seedDemo } from '#root/services/demo.js';
+import { planWindow } from '#root/services/planner.js';
 import { startTestApp, testPrefix, type TestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { waitFor } from '../helpers/processes.js';
@@ -95,5 +96,27 @@ describe('preview, nudge and the sandbox outbox from the command line', () => {
     expect((await t.prisma.reminder.findUniqueOrThrow({ where: { id: alive.id } })).status).toBe('claimed');
     const metric = await s.app.metrics.registry.getSingleMetricAsString('dondoc_reminders_unknown_outcome_total');
     expect(metric).toMatch(/dondoc_reminders_unknown_outcome_total\{channel="email"\} 1/);
+  });
+});
+
+describe('a plan imported after its due date', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(() => t?.close());
+
+  it('gets the overdue nudges still ahead, and nothing backdated', async () => {
+    const now = fromZonedTime('2026-11-25T09:00:00', ZONE);
+    await seedDemo(t.prisma, { orgCode: 'late', timeZone: ZONE, now, actor: 'test' });
+    const org = await t.prisma.organisation.findUniqueOrThrow({ where: { code: 'late' } });
+    expect(await t.prisma.obligation.count({ where: { orgId: org.id, createdAt: { not: now } } })).toBe(0);
+    const plan = await planWindow(t.prisma, org.id, fromZonedTime('2026-11-01T00:00:00', ZONE), fromZonedTime('2026-12-06T00:00:00', ZONE));
+    const drill = plan.reminders.filter((r) => r.duty === '4.2' && r.unit === 'Sở Thông tin và Truyền thông' && r.kind !== 'escalation');
+    expect(drill.map((r) => [r.stage.split('@')[0], formatInTimeZone(r.at, ZONE, 'yyyy-MM-dd HH:mm')])).toEqual([
+      ['overdue-4', '2026-11-27 08:00'],
+      ['overdue-5', '2026-12-02 08:00'],
+    ]);
+    for (const r of plan.reminders) expect(r.at.getTime()).toBeGreaterThanOrEqual(now.getTime());
   });
 });

@@ -71,7 +71,7 @@ function printReview(review: ImportReview, out: Out) {
     out('');
     out('Cần xem lại / to review:');
     for (const f of review.flags) out(`  ! ${f}`);
-    for (const d of flagged) for (const f of dutyFlags(d)) out(`  ! ${d.code}: ${f}`);
+    for (const d of flagged) for (const f of dutyFlags(d)) out(`  ! ${d.code} (${d.source}): ${f}`);
   }
   if (review.newNames.length) {
     out('');

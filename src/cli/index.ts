@@ -44,6 +44,12 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`Lỗi / error: ${error.message}\n`);
       return 1;
     }
+    if (error instanceof Error && /Database `[^`]*` does not exist|table `[^`]*` does not exist|relation "[^"]*" does not exist/i.test(error.message)) {
+      process.stderr.write(
+        'Cơ sở dữ liệu chưa được tạo hoặc chưa cập nhật; chạy `npm run db:migrate` (hoặc `npm start`) / the database is missing or not migrated; run `npm run db:migrate` (or `npm start`)\n',
+      );
+      return 2;
+    }
     if (error instanceof Error && /ECONNREFUSED|ENOTFOUND|Connection terminated|timeout exceeded when trying to connect/i.test(error.message)) {
       process.stderr.write(`Không kết nối được cơ sở dữ liệu / cannot reach the database: ${error.message}\n`);
       return 2;

@@ -71,6 +71,9 @@ describe('the dondoc command line', () => {
       expect(r.code, c.args.join(' ')).toBe(1);
       expect(r.stderr, c.args.join(' ')).toMatch(c.message);
     }
+    const missing = await runCli(['units', 'list'], { ...env, DATABASE_URL: t.url.replace(/\/([^/?]+)(\?|$)/, '/$1_missing$2') });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/Cơ sở dữ liệu chưa được tạo hoặc chưa cập nhật; chạy `npm run db:migrate`/);
   });
 
   it('refuses a bad configuration naming the variable', async () => {

@@ -31,7 +31,7 @@ const url = (protocols: string[]) =>
   );
 
 /** The roles one process can take; `all` (the default) takes every one. */
-export const ROLES = ['scheduler', 'worker', 'web'] as const;
+export const ROLES = ['scheduler', 'worker', 'web', 'bot'] as const;
 export type Role = (typeof ROLES)[number];
 
 const schema = z.object({
@@ -85,6 +85,13 @@ const schema = z.object({
   /** Key for signed links and invite codes. Required in production; a fixed development key otherwise. */
   SECRET_KEY: z.string().min(32, 'tối thiểu 32 ký tự / at least 32 characters').optional(),
   INVITE_TTL_HOURS: int(1, 24 * 90).default(72),
+  /** The Telegram bot's token (from @BotFather). Without it there is no Telegram channel and the bot role idles. */
+  TELEGRAM_BOT_TOKEN: z
+    .string()
+    .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'token bot Telegram không hợp lệ (dạng 123456:ABC…) / invalid bot token')
+    .optional(),
+  /** The Bot API server: Telegram's own, or a self-hosted telegram-bot-api that keeps traffic in-house. */
+  TELEGRAM_API_ROOT: url(['http:', 'https:']).default('https://api.telegram.org'),
   /** The bot's @username, for invite deep links (t.me/<bot>?start=<code>). */
   TELEGRAM_BOT_USERNAME: z
     .string()
@@ -114,7 +121,7 @@ export const CONFIG_VARIABLES = Object.keys(schema.shape);
 export type Config = z.output<typeof schema> & { SECRET_KEY: string };
 
 /** Names of the variables whose values are secrets: never logged. */
-export const SECRET_VARIABLES = ['SECRET_KEY', 'DATABASE_URL', 'REDIS_URL', 'SMTP_URL'] as const;
+export const SECRET_VARIABLES = ['SECRET_KEY', 'DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'TELEGRAM_BOT_TOKEN'] as const;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

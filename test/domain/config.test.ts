@@ -10,7 +10,7 @@ describe('configuration', () => {
     const c = loadConfig({});
     expect(c.DATABASE_URL).toBe('postgresql://postgres@127.0.0.1:5432/dondoc');
     expect(c.REDIS_URL).toBe('redis://127.0.0.1:6379');
-    expect(c.ROLES).toEqual(['scheduler', 'worker', 'web']);
+    expect(c.ROLES).toEqual(['scheduler', 'worker', 'web', 'bot']);
     expect(c.DEFAULT_TIME_ZONE).toBe('Asia/Ho_Chi_Minh');
     expect(c.SEED_DEMO).toBe(true);
   });

@@ -24,9 +24,9 @@ const view = {
 describe('message templates', () => {
   const templates = loadTemplates();
 
-  it('exist for every message, on the sandbox and email channels, in Vietnamese and English', () => {
+  it('exist for every message, on the sandbox, email and Telegram channels, in Vietnamese and English', () => {
     for (const message of Object.keys(MESSAGES) as MessageName[]) {
-      for (const channel of ['sandbox', 'email'] as const) {
+      for (const channel of ['sandbox', 'email', 'telegram'] as const) {
         for (const part of PARTS[channel]) {
           for (const lang of ['vi', 'en'] as const) expect(templates.has(message, channel, part, lang), `${lang}/${message}.${channel}.${part}`).toBe(true);
         }

@@ -1,0 +1,85 @@
+/**
+ * Telegram's published limits, kept on our side so that 429 answers stay rare (REFERENCE: about 30
+ * messages per second per bot, 1 per second per private chat, 20 per minute per group). Each send
+ * reserves the earliest instant that respects all three and waits for it; reservations never
+ * block each other more than the limits require (a busy chat does not hold up the others).
+ *
+ * The limits are per process: with several worker processes sending for one bot, give each a share
+ * (`perSecond`), and the 429 handling of the channel covers the rest.
+ */
+export interface TelegramLimits {
+  perSecond: number;
+  privateChatIntervalMs: number;
+  groupPerMinute: number;
+}
+
+export const TELEGRAM_LIMITS: TelegramLimits = { perSecond: 30, privateChatIntervalMs: 1_000, groupPerMinute: 20 };
+
+export interface TelegramLimiter {
+  /** Waits until a message to `chatId` may go out, and reserves that moment. */
+  acquire(chatId: bigint | number | string): Promise<void>;
+  /** Telegram said to wait (429 `retry_after`): nothing to that chat, nor from this bot, before then. */
+  backOff(chatId: bigint | number | string, seconds: number): void;
+}
+
+export function createTelegramLimiter(limits: TelegramLimits = TELEGRAM_LIMITS, now: () => number = Date.now): TelegramLimiter {
+  // The bot's budget as slots of 1000/perSecond ms, one message each: never more than perSecond in
+  // any second. Taken slots are kept as a set of slot numbers, pruned as time passes.
+  const slotMs = Math.ceil(1_000 / limits.perSecond);
+  const taken = new Set<number>();
+  const nextPrivate = new Map<string, number>();
+  const groupTimes = new Map<string, number[]>();
+  let botPausedUntil = 0;
+  let pruneBefore = 0;
+
+  const prune = (t: number) => {
+    const first = Math.floor(t / slotMs);
+    if (first - pruneBefore < 1_000) return;
+    for (const k of taken) if (k < first) taken.delete(k);
+    for (const [chat, at] of nextPrivate) if (at < t) nextPrivate.delete(chat);
+    for (const [chat, times] of groupTimes) if (times.at(-1)! < t - 60_000) groupTimes.delete(chat);
+    pruneBefore = first;
+  };
+
+  const reserve = (chatId: string): number => {
+    const t0 = now();
+    prune(t0);
+    let at = Math.max(t0, botPausedUntil);
+    const isGroup = chatId.startsWith('-');
+    if (isGroup) {
+      const times = groupTimes.get(chatId) ?? [];
+      if (times.length >= limits.groupPerMinute) at = Math.max(at, times[times.length - limits.groupPerMinute]! + 60_000);
+    } else {
+      at = Math.max(at, nextPrivate.get(chatId) ?? 0);
+    }
+    let k = Math.ceil(at / slotMs);
+    while (taken.has(k)) k++;
+    taken.add(k);
+    at = Math.max(at, k * slotMs);
+    if (isGroup) {
+      const times = groupTimes.get(chatId) ?? [];
+      times.push(at);
+      times.sort((a, b) => a - b);
+      groupTimes.set(chatId, times.slice(-limits.groupPerMinute));
+    } else {
+      nextPrivate.set(chatId, at + limits.privateChatIntervalMs);
+    }
+    return at;
+  };
+
+  return {
+    async acquire(chatId) {
+      const at = reserve(String(chatId));
+      const wait = at - now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    },
+    backOff(chatId, seconds) {
+      const until = now() + seconds * 1_000;
+      const chat = String(chatId);
+      if (chat.startsWith('-')) groupTimes.set(chat, Array.from({ length: limits.groupPerMinute }, () => until - 60_000));
+      else nextPrivate.set(chat, Math.max(nextPrivate.get(chat) ?? 0, until));
+      // A 429 is also a sign the bot as a whole is over its budget: pause it briefly.
+      botPausedUntil = Math.max(botPausedUntil, Math.min(until, now() + 1_000));
+    },
+  };
+}

@@ -1,8 +1,10 @@
 import os from 'node:os';
+import { run, type RunnerHandle } from '@grammyjs/runner';
 import { Queue, Worker } from 'bullmq';
 import { createMaintenanceProcessor } from '#jobs/maintenance.js';
 import { JOB_PLAN, JOB_RECONCILE, MAINTENANCE_QUEUE, planSchedulerId, reconcileSchedulerId, REMINDERS_QUEUE, type OrgJobData, type SendJobData } from '#jobs/queues.js';
 import { createSendProcessor } from '#jobs/send.js';
+import { createDondocBot, registerCommands } from './bot/index.js';
 import type { ChannelAdapter } from './channels/types.js';
 import type { Role } from './config.js';
 import type { Deps } from './deps.js';
@@ -105,6 +107,7 @@ export function createApp(deps: Deps, options: AppOptions): App {
   const queues: Queue[] = [];
   let web: ReturnType<typeof createWebServer> | null = null;
   let timer: NodeJS.Timeout | null = null;
+  let botRunner: RunnerHandle | undefined;
   let stopping: Promise<void> | null = null;
 
   async function upsertSchedulers(queue: Queue<OrgJobData>) {
@@ -172,6 +175,18 @@ export function createApp(deps: Deps, options: AppOptions): App {
         timer.unref();
         logger.info({ role: 'scheduler', organisations: orgs.length }, 'role started');
       }
+      if (roles.includes('bot')) {
+        if (!config.TELEGRAM_BOT_TOKEN) {
+          logger.info({ role: 'bot' }, 'TELEGRAM_BOT_TOKEN chưa đặt: không chạy bot Telegram / no token: the Telegram bot is off');
+        } else {
+          const bot = createDondocBot({ db: deps.db, logger: logger.child({ role: 'bot' }), clock: deps.clock, token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT });
+          await bot.init();
+          await registerCommands(bot);
+          // Long polling through grammY's runner; one chat's updates in order, chats in parallel.
+          botRunner = run(bot, { runner: { fetch: { allowed_updates: ['message', 'callback_query'] } } });
+          logger.info({ role: 'bot', username: bot.botInfo.username }, 'role started');
+        }
+      }
       if (roles.includes('web')) {
         web = createWebServer({ config, db: deps.db, redis: connect('web'), clock: deps.clock, logger, metrics });
         await web.listen({ port: config.PORT, host: '0.0.0.0' });
@@ -182,6 +197,7 @@ export function createApp(deps: Deps, options: AppOptions): App {
       stopping ??= (async () => {
         if (timer) clearInterval(timer);
         if (web) await web.close().catch(() => undefined);
+        if (botRunner?.isRunning()) await botRunner.stop().catch(() => undefined);
         await Promise.allSettled(workers.map((w) => w.close()));
         await Promise.allSettled([...queues, ...(sendQueue ? [sendQueue] : [])].map((q) => q.close()));
         await Promise.allSettled(

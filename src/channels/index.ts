@@ -3,11 +3,12 @@ import type { Channel } from '#root/generated/prisma/client.js';
 import type { Logger } from '#root/logger.js';
 import { createEmailChannel } from './email/index.js';
 import { createSandboxChannel } from './sandbox/index.js';
+import { createTelegramChannel } from './telegram/index.js';
 import type { ChannelAdapter } from './types.js';
 
 /**
  * The channels this deployment has: the sandbox outbox always (the default with no credentials),
- * email when SMTP_URL is set. An SMTP server that does not answer at start is reported, not fatal:
+ * email when SMTP_URL is set, Telegram when TELEGRAM_BOT_TOKEN is set. An SMTP server that does not answer at start is reported, not fatal:
  * sends retry with backoff until it does.
  */
 export async function createChannels(config: Config, logger: Logger): Promise<Partial<Record<Channel, ChannelAdapter>>> {
@@ -21,6 +22,9 @@ export async function createChannels(config: Config, logger: Logger): Promise<Pa
     } catch (error) {
       logger.error({ channel: 'email', err: (error as Error).message }, 'SMTP server not reachable at start; emails will be retried');
     }
+  }
+  if (config.TELEGRAM_BOT_TOKEN) {
+    channels.telegram = createTelegramChannel({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT });
   }
   return channels;
 }

@@ -37,6 +37,8 @@ export interface OutgoingMessage {
   html?: string;
   /** The obligation a reply confirms, when the message asks for confirmation. */
   obligationId?: string;
+  /** What the recipient can answer with (chat buttons): `done` confirms the obligation for the unit. */
+  actions?: 'done'[];
 }
 
 export interface SendResult {
@@ -62,6 +64,8 @@ export type ChannelAdapter =
       transactional: false;
       /** How many sends may be in flight at once (default 8); more wait before claiming. */
       maxInFlight?: number;
+      /** Waits until the channel's own rate limits allow a message to this recipient (before the claim). */
+      pace?(to: Recipient): Promise<void>;
       send(to: Recipient, message: OutgoingMessage): Promise<SendResult>;
       close?(): Promise<void>;
     };

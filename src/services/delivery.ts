@@ -299,6 +299,7 @@ export function createDelivery(deps: DeliveryDeps) {
       orgId: o.orgId,
       ref: { reminderId: r.id },
       obligationId: o.id,
+      ...(r.kind === 'lead' || r.kind === 'due' || r.kind === 'overdue' ? { actions: ['done' as const] } : {}),
       ...render(MESSAGE_OF[r.kind], r.channel, lang, view),
     };
     return send(adapter, 'reminder', r.id, recipientOf(r.contact), message, r.kind, { reminder: r.id, channel: r.channel, kind: r.kind, stage: r.stage });
@@ -387,6 +388,8 @@ export function createDelivery(deps: DeliveryDeps) {
     kind: ReminderKind | 'digest',
     fields: Record<string, string>,
   ): Promise<DeliveryOutcome> {
+    // Rate limits are waited out before the claim, so that a claim lasts one round trip.
+    await adapter.pace?.(to);
     if (!(await claimAs(db, table, id, 'claimed', clock.now()))) return { outcome: 'skipped', reason: 'claimed elsewhere' };
     try {
       const result = await adapter.send(to, message);

@@ -1,3 +1,4 @@
+import type { Transformer } from 'grammy';
 /**
  * Telegram's published limits, kept on our side so that 429 answers stay rare (REFERENCE: about 30
  * messages per second per bot, 1 per second per private chat, 20 per minute per group). Each send
@@ -81,5 +82,29 @@ export function createTelegramLimiter(limits: TelegramLimits = TELEGRAM_LIMITS, 
       // A 429 is also a sign the bot as a whole is over its budget: pause it briefly.
       botPausedUntil = Math.max(botPausedUntil, Math.min(until, now() + 1_000));
     },
+  };
+}
+
+/** One limiter per process, shared by the bot's replies and the reminders channel. */
+export const sharedTelegramLimiter = createTelegramLimiter();
+
+const SENDING = new Set(['sendMessage', 'sendDocument', 'sendPhoto', 'editMessageText', 'editMessageReplyMarkup', 'editMessageCaption', 'copyMessage', 'forwardMessage']);
+
+/**
+ * A grammY API transformer: every call that sends to a chat waits for the limiter first, and a 429
+ * is waited out (`retry_after`) up to `maxRetries` times — finite, unlike auto-retry's defaults.
+ */
+export function limitTransformer(limiter: TelegramLimiter = sharedTelegramLimiter, maxRetries = 3): Transformer {
+  return async (prev, method, payload, signal) => {
+    const chat = (payload as { chat_id?: number | string } | undefined)?.chat_id;
+    const sending = chat !== undefined && SENDING.has(method);
+    for (let attempt = 0; ; attempt++) {
+      if (sending) await limiter.acquire(chat);
+      const res = await prev(method, payload, signal);
+      const retryAfter = res.ok ? undefined : res.parameters?.retry_after;
+      if (res.ok || res.error_code !== 429 || retryAfter === undefined || attempt >= maxRetries) return res;
+      if (chat !== undefined) limiter.backOff(chat, retryAfter);
+      else await new Promise((r) => setTimeout(r, retryAfter * 1_000));
+    }
   };
 }

@@ -1,0 +1,77 @@
+import { Api, GrammyError, HttpError } from 'grammy';
+import type { InlineKeyboardMarkup } from 'grammy/types';
+import { DeliveryError, type ChannelAdapter, type OutgoingMessage, type Recipient } from '../types.js';
+import { encodeButton } from './callback.js';
+import { sharedTelegramLimiter, type TelegramLimiter } from './limiter.js';
+
+export interface TelegramChannelOptions {
+  token: string;
+  apiRoot: string;
+  limiter?: TelegramLimiter;
+  /** 429 answers waited out before giving the send back to the queue (default 3). */
+  maxRateRetries?: number;
+}
+
+/** Telegram's answers that mean the chat will not work until someone fixes it. */
+const PERMANENT = /bot was blocked by the user|chat not found|user is deactivated|bot was kicked|have no rights to send|bot can't initiate conversation/i;
+
+/** The buttons under a reminder that asks for confirmation. */
+export function reminderKeyboard(message: OutgoingMessage): InlineKeyboardMarkup | undefined {
+  if (!message.obligationId || !message.actions?.includes('done')) return undefined;
+  return { inline_keyboard: [[{ text: '✅ Đã hoàn thành', callback_data: encodeButton('done', message.obligationId) }]] };
+}
+
+/**
+ * Reminders by Telegram through grammY's API client (pointed at `apiRoot`: Telegram's servers or a
+ * self-hosted Bot API). Telegram's limits are kept on our side (see limiter.ts) before a claim is
+ * taken; a 429 is waited out (`retry_after`) a few times, then handed back to the queue. A blocked
+ * bot or a vanished chat is permanent: the contact's next channel is used.
+ */
+export function createTelegramChannel(options: TelegramChannelOptions): ChannelAdapter & { transactional: false; api: Api } {
+  const api = new Api(options.token, { apiRoot: options.apiRoot });
+  const limiter = options.limiter ?? sharedTelegramLimiter;
+  const maxRateRetries = options.maxRateRetries ?? 3;
+  const chatOf = (to: Recipient) => {
+    if (to.telegramChatId === null) throw new DeliveryError('contact has no linked Telegram chat', { permanent: true });
+    return to.telegramChatId;
+  };
+  return {
+    name: 'telegram',
+    transactional: false,
+    api,
+    maxInFlight: 30,
+    async pace(to: Recipient) {
+      if (to.telegramChatId !== null) await limiter.acquire(to.telegramChatId);
+    },
+    async send(to: Recipient, message: OutgoingMessage) {
+      const chatId = chatOf(to);
+      const keyboard = reminderKeyboard(message);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const sent = await api.sendMessage(Number(chatId), message.text, {
+            parse_mode: 'HTML',
+            link_preview_options: { is_disabled: true },
+            ...(keyboard ? { reply_markup: keyboard } : {}),
+          });
+          return { externalId: `${chatId}:${sent.message_id}` };
+        } catch (error) {
+          if (error instanceof GrammyError) {
+            const retryAfter = error.parameters.retry_after;
+            if (error.error_code === 429 && retryAfter !== undefined) {
+              limiter.backOff(chatId, retryAfter);
+              if (attempt < maxRateRetries) {
+                await limiter.acquire(chatId);
+                continue;
+              }
+              throw new DeliveryError(`Telegram 429, retry after ${retryAfter}s`, { permanent: false, cause: error });
+            }
+            const permanent = error.error_code === 403 || PERMANENT.test(error.description);
+            throw new DeliveryError(`Telegram ${error.error_code}: ${error.description}`, { permanent, cause: error });
+          }
+          if (error instanceof HttpError) throw new DeliveryError(`Telegram unreachable: ${error.message}`, { permanent: false, cause: error });
+          throw error;
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatchDue } from '#jobs/dispatch.js';
+import { createSandboxChannel } from '#root/channels/sandbox/index.js';
+import { createTelegramChannel } from '#root/channels/telegram/index.js';
+import { createInvite } from '#root/services/contacts.js';
+import { seedDemo } from '#root/services/demo.js';
+import { nudge } from '#root/services/nudge.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { waitFor } from '../helpers/processes.js';
+import { startFakeTelegram, type FakeTelegram, type SentMessage } from '../helpers/telegram-server.js';
+
+const TOKEN = '123456:TEST-token_abcdefghijklmnop';
+const YTE_CHAT = 5001;
+const TAICHINH_CHAT = 5002;
+
+type Keyboard = { inline_keyboard: { text: string; callback_data?: string }[][] };
+const buttons = (m: SentMessage) => ((m.reply_markup as Keyboard | undefined)?.inline_keyboard ?? []).flat();
+
+/**
+ * The whole path through grammY and a Bot API server that keeps Telegram's limits: invite →
+ * /start → a reminder with its button → the press → the confirmation stored, pending reminders
+ * cancelled, the message marked done. And a contact of one unit can confirm nothing of another.
+ */
+describe('the Telegram bot, end to end', () => {
+  let t: TestDatabase;
+  let tg: FakeTelegram;
+  let s: TestApp;
+  let orgId: string;
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    const now = new Date();
+    await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now, actor: 'test' });
+    orgId = (await t.prisma.organisation.findUniqueOrThrow({ where: { code: 'hcm' } })).id;
+    tg = await startFakeTelegram({ limits: true });
+    s = await startTestApp(t, {
+      start: now,
+      roles: ['worker', 'bot'],
+      channels: { sandbox: createSandboxChannel(), telegram: createTelegramChannel({ token: TOKEN, apiRoot: tg.apiRoot }) },
+      env: { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot },
+    });
+  });
+  afterAll(async () => {
+    await s?.stop();
+    await tg?.close();
+    await t?.close();
+  });
+
+  const contactOf = async (unit: string) =>
+    t.prisma.contact.findFirstOrThrow({ where: { orgId, role: 'contact', unit: { name: unit } } });
+  const replies = (chat: number) => tg.sent(chat).map((m) => m.text ?? '');
+
+  async function link(unit: string, chat: number) {
+    const contact = await contactOf(unit);
+    const invite = await createInvite(t.prisma, orgId, contact.id, { ttlHours: 72, now: new Date() }, 'test');
+    tg.userSends(chat, `/start ${invite.code}`);
+    await waitFor(async () => replies(chat).some((r) => r.startsWith('Xin chào')), 10_000, `the welcome in chat ${chat}`);
+    return invite.code;
+  }
+
+  it('registers its commands in Vietnamese and English', () => {
+    const set = tg.calls.filter((c) => c.method === 'setMyCommands');
+    expect(set.map((c) => (c.params.commands as { command: string }[]).map((x) => x.command))).toEqual([
+      ['viec', 'xong', 'trogiup'],
+      ['tasks', 'done', 'help'],
+    ]);
+  });
+
+  it('links a chat with a single-use invite, and refuses the code a second time', async () => {
+    const code = await link('Sở Y tế', YTE_CHAT);
+    const contact = await contactOf('Sở Y tế');
+    expect(contact.telegramChatId).toBe(BigInt(YTE_CHAT));
+    expect(contact.channels[0]).toBe('telegram');
+    tg.userSends(7777, `/start ${code}`);
+    await waitFor(async () => replies(7777).length > 0, 10_000, 'the answer to a used code');
+    expect(replies(7777)[0]).toMatch(/Mã mời này đã được dùng/);
+    expect((await contactOf('Sở Y tế')).telegramChatId).toBe(BigInt(YTE_CHAT));
+  });
+
+  it('sends a reminder with a ✅ button; another unit’s contact pressing it changes nothing', async () => {
+    await link('Sở Tài chính', TAICHINH_CHAT);
+    const yte = await contactOf('Sở Y tế');
+    const now = new Date();
+    await nudge(t.prisma, orgId, { unitId: yte.unitId, dutyCode: '4.7', actor: 'test', now });
+    await dispatchDue(t.prisma, s.app.sendQueue(), orgId, now, 0);
+    await waitFor(async () => tg.sent(YTE_CHAT).some((m) => buttons(m).length > 0), 15_000, 'the reminder in Telegram');
+    const reminder = tg.sent(YTE_CHAT).find((m) => buttons(m).length > 0)!;
+    expect(reminder.text).toContain('4.7');
+    const button = buttons(reminder)[0]!;
+    expect(button.text).toBe('✅ Đã hoàn thành');
+    expect(Buffer.byteLength(button.callback_data!)).toBeLessThanOrEqual(64);
+
+    const answered = tg.callbackAnswers.length;
+    tg.userPresses(TAICHINH_CHAT, reminder.message_id, button.callback_data!, YTE_CHAT);
+    await waitFor(async () => tg.callbackAnswers.length > answered, 10_000, 'the answer to a foreign press');
+    expect(String(tg.callbackAnswers.at(-1)!.text)).toMatch(/chỉ xác nhận được nhiệm vụ của đơn vị mình/);
+    const obligation = await t.prisma.obligation.findFirstOrThrow({ where: { unitId: yte.unitId, status: 'open', duty: { code: '4.7' } }, orderBy: { dueAt: 'asc' } });
+    expect(obligation.status).toBe('open');
+
+    tg.userPresses(TAICHINH_CHAT, reminder.message_id, 'x:AAAAAAAAAAAAAAAAAAAAAA', YTE_CHAT);
+    await waitFor(async () => tg.callbackAnswers.length > answered + 1, 10_000, 'the answer to made-up data');
+    expect(await t.prisma.confirmation.count({ where: { orgId } })).toBe(0);
+  });
+
+  it('confirms for the unit on a press: stored once, pending reminders cancelled, the message marked done', async () => {
+    const yte = await contactOf('Sở Y tế');
+    const reminder = tg.sent(YTE_CHAT).find((m) => buttons(m).some((b) => b.text === '✅ Đã hoàn thành'))!;
+    const data = buttons(reminder)[0]!.callback_data!;
+    const before = tg.callbackAnswers.length;
+    tg.userPresses(YTE_CHAT, reminder.message_id, data);
+    await waitFor(async () => tg.callbackAnswers.length > before, 10_000, 'the answer to the press');
+    expect(String(tg.callbackAnswers.at(-1)!.text)).toMatch(/Đã ghi nhận: Sở Y tế hoàn thành nhiệm vụ 4\.7/);
+    const confirmations = await t.prisma.confirmation.findMany({ where: { orgId }, include: { obligation: true } });
+    expect(confirmations).toHaveLength(1);
+    expect(confirmations[0]!.contactId).toBe(yte.id);
+    expect(confirmations[0]!.obligation.status).toBe('done');
+    expect(await t.prisma.reminder.count({ where: { obligationId: confirmations[0]!.obligationId, status: 'pending' } })).toBe(0);
+    await waitFor(async () => buttons(tg.sent(YTE_CHAT).find((m) => m.message_id === reminder.message_id)!)[0]!.text.startsWith('✅ Đã hoàn thành bởi'), 10_000, 'the message marked done');
+
+    // Pressing again, or typing /xong 4.7 for the same period, confirms nothing twice.
+    tg.userPresses(YTE_CHAT, reminder.message_id, data);
+    await waitFor(async () => tg.callbackAnswers.length > before + 1, 10_000, 'the answer to a second press');
+    expect(await t.prisma.confirmation.count({ where: { orgId } })).toBe(1);
+  });
+
+  it('answers /xong without a code with buttons, and unknown commands and strangers clearly', async () => {
+    tg.userSends(YTE_CHAT, '/xong');
+    await waitFor(async () => replies(YTE_CHAT).some((r) => r.startsWith('Anh/chị xác nhận nhiệm vụ nào?')), 10_000, 'the question');
+    tg.userSends(YTE_CHAT, '/khongco');
+    await waitFor(async () => replies(YTE_CHAT).some((r) => r.startsWith('Lệnh không rõ')), 10_000, 'the unknown command answer');
+    tg.userSends(9999, '/viec');
+    await waitFor(async () => replies(9999).length > 0, 10_000, 'the stranger answer');
+    expect(replies(9999)[0]).toMatch(/Chat này chưa được liên kết/);
+  });
+});

@@ -3,6 +3,7 @@ import { run, type RunnerHandle } from '@grammyjs/runner';
 import { Queue, Worker } from 'bullmq';
 import { createMaintenanceProcessor } from '#jobs/maintenance.js';
 import { JOB_PLAN, JOB_RECONCILE, MAINTENANCE_QUEUE, planSchedulerId, reconcileSchedulerId, REMINDERS_QUEUE, type OrgJobData, type SendJobData } from '#jobs/queues.js';
+import { dispatchDue } from '#jobs/dispatch.js';
 import { createSendProcessor } from '#jobs/send.js';
 import { createDondocBot, registerCommands } from './bot/index.js';
 import type { ChannelAdapter } from './channels/types.js';
@@ -179,7 +180,16 @@ export function createApp(deps: Deps, options: AppOptions): App {
         if (!config.TELEGRAM_BOT_TOKEN) {
           logger.info({ role: 'bot' }, 'TELEGRAM_BOT_TOKEN chưa đặt: không chạy bot Telegram / no token: the Telegram bot is off');
         } else {
-          const bot = createDondocBot({ db: deps.db, logger: logger.child({ role: 'bot' }), clock: deps.clock, token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT });
+          const bot = createDondocBot({
+            db: deps.db,
+            logger: logger.child({ role: 'bot' }),
+            clock: deps.clock,
+            token: config.TELEGRAM_BOT_TOKEN,
+            apiRoot: config.TELEGRAM_API_ROOT,
+            dispatch: async (orgId) => {
+              await dispatchDue(deps.db, getSendQueue(), orgId, deps.clock.now(), 0);
+            },
+          });
           await bot.init();
           await registerCommands(bot);
           // Long polling through grammY's runner; one chat's updates in order, chats in parallel.

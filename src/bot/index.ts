@@ -7,8 +7,22 @@ import type { Db } from '#root/db/client.js';
 import type { Clock } from '#root/deps.js';
 import { UserError } from '#root/errors/index.js';
 import type { Logger } from '#root/logger.js';
-import { contactByTelegramChat, openObligationsOfUnit, redeemTelegramInvite, telegramMessagesOf } from '#root/services/chat.js';
+import { endOfDayInZone } from '#root/domain/occurrences.js';
+import {
+  contactByTelegramChat,
+  decideExtension,
+  lateByUnit,
+  openObligationsOfUnit,
+  parseDayMonth,
+  redeemTelegramInvite,
+  requestExtension,
+  telegramMessagesOf,
+  withdrawConfirmation,
+} from '#root/services/chat.js';
 import { confirmObligation } from '#root/services/confirmations.js';
+import { nudge } from '#root/services/nudge.js';
+import { zonedDay } from '#root/services/planner.js';
+import { findUnit } from '#root/services/units.js';
 
 export interface BotDeps {
   db: Db;
@@ -18,6 +32,8 @@ export interface BotDeps {
   apiRoot: string;
   /** Shared with the reminders channel by default (one budget per bot and process). */
   limiter?: TelegramLimiter;
+  /** Queues what is pending of an organisation now (an administrator's /nhac); else the planner's next pass does. */
+  dispatch?: (orgId: string) => Promise<void>;
 }
 
 type Contact = NonNullable<Awaited<ReturnType<typeof contactByTelegramChat>>>;
@@ -27,14 +43,25 @@ export const BOT_COMMANDS = {
   vi: [
     { command: 'viec', description: 'Nhiệm vụ đang mở của đơn vị' },
     { command: 'xong', description: 'Xác nhận đã hoàn thành: /xong <mã> [ghi chú]' },
+    { command: 'giahan', description: 'Xin gia hạn: /giahan <mã> <ngày> <lý do>' },
+    { command: 'hoantac', description: 'Rút lại xác nhận trong 24 giờ: /hoantac <mã>' },
+    { command: 'tonghop', description: 'Quản trị viên: đơn vị nào đang trễ hạn' },
+    { command: 'nhac', description: 'Quản trị viên: nhắc ngay một đơn vị: /nhac <đơn vị>' },
     { command: 'trogiup', description: 'Hướng dẫn' },
   ],
   en: [
     { command: 'tasks', description: 'Your unit’s open duties' },
     { command: 'done', description: 'Confirm a duty is done: /done <code> [note]' },
+    { command: 'extend', description: 'Ask for more time: /extend <code> <date> <reason>' },
+    { command: 'undo', description: 'Withdraw a confirmation within 24 h: /undo <code>' },
+    { command: 'status', description: 'Administrators: who is late' },
+    { command: 'nudge', description: 'Administrators: remind a unit now: /nudge <unit>' },
     { command: 'help', description: 'Help' },
   ],
 };
+
+const EXTEND_PROMPT = /^📅 Gia hạn nhiệm vụ (\S+):/;
+const isAdmin = (c: { role: string }) => c.role === 'admin' || c.role === 'supervisor';
 
 const NOT_LINKED =
   'Chat này chưa được liên kết với đầu mối nào. Hãy mở liên kết mời quản trị viên gửi cho anh/chị.\n(This chat is not linked yet: open the invite link you received.)';
@@ -89,6 +116,109 @@ export function createDondocBot(deps: BotDeps): Bot {
     }
     return `✅ Đã ghi nhận: ${contact.unit.name} hoàn thành nhiệm vụ ${label}. Các nhắc nhở còn lại đã được hủy.\n(Confirmed; remaining reminders cancelled.)`;
   }
+
+  /** The unit's nearest open obligation of a duty code. */
+  async function openByCode(contact: Contact, code: string) {
+    const open = await openObligationsOfUnit(db, contact.unitId, 200);
+    return open.find((o) => o.duty.code.toLowerCase() === code.toLowerCase()) ?? null;
+  }
+
+  /** Stores a request and asks every administrator on Telegram to decide it, with buttons. */
+  async function askExtension(contact: Contact, obligationId: string, dayText: string, reason: string): Promise<string> {
+    const zone = contact.org.timeZone;
+    const today = zonedDay(clock.now(), zone);
+    const day = parseDayMonth(dayText, today);
+    if (!day) return `Ngày «${dayText.slice(0, 20)}» không hợp lệ; dùng dạng 30/12/2026. (Invalid date: use dd/mm/yyyy.)`;
+    if (!reason.trim()) return 'Cần ghi lý do xin gia hạn. (A reason is required.)';
+    const { request, obligation } = await requestExtension(db, { contactId: contact.id, unitId: contact.unitId, obligationId, toDay: day, dueAt: endOfDayInZone(day, zone), reason });
+    const old = formatInTimeZone(obligation.extendedTo ?? obligation.dueAt, zone, 'dd/MM/yyyy');
+    const wanted = formatInTimeZone(request.requestedDue, zone, 'dd/MM/yyyy');
+    const admins = await db.contact.findMany({ where: { orgId: contact.orgId, active: true, role: { in: ['admin', 'supervisor'] }, telegramChatId: { not: null } } });
+    for (const a of admins) {
+      await bot.api
+        .sendMessage(Number(a.telegramChatId), `📅 ${contact.unit.name} (${contact.name}) xin gia hạn nhiệm vụ ${obligation.duty.code} «${obligation.duty.title}» từ ${old} đến ${wanted}.\nLý do: ${reason.slice(0, 500)}`, {
+          reply_markup: { inline_keyboard: [[{ text: '✅ Duyệt', callback_data: encodeButton('approve', request.id) }, { text: '❌ Từ chối', callback_data: encodeButton('refuse', request.id) }]] },
+        })
+        .catch((error: unknown) => logger.warn({ err: String(error), admin: a.id }, 'could not ask an administrator'));
+    }
+    return `Đã gửi đề nghị gia hạn nhiệm vụ ${obligation.duty.code} đến ${wanted}; quản trị viên sẽ trả lời. (Extension requested.)`;
+  }
+
+  /** An administrator's decision: the request changes once; the unit is told. */
+  async function decide(ctx: Context, admin: Contact, requestId: string, approve: boolean) {
+    const { request, changed } = await decideExtension(db, { requestId, approve, admin, now: clock.now() });
+    const zone = admin.org.timeZone;
+    const label = `${request.obligation.duty.code} «${request.obligation.duty.title}»`;
+    if (!changed) return ctx.answerCallbackQuery({ text: 'Đề nghị này đã được quyết định trước đó. (Already decided.)' });
+    const verdict = approve
+      ? `✅ Đã duyệt gia hạn ${label} đến ${formatInTimeZone(request.requestedDue, zone, 'dd/MM/yyyy')}`
+      : `❌ Không duyệt gia hạn ${label}`;
+    await ctx.answerCallbackQuery({ text: verdict.slice(0, 190) });
+    await ctx.editMessageReplyMarkup({ reply_markup: { inline_keyboard: [[{ text: `${approve ? '✅ Đã duyệt' : '❌ Đã từ chối'} bởi ${admin.name}`, callback_data: encodeButton('list', request.obligationId) }]] } }).catch(() => undefined);
+    const unitPeople = await db.contact.findMany({ where: { unitId: request.obligation.unitId, active: true, telegramChatId: { not: null } } });
+    for (const c of unitPeople) {
+      await bot.api.sendMessage(Number(c.telegramChatId), `${verdict} (${admin.name}).`).catch((error: unknown) => logger.warn({ err: String(error) }, 'could not tell the unit'));
+    }
+    return undefined;
+  }
+
+  bot.command(['giahan', 'extend'], async (ctx) => {
+    const contact = await me(ctx);
+    if (!contact) return ctx.reply(NOT_LINKED);
+    const [code, day, ...reason] = ctx.match.trim().split(/\s+/).filter(Boolean);
+    if (!code || !day) return ctx.reply('Cách dùng: /giahan <mã> <ngày> <lý do>, ví dụ: /giahan 4.2 30/12/2026 chờ số liệu quý IV. (Usage: /extend <code> <date> <reason>.)');
+    const o = await openByCode(contact, code);
+    if (!o) return ctx.reply(`${contact.unit.name} không có nhiệm vụ «${code.slice(0, 40)}» đang mở. Gõ /viec để xem.`);
+    try {
+      return ctx.reply(await askExtension(contact, o.id, day, reason.join(' ')));
+    } catch (error) {
+      if (error instanceof UserError) return ctx.reply(error.message);
+      throw error;
+    }
+  });
+
+  bot.command(['hoantac', 'undo'], async (ctx) => {
+    const contact = await me(ctx);
+    if (!contact) return ctx.reply(NOT_LINKED);
+    const code = ctx.match.trim().split(/\s+/)[0];
+    if (!code) return ctx.reply('Cách dùng: /hoantac <mã> — rút lại xác nhận của đơn vị trong 24 giờ. (Usage: /undo <code>.)');
+    try {
+      const o = await withdrawConfirmation(db, { contactId: contact.id, unitId: contact.unitId, dutyCode: code, now: clock.now() });
+      return ctx.reply(`↩️ Đã rút lại xác nhận nhiệm vụ ${o.duty.code}; nhiệm vụ mở lại và sẽ được nhắc tiếp. (Confirmation withdrawn.)`);
+    } catch (error) {
+      if (error instanceof UserError) return ctx.reply(error.message);
+      throw error;
+    }
+  });
+
+  bot.command(['tonghop', 'status'], async (ctx) => {
+    const contact = await me(ctx);
+    if (!contact) return ctx.reply(NOT_LINKED);
+    if (!isAdmin(contact)) return ctx.reply('Lệnh này dành cho quản trị viên. Gõ /viec để xem nhiệm vụ của đơn vị. (Administrators only.)');
+    const late = await lateByUnit(db, contact.orgId, clock.now());
+    if (!late.length) return ctx.reply('Không đơn vị nào trễ hạn. 🎉 (Nobody is late.)');
+    const lines = late.slice(0, 60).map((l) => `• ${l.unit}: ${l.codes.join(', ')}`);
+    const more = late.length > 60 ? `\n… và ${late.length - 60} đơn vị khác` : '';
+    return ctx.reply(`Đơn vị trễ hạn (${late.length}), nhiệm vụ chưa xác nhận:\n${lines.join('\n')}${more}`.slice(0, 4_000));
+  });
+
+  bot.command(['nhac', 'nudge'], async (ctx) => {
+    const contact = await me(ctx);
+    if (!contact) return ctx.reply(NOT_LINKED);
+    if (!isAdmin(contact)) return ctx.reply('Lệnh này dành cho quản trị viên. (Administrators only.)');
+    const name = ctx.match.trim();
+    if (!name) return ctx.reply('Cách dùng: /nhac <tên đơn vị>, ví dụ: /nhac Sở Y tế. (Usage: /nudge <unit>.)');
+    try {
+      const unit = await findUnit(db, contact.orgId, name.slice(0, 200));
+      const r = await nudge(db, contact.orgId, { unitId: unit.id, actor: `telegram:${contact.telegramChatId}`, now: clock.now() });
+      await deps.dispatch?.(contact.orgId);
+      const missing = r.withoutChannel.length ? `\nKhông có kênh gửi được: ${r.withoutChannel.join(', ')}` : '';
+      return ctx.reply(`Đã gửi ${r.reminders} nhắc nhở cho ${unit.name}.${missing}`);
+    } catch (error) {
+      if (error instanceof UserError) return ctx.reply(error.message);
+      throw error;
+    }
+  });
 
   bot.command('start', async (ctx) => {
     const code = ctx.match.trim();
@@ -145,9 +275,12 @@ export function createDondocBot(deps: BotDeps): Bot {
       'dondoc nhắc hạn nhiệm vụ của kế hoạch. Các lệnh:',
       '/viec — nhiệm vụ đang mở của đơn vị, kèm nút xác nhận',
       '/xong <mã> [ghi chú] — xác nhận đơn vị đã hoàn thành (ví dụ: /xong 4.2 đã gửi báo cáo)',
+      '/giahan <mã> <ngày> <lý do> — xin gia hạn (ví dụ: /giahan 4.2 30/12/2026 chờ số liệu)',
+      '/hoantac <mã> — rút lại xác nhận của đơn vị trong 24 giờ',
+      ...(contact && isAdmin(contact) ? ['/tonghop — đơn vị nào đang trễ hạn', '/nhac <đơn vị> — nhắc ngay một đơn vị'] : []),
       '/trogiup — hướng dẫn này',
       '',
-      'English: /tasks, /done <code> [note], /help.',
+      `English: /tasks, /done <code> [note], /extend <code> <date> <reason>, /undo <code>${contact && isAdmin(contact) ? ', /status, /nudge <unit>' : ''}, /help.`,
     ];
     if (!contact) lines.unshift(NOT_LINKED, '');
     else lines.unshift(`${contact.name} — ${contact.unit.name}`, '');
@@ -157,11 +290,22 @@ export function createDondocBot(deps: BotDeps): Bot {
   bot.on('callback_query:data', async (ctx) => {
     const button = decodeButton(ctx.callbackQuery.data);
     if (!button) return ctx.answerCallbackQuery({ text: 'Nút này không còn dùng được. Gõ /viec để xem lại. (This button no longer works.)', show_alert: true });
-    if (button.action === 'list') return ctx.answerCallbackQuery({ text: 'Nhiệm vụ này đã được xác nhận hoàn thành. (Already done.)' });
+    if (button.action === 'list') return ctx.answerCallbackQuery({ text: 'Việc này đã xong. (Already handled.)' });
     const contact = await me(ctx);
     if (!contact) return ctx.answerCallbackQuery({ text: NOT_LINKED, show_alert: true });
     try {
-      const text = await confirm(contact, button.obligationId, null);
+      if (button.action === 'approve' || button.action === 'refuse') return await decide(ctx, contact, button.id, button.action === 'approve');
+      if (button.action === 'extend') {
+        const o = await db.obligation.findUnique({ where: { id: button.id }, include: { duty: true } });
+        if (!o || o.unitId !== contact.unitId) throw new UserError('Anh/chị chỉ xin gia hạn được nhiệm vụ của đơn vị mình. / Only your own unit’s duties.');
+        if (o.status !== 'open') return ctx.answerCallbackQuery({ text: 'Nhiệm vụ này không còn mở. (No longer open.)' });
+        await ctx.answerCallbackQuery();
+        await ctx.reply(`📅 Gia hạn nhiệm vụ ${o.duty.code}: trả lời tin này bằng ngày mới và lý do, ví dụ: 30/12/2026 chờ số liệu quý IV.`, {
+          reply_markup: { force_reply: true, input_field_placeholder: '30/12/2026 lý do' },
+        });
+        return;
+      }
+      const text = await confirm(contact, button.id, null);
       await ctx.answerCallbackQuery({ text: text.split('\n')[0]!.slice(0, 190) });
       return;
     } catch (error) {
@@ -172,6 +316,20 @@ export function createDondocBot(deps: BotDeps): Bot {
 
   bot.on('message:text', async (ctx) => {
     if (ctx.chat.type !== 'private') return;
+    const prompt = EXTEND_PROMPT.exec(ctx.message.reply_to_message?.text ?? '');
+    if (prompt && ctx.message.reply_to_message?.from?.id === ctx.me.id) {
+      const contact = await me(ctx);
+      if (!contact) return ctx.reply(NOT_LINKED);
+      const o = await openByCode(contact, prompt[1]!);
+      if (!o) return ctx.reply('Nhiệm vụ này không còn mở. (No longer open.)');
+      const [day, ...reason] = ctx.message.text.trim().split(/\s+/);
+      try {
+        return await ctx.reply(await askExtension(contact, o.id, day ?? '', reason.join(' ')));
+      } catch (error) {
+        if (error instanceof UserError) return ctx.reply(error.message);
+        throw error;
+      }
+    }
     const unknown = ctx.message.text.startsWith('/');
     return ctx.reply(unknown ? 'Lệnh không rõ. Gõ /trogiup để xem các lệnh. (Unknown command: see /help.)' : 'Gõ /viec để xem nhiệm vụ, /xong <mã> để xác nhận, /trogiup để xem hướng dẫn.');
   });

@@ -55,3 +55,102 @@ export async function telegramMessagesOf(db: Db, obligationId: string): Promise<
     return m ? [{ chatId: Number(m[1]), messageId: Number(m[2]) }] : [];
   });
 }
+
+/** How long a unit may take back its own confirmation (SPEC §5: /hoantac within 24 h). */
+export const UNDO_WINDOW_MS = 24 * 3_600_000;
+
+/**
+ * Withdraws the unit's latest confirmation of a duty, made within the last 24 hours: the
+ * obligation is open again (the planner brings its reminders back on its next pass).
+ */
+export async function withdrawConfirmation(db: Db, input: { contactId: string; unitId: string; dutyCode: string; now: Date }) {
+  return db.$transaction(async (tx) => {
+    const c = await tx.confirmation.findFirst({
+      where: {
+        withdrawnAt: null,
+        createdAt: { gte: new Date(input.now.getTime() - UNDO_WINDOW_MS) },
+        obligation: { unitId: input.unitId, status: 'done', duty: { code: { equals: input.dutyCode, mode: 'insensitive' } } },
+      },
+      orderBy: { createdAt: 'desc' },
+      include: { obligation: { include: { duty: true } } },
+    });
+    if (!c) {
+      throw new UserError(`Không có xác nhận nào của đơn vị cho nhiệm vụ «${input.dutyCode.slice(0, 40)}» trong 24 giờ qua để hoàn tác. / Nothing to undo.`);
+    }
+    await tx.confirmation.update({ where: { id: c.id }, data: { withdrawnAt: input.now } });
+    await tx.obligation.update({ where: { id: c.obligationId }, data: { status: 'open', completedAt: null } });
+    await audit(tx, { orgId: c.orgId, actor: `contact:${input.contactId}`, action: 'obligation.undo-confirm', entity: 'obligation', entityId: c.obligationId });
+    return c.obligation;
+  });
+}
+
+/** Parses "30/11/2026" or "30/11" (this year or, if past, next year) as a calendar day. */
+export function parseDayMonth(text: string, today: string): string | null {
+  const m = /^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?$/.exec(text.trim());
+  if (!m) return null;
+  const [d, mo] = [Number(m[1]), Number(m[2])];
+  let year = m[3] ? Number(m[3]) : Number(today.slice(0, 4));
+  const iso = (y: number) => `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  const valid = (s: string) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s;
+  if (!m[3] && valid(iso(year)) && iso(year) < today) year++;
+  return valid(iso(year)) ? iso(year) : null;
+}
+
+/**
+ * A unit asks for more time: the request is stored (pending) for the administrators to decide. Only
+ * the unit's own open obligation, and only a later day than its current due date.
+ */
+export async function requestExtension(db: Db, input: { contactId: string; unitId: string; obligationId: string; toDay: string; dueAt: Date; reason: string }) {
+  return db.$transaction(async (tx) => {
+    const o = await tx.obligation.findUnique({ where: { id: input.obligationId }, include: { duty: true } });
+    if (!o || o.unitId !== input.unitId) throw new UserError('Anh/chị chỉ xin gia hạn được nhiệm vụ của đơn vị mình. / Only your own unit’s duties.');
+    if (o.status !== 'open') throw new UserError('Nhiệm vụ này không còn mở. / This duty is no longer open.');
+    if (input.dueAt.getTime() <= (o.extendedTo ?? o.dueAt).getTime()) throw new UserError('Ngày xin gia hạn phải sau hạn hiện tại. / The new date must be later than the current due date.');
+    const pending = await tx.extensionRequest.findFirst({ where: { obligationId: o.id, status: 'pending' } });
+    if (pending) throw new UserError('Đơn vị đã có một đề nghị gia hạn đang chờ duyệt cho nhiệm vụ này. / A request is already pending.');
+    const request = await tx.extensionRequest.create({
+      data: { orgId: o.orgId, obligationId: o.id, contactId: input.contactId, requestedDue: input.dueAt, reason: input.reason.slice(0, 500) },
+    });
+    await audit(tx, { orgId: o.orgId, actor: `contact:${input.contactId}`, action: 'extension.request', entity: 'obligation', entityId: o.id, data: { to: input.toDay, reason: input.reason.slice(0, 200) } });
+    return { request, obligation: o };
+  });
+}
+
+/**
+ * An administrator decides a pending request, once (a conditional update on `pending`). Approval
+ * moves the due instant and cancels what was pending (the planner re-plans from the new date).
+ */
+export async function decideExtension(db: Db, input: { requestId: string; approve: boolean; admin: { id: string; orgId: string; role: string; name: string }; now: Date }) {
+  if (input.admin.role !== 'admin' && input.admin.role !== 'supervisor') {
+    throw new UserError('Chỉ quản trị viên duyệt được đề nghị gia hạn. / Only administrators decide.');
+  }
+  return db.$transaction(async (tx) => {
+    const r = await tx.extensionRequest.findUnique({ where: { id: input.requestId }, include: { obligation: { include: { duty: true, unit: true } }, contact: true } });
+    if (!r || r.orgId !== input.admin.orgId) throw new UserError('Không tìm thấy đề nghị gia hạn. / No such request.');
+    const { count } = await tx.extensionRequest.updateMany({
+      where: { id: r.id, status: 'pending' },
+      data: { status: input.approve ? 'approved' : 'refused', decidedBy: input.admin.name, decidedAt: input.now },
+    });
+    if (count === 0) return { request: r, changed: false as const };
+    if (input.approve) {
+      if (r.obligation.status !== 'open') throw new UserError('Nhiệm vụ không còn mở. / The duty is no longer open.');
+      await tx.obligation.update({ where: { id: r.obligationId }, data: { extendedTo: r.requestedDue } });
+      await tx.reminder.updateMany({ where: { obligationId: r.obligationId, status: 'pending' }, data: { status: 'cancelled', lastError: 'extended' } });
+    }
+    await audit(tx, { orgId: r.orgId, actor: `contact:${input.admin.id}`, action: input.approve ? 'extension.approve' : 'extension.refuse', entity: 'obligation', entityId: r.obligationId });
+    return { request: r, changed: true as const };
+  });
+}
+
+/** Who is late: per unit, the duties overdue and not confirmed at `now`. */
+export async function lateByUnit(db: Db, orgId: string, now: Date) {
+  const rows = await db.obligation.findMany({
+    where: { orgId, status: 'open', current: true, OR: [{ extendedTo: null, dueAt: { lt: now } }, { extendedTo: { lt: now } }] },
+    include: { unit: true, duty: true },
+  });
+  const byUnit = new Map<string, string[]>();
+  for (const o of rows) byUnit.set(o.unit.name, [...(byUnit.get(o.unit.name) ?? []), o.duty.code]);
+  return [...byUnit]
+    .map(([unit, codes]) => ({ unit, codes: [...new Set(codes)].sort((a, b) => a.localeCompare(b, undefined, { numeric: true })) }))
+    .sort((a, b) => b.codes.length - a.codes.length || a.unit.localeCompare(b.unit, 'vi'));
+}

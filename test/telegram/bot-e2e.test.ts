@@ -62,9 +62,10 @@ describe('the Telegram bot, end to end', () => {
   it('registers its commands in Vietnamese and English', () => {
     const set = tg.calls.filter((c) => c.method === 'setMyCommands');
     expect(set.map((c) => (c.params.commands as { command: string }[]).map((x) => x.command))).toEqual([
-      ['viec', 'xong', 'trogiup'],
-      ['tasks', 'done', 'help'],
+      ['viec', 'xong', 'giahan', 'hoantac', 'tonghop', 'nhac', 'trogiup'],
+      ['tasks', 'done', 'extend', 'undo', 'status', 'nudge', 'help'],
     ]);
+    expect(set[1]!.params.language_code).toBe('en');
   });
 
   it('links a chat with a single-use invite, and refuses the code a second time', async () => {
@@ -88,7 +89,7 @@ describe('the Telegram bot, end to end', () => {
     const reminder = tg.sent(YTE_CHAT).find((m) => buttons(m).length > 0)!;
     expect(reminder.text).toContain('4.7');
     const button = buttons(reminder)[0]!;
-    expect(button.text).toBe('✅ Đã hoàn thành');
+    expect(buttons(reminder).map((b) => b.text)).toEqual(['✅ Đã hoàn thành', '📅 Xin gia hạn']);
     expect(Buffer.byteLength(button.callback_data!)).toBeLessThanOrEqual(64);
 
     const answered = tg.callbackAnswers.length;
@@ -122,6 +123,67 @@ describe('the Telegram bot, end to end', () => {
     tg.userPresses(YTE_CHAT, reminder.message_id, data);
     await waitFor(async () => tg.callbackAnswers.length > before + 1, 10_000, 'the answer to a second press');
     expect(await t.prisma.confirmation.count({ where: { orgId } })).toBe(1);
+  });
+
+  it('takes back a confirmation with /hoantac within 24 h, reopening the obligation', async () => {
+    const yte = await contactOf('Sở Y tế');
+    tg.userSends(YTE_CHAT, '/hoantac 4.7');
+    await waitFor(async () => replies(YTE_CHAT).some((r) => r.startsWith('↩️ Đã rút lại xác nhận nhiệm vụ 4.7')), 10_000, 'the undo');
+    const c = await t.prisma.confirmation.findFirstOrThrow({ where: { orgId } });
+    expect(c.withdrawnAt).not.toBeNull();
+    expect((await t.prisma.obligation.findUniqueOrThrow({ where: { id: c.obligationId } })).status).toBe('open');
+    expect(yte.unitId).toBe((await t.prisma.obligation.findUniqueOrThrow({ where: { id: c.obligationId } })).unitId);
+    tg.userSends(YTE_CHAT, '/hoantac 4.7');
+    await waitFor(async () => replies(YTE_CHAT).some((r) => r.startsWith('Không có xác nhận nào')), 10_000, 'nothing more to undo');
+  });
+
+  it('asks for an extension with the 📅 button; an administrator approves it with a button, and the due date moves', async () => {
+    const ADMIN_CHAT = 6001;
+    const admin = await t.prisma.contact.findFirstOrThrow({ where: { orgId, role: 'admin' } });
+    const invite = await createInvite(t.prisma, orgId, admin.id, { ttlHours: 72, now: new Date() }, 'test');
+    tg.userSends(ADMIN_CHAT, `/start ${invite.code}`);
+    await waitFor(async () => replies(ADMIN_CHAT).some((r) => r.startsWith('Xin chào')), 10_000, 'the admin welcome');
+
+    // The reopened obligation is reminded again, with both buttons.
+    const yte = await contactOf('Sở Y tế');
+    const now = new Date();
+    const seen = tg.sent(YTE_CHAT).length;
+    await nudge(t.prisma, orgId, { unitId: yte.unitId, dutyCode: '4.7', actor: 'test', now });
+    await dispatchDue(t.prisma, s.app.sendQueue(), orgId, now, 0);
+    await waitFor(async () => tg.sent(YTE_CHAT).slice(seen).some((m) => buttons(m).some((b) => b.text === '📅 Xin gia hạn')), 15_000, 'a new reminder');
+    const reminder = tg.sent(YTE_CHAT).slice(seen).find((m) => buttons(m).some((b) => b.text === '📅 Xin gia hạn'));
+    const obligation = await t.prisma.obligation.findFirstOrThrow({ where: { unitId: yte.unitId, status: 'open', duty: { code: '4.7' } }, orderBy: { dueAt: 'asc' } });
+    const data = reminder ? buttons(reminder).find((b) => b.text === '📅 Xin gia hạn')!.callback_data! : '';
+    expect(data).not.toBe('');
+    tg.userPresses(YTE_CHAT, reminder!.message_id, data);
+    await waitFor(async () => tg.sent(YTE_CHAT).some((m) => (m.text ?? '').startsWith('📅 Gia hạn nhiệm vụ 4.7')), 10_000, 'the prompt');
+    const prompt = tg.sent(YTE_CHAT).find((m) => (m.text ?? '').startsWith('📅 Gia hạn nhiệm vụ 4.7'))!;
+    const year = new Date().getUTCFullYear() + 1;
+    tg.userSends(YTE_CHAT, `31/01/${year} chờ số liệu quý IV`, { replyTo: prompt.message_id });
+    await waitFor(async () => tg.sent(ADMIN_CHAT).some((m) => buttons(m).some((b) => b.text === '✅ Duyệt')), 10_000, 'the request at the administrator');
+    const ask = tg.sent(ADMIN_CHAT).find((m) => buttons(m).some((b) => b.text === '✅ Duyệt'))!;
+    expect(ask.text).toContain('Sở Y tế');
+    expect(ask.text).toContain('chờ số liệu quý IV');
+
+    // The unit's own contact cannot approve its request.
+    const before = tg.callbackAnswers.length;
+    tg.userPresses(YTE_CHAT, ask.message_id, buttons(ask)[0]!.callback_data!, ADMIN_CHAT);
+    await waitFor(async () => tg.callbackAnswers.length > before, 10_000, 'the refusal of a non-admin');
+    expect(String(tg.callbackAnswers.at(-1)!.text)).toMatch(/Chỉ quản trị viên duyệt được/);
+
+    tg.userPresses(ADMIN_CHAT, ask.message_id, buttons(ask)[0]!.callback_data!);
+    await waitFor(async () => (await t.prisma.obligation.findUniqueOrThrow({ where: { id: obligation.id } })).extendedTo !== null, 10_000, 'the extension');
+    const extended = await t.prisma.obligation.findUniqueOrThrow({ where: { id: obligation.id } });
+    expect(extended.extendedTo!.toISOString()).toBe(`${year}-01-31T16:59:59.000Z`);
+    await waitFor(async () => replies(YTE_CHAT).some((r) => r.startsWith('✅ Đã duyệt gia hạn 4.7')), 10_000, 'the unit told');
+    expect(await t.prisma.extensionRequest.count({ where: { obligationId: obligation.id, status: 'approved' } })).toBe(1);
+  });
+
+  it('shows the administrator who is late with /tonghop, and refuses it to a unit contact', async () => {
+    tg.userSends(6001, '/tonghop');
+    await waitFor(async () => replies(6001).some((r) => r.startsWith('Đơn vị trễ hạn') || r.startsWith('Không đơn vị nào')), 10_000, 'the status');
+    tg.userSends(TAICHINH_CHAT, '/tonghop');
+    await waitFor(async () => replies(TAICHINH_CHAT).some((r) => r.startsWith('Lệnh này dành cho quản trị viên')), 10_000, 'the refusal');
   });
 
   it('answers /xong without a code with buttons, and unknown commands and strangers clearly', async () => {

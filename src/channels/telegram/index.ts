@@ -18,7 +18,14 @@ const PERMANENT = /bot was blocked by the user|chat not found|user is deactivate
 /** The buttons under a reminder that asks for confirmation. */
 export function reminderKeyboard(message: OutgoingMessage): InlineKeyboardMarkup | undefined {
   if (!message.obligationId || !message.actions?.includes('done')) return undefined;
-  return { inline_keyboard: [[{ text: '✅ Đã hoàn thành', callback_data: encodeButton('done', message.obligationId) }]] };
+  return {
+    inline_keyboard: [
+      [
+        { text: '✅ Đã hoàn thành', callback_data: encodeButton('done', message.obligationId) },
+        { text: '📅 Xin gia hạn', callback_data: encodeButton('extend', message.obligationId) },
+      ],
+    ],
+  };
 }
 
 /**

@@ -186,6 +186,7 @@ export function createApp(deps: Deps, options: AppOptions): App {
             clock: deps.clock,
             token: config.TELEGRAM_BOT_TOKEN,
             apiRoot: config.TELEGRAM_API_ROOT,
+            storageDir: config.STORAGE_DIR,
             dispatch: async (orgId) => {
               await dispatchDue(deps.db, getSendQueue(), orgId, deps.clock.now(), 0);
             },

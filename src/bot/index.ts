@@ -1,4 +1,7 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { formatInTimeZone } from 'date-fns-tz';
+import { sequentialize } from '@grammyjs/runner';
 import { Bot, GrammyError, type Context } from 'grammy';
 import type { InlineKeyboardButton } from 'grammy/types';
 import { decodeButton, encodeButton } from '#root/channels/telegram/callback.js';
@@ -11,6 +14,8 @@ import { endOfDayInZone } from '#root/domain/occurrences.js';
 import {
   contactByTelegramChat,
   decideExtension,
+  evidenceRefusal,
+  evidenceTarget,
   lateByUnit,
   openObligationsOfUnit,
   parseDayMonth,
@@ -32,6 +37,8 @@ export interface BotDeps {
   apiRoot: string;
   /** Shared with the reminders channel by default (one budget per bot and process). */
   limiter?: TelegramLimiter;
+  /** Where evidence files are copied (STORAGE_DIR). */
+  storageDir: string;
   /** Queues what is pending of an organisation now (an administrator's /nhac); else the planner's next pass does. */
   dispatch?: (orgId: string) => Promise<void>;
 }
@@ -60,6 +67,10 @@ export const BOT_COMMANDS = {
   ],
 };
 
+/** Wrong invite codes tolerated per chat before it must wait (guessing 128-bit codes is hopeless anyway). */
+const CODE_TRIES = 5;
+const CODE_LOCK_MS = 15 * 60_000;
+
 const EXTEND_PROMPT = /^📅 Gia hạn nhiệm vụ (\S+):/;
 const isAdmin = (c: { role: string }) => c.role === 'admin' || c.role === 'supervisor';
 
@@ -76,7 +87,10 @@ export function createDondocBot(deps: BotDeps): Bot {
   const bot = new Bot(deps.token, { client: { apiRoot: deps.apiRoot } });
   // Replies and edits keep Telegram's limits too, and wait out a 429 instead of failing.
   bot.api.config.use(limitTransformer(deps.limiter));
+  // The runner handles updates concurrently: one chat's updates in order, other chats in parallel.
+  bot.use(sequentialize((ctx) => (ctx.chat?.id ?? ctx.from?.id)?.toString()));
   const chatIdOf = (ctx: Context) => (ctx.from ? BigInt(ctx.from.id) : null);
+  const badCodes = new Map<string, { count: number; since: number }>();
   const whenText = (d: Date, zone: string) => formatInTimeZone(d, zone, "HH:mm 'ngày' dd/MM/yyyy");
 
   async function me(ctx: Context): Promise<Contact | null> {
@@ -228,15 +242,24 @@ export function createDondocBot(deps: BotDeps): Bot {
       const contact = await me(ctx);
       return ctx.reply(contact ? `Chào ${contact.name} (${contact.unit.name}). Gõ /viec để xem nhiệm vụ đang mở, /trogiup để xem hướng dẫn.` : NOT_LINKED);
     }
+    const tries = badCodes.get(String(chatId));
+    const nowMs = clock.now().getTime();
+    if (tries && nowMs - tries.since < CODE_LOCK_MS && tries.count >= CODE_TRIES) {
+      const minutes = Math.ceil((tries.since + CODE_LOCK_MS - nowMs) / 60_000);
+      return ctx.reply(`Đã nhập sai mã quá nhiều lần. Thử lại sau ${minutes} phút. (Too many wrong codes: try again in ${minutes} min.)`);
+    }
     try {
       const contact = await redeemTelegramInvite(db, { code, chatId, now: clock.now() });
+      badCodes.delete(String(chatId));
       logger.info({ contact: contact.id }, 'telegram chat linked');
       return ctx.reply(
         `Xin chào ${contact.name} (${contact.unit.name})! Từ nay anh/chị sẽ nhận nhắc hạn nhiệm vụ tại đây và xác nhận bằng nút ✅ Đã hoàn thành hoặc lệnh /xong.\nGõ /viec để xem nhiệm vụ đang mở.\n(Linked: reminders will arrive here.)`,
       );
     } catch (error) {
-      if (error instanceof UserError) return ctx.reply(error.message);
-      throw error;
+      if (!(error instanceof UserError)) throw error;
+      const t = tries && nowMs - tries.since < CODE_LOCK_MS ? tries : { count: 0, since: nowMs };
+      badCodes.set(String(chatId), { count: t.count + 1, since: t.since });
+      return ctx.reply(error.message);
     }
   });
 
@@ -312,6 +335,43 @@ export function createDondocBot(deps: BotDeps): Bot {
       if (error instanceof UserError) return ctx.answerCallbackQuery({ text: error.message.slice(0, 190), show_alert: true });
       throw error;
     }
+  });
+
+  // A report sent as a file: kept as evidence of the reminder it answers (or of the duty just confirmed).
+  bot.on(['message:document', 'message:photo'], async (ctx) => {
+    if (ctx.chat.type !== 'private') return;
+    const contact = await me(ctx);
+    if (!contact) return ctx.reply(NOT_LINKED);
+    const doc = ctx.message.document;
+    const photo = ctx.message.photo?.at(-1);
+    const file = doc
+      ? { fileId: doc.file_id, uniqueId: doc.file_unique_id, name: doc.file_name ?? `tep-${doc.file_unique_id}`, size: doc.file_size, mime: doc.mime_type ?? null }
+      : { fileId: photo!.file_id, uniqueId: photo!.file_unique_id, name: `anh-${photo!.file_unique_id}.jpg`, size: photo!.file_size, mime: 'image/jpeg' };
+    const refusal = evidenceRefusal(file.name, file.size);
+    if (refusal) return ctx.reply(refusal);
+    const obligation = await evidenceTarget(db, {
+      contactId: contact.id,
+      unitId: contact.unitId,
+      chatId: contact.telegramChatId!,
+      ...(ctx.message.reply_to_message ? { replyToMessageId: ctx.message.reply_to_message.message_id } : {}),
+      now: clock.now(),
+    });
+    if (!obligation) return ctx.reply('Chưa rõ tệp này cho nhiệm vụ nào: hãy gửi tệp bằng cách trả lời (reply) tin nhắc của nhiệm vụ đó, hoặc ngay sau khi /xong. (Reply to the reminder with the file.)');
+    const info = await ctx.api.getFile(file.fileId);
+    if (!info.file_path) return ctx.reply('Không tải được tệp từ Telegram; hãy gửi lại. (Could not fetch the file.)');
+    const res = await fetch(`${deps.apiRoot}/file/bot${deps.token}/${info.file_path}`);
+    if (!res.ok) return ctx.reply('Không tải được tệp từ Telegram; hãy gửi lại. (Could not fetch the file.)');
+    const bytes = Buffer.from(await res.arrayBuffer());
+    const row = await db.evidence.create({
+      data: { orgId: contact.orgId, obligationId: obligation.id, contactId: contact.id, via: 'telegram', fileId: file.fileId, fileUniqueId: file.uniqueId, fileName: file.name.slice(0, 200), mimeType: file.mime, size: bytes.length },
+    });
+    const relative = path.join(contact.orgId, obligation.id, `${row.id}-${file.name.replace(/[^\p{L}\p{N}._-]+/gu, '_').slice(0, 120)}`);
+    const target = path.join(deps.storageDir, relative);
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, bytes);
+    await db.evidence.update({ where: { id: row.id }, data: { storagePath: relative } });
+    logger.info({ evidence: row.id, obligation: obligation.id, size: bytes.length }, 'evidence stored');
+    return ctx.reply(`📎 Đã lưu minh chứng «${file.name.slice(0, 80)}» cho nhiệm vụ ${obligation.duty.code}. (Evidence saved.)`);
   });
 
   bot.on('message:text', async (ctx) => {

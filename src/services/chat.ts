@@ -154,3 +154,31 @@ export async function lateByUnit(db: Db, orgId: string, now: Date) {
     .map(([unit, codes]) => ({ unit, codes: [...new Set(codes)].sort((a, b) => a.localeCompare(b, undefined, { numeric: true })) }))
     .sort((a, b) => b.codes.length - a.codes.length || a.unit.localeCompare(b.unit, 'vi'));
 }
+
+/** Evidence files: what is accepted, and how big (the Bot API serves files up to 20 MB). */
+export const EVIDENCE_MAX_BYTES = 20 * 1024 * 1024;
+const EVIDENCE_TYPES = /\.(pdf|docx?|xlsx?|odt|ods|pptx?|zip|rar|7z|jpe?g|png|txt|csv)$/i;
+
+/** Checks a file before downloading it; the reason to refuse it, in Vietnamese then English, or null. */
+export function evidenceRefusal(fileName: string, size: number | undefined): string | null {
+  if (size !== undefined && size > EVIDENCE_MAX_BYTES) return `Tệp «${fileName.slice(0, 80)}» lớn hơn 20 MB; hãy gửi bản nén hoặc bản nhỏ hơn. (The file is over 20 MB.)`;
+  if (!EVIDENCE_TYPES.test(fileName)) return `Không nhận loại tệp «${fileName.slice(0, 80)}»; gửi PDF, Word, Excel, ảnh hoặc tệp nén. (File type not accepted.)`;
+  return null;
+}
+
+/** The obligation a file sent in this chat is evidence of: the reminder it replies to, or the unit's latest confirmation (within an hour) by this contact. */
+export async function evidenceTarget(db: Db, input: { contactId: string; unitId: string; chatId: bigint; replyToMessageId?: number; now: Date }) {
+  if (input.replyToMessageId !== undefined) {
+    const r = await db.reminder.findFirst({
+      where: { contactId: input.contactId, channel: 'telegram', externalId: `${input.chatId}:${input.replyToMessageId}` },
+      include: { obligation: { include: { duty: true } } },
+    });
+    if (r && r.obligation.unitId === input.unitId) return r.obligation;
+  }
+  const c = await db.confirmation.findFirst({
+    where: { contactId: input.contactId, withdrawnAt: null, createdAt: { gte: new Date(input.now.getTime() - 3_600_000) } },
+    orderBy: { createdAt: 'desc' },
+    include: { obligation: { include: { duty: true } } },
+  });
+  return c && c.obligation.unitId === input.unitId ? c.obligation : null;
+}

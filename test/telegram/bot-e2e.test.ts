@@ -1,3 +1,6 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchDue } from '#jobs/dispatch.js';
 import { createSandboxChannel } from '#root/channels/sandbox/index.js';
@@ -27,8 +30,10 @@ describe('the Telegram bot, end to end', () => {
   let tg: FakeTelegram;
   let s: TestApp;
   let orgId: string;
+  let storage: string;
 
   beforeAll(async () => {
+    storage = await mkdtemp(path.join(tmpdir(), 'dondoc-evidence-'));
     t = await createTestDatabase();
     const now = new Date();
     await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now, actor: 'test' });
@@ -38,7 +43,7 @@ describe('the Telegram bot, end to end', () => {
       start: now,
       roles: ['worker', 'bot'],
       channels: { sandbox: createSandboxChannel(), telegram: createTelegramChannel({ token: TOKEN, apiRoot: tg.apiRoot }) },
-      env: { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot },
+      env: { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot, STORAGE_DIR: storage },
     });
   });
   afterAll(async () => {
@@ -125,6 +130,22 @@ describe('the Telegram bot, end to end', () => {
     expect(await t.prisma.confirmation.count({ where: { orgId } })).toBe(1);
   });
 
+  it('keeps a file sent in reply to a reminder as evidence of that obligation, and refuses other types', async () => {
+    const reminder = tg.sent(YTE_CHAT).find((m) => buttons(m).length > 0)!;
+    const bytes = Buffer.from('%PDF-1.4 báo cáo diễn tập');
+    tg.addFile('doc-1', bytes, 'documents/bao-cao.pdf');
+    tg.userSends(YTE_CHAT, '', { replyTo: reminder.message_id, document: { file_id: 'doc-1', file_name: 'Báo cáo 4.7.pdf', file_size: bytes.length, mime_type: 'application/pdf' } });
+    await waitFor(async () => replies(YTE_CHAT).some((r) => r.startsWith('📎 Đã lưu minh chứng «Báo cáo 4.7.pdf» cho nhiệm vụ 4.7')), 10_000, 'the evidence');
+    const [evidence] = await t.prisma.evidence.findMany({ where: { orgId } });
+    expect(evidence).toMatchObject({ fileId: 'doc-1', fileName: 'Báo cáo 4.7.pdf', size: bytes.length, via: 'telegram', contactId: (await contactOf('Sở Y tế')).id });
+    expect(await readFile(path.join(storage, evidence!.storagePath!))).toEqual(bytes);
+
+    tg.addFile('exe-1', Buffer.from('MZ'), 'documents/x.exe');
+    tg.userSends(YTE_CHAT, '', { replyTo: reminder.message_id, document: { file_id: 'exe-1', file_name: 'setup.exe', file_size: 2 } });
+    await waitFor(async () => replies(YTE_CHAT).some((r) => r.startsWith('Không nhận loại tệp «setup.exe»')), 10_000, 'the refusal');
+    expect(await t.prisma.evidence.count({ where: { orgId } })).toBe(1);
+  });
+
   it('takes back a confirmation with /hoantac within 24 h, reopening the obligation', async () => {
     const yte = await contactOf('Sở Y tế');
     tg.userSends(YTE_CHAT, '/hoantac 4.7');
@@ -184,6 +205,13 @@ describe('the Telegram bot, end to end', () => {
     await waitFor(async () => replies(6001).some((r) => r.startsWith('Đơn vị trễ hạn') || r.startsWith('Không đơn vị nào')), 10_000, 'the status');
     tg.userSends(TAICHINH_CHAT, '/tonghop');
     await waitFor(async () => replies(TAICHINH_CHAT).some((r) => r.startsWith('Lệnh này dành cho quản trị viên')), 10_000, 'the refusal');
+  });
+
+  it('stops a chat guessing invite codes after five wrong ones', async () => {
+    for (let i = 0; i < 6; i++) tg.userSends(8888, `/start wrongcode${i}xxxxxxxx`);
+    await waitFor(async () => replies(8888).length >= 6, 20_000, 'six answers');
+    expect(replies(8888).slice(0, 5).every((r) => r.startsWith('Mã mời không đúng'))).toBe(true);
+    expect(replies(8888)[5]).toMatch(/Đã nhập sai mã quá nhiều lần/);
   });
 
   it('answers /xong without a code with buttons, and unknown commands and strangers clearly', async () => {

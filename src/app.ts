@@ -1,11 +1,13 @@
 import os from 'node:os';
+import { createHmac } from 'node:crypto';
 import { run, type RunnerHandle } from '@grammyjs/runner';
+import { webhookCallback, type Bot } from 'grammy';
 import { Queue, Worker } from 'bullmq';
 import { createMaintenanceProcessor } from '#jobs/maintenance.js';
 import { JOB_PLAN, JOB_RECONCILE, MAINTENANCE_QUEUE, planSchedulerId, reconcileSchedulerId, REMINDERS_QUEUE, type OrgJobData, type SendJobData } from '#jobs/queues.js';
 import { dispatchDue } from '#jobs/dispatch.js';
 import { createSendProcessor } from '#jobs/send.js';
-import { createDondocBot, registerCommands } from './bot/index.js';
+import { createDondocBot, registerCommands, TELEGRAM_WEBHOOK_PATH } from './bot/index.js';
 import type { ChannelAdapter } from './channels/types.js';
 import type { Role } from './config.js';
 import type { Deps } from './deps.js';
@@ -97,6 +99,30 @@ export function createApp(deps: Deps, options: AppOptions): App {
     workerId,
   });
   let sendQueue: Queue<SendJobData> | null = null;
+  // One bot per process, shared by the bot role and the webhook of the web role.
+  let botPromise: Promise<Bot> | undefined;
+  const telegramBot = () =>
+    (botPromise ??= (async () => {
+      const updates = connect('telegram-updates');
+      const bot = createDondocBot({
+        db: deps.db,
+        logger: logger.child({ role: 'bot' }),
+        clock: deps.clock,
+        token: config.TELEGRAM_BOT_TOKEN!,
+        apiRoot: config.TELEGRAM_API_ROOT,
+        storageDir: config.STORAGE_DIR,
+        dispatch: async (orgId) => {
+          await dispatchDue(deps.db, getSendQueue(), orgId, deps.clock.now(), 0);
+        },
+        // Telegram redelivers what was not acknowledged in time: each update is handled once, by
+        // whichever process sees it first.
+        firstSight: async (updateId) => (await updates.set(`${prefix}:tg-update:${updateId}`, '1', 'EX', 86_400, 'NX')) === 'OK',
+      });
+      await bot.init();
+      return bot;
+    })());
+  const webhookSecret = () => createHmac('sha256', config.SECRET_KEY).update('telegram-webhook').digest('base64url').slice(0, 64);
+
   const getSendQueue = () => {
     if (!sendQueue) {
       sendQueue = new Queue<SendJobData>(REMINDERS_QUEUE, { connection: connect('send-queue'), prefix });
@@ -176,30 +202,30 @@ export function createApp(deps: Deps, options: AppOptions): App {
         timer.unref();
         logger.info({ role: 'scheduler', organisations: orgs.length }, 'role started');
       }
-      if (roles.includes('bot')) {
-        if (!config.TELEGRAM_BOT_TOKEN) {
-          logger.info({ role: 'bot' }, 'TELEGRAM_BOT_TOKEN chưa đặt: không chạy bot Telegram / no token: the Telegram bot is off');
+      const webhookMode = Boolean(config.TELEGRAM_BOT_TOKEN && config.PUBLIC_URL);
+      if (roles.includes('bot') && !config.TELEGRAM_BOT_TOKEN) {
+        logger.info({ role: 'bot' }, 'TELEGRAM_BOT_TOKEN chưa đặt: không chạy bot Telegram / no token: the Telegram bot is off');
+      }
+      if (roles.includes('bot') && config.TELEGRAM_BOT_TOKEN) {
+        const bot = await telegramBot();
+        await registerCommands(bot);
+        if (webhookMode) {
+          // Telegram pushes updates to the web role (any copy of it); none of this process polls.
+          await bot.api.setWebhook(`${config.PUBLIC_URL!.replace(/\/$/, '')}${TELEGRAM_WEBHOOK_PATH}`, { secret_token: webhookSecret(), allowed_updates: ['message', 'callback_query'] });
+          logger.info({ role: 'bot', username: bot.botInfo.username, mode: 'webhook' }, 'role started');
         } else {
-          const bot = createDondocBot({
-            db: deps.db,
-            logger: logger.child({ role: 'bot' }),
-            clock: deps.clock,
-            token: config.TELEGRAM_BOT_TOKEN,
-            apiRoot: config.TELEGRAM_API_ROOT,
-            storageDir: config.STORAGE_DIR,
-            dispatch: async (orgId) => {
-              await dispatchDue(deps.db, getSendQueue(), orgId, deps.clock.now(), 0);
-            },
-          });
-          await bot.init();
-          await registerCommands(bot);
+          await bot.api.deleteWebhook();
           // Long polling through grammY's runner; one chat's updates in order, chats in parallel.
           botRunner = run(bot, { runner: { fetch: { allowed_updates: ['message', 'callback_query'] } } });
-          logger.info({ role: 'bot', username: bot.botInfo.username }, 'role started');
+          logger.info({ role: 'bot', username: bot.botInfo.username, mode: 'polling' }, 'role started');
         }
       }
       if (roles.includes('web')) {
         web = createWebServer({ config, db: deps.db, redis: connect('web'), clock: deps.clock, logger, metrics });
+        if (webhookMode) {
+          const secretToken = webhookSecret();
+          web.post(TELEGRAM_WEBHOOK_PATH, webhookCallback(await telegramBot(), 'fastify', { secretToken, onTimeout: 'return' }));
+        }
         await web.listen({ port: config.PORT, host: '0.0.0.0' });
         logger.info({ role: 'web', port: config.PORT }, 'role started');
       }

@@ -39,11 +39,16 @@ export interface BotDeps {
   limiter?: TelegramLimiter;
   /** Where evidence files are copied (STORAGE_DIR). */
   storageDir: string;
+  /** True the first time an update id is seen (across processes); replays are ignored. */
+  firstSight?: (updateId: number) => Promise<boolean>;
   /** Queues what is pending of an organisation now (an administrator's /nhac); else the planner's next pass does. */
   dispatch?: (orgId: string) => Promise<void>;
 }
 
 type Contact = NonNullable<Awaited<ReturnType<typeof contactByTelegramChat>>>;
+
+/** Where the web role receives Telegram's updates when PUBLIC_URL is set. */
+export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
 
 /** The commands as Telegram shows them, Vietnamese first (SPEC §5), then English. */
 export const BOT_COMMANDS = {
@@ -87,6 +92,13 @@ export function createDondocBot(deps: BotDeps): Bot {
   const bot = new Bot(deps.token, { client: { apiRoot: deps.apiRoot } });
   // Replies and edits keep Telegram's limits too, and wait out a 429 instead of failing.
   bot.api.config.use(limitTransformer(deps.limiter));
+  if (deps.firstSight) {
+    const firstSight = deps.firstSight;
+    bot.use(async (ctx, next) => {
+      if (await firstSight(ctx.update.update_id)) await next();
+      else logger.info({ update: ctx.update.update_id }, 'update seen before: ignored');
+    });
+  }
   // The runner handles updates concurrently: one chat's updates in order, other chats in parallel.
   bot.use(sequentialize((ctx) => (ctx.chat?.id ?? ctx.from?.id)?.toString()));
   const chatIdOf = (ctx: Context) => (ctx.from ? BigInt(ctx.from.id) : null);

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSandboxChannel } from '#root/channels/sandbox/index.js';
+import { seedDemo } from '#root/services/demo.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { waitFor } from '../helpers/processes.js';
+import { startFakeTelegram, type FakeTelegram } from '../helpers/telegram-server.js';
+
+const TOKEN = '123456:TEST-token_abcdefghijklmnop';
+
+/** With PUBLIC_URL set, Telegram pushes updates to the web role; the secret token is checked. */
+describe('the Telegram webhook', () => {
+  let t: TestDatabase;
+  let tg: FakeTelegram;
+  let s: TestApp;
+  let url: string;
+  let secret: string;
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now: new Date(), actor: 'test' });
+    tg = await startFakeTelegram({ limits: false });
+    s = await startTestApp(t, {
+      start: new Date(),
+      roles: ['web', 'bot'],
+      channels: { sandbox: createSandboxChannel() },
+      env: { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot, PUBLIC_URL: 'https://dondoc.example/', SECRET_KEY: 'k'.repeat(40) },
+    });
+    url = `${s.app.address()}/telegram/webhook`;
+    secret = String(tg.webhook()?.secret_token ?? '');
+  });
+  afterAll(async () => {
+    await s?.stop();
+    await tg?.close();
+    await t?.close();
+  });
+
+  const post = (update: unknown, token: string) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': token }, body: JSON.stringify(update) });
+
+  it('registers the webhook with a secret token instead of polling', () => {
+    expect(tg.webhook()).toMatchObject({ url: 'https://dondoc.example/telegram/webhook' });
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{32,64}$/);
+    expect(tg.calls.some((c) => c.method === 'getUpdates')).toBe(false);
+  });
+
+  it('answers an update carrying the secret, once even when Telegram delivers it again', async () => {
+    const update = tg.userSends(4242, '/trogiup');
+    expect((await post(update, secret)).status).toBe(200);
+    await waitFor(async () => tg.sent(4242).length > 0, 10_000, 'the help');
+    expect(tg.sent(4242)[0]!.text).toMatch(/Chat này chưa được liên kết/);
+    expect((await post(update, secret)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(tg.sent(4242)).toHaveLength(1);
+  });
+
+  it('refuses an update without the right secret, answering nobody', async () => {
+    const update = tg.userSends(4343, '/trogiup');
+    expect((await post(update, 'wrong')).status).toBe(401);
+    expect((await post(update, '')).status).toBe(401);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(tg.sent(4343)).toHaveLength(0);
+  });
+});

@@ -105,9 +105,15 @@ export function createDondocBot(deps: BotDeps): Bot {
   const badCodes = new Map<string, { count: number; since: number }>();
   const whenText = (d: Date, zone: string) => formatInTimeZone(d, zone, "HH:mm 'ngày' dd/MM/yyyy");
 
+  /**
+   * Who is acting: the person's own linked chat first; in a group linked to a unit, anyone in the
+   * group acts for that unit (the group is the unit's).
+   */
   async function me(ctx: Context): Promise<Contact | null> {
     const id = chatIdOf(ctx);
-    return id === null ? null : contactByTelegramChat(db, id);
+    const own = id === null ? null : await contactByTelegramChat(db, id);
+    if (own || !ctx.chat || ctx.chat.type === 'private') return own;
+    return contactByTelegramChat(db, BigInt(ctx.chat.id));
   }
 
   async function obligationButtons(contact: Contact): Promise<{ text: string; keyboard: InlineKeyboardButton[][] }> {
@@ -248,8 +254,9 @@ export function createDondocBot(deps: BotDeps): Bot {
 
   bot.command('start', async (ctx) => {
     const code = ctx.match.trim();
-    const chatId = chatIdOf(ctx);
-    if (ctx.chat.type !== 'private' || chatId === null) return ctx.reply('Hãy mở liên kết mời trong cuộc trò chuyện riêng với bot. (Open the invite in a private chat.)');
+    // A private chat links a person; a group (opened with t.me/<bot>?startgroup=<code>) links the unit's group.
+    const chatId = BigInt(ctx.chat.id);
+    if (ctx.chat.type === 'channel') return undefined;
     if (!code) {
       const contact = await me(ctx);
       return ctx.reply(contact ? `Chào ${contact.name} (${contact.unit.name}). Gõ /viec để xem nhiệm vụ đang mở, /trogiup để xem hướng dẫn.` : NOT_LINKED);

@@ -426,6 +426,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       );
       out(`Mời / invite: ${r.contact.name} (${r.contact.unit})`);
       if (r.telegramLink) out(`Telegram: ${r.telegramLink}`);
+      if (r.telegramGroupLink) out(`Telegram (nhóm của đơn vị / the unit's group): ${r.telegramGroupLink}`);
       out(`Mã / code: ${r.code}  — gửi cho bot / send to the bot: /start ${r.code}`);
       out(`Hết hạn / expires: ${dateTime(r.expiresAt, o2.timeZone)}`);
     });

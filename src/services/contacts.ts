@@ -76,6 +76,8 @@ export interface InviteResult {
   expiresAt: Date;
   /** `https://t.me/<bot>?start=<code>` when the bot's username is known. */
   telegramLink: string | null;
+  /** `https://t.me/<bot>?startgroup=<code>`: links a group chat of the unit instead of a person's chat. */
+  telegramGroupLink: string | null;
   contact: { id: string; name: string; unit: string };
 }
 
@@ -101,6 +103,7 @@ export async function createInvite(
     code,
     expiresAt,
     telegramLink: options.botUsername ? `https://t.me/${options.botUsername}?start=${code}` : null,
+    telegramGroupLink: options.botUsername ? `https://t.me/${options.botUsername}?startgroup=${code}` : null,
     contact: { id: contact.id, name: contact.name, unit: contact.unit.name },
   };
 }

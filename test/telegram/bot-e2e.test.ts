@@ -207,7 +207,24 @@ describe('the Telegram bot, end to end', () => {
     await waitFor(async () => replies(TAICHINH_CHAT).some((r) => r.startsWith('Lệnh này dành cho quản trị viên')), 10_000, 'the refusal');
   });
 
-  it('stops a chat guessing invite codes after five wrong ones', async () => {
+  it('links a group chat to a unit: anyone in it confirms for that unit, and only that unit', async () => {
+    const GROUP = -100777;
+    const unit = await t.prisma.unit.findFirstOrThrow({ where: { orgId, name: 'Sở Nội vụ' } });
+    const groupContact = await t.prisma.contact.create({ data: { orgId, unitId: unit.id, name: 'Nhóm Sở Nội vụ', channels: ['sandbox'] } });
+    const invite = await createInvite(t.prisma, orgId, groupContact.id, { ttlHours: 72, now: new Date(), botUsername: 'dondoc_test_bot' }, 'test');
+    expect(invite.telegramGroupLink).toBe(`https://t.me/dondoc_test_bot?startgroup=${invite.code}`);
+    tg.inject({
+      message: { message_id: 1, date: Math.floor(Date.now() / 1000), from: { id: 31337, is_bot: false, first_name: 'Lan' }, chat: { id: GROUP, type: 'group', title: 'Sở Nội vụ' }, text: `/start ${invite.code}`, entities: [{ type: 'bot_command', offset: 0, length: 6 }] },
+    });
+    await waitFor(async () => replies(GROUP).some((r) => r.startsWith('Xin chào Nhóm Sở Nội vụ')), 10_000, 'the group welcome');
+    expect((await t.prisma.contact.findUniqueOrThrow({ where: { id: groupContact.id } })).telegramChatId).toBe(BigInt(GROUP));
+    tg.inject({
+      message: { message_id: 2, date: Math.floor(Date.now() / 1000), from: { id: 31337, is_bot: false, first_name: 'Lan' }, chat: { id: GROUP, type: 'group', title: 'Sở Nội vụ' }, text: '/xong 4.7 đã gửi', entities: [{ type: 'bot_command', offset: 0, length: 5 }] },
+    });
+    await waitFor(async () => replies(GROUP).some((r) => r.startsWith('✅ Đã ghi nhận: Sở Nội vụ hoàn thành nhiệm vụ 4.7')), 10_000, 'the group confirmation');
+  });
+
+    it('stops a chat guessing invite codes after five wrong ones', async () => {
     for (let i = 0; i < 6; i++) tg.userSends(8888, `/start wrongcode${i}xxxxxxxx`);
     await waitFor(async () => replies(8888).length >= 6, 20_000, 'six answers');
     expect(replies(8888).slice(0, 5).every((r) => r.startsWith('Mã mời không đúng'))).toBe(true);

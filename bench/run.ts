@@ -8,6 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { benchReminders } from './reminders.js';
+import { benchTelegram } from './telegram.js';
 import { openBenchEnv } from './env.js';
 
 export interface Figure {
@@ -21,6 +22,7 @@ export interface Figure {
 
 const benches: Record<string, (env: Awaited<ReturnType<typeof openBenchEnv>>) => Promise<Figure[]>> = {
   reminders: benchReminders,
+  telegram: benchTelegram,
 };
 
 async function main() {

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { createPool, createPrisma, withDatabase, type Db } from '#root/db/client.js';
 import { migrate } from '#root/db/migrate.js';
+import { createRedis } from '#root/redis.js';
 
 /** A database and a Redis prefix of the bench's own, dropped at the end. */
 export async function openBenchEnv() {
@@ -30,3 +31,11 @@ export async function openBenchEnv() {
 }
 
 export type BenchEnv = Awaited<ReturnType<typeof openBenchEnv>>;
+
+/** Deletes every Redis key a bench wrote under `prefix` (the machine's Redis is shared). */
+export async function dropPrefix(redisUrl: string, prefix: string): Promise<void> {
+  const redis = createRedis(redisUrl);
+  const keys = await redis.keys(`${prefix}:*`);
+  for (let i = 0; i < keys.length; i += 1_000) await redis.del(...keys.slice(i, i + 1_000));
+  await redis.quit();
+}

@@ -8,7 +8,7 @@ import { createLogger } from '#root/logger.js';
 import { createRedis } from '#root/redis.js';
 import { reconcileObligations } from '#root/services/obligations.js';
 import { buildMiniOrg } from '../test/helpers/builders.js';
-import type { BenchEnv } from './env.js';
+import { dropPrefix, type BenchEnv } from './env.js';
 import type { Figure } from './run.js';
 
 const percentile = (xs: number[], p: number) => {
@@ -83,6 +83,7 @@ export async function benchReminders(env: BenchEnv): Promise<Figure[]> {
   }
   const duplicates = (await env.db.outboxMessage.count()) - N - M;
   await app.stop();
+  await dropPrefix(env.redisUrl, `${env.prefix}-rem`);
 
   const ratio = rate / reference;
   const p99 = percentile(lateness, 99);

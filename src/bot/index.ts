@@ -127,26 +127,35 @@ export function createDondocBot(deps: BotDeps): Bot {
     };
   }
 
-  /** Confirms for the unit, then marks every reminder message of it and tells the unit's other people. */
-  async function confirm(contact: Contact, obligationId: string, note: string | null): Promise<string> {
+  /**
+   * Confirms for the unit. The answer is ready as soon as the confirmation is committed; marking
+   * every reminder message of it and telling the unit's other people (which wait for Telegram's
+   * limits) are follow-ups, done after the person has their answer.
+   */
+  async function confirm(contact: Contact, obligationId: string, note: string | null): Promise<{ text: string; followUps: () => Promise<void> }> {
     const now = clock.now();
     const outcome = await confirmObligation(db, { obligationId, contactId: contact.id, actor: `telegram:${contact.telegramChatId}`, via: 'chat', note, now });
     const o = await db.obligation.findUniqueOrThrow({ where: { id: obligationId }, include: { duty: true } });
     const label = `${o.duty.code} «${o.duty.title}»`;
-    if (outcome.status === 'already-done') return `Nhiệm vụ ${label} đã được xác nhận trước đó. (Already confirmed.)`;
+    if (outcome.status === 'already-done') return { text: `Nhiệm vụ ${label} đã được xác nhận trước đó. (Already confirmed.)`, followUps: async () => undefined };
     const doneText = `✅ Đã hoàn thành bởi ${contact.name} lúc ${whenText(now, contact.org.timeZone)}`;
-    for (const m of await telegramMessagesOf(db, obligationId)) {
-      await bot.api
-        .editMessageReplyMarkup(m.chatId, m.messageId, { reply_markup: { inline_keyboard: [[{ text: doneText, callback_data: encodeButton('list', obligationId) }]] } })
-        .catch((error: unknown) => logger.warn({ err: String(error), obligation: obligationId }, 'could not mark a reminder message as done'));
-    }
-    const others = await db.contact.findMany({ where: { unitId: contact.unitId, active: true, telegramChatId: { not: null }, id: { not: contact.id } } });
-    for (const c of others) {
-      await bot.api
-        .sendMessage(Number(c.telegramChatId), `✅ ${contact.name} đã xác nhận ${contact.unit.name} hoàn thành nhiệm vụ ${label}.`)
-        .catch((error: unknown) => logger.warn({ err: String(error), contact: c.id }, 'could not tell a colleague'));
-    }
-    return `✅ Đã ghi nhận: ${contact.unit.name} hoàn thành nhiệm vụ ${label}. Các nhắc nhở còn lại đã được hủy.\n(Confirmed; remaining reminders cancelled.)`;
+    const followUps = async () => {
+      for (const m of await telegramMessagesOf(db, obligationId)) {
+        await bot.api
+          .editMessageReplyMarkup(m.chatId, m.messageId, { reply_markup: { inline_keyboard: [[{ text: doneText, callback_data: encodeButton('list', obligationId) }]] } })
+          .catch((error: unknown) => logger.warn({ err: String(error), obligation: obligationId }, 'could not mark a reminder message as done'));
+      }
+      const others = await db.contact.findMany({ where: { unitId: contact.unitId, active: true, telegramChatId: { not: null }, id: { not: contact.id } } });
+      for (const c of others) {
+        await bot.api
+          .sendMessage(Number(c.telegramChatId), `✅ ${contact.name} đã xác nhận ${contact.unit.name} hoàn thành nhiệm vụ ${label}.`)
+          .catch((error: unknown) => logger.warn({ err: String(error), contact: c.id }, 'could not tell a colleague'));
+      }
+    };
+    return {
+      text: `✅ Đã ghi nhận: ${contact.unit.name} hoàn thành nhiệm vụ ${label}. Các nhắc nhở còn lại đã được hủy.\n(Confirmed; remaining reminders cancelled.)`,
+      followUps,
+    };
   }
 
   /** The unit's nearest open obligation of a duty code. */
@@ -304,7 +313,9 @@ export function createDondocBot(deps: BotDeps): Bot {
       return ctx.reply(`${contact.unit.name} không có nhiệm vụ «${code.slice(0, 40)}» đang mở.\n\n${text}`, keyboard.length ? { reply_markup: { inline_keyboard: keyboard } } : {});
     }
     try {
-      return ctx.reply(await confirm(contact, match.id, rest.join(' ').slice(0, 1_000) || null));
+      const done = await confirm(contact, match.id, rest.join(' ').slice(0, 1_000) || null);
+      await ctx.reply(done.text);
+      return done.followUps();
     } catch (error) {
       if (error instanceof UserError) return ctx.reply(error.message);
       throw error;
@@ -347,9 +358,9 @@ export function createDondocBot(deps: BotDeps): Bot {
         });
         return;
       }
-      const text = await confirm(contact, button.id, null);
-      await ctx.answerCallbackQuery({ text: text.split('\n')[0]!.slice(0, 190) });
-      return;
+      const done = await confirm(contact, button.id, null);
+      await ctx.answerCallbackQuery({ text: done.text.split('\n')[0]!.slice(0, 190) });
+      return done.followUps();
     } catch (error) {
       if (error instanceof UserError) return ctx.answerCallbackQuery({ text: error.message.slice(0, 190), show_alert: true });
       throw error;

@@ -1,0 +1,178 @@
+import { dispatchDue } from '#jobs/dispatch.js';
+import { createApp, type App } from '#root/app.js';
+import { createTelegramChannel } from '#root/channels/telegram/index.js';
+import { loadConfig } from '#root/config.js';
+import { systemClock } from '#root/deps.js';
+import { createLogger } from '#root/logger.js';
+import { reconcileObligations } from '#root/services/obligations.js';
+import { buildMiniOrg } from '../test/helpers/builders.js';
+import { startFakeTelegram, type FakeTelegram, type SentMessage } from '../test/helpers/telegram-server.js';
+import { dropPrefix, type BenchEnv } from './env.js';
+import type { Figure } from './run.js';
+
+const TOKEN = '123456:TEST-token_abcdefghijklmnop';
+/** Telegram's budget per bot: the reference the delivery rate is measured against. */
+const TELEGRAM_PER_SECOND = 30;
+
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Keyboard = { inline_keyboard: { text: string; callback_data?: string }[][] };
+const doneButton = (m: SentMessage) => ((m.reply_markup as Keyboard | undefined)?.inline_keyboard ?? []).flat().find((b) => b.text.startsWith('✅'));
+
+/**
+ * An organisation of `chats` units, one contact each linked to its own private chat (ids from
+ * `firstChat`), one duty; `perChat` reminders per contact, due now, interleaved across the chats
+ * (row i goes to chat i % chats and is scheduled i ms after the first, so that the dispatcher
+ * queues them in that order).
+ */
+async function seedTelegram(env: BenchEnv, code: string, chats: number, perChat: number, firstChat: number) {
+  const now = new Date();
+  const mini = await buildMiniOrg(env.db, { code, units: chats, duties: [{ code: 'A', due: '2027-06-30' }], channels: ['telegram'], now });
+  const orgId = mini.org.id;
+  await env.db.$executeRaw`
+    UPDATE contacts c SET telegram_chat_id = ${firstChat} + x.n
+      FROM (SELECT id, row_number() OVER (ORDER BY created_at, id) AS n FROM contacts WHERE org_id = ${orgId}::uuid) x
+     WHERE c.id = x.id`;
+  await reconcileObligations(env.db, orgId, { from: '2027-01-01', to: '2027-12-31' }, now);
+  const obligations = await env.db.obligation.findMany({ where: { orgId }, include: { unit: { include: { contacts: true } } }, orderBy: { unitId: 'asc' } });
+  if (obligations.length !== chats) throw new Error(`expected ${chats} obligations, got ${obligations.length}`);
+  const base = now.getTime() - chats * perChat - 1_000;
+  const rows = Array.from({ length: chats * perChat }, (_, i) => {
+    const o = obligations[i % chats]!;
+    return { orgId, obligationId: o.id, contactId: o.unit.contacts[0]!.id, channel: 'telegram' as const, kind: 'overdue' as const, stage: `nudge-bench${i}@20270630`, scheduledAt: new Date(base + i) };
+  });
+  for (let i = 0; i < rows.length; i += 2_000) await env.db.reminder.createMany({ data: rows.slice(i, i + 2_000) });
+  const contacts = await env.db.contact.findMany({ where: { orgId }, select: { id: true, telegramChatId: true } });
+  return { orgId, contacts };
+}
+
+function startWorkerApp(env: BenchEnv, fake: FakeTelegram, prefix: string, roles: ('worker' | 'bot')[]): App {
+  const config = loadConfig({
+    DATABASE_URL: env.url,
+    REDIS_URL: env.redisUrl,
+    REDIS_PREFIX: prefix,
+    LOG_LEVEL: 'silent',
+    WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '',
+    DB_POOL_MAX: '20',
+    TELEGRAM_BOT_TOKEN: TOKEN,
+    TELEGRAM_API_ROOT: fake.apiRoot,
+  });
+  const deps = { config, logger: createLogger({ level: 'silent' }), pool: env.pool, db: env.db, clock: systemClock };
+  return createApp(deps, { roles, channels: { telegram: createTelegramChannel({ token: TOKEN, apiRoot: fake.apiRoot }) } });
+}
+
+async function waitSent(env: BenchEnv, orgId: string, n: number, timeoutMs: number, everyMs = 200): Promise<number> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const sent = await env.db.reminder.count({ where: { orgId, status: 'sent' } });
+    if (sent >= n || Date.now() > until) return sent;
+    await sleep(everyMs);
+  }
+}
+
+/**
+ * `telegram`:
+ * - A: N reminders to C private chats through a Bot API server that enforces Telegram's limits
+ *   (30 messages/s per bot, 1/s per private chat), delivered by a real worker: delivered per second
+ *   against Telegram's 30/s, the share of 429 answers, duplicates and losses.
+ * - B: 100 linked contacts press ✅ under a reminder at the same moment: time from the press to the
+ *   bot's answerCallbackQuery (the spinner on the button), by the server's clock.
+ */
+export async function benchTelegram(env: BenchEnv): Promise<Figure[]> {
+  const N = Number(process.env.BENCH_TELEGRAM_REMINDERS ?? 10_000);
+  const C = Number(process.env.BENCH_TELEGRAM_CHATS ?? 2_000);
+  const P = Number(process.env.BENCH_TELEGRAM_PRESSES ?? 100);
+  if (N % C !== 0) throw new Error(`BENCH_TELEGRAM_REMINDERS (${N}) must be a multiple of BENCH_TELEGRAM_CHATS (${C})`);
+  const figures: Figure[] = [];
+
+  // A: throughput under Telegram's limits.
+  {
+    const prefix = `${env.prefix}-tg`;
+    const fake = await startFakeTelegram({ limits: true });
+    const { orgId } = await seedTelegram(env, 'bench-tg', C, N / C, 100_000_000);
+    const app = startWorkerApp(env, fake, prefix, ['worker']);
+    await app.start();
+    try {
+      const t0 = performance.now();
+      await dispatchDue(env.db, app.sendQueue(), orgId, new Date(), 0);
+      // Three times the ideal duration, then whatever is missing counts as lost.
+      const sent = await waitSent(env, orgId, N, ((3 * N) / TELEGRAM_PER_SECOND) * 1_000 + 60_000);
+      const seconds = (performance.now() - t0) / 1000;
+      const rate = sent / seconds;
+      const sending = fake.calls.filter((c) => c.method === 'sendMessage');
+      const rejected = sending.filter((c) => c.status === 429).length;
+      const share429 = sending.length ? (100 * rejected) / sending.length : 0;
+      const duplicates = Math.max(0, fake.sent().length - N);
+      const losses = N - sent;
+      const ratio = rate / TELEGRAM_PER_SECOND;
+      figures.push(
+        { bench: 'telegram', figure: `reminders delivered (${N} to ${C} private chats, limits on)`, value: round(rate, 2), unit: '/s' },
+        { bench: 'telegram', figure: 'ratio delivered / Telegram’s 30 per second', value: round(ratio, 3), unit: '×', target: '≥ 0.95', ok: ratio >= 0.95 },
+        { bench: 'telegram', figure: `429 answers (${rejected} of ${sending.length} sendMessage calls)`, value: round(share429, 3), unit: '%', target: '≤ 1 %', ok: share429 <= 1 },
+        { bench: 'telegram', figure: 'duplicates (messages beyond N)', value: duplicates, unit: '', target: '0', ok: duplicates === 0 },
+        { bench: 'telegram', figure: 'losses (rows not sent)', value: losses, unit: '', target: '0', ok: losses === 0 },
+      );
+    } finally {
+      await app.stop();
+      await fake.close();
+      await dropPrefix(env.redisUrl, prefix);
+    }
+  }
+
+  // B: the ✅ button, P presses at the same moment (plus one press alone first, for reference).
+  {
+    const prefix = `${env.prefix}-tgb`;
+    const fake = await startFakeTelegram({ limits: false });
+    const { orgId, contacts } = await seedTelegram(env, 'bench-tgb', P + 1, 1, 200_000_000);
+    const app = startWorkerApp(env, fake, prefix, ['worker', 'bot']);
+    await app.start();
+    try {
+      await dispatchDue(env.db, app.sendQueue(), orgId, new Date(), 0);
+      const sent = await waitSent(env, orgId, P + 1, 120_000, 50);
+      if (sent < P + 1) throw new Error(`only ${sent} of ${P + 1} reminders reached the chats`);
+      // Let the per-chat and per-bot intervals of the sends lapse before pressing.
+      await sleep(2_000);
+      const presses = contacts.map((c) => {
+        const chat = Number(c.telegramChatId);
+        const message = fake.sent(chat).find((m) => doneButton(m));
+        if (!message) throw new Error(`no reminder with a ✅ button in chat ${chat}`);
+        return { chat, messageId: message.message_id, data: doneButton(message)!.callback_data! };
+      });
+      const press = (p: (typeof presses)[number]) => {
+        const at = Date.now();
+        const update = fake.userPresses(p.chat, p.messageId, p.data);
+        return { id: (update.callback_query as { id: string }).id, at };
+      };
+      const answerAt = (id: string) => fake.calls.find((c) => c.method === 'answerCallbackQuery' && c.params.callback_query_id === id && c.status === 200)?.at;
+      const latencies = async (ps: { id: string; at: number }[]) => {
+        const until = Date.now() + 60_000;
+        while (ps.some((p) => answerAt(p.id) === undefined) && Date.now() < until) await sleep(5);
+        return ps.map((p) => (answerAt(p.id) ?? Infinity) - p.at);
+      };
+
+      const [alone] = await latencies([press(presses[0]!)]);
+      const together = await latencies(presses.slice(1).map(press));
+      const unanswered = together.filter((x) => !Number.isFinite(x)).length;
+      const confirmed = await env.db.confirmation.count({ where: { orgId } });
+      const p50 = percentile(together, 50);
+      const p95 = percentile(together, 95);
+      figures.push(
+        { bench: 'telegram', figure: '✅ press → answer, one press alone (reference)', value: round(alone!, 0), unit: 'ms' },
+        { bench: 'telegram', figure: `✅ press → answer p50 (${P} at once)`, value: round(p50, 0), unit: 'ms' },
+        { bench: 'telegram', figure: `✅ press → answer p95 (${P} at once)`, value: round(p95, 0), unit: 'ms', target: '≤ 100 ms', ok: p95 <= 100 },
+        { bench: 'telegram', figure: `✅ presses unanswered within 60 s`, value: unanswered, unit: '', target: '0', ok: unanswered === 0 },
+        { bench: 'telegram', figure: `✅ confirmations stored (of ${P + 1} presses)`, value: confirmed, unit: '', target: String(P + 1), ok: confirmed === P + 1 },
+      );
+    } finally {
+      await app.stop();
+      await fake.close();
+      await dropPrefix(env.redisUrl, prefix);
+    }
+  }
+  return figures;
+}

@@ -6,6 +6,7 @@ import { Bot, GrammyError, type Context } from 'grammy';
 import type { InlineKeyboardButton } from 'grammy/types';
 import { decodeButton, encodeButton } from '#root/channels/telegram/callback.js';
 import { limitTransformer, type TelegramLimiter } from '#root/channels/telegram/limiter.js';
+import { createSemaphore } from '#root/lib/semaphore.js';
 import type { Db } from '#root/db/client.js';
 import type { Clock } from '#root/deps.js';
 import { UserError } from '#root/errors/index.js';
@@ -13,6 +14,7 @@ import type { Logger } from '#root/logger.js';
 import { endOfDayInZone } from '#root/domain/occurrences.js';
 import {
   contactByTelegramChat,
+  type ChatContact,
   decideExtension,
   evidenceRefusal,
   evidenceTarget,
@@ -45,7 +47,7 @@ export interface BotDeps {
   dispatch?: (orgId: string) => Promise<void>;
 }
 
-type Contact = NonNullable<Awaited<ReturnType<typeof contactByTelegramChat>>>;
+type Contact = ChatContact;
 
 /** Where the web role receives Telegram's updates when PUBLIC_URL is set. */
 export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
@@ -103,6 +105,12 @@ export function createDondocBot(deps: BotDeps): Bot {
   bot.use(sequentialize((ctx) => (ctx.chat?.id ?? ctx.from?.id)?.toString()));
   const chatIdOf = (ctx: Context) => (ctx.from ? BigInt(ctx.from.id) : null);
   const badCodes = new Map<string, { count: number; since: number }>();
+  // Follow-ups (marking messages done, telling colleagues) wait for Telegram's limits anyway: run a
+  // few at a time in the background, so that a burst of presses gets its answers first.
+  const followUpSlots = createSemaphore(2);
+  const later = (work: () => Promise<void>) => {
+    void followUpSlots.run(work).catch((error: unknown) => logger.warn({ err: String(error) }, 'follow-up failed'));
+  };
   const whenText = (d: Date, zone: string) => formatInTimeZone(d, zone, "HH:mm 'ngày' dd/MM/yyyy");
 
   /**
@@ -135,8 +143,7 @@ export function createDondocBot(deps: BotDeps): Bot {
   async function confirm(contact: Contact, obligationId: string, note: string | null): Promise<{ text: string; followUps: () => Promise<void> }> {
     const now = clock.now();
     const outcome = await confirmObligation(db, { obligationId, contactId: contact.id, actor: `telegram:${contact.telegramChatId}`, via: 'chat', note, now });
-    const o = await db.obligation.findUniqueOrThrow({ where: { id: obligationId }, include: { duty: true } });
-    const label = `${o.duty.code} «${o.duty.title}»`;
+    const label = `${outcome.duty.code} «${outcome.duty.title}»`;
     if (outcome.status === 'already-done') return { text: `Nhiệm vụ ${label} đã được xác nhận trước đó. (Already confirmed.)`, followUps: async () => undefined };
     const doneText = `✅ Đã hoàn thành bởi ${contact.name} lúc ${whenText(now, contact.org.timeZone)}`;
     const followUps = async () => {
@@ -315,7 +322,7 @@ export function createDondocBot(deps: BotDeps): Bot {
     try {
       const done = await confirm(contact, match.id, rest.join(' ').slice(0, 1_000) || null);
       await ctx.reply(done.text);
-      return done.followUps();
+      return later(done.followUps);
     } catch (error) {
       if (error instanceof UserError) return ctx.reply(error.message);
       throw error;
@@ -360,7 +367,7 @@ export function createDondocBot(deps: BotDeps): Bot {
       }
       const done = await confirm(contact, button.id, null);
       await ctx.answerCallbackQuery({ text: done.text.split('\n')[0]!.slice(0, 190) });
-      return done.followUps();
+      return later(done.followUps);
     } catch (error) {
       if (error instanceof UserError) return ctx.answerCallbackQuery({ text: error.message.slice(0, 190), show_alert: true });
       throw error;

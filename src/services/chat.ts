@@ -3,9 +3,28 @@ import { UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
 import { hashInviteCode } from './contacts.js';
 
-/** The person behind a linked chat, with their unit and organisation. */
-export async function contactByTelegramChat(db: Db, chatId: bigint) {
-  return db.contact.findFirst({ where: { telegramChatId: chatId, active: true }, include: { unit: true, org: true } });
+/** The person behind a linked chat, as the bot needs them. */
+export interface ChatContact {
+  id: string;
+  orgId: string;
+  unitId: string;
+  name: string;
+  role: string;
+  telegramChatId: bigint | null;
+  unit: { name: string };
+  org: { timeZone: string };
+}
+
+/** The person behind a linked chat, with their unit and organisation: one statement, on every update. */
+export async function contactByTelegramChat(db: Db, chatId: bigint): Promise<ChatContact | null> {
+  const [row] = await db.$queryRaw<{ id: string; org_id: string; unit_id: string; name: string; role: string; telegram_chat_id: bigint | null; unit_name: string; time_zone: string }[]>`
+    SELECT c.id, c.org_id, c.unit_id, c.name, c.role::text AS role, c.telegram_chat_id, u.name AS unit_name, o.time_zone
+      FROM contacts c JOIN units u ON u.id = c.unit_id JOIN organisations o ON o.id = c.org_id
+     WHERE c.telegram_chat_id = ${chatId} AND c.active
+     LIMIT 1`;
+  return row
+    ? { id: row.id, orgId: row.org_id, unitId: row.unit_id, name: row.name, role: row.role, telegramChatId: row.telegram_chat_id, unit: { name: row.unit_name }, org: { timeZone: row.time_zone } }
+    : null;
 }
 
 /**

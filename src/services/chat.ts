@@ -1,5 +1,6 @@
 import type { Db } from '#root/db/client.js';
 import { UserError } from '#root/errors/index.js';
+import { createBatcher } from '#root/lib/batcher.js';
 import { audit } from './audit.js';
 import { hashInviteCode } from './contacts.js';
 
@@ -15,16 +16,36 @@ export interface ChatContact {
   org: { timeZone: string };
 }
 
-/** The person behind a linked chat, with their unit and organisation: one statement, on every update. */
+type ContactRow = { id: string; org_id: string; unit_id: string; name: string; role: string; telegram_chat_id: bigint; unit_name: string; time_zone: string };
+const contactLoaders = new WeakMap<Db, (chatId: bigint) => Promise<ChatContact | null>>();
+
+/**
+ * The person behind a linked chat, with their unit and organisation. Read on every update: the
+ * lookups of updates arriving together share one statement.
+ */
 export async function contactByTelegramChat(db: Db, chatId: bigint): Promise<ChatContact | null> {
-  const [row] = await db.$queryRaw<{ id: string; org_id: string; unit_id: string; name: string; role: string; telegram_chat_id: bigint | null; unit_name: string; time_zone: string }[]>`
-    SELECT c.id, c.org_id, c.unit_id, c.name, c.role::text AS role, c.telegram_chat_id, u.name AS unit_name, o.time_zone
-      FROM contacts c JOIN units u ON u.id = c.unit_id JOIN organisations o ON o.id = c.org_id
-     WHERE c.telegram_chat_id = ${chatId} AND c.active
-     LIMIT 1`;
-  return row
-    ? { id: row.id, orgId: row.org_id, unitId: row.unit_id, name: row.name, role: row.role, telegramChatId: row.telegram_chat_id, unit: { name: row.unit_name }, org: { timeZone: row.time_zone } }
-    : null;
+  let load = contactLoaders.get(db);
+  if (!load) {
+    load = createBatcher(
+      async (ids: bigint[]) => {
+        const rows = await db.$queryRaw<ContactRow[]>`
+          SELECT DISTINCT ON (c.telegram_chat_id) c.id, c.org_id, c.unit_id, c.name, c.role::text AS role, c.telegram_chat_id, u.name AS unit_name, o.time_zone
+            FROM contacts c JOIN units u ON u.id = c.unit_id JOIN organisations o ON o.id = c.org_id
+           WHERE c.telegram_chat_id = ANY(${ids.map(String)}::bigint[]) AND c.active
+           ORDER BY c.telegram_chat_id, c.created_at`;
+        const byChat = new Map(rows.map((r) => [String(r.telegram_chat_id), r]));
+        return ids.map((id) => {
+          const row = byChat.get(String(id));
+          return row
+            ? { id: row.id, orgId: row.org_id, unitId: row.unit_id, name: row.name, role: row.role, telegramChatId: row.telegram_chat_id, unit: { name: row.unit_name }, org: { timeZone: row.time_zone } }
+            : null;
+        });
+      },
+      { maxSize: 200, maxWaitMs: 1 },
+    );
+    contactLoaders.set(db, load);
+  }
+  return load(chatId);
 }
 
 /**

@@ -231,6 +231,27 @@ describe('the Telegram bot, end to end', () => {
     expect(replies(8888)[5]).toMatch(/Đã nhập sai mã quá nhiều lần/);
   });
 
+  it('answers bad input clearly and changes nothing: an impossible date, a very long emoji and RTL text, a refused request', async () => {
+    const requests = await t.prisma.extensionRequest.count();
+    tg.userSends(YTE_CHAT, '/giahan 4.7 31/02/2027 chờ số liệu');
+    await waitFor(async () => replies(YTE_CHAT).some((r) => r.startsWith('Ngày «31/02/2027» không hợp lệ')), 10_000, 'the date refusal');
+    tg.userSends(YTE_CHAT, `${'🙂'.repeat(1_000)} مرحبا ${'x'.repeat(2_000)}`);
+    await waitFor(async () => replies(YTE_CHAT).some((r) => r.startsWith('Gõ /viec để xem nhiệm vụ')), 10_000, 'the hint');
+    expect(await t.prisma.extensionRequest.count()).toBe(requests);
+
+    // A request the administrator refuses: the due date stays, the unit is told.
+    const yte = await contactOf('Sở Y tế');
+    const open = await t.prisma.obligation.findFirstOrThrow({ where: { unitId: yte.unitId, status: 'open', extendedTo: null }, include: { duty: true }, orderBy: { dueAt: 'asc' } });
+    const year = new Date().getUTCFullYear() + 1;
+    tg.userSends(YTE_CHAT, `/giahan ${open.duty.code} 15/02/${year} thiếu nhân sự`);
+    await waitFor(async () => tg.sent(6001).some((m) => buttons(m).some((b) => b.text === '❌ Từ chối') && (m.text ?? '').includes('thiếu nhân sự')), 10_000, 'the request');
+    const ask = tg.sent(6001).find((m) => (m.text ?? '').includes('thiếu nhân sự'))!;
+    tg.userPresses(6001, ask.message_id, buttons(ask).find((b) => b.text === '❌ Từ chối')!.callback_data!);
+    await waitFor(async () => replies(YTE_CHAT).some((r) => r.startsWith(`❌ Không duyệt gia hạn ${open.duty.code}`)), 10_000, 'the unit told');
+    expect((await t.prisma.obligation.findUniqueOrThrow({ where: { id: open.id } })).extendedTo).toBeNull();
+    expect(await t.prisma.extensionRequest.count({ where: { obligationId: open.id, status: 'refused' } })).toBe(1);
+  });
+
   it('answers /xong without a code with buttons, and unknown commands and strangers clearly', async () => {
     tg.userSends(YTE_CHAT, '/xong');
     await waitFor(async () => replies(YTE_CHAT).some((r) => r.startsWith('Anh/chị xác nhận nhiệm vụ nào?')), 10_000, 'the question');

@@ -101,6 +101,16 @@ export function createDondocBot(deps: BotDeps): Bot {
       else logger.info({ update: ctx.update.update_id }, 'update seen before: ignored');
     });
   }
+  // Bad input from a person (a UserError): a clear answer to them, nothing changed.
+  bot.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: error.message.slice(0, 190), show_alert: true });
+      else await ctx.reply(error.message);
+    }
+  });
   // The runner handles updates concurrently: one chat's updates in order, other chats in parallel.
   bot.use(sequentialize((ctx) => (ctx.chat?.id ?? ctx.from?.id)?.toString()));
   const chatIdOf = (ctx: Context) => (ctx.from ? BigInt(ctx.from.id) : null);
@@ -217,12 +227,7 @@ export function createDondocBot(deps: BotDeps): Bot {
     if (!code || !day) return ctx.reply('Cách dùng: /giahan <mã> <ngày> <lý do>, ví dụ: /giahan 4.2 30/12/2026 chờ số liệu quý IV. (Usage: /extend <code> <date> <reason>.)');
     const o = await openByCode(contact, code);
     if (!o) return ctx.reply(`${contact.unit.name} không có nhiệm vụ «${code.slice(0, 40)}» đang mở. Gõ /viec để xem.`);
-    try {
-      return ctx.reply(await askExtension(contact, o.id, day, reason.join(' ')));
-    } catch (error) {
-      if (error instanceof UserError) return ctx.reply(error.message);
-      throw error;
-    }
+    return ctx.reply(await askExtension(contact, o.id, day, reason.join(' ')));
   });
 
   bot.command(['hoantac', 'undo'], async (ctx) => {
@@ -230,13 +235,8 @@ export function createDondocBot(deps: BotDeps): Bot {
     if (!contact) return ctx.reply(NOT_LINKED);
     const code = ctx.match.trim().split(/\s+/)[0];
     if (!code) return ctx.reply('Cách dùng: /hoantac <mã> — rút lại xác nhận của đơn vị trong 24 giờ. (Usage: /undo <code>.)');
-    try {
-      const o = await withdrawConfirmation(db, { contactId: contact.id, unitId: contact.unitId, dutyCode: code, now: clock.now() });
-      return ctx.reply(`↩️ Đã rút lại xác nhận nhiệm vụ ${o.duty.code}; nhiệm vụ mở lại và sẽ được nhắc tiếp. (Confirmation withdrawn.)`);
-    } catch (error) {
-      if (error instanceof UserError) return ctx.reply(error.message);
-      throw error;
-    }
+    const o = await withdrawConfirmation(db, { contactId: contact.id, unitId: contact.unitId, dutyCode: code, now: clock.now() });
+    return ctx.reply(`↩️ Đã rút lại xác nhận nhiệm vụ ${o.duty.code}; nhiệm vụ mở lại và sẽ được nhắc tiếp. (Confirmation withdrawn.)`);
   });
 
   bot.command(['tonghop', 'status'], async (ctx) => {
@@ -256,16 +256,11 @@ export function createDondocBot(deps: BotDeps): Bot {
     if (!isAdmin(contact)) return ctx.reply('Lệnh này dành cho quản trị viên. (Administrators only.)');
     const name = ctx.match.trim();
     if (!name) return ctx.reply('Cách dùng: /nhac <tên đơn vị>, ví dụ: /nhac Sở Y tế. (Usage: /nudge <unit>.)');
-    try {
-      const unit = await findUnit(db, contact.orgId, name.slice(0, 200));
-      const r = await nudge(db, contact.orgId, { unitId: unit.id, actor: `telegram:${contact.telegramChatId}`, now: clock.now() });
-      await deps.dispatch?.(contact.orgId);
-      const missing = r.withoutChannel.length ? `\nKhông có kênh gửi được: ${r.withoutChannel.join(', ')}` : '';
-      return ctx.reply(`Đã gửi ${r.reminders} nhắc nhở cho ${unit.name}.${missing}`);
-    } catch (error) {
-      if (error instanceof UserError) return ctx.reply(error.message);
-      throw error;
-    }
+    const unit = await findUnit(db, contact.orgId, name.slice(0, 200));
+    const r = await nudge(db, contact.orgId, { unitId: unit.id, actor: `telegram:${contact.telegramChatId}`, now: clock.now() });
+    await deps.dispatch?.(contact.orgId);
+    const missing = r.withoutChannel.length ? `\nKhông có kênh gửi được: ${r.withoutChannel.join(', ')}` : '';
+    return ctx.reply(`Đã gửi ${r.reminders} nhắc nhở cho ${unit.name}.${missing}`);
   });
 
   bot.command('start', async (ctx) => {
@@ -319,14 +314,9 @@ export function createDondocBot(deps: BotDeps): Bot {
       const { text, keyboard } = await obligationButtons(contact);
       return ctx.reply(`${contact.unit.name} không có nhiệm vụ «${code.slice(0, 40)}» đang mở.\n\n${text}`, keyboard.length ? { reply_markup: { inline_keyboard: keyboard } } : {});
     }
-    try {
-      const done = await confirm(contact, match.id, rest.join(' ').slice(0, 1_000) || null);
-      await ctx.reply(done.text);
-      return later(done.followUps);
-    } catch (error) {
-      if (error instanceof UserError) return ctx.reply(error.message);
-      throw error;
-    }
+    const done = await confirm(contact, match.id, rest.join(' ').slice(0, 1_000) || null);
+    await ctx.reply(done.text);
+    return later(done.followUps);
   });
 
   bot.command(['trogiup', 'help'], async (ctx) => {
@@ -353,25 +343,20 @@ export function createDondocBot(deps: BotDeps): Bot {
     if (button.action === 'list') return ctx.answerCallbackQuery({ text: 'Việc này đã xong. (Already handled.)' });
     const contact = await me(ctx);
     if (!contact) return ctx.answerCallbackQuery({ text: NOT_LINKED, show_alert: true });
-    try {
-      if (button.action === 'approve' || button.action === 'refuse') return await decide(ctx, contact, button.id, button.action === 'approve');
-      if (button.action === 'extend') {
-        const o = await db.obligation.findUnique({ where: { id: button.id }, include: { duty: true } });
-        if (!o || o.unitId !== contact.unitId) throw new UserError('Anh/chị chỉ xin gia hạn được nhiệm vụ của đơn vị mình. / Only your own unit’s duties.');
-        if (o.status !== 'open') return ctx.answerCallbackQuery({ text: 'Nhiệm vụ này không còn mở. (No longer open.)' });
-        await ctx.answerCallbackQuery();
-        await ctx.reply(`📅 Gia hạn nhiệm vụ ${o.duty.code}: trả lời tin này bằng ngày mới và lý do, ví dụ: 30/12/2026 chờ số liệu quý IV.`, {
-          reply_markup: { force_reply: true, input_field_placeholder: '30/12/2026 lý do' },
-        });
-        return;
-      }
-      const done = await confirm(contact, button.id, null);
-      await ctx.answerCallbackQuery({ text: done.text.split('\n')[0]!.slice(0, 190) });
-      return later(done.followUps);
-    } catch (error) {
-      if (error instanceof UserError) return ctx.answerCallbackQuery({ text: error.message.slice(0, 190), show_alert: true });
-      throw error;
+    if (button.action === 'approve' || button.action === 'refuse') return await decide(ctx, contact, button.id, button.action === 'approve');
+    if (button.action === 'extend') {
+      const o = await db.obligation.findUnique({ where: { id: button.id }, include: { duty: true } });
+      if (!o || o.unitId !== contact.unitId) throw new UserError('Anh/chị chỉ xin gia hạn được nhiệm vụ của đơn vị mình. / Only your own unit’s duties.');
+      if (o.status !== 'open') return ctx.answerCallbackQuery({ text: 'Nhiệm vụ này không còn mở. (No longer open.)' });
+      await ctx.answerCallbackQuery();
+      await ctx.reply(`📅 Gia hạn nhiệm vụ ${o.duty.code}: trả lời tin này bằng ngày mới và lý do, ví dụ: 30/12/2026 chờ số liệu quý IV.`, {
+        reply_markup: { force_reply: true, input_field_placeholder: '30/12/2026 lý do' },
+      });
+      return;
     }
+    const done = await confirm(contact, button.id, null);
+    await ctx.answerCallbackQuery({ text: done.text.split('\n')[0]!.slice(0, 190) });
+    return later(done.followUps);
   });
 
   // A report sent as a file: kept as evidence of the reminder it answers (or of the duty just confirmed).
@@ -420,12 +405,7 @@ export function createDondocBot(deps: BotDeps): Bot {
       const o = await openByCode(contact, prompt[1]!);
       if (!o) return ctx.reply('Nhiệm vụ này không còn mở. (No longer open.)');
       const [day, ...reason] = ctx.message.text.trim().split(/\s+/);
-      try {
-        return await ctx.reply(await askExtension(contact, o.id, day ?? '', reason.join(' ')));
-      } catch (error) {
-        if (error instanceof UserError) return ctx.reply(error.message);
-        throw error;
-      }
+      return await ctx.reply(await askExtension(contact, o.id, day ?? '', reason.join(' ')));
     }
     const unknown = ctx.message.text.startsWith('/');
     return ctx.reply(unknown ? 'Lệnh không rõ. Gõ /trogiup để xem các lệnh. (Unknown command: see /help.)' : 'Gõ /viec để xem nhiệm vụ, /xong <mã> để xác nhận, /trogiup để xem hướng dẫn.');

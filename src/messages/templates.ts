@@ -59,12 +59,13 @@ export const PARTS: Record<Channel, string[]> = {
   zalo: ['txt'],
 };
 
-type Escape = (s: string) => string;
-const html: Escape = (s) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+/** Mustache hands the escaper the value as it is in the view: numbers too. */
+type Escape = (value: unknown) => string;
+const html: Escape = (v) =>
+  String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 /** Telegram's HTML parse mode knows only &lt; &gt; &amp; &quot;. */
-const telegramHtml: Escape = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const none: Escape = (s) => s;
+const telegramHtml: Escape = (v) => String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const none: Escape = (v) => String(v);
 
 export function escaperFor(channel: Channel, part: string): Escape {
   if (part === 'html') return channel === 'telegram' ? telegramHtml : html;

@@ -52,6 +52,24 @@ describe('message templates', () => {
     expect(text).toContain('Diễn tập <b>thực chiến</b> & "an toàn"');
   });
 
+  it('render counts (numbers) in every channel’s digest, escaped for HTML', () => {
+    const view = {
+      contactName: 'QTV',
+      date: '16/11/2026',
+      orgName: 'Sở <TTTT>',
+      overdueCount: 2,
+      confirmedCount: 1,
+      openCount: 5,
+      overdue: [{ unitName: 'Sở Y tế', dutyCode: '4.2', dutyTitle: 'A & B', dueDate: '', dueDateShort: '15/11/2026' }],
+      confirmed: [{ unitName: 'Sở Nội vụ', dutyCode: '4.7', dutyTitle: 'X', confirmedBy: 'Lan', confirmedAt: '16/11/2026' }],
+    };
+    for (const [channel, part] of [['email', 'html'], ['telegram', 'html'], ['email', 'text.txt'], ['sandbox', 'txt']] as const) {
+      const out = templates.render('digest', channel, part, 'vi', view);
+      expect(out, `${channel} ${part}`).toContain('2');
+      if (part === 'html') expect(out).toContain('Sở &lt;TTTT&gt;');
+    }
+  });
+
   it('repeat digest lists, and say so when a list is empty', () => {
     const text = templates.render('digest', 'sandbox', 'txt', 'vi', {
       contactName: 'QTV',

@@ -1,10 +1,12 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchDue } from '#jobs/dispatch.js';
 import { createSandboxChannel } from '#root/channels/sandbox/index.js';
 import { createTelegramChannel } from '#root/channels/telegram/index.js';
+import { workingCalendarForYears } from '#root/domain/working-days.js';
 import { createInvite } from '#root/services/contacts.js';
 import { seedDemo } from '#root/services/demo.js';
 import { nudge } from '#root/services/nudge.js';
@@ -250,6 +252,24 @@ describe('the Telegram bot, end to end', () => {
     await waitFor(async () => replies(YTE_CHAT).some((r) => r.startsWith(`❌ Không duyệt gia hạn ${open.duty.code}`)), 10_000, 'the unit told');
     expect((await t.prisma.obligation.findUniqueOrThrow({ where: { id: open.id } })).extendedTo).toBeNull();
     expect(await t.prisma.extensionRequest.count({ where: { obligationId: open.id, status: 'refused' } })).toBe(1);
+  });
+
+  it('lists the confirmations in the administrator’s digest of the next working day, in Telegram', async () => {
+    const zone = 'Asia/Ho_Chi_Minh';
+    const today = formatInTimeZone(s.clock.now(), zone, 'yyyy-MM-dd');
+    const year = Number(today.slice(0, 4));
+    const day = workingCalendarForYears([year, year + 1], []).addWorkingDays(today, 1);
+    const admin = await t.prisma.contact.findFirstOrThrow({ where: { orgId, role: 'admin' } });
+    const digest = await t.prisma.digest.create({
+      data: { orgId, contactId: admin.id, day: new Date(`${day}T00:00:00Z`), channel: 'telegram', scheduledAt: fromZonedTime(`${day}T08:00:00`, zone) },
+    });
+    s.clock.set(fromZonedTime(`${day}T08:00:05`, zone));
+    const outcome = await s.app.delivery.deliverDigest(digest.id);
+    expect(outcome.outcome).toBe('sent');
+    const message = tg.sent(6001).at(-1)!;
+    expect(message.text).toMatch(/Đã hoàn thành:/);
+    expect(message.text).toContain('Sở Nội vụ: <b>4.7</b>');
+    expect(message.parse_mode).toBe('HTML');
   });
 
   it('answers /xong without a code with buttons, and unknown commands and strangers clearly', async () => {

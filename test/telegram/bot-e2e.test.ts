@@ -148,6 +148,36 @@ describe('the Telegram bot, end to end', () => {
     expect(await t.prisma.evidence.count({ where: { orgId } })).toBe(1);
   });
 
+  it('keeps a photo sent in reply to a reminder too, and ignores edited messages', async () => {
+    const reminder = tg.sent(YTE_CHAT).find((m) => buttons(m).length > 0)!;
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
+    tg.addFile('photo-big', jpeg, 'photos/p.jpg');
+    const chat = { id: YTE_CHAT, type: 'private' };
+    const from = { id: YTE_CHAT, is_bot: false, first_name: 'Y tế' };
+    tg.inject({
+      message: {
+        message_id: 9001,
+        date: Math.floor(Date.now() / 1000),
+        chat,
+        from,
+        photo: [
+          { file_id: 'photo-small', file_unique_id: 'ps', width: 90, height: 90, file_size: 3 },
+          { file_id: 'photo-big', file_unique_id: 'pb', width: 1280, height: 960, file_size: jpeg.length },
+        ],
+        reply_to_message: { message_id: reminder.message_id, date: reminder.date, chat, text: reminder.text },
+      },
+    });
+    await waitFor(async () => replies(YTE_CHAT).some((r) => r.startsWith('📎 Đã lưu minh chứng «anh-pb.jpg»')), 10_000, 'the photo evidence');
+    const photo = await t.prisma.evidence.findFirstOrThrow({ where: { orgId, fileId: 'photo-big' } });
+    expect(photo).toMatchObject({ mimeType: 'image/jpeg', size: jpeg.length });
+
+    const before = { replies: replies(YTE_CHAT).length, confirmations: await t.prisma.confirmation.count() };
+    tg.inject({ edited_message: { message_id: 9002, date: Math.floor(Date.now() / 1000), edit_date: Math.floor(Date.now() / 1000), chat, from, text: '/xong 4.1' } });
+    await new Promise((r) => setTimeout(r, 800));
+    expect(replies(YTE_CHAT)).toHaveLength(before.replies);
+    expect(await t.prisma.confirmation.count()).toBe(before.confirmations);
+  });
+
   it('takes back a confirmation with /hoantac within 24 h, reopening the obligation', async () => {
     const yte = await contactOf('Sở Y tế');
     tg.userSends(YTE_CHAT, '/hoantac 4.7');

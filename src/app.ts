@@ -103,7 +103,7 @@ export function createApp(deps: Deps, options: AppOptions): App {
   let botPromise: Promise<Bot> | undefined;
   const telegramBot = () =>
     (botPromise ??= (async () => {
-      const updates = connect('telegram-updates');
+      const updates = config.PUBLIC_URL ? connect('telegram-updates') : null;
       const bot = createDondocBot({
         db: deps.db,
         logger: logger.child({ role: 'bot' }),
@@ -114,9 +114,10 @@ export function createApp(deps: Deps, options: AppOptions): App {
         dispatch: async (orgId) => {
           await dispatchDue(deps.db, getSendQueue(), orgId, deps.clock.now(), 0);
         },
-        // Telegram redelivers what was not acknowledged in time: each update is handled once, by
-        // whichever process sees it first.
-        firstSight: async (updateId) => (await updates.set(`${prefix}:tg-update:${updateId}`, '1', 'EX', 86_400, 'NX')) === 'OK',
+        // A webhook's update not acknowledged in time is delivered again, to any copy of the web
+        // role: each is handled once, by whichever process sees it first. (Polling needs no such
+        // check: one poller, and offsets confirm what was received.)
+        ...(updates ? { firstSight: async (updateId: number) => (await updates.set(`${prefix}:tg-update:${updateId}`, '1', 'EX', 86_400, 'NX')) === 'OK' } : {}),
       });
       await bot.init();
       return bot;

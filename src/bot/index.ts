@@ -308,8 +308,7 @@ export function createDondocBot(deps: BotDeps): Bot {
       const { text, keyboard } = await obligationButtons(contact);
       return ctx.reply(keyboard.length ? `Anh/chị xác nhận nhiệm vụ nào?\n\n${text}` : text, keyboard.length ? { reply_markup: { inline_keyboard: keyboard } } : {});
     }
-    const open = await openObligationsOfUnit(db, contact.unitId, 200);
-    const match = open.find((o) => o.duty.code.toLowerCase() === code.toLowerCase());
+    const match = await openByCode(contact, code);
     if (!match) {
       const { text, keyboard } = await obligationButtons(contact);
       return ctx.reply(`${contact.unit.name} không có nhiệm vụ «${code.slice(0, 40)}» đang mở.\n\n${text}`, keyboard.length ? { reply_markup: { inline_keyboard: keyboard } } : {});

@@ -2,6 +2,7 @@ import type { Db } from '#root/db/client.js';
 import { UserError } from '#root/errors/index.js';
 import { createBatcher } from '#root/lib/batcher.js';
 import { audit } from './audit.js';
+import { cancelPendingReminders } from './confirmations.js';
 import { hashInviteCode } from './contacts.js';
 
 /** The person behind a linked chat, as the bot needs them. */
@@ -175,7 +176,7 @@ export async function decideExtension(db: Db, input: { requestId: string; approv
     if (input.approve) {
       if (r.obligation.status !== 'open') throw new UserError('Nhiệm vụ không còn mở. / The duty is no longer open.');
       await tx.obligation.update({ where: { id: r.obligationId }, data: { extendedTo: r.requestedDue } });
-      await tx.reminder.updateMany({ where: { obligationId: r.obligationId, status: 'pending' }, data: { status: 'cancelled', lastError: 'extended' } });
+      await cancelPendingReminders(tx, r.obligationId);
     }
     await audit(tx, { orgId: r.orgId, actor: `contact:${input.admin.id}`, action: input.approve ? 'extension.approve' : 'extension.refuse', entity: 'obligation', entityId: r.obligationId });
     return { request: r, changed: true as const };

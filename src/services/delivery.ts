@@ -373,9 +373,9 @@ export function createDelivery(deps: DeliveryDeps) {
    * lease and be presumed dead: the window between acceptance and record stays one round trip.
    */
   const slots = new Map<ChannelAdapter, ReturnType<typeof createSemaphore>>();
-  const slotsOf = (adapter: ChannelAdapter) => {
+  const slotsOf = (adapter: Extract<ChannelAdapter, { transactional: false }>) => {
     let s = slots.get(adapter);
-    if (!s) slots.set(adapter, (s = createSemaphore(adapter.transactional ? 1 : (adapter.maxInFlight ?? 8))));
+    if (!s) slots.set(adapter, (s = createSemaphore(adapter.maxInFlight ?? 8)));
     return s;
   };
 

@@ -2,7 +2,7 @@ import { Api, GrammyError, HttpError } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
 import { DeliveryError, type ChannelAdapter, type OutgoingMessage, type Recipient } from '../types.js';
 import { encodeButton } from './callback.js';
-import { sharedTelegramLimiter, type TelegramLimiter } from './limiter.js';
+import { limitTransformer, sharedTelegramLimiter, type TelegramLimiter } from './limiter.js';
 
 export interface TelegramChannelOptions {
   token: string;
@@ -37,7 +37,8 @@ export function reminderKeyboard(message: OutgoingMessage): InlineKeyboardMarkup
 export function createTelegramChannel(options: TelegramChannelOptions): ChannelAdapter & { transactional: false; api: Api } {
   const api = new Api(options.token, { apiRoot: options.apiRoot });
   const limiter = options.limiter ?? sharedTelegramLimiter;
-  const maxRateRetries = options.maxRateRetries ?? 3;
+  // `pace` (before the claim) takes the first turn; the transformer waits out 429s like the bot's replies.
+  api.config.use(limitTransformer(limiter, { maxRetries: options.maxRateRetries ?? 3, pacedByCaller: true }));
   const chatOf = (to: Recipient) => {
     if (to.telegramChatId === null) throw new DeliveryError('contact has no linked Telegram chat', { permanent: true });
     return to.telegramChatId;
@@ -53,31 +54,21 @@ export function createTelegramChannel(options: TelegramChannelOptions): ChannelA
     async send(to: Recipient, message: OutgoingMessage) {
       const chatId = chatOf(to);
       const keyboard = reminderKeyboard(message);
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const sent = await api.sendMessage(Number(chatId), message.text, {
-            parse_mode: 'HTML',
-            link_preview_options: { is_disabled: true },
-            ...(keyboard ? { reply_markup: keyboard } : {}),
-          });
-          return { externalId: `${chatId}:${sent.message_id}` };
-        } catch (error) {
-          if (error instanceof GrammyError) {
-            const retryAfter = error.parameters.retry_after;
-            if (error.error_code === 429 && retryAfter !== undefined) {
-              limiter.backOff(chatId, retryAfter);
-              if (attempt < maxRateRetries) {
-                await limiter.acquire(chatId);
-                continue;
-              }
-              throw new DeliveryError(`Telegram 429, retry after ${retryAfter}s`, { permanent: false, cause: error });
-            }
-            const permanent = error.error_code === 403 || PERMANENT.test(error.description);
-            throw new DeliveryError(`Telegram ${error.error_code}: ${error.description}`, { permanent, cause: error });
-          }
-          if (error instanceof HttpError) throw new DeliveryError(`Telegram unreachable: ${error.message}`, { permanent: false, cause: error });
-          throw error;
+      try {
+        const sent = await api.sendMessage(Number(chatId), message.text, {
+          parse_mode: 'HTML',
+          link_preview_options: { is_disabled: true },
+          ...(keyboard ? { reply_markup: keyboard } : {}),
+        });
+        return { externalId: `${chatId}:${sent.message_id}` };
+      } catch (error) {
+        if (error instanceof GrammyError) {
+          // A 429 still standing after the transformer's retries: back to the queue.
+          const permanent = error.error_code === 403 || PERMANENT.test(error.description);
+          throw new DeliveryError(`Telegram ${error.error_code}: ${error.description}`, { permanent, cause: error });
         }
+        if (error instanceof HttpError) throw new DeliveryError(`Telegram unreachable: ${error.message}`, { permanent: false, cause: error });
+        throw error;
       }
     },
   };

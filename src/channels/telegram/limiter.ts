@@ -92,15 +92,17 @@ export const sharedTelegramLimiter = createTelegramLimiter();
 const SENDING = new Set(['sendMessage', 'sendDocument', 'sendPhoto', 'editMessageText', 'editMessageReplyMarkup', 'editMessageCaption', 'copyMessage', 'forwardMessage']);
 
 /**
- * A grammY API transformer: every call that sends to a chat waits for the limiter first, and a 429
- * is waited out (`retry_after`) up to `maxRetries` times — finite, unlike auto-retry's defaults.
+ * A grammY API transformer: every call that sends to a chat waits for the limiter first (unless
+ * the caller paced it already: `pacedByCaller`), and a 429 is waited out (`retry_after`) up to
+ * `maxRetries` times — finite, unlike auto-retry's defaults. The last 429 is returned as is.
  */
-export function limitTransformer(limiter: TelegramLimiter = sharedTelegramLimiter, maxRetries = 3): Transformer {
+export function limitTransformer(limiter: TelegramLimiter = sharedTelegramLimiter, options: { maxRetries?: number; pacedByCaller?: boolean } = {}): Transformer {
+  const maxRetries = options.maxRetries ?? 3;
   return async (prev, method, payload, signal) => {
     const chat = (payload as { chat_id?: number | string } | undefined)?.chat_id;
     const sending = chat !== undefined && SENDING.has(method);
     for (let attempt = 0; ; attempt++) {
-      if (sending) await limiter.acquire(chat);
+      if (sending && (attempt > 0 || !options.pacedByCaller)) await limiter.acquire(chat);
       const res = await prev(method, payload, signal);
       const retryAfter = res.ok ? undefined : res.parameters?.retry_after;
       if (res.ok || res.error_code !== 429 || retryAfter === undefined || attempt >= maxRetries) return res;

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { dispatchDue } from '#jobs/dispatch.js';
 import { createApp, type App } from '#root/app.js';
 import { createTelegramChannel } from '#root/channels/telegram/index.js';
@@ -7,6 +9,7 @@ import { createLogger } from '#root/logger.js';
 import { reconcileObligations } from '#root/services/obligations.js';
 import { buildMiniOrg } from '../test/helpers/builders.js';
 import { startFakeTelegram, type FakeTelegram, type SentMessage } from '../test/helpers/telegram-server.js';
+import { startProgram } from '../test/helpers/processes.js';
 import { dropPrefix, type BenchEnv } from './env.js';
 import type { Figure } from './run.js';
 
@@ -51,7 +54,7 @@ async function seedTelegram(env: BenchEnv, code: string, chats: number, perChat:
   return { orgId, contacts };
 }
 
-function startWorkerApp(env: BenchEnv, fake: FakeTelegram, prefix: string, roles: ('worker' | 'bot')[]): App {
+function startWorkerApp(env: BenchEnv, fake: FakeTelegram, prefix: string, roles: 'worker'[]): App {
   const config = loadConfig({
     DATABASE_URL: env.url,
     REDIS_URL: env.redisUrl,
@@ -64,6 +67,14 @@ function startWorkerApp(env: BenchEnv, fake: FakeTelegram, prefix: string, roles
   });
   const deps = { config, logger: createLogger({ level: 'silent' }), pool: env.pool, db: env.db, clock: systemClock };
   return createApp(deps, { roles, channels: { telegram: createTelegramChannel({ token: TOKEN, apiRoot: fake.apiRoot }) } });
+}
+
+async function waitUntil(check: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(what());
+    await sleep(50);
+  }
 }
 
 async function waitSent(env: BenchEnv, orgId: string, n: number, timeoutMs: number, everyMs = 200): Promise<number> {
@@ -125,14 +136,27 @@ export async function benchTelegram(env: BenchEnv): Promise<Figure[]> {
   }
 
   // B: the ✅ button, P presses at the same moment (plus one press alone first, for reference).
+  // The bot runs as its own process, as in production: the Bot API server here must not share its
+  // CPU with the bot it measures.
   {
     const prefix = `${env.prefix}-tgb`;
     const fake = await startFakeTelegram({ limits: false });
     const { orgId, contacts } = await seedTelegram(env, 'bench-tgb', P + 1, 1, 200_000_000);
-    const app = startWorkerApp(env, fake, prefix, ['worker', 'bot']);
-    await app.start();
+    const queueOnly = startWorkerApp(env, fake, prefix, []);
+    const bot = startProgram({
+      DATABASE_URL: env.url,
+      REDIS_URL: env.redisUrl,
+      REDIS_PREFIX: prefix,
+      ROLES: 'worker,bot',
+      LOG_LEVEL: 'warn',
+      DB_POOL_MAX: '20',
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      TELEGRAM_API_ROOT: fake.apiRoot,
+      STORAGE_DIR: path.join(tmpdir(), `${prefix}-storage`),
+    }, { nodeArgs: process.env.BENCH_BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? [] });
     try {
-      await dispatchDue(env.db, app.sendQueue(), orgId, new Date(), 0);
+      await waitUntil(() => fake.calls.some((c) => c.method === 'getUpdates'), 60_000, () => `the bot process did not start polling:\n${bot.output()}`);
+      await dispatchDue(env.db, queueOnly.sendQueue(), orgId, new Date(), 0);
       const sent = await waitSent(env, orgId, P + 1, 120_000, 50);
       if (sent < P + 1) throw new Error(`only ${sent} of ${P + 1} reminders reached the chats`);
       // Let the per-chat and per-bot intervals of the sends lapse before pressing.
@@ -169,7 +193,10 @@ export async function benchTelegram(env: BenchEnv): Promise<Figure[]> {
         { bench: 'telegram', figure: `✅ confirmations stored (of ${P + 1} presses)`, value: confirmed, unit: '', target: String(P + 1), ok: confirmed === P + 1 },
       );
     } finally {
-      await app.stop();
+      bot.child.kill('SIGTERM');
+      await bot.exited;
+      if (process.env.BENCH_BOT_OUTPUT) process.stderr.write(bot.output());
+      await queueOnly.stop();
       await fake.close();
       await dropPrefix(env.redisUrl, prefix);
     }

@@ -1,13 +1,13 @@
 import os from 'node:os';
 import { createHmac } from 'node:crypto';
 import { run, type RunnerHandle } from '@grammyjs/runner';
-import { webhookCallback, type Bot } from 'grammy';
+import { webhookCallback } from 'grammy';
 import { Queue, Worker } from 'bullmq';
 import { createMaintenanceProcessor } from '#jobs/maintenance.js';
 import { JOB_PLAN, JOB_RECONCILE, MAINTENANCE_QUEUE, planSchedulerId, reconcileSchedulerId, REMINDERS_QUEUE, type OrgJobData, type SendJobData } from '#jobs/queues.js';
 import { dispatchDue } from '#jobs/dispatch.js';
 import { createSendProcessor } from '#jobs/send.js';
-import { createDondocBot, registerCommands, TELEGRAM_WEBHOOK_PATH } from './bot/index.js';
+import { createDondocBot, type DondocBot, registerCommands, TELEGRAM_WEBHOOK_PATH } from './bot/index.js';
 import type { ChannelAdapter } from './channels/types.js';
 import type { Role } from './config.js';
 import type { Deps } from './deps.js';
@@ -100,7 +100,7 @@ export function createApp(deps: Deps, options: AppOptions): App {
   });
   let sendQueue: Queue<SendJobData> | null = null;
   // One bot per process, shared by the bot role and the webhook of the web role.
-  let botPromise: Promise<Bot> | undefined;
+  let botPromise: Promise<DondocBot> | undefined;
   const telegramBot = () =>
     (botPromise ??= (async () => {
       const updates = config.PUBLIC_URL ? connect('telegram-updates') : null;
@@ -236,6 +236,8 @@ export function createApp(deps: Deps, options: AppOptions): App {
         if (timer) clearInterval(timer);
         if (web) await web.close().catch(() => undefined);
         if (botRunner?.isRunning()) await botRunner.stop().catch(() => undefined);
+        // Follow-ups of what was just handled (marking messages done, telling colleagues) finish first.
+        if (botPromise) await (await botPromise.catch(() => null))?.drain();
         await Promise.allSettled(workers.map((w) => w.close()));
         await Promise.allSettled([...queues, ...(sendQueue ? [sendQueue] : [])].map((q) => q.close()));
         await Promise.allSettled(

@@ -49,6 +49,9 @@ export interface BotDeps {
 
 type Contact = ChatContact;
 
+/** The bot, and `drain()`: waits for the follow-ups still running (call it after stopping updates, before closing the database). */
+export type DondocBot = Bot & { drain(): Promise<void> };
+
 /** Where the web role receives Telegram's updates when PUBLIC_URL is set. */
 export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
 
@@ -89,7 +92,7 @@ const NOT_LINKED =
  * command or button. Every action is checked against the person's own unit: button data names
  * what was pressed, never who may press it.
  */
-export function createDondocBot(deps: BotDeps): Bot {
+export function createDondocBot(deps: BotDeps): DondocBot {
   const { db, logger, clock } = deps;
   const bot = new Bot(deps.token, { client: { apiRoot: deps.apiRoot } });
   // Replies and edits keep Telegram's limits too, and wait out a 429 instead of failing.
@@ -118,8 +121,11 @@ export function createDondocBot(deps: BotDeps): Bot {
   // Follow-ups (marking messages done, telling colleagues) wait for Telegram's limits anyway: run a
   // few at a time in the background, so that a burst of presses gets its answers first.
   const followUpSlots = createSemaphore(2);
+  const pendingFollowUps = new Set<Promise<void>>();
   const later = (work: () => Promise<void>) => {
-    void followUpSlots.run(work).catch((error: unknown) => logger.warn({ err: String(error) }, 'follow-up failed'));
+    const p = followUpSlots.run(work).catch((error: unknown) => logger.warn({ err: String(error) }, 'follow-up failed'));
+    pendingFollowUps.add(p);
+    void p.finally(() => pendingFollowUps.delete(p));
   };
   const whenText = (d: Date, zone: string) => formatInTimeZone(d, zone, "HH:mm 'ngày' dd/MM/yyyy");
 
@@ -155,8 +161,8 @@ export function createDondocBot(deps: BotDeps): Bot {
     const outcome = await confirmObligation(db, { obligationId, contactId: contact.id, actor: `telegram:${contact.telegramChatId}`, via: 'chat', note, now });
     const label = `${outcome.duty.code} «${outcome.duty.title}»`;
     if (outcome.status === 'already-done') return { text: `Nhiệm vụ ${label} đã được xác nhận trước đó. (Already confirmed.)`, followUps: async () => undefined };
-    const doneText = `✅ Đã hoàn thành bởi ${contact.name} lúc ${whenText(now, contact.org.timeZone)}`;
     const followUps = async () => {
+      const doneText = `✅ Đã hoàn thành bởi ${contact.name} lúc ${whenText(now, contact.org.timeZone)}`;
       for (const m of await telegramMessagesOf(db, obligationId)) {
         await bot.api
           .editMessageReplyMarkup(m.chatId, m.messageId, { reply_markup: { inline_keyboard: [[{ text: doneText, callback_data: encodeButton('list', obligationId) }]] } })
@@ -410,11 +416,14 @@ export function createDondocBot(deps: BotDeps): Bot {
     return ctx.reply(unknown ? 'Lệnh không rõ. Gõ /trogiup để xem các lệnh. (Unknown command: see /help.)' : 'Gõ /viec để xem nhiệm vụ, /xong <mã> để xác nhận, /trogiup để xem hướng dẫn.');
   });
 
+  const drain = async () => {
+    while (pendingFollowUps.size) await Promise.allSettled([...pendingFollowUps]);
+  };
   bot.catch((err) => {
     const e = err.error;
     logger.error({ err: e instanceof GrammyError ? `${e.error_code} ${e.description}` : String(e), update: err.ctx.update.update_id }, 'bot handler failed');
   });
-  return bot;
+  return Object.assign(bot, { drain });
 }
 
 /** Registers the commands in Vietnamese (default) and English. */

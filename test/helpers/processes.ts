@@ -53,8 +53,8 @@ export interface ProgramProcess {
 }
 
 /** Starts the real program (`src/main.ts`) as its own process with the given environment. */
-export function startProgram(env: Record<string, string>): ProgramProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+export function startProgram(env: Record<string, string>, options: { nodeArgs?: string[] } = {}): ProgramProcess {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', SEED_DEMO: 'false', LOG_LEVEL: 'warn', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

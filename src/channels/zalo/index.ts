@@ -1,0 +1,120 @@
+import { DeliveryError, type ChannelAdapter, type OutgoingMessage, type Recipient } from '../types.js';
+import { createZaloClient, ZaloApiError, ZaloNetworkError, type ZaloClient } from './client.js';
+import { createZaloLimiter, sharedZaloLimiter, ZALO_LIMITS, type ZaloLimiter } from './limiter.js';
+import { splitZaloText, ZALO_TEXT_MAX } from './split.js';
+
+export interface ZaloChannelOptions {
+  token: string;
+  /** Default Zalo's servers; the fake server's root in tests. */
+  apiRoot?: string;
+  /** Default: the process-wide {@link sharedZaloLimiter}, or a new one when `perSecond`/`perChatIntervalMs` is given. */
+  limiter?: ZaloLimiter;
+  /** This process's share of the bot's messages per second (default 10, an assumption: docs/channels.md). */
+  perSecond?: number;
+  /** Spacing between two messages to one chat (default 1,000 ms, an assumption). */
+  perChatIntervalMs?: number;
+  /** 429 answers waited out before giving the send back to the queue (default 3). */
+  maxRateRetries?: number;
+  /** Time allowed for one call (default 10 s). */
+  timeoutMs?: number;
+  /** Tests only: another `fetch`. */
+  fetch?: typeof fetch;
+}
+
+/**
+ * Zalo's answers that mean this contact's chat will not work until someone fixes it. Zalo
+ * documents none (its error table has only 400/401/403/404/408/429 with generic meanings), so
+ * these are our reading of it: 404 "Not found" on a send is the chat; other codes count only when
+ * the description names a user or chat that is missing, invalid or has blocked the bot.
+ */
+const PERMANENT_DESCRIPTION =
+  /\b(user|chat|chat_id|recipient|receiver)\b[^.]*\b(not found|not exist|does not exist|invalid|blocked|unavailable)\b|\bblocked\b|bị chặn|đã chặn|không tồn tại/i;
+
+/** Why a send failed, as a {@link DeliveryError}: permanent only when the contact's address is at fault. */
+export function zaloDeliveryError(error: unknown): DeliveryError | undefined {
+  if (error instanceof ZaloApiError) {
+    // 401 is the bot's token, 403 is documented as Zalo's internal error, 408/429/5xx pass:
+    // none of them is this contact's fault, so none disables the channel for them.
+    const permanent = error.errorCode === 404 || ([400, 403].includes(error.errorCode) && PERMANENT_DESCRIPTION.test(error.description));
+    return new DeliveryError(`Zalo ${error.errorCode}: ${error.description}`, { permanent, cause: error });
+  }
+  if (error instanceof ZaloNetworkError) return new DeliveryError(error.message, { permanent: false, cause: error });
+  return undefined;
+}
+
+/** Parts of a long message already delivered, by message, so that a retry in this process resumes after them. */
+interface Progress {
+  parts: string[];
+  delivered: number;
+  firstId: string | null;
+}
+const MAX_PROGRESS = 1_000;
+
+/**
+ * Reminders by Zalo: plain text (Zalo has no inline buttons, so the text itself says what to type),
+ * split into parts of at most 2,000 characters sent in order, to `to.zaloUserId`. The limiter paces
+ * sends before the claim (`pace`) and between parts; a 429 is waited out a few times, then the send
+ * goes back to the queue. The external id is the first part's `message_id`.
+ *
+ * If a later part fails, the parts already delivered are remembered (in this process) and a retry
+ * of the same message resumes after them; a retry in another process sends them again.
+ */
+export function createZaloChannel(options: ZaloChannelOptions): ChannelAdapter & { transactional: false; client: ZaloClient } {
+  const custom = options.perSecond !== undefined || options.perChatIntervalMs !== undefined;
+  const limiter =
+    options.limiter ??
+    (custom ? createZaloLimiter({ perSecond: options.perSecond ?? ZALO_LIMITS.perSecond, perChatIntervalMs: options.perChatIntervalMs ?? ZALO_LIMITS.perChatIntervalMs }) : sharedZaloLimiter);
+  const client = createZaloClient({
+    token: options.token,
+    limiter,
+    retry: { maxRetries: options.maxRateRetries ?? 3 },
+    ...(options.apiRoot !== undefined ? { apiRoot: options.apiRoot } : {}),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+  });
+  const progress = new Map<string, Progress>();
+
+  const keyOf = (to: Recipient, message: OutgoingMessage) =>
+    `${to.contactId}|${'reminderId' in message.ref ? message.ref.reminderId : message.ref.digestId}`;
+
+  return {
+    name: 'zalo',
+    transactional: false,
+    client,
+    maxInFlight: options.perSecond ?? ZALO_LIMITS.perSecond,
+    async pace(to: Recipient) {
+      if (to.zaloUserId !== null) await limiter.acquire(to.zaloUserId);
+    },
+    async send(to: Recipient, message: OutgoingMessage) {
+      const chatId = to.zaloUserId;
+      if (chatId === null || chatId === '') throw new DeliveryError('contact has no linked Zalo user', { permanent: true });
+      const parts = splitZaloText(message.text, ZALO_TEXT_MAX);
+      if (parts.length === 0) throw new Error('Zalo: the message has no text to send');
+      const key = keyOf(to, message);
+      let state = progress.get(key);
+      // A changed text (re-rendered) starts over.
+      if (!state || state.parts.join('\u0000') !== parts.join('\u0000')) state = { parts, delivered: 0, firstId: null };
+      const first = state.delivered;
+      try {
+        for (let i = first; i < parts.length; i++) {
+          // `pace` took the turn of the first send of this call; the next parts take their own.
+          const sent = await client.sendMessage(chatId, parts[i]!, { paced: i === first });
+          state.firstId ??= sent.message_id;
+          state.delivered = i + 1;
+        }
+      } catch (error) {
+        if (state.delivered > 0) {
+          progress.delete(key);
+          progress.set(key, state);
+          if (progress.size > MAX_PROGRESS) progress.delete(progress.keys().next().value!);
+        }
+        throw zaloDeliveryError(error) ?? error;
+      }
+      progress.delete(key);
+      return { externalId: state.firstId };
+    },
+    async close() {
+      progress.clear();
+    },
+  };
+}

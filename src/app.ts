@@ -1,13 +1,19 @@
 import os from 'node:os';
 import { createHmac } from 'node:crypto';
 import { run, type RunnerHandle } from '@grammyjs/runner';
-import { webhookCallback } from 'grammy';
+import { Api, webhookCallback } from 'grammy';
 import { Queue, Worker } from 'bullmq';
 import { createMaintenanceProcessor } from '#jobs/maintenance.js';
 import { JOB_PLAN, JOB_RECONCILE, MAINTENANCE_QUEUE, planSchedulerId, reconcileSchedulerId, REMINDERS_QUEUE, type OrgJobData, type SendJobData } from '#jobs/queues.js';
 import { dispatchDue } from '#jobs/dispatch.js';
 import { createSendProcessor } from '#jobs/send.js';
 import { createDondocBot, type DondocBot, registerCommands, TELEGRAM_WEBHOOK_PATH } from './bot/index.js';
+import { createZaloBot, ZALO_WEBHOOK_PATH, zaloSender, type ZaloBot } from './bot/zalo.js';
+import { telegramMarkDone, telegramSender } from './channels/telegram/chat.js';
+import { limitTransformer } from './channels/telegram/limiter.js';
+import { checkZaloSecret, createZaloClient, parseZaloUpdate, ZALO_SECRET_HEADER, type ZaloClient } from './channels/zalo/client.js';
+import { processZaloLimiter } from './channels/zalo/limiter.js';
+import { createCommandService, type ChatChannel, type ChatSender, type CommandService } from './commands/service.js';
 import type { ChannelAdapter } from './channels/types.js';
 import type { Role } from './config.js';
 import type { Deps } from './deps.js';
@@ -99,6 +105,49 @@ export function createApp(deps: Deps, options: AppOptions): App {
     workerId,
   });
   let sendQueue: Queue<SendJobData> | null = null;
+  // The chat commands, the same for every chat channel; they can answer on any channel this
+  // process has a token for (a confirmation typed in Zalo tells the unit's Telegram people).
+  let commandService: CommandService | undefined;
+  let zaloClient: ZaloClient | undefined;
+  const zalo = () => (zaloClient ??= createZaloClient({ token: config.ZALO_BOT_TOKEN!, apiRoot: config.ZALO_API_ROOT, limiter: processZaloLimiter(config.ZALO_RATE_PER_SECOND) }));
+  const commands = () => {
+    if (commandService) return commandService;
+    const senders: Partial<Record<ChatChannel, ChatSender>> = {};
+    let markDone: ((obligationId: string, doneText: string) => Promise<void>) | undefined;
+    if (config.TELEGRAM_BOT_TOKEN) {
+      const api = new Api(config.TELEGRAM_BOT_TOKEN, { apiRoot: config.TELEGRAM_API_ROOT });
+      api.config.use(limitTransformer());
+      senders.telegram = telegramSender(api);
+      markDone = telegramMarkDone(api, deps.db, logger);
+    }
+    if (config.ZALO_BOT_TOKEN) senders.zalo = zaloSender(zalo());
+    commandService = createCommandService({
+      db: deps.db,
+      logger: logger.child({ role: 'bot' }),
+      clock: deps.clock,
+      senders,
+      ...(markDone ? { onConfirmed: markDone } : {}),
+      dispatch: async (orgId) => {
+        await dispatchDue(deps.db, getSendQueue(), orgId, deps.clock.now(), 0);
+      },
+    });
+    return commandService;
+  };
+  let zaloBot: ZaloBot | undefined;
+  const zaloUpdates = config.PUBLIC_URL ? connect('zalo-updates') : null;
+  const getZaloBot = () =>
+    (zaloBot ??= createZaloBot({
+      db: deps.db,
+      logger: logger.child({ role: 'bot', channel: 'zalo' }),
+      clock: deps.clock,
+      client: zalo(),
+      commands: commands(),
+      storageDir: config.STORAGE_DIR,
+      // A webhook delivery not acknowledged in time comes again, maybe to another copy of the web role.
+      ...(zaloUpdates ? { firstSight: async (key: string) => (await zaloUpdates.set(`${prefix}:zalo-update:${key}`, '1', 'EX', 86_400, 'NX')) === 'OK' } : {}),
+    }));
+  const zaloWebhookSecret = () => createHmac('sha256', config.SECRET_KEY).update('zalo-webhook').digest('base64url').slice(0, 64);
+
   // One bot per process, shared by the bot role and the webhook of the web role.
   let botPromise: Promise<DondocBot> | undefined;
   const telegramBot = () =>
@@ -111,9 +160,7 @@ export function createApp(deps: Deps, options: AppOptions): App {
         token: config.TELEGRAM_BOT_TOKEN!,
         apiRoot: config.TELEGRAM_API_ROOT,
         storageDir: config.STORAGE_DIR,
-        dispatch: async (orgId) => {
-          await dispatchDue(deps.db, getSendQueue(), orgId, deps.clock.now(), 0);
-        },
+        commands: commands(),
         // A webhook's update not acknowledged in time is delivered again, to any copy of the web
         // role: each is handled once, by whichever process sees it first. (Polling needs no such
         // check: one poller, and offsets confirm what was received.)
@@ -221,11 +268,33 @@ export function createApp(deps: Deps, options: AppOptions): App {
           logger.info({ role: 'bot', username: bot.botInfo.username, mode: 'polling' }, 'role started');
         }
       }
+      if (roles.includes('bot') && config.ZALO_BOT_TOKEN) {
+        if (config.PUBLIC_URL) {
+          await zalo().setWebhook({ url: `${config.PUBLIC_URL.replace(/\/$/, '')}${ZALO_WEBHOOK_PATH}`, secret_token: zaloWebhookSecret() });
+          logger.info({ role: 'bot', channel: 'zalo', mode: 'webhook' }, 'role started');
+        } else {
+          // Zalo refuses getUpdates while a webhook is set.
+          await zalo().deleteWebhook().catch((error: unknown) => logger.warn({ err: String(error) }, 'zalo deleteWebhook failed'));
+          getZaloBot().startPolling();
+          logger.info({ role: 'bot', channel: 'zalo', mode: 'polling' }, 'role started');
+        }
+      }
       if (roles.includes('web')) {
         web = createWebServer({ config, db: deps.db, redis: connect('web'), clock: deps.clock, logger, metrics });
         if (webhookMode) {
           const secretToken = webhookSecret();
           web.post(TELEGRAM_WEBHOOK_PATH, webhookCallback(await telegramBot(), 'fastify', { secretToken, onTimeout: 'return' }));
+        }
+        if (config.ZALO_BOT_TOKEN && config.PUBLIC_URL) {
+          const secret = zaloWebhookSecret();
+          web.post(ZALO_WEBHOOK_PATH, async (req, reply) => {
+            if (!checkZaloSecret(req.headers[ZALO_SECRET_HEADER], secret)) return reply.code(401).send({ ok: false, description: 'Unauthorized' });
+            const update = parseZaloUpdate(req.body);
+            if (!update) return reply.code(400).send({ ok: false, description: 'Bad Request: not a Zalo update' });
+            // Answer at once; the update is handled in the background (Zalo does not wait for it).
+            void getZaloBot().handle(update).catch(() => undefined);
+            return reply.send({ ok: true });
+          });
         }
         await web.listen({ port: config.PORT, host: '0.0.0.0' });
         logger.info({ role: 'web', port: config.PORT }, 'role started');
@@ -238,6 +307,7 @@ export function createApp(deps: Deps, options: AppOptions): App {
         if (botRunner?.isRunning()) await botRunner.stop().catch(() => undefined);
         // Follow-ups of what was just handled (marking messages done, telling colleagues) finish first.
         if (botPromise) await (await botPromise.catch(() => null))?.drain();
+        if (zaloBot) await zaloBot.stop();
         await Promise.allSettled(workers.map((w) => w.close()));
         await Promise.allSettled([...queues, ...(sendQueue ? [sendQueue] : [])].map((q) => q.close()));
         await Promise.allSettled(

@@ -97,6 +97,15 @@ const schema = z.object({
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9_]{4,31}$/, 'tên bot Telegram không hợp lệ / invalid bot username')
     .optional(),
+  /** The Zalo bot's token (Zalo Bot Creator: `<bot_id>:<secret>`). Without it there is no Zalo channel. */
+  ZALO_BOT_TOKEN: z
+    .string()
+    .regex(/^\d+:[A-Za-z0-9_-]{8,}$/, 'token bot Zalo không hợp lệ (dạng <bot_id>:<khóa>) / invalid Zalo bot token')
+    .optional(),
+  /** Zalo's Bot API server (a test server in tests). */
+  ZALO_API_ROOT: url(['http:', 'https:']).default('https://bot-api.zaloplatforms.com'),
+  /** Messages per second to Zalo from this process (Zalo publishes no limit: a conservative default, see docs/channels.md). */
+  ZALO_RATE_PER_SECOND: int(1, 1_000).default(10),
   STORAGE_DIR: z.string().min(1).default('./storage'),
   /** SMTP server for email (smtp:// or smtps://, credentials in the URL). Without it, no email channel. */
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),

@@ -5,10 +5,12 @@ import { createEmailChannel } from './email/index.js';
 import { createSandboxChannel } from './sandbox/index.js';
 import { createTelegramChannel } from './telegram/index.js';
 import type { ChannelAdapter } from './types.js';
+import { createZaloChannel } from './zalo/index.js';
+import { processZaloLimiter } from './zalo/limiter.js';
 
 /**
  * The channels this deployment has: the sandbox outbox always (the default with no credentials),
- * email when SMTP_URL is set, Telegram when TELEGRAM_BOT_TOKEN is set. An SMTP server that does not answer at start is reported, not fatal:
+ * email when SMTP_URL is set, Telegram when TELEGRAM_BOT_TOKEN is set, Zalo when ZALO_BOT_TOKEN is set. An SMTP server that does not answer at start is reported, not fatal:
  * sends retry with backoff until it does.
  */
 export async function createChannels(config: Config, logger: Logger): Promise<Partial<Record<Channel, ChannelAdapter>>> {
@@ -25,6 +27,9 @@ export async function createChannels(config: Config, logger: Logger): Promise<Pa
   }
   if (config.TELEGRAM_BOT_TOKEN) {
     channels.telegram = createTelegramChannel({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT });
+  }
+  if (config.ZALO_BOT_TOKEN) {
+    channels.zalo = createZaloChannel({ token: config.ZALO_BOT_TOKEN, apiRoot: config.ZALO_API_ROOT, limiter: processZaloLimiter(config.ZALO_RATE_PER_SECOND) });
   }
   return channels;
 }

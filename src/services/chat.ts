@@ -5,6 +5,9 @@ import { audit } from './audit.js';
 import { cancelPendingReminders } from './confirmations.js';
 import { hashInviteCode } from './contacts.js';
 
+/** The chat channels: people write to the bot there, and it answers. */
+export type ChatChannel = 'telegram' | 'zalo';
+
 /** The person behind a linked chat, as the bot needs them. */
 export interface ChatContact {
   id: string;
@@ -13,69 +16,118 @@ export interface ChatContact {
   name: string;
   role: string;
   telegramChatId: bigint | null;
+  zaloUserId: string | null;
   unit: { name: string };
   org: { timeZone: string };
 }
 
-type ContactRow = { id: string; org_id: string; unit_id: string; name: string; role: string; telegram_chat_id: bigint; unit_name: string; time_zone: string };
-const contactLoaders = new WeakMap<Db, (chatId: bigint) => Promise<ChatContact | null>>();
+type ContactRow = {
+  id: string; org_id: string; unit_id: string; name: string; role: string; telegram_chat_id: bigint | null; zalo_user_id: string | null; address: string; unit_name: string; time_zone: string;
+};
+const contactLoaders = new WeakMap<Db, Record<ChatChannel, (address: string) => Promise<ChatContact | null>>>();
 
 /**
- * The person behind a linked chat, with their unit and organisation. Read on every update: the
- * lookups of updates arriving together share one statement.
+ * The person behind a linked chat (a Telegram chat id, a Zalo user id), with their unit and
+ * organisation. Read on every update: the lookups of updates arriving together share one statement.
  */
-export async function contactByTelegramChat(db: Db, chatId: bigint): Promise<ChatContact | null> {
-  let load = contactLoaders.get(db);
-  if (!load) {
-    load = createBatcher(
-      async (ids: bigint[]) => {
-        const rows = await db.$queryRaw<ContactRow[]>`
-          SELECT DISTINCT ON (c.telegram_chat_id) c.id, c.org_id, c.unit_id, c.name, c.role::text AS role, c.telegram_chat_id, u.name AS unit_name, o.time_zone
-            FROM contacts c JOIN units u ON u.id = c.unit_id JOIN organisations o ON o.id = c.org_id
-           WHERE c.telegram_chat_id = ANY(${ids.map(String)}::bigint[]) AND c.active
-           ORDER BY c.telegram_chat_id, c.created_at`;
-        const byChat = new Map(rows.map((r) => [String(r.telegram_chat_id), r]));
-        return ids.map((id) => {
-          const row = byChat.get(String(id));
-          return row
-            ? { id: row.id, orgId: row.org_id, unitId: row.unit_id, name: row.name, role: row.role, telegramChatId: row.telegram_chat_id, unit: { name: row.unit_name }, org: { timeZone: row.time_zone } }
-            : null;
-        });
-      },
-      { maxSize: 200, maxWaitMs: 1 },
-    );
-    contactLoaders.set(db, load);
+export async function contactByChat(db: Db, channel: ChatChannel, address: string): Promise<ChatContact | null> {
+  let loaders = contactLoaders.get(db);
+  if (!loaders) {
+    const toContact = (row: ContactRow): ChatContact => ({
+      id: row.id, orgId: row.org_id, unitId: row.unit_id, name: row.name, role: row.role, telegramChatId: row.telegram_chat_id, zaloUserId: row.zalo_user_id,
+      unit: { name: row.unit_name }, org: { timeZone: row.time_zone },
+    });
+    const byAddress = (rows: ContactRow[], addresses: string[]) => {
+      const found = new Map(rows.map((r) => [r.address, r]));
+      return addresses.map((a) => {
+        const row = found.get(a);
+        return row ? toContact(row) : null;
+      });
+    };
+    loaders = {
+      telegram: createBatcher(
+        async (addresses: string[]) => {
+          const ids = addresses.map((a) => (/^-?\d{1,19}$/.test(a) ? a : '0'));
+          const rows = await db.$queryRaw<ContactRow[]>`
+            SELECT DISTINCT ON (c.telegram_chat_id) c.id, c.org_id, c.unit_id, c.name, c.role::text AS role, c.telegram_chat_id, c.zalo_user_id,
+                   c.telegram_chat_id::text AS address, u.name AS unit_name, o.time_zone
+              FROM contacts c JOIN units u ON u.id = c.unit_id JOIN organisations o ON o.id = c.org_id
+             WHERE c.telegram_chat_id = ANY(${ids}::bigint[]) AND c.active
+             ORDER BY c.telegram_chat_id, c.created_at`;
+          return byAddress(rows, addresses);
+        },
+        { maxSize: 200, maxWaitMs: 1 },
+      ),
+      zalo: createBatcher(
+        async (addresses: string[]) => {
+          const rows = await db.$queryRaw<ContactRow[]>`
+            SELECT DISTINCT ON (c.zalo_user_id) c.id, c.org_id, c.unit_id, c.name, c.role::text AS role, c.telegram_chat_id, c.zalo_user_id,
+                   c.zalo_user_id AS address, u.name AS unit_name, o.time_zone
+              FROM contacts c JOIN units u ON u.id = c.unit_id JOIN organisations o ON o.id = c.org_id
+             WHERE c.zalo_user_id = ANY(${addresses}::text[]) AND c.active
+             ORDER BY c.zalo_user_id, c.created_at`;
+          return byAddress(rows, addresses);
+        },
+        { maxSize: 200, maxWaitMs: 1 },
+      ),
+    };
+    contactLoaders.set(db, loaders);
   }
-  return load(chatId);
+  return loaders[channel](address);
 }
 
+/** The person behind a linked Telegram chat (see {@link contactByChat}). */
+export const contactByTelegramChat = (db: Db, chatId: bigint) => contactByChat(db, 'telegram', String(chatId));
+
 /**
- * Links a Telegram chat to the contact an invite was made for. The code is single-use (a
- * conditional update on `used_at IS NULL`) and expires; the chat becomes the contact's first
- * channel. A chat linked before to someone else in the organisation is moved, not duplicated.
+ * Links a chat (a Telegram chat, a Zalo user) to the contact an invite was made for. The code is
+ * single-use (a conditional update on `used_at IS NULL`) and expires; the chat's channel becomes
+ * the contact's first. An address linked before to someone else in the organisation is moved, not
+ * duplicated.
  */
-export async function redeemTelegramInvite(db: Db, input: { code: string; chatId: bigint; now: Date }) {
+export async function redeemInvite(db: Db, input: { code: string; channel: ChatChannel; address: string; now: Date }) {
   if (!/^[A-Za-z0-9_-]{10,64}$/.test(input.code)) {
     throw new UserError('Mã mời không hợp lệ. Hãy mở lại liên kết mời anh/chị nhận được. / Invalid invite code.');
   }
+  if (input.channel === 'telegram' && !/^-?\d{1,19}$/.test(input.address)) throw new Error(`not a Telegram chat id: ${input.address}`);
+  const by = `${input.channel}:${input.address}`;
   return db.$transaction(async (tx) => {
     const invite = await tx.invite.findUnique({ where: { code: hashInviteCode(input.code) }, include: { contact: { include: { unit: true } } } });
     if (!invite) throw new UserError('Mã mời không đúng. Hãy mở lại liên kết mời anh/chị nhận được. / Unknown invite code.');
     if (invite.usedAt) throw new UserError('Mã mời này đã được dùng. Xin quản trị viên một mã mới. / This invite was already used.');
     if (invite.expiresAt <= input.now) throw new UserError('Mã mời đã hết hạn. Xin quản trị viên một mã mới. / This invite has expired.');
-    const { count } = await tx.invite.updateMany({ where: { id: invite.id, usedAt: null }, data: { usedAt: input.now, usedBy: `telegram:${input.chatId}` } });
+    const { count } = await tx.invite.updateMany({ where: { id: invite.id, usedAt: null }, data: { usedAt: input.now, usedBy: by } });
     if (count === 0) throw new UserError('Mã mời này đã được dùng. / This invite was already used.');
-    await tx.contact.updateMany({ where: { orgId: invite.orgId, telegramChatId: input.chatId, id: { not: invite.contactId } }, data: { telegramChatId: null } });
+    const link = input.channel === 'telegram' ? { telegramChatId: BigInt(input.address) } : { zaloUserId: input.address };
+    const unlink = input.channel === 'telegram' ? { telegramChatId: null } : { zaloUserId: null };
+    await tx.contact.updateMany({ where: { orgId: invite.orgId, ...link, id: { not: invite.contactId } }, data: unlink });
     const c = invite.contact;
-    const channels = ['telegram' as const, ...c.channels.filter((ch) => ch !== 'telegram')];
+    const channels = [input.channel, ...c.channels.filter((ch) => ch !== input.channel)];
     const contact = await tx.contact.update({
       where: { id: c.id },
-      data: { telegramChatId: input.chatId, channels, disabledChannels: c.disabledChannels.filter((ch) => ch !== 'telegram'), unreachableSince: null },
+      data: { ...link, channels, disabledChannels: c.disabledChannels.filter((ch) => ch !== input.channel), unreachableSince: null },
       include: { unit: true, org: true },
     });
-    await audit(tx, { orgId: invite.orgId, actor: `telegram:${input.chatId}`, action: 'contact.link-telegram', entity: 'contact', entityId: c.id });
+    await audit(tx, { orgId: invite.orgId, actor: by, action: `contact.link-${input.channel}`, entity: 'contact', entityId: c.id });
     return contact;
   });
+}
+
+/** Links a Telegram chat (see {@link redeemInvite}). */
+export const redeemTelegramInvite = (db: Db, input: { code: string; chatId: bigint; now: Date }) =>
+  redeemInvite(db, { code: input.code, channel: 'telegram', address: String(input.chatId), now: input.now });
+
+/** A pending extension request of the organisation by its short reference (the first hex digits of its id). */
+export async function findPendingExtension(db: Db, orgId: string, ref: string) {
+  const hex = ref.trim().toLowerCase().replace(/-/g, '');
+  if (!/^[0-9a-f]{6,32}$/.test(hex)) throw new UserError(`Mã đề nghị «${ref.slice(0, 40)}» không hợp lệ: dùng mã 6 ký tự trong tin xin gia hạn. / Invalid request reference.`);
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    SELECT id FROM extension_requests
+     WHERE org_id = ${orgId}::uuid AND status = 'pending' AND replace(id::text, '-', '') LIKE ${`${hex}%`}
+     LIMIT 2`;
+  if (rows.length === 0) throw new UserError(`Không có đề nghị gia hạn nào đang chờ với mã «${ref.slice(0, 40)}». / No pending request with that reference.`);
+  if (rows.length > 1) throw new UserError(`Mã «${ref.slice(0, 40)}» trùng nhiều đề nghị; gõ thêm ký tự của mã. / Ambiguous reference: type more of it.`);
+  return rows[0]!;
 }
 
 /** The unit's open obligations, nearest due first. */
@@ -208,8 +260,8 @@ export function evidenceRefusal(fileName: string, size: number | undefined): str
 }
 
 /** The obligation a file sent in this chat is evidence of: the reminder it replies to, or the unit's latest confirmation (within an hour) by this contact. */
-export async function evidenceTarget(db: Db, input: { contactId: string; unitId: string; chatId: bigint; replyToMessageId?: number; now: Date }) {
-  if (input.replyToMessageId !== undefined) {
+export async function evidenceTarget(db: Db, input: { contactId: string; unitId: string; chatId?: bigint; replyToMessageId?: number; now: Date }) {
+  if (input.replyToMessageId !== undefined && input.chatId !== undefined) {
     const r = await db.reminder.findFirst({
       where: { contactId: input.contactId, channel: 'telegram', externalId: `${input.chatId}:${input.replyToMessageId}` },
       include: { obligation: { include: { duty: true } } },

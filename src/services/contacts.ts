@@ -107,3 +107,49 @@ export async function createInvite(
     contact: { id: contact.id, name: contact.name, unit: contact.unit.name },
   };
 }
+
+/** The channels a contact may choose with /kenh (the sandbox is the administrators' to assign). */
+export const CONTACT_CHANNELS = ['telegram', 'zalo', 'email'] as const;
+
+const CHANNEL_ALIASES: Record<string, Channel> = {
+  telegram: 'telegram', tele: 'telegram', tg: 'telegram',
+  zalo: 'zalo', zl: 'zalo',
+  email: 'email', 'e-mail': 'email', mail: 'email', thu: 'email', thư: 'email',
+  sandbox: 'sandbox',
+};
+
+/**
+ * Sets a contact's channels, first first (a reminder goes out once, on the first that accepts it;
+ * the next only when it fails). Choosing a channel again re-enables it after a failure. A contact
+ * choosing for themselves (`byContact`) may name only channels they can be reached on (a linked
+ * chat, an email address); an administrator may name a chat channel before it is linked.
+ */
+export async function setContactChannels(db: Db, orgId: string, ref: string, names: string[], actor: string, options: { byContact?: boolean } = {}) {
+  const words = names.flatMap((n) => n.split(/[,\s>→]+/)).map((n) => n.trim().toLowerCase()).filter(Boolean);
+  const unknown = words.filter((w) => !CHANNEL_ALIASES[w] || (options.byContact && CHANNEL_ALIASES[w] === 'sandbox'));
+  const allowed = options.byContact ? CONTACT_CHANNELS.join(', ') : CHANNELS.join(', ');
+  if (unknown.length || !words.length) {
+    throw new UserError(`Kênh không hợp lệ: ${unknown.map((w) => `«${w.slice(0, 20)}»`).join(', ') || '(trống)'}; dùng ${allowed}. / Unknown channel: use ${allowed}.`);
+  }
+  const channels = [...new Set(words.map((w) => CHANNEL_ALIASES[w]!))];
+  const contact = await findContact(db, orgId, ref);
+  const has: Record<Channel, boolean> = { telegram: contact.telegramChatId !== null, zalo: contact.zaloUserId !== null, email: contact.email !== null, sandbox: true };
+  const missing = channels.filter((c) => !has[c] && (options.byContact || c === 'email'));
+  if (missing.length) {
+    const how: Record<Channel, string> = {
+      telegram: 'Telegram chưa liên kết (mở liên kết mời trong Telegram)',
+      zalo: 'Zalo chưa liên kết (gửi /start <mã mời> cho bot Zalo)',
+      email: 'chưa có địa chỉ email (nhờ quản trị viên thêm)',
+      sandbox: '',
+    };
+    throw new UserError(`Chưa dùng được: ${missing.map((c) => how[c]).join('; ')}. / Not reachable there yet: ${missing.join(', ')}.`);
+  }
+  return db.$transaction(async (tx) => {
+    const updated = await tx.contact.update({
+      where: { id: contact.id },
+      data: { channels, disabledChannels: contact.disabledChannels.filter((c) => !channels.includes(c)), unreachableSince: null },
+    });
+    await audit(tx, { orgId, actor, action: 'contact.channels', entity: 'contact', entityId: contact.id, data: { channels } });
+    return updated;
+  });
+}

@@ -69,8 +69,8 @@ describe('the Telegram bot, end to end', () => {
   it('registers its commands in Vietnamese and English', () => {
     const set = tg.calls.filter((c) => c.method === 'setMyCommands');
     expect(set.map((c) => (c.params.commands as { command: string }[]).map((x) => x.command))).toEqual([
-      ['viec', 'xong', 'giahan', 'hoantac', 'tonghop', 'nhac', 'trogiup'],
-      ['tasks', 'done', 'extend', 'undo', 'status', 'nudge', 'help'],
+      ['viec', 'xong', 'giahan', 'hoantac', 'kenh', 'tonghop', 'nhac', 'trogiup'],
+      ['tasks', 'done', 'extend', 'undo', 'channels', 'status', 'nudge', 'help'],
     ]);
     expect(set[1]!.params.language_code).toBe('en');
   });

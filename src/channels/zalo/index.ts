@@ -11,7 +11,7 @@ export interface ZaloChannelOptions {
   limiter?: ZaloLimiter;
   /** This process's share of the bot's messages per second (default 10, an assumption: docs/channels.md). */
   perSecond?: number;
-  /** Spacing between two messages to one chat (default 1,000 ms, an assumption). */
+  /** Spacing between two messages to one chat (default 1,050 ms, an assumption). */
   perChatIntervalMs?: number;
   /** 429 answers waited out before giving the send back to the queue (default 3). */
   maxRateRetries?: number;
@@ -87,9 +87,9 @@ export function createZaloChannel(options: ZaloChannelOptions): ChannelAdapter &
     },
     async send(to: Recipient, message: OutgoingMessage) {
       const chatId = to.zaloUserId;
-      if (chatId === null || chatId === '') throw new DeliveryError('contact has no linked Zalo user', { permanent: true });
+      if (chatId === null || chatId === '') throw new DeliveryError('Liên hệ chưa liên kết Zalo — contact has no linked Zalo user', { permanent: true });
       const parts = splitZaloText(message.text, ZALO_TEXT_MAX);
-      if (parts.length === 0) throw new Error('Zalo: the message has no text to send');
+      if (parts.length === 0) throw new Error('Zalo: tin nhắn không có nội dung — the message has no text to send');
       const key = keyOf(to, message);
       let state = progress.get(key);
       // A changed text (re-rendered) starts over.

@@ -17,8 +17,11 @@ export interface ZaloLimits {
   perChatIntervalMs: number;
 }
 
-/** Our assumption, not Zalo's published numbers (there are none): see docs/channels.md. */
-export const ZALO_LIMITS: ZaloLimits = { perSecond: 10, perChatIntervalMs: 1_000 };
+/**
+ * Our assumption, not Zalo's published numbers (there are none): see docs/channels.md. One message
+ * a second per chat, with 50 ms of margin for requests that travel unevenly (as for Telegram).
+ */
+export const ZALO_LIMITS: ZaloLimits = { perSecond: 10, perChatIntervalMs: 1_050 };
 
 export interface ZaloLimiter {
   /** Waits until a message to `chatId` may go out, and reserves that moment. */
@@ -119,4 +122,14 @@ export async function runLimited<T>(
       if (attempt >= maxRetries || seconds > maxWait) throw error;
     }
   }
+}
+
+const processLimiters = new Map<number, ZaloLimiter>();
+
+/** The process's one limiter for a bot budget of `perSecond` (reminders and the bot's replies share it). */
+export function processZaloLimiter(perSecond: number = ZALO_LIMITS.perSecond): ZaloLimiter {
+  if (perSecond === ZALO_LIMITS.perSecond) return sharedZaloLimiter;
+  let limiter = processLimiters.get(perSecond);
+  if (!limiter) processLimiters.set(perSecond, (limiter = createZaloLimiter({ perSecond })));
+  return limiter;
 }

@@ -1,0 +1,441 @@
+import { formatInTimeZone } from 'date-fns-tz';
+import { decodeButton, encodeButton } from '#root/channels/telegram/callback.js';
+import type { Db } from '#root/db/client.js';
+import type { Clock } from '#root/deps.js';
+import { endOfDayInZone } from '#root/domain/occurrences.js';
+import { UserError } from '#root/errors/index.js';
+import type { Logger } from '#root/logger.js';
+import {
+  type ChatChannel,
+  type ChatContact,
+  contactByChat,
+  decideExtension,
+  findPendingExtension,
+  lateByUnit,
+  openObligationsOfUnit,
+  parseDayMonth,
+  redeemInvite,
+  requestExtension,
+  withdrawConfirmation,
+} from '#root/services/chat.js';
+import { confirmObligation } from '#root/services/confirmations.js';
+import { CONTACT_CHANNELS, setContactChannels } from '#root/services/contacts.js';
+import { nudge } from '#root/services/nudge.js';
+import { zonedDay } from '#root/services/planner.js';
+import { findUnit } from '#root/services/units.js';
+import { parseCommand } from './parse.js';
+
+/**
+ * The chat commands of SPEC §5, once for every chat channel. The Telegram and Zalo adapters only
+ * translate: an update in becomes a {@link Caller} and a text or a button press; the {@link Outcome}
+ * becomes messages out. Whatever the channel, a person acts only for their own unit, with the
+ * rights of their own role, and the same input gets the same answer.
+ */
+
+export type { ChatChannel } from '#root/services/chat.js';
+
+/** Who wrote, and where. */
+export interface Caller {
+  channel: ChatChannel;
+  /** The person's id on the channel (Telegram user id, Zalo user id). */
+  userId: string;
+  /** The conversation: the person's private chat, or a group (Telegram) linked to a unit. */
+  chatId: string;
+  group: boolean;
+}
+
+export interface Button {
+  text: string;
+  data: string;
+}
+
+/** One message back to the caller. `ask`: the channel should invite a reply to this message (Telegram's ForceReply). */
+export interface Reply {
+  text: string;
+  buttons?: Button[][];
+  ask?: { placeholder: string };
+}
+
+export interface Outcome {
+  replies: Reply[];
+  /** Work to do after the caller has their answer (telling colleagues, marking messages). */
+  later?: () => Promise<void>;
+}
+
+/** The answer to a button press: the toast or alert, and possibly messages or a new keyboard. */
+export interface ButtonOutcome {
+  answer: { text?: string; alert?: boolean };
+  replies?: Reply[];
+  /** Replace the pressed message's buttons with these. */
+  keyboard?: Button[][];
+  later?: () => Promise<void>;
+}
+
+/** A message to someone other than the caller, on their chat channel. */
+export interface Notice {
+  text: string;
+  buttons?: Button[][];
+}
+
+/** Sends a notice to an address of a chat channel; throws if the channel refuses. */
+export type ChatSender = (address: string, notice: Notice) => Promise<void>;
+
+export interface CommandDeps {
+  db: Db;
+  logger: Logger;
+  clock: Clock;
+  /** The chat channels this process can send on. */
+  senders: Partial<Record<ChatChannel, ChatSender>>;
+  /** After a confirmation: mark the messages that carried its reminders (Telegram edits their buttons). */
+  onConfirmed?: (obligationId: string, doneText: string) => Promise<void>;
+  /** Queues what is pending of an organisation now (an administrator's /nhac). */
+  dispatch?: (orgId: string) => Promise<void>;
+}
+
+/** Which channels show buttons: elsewhere the text says what to type. */
+const HAS_BUTTONS: Record<ChatChannel, boolean> = { telegram: true, zalo: false };
+
+/** Wrong invite codes tolerated per chat before it must wait (guessing 128-bit codes is hopeless anyway). */
+const CODE_TRIES = 5;
+const CODE_LOCK_MS = 15 * 60_000;
+
+export const NOT_LINKED =
+  'Chat này chưa được liên kết với đầu mối nào. Hãy mở liên kết mời quản trị viên gửi cho anh/chị, hoặc gửi /start <mã mời>.\n(This chat is not linked yet: open the invite link you received, or send /start <code>.)';
+
+/** The prompt of the 📅 dialogue: a reply to it carries the new date and the reason. */
+export const EXTEND_PROMPT = /^📅 Gia hạn nhiệm vụ (\S+):/;
+
+const isAdmin = (c: { role: string }) => c.role === 'admin' || c.role === 'supervisor';
+const day = (d: Date, zone: string) => formatInTimeZone(d, zone, 'dd/MM/yyyy');
+const CHANNEL_LABEL: Record<string, string> = { telegram: 'Telegram', zalo: 'Zalo', email: 'Email', sandbox: 'Hộp thư thử (sandbox)' };
+
+export type CommandService = ReturnType<typeof createCommandService>;
+
+export function createCommandService(deps: CommandDeps) {
+  const { db, logger, clock } = deps;
+  const badCodes = new Map<string, { count: number; since: number }>();
+
+  /**
+   * Who is acting: the person's own linked account first; in a group linked to a unit, anyone in
+   * the group acts for that unit (the group is the unit's).
+   */
+  async function identify(caller: Caller): Promise<ChatContact | null> {
+    const own = await contactByChat(db, caller.channel, caller.userId);
+    if (own || !caller.group) return own;
+    return contactByChat(db, caller.channel, caller.chatId);
+  }
+
+  const actorOf = (caller: Caller) => `${caller.channel}:${caller.userId}`;
+
+  /** Contacts reached by chat, each on the first chat channel of their preference that this process can use. */
+  async function tell(where: { unitId?: string; orgId?: string; admins?: boolean; except?: string }, notice: (c: { id: string }) => Notice | null) {
+    const people = await db.contact.findMany({
+      where: {
+        active: true,
+        ...(where.unitId ? { unitId: where.unitId } : {}),
+        ...(where.orgId ? { orgId: where.orgId } : {}),
+        ...(where.admins ? { role: { in: ['admin', 'supervisor'] } } : {}),
+        ...(where.except ? { id: { not: where.except } } : {}),
+        OR: [{ telegramChatId: { not: null } }, { zaloUserId: { not: null } }],
+      },
+    });
+    for (const p of people) {
+      const route = chatRoute(p, deps.senders);
+      const n = notice(p);
+      if (!route || !n) continue;
+      const message = HAS_BUTTONS[route.channel] ? n : { text: n.text };
+      await deps.senders[route.channel]!(route.address, message).catch((error: unknown) =>
+        logger.warn({ err: String(error), contact: p.id, channel: route.channel }, 'could not tell a contact'),
+      );
+    }
+  }
+
+  async function obligationList(contact: ChatContact, caller: Caller, intro?: string): Promise<Reply> {
+    const open = await openObligationsOfUnit(db, contact.unitId);
+    if (!open.length) return { text: `${intro ? `${intro}\n\n` : ''}${contact.unit.name} không còn nhiệm vụ nào đang mở. 🎉` };
+    const zone = contact.org.timeZone;
+    const lines = open.map((o) => `• ${o.duty.code} «${o.duty.title}» — hạn ${day(o.extendedTo ?? o.dueAt, zone)}`);
+    const head = `${intro ? `${intro}\n\n` : ''}Nhiệm vụ đang mở của ${contact.unit.name}:\n${lines.join('\n')}`;
+    if (!HAS_BUTTONS[caller.channel]) {
+      return { text: `${head}\n\nKhi đã hoàn thành, gõ /xong <mã> [ghi chú], ví dụ: /xong ${open[0]!.duty.code} đã gửi báo cáo.\n(Reply /done <code> to confirm.)` };
+    }
+    return {
+      text: `${head}\n\nBấm để xác nhận đã hoàn thành:`,
+      buttons: open.map((o) => [{ text: `✅ ${o.duty.code} — hạn ${day(o.extendedTo ?? o.dueAt, zone)}`, data: encodeButton('done', o.id) }]),
+    };
+  }
+
+  /** The unit's nearest open obligation of a duty code. */
+  async function openByCode(contact: ChatContact, code: string) {
+    const open = await openObligationsOfUnit(db, contact.unitId, 200);
+    return open.find((o) => o.duty.code.toLowerCase() === code.toLowerCase()) ?? null;
+  }
+
+  /**
+   * Confirms for the unit. The answer is ready as soon as the confirmation is committed; marking
+   * the reminder messages and telling the unit's other people are follow-ups.
+   */
+  async function confirm(caller: Caller, contact: ChatContact, obligationId: string, note: string | null): Promise<{ text: string; later?: () => Promise<void> }> {
+    const now = clock.now();
+    const outcome = await confirmObligation(db, { obligationId, contactId: contact.id, actor: actorOf(caller), via: 'chat', note, now });
+    const label = `${outcome.duty.code} «${outcome.duty.title}»`;
+    if (outcome.status === 'already-done') return { text: `Nhiệm vụ ${label} đã được xác nhận trước đó. (Already confirmed.)` };
+    const later = async () => {
+      const when = formatInTimeZone(now, contact.org.timeZone, "HH:mm 'ngày' dd/MM/yyyy");
+      await deps.onConfirmed?.(obligationId, `✅ Đã hoàn thành bởi ${contact.name} lúc ${when}`);
+      await tell({ unitId: contact.unitId, except: contact.id }, () => ({ text: `✅ ${contact.name} đã xác nhận ${contact.unit.name} hoàn thành nhiệm vụ ${label}.` }));
+    };
+    return { text: `✅ Đã ghi nhận: ${contact.unit.name} hoàn thành nhiệm vụ ${label}. Các nhắc nhở còn lại đã được hủy.\n(Confirmed; remaining reminders cancelled.)`, later };
+  }
+
+  /** Stores a request and asks every administrator to decide it: buttons where the channel has them, a command to type elsewhere. */
+  async function askExtension(contact: ChatContact, obligationId: string, dayText: string, reason: string): Promise<Outcome> {
+    const zone = contact.org.timeZone;
+    const today = zonedDay(clock.now(), zone);
+    const to = parseDayMonth(dayText, today);
+    if (!to) return { replies: [{ text: `Ngày «${dayText.slice(0, 20)}» không hợp lệ; dùng dạng 30/12/2026. (Invalid date: use dd/mm/yyyy.)` }] };
+    if (!reason.trim()) return { replies: [{ text: 'Cần ghi lý do xin gia hạn. (A reason is required.)' }] };
+    const { request, obligation } = await requestExtension(db, { contactId: contact.id, unitId: contact.unitId, obligationId, toDay: to, dueAt: endOfDayInZone(to, zone), reason });
+    const old = day(obligation.extendedTo ?? obligation.dueAt, zone);
+    const wanted = day(request.requestedDue, zone);
+    const ref = shortRef(request.id);
+    const text = `📅 ${contact.unit.name} (${contact.name}) xin gia hạn nhiệm vụ ${obligation.duty.code} «${obligation.duty.title}» từ ${old} đến ${wanted}.\nLý do: ${reason.slice(0, 500)}`;
+    return {
+      replies: [{ text: `Đã gửi đề nghị gia hạn nhiệm vụ ${obligation.duty.code} đến ${wanted}; quản trị viên sẽ trả lời. (Extension requested.)` }],
+      later: () =>
+        tell({ orgId: contact.orgId, admins: true }, () => ({
+          text: `${text}\nDuyệt: /duyet ${ref} — Từ chối: /tuchoi ${ref}`,
+          buttons: [[{ text: '✅ Duyệt', data: encodeButton('approve', request.id) }, { text: '❌ Từ chối', data: encodeButton('refuse', request.id) }]],
+        })),
+    };
+  }
+
+  /** An administrator's decision: the request changes once; the unit is told. */
+  async function decide(admin: ChatContact, requestId: string, approve: boolean) {
+    const { request, changed } = await decideExtension(db, { requestId, approve, admin, now: clock.now() });
+    const label = `${request.obligation.duty.code} «${request.obligation.duty.title}»`;
+    if (!changed) return { changed, verdict: 'Đề nghị này đã được quyết định trước đó. (Already decided.)', request };
+    const verdict = approve ? `✅ Đã duyệt gia hạn ${label} đến ${day(request.requestedDue, admin.org.timeZone)}` : `❌ Không duyệt gia hạn ${label}`;
+    const later = () => tell({ unitId: request.obligation.unitId }, () => ({ text: `${verdict} (${admin.name}).` }));
+    return { changed, verdict, request, later };
+  }
+
+  async function start(caller: Caller, code: string): Promise<Outcome> {
+    if (!code) {
+      const contact = await identify(caller);
+      return { replies: [{ text: contact ? `Chào ${contact.name} (${contact.unit.name}). Gõ /viec để xem nhiệm vụ đang mở, /trogiup để xem hướng dẫn.` : NOT_LINKED }] };
+    }
+    const key = `${caller.channel}:${caller.chatId}`;
+    const tries = badCodes.get(key);
+    const nowMs = clock.now().getTime();
+    if (tries && nowMs - tries.since < CODE_LOCK_MS && tries.count >= CODE_TRIES) {
+      const minutes = Math.ceil((tries.since + CODE_LOCK_MS - nowMs) / 60_000);
+      return { replies: [{ text: `Đã nhập sai mã quá nhiều lần. Thử lại sau ${minutes} phút. (Too many wrong codes: try again in ${minutes} min.)` }] };
+    }
+    try {
+      const contact = await redeemInvite(db, { code, channel: caller.channel, address: caller.chatId, now: clock.now() });
+      badCodes.delete(key);
+      logger.info({ contact: contact.id, channel: caller.channel }, 'chat linked');
+      const how = HAS_BUTTONS[caller.channel] ? 'bằng nút ✅ Đã hoàn thành hoặc lệnh /xong' : 'bằng lệnh /xong <mã>';
+      return {
+        replies: [
+          {
+            text: `Xin chào ${contact.name} (${contact.unit.name})! Từ nay anh/chị sẽ nhận nhắc hạn nhiệm vụ tại đây và xác nhận ${how}.\nGõ /viec để xem nhiệm vụ đang mở.\n(Linked: reminders will arrive here.)`,
+          },
+        ],
+      };
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      const t = tries && nowMs - tries.since < CODE_LOCK_MS ? tries : { count: 0, since: nowMs };
+      badCodes.set(key, { count: t.count + 1, since: t.since });
+      return { replies: [{ text: error.message }] };
+    }
+  }
+
+  function help(contact: ChatContact | null, caller: Caller): string {
+    const admin = contact !== null && isAdmin(contact);
+    const lines = [
+      'dondoc nhắc hạn nhiệm vụ của kế hoạch. Các lệnh:',
+      `/viec — nhiệm vụ đang mở của đơn vị${HAS_BUTTONS[caller.channel] ? ', kèm nút xác nhận' : ''}`,
+      '/xong <mã> [ghi chú] — xác nhận đơn vị đã hoàn thành (ví dụ: /xong 4.2 đã gửi báo cáo)',
+      '/giahan <mã> <ngày> <lý do> — xin gia hạn (ví dụ: /giahan 4.2 30/12/2026 chờ số liệu)',
+      '/hoantac <mã> — rút lại xác nhận của đơn vị trong 24 giờ',
+      '/kenh [kênh …] — xem hoặc đổi thứ tự kênh nhận nhắc (ví dụ: /kenh zalo email)',
+      ...(admin
+        ? ['/tonghop — đơn vị nào đang trễ hạn', '/nhac <đơn vị> — nhắc ngay một đơn vị', '/duyet <mã đề nghị> — duyệt gia hạn; /tuchoi <mã đề nghị> — từ chối']
+        : []),
+      '/trogiup — hướng dẫn này',
+      '',
+      `English: /tasks, /done <code> [note], /extend <code> <date> <reason>, /undo <code>, /channels [list]${admin ? ', /status, /nudge <unit>, /approve <ref>, /refuse <ref>' : ''}, /help.`,
+    ];
+    if (!contact) lines.unshift(NOT_LINKED, '');
+    else lines.unshift(`${contact.name} — ${contact.unit.name}`, '');
+    return lines.join('\n');
+  }
+
+  async function channelsCommand(contact: ChatContact, caller: Caller, args: string[]): Promise<Outcome> {
+    const c = await db.contact.findUniqueOrThrow({ where: { id: contact.id } });
+    const addressOf: Record<string, boolean> = { telegram: c.telegramChatId !== null, zalo: c.zaloUserId !== null, email: c.email !== null };
+    if (!args.length) {
+      const order = c.channels.map((ch) => `${CHANNEL_LABEL[ch] ?? ch}${c.disabledChannels.includes(ch) ? ' (đang lỗi / failing)' : ''}`).join(' → ');
+      const usable = CONTACT_CHANNELS.map((ch) => `${ch}: ${addressOf[ch] ? 'đã có' : 'chưa liên kết'}`).join(', ');
+      return {
+        replies: [
+          {
+            text: `Thứ tự kênh nhận nhắc: ${order}.\nMỗi nhắc nhở gửi một lần, trên kênh đầu tiên nhận được; kênh sau chỉ dùng khi kênh trước lỗi.\nCác kênh: ${usable}.\nĐổi: /kenh ${caller.channel} email\n(Your channels, first first; change with /channels ${caller.channel} email.)`,
+          },
+        ],
+      };
+    }
+    const updated = await setContactChannels(db, contact.orgId, contact.id, args, actorOf(caller), { byContact: true });
+    return { replies: [{ text: `Đã lưu thứ tự kênh: ${updated.channels.map((ch) => CHANNEL_LABEL[ch] ?? ch).join(' → ')}. (Channels saved.)` }] };
+  }
+
+  async function decideByRef(contact: ChatContact, ref: string | undefined, approve: boolean): Promise<Outcome> {
+    if (!isAdmin(contact)) return { replies: [{ text: 'Lệnh này dành cho quản trị viên. (Administrators only.)' }] };
+    if (!ref) return { replies: [{ text: `Cách dùng: /${approve ? 'duyet' : 'tuchoi'} <mã đề nghị>, mã có trong tin xin gia hạn. (Usage: /${approve ? 'approve' : 'refuse'} <ref>.)` }] };
+    const request = await findPendingExtension(db, contact.orgId, ref);
+    const d = await decide(contact, request.id, approve);
+    return { replies: [{ text: d.verdict }], ...(d.later ? { later: d.later } : {}) };
+  }
+
+  /** A text message: a command, or the answer to the 📅 dialogue, or anything else. */
+  async function handleText(caller: Caller, text: string, context: { replyToBotText?: string } = {}): Promise<Outcome> {
+    try {
+      return await handleTextInner(caller, text, context);
+    } catch (error) {
+      if (error instanceof UserError) return { replies: [{ text: error.message }] };
+      throw error;
+    }
+  }
+
+  async function handleTextInner(caller: Caller, text: string, context: { replyToBotText?: string }): Promise<Outcome> {
+    const command = parseCommand(text);
+    if (!command) {
+      if (caller.group) return { replies: [] };
+      const prompt = EXTEND_PROMPT.exec(context.replyToBotText ?? '');
+      if (prompt) {
+        const contact = await identify(caller);
+        if (!contact) return { replies: [{ text: NOT_LINKED }] };
+        const o = await openByCode(contact, prompt[1]!);
+        if (!o) return { replies: [{ text: 'Nhiệm vụ này không còn mở. (No longer open.)' }] };
+        const [dayText, ...reason] = text.trim().split(/\s+/);
+        return askExtension(contact, o.id, dayText ?? '', reason.join(' '));
+      }
+      return { replies: [{ text: 'Gõ /viec để xem nhiệm vụ, /xong <mã> để xác nhận, /trogiup để xem hướng dẫn.' }] };
+    }
+    const { name, args, rest } = command;
+    if (name === 'start') return start(caller, args[0] ?? '');
+    if (name === 'unknown') return caller.group ? { replies: [] } : { replies: [{ text: 'Lệnh không rõ. Gõ /trogiup để xem các lệnh. (Unknown command: see /help.)' }] };
+    const contact = await identify(caller);
+    if (name === 'help') return { replies: [{ text: help(contact, caller) }] };
+    if (!contact) return { replies: [{ text: NOT_LINKED }] };
+    switch (name) {
+      case 'tasks':
+        return { replies: [await obligationList(contact, caller)] };
+      case 'done': {
+        const [code] = args;
+        if (!code) return { replies: [await obligationList(contact, caller, 'Anh/chị xác nhận nhiệm vụ nào?')] };
+        const match = await openByCode(contact, code);
+        if (!match) return { replies: [await obligationList(contact, caller, `${contact.unit.name} không có nhiệm vụ «${code.slice(0, 40)}» đang mở.`)] };
+        const note = rest.slice(code.length).trim().slice(0, 1_000) || null;
+        const done = await confirm(caller, contact, match.id, note);
+        return { replies: [{ text: done.text }], ...(done.later ? { later: done.later } : {}) };
+      }
+      case 'extend': {
+        const [code, dayText, ...reason] = args;
+        if (!code || !dayText) return { replies: [{ text: 'Cách dùng: /giahan <mã> <ngày> <lý do>, ví dụ: /giahan 4.2 30/12/2026 chờ số liệu quý IV. (Usage: /extend <code> <date> <reason>.)' }] };
+        const o = await openByCode(contact, code);
+        if (!o) return { replies: [{ text: `${contact.unit.name} không có nhiệm vụ «${code.slice(0, 40)}» đang mở. Gõ /viec để xem.` }] };
+        return askExtension(contact, o.id, dayText, reason.join(' '));
+      }
+      case 'undo': {
+        const [code] = args;
+        if (!code) return { replies: [{ text: 'Cách dùng: /hoantac <mã> — rút lại xác nhận của đơn vị trong 24 giờ. (Usage: /undo <code>.)' }] };
+        const o = await withdrawConfirmation(db, { contactId: contact.id, unitId: contact.unitId, dutyCode: code, now: clock.now() });
+        return { replies: [{ text: `↩️ Đã rút lại xác nhận nhiệm vụ ${o.duty.code}; nhiệm vụ mở lại và sẽ được nhắc tiếp. (Confirmation withdrawn.)` }] };
+      }
+      case 'status': {
+        if (!isAdmin(contact)) return { replies: [{ text: 'Lệnh này dành cho quản trị viên. Gõ /viec để xem nhiệm vụ của đơn vị. (Administrators only.)' }] };
+        const late = await lateByUnit(db, contact.orgId, clock.now());
+        if (!late.length) return { replies: [{ text: 'Không đơn vị nào trễ hạn. 🎉 (Nobody is late.)' }] };
+        const lines = late.slice(0, 60).map((l) => `• ${l.unit}: ${l.codes.join(', ')}`);
+        const more = late.length > 60 ? `\n… và ${late.length - 60} đơn vị khác` : '';
+        return { replies: [{ text: `Đơn vị trễ hạn (${late.length}), nhiệm vụ chưa xác nhận:\n${lines.join('\n')}${more}` }] };
+      }
+      case 'nudge': {
+        if (!isAdmin(contact)) return { replies: [{ text: 'Lệnh này dành cho quản trị viên. (Administrators only.)' }] };
+        const unitName = rest.trim();
+        if (!unitName) return { replies: [{ text: 'Cách dùng: /nhac <tên đơn vị>, ví dụ: /nhac Sở Y tế. (Usage: /nudge <unit>.)' }] };
+        const unit = await findUnit(db, contact.orgId, unitName.slice(0, 200));
+        const r = await nudge(db, contact.orgId, { unitId: unit.id, actor: actorOf(caller), now: clock.now() });
+        await deps.dispatch?.(contact.orgId);
+        const missing = r.withoutChannel.length ? `\nKhông có kênh gửi được: ${r.withoutChannel.join(', ')}` : '';
+        return { replies: [{ text: `Đã gửi ${r.reminders} nhắc nhở cho ${unit.name}.${missing}` }] };
+      }
+      case 'channels':
+        return channelsCommand(contact, caller, args);
+      case 'approve':
+      case 'refuse':
+        return decideByRef(contact, args[0], name === 'approve');
+    }
+  }
+
+  /** A button press (channels with buttons). The data names what was pressed, never who may press it. */
+  async function handleButton(caller: Caller, data: string): Promise<ButtonOutcome> {
+    try {
+      return await handleButtonInner(caller, data);
+    } catch (error) {
+      if (error instanceof UserError) return { answer: { text: error.message.slice(0, 190), alert: true } };
+      throw error;
+    }
+  }
+
+  async function handleButtonInner(caller: Caller, data: string): Promise<ButtonOutcome> {
+    const button = decodeButton(data);
+    if (!button) return { answer: { text: 'Nút này không còn dùng được. Gõ /viec để xem lại. (This button no longer works.)', alert: true } };
+    if (button.action === 'list') return { answer: { text: 'Việc này đã xong. (Already handled.)' } };
+    const contact = await identify(caller);
+    if (!contact) return { answer: { text: NOT_LINKED.slice(0, 190), alert: true } };
+    if (button.action === 'approve' || button.action === 'refuse') {
+      const approve = button.action === 'approve';
+      const d = await decide(contact, button.id, approve);
+      if (!d.changed) return { answer: { text: d.verdict } };
+      return {
+        answer: { text: d.verdict.slice(0, 190) },
+        keyboard: [[{ text: `${approve ? '✅ Đã duyệt' : '❌ Đã từ chối'} bởi ${contact.name}`, data: encodeButton('list', d.request.obligationId) }]],
+        ...(d.later ? { later: d.later } : {}),
+      };
+    }
+    if (button.action === 'extend') {
+      const o = await db.obligation.findUnique({ where: { id: button.id }, include: { duty: true } });
+      if (!o || o.unitId !== contact.unitId) throw new UserError('Anh/chị chỉ xin gia hạn được nhiệm vụ của đơn vị mình. / Only your own unit’s duties.');
+      if (o.status !== 'open') return { answer: { text: 'Nhiệm vụ này không còn mở. (No longer open.)' } };
+      return {
+        answer: {},
+        replies: [{ text: `📅 Gia hạn nhiệm vụ ${o.duty.code}: trả lời tin này bằng ngày mới và lý do, ví dụ: 30/12/2026 chờ số liệu quý IV.`, ask: { placeholder: '30/12/2026 lý do' } }],
+      };
+    }
+    const done = await confirm(caller, contact, button.id, null);
+    return { answer: { text: done.text.split('\n')[0]!.slice(0, 190) }, ...(done.later ? { later: done.later } : {}) };
+  }
+
+  return { identify, handleText, handleButton };
+}
+
+/** The first chat channel of a contact's preference that has an address, works, and this process can send on. */
+export function chatRoute(
+  c: { channels: string[]; disabledChannels: string[]; telegramChatId: bigint | null; zaloUserId: string | null },
+  senders: Partial<Record<ChatChannel, ChatSender>>,
+): { channel: ChatChannel; address: string } | null {
+  const address = (ch: ChatChannel) => (ch === 'telegram' ? (c.telegramChatId === null ? null : String(c.telegramChatId)) : c.zaloUserId);
+  const candidates: ChatChannel[] = [...c.channels.filter((ch): ch is ChatChannel => ch === 'telegram' || ch === 'zalo'), 'telegram', 'zalo'];
+  for (const ch of candidates) {
+    const a = address(ch);
+    if (a !== null && senders[ch] && !c.disabledChannels.includes(ch)) return { channel: ch, address: a };
+  }
+  return null;
+}
+
+/** The short reference of an extension request, to type where there are no buttons: the first 6 hex digits of its id. */
+export const shortRef = (id: string) => id.replace(/-/g, '').slice(0, 6);

@@ -24,9 +24,9 @@ const view = {
 describe('message templates', () => {
   const templates = loadTemplates();
 
-  it('exist for every message, on the sandbox, email and Telegram channels, in Vietnamese and English', () => {
+  it('exist for every message, on every channel, in Vietnamese and English', () => {
     for (const message of Object.keys(MESSAGES) as MessageName[]) {
-      for (const channel of ['sandbox', 'email', 'telegram'] as const) {
+      for (const channel of ['sandbox', 'email', 'telegram', 'zalo'] as const) {
         for (const part of PARTS[channel]) {
           for (const lang of ['vi', 'en'] as const) expect(templates.has(message, channel, part, lang), `${lang}/${message}.${channel}.${part}`).toBe(true);
         }
@@ -63,7 +63,7 @@ describe('message templates', () => {
       overdue: [{ unitName: 'Sở Y tế', dutyCode: '4.2', dutyTitle: 'A & B', dueDate: '', dueDateShort: '15/11/2026' }],
       confirmed: [{ unitName: 'Sở Nội vụ', dutyCode: '4.7', dutyTitle: 'X', confirmedBy: 'Lan', confirmedAt: '16/11/2026' }],
     };
-    for (const [channel, part] of [['email', 'html'], ['telegram', 'html'], ['email', 'text.txt'], ['sandbox', 'txt']] as const) {
+    for (const [channel, part] of [['email', 'html'], ['telegram', 'html'], ['email', 'text.txt'], ['sandbox', 'txt'], ['zalo', 'txt']] as const) {
       const out = templates.render('digest', channel, part, 'vi', view);
       expect(out, `${channel} ${part}`).toContain('2');
       if (part === 'html') expect(out).toContain('Sở &lt;TTTT&gt;');
@@ -86,6 +86,17 @@ describe('message templates', () => {
     });
     expect(text).toMatch(/- Sở Y tế: 4\.2 «Diễn tập», hạn 15\/11\/2026\n- Sở Tư pháp/);
     expect(text).toMatch(/Đã hoàn thành:\n- —/);
+  });
+
+  it('tell Zalo readers what to type, as Zalo has no buttons', () => {
+    const view = { contactName: 'Lan', unitName: 'Sở Y tế', dutyCode: '4.2', dutyTitle: 'Báo cáo', planCode: '3131/KH-UBND', period: '2026', dueDate: '15/11/2026', remaining: 'còn 2 ngày làm việc', confirmCommand: '/xong 4.2', extendCommand: '/giahan 4.2' };
+    for (const message of ['reminder-lead', 'reminder-due', 'reminder-overdue'] as const) {
+      const vi = templates.render(message, 'zalo', 'txt', 'vi', view);
+      expect(vi).toContain('gõ: /xong 4.2 [ghi chú]');
+      expect(vi).toContain('/giahan 4.2 30/12/2026');
+      expect(vi).not.toMatch(/bấm|nút|✅/i);
+      expect(templates.render(message, 'zalo', 'txt', 'en', view)).toContain('type: /xong 4.2 [note]');
+    }
   });
 
   it('refuses a template with an unknown placeholder, naming it', () => {

@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { ensureDatabase } from '#root/db/client.js';
 import { migrate } from '#root/db/migrate.js';
 import { parsePlanFile } from '#root/import/spreadsheet.js';
-import { addContact, createInvite, listContacts } from '#root/services/contacts.js';
+import { addContact, createInvite, isUnreachable, listContacts, setContactChannels } from '#root/services/contacts.js';
 import { listHolidays, removeHoliday, setHoliday } from '#root/services/holidays.js';
 import { listObligations, reconcileObligations, yearWindow } from '#root/services/obligations.js';
 import { ensureOrganisation, getOrganisation } from '#root/services/orgs.js';
@@ -399,16 +399,61 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     });
   contacts
     .command('list')
+    .description('đầu mối, kênh (kênh lỗi được đánh dấu), liên kết Telegram/Zalo / contacts, their channels and chat links')
     .addOption(orgOption())
     .option('--unit <đơn vị>')
-    .action(async (o: { org?: string; unit?: string }) => {
-      const rows = await listContacts(ctx.db, (await org(o.org)).id, o.unit);
+    .option('--unreachable', 'chỉ những người không còn kênh nào gửi được / only contacts with no working channel')
+    .action(async (o: { org?: string; unit?: string; unreachable?: boolean }) => {
+      const o2 = await org(o.org);
+      const rows = await listContacts(ctx.db, o2.id, o.unit, { unreachable: o.unreachable === true });
+      if (o.unreachable && rows.length === 0) {
+        out('Không có đầu mối nào mất liên lạc. / Every active contact has a working channel.');
+        return;
+      }
+      const state = (c: (typeof rows)[number]) => {
+        if (!c.active) return 'ngừng / inactive';
+        if (c.unreachableSince) return `không liên lạc được từ ${shortDate(c.unreachableSince, o2.timeZone)}`;
+        if (isUnreachable(c)) return 'mọi kênh đều lỗi';
+        return '';
+      };
       out(
         table(
-          ['id', 'Tên', 'Đơn vị', 'Vai trò', 'Kênh', 'Telegram'],
-          rows.map((c) => [c.id, c.name, truncate(c.unit.name, 40), c.role, c.channels.join(','), c.telegramChatId ? 'đã liên kết' : '']),
+          ['id', 'Tên', 'Đơn vị', 'Vai trò', 'Kênh', 'Telegram', 'Zalo', 'Tình trạng'],
+          rows.map((c) => [
+            c.id,
+            c.name,
+            truncate(c.unit.name, 40),
+            c.role,
+            c.channels.map((ch) => (c.disabledChannels.includes(ch) ? `${ch} (lỗi)` : ch)).join(' → '),
+            c.telegramChatId !== null ? 'đã liên kết' : '',
+            c.zaloUserId !== null ? 'đã liên kết' : '',
+            state(c),
+          ]),
         ),
       );
+      if (rows.some((c) => c.channels.some((ch) => c.disabledChannels.includes(ch)))) {
+        out('');
+        out('(lỗi): kênh đã lỗi hẳn (bị chặn, địa chỉ sai), không dùng cho đến khi được chọn lại / a failed channel, unused until chosen again');
+      }
+      if (o.unreachable) {
+        out('');
+        out('Sửa: dondoc contacts channels <đầu mối> <kênh…>, hoặc dondoc invite <đầu mối> để liên kết lại Telegram/Zalo.');
+        out('Fix: set working channels, or send a new invite to link Telegram or Zalo again.');
+      }
+    });
+  contacts
+    .command('channels <contact> <kênh...>')
+    .description(
+      'thứ tự kênh nhận nhắc, kênh đầu tiên trước; chọn lại một kênh lỗi để dùng lại / a contact’s channels, first first (id or name): telegram, zalo, email, sandbox',
+    )
+    .addOption(orgOption())
+    .action(async (contact: string, names: string[], o: { org?: string }) => {
+      const c = await setContactChannels(ctx.db, (await org(o.org)).id, contact, names, ctx.actor);
+      out(`Thứ tự kênh / channels of ${c.name}: ${c.channels.join(' → ')}`);
+      const unlinked = c.channels.filter((ch) => (ch === 'telegram' && c.telegramChatId === null) || (ch === 'zalo' && c.zaloUserId === null));
+      if (unlinked.length) {
+        out(`Chưa liên kết / not linked yet: ${unlinked.join(', ')} — gửi mã mời / send an invite: dondoc invite ${c.id}`);
+      }
     });
 
   program
@@ -428,6 +473,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       if (r.telegramLink) out(`Telegram: ${r.telegramLink}`);
       if (r.telegramGroupLink) out(`Telegram (nhóm của đơn vị / the unit's group): ${r.telegramGroupLink}`);
       out(`Mã / code: ${r.code}  — gửi cho bot / send to the bot: /start ${r.code}`);
+      out(`Zalo: gửi /start ${r.code} cho bot Zalo (nhắn riêng) / send /start ${r.code} to the Zalo bot in a private chat`);
       out(`Hết hạn / expires: ${dateTime(r.expiresAt, o2.timeZone)}`);
     });
 

@@ -171,6 +171,19 @@ export function createCommandService(deps: CommandDeps) {
     return open.find((o) => o.duty.code.toLowerCase() === code.toLowerCase()) ?? null;
   }
 
+  /** When a duty code has nothing open, but the unit confirmed it lately: who, and when (nothing is confirmed twice). */
+  async function lastConfirmed(contact: ChatContact, code: string): Promise<string | null> {
+    const c = await db.confirmation.findFirst({
+      where: { withdrawnAt: null, obligation: { unitId: contact.unitId, status: 'done', duty: { code: { equals: code, mode: 'insensitive' } } } },
+      orderBy: { createdAt: 'desc' },
+      include: { obligation: { include: { duty: true } }, contact: true },
+    });
+    if (!c) return null;
+    const when = formatInTimeZone(c.createdAt, contact.org.timeZone, "HH:mm 'ngày' dd/MM/yyyy");
+    const who = c.contact?.name ?? c.actor;
+    return `Nhiệm vụ ${c.obligation.duty.code} «${c.obligation.duty.title}» (hạn ${day(c.obligation.extendedTo ?? c.obligation.dueAt, contact.org.timeZone)}) đã được xác nhận trước đó, bởi ${who} lúc ${when}; không còn kỳ nào đang mở. (Already confirmed.)`;
+  }
+
   /**
    * Confirms for the unit. The answer is ready as soon as the confirmation is committed; marking
    * the reminder messages and telling the unit's other people are follow-ups.
@@ -337,7 +350,11 @@ export function createCommandService(deps: CommandDeps) {
         const [code] = args;
         if (!code) return { replies: [await obligationList(contact, caller, 'Anh/chị xác nhận nhiệm vụ nào?')] };
         const match = await openByCode(contact, code);
-        if (!match) return { replies: [await obligationList(contact, caller, `${contact.unit.name} không có nhiệm vụ «${code.slice(0, 40)}» đang mở.`)] };
+        if (!match) {
+          const done = await lastConfirmed(contact, code);
+          if (done) return { replies: [{ text: done }] };
+          return { replies: [await obligationList(contact, caller, `${contact.unit.name} không có nhiệm vụ «${code.slice(0, 40)}» đang mở.`)] };
+        }
         const note = rest.slice(code.length).trim().slice(0, 1_000) || null;
         const done = await confirm(caller, contact, match.id, note);
         return { replies: [{ text: done.text }], ...(done.later ? { later: done.later } : {}) };

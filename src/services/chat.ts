@@ -117,17 +117,30 @@ export async function redeemInvite(db: Db, input: { code: string; channel: ChatC
 export const redeemTelegramInvite = (db: Db, input: { code: string; chatId: bigint; now: Date }) =>
   redeemInvite(db, { code: input.code, channel: 'telegram', address: String(input.chatId), now: input.now });
 
-/** A pending extension request of the organisation by its short reference (the first hex digits of its id). */
+/**
+ * A pending extension request of the organisation by its short reference (the first hex digits of
+ * its id). A reference that names only requests already decided says so (a second administrator
+ * typing /duyet after a first one), rather than that nothing was found.
+ */
 export async function findPendingExtension(db: Db, orgId: string, ref: string) {
   const hex = ref.trim().toLowerCase().replace(/-/g, '');
   if (!/^[0-9a-f]{6,32}$/.test(hex)) throw new UserError(`Mã đề nghị «${ref.slice(0, 40)}» không hợp lệ: dùng mã 6 ký tự trong tin xin gia hạn. / Invalid request reference.`);
-  const rows = await db.$queryRaw<{ id: string }[]>`
-    SELECT id FROM extension_requests
-     WHERE org_id = ${orgId}::uuid AND status = 'pending' AND replace(id::text, '-', '') LIKE ${`${hex}%`}
-     LIMIT 2`;
-  if (rows.length === 0) throw new UserError(`Không có đề nghị gia hạn nào đang chờ với mã «${ref.slice(0, 40)}». / No pending request with that reference.`);
-  if (rows.length > 1) throw new UserError(`Mã «${ref.slice(0, 40)}» trùng nhiều đề nghị; gõ thêm ký tự của mã. / Ambiguous reference: type more of it.`);
-  return rows[0]!;
+  // Pending ones first: an old decided request sharing the prefix does not hide a pending one.
+  const rows = await db.$queryRaw<{ id: string; status: string; decided_by: string | null }[]>`
+    SELECT id, status::text AS status, decided_by FROM extension_requests
+     WHERE org_id = ${orgId}::uuid AND replace(id::text, '-', '') LIKE ${`${hex}%`}
+     ORDER BY (status = 'pending') DESC, created_at DESC
+     LIMIT 3`;
+  const pending = rows.filter((r) => r.status === 'pending');
+  if (pending.length > 1) throw new UserError(`Mã «${ref.slice(0, 40)}» trùng nhiều đề nghị; gõ thêm ký tự của mã. / Ambiguous reference: type more of it.`);
+  if (pending.length === 1) return { id: pending[0]!.id };
+  if (rows.length === 1) {
+    const r = rows[0]!;
+    const verdict = r.status === 'approved' ? 'đã được duyệt' : 'đã bị từ chối';
+    throw new UserError(`Đề nghị gia hạn «${ref.slice(0, 40)}» ${verdict}${r.decided_by ? ` (${r.decided_by})` : ''} trước đó. / Already decided.`);
+  }
+  if (rows.length > 1) throw new UserError(`Các đề nghị có mã «${ref.slice(0, 40)}» đều đã được quyết định trước đó. / Already decided.`);
+  throw new UserError(`Không có đề nghị gia hạn nào đang chờ với mã «${ref.slice(0, 40)}». / No pending request with that reference.`);
 }
 
 /** The unit's open obligations, nearest due first. */

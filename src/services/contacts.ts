@@ -45,13 +45,26 @@ export async function addContact(db: Db, orgId: string, input: ContactInput, act
   });
 }
 
-export async function listContacts(db: Db, orgId: string, unitName?: string) {
+/**
+ * True when no channel of a contact can carry a reminder: the administrators were told so
+ * (`unreachableSince`), or every channel it has failed permanently.
+ */
+export function isUnreachable(c: { channels: Channel[]; disabledChannels: Channel[]; unreachableSince: Date | null }): boolean {
+  return c.unreachableSince !== null || c.channels.every((ch) => c.disabledChannels.includes(ch));
+}
+
+/**
+ * The contacts of an organisation (of one unit), by unit then name. `unreachable`: only the active
+ * ones with no working channel — the administrators' list of people to call.
+ */
+export async function listContacts(db: Db, orgId: string, unitName?: string, options: { unreachable?: boolean } = {}) {
   const unitId = unitName ? (await findUnit(db, orgId, unitName)).id : undefined;
-  return db.contact.findMany({
-    where: { orgId, ...(unitId ? { unitId } : {}) },
+  const rows = await db.contact.findMany({
+    where: { orgId, ...(unitId ? { unitId } : {}), ...(options.unreachable ? { active: true } : {}) },
     include: { unit: true },
     orderBy: [{ unit: { name: 'asc' } }, { name: 'asc' }],
   });
+  return options.unreachable ? rows.filter(isUnreachable) : rows;
 }
 
 /** A contact by id, or by name (unique within the organisation). */
@@ -125,7 +138,8 @@ const CHANNEL_ALIASES: Record<string, Channel> = {
  * chat, an email address); an administrator may name a chat channel before it is linked.
  */
 export async function setContactChannels(db: Db, orgId: string, ref: string, names: string[], actor: string, options: { byContact?: boolean } = {}) {
-  const words = names.flatMap((n) => n.split(/[,\s>→]+/)).map((n) => n.trim().toLowerCase()).filter(Boolean);
+  // NFC: a phone keyboard may send «thư» decomposed, which would not match its alias.
+  const words = names.flatMap((n) => n.split(/[,\s>→]+/)).map((n) => n.normalize('NFC').trim().toLowerCase()).filter(Boolean);
   const unknown = words.filter((w) => !CHANNEL_ALIASES[w] || (options.byContact && CHANNEL_ALIASES[w] === 'sandbox'));
   const allowed = options.byContact ? CONTACT_CHANNELS.join(', ') : CHANNELS.join(', ');
   if (unknown.length || !words.length) {

@@ -490,7 +490,8 @@ export function createDelivery(deps: DeliveryDeps) {
     const calendar = await loadCalendar(db, dg.orgId, [Number(day.slice(0, 4))]);
     const since = atLocalTime(calendar.addWorkingDays(day, -1), policy.windowStart, zone);
     const until = dg.scheduledAt;
-    const [overdue, confirmed, unreachable, open] = await Promise.all([
+    const lang = dg.contact.locale;
+    const [overdue, confirmed, unreachable, open, channelFailures] = await Promise.all([
       db.obligation.findMany({
         where: {
           orgId: dg.orgId,
@@ -509,12 +510,27 @@ export function createDelivery(deps: DeliveryDeps) {
       }),
       db.contact.findMany({ where: { orgId: dg.orgId, unreachableSince: { gt: since, lte: until } }, include: { unit: true } }),
       db.obligation.count({ where: { orgId: dg.orgId, status: 'open', current: true, dueAt: { lte: until } } }),
+      db.auditEvent.findMany({ where: { orgId: dg.orgId, action: 'contact.channel-disabled', createdAt: { gt: since, lte: until } }, orderBy: { createdAt: 'asc' } }),
     ]);
-    if (!overdue.length && !confirmed.length && !unreachable.length) {
+    // A channel that failed for good (blocked bot, unknown user, rejected address) is told once, in
+    // the digest after it happened, with where the reminders go now; a contact with nothing left is
+    // in `unreachable` already.
+    const failedIds = [...new Set(channelFailures.flatMap((e) => (e.entityId ? [e.entityId] : [])))].filter((id) => !unreachable.some((c) => c.id === id));
+    const failedContacts = failedIds.length ? await db.contact.findMany({ where: { id: { in: failedIds } }, include: { unit: true } }) : [];
+    const label = (ch: string) => ({ telegram: 'Telegram', zalo: 'Zalo', email: 'Email', sandbox: 'sandbox' })[ch] ?? ch;
+    const degraded = failedContacts.map((c) => {
+      const failed = [...new Set(channelFailures.filter((e) => e.entityId === c.id).map((e) => String((e.data as { channel?: string } | null)?.channel ?? '')))];
+      const next = c.channels.find((ch) => !c.disabledChannels.includes(ch));
+      const reason =
+        lang === 'vi'
+          ? `${failed.map(label).join(', ')} không gửi được${next ? `; nhắc nhở chuyển sang ${label(next)}` : ''}`
+          : `${failed.map(label).join(', ')} failed${next ? `; reminders now go by ${label(next)}` : ''}`;
+      return { personName: c.name, unitName: c.unit.name, reason };
+    });
+    if (!overdue.length && !confirmed.length && !unreachable.length && !degraded.length) {
       await db.digest.updateMany({ where: { id: dg.id, status: 'pending' }, data: { status: 'cancelled', lastError: 'nothing to report' } });
       return { outcome: 'cancelled', reason: 'nothing to report' };
     }
-    const lang = dg.contact.locale;
     const byCode = (a: { duty: { code: string } }, b: { duty: { code: string } }) => a.duty.code.localeCompare(b.duty.code, undefined, { numeric: true });
     const view: View = {
       contactName: dg.contact.name,
@@ -534,11 +550,14 @@ export function createDelivery(deps: DeliveryDeps) {
         confirmedBy: c.contact?.name ?? c.actor ?? '',
         confirmedAt: `${shortDate(zonedDay(c.createdAt, zone))}`,
       })),
-      unreachable: unreachable.map((c) => ({
-        personName: c.name,
-        unitName: c.unit.name,
-        reason: lang === 'vi' ? 'không còn kênh nào gửi được' : 'no working channel left',
-      })),
+      unreachable: [
+        ...unreachable.map((c) => ({
+          personName: c.name,
+          unitName: c.unit.name,
+          reason: lang === 'vi' ? 'không còn kênh nào gửi được' : 'no working channel left',
+        })),
+        ...degraded,
+      ],
     };
     const adapter = deps.channels[dg.channel];
     if (!adapter) return fail(dg.id, dg.contactId, dg.channel, 'digest', `channel ${dg.channel} not configured`, 'digest');

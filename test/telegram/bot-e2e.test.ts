@@ -1,17 +1,17 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
+import { fromZonedTime } from 'date-fns-tz';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchDue } from '#jobs/dispatch.js';
 import { createSandboxChannel } from '#root/channels/sandbox/index.js';
 import { createTelegramChannel } from '#root/channels/telegram/index.js';
-import { workingCalendarForYears } from '#root/domain/working-days.js';
 import { createInvite } from '#root/services/contacts.js';
 import { seedDemo } from '#root/services/demo.js';
 import { nudge } from '#root/services/nudge.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { nextDigestDay } from '../helpers/clock.js';
 import { waitFor } from '../helpers/processes.js';
 import { startFakeTelegram, type FakeTelegram, type SentMessage } from '../helpers/telegram-server.js';
 
@@ -286,9 +286,7 @@ describe('the Telegram bot, end to end', () => {
 
   it('lists the confirmations in the administrator’s digest of the next working day, in Telegram', async () => {
     const zone = 'Asia/Ho_Chi_Minh';
-    const today = formatInTimeZone(s.clock.now(), zone, 'yyyy-MM-dd');
-    const year = Number(today.slice(0, 4));
-    const day = workingCalendarForYears([year, year + 1], []).addWorkingDays(today, 1);
+    const day = nextDigestDay(new Date(), zone);
     const admin = await t.prisma.contact.findFirstOrThrow({ where: { orgId, role: 'admin' } });
     const digest = await t.prisma.digest.create({
       data: { orgId, contactId: admin.id, day: new Date(`${day}T00:00:00Z`), channel: 'telegram', scheduledAt: fromZonedTime(`${day}T08:00:00`, zone) },

@@ -130,7 +130,7 @@ export const CONFIG_VARIABLES = Object.keys(schema.shape);
 export type Config = z.output<typeof schema> & { SECRET_KEY: string };
 
 /** Names of the variables whose values are secrets: never logged. */
-export const SECRET_VARIABLES = ['SECRET_KEY', 'DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'TELEGRAM_BOT_TOKEN'] as const;
+export const SECRET_VARIABLES = ['SECRET_KEY', 'DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'TELEGRAM_BOT_TOKEN', 'ZALO_BOT_TOKEN'] as const;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -16,6 +16,8 @@ export function createLogger(options: { level: string; name?: string }): Logger 
         'config.DATABASE_URL',
         'config.REDIS_URL',
         'config.SMTP_URL',
+        'config.TELEGRAM_BOT_TOKEN',
+        'config.ZALO_BOT_TOKEN',
         '*.token',
         '*.password',
         '*.secret',

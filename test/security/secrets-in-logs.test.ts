@@ -1,0 +1,145 @@
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signLink, verifyLink } from '#root/services/links.js';
+import { createInvite } from '#root/services/contacts.js';
+import { seedDemo } from '#root/services/demo.js';
+import { testPrefix } from '../helpers/app.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { startProgram, waitFor, type ProgramProcess } from '../helpers/processes.js';
+import { runCli } from '../helpers/run-cli.js';
+import { startSmtp } from '../helpers/smtp.js';
+import { startFakeTelegram, type FakeTelegram } from '../helpers/telegram-server.js';
+import { startZaloServer, type FakeZalo } from '../helpers/zalo-server.js';
+
+/** Secrets known to this test: none of them may reach a log line, whatever happens. */
+const SECRET_KEY = 'known-secret-key-0123456789-abcdefghijklmnop';
+const TG_SECRET = 'TgSecretPart_abcdefghijklmnopqrstu';
+const TG_TOKEN = `424242:${TG_SECRET}`;
+const ZL_SECRET = 'ZaloSecretPart-abcdefghijklmnop';
+const ZL_TOKEN = `987654321:${ZL_SECRET}`;
+const DB_PASSWORD = 'DbPassw0rd-known-to-the-test';
+const SMTP_PASSWORD = 'SmtpPassw0rd-known-to-the-test';
+
+/**
+ * Runs the whole program (every role, debug logging) with secrets the test knows, drives it through
+ * onboarding, commands, a wrong invite, API faults and signed links, and then searches everything it
+ * printed for those secrets. Also: signed links expire, cannot be re-targeted, and a replay changes
+ * nothing.
+ */
+describe('secrets and signed links', () => {
+  let t: TestDatabase;
+  let tg: FakeTelegram;
+  let zl: FakeZalo;
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let program: ProgramProcess;
+  let orgId: string;
+  let inviteCode: string;
+  let zaloCode: string;
+  let port = 0;
+  const freePort = () =>
+    new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
+    });
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now: new Date(), actor: 'test' });
+    orgId = (await t.prisma.organisation.findUniqueOrThrow({ where: { code: 'hcm' } })).id;
+    const contacts = await t.prisma.contact.findMany({ where: { orgId, role: 'contact' }, take: 2, orderBy: { name: 'asc' } });
+    inviteCode = (await createInvite(t.prisma, orgId, contacts[0]!.id, { ttlHours: 72, now: new Date() }, 'test')).code;
+    zaloCode = (await createInvite(t.prisma, orgId, contacts[1]!.id, { ttlHours: 72, now: new Date() }, 'test')).code;
+    tg = await startFakeTelegram({ limits: false });
+    zl = await startZaloServer({ token: ZL_TOKEN, limits: false });
+    smtp = await startSmtp();
+    const dbUrl = new URL(t.url);
+    dbUrl.username = 'postgres';
+    dbUrl.password = DB_PASSWORD;
+    const smtpUrl = new URL(smtp.url);
+    smtpUrl.username = 'dondoc';
+    smtpUrl.password = SMTP_PASSWORD;
+    env = {
+      DATABASE_URL: dbUrl.toString(),
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_PREFIX: testPrefix(),
+      ROLES: 'all',
+      LOG_LEVEL: 'debug',
+      SECRET_KEY,
+      TELEGRAM_BOT_TOKEN: TG_TOKEN,
+      TELEGRAM_API_ROOT: tg.apiRoot,
+      ZALO_BOT_TOKEN: ZL_TOKEN,
+      ZALO_API_ROOT: zl.apiRoot,
+      SMTP_URL: smtpUrl.toString(),
+      PLAN_EVERY_SECONDS: '1',
+      PORT: String(port),
+    };
+    port = await freePort();
+    env.PORT = String(port);
+    program = startProgram(env);
+    await waitFor(async () => tg.calls.some((c) => c.method === 'getUpdates') && zl.calls.some((c) => c.method === 'getUpdates'), 60_000, `both bots polling:\n${program.output()}`);
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok === true, 30_000, 'the web role');
+  }, 90_000);
+  afterAll(async () => {
+    if (program && program.child.exitCode === null) {
+      program.child.kill('SIGTERM');
+      await program.exited;
+    }
+    await tg?.close();
+    await zl?.close();
+    await smtp?.close();
+    await t?.close();
+  });
+
+  it('keeps every secret out of the logs while the program works and fails', async () => {
+    // Onboarding and commands on both chat channels, a wrong code, a failing API.
+    tg.userSends(9101, `/start ${inviteCode}`);
+    await waitFor(async () => tg.sent(9101).some((m) => (m.text ?? '').startsWith('Xin chào')), 15_000, 'the Telegram welcome');
+    tg.userSends(9101, '/xong 4.7 đã xong');
+    tg.userSends(9102, '/start wrongWrongWrong123');
+    zl.userSends('zl-9201', `/start ${zaloCode}`);
+    await waitFor(async () => zl.sent('zl-9201').some((m) => (m.text ?? '').startsWith('Xin chào')), 15_000, 'the Zalo welcome');
+    zl.fail('sendMessage', { status: 401, description: 'Unauthorized', times: 2 });
+    zl.userSends('zl-9201', '/viec');
+    tg.fail({ method: 'sendMessage', status: 500, times: 2 });
+    tg.userSends(9101, '/viec');
+    // A nudge through the command line: reminders by every channel, email included.
+    const nudged = await runCli(['nudge', '--unit', 'Sở Y tế'], { DATABASE_URL: env.DATABASE_URL!, REDIS_URL: env.REDIS_URL!, REDIS_PREFIX: env.REDIS_PREFIX!, SECRET_KEY, LOG_LEVEL: 'debug' });
+    expect(nudged.code, nudged.stderr).toBe(0);
+    // Signed links: a forged one and an expired one, at the web role.
+    {
+      const obligation = await t.prisma.obligation.findFirstOrThrow({ where: { orgId, status: 'open' } });
+      const contact = await t.prisma.contact.findFirstOrThrow({ where: { unitId: obligation.unitId } });
+      const expired = signLink({ obligationId: obligation.id, contactId: contact.id, exp: Math.floor(Date.now() / 1000) - 60 }, SECRET_KEY);
+      expect((await fetch(`http://127.0.0.1:${port}/c/${expired}`, { method: 'POST' })).status).toBe(410);
+      expect((await fetch(`http://127.0.0.1:${port}/c/${expired.slice(0, -2)}xx`, { method: 'POST' })).status).toBe(400);
+    }
+    await new Promise((r) => setTimeout(r, 3_000));
+    program.child.kill('SIGTERM');
+    await program.exited;
+
+    const logs = `${program.output()}\n${nudged.stdout}\n${nudged.stderr}`;
+    expect(logs.length).toBeGreaterThan(1_000);
+    expect(logs).toMatch(/"level":30/); // info lines were written: the search below means something
+    for (const [name, secret] of Object.entries({ SECRET_KEY, TG_TOKEN, TG_SECRET, ZL_TOKEN, ZL_SECRET, DB_PASSWORD, SMTP_PASSWORD, inviteCode, zaloCode })) {
+      expect(logs.includes(secret), `${name} appears in the logs`).toBe(false);
+    }
+  }, 120_000);
+
+  it('signs links that expire and cannot be re-targeted', () => {
+    const claims = { obligationId: '11111111-2222-4333-8444-555555555555', contactId: '66666666-7777-4888-8999-aaaaaaaaaaaa', exp: 2_000_000_000 };
+    const token = signLink(claims, SECRET_KEY);
+    expect(verifyLink(token, SECRET_KEY, new Date(1_999_999_000_000))).toEqual({ ok: true, claims });
+    expect(verifyLink(token, SECRET_KEY, new Date(2_000_000_001_000))).toEqual({ ok: false, reason: 'expired' });
+    expect(verifyLink(token, `${SECRET_KEY}x`, new Date(0))).toEqual({ ok: false, reason: 'forged' });
+    const [body, mac] = token.split('.');
+    const other = Buffer.from(body!, 'base64url');
+    other[20] = other[20]! ^ 0xff; // another contact, same signature
+    expect(verifyLink(`${other.toString('base64url')}.${mac}`, SECRET_KEY, new Date(0))).toEqual({ ok: false, reason: 'forged' });
+    const later = Buffer.from(body!, 'base64url');
+    later.writeUInt32BE(2_100_000_000, 32); // a later expiry, same signature
+    expect(verifyLink(`${later.toString('base64url')}.${mac}`, SECRET_KEY, new Date(0))).toEqual({ ok: false, reason: 'forged' });
+  });
+});

@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redeemInvite } from '#root/services/chat.js';
+import { buildMiniOrg } from '../helpers/builders.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { runCli } from '../helpers/run-cli.js';
+
+/** The line of a table that names a contact. */
+const lineOf = (stdout: string, name: string) => stdout.split('\n').find((l) => l.includes(`  ${name}  `)) ?? '';
+
+/**
+ * The administrator's view of contacts and their channels, through the real command line: who is
+ * linked where, which channels failed, who cannot be reached at all, and how to fix it.
+ */
+describe('the dondoc command line: contacts and their channels', () => {
+  let t: TestDatabase;
+  let env: Record<string, string>;
+  let orgId: string;
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    const now = new Date('2026-11-09T01:00:00Z');
+    const mini = await buildMiniOrg(t.prisma, { code: 'cli', units: 3, duties: [{ code: '4.2', due: '2026-11-13' }], admin: true, now });
+    orgId = mini.org.id;
+    env = { DATABASE_URL: t.url, DEFAULT_ORG: 'cli', USER: 'tester' };
+    const [one, two, three] = mini.contacts;
+    // Zalo failed, email still works.
+    await t.prisma.contact.update({
+      where: { id: one!.id },
+      data: { zaloUserId: 'zl-cli-1', email: 'nguoi1@example.gov.vn', channels: ['zalo', 'email'], disabledChannels: ['zalo'] },
+    });
+    // Telegram, its only channel, failed.
+    await t.prisma.contact.update({ where: { id: two!.id }, data: { telegramChatId: 880_001n, channels: ['telegram'], disabledChannels: ['telegram'] } });
+    // The administrators were told this one cannot be reached.
+    await t.prisma.contact.update({
+      where: { id: three!.id },
+      data: { email: 'nguoi3@example.gov.vn', channels: ['email'], unreachableSince: new Date('2026-11-08T03:00:00Z') },
+    });
+    // No longer in charge: unreachable, but nobody's concern.
+    await t.prisma.contact.create({ data: { orgId, unitId: mini.units[2]!.id, name: 'Người cũ', active: false, channels: ['email'], disabledChannels: ['email'] } });
+    for (const c of await t.prisma.contact.findMany({ where: { orgId } })) ids[c.name] = c.id;
+  });
+  afterAll(() => t?.close());
+
+  it('lists contacts with their Telegram and Zalo links, their channels in order and the failing ones marked', async () => {
+    const r = await runCli(['contacts', 'list'], env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(/^id\s+Tên\s+Đơn vị\s+Vai trò\s+Kênh\s+Telegram\s+Zalo\s+Tình trạng$/);
+    expect(lineOf(r.stdout, 'Người 1')).toMatch(/Đơn vị thử 1\s+contact\s+zalo \(lỗi\) → email\s+đã liên kết$/);
+    expect(lineOf(r.stdout, 'Người 2')).toMatch(/Đơn vị thử 2\s+contact\s+telegram \(lỗi\)\s+đã liên kết\s+mọi kênh đều lỗi$/);
+    expect(lineOf(r.stdout, 'Người 3')).toMatch(/Đơn vị thử 3\s+contact\s+email\s+không liên lạc được từ 08\/11\/2026$/);
+    expect(lineOf(r.stdout, 'Quản trị')).toMatch(/Đơn vị thử 1\s+admin\s+sandbox$/);
+    expect(lineOf(r.stdout, 'Người cũ')).toMatch(/ngừng \/ inactive$/);
+    expect(r.stdout).toContain('(lỗi): kênh đã lỗi hẳn');
+  });
+
+  it('with --unreachable, lists only the active contacts with no working channel, and how to fix it', async () => {
+    const r = await runCli(['contacts', 'list', '--unreachable'], env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const names = ['Người 1', 'Người 2', 'Người 3', 'Quản trị', 'Người cũ'].filter((n) => lineOf(r.stdout, n));
+    expect(names).toEqual(['Người 2', 'Người 3']);
+    expect(r.stdout).toContain('Sửa: dondoc contacts channels <đầu mối> <kênh…>, hoặc dondoc invite <đầu mối>');
+  });
+
+  it('refuses channels it cannot use, unknown names and unknown people, changing nothing', async () => {
+    const before = await t.prisma.contact.findMany({ where: { orgId }, orderBy: { id: 'asc' } });
+    const cases = [
+      { args: ['contacts', 'channels', 'Người 2', 'email', 'telegram'], message: /Chưa dùng được: chưa có địa chỉ email/ },
+      { args: ['contacts', 'channels', 'Người 1', 'fax'], message: /Kênh không hợp lệ: «fax»; dùng sandbox, email, telegram, zalo/ },
+      { args: ['contacts', 'channels', 'Không có ai', 'email'], message: /Không có người liên hệ «Không có ai»/ },
+    ];
+    for (const c of cases) {
+      const r = await runCli(c.args, env);
+      expect(r.code, c.args.join(' ')).toBe(1);
+      expect(r.stderr, c.args.join(' ')).toMatch(c.message);
+    }
+    expect(await t.prisma.contact.findMany({ where: { orgId }, orderBy: { id: 'asc' } })).toEqual(before);
+  });
+
+  it('sets a contact’s channels by id or name: failing ones chosen again work again, the contact is reachable again, audited', async () => {
+    const byId = await runCli(['contacts', 'channels', ids['Người 2']!, 'telegram', 'sandbox'], env);
+    expect(byId.stderr).toBe('');
+    expect(byId.code).toBe(0);
+    expect(byId.stdout.trim()).toBe('Thứ tự kênh / channels of Người 2: telegram → sandbox');
+    expect(await t.prisma.contact.findUniqueOrThrow({ where: { id: ids['Người 2']! } })).toMatchObject({
+      channels: ['telegram', 'sandbox'],
+      disabledChannels: [],
+      unreachableSince: null,
+    });
+
+    // An administrator may name Zalo before the person has linked it: the output says how to link.
+    const byName = await runCli(['contacts', 'channels', 'người 3', 'zalo,', 'email'], env);
+    expect(byName.stderr).toBe('');
+    expect(byName.code).toBe(0);
+    expect(byName.stdout).toContain('Thứ tự kênh / channels of Người 3: zalo → email');
+    expect(byName.stdout).toContain(`Chưa liên kết / not linked yet: zalo — gửi mã mời / send an invite: dondoc invite ${ids['Người 3']}`);
+    expect(await t.prisma.contact.findUniqueOrThrow({ where: { id: ids['Người 3']! } })).toMatchObject({ channels: ['zalo', 'email'], unreachableSince: null });
+
+    const audits = await t.prisma.auditEvent.findMany({ where: { orgId, action: 'contact.channels' }, orderBy: { id: 'asc' } });
+    expect(audits.map((a) => [a.actor, a.entityId, a.data])).toEqual([
+      ['cli:tester', ids['Người 2'], { channels: ['telegram', 'sandbox'] }],
+      ['cli:tester', ids['Người 3'], { channels: ['zalo', 'email'] }],
+    ]);
+
+    const r = await runCli(['contacts', 'list', '--unreachable'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe('Không có đầu mối nào mất liên lạc. / Every active contact has a working channel.');
+  });
+
+  it('prints with an invite how to link Zalo, and the printed code links a Zalo user', async () => {
+    const r = await runCli(['invite', 'Quản trị'], env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const code = /Mã \/ code: (\S+)/.exec(r.stdout)?.[1];
+    expect(code).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(r.stdout).toContain(`Zalo: gửi /start ${code} cho bot Zalo`);
+    await redeemInvite(t.prisma, { code: code!, channel: 'zalo', address: 'zl-cli-admin', now: new Date() });
+    expect(await t.prisma.contact.findUniqueOrThrow({ where: { id: ids['Quản trị']! } })).toMatchObject({ zaloUserId: 'zl-cli-admin', channels: ['zalo', 'sandbox'] });
+  });
+});

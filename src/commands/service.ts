@@ -113,7 +113,13 @@ export type CommandService = ReturnType<typeof createCommandService>;
 
 export function createCommandService(deps: CommandDeps) {
   const { db, logger, clock } = deps;
-  const badCodes = new Map<string, { count: number; since: number }>();
+  // Wrong invite codes per chat: within CODE_LOCK_MS of the first, the fifth locks the chat for
+  // CODE_LOCK_MS from then. Kept in memory, per process, pruned as entries lapse.
+  const badCodes = new Map<string, { count: number; since: number; lockedUntil: number }>();
+  const pruneBadCodes = (nowMs: number) => {
+    if (badCodes.size < 1_000) return;
+    for (const [k, v] of badCodes) if (v.lockedUntil <= nowMs && nowMs - v.since >= CODE_LOCK_MS) badCodes.delete(k);
+  };
 
   /**
    * Who is acting: the person's own linked account first; in a group linked to a unit, anyone in
@@ -239,10 +245,11 @@ export function createCommandService(deps: CommandDeps) {
       return { replies: [{ text: contact ? `Chào ${contact.name} (${contact.unit.name}). Gõ /viec để xem nhiệm vụ đang mở, /trogiup để xem hướng dẫn.` : NOT_LINKED }] };
     }
     const key = `${caller.channel}:${caller.chatId}`;
-    const tries = badCodes.get(key);
     const nowMs = clock.now().getTime();
-    if (tries && nowMs - tries.since < CODE_LOCK_MS && tries.count >= CODE_TRIES) {
-      const minutes = Math.ceil((tries.since + CODE_LOCK_MS - nowMs) / 60_000);
+    pruneBadCodes(nowMs);
+    const tries = badCodes.get(key);
+    if (tries && tries.lockedUntil > nowMs) {
+      const minutes = Math.ceil((tries.lockedUntil - nowMs) / 60_000);
       return { replies: [{ text: `Đã nhập sai mã quá nhiều lần. Thử lại sau ${minutes} phút. (Too many wrong codes: try again in ${minutes} min.)` }] };
     }
     try {
@@ -259,8 +266,10 @@ export function createCommandService(deps: CommandDeps) {
       };
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
-      const t = tries && nowMs - tries.since < CODE_LOCK_MS ? tries : { count: 0, since: nowMs };
-      badCodes.set(key, { count: t.count + 1, since: t.since });
+      const fresh = !tries || (tries.lockedUntil <= nowMs && (tries.lockedUntil > 0 || nowMs - tries.since >= CODE_LOCK_MS));
+      const t = fresh ? { count: 0, since: nowMs, lockedUntil: 0 } : tries;
+      const count = t.count + 1;
+      badCodes.set(key, { count, since: t.since, lockedUntil: count >= CODE_TRIES ? nowMs + CODE_LOCK_MS : 0 });
       return { replies: [{ text: error.message }] };
     }
   }
@@ -454,5 +463,5 @@ export function chatRoute(
   return null;
 }
 
-/** The short reference of an extension request, to type where there are no buttons: the first 6 hex digits of its id. */
-export const shortRef = (id: string) => id.replace(/-/g, '').slice(0, 6);
+/** The short reference of an extension request, to type where there are no buttons: the first 8 hex digits of its id. */
+export const shortRef = (id: string) => id.replace(/-/g, '').slice(0, 8);

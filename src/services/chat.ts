@@ -124,7 +124,7 @@ export const redeemTelegramInvite = (db: Db, input: { code: string; chatId: bigi
  */
 export async function findPendingExtension(db: Db, orgId: string, ref: string) {
   const hex = ref.trim().toLowerCase().replace(/-/g, '');
-  if (!/^[0-9a-f]{6,32}$/.test(hex)) throw new UserError(`Mã đề nghị «${ref.slice(0, 40)}» không hợp lệ: dùng mã 6 ký tự trong tin xin gia hạn. / Invalid request reference.`);
+  if (!/^[0-9a-f]{6,32}$/.test(hex)) throw new UserError(`Mã đề nghị «${ref.slice(0, 40)}» không hợp lệ: dùng mã 8 ký tự trong tin xin gia hạn. / Invalid request reference.`);
   // Pending ones first: an old decided request sharing the prefix does not hide a pending one.
   const rows = await db.$queryRaw<{ id: string; status: string; decided_by: string | null }[]>`
     SELECT id, status::text AS status, decided_by FROM extension_requests

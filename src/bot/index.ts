@@ -127,7 +127,16 @@ export function createDondocBot(deps: BotDeps): DondocBot {
     const caller = callerOf(ctx);
     if (!caller) return ctx.answerCallbackQuery();
     const outcome = await commands.handleButton(caller, ctx.callbackQuery.data);
-    await ctx.answerCallbackQuery({ ...(outcome.answer.text ? { text: outcome.answer.text.slice(0, 190) } : {}), ...(outcome.answer.alert ? { show_alert: true } : {}) });
+    // The toast is only the answer's display: a press answered too late (Telegram allows ~15 s) or
+    // twice gets a 400, and the work already done must still be told and followed up.
+    const answered = await ctx.answerCallbackQuery({ ...(outcome.answer.text ? { text: outcome.answer.text.slice(0, 190) } : {}), ...(outcome.answer.alert ? { show_alert: true } : {}) }).then(
+      () => true,
+      (error: unknown) => {
+        logger.info({ err: String(error), update: ctx.update.update_id }, 'callback query could not be answered; answering in the chat');
+        return false;
+      },
+    );
+    if (!answered && outcome.answer.text) await ctx.reply(outcome.answer.text).catch(() => undefined);
     if (outcome.keyboard) await ctx.editMessageReplyMarkup({ reply_markup: { inline_keyboard: inlineKeyboard(outcome.keyboard) } }).catch(() => undefined);
     if (outcome.replies) await send(ctx, outcome.replies);
     later(outcome.later);

@@ -324,7 +324,10 @@ export function createCommandService(deps: CommandDeps) {
   /** A text message: a command, or the answer to the 📅 dialogue, or anything else. */
   async function handleText(caller: Caller, text: string, context: { replyToBotText?: string } = {}): Promise<Outcome> {
     try {
-      return await handleTextInner(caller, text, context);
+      // NUL and other control characters (but new lines and tabs) mean nothing in a command and
+      // PostgreSQL refuses NUL in text: they go before anything reads the message.
+      // eslint-disable-next-line no-control-regex
+      return await handleTextInner(caller, text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ''), context);
     } catch (error) {
       if (error instanceof UserError) return { replies: [{ text: error.message }] };
       throw error;

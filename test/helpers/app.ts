@@ -7,7 +7,7 @@ import type { ChannelAdapter } from '#root/channels/types.js';
 import { loadConfig, type Config, type Role } from '#root/config.js';
 import type { Deps } from '#root/deps.js';
 import type { Channel } from '#root/generated/prisma/client.js';
-import { createLogger } from '#root/logger.js';
+import { createLogger, type Logger } from '#root/logger.js';
 import { createRedis } from '#root/redis.js';
 import type { TestDatabase } from './db.js';
 import { ManualClock } from './clock.js';
@@ -26,7 +26,7 @@ export const testPrefix = () => `t${inject('runId')}${randomBytes(3).toString('h
 /** The program's roles over a test database, a Redis prefix of their own and a hand-moved clock. */
 export async function startTestApp(
   t: TestDatabase,
-  options: { start: Date; roles?: Role[]; channels?: Partial<Record<Channel, ChannelAdapter>>; env?: Record<string, string> },
+  options: { start: Date; roles?: Role[]; channels?: Partial<Record<Channel, ChannelAdapter>>; env?: Record<string, string>; logger?: Logger },
 ): Promise<TestApp> {
   const config = loadConfig({
     DATABASE_URL: t.url,
@@ -37,7 +37,7 @@ export async function startTestApp(
     ...options.env,
   });
   const clock = new ManualClock(options.start);
-  const deps: Deps = { config, logger: createLogger({ level: config.LOG_LEVEL }), pool: t.pool, db: t.prisma, clock };
+  const deps: Deps = { config, logger: options.logger ?? createLogger({ level: config.LOG_LEVEL }), pool: t.pool, db: t.prisma, clock };
   const app = createApp(deps, { roles: options.roles ?? ['worker'], channels: options.channels ?? { sandbox: createSandboxChannel() } });
   await app.start();
   return {

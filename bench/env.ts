@@ -3,11 +3,14 @@ import { createPool, createPrisma, withDatabase, type Db } from '#root/db/client
 import { migrate } from '#root/db/migrate.js';
 import { createRedis } from '#root/redis.js';
 
-/** A database and a Redis prefix of the bench's own, dropped at the end. */
-export async function openBenchEnv() {
+/**
+ * A database and a Redis prefix of the bench's own, dropped at the end. `tag` names a second one
+ * for a bench that must not see the others' data (the scheduler role plans every organisation).
+ */
+export async function openBenchEnv(tag?: string) {
   const server = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const id = `dondoc_bench_${Date.now().toString(36)}`;
+  const id = `dondoc_bench_${Date.now().toString(36)}${tag ? `_${tag}` : ''}`;
   const admin = new pg.Client({ connectionString: withDatabase(server, 'postgres') });
   await admin.connect();
   await admin.query(`CREATE DATABASE "${id}"`);

@@ -4,11 +4,16 @@
  *
  *   npm run bench                 all benchmarks
  *   npm run bench -- reminders    only those whose name contains "reminders"
+ *
+ * Benchmarks: reminders, telegram, pipeline, timeliness, planner (README, "Benchmarks").
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { benchPipeline } from './pipeline.js';
+import { benchPlanner } from './planner.js';
 import { benchReminders } from './reminders.js';
 import { benchTelegram } from './telegram.js';
+import { benchTimeliness } from './timeliness.js';
 import { openBenchEnv } from './env.js';
 
 export interface Figure {
@@ -23,6 +28,10 @@ export interface Figure {
 const benches: Record<string, (env: Awaited<ReturnType<typeof openBenchEnv>>) => Promise<Figure[]>> = {
   reminders: benchReminders,
   telegram: benchTelegram,
+  pipeline: benchPipeline,
+  timeliness: benchTimeliness,
+  // Last: it leaves a year of reminders in the database.
+  planner: benchPlanner,
 };
 
 async function main() {

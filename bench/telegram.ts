@@ -9,20 +9,16 @@ import { createLogger } from '#root/logger.js';
 import { reconcileObligations } from '#root/services/obligations.js';
 import { buildMiniOrg } from '../test/helpers/builders.js';
 import { startFakeTelegram, type FakeTelegram, type SentMessage } from '../test/helpers/telegram-server.js';
-import { startProgram } from '../test/helpers/processes.js';
+import { startProgram, type ProgramProcess } from '../test/helpers/processes.js';
 import { dropPrefix, type BenchEnv } from './env.js';
 import type { Figure } from './run.js';
+import { memoryOf, percentile, round, sleep, stopProgram, waitForWorker } from './util.js';
 
-const TOKEN = '123456:TEST-token_abcdefghijklmnop';
+export const TOKEN = '123456:TEST-token_abcdefghijklmnop';
 /** Telegram's budget per bot: the reference the delivery rate is measured against. */
 const TELEGRAM_PER_SECOND = 30;
-
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-};
-const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The issue's ceiling for a worker process's peak resident set during the fan-out. */
+const WORKER_PEAK_RSS_MB = 300;
 
 type Keyboard = { inline_keyboard: { text: string; callback_data?: string }[][] };
 const doneButton = (m: SentMessage) => ((m.reply_markup as Keyboard | undefined)?.inline_keyboard ?? []).flat().find((b) => b.text.startsWith('✅'));
@@ -33,7 +29,7 @@ const doneButton = (m: SentMessage) => ((m.reply_markup as Keyboard | undefined)
  * (row i goes to chat i % chats and is scheduled i ms after the first, so that the dispatcher
  * queues them in that order).
  */
-async function seedTelegram(env: BenchEnv, code: string, chats: number, perChat: number, firstChat: number) {
+export async function seedTelegram(env: BenchEnv, code: string, chats: number, perChat: number, firstChat: number) {
   const now = new Date();
   const mini = await buildMiniOrg(env.db, { code, units: chats, duties: [{ code: 'A', due: '2027-06-30' }], channels: ['telegram'], now });
   const orgId = mini.org.id;
@@ -54,7 +50,7 @@ async function seedTelegram(env: BenchEnv, code: string, chats: number, perChat:
   return { orgId, contacts };
 }
 
-function startWorkerApp(env: BenchEnv, fake: FakeTelegram, prefix: string, roles: 'worker'[]): App {
+export function startWorkerApp(env: BenchEnv, fake: FakeTelegram, prefix: string, roles: 'worker'[]): App {
   const config = loadConfig({
     DATABASE_URL: env.url,
     REDIS_URL: env.redisUrl,
@@ -69,6 +65,30 @@ function startWorkerApp(env: BenchEnv, fake: FakeTelegram, prefix: string, roles
   return createApp(deps, { roles, channels: { telegram: createTelegramChannel({ token: TOKEN, apiRoot: fake.apiRoot }) } });
 }
 
+/**
+ * The real program with the worker role only, as its own process (`node --import tsx src/main.ts`,
+ * so that the child's pid is the worker's), sending through `fake`. `BENCH_WORKER_NODE_ARGS` adds
+ * options to its node (e.g. `--max-old-space-size=256`).
+ */
+export function startWorkerProcess(env: BenchEnv, fake: FakeTelegram, prefix: string, extra: Record<string, string> = {}): ProgramProcess {
+  return startProgram(
+    {
+      DATABASE_URL: env.url,
+      REDIS_URL: env.redisUrl,
+      REDIS_PREFIX: prefix,
+      ROLES: 'worker',
+      LOG_LEVEL: 'warn',
+      DB_POOL_MAX: '20',
+      WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '',
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      TELEGRAM_API_ROOT: fake.apiRoot,
+      STORAGE_DIR: path.join(tmpdir(), `${prefix}-storage`),
+      ...extra,
+    },
+    { nodeArgs: process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [] },
+  );
+}
+
 async function waitUntil(check: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!check()) {
@@ -77,7 +97,7 @@ async function waitUntil(check: () => boolean, timeoutMs: number, what: () => st
   }
 }
 
-async function waitSent(env: BenchEnv, orgId: string, n: number, timeoutMs: number, everyMs = 200): Promise<number> {
+export async function waitSent(env: BenchEnv, orgId: string, n: number, timeoutMs: number, everyMs = 200): Promise<number> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const sent = await env.db.reminder.count({ where: { orgId, status: 'sent' } });
@@ -89,8 +109,9 @@ async function waitSent(env: BenchEnv, orgId: string, n: number, timeoutMs: numb
 /**
  * `telegram`:
  * - A: N reminders to C private chats through a Bot API server that enforces Telegram's limits
- *   (30 messages/s per bot, 1/s per private chat), delivered by a real worker: delivered per second
- *   against Telegram's 30/s, the share of 429 answers, duplicates and losses.
+ *   (30 messages/s per bot, 1/s per private chat), delivered by a real worker process: delivered per
+ *   second against Telegram's 30/s, the share of 429 answers, duplicates and losses, and the worker
+ *   process's peak resident set (VmHWM).
  * - B: 100 linked contacts press ✅ under a reminder at the same moment: time from the press to the
  *   bot's answerCallbackQuery (the spinner on the button), by the server's clock.
  */
@@ -101,16 +122,19 @@ export async function benchTelegram(env: BenchEnv): Promise<Figure[]> {
   if (N % C !== 0) throw new Error(`BENCH_TELEGRAM_REMINDERS (${N}) must be a multiple of BENCH_TELEGRAM_CHATS (${C})`);
   const figures: Figure[] = [];
 
-  // A: throughput under Telegram's limits.
+  // A: throughput under Telegram's limits. The worker runs as its own process, as in production,
+  // so that its own memory can be read (and the Bot API server here does not share its CPU).
   {
     const prefix = `${env.prefix}-tg`;
     const fake = await startFakeTelegram({ limits: true });
     const { orgId } = await seedTelegram(env, 'bench-tg', C, N / C, 100_000_000);
-    const app = startWorkerApp(env, fake, prefix, ['worker']);
-    await app.start();
+    const queueOnly = startWorkerApp(env, fake, prefix, []);
+    const worker = startWorkerProcess(env, fake, prefix, { TELEGRAM_LIMITS: 'on' });
     try {
+      await waitForWorker(queueOnly.sendQueue(), worker);
+      const idle = memoryOf(worker.child.pid);
       const t0 = performance.now();
-      await dispatchDue(env.db, app.sendQueue(), orgId, new Date(), 0);
+      await dispatchDue(env.db, queueOnly.sendQueue(), orgId, new Date(), 0);
       // Three times the ideal duration, then whatever is missing counts as lost.
       const sent = await waitSent(env, orgId, N, ((3 * N) / TELEGRAM_PER_SECOND) * 1_000 + 60_000);
       const seconds = (performance.now() - t0) / 1000;
@@ -121,15 +145,21 @@ export async function benchTelegram(env: BenchEnv): Promise<Figure[]> {
       const duplicates = Math.max(0, fake.sent().length - N);
       const losses = N - sent;
       const ratio = rate / TELEGRAM_PER_SECOND;
+      const { peak } = memoryOf(worker.child.pid);
       figures.push(
         { bench: 'telegram', figure: `reminders delivered (${N} to ${C} private chats, limits on)`, value: round(rate, 2), unit: '/s' },
         { bench: 'telegram', figure: 'ratio delivered / Telegram’s 30 per second', value: round(ratio, 3), unit: '×', target: '≥ 0.95', ok: ratio >= 0.95 },
         { bench: 'telegram', figure: `429 answers (${rejected} of ${sending.length} sendMessage calls)`, value: round(share429, 3), unit: '%', target: '≤ 1 %', ok: share429 <= 1 },
         { bench: 'telegram', figure: 'duplicates (messages beyond N)', value: duplicates, unit: '', target: '0', ok: duplicates === 0 },
         { bench: 'telegram', figure: 'losses (rows not sent)', value: losses, unit: '', target: '0', ok: losses === 0 },
+        { bench: 'telegram', figure: 'worker process RSS once started, idle (reference)', value: round(idle.rss, 1), unit: 'MB' },
+        { bench: 'telegram', figure: 'worker process peak RSS by then, start-up (reference)', value: round(idle.peak, 1), unit: 'MB' },
+        { bench: 'telegram', figure: `worker process peak RSS (VmHWM, ${N} reminders)`, value: round(peak, 1), unit: 'MB', target: `≤ ${WORKER_PEAK_RSS_MB} MB`, ok: peak <= WORKER_PEAK_RSS_MB },
       );
     } finally {
-      await app.stop();
+      await stopProgram(worker);
+      if (process.env.BENCH_WORKER_OUTPUT) process.stderr.write(worker.output());
+      await queueOnly.stop();
       await fake.close();
       await dropPrefix(env.redisUrl, prefix);
     }

@@ -92,6 +92,17 @@ const schema = z.object({
     .optional(),
   /** The Bot API server: Telegram's own, or a self-hosted telegram-bot-api that keeps traffic in-house. */
   TELEGRAM_API_ROOT: url(['http:', 'https:']).default('https://api.telegram.org'),
+  /**
+   * Seconds before a reminder's call to Telegram is given up as unanswered (its outcome unknown).
+   * Well under the claim's lease (120 s): a send must end before its claim could be presumed dead.
+   */
+  TELEGRAM_TIMEOUT_SECONDS: int(1, 90).default(30),
+  /**
+   * Keep Telegram's published limits on our side (`on`), or send as fast as the worker can (`off`:
+   * only for a Bot API server that enforces none, such as the test server of the benchmarks); 429
+   * answers are waited out either way.
+   */
+  TELEGRAM_LIMITS: z.enum(['on', 'off'], { error: 'phải là on hoặc off / must be on or off' }).default('on'),
   /** The bot's @username, for invite deep links (t.me/<bot>?start=<code>). */
   TELEGRAM_BOT_USERNAME: z
     .string()

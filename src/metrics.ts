@@ -13,11 +13,12 @@ export function createMetrics() {
     failed: new Counter({ name: 'dondoc_reminders_failed_total', help: 'Permanent delivery failures, by channel and kind', labelNames: labels, registers: [registry] }),
     retried: new Counter({ name: 'dondoc_reminders_retried_total', help: 'Temporary delivery failures that will be retried', labelNames: labels, registers: [registry] }),
     /**
-     * Claims found without an outcome after the lease: the worker died between the claim and the
-     * record, so the channel may or may not have accepted the message. They are sent again (the
-     * README's rule): each is a possible duplicate.
+     * Sends whose outcome is unknown, so the channel may or may not have accepted the message:
+     * claims found without an outcome after the lease (the worker died between the claim and the
+     * record), and calls the channel never answered (a timeout). They are sent again (the README's
+     * rule): each is a possible duplicate.
      */
-    unknown: new Counter({ name: 'dondoc_reminders_unknown_outcome_total', help: 'Claims reclaimed after a crash: possibly delivered twice', labelNames: ['channel'] as const, registers: [registry] }),
+    unknown: new Counter({ name: 'dondoc_reminders_unknown_outcome_total', help: 'Sends of unknown outcome (a claim reclaimed after a crash, or no answer from the channel): possibly delivered twice', labelNames: ['channel'] as const, registers: [registry] }),
   };
 }
 

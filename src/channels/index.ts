@@ -4,6 +4,7 @@ import type { Logger } from '#root/logger.js';
 import { createEmailChannel } from './email/index.js';
 import { createSandboxChannel } from './sandbox/index.js';
 import { createTelegramChannel } from './telegram/index.js';
+import { processTelegramLimiter } from './telegram/limiter.js';
 import type { ChannelAdapter } from './types.js';
 import { createZaloChannel } from './zalo/index.js';
 import { processZaloLimiter } from './zalo/limiter.js';
@@ -26,7 +27,12 @@ export async function createChannels(config: Config, logger: Logger): Promise<Pa
     }
   }
   if (config.TELEGRAM_BOT_TOKEN) {
-    channels.telegram = createTelegramChannel({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT });
+    channels.telegram = createTelegramChannel({
+      token: config.TELEGRAM_BOT_TOKEN,
+      apiRoot: config.TELEGRAM_API_ROOT,
+      timeoutSeconds: config.TELEGRAM_TIMEOUT_SECONDS,
+      limiter: processTelegramLimiter(config.TELEGRAM_LIMITS),
+    });
   }
   if (config.ZALO_BOT_TOKEN) {
     channels.zalo = createZaloChannel({ token: config.ZALO_BOT_TOKEN, apiRoot: config.ZALO_API_ROOT, limiter: processZaloLimiter(config.ZALO_RATE_PER_SECOND) });

@@ -6,14 +6,18 @@ export type ChannelName = 'sandbox' | 'email' | 'telegram' | 'zalo';
 /**
  * A delivery that failed. `permanent`: the address will not work until someone fixes it (bot
  * blocked, chat gone, mailbox rejected) — the channel is disabled for that contact and the next one
- * is tried; otherwise the send is retried with backoff.
+ * is tried; otherwise the send is retried with backoff. `outcomeUnknown`: the request may have
+ * reached the channel, which did not answer (a timeout, a connection cut mid-request), so the
+ * message may have gone out: the retry is counted as a possible duplicate.
  */
 export class DeliveryError extends Error {
   readonly permanent: boolean;
-  constructor(message: string, options: { permanent: boolean; cause?: unknown }) {
+  readonly outcomeUnknown: boolean;
+  constructor(message: string, options: { permanent: boolean; outcomeUnknown?: boolean; cause?: unknown }) {
     super(message, { cause: options.cause });
     this.name = 'DeliveryError';
     this.permanent = options.permanent;
+    this.outcomeUnknown = options.outcomeUnknown ?? false;
   }
 }
 

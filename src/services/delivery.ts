@@ -1,6 +1,6 @@
 import type { Config } from '#root/config.js';
 import type { Db } from '#root/db/client.js';
-import type { ChannelAdapter, OutgoingMessage, Recipient } from '#root/channels/types.js';
+import type { ChannelAdapter, OutgoingMessage, Recipient, SendResult } from '#root/channels/types.js';
 import { DeliveryError } from '#root/channels/types.js';
 import { effectivePolicy, policyOverrideSchema, type ReminderPolicy } from '#root/domain/policy.js';
 import { atLocalTime } from '#root/domain/stages.js';
@@ -38,6 +38,11 @@ export type DeliveryOutcome =
 
 /** How long a claim may stand without an outcome before it is presumed dead (see the README). */
 export const CLAIM_LEASE_MS = 120_000;
+/**
+ * A worker that cannot write a send's outcome (the database is down) keeps trying until this long
+ * before its claim's lease ends: past it another worker may be handed the reminder.
+ */
+const RECORD_MARGIN_MS = 20_000;
 
 const MESSAGE_OF: Record<ReminderKind, MessageName> = {
   lead: 'reminder-lead',
@@ -169,6 +174,9 @@ const recipientOf = (c: { id: string; name: string; locale: Lang; email: string 
  *   message leaves a claim that `reclaimStale` returns to `pending` after the lease: nothing is lost.
  *   A crash after the record repeats nothing. The window between the channel's acceptance and the
  *   record is the one place a message can go out twice; it is counted (`unknown` metric, a warning).
+ *   A database outage does not open that window: the outcome is kept in memory and its write retried
+ *   for as long as the claim is ours (see `persist`). A channel that does not answer (a timeout)
+ *   leaves the outcome unknown too: the send is retried and counted the same way.
  * - Permanent failures disable the channel for the contact and create the same reminder on the next
  *   channel; temporary ones return the row to `pending` and throw, for BullMQ to retry with backoff.
  */
@@ -390,20 +398,52 @@ export function createDelivery(deps: DeliveryDeps) {
   ): Promise<DeliveryOutcome> {
     // Rate limits are waited out before the claim, so that a claim lasts one round trip.
     await adapter.pace?.(to);
+    const claimedAt = performance.now();
     if (!(await claimAs(db, table, id, 'claimed', clock.now()))) return { outcome: 'skipped', reason: 'claimed elsewhere' };
+    let result: SendResult;
     try {
-      const result = await adapter.send(to, message);
-      // The record: from here on a crash repeats nothing.
-      await setState(db, table, id, ['claimed'], { status: 'sent', sentAt: clock.now(), externalId: result.externalId });
-      return delivered(result, adapter.name, kind, fields);
+      result = await adapter.send(to, message);
     } catch (error) {
       const permanent = error instanceof DeliveryError && error.permanent;
       const reason = error instanceof Error ? error.message : String(error);
       if (permanent) return fail(id, to.contactId, adapter.name, kind, reason, table);
-      await setState(db, table, id, ['claimed'], { status: 'pending', lastError: reason.slice(0, 500) });
+      await persist(() => setState(db, table, id, ['claimed'], { status: 'pending', lastError: reason.slice(0, 500) }), claimedAt, fields);
       metrics.retried.inc({ channel: adapter.name, kind });
-      logger.warn({ ...fields, err: reason }, 'delivery failed, will retry');
+      if (error instanceof DeliveryError && error.outcomeUnknown) {
+        // No answer: the channel may have taken the message. Sent again, as the README's rule says.
+        metrics.unknown.inc({ channel: adapter.name });
+        logger.warn({ ...fields, err: reason }, 'no answer from the channel: outcome unknown, will retry (possibly delivered twice)');
+      } else {
+        logger.warn({ ...fields, err: reason }, 'delivery failed, will retry');
+      }
       throw error;
+    }
+    // The channel accepted the message; the record, from which on a crash repeats nothing. (Kept
+    // out of the try above: a failure to write it is no failure to send, and must not give the row
+    // back to `pending` — that would send a delivered reminder again, uncounted.)
+    await persist(() => setState(db, table, id, ['claimed'], { status: 'sent', sentAt: clock.now(), externalId: result.externalId }), claimedAt, fields);
+    return delivered(result, adapter.name, kind, fields);
+  }
+
+  /**
+   * Writes what the channel answered, retrying while the database is unreachable (connections cut,
+   * a restart, a failover), for as long as the claim is ours: until {@link RECORD_MARGIN_MS} before
+   * its lease ends. Only this process knows the answer; giving up at once would leave the claim to
+   * lapse and a delivered reminder to be sent again. Past that, the error is thrown and the lease
+   * rule takes over.
+   */
+  async function persist(write: () => Promise<unknown>, claimedAt: number, fields: Record<string, string>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await write();
+        if (attempt > 1) logger.info({ ...fields, attempts: attempt }, 'outcome recorded once the database answered again');
+        return;
+      } catch (error) {
+        const wait = Math.min(5_000, 250 * 2 ** (attempt - 1));
+        if (performance.now() + wait > claimedAt + CLAIM_LEASE_MS - RECORD_MARGIN_MS) throw error;
+        if (attempt === 1) logger.warn({ ...fields, err: error instanceof Error ? error.message : String(error) }, 'could not record the outcome; retrying until the database answers');
+        await new Promise((r) => setTimeout(r, wait));
+      }
     }
   }
 

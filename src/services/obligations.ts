@@ -110,6 +110,10 @@ export async function reconcileObligations(
            AND (obligations.due_at IS DISTINCT FROM EXCLUDED.due_at OR NOT obligations.current)
         RETURNING (xmax = 0) AS inserted`;
       const created = rows.filter((r) => r.inserted).length;
+      // A hash anti-join, linear, whatever the statistics say: right after the INSERT above (a new
+      // organisation, a new year) they are stale, and the NOT EXISTS was then planned as a nested
+      // loop over `desired`, quadratic (bench/planner.ts).
+      await tx.$executeRaw`SET LOCAL enable_nestloop = off`;
       const retired = await tx.$executeRaw`
         UPDATE obligations o SET current = false, updated_at = now()
          WHERE o.org_id = ${orgId}::uuid AND o.status = 'open' AND o.current
@@ -118,6 +122,7 @@ export async function reconcileObligations(
              SELECT 1 FROM unnest(${desired.map((d) => d.dutyId)}::uuid[], ${desired.map((d) => d.unitId)}::uuid[],
                                   ${desired.map((d) => d.periodKey)}::text[]) AS d(duty_id, unit_id, period_key)
               WHERE d.duty_id = o.duty_id AND d.unit_id = o.unit_id AND d.period_key = o.period_key)`;
+      await tx.$executeRaw`SET LOCAL enable_nestloop = on`;
       const r = { created, updated: rows.length - created, retired, duties: dutyCount, emptyGroups: [...emptyGroups].sort() };
       if (r.created || r.updated || r.retired) {
         await audit(tx, {

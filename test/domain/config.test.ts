@@ -13,6 +13,9 @@ describe('configuration', () => {
     expect(c.ROLES).toEqual(['scheduler', 'worker', 'web', 'bot']);
     expect(c.DEFAULT_TIME_ZONE).toBe('Asia/Ho_Chi_Minh');
     expect(c.SEED_DEMO).toBe(true);
+    // Telegram's limits are kept on our side unless a deployment says otherwise.
+    expect(c.TELEGRAM_LIMITS).toBe('on');
+    expect(loadConfig({ TELEGRAM_LIMITS: 'off' }).TELEGRAM_LIMITS).toBe('off');
   });
 
   it('treats empty values as unset, as a copied .env.example has them', () => {
@@ -27,6 +30,9 @@ describe('configuration', () => {
     ['SEED_DEMO', 'maybe', /SEED_DEMO: phải là true hoặc false/],
     ['DEFAULT_TIME_ZONE', 'Mars/Olympus', /DEFAULT_TIME_ZONE: múi giờ IANA không hợp lệ/],
     ['REDIS_PREFIX', 'a:b', /REDIS_PREFIX/],
+    // A Telegram call must end before its claim's 120 s lease could lapse.
+    ['TELEGRAM_TIMEOUT_SECONDS', '120', /TELEGRAM_TIMEOUT_SECONDS: tối đa 90/],
+    ['TELEGRAM_LIMITS', 'no', /TELEGRAM_LIMITS: phải là on hoặc off/],
   ])('refuses %s=%s with a message naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });

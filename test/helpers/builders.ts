@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Channel, ContactRole } from '#root/generated/prisma/client.js';
 import type { Db } from '#root/db/client.js';
 import { normalizeUnitName } from '#root/domain/units.js';
+import { reconcileObligations } from '#root/services/obligations.js';
 
 export interface MiniOrgOptions {
   code?: string;
@@ -49,4 +51,58 @@ export async function buildMiniOrg(db: Db, o: MiniOrgOptions) {
     });
   }
   return { org, plan, units, contacts };
+}
+
+export interface TelegramRemindersOptions {
+  code: string;
+  /** Units, one contact each, linked to private chats `firstChat + 1` … `firstChat + chats`. */
+  chats: number;
+  /** Duties every unit leads: one obligation, and one reminder, per (unit, duty). */
+  perChat: number;
+  firstChat: number;
+  now: Date;
+}
+
+/** One seeded Telegram reminder: its message's ✅ button names `obligationId`, so it can be told apart at the server. */
+export interface SeededReminder {
+  id: string;
+  obligationId: string;
+  chatId: number;
+}
+
+/**
+ * `chats × perChat` Telegram reminders due now, one per obligation, interleaved across the chats
+ * (row i goes to chat i % chats and is scheduled i ms after the first, so that the dispatcher
+ * queues them in that order). Each reminder's message is told apart from the others of its chat by
+ * the obligation its buttons name.
+ */
+export async function buildTelegramReminders(db: Db, o: TelegramRemindersOptions): Promise<{ orgId: string; reminders: SeededReminder[] }> {
+  const duties = Array.from({ length: o.perChat }, (_, i) => ({ code: `D${i + 1}`, due: '2027-06-30' }));
+  const mini = await buildMiniOrg(db, { code: o.code, units: o.chats, duties, channels: ['telegram'], now: o.now });
+  const orgId = mini.org.id;
+  await db.$executeRaw`
+    UPDATE contacts c SET telegram_chat_id = ${o.firstChat} + x.n
+      FROM (SELECT id, row_number() OVER (ORDER BY created_at, id) AS n FROM contacts WHERE org_id = ${orgId}::uuid) x
+     WHERE c.id = x.id`;
+  await reconcileObligations(db, orgId, { from: '2027-01-01', to: '2027-12-31' }, o.now);
+  const obligations = await db.obligation.findMany({
+    where: { orgId },
+    include: { unit: { include: { contacts: true } }, duty: true },
+    orderBy: [{ duty: { position: 'asc' } }, { unitId: 'asc' }],
+  });
+  if (obligations.length !== o.chats * o.perChat) throw new Error(`expected ${o.chats * o.perChat} obligations, got ${obligations.length}`);
+  const base = o.now.getTime() - obligations.length - 1_000;
+  const rows = obligations.map((ob, i) => ({
+    id: randomUUID(),
+    orgId,
+    obligationId: ob.id,
+    contactId: ob.unit.contacts[0]!.id,
+    channel: 'telegram' as const,
+    kind: 'overdue' as const,
+    stage: 'nudge-chaos@20270630',
+    scheduledAt: new Date(base + i),
+  }));
+  for (let i = 0; i < rows.length; i += 2_000) await db.reminder.createMany({ data: rows.slice(i, i + 2_000) });
+  const chatOf = new Map(obligations.map((ob) => [ob.id, Number(ob.unit.contacts[0]!.telegramChatId)]));
+  return { orgId, reminders: rows.map((r) => ({ id: r.id, obligationId: r.obligationId, chatId: chatOf.get(r.obligationId)! })) };
 }

@@ -1,6 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -44,6 +49,120 @@ export async function startPrivateRedis(): Promise<{ url: string; stop(): Promis
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** A PostgreSQL server of a test's own, which the test may stop and start again (see {@link startPrivatePostgres}). */
+export interface PrivatePostgres {
+  /** `postgresql://postgres@127.0.0.1:<port>/dondoc` (an empty database; migrate it). */
+  url: string;
+  /** Stops the server for real: SIGINT, PostgreSQL's fast shutdown (open connections are cut). */
+  stopServer(): Promise<void>;
+  /** Starts it again on the same data directory and port; resolves once it answers queries. */
+  startServer(): Promise<void>;
+  /** Stops the server (if running) and removes its data directory. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** The newest PostgreSQL of the machine (Debian's layout: /usr/lib/postgresql/<version>/bin). */
+function postgresBinDir(): string {
+  const base = '/usr/lib/postgresql';
+  const versions = existsSync(base)
+    ? readdirSync(base)
+        .filter((v) => existsSync(path.join(base, v, 'bin', 'postgres')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  if (!versions[0]) throw new Error(`no PostgreSQL server binaries under ${base}`);
+  return path.join(base, versions[0], 'bin');
+}
+
+/**
+ * A PostgreSQL server of this test's own (the machine's binaries, a fresh `initdb` in a temporary
+ * directory, `fsync=off`), so that a test can stop the database under a running program without
+ * touching the server the other test files share.
+ *
+ * PostgreSQL refuses to run as root: when the tests run as root, the server and initdb run as the
+ * `postgres` user (spawn's uid/gid, as `runuser -u postgres` would, but the child is the postmaster
+ * itself, so that signals reach it directly).
+ */
+export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  const bin = postgresBinDir();
+  const port = await freePort();
+  const dir = await mkdtemp(path.join(tmpdir(), 'dondoc-pg-'));
+  const data = path.join(dir, 'data');
+  const asRoot = process.getuid?.() === 0;
+  const user = asRoot
+    ? { uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()) }
+    : {};
+  const env = { PATH: process.env.PATH ?? '', HOME: dir, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
+
+  let child: ChildProcess | null = null;
+  let output = '';
+  const root = `postgresql://postgres@127.0.0.1:${port}`;
+  const ready = async (server: ChildProcess) => {
+    for (let i = 0; ; i++) {
+      const c = new pg.Client({ connectionString: `${root}/postgres`, connectionTimeoutMillis: 1_000 });
+      try {
+        await c.connect();
+        await c.query('SELECT 1');
+        return;
+      } catch (error) {
+        if (server.exitCode !== null || i >= 300) throw new Error(`private PostgreSQL did not start: ${String(error)}\n${output}`, { cause: error });
+        await new Promise((r) => setTimeout(r, 100));
+      } finally {
+        await c.end().catch(() => undefined);
+      }
+    }
+  };
+  const startServer = async () => {
+    if (child) throw new Error('private PostgreSQL already running');
+    output = '';
+    const started = spawn(
+      path.join(bin, 'postgres'),
+      ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'],
+      { ...user, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    started.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    started.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    child = started;
+    await ready(started);
+  };
+  const stopServer = async () => {
+    const running = child;
+    if (!running) return;
+    child = null;
+    if (running.exitCode !== null || running.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+    running.kill('SIGINT');
+    const slow = setTimeout(() => running.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(slow);
+  };
+  // Should the test process end without its afterAll, the server must not outlive it.
+  const onExit = () => {
+    child?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
+
+  const stop = async () => {
+    await stopServer();
+    process.removeListener('exit', onExit);
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  try {
+    if (asRoot) await chown(dir, user.uid!, user.gid!);
+    execFileSync(path.join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync'], { ...user, env, stdio: 'pipe' });
+    await startServer();
+    const admin = new pg.Client({ connectionString: `${root}/postgres` });
+    await admin.connect();
+    await admin.query('CREATE DATABASE dondoc');
+    await admin.end();
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url: `${root}/dondoc`, stopServer, startServer, stop };
 }
 
 export interface ProgramProcess {

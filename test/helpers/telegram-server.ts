@@ -6,7 +6,7 @@
  * uses (`{ ok: true, result }` / `{ ok: false, error_code, description, parameters? }`), enforces the
  * published limits (text length, `callback_data` bytes, 1 msg/s per private chat, 30 msg/s per bot,
  * 20 msg/min per group), and lets a test play the user (`userSends`, `userPresses`) and the network
- * (`fail`, `block`).
+ * (`fail`, `block`, a share of random faults with `faults`, a round trip's `latencyMs`).
  *
  * The server runs inside the test process. Its clock and timers are captured when this module is
  * loaded, so `vi.useFakeTimers()` in a test does not freeze long polling or rate limits (pass
@@ -33,6 +33,8 @@ export interface RecordedCall {
   status: number;
   /** `chat_id` of the call, as a string, when it had one. */
   chatId?: string;
+  /** The random fault this call drew (see {@link FakeTelegram.faults}), if any. */
+  fault?: RandomFaultKind;
 }
 
 /** A file part of a multipart upload, as it appears in {@link RecordedCall.params}. */
@@ -50,6 +52,11 @@ export interface FakeTelegramOptions {
   botUsername?: string;
   /** Clock used for rate limits and dates (ms since epoch). Default: the real `Date.now`. */
   now?: () => number;
+  /**
+   * Every call but getUpdates is handled this long after it arrives, as over a real network
+   * (Telegram answers in 50–300 ms), so that a test can catch sends in flight. Default 0.
+   */
+  latencyMs?: number;
 }
 
 /** A message the bot has in a chat (what sendMessage / sendDocument created, with edits applied). */
@@ -77,6 +84,46 @@ export interface FakeFault {
   times?: number;
   /** Overrides the default description of the status. */
   description?: string;
+}
+
+/** The faults {@link FakeTelegram.faults} draws at random. */
+export type RandomFaultKind = 'serverError' | 'timeout' | 'lostReply' | 'tooMany';
+
+/**
+ * Shares (0–1) of the matching calls that fail, each drawn at random from a seeded generator, so
+ * that a run can be repeated. The shares add up; what is left is answered normally.
+ */
+export interface FakeFaultRates {
+  /** Answered 500 Internal Server Error: nothing delivered. */
+  serverError?: number;
+  /** Held unanswered until the client gives up (or the server closes): nothing delivered. */
+  timeout?: number;
+  /**
+   * Delivered (the message is in the chat), then the answer is held until the client gives up:
+   * the case where the client cannot know that its message went out. A call the server refuses
+   * anyway (a 400, a 429 of the limits) is answered, and not counted as one.
+   */
+  lostReply?: number;
+  /** Answered 429 Too Many Requests with `retry_after`: nothing delivered. */
+  tooMany?: number;
+  /** `retry_after` of those 429 answers, in seconds. Default 1. */
+  retryAfter?: number;
+  /** Only calls of this method (case-insensitive). Default `sendMessage`. */
+  method?: string;
+  /** Seed of the generator. Default 1. */
+  seed?: number;
+}
+
+/** A small seeded generator (mulberry32): uniform numbers in [0, 1), the same sequence for a seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
 }
 
 /** Handle on a running fake Telegram server. */
@@ -111,6 +158,13 @@ export interface FakeTelegram {
   addFile(fileId: string, bytes: Buffer, filePath?: string): void;
   /** Make the next matching calls fail (see {@link FakeFault}). */
   fail(fault: FakeFault): void;
+  /**
+   * Fail a share of the calls from now on, at random (see {@link FakeFaultRates}); `null` stops it.
+   * Each failed call is marked with its {@link RecordedCall.fault}. {@link fail} faults come first.
+   */
+  faults(rates: FakeFaultRates | null): void;
+  /** How many calls drew each random fault so far. */
+  injected(): Record<RandomFaultKind, number>;
   /** Every send to this chat answers 403 'Forbidden: bot was blocked by the user' until {@link unblock}. */
   block(chatId: number | string): void;
   /** Undo {@link block}. */
@@ -281,6 +335,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   const limitsOn = options.limits ?? true;
   const botUsername = options.botUsername ?? 'dondoc_test_bot';
   const now = options.now ?? realNow;
+  const latencyMs = options.latencyMs ?? 0;
   const seconds = (): number => Math.floor(now() / 1000);
 
   const calls: RecordedCall[] = [];
@@ -295,6 +350,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   let queryCounter = 0;
   const files = new Map<string, { bytes: Buffer; path: string; uniqueId: string }>();
   const faults: (FakeFault & { left: number })[] = [];
+  let random: { rates: FakeFaultRates; method: string; next: () => number } | null = null;
+  const injected: Record<RandomFaultKind, number> = { serverError: 0, timeout: 0, lostReply: 0, tooMany: 0 };
   const blocked = new Set<string>();
   const commands = new Map<string, unknown[]>();
   let webhook: Json | undefined;
@@ -592,6 +649,19 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     return f;
   };
 
+  /** The random fault of a call of `method`, if it draws one. */
+  const drawFault = (method: string): RandomFaultKind | undefined => {
+    if (!random || method !== random.method) return undefined;
+    const u = random.next();
+    const r = random.rates;
+    let edge = 0;
+    for (const kind of ['serverError', 'timeout', 'lostReply', 'tooMany'] as const) {
+      edge += r[kind] ?? 0;
+      if (u < edge) return kind;
+    }
+    return undefined;
+  };
+
   const send = (res: http.ServerResponse, call: RecordedCall | undefined, status: number, body: Json): void => {
     if (call) call.status = status;
     held.delete(res);
@@ -680,6 +750,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     const lower = method.toLowerCase();
     const handler = handlers[lower];
     if (!handler && lower !== 'getupdates') return sendError(res, call, new ApiError(404, 'Not Found'));
+    if (latencyMs > 0 && lower !== 'getupdates') await new Promise((r) => realSetTimeout(r, latencyMs));
 
     const fault = takeFault(lower, call.chatId);
     if (fault) {
@@ -689,12 +760,34 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       }
       return sendError(res, call, new ApiError(fault.status, fault.description ?? (DEFAULT_FAULT[String(fault.status)] as string)));
     }
+    const drawn = drawFault(lower);
+    // A lost reply is counted once the call has succeeded (a call refused anyway loses nothing).
+    if (drawn && drawn !== 'lostReply') {
+      call.fault = drawn;
+      injected[drawn] += 1;
+      if (drawn === 'timeout') {
+        held.add(res);
+        return;
+      }
+      if (drawn === 'serverError') return sendError(res, call, new ApiError(500, DEFAULT_FAULT['500'] as string));
+      if (drawn === 'tooMany') {
+        const n = random?.rates.retryAfter ?? 1;
+        return sendError(res, call, new ApiError(429, `Too Many Requests: retry after ${n}`, { retry_after: n }));
+      }
+    }
     if (call.chatId !== undefined && blocked.has(call.chatId) && BLOCKABLE.has(lower)) {
       return sendError(res, call, new ApiError(403, BLOCKED));
     }
     try {
       if (lower === 'getupdates') return getUpdates(token, params, call, req, res);
       const result = (handler as (token: string, params: Json) => unknown)(token, params);
+      if (drawn === 'lostReply') {
+        // Done, but the answer never comes: the client cannot tell this from a call that was lost.
+        call.fault = drawn;
+        injected.lostReply += 1;
+        held.add(res);
+        return;
+      }
       send(res, call, 200, { ok: true, result });
     } catch (e) {
       if (e instanceof ApiError) sendError(res, call, e);
@@ -776,6 +869,10 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     fail: (fault) => {
       faults.push({ ...fault, left: fault.times ?? 1 });
     },
+    faults: (rates) => {
+      random = rates ? { rates, method: (rates.method ?? 'sendMessage').toLowerCase(), next: seededRandom(rates.seed ?? 1) } : null;
+    },
+    injected: () => ({ ...injected }),
     block: (chatId) => {
       blocked.add(String(chatId));
     },

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchDue } from '#jobs/dispatch.js';
 import { createSandboxChannel } from '#root/channels/sandbox/index.js';
 import { createTelegramChannel } from '#root/channels/telegram/index.js';
+import { createTelegramLimiter } from '#root/channels/telegram/limiter.js';
+import { DeliveryError, type OutgoingMessage, type Recipient } from '#root/channels/types.js';
 import { reconcileObligations } from '#root/services/obligations.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { buildMiniOrg } from '../helpers/builders.js';
@@ -115,4 +117,48 @@ describe('the Telegram reminders channel', () => {
     const gaps = calls.slice(1).map((c, i) => c.at - calls[i]!.at);
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(1_000);
   }, 30_000);
+});
+
+/**
+ * A send Telegram never answers may have gone out: the channel says the outcome is unknown, so that
+ * the retry is counted as a possible duplicate. A server that cannot be reached took nothing.
+ */
+describe('a Telegram send without an answer', () => {
+  const to: Recipient = { contactId: 'c', name: 'Người 1', locale: 'vi', email: null, telegramChatId: 42n, zaloUserId: null };
+  const message: OutgoingMessage = { orgId: 'o', ref: { reminderId: 'r' }, subject: 'Nhắc', text: 'Nhắc hạn' };
+  const failure = (p: Promise<unknown>) => p.then(() => expect.unreachable(), (e: unknown) => e as DeliveryError);
+
+  it('gives up after its timeout, as a temporary failure of unknown outcome', async () => {
+    const tg = await startFakeTelegram({ limits: false });
+    try {
+      const channel = createTelegramChannel({ token: TOKEN, apiRoot: tg.apiRoot, timeoutSeconds: 1, limiter: createTelegramLimiter() });
+      tg.fail({ status: 'timeout', method: 'sendMessage' });
+      const error = await failure(channel.send(to, message));
+      expect(error).toBeInstanceOf(DeliveryError);
+      expect(error).toMatchObject({ permanent: false, outcomeUnknown: true });
+      expect(tg.calls.at(-1)).toMatchObject({ method: 'sendMessage', status: 0 });
+    } finally {
+      await tg.close();
+    }
+  });
+
+  it('knows nothing went out when the server refuses the connection', async () => {
+    const tg = await startFakeTelegram({ limits: false });
+    await tg.close();
+    const channel = createTelegramChannel({ token: TOKEN, apiRoot: tg.apiRoot, timeoutSeconds: 1, limiter: createTelegramLimiter() });
+    const error = await failure(channel.send(to, message));
+    expect(error).toBeInstanceOf(DeliveryError);
+    expect(error).toMatchObject({ permanent: false, outcomeUnknown: false });
+  });
+
+  it('knows nothing went out on a 500 answer', async () => {
+    const tg = await startFakeTelegram({ limits: false });
+    try {
+      const channel = createTelegramChannel({ token: TOKEN, apiRoot: tg.apiRoot, limiter: createTelegramLimiter() });
+      tg.fail({ status: 500, method: 'sendMessage' });
+      expect(await failure(channel.send(to, message))).toMatchObject({ permanent: false, outcomeUnknown: false });
+    } finally {
+      await tg.close();
+    }
+  });
 });

@@ -1,10 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createTelegramLimiter } from '#root/channels/telegram/limiter.js';
+import { createChannels } from '#root/channels/index.js';
+import { createTelegramLimiter, createUnpacedTelegramLimiter, type TelegramLimiter } from '#root/channels/telegram/limiter.js';
+import type { Recipient } from '#root/channels/types.js';
+import { loadConfig } from '#root/config.js';
+import { createLogger } from '#root/logger.js';
 
 /** When each acquire resolves, in fake milliseconds from the start. */
-async function times(acquires: (bigint | number)[], backOff?: (l: ReturnType<typeof createTelegramLimiter>) => void): Promise<number[]> {
+async function times(acquires: (bigint | number)[], backOff?: (l: TelegramLimiter) => void, make: () => TelegramLimiter = createTelegramLimiter): Promise<number[]> {
   const start = Date.now();
-  const limiter = createTelegramLimiter();
+  const limiter = make();
   backOff?.(limiter);
   const out: number[] = new Array<number>(acquires.length);
   const all = Promise.all(acquires.map((chat, i) => limiter.acquire(chat).then(() => (out[i] = Date.now() - start))));
@@ -47,5 +51,38 @@ describe('the Telegram limiter', () => {
     const ts = await times([42, 43], (l) => l.backOff(42, 5));
     expect(ts[0]).toBeGreaterThanOrEqual(5_000);
     expect(ts[1]).toBeLessThan(1_100);
+  });
+});
+
+describe('TELEGRAM_LIMITS=off', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('paces nothing of its own, and still waits out a 429 for that chat', async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const burst = await times(Array.from({ length: 100 }, () => 7), undefined, createUnpacedTelegramLimiter);
+    expect(Math.max(...burst)).toBe(0);
+    const ts = await times([42, 43, 43], (l) => l.backOff(42, 5), createUnpacedTelegramLimiter);
+    expect(ts[0]).toBeGreaterThanOrEqual(5_000);
+    // The bot as a whole pauses a moment after a 429, as with the limits on; other chats then go at once.
+    expect(ts[1]).toBeLessThanOrEqual(1_000);
+    expect(ts[2]).toBe(ts[1]);
+  });
+
+  it('is what the Telegram channel paces by when the configuration says off', async () => {
+    const to = (chat: number): Recipient => ({ contactId: 'c', name: 'n', locale: 'vi', email: null, telegramChatId: BigInt(chat), zaloUserId: null });
+    const paceTwice = async (limits: string, chat: number) => {
+      const config = loadConfig({ TELEGRAM_BOT_TOKEN: '123456:TEST-token_abcdefghijklmnop', TELEGRAM_API_ROOT: 'http://127.0.0.1:9', TELEGRAM_LIMITS: limits });
+      const channel = (await createChannels(config, createLogger({ level: 'silent' }))).telegram;
+      if (!channel || channel.transactional) throw new Error('no Telegram channel');
+      const t0 = Date.now();
+      await channel.pace?.(to(chat));
+      await channel.pace?.(to(chat));
+      return Date.now() - t0;
+    };
+    expect(await paceTwice('off', 1_001)).toBeLessThan(500);
+    // With the limits on, a private chat's second message waits a second.
+    expect(await paceTwice('on', 1_002)).toBeGreaterThanOrEqual(1_000);
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Api, Bot, GrammyError, HttpError, InputFile } from 'grammy';
-import { startFakeTelegram, type FakeTelegram, type FakeTelegramOptions, type UploadedFile } from '../helpers/telegram-server.js';
+import { seededRandom, startFakeTelegram, type FakeTelegram, type FakeTelegramOptions, type UploadedFile } from '../helpers/telegram-server.js';
 
 const TOKEN = '123456789:AAHfakeTokenForTests_abcdef';
 
@@ -235,6 +235,78 @@ describe('fake Telegram Bot API', () => {
     f.fail({ status: 'timeout', method: 'getMe' });
     await expect(api.getMe()).rejects.toBeInstanceOf(HttpError);
     expect(f.calls.at(-1)).toMatchObject({ method: 'getMe', status: 0 });
+  });
+
+  it('fails a share of calls at random, the same calls for the same seed, and stops when told', async () => {
+    const statuses = async (seed: number) => {
+      const { fake: f, api } = await start({ limits: false });
+      f.faults({ serverError: 0.2, tooMany: 0.1, retryAfter: 3, seed });
+      for (let i = 0; i < 200; i++) await api.sendMessage(42, `tin ${i}`).catch(() => undefined);
+      await api.getMe(); // other methods are left alone
+      const answered = f.calls.map((c) => `${c.status}${c.fault ? `:${c.fault}` : ''}`);
+      f.faults(null);
+      await api.sendMessage(42, 'hết lỗi');
+      const injected = f.injected();
+      const tooMany = f.calls.find((c) => c.fault === 'tooMany');
+      const sent = f.sent(42).length;
+      await f.close();
+      return { answered, injected, tooMany, sent };
+    };
+    const a = await statuses(7);
+    expect(a.answered.at(-1)).toBe('200');
+    expect(a.answered.filter((x) => x === '500:serverError')).toHaveLength(a.injected.serverError);
+    expect(a.answered.filter((x) => x === '429:tooMany')).toHaveLength(a.injected.tooMany);
+    // Shares of 200 draws: 20 % and 10 %, give or take what chance allows.
+    expect(a.injected.serverError).toBeGreaterThan(20);
+    expect(a.injected.serverError).toBeLessThan(60);
+    expect(a.injected.tooMany).toBeGreaterThan(5);
+    expect(a.injected.tooMany).toBeLessThan(35);
+    expect(a.injected).toMatchObject({ timeout: 0, lostReply: 0 });
+    expect(a.sent).toBe(200 - a.injected.serverError - a.injected.tooMany + 1);
+    expect(a.tooMany).toBeDefined();
+    // A new server with the same seed fails the same calls; another seed, others.
+    expect((await statuses(7)).answered).toEqual(a.answered);
+    expect((await statuses(8)).answered).not.toEqual(a.answered);
+  });
+
+  it('answers a drawn 429 with the retry_after asked for', async () => {
+    const { fake: f, api } = await start({ limits: false });
+    f.faults({ tooMany: 1, retryAfter: 3 });
+    const err = await rejection(api.sendMessage(42, 'x'));
+    expect(err.error_code).toBe(429);
+    expect(err.parameters.retry_after).toBe(3);
+    expect(f.sent()).toEqual([]);
+  });
+
+  it('a lost reply delivers the message and never answers; a timeout delivers nothing', async () => {
+    const { fake: f } = await start({ limits: false });
+    const api = new Api(TOKEN, { apiRoot: f.apiRoot, timeoutSeconds: 0.3 });
+    f.faults({ lostReply: 1 });
+    await expect(api.sendMessage(42, 'đã tới')).rejects.toBeInstanceOf(HttpError);
+    expect(f.sent(42).map((m) => m.text)).toEqual(['đã tới']);
+    expect(f.calls.at(-1)).toMatchObject({ method: 'sendMessage', status: 0, fault: 'lostReply' });
+    f.faults({ timeout: 1 });
+    await expect(api.sendMessage(42, 'không tới')).rejects.toBeInstanceOf(HttpError);
+    expect(f.sent(42).map((m) => m.text)).toEqual(['đã tới']);
+    expect(f.calls.at(-1)).toMatchObject({ method: 'sendMessage', status: 0, fault: 'timeout' });
+    expect(f.injected()).toEqual({ serverError: 0, timeout: 1, lostReply: 1, tooMany: 0 });
+  });
+
+  it('answers after latencyMs, as over a network', async () => {
+    const { fake: f, api } = await start({ limits: false, latencyMs: 200 });
+    const t0 = performance.now();
+    await api.sendMessage(42, 'chậm');
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(190);
+    expect(f.sent(42)).toHaveLength(1);
+  });
+
+  it('draws the same numbers for the same seed', () => {
+    const a = seededRandom(1);
+    const b = seededRandom(1);
+    const xs = Array.from({ length: 1000 }, () => a());
+    expect(Array.from({ length: 1000 }, () => b())).toEqual(xs);
+    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
+    expect(xs.reduce((s, x) => s + x, 0) / xs.length).toBeCloseTo(0.5, 1);
   });
 
   it('serves files: addFile, getFile, download', async () => {

@@ -10,6 +10,23 @@ export interface TelegramChannelOptions {
   limiter?: TelegramLimiter;
   /** 429 answers waited out before giving the send back to the queue (default 3). */
   maxRateRetries?: number;
+  /**
+   * Give up on a call Telegram does not answer after this many seconds (TELEGRAM_TIMEOUT_SECONDS;
+   * default 30, grammY's own is 500). It must stay well under the claim's lease (120 s), so that a
+   * hung call ends, as one of unknown outcome, before the lease could hand the reminder to another
+   * worker, and so that hung calls do not hold the channel's slots for minutes.
+   */
+  timeoutSeconds?: number;
+}
+
+/** Network failures before a request leaves this host: Telegram cannot have received the message. */
+const NEVER_SENT = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT/;
+
+/** Whether a network failure leaves open that Telegram took the message: it timed out, or the connection broke after the request went. */
+function mayHaveArrived(error: HttpError): boolean {
+  const inner = error.error as { message?: unknown; code?: unknown; cause?: { message?: unknown; code?: unknown } } | undefined;
+  const text = [inner?.message, inner?.code, inner?.cause?.message, inner?.cause?.code].map((x) => String(x ?? '')).join(' ');
+  return !NEVER_SENT.test(text);
 }
 
 /** Telegram's answers that mean the chat will not work until someone fixes it. */
@@ -35,7 +52,7 @@ export function reminderKeyboard(message: OutgoingMessage): InlineKeyboardMarkup
  * bot or a vanished chat is permanent: the contact's next channel is used.
  */
 export function createTelegramChannel(options: TelegramChannelOptions): ChannelAdapter & { transactional: false; api: Api } {
-  const api = new Api(options.token, { apiRoot: options.apiRoot });
+  const api = new Api(options.token, { apiRoot: options.apiRoot, timeoutSeconds: options.timeoutSeconds ?? 30 });
   const limiter = options.limiter ?? sharedTelegramLimiter;
   // `pace` (before the claim) takes the first turn; the transformer waits out 429s like the bot's replies.
   api.config.use(limitTransformer(limiter, { maxRetries: options.maxRateRetries ?? 3, pacedByCaller: true }));
@@ -67,7 +84,9 @@ export function createTelegramChannel(options: TelegramChannelOptions): ChannelA
           const permanent = error.error_code === 403 || PERMANENT.test(error.description);
           throw new DeliveryError(`Telegram ${error.error_code}: ${error.description}`, { permanent, cause: error });
         }
-        if (error instanceof HttpError) throw new DeliveryError(`Telegram unreachable: ${error.message}`, { permanent: false, cause: error });
+        if (error instanceof HttpError) {
+          throw new DeliveryError(`Telegram unreachable: ${error.message}`, { permanent: false, outcomeUnknown: mayHaveArrived(error), cause: error });
+        }
         throw error;
       }
     },

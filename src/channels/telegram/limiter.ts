@@ -89,6 +89,46 @@ export function createTelegramLimiter(limits: TelegramLimits = TELEGRAM_LIMITS, 
 /** One limiter per process, shared by the bot's replies and the reminders channel. */
 export const sharedTelegramLimiter = createTelegramLimiter();
 
+/**
+ * No pacing of our own (TELEGRAM_LIMITS=off), for a Bot API server that enforces no limits (a test
+ * server, a benchmark of the pipeline): messages leave as fast as the worker sends them. A 429
+ * answer is still waited out (`retry_after`): that chat is paused until then, the bot briefly, as
+ * {@link createTelegramLimiter} does.
+ */
+export function createUnpacedTelegramLimiter(now: () => number = Date.now): TelegramLimiter {
+  const chatPausedUntil = new Map<string, number>();
+  let botPausedUntil = 0;
+  return {
+    async acquire(chatId) {
+      const chat = String(chatId);
+      const t = now();
+      const until = Math.max(botPausedUntil, chatPausedUntil.get(chat) ?? 0);
+      if (until <= t) {
+        chatPausedUntil.delete(chat);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, until - t));
+    },
+    backOff(chatId, seconds) {
+      const until = now() + seconds * 1_000;
+      const chat = String(chatId);
+      chatPausedUntil.set(chat, Math.max(chatPausedUntil.get(chat) ?? 0, until));
+      botPausedUntil = Math.max(botPausedUntil, Math.min(until, now() + 1_000));
+    },
+  };
+}
+
+let unpacedTelegramLimiter: TelegramLimiter | undefined;
+
+/**
+ * The limiter of this process (TELEGRAM_LIMITS): Telegram's limits kept on our side (`on`, the
+ * default: {@link sharedTelegramLimiter}), or only 429 answers waited out (`off`). Either way one
+ * per process, shared by the bot's replies and the reminders channel.
+ */
+export function processTelegramLimiter(limits: 'on' | 'off' = 'on'): TelegramLimiter {
+  return limits === 'off' ? (unpacedTelegramLimiter ??= createUnpacedTelegramLimiter()) : sharedTelegramLimiter;
+}
+
 const SENDING = new Set(['sendMessage', 'sendDocument', 'sendPhoto', 'editMessageText', 'editMessageReplyMarkup', 'editMessageCaption', 'copyMessage', 'forwardMessage']);
 
 /**

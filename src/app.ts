@@ -80,6 +80,37 @@ export function createApp(deps: Deps, options: AppOptions): App {
     );
     redisSuppressed = 0;
   };
+  // While PostgreSQL is down every job fails the same way, hundreds a second across retries: say it
+  // once, then every 30 s with how many were folded, and once more when jobs succeed again.
+  const DB_DOWN = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Can't reach database|Connection terminated|terminating connection|the database system is (starting up|shutting down)|Timed out fetching a new connection|pool/i;
+  let dbDownSince: number | null = null;
+  let dbLastReport = 0;
+  let dbSuppressed = 0;
+  const jobFailed = (queue: string, job: string | undefined, error: Error) => {
+    if (!DB_DOWN.test(error.message)) {
+      logger.warn({ job, queue, err: error.message }, 'job failed');
+      return;
+    }
+    const now = Date.now();
+    dbDownSince ??= now;
+    if (now - dbLastReport < 30_000) {
+      dbSuppressed++;
+      return;
+    }
+    dbLastReport = now;
+    logger.warn(
+      { queue, err: error.message, downForSeconds: Math.round((now - dbDownSince) / 1000), suppressed: dbSuppressed },
+      'PostgreSQL không trả lời, các việc sẽ được thử lại / PostgreSQL unreachable, jobs will be retried',
+    );
+    dbSuppressed = 0;
+  };
+  const jobDone = () => {
+    if (dbDownSince === null) return;
+    logger.info({ downForSeconds: Math.round((Date.now() - dbDownSince) / 1000), suppressed: dbSuppressed }, 'PostgreSQL trả lời lại / PostgreSQL reachable again');
+    dbDownSince = null;
+    dbLastReport = 0;
+    dbSuppressed = 0;
+  };
   const connect = (name: string) => {
     const c = createRedis(config.REDIS_URL, { connectionName: `dondoc-${name}` });
     c.on('error', (error: Error) => redisError(name, error));
@@ -229,7 +260,8 @@ export function createApp(deps: Deps, options: AppOptions): App {
         });
         for (const w of [maintenance, send]) {
           w.on('error', (error) => redisError(`worker:${w.name}`, error));
-          w.on('failed', (job, error) => logger.warn({ job: job?.id, queue: w.name, err: error.message }, 'job failed'));
+          w.on('failed', (job, error) => jobFailed(w.name, job?.id, error));
+          w.on('completed', jobDone);
           workers.push(w);
         }
         logger.info({ role: 'worker', workerId }, 'role started');

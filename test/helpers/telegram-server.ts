@@ -14,6 +14,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { seededRandom } from './random.js';
 
 // Captured at load time so that vitest fake timers installed later don't stop the server.
 const realSetTimeout = globalThis.setTimeout;
@@ -114,17 +115,7 @@ export interface FakeFaultRates {
   seed?: number;
 }
 
-/** A small seeded generator (mulberry32): uniform numbers in [0, 1), the same sequence for a seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { seededRandom } from './random.js';
 
 /** Handle on a running fake Telegram server. */
 export interface FakeTelegram {

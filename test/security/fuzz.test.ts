@@ -9,6 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { waitFor } from '../helpers/processes.js';
 import { startFakeTelegram, type FakeTelegram } from '../helpers/telegram-server.js';
 import { startZaloServer, type FakeZalo } from '../helpers/zalo-server.js';
+import { seededRandom } from '../helpers/random.js';
 
 const TG_TOKEN = '123456:TEST-token_abcdefghijklmnop';
 const ZL_TOKEN = '1459232241454765289:ZtestSecretTokenForDondocFake-abc';
@@ -16,16 +17,9 @@ const ZL_TOKEN = '1459232241454765289:ZtestSecretTokenForDondocFake-abc';
 const N = Number(process.env.FUZZ_UPDATES ?? 3_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
 
-/** A small seeded PRNG (mulberry32): a failing run can be replayed with its seed. */
+/** Seeded choices: a failing run can be replayed with its seed. */
 function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   const int = (n: number) => Math.floor(next() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
   return { next, int, pick };

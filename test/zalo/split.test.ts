@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { splitZaloText, ZALO_TEXT_MAX } from '#root/channels/zalo/split.js';
+import { seededRandom } from '../helpers/random.js';
 
 /**
  * The splitter's contract, checked on generated texts (a seeded generator: failures reproduce):
@@ -13,16 +14,6 @@ const SPACE = /^[\t\n\v\f\r \u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u
 const SPACE_CHAR = /[\t\n\v\f\r \u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = [
   'Sở', 'Thông', 'tin', 'và', 'Truyền', 'thông', 'đôn', 'đốc', 'báo', 'cáo', 'nhiệm', 'vụ', 'hạn', 'chót', 'quý', 'năm',
@@ -108,7 +99,7 @@ describe('splitting a text for Zalo', () => {
 
   it('keeps the contract on generated Vietnamese texts with emoji, for many sizes', () => {
     for (let seed = 1; seed <= 300; seed++) {
-      const rand = mulberry32(seed);
+      const rand = seededRandom(seed);
       const max = 2 + Math.floor(rand() * 120);
       const text = randomText(rand, Math.floor(rand() * 900), { longWords: seed % 3 === 0 });
       const parts = splitZaloText(text, max);
@@ -117,7 +108,7 @@ describe('splitting a text for Zalo', () => {
   });
 
   it('keeps the contract at Zalo’s 2,000 with a long report', () => {
-    const rand = mulberry32(2025);
+    const rand = seededRandom(2025);
     const text = randomText(rand, 25_000);
     const parts = splitZaloText(text);
     checkContract(text, parts, ZALO_TEXT_MAX);

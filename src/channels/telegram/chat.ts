@@ -4,7 +4,7 @@ import type { Button, ChatSender, Notice } from '#root/commands/service.js';
 import type { Db } from '#root/db/client.js';
 import type { Logger } from '#root/logger.js';
 import { telegramMessagesOf } from '#root/services/chat.js';
-import { splitZaloText } from '../zalo/split.js';
+import { splitText } from '#root/lib/split-text.js';
 import { encodeButton } from './callback.js';
 
 /** Telegram's limit on a message's text. */
@@ -13,7 +13,7 @@ export const TELEGRAM_TEXT_MAX = 4_096;
 export const inlineKeyboard = (buttons: Button[][]): InlineKeyboardButton[][] => buttons.map((row) => row.map((b) => ({ text: b.text, callback_data: b.data })));
 
 /** Splits a text into Telegram-sized messages at paragraph, line or word boundaries. */
-export const telegramParts = (text: string) => splitZaloText(text, TELEGRAM_TEXT_MAX);
+export const telegramParts = (text: string) => splitText(text, TELEGRAM_TEXT_MAX);
 
 /** Sends a notice to a Telegram chat: long texts in parts, the buttons under the last. */
 export function telegramSender(api: Api): ChatSender {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createZaloChannel, zaloDeliveryError, type ZaloChannelOptions } from '#root/channels/zalo/index.js';
 import { createZaloLimiter, runLimited, ZALO_LIMITS } from '#root/channels/zalo/limiter.js';
 import { DeliveryError, type OutgoingMessage, type Recipient } from '#root/channels/types.js';
-import { ZaloApiError } from '#root/channels/zalo/client.js';
+import { ZaloApiError, ZaloNetworkError } from '#root/channels/zalo/client.js';
 import { startZaloServer, type FakeZalo, type StartZaloServerOptions } from '../helpers/zalo-server.js';
 
 let fake: FakeZalo | undefined;
@@ -212,6 +212,13 @@ describe('zaloDeliveryError', () => {
     expect(zaloDeliveryError(api(429, 'Quota exceeded'))?.permanent).toBe(false);
     expect(zaloDeliveryError(api(500, 'Internal server error'))?.permanent).toBe(false);
     expect(zaloDeliveryError(new Error('other'))).toBeUndefined();
+  });
+  it('counts a call that may have arrived (timed out, connection cut) as of unknown outcome, and one never made as not', () => {
+    const net = (timedOut: boolean, code: string) => new ZaloNetworkError({ method: 'sendMessage', timedOut, code, detail: code });
+    expect(zaloDeliveryError(net(true, 'ETIMEDOUT'))).toMatchObject({ permanent: false, outcomeUnknown: true });
+    expect(zaloDeliveryError(net(false, 'ECONNRESET'))).toMatchObject({ permanent: false, outcomeUnknown: true });
+    expect(zaloDeliveryError(net(false, 'ECONNREFUSED'))).toMatchObject({ permanent: false, outcomeUnknown: false });
+    expect(zaloDeliveryError(api(500, 'Internal server error'))?.outcomeUnknown).toBe(false);
   });
 });
 

@@ -38,7 +38,12 @@ export function zaloDeliveryError(error: unknown): DeliveryError | undefined {
     const permanent = error.errorCode === 404 || ([400, 403].includes(error.errorCode) && PERMANENT_DESCRIPTION.test(error.description));
     return new DeliveryError(`Zalo ${error.errorCode}: ${error.description}`, { permanent, cause: error });
   }
-  if (error instanceof ZaloNetworkError) return new DeliveryError(error.message, { permanent: false, cause: error });
+  // A call that timed out, or whose connection broke, may have been delivered: the retry is counted
+  // as an unknown outcome (README, exactly once). A connection never made cannot have been.
+  if (error instanceof ZaloNetworkError) {
+    const neverSent = !error.timedOut && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/i.test(`${error.code ?? ''} ${error.message}`);
+    return new DeliveryError(error.message, { permanent: false, outcomeUnknown: !neverSent, cause: error });
+  }
   return undefined;
 }
 

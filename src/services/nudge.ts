@@ -24,21 +24,20 @@ export async function nudge(db: Db, orgId: string, input: { unitId: string; duty
   const withoutChannel: string[] = [];
   let reminders = 0;
   await db.$transaction(async (tx) => {
-    for (const o of chosen) {
+    const rows = chosen.flatMap((o) => {
       const due = o.extendedTo ?? o.dueAt;
       const stage = stageId(`nudge-${input.now.getTime().toString(36)}`, zonedDay(due, org.timeZone));
-      for (const c of contacts) {
+      return contacts.flatMap((c) => {
         const channel = c.channels.find((ch) => !c.disabledChannels.includes(ch));
         if (!channel) {
           withoutChannel.push(c.name);
-          continue;
+          return [];
         }
-        await tx.reminder.create({
-          data: { orgId, obligationId: o.id, contactId: c.id, channel, kind: due <= input.now ? 'overdue' : 'lead', stage, scheduledAt: input.now },
-        });
-        reminders++;
-      }
-    }
+        return [{ orgId, obligationId: o.id, contactId: c.id, channel, kind: due <= input.now ? ('overdue' as const) : ('lead' as const), stage, scheduledAt: input.now }];
+      });
+    });
+    // Two nudges of the unit at the same instant (two administrators, a double tap) are one nudge.
+    reminders = (await tx.reminder.createMany({ data: rows, skipDuplicates: true })).count;
     await audit(tx, { orgId, actor: input.actor, action: 'obligation.nudge', entity: 'unit', entityId: input.unitId, data: { obligations: chosen.length, reminders } });
   });
   return { obligations: chosen.length, reminders, withoutChannel: [...new Set(withoutChannel)] };

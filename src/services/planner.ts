@@ -149,13 +149,24 @@ export async function planWindow(db: Db, orgId: string, from: Date, to: Date): P
     anchors.set(key, a);
   }
 
+  // Obligations of one duty share their due date and, mostly, their policy (a thousand units, one
+  // deadline): their stages are computed once per (due date, policy), not once per obligation.
+  const stageCache = new Map<string, ReturnType<typeof reminderStages>>();
+  const dueDays = new Map<number, string>();
+  const stagesOf = (dueDate: string, policy: Parameters<typeof reminderStages>[1]) => {
+    const key = `${dueDate}|${JSON.stringify(policy)}`;
+    let stages = stageCache.get(key);
+    if (!stages) stageCache.set(key, (stages = reminderStages(dueDate, policy, calendar, zone)));
+    return stages;
+  };
   for (const o of obligations) {
     if (!o.duty.active || !o.unit.active) continue;
     const due = o.extendedTo ?? o.dueAt;
-    const dueDate = zonedDay(due, zone);
+    let dueDate = dueDays.get(due.getTime());
+    if (dueDate === undefined) dueDays.set(due.getTime(), (dueDate = zonedDay(due, zone)));
     const policy = policyFor(o.duty.planId, o.dutyId, o.unitId);
     const anchor = anchors.get(`${o.dutyId}|${o.periodKey}`)!;
-    for (const s of reminderStages(dueDate, policy, calendar, zone)) {
+    for (const s of stagesOf(dueDate, policy)) {
       // Nothing before the obligation existed: a plan imported late (or a unit added to a group
       // after the due date) gets the overdue nudges and escalations still ahead, never backdated ones.
       if (!inWindow(s.at) || s.at < o.createdAt) continue;

@@ -19,6 +19,7 @@ import type { Role } from './config.js';
 import type { Deps } from './deps.js';
 import type { Channel } from './generated/prisma/client.js';
 import { loadTemplates } from './messages/templates.js';
+import { outageReporter } from './lib/outage.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createRedis, type Redis } from './redis.js';
 import { createDelivery, type Delivery } from './services/delivery.js';
@@ -59,67 +60,31 @@ export function createApp(deps: Deps, options: AppOptions): App {
   const connections: Redis[] = [];
   // While Redis is down every connection, queue and worker reports the same error several times a
   // second (ioredis keeps reconnecting, which is what we want): say it once, then every 30 s.
-  let redisDownSince: number | null = null;
-  let redisLastReport = 0;
-  let redisSuppressed = 0;
+  const redisOutage = outageReporter(logger, {
+    level: 'error',
+    down: 'Redis không kết nối được, đang thử lại / Redis unreachable, retrying',
+    up: 'Redis đã kết nối lại / Redis reachable again',
+  });
   const redisError = (source: string, error: Error) => {
-    if (!/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|ECONNRESET|Connection is closed|connect/i.test(error.message)) {
-      logger.error({ err: error.message, source }, 'redis error');
-      return;
-    }
-    const now = Date.now();
-    redisDownSince ??= now;
-    if (now - redisLastReport < 30_000) {
-      redisSuppressed++;
-      return;
-    }
-    redisLastReport = now;
-    logger.error(
-      { err: error.message, source, downForSeconds: Math.round((now - redisDownSince) / 1000), suppressed: redisSuppressed },
-      'Redis không kết nối được, đang thử lại / Redis unreachable, retrying',
-    );
-    redisSuppressed = 0;
+    if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|ECONNRESET|Connection is closed|connect/i.test(error.message)) redisOutage.failed({ err: error.message, source });
+    else logger.error({ err: error.message, source }, 'redis error');
   };
-  // While PostgreSQL is down every job fails the same way, hundreds a second across retries: say it
-  // once, then every 30 s with how many were folded, and once more when jobs succeed again.
+  // While PostgreSQL is down every job fails the same way, hundreds a second across retries: the
+  // same, and once more when jobs succeed again.
   const DB_DOWN = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Can't reach database|Connection terminated|terminating connection|the database system is (starting up|shutting down)|Timed out fetching a new connection|pool/i;
-  let dbDownSince: number | null = null;
-  let dbLastReport = 0;
-  let dbSuppressed = 0;
+  const dbOutage = outageReporter(logger, {
+    level: 'warn',
+    down: 'PostgreSQL không trả lời, các việc sẽ được thử lại / PostgreSQL unreachable, jobs will be retried',
+    up: 'PostgreSQL trả lời lại / PostgreSQL reachable again',
+  });
   const jobFailed = (queue: string, job: string | undefined, error: Error) => {
-    if (!DB_DOWN.test(error.message)) {
-      logger.warn({ job, queue, err: error.message }, 'job failed');
-      return;
-    }
-    const now = Date.now();
-    dbDownSince ??= now;
-    if (now - dbLastReport < 30_000) {
-      dbSuppressed++;
-      return;
-    }
-    dbLastReport = now;
-    logger.warn(
-      { queue, err: error.message, downForSeconds: Math.round((now - dbDownSince) / 1000), suppressed: dbSuppressed },
-      'PostgreSQL không trả lời, các việc sẽ được thử lại / PostgreSQL unreachable, jobs will be retried',
-    );
-    dbSuppressed = 0;
-  };
-  const jobDone = () => {
-    if (dbDownSince === null) return;
-    logger.info({ downForSeconds: Math.round((Date.now() - dbDownSince) / 1000), suppressed: dbSuppressed }, 'PostgreSQL trả lời lại / PostgreSQL reachable again');
-    dbDownSince = null;
-    dbLastReport = 0;
-    dbSuppressed = 0;
+    if (DB_DOWN.test(error.message)) dbOutage.failed({ queue, err: error.message });
+    else logger.warn({ job, queue, err: error.message }, 'job failed');
   };
   const connect = (name: string) => {
     const c = createRedis(config.REDIS_URL, { connectionName: `dondoc-${name}` });
     c.on('error', (error: Error) => redisError(name, error));
-    c.on('ready', () => {
-      if (redisDownSince === null) return;
-      logger.info({ downForSeconds: Math.round((Date.now() - redisDownSince) / 1000) }, 'Redis đã kết nối lại / Redis reachable again');
-      redisDownSince = null;
-      redisLastReport = 0;
-    });
+    c.on('ready', () => redisOutage.recovered());
     connections.push(c);
     return c;
   };
@@ -261,7 +226,7 @@ export function createApp(deps: Deps, options: AppOptions): App {
         for (const w of [maintenance, send]) {
           w.on('error', (error) => redisError(`worker:${w.name}`, error));
           w.on('failed', (job, error) => jobFailed(w.name, job?.id, error));
-          w.on('completed', jobDone);
+          w.on('completed', () => dbOutage.recovered());
           workers.push(w);
         }
         logger.info({ role: 'worker', workerId }, 'role started');

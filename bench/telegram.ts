@@ -106,6 +106,54 @@ export async function waitSent(env: BenchEnv, orgId: string, n: number, timeoutM
   }
 }
 
+/** What a fan-out measured: the test server (still running, for counting its calls), deliveries and the worker's memory. */
+export interface FanOut {
+  fake: FakeTelegram;
+  sent: number;
+  /** Delivered per second, from the dispatch to the last row sent. */
+  rate: number;
+  duplicates: number;
+  losses: number;
+  /** The worker process once started and idle, and at the end (MB). */
+  idle: { rss: number; peak: number };
+  peak: number;
+}
+
+/**
+ * N reminders (chats × perChat) due now, delivered by a worker process of its own through a fresh
+ * Bot API test server (its limits and the worker's TELEGRAM_LIMITS both `limits`). `after` reads the
+ * result while the test server still runs; everything is stopped and cleaned up afterwards.
+ */
+export async function fanOut<T>(
+  env: BenchEnv,
+  o: { tag: string; limits: boolean; chats: number; perChat: number; firstChat: number; timeoutMs: number; everyMs?: number },
+  after: (r: FanOut) => Promise<T>,
+): Promise<T> {
+  const n = o.chats * o.perChat;
+  const prefix = `${env.prefix}-${o.tag}`;
+  const fake = await startFakeTelegram({ limits: o.limits });
+  const { orgId } = await seedTelegram(env, `bench-${o.tag}`, o.chats, o.perChat, o.firstChat);
+  const queueOnly = startWorkerApp(env, fake, prefix, []);
+  const worker = startWorkerProcess(env, fake, prefix, { TELEGRAM_LIMITS: o.limits ? 'on' : 'off' });
+  try {
+    await waitForWorker(queueOnly.sendQueue(), worker);
+    const idle = memoryOf(worker.child.pid);
+    const t0 = performance.now();
+    await dispatchDue(env.db, queueOnly.sendQueue(), orgId, new Date(), 0);
+    const sent = await waitSent(env, orgId, n, o.timeoutMs, o.everyMs);
+    const rate = sent / ((performance.now() - t0) / 1000);
+    const { peak } = memoryOf(worker.child.pid);
+    await stopProgram(worker);
+    return await after({ fake, sent, rate, duplicates: Math.max(0, fake.sent().length - n), losses: n - sent, idle, peak });
+  } finally {
+    await stopProgram(worker);
+    if (process.env.BENCH_WORKER_OUTPUT) process.stderr.write(worker.output());
+    await queueOnly.stop();
+    await fake.close();
+    await dropPrefix(env.redisUrl, prefix);
+  }
+}
+
 /**
  * `telegram`:
  * - A: N reminders to C private chats through a Bot API server that enforces Telegram's limits
@@ -124,46 +172,23 @@ export async function benchTelegram(env: BenchEnv): Promise<Figure[]> {
 
   // A: throughput under Telegram's limits. The worker runs as its own process, as in production,
   // so that its own memory can be read (and the Bot API server here does not share its CPU).
-  {
-    const prefix = `${env.prefix}-tg`;
-    const fake = await startFakeTelegram({ limits: true });
-    const { orgId } = await seedTelegram(env, 'bench-tg', C, N / C, 100_000_000);
-    const queueOnly = startWorkerApp(env, fake, prefix, []);
-    const worker = startWorkerProcess(env, fake, prefix, { TELEGRAM_LIMITS: 'on' });
-    try {
-      await waitForWorker(queueOnly.sendQueue(), worker);
-      const idle = memoryOf(worker.child.pid);
-      const t0 = performance.now();
-      await dispatchDue(env.db, queueOnly.sendQueue(), orgId, new Date(), 0);
-      // Three times the ideal duration, then whatever is missing counts as lost.
-      const sent = await waitSent(env, orgId, N, ((3 * N) / TELEGRAM_PER_SECOND) * 1_000 + 60_000);
-      const seconds = (performance.now() - t0) / 1000;
-      const rate = sent / seconds;
-      const sending = fake.calls.filter((c) => c.method === 'sendMessage');
-      const rejected = sending.filter((c) => c.status === 429).length;
-      const share429 = sending.length ? (100 * rejected) / sending.length : 0;
-      const duplicates = Math.max(0, fake.sent().length - N);
-      const losses = N - sent;
-      const ratio = rate / TELEGRAM_PER_SECOND;
-      const { peak } = memoryOf(worker.child.pid);
-      figures.push(
-        { bench: 'telegram', figure: `reminders delivered (${N} to ${C} private chats, limits on)`, value: round(rate, 2), unit: '/s' },
-        { bench: 'telegram', figure: 'ratio delivered / Telegram’s 30 per second', value: round(ratio, 3), unit: '×', target: '≥ 0.95', ok: ratio >= 0.95 },
-        { bench: 'telegram', figure: `429 answers (${rejected} of ${sending.length} sendMessage calls)`, value: round(share429, 3), unit: '%', target: '≤ 1 %', ok: share429 <= 1 },
-        { bench: 'telegram', figure: 'duplicates (messages beyond N)', value: duplicates, unit: '', target: '0', ok: duplicates === 0 },
-        { bench: 'telegram', figure: 'losses (rows not sent)', value: losses, unit: '', target: '0', ok: losses === 0 },
-        { bench: 'telegram', figure: 'worker process RSS once started, idle (reference)', value: round(idle.rss, 1), unit: 'MB' },
-        { bench: 'telegram', figure: 'worker process peak RSS by then, start-up (reference)', value: round(idle.peak, 1), unit: 'MB' },
-        { bench: 'telegram', figure: `worker process peak RSS (VmHWM, ${N} reminders)`, value: round(peak, 1), unit: 'MB', target: `≤ ${WORKER_PEAK_RSS_MB} MB`, ok: peak <= WORKER_PEAK_RSS_MB },
-      );
-    } finally {
-      await stopProgram(worker);
-      if (process.env.BENCH_WORKER_OUTPUT) process.stderr.write(worker.output());
-      await queueOnly.stop();
-      await fake.close();
-      await dropPrefix(env.redisUrl, prefix);
-    }
-  }
+  // Three times the ideal duration, then whatever is missing counts as lost.
+  await fanOut(env, { tag: 'tg', limits: true, chats: C, perChat: N / C, firstChat: 100_000_000, timeoutMs: ((3 * N) / TELEGRAM_PER_SECOND) * 1_000 + 60_000 }, async (r) => {
+    const sending = r.fake.calls.filter((c) => c.method === 'sendMessage');
+    const rejected = sending.filter((c) => c.status === 429).length;
+    const share429 = sending.length ? (100 * rejected) / sending.length : 0;
+    const ratio = r.rate / TELEGRAM_PER_SECOND;
+    figures.push(
+      { bench: 'telegram', figure: `reminders delivered (${N} to ${C} private chats, limits on)`, value: round(r.rate, 2), unit: '/s' },
+      { bench: 'telegram', figure: 'ratio delivered / Telegram’s 30 per second', value: round(ratio, 3), unit: '×', target: '≥ 0.95', ok: ratio >= 0.95 },
+      { bench: 'telegram', figure: `429 answers (${rejected} of ${sending.length} sendMessage calls)`, value: round(share429, 3), unit: '%', target: '≤ 1 %', ok: share429 <= 1 },
+      { bench: 'telegram', figure: 'duplicates (messages beyond N)', value: r.duplicates, unit: '', target: '0', ok: r.duplicates === 0 },
+      { bench: 'telegram', figure: 'losses (rows not sent)', value: r.losses, unit: '', target: '0', ok: r.losses === 0 },
+      { bench: 'telegram', figure: 'worker process RSS once started, idle (reference)', value: round(r.idle.rss, 1), unit: 'MB' },
+      { bench: 'telegram', figure: 'worker process peak RSS by then, start-up (reference)', value: round(r.idle.peak, 1), unit: 'MB' },
+      { bench: 'telegram', figure: `worker process peak RSS (VmHWM, ${N} reminders)`, value: round(r.peak, 1), unit: 'MB', target: `≤ ${WORKER_PEAK_RSS_MB} MB`, ok: r.peak <= WORKER_PEAK_RSS_MB },
+    );
+  });
 
   // B: the ✅ button, P presses at the same moment (plus one press alone first, for reference).
   // The bot runs as its own process, as in production: the Bot API server here must not share its

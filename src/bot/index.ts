@@ -1,5 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { sequentialize } from '@grammyjs/runner';
 import { Bot, GrammyError, type Context } from 'grammy';
 import { inlineKeyboard, telegramParts } from '#root/channels/telegram/chat.js';
@@ -10,7 +8,7 @@ import { createSemaphore } from '#root/lib/semaphore.js';
 import type { Db } from '#root/db/client.js';
 import type { Clock } from '#root/deps.js';
 import type { Logger } from '#root/logger.js';
-import { evidenceRefusal, evidenceTarget } from '#root/services/chat.js';
+import { evidenceRefusal, evidenceTarget, storeEvidence } from '#root/services/chat.js';
 
 export interface BotDeps {
   db: Db;
@@ -169,14 +167,10 @@ export function createDondocBot(deps: BotDeps): DondocBot {
     const res = await fetch(`${deps.apiRoot}/file/bot${deps.token}/${info.file_path}`);
     if (!res.ok) return ctx.reply('Không tải được tệp từ Telegram; hãy gửi lại. (Could not fetch the file.)');
     const bytes = Buffer.from(await res.arrayBuffer());
-    const row = await db.evidence.create({
-      data: { orgId: contact.orgId, obligationId: obligation.id, contactId: contact.id, via: 'telegram', fileId: file.fileId, fileUniqueId: file.uniqueId, fileName: file.name.slice(0, 200), mimeType: file.mime, size: bytes.length },
+    const row = await storeEvidence(db, deps.storageDir, {
+      orgId: contact.orgId, obligationId: obligation.id, contactId: contact.id, via: 'telegram',
+      fileId: file.fileId, fileUniqueId: file.uniqueId, fileName: file.name, mimeType: file.mime, bytes,
     });
-    const relative = path.join(contact.orgId, obligation.id, `${row.id}-${file.name.replace(/[^\p{L}\p{N}._-]+/gu, '_').slice(0, 120)}`);
-    const target = path.join(deps.storageDir, relative);
-    await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, bytes);
-    await db.evidence.update({ where: { id: row.id }, data: { storagePath: relative } });
     logger.info({ evidence: row.id, obligation: obligation.id, size: bytes.length }, 'evidence stored');
     return ctx.reply(`📎 Đã lưu minh chứng «${file.name.slice(0, 80)}» cho nhiệm vụ ${obligation.duty.code}. (Evidence saved.)`);
   });

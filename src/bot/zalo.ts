@@ -1,5 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { ZaloClient, ZaloUpdate } from '#root/channels/zalo/client.js';
 import { splitZaloText } from '#root/channels/zalo/split.js';
 import type { Caller, ChatSender, CommandService, Notice, Reply } from '#root/commands/service.js';
@@ -7,7 +5,7 @@ import { NOT_LINKED } from '#root/commands/service.js';
 import type { Db } from '#root/db/client.js';
 import type { Clock } from '#root/deps.js';
 import type { Logger } from '#root/logger.js';
-import { EVIDENCE_MAX_BYTES, evidenceTarget } from '#root/services/chat.js';
+import { EVIDENCE_MAX_BYTES, evidenceTarget, storeEvidence } from '#root/services/chat.js';
 
 /** Where the web role receives Zalo's updates when PUBLIC_URL is set. */
 export const ZALO_WEBHOOK_PATH = '/zalo/webhook';
@@ -81,13 +79,10 @@ export function createZaloBot(deps: ZaloBotDeps): ZaloBot {
     const bytes = Buffer.from(await res.arrayBuffer());
     if (bytes.length > EVIDENCE_MAX_BYTES) return 'Ảnh lớn hơn 20 MB; hãy gửi ảnh nhỏ hơn. (The photo is over 20 MB.)';
     const name = `anh-zalo-${messageId.replace(/[^\w-]+/g, '_').slice(0, 60)}.jpg`;
-    const row = await db.evidence.create({
-      data: { orgId: contact.orgId, obligationId: obligation.id, contactId: contact.id, via: 'zalo', fileId: messageId.slice(0, 200), fileUniqueId: messageId.slice(0, 200), fileName: name, mimeType: res.headers.get('content-type') ?? 'image/jpeg', size: bytes.length },
+    const row = await storeEvidence(db, deps.storageDir, {
+      orgId: contact.orgId, obligationId: obligation.id, contactId: contact.id, via: 'zalo',
+      fileId: messageId, fileUniqueId: messageId, fileName: name, mimeType: res.headers.get('content-type') ?? 'image/jpeg', bytes,
     });
-    const relative = path.join(contact.orgId, obligation.id, `${row.id}-${name}`);
-    await mkdir(path.dirname(path.join(deps.storageDir, relative)), { recursive: true });
-    await writeFile(path.join(deps.storageDir, relative), bytes);
-    await db.evidence.update({ where: { id: row.id }, data: { storagePath: relative } });
     logger.info({ evidence: row.id, obligation: obligation.id, size: bytes.length, channel: 'zalo' }, 'evidence stored');
     return `📎 Đã lưu ảnh minh chứng cho nhiệm vụ ${obligation.duty.code}. (Evidence saved.)`;
   }

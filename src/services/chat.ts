@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Db } from '#root/db/client.js';
 import { UserError } from '#root/errors/index.js';
 import { createBatcher } from '#root/lib/batcher.js';
@@ -76,9 +78,6 @@ export async function contactByChat(db: Db, channel: ChatChannel, address: strin
   return loaders[channel](address);
 }
 
-/** The person behind a linked Telegram chat (see {@link contactByChat}). */
-export const contactByTelegramChat = (db: Db, chatId: bigint) => contactByChat(db, 'telegram', String(chatId));
-
 /**
  * Links a chat (a Telegram chat, a Zalo user) to the contact an invite was made for. The code is
  * single-use (a conditional update on `used_at IS NULL`) and expires; the chat's channel becomes
@@ -112,10 +111,6 @@ export async function redeemInvite(db: Db, input: { code: string; channel: ChatC
     return contact;
   });
 }
-
-/** Links a Telegram chat (see {@link redeemInvite}). */
-export const redeemTelegramInvite = (db: Db, input: { code: string; chatId: bigint; now: Date }) =>
-  redeemInvite(db, { code: input.code, channel: 'telegram', address: String(input.chatId), now: input.now });
 
 /**
  * A pending extension request of the organisation by its short reference (the first hex digits of
@@ -259,6 +254,28 @@ export async function lateByUnit(db: Db, orgId: string, now: Date) {
   return [...byUnit]
     .map(([unit, codes]) => ({ unit, codes: [...new Set(codes)].sort((a, b) => a.localeCompare(b, undefined, { numeric: true })) }))
     .sort((a, b) => b.codes.length - a.codes.length || a.unit.localeCompare(b.unit, 'vi'));
+}
+
+/**
+ * Keeps a file received as evidence of an obligation: the row (file id, name, size, sender), then
+ * the bytes under `storageDir/<org>/<obligation>/<row id>-<safe name>`, then the row's path.
+ */
+export async function storeEvidence(
+  db: Db,
+  storageDir: string,
+  input: { orgId: string; obligationId: string; contactId: string; via: string; fileId: string; fileUniqueId: string; fileName: string; mimeType: string | null; bytes: Buffer },
+) {
+  const row = await db.evidence.create({
+    data: {
+      orgId: input.orgId, obligationId: input.obligationId, contactId: input.contactId, via: input.via, fileId: input.fileId.slice(0, 200),
+      fileUniqueId: input.fileUniqueId.slice(0, 200), fileName: input.fileName.slice(0, 200), mimeType: input.mimeType, size: input.bytes.length,
+    },
+  });
+  const relative = path.join(input.orgId, input.obligationId, `${row.id}-${input.fileName.replace(/[^\p{L}\p{N}._-]+/gu, '_').slice(0, 120)}`);
+  const target = path.join(storageDir, relative);
+  await mkdir(path.dirname(target), { recursive: true });
+  await writeFile(target, input.bytes);
+  return db.evidence.update({ where: { id: row.id }, data: { storagePath: relative } });
 }
 
 /** Evidence files: what is accepted, and how big (the Bot API serves files up to 20 MB). */

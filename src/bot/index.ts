@@ -1,6 +1,6 @@
 import { sequentialize } from '@grammyjs/runner';
 import { Bot, GrammyError, type Context } from 'grammy';
-import { inlineKeyboard, telegramParts } from '#root/channels/telegram/chat.js';
+import { inlineKeyboard, telegramMessages } from '#root/channels/telegram/chat.js';
 import { limitTransformer, type TelegramLimiter } from '#root/channels/telegram/limiter.js';
 import type { Caller, CommandService, Reply } from '#root/commands/service.js';
 import { NOT_LINKED } from '#root/commands/service.js';
@@ -93,20 +93,7 @@ export function createDondocBot(deps: BotDeps): DondocBot {
       : null;
 
   async function send(ctx: Context, replies: Reply[]) {
-    for (const r of replies) {
-      const parts = telegramParts(r.text);
-      for (const [i, part] of parts.entries()) {
-        const last = i === parts.length - 1;
-        const markup = !last
-          ? {}
-          : r.buttons?.length
-            ? { reply_markup: { inline_keyboard: inlineKeyboard(r.buttons) } }
-            : r.ask
-              ? { reply_markup: { force_reply: true as const, input_field_placeholder: r.ask.placeholder } }
-              : {};
-        await ctx.reply(part, markup);
-      }
-    }
+    for (const r of replies) for (const m of telegramMessages(r)) await ctx.reply(m.text, m.other);
   }
 
   bot.on('message:text', async (ctx) => {

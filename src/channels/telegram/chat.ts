@@ -1,6 +1,6 @@
 import type { Api } from 'grammy';
-import type { InlineKeyboardButton } from 'grammy/types';
-import type { Button, ChatSender, Notice } from '#root/commands/service.js';
+import type { ForceReply, InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
+import type { Button, ChatSender, Notice, Reply } from '#root/commands/service.js';
 import type { Db } from '#root/db/client.js';
 import type { Logger } from '#root/logger.js';
 import { telegramMessagesOf } from '#root/services/chat.js';
@@ -12,17 +12,24 @@ export const TELEGRAM_TEXT_MAX = 4_096;
 
 export const inlineKeyboard = (buttons: Button[][]): InlineKeyboardButton[][] => buttons.map((row) => row.map((b) => ({ text: b.text, callback_data: b.data })));
 
-/** Splits a text into Telegram-sized messages at paragraph, line or word boundaries. */
-export const telegramParts = (text: string) => splitText(text, TELEGRAM_TEXT_MAX);
+/**
+ * A reply or notice as Telegram messages: the text split at paragraph, line or word boundaries
+ * into parts of at most 4,096 characters, the buttons (or the invitation to reply) under the last.
+ */
+export function telegramMessages(m: Reply): { text: string; other: { reply_markup?: InlineKeyboardMarkup | ForceReply } }[] {
+  const parts = splitText(m.text, TELEGRAM_TEXT_MAX);
+  const markup = m.buttons?.length
+    ? { reply_markup: { inline_keyboard: inlineKeyboard(m.buttons) } }
+    : m.ask
+      ? { reply_markup: { force_reply: true as const, input_field_placeholder: m.ask.placeholder } }
+      : {};
+  return parts.map((text, i) => ({ text, other: i === parts.length - 1 ? markup : {} }));
+}
 
-/** Sends a notice to a Telegram chat: long texts in parts, the buttons under the last. */
+/** Sends a notice to a Telegram chat (see {@link telegramMessages}). */
 export function telegramSender(api: Api): ChatSender {
   return async (address: string, notice: Notice) => {
-    const parts = telegramParts(notice.text);
-    for (const [i, part] of parts.entries()) {
-      const last = i === parts.length - 1;
-      await api.sendMessage(Number(address), part, last && notice.buttons?.length ? { reply_markup: { inline_keyboard: inlineKeyboard(notice.buttons) } } : {});
-    }
+    for (const m of telegramMessages(notice)) await api.sendMessage(Number(address), m.text, m.other);
   };
 }
 

@@ -45,3 +45,24 @@ ALTER TABLE "admin_accounts" ADD CONSTRAINT "admin_accounts_org_id_fkey" FOREIGN
 
 -- AddForeignKey
 ALTER TABLE "web_sessions" ADD CONSTRAINT "web_sessions_account_id_fkey" FOREIGN KEY ("account_id") REFERENCES "admin_accounts"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- CreateTable
+CREATE TABLE "template_overrides" (
+    "id" UUID NOT NULL,
+    "org_id" UUID NOT NULL,
+    "lang" "Locale" NOT NULL,
+    "message" TEXT NOT NULL,
+    "channel" TEXT NOT NULL,
+    "part" TEXT NOT NULL,
+    "source" TEXT NOT NULL,
+    "updated_by" TEXT NOT NULL,
+    "updated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "template_overrides_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "template_overrides_org_id_lang_message_channel_part_key" ON "template_overrides"("org_id", "lang", "message", "channel", "part");
+
+-- AddForeignKey
+ALTER TABLE "template_overrides" ADD CONSTRAINT "template_overrides_org_id_fkey" FOREIGN KEY ("org_id") REFERENCES "organisations"("id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -278,7 +278,7 @@ export function createApp(deps: Deps, options: AppOptions): App {
         }
       }
       if (roles.includes('web')) {
-        web = createWebServer({ config, db: deps.db, redis: connect('web'), clock: deps.clock, logger, metrics });
+        web = createWebServer({ config, db: deps.db, redis: connect('web'), clock: deps.clock, logger, metrics, sendQueue: getSendQueue });
         if (webhookMode) {
           const secretToken = webhookSecret();
           web.post(TELEGRAM_WEBHOOK_PATH, webhookCallback(await telegramBot(), 'fastify', { secretToken, onTimeout: 'return' }));

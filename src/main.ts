@@ -5,7 +5,8 @@ import { createPool, createPrisma, ensureDatabase } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { systemClock, type Deps } from './deps.js';
 import { createLogger } from './logger.js';
-import { seedDemo } from './services/demo.js';
+import { createAdmin } from './services/admins.js';
+import { DEMO_ADMIN, seedDemo } from './services/demo.js';
 
 /**
  * Everything is built here: configuration, logger, database, the roles. On a new machine `npm start`
@@ -53,6 +54,15 @@ async function main(): Promise<void> {
   if (config.SEED_DEMO && (await db.organisation.count()) === 0) {
     const r = await seedDemo(db, { orgCode: config.DEFAULT_ORG, timeZone: config.DEFAULT_TIME_ZONE, now: deps.clock.now(), actor: 'system:demo' });
     logger.info({ org: r.orgCode, units: r.units, contacts: r.contacts, obligations: r.obligations }, 'demo organisation seeded');
+  }
+  // The demo's administrator, so that the web page can be tried at once (never in production,
+  // where the first administrator is created with `dondoc admin create`).
+  if (config.SEED_DEMO && config.NODE_ENV !== 'production' && (await db.adminAccount.count()) === 0) {
+    const org = await db.organisation.findUnique({ where: { code: config.DEFAULT_ORG } });
+    if (org) {
+      await createAdmin(db, org.id, { email: DEMO_ADMIN.email, name: DEMO_ADMIN.name, password: DEMO_ADMIN.password }, 'system:demo');
+      logger.info({ email: DEMO_ADMIN.email, url: `http://localhost:${config.PORT}/login` }, 'demo administrator created (its password is in the README)');
+    }
   }
 
   const channels = await createChannels(config, logger);

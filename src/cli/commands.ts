@@ -16,6 +16,7 @@ import { UserError } from '#root/errors/index.js';
 import type { Schedule } from '#root/domain/types.js';
 import type { CliContext } from './context.js';
 import { dateTime, shortDate, table, truncate } from './format.js';
+import { addAdminCommands } from './admin-commands.js';
 import { addReminderCommands } from './reminder-commands.js';
 
 type Out = (text: string) => void;
@@ -523,6 +524,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     });
 
   addReminderCommands(program, ctx, out);
+  addAdminCommands(program, ctx, out);
   void isoDate;
   return program;
 }

@@ -87,4 +87,7 @@ export async function seedDemo(db: Db, options: { orgCode: string; timeZone: str
   return { created: true, orgCode: org.code, units: units.length, contacts: units.length + 1, obligations: rec.created };
 }
 
+/** The demo's web administrator (`npm start` with SEED_DEMO, never in production). */
+export const DEMO_ADMIN = { email: 'admin@dondoc.local', name: 'Quản trị thử (demo)', password: 'dondoc-demo-2026' } as const;
+
 export const samplePlanPath = (name = 'kh-3131-hcm.txt') => fileURLToPath(new URL(name, SAMPLE_DIR));

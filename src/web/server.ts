@@ -1,5 +1,7 @@
 import formbody from '@fastify/formbody';
+import type { Queue } from 'bullmq';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { SendJobData } from '#jobs/queues.js';
 import type { Config } from '#root/config.js';
 import type { Db } from '#root/db/client.js';
 import type { Clock } from '#root/deps.js';
@@ -10,20 +12,25 @@ import { shortDate } from '#root/domain/wording.js';
 import { confirmObligation } from '#root/services/confirmations.js';
 import { verifyLink } from '#root/services/links.js';
 import { zonedDay } from '#root/services/planner.js';
+import { registerAdmin } from './admin.js';
 import { confirmedPage, confirmForm, linkErrorPage, type ObligationSummary } from './confirm-page.js';
+import { ADMIN_PAGES, registerPublicPages } from './pages/index.js';
 
 export interface WebDeps {
-  config: Pick<Config, 'SECRET_KEY'>;
+  config: Pick<Config, 'SECRET_KEY' | 'PUBLIC_URL' | 'REDIS_PREFIX' | 'REDIS_URL'>;
   db: Db;
   redis: Redis;
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  /** The send queue: a nudge from the web page goes out through it at once. */
+  sendQueue: () => Queue<SendJobData>;
 }
 
 /**
- * The HTTP server: health, metrics, and the signed one-click confirmation link of emails
- * (`GET` shows a page, only `POST` confirms, so mail scanners and link previews confirm nothing).
+ * The HTTP server: health, metrics, the signed one-click confirmation link of emails (`GET` shows
+ * a page, only `POST` confirms, so mail scanners and link previews confirm nothing), the units'
+ * calendar feeds, and the administrators' pages under /admin (src/web/admin.ts).
  */
 export function createWebServer(deps: WebDeps): FastifyInstance {
   const app = Fastify({
@@ -32,7 +39,12 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
   });
-  void app.register(formbody);
+  // Forms up to 2 MB: a whole plan pasted into the import page (uploads have their own limit).
+  void app.register(formbody, { bodyLimit: 2 * 1024 * 1024 });
+  void app.register(async (scope) => {
+    await registerAdmin(scope, deps, ADMIN_PAGES);
+    await registerPublicPages(scope, deps);
+  });
 
   app.get('/healthz', async (_req, reply) => {
     const checks = await Promise.allSettled([deps.db.$queryRaw`SELECT 1`, deps.redis.ping()]);

@@ -11,6 +11,10 @@ export class ManualClock implements Clock {
   set(d: Date): void {
     this.current = new Date(d);
   }
+  /** Moves the clock by `ms` (back when negative). */
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
 }
 
 /**

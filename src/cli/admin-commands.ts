@@ -1,0 +1,74 @@
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+import { Option, type Command } from 'commander';
+import { UserError } from '#root/errors/index.js';
+import { createAdmin, setAdminPassword } from '#root/services/admins.js';
+import { getOrganisation } from '#root/services/orgs.js';
+import type { CliContext } from './context.js';
+import { dateTime, table } from './format.js';
+
+type Out = (text: string) => void;
+
+/** Reads a line from a terminal without echoing it. */
+function askHidden(question: string): Promise<string> {
+  const muted = new Writable({ write: (_chunk, _enc, done) => done() });
+  process.stderr.write(question);
+  const rl = createInterface({ input: process.stdin, output: muted, terminal: true });
+  return new Promise((resolve) =>
+    rl.question('', (answer) => {
+      rl.close();
+      process.stderr.write('\n');
+      resolve(answer);
+    }),
+  );
+}
+
+/** The first line of standard input (the password piped in: `echo … | dondoc admin create …`). */
+async function firstLineOfStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) {
+    text += String(chunk);
+    if (text.includes('\n')) break;
+  }
+  return text.split(/\r?\n/)[0] ?? '';
+}
+
+/** The password: asked twice on a terminal, else the first line of stdin. */
+async function readPassword(): Promise<string> {
+  if (!process.stdin.isTTY) return firstLineOfStdin();
+  const first = await askHidden('Mật khẩu / password: ');
+  const second = await askHidden('Nhập lại / again: ');
+  if (first !== second) throw new UserError('Hai lần nhập không khớp / the two entries differ');
+  return first;
+}
+
+/** `dondoc admin`: the web page's administrator accounts. */
+export function addAdminCommands(program: Command, ctx: CliContext, out: Out) {
+  const admin = program.command('admin').description('tài khoản quản trị trang web / web administrator accounts');
+  admin
+    .command('create <email>')
+    .description('tạo quản trị viên; mật khẩu được hỏi, hoặc đọc dòng đầu của stdin / create an administrator; the password is asked, or read from stdin')
+    .option('--name <tên>', 'tên hiển thị / display name')
+    .addOption(new Option('--org <mã>', 'mã tổ chức / organisation code (DEFAULT_ORG)'))
+    .action(async (email: string, o: { name?: string; org?: string }) => {
+      const org = await getOrganisation(ctx.db, o.org ?? ctx.config.DEFAULT_ORG);
+      const password = await readPassword();
+      const account = await createAdmin(ctx.db, org.id, { email, ...(o.name ? { name: o.name } : {}), password }, ctx.actor);
+      out(`Đã tạo quản trị viên / administrator created: ${account.email} (${org.code})`);
+    });
+  admin
+    .command('password <email>')
+    .description('đặt lại mật khẩu (đăng xuất mọi phiên) / set a new password (ends every session)')
+    .action(async (email: string) => {
+      await setAdminPassword(ctx.db, email, await readPassword(), ctx.actor);
+      out(`Đã đổi mật khẩu / password changed: ${email}`);
+    });
+  admin
+    .command('list')
+    .addOption(new Option('--org <mã>', 'mã tổ chức / organisation code (DEFAULT_ORG)'))
+    .action(async (o: { org?: string }) => {
+      const org = await getOrganisation(ctx.db, o.org ?? ctx.config.DEFAULT_ORG);
+      const rows = await ctx.db.adminAccount.findMany({ where: { orgId: org.id }, orderBy: { email: 'asc' } });
+      out(table(['Email', 'Tên', 'Hoạt động', 'Đăng nhập lần cuối'], rows.map((r) => [r.email, r.name, r.active ? 'có' : 'không', r.lastLoginAt ? dateTime(r.lastLoginAt, org.timeZone) : '—'])));
+    });
+}

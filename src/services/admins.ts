@@ -1,0 +1,124 @@
+import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import type { Db } from '#root/db/client.js';
+import { UserError } from '#root/errors/index.js';
+import { audit } from './audit.js';
+
+/**
+ * Administrators of the web pages: accounts with scrypt password hashes, and login sessions whose
+ * cookie holds a random token of which PostgreSQL keeps only the hash (a stolen database backup
+ * opens no session). Contacts never log in: their links are signed.
+ */
+
+const SCRYPT = { N: 2 ** 15, r: 8, p: 1 } as const;
+/** scrypt with N=2^15, r=8 needs 32 MiB; Node's default cap is exactly that, so raise it. */
+const MAXMEM = 64 * 1024 * 1024;
+const KEY_LENGTH = 32;
+
+function scryptAsync(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => scrypt(password.normalize('NFC'), salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))));
+}
+
+/** `scrypt$N$r$p$salt$hash`, salt and hash in base64url: the parameters travel with the hash. */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scryptAsync(password, salt, KEY_LENGTH, { ...SCRYPT, maxmem: MAXMEM });
+  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [kind, n, r, p, salt, hash] = stored.split('$');
+  if (kind !== 'scrypt' || !n || !r || !p || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64url');
+  const key = await scryptAsync(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: MAXMEM });
+  return key.length === expected.length && timingSafeEqual(key, expected);
+}
+
+/** A hash that verifies nothing: login answers as slowly for an unknown email as for a wrong password. */
+let decoy: Promise<string> | undefined;
+
+export const PASSWORD_MIN_LENGTH = 10;
+
+export function passwordProblem(password: string): string | null {
+  if (password.length < PASSWORD_MIN_LENGTH) return `Mật khẩu cần ít nhất ${PASSWORD_MIN_LENGTH} ký tự / the password needs at least ${PASSWORD_MIN_LENGTH} characters`;
+  if (password.length > 1024) return 'Mật khẩu quá dài / the password is too long';
+  return null;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export async function createAdmin(db: Db, orgId: string, input: { email: string; name?: string; password: string }, actor: string) {
+  const email = input.email.trim().toLowerCase();
+  if (!EMAIL.test(email)) throw new UserError(`Email «${input.email}» không hợp lệ / invalid email address`);
+  const problem = passwordProblem(input.password);
+  if (problem) throw new UserError(problem);
+  if (await db.adminAccount.findUnique({ where: { email } })) throw new UserError(`Đã có quản trị viên ${email} / an administrator ${email} already exists`);
+  const passwordHash = await hashPassword(input.password);
+  return db.$transaction(async (tx) => {
+    const account = await tx.adminAccount.create({ data: { orgId, email, name: input.name?.trim() || email, passwordHash } });
+    await audit(tx, { orgId, actor, action: 'admin.create', entity: 'admin', entityId: account.id, data: { email } });
+    return account;
+  });
+}
+
+export async function setAdminPassword(db: Db, email: string, password: string, actor: string) {
+  const problem = passwordProblem(password);
+  if (problem) throw new UserError(problem);
+  const account = await db.adminAccount.findUnique({ where: { email: email.trim().toLowerCase() } });
+  if (!account) throw new UserError(`Không có quản trị viên ${email} / no such administrator`);
+  const passwordHash = await hashPassword(password);
+  await db.$transaction(async (tx) => {
+    await tx.adminAccount.update({ where: { id: account.id }, data: { passwordHash } });
+    // Every open session of the account ends with its old password.
+    await tx.webSession.deleteMany({ where: { accountId: account.id } });
+    await audit(tx, { orgId: account.orgId, actor, action: 'admin.password', entity: 'admin', entityId: account.id });
+  });
+}
+
+/** The account for this email and password, or null (the same time either way). */
+export async function authenticate(db: Db, email: string, password: string) {
+  const account = await db.adminAccount.findUnique({ where: { email: email.trim().toLowerCase() } });
+  if (!account || !account.active) {
+    await verifyPassword(password, await (decoy ??= hashPassword(randomBytes(16).toString('hex'))));
+    return null;
+  }
+  return (await verifyPassword(password, account.passwordHash)) ? account : null;
+}
+
+/** Idle sessions end after this; any session after SESSION_MAX_MS. */
+export const SESSION_IDLE_MS = 8 * 3_600_000;
+export const SESSION_MAX_MS = 7 * 24 * 3_600_000;
+
+const tokenHash = (token: string) => createHash('sha256').update(token).digest('base64url');
+
+export async function startSession(db: Db, account: { id: string; orgId: string; email: string }, now: Date) {
+  const token = randomBytes(32).toString('base64url');
+  const csrfToken = randomBytes(24).toString('base64url');
+  await db.$transaction(async (tx) => {
+    await tx.webSession.create({ data: { tokenHash: tokenHash(token), accountId: account.id, csrfToken, createdAt: now, lastSeenAt: now, expiresAt: new Date(now.getTime() + SESSION_MAX_MS) } });
+    await tx.adminAccount.update({ where: { id: account.id }, data: { lastLoginAt: now } });
+    // Sessions long over are swept here rather than by a job of their own.
+    await tx.webSession.deleteMany({ where: { accountId: account.id, expiresAt: { lt: now } } });
+    await audit(tx, { orgId: account.orgId, actor: `web:${account.email}`, action: 'admin.login', entity: 'admin', entityId: account.id });
+  });
+  return { token, csrfToken };
+}
+
+export interface WebSessionInfo {
+  sessionId: string;
+  csrfToken: string;
+  account: { id: string; orgId: string; email: string; name: string };
+}
+
+/** The live session of a cookie's token, its idle time renewed; null when unknown, idle too long or over. */
+export async function sessionFor(db: Db, token: string, now: Date): Promise<WebSessionInfo | null> {
+  if (!token || token.length > 100) return null;
+  const s = await db.webSession.findUnique({ where: { tokenHash: tokenHash(token) }, include: { account: true } });
+  if (!s || !s.account.active || s.expiresAt <= now || now.getTime() - s.lastSeenAt.getTime() > SESSION_IDLE_MS) return null;
+  // One write a minute at most, not one per page.
+  if (now.getTime() - s.lastSeenAt.getTime() > 60_000) await db.webSession.update({ where: { id: s.id }, data: { lastSeenAt: now } });
+  return { sessionId: s.id, csrfToken: s.csrfToken, account: { id: s.account.id, orgId: s.account.orgId, email: s.account.email, name: s.account.name } };
+}
+
+export async function endSession(db: Db, token: string): Promise<void> {
+  await db.webSession.deleteMany({ where: { tokenHash: tokenHash(token) } });
+}

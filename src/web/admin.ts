@@ -1,0 +1,222 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { UserError } from '#root/errors/index.js';
+import { authenticate, endSession, sessionFor, startSession, type WebSessionInfo } from '#root/services/admins.js';
+import { html, layout, translator, type Html, type Lang } from './html.js';
+import type { WebDeps } from './server.js';
+
+/** What every administrator page knows about who asks. */
+export interface AdminContext extends WebSessionInfo {
+  orgId: string;
+  lang: Lang;
+  /** The audit log's name for this administrator. */
+  actor: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    admin: AdminContext | null;
+  }
+}
+
+export const SESSION_COOKIE = 'dondoc_session';
+const LOGIN_CSRF_COOKIE = 'dondoc_login';
+const FLASH_COOKIE = 'dondoc_flash';
+/** Largest upload (a plan as CSV or XLSX); larger ones are refused with 413 before they are read. */
+export const UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
+/** Failed logins allowed per email in LOGIN_WINDOW_SECONDS. */
+export const LOGIN_MAX_FAILURES = 10;
+/** Failed logins allowed per address (higher: a whole office may share one address). */
+export const LOGIN_MAX_FAILURES_PER_ADDRESS = 50;
+const LOGIN_WINDOW_SECONDS = 15 * 60;
+
+export const langOf = (req: FastifyRequest): Lang => (req.cookies?.lang === 'en' ? 'en' : 'vi');
+
+/** The administrator of a request behind `requireAdmin` (never null there). */
+export function adminOf(req: FastifyRequest): AdminContext {
+  if (!req.admin) throw new Error('adminOf outside the administrators’ scope');
+  return req.admin;
+}
+
+/** A relative path of this site, or the status page: never a redirect elsewhere. */
+export function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : '/admin';
+}
+
+const sameToken = (a: string, b: string) => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+/** Sends a whole administrator page: the layout, the menu, the flash message left by the last action. */
+export function sendPage(req: FastifyRequest, reply: FastifyReply, page: { title: string; body: Html; status?: number; error?: string | null }) {
+  const flash = req.cookies?.[FLASH_COOKIE];
+  if (flash) void reply.clearCookie(FLASH_COOKIE, { path: '/' });
+  const a = req.admin;
+  return reply
+    .code(page.status ?? 200)
+    .type('text/html; charset=utf-8')
+    .send(layout({ title: page.title, lang: a?.lang ?? langOf(req), body: page.body, admin: a ? { name: a.account.name, csrfToken: a.csrfToken } : undefined, path: req.url.split('?')[0]!, flash, error: page.error }));
+}
+
+/** After a change: back to a page (POST → redirect → GET), which then says what was done. */
+export function redirectWith(reply: FastifyReply, to: string, message: string) {
+  void reply.setCookie(FLASH_COOKIE, message.slice(0, 500), { path: '/', httpOnly: true, sameSite: 'lax', maxAge: 60 });
+  return reply.redirect(safeNext(to), 303);
+}
+
+/** The hidden field every form of an administrator page carries. */
+export const csrfField = (req: FastifyRequest) => html`<input type="hidden" name="_csrf" value="${adminOf(req).csrfToken}">`;
+
+/** A form field as text: trimmed, '' when missing or not text. */
+export function field(body: unknown, name: string): string {
+  const v = body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
+  return typeof v === 'string' ? v.trim() : '';
+}
+
+/** The reason every action taken on a unit's behalf must give (the audit log keeps it). */
+export function requiredReason(body: unknown, lang: Lang): string {
+  const reason = field(body, 'reason');
+  if (reason.length < 3) throw new UserError(translator(lang)('Cần ghi lý do (ít nhất 3 ký tự).', 'A reason is required (at least 3 characters).'));
+  return reason.slice(0, 1000);
+}
+
+function loginPage(req: FastifyRequest, reply: FastifyReply, input: { next: string; email?: string; error?: string; status?: number }) {
+  const lang = langOf(req);
+  const t = translator(lang);
+  const token = randomBytes(18).toString('base64url');
+  void reply.setCookie(LOGIN_CSRF_COOKIE, token, { path: '/login', httpOnly: true, sameSite: 'strict', secure: req.protocol === 'https' });
+  return reply
+    .code(input.status ?? 200)
+    .type('text/html; charset=utf-8')
+    .send(
+      layout({
+        title: t('Đăng nhập', 'Log in'),
+        lang,
+        path: '/login',
+        error: input.error,
+        body: html`<h1>${t('Đăng nhập quản trị', 'Administrator login')}</h1>
+<form method="post" action="/login" class="card" style="max-width:24rem">
+<input type="hidden" name="_csrf" value="${token}"><input type="hidden" name="next" value="${input.next}">
+<p><label>Email<br><input type="email" name="email" autocomplete="username" required value="${input.email ?? ''}" style="width:100%"></label></p>
+<p><label>${t('Mật khẩu', 'Password')}<br><input type="password" name="password" autocomplete="current-password" required style="width:100%"></label></p>
+<p><button type="submit">${t('Đăng nhập', 'Log in')}</button></p></form>
+<p class="muted">${t('Tài khoản quản trị đầu tiên được tạo bằng lệnh', 'The first administrator is created with')} <code>dondoc admin create &lt;email&gt;</code>.</p>`,
+      }),
+    );
+}
+
+/**
+ * Login, logout, the language switch, and the administrators' scope under /admin: a session
+ * cookie (HTTP-only, SameSite=Lax, Secure behind HTTPS), a CSRF token checked on every form,
+ * failed logins counted in Redis per address and per email.
+ */
+export async function registerAdmin(app: FastifyInstance, deps: WebDeps, pages: ((scope: FastifyInstance, deps: WebDeps) => void | Promise<void>)[]) {
+  await app.register(cookie);
+  app.decorateRequest('admin', null);
+  const secure = (req: FastifyRequest) => req.protocol === 'https' || Boolean(deps.config.PUBLIC_URL?.startsWith('https:'));
+  const prefix = deps.config.REDIS_PREFIX;
+  const failureKeys = (req: FastifyRequest, email: string) => [`${prefix}:login-fail:ip:${req.ip}`, `${prefix}:login-fail:email:${email.toLowerCase()}`];
+
+  app.get<{ Params: { lang: string }; Querystring: { back?: string } }>('/lang/:lang', async (req, reply) => {
+    const lang: Lang = req.params.lang === 'en' ? 'en' : 'vi';
+    void reply.setCookie('lang', lang, { path: '/', sameSite: 'lax', maxAge: 365 * 86_400 });
+    return reply.redirect(safeNext(req.query.back), 303);
+  });
+
+  app.get<{ Querystring: { next?: string } }>('/login', async (req, reply) => loginPage(req, reply, { next: safeNext(req.query.next) }));
+
+  app.post('/login', async (req, reply) => {
+    const t = translator(langOf(req));
+    const email = field(req.body, 'email').slice(0, 320);
+    const password = typeof (req.body as Record<string, unknown> | undefined)?.password === 'string' ? ((req.body as Record<string, string>).password ?? '') : '';
+    const next = safeNext(field(req.body, 'next'));
+    const expected = req.cookies[LOGIN_CSRF_COOKIE];
+    if (!expected || !sameToken(field(req.body, '_csrf'), expected)) {
+      return loginPage(req, reply, { next, email, status: 403, error: t('Trang đăng nhập đã cũ, xin đăng nhập lại.', 'This login page is stale; please log in again.') });
+    }
+    const keys = failureKeys(req, email);
+    const counts = await deps.redis.mget(...keys);
+    if (Number(counts[0] ?? 0) >= LOGIN_MAX_FAILURES_PER_ADDRESS || Number(counts[1] ?? 0) >= LOGIN_MAX_FAILURES) {
+      return loginPage(req, reply, { next, email, status: 429, error: t('Sai quá nhiều lần. Xin thử lại sau 15 phút.', 'Too many failed attempts. Try again in 15 minutes.') });
+    }
+    const account = email && password ? await authenticate(deps.db, email, password) : null;
+    if (!account) {
+      const m = deps.redis.multi();
+      for (const k of keys) m.incr(k).expire(k, LOGIN_WINDOW_SECONDS, 'NX');
+      await m.exec();
+      deps.logger.warn({ role: 'web', ip: req.ip }, 'failed administrator login');
+      return loginPage(req, reply, { next, email, status: 401, error: t('Email hoặc mật khẩu không đúng.', 'Wrong email or password.') });
+    }
+    await deps.redis.del(keys[1]!);
+    const { token } = await startSession(deps.db, account, deps.clock.now());
+    void reply.clearCookie(LOGIN_CSRF_COOKIE, { path: '/login' });
+    void reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', secure: secure(req) });
+    return reply.redirect(next, 303);
+  });
+
+  app.post('/logout', async (req, reply) => {
+    const token = req.cookies[SESSION_COOKIE];
+    if (token) {
+      const s = await sessionFor(deps.db, token, deps.clock.now());
+      // A logout needs the form's token too: another site cannot log an administrator out.
+      if (s && !sameToken(field(req.body, '_csrf'), s.csrfToken)) return reply.code(403).type('text/plain; charset=utf-8').send('CSRF');
+      await endSession(deps.db, token);
+    }
+    void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.redirect('/login', 303);
+  });
+
+  app.get('/', async (_req, reply) => reply.redirect('/admin', 302));
+
+  await app.register(
+    async (scope) => {
+      await scope.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: UPLOAD_MAX_BYTES, files: 1, fields: 50 } });
+      scope.addHook('onRequest', async (req, reply) => {
+        void reply.header('cache-control', 'no-store').header('x-frame-options', 'DENY').header('x-content-type-options', 'nosniff').header('referrer-policy', 'same-origin');
+        const token = req.cookies[SESSION_COOKIE];
+        const session = token ? await sessionFor(deps.db, token, deps.clock.now()) : null;
+        if (!session) {
+          const t = translator(langOf(req));
+          if (req.method === 'GET' || req.method === 'HEAD') return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
+          return loginPage(req, reply, { next: '/admin', status: 401, error: t('Phiên đăng nhập đã hết hạn; thay đổi chưa được lưu. Xin đăng nhập lại.', 'Your session has expired; nothing was changed. Please log in again.') });
+        }
+        req.admin = { ...session, orgId: session.account.orgId, lang: langOf(req), actor: `web:${session.account.email}` };
+      });
+      // Every change needs the session's token, from the form (or a header for scripts).
+      scope.addHook('preHandler', async (req, reply) => {
+        if (req.method === 'GET' || req.method === 'HEAD') return;
+        const a = adminOf(req);
+        const sent = field(req.body, '_csrf') || String(req.headers['x-csrf-token'] ?? '');
+        if (!sent || !sameToken(sent, a.csrfToken)) {
+          const t = translator(a.lang);
+          return sendPage(req, reply, { status: 403, title: t('Từ chối', 'Refused'), body: html`<h1>${t('Biểu mẫu không hợp lệ', 'Invalid form')}</h1><p>${t('Thiếu hoặc sai mã chống giả mạo (CSRF); không có gì thay đổi. Xin tải lại trang và thử lại.', 'The anti-forgery (CSRF) token is missing or wrong; nothing was changed. Reload the page and try again.')}</p>` });
+        }
+      });
+      scope.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, req, reply) => {
+        const t = translator(req.admin?.lang ?? langOf(req));
+        if (error instanceof UserError) return sendPage(req, reply, { status: 400, title: t('Không thực hiện được', 'Not done'), body: html`<h1>${t('Không thực hiện được', 'Not done')}</h1><p>${error.message}</p><p>${t('Không có gì thay đổi.', 'Nothing was changed.')} <a href="javascript:history.back()">${t('Quay lại', 'Back')}</a></p>` });
+        const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+        if (status === 500) deps.logger.error({ role: 'web', err: error.message, url: req.url.split('?')[0] }, 'page failed');
+        const text =
+          error.code === 'FST_REQ_FILE_TOO_LARGE' || status === 413
+            ? t(`Tệp quá lớn (tối đa ${UPLOAD_MAX_BYTES / 1024 / 1024} MB). Không có gì thay đổi.`, `The file is too large (at most ${UPLOAD_MAX_BYTES / 1024 / 1024} MB). Nothing was changed.`)
+            : status === 404
+              ? t('Không tìm thấy.', 'Not found.')
+              : status === 500
+                ? t('Có lỗi phía máy chủ; không có gì thay đổi. Lỗi đã được ghi lại.', 'Something went wrong on the server; nothing was changed. The error was logged.')
+                : t('Yêu cầu không hợp lệ; không có gì thay đổi.', 'Invalid request; nothing was changed.');
+        return sendPage(req, reply, { status: error.code === 'FST_REQ_FILE_TOO_LARGE' ? 413 : status, title: t('Lỗi', 'Error'), body: html`<h1>${t('Không thực hiện được', 'Not done')}</h1><p>${text}</p>` });
+      });
+      scope.setNotFoundHandler(async (req, reply) => {
+        const t = translator(adminOf(req).lang);
+        return sendPage(req, reply, { status: 404, title: t('Không tìm thấy', 'Not found'), body: html`<h1>${t('Không tìm thấy trang này', 'No such page')}</h1><p><a href="/admin">${t('Về trang tình hình', 'Back to the status page')}</a></p>` });
+      });
+      for (const register of pages) await register(scope, deps);
+    },
+    { prefix: '/admin' },
+  );
+}

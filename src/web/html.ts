@@ -1,0 +1,111 @@
+/**
+ * Server-rendered HTML: a tagged template that escapes every interpolated value unless it is
+ * already `Html` (built by this template or marked with `raw`), so a duty title with `<script>`
+ * in it is text wherever it appears.
+ */
+
+export class Html {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+export type Part = Html | string | number | bigint | boolean | null | undefined | readonly Part[];
+
+export const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+
+function render(part: Part): string {
+  if (part instanceof Html) return part.value;
+  if (part === null || part === undefined || part === false || part === true) return '';
+  if (Array.isArray(part)) return (part as readonly Part[]).map(render).join('');
+  return escapeHtml(String(part));
+}
+
+export function html(strings: TemplateStringsArray, ...values: Part[]): Html {
+  let out = strings[0]!;
+  for (let i = 0; i < values.length; i++) out += render(values[i]) + strings[i + 1]!;
+  return new Html(out);
+}
+
+/** Trusted markup, as is. Never for anything a user typed. */
+export const raw = (s: string) => new Html(s);
+
+export type Lang = 'vi' | 'en';
+
+/** Vietnamese first; the English text when the administrator switched to English. */
+export const translator = (lang: Lang) => (vi: string, en: string) => (lang === 'en' ? en : vi);
+
+export interface NavItem {
+  href: string;
+  vi: string;
+  en: string;
+}
+
+/** The administrators' menu, in this order. */
+export const NAV: NavItem[] = [
+  { href: '/admin', vi: 'Tình hình', en: 'Status' },
+  { href: '/admin/units', vi: 'Đơn vị', en: 'Units' },
+  { href: '/admin/duties', vi: 'Nhiệm vụ', en: 'Duties' },
+  { href: '/admin/import', vi: 'Nhập kế hoạch', en: 'Import a plan' },
+  { href: '/admin/policies', vi: 'Chính sách, ngày nghỉ', en: 'Policies, holidays' },
+  { href: '/admin/templates', vi: 'Mẫu tin', en: 'Templates' },
+  { href: '/admin/outbox', vi: 'Hộp thư thử', en: 'Sandbox outbox' },
+  { href: '/admin/preview', vi: 'Xem trước lịch nhắc', en: 'Reminder preview' },
+  { href: '/admin/audit', vi: 'Nhật ký', en: 'Audit log' },
+  { href: '/admin/queues', vi: 'Hàng đợi', en: 'Queues' },
+];
+
+const STYLE = `
+*{box-sizing:border-box}body{font-family:system-ui,"Segoe UI",Roboto,Arial,sans-serif;margin:0;color:#111;line-height:1.45;background:#f7f7f8}
+header{background:#0f3d6e;color:#fff;padding:.5rem 1rem;display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center}
+header a{color:#fff;text-decoration:none}header .brand{font-weight:700;font-size:1.1rem}
+nav{display:flex;flex-wrap:wrap;gap:.25rem .9rem;font-size:.95rem}nav a[aria-current]{text-decoration:underline;font-weight:600}
+header .me{margin-left:auto;display:flex;gap:.6rem;align-items:center;font-size:.9rem}
+header form{display:inline}header button{background:none;border:1px solid #fff8;color:#fff;border-radius:.3rem;padding:.15rem .5rem;cursor:pointer}
+main{padding:1rem;max-width:100%;overflow-x:auto}h1{font-size:1.4rem;margin:.2rem 0 .8rem}h2{font-size:1.15rem}
+.en{color:#555;font-size:.88em}.muted{color:#666}.flash{background:#e7f6ea;border:1px solid #86c995;padding:.5rem .8rem;border-radius:.3rem;margin-bottom:1rem}
+.error{background:#fdecec;border:1px solid #e79a9a;padding:.5rem .8rem;border-radius:.3rem;margin-bottom:1rem}
+table{border-collapse:collapse;background:#fff}th,td{border:1px solid #ddd;padding:.3rem .45rem;text-align:left;vertical-align:top}th{background:#eef1f5}
+input,select,textarea,button{font:inherit}input[type=text],input[type=email],input[type=password],input[type=date],select,textarea{padding:.35rem;border:1px solid #bbb;border-radius:.3rem;max-width:100%}
+button,.button{background:#0f5fa8;color:#fff;border:0;border-radius:.3rem;padding:.4rem .8rem;cursor:pointer;text-decoration:none;display:inline-block}
+button.secondary{background:#666}button.danger{background:#b42318}
+form.inline{display:inline}.row{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:end;margin:.5rem 0}
+.card{background:#fff;border:1px solid #ddd;border-radius:.4rem;padding:.8rem;margin:.8rem 0}
+.s-done{background:#cdeccf}.s-open{background:#fff}.s-soon{background:#fff1b8}.s-overdue{background:#f7c3c0}.s-waived{background:#e3e3e3}.s-extended{background:#cfe3f7}.s-none{background:#f7f7f8}
+.flag{background:#fff1b8}
+@media (max-width:640px){main{padding:.5rem}header .me{margin-left:0}}
+`;
+
+export interface LayoutInput {
+  title: string;
+  lang: Lang;
+  body: Html;
+  /** The logged-in administrator: the menu and the logout button. */
+  admin?: { name: string; csrfToken: string } | undefined;
+  /** The path of this page (the current menu item, and where the language switch returns). */
+  path?: string;
+  flash?: string | null | undefined;
+  error?: string | null | undefined;
+}
+
+export function layout(p: LayoutInput): string {
+  const t = translator(p.lang);
+  const current = p.path ?? '';
+  const other: Lang = p.lang === 'en' ? 'vi' : 'en';
+  const back = encodeURIComponent(current || '/admin');
+  const nav = p.admin
+    ? html`<nav>${NAV.map((n) => {
+        const active = n.href === '/admin' ? current === '/admin' : current === n.href || current.startsWith(`${n.href}/`);
+        return html`<a href="${n.href}"${active ? raw(' aria-current="page"') : ''}>${t(n.vi, n.en)}</a>`;
+      })}</nav>
+      <div class="me"><span>${p.admin.name}</span>
+      <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${p.admin.csrfToken}"><button type="submit">${t('Đăng xuất', 'Log out')}</button></form>
+      <a href="/lang/${other}?back=${raw(back)}">${other === 'en' ? 'English' : 'Tiếng Việt'}</a></div>`
+    : html`<div class="me"><a href="/lang/${other}?back=${raw(back)}">${other === 'en' ? 'English' : 'Tiếng Việt'}</a></div>`;
+  return html`<!doctype html>
+<html lang="${p.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex"><title>${p.title} · dondoc</title><style>${raw(STYLE)}</style></head>
+<body><header><a class="brand" href="/admin">dondoc</a>${nav}</header>
+<main>${p.flash ? html`<div class="flash" role="status">${p.flash}</div>` : ''}${p.error ? html`<div class="error" role="alert">${p.error}</div>` : ''}${p.body}</main></body></html>`.value;
+}

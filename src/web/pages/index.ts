@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify';
+import type { WebDeps } from '../server.js';
+import { registerStatusPages } from './status.js';
+import { registerUnitPages } from './units.js';
+import { registerDutyPages } from './duties.js';
+import { registerImportPages } from './import.js';
+import { registerPolicyPages } from './policies.js';
+import { registerTemplatePages } from './templates.js';
+import { registerOutboxPages } from './outbox.js';
+import { registerPreviewPages } from './preview.js';
+import { registerAuditPages } from './audit.js';
+import { registerExportPages } from './exports.js';
+import { registerQueuePages } from './queues.js';
+import { registerCalendarFeed } from './calendar.js';
+
+/** The administrators' pages, each module registering its routes in the /admin scope (login and CSRF checked there). */
+export const ADMIN_PAGES: ((scope: FastifyInstance, deps: WebDeps) => void | Promise<void>)[] = [
+  registerStatusPages,
+  registerUnitPages,
+  registerDutyPages,
+  registerImportPages,
+  registerPolicyPages,
+  registerTemplatePages,
+  registerOutboxPages,
+  registerPreviewPages,
+  registerAuditPages,
+  registerExportPages,
+  registerQueuePages,
+];
+
+/** Pages without a login: each protected by a secret of its own. */
+export async function registerPublicPages(app: FastifyInstance, deps: WebDeps): Promise<void> {
+  await registerCalendarFeed(app, deps);
+}

@@ -82,6 +82,11 @@ const schema = z.object({
   SEED_DEMO: bool.default(true),
   PORT: int(0, 65_535).default(3000),
   PUBLIC_URL: url(['http:', 'https:']).optional(),
+  /**
+   * Behind a reverse proxy: how many proxies to trust for the client's address and protocol
+   * (X-Forwarded-For / -Proto), which the login limit and the Secure cookie depend on. 0: none.
+   */
+  TRUST_PROXY_HOPS: int(0, 10).default(0),
   /** Key for signed links and invite codes. Required in production; a fixed development key otherwise. */
   SECRET_KEY: z.string().min(32, 'tối thiểu 32 ký tự / at least 32 characters').optional(),
   INVITE_TTL_HOURS: int(1, 24 * 90).default(72),

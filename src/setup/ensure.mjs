@@ -57,4 +57,19 @@ if (!existsSync(path.join(root, 'src', 'generated', 'prisma', 'client.ts')) || s
   state.schema = schema;
 }
 
+// `--browser` (npm test): the browser tests drive Debian's Chromium. Installed here when missing
+// and this user may (root with apt-get, as in CI); otherwise those tests say how to install it.
+if (process.argv.includes('--browser')) {
+  const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(chromium) && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
+    console.error("dondoc: cài Chromium của Debian cho các kiểm thử trình duyệt / installing Debian's chromium for the browser tests…");
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const first = spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'ignore', env });
+    if (first.status !== 0) {
+      spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
+      run('apt-get', ['install', '-y', '-qq', 'chromium'], env);
+    }
+  }
+}
+
 writeFileSync(stamp, JSON.stringify(state));

@@ -17,7 +17,7 @@ import { confirmedPage, confirmForm, linkErrorPage, type ObligationSummary } fro
 import { ADMIN_PAGES, registerPublicPages } from './pages/index.js';
 
 export interface WebDeps {
-  config: Pick<Config, 'SECRET_KEY' | 'PUBLIC_URL' | 'REDIS_PREFIX' | 'REDIS_URL'>;
+  config: Pick<Config, 'SECRET_KEY' | 'PUBLIC_URL' | 'REDIS_PREFIX' | 'REDIS_URL' | 'TRUST_PROXY_HOPS'>;
   db: Db;
   redis: Redis;
   clock: Clock;
@@ -38,6 +38,8 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     // No line per request: confirmation links carry signed tokens, and health checks would drown the rest.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
+    // Behind a proxy, the client's address and https come from X-Forwarded-* (only that many hops).
+    ...(deps.config.TRUST_PROXY_HOPS ? { trustProxy: (_address: string, hop: number) => hop < deps.config.TRUST_PROXY_HOPS } : {}),
   });
   // Forms up to 2 MB: a whole plan pasted into the import page (uploads have their own limit).
   void app.register(formbody, { bodyLimit: 2 * 1024 * 1024 });

@@ -13,9 +13,9 @@ const slices = <T>(rows: T[], n: number) => Array.from({ length: Math.ceil(rows.
  * due once in `year` (spread over the year) and led by every unit: units × duties obligations.
  * Written in bulk (createMany, one INSERT … SELECT for the assignments).
  */
-async function seedPlannerOrg(env: BenchEnv, units: number, duties: number, year: number) {
+export async function seedPlannerOrg(env: BenchEnv, units: number, duties: number, year: number, code = 'bench-planner') {
   const { db } = env;
-  const org = await db.organisation.create({ data: { code: 'bench-planner', name: 'Tổ chức thử (planner)' } });
+  const org = await db.organisation.create({ data: { code, name: `Tổ chức thử (${code})` } });
   const plan = await db.plan.create({ data: { orgId: org.id, code: '1/KH-BENCH', title: 'Kế hoạch thử' } });
   const unitRows = Array.from({ length: units }, (_, i) => {
     const name = `Đơn vị thử ${i + 1}`;

@@ -5,7 +5,7 @@
  *   npm run bench                 all benchmarks
  *   npm run bench -- reminders    only those whose name contains "reminders"
  *
- * Benchmarks: reminders, telegram, pipeline, timeliness, planner (README, "Benchmarks").
+ * Benchmarks: reminders, telegram, pipeline, timeliness, web, planner (README, "Benchmarks").
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { benchPlanner } from './planner.js';
 import { benchReminders } from './reminders.js';
 import { benchTelegram } from './telegram.js';
 import { benchTimeliness } from './timeliness.js';
+import { benchWeb } from './web.js';
 import { openBenchEnv } from './env.js';
 
 export interface Figure {
@@ -30,6 +31,7 @@ const benches: Record<string, (env: Awaited<ReturnType<typeof openBenchEnv>>) =>
   telegram: benchTelegram,
   pipeline: benchPipeline,
   timeliness: benchTimeliness,
+  web: benchWeb,
   // Last: it leaves a year of reminders in the database.
   planner: benchPlanner,
 };

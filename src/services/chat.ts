@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '#root/db/client.js';
-import { UserError } from '#root/errors/index.js';
+import { NotFoundError, UserError } from '#root/errors/index.js';
 import { createBatcher } from '#root/lib/batcher.js';
 import { audit } from './audit.js';
 import { cancelPendingReminders } from './confirmations.js';
@@ -220,17 +220,19 @@ export async function requestExtension(db: Db, input: { contactId: string; unitI
 /**
  * An administrator decides a pending request, once (a conditional update on `pending`). Approval
  * moves the due instant and cancels what was pending (the planner re-plans from the new date).
+ * `actor` names the administrator in the audit log ("contact:<id>" in a chat, "web:<email>" on the
+ * web pages), `decidedBy` on the request; the reason, when given, is kept in the audit row.
  */
-export async function decideExtension(db: Db, input: { requestId: string; approve: boolean; admin: { id: string; orgId: string; role: string; name: string }; now: Date }) {
-  if (input.admin.role !== 'admin' && input.admin.role !== 'supervisor') {
-    throw new UserError('Chỉ quản trị viên duyệt được đề nghị gia hạn. / Only administrators decide.');
-  }
+export async function decideExtensionAs(
+  db: Db,
+  input: { requestId: string; approve: boolean; orgId: string; actor: string; decidedBy: string; reason?: string; now: Date },
+) {
   return db.$transaction(async (tx) => {
     const r = await tx.extensionRequest.findUnique({ where: { id: input.requestId }, include: { obligation: { include: { duty: true, unit: true } }, contact: true } });
-    if (!r || r.orgId !== input.admin.orgId) throw new UserError('Không tìm thấy đề nghị gia hạn. / No such request.');
+    if (!r || r.orgId !== input.orgId) throw new NotFoundError('Không tìm thấy đề nghị gia hạn. / No such request.');
     const { count } = await tx.extensionRequest.updateMany({
       where: { id: r.id, status: 'pending' },
-      data: { status: input.approve ? 'approved' : 'refused', decidedBy: input.admin.name, decidedAt: input.now },
+      data: { status: input.approve ? 'approved' : 'refused', decidedBy: input.decidedBy, decidedAt: input.now },
     });
     if (count === 0) return { request: r, changed: false as const };
     if (input.approve) {
@@ -238,9 +240,24 @@ export async function decideExtension(db: Db, input: { requestId: string; approv
       await tx.obligation.update({ where: { id: r.obligationId }, data: { extendedTo: r.requestedDue } });
       await cancelPendingReminders(tx, r.obligationId);
     }
-    await audit(tx, { orgId: r.orgId, actor: `contact:${input.admin.id}`, action: input.approve ? 'extension.approve' : 'extension.refuse', entity: 'obligation', entityId: r.obligationId });
+    await audit(tx, {
+      orgId: r.orgId,
+      actor: input.actor,
+      action: input.approve ? 'extension.approve' : 'extension.refuse',
+      entity: 'obligation',
+      entityId: r.obligationId,
+      ...(input.reason ? { data: { request: r.id, reason: input.reason } } : {}),
+    });
     return { request: r, changed: true as const };
   });
+}
+
+/** {@link decideExtensionAs} by an administrator or supervisor contact (the chat's /duyet, /tuchoi). */
+export async function decideExtension(db: Db, input: { requestId: string; approve: boolean; admin: { id: string; orgId: string; role: string; name: string }; now: Date }) {
+  if (input.admin.role !== 'admin' && input.admin.role !== 'supervisor') {
+    throw new UserError('Chỉ quản trị viên duyệt được đề nghị gia hạn. / Only administrators decide.');
+  }
+  return decideExtensionAs(db, { requestId: input.requestId, approve: input.approve, orgId: input.admin.orgId, actor: `contact:${input.admin.id}`, decidedBy: input.admin.name, now: input.now });
 }
 
 /** Who is late: per unit, the duties overdue and not confirmed at `now`. */

@@ -6,17 +6,25 @@ import { zonedDay } from './planner.js';
 
 /**
  * The administrator's manual nudge: one reminder now, per open obligation of the unit (or of one
- * duty), to each of its contacts, through the same rows and queue as scheduled reminders. Its
- * stage id is unique to this nudge ("nudge-<time>@<due day>").
+ * duty, or one obligation), to each of its contacts, through the same rows and queue as scheduled
+ * reminders. Its stage id is unique to this nudge ("nudge-<time>@<due day>"). The reason, when the
+ * administrator gave one (the web page asks for it), is kept in the audit row.
  */
-export async function nudge(db: Db, orgId: string, input: { unitId: string; dutyCode?: string; actor: string; now: Date }) {
+export async function nudge(db: Db, orgId: string, input: { unitId: string; dutyCode?: string; obligationId?: string; actor: string; now: Date; reason?: string }) {
   const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
   const obligations = await db.obligation.findMany({
-    where: { orgId, unitId: input.unitId, status: 'open', current: true, ...(input.dutyCode ? { duty: { code: input.dutyCode } } : {}) },
+    where: {
+      orgId,
+      unitId: input.unitId,
+      status: 'open',
+      current: true,
+      ...(input.dutyCode ? { duty: { code: input.dutyCode } } : {}),
+      ...(input.obligationId ? { id: input.obligationId } : {}),
+    },
     orderBy: { dueAt: 'asc' },
   });
   // Without a duty: the nearest obligations (overdue ones and the next due date), not the whole year.
-  const chosen = input.dutyCode
+  const chosen = input.dutyCode || input.obligationId
     ? obligations
     : obligations.filter((o) => (o.extendedTo ?? o.dueAt) <= input.now || (o.extendedTo ?? o.dueAt).getTime() === (obligations.find((x) => (x.extendedTo ?? x.dueAt) > input.now)?.dueAt ?? new Date(0)).getTime());
   if (!chosen.length) throw new UserError('Đơn vị không có nghĩa vụ nào đang mở phù hợp / the unit has no matching open obligation');
@@ -38,7 +46,7 @@ export async function nudge(db: Db, orgId: string, input: { unitId: string; duty
     });
     // Two nudges of the unit at the same instant (two administrators, a double tap) are one nudge.
     reminders = (await tx.reminder.createMany({ data: rows, skipDuplicates: true })).count;
-    await audit(tx, { orgId, actor: input.actor, action: 'obligation.nudge', entity: 'unit', entityId: input.unitId, data: { obligations: chosen.length, reminders } });
+    await audit(tx, { orgId, actor: input.actor, action: 'obligation.nudge', entity: 'unit', entityId: input.unitId, data: { obligations: chosen.length, reminders, ...(input.reason ? { reason: input.reason } : {}) } });
   });
   return { obligations: chosen.length, reminders, withoutChannel: [...new Set(withoutChannel)] };
 }

@@ -1,5 +1,370 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { shortDate } from '#root/domain/wording.js';
+import { NotFoundError, UserError } from '#root/errors/index.js';
+import { CELL_STATES, matrixFilters, statusMatrix, type CellState, type MatrixCell, type StatusMatrix } from '#root/services/matrix.js';
+import { confirmOnBehalf, decideExtensionOnBehalf, isUuid, nudgeNow, obligationDetail, waiveOnBehalf, type ObligationDetail } from '#root/services/on-behalf.js';
+import { zonedDay } from '#root/services/planner.js';
+import { adminOf, csrfField, field, redirectWith, requiredReason, safeNext, sendPage, type AdminContext } from '../admin.js';
+import { escapeHtml, html, raw, translator, type Html, type Lang } from '../html.js';
 import type { WebDeps } from '../server.js';
 
-/** Administrators' pages: the status matrix (GET /admin) and the actions on a unit's behalf. (To be written in this change.) */
-export function registerStatusPages(_scope: FastifyInstance, _deps: WebDeps): void {}
+type T = ReturnType<typeof translator>;
+
+const STATE_LABEL: Record<CellState, [string, string]> = {
+  overdue: ['Quá hạn', 'Overdue'],
+  soon: ['Sắp đến hạn (trong 7 ngày)', 'Due soon (within 7 days)'],
+  extended: ['Được gia hạn', 'Extended'],
+  open: ['Đang mở', 'Open'],
+  done: ['Đã hoàn thành', 'Done'],
+  waived: ['Được miễn', 'Waived'],
+};
+/** A sign per state besides the colour (colour alone does not read for everyone, nor in print). */
+const STATE_SIGN: Record<CellState, string> = { overdue: '✗', soon: '!', extended: '↷', open: '○', done: '✓', waived: '–' };
+const CLASS: Record<CellState, string> = { overdue: 's-overdue', soon: 's-soon', extended: 's-extended', open: 's-open', done: 's-done', waived: 's-waived' };
+
+const isState = (s: string): s is CellState => (CELL_STATES as readonly string[]).includes(s);
+const label = (t: T, s: CellState) => t(...STATE_LABEL[s]);
+
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+/** "16/11/2026 09:00" in the organisation's zone. */
+function dateTime(d: Date, zone: string): string {
+  let f = timeFormats.get(zone);
+  if (!f) timeFormats.set(zone, (f = new Intl.DateTimeFormat('en-GB', { timeZone: zone, day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false })));
+  return f.format(d).replace(',', '');
+}
+const day = (d: Date, zone: string) => shortDate(zonedDay(d, zone));
+
+const MATRIX_STYLE = raw(`<style>
+.matrix{font-size:.85rem}.matrix th,.matrix td{padding:.15rem .3rem;white-space:nowrap}
+.matrix td.c{text-align:center;min-width:2.2rem}.matrix td.c a{color:inherit;text-decoration:none;display:block}
+.matrix tbody th,.matrix thead th:first-child,.matrix tfoot th{position:sticky;left:0;z-index:1;background:#eef1f5;max-width:16rem;overflow:hidden;text-overflow:ellipsis}
+.matrix thead th{position:sticky;top:0;z-index:2}.matrix thead th:first-child{z-index:3}
+.legend span{display:inline-block;border:1px solid #ccc;padding:.05rem .45rem;margin:.1rem .2rem .1rem 0;border-radius:.2rem}
+</style>`);
+
+/** The legend: each state's colour, sign and name, and how many cells are in it. */
+function legend(t: T, counts?: Record<CellState, number>): Html {
+  return html`<p class="legend">${CELL_STATES.map((s) => html`<span class="${CLASS[s]}">${STATE_SIGN[s]} ${label(t, s)}${counts ? html` (${counts[s]})` : ''}</span>`)}</p>`;
+}
+
+/**
+ * The matrix's table, built as one string: 1,000 units × 50 duties are 50,000 cells, each a link
+ * to its obligation. Names and titles are escaped here (ids are PostgreSQL's uuids, dates ours).
+ */
+function matrixTable(m: StatusMatrix, t: T): string {
+  const out: string[] = [];
+  const zone = m.timeZone;
+  const signs = CELL_STATES.map((s) => `${STATE_SIGN[s]} ${escapeHtml(label(t, s))}`);
+  const stateText = Object.fromEntries(CELL_STATES.map((s, i) => [s, signs[i]!])) as Record<CellState, string>;
+  // A few dozen distinct due instants and names among 50,000 cells: each formatted once.
+  const memo = <K, V>(f: (k: K) => V) => {
+    const m = new Map<K, V>();
+    return (k: K) => {
+      let v = m.get(k);
+      if (v === undefined) m.set(k, (v = f(k)));
+      return v;
+    };
+  };
+  const dueText = memo((ms: number) => ` · ${escapeHtml(t('hạn', 'due'))} ${day(new Date(ms), zone)}`);
+  const whenText = memo((ms: number) => dateTime(new Date(ms), zone));
+  const whoText = memo((name: string) => escapeHtml(name));
+  const periodsDone = escapeHtml(t('kỳ đã xong', 'periods done'));
+  const cellTitle = (c: MatrixCell): string => {
+    let s = stateText[c.state];
+    if (c.total > 1) s += ` · ${c.counts.done}/${c.total - c.counts.waived} ${periodsDone}`;
+    if (c.nextDue) s += dueText(c.nextDue.getTime());
+    if (c.confirmedAt) s += ` · ${whoText(c.confirmedBy ?? '')} ${whenText(c.confirmedAt.getTime())}`;
+    return s;
+  };
+  out.push('<table class="matrix"><thead><tr><th scope="col">', escapeHtml(t('Đơn vị', 'Unit')), '</th><th scope="col">', escapeHtml(t('Xong', 'Done')), '</th>');
+  for (const d of m.duties) out.push('<th scope="col" title="', escapeHtml(`${d.plan} · ${d.code}. ${d.title}`), '">', escapeHtml(d.code), '</th>');
+  out.push('<th scope="col">', escapeHtml(t('Nhắc', 'Nudge')), '</th></tr></thead><tbody>');
+  const nudgeLabel = escapeHtml(t('Nhắc ngay', 'Nudge now'));
+  for (const u of m.units) {
+    out.push('<tr><th scope="row" title="', escapeHtml(u.name), '">', escapeHtml(u.name), '</th><td class="', u.complete ? 's-done' : 's-none', '">', String(u.done), '/', String(u.total), '</td>');
+    for (const c of u.cells) {
+      if (!c) {
+        out.push('<td class="s-none"></td>');
+        continue;
+      }
+      const text = c.total > 1 ? `${c.counts.done + c.counts.waived}/${c.total}` : STATE_SIGN[c.state];
+      out.push('<td class="c ', CLASS[c.state], '"><a href="/admin/obligations/', c.obligationId, '" title="', cellTitle(c), '">', text, '</a></td>');
+    }
+    const open = u.states.has('open') || u.states.has('soon') || u.states.has('overdue') || u.states.has('extended');
+    out.push('<td>', open ? `<button type="submit" form="nudge" name="unit" value="${u.id}" class="secondary">${nudgeLabel}</button>` : '', '</td></tr>');
+  }
+  out.push('</tbody><tfoot><tr><th scope="row">', escapeHtml(t('Tổng theo nhiệm vụ', 'Per duty')), '</th><td></td>');
+  for (const d of m.duties) out.push('<td class="c">', String(d.done), '/', String(d.total), '</td>');
+  out.push('<td></td></tr></tfoot></table>');
+  return out.join('');
+}
+
+interface MatrixQuery {
+  year?: string;
+  plan?: string;
+  group?: string;
+  state?: string;
+}
+
+async function matrixPage(req: FastifyRequest<{ Querystring: MatrixQuery }>, reply: FastifyReply, deps: WebDeps) {
+  const a = adminOf(req);
+  const t = translator(a.lang);
+  const now = deps.clock.now();
+  const q = req.query;
+  const errors: string[] = [];
+  const { plans, groups } = await matrixFilters(deps.db, a.orgId);
+  let year: number | undefined;
+  if (q.year) {
+    if (/^\d{4}$/.test(q.year) && Number(q.year) >= 2000 && Number(q.year) <= 2100) year = Number(q.year);
+    else errors.push(t(`Năm «${q.year.slice(0, 20)}» không hợp lệ; đang xem năm nay.`, `Invalid year «${q.year.slice(0, 20)}»; showing this year.`));
+  }
+  const plan = q.plan ? plans.find((p) => p.id === q.plan) : undefined;
+  if (q.plan && !plan) errors.push(t('Không có kế hoạch này; đang xem mọi kế hoạch.', 'No such plan; showing every plan.'));
+  const group = q.group ? groups.find((g) => g.id === q.group) : undefined;
+  if (q.group && !group) errors.push(t('Không có nhóm đơn vị này; đang xem mọi đơn vị.', 'No such unit group; showing every unit.'));
+  const state = q.state && isState(q.state) ? q.state : undefined;
+  if (q.state && !state) errors.push(t('Trạng thái lọc không hợp lệ; đang xem mọi trạng thái.', 'Invalid state filter; showing every state.'));
+
+  const m = await statusMatrix(deps.db, a.orgId, { year, now, filter: { planId: plan?.id, groupId: group?.id, state } });
+  year = m.year;
+  const thisPage = `/admin?${new URLSearchParams({ year: String(year), ...(plan ? { plan: plan.id } : {}), ...(group ? { group: group.id } : {}), ...(state ? { state } : {}) }).toString()}`;
+  const selected = (on: boolean) => (on ? raw(' selected') : '');
+  const form = html`<form method="get" action="/admin" class="card row">
+<label>${t('Năm', 'Year')}<br><input type="number" name="year" min="2000" max="2100" value="${year}" style="width:6rem"></label>
+<label>${t('Kế hoạch', 'Plan')}<br><select name="plan"><option value="">${t('Mọi kế hoạch', 'Every plan')}</option>${plans.map((p) => html`<option value="${p.id}"${selected(p.id === plan?.id)}>${p.code} · ${p.title.slice(0, 60)}</option>`)}</select></label>
+<label>${t('Nhóm đơn vị', 'Unit group')}<br><select name="group"><option value="">${t('Mọi đơn vị', 'Every unit')}</option>${groups.map((g) => html`<option value="${g.id}"${selected(g.id === group?.id)}>${g.name}</option>`)}</select></label>
+<label>${t('Đơn vị có ô', 'Units with a cell')}<br><select name="state"><option value="">${t('Mọi trạng thái', 'Any state')}</option>${CELL_STATES.map((s) => html`<option value="${s}"${selected(s === state)}>${label(t, s)}</option>`)}</select></label>
+<button type="submit">${t('Xem', 'Show')}</button> <a href="/admin">${t('Bỏ lọc', 'Clear')}</a></form>`;
+
+  const summary = html`<p><strong>${t(`${m.unitsComplete}/${m.units.length} đơn vị đã hoàn thành`, `${m.unitsComplete}/${m.units.length} units done`)}</strong>
+${m.units.length ? html` (${Math.round((100 * m.unitsComplete) / m.units.length)}%)` : ''} · ${t(`${m.units.length} đơn vị × ${m.duties.length} nhiệm vụ`, `${m.units.length} units × ${m.duties.length} duties`)}
+· <span class="muted">${t('Tính đến', 'As of')} ${dateTime(now, m.timeZone)} (${m.timeZone})</span></p>`;
+
+  const nudgeForm = html`<form id="nudge" method="post" action="/admin/nudge" class="card row">${csrfField(req)}<input type="hidden" name="back" value="${thisPage}">
+<label>${t('Lý do nhắc (bắt buộc, ghi vào nhật ký)', 'Reason for a nudge (required, kept in the audit log)')}<br><input type="text" name="reason" required minlength="3" maxlength="1000" style="width:28rem" placeholder="${t('VD: sắp hết hạn báo cáo năm', 'e.g. the yearly report is almost due')}"></label>
+<span class="muted">${t('Rồi bấm «Nhắc ngay» ở dòng của đơn vị: một nhắc nhở được gửi ngay cho các đầu mối.', 'Then press “Nudge now” on the unit’s row: one reminder goes to its contacts at once.')}</span></form>`;
+
+  const table = m.units.length
+    ? raw(matrixTable(m, t))
+    : html`<p class="card">${t('Không có đơn vị nào có nghĩa vụ phù hợp trong năm này.', 'No unit has a matching obligation this year.')}</p>`;
+  const dutyList = m.duties.length
+    ? html`<details class="card"><summary>${t('Danh sách nhiệm vụ', 'The duties')} (${m.duties.length})</summary><table><thead><tr><th>${t('Kế hoạch', 'Plan')}</th><th>${t('Mã', 'Code')}</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Xong', 'Done')}</th></tr></thead><tbody>${m.duties.map(
+        (d) => html`<tr><td>${d.plan}</td><td>${d.code}</td><td>${d.title}</td><td>${d.done}/${d.total}</td></tr>`,
+      )}</tbody></table></details>`
+    : '';
+  return sendPage(req, reply, {
+    title: t('Tình hình', 'Status'),
+    error: errors.length ? errors.join(' ') : null,
+    body: html`${MATRIX_STYLE}<h1>${t(`Tình hình thực hiện năm ${year}`, `Status of ${year}`)}</h1>${form}${summary}${legend(t, m.cellCounts)}
+<p class="muted">${t('Mỗi ô là một đơn vị × một nhiệm vụ; ô có nhiều kỳ (báo cáo tháng, quý) ghi số kỳ đã xong/tổng và mang màu của kỳ xấu nhất. Bấm vào ô để xem chi tiết và thao tác.', 'Each cell is one unit × one duty; a cell of several periods (monthly, quarterly reports) shows periods done/total in the colour of its worst period. Click a cell for its details and actions.')}</p>
+${m.units.length ? nudgeForm : ''}${table}${dutyList}`,
+  });
+}
+
+const reasonField = (t: T, placeholder: string) =>
+  html`<label>${t('Lý do (bắt buộc)', 'Reason (required)')}<br><input type="text" name="reason" required minlength="3" maxlength="1000" style="width:24rem" placeholder="${placeholder}"></label>`;
+
+function obligationPage(req: FastifyRequest, reply: FastifyReply, d: ObligationDetail, back: string) {
+  const a = adminOf(req);
+  const t = translator(a.lang);
+  const o = d.obligation;
+  const zone = d.timeZone;
+  const id = o.id;
+  const action = (path: string, button: string, placeholder: string, cls = '') =>
+    html`<form method="post" action="/admin/obligations/${id}/${path}" class="row">${csrfField(req)}<input type="hidden" name="back" value="${back}">${reasonField(t, placeholder)}<button type="submit"${cls ? raw(` class="${cls}"`) : ''}>${button}</button></form>`;
+  const actions =
+    o.status === 'open'
+      ? html`<div class="card"><h2>${t('Thao tác thay đơn vị', 'Act on the unit’s behalf')}</h2>
+${action('confirm', t('Xác nhận hoàn thành thay đơn vị', 'Confirm on the unit’s behalf'), t('VD: đơn vị đã gửi báo cáo qua văn bản giấy', 'e.g. the report arrived on paper'))}
+${action('nudge', t('Nhắc đơn vị ngay', 'Nudge the unit now'), t('VD: sắp hết hạn', 'e.g. almost due'), 'secondary')}
+${action('waive', t('Miễn nghĩa vụ này', 'Waive this obligation'), t('VD: nhiệm vụ không áp dụng cho đơn vị', 'e.g. the duty does not apply to this unit'), 'danger')}</div>`
+      : html`<p class="muted">${t('Nghĩa vụ này không còn mở: không còn thao tác nào.', 'This obligation is no longer open: no action left.')}</p>`;
+  const reminders = Object.entries(d.reminders);
+  const body = html`<p><a href="${back}">← ${t('Về bảng tình hình', 'Back to the status matrix')}</a></p>
+<h1>${o.duty.code}. ${o.duty.title}</h1>
+<table class="card"><tbody>
+<tr><th>${t('Đơn vị', 'Unit')}</th><td>${o.unit.name}</td></tr>
+<tr><th>${t('Kế hoạch', 'Plan')}</th><td>${o.duty.plan.code} · ${o.duty.plan.title}</td></tr>
+<tr><th>${t('Kỳ', 'Period')}</th><td>${o.periodKey}</td></tr>
+<tr><th>${t('Hạn', 'Due')}</th><td>${day(o.dueAt, zone)}${o.extendedTo ? html` → <strong>${t('gia hạn đến', 'extended to')} ${day(o.extendedTo, zone)}</strong>` : ''}</td></tr>
+<tr><th>${t('Trạng thái', 'State')}</th><td class="${CLASS[d.state]}">${STATE_SIGN[d.state]} ${label(t, d.state)}${o.completedAt ? html` · ${dateTime(o.completedAt, zone)}` : ''}</td></tr>
+<tr><th>${t('Thời hạn theo kế hoạch', 'Timeframe in the plan')}</th><td>${o.duty.timeframe}</td></tr>
+</tbody></table>
+${actions}
+<h2>${t('Xác nhận', 'Confirmations')}</h2>
+${
+  d.confirmations.length
+    ? html`<table><thead><tr><th>${t('Ai', 'Who')}</th><th>${t('Lúc', 'When')}</th><th>${t('Qua', 'Via')}</th><th>${t('Ghi chú', 'Note')}</th></tr></thead><tbody>${d.confirmations.map(
+        (c) => html`<tr><td>${c.who}</td><td>${dateTime(c.at, zone)}${c.withdrawnAt ? html` <span class="muted">(${t('đã hoàn tác', 'withdrawn')} ${dateTime(c.withdrawnAt, zone)})</span>` : ''}</td><td>${c.via}</td><td>${c.note ?? ''}${c.fileName ? html` · ${c.fileName}` : ''}</td></tr>`,
+      )}</tbody></table>`
+    : html`<p class="muted">${t('Chưa có xác nhận.', 'No confirmation yet.')}</p>`
+}
+<h2>${t('Minh chứng', 'Evidence')}</h2>
+${
+  d.evidence.length
+    ? html`<table><thead><tr><th>${t('Tệp', 'File')}</th><th>${t('Cỡ', 'Size')}</th><th>${t('Ai gửi', 'Sent by')}</th><th>${t('Lúc', 'When')}</th></tr></thead><tbody>${d.evidence.map(
+        (e) => html`<tr><td>${e.fileName}</td><td>${Math.ceil(e.size / 1024)} KB</td><td>${e.who ?? ''} (${e.via})</td><td>${dateTime(e.at, zone)}</td></tr>`,
+      )}</tbody></table>`
+    : html`<p class="muted">${t('Chưa có minh chứng.', 'No evidence yet.')}</p>`
+}
+<h2>${t('Đề nghị gia hạn', 'Extension requests')}</h2>
+${
+  d.extensions.length
+    ? html`<table><thead><tr><th>${t('Xin đến', 'Until')}</th><th>${t('Lý do', 'Reason')}</th><th>${t('Ai xin, lúc', 'Asked by, when')}</th><th>${t('Quyết định', 'Decision')}</th></tr></thead><tbody>${d.extensions.map(
+        (x) => html`<tr><td>${day(x.requestedDue, zone)}</td><td>${x.reason}</td><td>${x.who ?? ''} · ${dateTime(x.at, zone)}</td><td>${
+          x.status === 'pending'
+            ? html`<form method="post" action="/admin/extensions/${x.id}/decide" class="row">${csrfField(req)}<input type="hidden" name="back" value="${back}">${reasonField(t, t('VD: đồng ý theo công văn của đơn vị', 'e.g. agreed as the unit wrote'))}
+<button type="submit" name="decision" value="approve">${t('Duyệt', 'Approve')}</button> <button type="submit" name="decision" value="refuse" class="danger">${t('Từ chối', 'Refuse')}</button></form>`
+            : html`${x.status === 'approved' ? t('Đã duyệt', 'Approved') : t('Đã từ chối', 'Refused')}${x.decidedBy ? html` · ${x.decidedBy}` : ''}${x.decidedAt ? html` · ${dateTime(x.decidedAt, zone)}` : ''}`
+        }</td></tr>`,
+      )}</tbody></table>`
+    : html`<p class="muted">${t('Không có đề nghị gia hạn.', 'No extension request.')}</p>`
+}
+<h2>${t('Nhắc nhở', 'Reminders')}</h2>
+${
+  reminders.length
+    ? html`<p>${reminders.map(([s, n], i) => html`${i ? ' · ' : ''}${reminderStatus(t, s)}: <strong>${n}</strong>`)}${d.lastReminderAt ? html` · ${t('gửi gần nhất', 'last sent')} ${dateTime(d.lastReminderAt, zone)}` : ''}</p>`
+    : html`<p class="muted">${t('Chưa có nhắc nhở nào.', 'No reminder yet.')}</p>`
+}`;
+  return sendPage(req, reply, { title: `${o.duty.code} · ${o.unit.name}`, body });
+}
+
+function reminderStatus(t: T, s: string): string {
+  const names: Record<string, [string, string]> = {
+    pending: ['Chờ gửi', 'Pending'],
+    claimed: ['Đang gửi', 'Sending'],
+    sent: ['Đã gửi', 'Sent'],
+    failed: ['Lỗi', 'Failed'],
+    cancelled: ['Đã huỷ', 'Cancelled'],
+    unknown: ['Không rõ', 'Unknown'],
+  };
+  const n = names[s];
+  return n ? t(...n) : s;
+}
+
+/** A page saying what was not found (another organisation's id, a malformed one), with 404. */
+function notFound(req: FastifyRequest, reply: FastifyReply, a: AdminContext, message: string) {
+  const t = translator(a.lang);
+  return sendPage(req, reply, {
+    status: 404,
+    title: t('Không tìm thấy', 'Not found'),
+    body: html`<h1>${t('Không tìm thấy', 'Not found')}</h1><p>${message}</p><p>${t('Không có gì thay đổi.', 'Nothing was changed.')} <a href="/admin">${t('Về bảng tình hình', 'Back to the status matrix')}</a></p>`,
+  });
+}
+
+/** Runs an action; a NotFoundError becomes the 404 page (other UserErrors the scope's 400 page). */
+async function orNotFound(req: FastifyRequest, reply: FastifyReply, run: () => Promise<FastifyReply>) {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof NotFoundError) return notFound(req, reply, adminOf(req), error.message);
+    throw error;
+  }
+}
+
+/** Where to go back to: a page of the administrators' scope given by the form, or the default. */
+const backTo = (body: unknown, fallback: string) => {
+  const b = safeNext(field(body, 'back'));
+  return b.startsWith('/admin') ? b : fallback;
+};
+
+const plural = (lang: Lang, n: number, vi: string, en: string) => (lang === 'vi' ? `${n} ${vi}` : `${n} ${en}${n === 1 ? '' : 's'}`);
+
+/**
+ * Administrators' pages: the status matrix (GET /admin, also /admin/status), one obligation
+ * (GET /admin/obligations/:id), and the actions on a unit's behalf, each with a required reason,
+ * each through the services the CLI and the bot use: confirm, waive, nudge (one obligation or a
+ * unit's nearest), decide an extension request.
+ */
+export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void {
+  scope.get<{ Querystring: MatrixQuery }>('', (req, reply) => matrixPage(req, reply, deps));
+  scope.get<{ Querystring: MatrixQuery }>('/status', (req, reply) => matrixPage(req, reply, deps));
+
+  scope.get<{ Params: { id: string }; Querystring: { year?: string } }>('/obligations/:id', async (req, reply) =>
+    orNotFound(req, reply, async () => {
+      const d = await obligationDetail(deps.db, adminOf(req).orgId, req.params.id, deps.clock.now());
+      const year = req.query.year && /^\d{4}$/.test(req.query.year) ? req.query.year : zonedDay(d.obligation.dueAt, d.timeZone).slice(0, 4);
+      return obligationPage(req, reply, d, `/admin?year=${year}`);
+    }),
+  );
+
+  const here = (id: string, body: unknown) => {
+    const back = field(body, 'back');
+    return `/admin/obligations/${id}${/^\/admin\?year=\d{4}$/.test(back) ? `?${back.split('?')[1]}` : ''}`;
+  };
+
+  scope.post<{ Params: { id: string } }>('/obligations/:id/confirm', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const reason = requiredReason(req.body, a.lang);
+    return orNotFound(req, reply, async () => {
+      const r = await confirmOnBehalf(deps.db, a.orgId, { obligationId: req.params.id, actor: a.actor, reason, now: deps.clock.now() });
+      const what = `${r.obligation.duty.code} · ${r.obligation.unit.name}`;
+      return redirectWith(reply, here(req.params.id, req.body), t(`Đã xác nhận hoàn thành thay đơn vị: ${what}. Đã huỷ ${r.cancelledReminders} nhắc nhở chờ gửi.`, `Confirmed on the unit’s behalf: ${what}. ${plural(a.lang, r.cancelledReminders, '', 'pending reminder')} cancelled.`));
+    });
+  });
+
+  scope.post<{ Params: { id: string } }>('/obligations/:id/waive', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const reason = requiredReason(req.body, a.lang);
+    return orNotFound(req, reply, async () => {
+      const r = await waiveOnBehalf(deps.db, a.orgId, { obligationId: req.params.id, actor: a.actor, reason, now: deps.clock.now() });
+      const what = `${r.obligation.duty.code} · ${r.obligation.unit.name}`;
+      return redirectWith(reply, here(req.params.id, req.body), t(`Đã miễn: ${what}. Đã huỷ ${r.cancelledReminders} nhắc nhở chờ gửi.`, `Waived: ${what}. ${plural(a.lang, r.cancelledReminders, '', 'pending reminder')} cancelled.`));
+    });
+  });
+
+  const nudged = (lang: Lang, r: Awaited<ReturnType<typeof nudgeNow>>) => {
+    const t = translator(lang);
+    const missing = r.withoutChannel.length ? t(` Không có kênh liên lạc: ${r.withoutChannel.join(', ')}.`, ` No working channel: ${r.withoutChannel.join(', ')}.`) : '';
+    return t(
+      `Đã nhắc ${r.unit}: ${r.reminders} nhắc nhở cho ${r.obligations} nghĩa vụ, đang gửi.${missing}`,
+      `Nudged ${r.unit}: ${plural(lang, r.reminders, '', 'reminder')} for ${plural(lang, r.obligations, '', 'obligation')}, being sent.${missing}`,
+    );
+  };
+
+  scope.post<{ Params: { id: string } }>('/obligations/:id/nudge', async (req, reply) => {
+    const a = adminOf(req);
+    const reason = requiredReason(req.body, a.lang);
+    return orNotFound(req, reply, async () => {
+      const r = await nudgeNow(deps.db, a.orgId, deps.sendQueue(), { obligationId: req.params.id, actor: a.actor, reason, now: deps.clock.now() });
+      return redirectWith(reply, here(req.params.id, req.body), nudged(a.lang, r));
+    });
+  });
+
+  // The matrix's per-row button: the unit's nearest open obligations (overdue ones and the next due).
+  scope.post('/nudge', async (req, reply) => {
+    const a = adminOf(req);
+    const reason = requiredReason(req.body, a.lang);
+    return orNotFound(req, reply, async () => {
+      const r = await nudgeNow(deps.db, a.orgId, deps.sendQueue(), { unitId: field(req.body, 'unit'), actor: a.actor, reason, now: deps.clock.now() });
+      return redirectWith(reply, backTo(req.body, '/admin'), nudged(a.lang, r));
+    });
+  });
+
+  scope.post<{ Params: { id: string } }>('/extensions/:id/decide', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const decision = field(req.body, 'decision');
+    if (decision !== 'approve' && decision !== 'refuse') throw new UserError(t('Chọn «Duyệt» hoặc «Từ chối».', 'Choose “Approve” or “Refuse”.'));
+    const reason = requiredReason(req.body, a.lang);
+    return orNotFound(req, reply, async () => {
+      if (!isUuid(req.params.id)) throw new NotFoundError(t('Không tìm thấy đề nghị gia hạn này.', 'No such extension request.'));
+      const { request: r, timeZone: zone } = await decideExtensionOnBehalf(deps.db, a.orgId, {
+        requestId: req.params.id,
+        approve: decision === 'approve',
+        actor: a.actor,
+        decidedBy: a.account.name,
+        reason,
+        now: deps.clock.now(),
+      });
+      const what = `${r.obligation.duty.code} · ${r.obligation.unit.name}`;
+      const message =
+        decision === 'approve'
+          ? t(`Đã duyệt gia hạn ${what} đến ${day(r.requestedDue, zone)}.`, `Extension of ${what} approved until ${day(r.requestedDue, zone)}.`)
+          : t(`Đã từ chối gia hạn ${what}.`, `Extension of ${what} refused.`);
+      return redirectWith(reply, here(r.obligationId, req.body), message);
+    });
+  });
+}

@@ -1,0 +1,146 @@
+import type { Queue } from 'bullmq';
+import { dispatchDue } from '#jobs/dispatch.js';
+import type { SendJobData } from '#jobs/queues.js';
+import type { Db } from '#root/db/client.js';
+import { NotFoundError, UserError } from '#root/errors/index.js';
+import { decideExtensionAs } from './chat.js';
+import { confirmObligation, waiveObligation } from './confirmations.js';
+import { obligationState, type CellState } from './matrix.js';
+import { nudge } from './nudge.js';
+
+/**
+ * What an administrator does on a unit's behalf from the web pages: confirm, waive, nudge, decide
+ * an extension request. Each takes the organisation of the administrator and refuses an id of
+ * another one (or a malformed one) as not found, before anything is written; each needs a reason,
+ * kept in the audit row with the administrator's name.
+ */
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (id: string) => UUID.test(id);
+
+const noObligation = () => new NotFoundError('Không tìm thấy nghĩa vụ này trong tổ chức của anh/chị. / No such obligation in your organisation.');
+
+function needReason(reason: string) {
+  if (reason.trim().length < 3) throw new UserError('Cần ghi lý do (ít nhất 3 ký tự). / A reason is required (at least 3 characters).');
+}
+
+/** An obligation of the organisation, or NotFoundError (another organisation's id is not found). */
+export async function obligationOfOrg(db: Db, orgId: string, id: string) {
+  if (!isUuid(id)) throw noObligation();
+  const o = await db.obligation.findFirst({ where: { id, orgId }, include: { duty: { include: { plan: true } }, unit: true } });
+  if (!o) throw noObligation();
+  return o;
+}
+
+export interface ObligationDetail {
+  obligation: Awaited<ReturnType<typeof obligationOfOrg>>;
+  state: CellState;
+  timeZone: string;
+  confirmations: { id: string; who: string; via: string; note: string | null; fileName: string | null; at: Date; withdrawnAt: Date | null }[];
+  evidence: { id: string; fileName: string; size: number; via: string; who: string | null; at: Date }[];
+  extensions: { id: string; requestedDue: Date; reason: string; status: 'pending' | 'approved' | 'refused'; who: string | null; decidedBy: string | null; decidedAt: Date | null; at: Date }[];
+  /** Reminders of the obligation by status (pending, sent, failed…). */
+  reminders: Record<string, number>;
+  lastReminderAt: Date | null;
+}
+
+/** One obligation with its history: confirmations, evidence, extension requests, reminders by status. */
+export async function obligationDetail(db: Db, orgId: string, id: string, now: Date): Promise<ObligationDetail> {
+  const obligation = await obligationOfOrg(db, orgId, id);
+  const [org, confirmations, evidence, extensions, reminders, last] = await Promise.all([
+    db.organisation.findUniqueOrThrow({ where: { id: orgId }, select: { timeZone: true } }),
+    db.confirmation.findMany({ where: { obligationId: id }, include: { contact: true }, orderBy: { createdAt: 'asc' } }),
+    db.evidence.findMany({ where: { obligationId: id }, include: { contact: true }, orderBy: { createdAt: 'asc' } }),
+    db.extensionRequest.findMany({ where: { obligationId: id }, include: { contact: true }, orderBy: { createdAt: 'asc' } }),
+    db.reminder.groupBy({ by: ['status'], where: { obligationId: id }, _count: { _all: true } }),
+    db.reminder.findFirst({ where: { obligationId: id, sentAt: { not: null } }, orderBy: { sentAt: 'desc' }, select: { sentAt: true } }),
+  ]);
+  return {
+    obligation,
+    state: obligationState(obligation, now),
+    timeZone: org.timeZone,
+    confirmations: confirmations.map((c) => ({
+      id: c.id,
+      who: c.contact?.name ?? c.actor ?? '?',
+      via: c.via,
+      note: c.note,
+      fileName: c.fileName,
+      at: c.createdAt,
+      withdrawnAt: c.withdrawnAt,
+    })),
+    evidence: evidence.map((e) => ({ id: e.id, fileName: e.fileName, size: e.size, via: e.via, who: e.contact?.name ?? null, at: e.createdAt })),
+    extensions: extensions.map((x) => ({
+      id: x.id,
+      requestedDue: x.requestedDue,
+      reason: x.reason,
+      status: x.status,
+      who: x.contact?.name ?? null,
+      decidedBy: x.decidedBy,
+      decidedAt: x.decidedAt,
+      at: x.createdAt,
+    })),
+    reminders: Object.fromEntries(reminders.map((r) => [r.status, r._count._all])),
+    lastReminderAt: last?.sentAt ?? null,
+  };
+}
+
+/** Confirms an open obligation on the unit's behalf (via "web", the reason as the confirmation's note). */
+export async function confirmOnBehalf(db: Db, orgId: string, input: { obligationId: string; actor: string; reason: string; now: Date }) {
+  needReason(input.reason);
+  const o = await obligationOfOrg(db, orgId, input.obligationId);
+  if (o.status === 'waived') throw new UserError('Nghĩa vụ này đã được miễn; không xác nhận được. / This obligation was waived.');
+  const outcome = await confirmObligation(db, { obligationId: o.id, contactId: null, actor: input.actor, via: 'web', note: input.reason, now: input.now });
+  if (outcome.status === 'already-done') throw new UserError('Nghĩa vụ này đã được xác nhận hoàn thành trước đó; không có gì thay đổi. / Already confirmed.');
+  return { obligation: o, cancelledReminders: outcome.cancelledReminders };
+}
+
+/** Waives an open obligation of the organisation, with a reason. */
+export async function waiveOnBehalf(db: Db, orgId: string, input: { obligationId: string; actor: string; reason: string; now: Date }) {
+  needReason(input.reason);
+  const o = await obligationOfOrg(db, orgId, input.obligationId);
+  if (o.status !== 'open') throw new UserError(o.status === 'done' ? 'Nghĩa vụ này đã hoàn thành; không miễn được. / Already done.' : 'Nghĩa vụ này đã được miễn trước đó. / Already waived.');
+  const r = await waiveObligation(db, { obligationId: o.id, actor: input.actor, reason: input.reason, now: input.now });
+  return { obligation: o, cancelledReminders: r.cancelledReminders };
+}
+
+/**
+ * A reminder now: for one obligation, or for a unit's nearest open obligations (overdue ones and the
+ * next due date), then queued at once (as `dondoc nudge` does).
+ */
+export async function nudgeNow(
+  db: Db,
+  orgId: string,
+  queue: Queue<SendJobData>,
+  input: { unitId?: string; obligationId?: string; actor: string; reason: string; now: Date },
+) {
+  needReason(input.reason);
+  let unitId: string;
+  let unitName: string;
+  if (input.obligationId) {
+    const o = await obligationOfOrg(db, orgId, input.obligationId);
+    if (o.status !== 'open') throw new UserError('Nghĩa vụ này không còn mở; không cần nhắc. / This obligation is not open.');
+    unitId = o.unitId;
+    unitName = o.unit.name;
+  } else {
+    const u = input.unitId && isUuid(input.unitId) ? await db.unit.findFirst({ where: { id: input.unitId, orgId } }) : null;
+    if (!u) throw new NotFoundError('Không tìm thấy đơn vị này trong tổ chức của anh/chị. / No such unit in your organisation.');
+    unitId = u.id;
+    unitName = u.name;
+  }
+  const r = await nudge(db, orgId, { unitId, ...(input.obligationId ? { obligationId: input.obligationId } : {}), actor: input.actor, now: input.now, reason: input.reason });
+  const queued = await dispatchDue(db, queue, orgId, input.now, 0);
+  return { ...r, unit: unitName, queued };
+}
+
+/** Approves or refuses a pending extension request of the organisation, once, with a reason. */
+export async function decideExtensionOnBehalf(db: Db, orgId: string, input: { requestId: string; approve: boolean; actor: string; decidedBy: string; reason: string; now: Date }) {
+  needReason(input.reason);
+  if (!isUuid(input.requestId)) throw new NotFoundError('Không tìm thấy đề nghị gia hạn. / No such request.');
+  const r = await decideExtensionAs(db, { requestId: input.requestId, approve: input.approve, orgId, actor: input.actor, decidedBy: input.decidedBy, reason: input.reason, now: input.now });
+  if (!r.changed) {
+    const verdict = r.request.status === 'approved' ? 'đã được duyệt' : 'đã bị từ chối';
+    throw new UserError(`Đề nghị gia hạn này ${verdict} trước đó${r.request.decidedBy ? ` (${r.request.decidedBy})` : ''}; không có gì thay đổi. / Already decided.`);
+  }
+  const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId }, select: { timeZone: true } });
+  return { request: r.request, timeZone: org.timeZone };
+}

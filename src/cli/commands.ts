@@ -13,11 +13,14 @@ import { isoDate } from '#root/services/schedules.js';
 import { statusByUnit } from '#root/services/status.js';
 import { acceptProposed, addAlias, addGroup, addMembers, addUnit, listUnits, mergeUnits, removeMembers } from '#root/services/units.js';
 import { UserError } from '#root/errors/index.js';
-import type { Schedule } from '#root/domain/types.js';
+import { describeSchedule } from '#root/domain/wording.js';
 import type { CliContext } from './context.js';
 import { dateTime, shortDate, table, truncate } from './format.js';
 import { addAdminCommands } from './admin-commands.js';
 import { addReminderCommands } from './reminder-commands.js';
+
+/** Kept for callers that imported it from here; it lives in src/domain/wording.ts now. */
+export { describeSchedule };
 
 type Out = (text: string) => void;
 
@@ -30,23 +33,6 @@ const yearOption = (now: Date) =>
     if (!Number.isInteger(y) || y < 2000 || y > 2100) throw new UserError(`Năm «${v}» không hợp lệ / invalid year`);
     return y;
   });
-
-/** How a schedule reads to an administrator. */
-export function describeSchedule(s: Schedule): string {
-  const md = (due: string) => `${due.slice(3, 5)}/${due.slice(0, 2)}`;
-  switch (s.kind) {
-    case 'once':
-      return `một lần, hạn ${s.due.split('-').reverse().join('/')}`;
-    case 'yearly':
-      return `hằng năm, hạn ${md(s.due)}${s.from || s.to ? ` (${s.from ?? '…'}–${s.to ?? '…'})` : ''}${s.atLeastOnce ? ', tối thiểu 1 lần/năm' : ''}`;
-    case 'every':
-      return `${s.months} tháng/lần, hạn ${md(s.due)}`;
-    case 'ongoing':
-      return `thường xuyên, báo cáo ${s.checkIn === 'monthly' ? 'hằng tháng' : 'hằng quý'}`;
-    case 'unparsed':
-      return `CHƯA HIỂU: «${s.raw}»`;
-  }
-}
 
 function printReview(review: ImportReview, out: Out) {
   const p = review.plan;

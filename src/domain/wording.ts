@@ -1,7 +1,7 @@
 /**
  * How dates and counts read in messages, Vietnamese first, English second.
  */
-import type { IsoDate } from './types.js';
+import type { IsoDate, MonthDay, Schedule } from './types.js';
 
 export type Lang = 'vi' | 'en';
 
@@ -28,4 +28,30 @@ export function workingDaysPhrase(days: number, lang: Lang): string {
   if (days > 0) return lang === 'vi' ? `còn ${days} ngày làm việc` : `${days} working day${days === 1 ? '' : 's'} left`;
   const n = -days;
   return lang === 'vi' ? `quá hạn ${n} ngày làm việc` : `${n} working day${n === 1 ? '' : 's'} overdue`;
+}
+
+/**
+ * How a schedule reads to an administrator: "hằng năm, hạn 15/11" / "yearly, due 15/11". The CLI
+ * and the web pages share it (Vietnamese by default).
+ */
+export function describeSchedule(s: Schedule, lang: Lang = 'vi'): string {
+  const vi = lang === 'vi';
+  const md = (due: MonthDay) => `${due.slice(3, 5)}/${due.slice(0, 2)}`;
+  switch (s.kind) {
+    case 'once':
+      return `${vi ? 'một lần, hạn' : 'once, due'} ${s.due.split('-').reverse().join('/')}`;
+    case 'yearly': {
+      const range = s.from || s.to ? ` (${s.from ?? '…'}–${s.to ?? '…'})` : '';
+      const least = s.atLeastOnce ? (vi ? ', tối thiểu 1 lần/năm' : ', at least once a year') : '';
+      return `${vi ? 'hằng năm, hạn' : 'yearly, due'} ${md(s.due)}${range}${least}`;
+    }
+    case 'every':
+      return vi ? `${s.months} tháng/lần, hạn ${md(s.due)}` : `every ${s.months} months, due ${md(s.due)}`;
+    case 'ongoing':
+      return vi
+        ? `thường xuyên, báo cáo ${s.checkIn === 'monthly' ? 'hằng tháng' : 'hằng quý'}`
+        : `ongoing, ${s.checkIn === 'monthly' ? 'monthly' : 'quarterly'} check-in`;
+    case 'unparsed':
+      return vi ? `CHƯA HIỂU: «${s.raw}»` : `NOT UNDERSTOOD: «${s.raw}»`;
+  }
 }

@@ -3,14 +3,17 @@ import type { Db } from '#root/db/client.js';
 import type { Channel, ContactRole, Locale } from '#root/generated/prisma/client.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
-import { findUnit } from './units.js';
+import { findUnit, isUuid } from './units.js';
 
 const CHANNELS: Channel[] = ['sandbox', 'email', 'telegram', 'zalo'];
 const ROLES: ContactRole[] = ['contact', 'head', 'supervisor', 'admin'];
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 
 export interface ContactInput {
-  unit: string;
+  /** The unit by name (the command line)… */
+  unit?: string;
+  /** …or by id (the web page, which knows it): a unit of another organisation is not found. */
+  unitId?: string;
   name: string;
   role?: string;
   locale?: string;
@@ -22,6 +25,7 @@ export interface ContactInput {
 export async function addContact(db: Db, orgId: string, input: ContactInput, actor: string) {
   const name = input.name.trim();
   if (!name) throw new UserError('Cần tên người liên hệ / a contact name is required');
+  if ([...name].length > 200) throw new UserError('Tên người liên hệ quá dài (tối đa 200 ký tự) / the contact name is too long (200 characters at most)');
   const role = (input.role ?? 'contact') as ContactRole;
   if (!ROLES.includes(role)) throw new UserError(`Vai trò «${input.role}» không hợp lệ (${ROLES.join(', ')}) / unknown role`);
   const locale = (input.locale ?? 'vi') as Locale;
@@ -36,13 +40,19 @@ export async function addContact(db: Db, orgId: string, input: ContactInput, act
   }
   if (channels.includes('email') && !input.email) throw new UserError('Kênh email cần địa chỉ email / the email channel needs an address');
   return db.$transaction(async (tx) => {
-    const unit = await findUnit(tx, orgId, input.unit);
+    const unit = input.unitId !== undefined ? await unitById(tx, orgId, input.unitId) : await findUnit(tx, orgId, input.unit ?? '');
     const contact = await tx.contact.create({
       data: { orgId, unitId: unit.id, name, role, locale, email: input.email ?? null, channels },
     });
     await audit(tx, { orgId, actor, action: 'contact.create', entity: 'contact', entityId: contact.id, data: { unit: unit.name, role, channels } });
     return { ...contact, unitName: unit.name };
   });
+}
+
+async function unitById(tx: Pick<Db, 'unit'>, orgId: string, id: string) {
+  const unit = isUuid(id) ? await tx.unit.findFirst({ where: { id, orgId } }) : null;
+  if (!unit) throw new NotFoundError('Không tìm thấy đơn vị / no such unit');
+  return unit;
 }
 
 /**

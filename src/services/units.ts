@@ -1,9 +1,10 @@
 import type { Db } from '#root/db/client.js';
 import type { Prisma } from '#root/generated/prisma/client.js';
 import { classifyName, matchName, normalizeUnitName } from '#root/domain/units.js';
-import { tidy } from '#root/domain/text.js';
+import { fold, tidy } from '#root/domain/text.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
+import { isUnreachable } from './contacts.js';
 
 type Tx = Prisma.TransactionClient | Db;
 
@@ -118,6 +119,7 @@ async function assertNameFree(tx: Tx, orgId: string, name: string): Promise<stri
 
 export async function addUnit(db: Db, orgId: string, name: string, aliases: string[], actor: string) {
   const clean = tidy(name);
+  if ([...clean].length > 300) throw new UserError('Tên đơn vị quá dài (tối đa 300 ký tự) / the unit name is too long (300 characters at most)');
   return db.$transaction(async (tx) => {
     const normalized = await assertNameFree(tx, orgId, clean);
     const unit = await tx.unit.create({ data: { orgId, name: clean, normalized } });
@@ -285,4 +287,134 @@ export async function listUnits(db: Db, orgId: string): Promise<UnitListing[]> {
       members: g.members.map((m) => m.unit.name).sort((a, b) => a.localeCompare(b, 'vi')),
     })),
   ];
+}
+
+/** A unit id as the URL gives it: anything but a UUID names nothing (and never reaches PostgreSQL). */
+export const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+
+export interface UnitOverview {
+  id: string;
+  name: string;
+  proposed: boolean;
+  active: boolean;
+  aliases: string[];
+  groups: string[];
+  contacts: number;
+  /** Active contacts with no working channel (the administrators' list of people to call). */
+  unreachable: number;
+}
+
+/**
+ * Every unit of the organisation for the units page (proposed ones first, then by name): aliases,
+ * groups, contacts and how many cannot be reached. `query` keeps those whose name, alias or group
+ * contains it (case and diacritics do not matter).
+ */
+export async function unitOverview(db: Db, orgId: string, query = ''): Promise<UnitOverview[]> {
+  const q = fold(tidy(query));
+  const units = await db.unit.findMany({
+    where: { orgId },
+    include: {
+      aliases: { orderBy: { alias: 'asc' } },
+      memberships: { include: { group: { select: { name: true } } } },
+      contacts: { select: { active: true, channels: true, disabledChannels: true, unreachableSince: true } },
+    },
+  });
+  return units
+    .map((u) => ({
+      id: u.id,
+      name: u.name,
+      proposed: u.proposed,
+      active: u.active,
+      aliases: u.aliases.map((a) => a.alias),
+      groups: u.memberships.map((m) => m.group.name).sort((a, b) => a.localeCompare(b, 'vi')),
+      contacts: u.contacts.length,
+      unreachable: u.contacts.filter((c) => c.active && isUnreachable(c)).length,
+    }))
+    .filter((u) => !q || [u.name, ...u.aliases, ...u.groups].some((n) => fold(n).includes(q)))
+    .sort((a, b) => Number(b.proposed) - Number(a.proposed) || a.name.localeCompare(b.name, 'vi'));
+}
+
+/** The groups of the organisation with their member count, for the units page. */
+export async function groupOverview(db: Db, orgId: string) {
+  const groups = await db.unitGroup.findMany({
+    where: { orgId },
+    include: { aliases: { orderBy: { alias: 'asc' } }, _count: { select: { members: true } } },
+  });
+  return groups
+    .map((g) => ({ id: g.id, name: g.name, proposed: g.proposed, aliases: g.aliases.map((a) => a.alias), members: g._count.members }))
+    .sort((a, b) => Number(b.proposed) - Number(a.proposed) || a.name.localeCompare(b.name, 'vi'));
+}
+
+/**
+ * One unit of the organisation with its aliases, groups and contacts (by role, then name), or null
+ * when the id is not a unit of this organisation (another organisation's id names nothing here).
+ */
+export async function unitDetail(db: Db, orgId: string, unitId: string) {
+  if (!isUuid(unitId)) return null;
+  const unit = await db.unit.findFirst({
+    where: { id: unitId, orgId },
+    include: {
+      aliases: { orderBy: { alias: 'asc' } },
+      memberships: { include: { group: { select: { id: true, name: true } } } },
+      contacts: { orderBy: [{ active: 'desc' }, { name: 'asc' }] },
+      org: { select: { timeZone: true } },
+    },
+  });
+  if (!unit) return null;
+  return {
+    ...unit,
+    groups: unit.memberships.map((m) => m.group).sort((a, b) => a.name.localeCompare(b.name, 'vi')),
+    contacts: unit.contacts.map((c) => ({ ...c, unreachable: c.active && isUnreachable(c) })),
+  };
+}
+
+/** Accepts a proposed unit or group by its id (the web page's button), audited like {@link acceptProposed}. */
+export async function acceptProposedById(db: Db, orgId: string, kind: 'unit' | 'group', id: string, actor: string) {
+  if (!isUuid(id)) throw new NotFoundError('Không tìm thấy đơn vị hoặc nhóm / no such unit or group');
+  return db.$transaction(async (tx) => {
+    const where = { id, orgId, proposed: true };
+    const { count } = kind === 'unit' ? await tx.unit.updateMany({ where, data: { proposed: false } }) : await tx.unitGroup.updateMany({ where, data: { proposed: false } });
+    const row = kind === 'unit' ? await tx.unit.findFirst({ where: { id, orgId } }) : await tx.unitGroup.findFirst({ where: { id, orgId } });
+    if (!row) throw new NotFoundError('Không tìm thấy đơn vị hoặc nhóm / no such unit or group');
+    // Accepting twice (two tabs) is not an error, and is audited once.
+    if (count === 1) await audit(tx, { orgId, actor, action: `${kind}.accept`, entity: kind, entityId: id });
+    return { name: row.name, changed: count === 1 };
+  });
+}
+
+export interface HistoryRow {
+  id: bigint;
+  at: Date;
+  actor: string;
+  action: string;
+  entity: string;
+  entityId: string | null;
+  data: unknown;
+}
+
+/**
+ * The audit rows about a unit, its contacts (and their invites) and its obligations, newest first,
+ * `limit` at a time; `before` (an audit id) pages further back.
+ */
+export async function unitHistory(db: Db, orgId: string, unitId: string, options: { limit: number; before?: bigint }): Promise<HistoryRow[]> {
+  const [contacts, obligations] = await Promise.all([
+    db.contact.findMany({ where: { orgId, unitId }, select: { id: true, invites: { select: { id: true } } } }),
+    db.obligation.findMany({ where: { orgId, unitId }, select: { id: true } }),
+  ]);
+  const rows = await db.auditEvent.findMany({
+    where: {
+      orgId,
+      ...(options.before !== undefined ? { id: { lt: options.before } } : {}),
+      OR: [
+        { entity: 'unit', entityId: unitId },
+        { entity: 'policy', entityId: `unit:${unitId}` },
+        { entity: 'contact', entityId: { in: contacts.map((c) => c.id) } },
+        { entity: 'invite', entityId: { in: contacts.flatMap((c) => c.invites.map((i) => i.id)) } },
+        { entity: 'obligation', entityId: { in: obligations.map((o) => o.id) } },
+      ],
+    },
+    orderBy: { id: 'desc' },
+    take: options.limit,
+  });
+  return rows.map((r) => ({ id: r.id, at: r.createdAt, actor: r.actor, action: r.action, entity: r.entity, entityId: r.entityId, data: r.data }));
 }

@@ -1,5 +1,19 @@
 import type { FastifyInstance } from 'fastify';
+import { calendarFeed } from '#root/services/calendar.js';
 import type { WebDeps } from '../server.js';
 
-/** The units' iCalendar feeds (public, behind each unit's secret token). (To be written in this change.) */
-export function registerCalendarFeed(_app: FastifyInstance, _deps: WebDeps): void {}
+/**
+ * The units' iCalendar feeds: `GET /ical/<token>.ics`, public (a calendar application cannot
+ * log in), the unit's secret token being the only key. Computed on each request: a confirmation
+ * shows at the calendar's next refresh. A wrong token gets a short 404 and nothing else.
+ */
+export function registerCalendarFeed(app: FastifyInstance, deps: WebDeps): void {
+  app.get<{ Params: { file: string } }>('/ical/:file', async (req, reply) => {
+    const file = req.params.file;
+    const feed = file.endsWith('.ics') ? await calendarFeed(deps.db, file.slice(0, -4), deps.clock.now()) : null;
+    // The URL is the secret: no referrer leaves with it, no cache keeps it.
+    void reply.header('cache-control', 'no-cache').header('referrer-policy', 'no-referrer').header('x-robots-tag', 'noindex').header('x-content-type-options', 'nosniff');
+    if (!feed) return reply.code(404).type('text/plain; charset=utf-8').send('Không có lịch này (địa chỉ sai hoặc đã được đổi). / No such calendar (wrong or replaced address).\n');
+    return reply.type('text/calendar; charset=utf-8').header('content-disposition', 'inline; filename="dondoc.ics"').send(feed.ics);
+  });
+}

@@ -1,5 +1,134 @@
 import type { FastifyInstance } from 'fastify';
+import type { ReminderPolicy } from '#root/domain/policy.js';
+import { describeSchedule, shortDate } from '#root/domain/wording.js';
+import { dutyDetail, dutyObligations, dutyOverview, dutyPolicy, listPlans, type PolicySource } from '#root/services/duties.js';
+import { obligationState, type CellState } from '#root/services/matrix.js';
+import { yearWindow } from '#root/services/obligations.js';
+import { zonedDay } from '#root/services/planner.js';
+import { scheduleFromRow } from '#root/services/schedules.js';
+import { adminOf, sendPage } from '../admin.js';
+import { html, translator, type Html } from '../html.js';
 import type { WebDeps } from '../server.js';
+import { stateCell } from './units.js';
 
-/** Administrators' pages: duties list and duty page. (To be written in this change.) */
-export function registerDutyPages(_scope: FastifyInstance, _deps: WebDeps): void {}
+type T = ReturnType<typeof translator>;
+
+const POLICY_LABEL: Record<keyof ReminderPolicy, [string, string]> = {
+  leadDays: ['Nhắc trước hạn (ngày làm việc)', 'Lead reminders (working days before)'],
+  onDue: ['Nhắc đúng ngày hạn', 'Reminder on the due day'],
+  overdueEvery: ['Nhắc quá hạn mỗi (ngày làm việc)', 'Overdue nudge every (working days)'],
+  overdueMax: ['Số lần nhắc quá hạn tối đa', 'At most this many overdue nudges'],
+  escalateAfter: ['Báo lãnh đạo đơn vị khi quá hạn (ngày làm việc)', 'Escalate to the unit head after (working days overdue)'],
+  windowStart: ['Gửi từ', 'Send from'],
+  windowEnd: ['Gửi đến', 'Send until'],
+};
+
+const SOURCE_LABEL: Record<PolicySource, [string, string]> = {
+  default: ['mặc định', 'default'],
+  org: ['của tổ chức', 'organisation'],
+  plan: ['của kế hoạch', 'plan'],
+  duty: ['riêng nhiệm vụ này', 'this duty'],
+};
+
+const policyValue = (t: T, v: ReminderPolicy[keyof ReminderPolicy]) => (Array.isArray(v) ? v.join(', ') : typeof v === 'boolean' ? (v ? t('có', 'yes') : t('không', 'no')) : String(v));
+
+const yearOf = (raw: unknown, fallback: number) => {
+  const y = typeof raw === 'string' && /^\d{4}$/.test(raw) ? Number(raw) : NaN;
+  return y >= 2000 && y <= 2100 ? y : fallback;
+};
+
+const STATE_ORDER: CellState[] = ['overdue', 'soon', 'extended', 'open', 'done', 'waived'];
+const STATE_COUNT: Record<CellState, [string, string]> = {
+  overdue: ['quá hạn', 'overdue'],
+  soon: ['sắp đến hạn', 'due soon'],
+  extended: ['gia hạn', 'extended'],
+  open: ['đang mở', 'open'],
+  done: ['đã xong', 'done'],
+  waived: ['miễn', 'waived'],
+};
+
+/** Administrators' pages: the duties of the organisation's plans, and each duty's page. */
+export function registerDutyPages(scope: FastifyInstance, deps: WebDeps): void {
+  scope.get<{ Querystring: { plan?: string; q?: string } }>('/duties', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const plan = typeof req.query.plan === 'string' ? req.query.plan.trim().slice(0, 100) : '';
+    const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 200) : '';
+    const [plans, duties] = await Promise.all([listPlans(deps.db, a.orgId), dutyOverview(deps.db, a.orgId, { plan, query: q })]);
+    const flagged = duties.filter((d) => d.flags.length).length;
+    const body = html`<h1>${t('Nhiệm vụ', 'Duties')}</h1>
+<form method="get" action="/admin/duties" class="row" role="search">
+<label>${t('Kế hoạch', 'Plan')}<br><select name="plan"><option value="">${t('Tất cả', 'All')}</option>${plans.map((p) => html`<option value="${p.code}"${p.code === plan ? html` selected` : ''}>${p.code}</option>`)}</select></label>
+<label>${t('Lọc theo số TT, tên', 'Filter by number, title')}<br><input type="text" name="q" value="${q}" maxlength="200"></label>
+<button type="submit">${t('Lọc', 'Filter')}</button></form>
+<p class="muted">${t(`${duties.length} nhiệm vụ`, `${duties.length} duties`)}${flagged ? t(`; ${flagged} cần xem lại (tô vàng)`, `; ${flagged} to review (highlighted)`) : ''}.</p>
+${
+  duties.length
+    ? html`<table><thead><tr><th>${t('Kế hoạch', 'Plan')}</th><th>TT</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Chủ trì', 'Lead')}</th><th>${t('Phối hợp', 'Cooperating')}</th><th>${t('Lịch', 'Schedule')}</th><th>${t('Cần xem lại', 'To review')}</th></tr></thead><tbody>
+${duties.map((d) => {
+  const leads = d.assignments.filter((x) => x.role === 'lead').map((x) => x.unit?.name ?? x.group?.name ?? x.rawName);
+  const coop = d.assignments.filter((x) => x.role === 'cooperating').length;
+  const schedule = d.schedule ? describeSchedule(scheduleFromRow(d.schedule), a.lang) : '—';
+  const unparsed = !d.schedule || d.schedule.kind === 'unparsed';
+  return html`<tr${d.flags.length ? html` class="flag"` : ''}><td>${d.plan.code}</td><td><a href="/admin/duties/${d.id}">${d.code}</a></td><td>${d.title}</td><td>${leads.join('; ') || '—'}</td><td>${coop}</td>
+<td${unparsed ? html` class="flag"` : ''}>${schedule}</td><td>${d.flags.length ? html`<ul style="margin:0;padding-left:1rem">${d.flags.map((f) => html`<li>${f}</li>`)}</ul>` : ''}</td></tr>`;
+})}</tbody></table>`
+    : html`<p>${t('Không có nhiệm vụ nào khớp.', 'No duty matches.')} <a href="/admin/import">${t('Nhập kế hoạch', 'Import a plan')}</a></p>`
+}`;
+    return sendPage(req, reply, { title: t('Nhiệm vụ', 'Duties'), body });
+  });
+
+  scope.get<{ Params: { id: string }; Querystring: { year?: string } }>('/duties/:id', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const duty = await dutyDetail(deps.db, a.orgId, req.params.id);
+    if (!duty) {
+      return sendPage(req, reply, {
+        status: 404,
+        title: t('Không tìm thấy', 'Not found'),
+        body: html`<h1>${t('Không tìm thấy nhiệm vụ này', 'No such duty')}</h1><p><a href="/admin/duties">${t('Về danh sách nhiệm vụ', 'Back to the duties')}</a></p>`,
+      });
+    }
+    const org = await deps.db.organisation.findUniqueOrThrow({ where: { id: a.orgId }, select: { timeZone: true } });
+    const now = deps.clock.now();
+    const year = yearOf(req.query.year, Number(zonedDay(now, org.timeZone).slice(0, 4)));
+    const [policy, obligations] = await Promise.all([dutyPolicy(deps.db, a.orgId, duty), dutyObligations(deps.db, a.orgId, duty.id, yearWindow(year))]);
+    const states = obligations.map((o) => obligationState(o, now));
+    const counts = STATE_ORDER.map((s) => [s, states.filter((x) => x === s).length] as const).filter(([, n]) => n > 0);
+    const assignment = (role: 'lead' | 'cooperating'): Html => {
+      const rows = duty.assignments.filter((x) => x.role === role);
+      if (!rows.length) return html`<p class="muted">—</p>`;
+      return html`<ul>${rows.map((x) =>
+        x.unit
+          ? html`<li><a href="/admin/units/${x.unit.id}">${x.unit.name}</a>${x.unit.proposed ? html` <span class="flag">(${t('đề xuất', 'proposed')})</span>` : ''}${x.rawName !== x.unit.name ? html` <span class="muted">(${t('kế hoạch ghi', 'the plan says')} «${x.rawName}»)</span>` : ''}</li>`
+          : html`<li>${t('Nhóm', 'Group')} ${x.group?.name ?? x.rawName} — ${t(`${x.group?.members.length ?? 0} đơn vị`, `${x.group?.members.length ?? 0} units`)}${x.group && x.group.members.length === 0 ? html` <span class="flag">${t('chưa có thành viên: chưa ràng buộc ai', 'no members: binds nobody yet')}</span>` : ''}</li>`,
+      )}</ul>`;
+    };
+    const body = html`<p><a href="/admin/duties">← ${t('Nhiệm vụ', 'Duties')}</a></p>
+<h1>TT ${duty.code}. ${duty.title}</h1>
+<p>${t('Kế hoạch', 'Plan')}: <strong>${duty.plan.code}</strong>${duty.plan.title && duty.plan.title !== duty.plan.code ? html` — ${duty.plan.title}` : ''}${duty.sectionTitle ? html`<br>${t('Mục', 'Section')}: ${duty.section ?? ''} ${duty.sectionTitle}` : ''}${duty.active ? '' : html`<br><strong class="flag">${t('Đã ngừng (không còn trong kế hoạch)', 'Retired (no longer in the plan)')}</strong>`}</p>
+<div class="card"><p>${t('Lịch', 'Schedule')}: <strong${!duty.schedule || duty.schedule.kind === 'unparsed' ? html` class="flag"` : ''}>${duty.schedule ? describeSchedule(scheduleFromRow(duty.schedule), a.lang) : '—'}</strong><br>
+${t('Thời gian thực hiện (nguyên văn)', 'Timeframe (verbatim)')}: «${duty.timeframe}»</p>
+${duty.flags.length ? html`<div class="flag"><strong>${t('Cần xem lại', 'To review')}:</strong><ul>${duty.flags.map((f) => html`<li>${f}</li>`)}</ul></div>` : ''}</div>
+<h2>${t('Đơn vị chủ trì', 'Lead units')}</h2>${assignment('lead')}
+<h2>${t('Đơn vị phối hợp', 'Cooperating units')}</h2>${assignment('cooperating')}
+<h2>${t('Chính sách nhắc', 'Reminder policy')}</h2>
+<table><tbody>${(Object.keys(POLICY_LABEL) as (keyof ReminderPolicy)[]).map(
+      (k) => html`<tr><th>${t(...POLICY_LABEL[k])}</th><td>${policyValue(t, policy.policy[k])}</td><td class="muted">${t(...SOURCE_LABEL[policy.source[k]])}</td></tr>`,
+    )}</tbody></table>
+${policy.unitOverrides ? html`<p class="muted">${t(`${policy.unitOverrides} đơn vị có chính sách riêng, áp dụng cho nghĩa vụ của họ.`, `${policy.unitOverrides} units have a policy of their own, which applies to their obligations.`)}</p>` : ''}
+<p><a href="/admin/policies">${t('Sửa chính sách', 'Edit policies')}</a></p>
+<h2>${t(`Nghĩa vụ năm ${year}`, `Obligations of ${year}`)}</h2>
+<form method="get" action="/admin/duties/${duty.id}" class="row"><label>${t('Năm', 'Year')} <input type="text" name="year" value="${year}" size="5" inputmode="numeric" pattern="[0-9]{4}"></label><button type="submit" class="secondary">${t('Xem', 'Show')}</button></form>
+${
+  obligations.length
+    ? html`<p>${counts.map(([s, n], i) => html`${i ? ', ' : ''}<span class="s-${s}">${n} ${t(...STATE_COUNT[s])}</span>`)}</p>
+<table><thead><tr><th>${t('Đơn vị', 'Unit')}</th><th>${t('Kỳ', 'Period')}</th><th>${t('Hạn', 'Due')}</th><th>${t('Trạng thái', 'State')}</th></tr></thead><tbody>
+${obligations.map(
+  (o, i) => html`<tr><td><a href="/admin/units/${o.unit.id}">${o.unit.name}</a></td><td>${o.periodKey}</td><td><a href="/admin/obligations/${o.id}">${shortDate(zonedDay(o.extendedTo ?? o.dueAt, org.timeZone))}</a>${o.extendedTo ? html` <span class="muted">(${t('hạn gốc', 'originally')} ${shortDate(zonedDay(o.dueAt, org.timeZone))})</span>` : ''}</td>${stateCell(t, states[i]!)}</tr>`,
+)}</tbody></table>`
+    : html`<p class="muted">${t('Không có nghĩa vụ nào trong năm này.', 'No obligation this year.')}</p>`
+}`;
+    return sendPage(req, reply, { title: `TT ${duty.code}`, body });
+  });
+}

@@ -1,5 +1,293 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import QRCode from 'qrcode';
+import { shortDate } from '#root/domain/wording.js';
+import type { ContactRole } from '#root/generated/prisma/client.js';
+import { calendarUrl, ensureCalendarToken, regenerateCalendarToken } from '#root/services/calendar.js';
+import { addContact, createInvite } from '#root/services/contacts.js';
+import { obligationState, type CellState } from '#root/services/matrix.js';
+import { listObligations, yearWindow } from '#root/services/obligations.js';
+import { zonedDay } from '#root/services/planner.js';
+import { acceptProposedById, addUnit, groupOverview, unitDetail, unitHistory, unitOverview } from '#root/services/units.js';
+import { adminOf, csrfField, field, redirectWith, sendPage } from '../admin.js';
+import { html, raw, translator, type Html } from '../html.js';
 import type { WebDeps } from '../server.js';
 
-/** Administrators' pages: units list and unit page. (To be written in this change.) */
-export function registerUnitPages(_scope: FastifyInstance, _deps: WebDeps): void {}
+type T = ReturnType<typeof translator>;
+
+/** History rows shown per page of the unit page. */
+export const HISTORY_PAGE = 30;
+
+const STATE_LABEL: Record<CellState, [string, string]> = {
+  done: ['Đã xong', 'Done'],
+  waived: ['Miễn', 'Waived'],
+  overdue: ['Quá hạn', 'Overdue'],
+  soon: ['Sắp đến hạn', 'Due soon'],
+  extended: ['Đã gia hạn', 'Extended'],
+  open: ['Đang mở', 'Open'],
+};
+
+/** A table cell coloured by an obligation's state (the status page's colours). */
+export const stateCell = (t: T, state: CellState) => html`<td class="s-${state}">${t(...STATE_LABEL[state])}</td>`;
+
+const ROLE_LABEL: Record<ContactRole, [string, string]> = {
+  contact: ['Đầu mối', 'Contact'],
+  head: ['Lãnh đạo đơn vị', 'Unit head'],
+  supervisor: ['Giám sát', 'Supervisor'],
+  admin: ['Quản trị', 'Administrator'],
+};
+
+const ACTION_LABEL: Record<string, [string, string]> = {
+  'unit.create': ['Tạo đơn vị', 'Unit created'],
+  'unit.accept': ['Chấp nhận đơn vị đề xuất', 'Proposed unit accepted'],
+  'unit.alias': ['Thêm tên khác', 'Alias added'],
+  'unit.merge': ['Gộp đơn vị', 'Units merged'],
+  'unit.calendar-token': ['Địa chỉ lịch (iCalendar)', 'Calendar address'],
+  'contact.create': ['Thêm người liên hệ', 'Contact added'],
+  'contact.channels': ['Đổi kênh nhận nhắc', 'Channels changed'],
+  'contact.unreachable': ['Không liên lạc được', 'Unreachable'],
+  'invite.create': ['Tạo mã mời', 'Invite created'],
+  'invite.use': ['Dùng mã mời', 'Invite used'],
+  'obligation.confirm': ['Xác nhận hoàn thành', 'Confirmed'],
+  'obligation.waive': ['Miễn', 'Waived'],
+  'obligation.extend': ['Gia hạn', 'Extended'],
+  'obligation.undo': ['Hoàn tác xác nhận', 'Confirmation undone'],
+  'policy.set': ['Đặt chính sách nhắc', 'Policy set'],
+};
+
+const when = (d: Date, zone: string) =>
+  new Intl.DateTimeFormat('vi-VN', { timeZone: zone, day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d);
+
+/** Where the feed is reachable: PUBLIC_URL, else the origin the administrator is using. */
+const baseUrl = (req: FastifyRequest, deps: WebDeps) => deps.config.PUBLIC_URL ?? `${req.protocol}://${req.host}`;
+
+const yearOf = (raw: unknown, fallback: number) => {
+  const y = typeof raw === 'string' && /^\d{4}$/.test(raw) ? Number(raw) : NaN;
+  return y >= 2000 && y <= 2100 ? y : fallback;
+};
+
+function notFound(req: FastifyRequest, reply: FastifyReply) {
+  const t = translator(adminOf(req).lang);
+  return sendPage(req, reply, {
+    status: 404,
+    title: t('Không tìm thấy', 'Not found'),
+    body: html`<h1>${t('Không tìm thấy đơn vị này', 'No such unit')}</h1><p><a href="/admin/units">${t('Về danh sách đơn vị', 'Back to the units')}</a></p>`,
+  });
+}
+
+function unitsBody(req: FastifyRequest, t: T, q: string, units: Awaited<ReturnType<typeof unitOverview>>, groups: Awaited<ReturnType<typeof groupOverview>>): Html {
+  const proposed = units.filter((u) => u.proposed).length;
+  const unreachable = units.reduce((n, u) => n + u.unreachable, 0);
+  const accept = (path: string) => html`<form method="post" action="${path}" class="inline">${csrfField(req)}<button type="submit">${t('Chấp nhận', 'Accept')}</button></form>`;
+  return html`<h1>${t('Đơn vị', 'Units')}</h1>
+<form method="get" action="/admin/units" class="row" role="search">
+<label>${t('Lọc theo tên, tên khác, nhóm', 'Filter by name, alias, group')}<br><input type="text" name="q" value="${q}" maxlength="200"></label>
+<button type="submit">${t('Lọc', 'Filter')}</button>${q ? html` <a href="/admin/units">${t('Bỏ lọc', 'Clear')}</a>` : ''}</form>
+<p class="muted">${t(`${units.length} đơn vị`, `${units.length} units`)}${proposed ? t(`; ${proposed} đề xuất chờ xem lại`, `; ${proposed} proposed, to review`) : ''}${unreachable ? t(`; ${unreachable} người liên hệ không liên lạc được`, `; ${unreachable} contacts unreachable`) : ''}.</p>
+<table><thead><tr><th>${t('Tên', 'Name')}</th><th>${t('Tên khác', 'Aliases')}</th><th>${t('Nhóm', 'Groups')}</th><th>${t('Người liên hệ', 'Contacts')}</th><th></th></tr></thead><tbody>
+${units.map(
+  (u) => html`<tr${u.proposed ? html` class="flag"` : ''}><td><a href="/admin/units/${u.id}">${u.name}</a>${u.proposed ? html` <strong>(${t('đề xuất', 'proposed')})</strong>` : ''}${u.active ? '' : html` <span class="muted">(${t('ngừng', 'inactive')})</span>`}</td>
+<td>${u.aliases.join('; ')}</td><td>${u.groups.join('; ')}</td>
+<td>${u.contacts}${u.unreachable ? html` <span class="flag" title="${t('không còn kênh nào gửi được', 'no working channel')}">⚠ ${t(`${u.unreachable} không liên lạc được`, `${u.unreachable} unreachable`)}</span>` : ''}${u.contacts === 0 ? html` <span class="flag">${t('chưa có ai', 'nobody')}</span>` : ''}</td>
+<td>${u.proposed ? accept(`/admin/units/${u.id}/accept`) : ''}</td></tr>`,
+)}
+</tbody></table>
+${units.length === 0 ? html`<p>${t('Không có đơn vị nào khớp.', 'No unit matches.')}</p>` : ''}
+<h2>${t('Thêm đơn vị', 'Add a unit')}</h2>
+<form method="post" action="/admin/units" class="card">${csrfField(req)}
+<p><label>${t('Tên đơn vị', 'Unit name')}<br><input type="text" name="name" required maxlength="300" style="width:100%"></label></p>
+<p><label>${t('Tên khác (cách nhau bởi dấu ;)', 'Other names (separated by ;)')}<br><input type="text" name="aliases" maxlength="1000" style="width:100%"></label></p>
+<p><button type="submit">${t('Thêm đơn vị', 'Add the unit')}</button></p></form>
+<h2>${t('Nhóm đơn vị', 'Unit groups')}</h2>
+<table><thead><tr><th>${t('Nhóm', 'Group')}</th><th>${t('Tên khác', 'Aliases')}</th><th>${t('Thành viên', 'Members')}</th><th></th></tr></thead><tbody>
+${groups.map(
+  (g) => html`<tr${g.proposed ? html` class="flag"` : ''}><td>${g.name}${g.proposed ? html` <strong>(${t('đề xuất', 'proposed')})</strong>` : ''}</td><td>${g.aliases.join('; ')}</td>
+<td>${g.members}${g.members === 0 ? html` <span class="flag">${t('chưa có thành viên: nhiệm vụ giao cho nhóm chưa ràng buộc ai', 'no members: its duties bind nobody yet')}</span>` : ''}</td>
+<td>${g.proposed ? accept(`/admin/units/groups/${g.id}/accept`) : ''}</td></tr>`,
+)}
+</tbody></table>`;
+}
+
+type Detail = NonNullable<Awaited<ReturnType<typeof unitDetail>>>;
+
+function contactsTable(req: FastifyRequest, t: T, unit: Detail): Html {
+  if (unit.contacts.length === 0) return html`<p class="flag">${t('Đơn vị chưa có người liên hệ: chưa ai nhận được lời nhắc.', 'The unit has no contact: nobody receives its reminders.')}</p>`;
+  return html`<table><thead><tr><th>${t('Tên', 'Name')}</th><th>${t('Vai trò', 'Role')}</th><th>${t('Kênh (theo thứ tự)', 'Channels (in order)')}</th><th>Telegram</th><th>Zalo</th><th>Email</th><th>${t('Tình trạng', 'State')}</th><th></th></tr></thead><tbody>
+${unit.contacts.map(
+  (c) => html`<tr${c.unreachable ? html` class="flag"` : ''}><td>${c.name}</td><td>${t(...ROLE_LABEL[c.role])}</td>
+<td>${c.channels.map((ch, i) => html`${i ? ' → ' : ''}${c.disabledChannels.includes(ch) ? html`<s>${ch}</s> <span class="flag">(${t('lỗi', 'failed')})</span>` : ch}`)}</td>
+<td>${c.telegramChatId !== null ? t('đã liên kết', 'linked') : html`<span class="muted">${t('chưa', 'no')}</span>`}</td>
+<td>${c.zaloUserId !== null ? t('đã liên kết', 'linked') : html`<span class="muted">${t('chưa', 'no')}</span>`}</td>
+<td>${c.email ?? ''}</td>
+<td>${!c.active ? t('ngừng', 'inactive') : c.unreachable ? html`⚠ ${t('không liên lạc được', 'unreachable')}${c.unreachableSince ? html` ${t('từ', 'since')} ${shortDate(zonedDay(c.unreachableSince, unit.org.timeZone))}` : ''}` : ''}</td>
+<td>${c.active ? html`<form method="post" action="/admin/units/${unit.id}/contacts/${c.id}/invite" class="inline">${csrfField(req)}<button type="submit" class="secondary">${t('Tạo mã mời', 'Create an invite')}</button></form>` : ''}</td></tr>`,
+)}
+</tbody></table>
+<p class="muted">${t('Kênh gạch ngang: đã lỗi hẳn (bị chặn, địa chỉ sai), không dùng cho đến khi được chọn lại. Mã mời liên kết Telegram hoặc Zalo của người đó.', 'A struck-out channel failed for good (blocked, bad address) and is unused until chosen again. An invite links the person’s Telegram or Zalo.')}</p>`;
+}
+
+function addContactForm(req: FastifyRequest, t: T, unitId: string): Html {
+  return html`<form method="post" action="/admin/units/${unitId}/contacts" class="card">${csrfField(req)}
+<div class="row"><label>${t('Họ tên', 'Name')}<br><input type="text" name="name" required maxlength="200"></label>
+<label>${t('Vai trò', 'Role')}<br><select name="role">${(Object.keys(ROLE_LABEL) as ContactRole[]).map((r) => html`<option value="${r}">${t(...ROLE_LABEL[r])}</option>`)}</select></label>
+<label>Email<br><input type="email" name="email" maxlength="320"></label>
+<label>${t('Kênh, theo thứ tự', 'Channels, in order')}<br><input type="text" name="channels" placeholder="email, telegram, zalo, sandbox" maxlength="100"></label>
+<label>${t('Ngôn ngữ', 'Language')}<br><select name="locale"><option value="vi">Tiếng Việt</option><option value="en">English</option></select></label></div>
+<p class="muted">${t('Bỏ trống kênh: email nếu có địa chỉ, nếu không là hộp thư thử (sandbox). Telegram và Zalo dùng được sau khi người đó mở mã mời.', 'Channels left empty: email when there is an address, else the sandbox. Telegram and Zalo work once the person has used an invite.')}</p>
+<p><button type="submit">${t('Thêm người liên hệ', 'Add the contact')}</button></p></form>`;
+}
+
+function historyTable(t: T, rows: Awaited<ReturnType<typeof unitHistory>>, zone: string, unitId: string, year: number): Html {
+  if (rows.length === 0) return html`<p class="muted">${t('Chưa có gì trong nhật ký.', 'Nothing in the log yet.')}</p>`;
+  const more = rows.length === HISTORY_PAGE ? rows[rows.length - 1]!.id : null;
+  return html`<table><thead><tr><th>${t('Lúc', 'When')}</th><th>${t('Ai', 'Who')}</th><th>${t('Việc', 'What')}</th><th>${t('Chi tiết', 'Details')}</th></tr></thead><tbody>
+${rows.map((r) => {
+  const label = ACTION_LABEL[r.action];
+  const data = r.data === null || r.data === undefined ? '' : JSON.stringify(r.data);
+  return html`<tr><td>${when(r.at, zone)}</td><td>${r.actor}</td><td>${label ? t(...label) : r.action} <span class="muted">${r.action}</span></td><td><code>${data.length > 300 ? `${data.slice(0, 299)}…` : data}</code></td></tr>`;
+})}
+</tbody></table>${more !== null ? html`<p><a href="/admin/units/${unitId}?year=${year}&amp;before=${more.toString()}#history">${t('Cũ hơn →', 'Older →')}</a></p>` : ''}`;
+}
+
+/** Administrators' pages: the units list and each unit's page (contacts, invites, obligations, history, calendar feed). */
+export function registerUnitPages(scope: FastifyInstance, deps: WebDeps): void {
+  const config = deps.config;
+
+  scope.get<{ Querystring: { q?: string } }>('/units', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 200) : '';
+    const [units, groups] = await Promise.all([unitOverview(deps.db, a.orgId, q), groupOverview(deps.db, a.orgId)]);
+    return sendPage(req, reply, { title: t('Đơn vị', 'Units'), body: unitsBody(req, t, q, units, groups) });
+  });
+
+  scope.post('/units', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const aliases = field(req.body, 'aliases').split(';').map((s) => s.trim()).filter(Boolean);
+    const unit = await addUnit(deps.db, a.orgId, field(req.body, 'name'), aliases, a.actor);
+    return redirectWith(reply, `/admin/units/${unit.id}`, t(`Đã thêm đơn vị «${unit.name}».`, `Unit «${unit.name}» added.`));
+  });
+
+  scope.post<{ Params: { id: string } }>('/units/:id/accept', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const r = await acceptProposedById(deps.db, a.orgId, 'unit', req.params.id, a.actor);
+    return redirectWith(reply, '/admin/units', r.changed ? t(`Đã chấp nhận đơn vị «${r.name}».`, `Unit «${r.name}» accepted.`) : t(`«${r.name}» đã được chấp nhận trước đó.`, `«${r.name}» was already accepted.`));
+  });
+
+  scope.post<{ Params: { id: string } }>('/units/groups/:id/accept', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const r = await acceptProposedById(deps.db, a.orgId, 'group', req.params.id, a.actor);
+    return redirectWith(reply, '/admin/units', r.changed ? t(`Đã chấp nhận nhóm «${r.name}».`, `Group «${r.name}» accepted.`) : t(`«${r.name}» đã được chấp nhận trước đó.`, `«${r.name}» was already accepted.`));
+  });
+
+  scope.get<{ Params: { id: string }; Querystring: { year?: string; before?: string } }>('/units/:id', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const unit = await unitDetail(deps.db, a.orgId, req.params.id);
+    if (!unit) return notFound(req, reply);
+    const zone = unit.org.timeZone;
+    const now = deps.clock.now();
+    const year = yearOf(req.query.year, Number(zonedDay(now, zone).slice(0, 4)));
+    const before = typeof req.query.before === 'string' && /^\d{1,18}$/.test(req.query.before) ? BigInt(req.query.before) : undefined;
+    const [obligations, history, token] = await Promise.all([
+      listObligations(deps.db, a.orgId, yearWindow(year), { unitId: unit.id }),
+      unitHistory(deps.db, a.orgId, unit.id, { limit: HISTORY_PAGE, ...(before !== undefined ? { before } : {}) }),
+      ensureCalendarToken(deps.db, a.orgId, unit.id, a.actor),
+    ]);
+    const feed = calendarUrl(baseUrl(req, deps), token);
+    const body = html`<p><a href="/admin/units">← ${t('Đơn vị', 'Units')}</a></p>
+<h1>${unit.name}${unit.proposed ? html` <strong class="flag">(${t('đề xuất', 'proposed')})</strong>` : ''}${unit.active ? '' : html` <span class="muted">(${t('ngừng', 'inactive')})</span>`}</h1>
+${unit.proposed ? html`<form method="post" action="/admin/units/${unit.id}/accept" class="inline">${csrfField(req)}<button type="submit">${t('Chấp nhận đơn vị đề xuất', 'Accept the proposed unit')}</button></form>` : ''}
+<p>${t('Tên khác', 'Aliases')}: ${unit.aliases.length ? unit.aliases.map((x) => x.alias).join('; ') : '—'}<br>
+${t('Nhóm', 'Groups')}: ${unit.groups.length ? unit.groups.map((g) => g.name).join('; ') : '—'}</p>
+<h2>${t('Người liên hệ', 'Contacts')}</h2>
+${contactsTable(req, t, unit)}
+<details><summary>${t('Thêm người liên hệ', 'Add a contact')}</summary>${addContactForm(req, t, unit.id)}</details>
+<h2>${t(`Nghĩa vụ năm ${year}`, `Obligations of ${year}`)}</h2>
+<form method="get" action="/admin/units/${unit.id}" class="row"><label>${t('Năm', 'Year')} <input type="text" name="year" value="${year}" size="5" inputmode="numeric" pattern="[0-9]{4}"></label><button type="submit" class="secondary">${t('Xem', 'Show')}</button></form>
+${
+  obligations.length
+    ? html`<table><thead><tr><th>${t('Hạn', 'Due')}</th><th>${t('Kế hoạch', 'Plan')}</th><th>TT</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Kỳ', 'Period')}</th><th>${t('Trạng thái', 'State')}</th></tr></thead><tbody>
+${obligations.map(
+  (o) => html`<tr><td>${shortDate(zonedDay(o.extendedTo ?? o.dueAt, zone))}</td><td>${o.plan}</td><td><a href="/admin/obligations/${o.id}">${o.duty}</a></td><td>${o.dutyTitle}</td><td>${o.period}</td>${stateCell(t, obligationState(o, now))}</tr>`,
+)}</tbody></table>`
+    : html`<p class="muted">${t('Không có nghĩa vụ nào trong năm này.', 'No obligation this year.')}</p>`
+}
+<h2>${t('Lịch (iCalendar)', 'Calendar feed (iCalendar)')}</h2>
+<div class="card"><p>${t('Đơn vị thêm địa chỉ bí mật này vào Outlook («Thêm lịch» → «Từ Internet») hoặc Google Calendar («Thêm lịch» → «Từ URL») để thấy các hạn của mình; lịch tự cập nhật khi nhiệm vụ được xác nhận.', 'The unit adds this secret address to Outlook (Add calendar → From Internet) or Google Calendar (Add calendar → From URL) to see its deadlines; it updates as duties are confirmed.')}</p>
+<p><input type="text" readonly value="${feed}" style="width:100%" aria-label="${t('Địa chỉ lịch', 'Calendar address')}"></p>
+<form method="post" action="/admin/units/${unit.id}/calendar" class="inline">${csrfField(req)}<button type="submit" class="danger">${t('Tạo địa chỉ mới', 'Create a new address')}</button></form>
+<span class="muted">${t('Địa chỉ cũ sẽ ngừng hoạt động (dùng khi địa chỉ bị lộ).', 'The old address stops working (use it when the address leaked).')}</span></div>
+<h2 id="history">${t('Lịch sử', 'History')}</h2>
+${historyTable(t, history, zone, unit.id, year)}`;
+    return sendPage(req, reply, { title: unit.name, body });
+  });
+
+  scope.post<{ Params: { id: string } }>('/units/:id/contacts', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const unit = await unitDetail(deps.db, a.orgId, req.params.id);
+    if (!unit) return notFound(req, reply);
+    const email = field(req.body, 'email');
+    const channels = field(req.body, 'channels').toLowerCase().split(/[\s,;>→]+/).filter(Boolean);
+    const c = await addContact(
+      deps.db,
+      a.orgId,
+      {
+        unitId: unit.id,
+        name: field(req.body, 'name'),
+        role: field(req.body, 'role') || 'contact',
+        locale: field(req.body, 'locale') || 'vi',
+        ...(email ? { email } : {}),
+        ...(channels.length ? { channels } : {}),
+      },
+      a.actor,
+    );
+    return redirectWith(reply, `/admin/units/${unit.id}`, t(`Đã thêm người liên hệ «${c.name}».`, `Contact «${c.name}» added.`));
+  });
+
+  scope.post<{ Params: { id: string; contactId: string } }>('/units/:id/contacts/:contactId/invite', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const unit = await unitDetail(deps.db, a.orgId, req.params.id);
+    const contact = unit?.contacts.find((c) => c.id === req.params.contactId);
+    if (!unit || !contact) return notFound(req, reply);
+    const r = await createInvite(deps.db, a.orgId, contact.id, { ttlHours: config.INVITE_TTL_HOURS, now: deps.clock.now(), botUsername: config.TELEGRAM_BOT_USERNAME }, a.actor);
+    return sendPage(req, reply, { title: t('Mã mời', 'Invite'), body: await inviteBody(t, unit, r) });
+  });
+
+  scope.post<{ Params: { id: string } }>('/units/:id/calendar', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const unit = await unitDetail(deps.db, a.orgId, req.params.id);
+    if (!unit) return notFound(req, reply);
+    await regenerateCalendarToken(deps.db, a.orgId, unit.id, a.actor);
+    return redirectWith(reply, `/admin/units/${unit.id}`, t('Đã tạo địa chỉ lịch mới; địa chỉ cũ không còn dùng được. Gửi địa chỉ mới cho đơn vị.', 'A new calendar address was created; the old one no longer works. Send the new one to the unit.'));
+  });
+}
+
+/**
+ * The invite, shown once (only its hash is stored): the Telegram deep link and its QR code for a
+ * phone's camera, and the Zalo instruction. Answered to the POST itself, never redirected: the code
+ * must not sit in a URL or a cookie.
+ */
+async function inviteBody(t: T, unit: Detail, r: Awaited<ReturnType<typeof createInvite>>): Promise<Html> {
+  // The SVG is generated from our own link, not typed by anyone: safe to include as markup.
+  const qr = r.telegramLink ? raw(await QRCode.toString(r.telegramLink, { type: 'svg', margin: 2, width: 240, errorCorrectionLevel: 'M' })) : null;
+  const expires = when(r.expiresAt, unit.org.timeZone);
+  return html`<p><a href="/admin/units/${unit.id}">← ${unit.name}</a></p>
+<h1>${t('Mã mời cho', 'Invite for')} ${r.contact.name}</h1>
+<p>${t('Mã dùng một lần, hết hạn lúc', 'Single use, expires at')} <strong>${expires}</strong>. ${t('Mã chỉ hiện một lần này: hãy gửi ngay cho người nhận.', 'The code is shown only this once: send it to the person now.')}</p>
+${
+  r.telegramLink
+    ? html`<div class="card"><h2>Telegram</h2>
+<p>${t('Mở liên kết (hoặc quét mã QR bằng điện thoại) rồi bấm «Bắt đầu»:', 'Open the link (or scan the QR code with a phone) and press Start:')}<br><a href="${r.telegramLink}" rel="noreferrer">${r.telegramLink}</a></p>
+<figure style="margin:0">${qr}<figcaption class="muted">${t('Mã QR của liên kết Telegram', 'QR code of the Telegram link')}</figcaption></figure>
+${r.telegramGroupLink ? html`<p>${t('Liên kết nhóm chat của đơn vị thay vì chat riêng:', 'To link the unit’s group chat instead of a private chat:')}<br><a href="${r.telegramGroupLink}" rel="noreferrer">${r.telegramGroupLink}</a></p>` : ''}</div>`
+    : html`<p class="flag">${t('Chưa cấu hình tên bot Telegram (TELEGRAM_BOT_USERNAME) nên chưa có liên kết; người nhận gửi lệnh dưới đây cho bot Telegram.', 'The Telegram bot’s username (TELEGRAM_BOT_USERNAME) is not configured, so there is no link; the person sends the command below to the Telegram bot.')}</p>`
+}
+<div class="card"><h2>Zalo</h2><p>${t('Nhắn riêng cho bot Zalo:', 'Send to the Zalo bot in a private chat:')} <code>/start ${r.code}</code></p></div>
+<p>${t('Mã', 'Code')}: <code>${r.code}</code> · ${r.contact.unit}</p>`;
+}

@@ -1,0 +1,168 @@
+/**
+ * Each unit's deadlines as an iCalendar feed: a secret URL (`/ical/<token>.ics`) that Outlook,
+ * Google Calendar or a phone subscribes to. The feed is computed on every request, so a
+ * confirmation, a waiver or an extension shows at the calendar's next refresh.
+ */
+import { randomBytes } from 'node:crypto';
+import ical, { ICalAlarmType, ICalEventTransparency } from 'ical-generator';
+import type { Db } from '#root/db/client.js';
+import { shortDate } from '#root/domain/wording.js';
+import { NotFoundError } from '#root/errors/index.js';
+import { audit } from './audit.js';
+import { obligationState, type CellState } from './matrix.js';
+import { zonedDay } from './planner.js';
+import { isUuid } from './units.js';
+
+/** 32 random bytes, base64url: 43 characters. */
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+export const newCalendarToken = () => randomBytes(32).toString('base64url');
+
+/** The feed's address under a base URL (PUBLIC_URL, or the origin the administrator used). */
+export const calendarUrl = (base: string, token: string) => `${base.replace(/\/+$/, '')}/ical/${token}.ics`;
+
+async function unitOf(db: Db, orgId: string, unitId: string) {
+  const unit = isUuid(unitId) ? await db.unit.findFirst({ where: { id: unitId, orgId }, select: { id: true, calendarToken: true } }) : null;
+  if (!unit) throw new NotFoundError('Không tìm thấy đơn vị / no such unit');
+  return unit;
+}
+
+/**
+ * The unit's feed token, created the first time an administrator looks at it (a conditional
+ * update: two pages opened at once create one token, and one audit row).
+ */
+export async function ensureCalendarToken(db: Db, orgId: string, unitId: string, actor: string): Promise<string> {
+  const unit = await unitOf(db, orgId, unitId);
+  if (unit.calendarToken) return unit.calendarToken;
+  const token = newCalendarToken();
+  return db.$transaction(async (tx) => {
+    const { count } = await tx.unit.updateMany({ where: { id: unit.id, calendarToken: null }, data: { calendarToken: token } });
+    if (count === 1) {
+      // The audit row never holds the token: it is a bearer secret.
+      await audit(tx, { orgId, actor, action: 'unit.calendar-token', entity: 'unit', entityId: unit.id, data: { created: true } });
+      return token;
+    }
+    return (await tx.unit.findUniqueOrThrow({ where: { id: unit.id }, select: { calendarToken: true } })).calendarToken!;
+  });
+}
+
+/** A new feed token for the unit: the old address stops working at once (a leaked link is revoked). */
+export async function regenerateCalendarToken(db: Db, orgId: string, unitId: string, actor: string): Promise<string> {
+  const unit = await unitOf(db, orgId, unitId);
+  const token = newCalendarToken();
+  return db.$transaction(async (tx) => {
+    await tx.unit.update({ where: { id: unit.id }, data: { calendarToken: token } });
+    await audit(tx, { orgId, actor, action: 'unit.calendar-token', entity: 'unit', entityId: unit.id, data: { regenerated: true } });
+    return token;
+  });
+}
+
+const MARK: Record<CellState, string> = { done: '✅ ', overdue: '⚠ ', waived: '', extended: '', soon: '', open: '' };
+
+const STATE_TEXT: Record<CellState, [string, string]> = {
+  done: ['đã hoàn thành', 'done'],
+  waived: ['được miễn', 'waived'],
+  overdue: ['QUÁ HẠN, chưa xác nhận', 'OVERDUE, not confirmed'],
+  extended: ['đã gia hạn, chưa xác nhận', 'extended, not confirmed'],
+  soon: ['sắp đến hạn, chưa xác nhận', 'due soon, not confirmed'],
+  open: ['chưa xác nhận', 'not confirmed yet'],
+};
+
+/** "2026-Q4" → a label; a yearly or one-off period says nothing more than the date. */
+const periodLabel = (key: string) => (/^\d{4}$/.test(key) || key === 'once' ? null : key);
+
+/** Day after an ISO date. */
+const nextDay = (day: string) => {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d;
+};
+
+/** How long a calendar may keep the feed before asking again (X-PUBLISHED-TTL, REFRESH-INTERVAL). */
+export const FEED_TTL_SECONDS = 3600;
+
+/**
+ * The iCalendar feed of the unit whose token this is, or null (unknown or malformed token: the
+ * caller answers 404 and says nothing more). Looked up by the unique column, never compared in a
+ * loop.
+ *
+ * One event per current obligation due from 1 January last year to 31 December next year:
+ * - an all-day event on the due day (after an extension, the new day) in the organisation's zone.
+ *   The due instant is the end of that day, and an all-day event is what Outlook and Google
+ *   show best for it: a banner at the top of the day in every view, on the same date for a
+ *   subscriber in any zone; a timed event at 23:59 would be a sliver at the bottom of the day
+ *   view (and fall on the next day for a subscriber west of the zone).
+ * - UID `<obligation id>@dondoc`: a refresh replaces the event instead of adding a copy;
+ * - SUMMARY `[TT 4.2] <title>`, prefixed ✅ when done, ⚠ when overdue;
+ * - DESCRIPTION: the plan, the period, the due date, the state, how to confirm;
+ * - for an open obligation, an alarm at 09:00 the day before (15 hours before the day starts).
+ *   Apple Calendar and Thunderbird honour it; Google and Outlook ignore alarms of subscribed
+ *   calendars and use their own default notification instead.
+ */
+export async function calendarFeed(db: Db, token: string, now: Date): Promise<{ unitName: string; ics: string } | null> {
+  if (!TOKEN.test(token)) return null;
+  const unit = await db.unit.findUnique({ where: { calendarToken: token }, include: { org: true } });
+  if (!unit) return null;
+  const zone = unit.org.timeZone;
+  const year = Number(zonedDay(now, zone).slice(0, 4));
+  const first = `${year - 1}-01-01`;
+  const last = `${year + 1}-12-31`;
+  // A day of margin each side (the window is in the zone, the column in UTC); filtered exactly below.
+  const from = new Date(`${first}T00:00:00Z`);
+  from.setUTCDate(from.getUTCDate() - 1);
+  const to = nextDay(last);
+  to.setUTCDate(to.getUTCDate() + 1);
+  const rows = await db.obligation.findMany({
+    where: {
+      unitId: unit.id,
+      orgId: unit.orgId,
+      current: true,
+      OR: [{ extendedTo: null, dueAt: { gte: from, lt: to } }, { extendedTo: { gte: from, lt: to } }],
+    },
+    include: { duty: { include: { plan: true } } },
+    orderBy: [{ dueAt: 'asc' }, { id: 'asc' }],
+  });
+
+  const cal = ical({
+    name: unit.name,
+    description: `Hạn nhiệm vụ của ${unit.name} (dondoc) / ${unit.name}'s deadlines`,
+    prodId: { company: 'dondoc', product: 'dondoc', language: 'VI' },
+    ttl: FEED_TTL_SECONDS,
+  });
+  for (const o of rows) {
+    const due = o.extendedTo ?? o.dueAt;
+    const day = zonedDay(due, zone);
+    if (day < first || day > last) continue;
+    const state = obligationState(o, now);
+    const period = periodLabel(o.periodKey);
+    const [vi, en] = STATE_TEXT[state];
+    const description = [
+      `Kế hoạch / plan: ${o.duty.plan.code}${o.duty.plan.title && o.duty.plan.title !== o.duty.plan.code ? ` — ${o.duty.plan.title}` : ''}`,
+      `Nhiệm vụ / duty: TT ${o.duty.code}. ${o.duty.title}`,
+      ...(period ? [`Kỳ / period: ${period}`] : []),
+      `Hạn / due: ${shortDate(day)}${o.extendedTo ? ` (gia hạn từ / extended from ${shortDate(zonedDay(o.dueAt, zone))})` : ''}`,
+      `Trạng thái / state: ${vi} / ${en}`,
+      '',
+      o.status === 'open'
+        ? `Xác nhận hoàn thành: bấm ✅ dưới tin nhắc trên Telegram hoặc Zalo, nhắn /xong ${o.duty.code} cho bot, hoặc mở liên kết trong email nhắc.`
+        : 'Đơn vị không cần làm gì thêm.',
+      o.status === 'open'
+        ? `To confirm: press ✅ under the reminder on Telegram or Zalo, send /xong ${o.duty.code} to the bot, or open the link in the reminder email.`
+        : 'Nothing more to do.',
+    ].join('\n');
+    cal.createEvent({
+      id: `${o.id}@dondoc`,
+      start: new Date(`${day}T00:00:00Z`),
+      end: nextDay(day),
+      allDay: true,
+      summary: `${MARK[state]}[TT ${o.duty.code}] ${o.duty.title}${period ? ` (${period})` : ''}`,
+      description,
+      stamp: now,
+      lastModified: o.updatedAt,
+      // A deadline does not make anyone busy.
+      transparency: ICalEventTransparency.TRANSPARENT,
+      alarms: o.status === 'open' ? [{ type: ICalAlarmType.display, trigger: 15 * 3600, description: `Ngày mai đến hạn / due tomorrow: [TT ${o.duty.code}] ${o.duty.title}` }] : [],
+    });
+  }
+  return { unitName: unit.name, ics: cal.toString() };
+}

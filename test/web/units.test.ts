@@ -1,0 +1,244 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashInviteCode } from '#root/services/contacts.js';
+import { listObligations, yearWindow } from '#root/services/obligations.js';
+import { startWebTest, type WebTest } from '../helpers/web.js';
+
+const BOT = 'dondoc_thu_bot';
+const SO_TTTT = 'Sở Thông tin và Truyền thông';
+
+describe('the units pages', () => {
+  let w: WebTest;
+  let tttt: { id: string; name: string };
+  let otherUnitId: string;
+  const actor = () => `web:${w.admin.email}`;
+
+  beforeAll(async () => {
+    w = await startWebTest({ env: { TELEGRAM_BOT_USERNAME: BOT } });
+    tttt = await w.t.prisma.unit.findFirstOrThrow({ where: { orgId: w.orgId, name: SO_TTTT } });
+    // Another organisation, with a unit of its own: its ids must name nothing here.
+    const other = await w.t.prisma.organisation.create({ data: { code: 'hn', name: 'Hà Nội' } });
+    otherUnitId = (await w.t.prisma.unit.create({ data: { orgId: other.id, name: 'Sở Bí Mật Hà Nội', normalized: 'so bi mat ha noi' } })).id;
+  }, 90_000);
+  afterAll(async () => w?.stop());
+
+  describe('the list', () => {
+    it('lists every unit with its aliases, groups and number of contacts, linked to its page', async () => {
+      const res = await w.client.get('/admin/units');
+      expect(res.status).toBe(200);
+      const units = await w.t.prisma.unit.findMany({ where: { orgId: w.orgId }, include: { _count: { select: { contacts: true } } } });
+      for (const u of units) expect(res.text).toContain(`<a href="/admin/units/${u.id}">`);
+      expect(res.text).toContain(`${units.length} đơn vị`);
+      // The Sở TTTT row: two contacts (its sandbox contact and the administrator), member of "Các sở, ban, ngành".
+      const row = rowOf(res.text, tttt.id);
+      expect(row).toContain(SO_TTTT);
+      expect(row).toContain('Các sở, ban, ngành');
+      expect(row).toMatch(/<td>2<\/td>|<td>2 /);
+      expect(res.text).not.toContain('Sở Bí Mật Hà Nội');
+    });
+
+    it('filters by name or alias, ignoring case and diacritics', async () => {
+      const res = await w.client.get(`/admin/units?q=${encodeURIComponent('TU PHAP')}`);
+      expect(res.text).toContain('Sở Tư pháp');
+      expect(res.text).not.toContain('Sở Y tế');
+      expect(res.text).toContain('value="TU PHAP"');
+    });
+
+    it('flags a unit whose contact has no working channel', async () => {
+      const yte = await w.t.prisma.unit.findFirstOrThrow({ where: { orgId: w.orgId, name: 'Sở Y tế' } });
+      await w.t.prisma.contact.updateMany({ where: { unitId: yte.id }, data: { disabledChannels: ['sandbox'] } });
+      const row = rowOf((await w.client.get('/admin/units')).text, yte.id);
+      expect(row).toContain('1 không liên lạc được');
+      expect(rowOf((await w.client.get('/admin/units')).text, tttt.id)).not.toContain('không liên lạc được');
+      await w.t.prisma.contact.updateMany({ where: { unitId: yte.id }, data: { disabledChannels: [] } });
+    });
+
+    it('marks a proposed unit and accepts it, audited', async () => {
+      const p = await w.t.prisma.unit.create({ data: { orgId: w.orgId, name: 'Trung tâm Thử nghiệm Đề xuất', normalized: 'trung tam thu nghiem de xuat', proposed: true } });
+      const row = rowOf((await w.client.get('/admin/units')).text, p.id);
+      expect(row).toContain('đề xuất');
+      expect(row).toContain(`action="/admin/units/${p.id}/accept"`);
+      const res = await w.client.post(`/admin/units/${p.id}/accept`);
+      expect(res.status).toBe(303);
+      expect((await w.t.prisma.unit.findUniqueOrThrow({ where: { id: p.id } })).proposed).toBe(false);
+      const audit = await w.t.prisma.auditEvent.findMany({ where: { orgId: w.orgId, action: 'unit.accept', entityId: p.id } });
+      expect(audit.map((a) => a.actor)).toEqual([actor()]);
+      expect((await w.client.get('/admin/units')).text).toContain('Đã chấp nhận đơn vị «Trung tâm Thử nghiệm Đề xuất»');
+      // A proposed group is accepted the same way.
+      const g = await w.t.prisma.unitGroup.create({ data: { orgId: w.orgId, name: 'Nhóm Thử Đề Xuất', normalized: 'nhom thu de xuat', proposed: true } });
+      expect(rowOf((await w.client.get('/admin/units')).text, g.id)).toContain('chưa có thành viên');
+      expect((await w.client.post(`/admin/units/groups/${g.id}/accept`)).status).toBe(303);
+      expect((await w.t.prisma.unitGroup.findUniqueOrThrow({ where: { id: g.id } })).proposed).toBe(false);
+      expect(await w.t.prisma.auditEvent.count({ where: { action: 'group.accept', entityId: g.id, actor: actor() } })).toBe(1);
+      // Accepting another organisation's unit: not found, nothing changed.
+      const forged = await w.client.post(`/admin/units/${otherUnitId}/accept`);
+      expect(forged.status).toBe(404);
+      expect(await w.t.prisma.auditEvent.count({ where: { action: 'unit.accept', entityId: otherUnitId } })).toBe(0);
+    });
+
+    it('adds a unit with aliases, audited, and escapes HTML in its name wherever it shows', async () => {
+      const name = '<script>alert(1)</script> Ban Thử & Nghiệm';
+      const res = await w.client.post('/admin/units', { name, aliases: 'BTN; Ban TN' });
+      expect(res.status).toBe(303);
+      const unit = await w.t.prisma.unit.findFirstOrThrow({ where: { orgId: w.orgId, name }, include: { aliases: true } });
+      expect(res.location).toBe(`/admin/units/${unit.id}`);
+      expect(unit.aliases.map((a) => a.alias).sort()).toEqual(['BTN', 'Ban TN']);
+      expect(await w.t.prisma.auditEvent.count({ where: { action: 'unit.create', entityId: unit.id, actor: actor() } })).toBe(1);
+      for (const page of [await w.client.get(res.location!), await w.client.get('/admin/units')]) {
+        expect(page.status).toBe(200);
+        expect(page.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt; Ban Thử &amp; Nghiệm');
+        expect(page.text).not.toContain('<script>alert(1)');
+      }
+    });
+
+    it('refuses a unit without a name, or with a name already taken, creating nothing', async () => {
+      const before = await w.t.prisma.unit.count();
+      const audits = await w.t.prisma.auditEvent.count();
+      const empty = await w.client.post('/admin/units', { name: '   ' });
+      expect(empty.status).toBe(400);
+      expect(empty.text).toContain('Tên trống');
+      expect(empty.text).toContain('Không có gì thay đổi');
+      const taken = await w.client.post('/admin/units', { name: 'SỞ TƯ PHÁP' });
+      expect(taken.status).toBe(400);
+      expect(taken.text).toContain('đã dùng cho «Sở Tư pháp»');
+      expect(await w.t.prisma.unit.count()).toBe(before);
+      expect(await w.t.prisma.auditEvent.count()).toBe(audits);
+    });
+  });
+
+  describe('a unit’s page', () => {
+    it('shows its contacts with their channels, and its obligations of the year with their states', async () => {
+      const res = await w.client.get(`/admin/units/${tttt.id}`);
+      expect(res.status).toBe(200);
+      expect(res.text).toContain(`<h1>${SO_TTTT}`);
+      expect(res.text).toContain('Đầu mối Sở Thông tin và Truyền thông');
+      expect(res.text).toContain('Quản trị viên Sở TTTT (demo)');
+      expect(res.text).toContain('Quản trị</td>');
+      const rows = await listObligations(w.t.prisma, w.orgId, yearWindow(2026), { unitId: tttt.id });
+      expect(rows.length).toBeGreaterThan(0);
+      for (const o of rows) expect(res.text).toContain(`<a href="/admin/obligations/${o.id}">${o.duty}</a>`);
+      // The clock is 16/11/2026: what was due on 15/11 and is still open is overdue.
+      const overdue = rows.filter((o) => o.status === 'open' && (o.extendedTo ?? o.dueAt) < w.s.clock.now());
+      expect(overdue.length).toBeGreaterThan(0);
+      expect(res.text.match(/<td class="s-overdue">Quá hạn<\/td>/g)?.length).toBe(overdue.length);
+    });
+
+    it('marks a channel that failed for good and whether Telegram and Zalo are linked', async () => {
+      const c = await w.t.prisma.contact.create({
+        data: { orgId: w.orgId, unitId: tttt.id, name: 'Trần Thị Kênh Lỗi', email: 'loi@example.vn', channels: ['email', 'telegram'], disabledChannels: ['email'], telegramChatId: 4242n },
+      });
+      const text = rowOf((await w.client.get(`/admin/units/${tttt.id}`)).text, c.id);
+      expect(text).toContain('<s>email</s>');
+      expect(text).toContain('(lỗi)');
+      expect(text).toContain(' → telegram');
+      expect(text).toMatch(/<td>đã liên kết<\/td>\s*<td><span class="muted">chưa<\/span><\/td>/);
+      expect(text).toContain('loi@example.vn');
+      await w.t.prisma.contact.delete({ where: { id: c.id } });
+    });
+
+    it('adds a contact to the unit, audited', async () => {
+      const res = await w.client.post(`/admin/units/${tttt.id}/contacts`, { name: 'Nguyễn Văn An', role: 'head', email: 'an@sotttt.example.vn', channels: 'email, sandbox', locale: 'vi' });
+      expect(res.status).toBe(303);
+      expect(res.location).toBe(`/admin/units/${tttt.id}`);
+      const c = await w.t.prisma.contact.findFirstOrThrow({ where: { orgId: w.orgId, name: 'Nguyễn Văn An' } });
+      expect(c).toMatchObject({ unitId: tttt.id, role: 'head', email: 'an@sotttt.example.vn', channels: ['email', 'sandbox'] });
+      const audit = await w.t.prisma.auditEvent.findFirstOrThrow({ where: { action: 'contact.create', entityId: c.id } });
+      expect(audit.actor).toBe(actor());
+      const page = await w.client.get(res.location!);
+      expect(page.text).toContain('Đã thêm người liên hệ «Nguyễn Văn An»');
+      expect(rowOf(page.text, c.id)).toContain('Lãnh đạo đơn vị');
+    });
+
+    it('refuses a contact without a name, with a bad email or an unknown channel, creating nothing', async () => {
+      const contacts = await w.t.prisma.contact.count();
+      const audits = await w.t.prisma.auditEvent.count();
+      const cases: [Record<string, string>, string][] = [
+        [{ name: '  ' }, 'Cần tên người liên hệ'],
+        [{ name: 'Lê Văn B', email: 'không-phải-email' }, 'không hợp lệ'],
+        [{ name: 'Lê Văn B', channels: 'fax' }, 'Kênh không hợp lệ'],
+        [{ name: 'Lê Văn B', channels: 'email' }, 'Kênh email cần địa chỉ email'],
+        [{ name: 'Lê Văn B', role: 'boss' }, 'Vai trò «boss» không hợp lệ'],
+      ];
+      for (const [form, message] of cases) {
+        const res = await w.client.post(`/admin/units/${tttt.id}/contacts`, form);
+        expect(res.status, JSON.stringify(form)).toBe(400);
+        expect(res.text).toContain(message);
+      }
+      expect(await w.t.prisma.contact.count()).toBe(contacts);
+      expect(await w.t.prisma.auditEvent.count()).toBe(audits);
+    });
+
+    it('creates an invite with the Telegram deep link, its QR code and the Zalo instruction, audited', async () => {
+      const c = await w.t.prisma.contact.findFirstOrThrow({ where: { unitId: tttt.id, name: `Đầu mối ${SO_TTTT}` } });
+      const res = await w.client.post(`/admin/units/${tttt.id}/contacts/${c.id}/invite`);
+      expect(res.status).toBe(200);
+      const code = new RegExp(`https://t\\.me/${BOT}\\?start=([A-Za-z0-9_-]{22})`).exec(res.text)?.[1];
+      expect(code).toBeDefined();
+      expect(res.text).toContain(`<code>/start ${code}</code>`);
+      expect(res.text).toContain(`https://t.me/${BOT}?startgroup=${code}`);
+      const svg = /<svg[^>]*>[\s\S]*?<\/svg>/.exec(res.text)?.[0];
+      expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      expect(svg).toContain('<path');
+      // Only the code's hash is stored, valid for the configured 72 hours.
+      const invite = await w.t.prisma.invite.findUniqueOrThrow({ where: { code: hashInviteCode(code!) } });
+      expect(invite.contactId).toBe(c.id);
+      expect(invite.expiresAt.getTime() - w.s.clock.now().getTime()).toBe(72 * 3_600_000);
+      expect(await w.t.prisma.invite.count({ where: { code: code! } })).toBe(0);
+      const audit = await w.t.prisma.auditEvent.findFirstOrThrow({ where: { action: 'invite.create', entityId: invite.id } });
+      expect(audit.actor).toBe(actor());
+      // The unit's history shows it, newest first.
+      const page = await w.client.get(`/admin/units/${tttt.id}`);
+      const history = page.text.slice(page.text.indexOf('id="history"'));
+      expect(history.indexOf('invite.create')).toBeGreaterThan(0);
+      expect(history.indexOf('invite.create')).toBeLessThan(history.indexOf('contact.create'));
+    });
+
+    it('refuses an invite for a contact of another unit through this unit’s page, creating nothing', async () => {
+      const yte = await w.t.prisma.unit.findFirstOrThrow({ where: { orgId: w.orgId, name: 'Sở Y tế' }, include: { contacts: true } });
+      const before = await w.t.prisma.invite.count();
+      const res = await w.client.post(`/admin/units/${tttt.id}/contacts/${yte.contacts[0]!.id}/invite`);
+      expect(res.status).toBe(404);
+      expect(res.text).not.toContain('t.me/');
+      expect(await w.t.prisma.invite.count()).toBe(before);
+    });
+
+    it('answers 404 for another organisation’s unit or a malformed id, showing and changing nothing', async () => {
+      const contacts = await w.t.prisma.contact.count();
+      for (const id of [otherUnitId, 'not-a-uuid', '00000000-0000-0000-0000-000000000000', "1' OR '1'='1"]) {
+        const res = await w.client.get(`/admin/units/${encodeURIComponent(id)}`);
+        expect(res.status, id).toBe(404);
+        expect(res.text).toContain('Không tìm thấy đơn vị này');
+        expect(res.text).not.toContain('Sở Bí Mật Hà Nội');
+        expect((await w.client.post(`/admin/units/${encodeURIComponent(id)}/contacts`, { name: 'Kẻ Lạ' })).status).toBe(404);
+        expect((await w.client.post(`/admin/units/${encodeURIComponent(id)}/calendar`)).status).toBe(404);
+      }
+      expect(await w.t.prisma.contact.count()).toBe(contacts);
+      expect((await w.t.prisma.unit.findUniqueOrThrow({ where: { id: otherUnitId } })).calendarToken).toBeNull();
+    });
+
+    it('shows the calendar feed at the request’s origin when PUBLIC_URL is not set', async () => {
+      const page = await w.client.get(`/admin/units/${tttt.id}`);
+      const token = (await w.t.prisma.unit.findUniqueOrThrow({ where: { id: tttt.id } })).calendarToken!;
+      expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(page.text).toContain(`value="${w.base}/ical/${token}.ics"`);
+      expect(page.text).toContain('Tạo địa chỉ mới');
+    });
+
+    it('speaks English after the switch', async () => {
+      const c = w.newClient();
+      await c.login(w.admin.email, w.admin.password);
+      c.cookies.set('lang', 'en');
+      const page = await c.get(`/admin/units/${tttt.id}`);
+      expect(page.text).toContain('Obligations of 2026');
+      expect(page.text).toContain('Create a new address');
+      expect(page.text).not.toContain('Nghĩa vụ năm');
+    });
+  });
+});
+
+/** The table row that links to or acts on an id (the first `<tr>` containing it). */
+function rowOf(page: string, id: string): string {
+  const at = page.indexOf(id);
+  if (at < 0) throw new Error(`${id} is not on the page`);
+  const start = page.lastIndexOf('<tr', at);
+  return page.slice(start, page.indexOf('</tr>', at));
+}

@@ -13,3 +13,18 @@ export class ImportError extends UserError {
     super(where ? `${message} (${where})` : message);
   }
 }
+
+/**
+ * An import under review that is no longer there: it expired (or never belonged to this
+ * organisation), or it was already imported. The administrator has to upload the plan again.
+ */
+export class ImportDraftGoneError extends UserError {
+  override name = 'ImportDraftGoneError';
+  constructor(readonly reason: 'expired' | 'imported') {
+    super(
+      reason === 'imported'
+        ? 'Bản xem lại này đã được nhập rồi; không nhập lần nữa / this review was already imported; it is not imported twice'
+        : 'Bản xem lại đã hết hạn (sau 2 giờ) hoặc không còn; xin tải kế hoạch lên lại / the review expired (after 2 hours) or is gone; please upload the plan again',
+    );
+  }
+}

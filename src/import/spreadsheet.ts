@@ -219,3 +219,39 @@ export async function parsePlanFile(
   }
   return parsePlanText(text, options);
 }
+
+/**
+ * Reads a plan whose file name is not known (an upload whose name the form lost, or pasted text):
+ * a known extension goes to {@link parsePlanFile}; binary signatures (XLSX, PDF, images…) are
+ * told apart by {@link parsePlanFile} as well. Text is read both as CSV and as a plan document,
+ * and the reading that finds more duties wins (a document on a tie): a CSV read as a document
+ * finds no table, and a document read as CSV finds none either.
+ *
+ * @throws ImportError when neither reading finds a duty table (the document reader's message).
+ */
+export async function parsePlanUpload(
+  buf: Buffer,
+  options: ParseOptions,
+  name?: string | null,
+): Promise<PlanDraft> {
+  const ext = name ? path.extname(name).toLowerCase() : "";
+  if (name && ext && !TEXT_EXTENSIONS.has(ext))
+    return parsePlanFile(name, buf, options);
+  if (buf.length === 0 || hasBinarySignature(buf))
+    return parsePlanFile(name || "upload", buf, options);
+  const tryParse = async (as: string) => {
+    try {
+      return await parsePlanFile(as, buf, options);
+    } catch (e) {
+      if (e instanceof ImportError) return e;
+      throw e;
+    }
+  };
+  const asText = await tryParse(name || "upload.txt");
+  const asCsv = await tryParse("upload.csv");
+  const count = (d: PlanDraft | ImportError) =>
+    d instanceof ImportError ? -1 : d.duties.length;
+  const best = count(asCsv) > count(asText) ? asCsv : asText;
+  if (best instanceof ImportError) throw best;
+  return best;
+}

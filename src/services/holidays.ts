@@ -35,11 +35,15 @@ export async function listHolidays(db: Db, orgId: string, year: number): Promise
   return [...byDate.values()].sort((a, b) => a.date.localeCompare(b.date));
 }
 
-function checkDate(date: string): string {
+/** A day as typed: YYYY-MM-DD, or the Vietnamese D/M/YYYY; returned as YYYY-MM-DD. */
+function checkDate(input: string): string {
+  const s = input.trim();
+  const vn = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(s);
+  const date = vn ? `${vn[3]}-${vn[2]!.padStart(2, '0')}-${vn[1]!.padStart(2, '0')}` : s;
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   const d = m ? new Date(`${date}T00:00:00Z`) : null;
   if (!m || !d || Number.isNaN(d.getTime()) || isoDate(d) !== date) {
-    throw new UserError(`Ngày «${date}» không hợp lệ, dùng YYYY-MM-DD / invalid date, use YYYY-MM-DD`);
+    throw new UserError(`Ngày «${input.slice(0, 40)}» không hợp lệ, dùng YYYY-MM-DD hoặc DD/MM/YYYY / invalid date, use YYYY-MM-DD or DD/MM/YYYY`);
   }
   return date;
 }
@@ -48,25 +52,28 @@ function checkDate(date: string): string {
 export async function setHoliday(
   db: Db,
   orgId: string,
-  input: { date: string; name: string; kind: 'holiday' | 'workday' },
+  input: { date: string; name: string; kind: string },
   actor: string,
 ) {
   const date = checkDate(input.date);
   if (!input.name.trim()) throw new UserError('Cần tên ngày nghỉ / a name is required');
+  if (input.name.trim().length > 200) throw new UserError('Tên ngày nghỉ quá dài (tối đa 200 ký tự) / the name is too long (at most 200 characters)');
+  const kind = input.kind;
+  if (kind !== 'holiday' && kind !== 'workday') throw new UserError(`Loại ngày «${kind.slice(0, 40)}» không hợp lệ (ngày nghỉ hoặc ngày làm bù) / invalid kind (holiday or workday)`);
   return db.$transaction(async (tx) => {
     const row = await tx.holiday.upsert({
       where: { orgId_date: { orgId, date: dateColumn(date) } },
-      update: { name: input.name.trim(), kind: input.kind, source: 'admin' },
-      create: { orgId, date: dateColumn(date), name: input.name.trim(), kind: input.kind, source: 'admin' },
+      update: { name: input.name.trim(), kind, source: 'admin' },
+      create: { orgId, date: dateColumn(date), name: input.name.trim(), kind, source: 'admin' },
     });
-    await audit(tx, { orgId, actor, action: 'holiday.set', entity: 'holiday', entityId: row.id, data: { date, kind: input.kind, name: input.name } });
+    await audit(tx, { orgId, actor, action: 'holiday.set', entity: 'holiday', entityId: row.id, data: { date, kind, name: input.name.trim() } });
     return row;
   });
 }
 
 /** Removes the administrator's entry for a day (the law's default applies again). */
-export async function removeHoliday(db: Db, orgId: string, date: string, actor: string): Promise<boolean> {
-  checkDate(date);
+export async function removeHoliday(db: Db, orgId: string, input: string, actor: string): Promise<boolean> {
+  const date = checkDate(input);
   return db.$transaction(async (tx) => {
     const { count } = await tx.holiday.deleteMany({ where: { orgId, date: dateColumn(date) } });
     if (count) await audit(tx, { orgId, actor, action: 'holiday.remove', entity: 'holiday', data: { date } });

@@ -2,6 +2,7 @@ import type { Db } from '#root/db/client.js';
 import type { Prisma } from '#root/generated/prisma/client.js';
 import type { DutyDraft, PlanDraft } from '#root/import/plan-document.js';
 import { parseTimeframe } from '#root/domain/timeframe.js';
+import type { MonthDay, Schedule } from '#root/domain/types.js';
 import { tidy } from '#root/domain/text.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
@@ -21,6 +22,8 @@ export interface ImportReview {
   flags: string[];
   /** Names no unit or group answers to: they would be created, marked for review. */
   newNames: { name: string; kind: 'unit' | 'group' }[];
+  /** Names that matched a unit or group already in the directory (by name or alias), each once. */
+  matched: { name: string; kind: 'unit' | 'group'; entry: string; proposed: boolean }[];
 }
 
 export interface ImportResult {
@@ -29,6 +32,7 @@ export interface ImportResult {
   updated: number;
   unchanged: number;
   retired: number;
+  /** The units and groups created (marked proposed) for names nothing answered to. */
   newNames: { name: string; kind: 'unit' | 'group' }[];
 }
 
@@ -49,11 +53,13 @@ export async function reviewImport(db: Db, orgId: string, draft: PlanDraft, plan
   if (draft.duties.length === 0) throw new UserError('Bảng nhiệm vụ trống / the duty table is empty');
   const directory = await loadDirectory(db, orgId);
   const newNames = new Map<string, 'unit' | 'group'>();
+  const matched = new Map<string, ImportReview['matched'][number]>();
   const duties = draft.duties.map((d) => {
     const resolve = (names: string[]) =>
       names.map((n) => {
         const r = resolveName(n, directory);
         if (!r.matched) newNames.set(r.name, r.kind);
+        else matched.set(r.name, { name: r.name, kind: r.kind, entry: directory.find((e) => e.id === r.id)?.name ?? r.name, proposed: r.proposed });
         return r;
       });
     return { ...d, resolved: { leads: resolve(d.leads), cooperating: resolve(d.cooperating) } };
@@ -64,6 +70,7 @@ export async function reviewImport(db: Db, orgId: string, draft: PlanDraft, plan
     duties,
     flags: draft.flags,
     newNames: [...newNames].map(([name, kind]) => ({ name, kind })),
+    matched: [...matched.values()],
   };
 }
 
@@ -102,11 +109,16 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
         },
       });
       const directory = await loadDirectory(tx, orgId);
+      // The units and groups this commit creates: fewer than the review's new names when two
+      // spellings of one name (an abbreviation and its expansion) resolve to the same new unit.
+      const proposed: { name: string; kind: 'unit' | 'group' }[] = [];
       const idOf = async (r: Resolution): Promise<DirectoryEntry> => {
         if (r.matched) return directory.find((d) => d.id === r.id)!;
         const again = resolveName(r.name, directory);
         if (again.matched) return directory.find((d) => d.id === again.id)!;
-        return proposeEntry(tx, orgId, r.name, r.kind, directory);
+        const entry = await proposeEntry(tx, orgId, r.name, r.kind, directory);
+        proposed.push({ name: entry.name, kind: entry.kind });
+        return entry;
       };
 
       const existing = await tx.duty.findMany({
@@ -195,7 +207,7 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
         updated,
         unchanged,
         retired: retiring.length,
-        newNames: review.newNames,
+        newNames: proposed,
       };
       await audit(tx, {
         orgId,
@@ -203,7 +215,7 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
         action: 'plan.import',
         entity: 'plan',
         entityId: plan.id,
-        data: { code: plan.code, format: review.format, created, updated, unchanged, retired: retiring.length, newNames: review.newNames.length },
+        data: { code: plan.code, format: review.format, created, updated, unchanged, retired: retiring.length, newNames: proposed.length },
       });
       return result;
     },
@@ -272,6 +284,47 @@ export interface DutyFix {
 }
 
 /**
+ * A duty's timeframe phrase, parsed again: the tidied phrase, its schedule, and the duty's flags
+ * with the old timeframe's flags dropped and the new phrase's notes added. Shared by the fix of a
+ * committed duty ({@link fixDuty}) and of a duty still under review ({@link applyFix}).
+ *
+ * @throws UserError when the phrase is still not understood.
+ */
+export function retime(timeframe: string, flags: string[], defaultDue: MonthDay): { timeframe: string; schedule: Schedule; flags: string[] } {
+  const raw = tidy(timeframe);
+  const parsed = parseTimeframe(raw, { defaultDue });
+  if (parsed.schedule.kind === 'unparsed') {
+    throw new UserError(`Vẫn chưa hiểu thời hạn «${raw}»: ${parsed.flags.join('; ')} / timeframe still not understood`);
+  }
+  // The old timeframe's flags no longer apply; the new phrase's notes do.
+  return { timeframe: raw, schedule: parsed.schedule, flags: [...flags.filter((f) => !/thời hạn|ngày không hợp lệ|timeframe/i.test(f)), ...parsed.flags] };
+}
+
+/**
+ * Fixes a duty of a review before it is committed, with the semantics of {@link fixDuty}: a new
+ * timeframe is parsed again (refused if still not understood), a new title is tidied, and
+ * `clearFlags` clears the flags the administrator has looked at. Returns a new review; the
+ * given one is not changed.
+ *
+ * @throws UserError when the review has no such duty, or the timeframe is still not understood.
+ */
+export function applyFix(review: ImportReview, code: string, fix: DutyFix, defaultDue: MonthDay): ImportReview {
+  const i = review.duties.findIndex((d) => d.code === code);
+  if (i < 0) throw new UserError(`Không có nhiệm vụ «${code}» trong bản xem lại / no duty «${code}» in this review`);
+  let d: ReviewedDuty = { ...review.duties[i]! };
+  if (fix.timeframe !== undefined) d = { ...d, ...retime(fix.timeframe, d.flags, defaultDue) };
+  if (fix.title !== undefined) {
+    const title = tidy(fix.title);
+    if (!title) throw new UserError('Tên nhiệm vụ không được để trống / the title cannot be empty');
+    d = { ...d, title };
+  }
+  if (fix.clearFlags) d = { ...d, flags: [] };
+  const duties = [...review.duties];
+  duties[i] = d;
+  return { ...review, duties };
+}
+
+/**
  * Fixes what an import flagged on one duty: a new timeframe phrase is parsed again (and refused,
  * changing nothing, if it is still not understood); the flags it resolves are cleared.
  */
@@ -281,12 +334,9 @@ export async function fixDuty(db: Db, orgId: string, planCode: string | undefine
     const org = await tx.organisation.findUniqueOrThrow({ where: { id: orgId } });
     let flags = duty.flags;
     if (fix.timeframe !== undefined) {
-      const raw = tidy(fix.timeframe);
-      const parsed = parseTimeframe(raw, { defaultDue: org.yearlyDue });
-      if (parsed.schedule.kind === 'unparsed') {
-        throw new UserError(`Vẫn chưa hiểu thời hạn «${raw}»: ${parsed.flags.join('; ')} / timeframe still not understood`);
-      }
-      const columns = scheduleColumns(parsed.schedule, raw);
+      const fixed = retime(fix.timeframe, flags, org.yearlyDue);
+      const raw = fixed.timeframe;
+      const columns = scheduleColumns(fixed.schedule, raw);
       await tx.schedule.upsert({
         where: { dutyId: duty.id },
         update: columns,
@@ -298,8 +348,7 @@ export async function fixDuty(db: Db, orgId: string, planCode: string | undefine
           endsOn: duty.plan.horizonYear ? dateColumn(`${duty.plan.horizonYear}-12-31`) : null,
         },
       });
-      // The old timeframe's flags no longer apply; the new phrase's notes do.
-      flags = [...flags.filter((f) => !/thời hạn|ngày không hợp lệ|timeframe/i.test(f)), ...parsed.flags];
+      flags = fixed.flags;
       await tx.duty.update({ where: { id: duty.id }, data: { timeframe: raw } });
     }
     if (fix.title !== undefined) await tx.duty.update({ where: { id: duty.id }, data: { title: tidy(fix.title) } });

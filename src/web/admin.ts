@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { UserError } from '#root/errors/index.js';
+import { NotFoundError, UserError } from '#root/errors/index.js';
 import { authenticate, endSession, sessionFor, startSession, type WebSessionInfo } from '#root/services/admins.js';
 import { html, layout, translator, type Html, type Lang } from './html.js';
 import type { WebDeps } from './server.js';
@@ -18,6 +18,8 @@ export interface AdminContext extends WebSessionInfo {
 declare module 'fastify' {
   interface FastifyRequest {
     admin: AdminContext | null;
+    /** The file name of the upload of a multipart form (the body holds only its bytes). */
+    uploadName: string | null;
   }
 }
 
@@ -174,7 +176,16 @@ export async function registerAdmin(app: FastifyInstance, deps: WebDeps, pages: 
 
   await app.register(
     async (scope) => {
-      await scope.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: UPLOAD_MAX_BYTES, files: 1, fields: 50 } });
+      scope.decorateRequest('uploadName', null);
+      await scope.register(multipart, {
+        attachFieldsToBody: 'keyValues',
+        limits: { fileSize: UPLOAD_MAX_BYTES, files: 1, fields: 50 },
+        // As 'keyValues' does (the file's bytes in the body), keeping the file's name aside.
+        async onFile(this: FastifyRequest, part) {
+          this.uploadName = part.filename || null;
+          (part as unknown as { value: Buffer }).value = await part.toBuffer();
+        },
+      });
       scope.addHook('onRequest', async (req, reply) => {
         void reply.header('cache-control', 'no-store').header('x-frame-options', 'DENY').header('x-content-type-options', 'nosniff').header('referrer-policy', 'same-origin');
         const token = req.cookies[SESSION_COOKIE];
@@ -198,7 +209,7 @@ export async function registerAdmin(app: FastifyInstance, deps: WebDeps, pages: 
       });
       scope.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, req, reply) => {
         const t = translator(req.admin?.lang ?? langOf(req));
-        if (error instanceof UserError) return sendPage(req, reply, { status: 400, title: t('Không thực hiện được', 'Not done'), body: html`<h1>${t('Không thực hiện được', 'Not done')}</h1><p>${error.message}</p><p>${t('Không có gì thay đổi.', 'Nothing was changed.')} <a href="javascript:history.back()">${t('Quay lại', 'Back')}</a></p>` });
+        if (error instanceof UserError) return sendPage(req, reply, { status: error instanceof NotFoundError ? 404 : 400, title: t('Không thực hiện được', 'Not done'), body: html`<h1>${t('Không thực hiện được', 'Not done')}</h1><p>${error.message}</p><p>${t('Không có gì thay đổi.', 'Nothing was changed.')} <a href="javascript:history.back()">${t('Quay lại', 'Back')}</a></p>` });
         const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
         if (status === 500) deps.logger.error({ role: 'web', err: error.message, url: req.url.split('?')[0] }, 'page failed');
         const text =

@@ -1,5 +1,228 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { describeSchedule } from '#root/domain/wording.js';
+import { UserError } from '#root/errors/index.js';
+import { ImportDraftGoneError } from '#root/import/errors.js';
+import {
+  commitImportDraft,
+  discardImportDraft,
+  fixImportDraft,
+  IMPORT_DRAFT_TTL_SECONDS,
+  loadImportDraft,
+  reviewDraft,
+  startImportDraft,
+  type DraftReview,
+  type DraftStore,
+} from '#root/services/import-drafts.js';
+import { dutyFlags, type ReviewedDuty } from '#root/services/plans.js';
+import type { Resolution } from '#root/services/units.js';
+import { adminOf, csrfField, field, redirectWith, sendPage, UPLOAD_MAX_BYTES } from '../admin.js';
+import { html, translator, type Html } from '../html.js';
 import type { WebDeps } from '../server.js';
 
-/** Administrators' pages: plan import: paste, CSV, XLSX → review → fix → commit. (To be written in this change.) */
-export function registerImportPages(_scope: FastifyInstance, _deps: WebDeps): void {}
+type Req = FastifyRequest<{ Params: { id: string } }>;
+
+const dmy = (iso: string | null | undefined) => (iso ? iso.split('-').reverse().join('/') : '');
+
+/** The import form: paste the appendix, or upload a file; an optional plan code with each. */
+function importForm(req: FastifyRequest, input: { text?: string; planCode?: string } = {}): Html {
+  const t = translator(adminOf(req).lang);
+  const planCode = (id: string) =>
+    html`<p><label for="${id}">${t('Số hiệu kế hoạch (nếu văn bản không ghi, hoặc để thay)', 'Plan code (if the text has none, or to replace it)')}</label><br>
+<input type="text" id="${id}" name="planCode" value="${input.planCode ?? ''}" placeholder="3131/KH-UBND" maxlength="100"></p>`;
+  return html`<h1>${t('Nhập kế hoạch', 'Import a plan')}</h1>
+<p class="muted">${t(
+    'Dán phụ lục nhiệm vụ (hoặc toàn văn kế hoạch), hoặc tải lên tệp CSV, XLSX, văn bản. Bước sau là xem lại: chưa có gì được lưu cho đến khi bạn bấm «Nhập».',
+    'Paste the duty appendix (or the whole plan), or upload a CSV, XLSX or text file. The next step is the review: nothing is saved until you press «Import».',
+  )}</p>
+<form method="post" action="/admin/import" class="card">${csrfField(req)}
+<h2>${t('Dán văn bản', 'Paste the text')}</h2>
+<p><label for="import-text">${t('Bảng phụ lục (TT | Nhiệm vụ | Chủ trì | Phối hợp | Thời gian), chép từ Word, Excel hoặc PDF', 'The appendix table (number | duty | lead | cooperating | timeframe), copied from Word, Excel or PDF')}</label><br>
+<textarea id="import-text" name="text" rows="12" style="width:100%">${input.text ?? ''}</textarea></p>
+${planCode('import-code-text')}
+<p><button type="submit">${t('Xem lại', 'Review')}</button></p></form>
+<form method="post" action="/admin/import" enctype="multipart/form-data" class="card">${csrfField(req)}
+<h2>${t('Tải tệp lên', 'Upload a file')}</h2>
+<p><label for="import-file">${t(`Tệp CSV, XLSX hoặc văn bản (.txt), tối đa ${UPLOAD_MAX_BYTES / 1024 / 1024} MB`, `A CSV, XLSX or text (.txt) file, at most ${UPLOAD_MAX_BYTES / 1024 / 1024} MB`)}</label><br>
+<input type="file" id="import-file" name="file" required accept=".csv,.xlsx,.txt,.tsv,text/plain,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"></p>
+${planCode('import-code-file')}
+<p><button type="submit">${t('Xem lại', 'Review')}</button></p></form>`;
+}
+
+/** A name of the plan as the review resolved it: new names are marked. */
+function nameCell(list: Resolution[], t: (vi: string, en: string) => string): Html | string {
+  if (!list.length) return '—';
+  return html`${list.map(
+    (r, i) => html`${i ? '; ' : ''}${r.name}${r.matched ? '' : html` <strong>(${t('mới', 'new')})</strong>`}`,
+  )}`;
+}
+
+function dutyRow(req: FastifyRequest, id: string, d: ReviewedDuty): Html {
+  const t = translator(adminOf(req).lang);
+  const flags = dutyFlags(d);
+  const anchor = `tt-${d.code.replace(/[^\w.-]/g, '_')}`;
+  return html`<tr id="${anchor}"${flags.length ? html` class="flag"` : ''}>
+<td>${d.code}</td><td>${d.title}${d.origin === 'report' ? html` <span class="muted">(${t('báo cáo trong văn bản', 'report asked in the text')})</span>` : ''}</td>
+<td>${nameCell(d.resolved.leads, t)}</td><td>${nameCell(d.resolved.cooperating, t)}</td>
+<td>${d.timeframe || '—'}</td><td>${describeSchedule(d.schedule, adminOf(req).lang)}</td>
+<td>${
+    flags.length
+      ? html`<ul>${flags.map((f) => html`<li>${f}</li>`)}</ul>
+<form method="post" action="/admin/import/${id}/fix">${csrfField(req)}<input type="hidden" name="code" value="${d.code}">
+<label>${t('Thời gian thực hiện', 'Timeframe')}<br><input type="text" name="timeframe" value="${d.timeframe}" maxlength="300"></label><br>
+<label><input type="checkbox" name="clearFlags" value="1"> ${t('Đã xem, bỏ các cờ', 'Reviewed: clear the flags')}</label><br>
+<button type="submit" class="secondary">${t('Sửa', 'Fix')}</button></form>`
+      : html`<span class="muted">—</span>`
+  }</td></tr>`;
+}
+
+function reviewPage(req: FastifyRequest, id: string, r: DraftReview): Html {
+  const t = translator(adminOf(req).lang);
+  const { review, existing } = r;
+  const p = review.plan;
+  const flagged = review.duties.filter((d) => dutyFlags(d).length);
+  return html`<h1>${t('Xem lại kế hoạch trước khi nhập', 'Review the plan before importing')}</h1>
+<div class="card"><p><strong>${p.code}</strong>${p.issuedOn ? html` · ${t('ngày', 'dated')} ${dmy(p.issuedOn)}` : ''}${p.issuer ? html` · ${p.issuer}` : ''}</p>
+${p.title ? html`<p>${p.title}</p>` : ''}
+<p class="muted">${t('Định dạng', 'Format')}: ${review.format} · ${review.duties.length} ${t('nhiệm vụ', 'duties')} · ${flagged.length} ${t('cần xem lại', 'to review')} · ${review.newNames.length} ${t('tên mới', 'new names')}</p>
+${
+  existing
+    ? html`<p class="error">${t(
+        `Kế hoạch ${p.code} đã có (${existing.activeDuties} nhiệm vụ đang áp dụng): nhập lại sẽ cập nhật những nhiệm vụ khác đi và ngừng những nhiệm vụ không còn trong văn bản này.`,
+        `Plan ${p.code} already exists (${existing.activeDuties} active duties): importing again updates the duties that differ and retires those no longer in this text.`,
+      )}</p>`
+    : ''
+}</div>
+${
+  review.flags.length
+    ? html`<div class="card flag"><h2>${t('Vấn đề của cả văn bản', 'Problems with the whole text')}</h2><ul>${review.flags.map((f) => html`<li>${f}</li>`)}</ul></div>`
+    : ''
+}
+<h2>${t('Nhiệm vụ', 'Duties')}</h2>
+<table><thead><tr><th>TT</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Chủ trì', 'Lead')}</th><th>${t('Phối hợp', 'Cooperating')}</th><th>${t('Thời gian (như văn bản)', 'Timeframe (as written)')}</th><th>${t('Lịch hiểu được', 'Schedule understood')}</th><th>${t('Cần xem lại', 'To review')}</th></tr></thead>
+<tbody>${review.duties.map((d) => dutyRow(req, id, d))}</tbody></table>
+<div class="card"><h2>${t('Tên đơn vị', 'Unit names')}</h2>
+<h3>${t('Đề xuất tạo mới (sẽ được đánh dấu để xem lại)', 'Proposed new (created, marked for review)')} (${review.newNames.length})</h3>
+${review.newNames.length ? html`<ul class="new-names">${review.newNames.map((n) => html`<li>${n.name} <span class="muted">(${n.kind === 'group' ? t('nhóm', 'group') : t('đơn vị', 'unit')})</span></li>`)}</ul>` : html`<p class="muted">${t('Không có.', 'None.')}</p>`}
+<h3>${t('Đã khớp với danh mục', 'Matched to existing units')} (${review.matched.length})</h3>
+${review.matched.length ? html`<ul class="matched-names">${review.matched.map((n) => html`<li>${n.name}${n.entry !== n.name ? html` → ${n.entry}` : ''}${n.proposed ? html` <span class="muted">(${t('đang chờ xem lại', 'awaiting review')})</span>` : ''}</li>`)}</ul>` : html`<p class="muted">${t('Không có.', 'None.')}</p>`}
+</div>
+<div class="row">
+<form method="post" action="/admin/import/${id}/commit" class="inline">${csrfField(req)}<button type="submit">${t(`Nhập ${review.duties.length} nhiệm vụ`, `Import ${review.duties.length} duties`)}</button></form>
+<form method="post" action="/admin/import/${id}/discard" class="inline">${csrfField(req)}<button type="submit" class="secondary">${t('Hủy', 'Cancel')}</button></form>
+</div>
+<p class="muted">${t(`Bản xem lại được giữ ${IMPORT_DRAFT_TTL_SECONDS / 3600} giờ.`, `This review is kept for ${IMPORT_DRAFT_TTL_SECONDS / 3600} hours.`)}</p>`;
+}
+
+/**
+ * Administrators' pages: plan import. Paste or upload → review (what the parser understood, the
+ * flagged rows, new names) → fix flagged timeframes → commit. The review lives in Redis
+ * (src/services/import-drafts.ts), so any web process can serve the next step.
+ */
+export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void {
+  const store: DraftStore = { redis: deps.redis, prefix: deps.config.REDIS_PREFIX };
+
+  const formWithError = (req: FastifyRequest, reply: FastifyReply, status: number, error: string, input: { text?: string; planCode?: string } = {}) => {
+    const t = translator(adminOf(req).lang);
+    return sendPage(req, reply, { status, title: t('Nhập kế hoạch', 'Import a plan'), error, body: importForm(req, input) });
+  };
+  /** A review that is gone: 410 when it expired, 409 when it was imported already. */
+  const gone = (req: FastifyRequest, reply: FastifyReply, e: ImportDraftGoneError) => formWithError(req, reply, e.reason === 'imported' ? 409 : 410, e.message);
+
+  scope.get('/import', async (req, reply) => {
+    const t = translator(adminOf(req).lang);
+    return sendPage(req, reply, { title: t('Nhập kế hoạch', 'Import a plan'), body: importForm(req) });
+  });
+
+  scope.post('/import', async (req, reply) => {
+    const a = adminOf(req);
+    const body = req.body as Record<string, unknown> | undefined;
+    const file = body?.file;
+    const text = typeof body?.text === 'string' ? body.text : '';
+    const planCode = field(body, 'planCode');
+    try {
+      const r = await startImportDraft(
+        deps.db,
+        store,
+        a.orgId,
+        // The multipart body keeps a file's bytes, not its name: the reader tells the format from the content.
+        { text, file: Buffer.isBuffer(file) ? { name: req.uploadName, data: file } : null, planCode },
+        deps.clock.now(),
+      );
+      return reply.redirect(`/admin/import/${r.id}`, 303);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      // The pasted text comes back to be corrected; an uploaded file has to be chosen again.
+      return formWithError(req, reply, 400, e.message, { text: text.length <= 2 * 1024 * 1024 ? text : '', planCode });
+    }
+  });
+
+  scope.get('/import/:id', async (req: Req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    try {
+      const draft = await loadImportDraft(store, a.orgId, req.params.id);
+      const r = await reviewDraft(deps.db, a.orgId, draft);
+      return sendPage(req, reply, { title: t('Xem lại kế hoạch', 'Review the plan'), body: reviewPage(req, req.params.id, r) });
+    } catch (e) {
+      if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
+      throw e;
+    }
+  });
+
+  scope.post('/import/:id/fix', async (req: Req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const id = req.params.id;
+    const code = field(req.body, 'code');
+    try {
+      const r = await fixImportDraft(deps.db, store, a.orgId, id, code, { timeframe: field(req.body, 'timeframe'), clearFlags: field(req.body, 'clearFlags') === '1' });
+      const left = dutyFlags(r.duty);
+      return redirectWith(
+        reply,
+        `/admin/import/${id}`,
+        t(
+          `Đã sửa nhiệm vụ ${code}: ${describeSchedule(r.duty.schedule, 'vi')}${left.length ? ` (còn ${left.length} cờ)` : ''}. Chưa lưu cho đến khi bấm «Nhập».`,
+          `Duty ${code} fixed: ${describeSchedule(r.duty.schedule, 'en')}${left.length ? ` (${left.length} flags left)` : ''}. Not saved until you press «Import».`,
+        ),
+      );
+    } catch (e) {
+      if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
+      if (!(e instanceof UserError)) throw e;
+      // Back to the review, as it was, with what went wrong.
+      const draft = await loadImportDraft(store, a.orgId, id);
+      const r = await reviewDraft(deps.db, a.orgId, draft);
+      return sendPage(req, reply, { status: 400, title: t('Xem lại kế hoạch', 'Review the plan'), error: `${code}: ${e.message}`, body: reviewPage(req, id, r) });
+    }
+  });
+
+  scope.post('/import/:id/commit', async (req: Req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    try {
+      const { result: r, planCode, obligations: o } = await commitImportDraft(deps.db, store, a.orgId, req.params.id, a.actor, deps.clock.now());
+      return redirectWith(
+        reply,
+        '/admin/import',
+        t(
+          `Đã nhập kế hoạch ${planCode}: ${r.created} nhiệm vụ mới, ${r.updated} cập nhật, ${r.unchanged} không đổi, ${r.retired} ngừng; ${r.newNames.length} đơn vị/nhóm mới (đề xuất). Nghĩa vụ năm nay: ${o.created} mới.`,
+          `Plan ${planCode} imported: ${r.created} new duties, ${r.updated} updated, ${r.unchanged} unchanged, ${r.retired} retired; ${r.newNames.length} new units/groups (proposed). This year's obligations: ${o.created} new.`,
+        ),
+      );
+    } catch (e) {
+      if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
+      throw e;
+    }
+  });
+
+  scope.post('/import/:id/discard', async (req: Req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    try {
+      await discardImportDraft(store, a.orgId, req.params.id);
+    } catch (e) {
+      if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
+      throw e;
+    }
+    return redirectWith(reply, '/admin/import', t('Đã hủy bản xem lại; không có gì được nhập.', 'The review was cancelled; nothing was imported.'));
+  });
+}

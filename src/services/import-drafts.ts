@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import type { Db } from '#root/db/client.js';
+import type { Redis } from '#root/redis.js';
+import { ImportDraftGoneError } from '#root/import/errors.js';
+import { parsePlanUpload } from '#root/import/spreadsheet.js';
+import { tidy } from '#root/domain/text.js';
+import { UserError } from '#root/errors/index.js';
+import { reconcileObligations, yearWindow, type ReconcileResult } from './obligations.js';
+import { applyFix, commitImport, reviewImport, type DutyFix, type ImportResult, type ImportReview } from './plans.js';
+
+/**
+ * Imports under review, kept in Redis between the administrator's requests (several web processes
+ * may serve one administrator, so nothing is kept in a process): the source as uploaded and the
+ * fixes made so far. Each step parses and reviews the source again (cheap) and applies the fixes.
+ */
+
+/** How long a review waits for its commit (renewed by each fix). */
+export const IMPORT_DRAFT_TTL_SECONDS = 2 * 60 * 60;
+
+export type DraftSource = { kind: 'text'; text: string } | { kind: 'file'; name: string | null; base64: string };
+
+export interface ImportDraft {
+  orgId: string;
+  source: DraftSource;
+  /** The plan code the administrator gave (when the file has none, or to override it). */
+  planCode: string | null;
+  /** Fixes by duty code, applied in this order to each new review. */
+  fixes: Record<string, DutyFix>;
+  createdAt: string;
+}
+
+/** Where drafts are kept: the program's Redis and its key prefix. */
+export interface DraftStore {
+  redis: Redis;
+  prefix: string;
+}
+
+/** A review of a draft, with what the organisation already has of that plan. */
+export interface DraftReview {
+  review: ImportReview;
+  /** The plan as it is now, when this code was imported before (re-importing updates it). */
+  existing: { title: string; activeDuties: number } | null;
+}
+
+const ID = /^[\w-]{22}$/;
+const keyOf = (store: DraftStore, id: string) => `${store.prefix}:import:${id}`;
+const doneKeyOf = (store: DraftStore, id: string) => `${store.prefix}:import:${id}:done`;
+
+async function parseSource(db: Db, orgId: string, draft: Pick<ImportDraft, 'source' | 'planCode'>) {
+  const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
+  const buf = draft.source.kind === 'text' ? Buffer.from(draft.source.text, 'utf8') : Buffer.from(draft.source.base64, 'base64');
+  const parsed = await parsePlanUpload(buf, { defaultDue: org.yearlyDue }, draft.source.kind === 'file' ? draft.source.name : null);
+  if (!draft.planCode && !parsed.plan.code) {
+    throw new UserError('Không tìm thấy số hiệu kế hoạch trong văn bản: hãy ghi số hiệu vào ô «Số hiệu kế hoạch» / no plan code found: enter it in the «Plan code» field');
+  }
+  return { org, parsed };
+}
+
+/** Parses and reviews a draft's source again, then applies its fixes (a fix that no longer applies is refused). */
+export async function reviewDraft(db: Db, orgId: string, draft: Pick<ImportDraft, 'source' | 'planCode' | 'fixes'>): Promise<DraftReview> {
+  const { org, parsed } = await parseSource(db, orgId, draft);
+  let review = await reviewImport(db, orgId, parsed, draft.planCode ?? undefined);
+  for (const [code, fix] of Object.entries(draft.fixes)) review = applyFix(review, code, fix, org.yearlyDue);
+  const plan = await db.plan.findUnique({
+    where: { orgId_code: { orgId, code: review.plan.code } },
+    include: { _count: { select: { duties: { where: { active: true } } } } },
+  });
+  return { review, existing: plan ? { title: plan.title, activeDuties: plan._count.duties } : null };
+}
+
+/**
+ * Starts a review from pasted text or an uploaded file. The source is parsed and reviewed first:
+ * a file that is not a plan is refused here and nothing is kept.
+ *
+ * @throws UserError (ImportError) when there is nothing to read, or it is not a plan with a duty table.
+ */
+export async function startImportDraft(
+  db: Db,
+  store: DraftStore,
+  orgId: string,
+  input: { text?: string; file?: { name: string | null; data: Buffer } | null; planCode?: string },
+  now: Date,
+): Promise<{ id: string } & DraftReview> {
+  const planCode = tidy(input.planCode ?? '').slice(0, 100) || null;
+  let source: DraftSource;
+  if (input.file && input.file.data.length > 0) source = { kind: 'file', name: input.file.name, base64: input.file.data.toString('base64') };
+  else if (input.text?.trim()) source = { kind: 'text', text: input.text };
+  else {
+    throw new UserError(
+      'Không có gì để nhập: hãy dán văn bản kế hoạch hoặc chọn một tệp (tệp đã chọn trống) / nothing to import: paste the plan’s text or choose a file (the chosen file is empty)',
+    );
+  }
+  const draft: ImportDraft = { orgId, source, planCode, fixes: {}, createdAt: now.toISOString() };
+  const reviewed = await reviewDraft(db, orgId, draft);
+  const id = randomBytes(16).toString('base64url');
+  await store.redis.set(keyOf(store, id), JSON.stringify(draft), 'EX', IMPORT_DRAFT_TTL_SECONDS);
+  return { id, ...reviewed };
+}
+
+/**
+ * The draft of this id, if it is still there and belongs to this organisation.
+ *
+ * @throws ImportDraftGoneError when it expired, is another organisation's, or was imported.
+ */
+export async function loadImportDraft(store: DraftStore, orgId: string, id: string): Promise<ImportDraft> {
+  if (!ID.test(id)) throw new ImportDraftGoneError('expired');
+  const raw = await store.redis.get(keyOf(store, id));
+  if (!raw) {
+    const done = await store.redis.get(doneKeyOf(store, id));
+    throw new ImportDraftGoneError(done === orgId ? 'imported' : 'expired');
+  }
+  const draft = JSON.parse(raw) as ImportDraft;
+  // Another organisation's draft is not there for this one.
+  if (draft.orgId !== orgId) throw new ImportDraftGoneError('expired');
+  return draft;
+}
+
+/**
+ * Fixes one duty of a draft (see {@link applyFix}) and keeps the fix for the commit. The timeframe
+ * is parsed again when it changed, or when it was not understood and the flags are not simply
+ * cleared; an unchanged phrase that was understood is left alone.
+ *
+ * @throws UserError when there is nothing to fix, no such duty, or the timeframe is still not understood.
+ */
+export async function fixImportDraft(
+  db: Db,
+  store: DraftStore,
+  orgId: string,
+  id: string,
+  code: string,
+  input: { timeframe?: string; clearFlags?: boolean },
+): Promise<DraftReview & { duty: ImportReview['duties'][number] }> {
+  const draft = await loadImportDraft(store, orgId, id);
+  const before = await reviewDraft(db, orgId, draft);
+  const current = before.review.duties.find((d) => d.code === code);
+  if (!current) throw new UserError(`Không có nhiệm vụ «${code}» trong bản xem lại / no duty «${code}» in this review`);
+  const timeframe = input.timeframe === undefined ? '' : tidy(input.timeframe);
+  const retime = timeframe !== '' && (timeframe !== current.timeframe || (current.schedule.kind === 'unparsed' && !input.clearFlags));
+  if (!retime && !input.clearFlags) {
+    throw new UserError('Không có gì để sửa: hãy ghi thời hạn mới hoặc chọn bỏ các cờ / nothing to fix: enter a new timeframe or clear the flags');
+  }
+  const fix: DutyFix = { ...draft.fixes[code], ...(retime ? { timeframe } : {}), ...(input.clearFlags ? { clearFlags: true } : {}) };
+  const fixes = { ...draft.fixes, [code]: fix };
+  // Reviewed again from the source with every fix: refuses (keeping nothing) if the phrase is still not understood.
+  const after = await reviewDraft(db, orgId, { ...draft, fixes });
+  await store.redis.set(keyOf(store, id), JSON.stringify({ ...draft, fixes }), 'EX', IMPORT_DRAFT_TTL_SECONDS);
+  return { ...after, duty: after.review.duties.find((d) => d.code === code)! };
+}
+
+/** Drops a draft (the administrator cancelled the import). */
+export async function discardImportDraft(store: DraftStore, orgId: string, id: string): Promise<void> {
+  await loadImportDraft(store, orgId, id);
+  await store.redis.del(keyOf(store, id));
+}
+
+/** The year (in the organisation's time zone) whose obligations an import reconciles at once. */
+const yearIn = (now: Date, timeZone: string) => Number(new Intl.DateTimeFormat('en', { timeZone, year: 'numeric' }).format(now));
+
+/**
+ * Commits a draft: the plan and its duties as reviewed and fixed ({@link commitImport}, which
+ * audits), then this year's obligations, as `dondoc import` does.
+ *
+ * 1. Load the draft and review it again with its fixes.
+ * 2. Claim it with a Redis `SET NX` marker, so that a second click, in this process or another,
+ *    finds it already imported instead of importing it twice.
+ * 3. Commit in one transaction; if that fails, release the claim (the draft stays, to try again).
+ * 4. Delete the draft; reconcile this year's obligations.
+ *
+ * @throws ImportDraftGoneError when the draft expired or was already imported.
+ */
+export async function commitImportDraft(
+  db: Db,
+  store: DraftStore,
+  orgId: string,
+  id: string,
+  actor: string,
+  now: Date,
+): Promise<{ result: ImportResult; planCode: string; obligations: ReconcileResult }> {
+  const draft = await loadImportDraft(store, orgId, id);
+  const { review } = await reviewDraft(db, orgId, draft);
+  const claimed = await store.redis.set(doneKeyOf(store, id), orgId, 'EX', IMPORT_DRAFT_TTL_SECONDS, 'NX');
+  if (claimed !== 'OK') throw new ImportDraftGoneError('imported');
+  let result: ImportResult;
+  try {
+    result = await commitImport(db, orgId, review, actor);
+  } catch (e) {
+    await store.redis.del(doneKeyOf(store, id));
+    throw e;
+  }
+  await store.redis.del(keyOf(store, id));
+  const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
+  const obligations = await reconcileObligations(db, orgId, yearWindow(yearIn(now, org.timeZone)), now, actor);
+  return { result, planCode: review.plan.code, obligations };
+}

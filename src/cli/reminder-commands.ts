@@ -1,6 +1,5 @@
 import { Queue } from 'bullmq';
 import type { Command } from 'commander';
-import { fromZonedTime } from 'date-fns-tz';
 import { dispatchDue } from '#jobs/dispatch.js';
 import { REMINDERS_QUEUE, type SendJobData } from '#jobs/queues.js';
 import { UserError } from '#root/errors/index.js';
@@ -8,23 +7,15 @@ import { loadTemplates, TEMPLATES_DIR } from '#root/messages/templates.js';
 import { createRedis } from '#root/redis.js';
 import { seedDemo } from '#root/services/demo.js';
 import { nudge } from '#root/services/nudge.js';
-import { reconcileObligations, yearWindow } from '#root/services/obligations.js';
 import { getOrganisation } from '#root/services/orgs.js';
 import { answerOutbox, getOutboxMessage, listOutbox } from '#root/services/outbox.js';
-import { planWindow } from '#root/services/planner.js';
+import { isoDay, previewReminders } from '#root/services/preview.js';
 import { listPolicies, setPolicy } from '#root/services/policies.js';
 import { findUnit } from '#root/services/units.js';
 import type { CliContext } from './context.js';
 import { dateTime, table, truncate } from './format.js';
 
 type Out = (text: string) => void;
-
-const isoDay = (v: string, name: string) => {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(new Date(`${v}T00:00:00Z`).getTime()) || new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) !== v) {
-    throw new UserError(`${name} «${v}» không hợp lệ, dùng YYYY-MM-DD / invalid date, use YYYY-MM-DD`);
-  }
-  return v;
-};
 
 /** The reminders' commands: preview, nudge, the sandbox outbox, policies, the demo. */
 export function addReminderCommands(program: Command, ctx: CliContext, out: Out): void {
@@ -43,25 +34,9 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
       const from = isoDay(o.from, '--from');
       const to = isoDay(o.to, '--to');
       if (from > to) throw new UserError('--from phải trước --to / --from must not be after --to');
-      // Obligations follow the current schedules first (idempotent), so the preview is up to date.
-      for (let y = Number(from.slice(0, 4)); y <= Number(to.slice(0, 4)); y++) await reconcileObligations(ctx.db, o2.id, yearWindow(y), ctx.now(), ctx.actor);
-      const start = fromZonedTime(`${from}T00:00:00`, o2.timeZone);
-      const end = fromZonedTime(`${to}T23:59:59.999`, o2.timeZone);
-      const plan = await planWindow(ctx.db, o2.id, start, end);
-      const rows = [
-        ...plan.reminders.map((r) => ({
-          at: r.at.toISOString(),
-          unit: r.unit,
-          contact: r.contact,
-          channel: r.channel,
-          stage: r.stageKind,
-          duty: r.duty,
-          obligation: r.obligationId,
-          kind: r.kind,
-          step: r.stage,
-        })),
-        ...plan.digests.map((d) => ({ at: d.at.toISOString(), unit: null, contact: d.contact, channel: d.channel, stage: 'digest', duty: null, obligation: null, kind: 'digest', step: `digest@${d.day}` })),
-      ].sort((a, b) => a.at.localeCompare(b.at));
+      // The command line previews any range (the web page limits it); JSON keeps ISO instants.
+      const preview = await previewReminders(ctx.db, o2.id, { from, to, now: ctx.now(), actor: ctx.actor, maxDays: Number.POSITIVE_INFINITY });
+      const rows = preview.rows.map((r) => ({ ...r, at: r.at.toISOString() }));
       if (o.json) return out(json(rows));
       out(
         table(

@@ -95,14 +95,41 @@ export function unknownPlaceholders(message: MessageName, source: string): strin
       }
     }
   };
-  walk(Mustache.parse(source), spec.fields);
+  // A writer of its own: the default one caches every template it parses, and this checks text
+  // typed by administrators (each preview a new text), which must not pile up in a long-lived process.
+  walk(new Mustache.Writer().parse(source), spec.fields);
   return [...unknown];
 }
 
+/** The key of one template: `<lang>/<message>.<channel>.<part>`, as its file is named. */
+export const templateKey = (message: string, channel: string, part: string, lang: string) => `${lang}/${message}.${channel}.${part}`;
+
+/**
+ * Renders one template's source for a channel and part: values escaped for the target, blank
+ * lines of plain text squeezed. `writer` is a Mustache writer of the caller's (to keep text typed
+ * for a preview out of the shared parse cache); the default writer otherwise.
+ */
+export function renderSource(source: string, channel: Channel, part: string, view: View, writer?: Mustache.Writer): string {
+  const config = { escape: escaperFor(channel, part) };
+  const out = writer ? writer.render(source, view, {}, config) : Mustache.render(source, view, {}, config);
+  return part.endsWith('txt') ? out.replace(/\n{3,}/g, '\n\n').trim() : out;
+}
+
+/**
+ * An organisation's own versions of some templates (edited on the administrators' page), by
+ * {@link templateKey}. They take precedence over the files.
+ */
+export type TemplateOverrides = ReadonlyMap<string, string>;
+
 export interface TemplateSet {
-  /** Renders one part; throws when the template is missing. */
-  render(message: MessageName, channel: Channel, part: string, lang: Lang, view: View): string;
+  /**
+   * Renders one part; throws when the template is missing. With `overrides` (an organisation's
+   * edited templates) an override in the language wins over the file, then the Vietnamese ones.
+   */
+  render(message: MessageName, channel: Channel, part: string, lang: Lang, view: View, overrides?: TemplateOverrides): string;
   has(message: MessageName, channel: Channel, part: string, lang: Lang): boolean;
+  /** A file template's text (undefined when there is no such file). */
+  source(message: MessageName, channel: Channel, part: string, lang: Lang): string | undefined;
 }
 
 /** Loads every template under `dir` once, checking each against its message's placeholders. */
@@ -120,14 +147,16 @@ export function loadTemplates(dir = TEMPLATES_DIR): TemplateSet {
       sources.set(`${lang}/${file}`, source);
     }
   }
-  const key = (m: string, c: string, p: string, l: string) => `${l}/${m}.${c}.${p}`;
+  const key = templateKey;
   return {
     has: (m, c, p, l) => sources.has(key(m, c, p, l)),
-    render(message, channel, part, lang, view) {
-      const source = sources.get(key(message, channel, part, lang)) ?? sources.get(key(message, channel, part, 'vi'));
-      if (source === undefined) throw new Error(`template missing: ${key(message, channel, part, lang)}`);
-      const out = Mustache.render(source, view, {}, { escape: escaperFor(channel, part) });
-      return part.endsWith('txt') ? out.replace(/\n{3,}/g, '\n\n').trim() : out;
+    source: (m, c, p, l) => sources.get(key(m, c, p, l)),
+    render(message, channel, part, lang, view, overrides) {
+      const mine = key(message, channel, part, lang);
+      const vi = key(message, channel, part, 'vi');
+      const source = overrides?.get(mine) ?? sources.get(mine) ?? overrides?.get(vi) ?? sources.get(vi);
+      if (source === undefined) throw new Error(`template missing: ${mine}`);
+      return renderSource(source, channel, part, view);
     },
   };
 }

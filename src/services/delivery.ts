@@ -7,7 +7,7 @@ import { atLocalTime } from '#root/domain/stages.js';
 import { longDate, shortDate, workingDaysPhrase, type Lang } from '#root/domain/wording.js';
 import type { Channel, Prisma, ReminderKind } from '#root/generated/prisma/client.js';
 import type { Logger } from '#root/logger.js';
-import type { MessageName, TemplateSet, View } from '#root/messages/templates.js';
+import type { MessageName, TemplateOverrides, TemplateSet, View } from '#root/messages/templates.js';
 import type { Metrics } from '#root/metrics.js';
 import type { Clock } from '#root/deps.js';
 import type { WorkingCalendar } from '#root/domain/working-days.js';
@@ -16,11 +16,18 @@ import { createSemaphore } from '#root/lib/semaphore.js';
 import { loadCalendar } from './holidays.js';
 import { signLink } from './links.js';
 import { zonedDay } from './planner.js';
+import { createOverrideCache, OVERRIDE_REFRESH_MS } from './templates.js';
 
 export interface DeliveryDeps {
   db: Db;
   config: Pick<Config, 'SECRET_KEY' | 'PUBLIC_URL' | 'PORT'>;
   templates: TemplateSet;
+  /**
+   * How old an organisation's cached template overrides may be before they are read again
+   * (default {@link OVERRIDE_REFRESH_MS}): an edit on the administrators' page reaches every
+   * worker within this time.
+   */
+  templateRefreshMs?: number;
   channels: Partial<Record<Channel, ChannelAdapter>>;
   clock: Clock;
   logger: Logger;
@@ -182,6 +189,8 @@ const recipientOf = (c: { id: string; name: string; locale: Lang; email: string 
  */
 export function createDelivery(deps: DeliveryDeps) {
   const { db, templates, clock, logger, metrics } = deps;
+  // The organisations' edited templates: read once per organisation and refresh period, not per message.
+  const overrides = createOverrideCache(db, { refreshMs: deps.templateRefreshMs ?? OVERRIDE_REFRESH_MS, logger });
   const baseUrl = deps.config.PUBLIC_URL ?? `http://localhost:${deps.config.PORT}`;
 
   const orgData = (): OrgData => {
@@ -308,7 +317,7 @@ export function createDelivery(deps: DeliveryDeps) {
       ref: { reminderId: r.id },
       obligationId: o.id,
       ...(r.kind === 'lead' || r.kind === 'due' || r.kind === 'overdue' ? { actions: ['done' as const] } : {}),
-      ...render(MESSAGE_OF[r.kind], r.channel, lang, view),
+      ...render(MESSAGE_OF[r.kind], r.channel, lang, view, await overrides.forOrg(o.orgId)),
     };
     return send(adapter, 'reminder', r.id, recipientOf(r.contact), message, r.kind, { reminder: r.id, channel: r.channel, kind: r.kind, stage: r.stage });
   }
@@ -329,15 +338,15 @@ export function createDelivery(deps: DeliveryDeps) {
     return parsed.success ? [parsed.data] : [];
   }
 
-  function render(name: MessageName, channel: Channel, lang: Lang, view: View) {
+  function render(name: MessageName, channel: Channel, lang: Lang, view: View, edited: TemplateOverrides) {
     if (channel === 'email') {
       return {
-        subject: templates.render(name, 'email', 'subject.txt', lang, view),
-        text: templates.render(name, 'email', 'text.txt', lang, view),
-        html: templates.render(name, 'email', 'html', lang, view),
+        subject: templates.render(name, 'email', 'subject.txt', lang, view, edited),
+        text: templates.render(name, 'email', 'text.txt', lang, view, edited),
+        html: templates.render(name, 'email', 'html', lang, view, edited),
       };
     }
-    const text = templates.render(name, channel, channel === 'telegram' ? 'html' : 'txt', lang, view);
+    const text = templates.render(name, channel, channel === 'telegram' ? 'html' : 'txt', lang, view, edited);
     return { subject: text.split('\n')[0] ?? '', text };
   }
 
@@ -601,7 +610,7 @@ export function createDelivery(deps: DeliveryDeps) {
     };
     const adapter = deps.channels[dg.channel];
     if (!adapter) return fail(dg.id, dg.contactId, dg.channel, 'digest', `channel ${dg.channel} not configured`, 'digest');
-    const message: OutgoingMessage = { orgId: dg.orgId, ref: { digestId: dg.id }, ...render('digest', dg.channel, lang, view) };
+    const message: OutgoingMessage = { orgId: dg.orgId, ref: { digestId: dg.id }, ...render('digest', dg.channel, lang, view, await overrides.forOrg(dg.orgId)) };
     return send(adapter, 'digest', dg.id, recipientOf(dg.contact), message, 'digest', { digest: dg.id, channel: dg.channel });
   }
 

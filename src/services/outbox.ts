@@ -1,11 +1,12 @@
 import type { Db } from '#root/db/client.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
+import { audit } from './audit.js';
 import { confirmObligation, type ConfirmOutcome } from './confirmations.js';
 
-/** The sandbox outbox, newest first. */
-export async function listOutbox(db: Db, orgId: string, options: { limit: number; contactId?: string }) {
+/** The sandbox outbox, newest first; `before` (a message id) pages to older ones. */
+export async function listOutbox(db: Db, orgId: string, options: { limit: number; contactId?: string; before?: bigint }) {
   return db.outboxMessage.findMany({
-    where: { orgId, ...(options.contactId ? { contactId: options.contactId } : {}) },
+    where: { orgId, ...(options.contactId ? { contactId: options.contactId } : {}), ...(options.before === undefined ? {} : { id: { lt: options.before } }) },
     include: { contact: { include: { unit: true } }, reminder: { include: { obligation: { include: { duty: true } } } } },
     orderBy: { id: 'desc' },
     take: options.limit,
@@ -24,18 +25,32 @@ export async function getOutboxMessage(db: Db, orgId: string, id: string) {
 
 const CONFIRM_WORDS = new Set(['xong', '/xong', 'done', '/done', 'da xong', 'đã xong', 'hoan thanh', 'hoàn thành']);
 
+/** The contacts that have messages in the sandbox outbox, by name (the outbox page's filter). */
+export async function outboxContacts(db: Db, orgId: string) {
+  return db.contact.findMany({
+    where: { orgId, outbox: { some: {} } },
+    select: { id: true, name: true, unit: { select: { name: true } } },
+    orderBy: { name: 'asc' },
+  });
+}
+
+/** Whether the contact may answer a sandbox message with `xong`: a reminder asking their unit to confirm. */
+export const answerable = (m: { reminder: { kind: string } | null }) => m.reminder !== null && m.reminder.kind !== 'cooperating' && m.reminder.kind !== 'escalation';
+
 /**
  * Answers a sandbox message as the contact it was sent to, as they would in chat. `xong` (or
  * `done`) confirms the reminder's obligation for their unit; anything else is refused clearly.
+ * The confirmation is the contact's (actor `contact:<id>`); `actor`, when given (the
+ * administrator answering on the web page), gets an audit row of its own saying who answered.
  */
-export async function answerOutbox(db: Db, orgId: string, id: string, answer: string, note: string | null, now: Date): Promise<ConfirmOutcome> {
+export async function answerOutbox(db: Db, orgId: string, id: string, answer: string, note: string | null, now: Date, actor?: string): Promise<ConfirmOutcome> {
   const m = await getOutboxMessage(db, orgId, id);
   const word = answer.trim().toLowerCase();
   if (!CONFIRM_WORDS.has(word)) {
     throw new UserError(`Chưa hiểu câu trả lời «${answer}»; dùng: xong [ghi chú] / unknown answer; use: xong [note]`);
   }
   if (!m.reminder) throw new UserError('Thư này không hỏi xác nhận (ví dụ: thư tổng hợp) / this message asks for no confirmation');
-  if (m.reminder.kind === 'cooperating' || m.reminder.kind === 'escalation') {
+  if (!answerable(m)) {
     throw new UserError('Thư này chỉ để thông tin; đơn vị chủ trì xác nhận / information only: the lead unit confirms');
   }
   const outcome = await confirmObligation(db, {
@@ -46,6 +61,19 @@ export async function answerOutbox(db: Db, orgId: string, id: string, answer: st
     note,
     now,
   });
-  await db.outboxMessage.update({ where: { id: m.id }, data: { answeredAt: now, answer: [answer, note].filter(Boolean).join(' ') } });
+  const text = [answer, note].filter(Boolean).join(' ');
+  await db.$transaction(async (tx) => {
+    await tx.outboxMessage.update({ where: { id: m.id }, data: { answeredAt: now, answer: text } });
+    if (actor) {
+      await audit(tx, {
+        orgId,
+        actor,
+        action: 'outbox.answer',
+        entity: 'outbox_message',
+        entityId: m.id.toString(),
+        data: { answer: text, contactId: m.contactId, obligationId: m.reminder!.obligationId, outcome: outcome.status },
+      });
+    }
+  });
   return outcome;
 }

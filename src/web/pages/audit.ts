@@ -1,5 +1,102 @@
 import type { FastifyInstance } from 'fastify';
+import { dateTime } from '#root/cli/format.js';
+import { UserError } from '#root/errors/index.js';
+import { auditActions, listAudit } from '#root/services/audit-log.js';
+import { adminOf, sendPage } from '../admin.js';
+import { html, translator } from '../html.js';
 import type { WebDeps } from '../server.js';
 
-/** Administrators' pages: the audit log. (To be written in this change.) */
-export function registerAuditPages(_scope: FastifyInstance, _deps: WebDeps): void {}
+/** Vietnamese and English names of the actions the program writes (others are shown as they are). */
+const ACTION_LABEL: Record<string, [string, string]> = {
+  'admin.create': ['Tạo tài khoản quản trị', 'Administrator created'],
+  'admin.login': ['Đăng nhập quản trị', 'Administrator login'],
+  'admin.password': ['Đổi mật khẩu quản trị', 'Administrator password changed'],
+  'contact.channel-disabled': ['Tắt kênh gửi của đầu mối (lỗi vĩnh viễn)', 'Contact channel disabled (permanent failure)'],
+  'contact.channels': ['Đổi kênh của đầu mối', 'Contact channels changed'],
+  'contact.create': ['Thêm đầu mối', 'Contact added'],
+  'contact.unreachable': ['Đầu mối không liên lạc được', 'Contact unreachable'],
+  'demo.seed': ['Tạo dữ liệu mẫu', 'Demo seeded'],
+  'duty.fix': ['Sửa nhiệm vụ', 'Duty corrected'],
+  'extension.request': ['Xin gia hạn', 'Extension requested'],
+  'group.add-members': ['Thêm đơn vị vào nhóm', 'Units added to a group'],
+  'group.create': ['Tạo nhóm', 'Group created'],
+  'group.remove-members': ['Bỏ đơn vị khỏi nhóm', 'Units removed from a group'],
+  'holiday.remove': ['Bỏ ngày nghỉ', 'Holiday removed'],
+  'holiday.set': ['Đặt ngày nghỉ', 'Holiday set'],
+  'invite.create': ['Tạo lời mời', 'Invite created'],
+  'obligation.confirm': ['Xác nhận hoàn thành', 'Confirmed'],
+  'obligation.extend': ['Gia hạn', 'Extended'],
+  'obligation.nudge': ['Nhắc ngay', 'Nudged'],
+  'obligation.undo-confirm': ['Hủy xác nhận', 'Confirmation undone'],
+  'obligation.waive': ['Miễn', 'Waived'],
+  'obligations.reconcile': ['Cập nhật nghĩa vụ theo lịch', 'Obligations reconciled'],
+  'org.create': ['Tạo tổ chức', 'Organisation created'],
+  'outbox.answer': ['Trả lời thư thử thay người nhận', 'Sandbox message answered for the contact'],
+  'plan.import': ['Nhập kế hoạch', 'Plan imported'],
+  'policy.set': ['Đặt chính sách nhắc', 'Reminder policy set'],
+  'template.reset': ['Dùng lại mẫu tin gốc', 'Template reset'],
+  'template.update': ['Sửa mẫu tin', 'Template edited'],
+  'unit.create': ['Thêm đơn vị', 'Unit added'],
+  'unit.merge': ['Gộp đơn vị', 'Units merged'],
+};
+
+type Query = { actor?: string; action?: string; from?: string; to?: string; before?: string };
+const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+
+/** Administrators' pages: the organisation's audit log, newest first, filtered and paged. */
+export function registerAuditPages(scope: FastifyInstance, deps: WebDeps): void {
+  scope.get<{ Querystring: Query }>('/audit', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const q = { actor: text(req.query.actor).slice(0, 200), action: text(req.query.action).slice(0, 100), from: text(req.query.from), to: text(req.query.to), before: text(req.query.before) };
+    const actions = await auditActions(deps.db, a.orgId);
+    let result: Awaited<ReturnType<typeof listAudit>> | null = null;
+    let error: string | null = null;
+    try {
+      result = await listAudit(deps.db, a.orgId, {
+        ...(q.actor ? { actor: q.actor } : {}),
+        ...(q.action ? { action: q.action } : {}),
+        ...(q.from ? { from: q.from } : {}),
+        ...(q.to ? { to: q.to } : {}),
+        ...(q.before ? { before: q.before } : {}),
+      });
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      error = e.message;
+    }
+    // Contacts acting themselves are logged by id; their names read better.
+    const contactIds = [...new Set((result?.rows ?? []).flatMap((r) => (/^contact:([0-9a-f-]{36})$/.exec(r.actor)?.[1] ? [r.actor.slice(8)] : [])))];
+    const names = new Map(
+      contactIds.length ? (await deps.db.contact.findMany({ where: { orgId: a.orgId, id: { in: contactIds } }, select: { id: true, name: true } })).map((c) => [`contact:${c.id}`, c.name]) : [],
+    );
+    const filters = Object.fromEntries(Object.entries(q).filter(([k, v]) => v && k !== 'before'));
+    const link = (extra: Record<string, string>) => `/admin/audit?${new URLSearchParams({ ...filters, ...extra }).toString()}`;
+    const label = (action: string) => (ACTION_LABEL[action] ? t(...ACTION_LABEL[action]) : null);
+    return sendPage(req, reply, {
+      status: error ? 400 : 200,
+      error,
+      title: t('Nhật ký', 'Audit log'),
+      body: html`<h1>${t('Nhật ký thay đổi', 'Audit log')}</h1>
+<form method="get" action="/admin/audit" class="row">
+<label>${t('Người thực hiện', 'Actor')}<br><input type="text" name="actor" value="${q.actor}" placeholder="web:, cli:, contact:…"></label>
+<label>${t('Hành động', 'Action')}<br><select name="action"><option value="">${t('— tất cả —', '— all —')}</option>
+${actions.map((x) => html`<option value="${x}"${x === q.action ? html` selected` : ''}>${label(x) ? `${label(x)} (${x})` : x}</option>`)}</select></label>
+<label>${t('Từ ngày', 'From')}<br><input type="date" name="from" value="${q.from}"></label>
+<label>${t('Đến ngày', 'To')}<br><input type="date" name="to" value="${q.to}"></label>
+<button type="submit">${t('Lọc', 'Filter')}</button> <a href="/admin/audit">${t('Bỏ lọc', 'Clear')}</a></form>
+${
+  result
+    ? result.rows.length
+      ? html`<table><thead><tr><th>${t('Lúc', 'When')}</th><th>${t('Người thực hiện', 'Actor')}</th><th>${t('Hành động', 'Action')}</th><th>${t('Đối tượng', 'Entity')}</th><th>${t('Dữ liệu', 'Data')}</th></tr></thead><tbody>
+${result.rows.map(
+  (r) => html`<tr id="a${r.id.toString()}"><td style="white-space:nowrap">${dateTime(r.createdAt, result.timeZone)}</td><td>${names.get(r.actor) ? html`${names.get(r.actor)}<br><span class="muted">${r.actor}</span>` : r.actor}</td>
+<td>${label(r.action) ? html`${label(r.action)}<br><span class="muted">${r.action}</span>` : r.action}</td><td>${r.entity}${r.entityId ? html`<br><span class="muted">${r.entityId}</span>` : ''}</td>
+<td>${r.data === null ? '' : html`<code style="white-space:pre-wrap;word-break:break-word">${JSON.stringify(r.data)}</code>`}</td></tr>`,
+)}</tbody></table>`
+      : html`<p class="muted">${t('Không có dòng nào.', 'No rows.')}</p>`
+    : ''
+}
+<p>${q.before ? html`<a href="${link({})}">${t('Mới nhất', 'Newest')}</a> · ` : ''}${result?.next ? html`<a href="${link({ before: result.next })}">${t('Cũ hơn', 'Older')} →</a>` : ''}</p>`,
+    });
+  });
+}

@@ -1,0 +1,65 @@
+import { fromZonedTime } from 'date-fns-tz';
+import type { Db } from '#root/db/client.js';
+import type { Channel, ReminderKind } from '#root/generated/prisma/client.js';
+import { UserError } from '#root/errors/index.js';
+import { reconcileObligations, yearWindow } from './obligations.js';
+import { planWindow } from './planner.js';
+
+/** The longest range a preview covers (a quarter): longer ones are refused, not truncated. */
+export const PREVIEW_MAX_DAYS = 92;
+
+/** One message a preview lists: a reminder, or an administrator's digest (no unit, duty or obligation). */
+export interface PreviewRow {
+  at: Date;
+  unit: string | null;
+  contact: string;
+  /** The contact's first working channel; null when none works. */
+  channel: Channel | null;
+  /** lead | due | overdue | escalation | digest. */
+  stage: string;
+  duty: string | null;
+  obligation: string | null;
+  kind: ReminderKind | 'digest';
+  /** The stage id ("lead-7@20261115", "digest@2026-11-16"). */
+  step: string;
+}
+
+/** A calendar day written YYYY-MM-DD that exists; `name` says which field, for the message. */
+export function isoDay(v: string, name: string): string {
+  const d = new Date(`${v}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== v) {
+    throw new UserError(`${name} «${v}» không hợp lệ, dùng YYYY-MM-DD / invalid date, use YYYY-MM-DD`);
+  }
+  return v;
+}
+
+/**
+ * Every reminder and digest the current configuration would send from `from` to `to` (days in
+ * the organisation's zone, both included), sending nothing: the CLI's `dondoc preview` and the
+ * administrators' preview page.
+ *
+ * 1. Check the days (real dates, `from` ≤ `to`, at most {@link PREVIEW_MAX_DAYS} days).
+ * 2. Reconcile the obligations of the years covered with the current schedules (idempotent: a
+ *    second run writes nothing), so the preview is up to date.
+ * 3. {@link planWindow} over the range; reminders and digests as one list, by time.
+ */
+export async function previewReminders(db: Db, orgId: string, input: { from: string; to: string; now: Date; actor: string; maxDays?: number }): Promise<{ timeZone: string; rows: PreviewRow[] }> {
+  const from = isoDay(input.from, 'from');
+  const to = isoDay(input.to, 'to');
+  if (from > to) throw new UserError(`Ngày đầu ${from} sau ngày cuối ${to} / the first day is after the last`);
+  const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000 + 1;
+  const max = input.maxDays ?? PREVIEW_MAX_DAYS;
+  if (days > max) throw new UserError(`Khoảng ${days} ngày quá dài: tối đa ${max} ngày / the range of ${days} days is too long: at most ${max} days`);
+  const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
+  for (let y = Number(from.slice(0, 4)); y <= Number(to.slice(0, 4)); y++) await reconcileObligations(db, orgId, yearWindow(y), input.now, input.actor);
+  const start = fromZonedTime(`${from}T00:00:00`, org.timeZone);
+  const end = fromZonedTime(`${to}T23:59:59.999`, org.timeZone);
+  const plan = await planWindow(db, orgId, start, end);
+  const rows: PreviewRow[] = [
+    ...plan.reminders.map((r) => ({ at: r.at, unit: r.unit, contact: r.contact, channel: r.channel, stage: r.stageKind, duty: r.duty, obligation: r.obligationId, kind: r.kind, step: r.stage })),
+    ...plan.digests.map((d) => ({ at: d.at, unit: null, contact: d.contact, channel: d.channel, stage: 'digest', duty: null, obligation: null, kind: 'digest' as const, step: `digest@${d.day}` })),
+  ];
+  // Stable: reminders of one instant keep the planner's order (unit, duty, stage, contact).
+  rows.sort((a, b) => a.at.getTime() - b.at.getTime());
+  return { timeZone: org.timeZone, rows };
+}

@@ -1,0 +1,252 @@
+import Mustache from 'mustache';
+import type { Db } from '#root/db/client.js';
+import { longDate, shortDate, workingDaysPhrase, type Lang } from '#root/domain/wording.js';
+import { UserError } from '#root/errors/index.js';
+import type { Logger } from '#root/logger.js';
+import {
+  loadTemplates,
+  MESSAGES,
+  PARTS,
+  renderSource,
+  templateKey,
+  unknownPlaceholders,
+  type Channel,
+  type MessageName,
+  type TemplateOverrides,
+  type TemplateSet,
+  type View,
+} from '#root/messages/templates.js';
+import { audit } from './audit.js';
+import { loadCalendar } from './holidays.js';
+import { zonedDay } from './planner.js';
+
+/** The longest template an administrator may save (the files are under 2,000 characters). */
+export const TEMPLATE_MAX_CHARS = 20_000;
+/**
+ * How long a worker keeps an organisation's overrides before reading them again: an edit reaches
+ * every worker process within this time (one small query per organisation per period per process).
+ */
+export const OVERRIDE_REFRESH_MS = 10_000;
+
+export const LANGS: readonly Lang[] = ['vi', 'en'];
+export const CHANNELS: readonly Channel[] = ['sandbox', 'email', 'telegram', 'zalo'];
+
+/** One template: a message, on a channel, one of its parts, in a language. */
+export interface TemplateRef {
+  lang: Lang;
+  message: MessageName;
+  channel: Channel;
+  part: string;
+}
+
+/** A template named in a URL or a form, checked against the known ones; null when there is no such template. */
+export function parseTemplateRef(input: { lang: string; message: string; channel: string; part: string }): TemplateRef | null {
+  if (!(LANGS as readonly string[]).includes(input.lang)) return null;
+  if (!Object.hasOwn(MESSAGES, input.message)) return null;
+  if (!(CHANNELS as readonly string[]).includes(input.channel)) return null;
+  const channel = input.channel as Channel;
+  if (!PARTS[channel].includes(input.part)) return null;
+  return { lang: input.lang as Lang, message: input.message as MessageName, channel, part: input.part };
+}
+
+const keyOf = (r: TemplateRef) => templateKey(r.message, r.channel, r.part, r.lang);
+
+let files: TemplateSet | undefined;
+/** The templates of the files, read once (lazily: importing this module reads nothing). */
+export const fileTemplates = (): TemplateSet => (files ??= loadTemplates());
+
+/** Every template, in the order of MESSAGES and PARTS, with whether the organisation changed it. */
+export async function listTemplates(db: Db, orgId: string) {
+  const rows = await db.templateOverride.findMany({ where: { orgId }, select: { lang: true, message: true, channel: true, part: true, updatedBy: true, updatedAt: true } });
+  const byKey = new Map(rows.map((r) => [templateKey(r.message, r.channel, r.part, r.lang), r]));
+  const out: (TemplateRef & { override: { updatedBy: string; updatedAt: Date } | null })[] = [];
+  for (const message of Object.keys(MESSAGES) as MessageName[]) {
+    for (const channel of CHANNELS) {
+      for (const part of PARTS[channel]) {
+        for (const lang of LANGS) {
+          const o = byKey.get(templateKey(message, channel, part, lang));
+          out.push({ lang, message, channel, part, override: o ? { updatedBy: o.updatedBy, updatedAt: o.updatedAt } : null });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** A template's current text (the organisation's version, else the file's) and the file's. */
+export async function getTemplate(db: Db, orgId: string, ref: TemplateRef) {
+  const o = await db.templateOverride.findUnique({ where: { orgId_lang_message_channel_part: { orgId, ...ref } } });
+  const file = fileTemplates().source(ref.message, ref.channel, ref.part, ref.lang) ?? '';
+  return { source: o?.source ?? file, file, override: o ? { updatedBy: o.updatedBy, updatedAt: o.updatedAt } : null };
+}
+
+/** Placeholders the message offers, for the edit page: its fields, and each list with its fields. */
+export function placeholdersOf(message: MessageName): { fields: readonly string[]; lists: Record<string, readonly string[]> } {
+  return { fields: MESSAGES[message].fields, lists: MESSAGES[message].lists };
+}
+
+/** What is wrong with a template's text: Mustache cannot read it, or it uses unknown placeholders; empty when valid. */
+export function checkTemplate(ref: TemplateRef, source: string): { unknown: string[]; syntax: string | null; tooLong: boolean } {
+  const tooLong = source.length > TEMPLATE_MAX_CHARS;
+  if (tooLong) return { unknown: [], syntax: null, tooLong };
+  try {
+    return { unknown: unknownPlaceholders(ref.message, source), syntax: null, tooLong };
+  } catch (error) {
+    return { unknown: [], syntax: error instanceof Error ? error.message : String(error), tooLong };
+  }
+}
+
+/** The message of {@link checkTemplate}'s findings, Vietnamese then English; null when valid. */
+export function templateProblem(check: ReturnType<typeof checkTemplate>): string | null {
+  if (check.tooLong) return `Mẫu quá dài (tối đa ${TEMPLATE_MAX_CHARS.toLocaleString('vi-VN')} ký tự) / the template is too long (at most ${TEMPLATE_MAX_CHARS} characters)`;
+  if (check.syntax) return `Mẫu sai cú pháp Mustache / the template is not valid Mustache: ${check.syntax}`;
+  if (check.unknown.length) return `Mẫu dùng chỗ trống không có / unknown placeholders: ${check.unknown.map((u) => `{{${u}}}`).join(', ')}`;
+  return null;
+}
+
+/**
+ * Saves an organisation's version of a template, with its audit row (one transaction). Refused,
+ * with nothing saved, when the text is empty, too long, not Mustache, or uses placeholders its
+ * message does not offer.
+ */
+export async function saveTemplateOverride(db: Db, orgId: string, ref: TemplateRef, source: string, actor: string) {
+  const text = source.replace(/\r\n/g, '\n');
+  if (!text.trim()) throw new UserError('Mẫu trống / the template is empty');
+  const problem = templateProblem(checkTemplate(ref, text));
+  if (problem) throw new UserError(problem);
+  await db.$transaction(async (tx) => {
+    const key = { orgId, ...ref };
+    const row = await tx.templateOverride.upsert({
+      where: { orgId_lang_message_channel_part: key },
+      update: { source: text, updatedBy: actor },
+      create: { ...key, source: text, updatedBy: actor },
+    });
+    await audit(tx, { orgId, actor, action: 'template.update', entity: 'template', entityId: row.id, data: { template: keyOf(ref), chars: text.length } });
+  });
+}
+
+/** Goes back to the file's version of a template (audited); false when it was not changed. */
+export async function resetTemplateOverride(db: Db, orgId: string, ref: TemplateRef, actor: string): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    const { count } = await tx.templateOverride.deleteMany({ where: { orgId, ...ref } });
+    if (count) await audit(tx, { orgId, actor, action: 'template.reset', entity: 'template', entityId: null, data: { template: keyOf(ref) } });
+    return count > 0;
+  });
+}
+
+/**
+ * A realistic view for a preview: the organisation's nearest open obligation (its unit, duty, plan
+ * and due date, worded as the workers word them), a contact of that unit, and for the digest a few
+ * of the obligations as lists. A fixed example when the organisation has none.
+ */
+export async function sampleView(db: Db, orgId: string, message: MessageName, lang: Lang, now: Date, baseUrl: string): Promise<View> {
+  const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
+  const zone = org.timeZone;
+  const include = { unit: true, duty: { include: { plan: true } } } as const;
+  const open = { orgId, current: true, status: 'open' } as const;
+  // The nearest obligations ahead; the latest past due ones when nothing is ahead.
+  const ahead = await db.obligation.findMany({ where: { ...open, dueAt: { gte: now } }, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }], take: 3, include });
+  const obligations = ahead.length ? ahead : await db.obligation.findMany({ where: open, orderBy: [{ dueAt: 'desc' }, { id: 'asc' }], take: 3, include });
+  const today = zonedDay(now, zone);
+  const o = obligations[0];
+  const dueDate = o ? zonedDay(o.extendedTo ?? o.dueAt, zone) : today;
+  const contact = o ? await db.contact.findFirst({ where: { orgId, unitId: o.unitId, active: true, role: { in: ['contact', 'head'] } }, orderBy: { name: 'asc' } }) : null;
+  let left = 3;
+  if (o) {
+    const calendar = await loadCalendar(db, orgId, [...new Set([Number(today.slice(0, 4)), Number(dueDate.slice(0, 4))])]);
+    left = today <= dueDate ? calendar.workingDaysBetween(today, dueDate) : -calendar.workingDaysBetween(dueDate, today);
+  }
+  const code = o?.duty.code ?? '4.2';
+  if (message === 'digest') {
+    const admin = await db.contact.findFirst({ where: { orgId, role: 'admin', active: true }, orderBy: { name: 'asc' } });
+    const rows = obligations.map((x) => {
+      const d = zonedDay(x.extendedTo ?? x.dueAt, zone);
+      return { unitName: x.unit.name, dutyCode: x.duty.code, dutyTitle: x.duty.title, dueDate: longDate(d, lang), dueDateShort: shortDate(d) };
+    });
+    const overdue = rows.slice(0, 2);
+    const confirmed = rows.slice(2).map((r) => ({ unitName: r.unitName, dutyCode: r.dutyCode, dutyTitle: r.dutyTitle, confirmedBy: contact?.name ?? 'Nguyễn Văn A', confirmedAt: shortDate(today) }));
+    return {
+      contactName: admin?.name ?? 'Quản trị viên',
+      date: shortDate(today),
+      orgName: org.name,
+      overdueCount: overdue.length,
+      confirmedCount: confirmed.length,
+      openCount: await db.obligation.count({ where: { orgId, current: true, status: 'open', dueAt: { lte: now } } }),
+      overdue,
+      confirmed,
+      unreachable: [{ personName: 'Trần Thị B', unitName: o?.unit.name ?? 'Sở Y tế', reason: lang === 'vi' ? 'không còn kênh nào gửi được' : 'no working channel left' }],
+    };
+  }
+  return {
+    contactName: contact?.name ?? 'Nguyễn Văn A',
+    unitName: o?.unit.name ?? 'Sở Y tế',
+    responsibleUnit: o?.unit.name ?? 'Sở Y tế',
+    dutyCode: code,
+    dutyTitle: o?.duty.title ?? 'Tổ chức diễn tập an toàn thông tin',
+    planCode: o?.duty.plan.code ?? '3131/KH-UBND',
+    planTitle: o?.duty.plan.title ?? 'Kế hoạch bảo đảm an toàn thông tin',
+    period: o?.periodKey ?? today.slice(0, 4),
+    dueDate: longDate(dueDate, lang),
+    dueDateShort: shortDate(dueDate),
+    remaining: workingDaysPhrase(left, lang),
+    confirmCommand: `/xong ${code}`,
+    extendCommand: `/giahan ${code}`,
+    // Not a signed link: a preview confirms nothing.
+    confirmUrl: `${baseUrl.replace(/\/$/, '')}/c/xem-truoc`,
+  };
+}
+
+/**
+ * Renders a template's text (saved or not) with {@link sampleView}, as the worker would for this
+ * channel and part. Text that does not parse gives `error` instead of `output`.
+ */
+export async function previewTemplate(db: Db, orgId: string, ref: TemplateRef, source: string, options: { now: Date; baseUrl: string }) {
+  const view = await sampleView(db, orgId, ref.message, ref.lang, options.now, options.baseUrl);
+  try {
+    // A writer of its own: previews of text being typed must not fill the shared parse cache.
+    return { output: renderSource(source, ref.channel, ref.part, view, new Mustache.Writer()), error: null, view };
+  } catch (error) {
+    return { output: null, error: error instanceof Error ? error.message : String(error), view };
+  }
+}
+
+interface CacheEntry {
+  at: number;
+  map: Promise<TemplateOverrides>;
+}
+
+/**
+ * The workers' view of the organisations' overrides: one query per organisation every
+ * `refreshMs` (real time), shared by every message rendered meanwhile, so an edit reaches every
+ * worker process within `refreshMs` and no message waits on a query of its own. A failed refresh
+ * keeps the last good version for another period.
+ */
+export function createOverrideCache(db: Db, options: { refreshMs: number; logger?: Logger }) {
+  const entries = new Map<string, CacheEntry>();
+  const load = async (orgId: string): Promise<TemplateOverrides> => {
+    const rows = await db.templateOverride.findMany({ where: { orgId }, select: { lang: true, message: true, channel: true, part: true, source: true } });
+    return new Map(rows.map((r) => [templateKey(r.message, r.channel, r.part, r.lang), r.source]));
+  };
+  return {
+    forOrg(orgId: string): Promise<TemplateOverrides> {
+      const now = performance.now();
+      const hit = entries.get(orgId);
+      if (hit && now - hit.at < options.refreshMs) return hit.map;
+      const previous = hit?.map;
+      const map = load(orgId).catch(async (error: unknown) => {
+        if (!previous) {
+          // Nothing to fall back on: this message fails (and is retried); the next one reads again.
+          entries.delete(orgId);
+          throw error;
+        }
+        // The database is away: keep sending with the last version, and try again one period later
+        // (not at every message: an outage is reported once per period, not once per send).
+        options.logger?.warn({ org: orgId, err: error instanceof Error ? error.message : String(error) }, 'template overrides not refreshed; using the last version');
+        entries.set(orgId, { at: performance.now(), map: previous });
+        return previous;
+      });
+      entries.set(orgId, { at: now, map });
+      return map;
+    },
+  };
+}

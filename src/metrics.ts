@@ -1,8 +1,17 @@
-import { Counter, Registry } from 'prom-client';
+import { Queue } from 'bullmq';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { MAINTENANCE_QUEUE, REMINDERS_QUEUE } from '#jobs/queues.js';
+import type { Db } from './db/client.js';
+import type { Clock } from './deps.js';
+import type { Logger } from './logger.js';
+import type { Redis } from './redis.js';
 
 /**
  * Prometheus metrics of this process. Created per process (not at import) so tests and several
  * roles in one process share one registry.
+ *
+ * The `kind` label of the reminder counters is the reminder's stage (lead, due, overdue,
+ * escalation, cooperating) or `digest`: sent and failed reminders by stage are these counters.
  */
 export function createMetrics() {
   const registry = new Registry();
@@ -23,3 +32,145 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** The queues whose depth is reported, and the states counted. */
+export const OBSERVED_QUEUES = [REMINDERS_QUEUE, MAINTENANCE_QUEUE] as const;
+export const OBSERVED_JOB_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
+
+export interface ScrapeSources {
+  db: Db;
+  /** A connection the web role already has; the queues to count are opened on it, lazily. */
+  redis: Redis;
+  prefix: string;
+  clock: Clock;
+  logger?: Logger;
+  /** How long one dependency may take before the scrape reports it down (default 2 s; Prometheus waits 10 s by default, and a cold first query of Prisma can take over 1 s). */
+  timeoutMs?: number;
+}
+
+interface Snapshot {
+  postgres: { org: string; open: number; overdue: number }[] | null;
+  queues: { queue: string; counts: Record<string, number> }[] | null;
+}
+
+const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  // The losing promise may still settle later: it must not become an unhandled rejection.
+  p.catch(() => undefined);
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+};
+
+/**
+ * Gauges measured when Prometheus scrapes (prom-client's `collect`), in the web process:
+ *
+ * - `dondoc_queue_jobs{queue,state}`: BullMQ `getJobCounts` of the reminders and maintenance queues;
+ * - `dondoc_obligations_open{org}` and `dondoc_obligations_overdue{org}`: one SQL count;
+ * - `dondoc_up{dependency}`: 1 when PostgreSQL (or Redis) answered this scrape, 0 otherwise.
+ *
+ * One scrape asks PostgreSQL and Redis once each, in parallel, each within `timeoutMs`; a
+ * dependency that is down or slow is reported 0 and its gauges are left out (no stale numbers),
+ * and the scrape itself still answers. Redis is not even asked unless its connection is ready:
+ * the web's connection queues commands while reconnecting (`maxRetriesPerRequest: null`), and a
+ * scrape must not wait for that.
+ *
+ * Returns `close()`, which closes the Queue objects opened for counting (not the connection).
+ */
+export function observeAtScrape(metrics: Metrics, sources: ScrapeSources): { close(): Promise<void> } {
+  const { registry } = metrics;
+  const timeoutMs = sources.timeoutMs ?? 2000;
+  const names = ['dondoc_queue_jobs', 'dondoc_obligations_open', 'dondoc_obligations_overdue', 'dondoc_up'];
+  // A second web server on the same registry (tests) replaces the first one's collectors.
+  for (const n of names) registry.removeSingleMetric(n);
+
+  let queues: Queue[] | null = null;
+  const openQueues = () =>
+    (queues ??= OBSERVED_QUEUES.map((name) => {
+      const q = new Queue(name, { connection: sources.redis, prefix: sources.prefix });
+      // Connection errors are already reported by the connection's owner (src/app.ts); an
+      // 'error' event without a listener would throw.
+      q.on('error', (error) => sources.logger?.debug({ err: error.message, queue: name }, 'metrics queue error'));
+      return q;
+    }));
+
+  async function obligationCounts() {
+    const now = sources.clock.now();
+    const rows = await sources.db.$queryRaw<{ org: string; open: number; overdue: number }[]>`
+      SELECT o.code AS org, count(ob.id)::int AS open,
+             count(ob.id) FILTER (WHERE COALESCE(ob.extended_to, ob.due_at) < ${now})::int AS overdue
+        FROM organisations o
+        LEFT JOIN obligations ob ON ob.org_id = o.id AND ob.status = 'open' AND ob.current
+       GROUP BY o.code`;
+    return rows;
+  }
+
+  async function queueCounts() {
+    if (sources.redis.status !== 'ready') throw new Error(`redis ${sources.redis.status}`);
+    return Promise.all(openQueues().map(async (q) => ({ queue: q.name, counts: await q.getJobCounts(...OBSERVED_JOB_STATES) })));
+  }
+
+  // Every gauge's collect() of one scrape shares one snapshot (prom-client collects them in turn).
+  let last: { at: number; snapshot: Promise<Snapshot> } | null = null;
+  const snapshot = () => {
+    const at = Date.now();
+    if (last && at - last.at < 1000) return last.snapshot;
+    const taken = (async (): Promise<Snapshot> => {
+      const [pg, rd] = await Promise.allSettled([withTimeout(obligationCounts(), timeoutMs), withTimeout(queueCounts(), timeoutMs)]);
+      if (pg.status === 'rejected') sources.logger?.warn({ err: String(pg.reason) }, 'metrics: PostgreSQL did not answer');
+      if (rd.status === 'rejected') sources.logger?.warn({ err: String(rd.reason) }, 'metrics: Redis did not answer');
+      return { postgres: pg.status === 'fulfilled' ? pg.value : null, queues: rd.status === 'fulfilled' ? rd.value : null };
+    })();
+    last = { at, snapshot: taken };
+    return taken;
+  };
+
+  new Gauge({
+    name: 'dondoc_queue_jobs',
+    help: 'Jobs in a BullMQ queue by state, counted at scrape time (absent when Redis did not answer)',
+    labelNames: ['queue', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      for (const q of s.queues ?? []) for (const state of OBSERVED_JOB_STATES) this.set({ queue: q.queue, state }, q.counts[state] ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'dondoc_obligations_open',
+    help: 'Open current obligations (overdue ones included), per organisation',
+    labelNames: ['org'] as const,
+    registers: [registry],
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      for (const r of s.postgres ?? []) this.set({ org: r.org }, r.open);
+    },
+  });
+  new Gauge({
+    name: 'dondoc_obligations_overdue',
+    help: 'Open current obligations past their due (or extended) date, per organisation',
+    labelNames: ['org'] as const,
+    registers: [registry],
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      for (const r of s.postgres ?? []) this.set({ org: r.org }, r.overdue);
+    },
+  });
+  new Gauge({
+    name: 'dondoc_up',
+    help: 'Whether a dependency answered this scrape (1) or not (0)',
+    labelNames: ['dependency'] as const,
+    registers: [registry],
+    async collect() {
+      const s = await snapshot();
+      this.set({ dependency: 'postgres' }, s.postgres ? 1 : 0);
+      this.set({ dependency: 'redis' }, s.queues ? 1 : 0);
+    },
+  });
+
+  return {
+    async close() {
+      if (queues) await Promise.allSettled(queues.map((q) => q.close()));
+    },
+  };
+}

@@ -52,6 +52,7 @@ export const NAV: NavItem[] = [
   { href: '/admin/templates', vi: 'Mẫu tin', en: 'Templates' },
   { href: '/admin/outbox', vi: 'Hộp thư thử', en: 'Sandbox outbox' },
   { href: '/admin/preview', vi: 'Xem trước lịch nhắc', en: 'Reminder preview' },
+  { href: '/admin/exports', vi: 'Xuất báo cáo', en: 'Exports' },
   { href: '/admin/audit', vi: 'Nhật ký', en: 'Audit log' },
   { href: '/admin/queues', vi: 'Hàng đợi', en: 'Queues' },
 ];

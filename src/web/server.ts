@@ -6,7 +6,7 @@ import type { Config } from '#root/config.js';
 import type { Db } from '#root/db/client.js';
 import type { Clock } from '#root/deps.js';
 import type { Logger } from '#root/logger.js';
-import type { Metrics } from '#root/metrics.js';
+import { observeAtScrape, type Metrics } from '#root/metrics.js';
 import type { Redis } from '#root/redis.js';
 import { shortDate } from '#root/domain/wording.js';
 import { confirmObligation } from '#root/services/confirmations.js';
@@ -16,8 +16,13 @@ import { registerAdmin } from './admin.js';
 import { confirmedPage, confirmForm, linkErrorPage, type ObligationSummary } from './confirm-page.js';
 import { ADMIN_PAGES, registerPublicPages } from './pages/index.js';
 
+/** `p`, or a rejection after `ms`. */
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
+}
+
 export interface WebDeps {
-  config: Pick<Config, 'SECRET_KEY' | 'PUBLIC_URL' | 'REDIS_PREFIX' | 'REDIS_URL' | 'TRUST_PROXY_HOPS'>;
+  config: Pick<Config, 'SECRET_KEY' | 'PUBLIC_URL' | 'REDIS_PREFIX' | 'REDIS_URL' | 'TRUST_PROXY_HOPS' | 'TELEGRAM_BOT_USERNAME' | 'INVITE_TTL_HOURS'>;
   db: Db;
   redis: Redis;
   clock: Clock;
@@ -49,13 +54,21 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
   });
 
   app.get('/healthz', async (_req, reply) => {
-    const checks = await Promise.allSettled([deps.db.$queryRaw`SELECT 1`, deps.redis.ping()]);
+    // A Redis connection that is down queues commands until it is back: answer 503 at once instead.
+    const checks = await Promise.allSettled([
+      within(deps.db.$queryRaw`SELECT 1`, 2_000),
+      deps.redis.status === 'ready' ? within(deps.redis.ping(), 2_000) : Promise.reject(new Error(deps.redis.status)),
+    ]);
     const [pg, redis] = checks.map((c) => c.status === 'fulfilled');
     return reply.code(pg && redis ? 200 : 503).send({ postgres: pg ? 'ok' : 'down', redis: redis ? 'ok' : 'down' });
   });
 
+  // Queue depths, open and overdue obligations and dependencies' health, measured at each scrape
+  // (cheap, and answering even when Redis or PostgreSQL is down: src/metrics.ts).
+  const scrape = observeAtScrape(deps.metrics, { db: deps.db, redis: deps.redis, prefix: deps.config.REDIS_PREFIX, clock: deps.clock, logger: deps.logger });
+  app.addHook('onClose', async () => scrape.close());
   app.get('/metrics', async (_req, reply) => {
-    reply.header('content-type', deps.metrics.registry.contentType);
+    reply.header('content-type', deps.metrics.registry.contentType).header('cache-control', 'no-store');
     return deps.metrics.registry.metrics();
   });
 

@@ -1,5 +1,80 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
+import { MAINTENANCE_QUEUE, REMINDERS_QUEUE } from '#jobs/queues.js';
 import type { WebDeps } from '../server.js';
 
-/** Administrators' pages: the BullMQ dashboard (bull-board). (To be written in this change.) */
-export function registerQueuePages(_scope: FastifyInstance, _deps: WebDeps): void {}
+export const QUEUES_PATH = '/admin/queues';
+
+/**
+ * The board's own policy: its scripts, styles and API calls come from this site only. It asks for
+ * a Google Fonts stylesheet, which this refuses (the board falls back to the system font): an
+ * office without Internet access, or an administrator's browser, should not reach Google for a
+ * page of government operations. Inline style attributes are the board's own (its loading screen).
+ */
+const BOARD_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+].join('; ');
+
+/**
+ * Administrators' pages: the BullMQ dashboard (bull-board) at /admin/queues, behind the
+ * administrators' login like every page of the scope.
+ *
+ * Read-only: the board can retry, clean, promote, pause or empty queues, but its UI sends those as
+ * JSON PUT/POST calls without our CSRF token, which the scope refuses (403) anyway; and a job
+ * retried or removed by hand bypasses the claim in PostgreSQL that decides what is sent (a
+ * deleted send job is a reminder that never goes out until the next planning run). Operators look
+ * here; they act through the pages and the CLI, which keep the audit log. `readOnlyMode` makes the
+ * board hide those buttons and its API refuse them (405) even if a request got through.
+ *
+ * The Queue objects are opened on the web's Redis connection (no connection of their own) and
+ * closed when the server closes.
+ */
+export function registerQueuePages(scope: FastifyInstance, deps: WebDeps): void {
+  const queues = [REMINDERS_QUEUE, MAINTENANCE_QUEUE].map((name) => {
+    const q = new Queue(name, { connection: deps.redis, prefix: deps.config.REDIS_PREFIX });
+    // Connection errors are reported by the connection's owner (src/app.ts); an 'error' event
+    // without a listener would throw.
+    q.on('error', (error) => deps.logger.debug({ err: error.message, queue: name }, 'bull-board queue error'));
+    return q;
+  });
+  scope.addHook('onClose', async () => {
+    await Promise.allSettled(queues.map((q) => q.close()));
+  });
+
+  const serverAdapter = new FastifyAdapter();
+  serverAdapter.setBasePath(QUEUES_PATH);
+  createBullBoard({
+    queues: queues.map(
+      (q) =>
+        new BullMQAdapter(q, {
+          readOnlyMode: true,
+          description: q.name === REMINDERS_QUEUE ? 'Tin nhắc và tin tổng hợp cần gửi / reminders and digests to send' : 'Đối chiếu nghĩa vụ, lập lịch nhắc / reconciling obligations, planning reminders',
+        }),
+    ),
+    serverAdapter,
+    options: {
+      uiConfig: {
+        boardTitle: 'dondoc – Hàng đợi',
+        hideDocsLink: true,
+        miscLinks: [{ text: 'Về trang quản trị / Back to administration', url: '/admin' }],
+      },
+    },
+  });
+  void scope.register(async (board) => {
+    board.addHook('onRequest', async (_req, reply) => {
+      void reply.header('content-security-policy', BOARD_CSP);
+    });
+    await board.register(serverAdapter.registerPlugin(), { prefix: '/queues' });
+  });
+}

@@ -1,0 +1,203 @@
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureOrganisation } from '#root/services/orgs.js';
+import { browserAvailable, browserRequired, launchBrowser, screenshotPath } from '../helpers/browser.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { startWebTest, type WebTest } from '../helpers/web.js';
+
+/** One sample of a Prometheus text exposition, or undefined. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of text.split('\n')) {
+    const m = /^([a-z_]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = (m[2] ?? '').split(',').filter(Boolean);
+    if (want.length === have.length && want.every((l) => have.includes(l))) return Number(m[3]);
+  }
+  return undefined;
+}
+
+/** A local port nobody listens on. */
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+describe('operations: metrics and the queue dashboard', () => {
+  let w: WebTest;
+  beforeAll(async () => {
+    w = await startWebTest();
+    // The web role has no worker: what is queued stays queued (two waiting, one delayed).
+    const q = w.s.app.sendQueue();
+    await q.add('send-reminder', { id: 'metrics-a' }, { jobId: 'reminder-metrics-a' });
+    await q.add('send-reminder', { id: 'metrics-b' }, { jobId: 'reminder-metrics-b' });
+    await q.add('send-reminder', { id: 'metrics-c' }, { jobId: 'reminder-metrics-c', delay: 3_600_000 });
+  }, 60_000);
+  afterAll(async () => w?.stop());
+
+  describe('/metrics', () => {
+    it('reports queue depths, open and overdue obligations as the database has them, and that both dependencies answer', async () => {
+      // One obligation past due but extended into the future is not overdue.
+      const now = w.s.clock.now();
+      const past = await w.t.prisma.obligation.findFirstOrThrow({ where: { orgId: w.orgId, status: 'open', dueAt: { lt: now } } });
+      await w.t.prisma.obligation.update({ where: { id: past.id }, data: { extendedTo: new Date(now.getTime() + 7 * 86_400_000) } });
+
+      const res = await w.newClient().get('/metrics');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/plain');
+      const open = await w.t.prisma.obligation.count({ where: { orgId: w.orgId, status: 'open', current: true } });
+      const overdue = await w.t.prisma.obligation.count({
+        where: { orgId: w.orgId, status: 'open', current: true, OR: [{ extendedTo: null, dueAt: { lt: now } }, { extendedTo: { lt: now } }] },
+      });
+      expect(overdue).toBeGreaterThan(100);
+      expect(sample(res.text, 'dondoc_obligations_overdue', { org: 'hcm' })).toBe(overdue);
+      expect(sample(res.text, 'dondoc_obligations_open', { org: 'hcm' })).toBe(open);
+      expect(sample(res.text, 'dondoc_queue_jobs', { queue: 'reminders', state: 'waiting' })).toBe(2);
+      expect(sample(res.text, 'dondoc_queue_jobs', { queue: 'reminders', state: 'delayed' })).toBe(1);
+      expect(sample(res.text, 'dondoc_queue_jobs', { queue: 'reminders', state: 'active' })).toBe(0);
+      expect(sample(res.text, 'dondoc_queue_jobs', { queue: 'maintenance', state: 'failed' })).toBe(0);
+      expect(sample(res.text, 'dondoc_up', { dependency: 'postgres' })).toBe(1);
+      expect(sample(res.text, 'dondoc_up', { dependency: 'redis' })).toBe(1);
+      // The delivery counters are still there (their `kind` label is the reminder's stage).
+      expect(res.text).toContain('# TYPE dondoc_reminders_sent_total counter');
+    });
+
+    it('scrapes in a few milliseconds', async () => {
+      const c = w.newClient();
+      await new Promise((r) => setTimeout(r, 1100));
+      await c.get('/metrics');
+      const times: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        await new Promise((r) => setTimeout(r, 1010)); // past the one-second snapshot
+        const t0 = performance.now();
+        expect((await c.get('/metrics')).status).toBe(200);
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      console.info(`metrics scrape: median ${times[2]!.toFixed(1)} ms, max ${times[4]!.toFixed(1)} ms`);
+      expect(times[2]).toBeLessThan(250);
+    }, 20_000);
+  });
+
+  describe('the queue dashboard (bull-board)', () => {
+    it('sends a visitor without a session to the login page, its assets and API too', async () => {
+      const c = w.newClient();
+      for (const path of ['/admin/queues', '/admin/queues/api/queues', '/admin/queues/static/favicon-32x32.png']) {
+        const res = await c.get(path);
+        expect(res.status).toBe(303);
+        expect(res.location).toBe(`/login?next=${encodeURIComponent(path)}`);
+      }
+    });
+
+    it('renders the board for an administrator, with its scripts from this site under a strict policy', async () => {
+      const page = await w.client.get('/admin/queues');
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      expect(page.text).toContain('<base href="/admin/queues/"');
+      expect(page.text).toContain('__UI_CONFIG__');
+      expect(page.text).toContain('dondoc – Hàng đợi');
+      const csp = page.headers.get('content-security-policy')!;
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("connect-src 'self'");
+      expect(page.headers.get('cache-control')).toBe('no-store');
+      const scripts = [...page.text.matchAll(/<script defer src="([^"]+)"/g)].map((m) => m[1]!);
+      expect(scripts.length).toBeGreaterThan(0);
+      for (const src of scripts) {
+        const js = await w.client.get(`/admin/queues/${src}`);
+        expect(js.status).toBe(200);
+        expect(js.headers.get('content-type')).toMatch(/javascript/);
+      }
+      const css = /<link href="(static\/css\/[^"]+)"/.exec(page.text)![1]!;
+      expect((await w.client.get(`/admin/queues/${css}`)).status).toBe(200);
+      // Deep links of the single-page app render the same page.
+      expect((await w.client.get('/admin/queues/queue/reminders')).status).toBe(200);
+
+      const api = await w.client.get('/admin/queues/api/queues?activeQueue=reminders&status=latest&page=1');
+      expect(api.status).toBe(200);
+      const body = JSON.parse(api.text) as { queues: { name: string; readOnlyMode: boolean; counts: Record<string, number> }[] };
+      expect(body.queues.map((q) => q.name).sort()).toEqual(['maintenance', 'reminders']);
+      expect(body.queues.every((q) => q.readOnlyMode)).toBe(true);
+      expect(body.queues.find((q) => q.name === 'reminders')!.counts.delayed).toBe(1);
+    });
+
+    it.runIf(browserAvailable || browserRequired)('draws the board in a browser under its content security policy, without buttons that act', async () => {
+      const browser = await launchBrowser();
+      try {
+        const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+        await context.addCookies([...w.client.cookies].map(([name, value]) => ({ name, value, url: w.base })));
+        const page = await context.newPage();
+        const violations: string[] = [];
+        page.on('console', (m) => {
+          if (m.type() === 'error') violations.push(m.text());
+        });
+        await page.goto(`${w.base}/admin/queues/queue/reminders?status=delayed`);
+        await expect.poll(() => page.textContent('body'), { timeout: 15_000 }).toContain('reminder-metrics-c');
+        expect(await page.textContent('body')).toContain('maintenance');
+        await page.screenshot({ path: screenshotPath('bull-board'), fullPage: true });
+        // The only thing refused is the board's Google Fonts stylesheet.
+        expect(violations.filter((v) => !/fonts\.googleapis\.com/.test(v))).toEqual([]);
+        // Read-only: no retry, promote, clean or pause buttons.
+        for (const label of ['Promote', 'Retry', 'Clean', 'Pause', 'Empty']) expect(await page.getByRole('button', { name: new RegExp(`^${label}`, 'i') }).count()).toBe(0);
+      } finally {
+        await browser.close();
+      }
+    }, 40_000);
+
+    it('changes nothing from the board: refused without the CSRF token, and read-only with it', async () => {
+      const q = w.s.app.sendQueue();
+      const json = { 'content-type': 'application/json' };
+      const withoutToken = await w.client.request('PUT', '/admin/queues/api/queues/reminders/promote', { body: '{}', headers: json });
+      expect(withoutToken.status).toBe(403);
+      const pause = await w.client.request('PUT', '/admin/queues/api/queues/reminders/pause', { body: '{}', headers: json });
+      expect(pause.status).toBe(403);
+      const withToken = await w.client.request('PUT', '/admin/queues/api/queues/reminders/promote', { body: '{}', headers: { ...json, 'x-csrf-token': w.client.csrf } });
+      expect(withToken.status).toBe(405);
+      const clean = await w.client.request('PUT', '/admin/queues/api/queues/reminders/clean/delayed', { body: '{}', headers: { ...json, 'x-csrf-token': w.client.csrf } });
+      expect(clean.status).toBe(405);
+      expect(await q.getJobCounts('delayed', 'waiting')).toEqual({ delayed: 1, waiting: 2 });
+      expect(await q.isPaused()).toBe(false);
+    });
+  });
+});
+
+describe('/metrics while Redis is unreachable', () => {
+  let t: TestDatabase;
+  let s: TestApp;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    await ensureOrganisation(t.prisma, { code: 'hcm', name: 'Sở TT&TT', timeZone: 'Asia/Ho_Chi_Minh' }, 'test');
+    s = await startTestApp(t, { start: new Date('2026-11-16T02:00:00Z'), roles: ['web'], env: { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` } });
+  }, 30_000);
+  afterAll(async () => {
+    // Not s.stop(): it would clean keys in the Redis that is not there.
+    await s?.app.stop();
+    await t?.close();
+  });
+
+  it('still answers, within the dependency timeout, saying Redis is down and PostgreSQL up', async () => {
+    const base = s.app.address()!;
+    const scrape = async () => {
+      const t0 = performance.now();
+      const res = await fetch(new URL('/metrics', base));
+      return { status: res.status, text: await res.text(), ms: performance.now() - t0 };
+    };
+    // The first scrape of a fresh process (Prisma's first query is slow) answers all the same.
+    const first = await scrape();
+    expect(first.status).toBe(200);
+    expect(first.ms).toBeLessThan(2500);
+    expect(sample(first.text, 'dondoc_up', { dependency: 'redis' })).toBe(0);
+    await new Promise((r) => setTimeout(r, 1010)); // past the one-second snapshot
+    const res = await scrape();
+    expect(res.status).toBe(200);
+    expect(res.ms).toBeLessThan(500);
+    expect(sample(res.text, 'dondoc_up', { dependency: 'redis' })).toBe(0);
+    expect(sample(res.text, 'dondoc_up', { dependency: 'postgres' })).toBe(1);
+    expect(sample(res.text, 'dondoc_obligations_overdue', { org: 'hcm' })).toBe(0);
+    expect(res.text).not.toMatch(/^dondoc_queue_jobs\{/m);
+    expect(res.text).toContain('# TYPE dondoc_reminders_sent_total counter');
+  });
+});

@@ -19,7 +19,7 @@ import type { Role } from './config.js';
 import type { Deps } from './deps.js';
 import type { Channel } from './generated/prisma/client.js';
 import { loadTemplates } from './messages/templates.js';
-import { outageReporter } from './lib/outage.js';
+import { isDatabaseUnreachable, outageReporter } from './lib/outage.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createRedis, type Redis } from './redis.js';
 import { createDelivery, type Delivery } from './services/delivery.js';
@@ -71,14 +71,13 @@ export function createApp(deps: Deps, options: AppOptions): App {
   };
   // While PostgreSQL is down every job fails the same way, hundreds a second across retries: the
   // same, and once more when jobs succeed again.
-  const DB_DOWN = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Can't reach database|Connection terminated|terminating connection|the database system is (starting up|shutting down)|Timed out fetching a new connection|pool/i;
   const dbOutage = outageReporter(logger, {
     level: 'warn',
     down: 'PostgreSQL không trả lời, các việc sẽ được thử lại / PostgreSQL unreachable, jobs will be retried',
     up: 'PostgreSQL trả lời lại / PostgreSQL reachable again',
   });
   const jobFailed = (queue: string, job: string | undefined, error: Error) => {
-    if (DB_DOWN.test(error.message)) dbOutage.failed({ queue, err: error.message });
+    if (isDatabaseUnreachable(error)) dbOutage.failed({ queue, err: error.message });
     else logger.warn({ job, queue, err: error.message }, 'job failed');
   };
   const connect = (name: string) => {

@@ -4,6 +4,7 @@ import type { IsoDate } from '#root/domain/types.js';
 import { shortDate } from '#root/domain/wording.js';
 import { yearWindow } from './obligations.js';
 import { zonedDay } from './planner.js';
+import { actorNamer } from './actors.js';
 
 /** The columns of the plan's appendix table that the 30/11 report fills in, in the plan's words. */
 export const STATUS_COLUMNS = ['TT', 'Nhiệm vụ', 'Đơn vị chủ trì', 'Trạng thái', 'Ngày hoàn thành', 'Ghi chú'] as const;
@@ -144,7 +145,7 @@ export async function yearlyStatus(db: Db, orgId: string, year: number, now: Dat
   from.setUTCDate(from.getUTCDate() - 1);
   to.setUTCDate(to.getUTCDate() + 1);
 
-  const [obligations, duties, admins] = await Promise.all([
+  const [obligations, duties, actorName] = await Promise.all([
     db.obligation.findMany({
       where: { orgId, current: true, dueAt: { gte: from, lte: to } },
       include: {
@@ -163,7 +164,7 @@ export async function yearlyStatus(db: Db, orgId: string, year: number, now: Dat
         },
       },
     }),
-    db.adminAccount.findMany({ where: { orgId }, select: { email: true, name: true } }),
+    actorNamer(db, orgId),
   ]);
   const inYear = obligations.filter((o) => {
     const d = zonedDay(o.dueAt, org.timeZone);
@@ -174,16 +175,6 @@ export async function yearlyStatus(db: Db, orgId: string, year: number, now: Dat
     ? await db.auditEvent.findMany({ where: { orgId, action: 'obligation.waive', entity: 'obligation', entityId: { in: waivedIds } }, orderBy: { id: 'desc' } })
     : [];
 
-  const adminNames = new Map(admins.map((a) => [a.email, a.name]));
-  /** "web:<email>" → the administrator's name; "cli:<user>" → the user; "contact:<id>" of a removed contact; otherwise as written. */
-  const actorName = (actor: string) => {
-    const [kind, rest = ''] = actor.split(/:(.*)/s);
-    if (kind === 'web') return `${adminNames.get(rest) ?? rest} (quản trị viên)`;
-    if (kind === 'cli') return `${rest} (dòng lệnh)`;
-    // A contact removed since (the confirmation keeps only the actor).
-    if (kind === 'contact') return 'đầu mối (đã xoá)';
-    return actor;
-  };
   const waiverOf = new Map<string, { by: string; reason: string }>();
   for (const e of waivers) {
     const reason = e.data && typeof e.data === 'object' && !Array.isArray(e.data) && typeof e.data.reason === 'string' ? e.data.reason : '';

@@ -1,5 +1,6 @@
 import { fromZonedTime } from 'date-fns-tz';
 import type { Db } from '#root/db/client.js';
+import { actorNamer } from './actors.js';
 import { zonedDay } from './planner.js';
 
 /** The state of one obligation, or of one cell (the worst of its obligations). */
@@ -30,13 +31,16 @@ export interface MatrixCell {
   /** Obligations of the cell (several for monthly or quarterly check-ins), by state. */
   counts: Record<CellState, number>;
   total: number;
-  /** The obligation the cell links to: the most urgent one (worst state, nearest due). */
-  obligationId: string;
-  /** The nearest due instant of its open obligations (after extension), or null. */
-  nextDue: Date | null;
-  /** The latest confirmation of a done obligation: who (contact name or administrator) and when. */
+  /**
+   * The obligation the cell links to, the most urgent one (worst state, nearest due), as its short
+   * key ({@link obligationKey}): 50,000 links on a page, 22 characters each rather than 36.
+   */
+  obligationKey: string;
+  /** The nearest due instant of its open obligations (after extension), in epoch ms, or null. */
+  nextDue: number | null;
+  /** The latest confirmation of a done obligation: who (contact or administrator) and when (epoch ms). */
   confirmedBy: string | null;
-  confirmedAt: Date | null;
+  confirmedAt: number | null;
 }
 
 export interface MatrixUnit {
@@ -92,19 +96,17 @@ export const currentYear = (now: Date, timeZone: string) => Number(zonedDay(now,
 
 // Ranks, worst highest: waived 0, done 1, open 2, extended 3, soon 4, overdue 5.
 const RANK_STATE: readonly CellState[] = ['waived', 'done', 'open', 'extended', 'soon', 'overdue'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Base64 made URL-safe (PostgreSQL's translate() cost a quarter of the statement's time). */
+const urlSafe = (key: string) => (key.includes('+') || key.includes('/') ? key.replace(/\+/g, '-').replace(/\//g, '_') : key);
 
-/** A cell being added up, obligation by obligation. */
-interface CellSum {
-  duty: number;
-  ranks: number[];
-  worst: number;
-  /** The due instant (s) of the obligation the cell links to. */
-  worstDue: number;
-  obligationId: string;
-  nextDue: number;
-  who: string;
-  at: number;
+/** An obligation's id in 22 characters (its 16 bytes in base64url), for links. */
+export const obligationKey = (id: string): string => Buffer.from(id.replace(/-/g, ''), 'hex').toString('base64url');
+
+/** The obligation id of a key made by {@link obligationKey}, or null if it is not one. */
+export function obligationIdOfKey(key: string): string | null {
+  if (!/^[A-Za-z0-9_-]{21}[AQgw]$/.test(key)) return null;
+  const hex = Buffer.from(key, 'base64url').toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /**
@@ -119,8 +121,10 @@ interface CellSum {
  *    and group there; it answers with one text, a line per obligation. (50,000 rows through the
  *    driver, or a GROUP BY per cell in PostgreSQL, each cost several times this: bench/web.ts.)
  * 3. Here the lines are added up per unit × duty (worst state, counts, the nearest open due
- *    instant, the latest confirmation), then per unit and per duty; the confirming contacts' names
- *    are read once.
+ *    instant, the latest confirmation) in typed arrays indexed by cell, then per unit and per duty.
+ *    (An object per cell while adding up cost a third of the page in garbage collection.)
+ * With many units the statement runs as two halves at once, on two connections: PostgreSQL works
+ * on both cores while this process waits.
  * 4. The state filter (units having a cell in that state) applies last.
  */
 export async function statusMatrix(db: Db, orgId: string, input: { year?: number | undefined; now: Date; filter?: MatrixFilter }): Promise<StatusMatrix> {
@@ -132,14 +136,18 @@ export async function statusMatrix(db: Db, orgId: string, input: { year?: number
   const planId = input.filter?.planId ?? null;
   const groupId = input.filter?.groupId ?? null;
 
-  const [allUnits, allDuties] = await Promise.all([
+  const [allUnits, allDuties, actorName] = await Promise.all([
     db.unit.findMany({ where: { orgId }, select: { id: true, name: true } }),
     db.duty.findMany({ where: { orgId }, select: { id: true, code: true, title: true, position: true, plan: { select: { code: true } } } }),
+    actorNamer(db, orgId),
   ]);
-  // Fields: unit index | duty index (1-based, in the arrays above) | obligation | rank | due (s, after
-  // extension) and, for a done one, | who confirmed (contact id or actor) | when (s).
-  const [{ lines }] = await db.$queryRaw<[{ lines: string | null }]>`
-    SELECT string_agg(u.ix || '|' || d.ix || '|' || o.id::text || '|' ||
+  // Fields: unit index | duty index (1-based, in the arrays above) | obligation key (base64, cut to
+  // 22 characters; made URL-safe here, for the cells' links only) | rank | due (s, after extension)
+  // and, for a done one, | when confirmed (s) | who: "c" and the contact's name, or "a" and the
+  // actor (an administrator, the CLI), last so that it may hold any character but a line break.
+  const read = async (from: number, to: number) => {
+    const [{ lines }] = await db.$queryRaw<[{ lines: string | null }]>`
+    SELECT string_agg((u.ix + ${from}) || '|' || d.ix || '|' || left(encode(uuid_send(o.id), 'base64'), 22) || '|' ||
              CASE WHEN o.status = 'waived' THEN 0
                   WHEN o.status = 'done' THEN 1
                   WHEN COALESCE(o.extended_to, o.due_at) < ${now} THEN 5
@@ -148,21 +156,36 @@ export async function statusMatrix(db: Db, orgId: string, input: { year?: number
                   ELSE 2 END || '|' ||
              date_part('epoch', COALESCE(o.extended_to, o.due_at))::bigint ||
              CASE WHEN c.obligation_id IS NULL THEN ''
-                  ELSE '|' || COALESCE(c.contact_id::text, translate(c.actor, E'|\n', '  ')) || '|' || date_part('epoch', c.created_at)::bigint END,
+                  ELSE '|' || date_part('epoch', c.created_at)::bigint || '|' ||
+                       CASE WHEN ct.id IS NULL THEN 'a' || replace(c.actor, E'\n', ' ') ELSE 'c' || replace(ct.name, E'\n', ' ') END END,
            E'\n') AS lines
       FROM obligations o
-      JOIN unnest(${allUnits.map((u) => u.id)}::uuid[]) WITH ORDINALITY AS u(id, ix) ON u.id = o.unit_id
+      JOIN unnest(${unitIds.slice(from, to)}::uuid[]) WITH ORDINALITY AS u(id, ix) ON u.id = o.unit_id
       JOIN unnest(${allDuties.map((d) => d.id)}::uuid[]) WITH ORDINALITY AS d(id, ix) ON d.id = o.duty_id
       LEFT JOIN confirmations c ON c.obligation_id = o.id AND o.status = 'done' AND c.withdrawn_at IS NULL
+      LEFT JOIN contacts ct ON ct.id = c.contact_id
      WHERE o.org_id = ${orgId}::uuid AND o.current AND o.due_at >= ${start} AND o.due_at < ${end}
        AND (${planId}::uuid IS NULL OR o.duty_id IN (SELECT p.id FROM duties p WHERE p.plan_id = ${planId}::uuid))
        AND (${groupId}::uuid IS NULL OR o.unit_id IN (SELECT m.unit_id FROM unit_group_members m WHERE m.group_id = ${groupId}::uuid))`;
+    return lines ?? '';
+  };
+  const unitIds = allUnits.map((u) => u.id);
+  const half = Math.ceil(unitIds.length / 2);
+  const texts = unitIds.length >= 200 ? await Promise.all([read(0, half), read(half, unitIds.length)]) : [await read(0, unitIds.length)];
 
-  const byUnit = new Map<number, CellSum[]>();
-  const dutiesSeen = new Set<number>();
-  const contactIds = new Set<string>();
-  if (lines) {
-    // By hand rather than split('|') per line: 50,000 lines, and only the id (and a confirmer) are kept as strings.
+  // Cell k = unit × D + duty. Due instants and confirmation times in seconds.
+  const D = allDuties.length;
+  const cellCount = allUnits.length * D;
+  const ranks = new Int32Array(cellCount * 6);
+  const worst = new Int8Array(cellCount).fill(-1);
+  const worstDue = new Float64Array(cellCount);
+  const nextDue = new Float64Array(cellCount).fill(Infinity);
+  const confirmedAt = new Float64Array(cellCount);
+  const keys: string[] = [];
+  const who: string[] = [];
+  const dutySeen = new Uint8Array(D);
+  for (const lines of texts) {
+    // By hand rather than split('|') per line: 50,000 lines, and only the key (and a confirmer) are kept as strings.
     const num = (from: number, to: number) => {
       let n = 0;
       for (let k = from; k < to; k++) n = n * 10 + lines.charCodeAt(k) - 48;
@@ -178,42 +201,34 @@ export async function statusMatrix(db: Db, orgId: string, input: { year?: number
       const d = lines.indexOf('|', c + 1);
       let e = lines.indexOf('|', d + 1);
       if (e < 0 || e > eol) e = eol;
-      const unit = num(p, a) - 1;
       const duty = num(a + 1, b) - 1;
+      const k = (num(p, a) - 1) * D + duty;
       const rank = num(c + 1, d);
       const due = num(d + 1, e);
-      let cells = byUnit.get(unit);
-      if (!cells) byUnit.set(unit, (cells = []));
-      let cell = cells[duty];
-      if (!cell) {
-        cells[duty] = cell = { duty, ranks: [0, 0, 0, 0, 0, 0], worst: -1, worstDue: 0, obligationId: '', nextDue: Infinity, who: '', at: 0 };
-        dutiesSeen.add(duty);
+      dutySeen[duty] = 1;
+      ranks[k * 6 + rank]!++;
+      if (rank > worst[k]! || (rank === worst[k] && due < worstDue[k]!)) {
+        worst[k] = rank;
+        worstDue[k] = due;
+        keys[k] = lines.slice(b + 1, c);
       }
-      cell.ranks[rank]!++;
-      if (rank > cell.worst || (rank === cell.worst && due < cell.worstDue)) {
-        cell.worst = rank;
-        cell.worstDue = due;
-        cell.obligationId = lines.slice(b + 1, c);
-      }
-      if (rank >= 2 && due < cell.nextDue) cell.nextDue = due;
+      if (rank >= 2 && due < nextDue[k]!) nextDue[k] = due;
       if (e < eol) {
-        // Confirmed: who | when. A confirmation withdrawn and made again: the latest stands.
-        const f = lines.lastIndexOf('|', eol);
-        const at = num(f + 1, eol);
-        if (at > cell.at) {
-          cell.at = at;
-          cell.who = lines.slice(e + 1, f);
-          if (UUID.test(cell.who)) contactIds.add(cell.who);
+        // Confirmed: when | who. A confirmation withdrawn and made again: the latest stands.
+        const f = lines.indexOf('|', e + 1);
+        const at = num(e + 1, f);
+        if (at > confirmedAt[k]!) {
+          confirmedAt[k] = at;
+          who[k] = lines.slice(f + 1, eol);
         }
       }
       p = eol + 1;
     }
   }
-  const contactName = new Map<string, string>(
-    contactIds.size ? (await db.contact.findMany({ where: { id: { in: [...contactIds] } }, select: { id: true, name: true } })).map((c) => [c.id, c.name]) : [],
-  );
 
-  const order = [...dutiesSeen].sort((a, b) => {
+  const order: number[] = [];
+  dutySeen.forEach((seen, k) => seen && order.push(k));
+  order.sort((a, b) => {
     const x = allDuties[a]!;
     const y = allDuties[b]!;
     return x.plan.code.localeCompare(y.plan.code) || x.position - y.position || x.code.localeCompare(y.code, undefined, { numeric: true });
@@ -222,36 +237,44 @@ export async function statusMatrix(db: Db, orgId: string, input: { year?: number
     const d = allDuties[k]!;
     return { id: d.id, code: d.code, title: d.title, plan: d.plan.code, done: 0, total: 0 };
   });
-  const column = new Map(order.map((k, i) => [k, i]));
 
+  // Names read as people say them (an administrator's, not "web:<email>"); a few among 50,000 cells.
+  const whoNames = new Map<string, string>();
+  const whoName = (w: string) => {
+    let name = whoNames.get(w);
+    if (name === undefined) whoNames.set(w, (name = w[0] === 'c' ? w.slice(1) : actorName(w.slice(1))));
+    return name;
+  };
   const units: MatrixUnit[] = [];
-  for (const [unitIx, sums] of byUnit) {
-    const cells: (MatrixCell | null)[] = new Array<MatrixCell | null>(duties.length).fill(null);
+  allUnits.forEach((u, unitIx) => {
+    let cells: (MatrixCell | null)[] | null = null;
     const states = new Set<CellState>();
     let done = 0;
     let total = 0;
-    for (const c of sums) {
-      if (!c) continue;
-      const r = c.ranks;
-      const counts: Record<CellState, number> = { waived: r[0]!, done: r[1]!, open: r[2]!, extended: r[3]!, soon: r[4]!, overdue: r[5]! };
-      const all = r[0]! + r[1]! + r[2]! + r[3]! + r[4]! + r[5]!;
-      const state = RANK_STATE[c.worst]!;
+    order.forEach((duty, column) => {
+      const k = unitIx * D + duty;
+      if (worst[k]! < 0) return;
+      const r = k * 6;
+      const counts: Record<CellState, number> = { waived: ranks[r]!, done: ranks[r + 1]!, open: ranks[r + 2]!, extended: ranks[r + 3]!, soon: ranks[r + 4]!, overdue: ranks[r + 5]! };
+      const all = counts.waived + counts.done + counts.open + counts.extended + counts.soon + counts.overdue;
+      const state = RANK_STATE[worst[k]!]!;
       states.add(state);
-      cells[column.get(c.duty)!] = {
+      cells ??= new Array<MatrixCell | null>(order.length).fill(null);
+      const at = confirmedAt[k]!;
+      cells[column] = {
         state,
         counts,
         total: all,
-        obligationId: c.obligationId,
-        nextDue: c.nextDue === Infinity ? null : new Date(c.nextDue * 1000),
-        confirmedBy: c.at ? (contactName.get(c.who) ?? c.who) : null,
-        confirmedAt: c.at ? new Date(c.at * 1000) : null,
+        obligationKey: urlSafe(keys[k]!),
+        nextDue: nextDue[k] === Infinity ? null : nextDue[k]! * 1000,
+        confirmedBy: at ? whoName(who[k]!) : null,
+        confirmedAt: at ? at * 1000 : null,
       };
       done += counts.done;
       total += all - counts.waived;
-    }
-    const u = allUnits[unitIx]!;
-    units.push({ id: u.id, name: u.name, done, total, complete: done === total, cells, states });
-  }
+    });
+    if (cells) units.push({ id: u.id, name: u.name, done, total, complete: done === total, cells, states });
+  });
   const wanted = input.filter?.state;
   const shown = wanted ? units.filter((u) => u.states.has(wanted)) : units;
   const cellCounts = zeroCounts();

@@ -3,6 +3,7 @@ import { dispatchDue } from '#jobs/dispatch.js';
 import type { SendJobData } from '#jobs/queues.js';
 import type { Db } from '#root/db/client.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
+import { actorNamer } from './actors.js';
 import { decideExtensionAs } from './chat.js';
 import { confirmObligation, waiveObligation } from './confirmations.js';
 import { obligationState, type CellState } from './matrix.js';
@@ -47,13 +48,14 @@ export interface ObligationDetail {
 /** One obligation with its history: confirmations, evidence, extension requests, reminders by status. */
 export async function obligationDetail(db: Db, orgId: string, id: string, now: Date): Promise<ObligationDetail> {
   const obligation = await obligationOfOrg(db, orgId, id);
-  const [org, confirmations, evidence, extensions, reminders, last] = await Promise.all([
+  const [org, confirmations, evidence, extensions, reminders, last, actorName] = await Promise.all([
     db.organisation.findUniqueOrThrow({ where: { id: orgId }, select: { timeZone: true } }),
     db.confirmation.findMany({ where: { obligationId: id }, include: { contact: true }, orderBy: { createdAt: 'asc' } }),
     db.evidence.findMany({ where: { obligationId: id }, include: { contact: true }, orderBy: { createdAt: 'asc' } }),
     db.extensionRequest.findMany({ where: { obligationId: id }, include: { contact: true }, orderBy: { createdAt: 'asc' } }),
     db.reminder.groupBy({ by: ['status'], where: { obligationId: id }, _count: { _all: true } }),
     db.reminder.findFirst({ where: { obligationId: id, sentAt: { not: null } }, orderBy: { sentAt: 'desc' }, select: { sentAt: true } }),
+    actorNamer(db, orgId),
   ]);
   return {
     obligation,
@@ -61,7 +63,7 @@ export async function obligationDetail(db: Db, orgId: string, id: string, now: D
     timeZone: org.timeZone,
     confirmations: confirmations.map((c) => ({
       id: c.id,
-      who: c.contact?.name ?? c.actor ?? '?',
+      who: c.contact?.name ?? (c.actor ? actorName(c.actor) : '?'),
       via: c.via,
       note: c.note,
       fileName: c.fileName,

@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin } from '#root/services/admins.js';
 import { samplePlanPath, seedDemo } from '#root/services/demo.js';
+import { obligationKey } from '#root/services/matrix.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { browserAvailable, browserRequired, launchBrowser, NO_BROWSER, screenshotPath } from '../helpers/browser.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -104,11 +105,11 @@ describe.runIf(run)('the administrators’ pages in a browser', () => {
 
   it('shows the matrix of units and duties, coloured, with totals', async () => {
     await page.goto(`${base}/admin?year=2026`);
-    const cells = page.locator('td.c a[href^="/admin/obligations/"]');
+    const cells = page.locator('table.matrix td a[href^="/admin/o/"]');
     const obligations = await t.prisma.obligation.count({ where: { orgId, current: true, dueAt: { gte: new Date('2025-12-31T17:00:00Z'), lt: new Date('2026-12-31T17:00:00Z') } } });
     expect(obligations).toBeGreaterThan(0);
     expect(await cells.count()).toBeGreaterThan(0);
-    expect(await page.locator('td.c.s-overdue').count()).toBeGreaterThan(0);
+    expect(await page.locator('table.matrix td.s-overdue a').count()).toBeGreaterThan(0);
     expect(await page.textContent('body')).toMatch(/\d+\/\d+ đơn vị/);
     await shot('04-status-matrix');
   });
@@ -119,8 +120,8 @@ describe.runIf(run)('the administrators’ pages in a browser', () => {
     confirmed = { unit: due.unit.name };
     await page.goto(`${base}/admin?year=2026`);
     const id = due.id;
-    const href = `/admin/obligations/${id}`;
-    const cell = page.locator(`td.c.s-overdue a[href="${href}"]`);
+    const href = `/admin/o/${obligationKey(id)}`;
+    const cell = page.locator(`table.matrix td.s-overdue a[href="${href}"]`);
     await Promise.all([page.waitForURL(`${base}${href}`), cell.click()]);
     await shot('05-obligation');
     const form = page.locator('form[action$="/confirm"]');

@@ -3,7 +3,7 @@ import { reminderJobId } from '#jobs/queues.js';
 import { requestExtension } from '#root/services/chat.js';
 import { confirmObligation, extendObligation, waiveObligation } from '#root/services/confirmations.js';
 import { seedDemo } from '#root/services/demo.js';
-import { statusMatrix } from '#root/services/matrix.js';
+import { obligationIdOfKey, obligationKey, statusMatrix } from '#root/services/matrix.js';
 import { startWebTest, type WebTest } from '../helpers/web.js';
 
 /** The matrix row of a unit (from its header cell to the end of the row). */
@@ -13,13 +13,13 @@ function rowOf(page: string, unit: string): string {
   return page.slice(start, page.indexOf('</tr>', start));
 }
 
-/** The state class of the matrix cell linking to an obligation. */
-function cellClass(page: string, obligationId: string): string | null {
-  const m = new RegExp(`<td class="c (s-[a-z]+)"><a href="/admin/obligations/${obligationId}[^"]*" title="([^"]*)">([^<]*)</a>`).exec(page);
-  return m ? m[1]! : null;
+/** The matrix cell linking to an obligation (by its short key): its state class, title and text. */
+function cell(page: string, obligationId: string) {
+  const m = new RegExp(`<td class=(s-[a-z]+)><a href=/admin/o/${obligationKey(obligationId)} title="([^"]*)">([^<]*)</a>`).exec(page);
+  return m ? { state: m[1]!, title: m[2]!, text: m[3]! } : null;
 }
-
-const cellTitle = (page: string, obligationId: string) => new RegExp(`<a href="/admin/obligations/${obligationId}[^"]*" title="([^"]*)">`).exec(page)?.[1] ?? null;
+const cellClass = (page: string, obligationId: string) => cell(page, obligationId)?.state ?? null;
+const cellTitle = (page: string, obligationId: string) => cell(page, obligationId)?.title ?? null;
 
 describe('the status matrix and the actions on a unit’s behalf', () => {
   let w: WebTest;
@@ -70,7 +70,9 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
       expect(rowOf(page, complete)).toContain(`<td class="s-done">${all.length - 1}/${all.length - 1}</td>`);
       expect(rowOf(page, complete)).not.toMatch(/s-overdue|s-open/);
       expect(cellClass(page, done!.id)).toBe('s-done');
-      expect(cellTitle(page, done!.id)).toMatch(/Đã hoàn thành · Đầu mối Sở Tư pháp 16\/11\/2026 09:00/);
+      expect(cellTitle(page, done!.id)).toBe('Đã hoàn thành · Đầu mối Sở Tư pháp 16/11/2026 09:00');
+      expect(cell(page, done!.id)?.text).toBe('✓');
+      expect(cellTitle(page, overdue!.id)).toBe('Quá hạn · hạn 15/11/2026');
       expect(cellClass(page, extended!.id)).toBe('s-extended');
       expect(cellTitle(page, extended!.id)).toContain('hạn 20/12/2026');
       expect(cellClass(page, overdue!.id)).toBe('s-overdue');
@@ -79,7 +81,15 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
       const quarterly = m.units.find((u) => u.name === 'Sở Nội vụ')!.cells.find((c) => c && c.total === 4)!;
       expect(quarterly.state).toBe('overdue');
       expect(quarterly.counts).toMatchObject({ overdue: 3, open: 1 });
-      expect(page).toMatch(new RegExp(`<td class="c s-overdue"><a href="/admin/obligations/${quarterly.obligationId}[^"]*" title="[^"]*">0/4</a>`));
+      const quarterlyId = obligationIdOfKey(quarterly.obligationKey)!;
+      expect(cell(page, quarterlyId)).toEqual({ state: 's-overdue', title: expect.stringContaining('Quá hạn · 0/4 kỳ đã xong') as string, text: '0/4' });
+      // The cell links to the most urgent of them, whose page the short key serves.
+      const linked = await db().obligation.findUniqueOrThrow({ where: { id: quarterlyId }, include: { duty: true, unit: true } });
+      expect(linked.unit.name).toBe('Sở Nội vụ');
+      const byKey = await w.client.get(`/admin/o/${quarterly.obligationKey}`);
+      expect(byKey.status).toBe(200);
+      expect(byKey.text).toContain(`${linked.duty.code}. ${linked.duty.title}`);
+      expect(byKey.text).toContain(`action="/admin/obligations/${quarterlyId}/confirm"`);
       // Totals per duty: the yearly report, done by two units (the complete one and Sở Tư pháp) of 28.
       const bc = m.duties.find((d) => d.code === 'BC-15/11')!;
       expect(bc).toMatchObject({ done: 2, total: 28 });
@@ -174,7 +184,9 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
       expect(a!.data).toMatchObject({ via: 'web', note: postReason });
       const shown = await w.client.get(res.location!);
       expect(shown.text).toContain('Đã xác nhận hoàn thành thay đơn vị: BC-15/11 · Sở Công Thương');
-      expect(shown.text).toContain(`web:${w.admin.email}`);
+      // Who confirmed reads as the administrator's name, on the page and in the matrix's cell.
+      expect(shown.text).toContain(`<td>Chị Quản Trị (quản trị viên)</td>`);
+      expect(cellTitle((await w.client.get('/admin?year=2026')).text, o!.id)).toMatch(new RegExp(`^Đã hoàn thành · Chị Quản Trị \\(quản trị viên\\) \\d\\d/11/2026 \\d\\d:\\d\\d$`));
       expect(shown.text).toContain(postReason);
       expect(shown.text).not.toContain('/confirm"');
 
@@ -276,7 +288,7 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
       const audits = await db().auditEvent.count();
       const reminders = await db().reminder.count();
 
-      for (const path of [`/admin/obligations/${foreign.id}`, '/admin/obligations/not-an-id', "/admin/obligations/1'%20OR%201=1"]) {
+      for (const path of [`/admin/obligations/${foreign.id}`, `/admin/o/${obligationKey(foreign.id)}`, '/admin/obligations/not-an-id', '/admin/o/AAAAAAAAAAAAAAAAAAAAAB', "/admin/obligations/1'%20OR%201=1"]) {
         const res = await w.client.get(path);
         expect(res.status, path).toBe(404);
         expect(res.text).toContain('Không tìm thấy nghĩa vụ này trong tổ chức của anh/chị');

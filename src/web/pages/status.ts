@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { shortDate } from '#root/domain/wording.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
-import { CELL_STATES, matrixFilters, statusMatrix, type CellState, type MatrixCell, type StatusMatrix } from '#root/services/matrix.js';
+import { CELL_STATES, matrixFilters, obligationIdOfKey, statusMatrix, type CellState, type MatrixCell, type StatusMatrix } from '#root/services/matrix.js';
 import { confirmOnBehalf, decideExtensionOnBehalf, isUuid, nudgeNow, obligationDetail, waiveOnBehalf, type ObligationDetail } from '#root/services/on-behalf.js';
 import { zonedDay } from '#root/services/planner.js';
 import { adminOf, csrfField, field, redirectWith, requiredReason, safeNext, sendPage, type AdminContext } from '../admin.js';
@@ -36,7 +36,7 @@ const day = (d: Date, zone: string) => shortDate(zonedDay(d, zone));
 
 const MATRIX_STYLE = raw(`<style>
 .matrix{font-size:.85rem}.matrix th,.matrix td{padding:.15rem .3rem;white-space:nowrap}
-.matrix td.c{text-align:center;min-width:2.2rem}.matrix td.c a{color:inherit;text-decoration:none;display:block}
+.matrix td{text-align:center;min-width:2.2rem}.matrix td a{color:inherit;text-decoration:none;display:block}
 .matrix tbody th,.matrix thead th:first-child,.matrix tfoot th{position:sticky;left:0;z-index:1;background:#eef1f5;max-width:16rem;overflow:hidden;text-overflow:ellipsis}
 .matrix thead th{position:sticky;top:0;z-index:2}.matrix thead th:first-child{z-index:3}
 .legend span{display:inline-block;border:1px solid #ccc;padding:.05rem .45rem;margin:.1rem .2rem .1rem 0;border-radius:.2rem}
@@ -47,15 +47,19 @@ function legend(t: T, counts?: Record<CellState, number>): Html {
   return html`<p class="legend">${CELL_STATES.map((s) => html`<span class="${CLASS[s]}">${STATE_SIGN[s]} ${label(t, s)}${counts ? html` (${counts[s]})` : ''}</span>`)}</p>`;
 }
 
+/** The state's name in a cell's tooltip: short, the sign is the cell's text. */
+const STATE_SHORT: Record<CellState, [string, string]> = { ...STATE_LABEL, soon: ['Sắp đến hạn', 'Due soon'] };
+
 /**
  * The matrix's table, built as one string: 1,000 units × 50 duties are 50,000 cells, each a link
- * to its obligation. Names and titles are escaped here (ids are PostgreSQL's uuids, dates ours).
+ * to its obligation, so each cell is kept short (about 100 bytes: the obligation's 22-character
+ * key, unquoted attributes, `</td>` omitted as HTML allows) and written with one concatenation.
+ * Names and titles are escaped here (keys are base64url, dates ours).
  */
 function matrixTable(m: StatusMatrix, t: T): string {
   const out: string[] = [];
   const zone = m.timeZone;
-  const signs = CELL_STATES.map((s) => `${STATE_SIGN[s]} ${escapeHtml(label(t, s))}`);
-  const stateText = Object.fromEntries(CELL_STATES.map((s, i) => [s, signs[i]!])) as Record<CellState, string>;
+  const stateText = Object.fromEntries(CELL_STATES.map((s) => [s, escapeHtml(t(...STATE_SHORT[s]))])) as Record<CellState, string>;
   // A few dozen distinct due instants and names among 50,000 cells: each formatted once.
   const memo = <K, V>(f: (k: K) => V) => {
     const m = new Map<K, V>();
@@ -72,8 +76,8 @@ function matrixTable(m: StatusMatrix, t: T): string {
   const cellTitle = (c: MatrixCell): string => {
     let s = stateText[c.state];
     if (c.total > 1) s += ` · ${c.counts.done}/${c.total - c.counts.waived} ${periodsDone}`;
-    if (c.nextDue) s += dueText(c.nextDue.getTime());
-    if (c.confirmedAt) s += ` · ${whoText(c.confirmedBy ?? '')} ${whenText(c.confirmedAt.getTime())}`;
+    if (c.nextDue) s += dueText(c.nextDue);
+    if (c.confirmedAt) s += ` · ${whoText(c.confirmedBy ?? '')} ${whenText(c.confirmedAt)}`;
     return s;
   };
   out.push('<table class="matrix"><thead><tr><th scope="col">', escapeHtml(t('Đơn vị', 'Unit')), '</th><th scope="col">', escapeHtml(t('Xong', 'Done')), '</th>');
@@ -81,20 +85,16 @@ function matrixTable(m: StatusMatrix, t: T): string {
   out.push('<th scope="col">', escapeHtml(t('Nhắc', 'Nudge')), '</th></tr></thead><tbody>');
   const nudgeLabel = escapeHtml(t('Nhắc ngay', 'Nudge now'));
   for (const u of m.units) {
-    out.push('<tr><th scope="row" title="', escapeHtml(u.name), '">', escapeHtml(u.name), '</th><td class="', u.complete ? 's-done' : 's-none', '">', String(u.done), '/', String(u.total), '</td>');
+    let row = `<tr><th scope="row" title="${escapeHtml(u.name)}">${escapeHtml(u.name)}</th><td class="${u.complete ? 's-done' : 's-none'}">${u.done}/${u.total}</td>`;
     for (const c of u.cells) {
-      if (!c) {
-        out.push('<td class="s-none"></td>');
-        continue;
-      }
-      const text = c.total > 1 ? `${c.counts.done + c.counts.waived}/${c.total}` : STATE_SIGN[c.state];
-      out.push('<td class="c ', CLASS[c.state], '"><a href="/admin/obligations/', c.obligationId, '" title="', cellTitle(c), '">', text, '</a></td>');
+      if (!c) row += '<td class=s-none>';
+      else row += `<td class=${CLASS[c.state]}><a href=/admin/o/${c.obligationKey} title="${cellTitle(c)}">${c.total > 1 ? `${c.counts.done + c.counts.waived}/${c.total}` : STATE_SIGN[c.state]}</a>`;
     }
     const open = u.states.has('open') || u.states.has('soon') || u.states.has('overdue') || u.states.has('extended');
-    out.push('<td>', open ? `<button type="submit" form="nudge" name="unit" value="${u.id}" class="secondary">${nudgeLabel}</button>` : '', '</td></tr>');
+    out.push(row, '<td>', open ? `<button type="submit" form="nudge" name="unit" value="${u.id}" class="secondary">${nudgeLabel}</button>` : '', '</td></tr>');
   }
   out.push('</tbody><tfoot><tr><th scope="row">', escapeHtml(t('Tổng theo nhiệm vụ', 'Per duty')), '</th><td></td>');
-  for (const d of m.duties) out.push('<td class="c">', String(d.done), '/', String(d.total), '</td>');
+  for (const d of m.duties) out.push('<td>', String(d.done), '/', String(d.total), '</td>');
   out.push('<td></td></tr></tfoot></table>');
   return out.join('');
 }
@@ -280,13 +280,15 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
   scope.get<{ Querystring: MatrixQuery }>('', (req, reply) => matrixPage(req, reply, deps));
   scope.get<{ Querystring: MatrixQuery }>('/status', (req, reply) => matrixPage(req, reply, deps));
 
-  scope.get<{ Params: { id: string }; Querystring: { year?: string } }>('/obligations/:id', async (req, reply) =>
+  const showObligation = (req: FastifyRequest<{ Querystring: { year?: string } }>, reply: FastifyReply, id: string) =>
     orNotFound(req, reply, async () => {
-      const d = await obligationDetail(deps.db, adminOf(req).orgId, req.params.id, deps.clock.now());
+      const d = await obligationDetail(deps.db, adminOf(req).orgId, id, deps.clock.now());
       const year = req.query.year && /^\d{4}$/.test(req.query.year) ? req.query.year : zonedDay(d.obligation.dueAt, d.timeZone).slice(0, 4);
       return obligationPage(req, reply, d, `/admin?year=${year}`);
-    }),
-  );
+    });
+  scope.get<{ Params: { id: string }; Querystring: { year?: string } }>('/obligations/:id', (req, reply) => showObligation(req, reply, req.params.id));
+  // The matrix's links: the same page by the obligation's short key (an unknown key is the same 404).
+  scope.get<{ Params: { key: string }; Querystring: { year?: string } }>('/o/:key', (req, reply) => showObligation(req, reply, obligationIdOfKey(req.params.key) ?? req.params.key));
 
   const here = (id: string, body: unknown) => {
     const back = field(body, 'back');

@@ -54,14 +54,21 @@ const sameToken = (a: string, b: string) => {
 };
 
 /** Sends a whole administrator page: the layout, the menu, the flash message left by the last action. */
-export function sendPage(req: FastifyRequest, reply: FastifyReply, page: { title: string; body: Html; status?: number; error?: string | null }) {
+export function sendPage(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  page: { title: string; body: Html; status?: number; error?: string | null; insert?: { mark: string; bytes: Buffer } },
+) {
   const flash = req.cookies?.[FLASH_COOKIE];
   if (flash) void reply.clearCookie(FLASH_COOKIE, { path: '/' });
   const a = req.admin;
-  return reply
-    .code(page.status ?? 200)
-    .type('text/html; charset=utf-8')
-    .send(layout({ title: page.title, lang: a?.lang ?? langOf(req), body: page.body, admin: a ? { name: a.account.name, csrfToken: a.csrfToken } : undefined, path: req.url.split('?')[0]!, flash, error: page.error }));
+  const text = layout({ title: page.title, lang: a?.lang ?? langOf(req), body: page.body, admin: a ? { name: a.account.name, csrfToken: a.csrfToken } : undefined, path: req.url.split('?')[0]!, flash, error: page.error });
+  reply.code(page.status ?? 200).type('text/html; charset=utf-8');
+  if (!page.insert) return reply.send(text);
+  // Markup already encoded (the matrix's megabytes), put where the body says, as bytes.
+  const at = text.indexOf(page.insert.mark);
+  if (at < 0) throw new Error(`sendPage: ${page.insert.mark} is not in the page`);
+  return reply.send(Buffer.concat([Buffer.from(text.slice(0, at)), page.insert.bytes, Buffer.from(text.slice(at + page.insert.mark.length))]));
 }
 
 /** After a change: back to a page (POST → redirect → GET), which then says what was done. */

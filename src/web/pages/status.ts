@@ -51,13 +51,13 @@ function legend(t: T, counts?: Record<CellState, number>): Html {
 const STATE_SHORT: Record<CellState, [string, string]> = { ...STATE_LABEL, soon: ['Sắp đến hạn', 'Due soon'] };
 
 /**
- * The matrix's table, built as one string: 1,000 units × 50 duties are 50,000 cells, each a link
+ * The matrix's table, as UTF-8 bytes: 1,000 units × 50 duties are 50,000 cells, each a link
  * to its obligation, so each cell is kept short (about 100 bytes: the obligation's 22-character
  * key, unquoted attributes, `</td>` omitted as HTML allows) and written with one concatenation.
  * Names and titles are escaped here (keys are base64url, dates ours).
  */
-function matrixTable(m: StatusMatrix, t: T): string {
-  const out: string[] = [];
+function matrixTable(m: StatusMatrix, t: T): Buffer {
+  const out: Buffer[] = [];
   const zone = m.timeZone;
   const stateText = Object.fromEntries(CELL_STATES.map((s) => [s, escapeHtml(t(...STATE_SHORT[s]))])) as Record<CellState, string>;
   // A few dozen distinct due instants and names among 50,000 cells: each formatted once.
@@ -80,9 +80,9 @@ function matrixTable(m: StatusMatrix, t: T): string {
     if (c.confirmedAt) s += ` · ${whoText(c.confirmedBy ?? '')} ${whenText(c.confirmedAt)}`;
     return s;
   };
-  out.push('<table class="matrix"><thead><tr><th scope="col">', escapeHtml(t('Đơn vị', 'Unit')), '</th><th scope="col">', escapeHtml(t('Xong', 'Done')), '</th>');
-  for (const d of m.duties) out.push('<th scope="col" title="', escapeHtml(`${d.plan} · ${d.code}. ${d.title}`), '">', escapeHtml(d.code), '</th>');
-  out.push('<th scope="col">', escapeHtml(t('Nhắc', 'Nudge')), '</th></tr></thead><tbody>');
+  let head = `<table class="matrix"><thead><tr><th scope="col">${escapeHtml(t('Đơn vị', 'Unit'))}</th><th scope="col">${escapeHtml(t('Xong', 'Done'))}</th>`;
+  for (const d of m.duties) head += `<th scope="col" title="${escapeHtml(`${d.plan} · ${d.code}. ${d.title}`)}">${escapeHtml(d.code)}</th>`;
+  out.push(Buffer.from(`${head}<th scope="col">${escapeHtml(t('Nhắc', 'Nudge'))}</th></tr></thead><tbody>`));
   const nudgeLabel = escapeHtml(t('Nhắc ngay', 'Nudge now'));
   for (const u of m.units) {
     let row = `<tr><th scope="row" title="${escapeHtml(u.name)}">${escapeHtml(u.name)}</th><td class="${u.complete ? 's-done' : 's-none'}">${u.done}/${u.total}</td>`;
@@ -91,13 +91,17 @@ function matrixTable(m: StatusMatrix, t: T): string {
       else row += `<td class=${CLASS[c.state]}><a href=/admin/o/${c.obligationKey} title="${cellTitle(c)}">${c.total > 1 ? `${c.counts.done + c.counts.waived}/${c.total}` : STATE_SIGN[c.state]}</a>`;
     }
     const open = u.states.has('open') || u.states.has('soon') || u.states.has('overdue') || u.states.has('extended');
-    out.push(row, '<td>', open ? `<button type="submit" form="nudge" name="unit" value="${u.id}" class="secondary">${nudgeLabel}</button>` : '', '</td></tr>');
+    // Each row encoded at once: its pieces die young, and the page grows outside V8's heap.
+    out.push(Buffer.from(`${row}<td>${open ? `<button type="submit" form="nudge" name="unit" value="${u.id}" class="secondary">${nudgeLabel}</button>` : ''}</td></tr>`));
   }
-  out.push('</tbody><tfoot><tr><th scope="row">', escapeHtml(t('Tổng theo nhiệm vụ', 'Per duty')), '</th><td></td>');
-  for (const d of m.duties) out.push('<td>', String(d.done), '/', String(d.total), '</td>');
-  out.push('<td></td></tr></tfoot></table>');
-  return out.join('');
+  let foot = `</tbody><tfoot><tr><th scope="row">${escapeHtml(t('Tổng theo nhiệm vụ', 'Per duty'))}</th><td></td>`;
+  for (const d of m.duties) foot += `<td>${d.done}/${d.total}</td>`;
+  out.push(Buffer.from(`${foot}<td></td></tr></tfoot></table>`));
+  return Buffer.concat(out);
 }
+
+/** Where the matrix's table goes in the page (it is sent as bytes, not built into the page's text). */
+const TABLE_MARK = '<!--dondoc:matrix-->';
 
 interface MatrixQuery {
   year?: string;
@@ -145,7 +149,7 @@ ${m.units.length ? html` (${Math.round((100 * m.unitsComplete) / m.units.length)
 <span class="muted">${t('Rồi bấm «Nhắc ngay» ở dòng của đơn vị: một nhắc nhở được gửi ngay cho các đầu mối.', 'Then press “Nudge now” on the unit’s row: one reminder goes to its contacts at once.')}</span></form>`;
 
   const table = m.units.length
-    ? raw(matrixTable(m, t))
+    ? raw(TABLE_MARK)
     : html`<p class="card">${t('Không có đơn vị nào có nghĩa vụ phù hợp trong năm này.', 'No unit has a matching obligation this year.')}</p>`;
   const dutyList = m.duties.length
     ? html`<details class="card"><summary>${t('Danh sách nhiệm vụ', 'The duties')} (${m.duties.length})</summary><table><thead><tr><th>${t('Kế hoạch', 'Plan')}</th><th>${t('Mã', 'Code')}</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Xong', 'Done')}</th></tr></thead><tbody>${m.duties.map(
@@ -155,6 +159,7 @@ ${m.units.length ? html` (${Math.round((100 * m.unitsComplete) / m.units.length)
   return sendPage(req, reply, {
     title: t('Tình hình', 'Status'),
     error: errors.length ? errors.join(' ') : null,
+    ...(m.units.length ? { insert: { mark: TABLE_MARK, bytes: matrixTable(m, t) } } : {}),
     body: html`${MATRIX_STYLE}<h1>${t(`Tình hình thực hiện năm ${year}`, `Status of ${year}`)}</h1>${form}${summary}${legend(t, m.cellCounts)}
 <p class="muted">${t('Mỗi ô là một đơn vị × một nhiệm vụ; ô có nhiều kỳ (báo cáo tháng, quý) ghi số kỳ đã xong/tổng và mang màu của kỳ xấu nhất. Bấm vào ô để xem chi tiết và thao tác.', 'Each cell is one unit × one duty; a cell of several periods (monthly, quarterly reports) shows periods done/total in the colour of its worst period. Click a cell for its details and actions.')}</p>
 ${m.units.length ? nudgeForm : ''}${table}${dutyList}`,

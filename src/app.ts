@@ -277,7 +277,16 @@ export function createApp(deps: Deps, options: AppOptions): App {
         }
       }
       if (roles.includes('web')) {
-        web = createWebServer({ config, db: deps.db, redis: connect('web'), clock: deps.clock, logger, metrics, sendQueue: getSendQueue });
+        web = createWebServer({
+          config,
+          db: deps.db,
+          redis: connect('web'),
+          clock: deps.clock,
+          logger,
+          metrics,
+          sendQueue: getSendQueue,
+          ...(config.TELEGRAM_BOT_TOKEN || config.ZALO_BOT_TOKEN ? { announce: (input) => commands().announce(input) } : {}),
+        });
         if (webhookMode) {
           const secretToken = webhookSecret();
           web.post(TELEGRAM_WEBHOOK_PATH, webhookCallback(await telegramBot(), 'fastify', { secretToken, onTimeout: 'return' }));

@@ -449,7 +449,18 @@ export function createCommandService(deps: CommandDeps) {
     return { answer: { text: done.text.split('\n')[0]!.slice(0, 190) }, ...(done.later ? { later: done.later } : {}) };
   }
 
-  return { identify, handleText, handleButton };
+  /**
+   * What an administrator did for a unit elsewhere (the web page: confirmed or waived on its
+   * behalf, decided its extension request) reaches the unit's people on their chat channels, as a
+   * decision in chat does; for a confirmed or waived obligation, the messages that carried its
+   * reminders are marked with `closed` (Telegram edits them, their buttons go).
+   */
+  async function announce(input: { unitId: string; text: string; closed?: { obligationId: string; text: string } }) {
+    if (input.closed) await deps.onConfirmed?.(input.closed.obligationId, input.closed.text);
+    await tell({ unitId: input.unitId }, () => ({ text: input.text }));
+  }
+
+  return { identify, handleText, handleButton, announce };
 }
 
 /** The first chat channel of a contact's preference that has an address, works, and this process can send on. */

@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import { formatInTimeZone } from 'date-fns-tz';
 import { dispatchDue } from '#jobs/dispatch.js';
 import type { SendJobData } from '#jobs/queues.js';
 import type { Db } from '#root/db/client.js';
@@ -86,23 +87,50 @@ export async function obligationDetail(db: Db, orgId: string, id: string, now: D
   };
 }
 
+/**
+ * What a unit's people are told in chat after an administrator acted for it (sent by the command
+ * service's `announce`, where the process has a chat bot): the text, and for an obligation
+ * confirmed or waived, what the messages of its reminders now say.
+ */
+export interface UnitNotice {
+  unitId: string;
+  text: string;
+  closed?: { obligationId: string; text: string };
+}
+
+const at = (d: Date, zone: string) => formatInTimeZone(d, zone, "HH:mm 'ngày' dd/MM/yyyy");
+const dutyLabel = (duty: { code: string; title: string }) => `${duty.code} «${duty.title}»`;
+const timeZoneOf = async (db: Db, orgId: string) => (await db.organisation.findUniqueOrThrow({ where: { id: orgId }, select: { timeZone: true } })).timeZone;
+
 /** Confirms an open obligation on the unit's behalf (via "web", the reason as the confirmation's note). */
-export async function confirmOnBehalf(db: Db, orgId: string, input: { obligationId: string; actor: string; reason: string; now: Date }) {
+export async function confirmOnBehalf(db: Db, orgId: string, input: { obligationId: string; actor: string; by: string; reason: string; now: Date }) {
   needReason(input.reason);
   const o = await obligationOfOrg(db, orgId, input.obligationId);
   if (o.status === 'waived') throw new UserError('Nghĩa vụ này đã được miễn; không xác nhận được. / This obligation was waived.');
   const outcome = await confirmObligation(db, { obligationId: o.id, contactId: null, actor: input.actor, via: 'web', note: input.reason, now: input.now });
   if (outcome.status === 'already-done') throw new UserError('Nghĩa vụ này đã được xác nhận hoàn thành trước đó; không có gì thay đổi. / Already confirmed.');
-  return { obligation: o, cancelledReminders: outcome.cancelledReminders };
+  const zone = await timeZoneOf(db, orgId);
+  const notice: UnitNotice = {
+    unitId: o.unitId,
+    text: `✅ Quản trị viên ${input.by} đã xác nhận thay ${o.unit.name} hoàn thành nhiệm vụ ${dutyLabel(o.duty)}. Các nhắc nhở còn lại đã được hủy.\nLý do: ${input.reason.slice(0, 500)}\n(An administrator confirmed it on the unit’s behalf; remaining reminders cancelled.)`,
+    closed: { obligationId: o.id, text: `✅ Đã hoàn thành bởi ${input.by} (quản trị viên) lúc ${at(input.now, zone)}` },
+  };
+  return { obligation: o, cancelledReminders: outcome.cancelledReminders, notice };
 }
 
 /** Waives an open obligation of the organisation, with a reason. */
-export async function waiveOnBehalf(db: Db, orgId: string, input: { obligationId: string; actor: string; reason: string; now: Date }) {
+export async function waiveOnBehalf(db: Db, orgId: string, input: { obligationId: string; actor: string; by: string; reason: string; now: Date }) {
   needReason(input.reason);
   const o = await obligationOfOrg(db, orgId, input.obligationId);
   if (o.status !== 'open') throw new UserError(o.status === 'done' ? 'Nghĩa vụ này đã hoàn thành; không miễn được. / Already done.' : 'Nghĩa vụ này đã được miễn trước đó. / Already waived.');
   const r = await waiveObligation(db, { obligationId: o.id, actor: input.actor, reason: input.reason, now: input.now });
-  return { obligation: o, cancelledReminders: r.cancelledReminders };
+  const zone = await timeZoneOf(db, orgId);
+  const notice: UnitNotice = {
+    unitId: o.unitId,
+    text: `➖ Quản trị viên ${input.by} đã miễn cho ${o.unit.name} nhiệm vụ ${dutyLabel(o.duty)} (hạn ${formatInTimeZone(o.extendedTo ?? o.dueAt, zone, 'dd/MM/yyyy')}): đơn vị không cần thực hiện nữa, sẽ không còn nhắc nhở.\nLý do: ${input.reason.slice(0, 500)}\n(Waived by an administrator: nothing more to do, no more reminders.)`,
+    closed: { obligationId: o.id, text: `➖ Được miễn bởi ${input.by} (quản trị viên) lúc ${at(input.now, zone)}` },
+  };
+  return { obligation: o, cancelledReminders: r.cancelledReminders, notice };
 }
 
 /**
@@ -143,6 +171,11 @@ export async function decideExtensionOnBehalf(db: Db, orgId: string, input: { re
     const verdict = r.request.status === 'approved' ? 'đã được duyệt' : 'đã bị từ chối';
     throw new UserError(`Đề nghị gia hạn này ${verdict} trước đó${r.request.decidedBy ? ` (${r.request.decidedBy})` : ''}; không có gì thay đổi. / Already decided.`);
   }
-  const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId }, select: { timeZone: true } });
-  return { request: r.request, timeZone: org.timeZone };
+  const zone = await timeZoneOf(db, orgId);
+  const label = dutyLabel(r.request.obligation.duty);
+  const verdict = input.approve
+    ? `✅ Đã duyệt gia hạn nhiệm vụ ${label} của ${r.request.obligation.unit.name} đến ${formatInTimeZone(r.request.requestedDue, zone, 'dd/MM/yyyy')} (quản trị viên ${input.decidedBy}). Các nhắc nhở theo hạn mới.\n(Extension approved.)`
+    : `❌ Không duyệt gia hạn nhiệm vụ ${label} của ${r.request.obligation.unit.name} (quản trị viên ${input.decidedBy}); hạn giữ nguyên.\nLý do: ${input.reason.slice(0, 500)}\n(Extension refused: the due date stands.)`;
+  const notice: UnitNotice = { unitId: r.request.obligation.unitId, text: verdict };
+  return { request: r.request, timeZone: zone, notice };
 }

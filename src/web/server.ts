@@ -30,6 +30,11 @@ export interface WebDeps {
   metrics: Metrics;
   /** The send queue: a nudge from the web page goes out through it at once. */
   sendQueue: () => Queue<SendJobData>;
+  /**
+   * Tells a unit's people in chat what an administrator did for it (the command service's
+   * `announce`); absent when this process has no chat bot token.
+   */
+  announce?: (input: { unitId: string; text: string; closed?: { obligationId: string; text: string } }) => Promise<void>;
 }
 
 /**

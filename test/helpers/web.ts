@@ -1,6 +1,8 @@
 import { seedDemo } from '#root/services/demo.js';
 import { createAdmin } from '#root/services/admins.js';
 import type { Logger } from '#root/logger.js';
+import type { ChannelAdapter } from '#root/channels/types.js';
+import type { Channel } from '#root/generated/prisma/client.js';
 import { startTestApp, type TestApp } from './app.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
@@ -101,13 +103,15 @@ export const TEST_ADMIN = { email: 'quantri@sotttt.example.vn', password: 'mat-k
  * The web role over a test database seeded with the demo (the HCMC plan, its units and sandbox
  * contacts), an administrator account, and a client logged in as it.
  */
-export async function startWebTest(options: { start?: Date; env?: Record<string, string>; logger?: Logger; roles?: ('web' | 'worker')[] } = {}): Promise<WebTest> {
+export async function startWebTest(
+  options: { start?: Date; env?: Record<string, string>; logger?: Logger; roles?: ('web' | 'worker')[]; channels?: Partial<Record<Channel, ChannelAdapter>> } = {},
+): Promise<WebTest> {
   const t = await createTestDatabase();
   const start = options.start ?? new Date('2026-11-16T02:00:00Z');
   await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now: start, actor: 'test' });
   const org = await t.prisma.organisation.findUniqueOrThrow({ where: { code: 'hcm' } });
   await createAdmin(t.prisma, org.id, { email: TEST_ADMIN.email, name: 'Chị Quản Trị', password: TEST_ADMIN.password }, 'test');
-  const s = await startTestApp(t, { start, roles: options.roles ?? ['web'], ...(options.env ? { env: options.env } : {}), ...(options.logger ? { logger: options.logger } : {}) });
+  const s = await startTestApp(t, { start, roles: options.roles ?? ['web'], ...(options.env ? { env: options.env } : {}), ...(options.logger ? { logger: options.logger } : {}), ...(options.channels ? { channels: options.channels } : {}) });
   const base = s.app.address()!;
   const client = new WebClient(base);
   const res = await client.login(TEST_ADMIN.email, TEST_ADMIN.password);

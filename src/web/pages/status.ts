@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { shortDate } from '#root/domain/wording.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { CELL_STATES, matrixFilters, obligationIdOfKey, statusMatrix, type CellState, type MatrixCell, type StatusMatrix } from '#root/services/matrix.js';
-import { confirmOnBehalf, decideExtensionOnBehalf, isUuid, nudgeNow, obligationDetail, waiveOnBehalf, type ObligationDetail } from '#root/services/on-behalf.js';
+import { confirmOnBehalf, decideExtensionOnBehalf, isUuid, nudgeNow, obligationDetail, waiveOnBehalf, type ObligationDetail, type UnitNotice } from '#root/services/on-behalf.js';
 import { zonedDay } from '#root/services/planner.js';
 import { adminOf, csrfField, field, redirectWith, requiredReason, safeNext, sendPage, type AdminContext } from '../admin.js';
 import { escapeHtml, html, raw, translator, type Html, type Lang } from '../html.js';
@@ -295,6 +295,11 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
   // The matrix's links: the same page by the obligation's short key (an unknown key is the same 404).
   scope.get<{ Params: { key: string }; Querystring: { year?: string } }>('/o/:key', (req, reply) => showObligation(req, reply, obligationIdOfKey(req.params.key) ?? req.params.key));
 
+  // The unit hears of it in chat, as of a decision taken there; the administrator does not wait for it.
+  const tellUnit = (notice: UnitNotice) => {
+    void deps.announce?.(notice).catch((error: unknown) => deps.logger.warn({ err: String(error), unit: notice.unitId }, 'could not tell the unit'));
+  };
+
   const here = (id: string, body: unknown) => {
     const back = field(body, 'back');
     return `/admin/obligations/${id}${/^\/admin\?year=\d{4}$/.test(back) ? `?${back.split('?')[1]}` : ''}`;
@@ -305,7 +310,8 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
     const t = translator(a.lang);
     const reason = requiredReason(req.body, a.lang);
     return orNotFound(req, reply, async () => {
-      const r = await confirmOnBehalf(deps.db, a.orgId, { obligationId: req.params.id, actor: a.actor, reason, now: deps.clock.now() });
+      const r = await confirmOnBehalf(deps.db, a.orgId, { obligationId: req.params.id, actor: a.actor, by: a.account.name, reason, now: deps.clock.now() });
+      tellUnit(r.notice);
       const what = `${r.obligation.duty.code} · ${r.obligation.unit.name}`;
       return redirectWith(reply, here(req.params.id, req.body), t(`Đã xác nhận hoàn thành thay đơn vị: ${what}. Đã huỷ ${r.cancelledReminders} nhắc nhở chờ gửi.`, `Confirmed on the unit’s behalf: ${what}. ${plural(a.lang, r.cancelledReminders, '', 'pending reminder')} cancelled.`));
     });
@@ -316,7 +322,8 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
     const t = translator(a.lang);
     const reason = requiredReason(req.body, a.lang);
     return orNotFound(req, reply, async () => {
-      const r = await waiveOnBehalf(deps.db, a.orgId, { obligationId: req.params.id, actor: a.actor, reason, now: deps.clock.now() });
+      const r = await waiveOnBehalf(deps.db, a.orgId, { obligationId: req.params.id, actor: a.actor, by: a.account.name, reason, now: deps.clock.now() });
+      tellUnit(r.notice);
       const what = `${r.obligation.duty.code} · ${r.obligation.unit.name}`;
       return redirectWith(reply, here(req.params.id, req.body), t(`Đã miễn: ${what}. Đã huỷ ${r.cancelledReminders} nhắc nhở chờ gửi.`, `Waived: ${what}. ${plural(a.lang, r.cancelledReminders, '', 'pending reminder')} cancelled.`));
     });
@@ -358,7 +365,7 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
     const reason = requiredReason(req.body, a.lang);
     return orNotFound(req, reply, async () => {
       if (!isUuid(req.params.id)) throw new NotFoundError(t('Không tìm thấy đề nghị gia hạn này.', 'No such extension request.'));
-      const { request: r, timeZone: zone } = await decideExtensionOnBehalf(deps.db, a.orgId, {
+      const { request: r, timeZone: zone, notice } = await decideExtensionOnBehalf(deps.db, a.orgId, {
         requestId: req.params.id,
         approve: decision === 'approve',
         actor: a.actor,
@@ -366,6 +373,7 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
         reason,
         now: deps.clock.now(),
       });
+      tellUnit(notice);
       const what = `${r.obligation.duty.code} · ${r.obligation.unit.name}`;
       const message =
         decision === 'approve'

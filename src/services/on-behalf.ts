@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { Queue } from 'bullmq';
 import { formatInTimeZone } from 'date-fns-tz';
 import { dispatchDue } from '#jobs/dispatch.js';
@@ -39,7 +41,8 @@ export interface ObligationDetail {
   state: CellState;
   timeZone: string;
   confirmations: { id: string; who: string; via: string; note: string | null; fileName: string | null; at: Date; withdrawnAt: Date | null }[];
-  evidence: { id: string; fileName: string; size: number; via: string; who: string | null; at: Date }[];
+  /** `stored`: a copy is kept in STORAGE_DIR (downloadable). */
+  evidence: { id: string; fileName: string; size: number; via: string; who: string | null; at: Date; stored: boolean }[];
   extensions: { id: string; requestedDue: Date; reason: string; status: 'pending' | 'approved' | 'refused'; who: string | null; decidedBy: string | null; decidedAt: Date | null; at: Date }[];
   /** Reminders of the obligation by status (pending, sent, failed…). */
   reminders: Record<string, number>;
@@ -71,7 +74,7 @@ export async function obligationDetail(db: Db, orgId: string, id: string, now: D
       at: c.createdAt,
       withdrawnAt: c.withdrawnAt,
     })),
-    evidence: evidence.map((e) => ({ id: e.id, fileName: e.fileName, size: e.size, via: e.via, who: e.contact?.name ?? null, at: e.createdAt })),
+    evidence: evidence.map((e) => ({ id: e.id, fileName: e.fileName, size: e.size, via: e.via, who: e.contact?.name ?? null, at: e.createdAt, stored: e.storagePath !== null })),
     extensions: extensions.map((x) => ({
       id: x.id,
       requestedDue: x.requestedDue,
@@ -178,4 +181,22 @@ export async function decideExtensionOnBehalf(db: Db, orgId: string, input: { re
     : `❌ Không duyệt gia hạn nhiệm vụ ${label} của ${r.request.obligation.unit.name} (quản trị viên ${input.decidedBy}); hạn giữ nguyên.\nLý do: ${input.reason.slice(0, 500)}\n(Extension refused: the due date stands.)`;
   const notice: UnitNotice = { unitId: r.request.obligation.unitId, text: verdict };
   return { request: r.request, timeZone: zone, notice };
+}
+
+/**
+ * The kept copy of an evidence file of the organisation, for download: its name and where it is.
+ * Another organisation's evidence, an unknown id, or a file no longer on disk: NotFoundError.
+ */
+export async function evidenceFile(db: Db, orgId: string, id: string, storageDir: string): Promise<{ fileName: string; size: number; path: string }> {
+  const missing = () => new NotFoundError('Không tìm thấy tệp minh chứng này. / No such evidence file.');
+  if (!isUuid(id)) throw missing();
+  const e = await db.evidence.findFirst({ where: { id, orgId }, select: { fileName: true, storagePath: true } });
+  if (!e?.storagePath) throw missing();
+  const root = path.resolve(storageDir);
+  const file = path.resolve(root, e.storagePath);
+  // Paths are ours, but a file outside the storage directory is never served.
+  if (!file.startsWith(root + path.sep)) throw missing();
+  const info = await stat(file).catch(() => null);
+  if (!info?.isFile()) throw new NotFoundError('Tệp minh chứng này không còn được lưu. / This evidence file is no longer kept.');
+  return { fileName: e.fileName, size: info.size, path: file };
 }

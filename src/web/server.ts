@@ -22,7 +22,7 @@ function within<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 export interface WebDeps {
-  config: Pick<Config, 'SECRET_KEY' | 'PUBLIC_URL' | 'REDIS_PREFIX' | 'REDIS_URL' | 'TRUST_PROXY_HOPS' | 'TELEGRAM_BOT_USERNAME' | 'INVITE_TTL_HOURS'>;
+  config: Pick<Config, 'SECRET_KEY' | 'PUBLIC_URL' | 'REDIS_PREFIX' | 'REDIS_URL' | 'TRUST_PROXY_HOPS' | 'TELEGRAM_BOT_USERNAME' | 'INVITE_TTL_HOURS' | 'STORAGE_DIR'>;
   db: Db;
   redis: Redis;
   clock: Clock;

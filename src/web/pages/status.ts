@@ -1,8 +1,9 @@
+import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { shortDate } from '#root/domain/wording.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { CELL_STATES, matrixFilters, obligationIdOfKey, statusMatrix, type CellState, type MatrixCell, type StatusMatrix } from '#root/services/matrix.js';
-import { confirmOnBehalf, decideExtensionOnBehalf, isUuid, nudgeNow, obligationDetail, waiveOnBehalf, type ObligationDetail, type UnitNotice } from '#root/services/on-behalf.js';
+import { confirmOnBehalf, decideExtensionOnBehalf, evidenceFile, isUuid, nudgeNow, obligationDetail, waiveOnBehalf, type ObligationDetail, type UnitNotice } from '#root/services/on-behalf.js';
 import { zonedDay } from '#root/services/planner.js';
 import { adminOf, csrfField, field, redirectWith, requiredReason, safeNext, sendPage, type AdminContext } from '../admin.js';
 import { escapeHtml, html, raw, translator, type Html, type Lang } from '../html.js';
@@ -208,7 +209,7 @@ ${
 ${
   d.evidence.length
     ? html`<table><thead><tr><th>${t('Tệp', 'File')}</th><th>${t('Cỡ', 'Size')}</th><th>${t('Ai gửi', 'Sent by')}</th><th>${t('Lúc', 'When')}</th></tr></thead><tbody>${d.evidence.map(
-        (e) => html`<tr><td>${e.fileName}</td><td>${Math.ceil(e.size / 1024)} KB</td><td>${e.who ?? ''} (${e.via})</td><td>${dateTime(e.at, zone)}</td></tr>`,
+        (e) => html`<tr><td>${e.stored ? html`<a href="/admin/evidence/${e.id}" download>${e.fileName}</a>` : html`${e.fileName} <span class="muted">(${t('không lưu bản sao', 'no copy kept')})</span>`}</td><td>${Math.ceil(e.size / 1024)} KB</td><td>${e.who ?? ''} (${e.via})</td><td>${dateTime(e.at, zone)}</td></tr>`,
       )}</tbody></table>`
     : html`<p class="muted">${t('Chưa có minh chứng.', 'No evidence yet.')}</p>`
 }
@@ -294,6 +295,20 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
   scope.get<{ Params: { id: string }; Querystring: { year?: string } }>('/obligations/:id', (req, reply) => showObligation(req, reply, req.params.id));
   // The matrix's links: the same page by the obligation's short key (an unknown key is the same 404).
   scope.get<{ Params: { key: string }; Querystring: { year?: string } }>('/o/:key', (req, reply) => showObligation(req, reply, obligationIdOfKey(req.params.key) ?? req.params.key));
+
+  // An evidence file, always as a download (never shown inline: a file a contact sent may be HTML).
+  scope.get<{ Params: { id: string } }>('/evidence/:id', async (req, reply) =>
+    orNotFound(req, reply, async () => {
+      const f = await evidenceFile(deps.db, adminOf(req).orgId, req.params.id, deps.config.STORAGE_DIR);
+      const ascii = f.fileName.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').replace(/[^\x20-\x7e]|["\\]/g, '_');
+      return reply
+        .header('content-type', 'application/octet-stream')
+        .header('content-disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(f.fileName)}`)
+        .header('x-content-type-options', 'nosniff')
+        .header('content-length', f.size)
+        .send(createReadStream(f.path));
+    }),
+  );
 
   // The unit hears of it in chat, as of a decision taken there; the administrator does not wait for it.
   const tellUnit = (notice: UnitNotice) => {

@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { createHmac } from 'node:crypto';
 import { run, type RunnerHandle } from '@grammyjs/runner';
@@ -41,6 +43,8 @@ export interface App {
   sendQueue(): Queue<SendJobData>;
   /** The web server's address once started. */
   readonly address: () => string | null;
+  /** The metrics server's address (METRICS_PORT, in a process without the web role) once started. */
+  readonly metricsAddress: () => string | null;
 }
 
 /**
@@ -177,6 +181,7 @@ export function createApp(deps: Deps, options: AppOptions): App {
   const workers: Worker[] = [];
   const queues: Queue[] = [];
   let web: ReturnType<typeof createWebServer> | null = null;
+  let metricsServer: Server | null = null;
   let timer: NodeJS.Timeout | null = null;
   let botRunner: RunnerHandle | undefined;
   let stopping: Promise<void> | null = null;
@@ -204,6 +209,10 @@ export function createApp(deps: Deps, options: AppOptions): App {
     sendQueue: getSendQueue,
     address: () => {
       const a = web?.server.address();
+      return a && typeof a === 'object' ? `http://127.0.0.1:${a.port}` : null;
+    },
+    metricsAddress: () => {
+      const a = metricsServer?.address();
       return a && typeof a === 'object' ? `http://127.0.0.1:${a.port}` : null;
     },
     async start() {
@@ -305,11 +314,33 @@ export function createApp(deps: Deps, options: AppOptions): App {
         await web.listen({ port: config.PORT, host: '0.0.0.0' });
         logger.info({ role: 'web', port: config.PORT }, 'role started');
       }
+      if (!roles.includes('web') && config.METRICS_PORT !== undefined) {
+        // A worker or scheduler on a host of its own counts what it does (reminders sent and failed
+        // by channel and stage, jobs): Prometheus scrapes each such process here. The gauges read
+        // at scrape (queue depths, open obligations) are the web role's.
+        const server = createServer((req, res) => {
+          if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
+            res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Không có trang này / not found: /metrics only\n');
+            return;
+          }
+          metrics.registry.metrics().then(
+            (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' }).end(text),
+            (error: unknown) => res.writeHead(500).end(String(error)),
+          );
+        });
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(config.METRICS_PORT, '0.0.0.0', () => resolve());
+        });
+        metricsServer = server;
+        logger.info({ port: (server.address() as AddressInfo).port }, 'metrics served');
+      }
     },
     stop() {
       stopping ??= (async () => {
         if (timer) clearInterval(timer);
         if (web) await web.close().catch(() => undefined);
+        if (metricsServer) await new Promise((resolve) => metricsServer!.close(resolve));
         if (botRunner?.isRunning()) await botRunner.stop().catch(() => undefined);
         // Follow-ups of what was just handled (marking messages done, telling colleagues) finish first.
         if (botPromise) await (await botPromise.catch(() => null))?.drain();

@@ -81,6 +81,11 @@ const schema = z.object({
   /** Seed the sample plan, units and sandbox contacts on an empty database (`npm start`). */
   SEED_DEMO: bool.default(true),
   PORT: int(0, 65_535).default(3000),
+  /**
+   * A process without the web role (a worker or scheduler on a host of its own) serves its own
+   * Prometheus metrics on this port (`/metrics`); unset: none. The web role serves them on PORT.
+   */
+  METRICS_PORT: int(0, 65_535).optional(),
   PUBLIC_URL: url(['http:', 'https:']).optional(),
   /**
    * Behind a reverse proxy: how many proxies to trust for the client's address and protocol

@@ -1,8 +1,12 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatchDue } from '#jobs/dispatch.js';
+import { nudge } from '#root/services/nudge.js';
+import { reconcileObligations } from '#root/services/obligations.js';
 import { ensureOrganisation } from '#root/services/orgs.js';
 import { browserAvailable, browserRequired, launchBrowser, screenshotPath } from '../helpers/browser.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { buildMiniOrg } from '../helpers/builders.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startWebTest, type WebTest } from '../helpers/web.js';
 
@@ -201,3 +205,39 @@ describe('/metrics while Redis is unreachable', () => {
     expect(res.text).toContain('# TYPE dondoc_reminders_sent_total counter');
   });
 });
+
+// A worker on a host of its own counts what it sends; Prometheus scrapes it on METRICS_PORT.
+describe('metrics of a process without the web role', () => {
+  let t: TestDatabase;
+  let s: TestApp;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    s = await startTestApp(t, { start: new Date(), roles: ['worker'], env: { METRICS_PORT: '0' } });
+  });
+  afterAll(async () => {
+    await s?.stop();
+    await t?.close();
+  });
+
+  it('serves its own counters at /metrics, and nothing else', async () => {
+    expect(s.app.address()).toBeNull();
+    const base = s.app.metricsAddress()!;
+    expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const now = s.clock.now();
+    const mini = await buildMiniOrg(t.prisma, { code: 'metrics-worker', units: 1, duties: [{ code: 'A', due: '2027-06-30' }], now });
+    await reconcileObligations(t.prisma, mini.org.id, { from: '2027-01-01', to: '2027-12-31' }, now);
+    expect((await nudge(t.prisma, mini.org.id, { unitId: mini.contacts[0]!.unitId, dutyCode: 'A', actor: 'test', now })).reminders).toBe(1);
+    await dispatchDue(t.prisma, s.app.sendQueue(), mini.org.id, now, 0);
+    await expect
+      .poll(async () => {
+        const text = await (await fetch(`${base}/metrics`)).text();
+        return [...text.matchAll(/^dondoc_reminders_sent_total\{[^}]*channel="sandbox"[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+      }, { timeout: 15_000 })
+      .toBe(1);
+    const res = await fetch(`${base}/metrics`);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    expect((await fetch(`${base}/admin`)).status).toBe(404);
+    expect((await fetch(`${base}/metrics`, { method: 'POST' })).status).toBe(404);
+  });
+});
+

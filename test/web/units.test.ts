@@ -135,6 +135,36 @@ describe('the units pages', () => {
       await w.t.prisma.contact.delete({ where: { id: c.id } });
     });
 
+    it('sets a contact’s channels from the unit page: a failed one chosen again works again, audited; bad ones change nothing', async () => {
+      const c = await w.t.prisma.contact.create({
+        data: { orgId: w.orgId, unitId: tttt.id, name: 'Phạm Văn Đổi Kênh', email: 'doi@example.vn', channels: ['email', 'telegram'], disabledChannels: ['email'], telegramChatId: 4343n, unreachableSince: new Date() },
+      });
+      const page = await w.client.get(`/admin/units/${tttt.id}`);
+      expect(rowOf(page.text, c.id)).toContain(`action="/admin/units/${tttt.id}/contacts/${c.id}/channels"`);
+      expect(rowOf(page.text, c.id)).toContain('value="email, telegram"');
+
+      const res = await w.client.post(`/admin/units/${tttt.id}/contacts/${c.id}/channels`, { channels: 'telegram, thư' });
+      expect(res.status).toBe(303);
+      expect(res.location).toBe(`/admin/units/${tttt.id}`);
+      expect(await w.t.prisma.contact.findUniqueOrThrow({ where: { id: c.id } })).toMatchObject({ channels: ['telegram', 'email'], disabledChannels: [], unreachableSince: null });
+      expect((await w.client.get(res.location!)).text).toContain('Đã đổi kênh của Phạm Văn Đổi Kênh: telegram → email.');
+      expect(await w.t.prisma.auditEvent.findFirst({ where: { action: 'contact.channels', entityId: c.id, actor: actor() } })).not.toBeNull();
+
+      const audits = await w.t.prisma.auditEvent.count();
+      for (const [channels, message] of [['fax', 'Kênh không hợp lệ'], ['', 'Kênh không hợp lệ']] as const) {
+        const bad = await w.client.post(`/admin/units/${tttt.id}/contacts/${c.id}/channels`, { channels });
+        expect(bad.status, channels).toBe(400);
+        expect(bad.text).toContain(message);
+      }
+      // A contact of another unit, through this unit's page: not found, unchanged.
+      const other = await w.t.prisma.contact.findFirstOrThrow({ where: { orgId: w.orgId, NOT: { unitId: tttt.id } } });
+      const forged = await w.client.post(`/admin/units/${tttt.id}/contacts/${other.id}/channels`, { channels: 'sandbox' });
+      expect(forged.status).toBe(404);
+      expect((await w.t.prisma.contact.findUniqueOrThrow({ where: { id: other.id } })).channels).toEqual(other.channels);
+      expect(await w.t.prisma.auditEvent.count()).toBe(audits);
+      await w.t.prisma.contact.delete({ where: { id: c.id } });
+    });
+
     it('adds a contact to the unit, audited', async () => {
       const res = await w.client.post(`/admin/units/${tttt.id}/contacts`, { name: 'Nguyễn Văn An', role: 'head', email: 'an@sotttt.example.vn', channels: 'email, sandbox', locale: 'vi' });
       expect(res.status).toBe(303);

@@ -3,7 +3,7 @@ import QRCode from 'qrcode';
 import { shortDate } from '#root/domain/wording.js';
 import type { ContactRole } from '#root/generated/prisma/client.js';
 import { calendarUrl, ensureCalendarToken, regenerateCalendarToken } from '#root/services/calendar.js';
-import { addContact, createInvite } from '#root/services/contacts.js';
+import { addContact, createInvite, setContactChannels } from '#root/services/contacts.js';
 import { obligationState, type CellState } from '#root/services/matrix.js';
 import { listObligations, yearWindow } from '#root/services/obligations.js';
 import { zonedDay } from '#root/services/planner.js';
@@ -119,7 +119,12 @@ ${unit.contacts.map(
 <td>${c.zaloUserId !== null ? t('đã liên kết', 'linked') : html`<span class="muted">${t('chưa', 'no')}</span>`}</td>
 <td>${c.email ?? ''}</td>
 <td>${!c.active ? t('ngừng', 'inactive') : c.unreachable ? html`⚠ ${t('không liên lạc được', 'unreachable')}${c.unreachableSince ? html` ${t('từ', 'since')} ${shortDate(zonedDay(c.unreachableSince, unit.org.timeZone))}` : ''}` : ''}</td>
-<td>${c.active ? html`<form method="post" action="/admin/units/${unit.id}/contacts/${c.id}/invite" class="inline">${csrfField(req)}<button type="submit" class="secondary">${t('Tạo mã mời', 'Create an invite')}</button></form>` : ''}</td></tr>`,
+<td>${
+    c.active
+      ? html`<form method="post" action="/admin/units/${unit.id}/contacts/${c.id}/invite" class="inline">${csrfField(req)}<button type="submit" class="secondary">${t('Tạo mã mời', 'Create an invite')}</button></form>
+<form method="post" action="/admin/units/${unit.id}/contacts/${c.id}/channels" class="inline">${csrfField(req)}<input type="text" name="channels" value="${c.channels.join(', ')}" required maxlength="100" aria-label="${t(`Kênh của ${c.name}, theo thứ tự`, `${c.name}’s channels, in order`)}" style="width:12rem"> <button type="submit" class="secondary">${t('Đổi kênh', 'Set channels')}</button></form>`
+      : ''
+  }</td></tr>`,
 )}
 </tbody></table>
 <p class="muted">${t('Kênh gạch ngang: đã lỗi hẳn (bị chặn, địa chỉ sai), không dùng cho đến khi được chọn lại. Mã mời liên kết Telegram hoặc Zalo của người đó.', 'A struck-out channel failed for good (blocked, bad address) and is unused until chosen again. An invite links the person’s Telegram or Zalo.')}</p>`;
@@ -256,6 +261,18 @@ ${historyTable(t, history, zone, unit.id, year)}`;
     if (!unit || !contact) return notFound(req, reply);
     const r = await createInvite(deps.db, a.orgId, contact.id, { ttlHours: config.INVITE_TTL_HOURS, now: deps.clock.now(), botUsername: config.TELEGRAM_BOT_USERNAME }, a.actor);
     return sendPage(req, reply, { title: t('Mã mời', 'Invite'), body: await inviteBody(t, unit, r) });
+  });
+
+  // A contact's channels, first first: choosing a failed channel again is how it is re-enabled.
+  scope.post<{ Params: { id: string; contactId: string } }>('/units/:id/contacts/:contactId/channels', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const unit = await unitDetail(deps.db, a.orgId, req.params.id);
+    const contact = unit?.contacts.find((c) => c.id === req.params.contactId);
+    if (!unit || !contact) return notFound(req, reply);
+    const updated = await setContactChannels(deps.db, a.orgId, contact.id, [field(req.body, 'channels')], a.actor);
+    const order = updated.channels.join(' → ');
+    return redirectWith(reply, `/admin/units/${unit.id}`, t(`Đã đổi kênh của ${contact.name}: ${order}.`, `${contact.name}’s channels set: ${order}.`));
   });
 
   scope.post<{ Params: { id: string } }>('/units/:id/calendar', async (req, reply) => {

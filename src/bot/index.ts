@@ -1,5 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sequentialize } from '@grammyjs/runner';
 import { Bot, GrammyError, type Context } from 'grammy';
+import { telegramClientOptions } from '#root/channels/telegram/agent.js';
 import { inlineKeyboard, telegramMessages } from '#root/channels/telegram/chat.js';
 import { limitTransformer, type TelegramLimiter } from '#root/channels/telegram/limiter.js';
 import type { Caller, CommandService, Reply } from '#root/commands/service.js';
@@ -28,6 +30,9 @@ export interface BotDeps {
 
 /** The bot, and `drain()`: waits for the follow-ups still running (call it after stopping updates, before closing the database). */
 export type DondocBot = Bot & { drain(): Promise<void> };
+
+/** The longest a follow-up waits for the updates being handled (under a steady stream it would never start). */
+const FOLLOW_UP_MAX_WAIT_MS = 1_000;
 
 /** Where the web role receives Telegram's updates when PUBLIC_URL is set. */
 export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
@@ -64,7 +69,7 @@ export const BOT_COMMANDS = {
  */
 export function createDondocBot(deps: BotDeps): DondocBot {
   const { db, logger, clock, commands } = deps;
-  const bot = new Bot(deps.token, { client: { apiRoot: deps.apiRoot } });
+  const bot = new Bot(deps.token, { client: telegramClientOptions(deps.apiRoot) });
   // Replies and edits keep Telegram's limits too, and wait out a 429 instead of failing.
   bot.api.config.use(limitTransformer(deps.limiter));
   if (deps.firstSight) {
@@ -74,15 +79,44 @@ export function createDondocBot(deps: BotDeps): DondocBot {
       else logger.info({ update: ctx.update.update_id }, 'update seen before: ignored');
     });
   }
+  // Updates being handled. A follow-up starts only once none is (or after FOLLOW_UP_MAX_WAIT_MS),
+  // so that a burst of a hundred presses gets every answer before follow-ups take the CPU.
+  let handling = 0;
+  let idle: { promise: Promise<void>; resolve: () => void } | null = null;
+  const whenIdle = () => {
+    if (handling === 0) return Promise.resolve();
+    if (!idle) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      idle = { promise, resolve };
+    }
+    return idle.promise;
+  };
+  bot.use(async (_ctx, next) => {
+    handling++;
+    try {
+      await next();
+    } finally {
+      if (--handling === 0 && idle) {
+        idle.resolve();
+        idle = null;
+      }
+    }
+  });
   // The runner handles updates concurrently: one chat's updates in order, other chats in parallel.
   bot.use(sequentialize((ctx) => (ctx.chat?.id ?? ctx.from?.id)?.toString()));
   // Follow-ups (marking messages done, telling colleagues) wait for Telegram's limits anyway: run a
-  // few at a time in the background, so that a burst of presses gets its answers first.
+  // few at a time in the background, after the answers.
   const followUpSlots = createSemaphore(2);
   const pendingFollowUps = new Set<Promise<void>>();
   const later = (work: (() => Promise<void>) | undefined) => {
     if (!work) return;
-    const p = followUpSlots.run(work).catch((error: unknown) => logger.warn({ err: String(error) }, 'follow-up failed'));
+    const p = followUpSlots
+      .run(async () => {
+        await Promise.race([whenIdle(), sleep(FOLLOW_UP_MAX_WAIT_MS)]);
+        await work();
+      })
+      .catch((error: unknown) => logger.warn({ err: String(error) }, 'follow-up failed'));
     pendingFollowUps.add(p);
     void p.finally(() => pendingFollowUps.delete(p));
   };

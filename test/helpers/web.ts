@@ -130,3 +130,18 @@ export async function startWebTest(
     },
   };
 }
+
+/** The duty with the most open obligations still ahead (the demo's, at the test's clock), and how many units have one. */
+export async function busiestDutyAhead(w: WebTest): Promise<{ id: string; code: string; units: number }> {
+  const [top] = await w.t.prisma.obligation.groupBy({
+    by: ['dutyId'],
+    where: { orgId: w.orgId, status: 'open', current: true, dueAt: { gt: w.s.clock.now() } },
+    _count: { unitId: true },
+    orderBy: { _count: { unitId: 'desc' } },
+    take: 1,
+  });
+  if (!top) throw new Error('no open obligation ahead in the demo');
+  const duty = await w.t.prisma.duty.findUniqueOrThrow({ where: { id: top.dutyId } });
+  return { id: duty.id, code: duty.code, units: top._count.unitId };
+}
+

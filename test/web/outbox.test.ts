@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nudge } from '#root/services/nudge.js';
 import { reconcileObligations, yearWindow } from '#root/services/obligations.js';
 import { buildMiniOrg } from '../helpers/builders.js';
-import { startWebTest, type WebTest } from '../helpers/web.js';
+import { busiestDutyAhead, startWebTest, type WebTest } from '../helpers/web.js';
 
 describe('the sandbox outbox page', () => {
   let w: WebTest;
@@ -21,14 +21,7 @@ describe('the sandbox outbox page', () => {
 
   beforeAll(async () => {
     w = await startWebTest();
-    const counts = await w.t.prisma.obligation.groupBy({
-      by: ['dutyId'],
-      where: { orgId: w.orgId, status: 'open', current: true, dueAt: { gt: w.s.clock.now() } },
-      _count: { unitId: true },
-      orderBy: { _count: { unitId: 'desc' } },
-      take: 1,
-    });
-    const duty = await w.t.prisma.duty.findUniqueOrThrow({ where: { id: counts[0]!.dutyId } });
+    const duty = await busiestDutyAhead(w);
     dutyCode = duty.code;
     const obligations = await w.t.prisma.obligation.findMany({ where: { orgId: w.orgId, dutyId: duty.id, status: 'open', current: true, dueAt: { gt: w.s.clock.now() } }, orderBy: { id: 'asc' }, take: 3 });
     // A contact whose name carries HTML: the page shows it as text.

@@ -5,7 +5,7 @@ import { createDelivery } from '#root/services/delivery.js';
 import { nudge } from '#root/services/nudge.js';
 import { reconcileObligations, yearWindow } from '#root/services/obligations.js';
 import { buildMiniOrg } from '../helpers/builders.js';
-import { startWebTest, type WebTest } from '../helpers/web.js';
+import { busiestDutyAhead, startWebTest, type WebTest } from '../helpers/web.js';
 
 const EDIT = '/admin/templates/vi/reminder-lead/sandbox/txt';
 
@@ -24,17 +24,25 @@ describe('message templates on the administrators’ pages', () => {
       include: { unit: true, duty: true },
     });
     ahead = { unitId: o.unitId, unitName: o.unit.name, dutyCode: o.duty.code };
-    const counts = await w.t.prisma.obligation.groupBy({
-      by: ['dutyId'],
-      where: { orgId: w.orgId, status: 'open', current: true, dueAt: { gt: w.s.clock.now() } },
-      _count: { unitId: true },
-      orderBy: { _count: { unitId: 'desc' } },
-      take: 1,
-    });
-    expect(counts[0]!._count.unitId).toBeGreaterThanOrEqual(6);
-    busyDuty = (await w.t.prisma.duty.findUniqueOrThrow({ where: { id: counts[0]!.dutyId } })).code;
+    const busy = await busiestDutyAhead(w);
+    expect(busy.units).toBeGreaterThanOrEqual(6);
+    busyDuty = busy.code;
   }, 60_000);
   afterAll(async () => w?.stop());
+
+  /** A worker's delivery of its own over the test's database, reading template overrides every `refreshMs`. */
+  const workerDelivery = (workerId: string, refreshMs: number) =>
+    createDelivery({
+      db: w.t.prisma,
+      config: w.s.config,
+      templates: loadTemplates(),
+      templateRefreshMs: refreshMs,
+      channels: { sandbox: createSandboxChannel() },
+      clock: w.s.clock,
+      logger: w.s.deps.logger,
+      metrics: w.s.app.metrics,
+      workerId,
+    });
 
   /** Nudges units about the duty ahead; the reminders created, one per unit (each has one sandbox contact). */
   async function remindersFor(units: number): Promise<{ id: string; unitName: string }[]> {
@@ -187,34 +195,14 @@ describe('message templates on the administrators’ pages', () => {
     expect((await w.client.get(EDIT)).text).toContain('Đang dùng mẫu gốc');
     // A worker that cached the override drops it within the refresh period (10 s by default); a
     // delivery with a short period shows it without waiting.
-    const fresh = createDelivery({
-      db: w.t.prisma,
-      config: w.s.config,
-      templates: loadTemplates(),
-      templateRefreshMs: 0,
-      channels: { sandbox: createSandboxChannel() },
-      clock: w.s.clock,
-      logger: w.s.deps.logger,
-      metrics: w.s.app.metrics,
-      workerId: 'test',
-    });
+    const fresh = workerDelivery('test', 0);
     expect((await fresh.deliverReminder(second!.id)).outcome).toBe('sent');
     expect(await bodyOf(second!.id)).toMatch(new RegExp(`^Kính gửi Đầu mối .*\\nNhiệm vụ ${busyDuty.replace('.', '\\.')} «`, 's'));
   });
 
   it('reaches a worker that already read the overrides within its refresh period', async () => {
     const [a, b, c] = await remindersFor(3);
-    const worker = createDelivery({
-      db: w.t.prisma,
-      config: w.s.config,
-      templates: loadTemplates(),
-      templateRefreshMs: 1_500,
-      channels: { sandbox: createSandboxChannel() },
-      clock: w.s.clock,
-      logger: w.s.deps.logger,
-      metrics: w.s.app.metrics,
-      workerId: 'test-refresh',
-    });
+    const worker = workerDelivery('test-refresh', 1_500);
     expect((await worker.deliverReminder(a!.id)).outcome).toBe('sent');
     expect(await bodyOf(a!.id)).toMatch(/^Kính gửi /);
     expect((await w.client.post(EDIT, { action: 'save', source: 'BẢN MỚI {{unitName}}' })).status).toBe(303);

@@ -12,7 +12,7 @@ import { createSendProcessor } from '#jobs/send.js';
 import { createDondocBot, type DondocBot, registerCommands, TELEGRAM_WEBHOOK_PATH } from './bot/index.js';
 import { createZaloBot, ZALO_WEBHOOK_PATH, zaloSender, type ZaloBot } from './bot/zalo.js';
 import { telegramMarkDone, telegramSender } from './channels/telegram/chat.js';
-import { limitTransformer, processTelegramLimiter } from './channels/telegram/limiter.js';
+import { limitTransformer, processTelegramLimiter, type TelegramLimiter } from './channels/telegram/limiter.js';
 import { checkZaloSecret, createZaloClient, parseZaloUpdate, ZALO_SECRET_HEADER, type ZaloClient } from './channels/zalo/client.js';
 import { processZaloLimiter } from './channels/zalo/limiter.js';
 import { createCommandService, type ChatChannel, type ChatSender, type CommandService } from './commands/service.js';
@@ -31,6 +31,11 @@ export interface AppOptions {
   roles: Role[];
   channels: Partial<Record<Channel, ChannelAdapter>>;
   metrics?: Metrics;
+  /**
+   * Telegram's limits for the bot's replies and notices (the channel has its own option): shared
+   * through Redis by `npm start` (src/main.ts); without it, this process's (TELEGRAM_LIMITS).
+   */
+  telegramLimiter?: TelegramLimiter;
 }
 
 export interface App {
@@ -115,7 +120,7 @@ export function createApp(deps: Deps, options: AppOptions): App {
     let markDone: ((obligationId: string, doneText: string) => Promise<void>) | undefined;
     if (config.TELEGRAM_BOT_TOKEN) {
       const api = new Api(config.TELEGRAM_BOT_TOKEN, { apiRoot: config.TELEGRAM_API_ROOT });
-      api.config.use(limitTransformer(processTelegramLimiter(config.TELEGRAM_LIMITS)));
+      api.config.use(limitTransformer((options.telegramLimiter ?? processTelegramLimiter(config.TELEGRAM_LIMITS))));
       senders.telegram = telegramSender(api);
       markDone = telegramMarkDone(api, deps.db, logger);
     }
@@ -158,7 +163,7 @@ export function createApp(deps: Deps, options: AppOptions): App {
         clock: deps.clock,
         token: config.TELEGRAM_BOT_TOKEN!,
         apiRoot: config.TELEGRAM_API_ROOT,
-        limiter: processTelegramLimiter(config.TELEGRAM_LIMITS),
+        limiter: (options.telegramLimiter ?? processTelegramLimiter(config.TELEGRAM_LIMITS)),
         storageDir: config.STORAGE_DIR,
         commands: commands(),
         // A webhook's update not acknowledged in time is delivered again, to any copy of the web

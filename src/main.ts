@@ -1,10 +1,12 @@
 import { createApp } from './app.js';
 import { createChannels } from './channels/index.js';
+import { createRedisTelegramLimiter, telegramBotId, type TelegramLimiter } from './channels/telegram/limiter.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createPool, createPrisma, ensureDatabase } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { systemClock, type Deps } from './deps.js';
 import { createLogger } from './logger.js';
+import { createRedis, type Redis } from './redis.js';
 import { createAdmin } from './services/admins.js';
 import { DEMO_ADMIN, seedDemo } from './services/demo.js';
 
@@ -65,8 +67,25 @@ async function main(): Promise<void> {
     }
   }
 
-  const channels = await createChannels(config, logger);
-  const app = createApp(deps, { roles: config.ROLES, channels });
+  // Telegram's limits are the bot's, whichever process sends: kept in Redis, shared by every
+  // worker and bot process of this deployment (TELEGRAM_LIMITS=off: only 429 answers waited out).
+  let limitsRedis: Redis | null = null;
+  let telegramLimiter: TelegramLimiter | undefined;
+  if (config.TELEGRAM_BOT_TOKEN && config.TELEGRAM_LIMITS === 'on') {
+    limitsRedis = createRedis(config.REDIS_URL, { connectionName: 'dondoc-telegram-limits' });
+    // Its outages are the app's connections' to report; meanwhile this process paces on its own.
+    limitsRedis.on('error', () => undefined);
+    let warned = 0;
+    telegramLimiter = createRedisTelegramLimiter(limitsRedis, `${config.REDIS_PREFIX}:tg-limits:${telegramBotId(config.TELEGRAM_BOT_TOKEN)}`, {
+      onError: (error) => {
+        if (Date.now() - warned < 30_000) return;
+        warned = Date.now();
+        logger.warn({ err: error.message }, 'Telegram limits: Redis not answering, pacing in this process alone');
+      },
+    });
+  }
+  const channels = await createChannels(config, logger, { telegramLimiter });
+  const app = createApp(deps, { roles: config.ROLES, channels, ...(telegramLimiter ? { telegramLimiter } : {}) });
   await app.start();
   logger.info({ roles: config.ROLES, pid: process.pid }, 'dondoc started');
 
@@ -78,6 +97,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 30_000);
     force.unref();
     await app.stop();
+    limitsRedis?.disconnect();
     await db.$disconnect();
     await pool.end();
     logger.info('stopped');

@@ -4,7 +4,7 @@ import type { Logger } from '#root/logger.js';
 import { createEmailChannel } from './email/index.js';
 import { createSandboxChannel } from './sandbox/index.js';
 import { createTelegramChannel } from './telegram/index.js';
-import { processTelegramLimiter } from './telegram/limiter.js';
+import { processTelegramLimiter, type TelegramLimiter } from './telegram/limiter.js';
 import type { ChannelAdapter } from './types.js';
 import { createZaloChannel } from './zalo/index.js';
 import { processZaloLimiter } from './zalo/limiter.js';
@@ -14,7 +14,7 @@ import { processZaloLimiter } from './zalo/limiter.js';
  * email when SMTP_URL is set, Telegram when TELEGRAM_BOT_TOKEN is set, Zalo when ZALO_BOT_TOKEN is set. An SMTP server that does not answer at start is reported, not fatal:
  * sends retry with backoff until it does.
  */
-export async function createChannels(config: Config, logger: Logger): Promise<Partial<Record<Channel, ChannelAdapter>>> {
+export async function createChannels(config: Config, logger: Logger, options: { telegramLimiter?: TelegramLimiter } = {}): Promise<Partial<Record<Channel, ChannelAdapter>>> {
   const channels: Partial<Record<Channel, ChannelAdapter>> = { sandbox: createSandboxChannel() };
   if (config.SMTP_URL) {
     const email = createEmailChannel({ url: config.SMTP_URL, from: config.MAIL_FROM, ratePerMinute: config.SMTP_RATE_PER_MINUTE });
@@ -31,7 +31,7 @@ export async function createChannels(config: Config, logger: Logger): Promise<Pa
       token: config.TELEGRAM_BOT_TOKEN,
       apiRoot: config.TELEGRAM_API_ROOT,
       timeoutSeconds: config.TELEGRAM_TIMEOUT_SECONDS,
-      limiter: processTelegramLimiter(config.TELEGRAM_LIMITS),
+      limiter: options.telegramLimiter ?? processTelegramLimiter(config.TELEGRAM_LIMITS),
     });
   }
   if (config.ZALO_BOT_TOKEN) {

@@ -15,7 +15,7 @@ import { telegramMarkDone, telegramSender } from './channels/telegram/chat.js';
 import { limitTransformer, processTelegramLimiter, type TelegramLimiter } from './channels/telegram/limiter.js';
 import { checkZaloSecret, createZaloClient, parseZaloUpdate, ZALO_SECRET_HEADER, type ZaloClient } from './channels/zalo/client.js';
 import { processZaloLimiter } from './channels/zalo/limiter.js';
-import { createCommandService, type ChatChannel, type ChatSender, type CommandService } from './commands/service.js';
+import { createCommandService, redisCodeTries, type ChatChannel, type ChatSender, type CommandService } from './commands/service.js';
 import type { ChannelAdapter } from './channels/types.js';
 import type { Role } from './config.js';
 import type { Deps } from './deps.js';
@@ -130,6 +130,7 @@ export function createApp(deps: Deps, options: AppOptions): App {
       logger: logger.child({ role: 'bot' }),
       clock: deps.clock,
       senders,
+      codeTries: redisCodeTries(connect('invite-tries'), prefix),
       ...(markDone ? { onConfirmed: markDone } : {}),
       dispatch: async (orgId) => {
         await dispatchDue(deps.db, getSendQueue(), orgId, deps.clock.now(), 0);

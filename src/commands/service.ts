@@ -4,6 +4,7 @@ import type { Db } from '#root/db/client.js';
 import type { Clock } from '#root/deps.js';
 import { endOfDayInZone } from '#root/domain/occurrences.js';
 import { UserError } from '#root/errors/index.js';
+import type { Redis } from '#root/redis.js';
 import type { Logger } from '#root/logger.js';
 import {
   type ChatChannel,
@@ -90,6 +91,65 @@ export interface CommandDeps {
   onConfirmed?: (obligationId: string, doneText: string) => Promise<void>;
   /** Queues what is pending of an organisation now (an administrator's /nhac). */
   dispatch?: (orgId: string) => Promise<void>;
+  /** Where wrong invite codes are counted ({@link redisCodeTries} to share them between processes). */
+  codeTries?: CodeTries;
+}
+
+/** Wrong invite codes of one chat: how many since when, and until when the chat is locked (ms, the service's clock). */
+export interface CodeTriesEntry {
+  count: number;
+  since: number;
+  lockedUntil: number;
+}
+
+/** A store of {@link CodeTriesEntry} by chat; entries may vanish after `ttlMs` (real time). */
+export interface CodeTries {
+  get(key: string, nowMs: number): Promise<CodeTriesEntry | undefined>;
+  set(key: string, entry: CodeTriesEntry, ttlMs: number): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/** In this process, pruned as entries lapse (by the service's clock). */
+export function memoryCodeTries(): CodeTries {
+  const entries = new Map<string, CodeTriesEntry>();
+  return {
+    async get(key, nowMs) {
+      if (entries.size >= 1_000) for (const [k, v] of entries) if (v.lockedUntil <= nowMs && nowMs - v.since >= CODE_LOCK_MS) entries.delete(k);
+      return entries.get(key);
+    },
+    async set(key, entry) {
+      entries.set(key, entry);
+    },
+    async delete(key) {
+      entries.delete(key);
+    },
+  };
+}
+
+/**
+ * In Redis, shared by every process handling updates (several copies of the web role receiving
+ * webhooks): a chat gets its five tries in all, not five per process.
+ */
+export function redisCodeTries(redis: Redis, prefix: string): CodeTries {
+  const k = (key: string) => `${prefix}:invite-tries:${key}`;
+  // While Redis is down, this process counts alone rather than holding /start up.
+  const local = memoryCodeTries();
+  const up = () => redis.status === 'ready';
+  return {
+    async get(key, nowMs) {
+      if (!up()) return local.get(key, nowMs);
+      const v = await redis.get(k(key));
+      return v ? (JSON.parse(v) as CodeTriesEntry) : undefined;
+    },
+    async set(key, entry, ttlMs) {
+      if (!up()) return local.set(key, entry, ttlMs);
+      await redis.set(k(key), JSON.stringify(entry), 'PX', ttlMs);
+    },
+    async delete(key) {
+      await local.delete(key);
+      if (up()) await redis.del(k(key));
+    },
+  };
 }
 
 /** Which channels show buttons: elsewhere the text says what to type. */
@@ -114,12 +174,9 @@ export type CommandService = ReturnType<typeof createCommandService>;
 export function createCommandService(deps: CommandDeps) {
   const { db, logger, clock } = deps;
   // Wrong invite codes per chat: within CODE_LOCK_MS of the first, the fifth locks the chat for
-  // CODE_LOCK_MS from then. Kept in memory, per process, pruned as entries lapse.
-  const badCodes = new Map<string, { count: number; since: number; lockedUntil: number }>();
-  const pruneBadCodes = (nowMs: number) => {
-    if (badCodes.size < 1_000) return;
-    for (const [k, v] of badCodes) if (v.lockedUntil <= nowMs && nowMs - v.since >= CODE_LOCK_MS) badCodes.delete(k);
-  };
+  // CODE_LOCK_MS from then. Kept where `deps.codeTries` says (Redis, shared by every process that
+  // handles updates), else in this process.
+  const badCodes = deps.codeTries ?? memoryCodeTries();
 
   /**
    * Who is acting: the person's own linked account first; in a group linked to a unit, anyone in
@@ -246,15 +303,14 @@ export function createCommandService(deps: CommandDeps) {
     }
     const key = `${caller.channel}:${caller.chatId}`;
     const nowMs = clock.now().getTime();
-    pruneBadCodes(nowMs);
-    const tries = badCodes.get(key);
+    const tries = await badCodes.get(key, nowMs);
     if (tries && tries.lockedUntil > nowMs) {
       const minutes = Math.ceil((tries.lockedUntil - nowMs) / 60_000);
       return { replies: [{ text: `Đã nhập sai mã quá nhiều lần. Thử lại sau ${minutes} phút. (Too many wrong codes: try again in ${minutes} min.)` }] };
     }
     try {
       const contact = await redeemInvite(db, { code, channel: caller.channel, address: caller.chatId, now: clock.now() });
-      badCodes.delete(key);
+      await badCodes.delete(key);
       logger.info({ contact: contact.id, channel: caller.channel }, 'chat linked');
       const how = HAS_BUTTONS[caller.channel] ? 'bằng nút ✅ Đã hoàn thành hoặc lệnh /xong' : 'bằng lệnh /xong <mã>';
       return {
@@ -269,7 +325,7 @@ export function createCommandService(deps: CommandDeps) {
       const fresh = !tries || (tries.lockedUntil <= nowMs && (tries.lockedUntil > 0 || nowMs - tries.since >= CODE_LOCK_MS));
       const t = fresh ? { count: 0, since: nowMs, lockedUntil: 0 } : tries;
       const count = t.count + 1;
-      badCodes.set(key, { count, since: t.since, lockedUntil: count >= CODE_TRIES ? nowMs + CODE_LOCK_MS : 0 });
+      await badCodes.set(key, { count, since: t.since, lockedUntil: count >= CODE_TRIES ? nowMs + CODE_LOCK_MS : 0 }, 2 * CODE_LOCK_MS);
       return { replies: [{ text: error.message }] };
     }
   }

@@ -4,6 +4,8 @@ import { decodeButton, encodeButton } from '#root/channels/telegram/callback.js'
 import {
   createCommandService,
   NOT_LINKED,
+  redisCodeTries,
+  type CodeTries,
   shortRef,
   type Caller,
   type ChatChannel,
@@ -14,8 +16,10 @@ import {
 import type { Db } from '#root/db/client.js';
 import type { ContactRole } from '#root/generated/prisma/client.js';
 import { createLogger } from '#root/logger.js';
+import { createRedis } from '#root/redis.js';
 import { createInvite } from '#root/services/contacts.js';
 import { reconcileObligations, yearWindow } from '#root/services/obligations.js';
+import { testPrefix } from '../helpers/app.js';
 import { buildMiniOrg } from '../helpers/builders.js';
 import { ManualClock } from '../helpers/clock.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -24,6 +28,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 const NOW = new Date('2026-11-09T01:00:00Z');
 const ZONE = 'Asia/Ho_Chi_Minh';
 const logger = createLogger({ level: 'silent' });
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** What the service asked a chat channel to send to someone other than the caller. */
 interface Sent {
@@ -44,7 +49,7 @@ const caller = (channel: ChatChannel, id: string, group = false): Caller => ({ c
  * The service with senders that record what they were asked to send (our own interface: a plain
  * function per channel), a clock moved by hand, and recorders for the follow-ups.
  */
-function service(options: { failFor?: string[] } = {}) {
+function service(options: { failFor?: string[]; codeTries?: CodeTries } = {}) {
   const sent: Sent[] = [];
   const confirmed: { obligationId: string; text: string }[] = [];
   const dispatched: string[] = [];
@@ -66,6 +71,7 @@ function service(options: { failFor?: string[] } = {}) {
     dispatch: async (orgId) => {
       dispatched.push(orgId);
     },
+    ...(options.codeTries ? { codeTries: options.codeTries } : {}),
   });
   return { svc, sent, confirmed, dispatched, clock };
 }
@@ -213,6 +219,25 @@ describe('the chat command service', () => {
       clock.set(new Date(NOW.getTime() + 15 * 60_000));
       expect(only(await svc.handleText(zalo, `/start ${code}`)).text).toMatch(/^Xin chào Người đoán mã/);
       expect((await svc.identify(zalo))?.id).toBe(person.id);
+    });
+
+    it('counts a chat’s wrong codes across processes: five in all, not five each (webhooks reach any copy)', async () => {
+      const prefix = testPrefix();
+      const connections = [createRedis(REDIS_URL), createRedis(REDIS_URL)];
+      try {
+        const [a, b] = connections.map((r) => service({ codeTries: redisCodeTries(r, prefix) }));
+        await Promise.all(connections.map((c) => (c.status === 'ready' ? undefined : new Promise((r) => c.once('ready', r)))));
+        const person = await db.contact.create({ data: { orgId: w.orgId, unitId: w.unitA.id, name: 'Người đoán hai nơi', channels: ['sandbox'] } });
+        const { code } = await invite(person.id);
+        const zalo = caller('zalo', zaloId());
+        for (let i = 0; i < 5; i++) await (i % 2 ? b! : a!).svc.handleText(zalo, `/start WrongCode00000000000${i}`);
+        for (const s of [a!, b!]) expect(only(await s.svc.handleText(zalo, `/start ${code}`)).text).toMatch(/^Đã nhập sai mã quá nhiều lần\. Thử lại sau 15 phút/);
+        expect((await db.invite.findFirstOrThrow({ where: { contactId: person.id } })).usedAt).toBeNull();
+      } finally {
+        const keys = await connections[0]!.keys(`${prefix}:*`);
+        if (keys.length) await connections[0]!.del(...keys);
+        for (const c of connections) c.disconnect();
+      }
     });
 
     // Known bug (src/commands/service.ts, `start`): the 15 minutes run from the chat's *first* wrong

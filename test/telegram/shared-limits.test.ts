@@ -84,6 +84,15 @@ describe('Telegram limits shared through Redis', () => {
     expect(other.wait).toBeLessThanOrEqual(1_100);
   });
 
+  it('works on after Redis forgot its scripts (a restart, SCRIPT FLUSH)', async () => {
+    const [a] = pair();
+    await ready();
+    const first = await a.reserve(12);
+    await connections[0]!.script('FLUSH');
+    const second = await a.reserve(12);
+    expect(second.at - first.at).toBeGreaterThanOrEqual(TELEGRAM_LIMITS.privateChatIntervalMs);
+  });
+
   it('paces in this process alone while Redis does not answer, and says so', async () => {
     const dead = createRedis('redis://127.0.0.1:1', { lazyConnect: true, retryStrategy: () => null });
     dead.on('error', () => undefined);

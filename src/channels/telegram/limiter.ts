@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Transformer } from 'grammy';
 import type { Redis } from '#root/redis.js';
 /**
@@ -186,11 +186,21 @@ export function createRedisTelegramLimiter(
       const timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
       p.then(resolve, reject).finally(() => clearTimeout(timer));
     });
+  // By its SHA (EVALSHA), the text sent only when Redis does not know it yet (a restart, a flush).
+  const sha1 = new Map([RESERVE, BACK_OFF].map((lua) => [lua, createHash('sha1').update(lua).digest('hex')]));
+  const script = async (lua: string, keys: number, args: (string | number)[]): Promise<unknown> => {
+    try {
+      return await redis.evalsha(sha1.get(lua)!, keys, ...args);
+    } catch (error) {
+      if (!String(error).includes('NOSCRIPT')) throw error;
+      return redis.eval(lua, keys, ...args);
+    }
+  };
   const reserve = async (chatId: bigint | number | string) => {
     const chat = String(chatId);
     if (redis.status !== 'ready') throw new Error(`redis ${redis.status}`);
     const [at, now] = (await within(
-      redis.eval(RESERVE, 3, `${key}:slots`, `${key}:pause`, chatKey(chat), slotMs, chat.startsWith('-') ? 1 : 0, limits.privateChatIntervalMs, limits.groupPerMinute, window, `${self}:${member++}`),
+      script(RESERVE, 3, [`${key}:slots`, `${key}:pause`, chatKey(chat), slotMs, chat.startsWith('-') ? 1 : 0, limits.privateChatIntervalMs, limits.groupPerMinute, window, `${self}:${member++}`]),
     )) as [number, number];
     return { at, wait: at - now };
   };
@@ -210,7 +220,7 @@ export function createRedisTelegramLimiter(
       const chat = String(chatId);
       fallback.backOff(chatId, seconds);
       if (redis.status !== 'ready') return;
-      void within(redis.eval(BACK_OFF, 2, `${key}:pause`, chatKey(chat), seconds, chat.startsWith('-') ? 1 : 0, limits.groupPerMinute, window)).catch((error: unknown) =>
+      void within(script(BACK_OFF, 2, [`${key}:pause`, chatKey(chat), seconds, chat.startsWith('-') ? 1 : 0, limits.groupPerMinute, window])).catch((error: unknown) =>
         options.onError?.(error as Error),
       );
     },

@@ -240,9 +240,8 @@ describe('the chat command service', () => {
       }
     });
 
-    // Known bug (src/commands/service.ts, `start`): the 15 minutes run from the chat's *first* wrong
-    // code, not from the fifth, so a fifth wrong code made 14 minutes after the first locks the chat
-    // for one minute only. Marked `fails` until it is fixed: then drop `.fails`.
+    // The 15 minutes run from the fifth wrong code, not the first (a fifth made 14 minutes after the
+    // first once locked the chat for one minute only).
     it('makes a chat wait the full 15 minutes after its fifth wrong code, however slowly they came', async () => {
       const { svc, clock } = service();
       const person = await db.contact.create({ data: { orgId: w.orgId, unitId: w.unitA.id, name: 'Người đoán chậm', channels: ['sandbox'] } });

@@ -5,6 +5,7 @@ import type { Db } from './db/client.js';
 import type { Clock } from './deps.js';
 import type { Logger } from './logger.js';
 import type { Redis } from './redis.js';
+import { withTimeout } from './lib/timeout.js';
 
 /**
  * Prometheus metrics of this process. Created per process (not at import) so tests and several
@@ -52,13 +53,6 @@ interface Snapshot {
   postgres: { org: string; open: number; overdue: number }[] | null;
   queues: { queue: string; counts: Record<string, number> }[] | null;
 }
-
-const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> => {
-  let timer: NodeJS.Timeout | undefined;
-  // The losing promise may still settle later: it must not become an unhandled rejection.
-  p.catch(() => undefined);
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
-};
 
 /**
  * Gauges measured when Prometheus scrapes (prom-client's `collect`), in the web process:

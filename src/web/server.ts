@@ -7,6 +7,7 @@ import type { Db } from '#root/db/client.js';
 import type { Clock } from '#root/deps.js';
 import type { Logger } from '#root/logger.js';
 import { observeAtScrape, type Metrics } from '#root/metrics.js';
+import { withTimeout } from '#root/lib/timeout.js';
 import type { Redis } from '#root/redis.js';
 import { shortDate } from '#root/domain/wording.js';
 import { confirmObligation } from '#root/services/confirmations.js';
@@ -15,11 +16,6 @@ import { zonedDay } from '#root/services/planner.js';
 import { registerAdmin } from './admin.js';
 import { confirmedPage, confirmForm, linkErrorPage, type ObligationSummary } from './confirm-page.js';
 import { ADMIN_PAGES, registerPublicPages } from './pages/index.js';
-
-/** `p`, or a rejection after `ms`. */
-function within<T>(p: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
-}
 
 export interface WebDeps {
   config: Pick<Config, 'SECRET_KEY' | 'PUBLIC_URL' | 'REDIS_PREFIX' | 'REDIS_URL' | 'TRUST_PROXY_HOPS' | 'TELEGRAM_BOT_USERNAME' | 'INVITE_TTL_HOURS' | 'STORAGE_DIR'>;
@@ -61,8 +57,8 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
   app.get('/healthz', async (_req, reply) => {
     // A Redis connection that is down queues commands until it is back: answer 503 at once instead.
     const checks = await Promise.allSettled([
-      within(deps.db.$queryRaw`SELECT 1`, 2_000),
-      deps.redis.status === 'ready' ? within(deps.redis.ping(), 2_000) : Promise.reject(new Error(deps.redis.status)),
+      withTimeout(deps.db.$queryRaw`SELECT 1`, 2_000),
+      deps.redis.status === 'ready' ? withTimeout(deps.redis.ping(), 2_000) : Promise.reject(new Error(deps.redis.status)),
     ]);
     const [pg, redis] = checks.map((c) => c.status === 'fulfilled');
     return reply.code(pg && redis ? 200 : 503).send({ postgres: pg ? 'ok' : 'down', redis: redis ? 'ok' : 'down' });

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Transformer } from 'grammy';
+import { withTimeout } from '#root/lib/timeout.js';
 import type { Redis } from '#root/redis.js';
 /**
  * Telegram's published limits, kept on our side so that 429 answers stay rare (REFERENCE: about 30
@@ -181,11 +182,7 @@ export function createRedisTelegramLimiter(
   const self = randomBytes(6).toString('hex');
   let member = 0;
   const chatKey = (chat: string) => `${key}:${chat.startsWith('-') ? 'group' : 'chat'}:${chat}`;
-  const within = <T>(p: Promise<T>) =>
-    new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
-      p.then(resolve, reject).finally(() => clearTimeout(timer));
-    });
+  const within = <T>(p: Promise<T>) => withTimeout(p, timeoutMs, `Redis did not answer within ${timeoutMs} ms`);
   // By its SHA (EVALSHA), the text sent only when Redis does not know it yet (a restart, a flush).
   const sha1 = new Map([RESERVE, BACK_OFF].map((lua) => [lua, createHash('sha1').update(lua).digest('hex')]));
   const script = async (lua: string, keys: number, args: (string | number)[]): Promise<unknown> => {

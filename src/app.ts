@@ -109,6 +109,8 @@ export function createApp(deps: Deps, options: AppOptions): App {
     workerId,
   });
   let sendQueue: Queue<SendJobData> | null = null;
+  // Telegram's limits for the bot's replies and notices: the deployment's shared one, else this process's.
+  const telegramLimiter = () => options.telegramLimiter ?? processTelegramLimiter(config.TELEGRAM_LIMITS);
   // The chat commands, the same for every chat channel; they can answer on any channel this
   // process has a token for (a confirmation typed in Zalo tells the unit's Telegram people).
   let commandService: CommandService | undefined;
@@ -120,7 +122,7 @@ export function createApp(deps: Deps, options: AppOptions): App {
     let markDone: ((obligationId: string, doneText: string) => Promise<void>) | undefined;
     if (config.TELEGRAM_BOT_TOKEN) {
       const api = new Api(config.TELEGRAM_BOT_TOKEN, { apiRoot: config.TELEGRAM_API_ROOT });
-      api.config.use(limitTransformer((options.telegramLimiter ?? processTelegramLimiter(config.TELEGRAM_LIMITS))));
+      api.config.use(limitTransformer(telegramLimiter()));
       senders.telegram = telegramSender(api);
       markDone = telegramMarkDone(api, deps.db, logger);
     }
@@ -164,7 +166,7 @@ export function createApp(deps: Deps, options: AppOptions): App {
         clock: deps.clock,
         token: config.TELEGRAM_BOT_TOKEN!,
         apiRoot: config.TELEGRAM_API_ROOT,
-        limiter: (options.telegramLimiter ?? processTelegramLimiter(config.TELEGRAM_LIMITS)),
+        limiter: telegramLimiter(),
         storageDir: config.STORAGE_DIR,
         commands: commands(),
         // A webhook's update not acknowledged in time is delivered again, to any copy of the web

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { createPool, createPrisma, ensureDatabase } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { systemClock, type Deps } from './deps.js';
+import { outageReporter } from './lib/outage.js';
 import { createLogger } from './logger.js';
 import { createRedis, type Redis } from './redis.js';
 import { createAdmin } from './services/admins.js';
@@ -73,15 +74,17 @@ async function main(): Promise<void> {
   let telegramLimiter: TelegramLimiter | undefined;
   if (config.TELEGRAM_BOT_TOKEN && config.TELEGRAM_LIMITS === 'on') {
     limitsRedis = createRedis(config.REDIS_URL, { connectionName: 'dondoc-telegram-limits' });
-    // Its outages are the app's connections' to report; meanwhile this process paces on its own.
+    // Its connection errors are the app's connections' to report; what the limiter itself meets is
+    // said once, then every 30 s, and once more when Redis answers again.
     limitsRedis.on('error', () => undefined);
-    let warned = 0;
+    const limitsOutage = outageReporter(logger, {
+      level: 'warn',
+      down: 'Giới hạn Telegram: Redis không trả lời, tiến trình này tự giãn nhịp gửi / Telegram limits: Redis not answering, pacing in this process alone',
+      up: 'Giới hạn Telegram: Redis trả lời lại / Telegram limits: Redis answering again',
+    });
+    limitsRedis.on('ready', () => limitsOutage.recovered());
     telegramLimiter = createRedisTelegramLimiter(limitsRedis, `${config.REDIS_PREFIX}:tg-limits:${telegramBotId(config.TELEGRAM_BOT_TOKEN)}`, {
-      onError: (error) => {
-        if (Date.now() - warned < 30_000) return;
-        warned = Date.now();
-        logger.warn({ err: error.message }, 'Telegram limits: Redis not answering, pacing in this process alone');
-      },
+      onError: (error) => limitsOutage.failed({ err: error.message }),
     });
   }
   const channels = await createChannels(config, logger, { telegramLimiter });

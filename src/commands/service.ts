@@ -20,6 +20,7 @@ import {
   withdrawConfirmation,
 } from '#root/services/chat.js';
 import { confirmObligation } from '#root/services/confirmations.js';
+import type { UnitNotice } from '#root/services/on-behalf.js';
 import { CONTACT_CHANNELS, setContactChannels } from '#root/services/contacts.js';
 import { nudge } from '#root/services/nudge.js';
 import { zonedDay } from '#root/services/planner.js';
@@ -511,7 +512,7 @@ export function createCommandService(deps: CommandDeps) {
    * decision in chat does; for a confirmed or waived obligation, the messages that carried its
    * reminders are marked with `closed` (Telegram edits them, their buttons go).
    */
-  async function announce(input: { unitId: string; text: string; closed?: { obligationId: string; text: string } }) {
+  async function announce(input: UnitNotice) {
     if (input.closed) await deps.onConfirmed?.(input.closed.obligationId, input.closed.text);
     await tell({ unitId: input.unitId }, () => ({ text: input.text }));
   }

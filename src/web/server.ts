@@ -11,6 +11,7 @@ import { withTimeout } from '#root/lib/timeout.js';
 import type { Redis } from '#root/redis.js';
 import { shortDate } from '#root/domain/wording.js';
 import { confirmObligation } from '#root/services/confirmations.js';
+import type { UnitNotice } from '#root/services/on-behalf.js';
 import { verifyLink } from '#root/services/links.js';
 import { zonedDay } from '#root/services/planner.js';
 import { registerAdmin } from './admin.js';
@@ -30,7 +31,7 @@ export interface WebDeps {
    * Tells a unit's people in chat what an administrator did for it (the command service's
    * `announce`); absent when this process has no chat bot token.
    */
-  announce?: (input: { unitId: string; text: string; closed?: { obligationId: string; text: string } }) => Promise<void>;
+  announce?: (notice: UnitNotice) => Promise<void>;
 }
 
 /**

@@ -253,12 +253,19 @@ ${historyTable(t, history, zone, unit.id, year)}`;
     return redirectWith(reply, `/admin/units/${unit.id}`, t(`Đã thêm người liên hệ «${c.name}».`, `Contact «${c.name}» added.`));
   });
 
+  /** The unit of the path and its contact, only if the contact is that unit's (a forged pair: null, the 404). */
+  const unitContact = async (orgId: string, params: { id: string; contactId: string }) => {
+    const unit = await unitDetail(deps.db, orgId, params.id);
+    const contact = unit?.contacts.find((c) => c.id === params.contactId);
+    return unit && contact ? { unit, contact } : null;
+  };
+
   scope.post<{ Params: { id: string; contactId: string } }>('/units/:id/contacts/:contactId/invite', async (req, reply) => {
     const a = adminOf(req);
     const t = translator(a.lang);
-    const unit = await unitDetail(deps.db, a.orgId, req.params.id);
-    const contact = unit?.contacts.find((c) => c.id === req.params.contactId);
-    if (!unit || !contact) return notFound(req, reply);
+    const found = await unitContact(a.orgId, req.params);
+    if (!found) return notFound(req, reply);
+    const { unit, contact } = found;
     const r = await createInvite(deps.db, a.orgId, contact.id, { ttlHours: config.INVITE_TTL_HOURS, now: deps.clock.now(), botUsername: config.TELEGRAM_BOT_USERNAME }, a.actor);
     return sendPage(req, reply, { title: t('Mã mời', 'Invite'), body: await inviteBody(t, unit, r) });
   });
@@ -267,9 +274,9 @@ ${historyTable(t, history, zone, unit.id, year)}`;
   scope.post<{ Params: { id: string; contactId: string } }>('/units/:id/contacts/:contactId/channels', async (req, reply) => {
     const a = adminOf(req);
     const t = translator(a.lang);
-    const unit = await unitDetail(deps.db, a.orgId, req.params.id);
-    const contact = unit?.contacts.find((c) => c.id === req.params.contactId);
-    if (!unit || !contact) return notFound(req, reply);
+    const found = await unitContact(a.orgId, req.params);
+    if (!found) return notFound(req, reply);
+    const { unit, contact } = found;
     const updated = await setContactChannels(deps.db, a.orgId, contact.id, [field(req.body, 'channels')], a.actor);
     const order = updated.channels.join(' → ');
     return redirectWith(reply, `/admin/units/${unit.id}`, t(`Đã đổi kênh của ${contact.name}: ${order}.`, `${contact.name}’s channels set: ${order}.`));

@@ -190,13 +190,17 @@ export async function benchTelegram(env: BenchEnv): Promise<Figure[]> {
     );
   });
 
-  // B: the ✅ button, P presses at the same moment (plus one press alone first, for reference).
-  // The bot runs as its own process, as in production: the Bot API server here must not share its
-  // CPU with the bot it measures.
+  // B: the ✅ button. The bot runs as its own process, as in production: the Bot API server here
+  // must not share its CPU with the bot it measures. In order, each press on a reminder of its own:
+  // one press alone (reference); a first burst of P presses at the same moment, the process's first
+  // (reference: its code not yet compiled by V8's optimising tiers, its connections not yet open);
+  // a second burst of P, the target (a bot that has been running); a third with 100 ms of network
+  // latency on every call (reference: Telegram answers in 50–300 ms, so connections are held that
+  // long and their number decides how long the last press waits).
   {
     const prefix = `${env.prefix}-tgb`;
     const fake = await startFakeTelegram({ limits: false });
-    const { orgId, contacts } = await seedTelegram(env, 'bench-tgb', P + 1, 1, 200_000_000);
+    const { orgId, contacts } = await seedTelegram(env, 'bench-tgb', 3 * P + 1, 1, 200_000_000);
     const queueOnly = startWorkerApp(env, fake, prefix, []);
     const bot = startProgram({
       DATABASE_URL: env.url,
@@ -212,12 +216,8 @@ export async function benchTelegram(env: BenchEnv): Promise<Figure[]> {
     try {
       await waitUntil(() => fake.calls.some((c) => c.method === 'getUpdates'), 60_000, () => `the bot process did not start polling:\n${bot.output()}`);
       await dispatchDue(env.db, queueOnly.sendQueue(), orgId, new Date(), 0);
-      const sent = await waitSent(env, orgId, P + 1, 120_000, 50);
-      if (sent < P + 1) throw new Error(`only ${sent} of ${P + 1} reminders reached the chats`);
-      // Let the per-chat and per-bot intervals of the sends lapse before pressing, and collect what
-      // the fan-out left in this process (the server timestamping the answers runs here).
-      await sleep(2_000);
-      collectGarbage();
+      const sent = await waitSent(env, orgId, contacts.length, 120_000, 50);
+      if (sent < contacts.length) throw new Error(`only ${sent} of ${contacts.length} reminders reached the chats`);
       const presses = contacts.map((c) => {
         const chat = Number(c.telegramChatId);
         const message = fake.sent(chat).find((m) => doneButton(m));
@@ -229,25 +229,54 @@ export async function benchTelegram(env: BenchEnv): Promise<Figure[]> {
         const update = fake.userPresses(p.chat, p.messageId, p.data);
         return { id: (update.callback_query as { id: string }).id, at };
       };
-      const answerAt = (id: string) => fake.calls.find((c) => c.method === 'answerCallbackQuery' && c.params.callback_query_id === id && c.status === 200)?.at;
+      // When the server received each answer (its clock), read from the calls as they come in: the
+      // bench shares the machine with what it measures and must not rescan them every few ms.
+      const answeredAt = new Map<string, number>();
+      let scanned = 0;
+      const waiting: (typeof fake.calls)[number][] = [];
+      const collect = () => {
+        for (; scanned < fake.calls.length; scanned++) if (fake.calls[scanned]!.method === 'answerCallbackQuery') waiting.push(fake.calls[scanned]!);
+        for (let i = waiting.length - 1; i >= 0; i--) {
+          const c = waiting[i]!;
+          if (c.status === 0) continue;
+          if (c.status === 200) answeredAt.set(String(c.params.callback_query_id), c.at);
+          waiting.splice(i, 1);
+        }
+      };
       const latencies = async (ps: { id: string; at: number }[]) => {
         const until = Date.now() + 60_000;
-        while (ps.some((p) => answerAt(p.id) === undefined) && Date.now() < until) await sleep(5);
-        return ps.map((p) => (answerAt(p.id) ?? Infinity) - p.at);
+        for (collect(); ps.some((p) => !answeredAt.has(p.id)) && Date.now() < until; collect()) await sleep(5);
+        return ps.map((p) => (answeredAt.get(p.id) ?? Infinity) - p.at);
+      };
+      // Before each burst: let the sends' and the previous presses' follow-ups (edits) finish, and
+      // collect what this process left behind (the server timestamping the answers runs here).
+      const settle = async () => {
+        await sleep(2_000);
+        collectGarbage();
+      };
+      const burst = async (from: number) => {
+        await settle();
+        return latencies(presses.slice(from, from + P).map(press));
       };
 
+      await settle();
       const [alone] = await latencies([press(presses[0]!)]);
-      const together = await latencies(presses.slice(1).map(press));
-      const unanswered = together.filter((x) => !Number.isFinite(x)).length;
+      const first = await burst(1);
+      const warm = await burst(1 + P);
+      fake.setLatency(100);
+      const slow = await burst(1 + 2 * P);
+      const all = [...first, ...warm, ...slow];
+      const unanswered = all.filter((x) => !Number.isFinite(x)).length;
       const confirmed = await env.db.confirmation.count({ where: { orgId } });
-      const p50 = percentile(together, 50);
-      const p95 = percentile(together, 95);
+      const p95 = percentile(warm, 95);
       figures.push(
         { bench: 'telegram', figure: '✅ press → answer, one press alone (reference)', value: round(alone!, 0), unit: 'ms' },
-        { bench: 'telegram', figure: `✅ press → answer p50 (${P} at once)`, value: round(p50, 0), unit: 'ms' },
+        { bench: 'telegram', figure: `✅ press → answer p95, the process’s first ${P} at once (reference)`, value: round(percentile(first, 95), 0), unit: 'ms' },
+        { bench: 'telegram', figure: `✅ press → answer p50 (${P} at once)`, value: round(percentile(warm, 50), 0), unit: 'ms' },
         { bench: 'telegram', figure: `✅ press → answer p95 (${P} at once)`, value: round(p95, 0), unit: 'ms', target: '≤ 100 ms', ok: p95 <= 100 },
-        { bench: 'telegram', figure: `✅ presses unanswered within 60 s`, value: unanswered, unit: '', target: '0', ok: unanswered === 0 },
-        { bench: 'telegram', figure: `✅ confirmations stored (of ${P + 1} presses)`, value: confirmed, unit: '', target: String(P + 1), ok: confirmed === P + 1 },
+        { bench: 'telegram', figure: `✅ press → answer sent p95, ${P} at once, 100 ms network latency (reference)`, value: round(percentile(slow, 95), 0), unit: 'ms' },
+        { bench: 'telegram', figure: '✅ presses unanswered within 60 s', value: unanswered, unit: '', target: '0', ok: unanswered === 0 },
+        { bench: 'telegram', figure: `✅ confirmations stored (of ${presses.length} presses)`, value: confirmed, unit: '', target: String(presses.length), ok: confirmed === presses.length },
       );
     } finally {
       bot.child.kill('SIGTERM');

@@ -147,6 +147,8 @@ export interface FakeTelegram {
   callbackAnswers: Record<string, unknown>[];
   /** Register a downloadable file for getFile and `GET /file/bot<token>/<file_path>`. */
   addFile(fileId: string, bytes: Buffer, filePath?: string): void;
+  /** Every call but getUpdates is handled this long after it arrives, from now on (see {@link FakeTelegramOptions.latencyMs}). */
+  setLatency(ms: number): void;
   /** Make the next matching calls fail (see {@link FakeFault}). */
   fail(fault: FakeFault): void;
   /**
@@ -326,7 +328,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   const limitsOn = options.limits ?? true;
   const botUsername = options.botUsername ?? 'dondoc_test_bot';
   const now = options.now ?? realNow;
-  const latencyMs = options.latencyMs ?? 0;
+  let latencyMs = options.latencyMs ?? 0;
   const seconds = (): number => Math.floor(now() / 1000);
 
   const calls: RecordedCall[] = [];
@@ -816,6 +818,9 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     apiRoot: `http://127.0.0.1:${port}`,
     calls,
     callbackAnswers,
+    setLatency: (ms) => {
+      latencyMs = ms;
+    },
     sent: (chatId) => (chatId === undefined ? [...messages] : messages.filter((m) => String(m.chat.id) === String(chatId))),
     inject,
     userSends: (userId, text, opts = {}) => {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Transformer } from 'grammy';
 import { withTimeout } from '#root/lib/timeout.js';
 import type { Redis } from '#root/redis.js';
@@ -183,21 +183,16 @@ export function createRedisTelegramLimiter(
   let member = 0;
   const chatKey = (chat: string) => `${key}:${chat.startsWith('-') ? 'group' : 'chat'}:${chat}`;
   const within = <T>(p: Promise<T>) => withTimeout(p, timeoutMs, `Redis did not answer within ${timeoutMs} ms`);
-  // By its SHA (EVALSHA), the text sent only when Redis does not know it yet (a restart, a flush).
-  const sha1 = new Map([RESERVE, BACK_OFF].map((lua) => [lua, createHash('sha1').update(lua).digest('hex')]));
-  const script = async (lua: string, keys: number, args: (string | number)[]): Promise<unknown> => {
-    try {
-      return await redis.evalsha(sha1.get(lua)!, keys, ...args);
-    } catch (error) {
-      if (!String(error).includes('NOSCRIPT')) throw error;
-      return redis.eval(lua, keys, ...args);
-    }
-  };
+  // ioredis's scripts: by SHA (EVALSHA), the text sent again when Redis has forgotten it (a
+  // restart, SCRIPT FLUSH). defineCommand adds methods that its types do not know of.
+  redis.defineCommand('dondocTelegramReserve', { numberOfKeys: 3, lua: RESERVE });
+  redis.defineCommand('dondocTelegramBackOff', { numberOfKeys: 2, lua: BACK_OFF });
+  const scripts = redis as unknown as Record<'dondocTelegramReserve' | 'dondocTelegramBackOff', (...args: (string | number)[]) => Promise<unknown>>;
   const reserve = async (chatId: bigint | number | string) => {
     const chat = String(chatId);
     if (redis.status !== 'ready') throw new Error(`redis ${redis.status}`);
     const [at, now] = (await within(
-      script(RESERVE, 3, [`${key}:slots`, `${key}:pause`, chatKey(chat), slotMs, chat.startsWith('-') ? 1 : 0, limits.privateChatIntervalMs, limits.groupPerMinute, window, `${self}:${member++}`]),
+      scripts.dondocTelegramReserve(`${key}:slots`, `${key}:pause`, chatKey(chat), slotMs, chat.startsWith('-') ? 1 : 0, limits.privateChatIntervalMs, limits.groupPerMinute, window, `${self}:${member++}`),
     )) as [number, number];
     return { at, wait: at - now };
   };
@@ -217,7 +212,7 @@ export function createRedisTelegramLimiter(
       const chat = String(chatId);
       fallback.backOff(chatId, seconds);
       if (redis.status !== 'ready') return;
-      void within(script(BACK_OFF, 2, [`${key}:pause`, chatKey(chat), seconds, chat.startsWith('-') ? 1 : 0, limits.groupPerMinute, window])).catch((error: unknown) =>
+      void within(scripts.dondocTelegramBackOff(`${key}:pause`, chatKey(chat), seconds, chat.startsWith('-') ? 1 : 0, limits.groupPerMinute, window)).catch((error: unknown) =>
         options.onError?.(error as Error),
       );
     },

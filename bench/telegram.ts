@@ -265,7 +265,7 @@ export async function benchTelegram(env: BenchEnv): Promise<Figure[]> {
       const warm = await burst(1 + P);
       fake.setLatency(100);
       const slow = await burst(1 + 2 * P);
-      const all = [...first, ...warm, ...slow];
+      const all = [alone!, ...first, ...warm, ...slow];
       const unanswered = all.filter((x) => !Number.isFinite(x)).length;
       const confirmed = await env.db.confirmation.count({ where: { orgId } });
       const p95 = percentile(warm, 95);

@@ -248,8 +248,9 @@ export async function benchTelegram(env: BenchEnv): Promise<Figure[]> {
         for (collect(); ps.some((p) => !answeredAt.has(p.id)) && Date.now() < until; collect()) await sleep(5);
         return ps.map((p) => (answeredAt.get(p.id) ?? Infinity) - p.at);
       };
-      // Before each burst: let the sends' and the previous presses' follow-ups (edits) finish, and
-      // collect what this process left behind (the server timestamping the answers runs here).
+      // Before each burst: let the sends' per-chat intervals lapse, and collect what this process
+      // left behind (the server timestamping the answers runs here). The previous burst's
+      // follow-ups (a hundred edits at 30 a second) may still be going, as they would in use.
       const settle = async () => {
         await sleep(2_000);
         collectGarbage();

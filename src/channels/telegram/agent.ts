@@ -6,7 +6,7 @@ import https from 'node:https';
  * of a hundred presses to be answered at once. Each answer holds its connection for a network round
  * trip (Telegram answers in 50–300 ms); with 16 connections, the bench's hundred presses with 100 ms
  * of latency waited 650 ms at p95 for their answer to leave, six round trips in a queue, against
- * 40–50 ms with 100. The bound stays for larger bursts: grammY's own agent has none.
+ * 39–64 ms with 100. The bound stays for larger bursts: grammY's own agent has none.
  */
 export const TELEGRAM_MAX_SOCKETS = 100;
 

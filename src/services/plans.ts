@@ -130,17 +130,26 @@ export async function reviewImport(db: Db, orgId: string, draft: PlanDraft, plan
   }
   const newNames = new Map<string, 'unit' | 'group'>();
   const matched = new Map<string, ImportReview['matched'][number]>();
-  const duties = draft.duties.map((d) => {
-    const resolve = (names: string[]) =>
-      names.map((n) => {
-        const r = resolveName(n, directory);
-        if (!r.matched) newNames.set(r.name, r.kind);
-        else matched.set(r.name, { name: r.name, kind: r.kind, entry: directory.find((e) => e.id === r.id)?.name ?? r.name, proposed: r.proposed });
-        return r;
-      });
-    return withHorizonFlag({ ...d, resolved: { leads: resolve(d.leads), cooperating: resolve(d.cooperating) } }, horizonYear);
-  });
-
+  // A table names a few dozen units over and over: each name is matched once.
+  const resolutions = new Map<string, Resolution>();
+  const resolve = (names: string[]) =>
+    names.map((n) => {
+      let r = resolutions.get(n);
+      if (!r) {
+        const found = resolveName(n, directory);
+        resolutions.set(n, found);
+        if (!found.matched) newNames.set(found.name, found.kind);
+        else matched.set(found.name, { name: found.name, kind: found.kind, entry: directory.find((e) => e.id === found.id)?.name ?? found.name, proposed: found.proposed });
+        r = found;
+      }
+      return r;
+    });
+  const duties: ReviewedDuty[] = [];
+  for (const [i, d] of draft.duties.entries()) {
+    // A long table is reviewed in slices: the event loop serves other requests in between.
+    if (i > 0 && i % 250 === 0) await new Promise((resolve) => setImmediate(resolve));
+    duties.push(withHorizonFlag({ ...d, resolved: { leads: resolve(d.leads), cooperating: resolve(d.cooperating) } }, horizonYear));
+  }
   return {
     plan: { ...draft.plan, code, horizonYear },
     horizonFrom,

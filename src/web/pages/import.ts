@@ -9,6 +9,7 @@ import {
   IMPORT_DRAFT_TTL_SECONDS,
   loadImportDraft,
   reviewDraft,
+  setImportDraftHorizon,
   startImportDraft,
   type DraftReview,
   type DraftStore,
@@ -75,6 +76,26 @@ function dutyRow(req: FastifyRequest, id: string, d: ReviewedDuty): Html {
   }</td></tr>`;
 }
 
+/** The plan's last year as the review applies it, where it comes from, and a field to change it. */
+function horizonForm(req: FastifyRequest, id: string, r: DraftReview): Html {
+  const t = translator(adminOf(req).lang);
+  const year = r.review.plan.horizonYear;
+  const from = {
+    text: t('theo tên hoặc nội dung kế hoạch', 'from the plan’s title or text'),
+    given: t('do bạn đặt', 'set by you'),
+    existing: t('của kế hoạch đã nhập trước', 'of the plan imported before'),
+    none: t('văn bản không ghi', 'the text names none'),
+  }[r.review.horizonFrom];
+  const beyond = r.review.duties.filter((d) => d.flags.some((f) => f.startsWith('Thời hạn của nhiệm vụ vượt quá năm kết thúc'))).length;
+  return html`<form method="post" action="/admin/import/${id}/horizon" class="horizon">${csrfField(req)}
+<p><label for="import-horizon"><strong>${t('Năm kết thúc kế hoạch', 'The plan’s last year')}</strong></label>: ${year ? html`<span class="horizon-year">${year}</span>` : t('không có', 'none')} <span class="muted">(${from}${
+    beyond ? t(`; ${beyond} nhiệm vụ có thời hạn sau năm này, được giữ nguyên thời hạn`, `; ${beyond} duties are due after it and keep their own dates`) : ''
+  })</span><br>
+<input type="text" id="import-horizon" name="horizon" value="${year ? String(year) : ''}" inputmode="numeric" maxlength="4" size="6" placeholder="2030">
+<button type="submit" class="secondary">${t('Đặt năm kết thúc', 'Set the last year')}</button>
+<span class="muted">${t('Nhắc hạn của các nhiệm vụ định kỳ dừng sau năm này; để trống nếu kế hoạch không có.', 'Recurring duties stop after this year; leave empty if the plan has none.')}</span></p></form>`;
+}
+
 function reviewPage(req: FastifyRequest, id: string, r: DraftReview): Html {
   const t = translator(adminOf(req).lang);
   const { review, existing } = r;
@@ -83,6 +104,7 @@ function reviewPage(req: FastifyRequest, id: string, r: DraftReview): Html {
   return html`<h1>${t('Xem lại kế hoạch trước khi nhập', 'Review the plan before importing')}</h1>
 <div class="card"><p><strong>${p.code}</strong>${p.issuedOn ? html` · ${t('ngày', 'dated')} ${dmy(p.issuedOn)}` : ''}${p.issuer ? html` · ${p.issuer}` : ''}</p>
 ${p.title ? html`<p>${p.title}</p>` : ''}
+${horizonForm(req, id, r)}
 <p class="muted">${t('Định dạng', 'Format')}: ${review.format} · ${review.duties.length} ${t('nhiệm vụ', 'duties')} · ${flagged.length} ${t('cần xem lại', 'to review')} · ${review.newNames.length} ${t('tên mới', 'new names')}</p>
 ${
   existing
@@ -119,7 +141,7 @@ ${review.matched.length ? html`<ul class="matched-names">${review.matched.map((n
  * (src/services/import-drafts.ts), so any web process can serve the next step.
  */
 export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void {
-  const store: DraftStore = { redis: deps.redis, prefix: deps.config.REDIS_PREFIX };
+  const store: DraftStore = { redis: deps.redis, prefix: deps.config.REDIS_PREFIX, logger: deps.logger };
 
   const formWithError = (req: FastifyRequest, reply: FastifyReply, status: number, error: string, input: { text?: string; planCode?: string } = {}) => {
     const t = translator(adminOf(req).lang);
@@ -192,6 +214,29 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
       const draft = await loadImportDraft(store, a.orgId, id);
       const r = await reviewDraft(deps.db, a.orgId, draft);
       return sendPage(req, reply, { status: 400, title: t('Xem lại kế hoạch', 'Review the plan'), error: `${code}: ${e.message}`, body: reviewPage(req, id, r) });
+    }
+  });
+
+  scope.post('/import/:id/horizon', async (req: Req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const id = req.params.id;
+    try {
+      const r = await setImportDraftHorizon(deps.db, store, a.orgId, id, field(req.body, 'horizon'));
+      const year = r.review.plan.horizonYear;
+      return redirectWith(
+        reply,
+        `/admin/import/${id}`,
+        year
+          ? t(`Năm kết thúc kế hoạch: ${year}. Chưa lưu cho đến khi bấm «Nhập».`, `The plan’s last year: ${year}. Not saved until you press «Import».`)
+          : t('Kế hoạch không có năm kết thúc. Chưa lưu cho đến khi bấm «Nhập».', 'The plan has no last year. Not saved until you press «Import».'),
+      );
+    } catch (e) {
+      if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
+      if (!(e instanceof UserError)) throw e;
+      const draft = await loadImportDraft(store, a.orgId, id);
+      const r = await reviewDraft(deps.db, a.orgId, draft);
+      return sendPage(req, reply, { status: 400, title: t('Xem lại kế hoạch', 'Review the plan'), error: e.message, body: reviewPage(req, id, r) });
     }
   });
 

@@ -96,7 +96,17 @@ function horizonForm(req: FastifyRequest, id: string, r: DraftReview): Html {
 <span class="muted">${t('Nhắc hạn của các nhiệm vụ định kỳ dừng sau năm này; để trống nếu kế hoạch không có.', 'Recurring duties stop after this year; leave empty if the plan has none.')}</span></p></form>`;
 }
 
-function reviewPage(req: FastifyRequest, id: string, r: DraftReview): Html {
+/** The duties' rows, rendered in slices: a table of thousands of rows does not hold the event loop at once. */
+async function dutyRows(req: FastifyRequest, id: string, duties: ReviewedDuty[]): Promise<Html[]> {
+  const rows: Html[] = [];
+  for (const [i, d] of duties.entries()) {
+    if (i > 0 && i % 200 === 0) await new Promise((resolve) => setImmediate(resolve));
+    rows.push(dutyRow(req, id, d));
+  }
+  return rows;
+}
+
+async function reviewPage(req: FastifyRequest, id: string, r: DraftReview): Promise<Html> {
   const t = translator(adminOf(req).lang);
   const { review, existing } = r;
   const p = review.plan;
@@ -121,7 +131,7 @@ ${
 }
 <h2>${t('Nhiệm vụ', 'Duties')}</h2>
 <table><thead><tr><th>TT</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Chủ trì', 'Lead')}</th><th>${t('Phối hợp', 'Cooperating')}</th><th>${t('Thời gian (như văn bản)', 'Timeframe (as written)')}</th><th>${t('Lịch hiểu được', 'Schedule understood')}</th><th>${t('Cần xem lại', 'To review')}</th></tr></thead>
-<tbody>${review.duties.map((d) => dutyRow(req, id, d))}</tbody></table>
+<tbody>${await dutyRows(req, id, review.duties)}</tbody></table>
 <div class="card"><h2>${t('Tên đơn vị', 'Unit names')}</h2>
 <h3>${t('Đề xuất tạo mới (sẽ được đánh dấu để xem lại)', 'Proposed new (created, marked for review)')} (${review.newNames.length})</h3>
 ${review.newNames.length ? html`<ul class="new-names">${review.newNames.map((n) => html`<li>${n.name} <span class="muted">(${n.kind === 'group' ? t('nhóm', 'group') : t('đơn vị', 'unit')})</span></li>`)}</ul>` : html`<p class="muted">${t('Không có.', 'None.')}</p>`}
@@ -184,7 +194,7 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
     try {
       const draft = await loadImportDraft(store, a.orgId, req.params.id);
       const r = await reviewDraft(deps.db, a.orgId, draft);
-      return sendPage(req, reply, { title: t('Xem lại kế hoạch', 'Review the plan'), body: reviewPage(req, req.params.id, r) });
+      return sendPage(req, reply, { title: t('Xem lại kế hoạch', 'Review the plan'), body: await reviewPage(req, req.params.id, r) });
     } catch (e) {
       if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
       throw e;
@@ -213,7 +223,7 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
       // Back to the review, as it was, with what went wrong.
       const draft = await loadImportDraft(store, a.orgId, id);
       const r = await reviewDraft(deps.db, a.orgId, draft);
-      return sendPage(req, reply, { status: 400, title: t('Xem lại kế hoạch', 'Review the plan'), error: `${code}: ${e.message}`, body: reviewPage(req, id, r) });
+      return sendPage(req, reply, { status: 400, title: t('Xem lại kế hoạch', 'Review the plan'), error: `${code}: ${e.message}`, body: await reviewPage(req, id, r) });
     }
   });
 
@@ -236,7 +246,7 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
       if (!(e instanceof UserError)) throw e;
       const draft = await loadImportDraft(store, a.orgId, id);
       const r = await reviewDraft(deps.db, a.orgId, draft);
-      return sendPage(req, reply, { status: 400, title: t('Xem lại kế hoạch', 'Review the plan'), error: e.message, body: reviewPage(req, id, r) });
+      return sendPage(req, reply, { status: 400, title: t('Xem lại kế hoạch', 'Review the plan'), error: e.message, body: await reviewPage(req, id, r) });
     }
   });
 

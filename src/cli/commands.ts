@@ -3,12 +3,12 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { ensureDatabase } from '#root/db/client.js';
 import { migrate } from '#root/db/migrate.js';
-import { parsePlanFile } from '#root/import/spreadsheet.js';
+import { parsePlanOffThread } from '#root/import/off-thread.js';
 import { addContact, createInvite, isUnreachable, listContacts, setContactChannels } from '#root/services/contacts.js';
 import { listHolidays, removeHoliday, setHoliday } from '#root/services/holidays.js';
 import { listObligations, reconcileObligations, yearWindow } from '#root/services/obligations.js';
 import { ensureOrganisation, getOrganisation } from '#root/services/orgs.js';
-import { commitImport, dutyFlags, fixDuty, listDuties, reviewImport, reviewJson, type ImportReview } from '#root/services/plans.js';
+import { commitImport, dutyFlags, fixDuty, listDuties, parseHorizonYear, reviewImport, reviewJson, type ImportReview } from '#root/services/plans.js';
 import { isoDate } from '#root/services/schedules.js';
 import { statusByUnit } from '#root/services/status.js';
 import { acceptProposed, addAlias, addGroup, addMembers, addUnit, listUnits, mergeUnits, removeMembers } from '#root/services/units.js';
@@ -38,6 +38,8 @@ function printReview(review: ImportReview, out: Out) {
   const p = review.plan;
   out(`Kế hoạch / plan: ${p.code}${p.issuedOn ? ` ngày ${p.issuedOn.split('-').reverse().join('/')}` : ''}`);
   if (p.title) out(`  ${p.title}`);
+  const from = { text: 'theo văn bản / from the text', given: 'theo --horizon / from --horizon', existing: 'của kế hoạch đã nhập / of the plan as imported', none: 'văn bản không ghi; đặt bằng --horizon <năm> / none in the text; set it with --horizon <year>' }[review.horizonFrom];
+  out(`Năm kết thúc / horizon: ${p.horizonYear ?? 'không có / none'} (${from})`);
   out(`Định dạng / format: ${review.format}; ${review.duties.length} nhiệm vụ / duties`);
   out('');
   out(
@@ -105,18 +107,21 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     .description('nhập kế hoạch từ CSV, XLSX, văn bản dán từ Word/Excel hoặc toàn văn kế hoạch / import a plan')
     .addOption(orgOption())
     .option('--plan <số hiệu>', 'số hiệu kế hoạch nếu tệp không ghi / plan code when the file has none')
+    .option('--horizon <năm>', 'năm kết thúc kế hoạch, thay cho năm đọc được trong văn bản; "" nếu không có / the plan\'s last year, instead of the text\'s; "" for none')
     .option('--dry-run', 'chỉ xem, không ghi / review only, write nothing')
     .option('--json', 'in JSON / print JSON')
-    .action(async (file: string, o: { org?: string; plan?: string; dryRun?: boolean; json?: boolean }) => {
+    .action(async (file: string, o: { org?: string; plan?: string; horizon?: string; dryRun?: boolean; json?: boolean }) => {
       const o2 = await org(o.org);
+      const horizon = o.horizon === undefined ? {} : { horizonYear: parseHorizonYear(o.horizon) };
       let buf: Buffer;
       try {
         buf = await readFile(file);
       } catch {
         throw new UserError(`Không đọc được tệp «${file}» / cannot read the file`);
       }
-      const draft = await parsePlanFile(path.basename(file), buf, { defaultDue: o2.yearlyDue });
-      const review = await reviewImport(ctx.db, o2.id, draft, o.plan);
+      // Read as the web reads uploads: in a worker thread, within the same bounds.
+      const draft = await parsePlanOffThread({ data: buf, name: path.basename(file) }, { defaultDue: o2.yearlyDue }, { logger: ctx.logger });
+      const review = await reviewImport(ctx.db, o2.id, draft, o.plan, horizon);
       if (o.json) {
         const result = o.dryRun ? null : await commitImport(ctx.db, o2.id, review, ctx.actor);
         out(json({ ...reviewJson(review), ...(result ? { result } : {}) }));

@@ -14,6 +14,20 @@ const BINARY_SIGNATURES: number[][] = [
   [0xff, 0xd8, 0xff], // JPEG
 ];
 
+/**
+ * Whether the bytes are a password-protected Office file: an encrypted .xlsx/.docx is not a zip but
+ * an OLE compound file holding an `EncryptedPackage` stream (named in UTF-16LE in its directory).
+ */
+export function isEncryptedOffice(buf: Buffer): boolean {
+  const ole =
+    buf.length >= 8 &&
+    buf[0] === 0xd0 &&
+    buf[1] === 0xcf &&
+    buf[2] === 0x11 &&
+    buf[3] === 0xe0;
+  return ole && buf.includes(Buffer.from("EncryptedPackage", "utf16le"));
+}
+
 /** Whether the buffer starts with the signature of a binary format (zip, PDF, OLE, gzip, images). */
 export function hasBinarySignature(buf: Buffer): boolean {
   return BINARY_SIGNATURES.some((sig) => sig.every((b, i) => buf[i] === b));

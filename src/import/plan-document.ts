@@ -921,7 +921,14 @@ function sentenceCase(text: string): string {
   return t === t.toUpperCase() ? capitalize(t.toLowerCase()) : t;
 }
 
-function planMeta(lines: string[]): PlanDraft["plan"] {
+/**
+ * The plan's number, date, issuer, title and horizon. `inTable(i)` says whether line `i` belongs
+ * to the duty table: its rows are duties, not the plan's own words.
+ */
+function planMeta(
+  lines: string[],
+  inTable: (i: number) => boolean,
+): PlanDraft["plan"] {
   const head = lines.slice(0, 40);
   const joined = tidy(lines.join(" "));
   const cleanCode = (c: string) => c.replace(/[.,;:)|]+$/, "");
@@ -975,15 +982,6 @@ function planMeta(lines: string[]): PlanDraft["plan"] {
     }
   }
 
-  let horizonYear: number | null = null;
-  for (const m of joined.matchAll(
-    /(?:đến\s+(?:năm\s+)?|tầm nhìn\s+(?:đến\s+)?(?:năm\s+)?|giai đoạn\s+\d{4}\s*[-–]\s*)(\d{4})/giu,
-  )) {
-    const y = Number(m[1]);
-    if (y >= 2000 && y <= 2100 && (horizonYear === null || y > horizonYear))
-      horizonYear = y;
-  }
-
   let issuer: string | null = null;
   const national = head.find(
     (l) => l.includes("|") && /CỘNG HÒA XÃ HỘI CHỦ NGHĨA/iu.test(l),
@@ -1026,7 +1024,34 @@ function planMeta(lines: string[]): PlanDraft["plan"] {
       k > 0 ? lines.slice(Math.max(0, k - 4), k).filter((l) => l.trim()) : [];
     if (above.length) title = sentenceCase(above.join(" "));
   }
+  // The horizon is the plan's own: its title's, else its body's, never a table row's (one duty's
+  // "Giai đoạn 2023 - 2025" is that duty's timeframe, not the plan's end) nor a cited document's.
+  const body = lines.filter(
+    (l, i) =>
+      !inTable(i) &&
+      !l.includes("|") &&
+      !l.includes("\t") &&
+      !/^\s*(?:[-–+•]\s*)?(?:\d+\s+)?(?:căn cứ|quyết định|kế hoạch|nghị quyết|chỉ thị|thông tư|luật)\s+(?:số\s+)?\d/iu.test(
+        l,
+      ),
+  );
+  const horizonYear =
+    (title ? horizonIn(title) : null) ?? horizonIn(body.join(" "));
   return { code, title, issuer, issuedOn, horizonYear };
+}
+
+const HORIZON =
+  /(?:đến\s+(?:hết\s+)?(?:năm\s+)?|tầm nhìn\s+(?:đến\s+)?(?:năm\s+)?|giai đoạn\s+(?:từ\s+)?(?:năm\s+)?\d{4}\s*(?:[-–]|đến)\s*(?:năm\s+)?)(\d{4})\b/giu;
+
+/** The last year a text gives as a horizon ("giai đoạn 2024-2030", "đến năm 2030", "tầm nhìn 2045"), or null. */
+function horizonIn(text: string): number | null {
+  let horizon: number | null = null;
+  for (const m of tidy(text).matchAll(HORIZON)) {
+    const y = Number(m[1]);
+    if (y >= 2000 && y <= 2100 && (horizon === null || y > horizon))
+      horizon = y;
+  }
+  return horizon;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1204,12 +1229,9 @@ export function parsePlanText(text: string, options: ParseOptions): PlanDraft {
     throw new ImportError(NO_DUTY_TABLE);
   }
 
-  const plan = planMeta(lines);
-  const reports = reportDuties(
-    lines,
-    (i) => i >= region[0] && i < region[1],
-    options,
-  );
+  const inTable = (i: number) => i >= region[0] && i < region[1];
+  const plan = planMeta(lines, inTable);
+  const reports = reportDuties(lines, inTable, options);
   if (format === "table-text" && (plan.code || reports.length))
     format = "plan-text";
   return { plan, duties: [...duties, ...reports], flags, format };

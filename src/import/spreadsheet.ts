@@ -5,8 +5,10 @@
 import path from "node:path";
 import { parse as parseDelimited } from "csv-parse/sync";
 import ExcelJS from "exceljs";
-import { decodeText, hasBinarySignature } from "./decode.js";
+import { decodeText, hasBinarySignature, isEncryptedOffice } from "./decode.js";
 import { ImportError } from "./errors.js";
+import { encryptedFile, MAX_ROWS, tooManyRows } from "./limits.js";
+import { checkXlsx } from "./zip-guard.js";
 import {
   EMPTY_FILE,
   NO_DUTY_TABLE,
@@ -64,12 +66,23 @@ function detectDelimiter(text: string): string {
 export function parseCsv(text: string): string[][] {
   const clean = text.replace(/^\uFEFF/u, "").replace(/\r\n?/g, "\n");
   if (!clean.trim()) return [];
-  return parseDelimited(clean, {
+  // Refused before parsing: a record is at least one line.
+  if (lineCount(clean) > MAX_ROWS * 4) throw tooManyRows();
+  const rows = parseDelimited(clean, {
     delimiter: detectDelimiter(clean),
     relax_quotes: true,
     relax_column_count: true,
     skip_empty_lines: false,
   }) as string[][];
+  if (rows.length > MAX_ROWS) throw tooManyRows();
+  return rows;
+}
+
+/** The number of lines of a text. */
+function lineCount(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
+  return n;
 }
 
 const pad2 = (n: number) => String(n).padStart(2, "0");
@@ -102,11 +115,16 @@ function cellText(value: ExcelJS.CellValue | undefined): string {
  * merged over the row is not also a lead unit). A number merged down several rows is repeated too;
  * the duty reader takes repeated numbers as the same duty, so no duty is duplicated.
  *
- * @throws ImportError when the bytes are not a readable workbook.
+ * The zip is checked first ({@link checkXlsx}: inflated size, rows and cells of each sheet), and
+ * only the cells the sheet has are visited (a row formatted out to column XFD, or a sheet whose last
+ * formatted row is 1,048,576, costs nothing); rows after the last one with text are dropped.
+ *
+ * @throws ImportError when the bytes are not a readable workbook, or pass a bound (src/import/limits.ts).
  */
 export async function parseXlsx(
   buf: Buffer,
 ): Promise<{ sheet: string; rows: string[][] }[]> {
+  checkXlsx(buf);
   const workbook = new ExcelJS.Workbook();
   try {
     await workbook.xlsx.load(buf as unknown as ArrayBuffer);
@@ -118,19 +136,24 @@ export async function parseXlsx(
   const sheets: { sheet: string; rows: string[][] }[] = [];
   workbook.eachSheet((ws) => {
     const rows: string[][] = [];
-    const width = ws.columnCount;
-    for (let r = 1; r <= ws.rowCount; r++) {
-      const row = ws.getRow(r);
+    ws.eachRow({ includeEmpty: false }, (row, r) => {
       const cells: string[] = [];
-      for (let c = 1; c <= width; c++) {
-        const cell = row.getCell(c);
+      row.eachCell({ includeEmpty: false }, (cell, c) => {
         const master = cell.isMerged ? cell.master : cell;
-        if (master !== cell && master.col !== cell.col) cells.push("");
-        else cells.push(cellText(master.value).replace(/\r\n?/g, "\n"));
-      }
+        const text =
+          master !== cell && master.col !== cell.col
+            ? ""
+            : cellText(master.value).replace(/\r\n?/g, "\n");
+        if (!text) return;
+        while (cells.length < c - 1) cells.push("");
+        cells[c - 1] = text;
+      });
       while (cells.length && !cells[cells.length - 1]!.trim()) cells.pop();
-      rows.push(cells);
-    }
+      if (!cells.length) return;
+      if (r > MAX_ROWS) throw tooManyRows(ws.name);
+      while (rows.length < r - 1) rows.push([]);
+      rows[r - 1] = cells;
+    });
     sheets.push({ sheet: ws.name, rows });
   });
   return sheets;
@@ -170,6 +193,7 @@ export async function parsePlanFile(
       name,
     );
   }
+  if (isEncryptedOffice(buf)) throw encryptedFile();
   if (ole || ext === ".xls") {
     throw new ImportError(
       "Tệp Excel cũ (.xls): hãy lưu lại thành .xlsx hoặc .csv / old .xls workbook: save it as .xlsx or .csv",
@@ -198,6 +222,8 @@ export async function parsePlanFile(
 
   const text = decodeText(buf);
   if (!text.trim()) throw new ImportError(EMPTY_FILE, name);
+  // A plan document runs to a few thousand lines; a table of more rows than the bound is refused.
+  if (lineCount(text) > MAX_ROWS * 4) throw tooManyRows(name);
   if (ext === ".csv")
     return parsePlanRows(parseCsv(text), {
       ...options,

@@ -1,29 +1,36 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '#root/db/client.js';
 import type { Redis } from '#root/redis.js';
+import type { Logger } from '#root/logger.js';
 import { ImportDraftGoneError } from '#root/import/errors.js';
-import { parsePlanUpload } from '#root/import/spreadsheet.js';
+import { parsePlanOffThread, type ParseLimits } from '#root/import/off-thread.js';
+import type { PlanDraft } from '#root/import/plan-document.js';
 import { tidy } from '#root/domain/text.js';
 import { UserError } from '#root/errors/index.js';
 import { reconcileObligations, yearWindow, type ReconcileResult } from './obligations.js';
-import { applyFix, commitImport, reviewImport, type DutyFix, type ImportResult, type ImportReview } from './plans.js';
+import { applyFix, commitImport, parseHorizonYear, reviewImport, type DutyFix, type ImportResult, type ImportReview } from './plans.js';
 
 /**
  * Imports under review, kept in Redis between the administrator's requests (several web processes
- * may serve one administrator, so nothing is kept in a process): the source as uploaded and the
- * fixes made so far. Each step parses and reviews the source again (cheap) and applies the fixes.
+ * may serve one administrator, so nothing is kept in a process): the plan as read from the upload
+ * (read once, in a worker thread: src/import/off-thread.ts), the horizon and the fixes made so
+ * far. Each step reviews the stored draft again (matching names to the units as they are now) and
+ * applies the fixes; the upload itself is not kept, and never read twice.
  */
 
 /** How long a review waits for its commit (renewed by each fix). */
 export const IMPORT_DRAFT_TTL_SECONDS = 2 * 60 * 60;
 
-export type DraftSource = { kind: 'text'; text: string } | { kind: 'file'; name: string | null; base64: string };
-
 export interface ImportDraft {
   orgId: string;
-  source: DraftSource;
+  /** The plan as read from the upload, once. */
+  draft: PlanDraft;
+  /** The uploaded file's name; null for pasted text (or a name the form lost). */
+  fileName: string | null;
   /** The plan code the administrator gave (when the file has none, or to override it). */
   planCode: string | null;
+  /** The plan's last year as the administrator set it (null: none); absent: the plan's own. */
+  horizonYear?: number | null;
   /** Fixes by duty code, applied in this order to each new review. */
   fixes: Record<string, DutyFix>;
   createdAt: string;
@@ -33,6 +40,10 @@ export interface ImportDraft {
 export interface DraftStore {
   redis: Redis;
   prefix: string;
+  /** Logs each reading of an upload (format, duties, milliseconds). */
+  logger?: Logger;
+  /** Bounds of a reading (default: 30 s, a 256 MB heap). */
+  parseLimits?: Partial<ParseLimits>;
 }
 
 /** A review of a draft, with what the organisation already has of that plan. */
@@ -46,20 +57,13 @@ const ID = /^[\w-]{22}$/;
 const keyOf = (store: DraftStore, id: string) => `${store.prefix}:import:${id}`;
 const doneKeyOf = (store: DraftStore, id: string) => `${store.prefix}:import:${id}:done`;
 
-async function parseSource(db: Db, orgId: string, draft: Pick<ImportDraft, 'source' | 'planCode'>) {
-  const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
-  const buf = draft.source.kind === 'text' ? Buffer.from(draft.source.text, 'utf8') : Buffer.from(draft.source.base64, 'base64');
-  const parsed = await parsePlanUpload(buf, { defaultDue: org.yearlyDue }, draft.source.kind === 'file' ? draft.source.name : null);
-  if (!draft.planCode && !parsed.plan.code) {
+/** Reviews a stored draft again (names against the units as they are now), then applies its fixes (a fix that no longer applies is refused). */
+export async function reviewDraft(db: Db, orgId: string, draft: Pick<ImportDraft, 'draft' | 'planCode' | 'fixes' | 'horizonYear'>): Promise<DraftReview> {
+  if (!draft.planCode && !draft.draft.plan.code) {
     throw new UserError('Không tìm thấy số hiệu kế hoạch trong văn bản: hãy ghi số hiệu vào ô «Số hiệu kế hoạch» / no plan code found: enter it in the «Plan code» field');
   }
-  return { org, parsed };
-}
-
-/** Parses and reviews a draft's source again, then applies its fixes (a fix that no longer applies is refused). */
-export async function reviewDraft(db: Db, orgId: string, draft: Pick<ImportDraft, 'source' | 'planCode' | 'fixes'>): Promise<DraftReview> {
-  const { org, parsed } = await parseSource(db, orgId, draft);
-  let review = await reviewImport(db, orgId, parsed, draft.planCode ?? undefined);
+  const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
+  let review = await reviewImport(db, orgId, draft.draft, draft.planCode ?? undefined, draft.horizonYear !== undefined ? { horizonYear: draft.horizonYear } : {});
   for (const [code, fix] of Object.entries(draft.fixes)) review = applyFix(review, code, fix, org.yearlyDue);
   const plan = await db.plan.findUnique({
     where: { orgId_code: { orgId, code: review.plan.code } },
@@ -69,8 +73,9 @@ export async function reviewDraft(db: Db, orgId: string, draft: Pick<ImportDraft
 }
 
 /**
- * Starts a review from pasted text or an uploaded file. The source is parsed and reviewed first:
- * a file that is not a plan is refused here and nothing is kept.
+ * Starts a review from pasted text or an uploaded file. The source is read (once, off the event
+ * loop, within the bounds of src/import/limits.ts) and reviewed first: a file that is not a plan,
+ * or is too large, is refused here and nothing is kept. The draft keeps what was read, not the file.
  *
  * @throws UserError (ImportError) when there is nothing to read, or it is not a plan with a duty table.
  */
@@ -82,15 +87,17 @@ export async function startImportDraft(
   now: Date,
 ): Promise<{ id: string } & DraftReview> {
   const planCode = tidy(input.planCode ?? '').slice(0, 100) || null;
-  let source: DraftSource;
-  if (input.file && input.file.data.length > 0) source = { kind: 'file', name: input.file.name, base64: input.file.data.toString('base64') };
-  else if (input.text?.trim()) source = { kind: 'text', text: input.text };
+  let source: { name: string | null; data: Buffer };
+  if (input.file && input.file.data.length > 0) source = input.file;
+  else if (input.text?.trim()) source = { name: null, data: Buffer.from(input.text, 'utf8') };
   else {
     throw new UserError(
       'Không có gì để nhập: hãy dán văn bản kế hoạch hoặc chọn một tệp (tệp đã chọn trống) / nothing to import: paste the plan’s text or choose a file (the chosen file is empty)',
     );
   }
-  const draft: ImportDraft = { orgId, source, planCode, fixes: {}, createdAt: now.toISOString() };
+  const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
+  const parsed = await parsePlanOffThread(source, { defaultDue: org.yearlyDue }, { ...(store.logger ? { logger: store.logger } : {}), ...(store.parseLimits ? { limits: store.parseLimits } : {}) });
+  const draft: ImportDraft = { orgId, draft: parsed, fileName: input.file ? input.file.name : null, planCode, fixes: {}, createdAt: now.toISOString() };
   const reviewed = await reviewDraft(db, orgId, draft);
   const id = randomBytes(16).toString('base64url');
   await store.redis.set(keyOf(store, id), JSON.stringify(draft), 'EX', IMPORT_DRAFT_TTL_SECONDS);
@@ -110,9 +117,24 @@ export async function loadImportDraft(store: DraftStore, orgId: string, id: stri
     throw new ImportDraftGoneError(done === orgId ? 'imported' : 'expired');
   }
   const draft = JSON.parse(raw) as ImportDraft;
-  // Another organisation's draft is not there for this one.
-  if (draft.orgId !== orgId) throw new ImportDraftGoneError('expired');
+  // Another organisation's draft is not there for this one; a draft of an older version (the
+  // upload itself, no reading) is gone: it is uploaded again, never read again here.
+  if (draft.orgId !== orgId || !draft.draft) throw new ImportDraftGoneError('expired');
   return draft;
+}
+
+/**
+ * Sets the plan's last year (the horizon its duties' schedules end at) for this review: a year,
+ * or empty for none. The review is done again with it (the duties past it flagged), and kept.
+ *
+ * @throws UserError when the year is not one.
+ */
+export async function setImportDraftHorizon(db: Db, store: DraftStore, orgId: string, id: string, input: string): Promise<DraftReview> {
+  const draft = await loadImportDraft(store, orgId, id);
+  const next: ImportDraft = { ...draft, horizonYear: parseHorizonYear(input) };
+  const reviewed = await reviewDraft(db, orgId, next);
+  await store.redis.set(keyOf(store, id), JSON.stringify(next), 'EX', IMPORT_DRAFT_TTL_SECONDS);
+  return reviewed;
 }
 
 /**
@@ -141,7 +163,7 @@ export async function fixImportDraft(
   }
   const fix: DutyFix = { ...draft.fixes[code], ...(retime ? { timeframe } : {}), ...(input.clearFlags ? { clearFlags: true } : {}) };
   const fixes = { ...draft.fixes, [code]: fix };
-  // Reviewed again from the source with every fix: refuses (keeping nothing) if the phrase is still not understood.
+  // Reviewed again from the stored draft with every fix: refuses (keeping nothing) if the phrase is still not understood.
   const after = await reviewDraft(db, orgId, { ...draft, fixes });
   await store.redis.set(keyOf(store, id), JSON.stringify({ ...draft, fixes }), 'EX', IMPORT_DRAFT_TTL_SECONDS);
   return { ...after, duty: after.review.duties.find((d) => d.code === code)! };

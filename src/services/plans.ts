@@ -2,7 +2,7 @@ import type { Db } from '#root/db/client.js';
 import type { Prisma } from '#root/generated/prisma/client.js';
 import type { DutyDraft, PlanDraft } from '#root/import/plan-document.js';
 import { parseTimeframe } from '#root/domain/timeframe.js';
-import type { MonthDay, Schedule } from '#root/domain/types.js';
+import type { IsoDate, MonthDay, Schedule } from '#root/domain/types.js';
 import { tidy } from '#root/domain/text.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
@@ -17,6 +17,11 @@ export interface ReviewedDuty extends DutyDraft {
 export interface ImportReview {
   plan: PlanDraft['plan'] & { code: string };
   format: string;
+  /**
+   * Where `plan.horizonYear` (the plan's last year) comes from: the plan's own title or text, the
+   * administrator (`--horizon`, the review form), the plan as imported before, or nowhere.
+   */
+  horizonFrom: 'text' | 'given' | 'existing' | 'none';
   duties: ReviewedDuty[];
   /** Plan-level problems (no table found near a line, rows that could not be split…). */
   flags: string[];
@@ -44,28 +49,110 @@ export function dutyFlags(d: ReviewedDuty): string[] {
   return [...d.flags, ...unknown];
 }
 
-/** Checks a draft against the organisation's units without writing anything. */
-export async function reviewImport(db: Db, orgId: string, draft: PlanDraft, planCode?: string): Promise<ImportReview> {
+/** The last day of a year, as the horizon's end (`endsOn` of schedules). */
+const horizonEnd = (year: number): IsoDate => `${year}-12-31`;
+
+/**
+ * The last day a duty's own timeframe names, when it names one past the horizon's end: a deadline
+ * ("Quý I/2027"), the last year of a range ("2026-2028"), or a first year after the horizon
+ * ("hằng năm từ 2027"). `undefined` when the timeframe stays within the horizon (or has no end of
+ * its own: "hằng năm", "thường xuyên"), `null` when it begins after the horizon and has no end.
+ */
+function beyondHorizon(schedule: Schedule, horizonYear: number): IsoDate | null | undefined {
+  const end = horizonEnd(horizonYear);
+  switch (schedule.kind) {
+    case 'once':
+      return schedule.due > end ? schedule.due : undefined;
+    case 'yearly':
+    case 'every':
+      if (schedule.to !== undefined && schedule.to > horizonYear) return horizonEnd(schedule.to);
+      if (schedule.to === undefined && schedule.from !== undefined && schedule.from > horizonYear) return null;
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The end of a duty's schedule (`endsOn`): the plan's horizon, except that a duty's own dates past
+ * it are never cut: its deadline (or its last year) is kept, and {@link horizonFlag} says so.
+ */
+export function dutyEndsOn(schedule: Schedule, horizonYear: number | null): IsoDate | null {
+  if (horizonYear === null) return null;
+  const own = beyondHorizon(schedule, horizonYear);
+  return own === undefined ? horizonEnd(horizonYear) : own;
+}
+
+/** The flag of a duty whose own timeframe goes past the plan's horizon, or null. */
+export function horizonFlag(schedule: Schedule, horizonYear: number | null): string | null {
+  if (horizonYear === null || beyondHorizon(schedule, horizonYear) === undefined) return null;
+  return `Thời hạn của nhiệm vụ vượt quá năm kết thúc của kế hoạch (${horizonYear}): giữ thời hạn của nhiệm vụ, hãy kiểm tra / the duty's timeframe goes past the plan's horizon (${horizonYear}): its own dates are kept, please check`;
+}
+
+/** A duty's flags with the horizon's flag (re)computed for its current schedule. */
+function withHorizonFlag<T extends { schedule: Schedule; flags: string[] }>(d: T, horizonYear: number | null): T {
+  const flags = d.flags.filter((f) => !f.startsWith('Thời hạn của nhiệm vụ vượt quá năm kết thúc'));
+  const flag = horizonFlag(d.schedule, horizonYear);
+  return { ...d, flags: flag ? [...flags, flag] : flags };
+}
+
+/** Reads a horizon year typed by an administrator ("2030"); empty means none. */
+export function parseHorizonYear(input: string): number | null {
+  const raw = input.trim();
+  if (!raw) return null;
+  const y = Number(raw);
+  if (!/^\d{4}$/.test(raw) || y < 2000 || y > 2100) {
+    throw new UserError(`Năm kết thúc kế hoạch «${raw}» không hợp lệ: ghi một năm như 2030, hoặc để trống nếu kế hoạch không có / invalid horizon year: a year such as 2030, or empty for none`);
+  }
+  return y;
+}
+
+/**
+ * Checks a draft against the organisation's units without writing anything. The horizon is the
+ * one given (`options.horizonYear`, null for none), else the draft's, else that of the plan as it
+ * is now (a table alone names none): the review shows the horizon the commit will apply.
+ */
+export async function reviewImport(db: Db, orgId: string, draft: PlanDraft, planCode?: string, options: { horizonYear?: number | null } = {}): Promise<ImportReview> {
   const code = planCode ?? draft.plan.code;
   if (!code) {
     throw new UserError('Không tìm thấy số hiệu kế hoạch trong tệp; dùng --plan <số hiệu> / no plan code found; pass --plan <code>');
   }
   if (draft.duties.length === 0) throw new UserError('Bảng nhiệm vụ trống / the duty table is empty');
   const directory = await loadDirectory(db, orgId);
+  let horizonYear = options.horizonYear !== undefined ? options.horizonYear : draft.plan.horizonYear;
+  let horizonFrom: ImportReview['horizonFrom'] = options.horizonYear !== undefined ? 'given' : horizonYear !== null ? 'text' : 'none';
+  if (options.horizonYear === undefined && horizonYear === null) {
+    const existing = await db.plan.findUnique({ where: { orgId_code: { orgId, code } }, select: { horizonYear: true } });
+    if (existing?.horizonYear) {
+      horizonYear = existing.horizonYear;
+      horizonFrom = 'existing';
+    }
+  }
   const newNames = new Map<string, 'unit' | 'group'>();
   const matched = new Map<string, ImportReview['matched'][number]>();
-  const duties = draft.duties.map((d) => {
-    const resolve = (names: string[]) =>
-      names.map((n) => {
-        const r = resolveName(n, directory);
-        if (!r.matched) newNames.set(r.name, r.kind);
-        else matched.set(r.name, { name: r.name, kind: r.kind, entry: directory.find((e) => e.id === r.id)?.name ?? r.name, proposed: r.proposed });
-        return r;
-      });
-    return { ...d, resolved: { leads: resolve(d.leads), cooperating: resolve(d.cooperating) } };
-  });
+  // A table names a few dozen units over and over: each name is matched once.
+  const resolutions = new Map<string, Resolution>();
+  const resolve = (names: string[]) =>
+    names.map((n) => {
+      let r = resolutions.get(n);
+      if (!r) {
+        const found = resolveName(n, directory);
+        resolutions.set(n, found);
+        if (!found.matched) newNames.set(found.name, found.kind);
+        else matched.set(found.name, { name: found.name, kind: found.kind, entry: directory.find((e) => e.id === found.id)?.name ?? found.name, proposed: found.proposed });
+        r = found;
+      }
+      return r;
+    });
+  const duties: ReviewedDuty[] = [];
+  for (const [i, d] of draft.duties.entries()) {
+    // A long table is reviewed in slices: the event loop serves other requests in between.
+    if (i > 0 && i % 250 === 0) await new Promise((resolve) => setImmediate(resolve));
+    duties.push(withHorizonFlag({ ...d, resolved: { leads: resolve(d.leads), cooperating: resolve(d.cooperating) } }, horizonYear));
+  }
   return {
-    plan: { ...draft.plan, code },
+    plan: { ...draft.plan, code, horizonYear },
+    horizonFrom,
     format: draft.format,
     duties,
     flags: draft.flags,
@@ -97,7 +184,8 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
           ...(p.title ? { title: p.title } : {}),
           ...(p.issuer ? { issuer: p.issuer } : {}),
           ...(p.issuedOn ? { issuedOn: dateColumn(p.issuedOn) } : {}),
-          ...(p.horizonYear ? { horizonYear: p.horizonYear } : {}),
+          // The review's horizon is the one to apply (it fell back on this plan's when none was read or given).
+          horizonYear: p.horizonYear,
         },
         create: {
           orgId,
@@ -127,7 +215,6 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
       });
       const byCode = new Map(existing.map((d) => [d.code, d]));
       const startsOn = plan.issuedOn;
-      const endsOn = plan.horizonYear ? dateColumn(`${plan.horizonYear}-12-31`) : null;
       let created = 0;
       let updated = 0;
       let unchanged = 0;
@@ -142,7 +229,8 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
             }
           }
         }
-        const schedule = { ...scheduleColumns(d.schedule, d.timeframe), startsOn, endsOn };
+        const ends = dutyEndsOn(d.schedule, plan.horizonYear);
+        const schedule = { ...scheduleColumns(d.schedule, d.timeframe), startsOn, endsOn: ends ? dateColumn(ends) : null };
         const fields = {
           title: d.title,
           section: d.section,
@@ -247,7 +335,7 @@ async function createAssignments(
 /** The JSON form of a review (`dondoc import --json`). */
 export function reviewJson(review: ImportReview) {
   return {
-    plan: { code: review.plan.code, title: review.plan.title, issuedOn: review.plan.issuedOn },
+    plan: { code: review.plan.code, title: review.plan.title, issuedOn: review.plan.issuedOn, horizonYear: review.plan.horizonYear, horizonFrom: review.horizonFrom },
     duties: review.duties.map((d) => ({
       code: d.code,
       title: d.title,
@@ -312,7 +400,7 @@ export function applyFix(review: ImportReview, code: string, fix: DutyFix, defau
   const i = review.duties.findIndex((d) => d.code === code);
   if (i < 0) throw new UserError(`Không có nhiệm vụ «${code}» trong bản xem lại / no duty «${code}» in this review`);
   let d: ReviewedDuty = { ...review.duties[i]! };
-  if (fix.timeframe !== undefined) d = { ...d, ...retime(fix.timeframe, d.flags, defaultDue) };
+  if (fix.timeframe !== undefined) d = withHorizonFlag({ ...d, ...retime(fix.timeframe, d.flags, defaultDue) }, review.plan.horizonYear);
   if (fix.title !== undefined) {
     const title = tidy(fix.title);
     if (!title) throw new UserError('Tên nhiệm vụ không được để trống / the title cannot be empty');
@@ -334,19 +422,15 @@ export async function fixDuty(db: Db, orgId: string, planCode: string | undefine
     const org = await tx.organisation.findUniqueOrThrow({ where: { id: orgId } });
     let flags = duty.flags;
     if (fix.timeframe !== undefined) {
-      const fixed = retime(fix.timeframe, flags, org.yearlyDue);
+      const fixed = withHorizonFlag(retime(fix.timeframe, flags, org.yearlyDue), duty.plan.horizonYear);
       const raw = fixed.timeframe;
-      const columns = scheduleColumns(fixed.schedule, raw);
+      const ends = dutyEndsOn(fixed.schedule, duty.plan.horizonYear);
+      // The horizon never cuts the new timeframe's own dates (see dutyEndsOn).
+      const columns = { ...scheduleColumns(fixed.schedule, raw), endsOn: ends ? dateColumn(ends) : null };
       await tx.schedule.upsert({
         where: { dutyId: duty.id },
         update: columns,
-        create: {
-          orgId,
-          dutyId: duty.id,
-          ...columns,
-          startsOn: duty.plan.issuedOn,
-          endsOn: duty.plan.horizonYear ? dateColumn(`${duty.plan.horizonYear}-12-31`) : null,
-        },
+        create: { orgId, dutyId: duty.id, ...columns, startsOn: duty.plan.issuedOn },
       });
       flags = fixed.flags;
       await tx.duty.update({ where: { id: duty.id }, data: { timeframe: raw } });

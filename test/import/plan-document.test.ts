@@ -493,3 +493,54 @@ describe("grids (parsePlanRows)", () => {
     ).toThrow(/Không tìm thấy bảng nhiệm vụ/);
   });
 });
+
+describe("the plan's horizon (its last year)", () => {
+  const table = (rows: string[]) =>
+    [
+      "TT | Nhiệm vụ | Đơn vị chủ trì | Đơn vị phối hợp | Thời gian thực hiện |",
+      ...rows,
+    ].join("\n");
+
+  it("is not taken from a duty's row of a pasted appendix", () => {
+    for (const phrase of ["Giai đoạn 2023 - 2025", "Đến năm 2025"]) {
+      const draft = parsePlanText(
+        table([
+          `1 | Hoàn thiện quy chế | Sở Y tế | | ${phrase} |`,
+          "2 | Diễn tập ứng cứu sự cố | Sở Nội vụ | | Quý I/2027 |",
+        ]),
+        options,
+      );
+      expect(draft.plan.horizonYear, phrase).toBeNull();
+      expect(duty(draft, "2").schedule).toEqual({
+        kind: "once",
+        due: "2027-03-31",
+      });
+    }
+  });
+
+  it("comes from the plan's title, not from the rows of its table", () => {
+    const text = [
+      "Số: 45/KH-UBND",
+      "KẾ HOẠCH",
+      "Ủy ban nhân dân tỉnh ban hành Kế hoạch chuyển đổi số giai đoạn 2024-2030 như sau:",
+      "Các sở báo cáo kết quả đến năm 2035 theo yêu cầu.",
+      table([
+        "1 | Xây dựng nền tảng | Sở Y tế | | Giai đoạn 2024 - 2040 |",
+        "2 | Đánh giá | Sở Nội vụ | | Đến năm 2045 |",
+      ]),
+    ].join("\n");
+    const draft = parsePlanText(text, options);
+    expect(draft.plan.title).toMatch(/giai đoạn 2024-2030$/);
+    expect(draft.plan.horizonYear).toBe(2030);
+  });
+
+  it("comes from the plan's own text when the title has none, never from a cited document", () => {
+    const text = [
+      "Số: 46/KH-UBND",
+      "- 1 Quyết định 964/QĐ-TTg năm 2022 phê duyệt Chiến lược đến năm 2045",
+      "Kế hoạch được thực hiện đến năm 2028.",
+      table(["1 | Xây dựng nền tảng | Sở Y tế | | Đến năm 2040 |"]),
+    ].join("\n");
+    expect(parsePlanText(text, options).plan.horizonYear).toBe(2028);
+  });
+});

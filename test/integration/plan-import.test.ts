@@ -1,5 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePlanText } from '#root/import/plan-document.js';
 import { parsePlanFile } from '#root/import/spreadsheet.js';
 import { samplePlanPath, seedDemo } from '#root/services/demo.js';
 import { reconcileObligations, yearWindow } from '#root/services/obligations.js';
@@ -7,6 +10,7 @@ import { ensureOrganisation } from '#root/services/orgs.js';
 import { commitImport, fixDuty, reviewImport, type ImportReview } from '#root/services/plans.js';
 import { addMembers, removeMembers } from '#root/services/units.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { runCli } from '../helpers/run-cli.js';
 
 const NOW = new Date('2026-01-05T02:00:00Z');
 
@@ -179,4 +183,71 @@ describe('obligations of the demo organisation', () => {
     expect(back.updated).toBe(r.retired);
     expect(await t.prisma.obligation.count({ where: { unitId: yte.id, current: true } })).toBe(before);
   });
+});
+
+describe('the plan’s horizon and duties due after it', () => {
+  /** An appendix pasted alone, one of whose duties is "Đến năm 2025"; others are due after 2025. */
+  const APPENDIX = [
+    'TT | Nhiệm vụ | Đơn vị chủ trì | Đơn vị phối hợp | Thời gian thực hiện |',
+    '1 | Hoàn thiện quy chế bảo đảm an toàn thông tin | Sở Y tế | | Đến năm 2025 |',
+    '2 | Diễn tập ứng cứu sự cố | Sở Nội vụ | | Quý I/2027 |',
+    '3 | Báo cáo đánh giá | Sở Y tế | | Trước 15/11/2026 |',
+    '4 | Kiểm tra định kỳ | Sở Nội vụ | | Hằng năm |',
+  ].join('\n');
+  let t: TestDatabase;
+  let env: Record<string, string>;
+  let file: string;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    env = { DATABASE_URL: t.url, DEFAULT_ORG: 'hor' };
+    await ensureOrganisation(t.prisma, { code: 'hor', name: 'Horizon' });
+    file = path.join(await mkdtemp(path.join(tmpdir(), 'dondoc-horizon-')), 'phu-luc.txt');
+    await writeFile(file, APPENDIX);
+  });
+  afterAll(() => t.close());
+
+  const obligationsOf = async (code: string) =>
+    (await t.prisma.obligation.findMany({ where: { duty: { code, plan: { code: '12/KH-HOR' } } }, orderBy: { dueAt: 'asc' } })).map((o) => o.periodKey);
+
+  it('gives every duty of a pasted appendix its obligations, however one of its rows is worded', async () => {
+    const orgId = (await t.prisma.organisation.findUniqueOrThrow({ where: { code: 'hor' } })).id;
+    const r = await reviewImport(t.prisma, orgId, parsePlanText(APPENDIX, { defaultDue: '11-15' }), '12/KH-HOR');
+    expect(r.plan.horizonYear).toBeNull();
+    await commitImport(t.prisma, orgId, r, 'test');
+    for (const year of [2025, 2026, 2027]) await reconcileObligations(t.prisma, orgId, yearWindow(year), NOW);
+    expect(await obligationsOf('1')).toEqual(['once']);
+    expect(await obligationsOf('2')).toEqual(['once']);
+    expect(await obligationsOf('3')).toEqual(['once']);
+    expect(await obligationsOf('4')).toEqual(['2025', '2026', '2027']);
+  });
+
+  it('shows the horizon in the dry run and takes --horizon: duties due after it keep their dates and are flagged', async () => {
+    // Each run starts a process (and its reading thread): two runs, and a bound for a loaded machine.
+    const set = await runCli(['import', file, '--plan', '12/KH-HOR', '--horizon', '2025', '--dry-run'], env);
+    expect(set.stdout).toContain('Năm kết thúc / horizon: 2025 (theo --horizon / from --horizon)');
+    expect(set.stdout).toContain('! 2 (dòng 3): Thời hạn của nhiệm vụ vượt quá năm kết thúc của kế hoạch (2025): giữ thời hạn của nhiệm vụ');
+    expect(set.stdout).toContain('! 3 (dòng 4): Thời hạn của nhiệm vụ vượt quá năm kết thúc của kế hoạch (2025)');
+    expect(set.stdout).not.toContain('! 4 (dòng 5): Thời hạn');
+    const json = await runCli(['import', file, '--plan', '12/KH-HOR', '--horizon', '2025', '--json'], env);
+    const out = JSON.parse(json.stdout) as { plan: { code: string; horizonYear: number; horizonFrom: string }; duties: { code: string; flags: string[] }[]; result: { updated: number } };
+    // The fields of before are all there; the horizon is added.
+    expect(out.plan).toMatchObject({ code: '12/KH-HOR', title: null, issuedOn: null, horizonYear: 2025, horizonFrom: 'given' });
+    expect(out.duties.find((d) => d.code === '2')!.flags).toContainEqual(expect.stringContaining('vượt quá năm kết thúc của kế hoạch (2025)'));
+    expect(out.duties.find((d) => d.code === '4')!.flags.join()).not.toContain('vượt quá');
+    expect(out.result.updated).toBe(4);
+
+    const schedules = await t.prisma.duty.findMany({ where: { plan: { code: '12/KH-HOR' } }, include: { schedule: true }, orderBy: { position: 'asc' } });
+    expect(schedules.map((d) => [d.code, d.schedule?.endsOn?.toISOString().slice(0, 10)])).toEqual([
+      ['1', '2025-12-31'],
+      ['2', '2027-03-31'],
+      ['3', '2026-11-15'],
+      ['4', '2025-12-31'],
+    ]);
+    const orgId = (await t.prisma.organisation.findUniqueOrThrow({ where: { code: 'hor' } })).id;
+    for (const year of [2026, 2027]) await reconcileObligations(t.prisma, orgId, yearWindow(year), NOW);
+    // Due after the horizon, still due; the yearly duty stops at the horizon.
+    expect(await t.prisma.obligation.count({ where: { current: true, duty: { code: '2', plan: { code: '12/KH-HOR' } } } })).toBe(1);
+    expect(await t.prisma.obligation.count({ where: { current: true, duty: { code: '3', plan: { code: '12/KH-HOR' } } } })).toBe(1);
+    expect(await t.prisma.obligation.count({ where: { current: true, status: 'open', duty: { code: '4', plan: { code: '12/KH-HOR' } }, periodKey: { in: ['2026', '2027'] } } })).toBe(0);
+  }, 120_000);
 });

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
+import { deflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedis, type Redis } from '#root/redis.js';
 import { createAdmin } from '#root/services/admins.js';
@@ -8,6 +12,9 @@ import { samplePlanPath } from '#root/services/demo.js';
 import { IMPORT_DRAFT_TTL_SECONDS } from '#root/services/import-drafts.js';
 import { ensureOrganisation } from '#root/services/orgs.js';
 import { startWebTest, type WebClient, type WebResponse, type WebTest } from '../helpers/web.js';
+import { buildZip, workbookFiles } from '../helpers/zip.js';
+
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** A small plan as CSV: an HTML title, a timeframe the parser does not understand, a new unit. */
 const CSV = [
@@ -49,11 +56,20 @@ describe('importing a plan from the web page', () => {
   /** An organisation of its own with its own administrator: a clean import. */
   let fresh: { orgId: string; client: WebClient; email: string };
 
+  /** The web role's log lines, as objects: each reading of an upload logs «plan file read». */
+  const logLines: { msg?: string; duties?: number }[] = [];
+  const readings = () => logLines.filter((l) => l.msg === 'plan file read').length;
   const importKeys = async () => (await redis.keys(`${prefix}:import:*`)).sort();
   const planCount = (orgId: string) => w.t.prisma.plan.count({ where: { orgId } });
 
   beforeAll(async () => {
-    w = await startWebTest();
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString().split('\n')) if (line.trim()) logLines.push(JSON.parse(line) as { msg?: string });
+        done();
+      },
+    });
+    w = await startWebTest({ logger: pino({ level: 'info' }, sink) });
     redis = createRedis(w.s.config.REDIS_URL);
     prefix = w.s.config.REDIS_PREFIX;
     sample = await readFile(samplePlanPath('kh-3131-hcm.txt'), 'utf8');
@@ -86,9 +102,11 @@ describe('importing a plan from the web page', () => {
       const before = await w.t.prisma.auditEvent.count({ where: { orgId: fresh.orgId } });
       id = draftIdOf(await fresh.client.post('/admin/import', { text: sample, planCode: '' }));
       const raw = await redis.get(`${prefix}:import:${id}`);
-      const stored = JSON.parse(raw!) as { orgId: string; source: { kind: string; text: string }; fixes: object };
-      expect(stored).toMatchObject({ orgId: fresh.orgId, source: { kind: 'text' }, fixes: {} });
-      expect(stored.source.text).toBe(sample);
+      // The plan as read, not the text: the review is never read from the source again.
+      const stored = JSON.parse(raw!) as { orgId: string; source?: unknown; draft: { duties: unknown[]; plan: { code: string } }; fixes: object };
+      expect(stored).toMatchObject({ orgId: fresh.orgId, fileName: null, planCode: null, fixes: {}, draft: { plan: { code: '3131/KH-UBND' }, format: 'plan-text' } });
+      expect(stored.draft.duties).toHaveLength(29);
+      expect(stored.source).toBeUndefined();
       const ttl = await redis.ttl(`${prefix}:import:${id}`);
       expect(ttl).toBeGreaterThan(IMPORT_DRAFT_TTL_SECONDS - 60);
       expect(ttl).toBeLessThanOrEqual(IMPORT_DRAFT_TTL_SECONDS);
@@ -255,6 +273,106 @@ describe('importing a plan from the web page', () => {
     expect(flash).toContain('Đã nhập kế hoạch 88/KH-XLSX: 2 nhiệm vụ mới');
     const duties = await w.t.prisma.duty.findMany({ where: { orgId: w.orgId, plan: { code: '88/KH-XLSX' } }, include: { assignments: { include: { unit: true } } } });
     expect(duties.map((d) => d.assignments.filter((a) => a.role === 'lead').map((a) => a.unit?.name)).sort()).toEqual([['Sở Nội vụ'], ['Sở Y tế']]);
+  });
+
+  describe('an upload read once, off the event loop', () => {
+    /** A duty table of `rows` rows, as an XLSX. */
+    async function workbook(rows: number): Promise<Buffer> {
+      const wb = new ExcelJS.Workbook();
+      const ws = wb.addWorksheet('Phụ lục');
+      ws.addRow(['TT', 'Nhiệm vụ', 'Đơn vị chủ trì', 'Đơn vị phối hợp', 'Thời gian thực hiện']);
+      for (let i = 1; i <= rows; i++) ws.addRow([String(i), `Rà soát, cập nhật hệ thống thông tin số ${i} theo cấp độ`, 'Sở Y tế', 'Sở Nội vụ', i % 2 ? 'Hằng năm' : 'Quý IV/2026']);
+      return Buffer.from(await wb.xlsx.writeBuffer());
+    }
+
+    it('reads a large workbook without stalling the server: the event loop never waits 250 ms', async () => {
+      const data = await workbook(2_500);
+      const before = readings();
+      const lag = monitorEventLoopDelay({ resolution: 10 });
+      lag.enable();
+      // The server runs in this process: a reading on its thread (seconds for this file) stalls this loop too.
+      const res = await w.client.upload('/admin/import', { planCode: '91/KH-LON' }, { field: 'file', name: 'lon.xlsx', type: XLSX_TYPE, data });
+      lag.disable();
+      const id = draftIdOf(res);
+      expect(lag.max / 1e6).toBeLessThan(250);
+      expect(readings()).toBe(before + 1);
+      expect(logLines.filter((l) => l.msg === 'plan file read').at(-1)?.duties).toBe(2_500);
+      expect(JSON.parse((await redis.get(`${prefix}:import:${id}`))!).draft.duties).toHaveLength(2_500);
+      expect(await flashAfter(w.client, await w.client.post(`/admin/import/${id}/discard`))).toContain('không có gì được nhập');
+    });
+
+    it('shows, fixes and commits the review from the stored draft: the file is read once however often the page is viewed', async () => {
+      const data = await workbook(3);
+      const before = readings();
+      const id = draftIdOf(await w.client.upload('/admin/import', { planCode: '92/KH-MOT' }, { field: 'file', name: 'mot.xlsx', type: XLSX_TYPE, data }));
+      expect(readings()).toBe(before + 1);
+      const pages = [];
+      for (let i = 0; i < 5; i++) pages.push((await w.client.get(`/admin/import/${id}`)).text.replace(/name="_csrf" value="[^"]+"/g, ''));
+      expect(pages[0]).toContain('Định dạng: xlsx · 3 nhiệm vụ');
+      expect(new Set(pages).size).toBe(1);
+      await flashAfter(w.client, await w.client.post(`/admin/import/${id}/fix`, { code: '2', timeframe: 'Trước ngày 30/6 hằng năm' }));
+      await flashAfter(w.client, await w.client.post(`/admin/import/${id}/horizon`, { horizon: '2030' }));
+      expect(await flashAfter(w.client, await w.client.post(`/admin/import/${id}/commit`))).toContain('Đã nhập kế hoạch 92/KH-MOT: 3 nhiệm vụ mới');
+      expect(readings()).toBe(before + 1);
+    });
+
+    it('refuses a zip bomb named .xlsx at once, with a message, keeping nothing', async () => {
+      const sheet = Buffer.alloc(64 * 1024 * 1024, 0x20);
+      const bomb = buildZip(workbookFiles(sheet, { compressed: deflateRawSync(sheet) }));
+      const keys = await importKeys();
+      const plans = await planCount(w.orgId);
+      const started = performance.now();
+      const res = await w.client.upload('/admin/import', { planCode: '93/KH-BOM' }, { field: 'file', name: 'ke-hoach.xlsx', type: XLSX_TYPE, data: bomb });
+      expect(performance.now() - started).toBeLessThan(5000);
+      expect(res.status).toBe(400);
+      expect(/<div class="error" role="alert">([^<]*)<\/div>/.exec(res.text)?.[1]).toMatch(/^Tệp Excel giải nén ra quá lớn \(hơn 50 MB\)/);
+      expect(await importKeys()).toEqual(keys);
+      expect(await planCount(w.orgId)).toBe(plans);
+    });
+  });
+
+  describe('the plan’s last year (horizon)', () => {
+    /** An appendix pasted alone: one duty's own timeframe is "Đến năm 2025", others are due after it. */
+    const APPENDIX = [
+      'TT | Nhiệm vụ | Đơn vị chủ trì | Đơn vị phối hợp | Thời gian thực hiện |',
+      '1 | Hoàn thiện quy chế bảo đảm an toàn thông tin | Sở Y tế | | Đến năm 2025 |',
+      '2 | Diễn tập ứng cứu sự cố | Sở Nội vụ | | Quý I/2027 |',
+      '3 | Báo cáo đánh giá | Sở Y tế | | Trước 15/11/2026 |',
+      '4 | Kiểm tra định kỳ | Sở Nội vụ | | Hằng năm |',
+    ].join('\n');
+    const horizonOf = (page: string) => /<form method="post" action="\/admin\/import\/[\w-]+\/horizon"[\s\S]*?<\/form>/.exec(page)?.[0] ?? '';
+
+    it('is not taken from a duty’s row: the review shows none, and a duty due after a horizon set by hand keeps its date, flagged', async () => {
+      const id = draftIdOf(await w.client.post('/admin/import', { text: APPENDIX, planCode: '94/KH-HOR' }));
+      const page = (await w.client.get(`/admin/import/${id}`)).text;
+      expect(horizonOf(page)).toContain('Năm kết thúc kế hoạch</strong></label>: không có');
+      expect(horizonOf(page)).toContain('văn bản không ghi');
+      expect(rowOf(page, '2')).not.toContain('vượt quá năm kết thúc');
+
+      const bad = await w.client.post(`/admin/import/${id}/horizon`, { horizon: '20x5' });
+      expect(bad.status).toBe(400);
+      expect(bad.text).toContain('Năm kết thúc kế hoạch «20x5» không hợp lệ');
+
+      expect(await flashAfter(w.client, await w.client.post(`/admin/import/${id}/horizon`, { horizon: '2025' }))).toContain('Năm kết thúc kế hoạch: 2025');
+      const set = (await w.client.get(`/admin/import/${id}`)).text;
+      expect(horizonOf(set)).toContain('<span class="horizon-year">2025</span>');
+      expect(horizonOf(set)).toContain('do bạn đặt; 2 nhiệm vụ có thời hạn sau năm này, được giữ nguyên thời hạn');
+      expect(horizonOf(set)).toContain('value="2025"');
+      for (const code of ['2', '3']) expect(rowOf(set, code)).toContain('Thời hạn của nhiệm vụ vượt quá năm kết thúc của kế hoạch (2025): giữ thời hạn của nhiệm vụ');
+      for (const code of ['1', '4']) expect(rowOf(set, code)).not.toContain('vượt quá năm kết thúc');
+
+      await flashAfter(w.client, await w.client.post(`/admin/import/${id}/commit`));
+      const plan = await w.t.prisma.plan.findUniqueOrThrow({ where: { orgId_code: { orgId: w.orgId, code: '94/KH-HOR' } } });
+      expect(plan.horizonYear).toBe(2025);
+      const duties = await w.t.prisma.duty.findMany({ where: { planId: plan.id }, include: { schedule: true }, orderBy: { position: 'asc' } });
+      expect(duties.map((d) => [d.code, d.schedule?.endsOn?.toISOString().slice(0, 10)])).toEqual([
+        ['1', '2025-12-31'],
+        ['2', '2027-03-31'],
+        ['3', '2026-11-15'],
+        ['4', '2025-12-31'],
+      ]);
+      expect(duties[1]!.flags.some((f) => f.includes('vượt quá năm kết thúc của kế hoạch (2025)'))).toBe(true);
+    });
   });
 
   describe('input that is not a plan', () => {

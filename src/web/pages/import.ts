@@ -9,6 +9,7 @@ import {
   IMPORT_DRAFT_TTL_SECONDS,
   loadImportDraft,
   reviewDraft,
+  setImportDraftHorizon,
   startImportDraft,
   type DraftReview,
   type DraftStore,
@@ -75,7 +76,37 @@ function dutyRow(req: FastifyRequest, id: string, d: ReviewedDuty): Html {
   }</td></tr>`;
 }
 
-function reviewPage(req: FastifyRequest, id: string, r: DraftReview): Html {
+/** The plan's last year as the review applies it, where it comes from, and a field to change it. */
+function horizonForm(req: FastifyRequest, id: string, r: DraftReview): Html {
+  const t = translator(adminOf(req).lang);
+  const year = r.review.plan.horizonYear;
+  const from = {
+    text: t('theo tên hoặc nội dung kế hoạch', 'from the plan’s title or text'),
+    given: t('do bạn đặt', 'set by you'),
+    existing: t('của kế hoạch đã nhập trước', 'of the plan imported before'),
+    none: t('văn bản không ghi', 'the text names none'),
+  }[r.review.horizonFrom];
+  const beyond = r.review.duties.filter((d) => d.flags.some((f) => f.startsWith('Thời hạn của nhiệm vụ vượt quá năm kết thúc'))).length;
+  return html`<form method="post" action="/admin/import/${id}/horizon" class="horizon">${csrfField(req)}
+<p><label for="import-horizon"><strong>${t('Năm kết thúc kế hoạch', 'The plan’s last year')}</strong></label>: ${year ? html`<span class="horizon-year">${year}</span>` : t('không có', 'none')} <span class="muted">(${from}${
+    beyond ? t(`; ${beyond} nhiệm vụ có thời hạn sau năm này, được giữ nguyên thời hạn`, `; ${beyond} duties are due after it and keep their own dates`) : ''
+  })</span><br>
+<input type="text" id="import-horizon" name="horizon" value="${year ? String(year) : ''}" inputmode="numeric" maxlength="4" size="6" placeholder="2030">
+<button type="submit" class="secondary">${t('Đặt năm kết thúc', 'Set the last year')}</button>
+<span class="muted">${t('Nhắc hạn của các nhiệm vụ định kỳ dừng sau năm này; để trống nếu kế hoạch không có.', 'Recurring duties stop after this year; leave empty if the plan has none.')}</span></p></form>`;
+}
+
+/** The duties' rows, rendered in slices: a table of thousands of rows does not hold the event loop at once. */
+async function dutyRows(req: FastifyRequest, id: string, duties: ReviewedDuty[]): Promise<Html[]> {
+  const rows: Html[] = [];
+  for (const [i, d] of duties.entries()) {
+    if (i > 0 && i % 200 === 0) await new Promise((resolve) => setImmediate(resolve));
+    rows.push(dutyRow(req, id, d));
+  }
+  return rows;
+}
+
+async function reviewPage(req: FastifyRequest, id: string, r: DraftReview): Promise<Html> {
   const t = translator(adminOf(req).lang);
   const { review, existing } = r;
   const p = review.plan;
@@ -83,6 +114,7 @@ function reviewPage(req: FastifyRequest, id: string, r: DraftReview): Html {
   return html`<h1>${t('Xem lại kế hoạch trước khi nhập', 'Review the plan before importing')}</h1>
 <div class="card"><p><strong>${p.code}</strong>${p.issuedOn ? html` · ${t('ngày', 'dated')} ${dmy(p.issuedOn)}` : ''}${p.issuer ? html` · ${p.issuer}` : ''}</p>
 ${p.title ? html`<p>${p.title}</p>` : ''}
+${horizonForm(req, id, r)}
 <p class="muted">${t('Định dạng', 'Format')}: ${review.format} · ${review.duties.length} ${t('nhiệm vụ', 'duties')} · ${flagged.length} ${t('cần xem lại', 'to review')} · ${review.newNames.length} ${t('tên mới', 'new names')}</p>
 ${
   existing
@@ -99,7 +131,7 @@ ${
 }
 <h2>${t('Nhiệm vụ', 'Duties')}</h2>
 <table><thead><tr><th>TT</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Chủ trì', 'Lead')}</th><th>${t('Phối hợp', 'Cooperating')}</th><th>${t('Thời gian (như văn bản)', 'Timeframe (as written)')}</th><th>${t('Lịch hiểu được', 'Schedule understood')}</th><th>${t('Cần xem lại', 'To review')}</th></tr></thead>
-<tbody>${review.duties.map((d) => dutyRow(req, id, d))}</tbody></table>
+<tbody>${await dutyRows(req, id, review.duties)}</tbody></table>
 <div class="card"><h2>${t('Tên đơn vị', 'Unit names')}</h2>
 <h3>${t('Đề xuất tạo mới (sẽ được đánh dấu để xem lại)', 'Proposed new (created, marked for review)')} (${review.newNames.length})</h3>
 ${review.newNames.length ? html`<ul class="new-names">${review.newNames.map((n) => html`<li>${n.name} <span class="muted">(${n.kind === 'group' ? t('nhóm', 'group') : t('đơn vị', 'unit')})</span></li>`)}</ul>` : html`<p class="muted">${t('Không có.', 'None.')}</p>`}
@@ -119,7 +151,7 @@ ${review.matched.length ? html`<ul class="matched-names">${review.matched.map((n
  * (src/services/import-drafts.ts), so any web process can serve the next step.
  */
 export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void {
-  const store: DraftStore = { redis: deps.redis, prefix: deps.config.REDIS_PREFIX };
+  const store: DraftStore = { redis: deps.redis, prefix: deps.config.REDIS_PREFIX, logger: deps.logger };
 
   const formWithError = (req: FastifyRequest, reply: FastifyReply, status: number, error: string, input: { text?: string; planCode?: string } = {}) => {
     const t = translator(adminOf(req).lang);
@@ -162,7 +194,7 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
     try {
       const draft = await loadImportDraft(store, a.orgId, req.params.id);
       const r = await reviewDraft(deps.db, a.orgId, draft);
-      return sendPage(req, reply, { title: t('Xem lại kế hoạch', 'Review the plan'), body: reviewPage(req, req.params.id, r) });
+      return sendPage(req, reply, { title: t('Xem lại kế hoạch', 'Review the plan'), body: await reviewPage(req, req.params.id, r) });
     } catch (e) {
       if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
       throw e;
@@ -191,7 +223,30 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
       // Back to the review, as it was, with what went wrong.
       const draft = await loadImportDraft(store, a.orgId, id);
       const r = await reviewDraft(deps.db, a.orgId, draft);
-      return sendPage(req, reply, { status: 400, title: t('Xem lại kế hoạch', 'Review the plan'), error: `${code}: ${e.message}`, body: reviewPage(req, id, r) });
+      return sendPage(req, reply, { status: 400, title: t('Xem lại kế hoạch', 'Review the plan'), error: `${code}: ${e.message}`, body: await reviewPage(req, id, r) });
+    }
+  });
+
+  scope.post('/import/:id/horizon', async (req: Req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const id = req.params.id;
+    try {
+      const r = await setImportDraftHorizon(deps.db, store, a.orgId, id, field(req.body, 'horizon'));
+      const year = r.review.plan.horizonYear;
+      return redirectWith(
+        reply,
+        `/admin/import/${id}`,
+        year
+          ? t(`Năm kết thúc kế hoạch: ${year}. Chưa lưu cho đến khi bấm «Nhập».`, `The plan’s last year: ${year}. Not saved until you press «Import».`)
+          : t('Kế hoạch không có năm kết thúc. Chưa lưu cho đến khi bấm «Nhập».', 'The plan has no last year. Not saved until you press «Import».'),
+      );
+    } catch (e) {
+      if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
+      if (!(e instanceof UserError)) throw e;
+      const draft = await loadImportDraft(store, a.orgId, id);
+      const r = await reviewDraft(deps.db, a.orgId, draft);
+      return sendPage(req, reply, { status: 400, title: t('Xem lại kế hoạch', 'Review the plan'), error: e.message, body: await reviewPage(req, id, r) });
     }
   });
 

@@ -14,7 +14,7 @@ import type { WorkingCalendar } from '#root/domain/working-days.js';
 import { createBatcher } from '#root/lib/batcher.js';
 import { createSemaphore } from '#root/lib/semaphore.js';
 import { loadCalendar } from './holidays.js';
-import { signLink } from './links.js';
+import { linkExpiry, signLink } from './links.js';
 import { migrateTelegramChat } from './telegram-chats.js';
 import { zonedDay } from './planner.js';
 import { createOverrideCache, OVERRIDE_REFRESH_MS } from './templates.js';
@@ -293,10 +293,8 @@ export function createDelivery(deps: DeliveryDeps) {
           ? calendar.workingDaysBetween(sendDay, dueDate)
           : -calendar.workingDaysBetween(dueDate, sendDay);
     const lang = r.contact.locale;
-    const token = signLink(
-      { obligationId: o.id, contactId: r.contactId, exp: Math.floor((o.extendedTo ?? o.dueAt).getTime() / 1000) + 60 * 86_400 },
-      deps.config.SECRET_KEY,
-    );
+    // Valid for a fixed time from now, when the message goes out (see LINK_VALIDITY_SECONDS).
+    const token = signLink({ obligationId: o.id, contactId: r.contactId, exp: linkExpiry(clock.now()) }, deps.config.SECRET_KEY);
     const view: View = {
       contactName: r.contact.name,
       unitName: r.kind === 'cooperating' ? r.contact.unitName : o.unitName,

@@ -4,7 +4,7 @@ import { dispatchDue } from '#jobs/dispatch.js';
 import { planPass } from '#jobs/maintenance.js';
 import { createEmailChannel } from '#root/channels/email/index.js';
 import { createSandboxChannel } from '#root/channels/sandbox/index.js';
-import { LINK_VALIDITY_SECONDS, verifyLink } from '#root/services/links.js';
+import { linkExpiry, LINK_VALIDITY_SECONDS, signLink, verifyLink } from '#root/services/links.js';
 import { reconcileObligations, yearWindow } from '#root/services/obligations.js';
 import { buildMiniOrg } from '../helpers/builders.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -137,5 +137,25 @@ describe('reminders by email', () => {
     s.clock.set(new Date(end + 60_000));
     expect((await fetch(`${s.app.address()!}/c/${token}`)).status).toBe(410);
     s.clock.set(sentAt);
+  });
+
+  it('answer a link naming another unit’s obligation with a clear page (403), changing nothing', async () => {
+    const other = await t.prisma.contact.findFirstOrThrow({ where: { email: 'rejected@example.gov.vn' } });
+    const owner = await t.prisma.contact.findFirstOrThrow({ where: { email: 'flaky@example.gov.vn' }, include: { unit: true } });
+    const o = await t.prisma.obligation.findFirstOrThrow({ where: { unitId: owner.unitId, status: 'open' } });
+    // As a reminder to a cooperating unit, or to a contact since moved to another unit, would carry.
+    const token = signLink({ obligationId: o.id, contactId: other.id, exp: linkExpiry(s.clock.now()) }, s.config.SECRET_KEY);
+    const url = `${s.app.address()!}/c/${token}`;
+    const audits = await t.prisma.auditEvent.count();
+    for (const res of [await fetch(url), await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'note=x' })]) {
+      expect(res.status).toBe(403);
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+      const page = await res.text();
+      expect(page).toContain('Anh/chị không xác nhận được nhiệm vụ này');
+      expect(page).toContain(`Chỉ đầu mối của đơn vị chủ trì (${owner.unit.name}) xác nhận hoàn thành nhiệm vụ này. Không có gì thay đổi.`);
+    }
+    expect((await t.prisma.obligation.findUniqueOrThrow({ where: { id: o.id } })).status).toBe('open');
+    expect(await t.prisma.confirmation.count({ where: { obligationId: o.id } })).toBe(0);
+    expect(await t.prisma.auditEvent.count()).toBe(audits);
   });
 });

@@ -86,7 +86,9 @@ export function splitTelegramHtml(text: string, max: number = TELEGRAM_TEXT_MAX)
   const pieces: string[] = [];
   let rest = raw;
   while (rest.length) {
-    const first = splitText(rest, max)[0];
+    // The first part depends only on the text within reach of one message: split a window, not
+    // the whole rest (which would make a long text quadratic).
+    const first = splitText(rest.slice(0, 3 * max), max)[0];
     if (first === undefined) break;
     const start = rest.indexOf(first);
     let end = start + first.length;

@@ -566,7 +566,7 @@ export function createDelivery(deps: DeliveryDeps) {
       return created.status === 'pending' ? created.id : null;
     });
     if (scope === 'address') logger.warn({ [table]: id, channel, fallback }, 'delivery failed for good; channel disabled for this contact');
-    else logger.warn({ [table]: id, channel, fallback, err: reason }, 'this message cannot be delivered on this channel; not retried, channel kept');
+    else logger.warn({ [table]: id, channel, fallback, reason }, 'this message cannot be delivered on this channel; not retried, channel kept');
     return { outcome: 'failed', reason, fallback };
   }
 

@@ -3,13 +3,13 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { createHmac } from 'node:crypto';
 import { run, type RunnerHandle } from '@grammyjs/runner';
-import { Api, webhookCallback } from 'grammy';
+import { Api } from 'grammy';
 import { Queue, Worker } from 'bullmq';
 import { createMaintenanceProcessor } from '#jobs/maintenance.js';
 import { JOB_PLAN, JOB_RECONCILE, MAINTENANCE_QUEUE, planSchedulerId, reconcileSchedulerId, REMINDERS_QUEUE, type OrgJobData, type SendJobData } from '#jobs/queues.js';
 import { dispatchDue } from '#jobs/dispatch.js';
 import { createSendProcessor } from '#jobs/send.js';
-import { createDondocBot, type DondocBot, registerCommands, TELEGRAM_WEBHOOK_PATH } from './bot/index.js';
+import { createDondocBot, type DondocBot, registerCommands, TELEGRAM_WEBHOOK_PATH, telegramWebhookRoute } from './bot/index.js';
 import { createZaloBot, ZALO_WEBHOOK_PATH, zaloSender, type ZaloBot } from './bot/zalo.js';
 import { telegramMarkDone, telegramSender } from './channels/telegram/chat.js';
 import { limitTransformer, processTelegramLimiter, type TelegramLimiter } from './channels/telegram/limiter.js';
@@ -306,7 +306,7 @@ export function createApp(deps: Deps, options: AppOptions): App {
         });
         if (webhookMode) {
           const secretToken = webhookSecret();
-          web.post(TELEGRAM_WEBHOOK_PATH, webhookCallback(await telegramBot(), 'fastify', { secretToken, onTimeout: 'return' }));
+          web.post(TELEGRAM_WEBHOOK_PATH, telegramWebhookRoute(await telegramBot(), secretToken));
         }
         if (config.ZALO_BOT_TOKEN && config.PUBLIC_URL) {
           const secret = zaloWebhookSecret();

@@ -1,6 +1,8 @@
+import { timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sequentialize } from '@grammyjs/runner';
-import { Bot, GrammyError, type Context } from 'grammy';
+import { Bot, GrammyError, webhookCallback, type Context } from 'grammy';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { telegramClientOptions } from '#root/channels/telegram/agent.js';
 import { inlineKeyboard, telegramMessages } from '#root/channels/telegram/chat.js';
 import { limitTransformer, type TelegramLimiter } from '#root/channels/telegram/limiter.js';
@@ -11,6 +13,7 @@ import type { Db } from '#root/db/client.js';
 import type { Clock } from '#root/deps.js';
 import type { Logger } from '#root/logger.js';
 import { evidenceRefusal, evidenceTarget, storeEvidence } from '#root/services/chat.js';
+import { migrateTelegramChat } from '#root/services/telegram-chats.js';
 
 export interface BotDeps {
   db: Db;
@@ -36,6 +39,35 @@ const FOLLOW_UP_MAX_WAIT_MS = 1_000;
 
 /** Where the web role receives Telegram's updates when PUBLIC_URL is set. */
 export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
+
+/**
+ * Whether a webhook's body is a Telegram update: an object with an integer `update_id` and one
+ * object field more (the message, the callback query…), as Telegram sends them.
+ */
+export function isTelegramUpdate(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  const u = body as Record<string, unknown>;
+  if (!Number.isSafeInteger(u.update_id) || (u.update_id as number) < 0) return false;
+  return Object.entries(u).some(([k, v]) => k !== 'update_id' && typeof v === 'object' && v !== null && !Array.isArray(v));
+}
+
+/**
+ * The route of Telegram's webhook (Fastify): the secret token is checked first (401), then a body
+ * that is not an update is answered 400, as the Bot API's webhook contract asks (grammY would pass
+ * it on and answer 200); an update goes to the bot.
+ */
+export function telegramWebhookRoute(bot: Bot, secretToken: string) {
+  const handle = webhookCallback(bot, 'fastify', { secretToken, onTimeout: 'return' });
+  const expected = Buffer.from(secretToken);
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!isTelegramUpdate(req.body)) {
+      const given = Buffer.from(String(req.headers['x-telegram-bot-api-secret-token'] ?? ''));
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return reply.code(401).send('secret token is wrong');
+      return reply.code(400).send({ ok: false, description: 'Bad Request: not a Telegram update' });
+    }
+    return handle(req, reply);
+  };
+}
 
 /** The commands as Telegram shows them, Vietnamese first (SPEC §5), then English. */
 export const BOT_COMMANDS = {
@@ -129,6 +161,13 @@ export function createDondocBot(deps: BotDeps): DondocBot {
   async function send(ctx: Context, replies: Reply[]) {
     for (const r of replies) for (const m of telegramMessages(r)) await ctx.reply(m.text, m.other);
   }
+
+  // A group upgraded to a supergroup: Telegram posts the new chat id in the old group. Contacts
+  // linked to the group follow it (audited); the old id would answer 400 from now on.
+  bot.on('message:migrate_to_chat_id', async (ctx) => {
+    const moved = await migrateTelegramChat(db, BigInt(ctx.chat.id), BigInt(ctx.message.migrate_to_chat_id), 'system');
+    logger.info({ update: ctx.update.update_id, moved }, 'Telegram group upgraded to a supergroup: contacts moved to the new chat');
+  });
 
   bot.on('message:text', async (ctx) => {
     const caller = callerOf(ctx);

@@ -4,20 +4,31 @@ import type { Prisma } from '#root/generated/prisma/client.js';
 export type ChannelName = 'sandbox' | 'email' | 'telegram' | 'zalo';
 
 /**
- * A delivery that failed. `permanent`: the address will not work until someone fixes it (bot
- * blocked, chat gone, mailbox rejected) — the channel is disabled for that contact and the next one
- * is tried; otherwise the send is retried with backoff. `outcomeUnknown`: the request may have
- * reached the channel, which did not answer (a timeout, a connection cut mid-request), so the
- * message may have gone out: the retry is counted as a possible duplicate.
+ * A delivery that failed. `permanent`: retrying this send cannot succeed, so it is not retried: the
+ * reminder is marked failed and the contact's next channel is tried. `scope` says what is at fault:
+ * `'address'` (the default) — the address will not work until someone fixes it (bot blocked, chat
+ * gone, mailbox rejected), so the channel is disabled for that contact; `'message'` — this message
+ * cannot be delivered (Telegram cannot parse it, a 400 about its content), the address is fine and
+ * stays enabled for the next messages. `outcomeUnknown`: the request may have reached the channel,
+ * which did not answer (a timeout, a connection cut mid-request), so the message may have gone
+ * out: the retry is counted as a possible duplicate. `movedTo`: the chat has a new address (a
+ * Telegram group upgraded to a supergroup): the contact is moved to it and the send tried there.
  */
 export class DeliveryError extends Error {
   readonly permanent: boolean;
+  readonly scope: 'address' | 'message';
   readonly outcomeUnknown: boolean;
-  constructor(message: string, options: { permanent: boolean; outcomeUnknown?: boolean; cause?: unknown }) {
+  readonly movedTo: { telegramChatId: bigint } | undefined;
+  constructor(
+    message: string,
+    options: { permanent: boolean; scope?: 'address' | 'message'; outcomeUnknown?: boolean; movedTo?: { telegramChatId: bigint }; cause?: unknown },
+  ) {
     super(message, { cause: options.cause });
     this.name = 'DeliveryError';
     this.permanent = options.permanent;
+    this.scope = options.scope ?? 'address';
     this.outcomeUnknown = options.outcomeUnknown ?? false;
+    this.movedTo = options.movedTo;
   }
 }
 

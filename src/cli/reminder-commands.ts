@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import type { Command } from 'commander';
 import { dispatchDue } from '#jobs/dispatch.js';
@@ -11,6 +12,7 @@ import { getOrganisation } from '#root/services/orgs.js';
 import { answerOutbox, getOutboxMessage, listOutbox } from '#root/services/outbox.js';
 import { isoDay, previewReminders } from '#root/services/preview.js';
 import { listPolicies, setPolicy } from '#root/services/policies.js';
+import { checkTemplateFiles } from '#root/services/templates.js';
 import { findUnit } from '#root/services/units.js';
 import type { CliContext } from './context.js';
 import { dateTime, table, truncate } from './format.js';
@@ -163,9 +165,14 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
     .command('templates')
     .description('mẫu tin nhắn / message templates')
     .command('check [dir]')
-    .description('kiểm tra mọi mẫu (chỗ trống lạ bị từ chối, nêu tên) / check every template, naming unknown placeholders')
+    .description('kiểm tra mọi mẫu như trang sửa mẫu kiểm tra (cú pháp, chỗ trống, HTML Telegram), nêu tệp và vị trí / check every template as the editor does, naming file and position')
     .action((dir: string | undefined) => {
       const where = dir ?? TEMPLATES_DIR;
+      if (!existsSync(where) || !statSync(where).isDirectory()) throw new UserError(`Không có thư mục mẫu «${where}» / no such template directory`);
+      const problems = checkTemplateFiles(where);
+      if (problems.length) {
+        throw new UserError([`${problems.length} mẫu không hợp lệ / invalid templates (${where}):`, ...problems.map((p) => `  ${p.file}: ${p.problem}`)].join('\n'));
+      }
       loadTemplates(where);
       out(`Mọi mẫu hợp lệ / every template is valid: ${where}`);
     });

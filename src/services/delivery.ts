@@ -14,7 +14,8 @@ import type { WorkingCalendar } from '#root/domain/working-days.js';
 import { createBatcher } from '#root/lib/batcher.js';
 import { createSemaphore } from '#root/lib/semaphore.js';
 import { loadCalendar } from './holidays.js';
-import { signLink } from './links.js';
+import { linkExpiry, signLink } from './links.js';
+import { migrateTelegramChat } from './telegram-chats.js';
 import { zonedDay } from './planner.js';
 import { createOverrideCache, OVERRIDE_REFRESH_MS } from './templates.js';
 
@@ -292,10 +293,8 @@ export function createDelivery(deps: DeliveryDeps) {
           ? calendar.workingDaysBetween(sendDay, dueDate)
           : -calendar.workingDaysBetween(dueDate, sendDay);
     const lang = r.contact.locale;
-    const token = signLink(
-      { obligationId: o.id, contactId: r.contactId, exp: Math.floor((o.extendedTo ?? o.dueAt).getTime() / 1000) + 60 * 86_400 },
-      deps.config.SECRET_KEY,
-    );
+    // Valid for a fixed time from now, when the message goes out (see LINK_VALIDITY_SECONDS).
+    const token = signLink({ obligationId: o.id, contactId: r.contactId, exp: linkExpiry(clock.now()) }, deps.config.SECRET_KEY);
     const view: View = {
       contactName: r.contact.name,
       unitName: r.kind === 'cooperating' ? r.contact.unitName : o.unitName,
@@ -411,11 +410,11 @@ export function createDelivery(deps: DeliveryDeps) {
     if (!(await claimAs(db, table, id, 'claimed', clock.now()))) return { outcome: 'skipped', reason: 'claimed elsewhere' };
     let result: SendResult;
     try {
-      result = await adapter.send(to, message);
+      result = await sendFollowingMoves(adapter, to, message, fields);
     } catch (error) {
       const permanent = error instanceof DeliveryError && error.permanent;
       const reason = error instanceof Error ? error.message : String(error);
-      if (permanent) return fail(id, to.contactId, adapter.name, kind, reason, table);
+      if (permanent) return fail(id, to.contactId, adapter.name, kind, reason, table, error.scope);
       await persist(() => setState(db, table, id, ['claimed'], { status: 'pending', lastError: reason.slice(0, 500) }), claimedAt, fields);
       metrics.retried.inc({ channel: adapter.name, kind });
       if (error instanceof DeliveryError && error.outcomeUnknown) {
@@ -432,6 +431,22 @@ export function createDelivery(deps: DeliveryDeps) {
     // back to `pending` — that would send a delivered reminder again, uncounted.)
     await persist(() => setState(db, table, id, ['claimed'], { status: 'sent', sentAt: clock.now(), externalId: result.externalId }), claimedAt, fields);
     return delivered(result, adapter.name, kind, fields);
+  }
+
+  /**
+   * Sends, following a chat that moved: a Telegram group upgraded to a supergroup answers with its
+   * new chat id; the contacts on the old one are moved to it (audited) and the message is sent there,
+   * once, under the same claim. A second move in a row is left to the queue's retry.
+   */
+  async function sendFollowingMoves(adapter: Extract<ChannelAdapter, { transactional: false }>, to: Recipient, message: OutgoingMessage, fields: Record<string, string>): Promise<SendResult> {
+    try {
+      return await adapter.send(to, message);
+    } catch (error) {
+      if (!(error instanceof DeliveryError) || !error.movedTo || to.telegramChatId === null) throw error;
+      const moved = await migrateTelegramChat(db, to.telegramChatId, error.movedTo.telegramChatId, 'system');
+      logger.info({ ...fields, moved }, 'Telegram group upgraded to a supergroup: contact moved to the new chat, sending there');
+      return adapter.send({ ...to, telegramChatId: error.movedTo.telegramChatId }, message);
+    }
   }
 
   /**
@@ -483,21 +498,55 @@ export function createDelivery(deps: DeliveryDeps) {
     else await tx.digest.update({ where: { id }, data: { externalId } });
   }
 
-  /** A permanent failure: disable the channel for the contact and try the next one. */
-  async function fail(id: string, contactId: string, channel: Channel, kind: ReminderKind | 'digest', reason: string, table: Table = 'reminder'): Promise<DeliveryOutcome> {
+  /**
+   * A permanent failure: the row is failed and the contact's next channel tried. `scope` `'address'`
+   * (blocked, chat gone): the channel is disabled for the contact, and a contact with none left is
+   * marked unreachable. `'message'` (Telegram cannot parse this text, an unknown refusal): the channel
+   * stays enabled, the next channel after it takes this message, and the failure is audited
+   * (`reminder.failed`) for the administrators' digest, which names it.
+   */
+  async function fail(
+    id: string,
+    contactId: string,
+    channel: Channel,
+    kind: ReminderKind | 'digest',
+    reason: string,
+    table: Table = 'reminder',
+    scope: 'address' | 'message' = 'address',
+  ): Promise<DeliveryOutcome> {
     metrics.failed.inc({ channel, kind });
     const fallback = await db.$transaction(async (tx) => {
       await setState(tx, table, id, ['pending', 'claimed'], { status: 'failed', lastError: reason.slice(0, 500) });
       const contact = await tx.contact.findUniqueOrThrow({ where: { id: contactId } });
-      const disabled = contact.disabledChannels.includes(channel) ? contact.disabledChannels : [...contact.disabledChannels, channel];
-      await tx.contact.update({ where: { id: contactId }, data: { disabledChannels: disabled } });
-      await tx.auditEvent.create({
-        data: { orgId: contact.orgId, actor: 'system', action: 'contact.channel-disabled', entity: 'contact', entityId: contactId, data: { channel, reason: reason.slice(0, 200) } },
-      });
-      const next = contact.channels.find((c) => !disabled.includes(c));
-      if (!next) {
-        await tx.contact.updateMany({ where: { id: contactId, unreachableSince: null }, data: { unreachableSince: clock.now() } });
-        return null;
+      let next: Channel | undefined;
+      if (scope === 'address') {
+        const disabled = contact.disabledChannels.includes(channel) ? contact.disabledChannels : [...contact.disabledChannels, channel];
+        await tx.contact.update({ where: { id: contactId }, data: { disabledChannels: disabled } });
+        await tx.auditEvent.create({
+          data: { orgId: contact.orgId, actor: 'system', action: 'contact.channel-disabled', entity: 'contact', entityId: contactId, data: { channel, reason: reason.slice(0, 200) } },
+        });
+        next = contact.channels.find((c) => !disabled.includes(c));
+        if (!next) {
+          await tx.contact.updateMany({ where: { id: contactId, unreachableSince: null }, data: { unreachableSince: clock.now() } });
+          return null;
+        }
+      } else {
+        // Only the channels after this one: the earlier ones were tried before it came to this one.
+        const at = contact.channels.indexOf(channel);
+        next = contact.channels.slice(at + 1).find((c) => !contact.disabledChannels.includes(c));
+        const duty =
+          table === 'reminder' ? (await tx.reminder.findUniqueOrThrow({ where: { id }, select: { obligation: { select: { duty: { select: { code: true } } } } } })).obligation.duty.code : null;
+        await tx.auditEvent.create({
+          data: {
+            orgId: contact.orgId,
+            actor: 'system',
+            action: `${table}.failed`,
+            entity: table,
+            entityId: id,
+            data: { contact: contactId, channel, next: next ?? null, dutyCode: duty, reason: reason.slice(0, 200) },
+          },
+        });
+        if (!next) return null;
       }
       if (table === 'reminder') {
         const r = await tx.reminder.findUniqueOrThrow({ where: { id } });
@@ -516,7 +565,8 @@ export function createDelivery(deps: DeliveryDeps) {
       });
       return created.status === 'pending' ? created.id : null;
     });
-    logger.warn({ [table]: id, channel, fallback }, 'delivery failed for good; channel disabled for this contact');
+    if (scope === 'address') logger.warn({ [table]: id, channel, fallback }, 'delivery failed for good; channel disabled for this contact');
+    else logger.warn({ [table]: id, channel, fallback, reason }, 'this message cannot be delivered on this channel; not retried, channel kept');
     return { outcome: 'failed', reason, fallback };
   }
 
@@ -540,7 +590,7 @@ export function createDelivery(deps: DeliveryDeps) {
     const since = atLocalTime(calendar.addWorkingDays(day, -1), policy.windowStart, zone);
     const until = dg.scheduledAt;
     const lang = dg.contact.locale;
-    const [overdue, confirmed, unreachable, open, channelFailures] = await Promise.all([
+    const [overdue, confirmed, unreachable, open, channelFailures, messageFailures] = await Promise.all([
       db.obligation.findMany({
         where: {
           orgId: dg.orgId,
@@ -560,6 +610,7 @@ export function createDelivery(deps: DeliveryDeps) {
       db.contact.findMany({ where: { orgId: dg.orgId, unreachableSince: { gt: since, lte: until } }, include: { unit: true } }),
       db.obligation.count({ where: { orgId: dg.orgId, status: 'open', current: true, dueAt: { lte: until } } }),
       db.auditEvent.findMany({ where: { orgId: dg.orgId, action: 'contact.channel-disabled', createdAt: { gt: since, lte: until } }, orderBy: { createdAt: 'asc' } }),
+      db.auditEvent.findMany({ where: { orgId: dg.orgId, action: 'reminder.failed', createdAt: { gt: since, lte: until } }, orderBy: { createdAt: 'asc' } }),
     ]);
     // A channel that failed for good (blocked bot, unknown user, rejected address) is told once, in
     // the digest after it happened, with where the reminders go now; a contact with nothing left is
@@ -576,7 +627,23 @@ export function createDelivery(deps: DeliveryDeps) {
           : `${failed.map(label).join(', ')} failed${next ? `; reminders now go by ${label(next)}` : ''}`;
       return { personName: c.name, unitName: c.unit.name, reason };
     });
-    if (!overdue.length && !confirmed.length && !unreachable.length && !degraded.length) {
+    // A reminder a channel refused for good (Telegram cannot parse it, a text too long, an unknown
+    // refusal) is named too, with where it went instead: nothing fails unseen.
+    type Failure = { contact?: string; channel?: string; next?: string | null; dutyCode?: string | null; reason?: string };
+    const failures = messageFailures.map((e) => (e.data ?? {}) as Failure);
+    const failureContacts = failures.length ? await db.contact.findMany({ where: { id: { in: [...new Set(failures.flatMap((f) => (f.contact ? [f.contact] : [])))] } }, include: { unit: true } }) : [];
+    const refused = failures.flatMap((f) => {
+      const c = failureContacts.find((x) => x.id === f.contact);
+      if (!c) return [];
+      const duty = f.dutyCode ? (lang === 'vi' ? ` về nhiệm vụ ${f.dutyCode}` : ` about duty ${f.dutyCode}`) : '';
+      const why = f.reason ? ` (${f.reason})` : '';
+      const reason =
+        lang === 'vi'
+          ? `tin nhắc${duty} không gửi được qua ${label(f.channel ?? '')}${why}; ${f.next ? `đã chuyển sang ${label(f.next)}` : 'không còn kênh nào khác'}`
+          : `the reminder${duty} could not be sent by ${label(f.channel ?? '')}${why}; ${f.next ? `sent by ${label(f.next)} instead` : 'no other channel left'}`;
+      return [{ personName: c.name, unitName: c.unit.name, reason }];
+    });
+    if (!overdue.length && !confirmed.length && !unreachable.length && !degraded.length && !refused.length) {
       await db.digest.updateMany({ where: { id: dg.id, status: 'pending' }, data: { status: 'cancelled', lastError: 'nothing to report' } });
       return { outcome: 'cancelled', reason: 'nothing to report' };
     }
@@ -606,6 +673,7 @@ export function createDelivery(deps: DeliveryDeps) {
           reason: lang === 'vi' ? 'không còn kênh nào gửi được' : 'no working channel left',
         })),
         ...degraded,
+        ...refused,
       ],
     };
     const adapter = deps.channels[dg.channel];

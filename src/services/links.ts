@@ -12,6 +12,16 @@ export interface LinkClaims {
   exp: number;
 }
 
+/**
+ * How long a confirmation link works, counted from when its message is sent (not from the due
+ * date: an overdue reminder's link would be born expired). 30 days: long enough to act on any
+ * reminder, and every later reminder carries a fresh link.
+ */
+export const LINK_VALIDITY_SECONDS = 30 * 86_400;
+
+/** The expiry of a link minted at `now`: {@link LINK_VALIDITY_SECONDS} later, in seconds since the epoch. */
+export const linkExpiry = (now: Date): number => Math.floor(now.getTime() / 1000) + LINK_VALIDITY_SECONDS;
+
 const b64 = (b: Buffer) => b.toString('base64url');
 const hex = (s: string) => Buffer.from(s.replace(/-/g, ''), 'hex');
 const uuid = (b: Buffer) => {

@@ -1,4 +1,7 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import Mustache from 'mustache';
+import { telegramHtmlProblem } from '#root/channels/telegram/html.js';
 import type { Db } from '#root/db/client.js';
 import { longDate, shortDate, workingDaysPhrase, type Lang } from '#root/domain/wording.js';
 import { UserError } from '#root/errors/index.js';
@@ -85,23 +88,147 @@ export function placeholdersOf(message: MessageName): { fields: readonly string[
   return { fields: MESSAGES[message].fields, lists: MESSAGES[message].lists };
 }
 
-/** What is wrong with a template's text: Mustache cannot read it, or it uses unknown placeholders; empty when valid. */
-export function checkTemplate(ref: TemplateRef, source: string): { unknown: string[]; syntax: string | null; tooLong: boolean } {
-  const tooLong = source.length > TEMPLATE_MAX_CHARS;
-  if (tooLong) return { unknown: [], syntax: null, tooLong };
-  try {
-    return { unknown: unknownPlaceholders(ref.message, source), syntax: null, tooLong };
-  } catch (error) {
-    return { unknown: [], syntax: error instanceof Error ? error.message : String(error), tooLong };
+/** Line and column (from 1) of a character offset in a text. */
+export function lineAndColumn(source: string, at: number): { line: number; column: number } {
+  const before = source.slice(0, Math.max(0, Math.min(at, source.length)));
+  const lines = before.split('\n');
+  return { line: lines.length, column: lines.at(-1)!.length + 1 };
+}
+
+const where = (source: string, at: number) => {
+  const { line, column } = lineAndColumn(source, at);
+  return `dòng ${line}, cột ${column} / line ${line}, column ${column}`;
+};
+
+/** Mustache's parse error, in words an administrator reads: what is wrong and where. */
+function describeSyntaxError(error: unknown, source: string): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const m = /^(Unclosed tag|Unclosed section "(.*)"|Unopened section "(.*)"|.*?)(?: at (\d+))?$/s.exec(text);
+  let at = m?.[4] !== undefined ? Number(m[4]) : null;
+  // Mustache reports an unclosed section where the text ends: point at where it was opened instead.
+  if (m?.[2] !== undefined) {
+    const opened = Math.max(...['#', '^'].map((c) => source.search(new RegExp(`\\{\\{\\s*\\${c}\\s*${m[2]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\}\\}`))));
+    if (opened >= 0) at = opened;
   }
+  // Likewise an unclosed tag: at its "{{".
+  if (m?.[1] === 'Unclosed tag' && at !== null) at = Math.max(0, source.lastIndexOf('{{', at));
+  const what = m?.[2] !== undefined
+    ? `mục {{#${m[2]}}} không được đóng bằng {{/${m[2]}}} / section "${m[2]}" is not closed`
+    : m?.[3] !== undefined
+      ? `{{/${m[3]}}} đóng một mục chưa mở / {{/${m[3]}}} closes a section never opened`
+      : m?.[1] === 'Unclosed tag'
+        ? 'thẻ {{…}} không được đóng (thiếu "}}") / a tag is not closed (missing "}}")'
+        : `không đọc được / cannot be read (${text})`;
+  return at === null ? what : `${what} — ${where(source, at)}`;
+}
+
+/** The placeholders written unescaped (`{{{name}}}`, `{{&name}}`): refused, a value must always be escaped for its target. */
+function unescapedPlaceholders(tokens: Mustache.TemplateSpans): string[] {
+  const out: string[] = [];
+  for (const t of tokens) {
+    const [type, name] = t as unknown as [string, string];
+    if (type === '&') out.push(name);
+    const children = (t as unknown as [string, string, number, number, Mustache.TemplateSpans | undefined])[4];
+    if ((type === '#' || type === '^') && Array.isArray(children)) out.push(...unescapedPlaceholders(children));
+  }
+  return out;
+}
+
+/**
+ * What Telegram would refuse in a Telegram template once rendered, or null. The template is
+ * rendered twice, with every placeholder and list filled and with every one empty, so that the text
+ * of every section (and of every inverted one) is checked; values are escaped, so only the
+ * template's own markup can be at fault. The position given is the first place the offending tag is
+ * found in the template.
+ */
+function telegramTemplateProblem(message: MessageName, source: string): string | null {
+  const spec = MESSAGES[message];
+  const lists = spec.lists as Record<string, readonly string[]>;
+  const item = (fields: readonly string[]) => Object.fromEntries(fields.map((f) => [f, 'x']));
+  const full: View = { ...item(spec.fields), ...Object.fromEntries(Object.entries(lists).map(([k, fields]) => [k, [item(fields), item(fields)]])) };
+  const empty: View = { ...Object.fromEntries(spec.fields.map((f) => [f, ''])), ...Object.fromEntries(Object.keys(lists).map((k) => [k, []])) };
+  for (const view of [full, empty]) {
+    const out = renderSource(source, 'telegram', 'html', view, new Mustache.Writer());
+    const found = telegramHtmlProblem(out);
+    if (!found) continue;
+    const snippet = /^<[^<>]*>?/.exec(out.slice(found.at))?.[0] ?? '<';
+    const at = source.indexOf(snippet);
+    return `HTML Telegram không đọc được / Telegram cannot parse the HTML: ${found.problem}${at === -1 ? '' : ` — ${where(source, at)}`}`;
+  }
+  return null;
+}
+
+/** What is wrong with a template's text (see {@link templateProblem}); every list empty and every other field null when valid. */
+export interface TemplateCheck {
+  unknown: string[];
+  /** Mustache cannot read it: what and where. */
+  syntax: string | null;
+  tooLong: boolean;
+  /** Placeholders written unescaped (`{{{…}}}`, `{{&…}}`). */
+  unescaped: string[];
+  /** A Telegram template Telegram would refuse (a tag outside its set, unbalanced tags). */
+  html: string | null;
+}
+
+/**
+ * What is wrong with a template's text: too long, Mustache cannot read it, it uses unknown
+ * placeholders or unescaped ones, or (Telegram) its HTML would be refused by Telegram.
+ */
+export function checkTemplate(ref: TemplateRef, source: string): TemplateCheck {
+  const ok: TemplateCheck = { unknown: [], syntax: null, tooLong: false, unescaped: [], html: null };
+  if (source.length > TEMPLATE_MAX_CHARS) return { ...ok, tooLong: true };
+  let tokens: Mustache.TemplateSpans;
+  try {
+    tokens = new Mustache.Writer().parse(source);
+  } catch (error) {
+    return { ...ok, syntax: describeSyntaxError(error, source) };
+  }
+  const unknown = unknownPlaceholders(ref.message, source);
+  const unescaped = unescapedPlaceholders(tokens);
+  const html = ref.channel === 'telegram' && ref.part === 'html' && !unknown.length ? telegramTemplateProblem(ref.message, source) : null;
+  return { ...ok, unknown, unescaped, html };
 }
 
 /** The message of {@link checkTemplate}'s findings, Vietnamese then English; null when valid. */
-export function templateProblem(check: ReturnType<typeof checkTemplate>): string | null {
+export function templateProblem(check: TemplateCheck): string | null {
   if (check.tooLong) return `Mẫu quá dài (tối đa ${TEMPLATE_MAX_CHARS.toLocaleString('vi-VN')} ký tự) / the template is too long (at most ${TEMPLATE_MAX_CHARS} characters)`;
   if (check.syntax) return `Mẫu sai cú pháp Mustache / the template is not valid Mustache: ${check.syntax}`;
   if (check.unknown.length) return `Mẫu dùng chỗ trống không có / unknown placeholders: ${check.unknown.map((u) => `{{${u}}}`).join(', ')}`;
+  if (check.unescaped.length) {
+    return `Mẫu không được chèn giá trị không thoát ký tự, hãy viết {{tên}} / unescaped placeholders are refused, write {{name}}: ${check.unescaped.map((u) => `{{{${u}}}}`).join(', ')}`;
+  }
+  if (check.html) return check.html;
   return null;
+}
+
+/** One template file's problem, for `dondoc templates check`. */
+export interface TemplateFileProblem {
+  file: string;
+  problem: string;
+}
+
+/**
+ * Checks every template file under `dir` (`<lang>/<message>.<channel>.<part>`) as the editor checks
+ * an edit ({@link checkTemplate}); a file of no known message, channel or part is a problem too.
+ * Every problem is listed, with its file; empty when all are valid.
+ */
+export function checkTemplateFiles(dir: string): TemplateFileProblem[] {
+  const problems: TemplateFileProblem[] = [];
+  for (const lang of readdirSync(dir).sort()) {
+    if (!statSync(path.join(dir, lang)).isDirectory()) continue;
+    for (const name of readdirSync(path.join(dir, lang)).sort()) {
+      const file = `${lang}/${name}`;
+      const [message = '', channel = '', ...rest] = name.split('.');
+      const ref = parseTemplateRef({ lang, message, channel, part: rest.join('.') });
+      if (!ref) {
+        problems.push({ file, problem: 'tên tệp không ứng với mẫu nào (<ngôn ngữ>/<tin>.<kênh>.<phần>) / the file name names no template' });
+        continue;
+      }
+      const problem = templateProblem(checkTemplate(ref, readFileSync(path.join(dir, file), 'utf8')));
+      if (problem) problems.push({ file, problem });
+    }
+  }
+  return problems;
 }
 
 /**

@@ -46,12 +46,21 @@ export function confirmedPage(o: ObligationSummary, already: boolean): string {
   );
 }
 
-export function linkErrorPage(reason: 'malformed' | 'forged' | 'expired' | 'gone'): string {
+/** A link that cannot be used; `unit` (for `not-allowed`) is the unit responsible for the duty. */
+export function linkErrorPage(reason: 'malformed' | 'forged' | 'expired' | 'gone' | 'not-allowed', unit?: string): string {
   const text = {
     malformed: ['Liên kết không hợp lệ', 'This link is not valid.'],
     forged: ['Liên kết không hợp lệ', 'This link is not valid.'],
     expired: ['Liên kết đã hết hạn', 'This link has expired. Reply to the latest reminder instead.'],
     gone: ['Không còn nhiệm vụ này', 'This obligation no longer exists.'],
+    'not-allowed': [
+      'Anh/chị không xác nhận được nhiệm vụ này',
+      'Only the responsible unit’s contacts can confirm this duty; nothing was changed.',
+    ],
   }[reason];
-  return page(text[0]!, `<h1>${esc(text[0]!)}</h1><p class="en">${esc(text[1]!)}</p>`);
+  const detail =
+    reason === 'not-allowed'
+      ? `<p>Chỉ đầu mối của đơn vị chủ trì${unit ? ` (${esc(unit)})` : ''} xác nhận hoàn thành nhiệm vụ này. Không có gì thay đổi.</p>`
+      : '';
+  return page(text[0]!, `<h1>${esc(text[0]!)}</h1>${detail}<p class="en">${esc(text[1]!)}</p>`);
 }

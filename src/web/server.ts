@@ -10,6 +10,7 @@ import { observeAtScrape, type Metrics } from '#root/metrics.js';
 import { withTimeout } from '#root/lib/timeout.js';
 import type { Redis } from '#root/redis.js';
 import { shortDate } from '#root/domain/wording.js';
+import { NotFoundError, UserError } from '#root/errors/index.js';
 import { confirmObligation } from '#root/services/confirmations.js';
 import type { UnitNotice } from '#root/services/on-behalf.js';
 import { verifyLink } from '#root/services/links.js';
@@ -83,6 +84,9 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     });
     const contact = await deps.db.contact.findUnique({ where: { id: check.claims.contactId } });
     if (!o || !contact) return { error: 'gone' } as const;
+    // The link of a reminder to a cooperating unit (or to a contact since moved or deactivated):
+    // only the responsible unit's active contacts confirm (the rule of confirmObligation).
+    if (!contact.active || contact.unitId !== o.unitId) return { error: 'not-allowed', unit: o.unit.name } as const;
     const summary: ObligationSummary = {
       unit: o.unit.name,
       dutyCode: o.duty.code,
@@ -94,10 +98,13 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     return { claims: check.claims, obligation: o, summary } as const;
   }
 
+  /** The status of a link that cannot be used: expired 410, gone 404, another unit's duty 403, else 400. */
+  const linkErrorStatus = (error: string) => ({ expired: 410, gone: 404, 'not-allowed': 403 })[error] ?? 400;
+
   app.get<{ Params: { token: string } }>('/c/:token', async (req, reply) => {
     const r = await load(req.params.token);
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
-    if ('error' in r) return reply.code(r.error === 'expired' ? 410 : r.error === 'gone' ? 404 : 400).send(linkErrorPage(r.error!));
+    if ('error' in r) return reply.code(linkErrorStatus(r.error!)).send(linkErrorPage(r.error!, 'unit' in r ? r.unit : undefined));
     if (r.obligation.status !== 'open') return reply.send(confirmedPage(r.summary, true));
     return reply.send(confirmForm(r.summary, `/c/${req.params.token}`));
   });
@@ -105,17 +112,24 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
   app.post<{ Params: { token: string }; Body: { note?: string } | undefined }>('/c/:token', async (req, reply) => {
     const r = await load(req.params.token);
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
-    if ('error' in r) return reply.code(r.error === 'expired' ? 410 : r.error === 'gone' ? 404 : 400).send(linkErrorPage(r.error!));
+    if ('error' in r) return reply.code(linkErrorStatus(r.error!)).send(linkErrorPage(r.error!, 'unit' in r ? r.unit : undefined));
     const note = typeof req.body?.note === 'string' ? req.body.note.slice(0, 1000) : null;
-    const outcome = await confirmObligation(deps.db, {
-      obligationId: r.claims.obligationId,
-      contactId: r.claims.contactId,
-      actor: `contact:${r.claims.contactId}`,
-      via: 'email',
-      note,
-      now: deps.clock.now(),
-    });
-    return reply.send(confirmedPage(r.summary, outcome.status === 'already-done'));
+    try {
+      const outcome = await confirmObligation(deps.db, {
+        obligationId: r.claims.obligationId,
+        contactId: r.claims.contactId,
+        actor: `contact:${r.claims.contactId}`,
+        via: 'email',
+        note,
+        now: deps.clock.now(),
+      });
+      return reply.send(confirmedPage(r.summary, outcome.status === 'already-done'));
+    } catch (error) {
+      // Changed between the page and the press (the obligation deleted, the contact moved): a page, nothing changed.
+      if (error instanceof NotFoundError) return reply.code(404).send(linkErrorPage('gone'));
+      if (error instanceof UserError) return reply.code(403).send(linkErrorPage('not-allowed', r.summary.unit));
+      throw error;
+    }
   });
 
   return app;

@@ -85,6 +85,8 @@ export interface FakeFault {
   times?: number;
   /** Overrides the default description of the status. */
   description?: string;
+  /** `parameters` of the error answer (e.g. `{ migrate_to_chat_id }`). */
+  parameters?: Record<string, unknown>;
 }
 
 /** The faults {@link FakeTelegram.faults} draws at random. */
@@ -162,6 +164,13 @@ export interface FakeTelegram {
   block(chatId: number | string): void;
   /** Undo {@link block}. */
   unblock(chatId: number | string): void;
+  /**
+   * The group `chatId` is upgraded to the supergroup `newChatId`, as Telegram does: a service
+   * message with `migrate_to_chat_id` is queued as an update, and from now on every send to the old
+   * id answers 400 "group chat was upgraded to a supergroup chat" with
+   * `parameters.migrate_to_chat_id`.
+   */
+  migrate(chatId: number, newChatId: number): Record<string, unknown>;
   /** Commands stored by setMyCommands for a scope (default `{type:'default'}`) and language (default ''). */
   commands(scope?: Record<string, unknown>, languageCode?: string): unknown[];
   /** The webhook set by setWebhook (undefined when none). */
@@ -194,7 +203,7 @@ const DEFAULT_FAULT: Record<string, string> = {
 };
 const HTML_TAGS = new Set([
   'b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'span', 'tg-spoiler', 'a', 'code', 'pre',
-  'blockquote', 'tg-emoji', 'br',
+  'blockquote', 'tg-emoji',
 ]);
 const MAX_DOWNLOAD = 20 * 1024 * 1024;
 
@@ -296,9 +305,7 @@ function visibleHtml(text: string): string {
       if (!HTML_TAGS.has(tag)) {
         throw badRequest(`can't parse entities: Unsupported ${closing ? 'end' : 'start'} tag "${tag}" at byte offset ${byteOffset(i)}`);
       }
-      if (tag === 'br') {
-        visible += '\n';
-      } else if (closing) {
+      if (closing) {
         if (stack.pop() !== tag) {
           throw badRequest(`can't parse entities: Unmatched end tag at byte offset ${byteOffset(i)}, expected "</${stack.at(-1) ?? ''}>", found "</${tag}>"`);
         }
@@ -346,6 +353,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   let random: { rates: FakeFaultRates; method: string; next: () => number } | null = null;
   const injected: Record<RandomFaultKind, number> = { serverError: 0, timeout: 0, lostReply: 0, tooMany: 0 };
   const blocked = new Set<string>();
+  const migrated = new Map<string, number>();
   const commands = new Map<string, unknown[]>();
   let webhook: Json | undefined;
   const botSends = new Map<string, number[]>();
@@ -751,7 +759,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         held.add(res);
         return;
       }
-      return sendError(res, call, new ApiError(fault.status, fault.description ?? (DEFAULT_FAULT[String(fault.status)] as string)));
+      return sendError(res, call, new ApiError(fault.status, fault.description ?? (DEFAULT_FAULT[String(fault.status)] as string), fault.parameters));
     }
     const drawn = drawFault(lower);
     // A lost reply is counted once the call has succeeded (a call refused anyway loses nothing).
@@ -770,6 +778,10 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     }
     if (call.chatId !== undefined && blocked.has(call.chatId) && BLOCKABLE.has(lower)) {
       return sendError(res, call, new ApiError(403, BLOCKED));
+    }
+    const movedTo = call.chatId === undefined ? undefined : migrated.get(call.chatId);
+    if (movedTo !== undefined && BLOCKABLE.has(lower)) {
+      return sendError(res, call, new ApiError(400, 'Bad Request: group chat was upgraded to a supergroup chat', { migrate_to_chat_id: movedTo }));
     }
     try {
       if (lower === 'getupdates') return getUpdates(token, params, call, req, res);
@@ -874,6 +886,18 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     },
     unblock: (chatId) => {
       blocked.delete(String(chatId));
+    },
+    migrate: (chatId, newChatId) => {
+      migrated.set(String(chatId), newChatId);
+      return inject({
+        message: {
+          message_id: allocMessageId(chatId),
+          date: seconds(),
+          chat: { id: chatId, type: 'group', title: 'Nhóm' },
+          from: userOf(1),
+          migrate_to_chat_id: newChatId,
+        },
+      });
     },
     commands: (scope, languageCode) => commands.get(commandsKey(scope, languageCode)) ?? [],
     webhook: () => webhook,

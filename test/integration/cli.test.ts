@@ -60,7 +60,7 @@ describe('the dondoc command line', () => {
     const cases = [
       { args: ['import', '/nonexistent/plan.csv'], message: /Không đọc được tệp/ },
       { args: ['import', empty], message: /Tệp trống \/ the file is empty/ },
-      { args: ['templates', 'check', templates], message: /reminder-due\.sandbox\.txt .*unknown placeholders: password/ },
+      { args: ['templates', 'check', templates], message: /reminder-due\.sandbox\.txt: .*unknown placeholders: \{\{password\}\}/ },
       { args: ['obligations', '--org', 'nowhere'], message: /Không có tổ chức «nowhere»/ },
       { args: ['obligations', '--year', '20x6'], message: /Năm «20x6» không hợp lệ/ },
       { args: ['holidays', 'add', '2026-02-31', 'Nghỉ'], message: /Ngày «2026-02-31» không hợp lệ/ },

@@ -1,12 +1,15 @@
 import { fromZonedTime } from 'date-fns-tz';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatchDue } from '#jobs/dispatch.js';
 import { planPass } from '#jobs/maintenance.js';
 import { createEmailChannel } from '#root/channels/email/index.js';
 import { createSandboxChannel } from '#root/channels/sandbox/index.js';
+import { linkExpiry, LINK_VALIDITY_SECONDS, signLink, verifyLink } from '#root/services/links.js';
 import { reconcileObligations, yearWindow } from '#root/services/obligations.js';
 import { buildMiniOrg } from '../helpers/builders.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { drained, startTestApp, type TestApp } from '../helpers/app.js';
+import { waitFor } from '../helpers/processes.js';
 import { startSmtp } from '../helpers/smtp.js';
 
 const ZONE = 'Asia/Ho_Chi_Minh';
@@ -106,5 +109,53 @@ describe('reminders by email', () => {
     expect((await fetch(`${base}/c/nonsense`, { method: 'POST' })).status).toBe(400);
     const open = await t.prisma.obligation.count({ where: { orgId, status: 'open' } });
     expect(open).toBe(2);
+  });
+
+  it('carry a link valid for a fixed time from when it is sent, even about an obligation due long ago', async () => {
+    const contact = await t.prisma.contact.findFirstOrThrow({ where: { email: 'flaky@example.gov.vn' } });
+    const o = await t.prisma.obligation.findFirstOrThrow({ where: { unitId: contact.unitId, status: 'open' } });
+    // 292 days after the due date (13/11/2026): the link used to expire 60 days after it.
+    const sentAt = local('2027-09-01T09:00:00');
+    s.clock.set(sentAt);
+    const r = await t.prisma.reminder.create({
+      data: { orgId, obligationId: o.id, contactId: contact.id, channel: 'email', kind: 'overdue', stage: 'nudge-late@20261113', scheduledAt: sentAt },
+    });
+    await dispatchDue(t.prisma, s.app.sendQueue(), orgId, sentAt, 0);
+    await waitFor(async () => (await t.prisma.reminder.findUniqueOrThrow({ where: { id: r.id } })).status === 'sent', 15_000, 'the late reminder sent');
+    const mail = smtp.received.filter((m) => JSON.stringify(m.to).includes('flaky@')).at(-1)!;
+    const token = /\/c\/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/.exec(mail.text ?? '')![1]!;
+    const secret = s.config.SECRET_KEY;
+    expect(LINK_VALIDITY_SECONDS).toBe(30 * 86_400);
+    expect(verifyLink(token, secret, sentAt)).toMatchObject({ ok: true, claims: { obligationId: o.id, contactId: contact.id } });
+    const end = sentAt.getTime() + LINK_VALIDITY_SECONDS * 1000;
+    expect(verifyLink(token, secret, new Date(end - 1_000)).ok).toBe(true);
+    expect(verifyLink(token, secret, new Date(end + 1_000))).toEqual({ ok: false, reason: 'expired' });
+    // The page opens now, as the recipient clicks it.
+    const get = await fetch(`${s.app.address()!}/c/${token}`);
+    expect(get.status).toBe(200);
+    expect(await get.text()).toContain('<form method="post"');
+    s.clock.set(new Date(end + 60_000));
+    expect((await fetch(`${s.app.address()!}/c/${token}`)).status).toBe(410);
+    s.clock.set(sentAt);
+  });
+
+  it('answer a link naming another unit’s obligation with a clear page (403), changing nothing', async () => {
+    const other = await t.prisma.contact.findFirstOrThrow({ where: { email: 'rejected@example.gov.vn' } });
+    const owner = await t.prisma.contact.findFirstOrThrow({ where: { email: 'flaky@example.gov.vn' }, include: { unit: true } });
+    const o = await t.prisma.obligation.findFirstOrThrow({ where: { unitId: owner.unitId, status: 'open' } });
+    // As a reminder to a cooperating unit, or to a contact since moved to another unit, would carry.
+    const token = signLink({ obligationId: o.id, contactId: other.id, exp: linkExpiry(s.clock.now()) }, s.config.SECRET_KEY);
+    const url = `${s.app.address()!}/c/${token}`;
+    const audits = await t.prisma.auditEvent.count();
+    for (const res of [await fetch(url), await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'note=x' })]) {
+      expect(res.status).toBe(403);
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+      const page = await res.text();
+      expect(page).toContain('Anh/chị không xác nhận được nhiệm vụ này');
+      expect(page).toContain(`Chỉ đầu mối của đơn vị chủ trì (${owner.unit.name}) xác nhận hoàn thành nhiệm vụ này. Không có gì thay đổi.`);
+    }
+    expect((await t.prisma.obligation.findUniqueOrThrow({ where: { id: o.id } })).status).toBe('open');
+    expect(await t.prisma.confirmation.count({ where: { obligationId: o.id } })).toBe(0);
+    expect(await t.prisma.auditEvent.count()).toBe(audits);
   });
 });

@@ -54,6 +54,31 @@ describe('the Telegram webhook', () => {
     expect(tg.sent(4242)).toHaveLength(1);
   });
 
+  it('answers 400 to a body that is not an update (with the right secret; 401 without), handling nothing', async () => {
+    const raw = (body: string, token: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': token }, body });
+    const before = tg.calls.length;
+    for (const body of ['{}', '{"hello":"world"}', '{"update_id":"7","message":{}}', '{"update_id":-1,"message":{}}', '{"update_id":8}', '[]', '"x"', '42']) {
+      const res = await raw(body, secret);
+      expect(res.status, body).toBe(400);
+      expect(await res.json(), body).toEqual({ ok: false, description: 'Bad Request: not a Telegram update' });
+      expect((await raw(body, 'wrong')).status, body).toBe(401);
+    }
+    expect(tg.calls.slice(before).filter((c) => c.method !== 'getUpdates')).toEqual([]);
+  });
+
+  it('follows a group upgraded to a supergroup: its contacts move to the new chat id, audited', async () => {
+    const contact = await t.prisma.contact.findFirstOrThrow({ where: { role: 'contact' }, orderBy: { name: 'asc' } });
+    await t.prisma.contact.update({ where: { id: contact.id }, data: { telegramChatId: -4444n } });
+    const update = tg.migrate(-4444, -1_000_000_004_444);
+    expect((await post(update, secret)).status).toBe(200);
+    await waitFor(async () => (await t.prisma.contact.findUniqueOrThrow({ where: { id: contact.id } })).telegramChatId === -1_000_000_004_444n, 10_000, 'the contact moved');
+    const audit = await t.prisma.auditEvent.findFirstOrThrow({ where: { action: 'contact.telegram-migrated', entityId: contact.id } });
+    expect(audit).toMatchObject({ orgId: contact.orgId, actor: 'system', data: { from: '-4444', to: '-1000000004444' } });
+    // Telegram may deliver it again: nothing more happens.
+    expect((await post(update, secret)).status).toBe(200);
+    expect(await t.prisma.auditEvent.count({ where: { action: 'contact.telegram-migrated' } })).toBe(1);
+  });
+
   it('refuses an update without the right secret, answering nobody', async () => {
     const update = tg.userSends(4343, '/trogiup');
     expect((await post(update, 'wrong')).status).toBe(401);

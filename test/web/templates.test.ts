@@ -4,6 +4,7 @@ import { loadTemplates } from '#root/messages/templates.js';
 import { createDelivery } from '#root/services/delivery.js';
 import { nudge } from '#root/services/nudge.js';
 import { reconcileObligations, yearWindow } from '#root/services/obligations.js';
+import { escapeHtml } from '#root/web/html.js';
 import { buildMiniOrg } from '../helpers/builders.js';
 import { busiestDutyAhead, startWebTest, type WebTest } from '../helpers/web.js';
 
@@ -105,11 +106,16 @@ describe('message templates on the administrators’ pages', () => {
 
   it('previews submitted text without saving it, never putting its HTML into the page', async () => {
     const evil = '<b>{{unitName}}</b><script>alert(1)</script><img src=x onerror=alert(2)>';
-    const tg = await w.client.post('/admin/templates/vi/reminder-due/telegram/html', { action: 'preview', source: evil });
+    // Telegram takes only its own tags (a <script> is refused, test below): one it takes, previewed as text.
+    const tgEvil = '<b>{{unitName}}</b><a href="javascript:alert(1)">x</a>';
+    const tg = await w.client.post('/admin/templates/vi/reminder-due/telegram/html', { action: 'preview', source: tgEvil });
     expect(tg.status).toBe(200);
     expect(tg.text).toContain('Bản xem trước, chưa lưu.');
-    expect(tg.text).toContain(`&lt;b&gt;${ahead.unitName}&lt;/b&gt;&lt;script&gt;alert(1)&lt;/script&gt;`);
-    expect(tg.text).not.toMatch(/<script>alert|<img src=x/);
+    expect(tg.text).toContain(`&lt;b&gt;${ahead.unitName}&lt;/b&gt;&lt;a href=&quot;javascript:alert(1)&quot;&gt;x&lt;/a&gt;`);
+    expect(tg.text).not.toMatch(/<a href="javascript/);
+    const refused = await w.client.post('/admin/templates/vi/reminder-due/telegram/html', { action: 'preview', source: evil });
+    expect(refused.status).toBe(400);
+    expect(refused.text).not.toMatch(/<script>alert|<img src=x/);
     const mail = await w.client.post('/admin/templates/vi/reminder-due/email/html', { action: 'preview', source: `<p>{{dutyTitle}}</p>${evil}` });
     expect(mail.status).toBe(200);
     // The email's HTML in a sandboxed frame's srcdoc (an attribute: escaped), and as text below.
@@ -153,6 +159,31 @@ describe('message templates on the administrators’ pages', () => {
     const preview = await w.client.post(EDIT, { action: 'preview', source: '{{password}}' });
     expect(preview.status).toBe(400);
     expect(preview.text).toContain('{{password}}');
+    expect(await w.t.prisma.templateOverride.count()).toBe(0);
+    expect(await w.t.prisma.auditEvent.count({ where: { action: { startsWith: 'template.' } } })).toBe(0);
+  });
+
+  it('refuses Telegram HTML that Telegram cannot parse and unescaped placeholders, naming where, saving nothing', async () => {
+    const TG = '/admin/templates/vi/reminder-lead/telegram/html';
+    const cases: [string, string, string][] = [
+      [TG, 'Kính gửi {{contactName}}\n<div>{{dutyCode}}</div>', 'thẻ <div> Telegram không hỗ trợ / Telegram does not support the tag <div> — dòng 2, cột 1'],
+      [TG, 'Kính gửi {{contactName}},<br>{{dutyCode}}', 'thẻ <br> Telegram không hỗ trợ'],
+      [TG, '<b>{{dutyCode}}</i>', 'thẻ đóng </i> không khớp thẻ mở <b>'],
+      [TG, 'Nhiệm vụ <b>{{dutyCode}}', 'thẻ <b> không được đóng / the tag <b> is never closed — dòng 1, cột 10'],
+      [TG, '{{#dutyCode}}<i>{{/dutyCode}}x</i>', 'HTML Telegram không đọc được'],
+      [TG, 'a < b {{dutyCode}}', 'dấu "<" không mở thẻ nào'],
+      [TG, 'Nhiệm vụ {{{dutyTitle}}}', 'không thoát ký tự'],
+      [EDIT, 'Nhiệm vụ {{&dutyTitle}}', 'không thoát ký tự'],
+    ];
+    for (const [path, source, problem] of cases) {
+      const res = await w.client.post(path, { action: 'save', source });
+      expect(res.status, source).toBe(400);
+      expect(res.text, source).toContain(escapeHtml(problem));
+      expect(res.text, source).toContain('Chưa lưu gì.');
+    }
+    // Telegram's own tags pass.
+    const good = await w.client.post(TG, { action: 'preview', source: '<b>{{dutyCode}}</b> <i>{{dutyTitle}}</i> <a href="{{confirmUrl}}">mở</a> <span class="tg-spoiler">{{period}}</span>' });
+    expect(good.status).toBe(200);
     expect(await w.t.prisma.templateOverride.count()).toBe(0);
     expect(await w.t.prisma.auditEvent.count({ where: { action: { startsWith: 'template.' } } })).toBe(0);
   });

@@ -129,7 +129,7 @@ describe('the Zalo reminders channel', () => {
       expect(e.message).not.toContain('not-the-token');
     });
 
-    it('retries later on 5xx, timeouts, cut connections, text errors and a 429 that lasts', async () => {
+    it('retries later on 5xx, timeouts, cut connections and a 429 that lasts; a 400 fails this message for good, the chat kept', async () => {
       const { fake: f, zalo } = await start({}, { timeoutMs: 300, maxRateRetries: 1, limiter: createZaloLimiter({ perSecond: 50, perChatIntervalMs: 0 }) });
       f.fail('sendMessage', { status: 500, chatId: 'a' });
       f.fail('sendMessage', { status: 502, description: 'Bad gateway', chatId: 'b' });
@@ -138,10 +138,12 @@ describe('the Zalo reminders channel', () => {
       f.fail('sendMessage', { status: 400, description: 'Bad request: text must be from 1 to 2000 characters', chatId: 'e' });
       f.fail('sendMessage', { status: 429, description: 'Quota exceeded', retryAfter: 0, times: 2, chatId: 'f' });
       f.fail('sendMessage', { status: 408, description: 'Request timeout', chatId: 'g' });
-      for (const chat of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) {
+      for (const chat of ['a', 'b', 'c', 'd', 'f', 'g']) {
         const e = await deliveryError(deliver(zalo, recipient(chat), reminder('x')));
         expect(e.permanent, `chat ${chat}: ${e.message}`).toBe(false);
       }
+      // A text Zalo refuses would be refused again on every retry (it was retried forever).
+      expect(await deliveryError(deliver(zalo, recipient('e'), reminder('x')))).toMatchObject({ permanent: true, scope: 'message' });
       expect(f.sent()).toEqual([]);
     });
 
@@ -202,11 +204,16 @@ describe('the Zalo reminders channel', () => {
 
 describe('zaloDeliveryError', () => {
   const api = (errorCode: number, description: string) => new ZaloApiError({ method: 'sendMessage', errorCode, description, httpStatus: errorCode });
-  it('is permanent only when the contact’s address is at fault', () => {
-    expect(zaloDeliveryError(api(404, 'Not found'))?.permanent).toBe(true);
-    expect(zaloDeliveryError(api(403, 'The user blocked this bot'))?.permanent).toBe(true);
-    expect(zaloDeliveryError(api(400, 'Bad request: user not found'))?.permanent).toBe(true);
-    expect(zaloDeliveryError(api(400, 'Bad request: invalid API name'))?.permanent).toBe(false);
+  it('disables the channel only when the contact’s address is at fault', () => {
+    expect(zaloDeliveryError(api(404, 'Not found'))).toMatchObject({ permanent: true, scope: 'address' });
+    expect(zaloDeliveryError(api(403, 'The user blocked this bot'))).toMatchObject({ permanent: true, scope: 'address' });
+    expect(zaloDeliveryError(api(400, 'Bad request: user not found'))).toMatchObject({ permanent: true, scope: 'address' });
+  });
+  it('fails a message Zalo refuses with another 400 for good, without disabling the chat (a retry cannot succeed)', () => {
+    expect(zaloDeliveryError(api(400, 'Bad request: invalid API name'))).toMatchObject({ permanent: true, scope: 'message' });
+    expect(zaloDeliveryError(api(400, 'Bad request: text is too long'))).toMatchObject({ permanent: true, scope: 'message' });
+  });
+  it('retries what may succeed later: Zalo’s internal 403, the token, quotas, server errors', () => {
     expect(zaloDeliveryError(api(403, 'Internal server error'))?.permanent).toBe(false);
     expect(zaloDeliveryError(api(401, 'Unauthorized'))?.permanent).toBe(false);
     expect(zaloDeliveryError(api(429, 'Quota exceeded'))?.permanent).toBe(false);

@@ -2,6 +2,7 @@ import { Api, GrammyError, HttpError } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
 import { DeliveryError, type ChannelAdapter, type OutgoingMessage, type Recipient } from '../types.js';
 import { encodeButton } from './callback.js';
+import { splitTelegramHtml } from './html.js';
 import { limitTransformer, sharedTelegramLimiter, type TelegramLimiter } from './limiter.js';
 
 export interface TelegramChannelOptions {
@@ -29,8 +30,37 @@ function mayHaveArrived(error: HttpError): boolean {
   return !NEVER_SENT.test(text);
 }
 
-/** Telegram's answers that mean the chat will not work until someone fixes it. */
-const PERMANENT = /bot was blocked by the user|chat not found|user is deactivated|bot was kicked|have no rights to send|bot can't initiate conversation/i;
+/**
+ * Telegram's answers that mean the chat will not work until someone fixes it (a 403, or a 400 such
+ * as "chat not found"): the channel is disabled for the contact. Any other 400 or 403 is about this
+ * message (a text Telegram cannot parse or too long, an unknown refusal): retrying cannot help, so
+ * the message fails and goes by the next channel, but the chat stays enabled (STYLE §6, §13).
+ */
+const DEAD_CHAT =
+  /bot was blocked by the user|user is deactivated|bot was kicked|chat not found|have no rights to send|bot can't initiate conversation|bot can't send messages to bots|bot is not a member|group chat was deleted/i;
+
+/**
+ * How a Telegram error answer is handled: a group upgraded to a supergroup names its new chat
+ * (`parameters.migrate_to_chat_id`), which the send follows; a dead chat is permanent for the
+ * address; any other 400 or 403 is permanent for this message; 429 (still standing after the
+ * transformer's retries), 5xx and the rest are temporary, retried by the queue.
+ */
+export function telegramDeliveryError(error: GrammyError): DeliveryError {
+  const text = `Telegram ${error.error_code}: ${error.description}`;
+  const migrateTo = error.parameters.migrate_to_chat_id;
+  if (migrateTo !== undefined) return new DeliveryError(text, { permanent: false, movedTo: { telegramChatId: BigInt(migrateTo) }, cause: error });
+  if ((error.error_code === 400 || error.error_code === 403) && DEAD_CHAT.test(error.description)) return new DeliveryError(text, { permanent: true, scope: 'address', cause: error });
+  if (error.error_code === 400 || error.error_code === 403) return new DeliveryError(text, { permanent: true, scope: 'message', cause: error });
+  return new DeliveryError(text, { permanent: false, cause: error });
+}
+
+/** Parts of a long message already delivered, by message, so that a retry in this process resumes after them. */
+interface Progress {
+  parts: string[];
+  delivered: number;
+  lastId: number | null;
+}
+const MAX_PROGRESS = 1_000;
 
 /** The buttons under a reminder that asks for confirmation. */
 export function reminderKeyboard(message: OutgoingMessage): InlineKeyboardMarkup | undefined {
@@ -49,7 +79,10 @@ export function reminderKeyboard(message: OutgoingMessage): InlineKeyboardMarkup
  * Reminders by Telegram through grammY's API client (pointed at `apiRoot`: Telegram's servers or a
  * self-hosted Bot API). Telegram's limits are kept on our side (see limiter.ts) before a claim is
  * taken; a 429 is waited out (`retry_after`) a few times, then handed back to the queue. A blocked
- * bot or a vanished chat is permanent: the contact's next channel is used.
+ * bot or a vanished chat is permanent: the contact's next channel is used (see
+ * {@link telegramDeliveryError}). A text over Telegram's limit goes as several messages, in order
+ * (see {@link splitTelegramHtml}); if a later part fails, the parts already delivered are
+ * remembered (in this process) and a retry of the same message resumes after them.
  */
 export function createTelegramChannel(options: TelegramChannelOptions): ChannelAdapter & { transactional: false; api: Api } {
   const api = new Api(options.token, { apiRoot: options.apiRoot, timeoutSeconds: options.timeoutSeconds ?? 30 });
@@ -60,6 +93,7 @@ export function createTelegramChannel(options: TelegramChannelOptions): ChannelA
     if (to.telegramChatId === null) throw new DeliveryError('contact has no linked Telegram chat', { permanent: true });
     return to.telegramChatId;
   };
+  const progress = new Map<string, Progress>();
   return {
     name: 'telegram',
     transactional: false,
@@ -71,24 +105,43 @@ export function createTelegramChannel(options: TelegramChannelOptions): ChannelA
     async send(to: Recipient, message: OutgoingMessage) {
       const chatId = chatOf(to);
       const keyboard = reminderKeyboard(message);
+      // Over Telegram's 4,096 characters: several messages, the buttons under the last.
+      const parts = splitTelegramHtml(message.text);
+      const key = `${to.contactId}|${chatId}|${'reminderId' in message.ref ? message.ref.reminderId : message.ref.digestId}`;
+      let state = progress.get(key);
+      if (!state || state.parts.join('\u0000') !== parts.join('\u0000')) state = { parts, delivered: 0, lastId: null };
+      const first = state.delivered;
       try {
-        const sent = await api.sendMessage(Number(chatId), message.text, {
-          parse_mode: 'HTML',
-          link_preview_options: { is_disabled: true },
-          ...(keyboard ? { reply_markup: keyboard } : {}),
-        });
-        return { externalId: `${chatId}:${sent.message_id}` };
-      } catch (error) {
-        if (error instanceof GrammyError) {
-          // A 429 still standing after the transformer's retries: back to the queue.
-          const permanent = error.error_code === 403 || PERMANENT.test(error.description);
-          throw new DeliveryError(`Telegram ${error.error_code}: ${error.description}`, { permanent, cause: error });
+        for (let i = first; i < parts.length; i++) {
+          // `pace` took the turn of the first message of this call; the next parts take their own.
+          if (i > first) await limiter.acquire(chatId);
+          const last = i === parts.length - 1;
+          const sent = await api.sendMessage(Number(chatId), parts[i]!, {
+            parse_mode: 'HTML',
+            link_preview_options: { is_disabled: true },
+            ...(keyboard && last ? { reply_markup: keyboard } : {}),
+          });
+          state.lastId = sent.message_id;
+          state.delivered = i + 1;
         }
+      } catch (error) {
+        if (state.delivered > 0) {
+          progress.delete(key);
+          progress.set(key, state);
+          if (progress.size > MAX_PROGRESS) progress.delete(progress.keys().next().value!);
+        }
+        if (error instanceof GrammyError) throw telegramDeliveryError(error);
         if (error instanceof HttpError) {
           throw new DeliveryError(`Telegram unreachable: ${error.message}`, { permanent: false, outcomeUnknown: mayHaveArrived(error), cause: error });
         }
         throw error;
       }
+      progress.delete(key);
+      // The message with the buttons: the one a press or an edit refers to.
+      return { externalId: `${chatId}:${state.lastId}` };
+    },
+    async close() {
+      progress.clear();
     },
   };
 }

@@ -35,8 +35,13 @@ export function zaloDeliveryError(error: unknown): DeliveryError | undefined {
   if (error instanceof ZaloApiError) {
     // 401 is the bot's token, 403 is documented as Zalo's internal error, 408/429/5xx pass:
     // none of them is this contact's fault, so none disables the channel for them.
-    const permanent = error.errorCode === 404 || ([400, 403].includes(error.errorCode) && PERMANENT_DESCRIPTION.test(error.description));
-    return new DeliveryError(`Zalo ${error.errorCode}: ${error.description}`, { permanent, cause: error });
+    const text = `Zalo ${error.errorCode}: ${error.description}`;
+    const address = error.errorCode === 404 || ([400, 403].includes(error.errorCode) && PERMANENT_DESCRIPTION.test(error.description));
+    if (address) return new DeliveryError(text, { permanent: true, scope: 'address', cause: error });
+    // Any other 400 ("Bad Request": a parameter of this message refused) cannot succeed on retry:
+    // this message fails and goes by the next channel; the chat stays enabled.
+    if (error.errorCode === 400) return new DeliveryError(text, { permanent: true, scope: 'message', cause: error });
+    return new DeliveryError(text, { permanent: false, cause: error });
   }
   // A call that timed out, or whose connection broke, may have been delivered: the retry is counted
   // as an unknown outcome (README, exactly once). A connection never made cannot have been.

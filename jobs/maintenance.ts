@@ -1,7 +1,7 @@
 import type { Job, Queue } from 'bullmq';
 import type { Deps } from '#root/deps.js';
 import type { Delivery } from '#root/services/delivery.js';
-import { reconcileObligations, yearWindow } from '#root/services/obligations.js';
+import { reconcileCurrent } from '#root/services/obligations.js';
 import { materialize, planWindow } from '#root/services/planner.js';
 import { dispatchDue } from './dispatch.js';
 import { JOB_PLAN, JOB_RECONCILE, type OrgJobData, type SendJobData } from './queues.js';
@@ -50,10 +50,9 @@ export function createMaintenanceProcessor(
   return async (job: Job<OrgJobData>) => {
     const log = deps.logger.child({ job: job.id, name: job.name, org: job.data.orgId });
     if (job.name === JOB_RECONCILE) {
-      const now = deps.clock.now();
-      const year = now.getUTCFullYear();
-      const results = [];
-      for (const y of [year, year + 1]) results.push(await reconcileObligations(deps.db, job.data.orgId, yearWindow(y), now));
+      // This year and the next, read in the organisation's zone (in UTC, the first hours of 1/1
+      // in Hanoi still belong to the year before).
+      const results = await reconcileCurrent(deps.db, job.data.orgId, deps.clock.now());
       log.info({ results }, 'obligations reconciled');
       return results;
     }

@@ -7,7 +7,7 @@ import { parsePlanFile } from '#root/import/spreadsheet.js';
 import { addContact, createInvite, isUnreachable, listContacts, setContactChannels } from '#root/services/contacts.js';
 import { listHolidays, removeHoliday, setHoliday } from '#root/services/holidays.js';
 import { listObligations, reconcileObligations, yearWindow } from '#root/services/obligations.js';
-import { ensureOrganisation, getOrganisation } from '#root/services/orgs.js';
+import { createOrganisation, getOrganisation, setOrganisation } from '#root/services/orgs.js';
 import { commitImport, dutyFlags, fixDuty, listDuties, reviewImport, reviewJson, type ImportReview } from '#root/services/plans.js';
 import { isoDate } from '#root/services/schedules.js';
 import { statusByUnit } from '#root/services/status.js';
@@ -89,11 +89,33 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
   orgCmd
     .command('create <code>')
     .requiredOption('--name <tên>', 'tên / name')
-    .option('--tz <zone>', 'múi giờ / time zone', ctx.config.DEFAULT_TIME_ZONE)
-    .option('--yearly-due <MM-DD>', 'hạn báo cáo hằng năm / yearly due day', '11-15')
-    .action(async (code: string, o: { name: string; tz: string; yearlyDue: string }) => {
-      const r = await ensureOrganisation(ctx.db, { code, name: o.name, timeZone: o.tz, yearlyDue: o.yearlyDue }, ctx.actor);
-      out(`${r.code}: ${r.name} (${r.timeZone})`);
+    .option('--tz <zone>', 'múi giờ IANA / IANA time zone', ctx.config.DEFAULT_TIME_ZONE)
+    .option('--yearly-due <MM-DD>', 'hạn báo cáo hằng năm (02-29: năm không nhuận là 28/02) / yearly due day (02-29: 28/02 outside leap years)', '11-15')
+    .action(async (code: string, o: { name: string; tz: string; yearlyDue: string }, cmd: Command) => {
+      // Against an existing organisation only what was typed is compared, not the defaults.
+      const typed = (name: string) => cmd.getOptionValueSource(name) === 'cli';
+      const existing = await ctx.db.organisation.findUnique({ where: { code } });
+      const r = await createOrganisation(
+        ctx.db,
+        { code, name: o.name, ...(!existing || typed('tz') ? { timeZone: o.tz } : {}), ...(!existing || typed('yearlyDue') ? { yearlyDue: o.yearlyDue } : {}) },
+        ctx.actor,
+      );
+      out(`${r.org.code}: ${r.org.name} (${r.org.timeZone}, ${r.org.yearlyDue})${r.created ? '' : ' — đã có, không đổi gì / already exists, unchanged'}`);
+    });
+  orgCmd
+    .command('set <code>')
+    .description('đổi tên, múi giờ hoặc hạn hằng năm của tổ chức (có ghi nhật ký) / change an organisation’s name, time zone or yearly due day (audited)')
+    .option('--name <tên>', 'tên / name')
+    .option('--tz <zone>', 'múi giờ IANA / IANA time zone')
+    .option('--yearly-due <MM-DD>', 'hạn báo cáo hằng năm / yearly due day')
+    .action(async (code: string, o: { name?: string; tz?: string; yearlyDue?: string }) => {
+      const r = await setOrganisation(
+        ctx.db,
+        code,
+        { ...(o.name !== undefined ? { name: o.name } : {}), ...(o.tz !== undefined ? { timeZone: o.tz } : {}), ...(o.yearlyDue !== undefined ? { yearlyDue: o.yearlyDue } : {}) },
+        { actor: ctx.actor, now: ctx.now() },
+      );
+      out(`${r.org.code}: ${r.org.name} (${r.org.timeZone}, ${r.org.yearlyDue})${r.changed.length ? '' : ' — không có gì thay đổi / nothing changed'}`);
     });
   orgCmd.command('list').action(async () => {
     const rows = await ctx.db.organisation.findMany({ orderBy: { code: 'asc' } });

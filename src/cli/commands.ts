@@ -6,7 +6,7 @@ import { migrate } from '#root/db/migrate.js';
 import { parsePlanFile } from '#root/import/spreadsheet.js';
 import { addContact, createInvite, isUnreachable, listContacts, setContactChannels } from '#root/services/contacts.js';
 import { listHolidays, removeHoliday, setHoliday } from '#root/services/holidays.js';
-import { listObligations, reconcileObligations, yearWindow } from '#root/services/obligations.js';
+import { emptyLeadGroups, listObligations, reconcileCurrent, reconcileObligations, sumReconciled, yearWindow } from '#root/services/obligations.js';
 import { createOrganisation, getOrganisation, setOrganisation } from '#root/services/orgs.js';
 import { commitImport, dutyFlags, fixDuty, listDuties, reviewImport, reviewJson, type ImportReview } from '#root/services/plans.js';
 import { isoDate } from '#root/services/schedules.js';
@@ -153,8 +153,8 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       out(
         `\nĐã lưu / saved: ${r.created} mới / new, ${r.updated} cập nhật / updated, ${r.unchanged} không đổi / unchanged, ${r.retired} ngừng / retired.`,
       );
-      const rec = await reconcileObligations(ctx.db, o2.id, yearWindow(ctx.now().getUTCFullYear()), ctx.now(), ctx.actor);
-      out(`Nghĩa vụ năm nay / this year's obligations: ${rec.created} mới / new, ${rec.updated} cập nhật / updated, ${rec.retired} ngừng / retired.`);
+      const rec = sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor));
+      out(`Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới / new, ${rec.updated} cập nhật / updated, ${rec.retired} ngừng / retired.`);
       if (rec.emptyGroups.length) {
         out(`Nhóm chưa có thành viên (chưa ai phải thực hiện) / groups without members: ${rec.emptyGroups.join('; ')}`);
         out('  Thêm thành viên / add members: dondoc groups add-members "<nhóm>" "<đơn vị>" …');
@@ -170,7 +170,9 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     .option('--json', 'in JSON / print JSON')
     .action(async (o: { org?: string; year: number; unit?: string; json?: boolean }) => {
       const o2 = await org(o.org);
-      const rec = await reconcileObligations(ctx.db, o2.id, yearWindow(o.year), ctx.now(), ctx.actor);
+      // A read: it lists what is stored (this year and the next are kept up to date by every
+      // change and by the hourly job; other years by `dondoc reconcile --year`).
+      const rec = { emptyGroups: await emptyLeadGroups(ctx.db, o2.id) };
       const units = o.unit ? await listUnits(ctx.db, o2.id) : [];
       const unitId = o.unit ? units.find((u) => u.kind === 'unit' && u.name.toLowerCase() === o.unit!.toLowerCase())?.id : undefined;
       if (o.unit && !unitId) {
@@ -267,8 +269,8 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       );
       const { scheduleFromRow } = await import('#root/services/schedules.js');
       out(`${d.plan.code} ${d.code}: ${d.schedule ? describeSchedule(scheduleFromRow(d.schedule)) : '—'}${d.flags.length ? `; cờ / flags: ${d.flags.join('; ')}` : ''}`);
-      const rec = await reconcileObligations(ctx.db, o2.id, yearWindow(ctx.now().getUTCFullYear()), ctx.now(), ctx.actor);
-      out(`Nghĩa vụ năm nay / this year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`);
+      const rec = sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor));
+      out(`Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`);
     });
 
   program
@@ -347,8 +349,11 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     .description('gộp một đơn vị vào đơn vị khác / merge a unit into another')
     .addOption(orgOption())
     .action(async (from: string, into: string, o: { org?: string }) => {
-      const r = await mergeUnits(ctx.db, (await org(o.org)).id, from, into, ctx.actor);
+      const o2 = await org(o.org);
+      const r = await mergeUnits(ctx.db, o2.id, from, into, ctx.actor);
       out(`Đã gộp «${r.from}» vào «${r.into}» / merged`);
+      const rec = sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor));
+      out(`Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`);
     });
 
   const groups = program.command('groups').description('nhóm đơn vị / unit groups');
@@ -366,8 +371,8 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       const o2 = await org(o.org);
       const r = await addMembers(ctx.db, o2.id, group, units, ctx.actor);
       out(`${r.group.name}: + ${r.units.map((u) => u.name).join('; ')}`);
-      const rec = await reconcileObligations(ctx.db, o2.id, yearWindow(ctx.now().getUTCFullYear()), ctx.now(), ctx.actor);
-      out(`Nghĩa vụ năm nay / this year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`);
+      const rec = sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor));
+      out(`Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`);
     });
   groups
     .command('remove-members <group> <units...>')
@@ -376,8 +381,8 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       const o2 = await org(o.org);
       const r = await removeMembers(ctx.db, o2.id, group, units, ctx.actor);
       out(`${r.group.name}: − ${r.units.map((u) => u.name).join('; ')}`);
-      const rec = await reconcileObligations(ctx.db, o2.id, yearWindow(ctx.now().getUTCFullYear()), ctx.now(), ctx.actor);
-      out(`Nghĩa vụ năm nay / this year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`);
+      const rec = sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor));
+      out(`Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`);
     });
 
   const contacts = program.command('contacts').description('đầu mối / contacts');
@@ -509,13 +514,17 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       const o2 = await org(o.org);
       await setHoliday(ctx.db, o2.id, { date, name, kind: o.workday ? 'workday' : 'holiday' }, ctx.actor);
       out(`${date}: ${o.workday ? 'ngày làm việc / working day' : 'ngày nghỉ / day off'} — ${name}`);
+      // Check-ins fall due on the last working day of their period: a day off can move them.
+      await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor);
     });
   hol
     .command('remove <date>')
     .addOption(orgOption())
     .action(async (date: string, o: { org?: string }) => {
-      const removed = await removeHoliday(ctx.db, (await org(o.org)).id, date, ctx.actor);
+      const o2 = await org(o.org);
+      const removed = await removeHoliday(ctx.db, o2.id, date, ctx.actor);
       out(removed ? `Đã xóa / removed ${date}` : `Không có mục nào ngày ${date} / no entry on ${date}`);
+      if (removed) await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor);
     });
 
   program
@@ -525,10 +534,30 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     .addOption(yearOption(ctx.now()))
     .action(async (o: { org?: string; year: number }) => {
       const o2 = await org(o.org);
-      await reconcileObligations(ctx.db, o2.id, yearWindow(o.year), ctx.now(), ctx.actor);
       const rows = await statusByUnit(ctx.db, o2.id, o.year, ctx.now());
       out(table(['Đơn vị', 'Tổng', 'Xong', 'Miễn', 'Đang mở', 'Quá hạn'], rows.map((r) => [truncate(r.unit, 60), r.total, r.done, r.waived, r.open, r.overdue])));
       out(`\nTính đến / as of ${dateTime(ctx.now(), o2.timeZone)}`);
+    });
+
+  program
+    .command('reconcile')
+    .description(
+      'cập nhật nghĩa vụ theo lịch, phân công và nhóm hiện tại (việc hằng giờ làm cho năm nay và năm sau) / bring obligations in line with schedules now (the hourly job does this year and the next)',
+    )
+    .addOption(orgOption())
+    .option('--year <năm>', 'một năm khác / another year', (v: string) => {
+      const y = Number(v);
+      if (!Number.isInteger(y) || y < 2000 || y > 2100) throw new UserError(`Năm «${v}» không hợp lệ / invalid year`);
+      return y;
+    })
+    .action(async (o: { org?: string; year?: number }) => {
+      const o2 = await org(o.org);
+      const rec =
+        o.year === undefined
+          ? sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor))
+          : await reconcileObligations(ctx.db, o2.id, yearWindow(o.year), ctx.now(), ctx.actor);
+      out(`${o.year ?? 'Năm nay và năm sau / this and next year'}: ${rec.created} mới / new, ${rec.updated} cập nhật / updated, ${rec.retired} ngừng / retired.`);
+      if (rec.emptyGroups.length) out(`Nhóm chưa có thành viên / groups without members: ${rec.emptyGroups.join('; ')}`);
     });
 
   addReminderCommands(program, ctx, out);

@@ -159,6 +159,34 @@ export async function reconcileCurrent(db: Db, orgId: string, now: Date, actor =
   return results;
 }
 
+/** Several windows' results as one (created, updated, retired summed; empty groups once). */
+export function sumReconciled(results: ReconcileResult[]): ReconcileResult {
+  return {
+    created: results.reduce((n, r) => n + r.created, 0),
+    updated: results.reduce((n, r) => n + r.updated, 0),
+    retired: results.reduce((n, r) => n + r.retired, 0),
+    duties: Math.max(0, ...results.map((r) => r.duties)),
+    emptyGroups: [...new Set(results.flatMap((r) => r.emptyGroups))].sort(),
+  };
+}
+
+/**
+ * Groups assigned as lead of an active duty that have no active member: they bind nobody until
+ * members are added. Read only (what {@link reconcileObligations} reports, for the pages and
+ * commands that only read).
+ */
+export async function emptyLeadGroups(db: Db, orgId: string): Promise<string[]> {
+  const groups = await db.unitGroup.findMany({
+    where: {
+      orgId,
+      assignments: { some: { role: 'lead', duty: { active: true, schedule: { isNot: null } } } },
+      members: { none: { unit: { active: true } } },
+    },
+    select: { name: true },
+  });
+  return groups.map((g) => g.name).sort();
+}
+
 export interface ObligationRow {
   id: string;
   plan: string;

@@ -1,4 +1,4 @@
-import { CommanderError } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { buildProgram } from '#root/cli/commands.js';
 import { createCliContext } from '#root/cli/context.js';
 import { UserError } from '#root/errors/index.js';
@@ -18,12 +18,19 @@ export async function runCliInProcess(args: string[], env: Record<string, string
     ctx.now = () => new Date(at);
   }
   let stdout = '';
-  const program = buildProgram(ctx, (text) => (stdout += `${text}\n`)).exitOverride();
+  let stderr = '';
+  const program = buildProgram(ctx, (text) => (stdout += `${text}\n`));
+  // Every command, not only the root: a subcommand's usage error must throw here, never exit the test's process.
+  const override = (c: Command): void => {
+    c.exitOverride().configureOutput({ writeErr: (text) => (stderr += text) });
+    c.commands.forEach(override);
+  };
+  override(program);
   try {
     await program.parseAsync(['node', 'dondoc', ...args]);
     return { code: 0, stdout, stderr: '' };
   } catch (error) {
-    if (error instanceof CommanderError) return { code: error.exitCode, stdout, stderr: error.message };
+    if (error instanceof CommanderError) return { code: error.exitCode, stdout, stderr: stderr || error.message };
     if (error instanceof UserError || error instanceof ImportError) return { code: 1, stdout, stderr: `Lỗi / error: ${error.message}\n` };
     throw error;
   } finally {

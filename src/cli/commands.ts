@@ -14,6 +14,7 @@ import { statusByUnit } from '#root/services/status.js';
 import { acceptProposed, addAlias, addGroup, addMembers, addUnit, listUnits, mergeUnits, removeMembers } from '#root/services/units.js';
 import { UserError } from '#root/errors/index.js';
 import { describeSchedule } from '#root/domain/wording.js';
+import { isTimeZone, isYearlyDue } from '#root/domain/org-settings.js';
 import type { CliContext } from './context.js';
 import { dateTime, shortDate, table, truncate } from './format.js';
 import { addAdminCommands } from './admin-commands.js';
@@ -119,7 +120,12 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     });
   orgCmd.command('list').action(async () => {
     const rows = await ctx.db.organisation.findMany({ orderBy: { code: 'asc' } });
-    out(table(['Mã', 'Tên', 'Múi giờ', 'Hạn hằng năm'], rows.map((r) => [r.code, r.name, r.timeZone, r.yearlyDue])));
+    // A value stored before values were checked is named, with the way to repair it.
+    const bad = (ok: boolean, v: string) => (ok ? v : `${v} (KHÔNG HỢP LỆ / INVALID)`);
+    out(table(['Mã', 'Tên', 'Múi giờ', 'Hạn hằng năm'], rows.map((r) => [r.code, r.name, bad(isTimeZone(r.timeZone), r.timeZone), bad(isYearlyDue(r.yearlyDue), r.yearlyDue)])));
+    if (rows.some((r) => !isTimeZone(r.timeZone) || !isYearlyDue(r.yearlyDue))) {
+      out('\nSửa / fix: dondoc org set <mã> --tz Asia/Ho_Chi_Minh --yearly-due 11-15');
+    }
   });
 
   program

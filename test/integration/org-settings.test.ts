@@ -82,6 +82,9 @@ describe('an organisation’s zone and yearly due day', () => {
 
       // An organisation stored before values were checked is repaired with `org set`.
       await t.prisma.organisation.create({ data: { code: 'cu', name: 'Tổ chức cũ', timeZone: 'Mars/Olympus', yearlyDue: '02-30' } });
+      const listed = await runCliInProcess(['org', 'list'], env);
+      expect(listed.stdout).toMatch(/Mars\/Olympus \(KHÔNG HỢP LỆ \/ INVALID\)/);
+      expect(listed.stdout).toContain('dondoc org set <mã>');
       const stillBad = await runCliInProcess(['org', 'set', 'cu', '--tz', 'Mars/Olympus'], env);
       expect(stillBad.code).toBe(1);
       const fixed = await runCliInProcess(['org', 'set', 'cu', '--tz', 'Asia/Ho_Chi_Minh', '--yearly-due', '11-15'], env);
@@ -91,6 +94,7 @@ describe('an organisation’s zone and yearly due day', () => {
       expect(org).toMatchObject({ timeZone: 'Asia/Ho_Chi_Minh', yearlyDue: '11-15' });
       const audit = await t.prisma.auditEvent.findFirstOrThrow({ where: { orgId: org.id, action: 'org.update' } });
       expect(audit.data).toEqual({ before: { timeZone: 'Mars/Olympus', yearlyDue: '02-30' }, after: { timeZone: 'Asia/Ho_Chi_Minh', yearlyDue: '11-15' } });
+      expect((await runCliInProcess(['org', 'list'], env)).stdout).not.toContain('KHÔNG HỢP LỆ');
       await expect(setOrganisation(t.prisma, 'cu', {}, { actor: 'test', now: new Date() })).rejects.toBeInstanceOf(UserError);
     }, 120_000);
   });

@@ -1,7 +1,8 @@
 import type { Job, Queue } from 'bullmq';
 import type { Deps } from '#root/deps.js';
+import { isDatabaseUnreachable } from '#root/lib/outage.js';
 import type { Delivery } from '#root/services/delivery.js';
-import { reconcileObligations, yearWindow } from '#root/services/obligations.js';
+import { reconcileCurrent } from '#root/services/obligations.js';
 import { materialize, planWindow } from '#root/services/planner.js';
 import { dispatchDue } from './dispatch.js';
 import { JOB_PLAN, JOB_RECONCILE, type OrgJobData, type SendJobData } from './queues.js';
@@ -48,19 +49,28 @@ export function createMaintenanceProcessor(
   lookaheadMs: number,
 ) {
   return async (job: Job<OrgJobData>) => {
-    const log = deps.logger.child({ job: job.id, name: job.name, org: job.data.orgId });
-    if (job.name === JOB_RECONCILE) {
-      const now = deps.clock.now();
-      const year = now.getUTCFullYear();
-      const results = [];
-      for (const y of [year, year + 1]) results.push(await reconcileObligations(deps.db, job.data.orgId, yearWindow(y), now));
-      log.info({ results }, 'obligations reconciled');
-      return results;
-    }
-    if (job.name === JOB_PLAN) {
-      const r = await planPass(deps, delivery, sendQueue, job.data.orgId, lookaheadMs);
-      if (r.reminders || r.cancelled || r.digests || r.reclaimed || r.unreachable) log.info(r, 'reminders planned');
-      return r;
+    const org = await deps.db.organisation.findUnique({ where: { id: job.data.orgId }, select: { code: true } });
+    const log = deps.logger.child({ job: job.id, name: job.name, org: org?.code ?? job.data.orgId });
+    // An organisation removed since its job was scheduled: nothing to do.
+    if (!org) return null;
+    try {
+      if (job.name === JOB_RECONCILE) {
+        // This year and the next, read in the organisation's zone (in UTC, the first hours of 1/1
+        // in Hanoi still belong to the year before).
+        const results = await reconcileCurrent(deps.db, job.data.orgId, deps.clock.now());
+        log.info({ results }, 'obligations reconciled');
+        return results;
+      }
+      if (job.name === JOB_PLAN) {
+        const r = await planPass(deps, delivery, sendQueue, job.data.orgId, lookaheadMs);
+        if (r.reminders || r.cancelled || r.digests || r.reclaimed || r.unreachable) log.info(r, 'reminders planned');
+        return r;
+      }
+    } catch (error) {
+      // This organisation's job fails (and is retried by its schedule); the others' jobs are their
+      // own. A database outage fails every job alike: the worker's outage report says it once.
+      if (!(error instanceof Error && isDatabaseUnreachable(error))) log.error({ err: error }, 'maintenance job failed for this organisation');
+      throw error;
     }
     throw new Error(`unknown maintenance job ${job.name}`);
   };

@@ -194,21 +194,41 @@ export function createApp(deps: Deps, options: AppOptions): App {
   let botRunner: RunnerHandle | undefined;
   let stopping: Promise<void> | null = null;
 
+  /**
+   * Upserts each organisation's recurring jobs. One organisation that cannot be scheduled (a zone
+   * the cron parser refuses, stored before zones were checked) is logged with its code and
+   * skipped: it never stops the organisations after it, nor the scheduler's start. Returns the
+   * organisations that were scheduled.
+   */
+  // Organisations already reported as unschedulable (code and zone): said once per process, not every resync.
+  const unschedulable = new Set<string>();
   async function upsertSchedulers(queue: Queue<OrgJobData>) {
-    const orgs = await deps.db.organisation.findMany({ select: { id: true, code: true, timeZone: true } });
+    const orgs = await deps.db.organisation.findMany({ select: { id: true, code: true, timeZone: true }, orderBy: { code: 'asc' } });
+    const scheduled: typeof orgs = [];
     for (const org of orgs) {
-      await queue.upsertJobScheduler(
-        reconcileSchedulerId(org.code),
-        { pattern: '5 * * * *', tz: org.timeZone },
-        { name: JOB_RECONCILE, data: { orgId: org.id }, opts: { removeOnComplete: 100, removeOnFail: 500 } },
-      );
-      await queue.upsertJobScheduler(
-        planSchedulerId(org.code),
-        { every: config.PLAN_EVERY_SECONDS * 1000 },
-        { name: JOB_PLAN, data: { orgId: org.id }, opts: { removeOnComplete: 100, removeOnFail: 500 } },
-      );
+      try {
+        await queue.upsertJobScheduler(
+          reconcileSchedulerId(org.code),
+          { pattern: '5 * * * *', tz: org.timeZone },
+          { name: JOB_RECONCILE, data: { orgId: org.id }, opts: { removeOnComplete: 100, removeOnFail: 500 } },
+        );
+        await queue.upsertJobScheduler(
+          planSchedulerId(org.code),
+          { every: config.PLAN_EVERY_SECONDS * 1000 },
+          { name: JOB_PLAN, data: { orgId: org.id }, opts: { removeOnComplete: 100, removeOnFail: 500 } },
+        );
+        scheduled.push(org);
+      } catch (error) {
+        const key = `${org.code}\n${org.timeZone}`;
+        const level = unschedulable.has(key) ? 'debug' : 'error';
+        unschedulable.add(key);
+        logger[level](
+          { err: error, org: org.code, timeZone: org.timeZone },
+          'không lập lịch được cho tổ chức này, các tổ chức khác vẫn chạy; sửa bằng dondoc org set / cannot schedule this organisation; the others go on',
+        );
+      }
     }
-    return orgs;
+    return scheduled;
   }
 
   return {
@@ -259,7 +279,7 @@ export function createApp(deps: Deps, options: AppOptions): App {
         // New organisations appear, and a flushed Redis loses every scheduler: re-upsert regularly
         // (idempotent) so that the schedule is rebuilt from PostgreSQL within this period.
         timer = setInterval(() => {
-          upsertSchedulers(queue).catch((error: unknown) => logger.error({ err: String(error) }, 'scheduler upsert failed'));
+          upsertSchedulers(queue).catch((error: unknown) => logger.error({ err: error }, 'scheduler upsert failed'));
         }, config.SCHEDULER_RESYNC_SECONDS * 1000);
         timer.unref();
         logger.info({ role: 'scheduler', organisations: orgs.length }, 'role started');

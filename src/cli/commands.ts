@@ -6,14 +6,15 @@ import { migrate } from '#root/db/migrate.js';
 import { parsePlanOffThread } from '#root/import/off-thread.js';
 import { addContact, createInvite, isUnreachable, listContacts, setContactChannels } from '#root/services/contacts.js';
 import { listHolidays, removeHoliday, setHoliday } from '#root/services/holidays.js';
-import { listObligations, reconcileObligations, yearWindow } from '#root/services/obligations.js';
-import { ensureOrganisation, getOrganisation } from '#root/services/orgs.js';
+import { emptyLeadGroups, listObligations, reconcileCurrent, reconcileObligations, sumReconciled, yearWindow } from '#root/services/obligations.js';
+import { createOrganisation, getOrganisation, setOrganisation } from '#root/services/orgs.js';
 import { commitImport, dutyFlags, fixDuty, listDuties, parseHorizonYear, reviewImport, reviewJson, type ImportReview } from '#root/services/plans.js';
 import { isoDate } from '#root/services/schedules.js';
 import { statusByUnit } from '#root/services/status.js';
 import { acceptProposed, addAlias, addGroup, addMembers, addUnit, listUnits, mergeUnits, removeMembers } from '#root/services/units.js';
 import { UserError } from '#root/errors/index.js';
 import { describeSchedule } from '#root/domain/wording.js';
+import { isTimeZone, isYearlyDue } from '#root/domain/org-settings.js';
 import type { CliContext } from './context.js';
 import { dateTime, shortDate, table, truncate } from './format.js';
 import { addAdminCommands } from './admin-commands.js';
@@ -91,15 +92,42 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
   orgCmd
     .command('create <code>')
     .requiredOption('--name <tên>', 'tên / name')
-    .option('--tz <zone>', 'múi giờ / time zone', ctx.config.DEFAULT_TIME_ZONE)
-    .option('--yearly-due <MM-DD>', 'hạn báo cáo hằng năm / yearly due day', '11-15')
-    .action(async (code: string, o: { name: string; tz: string; yearlyDue: string }) => {
-      const r = await ensureOrganisation(ctx.db, { code, name: o.name, timeZone: o.tz, yearlyDue: o.yearlyDue }, ctx.actor);
-      out(`${r.code}: ${r.name} (${r.timeZone})`);
+    .option('--tz <zone>', 'múi giờ IANA / IANA time zone', ctx.config.DEFAULT_TIME_ZONE)
+    .option('--yearly-due <MM-DD>', 'hạn báo cáo hằng năm (02-29: năm không nhuận là 28/02) / yearly due day (02-29: 28/02 outside leap years)', '11-15')
+    .action(async (code: string, o: { name: string; tz: string; yearlyDue: string }, cmd: Command) => {
+      // Against an existing organisation only what was typed is compared, not the defaults.
+      const typed = (name: string) => cmd.getOptionValueSource(name) === 'cli';
+      const existing = await ctx.db.organisation.findUnique({ where: { code } });
+      const r = await createOrganisation(
+        ctx.db,
+        { code, name: o.name, ...(!existing || typed('tz') ? { timeZone: o.tz } : {}), ...(!existing || typed('yearlyDue') ? { yearlyDue: o.yearlyDue } : {}) },
+        ctx.actor,
+      );
+      out(`${r.org.code}: ${r.org.name} (${r.org.timeZone}, ${r.org.yearlyDue})${r.created ? '' : ' — đã có, không đổi gì / already exists, unchanged'}`);
+    });
+  orgCmd
+    .command('set <code>')
+    .description('đổi tên, múi giờ hoặc hạn hằng năm của tổ chức (có ghi nhật ký) / change an organisation’s name, time zone or yearly due day (audited)')
+    .option('--name <tên>', 'tên / name')
+    .option('--tz <zone>', 'múi giờ IANA / IANA time zone')
+    .option('--yearly-due <MM-DD>', 'hạn báo cáo hằng năm / yearly due day')
+    .action(async (code: string, o: { name?: string; tz?: string; yearlyDue?: string }) => {
+      const r = await setOrganisation(
+        ctx.db,
+        code,
+        { ...(o.name !== undefined ? { name: o.name } : {}), ...(o.tz !== undefined ? { timeZone: o.tz } : {}), ...(o.yearlyDue !== undefined ? { yearlyDue: o.yearlyDue } : {}) },
+        { actor: ctx.actor, now: ctx.now() },
+      );
+      out(`${r.org.code}: ${r.org.name} (${r.org.timeZone}, ${r.org.yearlyDue})${r.changed.length ? '' : ' — không có gì thay đổi / nothing changed'}`);
     });
   orgCmd.command('list').action(async () => {
     const rows = await ctx.db.organisation.findMany({ orderBy: { code: 'asc' } });
-    out(table(['Mã', 'Tên', 'Múi giờ', 'Hạn hằng năm'], rows.map((r) => [r.code, r.name, r.timeZone, r.yearlyDue])));
+    // A value stored before values were checked is named, with the way to repair it.
+    const bad = (ok: boolean, v: string) => (ok ? v : `${v} (KHÔNG HỢP LỆ / INVALID)`);
+    out(table(['Mã', 'Tên', 'Múi giờ', 'Hạn hằng năm'], rows.map((r) => [r.code, r.name, bad(isTimeZone(r.timeZone), r.timeZone), bad(isYearlyDue(r.yearlyDue), r.yearlyDue)])));
+    if (rows.some((r) => !isTimeZone(r.timeZone) || !isYearlyDue(r.yearlyDue))) {
+      out('\nSửa / fix: dondoc org set <mã> --tz Asia/Ho_Chi_Minh --yearly-due 11-15');
+    }
   });
 
   program
@@ -136,8 +164,8 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       out(
         `\nĐã lưu / saved: ${r.created} mới / new, ${r.updated} cập nhật / updated, ${r.unchanged} không đổi / unchanged, ${r.retired} ngừng / retired.`,
       );
-      const rec = await reconcileObligations(ctx.db, o2.id, yearWindow(ctx.now().getUTCFullYear()), ctx.now(), ctx.actor);
-      out(`Nghĩa vụ năm nay / this year's obligations: ${rec.created} mới / new, ${rec.updated} cập nhật / updated, ${rec.retired} ngừng / retired.`);
+      const rec = sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor));
+      out(`Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới / new, ${rec.updated} cập nhật / updated, ${rec.retired} ngừng / retired.`);
       if (rec.emptyGroups.length) {
         out(`Nhóm chưa có thành viên (chưa ai phải thực hiện) / groups without members: ${rec.emptyGroups.join('; ')}`);
         out('  Thêm thành viên / add members: dondoc groups add-members "<nhóm>" "<đơn vị>" …');
@@ -153,7 +181,9 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     .option('--json', 'in JSON / print JSON')
     .action(async (o: { org?: string; year: number; unit?: string; json?: boolean }) => {
       const o2 = await org(o.org);
-      const rec = await reconcileObligations(ctx.db, o2.id, yearWindow(o.year), ctx.now(), ctx.actor);
+      // A read: it lists what is stored (this year and the next are kept up to date by every
+      // change and by the hourly job; other years by `dondoc reconcile --year`).
+      const rec = { emptyGroups: await emptyLeadGroups(ctx.db, o2.id) };
       const units = o.unit ? await listUnits(ctx.db, o2.id) : [];
       const unitId = o.unit ? units.find((u) => u.kind === 'unit' && u.name.toLowerCase() === o.unit!.toLowerCase())?.id : undefined;
       if (o.unit && !unitId) {
@@ -250,8 +280,8 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       );
       const { scheduleFromRow } = await import('#root/services/schedules.js');
       out(`${d.plan.code} ${d.code}: ${d.schedule ? describeSchedule(scheduleFromRow(d.schedule)) : '—'}${d.flags.length ? `; cờ / flags: ${d.flags.join('; ')}` : ''}`);
-      const rec = await reconcileObligations(ctx.db, o2.id, yearWindow(ctx.now().getUTCFullYear()), ctx.now(), ctx.actor);
-      out(`Nghĩa vụ năm nay / this year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`);
+      const rec = sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor));
+      out(`Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`);
     });
 
   program
@@ -330,8 +360,11 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     .description('gộp một đơn vị vào đơn vị khác / merge a unit into another')
     .addOption(orgOption())
     .action(async (from: string, into: string, o: { org?: string }) => {
-      const r = await mergeUnits(ctx.db, (await org(o.org)).id, from, into, ctx.actor);
+      const o2 = await org(o.org);
+      const r = await mergeUnits(ctx.db, o2.id, from, into, ctx.actor);
       out(`Đã gộp «${r.from}» vào «${r.into}» / merged`);
+      const rec = sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor));
+      out(`Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`);
     });
 
   const groups = program.command('groups').description('nhóm đơn vị / unit groups');
@@ -349,8 +382,8 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       const o2 = await org(o.org);
       const r = await addMembers(ctx.db, o2.id, group, units, ctx.actor);
       out(`${r.group.name}: + ${r.units.map((u) => u.name).join('; ')}`);
-      const rec = await reconcileObligations(ctx.db, o2.id, yearWindow(ctx.now().getUTCFullYear()), ctx.now(), ctx.actor);
-      out(`Nghĩa vụ năm nay / this year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`);
+      const rec = sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor));
+      out(`Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`);
     });
   groups
     .command('remove-members <group> <units...>')
@@ -359,8 +392,8 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       const o2 = await org(o.org);
       const r = await removeMembers(ctx.db, o2.id, group, units, ctx.actor);
       out(`${r.group.name}: − ${r.units.map((u) => u.name).join('; ')}`);
-      const rec = await reconcileObligations(ctx.db, o2.id, yearWindow(ctx.now().getUTCFullYear()), ctx.now(), ctx.actor);
-      out(`Nghĩa vụ năm nay / this year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`);
+      const rec = sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor));
+      out(`Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`);
     });
 
   const contacts = program.command('contacts').description('đầu mối / contacts');
@@ -492,13 +525,17 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       const o2 = await org(o.org);
       await setHoliday(ctx.db, o2.id, { date, name, kind: o.workday ? 'workday' : 'holiday' }, ctx.actor);
       out(`${date}: ${o.workday ? 'ngày làm việc / working day' : 'ngày nghỉ / day off'} — ${name}`);
+      // Check-ins fall due on the last working day of their period: a day off can move them.
+      await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor);
     });
   hol
     .command('remove <date>')
     .addOption(orgOption())
     .action(async (date: string, o: { org?: string }) => {
-      const removed = await removeHoliday(ctx.db, (await org(o.org)).id, date, ctx.actor);
+      const o2 = await org(o.org);
+      const removed = await removeHoliday(ctx.db, o2.id, date, ctx.actor);
       out(removed ? `Đã xóa / removed ${date}` : `Không có mục nào ngày ${date} / no entry on ${date}`);
+      if (removed) await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor);
     });
 
   program
@@ -508,10 +545,30 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     .addOption(yearOption(ctx.now()))
     .action(async (o: { org?: string; year: number }) => {
       const o2 = await org(o.org);
-      await reconcileObligations(ctx.db, o2.id, yearWindow(o.year), ctx.now(), ctx.actor);
       const rows = await statusByUnit(ctx.db, o2.id, o.year, ctx.now());
       out(table(['Đơn vị', 'Tổng', 'Xong', 'Miễn', 'Đang mở', 'Quá hạn'], rows.map((r) => [truncate(r.unit, 60), r.total, r.done, r.waived, r.open, r.overdue])));
       out(`\nTính đến / as of ${dateTime(ctx.now(), o2.timeZone)}`);
+    });
+
+  program
+    .command('reconcile')
+    .description(
+      'cập nhật nghĩa vụ theo lịch, phân công và nhóm hiện tại (việc hằng giờ làm cho năm nay và năm sau) / bring obligations in line with schedules now (the hourly job does this year and the next)',
+    )
+    .addOption(orgOption())
+    .option('--year <năm>', 'một năm khác / another year', (v: string) => {
+      const y = Number(v);
+      if (!Number.isInteger(y) || y < 2000 || y > 2100) throw new UserError(`Năm «${v}» không hợp lệ / invalid year`);
+      return y;
+    })
+    .action(async (o: { org?: string; year?: number }) => {
+      const o2 = await org(o.org);
+      const rec =
+        o.year === undefined
+          ? sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor))
+          : await reconcileObligations(ctx.db, o2.id, yearWindow(o.year), ctx.now(), ctx.actor);
+      out(`${o.year ?? 'Năm nay và năm sau / this and next year'}: ${rec.created} mới / new, ${rec.updated} cập nhật / updated, ${rec.retired} ngừng / retired.`);
+      if (rec.emptyGroups.length) out(`Nhóm chưa có thành viên / groups without members: ${rec.emptyGroups.join('; ')}`);
     });
 
   addReminderCommands(program, ctx, out);

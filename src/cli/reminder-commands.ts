@@ -10,7 +10,10 @@ import { seedDemo } from '#root/services/demo.js';
 import { nudge } from '#root/services/nudge.js';
 import { getOrganisation } from '#root/services/orgs.js';
 import { answerOutbox, getOutboxMessage, listOutbox } from '#root/services/outbox.js';
-import { isoDay, previewReminders } from '#root/services/preview.js';
+import { isoDay, PREVIEW_DEFAULT_DAYS, previewReminders } from '#root/services/preview.js';
+import { zonedDay } from '#root/services/planner.js';
+import { addDays } from '#root/domain/working-days.js';
+import { shortDate } from '#root/domain/wording.js';
 import { listPolicies, setPolicy } from '#root/services/policies.js';
 import { checkTemplateFiles } from '#root/services/templates.js';
 import { findUnit } from '#root/services/units.js';
@@ -26,27 +29,33 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
 
   program
     .command('preview')
-    .description('mọi nhắc nhở cấu hình hiện tại sẽ gửi trong khoảng ngày, không gửi gì / every reminder that will be sent, sending nothing')
+    .description(
+      `mọi nhắc nhở cấu hình hiện tại sẽ gửi trong khoảng ngày (mặc định: hôm nay và ${PREVIEW_DEFAULT_DAYS - 1} ngày sau), không gửi gì, không ghi gì / every reminder that will be sent (default: today and the next ${PREVIEW_DEFAULT_DAYS - 1} days), sending and writing nothing`,
+    )
     .option('--org <mã>')
-    .requiredOption('--from <YYYY-MM-DD>')
-    .requiredOption('--to <YYYY-MM-DD>')
+    .option('--from <YYYY-MM-DD>', 'ngày đầu, mặc định hôm nay / first day, default today')
+    .option('--to <YYYY-MM-DD>', `ngày cuối, mặc định ${PREVIEW_DEFAULT_DAYS - 1} ngày sau ngày đầu / last day, default ${PREVIEW_DEFAULT_DAYS - 1} days after the first`)
+    .option('--unit <đơn vị>', 'chỉ các nhắc nhở về nghĩa vụ của một đơn vị / only the reminders about one unit’s obligations')
     .option('--json')
-    .action(async (o: { org?: string; from: string; to: string; json?: boolean }) => {
+    .action(async (o: { org?: string; from?: string; to?: string; unit?: string; json?: boolean }) => {
       const o2 = await org(o.org);
-      const from = isoDay(o.from, '--from');
-      const to = isoDay(o.to, '--to');
+      // Days in the organisation's zone, as the web page's defaults.
+      const from = o.from === undefined ? zonedDay(ctx.now(), o2.timeZone) : isoDay(o.from, '--from');
+      const to = o.to === undefined ? addDays(from, PREVIEW_DEFAULT_DAYS - 1) : isoDay(o.to, '--to');
       if (from > to) throw new UserError('--from phải trước --to / --from must not be after --to');
+      const unit = o.unit === undefined ? undefined : await findUnit(ctx.db, o2.id, o.unit);
       // The command line previews any range (the web page limits it); JSON keeps ISO instants.
-      const preview = await previewReminders(ctx.db, o2.id, { from, to, now: ctx.now(), actor: ctx.actor, maxDays: Number.POSITIVE_INFINITY });
+      const preview = await previewReminders(ctx.db, o2.id, { from, to, maxDays: Number.POSITIVE_INFINITY, ...(unit ? { unit: unit.name } : {}) });
       const rows = preview.rows.map((r) => ({ ...r, at: r.at.toISOString() }));
       if (o.json) return out(json(rows));
+      out(`${shortDate(from)} – ${shortDate(to)}${unit ? ` · ${unit.name}` : ''}`);
       out(
         table(
           ['Lúc', 'Giai đoạn', 'TT', 'Đơn vị', 'Người nhận', 'Kênh'],
           rows.map((r) => [dateTime(new Date(r.at), o2.timeZone), r.kind === 'cooperating' ? 'phối hợp' : r.stage, r.duty ?? '', truncate(r.unit ?? '', 40), truncate(r.contact, 30), r.channel ?? 'KHÔNG CÓ KÊNH'] as string[]),
         ),
       );
-      out(`\n${rows.length} tin sẽ gửi / messages to send (tổng hợp: chỉ khi có việc / digests only when there is news)`);
+      out(`\n${rows.length} tin sẽ gửi / messages to send${unit ? '' : ' (tổng hợp: chỉ khi có việc / digests only when there is news)'}`);
     });
 
   program

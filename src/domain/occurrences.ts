@@ -175,6 +175,22 @@ export function occurrences(schedule: Schedule, window: { from: IsoDate; to: Iso
     .map((p) => ({ ...p, dueAt: endOfDayInZone(p.dueDate, options.zone) }));
 }
 
+/**
+ * The instants whose calendar day in `zone` lies within `window` (both ends included), as the
+ * half-open range [`start`, `end`): the start of `window.from` and the start of the day after
+ * `window.to`, in that zone. This is the rule {@link occurrences} applies to a due day (`from` ≤
+ * due day ≤ `to`, the day read in the organisation's zone), said of instants, so that a query on
+ * due instants selects exactly the obligations an expansion of that window would produce.
+ */
+export function zonedWindowBounds(window: { from: IsoDate; to: IsoDate }, zone: string): { start: Date; end: Date } {
+  const from = checkIso(window.from, 'window.from');
+  const to = checkIso(window.to, 'window.to');
+  const start = fromZonedTime(`${from}T00:00:00.000`, zone);
+  const end = fromZonedTime(`${addDays(to, 1)}T00:00:00.000`, zone);
+  if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime())) throw new RangeError(`zonedWindowBounds: invalid zone «${zone}»`);
+  return { start, end };
+}
+
 /** The instant 23:59:59.000 of `day` in `zone`, in UTC (2026-11-15, Asia/Ho_Chi_Minh → 2026-11-15T16:59:59Z). */
 export function endOfDayInZone(day: IsoDate, zone: string): Date {
   checkIso(day, 'endOfDayInZone');

@@ -70,8 +70,14 @@ const ABBREVIATIONS: [RegExp, string][] = [
   [/\btp\s*hcm\b|\btphcm\b/g, 'thanh pho ho chi minh'],
   [/\btp\b/g, 'thanh pho'],
   [/\btx\b/g, 'thi xa'],
+  // Q. = Quận, P. = Phường, H. = Huyện (the dot is a space by now): "Q.3", "Q3", "Q. Bình Thạnh",
+  // "P.12", "P. Bến Nghé", "H. Củ Chi".
   [/\bq (\d+)\b/g, 'quan $1'],
   [/\bq(\d+)\b/g, 'quan $1'],
+  [/\bq (?=\p{L})/gu, 'quan '],
+  [/\bp (\d+)\b/g, 'phuong $1'],
+  [/\bp(\d+)\b/g, 'phuong $1'],
+  [/\bp (?=\p{L})/gu, 'phuong '],
   [/\bh (?=\p{L})/gu, 'huyen '],
   [/\btttt\b/g, 'thong tin truyen thong'],
   [/\bld ?tb ?xh\b/g, 'lao dong thuong binh xa hoi'],
@@ -118,18 +124,28 @@ export interface MatchCandidate {
   keys: string[];
 }
 
+/** A key that names an administrative area alone: "quan 3", "huyen cu chi", "phuong ben nghe", "thi xa …". */
+const AREA_RE = /^(?:quan|huyen|phuong|xa|thi xa|thi tran|thanh pho) \S/;
+
 const digits = (key: string) => (key.match(/\d+/g) ?? []).join(' ');
 const tokenSet = (key: string) => [...new Set(key.split(' '))].sort().join(' ');
 
 /**
- * The unit or group a name refers to, or null. An exact key wins; then the same words in another
- * order. Only one candidate may answer, and numbers must agree (Quận 3 is never Quận 5).
+ * The unit or group a name refers to, or null. An exact key wins; then, for an area named alone
+ * ("Q.3"), its People's Committee ("UBND Quận 3"); then the same words in another order. Only one
+ * candidate may answer, and numbers must agree (Quận 3 is never Quận 5).
  */
 export function matchName(name: string, candidates: MatchCandidate[]): { id: string; kind: 'unit' | 'group' } | null {
   const key = normalizeUnitName(name);
   if (!key) return null;
   const exact = candidates.filter((c) => c.keys.includes(key));
   if (exact.length >= 1) return unique(exact);
+  // A district, ward or town named alone ("Q.3", "Quận 3", "H. Củ Chi") is its People's Committee
+  // ("UBND Quận 3"), as people say it, when that is the only such unit.
+  if (AREA_RE.test(key)) {
+    const committee = candidates.filter((c) => c.keys.includes(`uy ban nhan dan ${key}`));
+    if (committee.length >= 1) return unique(committee);
+  }
   const set = tokenSet(key);
   const reordered = candidates.filter((c) => c.keys.some((k) => tokenSet(k) === set && digits(k) === digits(key)));
   return unique(reordered);

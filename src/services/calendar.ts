@@ -27,9 +27,15 @@ async function unitOf(db: Db, orgId: string, unitId: string) {
   return unit;
 }
 
+/** The unit's feed token, or null when none was made yet: a read, for the unit's page. */
+export async function calendarTokenOf(db: Db, orgId: string, unitId: string): Promise<string | null> {
+  return (await unitOf(db, orgId, unitId)).calendarToken;
+}
+
 /**
- * The unit's feed token, created the first time an administrator looks at it (a conditional
- * update: two pages opened at once create one token, and one audit row).
+ * The unit's feed token, created when an administrator asks for it (the unit page's button, a
+ * POST: looking at a page never writes) — a conditional update: two requests at once create one
+ * token, and one audit row.
  */
 export async function ensureCalendarToken(db: Db, orgId: string, unitId: string, actor: string): Promise<string> {
   const unit = await unitOf(db, orgId, unitId);

@@ -4,7 +4,7 @@ import type { Db } from '#root/db/client.js';
 import { normalizeUnitName } from '#root/domain/units.js';
 import { parsePlanFile } from '#root/import/spreadsheet.js';
 import { audit } from './audit.js';
-import { reconcileObligations, yearWindow } from './obligations.js';
+import { reconcileObligations, yearWindow, zonedYear } from './obligations.js';
 import { ensureOrganisation } from './orgs.js';
 import { commitImport, reviewImport } from './plans.js';
 
@@ -83,7 +83,7 @@ export async function seedDemo(db: Db, options: { orgCode: string; timeZone: str
   await db.contact.create({
     data: { orgId: org.id, unitId: adminUnit.id, name: data.administrator.name, role: 'admin', channels: ['sandbox'] },
   });
-  const rec = await reconcileObligations(db, org.id, yearWindow(options.now.getUTCFullYear()), options.now, options.actor);
+  const rec = await reconcileObligations(db, org.id, yearWindow(zonedYear(options.now, org.timeZone)), options.now, options.actor);
   return { created: true, orgCode: org.code, units: units.length, contacts: units.length + 1, obligations: rec.created };
 }
 

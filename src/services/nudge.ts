@@ -8,7 +8,9 @@ import { zonedDay } from './planner.js';
  * The administrator's manual nudge: one reminder now, per open obligation of the unit (or of one
  * duty, or one obligation), to each of its contacts, through the same rows and queue as scheduled
  * reminders. Its stage id is unique to this nudge ("nudge-<time>@<due day>"). The reason, when the
- * administrator gave one (the web page asks for it), is kept in the audit row.
+ * administrator gave one (the web page asks for it), is kept in the audit row. A unit with no
+ * active contact, or whose contacts have no working channel, is refused with a message saying
+ * which (nothing is written): a nudge never says it was sent when nobody can receive it.
  */
 export async function nudge(db: Db, orgId: string, input: { unitId: string; dutyCode?: string; obligationId?: string; actor: string; now: Date; reason?: string }) {
   const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
@@ -29,6 +31,21 @@ export async function nudge(db: Db, orgId: string, input: { unitId: string; duty
     : obligations.filter((o) => (o.extendedTo ?? o.dueAt) <= input.now || (o.extendedTo ?? o.dueAt).getTime() === (obligations.find((x) => (x.extendedTo ?? x.dueAt) > input.now)?.dueAt ?? new Date(0)).getTime());
   if (!chosen.length) throw new UserError('Đơn vị không có nghĩa vụ nào đang mở phù hợp / the unit has no matching open obligation');
   const contacts = await db.contact.findMany({ where: { unitId: input.unitId, active: true, role: { in: ['contact', 'head'] } } });
+  // A nudge nobody can receive is refused, naming why, rather than reported as sent.
+  const reachable = contacts.filter((c) => c.channels.some((ch) => !c.disabledChannels.includes(ch)));
+  if (!reachable.length) {
+    const unit = await db.unit.findFirstOrThrow({ where: { id: input.unitId, orgId }, select: { name: true } });
+    if (!contacts.length) {
+      throw new UserError(
+        `Đơn vị «${unit.name}» chưa có đầu mối nào đang hoạt động: không có ai để nhắc, chưa gửi gì. Thêm đầu mối ở trang của đơn vị (hoặc dondoc contacts add). / ` +
+          `the unit has no active contact: nobody to nudge, nothing was sent`,
+      );
+    }
+    throw new UserError(
+      `Không đầu mối nào của «${unit.name}» có kênh gửi được (${contacts.map((c) => c.name).join(', ')}): chưa gửi gì. Chọn lại kênh ở trang của đơn vị (hoặc dondoc contacts channels). / ` +
+        `no contact of the unit has a working channel: nothing was sent`,
+    );
+  }
   const withoutChannel: string[] = [];
   let reminders = 0;
   await db.$transaction(async (tx) => {

@@ -1,5 +1,5 @@
 import type { Db } from '#root/db/client.js';
-import { occurrences } from '#root/domain/occurrences.js';
+import { occurrences, zonedWindowBounds } from '#root/domain/occurrences.js';
 import type { IsoDate } from '#root/domain/types.js';
 import { audit } from './audit.js';
 import { loadCalendar } from './holidays.js';
@@ -39,8 +39,10 @@ interface Desired {
  *    working calendar) and its lead assignments into units (a group into its members).
  * 2. Upsert every (duty, unit, period) on its unique key — never check-then-insert — setting the
  *    due instant of open obligations; confirmed or waived ones are never touched.
- * 3. Retire open obligations due from `now` on that nothing produces any more (`current = false`):
- *    the past, and anything confirmed, stays as it was.
+ * 3. Retire open obligations due from `now` on, whose due day (in the organisation's zone) is in
+ *    the window, that nothing produces any more (`current = false`): the same criterion as step 1,
+ *    so reconciling one year never retires another year's obligations, in whatever order years
+ *    are reconciled. The past, and anything confirmed, stays as it was.
  *
  * Idempotent: a second run with nothing changed writes no row.
  */
@@ -90,11 +92,10 @@ export async function reconcileObligations(
     for (const o of occ) for (const unitId of units) desired.push({ dutyId: duty.id, unitId, periodKey: o.periodKey, dueAt: o.dueAt });
   }
 
-  const windowStart = new Date(`${window.from}T00:00:00Z`);
-  const windowEnd = new Date(`${window.to}T23:59:59.999Z`);
-  // Zones east of UTC put the end of 31/12 before 31/12 23:59 UTC, west of it after: widen by a day.
-  windowStart.setUTCDate(windowStart.getUTCDate() - 1);
-  windowEnd.setUTCDate(windowEnd.getUTCDate() + 1);
+  // What this window may retire is chosen by the rule that chose what it produces: the due day in
+  // the organisation's zone within the window's days. (A window widened by a day in UTC took the
+  // 31/12 obligations of the year before into next year's reconciliation, which retired them.)
+  const { start: windowStart, end: windowEnd } = zonedWindowBounds(window, org.timeZone);
 
   const result = await db.$transaction(
     async (tx) => {
@@ -117,7 +118,7 @@ export async function reconcileObligations(
       const retired = await tx.$executeRaw`
         UPDATE obligations o SET current = false, updated_at = now()
          WHERE o.org_id = ${orgId}::uuid AND o.status = 'open' AND o.current
-           AND o.due_at >= ${now} AND o.due_at BETWEEN ${windowStart} AND ${windowEnd}
+           AND o.due_at >= ${now} AND o.due_at >= ${windowStart} AND o.due_at < ${windowEnd}
            AND NOT EXISTS (
              SELECT 1 FROM unnest(${desired.map((d) => d.dutyId)}::uuid[], ${desired.map((d) => d.unitId)}::uuid[],
                                   ${desired.map((d) => d.periodKey)}::text[]) AS d(duty_id, unit_id, period_key)
@@ -139,6 +140,51 @@ export async function reconcileObligations(
     { timeout: 120_000, maxWait: 10_000 },
   );
   return result;
+}
+
+/** The calendar year of `now` in `zone` (31/12 17:00 UTC is already 1/1 in Hanoi). */
+export const zonedYear = (now: Date, zone: string): number => Number(new Intl.DateTimeFormat('en', { timeZone: zone, year: 'numeric' }).format(now));
+
+/**
+ * Reconciles the organisation's current year and the next (years in its zone): what the hourly
+ * job does, and what every change to schedules, assignments, groups, units or the working
+ * calendar does right away, so that pages and commands that only read find obligations up to
+ * date. Each year is its own window: neither retires the other's obligations.
+ */
+export async function reconcileCurrent(db: Db, orgId: string, now: Date, actor = 'system'): Promise<ReconcileResult[]> {
+  const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId }, select: { timeZone: true } });
+  const year = zonedYear(now, org.timeZone);
+  const results: ReconcileResult[] = [];
+  for (const y of [year, year + 1]) results.push(await reconcileObligations(db, orgId, yearWindow(y), now, actor));
+  return results;
+}
+
+/** Several windows' results as one (created, updated, retired summed; empty groups once). */
+export function sumReconciled(results: ReconcileResult[]): ReconcileResult {
+  return {
+    created: results.reduce((n, r) => n + r.created, 0),
+    updated: results.reduce((n, r) => n + r.updated, 0),
+    retired: results.reduce((n, r) => n + r.retired, 0),
+    duties: Math.max(0, ...results.map((r) => r.duties)),
+    emptyGroups: [...new Set(results.flatMap((r) => r.emptyGroups))].sort(),
+  };
+}
+
+/**
+ * Groups assigned as lead of an active duty that have no active member: they bind nobody until
+ * members are added. Read only (what {@link reconcileObligations} reports, for the pages and
+ * commands that only read).
+ */
+export async function emptyLeadGroups(db: Db, orgId: string): Promise<string[]> {
+  const groups = await db.unitGroup.findMany({
+    where: {
+      orgId,
+      assignments: { some: { role: 'lead', duty: { active: true, schedule: { isNot: null } } } },
+      members: { none: { unit: { active: true } } },
+    },
+    select: { name: true },
+  });
+  return groups.map((g) => g.name).sort();
 }
 
 export interface ObligationRow {

@@ -1,7 +1,9 @@
 import type { Db } from '#root/db/client.js';
+import { isTimeZone, isYearlyDue } from '#root/domain/org-settings.js';
 import type { Organisation } from '#root/generated/prisma/client.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
+import { reconcileCurrent } from './obligations.js';
 
 /** The organisation with this code, or a clear error naming the known ones. */
 export async function getOrganisation(db: Db, code: string): Promise<Organisation> {
@@ -21,14 +23,31 @@ export interface OrgInput {
   yearlyDue?: string;
 }
 
-/** Creates the organisation, or returns it unchanged when it exists. */
+/** Refuses a zone or a yearly due day that schedules and jobs could not use (nothing is stored). */
+function checkSettings(input: { timeZone?: string | undefined; yearlyDue?: string | undefined }) {
+  if (input.timeZone !== undefined && !isTimeZone(input.timeZone)) {
+    throw new UserError(
+      `Múi giờ «${input.timeZone}» không hợp lệ: dùng tên IANA, ví dụ Asia/Ho_Chi_Minh / «${input.timeZone}» is not an IANA time zone (e.g. Asia/Ho_Chi_Minh)`,
+    );
+  }
+  if (input.yearlyDue !== undefined && !isYearlyDue(input.yearlyDue)) {
+    throw new UserError(
+      `Hạn hằng năm «${input.yearlyDue}» không phải ngày có thật: dùng MM-DD, ví dụ 11-15 (02-29 được chấp nhận: năm không nhuận là 28/02) / ` +
+        `the yearly due day must be a real date MM-DD, e.g. 11-15 (02-29 is 28/02 outside leap years)`,
+    );
+  }
+}
+
+function checkCode(code: string) {
+  if (!/^[a-z0-9-]{2,32}$/.test(code)) {
+    throw new UserError(`Mã tổ chức «${code}» không hợp lệ: chữ thường, số, dấu - / invalid organisation code`);
+  }
+}
+
+/** Creates the organisation, or returns it unchanged when it exists (the demo's seeding). */
 export async function ensureOrganisation(db: Db, input: OrgInput, actor = 'system'): Promise<Organisation> {
-  if (!/^[a-z0-9-]{2,32}$/.test(input.code)) {
-    throw new UserError(`Mã tổ chức «${input.code}» không hợp lệ: chữ thường, số, dấu - / invalid organisation code`);
-  }
-  if (input.yearlyDue && !/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/.test(input.yearlyDue)) {
-    throw new UserError(`Hạn hằng năm phải có dạng MM-DD / yearly due must be MM-DD`);
-  }
+  checkCode(input.code);
+  checkSettings(input);
   const existing = await db.organisation.findUnique({ where: { code: input.code } });
   if (existing) return existing;
   return db.$transaction(async (tx) => {
@@ -45,4 +64,63 @@ export async function ensureOrganisation(db: Db, input: OrgInput, actor = 'syste
     await audit(tx, { orgId: org.id, actor, action: 'org.create', entity: 'organisation', entityId: org.id });
     return org;
   });
+}
+
+/**
+ * `dondoc org create`: creates the organisation. The same command run again with the same name
+ * (and the same zone and due day, where given) changes nothing and says so; a different one is
+ * refused, naming what differs and how to change it (`dondoc org set`): never silently ignored.
+ */
+export async function createOrganisation(db: Db, input: OrgInput, actor = 'system'): Promise<{ org: Organisation; created: boolean }> {
+  checkCode(input.code);
+  checkSettings(input);
+  const existing = await db.organisation.findUnique({ where: { code: input.code } });
+  if (!existing) return { org: await ensureOrganisation(db, input, actor), created: true };
+  const differs = [
+    existing.name !== input.name ? `tên / name «${existing.name}»` : null,
+    input.timeZone !== undefined && existing.timeZone !== input.timeZone ? `múi giờ / time zone ${existing.timeZone}` : null,
+    input.yearlyDue !== undefined && existing.yearlyDue !== input.yearlyDue ? `hạn hằng năm / yearly due ${existing.yearlyDue}` : null,
+  ].filter((x): x is string => x !== null);
+  if (differs.length) {
+    throw new UserError(
+      `Tổ chức «${input.code}» đã có, với ${differs.join(', ')}: không thay đổi gì. Để sửa: dondoc org set ${input.code} --name … --tz … --yearly-due … / ` +
+        `organisation «${input.code}» already exists with other settings; nothing changed (use dondoc org set)`,
+    );
+  }
+  return { org: existing, created: false };
+}
+
+/**
+ * `dondoc org set`: changes an organisation's name, zone or yearly due day (each checked first:
+ * this is how an organisation stored with a bad value is repaired). Audited with the old and new
+ * values; a new zone moves every due instant, so the current and next year are reconciled at once.
+ */
+export async function setOrganisation(
+  db: Db,
+  code: string,
+  changes: { name?: string; timeZone?: string; yearlyDue?: string },
+  input: { actor: string; now: Date },
+): Promise<{ org: Organisation; changed: string[] }> {
+  checkSettings(changes);
+  if (changes.name !== undefined && !changes.name.trim()) throw new UserError('Tên không được để trống / the name cannot be empty');
+  if (changes.name === undefined && changes.timeZone === undefined && changes.yearlyDue === undefined) {
+    throw new UserError('Không có gì để đổi: dùng --name, --tz hoặc --yearly-due / nothing to change: use --name, --tz or --yearly-due');
+  }
+  const before = await getOrganisation(db, code);
+  const data = {
+    ...(changes.name !== undefined && changes.name.trim() !== before.name ? { name: changes.name.trim() } : {}),
+    ...(changes.timeZone !== undefined && changes.timeZone !== before.timeZone ? { timeZone: changes.timeZone } : {}),
+    ...(changes.yearlyDue !== undefined && changes.yearlyDue !== before.yearlyDue ? { yearlyDue: changes.yearlyDue } : {}),
+  };
+  const changed = Object.keys(data);
+  if (!changed.length) return { org: before, changed };
+  const org = await db.$transaction(async (tx) => {
+    const after = await tx.organisation.update({ where: { id: before.id }, data });
+    const old = Object.fromEntries(changed.map((k) => [k, before[k as keyof typeof data]]));
+    await audit(tx, { orgId: before.id, actor: input.actor, action: 'org.update', entity: 'organisation', entityId: before.id, data: { before: old, after: data } });
+    return after;
+  });
+  // Due instants are the end of the due day in the zone; the yearly due day is read at import.
+  if ('timeZone' in data) await reconcileCurrent(db, org.id, input.now, input.actor);
+  return { org, changed };
 }

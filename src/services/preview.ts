@@ -2,11 +2,12 @@ import { fromZonedTime } from 'date-fns-tz';
 import type { Db } from '#root/db/client.js';
 import type { Channel, ReminderKind } from '#root/generated/prisma/client.js';
 import { UserError } from '#root/errors/index.js';
-import { reconcileObligations, yearWindow } from './obligations.js';
 import { planWindow } from './planner.js';
 
 /** The longest range a preview covers (a quarter): longer ones are refused, not truncated. */
 export const PREVIEW_MAX_DAYS = 92;
+/** The range when none is asked for (the page and the command): today and the next 13 days. */
+export const PREVIEW_DEFAULT_DAYS = 14;
 
 /** One message a preview lists: a reminder, or an administrator's digest (no unit, duty or obligation). */
 export interface PreviewRow {
@@ -39,11 +40,17 @@ export function isoDay(v: string, name: string): string {
  * administrators' preview page.
  *
  * 1. Check the days (real dates, `from` ≤ `to`, at most {@link PREVIEW_MAX_DAYS} days).
- * 2. Reconcile the obligations of the years covered with the current schedules (idempotent: a
- *    second run writes nothing), so the preview is up to date.
- * 3. {@link planWindow} over the range; reminders and digests as one list, by time.
+ * 2. {@link planWindow} over the range, on the obligations as they are: a preview writes nothing
+ *    (every change to schedules, assignments, groups or holidays reconciles this year and the
+ *    next when it is made, and the hourly job does again).
+ * 3. Reminders and digests as one list, by time; with `unit`, only the reminders about that unit's
+ *    obligations (digests are the administrators').
  */
-export async function previewReminders(db: Db, orgId: string, input: { from: string; to: string; now: Date; actor: string; maxDays?: number }): Promise<{ timeZone: string; rows: PreviewRow[] }> {
+export async function previewReminders(
+  db: Db,
+  orgId: string,
+  input: { from: string; to: string; maxDays?: number; unit?: string },
+): Promise<{ timeZone: string; rows: PreviewRow[] }> {
   const from = isoDay(input.from, 'from');
   const to = isoDay(input.to, 'to');
   if (from > to) throw new UserError(`Ngày đầu ${from} sau ngày cuối ${to} / the first day is after the last`);
@@ -51,13 +58,13 @@ export async function previewReminders(db: Db, orgId: string, input: { from: str
   const max = input.maxDays ?? PREVIEW_MAX_DAYS;
   if (days > max) throw new UserError(`Khoảng ${days} ngày quá dài: tối đa ${max} ngày / the range of ${days} days is too long: at most ${max} days`);
   const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
-  for (let y = Number(from.slice(0, 4)); y <= Number(to.slice(0, 4)); y++) await reconcileObligations(db, orgId, yearWindow(y), input.now, input.actor);
   const start = fromZonedTime(`${from}T00:00:00`, org.timeZone);
   const end = fromZonedTime(`${to}T23:59:59.999`, org.timeZone);
   const plan = await planWindow(db, orgId, start, end);
+  const reminders = input.unit === undefined ? plan.reminders : plan.reminders.filter((r) => r.unit === input.unit);
   const rows: PreviewRow[] = [
-    ...plan.reminders.map((r) => ({ at: r.at, unit: r.unit, contact: r.contact, channel: r.channel, stage: r.stageKind, duty: r.duty, obligation: r.obligationId, kind: r.kind, step: r.stage })),
-    ...plan.digests.map((d) => ({ at: d.at, unit: null, contact: d.contact, channel: d.channel, stage: 'digest', duty: null, obligation: null, kind: 'digest' as const, step: `digest@${d.day}` })),
+    ...reminders.map((r) => ({ at: r.at, unit: r.unit, contact: r.contact, channel: r.channel, stage: r.stageKind, duty: r.duty, obligation: r.obligationId, kind: r.kind, step: r.stage })),
+    ...(input.unit === undefined ? plan.digests : []).map((d) => ({ at: d.at, unit: null, contact: d.contact, channel: d.channel, stage: 'digest', duty: null, obligation: null, kind: 'digest' as const, step: `digest@${d.day}` })),
   ];
   // Stable: reminders of one instant keep the planner's order (unit, duty, stage, contact).
   rows.sort((a, b) => a.at.getTime() - b.at.getTime());

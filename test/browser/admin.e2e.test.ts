@@ -165,6 +165,9 @@ describe.runIf(run)('the administrators’ pages in a browser', () => {
   it('gives a unit a calendar feed that a calendar program can read', async () => {
     const unit = await t.prisma.unit.findFirstOrThrow({ where: { orgId, obligations: { some: {} } }, orderBy: { name: 'asc' } });
     await page.goto(`${base}/admin/units/${unit.id}`);
+    // The address is made on request (viewing a page writes nothing).
+    await page.getByRole('button', { name: 'Tạo địa chỉ lịch' }).click();
+    await page.waitForURL(`${base}/admin/units/${unit.id}`);
     await shot('07-unit');
     const url = await page.locator('input[readonly][value*="/ical/"]').getAttribute('value');
     expect(url).toMatch(/\/ical\/[\w-]{43}\.ics$/);

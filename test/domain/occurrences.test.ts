@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { endOfDayInZone, occurrences, type OccurrenceOptions } from '#root/domain/occurrences.js';
+import { endOfDayInZone, occurrences, zonedWindowBounds, type OccurrenceOptions } from '#root/domain/occurrences.js';
 import type { Occurrence, Schedule } from '#root/domain/types.js';
 import { createWorkingCalendar, workingCalendarForYears } from '#root/domain/working-days.js';
 
@@ -265,5 +265,22 @@ describe('occurrences: unparsed and sorting', () => {
   it('computes dueAt in the given zone (Europe/Paris, DST day)', () => {
     const [o] = occurrences({ kind: 'once', due: '2026-03-29' }, y2026, { zone: 'Europe/Paris', calendar });
     expect(o?.dueAt.toISOString()).toBe('2026-03-29T21:59:59.000Z');
+  });
+
+  it('selects, as instants, exactly the due days occurrences() keeps in a window (a year’s neighbours are out)', () => {
+    for (const z of ['Asia/Ho_Chi_Minh', 'UTC', 'America/New_York', 'Europe/Paris']) {
+      const { start, end } = zonedWindowBounds(y2026, z);
+      const inside = (d: Date) => d >= start && d < end;
+      expect(inside(endOfDayInZone('2025-12-31', z)), z).toBe(false);
+      expect(inside(endOfDayInZone('2026-01-01', z)), z).toBe(true);
+      expect(inside(endOfDayInZone('2026-12-31', z)), z).toBe(true);
+      expect(inside(endOfDayInZone('2027-01-01', z)), z).toBe(false);
+      // Every monthly due day of 2025–2027: inside the 2026 bounds exactly when occurrences() keeps it for 2026.
+      const all = occurrences({ kind: 'every', months: 1, due: '01-31' }, { from: '2025-01-01', to: '2027-12-31' }, { zone: z, calendar });
+      const kept = new Set(occurrences({ kind: 'every', months: 1, due: '01-31' }, y2026, { zone: z, calendar }).map((o) => o.periodKey));
+      for (const o of all) expect(inside(o.dueAt), `${z} ${o.periodKey}`).toBe(kept.has(o.periodKey));
+    }
+    expect(zonedWindowBounds(y2026, zone)).toEqual({ start: new Date('2025-12-31T17:00:00Z'), end: new Date('2026-12-31T17:00:00Z') });
+    expect(() => zonedWindowBounds(y2026, 'Mars/Olympus')).toThrow(RangeError);
   });
 });

@@ -43,6 +43,14 @@ describe('normalising unit names', () => {
     ['Sở Lao động - Thương binh và Xã hội', 'Sở LĐ-TB&XH'],
     ['Văn phòng Ủy ban nhân dân Thành phố', 'VP UBND TP'],
     ['Sở Kế hoạch và Đầu tư', 'Sở KH&ĐT'],
+    ['Quận 3', 'Q.3'],
+    ['Quận 3', 'Q3'],
+    ['Quận Bình Thạnh', 'Q. Bình Thạnh'],
+    ['Phường 12', 'P.12'],
+    ['Phường Bến Nghé', 'P. Bến Nghé'],
+    ['Huyện Củ Chi', 'H. Củ Chi'],
+    ['Thành phố Thủ Đức', 'TP. Thủ Đức'],
+    ['Ủy ban nhân dân Thành phố Thủ Đức', 'UBND TP.Thủ Đức'],
   ])('%s = %s', (a, b) => {
     expect(normalizeUnitName(b)).toBe(normalizeUnitName(a));
   });
@@ -85,6 +93,16 @@ describe('matching names against units and groups', () => {
     expect(matchName('UBND Q.3', directory)).toEqual({ id: 'q3', kind: 'unit' });
     expect(matchName('Cac so ban nganh', directory)).toEqual({ id: 'sbn', kind: 'group' });
     expect(matchName('Thành phố Công an', directory)).toEqual({ id: 'ca', kind: 'unit' });
+  });
+
+  it('takes a district named alone, abbreviated or not, for its People’s Committee', () => {
+    for (const name of ['Q.3', 'Q3', 'q. 3', 'Quận 3', 'quan 3']) expect(matchName(name, directory), name).toEqual({ id: 'q3', kind: 'unit' });
+    expect(matchName('H. Củ Chi', [...directory, entry('cc', 'unit', 'UBND huyện Củ Chi')])).toEqual({ id: 'cc', kind: 'unit' });
+    expect(matchName('P.12', [...directory, entry('p12', 'unit', 'Ủy ban nhân dân Phường 12')])).toEqual({ id: 'p12', kind: 'unit' });
+    // A unit that is the district itself wins over its committee; numbers still must agree.
+    expect(matchName('Q.3', [...directory, entry('q3self', 'unit', 'Quận 3')])).toEqual({ id: 'q3self', kind: 'unit' });
+    expect(matchName('Q.7', directory)).toBeNull();
+    expect(matchName('Q.33', directory)).toBeNull();
   });
 
   it('never takes one district for another and returns null for strangers', () => {

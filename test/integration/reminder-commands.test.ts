@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workingCalendarForYears } from '#root/domain/working-days.js';
 import { CLAIM_LEASE_MS } from '#root/services/delivery.js';
 import { seedDemo } from '#root/services/demo.js';
+import { reconcileObligations, yearWindow } from '#root/services/obligations.js';
 import { planWindow } from '#root/services/planner.js';
 import { startTestApp, testPrefix, type TestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -33,6 +34,8 @@ describe('preview, nudge and the sandbox outbox from the command line', () => {
 
   it('previews next year’s reminders as JSON, sending and storing none', async () => {
     const year = new Date().getUTCFullYear() + 1;
+    // Next year's obligations, as the hourly job keeps them (a preview only reads).
+    await reconcileObligations(t.prisma, orgId, yearWindow(year), new Date());
     const r = await runCli(['preview', '--from', `${year}-11-01`, '--to', `${year}-11-20`, '--json'], env);
     expect(r.code, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout) as Record<string, string | null>[];

@@ -85,8 +85,15 @@ describe('a unit’s calendar feed', () => {
   }, 90_000);
   afterAll(async () => w?.stop());
 
-  it('is given on the unit’s page under PUBLIC_URL, its token created once and audited', async () => {
-    const page = await w.client.get(`/admin/units/${unit.id}`);
+  it('is given on the unit’s page under PUBLIC_URL once asked for, its token created once and audited', async () => {
+    // Viewing the page creates nothing: the administrator asks for the address (a POST).
+    const empty = await w.client.get(`/admin/units/${unit.id}`);
+    expect(empty.text).toContain('Đơn vị chưa có địa chỉ lịch');
+    expect((await w.t.prisma.unit.findUniqueOrThrow({ where: { id: unit.id } })).calendarToken).toBeNull();
+    const made = await w.client.post(`/admin/units/${unit.id}/calendar`);
+    expect(made.status).toBe(303);
+    const page = await w.client.get(made.location!);
+    expect(page.text).toContain('Đã tạo địa chỉ lịch; gửi địa chỉ này cho đơn vị');
     const url = new RegExp(`value="${PUBLIC_URL.replace(/\./g, '\\.')}(/ical/([A-Za-z0-9_-]{43})\\.ics)"`).exec(page.text);
     expect(url).not.toBeNull();
     feedPath = url![1]!;

@@ -246,6 +246,8 @@ describe('the units pages', () => {
     });
 
     it('shows the calendar feed at the request’s origin when PUBLIC_URL is not set', async () => {
+      // The address is made on request (a POST); viewing the page only shows it.
+      expect((await w.client.post(`/admin/units/${tttt.id}/calendar`)).status).toBe(303);
       const page = await w.client.get(`/admin/units/${tttt.id}`);
       const token = (await w.t.prisma.unit.findUniqueOrThrow({ where: { id: tttt.id } })).calendarToken!;
       expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);

@@ -31,6 +31,7 @@ const ACTION_LABEL: Record<string, [string, string]> = {
   'obligation.waive': ['Miễn', 'Waived'],
   'obligations.reconcile': ['Cập nhật nghĩa vụ theo lịch', 'Obligations reconciled'],
   'org.create': ['Tạo tổ chức', 'Organisation created'],
+  'org.update': ['Sửa thiết lập tổ chức', 'Organisation settings changed'],
   'outbox.answer': ['Trả lời thư thử thay người nhận', 'Sandbox message answered for the contact'],
   'plan.import': ['Nhập kế hoạch', 'Plan imported'],
   'policy.set': ['Đặt chính sách nhắc', 'Reminder policy set'],

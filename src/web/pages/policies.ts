@@ -3,6 +3,7 @@ import { DEFAULT_POLICY, type PolicyOverride } from '#root/domain/policy.js';
 import { shortDate } from '#root/domain/wording.js';
 import { UserError } from '#root/errors/index.js';
 import { listHolidays, removeHoliday, setHoliday } from '#root/services/holidays.js';
+import { reconcileCurrent } from '#root/services/obligations.js';
 import { zonedDay } from '#root/services/planner.js';
 import { clearPolicy, policyInput, policyOverview, policyTargets, resolvePolicyTarget, setPolicy, type PolicyTarget } from '#root/services/policies.js';
 import { adminOf, csrfField, field, redirectWith, sendPage } from '../admin.js';
@@ -171,6 +172,8 @@ ${days.map(
     const a = adminOf(req);
     const t = translator(a.lang);
     const row = await setHoliday(deps.db, a.orgId, { date: field(req.body, 'date'), name: field(req.body, 'name'), kind: field(req.body, 'kind') }, a.actor);
+    // Check-ins fall due on the last working day of their period: a day off can move them.
+    await reconcileCurrent(deps.db, a.orgId, deps.clock.now(), a.actor);
     const date = row.date.toISOString().slice(0, 10);
     return redirectWith(
       reply,
@@ -185,6 +188,7 @@ ${days.map(
     const date = field(req.body, 'date');
     const removed = await removeHoliday(deps.db, a.orgId, date, a.actor);
     if (!removed) throw new UserError(t(`Không có ngày nào quản trị viên đã thêm vào ${date}.`, `There is no administrator's day on ${date}.`));
+    await reconcileCurrent(deps.db, a.orgId, deps.clock.now(), a.actor);
     const year = /^\d{4}-/.test(date) ? `?year=${date.slice(0, 4)}` : '';
     return redirectWith(reply, `/admin/policies${year}#holidays`, t(`Đã xóa ngày ${date}.`, `Removed ${date}.`));
   });

@@ -2,15 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { dateTime } from '#root/cli/format.js';
 import { UserError } from '#root/errors/index.js';
 import { zonedDay } from '#root/services/planner.js';
-import { PREVIEW_MAX_DAYS, previewReminders, type PreviewRow } from '#root/services/preview.js';
+import { PREVIEW_DEFAULT_DAYS as DEFAULT_DAYS, PREVIEW_MAX_DAYS, previewReminders, type PreviewRow } from '#root/services/preview.js';
 import { adminOf, sendPage } from '../admin.js';
 import { html, translator } from '../html.js';
 import type { WebDeps } from '../server.js';
 
 /** Rows shown at most: a quarter of a big organisation's reminders is tens of thousands. */
 const SHOWN = 2_000;
-/** The range when none is asked for: today and the next 13 days. */
-const DEFAULT_DAYS = 14;
 
 const KIND_LABEL: Record<PreviewRow['kind'], [string, string]> = {
   lead: ['Nhắc trước hạn', 'Before the due date'],
@@ -42,7 +40,7 @@ export function registerPreviewPages(scope: FastifyInstance, deps: WebDeps): voi
     let result: Awaited<ReturnType<typeof previewReminders>> | null = null;
     let error: string | null = null;
     try {
-      result = await previewReminders(deps.db, a.orgId, { from, to, now: deps.clock.now(), actor: a.actor });
+      result = await previewReminders(deps.db, a.orgId, { from, to });
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       error = e.message;

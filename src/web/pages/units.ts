@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import { shortDate } from '#root/domain/wording.js';
 import type { ContactRole } from '#root/generated/prisma/client.js';
-import { calendarUrl, ensureCalendarToken, regenerateCalendarToken } from '#root/services/calendar.js';
+import { calendarTokenOf, calendarUrl, ensureCalendarToken, regenerateCalendarToken } from '#root/services/calendar.js';
 import { addContact, createInvite, setContactChannels } from '#root/services/contacts.js';
 import { obligationState, type CellState } from '#root/services/matrix.js';
 import { listObligations, yearWindow } from '#root/services/obligations.js';
@@ -199,9 +199,10 @@ export function registerUnitPages(scope: FastifyInstance, deps: WebDeps): void {
     const [obligations, history, token] = await Promise.all([
       listObligations(deps.db, a.orgId, yearWindow(year), { unitId: unit.id }),
       unitHistory(deps.db, a.orgId, unit.id, { limit: HISTORY_PAGE, ...(before !== undefined ? { before } : {}) }),
-      ensureCalendarToken(deps.db, a.orgId, unit.id, a.actor),
+      // Read only: the token is made by the button below (a POST), never by viewing the page.
+      calendarTokenOf(deps.db, a.orgId, unit.id),
     ]);
-    const feed = calendarUrl(baseUrl(req, deps), token);
+    const feed = token ? calendarUrl(baseUrl(req, deps), token) : null;
     const body = html`<p><a href="/admin/units">← ${t('Đơn vị', 'Units')}</a></p>
 <h1>${unit.name}${unit.proposed ? html` <strong class="flag">(${t('đề xuất', 'proposed')})</strong>` : ''}${unit.active ? '' : html` <span class="muted">(${t('ngừng', 'inactive')})</span>`}</h1>
 ${unit.proposed ? html`<form method="post" action="/admin/units/${unit.id}/accept" class="inline">${csrfField(req)}<button type="submit">${t('Chấp nhận đơn vị đề xuất', 'Accept the proposed unit')}</button></form>` : ''}
@@ -222,9 +223,14 @@ ${obligations.map(
 }
 <h2>${t('Lịch (iCalendar)', 'Calendar feed (iCalendar)')}</h2>
 <div class="card"><p>${t('Đơn vị thêm địa chỉ bí mật này vào Outlook («Thêm lịch» → «Từ Internet») hoặc Google Calendar («Thêm lịch» → «Từ URL») để thấy các hạn của mình; lịch tự cập nhật khi nhiệm vụ được xác nhận.', 'The unit adds this secret address to Outlook (Add calendar → From Internet) or Google Calendar (Add calendar → From URL) to see its deadlines; it updates as duties are confirmed.')}</p>
-<p><input type="text" readonly value="${feed}" style="width:100%" aria-label="${t('Địa chỉ lịch', 'Calendar address')}"></p>
+${
+  feed
+    ? html`<p><input type="text" readonly value="${feed}" style="width:100%" aria-label="${t('Địa chỉ lịch', 'Calendar address')}"></p>
 <form method="post" action="/admin/units/${unit.id}/calendar" class="inline">${csrfField(req)}<button type="submit" class="danger">${t('Tạo địa chỉ mới', 'Create a new address')}</button></form>
-<span class="muted">${t('Địa chỉ cũ sẽ ngừng hoạt động (dùng khi địa chỉ bị lộ).', 'The old address stops working (use it when the address leaked).')}</span></div>
+<span class="muted">${t('Địa chỉ cũ sẽ ngừng hoạt động (dùng khi địa chỉ bị lộ).', 'The old address stops working (use it when the address leaked).')}</span>`
+    : html`<p class="muted">${t('Đơn vị chưa có địa chỉ lịch.', 'The unit has no calendar address yet.')}</p>
+<form method="post" action="/admin/units/${unit.id}/calendar" class="inline">${csrfField(req)}<button type="submit">${t('Tạo địa chỉ lịch', 'Create the calendar address')}</button></form>`
+}</div>
 <h2 id="history">${t('Lịch sử', 'History')}</h2>
 ${historyTable(t, history, zone, unit.id, year)}`;
     return sendPage(req, reply, { title: unit.name, body });
@@ -287,6 +293,11 @@ ${historyTable(t, history, zone, unit.id, year)}`;
     const t = translator(a.lang);
     const unit = await unitDetail(deps.db, a.orgId, req.params.id);
     if (!unit) return notFound(req, reply);
+    // The first address is made here (the page only shows it); asked again, it is replaced.
+    if (!(await calendarTokenOf(deps.db, a.orgId, unit.id))) {
+      await ensureCalendarToken(deps.db, a.orgId, unit.id, a.actor);
+      return redirectWith(reply, `/admin/units/${unit.id}`, t('Đã tạo địa chỉ lịch; gửi địa chỉ này cho đơn vị.', 'The calendar address was created; send it to the unit.'));
+    }
     await regenerateCalendarToken(deps.db, a.orgId, unit.id, a.actor);
     return redirectWith(reply, `/admin/units/${unit.id}`, t('Đã tạo địa chỉ lịch mới; địa chỉ cũ không còn dùng được. Gửi địa chỉ mới cho đơn vị.', 'A new calendar address was created; the old one no longer works. Send the new one to the unit.'));
   });

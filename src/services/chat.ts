@@ -160,25 +160,35 @@ export async function telegramMessagesOf(db: Db, obligationId: string): Promise<
 /** How long a unit may take back its own confirmation (SPEC §5: /hoantac within 24 h). */
 export const UNDO_WINDOW_MS = 24 * 3_600_000;
 
+/** The unit's confirmations of the last 24 hours that it may still take back, latest first. */
+export async function recentConfirmations(db: Db, unitId: string, now: Date) {
+  return db.confirmation.findMany({
+    where: { withdrawnAt: null, createdAt: { gte: new Date(now.getTime() - UNDO_WINDOW_MS) }, obligation: { unitId, status: 'done' } },
+    orderBy: { createdAt: 'desc' },
+    take: 200,
+    include: { obligation: { include: { duty: true } } },
+  });
+}
+
 /**
- * Withdraws the unit's latest confirmation of a duty, made within the last 24 hours: the
- * obligation is open again (the planner brings its reminders back on its next pass).
+ * Withdraws one of the unit's confirmations ({@link recentConfirmations}: made within the last 24
+ * hours): the obligation is open again (the planner brings its reminders back on its next pass).
  */
-export async function withdrawConfirmation(db: Db, input: { contactId: string; unitId: string; dutyCode: string; now: Date }) {
+export async function withdrawConfirmation(db: Db, input: { contactId: string; unitId: string; confirmationId: string; now: Date }) {
   return db.$transaction(async (tx) => {
     const c = await tx.confirmation.findFirst({
       where: {
+        id: input.confirmationId,
         withdrawnAt: null,
         createdAt: { gte: new Date(input.now.getTime() - UNDO_WINDOW_MS) },
-        obligation: { unitId: input.unitId, status: 'done', duty: { code: { equals: input.dutyCode, mode: 'insensitive' } } },
+        obligation: { unitId: input.unitId, status: 'done' },
       },
-      orderBy: { createdAt: 'desc' },
       include: { obligation: { include: { duty: true } } },
     });
-    if (!c) {
-      throw new UserError(`Không có xác nhận nào của đơn vị cho nhiệm vụ «${input.dutyCode.slice(0, 40)}» trong 24 giờ qua để hoàn tác. / Nothing to undo.`);
-    }
-    await tx.confirmation.update({ where: { id: c.id }, data: { withdrawnAt: input.now } });
+    if (!c) throw new UserError('Không còn xác nhận nào của đơn vị trong 24 giờ qua để hoàn tác. / Nothing to undo.');
+    // Claim, then act: of two withdrawals at once, one changes the rows.
+    const { count } = await tx.confirmation.updateMany({ where: { id: c.id, withdrawnAt: null }, data: { withdrawnAt: input.now } });
+    if (count === 0) throw new UserError('Xác nhận này vừa được rút lại. / Already withdrawn.');
     await tx.obligation.update({ where: { id: c.obligationId }, data: { status: 'open', completedAt: null } });
     await audit(tx, { orgId: c.orgId, actor: `contact:${input.contactId}`, action: 'obligation.undo-confirm', entity: 'obligation', entityId: c.obligationId });
     return c.obligation;

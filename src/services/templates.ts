@@ -1,5 +1,6 @@
 import Mustache from 'mustache';
 import type { Db } from '#root/db/client.js';
+import { obligationCode } from '#root/domain/obligation-code.js';
 import { longDate, shortDate, weekdayName, workingDaysPhrase, type Lang } from '#root/domain/wording.js';
 import { UserError } from '#root/errors/index.js';
 import type { Logger } from '#root/logger.js';
@@ -195,8 +196,8 @@ export async function sampleView(db: Db, orgId: string, message: MessageName, la
     dueWeekday: weekdayName(dueDate, lang),
     dueToday: dueIsWorkingDay ? 'yes' : '',
     remaining: workingDaysPhrase(left, lang),
-    confirmCommand: `/xong ${code}`,
-    extendCommand: `/giahan ${code}`,
+    confirmCommand: `/xong ${obligationCode(code, o?.periodKey ?? `${today.slice(0, 4)}-Q4`)}`,
+    extendCommand: `/giahan ${obligationCode(code, o?.periodKey ?? `${today.slice(0, 4)}-Q4`)}`,
     // Not a signed link: a preview confirms nothing.
     confirmUrl: `${baseUrl.replace(/\/$/, '')}/c/xem-truoc`,
   };

@@ -783,4 +783,106 @@ describe('the chat command service', () => {
       expect(only(await svc.handleText(admin, '/nhac')).text).toMatch(/^Cách dùng: \/nhac <tên đơn vị>/);
     });
   });
+
+  describe('naming the period with /xong, /giahan and /hoantac', () => {
+    let w: World;
+    let zalo: Caller;
+    let tg: Caller;
+    /** A quarterly duty of unit 1 with three periods open: 2025-Q4 (long overdue), 2026-Q3 (overdue) and 2026-Q4. */
+    let q: Record<'2025-Q4' | '2026-Q3' | '2026-Q4', { id: string }>;
+    beforeAll(async () => {
+      w = await buildWorld('periods');
+      zalo = await link(w.a.id, 'zalo');
+      tg = (await addPerson(w, w.unitA.id, 'Đồng nghiệp Telegram', 'telegram')).caller;
+      const plan = await db.plan.findFirstOrThrow({ where: { orgId: w.orgId } });
+      const duty = await db.duty.create({ data: { orgId: w.orgId, planId: plan.id, code: 'Q.1', title: 'Báo cáo quý', timeframe: 'hằng quý', position: 10 } });
+      const make = (periodKey: string, due: string) =>
+        db.obligation.create({ data: { orgId: w.orgId, dutyId: duty.id, unitId: w.unitA.id, periodKey, dueAt: new Date(`${due}T16:59:59Z`) } });
+      q = { '2025-Q4': await make('2025-Q4', '2025-12-31'), '2026-Q3': await make('2026-Q3', '2026-09-30'), '2026-Q4': await make('2026-Q4', '2026-12-31') };
+    });
+    const statusOf = async (id: string) => (await db.obligation.findUniqueOrThrow({ where: { id } })).status;
+
+    it('lists each open period with the code to type', async () => {
+      const { svc } = service();
+      const reply = only(await svc.handleText(zalo, '/viec'));
+      expect(reply.text).toContain('• Q.1-2025Q4 «Báo cáo quý» — hạn 31/12/2025');
+      expect(reply.text).toContain('• Q.1-2026Q3 «Báo cáo quý» — hạn 30/09/2026');
+      expect(reply.text).toContain('• Q.1-2026Q4 «Báo cáo quý» — hạn 31/12/2026');
+      expect(reply.text).toContain('ví dụ: /xong Q.1-2025Q4 đã gửi báo cáo');
+      const buttons = only(await svc.handleText(tg, '/viec')).buttons!.flat().map((b) => b.text);
+      expect(buttons).toEqual(expect.arrayContaining(['✅ Q.1-2026Q4 — hạn 31/12/2026']));
+    });
+
+    it('with the duty’s code alone, asks which period (buttons on Telegram, codes on Zalo) and changes nothing', async () => {
+      const { svc } = service();
+      const before = await snapshot(w.orgId);
+      const typed = only(await svc.handleText(zalo, '/xong Q.1 đã gửi'));
+      expect(typed.text).toMatch(/^Nhiệm vụ Q\.1 «Báo cáo quý» có 3 kỳ đang mở; anh\/chị xác nhận kỳ nào\? Chưa có gì thay đổi\./);
+      expect(typed.text).toContain('• Kỳ 2026-Q3, hạn 30/09/2026: /xong Q.1-2026Q3 [ghi chú]');
+      expect(typed.text).toContain('/xong Q.1-2025Q4 [ghi chú]');
+      expect(typed.text).toContain('/xong Q.1-2026Q4 [ghi chú]');
+      expect(typed.buttons).toBeUndefined();
+      const pressed = only(await svc.handleText(tg, '/xong q.1'));
+      expect(pressed.buttons?.flat().map((b) => decodeButton(b.data))).toEqual([
+        { action: 'done', id: q['2025-Q4'].id },
+        { action: 'done', id: q['2026-Q3'].id },
+        { action: 'done', id: q['2026-Q4'].id },
+      ]);
+      expect(pressed.buttons?.flat().map((b) => b.text)).toEqual(['✅ Q.1-2025Q4 — hạn 31/12/2025', '✅ Q.1-2026Q3 — hạn 30/09/2026', '✅ Q.1-2026Q4 — hạn 31/12/2026']);
+      expect(await snapshot(w.orgId)).toEqual(before);
+    });
+
+    it('/giahan with the duty’s code alone asks which period too, with 📅 buttons on Telegram, and changes nothing', async () => {
+      const { svc } = service();
+      const before = await snapshot(w.orgId);
+      expect(only(await svc.handleText(zalo, '/giahan Q.1 15/01/2027 chờ số liệu')).text).toContain('/giahan Q.1-2026Q4 <ngày> <lý do>');
+      const pressed = only(await svc.handleText(tg, '/giahan Q.1 15/01/2027 chờ số liệu'));
+      expect(pressed.buttons?.flat().map((b) => decodeButton(b.data)?.action)).toEqual(['extend', 'extend', 'extend']);
+      expect(await snapshot(w.orgId)).toEqual(before);
+    });
+
+    it('confirms exactly the period the code names, whatever the case and separators, and keeps the note', async () => {
+      const { svc } = service();
+      const reply = only(await svc.handleText(zalo, '/xong q.1-2026q4 đã gửi báo cáo quý IV'));
+      expect(reply.text).toMatch(/^✅ Đã ghi nhận: Đơn vị thử 1 hoàn thành nhiệm vụ Q\.1 «Báo cáo quý»/);
+      expect(await statusOf(q['2026-Q4'].id)).toBe('done');
+      expect(await statusOf(q['2025-Q4'].id)).toBe('open');
+      expect(await statusOf(q['2026-Q3'].id)).toBe('open');
+      expect((await db.confirmation.findFirstOrThrow({ where: { obligationId: q['2026-Q4'].id } })).note).toBe('đã gửi báo cáo quý IV');
+      // The period typed apart, the Vietnamese way ("quý 3/2026"), names the third quarter.
+      only(await svc.handleText(tg, '/xong Q.1 Q3/2026'));
+      expect(await statusOf(q['2026-Q3'].id)).toBe('done');
+      expect(await statusOf(q['2025-Q4'].id)).toBe('open');
+      expect((await db.confirmation.findFirstOrThrow({ where: { obligationId: q['2026-Q3'].id } })).note).toBeNull();
+      // A second /xong of a period already confirmed says so, naming the period.
+      expect(only(await svc.handleText(zalo, '/xong Q.1_2026/Q4')).text).toMatch(/^Nhiệm vụ Q\.1-2026Q4 «Báo cáo quý» .*đã được xác nhận trước đó/);
+    });
+
+    it('/hoantac with the duty’s code alone asks which confirmed period, and takes back only the one named', async () => {
+      const { svc } = service();
+      const before = await snapshot(w.orgId);
+      const asked = only(await svc.handleText(zalo, '/hoantac Q.1'));
+      expect(asked.text).toMatch(/^Nhiệm vụ Q\.1 «Báo cáo quý» có 2 kỳ vừa được xác nhận; anh\/chị rút lại xác nhận kỳ nào\?/);
+      expect(asked.text).toContain('/hoantac Q.1-2026Q3');
+      expect(asked.text).toContain('/hoantac Q.1-2026Q4');
+      expect(await snapshot(w.orgId)).toEqual(before);
+      expect(only(await svc.handleText(tg, '/hoantac Q.1-2026Q3')).text).toMatch(/^↩️ Đã rút lại xác nhận nhiệm vụ Q\.1-2026Q3/);
+      expect(await statusOf(q['2026-Q3'].id)).toBe('open');
+      expect(await statusOf(q['2026-Q4'].id)).toBe('done');
+    });
+
+    it('asks for more time on the period named, from the command or from the 📅 dialogue', async () => {
+      const { svc } = service();
+      const typed = only(await svc.handleText(zalo, '/giahan Q.1-2025Q4 15/12/2026 chờ số liệu'));
+      expect(typed.text).toMatch(/^Đã gửi đề nghị gia hạn nhiệm vụ Q\.1/);
+      expect(await db.extensionRequest.count({ where: { obligationId: q['2025-Q4'].id, status: 'pending' } })).toBe(1);
+
+      const prompt = await svc.handleButton(tg, encodeButton('extend', q['2026-Q3'].id));
+      const text = prompt.replies![0]!.text;
+      expect(text).toMatch(/^📅 Gia hạn nhiệm vụ Q\.1-2026Q3: /);
+      only(await svc.handleText(tg, '20/12/2026 chờ số liệu', { replyToBotText: text }));
+      expect(await db.extensionRequest.count({ where: { obligationId: q['2026-Q3'].id, status: 'pending' } })).toBe(1);
+      expect(await db.extensionRequest.count({ where: { obligation: { dutyId: (await db.duty.findFirstOrThrow({ where: { orgId: w.orgId, code: 'Q.1' } })).id } } })).toBe(2);
+    });
+  });
 });

@@ -157,7 +157,7 @@ describe('a simulated 20/10–05/12/2026 run over the HCMC plan', () => {
     const m = await t.prisma.outboxMessage.findUniqueOrThrow({ where: { reminderId: r.id } });
     expect(m.body).toContain('đến hạn ngày 15 tháng 11 năm 2026 (còn 3 ngày làm việc)');
     expect(m.body).toContain('Kế hoạch 3131/KH-UBND');
-    expect(m.body).toContain('/xong 4.2');
+    expect(m.body).toContain('/xong 4.2-2026');
   });
 
   it('says on Friday 13/11 that the report is due on Sunday 15/11 and today is the last working day before it', async () => {

@@ -11,6 +11,7 @@ import {
   type ChatChannel,
   type ChatContact,
   contactByChat,
+  contactsByChat,
   decideExtension,
   findPendingExtension,
   lateByUnit,
@@ -27,7 +28,7 @@ import { CONTACT_CHANNELS, setContactChannels } from '#root/services/contacts.js
 import { nudge } from '#root/services/nudge.js';
 import { zonedDay } from '#root/services/planner.js';
 import { findUnit } from '#root/services/units.js';
-import { parseCommand } from './parse.js';
+import { parseCommand, type ParsedCommand } from './parse.js';
 
 /**
  * The chat commands of SPEC §5, once for every chat channel. The Telegram and Zalo adapters only
@@ -191,6 +192,18 @@ export function createCommandService(deps: CommandDeps) {
     const own = await contactByChat(db, caller.channel, caller.userId);
     if (own || !caller.group) return own;
     return contactByChat(db, caller.channel, caller.chatId);
+  }
+
+  /**
+   * Everyone the caller may act as: the contact of {@link identify}, or, when the chat is linked
+   * in several organisations (one contact in each), every one of them, the oldest link first.
+   */
+  async function identifyAll(caller: Caller): Promise<ChatContact[]> {
+    const own = await contactByChat(db, caller.channel, caller.userId);
+    const address = own ? caller.userId : caller.group ? caller.chatId : null;
+    const first = own ?? (address ? await contactByChat(db, caller.channel, address) : null);
+    if (!first || !address) return [];
+    return first.links > 1 ? contactsByChat(db, caller.channel, address) : [first];
   }
 
   const actorOf = (caller: Caller) => `${caller.channel}:${caller.userId}`;
@@ -449,7 +462,10 @@ export function createCommandService(deps: CommandDeps) {
       if (caller.group) return { replies: [] };
       const prompt = EXTEND_PROMPT.exec(context.replyToBotText ?? '');
       if (prompt) {
-        const contact = await identify(caller);
+        const all = await identifyAll(caller);
+        // In several organisations: as `/giahan <code> <date> <reason>`, for the one the code is found in.
+        if (all.length > 1) return severalOrganisations(caller, all, { name: 'extend', args: [prompt[1]!, ...text.trim().split(/\s+/)], rest: `${prompt[1]} ${text.trim()}` });
+        const contact = all[0];
         if (!contact) return { replies: [{ text: NOT_LINKED }] };
         const open = await openByCode(contact, prompt[1]!);
         if (!open.length) return { replies: [{ text: 'Nhiệm vụ này không còn mở. (No longer open.)' }] };
@@ -460,12 +476,20 @@ export function createCommandService(deps: CommandDeps) {
       }
       return { replies: [{ text: 'Gõ /viec để xem nhiệm vụ, /xong <mã> để xác nhận, /trogiup để xem hướng dẫn.' }] };
     }
-    const { name, args, rest } = command;
+    const { name, args } = command;
     if (name === 'start') return start(caller, args[0] ?? '');
     if (name === 'unknown') return caller.group ? { replies: [] } : { replies: [{ text: 'Lệnh không rõ. Gõ /trogiup để xem các lệnh. (Unknown command: see /help.)' }] };
-    const contact = await identify(caller);
+    const all = await identifyAll(caller);
+    if (all.length > 1) return severalOrganisations(caller, all, command);
+    const contact = all[0] ?? null;
     if (name === 'help') return { replies: [{ text: help(contact, caller) }] };
     if (!contact) return { replies: [{ text: NOT_LINKED }] };
+    return commandAs(caller, contact, command);
+  }
+
+  /** A command (not /start, /trogiup or an unknown one) of a linked contact. */
+  async function commandAs(caller: Caller, contact: ChatContact, command: ParsedCommand): Promise<Outcome> {
+    const { name, args, rest } = command;
     switch (name) {
       case 'tasks':
         return { replies: [await obligationList(contact, caller)] };
@@ -530,7 +554,79 @@ export function createCommandService(deps: CommandDeps) {
       case 'approve':
       case 'refuse':
         return decideByRef(contact, args[0], name === 'approve');
+      case 'start':
+      case 'help':
+      case 'unknown':
+        return { replies: [] };
     }
+  }
+
+  /**
+   * A chat linked to contacts in several organisations (a person who works for two). Nothing acts
+   * silently for one of them:
+   *
+   * 1. /viec lists each organisation's duties under its name.
+   * 2. /xong, /giahan, /hoantac with a code act for the one organisation where the code names
+   *    something, and the reply names it; a code found in several is asked about (a button each on
+   *    Telegram; elsewhere the code to type with `@<organisation code>`), nothing changed.
+   * 3. Commands that name no duty (/kenh, /tonghop, /nhac, /duyet, /tuchoi) are refused with the
+   *    organisations listed, nothing changed: which one they meant cannot be told.
+   */
+  async function severalOrganisations(caller: Caller, all: ChatContact[], command: ParsedCommand): Promise<Outcome> {
+    const { name, args, rest } = command;
+    const orgs = all.map((c) => `${c.org.name} (mã ${c.org.code})`).join('; ');
+    const named = (c: ChatContact, outcome: Outcome): Outcome => ({ ...outcome, replies: outcome.replies.map((r) => ({ ...r, text: `[${c.org.name}] ${r.text}` })) });
+    if (name === 'help') return { replies: [{ text: `${help(all[0]!, caller)}\n\nChat này liên kết với đầu mối ở ${all.length} tổ chức: ${orgs}. (Linked in several organisations.)` }] };
+    if (name === 'tasks' || (name === 'done' && !args.length)) {
+      const intro = name === 'done' ? 'Anh/chị xác nhận nhiệm vụ nào?' : undefined;
+      return { replies: await Promise.all(all.map(async (c) => named(c, { replies: [await obligationList(c, caller, intro)] }).replies[0]!)) };
+    }
+    if ((name === 'done' || name === 'extend' || name === 'undo') && args.length) {
+      // `4.2-2026Q4@hcm`: the code kept to one organisation.
+      const at = /^(.+)@([A-Za-z0-9_-]{1,40})$/.exec(args[0]!);
+      const pool = at ? all.filter((c) => c.org.code.toLowerCase() === at[2]!.toLowerCase()) : all;
+      const typed = at ? [at[1]!, ...args.slice(1)] : args;
+      const typedRest = at ? rest.replace(/^\S+/, at[1]!) : rest;
+      const found: { contact: ChatContact; ids: string[] }[] = [];
+      for (const c of pool) {
+        const ids =
+          name === 'undo'
+            ? pickByWords(typed, await recentConfirmations(db, c.unitId, clock.now()), (x) => ({ dutyCode: x.obligation.duty.code, periodKey: x.obligation.periodKey })).matches.map((x) => x.obligationId)
+            : (await openByWords(c, typed)).matches.map((o) => o.id);
+        if (ids.length) found.push({ contact: c, ids });
+      }
+      if (found.length === 1 || (found.length === 0 && pool.length === 1)) {
+        const c = found[0]?.contact ?? pool[0]!;
+        return named(c, await commandAs(caller, c, { name, args: typed, rest: typedRest }));
+      }
+      const cmd = { done: '/xong', extend: '/giahan', undo: '/hoantac' }[name];
+      if (!found.length) {
+        return { replies: [{ text: `Không tổ chức nào anh/chị liên kết (${orgs}) có nhiệm vụ «${typed[0]!.slice(0, 40)}» ${name === 'undo' ? 'vừa được xác nhận' : 'đang mở'}. Gõ /viec để xem. Chưa có gì thay đổi.` }] };
+      }
+      const lines = found.map((f) => `• ${f.contact.org.name}: ${cmd} ${typed[0]}@${f.contact.org.code}${name === 'extend' ? ' <ngày> <lý do>' : ''}`);
+      const text = `Mã «${typed[0]!.slice(0, 40)}» có ở ${found.length} tổ chức anh/chị liên kết; anh/chị muốn làm cho tổ chức nào? Chưa có gì thay đổi.\n${lines.join('\n')}\n(The code is found in several of your organisations: name one. Nothing was changed.)`;
+      const single = found.every((f) => f.ids.length === 1);
+      if (!HAS_BUTTONS[caller.channel] || name === 'undo' || !single) return { replies: [{ text }] };
+      const action = name === 'done' ? 'done' : 'extend';
+      return { replies: [{ text, buttons: found.map((f) => [{ text: `${action === 'done' ? '✅' : '📅'} ${typed[0]} — ${f.contact.org.name}`, data: encodeButton(action, f.ids[0]!) }]) }] };
+    }
+    return {
+      replies: [
+        {
+          text: `Chat này liên kết với đầu mối ở ${all.length} tổ chức: ${orgs}. Lệnh này không nêu tổ chức nào nên chưa làm gì; hãy dùng trang quản trị của tổ chức, hoặc nhờ quản trị viên gỡ liên kết thừa. (This chat is linked in several organisations and the command names none: nothing was done.)`,
+        },
+      ],
+    };
+  }
+
+  /** Of a chat's contacts in several organisations, the one a button is for (else the oldest, who is then refused as any other). */
+  async function presserFor(all: ChatContact[], button: { action: string; id: string }): Promise<ChatContact> {
+    if (button.action === 'approve' || button.action === 'refuse') {
+      const r = await db.extensionRequest.findUnique({ where: { id: button.id }, select: { orgId: true } });
+      return all.find((c) => c.orgId === r?.orgId && isAdmin(c)) ?? all[0]!;
+    }
+    const o = await db.obligation.findUnique({ where: { id: button.id }, select: { unitId: true } });
+    return all.find((c) => c.unitId === o?.unitId) ?? all[0]!;
   }
 
   /** A button press (channels with buttons). The data names what was pressed, never who may press it. */
@@ -547,7 +643,10 @@ export function createCommandService(deps: CommandDeps) {
     const button = decodeButton(data);
     if (!button) return { answer: { text: 'Nút này không còn dùng được. Gõ /viec để xem lại. (This button no longer works.)', alert: true } };
     if (button.action === 'list') return { answer: { text: 'Việc này đã xong. (Already handled.)' } };
-    const contact = await identify(caller);
+    const all = await identifyAll(caller);
+    // Linked in several organisations: the button names an obligation or a request, whose
+    // organisation says who presses it (someone of its unit; an administrator of its organisation).
+    const contact = all.length > 1 ? await presserFor(all, button) : (all[0] ?? null);
     if (!contact) return { answer: { text: NOT_LINKED.slice(0, 190), alert: true } };
     if (button.action === 'approve' || button.action === 'refuse') {
       const approve = button.action === 'approve';

@@ -885,4 +885,75 @@ describe('the chat command service', () => {
       expect(await db.extensionRequest.count({ where: { obligation: { dutyId: (await db.duty.findFirstOrThrow({ where: { orgId: w.orgId, code: 'Q.1' } })).id } } })).toBe(2);
     });
   });
+
+  describe('a chat linked to contacts in two organisations', () => {
+    let a: World;
+    let b: World;
+    const tg = caller('telegram', telegramId());
+    const zalo = caller('zalo', zaloId());
+    beforeAll(async () => {
+      a = await buildWorld('two-a');
+      b = await buildWorld('two-b');
+      await db.organisation.update({ where: { id: a.orgId }, data: { name: 'Sở TTTT Hà Nam' } });
+      await db.organisation.update({ where: { id: b.orgId }, data: { name: 'Sở TTTT Nam Định' } });
+      // The same person, first linked in Hà Nam, then in Nam Định.
+      for (const w of [a, b]) {
+        await db.contact.update({ where: { id: w.a.id }, data: { telegramChatId: BigInt(tg.chatId), zaloUserId: zalo.chatId, channels: ['telegram', 'zalo', 'sandbox'] } });
+      }
+    });
+    const both = async () => [await snapshot(a.orgId), await snapshot(b.orgId)];
+
+    it('asks which organisation when a code is open in both (buttons on Telegram, codes on Zalo), changing nothing', async () => {
+      const { svc } = service();
+      const before = await both();
+      const pressed = only(await svc.handleText(tg, '/xong 4.2 đã gửi'));
+      expect(pressed.text).toMatch(/^Mã «4\.2» có ở 2 tổ chức anh\/chị liên kết; anh\/chị muốn làm cho tổ chức nào\? Chưa có gì thay đổi\./);
+      expect(pressed.buttons?.flat().map((x) => x.text)).toEqual(['✅ 4.2 — Sở TTTT Hà Nam', '✅ 4.2 — Sở TTTT Nam Định']);
+      expect(pressed.buttons?.flat().map((x) => decodeButton(x.data))).toEqual([
+        { action: 'done', id: (await obligationOf(a.unitA.id, '4.2')).id },
+        { action: 'done', id: (await obligationOf(b.unitA.id, '4.2')).id },
+      ]);
+      const typed = only(await svc.handleText(zalo, '/xong 4.2'));
+      expect(typed.buttons).toBeUndefined();
+      expect(typed.text).toContain('• Sở TTTT Nam Định: /xong 4.2@two-b');
+      expect(typed.text).toContain('• Sở TTTT Hà Nam: /xong 4.2@two-a');
+      expect(await both()).toEqual(before);
+    });
+
+    it('acts for the organisation the code names, and says which', async () => {
+      const { svc } = service();
+      const reply = only(await svc.handleText(zalo, '/xong 4.2@TWO-B đã gửi báo cáo'));
+      expect(reply.text).toMatch(/^\[Sở TTTT Nam Định\] ✅ Đã ghi nhận: Đơn vị thử 1 hoàn thành nhiệm vụ 4\.2/);
+      expect((await obligationOf(b.unitA.id, '4.2')).status).toBe('done');
+      expect((await obligationOf(a.unitA.id, '4.2')).status).toBe('open');
+      expect((await db.confirmation.findFirstOrThrow({ where: { obligation: { unitId: b.unitA.id } } })).note).toBe('đã gửi báo cáo');
+      // Now open in Hà Nam only: the code alone acts there, and the reply names it.
+      expect(only(await svc.handleText(tg, '/xong 4.2')).text).toMatch(/^\[Sở TTTT Hà Nam\] ✅ Đã ghi nhận/);
+      expect((await obligationOf(a.unitA.id, '4.2')).status).toBe('done');
+    });
+
+    it('lets a ✅ of either organisation’s reminder confirm for that organisation', async () => {
+      const { svc } = service();
+      const o = await obligationOf(b.unitA.id, '4.3');
+      const answer = await svc.handleButton(tg, encodeButton('done', o.id));
+      expect(answer.answer.text).toMatch(/^✅ Đã ghi nhận/);
+      expect((await db.obligation.findUniqueOrThrow({ where: { id: o.id } })).status).toBe('done');
+      expect((await db.confirmation.findFirstOrThrow({ where: { obligationId: o.id } })).contactId).toBe(b.a.id);
+      expect((await obligationOf(a.unitA.id, '4.3')).status).toBe('open');
+    });
+
+    it('lists each organisation’s duties under its name', async () => {
+      const { svc } = service();
+      const replies = (await svc.handleText(zalo, '/viec')).replies;
+      expect(replies.map((r) => r.text.split('\n')[0])).toEqual(['[Sở TTTT Hà Nam] Nhiệm vụ đang mở của Đơn vị thử 1:', '[Sở TTTT Nam Định] Đơn vị thử 1 không còn nhiệm vụ nào đang mở. 🎉']);
+    });
+
+    it('refuses a command that names no organisation, listing them, and changes nothing', async () => {
+      const { svc } = service();
+      const before = await both();
+      const reply = only(await svc.handleText(tg, '/kenh zalo'));
+      expect(reply.text).toMatch(/^Chat này liên kết với đầu mối ở 2 tổ chức: Sở TTTT Hà Nam \(mã two-a\); Sở TTTT Nam Định \(mã two-b\)\. Lệnh này không nêu tổ chức nào nên chưa làm gì/);
+      expect(await both()).toEqual(before);
+    });
+  });
 });

@@ -10,6 +10,7 @@ import { emptyLeadGroups, listObligations, reconcileCurrent, reconcileObligation
 import { createOrganisation, getOrganisation, setOrganisation } from '#root/services/orgs.js';
 import { commitImport, dutyFlags, fixDuty, listDuties, parseHorizonYear, reviewImport, reviewJson, type ImportReview } from '#root/services/plans.js';
 import { isoDate } from '#root/services/schedules.js';
+import { unitsWithoutHead } from '#root/services/planner.js';
 import { statusByUnit } from '#root/services/status.js';
 import { acceptProposed, addAlias, addGroup, addMembers, addUnit, listUnits, mergeUnits, removeMembers } from '#root/services/units.js';
 import { UserError } from '#root/errors/index.js';
@@ -306,6 +307,11 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       for (const g of units.filter((x) => x.kind === 'group' && (x.members?.length ?? 0) === 0)) {
         n++;
         out(`? nhóm chưa có thành viên / group without members: ${g.name}  → dondoc groups add-members "${g.name}" "<đơn vị>"`);
+      }
+      // Their first escalation goes to the administrators and supervisors instead (planner).
+      for (const u of await unitsWithoutHead(ctx.db, o2.id)) {
+        n++;
+        out(`? đơn vị chưa có lãnh đạo nhận chuyển cấp / unit without a head for escalations: ${u.name}  → dondoc contacts add --unit "${u.name}" --name "<tên>" --role head`);
       }
       out(n ? `\n${n} mục cần xem lại / items to review` : 'Không có gì cần xem lại / nothing to review');
     });

@@ -2,6 +2,7 @@ import { formatInTimeZone } from 'date-fns-tz';
 import { decodeButton, encodeButton } from '#root/channels/telegram/callback.js';
 import type { Db } from '#root/db/client.js';
 import type { Clock } from '#root/deps.js';
+import { obligationCode, pickByCode, pickByWords } from '#root/domain/obligation-code.js';
 import { endOfDayInZone } from '#root/domain/occurrences.js';
 import { UserError } from '#root/errors/index.js';
 import type { Redis } from '#root/redis.js';
@@ -10,11 +11,13 @@ import {
   type ChatChannel,
   type ChatContact,
   contactByChat,
+  contactsByChat,
   decideExtension,
   findPendingExtension,
   lateByUnit,
   openObligationsOfUnit,
   parseDayMonth,
+  recentConfirmations,
   redeemInvite,
   requestExtension,
   withdrawConfirmation,
@@ -25,7 +28,7 @@ import { CONTACT_CHANNELS, setContactChannels } from '#root/services/contacts.js
 import { nudge } from '#root/services/nudge.js';
 import { zonedDay } from '#root/services/planner.js';
 import { findUnit } from '#root/services/units.js';
-import { parseCommand } from './parse.js';
+import { parseCommand, type ParsedCommand } from './parse.js';
 
 /**
  * The chat commands of SPEC §5, once for every chat channel. The Telegram and Zalo adapters only
@@ -167,6 +170,8 @@ export const NOT_LINKED =
 export const EXTEND_PROMPT = /^📅 Gia hạn nhiệm vụ (\S+):/;
 
 const isAdmin = (c: { role: string }) => c.role === 'admin' || c.role === 'supervisor';
+/** The code of an obligation to type in a chat ("4.2-2026Q4"). */
+const codeOf = (o: { periodKey: string; duty: { code: string } }) => obligationCode(o.duty.code, o.periodKey);
 const day = (d: Date, zone: string) => formatInTimeZone(d, zone, 'dd/MM/yyyy');
 const CHANNEL_LABEL: Record<string, string> = { telegram: 'Telegram', zalo: 'Zalo', email: 'Email', sandbox: 'Hộp thư thử (sandbox)' };
 
@@ -187,6 +192,18 @@ export function createCommandService(deps: CommandDeps) {
     const own = await contactByChat(db, caller.channel, caller.userId);
     if (own || !caller.group) return own;
     return contactByChat(db, caller.channel, caller.chatId);
+  }
+
+  /**
+   * Everyone the caller may act as: the contact of {@link identify}, or, when the chat is linked
+   * in several organisations (one contact in each), every one of them, the oldest link first.
+   */
+  async function identifyAll(caller: Caller): Promise<ChatContact[]> {
+    const own = await contactByChat(db, caller.channel, caller.userId);
+    const address = own ? caller.userId : caller.group ? caller.chatId : null;
+    const first = own ?? (address ? await contactByChat(db, caller.channel, address) : null);
+    if (!first || !address) return [];
+    return first.links > 1 ? contactsByChat(db, caller.channel, address) : [first];
   }
 
   const actorOf = (caller: Caller) => `${caller.channel}:${caller.userId}`;
@@ -218,34 +235,73 @@ export function createCommandService(deps: CommandDeps) {
     const open = await openObligationsOfUnit(db, contact.unitId);
     if (!open.length) return { text: `${intro ? `${intro}\n\n` : ''}${contact.unit.name} không còn nhiệm vụ nào đang mở. 🎉` };
     const zone = contact.org.timeZone;
-    const lines = open.map((o) => `• ${o.duty.code} «${o.duty.title}» — hạn ${day(o.extendedTo ?? o.dueAt, zone)}`);
+    const lines = open.map((o) => `• ${codeOf(o)} «${o.duty.title}» — hạn ${day(o.extendedTo ?? o.dueAt, zone)}`);
     const head = `${intro ? `${intro}\n\n` : ''}Nhiệm vụ đang mở của ${contact.unit.name}:\n${lines.join('\n')}`;
     if (!HAS_BUTTONS[caller.channel]) {
-      return { text: `${head}\n\nKhi đã hoàn thành, gõ /xong <mã> [ghi chú], ví dụ: /xong ${open[0]!.duty.code} đã gửi báo cáo.\n(Reply /done <code> to confirm.)` };
+      return { text: `${head}\n\nKhi đã hoàn thành, gõ /xong <mã> [ghi chú], ví dụ: /xong ${codeOf(open[0]!)} đã gửi báo cáo.\n(Reply /done <code> to confirm.)` };
     }
     return {
       text: `${head}\n\nBấm để xác nhận đã hoàn thành:`,
-      buttons: open.map((o) => [{ text: `✅ ${o.duty.code} — hạn ${day(o.extendedTo ?? o.dueAt, zone)}`, data: encodeButton('done', o.id) }]),
+      buttons: open.map((o) => [{ text: `✅ ${codeOf(o)} — hạn ${day(o.extendedTo ?? o.dueAt, zone)}`, data: encodeButton('done', o.id) }]),
     };
   }
 
-  /** The unit's nearest open obligation of a duty code. */
+  /**
+   * The unit's open obligations a typed code names, nearest due first: the one of the period it
+   * names ("4.2-2026Q4"), or every open period of the duty when it names the duty alone ("4.2").
+   */
   async function openByCode(contact: ChatContact, code: string) {
-    const open = await openObligationsOfUnit(db, contact.unitId, 200);
-    return open.find((o) => o.duty.code.toLowerCase() === code.toLowerCase()) ?? null;
+    return (await openByWords(contact, [code])).matches;
   }
 
-  /** When a duty code has nothing open, but the unit confirmed it lately: who, and when (nothing is confirmed twice). */
+  /** {@link openByCode} for a command's words: the period may be typed as a word of its own ("4.2 2026Q4"). */
+  async function openByWords(contact: ChatContact, words: string[]) {
+    const open = await openObligationsOfUnit(db, contact.unitId, 200);
+    return pickByWords(words, open, (o) => ({ dutyCode: o.duty.code, periodKey: o.periodKey }));
+  }
+
+  /** What follows the first `n` words of a command (a note keeps its own line breaks). */
+  const after = (rest: string, n: number) => rest.replace(new RegExp(`^(?:\\S+\\s*){${n}}`), '').trim();
+
+  /**
+   * Several periods of one duty answer the code typed, which named none of them: the caller is
+   * asked which (a button each where the channel has buttons, the code to type elsewhere), and
+   * nothing changes meanwhile.
+   */
+  function askWhichPeriod(
+    caller: Caller,
+    contact: ChatContact,
+    items: { id: string; periodKey: string; dueAt: Date; extendedTo: Date | null; duty: { code: string; title: string } }[],
+    what: 'done' | 'extend' | 'undo',
+  ): Reply {
+    const zone = contact.org.timeZone;
+    const first = items[0]!;
+    const typed = { done: '/xong', extend: '/giahan', undo: '/hoantac' }[what];
+    const tail = { done: ' [ghi chú]', extend: ' <ngày> <lý do>', undo: '' }[what];
+    const verb = { done: 'xác nhận', extend: 'xin gia hạn', undo: 'rút lại xác nhận' }[what];
+    const state = what === 'undo' ? 'vừa được xác nhận' : 'đang mở';
+    const lines = items.map((o) => `• Kỳ ${o.periodKey}, hạn ${day(o.extendedTo ?? o.dueAt, zone)}: ${typed} ${codeOf(o)}${tail}`);
+    const text = `Nhiệm vụ ${first.duty.code} «${first.duty.title}» có ${items.length} kỳ ${state}; anh/chị ${verb} kỳ nào? Chưa có gì thay đổi.\n${lines.join('\n')}\n(Several periods match: name one. Nothing was changed.)`;
+    if (!HAS_BUTTONS[caller.channel] || what === 'undo') return { text };
+    return {
+      text,
+      buttons: items.map((o) => [{ text: `${what === 'done' ? '✅' : '📅'} ${codeOf(o)} — hạn ${day(o.extendedTo ?? o.dueAt, zone)}`, data: encodeButton(what, o.id) }]),
+    };
+  }
+
+  /** When a code has nothing open, but the unit confirmed it lately: who, and when (nothing is confirmed twice). */
   async function lastConfirmed(contact: ChatContact, code: string): Promise<string | null> {
-    const c = await db.confirmation.findFirst({
-      where: { withdrawnAt: null, obligation: { unitId: contact.unitId, status: 'done', duty: { code: { equals: code, mode: 'insensitive' } } } },
+    const recent = await db.confirmation.findMany({
+      where: { withdrawnAt: null, obligation: { unitId: contact.unitId, status: 'done' } },
       orderBy: { createdAt: 'desc' },
+      take: 200,
       include: { obligation: { include: { duty: true } }, contact: true },
     });
+    const c = pickByCode(code, recent, (x) => ({ dutyCode: x.obligation.duty.code, periodKey: x.obligation.periodKey }))[0];
     if (!c) return null;
     const when = formatInTimeZone(c.createdAt, contact.org.timeZone, "HH:mm 'ngày' dd/MM/yyyy");
     const who = c.contact?.name ?? c.actor;
-    return `Nhiệm vụ ${c.obligation.duty.code} «${c.obligation.duty.title}» (hạn ${day(c.obligation.extendedTo ?? c.obligation.dueAt, contact.org.timeZone)}) đã được xác nhận trước đó, bởi ${who} lúc ${when}; không còn kỳ nào đang mở. (Already confirmed.)`;
+    return `Nhiệm vụ ${codeOf(c.obligation)} «${c.obligation.duty.title}» (hạn ${day(c.obligation.extendedTo ?? c.obligation.dueAt, contact.org.timeZone)}) đã được xác nhận trước đó, bởi ${who} lúc ${when}; không còn kỳ nào đang mở. (Already confirmed.)`;
   }
 
   /**
@@ -266,12 +322,20 @@ export function createCommandService(deps: CommandDeps) {
   }
 
   /** Stores a request and asks every administrator to decide it: buttons where the channel has them, a command to type elsewhere. */
-  async function askExtension(contact: ChatContact, obligationId: string, dayText: string, reason: string): Promise<Outcome> {
-    const zone = contact.org.timeZone;
-    const today = zonedDay(clock.now(), zone);
-    const to = parseDayMonth(dayText, today);
-    if (!to) return { replies: [{ text: `Ngày «${dayText.slice(0, 20)}» không hợp lệ; dùng dạng 30/12/2026. (Invalid date: use dd/mm/yyyy.)` }] };
+  /** What is wrong with the date and reason of an extension request, before anything is looked up; null when nothing. */
+  function badExtensionInput(contact: ChatContact, dayText: string, reason: string): Outcome | null {
+    if (!parseDayMonth(dayText, zonedDay(clock.now(), contact.org.timeZone))) {
+      return { replies: [{ text: `Ngày «${dayText.slice(0, 20)}» không hợp lệ; dùng dạng 30/12/2026. (Invalid date: use dd/mm/yyyy.)` }] };
+    }
     if (!reason.trim()) return { replies: [{ text: 'Cần ghi lý do xin gia hạn. (A reason is required.)' }] };
+    return null;
+  }
+
+  async function askExtension(contact: ChatContact, obligationId: string, dayText: string, reason: string): Promise<Outcome> {
+    const bad = badExtensionInput(contact, dayText, reason);
+    if (bad) return bad;
+    const zone = contact.org.timeZone;
+    const to = parseDayMonth(dayText, zonedDay(clock.now(), zone))!;
     const { request, obligation } = await requestExtension(db, { contactId: contact.id, unitId: contact.unitId, obligationId, toDay: to, dueAt: endOfDayInZone(to, zone), reason });
     const old = day(obligation.extendedTo ?? obligation.dueAt, zone);
     const wanted = day(request.requestedDue, zone);
@@ -336,16 +400,17 @@ export function createCommandService(deps: CommandDeps) {
     const lines = [
       'dondoc nhắc hạn nhiệm vụ của kế hoạch. Các lệnh:',
       `/viec — nhiệm vụ đang mở của đơn vị${HAS_BUTTONS[caller.channel] ? ', kèm nút xác nhận' : ''}`,
-      '/xong <mã> [ghi chú] — xác nhận đơn vị đã hoàn thành (ví dụ: /xong 4.2 đã gửi báo cáo)',
-      '/giahan <mã> <ngày> <lý do> — xin gia hạn (ví dụ: /giahan 4.2 30/12/2026 chờ số liệu)',
+      '/xong <mã> [ghi chú] — xác nhận đơn vị đã hoàn thành (ví dụ: /xong 4.2-2026Q4 đã gửi báo cáo)',
+      '/giahan <mã> <ngày> <lý do> — xin gia hạn (ví dụ: /giahan 4.2-2026Q4 30/12/2026 chờ số liệu)',
       '/hoantac <mã> — rút lại xác nhận của đơn vị trong 24 giờ',
+      'Mã gồm số hiệu nhiệm vụ và kỳ, như trong tin nhắc (4.2-2026Q4: quý IV năm 2026; 4.2-2026: năm 2026); không phân biệt chữ hoa, dấu gạch hay khoảng trắng.',
       '/kenh [kênh …] — xem hoặc đổi thứ tự kênh nhận nhắc (ví dụ: /kenh zalo email)',
       ...(admin
         ? ['/tonghop — đơn vị nào đang trễ hạn', '/nhac <đơn vị> — nhắc ngay một đơn vị', '/duyet <mã đề nghị> — duyệt gia hạn; /tuchoi <mã đề nghị> — từ chối']
         : []),
       '/trogiup — hướng dẫn này',
       '',
-      `English: /tasks, /done <code> [note], /extend <code> <date> <reason>, /undo <code>, /channels [list]${admin ? ', /status, /nudge <unit>, /approve <ref>, /refuse <ref>' : ''}, /help.`,
+      `English: /tasks, /done <code> [note], /extend <code> <date> <reason>, /undo <code> (the code names the duty and its period, as in the reminder: 4.2-2026Q4), /channels [list]${admin ? ', /status, /nudge <unit>, /approve <ref>, /refuse <ref>' : ''}, /help.`,
     ];
     if (!contact) lines.unshift(NOT_LINKED, '');
     else lines.unshift(`${contact.name} — ${contact.unit.name}`, '');
@@ -397,49 +462,74 @@ export function createCommandService(deps: CommandDeps) {
       if (caller.group) return { replies: [] };
       const prompt = EXTEND_PROMPT.exec(context.replyToBotText ?? '');
       if (prompt) {
-        const contact = await identify(caller);
+        const all = await identifyAll(caller);
+        // In several organisations: as `/giahan <code> <date> <reason>`, for the one the code is found in.
+        if (all.length > 1) return severalOrganisations(caller, all, { name: 'extend', args: [prompt[1]!, ...text.trim().split(/\s+/)], rest: `${prompt[1]} ${text.trim()}` });
+        const contact = all[0];
         if (!contact) return { replies: [{ text: NOT_LINKED }] };
-        const o = await openByCode(contact, prompt[1]!);
-        if (!o) return { replies: [{ text: 'Nhiệm vụ này không còn mở. (No longer open.)' }] };
+        const open = await openByCode(contact, prompt[1]!);
+        if (!open.length) return { replies: [{ text: 'Nhiệm vụ này không còn mở. (No longer open.)' }] };
+        // A prompt of an older version named the duty alone: with several periods open, ask which.
+        if (open.length > 1) return { replies: [askWhichPeriod(caller, contact, open, 'extend')] };
         const [dayText, ...reason] = text.trim().split(/\s+/);
-        return askExtension(contact, o.id, dayText ?? '', reason.join(' '));
+        return askExtension(contact, open[0]!.id, dayText ?? '', reason.join(' '));
       }
       return { replies: [{ text: 'Gõ /viec để xem nhiệm vụ, /xong <mã> để xác nhận, /trogiup để xem hướng dẫn.' }] };
     }
-    const { name, args, rest } = command;
+    const { name, args } = command;
     if (name === 'start') return start(caller, args[0] ?? '');
     if (name === 'unknown') return caller.group ? { replies: [] } : { replies: [{ text: 'Lệnh không rõ. Gõ /trogiup để xem các lệnh. (Unknown command: see /help.)' }] };
-    const contact = await identify(caller);
+    const all = await identifyAll(caller);
+    if (all.length > 1) return severalOrganisations(caller, all, command);
+    const contact = all[0] ?? null;
     if (name === 'help') return { replies: [{ text: help(contact, caller) }] };
     if (!contact) return { replies: [{ text: NOT_LINKED }] };
+    return commandAs(caller, contact, command);
+  }
+
+  /** A command (not /start, /trogiup or an unknown one) of a linked contact. */
+  async function commandAs(caller: Caller, contact: ChatContact, command: ParsedCommand): Promise<Outcome> {
+    const { name, args, rest } = command;
     switch (name) {
       case 'tasks':
         return { replies: [await obligationList(contact, caller)] };
       case 'done': {
         const [code] = args;
         if (!code) return { replies: [await obligationList(contact, caller, 'Anh/chị xác nhận nhiệm vụ nào?')] };
-        const match = await openByCode(contact, code);
-        if (!match) {
+        const { matches, words } = await openByWords(contact, args);
+        if (!matches.length) {
           const done = await lastConfirmed(contact, code);
           if (done) return { replies: [{ text: done }] };
           return { replies: [await obligationList(contact, caller, `${contact.unit.name} không có nhiệm vụ «${code.slice(0, 40)}» đang mở.`)] };
         }
-        const note = rest.slice(code.length).trim().slice(0, 1_000) || null;
-        const done = await confirm(caller, contact, match.id, note);
+        if (matches.length > 1) return { replies: [askWhichPeriod(caller, contact, matches, 'done')] };
+        const note = after(rest, words).slice(0, 1_000) || null;
+        const done = await confirm(caller, contact, matches[0]!.id, note);
         return { replies: [{ text: done.text }], ...(done.later ? { later: done.later } : {}) };
       }
       case 'extend': {
-        const [code, dayText, ...reason] = args;
-        if (!code || !dayText) return { replies: [{ text: 'Cách dùng: /giahan <mã> <ngày> <lý do>, ví dụ: /giahan 4.2 30/12/2026 chờ số liệu quý IV. (Usage: /extend <code> <date> <reason>.)' }] };
-        const o = await openByCode(contact, code);
-        if (!o) return { replies: [{ text: `${contact.unit.name} không có nhiệm vụ «${code.slice(0, 40)}» đang mở. Gõ /viec để xem.` }] };
-        return askExtension(contact, o.id, dayText, reason.join(' '));
+        const usage = 'Cách dùng: /giahan <mã> <ngày> <lý do>, ví dụ: /giahan 4.2-2026Q4 30/12/2026 chờ số liệu quý IV. (Usage: /extend <code> <date> <reason>.)';
+        const [code] = args;
+        if (!code || args.length < 2) return { replies: [{ text: usage }] };
+        const { matches: open, words } = await openByWords(contact, args);
+        const [dayText, ...reason] = args.slice(words);
+        if (!dayText) return { replies: [{ text: usage }] };
+        if (!open.length) return { replies: [{ text: `${contact.unit.name} không có nhiệm vụ «${code.slice(0, 40)}» đang mở. Gõ /viec để xem.` }] };
+        // A wrong date or a missing reason is said first: asking the period would only delay it.
+        if (open.length > 1) return badExtensionInput(contact, dayText, reason.join(' ')) ?? { replies: [askWhichPeriod(caller, contact, open, 'extend')] };
+        return askExtension(contact, open[0]!.id, dayText, reason.join(' '));
       }
       case 'undo': {
         const [code] = args;
         if (!code) return { replies: [{ text: 'Cách dùng: /hoantac <mã> — rút lại xác nhận của đơn vị trong 24 giờ. (Usage: /undo <code>.)' }] };
-        const o = await withdrawConfirmation(db, { contactId: contact.id, unitId: contact.unitId, dutyCode: code, now: clock.now() });
-        return { replies: [{ text: `↩️ Đã rút lại xác nhận nhiệm vụ ${o.duty.code}; nhiệm vụ mở lại và sẽ được nhắc tiếp. (Confirmation withdrawn.)` }] };
+        const recent = await recentConfirmations(db, contact.unitId, clock.now());
+        const named = pickByWords(args, recent, (c) => ({ dutyCode: c.obligation.duty.code, periodKey: c.obligation.periodKey })).matches;
+        if (!named.length) {
+          throw new UserError(`Không có xác nhận nào của đơn vị cho nhiệm vụ «${code.slice(0, 40)}» trong 24 giờ qua để hoàn tác. / Nothing to undo.`);
+        }
+        if (named.length > 1) return { replies: [askWhichPeriod(caller, contact, named.map((c) => c.obligation), 'undo')] };
+        const o = await withdrawConfirmation(db, { contactId: contact.id, unitId: contact.unitId, confirmationId: named[0]!.id, now: clock.now() });
+        return { replies: [{ text: `↩️ Đã rút lại xác nhận nhiệm vụ ${codeOf(o)}; nhiệm vụ mở lại và sẽ được nhắc tiếp. (Confirmation withdrawn.)` }] };
       }
       case 'status': {
         if (!isAdmin(contact)) return { replies: [{ text: 'Lệnh này dành cho quản trị viên. Gõ /viec để xem nhiệm vụ của đơn vị. (Administrators only.)' }] };
@@ -464,7 +554,79 @@ export function createCommandService(deps: CommandDeps) {
       case 'approve':
       case 'refuse':
         return decideByRef(contact, args[0], name === 'approve');
+      case 'start':
+      case 'help':
+      case 'unknown':
+        return { replies: [] };
     }
+  }
+
+  /**
+   * A chat linked to contacts in several organisations (a person who works for two). Nothing acts
+   * silently for one of them:
+   *
+   * 1. /viec lists each organisation's duties under its name.
+   * 2. /xong, /giahan, /hoantac with a code act for the one organisation where the code names
+   *    something, and the reply names it; a code found in several is asked about (a button each on
+   *    Telegram; elsewhere the code to type with `@<organisation code>`), nothing changed.
+   * 3. Commands that name no duty (/kenh, /tonghop, /nhac, /duyet, /tuchoi) are refused with the
+   *    organisations listed, nothing changed: which one they meant cannot be told.
+   */
+  async function severalOrganisations(caller: Caller, all: ChatContact[], command: ParsedCommand): Promise<Outcome> {
+    const { name, args, rest } = command;
+    const orgs = all.map((c) => `${c.org.name} (mã ${c.org.code})`).join('; ');
+    const named = (c: ChatContact, outcome: Outcome): Outcome => ({ ...outcome, replies: outcome.replies.map((r) => ({ ...r, text: `[${c.org.name}] ${r.text}` })) });
+    if (name === 'help') return { replies: [{ text: `${help(all[0]!, caller)}\n\nChat này liên kết với đầu mối ở ${all.length} tổ chức: ${orgs}. (Linked in several organisations.)` }] };
+    if (name === 'tasks' || (name === 'done' && !args.length)) {
+      const intro = name === 'done' ? 'Anh/chị xác nhận nhiệm vụ nào?' : undefined;
+      return { replies: await Promise.all(all.map(async (c) => named(c, { replies: [await obligationList(c, caller, intro)] }).replies[0]!)) };
+    }
+    if ((name === 'done' || name === 'extend' || name === 'undo') && args.length) {
+      // `4.2-2026Q4@hcm`: the code kept to one organisation.
+      const at = /^(.+)@([A-Za-z0-9_-]{1,40})$/.exec(args[0]!);
+      const pool = at ? all.filter((c) => c.org.code.toLowerCase() === at[2]!.toLowerCase()) : all;
+      const typed = at ? [at[1]!, ...args.slice(1)] : args;
+      const typedRest = at ? rest.replace(/^\S+/, at[1]!) : rest;
+      const found: { contact: ChatContact; ids: string[] }[] = [];
+      for (const c of pool) {
+        const ids =
+          name === 'undo'
+            ? pickByWords(typed, await recentConfirmations(db, c.unitId, clock.now()), (x) => ({ dutyCode: x.obligation.duty.code, periodKey: x.obligation.periodKey })).matches.map((x) => x.obligationId)
+            : (await openByWords(c, typed)).matches.map((o) => o.id);
+        if (ids.length) found.push({ contact: c, ids });
+      }
+      if (found.length === 1 || (found.length === 0 && pool.length === 1)) {
+        const c = found[0]?.contact ?? pool[0]!;
+        return named(c, await commandAs(caller, c, { name, args: typed, rest: typedRest }));
+      }
+      const cmd = { done: '/xong', extend: '/giahan', undo: '/hoantac' }[name];
+      if (!found.length) {
+        return { replies: [{ text: `Không tổ chức nào anh/chị liên kết (${orgs}) có nhiệm vụ «${typed[0]!.slice(0, 40)}» ${name === 'undo' ? 'vừa được xác nhận' : 'đang mở'}. Gõ /viec để xem. Chưa có gì thay đổi.` }] };
+      }
+      const lines = found.map((f) => `• ${f.contact.org.name}: ${cmd} ${typed[0]}@${f.contact.org.code}${name === 'extend' ? ' <ngày> <lý do>' : ''}`);
+      const text = `Mã «${typed[0]!.slice(0, 40)}» có ở ${found.length} tổ chức anh/chị liên kết; anh/chị muốn làm cho tổ chức nào? Chưa có gì thay đổi.\n${lines.join('\n')}\n(The code is found in several of your organisations: name one. Nothing was changed.)`;
+      const single = found.every((f) => f.ids.length === 1);
+      if (!HAS_BUTTONS[caller.channel] || name === 'undo' || !single) return { replies: [{ text }] };
+      const action = name === 'done' ? 'done' : 'extend';
+      return { replies: [{ text, buttons: found.map((f) => [{ text: `${action === 'done' ? '✅' : '📅'} ${typed[0]} — ${f.contact.org.name}`, data: encodeButton(action, f.ids[0]!) }]) }] };
+    }
+    return {
+      replies: [
+        {
+          text: `Chat này liên kết với đầu mối ở ${all.length} tổ chức: ${orgs}. Lệnh này không nêu tổ chức nào nên chưa làm gì; hãy dùng trang quản trị của tổ chức, hoặc nhờ quản trị viên gỡ liên kết thừa. (This chat is linked in several organisations and the command names none: nothing was done.)`,
+        },
+      ],
+    };
+  }
+
+  /** Of a chat's contacts in several organisations, the one a button is for (else the oldest, who is then refused as any other). */
+  async function presserFor(all: ChatContact[], button: { action: string; id: string }): Promise<ChatContact> {
+    if (button.action === 'approve' || button.action === 'refuse') {
+      const r = await db.extensionRequest.findUnique({ where: { id: button.id }, select: { orgId: true } });
+      return all.find((c) => c.orgId === r?.orgId && isAdmin(c)) ?? all[0]!;
+    }
+    const o = await db.obligation.findUnique({ where: { id: button.id }, select: { unitId: true } });
+    return all.find((c) => c.unitId === o?.unitId) ?? all[0]!;
   }
 
   /** A button press (channels with buttons). The data names what was pressed, never who may press it. */
@@ -481,7 +643,10 @@ export function createCommandService(deps: CommandDeps) {
     const button = decodeButton(data);
     if (!button) return { answer: { text: 'Nút này không còn dùng được. Gõ /viec để xem lại. (This button no longer works.)', alert: true } };
     if (button.action === 'list') return { answer: { text: 'Việc này đã xong. (Already handled.)' } };
-    const contact = await identify(caller);
+    const all = await identifyAll(caller);
+    // Linked in several organisations: the button names an obligation or a request, whose
+    // organisation says who presses it (someone of its unit; an administrator of its organisation).
+    const contact = all.length > 1 ? await presserFor(all, button) : (all[0] ?? null);
     if (!contact) return { answer: { text: NOT_LINKED.slice(0, 190), alert: true } };
     if (button.action === 'approve' || button.action === 'refuse') {
       const approve = button.action === 'approve';
@@ -499,7 +664,7 @@ export function createCommandService(deps: CommandDeps) {
       if (o.status !== 'open') return { answer: { text: 'Nhiệm vụ này không còn mở. (No longer open.)' } };
       return {
         answer: {},
-        replies: [{ text: `📅 Gia hạn nhiệm vụ ${o.duty.code}: trả lời tin này bằng ngày mới và lý do, ví dụ: 30/12/2026 chờ số liệu quý IV.`, ask: { placeholder: '30/12/2026 lý do' } }],
+        replies: [{ text: `📅 Gia hạn nhiệm vụ ${codeOf(o)}: trả lời tin này bằng ngày mới và lý do, ví dụ: 30/12/2026 chờ số liệu quý IV.`, ask: { placeholder: '30/12/2026 lý do' } }],
       };
     }
     const done = await confirm(caller, contact, button.id, null);

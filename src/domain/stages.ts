@@ -29,15 +29,21 @@ export function atLocalTime(day: IsoDate, hhmm: string, zone: string): Date {
 /**
  * The reminder stages of one obligation due on `dueDate` (SPEC §4), in time order.
  *
- * 1. The due stage is on the due date, or the working day before it when the due date is a
- *    weekend or holiday (a stage never moves later than the due date).
- * 2. Lead stages are `leadDays` working days before the due date; one that lands on the due
- *    stage's day, or twice on the same day, is dropped (the later step wins).
+ * 1. The due stage is on the last working day on or before the due date: the due date itself,
+ *    or the working day before it when the due date is a weekend or holiday (a stage never moves
+ *    later than the due date).
+ * 2. Lead stages count back from that day: lead-n is `n` working days before it, so a report due
+ *    on Sunday 15/11 gets lead-1 on Thursday 12/11 and the due stage on Friday 13/11 (counting from
+ *    the Sunday put lead-1 on the Friday, where the due stage took its place). Two steps landing on
+ *    one day (a duplicated lead day) keep one stage (the later step wins).
  * 3. Overdue nudges start on the first working day after the due date, then every
  *    `overdueEvery` working days, at most `overdueMax` of them.
- * 4. Escalation 1 (the unit head) is `escalateAfter` working days after the due date;
- *    escalation 2 (the administrators and the supervising unit) twice that.
+ * 4. Escalation 1 (the unit head, or the next level when the unit has none) is `escalateAfter`
+ *    working days after the due date; escalation 2 (the administrators and the supervising unit)
+ *    twice that.
  * 5. Every stage is sent at the start of the sending window of its day.
+ *
+ * The stage ids ({@link stageId}) keep naming the due date itself, not the day the ladder counts from.
  */
 export function reminderStages(dueDate: IsoDate, policy: ReminderPolicy, calendar: WorkingCalendar, zone: string): Stage[] {
   const stages: Stage[] = [];
@@ -49,7 +55,7 @@ export function reminderStages(dueDate: IsoDate, policy: ReminderPolicy, calenda
   if (policy.onDue) taken.add(dueDay);
   // Lead stages from the nearest to the farthest, so that of two landing on one day the later step stays.
   for (const n of [...policy.leadDays].sort((a, b) => a - b)) {
-    const day = calendar.addWorkingDays(dueDate, -n);
+    const day = calendar.addWorkingDays(dueDay, -n);
     if (taken.has(day) || day >= dueDay) continue;
     taken.add(day);
     stages.push({ kind: 'lead', step: `lead-${n}`, day, at: at(day), workingDaysLeft: left(day) });

@@ -13,6 +13,16 @@ export function longDate(date: IsoDate, lang: Lang): string {
   return lang === 'vi' ? `ngày ${d} tháng ${m} năm ${y}` : `${d} ${EN_MONTHS[m - 1]} ${y}`;
 }
 
+const VI_WEEKDAYS = ['Chủ nhật', 'Thứ Hai', 'Thứ Ba', 'Thứ Tư', 'Thứ Năm', 'Thứ Sáu', 'Thứ Bảy'];
+const EN_WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+/** "Chủ nhật" / "Sunday": the day of the week of a calendar day. */
+export function weekdayName(date: IsoDate, lang: Lang): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const dow = new Date(Date.UTC(y, m - 1, d)).getUTCDay();
+  return (lang === 'vi' ? VI_WEEKDAYS : EN_WEEKDAYS)[dow]!;
+}
+
 /** "15/11/2026" / "15/11/2026" (Vietnam and most of the world write day first). */
 export function shortDate(date: IsoDate): string {
   const [y, m, d] = date.split('-');

@@ -42,6 +42,10 @@ function reminderFields() {
     'period',
     'dueDate',
     'dueDateShort',
+    /** The due date's day of the week ("Chủ nhật"). */
+    'dueWeekday',
+    /** Non-empty when today is the due date itself: a section ({{#dueToday}}…{{/dueToday}}{{^dueToday}}…{{/dueToday}}). */
+    'dueToday',
     'remaining',
     'confirmCommand',
     'extendCommand',

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import ical, { ICalAlarmType, ICalEventTransparency } from 'ical-generator';
 import type { Db } from '#root/db/client.js';
+import { obligationCode } from '#root/domain/obligation-code.js';
 import { shortDate } from '#root/domain/wording.js';
 import { NotFoundError } from '#root/errors/index.js';
 import { audit } from './audit.js';
@@ -150,10 +151,10 @@ export async function calendarFeed(db: Db, token: string, now: Date): Promise<{ 
       `Trạng thái / state: ${vi} / ${en}`,
       '',
       o.status === 'open'
-        ? `Xác nhận hoàn thành: bấm ✅ dưới tin nhắc trên Telegram hoặc Zalo, nhắn /xong ${o.duty.code} cho bot, hoặc mở liên kết trong email nhắc.`
+        ? `Xác nhận hoàn thành: bấm ✅ dưới tin nhắc trên Telegram hoặc Zalo, nhắn /xong ${obligationCode(o.duty.code, o.periodKey)} cho bot, hoặc mở liên kết trong email nhắc.`
         : 'Đơn vị không cần làm gì thêm.',
       o.status === 'open'
-        ? `To confirm: press ✅ under the reminder on Telegram or Zalo, send /xong ${o.duty.code} to the bot, or open the link in the reminder email.`
+        ? `To confirm: press ✅ under the reminder on Telegram or Zalo, send /xong ${obligationCode(o.duty.code, o.periodKey)} to the bot, or open the link in the reminder email.`
         : 'Nothing more to do.',
     ].join('\n');
     cal.createEvent({

@@ -20,11 +20,18 @@ export interface ChatContact {
   telegramChatId: bigint | null;
   zaloUserId: string | null;
   unit: { name: string };
-  org: { timeZone: string };
+  org: { timeZone: string; name: string; code: string };
+  /**
+   * How many organisations this chat is linked in (one contact each, at most): above 1, the
+   * chat is someone's in several organisations and the command service asks or says which one
+   * it acts for ({@link contactsByChat} lists them).
+   */
+  links: number;
 }
 
 type ContactRow = {
-  id: string; org_id: string; unit_id: string; name: string; role: string; telegram_chat_id: bigint | null; zalo_user_id: string | null; address: string; unit_name: string; time_zone: string;
+  id: string; org_id: string; unit_id: string; name: string; role: string; telegram_chat_id: bigint | null; zalo_user_id: string | null; address: string; unit_name: string;
+  time_zone: string; org_name: string; org_code: string; links: bigint | number;
 };
 const contactLoaders = new WeakMap<Db, Record<ChatChannel, (address: string) => Promise<ChatContact | null>>>();
 
@@ -37,7 +44,7 @@ export async function contactByChat(db: Db, channel: ChatChannel, address: strin
   if (!loaders) {
     const toContact = (row: ContactRow): ChatContact => ({
       id: row.id, orgId: row.org_id, unitId: row.unit_id, name: row.name, role: row.role, telegramChatId: row.telegram_chat_id, zaloUserId: row.zalo_user_id,
-      unit: { name: row.unit_name }, org: { timeZone: row.time_zone },
+      unit: { name: row.unit_name }, org: { timeZone: row.time_zone, name: row.org_name, code: row.org_code }, links: Number(row.links),
     });
     const byAddress = (rows: ContactRow[], addresses: string[]) => {
       const found = new Map(rows.map((r) => [r.address, r]));
@@ -52,7 +59,8 @@ export async function contactByChat(db: Db, channel: ChatChannel, address: strin
           const ids = addresses.map((a) => (/^-?\d{1,19}$/.test(a) ? a : '0'));
           const rows = await db.$queryRaw<ContactRow[]>`
             SELECT DISTINCT ON (c.telegram_chat_id) c.id, c.org_id, c.unit_id, c.name, c.role::text AS role, c.telegram_chat_id, c.zalo_user_id,
-                   c.telegram_chat_id::text AS address, u.name AS unit_name, o.time_zone
+                   c.telegram_chat_id::text AS address, u.name AS unit_name, o.time_zone, o.name AS org_name, o.code AS org_code,
+                   count(*) OVER (PARTITION BY c.telegram_chat_id) AS links
               FROM contacts c JOIN units u ON u.id = c.unit_id JOIN organisations o ON o.id = c.org_id
              WHERE c.telegram_chat_id = ANY(${ids}::bigint[]) AND c.active
              ORDER BY c.telegram_chat_id, c.created_at`;
@@ -64,7 +72,8 @@ export async function contactByChat(db: Db, channel: ChatChannel, address: strin
         async (addresses: string[]) => {
           const rows = await db.$queryRaw<ContactRow[]>`
             SELECT DISTINCT ON (c.zalo_user_id) c.id, c.org_id, c.unit_id, c.name, c.role::text AS role, c.telegram_chat_id, c.zalo_user_id,
-                   c.zalo_user_id AS address, u.name AS unit_name, o.time_zone
+                   c.zalo_user_id AS address, u.name AS unit_name, o.time_zone, o.name AS org_name, o.code AS org_code,
+                   count(*) OVER (PARTITION BY c.zalo_user_id) AS links
               FROM contacts c JOIN units u ON u.id = c.unit_id JOIN organisations o ON o.id = c.org_id
              WHERE c.zalo_user_id = ANY(${addresses}::text[]) AND c.active
              ORDER BY c.zalo_user_id, c.created_at`;
@@ -76,6 +85,23 @@ export async function contactByChat(db: Db, channel: ChatChannel, address: strin
     contactLoaders.set(db, loaders);
   }
   return loaders[channel](address);
+}
+
+/**
+ * Every active contact a chat is linked to, one per organisation, the oldest link first: read
+ * only when {@link contactByChat} says the chat is linked in several organisations.
+ */
+export async function contactsByChat(db: Db, channel: ChatChannel, address: string): Promise<ChatContact[]> {
+  if (channel === 'telegram' && !/^-?\d{1,19}$/.test(address)) return [];
+  const rows = await db.contact.findMany({
+    where: { active: true, ...(channel === 'telegram' ? { telegramChatId: BigInt(address) } : { zaloUserId: address }) },
+    include: { unit: { select: { name: true } }, org: { select: { timeZone: true, name: true, code: true } } },
+    orderBy: { createdAt: 'asc' },
+  });
+  return rows.map((c) => ({
+    id: c.id, orgId: c.orgId, unitId: c.unitId, name: c.name, role: c.role, telegramChatId: c.telegramChatId, zaloUserId: c.zaloUserId,
+    unit: { name: c.unit.name }, org: { timeZone: c.org.timeZone, name: c.org.name, code: c.org.code }, links: rows.length,
+  }));
 }
 
 /**
@@ -160,25 +186,35 @@ export async function telegramMessagesOf(db: Db, obligationId: string): Promise<
 /** How long a unit may take back its own confirmation (SPEC §5: /hoantac within 24 h). */
 export const UNDO_WINDOW_MS = 24 * 3_600_000;
 
+/** The unit's confirmations of the last 24 hours that it may still take back, latest first. */
+export async function recentConfirmations(db: Db, unitId: string, now: Date) {
+  return db.confirmation.findMany({
+    where: { withdrawnAt: null, createdAt: { gte: new Date(now.getTime() - UNDO_WINDOW_MS) }, obligation: { unitId, status: 'done' } },
+    orderBy: { createdAt: 'desc' },
+    take: 200,
+    include: { obligation: { include: { duty: true } } },
+  });
+}
+
 /**
- * Withdraws the unit's latest confirmation of a duty, made within the last 24 hours: the
- * obligation is open again (the planner brings its reminders back on its next pass).
+ * Withdraws one of the unit's confirmations ({@link recentConfirmations}: made within the last 24
+ * hours): the obligation is open again (the planner brings its reminders back on its next pass).
  */
-export async function withdrawConfirmation(db: Db, input: { contactId: string; unitId: string; dutyCode: string; now: Date }) {
+export async function withdrawConfirmation(db: Db, input: { contactId: string; unitId: string; confirmationId: string; now: Date }) {
   return db.$transaction(async (tx) => {
     const c = await tx.confirmation.findFirst({
       where: {
+        id: input.confirmationId,
         withdrawnAt: null,
         createdAt: { gte: new Date(input.now.getTime() - UNDO_WINDOW_MS) },
-        obligation: { unitId: input.unitId, status: 'done', duty: { code: { equals: input.dutyCode, mode: 'insensitive' } } },
+        obligation: { unitId: input.unitId, status: 'done' },
       },
-      orderBy: { createdAt: 'desc' },
       include: { obligation: { include: { duty: true } } },
     });
-    if (!c) {
-      throw new UserError(`Không có xác nhận nào của đơn vị cho nhiệm vụ «${input.dutyCode.slice(0, 40)}» trong 24 giờ qua để hoàn tác. / Nothing to undo.`);
-    }
-    await tx.confirmation.update({ where: { id: c.id }, data: { withdrawnAt: input.now } });
+    if (!c) throw new UserError('Không còn xác nhận nào của đơn vị trong 24 giờ qua để hoàn tác. / Nothing to undo.');
+    // Claim, then act: of two withdrawals at once, one changes the rows.
+    const { count } = await tx.confirmation.updateMany({ where: { id: c.id, withdrawnAt: null }, data: { withdrawnAt: input.now } });
+    if (count === 0) throw new UserError('Xác nhận này vừa được rút lại. / Already withdrawn.');
     await tx.obligation.update({ where: { id: c.obligationId }, data: { status: 'open', completedAt: null } });
     await audit(tx, { orgId: c.orgId, actor: `contact:${input.contactId}`, action: 'obligation.undo-confirm', entity: 'obligation', entityId: c.obligationId });
     return c.obligation;

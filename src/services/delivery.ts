@@ -4,7 +4,8 @@ import type { ChannelAdapter, OutgoingMessage, Recipient, SendResult } from '#ro
 import { DeliveryError } from '#root/channels/types.js';
 import { effectivePolicy, policyOverrideSchema, type ReminderPolicy } from '#root/domain/policy.js';
 import { atLocalTime } from '#root/domain/stages.js';
-import { longDate, shortDate, workingDaysPhrase, type Lang } from '#root/domain/wording.js';
+import { obligationCode } from '#root/domain/obligation-code.js';
+import { longDate, shortDate, weekdayName, workingDaysPhrase, type Lang } from '#root/domain/wording.js';
 import type { Channel, Prisma, ReminderKind } from '#root/generated/prisma/client.js';
 import type { Logger } from '#root/logger.js';
 import type { MessageName, TemplateOverrides, TemplateSet, View } from '#root/messages/templates.js';
@@ -306,9 +307,14 @@ export function createDelivery(deps: DeliveryDeps) {
       period: o.periodKey,
       dueDate: longDate(dueDate, lang),
       dueDateShort: shortDate(dueDate),
+      dueWeekday: weekdayName(dueDate, lang),
+      // The due stage is sent on the last working day on or before the due date: the message says
+      // "today is the due date" only when it is (a Sunday's report is reminded on the Friday).
+      dueToday: sendDay === dueDate ? 'yes' : '',
       remaining: workingDaysPhrase(left, lang),
-      confirmCommand: `/xong ${o.dutyCode}`,
-      extendCommand: `/giahan ${o.dutyCode}`,
+      // The code names the period ("4.2-2026Q4"): the duty's code alone would be ambiguous.
+      confirmCommand: `/xong ${obligationCode(o.dutyCode, o.periodKey)}`,
+      extendCommand: `/giahan ${obligationCode(o.dutyCode, o.periodKey)}`,
       confirmUrl: `${baseUrl}/c/${token}`,
     };
     const message: OutgoingMessage = {

@@ -78,8 +78,10 @@ async function loadPolicies(db: Db, orgId: string): Promise<Map<string, PolicyOv
  *    policies, the contacts, and each duty's cooperating units.
  * 2. For each obligation, its stages (SPEC §4) under the effective policy (org → plan → duty → unit).
  * 3. Recipients: lead, due and overdue → the unit's contacts and heads; escalation-1 → the unit's
- *    heads; escalation-2 → the administrators and supervisors; lead stages also go, once per duty and
- *    period, to the cooperating units' contacts ("để phối hợp").
+ *    heads, or, when the unit has no active head, the next level (the administrators and
+ *    supervisors: a first escalation is never lost for want of a head; `unitsWithoutHead` lists
+ *    the gap); escalation-2 → the administrators and supervisors; lead stages also go, once per
+ *    duty and period, to the cooperating units' contacts ("để phối hợp").
  * 4. One digest per administrator per working day, at the start of the sending window.
  */
 export async function planWindow(db: Db, orgId: string, from: Date, to: Date): Promise<Plan> {
@@ -186,7 +188,10 @@ export async function planWindow(db: Db, orgId: string, from: Date, to: Date): P
           duty: o.duty.code,
         });
       if (s.kind === 'lead' || s.kind === 'due' || s.kind === 'overdue') for (const c of unitPeople(o.unitId)) push(c, s.kind);
-      if (s.step === 'escalation-1') for (const c of heads(o.unitId)) push(c, 'escalation');
+      if (s.step === 'escalation-1') {
+        const unitHeads = heads(o.unitId);
+        for (const c of unitHeads.length ? unitHeads : admins) push(c, 'escalation');
+      }
       if (s.step === 'escalation-2') for (const c of admins) push(c, 'escalation');
       if (s.kind === 'lead' && anchor.id === o.id) {
         for (const unitId of coopUnits.get(o.dutyId) ?? []) {
@@ -293,4 +298,17 @@ export async function materialize(db: Db, orgId: string, plan: Plan, now: Date, 
     });
   }
   return { reminders, cancelled, digests, unreachable };
+}
+
+/**
+ * The active units with duties (a current obligation) and no active head: their first escalation
+ * goes to the administrators and supervisors instead (see {@link planWindow}). `dondoc flags` and
+ * the units page list them.
+ */
+export async function unitsWithoutHead(db: Db, orgId: string): Promise<{ id: string; name: string }[]> {
+  return db.unit.findMany({
+    where: { orgId, active: true, obligations: { some: { current: true } }, contacts: { none: { role: 'head', active: true } } },
+    select: { id: true, name: true },
+    orderBy: { name: 'asc' },
+  });
 }

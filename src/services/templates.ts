@@ -3,7 +3,8 @@ import path from 'node:path';
 import Mustache from 'mustache';
 import { telegramHtmlProblem } from '#root/channels/telegram/html.js';
 import type { Db } from '#root/db/client.js';
-import { longDate, shortDate, workingDaysPhrase, type Lang } from '#root/domain/wording.js';
+import { obligationCode } from '#root/domain/obligation-code.js';
+import { longDate, shortDate, weekdayName, workingDaysPhrase, type Lang } from '#root/domain/wording.js';
 import { UserError } from '#root/errors/index.js';
 import type { Logger } from '#root/logger.js';
 import {
@@ -279,9 +280,13 @@ export async function sampleView(db: Db, orgId: string, message: MessageName, la
   const dueDate = o ? zonedDay(o.extendedTo ?? o.dueAt, zone) : today;
   const contact = o ? await db.contact.findFirst({ where: { orgId, unitId: o.unitId, active: true, role: { in: ['contact', 'head'] } }, orderBy: { name: 'asc' } }) : null;
   let left = 3;
+  // The due message as it would be sent: "today is the due date" when that is a working day,
+  // else "the due date is Sunday …; today is the last working day before it".
+  let dueIsWorkingDay = true;
   if (o) {
     const calendar = await loadCalendar(db, orgId, [...new Set([Number(today.slice(0, 4)), Number(dueDate.slice(0, 4))])]);
     left = today <= dueDate ? calendar.workingDaysBetween(today, dueDate) : -calendar.workingDaysBetween(dueDate, today);
+    dueIsWorkingDay = calendar.isWorkingDay(dueDate);
   }
   const code = o?.duty.code ?? '4.2';
   if (message === 'digest') {
@@ -315,9 +320,11 @@ export async function sampleView(db: Db, orgId: string, message: MessageName, la
     period: o?.periodKey ?? today.slice(0, 4),
     dueDate: longDate(dueDate, lang),
     dueDateShort: shortDate(dueDate),
+    dueWeekday: weekdayName(dueDate, lang),
+    dueToday: dueIsWorkingDay ? 'yes' : '',
     remaining: workingDaysPhrase(left, lang),
-    confirmCommand: `/xong ${code}`,
-    extendCommand: `/giahan ${code}`,
+    confirmCommand: `/xong ${obligationCode(code, o?.periodKey ?? `${today.slice(0, 4)}-Q4`)}`,
+    extendCommand: `/giahan ${obligationCode(code, o?.periodKey ?? `${today.slice(0, 4)}-Q4`)}`,
     // Not a signed link: a preview confirms nothing.
     confirmUrl: `${baseUrl.replace(/\/$/, '')}/c/xem-truoc`,
   };

@@ -783,4 +783,177 @@ describe('the chat command service', () => {
       expect(only(await svc.handleText(admin, '/nhac')).text).toMatch(/^Cách dùng: \/nhac <tên đơn vị>/);
     });
   });
+
+  describe('naming the period with /xong, /giahan and /hoantac', () => {
+    let w: World;
+    let zalo: Caller;
+    let tg: Caller;
+    /** A quarterly duty of unit 1 with three periods open: 2025-Q4 (long overdue), 2026-Q3 (overdue) and 2026-Q4. */
+    let q: Record<'2025-Q4' | '2026-Q3' | '2026-Q4', { id: string }>;
+    beforeAll(async () => {
+      w = await buildWorld('periods');
+      zalo = await link(w.a.id, 'zalo');
+      tg = (await addPerson(w, w.unitA.id, 'Đồng nghiệp Telegram', 'telegram')).caller;
+      const plan = await db.plan.findFirstOrThrow({ where: { orgId: w.orgId } });
+      const duty = await db.duty.create({ data: { orgId: w.orgId, planId: plan.id, code: 'Q.1', title: 'Báo cáo quý', timeframe: 'hằng quý', position: 10 } });
+      const make = (periodKey: string, due: string) =>
+        db.obligation.create({ data: { orgId: w.orgId, dutyId: duty.id, unitId: w.unitA.id, periodKey, dueAt: new Date(`${due}T16:59:59Z`) } });
+      q = { '2025-Q4': await make('2025-Q4', '2025-12-31'), '2026-Q3': await make('2026-Q3', '2026-09-30'), '2026-Q4': await make('2026-Q4', '2026-12-31') };
+    });
+    const statusOf = async (id: string) => (await db.obligation.findUniqueOrThrow({ where: { id } })).status;
+
+    it('lists each open period with the code to type', async () => {
+      const { svc } = service();
+      const reply = only(await svc.handleText(zalo, '/viec'));
+      expect(reply.text).toContain('• Q.1-2025Q4 «Báo cáo quý» — hạn 31/12/2025');
+      expect(reply.text).toContain('• Q.1-2026Q3 «Báo cáo quý» — hạn 30/09/2026');
+      expect(reply.text).toContain('• Q.1-2026Q4 «Báo cáo quý» — hạn 31/12/2026');
+      expect(reply.text).toContain('ví dụ: /xong Q.1-2025Q4 đã gửi báo cáo');
+      const buttons = only(await svc.handleText(tg, '/viec')).buttons!.flat().map((b) => b.text);
+      expect(buttons).toEqual(expect.arrayContaining(['✅ Q.1-2026Q4 — hạn 31/12/2026']));
+    });
+
+    it('with the duty’s code alone, asks which period (buttons on Telegram, codes on Zalo) and changes nothing', async () => {
+      const { svc } = service();
+      const before = await snapshot(w.orgId);
+      const typed = only(await svc.handleText(zalo, '/xong Q.1 đã gửi'));
+      expect(typed.text).toMatch(/^Nhiệm vụ Q\.1 «Báo cáo quý» có 3 kỳ đang mở; anh\/chị xác nhận kỳ nào\? Chưa có gì thay đổi\./);
+      expect(typed.text).toContain('• Kỳ 2026-Q3, hạn 30/09/2026: /xong Q.1-2026Q3 [ghi chú]');
+      expect(typed.text).toContain('/xong Q.1-2025Q4 [ghi chú]');
+      expect(typed.text).toContain('/xong Q.1-2026Q4 [ghi chú]');
+      expect(typed.buttons).toBeUndefined();
+      const pressed = only(await svc.handleText(tg, '/xong q.1'));
+      expect(pressed.buttons?.flat().map((b) => decodeButton(b.data))).toEqual([
+        { action: 'done', id: q['2025-Q4'].id },
+        { action: 'done', id: q['2026-Q3'].id },
+        { action: 'done', id: q['2026-Q4'].id },
+      ]);
+      expect(pressed.buttons?.flat().map((b) => b.text)).toEqual(['✅ Q.1-2025Q4 — hạn 31/12/2025', '✅ Q.1-2026Q3 — hạn 30/09/2026', '✅ Q.1-2026Q4 — hạn 31/12/2026']);
+      expect(await snapshot(w.orgId)).toEqual(before);
+    });
+
+    it('/giahan with the duty’s code alone asks which period too, with 📅 buttons on Telegram, and changes nothing', async () => {
+      const { svc } = service();
+      const before = await snapshot(w.orgId);
+      expect(only(await svc.handleText(zalo, '/giahan Q.1 15/01/2027 chờ số liệu')).text).toContain('/giahan Q.1-2026Q4 <ngày> <lý do>');
+      const pressed = only(await svc.handleText(tg, '/giahan Q.1 15/01/2027 chờ số liệu'));
+      expect(pressed.buttons?.flat().map((b) => decodeButton(b.data)?.action)).toEqual(['extend', 'extend', 'extend']);
+      expect(await snapshot(w.orgId)).toEqual(before);
+    });
+
+    it('confirms exactly the period the code names, whatever the case and separators, and keeps the note', async () => {
+      const { svc } = service();
+      const reply = only(await svc.handleText(zalo, '/xong q.1-2026q4 đã gửi báo cáo quý IV'));
+      expect(reply.text).toMatch(/^✅ Đã ghi nhận: Đơn vị thử 1 hoàn thành nhiệm vụ Q\.1 «Báo cáo quý»/);
+      expect(await statusOf(q['2026-Q4'].id)).toBe('done');
+      expect(await statusOf(q['2025-Q4'].id)).toBe('open');
+      expect(await statusOf(q['2026-Q3'].id)).toBe('open');
+      expect((await db.confirmation.findFirstOrThrow({ where: { obligationId: q['2026-Q4'].id } })).note).toBe('đã gửi báo cáo quý IV');
+      // The period typed apart, the Vietnamese way ("quý 3/2026"), names the third quarter.
+      only(await svc.handleText(tg, '/xong Q.1 Q3/2026'));
+      expect(await statusOf(q['2026-Q3'].id)).toBe('done');
+      expect(await statusOf(q['2025-Q4'].id)).toBe('open');
+      expect((await db.confirmation.findFirstOrThrow({ where: { obligationId: q['2026-Q3'].id } })).note).toBeNull();
+      // A second /xong of a period already confirmed says so, naming the period.
+      expect(only(await svc.handleText(zalo, '/xong Q.1_2026/Q4')).text).toMatch(/^Nhiệm vụ Q\.1-2026Q4 «Báo cáo quý» .*đã được xác nhận trước đó/);
+    });
+
+    it('/hoantac with the duty’s code alone asks which confirmed period, and takes back only the one named', async () => {
+      const { svc } = service();
+      const before = await snapshot(w.orgId);
+      const asked = only(await svc.handleText(zalo, '/hoantac Q.1'));
+      expect(asked.text).toMatch(/^Nhiệm vụ Q\.1 «Báo cáo quý» có 2 kỳ vừa được xác nhận; anh\/chị rút lại xác nhận kỳ nào\?/);
+      expect(asked.text).toContain('/hoantac Q.1-2026Q3');
+      expect(asked.text).toContain('/hoantac Q.1-2026Q4');
+      expect(await snapshot(w.orgId)).toEqual(before);
+      expect(only(await svc.handleText(tg, '/hoantac Q.1-2026Q3')).text).toMatch(/^↩️ Đã rút lại xác nhận nhiệm vụ Q\.1-2026Q3/);
+      expect(await statusOf(q['2026-Q3'].id)).toBe('open');
+      expect(await statusOf(q['2026-Q4'].id)).toBe('done');
+    });
+
+    it('asks for more time on the period named, from the command or from the 📅 dialogue', async () => {
+      const { svc } = service();
+      const typed = only(await svc.handleText(zalo, '/giahan Q.1-2025Q4 15/12/2026 chờ số liệu'));
+      expect(typed.text).toMatch(/^Đã gửi đề nghị gia hạn nhiệm vụ Q\.1/);
+      expect(await db.extensionRequest.count({ where: { obligationId: q['2025-Q4'].id, status: 'pending' } })).toBe(1);
+
+      const prompt = await svc.handleButton(tg, encodeButton('extend', q['2026-Q3'].id));
+      const text = prompt.replies![0]!.text;
+      expect(text).toMatch(/^📅 Gia hạn nhiệm vụ Q\.1-2026Q3: /);
+      only(await svc.handleText(tg, '20/12/2026 chờ số liệu', { replyToBotText: text }));
+      expect(await db.extensionRequest.count({ where: { obligationId: q['2026-Q3'].id, status: 'pending' } })).toBe(1);
+      expect(await db.extensionRequest.count({ where: { obligation: { dutyId: (await db.duty.findFirstOrThrow({ where: { orgId: w.orgId, code: 'Q.1' } })).id } } })).toBe(2);
+    });
+  });
+
+  describe('a chat linked to contacts in two organisations', () => {
+    let a: World;
+    let b: World;
+    const tg = caller('telegram', telegramId());
+    const zalo = caller('zalo', zaloId());
+    beforeAll(async () => {
+      a = await buildWorld('two-a');
+      b = await buildWorld('two-b');
+      await db.organisation.update({ where: { id: a.orgId }, data: { name: 'Sở TTTT Hà Nam' } });
+      await db.organisation.update({ where: { id: b.orgId }, data: { name: 'Sở TTTT Nam Định' } });
+      // The same person, first linked in Hà Nam, then in Nam Định.
+      for (const w of [a, b]) {
+        await db.contact.update({ where: { id: w.a.id }, data: { telegramChatId: BigInt(tg.chatId), zaloUserId: zalo.chatId, channels: ['telegram', 'zalo', 'sandbox'] } });
+      }
+    });
+    const both = async () => [await snapshot(a.orgId), await snapshot(b.orgId)];
+
+    it('asks which organisation when a code is open in both (buttons on Telegram, codes on Zalo), changing nothing', async () => {
+      const { svc } = service();
+      const before = await both();
+      const pressed = only(await svc.handleText(tg, '/xong 4.2 đã gửi'));
+      expect(pressed.text).toMatch(/^Mã «4\.2» có ở 2 tổ chức anh\/chị liên kết; anh\/chị muốn làm cho tổ chức nào\? Chưa có gì thay đổi\./);
+      expect(pressed.buttons?.flat().map((x) => x.text)).toEqual(['✅ 4.2 — Sở TTTT Hà Nam', '✅ 4.2 — Sở TTTT Nam Định']);
+      expect(pressed.buttons?.flat().map((x) => decodeButton(x.data))).toEqual([
+        { action: 'done', id: (await obligationOf(a.unitA.id, '4.2')).id },
+        { action: 'done', id: (await obligationOf(b.unitA.id, '4.2')).id },
+      ]);
+      const typed = only(await svc.handleText(zalo, '/xong 4.2'));
+      expect(typed.buttons).toBeUndefined();
+      expect(typed.text).toContain('• Sở TTTT Nam Định: /xong 4.2@two-b');
+      expect(typed.text).toContain('• Sở TTTT Hà Nam: /xong 4.2@two-a');
+      expect(await both()).toEqual(before);
+    });
+
+    it('acts for the organisation the code names, and says which', async () => {
+      const { svc } = service();
+      const reply = only(await svc.handleText(zalo, '/xong 4.2@TWO-B đã gửi báo cáo'));
+      expect(reply.text).toMatch(/^\[Sở TTTT Nam Định\] ✅ Đã ghi nhận: Đơn vị thử 1 hoàn thành nhiệm vụ 4\.2/);
+      expect((await obligationOf(b.unitA.id, '4.2')).status).toBe('done');
+      expect((await obligationOf(a.unitA.id, '4.2')).status).toBe('open');
+      expect((await db.confirmation.findFirstOrThrow({ where: { obligation: { unitId: b.unitA.id } } })).note).toBe('đã gửi báo cáo');
+      // Now open in Hà Nam only: the code alone acts there, and the reply names it.
+      expect(only(await svc.handleText(tg, '/xong 4.2')).text).toMatch(/^\[Sở TTTT Hà Nam\] ✅ Đã ghi nhận/);
+      expect((await obligationOf(a.unitA.id, '4.2')).status).toBe('done');
+    });
+
+    it('lets a ✅ of either organisation’s reminder confirm for that organisation', async () => {
+      const { svc } = service();
+      const o = await obligationOf(b.unitA.id, '4.3');
+      const answer = await svc.handleButton(tg, encodeButton('done', o.id));
+      expect(answer.answer.text).toMatch(/^✅ Đã ghi nhận/);
+      expect((await db.obligation.findUniqueOrThrow({ where: { id: o.id } })).status).toBe('done');
+      expect((await db.confirmation.findFirstOrThrow({ where: { obligationId: o.id } })).contactId).toBe(b.a.id);
+      expect((await obligationOf(a.unitA.id, '4.3')).status).toBe('open');
+    });
+
+    it('lists each organisation’s duties under its name', async () => {
+      const { svc } = service();
+      const replies = (await svc.handleText(zalo, '/viec')).replies;
+      expect(replies.map((r) => r.text.split('\n')[0])).toEqual(['[Sở TTTT Hà Nam] Nhiệm vụ đang mở của Đơn vị thử 1:', '[Sở TTTT Nam Định] Đơn vị thử 1 không còn nhiệm vụ nào đang mở. 🎉']);
+    });
+
+    it('refuses a command that names no organisation, listing them, and changes nothing', async () => {
+      const { svc } = service();
+      const before = await both();
+      const reply = only(await svc.handleText(tg, '/kenh zalo'));
+      expect(reply.text).toMatch(/^Chat này liên kết với đầu mối ở 2 tổ chức: Sở TTTT Hà Nam \(mã two-a\); Sở TTTT Nam Định \(mã two-b\)\. Lệnh này không nêu tổ chức nào nên chưa làm gì/);
+      expect(await both()).toEqual(before);
+    });
+  });
 });

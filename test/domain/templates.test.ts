@@ -43,6 +43,32 @@ describe('message templates', () => {
     expect(text).toContain('/xong 4.2');
   });
 
+  describe('the due-day message', () => {
+    const parts = [['sandbox', 'txt'], ['email', 'subject.txt'], ['email', 'text.txt'], ['email', 'html'], ['telegram', 'html'], ['zalo', 'txt']] as const;
+
+    it('says, on the Friday before a Sunday due date, the real due date and that today is the last working day before it', () => {
+      const before = { ...view, dueWeekday: 'Chủ nhật', dueToday: '' };
+      for (const [channel, part] of parts) {
+        const vi = templates.render('reminder-due', channel, part, 'vi', before);
+        expect(vi, `vi ${channel} ${part}`).toMatch(/Chủ nhật, 15\/11\/2026; hôm nay là ngày làm việc cuối cùng/);
+        expect(vi, `vi ${channel} ${part}`).not.toMatch(/Hôm nay.*(là hạn|đến hạn)/);
+        const en = templates.render('reminder-due', channel, part, 'en', { ...before, dueWeekday: 'Sunday' });
+        expect(en, `en ${channel} ${part}`).toMatch(/Sunday, 15\/11\/2026; today is the last working day/);
+        expect(en, `en ${channel} ${part}`).not.toMatch(/Today, .* is the deadline|Due today/);
+      }
+    });
+
+    it('says that today is the due date when it is', () => {
+      const today = { ...view, dueWeekday: 'Thứ Hai', dueToday: 'yes' };
+      for (const [channel, part] of parts) {
+        const vi = templates.render('reminder-due', channel, part, 'vi', today);
+        expect(vi, `vi ${channel} ${part}`).toMatch(/Hôm nay( đến hạn|, ngày 15 tháng 11 năm 2026, là hạn hoàn thành)/);
+        expect(vi, `vi ${channel} ${part}`).not.toContain('ngày làm việc cuối cùng');
+        expect(templates.render('reminder-due', channel, part, 'en', today), `en ${channel} ${part}`).toMatch(/Due today|Today, ngày 15 tháng 11 năm 2026, is the deadline/);
+      }
+    });
+  });
+
   it('escapes user text in email HTML, and leaves plain text as written', () => {
     const html = templates.render('reminder-due', 'email', 'html', 'vi', view);
     expect(html).toContain('Diễn tập &lt;b&gt;thực chiến&lt;/b&gt; &amp; &quot;an toàn&quot;');

@@ -99,10 +99,11 @@ describe('a simulated 20/10–05/12/2026 run over the HCMC plan', () => {
     const rows = (await sent()).filter((r) => r.obligation.duty.code === '4.2' && r.contact.role === 'contact');
     const byStage = Object.fromEntries(rows.map((r) => [r.stage.split('@')[0], day(r.sentAt!)]));
     expect(byStage).toEqual({
-      'lead-14': '2026-10-27',
-      'lead-7': '2026-11-05',
-      'lead-3': '2026-11-11',
-      // lead-1 falls on Friday 13/11, the due stage's day (15/11 is a Sunday): the due stage wins.
+      // The ladder counts back from Friday 13/11, the last working day on or before Sunday 15/11.
+      'lead-14': '2026-10-26',
+      'lead-7': '2026-11-04',
+      'lead-3': '2026-11-10',
+      'lead-1': '2026-11-12',
       due: '2026-11-13',
       'overdue-1': '2026-11-16',
       'overdue-2': '2026-11-19',
@@ -156,6 +157,14 @@ describe('a simulated 20/10–05/12/2026 run over the HCMC plan', () => {
     const m = await t.prisma.outboxMessage.findUniqueOrThrow({ where: { reminderId: r.id } });
     expect(m.body).toContain('đến hạn ngày 15 tháng 11 năm 2026 (còn 3 ngày làm việc)');
     expect(m.body).toContain('Kế hoạch 3131/KH-UBND');
-    expect(m.body).toContain('/xong 4.2');
+    expect(m.body).toContain('/xong 4.2-2026');
+  });
+
+  it('says on Friday 13/11 that the report is due on Sunday 15/11 and today is the last working day before it', async () => {
+    const r = (await sent()).find((x) => x.obligation.duty.code === '4.2' && x.kind === 'due' && x.contact.role === 'contact')!;
+    expect(day(r.sentAt!)).toBe('2026-11-13');
+    const m = await t.prisma.outboxMessage.findUniqueOrThrow({ where: { reminderId: r.id } });
+    expect(m.body).toContain('là Chủ nhật, 15/11/2026; hôm nay là ngày làm việc cuối cùng trước hạn.');
+    expect(m.body).not.toContain('Hôm nay, ngày 15 tháng 11 năm 2026, là hạn');
   });
 });

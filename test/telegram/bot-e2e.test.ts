@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchDue } from '#jobs/dispatch.js';
 import { createSandboxChannel } from '#root/channels/sandbox/index.js';
 import { createTelegramChannel } from '#root/channels/telegram/index.js';
+import { obligationCode } from '#root/domain/obligation-code.js';
 import { createInvite } from '#root/services/contacts.js';
 import { seedDemo } from '#root/services/demo.js';
 import { nudge } from '#root/services/nudge.js';
@@ -275,7 +276,8 @@ describe('the Telegram bot, end to end', () => {
     const yte = await contactOf('Sở Y tế');
     const open = await t.prisma.obligation.findFirstOrThrow({ where: { unitId: yte.unitId, status: 'open', extendedTo: null }, include: { duty: true }, orderBy: { dueAt: 'asc' } });
     const year = new Date().getUTCFullYear() + 1;
-    tg.userSends(YTE_CHAT, `/giahan ${open.duty.code} 15/02/${year} thiếu nhân sự`);
+    // The code names the period ("4.7-2026"): with several periods open, the duty's code alone asks which.
+    tg.userSends(YTE_CHAT, `/giahan ${obligationCode(open.duty.code, open.periodKey)} 15/02/${year} thiếu nhân sự`);
     await waitFor(async () => tg.sent(6001).some((m) => buttons(m).some((b) => b.text === '❌ Từ chối') && (m.text ?? '').includes('thiếu nhân sự')), 10_000, 'the request');
     const ask = tg.sent(6001).find((m) => (m.text ?? '').includes('thiếu nhân sự'))!;
     tg.userPresses(6001, ask.message_id, buttons(ask).find((b) => b.text === '❌ Từ chối')!.callback_data!);

@@ -52,6 +52,23 @@ describe('the units pages', () => {
       await w.t.prisma.contact.updateMany({ where: { unitId: yte.id }, data: { disabledChannels: [] } });
     });
 
+    it('flags the units with duties and no head, whose first escalation goes to the administrators', async () => {
+      const yte = await w.t.prisma.unit.findFirstOrThrow({ where: { orgId: w.orgId, name: 'Sở Y tế' } });
+      const head = await w.t.prisma.contact.create({ data: { orgId: w.orgId, unitId: tttt.id, name: 'Giám đốc Sở TTTT', role: 'head', channels: ['sandbox'] } });
+      try {
+        const page = (await w.client.get('/admin/units')).text;
+        expect(rowOf(page, yte.id)).toContain('đơn vị chưa có lãnh đạo nhận chuyển cấp');
+        expect(rowOf(page, tttt.id)).not.toContain('chưa có lãnh đạo');
+        const headless = await w.t.prisma.unit.count({
+          where: { orgId: w.orgId, active: true, obligations: { some: { current: true } }, contacts: { none: { role: 'head', active: true } } },
+        });
+        expect(headless).toBeGreaterThan(1);
+        expect(page).toContain(`${headless} đơn vị chưa có lãnh đạo nhận chuyển cấp: lần chuyển cấp thứ nhất của các đơn vị này gửi thẳng quản trị viên và giám sát.`);
+      } finally {
+        await w.t.prisma.contact.delete({ where: { id: head.id } });
+      }
+    });
+
     it('marks a proposed unit and accepts it, audited', async () => {
       const p = await w.t.prisma.unit.create({ data: { orgId: w.orgId, name: 'Trung tâm Thử nghiệm Đề xuất', normalized: 'trung tam thu nghiem de xuat', proposed: true } });
       const row = rowOf((await w.client.get('/admin/units')).text, p.id);

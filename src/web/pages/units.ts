@@ -6,7 +6,7 @@ import { calendarTokenOf, calendarUrl, ensureCalendarToken, regenerateCalendarTo
 import { addContact, createInvite, setContactChannels } from '#root/services/contacts.js';
 import { obligationState, type CellState } from '#root/services/matrix.js';
 import { listObligations, yearWindow } from '#root/services/obligations.js';
-import { zonedDay } from '#root/services/planner.js';
+import { unitsWithoutHead, zonedDay } from '#root/services/planner.js';
 import { acceptProposedById, addUnit, groupOverview, unitDetail, unitHistory, unitOverview } from '#root/services/units.js';
 import { adminOf, csrfField, field, redirectWith, sendPage } from '../admin.js';
 import { html, raw, translator, type Html } from '../html.js';
@@ -74,8 +74,16 @@ function notFound(req: FastifyRequest, reply: FastifyReply) {
   });
 }
 
-function unitsBody(req: FastifyRequest, t: T, q: string, units: Awaited<ReturnType<typeof unitOverview>>, groups: Awaited<ReturnType<typeof groupOverview>>): Html {
+function unitsBody(
+  req: FastifyRequest,
+  t: T,
+  q: string,
+  units: Awaited<ReturnType<typeof unitOverview>>,
+  groups: Awaited<ReturnType<typeof groupOverview>>,
+  headless: { id: string; name: string }[],
+): Html {
   const proposed = units.filter((u) => u.proposed).length;
+  const noHead = new Set(headless.map((u) => u.id));
   const unreachable = units.reduce((n, u) => n + u.unreachable, 0);
   const accept = (path: string) => html`<form method="post" action="${path}" class="inline">${csrfField(req)}<button type="submit">${t('Chấp nhận', 'Accept')}</button></form>`;
   return html`<h1>${t('Đơn vị', 'Units')}</h1>
@@ -83,11 +91,12 @@ function unitsBody(req: FastifyRequest, t: T, q: string, units: Awaited<ReturnTy
 <label>${t('Lọc theo tên, tên khác, nhóm', 'Filter by name, alias, group')}<br><input type="text" name="q" value="${q}" maxlength="200"></label>
 <button type="submit">${t('Lọc', 'Filter')}</button>${q ? html` <a href="/admin/units">${t('Bỏ lọc', 'Clear')}</a>` : ''}</form>
 <p class="muted">${t(`${units.length} đơn vị`, `${units.length} units`)}${proposed ? t(`; ${proposed} đề xuất chờ xem lại`, `; ${proposed} proposed, to review`) : ''}${unreachable ? t(`; ${unreachable} người liên hệ không liên lạc được`, `; ${unreachable} contacts unreachable`) : ''}.</p>
+${headless.length ? html`<p class="flag">${t(`${headless.length} đơn vị chưa có lãnh đạo nhận chuyển cấp: lần chuyển cấp thứ nhất của các đơn vị này gửi thẳng quản trị viên và giám sát. Thêm người liên hệ vai trò «Lãnh đạo đơn vị» để sửa.`, `${headless.length} units have no head to receive escalations: their first escalation goes straight to the administrators and supervisors. Add a contact with the role “Unit head” to fix it.`)}</p>` : ''}
 <table><thead><tr><th>${t('Tên', 'Name')}</th><th>${t('Tên khác', 'Aliases')}</th><th>${t('Nhóm', 'Groups')}</th><th>${t('Người liên hệ', 'Contacts')}</th><th></th></tr></thead><tbody>
 ${units.map(
   (u) => html`<tr${u.proposed ? html` class="flag"` : ''}><td><a href="/admin/units/${u.id}">${u.name}</a>${u.proposed ? html` <strong>(${t('đề xuất', 'proposed')})</strong>` : ''}${u.active ? '' : html` <span class="muted">(${t('ngừng', 'inactive')})</span>`}</td>
 <td>${u.aliases.join('; ')}</td><td>${u.groups.join('; ')}</td>
-<td>${u.contacts}${u.unreachable ? html` <span class="flag" title="${t('không còn kênh nào gửi được', 'no working channel')}">⚠ ${t(`${u.unreachable} không liên lạc được`, `${u.unreachable} unreachable`)}</span>` : ''}${u.contacts === 0 ? html` <span class="flag">${t('chưa có ai', 'nobody')}</span>` : ''}</td>
+<td>${u.contacts}${u.unreachable ? html` <span class="flag" title="${t('không còn kênh nào gửi được', 'no working channel')}">⚠ ${t(`${u.unreachable} không liên lạc được`, `${u.unreachable} unreachable`)}</span>` : ''}${u.contacts === 0 ? html` <span class="flag">${t('chưa có ai', 'nobody')}</span>` : ''}${noHead.has(u.id) ? html` <span class="flag">${t('đơn vị chưa có lãnh đạo nhận chuyển cấp', 'no head to receive escalations')}</span>` : ''}</td>
 <td>${u.proposed ? accept(`/admin/units/${u.id}/accept`) : ''}</td></tr>`,
 )}
 </tbody></table>
@@ -161,8 +170,8 @@ export function registerUnitPages(scope: FastifyInstance, deps: WebDeps): void {
     const a = adminOf(req);
     const t = translator(a.lang);
     const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 200) : '';
-    const [units, groups] = await Promise.all([unitOverview(deps.db, a.orgId, q), groupOverview(deps.db, a.orgId)]);
-    return sendPage(req, reply, { title: t('Đơn vị', 'Units'), body: unitsBody(req, t, q, units, groups) });
+    const [units, groups, headless] = await Promise.all([unitOverview(deps.db, a.orgId, q), groupOverview(deps.db, a.orgId), unitsWithoutHead(deps.db, a.orgId)]);
+    return sendPage(req, reply, { title: t('Đơn vị', 'Units'), body: unitsBody(req, t, q, units, groups, headless) });
   });
 
   scope.post('/units', async (req, reply) => {

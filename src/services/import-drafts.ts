@@ -7,7 +7,7 @@ import { parsePlanOffThread, type ParseLimits } from '#root/import/off-thread.js
 import type { PlanDraft } from '#root/import/plan-document.js';
 import { tidy } from '#root/domain/text.js';
 import { UserError } from '#root/errors/index.js';
-import { reconcileObligations, yearWindow, type ReconcileResult } from './obligations.js';
+import { reconcileCurrent, sumReconciled, type ReconcileResult } from './obligations.js';
 import { applyFix, commitImport, parseHorizonYear, reviewImport, type DutyFix, type ImportResult, type ImportReview } from './plans.js';
 
 /**
@@ -175,18 +175,15 @@ export async function discardImportDraft(store: DraftStore, orgId: string, id: s
   await store.redis.del(keyOf(store, id));
 }
 
-/** The year (in the organisation's time zone) whose obligations an import reconciles at once. */
-const yearIn = (now: Date, timeZone: string) => Number(new Intl.DateTimeFormat('en', { timeZone, year: 'numeric' }).format(now));
-
 /**
  * Commits a draft: the plan and its duties as reviewed and fixed ({@link commitImport}, which
- * audits), then this year's obligations, as `dondoc import` does.
+ * audits), then the obligations of this year and the next, as `dondoc import` does.
  *
  * 1. Load the draft and review it again with its fixes.
  * 2. Claim it with a Redis `SET NX` marker, so that a second click, in this process or another,
  *    finds it already imported instead of importing it twice.
  * 3. Commit in one transaction; if that fails, release the claim (the draft stays, to try again).
- * 4. Delete the draft; reconcile this year's obligations.
+ * 4. Delete the draft; reconcile this year's and next year's obligations.
  *
  * @throws ImportDraftGoneError when the draft expired or was already imported.
  */
@@ -210,7 +207,7 @@ export async function commitImportDraft(
     throw e;
   }
   await store.redis.del(keyOf(store, id));
-  const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
-  const obligations = await reconcileObligations(db, orgId, yearWindow(yearIn(now, org.timeZone)), now, actor);
+  // This year and the next, as every other change does: pages only read what is stored.
+  const obligations = sumReconciled(await reconcileCurrent(db, orgId, now, actor));
   return { result, planCode: review.plan.code, obligations };
 }

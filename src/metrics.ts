@@ -28,6 +28,11 @@ export function createMetrics() {
      * record), and calls the channel never answered (a timeout). They are sent again (the README's
      * rule): each is a possible duplicate.
      */
+    /**
+     * Password hashes computed to answer a login (scrypt, 128 MiB and ~0.5 s each; an unknown
+     * email's decoy included): what the login limits bound, whatever the concurrency.
+     */
+    passwordChecks: new Counter({ name: 'dondoc_password_checks_total', help: 'Password hashes computed to answer logins (scrypt), the decoy of an unknown email included', registers: [registry] }),
     unknown: new Counter({ name: 'dondoc_reminders_unknown_outcome_total', help: 'Sends of unknown outcome (a claim reclaimed after a crash, or no answer from the channel): possibly delivered twice', labelNames: ['channel'] as const, registers: [registry] }),
   };
 }

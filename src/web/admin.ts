@@ -28,7 +28,7 @@ const LOGIN_CSRF_COOKIE = 'dondoc_login';
 const FLASH_COOKIE = 'dondoc_flash';
 /** Largest upload (a plan as CSV or XLSX); larger ones are refused with 413 before they are read. */
 export const UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
-/** Failed logins allowed per email in LOGIN_WINDOW_SECONDS. */
+/** Failed logins allowed per email in LOGIN_WINDOW_SECONDS (attempts in flight count as failures until they succeed). */
 export const LOGIN_MAX_FAILURES = 10;
 /** Failed logins allowed per address (higher: a whole office may share one address). */
 export const LOGIN_MAX_FAILURES_PER_ADDRESS = 50;
@@ -121,7 +121,7 @@ function loginPage(req: FastifyRequest, reply: FastifyReply, input: { next: stri
 /**
  * Login, logout, the language switch, and the administrators' scope under /admin: a session
  * cookie (HTTP-only, SameSite=Lax, Secure behind HTTPS), a CSRF token checked on every form,
- * failed logins counted in Redis per address and per email.
+ * login attempts counted in Redis per address and per email before the password is checked.
  */
 export async function registerAdmin(app: FastifyInstance, deps: WebDeps, pages: ((scope: FastifyInstance, deps: WebDeps) => void | Promise<void>)[]) {
   await app.register(cookie);
@@ -147,20 +147,26 @@ export async function registerAdmin(app: FastifyInstance, deps: WebDeps, pages: 
     if (!expected || !sameToken(field(req.body, '_csrf'), expected)) {
       return loginPage(req, reply, { next, email, status: 403, error: t('Trang đăng nhập đã cũ, xin đăng nhập lại.', 'This login page is stale; please log in again.') });
     }
+    // Count first, atomically, then check, then evaluate: the attempt is counted against its
+    // address and its email before the password is looked at, so that concurrent guesses cannot
+    // all pass a check made before any of them was counted (40 at once were all evaluated when
+    // the counters were read, then scrypt ran, then they were incremented).
     const keys = failureKeys(req, email);
-    const counts = await deps.redis.mget(...keys);
-    if (Number(counts[0] ?? 0) >= LOGIN_MAX_FAILURES_PER_ADDRESS || Number(counts[1] ?? 0) >= LOGIN_MAX_FAILURES) {
+    const counted = await deps.redis.multi().incr(keys[0]!).expire(keys[0]!, LOGIN_WINDOW_SECONDS, 'NX').incr(keys[1]!).expire(keys[1]!, LOGIN_WINDOW_SECONDS, 'NX').exec();
+    if (!counted || counted.some(([error]) => error)) throw new Error('login attempt not counted');
+    const byAddress = Number(counted[0]![1]);
+    const byEmail = Number(counted[2]![1]);
+    if (byAddress > LOGIN_MAX_FAILURES_PER_ADDRESS || byEmail > LOGIN_MAX_FAILURES) {
+      deps.logger.warn({ role: 'web', ip: req.ip }, 'administrator login refused: too many failures');
       return loginPage(req, reply, { next, email, status: 429, error: t('Sai quá nhiều lần. Xin thử lại sau 15 phút.', 'Too many failed attempts. Try again in 15 minutes.') });
     }
-    const account = email && password ? await authenticate(deps.db, email, password) : null;
+    const account = email && password ? await authenticate(deps.db, email, password, { evaluated: () => deps.metrics.passwordChecks.inc() }) : null;
     if (!account) {
-      const m = deps.redis.multi();
-      for (const k of keys) m.incr(k).expire(k, LOGIN_WINDOW_SECONDS, 'NX');
-      await m.exec();
       deps.logger.warn({ role: 'web', ip: req.ip }, 'failed administrator login');
       return loginPage(req, reply, { next, email, status: 401, error: t('Email hoặc mật khẩu không đúng.', 'Wrong email or password.') });
     }
-    await deps.redis.del(keys[1]!);
+    // Not a failure after all: the address gets its attempt back, and the email starts afresh.
+    await deps.redis.multi().decr(keys[0]!).del(keys[1]!).exec();
     const { token } = await startSession(deps.db, account, deps.clock.now());
     void reply.clearCookie(LOGIN_CSRF_COOKIE, { path: '/login' });
     void reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', secure: secure(req) });

@@ -92,7 +92,11 @@ const schema = z.object({
    * (X-Forwarded-For / -Proto), which the login limit and the Secure cookie depend on. 0: none.
    */
   TRUST_PROXY_HOPS: int(0, 10).default(0),
-  /** Key for signed links and invite codes. Required in production; a fixed development key otherwise. */
+  /**
+   * Key for signed links and the chat webhooks' secrets. Required in production; elsewhere, when
+   * unset, the first process makes one at random and keeps it in PostgreSQL for every other
+   * (src/services/secret-key.ts). Never a constant.
+   */
   SECRET_KEY: z.string().min(32, 'tối thiểu 32 ký tự / at least 32 characters').optional(),
   INVITE_TTL_HOURS: int(1, 24 * 90).default(72),
   /** The Telegram bot's token (from @BotFather). Without it there is no Telegram channel and the bot role idles. */
@@ -148,7 +152,11 @@ const schema = z.object({
 /** Every variable the program reads. */
 export const CONFIG_VARIABLES = Object.keys(schema.shape);
 
-export type Config = z.output<typeof schema> & { SECRET_KEY: string };
+/** The configuration as the environment gives it (SECRET_KEY may be unset). */
+export type EnvConfig = z.output<typeof schema>;
+
+/** The configuration of a running program: its signing key resolved (`withSecretKey`). */
+export type Config = Omit<EnvConfig, 'SECRET_KEY'> & { SECRET_KEY: string };
 
 /** Names of the variables whose values are secrets: never logged. */
 export const SECRET_VARIABLES = ['SECRET_KEY', 'DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'TELEGRAM_BOT_TOKEN', 'ZALO_BOT_TOKEN'] as const;
@@ -162,13 +170,11 @@ export class ConfigError extends Error {
   }
 }
 
-const DEV_SECRET = 'dondoc-development-key-not-for-production-use';
-
 /**
  * Parses and validates the configuration. Empty strings count as unset, so that a copied
  * `.env.example` with blank values behaves like the defaults.
  */
-export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined>): Config {
+export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined>): EnvConfig {
   const cleaned: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
   const parsed = schema.safeParse(cleaned);
@@ -179,5 +185,5 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
   if (config.NODE_ENV === 'production' && !config.SECRET_KEY) {
     throw new ConfigError(['SECRET_KEY: bắt buộc khi NODE_ENV=production / required in production']);
   }
-  return { ...config, SECRET_KEY: config.SECRET_KEY ?? DEV_SECRET };
+  return config;
 }

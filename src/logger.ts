@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -6,7 +6,7 @@ export type { Logger };
  * The process logger: JSON lines (pino). Secrets, message bodies and addresses are never logged;
  * the redact list is a second line of defence for fields that might carry them.
  */
-export function createLogger(options: { level: string; name?: string }): Logger {
+export function createLogger(options: { level: string; name?: string; destination?: DestinationStream }): Logger {
   return pino({
     name: options.name ?? 'dondoc',
     level: options.level,
@@ -27,5 +27,5 @@ export function createLogger(options: { level: string; name?: string }): Logger 
       ],
       censor: '[redacted]',
     },
-  });
+  }, options.destination);
 }

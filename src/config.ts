@@ -82,10 +82,21 @@ const schema = z.object({
   SEED_DEMO: bool.default(true),
   PORT: int(0, 65_535).default(3000),
   /**
-   * A process without the web role (a worker or scheduler on a host of its own) serves its own
-   * Prometheus metrics on this port (`/metrics`); unset: none. The web role serves them on PORT.
+   * Prometheus metrics (`/metrics`) on an address of their own: this port on METRICS_HOST, in any
+   * process (a worker or scheduler on a host of its own counts what it sends; the web role adds the
+   * queue depths and each organisation's open and overdue obligations). Unset: none.
    */
   METRICS_PORT: int(0, 65_535).optional(),
+  /** The address the metrics port listens on: this machine only unless said otherwise. */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * A bearer token for `/metrics` (`Authorization: Bearer <token>`). Without it the web port has no
+   * `/metrics` (404): the metrics name every organisation. With it, METRICS_PORT asks for it too.
+   */
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9._~+/=-]{24,256}$/, 'tối thiểu 24 ký tự chữ, số, ._~+/=- / at least 24 characters of letters, digits, ._~+/=-')
+    .optional(),
   PUBLIC_URL: url(['http:', 'https:']).optional(),
   /**
    * Behind a reverse proxy: how many proxies to trust for the client's address and protocol
@@ -159,7 +170,7 @@ export type EnvConfig = z.output<typeof schema>;
 export type Config = Omit<EnvConfig, 'SECRET_KEY'> & { SECRET_KEY: string };
 
 /** Names of the variables whose values are secrets: never logged. */
-export const SECRET_VARIABLES = ['SECRET_KEY', 'DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'TELEGRAM_BOT_TOKEN', 'ZALO_BOT_TOKEN'] as const;
+export const SECRET_VARIABLES = ['SECRET_KEY', 'DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'TELEGRAM_BOT_TOKEN', 'ZALO_BOT_TOKEN', 'METRICS_TOKEN'] as const;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

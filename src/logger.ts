@@ -18,6 +18,7 @@ export function createLogger(options: { level: string; name?: string; destinatio
         'config.SMTP_URL',
         'config.TELEGRAM_BOT_TOKEN',
         'config.ZALO_BOT_TOKEN',
+        'config.METRICS_TOKEN',
         '*.token',
         '*.password',
         '*.secret',

@@ -66,7 +66,8 @@ async function main(): Promise<void> {
   if (config.SEED_DEMO && config.NODE_ENV !== 'production' && (await db.adminAccount.count()) === 0) {
     const org = await db.organisation.findUnique({ where: { code: config.DEFAULT_ORG } });
     if (org) {
-      await createAdmin(db, org.id, { email: DEMO_ADMIN.email, name: DEMO_ADMIN.name, password: DEMO_ADMIN.password }, 'system:demo');
+      // The demo's one organisation is the whole deployment: its administrator operates it too.
+      await createAdmin(db, org.id, { email: DEMO_ADMIN.email, name: DEMO_ADMIN.name, password: DEMO_ADMIN.password, operator: true }, 'system:demo');
       logger.info({ email: DEMO_ADMIN.email, url: `http://localhost:${config.PORT}/login` }, 'demo administrator created (its password is in the README)');
     }
   }

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { MAINTENANCE_QUEUE, REMINDERS_QUEUE } from '#jobs/queues.js';
@@ -38,6 +39,15 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Whether an Authorization header is `Bearer <token>` (compared in constant time). */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer ([^\s]+)$/i.exec(header ?? '');
+  if (!m) return false;
+  const sent = Buffer.from(m[1]!);
+  const want = Buffer.from(token);
+  return sent.length === want.length && timingSafeEqual(sent, want);
+}
 
 /** The queues whose depth is reported, and the states counted. */
 export const OBSERVED_QUEUES = [REMINDERS_QUEUE, MAINTENANCE_QUEUE] as const;

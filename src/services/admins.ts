@@ -66,7 +66,7 @@ export function passwordProblem(password: string): string | null {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-export async function createAdmin(db: Db, orgId: string, input: { email: string; name?: string; password: string }, actor: string) {
+export async function createAdmin(db: Db, orgId: string, input: { email: string; name?: string; password: string; operator?: boolean }, actor: string) {
   const email = input.email.trim().toLowerCase();
   if (!EMAIL.test(email)) throw new UserError(`Email «${input.email}» không hợp lệ / invalid email address`);
   const problem = passwordProblem(input.password);
@@ -74,8 +74,8 @@ export async function createAdmin(db: Db, orgId: string, input: { email: string;
   if (await db.adminAccount.findUnique({ where: { email } })) throw new UserError(`Đã có quản trị viên ${email} / an administrator ${email} already exists`);
   const passwordHash = await hashPassword(input.password);
   return db.$transaction(async (tx) => {
-    const account = await tx.adminAccount.create({ data: { orgId, email, name: input.name?.trim() || email, passwordHash } });
-    await audit(tx, { orgId, actor, action: 'admin.create', entity: 'admin', entityId: account.id, data: { email } });
+    const account = await tx.adminAccount.create({ data: { orgId, email, name: input.name?.trim() || email, passwordHash, operator: input.operator ?? false } });
+    await audit(tx, { orgId, actor, action: 'admin.create', entity: 'admin', entityId: account.id, data: { email, ...(input.operator ? { operator: true } : {}) } });
     return account;
   });
 }
@@ -92,6 +92,22 @@ export async function setAdminPassword(db: Db, email: string, password: string, 
     await tx.webSession.deleteMany({ where: { accountId: account.id } });
     await audit(tx, { orgId: account.orgId, actor, action: 'admin.password', entity: 'admin', entityId: account.id });
   });
+}
+
+/**
+ * Makes an administrator a deployment-wide operator (or no longer one): operators see the job
+ * queues of every organisation (bull-board at /admin/queues); ordinary administrators see only
+ * their organisation's pages.
+ */
+export async function setOperator(db: Db, email: string, operator: boolean, actor: string) {
+  const account = await db.adminAccount.findUnique({ where: { email: email.trim().toLowerCase() } });
+  if (!account) throw new UserError(`Không có quản trị viên ${email} / no such administrator`);
+  if (account.operator === operator) return { account, changed: false };
+  await db.$transaction(async (tx) => {
+    await tx.adminAccount.update({ where: { id: account.id }, data: { operator } });
+    await audit(tx, { orgId: account.orgId, actor, action: 'admin.operator', entity: 'admin', entityId: account.id, data: { operator } });
+  });
+  return { account: { ...account, operator }, changed: true };
 }
 
 /** Called once for each password hash computed to answer a login (the decoy's included). */
@@ -148,7 +164,8 @@ export async function startSession(db: Db, account: { id: string; orgId: string;
 export interface WebSessionInfo {
   sessionId: string;
   csrfToken: string;
-  account: { id: string; orgId: string; email: string; name: string };
+  /** `operator`: a deployment-wide operator (sees every organisation's job queues). */
+  account: { id: string; orgId: string; email: string; name: string; operator: boolean };
 }
 
 /** The live session of a cookie's token, its idle time renewed; null when unknown, idle too long or over. */
@@ -158,7 +175,7 @@ export async function sessionFor(db: Db, token: string, now: Date): Promise<WebS
   if (!s || !s.account.active || s.expiresAt <= now || now.getTime() - s.lastSeenAt.getTime() > SESSION_IDLE_MS) return null;
   // One write a minute at most, not one per page.
   if (now.getTime() - s.lastSeenAt.getTime() > 60_000) await db.webSession.update({ where: { id: s.id }, data: { lastSeenAt: now } });
-  return { sessionId: s.id, csrfToken: s.csrfToken, account: { id: s.account.id, orgId: s.account.orgId, email: s.account.email, name: s.account.name } };
+  return { sessionId: s.id, csrfToken: s.csrfToken, account: { id: s.account.id, orgId: s.account.orgId, email: s.account.email, name: s.account.name, operator: s.account.operator } };
 }
 
 export async function endSession(db: Db, token: string): Promise<void> {

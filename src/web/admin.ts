@@ -62,7 +62,7 @@ export function sendPage(
   const flash = req.cookies?.[FLASH_COOKIE];
   if (flash) void reply.clearCookie(FLASH_COOKIE, { path: '/' });
   const a = req.admin;
-  const text = layout({ title: page.title, lang: a?.lang ?? langOf(req), body: page.body, admin: a ? { name: a.account.name, csrfToken: a.csrfToken } : undefined, path: req.url.split('?')[0]!, flash, error: page.error });
+  const text = layout({ title: page.title, lang: a?.lang ?? langOf(req), body: page.body, admin: a ? { name: a.account.name, csrfToken: a.csrfToken, operator: a.account.operator } : undefined, path: req.url.split('?')[0]!, flash, error: page.error });
   reply.code(page.status ?? 200).type('text/html; charset=utf-8');
   if (!page.insert) return reply.send(text);
   // Markup already encoded (the matrix's megabytes), put where the body says, as bytes.

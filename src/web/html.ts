@@ -40,6 +40,8 @@ export interface NavItem {
   href: string;
   vi: string;
   en: string;
+  /** Shown to deployment-wide operators only. */
+  operator?: boolean;
 }
 
 /** The administrators' menu, in this order. */
@@ -54,7 +56,7 @@ export const NAV: NavItem[] = [
   { href: '/admin/preview', vi: 'Xem trước lịch nhắc', en: 'Reminder preview' },
   { href: '/admin/exports', vi: 'Xuất báo cáo', en: 'Exports' },
   { href: '/admin/audit', vi: 'Nhật ký', en: 'Audit log' },
-  { href: '/admin/queues', vi: 'Hàng đợi', en: 'Queues' },
+  { href: '/admin/queues', vi: 'Hàng đợi', en: 'Queues', operator: true },
 ];
 
 const STYLE = `
@@ -83,7 +85,7 @@ export interface LayoutInput {
   lang: Lang;
   body: Html;
   /** The logged-in administrator: the menu and the logout button. */
-  admin?: { name: string; csrfToken: string } | undefined;
+  admin?: { name: string; csrfToken: string; operator?: boolean } | undefined;
   /** The path of this page (the current menu item, and where the language switch returns). */
   path?: string;
   flash?: string | null | undefined;
@@ -96,7 +98,7 @@ export function layout(p: LayoutInput): string {
   const other: Lang = p.lang === 'en' ? 'vi' : 'en';
   const back = encodeURIComponent(current || '/admin');
   const nav = p.admin
-    ? html`<nav>${NAV.map((n) => {
+    ? html`<nav>${NAV.filter((n) => !n.operator || p.admin?.operator).map((n) => {
         const active = n.href === '/admin' ? current === '/admin' : current === n.href || current.startsWith(`${n.href}/`);
         return html`<a href="${n.href}"${active ? raw(' aria-current="page"') : ''}>${t(n.vi, n.en)}</a>`;
       })}</nav>

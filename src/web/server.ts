@@ -6,7 +6,7 @@ import type { Config } from '#root/config.js';
 import type { Db } from '#root/db/client.js';
 import type { Clock } from '#root/deps.js';
 import type { Logger } from '#root/logger.js';
-import { observeAtScrape, type Metrics } from '#root/metrics.js';
+import { bearerMatches, observeAtScrape, type Metrics } from '#root/metrics.js';
 import { withTimeout } from '#root/lib/timeout.js';
 import type { Redis } from '#root/redis.js';
 import { shortDate } from '#root/domain/wording.js';
@@ -19,7 +19,7 @@ import { confirmedPage, confirmForm, linkErrorPage, type ObligationSummary } fro
 import { ADMIN_PAGES, registerPublicPages } from './pages/index.js';
 
 export interface WebDeps {
-  config: Pick<Config, 'SECRET_KEY' | 'PUBLIC_URL' | 'REDIS_PREFIX' | 'REDIS_URL' | 'TRUST_PROXY_HOPS' | 'TELEGRAM_BOT_USERNAME' | 'INVITE_TTL_HOURS' | 'STORAGE_DIR'>;
+  config: Pick<Config, 'SECRET_KEY' | 'METRICS_TOKEN' | 'PUBLIC_URL' | 'REDIS_PREFIX' | 'REDIS_URL' | 'TRUST_PROXY_HOPS' | 'TELEGRAM_BOT_USERNAME' | 'INVITE_TTL_HOURS' | 'STORAGE_DIR'>;
   db: Db;
   redis: Redis;
   clock: Clock;
@@ -69,10 +69,18 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
   // (cheap, and answering even when Redis or PostgreSQL is down: src/metrics.ts).
   const scrape = observeAtScrape(deps.metrics, { db: deps.db, redis: deps.redis, prefix: deps.config.REDIS_PREFIX, clock: deps.clock, logger: deps.logger });
   app.addHook('onClose', async () => scrape.close());
-  app.get('/metrics', async (_req, reply) => {
-    reply.header('content-type', deps.metrics.registry.contentType).header('cache-control', 'no-store');
-    return deps.metrics.registry.metrics();
-  });
+  // The metrics name every organisation: on this port only to the bearer of METRICS_TOKEN (without
+  // it, not here at all: 404); else on METRICS_PORT, an address of their own (src/app.ts).
+  const metricsToken = deps.config.METRICS_TOKEN;
+  if (metricsToken) {
+    app.get('/metrics', async (req, reply) => {
+      if (!bearerMatches(req.headers.authorization, metricsToken)) {
+        return reply.code(401).header('www-authenticate', 'Bearer realm="metrics"').type('text/plain; charset=utf-8').send('Cần mã truy cập / bearer token required\n');
+      }
+      reply.header('content-type', deps.metrics.registry.contentType).header('cache-control', 'no-store');
+      return deps.metrics.registry.metrics();
+    });
+  }
 
   async function load(token: string) {
     const check = verifyLink(token, deps.config.SECRET_KEY, deps.clock.now());

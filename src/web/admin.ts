@@ -224,14 +224,14 @@ export async function registerAdmin(app: FastifyInstance, deps: WebDeps, pages: 
         const t = translator(req.admin?.lang ?? langOf(req));
         if (error instanceof UserError) return sendPage(req, reply, { status: error instanceof NotFoundError ? 404 : 400, title: t('Không thực hiện được', 'Not done'), body: html`<h1>${t('Không thực hiện được', 'Not done')}</h1><p>${error.message}</p><p>${t('Không có gì thay đổi.', 'Nothing was changed.')} <a href="javascript:history.back()">${t('Quay lại', 'Back')}</a></p>` });
         const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-        if (status === 500) deps.logger.error({ role: 'web', err: error.message, url: req.url.split('?')[0] }, 'page failed');
+        if (status === 500) req.log.error({ err: error, req, statusCode: status }, 'page failed');
         const text =
           error.code === 'FST_REQ_FILE_TOO_LARGE' || status === 413
             ? t(`Tệp quá lớn (tối đa ${UPLOAD_MAX_BYTES / 1024 / 1024} MB). Không có gì thay đổi.`, `The file is too large (at most ${UPLOAD_MAX_BYTES / 1024 / 1024} MB). Nothing was changed.`)
             : status === 404
               ? t('Không tìm thấy.', 'Not found.')
               : status === 500
-                ? t('Có lỗi phía máy chủ; không có gì thay đổi. Lỗi đã được ghi lại.', 'Something went wrong on the server; nothing was changed. The error was logged.')
+                ? t(`Có lỗi phía máy chủ; không có gì thay đổi. Lỗi đã được ghi lại (mã yêu cầu ${req.id}).`, `Something went wrong on the server; nothing was changed. The error was logged (request id ${req.id}).`)
                 : t('Yêu cầu không hợp lệ; không có gì thay đổi.', 'Invalid request; nothing was changed.');
         return sendPage(req, reply, { status: error.code === 'FST_REQ_FILE_TOO_LARGE' ? 413 : status, title: t('Lỗi', 'Error'), body: html`<h1>${t('Không thực hiện được', 'Not done')}</h1><p>${text}</p>` });
       });

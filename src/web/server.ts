@@ -1,6 +1,6 @@
 import formbody from '@fastify/formbody';
 import type { Queue } from 'bullmq';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { SendJobData } from '#jobs/queues.js';
 import type { Config } from '#root/config.js';
 import type { Db } from '#root/db/client.js';
@@ -14,9 +14,15 @@ import { confirmObligation } from '#root/services/confirmations.js';
 import type { UnitNotice } from '#root/services/on-behalf.js';
 import { verifyLink } from '#root/services/links.js';
 import { zonedDay } from '#root/services/planner.js';
-import { registerAdmin } from './admin.js';
+import { langOf, registerAdmin } from './admin.js';
+import { html, layout, translator } from './html.js';
 import { confirmedPage, confirmForm, linkErrorPage, type ObligationSummary } from './confirm-page.js';
 import { ADMIN_PAGES, registerPublicPages } from './pages/index.js';
+
+/** What a log line says of a request: no headers, no query, no path parameters (tokens). */
+export function requestForLog(req: FastifyRequest) {
+  return { method: req.method, route: req.routeOptions?.url ?? null, reqId: req.id, remoteAddress: req.ip };
+}
 
 export interface WebDeps {
   config: Pick<Config, 'SECRET_KEY' | 'METRICS_TOKEN' | 'PUBLIC_URL' | 'REDIS_PREFIX' | 'REDIS_URL' | 'TRUST_PROXY_HOPS' | 'TELEGRAM_BOT_USERNAME' | 'INVITE_TTL_HOURS' | 'STORAGE_DIR'>;
@@ -41,13 +47,37 @@ export interface WebDeps {
  */
 export function createWebServer(deps: WebDeps): FastifyInstance {
   const app = Fastify({
-    loggerInstance: deps.logger.child({ role: 'web' }) as FastifyBaseLogger,
+    // A request is logged by its method, its route's pattern (never the path: /c/<token> is a
+    // signed link) and its id; never its headers (the session cookie, tokens).
+    loggerInstance: deps.logger.child({ role: 'web' }, { serializers: { req: requestForLog, res: (reply: FastifyReply) => ({ statusCode: reply.statusCode }) } }) as FastifyBaseLogger,
     // No line per request: confirmation links carry signed tokens, and health checks would drown the rest.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
     // Behind a proxy, the client's address and https come from X-Forwarded-* (only that many hops).
     ...(deps.config.TRUST_PROXY_HOPS ? { trustProxy: (_address: string, hop: number) => hop < deps.config.TRUST_PROXY_HOPS } : {}),
   });
+  // Every 5xx outside the administrators' scope (which has its own handler): logged with the
+  // request's id and the error itself (its stack), answered with a clear page, or JSON to a
+  // program, that says nothing of the internals but the id to quote. 4xx keep Fastify's answer.
+  app.setErrorHandler(async (error: Error & { statusCode?: number }, req, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    if (status < 500) return reply.send(error);
+    req.log.error({ err: error, req, statusCode: status }, 'request failed');
+    reply.code(status).header('cache-control', 'no-store');
+    if (!/text\/html/.test(String(req.headers.accept ?? ''))) {
+      return reply.type('application/json; charset=utf-8').send({ ok: false, error: 'Lỗi máy chủ; lỗi đã được ghi lại / server error; it was logged', requestId: req.id });
+    }
+    const lang = langOf(req);
+    const t = translator(lang);
+    return reply.type('text/html; charset=utf-8').send(
+      layout({
+        title: t('Lỗi', 'Error'),
+        lang,
+        body: html`<h1>${t('Có lỗi phía máy chủ', 'Something went wrong on the server')}</h1><p>${t('Yêu cầu chưa thực hiện được; lỗi đã được ghi lại. Xin thử lại sau ít phút.', 'The request was not carried out; the error was logged. Please try again in a few minutes.')}</p><p class="muted">${t('Mã yêu cầu', 'Request id')}: <code>${req.id}</code></p>`,
+      }),
+    );
+  });
+
   // Forms up to 2 MB: a whole plan pasted into the import page (uploads have their own limit).
   void app.register(formbody, { bodyLimit: 2 * 1024 * 1024 });
   void app.register(async (scope) => {

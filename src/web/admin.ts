@@ -47,6 +47,16 @@ export function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : '/admin';
 }
 
+/** The page this request came from, on this site (a link back needs no script: the CSP allows none), or the status page. */
+function backOf(req: FastifyRequest): string {
+  try {
+    const from = new URL(String(req.headers.referer ?? ''));
+    return from.host === req.host ? safeNext(from.pathname + from.search) : '/admin';
+  } catch {
+    return '/admin';
+  }
+}
+
 const sameToken = (a: string, b: string) => {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -108,10 +118,10 @@ function loginPage(req: FastifyRequest, reply: FastifyReply, input: { next: stri
         path: '/login',
         error: input.error,
         body: html`<h1>${t('Đăng nhập quản trị', 'Administrator login')}</h1>
-<form method="post" action="/login" class="card" style="max-width:24rem">
+<form method="post" action="/login" class="card narrow">
 <input type="hidden" name="_csrf" value="${token}"><input type="hidden" name="next" value="${input.next}">
-<p><label>Email<br><input type="email" name="email" autocomplete="username" required value="${input.email ?? ''}" style="width:100%"></label></p>
-<p><label>${t('Mật khẩu', 'Password')}<br><input type="password" name="password" autocomplete="current-password" required style="width:100%"></label></p>
+<p><label>Email<br><input type="email" name="email" autocomplete="username" required value="${input.email ?? ''}" class="wide"></label></p>
+<p><label>${t('Mật khẩu', 'Password')}<br><input type="password" name="password" autocomplete="current-password" required class="wide"></label></p>
 <p><button type="submit">${t('Đăng nhập', 'Log in')}</button></p></form>
 <p class="muted">${t('Tài khoản quản trị đầu tiên được tạo bằng lệnh', 'The first administrator is created with')} <code>dondoc admin create &lt;email&gt;</code>.</p>`,
       }),
@@ -222,7 +232,7 @@ export async function registerAdmin(app: FastifyInstance, deps: WebDeps, pages: 
       });
       scope.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, req, reply) => {
         const t = translator(req.admin?.lang ?? langOf(req));
-        if (error instanceof UserError) return sendPage(req, reply, { status: error instanceof NotFoundError ? 404 : 400, title: t('Không thực hiện được', 'Not done'), body: html`<h1>${t('Không thực hiện được', 'Not done')}</h1><p>${error.message}</p><p>${t('Không có gì thay đổi.', 'Nothing was changed.')} <a href="javascript:history.back()">${t('Quay lại', 'Back')}</a></p>` });
+        if (error instanceof UserError) return sendPage(req, reply, { status: error instanceof NotFoundError ? 404 : 400, title: t('Không thực hiện được', 'Not done'), body: html`<h1>${t('Không thực hiện được', 'Not done')}</h1><p>${error.message}</p><p>${t('Không có gì thay đổi.', 'Nothing was changed.')} <a href="${backOf(req)}">${t('Quay lại', 'Back')}</a></p>` });
         const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
         if (status === 500) req.log.error({ err: error, req, statusCode: status }, 'page failed');
         const text =

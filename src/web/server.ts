@@ -15,9 +15,21 @@ import type { UnitNotice } from '#root/services/on-behalf.js';
 import { verifyLink } from '#root/services/links.js';
 import { zonedDay } from '#root/services/planner.js';
 import { langOf, registerAdmin } from './admin.js';
-import { html, layout, translator } from './html.js';
-import { confirmedPage, confirmForm, linkErrorPage, type ObligationSummary } from './confirm-page.js';
+import { html, layout, STYLE, STYLESHEET_PATH, translator } from './html.js';
+import { CONFIRM_STYLE, CONFIRM_STYLESHEET_PATH, confirmedPage, confirmForm, linkErrorPage, type ObligationSummary } from './confirm-page.js';
 import { ADMIN_PAGES, registerPublicPages } from './pages/index.js';
+
+/**
+ * The pages' Content-Security-Policy: server-rendered, no script at all, styles from this site
+ * only (src/web/html.ts), images from here or inline (the QR code is inline SVG), forms posted here,
+ * never framed, no <base>.
+ */
+export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/**
+ * The templates' pages preview an email in a sandboxed `srcdoc` frame, which inherits this policy:
+ * emails carry inline styles, so there (only) inline styles are allowed; still no script.
+ */
+export const TEMPLATES_CSP = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /** What a log line says of a request: no headers, no query, no path parameters (tokens). */
 export function requestForLog(req: FastifyRequest) {
@@ -56,6 +68,25 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     // Behind a proxy, the client's address and https come from X-Forwarded-* (only that many hops).
     ...(deps.config.TRUST_PROXY_HOPS ? { trustProxy: (_address: string, hop: number) => hop < deps.config.TRUST_PROXY_HOPS } : {}),
   });
+  // Security headers on every answer (a route or scope that set its own keeps it: bull-board's
+  // policy, the signed link's and the calendar feed's no-referrer).
+  const https = Boolean(deps.config.PUBLIC_URL?.startsWith('https:'));
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', req.url.startsWith('/admin/templates') ? TEMPLATES_CSP : PAGE_CSP);
+    if (!reply.hasHeader('x-frame-options')) reply.header('x-frame-options', 'DENY');
+    if (!reply.hasHeader('x-content-type-options')) reply.header('x-content-type-options', 'nosniff');
+    if (!reply.hasHeader('referrer-policy')) reply.header('referrer-policy', 'same-origin');
+    if (https) reply.header('strict-transport-security', 'max-age=31536000');
+    return payload;
+  });
+  // The pages' stylesheets: the policy allows styles from this site only.
+  for (const [path, css] of [
+    [STYLESHEET_PATH, STYLE],
+    [CONFIRM_STYLESHEET_PATH, CONFIRM_STYLE],
+  ] as const) {
+    app.get(path, async (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=86400').send(css));
+  }
+
   // Every 5xx outside the administrators' scope (which has its own handler): logged with the
   // request's id and the error itself (its stack), answered with a clear page, or JSON to a
   // program, that says nothing of the internals but the id to quote. 4xx keep Fastify's answer.

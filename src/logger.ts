@@ -17,12 +17,17 @@ export function safeHeaders(headers: unknown): unknown {
   return out;
 }
 
-/** Objects logged by libraries that carry a request's headers (e.g. @fastify/multipart at trace). */
-const withSafeHeaders = (o: unknown) => (o && typeof o === 'object' && 'headers' in o ? { ...o, headers: safeHeaders((o as { headers: unknown }).headers) } : o);
+/**
+ * Plain objects logged with a request's headers (@fastify/multipart's `busboyOptions` at trace, a
+ * `req` or `res` built by hand): the same object, its headers made safe. Anything else (a Fastify
+ * request has its own serializer in src/web/server.ts) is left to the redact list.
+ */
+const withSafeHeaders = (o: unknown) =>
+  o && typeof o === 'object' && Object.getPrototypeOf(o) === Object.prototype && 'headers' in o ? { ...o, headers: safeHeaders((o as { headers: unknown }).headers) } : o;
 
 /** Every path under which a request's or a response's headers may be logged, one or two levels down. */
 const HEADER_PATHS = ['headers', '*.headers', '*.*.headers'].flatMap((at) =>
-  ['cookie', '["set-cookie"]', 'authorization', '["proxy-authorization"]', '["x-telegram-bot-api-secret-token"]', '["x-bot-api-secret-token"]', '["x-csrf-token"]'].map((h) =>
+  ['cookie', '["set-cookie"]', 'authorization', '["proxy-authorization"]', '["x-telegram-bot-api-secret-token"]', '["x-bot-api-secret-token"]', '["x-csrf-token"]', '["x-api-key"]'].map((h) =>
     h.startsWith('[') ? `${at}${h}` : `${at}.${h}`,
   ),
 );
@@ -38,7 +43,7 @@ export function createLogger(options: { level: string; name?: string; destinatio
     {
       name: options.name ?? 'dondoc',
       level: options.level,
-      serializers: { headers: safeHeaders, busboyOptions: withSafeHeaders },
+      serializers: { headers: safeHeaders, busboyOptions: withSafeHeaders, req: withSafeHeaders, res: withSafeHeaders },
       redact: {
         paths: [
           'config.SECRET_KEY',

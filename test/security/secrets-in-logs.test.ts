@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signLink, verifyLink } from '#root/services/links.js';
+import { createLogger } from '#root/logger.js';
 import { createAdmin } from '#root/services/admins.js';
 import { createInvite } from '#root/services/contacts.js';
 import { seedDemo } from '#root/services/demo.js';
@@ -154,6 +155,30 @@ describe('secrets and signed links', () => {
       expect(logs.includes(secret), `${name} appears in the logs`).toBe(false);
     }
   }, 120_000);
+
+  it('replaces credential headers wherever a line carries them, at trace', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'trace', destination: { write: (line: string) => void lines.push(line) } });
+    const headers = {
+      cookie: 'dondoc_session=SessionValue123',
+      authorization: 'Bearer AuthValue123',
+      'set-cookie': 'dondoc_session=SetCookieValue123',
+      'x-telegram-bot-api-secret-token': 'TgHeaderValue123',
+      'x-bot-api-secret-token': 'ZaloHeaderValue123',
+      'x-csrf-token': 'CsrfValue123',
+      'x-api-key': 'ApiKeyValue123',
+      'content-type': 'multipart/form-data; boundary=KeptValue123',
+    };
+    logger.trace({ busboyOptions: { headers, limits: { files: 1 } } }, 'as @fastify/multipart logs');
+    logger.trace({ headers }, 'headers');
+    logger.debug({ req: { headers }, res: { headers } }, 'a request and a response');
+    logger.info({ err: { config: { headers } } }, 'an HTTP client error');
+    const out = lines.join('\n');
+    expect(lines).toHaveLength(4);
+    for (const value of ['SessionValue123', 'AuthValue123', 'SetCookieValue123', 'TgHeaderValue123', 'ZaloHeaderValue123', 'CsrfValue123', 'ApiKeyValue123']) expect(out).not.toContain(value);
+    expect(out).toContain('KeptValue123');
+    expect(out).toContain('"files":1');
+  });
 
   it('signs links that expire and cannot be re-targeted', () => {
     const claims = { obligationId: '11111111-2222-4333-8444-555555555555', contactId: '66666666-7777-4888-8999-aaaaaaaaaaaa', exp: 2_000_000_000 };

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import { dispatchDue } from '#jobs/dispatch.js';
 import { createApp } from '#root/app.js';
@@ -47,7 +48,7 @@ async function noopThroughput(env: BenchEnv, n: number, concurrency: number): Pr
  */
 export async function benchReminders(env: BenchEnv): Promise<Figure[]> {
   const N = Number(process.env.BENCH_REMINDERS ?? 10_000);
-  const config = loadConfig({ DATABASE_URL: env.url, REDIS_URL: env.redisUrl, REDIS_PREFIX: `${env.prefix}-rem`, LOG_LEVEL: 'silent', WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '', DB_POOL_MAX: '20' });
+  const config = { ...loadConfig({ DATABASE_URL: env.url, REDIS_URL: env.redisUrl, REDIS_PREFIX: `${env.prefix}-rem`, LOG_LEVEL: 'silent', WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '', DB_POOL_MAX: '20' }), SECRET_KEY: randomBytes(32).toString('base64url') };
   const deps = { config, logger: createLogger({ level: 'silent' }), pool: env.pool, db: env.db, clock: systemClock };
   const reference = await noopThroughput(env, N, config.WORKER_CONCURRENCY);
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { dispatchDue } from '#jobs/dispatch.js';
@@ -51,7 +52,7 @@ export async function seedTelegram(env: BenchEnv, code: string, chats: number, p
 }
 
 export function startWorkerApp(env: BenchEnv, fake: FakeTelegram, prefix: string, roles: 'worker'[]): App {
-  const config = loadConfig({
+  const config = { ...loadConfig({
     DATABASE_URL: env.url,
     REDIS_URL: env.redisUrl,
     REDIS_PREFIX: prefix,
@@ -60,7 +61,7 @@ export function startWorkerApp(env: BenchEnv, fake: FakeTelegram, prefix: string
     DB_POOL_MAX: '20',
     TELEGRAM_BOT_TOKEN: TOKEN,
     TELEGRAM_API_ROOT: fake.apiRoot,
-  });
+  }), SECRET_KEY: randomBytes(32).toString('base64url') };
   const deps = { config, logger: createLogger({ level: 'silent' }), pool: env.pool, db: env.db, clock: systemClock };
   return createApp(deps, { roles, channels: { telegram: createTelegramChannel({ token: TOKEN, apiRoot: fake.apiRoot }) } });
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createApp } from '#root/app.js';
 import { createSandboxChannel } from '#root/channels/sandbox/index.js';
 import { loadConfig } from '#root/config.js';
@@ -26,7 +27,7 @@ export async function benchTimeliness(shared: BenchEnv): Promise<Figure[]> {
   const lookahead = size('BENCH_TIMELINESS_LOOKAHEAD_SECONDS', 30);
   const env = await openBenchEnv('timeliness');
   try {
-    const config = loadConfig({
+    const config = { ...loadConfig({
       DATABASE_URL: env.url,
       REDIS_URL: shared.redisUrl,
       REDIS_PREFIX: env.prefix,
@@ -35,7 +36,7 @@ export async function benchTimeliness(shared: BenchEnv): Promise<Figure[]> {
       DB_POOL_MAX: '20',
       PLAN_EVERY_SECONDS: String(every),
       PLAN_LOOKAHEAD_SECONDS: String(lookahead),
-    });
+    }), SECRET_KEY: randomBytes(32).toString('base64url') };
     const deps = { config, logger: createLogger({ level: 'silent' }), pool: env.pool, db: env.db, clock: systemClock };
 
     // Obligations due next June: the planner has no stage of its own to write in the next day.

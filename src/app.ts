@@ -22,7 +22,7 @@ import type { Deps } from './deps.js';
 import type { Channel } from './generated/prisma/client.js';
 import { loadTemplates } from './messages/templates.js';
 import { isDatabaseUnreachable, outageReporter } from './lib/outage.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { bearerMatches, createMetrics, type Metrics } from './metrics.js';
 import { createRedis, type Redis } from './redis.js';
 import { createDelivery, type Delivery } from './services/delivery.js';
 import { createWebServer } from './web/server.js';
@@ -48,7 +48,7 @@ export interface App {
   sendQueue(): Queue<SendJobData>;
   /** The web server's address once started. */
   readonly address: () => string | null;
-  /** The metrics server's address (METRICS_PORT, in a process without the web role) once started. */
+  /** The metrics server's address (METRICS_PORT on METRICS_HOST) once started. */
   readonly metricsAddress: () => string | null;
 }
 
@@ -241,7 +241,7 @@ export function createApp(deps: Deps, options: AppOptions): App {
     },
     metricsAddress: () => {
       const a = metricsServer?.address();
-      return a && typeof a === 'object' ? `http://127.0.0.1:${a.port}` : null;
+      return a && typeof a === 'object' ? `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` : null;
     },
     async start() {
       if (roles.includes('worker')) {
@@ -342,26 +342,35 @@ export function createApp(deps: Deps, options: AppOptions): App {
         await web.listen({ port: config.PORT, host: '0.0.0.0' });
         logger.info({ role: 'web', port: config.PORT }, 'role started');
       }
-      if (!roles.includes('web') && config.METRICS_PORT !== undefined) {
-        // A worker or scheduler on a host of its own counts what it does (reminders sent and failed
-        // by channel and stage, jobs): Prometheus scrapes each such process here. The gauges read
-        // at scrape (queue depths, open obligations) are the web role's.
+      if (config.METRICS_PORT !== undefined) {
+        // Prometheus scrapes each process here, on an address of its own (METRICS_HOST, this
+        // machine by default): a worker or scheduler counts what it does (reminders sent and failed
+        // by channel and stage, jobs); the web role's registry adds the gauges read at scrape
+        // (queue depths, each organisation's open obligations). METRICS_TOKEN, when set, is asked.
         const server = createServer((req, res) => {
           if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
             res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Không có trang này / not found: /metrics only\n');
             return;
           }
+          if (config.METRICS_TOKEN && !bearerMatches(req.headers.authorization, config.METRICS_TOKEN)) {
+            res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer realm="metrics"' }).end('Cần mã truy cập / bearer token required\n');
+            return;
+          }
           metrics.registry.metrics().then(
             (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' }).end(text),
-            (error: unknown) => res.writeHead(500).end(String(error)),
+            (error: unknown) => {
+              logger.error({ err: error }, 'metrics failed');
+              res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Lỗi / error\n');
+            },
           );
         });
         await new Promise<void>((resolve, reject) => {
           server.once('error', reject);
-          server.listen(config.METRICS_PORT, '0.0.0.0', () => resolve());
+          server.listen(config.METRICS_PORT, config.METRICS_HOST, () => resolve());
         });
         metricsServer = server;
-        logger.info({ port: (server.address() as AddressInfo).port }, 'metrics served');
+        const bound = server.address() as AddressInfo;
+        logger.info({ host: bound.address, port: bound.port }, 'metrics served');
       }
     },
     stop() {

@@ -82,17 +82,32 @@ const schema = z.object({
   SEED_DEMO: bool.default(true),
   PORT: int(0, 65_535).default(3000),
   /**
-   * A process without the web role (a worker or scheduler on a host of its own) serves its own
-   * Prometheus metrics on this port (`/metrics`); unset: none. The web role serves them on PORT.
+   * Prometheus metrics (`/metrics`) on an address of their own: this port on METRICS_HOST, in any
+   * process (a worker or scheduler on a host of its own counts what it sends; the web role adds the
+   * queue depths and each organisation's open and overdue obligations). Unset: none.
    */
   METRICS_PORT: int(0, 65_535).optional(),
+  /** The address the metrics port listens on: this machine only unless said otherwise. */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * A bearer token for `/metrics` (`Authorization: Bearer <token>`). Without it the web port has no
+   * `/metrics` (404): the metrics name every organisation. With it, METRICS_PORT asks for it too.
+   */
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9._~+/=-]{24,256}$/, 'tối thiểu 24 ký tự chữ, số, ._~+/=- / at least 24 characters of letters, digits, ._~+/=-')
+    .optional(),
   PUBLIC_URL: url(['http:', 'https:']).optional(),
   /**
    * Behind a reverse proxy: how many proxies to trust for the client's address and protocol
    * (X-Forwarded-For / -Proto), which the login limit and the Secure cookie depend on. 0: none.
    */
   TRUST_PROXY_HOPS: int(0, 10).default(0),
-  /** Key for signed links and invite codes. Required in production; a fixed development key otherwise. */
+  /**
+   * Key for signed links and the chat webhooks' secrets. Required in production; elsewhere, when
+   * unset, the first process makes one at random and keeps it in PostgreSQL for every other
+   * (src/services/secret-key.ts). Never a constant.
+   */
   SECRET_KEY: z.string().min(32, 'tối thiểu 32 ký tự / at least 32 characters').optional(),
   INVITE_TTL_HOURS: int(1, 24 * 90).default(72),
   /** The Telegram bot's token (from @BotFather). Without it there is no Telegram channel and the bot role idles. */
@@ -148,10 +163,14 @@ const schema = z.object({
 /** Every variable the program reads. */
 export const CONFIG_VARIABLES = Object.keys(schema.shape);
 
-export type Config = z.output<typeof schema> & { SECRET_KEY: string };
+/** The configuration as the environment gives it (SECRET_KEY may be unset). */
+export type EnvConfig = z.output<typeof schema>;
+
+/** The configuration of a running program: its signing key resolved (`withSecretKey`). */
+export type Config = Omit<EnvConfig, 'SECRET_KEY'> & { SECRET_KEY: string };
 
 /** Names of the variables whose values are secrets: never logged. */
-export const SECRET_VARIABLES = ['SECRET_KEY', 'DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'TELEGRAM_BOT_TOKEN', 'ZALO_BOT_TOKEN'] as const;
+export const SECRET_VARIABLES = ['SECRET_KEY', 'DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'TELEGRAM_BOT_TOKEN', 'ZALO_BOT_TOKEN', 'METRICS_TOKEN'] as const;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -162,13 +181,11 @@ export class ConfigError extends Error {
   }
 }
 
-const DEV_SECRET = 'dondoc-development-key-not-for-production-use';
-
 /**
  * Parses and validates the configuration. Empty strings count as unset, so that a copied
  * `.env.example` with blank values behaves like the defaults.
  */
-export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined>): Config {
+export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined>): EnvConfig {
   const cleaned: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
   const parsed = schema.safeParse(cleaned);
@@ -179,5 +196,5 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
   if (config.NODE_ENV === 'production' && !config.SECRET_KEY) {
     throw new ConfigError(['SECRET_KEY: bắt buộc khi NODE_ENV=production / required in production']);
   }
-  return { ...config, SECRET_KEY: config.SECRET_KEY ?? DEV_SECRET };
+  return config;
 }

@@ -9,6 +9,7 @@ import { outageReporter } from './lib/outage.js';
 import { createLogger } from './logger.js';
 import { createRedis, type Redis } from './redis.js';
 import { createAdmin } from './services/admins.js';
+import { withSecretKey } from './services/secret-key.js';
 import { DEMO_ADMIN, seedDemo } from './services/demo.js';
 
 /**
@@ -17,9 +18,9 @@ import { DEMO_ADMIN, seedDemo } from './services/demo.js';
  * organisation, so that a newcomer sees the program work at once.
  */
 async function main(): Promise<void> {
-  let config;
+  let envConfig;
   try {
-    config = loadConfig(process.env);
+    envConfig = loadConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -27,14 +28,14 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger({ level: config.LOG_LEVEL });
+  const logger = createLogger({ level: envConfig.LOG_LEVEL });
   process.on('unhandledRejection', (reason) => logger.error({ err: String(reason) }, 'unhandled rejection'));
 
   // PostgreSQL may still be starting (docker compose): retry with backoff rather than crash-loop.
   for (let attempt = 1; ; attempt++) {
     try {
-      if (await ensureDatabase(config.DATABASE_URL)) logger.info('database created');
-      const r = await migrate(config.DATABASE_URL);
+      if (await ensureDatabase(envConfig.DATABASE_URL)) logger.info('database created');
+      const r = await migrate(envConfig.DATABASE_URL);
       if (r.applied.length) logger.info({ applied: r.applied }, 'migrations applied');
       break;
     } catch (error) {
@@ -46,12 +47,14 @@ async function main(): Promise<void> {
   }
 
   const pool = createPool({
-    url: config.DATABASE_URL,
-    poolMax: config.DB_POOL_MAX,
-    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    url: envConfig.DATABASE_URL,
+    poolMax: envConfig.DB_POOL_MAX,
+    connectTimeoutMs: envConfig.DB_CONNECT_TIMEOUT_MS,
     onIdleError: (error) => logger.warn({ err: error.message }, 'idle PostgreSQL connection lost; the pool reconnects'),
   });
   const db = createPrisma(pool);
+  // SECRET_KEY, or the deployment's own random key kept in PostgreSQL: never a constant.
+  const config = await withSecretKey(envConfig, db, logger);
   const deps: Deps = { config, logger, pool, db, clock: systemClock };
 
   if (config.SEED_DEMO && (await db.organisation.count()) === 0) {
@@ -63,7 +66,8 @@ async function main(): Promise<void> {
   if (config.SEED_DEMO && config.NODE_ENV !== 'production' && (await db.adminAccount.count()) === 0) {
     const org = await db.organisation.findUnique({ where: { code: config.DEFAULT_ORG } });
     if (org) {
-      await createAdmin(db, org.id, { email: DEMO_ADMIN.email, name: DEMO_ADMIN.name, password: DEMO_ADMIN.password }, 'system:demo');
+      // The demo's one organisation is the whole deployment: its administrator operates it too.
+      await createAdmin(db, org.id, { email: DEMO_ADMIN.email, name: DEMO_ADMIN.name, password: DEMO_ADMIN.password, operator: true }, 'system:demo');
       logger.info({ email: DEMO_ADMIN.email, url: `http://localhost:${config.PORT}/login` }, 'demo administrator created (its password is in the README)');
     }
   }

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { MAINTENANCE_QUEUE, REMINDERS_QUEUE } from '#jobs/queues.js';
@@ -28,11 +29,25 @@ export function createMetrics() {
      * record), and calls the channel never answered (a timeout). They are sent again (the README's
      * rule): each is a possible duplicate.
      */
+    /**
+     * Password hashes computed to answer a login (scrypt, 128 MiB and ~0.5 s each; an unknown
+     * email's decoy included): what the login limits bound, whatever the concurrency.
+     */
+    passwordChecks: new Counter({ name: 'dondoc_password_checks_total', help: 'Password hashes computed to answer logins (scrypt), the decoy of an unknown email included', registers: [registry] }),
     unknown: new Counter({ name: 'dondoc_reminders_unknown_outcome_total', help: 'Sends of unknown outcome (a claim reclaimed after a crash, or no answer from the channel): possibly delivered twice', labelNames: ['channel'] as const, registers: [registry] }),
   };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Whether an Authorization header is `Bearer <token>` (compared in constant time). */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer ([^\s]+)$/i.exec(header ?? '');
+  if (!m) return false;
+  const sent = Buffer.from(m[1]!);
+  const want = Buffer.from(token);
+  return sent.length === want.length && timingSafeEqual(sent, want);
+}
 
 /** The queues whose depth is reported, and the states counted. */
 export const OBSERVED_QUEUES = [REMINDERS_QUEUE, MAINTENANCE_QUEUE] as const;

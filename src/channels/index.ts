@@ -1,4 +1,4 @@
-import type { Config } from '#root/config.js';
+import type { EnvConfig } from '#root/config.js';
 import type { Channel } from '#root/generated/prisma/client.js';
 import type { Logger } from '#root/logger.js';
 import { createEmailChannel } from './email/index.js';
@@ -14,7 +14,7 @@ import { processZaloLimiter } from './zalo/limiter.js';
  * email when SMTP_URL is set, Telegram when TELEGRAM_BOT_TOKEN is set, Zalo when ZALO_BOT_TOKEN is set. An SMTP server that does not answer at start is reported, not fatal:
  * sends retry with backoff until it does.
  */
-export async function createChannels(config: Config, logger: Logger, options: { telegramLimiter?: TelegramLimiter } = {}): Promise<Partial<Record<Channel, ChannelAdapter>>> {
+export async function createChannels(config: EnvConfig, logger: Logger, options: { telegramLimiter?: TelegramLimiter } = {}): Promise<Partial<Record<Channel, ChannelAdapter>>> {
   const channels: Partial<Record<Channel, ChannelAdapter>> = { sandbox: createSandboxChannel() };
   if (config.SMTP_URL) {
     const email = createEmailChannel({ url: config.SMTP_URL, from: config.MAIL_FROM, ratePerMinute: config.SMTP_RATE_PER_MINUTE });

@@ -28,7 +28,7 @@ const LOGIN_CSRF_COOKIE = 'dondoc_login';
 const FLASH_COOKIE = 'dondoc_flash';
 /** Largest upload (a plan as CSV or XLSX); larger ones are refused with 413 before they are read. */
 export const UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
-/** Failed logins allowed per email in LOGIN_WINDOW_SECONDS. */
+/** Failed logins allowed per email in LOGIN_WINDOW_SECONDS (attempts in flight count as failures until they succeed). */
 export const LOGIN_MAX_FAILURES = 10;
 /** Failed logins allowed per address (higher: a whole office may share one address). */
 export const LOGIN_MAX_FAILURES_PER_ADDRESS = 50;
@@ -47,6 +47,16 @@ export function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : '/admin';
 }
 
+/** The page this request came from, on this site (a link back needs no script: the CSP allows none), or the status page. */
+function backOf(req: FastifyRequest): string {
+  try {
+    const from = new URL(String(req.headers.referer ?? ''));
+    return from.host === req.host ? safeNext(from.pathname + from.search) : '/admin';
+  } catch {
+    return '/admin';
+  }
+}
+
 const sameToken = (a: string, b: string) => {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -62,7 +72,7 @@ export function sendPage(
   const flash = req.cookies?.[FLASH_COOKIE];
   if (flash) void reply.clearCookie(FLASH_COOKIE, { path: '/' });
   const a = req.admin;
-  const text = layout({ title: page.title, lang: a?.lang ?? langOf(req), body: page.body, admin: a ? { name: a.account.name, csrfToken: a.csrfToken } : undefined, path: req.url.split('?')[0]!, flash, error: page.error });
+  const text = layout({ title: page.title, lang: a?.lang ?? langOf(req), body: page.body, admin: a ? { name: a.account.name, csrfToken: a.csrfToken, operator: a.account.operator } : undefined, path: req.url.split('?')[0]!, flash, error: page.error });
   reply.code(page.status ?? 200).type('text/html; charset=utf-8');
   if (!page.insert) return reply.send(text);
   // Markup already encoded (the matrix's megabytes), put where the body says, as bytes.
@@ -108,10 +118,10 @@ function loginPage(req: FastifyRequest, reply: FastifyReply, input: { next: stri
         path: '/login',
         error: input.error,
         body: html`<h1>${t('Đăng nhập quản trị', 'Administrator login')}</h1>
-<form method="post" action="/login" class="card" style="max-width:24rem">
+<form method="post" action="/login" class="card narrow">
 <input type="hidden" name="_csrf" value="${token}"><input type="hidden" name="next" value="${input.next}">
-<p><label>Email<br><input type="email" name="email" autocomplete="username" required value="${input.email ?? ''}" style="width:100%"></label></p>
-<p><label>${t('Mật khẩu', 'Password')}<br><input type="password" name="password" autocomplete="current-password" required style="width:100%"></label></p>
+<p><label>Email<br><input type="email" name="email" autocomplete="username" required value="${input.email ?? ''}" class="wide"></label></p>
+<p><label>${t('Mật khẩu', 'Password')}<br><input type="password" name="password" autocomplete="current-password" required class="wide"></label></p>
 <p><button type="submit">${t('Đăng nhập', 'Log in')}</button></p></form>
 <p class="muted">${t('Tài khoản quản trị đầu tiên được tạo bằng lệnh', 'The first administrator is created with')} <code>dondoc admin create &lt;email&gt;</code>.</p>`,
       }),
@@ -121,7 +131,7 @@ function loginPage(req: FastifyRequest, reply: FastifyReply, input: { next: stri
 /**
  * Login, logout, the language switch, and the administrators' scope under /admin: a session
  * cookie (HTTP-only, SameSite=Lax, Secure behind HTTPS), a CSRF token checked on every form,
- * failed logins counted in Redis per address and per email.
+ * login attempts counted in Redis per address and per email before the password is checked.
  */
 export async function registerAdmin(app: FastifyInstance, deps: WebDeps, pages: ((scope: FastifyInstance, deps: WebDeps) => void | Promise<void>)[]) {
   await app.register(cookie);
@@ -147,20 +157,26 @@ export async function registerAdmin(app: FastifyInstance, deps: WebDeps, pages: 
     if (!expected || !sameToken(field(req.body, '_csrf'), expected)) {
       return loginPage(req, reply, { next, email, status: 403, error: t('Trang đăng nhập đã cũ, xin đăng nhập lại.', 'This login page is stale; please log in again.') });
     }
+    // Count first, atomically, then check, then evaluate: the attempt is counted against its
+    // address and its email before the password is looked at, so that concurrent guesses cannot
+    // all pass a check made before any of them was counted (40 at once were all evaluated when
+    // the counters were read, then scrypt ran, then they were incremented).
     const keys = failureKeys(req, email);
-    const counts = await deps.redis.mget(...keys);
-    if (Number(counts[0] ?? 0) >= LOGIN_MAX_FAILURES_PER_ADDRESS || Number(counts[1] ?? 0) >= LOGIN_MAX_FAILURES) {
+    const counted = await deps.redis.multi().incr(keys[0]!).expire(keys[0]!, LOGIN_WINDOW_SECONDS, 'NX').incr(keys[1]!).expire(keys[1]!, LOGIN_WINDOW_SECONDS, 'NX').exec();
+    if (!counted || counted.some(([error]) => error)) throw new Error('login attempt not counted');
+    const byAddress = Number(counted[0]![1]);
+    const byEmail = Number(counted[2]![1]);
+    if (byAddress > LOGIN_MAX_FAILURES_PER_ADDRESS || byEmail > LOGIN_MAX_FAILURES) {
+      deps.logger.warn({ role: 'web', ip: req.ip }, 'administrator login refused: too many failures');
       return loginPage(req, reply, { next, email, status: 429, error: t('Sai quá nhiều lần. Xin thử lại sau 15 phút.', 'Too many failed attempts. Try again in 15 minutes.') });
     }
-    const account = email && password ? await authenticate(deps.db, email, password) : null;
+    const account = email && password ? await authenticate(deps.db, email, password, { evaluated: () => deps.metrics.passwordChecks.inc() }) : null;
     if (!account) {
-      const m = deps.redis.multi();
-      for (const k of keys) m.incr(k).expire(k, LOGIN_WINDOW_SECONDS, 'NX');
-      await m.exec();
       deps.logger.warn({ role: 'web', ip: req.ip }, 'failed administrator login');
       return loginPage(req, reply, { next, email, status: 401, error: t('Email hoặc mật khẩu không đúng.', 'Wrong email or password.') });
     }
-    await deps.redis.del(keys[1]!);
+    // Not a failure after all: the address gets its attempt back, and the email starts afresh.
+    await deps.redis.multi().decr(keys[0]!).del(keys[1]!).exec();
     const { token } = await startSession(deps.db, account, deps.clock.now());
     void reply.clearCookie(LOGIN_CSRF_COOKIE, { path: '/login' });
     void reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', secure: secure(req) });
@@ -216,16 +232,16 @@ export async function registerAdmin(app: FastifyInstance, deps: WebDeps, pages: 
       });
       scope.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, req, reply) => {
         const t = translator(req.admin?.lang ?? langOf(req));
-        if (error instanceof UserError) return sendPage(req, reply, { status: error instanceof NotFoundError ? 404 : 400, title: t('Không thực hiện được', 'Not done'), body: html`<h1>${t('Không thực hiện được', 'Not done')}</h1><p>${error.message}</p><p>${t('Không có gì thay đổi.', 'Nothing was changed.')} <a href="javascript:history.back()">${t('Quay lại', 'Back')}</a></p>` });
+        if (error instanceof UserError) return sendPage(req, reply, { status: error instanceof NotFoundError ? 404 : 400, title: t('Không thực hiện được', 'Not done'), body: html`<h1>${t('Không thực hiện được', 'Not done')}</h1><p>${error.message}</p><p>${t('Không có gì thay đổi.', 'Nothing was changed.')} <a href="${backOf(req)}">${t('Quay lại', 'Back')}</a></p>` });
         const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-        if (status === 500) deps.logger.error({ role: 'web', err: error.message, url: req.url.split('?')[0] }, 'page failed');
+        if (status === 500) req.log.error({ err: error, req, statusCode: status }, 'page failed');
         const text =
           error.code === 'FST_REQ_FILE_TOO_LARGE' || status === 413
             ? t(`Tệp quá lớn (tối đa ${UPLOAD_MAX_BYTES / 1024 / 1024} MB). Không có gì thay đổi.`, `The file is too large (at most ${UPLOAD_MAX_BYTES / 1024 / 1024} MB). Nothing was changed.`)
             : status === 404
               ? t('Không tìm thấy.', 'Not found.')
               : status === 500
-                ? t('Có lỗi phía máy chủ; không có gì thay đổi. Lỗi đã được ghi lại.', 'Something went wrong on the server; nothing was changed. The error was logged.')
+                ? t(`Có lỗi phía máy chủ; không có gì thay đổi. Lỗi đã được ghi lại (mã yêu cầu ${req.id}).`, `Something went wrong on the server; nothing was changed. The error was logged (request id ${req.id}).`)
                 : t('Yêu cầu không hợp lệ; không có gì thay đổi.', 'Invalid request; nothing was changed.');
         return sendPage(req, reply, { status: error.code === 'FST_REQ_FILE_TOO_LARGE' ? 413 : status, title: t('Lỗi', 'Error'), body: html`<h1>${t('Không thực hiện được', 'Not done')}</h1><p>${text}</p>` });
       });

@@ -2,13 +2,17 @@
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
+/** The confirmation pages' stylesheet, served at CONFIRM_STYLESHEET_PATH (no inline styles: the CSP allows none). */
+export const CONFIRM_STYLE = `body{font-family:system-ui,Arial,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#111;line-height:1.5}
+button{font-size:1.1rem;padding:.7rem 1.2rem;background:#15803d;color:#fff;border:0;border-radius:.4rem;cursor:pointer}
+.en{color:#555;font-size:.9rem}.box{border:1px solid #ddd;border-radius:.5rem;padding:1rem}`;
+export const CONFIRM_STYLESHEET_PATH = '/static/confirm.css';
+
 function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex"><title>${esc(title)}</title>
-<style>body{font-family:system-ui,Arial,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#111;line-height:1.5}
-button{font-size:1.1rem;padding:.7rem 1.2rem;background:#15803d;color:#fff;border:0;border-radius:.4rem;cursor:pointer}
-.en{color:#555;font-size:.9rem}.box{border:1px solid #ddd;border-radius:.5rem;padding:1rem}</style></head>
+<link rel="stylesheet" href="${CONFIRM_STYLESHEET_PATH}"></head>
 <body>${body}</body></html>`;
 }
 

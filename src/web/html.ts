@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Server-rendered HTML: a tagged template that escapes every interpolated value unless it is
  * already `Html` (built by this template or marked with `raw`), so a duty title with `<script>`
@@ -40,6 +42,8 @@ export interface NavItem {
   href: string;
   vi: string;
   en: string;
+  /** Shown to deployment-wide operators only. */
+  operator?: boolean;
 }
 
 /** The administrators' menu, in this order. */
@@ -54,10 +58,14 @@ export const NAV: NavItem[] = [
   { href: '/admin/preview', vi: 'Xem trước lịch nhắc', en: 'Reminder preview' },
   { href: '/admin/exports', vi: 'Xuất báo cáo', en: 'Exports' },
   { href: '/admin/audit', vi: 'Nhật ký', en: 'Audit log' },
-  { href: '/admin/queues', vi: 'Hàng đợi', en: 'Queues' },
+  { href: '/admin/queues', vi: 'Hàng đợi', en: 'Queues', operator: true },
 ];
 
-const STYLE = `
+/**
+ * The pages' stylesheet, served at STYLESHEET_PATH (src/web/server.ts): the Content-Security-Policy
+ * allows styles from this site only, no inline `<style>` nor `style="…"`, so every look is a class.
+ */
+export const STYLE = `
 *{box-sizing:border-box}body{font-family:system-ui,"Segoe UI",Roboto,Arial,sans-serif;margin:0;color:#111;line-height:1.45;background:#f7f7f8}
 header{background:#0f3d6e;color:#fff;padding:.5rem 1rem;display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center}
 header a{color:#fff;text-decoration:none}header .brand{font-weight:700;font-size:1.1rem}
@@ -75,15 +83,29 @@ form.inline{display:inline}.row{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align
 .card{background:#fff;border:1px solid #ddd;border-radius:.4rem;padding:.8rem;margin:.8rem 0}
 .s-done{background:#cdeccf}.s-open{background:#fff}.s-soon{background:#fff1b8}.s-overdue{background:#f7c3c0}.s-waived{background:#e3e3e3}.s-extended{background:#cfe3f7}.s-none{background:#f7f7f8}
 .flag{background:#fff1b8}
+.narrow{max-width:24rem}.wide{width:100%}.w6{width:6rem}.w7{width:7rem}.w12{width:12rem}.w22{width:22rem}.w24{width:24rem}.w28{width:28rem}
+.m0{margin:0}.nowrap{white-space:nowrap}.pre-wrap{white-space:pre-wrap}.mono{font-family:ui-monospace,monospace}.code-wrap{white-space:pre-wrap;word-break:break-word}
+.flags-list{margin:0;padding-left:1rem}.msg-body{white-space:pre-wrap;margin:0;max-width:36rem;max-height:12rem;overflow:auto}
+.preview{white-space:pre-wrap;background:#fff;border:1px solid #ddd;padding:.6rem;max-width:48rem}
+.preview-frame{width:100%;max-width:48rem;height:28rem;border:1px solid #ddd;background:#fff}
+.matrix{font-size:.85rem}.matrix th,.matrix td{padding:.15rem .3rem;white-space:nowrap}
+.matrix td{text-align:center;min-width:2.2rem}.matrix td a{color:inherit;text-decoration:none;display:block}
+.matrix tbody th,.matrix thead th:first-child,.matrix tfoot th{position:sticky;left:0;z-index:1;background:#eef1f5;max-width:16rem;overflow:hidden;text-overflow:ellipsis}
+.matrix thead th{position:sticky;top:0;z-index:2}.matrix thead th:first-child{z-index:3}
+.legend span{display:inline-block;border:1px solid #ccc;padding:.05rem .45rem;margin:.1rem .2rem .1rem 0;border-radius:.2rem}
 @media (max-width:640px){main{padding:.5rem}header .me{margin-left:0}}
 `;
+
+/** Where the pages' stylesheet is served; `?v=` changes with its text, so a day's cache is safe. */
+export const STYLESHEET_PATH = '/static/dondoc.css';
+const STYLE_VERSION = createHash('sha256').update(STYLE).digest('base64url').slice(0, 10);
 
 export interface LayoutInput {
   title: string;
   lang: Lang;
   body: Html;
   /** The logged-in administrator: the menu and the logout button. */
-  admin?: { name: string; csrfToken: string } | undefined;
+  admin?: { name: string; csrfToken: string; operator?: boolean } | undefined;
   /** The path of this page (the current menu item, and where the language switch returns). */
   path?: string;
   flash?: string | null | undefined;
@@ -96,7 +118,7 @@ export function layout(p: LayoutInput): string {
   const other: Lang = p.lang === 'en' ? 'vi' : 'en';
   const back = encodeURIComponent(current || '/admin');
   const nav = p.admin
-    ? html`<nav>${NAV.map((n) => {
+    ? html`<nav>${NAV.filter((n) => !n.operator || p.admin?.operator).map((n) => {
         const active = n.href === '/admin' ? current === '/admin' : current === n.href || current.startsWith(`${n.href}/`);
         return html`<a href="${n.href}"${active ? raw(' aria-current="page"') : ''}>${t(n.vi, n.en)}</a>`;
       })}</nav>
@@ -106,7 +128,7 @@ export function layout(p: LayoutInput): string {
     : html`<div class="me"><a href="/lang/${other}?back=${raw(back)}">${other === 'en' ? 'English' : 'Tiếng Việt'}</a></div>`;
   return html`<!doctype html>
 <html lang="${p.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><title>${p.title} · dondoc</title><style>${raw(STYLE)}</style></head>
+<meta name="robots" content="noindex"><title>${p.title} · dondoc</title><link rel="stylesheet" href="${STYLESHEET_PATH}?v=${STYLE_VERSION}"></head>
 <body><header><a class="brand" href="/admin">dondoc</a>${nav}</header>
 <main>${p.flash ? html`<div class="flash" role="status">${p.flash}</div>` : ''}${p.error ? html`<div class="error" role="alert">${p.error}</div>` : ''}${p.body}</main></body></html>`.value;
 }

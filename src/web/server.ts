@@ -1,12 +1,12 @@
 import formbody from '@fastify/formbody';
 import type { Queue } from 'bullmq';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { SendJobData } from '#jobs/queues.js';
 import type { Config } from '#root/config.js';
 import type { Db } from '#root/db/client.js';
 import type { Clock } from '#root/deps.js';
 import type { Logger } from '#root/logger.js';
-import { observeAtScrape, type Metrics } from '#root/metrics.js';
+import { bearerMatches, observeAtScrape, type Metrics } from '#root/metrics.js';
 import { withTimeout } from '#root/lib/timeout.js';
 import type { Redis } from '#root/redis.js';
 import { shortDate } from '#root/domain/wording.js';
@@ -15,12 +15,30 @@ import { confirmObligation } from '#root/services/confirmations.js';
 import type { UnitNotice } from '#root/services/on-behalf.js';
 import { verifyLink } from '#root/services/links.js';
 import { zonedDay } from '#root/services/planner.js';
-import { registerAdmin } from './admin.js';
-import { confirmedPage, confirmForm, linkErrorPage, type ObligationSummary } from './confirm-page.js';
+import { langOf, registerAdmin } from './admin.js';
+import { html, layout, STYLE, STYLESHEET_PATH, translator } from './html.js';
+import { CONFIRM_STYLE, CONFIRM_STYLESHEET_PATH, confirmedPage, confirmForm, linkErrorPage, type ObligationSummary } from './confirm-page.js';
 import { ADMIN_PAGES, registerPublicPages } from './pages/index.js';
 
+/**
+ * The pages' Content-Security-Policy: server-rendered, no script at all, styles from this site
+ * only (src/web/html.ts), images from here or inline (the QR code is inline SVG), forms posted here,
+ * never framed, no <base>.
+ */
+export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/**
+ * The templates' pages preview an email in a sandboxed `srcdoc` frame, which inherits this policy:
+ * emails carry inline styles, so there (only) inline styles are allowed; still no script.
+ */
+export const TEMPLATES_CSP = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/** What a log line says of a request: no headers, no query, no path parameters (tokens). */
+export function requestForLog(req: FastifyRequest) {
+  return { method: req.method, route: req.routeOptions?.url ?? null, reqId: req.id, remoteAddress: req.ip };
+}
+
 export interface WebDeps {
-  config: Pick<Config, 'SECRET_KEY' | 'PUBLIC_URL' | 'REDIS_PREFIX' | 'REDIS_URL' | 'TRUST_PROXY_HOPS' | 'TELEGRAM_BOT_USERNAME' | 'INVITE_TTL_HOURS' | 'STORAGE_DIR'>;
+  config: Pick<Config, 'SECRET_KEY' | 'METRICS_TOKEN' | 'PUBLIC_URL' | 'REDIS_PREFIX' | 'REDIS_URL' | 'TRUST_PROXY_HOPS' | 'TELEGRAM_BOT_USERNAME' | 'INVITE_TTL_HOURS' | 'STORAGE_DIR'>;
   db: Db;
   redis: Redis;
   clock: Clock;
@@ -42,13 +60,56 @@ export interface WebDeps {
  */
 export function createWebServer(deps: WebDeps): FastifyInstance {
   const app = Fastify({
-    loggerInstance: deps.logger.child({ role: 'web' }) as FastifyBaseLogger,
+    // A request is logged by its method, its route's pattern (never the path: /c/<token> is a
+    // signed link) and its id; never its headers (the session cookie, tokens).
+    loggerInstance: deps.logger.child({ role: 'web' }, { serializers: { req: requestForLog, res: (reply: FastifyReply) => ({ statusCode: reply.statusCode }) } }) as FastifyBaseLogger,
     // No line per request: confirmation links carry signed tokens, and health checks would drown the rest.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
     // Behind a proxy, the client's address and https come from X-Forwarded-* (only that many hops).
     ...(deps.config.TRUST_PROXY_HOPS ? { trustProxy: (_address: string, hop: number) => hop < deps.config.TRUST_PROXY_HOPS } : {}),
   });
+  // Security headers on every answer (a route or scope that set its own keeps it: bull-board's
+  // policy, the signed link's and the calendar feed's no-referrer).
+  const https = Boolean(deps.config.PUBLIC_URL?.startsWith('https:'));
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', req.url.startsWith('/admin/templates') ? TEMPLATES_CSP : PAGE_CSP);
+    if (!reply.hasHeader('x-frame-options')) reply.header('x-frame-options', 'DENY');
+    if (!reply.hasHeader('x-content-type-options')) reply.header('x-content-type-options', 'nosniff');
+    if (!reply.hasHeader('referrer-policy')) reply.header('referrer-policy', 'same-origin');
+    if (https) reply.header('strict-transport-security', 'max-age=31536000');
+    return payload;
+  });
+  // The pages' stylesheets: the policy allows styles from this site only.
+  for (const [path, css] of [
+    [STYLESHEET_PATH, STYLE],
+    [CONFIRM_STYLESHEET_PATH, CONFIRM_STYLE],
+  ] as const) {
+    app.get(path, async (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=86400').send(css));
+  }
+
+  // Every 5xx outside the administrators' scope (which has its own handler): logged with the
+  // request's id and the error itself (its stack), answered with a clear page, or JSON to a
+  // program, that says nothing of the internals but the id to quote. 4xx keep Fastify's answer.
+  app.setErrorHandler(async (error: Error & { statusCode?: number }, req, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    if (status < 500) return reply.send(error);
+    req.log.error({ err: error, req, statusCode: status }, 'request failed');
+    reply.code(status).header('cache-control', 'no-store');
+    if (!/text\/html/.test(String(req.headers.accept ?? ''))) {
+      return reply.type('application/json; charset=utf-8').send({ ok: false, error: 'Lỗi máy chủ; lỗi đã được ghi lại / server error; it was logged', requestId: req.id });
+    }
+    const lang = langOf(req);
+    const t = translator(lang);
+    return reply.type('text/html; charset=utf-8').send(
+      layout({
+        title: t('Lỗi', 'Error'),
+        lang,
+        body: html`<h1>${t('Có lỗi phía máy chủ', 'Something went wrong on the server')}</h1><p>${t('Yêu cầu chưa thực hiện được; lỗi đã được ghi lại. Xin thử lại sau ít phút.', 'The request was not carried out; the error was logged. Please try again in a few minutes.')}</p><p class="muted">${t('Mã yêu cầu', 'Request id')}: <code>${req.id}</code></p>`,
+      }),
+    );
+  });
+
   // Forms up to 2 MB: a whole plan pasted into the import page (uploads have their own limit).
   void app.register(formbody, { bodyLimit: 2 * 1024 * 1024 });
   void app.register(async (scope) => {
@@ -70,10 +131,18 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
   // (cheap, and answering even when Redis or PostgreSQL is down: src/metrics.ts).
   const scrape = observeAtScrape(deps.metrics, { db: deps.db, redis: deps.redis, prefix: deps.config.REDIS_PREFIX, clock: deps.clock, logger: deps.logger });
   app.addHook('onClose', async () => scrape.close());
-  app.get('/metrics', async (_req, reply) => {
-    reply.header('content-type', deps.metrics.registry.contentType).header('cache-control', 'no-store');
-    return deps.metrics.registry.metrics();
-  });
+  // The metrics name every organisation: on this port only to the bearer of METRICS_TOKEN (without
+  // it, not here at all: 404); else on METRICS_PORT, an address of their own (src/app.ts).
+  const metricsToken = deps.config.METRICS_TOKEN;
+  if (metricsToken) {
+    app.get('/metrics', async (req, reply) => {
+      if (!bearerMatches(req.headers.authorization, metricsToken)) {
+        return reply.code(401).header('www-authenticate', 'Bearer realm="metrics"').type('text/plain; charset=utf-8').send('Cần mã truy cập / bearer token required\n');
+      }
+      reply.header('content-type', deps.metrics.registry.contentType).header('cache-control', 'no-store');
+      return deps.metrics.registry.metrics();
+    });
+  }
 
   async function load(token: string) {
     const check = verifyLink(token, deps.config.SECRET_KEY, deps.clock.now());

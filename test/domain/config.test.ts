@@ -16,6 +16,8 @@ describe('configuration', () => {
     // Telegram's limits are kept on our side unless a deployment says otherwise.
     expect(c.TELEGRAM_LIMITS).toBe('on');
     expect(loadConfig({ TELEGRAM_LIMITS: 'off' }).TELEGRAM_LIMITS).toBe('off');
+    // No key from the source: without SECRET_KEY the program resolves its own (src/services/secret-key.ts).
+    expect(c.SECRET_KEY).toBeUndefined();
   });
 
   it('treats empty values as unset, as a copied .env.example has them', () => {

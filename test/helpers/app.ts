@@ -9,6 +9,7 @@ import type { Deps } from '#root/deps.js';
 import type { Channel } from '#root/generated/prisma/client.js';
 import { createLogger, type Logger } from '#root/logger.js';
 import { createRedis } from '#root/redis.js';
+import { withSecretKey } from '#root/services/secret-key.js';
 import type { TestDatabase } from './db.js';
 import { ManualClock } from './clock.js';
 
@@ -28,7 +29,8 @@ export async function startTestApp(
   t: TestDatabase,
   options: { start: Date; roles?: Role[]; channels?: Partial<Record<Channel, ChannelAdapter>>; env?: Record<string, string>; logger?: Logger },
 ): Promise<TestApp> {
-  const config = loadConfig({
+  // The key as the program resolves it: SECRET_KEY when the test sets one, else the database's own.
+  const envConfig = loadConfig({
     DATABASE_URL: t.url,
     REDIS_PREFIX: testPrefix(),
     LOG_LEVEL: 'silent',
@@ -36,6 +38,7 @@ export async function startTestApp(
     WORKER_CONCURRENCY: '16',
     ...options.env,
   });
+  const config = await withSecretKey(envConfig, t.prisma);
   const clock = new ManualClock(options.start);
   const deps: Deps = { config, logger: options.logger ?? createLogger({ level: config.LOG_LEVEL }), pool: t.pool, db: t.prisma, clock };
   const app = createApp(deps, { roles: options.roles ?? ['worker'], channels: options.channels ?? { sandbox: createSandboxChannel() } });

@@ -1,6 +1,8 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signLink, verifyLink } from '#root/services/links.js';
+import { createLogger } from '#root/logger.js';
+import { createAdmin } from '#root/services/admins.js';
 import { createInvite } from '#root/services/contacts.js';
 import { seedDemo } from '#root/services/demo.js';
 import { testPrefix } from '../helpers/app.js';
@@ -9,6 +11,7 @@ import { startProgram, waitFor, type ProgramProcess } from '../helpers/processes
 import { runCli } from '../helpers/run-cli.js';
 import { startSmtp } from '../helpers/smtp.js';
 import { startFakeTelegram, type FakeTelegram } from '../helpers/telegram-server.js';
+import { WebClient } from '../helpers/web.js';
 import { startZaloServer, type FakeZalo } from '../helpers/zalo-server.js';
 
 /** Secrets known to this test: none of them may reach a log line, whatever happens. */
@@ -19,11 +22,15 @@ const ZL_SECRET = 'ZaloSecretPart-abcdefghijklmnop';
 const ZL_TOKEN = `987654321:${ZL_SECRET}`;
 const DB_PASSWORD = 'DbPassw0rd-known-to-the-test';
 const SMTP_PASSWORD = 'SmtpPassw0rd-known-to-the-test';
+const ADMIN = { email: 'quantri-log@sotttt.example.vn', password: 'AdminPassw0rd-known-to-the-test' };
+const METRICS_TOKEN = 'MetricsToken-known-to-the-test-0123456789';
 
 /**
- * Runs the whole program (every role, debug logging) with secrets the test knows, drives it through
- * onboarding, commands, a wrong invite, API faults and signed links, and then searches everything it
- * printed for those secrets. Also: signed links expire, cannot be re-targeted, and a replay changes
+ * Runs the whole program (every role, logging at `trace`, the most it can say) with secrets the
+ * test knows, drives it through onboarding, commands, a wrong invite, API faults, signed links, an
+ * administrator's login and a file uploaded through the web pages (multipart, whose parser logs the
+ * request's headers at trace) and a scrape with the metrics token, and then searches everything
+ * it printed for those secrets, the session cookie and the CSRF tokens. Also: signed links expire, cannot be re-targeted, and a replay changes
  * nothing.
  */
 describe('secrets and signed links', () => {
@@ -52,6 +59,7 @@ describe('secrets and signed links', () => {
     const contacts = await t.prisma.contact.findMany({ where: { orgId, role: 'contact' }, take: 2, orderBy: { name: 'asc' } });
     inviteCode = (await createInvite(t.prisma, orgId, contacts[0]!.id, { ttlHours: 72, now: new Date() }, 'test')).code;
     zaloCode = (await createInvite(t.prisma, orgId, contacts[1]!.id, { ttlHours: 72, now: new Date() }, 'test')).code;
+    await createAdmin(t.prisma, orgId, { email: ADMIN.email, name: 'Quản trị', password: ADMIN.password }, 'test');
     tg = await startFakeTelegram({ limits: false });
     zl = await startZaloServer({ token: ZL_TOKEN, limits: false });
     smtp = await startSmtp();
@@ -66,8 +74,9 @@ describe('secrets and signed links', () => {
       REDIS_URL: 'redis://127.0.0.1:6379',
       REDIS_PREFIX: testPrefix(),
       ROLES: 'all',
-      LOG_LEVEL: 'debug',
+      LOG_LEVEL: 'trace',
       SECRET_KEY,
+      METRICS_TOKEN,
       TELEGRAM_BOT_TOKEN: TG_TOKEN,
       TELEGRAM_API_ROOT: tg.apiRoot,
       ZALO_BOT_TOKEN: ZL_TOKEN,
@@ -116,6 +125,22 @@ describe('secrets and signed links', () => {
       expect((await fetch(`http://127.0.0.1:${port}/c/${expired}`, { method: 'POST' })).status).toBe(410);
       expect((await fetch(`http://127.0.0.1:${port}/c/${expired.slice(0, -2)}xx`, { method: 'POST' })).status).toBe(400);
     }
+    // The web pages: a login, pages, a file uploaded (multipart), a form posted, a scrape.
+    const web = new WebClient(`http://127.0.0.1:${port}`);
+    const loginCsrf = /name="_csrf" value="([^"]+)"/.exec((await web.get('/login')).text)![1]!;
+    expect((await web.post('/login', { _csrf: loginCsrf, email: ADMIN.email, password: ADMIN.password, next: '/admin' })).status).toBe(303);
+    await web.get('/admin');
+    const session = web.cookies.get('dondoc_session')!;
+    expect(session).toMatch(/^[\w-]{40,}$/);
+    const csrf = web.csrf;
+    expect(csrf.length).toBeGreaterThan(20);
+    const csv = ['TT,Nhiệm vụ,Đơn vị chủ trì,Đơn vị phối hợp,Thời gian thực hiện', '1,Báo cáo quý,Sở Tài chính,,Hằng quý'].join('\r\n');
+    const uploaded = await web.upload('/admin/import', { planCode: '77/KH-LOG' }, { field: 'file', name: 'ke-hoach.csv', type: 'text/csv', data: Buffer.from(csv) });
+    expect(uploaded.status, uploaded.text.slice(0, 300)).toBe(303);
+    expect((await web.get(uploaded.location!)).status).toBe(200);
+    expect((await web.post('/admin/import/00000000-0000-4000-8000-000000000000/discard')).status).toBeLessThan(500);
+    expect((await web.request('GET', '/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).status).toBe(200);
+    expect((await web.request('GET', '/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}-wrong` } })).status).toBe(401);
     await new Promise((r) => setTimeout(r, 3_000));
     program.child.kill('SIGTERM');
     await program.exited;
@@ -123,10 +148,37 @@ describe('secrets and signed links', () => {
     const logs = `${program.output()}\n${nudged.stdout}\n${nudged.stderr}`;
     expect(logs.length).toBeGreaterThan(1_000);
     expect(logs).toMatch(/"level":30/); // info lines were written: the search below means something
-    for (const [name, secret] of Object.entries({ SECRET_KEY, TG_TOKEN, TG_SECRET, ZL_TOKEN, ZL_SECRET, DB_PASSWORD, SMTP_PASSWORD, inviteCode, zaloCode })) {
+    expect(logs).toMatch(/"level":10/); // and trace lines: the multipart parser's among them
+    expect(logs).toContain('Providing options to busboy');
+    for (const [name, secret] of Object.entries({ SECRET_KEY, TG_TOKEN, TG_SECRET, ZL_TOKEN, ZL_SECRET, DB_PASSWORD, SMTP_PASSWORD, inviteCode, zaloCode, ADMIN_PASSWORD: ADMIN.password, METRICS_TOKEN, session, csrf, loginCsrf })) {
+      expect(secret.length, name).toBeGreaterThan(10);
       expect(logs.includes(secret), `${name} appears in the logs`).toBe(false);
     }
   }, 120_000);
+
+  it('replaces credential headers wherever a line carries them, at trace', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'trace', destination: { write: (line: string) => void lines.push(line) } });
+    const headers = {
+      cookie: 'dondoc_session=SessionValue123',
+      authorization: 'Bearer AuthValue123',
+      'set-cookie': 'dondoc_session=SetCookieValue123',
+      'x-telegram-bot-api-secret-token': 'TgHeaderValue123',
+      'x-bot-api-secret-token': 'ZaloHeaderValue123',
+      'x-csrf-token': 'CsrfValue123',
+      'x-api-key': 'ApiKeyValue123',
+      'content-type': 'multipart/form-data; boundary=KeptValue123',
+    };
+    logger.trace({ busboyOptions: { headers, limits: { files: 1 } } }, 'as @fastify/multipart logs');
+    logger.trace({ headers }, 'headers');
+    logger.debug({ req: { headers }, res: { headers } }, 'a request and a response');
+    logger.info({ err: { config: { headers } } }, 'an HTTP client error');
+    const out = lines.join('\n');
+    expect(lines).toHaveLength(4);
+    for (const value of ['SessionValue123', 'AuthValue123', 'SetCookieValue123', 'TgHeaderValue123', 'ZaloHeaderValue123', 'CsrfValue123', 'ApiKeyValue123']) expect(out).not.toContain(value);
+    expect(out).toContain('KeptValue123');
+    expect(out).toContain('"files":1');
+  });
 
   it('signs links that expire and cannot be re-targeted', () => {
     const claims = { obligationId: '11111111-2222-4333-8444-555555555555', contactId: '66666666-7777-4888-8999-aaaaaaaaaaaa', exp: 2_000_000_000 };

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchDue } from '#jobs/dispatch.js';
+import { createAdmin } from '#root/services/admins.js';
 import { nudge } from '#root/services/nudge.js';
 import { reconcileObligations } from '#root/services/obligations.js';
 import { ensureOrganisation } from '#root/services/orgs.js';
@@ -31,10 +32,15 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+const METRICS_TOKEN = 'metrics-token-known-to-the-test-0123456789';
+const bearer = { authorization: `Bearer ${METRICS_TOKEN}` };
+
 describe('operations: metrics and the queue dashboard', () => {
   let w: WebTest;
   beforeAll(async () => {
-    w = await startWebTest();
+    w = await startWebTest({ env: { METRICS_TOKEN } });
+    // The queue dashboard is for the deployment's operators: the test's administrator is one.
+    await w.t.prisma.adminAccount.update({ where: { email: w.admin.email }, data: { operator: true } });
     // The web role has no worker: what is queued stays queued (two waiting, one delayed).
     const q = w.s.app.sendQueue();
     await q.add('send-reminder', { id: 'metrics-a' }, { jobId: 'reminder-metrics-a' });
@@ -50,7 +56,7 @@ describe('operations: metrics and the queue dashboard', () => {
       const past = await w.t.prisma.obligation.findFirstOrThrow({ where: { orgId: w.orgId, status: 'open', dueAt: { lt: now } } });
       await w.t.prisma.obligation.update({ where: { id: past.id }, data: { extendedTo: new Date(now.getTime() + 7 * 86_400_000) } });
 
-      const res = await w.newClient().get('/metrics');
+      const res = await w.newClient().request('GET', '/metrics', { headers: bearer });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/plain');
       const open = await w.t.prisma.obligation.count({ where: { orgId: w.orgId, status: 'open', current: true } });
@@ -70,15 +76,28 @@ describe('operations: metrics and the queue dashboard', () => {
       expect(res.text).toContain('# TYPE dondoc_reminders_sent_total counter');
     });
 
+    it('answers only the bearer of METRICS_TOKEN, naming no organisation to anyone else', async () => {
+      const c = w.newClient();
+      for (const authorization of [undefined, 'Bearer wrong-token', `Bearer ${METRICS_TOKEN}x`, `Basic ${METRICS_TOKEN}`, METRICS_TOKEN]) {
+        const res = await c.request('GET', '/metrics', authorization ? { headers: { authorization } } : {});
+        expect(res.status, String(authorization)).toBe(401);
+        expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+        expect(res.text).not.toContain('dondoc_');
+        expect(res.text).not.toContain('hcm');
+      }
+      // A logged-in administrator is no scraper either.
+      expect((await w.client.get('/metrics')).status).toBe(401);
+    });
+
     it('scrapes in a few milliseconds', async () => {
       const c = w.newClient();
       await new Promise((r) => setTimeout(r, 1100));
-      await c.get('/metrics');
+      await c.request('GET', '/metrics', { headers: bearer });
       const times: number[] = [];
       for (let i = 0; i < 5; i++) {
         await new Promise((r) => setTimeout(r, 1010)); // past the one-second snapshot
         const t0 = performance.now();
-        expect((await c.get('/metrics')).status).toBe(200);
+        expect((await c.request('GET', '/metrics', { headers: bearer })).status).toBe(200);
         times.push(performance.now() - t0);
       }
       times.sort((a, b) => a - b);
@@ -88,6 +107,25 @@ describe('operations: metrics and the queue dashboard', () => {
   });
 
   describe('the queue dashboard (bull-board)', () => {
+    it('is for operators only: an ordinary administrator gets 403, its API and assets too, and no menu link', async () => {
+      const email = 'thuong@sotttt.example.vn';
+      const password = 'quản trị thường, không vận hành';
+      await createAdmin(w.t.prisma, w.orgId, { email, password }, 'test');
+      const c = w.newClient();
+      expect((await c.login(email, password)).status).toBe(303);
+      const status = await c.get('/admin');
+      expect(status.status).toBe(200);
+      expect(status.text).not.toContain('href="/admin/queues"');
+      for (const path of ['/admin/queues', '/admin/queues/queue/reminders', '/admin/queues/api/queues?activeQueue=reminders&status=latest&page=1', '/admin/queues/static/favicon-32x32.png']) {
+        const res = await c.get(path);
+        expect(res.status, path).toBe(403);
+        expect(res.text).not.toContain('reminder-metrics-');
+      }
+      expect((await c.get('/admin/queues')).text).toContain('Chỉ dành cho người vận hành');
+      // The operator sees the link.
+      expect((await w.client.get('/admin')).text).toContain('href="/admin/queues"');
+    });
+
     it('sends a visitor without a session to the login page, its assets and API too', async () => {
       const c = w.newClient();
       for (const path of ['/admin/queues', '/admin/queues/api/queues', '/admin/queues/static/favicon-32x32.png']) {
@@ -174,7 +212,7 @@ describe('/metrics while Redis is unreachable', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     await ensureOrganisation(t.prisma, { code: 'hcm', name: 'Sở TT&TT', timeZone: 'Asia/Ho_Chi_Minh' }, 'test');
-    s = await startTestApp(t, { start: new Date('2026-11-16T02:00:00Z'), roles: ['web'], env: { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` } });
+    s = await startTestApp(t, { start: new Date('2026-11-16T02:00:00Z'), roles: ['web'], env: { METRICS_TOKEN, REDIS_URL: `redis://127.0.0.1:${await closedPort()}` } });
   }, 30_000);
   afterAll(async () => {
     // Not s.stop(): it would clean keys in the Redis that is not there.
@@ -186,7 +224,7 @@ describe('/metrics while Redis is unreachable', () => {
     const base = s.app.address()!;
     const scrape = async () => {
       const t0 = performance.now();
-      const res = await fetch(new URL('/metrics', base));
+      const res = await fetch(new URL('/metrics', base), { headers: bearer });
       return { status: res.status, text: await res.text(), ms: performance.now() - t0 };
     };
     // The first scrape of a fresh process (Prisma's first query is slow) answers all the same.
@@ -219,8 +257,9 @@ describe('metrics of a process without the web role', () => {
     await t?.close();
   });
 
-  it('serves its own counters at /metrics, and nothing else', async () => {
+  it('serves its own counters at /metrics, on this machine only, and nothing else', async () => {
     expect(s.app.address()).toBeNull();
+    // The address it is bound to (METRICS_HOST's default), not every interface.
     const base = s.app.metricsAddress()!;
     expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const now = s.clock.now();
@@ -241,3 +280,54 @@ describe('metrics of a process without the web role', () => {
   });
 });
 
+
+// Without METRICS_TOKEN the metrics are not on the web port at all; METRICS_PORT serves them, the
+// web role's gauges included, on an address of their own.
+describe('metrics of the web role without METRICS_TOKEN', () => {
+  let t: TestDatabase;
+  let s: TestApp;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    await ensureOrganisation(t.prisma, { code: 'hcm', name: 'Sở TT&TT', timeZone: 'Asia/Ho_Chi_Minh' }, 'test');
+    s = await startTestApp(t, { start: new Date('2026-11-16T02:00:00Z'), roles: ['web'], env: { METRICS_PORT: '0' } });
+  }, 30_000);
+  afterAll(async () => {
+    await s?.stop();
+    await t?.close();
+  });
+
+  it('answers 404 at /metrics on the web port, and serves them on METRICS_PORT at 127.0.0.1', async () => {
+    const web = await fetch(new URL('/metrics', s.app.address()!));
+    expect(web.status).toBe(404);
+    expect(await web.text()).not.toContain('dondoc_obligations');
+    const base = s.app.metricsAddress()!;
+    expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const res = await fetch(`${base}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(sample(text, 'dondoc_obligations_open', { org: 'hcm' })).toBe(0);
+    expect(sample(text, 'dondoc_up', { dependency: 'postgres' })).toBe(1);
+  });
+});
+
+describe('metrics on METRICS_PORT with METRICS_TOKEN', () => {
+  let t: TestDatabase;
+  let s: TestApp;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    s = await startTestApp(t, { start: new Date(), roles: ['worker'], env: { METRICS_PORT: '0', METRICS_TOKEN } });
+  });
+  afterAll(async () => {
+    await s?.stop();
+    await t?.close();
+  });
+
+  it('asks for the token there too', async () => {
+    const base = s.app.metricsAddress()!;
+    expect((await fetch(`${base}/metrics`)).status).toBe(401);
+    expect((await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+    const res = await fetch(`${base}/metrics`, { headers: bearer });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('# TYPE dondoc_reminders_sent_total counter');
+  });
+});

@@ -90,9 +90,9 @@ ${
     ? result.rows.length
       ? html`<table><thead><tr><th>${t('Lúc', 'When')}</th><th>${t('Người thực hiện', 'Actor')}</th><th>${t('Hành động', 'Action')}</th><th>${t('Đối tượng', 'Entity')}</th><th>${t('Dữ liệu', 'Data')}</th></tr></thead><tbody>
 ${result.rows.map(
-  (r) => html`<tr id="a${r.id.toString()}"><td style="white-space:nowrap">${dateTime(r.createdAt, result.timeZone)}</td><td>${names.get(r.actor) ? html`${names.get(r.actor)}<br><span class="muted">${r.actor}</span>` : r.actor}</td>
+  (r) => html`<tr id="a${r.id.toString()}"><td class="nowrap">${dateTime(r.createdAt, result.timeZone)}</td><td>${names.get(r.actor) ? html`${names.get(r.actor)}<br><span class="muted">${r.actor}</span>` : r.actor}</td>
 <td>${label(r.action) ? html`${label(r.action)}<br><span class="muted">${r.action}</span>` : r.action}</td><td>${r.entity}${r.entityId ? html`<br><span class="muted">${r.entityId}</span>` : ''}</td>
-<td>${r.data === null ? '' : html`<code style="white-space:pre-wrap;word-break:break-word">${JSON.stringify(r.data)}</code>`}</td></tr>`,
+<td>${r.data === null ? '' : html`<code class="code-wrap">${JSON.stringify(r.data)}</code>`}</td></tr>`,
 )}</tbody></table>`
       : html`<p class="muted">${t('Không có dòng nào.', 'No rows.')}</p>`
     : ''

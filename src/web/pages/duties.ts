@@ -71,7 +71,7 @@ ${duties.map((d) => {
   const schedule = d.schedule ? describeSchedule(scheduleFromRow(d.schedule), a.lang) : '—';
   const unparsed = !d.schedule || d.schedule.kind === 'unparsed';
   return html`<tr${d.flags.length ? html` class="flag"` : ''}><td>${d.plan.code}</td><td><a href="/admin/duties/${d.id}">${d.code}</a></td><td>${d.title}</td><td>${leads.join('; ') || '—'}</td><td>${coop}</td>
-<td${unparsed ? html` class="flag"` : ''}>${schedule}</td><td>${d.flags.length ? html`<ul style="margin:0;padding-left:1rem">${d.flags.map((f) => html`<li>${f}</li>`)}</ul>` : ''}</td></tr>`;
+<td${unparsed ? html` class="flag"` : ''}>${schedule}</td><td>${d.flags.length ? html`<ul class="flags-list">${d.flags.map((f) => html`<li>${f}</li>`)}</ul>` : ''}</td></tr>`;
 })}</tbody></table>`
     : html`<p>${t('Không có nhiệm vụ nào khớp.', 'No duty matches.')} <a href="/admin/import">${t('Nhập kế hoạch', 'Import a plan')}</a></p>`
 }`;

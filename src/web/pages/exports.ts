@@ -39,7 +39,7 @@ export function registerExportPages(scope: FastifyInstance, deps: WebDeps): void
 ${years.map((y) => html`<tr><td>${y}</td><td><a href="/admin/exports/status.xlsx?year=${y}" download>${t('Tải tệp Excel', 'Download Excel')} ${y}</a></td><td><a href="/admin/exports/status.csv?year=${y}" download>${t('Tải tệp CSV', 'Download CSV')} ${y}</a></td></tr>`)}
 </tbody></table>
 <form method="get" action="/admin/exports/status.xlsx" class="row card">
-<label>${t('Năm khác', 'Another year')}<br><input type="number" name="year" min="2000" max="2100" required inputmode="numeric" style="width:7rem"></label>
+<label>${t('Năm khác', 'Another year')}<br><input type="number" name="year" min="2000" max="2100" required inputmode="numeric" class="w7"></label>
 <button type="submit">${t('Tải tệp Excel', 'Download Excel')}</button></form>
 <p class="muted">${t(
         'Tệp CSV dùng mã UTF-8 (có BOM) và dấu phẩy; nếu Excel trên máy dùng dấu chấm phẩy làm dấu phân cách danh sách (cài đặt vùng Việt Nam), hãy mở tệp Excel thay vì tệp CSV.',

@@ -38,7 +38,7 @@ function importForm(req: FastifyRequest, input: { text?: string; planCode?: stri
 <form method="post" action="/admin/import" class="card">${csrfField(req)}
 <h2>${t('Dán văn bản', 'Paste the text')}</h2>
 <p><label for="import-text">${t('Bảng phụ lục (TT | Nhiệm vụ | Chủ trì | Phối hợp | Thời gian), chép từ Word, Excel hoặc PDF', 'The appendix table (number | duty | lead | cooperating | timeframe), copied from Word, Excel or PDF')}</label><br>
-<textarea id="import-text" name="text" rows="12" style="width:100%">${input.text ?? ''}</textarea></p>
+<textarea id="import-text" name="text" rows="12" class="wide">${input.text ?? ''}</textarea></p>
 ${planCode('import-code-text')}
 <p><button type="submit">${t('Xem lại', 'Review')}</button></p></form>
 <form method="post" action="/admin/import" enctype="multipart/form-data" class="card">${csrfField(req)}

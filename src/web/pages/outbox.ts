@@ -65,7 +65,7 @@ ${
 ${page.map(
   (m) => html`<tr><td><a href="/admin/outbox/${m.id.toString()}">#${m.id.toString()}</a></td><td>${dateTime(m.createdAt, zone)}</td><td>${m.contact.name}</td><td>${m.contact.unit.name}</td>
 <td>${m.reminder ? html`${m.reminder.obligation.duty.code}<br><span class="muted">${t(...(KIND_LABEL[m.reminder.kind] ?? [m.reminder.kind, m.reminder.kind]))}</span>` : html`<span class="muted">${t('tổng hợp', 'digest')}</span>`}</td>
-<td><pre style="white-space:pre-wrap;margin:0;max-width:36rem;max-height:12rem;overflow:auto">${m.body}</pre></td>
+<td><pre class="msg-body">${m.body}</pre></td>
 <td>${m.answer ? html`${m.answer}` : answerable(m) ? html`<a href="/admin/outbox/${m.id.toString()}">${t('Trả lời…', 'Answer…')}</a>` : ''}</td></tr>`,
 )}</tbody></table>`
     : html`<p class="muted">${t('Chưa có tin nào.', 'No messages yet.')}</p>`
@@ -95,14 +95,14 @@ ${page.map(
 <tr><th>${t('Nhiệm vụ', 'Duty')}</th><td>${o ? html`${o.duty.code}. ${o.duty.title} <span class="muted">(${t(...(KIND_LABEL[m.reminder!.kind] ?? [m.reminder!.kind, m.reminder!.kind]))}; ${t('nghĩa vụ', 'obligation')}: ${o.status})</span>` : t('thư tổng hợp', 'digest')}</td></tr>
 ${m.answer ? html`<tr><th>${t('Đã trả lời', 'Answered')}</th><td>${m.answer} <span class="muted">${m.answeredAt ? dateTime(m.answeredAt, zone) : ''}</span></td></tr>` : ''}
 </tbody></table>
-<div class="card"><pre style="white-space:pre-wrap;margin:0">${m.body}</pre></div>
+<div class="card"><pre class="pre-wrap m0">${m.body}</pre></div>
 ${
   answerable(m)
     ? html`<form method="post" action="/admin/outbox/${m.id.toString()}/answer" class="card">${csrfField(req)}
 <h2>${t(`Trả lời như ${m.contact.name}`, `Answer as ${m.contact.name}`)}</h2>
 <p class="muted">${t('Xác nhận sẽ được ghi là của người nhận (như khi họ trả lời “xong”), và nhật ký ghi anh/chị đã trả lời thay.', 'The confirmation is recorded as the recipient’s (as if they answered “xong”); the audit log records that you answered for them.')}</p>
 <p class="row"><label>${t('Trả lời', 'Answer')}<br><select name="answer"><option value="xong">xong — ${t('đã hoàn thành', 'done')}</option></select></label>
-<label>${t('Ghi chú (không bắt buộc)', 'Note (optional)')}<br><input type="text" name="note" maxlength="1000" style="width:22rem"></label>
+<label>${t('Ghi chú (không bắt buộc)', 'Note (optional)')}<br><input type="text" name="note" maxlength="1000" class="w22"></label>
 <button type="submit">${t('Gửi trả lời', 'Send the answer')}</button></p></form>`
     : html`<p class="muted">${t('Thư này không hỏi xác nhận.', 'This message asks for no confirmation.')}</p>`
 }`,

@@ -101,7 +101,7 @@ ${
 }
 <form method="post" action="/admin/policies" class="card">${csrfField(req)}
 <h3>${t('Đặt thiết lập riêng', 'Set an override')}</h3>
-<p><label for="pol-target">${t('Phạm vi', 'Target')}</label><br><select id="pol-target" name="target" required style="max-width:100%">
+<p><label for="pol-target">${t('Phạm vi', 'Target')}</label><br><select id="pol-target" name="target" required>
 <option value="org">${t('Cả tổ chức', 'The whole organisation')}</option>
 ${targets.plans.length ? html`<optgroup label="${t('Kế hoạch', 'Plans')}">${targets.plans.map((p) => html`<option value="plan:${p.id}">${p.code}: ${truncate(p.title, 80)}</option>`)}</optgroup>` : ''}
 ${targets.duties.length ? html`<optgroup label="${t('Nhiệm vụ', 'Duties')}">${targets.duties.map((d) => html`<option value="duty:${d.id}">${d.planCode} · ${d.code}: ${truncate(d.title, 80)}</option>`)}</optgroup>` : ''}

@@ -4,6 +4,8 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { MAINTENANCE_QUEUE, REMINDERS_QUEUE } from '#jobs/queues.js';
+import { adminOf, sendPage } from '../admin.js';
+import { html, translator } from '../html.js';
 import type { WebDeps } from '../server.js';
 
 export const QUEUES_PATH = '/admin/queues';
@@ -28,7 +30,9 @@ const BOARD_CSP = [
 
 /**
  * Administrators' pages: the BullMQ dashboard (bull-board) at /admin/queues, behind the
- * administrators' login like every page of the scope.
+ * administrators' login like every page of the scope, and for deployment-wide operators only
+ * (`dondoc admin operator <email>`): the queues hold every organisation's jobs, so an ordinary
+ * administrator gets 403 (and no menu link), its assets and API included.
  *
  * Read-only: the board can retry, clean, promote, pause or empty queues, but its UI sends those as
  * JSON PUT/POST calls without our CSRF token, which the scope refuses (403) anyway; and a job
@@ -72,8 +76,16 @@ export function registerQueuePages(scope: FastifyInstance, deps: WebDeps): void 
     },
   });
   void scope.register(async (board) => {
-    board.addHook('onRequest', async (_req, reply) => {
+    board.addHook('onRequest', async (req, reply) => {
       void reply.header('content-security-policy', BOARD_CSP);
+      if (!adminOf(req).account.operator) {
+        const t = translator(adminOf(req).lang);
+        return sendPage(req, reply, {
+          status: 403,
+          title: t('Từ chối', 'Refused'),
+          body: html`<h1>${t('Chỉ dành cho người vận hành', 'For operators only')}</h1><p>${t('Hàng đợi chứa việc của mọi tổ chức nên chỉ người vận hành hệ thống được xem. Người vận hành được cấp bằng lệnh', 'The queues hold every organisation’s jobs, so only the deployment’s operators see them. An operator is made with')} <code>dondoc admin operator &lt;email&gt;</code>.</p>`,
+        });
+      }
     });
     await board.register(serverAdapter.registerPlugin(), { prefix: '/queues' });
   });

@@ -35,13 +35,7 @@ function dateTime(d: Date, zone: string): string {
 }
 const day = (d: Date, zone: string) => shortDate(zonedDay(d, zone));
 
-const MATRIX_STYLE = raw(`<style>
-.matrix{font-size:.85rem}.matrix th,.matrix td{padding:.15rem .3rem;white-space:nowrap}
-.matrix td{text-align:center;min-width:2.2rem}.matrix td a{color:inherit;text-decoration:none;display:block}
-.matrix tbody th,.matrix thead th:first-child,.matrix tfoot th{position:sticky;left:0;z-index:1;background:#eef1f5;max-width:16rem;overflow:hidden;text-overflow:ellipsis}
-.matrix thead th{position:sticky;top:0;z-index:2}.matrix thead th:first-child{z-index:3}
-.legend span{display:inline-block;border:1px solid #ccc;padding:.05rem .45rem;margin:.1rem .2rem .1rem 0;border-radius:.2rem}
-</style>`);
+// The matrix's look (.matrix, .legend) is in the pages' stylesheet (src/web/html.ts): no inline styles.
 
 /** The legend: each state's colour, sign and name, and how many cells are in it. */
 function legend(t: T, counts?: Record<CellState, number>): Html {
@@ -135,7 +129,7 @@ async function matrixPage(req: FastifyRequest<{ Querystring: MatrixQuery }>, rep
   const thisPage = `/admin?${new URLSearchParams({ year: String(year), ...(plan ? { plan: plan.id } : {}), ...(group ? { group: group.id } : {}), ...(state ? { state } : {}) }).toString()}`;
   const selected = (on: boolean) => (on ? raw(' selected') : '');
   const form = html`<form method="get" action="/admin" class="card row">
-<label>${t('Năm', 'Year')}<br><input type="number" name="year" min="2000" max="2100" value="${year}" style="width:6rem"></label>
+<label>${t('Năm', 'Year')}<br><input type="number" name="year" min="2000" max="2100" value="${year}" class="w6"></label>
 <label>${t('Kế hoạch', 'Plan')}<br><select name="plan"><option value="">${t('Mọi kế hoạch', 'Every plan')}</option>${plans.map((p) => html`<option value="${p.id}"${selected(p.id === plan?.id)}>${p.code} · ${p.title.slice(0, 60)}</option>`)}</select></label>
 <label>${t('Nhóm đơn vị', 'Unit group')}<br><select name="group"><option value="">${t('Mọi đơn vị', 'Every unit')}</option>${groups.map((g) => html`<option value="${g.id}"${selected(g.id === group?.id)}>${g.name}</option>`)}</select></label>
 <label>${t('Đơn vị có ô', 'Units with a cell')}<br><select name="state"><option value="">${t('Mọi trạng thái', 'Any state')}</option>${CELL_STATES.map((s) => html`<option value="${s}"${selected(s === state)}>${label(t, s)}</option>`)}</select></label>
@@ -146,7 +140,7 @@ ${m.units.length ? html` (${Math.round((100 * m.unitsComplete) / m.units.length)
 · <span class="muted">${t('Tính đến', 'As of')} ${dateTime(now, m.timeZone)} (${m.timeZone})</span></p>`;
 
   const nudgeForm = html`<form id="nudge" method="post" action="/admin/nudge" class="card row">${csrfField(req)}<input type="hidden" name="back" value="${thisPage}">
-<label>${t('Lý do nhắc (bắt buộc, ghi vào nhật ký)', 'Reason for a nudge (required, kept in the audit log)')}<br><input type="text" name="reason" required minlength="3" maxlength="1000" style="width:28rem" placeholder="${t('VD: sắp hết hạn báo cáo năm', 'e.g. the yearly report is almost due')}"></label>
+<label>${t('Lý do nhắc (bắt buộc, ghi vào nhật ký)', 'Reason for a nudge (required, kept in the audit log)')}<br><input type="text" name="reason" required minlength="3" maxlength="1000" class="w28" placeholder="${t('VD: sắp hết hạn báo cáo năm', 'e.g. the yearly report is almost due')}"></label>
 <span class="muted">${t('Rồi bấm «Nhắc ngay» ở dòng của đơn vị: một nhắc nhở được gửi ngay cho các đầu mối.', 'Then press “Nudge now” on the unit’s row: one reminder goes to its contacts at once.')}</span></form>`;
 
   const table = m.units.length
@@ -161,14 +155,14 @@ ${m.units.length ? html` (${Math.round((100 * m.unitsComplete) / m.units.length)
     title: t('Tình hình', 'Status'),
     error: errors.length ? errors.join(' ') : null,
     ...(m.units.length ? { insert: { mark: TABLE_MARK, bytes: matrixTable(m, t) } } : {}),
-    body: html`${MATRIX_STYLE}<h1>${t(`Tình hình thực hiện năm ${year}`, `Status of ${year}`)}</h1>${form}${summary}${legend(t, m.cellCounts)}
+    body: html`<h1>${t(`Tình hình thực hiện năm ${year}`, `Status of ${year}`)}</h1>${form}${summary}${legend(t, m.cellCounts)}
 <p class="muted">${t('Mỗi ô là một đơn vị × một nhiệm vụ; ô có nhiều kỳ (báo cáo tháng, quý) ghi số kỳ đã xong/tổng và mang màu của kỳ xấu nhất. Bấm vào ô để xem chi tiết và thao tác.', 'Each cell is one unit × one duty; a cell of several periods (monthly, quarterly reports) shows periods done/total in the colour of its worst period. Click a cell for its details and actions.')}</p>
 ${m.units.length ? nudgeForm : ''}${table}${dutyList}`,
   });
 }
 
 const reasonField = (t: T, placeholder: string) =>
-  html`<label>${t('Lý do (bắt buộc)', 'Reason (required)')}<br><input type="text" name="reason" required minlength="3" maxlength="1000" style="width:24rem" placeholder="${placeholder}"></label>`;
+  html`<label>${t('Lý do (bắt buộc)', 'Reason (required)')}<br><input type="text" name="reason" required minlength="3" maxlength="1000" class="w24" placeholder="${placeholder}"></label>`;
 
 function obligationPage(req: FastifyRequest, reply: FastifyReply, d: ObligationDetail, back: string) {
   const a = adminOf(req);

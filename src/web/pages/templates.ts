@@ -58,9 +58,9 @@ function refOf(req: FastifyRequest<{ Params: Params }>, reply: FastifyReply): Te
  */
 function previewBlock(t: T, ref: TemplateRef, preview: { output: string | null; error: string | null }): Html {
   if (preview.output === null) return html`<div class="error">${t('Không dựng được mẫu', 'The template cannot be rendered')}: ${preview.error}</div>`;
-  const pre = html`<pre style="white-space:pre-wrap;background:#fff;border:1px solid #ddd;padding:.6rem;max-width:48rem">${preview.output}</pre>`;
+  const pre = html`<pre class="preview">${preview.output}</pre>`;
   if (ref.channel === 'email' && ref.part === 'html') {
-    return html`<iframe sandbox title="${t('Xem trước thư', 'Email preview')}" srcdoc="${preview.output}" style="width:100%;max-width:48rem;height:28rem;border:1px solid #ddd;background:#fff"></iframe>
+    return html`<iframe sandbox title="${t('Xem trước thư', 'Email preview')}" srcdoc="${preview.output}" class="preview-frame"></iframe>
 <details><summary>${t('Mã HTML', 'HTML source')}</summary>${pre}</details>`;
   }
   return html`${ref.part === 'html' ? html`<p class="muted">${t('Mã HTML Telegram nhận (hiển thị dạng chữ):', 'The HTML Telegram receives (shown as text):')}</p>` : ''}${pre}`;
@@ -135,7 +135,7 @@ ${group.map(
 ${input.note ? html`<p class="muted">${input.note}</p>` : ''}
 <form method="post" action="${path}" class="card">${csrfField(req)}
 <p><label for="source">${t('Mẫu (Mustache)', 'Template (Mustache)')}</label><br>
-<textarea id="source" name="source" rows="14" maxlength="${TEMPLATE_MAX_CHARS}" style="width:100%;font-family:ui-monospace,monospace">${source}</textarea></p>
+<textarea id="source" name="source" rows="14" maxlength="${TEMPLATE_MAX_CHARS}" class="wide mono">${source}</textarea></p>
 <p class="row"><button type="submit" name="action" value="preview" class="secondary">${t('Xem trước', 'Preview')}</button>
 <button type="submit" name="action" value="save">${t('Lưu', 'Save')}</button></p>
 </form>
@@ -162,7 +162,7 @@ ${
       }</p>${previewBlock(t, ref, preview)}`
     : html`<div class="error">${problem}</div>`
 }</div>
-<details class="card"><summary>${t('Mẫu gốc (tệp)', 'The original (file)')}</summary><pre style="white-space:pre-wrap">${current.file}</pre></details>`,
+<details class="card"><summary>${t('Mẫu gốc (tệp)', 'The original (file)')}</summary><pre class="pre-wrap">${current.file}</pre></details>`,
     });
   }
 

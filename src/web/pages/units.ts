@@ -103,8 +103,8 @@ ${units.map(
 ${units.length === 0 ? html`<p>${t('Không có đơn vị nào khớp.', 'No unit matches.')}</p>` : ''}
 <h2>${t('Thêm đơn vị', 'Add a unit')}</h2>
 <form method="post" action="/admin/units" class="card">${csrfField(req)}
-<p><label>${t('Tên đơn vị', 'Unit name')}<br><input type="text" name="name" required maxlength="300" style="width:100%"></label></p>
-<p><label>${t('Tên khác (cách nhau bởi dấu ;)', 'Other names (separated by ;)')}<br><input type="text" name="aliases" maxlength="1000" style="width:100%"></label></p>
+<p><label>${t('Tên đơn vị', 'Unit name')}<br><input type="text" name="name" required maxlength="300" class="wide"></label></p>
+<p><label>${t('Tên khác (cách nhau bởi dấu ;)', 'Other names (separated by ;)')}<br><input type="text" name="aliases" maxlength="1000" class="wide"></label></p>
 <p><button type="submit">${t('Thêm đơn vị', 'Add the unit')}</button></p></form>
 <h2>${t('Nhóm đơn vị', 'Unit groups')}</h2>
 <table><thead><tr><th>${t('Nhóm', 'Group')}</th><th>${t('Tên khác', 'Aliases')}</th><th>${t('Thành viên', 'Members')}</th><th></th></tr></thead><tbody>
@@ -131,7 +131,7 @@ ${unit.contacts.map(
 <td>${
     c.active
       ? html`<form method="post" action="/admin/units/${unit.id}/contacts/${c.id}/invite" class="inline">${csrfField(req)}<button type="submit" class="secondary">${t('Tạo mã mời', 'Create an invite')}</button></form>
-<form method="post" action="/admin/units/${unit.id}/contacts/${c.id}/channels" class="inline">${csrfField(req)}<input type="text" name="channels" value="${c.channels.join(', ')}" required maxlength="100" aria-label="${t(`Kênh của ${c.name}, theo thứ tự`, `${c.name}’s channels, in order`)}" style="width:12rem"> <button type="submit" class="secondary">${t('Đổi kênh', 'Set channels')}</button></form>`
+<form method="post" action="/admin/units/${unit.id}/contacts/${c.id}/channels" class="inline">${csrfField(req)}<input type="text" name="channels" value="${c.channels.join(', ')}" required maxlength="100" aria-label="${t(`Kênh của ${c.name}, theo thứ tự`, `${c.name}’s channels, in order`)}" class="w12"> <button type="submit" class="secondary">${t('Đổi kênh', 'Set channels')}</button></form>`
       : ''
   }</td></tr>`,
 )}
@@ -234,7 +234,7 @@ ${obligations.map(
 <div class="card"><p>${t('Đơn vị thêm địa chỉ bí mật này vào Outlook («Thêm lịch» → «Từ Internet») hoặc Google Calendar («Thêm lịch» → «Từ URL») để thấy các hạn của mình; lịch tự cập nhật khi nhiệm vụ được xác nhận.', 'The unit adds this secret address to Outlook (Add calendar → From Internet) or Google Calendar (Add calendar → From URL) to see its deadlines; it updates as duties are confirmed.')}</p>
 ${
   feed
-    ? html`<p><input type="text" readonly value="${feed}" style="width:100%" aria-label="${t('Địa chỉ lịch', 'Calendar address')}"></p>
+    ? html`<p><input type="text" readonly value="${feed}" class="wide" aria-label="${t('Địa chỉ lịch', 'Calendar address')}"></p>
 <form method="post" action="/admin/units/${unit.id}/calendar" class="inline">${csrfField(req)}<button type="submit" class="danger">${t('Tạo địa chỉ mới', 'Create a new address')}</button></form>
 <span class="muted">${t('Địa chỉ cũ sẽ ngừng hoạt động (dùng khi địa chỉ bị lộ).', 'The old address stops working (use it when the address leaked).')}</span>`
     : html`<p class="muted">${t('Đơn vị chưa có địa chỉ lịch.', 'The unit has no calendar address yet.')}</p>
@@ -328,7 +328,7 @@ ${
   r.telegramLink
     ? html`<div class="card"><h2>Telegram</h2>
 <p>${t('Mở liên kết (hoặc quét mã QR bằng điện thoại) rồi bấm «Bắt đầu»:', 'Open the link (or scan the QR code with a phone) and press Start:')}<br><a href="${r.telegramLink}" rel="noreferrer">${r.telegramLink}</a></p>
-<figure style="margin:0">${qr}<figcaption class="muted">${t('Mã QR của liên kết Telegram', 'QR code of the Telegram link')}</figcaption></figure>
+<figure class="m0">${qr}<figcaption class="muted">${t('Mã QR của liên kết Telegram', 'QR code of the Telegram link')}</figcaption></figure>
 ${r.telegramGroupLink ? html`<p>${t('Liên kết nhóm chat của đơn vị thay vì chat riêng:', 'To link the unit’s group chat instead of a private chat:')}<br><a href="${r.telegramGroupLink}" rel="noreferrer">${r.telegramGroupLink}</a></p>` : ''}</div>`
     : html`<p class="flag">${t('Chưa cấu hình tên bot Telegram (TELEGRAM_BOT_USERNAME) nên chưa có liên kết; người nhận gửi lệnh dưới đây cho bot Telegram.', 'The Telegram bot’s username (TELEGRAM_BOT_USERNAME) is not configured, so there is no link; the person sends the command below to the Telegram bot.')}</p>`
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '#root/cli/commands.js';
 import { createCliContext } from '#root/cli/context.js';
 import { loadConfig } from '#root/config.js';
+import { withSecretKey } from '#root/services/secret-key.js';
 import { createLogger } from '#root/logger.js';
 import { createMetrics } from '#root/metrics.js';
 import { createRedis, type Redis } from '#root/redis.js';
@@ -71,7 +72,8 @@ describe('pages and commands that only read', () => {
     await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now: start, actor: 'test' });
     const org = await t.prisma.organisation.findUniqueOrThrow({ where: { code: 'hcm' } });
     await createAdmin(t.prisma, org.id, { email: TEST_ADMIN.email, name: 'Chị Quản Trị', password: TEST_ADMIN.password }, 'test');
-    const config = loadConfig({ DATABASE_URL: t.url, REDIS_PREFIX: testPrefix(), LOG_LEVEL: 'silent', PORT: '0' });
+    // The key as the program resolves it (made and kept in the database before the counts are taken).
+    const config = await withSecretKey(loadConfig({ DATABASE_URL: t.url, REDIS_PREFIX: testPrefix(), LOG_LEVEL: 'silent', PORT: '0' }), t.prisma);
     secret = config.SECRET_KEY;
     env = { DATABASE_URL: t.url, DEFAULT_ORG: 'hcm' };
     redis = createRedis(config.REDIS_URL);

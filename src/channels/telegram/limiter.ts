@@ -38,8 +38,12 @@ export const slotMsOf = (limits: TelegramLimits) => Math.ceil(1_000 / limits.per
  * of the reminders channel (TELEGRAM_TIMEOUT_SECONDS, 30 s by default).
  */
 const IN_FLIGHT_MS = 60_000;
-/** How long `depart` waits for room before the request leaves anyway (nothing waits forever). */
-const DEPART_MAX_WAIT_MS = 60_000;
+/**
+ * How long `depart` waits for room before the request leaves anyway (nothing waits forever). The
+ * reminders channel departs holding its claim: this wait and the request's 30 s stay well inside
+ * the claim's lease (120 s, less 20 s to record the answer).
+ */
+const DEPART_MAX_WAIT_MS = 30_000;
 
 export interface TelegramLimiter {
   /** Waits until a message to `chatId` may go out, and reserves that moment. */

@@ -30,17 +30,20 @@ export async function startPrivateRedis(): Promise<{ url: string; stop(): Promis
     stdio: 'ignore',
   });
   const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const sock = net.connect(port, '127.0.0.1', () => {
-        sock.end();
-        resolve(true);
-      });
-      sock.on('error', () => resolve(false));
-    });
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  // Until it listens: a bound of time, not of tries (a loaded machine starts it slowly), and an
+  // error past it rather than a test that goes on against no server.
+  await waitFor(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const sock = net.connect(port, '127.0.0.1', () => {
+          sock.end();
+          resolve(true);
+        });
+        sock.on('error', () => resolve(false));
+      }),
+    30_000,
+    `redis-server on port ${port}`,
+  );
   return {
     url,
     stop: () =>

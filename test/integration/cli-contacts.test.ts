@@ -2,14 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redeemInvite } from '#root/services/chat.js';
 import { buildMiniOrg } from '../helpers/builders.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { runCli } from '../helpers/run-cli.js';
+import { cliTimeout, runCli, runCliInProcess } from '../helpers/run-cli.js';
 
 /** The line of a table that names a contact. */
 const lineOf = (stdout: string, name: string) => stdout.split('\n').find((l) => l.includes(`  ${name}  `)) ?? '';
 
 /**
  * The administrator's view of contacts and their channels, through the real command line: who is
- * linked where, which channels failed, who cannot be reached at all, and how to fix it.
+ * linked where, which channels failed, who cannot be reached at all, and how to fix it. The first
+ * test starts the program; the others run its commands in this process (a start-up took up to
+ * 18 s on a loaded machine).
  */
 describe('the dondoc command line: contacts and their channels', () => {
   let t: TestDatabase;
@@ -53,10 +55,10 @@ describe('the dondoc command line: contacts and their channels', () => {
     expect(lineOf(r.stdout, 'Quản trị')).toMatch(/Đơn vị thử 1\s+admin\s+sandbox$/);
     expect(lineOf(r.stdout, 'Người cũ')).toMatch(/ngừng \/ inactive$/);
     expect(r.stdout).toContain('(lỗi): kênh đã lỗi hẳn');
-  });
+  }, cliTimeout(1));
 
   it('with --unreachable, lists only the active contacts with no working channel, and how to fix it', async () => {
-    const r = await runCli(['contacts', 'list', '--unreachable'], env);
+    const r = await runCliInProcess(['contacts', 'list', '--unreachable'], env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const names = ['Người 1', 'Người 2', 'Người 3', 'Quản trị', 'Người cũ'].filter((n) => lineOf(r.stdout, n));
@@ -72,7 +74,7 @@ describe('the dondoc command line: contacts and their channels', () => {
       { args: ['contacts', 'channels', 'Không có ai', 'email'], message: /Không có người liên hệ «Không có ai»/ },
     ];
     for (const c of cases) {
-      const r = await runCli(c.args, env);
+      const r = await runCliInProcess(c.args, env);
       expect(r.code, c.args.join(' ')).toBe(1);
       expect(r.stderr, c.args.join(' ')).toMatch(c.message);
     }
@@ -80,7 +82,7 @@ describe('the dondoc command line: contacts and their channels', () => {
   });
 
   it('sets a contact’s channels by id or name: failing ones chosen again work again, the contact is reachable again, audited', async () => {
-    const byId = await runCli(['contacts', 'channels', ids['Người 2']!, 'telegram', 'sandbox'], env);
+    const byId = await runCliInProcess(['contacts', 'channels', ids['Người 2']!, 'telegram', 'sandbox'], env);
     expect(byId.stderr).toBe('');
     expect(byId.code).toBe(0);
     expect(byId.stdout.trim()).toBe('Thứ tự kênh / channels of Người 2: telegram → sandbox');
@@ -91,7 +93,7 @@ describe('the dondoc command line: contacts and their channels', () => {
     });
 
     // An administrator may name Zalo before the person has linked it: the output says how to link.
-    const byName = await runCli(['contacts', 'channels', 'người 3', 'zalo,', 'email'], env);
+    const byName = await runCliInProcess(['contacts', 'channels', 'người 3', 'zalo,', 'email'], env);
     expect(byName.stderr).toBe('');
     expect(byName.code).toBe(0);
     expect(byName.stdout).toContain('Thứ tự kênh / channels of Người 3: zalo → email');
@@ -104,13 +106,13 @@ describe('the dondoc command line: contacts and their channels', () => {
       ['cli:tester', ids['Người 3'], { channels: ['zalo', 'email'] }],
     ]);
 
-    const r = await runCli(['contacts', 'list', '--unreachable'], env);
+    const r = await runCliInProcess(['contacts', 'list', '--unreachable'], env);
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe('Không có đầu mối nào mất liên lạc. / Every active contact has a working channel.');
   });
 
   it('prints with an invite how to link Zalo, and the printed code links a Zalo user', async () => {
-    const r = await runCli(['invite', 'Quản trị'], env);
+    const r = await runCliInProcess(['invite', 'Quản trị'], env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const code = /Mã \/ code: (\S+)/.exec(r.stdout)?.[1];

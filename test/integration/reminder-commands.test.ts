@@ -8,11 +8,15 @@ import { planWindow } from '#root/services/planner.js';
 import { startTestApp, testPrefix, type TestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { waitFor } from '../helpers/processes.js';
-import { runCli } from '../helpers/run-cli.js';
+import { cliTimeout, runCli, runCliInProcess } from '../helpers/run-cli.js';
 
 const ZONE = 'Asia/Ho_Chi_Minh';
 
-/** The administrator's reminder commands, run as separate processes against a running worker. */
+/**
+ * The administrator's reminder commands against a running worker: as separate processes where a
+ * test runs one, in this process where it runs several (a start-up took up to 18 s on a loaded
+ * machine).
+ */
 describe('preview, nudge and the sandbox outbox from the command line', () => {
   let t: TestDatabase;
   let s: TestApp;
@@ -50,7 +54,7 @@ describe('preview, nudge and the sandbox outbox from the command line', () => {
     expect(rows).toContainEqual(expect.objectContaining({ duty: '4.2', unit: 'Sở Thông tin và Truyền thông', stage: 'due', at, channel: 'sandbox' }));
     expect(await t.prisma.reminder.count({ where: { orgId } })).toBe(0);
     expect(await t.prisma.outboxMessage.count({ where: { orgId } })).toBe(0);
-  });
+  }, cliTimeout(1));
 
   it('nudges a unit now; the message reaches the outbox, and answering "xong" confirms once', async () => {
     const nudged = await runCli(['nudge', '--unit', 'Sở Y tế', '--duty', '4.7'], env);
@@ -62,26 +66,26 @@ describe('preview, nudge and the sandbox outbox from the command line', () => {
     const message = (await find())!;
     expect(message.body).toContain('4.7');
 
-    const listed = await runCli(['outbox'], env);
+    const listed = await runCliInProcess(['outbox'], env);
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stdout).toContain('Sở Y tế');
 
-    const bad = await runCli(['outbox', 'answer', message.id.toString(), 'chưa'], env);
+    const bad = await runCliInProcess(['outbox', 'answer', message.id.toString(), 'chưa'], env);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/Chưa hiểu câu trả lời «chưa»/);
 
-    const ok = await runCli(['outbox', 'answer', message.id.toString(), 'xong', 'Đã', 'gửi', 'báo', 'cáo'], env);
+    const ok = await runCliInProcess(['outbox', 'answer', message.id.toString(), 'xong', 'Đã', 'gửi', 'báo', 'cáo'], env);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/Đã xác nhận hoàn thành/);
     const obligation = await t.prisma.obligation.findUniqueOrThrow({ where: { id: message.reminder!.obligationId } });
     expect(obligation.status).toBe('done');
     expect(await t.prisma.confirmation.count({ where: { obligationId: obligation.id } })).toBe(1);
 
-    const again = await runCli(['outbox', 'answer', message.id.toString(), 'xong'], env);
+    const again = await runCliInProcess(['outbox', 'answer', message.id.toString(), 'xong'], env);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/đã được xác nhận trước đó/);
     expect(await t.prisma.confirmation.count({ where: { obligationId: obligation.id } })).toBe(1);
-  });
+  }, cliTimeout(1));
 
   it('returns a claim older than the lease to pending and counts it as an unknown outcome (the README’s rule)', async () => {
     const now = new Date();

@@ -47,6 +47,42 @@ describe('the Telegram limiter', () => {
     expect(ts[20]! - ts[0]!).toBeGreaterThanOrEqual(60_000);
   });
 
+  it('counts a request from when it leaves until a window after its answer: a 31st waits while 30 are unanswered', async () => {
+    const limiter = createTelegramLimiter();
+    const start = Date.now();
+    // Thirty requests leave at once (their slots long passed: a starved process), none answered yet.
+    const answered = await Promise.all(Array.from({ length: 30 }, (_, i) => limiter.depart(3_000 + i)));
+    let leftAt: number | undefined;
+    const late = limiter.depart(3_100).then((done) => {
+      leftAt = Date.now() - start;
+      return done;
+    });
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(leftAt).toBeUndefined();
+    // The first answer comes at 2 s: Telegram received that request at the latest then.
+    answered[0]!();
+    await vi.advanceTimersByTimeAsync(5_000);
+    (await late)();
+    expect(leftAt).toBeGreaterThanOrEqual(2_000 + 1_020);
+    expect(leftAt).toBeLessThan(2_000 + 1_020 + 100);
+  });
+
+  it('spaces a private chat by when its last request was answered, not by when it was reserved', async () => {
+    const limiter = createTelegramLimiter();
+    const start = Date.now();
+    const send = () => limiter.acquire(77).then(() => limiter.depart(77)).then((done) => ({ done, at: Date.now() - start }));
+    const first = send();
+    await vi.advanceTimersByTimeAsync(100);
+    // The first answer takes 3 s (a slow network); the second message was reserved 1,050 ms after the first.
+    const second = send();
+    await vi.advanceTimersByTimeAsync(2_900);
+    (await first).done();
+    await vi.advanceTimersByTimeAsync(5_000);
+    const { done, at } = await second;
+    done();
+    expect(at).toBeGreaterThanOrEqual(3_000 + 1_050);
+  });
+
   it('obeys retry_after for the chat that got a 429', async () => {
     const ts = await times([42, 43], (l) => l.backOff(42, 5));
     expect(ts[0]).toBeGreaterThanOrEqual(5_000);

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/processes.js';
 import { startZaloServer, type FakeZalo, type StartZaloServerOptions } from '../helpers/zalo-server.js';
 
 type Json = Record<string, unknown>;
@@ -148,7 +149,8 @@ describe('the fake Zalo Bot API', () => {
     it('gives a pending poll 408 when the server closes', async () => {
       const f = await start();
       const poll = api(f, 'getUpdates', { timeout: 30 });
-      await new Promise((r) => setTimeout(r, 50));
+      // Closed once the poll is waiting at the server (a fixed 50 ms did not always get it there).
+      await waitFor(async () => f.calls.some((c) => c.method === 'getUpdates'), 10_000, 'the poll at the server');
       await f.close();
       expect((await poll).status).toBe(408);
     });

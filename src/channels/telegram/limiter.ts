@@ -8,6 +8,15 @@ import type { Redis } from '#root/redis.js';
  * reserves the earliest instant that respects all three and waits for it; reservations never
  * block each other more than the limits require (a busy chat does not hold up the others).
  *
+ * Telegram counts requests as they arrive, and a request may leave well after its reserved slot
+ * (after the claim's round trip to the database, after the process was starved of CPU) and travel
+ * for a while. Two late sends on top of thirty on time made 31 and 32 in one second. So the limits
+ * are checked again as the request leaves (`depart`), over the requests themselves: one counts
+ * from the moment it leaves until a window after its answer came (still in flight, it counts) —
+ * Telegram received it somewhere in between. No 31 requests can then arrive within one second,
+ * however unevenly they leave or travel; the price is the round trip: 30 per (1,020 ms + answer
+ * time).
+ *
  * {@link createTelegramLimiter} keeps them in this process; {@link createRedisTelegramLimiter} in
  * Redis, shared by every process that sends for the bot (what `npm start` uses).
  */
@@ -20,20 +29,86 @@ export interface TelegramLimits {
 /** Telegram's numbers, with a little margin on the per-chat spacing for requests that travel unevenly. */
 export const TELEGRAM_LIMITS: TelegramLimits = { perSecond: 30, privateChatIntervalMs: 1_050, groupPerMinute: 20 };
 
+/** The bot's slot length (ms) for these limits; `perSecond` slots make the bot's window (1,020 ms). */
+export const slotMsOf = (limits: TelegramLimits) => Math.ceil(1_000 / limits.perSecond);
+
+/**
+ * A request still unanswered after this long counts as answered then (its answer is lost, or the
+ * process that sent it died): it no longer holds a place in the windows. Beyond grammY's timeout
+ * of the reminders channel (TELEGRAM_TIMEOUT_SECONDS, 30 s by default).
+ */
+const IN_FLIGHT_MS = 60_000;
+/**
+ * How long `depart` waits for room before the request leaves anyway (nothing waits forever). The
+ * reminders channel departs holding its claim: this wait and the request's 30 s stay well inside
+ * the claim's lease (120 s, less 20 s to record the answer).
+ */
+const DEPART_MAX_WAIT_MS = 30_000;
+
 export interface TelegramLimiter {
   /** Waits until a message to `chatId` may go out, and reserves that moment. */
   acquire(chatId: bigint | number | string): Promise<void>;
+  /**
+   * Right before the request to `chatId` leaves (after `acquire`): waits until the request may
+   * leave by the requests that left before it — `perSecond` per window of `perSecond` slots for the
+   * bot, the chat's spacing or group window, a 429 pause — each counted from when it left until
+   * a window after its answer. Returns `answered`, to call once the answer (or the failure) came.
+   */
+  depart(chatId: bigint | number | string): Promise<() => void>;
   /** Telegram said to wait (429 `retry_after`): nothing to that chat, nor from this bot, before then. */
   backOff(chatId: bigint | number | string, seconds: number): void;
 }
 
+/**
+ * Requests counted in a window: each from its departure until `window` after its answer (`end`,
+ * Infinity while in flight). `free(t)`: the earliest instant from `t` on that one more may leave,
+ * or `t + poll` while the oldest that must make room is still in flight.
+ */
+function createWindow(n: number, window: number, now: () => number) {
+  let entries: { left: number; end: number }[] = [];
+  const endOf = (e: { left: number; end: number }) => Math.min(e.end, e.left + IN_FLIGHT_MS);
+  return {
+    free(t: number, poll: number): number {
+      entries = entries.filter((e) => endOf(e) > t - window);
+      if (entries.length < n) return t;
+      const ends = entries.map(endOf).sort((a, b) => a - b);
+      const end = ends[entries.length - n]!;
+      return end > t ? t + poll : end + window;
+    },
+    /** Counts a request leaving at `t`; returns the function that records its answer. */
+    add(t: number): () => void {
+      const entry = { left: t, end: Infinity };
+      entries.push(entry);
+      return () => {
+        entry.end = Math.min(entry.end, now());
+      };
+    },
+    /** Nothing more before `until` (a 429). */
+    block(until: number) {
+      for (let i = 0; i < n; i++) entries.push({ left: until - window, end: until - window });
+    },
+    get empty() {
+      return entries.length === 0;
+    },
+  };
+}
+
 export function createTelegramLimiter(limits: TelegramLimits = TELEGRAM_LIMITS, now: () => number = Date.now): TelegramLimiter {
-  // The bot's budget as slots of 1000/perSecond ms, one message each: never more than perSecond in
-  // any second. Taken slots are kept as a set of slot numbers, pruned as time passes.
-  const slotMs = Math.ceil(1_000 / limits.perSecond);
+  // The bot's budget as slots of slotMs, one message each: never more than perSecond in a window
+  // of perSecond slots. Taken slots are kept as a set of slot numbers, pruned as time passes.
+  const slotMs = slotMsOf(limits);
+  const windowMs = slotMs * limits.perSecond;
   const taken = new Set<number>();
   const nextPrivate = new Map<string, number>();
   const groupTimes = new Map<string, number[]>();
+  // The requests themselves (see createWindow): the bot's, and each chat's.
+  const botSent = createWindow(limits.perSecond, windowMs, now);
+  const chatSent = new Map<string, ReturnType<typeof createWindow>>();
+  const chatWindow = (chat: string) => {
+    let w = chatSent.get(chat);
+    if (!w) chatSent.set(chat, (w = chat.startsWith('-') ? createWindow(limits.groupPerMinute, 60_000, now) : createWindow(1, limits.privateChatIntervalMs, now)));
+    return w;
+  };
   let botPausedUntil = 0;
   let pruneBefore = 0;
 
@@ -43,7 +118,16 @@ export function createTelegramLimiter(limits: TelegramLimits = TELEGRAM_LIMITS, 
     for (const k of taken) if (k < first) taken.delete(k);
     for (const [chat, at] of nextPrivate) if (at < t) nextPrivate.delete(chat);
     for (const [chat, times] of groupTimes) if (times.at(-1)! < t - 60_000) groupTimes.delete(chat);
+    for (const [chat, w] of chatSent) if (w.free(t, slotMs) === t && w.empty) chatSent.delete(chat);
     pruneBefore = first;
+  };
+
+  /** The bot's first free slot at or after `at`, taken; its instant. */
+  const take = (at: number): number => {
+    let k = Math.ceil(at / slotMs);
+    while (taken.has(k)) k++;
+    taken.add(k);
+    return Math.max(at, k * slotMs);
   };
 
   const reserve = (chatId: string): number => {
@@ -57,10 +141,7 @@ export function createTelegramLimiter(limits: TelegramLimits = TELEGRAM_LIMITS, 
     } else {
       at = Math.max(at, nextPrivate.get(chatId) ?? 0);
     }
-    let k = Math.ceil(at / slotMs);
-    while (taken.has(k)) k++;
-    taken.add(k);
-    at = Math.max(at, k * slotMs);
+    at = take(at);
     if (isGroup) {
       const times = groupTimes.get(chatId) ?? [];
       times.push(at);
@@ -72,31 +153,72 @@ export function createTelegramLimiter(limits: TelegramLimits = TELEGRAM_LIMITS, 
     return at;
   };
 
+  const wait = async (at: number) => {
+    const ms = at - now();
+    if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+  };
+
   return {
     async acquire(chatId) {
-      const at = reserve(String(chatId));
-      const wait = at - now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      await wait(reserve(String(chatId)));
+    },
+    async depart(chatId) {
+      const chat = String(chatId);
+      const chatW = chatWindow(chat);
+      const giveUp = now() + DEPART_MAX_WAIT_MS;
+      for (;;) {
+        const t = now();
+        const at = Math.max(botPausedUntil, botSent.free(t, slotMs), chatW.free(t, slotMs));
+        if (at <= t || t >= giveUp) {
+          const bot = botSent.add(t);
+          const own = chatW.add(t);
+          return () => {
+            bot();
+            own();
+          };
+        }
+        const slot = take(at);
+        if (!chat.startsWith('-')) nextPrivate.set(chat, Math.max(nextPrivate.get(chat) ?? 0, slot + limits.privateChatIntervalMs));
+        await wait(slot);
+      }
     },
     backOff(chatId, seconds) {
       const until = now() + seconds * 1_000;
       const chat = String(chatId);
-      if (chat.startsWith('-')) groupTimes.set(chat, Array.from({ length: limits.groupPerMinute }, () => until - 60_000));
-      else nextPrivate.set(chat, Math.max(nextPrivate.get(chat) ?? 0, until));
+      if (chat.startsWith('-')) {
+        groupTimes.set(chat, Array.from({ length: limits.groupPerMinute }, () => until - 60_000));
+      } else {
+        nextPrivate.set(chat, Math.max(nextPrivate.get(chat) ?? 0, until));
+      }
+      chatWindow(chat).block(until);
       // A 429 is also a sign the bot as a whole is over its budget: pause it briefly.
       botPausedUntil = Math.max(botPausedUntil, Math.min(until, now() + 1_000));
     },
   };
 }
 
+// Lua shared by the scripts: Redis's now (ms), and the bot's first free slot at or after `at`
+// (KEYS[1]: the taken slots, a sorted set of slot numbers), taken; its instant.
+const TAKE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local function take(at, slotMs)
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', math.floor(now / slotMs) - 1)
+  local k = math.ceil(at / slotMs)
+  while redis.call('ZSCORE', KEYS[1], k) do k = k + 1 end
+  redis.call('ZADD', KEYS[1], k, k)
+  if k * slotMs > at then at = k * slotMs end
+  redis.call('PEXPIRE', KEYS[1], at - now + 60000)
+  return at
+end
+`;
+
 // Reserves the earliest instant, by Redis's clock, that keeps the bot's budget (a free slot of
 // slotMs among those taken by every process), the chat's spacing (private) or window (group), and
 // a pause after a 429; returns it and Redis's now (ms). Atomic: two processes never take the
 // same slot. KEYS: bot slots (sorted set), bot pause, chat. ARGV: slotMs, group (1/0), private
 // interval, group count, group window, a unique member.
-const RESERVE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+const RESERVE = `${TAKE}
 local slotMs = tonumber(ARGV[1])
 local at = now
 local pause = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -116,12 +238,7 @@ else
   local nextAt = tonumber(redis.call('GET', KEYS[3]) or '0')
   if nextAt > at then at = nextAt end
 end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', math.floor(now / slotMs) - 1)
-local k = math.ceil(at / slotMs)
-while redis.call('ZSCORE', KEYS[1], k) do k = k + 1 end
-redis.call('ZADD', KEYS[1], k, k)
-if k * slotMs > at then at = k * slotMs end
-redis.call('PEXPIRE', KEYS[1], at - now + 60000)
+at = take(at, slotMs)
 if group then
   redis.call('ZADD', KEYS[3], at, ARGV[6])
   redis.call('PEXPIRE', KEYS[3], at - now + window + 1000)
@@ -131,19 +248,89 @@ end
 return { at, now }
 `;
 
+// Lua shared by DEPART and BACK_OFF: a window of requests as a sorted set, each member scored by
+// its end (its answer; while in flight, its departure + IN_FLIGHT_MS). room(key, n, window,
+// poll): the earliest instant one more may leave — now; a window after the end of the oldest
+// that must make room; or now + poll while that one is still in flight.
+const WINDOW = `
+local function room(key, n, window, poll)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  local count = redis.call('ZCARD', key)
+  if count < n then return now end
+  local r = redis.call('ZRANGE', key, count - n, count - n, 'WITHSCORES')
+  local ends = tonumber(r[2])
+  if ends > now then return now + poll end
+  return ends + window
+end
+`;
+
+// As a request leaves, by Redis's clock: if the requests that left before it leave room — the
+// bot's (KEYS[4]: perSecond per window of perSecond slots), the chat's (KEYS[5]: one per private
+// interval, or the group's count per window) — and the bot is not paused, or `force`: adds it to
+// both windows, in flight, and returns { 0, now }. Otherwise takes the first free slot from the
+// instant there will be room and returns { slot, now } (a private chat's next is planned after
+// it). KEYS: bot slots, bot pause, chat, bot window, chat window. ARGV: slotMs, perSecond, group
+// (1/0), private interval, group count, group window, a unique member, force (1/0), in-flight ms.
+const DEPART = `${TAKE}${WINDOW}
+local slotMs = tonumber(ARGV[1])
+local perSecond = tonumber(ARGV[2])
+local botWindow = slotMs * perSecond
+local group = ARGV[3] == '1'
+local interval = tonumber(ARGV[4])
+local n, window = 1, interval
+if group then n, window = tonumber(ARGV[5]), tonumber(ARGV[6]) end
+local at = tonumber(redis.call('GET', KEYS[2]) or '0')
+local bot = room(KEYS[4], perSecond, botWindow, slotMs)
+if bot > at then at = bot end
+local chat = room(KEYS[5], n, window, slotMs)
+if chat > at then at = chat end
+if at <= now or ARGV[8] == '1' then
+  local flight = tonumber(ARGV[9])
+  redis.call('ZADD', KEYS[4], now + flight, ARGV[7])
+  redis.call('PEXPIRE', KEYS[4], flight + botWindow + 1000)
+  redis.call('ZADD', KEYS[5], now + flight, ARGV[7])
+  redis.call('PEXPIRE', KEYS[5], flight + window + 1000)
+  return { 0, now }
+end
+at = take(at, slotMs)
+if not group then
+  local nextAt = tonumber(redis.call('GET', KEYS[3]) or '0')
+  if at + interval > nextAt then redis.call('SET', KEYS[3], at + interval, 'PX', at - now + interval + 1000) end
+end
+return { at, now }
+`;
+
+// A request's answer came: it ends now, in the bot's and the chat's windows (if still there).
+// KEYS: bot window, chat window. ARGV: member.
+const ANSWERED = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
+redis.call('ZADD', KEYS[2], 'XX', now, ARGV[1])
+return now
+`;
+
 // A 429: nothing to the chat before `until`, and the whole bot paused briefly (at most 1 s).
-// KEYS: bot pause, chat. ARGV: seconds, group (1/0), group count, group window.
+// KEYS: bot pause, chat, chat window. ARGV: seconds, group (1/0), group count, group window,
+// private interval.
 const BACK_OFF = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local untilAt = now + math.floor(tonumber(ARGV[1]) * 1000)
 if ARGV[2] == '1' then
   local window = tonumber(ARGV[4])
-  for i = 1, tonumber(ARGV[3]) do redis.call('ZADD', KEYS[2], untilAt - window, 'retry-after:' .. i) end
+  for i = 1, tonumber(ARGV[3]) do
+    redis.call('ZADD', KEYS[2], untilAt - window, 'retry-after:' .. i)
+    redis.call('ZADD', KEYS[3], untilAt - window, 'retry-after:' .. i)
+  end
   redis.call('PEXPIRE', KEYS[2], untilAt - now + window + 1000)
+  redis.call('PEXPIRE', KEYS[3], untilAt - now + window + 1000)
 else
   local nextAt = tonumber(redis.call('GET', KEYS[2]) or '0')
   if untilAt > nextAt then redis.call('SET', KEYS[2], untilAt, 'PX', untilAt - now + 1000) end
+  local interval = tonumber(ARGV[5])
+  redis.call('ZADD', KEYS[3], untilAt - interval, 'retry-after')
+  redis.call('PEXPIRE', KEYS[3], untilAt - now + 1000)
 end
 local p = math.min(untilAt, now + 1000)
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -177,24 +364,51 @@ export function createRedisTelegramLimiter(
   const window = options.groupWindowMs ?? 60_000;
   const fallback = options.fallback ?? createTelegramLimiter(limits);
   const timeoutMs = options.timeoutMs ?? 1_000;
-  const slotMs = Math.ceil(1_000 / limits.perSecond);
+  const slotMs = slotMsOf(limits);
   // Members of a group's window must differ between processes and between limiters of one process.
   const self = randomBytes(6).toString('hex');
   let member = 0;
   const chatKey = (chat: string) => `${key}:${chat.startsWith('-') ? 'group' : 'chat'}:${chat}`;
+  const group = (chat: string) => (chat.startsWith('-') ? 1 : 0);
   const within = <T>(p: Promise<T>) => withTimeout(p, timeoutMs, `Redis did not answer within ${timeoutMs} ms`);
   // ioredis's scripts: by SHA (EVALSHA), the text sent again when Redis has forgotten it (a
   // restart, SCRIPT FLUSH). defineCommand adds methods that its types do not know of.
   redis.defineCommand('dondocTelegramReserve', { numberOfKeys: 3, lua: RESERVE });
-  redis.defineCommand('dondocTelegramBackOff', { numberOfKeys: 2, lua: BACK_OFF });
-  const scripts = redis as unknown as Record<'dondocTelegramReserve' | 'dondocTelegramBackOff', (...args: (string | number)[]) => Promise<unknown>>;
+  redis.defineCommand('dondocTelegramDepart', { numberOfKeys: 5, lua: DEPART });
+  redis.defineCommand('dondocTelegramAnswered', { numberOfKeys: 2, lua: ANSWERED });
+  redis.defineCommand('dondocTelegramBackOff', { numberOfKeys: 3, lua: BACK_OFF });
+  type Script = 'dondocTelegramReserve' | 'dondocTelegramDepart' | 'dondocTelegramAnswered' | 'dondocTelegramBackOff';
+  const scripts = redis as unknown as Record<Script, (...args: (string | number)[]) => Promise<unknown>>;
   const reserve = async (chatId: bigint | number | string) => {
     const chat = String(chatId);
     if (redis.status !== 'ready') throw new Error(`redis ${redis.status}`);
     const [at, now] = (await within(
-      scripts.dondocTelegramReserve(`${key}:slots`, `${key}:pause`, chatKey(chat), slotMs, chat.startsWith('-') ? 1 : 0, limits.privateChatIntervalMs, limits.groupPerMinute, window, `${self}:${member++}`),
+      scripts.dondocTelegramReserve(`${key}:slots`, `${key}:pause`, chatKey(chat), slotMs, group(chat), limits.privateChatIntervalMs, limits.groupPerMinute, window, `${self}:${member++}`),
     )) as [number, number];
     return { at, wait: at - now };
+  };
+  /** This request counted as leaving now (null), or a slot to wait for before asking again. */
+  const departNow = async (chat: string, m: string, force: boolean) => {
+    if (redis.status !== 'ready') throw new Error(`redis ${redis.status}`);
+    const [at, now] = (await within(
+      scripts.dondocTelegramDepart(
+        `${key}:slots`,
+        `${key}:pause`,
+        chatKey(chat),
+        `${key}:sent`,
+        `${chatKey(chat)}:sent`,
+        slotMs,
+        limits.perSecond,
+        group(chat),
+        limits.privateChatIntervalMs,
+        limits.groupPerMinute,
+        window,
+        m,
+        force ? 1 : 0,
+        IN_FLIGHT_MS,
+      ),
+    )) as [number, number];
+    return at === 0 ? null : { at, wait: at - now };
   };
   return {
     reserve,
@@ -208,13 +422,33 @@ export function createRedisTelegramLimiter(
       }
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     },
+    async depart(chatId) {
+      const chat = String(chatId);
+      const m = `${self}:${member++}`;
+      const giveUp = Date.now() + DEPART_MAX_WAIT_MS;
+      try {
+        for (;;) {
+          const slot = await departNow(chat, m, Date.now() >= giveUp);
+          if (!slot) break;
+          if (slot.wait > 0) await new Promise((r) => setTimeout(r, slot.wait));
+        }
+      } catch (error) {
+        // Redis does not answer: this process's own count decides, as in `acquire`.
+        options.onError?.(error as Error);
+        return fallback.depart(chatId);
+      }
+      return () => {
+        if (redis.status !== 'ready') return; // counted as answered IN_FLIGHT_MS after it left
+        void within(scripts.dondocTelegramAnswered(`${key}:sent`, `${chatKey(chat)}:sent`, m)).catch((error: unknown) => options.onError?.(error as Error));
+      };
+    },
     backOff(chatId, seconds) {
       const chat = String(chatId);
       fallback.backOff(chatId, seconds);
       if (redis.status !== 'ready') return;
-      void within(scripts.dondocTelegramBackOff(`${key}:pause`, chatKey(chat), seconds, chat.startsWith('-') ? 1 : 0, limits.groupPerMinute, window)).catch((error: unknown) =>
-        options.onError?.(error as Error),
-      );
+      void within(
+        scripts.dondocTelegramBackOff(`${key}:pause`, chatKey(chat), `${chatKey(chat)}:sent`, seconds, group(chat), limits.groupPerMinute, window, limits.privateChatIntervalMs),
+      ).catch((error: unknown) => options.onError?.(error as Error));
     },
   };
 }
@@ -242,6 +476,8 @@ export function createUnpacedTelegramLimiter(now: () => number = Date.now): Tele
       }
       await new Promise((r) => setTimeout(r, until - t));
     },
+    // Nothing counted: what `acquire` waited for still holds.
+    depart: () => Promise.resolve(() => undefined),
     backOff(chatId, seconds) {
       const until = now() + seconds * 1_000;
       const chat = String(chatId);
@@ -276,7 +512,14 @@ export function limitTransformer(limiter: TelegramLimiter = sharedTelegramLimite
     const sending = chat !== undefined && SENDING.has(method);
     for (let attempt = 0; ; attempt++) {
       if (sending && (attempt > 0 || !options.pacedByCaller)) await limiter.acquire(chat);
-      const res = await prev(method, payload, signal);
+      // Checked again as the request leaves, and counted until its answer (TelegramLimiter.depart).
+      const answered = sending ? await limiter.depart(chat) : undefined;
+      let res;
+      try {
+        res = await prev(method, payload, signal);
+      } finally {
+        answered?.();
+      }
       const retryAfter = res.ok ? undefined : res.parameters?.retry_after;
       if (res.ok || res.error_code !== 429 || retryAfter === undefined || attempt >= maxRetries) return res;
       if (chat !== undefined) limiter.backOff(chat, retryAfter);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { normalizeUnitName } from '#root/domain/units.js';
-import { reconcileObligations, yearWindow } from '#root/services/obligations.js';
+import { yearWindow } from '#root/domain/zoned-day.js';
+import { reconcileObligations } from '#root/services/obligations.js';
 import { materialize, planWindow } from '#root/services/planner.js';
 import type { BenchEnv } from './env.js';
 import type { Figure } from './run.js';

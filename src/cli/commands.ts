@@ -3,10 +3,12 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { ensureDatabase } from '#root/db/client.js';
 import { migrate } from '#root/db/migrate.js';
+import { dueInstant } from '#root/domain/obligation-state.js';
+import { yearWindow } from '#root/domain/zoned-day.js';
 import { parsePlanOffThread } from '#root/import/off-thread.js';
 import { addContact, createInvite, isUnreachable, listContacts, setContactChannels } from '#root/services/contacts.js';
 import { listHolidays, removeHoliday, setHoliday } from '#root/services/holidays.js';
-import { emptyLeadGroups, listObligations, reconcileCurrent, reconcileObligations, sumReconciled, yearWindow } from '#root/services/obligations.js';
+import { emptyLeadGroups, listObligations, reconcileCurrent, reconcileObligations, sumReconciled } from '#root/services/obligations.js';
 import { createOrganisation, getOrganisation, setOrganisation } from '#root/services/orgs.js';
 import { commitImport, dutyFlags, fixDuty, listDuties, parseHorizonYear, reviewImport, reviewJson, type ImportReview } from '#root/services/plans.js';
 import { isoDate } from '#root/services/schedules.js';
@@ -218,7 +220,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
         out(
           table(
             ['Hạn', 'KH', 'TT', 'Đơn vị', 'Kỳ', 'Trạng thái'],
-            rows.map((r) => [shortDate(r.extendedTo ?? r.dueAt, o2.timeZone), r.plan, r.duty, truncate(r.unit, 50), r.period, r.status]),
+            rows.map((r) => [shortDate(dueInstant(r), o2.timeZone), r.plan, r.duty, truncate(r.unit, 50), r.period, r.status]),
           ),
         );
         out(`\n${rows.length} nghĩa vụ / obligations`);

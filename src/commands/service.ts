@@ -3,7 +3,9 @@ import { decodeButton, encodeButton } from '#root/channels/telegram/callback.js'
 import type { Db } from '#root/db/client.js';
 import type { Clock } from '#root/deps.js';
 import { obligationCode, pickByCode, pickByWords } from '#root/domain/obligation-code.js';
+import { dueInstant } from '#root/domain/obligation-state.js';
 import { endOfDayInZone } from '#root/domain/occurrences.js';
+import { zonedDay } from '#root/domain/zoned-day.js';
 import { UserError } from '#root/errors/index.js';
 import type { Redis } from '#root/redis.js';
 import type { Logger } from '#root/logger.js';
@@ -26,7 +28,6 @@ import { confirmObligation } from '#root/services/confirmations.js';
 import type { UnitNotice } from '#root/services/on-behalf.js';
 import { CONTACT_CHANNELS, setContactChannels } from '#root/services/contacts.js';
 import { nudge } from '#root/services/nudge.js';
-import { zonedDay } from '#root/services/planner.js';
 import { findUnit } from '#root/services/units.js';
 import { parseCommand, type ParsedCommand } from './parse.js';
 
@@ -235,14 +236,14 @@ export function createCommandService(deps: CommandDeps) {
     const open = await openObligationsOfUnit(db, contact.unitId);
     if (!open.length) return { text: `${intro ? `${intro}\n\n` : ''}${contact.unit.name} không còn nhiệm vụ nào đang mở. 🎉` };
     const zone = contact.org.timeZone;
-    const lines = open.map((o) => `• ${codeOf(o)} «${o.duty.title}» — hạn ${day(o.extendedTo ?? o.dueAt, zone)}`);
+    const lines = open.map((o) => `• ${codeOf(o)} «${o.duty.title}» — hạn ${day(dueInstant(o), zone)}`);
     const head = `${intro ? `${intro}\n\n` : ''}Nhiệm vụ đang mở của ${contact.unit.name}:\n${lines.join('\n')}`;
     if (!HAS_BUTTONS[caller.channel]) {
       return { text: `${head}\n\nKhi đã hoàn thành, gõ /xong <mã> [ghi chú], ví dụ: /xong ${codeOf(open[0]!)} đã gửi báo cáo.\n(Reply /done <code> to confirm.)` };
     }
     return {
       text: `${head}\n\nBấm để xác nhận đã hoàn thành:`,
-      buttons: open.map((o) => [{ text: `✅ ${codeOf(o)} — hạn ${day(o.extendedTo ?? o.dueAt, zone)}`, data: encodeButton('done', o.id) }]),
+      buttons: open.map((o) => [{ text: `✅ ${codeOf(o)} — hạn ${day(dueInstant(o), zone)}`, data: encodeButton('done', o.id) }]),
     };
   }
 
@@ -280,12 +281,12 @@ export function createCommandService(deps: CommandDeps) {
     const tail = { done: ' [ghi chú]', extend: ' <ngày> <lý do>', undo: '' }[what];
     const verb = { done: 'xác nhận', extend: 'xin gia hạn', undo: 'rút lại xác nhận' }[what];
     const state = what === 'undo' ? 'vừa được xác nhận' : 'đang mở';
-    const lines = items.map((o) => `• Kỳ ${o.periodKey}, hạn ${day(o.extendedTo ?? o.dueAt, zone)}: ${typed} ${codeOf(o)}${tail}`);
+    const lines = items.map((o) => `• Kỳ ${o.periodKey}, hạn ${day(dueInstant(o), zone)}: ${typed} ${codeOf(o)}${tail}`);
     const text = `Nhiệm vụ ${first.duty.code} «${first.duty.title}» có ${items.length} kỳ ${state}; anh/chị ${verb} kỳ nào? Chưa có gì thay đổi.\n${lines.join('\n')}\n(Several periods match: name one. Nothing was changed.)`;
     if (!HAS_BUTTONS[caller.channel] || what === 'undo') return { text };
     return {
       text,
-      buttons: items.map((o) => [{ text: `${what === 'done' ? '✅' : '📅'} ${codeOf(o)} — hạn ${day(o.extendedTo ?? o.dueAt, zone)}`, data: encodeButton(what, o.id) }]),
+      buttons: items.map((o) => [{ text: `${what === 'done' ? '✅' : '📅'} ${codeOf(o)} — hạn ${day(dueInstant(o), zone)}`, data: encodeButton(what, o.id) }]),
     };
   }
 
@@ -301,7 +302,7 @@ export function createCommandService(deps: CommandDeps) {
     if (!c) return null;
     const when = formatInTimeZone(c.createdAt, contact.org.timeZone, "HH:mm 'ngày' dd/MM/yyyy");
     const who = c.contact?.name ?? c.actor;
-    return `Nhiệm vụ ${codeOf(c.obligation)} «${c.obligation.duty.title}» (hạn ${day(c.obligation.extendedTo ?? c.obligation.dueAt, contact.org.timeZone)}) đã được xác nhận trước đó, bởi ${who} lúc ${when}; không còn kỳ nào đang mở. (Already confirmed.)`;
+    return `Nhiệm vụ ${codeOf(c.obligation)} «${c.obligation.duty.title}» (hạn ${day(dueInstant(c.obligation), contact.org.timeZone)}) đã được xác nhận trước đó, bởi ${who} lúc ${when}; không còn kỳ nào đang mở. (Already confirmed.)`;
   }
 
   /**
@@ -337,7 +338,7 @@ export function createCommandService(deps: CommandDeps) {
     const zone = contact.org.timeZone;
     const to = parseDayMonth(dayText, zonedDay(clock.now(), zone))!;
     const { request, obligation } = await requestExtension(db, { contactId: contact.id, unitId: contact.unitId, obligationId, toDay: to, dueAt: endOfDayInZone(to, zone), reason });
-    const old = day(obligation.extendedTo ?? obligation.dueAt, zone);
+    const old = day(dueInstant(obligation), zone);
     const wanted = day(request.requestedDue, zone);
     const ref = shortRef(request.id);
     const text = `📅 ${contact.unit.name} (${contact.name}) xin gia hạn nhiệm vụ ${obligation.duty.code} «${obligation.duty.title}» từ ${old} đến ${wanted}.\nLý do: ${reason.slice(0, 500)}`;

@@ -7,11 +7,11 @@ import { randomBytes } from 'node:crypto';
 import ical, { ICalAlarmType, ICalEventTransparency } from 'ical-generator';
 import type { Db } from '#root/db/client.js';
 import { obligationCode } from '#root/domain/obligation-code.js';
+import { dueInstant, obligationState, type ObligationState } from '#root/domain/obligation-state.js';
 import { shortDate } from '#root/domain/wording.js';
+import { zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import { NotFoundError } from '#root/errors/index.js';
 import { audit } from './audit.js';
-import { obligationState, type CellState } from './matrix.js';
-import { zonedDay } from './planner.js';
 import { isUuid } from './units.js';
 
 /** 32 random bytes, base64url: 43 characters. */
@@ -64,9 +64,9 @@ export async function regenerateCalendarToken(db: Db, orgId: string, unitId: str
   });
 }
 
-const MARK: Record<CellState, string> = { done: '✅ ', overdue: '⚠ ', waived: '', extended: '', soon: '', open: '' };
+const MARK: Record<ObligationState, string> = { done: '✅ ', overdue: '⚠ ', waived: '', extended: '', soon: '', open: '' };
 
-const STATE_TEXT: Record<CellState, [string, string]> = {
+const STATE_TEXT: Record<ObligationState, [string, string]> = {
   done: ['đã hoàn thành', 'done'],
   waived: ['được miễn', 'waived'],
   overdue: ['QUÁ HẠN, chưa xác nhận', 'OVERDUE, not confirmed'],
@@ -111,7 +111,7 @@ export async function calendarFeed(db: Db, token: string, now: Date): Promise<{ 
   const unit = await db.unit.findUnique({ where: { calendarToken: token }, include: { org: true } });
   if (!unit) return null;
   const zone = unit.org.timeZone;
-  const year = Number(zonedDay(now, zone).slice(0, 4));
+  const year = zonedYear(now, zone);
   const first = `${year - 1}-01-01`;
   const last = `${year + 1}-12-31`;
   // A day of margin each side (the window is in the zone, the column in UTC); filtered exactly below.
@@ -137,7 +137,7 @@ export async function calendarFeed(db: Db, token: string, now: Date): Promise<{ 
     ttl: FEED_TTL_SECONDS,
   });
   for (const o of rows) {
-    const due = o.extendedTo ?? o.dueAt;
+    const due = dueInstant(o);
     const day = zonedDay(due, zone);
     if (day < first || day > last) continue;
     const state = obligationState(o, now);

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '#root/db/client.js';
+import { dueInstant } from '#root/domain/obligation-state.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { createBatcher } from '#root/lib/batcher.js';
 import { audit } from './audit.js';
@@ -242,7 +243,7 @@ export async function requestExtension(db: Db, input: { contactId: string; unitI
     const o = await tx.obligation.findUnique({ where: { id: input.obligationId }, include: { duty: true } });
     if (!o || o.unitId !== input.unitId) throw new UserError('Anh/chị chỉ xin gia hạn được nhiệm vụ của đơn vị mình. / Only your own unit’s duties.');
     if (o.status !== 'open') throw new UserError('Nhiệm vụ này không còn mở. / This duty is no longer open.');
-    if (input.dueAt.getTime() <= (o.extendedTo ?? o.dueAt).getTime()) throw new UserError('Ngày xin gia hạn phải sau hạn hiện tại. / The new date must be later than the current due date.');
+    if (input.dueAt.getTime() <= dueInstant(o).getTime()) throw new UserError('Ngày xin gia hạn phải sau hạn hiện tại. / The new date must be later than the current due date.');
     const pending = await tx.extensionRequest.findFirst({ where: { obligationId: o.id, status: 'pending' } });
     if (pending) throw new UserError('Đơn vị đã có một đề nghị gia hạn đang chờ duyệt cho nhiệm vụ này. / A request is already pending.');
     const request = await tx.extensionRequest.create({

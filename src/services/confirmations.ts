@@ -1,4 +1,5 @@
 import type { Db } from '#root/db/client.js';
+import { dueInstant } from '#root/domain/obligation-state.js';
 import type { Prisma } from '#root/generated/prisma/client.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { createBatcher } from '#root/lib/batcher.js';
@@ -121,7 +122,7 @@ export async function extendObligation(db: Db, input: { obligationId: string; to
   return db.$transaction(async (tx) => {
     const o = await tx.obligation.findUnique({ where: { id: input.obligationId } });
     if (!o || o.status !== 'open') throw new UserError('Nghĩa vụ không còn mở / the obligation is not open');
-    if (input.to.getTime() <= (o.extendedTo ?? o.dueAt).getTime()) {
+    if (input.to.getTime() <= dueInstant(o).getTime()) {
       throw new UserError('Hạn mới phải sau hạn hiện tại / the new due date must be later');
     }
     await tx.obligation.update({ where: { id: o.id }, data: { extendedTo: input.to } });

@@ -2,10 +2,12 @@ import type { Config } from '#root/config.js';
 import type { Db } from '#root/db/client.js';
 import type { ChannelAdapter, OutgoingMessage, Recipient, SendResult } from '#root/channels/types.js';
 import { DeliveryError } from '#root/channels/types.js';
+import { dueInstant } from '#root/domain/obligation-state.js';
 import { effectivePolicy, policyOverrideSchema, type ReminderPolicy } from '#root/domain/policy.js';
 import { atLocalTime } from '#root/domain/stages.js';
 import { obligationCode } from '#root/domain/obligation-code.js';
 import { longDate, shortDate, weekdayName, workingDaysPhrase, type Lang } from '#root/domain/wording.js';
+import { zonedDay } from '#root/domain/zoned-day.js';
 import type { Channel, Prisma, ReminderKind } from '#root/generated/prisma/client.js';
 import type { Logger } from '#root/logger.js';
 import type { MessageName, TemplateOverrides, TemplateSet, View } from '#root/messages/templates.js';
@@ -17,7 +19,6 @@ import { createSemaphore } from '#root/lib/semaphore.js';
 import { loadCalendar } from './holidays.js';
 import { linkExpiry, signLink } from './links.js';
 import { migrateTelegramChat } from './telegram-chats.js';
-import { zonedDay } from './planner.js';
 import { createOverrideCache, OVERRIDE_REFRESH_MS } from './templates.js';
 
 export interface DeliveryDeps {
@@ -261,7 +262,7 @@ export function createDelivery(deps: DeliveryDeps) {
     if (r.status !== 'pending') return { outcome: 'skipped', reason: r.status };
     const o = r.obligation;
     const zone = o.timeZone;
-    const dueDate = zonedDay(o.extendedTo ?? o.dueAt, zone);
+    const dueDate = zonedDay(dueInstant(o), zone);
     const stale =
       o.status !== 'open'
         ? o.status
@@ -662,7 +663,7 @@ export function createDelivery(deps: DeliveryDeps) {
       confirmedCount: confirmed.length,
       openCount: open,
       overdue: overdue.sort(byCode).map((o) => {
-        const d = zonedDay(o.extendedTo ?? o.dueAt, zone);
+        const d = zonedDay(dueInstant(o), zone);
         return { unitName: o.unit.name, dutyCode: o.duty.code, dutyTitle: o.duty.title, dueDate: longDate(d, lang), dueDateShort: shortDate(d) };
       }),
       confirmed: confirmed.map((c) => ({

@@ -2,9 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '#root/db/client.js';
 import { normalizeUnitName } from '#root/domain/units.js';
+import { yearWindow, zonedYear } from '#root/domain/zoned-day.js';
 import { parsePlanFile } from '#root/import/spreadsheet.js';
 import { audit } from './audit.js';
-import { reconcileObligations, yearWindow, zonedYear } from './obligations.js';
+import { reconcileObligations } from './obligations.js';
 import { ensureOrganisation } from './orgs.js';
 import { commitImport, reviewImport } from './plans.js';
 

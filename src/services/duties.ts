@@ -5,6 +5,7 @@
 import type { Db } from '#root/db/client.js';
 import { effectivePolicy, policyOverrideSchema, type ReminderPolicy } from '#root/domain/policy.js';
 import { fold } from '#root/domain/text.js';
+import { zonedDay } from '#root/domain/zoned-day.js';
 import { listDuties } from './plans.js';
 import { isUuid } from './units.js';
 
@@ -66,7 +67,7 @@ export async function dutyObligations(db: Db, orgId: string, dutyId: string, win
     where: { orgId, dutyId, current: true, dueAt: { gte: from, lte: to } },
     include: { unit: { select: { id: true, name: true } } },
   });
-  const day = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: org.timeZone }).format(d);
+  const day = (d: Date) => zonedDay(d, org.timeZone);
   return rows
     .filter((r) => day(r.dueAt) >= window.from && day(r.dueAt) <= window.to)
     .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || a.unit.name.localeCompare(b.unit.name, 'vi'));

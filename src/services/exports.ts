@@ -1,9 +1,9 @@
 import ExcelJS from 'exceljs';
 import type { Db } from '#root/db/client.js';
+import { dueInstant, obligationState, type ObligationState } from '#root/domain/obligation-state.js';
 import type { IsoDate } from '#root/domain/types.js';
 import { shortDate } from '#root/domain/wording.js';
-import { yearWindow } from './obligations.js';
-import { zonedDay } from './planner.js';
+import { yearWindow, zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import { actorNamer } from './actors.js';
 
 /** The columns of the plan's appendix table that the 30/11 report fills in, in the plan's words. */
@@ -12,7 +12,7 @@ export const STATUS_COLUMNS = ['TT', 'Nhiệm vụ', 'Đơn vị chủ trì', 'T
 export const CSV_COLUMNS = ['Kế hoạch', ...STATUS_COLUMNS] as const;
 
 /** One line's state, as the status matrix colours it. `none`: no deadline in the year. */
-export type ExportState = 'done' | 'open' | 'overdue' | 'waived' | 'extended' | 'none';
+export type ExportState = Exclude<ObligationState, 'soon'> | 'none';
 
 /** One row of the report: a duty and one of its lead units, over the whole year. */
 export interface StatusRow {
@@ -78,13 +78,13 @@ interface ObligationData {
  */
 export function summarise(obligations: ObligationData[], now: Date, zone: string): Pick<StatusRow, 'state' | 'stateText' | 'completedOn' | 'note'> {
   const day = (d: Date) => shortDate(zonedDay(d, zone));
-  const due = (o: ObligationData) => o.extendedTo ?? o.dueAt;
   const sorted = [...obligations].sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
   const done = sorted.filter((o) => o.status === 'done');
   const waived = sorted.filter((o) => o.status === 'waived');
   const open = sorted.filter((o) => o.status === 'open');
-  const overdue = open.filter((o) => due(o).getTime() < now.getTime());
-  const extended = open.filter((o) => o.extendedTo && due(o).getTime() >= now.getTime());
+  const states = new Map(sorted.map((o) => [o, obligationState(o, now)]));
+  const overdue = open.filter((o) => states.get(o) === 'overdue');
+  const extended = open.filter((o) => states.get(o) === 'extended');
   const several = sorted.length > 1;
 
   const { state, stateText }: { state: ExportState; stateText: string } = overdue.length
@@ -109,7 +109,7 @@ export function summarise(obligations: ObligationData[], now: Date, zone: string
   }
   // The deadline still ahead (for a single obligation, its deadline even when passed).
   const next = several ? open.find((o) => !overdue.includes(o)) : open[0];
-  if (next) notes.push(`${several ? `${periodLabel(next.periodKey)}: h` : 'H'}ạn ${day(due(next))}${next.extendedTo ? ' (đã gia hạn)' : ''}`);
+  if (next) notes.push(`${several ? `${periodLabel(next.periodKey)}: h` : 'H'}ạn ${day(dueInstant(next))}${next.extendedTo ? ' (đã gia hạn)' : ''}`);
   for (const o of done) {
     if (!o.confirmedBy && !o.confirmNote) continue;
     const who = o.confirmedBy ? `xác nhận: ${o.confirmedBy}` : 'đã xác nhận';
@@ -247,7 +247,7 @@ export async function exportYears(db: Db, orgId: string, now: Date): Promise<num
     SELECT DISTINCT EXTRACT(YEAR FROM due_at AT TIME ZONE ${org.timeZone})::int AS year
       FROM obligations WHERE org_id = ${orgId}::uuid AND current`;
   const years = new Set(rows.map((r) => r.year));
-  years.add(Number(zonedDay(now, org.timeZone).slice(0, 4)));
+  years.add(zonedYear(now, org.timeZone));
   return [...years].sort((a, b) => b - a);
 }
 

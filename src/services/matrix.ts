@@ -1,35 +1,13 @@
-import { fromZonedTime } from 'date-fns-tz';
 import type { Db } from '#root/db/client.js';
+import { DUE_SOON_MS, OBLIGATION_STATES, type ObligationState } from '#root/domain/obligation-state.js';
+import { yearBounds, zonedYear } from '#root/domain/zoned-day.js';
 import { actorNamer } from './actors.js';
-import { zonedDay } from './planner.js';
-
-/** The state of one obligation, or of one cell (the worst of its obligations). */
-export type CellState = 'overdue' | 'soon' | 'extended' | 'open' | 'done' | 'waived';
-
-/** Worst first: a cell shows the first of these that any of its obligations is in. */
-export const CELL_STATES: readonly CellState[] = ['overdue', 'soon', 'extended', 'open', 'done', 'waived'];
-
-/** "Due soon": open and due within this long of now. */
-export const DUE_SOON_MS = 7 * 86_400_000;
-
-/**
- * The state of one obligation at `now`: done and waived as stored; an open one is overdue once its
- * due instant (`extendedTo ?? dueAt`) has passed, else extended if an extension was approved, else
- * due soon within {@link DUE_SOON_MS}, else open.
- */
-export function obligationState(o: { status: 'open' | 'done' | 'waived'; dueAt: Date; extendedTo: Date | null }, now: Date): CellState {
-  if (o.status !== 'open') return o.status;
-  const due = (o.extendedTo ?? o.dueAt).getTime();
-  if (due < now.getTime()) return 'overdue';
-  if (o.extendedTo) return 'extended';
-  return due - now.getTime() <= DUE_SOON_MS ? 'soon' : 'open';
-}
 
 /** One unit × duty: its obligations of the year, aggregated. */
 export interface MatrixCell {
-  state: CellState;
+  state: ObligationState;
   /** Obligations of the cell (several for monthly or quarterly check-ins), by state. */
-  counts: Record<CellState, number>;
+  counts: Record<ObligationState, number>;
   total: number;
   /**
    * The obligation the cell links to, the most urgent one (worst state, nearest due), as its short
@@ -53,7 +31,7 @@ export interface MatrixUnit {
   complete: boolean;
   /** Cells by duty index (the matrix's `duties` order); null where the unit has no obligation of that duty. */
   cells: (MatrixCell | null)[];
-  states: Set<CellState>;
+  states: Set<ObligationState>;
 }
 
 export interface MatrixDuty {
@@ -69,7 +47,7 @@ export interface MatrixFilter {
   planId?: string | undefined;
   groupId?: string | undefined;
   /** Only units having at least one cell in this state. */
-  state?: CellState | undefined;
+  state?: ObligationState | undefined;
 }
 
 export interface StatusMatrix {
@@ -81,21 +59,13 @@ export interface StatusMatrix {
   /** Units shown that have done (or been excused) every obligation of the year. */
   unitsComplete: number;
   /** Cells by state, over the units shown. */
-  cellCounts: Record<CellState, number>;
+  cellCounts: Record<ObligationState, number>;
 }
 
-const zeroCounts = (): Record<CellState, number> => ({ overdue: 0, soon: 0, extended: 0, open: 0, done: 0, waived: 0 });
-
-/** The first instant of `year` in the zone, and of the next year: the year's due window. */
-export function yearBounds(year: number, timeZone: string): { start: Date; end: Date } {
-  return { start: fromZonedTime(`${year}-01-01T00:00:00`, timeZone), end: fromZonedTime(`${year + 1}-01-01T00:00:00`, timeZone) };
-}
-
-/** The current year in the organisation's zone (the matrix's default). */
-export const currentYear = (now: Date, timeZone: string) => Number(zonedDay(now, timeZone).slice(0, 4));
+const zeroCounts = (): Record<ObligationState, number> => ({ overdue: 0, soon: 0, extended: 0, open: 0, done: 0, waived: 0 });
 
 // Ranks, worst highest: waived 0, done 1, open 2, extended 3, soon 4, overdue 5.
-const RANK_STATE: readonly CellState[] = ['waived', 'done', 'open', 'extended', 'soon', 'overdue'];
+const RANK_STATE: readonly ObligationState[] = [...OBLIGATION_STATES].reverse();
 /** Base64 made URL-safe (PostgreSQL's translate() cost a quarter of the statement's time). */
 const urlSafe = (key: string) => (key.includes('+') || key.includes('/') ? key.replace(/\+/g, '-').replace(/\//g, '_') : key);
 
@@ -129,7 +99,7 @@ export function obligationIdOfKey(key: string): string | null {
  */
 export async function statusMatrix(db: Db, orgId: string, input: { year?: number | undefined; now: Date; filter?: MatrixFilter }): Promise<StatusMatrix> {
   const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId }, select: { timeZone: true } });
-  const year = input.year ?? currentYear(input.now, org.timeZone);
+  const year = input.year ?? zonedYear(input.now, org.timeZone);
   const { start, end } = yearBounds(year, org.timeZone);
   const now = input.now;
   const soon = new Date(now.getTime() + DUE_SOON_MS);
@@ -145,6 +115,7 @@ export async function statusMatrix(db: Db, orgId: string, input: { year?: number
   // 22 characters; made URL-safe here, for the cells' links only) | rank | due (s, after extension)
   // and, for a done one, | when confirmed (s) | who: "c" and the contact's name, or "a" and the
   // actor (an administrator, the CLI), last so that it may hold any character but a line break.
+  // The rank is obligationState (domain/obligation-state.ts) said in SQL: keep the two in step.
   const read = async (from: number, to: number) => {
     const [{ lines }] = await db.$queryRaw<[{ lines: string | null }]>`
     SELECT string_agg((u.ix + ${from}) || '|' || d.ix || '|' || left(encode(uuid_send(o.id), 'base64'), 22) || '|' ||
@@ -248,14 +219,14 @@ export async function statusMatrix(db: Db, orgId: string, input: { year?: number
   const units: MatrixUnit[] = [];
   allUnits.forEach((u, unitIx) => {
     let cells: (MatrixCell | null)[] | null = null;
-    const states = new Set<CellState>();
+    const states = new Set<ObligationState>();
     let done = 0;
     let total = 0;
     order.forEach((duty, column) => {
       const k = unitIx * D + duty;
       if (worst[k]! < 0) return;
       const r = k * 6;
-      const counts: Record<CellState, number> = { waived: ranks[r]!, done: ranks[r + 1]!, open: ranks[r + 2]!, extended: ranks[r + 3]!, soon: ranks[r + 4]!, overdue: ranks[r + 5]! };
+      const counts: Record<ObligationState, number> = { waived: ranks[r]!, done: ranks[r + 1]!, open: ranks[r + 2]!, extended: ranks[r + 3]!, soon: ranks[r + 4]!, overdue: ranks[r + 5]! };
       const all = counts.waived + counts.done + counts.open + counts.extended + counts.soon + counts.overdue;
       const state = RANK_STATE[worst[k]!]!;
       states.add(state);

@@ -1,8 +1,9 @@
 import type { Db } from '#root/db/client.js';
+import { dueInstant } from '#root/domain/obligation-state.js';
 import { stageId } from '#root/domain/stages.js';
+import { zonedDay } from '#root/domain/zoned-day.js';
 import { UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
-import { zonedDay } from './planner.js';
 
 /**
  * The administrator's manual nudge: one reminder now, per open obligation of the unit (or of one
@@ -28,7 +29,7 @@ export async function nudge(db: Db, orgId: string, input: { unitId: string; duty
   // Without a duty: the nearest obligations (overdue ones and the next due date), not the whole year.
   const chosen = input.dutyCode || input.obligationId
     ? obligations
-    : obligations.filter((o) => (o.extendedTo ?? o.dueAt) <= input.now || (o.extendedTo ?? o.dueAt).getTime() === (obligations.find((x) => (x.extendedTo ?? x.dueAt) > input.now)?.dueAt ?? new Date(0)).getTime());
+    : obligations.filter((o) => dueInstant(o) <= input.now || dueInstant(o).getTime() === (obligations.find((x) => dueInstant(x) > input.now)?.dueAt ?? new Date(0)).getTime());
   if (!chosen.length) throw new UserError('Đơn vị không có nghĩa vụ nào đang mở phù hợp / the unit has no matching open obligation');
   const contacts = await db.contact.findMany({ where: { unitId: input.unitId, active: true, role: { in: ['contact', 'head'] } } });
   // A nudge nobody can receive is refused, naming why, rather than reported as sent.
@@ -50,7 +51,7 @@ export async function nudge(db: Db, orgId: string, input: { unitId: string; duty
   let reminders = 0;
   await db.$transaction(async (tx) => {
     const rows = chosen.flatMap((o) => {
-      const due = o.extendedTo ?? o.dueAt;
+      const due = dueInstant(o);
       const stage = stageId(`nudge-${input.now.getTime().toString(36)}`, zonedDay(due, org.timeZone));
       return contacts.flatMap((c) => {
         const channel = c.channels.find((ch) => !c.disabledChannels.includes(ch));

@@ -1,14 +1,9 @@
 import type { Db } from '#root/db/client.js';
 import { occurrences, zonedWindowBounds } from '#root/domain/occurrences.js';
-import type { IsoDate } from '#root/domain/types.js';
+import { yearWindow, zonedDay, zonedYear, type Window } from '#root/domain/zoned-day.js';
 import { audit } from './audit.js';
 import { loadCalendar } from './holidays.js';
 import { isoDate, scheduleFromRow } from './schedules.js';
-
-export interface Window {
-  from: IsoDate;
-  to: IsoDate;
-}
 
 export interface ReconcileResult {
   /** Obligations that did not exist and were created. */
@@ -22,8 +17,6 @@ export interface ReconcileResult {
   /** Groups assigned as lead that have no member: they bind nobody until members are added. */
   emptyGroups: string[];
 }
-
-export const yearWindow = (year: number): Window => ({ from: `${year}-01-01`, to: `${year}-12-31` });
 
 interface Desired {
   dutyId: string;
@@ -142,9 +135,6 @@ export async function reconcileObligations(
   return result;
 }
 
-/** The calendar year of `now` in `zone` (31/12 17:00 UTC is already 1/1 in Hanoi). */
-export const zonedYear = (now: Date, zone: string): number => Number(new Intl.DateTimeFormat('en', { timeZone: zone, year: 'numeric' }).format(now));
-
 /**
  * Reconciles the organisation's current year and the next (years in its zone): what the hourly
  * job does, and what every change to schedules, assignments, groups, units or the working
@@ -215,10 +205,9 @@ export async function listObligations(
     where: { orgId, current: true, dueAt: { gte: from, lte: to }, ...(filter.unitId ? { unitId: filter.unitId } : {}) },
     include: { duty: { include: { plan: true } }, unit: true },
   });
-  const inZone = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: org.timeZone }).format(d);
   return rows
     .filter((r) => {
-      const day = inZone(r.dueAt);
+      const day = zonedDay(r.dueAt, org.timeZone);
       return day >= window.from && day <= window.to;
     })
     .map((r) => ({

@@ -5,11 +5,11 @@ import { formatInTimeZone } from 'date-fns-tz';
 import { dispatchDue } from '#jobs/dispatch.js';
 import type { SendJobData } from '#jobs/queues.js';
 import type { Db } from '#root/db/client.js';
+import { dueInstant, obligationState, type ObligationState } from '#root/domain/obligation-state.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { actorNamer } from './actors.js';
 import { decideExtensionAs } from './chat.js';
 import { confirmObligation, waiveObligation } from './confirmations.js';
-import { obligationState, type CellState } from './matrix.js';
 import { nudge } from './nudge.js';
 
 /**
@@ -38,7 +38,7 @@ export async function obligationOfOrg(db: Db, orgId: string, id: string) {
 
 export interface ObligationDetail {
   obligation: Awaited<ReturnType<typeof obligationOfOrg>>;
-  state: CellState;
+  state: ObligationState;
   timeZone: string;
   confirmations: { id: string; who: string; via: string; note: string | null; fileName: string | null; at: Date; withdrawnAt: Date | null }[];
   /** `stored`: a copy is kept in STORAGE_DIR (downloadable). */
@@ -130,7 +130,7 @@ export async function waiveOnBehalf(db: Db, orgId: string, input: { obligationId
   const zone = await timeZoneOf(db, orgId);
   const notice: UnitNotice = {
     unitId: o.unitId,
-    text: `➖ Quản trị viên ${input.by} đã miễn cho ${o.unit.name} nhiệm vụ ${dutyLabel(o.duty)} (hạn ${formatInTimeZone(o.extendedTo ?? o.dueAt, zone, 'dd/MM/yyyy')}): đơn vị không cần thực hiện nữa, sẽ không còn nhắc nhở.\nLý do: ${input.reason.slice(0, 500)}\n(Waived by an administrator: nothing more to do, no more reminders.)`,
+    text: `➖ Quản trị viên ${input.by} đã miễn cho ${o.unit.name} nhiệm vụ ${dutyLabel(o.duty)} (hạn ${formatInTimeZone(dueInstant(o), zone, 'dd/MM/yyyy')}): đơn vị không cần thực hiện nữa, sẽ không còn nhắc nhở.\nLý do: ${input.reason.slice(0, 500)}\n(Waived by an administrator: nothing more to do, no more reminders.)`,
     closed: { obligationId: o.id, text: `➖ Được miễn bởi ${input.by} (quản trị viên) lúc ${at(input.now, zone)}` },
   };
   return { obligation: o, cancelledReminders: r.cancelledReminders, notice };

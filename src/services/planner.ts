@@ -1,7 +1,9 @@
 import type { Db } from '#root/db/client.js';
+import { dueInstant } from '#root/domain/obligation-state.js';
 import { effectivePolicy, policyOverrideSchema, type PolicyOverride, type ReminderPolicy } from '#root/domain/policy.js';
 import { atLocalTime, reminderStages, stageId, type StageKind } from '#root/domain/stages.js';
 import type { IsoDate } from '#root/domain/types.js';
+import { zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import type { Channel, ContactRole, ReminderKind } from '#root/generated/prisma/client.js';
 import { loadCalendar } from './holidays.js';
 
@@ -46,17 +48,6 @@ interface ContactInfo {
 
 const firstWorkingChannel = (channels: Channel[], disabled: Channel[]) => channels.find((c) => !disabled.includes(c)) ?? null;
 
-const dayFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** The zone's calendar day of an instant (one cached Intl formatter per zone: this runs per send). */
-export function zonedDay(d: Date, zone: string): IsoDate {
-  let f = dayFormats.get(zone);
-  if (!f) dayFormats.set(zone, (f = new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' })));
-  const parts = f.formatToParts(d);
-  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)!.value;
-  return `${part('year').padStart(4, '0')}-${part('month')}-${part('day')}`;
-}
-
 /** Policies by target ("org", "plan:<id>"…), validated (a bad stored override is ignored, not fatal). */
 async function loadPolicies(db: Db, orgId: string): Promise<Map<string, PolicyOverride>> {
   const rows = await db.reminderPolicy.findMany({ where: { orgId } });
@@ -91,7 +82,7 @@ export async function planWindow(db: Db, orgId: string, from: Date, to: Date): P
   // nudges and escalations run ~30 working days after it.
   const lookBack = new Date(from.getTime() - 60 * 86_400_000);
   const lookAhead = new Date(to.getTime() + 45 * 86_400_000);
-  const years = [...new Set([lookBack, lookAhead, from, to].map((d) => Number(zonedDay(d, zone).slice(0, 4))))];
+  const years = [...new Set([lookBack, lookAhead, from, to].map((d) => zonedYear(d, zone)))];
   const calendar = await loadCalendar(db, orgId, years);
   const policies = await loadPolicies(db, orgId);
 
@@ -163,7 +154,7 @@ export async function planWindow(db: Db, orgId: string, from: Date, to: Date): P
   };
   for (const o of obligations) {
     if (!o.duty.active || !o.unit.active) continue;
-    const due = o.extendedTo ?? o.dueAt;
+    const due = dueInstant(o);
     let dueDate = dueDays.get(due.getTime());
     if (dueDate === undefined) dueDays.set(due.getTime(), (dueDate = zonedDay(due, zone)));
     const policy = policyFor(o.duty.planId, o.dutyId, o.unitId);

@@ -1,5 +1,7 @@
 import type { Db } from '#root/db/client.js';
-import { listObligations, yearWindow } from './obligations.js';
+import { isOverdue } from '#root/domain/obligation-state.js';
+import { yearWindow } from '#root/domain/zoned-day.js';
+import { listObligations } from './obligations.js';
 
 export interface UnitStatus {
   unit: string;
@@ -19,7 +21,7 @@ export async function statusByUnit(db: Db, orgId: string, year: number, now: Dat
     s.total++;
     if (r.status === 'done') s.done++;
     else if (r.status === 'waived') s.waived++;
-    else if ((r.extendedTo ?? r.dueAt).getTime() < now.getTime()) s.overdue++;
+    else if (isOverdue(r, now)) s.overdue++;
     else s.open++;
     byUnit.set(r.unit, s);
   }

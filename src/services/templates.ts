@@ -4,7 +4,9 @@ import Mustache from 'mustache';
 import { telegramHtmlProblem } from '#root/channels/telegram/html.js';
 import type { Db } from '#root/db/client.js';
 import { obligationCode } from '#root/domain/obligation-code.js';
+import { dueInstant } from '#root/domain/obligation-state.js';
 import { longDate, shortDate, weekdayName, workingDaysPhrase, type Lang } from '#root/domain/wording.js';
+import { zonedDay } from '#root/domain/zoned-day.js';
 import { UserError } from '#root/errors/index.js';
 import type { Logger } from '#root/logger.js';
 import {
@@ -22,7 +24,6 @@ import {
 } from '#root/messages/templates.js';
 import { audit } from './audit.js';
 import { loadCalendar } from './holidays.js';
-import { zonedDay } from './planner.js';
 
 /** The longest template an administrator may save (the files are under 2,000 characters). */
 export const TEMPLATE_MAX_CHARS = 20_000;
@@ -277,7 +278,7 @@ export async function sampleView(db: Db, orgId: string, message: MessageName, la
   const obligations = ahead.length ? ahead : await db.obligation.findMany({ where: open, orderBy: [{ dueAt: 'desc' }, { id: 'asc' }], take: 3, include });
   const today = zonedDay(now, zone);
   const o = obligations[0];
-  const dueDate = o ? zonedDay(o.extendedTo ?? o.dueAt, zone) : today;
+  const dueDate = o ? zonedDay(dueInstant(o), zone) : today;
   const contact = o ? await db.contact.findFirst({ where: { orgId, unitId: o.unitId, active: true, role: { in: ['contact', 'head'] } }, orderBy: { name: 'asc' } }) : null;
   let left = 3;
   // The due message as it would be sent: "today is the due date" when that is a working day,
@@ -292,7 +293,7 @@ export async function sampleView(db: Db, orgId: string, message: MessageName, la
   if (message === 'digest') {
     const admin = await db.contact.findFirst({ where: { orgId, role: 'admin', active: true }, orderBy: { name: 'asc' } });
     const rows = obligations.map((x) => {
-      const d = zonedDay(x.extendedTo ?? x.dueAt, zone);
+      const d = zonedDay(dueInstant(x), zone);
       return { unitName: x.unit.name, dutyCode: x.duty.code, dutyTitle: x.duty.title, dueDate: longDate(d, lang), dueDateShort: shortDate(d) };
     });
     const overdue = rows.slice(0, 2);

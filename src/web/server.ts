@@ -5,6 +5,8 @@ import type { SendJobData } from '#jobs/queues.js';
 import type { Config } from '#root/config.js';
 import type { Db } from '#root/db/client.js';
 import type { Clock } from '#root/deps.js';
+import { dueInstant } from '#root/domain/obligation-state.js';
+import { zonedDay } from '#root/domain/zoned-day.js';
 import type { Logger } from '#root/logger.js';
 import { bearerMatches, observeAtScrape, type Metrics } from '#root/metrics.js';
 import { withTimeout } from '#root/lib/timeout.js';
@@ -14,7 +16,6 @@ import { NotFoundError, UserError } from '#root/errors/index.js';
 import { confirmObligation } from '#root/services/confirmations.js';
 import type { UnitNotice } from '#root/services/on-behalf.js';
 import { verifyLink } from '#root/services/links.js';
-import { zonedDay } from '#root/services/planner.js';
 import { langOf, registerAdmin } from './admin.js';
 import { html, layout, STYLE, STYLESHEET_PATH, translator } from './html.js';
 import { CONFIRM_STYLE, CONFIRM_STYLESHEET_PATH, confirmedPage, confirmForm, linkErrorPage, type ObligationSummary } from './confirm-page.js';
@@ -161,7 +162,7 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
       dutyCode: o.duty.code,
       dutyTitle: o.duty.title,
       planCode: o.duty.plan.code,
-      due: shortDate(zonedDay(o.extendedTo ?? o.dueAt, o.org.timeZone)),
+      due: shortDate(zonedDay(dueInstant(o), o.org.timeZone)),
       contact: contact.name,
     };
     return { claims: check.claims, obligation: o, summary } as const;

@@ -14,11 +14,12 @@ import {
   type Outcome,
 } from '#root/commands/service.js';
 import type { Db } from '#root/db/client.js';
+import { yearWindow } from '#root/domain/zoned-day.js';
 import type { ContactRole } from '#root/generated/prisma/client.js';
 import { createLogger } from '#root/logger.js';
 import { createRedis } from '#root/redis.js';
 import { createInvite } from '#root/services/contacts.js';
-import { reconcileObligations, yearWindow } from '#root/services/obligations.js';
+import { reconcileObligations } from '#root/services/obligations.js';
 import { testPrefix } from '../helpers/app.js';
 import { buildMiniOrg } from '../helpers/builders.js';
 import { ManualClock } from '../helpers/clock.js';

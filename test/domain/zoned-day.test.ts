@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatInTimeZone } from 'date-fns-tz';
-import { zonedDay } from '#root/services/planner.js';
+import { yearBounds, yearWindow, zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 
 describe('the calendar day of an instant in a zone', () => {
   it('turns at midnight local time', () => {
@@ -15,5 +15,48 @@ describe('the calendar day of an instant in a zone', () => {
         expect(zonedDay(new Date(t), zone)).toBe(formatInTimeZone(new Date(t), zone, 'yyyy-MM-dd'));
       }
     }
+  });
+});
+
+describe('the year of an instant in a zone', () => {
+  const HANOI = 'Asia/Ho_Chi_Minh';
+
+  it('turns at midnight of 1/1 in Hanoi, seven hours before it does in UTC', () => {
+    expect(zonedYear(new Date('2026-12-31T16:59:59.999Z'), HANOI)).toBe(2026);
+    expect(zonedYear(new Date('2026-12-31T17:00:00.000Z'), HANOI)).toBe(2027);
+    expect(zonedYear(new Date('2026-12-31T17:00:00.000Z'), 'UTC')).toBe(2026);
+    expect(zonedYear(new Date('2026-12-31T23:59:59.999Z'), 'UTC')).toBe(2026);
+    expect(zonedYear(new Date('2027-01-01T00:00:00.000Z'), 'UTC')).toBe(2027);
+  });
+
+  it('is still the old year in New York after midnight UTC', () => {
+    expect(zonedYear(new Date('2027-01-01T04:59:59Z'), 'America/New_York')).toBe(2026);
+    expect(zonedYear(new Date('2027-01-01T05:00:00Z'), 'America/New_York')).toBe(2027);
+  });
+
+  it('is the year of the zoned day every 5 hours across three new years', () => {
+    for (let t = Date.UTC(2025, 11, 30); t < Date.UTC(2028, 0, 2); t += 5 * 3_600_000) {
+      expect(zonedYear(new Date(t), HANOI)).toBe(Number(formatInTimeZone(new Date(t), HANOI, 'yyyy')));
+    }
+  });
+});
+
+describe('a year as a window', () => {
+  it('runs from 1/1 to 31/12, both days included', () => {
+    expect(yearWindow(2026)).toEqual({ from: '2026-01-01', to: '2026-12-31' });
+  });
+
+  it('as instants: from midnight of 1/1 in the zone to midnight of the next 1/1, the end excluded', () => {
+    expect(yearBounds(2026, 'Asia/Ho_Chi_Minh')).toEqual({ start: new Date('2025-12-31T17:00:00Z'), end: new Date('2026-12-31T17:00:00Z') });
+    expect(yearBounds(2026, 'UTC')).toEqual({ start: new Date('2026-01-01T00:00:00Z'), end: new Date('2027-01-01T00:00:00Z') });
+  });
+
+  it('holds exactly the instants whose year in the zone is that year', () => {
+    const { start, end } = yearBounds(2026, 'Asia/Ho_Chi_Minh');
+    const lastInstant = new Date(end.getTime() - 1);
+    expect(zonedYear(start, 'Asia/Ho_Chi_Minh')).toBe(2026);
+    expect(zonedYear(lastInstant, 'Asia/Ho_Chi_Minh')).toBe(2026);
+    expect(zonedYear(end, 'Asia/Ho_Chi_Minh')).toBe(2027);
+    expect(zonedYear(new Date(start.getTime() - 1), 'Asia/Ho_Chi_Minh')).toBe(2025);
   });
 });

@@ -1,7 +1,8 @@
 import { fromZonedTime } from 'date-fns-tz';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planPass } from '#jobs/maintenance.js';
-import { reconcileObligations, yearWindow } from '#root/services/obligations.js';
+import { yearWindow } from '#root/domain/zoned-day.js';
+import { reconcileObligations } from '#root/services/obligations.js';
 import { materialize, planWindow, unitsWithoutHead } from '#root/services/planner.js';
 import { buildMiniOrg } from '../helpers/builders.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';

@@ -1,9 +1,10 @@
 import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workingCalendarForYears } from '#root/domain/working-days.js';
+import { yearWindow } from '#root/domain/zoned-day.js';
 import { CLAIM_LEASE_MS } from '#root/services/delivery.js';
 import { seedDemo } from '#root/services/demo.js';
-import { reconcileObligations, yearWindow } from '#root/services/obligations.js';
+import { reconcileObligations } from '#root/services/obligations.js';
 import { planWindow } from '#root/services/planner.js';
 import { startTestApp, testPrefix, type TestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';

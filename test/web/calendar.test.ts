@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { zonedDay } from '#root/domain/zoned-day.js';
 import { confirmObligation, extendObligation } from '#root/services/confirmations.js';
-import { zonedDay } from '#root/services/planner.js';
 import { startWebTest, type WebTest } from '../helpers/web.js';
 
 const PUBLIC_URL = 'http://lich.example.vn';

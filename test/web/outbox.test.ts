@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { yearWindow } from '#root/domain/zoned-day.js';
 import { nudge } from '#root/services/nudge.js';
-import { reconcileObligations, yearWindow } from '#root/services/obligations.js';
+import { reconcileObligations } from '#root/services/obligations.js';
 import { buildMiniOrg } from '../helpers/builders.js';
 import { busiestDutyAhead, startWebTest, type WebTest } from '../helpers/web.js';
 

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxChannel } from '#root/channels/sandbox/index.js';
+import { yearWindow } from '#root/domain/zoned-day.js';
 import { loadTemplates } from '#root/messages/templates.js';
 import { createDelivery } from '#root/services/delivery.js';
 import { nudge } from '#root/services/nudge.js';
-import { reconcileObligations, yearWindow } from '#root/services/obligations.js';
+import { reconcileObligations } from '#root/services/obligations.js';
 import { escapeHtml } from '#root/web/html.js';
 import { buildMiniOrg } from '../helpers/builders.js';
 import { busiestDutyAhead, startWebTest, type WebTest } from '../helpers/web.js';

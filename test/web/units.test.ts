@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { yearWindow } from '#root/domain/zoned-day.js';
 import { hashInviteCode } from '#root/services/contacts.js';
-import { listObligations, yearWindow } from '#root/services/obligations.js';
+import { listObligations } from '#root/services/obligations.js';
 import { startWebTest, type WebTest } from '../helpers/web.js';
 
 const BOT = 'dondoc_thu_bot';

@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import { dueInstant, OBLIGATION_STATES, obligationState, type ObligationState } from '#root/domain/obligation-state.js';
 import type { ReminderPolicy } from '#root/domain/policy.js';
 import { describeSchedule, shortDate } from '#root/domain/wording.js';
+import { yearWindow, zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import { dutyDetail, dutyObligations, dutyOverview, dutyPolicy, listPlans, type PolicySource } from '#root/services/duties.js';
-import { obligationState, type CellState } from '#root/services/matrix.js';
-import { yearWindow } from '#root/services/obligations.js';
-import { zonedDay } from '#root/services/planner.js';
 import { scheduleFromRow } from '#root/services/schedules.js';
 import { adminOf, sendPage } from '../admin.js';
 import { html, translator, type Html } from '../html.js';
@@ -37,8 +36,7 @@ const yearOf = (raw: unknown, fallback: number) => {
   return y >= 2000 && y <= 2100 ? y : fallback;
 };
 
-const STATE_ORDER: CellState[] = ['overdue', 'soon', 'extended', 'open', 'done', 'waived'];
-const STATE_COUNT: Record<CellState, [string, string]> = {
+const STATE_COUNT: Record<ObligationState, [string, string]> = {
   overdue: ['quá hạn', 'overdue'],
   soon: ['sắp đến hạn', 'due soon'],
   extended: ['gia hạn', 'extended'],
@@ -91,10 +89,10 @@ ${duties.map((d) => {
     }
     const org = await deps.db.organisation.findUniqueOrThrow({ where: { id: a.orgId }, select: { timeZone: true } });
     const now = deps.clock.now();
-    const year = yearOf(req.query.year, Number(zonedDay(now, org.timeZone).slice(0, 4)));
+    const year = yearOf(req.query.year, zonedYear(now, org.timeZone));
     const [policy, obligations] = await Promise.all([dutyPolicy(deps.db, a.orgId, duty), dutyObligations(deps.db, a.orgId, duty.id, yearWindow(year))]);
     const states = obligations.map((o) => obligationState(o, now));
-    const counts = STATE_ORDER.map((s) => [s, states.filter((x) => x === s).length] as const).filter(([, n]) => n > 0);
+    const counts = OBLIGATION_STATES.map((s) => [s, states.filter((x) => x === s).length] as const).filter(([, n]) => n > 0);
     const assignment = (role: 'lead' | 'cooperating'): Html => {
       const rows = duty.assignments.filter((x) => x.role === role);
       if (!rows.length) return html`<p class="muted">—</p>`;
@@ -125,7 +123,7 @@ ${
     ? html`<p>${counts.map(([s, n], i) => html`${i ? ', ' : ''}<span class="s-${s}">${n} ${t(...STATE_COUNT[s])}</span>`)}</p>
 <table><thead><tr><th>${t('Đơn vị', 'Unit')}</th><th>${t('Kỳ', 'Period')}</th><th>${t('Hạn', 'Due')}</th><th>${t('Trạng thái', 'State')}</th></tr></thead><tbody>
 ${obligations.map(
-  (o, i) => html`<tr><td><a href="/admin/units/${o.unit.id}">${o.unit.name}</a></td><td>${o.periodKey}</td><td><a href="/admin/obligations/${o.id}">${shortDate(zonedDay(o.extendedTo ?? o.dueAt, org.timeZone))}</a>${o.extendedTo ? html` <span class="muted">(${t('hạn gốc', 'originally')} ${shortDate(zonedDay(o.dueAt, org.timeZone))})</span>` : ''}</td>${stateCell(t, states[i]!)}</tr>`,
+  (o, i) => html`<tr><td><a href="/admin/units/${o.unit.id}">${o.unit.name}</a></td><td>${o.periodKey}</td><td><a href="/admin/obligations/${o.id}">${shortDate(zonedDay(dueInstant(o), org.timeZone))}</a>${o.extendedTo ? html` <span class="muted">(${t('hạn gốc', 'originally')} ${shortDate(zonedDay(o.dueAt, org.timeZone))})</span>` : ''}</td>${stateCell(t, states[i]!)}</tr>`,
 )}</tbody></table>`
     : html`<p class="muted">${t('Không có nghĩa vụ nào trong năm này.', 'No obligation this year.')}</p>`
 }`;

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_POLICY, type PolicyOverride } from '#root/domain/policy.js';
 import { shortDate } from '#root/domain/wording.js';
+import { zonedYear } from '#root/domain/zoned-day.js';
 import { UserError } from '#root/errors/index.js';
 import { listHolidays, removeHoliday, setHoliday } from '#root/services/holidays.js';
 import { reconcileCurrent } from '#root/services/obligations.js';
-import { zonedDay } from '#root/services/planner.js';
 import { clearPolicy, policyInput, policyOverview, policyTargets, resolvePolicyTarget, setPolicy, type PolicyTarget } from '#root/services/policies.js';
 import { adminOf, csrfField, field, redirectWith, sendPage } from '../admin.js';
 import { html, translator } from '../html.js';
@@ -71,7 +71,7 @@ function targetText(target: PolicyTarget | { target: string; kind: 'gone' }, t: 
 export function registerPolicyPages(scope: FastifyInstance, deps: WebDeps): void {
   const thisYear = async (orgId: string) => {
     const org = await deps.db.organisation.findUniqueOrThrow({ where: { id: orgId } });
-    return Number(zonedDay(deps.clock.now(), org.timeZone).slice(0, 4));
+    return zonedYear(deps.clock.now(), org.timeZone);
   };
 
   scope.get<{ Querystring: { year?: string } }>('/policies', async (req, reply) => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { dateTime } from '#root/cli/format.js';
+import { zonedDay } from '#root/domain/zoned-day.js';
 import { UserError } from '#root/errors/index.js';
-import { zonedDay } from '#root/services/planner.js';
 import { PREVIEW_DEFAULT_DAYS as DEFAULT_DAYS, PREVIEW_MAX_DAYS, previewReminders, type PreviewRow } from '#root/services/preview.js';
 import { adminOf, sendPage } from '../admin.js';
 import { html, translator } from '../html.js';

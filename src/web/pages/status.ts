@@ -1,17 +1,18 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { OBLIGATION_STATES, type ObligationState } from '#root/domain/obligation-state.js';
 import { shortDate } from '#root/domain/wording.js';
+import { zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
-import { CELL_STATES, matrixFilters, obligationIdOfKey, statusMatrix, type CellState, type MatrixCell, type StatusMatrix } from '#root/services/matrix.js';
+import { matrixFilters, obligationIdOfKey, statusMatrix, type MatrixCell, type StatusMatrix } from '#root/services/matrix.js';
 import { confirmOnBehalf, decideExtensionOnBehalf, evidenceFile, isUuid, nudgeNow, obligationDetail, waiveOnBehalf, type ObligationDetail, type UnitNotice } from '#root/services/on-behalf.js';
-import { zonedDay } from '#root/services/planner.js';
 import { adminOf, csrfField, field, redirectWith, requiredReason, safeNext, sendPage, type AdminContext } from '../admin.js';
 import { escapeHtml, html, raw, translator, type Html, type Lang } from '../html.js';
 import type { WebDeps } from '../server.js';
 
 type T = ReturnType<typeof translator>;
 
-const STATE_LABEL: Record<CellState, [string, string]> = {
+const STATE_LABEL: Record<ObligationState, [string, string]> = {
   overdue: ['Quá hạn', 'Overdue'],
   soon: ['Sắp đến hạn (trong 7 ngày)', 'Due soon (within 7 days)'],
   extended: ['Được gia hạn', 'Extended'],
@@ -20,11 +21,11 @@ const STATE_LABEL: Record<CellState, [string, string]> = {
   waived: ['Được miễn', 'Waived'],
 };
 /** A sign per state besides the colour (colour alone does not read for everyone, nor in print). */
-const STATE_SIGN: Record<CellState, string> = { overdue: '✗', soon: '!', extended: '↷', open: '○', done: '✓', waived: '–' };
-const CLASS: Record<CellState, string> = { overdue: 's-overdue', soon: 's-soon', extended: 's-extended', open: 's-open', done: 's-done', waived: 's-waived' };
+const STATE_SIGN: Record<ObligationState, string> = { overdue: '✗', soon: '!', extended: '↷', open: '○', done: '✓', waived: '–' };
+const CLASS: Record<ObligationState, string> = { overdue: 's-overdue', soon: 's-soon', extended: 's-extended', open: 's-open', done: 's-done', waived: 's-waived' };
 
-const isState = (s: string): s is CellState => (CELL_STATES as readonly string[]).includes(s);
-const label = (t: T, s: CellState) => t(...STATE_LABEL[s]);
+const isState = (s: string): s is ObligationState => (OBLIGATION_STATES as readonly string[]).includes(s);
+const label = (t: T, s: ObligationState) => t(...STATE_LABEL[s]);
 
 const timeFormats = new Map<string, Intl.DateTimeFormat>();
 /** "16/11/2026 09:00" in the organisation's zone. */
@@ -38,12 +39,12 @@ const day = (d: Date, zone: string) => shortDate(zonedDay(d, zone));
 // The matrix's look (.matrix, .legend) is in the pages' stylesheet (src/web/html.ts): no inline styles.
 
 /** The legend: each state's colour, sign and name, and how many cells are in it. */
-function legend(t: T, counts?: Record<CellState, number>): Html {
-  return html`<p class="legend">${CELL_STATES.map((s) => html`<span class="${CLASS[s]}">${STATE_SIGN[s]} ${label(t, s)}${counts ? html` (${counts[s]})` : ''}</span>`)}</p>`;
+function legend(t: T, counts?: Record<ObligationState, number>): Html {
+  return html`<p class="legend">${OBLIGATION_STATES.map((s) => html`<span class="${CLASS[s]}">${STATE_SIGN[s]} ${label(t, s)}${counts ? html` (${counts[s]})` : ''}</span>`)}</p>`;
 }
 
 /** The state's name in a cell's tooltip: short, the sign is the cell's text. */
-const STATE_SHORT: Record<CellState, [string, string]> = { ...STATE_LABEL, soon: ['Sắp đến hạn', 'Due soon'] };
+const STATE_SHORT: Record<ObligationState, [string, string]> = { ...STATE_LABEL, soon: ['Sắp đến hạn', 'Due soon'] };
 
 /**
  * The matrix's table, as UTF-8 bytes: 1,000 units × 50 duties are 50,000 cells, each a link
@@ -54,7 +55,7 @@ const STATE_SHORT: Record<CellState, [string, string]> = { ...STATE_LABEL, soon:
 function matrixTable(m: StatusMatrix, t: T): Buffer {
   const out: Buffer[] = [];
   const zone = m.timeZone;
-  const stateText = Object.fromEntries(CELL_STATES.map((s) => [s, escapeHtml(t(...STATE_SHORT[s]))])) as Record<CellState, string>;
+  const stateText = Object.fromEntries(OBLIGATION_STATES.map((s) => [s, escapeHtml(t(...STATE_SHORT[s]))])) as Record<ObligationState, string>;
   // A few dozen distinct due instants and names among 50,000 cells: each formatted once.
   const memo = <K, V>(f: (k: K) => V) => {
     const m = new Map<K, V>();
@@ -132,7 +133,7 @@ async function matrixPage(req: FastifyRequest<{ Querystring: MatrixQuery }>, rep
 <label>${t('Năm', 'Year')}<br><input type="number" name="year" min="2000" max="2100" value="${year}" class="w6"></label>
 <label>${t('Kế hoạch', 'Plan')}<br><select name="plan"><option value="">${t('Mọi kế hoạch', 'Every plan')}</option>${plans.map((p) => html`<option value="${p.id}"${selected(p.id === plan?.id)}>${p.code} · ${p.title.slice(0, 60)}</option>`)}</select></label>
 <label>${t('Nhóm đơn vị', 'Unit group')}<br><select name="group"><option value="">${t('Mọi đơn vị', 'Every unit')}</option>${groups.map((g) => html`<option value="${g.id}"${selected(g.id === group?.id)}>${g.name}</option>`)}</select></label>
-<label>${t('Đơn vị có ô', 'Units with a cell')}<br><select name="state"><option value="">${t('Mọi trạng thái', 'Any state')}</option>${CELL_STATES.map((s) => html`<option value="${s}"${selected(s === state)}>${label(t, s)}</option>`)}</select></label>
+<label>${t('Đơn vị có ô', 'Units with a cell')}<br><select name="state"><option value="">${t('Mọi trạng thái', 'Any state')}</option>${OBLIGATION_STATES.map((s) => html`<option value="${s}"${selected(s === state)}>${label(t, s)}</option>`)}</select></label>
 <button type="submit">${t('Xem', 'Show')}</button> <a href="/admin">${t('Bỏ lọc', 'Clear')}</a></form>`;
 
   const summary = html`<p><strong>${t(`${m.unitsComplete}/${m.units.length} đơn vị đã hoàn thành`, `${m.unitsComplete}/${m.units.length} units done`)}</strong>
@@ -283,7 +284,7 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
   const showObligation = (req: FastifyRequest<{ Querystring: { year?: string } }>, reply: FastifyReply, id: string) =>
     orNotFound(req, reply, async () => {
       const d = await obligationDetail(deps.db, adminOf(req).orgId, id, deps.clock.now());
-      const year = req.query.year && /^\d{4}$/.test(req.query.year) ? req.query.year : zonedDay(d.obligation.dueAt, d.timeZone).slice(0, 4);
+      const year = req.query.year && /^\d{4}$/.test(req.query.year) ? req.query.year : String(zonedYear(d.obligation.dueAt, d.timeZone));
       return obligationPage(req, reply, d, `/admin?year=${year}`);
     });
   scope.get<{ Params: { id: string }; Querystring: { year?: string } }>('/obligations/:id', (req, reply) => showObligation(req, reply, req.params.id));

@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
+import { dueInstant, obligationState, type ObligationState } from '#root/domain/obligation-state.js';
 import { shortDate } from '#root/domain/wording.js';
+import { yearWindow, zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import type { ContactRole } from '#root/generated/prisma/client.js';
 import { calendarTokenOf, calendarUrl, ensureCalendarToken, regenerateCalendarToken } from '#root/services/calendar.js';
 import { addContact, createInvite, setContactChannels } from '#root/services/contacts.js';
-import { obligationState, type CellState } from '#root/services/matrix.js';
-import { listObligations, yearWindow } from '#root/services/obligations.js';
-import { unitsWithoutHead, zonedDay } from '#root/services/planner.js';
+import { listObligations } from '#root/services/obligations.js';
+import { unitsWithoutHead } from '#root/services/planner.js';
 import { acceptProposedById, addUnit, groupOverview, unitDetail, unitHistory, unitOverview } from '#root/services/units.js';
 import { adminOf, csrfField, field, redirectWith, sendPage } from '../admin.js';
 import { html, raw, translator, type Html } from '../html.js';
@@ -17,7 +18,7 @@ type T = ReturnType<typeof translator>;
 /** History rows shown per page of the unit page. */
 export const HISTORY_PAGE = 30;
 
-const STATE_LABEL: Record<CellState, [string, string]> = {
+const STATE_LABEL: Record<ObligationState, [string, string]> = {
   done: ['Đã xong', 'Done'],
   waived: ['Miễn', 'Waived'],
   overdue: ['Quá hạn', 'Overdue'],
@@ -27,7 +28,7 @@ const STATE_LABEL: Record<CellState, [string, string]> = {
 };
 
 /** A table cell coloured by an obligation's state (the status page's colours). */
-export const stateCell = (t: T, state: CellState) => html`<td class="s-${state}">${t(...STATE_LABEL[state])}</td>`;
+export const stateCell = (t: T, state: ObligationState) => html`<td class="s-${state}">${t(...STATE_LABEL[state])}</td>`;
 
 const ROLE_LABEL: Record<ContactRole, [string, string]> = {
   contact: ['Đầu mối', 'Contact'],
@@ -203,7 +204,7 @@ export function registerUnitPages(scope: FastifyInstance, deps: WebDeps): void {
     if (!unit) return notFound(req, reply);
     const zone = unit.org.timeZone;
     const now = deps.clock.now();
-    const year = yearOf(req.query.year, Number(zonedDay(now, zone).slice(0, 4)));
+    const year = yearOf(req.query.year, zonedYear(now, zone));
     const before = typeof req.query.before === 'string' && /^\d{1,18}$/.test(req.query.before) ? BigInt(req.query.before) : undefined;
     const [obligations, history, token] = await Promise.all([
       listObligations(deps.db, a.orgId, yearWindow(year), { unitId: unit.id }),
@@ -226,7 +227,7 @@ ${
   obligations.length
     ? html`<table><thead><tr><th>${t('Hạn', 'Due')}</th><th>${t('Kế hoạch', 'Plan')}</th><th>TT</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Kỳ', 'Period')}</th><th>${t('Trạng thái', 'State')}</th></tr></thead><tbody>
 ${obligations.map(
-  (o) => html`<tr><td>${shortDate(zonedDay(o.extendedTo ?? o.dueAt, zone))}</td><td>${o.plan}</td><td><a href="/admin/obligations/${o.id}">${o.duty}</a></td><td>${o.dutyTitle}</td><td>${o.period}</td>${stateCell(t, obligationState(o, now))}</tr>`,
+  (o) => html`<tr><td>${shortDate(zonedDay(dueInstant(o), zone))}</td><td>${o.plan}</td><td><a href="/admin/obligations/${o.id}">${o.duty}</a></td><td>${o.dutyTitle}</td><td>${o.period}</td>${stateCell(t, obligationState(o, now))}</tr>`,
 )}</tbody></table>`
     : html`<p class="muted">${t('Không có nghĩa vụ nào trong năm này.', 'No obligation this year.')}</p>`
 }

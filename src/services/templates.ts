@@ -7,6 +7,7 @@ import { obligationCode } from '#root/domain/obligation-code.js';
 import { longDate, shortDate, weekdayName, workingDaysPhrase, type Lang } from '#root/domain/wording.js';
 import { UserError } from '#root/errors/index.js';
 import type { Logger } from '#root/logger.js';
+import { channelInWords, refusalInWords } from '#root/messages/refusal-words.js';
 import {
   loadTemplates,
   MESSAGES,
@@ -307,6 +308,18 @@ export async function sampleView(db: Db, orgId: string, message: MessageName, la
       overdue,
       confirmed,
       unreachable: [{ personName: 'Trần Thị B', unitName: o?.unit.name ?? 'Sở Y tế', reason: lang === 'vi' ? 'không còn kênh nào gửi được' : 'no working channel left' }],
+      failedCount: 1,
+      failed: [
+        {
+          dutyCode: code,
+          dutyTitle: o?.duty.title ?? 'Tổ chức diễn tập an toàn thông tin',
+          unitName: o?.unit.name ?? 'Sở Y tế',
+          personName: contact?.name ?? 'Nguyễn Văn A',
+          channel: channelInWords('telegram', lang),
+          reason: refusalInWords('Telegram 400: Bad Request: message is too long', lang),
+          fallback: channelInWords('email', lang),
+        },
+      ],
     };
   }
   return {

@@ -176,8 +176,16 @@ describe('sending a reminder by Telegram', () => {
         expect((await s.app.delivery.deliverDigest(digest.id)).outcome).toBe('sent');
         const body = (await t.prisma.outboxMessage.findFirstOrThrow({ where: { digestId: digest.id } })).body;
         const unit = await t.prisma.unit.findUniqueOrThrow({ where: { id: units.get('badHtml')!.unitId } });
-        expect(body).toContain(`(${unit.name}): tin nhắc về nhiệm vụ A không gửi được qua Telegram (Telegram 400: Bad Request: can't parse entities`);
-        expect(body).toContain('đã chuyển sang sandbox');
+        const person = await contactOf('badHtml');
+        // Its own list, in words: the chat still works, one message was refused.
+        const [, failedList = ''] = body.split('Tin nhắc không gửi được (đã chuyển sang kênh khác):\n');
+        expect(failedList).toContain(
+          `- A «Nhiệm vụ A» (${unit.name}), gửi ${person.name} qua Telegram: kênh không đọc được định dạng của tin (mẫu tin có thẻ HTML sai hoặc không được hỗ trợ). Đã gửi lại qua hộp thư thử (sandbox).`,
+        );
+        expect(body).not.toMatch(/Telegram 400|can't parse entities|Bad Request/);
+        // Not among the unreachable: their channels need no update.
+        const unreachable = body.split('\n').filter((line) => line.startsWith('Không liên lạc được'));
+        expect(unreachable.filter((line) => line.includes(`${person.name} (${unit.name})`))).toEqual([]);
       } finally {
         s.clock.set(new Date());
       }

@@ -182,6 +182,8 @@ describe('the Zalo bot, end to end', () => {
     await dispatchDue(t.prisma, s.app.sendQueue(), orgId, now, 0);
     await waitFor(async () => zaloTexts(CUONG_ZALO).some((x) => x.includes('gõ: /xong 4.7')), 20_000, 'the reminder by Zalo');
     const obligation = await reminderOf('Sở Tài chính', '4.7');
+    // The text reaches Zalo before the worker records it sent: wait for the record.
+    await waitFor(async () => (await t.prisma.reminder.count({ where: { obligationId: obligation.id, contactId: contact.id, channel: 'zalo', status: 'sent' } })) === 1, 15_000, 'the Zalo reminder recorded');
     const rows = await t.prisma.reminder.findMany({ where: { obligationId: obligation.id, contactId: contact.id }, orderBy: { createdAt: 'asc' } });
     expect(rows.map((r) => [r.channel, r.status])).toEqual([
       ['telegram', 'failed'],

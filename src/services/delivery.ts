@@ -8,7 +8,7 @@ import { obligationCode } from '#root/domain/obligation-code.js';
 import { longDate, shortDate, weekdayName, workingDaysPhrase, type Lang } from '#root/domain/wording.js';
 import type { Channel, Prisma, ReminderKind } from '#root/generated/prisma/client.js';
 import type { Logger } from '#root/logger.js';
-import type { MessageName, TemplateOverrides, TemplateSet, View } from '#root/messages/templates.js';
+import { PARTS, templateKey, type MessageName, type TemplateOverrides, type TemplateSet, type View } from '#root/messages/templates.js';
 import { channelInWords, refusalInWords } from '#root/messages/refusal-words.js';
 import type { Metrics } from '#root/metrics.js';
 import type { Clock } from '#root/deps.js';
@@ -696,9 +696,28 @@ export function createDelivery(deps: DeliveryDeps) {
       failedCount: failed.length,
       failed,
     };
+    const edited = await overrides.forOrg(dg.orgId);
+    // A digest an organisation edited before the list of refused reminders existed does not show
+    // it: there they go among the unreachable, worded, rather than unseen.
+    const unaware = Object.values(PARTS).flat().some((part) => {
+      const source = edited.get(templateKey('digest', dg.channel, part, lang));
+      return source !== undefined && source.includes('{{#unreachable}}') && !/\{\{[#^]\s*failed\s*\}\}/.test(source);
+    });
+    if (unaware && Array.isArray(view.unreachable)) {
+      view.unreachable.push(
+        ...failed.map((f) => ({
+          personName: f.personName,
+          unitName: f.unitName,
+          reason:
+            lang === 'vi'
+              ? `tin nhắc ${f.dutyCode} không gửi được qua ${f.channel}: ${f.reason}; ${f.fallback ? `đã gửi lại qua ${f.fallback}` : 'không còn kênh nào khác'}`
+              : `the reminder ${f.dutyCode} could not be sent by ${f.channel}: ${f.reason}; ${f.fallback ? `sent by ${f.fallback} instead` : 'no other channel left'}`,
+        })),
+      );
+    }
     const adapter = deps.channels[dg.channel];
     if (!adapter) return fail(dg.id, dg.contactId, dg.channel, 'digest', `channel ${dg.channel} not configured`, 'digest');
-    const message: OutgoingMessage = { orgId: dg.orgId, ref: { digestId: dg.id }, ...render('digest', dg.channel, lang, view, await overrides.forOrg(dg.orgId)) };
+    const message: OutgoingMessage = { orgId: dg.orgId, ref: { digestId: dg.id }, ...render('digest', dg.channel, lang, view, edited) };
     return send(adapter, 'digest', dg.id, recipientOf(dg.contact), message, 'digest', { digest: dg.id, channel: dg.channel });
   }
 

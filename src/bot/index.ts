@@ -12,7 +12,7 @@ import { createSemaphore } from '#root/lib/semaphore.js';
 import type { Db } from '#root/db/client.js';
 import type { Clock } from '#root/deps.js';
 import type { Logger } from '#root/logger.js';
-import { evidenceRefusal, evidenceTarget, storeEvidence } from '#root/services/chat.js';
+import { evidenceRefusal, storeEvidence } from '#root/services/chat.js';
 import { migrateTelegramChat } from '#root/services/telegram-chats.js';
 
 export interface BotDeps {
@@ -100,7 +100,7 @@ export const BOT_COMMANDS = {
  * into messages, buttons and edits. Files sent as evidence are Telegram's own and handled here.
  */
 export function createDondocBot(deps: BotDeps): DondocBot {
-  const { db, logger, clock, commands } = deps;
+  const { db, logger, commands } = deps;
   const bot = new Bot(deps.token, { client: telegramClientOptions(deps.apiRoot) });
   // Replies and edits keep Telegram's limits too, and wait out a 429 instead of failing.
   bot.api.config.use(limitTransformer(deps.limiter));
@@ -205,8 +205,12 @@ export function createDondocBot(deps: BotDeps): DondocBot {
   bot.on(['message:document', 'message:photo'], async (ctx) => {
     if (ctx.chat.type !== 'private') return;
     const caller = callerOf(ctx);
-    const contact = caller ? await commands.identify(caller) : null;
-    if (!contact) return ctx.reply(NOT_LINKED);
+    if (!caller) return ctx.reply(NOT_LINKED);
+    // Who sends it, and for which obligation: in a chat linked in several organisations, the
+    // reminder it replies to says which (the command service decides, and refuses otherwise).
+    const target = await commands.evidenceFor(caller, ctx.message.reply_to_message ? { replyToMessageId: ctx.message.reply_to_message.message_id } : {});
+    if ('refusal' in target) return ctx.reply(target.refusal);
+    const { contact, obligation, label } = target;
     const doc = ctx.message.document;
     const photo = ctx.message.photo?.at(-1);
     const file = doc
@@ -214,13 +218,6 @@ export function createDondocBot(deps: BotDeps): DondocBot {
       : { fileId: photo!.file_id, uniqueId: photo!.file_unique_id, name: `anh-${photo!.file_unique_id}.jpg`, size: photo!.file_size, mime: 'image/jpeg' };
     const refusal = evidenceRefusal(file.name, file.size);
     if (refusal) return ctx.reply(refusal);
-    const obligation = await evidenceTarget(db, {
-      contactId: contact.id,
-      unitId: contact.unitId,
-      chatId: contact.telegramChatId!,
-      ...(ctx.message.reply_to_message ? { replyToMessageId: ctx.message.reply_to_message.message_id } : {}),
-      now: clock.now(),
-    });
     if (!obligation) return ctx.reply('Chưa rõ tệp này cho nhiệm vụ nào: hãy gửi tệp bằng cách trả lời (reply) tin nhắc của nhiệm vụ đó, hoặc ngay sau khi /xong. (Reply to the reminder with the file.)');
     const info = await ctx.api.getFile(file.fileId);
     if (!info.file_path) return ctx.reply('Không tải được tệp từ Telegram; hãy gửi lại. (Could not fetch the file.)');
@@ -232,7 +229,7 @@ export function createDondocBot(deps: BotDeps): DondocBot {
       fileId: file.fileId, fileUniqueId: file.uniqueId, fileName: file.name, mimeType: file.mime, bytes,
     });
     logger.info({ evidence: row.id, obligation: obligation.id, size: bytes.length }, 'evidence stored');
-    return ctx.reply(`📎 Đã lưu minh chứng «${file.name.slice(0, 80)}» cho nhiệm vụ ${obligation.duty.code}. (Evidence saved.)`);
+    return ctx.reply(`${label}📎 Đã lưu minh chứng «${file.name.slice(0, 80)}» cho nhiệm vụ ${obligation.duty.code}. (Evidence saved.)`);
   });
 
   const drain = async () => {

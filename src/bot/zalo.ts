@@ -1,11 +1,10 @@
 import type { ZaloClient, ZaloUpdate } from '#root/channels/zalo/client.js';
 import { splitZaloText } from '#root/channels/zalo/split.js';
 import type { Caller, ChatSender, CommandService, Notice, Reply } from '#root/commands/service.js';
-import { NOT_LINKED } from '#root/commands/service.js';
 import type { Db } from '#root/db/client.js';
 import type { Clock } from '#root/deps.js';
 import type { Logger } from '#root/logger.js';
-import { EVIDENCE_MAX_BYTES, evidenceTarget, storeEvidence } from '#root/services/chat.js';
+import { EVIDENCE_MAX_BYTES, storeEvidence } from '#root/services/chat.js';
 
 /** Where the web role receives Zalo's updates when PUBLIC_URL is set. */
 export const ZALO_WEBHOOK_PATH = '/zalo/webhook';
@@ -51,7 +50,7 @@ export interface ZaloBot {
  * person's messages are handled in order, different people in parallel.
  */
 export function createZaloBot(deps: ZaloBotDeps): ZaloBot {
-  const { db, logger, clock, client, commands } = deps;
+  const { db, logger, client, commands } = deps;
   const send = zaloSender(client);
   const chains = new Map<string, Promise<void>>();
   const pending = new Set<Promise<void>>();
@@ -66,9 +65,11 @@ export function createZaloBot(deps: ZaloBotDeps): ZaloBot {
   };
 
   async function image(caller: Caller, url: string | undefined, messageId: string): Promise<string> {
-    const contact = await commands.identify(caller);
-    if (!contact) return NOT_LINKED;
-    const obligation = await evidenceTarget(db, { contactId: contact.id, unitId: contact.unitId, now: clock.now() });
+    // Who sends it, and for which obligation: in a chat linked in several organisations, the /xong
+    // just sent says which (the command service decides, and refuses otherwise).
+    const target = await commands.evidenceFor(caller);
+    if ('refusal' in target) return target.refusal;
+    const { contact, obligation, label } = target;
     if (!obligation || !url) {
       return 'Đã nhận ảnh, nhưng chưa rõ ảnh này cho nhiệm vụ nào: gửi ảnh ngay sau khi /xong <mã> để lưu làm minh chứng. (Send the photo right after /done <code> to keep it as evidence.)';
     }
@@ -84,7 +85,7 @@ export function createZaloBot(deps: ZaloBotDeps): ZaloBot {
       fileId: messageId, fileUniqueId: messageId, fileName: name, mimeType: res.headers.get('content-type') ?? 'image/jpeg', bytes,
     });
     logger.info({ evidence: row.id, obligation: obligation.id, size: bytes.length, channel: 'zalo' }, 'evidence stored');
-    return `📎 Đã lưu ảnh minh chứng cho nhiệm vụ ${obligation.duty.code}. (Evidence saved.)`;
+    return `${label}📎 Đã lưu ảnh minh chứng cho nhiệm vụ ${obligation.duty.code}. (Evidence saved.)`;
   }
 
   async function processUpdate(update: ZaloUpdate): Promise<void> {

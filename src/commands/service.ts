@@ -15,6 +15,8 @@ import {
   contactByChat,
   contactsByChat,
   decideExtension,
+  evidenceTarget,
+  evidenceTargetAmong,
   findPendingExtension,
   lateByUnit,
   openObligationsOfUnit,
@@ -159,6 +161,8 @@ export function redisCodeTries(redis: Redis, prefix: string): CodeTries {
 
 /** Which channels show buttons: elsewhere the text says what to type. */
 const HAS_BUTTONS: Record<ChatChannel, boolean> = { telegram: true, zalo: false };
+/** Whether a person can answer a given message (a reply): a file then names the reminder it answers. */
+const HAS_REPLIES: Record<ChatChannel, boolean> = { telegram: true, zalo: false };
 
 /** Wrong invite codes tolerated per chat before it must wait (guessing 128-bit codes is hopeless anyway). */
 const CODE_TRIES = 5;
@@ -175,6 +179,17 @@ const isAdmin = (c: { role: string }) => c.role === 'admin' || c.role === 'super
 const codeOf = (o: { periodKey: string; duty: { code: string } }) => obligationCode(o.duty.code, o.periodKey);
 const day = (d: Date, zone: string) => formatInTimeZone(d, zone, 'dd/MM/yyyy');
 const CHANNEL_LABEL: Record<string, string> = { telegram: 'Telegram', zalo: 'Zalo', email: 'Email', sandbox: 'Hộp thư thử (sandbox)' };
+
+/**
+ * Who sent a file and which obligation it is evidence of ({@link CommandService.evidenceFor}):
+ * a refusal to send as is (not linked; linked in several organisations and nothing names one),
+ * or the contact, the obligation (null when nothing names one: the adapter asks for a reply or a
+ * /xong first), and `label`, "[Organisation] " to put before the answer when the chat is linked in
+ * several organisations.
+ */
+export type EvidenceFor =
+  | { refusal: string }
+  | { contact: ChatContact; obligation: NonNullable<Awaited<ReturnType<typeof evidenceTarget>>> | null; label: string };
 
 export type CommandService = ReturnType<typeof createCommandService>;
 
@@ -364,7 +379,18 @@ export function createCommandService(deps: CommandDeps) {
 
   async function start(caller: Caller, code: string): Promise<Outcome> {
     if (!code) {
-      const contact = await identify(caller);
+      const all = await identifyAll(caller);
+      if (all.length > 1) {
+        const lines = all.map((c) => `• ${c.org.name} (mã ${c.org.code}): ${c.name} — ${c.unit.name}`);
+        return {
+          replies: [
+            {
+              text: `Chat này liên kết với ${all.length} đầu mối ở ${all.length} tổ chức:\n${lines.join('\n')}\nGõ /viec để xem nhiệm vụ đang mở của từng tổ chức; khi một mã có ở nhiều tổ chức, thêm @<mã tổ chức> sau mã (ví dụ: /xong 4.2-2026Q4@${all[0]!.org.code}).\n(This chat is linked to contacts in several organisations, listed above.)`,
+            },
+          ],
+        };
+      }
+      const contact = all[0] ?? null;
       return { replies: [{ text: contact ? `Chào ${contact.name} (${contact.unit.name}). Gõ /viec để xem nhiệm vụ đang mở, /trogiup để xem hướng dẫn.` : NOT_LINKED }] };
     }
     const key = `${caller.channel}:${caller.chatId}`;
@@ -683,7 +709,35 @@ export function createCommandService(deps: CommandDeps) {
     await tell({ unitId: input.unitId }, () => ({ text: input.text }));
   }
 
-  return { identify, handleText, handleButton, announce };
+  /**
+   * Who sent a file (a document or photo on Telegram, a photo on Zalo) and which obligation it is
+   * evidence of. In a chat linked in one organisation: the reminder it replies to, else the
+   * contact's confirmation of the last hour. In a chat linked in several, nothing is taken for the
+   * oldest link: a reply to a reminder acts for the organisation of the reminder's obligation;
+   * without one, the file is refused with the organisations listed (Telegram: reply to the
+   * reminder). Zalo has no replies: there, the latest /xong of the last hour by one of the chat's
+   * contacts names the organisation, else the same refusal (send /xong <code>@<organisation> first).
+   */
+  async function evidenceFor(caller: Caller, input: { replyToMessageId?: number } = {}): Promise<EvidenceFor> {
+    const all = await identifyAll(caller);
+    if (!all.length) return { refusal: NOT_LINKED };
+    const now = clock.now();
+    const first = all[0]!;
+    const chatId = caller.channel === 'telegram' && first.telegramChatId !== null ? { chatId: first.telegramChatId } : {};
+    const reply = input.replyToMessageId !== undefined ? { replyToMessageId: input.replyToMessageId } : {};
+    if (all.length === 1) return { contact: first, obligation: await evidenceTarget(db, { contactId: first.id, unitId: first.unitId, ...chatId, ...reply, now }), label: '' };
+    const found = await evidenceTargetAmong(db, { contacts: all, ...chatId, ...reply, afterConfirmation: !HAS_REPLIES[caller.channel], now });
+    const contact = found && all.find((c) => c.id === found.contactId);
+    if (found && contact) return { contact, obligation: found.obligation, label: `[${contact.org.name}] ` };
+    const orgs = all.map((c) => `${c.org.name} (mã ${c.org.code})`).join('; ');
+    return {
+      refusal: HAS_REPLIES[caller.channel]
+        ? `Chat này liên kết với đầu mối ở ${all.length} tổ chức: ${orgs}. Chưa rõ tệp này cho tổ chức nào nên chưa lưu: hãy gửi lại tệp bằng cách trả lời (reply) tin nhắc của nhiệm vụ đó. (This chat is linked in several organisations: reply to the reminder with the file. Nothing was stored.)`
+        : `Chat này liên kết với đầu mối ở ${all.length} tổ chức: ${orgs}. Chưa rõ ảnh này cho tổ chức nào nên chưa lưu: gửi /xong <mã>@<mã tổ chức> rồi gửi ảnh ngay sau đó (ví dụ: /xong 4.2-2026Q4@${first.org.code}). (This chat is linked in several organisations: send /done <code>@<organisation> first, then the photo. Nothing was stored.)`,
+    };
+  }
+
+  return { identify, evidenceFor, handleText, handleButton, announce };
 }
 
 /** The first chat channel of a contact's preference that has an address, works, and this process can send on. */

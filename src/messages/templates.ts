@@ -22,11 +22,18 @@ export const MESSAGES = {
   'reminder-escalation': { fields: [...reminderFields(), 'responsibleUnit'], lists: {} },
   'reminder-cooperating': { fields: reminderFields(), lists: {} },
   digest: {
-    fields: ['contactName', 'date', 'orgName', 'overdueCount', 'confirmedCount', 'openCount'],
+    /** `failedCount`: how many reminders a channel refused, a section ({{#failedCount}}…{{/failedCount}}) for the list's heading. */
+    fields: ['contactName', 'date', 'orgName', 'overdueCount', 'confirmedCount', 'openCount', 'failedCount'],
     lists: {
       overdue: ['unitName', 'dutyCode', 'dutyTitle', 'dueDate', 'dueDateShort'],
       confirmed: ['unitName', 'dutyCode', 'dutyTitle', 'confirmedBy', 'confirmedAt'],
       unreachable: ['personName', 'unitName', 'reason'],
+      /**
+       * Reminders a channel refused for good (one message, the channel still works): `channel` and
+       * `reason` in words; `fallback` the channel it went by instead, empty when none was left (a
+       * section: {{#fallback}}…{{/fallback}}{{^fallback}}…{{/fallback}}).
+       */
+      failed: ['dutyCode', 'dutyTitle', 'unitName', 'personName', 'channel', 'reason', 'fallback'],
     },
   },
 } as const satisfies Record<string, { fields: readonly string[]; lists: Record<string, readonly string[]> }>;
@@ -94,7 +101,8 @@ export function unknownPlaceholders(message: MessageName, source: string): strin
       } else if (type === '#' || type === '^') {
         const children = (t as unknown as [string, string, number, number, Mustache.TemplateSpans])[4];
         if (lists[name]) walk(children, [...lists[name]!, ...allowed]);
-        else if ((spec.fields as readonly string[]).includes(name)) walk(children, allowed);
+        // A field as a section (shown when not empty), of the message or of the list it is in.
+        else if (allowed.includes(name)) walk(children, allowed);
         else unknown.add(name);
       }
     }

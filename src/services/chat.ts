@@ -359,3 +359,32 @@ export async function evidenceTarget(db: Db, input: { contactId: string; unitId:
   });
   return c && c.obligation.unitId === input.unitId ? c.obligation : null;
 }
+
+/**
+ * Of a chat linked in several organisations (one contact in each), who a file is from and the
+ * obligation it is evidence of, only where it cannot be mistaken: with `replyToMessageId`, the
+ * reminder it replies to (its obligation's organisation); without, and only when the channel has
+ * no replies to go by (`afterConfirmation`, Zalo), the latest confirmation within the hour by one of
+ * these contacts. Null when neither names one.
+ */
+export async function evidenceTargetAmong(
+  db: Db,
+  input: { contacts: { id: string; unitId: string }[]; chatId?: bigint; replyToMessageId?: number; afterConfirmation?: boolean; now: Date },
+) {
+  const ids = input.contacts.map((c) => c.id);
+  const ofItsUnit = (contactId: string, unitId: string) => input.contacts.some((c) => c.id === contactId && c.unitId === unitId);
+  if (input.replyToMessageId !== undefined && input.chatId !== undefined) {
+    const r = await db.reminder.findFirst({
+      where: { contactId: { in: ids }, channel: 'telegram', externalId: `${input.chatId}:${input.replyToMessageId}` },
+      include: { obligation: { include: { duty: true } } },
+    });
+    return r && ofItsUnit(r.contactId, r.obligation.unitId) ? { contactId: r.contactId, obligation: r.obligation } : null;
+  }
+  if (!input.afterConfirmation) return null;
+  const c = await db.confirmation.findFirst({
+    where: { contactId: { in: ids }, withdrawnAt: null, createdAt: { gte: new Date(input.now.getTime() - 3_600_000) } },
+    orderBy: { createdAt: 'desc' },
+    include: { obligation: { include: { duty: true } } },
+  });
+  return c?.contactId && ofItsUnit(c.contactId, c.obligation.unitId) ? { contactId: c.contactId, obligation: c.obligation } : null;
+}

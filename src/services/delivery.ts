@@ -10,7 +10,8 @@ import { longDate, shortDate, weekdayName, workingDaysPhrase, type Lang } from '
 import { zonedDay } from '#root/domain/zoned-day.js';
 import type { Channel, Prisma, ReminderKind } from '#root/generated/prisma/client.js';
 import type { Logger } from '#root/logger.js';
-import type { MessageName, TemplateOverrides, TemplateSet, View } from '#root/messages/templates.js';
+import { PARTS, templateKey, type MessageName, type TemplateOverrides, type TemplateSet, type View } from '#root/messages/templates.js';
+import { channelInWords, refusalInWords } from '#root/messages/refusal-words.js';
 import type { Metrics } from '#root/metrics.js';
 import type { Clock } from '#root/deps.js';
 import type { WorkingCalendar } from '#root/domain/working-days.js';
@@ -579,7 +580,8 @@ export function createDelivery(deps: DeliveryDeps) {
 
   /**
    * Sends one administrator's digest of a working day: obligations that became overdue, those
-   * confirmed, and contacts newly unreachable, since the previous working day's digest. Nothing to
+   * confirmed, contacts newly unreachable, and reminders a channel refused (audited
+   * `reminder.failed`, listed on their own), since the previous working day's digest. Nothing to
    * say → no message (the row is cancelled).
    */
   async function deliverDigest(digestId: string): Promise<DeliveryOutcome> {
@@ -635,22 +637,33 @@ export function createDelivery(deps: DeliveryDeps) {
       return { personName: c.name, unitName: c.unit.name, reason };
     });
     // A reminder a channel refused for good (Telegram cannot parse it, a text too long, an unknown
-    // refusal) is named too, with where it went instead: nothing fails unseen.
+    // refusal) has its own list, with where it went instead: the contact's channel still works, one
+    // message was refused, so it is not among the unreachable. Nothing fails unseen.
     type Failure = { contact?: string; channel?: string; next?: string | null; dutyCode?: string | null; reason?: string };
-    const failures = messageFailures.map((e) => (e.data ?? {}) as Failure);
-    const failureContacts = failures.length ? await db.contact.findMany({ where: { id: { in: [...new Set(failures.flatMap((f) => (f.contact ? [f.contact] : [])))] } }, include: { unit: true } }) : [];
-    const refused = failures.flatMap((f) => {
+    const failures = messageFailures.map((e) => ({ reminderId: e.entityId, ...((e.data ?? {}) as Failure) }));
+    const [failureContacts, failureReminders] = failures.length
+      ? await Promise.all([
+          db.contact.findMany({ where: { id: { in: [...new Set(failures.flatMap((f) => (f.contact ? [f.contact] : [])))] } }, include: { unit: true } }),
+          db.reminder.findMany({ where: { id: { in: failures.flatMap((f) => (f.reminderId ? [f.reminderId] : [])) } }, select: { id: true, obligation: { select: { duty: { select: { code: true, title: true } } } } } }),
+        ])
+      : [[], []];
+    const failed = failures.flatMap((f) => {
       const c = failureContacts.find((x) => x.id === f.contact);
       if (!c) return [];
-      const duty = f.dutyCode ? (lang === 'vi' ? ` về nhiệm vụ ${f.dutyCode}` : ` about duty ${f.dutyCode}`) : '';
-      const why = f.reason ? ` (${f.reason})` : '';
-      const reason =
-        lang === 'vi'
-          ? `tin nhắc${duty} không gửi được qua ${label(f.channel ?? '')}${why}; ${f.next ? `đã chuyển sang ${label(f.next)}` : 'không còn kênh nào khác'}`
-          : `the reminder${duty} could not be sent by ${label(f.channel ?? '')}${why}; ${f.next ? `sent by ${label(f.next)} instead` : 'no other channel left'}`;
-      return [{ personName: c.name, unitName: c.unit.name, reason }];
+      const duty = failureReminders.find((r) => r.id === f.reminderId)?.obligation.duty;
+      return [
+        {
+          dutyCode: duty?.code ?? f.dutyCode ?? '',
+          dutyTitle: duty?.title ?? '',
+          unitName: c.unit.name,
+          personName: c.name,
+          channel: channelInWords(f.channel ?? '', lang),
+          reason: refusalInWords(f.reason ?? '', lang),
+          fallback: f.next ? channelInWords(f.next, lang) : '',
+        },
+      ];
     });
-    if (!overdue.length && !confirmed.length && !unreachable.length && !degraded.length && !refused.length) {
+    if (!overdue.length && !confirmed.length && !unreachable.length && !degraded.length && !failed.length) {
       await db.digest.updateMany({ where: { id: dg.id, status: 'pending' }, data: { status: 'cancelled', lastError: 'nothing to report' } });
       return { outcome: 'cancelled', reason: 'nothing to report' };
     }
@@ -680,12 +693,32 @@ export function createDelivery(deps: DeliveryDeps) {
           reason: lang === 'vi' ? 'không còn kênh nào gửi được' : 'no working channel left',
         })),
         ...degraded,
-        ...refused,
       ],
+      failedCount: failed.length,
+      failed,
     };
+    const edited = await overrides.forOrg(dg.orgId);
+    // A digest an organisation edited before the list of refused reminders existed does not show
+    // it: there they go among the unreachable, worded, rather than unseen.
+    const unaware = Object.values(PARTS).flat().some((part) => {
+      const source = edited.get(templateKey('digest', dg.channel, part, lang));
+      return source !== undefined && source.includes('{{#unreachable}}') && !/\{\{[#^]\s*failed\s*\}\}/.test(source);
+    });
+    if (unaware && Array.isArray(view.unreachable)) {
+      view.unreachable.push(
+        ...failed.map((f) => ({
+          personName: f.personName,
+          unitName: f.unitName,
+          reason:
+            lang === 'vi'
+              ? `tin nhắc ${f.dutyCode} không gửi được qua ${f.channel}: ${f.reason}; ${f.fallback ? `đã gửi lại qua ${f.fallback}` : 'không còn kênh nào khác'}`
+              : `the reminder ${f.dutyCode} could not be sent by ${f.channel}: ${f.reason}; ${f.fallback ? `sent by ${f.fallback} instead` : 'no other channel left'}`,
+        })),
+      );
+    }
     const adapter = deps.channels[dg.channel];
     if (!adapter) return fail(dg.id, dg.contactId, dg.channel, 'digest', `channel ${dg.channel} not configured`, 'digest');
-    const message: OutgoingMessage = { orgId: dg.orgId, ref: { digestId: dg.id }, ...render('digest', dg.channel, lang, view, await overrides.forOrg(dg.orgId)) };
+    const message: OutgoingMessage = { orgId: dg.orgId, ref: { digestId: dg.id }, ...render('digest', dg.channel, lang, view, edited) };
     return send(adapter, 'digest', dg.id, recipientOf(dg.contact), message, 'digest', { digest: dg.id, channel: dg.channel });
   }
 

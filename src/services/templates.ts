@@ -9,6 +9,7 @@ import { longDate, shortDate, weekdayName, workingDaysPhrase, type Lang } from '
 import { zonedDay } from '#root/domain/zoned-day.js';
 import { UserError } from '#root/errors/index.js';
 import type { Logger } from '#root/logger.js';
+import { channelInWords, refusalInWords } from '#root/messages/refusal-words.js';
 import {
   loadTemplates,
   MESSAGES,
@@ -308,6 +309,18 @@ export async function sampleView(db: Db, orgId: string, message: MessageName, la
       overdue,
       confirmed,
       unreachable: [{ personName: 'Trần Thị B', unitName: o?.unit.name ?? 'Sở Y tế', reason: lang === 'vi' ? 'không còn kênh nào gửi được' : 'no working channel left' }],
+      failedCount: 1,
+      failed: [
+        {
+          dutyCode: code,
+          dutyTitle: o?.duty.title ?? 'Tổ chức diễn tập an toàn thông tin',
+          unitName: o?.unit.name ?? 'Sở Y tế',
+          personName: contact?.name ?? 'Nguyễn Văn A',
+          channel: channelInWords('telegram', lang),
+          reason: refusalInWords('Telegram 400: Bad Request: message is too long', lang),
+          fallback: channelInWords('email', lang),
+        },
+      ],
     };
   }
   return {

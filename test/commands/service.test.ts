@@ -956,5 +956,60 @@ describe('the chat command service', () => {
       expect(reply.text).toMatch(/^Chat này liên kết với đầu mối ở 2 tổ chức: Sở TTTT Hà Nam \(mã two-a\); Sở TTTT Nam Định \(mã two-b\)\. Lệnh này không nêu tổ chức nào nên chưa làm gì/);
       expect(await both()).toEqual(before);
     });
+
+    it('answers /start without a code with the organisations and contacts the chat is linked to', async () => {
+      const { svc } = service();
+      for (const chat of [tg, zalo]) {
+        const reply = only(await svc.handleText(chat, '/start'));
+        expect(reply.text).toMatch(/^Chat này liên kết với 2 đầu mối ở 2 tổ chức:\n• Sở TTTT Hà Nam \(mã two-a\): Người 1 — Đơn vị thử 1\n• Sở TTTT Nam Định \(mã two-b\): Người 1 — Đơn vị thử 1\n/);
+        expect(reply.text).not.toMatch(/^Chào/);
+      }
+    });
+
+    describe('a file sent as evidence', () => {
+      const orgs = 'Chat này liên kết với đầu mối ở 2 tổ chức: Sở TTTT Hà Nam (mã two-a); Sở TTTT Nam Định (mã two-b). ';
+      /** A reminder delivered to this chat as Telegram message `messageId`, for the contact of `w`'s first unit. */
+      const delivered = async (w: World, code: string, messageId: number) => {
+        const o = await obligationOf(w.unitA.id, code);
+        await db.reminder.create({
+          data: { orgId: w.orgId, obligationId: o.id, contactId: w.a.id, channel: 'telegram', kind: 'lead', stage: `lead-${messageId}`, scheduledAt: NOW, status: 'sent', sentAt: NOW, externalId: `${tg.chatId}:${messageId}` },
+        });
+        return o;
+      };
+
+      it('in reply to a reminder on Telegram, is for the organisation of the reminder’s obligation, the newer link too', async () => {
+        const { svc } = service();
+        const inB = await delivered(b, '4.2', 9101);
+        const inA = await delivered(a, '4.3', 9102);
+        expect(await svc.evidenceFor(tg, { replyToMessageId: 9101 })).toMatchObject({ contact: { id: b.a.id }, obligation: { id: inB.id }, label: '[Sở TTTT Nam Định] ' });
+        expect(await svc.evidenceFor(tg, { replyToMessageId: 9102 })).toMatchObject({ contact: { id: a.a.id }, obligation: { id: inA.id }, label: '[Sở TTTT Hà Nam] ' });
+      });
+
+      it('without a reply on Telegram, is refused with the organisations listed and a request to reply to the reminder, even right after /xong', async () => {
+        const { svc } = service();
+        // Confirmations of this hour exist in both organisations (the tests above): none is taken.
+        expect(await db.confirmation.count({ where: { contactId: { in: [a.a.id, b.a.id] }, createdAt: { gte: new Date(NOW.getTime() - 3_600_000) } } })).toBeGreaterThan(0);
+        for (const input of [{}, { replyToMessageId: 9999 }]) {
+          const answer = await svc.evidenceFor(tg, input);
+          expect(answer).toEqual({ refusal: expect.stringMatching(/^Chat này liên kết với đầu mối ở 2 tổ chức: .*Chưa rõ tệp này cho tổ chức nào nên chưa lưu: hãy gửi lại tệp bằng cách trả lời \(reply\) tin nhắc/) });
+          expect((answer as { refusal: string }).refusal.startsWith(orgs)).toBe(true);
+        }
+      });
+
+      it('on Zalo (no replies), is refused until a /xong names the organisation, then is for that one', async () => {
+        const { svc, clock } = service();
+        // Two hours on: the confirmations above are no longer "just sent".
+        clock.advance(2 * 3_600_000);
+        const refused = await svc.evidenceFor(zalo);
+        expect(refused).toEqual({ refusal: expect.stringContaining(`${orgs}Chưa rõ ảnh này cho tổ chức nào nên chưa lưu: gửi /xong <mã>@<mã tổ chức> rồi gửi ảnh ngay sau đó`) });
+        // A duty of the newer organisation only.
+        const duty = await db.duty.create({ data: { orgId: b.orgId, planId: (await db.plan.findFirstOrThrow({ where: { orgId: b.orgId } })).id, code: 'C.1', title: 'Nhiệm vụ C', timeframe: '2026-12-20', position: 10 } });
+        await db.schedule.create({ data: { orgId: b.orgId, dutyId: duty.id, kind: 'once', due: '2026-12-20', raw: '2026-12-20' } });
+        await db.assignment.create({ data: { orgId: b.orgId, dutyId: duty.id, role: 'lead', unitId: b.unitA.id, target: `u:${b.unitA.id}`, rawName: b.unitA.name, position: 0 } });
+        await reconcileObligations(db, b.orgId, yearWindow(2026), NOW);
+        expect(only(await svc.handleText(zalo, '/xong C.1')).text).toMatch(/^\[Sở TTTT Nam Định\] ✅ Đã ghi nhận/);
+        expect(await svc.evidenceFor(zalo)).toMatchObject({ contact: { id: b.a.id }, obligation: { id: (await obligationOf(b.unitA.id, 'C.1')).id }, label: '[Sở TTTT Nam Định] ' });
+      });
+    });
   });
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { channelInWords, refusalInWords } from '#root/messages/refusal-words.js';
 import { loadTemplates, MESSAGES, PARTS, unknownPlaceholders, type MessageName } from '#root/messages/templates.js';
 
 const view = {
@@ -94,6 +95,67 @@ describe('message templates', () => {
       expect(out, `${channel} ${part}`).toContain('2');
       if (part === 'html') expect(out).toContain('Sở &lt;TTTT&gt;');
     }
+  });
+
+  describe('the digest’s list of reminders a channel refused', () => {
+    const base = { contactName: 'QTV', date: '16/11/2026', orgName: 'Sở TTTT', overdueCount: 0, confirmedCount: 0, openCount: 5, overdue: [], confirmed: [], unreachable: [] };
+    const failed = [
+      { dutyCode: '4.2', dutyTitle: 'Diễn tập <b>thực chiến</b>', unitName: 'Sở Y tế', personName: 'Trần Thị Lan', channel: 'Telegram', reason: 'tin dài quá mức cho phép', fallback: 'thư điện tử (email)' },
+      { dutyCode: '4.7', dutyTitle: 'Báo cáo quý', unitName: 'Sở Tư pháp', personName: 'Lê Văn Nam', channel: 'Zalo', reason: 'Zalo từ chối tin này vì yêu cầu không hợp lệ', fallback: '' },
+    ];
+    const parts = [['sandbox', 'txt'], ['email', 'text.txt'], ['email', 'html'], ['telegram', 'html'], ['zalo', 'txt']] as const;
+    const HEADING = { vi: 'Tin nhắc không gửi được (đã chuyển sang kênh khác):', en: 'Reminders that could not be sent (moved to another channel):' };
+    const UNREACHABLE = { vi: 'Không liên lạc được', en: 'Could not be reached' };
+
+    it('names each under its own heading in every channel and language: duty, unit, person, channel and reason, and where it went instead', () => {
+      for (const lang of ['vi', 'en'] as const) {
+        for (const [channel, part] of parts) {
+          const out = templates.render('digest', channel, part, lang, { ...base, failedCount: failed.length, failed });
+          const where = `${lang} ${channel} ${part}`;
+          expect(out, where).toContain(HEADING[lang]);
+          expect(out.split(HEADING[lang]).length, `${where}: one heading`).toBe(2);
+          expect(out, where).not.toContain(UNREACHABLE[lang]);
+          const title = part === 'html' ? 'Diễn tập &lt;b&gt;thực chiến&lt;/b&gt;' : 'Diễn tập <b>thực chiến</b>';
+          const code = channel === 'telegram' ? '<b>4.2</b>' : '4.2';
+          if (lang === 'vi') {
+            expect(out, where).toContain(`${code} «${title}» (Sở Y tế), gửi Trần Thị Lan qua Telegram: tin dài quá mức cho phép. Đã gửi lại qua thư điện tử (email).`);
+            expect(out, where).toMatch(/«Báo cáo quý» \(Sở Tư pháp\), gửi Lê Văn Nam qua Zalo: Zalo từ chối tin này vì yêu cầu không hợp lệ\. Không còn kênh nào khác để gửi\./);
+          } else {
+            expect(out, where).toContain(`${code} «${title}» (Sở Y tế), to Trần Thị Lan by Telegram: tin dài quá mức cho phép. Sent by thư điện tử (email) instead.`);
+            expect(out, where).toMatch(/«Báo cáo quý» \(Sở Tư pháp\), to Lê Văn Nam by Zalo: .*\. No other channel left to send it by\./);
+          }
+        }
+      }
+    });
+
+    it('shows no heading when nothing was refused', () => {
+      for (const lang of ['vi', 'en'] as const) {
+        for (const [channel, part] of parts) {
+          expect(templates.render('digest', channel, part, lang, { ...base, failedCount: 0, failed: [] }), `${lang} ${channel} ${part}`).not.toContain(HEADING[lang]);
+        }
+      }
+    });
+
+    it('words the channels’ refusals for people, never as the raw answer', () => {
+      const seen: [string, RegExp][] = [
+        ['Telegram 400: Bad Request: can\'t parse entities: Unsupported start tag "div" at byte offset 0', /^kênh không đọc được định dạng của tin/],
+        ['Telegram 400: Bad Request: message is too long', /^tin dài quá mức cho phép$/],
+        ['Telegram 403: Forbidden: something we have never seen', /^Telegram từ chối tin này mà không nêu lý do cụ thể$/],
+        ['Zalo 400: Bad request: text must be from 1 to 2000 characters', /^độ dài tin không hợp lệ/],
+        ['Zalo 400: Bad request', /^Zalo từ chối tin này vì yêu cầu không hợp lệ$/],
+        ['', /^kênh từ chối tin này mà không nêu lý do cụ thể$/],
+      ];
+      for (const [raw, words] of seen) {
+        expect(refusalInWords(raw, 'vi'), raw).toMatch(words);
+        expect(refusalInWords(raw, 'en'), raw).not.toMatch(/Telegram 4|Zalo 4|Bad Request|Forbidden/i);
+      }
+      expect(['telegram', 'zalo', 'email', 'sandbox', 'fax'].map((c) => channelInWords(c, 'vi'))).toEqual(['Telegram', 'Zalo', 'thư điện tử (email)', 'hộp thư thử (sandbox)', 'kênh khác']);
+    });
+
+    it('offer the list and its fields to template editors, and a section on the fallback inside it', () => {
+      expect(unknownPlaceholders('digest', '{{#failedCount}}x{{/failedCount}}{{#failed}}{{dutyCode}} {{channel}} {{reason}} {{#fallback}}{{fallback}}{{/fallback}}{{^fallback}}-{{/fallback}}{{/failed}}')).toEqual([]);
+      expect(unknownPlaceholders('digest', '{{#failed}}{{error}}{{/failed}}{{#fallback}}x{{/fallback}}')).toEqual(['error', 'fallback']);
+    });
   });
 
   it('repeat digest lists, and say so when a list is empty', () => {

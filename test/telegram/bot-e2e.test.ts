@@ -9,8 +9,10 @@ import { createTelegramChannel } from '#root/channels/telegram/index.js';
 import { obligationCode } from '#root/domain/obligation-code.js';
 import { createInvite } from '#root/services/contacts.js';
 import { seedDemo } from '#root/services/demo.js';
+import { reconcileObligations } from '#root/services/obligations.js';
 import { nudge } from '#root/services/nudge.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { buildMiniOrg } from '../helpers/builders.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { nextDigestDay } from '../helpers/clock.js';
 import { waitFor } from '../helpers/processes.js';
@@ -310,5 +312,46 @@ describe('the Telegram bot, end to end', () => {
     tg.userSends(9999, '/viec');
     await waitFor(async () => replies(9999).length > 0, 10_000, 'the stranger answer');
     expect(replies(9999)[0]).toMatch(/Chat này chưa được liên kết/);
+  });
+
+  it('in a chat linked in two organisations, keeps a file replying to a reminder for that reminder’s organisation, and refuses one without a reply', async () => {
+    // The Sở Y tế person's chat, linked later to a contact of a second organisation too.
+    const now = new Date();
+    const other = await buildMiniOrg(t.prisma, { code: 'hn2', units: 1, duties: [{ code: '9.1', due: '2027-06-30' }], channels: ['telegram'], now });
+    await reconcileObligations(t.prisma, other.org.id, { from: '2027-01-01', to: '2027-12-31' }, now);
+    const second = await t.prisma.contact.update({ where: { id: other.contacts[0]!.id }, data: { telegramChatId: BigInt(YTE_CHAT) } });
+    try {
+      const obligation = await t.prisma.obligation.findFirstOrThrow({ where: { orgId: other.org.id } });
+      const r = await t.prisma.reminder.create({
+        data: { orgId: other.org.id, obligationId: obligation.id, contactId: second.id, channel: 'telegram', kind: 'overdue', stage: 'nudge-two-orgs@20270630', scheduledAt: new Date(Date.now() - 1_000) },
+      });
+      await dispatchDue(t.prisma, s.app.sendQueue(), other.org.id, new Date(), 0);
+      await waitFor(async () => (await t.prisma.reminder.findUniqueOrThrow({ where: { id: r.id } })).status === 'sent', 15_000, 'the second organisation’s reminder');
+      const messageId = Number((await t.prisma.reminder.findUniqueOrThrow({ where: { id: r.id } })).externalId!.split(':')[1]);
+      const stored = await t.prisma.evidence.count();
+
+      // Without a reply: refused, the organisations listed, nothing stored.
+      tg.addFile('doc-two', Buffer.from('%PDF-1.4 hai tổ chức'), 'documents/hai.pdf');
+      tg.userSends(YTE_CHAT, '', { document: { file_id: 'doc-two', file_name: 'Hai.pdf', file_size: 20, mime_type: 'application/pdf' } });
+      await waitFor(async () => replies(YTE_CHAT).some((x) => x.startsWith('Chat này liên kết với đầu mối ở 2 tổ chức:')), 10_000, 'the refusal');
+      const refusal = replies(YTE_CHAT).find((x) => x.startsWith('Chat này liên kết với đầu mối ở 2 tổ chức:'))!;
+      expect(refusal).toContain('(mã hcm)');
+      expect(refusal).toContain('Tổ chức thử (mã hn2)');
+      expect(refusal).toContain('hãy gửi lại tệp bằng cách trả lời (reply) tin nhắc');
+      expect(await t.prisma.evidence.count()).toBe(stored);
+
+      // In reply to the second organisation's reminder: kept there, and the answer names it.
+      tg.userSends(YTE_CHAT, '', { replyTo: messageId, document: { file_id: 'doc-two', file_name: 'Hai.pdf', file_size: 20, mime_type: 'application/pdf' } });
+      await waitFor(async () => replies(YTE_CHAT).some((x) => x.startsWith('[Tổ chức thử] 📎 Đã lưu minh chứng «Hai.pdf» cho nhiệm vụ 9.1')), 10_000, 'the evidence');
+      const evidence = await t.prisma.evidence.findFirstOrThrow({ where: { fileId: 'doc-two' } });
+      expect(evidence).toMatchObject({ orgId: other.org.id, obligationId: obligation.id, contactId: second.id });
+      expect(await t.prisma.evidence.count()).toBe(stored + 1);
+
+      // /start without a code says where the chat is linked.
+      tg.userSends(YTE_CHAT, '/start');
+      await waitFor(async () => replies(YTE_CHAT).some((x) => x.startsWith('Chat này liên kết với 2 đầu mối ở 2 tổ chức:')), 10_000, 'the /start answer');
+    } finally {
+      await t.prisma.contact.update({ where: { id: second.id }, data: { active: false } });
+    }
   });
 });

@@ -5,6 +5,8 @@ import { createSandboxChannel } from '#root/channels/sandbox/index.js';
 import { TELEGRAM_TEXT_MAX, telegramVisibleLength } from '#root/channels/telegram/html.js';
 import { createTelegramChannel } from '#root/channels/telegram/index.js';
 import type { ReminderKind } from '#root/generated/prisma/client.js';
+import { loadTemplates } from '#root/messages/templates.js';
+import { createDelivery } from '#root/services/delivery.js';
 import { reconcileObligations } from '#root/services/obligations.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { buildMiniOrg } from '../helpers/builders.js';
@@ -176,10 +178,47 @@ describe('sending a reminder by Telegram', () => {
         expect((await s.app.delivery.deliverDigest(digest.id)).outcome).toBe('sent');
         const body = (await t.prisma.outboxMessage.findFirstOrThrow({ where: { digestId: digest.id } })).body;
         const unit = await t.prisma.unit.findUniqueOrThrow({ where: { id: units.get('badHtml')!.unitId } });
-        expect(body).toContain(`(${unit.name}): tin nhắc về nhiệm vụ A không gửi được qua Telegram (Telegram 400: Bad Request: can't parse entities`);
-        expect(body).toContain('đã chuyển sang sandbox');
+        const person = await contactOf('badHtml');
+        // Its own list, in words: the chat still works, one message was refused.
+        const [, failedList = ''] = body.split('Tin nhắc không gửi được (đã chuyển sang kênh khác):\n');
+        expect(failedList).toContain(
+          `- A «Nhiệm vụ A» (${unit.name}), gửi ${person.name} qua Telegram: kênh không đọc được định dạng của tin (mẫu tin có thẻ HTML sai hoặc không được hỗ trợ). Đã gửi lại qua hộp thư thử (sandbox).`,
+        );
+        expect(body).not.toMatch(/Telegram 400|can't parse entities|Bad Request/);
+        // Not among the unreachable: their channels need no update.
+        const unreachable = body.split('\n').filter((line) => line.startsWith('Không liên lạc được'));
+        expect(unreachable.filter((line) => line.includes(`${person.name} (${unit.name})`))).toEqual([]);
       } finally {
         s.clock.set(new Date());
+      }
+    }, 40_000);
+    it('names it among the unreachable, worded, in a digest the organisation edited before the list of refused reminders existed', async () => {
+      // The refusal of the test above; an administrator of its own, whose digest uses the edited text.
+      const legacy = 'Kính gửi {{contactName}},\n{{#unreachable}}\nKhông liên lạc được (cần cập nhật kênh): {{personName}} ({{unitName}}): {{reason}}\n{{/unreachable}}\n';
+      const override = await t.prisma.templateOverride.create({ data: { orgId, lang: 'vi', message: 'digest', channel: 'sandbox', part: 'txt', source: legacy, updatedBy: 'test' } });
+      const admin = await t.prisma.contact.create({ data: { orgId, unitId: units.get('badHtml')!.unitId, name: 'Quản trị 2', role: 'admin', channels: ['sandbox'] } });
+      try {
+        const day = nextDigestDay(new Date(), ZONE);
+        const digest = await t.prisma.digest.create({
+          data: { orgId, contactId: admin.id, day: new Date(`${day}T00:00:00Z`), channel: 'sandbox', scheduledAt: fromZonedTime(`${day}T08:00:00`, ZONE) },
+        });
+        s.clock.set(fromZonedTime(`${day}T08:00:05`, ZONE));
+        // A worker of its own, reading the overrides now (the app's read them at start).
+        const delivery = createDelivery({
+          db: t.prisma, config: s.config, templates: loadTemplates(), templateRefreshMs: 0, channels: { sandbox: createSandboxChannel() },
+          clock: s.clock, logger: s.deps.logger, metrics: s.app.metrics, workerId: 'legacy-digest',
+        });
+        expect((await delivery.deliverDigest(digest.id)).outcome).toBe('sent');
+        const body = (await t.prisma.outboxMessage.findFirstOrThrow({ where: { digestId: digest.id } })).body;
+        const unit = await t.prisma.unit.findUniqueOrThrow({ where: { id: units.get('badHtml')!.unitId } });
+        const person = await contactOf('badHtml');
+        expect(body).toContain(
+          `Không liên lạc được (cần cập nhật kênh): ${person.name} (${unit.name}): tin nhắc A không gửi được qua Telegram: kênh không đọc được định dạng của tin (mẫu tin có thẻ HTML sai hoặc không được hỗ trợ); đã gửi lại qua hộp thư thử (sandbox)`,
+        );
+        expect(body).not.toMatch(/Telegram 400|can't parse entities/);
+      } finally {
+        s.clock.set(new Date());
+        await t.prisma.templateOverride.delete({ where: { id: override.id } });
       }
     }, 40_000);
   });

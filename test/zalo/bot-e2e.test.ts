@@ -13,7 +13,9 @@ import { createZaloChannel } from '#root/channels/zalo/index.js';
 import { addContact, createInvite } from '#root/services/contacts.js';
 import { seedDemo } from '#root/services/demo.js';
 import { nudge } from '#root/services/nudge.js';
+import { reconcileObligations } from '#root/services/obligations.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { buildMiniOrg } from '../helpers/builders.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { nextDigestDay } from '../helpers/clock.js';
 import { waitFor } from '../helpers/processes.js';
@@ -180,6 +182,8 @@ describe('the Zalo bot, end to end', () => {
     await dispatchDue(t.prisma, s.app.sendQueue(), orgId, now, 0);
     await waitFor(async () => zaloTexts(CUONG_ZALO).some((x) => x.includes('gõ: /xong 4.7')), 20_000, 'the reminder by Zalo');
     const obligation = await reminderOf('Sở Tài chính', '4.7');
+    // The text reaches Zalo before the worker records it sent: wait for the record.
+    await waitFor(async () => (await t.prisma.reminder.count({ where: { obligationId: obligation.id, contactId: contact.id, channel: 'zalo', status: 'sent' } })) === 1, 15_000, 'the Zalo reminder recorded');
     const rows = await t.prisma.reminder.findMany({ where: { obligationId: obligation.id, contactId: contact.id }, orderBy: { createdAt: 'asc' } });
     expect(rows.map((r) => [r.channel, r.status])).toEqual([
       ['telegram', 'failed'],
@@ -213,5 +217,38 @@ describe('the Zalo bot, end to end', () => {
     expect((await s.app.delivery.deliverDigest(digest.id)).outcome).toBe('sent');
     const text = (await t.prisma.outboxMessage.findFirstOrThrow({ where: { digestId: digest.id } })).body;
     expect(text).toContain('Lê Văn Cường (Sở Tài chính): Telegram, Zalo không gửi được; nhắc nhở chuyển sang Email');
+  });
+
+  it('in a chat linked in two organisations, refuses a photo until a /xong names the organisation, then keeps it there', async () => {
+    // Lan's Zalo account, linked later to a contact of a second organisation too.
+    const now = new Date();
+    const other = await buildMiniOrg(t.prisma, { code: 'hn2', units: 1, duties: [{ code: '9.1', due: '2027-06-30' }], channels: ['zalo'], now });
+    await reconcileObligations(t.prisma, other.org.id, { from: '2027-01-01', to: '2027-12-31' }, now);
+    const second = await t.prisma.contact.update({ where: { id: other.contacts[0]!.id }, data: { zaloUserId: LAN_ZALO } });
+    // Two hours on: Lan's /xong above is no longer "just sent".
+    s.clock.set(new Date(now.getTime() + 2 * 3_600_000));
+    try {
+      const stored = await t.prisma.evidence.count();
+      let before = zl.sent(LAN_ZALO).length;
+      zl.userSendsImage(LAN_ZALO, photoUrl);
+      await waitFor(async () => zaloTexts(LAN_ZALO).slice(before).some((x) => x.includes('Chưa rõ ảnh này cho tổ chức nào nên chưa lưu')), 15_000, 'the photo refused');
+      const refusal = zaloTexts(LAN_ZALO).slice(before).find((x) => x.includes('Chưa rõ ảnh này'))!;
+      expect(refusal).toMatch(/^Chat này liên kết với đầu mối ở 2 tổ chức: .*\(mã hcm\); Tổ chức thử \(mã hn2\)\./);
+      expect(refusal).toContain('gửi /xong <mã>@<mã tổ chức> rồi gửi ảnh ngay sau đó');
+      expect(await t.prisma.evidence.count()).toBe(stored);
+
+      expect(await zaloSays(LAN_ZALO, '/xong 9.1', /Đã ghi nhận/, 'the confirmation')).toMatch(/^\[Tổ chức thử\] ✅ Đã ghi nhận/);
+      before = zl.sent(LAN_ZALO).length;
+      zl.userSendsImage(LAN_ZALO, photoUrl);
+      await waitFor(async () => zaloTexts(LAN_ZALO).slice(before).some((x) => x.startsWith('[Tổ chức thử] 📎 Đã lưu ảnh minh chứng cho nhiệm vụ 9.1')), 15_000, 'the photo kept');
+      const obligation = await t.prisma.obligation.findFirstOrThrow({ where: { orgId: other.org.id } });
+      expect(await t.prisma.evidence.findMany({ where: { orgId: other.org.id } })).toMatchObject([{ obligationId: obligation.id, contactId: second.id, via: 'zalo' }]);
+      expect(await t.prisma.evidence.count()).toBe(stored + 1);
+
+      expect(await zaloSays(LAN_ZALO, '/start', /liên kết với/, 'the /start answer')).toMatch(/^Chat này liên kết với 2 đầu mối ở 2 tổ chức:\n• .*\(mã hcm\): Nguyễn Thị Lan — Sở Y tế\n• Tổ chức thử \(mã hn2\): Người 1 — Đơn vị thử 1/);
+    } finally {
+      await t.prisma.contact.update({ where: { id: second.id }, data: { active: false } });
+      s.clock.set(new Date());
+    }
   });
 });

@@ -1,0 +1,47 @@
+import type { Lang } from '#root/domain/wording.js';
+
+/**
+ * A refused message, told to people: the channel's name and the reason in words. The channel's raw
+ * answer ("Telegram 400: Bad Request: can't parse entities…") stays in the audit log and the
+ * reminder's `lastError`; it is never shown in a message.
+ */
+
+const CHANNEL_WORDS: Record<string, [vi: string, en: string]> = {
+  telegram: ['Telegram', 'Telegram'],
+  zalo: ['Zalo', 'Zalo'],
+  email: ['thư điện tử (email)', 'email'],
+  sandbox: ['hộp thư thử (sandbox)', 'the sandbox outbox'],
+};
+
+/** A channel's name for people ("thư điện tử (email)"); an unknown one as "kênh khác" / "another channel". */
+export function channelInWords(channel: string, lang: Lang): string {
+  const words = CHANNEL_WORDS[channel];
+  if (!words) return lang === 'vi' ? 'kênh khác' : 'another channel';
+  return lang === 'vi' ? words[0] : words[1];
+}
+
+/**
+ * Why a channel refused one message, for people, from the channel's answer kept in the audit log.
+ * The first rule that matches gives the words; an answer no rule knows reads as a refusal without
+ * a reason, never as the raw answer.
+ */
+const REFUSALS: [pattern: RegExp, vi: string, en: string][] = [
+  [
+    /can't parse entities|unsupported start tag|can't find end tag|unexpected end tag|unclosed/i,
+    'kênh không đọc được định dạng của tin (mẫu tin có thẻ HTML sai hoặc không được hỗ trợ)',
+    'the channel could not read the message’s formatting (the template has HTML tags that are wrong or not supported)',
+  ],
+  [/from \d+ to \d+ characters/i, 'độ dài tin không hợp lệ (tin trống hoặc dài quá mức cho phép)', 'the message’s length was refused (empty or too long)'],
+  [/too long|too_long/i, 'tin dài quá mức cho phép', 'the message is longer than allowed'],
+  [/text is empty|must be non-empty|empty message/i, 'tin không có nội dung', 'the message was empty'],
+  [/^Telegram 403\b/, 'Telegram từ chối tin này mà không nêu lý do cụ thể', 'Telegram refused this message without giving a reason'],
+  [/^Telegram 400\b/, 'Telegram từ chối tin này vì yêu cầu không hợp lệ', 'Telegram refused this message as an invalid request'],
+  [/^Zalo 400\b/, 'Zalo từ chối tin này vì yêu cầu không hợp lệ', 'Zalo refused this message as an invalid request'],
+];
+
+/** The reason a channel refused one message, in words ("tin dài quá mức cho phép"). */
+export function refusalInWords(reason: string, lang: Lang): string {
+  const rule = REFUSALS.find(([pattern]) => pattern.test(reason));
+  if (!rule) return lang === 'vi' ? 'kênh từ chối tin này mà không nêu lý do cụ thể' : 'the channel refused this message without giving a reason';
+  return lang === 'vi' ? rule[1] : rule[2];
+}

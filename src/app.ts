@@ -75,8 +75,8 @@ export function createApp(deps: Deps, options: AppOptions): App {
     up: 'Redis đã kết nối lại / Redis reachable again',
   });
   const redisError = (source: string, error: Error) => {
-    if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|ECONNRESET|Connection is closed|connect/i.test(error.message)) redisOutage.failed({ err: error.message, source });
-    else logger.error({ err: error.message, source }, 'redis error');
+    if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|ECONNRESET|Connection is closed|connect/i.test(error.message)) redisOutage.failed({ err: error, source });
+    else logger.error({ err: error, source }, 'redis error');
   };
   // While PostgreSQL is down every job fails the same way, hundreds a second across retries: the
   // same, and once more when jobs succeed again.
@@ -86,8 +86,8 @@ export function createApp(deps: Deps, options: AppOptions): App {
     up: 'PostgreSQL trả lời lại / PostgreSQL reachable again',
   });
   const jobFailed = (queue: string, job: string | undefined, error: Error) => {
-    if (isDatabaseUnreachable(error)) dbOutage.failed({ queue, err: error.message });
-    else logger.warn({ job, queue, err: error.message }, 'job failed');
+    if (isDatabaseUnreachable(error)) dbOutage.failed({ queue, err: error });
+    else logger.warn({ job, queue, err: error }, 'job failed');
   };
   const connect = (name: string) => {
     const c = createRedis(config.REDIS_URL, { connectionName: `dondoc-${name}` });
@@ -308,7 +308,7 @@ export function createApp(deps: Deps, options: AppOptions): App {
           logger.info({ role: 'bot', channel: 'zalo', mode: 'webhook' }, 'role started');
         } else {
           // Zalo refuses getUpdates while a webhook is set.
-          await zalo().deleteWebhook().catch((error: unknown) => logger.warn({ err: String(error) }, 'zalo deleteWebhook failed'));
+          await zalo().deleteWebhook().catch((error: unknown) => logger.warn({ err: error }, 'zalo deleteWebhook failed'));
           getZaloBot().startPolling();
           logger.info({ role: 'bot', channel: 'zalo', mode: 'polling' }, 'role started');
         }

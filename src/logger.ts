@@ -32,6 +32,45 @@ const HEADER_PATHS = ['headers', '*.headers', '*.*.headers'].flatMap((at) =>
   ),
 );
 
+/** Credentials that an error's text can carry: a bot token in a Bot API URL or alone, a URL's password, a token in a query. */
+const SECRET_IN_TEXT: [RegExp, string][] = [
+  [/\/bot[^/\s"'<>]*:[^/\s"'<>]+/g, '/bot[redacted]'],
+  [/\b\d{5,}:[\w-]{20,}/g, '[redacted]'],
+  [/([a-z][a-z\d+.-]*:\/\/)[^\s/@]*@/gi, '$1[redacted]@'],
+  [/([?&][\w-]*(?:token|secret|key|password|sig)[\w-]*=)[^&\s"']+/gi, '$1[redacted]'],
+  [/[\w.%+-]+@[a-z\d-]+(?:\.[a-z\d-]+)*\.[a-z]{2,}/gi, '[redacted]'],
+];
+
+/** A text with every credential and address in it replaced. */
+export function redactText(text: string): string {
+  return SECRET_IN_TEXT.reduce((out, [pattern, by]) => out.replace(pattern, by), text);
+}
+
+/**
+ * Fields of library errors that carry a message's body or its recipients: grammY's `payload` (the
+ * text and the chat id), nodemailer's envelope and accepted/rejected addresses.
+ */
+const BODY_FIELDS = new Set(['payload', 'envelope', 'accepted', 'rejected', 'pending', 'rejectedErrors', 'text', 'html', 'body']);
+
+function redactValue(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return redactText(value);
+  if (!value || typeof value !== 'object') return value;
+  if (depth > 4) return '[too deep]';
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = BODY_FIELDS.has(k) ? '[redacted]' : redactValue(v, depth + 1);
+  return out;
+}
+
+/**
+ * An error as pino's standard serializer writes it (type, message and stack with their causes, its
+ * own fields), with credentials and addresses taken out of every text in it and message bodies
+ * dropped: an HTTP client's error can name the URL it called, and a Bot API URL holds the token.
+ */
+export function serializeError(error: unknown): unknown {
+  return redactValue(pino.stdSerializers.err(error as Error), 0);
+}
+
 /**
  * The process logger: JSON lines (pino). Secrets, message bodies and addresses are never logged;
  * at every level (trace included) credentials in headers are replaced by serializers for the
@@ -43,7 +82,7 @@ export function createLogger(options: { level: string; name?: string; destinatio
     {
       name: options.name ?? 'dondoc',
       level: options.level,
-      serializers: { headers: safeHeaders, busboyOptions: withSafeHeaders, req: withSafeHeaders, res: withSafeHeaders },
+      serializers: { err: serializeError, headers: safeHeaders, busboyOptions: withSafeHeaders, req: withSafeHeaders, res: withSafeHeaders },
       redact: {
         paths: [
           'config.SECRET_KEY',

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ level: envConfig.LOG_LEVEL });
-  process.on('unhandledRejection', (reason) => logger.error({ err: String(reason) }, 'unhandled rejection'));
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 
   // PostgreSQL may still be starting (docker compose): retry with backoff rather than crash-loop.
   for (let attempt = 1; ; attempt++) {
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     } catch (error) {
       if (attempt >= 10 || !/ECONNREFUSED|ENOTFOUND|timeout|starting up/i.test(String(error))) throw error;
       const wait = Math.min(30_000, 500 * 2 ** attempt);
-      logger.warn({ attempt, wait, err: String(error) }, 'PostgreSQL not reachable yet, retrying');
+      logger.warn({ attempt, wait, err: error }, 'PostgreSQL not reachable yet, retrying');
       await new Promise((r) => setTimeout(r, wait));
     }
   }
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     url: envConfig.DATABASE_URL,
     poolMax: envConfig.DB_POOL_MAX,
     connectTimeoutMs: envConfig.DB_CONNECT_TIMEOUT_MS,
-    onIdleError: (error) => logger.warn({ err: error.message }, 'idle PostgreSQL connection lost; the pool reconnects'),
+    onIdleError: (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost; the pool reconnects'),
   });
   const db = createPrisma(pool);
   // SECRET_KEY, or the deployment's own random key kept in PostgreSQL: never a constant.
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     });
     limitsRedis.on('ready', () => limitsOutage.recovered());
     telegramLimiter = createRedisTelegramLimiter(limitsRedis, `${config.REDIS_PREFIX}:tg-limits:${telegramBotId(config.TELEGRAM_BOT_TOKEN)}`, {
-      onError: (error) => limitsOutage.failed({ err: error.message }),
+      onError: (error) => limitsOutage.failed({ err: error }),
     });
   }
   const channels = await createChannels(config, logger, { telegramLimiter });

@@ -97,7 +97,7 @@ export function observeAtScrape(metrics: Metrics, sources: ScrapeSources): { clo
       const q = new Queue(name, { connection: sources.redis, prefix: sources.prefix });
       // Connection errors are already reported by the connection's owner (src/app.ts); an
       // 'error' event without a listener would throw.
-      q.on('error', (error) => sources.logger?.debug({ err: error.message, queue: name }, 'metrics queue error'));
+      q.on('error', (error) => sources.logger?.debug({ err: error, queue: name }, 'metrics queue error'));
       return q;
     }));
 
@@ -124,8 +124,8 @@ export function observeAtScrape(metrics: Metrics, sources: ScrapeSources): { clo
     if (last && at - last.at < 1000) return last.snapshot;
     const taken = (async (): Promise<Snapshot> => {
       const [pg, rd] = await Promise.allSettled([withTimeout(obligationCounts(), timeoutMs), withTimeout(queueCounts(), timeoutMs)]);
-      if (pg.status === 'rejected') sources.logger?.warn({ err: String(pg.reason) }, 'metrics: PostgreSQL did not answer');
-      if (rd.status === 'rejected') sources.logger?.warn({ err: String(rd.reason) }, 'metrics: Redis did not answer');
+      if (pg.status === 'rejected') sources.logger?.warn({ err: pg.reason }, 'metrics: PostgreSQL did not answer');
+      if (rd.status === 'rejected') sources.logger?.warn({ err: rd.reason }, 'metrics: Redis did not answer');
       return { postgres: pg.status === 'fulfilled' ? pg.value : null, queues: rd.status === 'fulfilled' ? rd.value : null };
     })();
     last = { at, snapshot: taken };

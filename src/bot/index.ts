@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sequentialize } from '@grammyjs/runner';
-import { Bot, GrammyError, webhookCallback, type Context } from 'grammy';
+import { Bot, webhookCallback, type Context } from 'grammy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { telegramClientOptions } from '#root/channels/telegram/agent.js';
 import { inlineKeyboard, telegramMessages } from '#root/channels/telegram/chat.js';
@@ -148,7 +148,7 @@ export function createDondocBot(deps: BotDeps): DondocBot {
         await Promise.race([whenIdle(), sleep(FOLLOW_UP_MAX_WAIT_MS)]);
         await work();
       })
-      .catch((error: unknown) => logger.warn({ err: String(error) }, 'follow-up failed'));
+      .catch((error: unknown) => logger.warn({ err: error }, 'follow-up failed'));
     pendingFollowUps.add(p);
     void p.finally(() => pendingFollowUps.delete(p));
   };
@@ -190,7 +190,7 @@ export function createDondocBot(deps: BotDeps): DondocBot {
     const answered = await ctx.answerCallbackQuery({ ...(outcome.answer.text ? { text: outcome.answer.text.slice(0, 190) } : {}), ...(outcome.answer.alert ? { show_alert: true } : {}) }).then(
       () => true,
       (error: unknown) => {
-        logger.info({ err: String(error), update: ctx.update.update_id }, 'callback query could not be answered; answering in the chat');
+        logger.info({ err: error, update: ctx.update.update_id }, 'callback query could not be answered; answering in the chat');
         return false;
       },
     );
@@ -237,7 +237,7 @@ export function createDondocBot(deps: BotDeps): DondocBot {
   };
   bot.catch((err) => {
     const e = err.error;
-    logger.error({ err: e instanceof GrammyError ? `${e.error_code} ${e.description}` : String(e), update: err.ctx.update.update_id }, 'bot handler failed');
+    logger.error({ err: e, update: err.ctx.update.update_id }, 'bot handler failed');
   });
   return Object.assign(bot, { drain });
 }

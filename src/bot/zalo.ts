@@ -100,7 +100,7 @@ export function createZaloBot(deps: ZaloBotDeps): ZaloBot {
       case 'message.text.received': {
         const outcome = await commands.handleText(caller, m.text ?? '');
         await reply(caller.chatId, outcome.replies);
-        if (outcome.later) track(outcome.later().catch((error: unknown) => logger.warn({ err: String(error) }, 'follow-up failed')));
+        if (outcome.later) track(outcome.later().catch((error: unknown) => logger.warn({ err: error }, 'follow-up failed')));
         return;
       }
       case 'message.image.received': {
@@ -109,7 +109,7 @@ export function createZaloBot(deps: ZaloBotDeps): ZaloBot {
         if (m.caption?.trim().startsWith('/')) {
           const outcome = await commands.handleText(caller, m.caption);
           await reply(caller.chatId, outcome.replies);
-          if (outcome.later) track(outcome.later().catch((error: unknown) => logger.warn({ err: String(error) }, 'follow-up failed')));
+          if (outcome.later) track(outcome.later().catch((error: unknown) => logger.warn({ err: error }, 'follow-up failed')));
         }
         await send(caller.chatId, { text: await image(caller, m.photo_url ?? m.photo, String(m.message_id)) });
         return;
@@ -133,7 +133,7 @@ export function createZaloBot(deps: ZaloBotDeps): ZaloBot {
     const key = m?.chat?.id ? String(m.chat.id) : '';
     const previous = chains.get(key) ?? Promise.resolve();
     const run = previous.then(() => processUpdate(update));
-    const settled = run.catch((error: unknown) => logger.error({ err: String(error), event: update.event_name }, 'zalo update failed'));
+    const settled = run.catch((error: unknown) => logger.error({ err: error, event: update.event_name }, 'zalo update failed'));
     chains.set(key, settled);
     track(settled);
     void settled.finally(() => {
@@ -154,7 +154,7 @@ export function createZaloBot(deps: ZaloBotDeps): ZaloBot {
           for (const u of updates) void handle(u).catch(() => undefined);
         } catch (error) {
           if (abort.signal.aborted) break;
-          logger.warn({ err: String(error), retryInMs: backoff }, 'zalo getUpdates failed');
+          logger.warn({ err: error, retryInMs: backoff }, 'zalo getUpdates failed');
           await new Promise((r) => setTimeout(r, backoff));
           backoff = Math.min(30_000, backoff * 2);
         }

@@ -23,7 +23,7 @@ export async function createChannels(config: EnvConfig, logger: Logger, options:
       await email.verify();
       logger.info({ channel: 'email' }, 'SMTP server reachable');
     } catch (error) {
-      logger.error({ channel: 'email', err: (error as Error).message }, 'SMTP server not reachable at start; emails will be retried');
+      logger.error({ channel: 'email', err: error }, 'SMTP server not reachable at start; emails will be retried');
     }
   }
   if (config.TELEGRAM_BOT_TOKEN) {

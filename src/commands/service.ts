@@ -242,7 +242,7 @@ export function createCommandService(deps: CommandDeps) {
       if (!route || !n) continue;
       const message = HAS_BUTTONS[route.channel] ? n : { text: n.text };
       await deps.senders[route.channel]!(route.address, message).catch((error: unknown) =>
-        logger.warn({ err: String(error), contact: p.id, channel: route.channel }, 'could not tell a contact'),
+        logger.warn({ err: error, contact: p.id, channel: route.channel }, 'could not tell a contact'),
       );
     }
   }

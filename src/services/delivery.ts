@@ -428,9 +428,9 @@ export function createDelivery(deps: DeliveryDeps) {
       if (error instanceof DeliveryError && error.outcomeUnknown) {
         // No answer: the channel may have taken the message. Sent again, as the README's rule says.
         metrics.unknown.inc({ channel: adapter.name });
-        logger.warn({ ...fields, err: reason }, 'no answer from the channel: outcome unknown, will retry (possibly delivered twice)');
+        logger.warn({ ...fields, err: error }, 'no answer from the channel: outcome unknown, will retry (possibly delivered twice)');
       } else {
-        logger.warn({ ...fields, err: reason }, 'delivery failed, will retry');
+        logger.warn({ ...fields, err: error }, 'delivery failed, will retry');
       }
       throw error;
     }
@@ -473,7 +473,7 @@ export function createDelivery(deps: DeliveryDeps) {
       } catch (error) {
         const wait = Math.min(5_000, 250 * 2 ** (attempt - 1));
         if (performance.now() + wait > claimedAt + CLAIM_LEASE_MS - RECORD_MARGIN_MS) throw error;
-        if (attempt === 1) logger.warn({ ...fields, err: error instanceof Error ? error.message : String(error) }, 'could not record the outcome; retrying until the database answers');
+        if (attempt === 1) logger.warn({ ...fields, err: error }, 'could not record the outcome; retrying until the database answers');
         await new Promise((r) => setTimeout(r, wait));
       }
     }

@@ -389,7 +389,7 @@ export function createOverrideCache(db: Db, options: { refreshMs: number; logger
         }
         // The database is away: keep sending with the last version, and try again one period later
         // (not at every message: an outage is reported once per period, not once per send).
-        options.logger?.warn({ org: orgId, err: error instanceof Error ? error.message : String(error) }, 'template overrides not refreshed; using the last version');
+        options.logger?.warn({ org: orgId, err: error }, 'template overrides not refreshed; using the last version');
         entries.set(orgId, { at: performance.now(), map: previous });
         return previous;
       });

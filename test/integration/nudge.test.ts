@@ -15,7 +15,8 @@ describe('a manual nudge', () => {
   });
 
   it('queues one reminder per contact, and twice at the same instant still one, without an error', async () => {
-    const now = new Date();
+    // A fixed instant before the duty's due date (30/06/2027), whatever the day the test runs.
+    const now = new Date('2027-03-01T02:00:00Z');
     const mini = await buildMiniOrg(t.prisma, { code: 'nudge', units: 2, duties: [{ code: 'A', due: '2027-06-30' }], now });
     await reconcileObligations(t.prisma, mini.org.id, { from: '2027-01-01', to: '2027-12-31' }, now);
     const unitId = mini.contacts[0]!.unitId;

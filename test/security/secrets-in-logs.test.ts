@@ -141,7 +141,14 @@ describe('secrets and signed links', () => {
     expect((await web.post('/admin/import/00000000-0000-4000-8000-000000000000/discard')).status).toBeLessThan(500);
     expect((await web.request('GET', '/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).status).toBe(200);
     expect((await web.request('GET', '/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}-wrong` } })).status).toBe(401);
-    await new Promise((r) => setTimeout(r, 3_000));
+    // The nudge's reminders sent (or failed for good), their retries and fallbacks logged.
+    await waitFor(
+      async () =>
+        (await t.prisma.reminder.count({ where: { orgId, stage: { startsWith: 'nudge' } } })) > 0 &&
+        (await t.prisma.reminder.count({ where: { orgId, stage: { startsWith: 'nudge' }, status: { in: ['pending', 'claimed'] } } })) === 0,
+      60_000,
+      `the nudge's reminders settled:\n${program.output().slice(-2_000)}`,
+    );
     program.child.kill('SIGTERM');
     await program.exited;
 

@@ -5,7 +5,7 @@ import { createTelegramChannel } from '#root/channels/telegram/index.js';
 import { createTelegramLimiter } from '#root/channels/telegram/limiter.js';
 import { DeliveryError, type OutgoingMessage, type Recipient } from '#root/channels/types.js';
 import { reconcileObligations } from '#root/services/obligations.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { drained, startTestApp, type TestApp } from '../helpers/app.js';
 import { buildMiniOrg } from '../helpers/builders.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { waitFor } from '../helpers/processes.js';
@@ -102,7 +102,7 @@ describe('the Telegram reminders channel', () => {
     expect(sent).toHaveLength(1);
     expect(row.externalId).toBe(`${FLAKY_CHAT}:${sent[0]!.message_id}`);
     // Nothing else goes out later (the job is done, not queued again).
-    await new Promise((r) => setTimeout(r, 500));
+    await drained(s.app.sendQueue());
     expect(tg.sent(FLAKY_CHAT)).toHaveLength(1);
     expect(await t.prisma.reminder.count({ where: { contactId: units.get(FLAKY_CHAT)!.contactId, channel: 'sandbox' } })).toBe(0);
   }, 30_000);

@@ -37,6 +37,9 @@ describe('the Telegram webhook', () => {
 
   const post = (update: unknown, token: string) =>
     fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': token }, body: JSON.stringify(update) });
+  /** A press of a button in the user's private chat (every press is answered, by its id). */
+  const press = (chat: number, id: string) =>
+    tg.inject({ callback_query: { id, from: { id: chat, is_bot: false, first_name: 'Test' }, chat_instance: `ci${chat}`, data: 'x:', message: { message_id: 1, date: Math.floor(Date.now() / 1000), chat: { id: chat, type: 'private' }, from: { id: 123456, is_bot: true, first_name: 'dondoc' }, text: 'x' } } });
 
   it('registers the webhook with a secret token instead of polling', () => {
     expect(tg.webhook()).toMatchObject({ url: 'https://dondoc.example/telegram/webhook' });
@@ -50,7 +53,9 @@ describe('the Telegram webhook', () => {
     await waitFor(async () => tg.sent(4242).length > 0, 10_000, 'the help');
     expect(tg.sent(4242)[0]!.text).toMatch(/Chat này chưa được liên kết/);
     expect((await post(update, secret)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 300));
+    // A press in the same chat after it, answered: the chat's updates are handled in order.
+    expect((await post(press(4242, 'after-4242'), secret)).status).toBe(200);
+    await waitFor(async () => tg.callbackAnswers.some((a) => a.callback_query_id === 'after-4242'), 10_000, 'the press after it');
     expect(tg.sent(4242)).toHaveLength(1);
   });
 
@@ -83,7 +88,9 @@ describe('the Telegram webhook', () => {
     const update = tg.userSends(4343, '/trogiup');
     expect((await post(update, 'wrong')).status).toBe(401);
     expect((await post(update, '')).status).toBe(401);
-    await new Promise((r) => setTimeout(r, 300));
+    // A press in the same chat after it, answered: the chat's updates are handled in order.
+    expect((await post(press(4343, 'after-4343'), secret)).status).toBe(200);
+    await waitFor(async () => tg.callbackAnswers.some((a) => a.callback_query_id === 'after-4343'), 10_000, 'the press after it');
     expect(tg.sent(4343)).toHaveLength(0);
   });
 });

@@ -14,7 +14,7 @@ import { addContact, createInvite } from '#root/services/contacts.js';
 import { seedDemo } from '#root/services/demo.js';
 import { nudge } from '#root/services/nudge.js';
 import { reconcileObligations } from '#root/services/obligations.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { drained, startTestApp, type TestApp } from '../helpers/app.js';
 import { buildMiniOrg } from '../helpers/builders.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { nextDigestDay } from '../helpers/clock.js';
@@ -198,7 +198,8 @@ describe('the Zalo bot, end to end', () => {
     await nudge(t.prisma, orgId, { unitId: unit.id, dutyCode: '4.7', actor: 'test', now: later });
     await dispatchDue(t.prisma, s.app.sendQueue(), orgId, later, 0);
     await waitFor(async () => smtp.received.some((m) => (m.to as { text: string } | undefined)?.text.includes('cuong@taichinh.example')), 20_000, 'the reminder by email');
-    await new Promise((r) => setTimeout(r, 500));
+    // Nothing left to send: no retry, no fallback queued.
+    await drained(s.app.sendQueue());
     expect(smtp.received.filter((m) => (m.to as { text: string } | undefined)?.text.includes('cuong@taichinh.example'))).toHaveLength(1);
     const after = await t.prisma.contact.findUniqueOrThrow({ where: { id: contact.id } });
     expect(after.disabledChannels.sort()).toEqual(['telegram', 'zalo']);

@@ -12,6 +12,12 @@ const textUpdate = (messageId: string, from: string, text: string) => ({
   ok: true,
   result: { event_name: 'message.text.received', message: { message_id: messageId, date: Date.now(), text, from: { id: from, display_name: 'Lan', is_bot: false }, chat: { id: from, chat_type: 'PRIVATE' } } },
 });
+/** A sticker: always answered, "text only"; one chat's updates are handled in order, so its answer comes after the earlier ones'. */
+const stickerUpdate = (messageId: string, from: string) => ({
+  ok: true,
+  result: { event_name: 'message.sticker.received', message: { message_id: messageId, date: Date.now(), from: { id: from, display_name: 'Lan', is_bot: false }, chat: { id: from, chat_type: 'PRIVATE' } } },
+});
+const ONLY_TEXT = /^Bot chỉ hiểu lệnh bằng chữ/;
 
 /** With PUBLIC_URL set, Zalo pushes updates to the web role; the secret token is checked, redeliveries are handled once. */
 describe('the Zalo webhook', () => {
@@ -55,8 +61,9 @@ describe('the Zalo webhook', () => {
     await waitFor(async () => zl.sent('zl-4242').length > 0, 10_000, 'the help');
     expect(zl.sent('zl-4242')[0]!.text).toMatch(/Chat này chưa được liên kết/);
     expect((await post(update, secret)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(zl.sent('zl-4242')).toHaveLength(1);
+    expect((await post(stickerUpdate('m-1-after', 'zl-4242'), secret)).status).toBe(200);
+    await waitFor(async () => zl.sent('zl-4242').some((m) => ONLY_TEXT.test(m.text ?? '')), 10_000, 'the sticker after it answered');
+    expect(zl.sent('zl-4242')).toHaveLength(2);
   });
 
   it('refuses a call without the right secret, and a body that is not an update, answering nobody', async () => {
@@ -64,7 +71,8 @@ describe('the Zalo webhook', () => {
     expect((await post(update, 'wrong-secret')).status).toBe(401);
     expect((await post(update, null)).status).toBe(401);
     expect((await post({ hello: 'world' }, secret)).status).toBe(400);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(zl.sent('zl-4343')).toHaveLength(0);
+    expect((await post(stickerUpdate('m-2-after', 'zl-4343'), secret)).status).toBe(200);
+    await waitFor(async () => zl.sent('zl-4343').length > 0, 10_000, 'the sticker after it answered');
+    expect(zl.sent('zl-4343').map((m) => m.text)).toEqual([expect.stringMatching(ONLY_TEXT)]);
   });
 });

@@ -39,7 +39,7 @@ export function telegramMarkDone(api: Api, db: Db, logger: Logger) {
     for (const m of await telegramMessagesOf(db, obligationId)) {
       await api
         .editMessageReplyMarkup(m.chatId, m.messageId, { reply_markup: { inline_keyboard: [[{ text: doneText, callback_data: encodeButton('list', obligationId) }]] } })
-        .catch((error: unknown) => logger.warn({ err: String(error), obligation: obligationId }, 'could not mark a reminder message as done'));
+        .catch((error: unknown) => logger.warn({ err: error, obligation: obligationId }, 'could not mark a reminder message as done'));
     }
   };
 }

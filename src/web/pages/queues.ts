@@ -49,7 +49,7 @@ export function registerQueuePages(scope: FastifyInstance, deps: WebDeps): void 
     const q = new Queue(name, { connection: deps.redis, prefix: deps.config.REDIS_PREFIX });
     // Connection errors are reported by the connection's owner (src/app.ts); an 'error' event
     // without a listener would throw.
-    q.on('error', (error) => deps.logger.debug({ err: error.message, queue: name }, 'bull-board queue error'));
+    q.on('error', (error) => deps.logger.debug({ err: error, queue: name }, 'bull-board queue error'));
     return q;
   });
   scope.addHook('onClose', async () => {

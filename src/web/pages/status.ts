@@ -307,7 +307,7 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
 
   // The unit hears of it in chat, as of a decision taken there; the administrator does not wait for it.
   const tellUnit = (notice: UnitNotice) => {
-    void deps.announce?.(notice).catch((error: unknown) => deps.logger.warn({ err: String(error), unit: notice.unitId }, 'could not tell the unit'));
+    void deps.announce?.(notice).catch((error: unknown) => deps.logger.warn({ err: error, unit: notice.unitId }, 'could not tell the unit'));
   };
 
   const here = (id: string, body: unknown) => {

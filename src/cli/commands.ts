@@ -18,7 +18,7 @@ import { UserError } from '#root/errors/index.js';
 import { describeSchedule } from '#root/domain/wording.js';
 import { isTimeZone, isYearlyDue } from '#root/domain/org-settings.js';
 import type { CliContext } from './context.js';
-import { dateTime, shortDate, table, truncate } from './format.js';
+import { dateTime, shortDate, table, truncate } from '#root/lib/format.js';
 import { addAdminCommands } from './admin-commands.js';
 import { addReminderCommands } from './reminder-commands.js';
 

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { dispatchDue } from '#jobs/dispatch.js';
 import { shortDate } from '#root/domain/wording.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { CELL_STATES, matrixFilters, obligationIdOfKey, statusMatrix, type CellState, type MatrixCell, type StatusMatrix } from '#root/services/matrix.js';
@@ -338,6 +339,9 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
     });
   });
 
+  // A nudge's reminders go out at once: everything due now is put on the send queue.
+  const queueDue = (orgId: string, now: Date) => dispatchDue(deps.db, deps.sendQueue(), orgId, now, 0);
+
   const nudged = (lang: Lang, r: Awaited<ReturnType<typeof nudgeNow>>) => {
     const t = translator(lang);
     const missing = r.withoutChannel.length ? t(` Không có kênh liên lạc: ${r.withoutChannel.join(', ')}.`, ` No working channel: ${r.withoutChannel.join(', ')}.`) : '';
@@ -351,7 +355,7 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
     const a = adminOf(req);
     const reason = requiredReason(req.body, a.lang);
     return orNotFound(req, reply, async () => {
-      const r = await nudgeNow(deps.db, a.orgId, deps.sendQueue(), { obligationId: req.params.id, actor: a.actor, reason, now: deps.clock.now() });
+      const r = await nudgeNow(deps.db, a.orgId, queueDue, { obligationId: req.params.id, actor: a.actor, reason, now: deps.clock.now() });
       return redirectWith(reply, here(req.params.id, req.body), nudged(a.lang, r));
     });
   });
@@ -361,7 +365,7 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
     const a = adminOf(req);
     const reason = requiredReason(req.body, a.lang);
     return orNotFound(req, reply, async () => {
-      const r = await nudgeNow(deps.db, a.orgId, deps.sendQueue(), { unitId: field(req.body, 'unit'), actor: a.actor, reason, now: deps.clock.now() });
+      const r = await nudgeNow(deps.db, a.orgId, queueDue, { unitId: field(req.body, 'unit'), actor: a.actor, reason, now: deps.clock.now() });
       return redirectWith(reply, backTo(req.body, '/admin'), nudged(a.lang, r));
     });
   });

@@ -23,6 +23,16 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules: a promise is awaited, handled or explicitly let go (`void`, with a reason).
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
+  {
     // No import cycles: no module reaches itself through its imports (type-only imports are erased and do not count).
     files: ['**/*.ts', '**/*.js', '**/*.mjs'],
     plugins: { 'import-x': importX },

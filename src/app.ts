@@ -11,7 +11,7 @@ import { dispatchDue } from '#jobs/dispatch.js';
 import { createSendProcessor } from '#jobs/send.js';
 import { createDondocBot, type DondocBot, registerCommands, TELEGRAM_WEBHOOK_PATH, telegramWebhookRoute } from './bot/index.js';
 import { createZaloBot, ZALO_WEBHOOK_PATH, zaloSender, type ZaloBot } from './bot/zalo.js';
-import { telegramMarkDone, telegramSender } from './channels/telegram/chat.js';
+import { telegramMarkDone, telegramSender } from './bot/telegram.js';
 import { limitTransformer, processTelegramLimiter, type TelegramLimiter } from './channels/telegram/limiter.js';
 import { checkZaloSecret, createZaloClient, parseZaloUpdate, ZALO_SECRET_HEADER, type ZaloClient } from './channels/zalo/client.js';
 import { processZaloLimiter } from './channels/zalo/limiter.js';

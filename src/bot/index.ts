@@ -4,7 +4,7 @@ import { sequentialize } from '@grammyjs/runner';
 import { Bot, webhookCallback, type Context } from 'grammy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { telegramClientOptions } from '#root/channels/telegram/agent.js';
-import { inlineKeyboard, telegramMessages } from '#root/channels/telegram/chat.js';
+import { inlineKeyboard, telegramMessages } from './telegram.js';
 import { limitTransformer, type TelegramLimiter } from '#root/channels/telegram/limiter.js';
 import type { Caller, CommandService, Reply } from '#root/commands/service.js';
 import { NOT_LINKED } from '#root/commands/service.js';

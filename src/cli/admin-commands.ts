@@ -5,7 +5,7 @@ import { UserError } from '#root/errors/index.js';
 import { createAdmin, setAdminPassword, setOperator } from '#root/services/admins.js';
 import { getOrganisation } from '#root/services/orgs.js';
 import type { CliContext } from './context.js';
-import { dateTime, table } from './format.js';
+import { dateTime, table } from '#root/lib/format.js';
 
 type Out = (text: string) => void;
 

@@ -6,7 +6,8 @@ import { migrate } from '#root/db/migrate.js';
 import { dueInstant } from '#root/domain/obligation-state.js';
 import { yearWindow } from '#root/domain/zoned-day.js';
 import { parsePlanOffThread } from '#root/import/off-thread.js';
-import { addContact, createInvite, isUnreachable, listContacts, setContactChannels } from '#root/services/contacts.js';
+import { isUnreachable } from '#root/domain/contacts.js';
+import { addContact, createInvite, listContacts, setContactChannels } from '#root/services/contacts.js';
 import { listHolidays, removeHoliday, setHoliday } from '#root/services/holidays.js';
 import { emptyLeadGroups, listObligations, reconcileCurrent, reconcileObligations, sumReconciled } from '#root/services/obligations.js';
 import { createOrganisation, getOrganisation, setOrganisation } from '#root/services/orgs.js';
@@ -19,7 +20,7 @@ import { UserError } from '#root/errors/index.js';
 import { describeSchedule } from '#root/domain/wording.js';
 import { isTimeZone, isYearlyDue } from '#root/domain/org-settings.js';
 import type { CliContext } from './context.js';
-import { dateTime, shortDate, table, truncate } from './format.js';
+import { dateTime, shortDate, table, truncate } from '#root/lib/format.js';
 import { addAdminCommands } from './admin-commands.js';
 import { addReminderCommands } from './reminder-commands.js';
 

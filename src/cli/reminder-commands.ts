@@ -18,7 +18,7 @@ import { listPolicies, setPolicy } from '#root/services/policies.js';
 import { checkTemplateFiles } from '#root/services/templates.js';
 import { findUnit } from '#root/services/units.js';
 import type { CliContext } from './context.js';
-import { dateTime, table, truncate } from './format.js';
+import { dateTime, table, truncate } from '#root/lib/format.js';
 
 type Out = (text: string) => void;
 

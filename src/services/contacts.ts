@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '#root/db/client.js';
 import type { Channel, ContactRole, Locale } from '#root/generated/prisma/client.js';
+import { isUnreachable } from '#root/domain/contacts.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
 import { findUnit, isUuid } from './units.js';
@@ -53,14 +54,6 @@ async function unitById(tx: Pick<Db, 'unit'>, orgId: string, id: string) {
   const unit = isUuid(id) ? await tx.unit.findFirst({ where: { id, orgId } }) : null;
   if (!unit) throw new NotFoundError('Không tìm thấy đơn vị / no such unit');
   return unit;
-}
-
-/**
- * True when no channel of a contact can carry a reminder: the administrators were told so
- * (`unreachableSince`), or every channel it has failed permanently.
- */
-export function isUnreachable(c: { channels: Channel[]; disabledChannels: Channel[]; unreachableSince: Date | null }): boolean {
-  return c.unreachableSince !== null || c.channels.every((ch) => c.disabledChannels.includes(ch));
 }
 
 /**

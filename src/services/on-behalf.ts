@@ -1,9 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Queue } from 'bullmq';
 import { formatInTimeZone } from 'date-fns-tz';
-import { dispatchDue } from '#jobs/dispatch.js';
-import type { SendJobData } from '#jobs/queues.js';
 import type { Db } from '#root/db/client.js';
 import { dueInstant, obligationState, type ObligationState } from '#root/domain/obligation-state.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
@@ -138,12 +135,14 @@ export async function waiveOnBehalf(db: Db, orgId: string, input: { obligationId
 
 /**
  * A reminder now: for one obligation, or for a unit's nearest open obligations (overdue ones and the
- * next due date), then queued at once (as `dondoc nudge` does).
+ * next due date), then queued at once (as `dondoc nudge` does) by `queueDue`, which puts the
+ * organisation's due reminders on the send queue and says how many (the caller owns the queue:
+ * services do not import jobs).
  */
 export async function nudgeNow(
   db: Db,
   orgId: string,
-  queue: Queue<SendJobData>,
+  queueDue: (orgId: string, now: Date) => Promise<number>,
   input: { unitId?: string; obligationId?: string; actor: string; reason: string; now: Date },
 ) {
   needReason(input.reason);
@@ -161,7 +160,7 @@ export async function nudgeNow(
     unitName = u.name;
   }
   const r = await nudge(db, orgId, { unitId, ...(input.obligationId ? { obligationId: input.obligationId } : {}), actor: input.actor, now: input.now, reason: input.reason });
-  const queued = await dispatchDue(db, queue, orgId, input.now, 0);
+  const queued = await queueDue(orgId, input.now);
   return { ...r, unit: unitName, queued };
 }
 

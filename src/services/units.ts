@@ -1,10 +1,10 @@
 import type { Db } from '#root/db/client.js';
 import type { Prisma } from '#root/generated/prisma/client.js';
+import { isUnreachable } from '#root/domain/contacts.js';
 import { classifyName, matchName, normalizeUnitName } from '#root/domain/units.js';
 import { fold, tidy } from '#root/domain/text.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
-import { isUnreachable } from './contacts.js';
 
 type Tx = Prisma.TransactionClient | Db;
 

@@ -227,7 +227,7 @@ describe('the chat command service', () => {
       const connections = [createRedis(REDIS_URL), createRedis(REDIS_URL)];
       try {
         const [a, b] = connections.map((r) => service({ codeTries: redisCodeTries(r, prefix) }));
-        await Promise.all(connections.map((c) => (c.status === 'ready' ? undefined : new Promise((r) => c.once('ready', r)))));
+        await Promise.all(connections.map((c) => (c.status === 'ready' ? Promise.resolve() : new Promise((r) => c.once('ready', r)))));
         const person = await db.contact.create({ data: { orgId: w.orgId, unitId: w.unitA.id, name: 'Người đoán hai nơi', channels: ['sandbox'] } });
         const { code } = await invite(person.id);
         const zalo = caller('zalo', zaloId());

@@ -33,7 +33,7 @@ describe('Telegram limits shared through Redis', () => {
     };
     return [make(), make()];
   };
-  const ready = () => Promise.all(connections.map((c) => (c.status === 'ready' ? undefined : new Promise((r) => c.once('ready', r)))));
+  const ready = () => Promise.all(connections.map((c) => (c.status === 'ready' ? Promise.resolve() : new Promise((r) => c.once('ready', r)))));
 
   afterAll(async () => {
     const redis = createRedis(REDIS_URL);

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { dateTime } from '#root/cli/format.js';
+import { dateTime } from '#root/lib/format.js';
 import { UserError } from '#root/errors/index.js';
 import { auditActions, listAudit } from '#root/services/audit-log.js';
 import { adminOf, sendPage } from '../admin.js';

@@ -30,5 +30,5 @@ export const ADMIN_PAGES: ((scope: FastifyInstance, deps: WebDeps) => void | Pro
 
 /** Pages without a login: each protected by a secret of its own. */
 export async function registerPublicPages(app: FastifyInstance, deps: WebDeps): Promise<void> {
-  await registerCalendarFeed(app, deps);
+  registerCalendarFeed(app, deps);
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { dateTime } from '#root/cli/format.js';
+import { dateTime } from '#root/lib/format.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { answerable, answerOutbox, getOutboxMessage, listOutbox, outboxContacts } from '#root/services/outbox.js';
 import { adminOf, csrfField, field, redirectWith, sendPage } from '../admin.js';

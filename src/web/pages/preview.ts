@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { dateTime } from '#root/cli/format.js';
+import { dateTime } from '#root/lib/format.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import { UserError } from '#root/errors/index.js';
 import { PREVIEW_DEFAULT_DAYS as DEFAULT_DAYS, PREVIEW_MAX_DAYS, previewReminders, type PreviewRow } from '#root/services/preview.js';

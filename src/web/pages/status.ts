@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { dispatchDue } from '#jobs/dispatch.js';
 import { OBLIGATION_STATES, type ObligationState } from '#root/domain/obligation-state.js';
 import { shortDate } from '#root/domain/wording.js';
 import { zonedDay, zonedYear } from '#root/domain/zoned-day.js';
@@ -339,6 +340,9 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
     });
   });
 
+  // A nudge's reminders go out at once: everything due now is put on the send queue.
+  const queueDue = (orgId: string, now: Date) => dispatchDue(deps.db, deps.sendQueue(), orgId, now, 0);
+
   const nudged = (lang: Lang, r: Awaited<ReturnType<typeof nudgeNow>>) => {
     const t = translator(lang);
     const missing = r.withoutChannel.length ? t(` Không có kênh liên lạc: ${r.withoutChannel.join(', ')}.`, ` No working channel: ${r.withoutChannel.join(', ')}.`) : '';
@@ -352,7 +356,7 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
     const a = adminOf(req);
     const reason = requiredReason(req.body, a.lang);
     return orNotFound(req, reply, async () => {
-      const r = await nudgeNow(deps.db, a.orgId, deps.sendQueue(), { obligationId: req.params.id, actor: a.actor, reason, now: deps.clock.now() });
+      const r = await nudgeNow(deps.db, a.orgId, queueDue, { obligationId: req.params.id, actor: a.actor, reason, now: deps.clock.now() });
       return redirectWith(reply, here(req.params.id, req.body), nudged(a.lang, r));
     });
   });
@@ -362,7 +366,7 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
     const a = adminOf(req);
     const reason = requiredReason(req.body, a.lang);
     return orNotFound(req, reply, async () => {
-      const r = await nudgeNow(deps.db, a.orgId, deps.sendQueue(), { unitId: field(req.body, 'unit'), actor: a.actor, reason, now: deps.clock.now() });
+      const r = await nudgeNow(deps.db, a.orgId, queueDue, { unitId: field(req.body, 'unit'), actor: a.actor, reason, now: deps.clock.now() });
       return redirectWith(reply, backTo(req.body, '/admin'), nudged(a.lang, r));
     });
   });

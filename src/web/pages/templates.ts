@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { dateTime } from '#root/cli/format.js';
+import { dateTime } from '#root/lib/format.js';
 import type { MessageName } from '#root/messages/templates.js';
 import {
   checkTemplate,

@@ -1,4 +1,4 @@
-/** Output helpers for the command line: aligned tables and Vietnamese dates. */
+/** Text output shared by the command line and the web pages: aligned tables and Vietnamese dates. */
 
 /** Prints rows as an aligned table with a header, wide characters counted as one column. */
 export function table(headers: string[], rows: (string | number)[][]): string {

@@ -5,7 +5,7 @@ import type { Db } from '#root/db/client.js';
 import type { Logger } from '#root/logger.js';
 import { telegramMessagesOf } from '#root/services/chat.js';
 import { splitText } from '#root/lib/split-text.js';
-import { encodeButton } from './callback.js';
+import { encodeButton } from '#root/channels/telegram/callback.js';
 
 /** Telegram's limit on a message's text. */
 export const TELEGRAM_TEXT_MAX = 4_096;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import { dispatchDue } from '#jobs/dispatch.js';
 import { createApp } from '#root/app.js';
+import { buildDeps } from '#root/composition.js';
 import { createSandboxChannel } from '#root/channels/sandbox/index.js';
 import { loadConfig } from '#root/config.js';
 import { systemClock } from '#root/deps.js';
@@ -49,7 +50,6 @@ async function noopThroughput(env: BenchEnv, n: number, concurrency: number): Pr
 export async function benchReminders(env: BenchEnv): Promise<Figure[]> {
   const N = Number(process.env.BENCH_REMINDERS ?? 10_000);
   const config = { ...loadConfig({ DATABASE_URL: env.url, REDIS_URL: env.redisUrl, REDIS_PREFIX: `${env.prefix}-rem`, LOG_LEVEL: 'silent', WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '', DB_POOL_MAX: '20' }), SECRET_KEY: randomBytes(32).toString('base64url') };
-  const deps = { config, logger: createLogger({ level: 'silent' }), pool: env.pool, db: env.db, clock: systemClock };
   const reference = await noopThroughput(env, N, config.WORKER_CONCURRENCY);
 
   async function seed(code: string, count: number, at: (i: number) => Date) {
@@ -64,7 +64,7 @@ export async function benchReminders(env: BenchEnv): Promise<Figure[]> {
 
   // Throughput: everything due now.
   const orgA = await seed('bench-a', N, () => new Date());
-  const app = createApp(deps, { roles: ['worker'], channels: { sandbox: createSandboxChannel() } });
+  const app = createApp(await buildDeps({ ...config, ROLES: ['worker'] }, { logger: createLogger({ level: 'silent' }), clock: systemClock, database: { pool: env.pool, db: env.db }, channels: { sandbox: createSandboxChannel() } }));
   await app.start();
   const t0 = performance.now();
   await dispatchDue(env.db, app.sendQueue(), orgA, new Date(), 0);

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { dispatchDue } from '#jobs/dispatch.js';
 import { createApp, type App } from '#root/app.js';
+import { buildDeps } from '#root/composition.js';
+import { processTelegramLimiter } from '#root/channels/telegram/limiter.js';
 import { createTelegramChannel } from '#root/channels/telegram/index.js';
 import { loadConfig } from '#root/config.js';
 import { systemClock } from '#root/deps.js';
@@ -51,7 +53,7 @@ export async function seedTelegram(env: BenchEnv, code: string, chats: number, p
   return { orgId, contacts };
 }
 
-export function startWorkerApp(env: BenchEnv, fake: FakeTelegram, prefix: string, roles: 'worker'[]): App {
+export async function startWorkerApp(env: BenchEnv, fake: FakeTelegram, prefix: string, roles: 'worker'[]): Promise<App> {
   const config = { ...loadConfig({
     DATABASE_URL: env.url,
     REDIS_URL: env.redisUrl,
@@ -62,8 +64,9 @@ export function startWorkerApp(env: BenchEnv, fake: FakeTelegram, prefix: string
     TELEGRAM_BOT_TOKEN: TOKEN,
     TELEGRAM_API_ROOT: fake.apiRoot,
   }), SECRET_KEY: randomBytes(32).toString('base64url') };
-  const deps = { config, logger: createLogger({ level: 'silent' }), pool: env.pool, db: env.db, clock: systemClock };
-  return createApp(deps, { roles, channels: { telegram: createTelegramChannel({ token: TOKEN, apiRoot: fake.apiRoot }) } });
+  return createApp(
+    await buildDeps({ ...config, ROLES: roles }, { logger: createLogger({ level: 'silent' }), clock: systemClock, database: { pool: env.pool, db: env.db }, channels: { telegram: createTelegramChannel({ token: TOKEN, apiRoot: fake.apiRoot }) }, telegramLimiter: processTelegramLimiter(config.TELEGRAM_LIMITS) }),
+  );
 }
 
 /**
@@ -134,7 +137,7 @@ export async function fanOut<T>(
   const prefix = `${env.prefix}-${o.tag}`;
   const fake = await startFakeTelegram({ limits: o.limits });
   const { orgId } = await seedTelegram(env, `bench-${o.tag}`, o.chats, o.perChat, o.firstChat);
-  const queueOnly = startWorkerApp(env, fake, prefix, []);
+  const queueOnly = await startWorkerApp(env, fake, prefix, []);
   const worker = startWorkerProcess(env, fake, prefix, { TELEGRAM_LIMITS: o.limits ? 'on' : 'off' });
   try {
     await waitForWorker(queueOnly.sendQueue(), worker);
@@ -202,7 +205,7 @@ export async function benchTelegram(env: BenchEnv): Promise<Figure[]> {
     const prefix = `${env.prefix}-tgb`;
     const fake = await startFakeTelegram({ limits: false });
     const { orgId, contacts } = await seedTelegram(env, 'bench-tgb', 3 * P + 1, 1, 200_000_000);
-    const queueOnly = startWorkerApp(env, fake, prefix, []);
+    const queueOnly = await startWorkerApp(env, fake, prefix, []);
     const bot = startProgram({
       DATABASE_URL: env.url,
       REDIS_URL: env.redisUrl,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createApp } from '#root/app.js';
+import { buildDeps } from '#root/composition.js';
 import { createSandboxChannel } from '#root/channels/sandbox/index.js';
 import { loadConfig } from '#root/config.js';
 import { systemClock } from '#root/deps.js';
@@ -38,7 +39,6 @@ export async function benchTimeliness(shared: BenchEnv): Promise<Figure[]> {
       PLAN_EVERY_SECONDS: String(every),
       PLAN_LOOKAHEAD_SECONDS: String(lookahead),
     }), SECRET_KEY: randomBytes(32).toString('base64url') };
-    const deps = { config, logger: createLogger({ level: 'silent' }), pool: env.pool, db: env.db, clock: systemClock };
 
     // Obligations due next June: the planner has no stage of its own to write in the next day.
     const year = new Date().getUTCFullYear() + 1;
@@ -47,7 +47,7 @@ export async function benchTimeliness(shared: BenchEnv): Promise<Figure[]> {
     await reconcileObligations(env.db, orgId, yearWindow(year), new Date());
     const obligations = await env.db.obligation.findMany({ where: { orgId }, include: { unit: { include: { contacts: true } } }, orderBy: { id: 'asc' }, take: M });
 
-    const app = createApp(deps, { roles: ['scheduler', 'worker'], channels: { sandbox: createSandboxChannel() } });
+    const app = createApp(await buildDeps({ ...config, ROLES: ['scheduler', 'worker'] }, { logger: createLogger({ level: 'silent' }), clock: systemClock, database: { pool: env.pool, db: env.db }, channels: { sandbox: createSandboxChannel() } }));
     await app.start();
     try {
       // The first instant a little ahead, so that the first of the scheduler's passes can queue it.

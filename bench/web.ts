@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createApp } from '#root/app.js';
+import { buildDeps } from '#root/composition.js';
 import { createSandboxChannel } from '#root/channels/sandbox/index.js';
 import { loadConfig } from '#root/config.js';
 import { systemClock } from '#root/deps.js';
@@ -101,8 +102,7 @@ export async function benchWeb(env: BenchEnv): Promise<Figure[]> {
   const password = 'mat-khau-bench-web-1';
   await createAdmin(env.db, orgId, { email: 'bench-web@dondoc.local', name: 'Bench', password }, 'bench');
   const config = { ...loadConfig({ DATABASE_URL: env.url, REDIS_URL: env.redisUrl, REDIS_PREFIX: `${env.prefix}web`, LOG_LEVEL: 'silent', PORT: '0', DB_POOL_MAX: '20' }), SECRET_KEY: randomBytes(32).toString('base64url') };
-  const deps = { config, logger: createLogger({ level: 'silent' }), pool: env.pool, db: env.db, clock: systemClock };
-  const app = createApp(deps, { roles: ['web'], channels: { sandbox: createSandboxChannel() } });
+  const app = createApp(await buildDeps({ ...config, ROLES: ['web'] }, { logger: createLogger({ level: 'silent' }), clock: systemClock, database: { pool: env.pool, db: env.db }, channels: { sandbox: createSandboxChannel() } }));
   await app.start();
   try {
     const browser = new Browser(app.address()!);

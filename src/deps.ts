@@ -10,7 +10,7 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
-/** What every role and service of the running program is built from (see src/main.ts). */
+/** What every role and service of the running program is built from (see src/composition.ts, which adds the rest). */
 export interface Deps {
   config: Config;
   logger: Logger;

@@ -1,19 +1,15 @@
 import { createApp } from './app.js';
-import { createChannels } from './channels/index.js';
-import { createRedisTelegramLimiter, telegramBotId, type TelegramLimiter } from './channels/telegram/limiter.js';
+import { buildDeps } from './composition.js';
 import { ConfigError, loadConfig } from './config.js';
-import { createPool, createPrisma, ensureDatabase } from './db/client.js';
+import { ensureDatabase } from './db/client.js';
 import { migrate } from './db/migrate.js';
-import { systemClock, type Deps } from './deps.js';
-import { outageReporter } from './lib/outage.js';
 import { createLogger } from './logger.js';
-import { createRedis, type Redis } from './redis.js';
 import { createAdmin } from './services/admins.js';
-import { withSecretKey } from './services/secret-key.js';
 import { DEMO_ADMIN, seedDemo } from './services/demo.js';
 
 /**
- * Everything is built here: configuration, logger, database, the roles. On a new machine `npm start`
+ * The program's process: configuration, logger and migrations here, everything else by `buildDeps`
+ * (src/composition.ts), then the roles of ROLES (src/app.ts). On a new machine `npm start`
  * creates the database, applies migrations and, when the database is empty, seeds the demo
  * organisation, so that a newcomer sees the program work at once.
  */
@@ -46,16 +42,9 @@ async function main(): Promise<void> {
     }
   }
 
-  const pool = createPool({
-    url: envConfig.DATABASE_URL,
-    poolMax: envConfig.DB_POOL_MAX,
-    connectTimeoutMs: envConfig.DB_CONNECT_TIMEOUT_MS,
-    onIdleError: (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost; the pool reconnects'),
-  });
-  const db = createPrisma(pool);
-  // SECRET_KEY, or the deployment's own random key kept in PostgreSQL: never a constant.
-  const config = await withSecretKey(envConfig, db, logger);
-  const deps: Deps = { config, logger, pool, db, clock: systemClock };
+  // Everything else is built in one place (src/composition.ts), the signing key resolved there.
+  const deps = await buildDeps(envConfig, { logger });
+  const { config, db } = deps;
 
   if (config.SEED_DEMO && (await db.organisation.count()) === 0) {
     const r = await seedDemo(db, { orgCode: config.DEFAULT_ORG, timeZone: config.DEFAULT_TIME_ZONE, now: deps.clock.now(), actor: 'system:demo' });
@@ -72,27 +61,7 @@ async function main(): Promise<void> {
     }
   }
 
-  // Telegram's limits are the bot's, whichever process sends: kept in Redis, shared by every
-  // worker and bot process of this deployment (TELEGRAM_LIMITS=off: only 429 answers waited out).
-  let limitsRedis: Redis | null = null;
-  let telegramLimiter: TelegramLimiter | undefined;
-  if (config.TELEGRAM_BOT_TOKEN && config.TELEGRAM_LIMITS === 'on') {
-    limitsRedis = createRedis(config.REDIS_URL, { connectionName: 'dondoc-telegram-limits' });
-    // Its connection errors are the app's connections' to report; what the limiter itself meets is
-    // said once, then every 30 s, and once more when Redis answers again.
-    limitsRedis.on('error', () => undefined);
-    const limitsOutage = outageReporter(logger, {
-      level: 'warn',
-      down: 'Giới hạn Telegram: Redis không trả lời, tiến trình này tự giãn nhịp gửi / Telegram limits: Redis not answering, pacing in this process alone',
-      up: 'Giới hạn Telegram: Redis trả lời lại / Telegram limits: Redis answering again',
-    });
-    limitsRedis.on('ready', () => limitsOutage.recovered());
-    telegramLimiter = createRedisTelegramLimiter(limitsRedis, `${config.REDIS_PREFIX}:tg-limits:${telegramBotId(config.TELEGRAM_BOT_TOKEN)}`, {
-      onError: (error) => limitsOutage.failed({ err: error }),
-    });
-  }
-  const channels = await createChannels(config, logger, { telegramLimiter });
-  const app = createApp(deps, { roles: config.ROLES, channels, ...(telegramLimiter ? { telegramLimiter } : {}) });
+  const app = createApp(deps);
   await app.start();
   logger.info({ roles: config.ROLES, pid: process.pid }, 'dondoc started');
 
@@ -103,10 +72,8 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'stopping');
     const force = setTimeout(() => process.exit(1), 30_000);
     force.unref();
+    // Intake, workers, queues, Prisma, Redis: once, in that order (App.stop, then deps.close).
     await app.stop();
-    limitsRedis?.disconnect();
-    await db.$disconnect();
-    await pool.end();
     logger.info('stopped');
     process.exit(0);
   };

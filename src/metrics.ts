@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import { Queue } from 'bullmq';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { MAINTENANCE_QUEUE, REMINDERS_QUEUE } from '#jobs/queues.js';
@@ -47,6 +48,34 @@ export function bearerMatches(header: string | undefined, token: string): boolea
   const sent = Buffer.from(m[1]!);
   const want = Buffer.from(token);
   return sent.length === want.length && timingSafeEqual(sent, want);
+}
+
+/**
+ * The process's metrics server (METRICS_PORT): `GET /metrics` only, asking for `token` when one is
+ * set. Prometheus scrapes each process here, on an address of its own (METRICS_HOST, this machine
+ * by default): a worker or scheduler counts what it does (reminders sent and failed by channel and
+ * stage, jobs); the web role's registry adds the gauges read at scrape (queue depths, each
+ * organisation's open obligations). Not listening until the caller says so.
+ */
+export function createMetricsServer(metrics: Metrics, options: { token: string | undefined; logger: Logger }): Server {
+  const { token, logger } = options;
+  return createServer((req, res) => {
+    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Không có trang này / not found: /metrics only\n');
+      return;
+    }
+    if (token && !bearerMatches(req.headers.authorization, token)) {
+      res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer realm="metrics"' }).end('Cần mã truy cập / bearer token required\n');
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' }).end(text),
+      (error: unknown) => {
+        logger.error({ err: error }, 'metrics failed');
+        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Lỗi / error\n');
+      },
+    );
+  });
 }
 
 /** The queues whose depth is reported, and the states counted. */

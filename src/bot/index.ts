@@ -19,10 +19,10 @@ export interface BotDeps {
   db: Db;
   logger: Logger;
   clock: Clock;
-  token: string;
+  /** The process's one Telegram client ({@link createTelegramBot}): the bot answers through its `api`. */
+  bot: Bot;
+  /** The Bot API server (files sent as evidence are downloaded from it). */
   apiRoot: string;
-  /** Shared with the reminders channel by default (one budget per bot and process). */
-  limiter?: TelegramLimiter;
   /** Where evidence files are copied (STORAGE_DIR). */
   storageDir: string;
   /** True the first time an update id is seen (across processes); replays are ignored. */
@@ -94,16 +94,25 @@ export const BOT_COMMANDS = {
 };
 
 /**
+ * The process's one Telegram API client: grammY's Bot over the Bot API server at `apiRoot`. Its
+ * `api` carries the bot's replies and edits and the commands' notices; they keep Telegram's limits
+ * too (`limiter`, shared with the reminders channel by default: one budget per bot and process)
+ * and wait out a 429 instead of failing. No call is made until the bot is used.
+ */
+export function createTelegramBot(token: string, apiRoot: string, limiter?: TelegramLimiter): Bot {
+  const bot = new Bot(token, { client: telegramClientOptions(apiRoot) });
+  bot.api.config.use(limitTransformer(limiter));
+  return bot;
+}
+
+/**
  * The Telegram bot (SPEC §5): an adapter between Telegram's updates and the channel-neutral
  * command service (src/commands), which decides everything — who the person is, what they may do,
  * what they are told. The adapter turns updates into callers and texts or presses, and answers
  * into messages, buttons and edits. Files sent as evidence are Telegram's own and handled here.
  */
 export function createDondocBot(deps: BotDeps): DondocBot {
-  const { db, logger, commands } = deps;
-  const bot = new Bot(deps.token, { client: telegramClientOptions(deps.apiRoot) });
-  // Replies and edits keep Telegram's limits too, and wait out a 429 instead of failing.
-  bot.api.config.use(limitTransformer(deps.limiter));
+  const { db, logger, commands, bot } = deps;
   if (deps.firstSight) {
     const firstSight = deps.firstSight;
     bot.use(async (ctx, next) => {
@@ -221,7 +230,7 @@ export function createDondocBot(deps: BotDeps): DondocBot {
     if (!obligation) return ctx.reply('Chưa rõ tệp này cho nhiệm vụ nào: hãy gửi tệp bằng cách trả lời (reply) tin nhắc của nhiệm vụ đó, hoặc ngay sau khi /xong. (Reply to the reminder with the file.)');
     const info = await ctx.api.getFile(file.fileId);
     if (!info.file_path) return ctx.reply('Không tải được tệp từ Telegram; hãy gửi lại. (Could not fetch the file.)');
-    const res = await fetch(`${deps.apiRoot}/file/bot${deps.token}/${info.file_path}`);
+    const res = await fetch(`${deps.apiRoot}/file/bot${bot.token}/${info.file_path}`);
     if (!res.ok) return ctx.reply('Không tải được tệp từ Telegram; hãy gửi lại. (Could not fetch the file.)');
     const bytes = Buffer.from(await res.arrayBuffer());
     const row = await storeEvidence(db, deps.storageDir, {

@@ -1,4 +1,5 @@
-import type { ZaloClient, ZaloUpdate } from '#root/channels/zalo/client.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { checkZaloSecret, parseZaloUpdate, ZALO_SECRET_HEADER, type ZaloClient, type ZaloUpdate } from '#root/channels/zalo/client.js';
 import { splitZaloText } from '#root/channels/zalo/split.js';
 import type { Caller, ChatSender, CommandService, Notice, Reply } from '#root/commands/service.js';
 import type { Db } from '#root/db/client.js';
@@ -8,6 +9,21 @@ import { EVIDENCE_MAX_BYTES, storeEvidence } from '#root/services/chat.js';
 
 /** Where the web role receives Zalo's updates when PUBLIC_URL is set. */
 export const ZALO_WEBHOOK_PATH = '/zalo/webhook';
+
+/**
+ * The route of Zalo's webhook (Fastify): the secret token is checked first (401), a body that is
+ * not an update is answered 400; an update is acknowledged at once and handled in the background
+ * (Zalo does not wait for it).
+ */
+export function zaloWebhookRoute(bot: ZaloBot, secret: string) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!checkZaloSecret(req.headers[ZALO_SECRET_HEADER], secret)) return reply.code(401).send({ ok: false, description: 'Unauthorized' });
+    const update = parseZaloUpdate(req.body);
+    if (!update) return reply.code(400).send({ ok: false, description: 'Bad Request: not a Zalo update' });
+    void bot.handle(update).catch(() => undefined);
+    return reply.send({ ok: true });
+  };
+}
 
 export interface ZaloBotDeps {
   db: Db;

@@ -1,5 +1,8 @@
+import type { Queue } from 'bullmq';
+import type { SendJobData } from '#jobs/queues.js';
+import { buildCliDeps } from '#root/composition.js';
 import { loadConfig, type EnvConfig } from '#root/config.js';
-import { createPool, createPrisma, type Db } from '#root/db/client.js';
+import type { Db } from '#root/db/client.js';
 import { createLogger, type Logger } from '#root/logger.js';
 import { resolveSecretKey } from '#root/services/secret-key.js';
 import type pg from 'pg';
@@ -13,6 +16,8 @@ export interface CliContext {
   logger: Logger;
   pool: pg.Pool;
   db: Db;
+  /** The send queue (a nudge queues through it), opened by the builder when a command first asks. */
+  sendQueue(): Queue<SendJobData>;
   now: () => Date;
   /** Who the audit log names for changes made from this command line. */
   actor: string;
@@ -23,8 +28,9 @@ export function createCliContext(env: NodeJS.ProcessEnv): CliContext {
   const config = loadConfig(env);
   // The CLI prints its results on stdout; logs go to stderr and only when asked for.
   const logger = createLogger({ level: env.LOG_LEVEL ?? 'warn' });
-  const pool = createPool({ url: config.DATABASE_URL, poolMax: 4, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS });
-  const db = createPrisma(pool);
+  // Built by the program's builder (src/composition.ts): a small pool; Redis only if a command needs it.
+  const deps = buildCliDeps(config);
+  const { pool, db } = deps;
   let key: Promise<string> | undefined;
   return {
     config,
@@ -32,11 +38,9 @@ export function createCliContext(env: NodeJS.ProcessEnv): CliContext {
     logger,
     pool,
     db,
+    sendQueue: () => deps.sendQueue(),
     now: () => new Date(),
     actor: `cli:${env.USER ?? env.LOGNAME ?? 'admin'}`,
-    async close() {
-      await db.$disconnect();
-      await pool.end();
-    },
+    close: () => deps.close(),
   };
 }

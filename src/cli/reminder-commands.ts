@@ -1,17 +1,14 @@
 import { existsSync, statSync } from 'node:fs';
-import { Queue } from 'bullmq';
 import type { Command } from 'commander';
 import { dispatchDue } from '#jobs/dispatch.js';
-import { REMINDERS_QUEUE, type SendJobData } from '#jobs/queues.js';
-import { zonedDay } from '#root/domain/zoned-day.js';
 import { UserError } from '#root/errors/index.js';
 import { loadTemplates, TEMPLATES_DIR } from '#root/messages/templates.js';
-import { createRedis } from '#root/redis.js';
 import { seedDemo } from '#root/services/demo.js';
 import { nudge } from '#root/services/nudge.js';
 import { getOrganisation } from '#root/services/orgs.js';
 import { answerOutbox, getOutboxMessage, listOutbox } from '#root/services/outbox.js';
 import { isoDay, PREVIEW_DEFAULT_DAYS, previewReminders } from '#root/services/preview.js';
+import { zonedDay } from '#root/domain/zoned-day.js';
 import { addDays } from '#root/domain/working-days.js';
 import { shortDate } from '#root/domain/wording.js';
 import { listPolicies, setPolicy } from '#root/services/policies.js';
@@ -68,14 +65,7 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
       const o2 = await org(o.org);
       const unit = await findUnit(ctx.db, o2.id, o.unit);
       const r = await nudge(ctx.db, o2.id, { unitId: unit.id, ...(o.duty ? { dutyCode: o.duty } : {}), actor: ctx.actor, now: ctx.now() });
-      const connection = createRedis(ctx.config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 3 });
-      const queue = new Queue<SendJobData>(REMINDERS_QUEUE, { connection, prefix: ctx.config.REDIS_PREFIX });
-      try {
-        await dispatchDue(ctx.db, queue, o2.id, ctx.now(), 0);
-      } finally {
-        await queue.close();
-        await connection.quit();
-      }
+      await dispatchDue(ctx.db, ctx.sendQueue(), o2.id, ctx.now(), 0);
       out(`Đã xếp hàng ${r.reminders} nhắc nhở cho ${unit.name} (${r.obligations} nghĩa vụ) / queued ${r.reminders} reminders`);
       if (r.withoutChannel.length) out(`Không có kênh gửi được / no working channel: ${r.withoutChannel.join(', ')}`);
     });

@@ -3,19 +3,19 @@ import type { Queue } from 'bullmq';
 import { inject } from 'vitest';
 import { createApp, type App } from '#root/app.js';
 import { createSandboxChannel } from '#root/channels/sandbox/index.js';
+import { processTelegramLimiter } from '#root/channels/telegram/limiter.js';
 import type { ChannelAdapter } from '#root/channels/types.js';
 import { loadConfig, type Config, type Role } from '#root/config.js';
-import type { Deps } from '#root/deps.js';
+import { buildDeps, type ProgramDeps } from '#root/composition.js';
 import type { Channel } from '#root/generated/prisma/client.js';
 import { createLogger, type Logger } from '#root/logger.js';
 import { createRedis } from '#root/redis.js';
-import { withSecretKey } from '#root/services/secret-key.js';
 import type { TestDatabase } from './db.js';
 import { ManualClock } from './clock.js';
 
 export interface TestApp {
   app: App;
-  deps: Deps;
+  deps: ProgramDeps;
   clock: ManualClock;
   config: Config;
   stop(): Promise<void>;
@@ -38,10 +38,21 @@ export async function startTestApp(
     WORKER_CONCURRENCY: '16',
     ...options.env,
   });
-  const config = await withSecretKey(envConfig, t.prisma);
   const clock = new ManualClock(options.start);
-  const deps: Deps = { config, logger: options.logger ?? createLogger({ level: config.LOG_LEVEL }), pool: t.pool, db: t.prisma, clock };
-  const app = createApp(deps, { roles: options.roles ?? ['worker'], channels: options.channels ?? { sandbox: createSandboxChannel() } });
+  // Built as src/main.ts builds it, over the test's database (which the test closes) and channels;
+  // Telegram's limits are this process's (a test of the shared ones builds its own).
+  const deps = await buildDeps(
+    { ...envConfig, ROLES: options.roles ?? ['worker'] },
+    {
+      logger: options.logger ?? createLogger({ level: envConfig.LOG_LEVEL }),
+      clock,
+      database: { pool: t.pool, db: t.prisma },
+      channels: options.channels ?? { sandbox: createSandboxChannel() },
+      telegramLimiter: processTelegramLimiter(envConfig.TELEGRAM_LIMITS),
+    },
+  );
+  const config = deps.config;
+  const app = createApp(deps);
   await app.start();
   return {
     app,

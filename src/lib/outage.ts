@@ -36,9 +36,10 @@ export function outageReporter(logger: Logger, options: { level: 'warn' | 'error
 // the server closed the connection, P2024 no connection from the pool in time; PostgreSQL's: class
 // 08 (connection exception) and 57P01–57P03 (shut down by an administrator or a crash, starting up).
 const DB_DOWN_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
-// The driver's and Prisma's messages, for errors wrapped without their code.
+// The driver's and Prisma's messages, for errors wrapped without their code. "… is not queryable"
+// is pg's answer on a held connection the server already closed (a transaction during a restart).
 const DB_DOWN =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Can't reach database|Server has closed the connection|Connection terminated|Connection is closed|terminating connection|the database system is (starting up|shutting down|in recovery mode)|Timed out fetching a new connection|pool/i;
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Can't reach database|Server has closed the connection|Connection terminated|Connection is closed|terminating connection|the database system is (starting up|shutting down|in recovery mode)|Timed out fetching a new connection|encountered a connection error and is not queryable|pool/i;
 
 /** Whether an error says PostgreSQL cannot be reached (as opposed to a failure of the job itself). */
 export function isDatabaseUnreachable(error: Error): boolean {

@@ -29,9 +29,24 @@ describe('telling PostgreSQL being away from a failing job', () => {
     const pool = createPool({ url: t.url, poolMax: 1, onIdleError: () => {} });
     const db = createPrisma(pool);
     try {
-      const [{ pid }] = await db.$queryRaw<[{ pid: number }]>`SELECT pg_backend_pid() AS pid`;
-      await t.pool.query('SELECT pg_terminate_backend($1)', [pid]);
-      const error = await failure(() => db.$transaction(async (tx) => tx.organisation.updateMany({ where: { code: 'none' }, data: { name: 'none' } })));
+      // Inside a transaction the connection is held, so it cannot be swapped for a fresh one; the
+      // server ends the backend asynchronously, so wait until it is gone (however busy the
+      // machine) before the next statement: it then meets a closed connection, every time.
+      const error = await failure(() =>
+        db.$transaction(
+          async (tx) => {
+            const [{ pid }] = await tx.$queryRaw<[{ pid: number }]>`SELECT pg_backend_pid() AS pid`;
+            await t.pool.query('SELECT pg_terminate_backend($1)', [pid]);
+            const until = Date.now() + 30_000;
+            while ((await t.pool.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).rowCount !== 0) {
+              if (Date.now() > until) throw new Error(`backend ${pid} still alive 30 s after pg_terminate_backend`);
+              await new Promise((r) => setTimeout(r, 20));
+            }
+            return tx.organisation.updateMany({ where: { code: 'none' }, data: { name: 'none' } });
+          },
+          { timeout: 60_000, maxWait: 60_000 },
+        ),
+      );
       expect(isDatabaseUnreachable(error), `${error.message} (${String((error as { code?: unknown }).code)})`).toBe(true);
     } finally {
       await db.$disconnect();
@@ -58,6 +73,8 @@ describe('telling PostgreSQL being away from a failing job', () => {
     expect(isDatabaseUnreachable(coded('terminating connection due to administrator command', '57P01'))).toBe(true);
     expect(isDatabaseUnreachable(coded('the database system is starting up', '57P03'))).toBe(true);
     expect(isDatabaseUnreachable(coded('x', 'P1001'))).toBe(true);
+    // pg's own answer on a held connection the server already closed.
+    expect(isDatabaseUnreachable(new Error('Client has encountered a connection error and is not queryable'))).toBe(true);
     expect(isDatabaseUnreachable(new Error('connect ECONNREFUSED 127.0.0.1:5432'))).toBe(true);
     expect(isDatabaseUnreachable(new Error('Connection terminated unexpectedly'))).toBe(true);
   });

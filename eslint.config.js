@@ -9,7 +9,10 @@ import tseslint from 'typescript-eslint';
  * a leading `#` starts a comment: it is escaped.
  */
 const layer = (names, message) => ({ group: names.flatMap((n) => [`\\#root/${n}/*`, `**/${n}/*`]), message });
-const JOBS = { group: ['\\#jobs/*', '**/jobs/*'], message: 'services and the domain do not import jobs: the caller passes in what queues work' };
+const JOBS = {
+  group: ['\\#jobs/*', '**/jobs/*'],
+  message: 'services and the domain do not import jobs: the caller passes in what queues work',
+};
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'src/generated/', 'storage/', 'bench/results/', 'test/artifacts/'] },
@@ -40,7 +43,9 @@ export default tseslint.config(
       'import-x/extensions': ['.ts', '.js', '.mjs'],
       'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
       // `#root/x.js` and `./x.js` name the TypeScript file x.ts (NodeNext), as tsc resolves them.
-      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.mjs'], extensionAlias: { '.js': ['.ts', '.js'] } })],
+      'import-x/resolver-next': [
+        createNodeResolver({ extensions: ['.ts', '.js', '.mjs'], extensionAlias: { '.js': ['.ts', '.js'] } }),
+      ],
     },
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
@@ -52,40 +57,94 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@prisma/*', '\\#root/generated/*', 'bullmq', 'ioredis', 'grammy', '@grammyjs/*', 'nodemailer', 'pg'], message: 'src/domain must stay pure' },
+            {
+              group: [
+                '@prisma/*',
+                '\\#root/generated/*',
+                'bullmq',
+                'ioredis',
+                'grammy',
+                '@grammyjs/*',
+                'nodemailer',
+                'pg',
+              ],
+              message: 'src/domain must stay pure',
+            },
             JOBS,
-            layer(['db', 'services', 'commands', 'channels', 'bot', 'web', 'cli', 'import'], 'src/domain must stay pure'),
+            layer(
+              ['db', 'services', 'commands', 'channels', 'bot', 'web', 'cli', 'import'],
+              'src/domain must stay pure',
+            ),
           ],
         },
       ],
       'no-restricted-syntax': [
         'error',
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Domain code takes `now` as an argument' },
-        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Domain code takes `now` as an argument' },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Domain code takes `now` as an argument',
+        },
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'Domain code takes `now` as an argument',
+        },
       ],
     },
   },
   {
     // Services are called by the web pages, the bot, the CLI and the jobs; they call none of them.
     files: ['src/services/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [JOBS, layer(['web', 'cli', 'bot', 'commands'], 'services do not import the layers that call them (web, cli, bot, commands)')] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            JOBS,
+            layer(
+              ['web', 'cli', 'bot', 'commands'],
+              'services do not import the layers that call them (web, cli, bot, commands)',
+            ),
+          ],
+        },
+      ],
+    },
   },
   {
     // A channel carries messages; what to say and what it means is decided above it (src/bot, services, commands).
     files: ['src/channels/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [layer(['services', 'commands', 'bot', 'web', 'cli'], 'channels do not import services, commands or the layers above them')] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            layer(
+              ['services', 'commands', 'bot', 'web', 'cli'],
+              'channels do not import services, commands or the layers above them',
+            ),
+          ],
+        },
+      ],
+    },
   },
   {
     // The web pages share nothing with the command line but what lives in a neutral module (src/lib).
     files: ['src/web/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [layer(['cli'], 'web does not import cli: shared code belongs in src/lib or src/domain')] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [layer(['cli'], 'web does not import cli: shared code belongs in src/lib or src/domain')] },
+      ],
+    },
   },
   {
     // Only src/config.ts reads the environment.
     files: ['src/**/*.ts'],
     ignores: ['src/config.ts', 'src/main.ts', 'src/cli/index.ts'],
     rules: {
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration from Config (src/config.ts)' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration from Config (src/config.ts)' },
+      ],
     },
   },
 );

@@ -10,7 +10,14 @@ import { round, size } from './util.js';
 const root = fileURLToPath(new URL('../', import.meta.url));
 
 /** Runs bench/raw-send.ts as its own process and returns the sendMessage calls per second it made. */
-async function rawSendRate(options: { apiRoot: string; calls: number; chats: number; firstChat: number; concurrency: number; payload: Record<string, unknown> }): Promise<{ perSecond: number; errors: number }> {
+async function rawSendRate(options: {
+  apiRoot: string;
+  calls: number;
+  chats: number;
+  firstChat: number;
+  concurrency: number;
+  payload: Record<string, unknown>;
+}): Promise<{ perSecond: number; errors: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/raw-send.ts'], {
     cwd: root,
     env: {
@@ -47,25 +54,83 @@ export async function benchPipeline(env: BenchEnv): Promise<Figure[]> {
   const N = size('BENCH_PIPELINE_REMINDERS', 10_000);
   const C = size('BENCH_PIPELINE_CHATS', 2_000);
   const R = size('BENCH_PIPELINE_RAW_CALLS', N);
-  const K = size('BENCH_PIPELINE_RAW_CONCURRENCY', createTelegramChannel({ token: TOKEN, apiRoot: 'http://127.0.0.1:9' }).maxInFlight ?? 30);
+  const K = size(
+    'BENCH_PIPELINE_RAW_CONCURRENCY',
+    createTelegramChannel({ token: TOKEN, apiRoot: 'http://127.0.0.1:9' }).maxInFlight ?? 30,
+  );
   if (N % C !== 0) throw new Error(`BENCH_PIPELINE_REMINDERS (${N}) must be a multiple of BENCH_PIPELINE_CHATS (${C})`);
 
-  return fanOut(env, { tag: 'pipe', limits: false, chats: C, perChat: N / C, firstChat: 300_000_000, timeoutMs: 60_000 + N * 50, everyMs: 100 }, async (r) => {
-    const rejected = r.fake.calls.filter((c) => c.method === 'sendMessage' && c.status !== 200).length;
-    // The reference, against the same server, with the payload of a reminder the worker sent.
-    const sample: SentMessage | undefined = r.fake.sent()[0];
-    if (!sample?.text) throw new Error('the worker sent no message to copy');
-    const payload = { text: sample.text, parse_mode: sample.parse_mode ?? 'HTML', link_preview_options: { is_disabled: true }, ...(sample.reply_markup ? { reply_markup: sample.reply_markup } : {}) };
-    const raw = await rawSendRate({ apiRoot: r.fake.apiRoot, calls: R, chats: C, firstChat: 400_000_000, concurrency: K, payload });
-    const ratio = r.rate / raw.perSecond;
-    return [
-      { bench: 'pipeline', figure: `reminders delivered (${N} to ${C} private chats, limits off)`, value: round(r.rate, 0), unit: '/s' },
-      { bench: 'pipeline', figure: `raw sendMessage, same server, ${K} in flight (reference${raw.errors ? `, ${raw.errors} errors` : ''})`, value: round(raw.perSecond, 0), unit: '/s' },
-      { bench: 'pipeline', figure: 'ratio delivered / raw sendMessage', value: round(ratio, 3), unit: '×', target: '≥ 0.5', ok: ratio >= 0.5 },
-      { bench: 'pipeline', figure: `sendMessage calls not answered 200`, value: rejected, unit: '' },
-      { bench: 'pipeline', figure: 'duplicates (messages beyond N)', value: r.duplicates, unit: '', target: '0', ok: r.duplicates === 0 },
-      { bench: 'pipeline', figure: 'losses (rows not sent)', value: r.losses, unit: '', target: '0', ok: r.losses === 0 },
-      { bench: 'pipeline', figure: 'worker process peak RSS (VmHWM)', value: round(r.peak, 1), unit: 'MB' },
-    ];
-  });
+  return fanOut(
+    env,
+    {
+      tag: 'pipe',
+      limits: false,
+      chats: C,
+      perChat: N / C,
+      firstChat: 300_000_000,
+      timeoutMs: 60_000 + N * 50,
+      everyMs: 100,
+    },
+    async (r) => {
+      const rejected = r.fake.calls.filter((c) => c.method === 'sendMessage' && c.status !== 200).length;
+      // The reference, against the same server, with the payload of a reminder the worker sent.
+      const sample: SentMessage | undefined = r.fake.sent()[0];
+      if (!sample?.text) throw new Error('the worker sent no message to copy');
+      const payload = {
+        text: sample.text,
+        parse_mode: sample.parse_mode ?? 'HTML',
+        link_preview_options: { is_disabled: true },
+        ...(sample.reply_markup ? { reply_markup: sample.reply_markup } : {}),
+      };
+      const raw = await rawSendRate({
+        apiRoot: r.fake.apiRoot,
+        calls: R,
+        chats: C,
+        firstChat: 400_000_000,
+        concurrency: K,
+        payload,
+      });
+      const ratio = r.rate / raw.perSecond;
+      return [
+        {
+          bench: 'pipeline',
+          figure: `reminders delivered (${N} to ${C} private chats, limits off)`,
+          value: round(r.rate, 0),
+          unit: '/s',
+        },
+        {
+          bench: 'pipeline',
+          figure: `raw sendMessage, same server, ${K} in flight (reference${raw.errors ? `, ${raw.errors} errors` : ''})`,
+          value: round(raw.perSecond, 0),
+          unit: '/s',
+        },
+        {
+          bench: 'pipeline',
+          figure: 'ratio delivered / raw sendMessage',
+          value: round(ratio, 3),
+          unit: '×',
+          target: '≥ 0.5',
+          ok: ratio >= 0.5,
+        },
+        { bench: 'pipeline', figure: `sendMessage calls not answered 200`, value: rejected, unit: '' },
+        {
+          bench: 'pipeline',
+          figure: 'duplicates (messages beyond N)',
+          value: r.duplicates,
+          unit: '',
+          target: '0',
+          ok: r.duplicates === 0,
+        },
+        {
+          bench: 'pipeline',
+          figure: 'losses (rows not sent)',
+          value: r.losses,
+          unit: '',
+          target: '0',
+          ok: r.losses === 0,
+        },
+        { bench: 'pipeline', figure: 'worker process peak RSS (VmHWM)', value: round(r.peak, 1), unit: 'MB' },
+      ];
+    },
+  );
 }

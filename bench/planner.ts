@@ -7,14 +7,21 @@ import type { BenchEnv } from './env.js';
 import type { Figure } from './run.js';
 import { round, size } from './util.js';
 
-const slices = <T>(rows: T[], n: number) => Array.from({ length: Math.ceil(rows.length / n) }, (_, i) => rows.slice(i * n, (i + 1) * n));
+const slices = <T>(rows: T[], n: number) =>
+  Array.from({ length: Math.ceil(rows.length / n) }, (_, i) => rows.slice(i * n, (i + 1) * n));
 
 /**
  * An organisation of `units` units (one sandbox contact each) and one plan of `duties` duties, each
  * due once in `year` (spread over the year) and led by every unit: units × duties obligations.
  * Written in bulk (createMany, one INSERT … SELECT for the assignments).
  */
-export async function seedPlannerOrg(env: BenchEnv, units: number, duties: number, year: number, code = 'bench-planner') {
+export async function seedPlannerOrg(
+  env: BenchEnv,
+  units: number,
+  duties: number,
+  year: number,
+  code = 'bench-planner',
+) {
   const { db } = env;
   const org = await db.organisation.create({ data: { code, name: `Tổ chức thử (${code})` } });
   const plan = await db.plan.create({ data: { orgId: org.id, code: '1/KH-BENCH', title: 'Kế hoạch thử' } });
@@ -23,15 +30,31 @@ export async function seedPlannerOrg(env: BenchEnv, units: number, duties: numbe
     return { id: randomUUID(), orgId: org.id, name, normalized: normalizeUnitName(name) };
   });
   for (const s of slices(unitRows, 1_000)) await db.unit.createMany({ data: s });
-  const contactRows = unitRows.map((u, i) => ({ orgId: org.id, unitId: u.id, name: `Người ${i + 1}`, channels: ['sandbox' as const] }));
+  const contactRows = unitRows.map((u, i) => ({
+    orgId: org.id,
+    unitId: u.id,
+    name: `Người ${i + 1}`,
+    channels: ['sandbox' as const],
+  }));
   for (const s of slices(contactRows, 1_000)) await db.contact.createMany({ data: s });
   const first = Date.UTC(year, 0, 1);
   const dutyRows = Array.from({ length: duties }, (_, k) => {
     const due = new Date(first + Math.floor(((k + 0.5) * 365) / duties) * 86_400_000).toISOString().slice(0, 10);
-    return { id: randomUUID(), orgId: org.id, planId: plan.id, code: `D${k + 1}`, title: `Nhiệm vụ ${k + 1}`, timeframe: due, position: k, due };
+    return {
+      id: randomUUID(),
+      orgId: org.id,
+      planId: plan.id,
+      code: `D${k + 1}`,
+      title: `Nhiệm vụ ${k + 1}`,
+      timeframe: due,
+      position: k,
+      due,
+    };
   });
   await db.duty.createMany({ data: dutyRows.map(({ due: _due, ...d }) => d) });
-  await db.schedule.createMany({ data: dutyRows.map((d) => ({ orgId: org.id, dutyId: d.id, kind: 'once' as const, due: d.due, raw: d.due })) });
+  await db.schedule.createMany({
+    data: dutyRows.map((d) => ({ orgId: org.id, dutyId: d.id, kind: 'once' as const, due: d.due, raw: d.due })),
+  });
   await db.$executeRaw`
     INSERT INTO assignments (id, org_id, duty_id, role, unit_id, target, raw_name, position)
     SELECT gen_random_uuid(), d.org_id, d.id, 'lead', u.id, 'u:' || u.id, u.name, row_number() OVER (PARTITION BY d.id ORDER BY u.name)
@@ -59,7 +82,9 @@ async function rowsWrittenSince(env: BenchEnv, before: bigint): Promise<number> 
     const { rows } = await client.query<{ x: string }>('SELECT txid_current()::text AS x');
     // age(xmin) = this transaction's id − xmin (wraparound-safe): below the span, written after `before`.
     const span = Number(BigInt(rows[0]!.x) - before);
-    const tables = await client.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public'");
+    const tables = await client.query<{ t: string }>(
+      "SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public'",
+    );
     let written = 0;
     for (const { t } of tables.rows) {
       const r = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${t}" WHERE age(xmin) < $1`, [span]);
@@ -134,16 +159,40 @@ export async function benchPlanner(env: BenchEnv): Promise<Figure[]> {
   const before = await currentXid(env);
   const again = await planYear();
   const rewritten = await rowsWrittenSince(env, before);
-  const reported = again.obligations.created + again.obligations.updated + again.obligations.retired + again.written.reminders + again.written.cancelled + again.written.digests + again.written.unreachable;
+  const reported =
+    again.obligations.created +
+    again.obligations.updated +
+    again.obligations.retired +
+    again.written.reminders +
+    again.written.cancelled +
+    again.written.digests +
+    again.written.unreachable;
 
   const label = `${U} units × ${D} duties`;
   return [
-    { bench: 'planner', figure: `obligations written from scratch (${label})`, value: scratch.obligations.created, unit: '', target: String(U * D), ok: scratch.obligations.created === U * D },
+    {
+      bench: 'planner',
+      figure: `obligations written from scratch (${label})`,
+      value: scratch.obligations.created,
+      unit: '',
+      target: String(U * D),
+      ok: scratch.obligations.created === U * D,
+    },
     { bench: 'planner', figure: 'reminders written from scratch (a year)', value: scratch.written.reminders, unit: '' },
     { bench: 'planner', figure: 'a year from scratch', value: round(scratch.seconds, 2), unit: 's' },
     { bench: 'planner', figure: 'the same again, nothing changed', value: round(again.seconds, 2), unit: 's' },
-    { bench: 'planner', figure: `bulk INSERT of ${U * D} obligation-shaped rows (reference)`, value: round(reference, 3), unit: 's' },
-    { bench: 'planner', figure: 'ratio from scratch / bulk INSERT', value: round(scratch.seconds / reference, 1), unit: '×' },
+    {
+      bench: 'planner',
+      figure: `bulk INSERT of ${U * D} obligation-shaped rows (reference)`,
+      value: round(reference, 3),
+      unit: 's',
+    },
+    {
+      bench: 'planner',
+      figure: 'ratio from scratch / bulk INSERT',
+      value: round(scratch.seconds / reference, 1),
+      unit: '×',
+    },
     { bench: 'planner', figure: 'ratio again / bulk INSERT', value: round(again.seconds / reference, 1), unit: '×' },
     {
       bench: 'planner',

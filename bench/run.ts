@@ -52,9 +52,18 @@ async function main() {
   const out = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(out, { recursive: true });
   writeFileSync(`${out}latest.json`, JSON.stringify({ at: new Date().toISOString(), figures }, null, 2));
-  const rows = figures.map((f) => [f.bench, f.figure, `${f.value} ${f.unit}`, f.target ?? '', f.ok === undefined ? '' : f.ok ? 'ok' : 'MISSED']);
-  const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...[['bench', 'figure', 'value', 'target', ''], ...rows].map((r) => r[i]!.length)));
-  for (const r of [['bench', 'figure', 'value', 'target', ''], ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  '));
+  const rows = figures.map((f) => [
+    f.bench,
+    f.figure,
+    `${f.value} ${f.unit}`,
+    f.target ?? '',
+    f.ok === undefined ? '' : f.ok ? 'ok' : 'MISSED',
+  ]);
+  const widths = [0, 1, 2, 3, 4].map((i) =>
+    Math.max(...[['bench', 'figure', 'value', 'target', ''], ...rows].map((r) => r[i]!.length)),
+  );
+  for (const r of [['bench', 'figure', 'value', 'target', ''], ...rows])
+    console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  '));
   if (figures.some((f) => f.ok === false)) process.exitCode = 1;
 }
 

@@ -24,7 +24,8 @@ const TELEGRAM_PER_SECOND = 30;
 const WORKER_PEAK_RSS_MB = 300;
 
 type Keyboard = { inline_keyboard: { text: string; callback_data?: string }[][] };
-const doneButton = (m: SentMessage) => ((m.reply_markup as Keyboard | undefined)?.inline_keyboard ?? []).flat().find((b) => b.text.startsWith('✅'));
+const doneButton = (m: SentMessage) =>
+  ((m.reply_markup as Keyboard | undefined)?.inline_keyboard ?? []).flat().find((b) => b.text.startsWith('✅'));
 
 /**
  * An organisation of `chats` units, one contact each linked to its own private chat (ids from
@@ -34,38 +35,73 @@ const doneButton = (m: SentMessage) => ((m.reply_markup as Keyboard | undefined)
  */
 export async function seedTelegram(env: BenchEnv, code: string, chats: number, perChat: number, firstChat: number) {
   const now = new Date();
-  const mini = await buildMiniOrg(env.db, { code, units: chats, duties: [{ code: 'A', due: '2027-06-30' }], channels: ['telegram'], now });
+  const mini = await buildMiniOrg(env.db, {
+    code,
+    units: chats,
+    duties: [{ code: 'A', due: '2027-06-30' }],
+    channels: ['telegram'],
+    now,
+  });
   const orgId = mini.org.id;
   await env.db.$executeRaw`
     UPDATE contacts c SET telegram_chat_id = ${firstChat} + x.n
       FROM (SELECT id, row_number() OVER (ORDER BY created_at, id) AS n FROM contacts WHERE org_id = ${orgId}::uuid) x
      WHERE c.id = x.id`;
   await reconcileObligations(env.db, orgId, { from: '2027-01-01', to: '2027-12-31' }, now);
-  const obligations = await env.db.obligation.findMany({ where: { orgId }, include: { unit: { include: { contacts: true } } }, orderBy: { unitId: 'asc' } });
+  const obligations = await env.db.obligation.findMany({
+    where: { orgId },
+    include: { unit: { include: { contacts: true } } },
+    orderBy: { unitId: 'asc' },
+  });
   if (obligations.length !== chats) throw new Error(`expected ${chats} obligations, got ${obligations.length}`);
   const base = now.getTime() - chats * perChat - 1_000;
   const rows = Array.from({ length: chats * perChat }, (_, i) => {
     const o = obligations[i % chats]!;
-    return { orgId, obligationId: o.id, contactId: o.unit.contacts[0]!.id, channel: 'telegram' as const, kind: 'overdue' as const, stage: `nudge-bench${i}@20270630`, scheduledAt: new Date(base + i) };
+    return {
+      orgId,
+      obligationId: o.id,
+      contactId: o.unit.contacts[0]!.id,
+      channel: 'telegram' as const,
+      kind: 'overdue' as const,
+      stage: `nudge-bench${i}@20270630`,
+      scheduledAt: new Date(base + i),
+    };
   });
   for (let i = 0; i < rows.length; i += 2_000) await env.db.reminder.createMany({ data: rows.slice(i, i + 2_000) });
   const contacts = await env.db.contact.findMany({ where: { orgId }, select: { id: true, telegramChatId: true } });
   return { orgId, contacts };
 }
 
-export async function startWorkerApp(env: BenchEnv, fake: FakeTelegram, prefix: string, roles: 'worker'[]): Promise<App> {
-  const config = { ...loadConfig({
-    DATABASE_URL: env.url,
-    REDIS_URL: env.redisUrl,
-    REDIS_PREFIX: prefix,
-    LOG_LEVEL: 'silent',
-    WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '',
-    DB_POOL_MAX: '20',
-    TELEGRAM_BOT_TOKEN: TOKEN,
-    TELEGRAM_API_ROOT: fake.apiRoot,
-  }), SECRET_KEY: randomBytes(32).toString('base64url') };
+export async function startWorkerApp(
+  env: BenchEnv,
+  fake: FakeTelegram,
+  prefix: string,
+  roles: 'worker'[],
+): Promise<App> {
+  const config = {
+    ...loadConfig({
+      DATABASE_URL: env.url,
+      REDIS_URL: env.redisUrl,
+      REDIS_PREFIX: prefix,
+      LOG_LEVEL: 'silent',
+      WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '',
+      DB_POOL_MAX: '20',
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      TELEGRAM_API_ROOT: fake.apiRoot,
+    }),
+    SECRET_KEY: randomBytes(32).toString('base64url'),
+  };
   return createApp(
-    await buildDeps({ ...config, ROLES: roles }, { logger: createLogger({ level: 'silent' }), clock: systemClock, database: { pool: env.pool, db: env.db }, channels: { telegram: createTelegramChannel({ token: TOKEN, apiRoot: fake.apiRoot }) }, telegramLimiter: processTelegramLimiter(config.TELEGRAM_LIMITS) }),
+    await buildDeps(
+      { ...config, ROLES: roles },
+      {
+        logger: createLogger({ level: 'silent' }),
+        clock: systemClock,
+        database: { pool: env.pool, db: env.db },
+        channels: { telegram: createTelegramChannel({ token: TOKEN, apiRoot: fake.apiRoot }) },
+        telegramLimiter: processTelegramLimiter(config.TELEGRAM_LIMITS),
+      },
+    ),
   );
 }
 
@@ -74,7 +110,12 @@ export async function startWorkerApp(env: BenchEnv, fake: FakeTelegram, prefix: 
  * so that the child's pid is the worker's), sending through `fake`. `BENCH_WORKER_NODE_ARGS` adds
  * options to its node (e.g. `--max-old-space-size=256`).
  */
-export function startWorkerProcess(env: BenchEnv, fake: FakeTelegram, prefix: string, extra: Record<string, string> = {}): ProgramProcess {
+export function startWorkerProcess(
+  env: BenchEnv,
+  fake: FakeTelegram,
+  prefix: string,
+  extra: Record<string, string> = {},
+): ProgramProcess {
   return startProgram(
     {
       DATABASE_URL: env.url,
@@ -101,7 +142,13 @@ async function waitUntil(check: () => boolean, timeoutMs: number, what: () => st
   }
 }
 
-export async function waitSent(env: BenchEnv, orgId: string, n: number, timeoutMs: number, everyMs = 200): Promise<number> {
+export async function waitSent(
+  env: BenchEnv,
+  orgId: string,
+  n: number,
+  timeoutMs: number,
+  everyMs = 200,
+): Promise<number> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const sent = await env.db.reminder.count({ where: { orgId, status: 'sent' } });
@@ -130,7 +177,15 @@ export interface FanOut {
  */
 export async function fanOut<T>(
   env: BenchEnv,
-  o: { tag: string; limits: boolean; chats: number; perChat: number; firstChat: number; timeoutMs: number; everyMs?: number },
+  o: {
+    tag: string;
+    limits: boolean;
+    chats: number;
+    perChat: number;
+    firstChat: number;
+    timeoutMs: number;
+    everyMs?: number;
+  },
   after: (r: FanOut) => Promise<T>,
 ): Promise<T> {
   const n = o.chats * o.perChat;
@@ -148,7 +203,15 @@ export async function fanOut<T>(
     const rate = sent / ((performance.now() - t0) / 1000);
     const { peak } = memoryOf(worker.child.pid);
     await stopProgram(worker);
-    return await after({ fake, sent, rate, duplicates: Math.max(0, fake.sent().length - n), losses: n - sent, idle, peak });
+    return await after({
+      fake,
+      sent,
+      rate,
+      duplicates: Math.max(0, fake.sent().length - n),
+      losses: n - sent,
+      idle,
+      peak,
+    });
   } finally {
     await stopProgram(worker);
     if (process.env.BENCH_WORKER_OUTPUT) process.stderr.write(worker.output());
@@ -177,22 +240,83 @@ export async function benchTelegram(env: BenchEnv): Promise<Figure[]> {
   // A: throughput under Telegram's limits. The worker runs as its own process, as in production,
   // so that its own memory can be read (and the Bot API server here does not share its CPU).
   // Three times the ideal duration, then whatever is missing counts as lost.
-  await fanOut(env, { tag: 'tg', limits: true, chats: C, perChat: N / C, firstChat: 100_000_000, timeoutMs: ((3 * N) / TELEGRAM_PER_SECOND) * 1_000 + 60_000 }, async (r) => {
-    const sending = r.fake.calls.filter((c) => c.method === 'sendMessage');
-    const rejected = sending.filter((c) => c.status === 429).length;
-    const share429 = sending.length ? (100 * rejected) / sending.length : 0;
-    const ratio = r.rate / TELEGRAM_PER_SECOND;
-    figures.push(
-      { bench: 'telegram', figure: `reminders delivered (${N} to ${C} private chats, limits on)`, value: round(r.rate, 2), unit: '/s' },
-      { bench: 'telegram', figure: 'ratio delivered / Telegram’s 30 per second', value: round(ratio, 3), unit: '×', target: '≥ 0.95', ok: ratio >= 0.95 },
-      { bench: 'telegram', figure: `429 answers (${rejected} of ${sending.length} sendMessage calls)`, value: round(share429, 3), unit: '%', target: '≤ 1 %', ok: share429 <= 1 },
-      { bench: 'telegram', figure: 'duplicates (messages beyond N)', value: r.duplicates, unit: '', target: '0', ok: r.duplicates === 0 },
-      { bench: 'telegram', figure: 'losses (rows not sent)', value: r.losses, unit: '', target: '0', ok: r.losses === 0 },
-      { bench: 'telegram', figure: 'worker process RSS once started, idle (reference)', value: round(r.idle.rss, 1), unit: 'MB' },
-      { bench: 'telegram', figure: 'worker process peak RSS by then, start-up (reference)', value: round(r.idle.peak, 1), unit: 'MB' },
-      { bench: 'telegram', figure: `worker process peak RSS (VmHWM, ${N} reminders)`, value: round(r.peak, 1), unit: 'MB', target: `≤ ${WORKER_PEAK_RSS_MB} MB`, ok: r.peak <= WORKER_PEAK_RSS_MB },
-    );
-  });
+  await fanOut(
+    env,
+    {
+      tag: 'tg',
+      limits: true,
+      chats: C,
+      perChat: N / C,
+      firstChat: 100_000_000,
+      timeoutMs: ((3 * N) / TELEGRAM_PER_SECOND) * 1_000 + 60_000,
+    },
+    async (r) => {
+      const sending = r.fake.calls.filter((c) => c.method === 'sendMessage');
+      const rejected = sending.filter((c) => c.status === 429).length;
+      const share429 = sending.length ? (100 * rejected) / sending.length : 0;
+      const ratio = r.rate / TELEGRAM_PER_SECOND;
+      figures.push(
+        {
+          bench: 'telegram',
+          figure: `reminders delivered (${N} to ${C} private chats, limits on)`,
+          value: round(r.rate, 2),
+          unit: '/s',
+        },
+        {
+          bench: 'telegram',
+          figure: 'ratio delivered / Telegram’s 30 per second',
+          value: round(ratio, 3),
+          unit: '×',
+          target: '≥ 0.95',
+          ok: ratio >= 0.95,
+        },
+        {
+          bench: 'telegram',
+          figure: `429 answers (${rejected} of ${sending.length} sendMessage calls)`,
+          value: round(share429, 3),
+          unit: '%',
+          target: '≤ 1 %',
+          ok: share429 <= 1,
+        },
+        {
+          bench: 'telegram',
+          figure: 'duplicates (messages beyond N)',
+          value: r.duplicates,
+          unit: '',
+          target: '0',
+          ok: r.duplicates === 0,
+        },
+        {
+          bench: 'telegram',
+          figure: 'losses (rows not sent)',
+          value: r.losses,
+          unit: '',
+          target: '0',
+          ok: r.losses === 0,
+        },
+        {
+          bench: 'telegram',
+          figure: 'worker process RSS once started, idle (reference)',
+          value: round(r.idle.rss, 1),
+          unit: 'MB',
+        },
+        {
+          bench: 'telegram',
+          figure: 'worker process peak RSS by then, start-up (reference)',
+          value: round(r.idle.peak, 1),
+          unit: 'MB',
+        },
+        {
+          bench: 'telegram',
+          figure: `worker process peak RSS (VmHWM, ${N} reminders)`,
+          value: round(r.peak, 1),
+          unit: 'MB',
+          target: `≤ ${WORKER_PEAK_RSS_MB} MB`,
+          ok: r.peak <= WORKER_PEAK_RSS_MB,
+        },
+      );
+    },
+  );
 
   // B: the ✅ button. The bot runs as its own process, as in production: the Bot API server here
   // must not share its CPU with the bot it measures. In order, each press on a reminder of its own:
@@ -206,19 +330,26 @@ export async function benchTelegram(env: BenchEnv): Promise<Figure[]> {
     const fake = await startFakeTelegram({ limits: false });
     const { orgId, contacts } = await seedTelegram(env, 'bench-tgb', 3 * P + 1, 1, 200_000_000);
     const queueOnly = await startWorkerApp(env, fake, prefix, []);
-    const bot = startProgram({
-      DATABASE_URL: env.url,
-      REDIS_URL: env.redisUrl,
-      REDIS_PREFIX: prefix,
-      ROLES: 'worker,bot',
-      LOG_LEVEL: 'warn',
-      DB_POOL_MAX: '20',
-      TELEGRAM_BOT_TOKEN: TOKEN,
-      TELEGRAM_API_ROOT: fake.apiRoot,
-      STORAGE_DIR: path.join(tmpdir(), `${prefix}-storage`),
-    }, { nodeArgs: process.env.BENCH_BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? [] });
+    const bot = startProgram(
+      {
+        DATABASE_URL: env.url,
+        REDIS_URL: env.redisUrl,
+        REDIS_PREFIX: prefix,
+        ROLES: 'worker,bot',
+        LOG_LEVEL: 'warn',
+        DB_POOL_MAX: '20',
+        TELEGRAM_BOT_TOKEN: TOKEN,
+        TELEGRAM_API_ROOT: fake.apiRoot,
+        STORAGE_DIR: path.join(tmpdir(), `${prefix}-storage`),
+      },
+      { nodeArgs: process.env.BENCH_BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? [] },
+    );
     try {
-      await waitUntil(() => fake.calls.some((c) => c.method === 'getUpdates'), 60_000, () => `the bot process did not start polling:\n${bot.output()}`);
+      await waitUntil(
+        () => fake.calls.some((c) => c.method === 'getUpdates'),
+        60_000,
+        () => `the bot process did not start polling:\n${bot.output()}`,
+      );
       await dispatchDue(env.db, queueOnly.sendQueue(), orgId, new Date(), 0);
       const sent = await waitSent(env, orgId, contacts.length, 120_000, 50);
       if (sent < contacts.length) throw new Error(`only ${sent} of ${contacts.length} reminders reached the chats`);
@@ -239,7 +370,8 @@ export async function benchTelegram(env: BenchEnv): Promise<Figure[]> {
       let scanned = 0;
       const waiting: (typeof fake.calls)[number][] = [];
       const collect = () => {
-        for (; scanned < fake.calls.length; scanned++) if (fake.calls[scanned]!.method === 'answerCallbackQuery') waiting.push(fake.calls[scanned]!);
+        for (; scanned < fake.calls.length; scanned++)
+          if (fake.calls[scanned]!.method === 'answerCallbackQuery') waiting.push(fake.calls[scanned]!);
         for (let i = waiting.length - 1; i >= 0; i--) {
           const c = waiting[i]!;
           if (c.status === 0) continue;
@@ -275,13 +407,54 @@ export async function benchTelegram(env: BenchEnv): Promise<Figure[]> {
       const confirmed = await env.db.confirmation.count({ where: { orgId } });
       const p95 = percentile(warm, 95);
       figures.push(
-        { bench: 'telegram', figure: '✅ press → answer, one press alone (reference)', value: round(alone!, 0), unit: 'ms' },
-        { bench: 'telegram', figure: `✅ press → answer p95, the process’s first ${P} at once (reference)`, value: round(percentile(first, 95), 0), unit: 'ms' },
-        { bench: 'telegram', figure: `✅ press → answer p50 (${P} at once)`, value: round(percentile(warm, 50), 0), unit: 'ms' },
-        { bench: 'telegram', figure: `✅ press → answer p95 (${P} at once)`, value: round(p95, 0), unit: 'ms', target: '≤ 100 ms', ok: p95 <= 100 },
-        { bench: 'telegram', figure: `✅ press → answer sent p95, ${P} at once, 100 ms network latency (reference)`, value: round(percentile(slow, 95), 0), unit: 'ms' },
-        { bench: 'telegram', figure: '✅ presses unanswered within 60 s', value: unanswered, unit: '', target: '0', ok: unanswered === 0 },
-        { bench: 'telegram', figure: `✅ confirmations stored (of ${presses.length} presses)`, value: confirmed, unit: '', target: String(presses.length), ok: confirmed === presses.length },
+        {
+          bench: 'telegram',
+          figure: '✅ press → answer, one press alone (reference)',
+          value: round(alone!, 0),
+          unit: 'ms',
+        },
+        {
+          bench: 'telegram',
+          figure: `✅ press → answer p95, the process’s first ${P} at once (reference)`,
+          value: round(percentile(first, 95), 0),
+          unit: 'ms',
+        },
+        {
+          bench: 'telegram',
+          figure: `✅ press → answer p50 (${P} at once)`,
+          value: round(percentile(warm, 50), 0),
+          unit: 'ms',
+        },
+        {
+          bench: 'telegram',
+          figure: `✅ press → answer p95 (${P} at once)`,
+          value: round(p95, 0),
+          unit: 'ms',
+          target: '≤ 100 ms',
+          ok: p95 <= 100,
+        },
+        {
+          bench: 'telegram',
+          figure: `✅ press → answer sent p95, ${P} at once, 100 ms network latency (reference)`,
+          value: round(percentile(slow, 95), 0),
+          unit: 'ms',
+        },
+        {
+          bench: 'telegram',
+          figure: '✅ presses unanswered within 60 s',
+          value: unanswered,
+          unit: '',
+          target: '0',
+          ok: unanswered === 0,
+        },
+        {
+          bench: 'telegram',
+          figure: `✅ confirmations stored (of ${presses.length} presses)`,
+          value: confirmed,
+          unit: '',
+          target: String(presses.length),
+          ok: confirmed === presses.length,
+        },
       );
     } finally {
       bot.child.kill('SIGTERM');

@@ -29,25 +29,48 @@ export async function benchTimeliness(shared: BenchEnv): Promise<Figure[]> {
   const lookahead = size('BENCH_TIMELINESS_LOOKAHEAD_SECONDS', 30);
   const env = await openBenchEnv('timeliness');
   try {
-    const config = { ...loadConfig({
-      DATABASE_URL: env.url,
-      REDIS_URL: shared.redisUrl,
-      REDIS_PREFIX: env.prefix,
-      LOG_LEVEL: 'silent',
-      WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '',
-      DB_POOL_MAX: '20',
-      PLAN_EVERY_SECONDS: String(every),
-      PLAN_LOOKAHEAD_SECONDS: String(lookahead),
-    }), SECRET_KEY: randomBytes(32).toString('base64url') };
+    const config = {
+      ...loadConfig({
+        DATABASE_URL: env.url,
+        REDIS_URL: shared.redisUrl,
+        REDIS_PREFIX: env.prefix,
+        LOG_LEVEL: 'silent',
+        WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '',
+        DB_POOL_MAX: '20',
+        PLAN_EVERY_SECONDS: String(every),
+        PLAN_LOOKAHEAD_SECONDS: String(lookahead),
+      }),
+      SECRET_KEY: randomBytes(32).toString('base64url'),
+    };
 
     // Obligations due next June: the planner has no stage of its own to write in the next day.
     const year = new Date().getUTCFullYear() + 1;
-    const mini = await buildMiniOrg(env.db, { code: 'bench-time', units: Math.ceil(M / 4), duties: ['A', 'B', 'C', 'D'].map((c) => ({ code: c, due: `${year}-06-30` })), now: new Date() });
+    const mini = await buildMiniOrg(env.db, {
+      code: 'bench-time',
+      units: Math.ceil(M / 4),
+      duties: ['A', 'B', 'C', 'D'].map((c) => ({ code: c, due: `${year}-06-30` })),
+      now: new Date(),
+    });
     const orgId = mini.org.id;
     await reconcileObligations(env.db, orgId, yearWindow(year), new Date());
-    const obligations = await env.db.obligation.findMany({ where: { orgId }, include: { unit: { include: { contacts: true } } }, orderBy: { id: 'asc' }, take: M });
+    const obligations = await env.db.obligation.findMany({
+      where: { orgId },
+      include: { unit: { include: { contacts: true } } },
+      orderBy: { id: 'asc' },
+      take: M,
+    });
 
-    const app = createApp(await buildDeps({ ...config, ROLES: ['scheduler', 'worker'] }, { logger: createLogger({ level: 'silent' }), clock: systemClock, database: { pool: env.pool, db: env.db }, channels: { sandbox: createSandboxChannel() } }));
+    const app = createApp(
+      await buildDeps(
+        { ...config, ROLES: ['scheduler', 'worker'] },
+        {
+          logger: createLogger({ level: 'silent' }),
+          clock: systemClock,
+          database: { pool: env.pool, db: env.db },
+          channels: { sandbox: createSandboxChannel() },
+        },
+      ),
+    );
     await app.start();
     try {
       // The first instant a little ahead, so that the first of the scheduler's passes can queue it.
@@ -64,17 +87,40 @@ export async function benchTimeliness(shared: BenchEnv): Promise<Figure[]> {
       for (let i = 0; i < rows.length; i += 2_000) await env.db.reminder.createMany({ data: rows.slice(i, i + 2_000) });
       const until = startAt + S * 1_000 + 60_000;
       let sent = 0;
-      while ((sent = await env.db.reminder.count({ where: { orgId, status: 'sent' } })) < M && Date.now() < until) await sleep(500);
-      const delivered = await env.db.reminder.findMany({ where: { orgId, status: 'sent' }, select: { scheduledAt: true, sentAt: true } });
+      while ((sent = await env.db.reminder.count({ where: { orgId, status: 'sent' } })) < M && Date.now() < until)
+        await sleep(500);
+      const delivered = await env.db.reminder.findMany({
+        where: { orgId, status: 'sent' },
+        select: { scheduledAt: true, sentAt: true },
+      });
       const lateness = delivered.map((r) => (r.sentAt!.getTime() - r.scheduledAt.getTime()) / 1000);
       const duplicates = (await env.db.outboxMessage.count({ where: { orgId } })) - sent;
       const p99 = percentile(lateness, 99);
       const label = `${M} over ${S} s, planned every ${every} s, ${lookahead} s ahead`;
       return [
-        { bench: 'timeliness', figure: `lateness p50 (${label})`, value: round(percentile(lateness, 50), 3), unit: 's' },
-        { bench: 'timeliness', figure: `lateness p99 (${label})`, value: round(p99, 3), unit: 's', target: '≤ 5 s', ok: p99 <= 5 },
+        {
+          bench: 'timeliness',
+          figure: `lateness p50 (${label})`,
+          value: round(percentile(lateness, 50), 3),
+          unit: 's',
+        },
+        {
+          bench: 'timeliness',
+          figure: `lateness p99 (${label})`,
+          value: round(p99, 3),
+          unit: 's',
+          target: '≤ 5 s',
+          ok: p99 <= 5,
+        },
         { bench: 'timeliness', figure: 'lateness max', value: round(Math.max(...lateness), 3), unit: 's' },
-        { bench: 'timeliness', figure: 'not sent within 60 s of the last instant', value: M - sent, unit: '', target: '0', ok: sent === M },
+        {
+          bench: 'timeliness',
+          figure: 'not sent within 60 s of the last instant',
+          value: M - sent,
+          unit: '',
+          target: '0',
+          ok: sent === M,
+        },
         { bench: 'timeliness', figure: 'duplicates', value: duplicates, unit: '', target: '0', ok: duplicates === 0 },
       ];
     } finally {

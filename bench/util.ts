@@ -51,7 +51,8 @@ export function memoryOf(pid: number | undefined): { rss: number; peak: number }
 export async function waitForWorker(queue: Queue, program: ProgramProcess, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while ((await queue.getWorkersCount()) === 0) {
-    if (program.child.exitCode !== null || Date.now() > until) throw new Error(`the worker process did not start:\n${program.output()}`);
+    if (program.child.exitCode !== null || Date.now() > until)
+      throw new Error(`the worker process did not start:\n${program.output()}`);
     await sleep(100);
   }
 }

@@ -23,7 +23,12 @@ class Browser {
    * One request. With `bytesOnly` the body is read to its last byte but not decoded: the time is
    * the server's (as a browser elsewhere would see it), not this client's decoding of 5 MB.
    */
-  async request(method: string, path: string, form?: Record<string, string>, bytesOnly = false): Promise<{ status: number; text: string; bytes: number }> {
+  async request(
+    method: string,
+    path: string,
+    form?: Record<string, string>,
+    bytesOnly = false,
+  ): Promise<{ status: number; text: string; bytes: number }> {
     const res = await fetch(new URL(path, this.base), {
       method,
       redirect: 'manual',
@@ -95,36 +100,105 @@ export async function benchWeb(env: BenchEnv): Promise<Figure[]> {
      SELECT gen_random_uuid(), d.org_id, d.id, c.id, 'chat', d.completed_at FROM d JOIN contacts c ON c.unit_id = d.unit_id`,
     [orgId, now],
   );
-  await env.pool.query(`UPDATE obligations SET status = 'waived', completed_at = $2 WHERE org_id = $1 AND status = 'open' AND hashtext(id::text) % 41 = 1`, [orgId, now]);
-  await env.pool.query(`UPDATE obligations SET extended_to = due_at + interval '30 days' WHERE org_id = $1 AND status = 'open' AND hashtext(id::text) % 29 = 2`, [orgId]);
+  await env.pool.query(
+    `UPDATE obligations SET status = 'waived', completed_at = $2 WHERE org_id = $1 AND status = 'open' AND hashtext(id::text) % 41 = 1`,
+    [orgId, now],
+  );
+  await env.pool.query(
+    `UPDATE obligations SET extended_to = due_at + interval '30 days' WHERE org_id = $1 AND status = 'open' AND hashtext(id::text) % 29 = 2`,
+    [orgId],
+  );
   await env.pool.query('ANALYZE');
 
   const password = 'mat-khau-bench-web-1';
   await createAdmin(env.db, orgId, { email: 'bench-web@dondoc.local', name: 'Bench', password }, 'bench');
-  const config = { ...loadConfig({ DATABASE_URL: env.url, REDIS_URL: env.redisUrl, REDIS_PREFIX: `${env.prefix}web`, LOG_LEVEL: 'silent', PORT: '0', DB_POOL_MAX: '20' }), SECRET_KEY: randomBytes(32).toString('base64url') };
-  const app = createApp(await buildDeps({ ...config, ROLES: ['web'] }, { logger: createLogger({ level: 'silent' }), clock: systemClock, database: { pool: env.pool, db: env.db }, channels: { sandbox: createSandboxChannel() } }));
+  const config = {
+    ...loadConfig({
+      DATABASE_URL: env.url,
+      REDIS_URL: env.redisUrl,
+      REDIS_PREFIX: `${env.prefix}web`,
+      LOG_LEVEL: 'silent',
+      PORT: '0',
+      DB_POOL_MAX: '20',
+    }),
+    SECRET_KEY: randomBytes(32).toString('base64url'),
+  };
+  const app = createApp(
+    await buildDeps(
+      { ...config, ROLES: ['web'] },
+      {
+        logger: createLogger({ level: 'silent' }),
+        clock: systemClock,
+        database: { pool: env.pool, db: env.db },
+        channels: { sandbox: createSandboxChannel() },
+      },
+    ),
+  );
   await app.start();
   try {
     const browser = new Browser(app.address()!);
     await browser.login('bench-web@dondoc.local', password);
     const first = await browser.request('GET', '/admin');
     const cells = (first.text.match(/<a href=\/admin\/o\//g) ?? []).length;
-    if (first.status !== 200 || cells !== U * D) throw new Error(`the matrix page: ${first.status}, ${cells} cells of ${U * D}`);
+    if (first.status !== 200 || cells !== U * D)
+      throw new Error(`the matrix page: ${first.status}, ${cells} cells of ${U * D}`);
     const service = await timings(Math.min(N, 10), 2, () => statusMatrix(env.db, orgId, { year, now: new Date() }));
     const matrix = await timings(N, 3, () => browser.request('GET', '/admin', undefined, true));
     const reference = await timings(N, 3, () => browser.request('GET', '/login', undefined, true));
     const p95 = percentile(matrix, 95);
     const label = `${U} units × ${D} duties`;
     return [
-      { bench: 'web', figure: `matrix page p50 (${label}, ${round(first.bytes / 1024 / 1024, 1)} MB)`, value: round(percentile(matrix, 50), 1), unit: 'ms' },
-      { bench: 'web', figure: `matrix page p95 (${N} sequential requests)`, value: round(p95, 1), unit: 'ms', target: '< 300 ms', ok: p95 < 300 },
-      { bench: 'web', figure: 'matrix page, CPU time of server and client p50 (this process)', value: round(percentile(matrix.cpu, 50), 1), unit: 'ms' },
-      { bench: 'web', figure: 'statusMatrix service alone p50 (SQL and aggregation)', value: round(percentile(service, 50), 1), unit: 'ms' },
-      { bench: 'web', figure: 'statusMatrix service alone, CPU time p50 (without PostgreSQL’s)', value: round(percentile(service.cpu, 50), 1), unit: 'ms' },
-      { bench: 'web', figure: 'login page p50 (reference, same server)', value: round(percentile(reference, 50), 2), unit: 'ms' },
+      {
+        bench: 'web',
+        figure: `matrix page p50 (${label}, ${round(first.bytes / 1024 / 1024, 1)} MB)`,
+        value: round(percentile(matrix, 50), 1),
+        unit: 'ms',
+      },
+      {
+        bench: 'web',
+        figure: `matrix page p95 (${N} sequential requests)`,
+        value: round(p95, 1),
+        unit: 'ms',
+        target: '< 300 ms',
+        ok: p95 < 300,
+      },
+      {
+        bench: 'web',
+        figure: 'matrix page, CPU time of server and client p50 (this process)',
+        value: round(percentile(matrix.cpu, 50), 1),
+        unit: 'ms',
+      },
+      {
+        bench: 'web',
+        figure: 'statusMatrix service alone p50 (SQL and aggregation)',
+        value: round(percentile(service, 50), 1),
+        unit: 'ms',
+      },
+      {
+        bench: 'web',
+        figure: 'statusMatrix service alone, CPU time p50 (without PostgreSQL’s)',
+        value: round(percentile(service.cpu, 50), 1),
+        unit: 'ms',
+      },
+      {
+        bench: 'web',
+        figure: 'login page p50 (reference, same server)',
+        value: round(percentile(reference, 50), 2),
+        unit: 'ms',
+      },
       { bench: 'web', figure: 'login page p95 (reference)', value: round(percentile(reference, 95), 2), unit: 'ms' },
-      { bench: 'web', figure: 'ratio p50 matrix / p50 login page', value: round(percentile(matrix, 50) / percentile(reference, 50), 0), unit: '×' },
-      { bench: 'web', figure: 'ratio p95 matrix / p95 login page', value: round(p95 / percentile(reference, 95), 0), unit: '×' },
+      {
+        bench: 'web',
+        figure: 'ratio p50 matrix / p50 login page',
+        value: round(percentile(matrix, 50) / percentile(reference, 50), 0),
+        unit: '×',
+      },
+      {
+        bench: 'web',
+        figure: 'ratio p95 matrix / p95 login page',
+        value: round(p95 / percentile(reference, 95), 0),
+        unit: '×',
+      },
     ];
   } finally {
     await app.stop();

@@ -16,16 +16,39 @@ export const SEND_JOB_OPTIONS = {
  * to its instant. Job ids are the rows' ids: a row already queued is not queued twice, and after
  * Redis is flushed the next call queues everything pending again from PostgreSQL.
  */
-export async function dispatchDue(db: Db, queue: Queue<SendJobData>, orgId: string, now: Date, lookaheadMs: number): Promise<number> {
+export async function dispatchDue(
+  db: Db,
+  queue: Queue<SendJobData>,
+  orgId: string,
+  now: Date,
+  lookaheadMs: number,
+): Promise<number> {
   const horizon = new Date(now.getTime() + lookaheadMs);
   const [reminders, digests] = await Promise.all([
-    db.reminder.findMany({ where: { orgId, status: 'pending', scheduledAt: { lte: horizon } }, select: { id: true, scheduledAt: true }, orderBy: { scheduledAt: 'asc' }, take: 20_000 }),
-    db.digest.findMany({ where: { orgId, status: 'pending', scheduledAt: { lte: horizon } }, select: { id: true, scheduledAt: true }, take: 5_000 }),
+    db.reminder.findMany({
+      where: { orgId, status: 'pending', scheduledAt: { lte: horizon } },
+      select: { id: true, scheduledAt: true },
+      orderBy: { scheduledAt: 'asc' },
+      take: 20_000,
+    }),
+    db.digest.findMany({
+      where: { orgId, status: 'pending', scheduledAt: { lte: horizon } },
+      select: { id: true, scheduledAt: true },
+      take: 5_000,
+    }),
   ]);
   const delay = (at: Date) => Math.max(0, at.getTime() - now.getTime());
   const jobs = [
-    ...reminders.map((r) => ({ name: JOB_SEND_REMINDER, data: { id: r.id }, opts: { ...SEND_JOB_OPTIONS, jobId: reminderJobId(r.id), delay: delay(r.scheduledAt) } })),
-    ...digests.map((d) => ({ name: JOB_SEND_DIGEST, data: { id: d.id }, opts: { ...SEND_JOB_OPTIONS, jobId: digestJobId(d.id), delay: delay(d.scheduledAt) } })),
+    ...reminders.map((r) => ({
+      name: JOB_SEND_REMINDER,
+      data: { id: r.id },
+      opts: { ...SEND_JOB_OPTIONS, jobId: reminderJobId(r.id), delay: delay(r.scheduledAt) },
+    })),
+    ...digests.map((d) => ({
+      name: JOB_SEND_DIGEST,
+      data: { id: d.id },
+      opts: { ...SEND_JOB_OPTIONS, jobId: digestJobId(d.id), delay: delay(d.scheduledAt) },
+    })),
   ];
   for (let i = 0; i < jobs.length; i += 1_000) await queue.addBulk(jobs.slice(i, i + 1_000));
   return jobs.length;

@@ -69,7 +69,8 @@ export function createMaintenanceProcessor(
     } catch (error) {
       // This organisation's job fails (and is retried by its schedule); the others' jobs are their
       // own. A database outage fails every job alike: the worker's outage report says it once.
-      if (!(error instanceof Error && isDatabaseUnreachable(error))) log.error({ err: error }, 'maintenance job failed for this organisation');
+      if (!(error instanceof Error && isDatabaseUnreachable(error)))
+        log.error({ err: error }, 'maintenance job failed for this organisation');
       throw error;
     }
     throw new Error(`unknown maintenance job ${job.name}`);

@@ -7,7 +7,12 @@ import { digestJobId, JOB_SEND_DIGEST, JOB_SEND_REMINDER, reminderJobId, type Se
 /** Processes send jobs: one reminder or digest each; a permanent failure queues the fallback channel's copy. */
 export function createSendProcessor(delivery: Delivery, queue: Queue<SendJobData>, logger: Logger) {
   return async (job: Job<SendJobData>) => {
-    const r = job.name === JOB_SEND_DIGEST ? await delivery.deliverDigest(job.data.id) : job.name === JOB_SEND_REMINDER ? await delivery.deliverReminder(job.data.id) : null;
+    const r =
+      job.name === JOB_SEND_DIGEST
+        ? await delivery.deliverDigest(job.data.id)
+        : job.name === JOB_SEND_REMINDER
+          ? await delivery.deliverReminder(job.data.id)
+          : null;
     if (!r) throw new Error(`unknown send job ${job.name}`);
     if (r.outcome === 'failed' && r.fallback) {
       const jobId = job.name === JOB_SEND_DIGEST ? digestJobId(r.fallback) : reminderJobId(r.fallback);

@@ -3,7 +3,16 @@ import type { Server } from 'node:http';
 import { run } from '@grammyjs/runner';
 import { Worker, type Queue } from 'bullmq';
 import { createMaintenanceProcessor } from '#jobs/maintenance.js';
-import { JOB_PLAN, JOB_RECONCILE, MAINTENANCE_QUEUE, planSchedulerId, reconcileSchedulerId, REMINDERS_QUEUE, type OrgJobData, type SendJobData } from '#jobs/queues.js';
+import {
+  JOB_PLAN,
+  JOB_RECONCILE,
+  MAINTENANCE_QUEUE,
+  planSchedulerId,
+  reconcileSchedulerId,
+  REMINDERS_QUEUE,
+  type OrgJobData,
+  type SendJobData,
+} from '#jobs/queues.js';
 import { createSendProcessor } from '#jobs/send.js';
 import { registerCommands, TELEGRAM_WEBHOOK_PATH, telegramWebhookRoute } from './bot/index.js';
 import { ZALO_WEBHOOK_PATH, zaloWebhookRoute } from './bot/zalo.js';
@@ -42,7 +51,10 @@ export interface App {
  */
 async function upsertSchedulers(deps: ProgramDeps, queue: Queue<OrgJobData>, unschedulable: Set<string>) {
   const { config, logger } = deps;
-  const orgs = await deps.db.organisation.findMany({ select: { id: true, code: true, timeZone: true }, orderBy: { code: 'asc' } });
+  const orgs = await deps.db.organisation.findMany({
+    select: { id: true, code: true, timeZone: true },
+    orderBy: { code: 'asc' },
+  });
   const scheduled: typeof orgs = [];
   for (const org of orgs) {
     try {
@@ -85,12 +97,18 @@ export async function startScheduler(deps: ProgramDeps): Promise<RoleHandle> {
   const orgs = await upsertSchedulers(deps, queue, unschedulable);
   // Reconcile once now rather than at the next hour.
   for (const org of orgs) {
-    await queue.add(JOB_RECONCILE, { orgId: org.id }, { jobId: `reconcile-start-${org.code}-${Date.now().toString(36)}`, removeOnComplete: 100 });
+    await queue.add(
+      JOB_RECONCILE,
+      { orgId: org.id },
+      { jobId: `reconcile-start-${org.code}-${Date.now().toString(36)}`, removeOnComplete: 100 },
+    );
   }
   // New organisations appear, and a flushed Redis loses every scheduler: re-upsert regularly
   // (idempotent) so that the schedule is rebuilt from PostgreSQL within this period.
   const timer = setInterval(() => {
-    upsertSchedulers(deps, queue, unschedulable).catch((error: unknown) => logger.error({ err: error }, 'scheduler upsert failed'));
+    upsertSchedulers(deps, queue, unschedulable).catch((error: unknown) =>
+      logger.error({ err: error }, 'scheduler upsert failed'),
+    );
   }, config.SCHEDULER_RESYNC_SECONDS * 1000);
   timer.unref();
   logger.info({ role: 'scheduler', organisations: orgs.length }, 'role started');
@@ -141,14 +159,20 @@ export async function startBot(deps: ProgramDeps): Promise<RoleHandle> {
   const { config, logger } = deps;
   let runner: ReturnType<typeof run> | undefined;
   if (!config.TELEGRAM_BOT_TOKEN) {
-    logger.info({ role: 'bot' }, 'TELEGRAM_BOT_TOKEN chưa đặt: không chạy bot Telegram / no token: the Telegram bot is off');
+    logger.info(
+      { role: 'bot' },
+      'TELEGRAM_BOT_TOKEN chưa đặt: không chạy bot Telegram / no token: the Telegram bot is off',
+    );
   }
   if (deps.telegram) {
     const { bot, webhookSecret } = deps.telegram;
     await registerCommands(bot);
     if (config.PUBLIC_URL) {
       // Telegram pushes updates to the web role (any copy of it); none of this process polls.
-      await bot.api.setWebhook(`${config.PUBLIC_URL.replace(/\/$/, '')}${TELEGRAM_WEBHOOK_PATH}`, { secret_token: webhookSecret, allowed_updates: ['message', 'callback_query'] });
+      await bot.api.setWebhook(`${config.PUBLIC_URL.replace(/\/$/, '')}${TELEGRAM_WEBHOOK_PATH}`, {
+        secret_token: webhookSecret,
+        allowed_updates: ['message', 'callback_query'],
+      });
       logger.info({ role: 'bot', username: bot.botInfo.username, mode: 'webhook' }, 'role started');
     } else {
       await bot.api.deleteWebhook();
@@ -160,7 +184,10 @@ export async function startBot(deps: ProgramDeps): Promise<RoleHandle> {
   if (deps.zalo) {
     const { client, bot, webhookSecret } = deps.zalo;
     if (config.PUBLIC_URL) {
-      await client.setWebhook({ url: `${config.PUBLIC_URL.replace(/\/$/, '')}${ZALO_WEBHOOK_PATH}`, secret_token: webhookSecret });
+      await client.setWebhook({
+        url: `${config.PUBLIC_URL.replace(/\/$/, '')}${ZALO_WEBHOOK_PATH}`,
+        secret_token: webhookSecret,
+      });
       logger.info({ role: 'bot', channel: 'zalo', mode: 'webhook' }, 'role started');
     } else {
       // Zalo refuses getUpdates while a webhook is set.
@@ -192,8 +219,10 @@ export async function startWeb(deps: ProgramDeps): Promise<RoleHandle & { addres
     sendQueue: () => deps.sendQueue,
     ...(commands ? { announce: (input) => commands.announce(input) } : {}),
   });
-  if (deps.telegram && config.PUBLIC_URL) web.post(TELEGRAM_WEBHOOK_PATH, telegramWebhookRoute(deps.telegram.bot, deps.telegram.webhookSecret));
-  if (deps.zalo?.bot && config.PUBLIC_URL) web.post(ZALO_WEBHOOK_PATH, zaloWebhookRoute(deps.zalo.bot, deps.zalo.webhookSecret));
+  if (deps.telegram && config.PUBLIC_URL)
+    web.post(TELEGRAM_WEBHOOK_PATH, telegramWebhookRoute(deps.telegram.bot, deps.telegram.webhookSecret));
+  if (deps.zalo?.bot && config.PUBLIC_URL)
+    web.post(ZALO_WEBHOOK_PATH, zaloWebhookRoute(deps.zalo.bot, deps.zalo.webhookSecret));
   await web.listen({ port: config.PORT, host: '0.0.0.0' });
   logger.info({ role: 'web', port: config.PORT }, 'role started');
   return {
@@ -220,7 +249,9 @@ export async function startMetrics(deps: ProgramDeps): Promise<RoleHandle & { ad
   return {
     address: () => {
       const a = server.address();
-      return a && typeof a === 'object' ? `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` : null;
+      return a && typeof a === 'object'
+        ? `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`
+        : null;
     },
     async stop() {
       await new Promise((resolve) => server.close(resolve));

@@ -8,11 +8,22 @@ import { createDondocBot, createTelegramBot, type DondocBot } from './bot/index.
 import { createZaloBot, zaloSender, type ZaloBot } from './bot/zalo.js';
 import { createChannels } from './channels/index.js';
 import { telegramMarkDone, telegramSender } from './bot/telegram.js';
-import { createRedisTelegramLimiter, processTelegramLimiter, telegramBotId, type TelegramLimiter } from './channels/telegram/limiter.js';
+import {
+  createRedisTelegramLimiter,
+  processTelegramLimiter,
+  telegramBotId,
+  type TelegramLimiter,
+} from './channels/telegram/limiter.js';
 import type { ChannelAdapter } from './channels/types.js';
 import { createZaloClient, type ZaloClient } from './channels/zalo/client.js';
 import { processZaloLimiter } from './channels/zalo/limiter.js';
-import { createCommandService, redisCodeTries, type ChatChannel, type ChatSender, type CommandService } from './commands/service.js';
+import {
+  createCommandService,
+  redisCodeTries,
+  type ChatChannel,
+  type ChatSender,
+  type CommandService,
+} from './commands/service.js';
 import type { EnvConfig } from './config.js';
 import { createPool, createPrisma, type Db } from './db/client.js';
 import { systemClock, type Clock, type Deps } from './deps.js';
@@ -139,7 +150,8 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
     up: 'Redis đã kết nối lại / Redis reachable again',
   });
   const redisError = (source: string, error: Error) => {
-    if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|ECONNRESET|Connection is closed|connect/i.test(error.message)) redisOutage.failed({ err: error, source });
+    if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|ECONNRESET|Connection is closed|connect/i.test(error.message))
+      redisOutage.failed({ err: error, source });
     else logger.error({ err: error, source }, 'redis error');
   };
   // While PostgreSQL is down every job fails the same way, hundreds a second across retries: the
@@ -176,17 +188,31 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
       up: 'Giới hạn Telegram: Redis trả lời lại / Telegram limits: Redis answering again',
     });
     limitsRedis.on('ready', () => limitsOutage.recovered());
-    telegramLimiter = createRedisTelegramLimiter(limitsRedis, `${prefix}:tg-limits:${telegramBotId(config.TELEGRAM_BOT_TOKEN)}`, {
-      onError: (error) => limitsOutage.failed({ err: error }),
-    });
+    telegramLimiter = createRedisTelegramLimiter(
+      limitsRedis,
+      `${prefix}:tg-limits:${telegramBotId(config.TELEGRAM_BOT_TOKEN)}`,
+      {
+        onError: (error) => limitsOutage.failed({ err: error }),
+      },
+    );
   }
-  const channels = options.channels ?? (await createChannels(config, logger, telegramLimiter ? { telegramLimiter } : {}));
+  const channels =
+    options.channels ?? (await createChannels(config, logger, telegramLimiter ? { telegramLimiter } : {}));
   // Telegram's limits for the bot's replies and notices: the deployment's shared one, else this process's.
   const chatLimiter = telegramLimiter ?? processTelegramLimiter(config.TELEGRAM_LIMITS);
 
   const metrics = options.metrics ?? createMetrics();
   const workerId = `${os.hostname()}-${process.pid}`;
-  const delivery = createDelivery({ db, config, templates: loadTemplates(), channels, clock, logger, metrics, workerId });
+  const delivery = createDelivery({
+    db,
+    config,
+    templates: loadTemplates(),
+    channels,
+    clock,
+    logger,
+    metrics,
+    workerId,
+  });
   const sendQueue = createSendQueue(connect('send-queue'), prefix);
   sendQueue.on('error', (error) => redisError('send-queue', error));
   let maintenanceQueue: Queue<OrgJobData> | null = null;
@@ -204,9 +230,15 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
   let telegram: ProgramDeps['telegram'] = null;
   let zalo: ProgramDeps['zalo'] = null;
   if (chat && (config.TELEGRAM_BOT_TOKEN || config.ZALO_BOT_TOKEN)) {
-    const telegramClient = config.TELEGRAM_BOT_TOKEN ? createTelegramBot(config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_API_ROOT, chatLimiter) : null;
+    const telegramClient = config.TELEGRAM_BOT_TOKEN
+      ? createTelegramBot(config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_API_ROOT, chatLimiter)
+      : null;
     const zaloClient = config.ZALO_BOT_TOKEN
-      ? createZaloClient({ token: config.ZALO_BOT_TOKEN, apiRoot: config.ZALO_API_ROOT, limiter: processZaloLimiter(config.ZALO_RATE_PER_SECOND) })
+      ? createZaloClient({
+          token: config.ZALO_BOT_TOKEN,
+          apiRoot: config.ZALO_API_ROOT,
+          limiter: processZaloLimiter(config.ZALO_RATE_PER_SECOND),
+        })
       : null;
     const senders: Partial<Record<ChatChannel, ChatSender>> = {};
     if (telegramClient) senders.telegram = telegramSender(telegramClient.api);
@@ -236,7 +268,12 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
         // A webhook's update not acknowledged in time is delivered again, to any copy of the web
         // role: each is handled once, by whichever process sees it first. (Polling needs no such
         // check: one poller, and offsets confirm what was received.)
-        ...(updates ? { firstSight: async (updateId: number) => (await updates.set(`${prefix}:tg-update:${updateId}`, '1', 'EX', 86_400, 'NX')) === 'OK' } : {}),
+        ...(updates
+          ? {
+              firstSight: async (updateId: number) =>
+                (await updates.set(`${prefix}:tg-update:${updateId}`, '1', 'EX', 86_400, 'NX')) === 'OK',
+            }
+          : {}),
       });
       await bot.init();
       telegram = { bot, webhookSecret: webhookSecret(config.SECRET_KEY, 'telegram-webhook') };
@@ -253,7 +290,12 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
           commands,
           storageDir: config.STORAGE_DIR,
           // A webhook delivery not acknowledged in time comes again, maybe to another copy of the web role.
-          ...(updates ? { firstSight: async (key: string) => (await updates.set(`${prefix}:zalo-update:${key}`, '1', 'EX', 86_400, 'NX')) === 'OK' } : {}),
+          ...(updates
+            ? {
+                firstSight: async (key: string) =>
+                  (await updates.set(`${prefix}:zalo-update:${key}`, '1', 'EX', 86_400, 'NX')) === 'OK',
+              }
+            : {}),
         });
       }
       zalo = { client: zaloClient, bot, webhookSecret: webhookSecret(config.SECRET_KEY, 'zalo-webhook') };
@@ -283,7 +325,9 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
     close() {
       closing ??= (async () => {
         await Promise.allSettled([sendQueue, ...(maintenanceQueue ? [maintenanceQueue] : [])].map((q) => q.close()));
-        await Promise.allSettled(Object.values(channels).map((c) => (c && !c.transactional && c.close ? c.close() : Promise.resolve())));
+        await Promise.allSettled(
+          Object.values(channels).map((c) => (c && !c.transactional && c.close ? c.close() : Promise.resolve())),
+        );
         if (owned) {
           await db.$disconnect();
           await pool.end();

@@ -51,7 +51,10 @@ const schema = z.object({
     .default('all')
     .transform((v, ctx): Role[] => {
       if (v.trim() === 'all') return [...ROLES];
-      const parts = v.split(',').map((s) => s.trim()).filter(Boolean);
+      const parts = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const bad = parts.filter((p) => !(ROLES as readonly string[]).includes(p));
       if (bad.length > 0 || parts.length === 0) {
         ctx.addIssue({
@@ -95,7 +98,10 @@ const schema = z.object({
    */
   METRICS_TOKEN: z
     .string()
-    .regex(/^[A-Za-z0-9._~+/=-]{24,256}$/, 'tối thiểu 24 ký tự chữ, số, ._~+/=- / at least 24 characters of letters, digits, ._~+/=-')
+    .regex(
+      /^[A-Za-z0-9._~+/=-]{24,256}$/,
+      'tối thiểu 24 ký tự chữ, số, ._~+/=- / at least 24 characters of letters, digits, ._~+/=-',
+    )
     .optional(),
   PUBLIC_URL: url(['http:', 'https:']).optional(),
   /**
@@ -170,13 +176,19 @@ export type EnvConfig = z.output<typeof schema>;
 export type Config = Omit<EnvConfig, 'SECRET_KEY'> & { SECRET_KEY: string };
 
 /** Names of the variables whose values are secrets: never logged. */
-export const SECRET_VARIABLES = ['SECRET_KEY', 'DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'TELEGRAM_BOT_TOKEN', 'ZALO_BOT_TOKEN', 'METRICS_TOKEN'] as const;
+export const SECRET_VARIABLES = [
+  'SECRET_KEY',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'SMTP_URL',
+  'TELEGRAM_BOT_TOKEN',
+  'ZALO_BOT_TOKEN',
+  'METRICS_TOKEN',
+] as const;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(
-      `Cấu hình không hợp lệ / invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    );
+    super(`Cấu hình không hợp lệ / invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }

@@ -13,7 +13,8 @@ const SECRET_HEADER = /^(cookie|set-cookie|authorization|proxy-authorization)$|t
 export function safeHeaders(headers: unknown): unknown {
   if (!headers || typeof headers !== 'object') return headers;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(headers as Record<string, unknown>)) out[k] = SECRET_HEADER.test(k) ? '[redacted]' : v;
+  for (const [k, v] of Object.entries(headers as Record<string, unknown>))
+    out[k] = SECRET_HEADER.test(k) ? '[redacted]' : v;
   return out;
 }
 
@@ -23,13 +24,22 @@ export function safeHeaders(headers: unknown): unknown {
  * request has its own serializer in src/web/server.ts) is left to the redact list.
  */
 const withSafeHeaders = (o: unknown) =>
-  o && typeof o === 'object' && Object.getPrototypeOf(o) === Object.prototype && 'headers' in o ? { ...o, headers: safeHeaders((o as { headers: unknown }).headers) } : o;
+  o && typeof o === 'object' && Object.getPrototypeOf(o) === Object.prototype && 'headers' in o
+    ? { ...o, headers: safeHeaders((o as { headers: unknown }).headers) }
+    : o;
 
 /** Every path under which a request's or a response's headers may be logged, one or two levels down. */
 const HEADER_PATHS = ['headers', '*.headers', '*.*.headers'].flatMap((at) =>
-  ['cookie', '["set-cookie"]', 'authorization', '["proxy-authorization"]', '["x-telegram-bot-api-secret-token"]', '["x-bot-api-secret-token"]', '["x-csrf-token"]', '["x-api-key"]'].map((h) =>
-    h.startsWith('[') ? `${at}${h}` : `${at}.${h}`,
-  ),
+  [
+    'cookie',
+    '["set-cookie"]',
+    'authorization',
+    '["proxy-authorization"]',
+    '["x-telegram-bot-api-secret-token"]',
+    '["x-bot-api-secret-token"]',
+    '["x-csrf-token"]',
+    '["x-api-key"]',
+  ].map((h) => (h.startsWith('[') ? `${at}${h}` : `${at}.${h}`)),
 );
 
 /** Credentials that an error's text can carry: a bot token in a Bot API URL or alone, a URL's password, a token in a query. */
@@ -50,7 +60,17 @@ export function redactText(text: string): string {
  * Fields of library errors that carry a message's body or its recipients: grammY's `payload` (the
  * text and the chat id), nodemailer's envelope and accepted/rejected addresses.
  */
-const BODY_FIELDS = new Set(['payload', 'envelope', 'accepted', 'rejected', 'pending', 'rejectedErrors', 'text', 'html', 'body']);
+const BODY_FIELDS = new Set([
+  'payload',
+  'envelope',
+  'accepted',
+  'rejected',
+  'pending',
+  'rejectedErrors',
+  'text',
+  'html',
+  'body',
+]);
 
 function redactValue(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return redactText(value);
@@ -82,7 +102,13 @@ export function createLogger(options: { level: string; name?: string; destinatio
     {
       name: options.name ?? 'dondoc',
       level: options.level,
-      serializers: { err: serializeError, headers: safeHeaders, busboyOptions: withSafeHeaders, req: withSafeHeaders, res: withSafeHeaders },
+      serializers: {
+        err: serializeError,
+        headers: safeHeaders,
+        busboyOptions: withSafeHeaders,
+        req: withSafeHeaders,
+        res: withSafeHeaders,
+      },
       redact: {
         paths: [
           'config.SECRET_KEY',

@@ -47,8 +47,16 @@ async function main(): Promise<void> {
   const { config, db } = deps;
 
   if (config.SEED_DEMO && (await db.organisation.count()) === 0) {
-    const r = await seedDemo(db, { orgCode: config.DEFAULT_ORG, timeZone: config.DEFAULT_TIME_ZONE, now: deps.clock.now(), actor: 'system:demo' });
-    logger.info({ org: r.orgCode, units: r.units, contacts: r.contacts, obligations: r.obligations }, 'demo organisation seeded');
+    const r = await seedDemo(db, {
+      orgCode: config.DEFAULT_ORG,
+      timeZone: config.DEFAULT_TIME_ZONE,
+      now: deps.clock.now(),
+      actor: 'system:demo',
+    });
+    logger.info(
+      { org: r.orgCode, units: r.units, contacts: r.contacts, obligations: r.obligations },
+      'demo organisation seeded',
+    );
   }
   // The demo's administrator, so that the web page can be tried at once (never in production,
   // where the first administrator is created with `dondoc admin create`).
@@ -56,8 +64,16 @@ async function main(): Promise<void> {
     const org = await db.organisation.findUnique({ where: { code: config.DEFAULT_ORG } });
     if (org) {
       // The demo's one organisation is the whole deployment: its administrator operates it too.
-      await createAdmin(db, org.id, { email: DEMO_ADMIN.email, name: DEMO_ADMIN.name, password: DEMO_ADMIN.password, operator: true }, 'system:demo');
-      logger.info({ email: DEMO_ADMIN.email, url: `http://localhost:${config.PORT}/login` }, 'demo administrator created (its password is in the README)');
+      await createAdmin(
+        db,
+        org.id,
+        { email: DEMO_ADMIN.email, name: DEMO_ADMIN.name, password: DEMO_ADMIN.password, operator: true },
+        'system:demo',
+      );
+      logger.info(
+        { email: DEMO_ADMIN.email, url: `http://localhost:${config.PORT}/login` },
+        'demo administrator created (its password is in the README)',
+      );
     }
   }
 

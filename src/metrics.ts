@@ -21,9 +21,24 @@ export function createMetrics() {
   const labels = ['channel', 'kind'] as const;
   return {
     registry,
-    sent: new Counter({ name: 'dondoc_reminders_sent_total', help: 'Messages delivered, by channel and kind', labelNames: labels, registers: [registry] }),
-    failed: new Counter({ name: 'dondoc_reminders_failed_total', help: 'Permanent delivery failures, by channel and kind', labelNames: labels, registers: [registry] }),
-    retried: new Counter({ name: 'dondoc_reminders_retried_total', help: 'Temporary delivery failures that will be retried', labelNames: labels, registers: [registry] }),
+    sent: new Counter({
+      name: 'dondoc_reminders_sent_total',
+      help: 'Messages delivered, by channel and kind',
+      labelNames: labels,
+      registers: [registry],
+    }),
+    failed: new Counter({
+      name: 'dondoc_reminders_failed_total',
+      help: 'Permanent delivery failures, by channel and kind',
+      labelNames: labels,
+      registers: [registry],
+    }),
+    retried: new Counter({
+      name: 'dondoc_reminders_retried_total',
+      help: 'Temporary delivery failures that will be retried',
+      labelNames: labels,
+      registers: [registry],
+    }),
     /**
      * Sends whose outcome is unknown, so the channel may or may not have accepted the message:
      * claims found without an outcome after the lease (the worker died between the claim and the
@@ -34,8 +49,17 @@ export function createMetrics() {
      * Password hashes computed to answer a login (scrypt, 128 MiB and ~0.5 s each; an unknown
      * email's decoy included): what the login limits bound, whatever the concurrency.
      */
-    passwordChecks: new Counter({ name: 'dondoc_password_checks_total', help: 'Password hashes computed to answer logins (scrypt), the decoy of an unknown email included', registers: [registry] }),
-    unknown: new Counter({ name: 'dondoc_reminders_unknown_outcome_total', help: 'Sends of unknown outcome (a claim reclaimed after a crash, or no answer from the channel): possibly delivered twice', labelNames: ['channel'] as const, registers: [registry] }),
+    passwordChecks: new Counter({
+      name: 'dondoc_password_checks_total',
+      help: 'Password hashes computed to answer logins (scrypt), the decoy of an unknown email included',
+      registers: [registry],
+    }),
+    unknown: new Counter({
+      name: 'dondoc_reminders_unknown_outcome_total',
+      help: 'Sends of unknown outcome (a claim reclaimed after a crash, or no answer from the channel): possibly delivered twice',
+      labelNames: ['channel'] as const,
+      registers: [registry],
+    }),
   };
 }
 
@@ -61,15 +85,20 @@ export function createMetricsServer(metrics: Metrics, options: { token: string |
   const { token, logger } = options;
   return createServer((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Không có trang này / not found: /metrics only\n');
+      res
+        .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
+        .end('Không có trang này / not found: /metrics only\n');
       return;
     }
     if (token && !bearerMatches(req.headers.authorization, token)) {
-      res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer realm="metrics"' }).end('Cần mã truy cập / bearer token required\n');
+      res
+        .writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer realm="metrics"' })
+        .end('Cần mã truy cập / bearer token required\n');
       return;
     }
     metrics.registry.metrics().then(
-      (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' }).end(text),
+      (text) =>
+        res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' }).end(text),
       (error: unknown) => {
         logger.error({ err: error }, 'metrics failed');
         res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Lỗi / error\n');
@@ -143,7 +172,9 @@ export function observeAtScrape(metrics: Metrics, sources: ScrapeSources): { clo
 
   async function queueCounts() {
     if (sources.redis.status !== 'ready') throw new Error(`redis ${sources.redis.status}`);
-    return Promise.all(openQueues().map(async (q) => ({ queue: q.name, counts: await q.getJobCounts(...OBSERVED_JOB_STATES) })));
+    return Promise.all(
+      openQueues().map(async (q) => ({ queue: q.name, counts: await q.getJobCounts(...OBSERVED_JOB_STATES) })),
+    );
   }
 
   // Every gauge's collect() of one scrape shares one snapshot (prom-client collects them in turn).
@@ -152,10 +183,16 @@ export function observeAtScrape(metrics: Metrics, sources: ScrapeSources): { clo
     const at = Date.now();
     if (last && at - last.at < 1000) return last.snapshot;
     const taken = (async (): Promise<Snapshot> => {
-      const [pg, rd] = await Promise.allSettled([withTimeout(obligationCounts(), timeoutMs), withTimeout(queueCounts(), timeoutMs)]);
+      const [pg, rd] = await Promise.allSettled([
+        withTimeout(obligationCounts(), timeoutMs),
+        withTimeout(queueCounts(), timeoutMs),
+      ]);
       if (pg.status === 'rejected') sources.logger?.warn({ err: pg.reason }, 'metrics: PostgreSQL did not answer');
       if (rd.status === 'rejected') sources.logger?.warn({ err: rd.reason }, 'metrics: Redis did not answer');
-      return { postgres: pg.status === 'fulfilled' ? pg.value : null, queues: rd.status === 'fulfilled' ? rd.value : null };
+      return {
+        postgres: pg.status === 'fulfilled' ? pg.value : null,
+        queues: rd.status === 'fulfilled' ? rd.value : null,
+      };
     })();
     last = { at, snapshot: taken };
     return taken;
@@ -169,7 +206,8 @@ export function observeAtScrape(metrics: Metrics, sources: ScrapeSources): { clo
     async collect() {
       const s = await snapshot();
       this.reset();
-      for (const q of s.queues ?? []) for (const state of OBSERVED_JOB_STATES) this.set({ queue: q.queue, state }, q.counts[state] ?? 0);
+      for (const q of s.queues ?? [])
+        for (const state of OBSERVED_JOB_STATES) this.set({ queue: q.queue, state }, q.counts[state] ?? 0);
     },
   });
   new Gauge({

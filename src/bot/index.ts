@@ -48,7 +48,9 @@ export function isTelegramUpdate(body: unknown): boolean {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
   const u = body as Record<string, unknown>;
   if (!Number.isSafeInteger(u.update_id) || (u.update_id as number) < 0) return false;
-  return Object.entries(u).some(([k, v]) => k !== 'update_id' && typeof v === 'object' && v !== null && !Array.isArray(v));
+  return Object.entries(u).some(
+    ([k, v]) => k !== 'update_id' && typeof v === 'object' && v !== null && !Array.isArray(v),
+  );
 }
 
 /**
@@ -62,7 +64,8 @@ export function telegramWebhookRoute(bot: Bot, secretToken: string) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     if (!isTelegramUpdate(req.body)) {
       const given = Buffer.from(String(req.headers['x-telegram-bot-api-secret-token'] ?? ''));
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return reply.code(401).send('secret token is wrong');
+      if (given.length !== expected.length || !timingSafeEqual(given, expected))
+        return reply.code(401).send('secret token is wrong');
       return reply.code(400).send({ ok: false, description: 'Bad Request: not a Telegram update' });
     }
     return handle(req, reply);
@@ -164,7 +167,12 @@ export function createDondocBot(deps: BotDeps): DondocBot {
 
   const callerOf = (ctx: Context): Caller | null =>
     ctx.from && ctx.chat && ctx.chat.type !== 'channel'
-      ? { channel: 'telegram', userId: String(ctx.from.id), chatId: String(ctx.chat.id), group: ctx.chat.type !== 'private' }
+      ? {
+          channel: 'telegram',
+          userId: String(ctx.from.id),
+          chatId: String(ctx.chat.id),
+          group: ctx.chat.type !== 'private',
+        }
       : null;
 
   async function send(ctx: Context, replies: Reply[]) {
@@ -175,7 +183,10 @@ export function createDondocBot(deps: BotDeps): DondocBot {
   // linked to the group follow it (audited); the old id would answer 400 from now on.
   bot.on('message:migrate_to_chat_id', async (ctx) => {
     const moved = await migrateTelegramChat(db, BigInt(ctx.chat.id), BigInt(ctx.message.migrate_to_chat_id), 'system');
-    logger.info({ update: ctx.update.update_id, moved }, 'Telegram group upgraded to a supergroup: contacts moved to the new chat');
+    logger.info(
+      { update: ctx.update.update_id, moved },
+      'Telegram group upgraded to a supergroup: contacts moved to the new chat',
+    );
   });
 
   bot.on('message:text', async (ctx) => {
@@ -185,7 +196,11 @@ export function createDondocBot(deps: BotDeps): DondocBot {
     const addressed = /^\s*\/[^\s@]+@(\S+)/.exec(ctx.message.text);
     if (addressed && addressed[1]!.toLowerCase() !== ctx.me.username.toLowerCase()) return;
     const reply = ctx.message.reply_to_message;
-    const outcome = await commands.handleText(caller, ctx.message.text, reply?.from?.id === ctx.me.id && reply.text ? { replyToBotText: reply.text } : {});
+    const outcome = await commands.handleText(
+      caller,
+      ctx.message.text,
+      reply?.from?.id === ctx.me.id && reply.text ? { replyToBotText: reply.text } : {},
+    );
     await send(ctx, outcome.replies);
     later(outcome.later);
   });
@@ -196,15 +211,26 @@ export function createDondocBot(deps: BotDeps): DondocBot {
     const outcome = await commands.handleButton(caller, ctx.callbackQuery.data);
     // The toast is only the answer's display: a press answered too late (Telegram allows ~15 s) or
     // twice gets a 400, and the work already done must still be told and followed up.
-    const answered = await ctx.answerCallbackQuery({ ...(outcome.answer.text ? { text: outcome.answer.text.slice(0, 190) } : {}), ...(outcome.answer.alert ? { show_alert: true } : {}) }).then(
-      () => true,
-      (error: unknown) => {
-        logger.info({ err: error, update: ctx.update.update_id }, 'callback query could not be answered; answering in the chat');
-        return false;
-      },
-    );
+    const answered = await ctx
+      .answerCallbackQuery({
+        ...(outcome.answer.text ? { text: outcome.answer.text.slice(0, 190) } : {}),
+        ...(outcome.answer.alert ? { show_alert: true } : {}),
+      })
+      .then(
+        () => true,
+        (error: unknown) => {
+          logger.info(
+            { err: error, update: ctx.update.update_id },
+            'callback query could not be answered; answering in the chat',
+          );
+          return false;
+        },
+      );
     if (!answered && outcome.answer.text) await ctx.reply(outcome.answer.text).catch(() => undefined);
-    if (outcome.keyboard) await ctx.editMessageReplyMarkup({ reply_markup: { inline_keyboard: inlineKeyboard(outcome.keyboard) } }).catch(() => undefined);
+    if (outcome.keyboard)
+      await ctx
+        .editMessageReplyMarkup({ reply_markup: { inline_keyboard: inlineKeyboard(outcome.keyboard) } })
+        .catch(() => undefined);
     if (outcome.replies) await send(ctx, outcome.replies);
     later(outcome.later);
     return undefined;
@@ -217,28 +243,55 @@ export function createDondocBot(deps: BotDeps): DondocBot {
     if (!caller) return ctx.reply(NOT_LINKED);
     // Who sends it, and for which obligation: in a chat linked in several organisations, the
     // reminder it replies to says which (the command service decides, and refuses otherwise).
-    const target = await commands.evidenceFor(caller, ctx.message.reply_to_message ? { replyToMessageId: ctx.message.reply_to_message.message_id } : {});
+    const target = await commands.evidenceFor(
+      caller,
+      ctx.message.reply_to_message ? { replyToMessageId: ctx.message.reply_to_message.message_id } : {},
+    );
     if ('refusal' in target) return ctx.reply(target.refusal);
     const { contact, obligation, label } = target;
     const doc = ctx.message.document;
     const photo = ctx.message.photo?.at(-1);
     const file = doc
-      ? { fileId: doc.file_id, uniqueId: doc.file_unique_id, name: doc.file_name ?? `tep-${doc.file_unique_id}`, size: doc.file_size, mime: doc.mime_type ?? null }
-      : { fileId: photo!.file_id, uniqueId: photo!.file_unique_id, name: `anh-${photo!.file_unique_id}.jpg`, size: photo!.file_size, mime: 'image/jpeg' };
+      ? {
+          fileId: doc.file_id,
+          uniqueId: doc.file_unique_id,
+          name: doc.file_name ?? `tep-${doc.file_unique_id}`,
+          size: doc.file_size,
+          mime: doc.mime_type ?? null,
+        }
+      : {
+          fileId: photo!.file_id,
+          uniqueId: photo!.file_unique_id,
+          name: `anh-${photo!.file_unique_id}.jpg`,
+          size: photo!.file_size,
+          mime: 'image/jpeg',
+        };
     const refusal = evidenceRefusal(file.name, file.size);
     if (refusal) return ctx.reply(refusal);
-    if (!obligation) return ctx.reply('Chưa rõ tệp này cho nhiệm vụ nào: hãy gửi tệp bằng cách trả lời (reply) tin nhắc của nhiệm vụ đó, hoặc ngay sau khi /xong. (Reply to the reminder with the file.)');
+    if (!obligation)
+      return ctx.reply(
+        'Chưa rõ tệp này cho nhiệm vụ nào: hãy gửi tệp bằng cách trả lời (reply) tin nhắc của nhiệm vụ đó, hoặc ngay sau khi /xong. (Reply to the reminder with the file.)',
+      );
     const info = await ctx.api.getFile(file.fileId);
     if (!info.file_path) return ctx.reply('Không tải được tệp từ Telegram; hãy gửi lại. (Could not fetch the file.)');
     const res = await fetch(`${deps.apiRoot}/file/bot${bot.token}/${info.file_path}`);
     if (!res.ok) return ctx.reply('Không tải được tệp từ Telegram; hãy gửi lại. (Could not fetch the file.)');
     const bytes = Buffer.from(await res.arrayBuffer());
     const row = await storeEvidence(db, deps.storageDir, {
-      orgId: contact.orgId, obligationId: obligation.id, contactId: contact.id, via: 'telegram',
-      fileId: file.fileId, fileUniqueId: file.uniqueId, fileName: file.name, mimeType: file.mime, bytes,
+      orgId: contact.orgId,
+      obligationId: obligation.id,
+      contactId: contact.id,
+      via: 'telegram',
+      fileId: file.fileId,
+      fileUniqueId: file.uniqueId,
+      fileName: file.name,
+      mimeType: file.mime,
+      bytes,
     });
     logger.info({ evidence: row.id, obligation: obligation.id, size: bytes.length }, 'evidence stored');
-    return ctx.reply(`${label}📎 Đã lưu minh chứng «${file.name.slice(0, 80)}» cho nhiệm vụ ${obligation.duty.code}. (Evidence saved.)`);
+    return ctx.reply(
+      `${label}📎 Đã lưu minh chứng «${file.name.slice(0, 80)}» cho nhiệm vụ ${obligation.duty.code}. (Evidence saved.)`,
+    );
   });
 
   const drain = async () => {

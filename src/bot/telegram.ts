@@ -10,13 +10,16 @@ import { encodeButton } from '#root/channels/telegram/callback.js';
 /** Telegram's limit on a message's text. */
 export const TELEGRAM_TEXT_MAX = 4_096;
 
-export const inlineKeyboard = (buttons: Button[][]): InlineKeyboardButton[][] => buttons.map((row) => row.map((b) => ({ text: b.text, callback_data: b.data })));
+export const inlineKeyboard = (buttons: Button[][]): InlineKeyboardButton[][] =>
+  buttons.map((row) => row.map((b) => ({ text: b.text, callback_data: b.data })));
 
 /**
  * A reply or notice as Telegram messages: the text split at paragraph, line or word boundaries
  * into parts of at most 4,096 characters, the buttons (or the invitation to reply) under the last.
  */
-export function telegramMessages(m: Reply): { text: string; other: { reply_markup?: InlineKeyboardMarkup | ForceReply } }[] {
+export function telegramMessages(
+  m: Reply,
+): { text: string; other: { reply_markup?: InlineKeyboardMarkup | ForceReply } }[] {
   const parts = splitText(m.text, TELEGRAM_TEXT_MAX);
   const markup = m.buttons?.length
     ? { reply_markup: { inline_keyboard: inlineKeyboard(m.buttons) } }
@@ -38,8 +41,12 @@ export function telegramMarkDone(api: Api, db: Db, logger: Logger) {
   return async (obligationId: string, doneText: string) => {
     for (const m of await telegramMessagesOf(db, obligationId)) {
       await api
-        .editMessageReplyMarkup(m.chatId, m.messageId, { reply_markup: { inline_keyboard: [[{ text: doneText, callback_data: encodeButton('list', obligationId) }]] } })
-        .catch((error: unknown) => logger.warn({ err: error, obligation: obligationId }, 'could not mark a reminder message as done'));
+        .editMessageReplyMarkup(m.chatId, m.messageId, {
+          reply_markup: { inline_keyboard: [[{ text: doneText, callback_data: encodeButton('list', obligationId) }]] },
+        })
+        .catch((error: unknown) =>
+          logger.warn({ err: error, obligation: obligationId }, 'could not mark a reminder message as done'),
+        );
     }
   };
 }

@@ -1,5 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { checkZaloSecret, parseZaloUpdate, ZALO_SECRET_HEADER, type ZaloClient, type ZaloUpdate } from '#root/channels/zalo/client.js';
+import {
+  checkZaloSecret,
+  parseZaloUpdate,
+  ZALO_SECRET_HEADER,
+  type ZaloClient,
+  type ZaloUpdate,
+} from '#root/channels/zalo/client.js';
 import { splitZaloText } from '#root/channels/zalo/split.js';
 import type { Caller, ChatSender, CommandService, Notice, Reply } from '#root/commands/service.js';
 import type { Db } from '#root/db/client.js';
@@ -17,7 +23,8 @@ export const ZALO_WEBHOOK_PATH = '/zalo/webhook';
  */
 export function zaloWebhookRoute(bot: ZaloBot, secret: string) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!checkZaloSecret(req.headers[ZALO_SECRET_HEADER], secret)) return reply.code(401).send({ ok: false, description: 'Unauthorized' });
+    if (!checkZaloSecret(req.headers[ZALO_SECRET_HEADER], secret))
+      return reply.code(401).send({ ok: false, description: 'Unauthorized' });
     const update = parseZaloUpdate(req.body);
     if (!update) return reply.code(400).send({ ok: false, description: 'Bad Request: not a Zalo update' });
     void bot.handle(update).catch(() => undefined);
@@ -97,10 +104,20 @@ export function createZaloBot(deps: ZaloBotDeps): ZaloBot {
     if (bytes.length > EVIDENCE_MAX_BYTES) return 'Ảnh lớn hơn 20 MB; hãy gửi ảnh nhỏ hơn. (The photo is over 20 MB.)';
     const name = `anh-zalo-${messageId.replace(/[^\w-]+/g, '_').slice(0, 60)}.jpg`;
     const row = await storeEvidence(db, deps.storageDir, {
-      orgId: contact.orgId, obligationId: obligation.id, contactId: contact.id, via: 'zalo',
-      fileId: messageId, fileUniqueId: messageId, fileName: name, mimeType: res.headers.get('content-type') ?? 'image/jpeg', bytes,
+      orgId: contact.orgId,
+      obligationId: obligation.id,
+      contactId: contact.id,
+      via: 'zalo',
+      fileId: messageId,
+      fileUniqueId: messageId,
+      fileName: name,
+      mimeType: res.headers.get('content-type') ?? 'image/jpeg',
+      bytes,
     });
-    logger.info({ evidence: row.id, obligation: obligation.id, size: bytes.length, channel: 'zalo' }, 'evidence stored');
+    logger.info(
+      { evidence: row.id, obligation: obligation.id, size: bytes.length, channel: 'zalo' },
+      'evidence stored',
+    );
     return `${label}📎 Đã lưu ảnh minh chứng cho nhiệm vụ ${obligation.duty.code}. (Evidence saved.)`;
   }
 
@@ -111,12 +128,18 @@ export function createZaloBot(deps: ZaloBotDeps): ZaloBot {
       return;
     }
     if (m.from.is_bot) return;
-    const caller: Caller = { channel: 'zalo', userId: String(m.from.id), chatId: String(m.chat.id), group: m.chat.chat_type === 'GROUP' };
+    const caller: Caller = {
+      channel: 'zalo',
+      userId: String(m.from.id),
+      chatId: String(m.chat.id),
+      group: m.chat.chat_type === 'GROUP',
+    };
     switch (update.event_name) {
       case 'message.text.received': {
         const outcome = await commands.handleText(caller, m.text ?? '');
         await reply(caller.chatId, outcome.replies);
-        if (outcome.later) track(outcome.later().catch((error: unknown) => logger.warn({ err: error }, 'follow-up failed')));
+        if (outcome.later)
+          track(outcome.later().catch((error: unknown) => logger.warn({ err: error }, 'follow-up failed')));
         return;
       }
       case 'message.image.received': {
@@ -125,7 +148,8 @@ export function createZaloBot(deps: ZaloBotDeps): ZaloBot {
         if (m.caption?.trim().startsWith('/')) {
           const outcome = await commands.handleText(caller, m.caption);
           await reply(caller.chatId, outcome.replies);
-          if (outcome.later) track(outcome.later().catch((error: unknown) => logger.warn({ err: error }, 'follow-up failed')));
+          if (outcome.later)
+            track(outcome.later().catch((error: unknown) => logger.warn({ err: error }, 'follow-up failed')));
         }
         await send(caller.chatId, { text: await image(caller, m.photo_url ?? m.photo, String(m.message_id)) });
         return;
@@ -149,7 +173,9 @@ export function createZaloBot(deps: ZaloBotDeps): ZaloBot {
     const key = m?.chat?.id ? String(m.chat.id) : '';
     const previous = chains.get(key) ?? Promise.resolve();
     const run = previous.then(() => processUpdate(update));
-    const settled = run.catch((error: unknown) => logger.error({ err: error, event: update.event_name }, 'zalo update failed'));
+    const settled = run.catch((error: unknown) =>
+      logger.error({ err: error, event: update.event_name }, 'zalo update failed'),
+    );
     chains.set(key, settled);
     track(settled);
     void settled.finally(() => {

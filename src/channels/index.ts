@@ -14,10 +14,18 @@ import { processZaloLimiter } from './zalo/limiter.js';
  * email when SMTP_URL is set, Telegram when TELEGRAM_BOT_TOKEN is set, Zalo when ZALO_BOT_TOKEN is set. An SMTP server that does not answer at start is reported, not fatal:
  * sends retry with backoff until it does.
  */
-export async function createChannels(config: EnvConfig, logger: Logger, options: { telegramLimiter?: TelegramLimiter } = {}): Promise<Partial<Record<Channel, ChannelAdapter>>> {
+export async function createChannels(
+  config: EnvConfig,
+  logger: Logger,
+  options: { telegramLimiter?: TelegramLimiter } = {},
+): Promise<Partial<Record<Channel, ChannelAdapter>>> {
   const channels: Partial<Record<Channel, ChannelAdapter>> = { sandbox: createSandboxChannel() };
   if (config.SMTP_URL) {
-    const email = createEmailChannel({ url: config.SMTP_URL, from: config.MAIL_FROM, ratePerMinute: config.SMTP_RATE_PER_MINUTE });
+    const email = createEmailChannel({
+      url: config.SMTP_URL,
+      from: config.MAIL_FROM,
+      ratePerMinute: config.SMTP_RATE_PER_MINUTE,
+    });
     channels.email = email;
     try {
       await email.verify();
@@ -35,7 +43,11 @@ export async function createChannels(config: EnvConfig, logger: Logger, options:
     });
   }
   if (config.ZALO_BOT_TOKEN) {
-    channels.zalo = createZaloChannel({ token: config.ZALO_BOT_TOKEN, apiRoot: config.ZALO_API_ROOT, limiter: processZaloLimiter(config.ZALO_RATE_PER_SECOND) });
+    channels.zalo = createZaloChannel({
+      token: config.ZALO_BOT_TOKEN,
+      apiRoot: config.ZALO_API_ROOT,
+      limiter: processZaloLimiter(config.ZALO_RATE_PER_SECOND),
+    });
   }
   return channels;
 }

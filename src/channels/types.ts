@@ -21,7 +21,13 @@ export class DeliveryError extends Error {
   readonly movedTo: { telegramChatId: bigint } | undefined;
   constructor(
     message: string,
-    options: { permanent: boolean; scope?: 'address' | 'message'; outcomeUnknown?: boolean; movedTo?: { telegramChatId: bigint }; cause?: unknown },
+    options: {
+      permanent: boolean;
+      scope?: 'address' | 'message';
+      outcomeUnknown?: boolean;
+      movedTo?: { telegramChatId: bigint };
+      cause?: unknown;
+    },
   ) {
     super(message, { cause: options.cause });
     this.name = 'DeliveryError';
@@ -72,7 +78,10 @@ export type ChannelAdapter =
       transactional: true;
       send(tx: Prisma.TransactionClient, to: Recipient, message: OutgoingMessage): Promise<SendResult>;
       /** Several messages in one go (one statement), in the caller's transaction; results in order. */
-      sendMany?(tx: Prisma.TransactionClient, items: { to: Recipient; message: OutgoingMessage }[]): Promise<SendResult[]>;
+      sendMany?(
+        tx: Prisma.TransactionClient,
+        items: { to: Recipient; message: OutgoingMessage }[],
+      ): Promise<SendResult[]>;
     }
   | {
       name: ChannelName;

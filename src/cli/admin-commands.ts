@@ -47,24 +47,42 @@ export function addAdminCommands(program: Command, ctx: CliContext, out: Out) {
   const admin = program.command('admin').description('tài khoản quản trị trang web / web administrator accounts');
   admin
     .command('create <email>')
-    .description('tạo quản trị viên; mật khẩu được hỏi, hoặc đọc dòng đầu của stdin / create an administrator; the password is asked, or read from stdin')
+    .description(
+      'tạo quản trị viên; mật khẩu được hỏi, hoặc đọc dòng đầu của stdin / create an administrator; the password is asked, or read from stdin',
+    )
     .option('--name <tên>', 'tên hiển thị / display name')
-    .option('--operator', 'người vận hành toàn hệ thống: xem hàng đợi của mọi tổ chức / deployment-wide operator: sees every organisation\'s job queues')
+    .option(
+      '--operator',
+      "người vận hành toàn hệ thống: xem hàng đợi của mọi tổ chức / deployment-wide operator: sees every organisation's job queues",
+    )
     .addOption(new Option('--org <mã>', 'mã tổ chức / organisation code (DEFAULT_ORG)'))
     .action(async (email: string, o: { name?: string; org?: string; operator?: boolean }) => {
       const org = await getOrganisation(ctx.db, o.org ?? ctx.config.DEFAULT_ORG);
       const password = await readPassword();
-      const account = await createAdmin(ctx.db, org.id, { email, ...(o.name ? { name: o.name } : {}), password, operator: Boolean(o.operator) }, ctx.actor);
-      out(`Đã tạo quản trị viên / administrator created: ${account.email} (${org.code})${account.operator ? ' — người vận hành / operator' : ''}`);
+      const account = await createAdmin(
+        ctx.db,
+        org.id,
+        { email, ...(o.name ? { name: o.name } : {}), password, operator: Boolean(o.operator) },
+        ctx.actor,
+      );
+      out(
+        `Đã tạo quản trị viên / administrator created: ${account.email} (${org.code})${account.operator ? ' — người vận hành / operator' : ''}`,
+      );
     });
   admin
     .command('operator <email>')
-    .description('cho (hoặc thôi cho, --revoke) quản trị viên làm người vận hành: xem hàng đợi của mọi tổ chức / make an administrator a deployment-wide operator (or no longer, --revoke)')
+    .description(
+      'cho (hoặc thôi cho, --revoke) quản trị viên làm người vận hành: xem hàng đợi của mọi tổ chức / make an administrator a deployment-wide operator (or no longer, --revoke)',
+    )
     .option('--revoke', 'thôi là người vận hành / no longer an operator')
     .action(async (email: string, o: { revoke?: boolean }) => {
       const r = await setOperator(ctx.db, email, !o.revoke, ctx.actor);
-      const what = o.revoke ? 'không còn là người vận hành / no longer an operator' : 'là người vận hành / is an operator';
-      out(`${r.changed ? 'Đã đổi' : 'Không đổi gì'} / ${r.changed ? 'changed' : 'nothing changed'}: ${r.account.email} ${what}`);
+      const what = o.revoke
+        ? 'không còn là người vận hành / no longer an operator'
+        : 'là người vận hành / is an operator';
+      out(
+        `${r.changed ? 'Đã đổi' : 'Không đổi gì'} / ${r.changed ? 'changed' : 'nothing changed'}: ${r.account.email} ${what}`,
+      );
     });
   admin
     .command('password <email>')
@@ -79,6 +97,17 @@ export function addAdminCommands(program: Command, ctx: CliContext, out: Out) {
     .action(async (o: { org?: string }) => {
       const org = await getOrganisation(ctx.db, o.org ?? ctx.config.DEFAULT_ORG);
       const rows = await ctx.db.adminAccount.findMany({ where: { orgId: org.id }, orderBy: { email: 'asc' } });
-      out(table(['Email', 'Tên', 'Hoạt động', 'Vận hành', 'Đăng nhập lần cuối'], rows.map((r) => [r.email, r.name, r.active ? 'có' : 'không', r.operator ? 'có' : 'không', r.lastLoginAt ? dateTime(r.lastLoginAt, org.timeZone) : '—'])));
+      out(
+        table(
+          ['Email', 'Tên', 'Hoạt động', 'Vận hành', 'Đăng nhập lần cuối'],
+          rows.map((r) => [
+            r.email,
+            r.name,
+            r.active ? 'có' : 'không',
+            r.operator ? 'có' : 'không',
+            r.lastLoginAt ? dateTime(r.lastLoginAt, org.timeZone) : '—',
+          ]),
+        ),
+      );
     });
 }

@@ -9,13 +9,37 @@ import { parsePlanOffThread } from '#root/import/off-thread.js';
 import { isUnreachable } from '#root/domain/contacts.js';
 import { addContact, createInvite, listContacts, setContactChannels } from '#root/services/contacts.js';
 import { listHolidays, removeHoliday, setHoliday } from '#root/services/holidays.js';
-import { emptyLeadGroups, listObligations, reconcileCurrent, reconcileObligations, sumReconciled } from '#root/services/obligations.js';
+import {
+  emptyLeadGroups,
+  listObligations,
+  reconcileCurrent,
+  reconcileObligations,
+  sumReconciled,
+} from '#root/services/obligations.js';
 import { createOrganisation, getOrganisation, setOrganisation } from '#root/services/orgs.js';
-import { commitImport, dutyFlags, fixDuty, listDuties, parseHorizonYear, reviewImport, reviewJson, type ImportReview } from '#root/services/plans.js';
+import {
+  commitImport,
+  dutyFlags,
+  fixDuty,
+  listDuties,
+  parseHorizonYear,
+  reviewImport,
+  reviewJson,
+  type ImportReview,
+} from '#root/services/plans.js';
 import { isoDate } from '#root/services/schedules.js';
 import { unitsWithoutHead } from '#root/services/planner.js';
 import { statusByUnit } from '#root/services/status.js';
-import { acceptProposed, addAlias, addGroup, addMembers, addUnit, listUnits, mergeUnits, removeMembers } from '#root/services/units.js';
+import {
+  acceptProposed,
+  addAlias,
+  addGroup,
+  addMembers,
+  addUnit,
+  listUnits,
+  mergeUnits,
+  removeMembers,
+} from '#root/services/units.js';
 import { UserError } from '#root/errors/index.js';
 import { describeSchedule } from '#root/domain/wording.js';
 import { isTimeZone, isYearlyDue } from '#root/domain/org-settings.js';
@@ -43,7 +67,12 @@ function printReview(review: ImportReview, out: Out) {
   const p = review.plan;
   out(`Kế hoạch / plan: ${p.code}${p.issuedOn ? ` ngày ${p.issuedOn.split('-').reverse().join('/')}` : ''}`);
   if (p.title) out(`  ${p.title}`);
-  const from = { text: 'theo văn bản / from the text', given: 'theo --horizon / from --horizon', existing: 'của kế hoạch đã nhập / of the plan as imported', none: 'văn bản không ghi; đặt bằng --horizon <năm> / none in the text; set it with --horizon <year>' }[review.horizonFrom];
+  const from = {
+    text: 'theo văn bản / from the text',
+    given: 'theo --horizon / from --horizon',
+    existing: 'của kế hoạch đã nhập / of the plan as imported',
+    none: 'văn bản không ghi; đặt bằng --horizon <năm> / none in the text; set it with --horizon <year>',
+  }[review.horizonFrom];
   out(`Năm kết thúc / horizon: ${p.horizonYear ?? 'không có / none'} (${from})`);
   out(`Định dạng / format: ${review.format}; ${review.duties.length} nhiệm vụ / duties`);
   out('');
@@ -69,7 +98,9 @@ function printReview(review: ImportReview, out: Out) {
   }
   if (review.newNames.length) {
     out('');
-    out(`Tên chưa có trong danh mục, sẽ được tạo và đánh dấu để xem lại / new names, created as proposed (${review.newNames.length}):`);
+    out(
+      `Tên chưa có trong danh mục, sẽ được tạo và đánh dấu để xem lại / new names, created as proposed (${review.newNames.length}):`,
+    );
     for (const n of review.newNames) out(`  + ${n.kind === 'group' ? 'nhóm' : 'đơn vị'}: ${n.name}`);
   }
 }
@@ -89,7 +120,11 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       const created = await ensureDatabase(ctx.config.DATABASE_URL);
       const r = await migrate(ctx.config.DATABASE_URL);
       if (created) out('Đã tạo cơ sở dữ liệu / database created');
-      out(r.applied.length ? `Đã áp dụng / applied: ${r.applied.join(', ')}` : 'Không có migration mới / nothing to apply');
+      out(
+        r.applied.length
+          ? `Đã áp dụng / applied: ${r.applied.join(', ')}`
+          : 'Không có migration mới / nothing to apply',
+      );
     });
 
   const orgCmd = program.command('org').description('tổ chức (tỉnh, thành phố) / organisations');
@@ -97,21 +132,34 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     .command('create <code>')
     .requiredOption('--name <tên>', 'tên / name')
     .option('--tz <zone>', 'múi giờ IANA / IANA time zone', ctx.config.DEFAULT_TIME_ZONE)
-    .option('--yearly-due <MM-DD>', 'hạn báo cáo hằng năm (02-29: năm không nhuận là 28/02) / yearly due day (02-29: 28/02 outside leap years)', '11-15')
+    .option(
+      '--yearly-due <MM-DD>',
+      'hạn báo cáo hằng năm (02-29: năm không nhuận là 28/02) / yearly due day (02-29: 28/02 outside leap years)',
+      '11-15',
+    )
     .action(async (code: string, o: { name: string; tz: string; yearlyDue: string }, cmd: Command) => {
       // Against an existing organisation only what was typed is compared, not the defaults.
       const typed = (name: string) => cmd.getOptionValueSource(name) === 'cli';
       const existing = await ctx.db.organisation.findUnique({ where: { code } });
       const r = await createOrganisation(
         ctx.db,
-        { code, name: o.name, ...(!existing || typed('tz') ? { timeZone: o.tz } : {}), ...(!existing || typed('yearlyDue') ? { yearlyDue: o.yearlyDue } : {}) },
+        {
+          code,
+          name: o.name,
+          ...(!existing || typed('tz') ? { timeZone: o.tz } : {}),
+          ...(!existing || typed('yearlyDue') ? { yearlyDue: o.yearlyDue } : {}),
+        },
         ctx.actor,
       );
-      out(`${r.org.code}: ${r.org.name} (${r.org.timeZone}, ${r.org.yearlyDue})${r.created ? '' : ' — đã có, không đổi gì / already exists, unchanged'}`);
+      out(
+        `${r.org.code}: ${r.org.name} (${r.org.timeZone}, ${r.org.yearlyDue})${r.created ? '' : ' — đã có, không đổi gì / already exists, unchanged'}`,
+      );
     });
   orgCmd
     .command('set <code>')
-    .description('đổi tên, múi giờ hoặc hạn hằng năm của tổ chức (có ghi nhật ký) / change an organisation’s name, time zone or yearly due day (audited)')
+    .description(
+      'đổi tên, múi giờ hoặc hạn hằng năm của tổ chức (có ghi nhật ký) / change an organisation’s name, time zone or yearly due day (audited)',
+    )
     .option('--name <tên>', 'tên / name')
     .option('--tz <zone>', 'múi giờ IANA / IANA time zone')
     .option('--yearly-due <MM-DD>', 'hạn báo cáo hằng năm / yearly due day')
@@ -119,16 +167,32 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       const r = await setOrganisation(
         ctx.db,
         code,
-        { ...(o.name !== undefined ? { name: o.name } : {}), ...(o.tz !== undefined ? { timeZone: o.tz } : {}), ...(o.yearlyDue !== undefined ? { yearlyDue: o.yearlyDue } : {}) },
+        {
+          ...(o.name !== undefined ? { name: o.name } : {}),
+          ...(o.tz !== undefined ? { timeZone: o.tz } : {}),
+          ...(o.yearlyDue !== undefined ? { yearlyDue: o.yearlyDue } : {}),
+        },
         { actor: ctx.actor, now: ctx.now() },
       );
-      out(`${r.org.code}: ${r.org.name} (${r.org.timeZone}, ${r.org.yearlyDue})${r.changed.length ? '' : ' — không có gì thay đổi / nothing changed'}`);
+      out(
+        `${r.org.code}: ${r.org.name} (${r.org.timeZone}, ${r.org.yearlyDue})${r.changed.length ? '' : ' — không có gì thay đổi / nothing changed'}`,
+      );
     });
   orgCmd.command('list').action(async () => {
     const rows = await ctx.db.organisation.findMany({ orderBy: { code: 'asc' } });
     // A value stored before values were checked is named, with the way to repair it.
     const bad = (ok: boolean, v: string) => (ok ? v : `${v} (KHÔNG HỢP LỆ / INVALID)`);
-    out(table(['Mã', 'Tên', 'Múi giờ', 'Hạn hằng năm'], rows.map((r) => [r.code, r.name, bad(isTimeZone(r.timeZone), r.timeZone), bad(isYearlyDue(r.yearlyDue), r.yearlyDue)])));
+    out(
+      table(
+        ['Mã', 'Tên', 'Múi giờ', 'Hạn hằng năm'],
+        rows.map((r) => [
+          r.code,
+          r.name,
+          bad(isTimeZone(r.timeZone), r.timeZone),
+          bad(isYearlyDue(r.yearlyDue), r.yearlyDue),
+        ]),
+      ),
+    );
     if (rows.some((r) => !isTimeZone(r.timeZone) || !isYearlyDue(r.yearlyDue))) {
       out('\nSửa / fix: dondoc org set <mã> --tz Asia/Ho_Chi_Minh --yearly-due 11-15');
     }
@@ -139,42 +203,55 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     .description('nhập kế hoạch từ CSV, XLSX, văn bản dán từ Word/Excel hoặc toàn văn kế hoạch / import a plan')
     .addOption(orgOption())
     .option('--plan <số hiệu>', 'số hiệu kế hoạch nếu tệp không ghi / plan code when the file has none')
-    .option('--horizon <năm>', 'năm kết thúc kế hoạch, thay cho năm đọc được trong văn bản; "" nếu không có / the plan\'s last year, instead of the text\'s; "" for none')
+    .option(
+      '--horizon <năm>',
+      'năm kết thúc kế hoạch, thay cho năm đọc được trong văn bản; "" nếu không có / the plan\'s last year, instead of the text\'s; "" for none',
+    )
     .option('--dry-run', 'chỉ xem, không ghi / review only, write nothing')
     .option('--json', 'in JSON / print JSON')
-    .action(async (file: string, o: { org?: string; plan?: string; horizon?: string; dryRun?: boolean; json?: boolean }) => {
-      const o2 = await org(o.org);
-      const horizon = o.horizon === undefined ? {} : { horizonYear: parseHorizonYear(o.horizon) };
-      let buf: Buffer;
-      try {
-        buf = await readFile(file);
-      } catch {
-        throw new UserError(`Không đọc được tệp «${file}» / cannot read the file`);
-      }
-      // Read as the web reads uploads: in a worker thread, within the same bounds.
-      const draft = await parsePlanOffThread({ data: buf, name: path.basename(file) }, { defaultDue: o2.yearlyDue }, { logger: ctx.logger });
-      const review = await reviewImport(ctx.db, o2.id, draft, o.plan, horizon);
-      if (o.json) {
-        const result = o.dryRun ? null : await commitImport(ctx.db, o2.id, review, ctx.actor);
-        out(json({ ...reviewJson(review), ...(result ? { result } : {}) }));
-        return;
-      }
-      printReview(review, out);
-      if (o.dryRun) {
-        out('\n(--dry-run: chưa ghi gì / nothing written)');
-        return;
-      }
-      const r = await commitImport(ctx.db, o2.id, review, ctx.actor);
-      out(
-        `\nĐã lưu / saved: ${r.created} mới / new, ${r.updated} cập nhật / updated, ${r.unchanged} không đổi / unchanged, ${r.retired} ngừng / retired.`,
-      );
-      const rec = sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor));
-      out(`Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới / new, ${rec.updated} cập nhật / updated, ${rec.retired} ngừng / retired.`);
-      if (rec.emptyGroups.length) {
-        out(`Nhóm chưa có thành viên (chưa ai phải thực hiện) / groups without members: ${rec.emptyGroups.join('; ')}`);
-        out('  Thêm thành viên / add members: dondoc groups add-members "<nhóm>" "<đơn vị>" …');
-      }
-    });
+    .action(
+      async (file: string, o: { org?: string; plan?: string; horizon?: string; dryRun?: boolean; json?: boolean }) => {
+        const o2 = await org(o.org);
+        const horizon = o.horizon === undefined ? {} : { horizonYear: parseHorizonYear(o.horizon) };
+        let buf: Buffer;
+        try {
+          buf = await readFile(file);
+        } catch {
+          throw new UserError(`Không đọc được tệp «${file}» / cannot read the file`);
+        }
+        // Read as the web reads uploads: in a worker thread, within the same bounds.
+        const draft = await parsePlanOffThread(
+          { data: buf, name: path.basename(file) },
+          { defaultDue: o2.yearlyDue },
+          { logger: ctx.logger },
+        );
+        const review = await reviewImport(ctx.db, o2.id, draft, o.plan, horizon);
+        if (o.json) {
+          const result = o.dryRun ? null : await commitImport(ctx.db, o2.id, review, ctx.actor);
+          out(json({ ...reviewJson(review), ...(result ? { result } : {}) }));
+          return;
+        }
+        printReview(review, out);
+        if (o.dryRun) {
+          out('\n(--dry-run: chưa ghi gì / nothing written)');
+          return;
+        }
+        const r = await commitImport(ctx.db, o2.id, review, ctx.actor);
+        out(
+          `\nĐã lưu / saved: ${r.created} mới / new, ${r.updated} cập nhật / updated, ${r.unchanged} không đổi / unchanged, ${r.retired} ngừng / retired.`,
+        );
+        const rec = sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor));
+        out(
+          `Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới / new, ${rec.updated} cập nhật / updated, ${rec.retired} ngừng / retired.`,
+        );
+        if (rec.emptyGroups.length) {
+          out(
+            `Nhóm chưa có thành viên (chưa ai phải thực hiện) / groups without members: ${rec.emptyGroups.join('; ')}`,
+          );
+          out('  Thêm thành viên / add members: dondoc groups add-members "<nhóm>" "<đơn vị>" …');
+        }
+      },
+    );
 
   program
     .command('obligations')
@@ -189,7 +266,9 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       // change and by the hourly job; other years by `dondoc reconcile --year`).
       const rec = { emptyGroups: await emptyLeadGroups(ctx.db, o2.id) };
       const units = o.unit ? await listUnits(ctx.db, o2.id) : [];
-      const unitId = o.unit ? units.find((u) => u.kind === 'unit' && u.name.toLowerCase() === o.unit!.toLowerCase())?.id : undefined;
+      const unitId = o.unit
+        ? units.find((u) => u.kind === 'unit' && u.name.toLowerCase() === o.unit!.toLowerCase())?.id
+        : undefined;
       if (o.unit && !unitId) {
         const { findUnit } = await import('#root/services/units.js');
         const u = await findUnit(ctx.db, o2.id, o.unit);
@@ -221,11 +300,19 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
         out(
           table(
             ['Hạn', 'KH', 'TT', 'Đơn vị', 'Kỳ', 'Trạng thái'],
-            rows.map((r) => [shortDate(dueInstant(r), o2.timeZone), r.plan, r.duty, truncate(r.unit, 50), r.period, r.status]),
+            rows.map((r) => [
+              shortDate(dueInstant(r), o2.timeZone),
+              r.plan,
+              r.duty,
+              truncate(r.unit, 50),
+              r.period,
+              r.status,
+            ]),
           ),
         );
         out(`\n${rows.length} nghĩa vụ / obligations`);
-        if (rec.emptyGroups.length) out(`Nhóm chưa có thành viên / groups without members: ${rec.emptyGroups.join('; ')}`);
+        if (rec.emptyGroups.length)
+          out(`Nhóm chưa có thành viên / groups without members: ${rec.emptyGroups.join('; ')}`);
       }
     });
 
@@ -239,7 +326,18 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       const o2 = await org(o.org);
       const rows = await listDuties(ctx.db, o2.id, o.plan);
       if (o.json) {
-        out(json(rows.map((d) => ({ plan: d.plan.code, code: d.code, title: d.title, timeframe: d.timeframe, schedule: d.schedule, flags: d.flags }))));
+        out(
+          json(
+            rows.map((d) => ({
+              plan: d.plan.code,
+              code: d.code,
+              title: d.title,
+              timeframe: d.timeframe,
+              schedule: d.schedule,
+              flags: d.flags,
+            })),
+          ),
+        );
         return;
       }
       const { scheduleFromRow } = await import('#root/services/schedules.js');
@@ -250,7 +348,13 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
             d.plan.code,
             d.code,
             truncate(d.title, 40),
-            truncate(d.assignments.filter((a) => a.role === 'lead').map((a) => a.unit?.name ?? a.group?.name).join('; '), 40),
+            truncate(
+              d.assignments
+                .filter((a) => a.role === 'lead')
+                .map((a) => a.unit?.name ?? a.group?.name)
+                .join('; '),
+              40,
+            ),
             d.schedule ? describeSchedule(scheduleFromRow(d.schedule)) : '—',
             d.flags.length ? String(d.flags.length) : '',
           ]),
@@ -265,28 +369,37 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     .option('--timeframe <cụm từ>', 'thời gian thực hiện mới, ví dụ "Hàng năm" / new timeframe phrase')
     .option('--title <tên>')
     .option('--clear-flags', 'xóa các cờ đã xem xét / clear reviewed flags')
-    .action(async (code: string, o: { org?: string; plan?: string; timeframe?: string; title?: string; clearFlags?: boolean }) => {
-      const o2 = await org(o.org);
-      if (o.timeframe === undefined && o.title === undefined && !o.clearFlags) {
-        throw new UserError('Không có gì để sửa: dùng --timeframe, --title hoặc --clear-flags / nothing to fix');
-      }
-      const d = await fixDuty(
-        ctx.db,
-        o2.id,
-        o.plan,
-        code,
-        {
-          ...(o.timeframe !== undefined ? { timeframe: o.timeframe } : {}),
-          ...(o.title !== undefined ? { title: o.title } : {}),
-          ...(o.clearFlags ? { clearFlags: true } : {}),
-        },
-        ctx.actor,
-      );
-      const { scheduleFromRow } = await import('#root/services/schedules.js');
-      out(`${d.plan.code} ${d.code}: ${d.schedule ? describeSchedule(scheduleFromRow(d.schedule)) : '—'}${d.flags.length ? `; cờ / flags: ${d.flags.join('; ')}` : ''}`);
-      const rec = sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor));
-      out(`Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`);
-    });
+    .action(
+      async (
+        code: string,
+        o: { org?: string; plan?: string; timeframe?: string; title?: string; clearFlags?: boolean },
+      ) => {
+        const o2 = await org(o.org);
+        if (o.timeframe === undefined && o.title === undefined && !o.clearFlags) {
+          throw new UserError('Không có gì để sửa: dùng --timeframe, --title hoặc --clear-flags / nothing to fix');
+        }
+        const d = await fixDuty(
+          ctx.db,
+          o2.id,
+          o.plan,
+          code,
+          {
+            ...(o.timeframe !== undefined ? { timeframe: o.timeframe } : {}),
+            ...(o.title !== undefined ? { title: o.title } : {}),
+            ...(o.clearFlags ? { clearFlags: true } : {}),
+          },
+          ctx.actor,
+        );
+        const { scheduleFromRow } = await import('#root/services/schedules.js');
+        out(
+          `${d.plan.code} ${d.code}: ${d.schedule ? describeSchedule(scheduleFromRow(d.schedule)) : '—'}${d.flags.length ? `; cờ / flags: ${d.flags.join('; ')}` : ''}`,
+        );
+        const rec = sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor));
+        out(
+          `Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`,
+        );
+      },
+    );
 
   program
     .command('flags')
@@ -305,16 +418,22 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       }
       for (const u of units.filter((x) => x.proposed)) {
         n++;
-        out(`? ${u.kind === 'group' ? 'nhóm' : 'đơn vị'} đề xuất / proposed ${u.kind}: ${u.name}  → dondoc units accept "${u.name}" | dondoc units merge "${u.name}" "<tên đúng>"`);
+        out(
+          `? ${u.kind === 'group' ? 'nhóm' : 'đơn vị'} đề xuất / proposed ${u.kind}: ${u.name}  → dondoc units accept "${u.name}" | dondoc units merge "${u.name}" "<tên đúng>"`,
+        );
       }
       for (const g of units.filter((x) => x.kind === 'group' && (x.members?.length ?? 0) === 0)) {
         n++;
-        out(`? nhóm chưa có thành viên / group without members: ${g.name}  → dondoc groups add-members "${g.name}" "<đơn vị>"`);
+        out(
+          `? nhóm chưa có thành viên / group without members: ${g.name}  → dondoc groups add-members "${g.name}" "<đơn vị>"`,
+        );
       }
       // Their first escalation goes to the administrators and supervisors instead (planner).
       for (const u of await unitsWithoutHead(ctx.db, o2.id)) {
         n++;
-        out(`? đơn vị chưa có lãnh đạo nhận chuyển cấp / unit without a head for escalations: ${u.name}  → dondoc contacts add --unit "${u.name}" --name "<tên>" --role head`);
+        out(
+          `? đơn vị chưa có lãnh đạo nhận chuyển cấp / unit without a head for escalations: ${u.name}  → dondoc contacts add --unit "${u.name}" --name "<tên>" --role head`,
+        );
       }
       out(n ? `\n${n} mục cần xem lại / items to review` : 'Không có gì cần xem lại / nothing to review');
     });
@@ -343,7 +462,12 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
   unitsCmd
     .command('add <name>')
     .addOption(orgOption())
-    .option('--alias <tên>', 'tên khác, lặp lại được / another name, repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option(
+      '--alias <tên>',
+      'tên khác, lặp lại được / another name, repeatable',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .action(async (name: string, o: { org?: string; alias: string[] }) => {
       const u = await addUnit(ctx.db, (await org(o.org)).id, name, o.alias, ctx.actor);
       out(`Đã thêm đơn vị / unit added: ${u.name}`);
@@ -373,7 +497,9 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       const r = await mergeUnits(ctx.db, o2.id, from, into, ctx.actor);
       out(`Đã gộp «${r.from}» vào «${r.into}» / merged`);
       const rec = sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor));
-      out(`Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`);
+      out(
+        `Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`,
+      );
     });
 
   const groups = program.command('groups').description('nhóm đơn vị / unit groups');
@@ -392,7 +518,9 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       const r = await addMembers(ctx.db, o2.id, group, units, ctx.actor);
       out(`${r.group.name}: + ${r.units.map((u) => u.name).join('; ')}`);
       const rec = sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor));
-      out(`Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`);
+      out(
+        `Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`,
+      );
     });
   groups
     .command('remove-members <group> <units...>')
@@ -402,7 +530,9 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       const r = await removeMembers(ctx.db, o2.id, group, units, ctx.actor);
       out(`${r.group.name}: − ${r.units.map((u) => u.name).join('; ')}`);
       const rec = sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor));
-      out(`Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`);
+      out(
+        `Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`,
+      );
     });
 
   const contacts = program.command('contacts').description('đầu mối / contacts');
@@ -415,25 +545,37 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     .option('--locale <vi|en>', 'ngôn ngữ / language', 'vi')
     .option('--email <địa chỉ>')
     .option('--channels <kênh,…>', 'thứ tự ưu tiên / preference order: sandbox,email,telegram,zalo')
-    .action(async (o: { org?: string; unit: string; name: string; role: string; locale: string; email?: string; channels?: string }) => {
-      const c = await addContact(
-        ctx.db,
-        (await org(o.org)).id,
-        {
-          unit: o.unit,
-          name: o.name,
-          role: o.role,
-          locale: o.locale,
-          ...(o.email ? { email: o.email } : {}),
-          ...(o.channels ? { channels: o.channels.split(',').map((s) => s.trim()) } : {}),
-        },
-        ctx.actor,
-      );
-      out(`Đã thêm / added: ${c.name} (${c.unitName}), id ${c.id}`);
-    });
+    .action(
+      async (o: {
+        org?: string;
+        unit: string;
+        name: string;
+        role: string;
+        locale: string;
+        email?: string;
+        channels?: string;
+      }) => {
+        const c = await addContact(
+          ctx.db,
+          (await org(o.org)).id,
+          {
+            unit: o.unit,
+            name: o.name,
+            role: o.role,
+            locale: o.locale,
+            ...(o.email ? { email: o.email } : {}),
+            ...(o.channels ? { channels: o.channels.split(',').map((s) => s.trim()) } : {}),
+          },
+          ctx.actor,
+        );
+        out(`Đã thêm / added: ${c.name} (${c.unitName}), id ${c.id}`);
+      },
+    );
   contacts
     .command('list')
-    .description('đầu mối, kênh (kênh lỗi được đánh dấu), liên kết Telegram/Zalo / contacts, their channels and chat links')
+    .description(
+      'đầu mối, kênh (kênh lỗi được đánh dấu), liên kết Telegram/Zalo / contacts, their channels and chat links',
+    )
     .addOption(orgOption())
     .option('--unit <đơn vị>')
     .option('--unreachable', 'chỉ những người không còn kênh nào gửi được / only contacts with no working channel')
@@ -467,11 +609,15 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       );
       if (rows.some((c) => c.channels.some((ch) => c.disabledChannels.includes(ch)))) {
         out('');
-        out('(lỗi): kênh đã lỗi hẳn (bị chặn, địa chỉ sai), không dùng cho đến khi được chọn lại / a failed channel, unused until chosen again');
+        out(
+          '(lỗi): kênh đã lỗi hẳn (bị chặn, địa chỉ sai), không dùng cho đến khi được chọn lại / a failed channel, unused until chosen again',
+        );
       }
       if (o.unreachable) {
         out('');
-        out('Sửa: dondoc contacts channels <đầu mối> <kênh…>, hoặc dondoc invite <đầu mối> để liên kết lại Telegram/Zalo.');
+        out(
+          'Sửa: dondoc contacts channels <đầu mối> <kênh…>, hoặc dondoc invite <đầu mối> để liên kết lại Telegram/Zalo.',
+        );
         out('Fix: set working channels, or send a new invite to link Telegram or Zalo again.');
       }
     });
@@ -484,9 +630,13 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     .action(async (contact: string, names: string[], o: { org?: string }) => {
       const c = await setContactChannels(ctx.db, (await org(o.org)).id, contact, names, ctx.actor);
       out(`Thứ tự kênh / channels of ${c.name}: ${c.channels.join(' → ')}`);
-      const unlinked = c.channels.filter((ch) => (ch === 'telegram' && c.telegramChatId === null) || (ch === 'zalo' && c.zaloUserId === null));
+      const unlinked = c.channels.filter(
+        (ch) => (ch === 'telegram' && c.telegramChatId === null) || (ch === 'zalo' && c.zaloUserId === null),
+      );
       if (unlinked.length) {
-        out(`Chưa liên kết / not linked yet: ${unlinked.join(', ')} — gửi mã mời / send an invite: dondoc invite ${c.id}`);
+        out(
+          `Chưa liên kết / not linked yet: ${unlinked.join(', ')} — gửi mã mời / send an invite: dondoc invite ${c.id}`,
+        );
       }
     });
 
@@ -507,11 +657,15 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       if (r.telegramLink) out(`Telegram: ${r.telegramLink}`);
       if (r.telegramGroupLink) out(`Telegram (nhóm của đơn vị / the unit's group): ${r.telegramGroupLink}`);
       out(`Mã / code: ${r.code}  — gửi cho bot / send to the bot: /start ${r.code}`);
-      out(`Zalo: gửi /start ${r.code} cho bot Zalo (nhắn riêng) / send /start ${r.code} to the Zalo bot in a private chat`);
+      out(
+        `Zalo: gửi /start ${r.code} cho bot Zalo (nhắn riêng) / send /start ${r.code} to the Zalo bot in a private chat`,
+      );
       out(`Hết hạn / expires: ${dateTime(r.expiresAt, o2.timeZone)}`);
     });
 
-  const hol = program.command('holidays').description('ngày nghỉ và ngày làm bù / holidays and substitute working days');
+  const hol = program
+    .command('holidays')
+    .description('ngày nghỉ và ngày làm bù / holidays and substitute working days');
   hol
     .command('list')
     .addOption(orgOption())
@@ -521,13 +675,23 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       out(
         table(
           ['Ngày', 'Loại', 'Tên', 'Nguồn'],
-          rows.map((d) => [d.date.split('-').reverse().join('/'), d.kind === 'holiday' ? 'nghỉ' : 'làm bù', d.name, d.source === 'law' ? 'luật' : 'quản trị'] as string[]),
+          rows.map(
+            (d) =>
+              [
+                d.date.split('-').reverse().join('/'),
+                d.kind === 'holiday' ? 'nghỉ' : 'làm bù',
+                d.name,
+                d.source === 'law' ? 'luật' : 'quản trị',
+              ] as string[],
+          ),
         ),
       );
     });
   hol
     .command('add <date> <name>')
-    .description('ngày nghỉ (hoặc --workday: ngày làm bù) theo thông báo của Chính phủ / a day off, or a working day with --workday')
+    .description(
+      'ngày nghỉ (hoặc --workday: ngày làm bù) theo thông báo của Chính phủ / a day off, or a working day with --workday',
+    )
     .addOption(orgOption())
     .option('--workday', 'ngày làm việc (ví dụ thứ Bảy làm bù) / a working day')
     .action(async (date: string, name: string, o: { org?: string; workday?: boolean }) => {
@@ -555,7 +719,12 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     .action(async (o: { org?: string; year: number }) => {
       const o2 = await org(o.org);
       const rows = await statusByUnit(ctx.db, o2.id, o.year, ctx.now());
-      out(table(['Đơn vị', 'Tổng', 'Xong', 'Miễn', 'Đang mở', 'Quá hạn'], rows.map((r) => [truncate(r.unit, 60), r.total, r.done, r.waived, r.open, r.overdue])));
+      out(
+        table(
+          ['Đơn vị', 'Tổng', 'Xong', 'Miễn', 'Đang mở', 'Quá hạn'],
+          rows.map((r) => [truncate(r.unit, 60), r.total, r.done, r.waived, r.open, r.overdue]),
+        ),
+      );
       out(`\nTính đến / as of ${dateTime(ctx.now(), o2.timeZone)}`);
     });
 
@@ -576,8 +745,11 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
         o.year === undefined
           ? sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor))
           : await reconcileObligations(ctx.db, o2.id, yearWindow(o.year), ctx.now(), ctx.actor);
-      out(`${o.year ?? 'Năm nay và năm sau / this and next year'}: ${rec.created} mới / new, ${rec.updated} cập nhật / updated, ${rec.retired} ngừng / retired.`);
-      if (rec.emptyGroups.length) out(`Nhóm chưa có thành viên / groups without members: ${rec.emptyGroups.join('; ')}`);
+      out(
+        `${o.year ?? 'Năm nay và năm sau / this and next year'}: ${rec.created} mới / new, ${rec.updated} cập nhật / updated, ${rec.retired} ngừng / retired.`,
+      );
+      if (rec.emptyGroups.length)
+        out(`Nhóm chưa có thành viên / groups without members: ${rec.emptyGroups.join('; ')}`);
     });
 
   addReminderCommands(program, ctx, out);

@@ -12,7 +12,9 @@ async function main(argv: string[]): Promise<number> {
     if (i > 0) {
       const role = argv[i + 1];
       if (!role) {
-        process.stderr.write('Lỗi / error: --role cần tên vai trò (scheduler, worker, web, all) / --role needs a role name\n');
+        process.stderr.write(
+          'Lỗi / error: --role cần tên vai trò (scheduler, worker, web, all) / --role needs a role name\n',
+        );
         return 1;
       }
       process.env.ROLES = role;
@@ -20,7 +22,11 @@ async function main(argv: string[]): Promise<number> {
     await import('../main.js');
     return new Promise<number>(() => undefined); // main.ts owns the process from here on
   }
-  return runDondoc(argv.slice(2), { env: process.env, out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) });
+  return runDondoc(argv.slice(2), {
+    env: process.env,
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  });
 }
 
 /**

@@ -31,8 +31,14 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
     )
     .option('--org <mã>')
     .option('--from <YYYY-MM-DD>', 'ngày đầu, mặc định hôm nay / first day, default today')
-    .option('--to <YYYY-MM-DD>', `ngày cuối, mặc định ${PREVIEW_DEFAULT_DAYS - 1} ngày sau ngày đầu / last day, default ${PREVIEW_DEFAULT_DAYS - 1} days after the first`)
-    .option('--unit <đơn vị>', 'chỉ các nhắc nhở về nghĩa vụ của một đơn vị / only the reminders about one unit’s obligations')
+    .option(
+      '--to <YYYY-MM-DD>',
+      `ngày cuối, mặc định ${PREVIEW_DEFAULT_DAYS - 1} ngày sau ngày đầu / last day, default ${PREVIEW_DEFAULT_DAYS - 1} days after the first`,
+    )
+    .option(
+      '--unit <đơn vị>',
+      'chỉ các nhắc nhở về nghĩa vụ của một đơn vị / only the reminders about one unit’s obligations',
+    )
     .option('--json')
     .action(async (o: { org?: string; from?: string; to?: string; unit?: string; json?: boolean }) => {
       const o2 = await org(o.org);
@@ -42,17 +48,34 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
       if (from > to) throw new UserError('--from phải trước --to / --from must not be after --to');
       const unit = o.unit === undefined ? undefined : await findUnit(ctx.db, o2.id, o.unit);
       // The command line previews any range (the web page limits it); JSON keeps ISO instants.
-      const preview = await previewReminders(ctx.db, o2.id, { from, to, maxDays: Number.POSITIVE_INFINITY, ...(unit ? { unit: unit.name } : {}) });
+      const preview = await previewReminders(ctx.db, o2.id, {
+        from,
+        to,
+        maxDays: Number.POSITIVE_INFINITY,
+        ...(unit ? { unit: unit.name } : {}),
+      });
       const rows = preview.rows.map((r) => ({ ...r, at: r.at.toISOString() }));
       if (o.json) return out(json(rows));
       out(`${shortDate(from)} – ${shortDate(to)}${unit ? ` · ${unit.name}` : ''}`);
       out(
         table(
           ['Lúc', 'Giai đoạn', 'TT', 'Đơn vị', 'Người nhận', 'Kênh'],
-          rows.map((r) => [dateTime(new Date(r.at), o2.timeZone), r.kind === 'cooperating' ? 'phối hợp' : r.stage, r.duty ?? '', truncate(r.unit ?? '', 40), truncate(r.contact, 30), r.channel ?? 'KHÔNG CÓ KÊNH'] as string[]),
+          rows.map(
+            (r) =>
+              [
+                dateTime(new Date(r.at), o2.timeZone),
+                r.kind === 'cooperating' ? 'phối hợp' : r.stage,
+                r.duty ?? '',
+                truncate(r.unit ?? '', 40),
+                truncate(r.contact, 30),
+                r.channel ?? 'KHÔNG CÓ KÊNH',
+              ] as string[],
+          ),
         ),
       );
-      out(`\n${rows.length} tin sẽ gửi / messages to send${unit ? '' : ' (tổng hợp: chỉ khi có việc / digests only when there is news)'}`);
+      out(
+        `\n${rows.length} tin sẽ gửi / messages to send${unit ? '' : ' (tổng hợp: chỉ khi có việc / digests only when there is news)'}`,
+      );
     });
 
   program
@@ -64,9 +87,16 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
     .action(async (o: { org?: string; unit: string; duty?: string }) => {
       const o2 = await org(o.org);
       const unit = await findUnit(ctx.db, o2.id, o.unit);
-      const r = await nudge(ctx.db, o2.id, { unitId: unit.id, ...(o.duty ? { dutyCode: o.duty } : {}), actor: ctx.actor, now: ctx.now() });
+      const r = await nudge(ctx.db, o2.id, {
+        unitId: unit.id,
+        ...(o.duty ? { dutyCode: o.duty } : {}),
+        actor: ctx.actor,
+        now: ctx.now(),
+      });
       await dispatchDue(ctx.db, ctx.sendQueue(), o2.id, ctx.now(), 0);
-      out(`Đã xếp hàng ${r.reminders} nhắc nhở cho ${unit.name} (${r.obligations} nghĩa vụ) / queued ${r.reminders} reminders`);
+      out(
+        `Đã xếp hàng ${r.reminders} nhắc nhở cho ${unit.name} (${r.obligations} nghĩa vụ) / queued ${r.reminders} reminders`,
+      );
       if (r.withoutChannel.length) out(`Không có kênh gửi được / no working channel: ${r.withoutChannel.join(', ')}`);
     });
 
@@ -83,7 +113,14 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
       out(
         table(
           ['#', 'Lúc', 'Gửi', 'Đơn vị', 'Tiêu đề', 'Trả lời'],
-          rows.map((m) => [m.id.toString(), dateTime(m.createdAt, o2.timeZone), truncate(m.contact.name, 28), truncate(m.contact.unit.name, 30), truncate(m.subject, 50), m.answer ?? '']),
+          rows.map((m) => [
+            m.id.toString(),
+            dateTime(m.createdAt, o2.timeZone),
+            truncate(m.contact.name, 28),
+            truncate(m.contact.unit.name, 30),
+            truncate(m.subject, 50),
+            m.answer ?? '',
+          ]),
         ),
       );
       out('\nXem / show: dondoc outbox show <#>; trả lời / answer: dondoc outbox answer <#> xong [ghi chú]');
@@ -116,7 +153,14 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
     .option('--org <mã>')
     .action(async (o: { org?: string }) => {
       const rows = await listPolicies(ctx.db, (await org(o.org)).id);
-      out(rows.length ? table(['Phạm vi', 'Thiết lập'], rows.map((r) => [r.target, JSON.stringify(r.settings)])) : 'Mặc định / defaults: nhắc trước 14, 7, 3, 1 ngày làm việc; đúng hạn; quá hạn mỗi 3 ngày; báo cáo lên sau 3 ngày; 08:00–17:00');
+      out(
+        rows.length
+          ? table(
+              ['Phạm vi', 'Thiết lập'],
+              rows.map((r) => [r.target, JSON.stringify(r.settings)]),
+            )
+          : 'Mặc định / defaults: nhắc trước 14, 7, 3, 1 ngày làm việc; đúng hạn; quá hạn mỗi 3 ngày; báo cáo lên sau 3 ngày; 08:00–17:00',
+      );
     });
   policy
     .command('set')
@@ -130,47 +174,78 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
     .option('--overdue-max <n>')
     .option('--escalate-after <n>')
     .option('--window <HH:MM-HH:MM>')
-    .action(async (o: { org?: string; plan?: string; duty?: string; unit?: string; leadDays?: string; onDue?: boolean; overdueEvery?: string; overdueMax?: string; escalateAfter?: string; window?: string }) => {
-      const o2 = await org(o.org);
-      const scopes = [o.plan, o.duty, o.unit].filter(Boolean);
-      if (scopes.length > 1) throw new UserError('Chỉ một trong --plan, --duty, --unit / only one scope');
-      let target = 'org';
-      if (o.plan) target = `plan:${(await ctx.db.plan.findFirstOrThrow({ where: { orgId: o2.id, code: o.plan } }).catch(() => { throw new UserError(`Không có kế hoạch «${o.plan}»`); })).id}`;
-      if (o.duty) {
-        const ds = await ctx.db.duty.findMany({ where: { orgId: o2.id, code: o.duty } });
-        if (ds.length !== 1) throw new UserError(`Không xác định được nhiệm vụ «${o.duty}» (${ds.length}) / duty not found or ambiguous`);
-        target = `duty:${ds[0]!.id}`;
-      }
-      if (o.unit) target = `unit:${(await findUnit(ctx.db, o2.id, o.unit)).id}`;
-      const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-      const [ws, we] = o.window ? o.window.split('-') : [];
-      const settings = Object.fromEntries(
-        Object.entries({
-          leadDays: o.leadDays?.split(',').map(Number),
-          onDue: o.onDue === false ? false : undefined,
-          overdueEvery: num(o.overdueEvery),
-          overdueMax: num(o.overdueMax),
-          escalateAfter: num(o.escalateAfter),
-          windowStart: ws,
-          windowEnd: we,
-        }).filter(([, v]) => v !== undefined),
-      );
-      if (!Object.keys(settings).length) throw new UserError('Không có thiết lập nào / nothing to set');
-      const merged = await setPolicy(ctx.db, o2.id, target, settings, ctx.actor);
-      out(`${target}: ${JSON.stringify(merged)}`);
-    });
+    .action(
+      async (o: {
+        org?: string;
+        plan?: string;
+        duty?: string;
+        unit?: string;
+        leadDays?: string;
+        onDue?: boolean;
+        overdueEvery?: string;
+        overdueMax?: string;
+        escalateAfter?: string;
+        window?: string;
+      }) => {
+        const o2 = await org(o.org);
+        const scopes = [o.plan, o.duty, o.unit].filter(Boolean);
+        if (scopes.length > 1) throw new UserError('Chỉ một trong --plan, --duty, --unit / only one scope');
+        let target = 'org';
+        if (o.plan)
+          target = `plan:${
+            (
+              await ctx.db.plan.findFirstOrThrow({ where: { orgId: o2.id, code: o.plan } }).catch(() => {
+                throw new UserError(`Không có kế hoạch «${o.plan}»`);
+              })
+            ).id
+          }`;
+        if (o.duty) {
+          const ds = await ctx.db.duty.findMany({ where: { orgId: o2.id, code: o.duty } });
+          if (ds.length !== 1)
+            throw new UserError(
+              `Không xác định được nhiệm vụ «${o.duty}» (${ds.length}) / duty not found or ambiguous`,
+            );
+          target = `duty:${ds[0]!.id}`;
+        }
+        if (o.unit) target = `unit:${(await findUnit(ctx.db, o2.id, o.unit)).id}`;
+        const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+        const [ws, we] = o.window ? o.window.split('-') : [];
+        const settings = Object.fromEntries(
+          Object.entries({
+            leadDays: o.leadDays?.split(',').map(Number),
+            onDue: o.onDue === false ? false : undefined,
+            overdueEvery: num(o.overdueEvery),
+            overdueMax: num(o.overdueMax),
+            escalateAfter: num(o.escalateAfter),
+            windowStart: ws,
+            windowEnd: we,
+          }).filter(([, v]) => v !== undefined),
+        );
+        if (!Object.keys(settings).length) throw new UserError('Không có thiết lập nào / nothing to set');
+        const merged = await setPolicy(ctx.db, o2.id, target, settings, ctx.actor);
+        out(`${target}: ${JSON.stringify(merged)}`);
+      },
+    );
 
   program
     .command('templates')
     .description('mẫu tin nhắn / message templates')
     .command('check [dir]')
-    .description('kiểm tra mọi mẫu như trang sửa mẫu kiểm tra (cú pháp, chỗ trống, HTML Telegram), nêu tệp và vị trí / check every template as the editor does, naming file and position')
+    .description(
+      'kiểm tra mọi mẫu như trang sửa mẫu kiểm tra (cú pháp, chỗ trống, HTML Telegram), nêu tệp và vị trí / check every template as the editor does, naming file and position',
+    )
     .action((dir: string | undefined) => {
       const where = dir ?? TEMPLATES_DIR;
-      if (!existsSync(where) || !statSync(where).isDirectory()) throw new UserError(`Không có thư mục mẫu «${where}» / no such template directory`);
+      if (!existsSync(where) || !statSync(where).isDirectory())
+        throw new UserError(`Không có thư mục mẫu «${where}» / no such template directory`);
       const problems = checkTemplateFiles(where);
       if (problems.length) {
-        throw new UserError([`${problems.length} mẫu không hợp lệ / invalid templates (${where}):`, ...problems.map((p) => `  ${p.file}: ${p.problem}`)].join('\n'));
+        throw new UserError(
+          [
+            `${problems.length} mẫu không hợp lệ / invalid templates (${where}):`,
+            ...problems.map((p) => `  ${p.file}: ${p.problem}`),
+          ].join('\n'),
+        );
       }
       loadTemplates(where);
       out(`Mọi mẫu hợp lệ / every template is valid: ${where}`);
@@ -178,10 +253,21 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
 
   program
     .command('seed-demo')
-    .description('nhập kế hoạch mẫu (TP.HCM), đơn vị, mỗi đơn vị một đầu mối sandbox và một quản trị viên / seed the demo')
+    .description(
+      'nhập kế hoạch mẫu (TP.HCM), đơn vị, mỗi đơn vị một đầu mối sandbox và một quản trị viên / seed the demo',
+    )
     .option('--org <mã>')
     .action(async (o: { org?: string }) => {
-      const r = await seedDemo(ctx.db, { orgCode: o.org ?? ctx.config.DEFAULT_ORG, timeZone: ctx.config.DEFAULT_TIME_ZONE, now: ctx.now(), actor: ctx.actor });
-      out(r.created ? `Đã tạo / created ${r.orgCode}: ${r.units} đơn vị, ${r.contacts} đầu mối, ${r.obligations} nghĩa vụ năm nay` : `${r.orgCode} đã có kế hoạch, không làm gì / already has a plan, nothing done`);
+      const r = await seedDemo(ctx.db, {
+        orgCode: o.org ?? ctx.config.DEFAULT_ORG,
+        timeZone: ctx.config.DEFAULT_TIME_ZONE,
+        now: ctx.now(),
+        actor: ctx.actor,
+      });
+      out(
+        r.created
+          ? `Đã tạo / created ${r.orgCode}: ${r.units} đơn vị, ${r.contacts} đầu mối, ${r.obligations} nghĩa vụ năm nay`
+          : `${r.orgCode} đã có kế hoạch, không làm gì / already has a plan, nothing done`,
+      );
     });
 }

@@ -52,13 +52,21 @@ export async function runDondoc(args: string[], io: CliIo): Promise<number> {
       io.err(`Lỗi / error: ${error.message}\n`);
       return 1;
     }
-    if (error instanceof Error && /Database `[^`]*` does not exist|table `[^`]*` does not exist|relation "[^"]*" does not exist/i.test(error.message)) {
+    if (
+      error instanceof Error &&
+      /Database `[^`]*` does not exist|table `[^`]*` does not exist|relation "[^"]*" does not exist/i.test(
+        error.message,
+      )
+    ) {
       io.err(
         'Cơ sở dữ liệu chưa được tạo hoặc chưa cập nhật; chạy `npm run db:migrate` (hoặc `npm start`) / the database is missing or not migrated; run `npm run db:migrate` (or `npm start`)\n',
       );
       return 2;
     }
-    if (error instanceof Error && /ECONNREFUSED|ENOTFOUND|Connection terminated|timeout exceeded when trying to connect/i.test(error.message)) {
+    if (
+      error instanceof Error &&
+      /ECONNREFUSED|ENOTFOUND|Connection terminated|timeout exceeded when trying to connect/i.test(error.message)
+    ) {
       io.err(`Không kết nối được cơ sở dữ liệu / cannot reach the database: ${error.message}\n`);
       return 2;
     }

@@ -3,7 +3,8 @@
  * `/việc` when a phone keyboard adds the diacritics. Vietnamese names first (SPEC §5), English
  * aliases, one table for every channel.
  */
-export type CommandName = 'start' | 'tasks' | 'done' | 'extend' | 'undo' | 'status' | 'nudge' | 'help' | 'channels' | 'approve' | 'refuse';
+export type CommandName =
+  'start' | 'tasks' | 'done' | 'extend' | 'undo' | 'status' | 'nudge' | 'help' | 'channels' | 'approve' | 'refuse';
 
 export const COMMAND_NAMES: Record<string, CommandName> = {
   start: 'start',
@@ -40,12 +41,7 @@ export interface ParsedCommand {
 
 /** Folds a command word: lower case, no diacritics (đ → d). */
 const fold = (word: string) =>
-  word
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .replace(/đ/g, 'd')
-    .replace(/Đ/g, 'D')
-    .toLowerCase();
+  word.normalize('NFD').replace(/\p{M}/gu, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase();
 
 /** The command of a message, or null when the message is not a command. */
 export function parseCommand(text: string): ParsedCommand | null {

@@ -121,7 +121,8 @@ export function memoryCodeTries(): CodeTries {
   const entries = new Map<string, CodeTriesEntry>();
   return {
     async get(key, nowMs) {
-      if (entries.size >= 1_000) for (const [k, v] of entries) if (v.lockedUntil <= nowMs && nowMs - v.since >= CODE_LOCK_MS) entries.delete(k);
+      if (entries.size >= 1_000)
+        for (const [k, v] of entries) if (v.lockedUntil <= nowMs && nowMs - v.since >= CODE_LOCK_MS) entries.delete(k);
       return entries.get(key);
     },
     async set(key, entry) {
@@ -178,7 +179,12 @@ const isAdmin = (c: { role: string }) => c.role === 'admin' || c.role === 'super
 /** The code of an obligation to type in a chat ("4.2-2026Q4"). */
 const codeOf = (o: { periodKey: string; duty: { code: string } }) => obligationCode(o.duty.code, o.periodKey);
 const day = (d: Date, zone: string) => formatInTimeZone(d, zone, 'dd/MM/yyyy');
-const CHANNEL_LABEL: Record<string, string> = { telegram: 'Telegram', zalo: 'Zalo', email: 'Email', sandbox: 'Hộp thư thử (sandbox)' };
+const CHANNEL_LABEL: Record<string, string> = {
+  telegram: 'Telegram',
+  zalo: 'Zalo',
+  email: 'Email',
+  sandbox: 'Hộp thư thử (sandbox)',
+};
 
 /**
  * Who sent a file and which obligation it is evidence of ({@link CommandService.evidenceFor}):
@@ -225,7 +231,10 @@ export function createCommandService(deps: CommandDeps) {
   const actorOf = (caller: Caller) => `${caller.channel}:${caller.userId}`;
 
   /** Contacts reached by chat, each on the first chat channel of their preference that this process can use. */
-  async function tell(where: { unitId?: string; orgId?: string; admins?: boolean; except?: string }, notice: (c: { id: string }) => Notice | null) {
+  async function tell(
+    where: { unitId?: string; orgId?: string; admins?: boolean; except?: string },
+    notice: (c: { id: string }) => Notice | null,
+  ) {
     const people = await db.contact.findMany({
       where: {
         active: true,
@@ -249,16 +258,21 @@ export function createCommandService(deps: CommandDeps) {
 
   async function obligationList(contact: ChatContact, caller: Caller, intro?: string): Promise<Reply> {
     const open = await openObligationsOfUnit(db, contact.unitId);
-    if (!open.length) return { text: `${intro ? `${intro}\n\n` : ''}${contact.unit.name} không còn nhiệm vụ nào đang mở. 🎉` };
+    if (!open.length)
+      return { text: `${intro ? `${intro}\n\n` : ''}${contact.unit.name} không còn nhiệm vụ nào đang mở. 🎉` };
     const zone = contact.org.timeZone;
     const lines = open.map((o) => `• ${codeOf(o)} «${o.duty.title}» — hạn ${day(dueInstant(o), zone)}`);
     const head = `${intro ? `${intro}\n\n` : ''}Nhiệm vụ đang mở của ${contact.unit.name}:\n${lines.join('\n')}`;
     if (!HAS_BUTTONS[caller.channel]) {
-      return { text: `${head}\n\nKhi đã hoàn thành, gõ /xong <mã> [ghi chú], ví dụ: /xong ${codeOf(open[0]!)} đã gửi báo cáo.\n(Reply /done <code> to confirm.)` };
+      return {
+        text: `${head}\n\nKhi đã hoàn thành, gõ /xong <mã> [ghi chú], ví dụ: /xong ${codeOf(open[0]!)} đã gửi báo cáo.\n(Reply /done <code> to confirm.)`,
+      };
     }
     return {
       text: `${head}\n\nBấm để xác nhận đã hoàn thành:`,
-      buttons: open.map((o) => [{ text: `✅ ${codeOf(o)} — hạn ${day(dueInstant(o), zone)}`, data: encodeButton('done', o.id) }]),
+      buttons: open.map((o) => [
+        { text: `✅ ${codeOf(o)} — hạn ${day(dueInstant(o), zone)}`, data: encodeButton('done', o.id) },
+      ]),
     };
   }
 
@@ -287,7 +301,13 @@ export function createCommandService(deps: CommandDeps) {
   function askWhichPeriod(
     caller: Caller,
     contact: ChatContact,
-    items: { id: string; periodKey: string; dueAt: Date; extendedTo: Date | null; duty: { code: string; title: string } }[],
+    items: {
+      id: string;
+      periodKey: string;
+      dueAt: Date;
+      extendedTo: Date | null;
+      duty: { code: string; title: string };
+    }[],
     what: 'done' | 'extend' | 'undo',
   ): Reply {
     const zone = contact.org.timeZone;
@@ -296,12 +316,19 @@ export function createCommandService(deps: CommandDeps) {
     const tail = { done: ' [ghi chú]', extend: ' <ngày> <lý do>', undo: '' }[what];
     const verb = { done: 'xác nhận', extend: 'xin gia hạn', undo: 'rút lại xác nhận' }[what];
     const state = what === 'undo' ? 'vừa được xác nhận' : 'đang mở';
-    const lines = items.map((o) => `• Kỳ ${o.periodKey}, hạn ${day(dueInstant(o), zone)}: ${typed} ${codeOf(o)}${tail}`);
+    const lines = items.map(
+      (o) => `• Kỳ ${o.periodKey}, hạn ${day(dueInstant(o), zone)}: ${typed} ${codeOf(o)}${tail}`,
+    );
     const text = `Nhiệm vụ ${first.duty.code} «${first.duty.title}» có ${items.length} kỳ ${state}; anh/chị ${verb} kỳ nào? Chưa có gì thay đổi.\n${lines.join('\n')}\n(Several periods match: name one. Nothing was changed.)`;
     if (!HAS_BUTTONS[caller.channel] || what === 'undo') return { text };
     return {
       text,
-      buttons: items.map((o) => [{ text: `${what === 'done' ? '✅' : '📅'} ${codeOf(o)} — hạn ${day(dueInstant(o), zone)}`, data: encodeButton(what, o.id) }]),
+      buttons: items.map((o) => [
+        {
+          text: `${what === 'done' ? '✅' : '📅'} ${codeOf(o)} — hạn ${day(dueInstant(o), zone)}`,
+          data: encodeButton(what, o.id),
+        },
+      ]),
     };
   }
 
@@ -313,7 +340,10 @@ export function createCommandService(deps: CommandDeps) {
       take: 200,
       include: { obligation: { include: { duty: true } }, contact: true },
     });
-    const c = pickByCode(code, recent, (x) => ({ dutyCode: x.obligation.duty.code, periodKey: x.obligation.periodKey }))[0];
+    const c = pickByCode(code, recent, (x) => ({
+      dutyCode: x.obligation.duty.code,
+      periodKey: x.obligation.periodKey,
+    }))[0];
     if (!c) return null;
     const when = formatInTimeZone(c.createdAt, contact.org.timeZone, "HH:mm 'ngày' dd/MM/yyyy");
     const who = c.contact?.name ?? c.actor;
@@ -324,45 +354,90 @@ export function createCommandService(deps: CommandDeps) {
    * Confirms for the unit. The answer is ready as soon as the confirmation is committed; marking
    * the reminder messages and telling the unit's other people are follow-ups.
    */
-  async function confirm(caller: Caller, contact: ChatContact, obligationId: string, note: string | null): Promise<{ text: string; later?: () => Promise<void> }> {
+  async function confirm(
+    caller: Caller,
+    contact: ChatContact,
+    obligationId: string,
+    note: string | null,
+  ): Promise<{ text: string; later?: () => Promise<void> }> {
     const now = clock.now();
-    const outcome = await confirmObligation(db, { obligationId, contactId: contact.id, actor: actorOf(caller), via: 'chat', note, now });
+    const outcome = await confirmObligation(db, {
+      obligationId,
+      contactId: contact.id,
+      actor: actorOf(caller),
+      via: 'chat',
+      note,
+      now,
+    });
     const label = `${outcome.duty.code} «${outcome.duty.title}»`;
-    if (outcome.status === 'already-done') return { text: `Nhiệm vụ ${label} đã được xác nhận trước đó. (Already confirmed.)` };
+    if (outcome.status === 'already-done')
+      return { text: `Nhiệm vụ ${label} đã được xác nhận trước đó. (Already confirmed.)` };
     const later = async () => {
       const when = formatInTimeZone(now, contact.org.timeZone, "HH:mm 'ngày' dd/MM/yyyy");
       await deps.onConfirmed?.(obligationId, `✅ Đã hoàn thành bởi ${contact.name} lúc ${when}`);
-      await tell({ unitId: contact.unitId, except: contact.id }, () => ({ text: `✅ ${contact.name} đã xác nhận ${contact.unit.name} hoàn thành nhiệm vụ ${label}.` }));
+      await tell({ unitId: contact.unitId, except: contact.id }, () => ({
+        text: `✅ ${contact.name} đã xác nhận ${contact.unit.name} hoàn thành nhiệm vụ ${label}.`,
+      }));
     };
-    return { text: `✅ Đã ghi nhận: ${contact.unit.name} hoàn thành nhiệm vụ ${label}. Các nhắc nhở còn lại đã được hủy.\n(Confirmed; remaining reminders cancelled.)`, later };
+    return {
+      text: `✅ Đã ghi nhận: ${contact.unit.name} hoàn thành nhiệm vụ ${label}. Các nhắc nhở còn lại đã được hủy.\n(Confirmed; remaining reminders cancelled.)`,
+      later,
+    };
   }
 
   /** Stores a request and asks every administrator to decide it: buttons where the channel has them, a command to type elsewhere. */
   /** What is wrong with the date and reason of an extension request, before anything is looked up; null when nothing. */
   function badExtensionInput(contact: ChatContact, dayText: string, reason: string): Outcome | null {
     if (!parseDayMonth(dayText, zonedDay(clock.now(), contact.org.timeZone))) {
-      return { replies: [{ text: `Ngày «${dayText.slice(0, 20)}» không hợp lệ; dùng dạng 30/12/2026. (Invalid date: use dd/mm/yyyy.)` }] };
+      return {
+        replies: [
+          {
+            text: `Ngày «${dayText.slice(0, 20)}» không hợp lệ; dùng dạng 30/12/2026. (Invalid date: use dd/mm/yyyy.)`,
+          },
+        ],
+      };
     }
     if (!reason.trim()) return { replies: [{ text: 'Cần ghi lý do xin gia hạn. (A reason is required.)' }] };
     return null;
   }
 
-  async function askExtension(contact: ChatContact, obligationId: string, dayText: string, reason: string): Promise<Outcome> {
+  async function askExtension(
+    contact: ChatContact,
+    obligationId: string,
+    dayText: string,
+    reason: string,
+  ): Promise<Outcome> {
     const bad = badExtensionInput(contact, dayText, reason);
     if (bad) return bad;
     const zone = contact.org.timeZone;
     const to = parseDayMonth(dayText, zonedDay(clock.now(), zone))!;
-    const { request, obligation } = await requestExtension(db, { contactId: contact.id, unitId: contact.unitId, obligationId, toDay: to, dueAt: endOfDayInZone(to, zone), reason });
+    const { request, obligation } = await requestExtension(db, {
+      contactId: contact.id,
+      unitId: contact.unitId,
+      obligationId,
+      toDay: to,
+      dueAt: endOfDayInZone(to, zone),
+      reason,
+    });
     const old = day(dueInstant(obligation), zone);
     const wanted = day(request.requestedDue, zone);
     const ref = shortRef(request.id);
     const text = `📅 ${contact.unit.name} (${contact.name}) xin gia hạn nhiệm vụ ${obligation.duty.code} «${obligation.duty.title}» từ ${old} đến ${wanted}.\nLý do: ${reason.slice(0, 500)}`;
     return {
-      replies: [{ text: `Đã gửi đề nghị gia hạn nhiệm vụ ${obligation.duty.code} đến ${wanted}; quản trị viên sẽ trả lời. (Extension requested.)` }],
+      replies: [
+        {
+          text: `Đã gửi đề nghị gia hạn nhiệm vụ ${obligation.duty.code} đến ${wanted}; quản trị viên sẽ trả lời. (Extension requested.)`,
+        },
+      ],
       later: () =>
         tell({ orgId: contact.orgId, admins: true }, () => ({
           text: `${text}\nDuyệt: /duyet ${ref} — Từ chối: /tuchoi ${ref}`,
-          buttons: [[{ text: '✅ Duyệt', data: encodeButton('approve', request.id) }, { text: '❌ Từ chối', data: encodeButton('refuse', request.id) }]],
+          buttons: [
+            [
+              { text: '✅ Duyệt', data: encodeButton('approve', request.id) },
+              { text: '❌ Từ chối', data: encodeButton('refuse', request.id) },
+            ],
+          ],
         })),
     };
   }
@@ -372,7 +447,9 @@ export function createCommandService(deps: CommandDeps) {
     const { request, changed } = await decideExtension(db, { requestId, approve, admin, now: clock.now() });
     const label = `${request.obligation.duty.code} «${request.obligation.duty.title}»`;
     if (!changed) return { changed, verdict: 'Đề nghị này đã được quyết định trước đó. (Already decided.)', request };
-    const verdict = approve ? `✅ Đã duyệt gia hạn ${label} đến ${day(request.requestedDue, admin.org.timeZone)}` : `❌ Không duyệt gia hạn ${label}`;
+    const verdict = approve
+      ? `✅ Đã duyệt gia hạn ${label} đến ${day(request.requestedDue, admin.org.timeZone)}`
+      : `❌ Không duyệt gia hạn ${label}`;
     const later = () => tell({ unitId: request.obligation.unitId }, () => ({ text: `${verdict} (${admin.name}).` }));
     return { changed, verdict, request, later };
   }
@@ -391,17 +468,36 @@ export function createCommandService(deps: CommandDeps) {
         };
       }
       const contact = all[0] ?? null;
-      return { replies: [{ text: contact ? `Chào ${contact.name} (${contact.unit.name}). Gõ /viec để xem nhiệm vụ đang mở, /trogiup để xem hướng dẫn.` : NOT_LINKED }] };
+      return {
+        replies: [
+          {
+            text: contact
+              ? `Chào ${contact.name} (${contact.unit.name}). Gõ /viec để xem nhiệm vụ đang mở, /trogiup để xem hướng dẫn.`
+              : NOT_LINKED,
+          },
+        ],
+      };
     }
     const key = `${caller.channel}:${caller.chatId}`;
     const nowMs = clock.now().getTime();
     const tries = await badCodes.get(key, nowMs);
     if (tries && tries.lockedUntil > nowMs) {
       const minutes = Math.ceil((tries.lockedUntil - nowMs) / 60_000);
-      return { replies: [{ text: `Đã nhập sai mã quá nhiều lần. Thử lại sau ${minutes} phút. (Too many wrong codes: try again in ${minutes} min.)` }] };
+      return {
+        replies: [
+          {
+            text: `Đã nhập sai mã quá nhiều lần. Thử lại sau ${minutes} phút. (Too many wrong codes: try again in ${minutes} min.)`,
+          },
+        ],
+      };
     }
     try {
-      const contact = await redeemInvite(db, { code, channel: caller.channel, address: caller.chatId, now: clock.now() });
+      const contact = await redeemInvite(db, {
+        code,
+        channel: caller.channel,
+        address: caller.chatId,
+        now: clock.now(),
+      });
       await badCodes.delete(key);
       logger.info({ contact: contact.id, channel: caller.channel }, 'chat linked');
       const how = HAS_BUTTONS[caller.channel] ? 'bằng nút ✅ Đã hoàn thành hoặc lệnh /xong' : 'bằng lệnh /xong <mã>';
@@ -414,10 +510,15 @@ export function createCommandService(deps: CommandDeps) {
       };
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
-      const fresh = !tries || (tries.lockedUntil <= nowMs && (tries.lockedUntil > 0 || nowMs - tries.since >= CODE_LOCK_MS));
+      const fresh =
+        !tries || (tries.lockedUntil <= nowMs && (tries.lockedUntil > 0 || nowMs - tries.since >= CODE_LOCK_MS));
       const t = fresh ? { count: 0, since: nowMs, lockedUntil: 0 } : tries;
       const count = t.count + 1;
-      await badCodes.set(key, { count, since: t.since, lockedUntil: count >= CODE_TRIES ? nowMs + CODE_LOCK_MS : 0 }, 2 * CODE_LOCK_MS);
+      await badCodes.set(
+        key,
+        { count, since: t.since, lockedUntil: count >= CODE_TRIES ? nowMs + CODE_LOCK_MS : 0 },
+        2 * CODE_LOCK_MS,
+      );
       return { replies: [{ text: error.message }] };
     }
   }
@@ -433,7 +534,11 @@ export function createCommandService(deps: CommandDeps) {
       'Mã gồm số hiệu nhiệm vụ và kỳ, như trong tin nhắc (4.2-2026Q4: quý IV năm 2026; 4.2-2026: năm 2026); không phân biệt chữ hoa, dấu gạch hay khoảng trắng.',
       '/kenh [kênh …] — xem hoặc đổi thứ tự kênh nhận nhắc (ví dụ: /kenh zalo email)',
       ...(admin
-        ? ['/tonghop — đơn vị nào đang trễ hạn', '/nhac <đơn vị> — nhắc ngay một đơn vị', '/duyet <mã đề nghị> — duyệt gia hạn; /tuchoi <mã đề nghị> — từ chối']
+        ? [
+            '/tonghop — đơn vị nào đang trễ hạn',
+            '/nhac <đơn vị> — nhắc ngay một đơn vị',
+            '/duyet <mã đề nghị> — duyệt gia hạn; /tuchoi <mã đề nghị> — từ chối',
+          ]
         : []),
       '/trogiup — hướng dẫn này',
       '',
@@ -446,9 +551,15 @@ export function createCommandService(deps: CommandDeps) {
 
   async function channelsCommand(contact: ChatContact, caller: Caller, args: string[]): Promise<Outcome> {
     const c = await db.contact.findUniqueOrThrow({ where: { id: contact.id } });
-    const addressOf: Record<string, boolean> = { telegram: c.telegramChatId !== null, zalo: c.zaloUserId !== null, email: c.email !== null };
+    const addressOf: Record<string, boolean> = {
+      telegram: c.telegramChatId !== null,
+      zalo: c.zaloUserId !== null,
+      email: c.email !== null,
+    };
     if (!args.length) {
-      const order = c.channels.map((ch) => `${CHANNEL_LABEL[ch] ?? ch}${c.disabledChannels.includes(ch) ? ' (đang lỗi / failing)' : ''}`).join(' → ');
+      const order = c.channels
+        .map((ch) => `${CHANNEL_LABEL[ch] ?? ch}${c.disabledChannels.includes(ch) ? ' (đang lỗi / failing)' : ''}`)
+        .join(' → ');
       const usable = CONTACT_CHANNELS.map((ch) => `${ch}: ${addressOf[ch] ? 'đã có' : 'chưa liên kết'}`).join(', ');
       return {
         replies: [
@@ -459,12 +570,25 @@ export function createCommandService(deps: CommandDeps) {
       };
     }
     const updated = await setContactChannels(db, contact.orgId, contact.id, args, actorOf(caller), { byContact: true });
-    return { replies: [{ text: `Đã lưu thứ tự kênh: ${updated.channels.map((ch) => CHANNEL_LABEL[ch] ?? ch).join(' → ')}. (Channels saved.)` }] };
+    return {
+      replies: [
+        {
+          text: `Đã lưu thứ tự kênh: ${updated.channels.map((ch) => CHANNEL_LABEL[ch] ?? ch).join(' → ')}. (Channels saved.)`,
+        },
+      ],
+    };
   }
 
   async function decideByRef(contact: ChatContact, ref: string | undefined, approve: boolean): Promise<Outcome> {
     if (!isAdmin(contact)) return { replies: [{ text: 'Lệnh này dành cho quản trị viên. (Administrators only.)' }] };
-    if (!ref) return { replies: [{ text: `Cách dùng: /${approve ? 'duyet' : 'tuchoi'} <mã đề nghị>, mã có trong tin xin gia hạn. (Usage: /${approve ? 'approve' : 'refuse'} <ref>.)` }] };
+    if (!ref)
+      return {
+        replies: [
+          {
+            text: `Cách dùng: /${approve ? 'duyet' : 'tuchoi'} <mã đề nghị>, mã có trong tin xin gia hạn. (Usage: /${approve ? 'approve' : 'refuse'} <ref>.)`,
+          },
+        ],
+      };
     const request = await findPendingExtension(db, contact.orgId, ref);
     const d = await decide(contact, request.id, approve);
     return { replies: [{ text: d.verdict }], ...(d.later ? { later: d.later } : {}) };
@@ -475,8 +599,12 @@ export function createCommandService(deps: CommandDeps) {
     try {
       // NUL and other control characters (but new lines and tabs) mean nothing in a command and
       // PostgreSQL refuses NUL in text: they go before anything reads the message.
-      // eslint-disable-next-line no-control-regex
-      return await handleTextInner(caller, text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ''), context);
+      return await handleTextInner(
+        caller,
+        // eslint-disable-next-line no-control-regex
+        text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ''),
+        context,
+      );
     } catch (error) {
       if (error instanceof UserError) return { replies: [{ text: error.message }] };
       throw error;
@@ -491,7 +619,12 @@ export function createCommandService(deps: CommandDeps) {
       if (prompt) {
         const all = await identifyAll(caller);
         // In several organisations: as `/giahan <code> <date> <reason>`, for the one the code is found in.
-        if (all.length > 1) return severalOrganisations(caller, all, { name: 'extend', args: [prompt[1]!, ...text.trim().split(/\s+/)], rest: `${prompt[1]} ${text.trim()}` });
+        if (all.length > 1)
+          return severalOrganisations(caller, all, {
+            name: 'extend',
+            args: [prompt[1]!, ...text.trim().split(/\s+/)],
+            rest: `${prompt[1]} ${text.trim()}`,
+          });
         const contact = all[0];
         if (!contact) return { replies: [{ text: NOT_LINKED }] };
         const open = await openByCode(contact, prompt[1]!);
@@ -505,7 +638,10 @@ export function createCommandService(deps: CommandDeps) {
     }
     const { name, args } = command;
     if (name === 'start') return start(caller, args[0] ?? '');
-    if (name === 'unknown') return caller.group ? { replies: [] } : { replies: [{ text: 'Lệnh không rõ. Gõ /trogiup để xem các lệnh. (Unknown command: see /help.)' }] };
+    if (name === 'unknown')
+      return caller.group
+        ? { replies: [] }
+        : { replies: [{ text: 'Lệnh không rõ. Gõ /trogiup để xem các lệnh. (Unknown command: see /help.)' }] };
     const all = await identifyAll(caller);
     if (all.length > 1) return severalOrganisations(caller, all, command);
     const contact = all[0] ?? null;
@@ -527,7 +663,15 @@ export function createCommandService(deps: CommandDeps) {
         if (!matches.length) {
           const done = await lastConfirmed(contact, code);
           if (done) return { replies: [{ text: done }] };
-          return { replies: [await obligationList(contact, caller, `${contact.unit.name} không có nhiệm vụ «${code.slice(0, 40)}» đang mở.`)] };
+          return {
+            replies: [
+              await obligationList(
+                contact,
+                caller,
+                `${contact.unit.name} không có nhiệm vụ «${code.slice(0, 40)}» đang mở.`,
+              ),
+            ],
+          };
         }
         if (matches.length > 1) return { replies: [askWhichPeriod(caller, contact, matches, 'done')] };
         const note = after(rest, words).slice(0, 1_000) || null;
@@ -535,41 +679,94 @@ export function createCommandService(deps: CommandDeps) {
         return { replies: [{ text: done.text }], ...(done.later ? { later: done.later } : {}) };
       }
       case 'extend': {
-        const usage = 'Cách dùng: /giahan <mã> <ngày> <lý do>, ví dụ: /giahan 4.2-2026Q4 30/12/2026 chờ số liệu quý IV. (Usage: /extend <code> <date> <reason>.)';
+        const usage =
+          'Cách dùng: /giahan <mã> <ngày> <lý do>, ví dụ: /giahan 4.2-2026Q4 30/12/2026 chờ số liệu quý IV. (Usage: /extend <code> <date> <reason>.)';
         const [code] = args;
         if (!code || args.length < 2) return { replies: [{ text: usage }] };
         const { matches: open, words } = await openByWords(contact, args);
         const [dayText, ...reason] = args.slice(words);
         if (!dayText) return { replies: [{ text: usage }] };
-        if (!open.length) return { replies: [{ text: `${contact.unit.name} không có nhiệm vụ «${code.slice(0, 40)}» đang mở. Gõ /viec để xem.` }] };
+        if (!open.length)
+          return {
+            replies: [
+              { text: `${contact.unit.name} không có nhiệm vụ «${code.slice(0, 40)}» đang mở. Gõ /viec để xem.` },
+            ],
+          };
         // A wrong date or a missing reason is said first: asking the period would only delay it.
-        if (open.length > 1) return badExtensionInput(contact, dayText, reason.join(' ')) ?? { replies: [askWhichPeriod(caller, contact, open, 'extend')] };
+        if (open.length > 1)
+          return (
+            badExtensionInput(contact, dayText, reason.join(' ')) ?? {
+              replies: [askWhichPeriod(caller, contact, open, 'extend')],
+            }
+          );
         return askExtension(contact, open[0]!.id, dayText, reason.join(' '));
       }
       case 'undo': {
         const [code] = args;
-        if (!code) return { replies: [{ text: 'Cách dùng: /hoantac <mã> — rút lại xác nhận của đơn vị trong 24 giờ. (Usage: /undo <code>.)' }] };
+        if (!code)
+          return {
+            replies: [
+              { text: 'Cách dùng: /hoantac <mã> — rút lại xác nhận của đơn vị trong 24 giờ. (Usage: /undo <code>.)' },
+            ],
+          };
         const recent = await recentConfirmations(db, contact.unitId, clock.now());
-        const named = pickByWords(args, recent, (c) => ({ dutyCode: c.obligation.duty.code, periodKey: c.obligation.periodKey })).matches;
+        const named = pickByWords(args, recent, (c) => ({
+          dutyCode: c.obligation.duty.code,
+          periodKey: c.obligation.periodKey,
+        })).matches;
         if (!named.length) {
-          throw new UserError(`Không có xác nhận nào của đơn vị cho nhiệm vụ «${code.slice(0, 40)}» trong 24 giờ qua để hoàn tác. / Nothing to undo.`);
+          throw new UserError(
+            `Không có xác nhận nào của đơn vị cho nhiệm vụ «${code.slice(0, 40)}» trong 24 giờ qua để hoàn tác. / Nothing to undo.`,
+          );
         }
-        if (named.length > 1) return { replies: [askWhichPeriod(caller, contact, named.map((c) => c.obligation), 'undo')] };
-        const o = await withdrawConfirmation(db, { contactId: contact.id, unitId: contact.unitId, confirmationId: named[0]!.id, now: clock.now() });
-        return { replies: [{ text: `↩️ Đã rút lại xác nhận nhiệm vụ ${codeOf(o)}; nhiệm vụ mở lại và sẽ được nhắc tiếp. (Confirmation withdrawn.)` }] };
+        if (named.length > 1)
+          return {
+            replies: [
+              askWhichPeriod(
+                caller,
+                contact,
+                named.map((c) => c.obligation),
+                'undo',
+              ),
+            ],
+          };
+        const o = await withdrawConfirmation(db, {
+          contactId: contact.id,
+          unitId: contact.unitId,
+          confirmationId: named[0]!.id,
+          now: clock.now(),
+        });
+        return {
+          replies: [
+            {
+              text: `↩️ Đã rút lại xác nhận nhiệm vụ ${codeOf(o)}; nhiệm vụ mở lại và sẽ được nhắc tiếp. (Confirmation withdrawn.)`,
+            },
+          ],
+        };
       }
       case 'status': {
-        if (!isAdmin(contact)) return { replies: [{ text: 'Lệnh này dành cho quản trị viên. Gõ /viec để xem nhiệm vụ của đơn vị. (Administrators only.)' }] };
+        if (!isAdmin(contact))
+          return {
+            replies: [
+              { text: 'Lệnh này dành cho quản trị viên. Gõ /viec để xem nhiệm vụ của đơn vị. (Administrators only.)' },
+            ],
+          };
         const late = await lateByUnit(db, contact.orgId, clock.now());
         if (!late.length) return { replies: [{ text: 'Không đơn vị nào trễ hạn. 🎉 (Nobody is late.)' }] };
         const lines = late.slice(0, 60).map((l) => `• ${l.unit}: ${l.codes.join(', ')}`);
         const more = late.length > 60 ? `\n… và ${late.length - 60} đơn vị khác` : '';
-        return { replies: [{ text: `Đơn vị trễ hạn (${late.length}), nhiệm vụ chưa xác nhận:\n${lines.join('\n')}${more}` }] };
+        return {
+          replies: [{ text: `Đơn vị trễ hạn (${late.length}), nhiệm vụ chưa xác nhận:\n${lines.join('\n')}${more}` }],
+        };
       }
       case 'nudge': {
-        if (!isAdmin(contact)) return { replies: [{ text: 'Lệnh này dành cho quản trị viên. (Administrators only.)' }] };
+        if (!isAdmin(contact))
+          return { replies: [{ text: 'Lệnh này dành cho quản trị viên. (Administrators only.)' }] };
         const unitName = rest.trim();
-        if (!unitName) return { replies: [{ text: 'Cách dùng: /nhac <tên đơn vị>, ví dụ: /nhac Sở Y tế. (Usage: /nudge <unit>.)' }] };
+        if (!unitName)
+          return {
+            replies: [{ text: 'Cách dùng: /nhac <tên đơn vị>, ví dụ: /nhac Sở Y tế. (Usage: /nudge <unit>.)' }],
+          };
         const unit = await findUnit(db, contact.orgId, unitName.slice(0, 200));
         const r = await nudge(db, contact.orgId, { unitId: unit.id, actor: actorOf(caller), now: clock.now() });
         await deps.dispatch?.(contact.orgId);
@@ -602,11 +799,25 @@ export function createCommandService(deps: CommandDeps) {
   async function severalOrganisations(caller: Caller, all: ChatContact[], command: ParsedCommand): Promise<Outcome> {
     const { name, args, rest } = command;
     const orgs = all.map((c) => `${c.org.name} (mã ${c.org.code})`).join('; ');
-    const named = (c: ChatContact, outcome: Outcome): Outcome => ({ ...outcome, replies: outcome.replies.map((r) => ({ ...r, text: `[${c.org.name}] ${r.text}` })) });
-    if (name === 'help') return { replies: [{ text: `${help(all[0]!, caller)}\n\nChat này liên kết với đầu mối ở ${all.length} tổ chức: ${orgs}. (Linked in several organisations.)` }] };
+    const named = (c: ChatContact, outcome: Outcome): Outcome => ({
+      ...outcome,
+      replies: outcome.replies.map((r) => ({ ...r, text: `[${c.org.name}] ${r.text}` })),
+    });
+    if (name === 'help')
+      return {
+        replies: [
+          {
+            text: `${help(all[0]!, caller)}\n\nChat này liên kết với đầu mối ở ${all.length} tổ chức: ${orgs}. (Linked in several organisations.)`,
+          },
+        ],
+      };
     if (name === 'tasks' || (name === 'done' && !args.length)) {
       const intro = name === 'done' ? 'Anh/chị xác nhận nhiệm vụ nào?' : undefined;
-      return { replies: await Promise.all(all.map(async (c) => named(c, { replies: [await obligationList(c, caller, intro)] }).replies[0]!)) };
+      return {
+        replies: await Promise.all(
+          all.map(async (c) => named(c, { replies: [await obligationList(c, caller, intro)] }).replies[0]!),
+        ),
+      };
     }
     if ((name === 'done' || name === 'extend' || name === 'undo') && args.length) {
       // `4.2-2026Q4@hcm`: the code kept to one organisation.
@@ -618,7 +829,10 @@ export function createCommandService(deps: CommandDeps) {
       for (const c of pool) {
         const ids =
           name === 'undo'
-            ? pickByWords(typed, await recentConfirmations(db, c.unitId, clock.now()), (x) => ({ dutyCode: x.obligation.duty.code, periodKey: x.obligation.periodKey })).matches.map((x) => x.obligationId)
+            ? pickByWords(typed, await recentConfirmations(db, c.unitId, clock.now()), (x) => ({
+                dutyCode: x.obligation.duty.code,
+                periodKey: x.obligation.periodKey,
+              })).matches.map((x) => x.obligationId)
             : (await openByWords(c, typed)).matches.map((o) => o.id);
         if (ids.length) found.push({ contact: c, ids });
       }
@@ -628,14 +842,35 @@ export function createCommandService(deps: CommandDeps) {
       }
       const cmd = { done: '/xong', extend: '/giahan', undo: '/hoantac' }[name];
       if (!found.length) {
-        return { replies: [{ text: `Không tổ chức nào anh/chị liên kết (${orgs}) có nhiệm vụ «${typed[0]!.slice(0, 40)}» ${name === 'undo' ? 'vừa được xác nhận' : 'đang mở'}. Gõ /viec để xem. Chưa có gì thay đổi.` }] };
+        return {
+          replies: [
+            {
+              text: `Không tổ chức nào anh/chị liên kết (${orgs}) có nhiệm vụ «${typed[0]!.slice(0, 40)}» ${name === 'undo' ? 'vừa được xác nhận' : 'đang mở'}. Gõ /viec để xem. Chưa có gì thay đổi.`,
+            },
+          ],
+        };
       }
-      const lines = found.map((f) => `• ${f.contact.org.name}: ${cmd} ${typed[0]}@${f.contact.org.code}${name === 'extend' ? ' <ngày> <lý do>' : ''}`);
+      const lines = found.map(
+        (f) =>
+          `• ${f.contact.org.name}: ${cmd} ${typed[0]}@${f.contact.org.code}${name === 'extend' ? ' <ngày> <lý do>' : ''}`,
+      );
       const text = `Mã «${typed[0]!.slice(0, 40)}» có ở ${found.length} tổ chức anh/chị liên kết; anh/chị muốn làm cho tổ chức nào? Chưa có gì thay đổi.\n${lines.join('\n')}\n(The code is found in several of your organisations: name one. Nothing was changed.)`;
       const single = found.every((f) => f.ids.length === 1);
       if (!HAS_BUTTONS[caller.channel] || name === 'undo' || !single) return { replies: [{ text }] };
       const action = name === 'done' ? 'done' : 'extend';
-      return { replies: [{ text, buttons: found.map((f) => [{ text: `${action === 'done' ? '✅' : '📅'} ${typed[0]} — ${f.contact.org.name}`, data: encodeButton(action, f.ids[0]!) }]) }] };
+      return {
+        replies: [
+          {
+            text,
+            buttons: found.map((f) => [
+              {
+                text: `${action === 'done' ? '✅' : '📅'} ${typed[0]} — ${f.contact.org.name}`,
+                data: encodeButton(action, f.ids[0]!),
+              },
+            ]),
+          },
+        ],
+      };
     }
     return {
       replies: [
@@ -668,7 +903,13 @@ export function createCommandService(deps: CommandDeps) {
 
   async function handleButtonInner(caller: Caller, data: string): Promise<ButtonOutcome> {
     const button = decodeButton(data);
-    if (!button) return { answer: { text: 'Nút này không còn dùng được. Gõ /viec để xem lại. (This button no longer works.)', alert: true } };
+    if (!button)
+      return {
+        answer: {
+          text: 'Nút này không còn dùng được. Gõ /viec để xem lại. (This button no longer works.)',
+          alert: true,
+        },
+      };
     if (button.action === 'list') return { answer: { text: 'Việc này đã xong. (Already handled.)' } };
     const all = await identifyAll(caller);
     // Linked in several organisations: the button names an obligation or a request, whose
@@ -681,17 +922,30 @@ export function createCommandService(deps: CommandDeps) {
       if (!d.changed) return { answer: { text: d.verdict } };
       return {
         answer: { text: d.verdict.slice(0, 190) },
-        keyboard: [[{ text: `${approve ? '✅ Đã duyệt' : '❌ Đã từ chối'} bởi ${contact.name}`, data: encodeButton('list', d.request.obligationId) }]],
+        keyboard: [
+          [
+            {
+              text: `${approve ? '✅ Đã duyệt' : '❌ Đã từ chối'} bởi ${contact.name}`,
+              data: encodeButton('list', d.request.obligationId),
+            },
+          ],
+        ],
         ...(d.later ? { later: d.later } : {}),
       };
     }
     if (button.action === 'extend') {
       const o = await db.obligation.findUnique({ where: { id: button.id }, include: { duty: true } });
-      if (!o || o.unitId !== contact.unitId) throw new UserError('Anh/chị chỉ xin gia hạn được nhiệm vụ của đơn vị mình. / Only your own unit’s duties.');
+      if (!o || o.unitId !== contact.unitId)
+        throw new UserError('Anh/chị chỉ xin gia hạn được nhiệm vụ của đơn vị mình. / Only your own unit’s duties.');
       if (o.status !== 'open') return { answer: { text: 'Nhiệm vụ này không còn mở. (No longer open.)' } };
       return {
         answer: {},
-        replies: [{ text: `📅 Gia hạn nhiệm vụ ${codeOf(o)}: trả lời tin này bằng ngày mới và lý do, ví dụ: 30/12/2026 chờ số liệu quý IV.`, ask: { placeholder: '30/12/2026 lý do' } }],
+        replies: [
+          {
+            text: `📅 Gia hạn nhiệm vụ ${codeOf(o)}: trả lời tin này bằng ngày mới và lý do, ví dụ: 30/12/2026 chờ số liệu quý IV.`,
+            ask: { placeholder: '30/12/2026 lý do' },
+          },
+        ],
       };
     }
     const done = await confirm(caller, contact, button.id, null);
@@ -723,10 +977,22 @@ export function createCommandService(deps: CommandDeps) {
     if (!all.length) return { refusal: NOT_LINKED };
     const now = clock.now();
     const first = all[0]!;
-    const chatId = caller.channel === 'telegram' && first.telegramChatId !== null ? { chatId: first.telegramChatId } : {};
+    const chatId =
+      caller.channel === 'telegram' && first.telegramChatId !== null ? { chatId: first.telegramChatId } : {};
     const reply = input.replyToMessageId !== undefined ? { replyToMessageId: input.replyToMessageId } : {};
-    if (all.length === 1) return { contact: first, obligation: await evidenceTarget(db, { contactId: first.id, unitId: first.unitId, ...chatId, ...reply, now }), label: '' };
-    const found = await evidenceTargetAmong(db, { contacts: all, ...chatId, ...reply, afterConfirmation: !HAS_REPLIES[caller.channel], now });
+    if (all.length === 1)
+      return {
+        contact: first,
+        obligation: await evidenceTarget(db, { contactId: first.id, unitId: first.unitId, ...chatId, ...reply, now }),
+        label: '',
+      };
+    const found = await evidenceTargetAmong(db, {
+      contacts: all,
+      ...chatId,
+      ...reply,
+      afterConfirmation: !HAS_REPLIES[caller.channel],
+      now,
+    });
     const contact = found && all.find((c) => c.id === found.contactId);
     if (found && contact) return { contact, obligation: found.obligation, label: `[${contact.org.name}] ` };
     const orgs = all.map((c) => `${c.org.name} (mã ${c.org.code})`).join('; ');
@@ -745,8 +1011,13 @@ export function chatRoute(
   c: { channels: string[]; disabledChannels: string[]; telegramChatId: bigint | null; zaloUserId: string | null },
   senders: Partial<Record<ChatChannel, ChatSender>>,
 ): { channel: ChatChannel; address: string } | null {
-  const address = (ch: ChatChannel) => (ch === 'telegram' ? (c.telegramChatId === null ? null : String(c.telegramChatId)) : c.zaloUserId);
-  const candidates: ChatChannel[] = [...c.channels.filter((ch): ch is ChatChannel => ch === 'telegram' || ch === 'zalo'), 'telegram', 'zalo'];
+  const address = (ch: ChatChannel) =>
+    ch === 'telegram' ? (c.telegramChatId === null ? null : String(c.telegramChatId)) : c.zaloUserId;
+  const candidates: ChatChannel[] = [
+    ...c.channels.filter((ch): ch is ChatChannel => ch === 'telegram' || ch === 'zalo'),
+    'telegram',
+    'zalo',
+  ];
   for (const ch of candidates) {
     const a = address(ch);
     if (a !== null && senders[ch] && !c.disabledChannels.includes(ch)) return { channel: ch, address: a };

@@ -30,7 +30,11 @@ export function createPool(options: DbOptions): pg.Pool {
     options: '-c TimeZone=UTC',
     application_name: 'dondoc',
   });
-  pool.on('error', options.onIdleError ?? ((error) => process.stderr.write(`dondoc: idle PostgreSQL connection lost: ${error.message}\n`)));
+  pool.on(
+    'error',
+    options.onIdleError ??
+      ((error) => process.stderr.write(`dondoc: idle PostgreSQL connection lost: ${error.message}\n`)),
+  );
   return pool;
 }
 

@@ -35,7 +35,10 @@ export class MigrationError extends Error {
 /** The migrations on disk, in Prisma's layout (`<timestamp>_<name>/migration.sql`), oldest first. */
 export async function readMigrations(dir = MIGRATIONS_DIR): Promise<MigrationFile[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const sql = await readFile(path.join(dir, name, 'migration.sql'), 'utf8');
@@ -85,9 +88,7 @@ export async function migrate(url: string, dir = MIGRATIONS_DIR): Promise<Migrat
     for (const [name, checksum] of done) {
       const file = files.find((f) => f.name === name);
       if (file && file.checksum !== checksum) {
-        throw new MigrationError(
-          `Migration ${name} đã bị sửa sau khi áp dụng / was modified after it was applied`,
-        );
+        throw new MigrationError(`Migration ${name} đã bị sửa sau khi áp dụng / was modified after it was applied`);
       }
     }
     const result: MigrateResult = { applied: [], alreadyApplied: [...done.keys()] };

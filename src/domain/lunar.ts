@@ -183,7 +183,8 @@ export function lunarToSolar(lunarYear: number, lunarMonth: number, lunarDay: nu
   if (lunarDay === 30) {
     // A month has 29 or 30 days: day 30 must still be in the same lunar month.
     const back = solarToLunar(formatJd(jd));
-    if (back.day !== 30) throw new RangeError(`Lunar month ${lunarMonth}${leap ? ' (leap)' : ''}/${lunarYear} has only 29 days`);
+    if (back.day !== 30)
+      throw new RangeError(`Lunar month ${lunarMonth}${leap ? ' (leap)' : ''}/${lunarYear} has only 29 days`);
   }
   return formatJd(jd);
 }

@@ -53,7 +53,11 @@ export function codeMatch(typed: string, dutyCode: string, periodKey: string): '
  * The items a typed code names: those whose period it names, else those of the duty it names
  * (possibly several periods: the caller asks which, changing nothing), else none.
  */
-export function pickByCode<T>(typed: string, items: readonly T[], of: (item: T) => { dutyCode: string; periodKey: string }): T[] {
+export function pickByCode<T>(
+  typed: string,
+  items: readonly T[],
+  of: (item: T) => { dutyCode: string; periodKey: string },
+): T[] {
   const matches = items.map((item) => ({ item, how: codeMatch(typed, of(item).dutyCode, of(item).periodKey) }));
   const byPeriod = matches.filter((m) => m.how === 'period');
   return (byPeriod.length ? byPeriod : matches.filter((m) => m.how === 'duty')).map((m) => m.item);
@@ -64,7 +68,11 @@ export function pickByCode<T>(typed: string, items: readonly T[], of: (item: T) 
  * typed apart ("4.2 2026Q4", "4.2 Q4/2026"). `words` is how many it took (the note or the date
  * comes after).
  */
-export function pickByWords<T>(words: readonly string[], items: readonly T[], of: (item: T) => { dutyCode: string; periodKey: string }): { matches: T[]; words: number } {
+export function pickByWords<T>(
+  words: readonly string[],
+  items: readonly T[],
+  of: (item: T) => { dutyCode: string; periodKey: string },
+): { matches: T[]; words: number } {
   if (words.length >= 2) {
     const two = `${words[0]} ${words[1]}`;
     const matches = items.filter((item) => codeMatch(two, of(item).dutyCode, of(item).periodKey) === 'period');

@@ -29,7 +29,8 @@ export const dueInstant = (o: Pick<ObligationDue, 'dueAt' | 'extendedTo'>): Date
  * Overdue at `now`: open, and its due instant ({@link dueInstant}) strictly before `now` (due
  * exactly now is not yet overdue). Done and waived ones are never overdue.
  */
-export const isOverdue = (o: ObligationDue, now: Date): boolean => o.status === 'open' && dueInstant(o).getTime() < now.getTime();
+export const isOverdue = (o: ObligationDue, now: Date): boolean =>
+  o.status === 'open' && dueInstant(o).getTime() < now.getTime();
 
 /**
  * The state of one obligation at `now`: done and waived as stored; an open one is overdue once its

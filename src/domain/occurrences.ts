@@ -31,7 +31,8 @@ interface Period {
 
 function checkIso(day: IsoDate, what: string): IsoDate {
   // addDays validates the date (e.g. rejects 2026-02-30).
-  if (!ISO_RE.test(day) || addDays(day, 0) !== day) throw new RangeError(`${what}: invalid date «${day}», expected YYYY-MM-DD`);
+  if (!ISO_RE.test(day) || addDays(day, 0) !== day)
+    throw new RangeError(`${what}: invalid date «${day}», expected YYYY-MM-DD`);
   return day;
 }
 
@@ -156,7 +157,11 @@ function candidatePeriods(schedule: Schedule, y0: number, y1: number, options: O
  * Ongoing check-ins are due the last working day of each quarter (`YYYY-Qn`) or month (`YYYY-MM`).
  * Unparsed schedules have none.
  */
-export function occurrences(schedule: Schedule, window: { from: IsoDate; to: IsoDate }, options: OccurrenceOptions): Occurrence[] {
+export function occurrences(
+  schedule: Schedule,
+  window: { from: IsoDate; to: IsoDate },
+  options: OccurrenceOptions,
+): Occurrence[] {
   const from = checkIso(window.from, 'window.from');
   const to = checkIso(window.to, 'window.to');
   if (options.startsOn !== undefined) checkIso(options.startsOn, 'startsOn');
@@ -187,7 +192,8 @@ export function zonedWindowBounds(window: { from: IsoDate; to: IsoDate }, zone: 
   const to = checkIso(window.to, 'window.to');
   const start = fromZonedTime(`${from}T00:00:00.000`, zone);
   const end = fromZonedTime(`${addDays(to, 1)}T00:00:00.000`, zone);
-  if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime())) throw new RangeError(`zonedWindowBounds: invalid zone «${zone}»`);
+  if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()))
+    throw new RangeError(`zonedWindowBounds: invalid zone «${zone}»`);
   return { start, end };
 }
 

@@ -45,11 +45,17 @@ export function atLocalTime(day: IsoDate, hhmm: string, zone: string): Date {
  *
  * The stage ids ({@link stageId}) keep naming the due date itself, not the day the ladder counts from.
  */
-export function reminderStages(dueDate: IsoDate, policy: ReminderPolicy, calendar: WorkingCalendar, zone: string): Stage[] {
+export function reminderStages(
+  dueDate: IsoDate,
+  policy: ReminderPolicy,
+  calendar: WorkingCalendar,
+  zone: string,
+): Stage[] {
   const stages: Stage[] = [];
   const dueDay = calendar.previousWorkingDay(dueDate);
   const at = (day: IsoDate) => atLocalTime(day, policy.windowStart, zone);
-  const left = (day: IsoDate) => (day <= dueDate ? calendar.workingDaysBetween(day, dueDate) : -calendar.workingDaysBetween(dueDate, day));
+  const left = (day: IsoDate) =>
+    day <= dueDate ? calendar.workingDaysBetween(day, dueDate) : -calendar.workingDaysBetween(dueDate, day);
 
   const taken = new Set<string>();
   if (policy.onDue) taken.add(dueDay);
@@ -60,7 +66,8 @@ export function reminderStages(dueDate: IsoDate, policy: ReminderPolicy, calenda
     taken.add(day);
     stages.push({ kind: 'lead', step: `lead-${n}`, day, at: at(day), workingDaysLeft: left(day) });
   }
-  if (policy.onDue) stages.push({ kind: 'due', step: 'due', day: dueDay, at: at(dueDay), workingDaysLeft: left(dueDay) });
+  if (policy.onDue)
+    stages.push({ kind: 'due', step: 'due', day: dueDay, at: at(dueDay), workingDaysLeft: left(dueDay) });
   for (let k = 1; k <= policy.overdueMax; k++) {
     const day = calendar.addWorkingDays(dueDate, 1 + (k - 1) * policy.overdueEvery);
     stages.push({ kind: 'overdue', step: `overdue-${k}`, day, at: at(day), workingDaysLeft: left(day) });

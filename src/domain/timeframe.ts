@@ -450,7 +450,12 @@ function repeating(
   if (months % 12 === 0) {
     if (dayOnly !== undefined) return undefined;
     const due = day === undefined ? defaultDue : monthDay(day.month, day.day);
-    return withBounds(months === 12 ? { kind: 'yearly', due, ...(atLeastOnce ? { atLeastOnce: true } : {}) } : { kind: 'every', months, due }, bounds);
+    return withBounds(
+      months === 12
+        ? { kind: 'yearly', due, ...(atLeastOnce ? { atLeastOnce: true } : {}) }
+        : { kind: 'every', months, due },
+      bounds,
+    );
   }
   if (12 % months !== 0) return undefined;
   return withBounds({ kind: 'every', months, due: periodDue(months, day, dayOnly, raw, flags) }, bounds);

@@ -10,14 +10,73 @@ import { fold, tidy } from './text.js';
  * và Xã hội", "Các sở, ban, ngành").
  */
 const HEADS = [
-  'Ban', 'Báo', 'Bảo hiểm', 'Bệnh viện', 'Bộ', 'BCH', 'BTL', 'BQL', 'CA', 'Cảng vụ', 'Các', 'Cơ quan', 'Công an',
-  'Công ty', 'Cục', 'Chi cục', 'Chi hội', 'Doanh nghiệp', 'Đài', 'Đại học', 'Đảng ủy', 'Đoàn', 'Đội', 'Hiệp hội',
-  'Hội', 'Huyện', 'Học viện', 'Kho bạc', 'Liên đoàn', 'Lực lượng', 'Mặt trận', 'Ngân hàng', 'Phòng', 'Quận',
-  'Sở', 'Thanh tra', 'Thành đoàn', 'Thành ủy', 'Thị xã', 'Tỉnh đoàn', 'Tỉnh ủy', 'Tổng công ty', 'Trung tâm',
-  'Trường', 'Tòa án', 'UBND', 'Ủy ban', 'Văn phòng', 'Viện', 'VP', 'Vụ', 'Những', 'Tất cả', 'Toàn bộ', 'Thủ trưởng',
-  'Người đứng đầu', 'Cá nhân', 'Tổ chức', 'Nhà', 'Ban Chỉ huy', 'Bộ Chỉ huy', 'Bộ Tư lệnh',
+  'Ban',
+  'Báo',
+  'Bảo hiểm',
+  'Bệnh viện',
+  'Bộ',
+  'BCH',
+  'BTL',
+  'BQL',
+  'CA',
+  'Cảng vụ',
+  'Các',
+  'Cơ quan',
+  'Công an',
+  'Công ty',
+  'Cục',
+  'Chi cục',
+  'Chi hội',
+  'Doanh nghiệp',
+  'Đài',
+  'Đại học',
+  'Đảng ủy',
+  'Đoàn',
+  'Đội',
+  'Hiệp hội',
+  'Hội',
+  'Huyện',
+  'Học viện',
+  'Kho bạc',
+  'Liên đoàn',
+  'Lực lượng',
+  'Mặt trận',
+  'Ngân hàng',
+  'Phòng',
+  'Quận',
+  'Sở',
+  'Thanh tra',
+  'Thành đoàn',
+  'Thành ủy',
+  'Thị xã',
+  'Tỉnh đoàn',
+  'Tỉnh ủy',
+  'Tổng công ty',
+  'Trung tâm',
+  'Trường',
+  'Tòa án',
+  'UBND',
+  'Ủy ban',
+  'Văn phòng',
+  'Viện',
+  'VP',
+  'Vụ',
+  'Những',
+  'Tất cả',
+  'Toàn bộ',
+  'Thủ trưởng',
+  'Người đứng đầu',
+  'Cá nhân',
+  'Tổ chức',
+  'Nhà',
+  'Ban Chỉ huy',
+  'Bộ Chỉ huy',
+  'Bộ Tư lệnh',
 ];
-const HEAD_RE = new RegExp(`^(?:${HEADS.map((h) => h.normalize('NFC').replace(/\s+/g, '\\s+')).join('|')})(?=$|[\\s.,&-])`, 'u');
+const HEAD_RE = new RegExp(
+  `^(?:${HEADS.map((h) => h.normalize('NFC').replace(/\s+/g, '\\s+')).join('|')})(?=$|[\\s.,&-])`,
+  'u',
+);
 
 const startsWithHead = (part: string) => HEAD_RE.test(part.normalize('NFC'));
 
@@ -49,7 +108,9 @@ export function splitUnitCell(cell: string): string[] {
     const body = line.replace(/^[-–—]\s*/u, '');
     for (const dashed of splitWhereHeads(body, /\s+[-–—]\s+/u)) {
       for (const name of splitWhereHeads(dashed, /\s*,\s+/u)) {
-        const clean = tidy(name).replace(/[.,;:]+$/u, '').trim();
+        const clean = tidy(name)
+          .replace(/[.,;:]+$/u, '')
+          .trim();
         if (clean) names.push(clean);
       }
     }
@@ -97,7 +158,10 @@ const ABBREVIATIONS: [RegExp, string][] = [
  * `UBND Quận 3` and `Ủy ban nhân dân quận 3` too, and never the key of Quận 5.
  */
 export function normalizeUnitName(name: string): string {
-  let key = fold(name.replace(/&/g, ' ')).replace(/[./-]+/g, ' ').replace(/\s+/g, ' ').trim();
+  let key = fold(name.replace(/&/g, ' '))
+    .replace(/[./-]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   key = key.replace(/\btt tt\b/g, 'tttt');
   for (const [re, long] of ABBREVIATIONS) key = key.replace(re, long);
   return key

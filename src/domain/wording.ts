@@ -5,7 +5,20 @@ import type { IsoDate, MonthDay, Schedule } from './types.js';
 
 export type Lang = 'vi' | 'en';
 
-const EN_MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const EN_MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 /** "ngày 15 tháng 11 năm 2026" / "15 November 2026". */
 export function longDate(date: IsoDate, lang: Lang): string {

@@ -108,7 +108,8 @@ export function createWorkingCalendar(days: CalendarDay[]): WorkingCalendar {
   const previousWorkingDay = (day: IsoDate): IsoDate =>
     isWorkingDay(day) ? day : walk(day, 1, -1, `previousWorkingDay(${day})`);
 
-  const nextWorkingDay = (day: IsoDate): IsoDate => (isWorkingDay(day) ? day : walk(day, 1, 1, `nextWorkingDay(${day})`));
+  const nextWorkingDay = (day: IsoDate): IsoDate =>
+    isWorkingDay(day) ? day : walk(day, 1, 1, `nextWorkingDay(${day})`);
 
   // The exceptions as day numbers, for counting without walking day by day.
   const exceptions = [...overrides].map(([date, worked]) => {
@@ -142,11 +143,19 @@ export function createWorkingCalendar(days: CalendarDay[]): WorkingCalendar {
     }
     const last = isoDate(year, month, daysInMonth(year, month));
     const day = previousWorkingDay(last);
-    if (day.slice(0, 7) !== last.slice(0, 7)) throw new Error(`Working calendar: no working day in ${last.slice(0, 7)}`);
+    if (day.slice(0, 7) !== last.slice(0, 7))
+      throw new Error(`Working calendar: no working day in ${last.slice(0, 7)}`);
     return day;
   };
 
-  return { isWorkingDay, addWorkingDays, workingDaysBetween, previousWorkingDay, nextWorkingDay, lastWorkingDayOfMonth };
+  return {
+    isWorkingDay,
+    addWorkingDays,
+    workingDaysBetween,
+    previousWorkingDay,
+    nextWorkingDay,
+    lastWorkingDayOfMonth,
+  };
 }
 
 /**

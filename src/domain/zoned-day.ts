@@ -20,7 +20,11 @@ const dayFormats = new Map<string, Intl.DateTimeFormat>();
  */
 export function zonedDay(d: Date, zone: string): IsoDate {
   let f = dayFormats.get(zone);
-  if (!f) dayFormats.set(zone, (f = new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  if (!f)
+    dayFormats.set(
+      zone,
+      (f = new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' })),
+    );
   const parts = f.formatToParts(d);
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)!.value;
   return `${part('year').padStart(4, '0')}-${part('month')}-${part('day')}`;
@@ -33,4 +37,5 @@ export const zonedYear = (d: Date, zone: string): number => Number(zonedDay(d, z
 export const yearWindow = (year: number): Window => ({ from: `${year}-01-01`, to: `${year}-12-31` });
 
 /** The first instant of `year` in the zone, and of the next year: the year's due window [start, end). */
-export const yearBounds = (year: number, zone: string): { start: Date; end: Date } => zonedWindowBounds(yearWindow(year), zone);
+export const yearBounds = (year: number, zone: string): { start: Date; end: Date } =>
+  zonedWindowBounds(yearWindow(year), zone);

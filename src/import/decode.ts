@@ -1,8 +1,7 @@
-import iconv from "iconv-lite";
-import { ImportError } from "./errors.js";
+import iconv from 'iconv-lite';
+import { ImportError } from './errors.js';
 
-const NOT_TEXT =
-  "Tệp không phải văn bản (có thể là tệp nhị phân, ZIP hoặc PDF) / not a text file";
+const NOT_TEXT = 'Tệp không phải văn bản (có thể là tệp nhị phân, ZIP hoặc PDF) / not a text file';
 
 /** Signatures of files that are never plain text, whatever their name says. */
 const BINARY_SIGNATURES: number[][] = [
@@ -19,13 +18,8 @@ const BINARY_SIGNATURES: number[][] = [
  * an OLE compound file holding an `EncryptedPackage` stream (named in UTF-16LE in its directory).
  */
 export function isEncryptedOffice(buf: Buffer): boolean {
-  const ole =
-    buf.length >= 8 &&
-    buf[0] === 0xd0 &&
-    buf[1] === 0xcf &&
-    buf[2] === 0x11 &&
-    buf[3] === 0xe0;
-  return ole && buf.includes(Buffer.from("EncryptedPackage", "utf16le"));
+  const ole = buf.length >= 8 && buf[0] === 0xd0 && buf[1] === 0xcf && buf[2] === 0x11 && buf[3] === 0xe0;
+  return ole && buf.includes(Buffer.from('EncryptedPackage', 'utf16le'));
 }
 
 /** Whether the buffer starts with the signature of a binary format (zip, PDF, OLE, gzip, images). */
@@ -35,15 +29,15 @@ export function hasBinarySignature(buf: Buffer): boolean {
 
 function finish(text: string): string {
   return text
-    .replace(/^\uFEFF/u, "")
-    .replace(/\r\n?/g, "\n")
-    .normalize("NFC");
+    .replace(/^\uFEFF/u, '')
+    .replace(/\r\n?/g, '\n')
+    .normalize('NFC');
 }
 
 function decodeUtf16(buf: Buffer, bigEndian: boolean): string {
   const even = buf.subarray(0, buf.length - (buf.length % 2));
-  if (!bigEndian) return even.toString("utf16le");
-  return Buffer.from(even).swap16().toString("utf16le");
+  if (!bigEndian) return even.toString('utf16le');
+  return Buffer.from(even).swap16().toString('utf16le');
 }
 
 /**
@@ -55,11 +49,9 @@ function decodeUtf16(buf: Buffer, bigEndian: boolean): string {
  */
 export function decodeText(buf: Buffer): string {
   if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf)
-    return finish(buf.subarray(3).toString("utf8"));
-  if (buf.length >= 2 && buf[0] === 0xff && buf[1] === 0xfe)
-    return finish(decodeUtf16(buf.subarray(2), false));
-  if (buf.length >= 2 && buf[0] === 0xfe && buf[1] === 0xff)
-    return finish(decodeUtf16(buf.subarray(2), true));
+    return finish(buf.subarray(3).toString('utf8'));
+  if (buf.length >= 2 && buf[0] === 0xff && buf[1] === 0xfe) return finish(decodeUtf16(buf.subarray(2), false));
+  if (buf.length >= 2 && buf[0] === 0xfe && buf[1] === 0xff) return finish(decodeUtf16(buf.subarray(2), true));
   if (hasBinarySignature(buf)) throw new ImportError(NOT_TEXT);
 
   // UTF-16 without a BOM: mostly-ASCII text has a NUL in every other byte.
@@ -73,30 +65,18 @@ export function decodeText(buf: Buffer): string {
     }
   }
   const half = sample.length / 2;
-  if (half >= 1 && oddNul >= half * 0.3 && evenNul <= half * 0.05)
-    return finish(decodeUtf16(buf, false));
-  if (half >= 1 && evenNul >= half * 0.3 && oddNul <= half * 0.05)
-    return finish(decodeUtf16(buf, true));
+  if (half >= 1 && oddNul >= half * 0.3 && evenNul <= half * 0.05) return finish(decodeUtf16(buf, false));
+  if (half >= 1 && evenNul >= half * 0.3 && oddNul <= half * 0.05) return finish(decodeUtf16(buf, true));
   if (evenNul + oddNul > 0) throw new ImportError(NOT_TEXT);
 
   // Control characters other than tab, newline, carriage return, form feed: binary.
   let control = 0;
-  for (const b of sample)
-    if (
-      b < 0x20 &&
-      b !== 0x09 &&
-      b !== 0x0a &&
-      b !== 0x0d &&
-      b !== 0x0c &&
-      b !== 0x1a
-    )
-      control++;
-  if (control > Math.max(2, sample.length * 0.01))
-    throw new ImportError(NOT_TEXT);
+  for (const b of sample) if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c && b !== 0x1a) control++;
+  if (control > Math.max(2, sample.length * 0.01)) throw new ImportError(NOT_TEXT);
 
   try {
-    return finish(new TextDecoder("utf-8", { fatal: true }).decode(buf));
+    return finish(new TextDecoder('utf-8', { fatal: true }).decode(buf));
   } catch {
-    return finish(iconv.decode(buf, "windows1258"));
+    return finish(iconv.decode(buf, 'windows1258'));
   }
 }

@@ -3,7 +3,7 @@
  * hundred rows; these leave room for far more, and refuse (with a message) what only a mistake or
  * an attack would send: a sheet of 50,000 rows, a zip that inflates to gigabytes.
  */
-import { ImportError } from "./errors.js";
+import { ImportError } from './errors.js';
 
 /** Rows of one table (XLSX `<row>` elements of a sheet, CSV records, lines of a text). */
 export const MAX_ROWS = 5_000;
@@ -14,7 +14,7 @@ export const MAX_INFLATED_BYTES = 50 * 1024 * 1024;
 /** Files inside an XLSX (a workbook of a few sheets has 10–30). */
 export const MAX_ZIP_ENTRIES = 1_000;
 
-const n = (x: number) => x.toLocaleString("vi-VN");
+const n = (x: number) => x.toLocaleString('vi-VN');
 
 /** A table with more rows than {@link MAX_ROWS}. */
 export const tooManyRows = (where?: string) =>
@@ -39,11 +39,11 @@ export const tooLargeInflated = () =>
 /** A password-protected (encrypted) workbook or zip. */
 export const encryptedFile = () =>
   new ImportError(
-    "Tệp được đặt mật khẩu (mã hóa) nên không đọc được: hãy mở bằng Excel, gỡ mật khẩu (Tệp › Thông tin › Bảo vệ sổ làm việc) rồi lưu lại thành .xlsx. Chưa có gì được lưu / the file is password-protected (encrypted): remove the password in Excel and save it again as .xlsx. Nothing was saved",
+    'Tệp được đặt mật khẩu (mã hóa) nên không đọc được: hãy mở bằng Excel, gỡ mật khẩu (Tệp › Thông tin › Bảo vệ sổ làm việc) rồi lưu lại thành .xlsx. Chưa có gì được lưu / the file is password-protected (encrypted): remove the password in Excel and save it again as .xlsx. Nothing was saved',
   );
 
 /** A zip that is damaged or not a workbook. */
 export const corruptWorkbook = () =>
   new ImportError(
-    "Tệp Excel (.xlsx) bị hỏng hoặc không phải tệp Excel; chưa có gì được lưu / the workbook is damaged or not a workbook. Nothing was saved",
+    'Tệp Excel (.xlsx) bị hỏng hoặc không phải tệp Excel; chưa có gì được lưu / the workbook is damaged or not a workbook. Nothing was saved',
   );

@@ -4,16 +4,12 @@
  * on the server's thread, one upload stalls every request. Here each file is read in a worker
  * thread with a memory ceiling and a time limit, a few at a time.
  */
-import { Worker } from "node:worker_threads";
-import { createSemaphore } from "#root/lib/semaphore.js";
-import type { Logger } from "#root/logger.js";
-import { ImportError } from "./errors.js";
-import {
-  EMPTY_FILE,
-  type ParseOptions,
-  type PlanDraft,
-} from "./plan-document.js";
-import { isZip, readZipDirectory } from "./zip-guard.js";
+import { Worker } from 'node:worker_threads';
+import { createSemaphore } from '#root/lib/semaphore.js';
+import type { Logger } from '#root/logger.js';
+import { ImportError } from './errors.js';
+import { EMPTY_FILE, type ParseOptions, type PlanDraft } from './plan-document.js';
+import { isZip, readZipDirectory } from './zip-guard.js';
 
 /** What the worker is given. */
 export interface ParseRequest {
@@ -24,9 +20,7 @@ export interface ParseRequest {
 
 /** What the worker answers: the draft, the reader's message for a file it refuses, or a bug. */
 export type ParseResponse =
-  | { ok: true; draft: PlanDraft }
-  | { ok: false; importError: string }
-  | { ok: false; error: string };
+  { ok: true; draft: PlanDraft } | { ok: false; importError: string } | { ok: false; error: string };
 
 /** Bounds of one reading. */
 export interface ParseLimits {
@@ -44,7 +38,7 @@ export const DEFAULT_PARSE_LIMITS: ParseLimits = {
 /** At most two readings at once in a process: the third waits (each may use up to its ceiling). */
 const slots = createSemaphore(2);
 
-const WORKER_URL = new URL("./parse-worker.mjs", import.meta.url);
+const WORKER_URL = new URL('./parse-worker.mjs', import.meta.url);
 
 const tooSlow = (ms: number) =>
   new ImportError(
@@ -52,7 +46,7 @@ const tooSlow = (ms: number) =>
   );
 const tooMuchMemory = () =>
   new ImportError(
-    "Tệp cần quá nhiều bộ nhớ để đọc nên đã dừng; hãy để lại bảng nhiệm vụ rồi tải lên lại. Chưa có gì được lưu / reading the file needed too much memory and was stopped. Nothing was saved",
+    'Tệp cần quá nhiều bộ nhớ để đọc nên đã dừng; hãy để lại bảng nhiệm vụ rồi tải lên lại. Chưa có gì được lưu / reading the file needed too much memory and was stopped. Nothing was saved',
   );
 
 /**
@@ -74,8 +68,7 @@ export async function parsePlanOffThread(
 ): Promise<PlanDraft> {
   const limits = { ...DEFAULT_PARSE_LIMITS, ...context.limits };
   // Refused here, without starting a worker: an empty file, a zip bomb or an encrypted zip.
-  if (input.data.length === 0)
-    throw new ImportError(EMPTY_FILE, input.name ?? undefined);
+  if (input.data.length === 0) throw new ImportError(EMPTY_FILE, input.name ?? undefined);
   if (isZip(input.data)) readZipDirectory(input.data);
   return slots.run(async () => {
     const started = performance.now();
@@ -105,20 +98,12 @@ export async function parsePlanOffThread(
         done(() => reject(tooSlow(limits.timeoutMs)));
         void worker.terminate();
       }, limits.timeoutMs);
-      worker.once("message", (m: ParseResponse) => done(() => resolve(m)));
-      worker.once("error", (e: NodeJS.ErrnoException) =>
-        done(() =>
-          reject(e.code === "ERR_WORKER_OUT_OF_MEMORY" ? tooMuchMemory() : e),
-        ),
+      worker.once('message', (m: ParseResponse) => done(() => resolve(m)));
+      worker.once('error', (e: NodeJS.ErrnoException) =>
+        done(() => reject(e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? tooMuchMemory() : e)),
       );
-      worker.once("exit", (code) =>
-        done(() =>
-          reject(
-            new Error(
-              `the plan reader stopped (exit code ${code}) without an answer`,
-            ),
-          ),
-        ),
+      worker.once('exit', (code) =>
+        done(() => reject(new Error(`the plan reader stopped (exit code ${code}) without an answer`))),
       );
     });
     void worker.terminate();
@@ -131,15 +116,12 @@ export async function parsePlanOffThread(
           duties: response.draft.duties.length,
           ms,
         },
-        "plan file read",
+        'plan file read',
       );
       return response.draft;
     }
-    if ("importError" in response) {
-      context.logger?.info(
-        { bytes: input.data.length, ms },
-        "plan file refused",
-      );
+    if ('importError' in response) {
+      context.logger?.info({ bytes: input.data.length, ms }, 'plan file refused');
       throw new ImportError(response.importError);
     }
     throw new Error(`the plan reader failed: ${response.error}`);

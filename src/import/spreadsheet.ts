@@ -2,13 +2,13 @@
  * Plan files → drafts: CSV, XLSX, and text (plan documents, pasted tables, TSV). PDF and Word files
  * are refused with a hint (paste the text, or save the table as .xlsx/.csv).
  */
-import path from "node:path";
-import { parse as parseDelimited } from "csv-parse/sync";
-import ExcelJS from "exceljs";
-import { decodeText, hasBinarySignature, isEncryptedOffice } from "./decode.js";
-import { ImportError } from "./errors.js";
-import { encryptedFile, MAX_ROWS, tooManyRows } from "./limits.js";
-import { checkXlsx } from "./zip-guard.js";
+import path from 'node:path';
+import { parse as parseDelimited } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
+import { decodeText, hasBinarySignature, isEncryptedOffice } from './decode.js';
+import { ImportError } from './errors.js';
+import { encryptedFile, MAX_ROWS, tooManyRows } from './limits.js';
+import { checkXlsx } from './zip-guard.js';
 import {
   EMPTY_FILE,
   NO_DUTY_TABLE,
@@ -16,7 +16,7 @@ import {
   parsePlanText,
   type ParseOptions,
   type PlanDraft,
-} from "./plan-document.js";
+} from './plan-document.js';
 
 /** Counts `delimiter` outside double quotes in each of the first physical lines of `text`. */
 function delimiterCounts(text: string, delimiter: string): number[] {
@@ -28,13 +28,13 @@ function delimiterCounts(text: string, delimiter: string): number[] {
     const ch = text[i];
     if (ch === '"') inQuote = !inQuote;
     else if (!inQuote && ch === delimiter) n++;
-    else if (!inQuote && ch === "\n") {
+    else if (!inQuote && ch === '\n') {
       if (seen > 0) counts.push(n);
       n = 0;
       seen = 0;
       continue;
     }
-    if (ch !== "\r" && ch !== " ") seen++;
+    if (ch !== '\r' && ch !== ' ') seen++;
   }
   if (seen > 0) counts.push(n);
   return counts;
@@ -42,9 +42,9 @@ function delimiterCounts(text: string, delimiter: string): number[] {
 
 /** The delimiter among `,` `;` and tab whose count per line is the most consistent and largest. */
 function detectDelimiter(text: string): string {
-  let best = ",";
+  let best = ',';
   let bestScore = 0;
-  for (const d of [",", ";", "\t"]) {
+  for (const d of [',', ';', '\t']) {
     const counts = delimiterCounts(text, d).filter((c) => c > 0);
     const freq = new Map<number, number>();
     for (const c of counts) freq.set(c, (freq.get(c) ?? 0) + 1);
@@ -64,7 +64,7 @@ function detectDelimiter(text: string): string {
  * may span lines.
  */
 export function parseCsv(text: string): string[][] {
-  const clean = text.replace(/^\uFEFF/u, "").replace(/\r\n?/g, "\n");
+  const clean = text.replace(/^\uFEFF/u, '').replace(/\r\n?/g, '\n');
   if (!clean.trim()) return [];
   // Refused before parsing: a record is at least one line.
   if (lineCount(clean) > MAX_ROWS * 4) throw tooManyRows();
@@ -81,31 +81,28 @@ export function parseCsv(text: string): string[][] {
 /** The number of lines of a text. */
 function lineCount(text: string): number {
   let n = 1;
-  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
   return n;
 }
 
-const pad2 = (n: number) => String(n).padStart(2, "0");
+const pad2 = (n: number) => String(n).padStart(2, '0');
 
 /** The text of a cell value: rich text joined, formulas' results, hyperlinks' text, dates as dd/mm/yyyy. */
 function cellText(value: ExcelJS.CellValue | undefined): string {
-  if (value === null || value === undefined) return "";
-  if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "boolean")
-    return String(value);
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (value instanceof Date)
     return `${pad2(value.getUTCDate())}/${pad2(value.getUTCMonth() + 1)}/${value.getUTCFullYear()}`;
-  if ("richText" in value && Array.isArray(value.richText))
-    return value.richText.map((r) => r.text).join("");
-  if ("error" in value) return "";
-  if ("formula" in value || "sharedFormula" in value)
-    return cellText((value as { result?: ExcelJS.CellValue }).result);
-  if ("text" in value) {
+  if ('richText' in value && Array.isArray(value.richText)) return value.richText.map((r) => r.text).join('');
+  if ('error' in value) return '';
+  if ('formula' in value || 'sharedFormula' in value) return cellText((value as { result?: ExcelJS.CellValue }).result);
+  if ('text' in value) {
     const text = (value as { text: unknown }).text;
-    if (typeof text === "string") return text;
+    if (typeof text === 'string') return text;
     return cellText(text as ExcelJS.CellValue);
   }
-  return "";
+  return '';
 }
 
 /**
@@ -121,17 +118,13 @@ function cellText(value: ExcelJS.CellValue | undefined): string {
  *
  * @throws ImportError when the bytes are not a readable workbook, or pass a bound (src/import/limits.ts).
  */
-export async function parseXlsx(
-  buf: Buffer,
-): Promise<{ sheet: string; rows: string[][] }[]> {
+export async function parseXlsx(buf: Buffer): Promise<{ sheet: string; rows: string[][] }[]> {
   checkXlsx(buf);
   const workbook = new ExcelJS.Workbook();
   try {
     await workbook.xlsx.load(buf as unknown as ArrayBuffer);
   } catch {
-    throw new ImportError(
-      "Không đọc được tệp Excel (.xlsx) / cannot read the workbook",
-    );
+    throw new ImportError('Không đọc được tệp Excel (.xlsx) / cannot read the workbook');
   }
   const sheets: { sheet: string; rows: string[][] }[] = [];
   workbook.eachSheet((ws) => {
@@ -140,12 +133,9 @@ export async function parseXlsx(
       const cells: string[] = [];
       row.eachCell({ includeEmpty: false }, (cell, c) => {
         const master = cell.isMerged ? cell.master : cell;
-        const text =
-          master !== cell && master.col !== cell.col
-            ? ""
-            : cellText(master.value).replace(/\r\n?/g, "\n");
+        const text = master !== cell && master.col !== cell.col ? '' : cellText(master.value).replace(/\r\n?/g, '\n');
         if (!text) return;
-        while (cells.length < c - 1) cells.push("");
+        while (cells.length < c - 1) cells.push('');
         cells[c - 1] = text;
       });
       while (cells.length && !cells[cells.length - 1]!.trim()) cells.pop();
@@ -159,7 +149,7 @@ export async function parseXlsx(
   return sheets;
 }
 
-const TEXT_EXTENSIONS = new Set(["", ".txt", ".md", ".tsv", ".tab", ".text"]);
+const TEXT_EXTENSIONS = new Set(['', '.txt', '.md', '.tsv', '.tab', '.text']);
 
 /**
  * Reads an uploaded plan file, choosing the reader by extension and signature: .xlsx (or a zip
@@ -168,47 +158,40 @@ const TEXT_EXTENSIONS = new Set(["", ".txt", ".md", ".tsv", ".tab", ".text"]);
  *
  * @throws ImportError for an empty file, a binary or unsupported file, or no duty table.
  */
-export async function parsePlanFile(
-  name: string,
-  buf: Buffer,
-  options: ParseOptions,
-): Promise<PlanDraft> {
+export async function parsePlanFile(name: string, buf: Buffer, options: ParseOptions): Promise<PlanDraft> {
   const ext = path.extname(name).toLowerCase();
   if (buf.length === 0) throw new ImportError(EMPTY_FILE, name);
-  const zip =
-    buf[0] === 0x50 && buf[1] === 0x4b && buf[2] === 0x03 && buf[3] === 0x04;
-  const pdf = buf.subarray(0, 5).toString("latin1") === "%PDF-";
-  const ole =
-    buf[0] === 0xd0 && buf[1] === 0xcf && buf[2] === 0x11 && buf[3] === 0xe0;
+  const zip = buf[0] === 0x50 && buf[1] === 0x4b && buf[2] === 0x03 && buf[3] === 0x04;
+  const pdf = buf.subarray(0, 5).toString('latin1') === '%PDF-';
+  const ole = buf[0] === 0xd0 && buf[1] === 0xcf && buf[2] === 0x11 && buf[3] === 0xe0;
 
-  if (pdf || ext === ".pdf") {
+  if (pdf || ext === '.pdf') {
     throw new ImportError(
-      "Chưa đọc được tệp PDF: hãy sao chép toàn văn kế hoạch (hoặc bảng phụ lục) vào một tệp .txt, hoặc lưu bảng thành .xlsx/.csv / PDF files cannot be read: paste the text into a .txt file, or save the table as .xlsx/.csv",
+      'Chưa đọc được tệp PDF: hãy sao chép toàn văn kế hoạch (hoặc bảng phụ lục) vào một tệp .txt, hoặc lưu bảng thành .xlsx/.csv / PDF files cannot be read: paste the text into a .txt file, or save the table as .xlsx/.csv',
       name,
     );
   }
   if (/^\.(docx?|odt|rtf)$/.test(ext)) {
     throw new ImportError(
-      "Chưa đọc được tệp Word: hãy sao chép bảng phụ lục (hoặc toàn văn) vào một tệp .txt, hoặc lưu bảng thành .xlsx/.csv / Word files cannot be read: paste the text into a .txt file, or save the table as .xlsx/.csv",
+      'Chưa đọc được tệp Word: hãy sao chép bảng phụ lục (hoặc toàn văn) vào một tệp .txt, hoặc lưu bảng thành .xlsx/.csv / Word files cannot be read: paste the text into a .txt file, or save the table as .xlsx/.csv',
       name,
     );
   }
   if (isEncryptedOffice(buf)) throw encryptedFile();
-  if (ole || ext === ".xls") {
+  if (ole || ext === '.xls') {
     throw new ImportError(
-      "Tệp Excel cũ (.xls): hãy lưu lại thành .xlsx hoặc .csv / old .xls workbook: save it as .xlsx or .csv",
+      'Tệp Excel cũ (.xls): hãy lưu lại thành .xlsx hoặc .csv / old .xls workbook: save it as .xlsx or .csv',
       name,
     );
   }
-  if (zip || ext === ".xlsx" || ext === ".xlsm") {
+  if (zip || ext === '.xlsx' || ext === '.xlsm') {
     const sheets = await parseXlsx(buf);
-    if (!sheets.some((s) => s.rows.some((r) => r.some((c) => c.trim()))))
-      throw new ImportError(EMPTY_FILE, name);
+    if (!sheets.some((s) => s.rows.some((r) => r.some((c) => c.trim())))) throw new ImportError(EMPTY_FILE, name);
     for (const { sheet, rows } of sheets) {
       try {
         return parsePlanRows(rows, {
           ...options,
-          format: "xlsx",
+          format: 'xlsx',
           sourceOf: (i) => `${sheet}!A${i + 1}`,
         });
       } catch (e) {
@@ -217,17 +200,16 @@ export async function parsePlanFile(
     }
     throw new ImportError(NO_DUTY_TABLE, name);
   }
-  if (hasBinarySignature(buf))
-    throw new ImportError("Tệp không phải văn bản / not a text file", name);
+  if (hasBinarySignature(buf)) throw new ImportError('Tệp không phải văn bản / not a text file', name);
 
   const text = decodeText(buf);
   if (!text.trim()) throw new ImportError(EMPTY_FILE, name);
   // A plan document runs to a few thousand lines; a table of more rows than the bound is refused.
   if (lineCount(text) > MAX_ROWS * 4) throw tooManyRows(name);
-  if (ext === ".csv")
+  if (ext === '.csv')
     return parsePlanRows(parseCsv(text), {
       ...options,
-      format: "csv",
+      format: 'csv',
       sourceOf: (i) => `hàng ${i + 1}`,
     });
   if (!TEXT_EXTENSIONS.has(ext)) {
@@ -238,7 +220,7 @@ export async function parsePlanFile(
       if (!(e instanceof ImportError)) throw e;
       return parsePlanRows(parseCsv(text), {
         ...options,
-        format: "csv",
+        format: 'csv',
         sourceOf: (i) => `hàng ${i + 1}`,
       });
     }
@@ -255,16 +237,10 @@ export async function parsePlanFile(
  *
  * @throws ImportError when neither reading finds a duty table (the document reader's message).
  */
-export async function parsePlanUpload(
-  buf: Buffer,
-  options: ParseOptions,
-  name?: string | null,
-): Promise<PlanDraft> {
-  const ext = name ? path.extname(name).toLowerCase() : "";
-  if (name && ext && !TEXT_EXTENSIONS.has(ext))
-    return parsePlanFile(name, buf, options);
-  if (buf.length === 0 || hasBinarySignature(buf))
-    return parsePlanFile(name || "upload", buf, options);
+export async function parsePlanUpload(buf: Buffer, options: ParseOptions, name?: string | null): Promise<PlanDraft> {
+  const ext = name ? path.extname(name).toLowerCase() : '';
+  if (name && ext && !TEXT_EXTENSIONS.has(ext)) return parsePlanFile(name, buf, options);
+  if (buf.length === 0 || hasBinarySignature(buf)) return parsePlanFile(name || 'upload', buf, options);
   const tryParse = async (as: string) => {
     try {
       return await parsePlanFile(as, buf, options);
@@ -273,10 +249,9 @@ export async function parsePlanUpload(
       throw e;
     }
   };
-  const asText = await tryParse(name || "upload.txt");
-  const asCsv = await tryParse("upload.csv");
-  const count = (d: PlanDraft | ImportError) =>
-    d instanceof ImportError ? -1 : d.duties.length;
+  const asText = await tryParse(name || 'upload.txt');
+  const asCsv = await tryParse('upload.csv');
+  const count = (d: PlanDraft | ImportError) => (d instanceof ImportError ? -1 : d.duties.length);
   const best = count(asCsv) > count(asText) ? asCsv : asText;
   if (best instanceof ImportError) throw best;
   return best;

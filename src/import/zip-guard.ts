@@ -3,7 +3,7 @@
  * many entries, a sheet with too many rows or cells are refused here, with a message, before any
  * large allocation.
  */
-import { inflateRawSync } from "node:zlib";
+import { inflateRawSync } from 'node:zlib';
 import {
   corruptWorkbook,
   encryptedFile,
@@ -14,7 +14,7 @@ import {
   tooLargeInflated,
   tooManyCells,
   tooManyRows,
-} from "./limits.js";
+} from './limits.js';
 
 /** One file of a zip, as its central directory describes it. */
 export interface ZipEntry {
@@ -31,14 +31,10 @@ const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 
 /** Whether the bytes start like a zip (XLSX, DOCX…). */
-export const isZip = (buf: Buffer) =>
-  buf.length >= 4 && buf.readUInt32LE(0) === LOCAL;
+export const isZip = (buf: Buffer) => buf.length >= 4 && buf.readUInt32LE(0) === LOCAL;
 
 /** The zip64 sizes of a central directory entry whose 32-bit fields say 0xFFFFFFFF. */
-function zip64Sizes(
-  extra: Buffer,
-  entry: { size: number; compressedSize: number; offset: number },
-) {
+function zip64Sizes(extra: Buffer, entry: { size: number; compressedSize: number; offset: number }) {
   for (let i = 0; i + 4 <= extra.length;) {
     const id = extra.readUInt16LE(i);
     const len = extra.readUInt16LE(i + 2);
@@ -70,11 +66,7 @@ function zip64Sizes(
  */
 export function readZipDirectory(buf: Buffer): ZipEntry[] {
   let eocd = -1;
-  for (
-    let i = buf.length - 22;
-    i >= Math.max(0, buf.length - 22 - 0xffff);
-    i--
-  ) {
+  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 0xffff); i--) {
     if (buf.readUInt32LE(i) === EOCD) {
       eocd = i;
       break;
@@ -89,8 +81,7 @@ export function readZipDirectory(buf: Buffer): ZipEntry[] {
   const entries: ZipEntry[] = [];
   let declared = 0;
   for (let k = 0; k < count; k++) {
-    if (at + 46 > buf.length || buf.readUInt32LE(at) !== CENTRAL)
-      throw corruptWorkbook();
+    if (at + 46 > buf.length || buf.readUInt32LE(at) !== CENTRAL) throw corruptWorkbook();
     const flags = buf.readUInt16LE(at + 8);
     const method = buf.readUInt16LE(at + 10);
     const nameLen = buf.readUInt16LE(at + 28);
@@ -98,21 +89,14 @@ export function readZipDirectory(buf: Buffer): ZipEntry[] {
     const commentLen = buf.readUInt16LE(at + 32);
     if (at + 46 + nameLen + extraLen > buf.length) throw corruptWorkbook();
     const entry: ZipEntry = {
-      name: buf.toString("utf8", at + 46, at + 46 + nameLen),
+      name: buf.toString('utf8', at + 46, at + 46 + nameLen),
       method,
       compressedSize: buf.readUInt32LE(at + 20),
       size: buf.readUInt32LE(at + 24),
       offset: buf.readUInt32LE(at + 42),
     };
-    if (
-      entry.size === 0xffffffff ||
-      entry.compressedSize === 0xffffffff ||
-      entry.offset === 0xffffffff
-    ) {
-      zip64Sizes(
-        buf.subarray(at + 46 + nameLen, at + 46 + nameLen + extraLen),
-        entry,
-      );
+    if (entry.size === 0xffffffff || entry.compressedSize === 0xffffffff || entry.offset === 0xffffffff) {
+      zip64Sizes(buf.subarray(at + 46 + nameLen, at + 46 + nameLen + extraLen), entry);
     }
     // Bit 0: the entry is encrypted (a password-protected zip).
     if (flags & 1) throw encryptedFile();
@@ -128,8 +112,7 @@ export function readZipDirectory(buf: Buffer): ZipEntry[] {
 /** The bytes of an entry, inflated with at most `budget` bytes of output. */
 function inflateEntry(buf: Buffer, entry: ZipEntry, budget: number): Buffer {
   const at = entry.offset;
-  if (at + 30 > buf.length || buf.readUInt32LE(at) !== LOCAL)
-    throw corruptWorkbook();
+  if (at + 30 > buf.length || buf.readUInt32LE(at) !== LOCAL) throw corruptWorkbook();
   const start = at + 30 + buf.readUInt16LE(at + 26) + buf.readUInt16LE(at + 28);
   const data = buf.subarray(start, start + entry.compressedSize);
   if (data.length !== entry.compressedSize) throw corruptWorkbook();
@@ -138,16 +121,14 @@ function inflateEntry(buf: Buffer, entry: ZipEntry, budget: number): Buffer {
     // maxOutputLength stops inflating at the budget, whatever the directory declared.
     return inflateRawSync(data, { maxOutputLength: Math.max(1, budget) });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE")
-      throw tooLargeInflated();
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLargeInflated();
     throw corruptWorkbook();
   }
 }
 
 /** How many times a tag (with any namespace prefix) opens in some XML. */
 function countTags(xml: string, tag: string): number {
-  return (xml.match(new RegExp(`<(?:[\\w.-]+:)?${tag}[\\s>/]`, "g")) ?? [])
-    .length;
+  return (xml.match(new RegExp(`<(?:[\\w.-]+:)?${tag}[\\s>/]`, 'g')) ?? []).length;
 }
 
 /** The column number of "AB" (28). */
@@ -187,15 +168,14 @@ export function checkXlsx(buf: Buffer): void {
   const entries = readZipDirectory(buf);
   let budget = MAX_INFLATED_BYTES;
   for (const entry of entries) {
-    if (entry.name.endsWith("/")) continue;
+    if (entry.name.endsWith('/')) continue;
     const bytes = inflateEntry(buf, entry, budget);
     if (bytes.length !== entry.size) throw corruptWorkbook();
     budget -= bytes.length;
     if (!/^xl\/worksheets\/[^/]+\.xml$/i.test(entry.name)) continue;
-    const xml = bytes.toString("latin1");
-    const sheet = entry.name.slice("xl/worksheets/".length);
-    if (countTags(xml, "row") > MAX_ROWS) throw tooManyRows(sheet);
-    if (countTags(xml, "c") > MAX_CELLS || mergedCells(xml) > MAX_CELLS)
-      throw tooManyCells(sheet);
+    const xml = bytes.toString('latin1');
+    const sheet = entry.name.slice('xl/worksheets/'.length);
+    if (countTags(xml, 'row') > MAX_ROWS) throw tooManyRows(sheet);
+    if (countTags(xml, 'c') > MAX_CELLS || mergedCells(xml) > MAX_CELLS) throw tooManyCells(sheet);
   }
 }

@@ -17,13 +17,15 @@ export function createBatcher<I, O>(
     const batch = waiting;
     waiting = [];
     if (!batch.length) return;
-    run(batch.map((b) => b.item)).then(
-      (out) => {
-        if (out.length !== batch.length) throw new Error(`batcher: ${out.length} results for ${batch.length} items`);
-        batch.forEach((b, i) => b.resolve(out[i]!));
-      },
-      (error: unknown) => batch.forEach((b) => b.reject(error)),
-    ).catch((error: unknown) => batch.forEach((b) => b.reject(error)));
+    run(batch.map((b) => b.item))
+      .then(
+        (out) => {
+          if (out.length !== batch.length) throw new Error(`batcher: ${out.length} results for ${batch.length} items`);
+          batch.forEach((b, i) => b.resolve(out[i]!));
+        },
+        (error: unknown) => batch.forEach((b) => b.reject(error)),
+      )
+      .catch((error: unknown) => batch.forEach((b) => b.reject(error)));
   };
 
   return (item) =>

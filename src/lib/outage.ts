@@ -5,7 +5,10 @@ import type { Logger } from '#root/logger.js';
  * while PostgreSQL is down): the first failure at once, then one line every `everyMs` with how many
  * were folded into it, and one line when the service answers again — not a line per failure.
  */
-export function outageReporter(logger: Logger, options: { level: 'warn' | 'error'; down: string; up: string; everyMs?: number }) {
+export function outageReporter(
+  logger: Logger,
+  options: { level: 'warn' | 'error'; down: string; up: string; everyMs?: number },
+) {
   const everyMs = options.everyMs ?? 30_000;
   let since: number | null = null;
   let lastReport = 0;
@@ -35,7 +38,20 @@ export function outageReporter(logger: Logger, options: { level: 'warn' | 'error
 // Prisma's codes: P1001 can't reach the server, P1002 timed out, P1008 operation timed out, P1017
 // the server closed the connection, P2024 no connection from the pool in time; PostgreSQL's: class
 // 08 (connection exception) and 57P01–57P03 (shut down by an administrator or a crash, starting up).
-const DB_DOWN_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+const DB_DOWN_CODES = new Set([
+  'P1001',
+  'P1002',
+  'P1008',
+  'P1017',
+  'P2024',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+]);
 // The driver's and Prisma's messages, for errors wrapped without their code. "… is not queryable"
 // is pg's answer on a held connection the server already closed (a transaction during a restart).
 const DB_DOWN =

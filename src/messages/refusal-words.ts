@@ -31,17 +31,32 @@ const REFUSALS: [pattern: RegExp, vi: string, en: string][] = [
     'kênh không đọc được định dạng của tin (mẫu tin có thẻ HTML sai hoặc không được hỗ trợ)',
     'the channel could not read the message’s formatting (the template has HTML tags that are wrong or not supported)',
   ],
-  [/from \d+ to \d+ characters/i, 'độ dài tin không hợp lệ (tin trống hoặc dài quá mức cho phép)', 'the message’s length was refused (empty or too long)'],
+  [
+    /from \d+ to \d+ characters/i,
+    'độ dài tin không hợp lệ (tin trống hoặc dài quá mức cho phép)',
+    'the message’s length was refused (empty or too long)',
+  ],
   [/too long|too_long/i, 'tin dài quá mức cho phép', 'the message is longer than allowed'],
   [/text is empty|must be non-empty|empty message/i, 'tin không có nội dung', 'the message was empty'],
-  [/^Telegram 403\b/, 'Telegram từ chối tin này mà không nêu lý do cụ thể', 'Telegram refused this message without giving a reason'],
-  [/^Telegram 400\b/, 'Telegram từ chối tin này vì yêu cầu không hợp lệ', 'Telegram refused this message as an invalid request'],
+  [
+    /^Telegram 403\b/,
+    'Telegram từ chối tin này mà không nêu lý do cụ thể',
+    'Telegram refused this message without giving a reason',
+  ],
+  [
+    /^Telegram 400\b/,
+    'Telegram từ chối tin này vì yêu cầu không hợp lệ',
+    'Telegram refused this message as an invalid request',
+  ],
   [/^Zalo 400\b/, 'Zalo từ chối tin này vì yêu cầu không hợp lệ', 'Zalo refused this message as an invalid request'],
 ];
 
 /** The reason a channel refused one message, in words ("tin dài quá mức cho phép"). */
 export function refusalInWords(reason: string, lang: Lang): string {
   const rule = REFUSALS.find(([pattern]) => pattern.test(reason));
-  if (!rule) return lang === 'vi' ? 'kênh từ chối tin này mà không nêu lý do cụ thể' : 'the channel refused this message without giving a reason';
+  if (!rule)
+    return lang === 'vi'
+      ? 'kênh từ chối tin này mà không nêu lý do cụ thể'
+      : 'the channel refused this message without giving a reason';
   return lang === 'vi' ? rule[1] : rule[2];
 }

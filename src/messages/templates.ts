@@ -73,9 +73,15 @@ export const PARTS: Record<Channel, string[]> = {
 /** Mustache hands the escaper the value as it is in the view: numbers too. */
 type Escape = (value: unknown) => string;
 const html: Escape = (v) =>
-  String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  String(v)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 /** Telegram's HTML parse mode knows only &lt; &gt; &amp; &quot;. */
-const telegramHtml: Escape = (v) => String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const telegramHtml: Escape = (v) =>
+  String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const none: Escape = (v) => String(v);
 
 export function escaperFor(channel: Channel, part: string): Escape {
@@ -114,14 +120,21 @@ export function unknownPlaceholders(message: MessageName, source: string): strin
 }
 
 /** The key of one template: `<lang>/<message>.<channel>.<part>`, as its file is named. */
-export const templateKey = (message: string, channel: string, part: string, lang: string) => `${lang}/${message}.${channel}.${part}`;
+export const templateKey = (message: string, channel: string, part: string, lang: string) =>
+  `${lang}/${message}.${channel}.${part}`;
 
 /**
  * Renders one template's source for a channel and part: values escaped for the target, blank
  * lines of plain text squeezed. `writer` is a Mustache writer of the caller's (to keep text typed
  * for a preview out of the shared parse cache); the default writer otherwise.
  */
-export function renderSource(source: string, channel: Channel, part: string, view: View, writer?: Mustache.Writer): string {
+export function renderSource(
+  source: string,
+  channel: Channel,
+  part: string,
+  view: View,
+  writer?: Mustache.Writer,
+): string {
   const config = { escape: escaperFor(channel, part) };
   const out = writer ? writer.render(source, view, {}, config) : Mustache.render(source, view, {}, config);
   return part.endsWith('txt') ? out.replace(/\n{3,}/g, '\n\n').trim() : out;
@@ -138,7 +151,14 @@ export interface TemplateSet {
    * Renders one part; throws when the template is missing. With `overrides` (an organisation's
    * edited templates) an override in the language wins over the file, then the Vietnamese ones.
    */
-  render(message: MessageName, channel: Channel, part: string, lang: Lang, view: View, overrides?: TemplateOverrides): string;
+  render(
+    message: MessageName,
+    channel: Channel,
+    part: string,
+    lang: Lang,
+    view: View,
+    overrides?: TemplateOverrides,
+  ): string;
   has(message: MessageName, channel: Channel, part: string, lang: Lang): boolean;
   /** A file template's text (undefined when there is no such file). */
   source(message: MessageName, channel: Channel, part: string, lang: Lang): string | undefined;
@@ -154,7 +174,9 @@ export function loadTemplates(dir = TEMPLATES_DIR): TemplateSet {
       const source = readFileSync(path.join(dir, lang, file), 'utf8');
       const unknown = unknownPlaceholders(message, source);
       if (unknown.length) {
-        throw new UserError(`Mẫu ${lang}/${file} dùng chỗ trống không có / uses unknown placeholders: ${unknown.join(', ')}`);
+        throw new UserError(
+          `Mẫu ${lang}/${file} dùng chỗ trống không có / uses unknown placeholders: ${unknown.join(', ')}`,
+        );
       }
       sources.set(`${lang}/${file}`, source);
     }

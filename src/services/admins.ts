@@ -21,7 +21,9 @@ const MAXMEM = 256 * 1024 * 1024;
 const KEY_LENGTH = 32;
 
 function scryptAsync(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => scrypt(password.normalize('NFC'), salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))));
+  return new Promise((resolve, reject) =>
+    scrypt(password.normalize('NFC'), salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))),
+  );
 }
 
 /** `scrypt$N$r$p$salt$hash`, salt and hash in base64url: the parameters travel with the hash. */
@@ -35,7 +37,12 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [kind, n, r, p, salt, hash] = stored.split('$');
   if (kind !== 'scrypt' || !n || !r || !p || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const key = await scryptAsync(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: MAXMEM });
+  const key = await scryptAsync(password, Buffer.from(salt, 'base64url'), expected.length, {
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+    maxmem: MAXMEM,
+  });
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
@@ -59,23 +66,39 @@ let decoy: Promise<string> | undefined;
 export const PASSWORD_MIN_LENGTH = 10;
 
 export function passwordProblem(password: string): string | null {
-  if (password.length < PASSWORD_MIN_LENGTH) return `Mật khẩu cần ít nhất ${PASSWORD_MIN_LENGTH} ký tự / the password needs at least ${PASSWORD_MIN_LENGTH} characters`;
+  if (password.length < PASSWORD_MIN_LENGTH)
+    return `Mật khẩu cần ít nhất ${PASSWORD_MIN_LENGTH} ký tự / the password needs at least ${PASSWORD_MIN_LENGTH} characters`;
   if (password.length > 1024) return 'Mật khẩu quá dài / the password is too long';
   return null;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-export async function createAdmin(db: Db, orgId: string, input: { email: string; name?: string; password: string; operator?: boolean }, actor: string) {
+export async function createAdmin(
+  db: Db,
+  orgId: string,
+  input: { email: string; name?: string; password: string; operator?: boolean },
+  actor: string,
+) {
   const email = input.email.trim().toLowerCase();
   if (!EMAIL.test(email)) throw new UserError(`Email «${input.email}» không hợp lệ / invalid email address`);
   const problem = passwordProblem(input.password);
   if (problem) throw new UserError(problem);
-  if (await db.adminAccount.findUnique({ where: { email } })) throw new UserError(`Đã có quản trị viên ${email} / an administrator ${email} already exists`);
+  if (await db.adminAccount.findUnique({ where: { email } }))
+    throw new UserError(`Đã có quản trị viên ${email} / an administrator ${email} already exists`);
   const passwordHash = await hashPassword(input.password);
   return db.$transaction(async (tx) => {
-    const account = await tx.adminAccount.create({ data: { orgId, email, name: input.name?.trim() || email, passwordHash, operator: input.operator ?? false } });
-    await audit(tx, { orgId, actor, action: 'admin.create', entity: 'admin', entityId: account.id, data: { email, ...(input.operator ? { operator: true } : {}) } });
+    const account = await tx.adminAccount.create({
+      data: { orgId, email, name: input.name?.trim() || email, passwordHash, operator: input.operator ?? false },
+    });
+    await audit(tx, {
+      orgId,
+      actor,
+      action: 'admin.create',
+      entity: 'admin',
+      entityId: account.id,
+      data: { email, ...(input.operator ? { operator: true } : {}) },
+    });
     return account;
   });
 }
@@ -105,7 +128,14 @@ export async function setOperator(db: Db, email: string, operator: boolean, acto
   if (account.operator === operator) return { account, changed: false };
   await db.$transaction(async (tx) => {
     await tx.adminAccount.update({ where: { id: account.id }, data: { operator } });
-    await audit(tx, { orgId: account.orgId, actor, action: 'admin.operator', entity: 'admin', entityId: account.id, data: { operator } });
+    await audit(tx, {
+      orgId: account.orgId,
+      actor,
+      action: 'admin.operator',
+      entity: 'admin',
+      entityId: account.id,
+      data: { operator },
+    });
   });
   return { account: { ...account, operator }, changed: true };
 }
@@ -135,8 +165,19 @@ export async function authenticate(db: Db, email: string, password: string, hook
     const passwordHash = await hashPassword(password);
     await db.$transaction(async (tx) => {
       // Only if the hash is still the one checked: a password set meanwhile wins.
-      const r = await tx.adminAccount.updateMany({ where: { id: account.id, passwordHash: account.passwordHash }, data: { passwordHash } });
-      if (r.count === 1) await audit(tx, { orgId: account.orgId, actor: `web:${account.email}`, action: 'admin.rehash', entity: 'admin', entityId: account.id, data: { from: hashCost(account.passwordHash)?.N ?? null, to: SCRYPT_COST.N } });
+      const r = await tx.adminAccount.updateMany({
+        where: { id: account.id, passwordHash: account.passwordHash },
+        data: { passwordHash },
+      });
+      if (r.count === 1)
+        await audit(tx, {
+          orgId: account.orgId,
+          actor: `web:${account.email}`,
+          action: 'admin.rehash',
+          entity: 'admin',
+          entityId: account.id,
+          data: { from: hashCost(account.passwordHash)?.N ?? null, to: SCRYPT_COST.N },
+        });
     });
   }
   return account;
@@ -152,11 +193,26 @@ export async function startSession(db: Db, account: { id: string; orgId: string;
   const token = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(24).toString('base64url');
   await db.$transaction(async (tx) => {
-    await tx.webSession.create({ data: { tokenHash: tokenHash(token), accountId: account.id, csrfToken, createdAt: now, lastSeenAt: now, expiresAt: new Date(now.getTime() + SESSION_MAX_MS) } });
+    await tx.webSession.create({
+      data: {
+        tokenHash: tokenHash(token),
+        accountId: account.id,
+        csrfToken,
+        createdAt: now,
+        lastSeenAt: now,
+        expiresAt: new Date(now.getTime() + SESSION_MAX_MS),
+      },
+    });
     await tx.adminAccount.update({ where: { id: account.id }, data: { lastLoginAt: now } });
     // Sessions long over are swept here rather than by a job of their own.
     await tx.webSession.deleteMany({ where: { accountId: account.id, expiresAt: { lt: now } } });
-    await audit(tx, { orgId: account.orgId, actor: `web:${account.email}`, action: 'admin.login', entity: 'admin', entityId: account.id });
+    await audit(tx, {
+      orgId: account.orgId,
+      actor: `web:${account.email}`,
+      action: 'admin.login',
+      entity: 'admin',
+      entityId: account.id,
+    });
   });
   return { token, csrfToken };
 }
@@ -172,10 +228,22 @@ export interface WebSessionInfo {
 export async function sessionFor(db: Db, token: string, now: Date): Promise<WebSessionInfo | null> {
   if (!token || token.length > 100) return null;
   const s = await db.webSession.findUnique({ where: { tokenHash: tokenHash(token) }, include: { account: true } });
-  if (!s || !s.account.active || s.expiresAt <= now || now.getTime() - s.lastSeenAt.getTime() > SESSION_IDLE_MS) return null;
+  if (!s || !s.account.active || s.expiresAt <= now || now.getTime() - s.lastSeenAt.getTime() > SESSION_IDLE_MS)
+    return null;
   // One write a minute at most, not one per page.
-  if (now.getTime() - s.lastSeenAt.getTime() > 60_000) await db.webSession.update({ where: { id: s.id }, data: { lastSeenAt: now } });
-  return { sessionId: s.id, csrfToken: s.csrfToken, account: { id: s.account.id, orgId: s.account.orgId, email: s.account.email, name: s.account.name, operator: s.account.operator } };
+  if (now.getTime() - s.lastSeenAt.getTime() > 60_000)
+    await db.webSession.update({ where: { id: s.id }, data: { lastSeenAt: now } });
+  return {
+    sessionId: s.id,
+    csrfToken: s.csrfToken,
+    account: {
+      id: s.account.id,
+      orgId: s.account.orgId,
+      email: s.account.email,
+      name: s.account.name,
+      operator: s.account.operator,
+    },
+  };
 }
 
 export async function endSession(db: Db, token: string): Promise<void> {

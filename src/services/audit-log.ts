@@ -28,10 +28,12 @@ export interface AuditQuery {
 export async function listAudit(db: Db, orgId: string, q: AuditQuery) {
   const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId }, select: { timeZone: true } });
   const limit = q.limit ?? AUDIT_PAGE_SIZE;
-  if (q.before !== undefined && !/^\d{1,18}$/.test(q.before)) throw new UserError(`Con trỏ trang «${q.before}» không hợp lệ / invalid page cursor`);
+  if (q.before !== undefined && !/^\d{1,18}$/.test(q.before))
+    throw new UserError(`Con trỏ trang «${q.before}» không hợp lệ / invalid page cursor`);
   const from = q.from ? fromZonedTime(`${isoDay(q.from, 'Từ ngày / from')}T00:00:00`, org.timeZone) : undefined;
   const to = q.to ? fromZonedTime(`${isoDay(q.to, 'Đến ngày / to')}T23:59:59.999`, org.timeZone) : undefined;
-  if (from && to && from > to) throw new UserError('Từ ngày phải trước đến ngày / the first day must not be after the last');
+  if (from && to && from > to)
+    throw new UserError('Từ ngày phải trước đến ngày / the first day must not be after the last');
   const where: Prisma.AuditEventWhereInput = {
     orgId,
     ...(q.actor ? { actor: { contains: q.actor, mode: 'insensitive' } } : {}),
@@ -41,11 +43,20 @@ export async function listAudit(db: Db, orgId: string, q: AuditQuery) {
   };
   const rows = await db.auditEvent.findMany({ where, orderBy: { id: 'desc' }, take: limit + 1 });
   const page = rows.slice(0, limit);
-  return { rows: page, next: rows.length > limit ? page[page.length - 1]!.id.toString() : null, timeZone: org.timeZone };
+  return {
+    rows: page,
+    next: rows.length > limit ? page[page.length - 1]!.id.toString() : null,
+    timeZone: org.timeZone,
+  };
 }
 
 /** The actions written so far in the organisation's log (the action filter's choices). */
 export async function auditActions(db: Db, orgId: string): Promise<string[]> {
-  const rows = await db.auditEvent.findMany({ where: { orgId }, distinct: ['action'], select: { action: true }, orderBy: { action: 'asc' } });
+  const rows = await db.auditEvent.findMany({
+    where: { orgId },
+    distinct: ['action'],
+    select: { action: true },
+    orderBy: { action: 'asc' },
+  });
   return rows.map((r) => r.action);
 }

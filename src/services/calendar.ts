@@ -23,7 +23,9 @@ export const newCalendarToken = () => randomBytes(32).toString('base64url');
 export const calendarUrl = (base: string, token: string) => `${base.replace(/\/+$/, '')}/ical/${token}.ics`;
 
 async function unitOf(db: Db, orgId: string, unitId: string) {
-  const unit = isUuid(unitId) ? await db.unit.findFirst({ where: { id: unitId, orgId }, select: { id: true, calendarToken: true } }) : null;
+  const unit = isUuid(unitId)
+    ? await db.unit.findFirst({ where: { id: unitId, orgId }, select: { id: true, calendarToken: true } })
+    : null;
   if (!unit) throw new NotFoundError('Không tìm thấy đơn vị / no such unit');
   return unit;
 }
@@ -43,13 +45,24 @@ export async function ensureCalendarToken(db: Db, orgId: string, unitId: string,
   if (unit.calendarToken) return unit.calendarToken;
   const token = newCalendarToken();
   return db.$transaction(async (tx) => {
-    const { count } = await tx.unit.updateMany({ where: { id: unit.id, calendarToken: null }, data: { calendarToken: token } });
+    const { count } = await tx.unit.updateMany({
+      where: { id: unit.id, calendarToken: null },
+      data: { calendarToken: token },
+    });
     if (count === 1) {
       // The audit row never holds the token: it is a bearer secret.
-      await audit(tx, { orgId, actor, action: 'unit.calendar-token', entity: 'unit', entityId: unit.id, data: { created: true } });
+      await audit(tx, {
+        orgId,
+        actor,
+        action: 'unit.calendar-token',
+        entity: 'unit',
+        entityId: unit.id,
+        data: { created: true },
+      });
       return token;
     }
-    return (await tx.unit.findUniqueOrThrow({ where: { id: unit.id }, select: { calendarToken: true } })).calendarToken!;
+    return (await tx.unit.findUniqueOrThrow({ where: { id: unit.id }, select: { calendarToken: true } }))
+      .calendarToken!;
   });
 }
 
@@ -59,12 +72,26 @@ export async function regenerateCalendarToken(db: Db, orgId: string, unitId: str
   const token = newCalendarToken();
   return db.$transaction(async (tx) => {
     await tx.unit.update({ where: { id: unit.id }, data: { calendarToken: token } });
-    await audit(tx, { orgId, actor, action: 'unit.calendar-token', entity: 'unit', entityId: unit.id, data: { regenerated: true } });
+    await audit(tx, {
+      orgId,
+      actor,
+      action: 'unit.calendar-token',
+      entity: 'unit',
+      entityId: unit.id,
+      data: { regenerated: true },
+    });
     return token;
   });
 }
 
-const MARK: Record<ObligationState, string> = { done: '✅ ', overdue: '⚠ ', waived: '', extended: '', soon: '', open: '' };
+const MARK: Record<ObligationState, string> = {
+  done: '✅ ',
+  overdue: '⚠ ',
+  waived: '',
+  extended: '',
+  soon: '',
+  open: '',
+};
 
 const STATE_TEXT: Record<ObligationState, [string, string]> = {
   done: ['đã hoàn thành', 'done'],
@@ -106,7 +133,11 @@ export const FEED_TTL_SECONDS = 3600;
  *   Apple Calendar and Thunderbird honour it; Google and Outlook ignore alarms of subscribed
  *   calendars and use their own default notification instead.
  */
-export async function calendarFeed(db: Db, token: string, now: Date): Promise<{ unitName: string; ics: string } | null> {
+export async function calendarFeed(
+  db: Db,
+  token: string,
+  now: Date,
+): Promise<{ unitName: string; ics: string } | null> {
   if (!TOKEN.test(token)) return null;
   const unit = await db.unit.findUnique({ where: { calendarToken: token }, include: { org: true } });
   if (!unit) return null;
@@ -168,7 +199,16 @@ export async function calendarFeed(db: Db, token: string, now: Date): Promise<{ 
       lastModified: o.updatedAt,
       // A deadline does not make anyone busy.
       transparency: ICalEventTransparency.TRANSPARENT,
-      alarms: o.status === 'open' ? [{ type: ICalAlarmType.display, trigger: 15 * 3600, description: `Ngày mai đến hạn / due tomorrow: [TT ${o.duty.code}] ${o.duty.title}` }] : [],
+      alarms:
+        o.status === 'open'
+          ? [
+              {
+                type: ICalAlarmType.display,
+                trigger: 15 * 3600,
+                description: `Ngày mai đến hạn / due tomorrow: [TT ${o.duty.code}] ${o.duty.title}`,
+              },
+            ]
+          : [],
     });
   }
   return { unitName: unit.name, ics: cal.toString() };

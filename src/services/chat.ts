@@ -31,8 +31,19 @@ export interface ChatContact {
 }
 
 type ContactRow = {
-  id: string; org_id: string; unit_id: string; name: string; role: string; telegram_chat_id: bigint | null; zalo_user_id: string | null; address: string; unit_name: string;
-  time_zone: string; org_name: string; org_code: string; links: bigint | number;
+  id: string;
+  org_id: string;
+  unit_id: string;
+  name: string;
+  role: string;
+  telegram_chat_id: bigint | null;
+  zalo_user_id: string | null;
+  address: string;
+  unit_name: string;
+  time_zone: string;
+  org_name: string;
+  org_code: string;
+  links: bigint | number;
 };
 const contactLoaders = new WeakMap<Db, Record<ChatChannel, (address: string) => Promise<ChatContact | null>>>();
 
@@ -44,8 +55,16 @@ export async function contactByChat(db: Db, channel: ChatChannel, address: strin
   let loaders = contactLoaders.get(db);
   if (!loaders) {
     const toContact = (row: ContactRow): ChatContact => ({
-      id: row.id, orgId: row.org_id, unitId: row.unit_id, name: row.name, role: row.role, telegramChatId: row.telegram_chat_id, zaloUserId: row.zalo_user_id,
-      unit: { name: row.unit_name }, org: { timeZone: row.time_zone, name: row.org_name, code: row.org_code }, links: Number(row.links),
+      id: row.id,
+      orgId: row.org_id,
+      unitId: row.unit_id,
+      name: row.name,
+      role: row.role,
+      telegramChatId: row.telegram_chat_id,
+      zaloUserId: row.zalo_user_id,
+      unit: { name: row.unit_name },
+      org: { timeZone: row.time_zone, name: row.org_name, code: row.org_code },
+      links: Number(row.links),
     });
     const byAddress = (rows: ContactRow[], addresses: string[]) => {
       const found = new Map(rows.map((r) => [r.address, r]));
@@ -95,13 +114,24 @@ export async function contactByChat(db: Db, channel: ChatChannel, address: strin
 export async function contactsByChat(db: Db, channel: ChatChannel, address: string): Promise<ChatContact[]> {
   if (channel === 'telegram' && !/^-?\d{1,19}$/.test(address)) return [];
   const rows = await db.contact.findMany({
-    where: { active: true, ...(channel === 'telegram' ? { telegramChatId: BigInt(address) } : { zaloUserId: address }) },
+    where: {
+      active: true,
+      ...(channel === 'telegram' ? { telegramChatId: BigInt(address) } : { zaloUserId: address }),
+    },
     include: { unit: { select: { name: true } }, org: { select: { timeZone: true, name: true, code: true } } },
     orderBy: { createdAt: 'asc' },
   });
   return rows.map((c) => ({
-    id: c.id, orgId: c.orgId, unitId: c.unitId, name: c.name, role: c.role, telegramChatId: c.telegramChatId, zaloUserId: c.zaloUserId,
-    unit: { name: c.unit.name }, org: { timeZone: c.org.timeZone, name: c.org.name, code: c.org.code }, links: rows.length,
+    id: c.id,
+    orgId: c.orgId,
+    unitId: c.unitId,
+    name: c.name,
+    role: c.role,
+    telegramChatId: c.telegramChatId,
+    zaloUserId: c.zaloUserId,
+    unit: { name: c.unit.name },
+    org: { timeZone: c.org.timeZone, name: c.org.name, code: c.org.code },
+    links: rows.length,
   }));
 }
 
@@ -115,26 +145,51 @@ export async function redeemInvite(db: Db, input: { code: string; channel: ChatC
   if (!/^[A-Za-z0-9_-]{10,64}$/.test(input.code)) {
     throw new UserError('Mã mời không hợp lệ. Hãy mở lại liên kết mời anh/chị nhận được. / Invalid invite code.');
   }
-  if (input.channel === 'telegram' && !/^-?\d{1,19}$/.test(input.address)) throw new Error(`not a Telegram chat id: ${input.address}`);
+  if (input.channel === 'telegram' && !/^-?\d{1,19}$/.test(input.address))
+    throw new Error(`not a Telegram chat id: ${input.address}`);
   const by = `${input.channel}:${input.address}`;
   return db.$transaction(async (tx) => {
-    const invite = await tx.invite.findUnique({ where: { code: hashInviteCode(input.code) }, include: { contact: { include: { unit: true } } } });
-    if (!invite) throw new UserError('Mã mời không đúng. Hãy mở lại liên kết mời anh/chị nhận được. / Unknown invite code.');
-    if (invite.usedAt) throw new UserError('Mã mời này đã được dùng. Xin quản trị viên một mã mới. / This invite was already used.');
-    if (invite.expiresAt <= input.now) throw new UserError('Mã mời đã hết hạn. Xin quản trị viên một mã mới. / This invite has expired.');
-    const { count } = await tx.invite.updateMany({ where: { id: invite.id, usedAt: null }, data: { usedAt: input.now, usedBy: by } });
+    const invite = await tx.invite.findUnique({
+      where: { code: hashInviteCode(input.code) },
+      include: { contact: { include: { unit: true } } },
+    });
+    if (!invite)
+      throw new UserError('Mã mời không đúng. Hãy mở lại liên kết mời anh/chị nhận được. / Unknown invite code.');
+    if (invite.usedAt)
+      throw new UserError('Mã mời này đã được dùng. Xin quản trị viên một mã mới. / This invite was already used.');
+    if (invite.expiresAt <= input.now)
+      throw new UserError('Mã mời đã hết hạn. Xin quản trị viên một mã mới. / This invite has expired.');
+    const { count } = await tx.invite.updateMany({
+      where: { id: invite.id, usedAt: null },
+      data: { usedAt: input.now, usedBy: by },
+    });
     if (count === 0) throw new UserError('Mã mời này đã được dùng. / This invite was already used.');
-    const link = input.channel === 'telegram' ? { telegramChatId: BigInt(input.address) } : { zaloUserId: input.address };
+    const link =
+      input.channel === 'telegram' ? { telegramChatId: BigInt(input.address) } : { zaloUserId: input.address };
     const unlink = input.channel === 'telegram' ? { telegramChatId: null } : { zaloUserId: null };
-    await tx.contact.updateMany({ where: { orgId: invite.orgId, ...link, id: { not: invite.contactId } }, data: unlink });
+    await tx.contact.updateMany({
+      where: { orgId: invite.orgId, ...link, id: { not: invite.contactId } },
+      data: unlink,
+    });
     const c = invite.contact;
     const channels = [input.channel, ...c.channels.filter((ch) => ch !== input.channel)];
     const contact = await tx.contact.update({
       where: { id: c.id },
-      data: { ...link, channels, disabledChannels: c.disabledChannels.filter((ch) => ch !== input.channel), unreachableSince: null },
+      data: {
+        ...link,
+        channels,
+        disabledChannels: c.disabledChannels.filter((ch) => ch !== input.channel),
+        unreachableSince: null,
+      },
       include: { unit: true, org: true },
     });
-    await audit(tx, { orgId: invite.orgId, actor: by, action: `contact.link-${input.channel}`, entity: 'contact', entityId: c.id });
+    await audit(tx, {
+      orgId: invite.orgId,
+      actor: by,
+      action: `contact.link-${input.channel}`,
+      entity: 'contact',
+      entityId: c.id,
+    });
     return contact;
   });
 }
@@ -146,7 +201,10 @@ export async function redeemInvite(db: Db, input: { code: string; channel: ChatC
  */
 export async function findPendingExtension(db: Db, orgId: string, ref: string) {
   const hex = ref.trim().toLowerCase().replace(/-/g, '');
-  if (!/^[0-9a-f]{6,32}$/.test(hex)) throw new UserError(`Mã đề nghị «${ref.slice(0, 40)}» không hợp lệ: dùng mã 8 ký tự trong tin xin gia hạn. / Invalid request reference.`);
+  if (!/^[0-9a-f]{6,32}$/.test(hex))
+    throw new UserError(
+      `Mã đề nghị «${ref.slice(0, 40)}» không hợp lệ: dùng mã 8 ký tự trong tin xin gia hạn. / Invalid request reference.`,
+    );
   // Pending ones first: an old decided request sharing the prefix does not hide a pending one.
   const rows = await db.$queryRaw<{ id: string; status: string; decided_by: string | null }[]>`
     SELECT id, status::text AS status, decided_by FROM extension_requests
@@ -154,15 +212,23 @@ export async function findPendingExtension(db: Db, orgId: string, ref: string) {
      ORDER BY (status = 'pending') DESC, created_at DESC
      LIMIT 3`;
   const pending = rows.filter((r) => r.status === 'pending');
-  if (pending.length > 1) throw new UserError(`Mã «${ref.slice(0, 40)}» trùng nhiều đề nghị; gõ thêm ký tự của mã. / Ambiguous reference: type more of it.`);
+  if (pending.length > 1)
+    throw new UserError(
+      `Mã «${ref.slice(0, 40)}» trùng nhiều đề nghị; gõ thêm ký tự của mã. / Ambiguous reference: type more of it.`,
+    );
   if (pending.length === 1) return { id: pending[0]!.id };
   if (rows.length === 1) {
     const r = rows[0]!;
     const verdict = r.status === 'approved' ? 'đã được duyệt' : 'đã bị từ chối';
-    throw new UserError(`Đề nghị gia hạn «${ref.slice(0, 40)}» ${verdict}${r.decided_by ? ` (${r.decided_by})` : ''} trước đó. / Already decided.`);
+    throw new UserError(
+      `Đề nghị gia hạn «${ref.slice(0, 40)}» ${verdict}${r.decided_by ? ` (${r.decided_by})` : ''} trước đó. / Already decided.`,
+    );
   }
-  if (rows.length > 1) throw new UserError(`Các đề nghị có mã «${ref.slice(0, 40)}» đều đã được quyết định trước đó. / Already decided.`);
-  throw new UserError(`Không có đề nghị gia hạn nào đang chờ với mã «${ref.slice(0, 40)}». / No pending request with that reference.`);
+  if (rows.length > 1)
+    throw new UserError(`Các đề nghị có mã «${ref.slice(0, 40)}» đều đã được quyết định trước đó. / Already decided.`);
+  throw new UserError(
+    `Không có đề nghị gia hạn nào đang chờ với mã «${ref.slice(0, 40)}». / No pending request with that reference.`,
+  );
 }
 
 /** The unit's open obligations, nearest due first. */
@@ -176,8 +242,14 @@ export async function openObligationsOfUnit(db: Db, unitId: string, limit = 20) 
 }
 
 /** The Telegram messages that carried reminders of an obligation (chat and message ids). */
-export async function telegramMessagesOf(db: Db, obligationId: string): Promise<{ chatId: number; messageId: number }[]> {
-  const rows = await db.reminder.findMany({ where: { obligationId, channel: 'telegram', status: 'sent', externalId: { not: null } }, select: { externalId: true } });
+export async function telegramMessagesOf(
+  db: Db,
+  obligationId: string,
+): Promise<{ chatId: number; messageId: number }[]> {
+  const rows = await db.reminder.findMany({
+    where: { obligationId, channel: 'telegram', status: 'sent', externalId: { not: null } },
+    select: { externalId: true },
+  });
   return rows.flatMap((r) => {
     const m = /^(-?\d+):(\d+)$/.exec(r.externalId ?? '');
     return m ? [{ chatId: Number(m[1]), messageId: Number(m[2]) }] : [];
@@ -190,7 +262,11 @@ export const UNDO_WINDOW_MS = 24 * 3_600_000;
 /** The unit's confirmations of the last 24 hours that it may still take back, latest first. */
 export async function recentConfirmations(db: Db, unitId: string, now: Date) {
   return db.confirmation.findMany({
-    where: { withdrawnAt: null, createdAt: { gte: new Date(now.getTime() - UNDO_WINDOW_MS) }, obligation: { unitId, status: 'done' } },
+    where: {
+      withdrawnAt: null,
+      createdAt: { gte: new Date(now.getTime() - UNDO_WINDOW_MS) },
+      obligation: { unitId, status: 'done' },
+    },
     orderBy: { createdAt: 'desc' },
     take: 200,
     include: { obligation: { include: { duty: true } } },
@@ -201,7 +277,10 @@ export async function recentConfirmations(db: Db, unitId: string, now: Date) {
  * Withdraws one of the unit's confirmations ({@link recentConfirmations}: made within the last 24
  * hours): the obligation is open again (the planner brings its reminders back on its next pass).
  */
-export async function withdrawConfirmation(db: Db, input: { contactId: string; unitId: string; confirmationId: string; now: Date }) {
+export async function withdrawConfirmation(
+  db: Db,
+  input: { contactId: string; unitId: string; confirmationId: string; now: Date },
+) {
   return db.$transaction(async (tx) => {
     const c = await tx.confirmation.findFirst({
       where: {
@@ -214,10 +293,19 @@ export async function withdrawConfirmation(db: Db, input: { contactId: string; u
     });
     if (!c) throw new UserError('Không còn xác nhận nào của đơn vị trong 24 giờ qua để hoàn tác. / Nothing to undo.');
     // Claim, then act: of two withdrawals at once, one changes the rows.
-    const { count } = await tx.confirmation.updateMany({ where: { id: c.id, withdrawnAt: null }, data: { withdrawnAt: input.now } });
+    const { count } = await tx.confirmation.updateMany({
+      where: { id: c.id, withdrawnAt: null },
+      data: { withdrawnAt: input.now },
+    });
     if (count === 0) throw new UserError('Xác nhận này vừa được rút lại. / Already withdrawn.');
     await tx.obligation.update({ where: { id: c.obligationId }, data: { status: 'open', completedAt: null } });
-    await audit(tx, { orgId: c.orgId, actor: `contact:${input.contactId}`, action: 'obligation.undo-confirm', entity: 'obligation', entityId: c.obligationId });
+    await audit(tx, {
+      orgId: c.orgId,
+      actor: `contact:${input.contactId}`,
+      action: 'obligation.undo-confirm',
+      entity: 'obligation',
+      entityId: c.obligationId,
+    });
     return c.obligation;
   });
 }
@@ -229,7 +317,8 @@ export function parseDayMonth(text: string, today: string): string | null {
   const [d, mo] = [Number(m[1]), Number(m[2])];
   let year = m[3] ? Number(m[3]) : Number(today.slice(0, 4));
   const iso = (y: number) => `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
-  const valid = (s: string) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s;
+  const valid = (s: string) =>
+    !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s;
   if (!m[3] && valid(iso(year)) && iso(year) < today) year++;
   return valid(iso(year)) ? iso(year) : null;
 }
@@ -238,18 +327,41 @@ export function parseDayMonth(text: string, today: string): string | null {
  * A unit asks for more time: the request is stored (pending) for the administrators to decide. Only
  * the unit's own open obligation, and only a later day than its current due date.
  */
-export async function requestExtension(db: Db, input: { contactId: string; unitId: string; obligationId: string; toDay: string; dueAt: Date; reason: string }) {
+export async function requestExtension(
+  db: Db,
+  input: { contactId: string; unitId: string; obligationId: string; toDay: string; dueAt: Date; reason: string },
+) {
   return db.$transaction(async (tx) => {
     const o = await tx.obligation.findUnique({ where: { id: input.obligationId }, include: { duty: true } });
-    if (!o || o.unitId !== input.unitId) throw new UserError('Anh/chị chỉ xin gia hạn được nhiệm vụ của đơn vị mình. / Only your own unit’s duties.');
+    if (!o || o.unitId !== input.unitId)
+      throw new UserError('Anh/chị chỉ xin gia hạn được nhiệm vụ của đơn vị mình. / Only your own unit’s duties.');
     if (o.status !== 'open') throw new UserError('Nhiệm vụ này không còn mở. / This duty is no longer open.');
-    if (input.dueAt.getTime() <= dueInstant(o).getTime()) throw new UserError('Ngày xin gia hạn phải sau hạn hiện tại. / The new date must be later than the current due date.');
+    if (input.dueAt.getTime() <= dueInstant(o).getTime())
+      throw new UserError(
+        'Ngày xin gia hạn phải sau hạn hiện tại. / The new date must be later than the current due date.',
+      );
     const pending = await tx.extensionRequest.findFirst({ where: { obligationId: o.id, status: 'pending' } });
-    if (pending) throw new UserError('Đơn vị đã có một đề nghị gia hạn đang chờ duyệt cho nhiệm vụ này. / A request is already pending.');
+    if (pending)
+      throw new UserError(
+        'Đơn vị đã có một đề nghị gia hạn đang chờ duyệt cho nhiệm vụ này. / A request is already pending.',
+      );
     const request = await tx.extensionRequest.create({
-      data: { orgId: o.orgId, obligationId: o.id, contactId: input.contactId, requestedDue: input.dueAt, reason: input.reason.slice(0, 500) },
+      data: {
+        orgId: o.orgId,
+        obligationId: o.id,
+        contactId: input.contactId,
+        requestedDue: input.dueAt,
+        reason: input.reason.slice(0, 500),
+      },
     });
-    await audit(tx, { orgId: o.orgId, actor: `contact:${input.contactId}`, action: 'extension.request', entity: 'obligation', entityId: o.id, data: { to: input.toDay, reason: input.reason.slice(0, 200) } });
+    await audit(tx, {
+      orgId: o.orgId,
+      actor: `contact:${input.contactId}`,
+      action: 'extension.request',
+      entity: 'obligation',
+      entityId: o.id,
+      data: { to: input.toDay, reason: input.reason.slice(0, 200) },
+    });
     return { request, obligation: o };
   });
 }
@@ -262,10 +374,21 @@ export async function requestExtension(db: Db, input: { contactId: string; unitI
  */
 export async function decideExtensionAs(
   db: Db,
-  input: { requestId: string; approve: boolean; orgId: string; actor: string; decidedBy: string; reason?: string; now: Date },
+  input: {
+    requestId: string;
+    approve: boolean;
+    orgId: string;
+    actor: string;
+    decidedBy: string;
+    reason?: string;
+    now: Date;
+  },
 ) {
   return db.$transaction(async (tx) => {
-    const r = await tx.extensionRequest.findUnique({ where: { id: input.requestId }, include: { obligation: { include: { duty: true, unit: true } }, contact: true } });
+    const r = await tx.extensionRequest.findUnique({
+      where: { id: input.requestId },
+      include: { obligation: { include: { duty: true, unit: true } }, contact: true },
+    });
     if (!r || r.orgId !== input.orgId) throw new NotFoundError('Không tìm thấy đề nghị gia hạn. / No such request.');
     const { count } = await tx.extensionRequest.updateMany({
       where: { id: r.id, status: 'pending' },
@@ -290,23 +413,46 @@ export async function decideExtensionAs(
 }
 
 /** {@link decideExtensionAs} by an administrator or supervisor contact (the chat's /duyet, /tuchoi). */
-export async function decideExtension(db: Db, input: { requestId: string; approve: boolean; admin: { id: string; orgId: string; role: string; name: string }; now: Date }) {
+export async function decideExtension(
+  db: Db,
+  input: {
+    requestId: string;
+    approve: boolean;
+    admin: { id: string; orgId: string; role: string; name: string };
+    now: Date;
+  },
+) {
   if (input.admin.role !== 'admin' && input.admin.role !== 'supervisor') {
     throw new UserError('Chỉ quản trị viên duyệt được đề nghị gia hạn. / Only administrators decide.');
   }
-  return decideExtensionAs(db, { requestId: input.requestId, approve: input.approve, orgId: input.admin.orgId, actor: `contact:${input.admin.id}`, decidedBy: input.admin.name, now: input.now });
+  return decideExtensionAs(db, {
+    requestId: input.requestId,
+    approve: input.approve,
+    orgId: input.admin.orgId,
+    actor: `contact:${input.admin.id}`,
+    decidedBy: input.admin.name,
+    now: input.now,
+  });
 }
 
 /** Who is late: per unit, the duties overdue and not confirmed at `now`. */
 export async function lateByUnit(db: Db, orgId: string, now: Date) {
   const rows = await db.obligation.findMany({
-    where: { orgId, status: 'open', current: true, OR: [{ extendedTo: null, dueAt: { lt: now } }, { extendedTo: { lt: now } }] },
+    where: {
+      orgId,
+      status: 'open',
+      current: true,
+      OR: [{ extendedTo: null, dueAt: { lt: now } }, { extendedTo: { lt: now } }],
+    },
     include: { unit: true, duty: true },
   });
   const byUnit = new Map<string, string[]>();
   for (const o of rows) byUnit.set(o.unit.name, [...(byUnit.get(o.unit.name) ?? []), o.duty.code]);
   return [...byUnit]
-    .map(([unit, codes]) => ({ unit, codes: [...new Set(codes)].sort((a, b) => a.localeCompare(b, undefined, { numeric: true })) }))
+    .map(([unit, codes]) => ({
+      unit,
+      codes: [...new Set(codes)].sort((a, b) => a.localeCompare(b, undefined, { numeric: true })),
+    }))
     .sort((a, b) => b.codes.length - a.codes.length || a.unit.localeCompare(b.unit, 'vi'));
 }
 
@@ -317,15 +463,36 @@ export async function lateByUnit(db: Db, orgId: string, now: Date) {
 export async function storeEvidence(
   db: Db,
   storageDir: string,
-  input: { orgId: string; obligationId: string; contactId: string; via: string; fileId: string; fileUniqueId: string; fileName: string; mimeType: string | null; bytes: Buffer },
+  input: {
+    orgId: string;
+    obligationId: string;
+    contactId: string;
+    via: string;
+    fileId: string;
+    fileUniqueId: string;
+    fileName: string;
+    mimeType: string | null;
+    bytes: Buffer;
+  },
 ) {
   const row = await db.evidence.create({
     data: {
-      orgId: input.orgId, obligationId: input.obligationId, contactId: input.contactId, via: input.via, fileId: input.fileId.slice(0, 200),
-      fileUniqueId: input.fileUniqueId.slice(0, 200), fileName: input.fileName.slice(0, 200), mimeType: input.mimeType, size: input.bytes.length,
+      orgId: input.orgId,
+      obligationId: input.obligationId,
+      contactId: input.contactId,
+      via: input.via,
+      fileId: input.fileId.slice(0, 200),
+      fileUniqueId: input.fileUniqueId.slice(0, 200),
+      fileName: input.fileName.slice(0, 200),
+      mimeType: input.mimeType,
+      size: input.bytes.length,
     },
   });
-  const relative = path.join(input.orgId, input.obligationId, `${row.id}-${input.fileName.replace(/[^\p{L}\p{N}._-]+/gu, '_').slice(0, 120)}`);
+  const relative = path.join(
+    input.orgId,
+    input.obligationId,
+    `${row.id}-${input.fileName.replace(/[^\p{L}\p{N}._-]+/gu, '_').slice(0, 120)}`,
+  );
   const target = path.join(storageDir, relative);
   await mkdir(path.dirname(target), { recursive: true });
   await writeFile(target, input.bytes);
@@ -338,22 +505,35 @@ const EVIDENCE_TYPES = /\.(pdf|docx?|xlsx?|odt|ods|pptx?|zip|rar|7z|jpe?g|png|tx
 
 /** Checks a file before downloading it; the reason to refuse it, in Vietnamese then English, or null. */
 export function evidenceRefusal(fileName: string, size: number | undefined): string | null {
-  if (size !== undefined && size > EVIDENCE_MAX_BYTES) return `Tệp «${fileName.slice(0, 80)}» lớn hơn 20 MB; hãy gửi bản nén hoặc bản nhỏ hơn. (The file is over 20 MB.)`;
-  if (!EVIDENCE_TYPES.test(fileName)) return `Không nhận loại tệp «${fileName.slice(0, 80)}»; gửi PDF, Word, Excel, ảnh hoặc tệp nén. (File type not accepted.)`;
+  if (size !== undefined && size > EVIDENCE_MAX_BYTES)
+    return `Tệp «${fileName.slice(0, 80)}» lớn hơn 20 MB; hãy gửi bản nén hoặc bản nhỏ hơn. (The file is over 20 MB.)`;
+  if (!EVIDENCE_TYPES.test(fileName))
+    return `Không nhận loại tệp «${fileName.slice(0, 80)}»; gửi PDF, Word, Excel, ảnh hoặc tệp nén. (File type not accepted.)`;
   return null;
 }
 
 /** The obligation a file sent in this chat is evidence of: the reminder it replies to, or the unit's latest confirmation (within an hour) by this contact. */
-export async function evidenceTarget(db: Db, input: { contactId: string; unitId: string; chatId?: bigint; replyToMessageId?: number; now: Date }) {
+export async function evidenceTarget(
+  db: Db,
+  input: { contactId: string; unitId: string; chatId?: bigint; replyToMessageId?: number; now: Date },
+) {
   if (input.replyToMessageId !== undefined && input.chatId !== undefined) {
     const r = await db.reminder.findFirst({
-      where: { contactId: input.contactId, channel: 'telegram', externalId: `${input.chatId}:${input.replyToMessageId}` },
+      where: {
+        contactId: input.contactId,
+        channel: 'telegram',
+        externalId: `${input.chatId}:${input.replyToMessageId}`,
+      },
       include: { obligation: { include: { duty: true } } },
     });
     if (r && r.obligation.unitId === input.unitId) return r.obligation;
   }
   const c = await db.confirmation.findFirst({
-    where: { contactId: input.contactId, withdrawnAt: null, createdAt: { gte: new Date(input.now.getTime() - 3_600_000) } },
+    where: {
+      contactId: input.contactId,
+      withdrawnAt: null,
+      createdAt: { gte: new Date(input.now.getTime() - 3_600_000) },
+    },
     orderBy: { createdAt: 'desc' },
     include: { obligation: { include: { duty: true } } },
   });
@@ -369,16 +549,25 @@ export async function evidenceTarget(db: Db, input: { contactId: string; unitId:
  */
 export async function evidenceTargetAmong(
   db: Db,
-  input: { contacts: { id: string; unitId: string }[]; chatId?: bigint; replyToMessageId?: number; afterConfirmation?: boolean; now: Date },
+  input: {
+    contacts: { id: string; unitId: string }[];
+    chatId?: bigint;
+    replyToMessageId?: number;
+    afterConfirmation?: boolean;
+    now: Date;
+  },
 ) {
   const ids = input.contacts.map((c) => c.id);
-  const ofItsUnit = (contactId: string, unitId: string) => input.contacts.some((c) => c.id === contactId && c.unitId === unitId);
+  const ofItsUnit = (contactId: string, unitId: string) =>
+    input.contacts.some((c) => c.id === contactId && c.unitId === unitId);
   if (input.replyToMessageId !== undefined && input.chatId !== undefined) {
     const r = await db.reminder.findFirst({
       where: { contactId: { in: ids }, channel: 'telegram', externalId: `${input.chatId}:${input.replyToMessageId}` },
       include: { obligation: { include: { duty: true } } },
     });
-    return r && ofItsUnit(r.contactId, r.obligation.unitId) ? { contactId: r.contactId, obligation: r.obligation } : null;
+    return r && ofItsUnit(r.contactId, r.obligation.unitId)
+      ? { contactId: r.contactId, obligation: r.obligation }
+      : null;
   }
   if (!input.afterConfirmation) return null;
   const c = await db.confirmation.findFirst({
@@ -386,5 +575,7 @@ export async function evidenceTargetAmong(
     orderBy: { createdAt: 'desc' },
     include: { obligation: { include: { duty: true } } },
   });
-  return c?.contactId && ofItsUnit(c.contactId, c.obligation.unitId) ? { contactId: c.contactId, obligation: c.obligation } : null;
+  return c?.contactId && ofItsUnit(c.contactId, c.obligation.unitId)
+    ? { contactId: c.contactId, obligation: c.obligation }
+    : null;
 }

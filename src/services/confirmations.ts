@@ -21,7 +21,15 @@ export interface ConfirmInput {
   now: Date;
 }
 
-type ConfirmRow = { found: boolean; allowed: boolean; confirmed: boolean; cancelled: number; completed_at: Date | null; code: string | null; title: string | null };
+type ConfirmRow = {
+  found: boolean;
+  allowed: boolean;
+  confirmed: boolean;
+  cancelled: number;
+  completed_at: Date | null;
+  code: string | null;
+  title: string | null;
+};
 
 /**
  * Confirmations arriving together (a hundred people pressing ✅ at once) are written by one SQL
@@ -83,23 +91,37 @@ const batchers = new WeakMap<Db, (input: ConfirmInput) => Promise<ConfirmRow>>()
  */
 export async function confirmObligation(db: Db, input: ConfirmInput): Promise<ConfirmOutcome> {
   let batch = batchers.get(db);
-  if (!batch) batchers.set(db, (batch = createBatcher((inputs: ConfirmInput[]) => confirmMany(db, inputs), { maxSize: 200, maxWaitMs: 2 })));
+  if (!batch)
+    batchers.set(
+      db,
+      (batch = createBatcher((inputs: ConfirmInput[]) => confirmMany(db, inputs), { maxSize: 200, maxWaitMs: 2 })),
+    );
   const row = await batch(input);
   if (!row.found) throw new NotFoundError('Không tìm thấy nghĩa vụ / no such obligation');
-  if (!row.allowed) throw new UserError('Anh/chị chỉ xác nhận được nhiệm vụ của đơn vị mình / you may confirm only your own unit’s duties');
+  if (!row.allowed)
+    throw new UserError(
+      'Anh/chị chỉ xác nhận được nhiệm vụ của đơn vị mình / you may confirm only your own unit’s duties',
+    );
   const duty = { code: row.code ?? '', title: row.title ?? '' };
-  if (!row.confirmed) return { status: 'already-done', obligationId: input.obligationId, completedAt: row.completed_at, duty };
+  if (!row.confirmed)
+    return { status: 'already-done', obligationId: input.obligationId, completedAt: row.completed_at, duty };
   return { status: 'confirmed', obligationId: input.obligationId, cancelledReminders: row.cancelled, duty };
 }
 
 /** Cancels what is still pending for an obligation (confirmed, waived or extended). */
 export async function cancelPendingReminders(tx: Prisma.TransactionClient, obligationId: string): Promise<number> {
-  const { count } = await tx.reminder.updateMany({ where: { obligationId, status: 'pending' }, data: { status: 'cancelled' } });
+  const { count } = await tx.reminder.updateMany({
+    where: { obligationId, status: 'pending' },
+    data: { status: 'cancelled' },
+  });
   return count;
 }
 
 /** Waives an obligation on the unit's behalf, with a reason (administrators only). */
-export async function waiveObligation(db: Db, input: { obligationId: string; actor: string; reason: string; now: Date }) {
+export async function waiveObligation(
+  db: Db,
+  input: { obligationId: string; actor: string; reason: string; now: Date },
+) {
   if (!input.reason.trim()) throw new UserError('Cần lý do / a reason is required');
   return db.$transaction(async (tx) => {
     const { count } = await tx.obligation.updateMany({
@@ -109,7 +131,14 @@ export async function waiveObligation(db: Db, input: { obligationId: string; act
     if (count === 0) throw new UserError('Nghĩa vụ không còn mở / the obligation is not open');
     const o = await tx.obligation.findUniqueOrThrow({ where: { id: input.obligationId } });
     const cancelled = await cancelPendingReminders(tx, o.id);
-    await audit(tx, { orgId: o.orgId, actor: input.actor, action: 'obligation.waive', entity: 'obligation', entityId: o.id, data: { reason: input.reason, cancelledReminders: cancelled } });
+    await audit(tx, {
+      orgId: o.orgId,
+      actor: input.actor,
+      action: 'obligation.waive',
+      entity: 'obligation',
+      entityId: o.id,
+      data: { reason: input.reason, cancelledReminders: cancelled },
+    });
     return { cancelledReminders: cancelled };
   });
 }
@@ -118,7 +147,10 @@ export async function waiveObligation(db: Db, input: { obligationId: string; act
  * Moves an obligation's due instant (an approved extension): its pending reminders are cancelled,
  * and the planner computes new ones from the new date (their stage ids carry the due day).
  */
-export async function extendObligation(db: Db, input: { obligationId: string; to: Date; actor: string; reason: string }) {
+export async function extendObligation(
+  db: Db,
+  input: { obligationId: string; to: Date; actor: string; reason: string },
+) {
   return db.$transaction(async (tx) => {
     const o = await tx.obligation.findUnique({ where: { id: input.obligationId } });
     if (!o || o.status !== 'open') throw new UserError('Nghĩa vụ không còn mở / the obligation is not open');
@@ -127,7 +159,14 @@ export async function extendObligation(db: Db, input: { obligationId: string; to
     }
     await tx.obligation.update({ where: { id: o.id }, data: { extendedTo: input.to } });
     const cancelled = await cancelPendingReminders(tx, o.id);
-    await audit(tx, { orgId: o.orgId, actor: input.actor, action: 'obligation.extend', entity: 'obligation', entityId: o.id, data: { to: input.to.toISOString(), reason: input.reason, cancelledReminders: cancelled } });
+    await audit(tx, {
+      orgId: o.orgId,
+      actor: input.actor,
+      action: 'obligation.extend',
+      entity: 'obligation',
+      entityId: o.id,
+      data: { to: input.to.toISOString(), reason: input.reason, cancelledReminders: cancelled },
+    });
     return { cancelledReminders: cancelled };
   });
 }

@@ -26,9 +26,13 @@ export interface ContactInput {
 export async function addContact(db: Db, orgId: string, input: ContactInput, actor: string) {
   const name = input.name.trim();
   if (!name) throw new UserError('Cần tên người liên hệ / a contact name is required');
-  if ([...name].length > 200) throw new UserError('Tên người liên hệ quá dài (tối đa 200 ký tự) / the contact name is too long (200 characters at most)');
+  if ([...name].length > 200)
+    throw new UserError(
+      'Tên người liên hệ quá dài (tối đa 200 ký tự) / the contact name is too long (200 characters at most)',
+    );
   const role = (input.role ?? 'contact') as ContactRole;
-  if (!ROLES.includes(role)) throw new UserError(`Vai trò «${input.role}» không hợp lệ (${ROLES.join(', ')}) / unknown role`);
+  if (!ROLES.includes(role))
+    throw new UserError(`Vai trò «${input.role}» không hợp lệ (${ROLES.join(', ')}) / unknown role`);
   const locale = (input.locale ?? 'vi') as Locale;
   if (locale !== 'vi' && locale !== 'en') throw new UserError('Ngôn ngữ: vi hoặc en / locale: vi or en');
   if (input.email !== undefined && !EMAIL.test(input.email)) {
@@ -37,15 +41,28 @@ export async function addContact(db: Db, orgId: string, input: ContactInput, act
   const channels = (input.channels ?? (input.email ? ['email'] : ['sandbox'])) as Channel[];
   const bad = channels.filter((c) => !CHANNELS.includes(c));
   if (bad.length || channels.length === 0) {
-    throw new UserError(`Kênh không hợp lệ: ${bad.join(', ') || '(trống)'}; dùng ${CHANNELS.join(', ')} / unknown channel`);
+    throw new UserError(
+      `Kênh không hợp lệ: ${bad.join(', ') || '(trống)'}; dùng ${CHANNELS.join(', ')} / unknown channel`,
+    );
   }
-  if (channels.includes('email') && !input.email) throw new UserError('Kênh email cần địa chỉ email / the email channel needs an address');
+  if (channels.includes('email') && !input.email)
+    throw new UserError('Kênh email cần địa chỉ email / the email channel needs an address');
   return db.$transaction(async (tx) => {
-    const unit = input.unitId !== undefined ? await unitById(tx, orgId, input.unitId) : await findUnit(tx, orgId, input.unit ?? '');
+    const unit =
+      input.unitId !== undefined
+        ? await unitById(tx, orgId, input.unitId)
+        : await findUnit(tx, orgId, input.unit ?? '');
     const contact = await tx.contact.create({
       data: { orgId, unitId: unit.id, name, role, locale, email: input.email ?? null, channels },
     });
-    await audit(tx, { orgId, actor, action: 'contact.create', entity: 'contact', entityId: contact.id, data: { unit: unit.name, role, channels } });
+    await audit(tx, {
+      orgId,
+      actor,
+      action: 'contact.create',
+      entity: 'contact',
+      entityId: contact.id,
+      data: { unit: unit.name, role, channels },
+    });
     return { ...contact, unitName: unit.name };
   });
 }
@@ -79,7 +96,9 @@ export async function findContact(db: Db, orgId: string, ref: string) {
   });
   if (found.length === 0) throw new NotFoundError(`Không có người liên hệ «${ref}» / no contact «${ref}»`);
   if (found.length > 1) {
-    throw new UserError(`Có ${found.length} người tên «${ref}»; dùng mã (id) / several contacts are named «${ref}»; use the id`);
+    throw new UserError(
+      `Có ${found.length} người tên «${ref}»; dùng mã (id) / several contacts are named «${ref}»; use the id`,
+    );
   }
   return found[0]!;
 }
@@ -112,8 +131,17 @@ export async function createInvite(
   const code = randomBytes(16).toString('base64url');
   const expiresAt = new Date(options.now.getTime() + options.ttlHours * 3_600_000);
   await db.$transaction(async (tx) => {
-    const invite = await tx.invite.create({ data: { orgId, contactId: contact.id, code: hashInviteCode(code), expiresAt } });
-    await audit(tx, { orgId, actor, action: 'invite.create', entity: 'invite', entityId: invite.id, data: { contact: contact.id, expiresAt: expiresAt.toISOString() } });
+    const invite = await tx.invite.create({
+      data: { orgId, contactId: contact.id, code: hashInviteCode(code), expiresAt },
+    });
+    await audit(tx, {
+      orgId,
+      actor,
+      action: 'invite.create',
+      entity: 'invite',
+      entityId: invite.id,
+      data: { contact: contact.id, expiresAt: expiresAt.toISOString() },
+    });
   });
   return {
     code,
@@ -128,9 +156,16 @@ export async function createInvite(
 export const CONTACT_CHANNELS = ['telegram', 'zalo', 'email'] as const;
 
 const CHANNEL_ALIASES: Record<string, Channel> = {
-  telegram: 'telegram', tele: 'telegram', tg: 'telegram',
-  zalo: 'zalo', zl: 'zalo',
-  email: 'email', 'e-mail': 'email', mail: 'email', thu: 'email', thư: 'email',
+  telegram: 'telegram',
+  tele: 'telegram',
+  tg: 'telegram',
+  zalo: 'zalo',
+  zl: 'zalo',
+  email: 'email',
+  'e-mail': 'email',
+  mail: 'email',
+  thu: 'email',
+  thư: 'email',
   sandbox: 'sandbox',
 };
 
@@ -140,17 +175,34 @@ const CHANNEL_ALIASES: Record<string, Channel> = {
  * choosing for themselves (`byContact`) may name only channels they can be reached on (a linked
  * chat, an email address); an administrator may name a chat channel before it is linked.
  */
-export async function setContactChannels(db: Db, orgId: string, ref: string, names: string[], actor: string, options: { byContact?: boolean } = {}) {
+export async function setContactChannels(
+  db: Db,
+  orgId: string,
+  ref: string,
+  names: string[],
+  actor: string,
+  options: { byContact?: boolean } = {},
+) {
   // NFC: a phone keyboard may send «thư» decomposed, which would not match its alias.
-  const words = names.flatMap((n) => n.split(/[,\s>→]+/)).map((n) => n.normalize('NFC').trim().toLowerCase()).filter(Boolean);
+  const words = names
+    .flatMap((n) => n.split(/[,\s>→]+/))
+    .map((n) => n.normalize('NFC').trim().toLowerCase())
+    .filter(Boolean);
   const unknown = words.filter((w) => !CHANNEL_ALIASES[w] || (options.byContact && CHANNEL_ALIASES[w] === 'sandbox'));
   const allowed = options.byContact ? CONTACT_CHANNELS.join(', ') : CHANNELS.join(', ');
   if (unknown.length || !words.length) {
-    throw new UserError(`Kênh không hợp lệ: ${unknown.map((w) => `«${w.slice(0, 20)}»`).join(', ') || '(trống)'}; dùng ${allowed}. / Unknown channel: use ${allowed}.`);
+    throw new UserError(
+      `Kênh không hợp lệ: ${unknown.map((w) => `«${w.slice(0, 20)}»`).join(', ') || '(trống)'}; dùng ${allowed}. / Unknown channel: use ${allowed}.`,
+    );
   }
   const channels = [...new Set(words.map((w) => CHANNEL_ALIASES[w]!))];
   const contact = await findContact(db, orgId, ref);
-  const has: Record<Channel, boolean> = { telegram: contact.telegramChatId !== null, zalo: contact.zaloUserId !== null, email: contact.email !== null, sandbox: true };
+  const has: Record<Channel, boolean> = {
+    telegram: contact.telegramChatId !== null,
+    zalo: contact.zaloUserId !== null,
+    email: contact.email !== null,
+    sandbox: true,
+  };
   const missing = channels.filter((c) => !has[c] && (options.byContact || c === 'email'));
   if (missing.length) {
     const how: Record<Channel, string> = {
@@ -159,14 +211,27 @@ export async function setContactChannels(db: Db, orgId: string, ref: string, nam
       email: 'chưa có địa chỉ email (nhờ quản trị viên thêm)',
       sandbox: '',
     };
-    throw new UserError(`Chưa dùng được: ${missing.map((c) => how[c]).join('; ')}. / Not reachable there yet: ${missing.join(', ')}.`);
+    throw new UserError(
+      `Chưa dùng được: ${missing.map((c) => how[c]).join('; ')}. / Not reachable there yet: ${missing.join(', ')}.`,
+    );
   }
   return db.$transaction(async (tx) => {
     const updated = await tx.contact.update({
       where: { id: contact.id },
-      data: { channels, disabledChannels: contact.disabledChannels.filter((c) => !channels.includes(c)), unreachableSince: null },
+      data: {
+        channels,
+        disabledChannels: contact.disabledChannels.filter((c) => !channels.includes(c)),
+        unreachableSince: null,
+      },
     });
-    await audit(tx, { orgId, actor, action: 'contact.channels', entity: 'contact', entityId: contact.id, data: { channels } });
+    await audit(tx, {
+      orgId,
+      actor,
+      action: 'contact.channels',
+      entity: 'contact',
+      entityId: contact.id,
+      data: { channels },
+    });
     return updated;
   });
 }

@@ -10,7 +10,14 @@ import { longDate, shortDate, weekdayName, workingDaysPhrase, type Lang } from '
 import { zonedDay } from '#root/domain/zoned-day.js';
 import type { Channel, Prisma, ReminderKind } from '#root/generated/prisma/client.js';
 import type { Logger } from '#root/logger.js';
-import { PARTS, templateKey, type MessageName, type TemplateOverrides, type TemplateSet, type View } from '#root/messages/templates.js';
+import {
+  PARTS,
+  templateKey,
+  type MessageName,
+  type TemplateOverrides,
+  type TemplateSet,
+  type View,
+} from '#root/messages/templates.js';
 import { channelInWords, refusalInWords } from '#root/messages/refusal-words.js';
 import type { Metrics } from '#root/metrics.js';
 import type { Clock } from '#root/deps.js';
@@ -72,7 +79,16 @@ interface LoadedReminder {
   kind: ReminderKind;
   scheduledAt: Date;
   contactId: string;
-  contact: { id: string; name: string; locale: Lang; email: string | null; telegramChatId: bigint | null; zaloUserId: string | null; active: boolean; unitName: string };
+  contact: {
+    id: string;
+    name: string;
+    locale: Lang;
+    email: string | null;
+    telegramChatId: bigint | null;
+    zaloUserId: string | null;
+    active: boolean;
+    unitName: string;
+  };
   obligation: {
     id: string;
     orgId: string;
@@ -98,10 +114,33 @@ interface LoadedReminder {
 async function loadReminders(db: Db, ids: string[]): Promise<LoadedReminder[]> {
   const rows = await db.$queryRaw<
     {
-      id: string; status: string; stage: string; channel: Channel; kind: ReminderKind; scheduled_at: Date; contact_id: string;
-      c_name: string; c_locale: Lang; c_email: string | null; c_telegram: bigint | null; c_zalo: string | null; c_active: boolean; c_unit: string;
-      o_id: string; o_org: string; o_status: string; o_current: boolean; o_due: Date; o_extended: Date | null; o_period: string; o_unit: string;
-      d_code: string; d_title: string; p_code: string; p_title: string; tz: string;
+      id: string;
+      status: string;
+      stage: string;
+      channel: Channel;
+      kind: ReminderKind;
+      scheduled_at: Date;
+      contact_id: string;
+      c_name: string;
+      c_locale: Lang;
+      c_email: string | null;
+      c_telegram: bigint | null;
+      c_zalo: string | null;
+      c_active: boolean;
+      c_unit: string;
+      o_id: string;
+      o_org: string;
+      o_status: string;
+      o_current: boolean;
+      o_due: Date;
+      o_extended: Date | null;
+      o_period: string;
+      o_unit: string;
+      d_code: string;
+      d_title: string;
+      p_code: string;
+      p_title: string;
+      tz: string;
     }[]
   >`
     SELECT r.id, r.status::text, r.stage, r.channel, r.kind, r.scheduled_at, r.contact_id,
@@ -127,7 +166,16 @@ async function loadReminders(db: Db, ids: string[]): Promise<LoadedReminder[]> {
     kind: x.kind,
     scheduledAt: x.scheduled_at,
     contactId: x.contact_id,
-    contact: { id: x.contact_id, name: x.c_name, locale: x.c_locale, email: x.c_email, telegramChatId: x.c_telegram, zaloUserId: x.c_zalo, active: x.c_active, unitName: x.c_unit },
+    contact: {
+      id: x.contact_id,
+      name: x.c_name,
+      locale: x.c_locale,
+      email: x.c_email,
+      telegramChatId: x.c_telegram,
+      zaloUserId: x.c_zalo,
+      active: x.c_active,
+      unitName: x.c_unit,
+    },
     obligation: {
       id: x.o_id,
       orgId: x.o_org,
@@ -166,7 +214,14 @@ const memo = <T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<
   return hit;
 };
 
-const recipientOf = (c: { id: string; name: string; locale: Lang; email: string | null; telegramChatId: bigint | null; zaloUserId: string | null }): Recipient => ({
+const recipientOf = (c: {
+  id: string;
+  name: string;
+  locale: Lang;
+  email: string | null;
+  telegramChatId: bigint | null;
+  zaloUserId: string | null;
+}): Recipient => ({
   contactId: c.id,
   name: c.name,
   locale: c.locale,
@@ -243,14 +298,22 @@ export function createDelivery(deps: DeliveryDeps) {
         for (const adapter of new Set(winners.map((w) => w.adapter))) {
           const group = winners.filter((w) => w.adapter === adapter);
           const out = adapter.sendMany
-            ? await adapter.sendMany(tx, group.map((g) => ({ to: g.to, message: g.message })))
-            : await group.reduce<Promise<{ externalId: string | null }[]>>(async (acc, g) => [...(await acc), await adapter.send(tx, g.to, g.message)], Promise.resolve([]));
+            ? await adapter.sendMany(
+                tx,
+                group.map((g) => ({ to: g.to, message: g.message })),
+              )
+            : await group.reduce<Promise<{ externalId: string | null }[]>>(
+                async (acc, g) => [...(await acc), await adapter.send(tx, g.to, g.message)],
+                Promise.resolve([]),
+              );
           group.forEach((g, k) => results.set(g.id, out[k]?.externalId ?? null));
         }
         // No external_id written back: the message row itself points at its reminder
         // (outbox_messages.reminder_id, unique), and a second UPDATE of every row would double the writes.
         const given = new Set<string>();
-        return items.map((i) => (results.has(i.id) && !given.has(i.id) && given.add(i.id) ? { externalId: results.get(i.id)! } : null));
+        return items.map((i) =>
+          results.has(i.id) && !given.has(i.id) && given.add(i.id) ? { externalId: results.get(i.id)! } : null,
+        );
       });
     },
     { maxSize: 128, maxWaitMs: 2 },
@@ -277,7 +340,10 @@ export function createDelivery(deps: DeliveryDeps) {
                 ? 'missed its sending window'
                 : null;
     if (stale) {
-      await db.reminder.updateMany({ where: { id: r.id, status: 'pending' }, data: { status: 'cancelled', lastError: stale } });
+      await db.reminder.updateMany({
+        where: { id: r.id, status: 'pending' },
+        data: { status: 'cancelled', lastError: stale },
+      });
       return { outcome: 'cancelled', reason: stale };
     }
     const adapter = deps.channels[r.channel];
@@ -297,7 +363,10 @@ export function createDelivery(deps: DeliveryDeps) {
           : -calendar.workingDaysBetween(dueDate, sendDay);
     const lang = r.contact.locale;
     // Valid for a fixed time from now, when the message goes out (see LINK_VALIDITY_SECONDS).
-    const token = signLink({ obligationId: o.id, contactId: r.contactId, exp: linkExpiry(clock.now()) }, deps.config.SECRET_KEY);
+    const token = signLink(
+      { obligationId: o.id, contactId: r.contactId, exp: linkExpiry(clock.now()) },
+      deps.config.SECRET_KEY,
+    );
     const view: View = {
       contactName: r.contact.name,
       unitName: r.kind === 'cooperating' ? r.contact.unitName : o.unitName,
@@ -326,7 +395,12 @@ export function createDelivery(deps: DeliveryDeps) {
       ...(r.kind === 'lead' || r.kind === 'due' || r.kind === 'overdue' ? { actions: ['done' as const] } : {}),
       ...render(MESSAGE_OF[r.kind], r.channel, lang, view, await overrides.forOrg(o.orgId)),
     };
-    return send(adapter, 'reminder', r.id, recipientOf(r.contact), message, r.kind, { reminder: r.id, channel: r.channel, kind: r.kind, stage: r.stage });
+    return send(adapter, 'reminder', r.id, recipientOf(r.contact), message, r.kind, {
+      reminder: r.id,
+      channel: r.channel,
+      kind: r.kind,
+      stage: r.stage,
+    });
   }
 
   /**
@@ -359,7 +433,12 @@ export function createDelivery(deps: DeliveryDeps) {
 
   type Table = 'reminder' | 'digest';
 
-  function delivered(sent: { externalId: string | null } | null, channel: Channel, kind: ReminderKind | 'digest', fields: Record<string, string>): DeliveryOutcome {
+  function delivered(
+    sent: { externalId: string | null } | null,
+    channel: Channel,
+    kind: ReminderKind | 'digest',
+    fields: Record<string, string>,
+  ): DeliveryOutcome {
     if (!sent) return { outcome: 'skipped', reason: 'claimed elsewhere' };
     metrics.sent.inc({ channel, kind });
     logger.info(fields, 'delivered');
@@ -415,7 +494,8 @@ export function createDelivery(deps: DeliveryDeps) {
     // Rate limits are waited out before the claim, so that a claim lasts one round trip.
     await adapter.pace?.(to);
     const claimedAt = performance.now();
-    if (!(await claimAs(db, table, id, 'claimed', clock.now()))) return { outcome: 'skipped', reason: 'claimed elsewhere' };
+    if (!(await claimAs(db, table, id, 'claimed', clock.now())))
+      return { outcome: 'skipped', reason: 'claimed elsewhere' };
     let result: SendResult;
     try {
       result = await sendFollowingMoves(adapter, to, message, fields);
@@ -423,12 +503,19 @@ export function createDelivery(deps: DeliveryDeps) {
       const permanent = error instanceof DeliveryError && error.permanent;
       const reason = error instanceof Error ? error.message : String(error);
       if (permanent) return fail(id, to.contactId, adapter.name, kind, reason, table, error.scope);
-      await persist(() => setState(db, table, id, ['claimed'], { status: 'pending', lastError: reason.slice(0, 500) }), claimedAt, fields);
+      await persist(
+        () => setState(db, table, id, ['claimed'], { status: 'pending', lastError: reason.slice(0, 500) }),
+        claimedAt,
+        fields,
+      );
       metrics.retried.inc({ channel: adapter.name, kind });
       if (error instanceof DeliveryError && error.outcomeUnknown) {
         // No answer: the channel may have taken the message. Sent again, as the README's rule says.
         metrics.unknown.inc({ channel: adapter.name });
-        logger.warn({ ...fields, err: error }, 'no answer from the channel: outcome unknown, will retry (possibly delivered twice)');
+        logger.warn(
+          { ...fields, err: error },
+          'no answer from the channel: outcome unknown, will retry (possibly delivered twice)',
+        );
       } else {
         logger.warn({ ...fields, err: error }, 'delivery failed, will retry');
       }
@@ -437,7 +524,12 @@ export function createDelivery(deps: DeliveryDeps) {
     // The channel accepted the message; the record, from which on a crash repeats nothing. (Kept
     // out of the try above: a failure to write it is no failure to send, and must not give the row
     // back to `pending` — that would send a delivered reminder again, uncounted.)
-    await persist(() => setState(db, table, id, ['claimed'], { status: 'sent', sentAt: clock.now(), externalId: result.externalId }), claimedAt, fields);
+    await persist(
+      () =>
+        setState(db, table, id, ['claimed'], { status: 'sent', sentAt: clock.now(), externalId: result.externalId }),
+      claimedAt,
+      fields,
+    );
     return delivered(result, adapter.name, kind, fields);
   }
 
@@ -446,13 +538,21 @@ export function createDelivery(deps: DeliveryDeps) {
    * new chat id; the contacts on the old one are moved to it (audited) and the message is sent there,
    * once, under the same claim. A second move in a row is left to the queue's retry.
    */
-  async function sendFollowingMoves(adapter: Extract<ChannelAdapter, { transactional: false }>, to: Recipient, message: OutgoingMessage, fields: Record<string, string>): Promise<SendResult> {
+  async function sendFollowingMoves(
+    adapter: Extract<ChannelAdapter, { transactional: false }>,
+    to: Recipient,
+    message: OutgoingMessage,
+    fields: Record<string, string>,
+  ): Promise<SendResult> {
     try {
       return await adapter.send(to, message);
     } catch (error) {
       if (!(error instanceof DeliveryError) || !error.movedTo || to.telegramChatId === null) throw error;
       const moved = await migrateTelegramChat(db, to.telegramChatId, error.movedTo.telegramChatId, 'system');
-      logger.info({ ...fields, moved }, 'Telegram group upgraded to a supergroup: contact moved to the new chat, sending there');
+      logger.info(
+        { ...fields, moved },
+        'Telegram group upgraded to a supergroup: contact moved to the new chat, sending there',
+      );
       return adapter.send({ ...to, telegramChatId: error.movedTo.telegramChatId }, message);
     }
   }
@@ -464,27 +564,48 @@ export function createDelivery(deps: DeliveryDeps) {
    * lapse and a delivered reminder to be sent again. Past that, the error is thrown and the lease
    * rule takes over.
    */
-  async function persist(write: () => Promise<unknown>, claimedAt: number, fields: Record<string, string>): Promise<void> {
+  async function persist(
+    write: () => Promise<unknown>,
+    claimedAt: number,
+    fields: Record<string, string>,
+  ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await write();
-        if (attempt > 1) logger.info({ ...fields, attempts: attempt }, 'outcome recorded once the database answered again');
+        if (attempt > 1)
+          logger.info({ ...fields, attempts: attempt }, 'outcome recorded once the database answered again');
         return;
       } catch (error) {
         const wait = Math.min(5_000, 250 * 2 ** (attempt - 1));
         if (performance.now() + wait > claimedAt + CLAIM_LEASE_MS - RECORD_MARGIN_MS) throw error;
-        if (attempt === 1) logger.warn({ ...fields, err: error }, 'could not record the outcome; retrying until the database answers');
+        if (attempt === 1)
+          logger.warn({ ...fields, err: error }, 'could not record the outcome; retrying until the database answers');
         await new Promise((r) => setTimeout(r, wait));
       }
     }
   }
 
-  async function claimAs(tx: Prisma.TransactionClient | Db, table: Table, id: string, status: 'sent' | 'claimed', now: Date) {
-    const data = { status, claimedAt: now, claimedBy: deps.workerId, attempts: { increment: 1 }, ...(status === 'sent' ? { sentAt: now } : {}) };
+  async function claimAs(
+    tx: Prisma.TransactionClient | Db,
+    table: Table,
+    id: string,
+    status: 'sent' | 'claimed',
+    now: Date,
+  ) {
+    const data = {
+      status,
+      claimedAt: now,
+      claimedBy: deps.workerId,
+      attempts: { increment: 1 },
+      ...(status === 'sent' ? { sentAt: now } : {}),
+    };
     const { count } =
       table === 'reminder'
         ? await tx.reminder.updateMany({ where: { id, status: 'pending' }, data })
-        : await tx.digest.updateMany({ where: { id, status: 'pending' }, data: { status, claimedAt: now, attempts: { increment: 1 }, ...(status === 'sent' ? { sentAt: now } : {}) } });
+        : await tx.digest.updateMany({
+            where: { id, status: 'pending' },
+            data: { status, claimedAt: now, attempts: { increment: 1 }, ...(status === 'sent' ? { sentAt: now } : {}) },
+          });
     return count === 1;
   }
 
@@ -497,7 +618,10 @@ export function createDelivery(deps: DeliveryDeps) {
     data: { status: 'pending' | 'sent' | 'failed'; sentAt?: Date; externalId?: string | null; lastError?: string },
   ): Promise<number> {
     const where = { id, status: { in: from } };
-    const { count } = table === 'reminder' ? await tx.reminder.updateMany({ where, data }) : await tx.digest.updateMany({ where, data });
+    const { count } =
+      table === 'reminder'
+        ? await tx.reminder.updateMany({ where, data })
+        : await tx.digest.updateMany({ where, data });
     return count;
   }
 
@@ -528,14 +652,26 @@ export function createDelivery(deps: DeliveryDeps) {
       const contact = await tx.contact.findUniqueOrThrow({ where: { id: contactId } });
       let next: Channel | undefined;
       if (scope === 'address') {
-        const disabled = contact.disabledChannels.includes(channel) ? contact.disabledChannels : [...contact.disabledChannels, channel];
+        const disabled = contact.disabledChannels.includes(channel)
+          ? contact.disabledChannels
+          : [...contact.disabledChannels, channel];
         await tx.contact.update({ where: { id: contactId }, data: { disabledChannels: disabled } });
         await tx.auditEvent.create({
-          data: { orgId: contact.orgId, actor: 'system', action: 'contact.channel-disabled', entity: 'contact', entityId: contactId, data: { channel, reason: reason.slice(0, 200) } },
+          data: {
+            orgId: contact.orgId,
+            actor: 'system',
+            action: 'contact.channel-disabled',
+            entity: 'contact',
+            entityId: contactId,
+            data: { channel, reason: reason.slice(0, 200) },
+          },
         });
         next = contact.channels.find((c) => !disabled.includes(c));
         if (!next) {
-          await tx.contact.updateMany({ where: { id: contactId, unreachableSince: null }, data: { unreachableSince: clock.now() } });
+          await tx.contact.updateMany({
+            where: { id: contactId, unreachableSince: null },
+            data: { unreachableSince: clock.now() },
+          });
           return null;
         }
       } else {
@@ -543,7 +679,14 @@ export function createDelivery(deps: DeliveryDeps) {
         const at = contact.channels.indexOf(channel);
         next = contact.channels.slice(at + 1).find((c) => !contact.disabledChannels.includes(c));
         const duty =
-          table === 'reminder' ? (await tx.reminder.findUniqueOrThrow({ where: { id }, select: { obligation: { select: { duty: { select: { code: true } } } } } })).obligation.duty.code : null;
+          table === 'reminder'
+            ? (
+                await tx.reminder.findUniqueOrThrow({
+                  where: { id },
+                  select: { obligation: { select: { duty: { select: { code: true } } } } },
+                })
+              ).obligation.duty.code
+            : null;
         await tx.auditEvent.create({
           data: {
             orgId: contact.orgId,
@@ -559,9 +702,24 @@ export function createDelivery(deps: DeliveryDeps) {
       if (table === 'reminder') {
         const r = await tx.reminder.findUniqueOrThrow({ where: { id } });
         const created = await tx.reminder.upsert({
-          where: { obligationId_contactId_channel_stage: { obligationId: r.obligationId, contactId, channel: next, stage: r.stage } },
+          where: {
+            obligationId_contactId_channel_stage: {
+              obligationId: r.obligationId,
+              contactId,
+              channel: next,
+              stage: r.stage,
+            },
+          },
           update: {},
-          create: { orgId: r.orgId, obligationId: r.obligationId, contactId, channel: next, kind: r.kind, stage: r.stage, scheduledAt: r.scheduledAt },
+          create: {
+            orgId: r.orgId,
+            obligationId: r.obligationId,
+            contactId,
+            channel: next,
+            kind: r.kind,
+            stage: r.stage,
+            scheduledAt: r.scheduledAt,
+          },
         });
         return created.status === 'pending' ? created.id : null;
       }
@@ -573,8 +731,13 @@ export function createDelivery(deps: DeliveryDeps) {
       });
       return created.status === 'pending' ? created.id : null;
     });
-    if (scope === 'address') logger.warn({ [table]: id, channel, fallback }, 'delivery failed for good; channel disabled for this contact');
-    else logger.warn({ [table]: id, channel, fallback, reason }, 'this message cannot be delivered on this channel; not retried, channel kept');
+    if (scope === 'address')
+      logger.warn({ [table]: id, channel, fallback }, 'delivery failed for good; channel disabled for this contact');
+    else
+      logger.warn(
+        { [table]: id, channel, fallback, reason },
+        'this message cannot be delivered on this channel; not retried, channel kept',
+      );
     return { outcome: 'failed', reason, fallback };
   }
 
@@ -591,7 +754,10 @@ export function createDelivery(deps: DeliveryDeps) {
     const zone = dg.org.timeZone;
     const policy = effectivePolicy(...(await orgPolicy(dg.orgId)));
     if (missedWindow(policy, dg.scheduledAt, zone)) {
-      await db.digest.updateMany({ where: { id: dg.id, status: 'pending' }, data: { status: 'cancelled', lastError: 'missed its sending window' } });
+      await db.digest.updateMany({
+        where: { id: dg.id, status: 'pending' },
+        data: { status: 'cancelled', lastError: 'missed its sending window' },
+      });
       return { outcome: 'cancelled', reason: 'missed its sending window' };
     }
     const day = dg.day.toISOString().slice(0, 10);
@@ -605,10 +771,7 @@ export function createDelivery(deps: DeliveryDeps) {
           orgId: dg.orgId,
           status: 'open',
           current: true,
-          OR: [
-            { extendedTo: null, dueAt: { gt: since, lte: until } },
-            { extendedTo: { gt: since, lte: until } },
-          ],
+          OR: [{ extendedTo: null, dueAt: { gt: since, lte: until } }, { extendedTo: { gt: since, lte: until } }],
         },
         include: { unit: true, duty: true },
       }),
@@ -616,19 +779,39 @@ export function createDelivery(deps: DeliveryDeps) {
         where: { orgId: dg.orgId, withdrawnAt: null, createdAt: { gt: since, lte: until } },
         include: { obligation: { include: { unit: true, duty: true } }, contact: true },
       }),
-      db.contact.findMany({ where: { orgId: dg.orgId, unreachableSince: { gt: since, lte: until } }, include: { unit: true } }),
+      db.contact.findMany({
+        where: { orgId: dg.orgId, unreachableSince: { gt: since, lte: until } },
+        include: { unit: true },
+      }),
       db.obligation.count({ where: { orgId: dg.orgId, status: 'open', current: true, dueAt: { lte: until } } }),
-      db.auditEvent.findMany({ where: { orgId: dg.orgId, action: 'contact.channel-disabled', createdAt: { gt: since, lte: until } }, orderBy: { createdAt: 'asc' } }),
-      db.auditEvent.findMany({ where: { orgId: dg.orgId, action: 'reminder.failed', createdAt: { gt: since, lte: until } }, orderBy: { createdAt: 'asc' } }),
+      db.auditEvent.findMany({
+        where: { orgId: dg.orgId, action: 'contact.channel-disabled', createdAt: { gt: since, lte: until } },
+        orderBy: { createdAt: 'asc' },
+      }),
+      db.auditEvent.findMany({
+        where: { orgId: dg.orgId, action: 'reminder.failed', createdAt: { gt: since, lte: until } },
+        orderBy: { createdAt: 'asc' },
+      }),
     ]);
     // A channel that failed for good (blocked bot, unknown user, rejected address) is told once, in
     // the digest after it happened, with where the reminders go now; a contact with nothing left is
     // in `unreachable` already.
-    const failedIds = [...new Set(channelFailures.flatMap((e) => (e.entityId ? [e.entityId] : [])))].filter((id) => !unreachable.some((c) => c.id === id));
-    const failedContacts = failedIds.length ? await db.contact.findMany({ where: { id: { in: failedIds } }, include: { unit: true } }) : [];
-    const label = (ch: string) => ({ telegram: 'Telegram', zalo: 'Zalo', email: 'Email', sandbox: 'sandbox' })[ch] ?? ch;
+    const failedIds = [...new Set(channelFailures.flatMap((e) => (e.entityId ? [e.entityId] : [])))].filter(
+      (id) => !unreachable.some((c) => c.id === id),
+    );
+    const failedContacts = failedIds.length
+      ? await db.contact.findMany({ where: { id: { in: failedIds } }, include: { unit: true } })
+      : [];
+    const label = (ch: string) =>
+      ({ telegram: 'Telegram', zalo: 'Zalo', email: 'Email', sandbox: 'sandbox' })[ch] ?? ch;
     const degraded = failedContacts.map((c) => {
-      const failed = [...new Set(channelFailures.filter((e) => e.entityId === c.id).map((e) => String((e.data as { channel?: string } | null)?.channel ?? '')))];
+      const failed = [
+        ...new Set(
+          channelFailures
+            .filter((e) => e.entityId === c.id)
+            .map((e) => String((e.data as { channel?: string } | null)?.channel ?? '')),
+        ),
+      ];
       const next = c.channels.find((ch) => !c.disabledChannels.includes(ch));
       const reason =
         lang === 'vi'
@@ -639,12 +822,24 @@ export function createDelivery(deps: DeliveryDeps) {
     // A reminder a channel refused for good (Telegram cannot parse it, a text too long, an unknown
     // refusal) has its own list, with where it went instead: the contact's channel still works, one
     // message was refused, so it is not among the unreachable. Nothing fails unseen.
-    type Failure = { contact?: string; channel?: string; next?: string | null; dutyCode?: string | null; reason?: string };
+    type Failure = {
+      contact?: string;
+      channel?: string;
+      next?: string | null;
+      dutyCode?: string | null;
+      reason?: string;
+    };
     const failures = messageFailures.map((e) => ({ reminderId: e.entityId, ...((e.data ?? {}) as Failure) }));
     const [failureContacts, failureReminders] = failures.length
       ? await Promise.all([
-          db.contact.findMany({ where: { id: { in: [...new Set(failures.flatMap((f) => (f.contact ? [f.contact] : [])))] } }, include: { unit: true } }),
-          db.reminder.findMany({ where: { id: { in: failures.flatMap((f) => (f.reminderId ? [f.reminderId] : [])) } }, select: { id: true, obligation: { select: { duty: { select: { code: true, title: true } } } } } }),
+          db.contact.findMany({
+            where: { id: { in: [...new Set(failures.flatMap((f) => (f.contact ? [f.contact] : [])))] } },
+            include: { unit: true },
+          }),
+          db.reminder.findMany({
+            where: { id: { in: failures.flatMap((f) => (f.reminderId ? [f.reminderId] : [])) } },
+            select: { id: true, obligation: { select: { duty: { select: { code: true, title: true } } } } },
+          }),
         ])
       : [[], []];
     const failed = failures.flatMap((f) => {
@@ -664,10 +859,14 @@ export function createDelivery(deps: DeliveryDeps) {
       ];
     });
     if (!overdue.length && !confirmed.length && !unreachable.length && !degraded.length && !failed.length) {
-      await db.digest.updateMany({ where: { id: dg.id, status: 'pending' }, data: { status: 'cancelled', lastError: 'nothing to report' } });
+      await db.digest.updateMany({
+        where: { id: dg.id, status: 'pending' },
+        data: { status: 'cancelled', lastError: 'nothing to report' },
+      });
       return { outcome: 'cancelled', reason: 'nothing to report' };
     }
-    const byCode = (a: { duty: { code: string } }, b: { duty: { code: string } }) => a.duty.code.localeCompare(b.duty.code, undefined, { numeric: true });
+    const byCode = (a: { duty: { code: string } }, b: { duty: { code: string } }) =>
+      a.duty.code.localeCompare(b.duty.code, undefined, { numeric: true });
     const view: View = {
       contactName: dg.contact.name,
       date: shortDate(day),
@@ -677,7 +876,13 @@ export function createDelivery(deps: DeliveryDeps) {
       openCount: open,
       overdue: overdue.sort(byCode).map((o) => {
         const d = zonedDay(dueInstant(o), zone);
-        return { unitName: o.unit.name, dutyCode: o.duty.code, dutyTitle: o.duty.title, dueDate: longDate(d, lang), dueDateShort: shortDate(d) };
+        return {
+          unitName: o.unit.name,
+          dutyCode: o.duty.code,
+          dutyTitle: o.duty.title,
+          dueDate: longDate(d, lang),
+          dueDateShort: shortDate(d),
+        };
       }),
       confirmed: confirmed.map((c) => ({
         unitName: c.obligation.unit.name,
@@ -700,10 +905,12 @@ export function createDelivery(deps: DeliveryDeps) {
     const edited = await overrides.forOrg(dg.orgId);
     // A digest an organisation edited before the list of refused reminders existed does not show
     // it: there they go among the unreachable, worded, rather than unseen.
-    const unaware = Object.values(PARTS).flat().some((part) => {
-      const source = edited.get(templateKey('digest', dg.channel, part, lang));
-      return source !== undefined && source.includes('{{#unreachable}}') && !/\{\{[#^]\s*failed\s*\}\}/.test(source);
-    });
+    const unaware = Object.values(PARTS)
+      .flat()
+      .some((part) => {
+        const source = edited.get(templateKey('digest', dg.channel, part, lang));
+        return source !== undefined && source.includes('{{#unreachable}}') && !/\{\{[#^]\s*failed\s*\}\}/.test(source);
+      });
     if (unaware && Array.isArray(view.unreachable)) {
       view.unreachable.push(
         ...failed.map((f) => ({
@@ -717,9 +924,17 @@ export function createDelivery(deps: DeliveryDeps) {
       );
     }
     const adapter = deps.channels[dg.channel];
-    if (!adapter) return fail(dg.id, dg.contactId, dg.channel, 'digest', `channel ${dg.channel} not configured`, 'digest');
-    const message: OutgoingMessage = { orgId: dg.orgId, ref: { digestId: dg.id }, ...render('digest', dg.channel, lang, view, edited) };
-    return send(adapter, 'digest', dg.id, recipientOf(dg.contact), message, 'digest', { digest: dg.id, channel: dg.channel });
+    if (!adapter)
+      return fail(dg.id, dg.contactId, dg.channel, 'digest', `channel ${dg.channel} not configured`, 'digest');
+    const message: OutgoingMessage = {
+      orgId: dg.orgId,
+      ref: { digestId: dg.id },
+      ...render('digest', dg.channel, lang, view, edited),
+    };
+    return send(adapter, 'digest', dg.id, recipientOf(dg.contact), message, 'digest', {
+      digest: dg.id,
+      channel: dg.channel,
+    });
   }
 
   /**
@@ -729,15 +944,27 @@ export function createDelivery(deps: DeliveryDeps) {
    */
   async function reclaimStale(now: Date): Promise<number> {
     const before = new Date(now.getTime() - CLAIM_LEASE_MS);
-    const rows = await db.reminder.findMany({ where: { status: 'claimed', claimedAt: { lt: before } }, select: { id: true, channel: true } });
+    const rows = await db.reminder.findMany({
+      where: { status: 'claimed', claimedAt: { lt: before } },
+      select: { id: true, channel: true },
+    });
     for (const r of rows) {
-      const { count } = await db.reminder.updateMany({ where: { id: r.id, status: 'claimed', claimedAt: { lt: before } }, data: { status: 'pending', lastError: 'reclaimed after lease: outcome unknown' } });
+      const { count } = await db.reminder.updateMany({
+        where: { id: r.id, status: 'claimed', claimedAt: { lt: before } },
+        data: { status: 'pending', lastError: 'reclaimed after lease: outcome unknown' },
+      });
       if (count) {
         metrics.unknown.inc({ channel: r.channel });
-        logger.warn({ reminder: r.id, channel: r.channel }, 'claim without outcome reclaimed: possibly delivered twice');
+        logger.warn(
+          { reminder: r.id, channel: r.channel },
+          'claim without outcome reclaimed: possibly delivered twice',
+        );
       }
     }
-    const { count: digests } = await db.digest.updateMany({ where: { status: 'claimed', claimedAt: { lt: before } }, data: { status: 'pending' } });
+    const { count: digests } = await db.digest.updateMany({
+      where: { status: 'claimed', claimedAt: { lt: before } },
+      data: { status: 'pending' },
+    });
     return rows.length + digests;
   }
 

@@ -32,9 +32,16 @@ export interface DemoResult {
  * 3131/KH-UBND): its units with aliases, group members, one sandbox contact per unit and an
  * administrator, then this year's obligations. Does nothing when the organisation already has a plan.
  */
-export async function seedDemo(db: Db, options: { orgCode: string; timeZone: string; now: Date; actor: string }): Promise<DemoResult> {
+export async function seedDemo(
+  db: Db,
+  options: { orgCode: string; timeZone: string; now: Date; actor: string },
+): Promise<DemoResult> {
   const data = JSON.parse(await readFile(new URL('demo-units.json', SAMPLE_DIR), 'utf8')) as DemoData;
-  const org = await ensureOrganisation(db, { code: options.orgCode, name: data.org.name, timeZone: options.timeZone }, options.actor);
+  const org = await ensureOrganisation(
+    db,
+    { code: options.orgCode, name: data.org.name, timeZone: options.timeZone },
+    options.actor,
+  );
   if ((await db.plan.count({ where: { orgId: org.id } })) > 0) {
     return { created: false, orgCode: org.code, units: 0, contacts: 0, obligations: 0 };
   }
@@ -52,7 +59,9 @@ export async function seedDemo(db: Db, options: { orgCode: string; timeZone: str
       return key;
     };
     for (const u of data.units) {
-      const unit = await tx.unit.create({ data: { orgId: org.id, name: u.name, normalized: fresh(unitKeys, u.name) ?? normalizeUnitName(u.name) } });
+      const unit = await tx.unit.create({
+        data: { orgId: org.id, name: u.name, normalized: fresh(unitKeys, u.name) ?? normalizeUnitName(u.name) },
+      });
       unitIds.set(u.name, unit.id);
       for (const alias of u.aliases ?? []) {
         const normalized = fresh(unitKeys, alias);
@@ -60,7 +69,9 @@ export async function seedDemo(db: Db, options: { orgCode: string; timeZone: str
       }
     }
     for (const g of data.groups) {
-      const group = await tx.unitGroup.create({ data: { orgId: org.id, name: g.name, normalized: fresh(groupKeys, g.name) ?? normalizeUnitName(g.name) } });
+      const group = await tx.unitGroup.create({
+        data: { orgId: org.id, name: g.name, normalized: fresh(groupKeys, g.name) ?? normalizeUnitName(g.name) },
+      });
       for (const alias of g.aliases ?? []) {
         const normalized = fresh(groupKeys, alias);
         if (normalized) await tx.groupAlias.create({ data: { orgId: org.id, groupId: group.id, alias, normalized } });
@@ -68,7 +79,13 @@ export async function seedDemo(db: Db, options: { orgCode: string; timeZone: str
       const members = g.members === '*' ? [...unitIds.values()] : g.members.map((m) => unitIds.get(m)!);
       await tx.unitGroupMember.createMany({ data: members.map((unitId) => ({ groupId: group.id, unitId })) });
     }
-    await audit(tx, { orgId: org.id, actor: options.actor, action: 'demo.seed', entity: 'organisation', entityId: org.id });
+    await audit(tx, {
+      orgId: org.id,
+      actor: options.actor,
+      action: 'demo.seed',
+      entity: 'organisation',
+      entityId: org.id,
+    });
   });
 
   const file = new URL(data.plan, SAMPLE_DIR);
@@ -78,17 +95,38 @@ export async function seedDemo(db: Db, options: { orgCode: string; timeZone: str
   // One sandbox contact per unit (including those the import proposed), and the administrator.
   const units = await db.unit.findMany({ where: { orgId: org.id } });
   await db.contact.createMany({
-    data: units.map((u) => ({ orgId: org.id, unitId: u.id, name: `Đầu mối ${u.name}`, channels: ['sandbox' as const] })),
+    data: units.map((u) => ({
+      orgId: org.id,
+      unitId: u.id,
+      name: `Đầu mối ${u.name}`,
+      channels: ['sandbox' as const],
+    })),
   });
   const adminUnit = units.find((u) => u.name === data.administrator.unit)!;
   await db.contact.create({
     data: { orgId: org.id, unitId: adminUnit.id, name: data.administrator.name, role: 'admin', channels: ['sandbox'] },
   });
-  const rec = await reconcileObligations(db, org.id, yearWindow(zonedYear(options.now, org.timeZone)), options.now, options.actor);
-  return { created: true, orgCode: org.code, units: units.length, contacts: units.length + 1, obligations: rec.created };
+  const rec = await reconcileObligations(
+    db,
+    org.id,
+    yearWindow(zonedYear(options.now, org.timeZone)),
+    options.now,
+    options.actor,
+  );
+  return {
+    created: true,
+    orgCode: org.code,
+    units: units.length,
+    contacts: units.length + 1,
+    obligations: rec.created,
+  };
 }
 
 /** The demo's web administrator (`npm start` with SEED_DEMO, never in production). */
-export const DEMO_ADMIN = { email: 'admin@dondoc.local', name: 'Quản trị thử (demo)', password: 'dondoc-demo-2026' } as const;
+export const DEMO_ADMIN = {
+  email: 'admin@dondoc.local',
+  name: 'Quản trị thử (demo)',
+  password: 'dondoc-demo-2026',
+} as const;
 
 export const samplePlanPath = (name = 'kh-3131-hcm.txt') => fileURLToPath(new URL(name, SAMPLE_DIR));

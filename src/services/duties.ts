@@ -11,7 +11,11 @@ import { isUuid } from './units.js';
 
 /** The plans of the organisation, by code (the duties page's filter). */
 export async function listPlans(db: Db, orgId: string) {
-  return db.plan.findMany({ where: { orgId }, orderBy: { code: 'asc' }, select: { id: true, code: true, title: true } });
+  return db.plan.findMany({
+    where: { orgId },
+    orderBy: { code: 'asc' },
+    select: { id: true, code: true, title: true },
+  });
 }
 
 /**
@@ -26,7 +30,10 @@ export async function dutyDetail(db: Db, orgId: string, dutyId: string) {
       plan: true,
       schedule: true,
       assignments: {
-        include: { unit: true, group: { include: { members: { include: { unit: { select: { id: true, name: true } } } } } } },
+        include: {
+          unit: true,
+          group: { include: { members: { include: { unit: { select: { id: true, name: true } } } } } },
+        },
         orderBy: [{ role: 'asc' }, { position: 'asc' }],
       },
     },
@@ -41,16 +48,26 @@ export type PolicySource = 'default' | 'org' | 'plan' | 'duty';
  * with the level each field was set at, and the units that override it for themselves.
  */
 export async function dutyPolicy(db: Db, orgId: string, duty: { id: string; planId: string }) {
-  const rows = await db.reminderPolicy.findMany({ where: { orgId, target: { in: ['org', `plan:${duty.planId}`, `duty:${duty.id}`] } } });
-  const levels: [Exclude<PolicySource, 'default'>, string][] = [['org', 'org'], ['plan', `plan:${duty.planId}`], ['duty', `duty:${duty.id}`]];
+  const rows = await db.reminderPolicy.findMany({
+    where: { orgId, target: { in: ['org', `plan:${duty.planId}`, `duty:${duty.id}`] } },
+  });
+  const levels: [Exclude<PolicySource, 'default'>, string][] = [
+    ['org', 'org'],
+    ['plan', `plan:${duty.planId}`],
+    ['duty', `duty:${duty.id}`],
+  ];
   const overrides = levels.map(([level, target]) => {
     const parsed = policyOverrideSchema.safeParse(rows.find((r) => r.target === target)?.settings);
     // A stored override that no longer validates is ignored, as the planner ignores it.
     return [level, parsed.success ? parsed.data : undefined] as const;
   });
   const policy = effectivePolicy(...overrides.map(([, o]) => o));
-  const source = Object.fromEntries(Object.keys(policy).map((k) => [k, 'default'])) as Record<keyof ReminderPolicy, PolicySource>;
-  for (const [level, o] of overrides) for (const k of Object.keys(o ?? {}) as (keyof ReminderPolicy)[]) source[k] = level;
+  const source = Object.fromEntries(Object.keys(policy).map((k) => [k, 'default'])) as Record<
+    keyof ReminderPolicy,
+    PolicySource
+  >;
+  for (const [level, o] of overrides)
+    for (const k of Object.keys(o ?? {}) as (keyof ReminderPolicy)[]) source[k] = level;
   const unitOverrides = await db.reminderPolicy.count({ where: { orgId, target: { startsWith: 'unit:' } } });
   return { policy, source, unitOverrides };
 }

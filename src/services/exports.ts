@@ -76,7 +76,11 @@ interface ObligationData {
  *   deadline still ahead (a single obligation's deadline even when passed); then who confirmed (and their note), per period when there are several;
  *   then waivers with their reason.
  */
-export function summarise(obligations: ObligationData[], now: Date, zone: string): Pick<StatusRow, 'state' | 'stateText' | 'completedOn' | 'note'> {
+export function summarise(
+  obligations: ObligationData[],
+  now: Date,
+  zone: string,
+): Pick<StatusRow, 'state' | 'stateText' | 'completedOn' | 'note'> {
   const day = (d: Date) => shortDate(zonedDay(d, zone));
   const sorted = [...obligations].sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
   const done = sorted.filter((o) => o.status === 'done');
@@ -97,19 +101,26 @@ export function summarise(obligations: ObligationData[], now: Date, zone: string
         ? { state: 'extended', stateText: `Gia hạn đến ${day(extended[0]!.extendedTo!)}` }
         : { state: 'open', stateText: 'Đang thực hiện' };
 
-  const last = done.reduce<Date | null>((max, o) => (o.completedAt && (!max || o.completedAt > max) ? o.completedAt : max), null);
+  const last = done.reduce<Date | null>(
+    (max, o) => (o.completedAt && (!max || o.completedAt > max) ? o.completedAt : max),
+    null,
+  );
   const completedOn = !open.length && last ? zonedDay(last, zone) : null;
 
   const notes: string[] = [];
   if (several) {
     const counts = [`${done.length}/${sorted.length} kỳ đã hoàn thành`];
-    if (overdue.length) counts.push(`${overdue.length} kỳ quá hạn (${overdue.map((o) => periodLabel(o.periodKey)).join(', ')})`);
+    if (overdue.length)
+      counts.push(`${overdue.length} kỳ quá hạn (${overdue.map((o) => periodLabel(o.periodKey)).join(', ')})`);
     if (waived.length) counts.push(`${waived.length} kỳ miễn`);
     notes.push(counts.join(', '));
   }
   // The deadline still ahead (for a single obligation, its deadline even when passed).
   const next = several ? open.find((o) => !overdue.includes(o)) : open[0];
-  if (next) notes.push(`${several ? `${periodLabel(next.periodKey)}: h` : 'H'}ạn ${day(dueInstant(next))}${next.extendedTo ? ' (đã gia hạn)' : ''}`);
+  if (next)
+    notes.push(
+      `${several ? `${periodLabel(next.periodKey)}: h` : 'H'}ạn ${day(dueInstant(next))}${next.extendedTo ? ' (đã gia hạn)' : ''}`,
+    );
   for (const o of done) {
     if (!o.confirmedBy && !o.confirmNote) continue;
     const who = o.confirmedBy ? `xác nhận: ${o.confirmedBy}` : 'đã xác nhận';
@@ -117,7 +128,8 @@ export function summarise(obligations: ObligationData[], now: Date, zone: string
     notes.push(several ? `${periodLabel(o.periodKey)}: ${text}` : text.charAt(0).toUpperCase() + text.slice(1));
   }
   for (const o of waived) {
-    if (o.waiver) notes.push(`${several ? `${periodLabel(o.periodKey)}: m` : 'M'}iễn – ${o.waiver.reason} (${o.waiver.by})`);
+    if (o.waiver)
+      notes.push(`${several ? `${periodLabel(o.periodKey)}: m` : 'M'}iễn – ${o.waiver.reason} (${o.waiver.by})`);
   }
   return { state, stateText, completedOn, note: notes.join('; ') };
 }
@@ -150,7 +162,12 @@ export async function yearlyStatus(db: Db, orgId: string, year: number, now: Dat
       where: { orgId, current: true, dueAt: { gte: from, lte: to } },
       include: {
         unit: { select: { name: true } },
-        confirmations: { where: { withdrawnAt: null }, orderBy: { createdAt: 'asc' }, take: 1, include: { contact: { select: { name: true } } } },
+        confirmations: {
+          where: { withdrawnAt: null },
+          orderBy: { createdAt: 'asc' },
+          take: 1,
+          include: { contact: { select: { name: true } } },
+        },
       },
     }),
     db.duty.findMany({
@@ -160,7 +177,10 @@ export async function yearlyStatus(db: Db, orgId: string, year: number, now: Dat
         assignments: {
           where: { role: 'lead' },
           orderBy: { position: 'asc' },
-          include: { unit: { select: { id: true, name: true } }, group: { include: { members: { include: { unit: { select: { id: true, name: true, active: true } } } } } } },
+          include: {
+            unit: { select: { id: true, name: true } },
+            group: { include: { members: { include: { unit: { select: { id: true, name: true, active: true } } } } } },
+          },
         },
       },
     }),
@@ -172,12 +192,18 @@ export async function yearlyStatus(db: Db, orgId: string, year: number, now: Dat
   });
   const waivedIds = inYear.filter((o) => o.status === 'waived').map((o) => o.id);
   const waivers = waivedIds.length
-    ? await db.auditEvent.findMany({ where: { orgId, action: 'obligation.waive', entity: 'obligation', entityId: { in: waivedIds } }, orderBy: { id: 'desc' } })
+    ? await db.auditEvent.findMany({
+        where: { orgId, action: 'obligation.waive', entity: 'obligation', entityId: { in: waivedIds } },
+        orderBy: { id: 'desc' },
+      })
     : [];
 
   const waiverOf = new Map<string, { by: string; reason: string }>();
   for (const e of waivers) {
-    const reason = e.data && typeof e.data === 'object' && !Array.isArray(e.data) && typeof e.data.reason === 'string' ? e.data.reason : '';
+    const reason =
+      e.data && typeof e.data === 'object' && !Array.isArray(e.data) && typeof e.data.reason === 'string'
+        ? e.data.reason
+        : '';
     if (e.entityId && !waiverOf.has(e.entityId)) waiverOf.set(e.entityId, { by: actorName(e.actor), reason });
   }
 
@@ -214,8 +240,11 @@ export async function yearlyStatus(db: Db, orgId: string, year: number, now: Dat
       if (a.unit && !rank.has(a.unit.id)) rank.set(a.unit.id, i);
       for (const m of a.group?.members ?? []) if (!rank.has(m.unitId)) rank.set(m.unitId, i);
     });
-    const units = [...(grouped.get(d.id) ?? new Map<string, { unit: string; items: ObligationData[] }>()).entries()].sort(
-      ([ua, a], [ub, b]) => (rank.get(ua) ?? Infinity) - (rank.get(ub) ?? Infinity) || a.unit.localeCompare(b.unit, 'vi'),
+    const units = [
+      ...(grouped.get(d.id) ?? new Map<string, { unit: string; items: ObligationData[] }>()).entries(),
+    ].sort(
+      ([ua, a], [ub, b]) =>
+        (rank.get(ua) ?? Infinity) - (rank.get(ub) ?? Infinity) || a.unit.localeCompare(b.unit, 'vi'),
     );
     if (!units.length) {
       const leads = d.assignments.map((a) => a.unit?.name ?? a.group?.name ?? a.rawName);
@@ -226,11 +255,14 @@ export async function yearlyStatus(db: Db, orgId: string, year: number, now: Dat
         state: 'none',
         stateText: '',
         completedOn: null,
-        note: leads.length ? `Không có kỳ hạn nào trong năm ${year} (thời gian thực hiện: ${d.timeframe})` : 'Chưa giao đơn vị chủ trì',
+        note: leads.length
+          ? `Không có kỳ hạn nào trong năm ${year} (thời gian thực hiện: ${d.timeframe})`
+          : 'Chưa giao đơn vị chủ trì',
       });
       continue;
     }
-    for (const [, u] of units) plan.rows.push({ tt: d.code, duty: d.title, unit: u.unit, ...summarise(u.items, now, org.timeZone) });
+    for (const [, u] of units)
+      plan.rows.push({ tt: d.code, duty: d.title, unit: u.unit, ...summarise(u.items, now, org.timeZone) });
   }
   return {
     org: { code: org.code, name: org.name },
@@ -276,7 +308,12 @@ export function sheetNames(codes: string[]): string[] {
   });
 }
 
-const FILLS: Partial<Record<ExportState, string>> = { done: 'FFCDECCF', overdue: 'FFF7C3C0', waived: 'FFE3E3E3', extended: 'FFCFE3F7' };
+const FILLS: Partial<Record<ExportState, string>> = {
+  done: 'FFCDECCF',
+  overdue: 'FFF7C3C0',
+  waived: 'FFE3E3E3',
+  extended: 'FFCFE3F7',
+};
 
 /** The calendar day as an Excel date (midnight UTC of that day: Excel has no time zones). */
 const excelDay = (d: IsoDate) => new Date(`${d}T00:00:00Z`);
@@ -295,8 +332,23 @@ export async function statusXlsx(status: YearlyStatus): Promise<Buffer> {
   status.plans.forEach((plan, i) => {
     const HEADER_ROW = 3;
     const ws = wb.addWorksheet(names[i]!, {
-      views: [{ state: 'frozen', xSplit: 0, ySplit: HEADER_ROW, topLeftCell: `A${HEADER_ROW + 1}`, activeCell: `A${HEADER_ROW + 1}` }],
-      pageSetup: { orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0, paperSize: 9, printTitlesRow: `${HEADER_ROW}:${HEADER_ROW}` },
+      views: [
+        {
+          state: 'frozen',
+          xSplit: 0,
+          ySplit: HEADER_ROW,
+          topLeftCell: `A${HEADER_ROW + 1}`,
+          activeCell: `A${HEADER_ROW + 1}`,
+        },
+      ],
+      pageSetup: {
+        orientation: 'landscape',
+        fitToPage: true,
+        fitToWidth: 1,
+        fitToHeight: 0,
+        paperSize: 9,
+        printTitlesRow: `${HEADER_ROW}:${HEADER_ROW}`,
+      },
     });
     ws.columns = [
       { key: 'tt', width: 10 },
@@ -307,7 +359,8 @@ export async function statusXlsx(status: YearlyStatus): Promise<Buffer> {
       { key: 'note', width: 55 },
     ];
     ws.mergeCells(1, 1, 1, STATUS_COLUMNS.length);
-    ws.getCell('A1').value = `Tình hình thực hiện Kế hoạch ${plan.code} năm ${status.year} – tình hình đến ngày ${asOf}`;
+    ws.getCell('A1').value =
+      `Tình hình thực hiện Kế hoạch ${plan.code} năm ${status.year} – tình hình đến ngày ${asOf}`;
     ws.getCell('A1').font = { bold: true, size: 13 };
     ws.mergeCells(2, 1, 2, STATUS_COLUMNS.length);
     ws.getCell('A2').value = `${plan.title} (${status.org.name})`;
@@ -323,13 +376,23 @@ export async function statusXlsx(status: YearlyStatus): Promise<Buffer> {
       cell.border = { bottom: { style: 'thin' } };
     });
     for (const r of plan.rows) {
-      const row = ws.addRow({ tt: r.tt, duty: r.duty, unit: r.unit, state: r.stateText, completedOn: r.completedOn ? excelDay(r.completedOn) : null, note: r.note });
+      const row = ws.addRow({
+        tt: r.tt,
+        duty: r.duty,
+        unit: r.unit,
+        state: r.stateText,
+        completedOn: r.completedOn ? excelDay(r.completedOn) : null,
+        note: r.note,
+      });
       row.alignment = { vertical: 'top', wrapText: true };
       row.getCell('completedOn').alignment = { vertical: 'top', horizontal: 'center' };
       const fill = FILLS[r.state];
       if (fill) row.getCell('state').fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: fill } };
     }
-    ws.autoFilter = { from: { row: HEADER_ROW, column: 1 }, to: { row: HEADER_ROW + Math.max(plan.rows.length, 1), column: STATUS_COLUMNS.length } };
+    ws.autoFilter = {
+      from: { row: HEADER_ROW, column: 1 },
+      to: { row: HEADER_ROW + Math.max(plan.rows.length, 1), column: STATUS_COLUMNS.length },
+    };
   });
   if (!status.plans.length) wb.addWorksheet('Kế hoạch').addRow([`Chưa có kế hoạch nào (${status.year}).`]);
   return Buffer.from(await wb.xlsx.writeBuffer());
@@ -354,7 +417,11 @@ export function statusCsv(status: YearlyStatus): string {
   const lines = [CSV_COLUMNS.map(csvField).join(',')];
   for (const plan of status.plans) {
     for (const r of plan.rows) {
-      lines.push([plan.code, r.tt, r.duty, r.unit, r.stateText, r.completedOn ? shortDate(r.completedOn) : '', r.note].map(csvField).join(','));
+      lines.push(
+        [plan.code, r.tt, r.duty, r.unit, r.stateText, r.completedOn ? shortDate(r.completedOn) : '', r.note]
+          .map(csvField)
+          .join(','),
+      );
     }
   }
   return `\uFEFF${lines.join('\r\n')}\r\n`;

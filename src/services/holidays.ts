@@ -43,7 +43,9 @@ function checkDate(input: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   const d = m ? new Date(`${date}T00:00:00Z`) : null;
   if (!m || !d || Number.isNaN(d.getTime()) || isoDate(d) !== date) {
-    throw new UserError(`Ngày «${input.slice(0, 40)}» không hợp lệ, dùng YYYY-MM-DD hoặc DD/MM/YYYY / invalid date, use YYYY-MM-DD or DD/MM/YYYY`);
+    throw new UserError(
+      `Ngày «${input.slice(0, 40)}» không hợp lệ, dùng YYYY-MM-DD hoặc DD/MM/YYYY / invalid date, use YYYY-MM-DD or DD/MM/YYYY`,
+    );
   }
   return date;
 }
@@ -57,16 +59,27 @@ export async function setHoliday(
 ) {
   const date = checkDate(input.date);
   if (!input.name.trim()) throw new UserError('Cần tên ngày nghỉ / a name is required');
-  if (input.name.trim().length > 200) throw new UserError('Tên ngày nghỉ quá dài (tối đa 200 ký tự) / the name is too long (at most 200 characters)');
+  if (input.name.trim().length > 200)
+    throw new UserError('Tên ngày nghỉ quá dài (tối đa 200 ký tự) / the name is too long (at most 200 characters)');
   const kind = input.kind;
-  if (kind !== 'holiday' && kind !== 'workday') throw new UserError(`Loại ngày «${kind.slice(0, 40)}» không hợp lệ (ngày nghỉ hoặc ngày làm bù) / invalid kind (holiday or workday)`);
+  if (kind !== 'holiday' && kind !== 'workday')
+    throw new UserError(
+      `Loại ngày «${kind.slice(0, 40)}» không hợp lệ (ngày nghỉ hoặc ngày làm bù) / invalid kind (holiday or workday)`,
+    );
   return db.$transaction(async (tx) => {
     const row = await tx.holiday.upsert({
       where: { orgId_date: { orgId, date: dateColumn(date) } },
       update: { name: input.name.trim(), kind, source: 'admin' },
       create: { orgId, date: dateColumn(date), name: input.name.trim(), kind, source: 'admin' },
     });
-    await audit(tx, { orgId, actor, action: 'holiday.set', entity: 'holiday', entityId: row.id, data: { date, kind, name: input.name.trim() } });
+    await audit(tx, {
+      orgId,
+      actor,
+      action: 'holiday.set',
+      entity: 'holiday',
+      entityId: row.id,
+      data: { date, kind, name: input.name.trim() },
+    });
     return row;
   });
 }

@@ -8,7 +8,15 @@ import type { PlanDraft } from '#root/import/plan-document.js';
 import { tidy } from '#root/domain/text.js';
 import { UserError } from '#root/errors/index.js';
 import { reconcileCurrent, sumReconciled, type ReconcileResult } from './obligations.js';
-import { applyFix, commitImport, parseHorizonYear, reviewImport, type DutyFix, type ImportResult, type ImportReview } from './plans.js';
+import {
+  applyFix,
+  commitImport,
+  parseHorizonYear,
+  reviewImport,
+  type DutyFix,
+  type ImportResult,
+  type ImportReview,
+} from './plans.js';
 
 /**
  * Imports under review, kept in Redis between the administrator's requests (several web processes
@@ -58,12 +66,24 @@ const keyOf = (store: DraftStore, id: string) => `${store.prefix}:import:${id}`;
 const doneKeyOf = (store: DraftStore, id: string) => `${store.prefix}:import:${id}:done`;
 
 /** Reviews a stored draft again (names against the units as they are now), then applies its fixes (a fix that no longer applies is refused). */
-export async function reviewDraft(db: Db, orgId: string, draft: Pick<ImportDraft, 'draft' | 'planCode' | 'fixes' | 'horizonYear'>): Promise<DraftReview> {
+export async function reviewDraft(
+  db: Db,
+  orgId: string,
+  draft: Pick<ImportDraft, 'draft' | 'planCode' | 'fixes' | 'horizonYear'>,
+): Promise<DraftReview> {
   if (!draft.planCode && !draft.draft.plan.code) {
-    throw new UserError('Không tìm thấy số hiệu kế hoạch trong văn bản: hãy ghi số hiệu vào ô «Số hiệu kế hoạch» / no plan code found: enter it in the «Plan code» field');
+    throw new UserError(
+      'Không tìm thấy số hiệu kế hoạch trong văn bản: hãy ghi số hiệu vào ô «Số hiệu kế hoạch» / no plan code found: enter it in the «Plan code» field',
+    );
   }
   const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
-  let review = await reviewImport(db, orgId, draft.draft, draft.planCode ?? undefined, draft.horizonYear !== undefined ? { horizonYear: draft.horizonYear } : {});
+  let review = await reviewImport(
+    db,
+    orgId,
+    draft.draft,
+    draft.planCode ?? undefined,
+    draft.horizonYear !== undefined ? { horizonYear: draft.horizonYear } : {},
+  );
   for (const [code, fix] of Object.entries(draft.fixes)) review = applyFix(review, code, fix, org.yearlyDue);
   const plan = await db.plan.findUnique({
     where: { orgId_code: { orgId, code: review.plan.code } },
@@ -96,8 +116,19 @@ export async function startImportDraft(
     );
   }
   const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
-  const parsed = await parsePlanOffThread(source, { defaultDue: org.yearlyDue }, { ...(store.logger ? { logger: store.logger } : {}), ...(store.parseLimits ? { limits: store.parseLimits } : {}) });
-  const draft: ImportDraft = { orgId, draft: parsed, fileName: input.file ? input.file.name : null, planCode, fixes: {}, createdAt: now.toISOString() };
+  const parsed = await parsePlanOffThread(
+    source,
+    { defaultDue: org.yearlyDue },
+    { ...(store.logger ? { logger: store.logger } : {}), ...(store.parseLimits ? { limits: store.parseLimits } : {}) },
+  );
+  const draft: ImportDraft = {
+    orgId,
+    draft: parsed,
+    fileName: input.file ? input.file.name : null,
+    planCode,
+    fixes: {},
+    createdAt: now.toISOString(),
+  };
   const reviewed = await reviewDraft(db, orgId, draft);
   const id = randomBytes(16).toString('base64url');
   await store.redis.set(keyOf(store, id), JSON.stringify(draft), 'EX', IMPORT_DRAFT_TTL_SECONDS);
@@ -129,7 +160,13 @@ export async function loadImportDraft(store: DraftStore, orgId: string, id: stri
  *
  * @throws UserError when the year is not one.
  */
-export async function setImportDraftHorizon(db: Db, store: DraftStore, orgId: string, id: string, input: string): Promise<DraftReview> {
+export async function setImportDraftHorizon(
+  db: Db,
+  store: DraftStore,
+  orgId: string,
+  id: string,
+  input: string,
+): Promise<DraftReview> {
   const draft = await loadImportDraft(store, orgId, id);
   const next: ImportDraft = { ...draft, horizonYear: parseHorizonYear(input) };
   const reviewed = await reviewDraft(db, orgId, next);
@@ -157,11 +194,19 @@ export async function fixImportDraft(
   const current = before.review.duties.find((d) => d.code === code);
   if (!current) throw new UserError(`Không có nhiệm vụ «${code}» trong bản xem lại / no duty «${code}» in this review`);
   const timeframe = input.timeframe === undefined ? '' : tidy(input.timeframe);
-  const retime = timeframe !== '' && (timeframe !== current.timeframe || (current.schedule.kind === 'unparsed' && !input.clearFlags));
+  const retime =
+    timeframe !== '' &&
+    (timeframe !== current.timeframe || (current.schedule.kind === 'unparsed' && !input.clearFlags));
   if (!retime && !input.clearFlags) {
-    throw new UserError('Không có gì để sửa: hãy ghi thời hạn mới hoặc chọn bỏ các cờ / nothing to fix: enter a new timeframe or clear the flags');
+    throw new UserError(
+      'Không có gì để sửa: hãy ghi thời hạn mới hoặc chọn bỏ các cờ / nothing to fix: enter a new timeframe or clear the flags',
+    );
   }
-  const fix: DutyFix = { ...draft.fixes[code], ...(retime ? { timeframe } : {}), ...(input.clearFlags ? { clearFlags: true } : {}) };
+  const fix: DutyFix = {
+    ...draft.fixes[code],
+    ...(retime ? { timeframe } : {}),
+    ...(input.clearFlags ? { clearFlags: true } : {}),
+  };
   const fixes = { ...draft.fixes, [code]: fix };
   // Reviewed again from the stored draft with every fix: refuses (keeping nothing) if the phrase is still not understood.
   const after = await reviewDraft(db, orgId, { ...draft, fixes });

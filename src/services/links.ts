@@ -49,5 +49,8 @@ export function verifyLink(token: string, secret: string, now: Date): LinkCheck 
   if (!timingSafeEqual(mac, expected)) return { ok: false, reason: 'forged' };
   const exp = body.readUInt32BE(32);
   if (exp * 1000 < now.getTime()) return { ok: false, reason: 'expired' };
-  return { ok: true, claims: { obligationId: uuid(body.subarray(0, 16)), contactId: uuid(body.subarray(16, 32)), exp } };
+  return {
+    ok: true,
+    claims: { obligationId: uuid(body.subarray(0, 16)), contactId: uuid(body.subarray(16, 32)), exp },
+  };
 }

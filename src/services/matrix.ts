@@ -62,12 +62,20 @@ export interface StatusMatrix {
   cellCounts: Record<ObligationState, number>;
 }
 
-const zeroCounts = (): Record<ObligationState, number> => ({ overdue: 0, soon: 0, extended: 0, open: 0, done: 0, waived: 0 });
+const zeroCounts = (): Record<ObligationState, number> => ({
+  overdue: 0,
+  soon: 0,
+  extended: 0,
+  open: 0,
+  done: 0,
+  waived: 0,
+});
 
 // Ranks, worst highest: waived 0, done 1, open 2, extended 3, soon 4, overdue 5.
 const RANK_STATE: readonly ObligationState[] = [...OBLIGATION_STATES].reverse();
 /** Base64 made URL-safe (PostgreSQL's translate() cost a quarter of the statement's time). */
-const urlSafe = (key: string) => (key.includes('+') || key.includes('/') ? key.replace(/\+/g, '-').replace(/\//g, '_') : key);
+const urlSafe = (key: string) =>
+  key.includes('+') || key.includes('/') ? key.replace(/\+/g, '-').replace(/\//g, '_') : key;
 
 /** An obligation's id in 22 characters (its 16 bytes in base64url), for links. */
 export const obligationKey = (id: string): string => Buffer.from(id.replace(/-/g, ''), 'hex').toString('base64url');
@@ -97,7 +105,11 @@ export function obligationIdOfKey(key: string): string | null {
  * on both cores while this process waits.
  * 4. The state filter (units having a cell in that state) applies last.
  */
-export async function statusMatrix(db: Db, orgId: string, input: { year?: number | undefined; now: Date; filter?: MatrixFilter }): Promise<StatusMatrix> {
+export async function statusMatrix(
+  db: Db,
+  orgId: string,
+  input: { year?: number | undefined; now: Date; filter?: MatrixFilter },
+): Promise<StatusMatrix> {
   const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId }, select: { timeZone: true } });
   const year = input.year ?? zonedYear(input.now, org.timeZone);
   const { start, end } = yearBounds(year, org.timeZone);
@@ -108,7 +120,10 @@ export async function statusMatrix(db: Db, orgId: string, input: { year?: number
 
   const [allUnits, allDuties, actorName] = await Promise.all([
     db.unit.findMany({ where: { orgId }, select: { id: true, name: true } }),
-    db.duty.findMany({ where: { orgId }, select: { id: true, code: true, title: true, position: true, plan: { select: { code: true } } } }),
+    db.duty.findMany({
+      where: { orgId },
+      select: { id: true, code: true, title: true, position: true, plan: { select: { code: true } } },
+    }),
     actorNamer(db, orgId),
   ]);
   // Fields: unit index | duty index (1-based, in the arrays above) | obligation key (base64, cut to
@@ -142,7 +157,10 @@ export async function statusMatrix(db: Db, orgId: string, input: { year?: number
   };
   const unitIds = allUnits.map((u) => u.id);
   const half = Math.ceil(unitIds.length / 2);
-  const texts = unitIds.length >= 200 ? await Promise.all([read(0, half), read(half, unitIds.length)]) : [await read(0, unitIds.length)];
+  const texts =
+    unitIds.length >= 200
+      ? await Promise.all([read(0, half), read(half, unitIds.length)])
+      : [await read(0, unitIds.length)];
 
   // Cell k = unit × D + duty. Due instants and confirmation times in seconds.
   const D = allDuties.length;
@@ -202,7 +220,11 @@ export async function statusMatrix(db: Db, orgId: string, input: { year?: number
   order.sort((a, b) => {
     const x = allDuties[a]!;
     const y = allDuties[b]!;
-    return x.plan.code.localeCompare(y.plan.code) || x.position - y.position || x.code.localeCompare(y.code, undefined, { numeric: true });
+    return (
+      x.plan.code.localeCompare(y.plan.code) ||
+      x.position - y.position ||
+      x.code.localeCompare(y.code, undefined, { numeric: true })
+    );
   });
   const duties: MatrixDuty[] = order.map((k) => {
     const d = allDuties[k]!;
@@ -226,7 +248,14 @@ export async function statusMatrix(db: Db, orgId: string, input: { year?: number
       const k = unitIx * D + duty;
       if (worst[k]! < 0) return;
       const r = k * 6;
-      const counts: Record<ObligationState, number> = { waived: ranks[r]!, done: ranks[r + 1]!, open: ranks[r + 2]!, extended: ranks[r + 3]!, soon: ranks[r + 4]!, overdue: ranks[r + 5]! };
+      const counts: Record<ObligationState, number> = {
+        waived: ranks[r]!,
+        done: ranks[r + 1]!,
+        open: ranks[r + 2]!,
+        extended: ranks[r + 3]!,
+        soon: ranks[r + 4]!,
+        overdue: ranks[r + 5]!,
+      };
       const all = counts.waived + counts.done + counts.open + counts.extended + counts.soon + counts.overdue;
       const state = RANK_STATE[worst[k]!]!;
       states.add(state);
@@ -259,7 +288,15 @@ export async function statusMatrix(db: Db, orgId: string, input: { year?: number
   }
   const collator = new Intl.Collator('vi');
   shown.sort((a, b) => collator.compare(a.name, b.name));
-  return { year, now, timeZone: org.timeZone, duties, units: shown, unitsComplete: shown.filter((u) => u.complete).length, cellCounts };
+  return {
+    year,
+    now,
+    timeZone: org.timeZone,
+    duties,
+    units: shown,
+    unitsComplete: shown.filter((u) => u.complete).length,
+    cellCounts,
+  };
 }
 
 /** What the matrix can be filtered by: the organisation's plans and unit groups. */

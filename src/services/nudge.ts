@@ -13,7 +13,11 @@ import { audit } from './audit.js';
  * active contact, or whose contacts have no working channel, is refused with a message saying
  * which (nothing is written): a nudge never says it was sent when nobody can receive it.
  */
-export async function nudge(db: Db, orgId: string, input: { unitId: string; dutyCode?: string; obligationId?: string; actor: string; now: Date; reason?: string }) {
+export async function nudge(
+  db: Db,
+  orgId: string,
+  input: { unitId: string; dutyCode?: string; obligationId?: string; actor: string; now: Date; reason?: string },
+) {
   const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
   const obligations = await db.obligation.findMany({
     where: {
@@ -27,11 +31,20 @@ export async function nudge(db: Db, orgId: string, input: { unitId: string; duty
     orderBy: { dueAt: 'asc' },
   });
   // Without a duty: the nearest obligations (overdue ones and the next due date), not the whole year.
-  const chosen = input.dutyCode || input.obligationId
-    ? obligations
-    : obligations.filter((o) => dueInstant(o) <= input.now || dueInstant(o).getTime() === (obligations.find((x) => dueInstant(x) > input.now)?.dueAt ?? new Date(0)).getTime());
-  if (!chosen.length) throw new UserError('Đơn vị không có nghĩa vụ nào đang mở phù hợp / the unit has no matching open obligation');
-  const contacts = await db.contact.findMany({ where: { unitId: input.unitId, active: true, role: { in: ['contact', 'head'] } } });
+  const chosen =
+    input.dutyCode || input.obligationId
+      ? obligations
+      : obligations.filter(
+          (o) =>
+            dueInstant(o) <= input.now ||
+            dueInstant(o).getTime() ===
+              (obligations.find((x) => dueInstant(x) > input.now)?.dueAt ?? new Date(0)).getTime(),
+        );
+  if (!chosen.length)
+    throw new UserError('Đơn vị không có nghĩa vụ nào đang mở phù hợp / the unit has no matching open obligation');
+  const contacts = await db.contact.findMany({
+    where: { unitId: input.unitId, active: true, role: { in: ['contact', 'head'] } },
+  });
   // A nudge nobody can receive is refused, naming why, rather than reported as sent.
   const reachable = contacts.filter((c) => c.channels.some((ch) => !c.disabledChannels.includes(ch)));
   if (!reachable.length) {
@@ -59,12 +72,29 @@ export async function nudge(db: Db, orgId: string, input: { unitId: string; duty
           withoutChannel.push(c.name);
           return [];
         }
-        return [{ orgId, obligationId: o.id, contactId: c.id, channel, kind: due <= input.now ? ('overdue' as const) : ('lead' as const), stage, scheduledAt: input.now }];
+        return [
+          {
+            orgId,
+            obligationId: o.id,
+            contactId: c.id,
+            channel,
+            kind: due <= input.now ? ('overdue' as const) : ('lead' as const),
+            stage,
+            scheduledAt: input.now,
+          },
+        ];
       });
     });
     // Two nudges of the unit at the same instant (two administrators, a double tap) are one nudge.
     reminders = (await tx.reminder.createMany({ data: rows, skipDuplicates: true })).count;
-    await audit(tx, { orgId, actor: input.actor, action: 'obligation.nudge', entity: 'unit', entityId: input.unitId, data: { obligations: chosen.length, reminders, ...(input.reason ? { reason: input.reason } : {}) } });
+    await audit(tx, {
+      orgId,
+      actor: input.actor,
+      action: 'obligation.nudge',
+      entity: 'unit',
+      entityId: input.unitId,
+      data: { obligations: chosen.length, reminders, ...(input.reason ? { reason: input.reason } : {}) },
+    });
   });
   return { obligations: chosen.length, reminders, withoutChannel: [...new Set(withoutChannel)] };
 }

@@ -82,7 +82,8 @@ export async function reconcileObligations(
       ...(s.endsOn ? { endsOn: isoDate(s.endsOn) } : {}),
     });
     if (occ.length && units.size) dutyCount++;
-    for (const o of occ) for (const unitId of units) desired.push({ dutyId: duty.id, unitId, periodKey: o.periodKey, dueAt: o.dueAt });
+    for (const o of occ)
+      for (const unitId of units) desired.push({ dutyId: duty.id, unitId, periodKey: o.periodKey, dueAt: o.dueAt });
   }
 
   // What this window may retire is chosen by the rule that chose what it produces: the due day in
@@ -117,7 +118,13 @@ export async function reconcileObligations(
                                   ${desired.map((d) => d.periodKey)}::text[]) AS d(duty_id, unit_id, period_key)
               WHERE d.duty_id = o.duty_id AND d.unit_id = o.unit_id AND d.period_key = o.period_key)`;
       await tx.$executeRaw`SET LOCAL enable_nestloop = on`;
-      const r = { created, updated: rows.length - created, retired, duties: dutyCount, emptyGroups: [...emptyGroups].sort() };
+      const r = {
+        created,
+        updated: rows.length - created,
+        retired,
+        duties: dutyCount,
+        emptyGroups: [...emptyGroups].sort(),
+      };
       if (r.created || r.updated || r.retired) {
         await audit(tx, {
           orgId,

@@ -19,16 +19,23 @@ import { nudge } from './nudge.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (id: string) => UUID.test(id);
 
-const noObligation = () => new NotFoundError('Không tìm thấy nghĩa vụ này trong tổ chức của anh/chị. / No such obligation in your organisation.');
+const noObligation = () =>
+  new NotFoundError(
+    'Không tìm thấy nghĩa vụ này trong tổ chức của anh/chị. / No such obligation in your organisation.',
+  );
 
 function needReason(reason: string) {
-  if (reason.trim().length < 3) throw new UserError('Cần ghi lý do (ít nhất 3 ký tự). / A reason is required (at least 3 characters).');
+  if (reason.trim().length < 3)
+    throw new UserError('Cần ghi lý do (ít nhất 3 ký tự). / A reason is required (at least 3 characters).');
 }
 
 /** An obligation of the organisation, or NotFoundError (another organisation's id is not found). */
 export async function obligationOfOrg(db: Db, orgId: string, id: string) {
   if (!isUuid(id)) throw noObligation();
-  const o = await db.obligation.findFirst({ where: { id, orgId }, include: { duty: { include: { plan: true } }, unit: true } });
+  const o = await db.obligation.findFirst({
+    where: { id, orgId },
+    include: { duty: { include: { plan: true } }, unit: true },
+  });
   if (!o) throw noObligation();
   return o;
 }
@@ -37,10 +44,35 @@ export interface ObligationDetail {
   obligation: Awaited<ReturnType<typeof obligationOfOrg>>;
   state: ObligationState;
   timeZone: string;
-  confirmations: { id: string; who: string; via: string; note: string | null; fileName: string | null; at: Date; withdrawnAt: Date | null }[];
+  confirmations: {
+    id: string;
+    who: string;
+    via: string;
+    note: string | null;
+    fileName: string | null;
+    at: Date;
+    withdrawnAt: Date | null;
+  }[];
   /** `stored`: a copy is kept in STORAGE_DIR (downloadable). */
-  evidence: { id: string; fileName: string; size: number; via: string; who: string | null; at: Date; stored: boolean }[];
-  extensions: { id: string; requestedDue: Date; reason: string; status: 'pending' | 'approved' | 'refused'; who: string | null; decidedBy: string | null; decidedAt: Date | null; at: Date }[];
+  evidence: {
+    id: string;
+    fileName: string;
+    size: number;
+    via: string;
+    who: string | null;
+    at: Date;
+    stored: boolean;
+  }[];
+  extensions: {
+    id: string;
+    requestedDue: Date;
+    reason: string;
+    status: 'pending' | 'approved' | 'refused';
+    who: string | null;
+    decidedBy: string | null;
+    decidedAt: Date | null;
+    at: Date;
+  }[];
   /** Reminders of the obligation by status (pending, sent, failed…). */
   reminders: Record<string, number>;
   lastReminderAt: Date | null;
@@ -51,11 +83,23 @@ export async function obligationDetail(db: Db, orgId: string, id: string, now: D
   const obligation = await obligationOfOrg(db, orgId, id);
   const [org, confirmations, evidence, extensions, reminders, last, actorName] = await Promise.all([
     db.organisation.findUniqueOrThrow({ where: { id: orgId }, select: { timeZone: true } }),
-    db.confirmation.findMany({ where: { obligationId: id }, include: { contact: true }, orderBy: { createdAt: 'asc' } }),
+    db.confirmation.findMany({
+      where: { obligationId: id },
+      include: { contact: true },
+      orderBy: { createdAt: 'asc' },
+    }),
     db.evidence.findMany({ where: { obligationId: id }, include: { contact: true }, orderBy: { createdAt: 'asc' } }),
-    db.extensionRequest.findMany({ where: { obligationId: id }, include: { contact: true }, orderBy: { createdAt: 'asc' } }),
+    db.extensionRequest.findMany({
+      where: { obligationId: id },
+      include: { contact: true },
+      orderBy: { createdAt: 'asc' },
+    }),
     db.reminder.groupBy({ by: ['status'], where: { obligationId: id }, _count: { _all: true } }),
-    db.reminder.findFirst({ where: { obligationId: id, sentAt: { not: null } }, orderBy: { sentAt: 'desc' }, select: { sentAt: true } }),
+    db.reminder.findFirst({
+      where: { obligationId: id, sentAt: { not: null } },
+      orderBy: { sentAt: 'desc' },
+      select: { sentAt: true },
+    }),
     actorNamer(db, orgId),
   ]);
   return {
@@ -71,7 +115,15 @@ export async function obligationDetail(db: Db, orgId: string, id: string, now: D
       at: c.createdAt,
       withdrawnAt: c.withdrawnAt,
     })),
-    evidence: evidence.map((e) => ({ id: e.id, fileName: e.fileName, size: e.size, via: e.via, who: e.contact?.name ?? null, at: e.createdAt, stored: e.storagePath !== null })),
+    evidence: evidence.map((e) => ({
+      id: e.id,
+      fileName: e.fileName,
+      size: e.size,
+      via: e.via,
+      who: e.contact?.name ?? null,
+      at: e.createdAt,
+      stored: e.storagePath !== null,
+    })),
     extensions: extensions.map((x) => ({
       id: x.id,
       requestedDue: x.requestedDue,
@@ -100,15 +152,31 @@ export interface UnitNotice {
 
 const at = (d: Date, zone: string) => formatInTimeZone(d, zone, "HH:mm 'ngày' dd/MM/yyyy");
 const dutyLabel = (duty: { code: string; title: string }) => `${duty.code} «${duty.title}»`;
-const timeZoneOf = async (db: Db, orgId: string) => (await db.organisation.findUniqueOrThrow({ where: { id: orgId }, select: { timeZone: true } })).timeZone;
+const timeZoneOf = async (db: Db, orgId: string) =>
+  (await db.organisation.findUniqueOrThrow({ where: { id: orgId }, select: { timeZone: true } })).timeZone;
 
 /** Confirms an open obligation on the unit's behalf (via "web", the reason as the confirmation's note). */
-export async function confirmOnBehalf(db: Db, orgId: string, input: { obligationId: string; actor: string; by: string; reason: string; now: Date }) {
+export async function confirmOnBehalf(
+  db: Db,
+  orgId: string,
+  input: { obligationId: string; actor: string; by: string; reason: string; now: Date },
+) {
   needReason(input.reason);
   const o = await obligationOfOrg(db, orgId, input.obligationId);
-  if (o.status === 'waived') throw new UserError('Nghĩa vụ này đã được miễn; không xác nhận được. / This obligation was waived.');
-  const outcome = await confirmObligation(db, { obligationId: o.id, contactId: null, actor: input.actor, via: 'web', note: input.reason, now: input.now });
-  if (outcome.status === 'already-done') throw new UserError('Nghĩa vụ này đã được xác nhận hoàn thành trước đó; không có gì thay đổi. / Already confirmed.');
+  if (o.status === 'waived')
+    throw new UserError('Nghĩa vụ này đã được miễn; không xác nhận được. / This obligation was waived.');
+  const outcome = await confirmObligation(db, {
+    obligationId: o.id,
+    contactId: null,
+    actor: input.actor,
+    via: 'web',
+    note: input.reason,
+    now: input.now,
+  });
+  if (outcome.status === 'already-done')
+    throw new UserError(
+      'Nghĩa vụ này đã được xác nhận hoàn thành trước đó; không có gì thay đổi. / Already confirmed.',
+    );
   const zone = await timeZoneOf(db, orgId);
   const notice: UnitNotice = {
     unitId: o.unitId,
@@ -119,10 +187,19 @@ export async function confirmOnBehalf(db: Db, orgId: string, input: { obligation
 }
 
 /** Waives an open obligation of the organisation, with a reason. */
-export async function waiveOnBehalf(db: Db, orgId: string, input: { obligationId: string; actor: string; by: string; reason: string; now: Date }) {
+export async function waiveOnBehalf(
+  db: Db,
+  orgId: string,
+  input: { obligationId: string; actor: string; by: string; reason: string; now: Date },
+) {
   needReason(input.reason);
   const o = await obligationOfOrg(db, orgId, input.obligationId);
-  if (o.status !== 'open') throw new UserError(o.status === 'done' ? 'Nghĩa vụ này đã hoàn thành; không miễn được. / Already done.' : 'Nghĩa vụ này đã được miễn trước đó. / Already waived.');
+  if (o.status !== 'open')
+    throw new UserError(
+      o.status === 'done'
+        ? 'Nghĩa vụ này đã hoàn thành; không miễn được. / Already done.'
+        : 'Nghĩa vụ này đã được miễn trước đó. / Already waived.',
+    );
   const r = await waiveObligation(db, { obligationId: o.id, actor: input.actor, reason: input.reason, now: input.now });
   const zone = await timeZoneOf(db, orgId);
   const notice: UnitNotice = {
@@ -150,28 +227,53 @@ export async function nudgeNow(
   let unitName: string;
   if (input.obligationId) {
     const o = await obligationOfOrg(db, orgId, input.obligationId);
-    if (o.status !== 'open') throw new UserError('Nghĩa vụ này không còn mở; không cần nhắc. / This obligation is not open.');
+    if (o.status !== 'open')
+      throw new UserError('Nghĩa vụ này không còn mở; không cần nhắc. / This obligation is not open.');
     unitId = o.unitId;
     unitName = o.unit.name;
   } else {
-    const u = input.unitId && isUuid(input.unitId) ? await db.unit.findFirst({ where: { id: input.unitId, orgId } }) : null;
-    if (!u) throw new NotFoundError('Không tìm thấy đơn vị này trong tổ chức của anh/chị. / No such unit in your organisation.');
+    const u =
+      input.unitId && isUuid(input.unitId) ? await db.unit.findFirst({ where: { id: input.unitId, orgId } }) : null;
+    if (!u)
+      throw new NotFoundError(
+        'Không tìm thấy đơn vị này trong tổ chức của anh/chị. / No such unit in your organisation.',
+      );
     unitId = u.id;
     unitName = u.name;
   }
-  const r = await nudge(db, orgId, { unitId, ...(input.obligationId ? { obligationId: input.obligationId } : {}), actor: input.actor, now: input.now, reason: input.reason });
+  const r = await nudge(db, orgId, {
+    unitId,
+    ...(input.obligationId ? { obligationId: input.obligationId } : {}),
+    actor: input.actor,
+    now: input.now,
+    reason: input.reason,
+  });
   const queued = await queueDue(orgId, input.now);
   return { ...r, unit: unitName, queued };
 }
 
 /** Approves or refuses a pending extension request of the organisation, once, with a reason. */
-export async function decideExtensionOnBehalf(db: Db, orgId: string, input: { requestId: string; approve: boolean; actor: string; decidedBy: string; reason: string; now: Date }) {
+export async function decideExtensionOnBehalf(
+  db: Db,
+  orgId: string,
+  input: { requestId: string; approve: boolean; actor: string; decidedBy: string; reason: string; now: Date },
+) {
   needReason(input.reason);
   if (!isUuid(input.requestId)) throw new NotFoundError('Không tìm thấy đề nghị gia hạn. / No such request.');
-  const r = await decideExtensionAs(db, { requestId: input.requestId, approve: input.approve, orgId, actor: input.actor, decidedBy: input.decidedBy, reason: input.reason, now: input.now });
+  const r = await decideExtensionAs(db, {
+    requestId: input.requestId,
+    approve: input.approve,
+    orgId,
+    actor: input.actor,
+    decidedBy: input.decidedBy,
+    reason: input.reason,
+    now: input.now,
+  });
   if (!r.changed) {
     const verdict = r.request.status === 'approved' ? 'đã được duyệt' : 'đã bị từ chối';
-    throw new UserError(`Đề nghị gia hạn này ${verdict} trước đó${r.request.decidedBy ? ` (${r.request.decidedBy})` : ''}; không có gì thay đổi. / Already decided.`);
+    throw new UserError(
+      `Đề nghị gia hạn này ${verdict} trước đó${r.request.decidedBy ? ` (${r.request.decidedBy})` : ''}; không có gì thay đổi. / Already decided.`,
+    );
   }
   const zone = await timeZoneOf(db, orgId);
   const label = dutyLabel(r.request.obligation.duty);
@@ -186,7 +288,12 @@ export async function decideExtensionOnBehalf(db: Db, orgId: string, input: { re
  * The kept copy of an evidence file of the organisation, for download: its name and where it is.
  * Another organisation's evidence, an unknown id, or a file no longer on disk: NotFoundError.
  */
-export async function evidenceFile(db: Db, orgId: string, id: string, storageDir: string): Promise<{ fileName: string; size: number; path: string }> {
+export async function evidenceFile(
+  db: Db,
+  orgId: string,
+  id: string,
+  storageDir: string,
+): Promise<{ fileName: string; size: number; path: string }> {
   const missing = () => new NotFoundError('Không tìm thấy tệp minh chứng này. / No such evidence file.');
   if (!isUuid(id)) throw missing();
   const e = await db.evidence.findFirst({ where: { id, orgId }, select: { fileName: true, storagePath: true } });
@@ -196,6 +303,7 @@ export async function evidenceFile(db: Db, orgId: string, id: string, storageDir
   // Paths are ours, but a file outside the storage directory is never served.
   if (!file.startsWith(root + path.sep)) throw missing();
   const info = await stat(file).catch(() => null);
-  if (!info?.isFile()) throw new NotFoundError('Tệp minh chứng này không còn được lưu. / This evidence file is no longer kept.');
+  if (!info?.isFile())
+    throw new NotFoundError('Tệp minh chứng này không còn được lưu. / This evidence file is no longer kept.');
   return { fileName: e.fileName, size: info.size, path: file };
 }

@@ -71,15 +71,23 @@ export async function ensureOrganisation(db: Db, input: OrgInput, actor = 'syste
  * (and the same zone and due day, where given) changes nothing and says so; a different one is
  * refused, naming what differs and how to change it (`dondoc org set`): never silently ignored.
  */
-export async function createOrganisation(db: Db, input: OrgInput, actor = 'system'): Promise<{ org: Organisation; created: boolean }> {
+export async function createOrganisation(
+  db: Db,
+  input: OrgInput,
+  actor = 'system',
+): Promise<{ org: Organisation; created: boolean }> {
   checkCode(input.code);
   checkSettings(input);
   const existing = await db.organisation.findUnique({ where: { code: input.code } });
   if (!existing) return { org: await ensureOrganisation(db, input, actor), created: true };
   const differs = [
     existing.name !== input.name ? `tên / name «${existing.name}»` : null,
-    input.timeZone !== undefined && existing.timeZone !== input.timeZone ? `múi giờ / time zone ${existing.timeZone}` : null,
-    input.yearlyDue !== undefined && existing.yearlyDue !== input.yearlyDue ? `hạn hằng năm / yearly due ${existing.yearlyDue}` : null,
+    input.timeZone !== undefined && existing.timeZone !== input.timeZone
+      ? `múi giờ / time zone ${existing.timeZone}`
+      : null,
+    input.yearlyDue !== undefined && existing.yearlyDue !== input.yearlyDue
+      ? `hạn hằng năm / yearly due ${existing.yearlyDue}`
+      : null,
   ].filter((x): x is string => x !== null);
   if (differs.length) {
     throw new UserError(
@@ -102,22 +110,34 @@ export async function setOrganisation(
   input: { actor: string; now: Date },
 ): Promise<{ org: Organisation; changed: string[] }> {
   checkSettings(changes);
-  if (changes.name !== undefined && !changes.name.trim()) throw new UserError('Tên không được để trống / the name cannot be empty');
+  if (changes.name !== undefined && !changes.name.trim())
+    throw new UserError('Tên không được để trống / the name cannot be empty');
   if (changes.name === undefined && changes.timeZone === undefined && changes.yearlyDue === undefined) {
-    throw new UserError('Không có gì để đổi: dùng --name, --tz hoặc --yearly-due / nothing to change: use --name, --tz or --yearly-due');
+    throw new UserError(
+      'Không có gì để đổi: dùng --name, --tz hoặc --yearly-due / nothing to change: use --name, --tz or --yearly-due',
+    );
   }
   const before = await getOrganisation(db, code);
   const data = {
     ...(changes.name !== undefined && changes.name.trim() !== before.name ? { name: changes.name.trim() } : {}),
     ...(changes.timeZone !== undefined && changes.timeZone !== before.timeZone ? { timeZone: changes.timeZone } : {}),
-    ...(changes.yearlyDue !== undefined && changes.yearlyDue !== before.yearlyDue ? { yearlyDue: changes.yearlyDue } : {}),
+    ...(changes.yearlyDue !== undefined && changes.yearlyDue !== before.yearlyDue
+      ? { yearlyDue: changes.yearlyDue }
+      : {}),
   };
   const changed = Object.keys(data);
   if (!changed.length) return { org: before, changed };
   const org = await db.$transaction(async (tx) => {
     const after = await tx.organisation.update({ where: { id: before.id }, data });
     const old = Object.fromEntries(changed.map((k) => [k, before[k as keyof typeof data]]));
-    await audit(tx, { orgId: before.id, actor: input.actor, action: 'org.update', entity: 'organisation', entityId: before.id, data: { before: old, after: data } });
+    await audit(tx, {
+      orgId: before.id,
+      actor: input.actor,
+      action: 'org.update',
+      entity: 'organisation',
+      entityId: before.id,
+      data: { before: old, after: data },
+    });
     return after;
   });
   // Due instants are the end of the due day in the zone; the yearly due day is read at import.

@@ -4,10 +4,21 @@ import { audit } from './audit.js';
 import { confirmObligation, type ConfirmOutcome } from './confirmations.js';
 
 /** The sandbox outbox, newest first; `before` (a message id) pages to older ones. */
-export async function listOutbox(db: Db, orgId: string, options: { limit: number; contactId?: string; before?: bigint }) {
+export async function listOutbox(
+  db: Db,
+  orgId: string,
+  options: { limit: number; contactId?: string; before?: bigint },
+) {
   return db.outboxMessage.findMany({
-    where: { orgId, ...(options.contactId ? { contactId: options.contactId } : {}), ...(options.before === undefined ? {} : { id: { lt: options.before } }) },
-    include: { contact: { include: { unit: true } }, reminder: { include: { obligation: { include: { duty: true } } } } },
+    where: {
+      orgId,
+      ...(options.contactId ? { contactId: options.contactId } : {}),
+      ...(options.before === undefined ? {} : { id: { lt: options.before } }),
+    },
+    include: {
+      contact: { include: { unit: true } },
+      reminder: { include: { obligation: { include: { duty: true } } } },
+    },
     orderBy: { id: 'desc' },
     take: options.limit,
   });
@@ -17,7 +28,10 @@ export async function getOutboxMessage(db: Db, orgId: string, id: string) {
   if (!/^\d{1,18}$/.test(id)) throw new UserError(`Mã thư «${id}» không hợp lệ / invalid message id`);
   const m = await db.outboxMessage.findFirst({
     where: { orgId, id: BigInt(id) },
-    include: { contact: { include: { unit: true } }, reminder: { include: { obligation: { include: { duty: true } } } } },
+    include: {
+      contact: { include: { unit: true } },
+      reminder: { include: { obligation: { include: { duty: true } } } },
+    },
   });
   if (!m) throw new NotFoundError(`Không có thư #${id} trong hộp thư thử / no sandbox message #${id}`);
   return m;
@@ -35,7 +49,8 @@ export async function outboxContacts(db: Db, orgId: string) {
 }
 
 /** Whether the contact may answer a sandbox message with `xong`: a reminder asking their unit to confirm. */
-export const answerable = (m: { reminder: { kind: string } | null }) => m.reminder !== null && m.reminder.kind !== 'cooperating' && m.reminder.kind !== 'escalation';
+export const answerable = (m: { reminder: { kind: string } | null }) =>
+  m.reminder !== null && m.reminder.kind !== 'cooperating' && m.reminder.kind !== 'escalation';
 
 /**
  * Answers a sandbox message as the contact it was sent to, as they would in chat. `xong` (or
@@ -43,13 +58,22 @@ export const answerable = (m: { reminder: { kind: string } | null }) => m.remind
  * The confirmation is the contact's (actor `contact:<id>`); `actor`, when given (the
  * administrator answering on the web page), gets an audit row of its own saying who answered.
  */
-export async function answerOutbox(db: Db, orgId: string, id: string, answer: string, note: string | null, now: Date, actor?: string): Promise<ConfirmOutcome> {
+export async function answerOutbox(
+  db: Db,
+  orgId: string,
+  id: string,
+  answer: string,
+  note: string | null,
+  now: Date,
+  actor?: string,
+): Promise<ConfirmOutcome> {
   const m = await getOutboxMessage(db, orgId, id);
   const word = answer.trim().toLowerCase();
   if (!CONFIRM_WORDS.has(word)) {
     throw new UserError(`Chưa hiểu câu trả lời «${answer}»; dùng: xong [ghi chú] / unknown answer; use: xong [note]`);
   }
-  if (!m.reminder) throw new UserError('Thư này không hỏi xác nhận (ví dụ: thư tổng hợp) / this message asks for no confirmation');
+  if (!m.reminder)
+    throw new UserError('Thư này không hỏi xác nhận (ví dụ: thư tổng hợp) / this message asks for no confirmation');
   if (!answerable(m)) {
     throw new UserError('Thư này chỉ để thông tin; đơn vị chủ trì xác nhận / information only: the lead unit confirms');
   }

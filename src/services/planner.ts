@@ -1,6 +1,11 @@
 import type { Db } from '#root/db/client.js';
 import { dueInstant } from '#root/domain/obligation-state.js';
-import { effectivePolicy, policyOverrideSchema, type PolicyOverride, type ReminderPolicy } from '#root/domain/policy.js';
+import {
+  effectivePolicy,
+  policyOverrideSchema,
+  type PolicyOverride,
+  type ReminderPolicy,
+} from '#root/domain/policy.js';
 import { atLocalTime, reminderStages, stageId, type StageKind } from '#root/domain/stages.js';
 import type { IsoDate } from '#root/domain/types.js';
 import { zonedDay, zonedYear } from '#root/domain/zoned-day.js';
@@ -46,7 +51,8 @@ interface ContactInfo {
   channel: Channel | null;
 }
 
-const firstWorkingChannel = (channels: Channel[], disabled: Channel[]) => channels.find((c) => !disabled.includes(c)) ?? null;
+const firstWorkingChannel = (channels: Channel[], disabled: Channel[]) =>
+  channels.find((c) => !disabled.includes(c)) ?? null;
 
 /** Policies by target ("org", "plan:<id>"…), validated (a bad stored override is ignored, not fatal). */
 async function loadPolicies(db: Db, orgId: string): Promise<Map<string, PolicyOverride>> {
@@ -96,7 +102,10 @@ export async function planWindow(db: Db, orgId: string, from: Date, to: Date): P
         { extendedTo: { gte: lookBack, lte: lookAhead } },
       ],
     },
-    include: { duty: { select: { id: true, code: true, planId: true, active: true } }, unit: { select: { name: true, active: true } } },
+    include: {
+      duty: { select: { id: true, code: true, planId: true, active: true } },
+      unit: { select: { name: true, active: true } },
+    },
     orderBy: [{ dutyId: 'asc' }, { periodKey: 'asc' }, { unitId: 'asc' }],
   });
 
@@ -110,7 +119,8 @@ export async function planWindow(db: Db, orgId: string, from: Date, to: Date): P
   }));
   const byUnit = new Map<string, ContactInfo[]>();
   for (const c of contacts) byUnit.set(c.unitId, [...(byUnit.get(c.unitId) ?? []), c]);
-  const unitPeople = (unitId: string) => (byUnit.get(unitId) ?? []).filter((c) => c.role === 'contact' || c.role === 'head');
+  const unitPeople = (unitId: string) =>
+    (byUnit.get(unitId) ?? []).filter((c) => c.role === 'contact' || c.role === 'head');
   const heads = (unitId: string) => (byUnit.get(unitId) ?? []).filter((c) => c.role === 'head');
   const admins = contacts.filter((c) => c.role === 'admin' || c.role === 'supervisor');
 
@@ -126,10 +136,17 @@ export async function planWindow(db: Db, orgId: string, from: Date, to: Date): P
     for (const m of a.group?.members ?? []) set.add(m.unitId);
     coopUnits.set(a.dutyId, set);
   }
-  const unitNames = new Map((await db.unit.findMany({ where: { orgId }, select: { id: true, name: true } })).map((u) => [u.id, u.name]));
+  const unitNames = new Map(
+    (await db.unit.findMany({ where: { orgId }, select: { id: true, name: true } })).map((u) => [u.id, u.name]),
+  );
 
   const policyFor = (planId: string, dutyId: string, unitId: string): ReminderPolicy =>
-    effectivePolicy(policies.get('org'), policies.get(`plan:${planId}`), policies.get(`duty:${dutyId}`), policies.get(`unit:${unitId}`));
+    effectivePolicy(
+      policies.get('org'),
+      policies.get(`plan:${planId}`),
+      policies.get(`duty:${dutyId}`),
+      policies.get(`unit:${unitId}`),
+    );
 
   const reminders: PlannedReminder[] = [];
   const inWindow = (at: Date) => at >= from && at < to;
@@ -178,7 +195,8 @@ export async function planWindow(db: Db, orgId: string, from: Date, to: Date): P
           contact: c.name,
           duty: o.duty.code,
         });
-      if (s.kind === 'lead' || s.kind === 'due' || s.kind === 'overdue') for (const c of unitPeople(o.unitId)) push(c, s.kind);
+      if (s.kind === 'lead' || s.kind === 'due' || s.kind === 'overdue')
+        for (const c of unitPeople(o.unitId)) push(c, s.kind);
       if (s.step === 'escalation-1') {
         const unitHeads = heads(o.unitId);
         for (const c of unitHeads.length ? unitHeads : admins) push(c, 'escalation');
@@ -199,10 +217,18 @@ export async function planWindow(db: Db, orgId: string, from: Date, to: Date): P
     if (!calendar.isWorkingDay(day)) continue;
     const at = atLocalTime(day, orgPolicy.windowStart, zone);
     if (!inWindow(at)) continue;
-    for (const c of contacts.filter((x) => x.role === 'admin')) digests.push({ at, day, contactId: c.id, contact: c.name, channel: c.channel });
+    for (const c of contacts.filter((x) => x.role === 'admin'))
+      digests.push({ at, day, contactId: c.id, contact: c.name, channel: c.channel });
   }
   void unitNames;
-  reminders.sort((a, b) => a.at.getTime() - b.at.getTime() || a.unit.localeCompare(b.unit, 'vi') || a.duty.localeCompare(b.duty, undefined, { numeric: true }) || a.stage.localeCompare(b.stage) || a.contact.localeCompare(b.contact, 'vi'));
+  reminders.sort(
+    (a, b) =>
+      a.at.getTime() - b.at.getTime() ||
+      a.unit.localeCompare(b.unit, 'vi') ||
+      a.duty.localeCompare(b.duty, undefined, { numeric: true }) ||
+      a.stage.localeCompare(b.stage) ||
+      a.contact.localeCompare(b.contact, 'vi'),
+  );
   return { reminders, digests };
 }
 
@@ -228,7 +254,13 @@ export interface MaterializeResult {
  * no longer has is cancelled. Nothing sent is ever touched. A second run writes nothing. Contacts
  * with no working channel get no row; the administrators are told once (`unreachable_since`).
  */
-export async function materialize(db: Db, orgId: string, plan: Plan, now: Date, window?: { from: Date; to: Date }): Promise<MaterializeResult> {
+export async function materialize(
+  db: Db,
+  orgId: string,
+  plan: Plan,
+  now: Date,
+  window?: { from: Date; to: Date },
+): Promise<MaterializeResult> {
   const r = plan.reminders.filter((x) => x.channel !== null);
   const d = plan.digests.filter((x) => x.channel !== null);
   const reminders = r.length
@@ -248,9 +280,10 @@ export async function materialize(db: Db, orgId: string, plan: Plan, now: Date, 
   // stale, and the NOT EXISTS was then planned as a nested loop over the plan, quadratic (31 s for
   // 14,200 reminders; about a day, extrapolated, for a year of 50,000 obligations: bench/planner.ts).
   const cancelled = window
-    ? await db.$transaction(async (tx) => {
-        await tx.$executeRaw`SET LOCAL enable_nestloop = off`;
-        return tx.$executeRaw`
+    ? await db.$transaction(
+        async (tx) => {
+          await tx.$executeRaw`SET LOCAL enable_nestloop = off`;
+          return tx.$executeRaw`
           UPDATE reminders rm SET status = 'cancelled', last_error = 'no longer planned'
            WHERE rm.org_id = ${orgId}::uuid AND rm.status = 'pending'
              AND rm.scheduled_at >= ${window.from} AND rm.scheduled_at < ${window.to}
@@ -261,7 +294,9 @@ export async function materialize(db: Db, orgId: string, plan: Plan, now: Date, 
                         AS x(obligation_id, contact_id, channel, stage)
                 WHERE x.obligation_id = rm.obligation_id AND x.contact_id = rm.contact_id
                   AND x.channel = rm.channel AND x.stage = rm.stage)`;
-      }, { timeout: 120_000, maxWait: 10_000 })
+        },
+        { timeout: 120_000, maxWait: 10_000 },
+      )
     : 0;
   const digests = d.length
     ? await db.$executeRaw`
@@ -272,16 +307,28 @@ export async function materialize(db: Db, orgId: string, plan: Plan, now: Date, 
                AS x(contact_id, day, channel, at)
         ON CONFLICT (contact_id, day, channel) DO NOTHING`
     : 0;
-  const unreachableIds = [...new Set([...plan.reminders, ...plan.digests].filter((x) => x.channel === null).map((x) => x.contactId))];
+  const unreachableIds = [
+    ...new Set([...plan.reminders, ...plan.digests].filter((x) => x.channel === null).map((x) => x.contactId)),
+  ];
   let unreachable = 0;
   if (unreachableIds.length) {
     unreachable = await db.$transaction(async (tx) => {
       const fresh = await tx.contact.findMany({ where: { id: { in: unreachableIds }, unreachableSince: null } });
       for (const c of fresh) {
-        const { count } = await tx.contact.updateMany({ where: { id: c.id, unreachableSince: null }, data: { unreachableSince: now } });
+        const { count } = await tx.contact.updateMany({
+          where: { id: c.id, unreachableSince: null },
+          data: { unreachableSince: now },
+        });
         if (count) {
           await tx.auditEvent.create({
-            data: { orgId, actor: 'system', action: 'contact.unreachable', entity: 'contact', entityId: c.id, data: { name: c.name } },
+            data: {
+              orgId,
+              actor: 'system',
+              action: 'contact.unreachable',
+              entity: 'contact',
+              entityId: c.id,
+              data: { name: c.name },
+            },
           });
         }
       }
@@ -298,7 +345,12 @@ export async function materialize(db: Db, orgId: string, plan: Plan, now: Date, 
  */
 export async function unitsWithoutHead(db: Db, orgId: string): Promise<{ id: string; name: string }[]> {
   return db.unit.findMany({
-    where: { orgId, active: true, obligations: { some: { current: true } }, contacts: { none: { role: 'head', active: true } } },
+    where: {
+      orgId,
+      active: true,
+      obligations: { some: { current: true } },
+      contacts: { none: { role: 'head', active: true } },
+    },
     select: { id: true, name: true },
     orderBy: { name: 'asc' },
   });

@@ -102,7 +102,9 @@ export function parseHorizonYear(input: string): number | null {
   if (!raw) return null;
   const y = Number(raw);
   if (!/^\d{4}$/.test(raw) || y < 2000 || y > 2100) {
-    throw new UserError(`Năm kết thúc kế hoạch «${raw}» không hợp lệ: ghi một năm như 2030, hoặc để trống nếu kế hoạch không có / invalid horizon year: a year such as 2030, or empty for none`);
+    throw new UserError(
+      `Năm kết thúc kế hoạch «${raw}» không hợp lệ: ghi một năm như 2030, hoặc để trống nếu kế hoạch không có / invalid horizon year: a year such as 2030, or empty for none`,
+    );
   }
   return y;
 }
@@ -112,17 +114,29 @@ export function parseHorizonYear(input: string): number | null {
  * one given (`options.horizonYear`, null for none), else the draft's, else that of the plan as it
  * is now (a table alone names none): the review shows the horizon the commit will apply.
  */
-export async function reviewImport(db: Db, orgId: string, draft: PlanDraft, planCode?: string, options: { horizonYear?: number | null } = {}): Promise<ImportReview> {
+export async function reviewImport(
+  db: Db,
+  orgId: string,
+  draft: PlanDraft,
+  planCode?: string,
+  options: { horizonYear?: number | null } = {},
+): Promise<ImportReview> {
   const code = planCode ?? draft.plan.code;
   if (!code) {
-    throw new UserError('Không tìm thấy số hiệu kế hoạch trong tệp; dùng --plan <số hiệu> / no plan code found; pass --plan <code>');
+    throw new UserError(
+      'Không tìm thấy số hiệu kế hoạch trong tệp; dùng --plan <số hiệu> / no plan code found; pass --plan <code>',
+    );
   }
   if (draft.duties.length === 0) throw new UserError('Bảng nhiệm vụ trống / the duty table is empty');
   const directory = await loadDirectory(db, orgId);
   let horizonYear = options.horizonYear !== undefined ? options.horizonYear : draft.plan.horizonYear;
-  let horizonFrom: ImportReview['horizonFrom'] = options.horizonYear !== undefined ? 'given' : horizonYear !== null ? 'text' : 'none';
+  let horizonFrom: ImportReview['horizonFrom'] =
+    options.horizonYear !== undefined ? 'given' : horizonYear !== null ? 'text' : 'none';
   if (options.horizonYear === undefined && horizonYear === null) {
-    const existing = await db.plan.findUnique({ where: { orgId_code: { orgId, code } }, select: { horizonYear: true } });
+    const existing = await db.plan.findUnique({
+      where: { orgId_code: { orgId, code } },
+      select: { horizonYear: true },
+    });
     if (existing?.horizonYear) {
       horizonYear = existing.horizonYear;
       horizonFrom = 'existing';
@@ -139,7 +153,13 @@ export async function reviewImport(db: Db, orgId: string, draft: PlanDraft, plan
         const found = resolveName(n, directory);
         resolutions.set(n, found);
         if (!found.matched) newNames.set(found.name, found.kind);
-        else matched.set(found.name, { name: found.name, kind: found.kind, entry: directory.find((e) => e.id === found.id)?.name ?? found.name, proposed: found.proposed });
+        else
+          matched.set(found.name, {
+            name: found.name,
+            kind: found.kind,
+            entry: directory.find((e) => e.id === found.id)?.name ?? found.name,
+            proposed: found.proposed,
+          });
         r = found;
       }
       return r;
@@ -148,7 +168,12 @@ export async function reviewImport(db: Db, orgId: string, draft: PlanDraft, plan
   for (const [i, d] of draft.duties.entries()) {
     // A long table is reviewed in slices: the event loop serves other requests in between.
     if (i > 0 && i % 250 === 0) await new Promise((resolve) => setImmediate(resolve));
-    duties.push(withHorizonFlag({ ...d, resolved: { leads: resolve(d.leads), cooperating: resolve(d.cooperating) } }, horizonYear));
+    duties.push(
+      withHorizonFlag(
+        { ...d, resolved: { leads: resolve(d.leads), cooperating: resolve(d.cooperating) } },
+        horizonYear,
+      ),
+    );
   }
   return {
     plan: { ...draft.plan, code, horizonYear },
@@ -220,8 +245,16 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
       let unchanged = 0;
 
       for (const [position, d] of review.duties.entries()) {
-        const assignments: { role: 'lead' | 'cooperating'; entry: DirectoryEntry; rawName: string; position: number }[] = [];
-        for (const [role, list] of [['lead', d.resolved.leads], ['cooperating', d.resolved.cooperating]] as const) {
+        const assignments: {
+          role: 'lead' | 'cooperating';
+          entry: DirectoryEntry;
+          rawName: string;
+          position: number;
+        }[] = [];
+        for (const [role, list] of [
+          ['lead', d.resolved.leads],
+          ['cooperating', d.resolved.cooperating],
+        ] as const) {
           for (const [i, r] of list.entries()) {
             const entry = await idOf(r);
             if (!assignments.some((a) => a.role === role && a.entry.id === entry.id)) {
@@ -230,7 +263,11 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
           }
         }
         const ends = dutyEndsOn(d.schedule, plan.horizonYear);
-        const schedule = { ...scheduleColumns(d.schedule, d.timeframe), startsOn, endsOn: ends ? dateColumn(ends) : null };
+        const schedule = {
+          ...scheduleColumns(d.schedule, d.timeframe),
+          startsOn,
+          endsOn: ends ? dateColumn(ends) : null,
+        };
         const fields = {
           title: d.title,
           section: d.section,
@@ -245,7 +282,9 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
         const old = byCode.get(d.code);
         if (old) {
           byCode.delete(d.code);
-          const oldKey = old.assignments.map((a) => `${a.role}:${a.unitId ? 'unit' : 'group'}:${a.unitId ?? a.groupId}:${a.rawName}`);
+          const oldKey = old.assignments.map(
+            (a) => `${a.role}:${a.unitId ? 'unit' : 'group'}:${a.unitId ?? a.groupId}:${a.rawName}`,
+          );
           const oldFields = {
             title: old.title,
             section: old.section,
@@ -268,13 +307,21 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
             startsOn: old.schedule.startsOn,
             endsOn: old.schedule.endsOn,
           };
-          if (sameJson(oldFields, fields) && sameJson(oldSchedule, schedule) && sameJson([...oldKey].sort(), [...assignmentKey].sort())) {
+          if (
+            sameJson(oldFields, fields) &&
+            sameJson(oldSchedule, schedule) &&
+            sameJson([...oldKey].sort(), [...assignmentKey].sort())
+          ) {
             unchanged++;
             continue;
           }
           updated++;
           await tx.duty.update({ where: { id: old.id }, data: fields });
-          await tx.schedule.upsert({ where: { dutyId: old.id }, update: schedule, create: { orgId, dutyId: old.id, ...schedule } });
+          await tx.schedule.upsert({
+            where: { dutyId: old.id },
+            update: schedule,
+            create: { orgId, dutyId: old.id, ...schedule },
+          });
           await tx.assignment.deleteMany({ where: { dutyId: old.id } });
           await createAssignments(tx, orgId, old.id, assignments);
         } else {
@@ -303,7 +350,15 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
         action: 'plan.import',
         entity: 'plan',
         entityId: plan.id,
-        data: { code: plan.code, format: review.format, created, updated, unchanged, retired: retiring.length, newNames: proposed.length },
+        data: {
+          code: plan.code,
+          format: review.format,
+          created,
+          updated,
+          unchanged,
+          retired: retiring.length,
+          newNames: proposed.length,
+        },
       });
       return result;
     },
@@ -335,7 +390,13 @@ async function createAssignments(
 /** The JSON form of a review (`dondoc import --json`). */
 export function reviewJson(review: ImportReview) {
   return {
-    plan: { code: review.plan.code, title: review.plan.title, issuedOn: review.plan.issuedOn, horizonYear: review.plan.horizonYear, horizonFrom: review.horizonFrom },
+    plan: {
+      code: review.plan.code,
+      title: review.plan.title,
+      issuedOn: review.plan.issuedOn,
+      horizonYear: review.plan.horizonYear,
+      horizonFrom: review.horizonFrom,
+    },
     duties: review.duties.map((d) => ({
       code: d.code,
       title: d.title,
@@ -378,14 +439,22 @@ export interface DutyFix {
  *
  * @throws UserError when the phrase is still not understood.
  */
-export function retime(timeframe: string, flags: string[], defaultDue: MonthDay): { timeframe: string; schedule: Schedule; flags: string[] } {
+export function retime(
+  timeframe: string,
+  flags: string[],
+  defaultDue: MonthDay,
+): { timeframe: string; schedule: Schedule; flags: string[] } {
   const raw = tidy(timeframe);
   const parsed = parseTimeframe(raw, { defaultDue });
   if (parsed.schedule.kind === 'unparsed') {
     throw new UserError(`Vẫn chưa hiểu thời hạn «${raw}»: ${parsed.flags.join('; ')} / timeframe still not understood`);
   }
   // The old timeframe's flags no longer apply; the new phrase's notes do.
-  return { timeframe: raw, schedule: parsed.schedule, flags: [...flags.filter((f) => !/thời hạn|ngày không hợp lệ|timeframe/i.test(f)), ...parsed.flags] };
+  return {
+    timeframe: raw,
+    schedule: parsed.schedule,
+    flags: [...flags.filter((f) => !/thời hạn|ngày không hợp lệ|timeframe/i.test(f)), ...parsed.flags],
+  };
 }
 
 /**
@@ -400,7 +469,8 @@ export function applyFix(review: ImportReview, code: string, fix: DutyFix, defau
   const i = review.duties.findIndex((d) => d.code === code);
   if (i < 0) throw new UserError(`Không có nhiệm vụ «${code}» trong bản xem lại / no duty «${code}» in this review`);
   let d: ReviewedDuty = { ...review.duties[i]! };
-  if (fix.timeframe !== undefined) d = withHorizonFlag({ ...d, ...retime(fix.timeframe, d.flags, defaultDue) }, review.plan.horizonYear);
+  if (fix.timeframe !== undefined)
+    d = withHorizonFlag({ ...d, ...retime(fix.timeframe, d.flags, defaultDue) }, review.plan.horizonYear);
   if (fix.title !== undefined) {
     const title = tidy(fix.title);
     if (!title) throw new UserError('Tên nhiệm vụ không được để trống / the title cannot be empty');
@@ -416,7 +486,14 @@ export function applyFix(review: ImportReview, code: string, fix: DutyFix, defau
  * Fixes what an import flagged on one duty: a new timeframe phrase is parsed again (and refused,
  * changing nothing, if it is still not understood); the flags it resolves are cleared.
  */
-export async function fixDuty(db: Db, orgId: string, planCode: string | undefined, code: string, fix: DutyFix, actor: string) {
+export async function fixDuty(
+  db: Db,
+  orgId: string,
+  planCode: string | undefined,
+  code: string,
+  fix: DutyFix,
+  actor: string,
+) {
   return db.$transaction(async (tx) => {
     const duty = await findDuty(tx, orgId, planCode, code);
     const org = await tx.organisation.findUniqueOrThrow({ where: { id: orgId } });

@@ -19,21 +19,32 @@ const FIELD_LABELS: Record<string, string> = {
 export async function setPolicy(db: Db, orgId: string, target: string, override: unknown, actor: string) {
   const parsed = policyOverrideSchema.safeParse(override);
   if (!parsed.success) {
-    const label = (path: PropertyKey[]) => `${FIELD_LABELS[String(path[0])] ?? String(path[0] ?? '')}${path.length > 1 ? ` (${path.slice(1).map(String).join('.')})` : ''}`;
-    throw new UserError(`Chính sách không hợp lệ / invalid policy: ${parsed.error.issues.map((i) => `${label(i.path)}: ${i.message}`).join('; ')}`);
+    const label = (path: PropertyKey[]) =>
+      `${FIELD_LABELS[String(path[0])] ?? String(path[0] ?? '')}${path.length > 1 ? ` (${path.slice(1).map(String).join('.')})` : ''}`;
+    throw new UserError(
+      `Chính sách không hợp lệ / invalid policy: ${parsed.error.issues.map((i) => `${label(i.path)}: ${i.message}`).join('; ')}`,
+    );
   }
   return db.$transaction(async (tx) => {
     const old = await tx.reminderPolicy.findUnique({ where: { orgId_target: { orgId, target } } });
     const merged: PolicyOverride = { ...((old?.settings as PolicyOverride | undefined) ?? {}), ...parsed.data };
     const p = effectivePolicy(merged);
-    if (p.windowStart >= p.windowEnd) throw new UserError('Giờ bắt đầu phải trước giờ kết thúc / the window must start before it ends');
+    if (p.windowStart >= p.windowEnd)
+      throw new UserError('Giờ bắt đầu phải trước giờ kết thúc / the window must start before it ends');
     await tx.reminderPolicy.upsert({
       where: { orgId_target: { orgId, target } },
       update: { settings: merged as Prisma.InputJsonValue },
       create: { orgId, target, settings: merged as Prisma.InputJsonValue },
     });
     // The planner's next pass moves, adds or cancels the pending reminders this changes.
-    await audit(tx, { orgId, actor, action: 'policy.set', entity: 'policy', entityId: target, data: merged as Prisma.InputJsonValue });
+    await audit(tx, {
+      orgId,
+      actor,
+      action: 'policy.set',
+      entity: 'policy',
+      entityId: target,
+      data: merged as Prisma.InputJsonValue,
+    });
     return merged;
   });
 }
@@ -58,7 +69,8 @@ export type PolicyTarget =
 export async function resolvePolicyTarget(db: Db, orgId: string, target: string): Promise<PolicyTarget> {
   if (target === 'org') return { target, kind: 'org' };
   const m = /^(plan|duty|unit):([0-9a-f-]{36})$/i.exec(target);
-  const refuse = () => new UserError(`Không có phạm vi «${target.slice(0, 80)}» trong tổ chức này / no such target in this organisation`);
+  const refuse = () =>
+    new UserError(`Không có phạm vi «${target.slice(0, 80)}» trong tổ chức này / no such target in this organisation`);
   if (!m) throw refuse();
   const [, kind, id] = m as unknown as [string, 'plan' | 'duty' | 'unit', string];
   if (kind === 'plan') {
@@ -91,12 +103,20 @@ export function policyInput(form: {
   windowEnd?: string;
 }): Record<string, unknown> {
   const text = (v: string | undefined) => (v ?? '').trim();
-  const num = (v: string | undefined) => (text(v) === '' ? undefined : /^\d+$/.test(text(v)) ? Number(text(v)) : text(v));
+  const num = (v: string | undefined) =>
+    text(v) === '' ? undefined : /^\d+$/.test(text(v)) ? Number(text(v)) : text(v);
   const lead = text(form.leadDays);
   const onDue = text(form.onDue);
-  if (onDue !== '' && onDue !== 'yes' && onDue !== 'no') throw new UserError('Giá trị «nhắc đúng ngày hạn» không hợp lệ / invalid on-due value');
+  if (onDue !== '' && onDue !== 'yes' && onDue !== 'no')
+    throw new UserError('Giá trị «nhắc đúng ngày hạn» không hợp lệ / invalid on-due value');
   const out: Record<string, unknown> = {
-    leadDays: lead === '' ? undefined : lead.split(/[,;\s]+/).filter(Boolean).map((x) => (/^\d+$/.test(x) ? Number(x) : x)),
+    leadDays:
+      lead === ''
+        ? undefined
+        : lead
+            .split(/[,;\s]+/)
+            .filter(Boolean)
+            .map((x) => (/^\d+$/.test(x) ? Number(x) : x)),
     onDue: onDue === '' ? undefined : onDue === 'yes',
     overdueEvery: num(form.overdueEvery),
     overdueMax: num(form.overdueMax),
@@ -113,7 +133,14 @@ export async function clearPolicy(db: Db, orgId: string, target: string, actor: 
     const old = await tx.reminderPolicy.findUnique({ where: { orgId_target: { orgId, target } } });
     if (!old) return false;
     await tx.reminderPolicy.delete({ where: { id: old.id } });
-    await audit(tx, { orgId, actor, action: 'policy.clear', entity: 'policy', entityId: target, data: { before: old.settings as Prisma.InputJsonValue } });
+    await audit(tx, {
+      orgId,
+      actor,
+      action: 'policy.clear',
+      entity: 'policy',
+      entityId: target,
+      data: { before: old.settings as Prisma.InputJsonValue },
+    });
     return true;
   });
 }
@@ -125,7 +152,11 @@ export async function policyOverview(db: Db, orgId: string) {
   for (const r of rows) {
     const parsed = policyOverrideSchema.safeParse(r.settings);
     const target = await resolvePolicyTarget(db, orgId, r.target).catch(() => null);
-    described.push({ target: target ?? { target: r.target, kind: 'gone' as const }, settings: parsed.success ? parsed.data : {}, updatedAt: r.updatedAt });
+    described.push({
+      target: target ?? { target: r.target, kind: 'gone' as const },
+      settings: parsed.success ? parsed.data : {},
+      updatedAt: r.updatedAt,
+    });
   }
   const orgOverride = described.find((d) => d.target.kind === 'org')?.settings;
   return { rows: described, orgPolicy: effectivePolicy(orgOverride) };
@@ -142,5 +173,9 @@ export async function policyTargets(db: Db, orgId: string) {
     }),
     db.unit.findMany({ where: { orgId, active: true }, orderBy: { name: 'asc' }, select: { id: true, name: true } }),
   ]);
-  return { plans, duties: duties.map((d) => ({ id: d.id, code: d.code, title: d.title, planCode: d.plan.code })), units };
+  return {
+    plans,
+    duties: duties.map((d) => ({ id: d.id, code: d.code, title: d.title, planCode: d.plan.code })),
+    units,
+  };
 }

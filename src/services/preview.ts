@@ -56,15 +56,38 @@ export async function previewReminders(
   if (from > to) throw new UserError(`Ngày đầu ${from} sau ngày cuối ${to} / the first day is after the last`);
   const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000 + 1;
   const max = input.maxDays ?? PREVIEW_MAX_DAYS;
-  if (days > max) throw new UserError(`Khoảng ${days} ngày quá dài: tối đa ${max} ngày / the range of ${days} days is too long: at most ${max} days`);
+  if (days > max)
+    throw new UserError(
+      `Khoảng ${days} ngày quá dài: tối đa ${max} ngày / the range of ${days} days is too long: at most ${max} days`,
+    );
   const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
   const start = fromZonedTime(`${from}T00:00:00`, org.timeZone);
   const end = fromZonedTime(`${to}T23:59:59.999`, org.timeZone);
   const plan = await planWindow(db, orgId, start, end);
   const reminders = input.unit === undefined ? plan.reminders : plan.reminders.filter((r) => r.unit === input.unit);
   const rows: PreviewRow[] = [
-    ...reminders.map((r) => ({ at: r.at, unit: r.unit, contact: r.contact, channel: r.channel, stage: r.stageKind, duty: r.duty, obligation: r.obligationId, kind: r.kind, step: r.stage })),
-    ...(input.unit === undefined ? plan.digests : []).map((d) => ({ at: d.at, unit: null, contact: d.contact, channel: d.channel, stage: 'digest', duty: null, obligation: null, kind: 'digest' as const, step: `digest@${d.day}` })),
+    ...reminders.map((r) => ({
+      at: r.at,
+      unit: r.unit,
+      contact: r.contact,
+      channel: r.channel,
+      stage: r.stageKind,
+      duty: r.duty,
+      obligation: r.obligationId,
+      kind: r.kind,
+      step: r.stage,
+    })),
+    ...(input.unit === undefined ? plan.digests : []).map((d) => ({
+      at: d.at,
+      unit: null,
+      contact: d.contact,
+      channel: d.channel,
+      stage: 'digest',
+      duty: null,
+      obligation: null,
+      kind: 'digest' as const,
+      step: `digest@${d.day}`,
+    })),
   ];
   // Stable: reminders of one instant keep the planner's order (unit, duty, stage, contact).
   rows.sort((a, b) => a.at.getTime() - b.at.getTime());

@@ -17,7 +17,13 @@ export function scheduleColumns(s: Schedule, raw: string) {
     case 'once':
       return { ...base, due: s.due };
     case 'yearly':
-      return { ...base, due: s.due, fromYear: s.from ?? null, toYear: s.to ?? null, atLeastOnce: s.atLeastOnce ?? false };
+      return {
+        ...base,
+        due: s.due,
+        fromYear: s.from ?? null,
+        toYear: s.to ?? null,
+        atLeastOnce: s.atLeastOnce ?? false,
+      };
     case 'every':
       return { ...base, due: s.due, months: s.months, fromYear: s.from ?? null, toYear: s.to ?? null };
     case 'ongoing':
@@ -28,7 +34,9 @@ export function scheduleColumns(s: Schedule, raw: string) {
 }
 
 /** The domain schedule of a `schedules` row. */
-export function scheduleFromRow(row: Pick<ScheduleRow, 'kind' | 'due' | 'months' | 'checkInMonths' | 'fromYear' | 'toYear' | 'atLeastOnce' | 'raw'>): Schedule {
+export function scheduleFromRow(
+  row: Pick<ScheduleRow, 'kind' | 'due' | 'months' | 'checkInMonths' | 'fromYear' | 'toYear' | 'atLeastOnce' | 'raw'>,
+): Schedule {
   const range = { ...(row.fromYear ? { from: row.fromYear } : {}), ...(row.toYear ? { to: row.toYear } : {}) };
   switch (row.kind) {
     case 'once':

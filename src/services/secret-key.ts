@@ -20,7 +20,8 @@ export const SECRET_KEY_ROW = 'secret_key';
 export async function resolveSecretKey(db: Db, configured: string | undefined, logger?: Logger): Promise<string> {
   if (configured) return configured;
   const candidate = randomBytes(32).toString('base64url');
-  const made = await db.$executeRaw`INSERT INTO deployment_secrets (name, value) VALUES (${SECRET_KEY_ROW}, ${candidate}) ON CONFLICT (name) DO NOTHING`;
+  const made =
+    await db.$executeRaw`INSERT INTO deployment_secrets (name, value) VALUES (${SECRET_KEY_ROW}, ${candidate}) ON CONFLICT (name) DO NOTHING`;
   const row = await db.deploymentSecret.findUniqueOrThrow({ where: { name: SECRET_KEY_ROW } });
   if (made === 1) {
     logger?.warn(
@@ -28,7 +29,10 @@ export async function resolveSecretKey(db: Db, configured: string | undefined, l
       'SECRET_KEY chưa đặt: đã tạo một khóa ngẫu nhiên và lưu trong PostgreSQL, mọi tiến trình dùng chung / SECRET_KEY not set: a random key was made and kept in PostgreSQL for every process',
     );
   } else {
-    logger?.info({ keySource: 'database', table: 'deployment_secrets' }, 'SECRET_KEY chưa đặt: dùng khóa đã lưu trong PostgreSQL / SECRET_KEY not set: using the key kept in PostgreSQL');
+    logger?.info(
+      { keySource: 'database', table: 'deployment_secrets' },
+      'SECRET_KEY chưa đặt: dùng khóa đã lưu trong PostgreSQL / SECRET_KEY not set: using the key kept in PostgreSQL',
+    );
   }
   return row.value;
 }

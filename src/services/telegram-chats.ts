@@ -17,7 +17,10 @@ export async function migrateTelegramChat(db: Db, from: bigint, to: bigint, acto
     for (const c of contacts) {
       const taken = await tx.contact.count({ where: { orgId: c.orgId, telegramChatId: to } });
       if (taken) continue;
-      const { count } = await tx.contact.updateMany({ where: { id: c.id, telegramChatId: from }, data: { telegramChatId: to } });
+      const { count } = await tx.contact.updateMany({
+        where: { id: c.id, telegramChatId: from },
+        data: { telegramChatId: to },
+      });
       if (!count) continue;
       moved++;
       await audit(tx, {

@@ -46,7 +46,12 @@ export interface TemplateRef {
 }
 
 /** A template named in a URL or a form, checked against the known ones; null when there is no such template. */
-export function parseTemplateRef(input: { lang: string; message: string; channel: string; part: string }): TemplateRef | null {
+export function parseTemplateRef(input: {
+  lang: string;
+  message: string;
+  channel: string;
+  part: string;
+}): TemplateRef | null {
   if (!(LANGS as readonly string[]).includes(input.lang)) return null;
   if (!Object.hasOwn(MESSAGES, input.message)) return null;
   if (!(CHANNELS as readonly string[]).includes(input.channel)) return null;
@@ -63,7 +68,10 @@ export const fileTemplates = (): TemplateSet => (files ??= loadTemplates());
 
 /** Every template, in the order of MESSAGES and PARTS, with whether the organisation changed it. */
 export async function listTemplates(db: Db, orgId: string) {
-  const rows = await db.templateOverride.findMany({ where: { orgId }, select: { lang: true, message: true, channel: true, part: true, updatedBy: true, updatedAt: true } });
+  const rows = await db.templateOverride.findMany({
+    where: { orgId },
+    select: { lang: true, message: true, channel: true, part: true, updatedBy: true, updatedAt: true },
+  });
   const byKey = new Map(rows.map((r) => [templateKey(r.message, r.channel, r.part, r.lang), r]));
   const out: (TemplateRef & { override: { updatedBy: string; updatedAt: Date } | null })[] = [];
   for (const message of Object.keys(MESSAGES) as MessageName[]) {
@@ -71,7 +79,13 @@ export async function listTemplates(db: Db, orgId: string) {
       for (const part of PARTS[channel]) {
         for (const lang of LANGS) {
           const o = byKey.get(templateKey(message, channel, part, lang));
-          out.push({ lang, message, channel, part, override: o ? { updatedBy: o.updatedBy, updatedAt: o.updatedAt } : null });
+          out.push({
+            lang,
+            message,
+            channel,
+            part,
+            override: o ? { updatedBy: o.updatedBy, updatedAt: o.updatedAt } : null,
+          });
         }
       }
     }
@@ -87,7 +101,10 @@ export async function getTemplate(db: Db, orgId: string, ref: TemplateRef) {
 }
 
 /** Placeholders the message offers, for the edit page: its fields, and each list with its fields. */
-export function placeholdersOf(message: MessageName): { fields: readonly string[]; lists: Record<string, readonly string[]> } {
+export function placeholdersOf(message: MessageName): {
+  fields: readonly string[];
+  lists: Record<string, readonly string[]>;
+} {
   return { fields: MESSAGES[message].fields, lists: MESSAGES[message].lists };
 }
 
@@ -110,18 +127,23 @@ function describeSyntaxError(error: unknown, source: string): string {
   let at = m?.[4] !== undefined ? Number(m[4]) : null;
   // Mustache reports an unclosed section where the text ends: point at where it was opened instead.
   if (m?.[2] !== undefined) {
-    const opened = Math.max(...['#', '^'].map((c) => source.search(new RegExp(`\\{\\{\\s*\\${c}\\s*${m[2]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\}\\}`))));
+    const opened = Math.max(
+      ...['#', '^'].map((c) =>
+        source.search(new RegExp(`\\{\\{\\s*\\${c}\\s*${m[2]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\}\\}`)),
+      ),
+    );
     if (opened >= 0) at = opened;
   }
   // Likewise an unclosed tag: at its "{{".
   if (m?.[1] === 'Unclosed tag' && at !== null) at = Math.max(0, source.lastIndexOf('{{', at));
-  const what = m?.[2] !== undefined
-    ? `mục {{#${m[2]}}} không được đóng bằng {{/${m[2]}}} / section "${m[2]}" is not closed`
-    : m?.[3] !== undefined
-      ? `{{/${m[3]}}} đóng một mục chưa mở / {{/${m[3]}}} closes a section never opened`
-      : m?.[1] === 'Unclosed tag'
-        ? 'thẻ {{…}} không được đóng (thiếu "}}") / a tag is not closed (missing "}}")'
-        : `không đọc được / cannot be read (${text})`;
+  const what =
+    m?.[2] !== undefined
+      ? `mục {{#${m[2]}}} không được đóng bằng {{/${m[2]}}} / section "${m[2]}" is not closed`
+      : m?.[3] !== undefined
+        ? `{{/${m[3]}}} đóng một mục chưa mở / {{/${m[3]}}} closes a section never opened`
+        : m?.[1] === 'Unclosed tag'
+          ? 'thẻ {{…}} không được đóng (thiếu "}}") / a tag is not closed (missing "}}")'
+          : `không đọc được / cannot be read (${text})`;
   return at === null ? what : `${what} — ${where(source, at)}`;
 }
 
@@ -148,8 +170,14 @@ function telegramTemplateProblem(message: MessageName, source: string): string |
   const spec = MESSAGES[message];
   const lists = spec.lists as Record<string, readonly string[]>;
   const item = (fields: readonly string[]) => Object.fromEntries(fields.map((f) => [f, 'x']));
-  const full: View = { ...item(spec.fields), ...Object.fromEntries(Object.entries(lists).map(([k, fields]) => [k, [item(fields), item(fields)]])) };
-  const empty: View = { ...Object.fromEntries(spec.fields.map((f) => [f, ''])), ...Object.fromEntries(Object.keys(lists).map((k) => [k, []])) };
+  const full: View = {
+    ...item(spec.fields),
+    ...Object.fromEntries(Object.entries(lists).map(([k, fields]) => [k, [item(fields), item(fields)]])),
+  };
+  const empty: View = {
+    ...Object.fromEntries(spec.fields.map((f) => [f, ''])),
+    ...Object.fromEntries(Object.keys(lists).map((k) => [k, []])),
+  };
   for (const view of [full, empty]) {
     const out = renderSource(source, 'telegram', 'html', view, new Mustache.Writer());
     const found = telegramHtmlProblem(out);
@@ -188,15 +216,20 @@ export function checkTemplate(ref: TemplateRef, source: string): TemplateCheck {
   }
   const unknown = unknownPlaceholders(ref.message, source);
   const unescaped = unescapedPlaceholders(tokens);
-  const html = ref.channel === 'telegram' && ref.part === 'html' && !unknown.length ? telegramTemplateProblem(ref.message, source) : null;
+  const html =
+    ref.channel === 'telegram' && ref.part === 'html' && !unknown.length
+      ? telegramTemplateProblem(ref.message, source)
+      : null;
   return { ...ok, unknown, unescaped, html };
 }
 
 /** The message of {@link checkTemplate}'s findings, Vietnamese then English; null when valid. */
 export function templateProblem(check: TemplateCheck): string | null {
-  if (check.tooLong) return `Mẫu quá dài (tối đa ${TEMPLATE_MAX_CHARS.toLocaleString('vi-VN')} ký tự) / the template is too long (at most ${TEMPLATE_MAX_CHARS} characters)`;
+  if (check.tooLong)
+    return `Mẫu quá dài (tối đa ${TEMPLATE_MAX_CHARS.toLocaleString('vi-VN')} ký tự) / the template is too long (at most ${TEMPLATE_MAX_CHARS} characters)`;
   if (check.syntax) return `Mẫu sai cú pháp Mustache / the template is not valid Mustache: ${check.syntax}`;
-  if (check.unknown.length) return `Mẫu dùng chỗ trống không có / unknown placeholders: ${check.unknown.map((u) => `{{${u}}}`).join(', ')}`;
+  if (check.unknown.length)
+    return `Mẫu dùng chỗ trống không có / unknown placeholders: ${check.unknown.map((u) => `{{${u}}}`).join(', ')}`;
   if (check.unescaped.length) {
     return `Mẫu không được chèn giá trị không thoát ký tự, hãy viết {{tên}} / unescaped placeholders are refused, write {{name}}: ${check.unescaped.map((u) => `{{{${u}}}}`).join(', ')}`;
   }
@@ -224,7 +257,10 @@ export function checkTemplateFiles(dir: string): TemplateFileProblem[] {
       const [message = '', channel = '', ...rest] = name.split('.');
       const ref = parseTemplateRef({ lang, message, channel, part: rest.join('.') });
       if (!ref) {
-        problems.push({ file, problem: 'tên tệp không ứng với mẫu nào (<ngôn ngữ>/<tin>.<kênh>.<phần>) / the file name names no template' });
+        problems.push({
+          file,
+          problem: 'tên tệp không ứng với mẫu nào (<ngôn ngữ>/<tin>.<kênh>.<phần>) / the file name names no template',
+        });
         continue;
       }
       const problem = templateProblem(checkTemplate(ref, readFileSync(path.join(dir, file), 'utf8')));
@@ -251,7 +287,14 @@ export async function saveTemplateOverride(db: Db, orgId: string, ref: TemplateR
       update: { source: text, updatedBy: actor },
       create: { ...key, source: text, updatedBy: actor },
     });
-    await audit(tx, { orgId, actor, action: 'template.update', entity: 'template', entityId: row.id, data: { template: keyOf(ref), chars: text.length } });
+    await audit(tx, {
+      orgId,
+      actor,
+      action: 'template.update',
+      entity: 'template',
+      entityId: row.id,
+      data: { template: keyOf(ref), chars: text.length },
+    });
   });
 }
 
@@ -259,7 +302,15 @@ export async function saveTemplateOverride(db: Db, orgId: string, ref: TemplateR
 export async function resetTemplateOverride(db: Db, orgId: string, ref: TemplateRef, actor: string): Promise<boolean> {
   return db.$transaction(async (tx) => {
     const { count } = await tx.templateOverride.deleteMany({ where: { orgId, ...ref } });
-    if (count) await audit(tx, { orgId, actor, action: 'template.reset', entity: 'template', entityId: null, data: { template: keyOf(ref) } });
+    if (count)
+      await audit(tx, {
+        orgId,
+        actor,
+        action: 'template.reset',
+        entity: 'template',
+        entityId: null,
+        data: { template: keyOf(ref) },
+      });
     return count > 0;
   });
 }
@@ -269,36 +320,75 @@ export async function resetTemplateOverride(db: Db, orgId: string, ref: Template
  * and due date, worded as the workers word them), a contact of that unit, and for the digest a few
  * of the obligations as lists. A fixed example when the organisation has none.
  */
-export async function sampleView(db: Db, orgId: string, message: MessageName, lang: Lang, now: Date, baseUrl: string): Promise<View> {
+export async function sampleView(
+  db: Db,
+  orgId: string,
+  message: MessageName,
+  lang: Lang,
+  now: Date,
+  baseUrl: string,
+): Promise<View> {
   const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
   const zone = org.timeZone;
   const include = { unit: true, duty: { include: { plan: true } } } as const;
   const open = { orgId, current: true, status: 'open' } as const;
   // The nearest obligations ahead; the latest past due ones when nothing is ahead.
-  const ahead = await db.obligation.findMany({ where: { ...open, dueAt: { gte: now } }, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }], take: 3, include });
-  const obligations = ahead.length ? ahead : await db.obligation.findMany({ where: open, orderBy: [{ dueAt: 'desc' }, { id: 'asc' }], take: 3, include });
+  const ahead = await db.obligation.findMany({
+    where: { ...open, dueAt: { gte: now } },
+    orderBy: [{ dueAt: 'asc' }, { id: 'asc' }],
+    take: 3,
+    include,
+  });
+  const obligations = ahead.length
+    ? ahead
+    : await db.obligation.findMany({ where: open, orderBy: [{ dueAt: 'desc' }, { id: 'asc' }], take: 3, include });
   const today = zonedDay(now, zone);
   const o = obligations[0];
   const dueDate = o ? zonedDay(dueInstant(o), zone) : today;
-  const contact = o ? await db.contact.findFirst({ where: { orgId, unitId: o.unitId, active: true, role: { in: ['contact', 'head'] } }, orderBy: { name: 'asc' } }) : null;
+  const contact = o
+    ? await db.contact.findFirst({
+        where: { orgId, unitId: o.unitId, active: true, role: { in: ['contact', 'head'] } },
+        orderBy: { name: 'asc' },
+      })
+    : null;
   let left = 3;
   // The due message as it would be sent: "today is the due date" when that is a working day,
   // else "the due date is Sunday …; today is the last working day before it".
   let dueIsWorkingDay = true;
   if (o) {
-    const calendar = await loadCalendar(db, orgId, [...new Set([Number(today.slice(0, 4)), Number(dueDate.slice(0, 4))])]);
-    left = today <= dueDate ? calendar.workingDaysBetween(today, dueDate) : -calendar.workingDaysBetween(dueDate, today);
+    const calendar = await loadCalendar(db, orgId, [
+      ...new Set([Number(today.slice(0, 4)), Number(dueDate.slice(0, 4))]),
+    ]);
+    left =
+      today <= dueDate ? calendar.workingDaysBetween(today, dueDate) : -calendar.workingDaysBetween(dueDate, today);
     dueIsWorkingDay = calendar.isWorkingDay(dueDate);
   }
   const code = o?.duty.code ?? '4.2';
   if (message === 'digest') {
-    const admin = await db.contact.findFirst({ where: { orgId, role: 'admin', active: true }, orderBy: { name: 'asc' } });
+    const admin = await db.contact.findFirst({
+      where: { orgId, role: 'admin', active: true },
+      orderBy: { name: 'asc' },
+    });
     const rows = obligations.map((x) => {
       const d = zonedDay(dueInstant(x), zone);
-      return { unitName: x.unit.name, dutyCode: x.duty.code, dutyTitle: x.duty.title, dueDate: longDate(d, lang), dueDateShort: shortDate(d) };
+      return {
+        unitName: x.unit.name,
+        dutyCode: x.duty.code,
+        dutyTitle: x.duty.title,
+        dueDate: longDate(d, lang),
+        dueDateShort: shortDate(d),
+      };
     });
     const overdue = rows.slice(0, 2);
-    const confirmed = rows.slice(2).map((r) => ({ unitName: r.unitName, dutyCode: r.dutyCode, dutyTitle: r.dutyTitle, confirmedBy: contact?.name ?? 'Nguyễn Văn A', confirmedAt: shortDate(today) }));
+    const confirmed = rows
+      .slice(2)
+      .map((r) => ({
+        unitName: r.unitName,
+        dutyCode: r.dutyCode,
+        dutyTitle: r.dutyTitle,
+        confirmedBy: contact?.name ?? 'Nguyễn Văn A',
+        confirmedAt: shortDate(today),
+      }));
     return {
       contactName: admin?.name ?? 'Quản trị viên',
       date: shortDate(today),
@@ -308,7 +398,13 @@ export async function sampleView(db: Db, orgId: string, message: MessageName, la
       openCount: await db.obligation.count({ where: { orgId, current: true, status: 'open', dueAt: { lte: now } } }),
       overdue,
       confirmed,
-      unreachable: [{ personName: 'Trần Thị B', unitName: o?.unit.name ?? 'Sở Y tế', reason: lang === 'vi' ? 'không còn kênh nào gửi được' : 'no working channel left' }],
+      unreachable: [
+        {
+          personName: 'Trần Thị B',
+          unitName: o?.unit.name ?? 'Sở Y tế',
+          reason: lang === 'vi' ? 'không còn kênh nào gửi được' : 'no working channel left',
+        },
+      ],
       failedCount: 1,
       failed: [
         {
@@ -348,7 +444,13 @@ export async function sampleView(db: Db, orgId: string, message: MessageName, la
  * Renders a template's text (saved or not) with {@link sampleView}, as the worker would for this
  * channel and part. Text that does not parse gives `error` instead of `output`.
  */
-export async function previewTemplate(db: Db, orgId: string, ref: TemplateRef, source: string, options: { now: Date; baseUrl: string }) {
+export async function previewTemplate(
+  db: Db,
+  orgId: string,
+  ref: TemplateRef,
+  source: string,
+  options: { now: Date; baseUrl: string },
+) {
   const view = await sampleView(db, orgId, ref.message, ref.lang, options.now, options.baseUrl);
   try {
     // A writer of its own: previews of text being typed must not fill the shared parse cache.
@@ -372,7 +474,10 @@ interface CacheEntry {
 export function createOverrideCache(db: Db, options: { refreshMs: number; logger?: Logger }) {
   const entries = new Map<string, CacheEntry>();
   const load = async (orgId: string): Promise<TemplateOverrides> => {
-    const rows = await db.templateOverride.findMany({ where: { orgId }, select: { lang: true, message: true, channel: true, part: true, source: true } });
+    const rows = await db.templateOverride.findMany({
+      where: { orgId },
+      select: { lang: true, message: true, channel: true, part: true, source: true },
+    });
     return new Map(rows.map((r) => [templateKey(r.message, r.channel, r.part, r.lang), r.source]));
   };
   return {

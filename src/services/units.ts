@@ -119,12 +119,20 @@ async function assertNameFree(tx: Tx, orgId: string, name: string): Promise<stri
 
 export async function addUnit(db: Db, orgId: string, name: string, aliases: string[], actor: string) {
   const clean = tidy(name);
-  if ([...clean].length > 300) throw new UserError('Tên đơn vị quá dài (tối đa 300 ký tự) / the unit name is too long (300 characters at most)');
+  if ([...clean].length > 300)
+    throw new UserError('Tên đơn vị quá dài (tối đa 300 ký tự) / the unit name is too long (300 characters at most)');
   return db.$transaction(async (tx) => {
     const normalized = await assertNameFree(tx, orgId, clean);
     const unit = await tx.unit.create({ data: { orgId, name: clean, normalized } });
     for (const alias of aliases) await addAliasTx(tx, orgId, unit.id, 'unit', alias);
-    await audit(tx, { orgId, actor, action: 'unit.create', entity: 'unit', entityId: unit.id, data: { name: clean, aliases } });
+    await audit(tx, {
+      orgId,
+      actor,
+      action: 'unit.create',
+      entity: 'unit',
+      entityId: unit.id,
+      data: { name: clean, aliases },
+    });
     return unit;
   });
 }
@@ -134,12 +142,25 @@ export async function addGroup(db: Db, orgId: string, name: string, actor: strin
   return db.$transaction(async (tx) => {
     const normalized = await assertNameFree(tx, orgId, clean);
     const group = await tx.unitGroup.create({ data: { orgId, name: clean, normalized } });
-    await audit(tx, { orgId, actor, action: 'group.create', entity: 'group', entityId: group.id, data: { name: clean } });
+    await audit(tx, {
+      orgId,
+      actor,
+      action: 'group.create',
+      entity: 'group',
+      entityId: group.id,
+      data: { name: clean },
+    });
     return group;
   });
 }
 
-async function addAliasTx(tx: Prisma.TransactionClient, orgId: string, id: string, kind: 'unit' | 'group', alias: string) {
+async function addAliasTx(
+  tx: Prisma.TransactionClient,
+  orgId: string,
+  id: string,
+  kind: 'unit' | 'group',
+  alias: string,
+) {
   const clean = tidy(alias);
   const normalized = await assertNameFree(tx, orgId, clean);
   if (kind === 'unit') await tx.unitAlias.create({ data: { orgId, unitId: id, alias: clean, normalized } });
@@ -147,11 +168,24 @@ async function addAliasTx(tx: Prisma.TransactionClient, orgId: string, id: strin
 }
 
 /** Adds another name by which plans refer to a unit or group ("Sở TTTT" for "Sở Thông tin và Truyền thông"). */
-export async function addAlias(db: Db, orgId: string, name: string, alias: string, actor: string): Promise<DirectoryEntry> {
+export async function addAlias(
+  db: Db,
+  orgId: string,
+  name: string,
+  alias: string,
+  actor: string,
+): Promise<DirectoryEntry> {
   return db.$transaction(async (tx) => {
     const entry = await findEntry(tx, orgId, name);
     await addAliasTx(tx, orgId, entry.id, entry.kind, alias);
-    await audit(tx, { orgId, actor, action: `${entry.kind}.alias`, entity: entry.kind, entityId: entry.id, data: { alias } });
+    await audit(tx, {
+      orgId,
+      actor,
+      action: `${entry.kind}.alias`,
+      entity: entry.kind,
+      entityId: entry.id,
+      data: { alias },
+    });
     return entry;
   });
 }
@@ -222,7 +256,9 @@ export async function mergeUnits(db: Db, orgId: string, fromName: string, intoNa
         ON a.duty_id = b.duty_id AND a.period_key = b.period_key
        WHERE a.unit_id = ${from.id}::uuid AND b.unit_id = ${into.id}::uuid`;
     if (Number(clash[0]?.n ?? 0) > 0) {
-      throw new UserError('Cả hai đơn vị đều có nghĩa vụ cùng kỳ; hãy xử lý trước / both units hold obligations for the same periods');
+      throw new UserError(
+        'Cả hai đơn vị đều có nghĩa vụ cùng kỳ; hãy xử lý trước / both units hold obligations for the same periods',
+      );
     }
     await tx.$executeRaw`
       UPDATE assignments SET unit_id = ${into.id}::uuid, target = ${`u:${into.id}`}
@@ -240,7 +276,14 @@ export async function mergeUnits(db: Db, orgId: string, fromName: string, intoNa
     for (const name of [old.name, ...old.aliases.map((a) => a.alias)]) {
       await tx.unitAlias.create({ data: { orgId, unitId: into.id, alias: name, normalized: normalizeUnitName(name) } });
     }
-    await audit(tx, { orgId, actor, action: 'unit.merge', entity: 'unit', entityId: into.id, data: { from: old.name } });
+    await audit(tx, {
+      orgId,
+      actor,
+      action: 'unit.merge',
+      entity: 'unit',
+      entityId: into.id,
+      data: { from: old.name },
+    });
     return { from: old.name, into: into.name };
   });
 }
@@ -341,7 +384,13 @@ export async function groupOverview(db: Db, orgId: string) {
     include: { aliases: { orderBy: { alias: 'asc' } }, _count: { select: { members: true } } },
   });
   return groups
-    .map((g) => ({ id: g.id, name: g.name, proposed: g.proposed, aliases: g.aliases.map((a) => a.alias), members: g._count.members }))
+    .map((g) => ({
+      id: g.id,
+      name: g.name,
+      proposed: g.proposed,
+      aliases: g.aliases.map((a) => a.alias),
+      members: g._count.members,
+    }))
     .sort((a, b) => Number(b.proposed) - Number(a.proposed) || a.name.localeCompare(b.name, 'vi'));
 }
 
@@ -373,8 +422,14 @@ export async function acceptProposedById(db: Db, orgId: string, kind: 'unit' | '
   if (!isUuid(id)) throw new NotFoundError('Không tìm thấy đơn vị hoặc nhóm / no such unit or group');
   return db.$transaction(async (tx) => {
     const where = { id, orgId, proposed: true };
-    const { count } = kind === 'unit' ? await tx.unit.updateMany({ where, data: { proposed: false } }) : await tx.unitGroup.updateMany({ where, data: { proposed: false } });
-    const row = kind === 'unit' ? await tx.unit.findFirst({ where: { id, orgId } }) : await tx.unitGroup.findFirst({ where: { id, orgId } });
+    const { count } =
+      kind === 'unit'
+        ? await tx.unit.updateMany({ where, data: { proposed: false } })
+        : await tx.unitGroup.updateMany({ where, data: { proposed: false } });
+    const row =
+      kind === 'unit'
+        ? await tx.unit.findFirst({ where: { id, orgId } })
+        : await tx.unitGroup.findFirst({ where: { id, orgId } });
     if (!row) throw new NotFoundError('Không tìm thấy đơn vị hoặc nhóm / no such unit or group');
     // Accepting twice (two tabs) is not an error, and is audited once.
     if (count === 1) await audit(tx, { orgId, actor, action: `${kind}.accept`, entity: kind, entityId: id });
@@ -396,7 +451,12 @@ export interface HistoryRow {
  * The audit rows about a unit, its contacts (and their invites) and its obligations, newest first,
  * `limit` at a time; `before` (an audit id) pages further back.
  */
-export async function unitHistory(db: Db, orgId: string, unitId: string, options: { limit: number; before?: bigint }): Promise<HistoryRow[]> {
+export async function unitHistory(
+  db: Db,
+  orgId: string,
+  unitId: string,
+  options: { limit: number; before?: bigint },
+): Promise<HistoryRow[]> {
   const [contacts, obligations] = await Promise.all([
     db.contact.findMany({ where: { orgId, unitId }, select: { id: true, invites: { select: { id: true } } } }),
     db.obligation.findMany({ where: { orgId, unitId }, select: { id: true } }),
@@ -416,5 +476,13 @@ export async function unitHistory(db: Db, orgId: string, unitId: string, options
     orderBy: { id: 'desc' },
     take: options.limit,
   });
-  return rows.map((r) => ({ id: r.id, at: r.createdAt, actor: r.actor, action: r.action, entity: r.entity, entityId: r.entityId, data: r.data }));
+  return rows.map((r) => ({
+    id: r.id,
+    at: r.createdAt,
+    actor: r.actor,
+    action: r.action,
+    entity: r.entity,
+    entityId: r.entityId,
+    data: r.data,
+  }));
 }

@@ -11,7 +11,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const stamp = path.join(root, 'node_modules', '.dondoc-ensure.json');
-const hash = (file) => createHash('sha256').update(readFileSync(path.join(root, file))).digest('hex');
+const hash = (file) =>
+  createHash('sha256')
+    .update(readFileSync(path.join(root, file)))
+    .digest('hex');
 const readStamp = () => {
   try {
     return JSON.parse(readFileSync(stamp, 'utf8'));
@@ -62,7 +65,9 @@ if (!existsSync(path.join(root, 'src', 'generated', 'prisma', 'client.ts')) || s
 if (process.argv.includes('--browser')) {
   const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
   if (!existsSync(chromium) && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
-    console.error("dondoc: cài Chromium của Debian cho các kiểm thử trình duyệt / installing Debian's chromium for the browser tests…");
+    console.error(
+      "dondoc: cài Chromium của Debian cho các kiểm thử trình duyệt / installing Debian's chromium for the browser tests…",
+    );
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     const first = spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'ignore', env });
     if (first.status !== 0) {

@@ -72,13 +72,27 @@ export function sendPage(
   const flash = req.cookies?.[FLASH_COOKIE];
   if (flash) void reply.clearCookie(FLASH_COOKIE, { path: '/' });
   const a = req.admin;
-  const text = layout({ title: page.title, lang: a?.lang ?? langOf(req), body: page.body, admin: a ? { name: a.account.name, csrfToken: a.csrfToken, operator: a.account.operator } : undefined, path: req.url.split('?')[0]!, flash, error: page.error });
+  const text = layout({
+    title: page.title,
+    lang: a?.lang ?? langOf(req),
+    body: page.body,
+    admin: a ? { name: a.account.name, csrfToken: a.csrfToken, operator: a.account.operator } : undefined,
+    path: req.url.split('?')[0]!,
+    flash,
+    error: page.error,
+  });
   reply.code(page.status ?? 200).type('text/html; charset=utf-8');
   if (!page.insert) return reply.send(text);
   // Markup already encoded (the matrix's megabytes), put where the body says, as bytes.
   const at = text.indexOf(page.insert.mark);
   if (at < 0) throw new Error(`sendPage: ${page.insert.mark} is not in the page`);
-  return reply.send(Buffer.concat([Buffer.from(text.slice(0, at)), page.insert.bytes, Buffer.from(text.slice(at + page.insert.mark.length))]));
+  return reply.send(
+    Buffer.concat([
+      Buffer.from(text.slice(0, at)),
+      page.insert.bytes,
+      Buffer.from(text.slice(at + page.insert.mark.length)),
+    ]),
+  );
 }
 
 /** After a change: back to a page (POST → redirect → GET), which then says what was done. */
@@ -88,7 +102,8 @@ export function redirectWith(reply: FastifyReply, to: string, message: string) {
 }
 
 /** The hidden field every form of an administrator page carries. */
-export const csrfField = (req: FastifyRequest) => html`<input type="hidden" name="_csrf" value="${adminOf(req).csrfToken}">`;
+export const csrfField = (req: FastifyRequest) =>
+  html`<input type="hidden" name="_csrf" value="${adminOf(req).csrfToken}">`;
 
 /** A form field as text: trimmed, '' when missing or not text. */
 export function field(body: unknown, name: string): string {
@@ -99,15 +114,27 @@ export function field(body: unknown, name: string): string {
 /** The reason every action taken on a unit's behalf must give (the audit log keeps it). */
 export function requiredReason(body: unknown, lang: Lang): string {
   const reason = field(body, 'reason');
-  if (reason.length < 3) throw new UserError(translator(lang)('Cần ghi lý do (ít nhất 3 ký tự).', 'A reason is required (at least 3 characters).'));
+  if (reason.length < 3)
+    throw new UserError(
+      translator(lang)('Cần ghi lý do (ít nhất 3 ký tự).', 'A reason is required (at least 3 characters).'),
+    );
   return reason.slice(0, 1000);
 }
 
-function loginPage(req: FastifyRequest, reply: FastifyReply, input: { next: string; email?: string; error?: string; status?: number }) {
+function loginPage(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  input: { next: string; email?: string; error?: string; status?: number },
+) {
   const lang = langOf(req);
   const t = translator(lang);
   const token = randomBytes(18).toString('base64url');
-  void reply.setCookie(LOGIN_CSRF_COOKIE, token, { path: '/login', httpOnly: true, sameSite: 'strict', secure: req.protocol === 'https' });
+  void reply.setCookie(LOGIN_CSRF_COOKIE, token, {
+    path: '/login',
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: req.protocol === 'https',
+  });
   return reply
     .code(input.status ?? 200)
     .type('text/html; charset=utf-8')
@@ -133,12 +160,20 @@ function loginPage(req: FastifyRequest, reply: FastifyReply, input: { next: stri
  * cookie (HTTP-only, SameSite=Lax, Secure behind HTTPS), a CSRF token checked on every form,
  * login attempts counted in Redis per address and per email before the password is checked.
  */
-export async function registerAdmin(app: FastifyInstance, deps: WebDeps, pages: ((scope: FastifyInstance, deps: WebDeps) => void | Promise<void>)[]) {
+export async function registerAdmin(
+  app: FastifyInstance,
+  deps: WebDeps,
+  pages: ((scope: FastifyInstance, deps: WebDeps) => void | Promise<void>)[],
+) {
   await app.register(cookie);
   app.decorateRequest('admin', null);
-  const secure = (req: FastifyRequest) => req.protocol === 'https' || Boolean(deps.config.PUBLIC_URL?.startsWith('https:'));
+  const secure = (req: FastifyRequest) =>
+    req.protocol === 'https' || Boolean(deps.config.PUBLIC_URL?.startsWith('https:'));
   const prefix = deps.config.REDIS_PREFIX;
-  const failureKeys = (req: FastifyRequest, email: string) => [`${prefix}:login-fail:ip:${req.ip}`, `${prefix}:login-fail:email:${email.toLowerCase()}`];
+  const failureKeys = (req: FastifyRequest, email: string) => [
+    `${prefix}:login-fail:ip:${req.ip}`,
+    `${prefix}:login-fail:email:${email.toLowerCase()}`,
+  ];
 
   app.get<{ Params: { lang: string }; Querystring: { back?: string } }>('/lang/:lang', async (req, reply) => {
     const lang: Lang = req.params.lang === 'en' ? 'en' : 'vi';
@@ -146,34 +181,63 @@ export async function registerAdmin(app: FastifyInstance, deps: WebDeps, pages: 
     return reply.redirect(safeNext(req.query.back), 303);
   });
 
-  app.get<{ Querystring: { next?: string } }>('/login', async (req, reply) => loginPage(req, reply, { next: safeNext(req.query.next) }));
+  app.get<{ Querystring: { next?: string } }>('/login', async (req, reply) =>
+    loginPage(req, reply, { next: safeNext(req.query.next) }),
+  );
 
   app.post('/login', async (req, reply) => {
     const t = translator(langOf(req));
     const email = field(req.body, 'email').slice(0, 320);
-    const password = typeof (req.body as Record<string, unknown> | undefined)?.password === 'string' ? ((req.body as Record<string, string>).password ?? '') : '';
+    const password =
+      typeof (req.body as Record<string, unknown> | undefined)?.password === 'string'
+        ? ((req.body as Record<string, string>).password ?? '')
+        : '';
     const next = safeNext(field(req.body, 'next'));
     const expected = req.cookies[LOGIN_CSRF_COOKIE];
     if (!expected || !sameToken(field(req.body, '_csrf'), expected)) {
-      return loginPage(req, reply, { next, email, status: 403, error: t('Trang đăng nhập đã cũ, xin đăng nhập lại.', 'This login page is stale; please log in again.') });
+      return loginPage(req, reply, {
+        next,
+        email,
+        status: 403,
+        error: t('Trang đăng nhập đã cũ, xin đăng nhập lại.', 'This login page is stale; please log in again.'),
+      });
     }
     // Count first, atomically, then check, then evaluate: the attempt is counted against its
     // address and its email before the password is looked at, so that concurrent guesses cannot
     // all pass a check made before any of them was counted (40 at once were all evaluated when
     // the counters were read, then scrypt ran, then they were incremented).
     const keys = failureKeys(req, email);
-    const counted = await deps.redis.multi().incr(keys[0]!).expire(keys[0]!, LOGIN_WINDOW_SECONDS, 'NX').incr(keys[1]!).expire(keys[1]!, LOGIN_WINDOW_SECONDS, 'NX').exec();
+    const counted = await deps.redis
+      .multi()
+      .incr(keys[0]!)
+      .expire(keys[0]!, LOGIN_WINDOW_SECONDS, 'NX')
+      .incr(keys[1]!)
+      .expire(keys[1]!, LOGIN_WINDOW_SECONDS, 'NX')
+      .exec();
     if (!counted || counted.some(([error]) => error)) throw new Error('login attempt not counted');
     const byAddress = Number(counted[0]![1]);
     const byEmail = Number(counted[2]![1]);
     if (byAddress > LOGIN_MAX_FAILURES_PER_ADDRESS || byEmail > LOGIN_MAX_FAILURES) {
       deps.logger.warn({ role: 'web', ip: req.ip }, 'administrator login refused: too many failures');
-      return loginPage(req, reply, { next, email, status: 429, error: t('Sai quá nhiều lần. Xin thử lại sau 15 phút.', 'Too many failed attempts. Try again in 15 minutes.') });
+      return loginPage(req, reply, {
+        next,
+        email,
+        status: 429,
+        error: t('Sai quá nhiều lần. Xin thử lại sau 15 phút.', 'Too many failed attempts. Try again in 15 minutes.'),
+      });
     }
-    const account = email && password ? await authenticate(deps.db, email, password, { evaluated: () => deps.metrics.passwordChecks.inc() }) : null;
+    const account =
+      email && password
+        ? await authenticate(deps.db, email, password, { evaluated: () => deps.metrics.passwordChecks.inc() })
+        : null;
     if (!account) {
       deps.logger.warn({ role: 'web', ip: req.ip }, 'failed administrator login');
-      return loginPage(req, reply, { next, email, status: 401, error: t('Email hoặc mật khẩu không đúng.', 'Wrong email or password.') });
+      return loginPage(req, reply, {
+        next,
+        email,
+        status: 401,
+        error: t('Email hoặc mật khẩu không đúng.', 'Wrong email or password.'),
+      });
     }
     // Not a failure after all: the address gets its attempt back, and the email starts afresh.
     await deps.redis.multi().decr(keys[0]!).del(keys[1]!).exec();
@@ -188,7 +252,8 @@ export async function registerAdmin(app: FastifyInstance, deps: WebDeps, pages: 
     if (token) {
       const s = await sessionFor(deps.db, token, deps.clock.now());
       // A logout needs the form's token too: another site cannot log an administrator out.
-      if (s && !sameToken(field(req.body, '_csrf'), s.csrfToken)) return reply.code(403).type('text/plain; charset=utf-8').send('CSRF');
+      if (s && !sameToken(field(req.body, '_csrf'), s.csrfToken))
+        return reply.code(403).type('text/plain; charset=utf-8').send('CSRF');
       await endSession(deps.db, token);
     }
     void reply.clearCookie(SESSION_COOKIE, { path: '/' });
@@ -210,15 +275,32 @@ export async function registerAdmin(app: FastifyInstance, deps: WebDeps, pages: 
         },
       });
       scope.addHook('onRequest', async (req, reply) => {
-        void reply.header('cache-control', 'no-store').header('x-frame-options', 'DENY').header('x-content-type-options', 'nosniff').header('referrer-policy', 'same-origin');
+        void reply
+          .header('cache-control', 'no-store')
+          .header('x-frame-options', 'DENY')
+          .header('x-content-type-options', 'nosniff')
+          .header('referrer-policy', 'same-origin');
         const token = req.cookies[SESSION_COOKIE];
         const session = token ? await sessionFor(deps.db, token, deps.clock.now()) : null;
         if (!session) {
           const t = translator(langOf(req));
-          if (req.method === 'GET' || req.method === 'HEAD') return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
-          return loginPage(req, reply, { next: '/admin', status: 401, error: t('Phiên đăng nhập đã hết hạn; thay đổi chưa được lưu. Xin đăng nhập lại.', 'Your session has expired; nothing was changed. Please log in again.') });
+          if (req.method === 'GET' || req.method === 'HEAD')
+            return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
+          return loginPage(req, reply, {
+            next: '/admin',
+            status: 401,
+            error: t(
+              'Phiên đăng nhập đã hết hạn; thay đổi chưa được lưu. Xin đăng nhập lại.',
+              'Your session has expired; nothing was changed. Please log in again.',
+            ),
+          });
         }
-        req.admin = { ...session, orgId: session.account.orgId, lang: langOf(req), actor: `web:${session.account.email}` };
+        req.admin = {
+          ...session,
+          orgId: session.account.orgId,
+          lang: langOf(req),
+          actor: `web:${session.account.email}`,
+        };
       });
       // Every change needs the session's token, from the form (or a header for scripts).
       scope.addHook('preHandler', async (req, reply) => {
@@ -227,27 +309,50 @@ export async function registerAdmin(app: FastifyInstance, deps: WebDeps, pages: 
         const sent = field(req.body, '_csrf') || String(req.headers['x-csrf-token'] ?? '');
         if (!sent || !sameToken(sent, a.csrfToken)) {
           const t = translator(a.lang);
-          return sendPage(req, reply, { status: 403, title: t('Từ chối', 'Refused'), body: html`<h1>${t('Biểu mẫu không hợp lệ', 'Invalid form')}</h1><p>${t('Thiếu hoặc sai mã chống giả mạo (CSRF); không có gì thay đổi. Xin tải lại trang và thử lại.', 'The anti-forgery (CSRF) token is missing or wrong; nothing was changed. Reload the page and try again.')}</p>` });
+          return sendPage(req, reply, {
+            status: 403,
+            title: t('Từ chối', 'Refused'),
+            body: html`<h1>${t('Biểu mẫu không hợp lệ', 'Invalid form')}</h1><p>${t('Thiếu hoặc sai mã chống giả mạo (CSRF); không có gì thay đổi. Xin tải lại trang và thử lại.', 'The anti-forgery (CSRF) token is missing or wrong; nothing was changed. Reload the page and try again.')}</p>`,
+          });
         }
       });
       scope.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, req, reply) => {
         const t = translator(req.admin?.lang ?? langOf(req));
-        if (error instanceof UserError) return sendPage(req, reply, { status: error instanceof NotFoundError ? 404 : 400, title: t('Không thực hiện được', 'Not done'), body: html`<h1>${t('Không thực hiện được', 'Not done')}</h1><p>${error.message}</p><p>${t('Không có gì thay đổi.', 'Nothing was changed.')} <a href="${backOf(req)}">${t('Quay lại', 'Back')}</a></p>` });
+        if (error instanceof UserError)
+          return sendPage(req, reply, {
+            status: error instanceof NotFoundError ? 404 : 400,
+            title: t('Không thực hiện được', 'Not done'),
+            body: html`<h1>${t('Không thực hiện được', 'Not done')}</h1><p>${error.message}</p><p>${t('Không có gì thay đổi.', 'Nothing was changed.')} <a href="${backOf(req)}">${t('Quay lại', 'Back')}</a></p>`,
+          });
         const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
         if (status === 500) req.log.error({ err: error, req, statusCode: status }, 'page failed');
         const text =
           error.code === 'FST_REQ_FILE_TOO_LARGE' || status === 413
-            ? t(`Tệp quá lớn (tối đa ${UPLOAD_MAX_BYTES / 1024 / 1024} MB). Không có gì thay đổi.`, `The file is too large (at most ${UPLOAD_MAX_BYTES / 1024 / 1024} MB). Nothing was changed.`)
+            ? t(
+                `Tệp quá lớn (tối đa ${UPLOAD_MAX_BYTES / 1024 / 1024} MB). Không có gì thay đổi.`,
+                `The file is too large (at most ${UPLOAD_MAX_BYTES / 1024 / 1024} MB). Nothing was changed.`,
+              )
             : status === 404
               ? t('Không tìm thấy.', 'Not found.')
               : status === 500
-                ? t(`Có lỗi phía máy chủ; không có gì thay đổi. Lỗi đã được ghi lại (mã yêu cầu ${req.id}).`, `Something went wrong on the server; nothing was changed. The error was logged (request id ${req.id}).`)
+                ? t(
+                    `Có lỗi phía máy chủ; không có gì thay đổi. Lỗi đã được ghi lại (mã yêu cầu ${req.id}).`,
+                    `Something went wrong on the server; nothing was changed. The error was logged (request id ${req.id}).`,
+                  )
                 : t('Yêu cầu không hợp lệ; không có gì thay đổi.', 'Invalid request; nothing was changed.');
-        return sendPage(req, reply, { status: error.code === 'FST_REQ_FILE_TOO_LARGE' ? 413 : status, title: t('Lỗi', 'Error'), body: html`<h1>${t('Không thực hiện được', 'Not done')}</h1><p>${text}</p>` });
+        return sendPage(req, reply, {
+          status: error.code === 'FST_REQ_FILE_TOO_LARGE' ? 413 : status,
+          title: t('Lỗi', 'Error'),
+          body: html`<h1>${t('Không thực hiện được', 'Not done')}</h1><p>${text}</p>`,
+        });
       });
       scope.setNotFoundHandler(async (req, reply) => {
         const t = translator(adminOf(req).lang);
-        return sendPage(req, reply, { status: 404, title: t('Không tìm thấy', 'Not found'), body: html`<h1>${t('Không tìm thấy trang này', 'No such page')}</h1><p><a href="/admin">${t('Về trang tình hình', 'Back to the status page')}</a></p>` });
+        return sendPage(req, reply, {
+          status: 404,
+          title: t('Không tìm thấy', 'Not found'),
+          body: html`<h1>${t('Không tìm thấy trang này', 'No such page')}</h1><p><a href="/admin">${t('Về trang tình hình', 'Back to the status page')}</a></p>`,
+        });
       });
       for (const register of pages) await register(scope, deps);
     },

@@ -1,6 +1,7 @@
 /** The small pages of the one-click confirmation link: Vietnamese first, English below. */
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const esc = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 /** The confirmation pages' stylesheet, served at CONFIRM_STYLESHEET_PATH (no inline styles: the CSP allows none). */
 export const CONFIRM_STYLE = `body{font-family:system-ui,Arial,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#111;line-height:1.5}
@@ -51,7 +52,10 @@ export function confirmedPage(o: ObligationSummary, already: boolean): string {
 }
 
 /** A link that cannot be used; `unit` (for `not-allowed`) is the unit responsible for the duty. */
-export function linkErrorPage(reason: 'malformed' | 'forged' | 'expired' | 'gone' | 'not-allowed', unit?: string): string {
+export function linkErrorPage(
+  reason: 'malformed' | 'forged' | 'expired' | 'gone' | 'not-allowed',
+  unit?: string,
+): string {
   const text = {
     malformed: ['Liên kết không hợp lệ', 'This link is not valid.'],
     forged: ['Liên kết không hợp lệ', 'This link is not valid.'],

@@ -15,7 +15,8 @@ export class Html {
 
 export type Part = Html | string | number | bigint | boolean | null | undefined | readonly Part[];
 
-export const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+export const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 function render(part: Part): string {
   if (part instanceof Html) return part.value;
@@ -119,7 +120,8 @@ export function layout(p: LayoutInput): string {
   const back = encodeURIComponent(current || '/admin');
   const nav = p.admin
     ? html`<nav>${NAV.filter((n) => !n.operator || p.admin?.operator).map((n) => {
-        const active = n.href === '/admin' ? current === '/admin' : current === n.href || current.startsWith(`${n.href}/`);
+        const active =
+          n.href === '/admin' ? current === '/admin' : current === n.href || current.startsWith(`${n.href}/`);
         return html`<a href="${n.href}"${active ? raw(' aria-current="page"') : ''}>${t(n.vi, n.en)}</a>`;
       })}</nav>
       <div class="me"><span>${p.admin.name}</span>
@@ -130,5 +132,6 @@ export function layout(p: LayoutInput): string {
 <html lang="${p.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex"><title>${p.title} · dondoc</title><link rel="stylesheet" href="${STYLESHEET_PATH}?v=${STYLE_VERSION}"></head>
 <body><header><a class="brand" href="/admin">dondoc</a>${nav}</header>
-<main>${p.flash ? html`<div class="flash" role="status">${p.flash}</div>` : ''}${p.error ? html`<div class="error" role="alert">${p.error}</div>` : ''}${p.body}</main></body></html>`.value;
+<main>${p.flash ? html`<div class="flash" role="status">${p.flash}</div>` : ''}${p.error ? html`<div class="error" role="alert">${p.error}</div>` : ''}${p.body}</main></body></html>`
+    .value;
 }

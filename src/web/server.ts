@@ -1,6 +1,12 @@
 import formbody from '@fastify/formbody';
 import type { Queue } from 'bullmq';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { SendJobData } from '#jobs/queues.js';
 import type { Config } from '#root/config.js';
 import type { Db } from '#root/db/client.js';
@@ -18,7 +24,14 @@ import type { UnitNotice } from '#root/services/on-behalf.js';
 import { verifyLink } from '#root/services/links.js';
 import { langOf, registerAdmin } from './admin.js';
 import { html, layout, STYLE, STYLESHEET_PATH, translator } from './html.js';
-import { CONFIRM_STYLE, CONFIRM_STYLESHEET_PATH, confirmedPage, confirmForm, linkErrorPage, type ObligationSummary } from './confirm-page.js';
+import {
+  CONFIRM_STYLE,
+  CONFIRM_STYLESHEET_PATH,
+  confirmedPage,
+  confirmForm,
+  linkErrorPage,
+  type ObligationSummary,
+} from './confirm-page.js';
 import { ADMIN_PAGES, registerPublicPages } from './pages/index.js';
 
 /**
@@ -26,12 +39,14 @@ import { ADMIN_PAGES, registerPublicPages } from './pages/index.js';
  * only (src/web/html.ts), images from here or inline (the QR code is inline SVG), forms posted here,
  * never framed, no <base>.
  */
-export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+export const PAGE_CSP =
+  "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 /**
  * The templates' pages preview an email in a sandboxed `srcdoc` frame, which inherits this policy:
  * emails carry inline styles, so there (only) inline styles are allowed; still no script.
  */
-export const TEMPLATES_CSP = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+export const TEMPLATES_CSP =
+  "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /** What a log line says of a request: no headers, no query, no path parameters (tokens). */
 export function requestForLog(req: FastifyRequest) {
@@ -39,7 +54,18 @@ export function requestForLog(req: FastifyRequest) {
 }
 
 export interface WebDeps {
-  config: Pick<Config, 'SECRET_KEY' | 'METRICS_TOKEN' | 'PUBLIC_URL' | 'REDIS_PREFIX' | 'REDIS_URL' | 'TRUST_PROXY_HOPS' | 'TELEGRAM_BOT_USERNAME' | 'INVITE_TTL_HOURS' | 'STORAGE_DIR'>;
+  config: Pick<
+    Config,
+    | 'SECRET_KEY'
+    | 'METRICS_TOKEN'
+    | 'PUBLIC_URL'
+    | 'REDIS_PREFIX'
+    | 'REDIS_URL'
+    | 'TRUST_PROXY_HOPS'
+    | 'TELEGRAM_BOT_USERNAME'
+    | 'INVITE_TTL_HOURS'
+    | 'STORAGE_DIR'
+  >;
   db: Db;
   redis: Redis;
   clock: Clock;
@@ -63,18 +89,24 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
   const app = Fastify({
     // A request is logged by its method, its route's pattern (never the path: /c/<token> is a
     // signed link) and its id; never its headers (the session cookie, tokens).
-    loggerInstance: deps.logger.child({ role: 'web' }, { serializers: { req: requestForLog, res: (reply: FastifyReply) => ({ statusCode: reply.statusCode }) } }) as FastifyBaseLogger,
+    loggerInstance: deps.logger.child(
+      { role: 'web' },
+      { serializers: { req: requestForLog, res: (reply: FastifyReply) => ({ statusCode: reply.statusCode }) } },
+    ) as FastifyBaseLogger,
     // No line per request: confirmation links carry signed tokens, and health checks would drown the rest.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
     // Behind a proxy, the client's address and https come from X-Forwarded-* (only that many hops).
-    ...(deps.config.TRUST_PROXY_HOPS ? { trustProxy: (_address: string, hop: number) => hop < deps.config.TRUST_PROXY_HOPS } : {}),
+    ...(deps.config.TRUST_PROXY_HOPS
+      ? { trustProxy: (_address: string, hop: number) => hop < deps.config.TRUST_PROXY_HOPS }
+      : {}),
   });
   // Security headers on every answer (a route or scope that set its own keeps it: bull-board's
   // policy, the signed link's and the calendar feed's no-referrer).
   const https = Boolean(deps.config.PUBLIC_URL?.startsWith('https:'));
   app.addHook('onSend', async (req, reply, payload) => {
-    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', req.url.startsWith('/admin/templates') ? TEMPLATES_CSP : PAGE_CSP);
+    if (!reply.hasHeader('content-security-policy'))
+      reply.header('content-security-policy', req.url.startsWith('/admin/templates') ? TEMPLATES_CSP : PAGE_CSP);
     if (!reply.hasHeader('x-frame-options')) reply.header('x-frame-options', 'DENY');
     if (!reply.hasHeader('x-content-type-options')) reply.header('x-content-type-options', 'nosniff');
     if (!reply.hasHeader('referrer-policy')) reply.header('referrer-policy', 'same-origin');
@@ -86,7 +118,9 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     [STYLESHEET_PATH, STYLE],
     [CONFIRM_STYLESHEET_PATH, CONFIRM_STYLE],
   ] as const) {
-    app.get(path, async (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=86400').send(css));
+    app.get(path, async (_req, reply) =>
+      reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=86400').send(css),
+    );
   }
 
   // Every 5xx outside the administrators' scope (which has its own handler): logged with the
@@ -98,7 +132,13 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     req.log.error({ err: error, req, statusCode: status }, 'request failed');
     reply.code(status).header('cache-control', 'no-store');
     if (!/text\/html/.test(String(req.headers.accept ?? ''))) {
-      return reply.type('application/json; charset=utf-8').send({ ok: false, error: 'Lỗi máy chủ; lỗi đã được ghi lại / server error; it was logged', requestId: req.id });
+      return reply
+        .type('application/json; charset=utf-8')
+        .send({
+          ok: false,
+          error: 'Lỗi máy chủ; lỗi đã được ghi lại / server error; it was logged',
+          requestId: req.id,
+        });
     }
     const lang = langOf(req);
     const t = translator(lang);
@@ -122,7 +162,9 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     // A Redis connection that is down queues commands until it is back: answer 503 at once instead.
     const checks = await Promise.allSettled([
       withTimeout(deps.db.$queryRaw`SELECT 1`, 2_000),
-      deps.redis.status === 'ready' ? withTimeout(deps.redis.ping(), 2_000) : Promise.reject(new Error(deps.redis.status)),
+      deps.redis.status === 'ready'
+        ? withTimeout(deps.redis.ping(), 2_000)
+        : Promise.reject(new Error(deps.redis.status)),
     ]);
     const [pg, redis] = checks.map((c) => c.status === 'fulfilled');
     return reply.code(pg && redis ? 200 : 503).send({ postgres: pg ? 'ok' : 'down', redis: redis ? 'ok' : 'down' });
@@ -130,7 +172,13 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
 
   // Queue depths, open and overdue obligations and dependencies' health, measured at each scrape
   // (cheap, and answering even when Redis or PostgreSQL is down: src/metrics.ts).
-  const scrape = observeAtScrape(deps.metrics, { db: deps.db, redis: deps.redis, prefix: deps.config.REDIS_PREFIX, clock: deps.clock, logger: deps.logger });
+  const scrape = observeAtScrape(deps.metrics, {
+    db: deps.db,
+    redis: deps.redis,
+    prefix: deps.config.REDIS_PREFIX,
+    clock: deps.clock,
+    logger: deps.logger,
+  });
   app.addHook('onClose', async () => scrape.close());
   // The metrics name every organisation: on this port only to the bearer of METRICS_TOKEN (without
   // it, not here at all: 404); else on METRICS_PORT, an address of their own (src/app.ts).
@@ -138,7 +186,11 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
   if (metricsToken) {
     app.get('/metrics', async (req, reply) => {
       if (!bearerMatches(req.headers.authorization, metricsToken)) {
-        return reply.code(401).header('www-authenticate', 'Bearer realm="metrics"').type('text/plain; charset=utf-8').send('Cần mã truy cập / bearer token required\n');
+        return reply
+          .code(401)
+          .header('www-authenticate', 'Bearer realm="metrics"')
+          .type('text/plain; charset=utf-8')
+          .send('Cần mã truy cập / bearer token required\n');
       }
       reply.header('content-type', deps.metrics.registry.contentType).header('cache-control', 'no-store');
       return deps.metrics.registry.metrics();
@@ -174,7 +226,8 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
   app.get<{ Params: { token: string } }>('/c/:token', async (req, reply) => {
     const r = await load(req.params.token);
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
-    if ('error' in r) return reply.code(linkErrorStatus(r.error!)).send(linkErrorPage(r.error!, 'unit' in r ? r.unit : undefined));
+    if ('error' in r)
+      return reply.code(linkErrorStatus(r.error!)).send(linkErrorPage(r.error!, 'unit' in r ? r.unit : undefined));
     if (r.obligation.status !== 'open') return reply.send(confirmedPage(r.summary, true));
     return reply.send(confirmForm(r.summary, `/c/${req.params.token}`));
   });
@@ -182,7 +235,8 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
   app.post<{ Params: { token: string }; Body: { note?: string } | undefined }>('/c/:token', async (req, reply) => {
     const r = await load(req.params.token);
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
-    if ('error' in r) return reply.code(linkErrorStatus(r.error!)).send(linkErrorPage(r.error!, 'unit' in r ? r.unit : undefined));
+    if ('error' in r)
+      return reply.code(linkErrorStatus(r.error!)).send(linkErrorPage(r.error!, 'unit' in r ? r.unit : undefined));
     const note = typeof req.body?.note === 'string' ? req.body.note.slice(0, 1000) : null;
     try {
       const outcome = await confirmObligation(deps.db, {

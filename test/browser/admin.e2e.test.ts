@@ -30,20 +30,31 @@ describe.runIf(run)('the administrators’ pages in a browser', () => {
   let confirmed: { unit: string } = { unit: '' };
   const cspViolations: string[] = [];
 
-  const audits = (action: string) => t.prisma.auditEvent.count({ where: { orgId, action, actor: `web:${ADMIN.email}` } });
+  const audits = (action: string) =>
+    t.prisma.auditEvent.count({ where: { orgId, action, actor: `web:${ADMIN.email}` } });
   const shot = (name: string) => page.screenshot({ path: screenshotPath(name), fullPage: true });
 
   beforeAll(async () => {
     if (!browserAvailable) throw new Error(NO_BROWSER);
     t = await createTestDatabase();
     // The province's units, groups and contacts as the demo has them, but not yet the plan.
-    await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now: new Date('2026-11-16T02:00:00Z'), actor: 'test' });
+    await seedDemo(t.prisma, {
+      orgCode: 'hcm',
+      timeZone: 'Asia/Ho_Chi_Minh',
+      now: new Date('2026-11-16T02:00:00Z'),
+      actor: 'test',
+    });
     const org = await t.prisma.organisation.findUniqueOrThrow({ where: { code: 'hcm' } });
     await t.prisma.plan.deleteMany({ where: { orgId: org.id } });
     await t.prisma.auditEvent.deleteMany({ where: { orgId: org.id } });
     orgId = org.id;
     // The deployment's operator too: the tour ends at the queue dashboard.
-    await createAdmin(t.prisma, org.id, { email: ADMIN.email, name: 'Chị Quản Trị', password: ADMIN.password, operator: true }, 'test');
+    await createAdmin(
+      t.prisma,
+      org.id,
+      { email: ADMIN.email, name: 'Chị Quản Trị', password: ADMIN.password, operator: true },
+      'test',
+    );
     s = await startTestApp(t, { start: new Date('2026-11-16T02:00:00Z'), roles: ['web'] });
     base = s.app.address()!;
     browser = await launchBrowser();
@@ -51,7 +62,12 @@ describe.runIf(run)('the administrators’ pages in a browser', () => {
     // Whatever the pages' Content-Security-Policy refuses is an error of the console (bull-board's
     // Google Fonts stylesheet is refused on purpose: src/web/pages/queues.ts).
     page.on('console', (m) => {
-      if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text()) && !/fonts\.googleapis\.com/.test(m.text())) cspViolations.push(`${page.url()}: ${m.text()}`);
+      if (
+        m.type() === 'error' &&
+        /Content Security Policy|Refused to/i.test(m.text()) &&
+        !/fonts\.googleapis\.com/.test(m.text())
+      )
+        cspViolations.push(`${page.url()}: ${m.text()}`);
     });
   }, 120_000);
 
@@ -82,7 +98,10 @@ describe.runIf(run)('the administrators’ pages in a browser', () => {
     // typed it: a phrase the parser cannot turn into a schedule, so the review flags the row.
     const plan = readFileSync(samplePlanPath(), 'utf8').replace('Thường xuyên', 'Sau khi có hướng dẫn của Bộ');
     await page.fill('textarea[name=text]', plan);
-    await Promise.all([page.waitForURL(/\/admin\/import\/[\w-]+$/), page.click('form[action="/admin/import"]:not([enctype]) button[type=submit]')]);
+    await Promise.all([
+      page.waitForURL(/\/admin\/import\/[\w-]+$/),
+      page.click('form[action="/admin/import"]:not([enctype]) button[type=submit]'),
+    ]);
     expect(await page.textContent('body')).toContain('3131');
     await shot('03-import-review');
     expect(await page.locator('tr.flag').count()).toBeGreaterThan(0);
@@ -101,7 +120,10 @@ describe.runIf(run)('the administrators’ pages in a browser', () => {
     expect(await page.textContent('.flash')).toContain(`Đã sửa nhiệm vụ ${code}`);
     expect(await rowFlags()).toBeLessThan(before);
     expect(await page.locator('tr.flag').filter({ hasText: 'Không hiểu thời hạn' }).count()).toBe(0);
-    await Promise.all([page.waitForURL(`${base}/admin/import`), page.locator('form[action$="/commit"] button[type=submit]').click()]);
+    await Promise.all([
+      page.waitForURL(`${base}/admin/import`),
+      page.locator('form[action$="/commit"] button[type=submit]').click(),
+    ]);
     expect(await page.textContent('.flash')).toContain('Đã nhập kế hoạch');
     expect(await t.prisma.plan.count({ where: { orgId } })).toBe(1);
     expect(await t.prisma.duty.count({ where: { orgId } })).toBeGreaterThan(20);
@@ -113,7 +135,13 @@ describe.runIf(run)('the administrators’ pages in a browser', () => {
   it('shows the matrix of units and duties, coloured, with totals', async () => {
     await page.goto(`${base}/admin?year=2026`);
     const cells = page.locator('table.matrix td a[href^="/admin/o/"]');
-    const obligations = await t.prisma.obligation.count({ where: { orgId, current: true, dueAt: { gte: new Date('2025-12-31T17:00:00Z'), lt: new Date('2026-12-31T17:00:00Z') } } });
+    const obligations = await t.prisma.obligation.count({
+      where: {
+        orgId,
+        current: true,
+        dueAt: { gte: new Date('2025-12-31T17:00:00Z'), lt: new Date('2026-12-31T17:00:00Z') },
+      },
+    });
     expect(obligations).toBeGreaterThan(0);
     expect(await cells.count()).toBeGreaterThan(0);
     expect(await page.locator('table.matrix td.s-overdue a').count()).toBeGreaterThan(0);
@@ -123,7 +151,11 @@ describe.runIf(run)('the administrators’ pages in a browser', () => {
 
   it('confirms an overdue obligation on the unit’s behalf, with a reason, audited', async () => {
     // The yearly report due 15/11, one obligation a year per unit: overdue on the 16th.
-    const due = await t.prisma.obligation.findFirstOrThrow({ where: { orgId, status: 'open', duty: { code: 'BC-15/11' } }, include: { unit: true }, orderBy: { unit: { name: 'asc' } } });
+    const due = await t.prisma.obligation.findFirstOrThrow({
+      where: { orgId, status: 'open', duty: { code: 'BC-15/11' } },
+      include: { unit: true },
+      orderBy: { unit: { name: 'asc' } },
+    });
     confirmed = { unit: due.unit.name };
     await page.goto(`${base}/admin?year=2026`);
     const id = due.id;
@@ -137,21 +169,34 @@ describe.runIf(run)('the administrators’ pages in a browser', () => {
     await Promise.all([page.waitForLoadState('load'), form.locator('button[type=submit]').click()]);
     await expect.poll(async () => (await t.prisma.obligation.findUniqueOrThrow({ where: { id } })).status).toBe('done');
     expect(await page.textContent('.flash')).toBeTruthy();
-    const row = await t.prisma.auditEvent.findFirstOrThrow({ where: { orgId, entityId: id, actor: `web:${ADMIN.email}` }, orderBy: { id: 'desc' } });
+    const row = await t.prisma.auditEvent.findFirstOrThrow({
+      where: { orgId, entityId: id, actor: `web:${ADMIN.email}` },
+      orderBy: { id: 'desc' },
+    });
     expect(JSON.stringify(row.data)).toContain('văn bản giấy');
   });
 
   it('downloads the consolidated status as XLSX and reads it back', async () => {
     await page.goto(`${base}/admin/exports`);
     await shot('06-exports');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('a[href="/admin/exports/status.xlsx?year=2026"]')]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('a[href="/admin/exports/status.xlsx?year=2026"]'),
+    ]);
     const file = await download.path();
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(file);
     expect(wb.worksheets.length).toBe(1);
     const sheet = wb.worksheets[0]!;
     const header = sheet.getRows(1, sheet.rowCount)!.find((r) => r.getCell(1).text === 'TT')!;
-    expect([1, 2, 3, 4, 5, 6].map((i) => header.getCell(i).text)).toEqual(['TT', 'Nhiệm vụ', 'Đơn vị chủ trì', 'Trạng thái', 'Ngày hoàn thành', 'Ghi chú']);
+    expect([1, 2, 3, 4, 5, 6].map((i) => header.getCell(i).text)).toEqual([
+      'TT',
+      'Nhiệm vụ',
+      'Đơn vị chủ trì',
+      'Trạng thái',
+      'Ngày hoàn thành',
+      'Ghi chú',
+    ]);
     const rows: string[][] = [];
     const doneCells: ExcelJS.Cell[] = [];
     sheet.eachRow((r) => {
@@ -170,7 +215,10 @@ describe.runIf(run)('the administrators’ pages in a browser', () => {
   });
 
   it('gives a unit a calendar feed that a calendar program can read', async () => {
-    const unit = await t.prisma.unit.findFirstOrThrow({ where: { orgId, obligations: { some: {} } }, orderBy: { name: 'asc' } });
+    const unit = await t.prisma.unit.findFirstOrThrow({
+      where: { orgId, obligations: { some: {} } },
+      orderBy: { name: 'asc' },
+    });
     await page.goto(`${base}/admin/units/${unit.id}`);
     // The address is made on request (viewing a page writes nothing).
     await page.getByRole('button', { name: 'Tạo địa chỉ lịch' }).click();

@@ -9,7 +9,14 @@ import { CLAIM_LEASE_MS } from '#root/services/delivery.js';
 import { createRedis, type Redis } from '#root/redis.js';
 import { buildTelegramReminders, type SeededReminder } from '../helpers/builders.js';
 import { tallyMessages } from '../helpers/chaos.js';
-import { startPrivatePostgres, startPrivateRedis, startProgram, waitFor, type PrivatePostgres, type ProgramProcess } from '../helpers/processes.js';
+import {
+  startPrivatePostgres,
+  startPrivateRedis,
+  startProgram,
+  waitFor,
+  type PrivatePostgres,
+  type ProgramProcess,
+} from '../helpers/processes.js';
 import { startFakeTelegram, type FakeTelegram } from '../helpers/telegram-server.js';
 
 /** Private chats, and reminders spread evenly over them (rounded up); a bigger run: CHAOS_REMINDERS=10000 CHAOS_CHATS=1000. */
@@ -52,7 +59,13 @@ describe('Telegram reminders when PostgreSQL goes away mid-fan-out', () => {
     // The test's own connections are cut by the outage too: the pool must survive that.
     pool = createPool({ url: pg.url, poolMax: 4, connectTimeoutMs: 2_000, onIdleError: () => undefined });
     db = createPrisma(pool);
-    ({ orgId, reminders } = await buildTelegramReminders(db, { code: 'pg-outage', chats: CHATS, perChat: PER_CHAT, firstChat: 300_000_000, now: new Date() }));
+    ({ orgId, reminders } = await buildTelegramReminders(db, {
+      code: 'pg-outage',
+      chats: CHATS,
+      perChat: PER_CHAT,
+      firstChat: 300_000_000,
+      now: new Date(),
+    }));
     connection = createRedis(redis.url);
     queue = new Queue<SendJobData>(REMINDERS_QUEUE, { connection, prefix: PREFIX });
   });
@@ -75,93 +88,108 @@ describe('Telegram reminders when PostgreSQL goes away mid-fan-out', () => {
   const sentCount = () => db.reminder.count({ where: { orgId, status: 'sent' } });
   const alive = (w: ProgramProcess) => w.child.exitCode === null && w.child.signalCode === null;
 
-  it('delivers every reminder after a PostgreSQL outage, repeating only sends whose outcome was lost', async () => {
-    const started = Date.now();
-    await dispatchDue(db, queue, orgId, new Date(), 0);
-    const env = {
-      DATABASE_URL: pg.url,
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: PREFIX,
-      TELEGRAM_BOT_TOKEN: TOKEN,
-      TELEGRAM_API_ROOT: tg.apiRoot,
-      WORKER_CONCURRENCY: '64',
-      DB_CONNECT_TIMEOUT_MS: '2000',
-      // The planner queues again what a send job gave up on during the outage.
-      PLAN_EVERY_SECONDS: '2',
-      SCHEDULER_RESYNC_SECONDS: '5',
-    };
-    workers.push(startProgram({ ...env, ROLES: 'scheduler,worker' }), startProgram({ ...env, ROLES: 'worker' }));
+  it(
+    'delivers every reminder after a PostgreSQL outage, repeating only sends whose outcome was lost',
+    async () => {
+      const started = Date.now();
+      await dispatchDue(db, queue, orgId, new Date(), 0);
+      const env = {
+        DATABASE_URL: pg.url,
+        REDIS_URL: redis.url,
+        REDIS_PREFIX: PREFIX,
+        TELEGRAM_BOT_TOKEN: TOKEN,
+        TELEGRAM_API_ROOT: tg.apiRoot,
+        WORKER_CONCURRENCY: '64',
+        DB_CONNECT_TIMEOUT_MS: '2000',
+        // The planner queues again what a send job gave up on during the outage.
+        PLAN_EVERY_SECONDS: '2',
+        SCHEDULER_RESYNC_SECONDS: '5',
+      };
+      workers.push(startProgram({ ...env, ROLES: 'scheduler,worker' }), startProgram({ ...env, ROLES: 'worker' }));
 
-    await waitFor(async () => (await sentCount()) >= REMINDERS * 0.25, 60_000, 'a quarter of the reminders sent');
-    const before = await countBy();
-    const messagesAtStop = tg.sent().length;
-    const downAt = Date.now();
-    await pg.stopServer();
-    await sleep(OUTAGE_SECONDS * 1_000);
-    const messagesDuringOutage = tg.sent().length - messagesAtStop;
-    for (const w of workers) expect(alive(w), `a worker exited during the outage:\n${w.output()}`).toBe(true);
-    await pg.startServer();
-    const upAt = Date.now();
+      await waitFor(async () => (await sentCount()) >= REMINDERS * 0.25, 60_000, 'a quarter of the reminders sent');
+      const before = await countBy();
+      const messagesAtStop = tg.sent().length;
+      const downAt = Date.now();
+      await pg.stopServer();
+      await sleep(OUTAGE_SECONDS * 1_000);
+      const messagesDuringOutage = tg.sent().length - messagesAtStop;
+      for (const w of workers) expect(alive(w), `a worker exited during the outage:\n${w.output()}`).toBe(true);
+      await pg.startServer();
+      const upAt = Date.now();
 
-    // A claim whose outcome was lost comes back only when its lease ends (CLAIM_LEASE_MS after it
-    // was claimed, before the stop), then waits for a planner pass and a send: wait past the lease
-    // with room for a busy machine (usually all is sent ~15 s after the restart).
-    await waitFor(async () => (await sentCount()) === REMINDERS, CLAIM_LEASE_MS + 120_000, 'every reminder sent after the outage');
-    const recoveredAt = Date.now();
-    // No stuck job: the send queue drains (what is left would be retried forever or lost).
-    await waitFor(
-      async () => Object.values(await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children')).every((n) => n === 0),
-      30_000,
-      'the send queue drained',
-    );
-    const after = await countBy();
-    const tally = tallyMessages(tg, reminders);
-    const output = workers.map((w) => w.output()).join('\n');
-    const lines = (text: string) => output.split('\n').filter((l) => l.includes(text)).length;
-    // Reminders sent again under the lease rule (their outcome was lost), and sends whose outcome
-    // was written only once the database was back.
-    const unknown = lines('claim without outcome reclaimed');
-    const recordedLate = lines('could not record the outcome');
-    // A send's outcome can be lost only for a claim in flight when the database went away: at most
-    // the Telegram sends in flight of each worker (the channel's maxInFlight).
-    const inFlightBound = WORKERS * (createTelegramChannel({ token: TOKEN, apiRoot: tg.apiRoot }).maxInFlight ?? 8);
-    console.log(
-      `[chaos] postgres outage: ${REMINDERS} reminders to ${CHATS} chats, ${WORKERS} workers; ` +
-        `sent before the stop ${before.sent ?? 0} (claimed ${before.claimed ?? 0}); down ${Math.round((upAt - downAt) / 1000)} s ` +
-        `(${messagesDuringOutage} messages went out from the stop on); all sent ${Math.round((recoveredAt - upAt) / 1000)} s after restart; ` +
-        `${recordedLate} outcomes written late; messages ${tally.messages}, duplicates ${tally.duplicates} (bound ${inFlightBound}), ` +
-        `unknown outcomes ${unknown}; total ${Math.round((Date.now() - started) / 1000)} s`,
-    );
+      // A claim whose outcome was lost comes back only when its lease ends (CLAIM_LEASE_MS after it
+      // was claimed, before the stop), then waits for a planner pass and a send: wait past the lease
+      // with room for a busy machine (usually all is sent ~15 s after the restart).
+      await waitFor(
+        async () => (await sentCount()) === REMINDERS,
+        CLAIM_LEASE_MS + 120_000,
+        'every reminder sent after the outage',
+      );
+      const recoveredAt = Date.now();
+      // No stuck job: the send queue drains (what is left would be retried forever or lost).
+      await waitFor(
+        async () =>
+          Object.values(
+            await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children'),
+          ).every((n) => n === 0),
+        30_000,
+        'the send queue drained',
+      );
+      const after = await countBy();
+      const tally = tallyMessages(tg, reminders);
+      const output = workers.map((w) => w.output()).join('\n');
+      const lines = (text: string) => output.split('\n').filter((l) => l.includes(text)).length;
+      // Reminders sent again under the lease rule (their outcome was lost), and sends whose outcome
+      // was written only once the database was back.
+      const unknown = lines('claim without outcome reclaimed');
+      const recordedLate = lines('could not record the outcome');
+      // A send's outcome can be lost only for a claim in flight when the database went away: at most
+      // the Telegram sends in flight of each worker (the channel's maxInFlight).
+      const inFlightBound = WORKERS * (createTelegramChannel({ token: TOKEN, apiRoot: tg.apiRoot }).maxInFlight ?? 8);
+      console.log(
+        `[chaos] postgres outage: ${REMINDERS} reminders to ${CHATS} chats, ${WORKERS} workers; ` +
+          `sent before the stop ${before.sent ?? 0} (claimed ${before.claimed ?? 0}); down ${Math.round((upAt - downAt) / 1000)} s ` +
+          `(${messagesDuringOutage} messages went out from the stop on); all sent ${Math.round((recoveredAt - upAt) / 1000)} s after restart; ` +
+          `${recordedLate} outcomes written late; messages ${tally.messages}, duplicates ${tally.duplicates} (bound ${inFlightBound}), ` +
+          `unknown outcomes ${unknown}; total ${Math.round((Date.now() - started) / 1000)} s`,
+      );
 
-    // No stuck row, no lost reminder.
-    expect(after).toEqual({ sent: REMINDERS });
-    expect(tally.missing).toEqual([]);
-    // Every row points at a message that is at the server, in its own chat.
-    const rows = await db.reminder.findMany({ where: { orgId }, select: { id: true, externalId: true } });
-    const byId = new Map(reminders.map((r) => [r.id, r]));
-    for (const row of rows) {
-      const [chat, messageId] = (row.externalId ?? '').split(':').map(Number);
-      expect(chat).toBe(byId.get(row.id)!.chatId);
-      expect(tg.sent(chat).some((m) => m.message_id === messageId)).toBe(true);
-    }
-    // The outage did catch sends in flight: claimed before it, accepted by Telegram, written after.
-    expect(recordedLate).toBeGreaterThan(0);
-    // Duplicates only where an outcome was lost, each counted as such.
-    expect(tally.duplicates).toBeLessThanOrEqual(inFlightBound);
-    expect(tally.duplicates).toBeLessThanOrEqual(unknown);
-    // The workers kept what Telegram answered and wrote it once the database was back: an outage
-    // well within the claim's lease loses no outcome, so nothing arrives twice.
-    if (OUTAGE_SECONDS * 1_000 < CLAIM_LEASE_MS / 2) expect(tally.duplicates).toBe(0);
+      // No stuck row, no lost reminder.
+      expect(after).toEqual({ sent: REMINDERS });
+      expect(tally.missing).toEqual([]);
+      // Every row points at a message that is at the server, in its own chat.
+      const rows = await db.reminder.findMany({ where: { orgId }, select: { id: true, externalId: true } });
+      const byId = new Map(reminders.map((r) => [r.id, r]));
+      for (const row of rows) {
+        const [chat, messageId] = (row.externalId ?? '').split(':').map(Number);
+        expect(chat).toBe(byId.get(row.id)!.chatId);
+        expect(tg.sent(chat).some((m) => m.message_id === messageId)).toBe(true);
+      }
+      // The outage did catch sends in flight: claimed before it, accepted by Telegram, written after.
+      expect(recordedLate).toBeGreaterThan(0);
+      // Duplicates only where an outcome was lost, each counted as such.
+      expect(tally.duplicates).toBeLessThanOrEqual(inFlightBound);
+      expect(tally.duplicates).toBeLessThanOrEqual(unknown);
+      // The workers kept what Telegram answered and wrote it once the database was back: an outage
+      // well within the claim's lease loses no outcome, so nothing arrives twice.
+      if (OUTAGE_SECONDS * 1_000 < CLAIM_LEASE_MS / 2) expect(tally.duplicates).toBe(0);
 
-    // No crash loop: both processes are the ones started, still up, and stop cleanly.
-    expect(output).not.toMatch(/unhandled|uncaught|^dondoc:/im);
-    // The outage is reported, not a line per failed job (there are hundreds): once, then every 30 s.
-    const failedLines = output.split('\n').filter((l) => l.includes('"msg":"job failed"') || l.includes('PostgreSQL unreachable')).length;
-    expect(failedLines, output.slice(-3_000)).toBeLessThanOrEqual(workers.length * (Math.ceil(OUTAGE_SECONDS / 30) + 4));
-    for (const w of workers) {
-      expect(alive(w)).toBe(true);
-      w.child.kill('SIGTERM');
-      expect(await w.exited).toBe(0);
-    }
-  }, (OUTAGE_SECONDS + 60) * 1_000 + CLAIM_LEASE_MS + 120_000 + 60_000);
+      // No crash loop: both processes are the ones started, still up, and stop cleanly.
+      expect(output).not.toMatch(/unhandled|uncaught|^dondoc:/im);
+      // The outage is reported, not a line per failed job (there are hundreds): once, then every 30 s.
+      const failedLines = output
+        .split('\n')
+        .filter((l) => l.includes('"msg":"job failed"') || l.includes('PostgreSQL unreachable')).length;
+      expect(failedLines, output.slice(-3_000)).toBeLessThanOrEqual(
+        workers.length * (Math.ceil(OUTAGE_SECONDS / 30) + 4),
+      );
+      for (const w of workers) {
+        expect(alive(w)).toBe(true);
+        w.child.kill('SIGTERM');
+        expect(await w.exited).toBe(0);
+      }
+    },
+    (OUTAGE_SECONDS + 60) * 1_000 + CLAIM_LEASE_MS + 120_000 + 60_000,
+  );
 });

@@ -20,7 +20,8 @@ const TOKEN = '123456:TEST-token_abcdefghijklmnop';
 /** A held call is given up after this long (TELEGRAM_TIMEOUT_SECONDS; 30 in production). */
 const TIMEOUT_SECONDS = 3;
 
-const counter = async (s: TestApp, name: string) => (await s.app.metrics.registry.getSingleMetric(name)?.get())?.values.reduce((n, v) => n + v.value, 0) ?? 0;
+const counter = async (s: TestApp, name: string) =>
+  (await s.app.metrics.registry.getSingleMetric(name)?.get())?.values.reduce((n, v) => n + v.value, 0) ?? 0;
 
 /**
  * A Bot API server that fails a share of sendMessage calls at random: 10 % answered 500, 5 % never
@@ -38,7 +39,13 @@ describe('Telegram reminders through a Bot API server that fails at random', () 
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    ({ orgId, reminders } = await buildTelegramReminders(t.prisma, { code: 'tg-faults', chats: CHATS, perChat: PER_CHAT, firstChat: 400_000_000, now: new Date() }));
+    ({ orgId, reminders } = await buildTelegramReminders(t.prisma, {
+      code: 'tg-faults',
+      chats: CHATS,
+      perChat: PER_CHAT,
+      firstChat: 400_000_000,
+      now: new Date(),
+    }));
     tg = await startFakeTelegram({ limits: true, latencyMs: 20 });
     const env = {
       TELEGRAM_BOT_TOKEN: TOKEN,
@@ -87,7 +94,8 @@ describe('Telegram reminders through a Bot API server that fails at random', () 
     );
 
     // The run did meet each kind of fault.
-    for (const kind of ['serverError', 'timeout', 'lostReply', 'tooMany'] as const) expect(injected[kind], kind).toBeGreaterThan(0);
+    for (const kind of ['serverError', 'timeout', 'lostReply', 'tooMany'] as const)
+      expect(injected[kind], kind).toBeGreaterThan(0);
     expect(tally.missing).toEqual([]);
     // A reminder arrives twice only where its message went out and the answer never came…
     expect(tally.duplicates).toBeLessThanOrEqual(injected.timeout + injected.lostReply);

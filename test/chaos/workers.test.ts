@@ -49,10 +49,18 @@ describe('sandbox reminders when workers die and Redis is lost', () => {
   /** `count` reminders due now, for a fresh set of obligations (a manual nudge each). */
   async function queueReminders(code: string, count: number): Promise<string[]> {
     const now = new Date();
-    const mini = await buildMiniOrg(t.prisma, { code, units: count / 4, duties: ['A', 'B', 'C', 'D'].map((c) => ({ code: c, due: '2027-06-30' })), now });
+    const mini = await buildMiniOrg(t.prisma, {
+      code,
+      units: count / 4,
+      duties: ['A', 'B', 'C', 'D'].map((c) => ({ code: c, due: '2027-06-30' })),
+      now,
+    });
     orgId = mini.org.id;
     await reconcileObligations(t.prisma, orgId, { from: '2027-01-01', to: '2027-12-31' }, now);
-    const obligations = await t.prisma.obligation.findMany({ where: { orgId }, include: { unit: { include: { contacts: true } } } });
+    const obligations = await t.prisma.obligation.findMany({
+      where: { orgId },
+      include: { unit: { include: { contacts: true } } },
+    });
     await t.prisma.reminder.createMany({
       data: obligations.map((o) => ({
         orgId,

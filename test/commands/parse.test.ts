@@ -61,18 +61,30 @@ describe('parsing a chat command', () => {
 
   describe('the arguments', () => {
     it('drops the bot name of /cmd@bot and keeps the note whole', () => {
-      expect(parseCommand('/xong@dondoc_bot 4.2 ghi chú')).toEqual({ name: 'done', args: ['4.2', 'ghi', 'chú'], rest: '4.2 ghi chú' });
+      expect(parseCommand('/xong@dondoc_bot 4.2 ghi chú')).toEqual({
+        name: 'done',
+        args: ['4.2', 'ghi', 'chú'],
+        rest: '4.2 ghi chú',
+      });
       expect(parseCommand('/XONG@DonDoc_Bot')).toEqual({ name: 'done', args: [], rest: '' });
     });
 
     it('reads /start with its invite code', () => {
       expect(parseCommand('/start abc')).toEqual({ name: 'start', args: ['abc'], rest: 'abc' });
-      expect(parseCommand('/start@dondoc_bot Ab_9-xYz0123456789')).toEqual({ name: 'start', args: ['Ab_9-xYz0123456789'], rest: 'Ab_9-xYz0123456789' });
+      expect(parseCommand('/start@dondoc_bot Ab_9-xYz0123456789')).toEqual({
+        name: 'start',
+        args: ['Ab_9-xYz0123456789'],
+        rest: 'Ab_9-xYz0123456789',
+      });
     });
 
     it('ignores white space before the command and around the arguments', () => {
       expect(parseCommand('   /xong 4.2')).toEqual({ name: 'done', args: ['4.2'], rest: '4.2' });
-      expect(parseCommand('\n\t/xong   4.2    đã gửi  ')).toEqual({ name: 'done', args: ['4.2', 'đã', 'gửi'], rest: '4.2    đã gửi' });
+      expect(parseCommand('\n\t/xong   4.2    đã gửi  ')).toEqual({
+        name: 'done',
+        args: ['4.2', 'đã', 'gửi'],
+        rest: '4.2    đã gửi',
+      });
       expect(parseCommand('/xong\u00a04.2')).toEqual({ name: 'done', args: ['4.2'], rest: '4.2' });
       expect(parseCommand('/xong\n4.2')).toEqual({ name: 'done', args: ['4.2'], rest: '4.2' });
     });
@@ -90,7 +102,11 @@ describe('parsing a chat command', () => {
     });
 
     it('keeps emoji and right-to-left text in the arguments as they are', () => {
-      expect(parseCommand('/xong 4.2 ✅👍🏽 xong rồi')).toEqual({ name: 'done', args: ['4.2', '✅👍🏽', 'xong', 'rồi'], rest: '4.2 ✅👍🏽 xong rồi' });
+      expect(parseCommand('/xong 4.2 ✅👍🏽 xong rồi')).toEqual({
+        name: 'done',
+        args: ['4.2', '✅👍🏽', 'xong', 'rồi'],
+        rest: '4.2 ✅👍🏽 xong rồi',
+      });
       const rtl = 'تم الإنجاز \u202Eabc\u202C';
       expect(parseCommand(`/xong 4.2 ${rtl}`)?.rest).toBe(`4.2 ${rtl}`);
     });

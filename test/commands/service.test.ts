@@ -44,7 +44,12 @@ let seq = 0;
 /** Chat addresses unique in the whole file (a lookup by chat address spans organisations). */
 const zaloId = () => `zl${++seq}x${NOW.getTime().toString(36)}`;
 const telegramId = () => String(700_000 + ++seq);
-const caller = (channel: ChatChannel, id: string, group = false): Caller => ({ channel, userId: id, chatId: id, group });
+const caller = (channel: ChatChannel, id: string, group = false): Caller => ({
+  channel,
+  userId: id,
+  chatId: id,
+  group,
+});
 
 /**
  * The service with senders that record what they were asked to send (our own interface: a plain
@@ -102,9 +107,28 @@ async function buildWorld(code: string) {
   const orgId = mini.org.id;
   const unitA = mini.units[0]!;
   const unitB = mini.units[1]!;
-  const duty = await db.duty.create({ data: { orgId, planId: mini.plan.id, code: 'B.1', title: 'Nhiệm vụ riêng của đơn vị 2', timeframe: '2026-11-20', position: 9 } });
+  const duty = await db.duty.create({
+    data: {
+      orgId,
+      planId: mini.plan.id,
+      code: 'B.1',
+      title: 'Nhiệm vụ riêng của đơn vị 2',
+      timeframe: '2026-11-20',
+      position: 9,
+    },
+  });
   await db.schedule.create({ data: { orgId, dutyId: duty.id, kind: 'once', due: '2026-11-20', raw: '2026-11-20' } });
-  await db.assignment.create({ data: { orgId, dutyId: duty.id, role: 'lead', unitId: unitB.id, target: `u:${unitB.id}`, rawName: unitB.name, position: 0 } });
+  await db.assignment.create({
+    data: {
+      orgId,
+      dutyId: duty.id,
+      role: 'lead',
+      unitId: unitB.id,
+      target: `u:${unitB.id}`,
+      rawName: unitB.name,
+      position: 0,
+    },
+  });
   await reconcileObligations(db, orgId, yearWindow(2026), NOW);
   const admin = await db.contact.findFirstOrThrow({ where: { orgId, role: 'admin' } });
   return { orgId, unitA, unitB, a: mini.contacts[0]!, b: mini.contacts[1]!, admin };
@@ -116,7 +140,10 @@ async function link(contactId: string, channel: ChatChannel): Promise<Caller> {
   const id = channel === 'zalo' ? zaloId() : telegramId();
   await db.contact.update({
     where: { id: contactId },
-    data: channel === 'zalo' ? { zaloUserId: id, channels: ['zalo', 'sandbox'] } : { telegramChatId: BigInt(id), channels: ['telegram', 'sandbox'] },
+    data:
+      channel === 'zalo'
+        ? { zaloUserId: id, channels: ['zalo', 'sandbox'] }
+        : { telegramChatId: BigInt(id), channels: ['telegram', 'sandbox'] },
   });
   return caller(channel, id);
 }
@@ -127,12 +154,17 @@ async function addPerson(w: World, unitId: string, name: string, channel: ChatCh
   return { contact: c, caller: await link(c.id, channel) };
 }
 
-const obligationOf = (unitId: string, code: string) => db.obligation.findFirstOrThrow({ where: { unitId, duty: { code } }, include: { duty: true } });
+const obligationOf = (unitId: string, code: string) =>
+  db.obligation.findFirstOrThrow({ where: { unitId, duty: { code } }, include: { duty: true } });
 
 /** Everything a command could change in an organisation, to compare before and after. */
 async function snapshot(orgId: string) {
   return {
-    obligations: await db.obligation.findMany({ where: { orgId }, select: { id: true, status: true, completedAt: true, extendedTo: true }, orderBy: { id: 'asc' } }),
+    obligations: await db.obligation.findMany({
+      where: { orgId },
+      select: { id: true, status: true, completedAt: true, extendedTo: true },
+      orderBy: { id: 'asc' },
+    }),
     confirmations: await db.confirmation.findMany({ where: { orgId }, orderBy: { id: 'asc' } }),
     extensions: await db.extensionRequest.findMany({ where: { orgId }, orderBy: { id: 'asc' } }),
     contacts: await db.contact.findMany({ where: { orgId }, orderBy: { id: 'asc' } }),
@@ -152,7 +184,8 @@ describe('the chat command service', () => {
     beforeAll(async () => {
       w = await buildWorld('start');
     });
-    const invite = (contactId: string, ttlHours = 72) => createInvite(db, w.orgId, contactId, { ttlHours, now: NOW }, 'test');
+    const invite = (contactId: string, ttlHours = 72) =>
+      createInvite(db, w.orgId, contactId, { ttlHours, now: NOW }, 'test');
 
     it('links a Zalo user to the contact, puts Zalo first, and refuses the code a second time', async () => {
       const { svc } = service();
@@ -166,7 +199,11 @@ describe('the chat command service', () => {
       expect(linked.zaloUserId).toBe(zalo.userId);
       expect(linked.channels).toEqual(['zalo', 'sandbox']);
       expect((await svc.identify(zalo))?.id).toBe(w.a.id);
-      expect(await db.auditEvent.count({ where: { orgId: w.orgId, action: 'contact.link-zalo', actor: `zalo:${zalo.chatId}` } })).toBe(1);
+      expect(
+        await db.auditEvent.count({
+          where: { orgId: w.orgId, action: 'contact.link-zalo', actor: `zalo:${zalo.chatId}` },
+        }),
+      ).toBe(1);
 
       const other = caller('zalo', zaloId());
       expect(only(await svc.handleText(other, `/start ${code}`)).text).toMatch(/Mã mời này đã được dùng/);
@@ -187,7 +224,9 @@ describe('the chat command service', () => {
 
     it('refuses an expired code and links nothing', async () => {
       const { svc, clock } = service();
-      const person = await db.contact.create({ data: { orgId: w.orgId, unitId: w.unitA.id, name: 'Người hết hạn', channels: ['sandbox'] } });
+      const person = await db.contact.create({
+        data: { orgId: w.orgId, unitId: w.unitA.id, name: 'Người hết hạn', channels: ['sandbox'] },
+      });
       const { code } = await invite(person.id, 1);
       clock.set(new Date(NOW.getTime() + 2 * 3_600_000));
       const zalo = caller('zalo', zaloId());
@@ -200,20 +239,35 @@ describe('the chat command service', () => {
 
     it('locks a chat for 15 minutes after five wrong codes, even for a right one; other chats are not locked', async () => {
       const { svc, clock } = service();
-      const person = await db.contact.create({ data: { orgId: w.orgId, unitId: w.unitA.id, name: 'Người đoán mã', channels: ['sandbox'] } });
-      const neighbour = await db.contact.create({ data: { orgId: w.orgId, unitId: w.unitB.id, name: 'Người bên cạnh', channels: ['sandbox'] } });
+      const person = await db.contact.create({
+        data: { orgId: w.orgId, unitId: w.unitA.id, name: 'Người đoán mã', channels: ['sandbox'] },
+      });
+      const neighbour = await db.contact.create({
+        data: { orgId: w.orgId, unitId: w.unitB.id, name: 'Người bên cạnh', channels: ['sandbox'] },
+      });
       const { code } = await invite(person.id);
       const zalo = caller('zalo', zaloId());
-      const wrong = ['abc', 'WrongCode000000000000a', 'WrongCode000000000000b', 'WrongCode000000000000c', 'WrongCode000000000000d'];
-      for (const guess of wrong) expect(only(await svc.handleText(zalo, `/start ${guess}`)).text).toMatch(/Mã mời (không hợp lệ|không đúng)/);
+      const wrong = [
+        'abc',
+        'WrongCode000000000000a',
+        'WrongCode000000000000b',
+        'WrongCode000000000000c',
+        'WrongCode000000000000d',
+      ];
+      for (const guess of wrong)
+        expect(only(await svc.handleText(zalo, `/start ${guess}`)).text).toMatch(/Mã mời (không hợp lệ|không đúng)/);
 
       const locked = only(await svc.handleText(zalo, `/start ${code}`)).text;
-      expect(locked).toBe('Đã nhập sai mã quá nhiều lần. Thử lại sau 15 phút. (Too many wrong codes: try again in 15 min.)');
+      expect(locked).toBe(
+        'Đã nhập sai mã quá nhiều lần. Thử lại sau 15 phút. (Too many wrong codes: try again in 15 min.)',
+      );
       expect(await svc.identify(zalo)).toBeNull();
       expect((await db.invite.findFirstOrThrow({ where: { contactId: person.id } })).usedAt).toBeNull();
 
       const elsewhere = caller('zalo', zaloId());
-      expect(only(await svc.handleText(elsewhere, `/start ${(await invite(neighbour.id)).code}`)).text).toMatch(/^Xin chào Người bên cạnh/);
+      expect(only(await svc.handleText(elsewhere, `/start ${(await invite(neighbour.id)).code}`)).text).toMatch(
+        /^Xin chào Người bên cạnh/,
+      );
 
       clock.set(new Date(NOW.getTime() + 10 * 60_000));
       expect(only(await svc.handleText(zalo, `/start ${code}`)).text).toMatch(/Thử lại sau 5 phút/);
@@ -227,12 +281,19 @@ describe('the chat command service', () => {
       const connections = [createRedis(REDIS_URL), createRedis(REDIS_URL)];
       try {
         const [a, b] = connections.map((r) => service({ codeTries: redisCodeTries(r, prefix) }));
-        await Promise.all(connections.map((c) => (c.status === 'ready' ? Promise.resolve() : new Promise((r) => c.once('ready', r)))));
-        const person = await db.contact.create({ data: { orgId: w.orgId, unitId: w.unitA.id, name: 'Người đoán hai nơi', channels: ['sandbox'] } });
+        await Promise.all(
+          connections.map((c) => (c.status === 'ready' ? Promise.resolve() : new Promise((r) => c.once('ready', r)))),
+        );
+        const person = await db.contact.create({
+          data: { orgId: w.orgId, unitId: w.unitA.id, name: 'Người đoán hai nơi', channels: ['sandbox'] },
+        });
         const { code } = await invite(person.id);
         const zalo = caller('zalo', zaloId());
         for (let i = 0; i < 5; i++) await (i % 2 ? b! : a!).svc.handleText(zalo, `/start WrongCode00000000000${i}`);
-        for (const s of [a!, b!]) expect(only(await s.svc.handleText(zalo, `/start ${code}`)).text).toMatch(/^Đã nhập sai mã quá nhiều lần\. Thử lại sau 15 phút/);
+        for (const s of [a!, b!])
+          expect(only(await s.svc.handleText(zalo, `/start ${code}`)).text).toMatch(
+            /^Đã nhập sai mã quá nhiều lần\. Thử lại sau 15 phút/,
+          );
         expect((await db.invite.findFirstOrThrow({ where: { contactId: person.id } })).usedAt).toBeNull();
       } finally {
         const keys = await connections[0]!.keys(`${prefix}:*`);
@@ -245,7 +306,9 @@ describe('the chat command service', () => {
     // first once locked the chat for one minute only).
     it('makes a chat wait the full 15 minutes after its fifth wrong code, however slowly they came', async () => {
       const { svc, clock } = service();
-      const person = await db.contact.create({ data: { orgId: w.orgId, unitId: w.unitA.id, name: 'Người đoán chậm', channels: ['sandbox'] } });
+      const person = await db.contact.create({
+        data: { orgId: w.orgId, unitId: w.unitA.id, name: 'Người đoán chậm', channels: ['sandbox'] },
+      });
       const { code } = await invite(person.id);
       const zalo = caller('zalo', zaloId());
       for (const minute of [0, 1, 2, 3, 14]) {
@@ -258,20 +321,37 @@ describe('the chat command service', () => {
   });
 
   describe('a chat that is not linked', () => {
-    const commands = ['/viec', '/tasks', '/xong 4.2', '/xong', '/giahan 4.2 30/12/2026 chờ số liệu', '/hoantac 4.2', '/tonghop', '/nhac Đơn vị thử 1', '/kenh', '/kenh zalo', '/duyet abcdef', '/tuchoi abcdef', '/start'];
+    const commands = [
+      '/viec',
+      '/tasks',
+      '/xong 4.2',
+      '/xong',
+      '/giahan 4.2 30/12/2026 chờ số liệu',
+      '/hoantac 4.2',
+      '/tonghop',
+      '/nhac Đơn vị thử 1',
+      '/kenh',
+      '/kenh zalo',
+      '/duyet abcdef',
+      '/tuchoi abcdef',
+      '/start',
+    ];
 
-    it.each(['zalo', 'telegram'] as const)('on %s: answers every command but /trogiup with how to link, changing nothing', async (channel) => {
-      const { svc, sent } = service();
-      const stranger = caller(channel, channel === 'zalo' ? zaloId() : telegramId());
-      for (const text of commands) expect(only(await svc.handleText(stranger, text)).text, text).toBe(NOT_LINKED);
-      const help = only(await svc.handleText(stranger, '/trogiup')).text;
-      expect(help.startsWith(NOT_LINKED)).toBe(true);
-      expect(help).toContain('/viec');
-      expect(help).not.toContain('/tonghop');
-      expect(only(await svc.handleText(stranger, 'xin chào')).text).toMatch(/^Gõ \/viec để xem nhiệm vụ/);
-      expect(only(await svc.handleText(stranger, '/foo')).text).toMatch(/Lệnh không rõ/);
-      expect(sent).toEqual([]);
-    });
+    it.each(['zalo', 'telegram'] as const)(
+      'on %s: answers every command but /trogiup with how to link, changing nothing',
+      async (channel) => {
+        const { svc, sent } = service();
+        const stranger = caller(channel, channel === 'zalo' ? zaloId() : telegramId());
+        for (const text of commands) expect(only(await svc.handleText(stranger, text)).text, text).toBe(NOT_LINKED);
+        const help = only(await svc.handleText(stranger, '/trogiup')).text;
+        expect(help.startsWith(NOT_LINKED)).toBe(true);
+        expect(help).toContain('/viec');
+        expect(help).not.toContain('/tonghop');
+        expect(only(await svc.handleText(stranger, 'xin chào')).text).toMatch(/^Gõ \/viec để xem nhiệm vụ/);
+        expect(only(await svc.handleText(stranger, '/foo')).text).toMatch(/Lệnh không rõ/);
+        expect(sent).toEqual([]);
+      },
+    );
 
     it('answers a button press with an alert saying how to link', async () => {
       const { svc } = service();
@@ -289,29 +369,47 @@ describe('the chat command service', () => {
     beforeAll(async () => {
       w = await buildWorld('help');
     });
-    const ADMIN_ONLY = ['/tonghop', '/nhac <đơn vị>', '/duyet <mã đề nghị>', '/tuchoi <mã đề nghị>', '/status', '/approve <ref>'];
+    const ADMIN_ONLY = [
+      '/tonghop',
+      '/nhac <đơn vị>',
+      '/duyet <mã đề nghị>',
+      '/tuchoi <mã đề nghị>',
+      '/status',
+      '/approve <ref>',
+    ];
 
-    it.each(['zalo', 'telegram'] as const)('on %s: shows the administrators’ commands to administrators only', async (channel) => {
-      const { svc } = service();
-      const admin = await addPerson(w, w.unitA.id, `Quản trị ${channel}`, channel, 'admin');
-      const supervisor = await addPerson(w, w.unitA.id, `Giám sát ${channel}`, channel, 'supervisor');
-      const head = await addPerson(w, w.unitB.id, `Trưởng phòng ${channel}`, channel, 'head');
-      const person = await addPerson(w, w.unitB.id, `Cán bộ ${channel}`, channel);
+    it.each(['zalo', 'telegram'] as const)(
+      'on %s: shows the administrators’ commands to administrators only',
+      async (channel) => {
+        const { svc } = service();
+        const admin = await addPerson(w, w.unitA.id, `Quản trị ${channel}`, channel, 'admin');
+        const supervisor = await addPerson(w, w.unitA.id, `Giám sát ${channel}`, channel, 'supervisor');
+        const head = await addPerson(w, w.unitB.id, `Trưởng phòng ${channel}`, channel, 'head');
+        const person = await addPerson(w, w.unitB.id, `Cán bộ ${channel}`, channel);
 
-      for (const who of [admin, supervisor]) {
-        const help = only(await svc.handleText(who.caller, '/trogiup')).text;
-        expect(help.startsWith(`${who.contact.name} — Đơn vị thử 1`)).toBe(true);
-        for (const line of ADMIN_ONLY) expect(help).toContain(line);
-      }
-      for (const who of [head, person]) {
-        const help = only(await svc.handleText(who.caller, '/help')).text;
-        expect(help.startsWith(`${who.contact.name} — Đơn vị thử 2`)).toBe(true);
-        for (const line of ADMIN_ONLY) expect(help).not.toContain(line);
-        for (const line of ['/viec', '/xong <mã> [ghi chú]', '/giahan <mã> <ngày> <lý do>', '/hoantac <mã>', '/kenh', '/trogiup']) expect(help).toContain(line);
-      }
-      const help = only(await svc.handleText(person.caller, '/trợgiúp')).text;
-      expect(help.includes('kèm nút xác nhận')).toBe(channel === 'telegram');
-    });
+        for (const who of [admin, supervisor]) {
+          const help = only(await svc.handleText(who.caller, '/trogiup')).text;
+          expect(help.startsWith(`${who.contact.name} — Đơn vị thử 1`)).toBe(true);
+          for (const line of ADMIN_ONLY) expect(help).toContain(line);
+        }
+        for (const who of [head, person]) {
+          const help = only(await svc.handleText(who.caller, '/help')).text;
+          expect(help.startsWith(`${who.contact.name} — Đơn vị thử 2`)).toBe(true);
+          for (const line of ADMIN_ONLY) expect(help).not.toContain(line);
+          for (const line of [
+            '/viec',
+            '/xong <mã> [ghi chú]',
+            '/giahan <mã> <ngày> <lý do>',
+            '/hoantac <mã>',
+            '/kenh',
+            '/trogiup',
+          ])
+            expect(help).toContain(line);
+        }
+        const help = only(await svc.handleText(person.caller, '/trợgiúp')).text;
+        expect(help.includes('kèm nút xác nhận')).toBe(channel === 'telegram');
+      },
+    );
   });
 
   describe('/viec', () => {
@@ -325,7 +423,9 @@ describe('the chat command service', () => {
       const zalo = await link(w.a.id, 'zalo');
       const reply = only(await svc.handleText(zalo, '/viec'));
       expect(reply.buttons).toBeUndefined();
-      expect(reply.text).toContain('Nhiệm vụ đang mở của Đơn vị thử 1:\n• 4.2 «Nhiệm vụ 4.2» — hạn 13/11/2026\n• 4.3 «Nhiệm vụ 4.3» — hạn 15/12/2026');
+      expect(reply.text).toContain(
+        'Nhiệm vụ đang mở của Đơn vị thử 1:\n• 4.2 «Nhiệm vụ 4.2» — hạn 13/11/2026\n• 4.3 «Nhiệm vụ 4.3» — hạn 15/12/2026',
+      );
       expect(reply.text).toContain('gõ /xong <mã> [ghi chú], ví dụ: /xong 4.2 đã gửi báo cáo.');
       expect(reply.text).not.toContain('B.1');
       expect(only(await svc.handleText(zalo, '/tasks'))).toEqual(reply);
@@ -336,9 +436,19 @@ describe('the chat command service', () => {
       const { svc } = service();
       const tg = await link(w.b.id, 'telegram');
       const reply = only(await svc.handleText(tg, '/viec'));
-      const open = [await obligationOf(w.unitB.id, '4.2'), await obligationOf(w.unitB.id, 'B.1'), await obligationOf(w.unitB.id, '4.3')];
-      expect(reply.buttons?.map((row) => row.map((b) => b.text))).toEqual([['✅ 4.2 — hạn 13/11/2026'], ['✅ B.1 — hạn 20/11/2026'], ['✅ 4.3 — hạn 15/12/2026']]);
-      expect(reply.buttons?.map((row) => decodeButton(row[0]!.data))).toEqual(open.map((o) => ({ action: 'done', id: o.id })));
+      const open = [
+        await obligationOf(w.unitB.id, '4.2'),
+        await obligationOf(w.unitB.id, 'B.1'),
+        await obligationOf(w.unitB.id, '4.3'),
+      ];
+      expect(reply.buttons?.map((row) => row.map((b) => b.text))).toEqual([
+        ['✅ 4.2 — hạn 13/11/2026'],
+        ['✅ B.1 — hạn 20/11/2026'],
+        ['✅ 4.3 — hạn 15/12/2026'],
+      ]);
+      expect(reply.buttons?.map((row) => decodeButton(row[0]!.data))).toEqual(
+        open.map((o) => ({ action: 'done', id: o.id })),
+      );
       expect(reply.text).not.toContain('/xong <mã>');
     });
   });
@@ -361,9 +471,17 @@ describe('the chat command service', () => {
       const { svc, sent, confirmed } = service();
       const o = await obligationOf(w.unitA.id, '4.2');
       const outcome = await svc.handleText(zalo, '/xong 4.2 đã gửi báo cáo\nkèm công văn số 12');
-      expect(only(outcome).text).toBe('✅ Đã ghi nhận: Đơn vị thử 1 hoàn thành nhiệm vụ 4.2 «Nhiệm vụ 4.2». Các nhắc nhở còn lại đã được hủy.\n(Confirmed; remaining reminders cancelled.)');
+      expect(only(outcome).text).toBe(
+        '✅ Đã ghi nhận: Đơn vị thử 1 hoàn thành nhiệm vụ 4.2 «Nhiệm vụ 4.2». Các nhắc nhở còn lại đã được hủy.\n(Confirmed; remaining reminders cancelled.)',
+      );
       const c = await db.confirmation.findFirstOrThrow({ where: { obligationId: o.id } });
-      expect(c).toMatchObject({ contactId: w.a.id, actor: `zalo:${zalo.userId}`, via: 'chat', note: 'đã gửi báo cáo\nkèm công văn số 12', withdrawnAt: null });
+      expect(c).toMatchObject({
+        contactId: w.a.id,
+        actor: `zalo:${zalo.userId}`,
+        via: 'chat',
+        note: 'đã gửi báo cáo\nkèm công văn số 12',
+        withdrawnAt: null,
+      });
       expect((await db.obligation.findUniqueOrThrow({ where: { id: o.id } })).status).toBe('done');
 
       // Nobody else hears of it before the follow-up runs.
@@ -380,7 +498,9 @@ describe('the chat command service', () => {
       );
       expect(sent.map((s) => s.address)).not.toContain(otherUnit.chatId);
       expect(sent.map((s) => s.address)).not.toContain(zalo.chatId);
-      expect(confirmed).toEqual([{ obligationId: o.id, text: '✅ Đã hoàn thành bởi Người 1 lúc 08:00 ngày 09/11/2026' }]);
+      expect(confirmed).toEqual([
+        { obligationId: o.id, text: '✅ Đã hoàn thành bởi Người 1 lúc 08:00 ngày 09/11/2026' },
+      ]);
     });
 
     it('answers a second /xong of the same duty that it was already confirmed, and stores nothing more', async () => {
@@ -415,14 +535,18 @@ describe('the chat command service', () => {
       const { svc } = service();
       const before = await snapshot(w.orgId);
       const reply = only(await svc.handleText(zalo, '/xong 9.9 ghi chú'));
-      expect(reply.text).toMatch(/^Đơn vị thử 1 không có nhiệm vụ «9\.9» đang mở\.\n\nNhiệm vụ đang mở của Đơn vị thử 1:/);
+      expect(reply.text).toMatch(
+        /^Đơn vị thử 1 không có nhiệm vụ «9\.9» đang mở\.\n\nNhiệm vụ đang mở của Đơn vị thử 1:/,
+      );
       expect(await snapshot(w.orgId)).toEqual(before);
     });
 
     it('lets the unit take its confirmation back with /hoantac, and the duty is open again', async () => {
       const { svc } = service();
       const o = await obligationOf(w.unitA.id, '4.2');
-      expect(only(await svc.handleText(colleagueTg.caller, '/hoantac 4.2')).text).toMatch(/^↩️ Đã rút lại xác nhận nhiệm vụ 4\.2/);
+      expect(only(await svc.handleText(colleagueTg.caller, '/hoantac 4.2')).text).toMatch(
+        /^↩️ Đã rút lại xác nhận nhiệm vụ 4\.2/,
+      );
       expect((await db.obligation.findUniqueOrThrow({ where: { id: o.id } })).status).toBe('open');
       expect((await db.confirmation.findFirstOrThrow({ where: { obligationId: o.id } })).withdrawnAt).not.toBeNull();
       expect(only(await svc.handleText(colleagueTg.caller, '/hoantac 4.2')).text).toMatch(/Không có xác nhận nào/);
@@ -451,9 +575,15 @@ describe('the chat command service', () => {
     it('does not find another unit’s duty by its code, and changes nothing', async () => {
       const { svc } = service();
       const before = await snapshot(w.orgId);
-      expect(only(await svc.handleText(zalo, '/xong B.1 đã xong')).text).toMatch(/^Đơn vị thử 1 không có nhiệm vụ «B\.1» đang mở\./);
-      expect(only(await svc.handleText(tg, '/xong b.1')).text).toMatch(/^Đơn vị thử 1 không có nhiệm vụ «b\.1» đang mở\./);
-      expect(only(await svc.handleText(zalo, '/giahan B.1 30/12/2026 chờ số liệu')).text).toMatch(/^Đơn vị thử 1 không có nhiệm vụ «B\.1» đang mở/);
+      expect(only(await svc.handleText(zalo, '/xong B.1 đã xong')).text).toMatch(
+        /^Đơn vị thử 1 không có nhiệm vụ «B\.1» đang mở\./,
+      );
+      expect(only(await svc.handleText(tg, '/xong b.1')).text).toMatch(
+        /^Đơn vị thử 1 không có nhiệm vụ «b\.1» đang mở\./,
+      );
+      expect(only(await svc.handleText(zalo, '/giahan B.1 30/12/2026 chờ số liệu')).text).toMatch(
+        /^Đơn vị thử 1 không có nhiệm vụ «B\.1» đang mở/,
+      );
       expect(await snapshot(w.orgId)).toEqual(before);
     });
 
@@ -462,7 +592,11 @@ describe('the chat command service', () => {
       const theirs = await obligationOf(w.unitB.id, 'B.1');
       const shared = await obligationOf(w.unitB.id, '4.2');
       const before = await snapshot(w.orgId);
-      for (const data of [encodeButton('done', theirs.id), encodeButton('done', shared.id), encodeButton('extend', theirs.id)]) {
+      for (const data of [
+        encodeButton('done', theirs.id),
+        encodeButton('done', shared.id),
+        encodeButton('extend', theirs.id),
+      ]) {
         const answer = await svc.handleButton(tg, data);
         expect(answer.answer.alert, data).toBe(true);
         expect(answer.answer.text, data).toMatch(/chỉ (xác nhận|xin gia hạn) được nhiệm vụ của đơn vị mình/);
@@ -500,7 +634,15 @@ describe('the chat command service', () => {
       const other = await buildWorld('cross2');
       const foreignAdmin = await link(other.admin.id, 'telegram');
       const o = await obligationOf(w.unitA.id, '4.3');
-      const request = await db.extensionRequest.create({ data: { orgId: w.orgId, obligationId: o.id, contactId: w.a.id, requestedDue: new Date('2026-12-30T16:59:59Z'), reason: 'chờ số liệu' } });
+      const request = await db.extensionRequest.create({
+        data: {
+          orgId: w.orgId,
+          obligationId: o.id,
+          contactId: w.a.id,
+          requestedDue: new Date('2026-12-30T16:59:59Z'),
+          reason: 'chờ số liệu',
+        },
+      });
       const before = await snapshot(w.orgId);
       const byContact = await svc.handleButton(tg, encodeButton('approve', request.id));
       expect(byContact.answer.alert).toBe(true);
@@ -508,7 +650,9 @@ describe('the chat command service', () => {
       const byForeigner = await svc.handleButton(foreignAdmin, encodeButton('approve', request.id));
       expect(byForeigner.answer.alert).toBe(true);
       expect(byForeigner.answer.text).toMatch(/^Không tìm thấy đề nghị gia hạn/);
-      expect(only(await svc.handleText(foreignAdmin, `/duyet ${shortRef(request.id)}`)).text).toMatch(/^Không có đề nghị gia hạn nào đang chờ/);
+      expect(only(await svc.handleText(foreignAdmin, `/duyet ${shortRef(request.id)}`)).text).toMatch(
+        /^Không có đề nghị gia hạn nào đang chờ/,
+      );
       expect(await snapshot(w.orgId)).toEqual(before);
 
       const byAdmin = await svc.handleButton(admin, encodeButton('refuse', request.id));
@@ -540,10 +684,17 @@ describe('the chat command service', () => {
       const { svc, sent } = service();
       const o = await obligationOf(w.unitA.id, '4.3');
       const outcome = await svc.handleText(zalo, '/giahan 4.3 30/12/2026 chờ số liệu quý IV');
-      expect(only(outcome).text).toBe('Đã gửi đề nghị gia hạn nhiệm vụ 4.3 đến 30/12/2026; quản trị viên sẽ trả lời. (Extension requested.)');
+      expect(only(outcome).text).toBe(
+        'Đã gửi đề nghị gia hạn nhiệm vụ 4.3 đến 30/12/2026; quản trị viên sẽ trả lời. (Extension requested.)',
+      );
       const request = await db.extensionRequest.findFirstOrThrow({ where: { obligationId: o.id } });
       requestId = request.id;
-      expect(request).toMatchObject({ status: 'pending', contactId: w.a.id, reason: 'chờ số liệu quý IV', decidedAt: null });
+      expect(request).toMatchObject({
+        status: 'pending',
+        contactId: w.a.id,
+        reason: 'chờ số liệu quý IV',
+        decidedAt: null,
+      });
       expect(formatInTimeZone(request.requestedDue, ZONE, 'yyyy-MM-dd HH:mm:ss')).toBe('2026-12-30 23:59:59');
 
       expect(sent).toEqual([]);
@@ -588,9 +739,15 @@ describe('the chat command service', () => {
       const { svc } = service();
       const before = await snapshot(w.orgId);
       const ref = shortRef(requestId);
-      expect(only(await svc.handleText(zalo, `/duyet ${ref}`)).text).toBe('Lệnh này dành cho quản trị viên. (Administrators only.)');
-      expect(only(await svc.handleText(colleague.caller, `/approve ${ref}`)).text).toBe('Lệnh này dành cho quản trị viên. (Administrators only.)');
-      expect(only(await svc.handleText(colleague.caller, `/tuchoi ${ref}`)).text).toBe('Lệnh này dành cho quản trị viên. (Administrators only.)');
+      expect(only(await svc.handleText(zalo, `/duyet ${ref}`)).text).toBe(
+        'Lệnh này dành cho quản trị viên. (Administrators only.)',
+      );
+      expect(only(await svc.handleText(colleague.caller, `/approve ${ref}`)).text).toBe(
+        'Lệnh này dành cho quản trị viên. (Administrators only.)',
+      );
+      expect(only(await svc.handleText(colleague.caller, `/tuchoi ${ref}`)).text).toBe(
+        'Lệnh này dành cho quản trị viên. (Administrators only.)',
+      );
       expect(await snapshot(w.orgId)).toEqual(before);
     });
 
@@ -619,7 +776,9 @@ describe('the chat command service', () => {
       const request = await db.extensionRequest.findUniqueOrThrow({ where: { id: requestId } });
       expect(request).toMatchObject({ status: 'approved', decidedBy: 'Quản trị' });
       expect((await db.obligation.findUniqueOrThrow({ where: { id: o.id } })).extendedTo).toEqual(request.requestedDue);
-      expect(await db.auditEvent.count({ where: { orgId: w.orgId, action: 'extension.approve', entityId: o.id } })).toBe(1);
+      expect(
+        await db.auditEvent.count({ where: { orgId: w.orgId, action: 'extension.approve', entityId: o.id } }),
+      ).toBe(1);
 
       await outcome.later!();
       const told = '✅ Đã duyệt gia hạn 4.3 «Nhiệm vụ 4.3» đến 30/12/2026 (Quản trị).';
@@ -635,25 +794,38 @@ describe('the chat command service', () => {
       const second = await svc.handleText(admin, `/duyet ${ref}`);
       expect(only(second).text).toMatch(/đã được duyệt \(Quản trị\) trước đó/);
       expect(second.later).toBeUndefined();
-      expect(only(await svc.handleText(supervisor.caller, `/tuchoi ${ref}`)).text).toMatch(/đã được duyệt \(Quản trị\) trước đó/);
+      expect(only(await svc.handleText(supervisor.caller, `/tuchoi ${ref}`)).text).toMatch(
+        /đã được duyệt \(Quản trị\) trước đó/,
+      );
       expect(await snapshot(w.orgId)).toEqual(before);
     });
 
     it('refuses with /tuchoi: the due date stays, the unit is told', async () => {
       const { svc, sent } = service();
       const bZalo = await link(w.b.id, 'zalo');
-      await (await svc.handleText(bZalo, '/giahan B.1 25/11 chờ ý kiến')).later!();
+      await (
+        await svc.handleText(bZalo, '/giahan B.1 25/11 chờ ý kiến')
+      ).later!();
       const o = await obligationOf(w.unitB.id, 'B.1');
       const request = await db.extensionRequest.findFirstOrThrow({ where: { obligationId: o.id } });
       expect(formatInTimeZone(request.requestedDue, ZONE, 'dd/MM/yyyy')).toBe('25/11/2026');
       sent.length = 0;
       const outcome = await svc.handleText(supervisor.caller, `/tuchoi ${shortRef(request.id)}`);
       expect(only(outcome).text).toBe('❌ Không duyệt gia hạn B.1 «Nhiệm vụ riêng của đơn vị 2»');
-      expect(await db.extensionRequest.findUniqueOrThrow({ where: { id: request.id } })).toMatchObject({ status: 'refused', decidedBy: 'Giám sát' });
+      expect(await db.extensionRequest.findUniqueOrThrow({ where: { id: request.id } })).toMatchObject({
+        status: 'refused',
+        decidedBy: 'Giám sát',
+      });
       expect((await db.obligation.findUniqueOrThrow({ where: { id: o.id } })).extendedTo).toBeNull();
       await outcome.later!();
       expect(sent).toEqual(
-        expect.arrayContaining([{ channel: 'zalo', address: bZalo.chatId, notice: { text: '❌ Không duyệt gia hạn B.1 «Nhiệm vụ riêng của đơn vị 2» (Giám sát).' } }]),
+        expect.arrayContaining([
+          {
+            channel: 'zalo',
+            address: bZalo.chatId,
+            notice: { text: '❌ Không duyệt gia hạn B.1 «Nhiệm vụ riêng của đơn vị 2» (Giám sát).' },
+          },
+        ]),
       );
     });
 
@@ -662,15 +834,27 @@ describe('the chat command service', () => {
       const [x, y] = [await obligationOf(w.unitA.id, '4.2'), await obligationOf(w.unitB.id, '4.2')];
       const ids = ['abcdef00-0000-4000-8000-000000000001', 'abcdef00-0000-4000-8000-000000000002'];
       await db.extensionRequest.createMany({
-        data: [x, y].map((o, i) => ({ id: ids[i]!, orgId: w.orgId, obligationId: o.id, requestedDue: new Date('2026-11-30T16:59:59Z'), reason: 'thử' })),
+        data: [x, y].map((o, i) => ({
+          id: ids[i]!,
+          orgId: w.orgId,
+          obligationId: o.id,
+          requestedDue: new Date('2026-11-30T16:59:59Z'),
+          reason: 'thử',
+        })),
       });
       const before = await snapshot(w.orgId);
-      expect(only(await svc.handleText(admin, '/duyet abcdef')).text).toMatch(/^Mã «abcdef» trùng nhiều đề nghị; gõ thêm ký tự của mã/);
+      expect(only(await svc.handleText(admin, '/duyet abcdef')).text).toMatch(
+        /^Mã «abcdef» trùng nhiều đề nghị; gõ thêm ký tự của mã/,
+      );
       expect(await snapshot(w.orgId)).toEqual(before);
-      expect(only(await svc.handleText(admin, `/tuchoi ${ids[1]}`)).text).toBe('❌ Không duyệt gia hạn 4.2 «Nhiệm vụ 4.2»');
+      expect(only(await svc.handleText(admin, `/tuchoi ${ids[1]}`)).text).toBe(
+        '❌ Không duyệt gia hạn 4.2 «Nhiệm vụ 4.2»',
+      );
       expect((await db.extensionRequest.findUniqueOrThrow({ where: { id: ids[1] } })).status).toBe('refused');
       // Only one of them is still pending: the short reference names it again.
-      expect(only(await svc.handleText(admin, '/duyet abcdef')).text).toBe('✅ Đã duyệt gia hạn 4.2 «Nhiệm vụ 4.2» đến 30/11/2026');
+      expect(only(await svc.handleText(admin, '/duyet abcdef')).text).toBe(
+        '✅ Đã duyệt gia hạn 4.2 «Nhiệm vụ 4.2» đến 30/11/2026',
+      );
       expect((await db.extensionRequest.findUniqueOrThrow({ where: { id: ids[0] } })).status).toBe('approved');
     });
   });
@@ -680,7 +864,8 @@ describe('the chat command service', () => {
     beforeAll(async () => {
       w = await buildWorld('channels');
     });
-    const contactChannelAudits = (orgId: string) => db.auditEvent.count({ where: { orgId, action: 'contact.channels' } });
+    const contactChannelAudits = (orgId: string) =>
+      db.auditEvent.count({ where: { orgId, action: 'contact.channels' } });
 
     it('shows the order, the failing ones, and what is linked', async () => {
       const { svc } = service();
@@ -705,7 +890,8 @@ describe('the chat command service', () => {
         ['/kenh fax zalo', /^Kênh không hợp lệ: «fax»/],
         ['/kenh zalo, bồ câu', /^Kênh không hợp lệ: «bồ», «câu»/],
       ];
-      for (const [text, answer] of cases) expect(only(await svc.handleText(person.caller, text)).text, text).toMatch(answer);
+      for (const [text, answer] of cases)
+        expect(only(await svc.handleText(person.caller, text)).text, text).toMatch(answer);
       expect(await snapshot(w.orgId)).toEqual(before);
     });
 
@@ -714,20 +900,37 @@ describe('the chat command service', () => {
       const person = await addPerson(w, w.unitB.id, 'Người đổi kênh', 'zalo');
       await db.contact.update({
         where: { id: person.contact.id },
-        data: { email: 'doi.kenh@example.gov.vn', channels: ['zalo', 'sandbox'], disabledChannels: ['email', 'zalo'], unreachableSince: new Date(NOW.getTime() - 86_400_000) },
+        data: {
+          email: 'doi.kenh@example.gov.vn',
+          channels: ['zalo', 'sandbox'],
+          disabledChannels: ['email', 'zalo'],
+          unreachableSince: new Date(NOW.getTime() - 86_400_000),
+        },
       });
       const audits = await contactChannelAudits(w.orgId);
-      expect(only(await svc.handleText(person.caller, '/kênh thư → Zalo')).text).toBe('Đã lưu thứ tự kênh: Email → Zalo. (Channels saved.)');
+      expect(only(await svc.handleText(person.caller, '/kênh thư → Zalo')).text).toBe(
+        'Đã lưu thứ tự kênh: Email → Zalo. (Channels saved.)',
+      );
       const after = await db.contact.findUniqueOrThrow({ where: { id: person.contact.id } });
       expect(after).toMatchObject({ channels: ['email', 'zalo'], disabledChannels: [], unreachableSince: null });
       expect(await contactChannelAudits(w.orgId)).toBe(audits + 1);
-      const row = await db.auditEvent.findFirstOrThrow({ where: { orgId: w.orgId, action: 'contact.channels', entityId: person.contact.id } });
-      expect(row).toMatchObject({ actor: `zalo:${person.caller.userId}`, entity: 'contact', data: { channels: ['email', 'zalo'] } });
+      const row = await db.auditEvent.findFirstOrThrow({
+        where: { orgId: w.orgId, action: 'contact.channels', entityId: person.contact.id },
+      });
+      expect(row).toMatchObject({
+        actor: `zalo:${person.caller.userId}`,
+        entity: 'contact',
+        data: { channels: ['email', 'zalo'] },
+      });
 
-      expect(only(await svc.handleText(person.caller, '/kenh zalo')).text).toBe('Đã lưu thứ tự kênh: Zalo. (Channels saved.)');
+      expect(only(await svc.handleText(person.caller, '/kenh zalo')).text).toBe(
+        'Đã lưu thứ tự kênh: Zalo. (Channels saved.)',
+      );
       expect((await db.contact.findUniqueOrThrow({ where: { id: person.contact.id } })).channels).toEqual(['zalo']);
       // «thư» typed decomposed (NFD), as some phone keyboards send it.
-      expect(only(await svc.handleText(person.caller, '/kenh zalo thu\u031b')).text).toBe('Đã lưu thứ tự kênh: Zalo → Email. (Channels saved.)');
+      expect(only(await svc.handleText(person.caller, '/kenh zalo thu\u031b')).text).toBe(
+        'Đã lưu thứ tự kênh: Zalo → Email. (Channels saved.)',
+      );
     });
   });
 
@@ -745,7 +948,15 @@ describe('the chat command service', () => {
         expect((await svc.handleText(member, text)).replies, text).toEqual([]);
       }
       // Also when the group is linked to a unit.
-      await db.contact.create({ data: { orgId: w.orgId, unitId: w.unitA.id, name: 'Nhóm Đơn vị thử 1', telegramChatId: BigInt(group.chatId), channels: ['telegram'] } });
+      await db.contact.create({
+        data: {
+          orgId: w.orgId,
+          unitId: w.unitA.id,
+          name: 'Nhóm Đơn vị thử 1',
+          telegramChatId: BigInt(group.chatId),
+          channels: ['telegram'],
+        },
+      });
       expect((await svc.handleText(member, 'ai làm 4.2 chưa?')).replies).toEqual([]);
       expect(sent).toEqual([]);
     });
@@ -753,10 +964,20 @@ describe('the chat command service', () => {
     it('lets anyone in a group linked to a unit act for that unit', async () => {
       const { svc } = service();
       const group = caller('telegram', String(-1_001_000_000 - ++seq), true);
-      const groupContact = await db.contact.create({ data: { orgId: w.orgId, unitId: w.unitB.id, name: 'Nhóm Đơn vị thử 2', telegramChatId: BigInt(group.chatId), channels: ['telegram'] } });
+      const groupContact = await db.contact.create({
+        data: {
+          orgId: w.orgId,
+          unitId: w.unitB.id,
+          name: 'Nhóm Đơn vị thử 2',
+          telegramChatId: BigInt(group.chatId),
+          channels: ['telegram'],
+        },
+      });
       const member = { ...group, userId: telegramId() };
       expect((await svc.identify(member))?.id).toBe(groupContact.id);
-      expect(only(await svc.handleText(member, '/viec@dondoc_bot')).text).toContain('Nhiệm vụ đang mở của Đơn vị thử 2');
+      expect(only(await svc.handleText(member, '/viec@dondoc_bot')).text).toContain(
+        'Nhiệm vụ đang mở của Đơn vị thử 2',
+      );
     });
   });
 
@@ -778,8 +999,12 @@ describe('the chat command service', () => {
 
       expect(only(await svc.handleText(admin, '/tonghop')).text).toBe('Không đơn vị nào trễ hạn. 🎉 (Nobody is late.)');
       clock.set(new Date('2026-11-21T01:00:00Z'));
-      expect(only(await svc.handleText(admin, '/status')).text).toBe('Đơn vị trễ hạn (2), nhiệm vụ chưa xác nhận:\n• Đơn vị thử 2: 4.2, B.1\n• Đơn vị thử 1: 4.2');
-      expect(only(await svc.handleText(admin, '/nhac Đơn vị thử 2')).text).toMatch(/^Đã gửi \d+ nhắc nhở cho Đơn vị thử 2\./);
+      expect(only(await svc.handleText(admin, '/status')).text).toBe(
+        'Đơn vị trễ hạn (2), nhiệm vụ chưa xác nhận:\n• Đơn vị thử 2: 4.2, B.1\n• Đơn vị thử 1: 4.2',
+      );
+      expect(only(await svc.handleText(admin, '/nhac Đơn vị thử 2')).text).toMatch(
+        /^Đã gửi \d+ nhắc nhở cho Đơn vị thử 2\./,
+      );
       expect(dispatched).toEqual([w.orgId]);
       expect(only(await svc.handleText(admin, '/nhac')).text).toMatch(/^Cách dùng: \/nhac <tên đơn vị>/);
     });
@@ -796,10 +1021,25 @@ describe('the chat command service', () => {
       zalo = await link(w.a.id, 'zalo');
       tg = (await addPerson(w, w.unitA.id, 'Đồng nghiệp Telegram', 'telegram')).caller;
       const plan = await db.plan.findFirstOrThrow({ where: { orgId: w.orgId } });
-      const duty = await db.duty.create({ data: { orgId: w.orgId, planId: plan.id, code: 'Q.1', title: 'Báo cáo quý', timeframe: 'hằng quý', position: 10 } });
+      const duty = await db.duty.create({
+        data: {
+          orgId: w.orgId,
+          planId: plan.id,
+          code: 'Q.1',
+          title: 'Báo cáo quý',
+          timeframe: 'hằng quý',
+          position: 10,
+        },
+      });
       const make = (periodKey: string, due: string) =>
-        db.obligation.create({ data: { orgId: w.orgId, dutyId: duty.id, unitId: w.unitA.id, periodKey, dueAt: new Date(`${due}T16:59:59Z`) } });
-      q = { '2025-Q4': await make('2025-Q4', '2025-12-31'), '2026-Q3': await make('2026-Q3', '2026-09-30'), '2026-Q4': await make('2026-Q4', '2026-12-31') };
+        db.obligation.create({
+          data: { orgId: w.orgId, dutyId: duty.id, unitId: w.unitA.id, periodKey, dueAt: new Date(`${due}T16:59:59Z`) },
+        });
+      q = {
+        '2025-Q4': await make('2025-Q4', '2025-12-31'),
+        '2026-Q3': await make('2026-Q3', '2026-09-30'),
+        '2026-Q4': await make('2026-Q4', '2026-12-31'),
+      };
     });
     const statusOf = async (id: string) => (await db.obligation.findUniqueOrThrow({ where: { id } })).status;
 
@@ -810,7 +1050,9 @@ describe('the chat command service', () => {
       expect(reply.text).toContain('• Q.1-2026Q3 «Báo cáo quý» — hạn 30/09/2026');
       expect(reply.text).toContain('• Q.1-2026Q4 «Báo cáo quý» — hạn 31/12/2026');
       expect(reply.text).toContain('ví dụ: /xong Q.1-2025Q4 đã gửi báo cáo');
-      const buttons = only(await svc.handleText(tg, '/viec')).buttons!.flat().map((b) => b.text);
+      const buttons = only(await svc.handleText(tg, '/viec'))
+        .buttons!.flat()
+        .map((b) => b.text);
       expect(buttons).toEqual(expect.arrayContaining(['✅ Q.1-2026Q4 — hạn 31/12/2026']));
     });
 
@@ -818,7 +1060,9 @@ describe('the chat command service', () => {
       const { svc } = service();
       const before = await snapshot(w.orgId);
       const typed = only(await svc.handleText(zalo, '/xong Q.1 đã gửi'));
-      expect(typed.text).toMatch(/^Nhiệm vụ Q\.1 «Báo cáo quý» có 3 kỳ đang mở; anh\/chị xác nhận kỳ nào\? Chưa có gì thay đổi\./);
+      expect(typed.text).toMatch(
+        /^Nhiệm vụ Q\.1 «Báo cáo quý» có 3 kỳ đang mở; anh\/chị xác nhận kỳ nào\? Chưa có gì thay đổi\./,
+      );
       expect(typed.text).toContain('• Kỳ 2026-Q3, hạn 30/09/2026: /xong Q.1-2026Q3 [ghi chú]');
       expect(typed.text).toContain('/xong Q.1-2025Q4 [ghi chú]');
       expect(typed.text).toContain('/xong Q.1-2026Q4 [ghi chú]');
@@ -829,14 +1073,20 @@ describe('the chat command service', () => {
         { action: 'done', id: q['2026-Q3'].id },
         { action: 'done', id: q['2026-Q4'].id },
       ]);
-      expect(pressed.buttons?.flat().map((b) => b.text)).toEqual(['✅ Q.1-2025Q4 — hạn 31/12/2025', '✅ Q.1-2026Q3 — hạn 30/09/2026', '✅ Q.1-2026Q4 — hạn 31/12/2026']);
+      expect(pressed.buttons?.flat().map((b) => b.text)).toEqual([
+        '✅ Q.1-2025Q4 — hạn 31/12/2025',
+        '✅ Q.1-2026Q3 — hạn 30/09/2026',
+        '✅ Q.1-2026Q4 — hạn 31/12/2026',
+      ]);
       expect(await snapshot(w.orgId)).toEqual(before);
     });
 
     it('/giahan with the duty’s code alone asks which period too, with 📅 buttons on Telegram, and changes nothing', async () => {
       const { svc } = service();
       const before = await snapshot(w.orgId);
-      expect(only(await svc.handleText(zalo, '/giahan Q.1 15/01/2027 chờ số liệu')).text).toContain('/giahan Q.1-2026Q4 <ngày> <lý do>');
+      expect(only(await svc.handleText(zalo, '/giahan Q.1 15/01/2027 chờ số liệu')).text).toContain(
+        '/giahan Q.1-2026Q4 <ngày> <lý do>',
+      );
       const pressed = only(await svc.handleText(tg, '/giahan Q.1 15/01/2027 chờ số liệu'));
       expect(pressed.buttons?.flat().map((b) => decodeButton(b.data)?.action)).toEqual(['extend', 'extend', 'extend']);
       expect(await snapshot(w.orgId)).toEqual(before);
@@ -849,25 +1099,33 @@ describe('the chat command service', () => {
       expect(await statusOf(q['2026-Q4'].id)).toBe('done');
       expect(await statusOf(q['2025-Q4'].id)).toBe('open');
       expect(await statusOf(q['2026-Q3'].id)).toBe('open');
-      expect((await db.confirmation.findFirstOrThrow({ where: { obligationId: q['2026-Q4'].id } })).note).toBe('đã gửi báo cáo quý IV');
+      expect((await db.confirmation.findFirstOrThrow({ where: { obligationId: q['2026-Q4'].id } })).note).toBe(
+        'đã gửi báo cáo quý IV',
+      );
       // The period typed apart, the Vietnamese way ("quý 3/2026"), names the third quarter.
       only(await svc.handleText(tg, '/xong Q.1 Q3/2026'));
       expect(await statusOf(q['2026-Q3'].id)).toBe('done');
       expect(await statusOf(q['2025-Q4'].id)).toBe('open');
       expect((await db.confirmation.findFirstOrThrow({ where: { obligationId: q['2026-Q3'].id } })).note).toBeNull();
       // A second /xong of a period already confirmed says so, naming the period.
-      expect(only(await svc.handleText(zalo, '/xong Q.1_2026/Q4')).text).toMatch(/^Nhiệm vụ Q\.1-2026Q4 «Báo cáo quý» .*đã được xác nhận trước đó/);
+      expect(only(await svc.handleText(zalo, '/xong Q.1_2026/Q4')).text).toMatch(
+        /^Nhiệm vụ Q\.1-2026Q4 «Báo cáo quý» .*đã được xác nhận trước đó/,
+      );
     });
 
     it('/hoantac with the duty’s code alone asks which confirmed period, and takes back only the one named', async () => {
       const { svc } = service();
       const before = await snapshot(w.orgId);
       const asked = only(await svc.handleText(zalo, '/hoantac Q.1'));
-      expect(asked.text).toMatch(/^Nhiệm vụ Q\.1 «Báo cáo quý» có 2 kỳ vừa được xác nhận; anh\/chị rút lại xác nhận kỳ nào\?/);
+      expect(asked.text).toMatch(
+        /^Nhiệm vụ Q\.1 «Báo cáo quý» có 2 kỳ vừa được xác nhận; anh\/chị rút lại xác nhận kỳ nào\?/,
+      );
       expect(asked.text).toContain('/hoantac Q.1-2026Q3');
       expect(asked.text).toContain('/hoantac Q.1-2026Q4');
       expect(await snapshot(w.orgId)).toEqual(before);
-      expect(only(await svc.handleText(tg, '/hoantac Q.1-2026Q3')).text).toMatch(/^↩️ Đã rút lại xác nhận nhiệm vụ Q\.1-2026Q3/);
+      expect(only(await svc.handleText(tg, '/hoantac Q.1-2026Q3')).text).toMatch(
+        /^↩️ Đã rút lại xác nhận nhiệm vụ Q\.1-2026Q3/,
+      );
       expect(await statusOf(q['2026-Q3'].id)).toBe('open');
       expect(await statusOf(q['2026-Q4'].id)).toBe('done');
     });
@@ -883,7 +1141,13 @@ describe('the chat command service', () => {
       expect(text).toMatch(/^📅 Gia hạn nhiệm vụ Q\.1-2026Q3: /);
       only(await svc.handleText(tg, '20/12/2026 chờ số liệu', { replyToBotText: text }));
       expect(await db.extensionRequest.count({ where: { obligationId: q['2026-Q3'].id, status: 'pending' } })).toBe(1);
-      expect(await db.extensionRequest.count({ where: { obligation: { dutyId: (await db.duty.findFirstOrThrow({ where: { orgId: w.orgId, code: 'Q.1' } })).id } } })).toBe(2);
+      expect(
+        await db.extensionRequest.count({
+          where: {
+            obligation: { dutyId: (await db.duty.findFirstOrThrow({ where: { orgId: w.orgId, code: 'Q.1' } })).id },
+          },
+        }),
+      ).toBe(2);
     });
   });
 
@@ -899,7 +1163,14 @@ describe('the chat command service', () => {
       await db.organisation.update({ where: { id: b.orgId }, data: { name: 'Sở TTTT Nam Định' } });
       // The same person, first linked in Hà Nam, then in Nam Định.
       for (const w of [a, b]) {
-        await db.contact.update({ where: { id: w.a.id }, data: { telegramChatId: BigInt(tg.chatId), zaloUserId: zalo.chatId, channels: ['telegram', 'zalo', 'sandbox'] } });
+        await db.contact.update({
+          where: { id: w.a.id },
+          data: {
+            telegramChatId: BigInt(tg.chatId),
+            zaloUserId: zalo.chatId,
+            channels: ['telegram', 'zalo', 'sandbox'],
+          },
+        });
       }
     });
     const both = async () => [await snapshot(a.orgId), await snapshot(b.orgId)];
@@ -908,8 +1179,13 @@ describe('the chat command service', () => {
       const { svc } = service();
       const before = await both();
       const pressed = only(await svc.handleText(tg, '/xong 4.2 đã gửi'));
-      expect(pressed.text).toMatch(/^Mã «4\.2» có ở 2 tổ chức anh\/chị liên kết; anh\/chị muốn làm cho tổ chức nào\? Chưa có gì thay đổi\./);
-      expect(pressed.buttons?.flat().map((x) => x.text)).toEqual(['✅ 4.2 — Sở TTTT Hà Nam', '✅ 4.2 — Sở TTTT Nam Định']);
+      expect(pressed.text).toMatch(
+        /^Mã «4\.2» có ở 2 tổ chức anh\/chị liên kết; anh\/chị muốn làm cho tổ chức nào\? Chưa có gì thay đổi\./,
+      );
+      expect(pressed.buttons?.flat().map((x) => x.text)).toEqual([
+        '✅ 4.2 — Sở TTTT Hà Nam',
+        '✅ 4.2 — Sở TTTT Nam Định',
+      ]);
       expect(pressed.buttons?.flat().map((x) => decodeButton(x.data))).toEqual([
         { action: 'done', id: (await obligationOf(a.unitA.id, '4.2')).id },
         { action: 'done', id: (await obligationOf(b.unitA.id, '4.2')).id },
@@ -927,7 +1203,9 @@ describe('the chat command service', () => {
       expect(reply.text).toMatch(/^\[Sở TTTT Nam Định\] ✅ Đã ghi nhận: Đơn vị thử 1 hoàn thành nhiệm vụ 4\.2/);
       expect((await obligationOf(b.unitA.id, '4.2')).status).toBe('done');
       expect((await obligationOf(a.unitA.id, '4.2')).status).toBe('open');
-      expect((await db.confirmation.findFirstOrThrow({ where: { obligation: { unitId: b.unitA.id } } })).note).toBe('đã gửi báo cáo');
+      expect((await db.confirmation.findFirstOrThrow({ where: { obligation: { unitId: b.unitA.id } } })).note).toBe(
+        'đã gửi báo cáo',
+      );
       // Now open in Hà Nam only: the code alone acts there, and the reply names it.
       expect(only(await svc.handleText(tg, '/xong 4.2')).text).toMatch(/^\[Sở TTTT Hà Nam\] ✅ Đã ghi nhận/);
       expect((await obligationOf(a.unitA.id, '4.2')).status).toBe('done');
@@ -946,14 +1224,19 @@ describe('the chat command service', () => {
     it('lists each organisation’s duties under its name', async () => {
       const { svc } = service();
       const replies = (await svc.handleText(zalo, '/viec')).replies;
-      expect(replies.map((r) => r.text.split('\n')[0])).toEqual(['[Sở TTTT Hà Nam] Nhiệm vụ đang mở của Đơn vị thử 1:', '[Sở TTTT Nam Định] Đơn vị thử 1 không còn nhiệm vụ nào đang mở. 🎉']);
+      expect(replies.map((r) => r.text.split('\n')[0])).toEqual([
+        '[Sở TTTT Hà Nam] Nhiệm vụ đang mở của Đơn vị thử 1:',
+        '[Sở TTTT Nam Định] Đơn vị thử 1 không còn nhiệm vụ nào đang mở. 🎉',
+      ]);
     });
 
     it('refuses a command that names no organisation, listing them, and changes nothing', async () => {
       const { svc } = service();
       const before = await both();
       const reply = only(await svc.handleText(tg, '/kenh zalo'));
-      expect(reply.text).toMatch(/^Chat này liên kết với đầu mối ở 2 tổ chức: Sở TTTT Hà Nam \(mã two-a\); Sở TTTT Nam Định \(mã two-b\)\. Lệnh này không nêu tổ chức nào nên chưa làm gì/);
+      expect(reply.text).toMatch(
+        /^Chat này liên kết với đầu mối ở 2 tổ chức: Sở TTTT Hà Nam \(mã two-a\); Sở TTTT Nam Định \(mã two-b\)\. Lệnh này không nêu tổ chức nào nên chưa làm gì/,
+      );
       expect(await both()).toEqual(before);
     });
 
@@ -961,18 +1244,32 @@ describe('the chat command service', () => {
       const { svc } = service();
       for (const chat of [tg, zalo]) {
         const reply = only(await svc.handleText(chat, '/start'));
-        expect(reply.text).toMatch(/^Chat này liên kết với 2 đầu mối ở 2 tổ chức:\n• Sở TTTT Hà Nam \(mã two-a\): Người 1 — Đơn vị thử 1\n• Sở TTTT Nam Định \(mã two-b\): Người 1 — Đơn vị thử 1\n/);
+        expect(reply.text).toMatch(
+          /^Chat này liên kết với 2 đầu mối ở 2 tổ chức:\n• Sở TTTT Hà Nam \(mã two-a\): Người 1 — Đơn vị thử 1\n• Sở TTTT Nam Định \(mã two-b\): Người 1 — Đơn vị thử 1\n/,
+        );
         expect(reply.text).not.toMatch(/^Chào/);
       }
     });
 
     describe('a file sent as evidence', () => {
-      const orgs = 'Chat này liên kết với đầu mối ở 2 tổ chức: Sở TTTT Hà Nam (mã two-a); Sở TTTT Nam Định (mã two-b). ';
+      const orgs =
+        'Chat này liên kết với đầu mối ở 2 tổ chức: Sở TTTT Hà Nam (mã two-a); Sở TTTT Nam Định (mã two-b). ';
       /** A reminder delivered to this chat as Telegram message `messageId`, for the contact of `w`'s first unit. */
       const delivered = async (w: World, code: string, messageId: number) => {
         const o = await obligationOf(w.unitA.id, code);
         await db.reminder.create({
-          data: { orgId: w.orgId, obligationId: o.id, contactId: w.a.id, channel: 'telegram', kind: 'lead', stage: `lead-${messageId}`, scheduledAt: NOW, status: 'sent', sentAt: NOW, externalId: `${tg.chatId}:${messageId}` },
+          data: {
+            orgId: w.orgId,
+            obligationId: o.id,
+            contactId: w.a.id,
+            channel: 'telegram',
+            kind: 'lead',
+            stage: `lead-${messageId}`,
+            scheduledAt: NOW,
+            status: 'sent',
+            sentAt: NOW,
+            externalId: `${tg.chatId}:${messageId}`,
+          },
         });
         return o;
       };
@@ -981,17 +1278,33 @@ describe('the chat command service', () => {
         const { svc } = service();
         const inB = await delivered(b, '4.2', 9101);
         const inA = await delivered(a, '4.3', 9102);
-        expect(await svc.evidenceFor(tg, { replyToMessageId: 9101 })).toMatchObject({ contact: { id: b.a.id }, obligation: { id: inB.id }, label: '[Sở TTTT Nam Định] ' });
-        expect(await svc.evidenceFor(tg, { replyToMessageId: 9102 })).toMatchObject({ contact: { id: a.a.id }, obligation: { id: inA.id }, label: '[Sở TTTT Hà Nam] ' });
+        expect(await svc.evidenceFor(tg, { replyToMessageId: 9101 })).toMatchObject({
+          contact: { id: b.a.id },
+          obligation: { id: inB.id },
+          label: '[Sở TTTT Nam Định] ',
+        });
+        expect(await svc.evidenceFor(tg, { replyToMessageId: 9102 })).toMatchObject({
+          contact: { id: a.a.id },
+          obligation: { id: inA.id },
+          label: '[Sở TTTT Hà Nam] ',
+        });
       });
 
       it('without a reply on Telegram, is refused with the organisations listed and a request to reply to the reminder, even right after /xong', async () => {
         const { svc } = service();
         // Confirmations of this hour exist in both organisations (the tests above): none is taken.
-        expect(await db.confirmation.count({ where: { contactId: { in: [a.a.id, b.a.id] }, createdAt: { gte: new Date(NOW.getTime() - 3_600_000) } } })).toBeGreaterThan(0);
+        expect(
+          await db.confirmation.count({
+            where: { contactId: { in: [a.a.id, b.a.id] }, createdAt: { gte: new Date(NOW.getTime() - 3_600_000) } },
+          }),
+        ).toBeGreaterThan(0);
         for (const input of [{}, { replyToMessageId: 9999 }]) {
           const answer = await svc.evidenceFor(tg, input);
-          expect(answer).toEqual({ refusal: expect.stringMatching(/^Chat này liên kết với đầu mối ở 2 tổ chức: .*Chưa rõ tệp này cho tổ chức nào nên chưa lưu: hãy gửi lại tệp bằng cách trả lời \(reply\) tin nhắc/) });
+          expect(answer).toEqual({
+            refusal: expect.stringMatching(
+              /^Chat này liên kết với đầu mối ở 2 tổ chức: .*Chưa rõ tệp này cho tổ chức nào nên chưa lưu: hãy gửi lại tệp bằng cách trả lời \(reply\) tin nhắc/,
+            ),
+          });
           expect((answer as { refusal: string }).refusal.startsWith(orgs)).toBe(true);
         }
       });
@@ -1001,14 +1314,43 @@ describe('the chat command service', () => {
         // Two hours on: the confirmations above are no longer "just sent".
         clock.advance(2 * 3_600_000);
         const refused = await svc.evidenceFor(zalo);
-        expect(refused).toEqual({ refusal: expect.stringContaining(`${orgs}Chưa rõ ảnh này cho tổ chức nào nên chưa lưu: gửi /xong <mã>@<mã tổ chức> rồi gửi ảnh ngay sau đó`) });
+        expect(refused).toEqual({
+          refusal: expect.stringContaining(
+            `${orgs}Chưa rõ ảnh này cho tổ chức nào nên chưa lưu: gửi /xong <mã>@<mã tổ chức> rồi gửi ảnh ngay sau đó`,
+          ),
+        });
         // A duty of the newer organisation only.
-        const duty = await db.duty.create({ data: { orgId: b.orgId, planId: (await db.plan.findFirstOrThrow({ where: { orgId: b.orgId } })).id, code: 'C.1', title: 'Nhiệm vụ C', timeframe: '2026-12-20', position: 10 } });
-        await db.schedule.create({ data: { orgId: b.orgId, dutyId: duty.id, kind: 'once', due: '2026-12-20', raw: '2026-12-20' } });
-        await db.assignment.create({ data: { orgId: b.orgId, dutyId: duty.id, role: 'lead', unitId: b.unitA.id, target: `u:${b.unitA.id}`, rawName: b.unitA.name, position: 0 } });
+        const duty = await db.duty.create({
+          data: {
+            orgId: b.orgId,
+            planId: (await db.plan.findFirstOrThrow({ where: { orgId: b.orgId } })).id,
+            code: 'C.1',
+            title: 'Nhiệm vụ C',
+            timeframe: '2026-12-20',
+            position: 10,
+          },
+        });
+        await db.schedule.create({
+          data: { orgId: b.orgId, dutyId: duty.id, kind: 'once', due: '2026-12-20', raw: '2026-12-20' },
+        });
+        await db.assignment.create({
+          data: {
+            orgId: b.orgId,
+            dutyId: duty.id,
+            role: 'lead',
+            unitId: b.unitA.id,
+            target: `u:${b.unitA.id}`,
+            rawName: b.unitA.name,
+            position: 0,
+          },
+        });
         await reconcileObligations(db, b.orgId, yearWindow(2026), NOW);
         expect(only(await svc.handleText(zalo, '/xong C.1')).text).toMatch(/^\[Sở TTTT Nam Định\] ✅ Đã ghi nhận/);
-        expect(await svc.evidenceFor(zalo)).toMatchObject({ contact: { id: b.a.id }, obligation: { id: (await obligationOf(b.unitA.id, 'C.1')).id }, label: '[Sở TTTT Nam Định] ' });
+        expect(await svc.evidenceFor(zalo)).toMatchObject({
+          contact: { id: b.a.id },
+          obligation: { id: (await obligationOf(b.unitA.id, 'C.1')).id },
+          label: '[Sở TTTT Nam Định] ',
+        });
       });
     });
   });

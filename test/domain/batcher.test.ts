@@ -5,30 +5,42 @@ import { createSemaphore } from '#root/lib/semaphore.js';
 describe('the batcher', () => {
   it('runs concurrent calls as one batch and answers each caller with its own result', async () => {
     const batches: number[][] = [];
-    const double = createBatcher(async (xs: number[]) => {
-      batches.push(xs);
-      return xs.map((x) => x * 2);
-    }, { maxSize: 100, maxWaitMs: 5 });
+    const double = createBatcher(
+      async (xs: number[]) => {
+        batches.push(xs);
+        return xs.map((x) => x * 2);
+      },
+      { maxSize: 100, maxWaitMs: 5 },
+    );
     expect(await Promise.all([1, 2, 3].map(double))).toEqual([2, 4, 6]);
     expect(batches).toEqual([[1, 2, 3]]);
   });
 
   it('flushes at maxSize without waiting', async () => {
     const batches: number[][] = [];
-    const id = createBatcher(async (xs: number[]) => {
-      batches.push(xs);
-      return xs;
-    }, { maxSize: 2, maxWaitMs: 10_000 });
+    const id = createBatcher(
+      async (xs: number[]) => {
+        batches.push(xs);
+        return xs;
+      },
+      { maxSize: 2, maxWaitMs: 10_000 },
+    );
     await Promise.all([1, 2, 3, 4].map(id));
-    expect(batches).toEqual([[1, 2], [3, 4]]);
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
   });
 
   it('rejects every caller of a failed batch, and later batches still work', async () => {
     let fail = true;
-    const f = createBatcher(async (xs: number[]) => {
-      if (fail) throw new Error('boom');
-      return xs;
-    }, { maxSize: 10, maxWaitMs: 1 });
+    const f = createBatcher(
+      async (xs: number[]) => {
+        if (fail) throw new Error('boom');
+        return xs;
+      },
+      { maxSize: 10, maxWaitMs: 1 },
+    );
     const results = await Promise.allSettled([f(1), f(2)]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     fail = false;

@@ -60,7 +60,10 @@ describe('configuration', () => {
 
 describe('docker-compose.yml', () => {
   const compose = parse(read('docker-compose.yml')) as {
-    services: Record<string, { environment?: Record<string, string>; depends_on?: Record<string, unknown>; build?: string; image?: string }>;
+    services: Record<
+      string,
+      { environment?: Record<string, string>; depends_on?: Record<string, unknown>; build?: string; image?: string }
+    >;
   };
 
   it('runs PostgreSQL, Redis and the app built from the Dockerfile', () => {

@@ -52,14 +52,23 @@ describe('vietnamHolidays', () => {
   it('compensates each weekend day of the Tết block after the block (2024: Tết 09–13/02, Sat+Sun inside)', () => {
     // 2024: eve Friday 09/02, Tết Saturday 10/02 … Tuesday 13/02 → two days off Wed 14 and Thu 15.
     const ds = dates(2024);
-    for (const d of ['2024-02-09', '2024-02-10', '2024-02-11', '2024-02-12', '2024-02-13', '2024-02-14', '2024-02-15']) {
+    for (const d of [
+      '2024-02-09',
+      '2024-02-10',
+      '2024-02-11',
+      '2024-02-12',
+      '2024-02-13',
+      '2024-02-14',
+      '2024-02-15',
+    ]) {
       expect(ds).toContain(d);
     }
     expect(ds).not.toContain('2024-02-16');
-    expect(vietnamHolidays(2024).filter((d) => d.name === 'Nghỉ bù Tết Nguyên đán').map((d) => d.date)).toEqual([
-      '2024-02-14',
-      '2024-02-15',
-    ]);
+    expect(
+      vietnamHolidays(2024)
+        .filter((d) => d.name === 'Nghỉ bù Tết Nguyên đán')
+        .map((d) => d.date),
+    ).toEqual(['2024-02-14', '2024-02-15']);
   });
 
   it('compensates 30/04 and 01/05 on a weekend with the next two working days (2022: Sat 30/04, Sun 01/05)', () => {

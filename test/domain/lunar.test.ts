@@ -54,7 +54,9 @@ describe('lunarToSolar', () => {
     expect(() => lunarToSolar(2026, 6, 1, true)).toThrow(RangeError);
     expect(() => lunarToSolar(2025, 7, 1, true)).toThrow(RangeError);
     // Some years' month 12 has 29 days: day 30 would be Tết.
-    const short = [2020, 2021, 2022, 2023, 2024, 2025, 2026, 2027].filter((y) => solarToLunar(nextDay(lunarToSolar(y, 12, 29))).day === 1);
+    const short = [2020, 2021, 2022, 2023, 2024, 2025, 2026, 2027].filter(
+      (y) => solarToLunar(nextDay(lunarToSolar(y, 12, 29))).day === 1,
+    );
     expect(short.length).toBeGreaterThan(0);
     for (const y of short) expect(() => lunarToSolar(y, 12, 30)).toThrow(/29 days/);
     expect(() => lunarToSolar(2026, 13, 1)).toThrow(RangeError);

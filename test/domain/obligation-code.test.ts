@@ -11,12 +11,15 @@ describe('the code of an obligation, as people type it in a chat', () => {
     expect(obligationCode('4.2', 'once')).toBe('4.2');
   });
 
-  it.each(['4.2-2026Q4', '4.2-2026q4', '4.2 2026-Q4', '4.2_2026/q4', '4.2-Q4-2026', '4.2 Q4/2026', '4.2.2026.Q4'])('reads «%s» as the fourth quarter of 2026', (typed) => {
-    expect(codeMatch(typed, '4.2', '2026-Q4')).toBe('period');
-    expect(codeMatch(typed, '4.2', '2026-Q3')).toBeNull();
-    expect(codeMatch(typed, '4.2', '2025-Q4')).toBeNull();
-    expect(codeMatch(typed, '4.3', '2026-Q4')).toBeNull();
-  });
+  it.each(['4.2-2026Q4', '4.2-2026q4', '4.2 2026-Q4', '4.2_2026/q4', '4.2-Q4-2026', '4.2 Q4/2026', '4.2.2026.Q4'])(
+    'reads «%s» as the fourth quarter of 2026',
+    (typed) => {
+      expect(codeMatch(typed, '4.2', '2026-Q4')).toBe('period');
+      expect(codeMatch(typed, '4.2', '2026-Q3')).toBeNull();
+      expect(codeMatch(typed, '4.2', '2025-Q4')).toBeNull();
+      expect(codeMatch(typed, '4.3', '2026-Q4')).toBeNull();
+    },
+  );
 
   it('reads the duty’s code alone as any of its periods, and reads a month either way round', () => {
     expect(codeMatch('4.2', '4.2', '2026-Q4')).toBe('duty');

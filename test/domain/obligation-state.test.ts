@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DUE_SOON_MS, dueInstant, isOverdue, obligationState, OBLIGATION_STATES, type ObligationDue } from '#root/domain/obligation-state.js';
+import {
+  DUE_SOON_MS,
+  dueInstant,
+  isOverdue,
+  obligationState,
+  OBLIGATION_STATES,
+  type ObligationDue,
+} from '#root/domain/obligation-state.js';
 
 // Due at the end of 31/12/2026 in Hanoi: 23:59:59 local is 16:59:59 UTC.
 const DUE = new Date('2026-12-31T16:59:59Z');

@@ -37,7 +37,12 @@ describe('occurrences: once', () => {
 
   it('is due at the end of its day; the period starts at startsOn, else on the due date', () => {
     expect(occurrences(s, y2026, opts)).toEqual([
-      { periodKey: 'once', periodStart: '2026-03-31', dueDate: '2026-03-31', dueAt: new Date('2026-03-31T16:59:59.000Z') },
+      {
+        periodKey: 'once',
+        periodStart: '2026-03-31',
+        dueDate: '2026-03-31',
+        dueAt: new Date('2026-03-31T16:59:59.000Z'),
+      },
     ]);
     expect(occurrences(s, y2026, { ...opts, startsOn: '2026-01-15' })[0]?.periodStart).toBe('2026-01-15');
   });
@@ -87,17 +92,23 @@ describe('occurrences: yearly', () => {
 
   it('applies startsOn to the due date and endsOn to the period start', () => {
     expect(keys(occurrences(s, years, { ...opts, startsOn: '2026-12-01' })).map(([k]) => k)).toEqual(['2027', '2028']);
-    expect(keys(occurrences(s, years, { ...opts, startsOn: '2026-11-15' })).map(([k]) => k)).toEqual(['2026', '2027', '2028']);
+    expect(keys(occurrences(s, years, { ...opts, startsOn: '2026-11-15' })).map(([k]) => k)).toEqual([
+      '2026',
+      '2027',
+      '2028',
+    ]);
     // The 2027 period began before the horizon's end (30/06/2027): it still counts.
     expect(keys(occurrences(s, years, { ...opts, endsOn: '2027-06-30' })).map(([k]) => k)).toEqual(['2026', '2027']);
     expect(keys(occurrences(s, years, { ...opts, endsOn: '2026-12-31' })).map(([k]) => k)).toEqual(['2026']);
   });
 
   it('clamps 29/02 to 28/02 outside leap years', () => {
-    expect(keys(occurrences({ kind: 'yearly', due: '02-29' }, { from: '2027-01-01', to: '2028-12-31' }, opts))).toEqual([
-      ['2027', '2027-02-28'],
-      ['2028', '2028-02-29'],
-    ]);
+    expect(keys(occurrences({ kind: 'yearly', due: '02-29' }, { from: '2027-01-01', to: '2028-12-31' }, opts))).toEqual(
+      [
+        ['2027', '2027-02-28'],
+        ['2028', '2028-02-29'],
+      ],
+    );
   });
 
   it('rejects a malformed due day', () => {
@@ -152,7 +163,10 @@ describe('occurrences: every N months', () => {
 
   it('respects from/to years', () => {
     const s: Schedule = { kind: 'every', months: 6, due: '06-30', from: 2027, to: 2027 };
-    expect(keys(occurrences(s, { from: '2026-01-01', to: '2028-12-31' }, opts)).map(([k]) => k)).toEqual(['2027-H1', '2027-H2']);
+    expect(keys(occurrences(s, { from: '2026-01-01', to: '2028-12-31' }, opts)).map(([k]) => k)).toEqual([
+      '2027-H1',
+      '2027-H2',
+    ]);
   });
 
   it('other divisors of 12 (2, 4 months) get keys P1…', () => {
@@ -168,11 +182,16 @@ describe('occurrences: every N months', () => {
       ['2026-H1', '2026-06-30'],
       ['2026-H2', '2026-12-31'],
     ]);
-    expect(keys(occurrences({ kind: 'every', months: 1, due: '01-25' }, y2026, opts))[1]).toEqual(['2026-02', '2026-02-25']);
+    expect(keys(occurrences({ kind: 'every', months: 1, due: '01-25' }, y2026, opts))[1]).toEqual([
+      '2026-02',
+      '2026-02-25',
+    ]);
   });
 
   it('every 12 months is yearly', () => {
-    expect(keys(occurrences({ kind: 'every', months: 12, due: '11-15' }, y2026, opts))).toEqual([['2026', '2026-11-15']]);
+    expect(keys(occurrences({ kind: 'every', months: 12, due: '11-15' }, y2026, opts))).toEqual([
+      ['2026', '2026-11-15'],
+    ]);
   });
 
   it('every 24 months: two-year periods counted from the year of startsOn, due in the last year', () => {
@@ -188,18 +207,17 @@ describe('occurrences: every N months', () => {
 
   it('every 24 months: counted from `from` without startsOn, else from year 0 (even years)', () => {
     const window = { from: '2026-01-01', to: '2029-12-31' };
-    expect(keys(occurrences({ kind: 'every', months: 24, due: '11-15', from: 2025 }, window, opts)).map(([k]) => k)).toEqual([
-      '2025-2026',
-      '2027-2028',
-    ]);
+    expect(
+      keys(occurrences({ kind: 'every', months: 24, due: '11-15', from: 2025 }, window, opts)).map(([k]) => k),
+    ).toEqual(['2025-2026', '2027-2028']);
     expect(keys(occurrences({ kind: 'every', months: 24, due: '11-15' }, window, opts))).toEqual([
       ['2026-2027', '2027-11-15'],
       ['2028-2029', '2029-11-15'],
     ]);
     // The key does not depend on the window.
-    expect(keys(occurrences({ kind: 'every', months: 24, due: '11-15' }, { from: '2027-01-01', to: '2027-12-31' }, opts))).toEqual([
-      ['2026-2027', '2027-11-15'],
-    ]);
+    expect(
+      keys(occurrences({ kind: 'every', months: 24, due: '11-15' }, { from: '2027-01-01', to: '2027-12-31' }, opts)),
+    ).toEqual([['2026-2027', '2027-11-15']]);
   });
 
   it('every 36 months, with a horizon: a period begun before endsOn still counts', () => {
@@ -246,7 +264,10 @@ describe('occurrences: ongoing', () => {
   it('respects the window and startsOn', () => {
     const s: Schedule = { kind: 'ongoing', checkIn: 'quarterly' };
     expect(keys(occurrences(s, { from: '2026-04-01', to: '2026-09-29' }, opts))).toEqual([['2026-Q2', '2026-06-30']]);
-    expect(keys(occurrences(s, y2026, { ...opts, startsOn: '2026-07-01' })).map(([k]) => k)).toEqual(['2026-Q3', '2026-Q4']);
+    expect(keys(occurrences(s, y2026, { ...opts, startsOn: '2026-07-01' })).map(([k]) => k)).toEqual([
+      '2026-Q3',
+      '2026-Q4',
+    ]);
   });
 });
 
@@ -256,7 +277,11 @@ describe('occurrences: unparsed and sorting', () => {
   });
 
   it('sorts by due date across years', () => {
-    const list = occurrences({ kind: 'every', months: 6, due: '06-30' }, { from: '2025-01-01', to: '2027-12-31' }, opts);
+    const list = occurrences(
+      { kind: 'every', months: 6, due: '06-30' },
+      { from: '2025-01-01', to: '2027-12-31' },
+      opts,
+    );
     const due = list.map((o) => o.dueDate);
     expect(due).toEqual([...due].sort());
     expect(list.map((o) => o.periodKey)).toEqual(['2025-H1', '2025-H2', '2026-H1', '2026-H2', '2027-H1', '2027-H2']);
@@ -276,11 +301,20 @@ describe('occurrences: unparsed and sorting', () => {
       expect(inside(endOfDayInZone('2026-12-31', z)), z).toBe(true);
       expect(inside(endOfDayInZone('2027-01-01', z)), z).toBe(false);
       // Every monthly due day of 2025–2027: inside the 2026 bounds exactly when occurrences() keeps it for 2026.
-      const all = occurrences({ kind: 'every', months: 1, due: '01-31' }, { from: '2025-01-01', to: '2027-12-31' }, { zone: z, calendar });
-      const kept = new Set(occurrences({ kind: 'every', months: 1, due: '01-31' }, y2026, { zone: z, calendar }).map((o) => o.periodKey));
+      const all = occurrences(
+        { kind: 'every', months: 1, due: '01-31' },
+        { from: '2025-01-01', to: '2027-12-31' },
+        { zone: z, calendar },
+      );
+      const kept = new Set(
+        occurrences({ kind: 'every', months: 1, due: '01-31' }, y2026, { zone: z, calendar }).map((o) => o.periodKey),
+      );
       for (const o of all) expect(inside(o.dueAt), `${z} ${o.periodKey}`).toBe(kept.has(o.periodKey));
     }
-    expect(zonedWindowBounds(y2026, zone)).toEqual({ start: new Date('2025-12-31T17:00:00Z'), end: new Date('2026-12-31T17:00:00Z') });
+    expect(zonedWindowBounds(y2026, zone)).toEqual({
+      start: new Date('2025-12-31T17:00:00Z'),
+      end: new Date('2026-12-31T17:00:00Z'),
+    });
     expect(() => zonedWindowBounds(y2026, 'Mars/Olympus')).toThrow(RangeError);
   });
 });

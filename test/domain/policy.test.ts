@@ -19,7 +19,15 @@ describe('the effective reminder policy', () => {
   });
 
   describe('with overrides from organisation, plan, duty and unit', () => {
-    const org: PolicyOverride = { leadDays: [10, 5], onDue: false, overdueEvery: 5, overdueMax: 4, escalateAfter: 6, windowStart: '07:30', windowEnd: '16:00' };
+    const org: PolicyOverride = {
+      leadDays: [10, 5],
+      onDue: false,
+      overdueEvery: 5,
+      overdueMax: 4,
+      escalateAfter: 6,
+      windowStart: '07:30',
+      windowEnd: '16:00',
+    };
     const plan: PolicyOverride = { overdueEvery: 2, windowEnd: '11:30' };
     const duty: PolicyOverride = { leadDays: [3], overdueMax: 1 };
     const unit: PolicyOverride = { onDue: true, windowStart: '09:00' };
@@ -37,7 +45,13 @@ describe('the effective reminder policy', () => {
     });
 
     it('skips a level without an override and keeps the default of a field nobody sets', () => {
-      expect(effectivePolicy(undefined, plan, undefined, unit)).toEqual({ ...DEFAULT_POLICY, overdueEvery: 2, windowEnd: '11:30', windowStart: '09:00', onDue: true });
+      expect(effectivePolicy(undefined, plan, undefined, unit)).toEqual({
+        ...DEFAULT_POLICY,
+        overdueEvery: 2,
+        windowEnd: '11:30',
+        windowStart: '09:00',
+        onDue: true,
+      });
       expect(effectivePolicy({ escalateAfter: 9 }).escalateAfter).toBe(9);
       expect(effectivePolicy({ escalateAfter: 9 }).leadDays).toEqual(DEFAULT_POLICY.leadDays);
     });
@@ -89,13 +103,24 @@ describe('a policy override as stored or typed', () => {
   });
 
   it('refuses a time that is not HH:MM of a real minute', () => {
-    for (const t of ['24:00', '8:00', '08:60', '0800', '08:00:00', '', ' 08:00']) expect(valid({ windowStart: t }), t).toBe(false);
+    for (const t of ['24:00', '8:00', '08:60', '0800', '08:00:00', '', ' 08:00'])
+      expect(valid({ windowStart: t }), t).toBe(false);
   });
 
   it('keeps every number within its bounds, the edges included', () => {
     expect(valid({ leadDays: [1, 60], overdueEvery: 1, overdueMax: 0, escalateAfter: 1 })).toBe(true);
     expect(valid({ overdueEvery: 30, overdueMax: 50, escalateAfter: 30 })).toBe(true);
-    for (const o of [{ leadDays: [0] }, { leadDays: [61] }, { leadDays: [1.5] }, { overdueEvery: 0 }, { overdueEvery: 31 }, { overdueMax: -1 }, { overdueMax: 51 }, { escalateAfter: 0 }, { escalateAfter: 31 }]) {
+    for (const o of [
+      { leadDays: [0] },
+      { leadDays: [61] },
+      { leadDays: [1.5] },
+      { overdueEvery: 0 },
+      { overdueEvery: 31 },
+      { overdueMax: -1 },
+      { overdueMax: 51 },
+      { escalateAfter: 0 },
+      { escalateAfter: 31 },
+    ]) {
       expect(valid(o), JSON.stringify(o)).toBe(false);
     }
   });

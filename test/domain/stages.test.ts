@@ -22,7 +22,13 @@ describe('the reminder ladder', () => {
   describe('when the due date is a weekday', () => {
     it('puts the due stage on the due date and counts the leads back from it', () => {
       const { day, left } = ladder('2026-11-13'); // Friday
-      expect(day).toMatchObject({ 'lead-14': '2026-10-26', 'lead-7': '2026-11-04', 'lead-3': '2026-11-10', 'lead-1': '2026-11-12', due: '2026-11-13' });
+      expect(day).toMatchObject({
+        'lead-14': '2026-10-26',
+        'lead-7': '2026-11-04',
+        'lead-3': '2026-11-10',
+        'lead-1': '2026-11-12',
+        due: '2026-11-13',
+      });
       expect(left).toMatchObject({ 'lead-1': 1, 'lead-3': 3, due: 0 });
       expect(day['overdue-1']).toBe('2026-11-16');
     });
@@ -87,7 +93,10 @@ describe('the reminder ladder', () => {
         const p = effectivePolicy({ leadDays: [1, 2, 3, 4, 5] });
         const { stages, day } = ladder(due, [], { ...p, overdueMax: 0 });
         const leads = stages.filter((s) => s.kind === 'lead');
-        expect(leads.map((s) => s.step), due).toEqual(['lead-5', 'lead-4', 'lead-3', 'lead-2', 'lead-1']);
+        expect(
+          leads.map((s) => s.step),
+          due,
+        ).toEqual(['lead-5', 'lead-4', 'lead-3', 'lead-2', 'lead-1']);
         expect(new Set(leads.map((s) => s.day)).size, due).toBe(5);
         for (const s of leads) expect(s.day < day.due!, `${due} ${s.step}`).toBe(true);
       }

@@ -29,7 +29,8 @@ describe('message templates', () => {
     for (const message of Object.keys(MESSAGES) as MessageName[]) {
       for (const channel of ['sandbox', 'email', 'telegram', 'zalo'] as const) {
         for (const part of PARTS[channel]) {
-          for (const lang of ['vi', 'en'] as const) expect(templates.has(message, channel, part, lang), `${lang}/${message}.${channel}.${part}`).toBe(true);
+          for (const lang of ['vi', 'en'] as const)
+            expect(templates.has(message, channel, part, lang), `${lang}/${message}.${channel}.${part}`).toBe(true);
         }
       }
     }
@@ -45,7 +46,14 @@ describe('message templates', () => {
   });
 
   describe('the due-day message', () => {
-    const parts = [['sandbox', 'txt'], ['email', 'subject.txt'], ['email', 'text.txt'], ['email', 'html'], ['telegram', 'html'], ['zalo', 'txt']] as const;
+    const parts = [
+      ['sandbox', 'txt'],
+      ['email', 'subject.txt'],
+      ['email', 'text.txt'],
+      ['email', 'html'],
+      ['telegram', 'html'],
+      ['zalo', 'txt'],
+    ] as const;
 
     it('says, on the Friday before a Sunday due date, the real due date and that today is the last working day before it', () => {
       const before = { ...view, dueWeekday: 'Chủ nhật', dueToday: '' };
@@ -65,7 +73,9 @@ describe('message templates', () => {
         const vi = templates.render('reminder-due', channel, part, 'vi', today);
         expect(vi, `vi ${channel} ${part}`).toMatch(/Hôm nay( đến hạn|, ngày 15 tháng 11 năm 2026, là hạn hoàn thành)/);
         expect(vi, `vi ${channel} ${part}`).not.toContain('ngày làm việc cuối cùng');
-        expect(templates.render('reminder-due', channel, part, 'en', today), `en ${channel} ${part}`).toMatch(/Due today|Today, ngày 15 tháng 11 năm 2026, is the deadline/);
+        expect(templates.render('reminder-due', channel, part, 'en', today), `en ${channel} ${part}`).toMatch(
+          /Due today|Today, ngày 15 tháng 11 năm 2026, is the deadline/,
+        );
       }
     });
   });
@@ -88,9 +98,17 @@ describe('message templates', () => {
       confirmedCount: 1,
       openCount: 5,
       overdue: [{ unitName: 'Sở Y tế', dutyCode: '4.2', dutyTitle: 'A & B', dueDate: '', dueDateShort: '15/11/2026' }],
-      confirmed: [{ unitName: 'Sở Nội vụ', dutyCode: '4.7', dutyTitle: 'X', confirmedBy: 'Lan', confirmedAt: '16/11/2026' }],
+      confirmed: [
+        { unitName: 'Sở Nội vụ', dutyCode: '4.7', dutyTitle: 'X', confirmedBy: 'Lan', confirmedAt: '16/11/2026' },
+      ],
     };
-    for (const [channel, part] of [['email', 'html'], ['telegram', 'html'], ['email', 'text.txt'], ['sandbox', 'txt'], ['zalo', 'txt']] as const) {
+    for (const [channel, part] of [
+      ['email', 'html'],
+      ['telegram', 'html'],
+      ['email', 'text.txt'],
+      ['sandbox', 'txt'],
+      ['zalo', 'txt'],
+    ] as const) {
       const out = templates.render('digest', channel, part, 'vi', view);
       expect(out, `${channel} ${part}`).toContain('2');
       if (part === 'html') expect(out).toContain('Sở &lt;TTTT&gt;');
@@ -98,13 +116,48 @@ describe('message templates', () => {
   });
 
   describe('the digest’s list of reminders a channel refused', () => {
-    const base = { contactName: 'QTV', date: '16/11/2026', orgName: 'Sở TTTT', overdueCount: 0, confirmedCount: 0, openCount: 5, overdue: [], confirmed: [], unreachable: [] };
+    const base = {
+      contactName: 'QTV',
+      date: '16/11/2026',
+      orgName: 'Sở TTTT',
+      overdueCount: 0,
+      confirmedCount: 0,
+      openCount: 5,
+      overdue: [],
+      confirmed: [],
+      unreachable: [],
+    };
     const failed = [
-      { dutyCode: '4.2', dutyTitle: 'Diễn tập <b>thực chiến</b>', unitName: 'Sở Y tế', personName: 'Trần Thị Lan', channel: 'Telegram', reason: 'tin dài quá mức cho phép', fallback: 'thư điện tử (email)' },
-      { dutyCode: '4.7', dutyTitle: 'Báo cáo quý', unitName: 'Sở Tư pháp', personName: 'Lê Văn Nam', channel: 'Zalo', reason: 'Zalo từ chối tin này vì yêu cầu không hợp lệ', fallback: '' },
+      {
+        dutyCode: '4.2',
+        dutyTitle: 'Diễn tập <b>thực chiến</b>',
+        unitName: 'Sở Y tế',
+        personName: 'Trần Thị Lan',
+        channel: 'Telegram',
+        reason: 'tin dài quá mức cho phép',
+        fallback: 'thư điện tử (email)',
+      },
+      {
+        dutyCode: '4.7',
+        dutyTitle: 'Báo cáo quý',
+        unitName: 'Sở Tư pháp',
+        personName: 'Lê Văn Nam',
+        channel: 'Zalo',
+        reason: 'Zalo từ chối tin này vì yêu cầu không hợp lệ',
+        fallback: '',
+      },
     ];
-    const parts = [['sandbox', 'txt'], ['email', 'text.txt'], ['email', 'html'], ['telegram', 'html'], ['zalo', 'txt']] as const;
-    const HEADING = { vi: 'Tin nhắc không gửi được (đã chuyển sang kênh khác):', en: 'Reminders that could not be sent (moved to another channel):' };
+    const parts = [
+      ['sandbox', 'txt'],
+      ['email', 'text.txt'],
+      ['email', 'html'],
+      ['telegram', 'html'],
+      ['zalo', 'txt'],
+    ] as const;
+    const HEADING = {
+      vi: 'Tin nhắc không gửi được (đã chuyển sang kênh khác):',
+      en: 'Reminders that could not be sent (moved to another channel):',
+    };
     const UNREACHABLE = { vi: 'Không liên lạc được', en: 'Could not be reached' };
 
     it('names each under its own heading in every channel and language: duty, unit, person, channel and reason, and where it went instead', () => {
@@ -118,11 +171,19 @@ describe('message templates', () => {
           const title = part === 'html' ? 'Diễn tập &lt;b&gt;thực chiến&lt;/b&gt;' : 'Diễn tập <b>thực chiến</b>';
           const code = channel === 'telegram' ? '<b>4.2</b>' : '4.2';
           if (lang === 'vi') {
-            expect(out, where).toContain(`${code} «${title}» (Sở Y tế), gửi Trần Thị Lan qua Telegram: tin dài quá mức cho phép. Đã gửi lại qua thư điện tử (email).`);
-            expect(out, where).toMatch(/«Báo cáo quý» \(Sở Tư pháp\), gửi Lê Văn Nam qua Zalo: Zalo từ chối tin này vì yêu cầu không hợp lệ\. Không còn kênh nào khác để gửi\./);
+            expect(out, where).toContain(
+              `${code} «${title}» (Sở Y tế), gửi Trần Thị Lan qua Telegram: tin dài quá mức cho phép. Đã gửi lại qua thư điện tử (email).`,
+            );
+            expect(out, where).toMatch(
+              /«Báo cáo quý» \(Sở Tư pháp\), gửi Lê Văn Nam qua Zalo: Zalo từ chối tin này vì yêu cầu không hợp lệ\. Không còn kênh nào khác để gửi\./,
+            );
           } else {
-            expect(out, where).toContain(`${code} «${title}» (Sở Y tế), to Trần Thị Lan by Telegram: tin dài quá mức cho phép. Sent by thư điện tử (email) instead.`);
-            expect(out, where).toMatch(/«Báo cáo quý» \(Sở Tư pháp\), to Lê Văn Nam by Zalo: .*\. No other channel left to send it by\./);
+            expect(out, where).toContain(
+              `${code} «${title}» (Sở Y tế), to Trần Thị Lan by Telegram: tin dài quá mức cho phép. Sent by thư điện tử (email) instead.`,
+            );
+            expect(out, where).toMatch(
+              /«Báo cáo quý» \(Sở Tư pháp\), to Lê Văn Nam by Zalo: .*\. No other channel left to send it by\./,
+            );
           }
         }
       }
@@ -131,16 +192,25 @@ describe('message templates', () => {
     it('shows no heading when nothing was refused', () => {
       for (const lang of ['vi', 'en'] as const) {
         for (const [channel, part] of parts) {
-          expect(templates.render('digest', channel, part, lang, { ...base, failedCount: 0, failed: [] }), `${lang} ${channel} ${part}`).not.toContain(HEADING[lang]);
+          expect(
+            templates.render('digest', channel, part, lang, { ...base, failedCount: 0, failed: [] }),
+            `${lang} ${channel} ${part}`,
+          ).not.toContain(HEADING[lang]);
         }
       }
     });
 
     it('words the channels’ refusals for people, never as the raw answer', () => {
       const seen: [string, RegExp][] = [
-        ['Telegram 400: Bad Request: can\'t parse entities: Unsupported start tag "div" at byte offset 0', /^kênh không đọc được định dạng của tin/],
+        [
+          'Telegram 400: Bad Request: can\'t parse entities: Unsupported start tag "div" at byte offset 0',
+          /^kênh không đọc được định dạng của tin/,
+        ],
         ['Telegram 400: Bad Request: message is too long', /^tin dài quá mức cho phép$/],
-        ['Telegram 403: Forbidden: something we have never seen', /^Telegram từ chối tin này mà không nêu lý do cụ thể$/],
+        [
+          'Telegram 403: Forbidden: something we have never seen',
+          /^Telegram từ chối tin này mà không nêu lý do cụ thể$/,
+        ],
         ['Zalo 400: Bad request: text must be from 1 to 2000 characters', /^độ dài tin không hợp lệ/],
         ['Zalo 400: Bad request', /^Zalo từ chối tin này vì yêu cầu không hợp lệ$/],
         ['', /^kênh từ chối tin này mà không nêu lý do cụ thể$/],
@@ -149,12 +219,26 @@ describe('message templates', () => {
         expect(refusalInWords(raw, 'vi'), raw).toMatch(words);
         expect(refusalInWords(raw, 'en'), raw).not.toMatch(/Telegram 4|Zalo 4|Bad Request|Forbidden/i);
       }
-      expect(['telegram', 'zalo', 'email', 'sandbox', 'fax'].map((c) => channelInWords(c, 'vi'))).toEqual(['Telegram', 'Zalo', 'thư điện tử (email)', 'hộp thư thử (sandbox)', 'kênh khác']);
+      expect(['telegram', 'zalo', 'email', 'sandbox', 'fax'].map((c) => channelInWords(c, 'vi'))).toEqual([
+        'Telegram',
+        'Zalo',
+        'thư điện tử (email)',
+        'hộp thư thử (sandbox)',
+        'kênh khác',
+      ]);
     });
 
     it('offer the list and its fields to template editors, and a section on the fallback inside it', () => {
-      expect(unknownPlaceholders('digest', '{{#failedCount}}x{{/failedCount}}{{#failed}}{{dutyCode}} {{channel}} {{reason}} {{#fallback}}{{fallback}}{{/fallback}}{{^fallback}}-{{/fallback}}{{/failed}}')).toEqual([]);
-      expect(unknownPlaceholders('digest', '{{#failed}}{{error}}{{/failed}}{{#fallback}}x{{/fallback}}')).toEqual(['error', 'fallback']);
+      expect(
+        unknownPlaceholders(
+          'digest',
+          '{{#failedCount}}x{{/failedCount}}{{#failed}}{{dutyCode}} {{channel}} {{reason}} {{#fallback}}{{fallback}}{{/fallback}}{{^fallback}}-{{/fallback}}{{/failed}}',
+        ),
+      ).toEqual([]);
+      expect(unknownPlaceholders('digest', '{{#failed}}{{error}}{{/failed}}{{#fallback}}x{{/fallback}}')).toEqual([
+        'error',
+        'fallback',
+      ]);
     });
   });
 
@@ -177,7 +261,18 @@ describe('message templates', () => {
   });
 
   it('tell Zalo readers what to type, as Zalo has no buttons', () => {
-    const view = { contactName: 'Lan', unitName: 'Sở Y tế', dutyCode: '4.2', dutyTitle: 'Báo cáo', planCode: '3131/KH-UBND', period: '2026', dueDate: '15/11/2026', remaining: 'còn 2 ngày làm việc', confirmCommand: '/xong 4.2', extendCommand: '/giahan 4.2' };
+    const view = {
+      contactName: 'Lan',
+      unitName: 'Sở Y tế',
+      dutyCode: '4.2',
+      dutyTitle: 'Báo cáo',
+      planCode: '3131/KH-UBND',
+      period: '2026',
+      dueDate: '15/11/2026',
+      remaining: 'còn 2 ngày làm việc',
+      confirmCommand: '/xong 4.2',
+      extendCommand: '/giahan 4.2',
+    };
     for (const message of ['reminder-lead', 'reminder-due', 'reminder-overdue'] as const) {
       const vi = templates.render(message, 'zalo', 'txt', 'vi', view);
       expect(vi).toContain('gõ: /xong 4.2 [ghi chú]');
@@ -188,7 +283,9 @@ describe('message templates', () => {
   });
 
   it('refuses a template with an unknown placeholder, naming it', () => {
-    expect(unknownPlaceholders('reminder-due', 'Xin chào {{contactName}}, {{password}} {{#overdue}}x{{/overdue}}')).toEqual(['password', 'overdue']);
+    expect(
+      unknownPlaceholders('reminder-due', 'Xin chào {{contactName}}, {{password}} {{#overdue}}x{{/overdue}}'),
+    ).toEqual(['password', 'overdue']);
     expect(unknownPlaceholders('digest', '{{#overdue}}{{unitName}} {{secret}}{{/overdue}}')).toEqual(['secret']);
     expect(unknownPlaceholders('reminder-due', '{{{dutyTitle}}} {{&dutyCode}}')).toEqual([]);
     const dir = mkdtempSync(path.join(tmpdir(), 'tpl-'));

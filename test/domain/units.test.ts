@@ -7,7 +7,10 @@ describe('splitting a cell into unit names', () => {
       '- Các sở, ban, ngành - Ủy ban nhân dân quận, huyện, thành phố Thủ Đức - Các đơn vị có liên quan',
       ['Các sở, ban, ngành', 'Ủy ban nhân dân quận, huyện, thành phố Thủ Đức', 'Các đơn vị có liên quan'],
     ],
-    ['- Sở Thông tin và Truyền thông - Chi hội an toàn thông tin phía nam', ['Sở Thông tin và Truyền thông', 'Chi hội an toàn thông tin phía nam']],
+    [
+      '- Sở Thông tin và Truyền thông - Chi hội an toàn thông tin phía nam',
+      ['Sở Thông tin và Truyền thông', 'Chi hội an toàn thông tin phía nam'],
+    ],
     ['Sở Lao động - Thương binh và Xã hội', ['Sở Lao động - Thương binh và Xã hội']],
     ['- Sở Quy hoạch - Kiến trúc - Sở Tư pháp', ['Sở Quy hoạch - Kiến trúc', 'Sở Tư pháp']],
     ['Các cơ quan, đơn vị liên quan.', ['Các cơ quan, đơn vị liên quan']],
@@ -22,7 +25,10 @@ describe('splitting a cell into unit names', () => {
   });
 
   it('treats decomposed (NFD) text like composed text', () => {
-    expect(splitUnitCell('- Sở Tài chính - Ủy ban nhân dân Quận 3'.normalize('NFD'))).toEqual(['Sở Tài chính', 'Ủy ban nhân dân Quận 3']);
+    expect(splitUnitCell('- Sở Tài chính - Ủy ban nhân dân Quận 3'.normalize('NFD'))).toEqual([
+      'Sở Tài chính',
+      'Ủy ban nhân dân Quận 3',
+    ]);
   });
 });
 
@@ -79,7 +85,11 @@ describe('classifying names', () => {
 });
 
 describe('matching names against units and groups', () => {
-  const entry = (id: string, kind: 'unit' | 'group', ...names: string[]) => ({ id, kind, keys: names.map(normalizeUnitName) });
+  const entry = (id: string, kind: 'unit' | 'group', ...names: string[]) => ({
+    id,
+    kind,
+    keys: names.map(normalizeUnitName),
+  });
   const directory = [
     entry('tttt', 'unit', 'Sở Thông tin và Truyền thông', 'Sở TT&TT'),
     entry('q3', 'unit', 'Ủy ban nhân dân Quận 3'),
@@ -96,9 +106,16 @@ describe('matching names against units and groups', () => {
   });
 
   it('takes a district named alone, abbreviated or not, for its People’s Committee', () => {
-    for (const name of ['Q.3', 'Q3', 'q. 3', 'Quận 3', 'quan 3']) expect(matchName(name, directory), name).toEqual({ id: 'q3', kind: 'unit' });
-    expect(matchName('H. Củ Chi', [...directory, entry('cc', 'unit', 'UBND huyện Củ Chi')])).toEqual({ id: 'cc', kind: 'unit' });
-    expect(matchName('P.12', [...directory, entry('p12', 'unit', 'Ủy ban nhân dân Phường 12')])).toEqual({ id: 'p12', kind: 'unit' });
+    for (const name of ['Q.3', 'Q3', 'q. 3', 'Quận 3', 'quan 3'])
+      expect(matchName(name, directory), name).toEqual({ id: 'q3', kind: 'unit' });
+    expect(matchName('H. Củ Chi', [...directory, entry('cc', 'unit', 'UBND huyện Củ Chi')])).toEqual({
+      id: 'cc',
+      kind: 'unit',
+    });
+    expect(matchName('P.12', [...directory, entry('p12', 'unit', 'Ủy ban nhân dân Phường 12')])).toEqual({
+      id: 'p12',
+      kind: 'unit',
+    });
     // A unit that is the district itself wins over its committee; numbers still must agree.
     expect(matchName('Q.3', [...directory, entry('q3self', 'unit', 'Quận 3')])).toEqual({ id: 'q3self', kind: 'unit' });
     expect(matchName('Q.7', directory)).toBeNull();
@@ -112,7 +129,10 @@ describe('matching names against units and groups', () => {
   });
 
   it('returns null when two different entries answer', () => {
-    expect(matchName('Sở Y tế', [entry('a', 'unit', 'Sở Y tế'), entry('b', 'unit', 'Y tế Sở')])).toEqual({ id: 'a', kind: 'unit' });
+    expect(matchName('Sở Y tế', [entry('a', 'unit', 'Sở Y tế'), entry('b', 'unit', 'Y tế Sở')])).toEqual({
+      id: 'a',
+      kind: 'unit',
+    });
     expect(matchName('Sở Y tế', [entry('a', 'unit', 'Sở Y tế'), entry('b', 'unit', 'Sở Y tế')])).toBeNull();
   });
 });

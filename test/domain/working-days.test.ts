@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { CalendarDay } from '#root/domain/types.js';
-import { addDays, createWorkingCalendar, dayOfWeek, daysInMonth, workingCalendarForYears } from '#root/domain/working-days.js';
+import {
+  addDays,
+  createWorkingCalendar,
+  dayOfWeek,
+  daysInMonth,
+  workingCalendarForYears,
+} from '#root/domain/working-days.js';
 
 const adminHoliday: CalendarDay = { date: '2026-11-20', kind: 'holiday', name: 'Nghỉ (thử nghiệm)' };
 const cal = workingCalendarForYears([2026], [adminHoliday]);
@@ -169,10 +175,13 @@ describe('workingCalendarForYears', () => {
 
 describe('workingDaysBetween counts like walking day by day', () => {
   it('agrees with a day-by-day count for many spans across 2025–2027, holidays and working Saturdays included', () => {
-    const cal = workingCalendarForYears([2025, 2026, 2027], [
-      { date: '2026-11-20', kind: 'holiday', name: 'x' },
-      { date: '2026-02-07', kind: 'workday', name: 'làm bù' },
-    ]);
+    const cal = workingCalendarForYears(
+      [2025, 2026, 2027],
+      [
+        { date: '2026-11-20', kind: 'holiday', name: 'x' },
+        { date: '2026-02-07', kind: 'workday', name: 'làm bù' },
+      ],
+    );
     const start = Date.UTC(2025, 0, 1);
     const day = (i: number) => new Date(start + i * 86_400_000).toISOString().slice(0, 10);
     let seed = 7;

@@ -47,8 +47,14 @@ describe('a year as a window', () => {
   });
 
   it('as instants: from midnight of 1/1 in the zone to midnight of the next 1/1, the end excluded', () => {
-    expect(yearBounds(2026, 'Asia/Ho_Chi_Minh')).toEqual({ start: new Date('2025-12-31T17:00:00Z'), end: new Date('2026-12-31T17:00:00Z') });
-    expect(yearBounds(2026, 'UTC')).toEqual({ start: new Date('2026-01-01T00:00:00Z'), end: new Date('2027-01-01T00:00:00Z') });
+    expect(yearBounds(2026, 'Asia/Ho_Chi_Minh')).toEqual({
+      start: new Date('2025-12-31T17:00:00Z'),
+      end: new Date('2026-12-31T17:00:00Z'),
+    });
+    expect(yearBounds(2026, 'UTC')).toEqual({
+      start: new Date('2026-01-01T00:00:00Z'),
+      end: new Date('2027-01-01T00:00:00Z'),
+    });
   });
 
   it('holds exactly the instants whose year in the zone is that year', () => {

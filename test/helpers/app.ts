@@ -27,7 +27,13 @@ export const testPrefix = () => `t${inject('runId')}${randomBytes(3).toString('h
 /** The program's roles over a test database, a Redis prefix of their own and a hand-moved clock. */
 export async function startTestApp(
   t: TestDatabase,
-  options: { start: Date; roles?: Role[]; channels?: Partial<Record<Channel, ChannelAdapter>>; env?: Record<string, string>; logger?: Logger },
+  options: {
+    start: Date;
+    roles?: Role[];
+    channels?: Partial<Record<Channel, ChannelAdapter>>;
+    env?: Record<string, string>;
+    logger?: Logger;
+  },
 ): Promise<TestApp> {
   // The key as the program resolves it: SECRET_KEY when the test sets one, else the database's own.
   const envConfig = loadConfig({

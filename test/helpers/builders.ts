@@ -42,12 +42,25 @@ export async function buildMiniOrg(db: Db, o: MiniOrgOptions) {
       }),
     ),
   );
-  if (o.admin) await db.contact.create({ data: { orgId: org.id, unitId: units[0]!.id, name: 'Quản trị', role: 'admin', channels: ['sandbox'] } });
+  if (o.admin)
+    await db.contact.create({
+      data: { orgId: org.id, unitId: units[0]!.id, name: 'Quản trị', role: 'admin', channels: ['sandbox'] },
+    });
   for (const [position, d] of o.duties.entries()) {
-    const duty = await db.duty.create({ data: { orgId: org.id, planId: plan.id, code: d.code, title: `Nhiệm vụ ${d.code}`, timeframe: d.due, position } });
+    const duty = await db.duty.create({
+      data: { orgId: org.id, planId: plan.id, code: d.code, title: `Nhiệm vụ ${d.code}`, timeframe: d.due, position },
+    });
     await db.schedule.create({ data: { orgId: org.id, dutyId: duty.id, kind: 'once', due: d.due, raw: d.due } });
     await db.assignment.createMany({
-      data: units.map((u, i) => ({ orgId: org.id, dutyId: duty.id, role: 'lead' as const, unitId: u.id, target: `u:${u.id}`, rawName: u.name, position: i })),
+      data: units.map((u, i) => ({
+        orgId: org.id,
+        dutyId: duty.id,
+        role: 'lead' as const,
+        unitId: u.id,
+        target: `u:${u.id}`,
+        rawName: u.name,
+        position: i,
+      })),
     });
   }
   return { org, plan, units, contacts };
@@ -76,7 +89,10 @@ export interface SeededReminder {
  * queues them in that order). Each reminder's message is told apart from the others of its chat by
  * the obligation its buttons name.
  */
-export async function buildTelegramReminders(db: Db, o: TelegramRemindersOptions): Promise<{ orgId: string; reminders: SeededReminder[] }> {
+export async function buildTelegramReminders(
+  db: Db,
+  o: TelegramRemindersOptions,
+): Promise<{ orgId: string; reminders: SeededReminder[] }> {
   const duties = Array.from({ length: o.perChat }, (_, i) => ({ code: `D${i + 1}`, due: '2027-06-30' }));
   const mini = await buildMiniOrg(db, { code: o.code, units: o.chats, duties, channels: ['telegram'], now: o.now });
   const orgId = mini.org.id;
@@ -90,7 +106,8 @@ export async function buildTelegramReminders(db: Db, o: TelegramRemindersOptions
     include: { unit: { include: { contacts: true } }, duty: true },
     orderBy: [{ duty: { position: 'asc' } }, { unitId: 'asc' }],
   });
-  if (obligations.length !== o.chats * o.perChat) throw new Error(`expected ${o.chats * o.perChat} obligations, got ${obligations.length}`);
+  if (obligations.length !== o.chats * o.perChat)
+    throw new Error(`expected ${o.chats * o.perChat} obligations, got ${obligations.length}`);
   const base = o.now.getTime() - obligations.length - 1_000;
   const rows = obligations.map((ob, i) => ({
     id: randomUUID(),
@@ -104,5 +121,8 @@ export async function buildTelegramReminders(db: Db, o: TelegramRemindersOptions
   }));
   for (let i = 0; i < rows.length; i += 2_000) await db.reminder.createMany({ data: rows.slice(i, i + 2_000) });
   const chatOf = new Map(obligations.map((ob) => [ob.id, Number(ob.unit.contacts[0]!.telegramChatId)]));
-  return { orgId, reminders: rows.map((r) => ({ id: r.id, obligationId: r.obligationId, chatId: chatOf.get(r.obligationId)! })) };
+  return {
+    orgId,
+    reminders: rows.map((r) => ({ id: r.id, obligationId: r.obligationId, chatId: chatOf.get(r.obligationId)! })),
+  };
 }

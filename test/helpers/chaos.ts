@@ -25,7 +25,9 @@ export function tallyMessages(fake: FakeTelegram, reminders: SeededReminder[]): 
   const count = new Map<string, number>();
   const sent = fake.sent();
   for (const m of sent) {
-    const data = ((m.reply_markup as Keyboard | undefined)?.inline_keyboard ?? []).flat().map((b) => b.callback_data ?? '');
+    const data = ((m.reply_markup as Keyboard | undefined)?.inline_keyboard ?? [])
+      .flat()
+      .map((b) => b.callback_data ?? '');
     const done = data.map(decodeButton).find((b) => b?.action === 'done');
     if (!done) continue;
     const key = `${m.chat.id}|${done.id}`;

@@ -11,7 +11,11 @@ import type { CliResult } from './run-cli.js';
  * process per command — whose start-up takes seconds on a loaded machine. `now` fixes the
  * command's clock. Use {@link runCli} where the process itself is under test.
  */
-export async function runCliInProcess(args: string[], env: Record<string, string>, options: { now?: Date } = {}): Promise<CliResult> {
+export async function runCliInProcess(
+  args: string[],
+  env: Record<string, string>,
+  options: { now?: Date } = {},
+): Promise<CliResult> {
   const ctx = createCliContext({ LOG_LEVEL: 'silent', ...env });
   if (options.now) {
     const at = options.now;
@@ -31,7 +35,8 @@ export async function runCliInProcess(args: string[], env: Record<string, string
     return { code: 0, stdout, stderr: '' };
   } catch (error) {
     if (error instanceof CommanderError) return { code: error.exitCode, stdout, stderr: stderr || error.message };
-    if (error instanceof UserError || error instanceof ImportError) return { code: 1, stdout, stderr: `Lỗi / error: ${error.message}\n` };
+    if (error instanceof UserError || error instanceof ImportError)
+      return { code: 1, stdout, stderr: `Lỗi / error: ${error.message}\n` };
     throw error;
   } finally {
     await ctx.close();

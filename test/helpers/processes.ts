@@ -26,9 +26,24 @@ async function freePort(): Promise<number> {
  */
 export async function startPrivateRedis(): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--maxmemory-policy',
+      'noeviction',
+    ],
+    {
+      stdio: 'ignore',
+    },
+  );
   const url = `redis://127.0.0.1:${port}`;
   // Until it listens: a bound of time, not of tries (a loaded machine starts it slowly), and an
   // error past it rather than a test that goes on against no server.
@@ -94,7 +109,10 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const data = path.join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
   const user = asRoot
-    ? { uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()) }
+    ? {
+        uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
+        gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
+      }
     : {};
   const env = { PATH: process.env.PATH ?? '', HOME: dir, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
 
@@ -109,7 +127,8 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
         await c.query('SELECT 1');
         return;
       } catch (error) {
-        if (server.exitCode !== null || i >= 300) throw new Error(`private PostgreSQL did not start: ${String(error)}\n${output}`, { cause: error });
+        if (server.exitCode !== null || i >= 300)
+          throw new Error(`private PostgreSQL did not start: ${String(error)}\n${output}`, { cause: error });
         await new Promise((r) => setTimeout(r, 100));
       } finally {
         await c.end().catch(() => undefined);
@@ -121,7 +140,20 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     output = '';
     const started = spawn(
       path.join(bin, 'postgres'),
-      ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'],
+      [
+        '-D',
+        data,
+        '-p',
+        String(port),
+        '-k',
+        dir,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'fsync=off',
+        '-c',
+        'max_connections=200',
+      ],
       { ...user, env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     started.stdout!.on('data', (d: Buffer) => (output += d.toString()));
@@ -155,7 +187,11 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
 
   try {
     if (asRoot) await chown(dir, user.uid!, user.gid!);
-    execFileSync(path.join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync'], { ...user, env, stdio: 'pipe' });
+    execFileSync(path.join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync'], {
+      ...user,
+      env,
+      stdio: 'pipe',
+    });
     await startServer();
     const admin = new pg.Client({ connectionString: `${root}/postgres` });
     await admin.connect();
@@ -178,7 +214,14 @@ export interface ProgramProcess {
 export function startProgram(env: Record<string, string>, options: { nodeArgs?: string[] } = {}): ProgramProcess {
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', SEED_DEMO: 'false', LOG_LEVEL: 'warn', PORT: '0', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      SEED_DEMO: 'false',
+      LOG_LEVEL: 'warn',
+      PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -11,7 +11,12 @@ export interface CliResult {
 }
 
 /** The environment a command sees: only what is given, logs silenced, as {@link runCli} starts it. */
-const cliEnv = (env: Record<string, string>) => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'silent', ...env });
+const cliEnv = (env: Record<string, string>) => ({
+  PATH: process.env.PATH ?? '',
+  HOME: process.env.HOME ?? '/tmp',
+  LOG_LEVEL: 'silent',
+  ...env,
+});
 
 /**
  * A test's time limit for `processes` runs of {@link runCli}: each compiles the program as it
@@ -48,6 +53,10 @@ export function runCli(args: string[], env: Record<string, string>, stdin?: stri
 export async function runCliInProcess(args: string[], env: Record<string, string>): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
-  const code = await runDondoc(args, { env: cliEnv(env), out: (text) => (stdout += text), err: (text) => (stderr += text) });
+  const code = await runDondoc(args, {
+    env: cliEnv(env),
+    out: (text) => (stdout += text),
+    err: (text) => (stderr += text),
+  });
   return { code, stdout, stderr };
 }

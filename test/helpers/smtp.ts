@@ -10,7 +10,8 @@ export async function startSmtp() {
     disabledCommands: ['STARTTLS'],
     logger: false,
     onRcptTo(address, _session, callback) {
-      if (address.address.startsWith('rejected')) return callback(Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 }));
+      if (address.address.startsWith('rejected'))
+        return callback(Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 }));
       if (address.address.startsWith('flaky') && temporaryFailures-- > 0) {
         return callback(Object.assign(new Error('Try again later'), { responseCode: 451 }));
       }
@@ -29,4 +30,3 @@ export async function startSmtp() {
   const port = (server.server.address() as { port: number }).port;
   return { received, url: `smtp://127.0.0.1:${port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
-

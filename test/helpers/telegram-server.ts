@@ -202,8 +202,22 @@ const DEFAULT_FAULT: Record<string, string> = {
   '400': 'Bad Request: chat not found',
 };
 const HTML_TAGS = new Set([
-  'b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'span', 'tg-spoiler', 'a', 'code', 'pre',
-  'blockquote', 'tg-emoji',
+  'b',
+  'strong',
+  'i',
+  'em',
+  'u',
+  'ins',
+  's',
+  'strike',
+  'del',
+  'span',
+  'tg-spoiler',
+  'a',
+  'code',
+  'pre',
+  'blockquote',
+  'tg-emoji',
 ]);
 const MAX_DOWNLOAD = 20 * 1024 * 1024;
 
@@ -280,9 +294,7 @@ function parseBody(contentType: string, body: Buffer): Json {
     return parseMultipart(body, boundary);
   }
   // application/x-www-form-urlencoded (and anything else) as a form.
-  return Object.fromEntries(
-    [...new URLSearchParams(body.toString('utf8'))].map(([k, v]) => [k, decodeField(v)]),
-  );
+  return Object.fromEntries([...new URLSearchParams(body.toString('utf8'))].map(([k, v]) => [k, decodeField(v)]));
 }
 
 /**
@@ -303,11 +315,15 @@ function visibleHtml(text: string): string {
       const closing = m[1] === '/';
       const tag = (m[2] as string).toLowerCase();
       if (!HTML_TAGS.has(tag)) {
-        throw badRequest(`can't parse entities: Unsupported ${closing ? 'end' : 'start'} tag "${tag}" at byte offset ${byteOffset(i)}`);
+        throw badRequest(
+          `can't parse entities: Unsupported ${closing ? 'end' : 'start'} tag "${tag}" at byte offset ${byteOffset(i)}`,
+        );
       }
       if (closing) {
         if (stack.pop() !== tag) {
-          throw badRequest(`can't parse entities: Unmatched end tag at byte offset ${byteOffset(i)}, expected "</${stack.at(-1) ?? ''}>", found "</${tag}>"`);
+          throw badRequest(
+            `can't parse entities: Unmatched end tag at byte offset ${byteOffset(i)}, expected "</${stack.at(-1) ?? ''}>", found "</${tag}>"`,
+          );
         }
       } else {
         stack.push(tag);
@@ -322,7 +338,8 @@ function visibleHtml(text: string): string {
       i += 1;
     }
   }
-  if (stack.length > 0) throw badRequest(`can't parse entities: Can't find end tag corresponding to start tag "${stack.at(-1) ?? ''}"`);
+  if (stack.length > 0)
+    throw badRequest(`can't parse entities: Can't find end tag corresponding to start tag "${stack.at(-1) ?? ''}"`);
   return visible;
 }
 
@@ -410,11 +427,14 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     if (typeof markup !== 'object') throw badRequest("can't parse reply keyboard markup JSON object");
     const keyboard = (markup as Json).inline_keyboard;
     if (keyboard !== undefined) {
-      if (!Array.isArray(keyboard)) throw badRequest('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array');
+      if (!Array.isArray(keyboard))
+        throw badRequest('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array');
       for (const row of keyboard as unknown[]) {
-        if (!Array.isArray(row)) throw badRequest('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays');
+        if (!Array.isArray(row))
+          throw badRequest('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays');
         for (const button of row as Json[]) {
-          if (typeof button.text !== 'string' || button.text === '') throw badRequest('text buttons are unallowed in the inline keyboard');
+          if (typeof button.text !== 'string' || button.text === '')
+            throw badRequest('text buttons are unallowed in the inline keyboard');
           if ('callback_data' in button) {
             const data = button.callback_data;
             const bytes = typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : 0;
@@ -490,21 +510,35 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       const { fileId, uniqueId } = registerUpload(file);
       media =
         kind === 'document'
-          ? { file_id: fileId, file_unique_id: uniqueId, file_name: file.filename, mime_type: file.contentType, file_size: file.bytes.length }
+          ? {
+              file_id: fileId,
+              file_unique_id: uniqueId,
+              file_name: file.filename,
+              mime_type: file.contentType,
+              file_size: file.bytes.length,
+            }
           : [{ file_id: fileId, file_unique_id: uniqueId, width: 1, height: 1, file_size: file.bytes.length }];
     } else if (typeof input === 'string') {
       const known = files.get(input);
       if (!known && !input.startsWith('http')) throw badRequest('wrong file identifier/HTTP URL specified');
       media =
         kind === 'document'
-          ? { file_id: input, file_unique_id: known?.uniqueId ?? 'AgADurl', file_name: known?.path.split('/').at(-1) ?? 'file' }
+          ? {
+              file_id: input,
+              file_unique_id: known?.uniqueId ?? 'AgADurl',
+              file_name: known?.path.split('/').at(-1) ?? 'file',
+            }
           : [{ file_id: input, file_unique_id: known?.uniqueId ?? 'AgADurl', width: 1, height: 1 }];
     } else {
       throw badRequest(`wrong ${kind} specified`);
     }
     const commit = checkLimits(token, chatId);
     commit();
-    const m: SentMessage = { message_id: allocMessageId(chatId), chat: { id: chatId, type: chatType(chatId) }, date: seconds() };
+    const m: SentMessage = {
+      message_id: allocMessageId(chatId),
+      chat: { id: chatId, type: chatType(chatId) },
+      date: seconds(),
+    };
     if (caption !== undefined) m.caption = caption;
     if (typeof params.parse_mode === 'string') m.parse_mode = params.parse_mode;
     if (markup !== undefined) m.reply_markup = markup;
@@ -529,14 +563,20 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message';
 
   const handlers: Record<string, (token: string, params: Json) => unknown> = {
-    getme: (token) => ({ ...botUser(token), can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false }),
+    getme: (token) => ({
+      ...botUser(token),
+      can_join_groups: true,
+      can_read_all_group_messages: false,
+      supports_inline_queries: false,
+    }),
     logout: () => true,
     setmycommands: (_token, params) => {
       const list = params.commands;
       if (!Array.isArray(list)) throw badRequest('field "commands" must be an Array');
       if (list.length > 100) throw badRequest('BOT_COMMANDS_TOO_MUCH');
       for (const c of list as Json[]) {
-        if (typeof c.command !== 'string' || !/^[a-z0-9_]{1,32}$/.test(c.command)) throw badRequest('BOT_COMMAND_INVALID');
+        if (typeof c.command !== 'string' || !/^[a-z0-9_]{1,32}$/.test(c.command))
+          throw badRequest('BOT_COMMAND_INVALID');
         if (typeof c.description !== 'string' || c.description.length < 1 || c.description.length > 256) {
           throw badRequest('BOT_COMMAND_DESCRIPTION_INVALID');
         }
@@ -563,13 +603,22 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       if (params.drop_pending_updates === true || params.drop_pending_updates === 'true') updates.length = 0;
       return true;
     },
-    getwebhookinfo: () => ({ url: typeof webhook?.url === 'string' ? webhook.url : '', has_custom_certificate: false, pending_update_count: updates.length }),
+    getwebhookinfo: () => ({
+      url: typeof webhook?.url === 'string' ? webhook.url : '',
+      has_custom_certificate: false,
+      pending_update_count: updates.length,
+    }),
     sendmessage: (token, params) => {
       const chatId = chatIdOf(params);
       const text = checkText(params.text, params.parse_mode, 'text') as string;
       const markup = markupOf(params);
       checkLimits(token, chatId)();
-      const m: SentMessage = { message_id: allocMessageId(chatId), chat: { id: chatId, type: chatType(chatId) }, date: seconds(), text };
+      const m: SentMessage = {
+        message_id: allocMessageId(chatId),
+        chat: { id: chatId, type: chatType(chatId) },
+        date: seconds(),
+        text,
+      };
       if (markup !== undefined) m.reply_markup = markup;
       if (typeof params.parse_mode === 'string') m.parse_mode = params.parse_mode;
       messages.push(m);
@@ -677,9 +726,18 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     send(res, call, e.code, body);
   };
 
-  const getUpdates = (token: string, params: Json, call: RecordedCall, req: http.IncomingMessage, res: http.ServerResponse): void => {
+  const getUpdates = (
+    token: string,
+    params: Json,
+    call: RecordedCall,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): void => {
     if (webhook) {
-      throw new ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
+      throw new ApiError(
+        409,
+        "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+      );
     }
     // A new poll terminates a pending one for the same bot, as Telegram does.
     for (const w of [...waiters]) if (w.token === token) w.wake(true);
@@ -700,7 +758,15 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       wake: (conflict) => {
         waiters.delete(waiter);
         realClearTimeout(timer);
-        if (conflict) sendError(res, call, new ApiError(409, 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running'));
+        if (conflict)
+          sendError(
+            res,
+            call,
+            new ApiError(
+              409,
+              'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
+            ),
+          );
         else send(res, call, 200, { ok: true, result: pick() });
       },
     };
@@ -759,7 +825,15 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         held.add(res);
         return;
       }
-      return sendError(res, call, new ApiError(fault.status, fault.description ?? (DEFAULT_FAULT[String(fault.status)] as string), fault.parameters));
+      return sendError(
+        res,
+        call,
+        new ApiError(
+          fault.status,
+          fault.description ?? (DEFAULT_FAULT[String(fault.status)] as string),
+          fault.parameters,
+        ),
+      );
     }
     const drawn = drawFault(lower);
     // A lost reply is counted once the call has succeeded (a call refused anyway loses nothing).
@@ -781,7 +855,11 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     }
     const movedTo = call.chatId === undefined ? undefined : migrated.get(call.chatId);
     if (movedTo !== undefined && BLOCKABLE.has(lower)) {
-      return sendError(res, call, new ApiError(400, 'Bad Request: group chat was upgraded to a supergroup chat', { migrate_to_chat_id: movedTo }));
+      return sendError(
+        res,
+        call,
+        new ApiError(400, 'Bad Request: group chat was upgraded to a supergroup chat', { migrate_to_chat_id: movedTo }),
+      );
     }
     try {
       if (lower === 'getupdates') return getUpdates(token, params, call, req, res);
@@ -801,7 +879,9 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   };
 
   const server = http.createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => sendError(res, undefined, new ApiError(500, `Internal Server Error: ${String(e)}`)));
+    handle(req, res).catch((e: unknown) =>
+      sendError(res, undefined, new ApiError(500, `Internal Server Error: ${String(e)}`)),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -833,7 +913,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     setLatency: (ms) => {
       latencyMs = ms;
     },
-    sent: (chatId) => (chatId === undefined ? [...messages] : messages.filter((m) => String(m.chat.id) === String(chatId))),
+    sent: (chatId) =>
+      chatId === undefined ? [...messages] : messages.filter((m) => String(m.chat.id) === String(chatId)),
     inject,
     userSends: (userId, text, opts = {}) => {
       const from = userOf(userId, opts.firstName);
@@ -868,7 +949,13 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       if (!m) throw new Error(`userPresses: the bot has no message ${messageId} in chat ${chatId}`);
       const id = `${userId}${String(++queryCounter).padStart(6, '0')}`;
       return inject({
-        callback_query: { id, from: userOf(userId), message: toMessage(m, defaultToken()), chat_instance: `ci${chatId}`, data },
+        callback_query: {
+          id,
+          from: userOf(userId),
+          message: toMessage(m, defaultToken()),
+          chat_instance: `ci${chatId}`,
+          data,
+        },
       });
     },
     addFile: (fileId, bytes, filePath) => {
@@ -878,7 +965,9 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       faults.push({ ...fault, left: fault.times ?? 1 });
     },
     faults: (rates) => {
-      random = rates ? { rates, method: (rates.method ?? 'sendMessage').toLowerCase(), next: seededRandom(rates.seed ?? 1) } : null;
+      random = rates
+        ? { rates, method: (rates.method ?? 'sendMessage').toLowerCase(), next: seededRandom(rates.seed ?? 1) }
+        : null;
     },
     injected: () => ({ ...injected }),
     block: (chatId) => {

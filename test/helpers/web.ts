@@ -39,7 +39,11 @@ export class WebClient {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
-  async request(method: string, path: string, init: { body?: string | FormData; headers?: Record<string, string> } = {}): Promise<WebResponse> {
+  async request(
+    method: string,
+    path: string,
+    init: { body?: string | FormData; headers?: Record<string, string> } = {},
+  ): Promise<WebResponse> {
     const res = await fetch(new URL(path, this.base), {
       method,
       redirect: 'manual',
@@ -62,11 +66,18 @@ export class WebClient {
     const body = new URLSearchParams();
     if (!('_csrf' in form)) body.set('_csrf', this.csrf);
     for (const [k, v] of Object.entries(form)) if (v !== null) body.set(k, v);
-    return this.request('POST', path, { body: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    return this.request('POST', path, {
+      body: body.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
   }
 
   /** A multipart form with one file, the CSRF token first. */
-  upload(path: string, fields: Record<string, string>, file: { field: string; name: string; type: string; data: Buffer }) {
+  upload(
+    path: string,
+    fields: Record<string, string>,
+    file: { field: string; name: string; type: string; data: Buffer },
+  ) {
     const form = new FormData();
     if (!('_csrf' in fields)) form.set('_csrf', this.csrf);
     for (const [k, v] of Object.entries(fields)) form.set(k, v);
@@ -104,14 +115,31 @@ export const TEST_ADMIN = { email: 'quantri@sotttt.example.vn', password: 'mat-k
  * contacts), an administrator account, and a client logged in as it.
  */
 export async function startWebTest(
-  options: { start?: Date; env?: Record<string, string>; logger?: Logger; roles?: ('web' | 'worker')[]; channels?: Partial<Record<Channel, ChannelAdapter>> } = {},
+  options: {
+    start?: Date;
+    env?: Record<string, string>;
+    logger?: Logger;
+    roles?: ('web' | 'worker')[];
+    channels?: Partial<Record<Channel, ChannelAdapter>>;
+  } = {},
 ): Promise<WebTest> {
   const t = await createTestDatabase();
   const start = options.start ?? new Date('2026-11-16T02:00:00Z');
   await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now: start, actor: 'test' });
   const org = await t.prisma.organisation.findUniqueOrThrow({ where: { code: 'hcm' } });
-  await createAdmin(t.prisma, org.id, { email: TEST_ADMIN.email, name: 'Chị Quản Trị', password: TEST_ADMIN.password }, 'test');
-  const s = await startTestApp(t, { start, roles: options.roles ?? ['web'], ...(options.env ? { env: options.env } : {}), ...(options.logger ? { logger: options.logger } : {}), ...(options.channels ? { channels: options.channels } : {}) });
+  await createAdmin(
+    t.prisma,
+    org.id,
+    { email: TEST_ADMIN.email, name: 'Chị Quản Trị', password: TEST_ADMIN.password },
+    'test',
+  );
+  const s = await startTestApp(t, {
+    start,
+    roles: options.roles ?? ['web'],
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.channels ? { channels: options.channels } : {}),
+  });
   const base = s.app.address()!;
   const client = new WebClient(base);
   const res = await client.login(TEST_ADMIN.email, TEST_ADMIN.password);
@@ -144,4 +172,3 @@ export async function busiestDutyAhead(w: WebTest): Promise<{ id: string; code: 
   const duty = await w.t.prisma.duty.findUniqueOrThrow({ where: { id: top.dutyId } });
   return { id: duty.id, code: duty.code, units: top._count.unitId };
 }
-

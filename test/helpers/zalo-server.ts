@@ -208,7 +208,8 @@ export async function startZaloServer(options: StartZaloServerOptions = {}): Pro
   const waiters: Waiter[] = [];
   const held = new Set<http.ServerResponse>();
 
-  const messageId = (): string => (now().toString(16) + (nextId++).toString(16).padStart(8, '0')).slice(-20).padStart(20, '0');
+  const messageId = (): string =>
+    (now().toString(16) + (nextId++).toString(16).padStart(8, '0')).slice(-20).padStart(20, '0');
 
   const checkText = (value: unknown, what: 'text' | 'caption'): string => {
     if (typeof value !== 'string' || value.length === 0) throw badRequest(`${what} is required`);
@@ -256,7 +257,12 @@ export async function startZaloServer(options: StartZaloServerOptions = {}): Pro
   };
 
   const handlers: Record<string, (params: Json) => unknown> = {
-    getMe: () => ({ id: botId, account_name: options.accountName ?? 'bot.DondocTest', account_type: 'BASIC', can_join_groups: false }),
+    getMe: () => ({
+      id: botId,
+      account_name: options.accountName ?? 'bot.DondocTest',
+      account_type: 'BASIC',
+      can_join_groups: false,
+    }),
     setWebhook: (params) => {
       const url = stringParam(params, 'url');
       if (url === undefined || url === '') throw badRequest('url is required');
@@ -269,7 +275,8 @@ export async function startZaloServer(options: StartZaloServerOptions = {}): Pro
       // Zalo wants a public HTTPS URL; a test's receiver is local HTTP, so only the scheme is checked.
       if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw badRequest('url is invalid');
       const secret = stringParam(params, 'secret_token');
-      if (secret === undefined || secret.length < 8 || secret.length > 256) throw badRequest('secret_token must be from 8 to 256 characters');
+      if (secret === undefined || secret.length < 8 || secret.length > 256)
+        throw badRequest('secret_token must be from 8 to 256 characters');
       hookUpdatedAt = now();
       hook = { url: parsed.href, secret_token: secret, updated_at: hookUpdatedAt };
       return { url: hook.url, updated_at: hookUpdatedAt };
@@ -311,7 +318,9 @@ export async function startZaloServer(options: StartZaloServerOptions = {}): Pro
 
   const takeFault = (method: string, chatId: string | undefined) => {
     const i = faults.findIndex(
-      (f) => (f.method === '*' ? method !== 'getUpdates' : f.method === method) && (f.chatId === undefined || f.chatId === chatId),
+      (f) =>
+        (f.method === '*' ? method !== 'getUpdates' : f.method === method) &&
+        (f.chatId === undefined || f.chatId === chatId),
     );
     if (i === -1) return undefined;
     const f = faults[i]!;
@@ -324,12 +333,22 @@ export async function startZaloServer(options: StartZaloServerOptions = {}): Pro
     return f;
   };
 
-  const send = (res: http.ServerResponse, call: ZaloRecordedCall | undefined, status: number, body: Json, headers: Record<string, string> = {}): void => {
+  const send = (
+    res: http.ServerResponse,
+    call: ZaloRecordedCall | undefined,
+    status: number,
+    body: Json,
+    headers: Record<string, string> = {},
+  ): void => {
     if (call) call.status = status;
     held.delete(res);
     if (res.writableEnded || res.destroyed) return;
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+      ...headers,
+    });
     res.end(text);
   };
   const sendError = (res: http.ServerResponse, call: ZaloRecordedCall | undefined, e: ApiError): void => {
@@ -338,7 +357,12 @@ export async function startZaloServer(options: StartZaloServerOptions = {}): Pro
     send(res, call, e.code, body, e.headers);
   };
 
-  const getUpdates = (params: Json, call: ZaloRecordedCall, req: http.IncomingMessage, res: http.ServerResponse): void => {
+  const getUpdates = (
+    params: Json,
+    call: ZaloRecordedCall,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): void => {
     // ASSUMED: the docs say getUpdates "will not work" while a webhook is set, not how it fails.
     if (hook) throw badRequest('webhook is set; call deleteWebhook before using getUpdates');
     const raw = params.timeout === undefined ? 30 : Number(params.timeout);
@@ -375,7 +399,8 @@ export async function startZaloServer(options: StartZaloServerOptions = {}): Pro
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const m = /^\/bot([^/]*)\/([^/]+)$/.exec(url.pathname);
-    if (!m || (req.method !== 'GET' && req.method !== 'POST')) return sendError(res, undefined, new ApiError(404, 'Not found'));
+    if (!m || (req.method !== 'GET' && req.method !== 'POST'))
+      return sendError(res, undefined, new ApiError(404, 'Not found'));
     const [, pathToken = '', method = ''] = m;
 
     let params: Json = Object.fromEntries(url.searchParams);
@@ -384,7 +409,8 @@ export async function startZaloServer(options: StartZaloServerOptions = {}): Pro
     if (body.trim() !== '') {
       const type = req.headers['content-type'] ?? '';
       try {
-        if (type.includes('application/x-www-form-urlencoded')) params = { ...params, ...Object.fromEntries(new URLSearchParams(body)) };
+        if (type.includes('application/x-www-form-urlencoded'))
+          params = { ...params, ...Object.fromEntries(new URLSearchParams(body)) };
         else {
           const parsed = JSON.parse(body) as unknown;
           if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
@@ -416,7 +442,11 @@ export async function startZaloServer(options: StartZaloServerOptions = {}): Pro
       }
       const code = fault.errorCode ?? fault.status;
       const description = fault.description ?? (fault.status >= 500 ? 'Internal server error' : 'Bad request');
-      const e = new ApiError(code, description, fault.retryAfter !== undefined ? { retry_after: fault.retryAfter } : undefined);
+      const e = new ApiError(
+        code,
+        description,
+        fault.retryAfter !== undefined ? { retry_after: fault.retryAfter } : undefined,
+      );
       const payload: Json = { ok: false, error_code: e.code, description: e.description };
       if (e.parameters) payload.parameters = e.parameters;
       return send(res, call, fault.status, payload);
@@ -432,7 +462,9 @@ export async function startZaloServer(options: StartZaloServerOptions = {}): Pro
   };
 
   const server = http.createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => sendError(res, undefined, new ApiError(500, `Internal server error: ${String(e)}`)));
+    handle(req, res).catch((e: unknown) =>
+      sendError(res, undefined, new ApiError(500, `Internal server error: ${String(e)}`)),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -486,14 +518,22 @@ export async function startZaloServer(options: StartZaloServerOptions = {}): Pro
     calls,
     sent: (chatId) => (chatId === undefined ? [...sent] : sent.filter((s) => s.chat_id === chatId)),
     inject,
-    userSends: (userId, text, opts = {}) => inject({ event_name: 'message.text.received', message: userMessage(userId, opts, { text }) }),
+    userSends: (userId, text, opts = {}) =>
+      inject({ event_name: 'message.text.received', message: userMessage(userId, opts, { text }) }),
     userSendsImage: (userId, photoUrl, opts = {}) =>
       inject({
         event_name: 'message.image.received',
-        message: userMessage(userId, opts, opts.caption === undefined ? { photo: photoUrl } : { photo: photoUrl, caption: opts.caption }),
+        message: userMessage(
+          userId,
+          opts,
+          opts.caption === undefined ? { photo: photoUrl } : { photo: photoUrl, caption: opts.caption },
+        ),
       }),
     userSendsSticker: (userId, sticker, opts = {}) =>
-      inject({ event_name: 'message.sticker.received', message: userMessage(userId, opts, { sticker, url: `https://stickers.zaloapp.com/${sticker}.png` }) }),
+      inject({
+        event_name: 'message.sticker.received',
+        message: userMessage(userId, opts, { sticker, url: `https://stickers.zaloapp.com/${sticker}.png` }),
+      }),
     pending: () => updates.length,
     webhook: () => (hook ? { ...hook } : undefined),
     webhookDeliveries,

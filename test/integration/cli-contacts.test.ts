@@ -22,40 +22,71 @@ describe('the dondoc command line: contacts and their channels', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     const now = new Date('2026-11-09T01:00:00Z');
-    const mini = await buildMiniOrg(t.prisma, { code: 'cli', units: 3, duties: [{ code: '4.2', due: '2026-11-13' }], admin: true, now });
+    const mini = await buildMiniOrg(t.prisma, {
+      code: 'cli',
+      units: 3,
+      duties: [{ code: '4.2', due: '2026-11-13' }],
+      admin: true,
+      now,
+    });
     orgId = mini.org.id;
     env = { DATABASE_URL: t.url, DEFAULT_ORG: 'cli', USER: 'tester' };
     const [one, two, three] = mini.contacts;
     // Zalo failed, email still works.
     await t.prisma.contact.update({
       where: { id: one!.id },
-      data: { zaloUserId: 'zl-cli-1', email: 'nguoi1@example.gov.vn', channels: ['zalo', 'email'], disabledChannels: ['zalo'] },
+      data: {
+        zaloUserId: 'zl-cli-1',
+        email: 'nguoi1@example.gov.vn',
+        channels: ['zalo', 'email'],
+        disabledChannels: ['zalo'],
+      },
     });
     // Telegram, its only channel, failed.
-    await t.prisma.contact.update({ where: { id: two!.id }, data: { telegramChatId: 880_001n, channels: ['telegram'], disabledChannels: ['telegram'] } });
+    await t.prisma.contact.update({
+      where: { id: two!.id },
+      data: { telegramChatId: 880_001n, channels: ['telegram'], disabledChannels: ['telegram'] },
+    });
     // The administrators were told this one cannot be reached.
     await t.prisma.contact.update({
       where: { id: three!.id },
       data: { email: 'nguoi3@example.gov.vn', channels: ['email'], unreachableSince: new Date('2026-11-08T03:00:00Z') },
     });
     // No longer in charge: unreachable, but nobody's concern.
-    await t.prisma.contact.create({ data: { orgId, unitId: mini.units[2]!.id, name: 'Người cũ', active: false, channels: ['email'], disabledChannels: ['email'] } });
+    await t.prisma.contact.create({
+      data: {
+        orgId,
+        unitId: mini.units[2]!.id,
+        name: 'Người cũ',
+        active: false,
+        channels: ['email'],
+        disabledChannels: ['email'],
+      },
+    });
     for (const c of await t.prisma.contact.findMany({ where: { orgId } })) ids[c.name] = c.id;
   });
   afterAll(() => t?.close());
 
-  it('lists contacts with their Telegram and Zalo links, their channels in order and the failing ones marked', async () => {
-    const r = await runCli(['contacts', 'list'], env);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    expect(r.stdout.split('\n')[0]).toMatch(/^id\s+Tên\s+Đơn vị\s+Vai trò\s+Kênh\s+Telegram\s+Zalo\s+Tình trạng$/);
-    expect(lineOf(r.stdout, 'Người 1')).toMatch(/Đơn vị thử 1\s+contact\s+zalo \(lỗi\) → email\s+đã liên kết$/);
-    expect(lineOf(r.stdout, 'Người 2')).toMatch(/Đơn vị thử 2\s+contact\s+telegram \(lỗi\)\s+đã liên kết\s+mọi kênh đều lỗi$/);
-    expect(lineOf(r.stdout, 'Người 3')).toMatch(/Đơn vị thử 3\s+contact\s+email\s+không liên lạc được từ 08\/11\/2026$/);
-    expect(lineOf(r.stdout, 'Quản trị')).toMatch(/Đơn vị thử 1\s+admin\s+sandbox$/);
-    expect(lineOf(r.stdout, 'Người cũ')).toMatch(/ngừng \/ inactive$/);
-    expect(r.stdout).toContain('(lỗi): kênh đã lỗi hẳn');
-  }, cliTimeout(1));
+  it(
+    'lists contacts with their Telegram and Zalo links, their channels in order and the failing ones marked',
+    async () => {
+      const r = await runCli(['contacts', 'list'], env);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout.split('\n')[0]).toMatch(/^id\s+Tên\s+Đơn vị\s+Vai trò\s+Kênh\s+Telegram\s+Zalo\s+Tình trạng$/);
+      expect(lineOf(r.stdout, 'Người 1')).toMatch(/Đơn vị thử 1\s+contact\s+zalo \(lỗi\) → email\s+đã liên kết$/);
+      expect(lineOf(r.stdout, 'Người 2')).toMatch(
+        /Đơn vị thử 2\s+contact\s+telegram \(lỗi\)\s+đã liên kết\s+mọi kênh đều lỗi$/,
+      );
+      expect(lineOf(r.stdout, 'Người 3')).toMatch(
+        /Đơn vị thử 3\s+contact\s+email\s+không liên lạc được từ 08\/11\/2026$/,
+      );
+      expect(lineOf(r.stdout, 'Quản trị')).toMatch(/Đơn vị thử 1\s+admin\s+sandbox$/);
+      expect(lineOf(r.stdout, 'Người cũ')).toMatch(/ngừng \/ inactive$/);
+      expect(r.stdout).toContain('(lỗi): kênh đã lỗi hẳn');
+    },
+    cliTimeout(1),
+  );
 
   it('with --unreachable, lists only the active contacts with no working channel, and how to fix it', async () => {
     const r = await runCliInProcess(['contacts', 'list', '--unreachable'], env);
@@ -69,8 +100,14 @@ describe('the dondoc command line: contacts and their channels', () => {
   it('refuses channels it cannot use, unknown names and unknown people, changing nothing', async () => {
     const before = await t.prisma.contact.findMany({ where: { orgId }, orderBy: { id: 'asc' } });
     const cases = [
-      { args: ['contacts', 'channels', 'Người 2', 'email', 'telegram'], message: /Chưa dùng được: chưa có địa chỉ email/ },
-      { args: ['contacts', 'channels', 'Người 1', 'fax'], message: /Kênh không hợp lệ: «fax»; dùng sandbox, email, telegram, zalo/ },
+      {
+        args: ['contacts', 'channels', 'Người 2', 'email', 'telegram'],
+        message: /Chưa dùng được: chưa có địa chỉ email/,
+      },
+      {
+        args: ['contacts', 'channels', 'Người 1', 'fax'],
+        message: /Kênh không hợp lệ: «fax»; dùng sandbox, email, telegram, zalo/,
+      },
       { args: ['contacts', 'channels', 'Không có ai', 'email'], message: /Không có người liên hệ «Không có ai»/ },
     ];
     for (const c of cases) {
@@ -97,10 +134,18 @@ describe('the dondoc command line: contacts and their channels', () => {
     expect(byName.stderr).toBe('');
     expect(byName.code).toBe(0);
     expect(byName.stdout).toContain('Thứ tự kênh / channels of Người 3: zalo → email');
-    expect(byName.stdout).toContain(`Chưa liên kết / not linked yet: zalo — gửi mã mời / send an invite: dondoc invite ${ids['Người 3']}`);
-    expect(await t.prisma.contact.findUniqueOrThrow({ where: { id: ids['Người 3']! } })).toMatchObject({ channels: ['zalo', 'email'], unreachableSince: null });
+    expect(byName.stdout).toContain(
+      `Chưa liên kết / not linked yet: zalo — gửi mã mời / send an invite: dondoc invite ${ids['Người 3']}`,
+    );
+    expect(await t.prisma.contact.findUniqueOrThrow({ where: { id: ids['Người 3']! } })).toMatchObject({
+      channels: ['zalo', 'email'],
+      unreachableSince: null,
+    });
 
-    const audits = await t.prisma.auditEvent.findMany({ where: { orgId, action: 'contact.channels' }, orderBy: { id: 'asc' } });
+    const audits = await t.prisma.auditEvent.findMany({
+      where: { orgId, action: 'contact.channels' },
+      orderBy: { id: 'asc' },
+    });
     expect(audits.map((a) => [a.actor, a.entityId, a.data])).toEqual([
       ['cli:tester', ids['Người 2'], { channels: ['telegram', 'sandbox'] }],
       ['cli:tester', ids['Người 3'], { channels: ['zalo', 'email'] }],
@@ -119,6 +164,9 @@ describe('the dondoc command line: contacts and their channels', () => {
     expect(code).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(r.stdout).toContain(`Zalo: gửi /start ${code} cho bot Zalo`);
     await redeemInvite(t.prisma, { code: code!, channel: 'zalo', address: 'zl-cli-admin', now: new Date() });
-    expect(await t.prisma.contact.findUniqueOrThrow({ where: { id: ids['Quản trị']! } })).toMatchObject({ zaloUserId: 'zl-cli-admin', channels: ['zalo', 'sandbox'] });
+    expect(await t.prisma.contact.findUniqueOrThrow({ where: { id: ids['Quản trị']! } })).toMatchObject({
+      zaloUserId: 'zl-cli-admin',
+      channels: ['zalo', 'sandbox'],
+    });
   });
 });

@@ -12,9 +12,15 @@ describe('dondoc templates check', () => {
   it('names each broken file and where it breaks, and exits 1', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'dondoc-templates-'));
     await mkdir(path.join(dir, 'vi'), { recursive: true });
-    await writeFile(path.join(dir, 'vi', 'reminder-due.sandbox.txt'), 'Kính gửi {{contactName}},\n{{#dutyCode}} chưa đóng');
+    await writeFile(
+      path.join(dir, 'vi', 'reminder-due.sandbox.txt'),
+      'Kính gửi {{contactName}},\n{{#dutyCode}} chưa đóng',
+    );
     await writeFile(path.join(dir, 'vi', 'reminder-due.zalo.txt'), 'Kính gửi {{contactName}},\nhạn {{dueDate}');
-    await writeFile(path.join(dir, 'vi', 'reminder-due.telegram.html'), 'Kính gửi {{contactName}},\n<b>{{dutyCode}}</i>');
+    await writeFile(
+      path.join(dir, 'vi', 'reminder-due.telegram.html'),
+      'Kính gửi {{contactName}},\n<b>{{dutyCode}}</i>',
+    );
     await writeFile(path.join(dir, 'vi', 'reminder-lead.telegram.html'), 'Nhiệm vụ {{{dutyTitle}}}');
     await writeFile(path.join(dir, 'vi', 'reminder-lead.zalo.txt'), 'Đúng: {{dutyCode}}');
     const r = await runCli(['templates', 'check', dir], { LOG_LEVEL: 'silent' });
@@ -31,7 +37,9 @@ describe('dondoc templates check', () => {
     expect(lines).toContain(
       '  vi/reminder-due.telegram.html: HTML Telegram không đọc được / Telegram cannot parse the HTML: thẻ đóng </i> không khớp thẻ mở <b> / the end tag </i> does not match <b> — dòng 2, cột 16 / line 2, column 16',
     );
-    expect(lines.find((l) => l.startsWith('  vi/reminder-lead.telegram.html: '))).toMatch(/không thoát ký tự.*\{\{\{dutyTitle\}\}\}/);
+    expect(lines.find((l) => l.startsWith('  vi/reminder-lead.telegram.html: '))).toMatch(
+      /không thoát ký tự.*\{\{\{dutyTitle\}\}\}/,
+    );
     expect(r.stderr).not.toContain('reminder-lead.zalo.txt');
   });
 

@@ -20,18 +20,25 @@ describe('the dondoc command line', () => {
   }, cliTimeout(1));
   afterAll(() => t.close());
 
-  it('reviews a plan as JSON with --dry-run and writes nothing', async () => {
-    const r = await runCli(['import', samplePlanPath(), '--dry-run', '--json'], env);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as {
-      plan: { code: string; issuedOn: string };
-      duties: { code: string; leads: string[]; schedule: { kind: string } }[];
-    };
-    expect(out.plan).toMatchObject({ code: '3131/KH-UBND', issuedOn: '2023-07-07' });
-    expect(out.duties.find((d) => d.code === '4.2')).toMatchObject({ leads: ['Sở Thông tin và Truyền thông'], schedule: { kind: 'yearly' } });
-    expect(await t.prisma.plan.count()).toBe(0);
-  }, cliTimeout(1));
+  it(
+    'reviews a plan as JSON with --dry-run and writes nothing',
+    async () => {
+      const r = await runCli(['import', samplePlanPath(), '--dry-run', '--json'], env);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const out = JSON.parse(r.stdout) as {
+        plan: { code: string; issuedOn: string };
+        duties: { code: string; leads: string[]; schedule: { kind: string } }[];
+      };
+      expect(out.plan).toMatchObject({ code: '3131/KH-UBND', issuedOn: '2023-07-07' });
+      expect(out.duties.find((d) => d.code === '4.2')).toMatchObject({
+        leads: ['Sở Thông tin và Truyền thông'],
+        schedule: { kind: 'yearly' },
+      });
+      expect(await t.prisma.plan.count()).toBe(0);
+    },
+    cliTimeout(1),
+  );
 
   it('imports, then lists the obligations of a year as JSON', async () => {
     const imported = await runCliInProcess(['import', samplePlanPath()], env);
@@ -59,11 +66,17 @@ describe('the dondoc command line', () => {
     await writeFile(empty, '');
     const templates = path.join(dir, 'templates');
     await mkdir(path.join(templates, 'vi'), { recursive: true });
-    await writeFile(path.join(templates, 'vi', 'reminder-due.sandbox.txt'), 'Xin chào {{contactName}}, mật khẩu {{password}}');
+    await writeFile(
+      path.join(templates, 'vi', 'reminder-due.sandbox.txt'),
+      'Xin chào {{contactName}}, mật khẩu {{password}}',
+    );
     const cases = [
       { args: ['import', '/nonexistent/plan.csv'], message: /Không đọc được tệp/ },
       { args: ['import', empty], message: /Tệp trống \/ the file is empty/ },
-      { args: ['templates', 'check', templates], message: /reminder-due\.sandbox\.txt: .*unknown placeholders: \{\{password\}\}/ },
+      {
+        args: ['templates', 'check', templates],
+        message: /reminder-due\.sandbox\.txt: .*unknown placeholders: \{\{password\}\}/,
+      },
       { args: ['obligations', '--org', 'nowhere'], message: /Không có tổ chức «nowhere»/ },
       { args: ['obligations', '--year', '20x6'], message: /Năm «20x6» không hợp lệ/ },
       { args: ['holidays', 'add', '2026-02-31', 'Nghỉ'], message: /Ngày «2026-02-31» không hợp lệ/ },
@@ -74,22 +87,40 @@ describe('the dondoc command line', () => {
       expect(r.code, c.args.join(' ')).toBe(1);
       expect(r.stderr, c.args.join(' ')).toMatch(c.message);
     }
-    const missing = await runCliInProcess(['units', 'list'], { ...env, DATABASE_URL: t.url.replace(/\/([^/?]+)(\?|$)/, '/$1_missing$2') });
+    const missing = await runCliInProcess(['units', 'list'], {
+      ...env,
+      DATABASE_URL: t.url.replace(/\/([^/?]+)(\?|$)/, '/$1_missing$2'),
+    });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/Cơ sở dữ liệu chưa được tạo hoặc chưa cập nhật; chạy `npm run db:migrate`/);
   });
 
-  it('refuses a bad configuration naming the variable', async () => {
-    const r = await runCli(['org', 'list'], { ...env, DB_POOL_MAX: 'lots' });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/DB_POOL_MAX: phải là một số/);
-  }, cliTimeout(1));
+  it(
+    'refuses a bad configuration naming the variable',
+    async () => {
+      const r = await runCli(['org', 'list'], { ...env, DB_POOL_MAX: 'lots' });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/DB_POOL_MAX: phải là một số/);
+    },
+    cliTimeout(1),
+  );
 
   it('manages units, groups, contacts, invites and holidays, auditing each change', async () => {
     const steps = [
       ['units', 'add', 'Sở Y tế', '--alias', 'SYT'],
       ['groups', 'add-members', 'Các sở, ban, ngành', 'SYT'],
-      ['contacts', 'add', '--unit', 'Sở Y tế', '--name', 'Nguyễn Văn A', '--email', 'a@example.gov.vn', '--channels', 'email,sandbox'],
+      [
+        'contacts',
+        'add',
+        '--unit',
+        'Sở Y tế',
+        '--name',
+        'Nguyễn Văn A',
+        '--email',
+        'a@example.gov.vn',
+        '--channels',
+        'email,sandbox',
+      ],
       ['invite', 'Nguyễn Văn A'],
       ['holidays', 'add', '2026-02-14', 'Nghỉ Tết (Thông báo của Chính phủ)'],
       ['holidays', 'add', '2026-01-31', 'Làm bù', '--workday'],
@@ -105,6 +136,7 @@ describe('the dondoc command line', () => {
     const invite = await t.prisma.invite.findFirstOrThrow();
     expect(invite.code).not.toMatch(/^[A-Za-z0-9_-]{22}$/); // only the hash is stored
     const actions = (await t.prisma.auditEvent.findMany()).map((a) => a.action);
-    for (const a of ['unit.create', 'group.add-members', 'contact.create', 'invite.create', 'holiday.set']) expect(actions).toContain(a);
+    for (const a of ['unit.create', 'group.add-members', 'contact.create', 'invite.create', 'holiday.set'])
+      expect(actions).toContain(a);
   });
 });

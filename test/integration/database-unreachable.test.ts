@@ -47,7 +47,9 @@ describe('telling PostgreSQL being away from a failing job', () => {
           { timeout: 60_000, maxWait: 60_000 },
         ),
       );
-      expect(isDatabaseUnreachable(error), `${error.message} (${String((error as { code?: unknown }).code)})`).toBe(true);
+      expect(isDatabaseUnreachable(error), `${error.message} (${String((error as { code?: unknown }).code)})`).toBe(
+        true,
+      );
     } finally {
       await db.$disconnect();
       await pool.end();
@@ -55,7 +57,11 @@ describe('telling PostgreSQL being away from a failing job', () => {
   });
 
   it('recognises a server that does not answer at all', async () => {
-    const pool = createPool({ url: withDatabase(t.url.replace(/:\d+\//, ':1/'), 'postgres'), poolMax: 1, connectTimeoutMs: 1_000 });
+    const pool = createPool({
+      url: withDatabase(t.url.replace(/:\d+\//, ':1/'), 'postgres'),
+      poolMax: 1,
+      connectTimeoutMs: 1_000,
+    });
     const db = createPrisma(pool);
     try {
       const error = await failure(() => db.organisation.count());
@@ -69,12 +75,20 @@ describe('telling PostgreSQL being away from a failing job', () => {
   it('recognises the messages of Prisma and the driver, with or without their codes', () => {
     const coded = (message: string, code: string) => Object.assign(new Error(message), { code });
     // What a worker logged in CI while PostgreSQL was stopped (Prisma's P1017, its code lost on the way).
-    expect(isDatabaseUnreachable(new Error('\nInvalid `tx.reminder.updateMany()` invocation in\n/src/services/delivery.ts:463:29\n\nServer has closed the connection.'))).toBe(true);
+    expect(
+      isDatabaseUnreachable(
+        new Error(
+          '\nInvalid `tx.reminder.updateMany()` invocation in\n/src/services/delivery.ts:463:29\n\nServer has closed the connection.',
+        ),
+      ),
+    ).toBe(true);
     expect(isDatabaseUnreachable(coded('terminating connection due to administrator command', '57P01'))).toBe(true);
     expect(isDatabaseUnreachable(coded('the database system is starting up', '57P03'))).toBe(true);
     expect(isDatabaseUnreachable(coded('x', 'P1001'))).toBe(true);
     // pg's own answer on a held connection the server already closed.
-    expect(isDatabaseUnreachable(new Error('Client has encountered a connection error and is not queryable'))).toBe(true);
+    expect(isDatabaseUnreachable(new Error('Client has encountered a connection error and is not queryable'))).toBe(
+      true,
+    );
     expect(isDatabaseUnreachable(new Error('connect ECONNREFUSED 127.0.0.1:5432'))).toBe(true);
     expect(isDatabaseUnreachable(new Error('Connection terminated unexpectedly'))).toBe(true);
   });

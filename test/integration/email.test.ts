@@ -38,7 +38,10 @@ describe('reminders by email', () => {
     s = await startTestApp(t, {
       start,
       roles: ['worker', 'web'],
-      channels: { email: createEmailChannel({ url: smtp.url, from: 'dondoc <dondoc@example.gov.vn>', ratePerMinute: 600 }), sandbox: createSandboxChannel() },
+      channels: {
+        email: createEmailChannel({ url: smtp.url, from: 'dondoc <dondoc@example.gov.vn>', ratePerMinute: 600 }),
+        sandbox: createSandboxChannel(),
+      },
       env: { PUBLIC_URL: 'http://dondoc.test' },
     });
     // lead-3 of a Friday due date: Tuesday 10/11 at 08:00.
@@ -64,7 +67,9 @@ describe('reminders by email', () => {
   it('retry a temporary failure (451) and deliver once it passes', async () => {
     const flaky = smtp.received.filter((m) => JSON.stringify(m.to).includes('flaky@'));
     expect(flaky).toHaveLength(1);
-    const r = await t.prisma.reminder.findFirstOrThrow({ where: { orgId, contact: { email: 'flaky@example.gov.vn' }, channel: 'email' } });
+    const r = await t.prisma.reminder.findFirstOrThrow({
+      where: { orgId, contact: { email: 'flaky@example.gov.vn' }, channel: 'email' },
+    });
     expect(r.status).toBe('sent');
     expect(r.attempts).toBe(2);
   });
@@ -77,7 +82,9 @@ describe('reminders by email', () => {
       ['sandbox', 'sent'],
       ['email', 'failed'],
     ]);
-    expect(await t.prisma.auditEvent.count({ where: { action: 'contact.channel-disabled', entityId: contact.id } })).toBe(1);
+    expect(
+      await t.prisma.auditEvent.count({ where: { action: 'contact.channel-disabled', entityId: contact.id } }),
+    ).toBe(1);
   });
 
   it('carry a link that shows a page on GET and confirms only on POST, exactly once', async () => {
@@ -87,9 +94,15 @@ describe('reminders by email', () => {
     const get = await fetch(`${base}${link}`);
     expect(get.status).toBe(200);
     expect(await get.text()).toContain('<form method="post"');
-    const o = await t.prisma.obligation.findFirstOrThrow({ where: { unit: { contacts: { some: { email: 'an@example.gov.vn' } } } } });
+    const o = await t.prisma.obligation.findFirstOrThrow({
+      where: { unit: { contacts: { some: { email: 'an@example.gov.vn' } } } },
+    });
     expect(o.status).toBe('open'); // a GET (a link preview) confirmed nothing
-    const post = await fetch(`${base}${link}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'note=%C4%90%C3%A3+g%E1%BB%ADi' });
+    const post = await fetch(`${base}${link}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'note=%C4%90%C3%A3+g%E1%BB%ADi',
+    });
     expect(post.status).toBe(200);
     expect(await post.text()).toContain('Đã ghi nhận hoàn thành');
     const again = await fetch(`${base}${link}`, { method: 'POST' });
@@ -119,15 +132,30 @@ describe('reminders by email', () => {
     const sentAt = local('2027-09-01T09:00:00');
     s.clock.set(sentAt);
     const r = await t.prisma.reminder.create({
-      data: { orgId, obligationId: o.id, contactId: contact.id, channel: 'email', kind: 'overdue', stage: 'nudge-late@20261113', scheduledAt: sentAt },
+      data: {
+        orgId,
+        obligationId: o.id,
+        contactId: contact.id,
+        channel: 'email',
+        kind: 'overdue',
+        stage: 'nudge-late@20261113',
+        scheduledAt: sentAt,
+      },
     });
     await dispatchDue(t.prisma, s.app.sendQueue(), orgId, sentAt, 0);
-    await waitFor(async () => (await t.prisma.reminder.findUniqueOrThrow({ where: { id: r.id } })).status === 'sent', 15_000, 'the late reminder sent');
+    await waitFor(
+      async () => (await t.prisma.reminder.findUniqueOrThrow({ where: { id: r.id } })).status === 'sent',
+      15_000,
+      'the late reminder sent',
+    );
     const mail = smtp.received.filter((m) => JSON.stringify(m.to).includes('flaky@')).at(-1)!;
     const token = /\/c\/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/.exec(mail.text ?? '')![1]!;
     const secret = s.config.SECRET_KEY;
     expect(LINK_VALIDITY_SECONDS).toBe(30 * 86_400);
-    expect(verifyLink(token, secret, sentAt)).toMatchObject({ ok: true, claims: { obligationId: o.id, contactId: contact.id } });
+    expect(verifyLink(token, secret, sentAt)).toMatchObject({
+      ok: true,
+      claims: { obligationId: o.id, contactId: contact.id },
+    });
     const end = sentAt.getTime() + LINK_VALIDITY_SECONDS * 1000;
     expect(verifyLink(token, secret, new Date(end - 1_000)).ok).toBe(true);
     expect(verifyLink(token, secret, new Date(end + 1_000))).toEqual({ ok: false, reason: 'expired' });
@@ -142,18 +170,33 @@ describe('reminders by email', () => {
 
   it('answer a link naming another unit’s obligation with a clear page (403), changing nothing', async () => {
     const other = await t.prisma.contact.findFirstOrThrow({ where: { email: 'rejected@example.gov.vn' } });
-    const owner = await t.prisma.contact.findFirstOrThrow({ where: { email: 'flaky@example.gov.vn' }, include: { unit: true } });
+    const owner = await t.prisma.contact.findFirstOrThrow({
+      where: { email: 'flaky@example.gov.vn' },
+      include: { unit: true },
+    });
     const o = await t.prisma.obligation.findFirstOrThrow({ where: { unitId: owner.unitId, status: 'open' } });
     // As a reminder to a cooperating unit, or to a contact since moved to another unit, would carry.
-    const token = signLink({ obligationId: o.id, contactId: other.id, exp: linkExpiry(s.clock.now()) }, s.config.SECRET_KEY);
+    const token = signLink(
+      { obligationId: o.id, contactId: other.id, exp: linkExpiry(s.clock.now()) },
+      s.config.SECRET_KEY,
+    );
     const url = `${s.app.address()!}/c/${token}`;
     const audits = await t.prisma.auditEvent.count();
-    for (const res of [await fetch(url), await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'note=x' })]) {
+    for (const res of [
+      await fetch(url),
+      await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'note=x',
+      }),
+    ]) {
       expect(res.status).toBe(403);
       expect(res.headers.get('content-type')).toMatch(/^text\/html/);
       const page = await res.text();
       expect(page).toContain('Anh/chị không xác nhận được nhiệm vụ này');
-      expect(page).toContain(`Chỉ đầu mối của đơn vị chủ trì (${owner.unit.name}) xác nhận hoàn thành nhiệm vụ này. Không có gì thay đổi.`);
+      expect(page).toContain(
+        `Chỉ đầu mối của đơn vị chủ trì (${owner.unit.name}) xác nhận hoàn thành nhiệm vụ này. Không có gì thay đổi.`,
+      );
     }
     expect((await t.prisma.obligation.findUniqueOrThrow({ where: { id: o.id } })).status).toBe('open');
     expect(await t.prisma.confirmation.count({ where: { obligationId: o.id } })).toBe(0);

@@ -56,11 +56,39 @@ describe('importing the HCMC plan 3131/KH-UBND into an empty organisation', () =
     const r = await review(t, orgId);
     const result = await commitImport(t.prisma, orgId, r, 'test');
     expect(result.created).toBe(29);
-    const duties = await t.prisma.duty.findMany({ where: { orgId }, include: { schedule: true }, orderBy: { position: 'asc' } });
+    const duties = await t.prisma.duty.findMany({
+      where: { orgId },
+      include: { schedule: true },
+      orderBy: { position: 'asc' },
+    });
     expect(duties.filter((d) => d.origin === 'appendix').map((d) => d.code)).toEqual([
-      '1.1', '1.2', '2.1', '2.2', '3.1', '3.2', '3.3', '3.4',
-      '4.1', '4.2', '4.3', '4.4', '4.5', '4.6', '4.7', '4.8', '4.9',
-      '5.1', '5.2', '5.3', '6.1', '6.2', '6.3', '6.4', '6.5', '6.6', '7',
+      '1.1',
+      '1.2',
+      '2.1',
+      '2.2',
+      '3.1',
+      '3.2',
+      '3.3',
+      '3.4',
+      '4.1',
+      '4.2',
+      '4.3',
+      '4.4',
+      '4.5',
+      '4.6',
+      '4.7',
+      '4.8',
+      '4.9',
+      '5.1',
+      '5.2',
+      '5.3',
+      '6.1',
+      '6.2',
+      '6.3',
+      '6.4',
+      '6.5',
+      '6.6',
+      '7',
     ]);
     const reports = duties.filter((d) => d.origin === 'report');
     expect(reports.map((d) => d.schedule?.due).sort()).toEqual(['11-15', '11-30']);
@@ -128,11 +156,17 @@ describe('obligations of the demo organisation', () => {
     let checked = 0;
     for (const d of duties) {
       const kind = d.schedule?.kind;
-      const lastYear = d.schedule?.toYear ?? (d.schedule?.due && kind === 'once' ? Number(d.schedule.due.slice(0, 4)) : 9999);
+      const lastYear =
+        d.schedule?.toYear ?? (d.schedule?.due && kind === 'once' ? Number(d.schedule.due.slice(0, 4)) : 9999);
       if (!kind || kind === 'unparsed' || lastYear < 2026) continue;
-      const leads = new Set(d.assignments.flatMap((a) => (a.unitId ? [a.unitId] : (a.group?.members ?? []).map((m) => m.unitId))));
+      const leads = new Set(
+        d.assignments.flatMap((a) => (a.unitId ? [a.unitId] : (a.group?.members ?? []).map((m) => m.unitId))),
+      );
       const withObligation = new Set(d.obligations.filter((o) => o.periodKey.startsWith('2026')).map((o) => o.unitId));
-      expect([...leads].filter((u) => !withObligation.has(u)), `duty ${d.code}`).toEqual([]);
+      expect(
+        [...leads].filter((u) => !withObligation.has(u)),
+        `duty ${d.code}`,
+      ).toEqual([]);
       checked++;
     }
     expect(checked).toBeGreaterThanOrEqual(20);
@@ -143,8 +177,13 @@ describe('obligations of the demo organisation', () => {
     const obligations = await t.prisma.obligation.findMany({ where: { dutyId: duty.id, periodKey: '2026' } });
     expect(obligations.length).toBeGreaterThan(0);
     for (const o of obligations) expect(o.dueAt.toISOString()).toBe('2026-11-15T16:59:59.000Z');
-    const report = await t.prisma.duty.findFirstOrThrow({ where: { orgId, origin: 'report', schedule: { due: '11-30' } } });
-    const consolidated = await t.prisma.obligation.findMany({ where: { dutyId: report.id, periodKey: '2026' }, include: { unit: true } });
+    const report = await t.prisma.duty.findFirstOrThrow({
+      where: { orgId, origin: 'report', schedule: { due: '11-30' } },
+    });
+    const consolidated = await t.prisma.obligation.findMany({
+      where: { dutyId: report.id, periodKey: '2026' },
+      include: { unit: true },
+    });
     expect(consolidated.map((o) => [o.unit.name, o.dueAt.toISOString()])).toEqual([
       ['Sở Thông tin và Truyền thông', '2026-11-30T16:59:59.000Z'],
     ]);
@@ -166,7 +205,8 @@ describe('obligations of the demo organisation', () => {
     const done = after.find((o) => o.id === first!.id)!;
     expect(done.status).toBe('done');
     expect(done.dueAt.toISOString()).toBe('2026-11-15T16:59:59.000Z');
-    for (const o of after.filter((x) => x.status === 'open')) expect(o.dueAt.toISOString()).toBe('2026-06-30T16:59:59.000Z');
+    for (const o of after.filter((x) => x.status === 'open'))
+      expect(o.dueAt.toISOString()).toBe('2026-06-30T16:59:59.000Z');
   });
 
   it('follow group membership: a unit leaving a group loses its future open obligations, not its history', async () => {
@@ -178,7 +218,9 @@ describe('obligations of the demo organisation', () => {
     await removeMembers(t.prisma, orgId, group, [unit], 'test');
     const r = await reconcileObligations(t.prisma, orgId, yearWindow(2026), NOW);
     expect(r.retired).toBeGreaterThan(0);
-    expect(await t.prisma.obligation.count({ where: { unitId: yte.id, current: true, dueAt: { gte: NOW } } })).toBeLessThan(before);
+    expect(
+      await t.prisma.obligation.count({ where: { unitId: yte.id, current: true, dueAt: { gte: NOW } } }),
+    ).toBeLessThan(before);
     await addMembers(t.prisma, orgId, group, [unit], 'test');
     const back = await reconcileObligations(t.prisma, orgId, yearWindow(2026), NOW);
     expect(back.updated).toBe(r.retired);
@@ -208,7 +250,12 @@ describe('the plan’s horizon and duties due after it', () => {
   afterAll(() => t.close());
 
   const obligationsOf = async (code: string) =>
-    (await t.prisma.obligation.findMany({ where: { duty: { code, plan: { code: '12/KH-HOR' } } }, orderBy: { dueAt: 'asc' } })).map((o) => o.periodKey);
+    (
+      await t.prisma.obligation.findMany({
+        where: { duty: { code, plan: { code: '12/KH-HOR' } } },
+        orderBy: { dueAt: 'asc' },
+      })
+    ).map((o) => o.periodKey);
 
   it('gives every duty of a pasted appendix its obligations, however one of its rows is worded', async () => {
     const orgId = (await t.prisma.organisation.findUniqueOrThrow({ where: { code: 'hor' } })).id;
@@ -226,18 +273,36 @@ describe('the plan’s horizon and duties due after it', () => {
     // Each run starts a process (and its reading thread): two runs, and a bound for a loaded machine.
     const set = await runCli(['import', file, '--plan', '12/KH-HOR', '--horizon', '2025', '--dry-run'], env);
     expect(set.stdout).toContain('Năm kết thúc / horizon: 2025 (theo --horizon / from --horizon)');
-    expect(set.stdout).toContain('! 2 (dòng 3): Thời hạn của nhiệm vụ vượt quá năm kết thúc của kế hoạch (2025): giữ thời hạn của nhiệm vụ');
+    expect(set.stdout).toContain(
+      '! 2 (dòng 3): Thời hạn của nhiệm vụ vượt quá năm kết thúc của kế hoạch (2025): giữ thời hạn của nhiệm vụ',
+    );
     expect(set.stdout).toContain('! 3 (dòng 4): Thời hạn của nhiệm vụ vượt quá năm kết thúc của kế hoạch (2025)');
     expect(set.stdout).not.toContain('! 4 (dòng 5): Thời hạn');
     const json = await runCli(['import', file, '--plan', '12/KH-HOR', '--horizon', '2025', '--json'], env);
-    const out = JSON.parse(json.stdout) as { plan: { code: string; horizonYear: number; horizonFrom: string }; duties: { code: string; flags: string[] }[]; result: { updated: number } };
+    const out = JSON.parse(json.stdout) as {
+      plan: { code: string; horizonYear: number; horizonFrom: string };
+      duties: { code: string; flags: string[] }[];
+      result: { updated: number };
+    };
     // The fields of before are all there; the horizon is added.
-    expect(out.plan).toMatchObject({ code: '12/KH-HOR', title: null, issuedOn: null, horizonYear: 2025, horizonFrom: 'given' });
-    expect(out.duties.find((d) => d.code === '2')!.flags).toContainEqual(expect.stringContaining('vượt quá năm kết thúc của kế hoạch (2025)'));
+    expect(out.plan).toMatchObject({
+      code: '12/KH-HOR',
+      title: null,
+      issuedOn: null,
+      horizonYear: 2025,
+      horizonFrom: 'given',
+    });
+    expect(out.duties.find((d) => d.code === '2')!.flags).toContainEqual(
+      expect.stringContaining('vượt quá năm kết thúc của kế hoạch (2025)'),
+    );
     expect(out.duties.find((d) => d.code === '4')!.flags.join()).not.toContain('vượt quá');
     expect(out.result.updated).toBe(4);
 
-    const schedules = await t.prisma.duty.findMany({ where: { plan: { code: '12/KH-HOR' } }, include: { schedule: true }, orderBy: { position: 'asc' } });
+    const schedules = await t.prisma.duty.findMany({
+      where: { plan: { code: '12/KH-HOR' } },
+      include: { schedule: true },
+      orderBy: { position: 'asc' },
+    });
     expect(schedules.map((d) => [d.code, d.schedule?.endsOn?.toISOString().slice(0, 10)])).toEqual([
       ['1', '2025-12-31'],
       ['2', '2027-03-31'],
@@ -247,8 +312,21 @@ describe('the plan’s horizon and duties due after it', () => {
     const orgId = (await t.prisma.organisation.findUniqueOrThrow({ where: { code: 'hor' } })).id;
     for (const year of [2026, 2027]) await reconcileObligations(t.prisma, orgId, yearWindow(year), NOW);
     // Due after the horizon, still due; the yearly duty stops at the horizon.
-    expect(await t.prisma.obligation.count({ where: { current: true, duty: { code: '2', plan: { code: '12/KH-HOR' } } } })).toBe(1);
-    expect(await t.prisma.obligation.count({ where: { current: true, duty: { code: '3', plan: { code: '12/KH-HOR' } } } })).toBe(1);
-    expect(await t.prisma.obligation.count({ where: { current: true, status: 'open', duty: { code: '4', plan: { code: '12/KH-HOR' } }, periodKey: { in: ['2026', '2027'] } } })).toBe(0);
+    expect(
+      await t.prisma.obligation.count({ where: { current: true, duty: { code: '2', plan: { code: '12/KH-HOR' } } } }),
+    ).toBe(1);
+    expect(
+      await t.prisma.obligation.count({ where: { current: true, duty: { code: '3', plan: { code: '12/KH-HOR' } } } }),
+    ).toBe(1);
+    expect(
+      await t.prisma.obligation.count({
+        where: {
+          current: true,
+          status: 'open',
+          duty: { code: '4', plan: { code: '12/KH-HOR' } },
+          periodKey: { in: ['2026', '2027'] },
+        },
+      }),
+    ).toBe(0);
   }, 120_000);
 });

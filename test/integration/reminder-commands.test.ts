@@ -37,67 +37,111 @@ describe('preview, nudge and the sandbox outbox from the command line', () => {
     await t?.close();
   });
 
-  it('previews next year’s reminders as JSON, sending and storing none', async () => {
-    const year = new Date().getUTCFullYear() + 1;
-    // Next year's obligations, as the hourly job keeps them (a preview only reads).
-    await reconcileObligations(t.prisma, orgId, yearWindow(year), new Date());
-    const r = await runCli(['preview', '--from', `${year}-11-01`, '--to', `${year}-11-20`, '--json'], env);
-    expect(r.code, r.stderr).toBe(0);
-    const rows = JSON.parse(r.stdout) as Record<string, string | null>[];
-    expect(rows.length).toBeGreaterThan(50);
-    for (const row of rows) {
-      expect(Object.keys(row)).toEqual(expect.arrayContaining(['at', 'unit', 'contact', 'channel', 'stage', 'duty', 'obligation']));
-      expect(['lead', 'due', 'overdue', 'escalation', 'digest']).toContain(row.stage);
-    }
-    // Drill 4.2, due 15/11: its due-day reminder at 08:00 local on the last working day on or before it.
-    const dueDay = workingCalendarForYears([year], []).previousWorkingDay(`${year}-11-15`);
-    const at = fromZonedTime(`${dueDay}T08:00:00`, ZONE).toISOString();
-    expect(rows).toContainEqual(expect.objectContaining({ duty: '4.2', unit: 'Sở Thông tin và Truyền thông', stage: 'due', at, channel: 'sandbox' }));
-    expect(await t.prisma.reminder.count({ where: { orgId } })).toBe(0);
-    expect(await t.prisma.outboxMessage.count({ where: { orgId } })).toBe(0);
-  }, cliTimeout(1));
+  it(
+    'previews next year’s reminders as JSON, sending and storing none',
+    async () => {
+      const year = new Date().getUTCFullYear() + 1;
+      // Next year's obligations, as the hourly job keeps them (a preview only reads).
+      await reconcileObligations(t.prisma, orgId, yearWindow(year), new Date());
+      const r = await runCli(['preview', '--from', `${year}-11-01`, '--to', `${year}-11-20`, '--json'], env);
+      expect(r.code, r.stderr).toBe(0);
+      const rows = JSON.parse(r.stdout) as Record<string, string | null>[];
+      expect(rows.length).toBeGreaterThan(50);
+      for (const row of rows) {
+        expect(Object.keys(row)).toEqual(
+          expect.arrayContaining(['at', 'unit', 'contact', 'channel', 'stage', 'duty', 'obligation']),
+        );
+        expect(['lead', 'due', 'overdue', 'escalation', 'digest']).toContain(row.stage);
+      }
+      // Drill 4.2, due 15/11: its due-day reminder at 08:00 local on the last working day on or before it.
+      const dueDay = workingCalendarForYears([year], []).previousWorkingDay(`${year}-11-15`);
+      const at = fromZonedTime(`${dueDay}T08:00:00`, ZONE).toISOString();
+      expect(rows).toContainEqual(
+        expect.objectContaining({
+          duty: '4.2',
+          unit: 'Sở Thông tin và Truyền thông',
+          stage: 'due',
+          at,
+          channel: 'sandbox',
+        }),
+      );
+      expect(await t.prisma.reminder.count({ where: { orgId } })).toBe(0);
+      expect(await t.prisma.outboxMessage.count({ where: { orgId } })).toBe(0);
+    },
+    cliTimeout(1),
+  );
 
-  it('nudges a unit now; the message reaches the outbox, and answering "xong" confirms once', async () => {
-    const nudged = await runCli(['nudge', '--unit', 'Sở Y tế', '--duty', '4.7'], env);
-    expect(nudged.code, nudged.stderr).toBe(0);
-    expect(nudged.stdout).toMatch(/Đã xếp hàng \d+ nhắc nhở cho Sở Y tế/);
-    const yte = await t.prisma.unit.findFirstOrThrow({ where: { orgId, name: 'Sở Y tế' } });
-    const find = () => t.prisma.outboxMessage.findFirst({ where: { orgId, contact: { unitId: yte.id } }, include: { reminder: true } });
-    await waitFor(async () => (await find()) !== null, 20_000, 'the nudge in the outbox');
-    const message = (await find())!;
-    expect(message.body).toContain('4.7');
+  it(
+    'nudges a unit now; the message reaches the outbox, and answering "xong" confirms once',
+    async () => {
+      const nudged = await runCli(['nudge', '--unit', 'Sở Y tế', '--duty', '4.7'], env);
+      expect(nudged.code, nudged.stderr).toBe(0);
+      expect(nudged.stdout).toMatch(/Đã xếp hàng \d+ nhắc nhở cho Sở Y tế/);
+      const yte = await t.prisma.unit.findFirstOrThrow({ where: { orgId, name: 'Sở Y tế' } });
+      const find = () =>
+        t.prisma.outboxMessage.findFirst({
+          where: { orgId, contact: { unitId: yte.id } },
+          include: { reminder: true },
+        });
+      await waitFor(async () => (await find()) !== null, 20_000, 'the nudge in the outbox');
+      const message = (await find())!;
+      expect(message.body).toContain('4.7');
 
-    const listed = await runCliInProcess(['outbox'], env);
-    expect(listed.code, listed.stderr).toBe(0);
-    expect(listed.stdout).toContain('Sở Y tế');
+      const listed = await runCliInProcess(['outbox'], env);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.stdout).toContain('Sở Y tế');
 
-    const bad = await runCliInProcess(['outbox', 'answer', message.id.toString(), 'chưa'], env);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/Chưa hiểu câu trả lời «chưa»/);
+      const bad = await runCliInProcess(['outbox', 'answer', message.id.toString(), 'chưa'], env);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/Chưa hiểu câu trả lời «chưa»/);
 
-    const ok = await runCliInProcess(['outbox', 'answer', message.id.toString(), 'xong', 'Đã', 'gửi', 'báo', 'cáo'], env);
-    expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/Đã xác nhận hoàn thành/);
-    const obligation = await t.prisma.obligation.findUniqueOrThrow({ where: { id: message.reminder!.obligationId } });
-    expect(obligation.status).toBe('done');
-    expect(await t.prisma.confirmation.count({ where: { obligationId: obligation.id } })).toBe(1);
+      const ok = await runCliInProcess(
+        ['outbox', 'answer', message.id.toString(), 'xong', 'Đã', 'gửi', 'báo', 'cáo'],
+        env,
+      );
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stdout).toMatch(/Đã xác nhận hoàn thành/);
+      const obligation = await t.prisma.obligation.findUniqueOrThrow({ where: { id: message.reminder!.obligationId } });
+      expect(obligation.status).toBe('done');
+      expect(await t.prisma.confirmation.count({ where: { obligationId: obligation.id } })).toBe(1);
 
-    const again = await runCliInProcess(['outbox', 'answer', message.id.toString(), 'xong'], env);
-    expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/đã được xác nhận trước đó/);
-    expect(await t.prisma.confirmation.count({ where: { obligationId: obligation.id } })).toBe(1);
-  }, cliTimeout(1));
+      const again = await runCliInProcess(['outbox', 'answer', message.id.toString(), 'xong'], env);
+      expect(again.code).toBe(0);
+      expect(again.stdout).toMatch(/đã được xác nhận trước đó/);
+      expect(await t.prisma.confirmation.count({ where: { obligationId: obligation.id } })).toBe(1);
+    },
+    cliTimeout(1),
+  );
 
   it('returns a claim older than the lease to pending and counts it as an unknown outcome (the README’s rule)', async () => {
     const now = new Date();
     const obligation = await t.prisma.obligation.findFirstOrThrow({ where: { orgId, status: 'open' } });
     const contact = await t.prisma.contact.findFirstOrThrow({ where: { unitId: obligation.unitId } });
-    const base = { orgId, obligationId: obligation.id, contactId: contact.id, channel: 'email' as const, kind: 'lead' as const, scheduledAt: now };
+    const base = {
+      orgId,
+      obligationId: obligation.id,
+      contactId: contact.id,
+      channel: 'email' as const,
+      kind: 'lead' as const,
+      scheduledAt: now,
+    };
     const dead = await t.prisma.reminder.create({
-      data: { ...base, stage: 'nudge-dead@20990101', status: 'claimed', claimedAt: new Date(now.getTime() - CLAIM_LEASE_MS - 1_000), claimedBy: 'w1' },
+      data: {
+        ...base,
+        stage: 'nudge-dead@20990101',
+        status: 'claimed',
+        claimedAt: new Date(now.getTime() - CLAIM_LEASE_MS - 1_000),
+        claimedBy: 'w1',
+      },
     });
     const alive = await t.prisma.reminder.create({
-      data: { ...base, stage: 'nudge-alive@20990101', status: 'claimed', claimedAt: new Date(now.getTime() - 5_000), claimedBy: 'w2' },
+      data: {
+        ...base,
+        stage: 'nudge-alive@20990101',
+        status: 'claimed',
+        claimedAt: new Date(now.getTime() - 5_000),
+        claimedBy: 'w2',
+      },
     });
     await s.app.delivery.reclaimStale(now);
     expect((await t.prisma.reminder.findUniqueOrThrow({ where: { id: dead.id } })).status).toBe('pending');
@@ -119,8 +163,15 @@ describe('a plan imported after its due date', () => {
     await seedDemo(t.prisma, { orgCode: 'late', timeZone: ZONE, now, actor: 'test' });
     const org = await t.prisma.organisation.findUniqueOrThrow({ where: { code: 'late' } });
     expect(await t.prisma.obligation.count({ where: { orgId: org.id, createdAt: { not: now } } })).toBe(0);
-    const plan = await planWindow(t.prisma, org.id, fromZonedTime('2026-11-01T00:00:00', ZONE), fromZonedTime('2026-12-06T00:00:00', ZONE));
-    const drill = plan.reminders.filter((r) => r.duty === '4.2' && r.unit === 'Sở Thông tin và Truyền thông' && r.kind !== 'escalation');
+    const plan = await planWindow(
+      t.prisma,
+      org.id,
+      fromZonedTime('2026-11-01T00:00:00', ZONE),
+      fromZonedTime('2026-12-06T00:00:00', ZONE),
+    );
+    const drill = plan.reminders.filter(
+      (r) => r.duty === '4.2' && r.unit === 'Sở Thông tin và Truyền thông' && r.kind !== 'escalation',
+    );
     expect(drill.map((r) => [r.stage.split('@')[0], formatInTimeZone(r.at, ZONE, 'yyyy-MM-dd HH:mm')])).toEqual([
       ['overdue-4', '2026-11-27 08:00'],
       ['overdue-5', '2026-12-02 08:00'],

@@ -33,7 +33,9 @@ describe('a simulated 20/10–05/12/2026 run over the HCMC plan', () => {
     orgId = (await t.prisma.organisation.findUniqueOrThrow({ where: { code: 'hcm' } })).id;
     // The head of Sở TTTT receives escalations; an extra day off announced by the government.
     const sotttt = await t.prisma.unit.findFirstOrThrow({ where: { orgId, name: 'Sở Thông tin và Truyền thông' } });
-    await t.prisma.contact.create({ data: { orgId, unitId: sotttt.id, name: 'Giám đốc Sở TTTT', role: 'head', channels: ['sandbox'] } });
+    await t.prisma.contact.create({
+      data: { orgId, unitId: sotttt.id, name: 'Giám đốc Sở TTTT', role: 'head', channels: ['sandbox'] },
+    });
     await setHoliday(t.prisma, orgId, { date: '2026-11-20', name: 'Nghỉ bù (thử nghiệm)', kind: 'holiday' }, 'test');
 
     preview = await planWindow(t.prisma, orgId, local('2026-10-20T00:00:00'), local('2026-12-06T00:00:00'));
@@ -43,15 +45,28 @@ describe('a simulated 20/10–05/12/2026 run over the HCMC plan', () => {
     const yte = await t.prisma.unit.findFirstOrThrow({ where: { orgId, name: 'Sở Y tế' } });
     const yteContact = await t.prisma.contact.findFirstOrThrow({ where: { unitId: yte.id } });
     const duty47 = await t.prisma.duty.findFirstOrThrow({ where: { orgId, code: '4.7' } });
-    const obligation47 = await t.prisma.obligation.findFirstOrThrow({ where: { dutyId: duty47.id, unitId: yte.id, periodKey: '2026' } });
+    const obligation47 = await t.prisma.obligation.findFirstOrThrow({
+      where: { dutyId: duty47.id, unitId: yte.id, periodKey: '2026' },
+    });
 
-    for (let d = local('2026-10-20T00:00:00'); d < local('2026-12-06T00:00:00'); d = new Date(d.getTime() + 86_400_000)) {
+    for (
+      let d = local('2026-10-20T00:00:00');
+      d < local('2026-12-06T00:00:00');
+      d = new Date(d.getTime() + 86_400_000)
+    ) {
       const date = day(d);
       for (const time of ['07:00', '08:00', '10:00', '17:30']) {
         s.clock.set(local(`${date}T${time}:00`));
         if (date === '2026-11-05' && time === '10:00') {
           confirmed = { obligationId: obligation47.id, at: s.clock.now() };
-          await confirmObligation(t.prisma, { obligationId: obligation47.id, contactId: yteContact.id, actor: 'test', via: 'sandbox', note: 'Đã gửi báo cáo', now: s.clock.now() });
+          await confirmObligation(t.prisma, {
+            obligationId: obligation47.id,
+            contactId: yteContact.id,
+            actor: 'test',
+            via: 'sandbox',
+            note: 'Đã gửi báo cáo',
+            now: s.clock.now(),
+          });
         }
         await planPass(s.deps, s.app.delivery, queue, orgId, 0);
         await drained(queue);
@@ -71,7 +86,8 @@ describe('a simulated 20/10–05/12/2026 run over the HCMC plan', () => {
     });
 
   it('sends exactly what the preview listed, less what the confirmation cancelled', async () => {
-    const key = (r: { obligationId: string; contactId: string; stage: string }) => `${r.obligationId}|${r.contactId}|${r.stage}`;
+    const key = (r: { obligationId: string; contactId: string; stage: string }) =>
+      `${r.obligationId}|${r.contactId}|${r.stage}`;
     const expected = preview.reminders
       .filter((r) => r.channel !== null)
       .filter((r) => !(r.obligationId === confirmed.obligationId && r.at >= confirmed.at))
@@ -135,7 +151,9 @@ describe('a simulated 20/10–05/12/2026 run over the HCMC plan', () => {
     const rows = (await sent()).filter((r) => r.obligationId === confirmed.obligationId);
     expect(rows.length).toBeGreaterThan(0);
     for (const r of rows) expect(r.sentAt!.getTime()).toBeLessThan(confirmed.at.getTime());
-    const later = await t.prisma.reminder.count({ where: { obligationId: confirmed.obligationId, status: { in: ['pending', 'claimed'] } } });
+    const later = await t.prisma.reminder.count({
+      where: { obligationId: confirmed.obligationId, status: { in: ['pending', 'claimed'] } },
+    });
     expect(later).toBe(0);
   });
 
@@ -153,7 +171,13 @@ describe('a simulated 20/10–05/12/2026 run over the HCMC plan', () => {
   });
 
   it('writes the reminder in Vietnamese with the due date and working days left', async () => {
-    const r = (await sent()).find((x) => x.obligation.duty.code === '4.2' && x.kind === 'lead' && x.stage.startsWith('lead-3@') && x.contact.role === 'contact')!;
+    const r = (await sent()).find(
+      (x) =>
+        x.obligation.duty.code === '4.2' &&
+        x.kind === 'lead' &&
+        x.stage.startsWith('lead-3@') &&
+        x.contact.role === 'contact',
+    )!;
     const m = await t.prisma.outboxMessage.findUniqueOrThrow({ where: { reminderId: r.id } });
     expect(m.body).toContain('đến hạn ngày 15 tháng 11 năm 2026 (còn 3 ngày làm việc)');
     expect(m.body).toContain('Kế hoạch 3131/KH-UBND');
@@ -161,7 +185,9 @@ describe('a simulated 20/10–05/12/2026 run over the HCMC plan', () => {
   });
 
   it('says on Friday 13/11 that the report is due on Sunday 15/11 and today is the last working day before it', async () => {
-    const r = (await sent()).find((x) => x.obligation.duty.code === '4.2' && x.kind === 'due' && x.contact.role === 'contact')!;
+    const r = (await sent()).find(
+      (x) => x.obligation.duty.code === '4.2' && x.kind === 'due' && x.contact.role === 'contact',
+    )!;
     expect(day(r.sentAt!)).toBe('2026-11-13');
     const m = await t.prisma.outboxMessage.findUniqueOrThrow({ where: { reminderId: r.id } });
     expect(m.body).toContain('là Chủ nhật, 15/11/2026; hôm nay là ngày làm việc cuối cùng trước hạn.');

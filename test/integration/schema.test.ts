@@ -41,9 +41,11 @@ interface Dmmf {
 }
 
 const schemaText = readFileSync(new URL('../../prisma/schema.prisma', import.meta.url), 'utf8');
-const dmmf = (JSON.parse(wasm.get_dmmf(JSON.stringify({ prismaSchema: [['schema.prisma', schemaText]] }))) as {
-  datamodel: Dmmf;
-}).datamodel;
+const dmmf = (
+  JSON.parse(wasm.get_dmmf(JSON.stringify({ prismaSchema: [['schema.prisma', schemaText]] }))) as {
+    datamodel: Dmmf;
+  }
+).datamodel;
 
 const table = (m: DmmfModel) => m.dbName ?? m.name;
 const column = (m: DmmfModel, field: string) => {
@@ -77,7 +79,12 @@ function expectedUdt(f: DmmfField): string {
   return f.isList ? `_${base}` : base;
 }
 
-const onDelete: Record<string, string> = { Cascade: 'CASCADE', SetNull: 'SET NULL', Restrict: 'RESTRICT', NoAction: 'NO ACTION' };
+const onDelete: Record<string, string> = {
+  Cascade: 'CASCADE',
+  SetNull: 'SET NULL',
+  Restrict: 'RESTRICT',
+  NoAction: 'NO ACTION',
+};
 
 describe('the migrated database', () => {
   let client: pg.Client;
@@ -96,13 +103,13 @@ describe('the migrated database', () => {
     const { rows } = await client.query<{ table_name: string }>(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
     );
-    expect(rows.map((r) => r.table_name).sort()).toEqual(
-      [...dmmf.models.map(table), '_prisma_migrations'].sort(),
-    );
+    expect(rows.map((r) => r.table_name).sort()).toEqual([...dmmf.models.map(table), '_prisma_migrations'].sort());
   });
 
   it('has the partial indexes of schema.prisma, with their conditions (not in the DMMF: read from the schema text)', async () => {
-    const expected = [...schemaText.matchAll(/@@(?:index|unique)\([^\n]*map:\s*"([^"]+)"[^\n]*where:\s*raw\("((?:[^"\\]|\\.)*)"\)/g)].map((m) => `${m[1]}: ${m[2]}`);
+    const expected = [
+      ...schemaText.matchAll(/@@(?:index|unique)\([^\n]*map:\s*"([^"]+)"[^\n]*where:\s*raw\("((?:[^"\\]|\\.)*)"\)/g),
+    ].map((m) => `${m[1]}: ${m[2]}`);
     const { rows } = await client.query<{ name: string; predicate: string }>(
       `SELECT c.relname AS name, pg_get_expr(i.indpred, i.indrelid) AS predicate
          FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -157,7 +164,8 @@ describe('the migrated database', () => {
             const udt = expectedUdt(f);
             // Prisma's uuid() and @updatedAt are filled in by the client, not by the database.
             const def = f.default as { name?: string } | undefined;
-            const dbDefault = def !== undefined && !(typeof def === 'object' && def !== null && 'name' in def && def.name === 'uuid');
+            const dbDefault =
+              def !== undefined && !(typeof def === 'object' && def !== null && 'name' in def && def.name === 'uuid');
             return [
               f.dbName ?? f.name,
               {
@@ -188,7 +196,12 @@ describe('the migrated database', () => {
       const actual = rows.map((r) => key(r.is_primary ? 'id' : r.is_unique ? 'unique' : 'normal', r.cols)).sort();
       const expected = dmmf.indexes
         .filter((i) => i.model === model.name)
-        .map((i) => key(i.type, i.fields.map((f) => column(model, f.name))))
+        .map((i) =>
+          key(
+            i.type,
+            i.fields.map((f) => column(model, f.name)),
+          ),
+        )
         .sort();
       expect(actual).toEqual(expected);
     });

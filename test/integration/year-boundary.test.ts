@@ -19,16 +19,50 @@ const day = (d: Date) => formatInTimeZone(d, ZONE, 'yyyy-MM-dd');
  * Thursday 31/12/2026, its last working day). Two units lead each.
  */
 async function buildBoundaryOrg(db: TestDatabase['prisma'], code: string, now: Date) {
-  const mini = await buildMiniOrg(db, { code, units: 2, duties: [{ code: 'A', due: '2026-12-31' }, { code: 'B', due: '2027-01-01' }], now });
+  const mini = await buildMiniOrg(db, {
+    code,
+    units: 2,
+    duties: [
+      { code: 'A', due: '2026-12-31' },
+      { code: 'B', due: '2027-01-01' },
+    ],
+    now,
+  });
   const orgId = mini.org.id;
   for (const [position, s] of [
     { code: 'C', kind: 'yearly' as const, due: '12-31' },
     { code: 'D', kind: 'ongoing' as const, checkInMonths: 3 },
   ].entries()) {
-    const duty = await db.duty.create({ data: { orgId, planId: mini.plan.id, code: s.code, title: `Nhiệm vụ ${s.code}`, timeframe: s.kind, position: 10 + position } });
-    await db.schedule.create({ data: { orgId, dutyId: duty.id, kind: s.kind, raw: s.kind, ...(s.due ? { due: s.due } : {}), ...(s.checkInMonths ? { checkInMonths: s.checkInMonths } : {}) } });
+    const duty = await db.duty.create({
+      data: {
+        orgId,
+        planId: mini.plan.id,
+        code: s.code,
+        title: `Nhiệm vụ ${s.code}`,
+        timeframe: s.kind,
+        position: 10 + position,
+      },
+    });
+    await db.schedule.create({
+      data: {
+        orgId,
+        dutyId: duty.id,
+        kind: s.kind,
+        raw: s.kind,
+        ...(s.due ? { due: s.due } : {}),
+        ...(s.checkInMonths ? { checkInMonths: s.checkInMonths } : {}),
+      },
+    });
     await db.assignment.createMany({
-      data: mini.units.map((u, i) => ({ orgId, dutyId: duty.id, role: 'lead' as const, unitId: u.id, target: `u:${u.id}`, rawName: u.name, position: i })),
+      data: mini.units.map((u, i) => ({
+        orgId,
+        dutyId: duty.id,
+        role: 'lead' as const,
+        unitId: u.id,
+        target: `u:${u.id}`,
+        rawName: u.name,
+        position: i,
+      })),
     });
   }
   return mini;
@@ -72,7 +106,14 @@ describe('reconciling obligations across a year boundary', () => {
     }
     // Both units, for: A once 31/12/2026, C 2026 and D 2026-Q4 on 31/12; B once 01/01/2027.
     const dec31 = finals[0]!.filter((k) => k.endsWith(' 2026-12-31'));
-    expect(dec31).toEqual(['A once 2026-12-31', 'A once 2026-12-31', 'C 2026 2026-12-31', 'C 2026 2026-12-31', 'D 2026-Q4 2026-12-31', 'D 2026-Q4 2026-12-31']);
+    expect(dec31).toEqual([
+      'A once 2026-12-31',
+      'A once 2026-12-31',
+      'C 2026 2026-12-31',
+      'C 2026 2026-12-31',
+      'D 2026-Q4 2026-12-31',
+      'D 2026-Q4 2026-12-31',
+    ]);
     expect(finals[0]!.filter((k) => k.endsWith(' 2027-01-01'))).toEqual(['B once 2027-01-01', 'B once 2027-01-01']);
     expect(finals[1]).toEqual(finals[0]);
   });
@@ -80,11 +121,17 @@ describe('reconciling obligations across a year boundary', () => {
   it('the hourly job reconciles the organisation’s year, not UTC’s: 01:00 on 1/1/2027 in Hanoi reconciles 2027 and 2028', async () => {
     const mini = await buildBoundaryOrg(t.prisma, 'ybzone', local('2026-12-11T08:00:00'));
     const at = local('2027-01-01T01:00:00'); // 2026-12-31T18:00Z
-    const deps = { db: t.prisma, clock: { now: () => at }, logger: (await import('#root/logger.js')).createLogger({ level: 'silent' }) };
+    const deps = {
+      db: t.prisma,
+      clock: { now: () => at },
+      logger: (await import('#root/logger.js')).createLogger({ level: 'silent' }),
+    };
     const processor = createMaintenanceProcessor(deps, { reclaimStale: async () => 0 }, null as never, 0);
     const results = await processor({ id: 'r', name: JOB_RECONCILE, data: { orgId: mini.org.id } } as Job<OrgJobData>);
     expect(results).toHaveLength(2);
-    const periods = (await currentKeys(t.prisma, mini.org.id)).filter((k) => k.startsWith('C ')).map((k) => k.split(' ')[1]);
+    const periods = (await currentKeys(t.prisma, mini.org.id))
+      .filter((k) => k.startsWith('C '))
+      .map((k) => k.split(' ')[1]);
     expect(periods).toEqual(['2027', '2027', '2028', '2028']);
   });
 
@@ -109,7 +156,10 @@ describe('reconciling obligations across a year boundary', () => {
           await drained(queue);
         }
       }
-      const dec31 = await t.prisma.obligation.findMany({ where: { orgId, dueAt: local('2026-12-31T23:59:59') }, include: { reminders: true } });
+      const dec31 = await t.prisma.obligation.findMany({
+        where: { orgId, dueAt: local('2026-12-31T23:59:59') },
+        include: { reminders: true },
+      });
       expect(dec31).toHaveLength(6);
       for (const o of dec31) {
         expect(o.current).toBe(true);

@@ -78,8 +78,16 @@ describe('logging an error', () => {
       const log = capture();
       log.logger.error({ err: error, update: 1 }, 'bot handler failed');
       const line = log.last();
-      expect(line.err).toMatchObject({ type: 'GrammyError', error_code: 400, description: 'Bad Request: chat not found', method: 'sendMessage', payload: '[redacted]' });
-      expect(line.err.stack).toMatch(/^GrammyError: Call to 'sendMessage' failed! \(400: Bad Request: chat not found\)\n\s+at /);
+      expect(line.err).toMatchObject({
+        type: 'GrammyError',
+        error_code: 400,
+        description: 'Bad Request: chat not found',
+        method: 'sendMessage',
+        payload: '[redacted]',
+      });
+      expect(line.err.stack).toMatch(
+        /^GrammyError: Call to 'sendMessage' failed! \(400: Bad Request: chat not found\)\n\s+at /,
+      );
       expect(log.lines.join('\n')).not.toContain(BODY);
       expect(log.lines.join('\n')).not.toContain('987654321');
     });
@@ -108,11 +116,16 @@ describe('logging an error', () => {
   describe('when an error names a URL with a password or a token', () => {
     it('keeps the stack and replaces the credentials, in the error and in its cause', () => {
       const cause = new Error(`connect ECONNREFUSED smtp://dondoc:${SMTP_PASSWORD}@127.0.0.1:2525`);
-      const error = new Error(`request to https://api.telegram.org/bot${TG_TOKEN}/sendMessage?access_token=${SMTP_PASSWORD}&x=1 failed; token ${TG_TOKEN}`, { cause });
+      const error = new Error(
+        `request to https://api.telegram.org/bot${TG_TOKEN}/sendMessage?access_token=${SMTP_PASSWORD}&x=1 failed; token ${TG_TOKEN}`,
+        { cause },
+      );
       const log = capture();
       log.logger.error({ err: error }, 'failed');
       const line = log.last();
-      expect(line.err.message).toBe('request to https://api.telegram.org/bot[redacted]/sendMessage?access_token=[redacted]&x=1 failed; token [redacted]: connect ECONNREFUSED smtp://[redacted]@127.0.0.1:2525');
+      expect(line.err.message).toBe(
+        'request to https://api.telegram.org/bot[redacted]/sendMessage?access_token=[redacted]&x=1 failed; token [redacted]: connect ECONNREFUSED smtp://[redacted]@127.0.0.1:2525',
+      );
       expect(line.err.stack).toContain('error-logging.test.ts');
       expect(line.err.stack).toContain('caused by: Error: connect ECONNREFUSED smtp://[redacted]@127.0.0.1:2525');
       expect(log.lines.join('\n')).not.toContain(TG_SECRET);

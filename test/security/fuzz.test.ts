@@ -25,8 +25,58 @@ function prng(seed: number) {
   return { next, int, pick };
 }
 
-const COMMANDS = ['start', 'viec', 'tasks', 'xong', 'done', 'giahan', 'extend', 'hoantac', 'undo', 'tonghop', 'status', 'nhac', 'nudge', 'trogiup', 'help', 'kenh', 'channels', 'duyet', 'approve', 'tuchoi', 'refuse', 'Xong', 'việc', 'xóa', 'DROP', 'x'];
-const NOISE = ['', ' ', '🎉🎉', 'مرحبا بالعالم', 'שלום', '\u200b\u200d', 'Ạ̀̀̀̀', '<b>x</b>', "'; DROP TABLE contacts; --", '%s%n%x', '\u0000', 'đã gửi báo cáo', '30/12/2026', '31/02/2027', 'hôm qua', '15/11', '-1', '9'.repeat(40), 'telegram zalo email', 'sandbox', 'Sở Y tế', 'Không tồn tại'];
+const COMMANDS = [
+  'start',
+  'viec',
+  'tasks',
+  'xong',
+  'done',
+  'giahan',
+  'extend',
+  'hoantac',
+  'undo',
+  'tonghop',
+  'status',
+  'nhac',
+  'nudge',
+  'trogiup',
+  'help',
+  'kenh',
+  'channels',
+  'duyet',
+  'approve',
+  'tuchoi',
+  'refuse',
+  'Xong',
+  'việc',
+  'xóa',
+  'DROP',
+  'x',
+];
+const NOISE = [
+  '',
+  ' ',
+  '🎉🎉',
+  'مرحبا بالعالم',
+  'שלום',
+  '\u200b\u200d',
+  'Ạ̀̀̀̀',
+  '<b>x</b>',
+  "'; DROP TABLE contacts; --",
+  '%s%n%x',
+  '\u0000',
+  'đã gửi báo cáo',
+  '30/12/2026',
+  '31/02/2027',
+  'hôm qua',
+  '15/11',
+  '-1',
+  '9'.repeat(40),
+  'telegram zalo email',
+  'sandbox',
+  'Sở Y tế',
+  'Không tồn tại',
+];
 
 interface Sender {
   kind: 'telegram' | 'zalo';
@@ -77,8 +127,14 @@ describe('fuzzing the chat commands', () => {
     // answers to a few hundred updates in the two groups would take minutes to go out.
     const contacts = await t.prisma.contact.findMany({ where: { orgId, role: 'contact' }, orderBy: { name: 'asc' } });
     const admin = await t.prisma.contact.findFirstOrThrow({ where: { orgId, role: 'admin' } });
-    const link = async (c: { id: string; unitId: string; role: string }, data: { telegramChatId?: bigint; zaloUserId?: string }) => {
-      await t.prisma.contact.update({ where: { id: c.id }, data: { ...data, channels: [data.telegramChatId ? 'telegram' : 'zalo', 'sandbox'] } });
+    const link = async (
+      c: { id: string; unitId: string; role: string },
+      data: { telegramChatId?: bigint; zaloUserId?: string },
+    ) => {
+      await t.prisma.contact.update({
+        where: { id: c.id },
+        data: { ...data, channels: [data.telegramChatId ? 'telegram' : 'zalo', 'sandbox'] },
+      });
       return { id: c.id, unitId: c.unitId, role: c.role };
     };
     senders.push({ kind: 'telegram', id: 8003, contact: await link(admin, { telegramChatId: 8003n }) });
@@ -86,7 +142,12 @@ describe('fuzzing the chat commands', () => {
     for (let i = 0; i < 4; i++) senders.push({ kind: 'telegram', id: 8050 + i, group: -9001, contact: groupContact });
     for (const [i, c] of contacts.slice(1).entries()) {
       if (i % 4 === 3) senders.push({ kind: 'zalo', id: `zf-${i}`, contact: await link(c, { zaloUserId: `zf-${i}` }) });
-      else senders.push({ kind: 'telegram', id: 10_000 + i, contact: await link(c, { telegramChatId: BigInt(10_000 + i) }) });
+      else
+        senders.push({
+          kind: 'telegram',
+          id: 10_000 + i,
+          contact: await link(c, { telegramChatId: BigInt(10_000 + i) }),
+        });
     }
     const linkedCount = senders.length;
     for (let i = 0; i < linkedCount * 2; i++) senders.push({ kind: 'telegram', id: 20_000 + i });
@@ -95,7 +156,8 @@ describe('fuzzing the chat commands', () => {
 
     const sink = new Writable({
       write(chunk: Buffer, _enc, done) {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as (typeof logLines)[number]);
+        for (const line of chunk.toString().split('\n').filter(Boolean))
+          logLines.push(JSON.parse(line) as (typeof logLines)[number]);
         done();
       },
     });
@@ -103,7 +165,14 @@ describe('fuzzing the chat commands', () => {
       start: new Date(),
       roles: ['bot'],
       channels: { sandbox: createSandboxChannel() },
-      env: { TELEGRAM_BOT_TOKEN: TG_TOKEN, TELEGRAM_API_ROOT: tg.apiRoot, ZALO_BOT_TOKEN: ZL_TOKEN, ZALO_API_ROOT: zl.apiRoot, ZALO_RATE_PER_SECOND: '1000', TELEGRAM_LIMITS: 'off' },
+      env: {
+        TELEGRAM_BOT_TOKEN: TG_TOKEN,
+        TELEGRAM_API_ROOT: tg.apiRoot,
+        ZALO_BOT_TOKEN: ZL_TOKEN,
+        ZALO_API_ROOT: zl.apiRoot,
+        ZALO_RATE_PER_SECOND: '1000',
+        TELEGRAM_LIMITS: 'off',
+      },
       logger: pino({ level: 'warn' }, sink),
     });
     before = await snapshot();
@@ -127,7 +196,15 @@ describe('fuzzing the chat commands', () => {
       if (roll < 0.35) {
         // Well-formed commands, so that the paths that change things are reached too.
         const code = r.pick(codes);
-        return r.pick([`/xong ${code} ${r.pick(NOISE)}`, `/giahan ${code} 30/12/2027 chờ số liệu ${r.pick(NOISE)}`, `/hoantac ${code}`, `/kenh ${r.pick(['telegram', 'zalo', 'telegram email', 'zalo telegram'])}`, `/viec`, `/tonghop`, `/nhac ${r.pick(['Sở Y tế', 'Sở Tài chính', 'Không có'])}`]);
+        return r.pick([
+          `/xong ${code} ${r.pick(NOISE)}`,
+          `/giahan ${code} 30/12/2027 chờ số liệu ${r.pick(NOISE)}`,
+          `/hoantac ${code}`,
+          `/kenh ${r.pick(['telegram', 'zalo', 'telegram email', 'zalo telegram'])}`,
+          `/viec`,
+          `/tonghop`,
+          `/nhac ${r.pick(['Sở Y tế', 'Sở Tài chính', 'Không có'])}`,
+        ]);
       }
       const command = `/${r.pick(COMMANDS)}${r.next() < 0.1 ? r.pick(['@dondoc_bot', '@other_bot', '@']) : ''}`;
       const args = Array.from({ length: r.int(4) }, () => (r.next() < 0.5 ? r.pick(codes) : r.pick(NOISE)));
@@ -135,7 +212,15 @@ describe('fuzzing the chat commands', () => {
     };
     const data = () => {
       const roll = r.next();
-      if (roll < 0.15) return r.pick(['', 'x:', 'x:AAAAAAAAAAAAAAAAAAAAAA', 'q:AAAAAAAAAAAAAAAAAAAAAA', '💥'.repeat(10), 'a'.repeat(64)]);
+      if (roll < 0.15)
+        return r.pick([
+          '',
+          'x:',
+          'x:AAAAAAAAAAAAAAAAAAAAAA',
+          'q:AAAAAAAAAAAAAAAAAAAAAA',
+          '💥'.repeat(10),
+          'a'.repeat(64),
+        ]);
       const action = r.pick<ButtonAction>(['done', 'extend', 'approve', 'refuse', 'list']);
       const id = r.next() < 0.8 ? r.pick(obligations).id : crypto.randomUUID();
       return encodeButton(action, id);
@@ -151,10 +236,19 @@ describe('fuzzing the chat commands', () => {
         else if (roll < 0.9) zl.userSendsSticker(String(who.id), (event = 'sticker'));
         else {
           event = r.pick(['message.unsupported.received', 'message.voice.received', 'something.new']);
-          zl.inject({ event_name: event, message: { message_id: `z${i}`, date: Date.now(), from: { id: String(who.id) }, chat: { id: String(who.id), chat_type: 'PRIVATE' } } });
+          zl.inject({
+            event_name: event,
+            message: {
+              message_id: `z${i}`,
+              date: Date.now(),
+              from: { id: String(who.id) },
+              chat: { id: String(who.id), chat_type: 'PRIVATE' },
+            },
+          });
         }
         // A sticker, a voice message or an unsupported one is answered "text only"; an unknown event is not.
-        if (event !== null && event !== 'something.new') onlyTextOwed.set(String(who.id), (onlyTextOwed.get(String(who.id)) ?? 0) + 1);
+        if (event !== null && event !== 'something.new')
+          onlyTextOwed.set(String(who.id), (onlyTextOwed.get(String(who.id)) ?? 0) + 1);
         continue;
       }
       const chat = who.group ?? Number(who.id);
@@ -162,7 +256,15 @@ describe('fuzzing the chat commands', () => {
       const roll = r.next();
       let update: Record<string, unknown>;
       if (roll < 0.6) {
-        update = { message: { message_id: messageId++, date: Math.floor(Date.now() / 1000), chat: { id: chat, type: who.group ? 'group' : 'private' }, from, text: text() } };
+        update = {
+          message: {
+            message_id: messageId++,
+            date: Math.floor(Date.now() / 1000),
+            chat: { id: chat, type: who.group ? 'group' : 'private' },
+            from,
+            text: text(),
+          },
+        };
       } else if (roll < 0.9) {
         update = {
           callback_query: {
@@ -170,7 +272,13 @@ describe('fuzzing the chat commands', () => {
             from,
             chat_instance: 'fuzz',
             data: data(),
-            message: { message_id: 1, date: Math.floor(Date.now() / 1000), chat: { id: chat, type: who.group ? 'group' : 'private' }, from: { id: 123456, is_bot: true, first_name: 'dondoc' }, text: 'x' },
+            message: {
+              message_id: 1,
+              date: Math.floor(Date.now() / 1000),
+              chat: { id: chat, type: who.group ? 'group' : 'private' },
+              from: { id: 123456, is_bot: true, first_name: 'dondoc' },
+              text: 'x',
+            },
           },
         };
       } else if (roll < 0.95 && sent.length) {
@@ -178,7 +286,16 @@ describe('fuzzing the chat commands', () => {
         update = { ...r.pick(sent) };
         delete update.update_id;
       } else {
-        update = { edited_message: { message_id: messageId++, date: Math.floor(Date.now() / 1000), edit_date: Math.floor(Date.now() / 1000), chat: { id: chat, type: 'private' }, from, text: '/xong 4.7' } };
+        update = {
+          edited_message: {
+            message_id: messageId++,
+            date: Math.floor(Date.now() / 1000),
+            edit_date: Math.floor(Date.now() / 1000),
+            chat: { id: chat, type: 'private' },
+            from,
+            text: '/xong 4.7',
+          },
+        };
       }
       sent.push(tg.inject(update));
     }
@@ -190,17 +307,37 @@ describe('fuzzing the chat commands', () => {
       const who = senders.find((x) => x.kind === 'telegram' && (x.group ?? Number(x.id)) === chat)!;
       const from = { id: Number(who.id), is_bot: false, first_name: 'Fuzz' };
       marks.push(`end-${chat}`);
-      tg.inject({ callback_query: { id: `end-${chat}`, from, chat_instance: 'fuzz', data: 'x:', message: { message_id: 1, date: Math.floor(Date.now() / 1000), chat: { id: chat, type: who.group ? 'group' : 'private' }, from: { id: 123456, is_bot: true, first_name: 'dondoc' }, text: 'x' } } });
+      tg.inject({
+        callback_query: {
+          id: `end-${chat}`,
+          from,
+          chat_instance: 'fuzz',
+          data: 'x:',
+          message: {
+            message_id: 1,
+            date: Math.floor(Date.now() / 1000),
+            chat: { id: chat, type: who.group ? 'group' : 'private' },
+            from: { id: 123456, is_bot: true, first_name: 'dondoc' },
+            text: 'x',
+          },
+        },
+      });
     }
     const onlyText = (m: { text?: string | null }) => (m.text ?? '').startsWith('Bot chỉ hiểu lệnh bằng chữ');
     const zaloChats = senders.filter((x) => x.kind === 'zalo').map((x) => String(x.id));
     for (const id of zaloChats) {
-      zl.inject({ event_name: 'message.unsupported.received', message: { message_id: `end-${id}`, date: Date.now(), from: { id }, chat: { id, chat_type: 'PRIVATE' } } });
+      zl.inject({
+        event_name: 'message.unsupported.received',
+        message: { message_id: `end-${id}`, date: Date.now(), from: { id }, chat: { id, chat_type: 'PRIVATE' } },
+      });
     }
     await waitFor(
       async () => {
         const answered = new Set(tg.callbackAnswers.map((a) => String(a.callback_query_id)));
-        return marks.every((id) => answered.has(id)) && zaloChats.every((id) => zl.sent(id).filter(onlyText).length > (onlyTextOwed.get(id) ?? 0));
+        return (
+          marks.every((id) => answered.has(id)) &&
+          zaloChats.every((id) => zl.sent(id).filter(onlyText).length > (onlyTextOwed.get(id) ?? 0))
+        );
       },
       240_000,
       'the bots to finish',
@@ -226,7 +363,10 @@ describe('fuzzing the chat commands', () => {
       const b = beforeObligations.get(o.id)!;
       if (b.status !== o.status) {
         const own = after.confirmations.filter((c) => c.obligationId === o.id);
-        expect(own.length, `obligation ${o.id} changed ${b.status} → ${o.status} without a confirmation`).toBeGreaterThan(0);
+        expect(
+          own.length,
+          `obligation ${o.id} changed ${b.status} → ${o.status} without a confirmation`,
+        ).toBeGreaterThan(0);
         expect(own.every((c) => c.contact?.unitId === o.unitId)).toBe(true);
       }
       if (String(b.extendedTo) !== String(o.extendedTo)) {
@@ -245,15 +385,25 @@ describe('fuzzing the chat commands', () => {
     const beforeContacts = new Map(before.contacts.map((c) => [c.id, c]));
     for (const c of after.contacts) {
       const b = beforeContacts.get(c.id)!;
-      expect([c.telegramChatId, c.zaloUserId, c.role, c.unitId, c.active]).toEqual([b.telegramChatId, b.zaloUserId, b.role, b.unitId, b.active]);
-      if (JSON.stringify([c.channels, c.disabledChannels]) !== JSON.stringify([b.channels, b.disabledChannels])) expect(linked.has(c.id), `channels of ${c.name}`).toBe(true);
+      expect([c.telegramChatId, c.zaloUserId, c.role, c.unitId, c.active]).toEqual([
+        b.telegramChatId,
+        b.zaloUserId,
+        b.role,
+        b.unitId,
+        b.active,
+      ]);
+      if (JSON.stringify([c.channels, c.disabledChannels]) !== JSON.stringify([b.channels, b.disabledChannels]))
+        expect(linked.has(c.id), `channels of ${c.name}`).toBe(true);
     }
     expect(after.invites.map((i) => i.usedAt)).toEqual(before.invites.map((i) => i.usedAt));
     // Audit rows: only linked people (or the system) acted; nudges only by the administrator.
     const audits = await t.prisma.auditEvent.findMany({ where: { orgId, createdAt: { gt: before.at } } });
     // From every linked sender, not one per contact: four people write in the unit's group as one contact.
-    const actors = new Set(senders.filter((x) => x.contact).flatMap((x) => [`contact:${x.contact!.id}`, `${x.kind}:${x.id}`]));
-    for (const a of audits) expect(actors.has(a.actor) || a.actor === 'system', `audit by ${a.actor}: ${a.action}`).toBe(true);
+    const actors = new Set(
+      senders.filter((x) => x.contact).flatMap((x) => [`contact:${x.contact!.id}`, `${x.kind}:${x.id}`]),
+    );
+    for (const a of audits)
+      expect(actors.has(a.actor) || a.actor === 'system', `audit by ${a.actor}: ${a.action}`).toBe(true);
     for (const a of audits.filter((a) => a.action === 'obligation.nudge')) expect(a.actor).toBe('telegram:8003');
     if (after.reminders > before.reminders) expect(audits.some((a) => a.action === 'obligation.nudge')).toBe(true);
     // The fuzz did reach the interesting paths: commands answered, presses answered, some changes made.

@@ -52,7 +52,9 @@ describe('login limits under concurrent guesses', () => {
     const tokenD = await loginToken(d);
     const before = await passwordChecks(w);
 
-    const wrong = Array.from({ length: 40 }, (_, i) => c.post('/login', { _csrf: token, email, password: `đoán sai lần ${i}` }));
+    const wrong = Array.from({ length: 40 }, (_, i) =>
+      c.post('/login', { _csrf: token, email, password: `đoán sai lần ${i}` }),
+    );
     // The right password goes out while the 40 are still being answered, once all 40 are counted.
     const emailKey = `${w.s.config.REDIS_PREFIX}:login-fail:email:${email}`;
     await expect.poll(async () => Number(await redis.get(emailKey)), { timeout: 30_000, interval: 20 }).toBe(40);
@@ -61,7 +63,9 @@ describe('login limits under concurrent guesses', () => {
 
     const evaluated = (await passwordChecks(w)) - before;
     const statuses = answers.map((a) => a.status);
-    console.info(`40 wrong + the right password at once: ${evaluated} scrypt evaluations; answers ${JSON.stringify(Object.fromEntries(['401', '429', '303'].map((s) => [s, statuses.filter((x) => String(x) === s).length])))}`);
+    console.info(
+      `40 wrong + the right password at once: ${evaluated} scrypt evaluations; answers ${JSON.stringify(Object.fromEntries(['401', '429', '303'].map((s) => [s, statuses.filter((x) => String(x) === s).length])))}`,
+    );
     expect(evaluated, JSON.stringify(statuses)).toBe(LOGIN_MAX_FAILURES);
     expect(statuses.filter((s) => s === 401)).toHaveLength(LOGIN_MAX_FAILURES);
     expect(statuses.filter((s) => s === 429)).toHaveLength(41 - LOGIN_MAX_FAILURES);
@@ -78,11 +82,17 @@ describe('login limits under concurrent guesses', () => {
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
     // Unknown emails, ten guesses each: no email reaches its own limit, the address does.
-    const answers = await Promise.all(Array.from({ length: 120 }, (_, i) => c.post('/login', { _csrf: token, email: `khong-co-${i % 12}@example.vn`, password: `đoán ${i}` })));
+    const answers = await Promise.all(
+      Array.from({ length: 120 }, (_, i) =>
+        c.post('/login', { _csrf: token, email: `khong-co-${i % 12}@example.vn`, password: `đoán ${i}` }),
+      ),
+    );
     const evaluated = (await passwordChecks(w)) - before;
     const statuses = answers.map((a) => a.status);
     loop.disable();
-    console.info(`120 guesses at once from one address: ${evaluated} scrypt evaluations; event loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms, max ${(loop.max / 1e6).toFixed(0)} ms`);
+    console.info(
+      `120 guesses at once from one address: ${evaluated} scrypt evaluations; event loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms, max ${(loop.max / 1e6).toFixed(0)} ms`,
+    );
     expect(evaluated).toBe(LOGIN_MAX_FAILURES_PER_ADDRESS);
     expect(statuses.filter((s) => s === 401)).toHaveLength(LOGIN_MAX_FAILURES_PER_ADDRESS);
     expect(statuses.filter((s) => s === 429)).toHaveLength(120 - LOGIN_MAX_FAILURES_PER_ADDRESS);
@@ -113,7 +123,9 @@ describe('password hashes', () => {
     const salt = randomBytes(16);
     const key = scryptSync(password.normalize('NFC'), salt, 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
     const old = `scrypt$32768$8$1$${salt.toString('base64url')}$${key.toString('base64url')}`;
-    const account = await w.t.prisma.adminAccount.create({ data: { orgId: w.orgId, email, name: 'Anh Cũ', passwordHash: old } });
+    const account = await w.t.prisma.adminAccount.create({
+      data: { orgId: w.orgId, email, name: 'Anh Cũ', passwordHash: old },
+    });
 
     expect((await w.newClient().login(email, 'không phải mật khẩu')).status).toBe(401);
     expect((await w.t.prisma.adminAccount.findUniqueOrThrow({ where: { id: account.id } })).passwordHash).toBe(old);
@@ -122,7 +134,9 @@ describe('password hashes', () => {
     const stored = (await w.t.prisma.adminAccount.findUniqueOrThrow({ where: { id: account.id } })).passwordHash;
     expect(stored).toMatch(/^scrypt\$131072\$8\$1\$[\w-]{22}\$[\w-]{43}$/);
     expect(await verifyPassword(password, stored)).toBe(true);
-    const rehashed = await w.t.prisma.auditEvent.findMany({ where: { orgId: w.orgId, action: 'admin.rehash', entityId: account.id } });
+    const rehashed = await w.t.prisma.auditEvent.findMany({
+      where: { orgId: w.orgId, action: 'admin.rehash', entityId: account.id },
+    });
     expect(rehashed).toHaveLength(1);
     expect(rehashed[0]!.data).toEqual({ from: 32_768, to: 131_072 });
     expect(rehashed[0]!.actor).toBe(`web:${email}`);

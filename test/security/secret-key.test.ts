@@ -42,7 +42,12 @@ describe('the signing key without SECRET_KEY', () => {
     for (let i = 0; i < 2; i++) contexts.push(createCliContext({ DATABASE_URL: t.url, LOG_LEVEL: 'silent' }));
     const lines: string[] = [];
     const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
-    const keys = await Promise.all([contexts[0]!.secretKey(), contexts[1]!.secretKey(), resolveSecretKey(t.prisma, undefined, logger), resolveSecretKey(t.prisma, undefined, logger)]);
+    const keys = await Promise.all([
+      contexts[0]!.secretKey(),
+      contexts[1]!.secretKey(),
+      resolveSecretKey(t.prisma, undefined, logger),
+      resolveSecretKey(t.prisma, undefined, logger),
+    ]);
     expect(new Set(keys).size).toBe(1);
     const key = keys[0]!;
     expect(key).not.toBe(OLD_CONSTANT);
@@ -76,10 +81,15 @@ describe('the signing key without SECRET_KEY', () => {
     expect((await t.prisma.obligation.findUniqueOrThrow({ where: { id: obligation.id } })).status).toBe('open');
 
     // The webhook's secret comes from the stored key; the one the old constant gave is refused.
-    const derive = (key: string) => createHmac('sha256', key).update('telegram-webhook').digest('base64url').slice(0, 64);
+    const derive = (key: string) =>
+      createHmac('sha256', key).update('telegram-webhook').digest('base64url').slice(0, 64);
     expect(tg.webhook()?.secret_token).toBe(derive(stored));
     const update = tg.userSends(4545, '/trogiup');
-    const answer = await fetch(`${base}/telegram/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': derive(OLD_CONSTANT) }, body: JSON.stringify(update) });
+    const answer = await fetch(`${base}/telegram/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': derive(OLD_CONSTANT) },
+      body: JSON.stringify(update),
+    });
     expect(answer.status).toBe(401);
   }, 60_000);
 });

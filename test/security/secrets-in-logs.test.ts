@@ -56,7 +56,11 @@ describe('secrets and signed links', () => {
     t = await createTestDatabase();
     await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now: new Date(), actor: 'test' });
     orgId = (await t.prisma.organisation.findUniqueOrThrow({ where: { code: 'hcm' } })).id;
-    const contacts = await t.prisma.contact.findMany({ where: { orgId, role: 'contact' }, take: 2, orderBy: { name: 'asc' } });
+    const contacts = await t.prisma.contact.findMany({
+      where: { orgId, role: 'contact' },
+      take: 2,
+      orderBy: { name: 'asc' },
+    });
     inviteCode = (await createInvite(t.prisma, orgId, contacts[0]!.id, { ttlHours: 72, now: new Date() }, 'test')).code;
     zaloCode = (await createInvite(t.prisma, orgId, contacts[1]!.id, { ttlHours: 72, now: new Date() }, 'test')).code;
     await createAdmin(t.prisma, orgId, { email: ADMIN.email, name: 'Quản trị', password: ADMIN.password }, 'test');
@@ -88,8 +92,16 @@ describe('secrets and signed links', () => {
     port = await freePort();
     env.PORT = String(port);
     program = startProgram(env);
-    await waitFor(async () => tg.calls.some((c) => c.method === 'getUpdates') && zl.calls.some((c) => c.method === 'getUpdates'), 60_000, `both bots polling:\n${program.output()}`);
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok === true, 30_000, 'the web role');
+    await waitFor(
+      async () => tg.calls.some((c) => c.method === 'getUpdates') && zl.calls.some((c) => c.method === 'getUpdates'),
+      60_000,
+      `both bots polling:\n${program.output()}`,
+    );
+    await waitFor(
+      async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok === true,
+      30_000,
+      'the web role',
+    );
   }, 90_000);
   afterAll(async () => {
     if (program && program.child.exitCode === null) {
@@ -105,47 +117,82 @@ describe('secrets and signed links', () => {
   it('keeps every secret out of the logs while the program works and fails', async () => {
     // Onboarding and commands on both chat channels, a wrong code, a failing API.
     tg.userSends(9101, `/start ${inviteCode}`);
-    await waitFor(async () => tg.sent(9101).some((m) => (m.text ?? '').startsWith('Xin chào')), 15_000, 'the Telegram welcome');
+    await waitFor(
+      async () => tg.sent(9101).some((m) => (m.text ?? '').startsWith('Xin chào')),
+      15_000,
+      'the Telegram welcome',
+    );
     tg.userSends(9101, '/xong 4.7 đã xong');
     tg.userSends(9102, '/start wrongWrongWrong123');
     zl.userSends('zl-9201', `/start ${zaloCode}`);
-    await waitFor(async () => zl.sent('zl-9201').some((m) => (m.text ?? '').startsWith('Xin chào')), 15_000, 'the Zalo welcome');
+    await waitFor(
+      async () => zl.sent('zl-9201').some((m) => (m.text ?? '').startsWith('Xin chào')),
+      15_000,
+      'the Zalo welcome',
+    );
     zl.fail('sendMessage', { status: 401, description: 'Unauthorized', times: 2 });
     zl.userSends('zl-9201', '/viec');
     tg.fail({ method: 'sendMessage', status: 500, times: 2 });
     tg.userSends(9101, '/viec');
     // A nudge through the command line: reminders by every channel, email included.
-    const nudged = await runCli(['nudge', '--unit', 'Sở Y tế'], { DATABASE_URL: env.DATABASE_URL!, REDIS_URL: env.REDIS_URL!, REDIS_PREFIX: env.REDIS_PREFIX!, SECRET_KEY, LOG_LEVEL: 'debug' });
+    const nudged = await runCli(['nudge', '--unit', 'Sở Y tế'], {
+      DATABASE_URL: env.DATABASE_URL!,
+      REDIS_URL: env.REDIS_URL!,
+      REDIS_PREFIX: env.REDIS_PREFIX!,
+      SECRET_KEY,
+      LOG_LEVEL: 'debug',
+    });
     expect(nudged.code, nudged.stderr).toBe(0);
     // Signed links: a forged one and an expired one, at the web role.
     {
       const obligation = await t.prisma.obligation.findFirstOrThrow({ where: { orgId, status: 'open' } });
       const contact = await t.prisma.contact.findFirstOrThrow({ where: { unitId: obligation.unitId } });
-      const expired = signLink({ obligationId: obligation.id, contactId: contact.id, exp: Math.floor(Date.now() / 1000) - 60 }, SECRET_KEY);
+      const expired = signLink(
+        { obligationId: obligation.id, contactId: contact.id, exp: Math.floor(Date.now() / 1000) - 60 },
+        SECRET_KEY,
+      );
       expect((await fetch(`http://127.0.0.1:${port}/c/${expired}`, { method: 'POST' })).status).toBe(410);
-      expect((await fetch(`http://127.0.0.1:${port}/c/${expired.slice(0, -2)}xx`, { method: 'POST' })).status).toBe(400);
+      expect((await fetch(`http://127.0.0.1:${port}/c/${expired.slice(0, -2)}xx`, { method: 'POST' })).status).toBe(
+        400,
+      );
     }
     // The web pages: a login, pages, a file uploaded (multipart), a form posted, a scrape.
     const web = new WebClient(`http://127.0.0.1:${port}`);
     const loginCsrf = /name="_csrf" value="([^"]+)"/.exec((await web.get('/login')).text)![1]!;
-    expect((await web.post('/login', { _csrf: loginCsrf, email: ADMIN.email, password: ADMIN.password, next: '/admin' })).status).toBe(303);
+    expect(
+      (await web.post('/login', { _csrf: loginCsrf, email: ADMIN.email, password: ADMIN.password, next: '/admin' }))
+        .status,
+    ).toBe(303);
     await web.get('/admin');
     const session = web.cookies.get('dondoc_session')!;
     expect(session).toMatch(/^[\w-]{40,}$/);
     const csrf = web.csrf;
     expect(csrf.length).toBeGreaterThan(20);
-    const csv = ['TT,Nhiệm vụ,Đơn vị chủ trì,Đơn vị phối hợp,Thời gian thực hiện', '1,Báo cáo quý,Sở Tài chính,,Hằng quý'].join('\r\n');
-    const uploaded = await web.upload('/admin/import', { planCode: '77/KH-LOG' }, { field: 'file', name: 'ke-hoach.csv', type: 'text/csv', data: Buffer.from(csv) });
+    const csv = [
+      'TT,Nhiệm vụ,Đơn vị chủ trì,Đơn vị phối hợp,Thời gian thực hiện',
+      '1,Báo cáo quý,Sở Tài chính,,Hằng quý',
+    ].join('\r\n');
+    const uploaded = await web.upload(
+      '/admin/import',
+      { planCode: '77/KH-LOG' },
+      { field: 'file', name: 'ke-hoach.csv', type: 'text/csv', data: Buffer.from(csv) },
+    );
     expect(uploaded.status, uploaded.text.slice(0, 300)).toBe(303);
     expect((await web.get(uploaded.location!)).status).toBe(200);
     expect((await web.post('/admin/import/00000000-0000-4000-8000-000000000000/discard')).status).toBeLessThan(500);
-    expect((await web.request('GET', '/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).status).toBe(200);
-    expect((await web.request('GET', '/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}-wrong` } })).status).toBe(401);
+    expect(
+      (await web.request('GET', '/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).status,
+    ).toBe(200);
+    expect(
+      (await web.request('GET', '/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}-wrong` } })).status,
+    ).toBe(401);
     // The nudge's reminders sent (or failed for good), their retries and fallbacks logged.
     await waitFor(
       async () =>
         (await t.prisma.reminder.count({ where: { orgId, stage: { startsWith: 'nudge' } } })) > 0 &&
-        (await t.prisma.reminder.count({ where: { orgId, stage: { startsWith: 'nudge' }, status: { in: ['pending', 'claimed'] } } })) === 0,
+        (await t.prisma.reminder.count({
+          where: { orgId, stage: { startsWith: 'nudge' }, status: { in: ['pending', 'claimed'] } },
+        })) === 0,
       60_000,
       `the nudge's reminders settled:\n${program.output().slice(-2_000)}`,
     );
@@ -157,7 +204,22 @@ describe('secrets and signed links', () => {
     expect(logs).toMatch(/"level":30/); // info lines were written: the search below means something
     expect(logs).toMatch(/"level":10/); // and trace lines: the multipart parser's among them
     expect(logs).toContain('Providing options to busboy');
-    for (const [name, secret] of Object.entries({ SECRET_KEY, TG_TOKEN, TG_SECRET, ZL_TOKEN, ZL_SECRET, DB_PASSWORD, SMTP_PASSWORD, inviteCode, zaloCode, ADMIN_PASSWORD: ADMIN.password, METRICS_TOKEN, session, csrf, loginCsrf })) {
+    for (const [name, secret] of Object.entries({
+      SECRET_KEY,
+      TG_TOKEN,
+      TG_SECRET,
+      ZL_TOKEN,
+      ZL_SECRET,
+      DB_PASSWORD,
+      SMTP_PASSWORD,
+      inviteCode,
+      zaloCode,
+      ADMIN_PASSWORD: ADMIN.password,
+      METRICS_TOKEN,
+      session,
+      csrf,
+      loginCsrf,
+    })) {
       expect(secret.length, name).toBeGreaterThan(10);
       expect(logs.includes(secret), `${name} appears in the logs`).toBe(false);
     }
@@ -182,13 +244,26 @@ describe('secrets and signed links', () => {
     logger.info({ err: { config: { headers } } }, 'an HTTP client error');
     const out = lines.join('\n');
     expect(lines).toHaveLength(4);
-    for (const value of ['SessionValue123', 'AuthValue123', 'SetCookieValue123', 'TgHeaderValue123', 'ZaloHeaderValue123', 'CsrfValue123', 'ApiKeyValue123']) expect(out).not.toContain(value);
+    for (const value of [
+      'SessionValue123',
+      'AuthValue123',
+      'SetCookieValue123',
+      'TgHeaderValue123',
+      'ZaloHeaderValue123',
+      'CsrfValue123',
+      'ApiKeyValue123',
+    ])
+      expect(out).not.toContain(value);
     expect(out).toContain('KeptValue123');
     expect(out).toContain('"files":1');
   });
 
   it('signs links that expire and cannot be re-targeted', () => {
-    const claims = { obligationId: '11111111-2222-4333-8444-555555555555', contactId: '66666666-7777-4888-8999-aaaaaaaaaaaa', exp: 2_000_000_000 };
+    const claims = {
+      obligationId: '11111111-2222-4333-8444-555555555555',
+      contactId: '66666666-7777-4888-8999-aaaaaaaaaaaa',
+      exp: 2_000_000_000,
+    };
     const token = signLink(claims, SECRET_KEY);
     expect(verifyLink(token, SECRET_KEY, new Date(1_999_999_000_000))).toEqual({ ok: true, claims });
     expect(verifyLink(token, SECRET_KEY, new Date(2_000_000_001_000))).toEqual({ ok: false, reason: 'expired' });
@@ -196,9 +271,15 @@ describe('secrets and signed links', () => {
     const [body, mac] = token.split('.');
     const other = Buffer.from(body!, 'base64url');
     other[20] = other[20]! ^ 0xff; // another contact, same signature
-    expect(verifyLink(`${other.toString('base64url')}.${mac}`, SECRET_KEY, new Date(0))).toEqual({ ok: false, reason: 'forged' });
+    expect(verifyLink(`${other.toString('base64url')}.${mac}`, SECRET_KEY, new Date(0))).toEqual({
+      ok: false,
+      reason: 'forged',
+    });
     const later = Buffer.from(body!, 'base64url');
     later.writeUInt32BE(2_100_000_000, 32); // a later expiry, same signature
-    expect(verifyLink(`${later.toString('base64url')}.${mac}`, SECRET_KEY, new Date(0))).toEqual({ ok: false, reason: 'forged' });
+    expect(verifyLink(`${later.toString('base64url')}.${mac}`, SECRET_KEY, new Date(0))).toEqual({
+      ok: false,
+      reason: 'forged',
+    });
   });
 });

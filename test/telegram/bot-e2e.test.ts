@@ -47,7 +47,10 @@ describe('the Telegram bot, end to end', () => {
     s = await startTestApp(t, {
       start: now,
       roles: ['worker', 'bot'],
-      channels: { sandbox: createSandboxChannel(), telegram: createTelegramChannel({ token: TOKEN, apiRoot: tg.apiRoot }) },
+      channels: {
+        sandbox: createSandboxChannel(),
+        telegram: createTelegramChannel({ token: TOKEN, apiRoot: tg.apiRoot }),
+      },
       env: { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot, STORAGE_DIR: storage },
     });
   });
@@ -65,7 +68,11 @@ describe('the Telegram bot, end to end', () => {
     const contact = await contactOf(unit);
     const invite = await createInvite(t.prisma, orgId, contact.id, { ttlHours: 72, now: new Date() }, 'test');
     tg.userSends(chat, `/start ${invite.code}`);
-    await waitFor(async () => replies(chat).some((r) => r.startsWith('Xin chào')), 10_000, `the welcome in chat ${chat}`);
+    await waitFor(
+      async () => replies(chat).some((r) => r.startsWith('Xin chào')),
+      10_000,
+      `the welcome in chat ${chat}`,
+    );
     return invite.code;
   }
 
@@ -106,7 +113,10 @@ describe('the Telegram bot, end to end', () => {
     tg.userPresses(TAICHINH_CHAT, reminder.message_id, button.callback_data!, YTE_CHAT);
     await waitFor(async () => tg.callbackAnswers.length > answered, 10_000, 'the answer to a foreign press');
     expect(String(tg.callbackAnswers.at(-1)!.text)).toMatch(/chỉ xác nhận được nhiệm vụ của đơn vị mình/);
-    const obligation = await t.prisma.obligation.findFirstOrThrow({ where: { unitId: yte.unitId, status: 'open', duty: { code: '4.7' } }, orderBy: { dueAt: 'asc' } });
+    const obligation = await t.prisma.obligation.findFirstOrThrow({
+      where: { unitId: yte.unitId, status: 'open', duty: { code: '4.7' } },
+      orderBy: { dueAt: 'asc' },
+    });
     expect(obligation.status).toBe('open');
 
     tg.userPresses(TAICHINH_CHAT, reminder.message_id, 'x:AAAAAAAAAAAAAAAAAAAAAA', YTE_CHAT);
@@ -126,8 +136,17 @@ describe('the Telegram bot, end to end', () => {
     expect(confirmations).toHaveLength(1);
     expect(confirmations[0]!.contactId).toBe(yte.id);
     expect(confirmations[0]!.obligation.status).toBe('done');
-    expect(await t.prisma.reminder.count({ where: { obligationId: confirmations[0]!.obligationId, status: 'pending' } })).toBe(0);
-    await waitFor(async () => buttons(tg.sent(YTE_CHAT).find((m) => m.message_id === reminder.message_id)!)[0]!.text.startsWith('✅ Đã hoàn thành bởi'), 10_000, 'the message marked done');
+    expect(
+      await t.prisma.reminder.count({ where: { obligationId: confirmations[0]!.obligationId, status: 'pending' } }),
+    ).toBe(0);
+    await waitFor(
+      async () =>
+        buttons(tg.sent(YTE_CHAT).find((m) => m.message_id === reminder.message_id)!)[0]!.text.startsWith(
+          '✅ Đã hoàn thành bởi',
+        ),
+      10_000,
+      'the message marked done',
+    );
 
     // Pressing again, or typing /xong 4.7 for the same period, confirms nothing twice.
     tg.userPresses(YTE_CHAT, reminder.message_id, data);
@@ -139,15 +158,41 @@ describe('the Telegram bot, end to end', () => {
     const reminder = tg.sent(YTE_CHAT).find((m) => buttons(m).length > 0)!;
     const bytes = Buffer.from('%PDF-1.4 báo cáo diễn tập');
     tg.addFile('doc-1', bytes, 'documents/bao-cao.pdf');
-    tg.userSends(YTE_CHAT, '', { replyTo: reminder.message_id, document: { file_id: 'doc-1', file_name: 'Báo cáo 4.7.pdf', file_size: bytes.length, mime_type: 'application/pdf' } });
-    await waitFor(async () => replies(YTE_CHAT).some((r) => r.startsWith('📎 Đã lưu minh chứng «Báo cáo 4.7.pdf» cho nhiệm vụ 4.7')), 10_000, 'the evidence');
+    tg.userSends(YTE_CHAT, '', {
+      replyTo: reminder.message_id,
+      document: {
+        file_id: 'doc-1',
+        file_name: 'Báo cáo 4.7.pdf',
+        file_size: bytes.length,
+        mime_type: 'application/pdf',
+      },
+    });
+    await waitFor(
+      async () =>
+        replies(YTE_CHAT).some((r) => r.startsWith('📎 Đã lưu minh chứng «Báo cáo 4.7.pdf» cho nhiệm vụ 4.7')),
+      10_000,
+      'the evidence',
+    );
     const [evidence] = await t.prisma.evidence.findMany({ where: { orgId } });
-    expect(evidence).toMatchObject({ fileId: 'doc-1', fileName: 'Báo cáo 4.7.pdf', size: bytes.length, via: 'telegram', contactId: (await contactOf('Sở Y tế')).id });
+    expect(evidence).toMatchObject({
+      fileId: 'doc-1',
+      fileName: 'Báo cáo 4.7.pdf',
+      size: bytes.length,
+      via: 'telegram',
+      contactId: (await contactOf('Sở Y tế')).id,
+    });
     expect(await readFile(path.join(storage, evidence!.storagePath!))).toEqual(bytes);
 
     tg.addFile('exe-1', Buffer.from('MZ'), 'documents/x.exe');
-    tg.userSends(YTE_CHAT, '', { replyTo: reminder.message_id, document: { file_id: 'exe-1', file_name: 'setup.exe', file_size: 2 } });
-    await waitFor(async () => replies(YTE_CHAT).some((r) => r.startsWith('Không nhận loại tệp «setup.exe»')), 10_000, 'the refusal');
+    tg.userSends(YTE_CHAT, '', {
+      replyTo: reminder.message_id,
+      document: { file_id: 'exe-1', file_name: 'setup.exe', file_size: 2 },
+    });
+    await waitFor(
+      async () => replies(YTE_CHAT).some((r) => r.startsWith('Không nhận loại tệp «setup.exe»')),
+      10_000,
+      'the refusal',
+    );
     expect(await t.prisma.evidence.count({ where: { orgId } })).toBe(1);
   });
 
@@ -170,12 +215,25 @@ describe('the Telegram bot, end to end', () => {
         reply_to_message: { message_id: reminder.message_id, date: reminder.date, chat, text: reminder.text },
       },
     });
-    await waitFor(async () => replies(YTE_CHAT).some((r) => r.startsWith('📎 Đã lưu minh chứng «anh-pb.jpg»')), 10_000, 'the photo evidence');
+    await waitFor(
+      async () => replies(YTE_CHAT).some((r) => r.startsWith('📎 Đã lưu minh chứng «anh-pb.jpg»')),
+      10_000,
+      'the photo evidence',
+    );
     const photo = await t.prisma.evidence.findFirstOrThrow({ where: { orgId, fileId: 'photo-big' } });
     expect(photo).toMatchObject({ mimeType: 'image/jpeg', size: jpeg.length });
 
     const before = { replies: replies(YTE_CHAT).length, confirmations: await t.prisma.confirmation.count() };
-    tg.inject({ edited_message: { message_id: 9002, date: Math.floor(Date.now() / 1000), edit_date: Math.floor(Date.now() / 1000), chat, from, text: '/xong 4.1' } });
+    tg.inject({
+      edited_message: {
+        message_id: 9002,
+        date: Math.floor(Date.now() / 1000),
+        edit_date: Math.floor(Date.now() / 1000),
+        chat,
+        from,
+        text: '/xong 4.1',
+      },
+    });
     // A message after it, answered: one chat's updates are handled in order.
     tg.userSends(YTE_CHAT, '/trogiup');
     await waitFor(async () => replies(YTE_CHAT).length > before.replies, 10_000, 'the help after it');
@@ -186,13 +244,21 @@ describe('the Telegram bot, end to end', () => {
   it('takes back a confirmation with /hoantac within 24 h, reopening the obligation', async () => {
     const yte = await contactOf('Sở Y tế');
     tg.userSends(YTE_CHAT, '/hoantac 4.7');
-    await waitFor(async () => replies(YTE_CHAT).some((r) => r.startsWith('↩️ Đã rút lại xác nhận nhiệm vụ 4.7')), 10_000, 'the undo');
+    await waitFor(
+      async () => replies(YTE_CHAT).some((r) => r.startsWith('↩️ Đã rút lại xác nhận nhiệm vụ 4.7')),
+      10_000,
+      'the undo',
+    );
     const c = await t.prisma.confirmation.findFirstOrThrow({ where: { orgId } });
     expect(c.withdrawnAt).not.toBeNull();
     expect((await t.prisma.obligation.findUniqueOrThrow({ where: { id: c.obligationId } })).status).toBe('open');
     expect(yte.unitId).toBe((await t.prisma.obligation.findUniqueOrThrow({ where: { id: c.obligationId } })).unitId);
     tg.userSends(YTE_CHAT, '/hoantac 4.7');
-    await waitFor(async () => replies(YTE_CHAT).some((r) => r.startsWith('Không có xác nhận nào')), 10_000, 'nothing more to undo');
+    await waitFor(
+      async () => replies(YTE_CHAT).some((r) => r.startsWith('Không có xác nhận nào')),
+      10_000,
+      'nothing more to undo',
+    );
   });
 
   it('asks for an extension with the 📅 button; an administrator approves it with a button, and the due date moves', async () => {
@@ -208,17 +274,39 @@ describe('the Telegram bot, end to end', () => {
     const seen = tg.sent(YTE_CHAT).length;
     await nudge(t.prisma, orgId, { unitId: yte.unitId, dutyCode: '4.7', actor: 'test', now });
     await dispatchDue(t.prisma, s.app.sendQueue(), orgId, now, 0);
-    await waitFor(async () => tg.sent(YTE_CHAT).slice(seen).some((m) => buttons(m).some((b) => b.text === '📅 Xin gia hạn')), 15_000, 'a new reminder');
-    const reminder = tg.sent(YTE_CHAT).slice(seen).find((m) => buttons(m).some((b) => b.text === '📅 Xin gia hạn'));
-    const obligation = await t.prisma.obligation.findFirstOrThrow({ where: { unitId: yte.unitId, status: 'open', duty: { code: '4.7' } }, orderBy: { dueAt: 'asc' } });
+    await waitFor(
+      async () =>
+        tg
+          .sent(YTE_CHAT)
+          .slice(seen)
+          .some((m) => buttons(m).some((b) => b.text === '📅 Xin gia hạn')),
+      15_000,
+      'a new reminder',
+    );
+    const reminder = tg
+      .sent(YTE_CHAT)
+      .slice(seen)
+      .find((m) => buttons(m).some((b) => b.text === '📅 Xin gia hạn'));
+    const obligation = await t.prisma.obligation.findFirstOrThrow({
+      where: { unitId: yte.unitId, status: 'open', duty: { code: '4.7' } },
+      orderBy: { dueAt: 'asc' },
+    });
     const data = reminder ? buttons(reminder).find((b) => b.text === '📅 Xin gia hạn')!.callback_data! : '';
     expect(data).not.toBe('');
     tg.userPresses(YTE_CHAT, reminder!.message_id, data);
-    await waitFor(async () => tg.sent(YTE_CHAT).some((m) => (m.text ?? '').startsWith('📅 Gia hạn nhiệm vụ 4.7')), 10_000, 'the prompt');
+    await waitFor(
+      async () => tg.sent(YTE_CHAT).some((m) => (m.text ?? '').startsWith('📅 Gia hạn nhiệm vụ 4.7')),
+      10_000,
+      'the prompt',
+    );
     const prompt = tg.sent(YTE_CHAT).find((m) => (m.text ?? '').startsWith('📅 Gia hạn nhiệm vụ 4.7'))!;
     const year = new Date().getUTCFullYear() + 1;
     tg.userSends(YTE_CHAT, `31/01/${year} chờ số liệu quý IV`, { replyTo: prompt.message_id });
-    await waitFor(async () => tg.sent(ADMIN_CHAT).some((m) => buttons(m).some((b) => b.text === '✅ Duyệt')), 10_000, 'the request at the administrator');
+    await waitFor(
+      async () => tg.sent(ADMIN_CHAT).some((m) => buttons(m).some((b) => b.text === '✅ Duyệt')),
+      10_000,
+      'the request at the administrator',
+    );
     const ask = tg.sent(ADMIN_CHAT).find((m) => buttons(m).some((b) => b.text === '✅ Duyệt'))!;
     expect(ask.text).toContain('Sở Y tế');
     expect(ask.text).toContain('chờ số liệu quý IV');
@@ -230,62 +318,139 @@ describe('the Telegram bot, end to end', () => {
     expect(String(tg.callbackAnswers.at(-1)!.text)).toMatch(/Chỉ quản trị viên duyệt được/);
 
     tg.userPresses(ADMIN_CHAT, ask.message_id, buttons(ask)[0]!.callback_data!);
-    await waitFor(async () => (await t.prisma.obligation.findUniqueOrThrow({ where: { id: obligation.id } })).extendedTo !== null, 10_000, 'the extension');
+    await waitFor(
+      async () => (await t.prisma.obligation.findUniqueOrThrow({ where: { id: obligation.id } })).extendedTo !== null,
+      10_000,
+      'the extension',
+    );
     const extended = await t.prisma.obligation.findUniqueOrThrow({ where: { id: obligation.id } });
     expect(extended.extendedTo!.toISOString()).toBe(`${year}-01-31T16:59:59.000Z`);
-    await waitFor(async () => replies(YTE_CHAT).some((r) => r.startsWith('✅ Đã duyệt gia hạn 4.7')), 10_000, 'the unit told');
-    expect(await t.prisma.extensionRequest.count({ where: { obligationId: obligation.id, status: 'approved' } })).toBe(1);
+    await waitFor(
+      async () => replies(YTE_CHAT).some((r) => r.startsWith('✅ Đã duyệt gia hạn 4.7')),
+      10_000,
+      'the unit told',
+    );
+    expect(await t.prisma.extensionRequest.count({ where: { obligationId: obligation.id, status: 'approved' } })).toBe(
+      1,
+    );
   });
 
   it('shows the administrator who is late with /tonghop, and refuses it to a unit contact', async () => {
     tg.userSends(6001, '/tonghop');
-    await waitFor(async () => replies(6001).some((r) => r.startsWith('Đơn vị trễ hạn') || r.startsWith('Không đơn vị nào')), 10_000, 'the status');
+    await waitFor(
+      async () => replies(6001).some((r) => r.startsWith('Đơn vị trễ hạn') || r.startsWith('Không đơn vị nào')),
+      10_000,
+      'the status',
+    );
     tg.userSends(TAICHINH_CHAT, '/tonghop');
-    await waitFor(async () => replies(TAICHINH_CHAT).some((r) => r.startsWith('Lệnh này dành cho quản trị viên')), 10_000, 'the refusal');
+    await waitFor(
+      async () => replies(TAICHINH_CHAT).some((r) => r.startsWith('Lệnh này dành cho quản trị viên')),
+      10_000,
+      'the refusal',
+    );
   });
 
   it('links a group chat to a unit: anyone in it confirms for that unit, and only that unit', async () => {
     const GROUP = -100777;
     const unit = await t.prisma.unit.findFirstOrThrow({ where: { orgId, name: 'Sở Nội vụ' } });
-    const groupContact = await t.prisma.contact.create({ data: { orgId, unitId: unit.id, name: 'Nhóm Sở Nội vụ', channels: ['sandbox'] } });
-    const invite = await createInvite(t.prisma, orgId, groupContact.id, { ttlHours: 72, now: new Date(), botUsername: 'dondoc_test_bot' }, 'test');
+    const groupContact = await t.prisma.contact.create({
+      data: { orgId, unitId: unit.id, name: 'Nhóm Sở Nội vụ', channels: ['sandbox'] },
+    });
+    const invite = await createInvite(
+      t.prisma,
+      orgId,
+      groupContact.id,
+      { ttlHours: 72, now: new Date(), botUsername: 'dondoc_test_bot' },
+      'test',
+    );
     expect(invite.telegramGroupLink).toBe(`https://t.me/dondoc_test_bot?startgroup=${invite.code}`);
     tg.inject({
-      message: { message_id: 1, date: Math.floor(Date.now() / 1000), from: { id: 31337, is_bot: false, first_name: 'Lan' }, chat: { id: GROUP, type: 'group', title: 'Sở Nội vụ' }, text: `/start ${invite.code}`, entities: [{ type: 'bot_command', offset: 0, length: 6 }] },
+      message: {
+        message_id: 1,
+        date: Math.floor(Date.now() / 1000),
+        from: { id: 31337, is_bot: false, first_name: 'Lan' },
+        chat: { id: GROUP, type: 'group', title: 'Sở Nội vụ' },
+        text: `/start ${invite.code}`,
+        entities: [{ type: 'bot_command', offset: 0, length: 6 }],
+      },
     });
-    await waitFor(async () => replies(GROUP).some((r) => r.startsWith('Xin chào Nhóm Sở Nội vụ')), 10_000, 'the group welcome');
-    expect((await t.prisma.contact.findUniqueOrThrow({ where: { id: groupContact.id } })).telegramChatId).toBe(BigInt(GROUP));
+    await waitFor(
+      async () => replies(GROUP).some((r) => r.startsWith('Xin chào Nhóm Sở Nội vụ')),
+      10_000,
+      'the group welcome',
+    );
+    expect((await t.prisma.contact.findUniqueOrThrow({ where: { id: groupContact.id } })).telegramChatId).toBe(
+      BigInt(GROUP),
+    );
     tg.inject({
-      message: { message_id: 2, date: Math.floor(Date.now() / 1000), from: { id: 31337, is_bot: false, first_name: 'Lan' }, chat: { id: GROUP, type: 'group', title: 'Sở Nội vụ' }, text: '/xong 4.7 đã gửi', entities: [{ type: 'bot_command', offset: 0, length: 5 }] },
+      message: {
+        message_id: 2,
+        date: Math.floor(Date.now() / 1000),
+        from: { id: 31337, is_bot: false, first_name: 'Lan' },
+        chat: { id: GROUP, type: 'group', title: 'Sở Nội vụ' },
+        text: '/xong 4.7 đã gửi',
+        entities: [{ type: 'bot_command', offset: 0, length: 5 }],
+      },
     });
-    await waitFor(async () => replies(GROUP).some((r) => r.startsWith('✅ Đã ghi nhận: Sở Nội vụ hoàn thành nhiệm vụ 4.7')), 10_000, 'the group confirmation');
+    await waitFor(
+      async () => replies(GROUP).some((r) => r.startsWith('✅ Đã ghi nhận: Sở Nội vụ hoàn thành nhiệm vụ 4.7')),
+      10_000,
+      'the group confirmation',
+    );
   });
 
-    it('stops a chat guessing invite codes after five wrong ones', async () => {
+  it('stops a chat guessing invite codes after five wrong ones', async () => {
     for (let i = 0; i < 6; i++) tg.userSends(8888, `/start wrongcode${i}xxxxxxxx`);
     await waitFor(async () => replies(8888).length >= 6, 20_000, 'six answers');
-    expect(replies(8888).slice(0, 5).every((r) => r.startsWith('Mã mời không đúng'))).toBe(true);
+    expect(
+      replies(8888)
+        .slice(0, 5)
+        .every((r) => r.startsWith('Mã mời không đúng')),
+    ).toBe(true);
     expect(replies(8888)[5]).toMatch(/Đã nhập sai mã quá nhiều lần/);
   });
 
   it('answers bad input clearly and changes nothing: an impossible date, a very long emoji and RTL text, a refused request', async () => {
     const requests = await t.prisma.extensionRequest.count();
     tg.userSends(YTE_CHAT, '/giahan 4.7 31/02/2027 chờ số liệu');
-    await waitFor(async () => replies(YTE_CHAT).some((r) => r.startsWith('Ngày «31/02/2027» không hợp lệ')), 10_000, 'the date refusal');
+    await waitFor(
+      async () => replies(YTE_CHAT).some((r) => r.startsWith('Ngày «31/02/2027» không hợp lệ')),
+      10_000,
+      'the date refusal',
+    );
     tg.userSends(YTE_CHAT, `${'🙂'.repeat(1_000)} مرحبا ${'x'.repeat(2_000)}`);
-    await waitFor(async () => replies(YTE_CHAT).some((r) => r.startsWith('Gõ /viec để xem nhiệm vụ')), 10_000, 'the hint');
+    await waitFor(
+      async () => replies(YTE_CHAT).some((r) => r.startsWith('Gõ /viec để xem nhiệm vụ')),
+      10_000,
+      'the hint',
+    );
     expect(await t.prisma.extensionRequest.count()).toBe(requests);
 
     // A request the administrator refuses: the due date stays, the unit is told.
     const yte = await contactOf('Sở Y tế');
-    const open = await t.prisma.obligation.findFirstOrThrow({ where: { unitId: yte.unitId, status: 'open', extendedTo: null }, include: { duty: true }, orderBy: { dueAt: 'asc' } });
+    const open = await t.prisma.obligation.findFirstOrThrow({
+      where: { unitId: yte.unitId, status: 'open', extendedTo: null },
+      include: { duty: true },
+      orderBy: { dueAt: 'asc' },
+    });
     const year = new Date().getUTCFullYear() + 1;
     // The code names the period ("4.7-2026"): with several periods open, the duty's code alone asks which.
     tg.userSends(YTE_CHAT, `/giahan ${obligationCode(open.duty.code, open.periodKey)} 15/02/${year} thiếu nhân sự`);
-    await waitFor(async () => tg.sent(6001).some((m) => buttons(m).some((b) => b.text === '❌ Từ chối') && (m.text ?? '').includes('thiếu nhân sự')), 10_000, 'the request');
+    await waitFor(
+      async () =>
+        tg
+          .sent(6001)
+          .some((m) => buttons(m).some((b) => b.text === '❌ Từ chối') && (m.text ?? '').includes('thiếu nhân sự')),
+      10_000,
+      'the request',
+    );
     const ask = tg.sent(6001).find((m) => (m.text ?? '').includes('thiếu nhân sự'))!;
     tg.userPresses(6001, ask.message_id, buttons(ask).find((b) => b.text === '❌ Từ chối')!.callback_data!);
-    await waitFor(async () => replies(YTE_CHAT).some((r) => r.startsWith(`❌ Không duyệt gia hạn ${open.duty.code}`)), 10_000, 'the unit told');
+    await waitFor(
+      async () => replies(YTE_CHAT).some((r) => r.startsWith(`❌ Không duyệt gia hạn ${open.duty.code}`)),
+      10_000,
+      'the unit told',
+    );
     expect((await t.prisma.obligation.findUniqueOrThrow({ where: { id: open.id } })).extendedTo).toBeNull();
     expect(await t.prisma.extensionRequest.count({ where: { obligationId: open.id, status: 'refused' } })).toBe(1);
   });
@@ -295,7 +460,13 @@ describe('the Telegram bot, end to end', () => {
     const day = nextDigestDay(new Date(), zone);
     const admin = await t.prisma.contact.findFirstOrThrow({ where: { orgId, role: 'admin' } });
     const digest = await t.prisma.digest.create({
-      data: { orgId, contactId: admin.id, day: new Date(`${day}T00:00:00Z`), channel: 'telegram', scheduledAt: fromZonedTime(`${day}T08:00:00`, zone) },
+      data: {
+        orgId,
+        contactId: admin.id,
+        day: new Date(`${day}T00:00:00Z`),
+        channel: 'telegram',
+        scheduledAt: fromZonedTime(`${day}T08:00:00`, zone),
+      },
     });
     s.clock.set(fromZonedTime(`${day}T08:00:05`, zone));
     const outcome = await s.app.delivery.deliverDigest(digest.id);
@@ -308,9 +479,17 @@ describe('the Telegram bot, end to end', () => {
 
   it('answers /xong without a code with buttons, and unknown commands and strangers clearly', async () => {
     tg.userSends(YTE_CHAT, '/xong');
-    await waitFor(async () => replies(YTE_CHAT).some((r) => r.startsWith('Anh/chị xác nhận nhiệm vụ nào?')), 10_000, 'the question');
+    await waitFor(
+      async () => replies(YTE_CHAT).some((r) => r.startsWith('Anh/chị xác nhận nhiệm vụ nào?')),
+      10_000,
+      'the question',
+    );
     tg.userSends(YTE_CHAT, '/khongco');
-    await waitFor(async () => replies(YTE_CHAT).some((r) => r.startsWith('Lệnh không rõ')), 10_000, 'the unknown command answer');
+    await waitFor(
+      async () => replies(YTE_CHAT).some((r) => r.startsWith('Lệnh không rõ')),
+      10_000,
+      'the unknown command answer',
+    );
     tg.userSends(9999, '/viec');
     await waitFor(async () => replies(9999).length > 0, 10_000, 'the stranger answer');
     expect(replies(9999)[0]).toMatch(/Chat này chưa được liên kết/);
@@ -319,23 +498,52 @@ describe('the Telegram bot, end to end', () => {
   it('in a chat linked in two organisations, keeps a file replying to a reminder for that reminder’s organisation, and refuses one without a reply', async () => {
     // The Sở Y tế person's chat, linked later to a contact of a second organisation too.
     const now = new Date();
-    const other = await buildMiniOrg(t.prisma, { code: 'hn2', units: 1, duties: [{ code: '9.1', due: '2027-06-30' }], channels: ['telegram'], now });
+    const other = await buildMiniOrg(t.prisma, {
+      code: 'hn2',
+      units: 1,
+      duties: [{ code: '9.1', due: '2027-06-30' }],
+      channels: ['telegram'],
+      now,
+    });
     await reconcileObligations(t.prisma, other.org.id, { from: '2027-01-01', to: '2027-12-31' }, now);
-    const second = await t.prisma.contact.update({ where: { id: other.contacts[0]!.id }, data: { telegramChatId: BigInt(YTE_CHAT) } });
+    const second = await t.prisma.contact.update({
+      where: { id: other.contacts[0]!.id },
+      data: { telegramChatId: BigInt(YTE_CHAT) },
+    });
     try {
       const obligation = await t.prisma.obligation.findFirstOrThrow({ where: { orgId: other.org.id } });
       const r = await t.prisma.reminder.create({
-        data: { orgId: other.org.id, obligationId: obligation.id, contactId: second.id, channel: 'telegram', kind: 'overdue', stage: 'nudge-two-orgs@20270630', scheduledAt: new Date(Date.now() - 1_000) },
+        data: {
+          orgId: other.org.id,
+          obligationId: obligation.id,
+          contactId: second.id,
+          channel: 'telegram',
+          kind: 'overdue',
+          stage: 'nudge-two-orgs@20270630',
+          scheduledAt: new Date(Date.now() - 1_000),
+        },
       });
       await dispatchDue(t.prisma, s.app.sendQueue(), other.org.id, new Date(), 0);
-      await waitFor(async () => (await t.prisma.reminder.findUniqueOrThrow({ where: { id: r.id } })).status === 'sent', 15_000, 'the second organisation’s reminder');
-      const messageId = Number((await t.prisma.reminder.findUniqueOrThrow({ where: { id: r.id } })).externalId!.split(':')[1]);
+      await waitFor(
+        async () => (await t.prisma.reminder.findUniqueOrThrow({ where: { id: r.id } })).status === 'sent',
+        15_000,
+        'the second organisation’s reminder',
+      );
+      const messageId = Number(
+        (await t.prisma.reminder.findUniqueOrThrow({ where: { id: r.id } })).externalId!.split(':')[1],
+      );
       const stored = await t.prisma.evidence.count();
 
       // Without a reply: refused, the organisations listed, nothing stored.
       tg.addFile('doc-two', Buffer.from('%PDF-1.4 hai tổ chức'), 'documents/hai.pdf');
-      tg.userSends(YTE_CHAT, '', { document: { file_id: 'doc-two', file_name: 'Hai.pdf', file_size: 20, mime_type: 'application/pdf' } });
-      await waitFor(async () => replies(YTE_CHAT).some((x) => x.startsWith('Chat này liên kết với đầu mối ở 2 tổ chức:')), 10_000, 'the refusal');
+      tg.userSends(YTE_CHAT, '', {
+        document: { file_id: 'doc-two', file_name: 'Hai.pdf', file_size: 20, mime_type: 'application/pdf' },
+      });
+      await waitFor(
+        async () => replies(YTE_CHAT).some((x) => x.startsWith('Chat này liên kết với đầu mối ở 2 tổ chức:')),
+        10_000,
+        'the refusal',
+      );
       const refusal = replies(YTE_CHAT).find((x) => x.startsWith('Chat này liên kết với đầu mối ở 2 tổ chức:'))!;
       expect(refusal).toContain('(mã hcm)');
       expect(refusal).toContain('Tổ chức thử (mã hn2)');
@@ -343,15 +551,27 @@ describe('the Telegram bot, end to end', () => {
       expect(await t.prisma.evidence.count()).toBe(stored);
 
       // In reply to the second organisation's reminder: kept there, and the answer names it.
-      tg.userSends(YTE_CHAT, '', { replyTo: messageId, document: { file_id: 'doc-two', file_name: 'Hai.pdf', file_size: 20, mime_type: 'application/pdf' } });
-      await waitFor(async () => replies(YTE_CHAT).some((x) => x.startsWith('[Tổ chức thử] 📎 Đã lưu minh chứng «Hai.pdf» cho nhiệm vụ 9.1')), 10_000, 'the evidence');
+      tg.userSends(YTE_CHAT, '', {
+        replyTo: messageId,
+        document: { file_id: 'doc-two', file_name: 'Hai.pdf', file_size: 20, mime_type: 'application/pdf' },
+      });
+      await waitFor(
+        async () =>
+          replies(YTE_CHAT).some((x) => x.startsWith('[Tổ chức thử] 📎 Đã lưu minh chứng «Hai.pdf» cho nhiệm vụ 9.1')),
+        10_000,
+        'the evidence',
+      );
       const evidence = await t.prisma.evidence.findFirstOrThrow({ where: { fileId: 'doc-two' } });
       expect(evidence).toMatchObject({ orgId: other.org.id, obligationId: obligation.id, contactId: second.id });
       expect(await t.prisma.evidence.count()).toBe(stored + 1);
 
       // /start without a code says where the chat is linked.
       tg.userSends(YTE_CHAT, '/start');
-      await waitFor(async () => replies(YTE_CHAT).some((x) => x.startsWith('Chat này liên kết với 2 đầu mối ở 2 tổ chức:')), 10_000, 'the /start answer');
+      await waitFor(
+        async () => replies(YTE_CHAT).some((x) => x.startsWith('Chat này liên kết với 2 đầu mối ở 2 tổ chức:')),
+        10_000,
+        'the /start answer',
+      );
     } finally {
       await t.prisma.contact.update({ where: { id: second.id }, data: { active: false } });
     }

@@ -32,11 +32,19 @@ describe('the Telegram reminders channel', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     const now = new Date();
-    const mini = await buildMiniOrg(t.prisma, { units: 3, duties: [{ code: 'A', due: '2027-06-30' }], channels: ['telegram', 'sandbox'], now });
+    const mini = await buildMiniOrg(t.prisma, {
+      units: 3,
+      duties: [{ code: 'A', due: '2027-06-30' }],
+      channels: ['telegram', 'sandbox'],
+      now,
+    });
     orgId = mini.org.id;
     await reconcileObligations(t.prisma, orgId, { from: '2027-01-01', to: '2027-12-31' }, now);
     for (const [i, chat] of [BLOCKED_CHAT, FLAKY_CHAT, BUSY_CHAT].entries()) {
-      const contact = await t.prisma.contact.update({ where: { id: mini.contacts[i]!.id }, data: { telegramChatId: BigInt(chat) } });
+      const contact = await t.prisma.contact.update({
+        where: { id: mini.contacts[i]!.id },
+        data: { telegramChatId: BigInt(chat) },
+      });
       const obligation = await t.prisma.obligation.findFirstOrThrow({ where: { orgId, unitId: contact.unitId } });
       units.set(chat, { contactId: contact.id, obligationId: obligation.id });
     }
@@ -44,7 +52,10 @@ describe('the Telegram reminders channel', () => {
     s = await startTestApp(t, {
       start: now,
       roles: ['worker'],
-      channels: { sandbox: createSandboxChannel(), telegram: createTelegramChannel({ token: TOKEN, apiRoot: tg.apiRoot }) },
+      channels: {
+        sandbox: createSandboxChannel(),
+        telegram: createTelegramChannel({ token: TOKEN, apiRoot: tg.apiRoot }),
+      },
       env: { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot },
     });
   });
@@ -61,7 +72,15 @@ describe('the Telegram reminders channel', () => {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
       const r = await t.prisma.reminder.create({
-        data: { orgId, obligationId, contactId, channel: 'telegram', kind: 'overdue', stage: `nudge-${tag}${i}@20270630`, scheduledAt: new Date(now.getTime() - count + i) },
+        data: {
+          orgId,
+          obligationId,
+          contactId,
+          channel: 'telegram',
+          kind: 'overdue',
+          stage: `nudge-${tag}${i}@20270630`,
+          scheduledAt: new Date(now.getTime() - count + i),
+        },
       });
       ids.push(r.id);
     }
@@ -73,18 +92,29 @@ describe('the Telegram reminders channel', () => {
   it('disables Telegram for a contact whose chat blocked the bot, and delivers on the next channel', async () => {
     tg.block(BLOCKED_CHAT);
     const [id] = await remind(BLOCKED_CHAT, 'blocked');
-    await waitFor(async () => (await t.prisma.reminder.findUniqueOrThrow({ where: { id: id! } })).status === 'failed', 10_000, 'the Telegram reminder failed');
+    await waitFor(
+      async () => (await t.prisma.reminder.findUniqueOrThrow({ where: { id: id! } })).status === 'failed',
+      10_000,
+      'the Telegram reminder failed',
+    );
     const { contactId, obligationId } = units.get(BLOCKED_CHAT)!;
-    expect((await t.prisma.contact.findUniqueOrThrow({ where: { id: contactId } })).disabledChannels).toContain('telegram');
+    expect((await t.prisma.contact.findUniqueOrThrow({ where: { id: contactId } })).disabledChannels).toContain(
+      'telegram',
+    );
     const failed = await t.prisma.reminder.findUniqueOrThrow({ where: { id: id! } });
     expect(failed.lastError).toMatch(/blocked by the user/);
 
     await waitFor(
-      async () => (await t.prisma.reminder.findFirst({ where: { obligationId, contactId, channel: 'sandbox', status: 'sent' } })) !== null,
+      async () =>
+        (await t.prisma.reminder.findFirst({
+          where: { obligationId, contactId, channel: 'sandbox', status: 'sent' },
+        })) !== null,
       10_000,
       'the fallback on the sandbox delivered',
     );
-    const fallback = await t.prisma.reminder.findFirstOrThrow({ where: { obligationId, contactId, channel: 'sandbox' } });
+    const fallback = await t.prisma.reminder.findFirstOrThrow({
+      where: { obligationId, contactId, channel: 'sandbox' },
+    });
     expect(fallback.stage).toBe(failed.stage);
     expect(await t.prisma.outboxMessage.count({ where: { reminderId: fallback.id } })).toBe(1);
     expect(tg.sent(BLOCKED_CHAT)).toHaveLength(0);
@@ -94,7 +124,11 @@ describe('the Telegram reminders channel', () => {
   it('retries a 500 from Telegram and delivers the reminder exactly once', async () => {
     tg.fail({ status: 500, method: 'sendMessage', chatId: FLAKY_CHAT });
     const [id] = await remind(FLAKY_CHAT, 'flaky');
-    await waitFor(async () => (await t.prisma.reminder.findUniqueOrThrow({ where: { id: id! } })).status === 'sent', 15_000, 'the reminder sent after a retry');
+    await waitFor(
+      async () => (await t.prisma.reminder.findUniqueOrThrow({ where: { id: id! } })).status === 'sent',
+      15_000,
+      'the reminder sent after a retry',
+    );
     const row = await t.prisma.reminder.findUniqueOrThrow({ where: { id: id! } });
     expect(row.attempts).toBe(2);
     expect(sendsTo(FLAKY_CHAT).map((c) => c.status)).toEqual([500, 200]);
@@ -104,12 +138,18 @@ describe('the Telegram reminders channel', () => {
     // Nothing else goes out later (the job is done, not queued again).
     await drained(s.app.sendQueue());
     expect(tg.sent(FLAKY_CHAT)).toHaveLength(1);
-    expect(await t.prisma.reminder.count({ where: { contactId: units.get(FLAKY_CHAT)!.contactId, channel: 'sandbox' } })).toBe(0);
+    expect(
+      await t.prisma.reminder.count({ where: { contactId: units.get(FLAKY_CHAT)!.contactId, channel: 'sandbox' } }),
+    ).toBe(0);
   }, 30_000);
 
   it('paces five reminders to one private chat a second apart, before Telegram says 429', async () => {
     const ids = await remind(BUSY_CHAT, 'busy', 5);
-    await waitFor(async () => (await t.prisma.reminder.count({ where: { id: { in: ids }, status: 'sent' } })) === 5, 20_000, 'five reminders sent');
+    await waitFor(
+      async () => (await t.prisma.reminder.count({ where: { id: { in: ids }, status: 'sent' } })) === 5,
+      20_000,
+      'five reminders sent',
+    );
     expect(tg.sent(BUSY_CHAT)).toHaveLength(5);
     const calls = sendsTo(BUSY_CHAT);
     expect(calls.filter((c) => c.status === 429)).toHaveLength(0);
@@ -124,14 +164,30 @@ describe('the Telegram reminders channel', () => {
  * the retry is counted as a possible duplicate. A server that cannot be reached took nothing.
  */
 describe('a Telegram send without an answer', () => {
-  const to: Recipient = { contactId: 'c', name: 'Người 1', locale: 'vi', email: null, telegramChatId: 42n, zaloUserId: null };
+  const to: Recipient = {
+    contactId: 'c',
+    name: 'Người 1',
+    locale: 'vi',
+    email: null,
+    telegramChatId: 42n,
+    zaloUserId: null,
+  };
   const message: OutgoingMessage = { orgId: 'o', ref: { reminderId: 'r' }, subject: 'Nhắc', text: 'Nhắc hạn' };
-  const failure = (p: Promise<unknown>) => p.then(() => expect.unreachable(), (e: unknown) => e as DeliveryError);
+  const failure = (p: Promise<unknown>) =>
+    p.then(
+      () => expect.unreachable(),
+      (e: unknown) => e as DeliveryError,
+    );
 
   it('gives up after its timeout, as a temporary failure of unknown outcome', async () => {
     const tg = await startFakeTelegram({ limits: false });
     try {
-      const channel = createTelegramChannel({ token: TOKEN, apiRoot: tg.apiRoot, timeoutSeconds: 1, limiter: createTelegramLimiter() });
+      const channel = createTelegramChannel({
+        token: TOKEN,
+        apiRoot: tg.apiRoot,
+        timeoutSeconds: 1,
+        limiter: createTelegramLimiter(),
+      });
       tg.fail({ status: 'timeout', method: 'sendMessage' });
       const error = await failure(channel.send(to, message));
       expect(error).toBeInstanceOf(DeliveryError);
@@ -145,7 +201,12 @@ describe('a Telegram send without an answer', () => {
   it('knows nothing went out when the server refuses the connection', async () => {
     const tg = await startFakeTelegram({ limits: false });
     await tg.close();
-    const channel = createTelegramChannel({ token: TOKEN, apiRoot: tg.apiRoot, timeoutSeconds: 1, limiter: createTelegramLimiter() });
+    const channel = createTelegramChannel({
+      token: TOKEN,
+      apiRoot: tg.apiRoot,
+      timeoutSeconds: 1,
+      limiter: createTelegramLimiter(),
+    });
     const error = await failure(channel.send(to, message));
     expect(error).toBeInstanceOf(DeliveryError);
     expect(error).toMatchObject({ permanent: false, outcomeUnknown: false });

@@ -24,11 +24,16 @@ describe('the bot’s connections to the Bot API server', () => {
     const bot = new Bot(TOKEN, { client: telegramClientOptions(tg.apiRoot) });
     const chats = Array.from({ length: 60 }, (_, i) => 900 + i);
     const messages = await Promise.all(chats.map((chat) => bot.api.sendMessage(chat, 'Nhắc hạn')));
-    const ids = messages.map((m) => (tg.userPresses(m.chat.id, m.message_id, 'x:AAAAAAAAAAAAAAAAAAAAAA').callback_query as { id: string }).id);
+    const ids = messages.map(
+      (m) => (tg.userPresses(m.chat.id, m.message_id, 'x:AAAAAAAAAAAAAAAAAAAAAA').callback_query as { id: string }).id,
+    );
     tg.setLatency(LATENCY_MS);
     const before = tg.calls.length;
     await Promise.all(ids.map((id) => bot.api.answerCallbackQuery(id, { text: 'ok' })));
-    const arrivals = tg.calls.slice(before).filter((c) => c.method === 'answerCallbackQuery').map((c) => c.at);
+    const arrivals = tg.calls
+      .slice(before)
+      .filter((c) => c.method === 'answerCallbackQuery')
+      .map((c) => c.at);
     expect(arrivals).toHaveLength(60);
     // Every request reached the server before the first could have been answered: none of them
     // waited for a connection.

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { splitTelegramHtml, telegramHtmlProblem, telegramVisibleLength } from '#root/channels/telegram/html.js';
 
-const words = (html: string) => html.replace(/<[^<>]*>/g, ' ').split(/\s+/).filter(Boolean);
+const words = (html: string) =>
+  html
+    .replace(/<[^<>]*>/g, ' ')
+    .split(/\s+/)
+    .filter(Boolean);
 
 describe('Telegram HTML', () => {
   describe('what Telegram would refuse', () => {
@@ -27,7 +31,10 @@ describe('Telegram HTML', () => {
         ['<b>chưa đóng', /thẻ <b> không được đóng/, 0],
       ];
       for (const [text, problem, at] of cases) {
-        expect(telegramHtmlProblem(text), text).toMatchObject({ problem: expect.stringMatching(problem) as unknown, at });
+        expect(telegramHtmlProblem(text), text).toMatchObject({
+          problem: expect.stringMatching(problem) as unknown,
+          at,
+        });
       }
     });
 

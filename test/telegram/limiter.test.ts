@@ -1,12 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createChannels } from '#root/channels/index.js';
-import { createTelegramLimiter, createUnpacedTelegramLimiter, type TelegramLimiter } from '#root/channels/telegram/limiter.js';
+import {
+  createTelegramLimiter,
+  createUnpacedTelegramLimiter,
+  type TelegramLimiter,
+} from '#root/channels/telegram/limiter.js';
 import type { Recipient } from '#root/channels/types.js';
 import { loadConfig } from '#root/config.js';
 import { createLogger } from '#root/logger.js';
 
 /** When each acquire resolves, in fake milliseconds from the start. */
-async function times(acquires: (bigint | number)[], backOff?: (l: TelegramLimiter) => void, make: () => TelegramLimiter = createTelegramLimiter): Promise<number[]> {
+async function times(
+  acquires: (bigint | number)[],
+  backOff?: (l: TelegramLimiter) => void,
+  make: () => TelegramLimiter = createTelegramLimiter,
+): Promise<number[]> {
   const start = Date.now();
   const limiter = make();
   backOff?.(limiter);
@@ -70,7 +78,11 @@ describe('the Telegram limiter', () => {
   it('spaces a private chat by when its last request was answered, not by when it was reserved', async () => {
     const limiter = createTelegramLimiter();
     const start = Date.now();
-    const send = () => limiter.acquire(77).then(() => limiter.depart(77)).then((done) => ({ done, at: Date.now() - start }));
+    const send = () =>
+      limiter
+        .acquire(77)
+        .then(() => limiter.depart(77))
+        .then((done) => ({ done, at: Date.now() - start }));
     const first = send();
     await vi.advanceTimersByTimeAsync(100);
     // The first answer takes 3 s (a slow network); the second message was reserved 1,050 ms after the first.
@@ -97,7 +109,11 @@ describe('TELEGRAM_LIMITS=off', () => {
 
   it('paces nothing of its own, and still waits out a 429 for that chat', async () => {
     vi.useFakeTimers({ now: 1_000_000 });
-    const burst = await times(Array.from({ length: 100 }, () => 7), undefined, createUnpacedTelegramLimiter);
+    const burst = await times(
+      Array.from({ length: 100 }, () => 7),
+      undefined,
+      createUnpacedTelegramLimiter,
+    );
     expect(Math.max(...burst)).toBe(0);
     const ts = await times([42, 43, 43], (l) => l.backOff(42, 5), createUnpacedTelegramLimiter);
     expect(ts[0]).toBeGreaterThanOrEqual(5_000);
@@ -107,9 +123,20 @@ describe('TELEGRAM_LIMITS=off', () => {
   });
 
   it('is what the Telegram channel paces by when the configuration says off', async () => {
-    const to = (chat: number): Recipient => ({ contactId: 'c', name: 'n', locale: 'vi', email: null, telegramChatId: BigInt(chat), zaloUserId: null });
+    const to = (chat: number): Recipient => ({
+      contactId: 'c',
+      name: 'n',
+      locale: 'vi',
+      email: null,
+      telegramChatId: BigInt(chat),
+      zaloUserId: null,
+    });
     const paceTwice = async (limits: string, chat: number) => {
-      const config = loadConfig({ TELEGRAM_BOT_TOKEN: '123456:TEST-token_abcdefghijklmnop', TELEGRAM_API_ROOT: 'http://127.0.0.1:9', TELEGRAM_LIMITS: limits });
+      const config = loadConfig({
+        TELEGRAM_BOT_TOKEN: '123456:TEST-token_abcdefghijklmnop',
+        TELEGRAM_API_ROOT: 'http://127.0.0.1:9',
+        TELEGRAM_LIMITS: limits,
+      });
       const channel = (await createChannels(config, createLogger({ level: 'silent' }))).telegram;
       if (!channel || channel.transactional) throw new Error('no Telegram channel');
       const t0 = Date.now();

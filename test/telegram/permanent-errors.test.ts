@@ -67,21 +67,39 @@ describe('sending a reminder by Telegram', () => {
     await t.prisma.duty.updateMany({ where: { orgId, code: 'L' }, data: { title: longTitle } });
     await reconcileObligations(t.prisma, orgId, { from: '2027-01-01', to: '2027-12-31' }, now);
     for (const [i, name] of names.entries()) {
-      const contact = await t.prisma.contact.update({ where: { id: mini.contacts[i]!.id }, data: { telegramChatId: BigInt(CHATS[name]) } });
-      const a = await t.prisma.obligation.findFirstOrThrow({ where: { orgId, unitId: contact.unitId, duty: { code: 'A' } } });
-      const l = await t.prisma.obligation.findFirstOrThrow({ where: { orgId, unitId: contact.unitId, duty: { code: 'L' } } });
+      const contact = await t.prisma.contact.update({
+        where: { id: mini.contacts[i]!.id },
+        data: { telegramChatId: BigInt(CHATS[name]) },
+      });
+      const a = await t.prisma.obligation.findFirstOrThrow({
+        where: { orgId, unitId: contact.unitId, duty: { code: 'A' } },
+      });
+      const l = await t.prisma.obligation.findFirstOrThrow({
+        where: { orgId, unitId: contact.unitId, duty: { code: 'L' } },
+      });
       units.set(name, { contactId: contact.id, unitId: contact.unitId, obligationId: a.id, longId: l.id });
     }
     // The cooperating units' Telegram template, saved before the editor refused such HTML (it does
     // now: test/web/templates.test.ts). Saved before the workers start, which read it once.
     await t.prisma.templateOverride.create({
-      data: { orgId, lang: 'vi', message: 'reminder-cooperating', channel: 'telegram', part: 'html', source: '<div>Nhắc {{dutyCode}}</div><b>chưa đóng', updatedBy: 'test' },
+      data: {
+        orgId,
+        lang: 'vi',
+        message: 'reminder-cooperating',
+        channel: 'telegram',
+        part: 'html',
+        source: '<div>Nhắc {{dutyCode}}</div><b>chưa đóng',
+        updatedBy: 'test',
+      },
     });
     tg = await startFakeTelegram({ limits: false });
     s = await startTestApp(t, {
       start: now,
       roles: ['worker'],
-      channels: { sandbox: createSandboxChannel(), telegram: createTelegramChannel({ token: TOKEN, apiRoot: tg.apiRoot }) },
+      channels: {
+        sandbox: createSandboxChannel(),
+        telegram: createTelegramChannel({ token: TOKEN, apiRoot: tg.apiRoot }),
+      },
       env: { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot },
     });
   }, 60_000);
@@ -92,7 +110,10 @@ describe('sending a reminder by Telegram', () => {
   });
 
   /** A Telegram reminder due now to the contact of `name`, queued through the dispatcher. */
-  async function remind(name: Case, options: { kind?: ReminderKind; long?: boolean; tag?: string } = {}): Promise<string> {
+  async function remind(
+    name: Case,
+    options: { kind?: ReminderKind; long?: boolean; tag?: string } = {},
+  ): Promise<string> {
     const u = units.get(name)!;
     const r = await t.prisma.reminder.create({
       data: {
@@ -115,7 +136,14 @@ describe('sending a reminder by Telegram', () => {
   async function failsOverToSandbox(name: Case, id: string) {
     await waitFor(async () => (await row(id)).status === 'failed', 15_000, `the ${name} reminder failed`);
     const failed = await row(id);
-    const fallback = await t.prisma.reminder.findFirst({ where: { obligationId: failed.obligationId, contactId: failed.contactId, channel: 'sandbox', stage: failed.stage } });
+    const fallback = await t.prisma.reminder.findFirst({
+      where: {
+        obligationId: failed.obligationId,
+        contactId: failed.contactId,
+        channel: 'sandbox',
+        stage: failed.stage,
+      },
+    });
     expect(fallback, 'a fallback on the next channel').not.toBeNull();
     await waitFor(async () => (await row(fallback!.id)).status === 'sent', 15_000, `the ${name} fallback sent`);
     return failed;
@@ -124,9 +152,39 @@ describe('sending a reminder by Telegram', () => {
   describe('when the chat is dead', () => {
     const known: [Case, () => void, RegExp][] = [
       ['blocked', () => tg.block(CHATS.blocked), /bot was blocked by the user/],
-      ['deactivated', () => tg.fail({ status: 403, method: 'sendMessage', chatId: CHATS.deactivated, description: 'Forbidden: user is deactivated' }), /user is deactivated/],
-      ['kicked', () => tg.fail({ status: 403, method: 'sendMessage', chatId: CHATS.kicked, description: 'Forbidden: bot was kicked from the group chat' }), /bot was kicked/],
-      ['notFound', () => tg.fail({ status: 400, method: 'sendMessage', chatId: CHATS.notFound, description: 'Bad Request: chat not found' }), /chat not found/],
+      [
+        'deactivated',
+        () =>
+          tg.fail({
+            status: 403,
+            method: 'sendMessage',
+            chatId: CHATS.deactivated,
+            description: 'Forbidden: user is deactivated',
+          }),
+        /user is deactivated/,
+      ],
+      [
+        'kicked',
+        () =>
+          tg.fail({
+            status: 403,
+            method: 'sendMessage',
+            chatId: CHATS.kicked,
+            description: 'Forbidden: bot was kicked from the group chat',
+          }),
+        /bot was kicked/,
+      ],
+      [
+        'notFound',
+        () =>
+          tg.fail({
+            status: 400,
+            method: 'sendMessage',
+            chatId: CHATS.notFound,
+            description: 'Bad Request: chat not found',
+          }),
+        /chat not found/,
+      ],
     ];
     for (const [name, fault, reason] of known) {
       it(`(${reason.source}) disables Telegram for that contact, does not retry, and delivers on the next channel`, async () => {
@@ -137,19 +195,32 @@ describe('sending a reminder by Telegram', () => {
         expect(failed.lastError).toMatch(reason);
         expect(sendsTo(CHATS[name])).toHaveLength(1);
         expect((await contactOf(name)).disabledChannels).toEqual(['telegram']);
-        expect(await t.prisma.auditEvent.count({ where: { action: 'contact.channel-disabled', entityId: units.get(name)!.contactId } })).toBe(1);
+        expect(
+          await t.prisma.auditEvent.count({
+            where: { action: 'contact.channel-disabled', entityId: units.get(name)!.contactId },
+          }),
+        ).toBe(1);
       }, 40_000);
     }
   });
 
   describe('when Telegram answers a 403 it has never answered before', () => {
     it('fails this message over to the next channel without disabling Telegram for the contact', async () => {
-      tg.fail({ status: 403, method: 'sendMessage', chatId: CHATS.unknown403, description: 'Forbidden: something we have never seen' });
+      tg.fail({
+        status: 403,
+        method: 'sendMessage',
+        chatId: CHATS.unknown403,
+        description: 'Forbidden: something we have never seen',
+      });
       const id = await remind('unknown403');
       const failed = await failsOverToSandbox('unknown403', id);
       expect(failed.attempts).toBe(1);
       expect((await contactOf('unknown403')).disabledChannels).toEqual([]);
-      expect(await t.prisma.auditEvent.count({ where: { action: 'contact.channel-disabled', entityId: units.get('unknown403')!.contactId } })).toBe(0);
+      expect(
+        await t.prisma.auditEvent.count({
+          where: { action: 'contact.channel-disabled', entityId: units.get('unknown403')!.contactId },
+        }),
+      ).toBe(0);
       // The chat still works: the next message goes by Telegram.
       const next = await remind('unknown403', { tag: '-again' });
       await waitFor(async () => (await row(next)).status === 'sent', 15_000, 'the next Telegram reminder');
@@ -172,7 +243,13 @@ describe('sending a reminder by Telegram', () => {
         const day = nextDigestDay(new Date(), ZONE);
         const admin = await t.prisma.contact.findFirstOrThrow({ where: { orgId, role: 'admin' } });
         const digest = await t.prisma.digest.create({
-          data: { orgId, contactId: admin.id, day: new Date(`${day}T00:00:00Z`), channel: 'sandbox', scheduledAt: fromZonedTime(`${day}T08:00:00`, ZONE) },
+          data: {
+            orgId,
+            contactId: admin.id,
+            day: new Date(`${day}T00:00:00Z`),
+            channel: 'sandbox',
+            scheduledAt: fromZonedTime(`${day}T08:00:00`, ZONE),
+          },
         });
         s.clock.set(fromZonedTime(`${day}T08:00:05`, ZONE));
         expect((await s.app.delivery.deliverDigest(digest.id)).outcome).toBe('sent');
@@ -194,19 +271,45 @@ describe('sending a reminder by Telegram', () => {
     }, 40_000);
     it('names it among the unreachable, worded, in a digest the organisation edited before the list of refused reminders existed', async () => {
       // The refusal of the test above; an administrator of its own, whose digest uses the edited text.
-      const legacy = 'Kính gửi {{contactName}},\n{{#unreachable}}\nKhông liên lạc được (cần cập nhật kênh): {{personName}} ({{unitName}}): {{reason}}\n{{/unreachable}}\n';
-      const override = await t.prisma.templateOverride.create({ data: { orgId, lang: 'vi', message: 'digest', channel: 'sandbox', part: 'txt', source: legacy, updatedBy: 'test' } });
-      const admin = await t.prisma.contact.create({ data: { orgId, unitId: units.get('badHtml')!.unitId, name: 'Quản trị 2', role: 'admin', channels: ['sandbox'] } });
+      const legacy =
+        'Kính gửi {{contactName}},\n{{#unreachable}}\nKhông liên lạc được (cần cập nhật kênh): {{personName}} ({{unitName}}): {{reason}}\n{{/unreachable}}\n';
+      const override = await t.prisma.templateOverride.create({
+        data: {
+          orgId,
+          lang: 'vi',
+          message: 'digest',
+          channel: 'sandbox',
+          part: 'txt',
+          source: legacy,
+          updatedBy: 'test',
+        },
+      });
+      const admin = await t.prisma.contact.create({
+        data: { orgId, unitId: units.get('badHtml')!.unitId, name: 'Quản trị 2', role: 'admin', channels: ['sandbox'] },
+      });
       try {
         const day = nextDigestDay(new Date(), ZONE);
         const digest = await t.prisma.digest.create({
-          data: { orgId, contactId: admin.id, day: new Date(`${day}T00:00:00Z`), channel: 'sandbox', scheduledAt: fromZonedTime(`${day}T08:00:00`, ZONE) },
+          data: {
+            orgId,
+            contactId: admin.id,
+            day: new Date(`${day}T00:00:00Z`),
+            channel: 'sandbox',
+            scheduledAt: fromZonedTime(`${day}T08:00:00`, ZONE),
+          },
         });
         s.clock.set(fromZonedTime(`${day}T08:00:05`, ZONE));
         // A worker of its own, reading the overrides now (the app's read them at start).
         const delivery = createDelivery({
-          db: t.prisma, config: s.config, templates: loadTemplates(), templateRefreshMs: 0, channels: { sandbox: createSandboxChannel() },
-          clock: s.clock, logger: s.deps.logger, metrics: s.app.metrics, workerId: 'legacy-digest',
+          db: t.prisma,
+          config: s.config,
+          templates: loadTemplates(),
+          templateRefreshMs: 0,
+          channels: { sandbox: createSandboxChannel() },
+          clock: s.clock,
+          logger: s.deps.logger,
+          metrics: s.app.metrics,
+          workerId: 'legacy-digest',
         });
         expect((await delivery.deliverDigest(digest.id)).outcome).toBe('sent');
         const body = (await t.prisma.outboxMessage.findFirstOrThrow({ where: { digestId: digest.id } })).body;
@@ -236,7 +339,8 @@ describe('sending a reminder by Telegram', () => {
       expect(sent.at(-1)!.reply_markup).toBeDefined();
       // Nothing lost: the whole title, escaped, across the parts.
       const all = sent.map((m) => m.text).join(' ');
-      for (const word of ['mục0 ', 'mục299 ', 'mục599 ', '&lt;kết thúc&gt; &amp; &quot;hết&quot;']) expect(all).toContain(word);
+      for (const word of ['mục0 ', 'mục299 ', 'mục599 ', '&lt;kết thúc&gt; &amp; &quot;hết&quot;'])
+        expect(all).toContain(word);
       const r = await row(id);
       expect(r.attempts).toBe(1);
       expect(r.externalId).toBe(`${CHATS.longTitle}:${sent.at(-1)!.message_id}`);
@@ -253,7 +357,9 @@ describe('sending a reminder by Telegram', () => {
       const contact = await contactOf('group');
       expect(contact.telegramChatId).toBe(BigInt(SUPERGROUP));
       expect(contact.disabledChannels).toEqual([]);
-      const audit = await t.prisma.auditEvent.findFirstOrThrow({ where: { action: 'contact.telegram-migrated', entityId: contact.id } });
+      const audit = await t.prisma.auditEvent.findFirstOrThrow({
+        where: { action: 'contact.telegram-migrated', entityId: contact.id },
+      });
       expect(audit).toMatchObject({ actor: 'system', data: { from: String(CHATS.group), to: String(SUPERGROUP) } });
       expect((await row(id)).externalId).toBe(`${SUPERGROUP}:${tg.sent(SUPERGROUP)[0]!.message_id}`);
     }, 40_000);

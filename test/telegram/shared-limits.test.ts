@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchDue } from '#jobs/dispatch.js';
 import { createChannels } from '#root/channels/index.js';
 import { createTelegramChannel } from '#root/channels/telegram/index.js';
-import { createRedisTelegramLimiter, createTelegramLimiter, TELEGRAM_LIMITS, type RedisTelegramLimiter } from '#root/channels/telegram/limiter.js';
+import {
+  createRedisTelegramLimiter,
+  createTelegramLimiter,
+  TELEGRAM_LIMITS,
+  type RedisTelegramLimiter,
+} from '#root/channels/telegram/limiter.js';
 import type { Recipient } from '#root/channels/types.js';
 import { loadConfig } from '#root/config.js';
 import { createLogger } from '#root/logger.js';
@@ -23,7 +28,9 @@ const SLOT_MS = Math.ceil(1_000 / TELEGRAM_LIMITS.perSecond);
 describe('Telegram limits shared through Redis', () => {
   const connections: Redis[] = [];
   const keys: string[] = [];
-  const pair = (options: Parameters<typeof createRedisTelegramLimiter>[2] = {}): [RedisTelegramLimiter, RedisTelegramLimiter] => {
+  const pair = (
+    options: Parameters<typeof createRedisTelegramLimiter>[2] = {},
+  ): [RedisTelegramLimiter, RedisTelegramLimiter] => {
     const key = `${testPrefix()}:tg-limits:123456`;
     keys.push(key);
     const make = () => {
@@ -33,7 +40,10 @@ describe('Telegram limits shared through Redis', () => {
     };
     return [make(), make()];
   };
-  const ready = () => Promise.all(connections.map((c) => (c.status === 'ready' ? Promise.resolve() : new Promise((r) => c.once('ready', r)))));
+  const ready = () =>
+    Promise.all(
+      connections.map((c) => (c.status === 'ready' ? Promise.resolve() : new Promise((r) => c.once('ready', r)))),
+    );
 
   afterAll(async () => {
     const redis = createRedis(REDIS_URL);
@@ -48,7 +58,9 @@ describe('Telegram limits shared through Redis', () => {
   it('keeps the bot under 30 a second across both, each message in a slot of its own, and no slower than that', async () => {
     const [a, b] = pair();
     await ready();
-    const ats = (await Promise.all(Array.from({ length: 90 }, (_, i) => (i % 2 ? a : b).reserve(1_000 + i)))).map((r) => r.at).sort((x, y) => x - y);
+    const ats = (await Promise.all(Array.from({ length: 90 }, (_, i) => (i % 2 ? a : b).reserve(1_000 + i))))
+      .map((r) => r.at)
+      .sort((x, y) => x - y);
     for (let i = 1; i < ats.length; i++) expect(ats[i]! - ats[i - 1]!).toBeGreaterThanOrEqual(SLOT_MS);
     const most = Math.max(...ats.map((t) => ats.filter((u) => u >= t && u < t + 1_000).length));
     expect(most).toBeLessThanOrEqual(30);
@@ -99,7 +111,10 @@ describe('Telegram limits shared through Redis', () => {
     const dead = createRedis('redis://127.0.0.1:1', { lazyConnect: true, retryStrategy: () => null });
     dead.on('error', () => undefined);
     const errors: string[] = [];
-    const limiter = createRedisTelegramLimiter(dead, 'nowhere', { fallback: createTelegramLimiter(), onError: (e) => errors.push(e.message) });
+    const limiter = createRedisTelegramLimiter(dead, 'nowhere', {
+      fallback: createTelegramLimiter(),
+      onError: (e) => errors.push(e.message),
+    });
     const t0 = Date.now();
     await limiter.acquire(11);
     await limiter.acquire(11);
@@ -135,9 +150,20 @@ describe('sends that leave late', () => {
     const channels = Array.from({ length: 2 }, () => {
       const redis = createRedis(REDIS_URL);
       connections.push(redis);
-      return createTelegramChannel({ token: TOKEN, apiRoot: tg.apiRoot, limiter: createRedisTelegramLimiter(redis, key) });
+      return createTelegramChannel({
+        token: TOKEN,
+        apiRoot: tg.apiRoot,
+        limiter: createRedisTelegramLimiter(redis, key),
+      });
     });
-    const to = (chat: number): Recipient => ({ contactId: `c${chat}`, name: 'n', locale: 'vi', email: null, telegramChatId: BigInt(chat), zaloUserId: null });
+    const to = (chat: number): Recipient => ({
+      contactId: `c${chat}`,
+      name: 'n',
+      locale: 'vi',
+      email: null,
+      telegramChatId: BigInt(chat),
+      zaloUserId: null,
+    });
     const message = { orgId: 'o', ref: { reminderId: 'r' }, subject: 's', text: 'Nhắc hạn' };
     let releaseLate!: () => void;
     const halfway = new Promise<void>((r) => (releaseLate = r));
@@ -171,7 +197,13 @@ describe('two workers, one bot', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    ({ orgId, reminders } = await buildTelegramReminders(t.prisma, { code: 'tg-shared', chats: CHATS, perChat: 1, firstChat: 500_000_000, now: new Date() }));
+    ({ orgId, reminders } = await buildTelegramReminders(t.prisma, {
+      code: 'tg-shared',
+      chats: CHATS,
+      perChat: 1,
+      firstChat: 500_000_000,
+      now: new Date(),
+    }));
     tg = await startFakeTelegram({ limits: true });
     const env = { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot, WORKER_CONCURRENCY: '64' };
     const prefix = testPrefix();
@@ -181,7 +213,14 @@ describe('two workers, one bot', () => {
       connections.push(redis);
       const telegramLimiter = createRedisTelegramLimiter(redis, `${prefix}:tg-limits:123456`);
       const channels = await createChannels(loadConfig(env), createLogger({ level: 'silent' }), { telegramLimiter });
-      apps.push(await startTestApp(t, { start: new Date(), roles: ['worker'], channels, env: { ...env, REDIS_PREFIX: prefix } }));
+      apps.push(
+        await startTestApp(t, {
+          start: new Date(),
+          roles: ['worker'],
+          channels,
+          env: { ...env, REDIS_PREFIX: prefix },
+        }),
+      );
     }
   }, 60_000);
   afterAll(async () => {
@@ -194,13 +233,19 @@ describe('two workers, one bot', () => {
   it('delivers every reminder once at up to 30 a second, with 429 answers for at most 1 % of the calls', async () => {
     const started = Date.now();
     await dispatchDue(t.prisma, apps[0]!.app.sendQueue(), orgId, new Date(), 0);
-    await waitFor(async () => (await t.prisma.reminder.count({ where: { orgId, status: 'sent' } })) === CHATS, 60_000, 'every reminder sent');
+    await waitFor(
+      async () => (await t.prisma.reminder.count({ where: { orgId, status: 'sent' } })) === CHATS,
+      60_000,
+      'every reminder sent',
+    );
     const seconds = (Date.now() - started) / 1_000;
     await drained(apps[0]!.app.sendQueue());
     const sends = tg.calls.filter((c) => c.method === 'sendMessage');
     const limited = sends.filter((c) => c.status === 429).length;
     const tally = tallyMessages(tg, reminders);
-    console.log(`[limits] two workers, ${CHATS} reminders in ${seconds.toFixed(1)} s: ${sends.length} sendMessage calls, ${limited} answered 429`);
+    console.log(
+      `[limits] two workers, ${CHATS} reminders in ${seconds.toFixed(1)} s: ${sends.length} sendMessage calls, ${limited} answered 429`,
+    );
     expect(tally.missing).toEqual([]);
     expect(tally.duplicates).toBe(0);
     expect(limited).toBeLessThanOrEqual(Math.ceil(sends.length / 100));

@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Api, Bot, GrammyError, HttpError, InputFile } from 'grammy';
-import { seededRandom, startFakeTelegram, type FakeTelegram, type FakeTelegramOptions, type UploadedFile } from '../helpers/telegram-server.js';
+import {
+  seededRandom,
+  startFakeTelegram,
+  type FakeTelegram,
+  type FakeTelegramOptions,
+  type UploadedFile,
+} from '../helpers/telegram-server.js';
 
 const TOKEN = '123456789:AAHfakeTokenForTests_abcdef';
 
@@ -74,7 +80,11 @@ describe('fake Telegram Bot API', () => {
   it('sends a message and lists it in sent()', async () => {
     const { fake: f, api } = await start();
     const msg = await api.sendMessage(42, '<b>Nhắc hạn</b>: báo cáo quý', { parse_mode: 'HTML' });
-    expect(msg).toMatchObject({ chat: { id: 42, type: 'private' }, from: { is_bot: true }, text: '<b>Nhắc hạn</b>: báo cáo quý' });
+    expect(msg).toMatchObject({
+      chat: { id: 42, type: 'private' },
+      from: { is_bot: true },
+      text: '<b>Nhắc hạn</b>: báo cáo quý',
+    });
     expect(f.sent(42)).toEqual([
       expect.objectContaining({ message_id: msg.message_id, text: '<b>Nhắc hạn</b>: báo cáo quý', parse_mode: 'HTML' }),
     ]);
@@ -84,7 +94,9 @@ describe('fake Telegram Bot API', () => {
 
   it('validates text length and HTML', async () => {
     const { api } = await start({ limits: false });
-    expect((await rejection(api.sendMessage(1, 'x'.repeat(4097)))).description).toBe('Bad Request: message is too long');
+    expect((await rejection(api.sendMessage(1, 'x'.repeat(4097)))).description).toBe(
+      'Bad Request: message is too long',
+    );
     // The 4096 limit counts visible characters, not tags.
     await api.sendMessage(1, `<b>${'x'.repeat(4096)}</b>`, { parse_mode: 'HTML' });
     expect((await rejection(api.sendMessage(1, ''))).description).toBe('Bad Request: message text is empty');
@@ -98,7 +110,9 @@ describe('fake Telegram Bot API', () => {
     expect(data.length).toBeLessThanOrEqual(64);
     expect(Buffer.byteLength(data)).toBeGreaterThan(64);
     const err = await rejection(
-      api.sendMessage(42, 'Xong chưa?', { reply_markup: { inline_keyboard: [[{ text: 'Xong', callback_data: data }]] } }),
+      api.sendMessage(42, 'Xong chưa?', {
+        reply_markup: { inline_keyboard: [[{ text: 'Xong', callback_data: data }]] },
+      }),
     );
     expect(err.error_code).toBe(400);
     expect(err.description).toBe('Bad Request: BUTTON_DATA_INVALID');
@@ -119,8 +133,12 @@ describe('fake Telegram Bot API', () => {
 
   it('limits a bot to 30 messages per second across chats', async () => {
     const { api } = await start();
-    const results = await Promise.allSettled(Array.from({ length: 31 }, (_, i) => api.sendMessage(1000 + i, `tin ${i}`)));
-    const tooMany = results.filter((r) => r.status === 'rejected' && r.reason instanceof GrammyError && r.reason.error_code === 429);
+    const results = await Promise.allSettled(
+      Array.from({ length: 31 }, (_, i) => api.sendMessage(1000 + i, `tin ${i}`)),
+    );
+    const tooMany = results.filter(
+      (r) => r.status === 'rejected' && r.reason instanceof GrammyError && r.reason.error_code === 429,
+    );
     expect(tooMany.length).toBeGreaterThanOrEqual(1);
     expect(results.filter((r) => r.status === 'fulfilled').length).toBe(30);
   });
@@ -166,15 +184,21 @@ describe('fake Telegram Bot API', () => {
       from: { id: 42, is_bot: false, first_name: 'Lan' },
       entities: [{ type: 'bot_command', offset: 0, length: 6 }],
     });
-    await startBot(f, (bot) => bot.command('start', (ctx) => ctx.reply(`Chào ${ctx.from?.first_name ?? ''}, mã ${ctx.match}`)));
+    await startBot(f, (bot) =>
+      bot.command('start', (ctx) => ctx.reply(`Chào ${ctx.from?.first_name ?? ''}, mã ${ctx.match}`)),
+    );
     await waitFor(() => f.sent(42).length === 1);
     expect(f.sent(42)[0]?.text).toBe('Chào Lan, mã abc');
-    expect(f.calls.map((c) => c.method)).toEqual(expect.arrayContaining(['getMe', 'deleteWebhook', 'getUpdates', 'sendMessage']));
+    expect(f.calls.map((c) => c.method)).toEqual(
+      expect.arrayContaining(['getMe', 'deleteWebhook', 'getUpdates', 'sendMessage']),
+    );
   });
 
   it('routes a button press to the bot, records the answer, and refuses a second answer', async () => {
     const { fake: f, api } = await start();
-    const msg = await api.sendMessage(42, 'Đã xong?', { reply_markup: { inline_keyboard: [[{ text: 'Xong', callback_data: 'done:1' }]] } });
+    const msg = await api.sendMessage(42, 'Đã xong?', {
+      reply_markup: { inline_keyboard: [[{ text: 'Xong', callback_data: 'done:1' }]] },
+    });
     const seen: string[] = [];
     await startBot(f, (bot) =>
       bot.on('callback_query:data', async (ctx) => {
@@ -321,13 +345,20 @@ describe('fake Telegram Bot API', () => {
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
     expect((await rejection(api.getFile('nope'))).error_code).toBe(400);
-    const update = f.userSends(42, 'kế hoạch', { document: { file_id: 'BQACfile1', file_name: 'ke-hoach.csv', file_size: bytes.length } });
-    expect(update.message).toMatchObject({ caption: 'kế hoạch', document: { file_id: 'BQACfile1', file_name: 'ke-hoach.csv' } });
+    const update = f.userSends(42, 'kế hoạch', {
+      document: { file_id: 'BQACfile1', file_name: 'ke-hoach.csv', file_size: bytes.length },
+    });
+    expect(update.message).toMatchObject({
+      caption: 'kế hoạch',
+      document: { file_id: 'BQACfile1', file_name: 'ke-hoach.csv' },
+    });
   });
 
   it('accepts a multipart sendDocument upload', async () => {
     const { fake: f, api } = await start();
-    const msg = await api.sendDocument(42, new InputFile(Buffer.from('a,b\n1,2\n'), 'bao-cao.csv'), { caption: 'Báo cáo tuần' });
+    const msg = await api.sendDocument(42, new InputFile(Buffer.from('a,b\n1,2\n'), 'bao-cao.csv'), {
+      caption: 'Báo cáo tuần',
+    });
     expect(msg.document).toMatchObject({ file_name: 'bao-cao.csv', file_size: 8 });
     expect(msg.caption).toBe('Báo cáo tuần');
     const upload = f.calls.at(-1)?.params.document as UploadedFile;
@@ -343,10 +374,14 @@ describe('fake Telegram Bot API', () => {
   it('stores commands by scope and language, and the webhook', async () => {
     const { fake: f, api } = await start();
     await api.setMyCommands([{ command: 'hom_nay', description: 'Việc hôm nay' }], { language_code: 'vi' });
-    expect(await api.getMyCommands({ language_code: 'vi' })).toEqual([{ command: 'hom_nay', description: 'Việc hôm nay' }]);
+    expect(await api.getMyCommands({ language_code: 'vi' })).toEqual([
+      { command: 'hom_nay', description: 'Việc hôm nay' },
+    ]);
     expect(await api.getMyCommands()).toEqual([]);
     expect(f.commands(undefined, 'vi')).toHaveLength(1);
-    expect((await rejection(api.setMyCommands([{ command: 'Hôm-nay', description: 'x' }]))).description).toBe('Bad Request: BOT_COMMAND_INVALID');
+    expect((await rejection(api.setMyCommands([{ command: 'Hôm-nay', description: 'x' }]))).description).toBe(
+      'Bad Request: BOT_COMMAND_INVALID',
+    );
     await api.deleteMyCommands({ language_code: 'vi' });
     expect(f.commands(undefined, 'vi')).toEqual([]);
     await api.setWebhook('https://example.test/tg', { secret_token: 's3cret' });

@@ -24,7 +24,12 @@ describe('the Telegram webhook', () => {
       start: new Date(),
       roles: ['web', 'bot'],
       channels: { sandbox: createSandboxChannel() },
-      env: { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot, PUBLIC_URL: 'https://dondoc.example/', SECRET_KEY: 'k'.repeat(40) },
+      env: {
+        TELEGRAM_BOT_TOKEN: TOKEN,
+        TELEGRAM_API_ROOT: tg.apiRoot,
+        PUBLIC_URL: 'https://dondoc.example/',
+        SECRET_KEY: 'k'.repeat(40),
+      },
     });
     url = `${s.app.address()}/telegram/webhook`;
     secret = String(tg.webhook()?.secret_token ?? '');
@@ -36,10 +41,28 @@ describe('the Telegram webhook', () => {
   });
 
   const post = (update: unknown, token: string) =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': token }, body: JSON.stringify(update) });
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': token },
+      body: JSON.stringify(update),
+    });
   /** A press of a button in the user's private chat (every press is answered, by its id). */
   const press = (chat: number, id: string) =>
-    tg.inject({ callback_query: { id, from: { id: chat, is_bot: false, first_name: 'Test' }, chat_instance: `ci${chat}`, data: 'x:', message: { message_id: 1, date: Math.floor(Date.now() / 1000), chat: { id: chat, type: 'private' }, from: { id: 123456, is_bot: true, first_name: 'dondoc' }, text: 'x' } } });
+    tg.inject({
+      callback_query: {
+        id,
+        from: { id: chat, is_bot: false, first_name: 'Test' },
+        chat_instance: `ci${chat}`,
+        data: 'x:',
+        message: {
+          message_id: 1,
+          date: Math.floor(Date.now() / 1000),
+          chat: { id: chat, type: 'private' },
+          from: { id: 123456, is_bot: true, first_name: 'dondoc' },
+          text: 'x',
+        },
+      },
+    });
 
   it('registers the webhook with a secret token instead of polling', () => {
     expect(tg.webhook()).toMatchObject({ url: 'https://dondoc.example/telegram/webhook' });
@@ -55,14 +78,32 @@ describe('the Telegram webhook', () => {
     expect((await post(update, secret)).status).toBe(200);
     // A press in the same chat after it, answered: the chat's updates are handled in order.
     expect((await post(press(4242, 'after-4242'), secret)).status).toBe(200);
-    await waitFor(async () => tg.callbackAnswers.some((a) => a.callback_query_id === 'after-4242'), 10_000, 'the press after it');
+    await waitFor(
+      async () => tg.callbackAnswers.some((a) => a.callback_query_id === 'after-4242'),
+      10_000,
+      'the press after it',
+    );
     expect(tg.sent(4242)).toHaveLength(1);
   });
 
   it('answers 400 to a body that is not an update (with the right secret; 401 without), handling nothing', async () => {
-    const raw = (body: string, token: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': token }, body });
+    const raw = (body: string, token: string) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': token },
+        body,
+      });
     const before = tg.calls.length;
-    for (const body of ['{}', '{"hello":"world"}', '{"update_id":"7","message":{}}', '{"update_id":-1,"message":{}}', '{"update_id":8}', '[]', '"x"', '42']) {
+    for (const body of [
+      '{}',
+      '{"hello":"world"}',
+      '{"update_id":"7","message":{}}',
+      '{"update_id":-1,"message":{}}',
+      '{"update_id":8}',
+      '[]',
+      '"x"',
+      '42',
+    ]) {
       const res = await raw(body, secret);
       expect(res.status, body).toBe(400);
       expect(await res.json(), body).toEqual({ ok: false, description: 'Bad Request: not a Telegram update' });
@@ -76,9 +117,21 @@ describe('the Telegram webhook', () => {
     await t.prisma.contact.update({ where: { id: contact.id }, data: { telegramChatId: -4444n } });
     const update = tg.migrate(-4444, -1_000_000_004_444);
     expect((await post(update, secret)).status).toBe(200);
-    await waitFor(async () => (await t.prisma.contact.findUniqueOrThrow({ where: { id: contact.id } })).telegramChatId === -1_000_000_004_444n, 10_000, 'the contact moved');
-    const audit = await t.prisma.auditEvent.findFirstOrThrow({ where: { action: 'contact.telegram-migrated', entityId: contact.id } });
-    expect(audit).toMatchObject({ orgId: contact.orgId, actor: 'system', data: { from: '-4444', to: '-1000000004444' } });
+    await waitFor(
+      async () =>
+        (await t.prisma.contact.findUniqueOrThrow({ where: { id: contact.id } })).telegramChatId ===
+        -1_000_000_004_444n,
+      10_000,
+      'the contact moved',
+    );
+    const audit = await t.prisma.auditEvent.findFirstOrThrow({
+      where: { action: 'contact.telegram-migrated', entityId: contact.id },
+    });
+    expect(audit).toMatchObject({
+      orgId: contact.orgId,
+      actor: 'system',
+      data: { from: '-4444', to: '-1000000004444' },
+    });
     // Telegram may deliver it again: nothing more happens.
     expect((await post(update, secret)).status).toBe(200);
     expect(await t.prisma.auditEvent.count({ where: { action: 'contact.telegram-migrated' } })).toBe(1);
@@ -90,7 +143,11 @@ describe('the Telegram webhook', () => {
     expect((await post(update, '')).status).toBe(401);
     // A press in the same chat after it, answered: the chat's updates are handled in order.
     expect((await post(press(4343, 'after-4343'), secret)).status).toBe(200);
-    await waitFor(async () => tg.callbackAnswers.some((a) => a.callback_query_id === 'after-4343'), 10_000, 'the press after it');
+    await waitFor(
+      async () => tg.callbackAnswers.some((a) => a.callback_query_id === 'after-4343'),
+      10_000,
+      'the press after it',
+    );
     expect(tg.sent(4343)).toHaveLength(0);
   });
 });

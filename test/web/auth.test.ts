@@ -24,9 +24,15 @@ describe('administrator accounts and sessions', () => {
 
   it('refuses a short password, a bad email and a second account for one email, creating nothing', async () => {
     const before = await w.t.prisma.adminAccount.count();
-    await expect(createAdmin(w.t.prisma, w.orgId, { email: 'a@b.vn', password: 'ngắn' }, 'test')).rejects.toThrow(/ít nhất 10 ký tự/);
-    await expect(createAdmin(w.t.prisma, w.orgId, { email: 'không-phải-email', password: 'đủ dài rồi đấy' }, 'test')).rejects.toThrow(/không hợp lệ/);
-    await expect(createAdmin(w.t.prisma, w.orgId, { email: w.admin.email.toUpperCase(), password: 'đủ dài rồi đấy' }, 'test')).rejects.toThrow(/Đã có/);
+    await expect(createAdmin(w.t.prisma, w.orgId, { email: 'a@b.vn', password: 'ngắn' }, 'test')).rejects.toThrow(
+      /ít nhất 10 ký tự/,
+    );
+    await expect(
+      createAdmin(w.t.prisma, w.orgId, { email: 'không-phải-email', password: 'đủ dài rồi đấy' }, 'test'),
+    ).rejects.toThrow(/không hợp lệ/);
+    await expect(
+      createAdmin(w.t.prisma, w.orgId, { email: w.admin.email.toUpperCase(), password: 'đủ dài rồi đấy' }, 'test'),
+    ).rejects.toThrow(/Đã có/);
     expect(await w.t.prisma.adminAccount.count()).toBe(before);
   });
 
@@ -38,7 +44,12 @@ describe('administrator accounts and sessions', () => {
     const page = await c.get(res.location!);
     expect(page.text).toContain('Đăng nhập quản trị');
     const token = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
-    const ok = await c.post('/login', { _csrf: token, email: w.admin.email, password: w.admin.password, next: '/admin/audit?x=1' });
+    const ok = await c.post('/login', {
+      _csrf: token,
+      email: w.admin.email,
+      password: w.admin.password,
+      next: '/admin/audit?x=1',
+    });
     expect(ok.status).toBe(303);
     expect(ok.location).toBe('/admin/audit?x=1');
     const cookie = ok.headers.getSetCookie().find((l) => l.startsWith(`${SESSION_COOKIE}=`))!;
@@ -47,12 +58,24 @@ describe('administrator accounts and sessions', () => {
     // The database keeps the token's hash, never the token.
     const token2 = c.cookies.get(SESSION_COOKIE)!;
     expect(await w.t.prisma.webSession.count({ where: { tokenHash: token2 } })).toBe(0);
-    const audit = await w.t.prisma.auditEvent.findFirst({ where: { orgId: w.orgId, action: 'admin.login' }, orderBy: { id: 'desc' } });
+    const audit = await w.t.prisma.auditEvent.findFirst({
+      where: { orgId: w.orgId, action: 'admin.login' },
+      orderBy: { id: 'desc' },
+    });
     expect(audit?.actor).toBe(`web:${w.admin.email}`);
   });
 
   it('never redirects elsewhere after login', () => {
-    for (const bad of ['https://evil.example', '//evil.example', '/\\evil.example', 'javascript:alert(1)', '', undefined, 42]) expect(safeNext(bad)).toBe('/admin');
+    for (const bad of [
+      'https://evil.example',
+      '//evil.example',
+      '/\\evil.example',
+      'javascript:alert(1)',
+      '',
+      undefined,
+      42,
+    ])
+      expect(safeNext(bad)).toBe('/admin');
     expect(safeNext('/admin/units?q=1')).toBe('/admin/units?q=1');
   });
 
@@ -64,7 +87,9 @@ describe('administrator accounts and sessions', () => {
     expect(wrong.status).toBe(401);
     expect(wrong.text).toContain('Email hoặc mật khẩu không đúng');
     expect(c.cookies.has(SESSION_COOKIE)).toBe(false);
-    const stale = await w.newClient().post('/login', { _csrf: 'forged', email: w.admin.email, password: w.admin.password });
+    const stale = await w
+      .newClient()
+      .post('/login', { _csrf: 'forged', email: w.admin.email, password: w.admin.password });
     expect(stale.status).toBe(403);
     expect(stale.headers.getSetCookie().some((l) => l.startsWith(`${SESSION_COOKIE}=`))).toBe(false);
   });

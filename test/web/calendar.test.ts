@@ -16,7 +16,10 @@ interface Ics {
 function parseIcs(text: string): Ics {
   expect(text.startsWith('BEGIN:VCALENDAR\r\n')).toBe(true);
   expect(text.trimEnd().endsWith('END:VCALENDAR')).toBe(true);
-  const lines = text.replace(/\r\n[ \t]/g, '').split('\r\n').filter(Boolean);
+  const lines = text
+    .replace(/\r\n[ \t]/g, '')
+    .split('\r\n')
+    .filter(Boolean);
   const calendar = new Map<string, string>();
   const events: Map<string, string>[] = [];
   const alarms: number[] = [];
@@ -45,7 +48,10 @@ function parseIcs(text: string): Ics {
     if (inAlarm) continue;
     const colon = line.indexOf(':');
     const key = line.slice(0, colon);
-    const value = line.slice(colon + 1).replace(/\\n/gi, '\n').replace(/\\([,;\\])/g, '$1');
+    const value = line
+      .slice(colon + 1)
+      .replace(/\\n/gi, '\n')
+      .replace(/\\([,;\\])/g, '$1');
     (event ?? calendar).set(key, value);
   }
   return { calendar, events, alarms };
@@ -57,7 +63,10 @@ describe('a unit’s calendar feed', () => {
   let feedPath: string;
 
   const expected = async () => {
-    const rows = await w.t.prisma.obligation.findMany({ where: { unitId: unit.id, current: true }, include: { duty: true } });
+    const rows = await w.t.prisma.obligation.findMany({
+      where: { unitId: unit.id, current: true },
+      include: { duty: true },
+    });
     return rows.filter((o) => {
       const day = zonedDay(o.extendedTo ?? o.dueAt, 'Asia/Ho_Chi_Minh');
       return day >= '2025-01-01' && day <= '2027-12-31';
@@ -77,9 +86,30 @@ describe('a unit’s calendar feed', () => {
     const o = await w.t.prisma.obligation.findFirstOrThrow({ where: { unitId: unit.id } });
     await w.t.prisma.obligation.createMany({
       data: [
-        { orgId: w.orgId, dutyId: o.dutyId, unitId: unit.id, periodKey: 'test-2025', dueAt: new Date('2025-11-15T16:59:59Z'), status: 'done', completedAt: new Date('2025-11-10T03:00:00Z') },
-        { orgId: w.orgId, dutyId: o.dutyId, unitId: unit.id, periodKey: 'test-2029', dueAt: new Date('2029-11-15T16:59:59Z') },
-        { orgId: w.orgId, dutyId: o.dutyId, unitId: unit.id, periodKey: 'test-retired', dueAt: new Date('2026-12-15T16:59:59Z'), current: false },
+        {
+          orgId: w.orgId,
+          dutyId: o.dutyId,
+          unitId: unit.id,
+          periodKey: 'test-2025',
+          dueAt: new Date('2025-11-15T16:59:59Z'),
+          status: 'done',
+          completedAt: new Date('2025-11-10T03:00:00Z'),
+        },
+        {
+          orgId: w.orgId,
+          dutyId: o.dutyId,
+          unitId: unit.id,
+          periodKey: 'test-2029',
+          dueAt: new Date('2029-11-15T16:59:59Z'),
+        },
+        {
+          orgId: w.orgId,
+          dutyId: o.dutyId,
+          unitId: unit.id,
+          periodKey: 'test-retired',
+          dueAt: new Date('2026-12-15T16:59:59Z'),
+          current: false,
+        },
       ],
     });
   }, 90_000);
@@ -94,13 +124,17 @@ describe('a unit’s calendar feed', () => {
     expect(made.status).toBe(303);
     const page = await w.client.get(made.location!);
     expect(page.text).toContain('Đã tạo địa chỉ lịch; gửi địa chỉ này cho đơn vị');
-    const url = new RegExp(`value="${PUBLIC_URL.replace(/\./g, '\\.')}(/ical/([A-Za-z0-9_-]{43})\\.ics)"`).exec(page.text);
+    const url = new RegExp(`value="${PUBLIC_URL.replace(/\./g, '\\.')}(/ical/([A-Za-z0-9_-]{43})\\.ics)"`).exec(
+      page.text,
+    );
     expect(url).not.toBeNull();
     feedPath = url![1]!;
     expect((await w.t.prisma.unit.findUniqueOrThrow({ where: { id: unit.id } })).calendarToken).toBe(url![2]);
     await w.client.get(`/admin/units/${unit.id}`);
     expect((await w.t.prisma.unit.findUniqueOrThrow({ where: { id: unit.id } })).calendarToken).toBe(url![2]);
-    const audits = await w.t.prisma.auditEvent.findMany({ where: { action: 'unit.calendar-token', entityId: unit.id } });
+    const audits = await w.t.prisma.auditEvent.findMany({
+      where: { action: 'unit.calendar-token', entityId: unit.id },
+    });
     expect(audits).toHaveLength(1);
     expect(audits[0]!.actor).toBe(`web:${w.admin.email}`);
     // The audit log never holds the secret.
@@ -140,12 +174,25 @@ describe('a unit’s calendar feed', () => {
     const before = eventOf(parseIcs((await feed()).text), a.id);
     expect(before.event.get('SUMMARY')!.startsWith('✅')).toBe(false);
     expect(before.event.get('DESCRIPTION')).toContain(`/xong ${a.duty.code}`);
-    await confirmObligation(w.t.prisma, { obligationId: a.id, contactId: null, actor: 'test', via: 'web', now: w.s.clock.now() });
-    await extendObligation(w.t.prisma, { obligationId: b.id, to: new Date('2026-12-01T16:59:59Z'), actor: 'test', reason: 'thử gia hạn' });
+    await confirmObligation(w.t.prisma, {
+      obligationId: a.id,
+      contactId: null,
+      actor: 'test',
+      via: 'web',
+      now: w.s.clock.now(),
+    });
+    await extendObligation(w.t.prisma, {
+      obligationId: b.id,
+      to: new Date('2026-12-01T16:59:59Z'),
+      actor: 'test',
+      reason: 'thử gia hạn',
+    });
     const ics = parseIcs((await feed()).text);
     expect(ics.events).toHaveLength((await expected()).length);
     const done = eventOf(ics, a.id);
-    expect(done.event.get('SUMMARY')).toBe(`✅ [TT ${a.duty.code}] ${a.duty.title}${/^\d{4}$/.test(a.periodKey) ? '' : ` (${a.periodKey})`}`);
+    expect(done.event.get('SUMMARY')).toBe(
+      `✅ [TT ${a.duty.code}] ${a.duty.title}${/^\d{4}$/.test(a.periodKey) ? '' : ` (${a.periodKey})`}`,
+    );
     expect(done.event.get('DESCRIPTION')).toContain('đã hoàn thành');
     expect(done.alarms).toBe(0);
     const moved = eventOf(ics, b.id);
@@ -169,13 +216,25 @@ describe('a unit’s calendar feed', () => {
     expect(gone.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(gone.text).not.toContain(UNIT);
     expect((await feed()).status).toBe(200);
-    expect(await w.t.prisma.auditEvent.count({ where: { action: 'unit.calendar-token', entityId: unit.id, actor: `web:${w.admin.email}` } })).toBe(2);
+    expect(
+      await w.t.prisma.auditEvent.count({
+        where: { action: 'unit.calendar-token', entityId: unit.id, actor: `web:${w.admin.email}` },
+      }),
+    ).toBe(2);
   });
 
   it('answers 404 with a short text to a wrong, malformed or suffix-less token', async () => {
     const token = feedPath.slice('/ical/'.length, -'.ics'.length);
     const nearMiss = `${token.slice(0, -1)}${token.endsWith('B') ? 'C' : 'B'}`;
-    const wrong = [`/ical/${'A'.repeat(43)}.ics`, `/ical/${nearMiss}.ics`, '/ical/x.ics', `/ical/${token}`, `/ical/${token}.ics.ics`, "/ical/'%20OR%201=1.ics", '/ical/.ics'];
+    const wrong = [
+      `/ical/${'A'.repeat(43)}.ics`,
+      `/ical/${nearMiss}.ics`,
+      '/ical/x.ics',
+      `/ical/${token}`,
+      `/ical/${token}.ics.ics`,
+      "/ical/'%20OR%201=1.ics",
+      '/ical/.ics',
+    ];
     const bodies = new Set<string>();
     for (const path of wrong) {
       const res = await feed(path);

@@ -18,20 +18,43 @@ describe('what an administrator does on the web reaches the unit in chat', () =>
   let w: WebTest;
   const db = () => w.t.prisma;
   const texts = (chat: number) => tg.sent(chat).map((m) => m.text ?? '');
-  const obligationOf = (unit: string, duty: string) => db().obligation.findFirstOrThrow({ where: { orgId: w.orgId, unit: { name: unit }, duty: { code: duty } }, orderBy: { dueAt: 'asc' } });
+  const obligationOf = (unit: string, duty: string) =>
+    db().obligation.findFirstOrThrow({
+      where: { orgId: w.orgId, unit: { name: unit }, duty: { code: duty } },
+      orderBy: { dueAt: 'asc' },
+    });
 
   beforeAll(async () => {
     tg = await startFakeTelegram({ limits: true });
     w = await startWebTest({
       roles: ['web', 'worker'],
       env: { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot },
-      channels: { sandbox: createSandboxChannel(), telegram: createTelegramChannel({ token: TOKEN, apiRoot: tg.apiRoot }) },
+      channels: {
+        sandbox: createSandboxChannel(),
+        telegram: createTelegramChannel({ token: TOKEN, apiRoot: tg.apiRoot }),
+      },
     });
     const link = async (unit: string, chat: number, name?: string) => {
       const u = await db().unit.findFirstOrThrow({ where: { orgId: w.orgId, name: unit } });
-      const existing = await db().contact.findFirst({ where: { unitId: u.id, role: 'contact' }, orderBy: { createdAt: 'asc' } });
-      if (existing && !name) await db().contact.update({ where: { id: existing.id }, data: { telegramChatId: BigInt(chat), channels: ['telegram'] } });
-      else await db().contact.create({ data: { orgId: w.orgId, unitId: u.id, name: name ?? `Đầu mối ${unit}`, telegramChatId: BigInt(chat), channels: ['telegram'] } });
+      const existing = await db().contact.findFirst({
+        where: { unitId: u.id, role: 'contact' },
+        orderBy: { createdAt: 'asc' },
+      });
+      if (existing && !name)
+        await db().contact.update({
+          where: { id: existing.id },
+          data: { telegramChatId: BigInt(chat), channels: ['telegram'] },
+        });
+      else
+        await db().contact.create({
+          data: {
+            orgId: w.orgId,
+            unitId: u.id,
+            name: name ?? `Đầu mối ${unit}`,
+            telegramChatId: BigInt(chat),
+            channels: ['telegram'],
+          },
+        });
     };
     await link('Sở Y tế', YTE);
     await link('Sở Y tế', YTE_2, 'Anh Hai Sở Y tế');
@@ -47,20 +70,34 @@ describe('what an administrator does on the web reaches the unit in chat', () =>
     // The reminder the unit got: a nudge from the page, sent by the worker through Telegram.
     const nudge = await w.client.post(`/admin/obligations/${o.id}/nudge`, { reason: 'Quá hạn báo cáo năm' });
     expect(nudge.status).toBe(303);
-    await waitFor(async () => tg.sent(YTE).some((m) => m.reply_markup !== undefined), 20_000, 'the reminder in Telegram');
+    await waitFor(
+      async () => tg.sent(YTE).some((m) => m.reply_markup !== undefined),
+      20_000,
+      'the reminder in Telegram',
+    );
     const reminder = tg.sent(YTE).find((m) => m.reply_markup !== undefined)!;
     expect(JSON.stringify(reminder.reply_markup)).toContain('Đã hoàn thành');
 
-    const res = await w.client.post(`/admin/obligations/${o.id}/confirm`, { reason: 'Đơn vị đã gửi báo cáo bằng văn bản giấy' });
+    const res = await w.client.post(`/admin/obligations/${o.id}/confirm`, {
+      reason: 'Đơn vị đã gửi báo cáo bằng văn bản giấy',
+    });
     expect(res.status).toBe(303);
     for (const chat of [YTE, YTE_2]) {
-      await waitFor(async () => texts(chat).some((t) => t.includes('đã xác nhận thay')), 10_000, `the notice in chat ${chat}`);
+      await waitFor(
+        async () => texts(chat).some((t) => t.includes('đã xác nhận thay')),
+        10_000,
+        `the notice in chat ${chat}`,
+      );
       const notice = texts(chat).find((t) => t.includes('đã xác nhận thay'))!;
       expect(notice).toContain('Quản trị viên Chị Quản Trị đã xác nhận thay Sở Y tế hoàn thành nhiệm vụ BC-15/11');
       expect(notice).toContain('Lý do: Đơn vị đã gửi báo cáo bằng văn bản giấy');
       expect(notice).toContain('(An administrator confirmed it on the unit’s behalf');
     }
-    await waitFor(async () => tg.sent(YTE).find((m) => m.message_id === reminder.message_id)?.edited === true, 10_000, 'the reminder marked done');
+    await waitFor(
+      async () => tg.sent(YTE).find((m) => m.message_id === reminder.message_id)?.edited === true,
+      10_000,
+      'the reminder marked done',
+    );
     const marked = JSON.stringify(tg.sent(YTE).find((m) => m.message_id === reminder.message_id)!.reply_markup);
     expect(marked).toContain('Đã hoàn thành bởi Chị Quản Trị (quản trị viên) lúc 09:00 ngày 16/11/2026');
     expect(marked).not.toContain('Xin gia hạn');
@@ -69,21 +106,50 @@ describe('what an administrator does on the web reaches the unit in chat', () =>
   it('an extension decided on the page: the unit hears the verdict, and the reason of a refusal', async () => {
     // Two open obligations of the unit due before 20/12 (the first already overdue).
     const [report, other] = await db().obligation.findMany({
-      where: { orgId: w.orgId, unit: { name: 'Sở Y tế' }, status: 'open', dueAt: { lt: new Date('2026-12-19T17:00:00Z') } },
+      where: {
+        orgId: w.orgId,
+        unit: { name: 'Sở Y tế' },
+        status: 'open',
+        dueAt: { lt: new Date('2026-12-19T17:00:00Z') },
+      },
       include: { duty: true },
       orderBy: [{ dueAt: 'asc' }, { id: 'asc' }],
       take: 2,
     });
     const contact = await db().contact.findFirstOrThrow({ where: { telegramChatId: BigInt(YTE) } });
-    const asked = await requestExtension(db(), { contactId: contact.id, unitId: report!.unitId, obligationId: report!.id, toDay: '2026-12-20', dueAt: new Date('2026-12-20T16:59:59Z'), reason: 'chờ số liệu' });
-    const approve = await w.client.post(`/admin/extensions/${asked.request.id}/decide`, { decision: 'approve', reason: 'Số liệu của Bộ về muộn' });
+    const asked = await requestExtension(db(), {
+      contactId: contact.id,
+      unitId: report!.unitId,
+      obligationId: report!.id,
+      toDay: '2026-12-20',
+      dueAt: new Date('2026-12-20T16:59:59Z'),
+      reason: 'chờ số liệu',
+    });
+    const approve = await w.client.post(`/admin/extensions/${asked.request.id}/decide`, {
+      decision: 'approve',
+      reason: 'Số liệu của Bộ về muộn',
+    });
     expect(approve.status).toBe(303);
     await waitFor(async () => texts(YTE).some((t) => t.includes('Đã duyệt gia hạn')), 10_000, 'the approval in chat');
-    expect(texts(YTE).find((t) => t.includes('Đã duyệt gia hạn'))).toContain(`Đã duyệt gia hạn nhiệm vụ ${report!.duty.code}`);
-    expect(texts(YTE).find((t) => t.includes('Đã duyệt gia hạn'))).toContain('đến 20/12/2026 (quản trị viên Chị Quản Trị)');
+    expect(texts(YTE).find((t) => t.includes('Đã duyệt gia hạn'))).toContain(
+      `Đã duyệt gia hạn nhiệm vụ ${report!.duty.code}`,
+    );
+    expect(texts(YTE).find((t) => t.includes('Đã duyệt gia hạn'))).toContain(
+      'đến 20/12/2026 (quản trị viên Chị Quản Trị)',
+    );
 
-    const again = await requestExtension(db(), { contactId: contact.id, unitId: report!.unitId, obligationId: other!.id, toDay: '2026-12-31', dueAt: new Date('2026-12-31T16:59:59Z'), reason: 'thiếu người' });
-    const refuse = await w.client.post(`/admin/extensions/${again.request.id}/decide`, { decision: 'refuse', reason: 'Hạn đã được Thành phố ấn định' });
+    const again = await requestExtension(db(), {
+      contactId: contact.id,
+      unitId: report!.unitId,
+      obligationId: other!.id,
+      toDay: '2026-12-31',
+      dueAt: new Date('2026-12-31T16:59:59Z'),
+      reason: 'thiếu người',
+    });
+    const refuse = await w.client.post(`/admin/extensions/${again.request.id}/decide`, {
+      decision: 'refuse',
+      reason: 'Hạn đã được Thành phố ấn định',
+    });
     expect(refuse.status).toBe(303);
     await waitFor(async () => texts(YTE).some((t) => t.includes('Không duyệt gia hạn')), 10_000, 'the refusal in chat');
     const refusal = texts(YTE).find((t) => t.includes('Không duyệt gia hạn'))!;
@@ -92,10 +158,19 @@ describe('what an administrator does on the web reaches the unit in chat', () =>
   });
 
   it('a waiver: the unit is told it has nothing more to do; another unit hears nothing of all this', async () => {
-    const o = await db().obligation.findFirstOrThrow({ where: { orgId: w.orgId, unit: { name: 'Sở Y tế' }, status: 'open' }, include: { duty: true } });
-    const res = await w.client.post(`/admin/obligations/${o.id}/waive`, { reason: 'Nhiệm vụ không áp dụng cho đơn vị' });
+    const o = await db().obligation.findFirstOrThrow({
+      where: { orgId: w.orgId, unit: { name: 'Sở Y tế' }, status: 'open' },
+      include: { duty: true },
+    });
+    const res = await w.client.post(`/admin/obligations/${o.id}/waive`, {
+      reason: 'Nhiệm vụ không áp dụng cho đơn vị',
+    });
     expect(res.status).toBe(303);
-    await waitFor(async () => texts(YTE_2).some((t) => t.includes('đã miễn cho Sở Y tế')), 10_000, 'the waiver in chat');
+    await waitFor(
+      async () => texts(YTE_2).some((t) => t.includes('đã miễn cho Sở Y tế')),
+      10_000,
+      'the waiver in chat',
+    );
     const waiver = texts(YTE_2).find((t) => t.includes('đã miễn cho Sở Y tế'))!;
     expect(waiver).toContain(`nhiệm vụ ${o.duty.code}`);
     expect(waiver).toContain('không cần thực hiện nữa');

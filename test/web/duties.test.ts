@@ -13,15 +13,33 @@ describe('the duties pages', () => {
 
   /** A duty of the demo plan with lead units and obligations this year. */
   const dutyWithObligations = async () => {
-    const o = await w.t.prisma.obligation.findFirstOrThrow({ where: { orgId: w.orgId, current: true, status: 'open' }, orderBy: { dueAt: 'asc' } });
-    return w.t.prisma.duty.findUniqueOrThrow({ where: { id: o.dutyId }, include: { schedule: true, plan: true, assignments: { include: { unit: true, group: true } } } });
+    const o = await w.t.prisma.obligation.findFirstOrThrow({
+      where: { orgId: w.orgId, current: true, status: 'open' },
+      orderBy: { dueAt: 'asc' },
+    });
+    return w.t.prisma.duty.findUniqueOrThrow({
+      where: { id: o.dutyId },
+      include: { schedule: true, plan: true, assignments: { include: { unit: true, group: true } } },
+    });
   };
 
   beforeAll(async () => {
     w = await startWebTest();
     const other = await w.t.prisma.organisation.create({ data: { code: 'dn', name: 'Đà Nẵng' } });
-    const plan = await w.t.prisma.plan.create({ data: { orgId: other.id, code: '99/KH-UBND', title: 'Kế hoạch bí mật' } });
-    otherDutyId = (await w.t.prisma.duty.create({ data: { orgId: other.id, planId: plan.id, code: '9.9', title: 'Nhiệm vụ bí mật Đà Nẵng', timeframe: 'Năm 2026' } })).id;
+    const plan = await w.t.prisma.plan.create({
+      data: { orgId: other.id, code: '99/KH-UBND', title: 'Kế hoạch bí mật' },
+    });
+    otherDutyId = (
+      await w.t.prisma.duty.create({
+        data: {
+          orgId: other.id,
+          planId: plan.id,
+          code: '9.9',
+          title: 'Nhiệm vụ bí mật Đà Nẵng',
+          timeframe: 'Năm 2026',
+        },
+      })
+    ).id;
   }, 90_000);
   afterAll(async () => w?.stop());
 
@@ -38,7 +56,9 @@ describe('the duties pages', () => {
       const row = rowOf(res.text, `/admin/duties/${d.id}"`);
       expect(row).toContain(`>${d.code}</a>`);
       expect(row).toContain(PLAN);
-      const leads = d.assignments.filter((a) => a.role === 'lead').map((a) => a.unit?.name ?? a.group?.name ?? a.rawName);
+      const leads = d.assignments
+        .filter((a) => a.role === 'lead')
+        .map((a) => a.unit?.name ?? a.group?.name ?? a.rawName);
       for (const name of leads) expect(row).toContain(escape(name));
       expect(row).toContain(`<td>${d.assignments.filter((a) => a.role === 'cooperating').length}</td>`);
       if (d.schedule) expect(row).toContain(escape(describeSchedule(scheduleFromRow(d.schedule))));
@@ -61,7 +81,9 @@ describe('the duties pages', () => {
   it('filters by plan and by number or title, ignoring diacritics', async () => {
     const d = await dutyWithObligations();
     const word = d.title.split(' ').find((x) => x.length > 5)!;
-    const res = await w.client.get(`/admin/duties?plan=${encodeURIComponent(PLAN)}&q=${encodeURIComponent(word.normalize('NFD').replace(/\p{M}/gu, ''))}`);
+    const res = await w.client.get(
+      `/admin/duties?plan=${encodeURIComponent(PLAN)}&q=${encodeURIComponent(word.normalize('NFD').replace(/\p{M}/gu, ''))}`,
+    );
     expect(res.text).toContain(`/admin/duties/${d.id}"`);
     const none = await w.client.get(`/admin/duties?plan=${encodeURIComponent('99/KH-UBND')}`);
     expect(none.text).toContain('Không có nhiệm vụ nào khớp');
@@ -78,14 +100,26 @@ describe('the duties pages', () => {
     expect(res.text).toContain(`«${escape(d.timeframe)}»`);
     for (const a of d.assignments) expect(res.text).toContain(escape(a.unit?.name ?? a.group!.name));
     // The built-in policy, field by field.
-    expect(res.text).toMatch(/Nhắc trước hạn \(ngày làm việc\)<\/th><td>14, 7, 3, 1<\/td><td class="muted">mặc định<\/td>/);
-    const obligations = await w.t.prisma.obligation.findMany({ where: { dutyId: d.id, current: true }, include: { unit: true } });
+    expect(res.text).toMatch(
+      /Nhắc trước hạn \(ngày làm việc\)<\/th><td>14, 7, 3, 1<\/td><td class="muted">mặc định<\/td>/,
+    );
+    const obligations = await w.t.prisma.obligation.findMany({
+      where: { dutyId: d.id, current: true },
+      include: { unit: true },
+    });
     expect(obligations.length).toBeGreaterThan(0);
     const table = res.text.slice(res.text.indexOf('Nghĩa vụ năm 2026'));
     for (const o of obligations) {
       const row = rowOf(table, `/admin/obligations/${o.id}"`);
       expect(row).toContain(`<a href="/admin/units/${o.unit.id}">${escape(o.unit.name)}</a>`);
-      const state = o.status === 'done' ? 's-done' : o.status === 'waived' ? 's-waived' : (o.extendedTo ?? o.dueAt) < w.s.clock.now() ? 's-overdue' : null;
+      const state =
+        o.status === 'done'
+          ? 's-done'
+          : o.status === 'waived'
+            ? 's-waived'
+            : (o.extendedTo ?? o.dueAt) < w.s.clock.now()
+              ? 's-overdue'
+              : null;
       if (state) expect(row).toContain(`<td class="${state}">`);
     }
   });
@@ -93,18 +127,29 @@ describe('the duties pages', () => {
   it('shows a confirmation and a policy set on the duty', async () => {
     const d = await dutyWithObligations();
     const o = await w.t.prisma.obligation.findFirstOrThrow({ where: { dutyId: d.id, status: 'open', current: true } });
-    await confirmObligation(w.t.prisma, { obligationId: o.id, contactId: null, actor: 'test', via: 'web', now: w.s.clock.now() });
+    await confirmObligation(w.t.prisma, {
+      obligationId: o.id,
+      contactId: null,
+      actor: 'test',
+      via: 'web',
+      now: w.s.clock.now(),
+    });
     await setPolicy(w.t.prisma, w.orgId, `duty:${d.id}`, { overdueEvery: 5 }, 'test');
     await setPolicy(w.t.prisma, w.orgId, 'org', { windowStart: '07:30' }, 'test');
     const res = await w.client.get(`/admin/duties/${d.id}`);
     expect(rowOf(res.text, `/admin/obligations/${o.id}"`)).toContain('<td class="s-done">Đã xong</td>');
-    expect(res.text).toMatch(/Nhắc quá hạn mỗi \(ngày làm việc\)<\/th><td>5<\/td><td class="muted">riêng nhiệm vụ này<\/td>/);
+    expect(res.text).toMatch(
+      /Nhắc quá hạn mỗi \(ngày làm việc\)<\/th><td>5<\/td><td class="muted">riêng nhiệm vụ này<\/td>/,
+    );
     expect(res.text).toMatch(/Gửi từ<\/th><td>07:30<\/td><td class="muted">của tổ chức<\/td>/);
   });
 
   it('escapes HTML in a duty’s title and timeframe', async () => {
     const d = await dutyWithObligations();
-    await w.t.prisma.duty.update({ where: { id: d.id }, data: { title: '<img src=x onerror=alert(1)> Báo cáo', timeframe: '"><script>x()</script>' } });
+    await w.t.prisma.duty.update({
+      where: { id: d.id },
+      data: { title: '<img src=x onerror=alert(1)> Báo cáo', timeframe: '"><script>x()</script>' },
+    });
     const o = await w.t.prisma.obligation.findFirstOrThrow({ where: { dutyId: d.id, current: true } });
     for (const path of ['/admin/duties', `/admin/duties/${d.id}`, `/admin/units/${o.unitId}`]) {
       const res = await w.client.get(path);
@@ -138,7 +183,8 @@ describe('the duties pages', () => {
   });
 });
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const escape = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 /** The table row containing a marker (the first `<tr>` around it). */
 function rowOf(page: string, marker: string): string {

@@ -12,11 +12,21 @@ const FORMULA_TITLE = '=HYPERLINK("http://evil.example","bấm vào đây")';
 const NOTE = 'Đã tổ chức kiểm tra, xem Công văn 12/STTTT';
 
 async function fetchBinary(w: WebTest, path: string) {
-  const res = await fetch(new URL(path, w.base), { headers: { cookie: [...w.client.cookies].map(([k, v]) => `${k}=${v}`).join('; ') }, redirect: 'manual' });
+  const res = await fetch(new URL(path, w.base), {
+    headers: { cookie: [...w.client.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    redirect: 'manual',
+  });
   return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
 }
 
-const cellText = (v: ExcelJS.CellValue): string => (v === null || v === undefined ? '' : v instanceof Date ? v.toISOString().slice(0, 10) : typeof v === 'object' && 'richText' in v ? v.richText.map((r) => r.text).join('') : String(v));
+const cellText = (v: ExcelJS.CellValue): string =>
+  v === null || v === undefined
+    ? ''
+    : v instanceof Date
+      ? v.toISOString().slice(0, 10)
+      : typeof v === 'object' && 'richText' in v
+        ? v.richText.map((r) => r.text).join('')
+        : String(v);
 
 describe('the yearly consolidated status (XLSX and CSV)', () => {
   let w: WebTest;
@@ -28,26 +38,70 @@ describe('the yearly consolidated status (XLSX and CSV)', () => {
     w = await startWebTest();
     const db = w.t.prisma;
     for (const code of ['4.1', '4.2', '4.3', '4.4']) {
-      const o = await db.obligation.findFirstOrThrow({ where: { orgId: w.orgId, duty: { code, plan: { code: PLAN } }, periodKey: '2026' }, include: { unit: true } });
+      const o = await db.obligation.findFirstOrThrow({
+        where: { orgId: w.orgId, duty: { code, plan: { code: PLAN } }, periodKey: '2026' },
+        include: { unit: true },
+      });
       yearly[code] = { id: o.id, unit: o.unit.name, unitId: o.unitId };
     }
     // 4.1 confirmed by the unit's contact on 10/11 with a note; 4.2 left overdue (due 15/11);
     // 4.3 waived; 4.4 extended to 20/12.
     const contact = await db.contact.findFirstOrThrow({ where: { unitId: yearly['4.1']!.unitId, role: 'contact' } });
-    await confirmObligation(db, { obligationId: yearly['4.1']!.id, contactId: contact.id, actor: `contact:${contact.id}`, via: 'chat', note: NOTE, now: new Date('2026-11-10T03:00:00Z') });
-    await waiveObligation(db, { obligationId: yearly['4.3']!.id, actor: `web:${w.admin.email}`, reason: 'Đơn vị đã sáp nhập', now: new Date('2026-11-12T03:00:00Z') });
-    await extendObligation(db, { obligationId: yearly['4.4']!.id, to: new Date('2026-12-20T16:59:59Z'), actor: `web:${w.admin.email}`, reason: 'Chờ kinh phí' });
+    await confirmObligation(db, {
+      obligationId: yearly['4.1']!.id,
+      contactId: contact.id,
+      actor: `contact:${contact.id}`,
+      via: 'chat',
+      note: NOTE,
+      now: new Date('2026-11-10T03:00:00Z'),
+    });
+    await waiveObligation(db, {
+      obligationId: yearly['4.3']!.id,
+      actor: `web:${w.admin.email}`,
+      reason: 'Đơn vị đã sáp nhập',
+      now: new Date('2026-11-12T03:00:00Z'),
+    });
+    await extendObligation(db, {
+      obligationId: yearly['4.4']!.id,
+      to: new Date('2026-12-20T16:59:59Z'),
+      actor: `web:${w.admin.email}`,
+      reason: 'Chờ kinh phí',
+    });
     // 1.2 (quarterly, one unit): Q1–Q3 confirmed, Q4 due 31/12 still open.
-    const q = await db.obligation.findMany({ where: { orgId: w.orgId, duty: { code: '1.2', plan: { code: PLAN } } }, include: { unit: true }, orderBy: { dueAt: 'asc' } });
+    const q = await db.obligation.findMany({
+      where: { orgId: w.orgId, duty: { code: '1.2', plan: { code: PLAN } } },
+      include: { unit: true },
+      orderBy: { dueAt: 'asc' },
+    });
     quarterly = { unit: q[0]!.unit.name, ids: q.map((o) => o.id) };
-    for (const o of q.slice(0, 3)) await confirmObligation(db, { obligationId: o.id, contactId: null, actor: `web:${w.admin.email}`, via: 'web', now: new Date(o.dueAt.getTime() - 86_400_000) });
+    for (const o of q.slice(0, 3))
+      await confirmObligation(db, {
+        obligationId: o.id,
+        contactId: null,
+        actor: `web:${w.admin.email}`,
+        via: 'web',
+        now: new Date(o.dueAt.getTime() - 86_400_000),
+      });
     // Titles that a CSV or a spreadsheet could misread.
     await db.duty.updateMany({ where: { orgId: w.orgId, code: '5.1' }, data: { title: TRICKY_TITLE } });
     await db.duty.updateMany({ where: { orgId: w.orgId, code: '6.6' }, data: { title: FORMULA_TITLE } });
     // A second plan, with a duty that has a lead but no deadline this year.
-    const plan = await db.plan.create({ data: { orgId: w.orgId, code: SECOND_PLAN, title: 'Kế hoạch chuyển đổi số của Sở' } });
-    const duty = await db.duty.create({ data: { orgId: w.orgId, planId: plan.id, code: '1', title: 'Rà soát hệ thống thông tin', timeframe: '2027' } });
-    await db.assignment.create({ data: { orgId: w.orgId, dutyId: duty.id, role: 'lead', unitId: yearly['4.1']!.unitId, target: `u:${yearly['4.1']!.unitId}`, rawName: yearly['4.1']!.unit } });
+    const plan = await db.plan.create({
+      data: { orgId: w.orgId, code: SECOND_PLAN, title: 'Kế hoạch chuyển đổi số của Sở' },
+    });
+    const duty = await db.duty.create({
+      data: { orgId: w.orgId, planId: plan.id, code: '1', title: 'Rà soát hệ thống thông tin', timeframe: '2027' },
+    });
+    await db.assignment.create({
+      data: {
+        orgId: w.orgId,
+        dutyId: duty.id,
+        role: 'lead',
+        unitId: yearly['4.1']!.unitId,
+        target: `u:${yearly['4.1']!.unitId}`,
+        rawName: yearly['4.1']!.unit,
+      },
+    });
   }, 90_000);
   afterAll(async () => w?.stop());
 
@@ -114,7 +168,9 @@ describe('the yearly consolidated status (XLSX and CSV)', () => {
     // An untouched quarterly duty at 16/11: Q1–Q3 passed unconfirmed.
     const untouched = [...rows.entries()].find(([k]) => k.startsWith('2.1|'))![1];
     expect(cellText(untouched.getCell(4).value)).toBe('Quá hạn');
-    expect(cellText(untouched.getCell(6).value)).toContain('0/4 kỳ đã hoàn thành, 3 kỳ quá hạn (Quý 1, Quý 2, Quý 3); Quý 4: hạn 31/12/2026');
+    expect(cellText(untouched.getCell(6).value)).toContain(
+      '0/4 kỳ đã hoàn thành, 3 kỳ quá hạn (Quý 1, Quý 2, Quý 3); Quý 4: hạn 31/12/2026',
+    );
     // A formula-looking title is a string, not a formula.
     const formula = [...rows.entries()].find(([k]) => k.startsWith('6.6|'))![1];
     expect(formula.getCell(2).type).toBe(ExcelJS.ValueType.String);
@@ -135,15 +191,25 @@ describe('the yearly consolidated status (XLSX and CSV)', () => {
     expect([...res.body.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = res.body.toString('utf8');
     expect(text.endsWith('\r\n')).toBe(true);
-    expect(text.replace(/"[^"]*"/g, '').split('\n').every((l) => l === '' || l.endsWith('\r'))).toBe(true);
+    expect(
+      text
+        .replace(/"[^"]*"/g, '')
+        .split('\n')
+        .every((l) => l === '' || l.endsWith('\r')),
+    ).toBe(true);
     const records = parse(text, { bom: true, relax_column_count: false }) as string[][];
     expect(records[0]).toEqual([...CSV_COLUMNS]);
 
     // The same rows as the workbook, plan by plan.
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load((await fetchBinary(w, '/admin/exports/status.xlsx?year=2026')).body as unknown as ExcelJS.Buffer);
+    await wb.xlsx.load(
+      (await fetchBinary(w, '/admin/exports/status.xlsx?year=2026')).body as unknown as ExcelJS.Buffer,
+    );
     const fromXlsx: string[][] = [];
-    for (const [ws, code] of [[wb.getWorksheet('15-KH-STTTT')!, SECOND_PLAN], [wb.getWorksheet('3131-KH-UBND')!, PLAN]] as const) {
+    for (const [ws, code] of [
+      [wb.getWorksheet('15-KH-STTTT')!, SECOND_PLAN],
+      [wb.getWorksheet('3131-KH-UBND')!, PLAN],
+    ] as const) {
       const header = (ws.views[0] as ExcelJS.WorksheetViewFrozen).ySplit!;
       ws.eachRow((row, n) => {
         if (n <= header) return;
@@ -199,8 +265,26 @@ describe('the yearly consolidated status (XLSX and CSV)', () => {
     });
 
     it('makes valid, unique sheet names of at most 31 characters', () => {
-      const names = sheetNames(['3131/KH-UBND', '3131\\KH-UBND', 'a[b]:c*d?e', "'quoted'", 'x'.repeat(40), 'x'.repeat(40), 'History', '']);
-      expect(names).toEqual(['3131-KH-UBND', '3131-KH-UBND (2)', 'a-b--c-d-e', 'quoted', 'x'.repeat(31), `${'x'.repeat(27)} (2)`, 'History (2)', 'Kế hoạch']);
+      const names = sheetNames([
+        '3131/KH-UBND',
+        '3131\\KH-UBND',
+        'a[b]:c*d?e',
+        "'quoted'",
+        'x'.repeat(40),
+        'x'.repeat(40),
+        'History',
+        '',
+      ]);
+      expect(names).toEqual([
+        '3131-KH-UBND',
+        '3131-KH-UBND (2)',
+        'a-b--c-d-e',
+        'quoted',
+        'x'.repeat(31),
+        `${'x'.repeat(27)} (2)`,
+        'History (2)',
+        'Kế hoạch',
+      ]);
       for (const n of names) {
         expect(n.length).toBeLessThanOrEqual(31);
         expect(n).not.toMatch(/[[\]:*?/\\]/);

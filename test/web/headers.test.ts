@@ -6,7 +6,8 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startWebTest, type WebTest } from '../helpers/web.js';
 
-const CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const CSP =
+  "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /**
  * Security headers: a strict Content-Security-Policy on every page (no script, styles from this
@@ -31,7 +32,12 @@ describe('security headers', () => {
   it('puts them on the login page and on every administrator page, which carry no inline style or script', async () => {
     const login = await w.newClient().get('/login');
     expectStrict(login.headers, '/login');
-    const pages = ['/login', ...NAV.map((n) => n.href).filter((h) => h !== '/admin/queues'), '/admin/units/new', '/admin/nothing-here'];
+    const pages = [
+      '/login',
+      ...NAV.map((n) => n.href).filter((h) => h !== '/admin/queues'),
+      '/admin/units/new',
+      '/admin/nothing-here',
+    ];
     for (const path of pages) {
       const res = path === '/login' ? login : await w.client.get(path);
       expect(res.status, path).toBeLessThan(500);
@@ -50,7 +56,10 @@ describe('security headers', () => {
   it('puts them on the signed link’s pages, which are never framed nor give their address away', async () => {
     const obligation = await w.t.prisma.obligation.findFirstOrThrow({ where: { orgId: w.orgId, status: 'open' } });
     const contact = await w.t.prisma.contact.findFirstOrThrow({ where: { unitId: obligation.unitId } });
-    const token = signLink({ obligationId: obligation.id, contactId: contact.id, exp: Math.floor(w.s.clock.now().getTime() / 1000) + 3_600 }, w.s.config.SECRET_KEY);
+    const token = signLink(
+      { obligationId: obligation.id, contactId: contact.id, exp: Math.floor(w.s.clock.now().getTime() / 1000) + 3_600 },
+      w.s.config.SECRET_KEY,
+    );
     for (const path of [`/c/${token}`, '/c/not-a-token']) {
       const res = await w.newClient().get(path);
       expect(res.status, path).toBeLessThan(500);
@@ -78,7 +87,11 @@ describe('security headers without an https PUBLIC_URL', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     await ensureOrganisation(t.prisma, { code: 'hcm', name: 'Sở TT&TT', timeZone: 'Asia/Ho_Chi_Minh' }, 'test');
-    s = await startTestApp(t, { start: new Date('2026-11-16T02:00:00Z'), roles: ['web'], env: { PUBLIC_URL: 'http://dondoc.lan/' } });
+    s = await startTestApp(t, {
+      start: new Date('2026-11-16T02:00:00Z'),
+      roles: ['web'],
+      env: { PUBLIC_URL: 'http://dondoc.lan/' },
+    });
   }, 30_000);
   afterAll(async () => {
     await s?.stop();

@@ -46,7 +46,8 @@ async function flashAfter(c: WebClient, res: WebResponse): Promise<string> {
 }
 
 /** The table row of a duty on the review page. */
-const rowOf = (page: string, code: string) => new RegExp(`<tr id="tt-${code.replace('.', '\\.')}"[^>]*>[\\s\\S]*?</tr>`).exec(page)?.[0] ?? '';
+const rowOf = (page: string, code: string) =>
+  new RegExp(`<tr id="tt-${code.replace('.', '\\.')}"[^>]*>[\\s\\S]*?</tr>`).exec(page)?.[0] ?? '';
 
 describe('importing a plan from the web page', () => {
   let w: WebTest;
@@ -65,7 +66,8 @@ describe('importing a plan from the web page', () => {
   beforeAll(async () => {
     const sink = new Writable({
       write(chunk: Buffer, _enc, done) {
-        for (const line of chunk.toString().split('\n')) if (line.trim()) logLines.push(JSON.parse(line) as { msg?: string });
+        for (const line of chunk.toString().split('\n'))
+          if (line.trim()) logLines.push(JSON.parse(line) as { msg?: string });
         done();
       },
     });
@@ -103,8 +105,19 @@ describe('importing a plan from the web page', () => {
       id = draftIdOf(await fresh.client.post('/admin/import', { text: sample, planCode: '' }));
       const raw = await redis.get(`${prefix}:import:${id}`);
       // The plan as read, not the text: the review is never read from the source again.
-      const stored = JSON.parse(raw!) as { orgId: string; source?: unknown; draft: { duties: unknown[]; plan: { code: string } }; fixes: object };
-      expect(stored).toMatchObject({ orgId: fresh.orgId, fileName: null, planCode: null, fixes: {}, draft: { plan: { code: '3131/KH-UBND' }, format: 'plan-text' } });
+      const stored = JSON.parse(raw!) as {
+        orgId: string;
+        source?: unknown;
+        draft: { duties: unknown[]; plan: { code: string } };
+        fixes: object;
+      };
+      expect(stored).toMatchObject({
+        orgId: fresh.orgId,
+        fileName: null,
+        planCode: null,
+        fixes: {},
+        draft: { plan: { code: '3131/KH-UBND' }, format: 'plan-text' },
+      });
       expect(stored.draft.duties).toHaveLength(29);
       expect(stored.source).toBeUndefined();
       const ttl = await redis.ttl(`${prefix}:import:${id}`);
@@ -132,8 +145,13 @@ describe('importing a plan from the web page', () => {
 
     it('commits it: the plan, 29 duties, the proposed units, one audit row by the administrator, the draft gone', async () => {
       const flash = await flashAfter(fresh.client, await fresh.client.post(`/admin/import/${id}/commit`));
-      expect(flash).toMatch(/^Đã nhập kế hoạch 3131\/KH-UBND: 29 nhiệm vụ mới, 0 cập nhật, 0 không đổi, 0 ngừng; \d+ đơn vị\/nhóm mới \(đề xuất\)/);
-      const duties = await w.t.prisma.duty.findMany({ where: { orgId: fresh.orgId }, include: { schedule: true, assignments: { include: { unit: true } } } });
+      expect(flash).toMatch(
+        /^Đã nhập kế hoạch 3131\/KH-UBND: 29 nhiệm vụ mới, 0 cập nhật, 0 không đổi, 0 ngừng; \d+ đơn vị\/nhóm mới \(đề xuất\)/,
+      );
+      const duties = await w.t.prisma.duty.findMany({
+        where: { orgId: fresh.orgId },
+        include: { schedule: true, assignments: { include: { unit: true } } },
+      });
       expect(duties).toHaveLength(29);
       const d42 = duties.find((d) => d.code === '4.2')!;
       expect(d42.schedule).toMatchObject({ kind: 'yearly', due: '11-15' });
@@ -141,7 +159,9 @@ describe('importing a plan from the web page', () => {
       const proposed = await w.t.prisma.unit.findMany({ where: { orgId: fresh.orgId, proposed: true } });
       expect(proposed.map((u) => u.name)).toContain('Sở Thông tin và Truyền thông');
       // The count of units and groups actually created (two spellings of one name make one unit).
-      const created = (await w.t.prisma.unit.count({ where: { orgId: fresh.orgId } })) + (await w.t.prisma.unitGroup.count({ where: { orgId: fresh.orgId } }));
+      const created =
+        (await w.t.prisma.unit.count({ where: { orgId: fresh.orgId } })) +
+        (await w.t.prisma.unitGroup.count({ where: { orgId: fresh.orgId } }));
       expect(flash).toContain(`; ${created} đơn vị/nhóm mới`);
       const audit = await w.t.prisma.auditEvent.findMany({ where: { orgId: fresh.orgId, action: 'plan.import' } });
       expect(audit).toHaveLength(1);
@@ -162,7 +182,11 @@ describe('importing a plan from the web page', () => {
   });
 
   it('reads the same plan uploaded as a file into the demo organisation: names matched, the existing plan unchanged', async () => {
-    const res = await w.client.upload('/admin/import', { planCode: '' }, { field: 'file', name: 'kh-3131-hcm.txt', type: 'text/plain', data: Buffer.from(sample) });
+    const res = await w.client.upload(
+      '/admin/import',
+      { planCode: '' },
+      { field: 'file', name: 'kh-3131-hcm.txt', type: 'text/plain', data: Buffer.from(sample) },
+    );
     const id = draftIdOf(res);
     const page = await w.client.get(`/admin/import/${id}`);
     expect(page.text).toContain('Kế hoạch 3131/KH-UBND đã có (29 nhiệm vụ đang áp dụng)');
@@ -181,7 +205,13 @@ describe('importing a plan from the web page', () => {
     const code = '77/KH-UBND';
 
     it('shows the flagged row highlighted with its flag, the new unit apart, and HTML in a title as text', async () => {
-      id = draftIdOf(await w.client.upload('/admin/import', { planCode: code }, { field: 'file', name: 'ke-hoach.csv', type: 'text/csv', data: Buffer.from(CSV) }));
+      id = draftIdOf(
+        await w.client.upload(
+          '/admin/import',
+          { planCode: code },
+          { field: 'file', name: 'ke-hoach.csv', type: 'text/csv', data: Buffer.from(CSV) },
+        ),
+      );
       const page = await w.client.get(`/admin/import/${id}`);
       expect(page.status).toBe(200);
       expect(page.text).toContain(`<strong>${code}</strong>`);
@@ -212,9 +242,14 @@ describe('importing a plan from the web page', () => {
     });
 
     it('fixes the timeframe, keeps the fix in the draft, and commits the duty fixed', async () => {
-      const flash = await flashAfter(w.client, await w.client.post(`/admin/import/${id}/fix`, { code: '2', timeframe: 'Trước ngày 30/6 hằng năm' }));
+      const flash = await flashAfter(
+        w.client,
+        await w.client.post(`/admin/import/${id}/fix`, { code: '2', timeframe: 'Trước ngày 30/6 hằng năm' }),
+      );
       expect(flash).toContain('Đã sửa nhiệm vụ 2: hằng năm, hạn 30/06');
-      expect(JSON.parse((await redis.get(`${prefix}:import:${id}`))!).fixes).toEqual({ '2': { timeframe: 'Trước ngày 30/6 hằng năm' } });
+      expect(JSON.parse((await redis.get(`${prefix}:import:${id}`))!).fixes).toEqual({
+        '2': { timeframe: 'Trước ngày 30/6 hằng năm' },
+      });
       const page = await w.client.get(`/admin/import/${id}`);
       const row2 = rowOf(page.text, '2');
       expect(row2).not.toContain('Không hiểu thời hạn');
@@ -227,15 +262,23 @@ describe('importing a plan from the web page', () => {
       expect(done).toContain(`Đã nhập kế hoạch ${code}: 3 nhiệm vụ mới`);
       expect(done).toContain('1 đơn vị/nhóm mới');
       const plan = await w.t.prisma.plan.findUniqueOrThrow({ where: { orgId_code: { orgId: w.orgId, code } } });
-      const duties = await w.t.prisma.duty.findMany({ where: { planId: plan.id }, include: { schedule: true }, orderBy: { position: 'asc' } });
+      const duties = await w.t.prisma.duty.findMany({
+        where: { planId: plan.id },
+        include: { schedule: true },
+        orderBy: { position: 'asc' },
+      });
       expect(duties.map((d) => [d.code, d.title, d.timeframe, d.schedule?.kind, d.schedule?.due])).toEqual([
         ['1', 'Rà soát <b>hệ thống</b> thông tin', 'Hàng năm', 'yearly', '11-15'],
         ['2', 'Diễn tập, ứng cứu sự cố', 'Trước ngày 30/6 hằng năm', 'yearly', '06-30'],
         ['3', 'Báo cáo quý', 'Hằng quý', 'every', '03-31'],
       ]);
       expect(duties[1]!.flags).toEqual([]);
-      expect(await w.t.prisma.unit.findFirst({ where: { orgId: w.orgId, name: 'Sở Thử Nghiệm Mới', proposed: true } })).not.toBeNull();
-      const audit = await w.t.prisma.auditEvent.findFirstOrThrow({ where: { orgId: w.orgId, action: 'plan.import', entityId: plan.id } });
+      expect(
+        await w.t.prisma.unit.findFirst({ where: { orgId: w.orgId, name: 'Sở Thử Nghiệm Mới', proposed: true } }),
+      ).not.toBeNull();
+      const audit = await w.t.prisma.auditEvent.findFirstOrThrow({
+        where: { orgId: w.orgId, action: 'plan.import', entityId: plan.id },
+      });
       expect(audit.actor).toBe(`web:${w.admin.email}`);
       expect(audit.data).toMatchObject({ code, format: 'csv', created: 3 });
     });
@@ -247,13 +290,18 @@ describe('importing a plan from the web page', () => {
     expect(nothing.status).toBe(400);
     expect(nothing.text).toContain('Không có gì để sửa');
     expect(rowOf((await w.client.get(`/admin/import/${id}`)).text, '2')).toContain('class="flag"');
-    const flash = await flashAfter(w.client, await w.client.post(`/admin/import/${id}/fix`, { code: '2', timeframe: 'Khi có yêu cầu', clearFlags: '1' }));
+    const flash = await flashAfter(
+      w.client,
+      await w.client.post(`/admin/import/${id}/fix`, { code: '2', timeframe: 'Khi có yêu cầu', clearFlags: '1' }),
+    );
     expect(flash).toContain('Đã sửa nhiệm vụ 2: CHƯA HIỂU: «Khi có yêu cầu»');
     const row2 = rowOf((await w.client.get(`/admin/import/${id}`)).text, '2');
     expect(row2).not.toContain('class="flag"');
     expect(row2).toContain('CHƯA HIỂU');
     expect(JSON.parse((await redis.get(`${prefix}:import:${id}`))!).fixes).toEqual({ '2': { clearFlags: true } });
-    expect(await flashAfter(w.client, await w.client.post(`/admin/import/${id}/discard`))).toContain('không có gì được nhập');
+    expect(await flashAfter(w.client, await w.client.post(`/admin/import/${id}/discard`))).toContain(
+      'không có gì được nhập',
+    );
     expect(await w.t.prisma.plan.count({ where: { code: '66/KH-CO' } })).toBe(0);
   });
 
@@ -261,18 +309,41 @@ describe('importing a plan from the web page', () => {
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('Phụ lục');
     ws.addRow(['TT', 'Nhiệm vụ', 'Đơn vị chủ trì', 'Đơn vị phối hợp', 'Thời gian thực hiện']);
-    ws.addRow(['1', 'Kiểm tra an toàn thông tin', 'Sở Y tế', 'Sở Thông tin và Truyền thông', 'Trước ngày 15/10 hằng năm']);
+    ws.addRow([
+      '1',
+      'Kiểm tra an toàn thông tin',
+      'Sở Y tế',
+      'Sở Thông tin và Truyền thông',
+      'Trước ngày 15/10 hằng năm',
+    ]);
     ws.addRow(['2', 'Tập huấn', 'Sở Nội vụ', '', 'Quý IV/2026']);
     const data = Buffer.from(await wb.xlsx.writeBuffer());
-    const id = draftIdOf(await w.client.upload('/admin/import', { planCode: '88/KH-XLSX' }, { field: 'file', name: 'phu-luc.xlsx', type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', data }));
+    const id = draftIdOf(
+      await w.client.upload(
+        '/admin/import',
+        { planCode: '88/KH-XLSX' },
+        {
+          field: 'file',
+          name: 'phu-luc.xlsx',
+          type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+          data,
+        },
+      ),
+    );
     const page = await w.client.get(`/admin/import/${id}`);
     expect(page.text).toContain('Định dạng: xlsx · 2 nhiệm vụ · 0 cần xem lại · 0 tên mới');
     expect(rowOf(page.text, '1')).toContain('hằng năm, hạn 15/10');
     expect(rowOf(page.text, '2')).toContain('Quý IV/2026');
     const flash = await flashAfter(w.client, await w.client.post(`/admin/import/${id}/commit`));
     expect(flash).toContain('Đã nhập kế hoạch 88/KH-XLSX: 2 nhiệm vụ mới');
-    const duties = await w.t.prisma.duty.findMany({ where: { orgId: w.orgId, plan: { code: '88/KH-XLSX' } }, include: { assignments: { include: { unit: true } } } });
-    expect(duties.map((d) => d.assignments.filter((a) => a.role === 'lead').map((a) => a.unit?.name)).sort()).toEqual([['Sở Nội vụ'], ['Sở Y tế']]);
+    const duties = await w.t.prisma.duty.findMany({
+      where: { orgId: w.orgId, plan: { code: '88/KH-XLSX' } },
+      include: { assignments: { include: { unit: true } } },
+    });
+    expect(duties.map((d) => d.assignments.filter((a) => a.role === 'lead').map((a) => a.unit?.name)).sort()).toEqual([
+      ['Sở Nội vụ'],
+      ['Sở Y tế'],
+    ]);
   });
 
   describe('an upload read once, off the event loop', () => {
@@ -281,7 +352,14 @@ describe('importing a plan from the web page', () => {
       const wb = new ExcelJS.Workbook();
       const ws = wb.addWorksheet('Phụ lục');
       ws.addRow(['TT', 'Nhiệm vụ', 'Đơn vị chủ trì', 'Đơn vị phối hợp', 'Thời gian thực hiện']);
-      for (let i = 1; i <= rows; i++) ws.addRow([String(i), `Rà soát, cập nhật hệ thống thông tin số ${i} theo cấp độ`, 'Sở Y tế', 'Sở Nội vụ', i % 2 ? 'Hằng năm' : 'Quý IV/2026']);
+      for (let i = 1; i <= rows; i++)
+        ws.addRow([
+          String(i),
+          `Rà soát, cập nhật hệ thống thông tin số ${i} theo cấp độ`,
+          'Sở Y tế',
+          'Sở Nội vụ',
+          i % 2 ? 'Hằng năm' : 'Quý IV/2026',
+        ]);
       return Buffer.from(await wb.xlsx.writeBuffer());
     }
 
@@ -291,28 +369,46 @@ describe('importing a plan from the web page', () => {
       const lag = monitorEventLoopDelay({ resolution: 10 });
       lag.enable();
       // The server runs in this process: a reading on its thread (seconds for this file) stalls this loop too.
-      const res = await w.client.upload('/admin/import', { planCode: '91/KH-LON' }, { field: 'file', name: 'lon.xlsx', type: XLSX_TYPE, data });
+      const res = await w.client.upload(
+        '/admin/import',
+        { planCode: '91/KH-LON' },
+        { field: 'file', name: 'lon.xlsx', type: XLSX_TYPE, data },
+      );
       lag.disable();
       const id = draftIdOf(res);
       expect(lag.max / 1e6).toBeLessThan(250);
       expect(readings()).toBe(before + 1);
       expect(logLines.filter((l) => l.msg === 'plan file read').at(-1)?.duties).toBe(2_500);
       expect(JSON.parse((await redis.get(`${prefix}:import:${id}`))!).draft.duties).toHaveLength(2_500);
-      expect(await flashAfter(w.client, await w.client.post(`/admin/import/${id}/discard`))).toContain('không có gì được nhập');
+      expect(await flashAfter(w.client, await w.client.post(`/admin/import/${id}/discard`))).toContain(
+        'không có gì được nhập',
+      );
     });
 
     it('shows, fixes and commits the review from the stored draft: the file is read once however often the page is viewed', async () => {
       const data = await workbook(3);
       const before = readings();
-      const id = draftIdOf(await w.client.upload('/admin/import', { planCode: '92/KH-MOT' }, { field: 'file', name: 'mot.xlsx', type: XLSX_TYPE, data }));
+      const id = draftIdOf(
+        await w.client.upload(
+          '/admin/import',
+          { planCode: '92/KH-MOT' },
+          { field: 'file', name: 'mot.xlsx', type: XLSX_TYPE, data },
+        ),
+      );
       expect(readings()).toBe(before + 1);
       const pages = [];
-      for (let i = 0; i < 5; i++) pages.push((await w.client.get(`/admin/import/${id}`)).text.replace(/name="_csrf" value="[^"]+"/g, ''));
+      for (let i = 0; i < 5; i++)
+        pages.push((await w.client.get(`/admin/import/${id}`)).text.replace(/name="_csrf" value="[^"]+"/g, ''));
       expect(pages[0]).toContain('Định dạng: xlsx · 3 nhiệm vụ');
       expect(new Set(pages).size).toBe(1);
-      await flashAfter(w.client, await w.client.post(`/admin/import/${id}/fix`, { code: '2', timeframe: 'Trước ngày 30/6 hằng năm' }));
+      await flashAfter(
+        w.client,
+        await w.client.post(`/admin/import/${id}/fix`, { code: '2', timeframe: 'Trước ngày 30/6 hằng năm' }),
+      );
       await flashAfter(w.client, await w.client.post(`/admin/import/${id}/horizon`, { horizon: '2030' }));
-      expect(await flashAfter(w.client, await w.client.post(`/admin/import/${id}/commit`))).toContain('Đã nhập kế hoạch 92/KH-MOT: 3 nhiệm vụ mới');
+      expect(await flashAfter(w.client, await w.client.post(`/admin/import/${id}/commit`))).toContain(
+        'Đã nhập kế hoạch 92/KH-MOT: 3 nhiệm vụ mới',
+      );
       expect(readings()).toBe(before + 1);
     });
 
@@ -322,10 +418,16 @@ describe('importing a plan from the web page', () => {
       const keys = await importKeys();
       const plans = await planCount(w.orgId);
       const started = performance.now();
-      const res = await w.client.upload('/admin/import', { planCode: '93/KH-BOM' }, { field: 'file', name: 'ke-hoach.xlsx', type: XLSX_TYPE, data: bomb });
+      const res = await w.client.upload(
+        '/admin/import',
+        { planCode: '93/KH-BOM' },
+        { field: 'file', name: 'ke-hoach.xlsx', type: XLSX_TYPE, data: bomb },
+      );
       expect(performance.now() - started).toBeLessThan(5000);
       expect(res.status).toBe(400);
-      expect(/<div class="error" role="alert">([^<]*)<\/div>/.exec(res.text)?.[1]).toMatch(/^Tệp Excel giải nén ra quá lớn \(hơn 50 MB\)/);
+      expect(/<div class="error" role="alert">([^<]*)<\/div>/.exec(res.text)?.[1]).toMatch(
+        /^Tệp Excel giải nén ra quá lớn \(hơn 50 MB\)/,
+      );
       expect(await importKeys()).toEqual(keys);
       expect(await planCount(w.orgId)).toBe(plans);
     });
@@ -340,7 +442,8 @@ describe('importing a plan from the web page', () => {
       '3 | Báo cáo đánh giá | Sở Y tế | | Trước 15/11/2026 |',
       '4 | Kiểm tra định kỳ | Sở Nội vụ | | Hằng năm |',
     ].join('\n');
-    const horizonOf = (page: string) => /<form method="post" action="\/admin\/import\/[\w-]+\/horizon"[\s\S]*?<\/form>/.exec(page)?.[0] ?? '';
+    const horizonOf = (page: string) =>
+      /<form method="post" action="\/admin\/import\/[\w-]+\/horizon"[\s\S]*?<\/form>/.exec(page)?.[0] ?? '';
 
     it('is not taken from a duty’s row: the review shows none, and a duty due after a horizon set by hand keeps its date, flagged', async () => {
       const id = draftIdOf(await w.client.post('/admin/import', { text: APPENDIX, planCode: '94/KH-HOR' }));
@@ -353,18 +456,29 @@ describe('importing a plan from the web page', () => {
       expect(bad.status).toBe(400);
       expect(bad.text).toContain('Năm kết thúc kế hoạch «20x5» không hợp lệ');
 
-      expect(await flashAfter(w.client, await w.client.post(`/admin/import/${id}/horizon`, { horizon: '2025' }))).toContain('Năm kết thúc kế hoạch: 2025');
+      expect(
+        await flashAfter(w.client, await w.client.post(`/admin/import/${id}/horizon`, { horizon: '2025' })),
+      ).toContain('Năm kết thúc kế hoạch: 2025');
       const set = (await w.client.get(`/admin/import/${id}`)).text;
       expect(horizonOf(set)).toContain('<span class="horizon-year">2025</span>');
       expect(horizonOf(set)).toContain('do bạn đặt; 2 nhiệm vụ có thời hạn sau năm này, được giữ nguyên thời hạn');
       expect(horizonOf(set)).toContain('value="2025"');
-      for (const code of ['2', '3']) expect(rowOf(set, code)).toContain('Thời hạn của nhiệm vụ vượt quá năm kết thúc của kế hoạch (2025): giữ thời hạn của nhiệm vụ');
+      for (const code of ['2', '3'])
+        expect(rowOf(set, code)).toContain(
+          'Thời hạn của nhiệm vụ vượt quá năm kết thúc của kế hoạch (2025): giữ thời hạn của nhiệm vụ',
+        );
       for (const code of ['1', '4']) expect(rowOf(set, code)).not.toContain('vượt quá năm kết thúc');
 
       await flashAfter(w.client, await w.client.post(`/admin/import/${id}/commit`));
-      const plan = await w.t.prisma.plan.findUniqueOrThrow({ where: { orgId_code: { orgId: w.orgId, code: '94/KH-HOR' } } });
+      const plan = await w.t.prisma.plan.findUniqueOrThrow({
+        where: { orgId_code: { orgId: w.orgId, code: '94/KH-HOR' } },
+      });
       expect(plan.horizonYear).toBe(2025);
-      const duties = await w.t.prisma.duty.findMany({ where: { planId: plan.id }, include: { schedule: true }, orderBy: { position: 'asc' } });
+      const duties = await w.t.prisma.duty.findMany({
+        where: { planId: plan.id },
+        include: { schedule: true },
+        orderBy: { position: 'asc' },
+      });
       expect(duties.map((d) => [d.code, d.schedule?.endsOn?.toISOString().slice(0, 10)])).toEqual([
         ['1', '2025-12-31'],
         ['2', '2027-03-31'],
@@ -377,10 +491,30 @@ describe('importing a plan from the web page', () => {
 
   describe('input that is not a plan', () => {
     const cases: [string, { name: string; type: string; data: Buffer }, RegExp][] = [
-      ['a PNG image', { name: 'anh.png', type: 'image/png', data: Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(2000)]) }, /không phải văn bản/],
-      ['random bytes', { name: 'rac.bin', type: 'application/octet-stream', data: Buffer.concat([Buffer.from([0, 0, 0, 1, 0xff, 0]), randomBytes(4000)]) }, /không phải văn bản|Không tìm thấy bảng nhiệm vụ/],
+      [
+        'a PNG image',
+        {
+          name: 'anh.png',
+          type: 'image/png',
+          data: Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(2000)]),
+        },
+        /không phải văn bản/,
+      ],
+      [
+        'random bytes',
+        {
+          name: 'rac.bin',
+          type: 'application/octet-stream',
+          data: Buffer.concat([Buffer.from([0, 0, 0, 1, 0xff, 0]), randomBytes(4000)]),
+        },
+        /không phải văn bản|Không tìm thấy bảng nhiệm vụ/,
+      ],
       ['an empty file', { name: 'trong.csv', type: 'text/csv', data: Buffer.alloc(0) }, /Không có gì để nhập/],
-      ['a CSV without a duty table', { name: 'bang.csv', type: 'text/csv', data: Buffer.from('Họ tên,Điện thoại\nNguyễn Văn A,0901234567\n') }, /Không tìm thấy bảng nhiệm vụ/],
+      [
+        'a CSV without a duty table',
+        { name: 'bang.csv', type: 'text/csv', data: Buffer.from('Họ tên,Điện thoại\nNguyễn Văn A,0901234567\n') },
+        /Không tìm thấy bảng nhiệm vụ/,
+      ],
     ];
     for (const [what, file, message] of cases) {
       it(`refuses ${what} on the import page with 400, keeping nothing`, async () => {
@@ -409,7 +543,11 @@ describe('importing a plan from the web page', () => {
 
     it('refuses an upload over 10 MB with 413', async () => {
       const plans = await planCount(w.orgId);
-      const res = await w.client.upload('/admin/import', { planCode: '2/KH-X' }, { field: 'file', name: 'lon.csv', type: 'text/csv', data: Buffer.alloc(11 * 1024 * 1024, 0x61) });
+      const res = await w.client.upload(
+        '/admin/import',
+        { planCode: '2/KH-X' },
+        { field: 'file', name: 'lon.csv', type: 'text/csv', data: Buffer.alloc(11 * 1024 * 1024, 0x61) },
+      );
       expect(res.status).toBe(413);
       expect(res.text).toContain('Tệp quá lớn');
       expect(await planCount(w.orgId)).toBe(plans);
@@ -418,7 +556,13 @@ describe('importing a plan from the web page', () => {
 
   describe('a review that is no longer there', () => {
     it('says it expired and asks to upload again, when Redis lost it', async () => {
-      const id = draftIdOf(await w.client.upload('/admin/import', { planCode: '99/KH-HET' }, { field: 'file', name: 'x.csv', type: 'text/csv', data: Buffer.from(CSV) }));
+      const id = draftIdOf(
+        await w.client.upload(
+          '/admin/import',
+          { planCode: '99/KH-HET' },
+          { field: 'file', name: 'x.csv', type: 'text/csv', data: Buffer.from(CSV) },
+        ),
+      );
       await redis.del(`${prefix}:import:${id}`);
       const page = await w.client.get(`/admin/import/${id}`);
       expect(page.status).toBe(410);
@@ -428,7 +572,9 @@ describe('importing a plan from the web page', () => {
       expect(commit.status).toBe(410);
       const fix = await w.client.post(`/admin/import/${id}/fix`, { code: '2', timeframe: 'Hằng năm' });
       expect(fix.status).toBe(410);
-      expect(await planCount(w.orgId)).toBe(await w.t.prisma.plan.count({ where: { orgId: w.orgId, code: { not: '99/KH-HET' } } }));
+      expect(await planCount(w.orgId)).toBe(
+        await w.t.prisma.plan.count({ where: { orgId: w.orgId, code: { not: '99/KH-HET' } } }),
+      );
     });
 
     it('is another organisation’s: not shown, not fixed, not committed', async () => {
@@ -442,7 +588,9 @@ describe('importing a plan from the web page', () => {
       expect(await w.t.prisma.plan.count({ where: { code: '55/KH-KHAC' } })).toBe(0);
       // Its own administrator still has it, and can cancel it.
       expect((await fresh.client.get(`/admin/import/${id}`)).text).toContain('55/KH-KHAC');
-      expect(await flashAfter(fresh.client, await fresh.client.post(`/admin/import/${id}/discard`))).toContain('Đã hủy bản xem lại');
+      expect(await flashAfter(fresh.client, await fresh.client.post(`/admin/import/${id}/discard`))).toContain(
+        'Đã hủy bản xem lại',
+      );
       expect(await redis.exists(`${prefix}:import:${id}`)).toBe(0);
     });
 

@@ -26,8 +26,11 @@ describe('nudging a unit that cannot be reached', () => {
     });
     [noContact, noChannel] = units.map((u) => ({ id: u.id, name: u.name })) as [typeof noContact, typeof noChannel];
     await w.t.prisma.contact.updateMany({ where: { unitId: noContact.id }, data: { active: false } });
-    await w.t.prisma.$executeRaw`UPDATE contacts SET disabled_channels = channels WHERE unit_id = ${noChannel.id}::uuid`;
-    obligationOfNoContact = (await w.t.prisma.obligation.findFirstOrThrow({ where: { unitId: noContact.id, status: 'open', current: true } })).id;
+    await w.t.prisma
+      .$executeRaw`UPDATE contacts SET disabled_channels = channels WHERE unit_id = ${noChannel.id}::uuid`;
+    obligationOfNoContact = (
+      await w.t.prisma.obligation.findFirstOrThrow({ where: { unitId: noContact.id, status: 'open', current: true } })
+    ).id;
   }, 120_000);
   afterAll(async () => w?.stop());
 

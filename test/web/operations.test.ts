@@ -53,15 +53,25 @@ describe('operations: metrics and the queue dashboard', () => {
     it('reports queue depths, open and overdue obligations as the database has them, and that both dependencies answer', async () => {
       // One obligation past due but extended into the future is not overdue.
       const now = w.s.clock.now();
-      const past = await w.t.prisma.obligation.findFirstOrThrow({ where: { orgId: w.orgId, status: 'open', dueAt: { lt: now } } });
-      await w.t.prisma.obligation.update({ where: { id: past.id }, data: { extendedTo: new Date(now.getTime() + 7 * 86_400_000) } });
+      const past = await w.t.prisma.obligation.findFirstOrThrow({
+        where: { orgId: w.orgId, status: 'open', dueAt: { lt: now } },
+      });
+      await w.t.prisma.obligation.update({
+        where: { id: past.id },
+        data: { extendedTo: new Date(now.getTime() + 7 * 86_400_000) },
+      });
 
       const res = await w.newClient().request('GET', '/metrics', { headers: bearer });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/plain');
       const open = await w.t.prisma.obligation.count({ where: { orgId: w.orgId, status: 'open', current: true } });
       const overdue = await w.t.prisma.obligation.count({
-        where: { orgId: w.orgId, status: 'open', current: true, OR: [{ extendedTo: null, dueAt: { lt: now } }, { extendedTo: { lt: now } }] },
+        where: {
+          orgId: w.orgId,
+          status: 'open',
+          current: true,
+          OR: [{ extendedTo: null, dueAt: { lt: now } }, { extendedTo: { lt: now } }],
+        },
       });
       expect(overdue).toBeGreaterThan(100);
       expect(sample(res.text, 'dondoc_obligations_overdue', { org: 'hcm' })).toBe(overdue);
@@ -78,7 +88,13 @@ describe('operations: metrics and the queue dashboard', () => {
 
     it('answers only the bearer of METRICS_TOKEN, naming no organisation to anyone else', async () => {
       const c = w.newClient();
-      for (const authorization of [undefined, 'Bearer wrong-token', `Bearer ${METRICS_TOKEN}x`, `Basic ${METRICS_TOKEN}`, METRICS_TOKEN]) {
+      for (const authorization of [
+        undefined,
+        'Bearer wrong-token',
+        `Bearer ${METRICS_TOKEN}x`,
+        `Basic ${METRICS_TOKEN}`,
+        METRICS_TOKEN,
+      ]) {
         const res = await c.request('GET', '/metrics', authorization ? { headers: { authorization } } : {});
         expect(res.status, String(authorization)).toBe(401);
         expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
@@ -116,7 +132,12 @@ describe('operations: metrics and the queue dashboard', () => {
       const status = await c.get('/admin');
       expect(status.status).toBe(200);
       expect(status.text).not.toContain('href="/admin/queues"');
-      for (const path of ['/admin/queues', '/admin/queues/queue/reminders', '/admin/queues/api/queues?activeQueue=reminders&status=latest&page=1', '/admin/queues/static/favicon-32x32.png']) {
+      for (const path of [
+        '/admin/queues',
+        '/admin/queues/queue/reminders',
+        '/admin/queues/api/queues?activeQueue=reminders&status=latest&page=1',
+        '/admin/queues/static/favicon-32x32.png',
+      ]) {
         const res = await c.get(path);
         expect(res.status, path).toBe(403);
         expect(res.text).not.toContain('reminder-metrics-');
@@ -160,45 +181,64 @@ describe('operations: metrics and the queue dashboard', () => {
 
       const api = await w.client.get('/admin/queues/api/queues?activeQueue=reminders&status=latest&page=1');
       expect(api.status).toBe(200);
-      const body = JSON.parse(api.text) as { queues: { name: string; readOnlyMode: boolean; counts: Record<string, number> }[] };
+      const body = JSON.parse(api.text) as {
+        queues: { name: string; readOnlyMode: boolean; counts: Record<string, number> }[];
+      };
       expect(body.queues.map((q) => q.name).sort()).toEqual(['maintenance', 'reminders']);
       expect(body.queues.every((q) => q.readOnlyMode)).toBe(true);
       expect(body.queues.find((q) => q.name === 'reminders')!.counts.delayed).toBe(1);
     });
 
-    it.runIf(browserAvailable || browserRequired)('draws the board in a browser under its content security policy, without buttons that act', async () => {
-      const browser = await launchBrowser();
-      try {
-        const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-        await context.addCookies([...w.client.cookies].map(([name, value]) => ({ name, value, url: w.base })));
-        const page = await context.newPage();
-        const violations: string[] = [];
-        page.on('console', (m) => {
-          if (m.type() === 'error') violations.push(m.text());
-        });
-        await page.goto(`${w.base}/admin/queues/queue/reminders?status=delayed`);
-        await expect.poll(() => page.textContent('body'), { timeout: 15_000 }).toContain('reminder-metrics-c');
-        expect(await page.textContent('body')).toContain('maintenance');
-        await page.screenshot({ path: screenshotPath('bull-board'), fullPage: true });
-        // The only thing refused is the board's Google Fonts stylesheet.
-        expect(violations.filter((v) => !/fonts\.googleapis\.com/.test(v))).toEqual([]);
-        // Read-only: no retry, promote, clean or pause buttons.
-        for (const label of ['Promote', 'Retry', 'Clean', 'Pause', 'Empty']) expect(await page.getByRole('button', { name: new RegExp(`^${label}`, 'i') }).count()).toBe(0);
-      } finally {
-        await browser.close();
-      }
-    }, 40_000);
+    it.runIf(browserAvailable || browserRequired)(
+      'draws the board in a browser under its content security policy, without buttons that act',
+      async () => {
+        const browser = await launchBrowser();
+        try {
+          const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+          await context.addCookies([...w.client.cookies].map(([name, value]) => ({ name, value, url: w.base })));
+          const page = await context.newPage();
+          const violations: string[] = [];
+          page.on('console', (m) => {
+            if (m.type() === 'error') violations.push(m.text());
+          });
+          await page.goto(`${w.base}/admin/queues/queue/reminders?status=delayed`);
+          await expect.poll(() => page.textContent('body'), { timeout: 15_000 }).toContain('reminder-metrics-c');
+          expect(await page.textContent('body')).toContain('maintenance');
+          await page.screenshot({ path: screenshotPath('bull-board'), fullPage: true });
+          // The only thing refused is the board's Google Fonts stylesheet.
+          expect(violations.filter((v) => !/fonts\.googleapis\.com/.test(v))).toEqual([]);
+          // Read-only: no retry, promote, clean or pause buttons.
+          for (const label of ['Promote', 'Retry', 'Clean', 'Pause', 'Empty'])
+            expect(await page.getByRole('button', { name: new RegExp(`^${label}`, 'i') }).count()).toBe(0);
+        } finally {
+          await browser.close();
+        }
+      },
+      40_000,
+    );
 
     it('changes nothing from the board: refused without the CSRF token, and read-only with it', async () => {
       const q = w.s.app.sendQueue();
       const json = { 'content-type': 'application/json' };
-      const withoutToken = await w.client.request('PUT', '/admin/queues/api/queues/reminders/promote', { body: '{}', headers: json });
+      const withoutToken = await w.client.request('PUT', '/admin/queues/api/queues/reminders/promote', {
+        body: '{}',
+        headers: json,
+      });
       expect(withoutToken.status).toBe(403);
-      const pause = await w.client.request('PUT', '/admin/queues/api/queues/reminders/pause', { body: '{}', headers: json });
+      const pause = await w.client.request('PUT', '/admin/queues/api/queues/reminders/pause', {
+        body: '{}',
+        headers: json,
+      });
       expect(pause.status).toBe(403);
-      const withToken = await w.client.request('PUT', '/admin/queues/api/queues/reminders/promote', { body: '{}', headers: { ...json, 'x-csrf-token': w.client.csrf } });
+      const withToken = await w.client.request('PUT', '/admin/queues/api/queues/reminders/promote', {
+        body: '{}',
+        headers: { ...json, 'x-csrf-token': w.client.csrf },
+      });
       expect(withToken.status).toBe(405);
-      const clean = await w.client.request('PUT', '/admin/queues/api/queues/reminders/clean/delayed', { body: '{}', headers: { ...json, 'x-csrf-token': w.client.csrf } });
+      const clean = await w.client.request('PUT', '/admin/queues/api/queues/reminders/clean/delayed', {
+        body: '{}',
+        headers: { ...json, 'x-csrf-token': w.client.csrf },
+      });
       expect(clean.status).toBe(405);
       expect(await q.getJobCounts('delayed', 'waiting')).toEqual({ delayed: 1, waiting: 2 });
       expect(await q.isPaused()).toBe(false);
@@ -212,7 +252,11 @@ describe('/metrics while Redis is unreachable', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     await ensureOrganisation(t.prisma, { code: 'hcm', name: 'Sở TT&TT', timeZone: 'Asia/Ho_Chi_Minh' }, 'test');
-    s = await startTestApp(t, { start: new Date('2026-11-16T02:00:00Z'), roles: ['web'], env: { METRICS_TOKEN, REDIS_URL: `redis://127.0.0.1:${await closedPort()}` } });
+    s = await startTestApp(t, {
+      start: new Date('2026-11-16T02:00:00Z'),
+      roles: ['web'],
+      env: { METRICS_TOKEN, REDIS_URL: `redis://127.0.0.1:${await closedPort()}` },
+    });
   }, 30_000);
   afterAll(async () => {
     // Not s.stop(): it would clean keys in the Redis that is not there.
@@ -263,15 +307,29 @@ describe('metrics of a process without the web role', () => {
     const base = s.app.metricsAddress()!;
     expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const now = s.clock.now();
-    const mini = await buildMiniOrg(t.prisma, { code: 'metrics-worker', units: 1, duties: [{ code: 'A', due: '2027-06-30' }], now });
+    const mini = await buildMiniOrg(t.prisma, {
+      code: 'metrics-worker',
+      units: 1,
+      duties: [{ code: 'A', due: '2027-06-30' }],
+      now,
+    });
     await reconcileObligations(t.prisma, mini.org.id, { from: '2027-01-01', to: '2027-12-31' }, now);
-    expect((await nudge(t.prisma, mini.org.id, { unitId: mini.contacts[0]!.unitId, dutyCode: 'A', actor: 'test', now })).reminders).toBe(1);
+    expect(
+      (await nudge(t.prisma, mini.org.id, { unitId: mini.contacts[0]!.unitId, dutyCode: 'A', actor: 'test', now }))
+        .reminders,
+    ).toBe(1);
     await dispatchDue(t.prisma, s.app.sendQueue(), mini.org.id, now, 0);
     await expect
-      .poll(async () => {
-        const text = await (await fetch(`${base}/metrics`)).text();
-        return [...text.matchAll(/^dondoc_reminders_sent_total\{[^}]*channel="sandbox"[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
-      }, { timeout: 15_000 })
+      .poll(
+        async () => {
+          const text = await (await fetch(`${base}/metrics`)).text();
+          return [...text.matchAll(/^dondoc_reminders_sent_total\{[^}]*channel="sandbox"[^}]*\} (\d+)$/gm)].reduce(
+            (n, m) => n + Number(m[1]),
+            0,
+          );
+        },
+        { timeout: 15_000 },
+      )
       .toBe(1);
     const res = await fetch(`${base}/metrics`);
     expect(res.headers.get('content-type')).toContain('text/plain');
@@ -279,7 +337,6 @@ describe('metrics of a process without the web role', () => {
     expect((await fetch(`${base}/metrics`, { method: 'POST' })).status).toBe(404);
   });
 });
-
 
 // Without METRICS_TOKEN the metrics are not on the web port at all; METRICS_PORT serves them, the
 // web role's gauges included, on an address of their own.

@@ -8,25 +8,42 @@ import { busiestDutyAhead, startWebTest, type WebTest } from '../helpers/web.js'
 describe('the sandbox outbox page', () => {
   let w: WebTest;
   /** Two units' reminders about one duty due ahead, delivered by the sandbox channel. */
-  const sent: { messageId: string; obligationId: string; contactId: string; contactName: string; unitName: string }[] = [];
+  const sent: { messageId: string; obligationId: string; contactId: string; contactName: string; unitName: string }[] =
+    [];
   let dutyCode: string;
 
   /** Nudges a unit about an obligation and delivers the reminder through the program's delivery (the worker's code). */
   async function deliverFor(orgId: string, obligation: { id: string; unitId: string }, code: string) {
     await nudge(w.t.prisma, orgId, { unitId: obligation.unitId, dutyCode: code, actor: 'test', now: w.s.clock.now() });
-    const r = await w.t.prisma.reminder.findFirstOrThrow({ where: { obligationId: obligation.id, status: 'pending' }, include: { contact: { include: { unit: true } } } });
+    const r = await w.t.prisma.reminder.findFirstOrThrow({
+      where: { obligationId: obligation.id, status: 'pending' },
+      include: { contact: { include: { unit: true } } },
+    });
     expect((await w.s.app.delivery.deliverReminder(r.id)).outcome).toBe('sent');
     const m = await w.t.prisma.outboxMessage.findUniqueOrThrow({ where: { reminderId: r.id } });
-    return { messageId: m.id.toString(), obligationId: obligation.id, contactId: r.contactId, contactName: r.contact.name, unitName: r.contact.unit.name };
+    return {
+      messageId: m.id.toString(),
+      obligationId: obligation.id,
+      contactId: r.contactId,
+      contactName: r.contact.name,
+      unitName: r.contact.unit.name,
+    };
   }
 
   beforeAll(async () => {
     w = await startWebTest();
     const duty = await busiestDutyAhead(w);
     dutyCode = duty.code;
-    const obligations = await w.t.prisma.obligation.findMany({ where: { orgId: w.orgId, dutyId: duty.id, status: 'open', current: true, dueAt: { gt: w.s.clock.now() } }, orderBy: { id: 'asc' }, take: 3 });
+    const obligations = await w.t.prisma.obligation.findMany({
+      where: { orgId: w.orgId, dutyId: duty.id, status: 'open', current: true, dueAt: { gt: w.s.clock.now() } },
+      orderBy: { id: 'asc' },
+      take: 3,
+    });
     // A contact whose name carries HTML: the page shows it as text.
-    await w.t.prisma.contact.updateMany({ where: { unitId: obligations[2]!.unitId, role: 'contact' }, data: { name: 'Chị <img src=x onerror=alert(1)> Ba' } });
+    await w.t.prisma.contact.updateMany({
+      where: { unitId: obligations[2]!.unitId, role: 'contact' },
+      data: { name: 'Chị <img src=x onerror=alert(1)> Ba' },
+    });
     for (const o of obligations) sent.push(await deliverFor(w.orgId, o, dutyCode));
   }, 60_000);
   afterAll(async () => w?.stop());
@@ -71,13 +88,18 @@ describe('the sandbox outbox page', () => {
     const res = await w.client.post(`/admin/outbox/${sent[1]!.messageId}/answer`, { answer: 'chưa', note: '' });
     expect(res.status).toBe(400);
     expect(res.text).toContain('Chưa hiểu câu trả lời «chưa»');
-    expect((await w.t.prisma.obligation.findUniqueOrThrow({ where: { id: sent[1]!.obligationId } })).status).toBe('open');
+    expect((await w.t.prisma.obligation.findUniqueOrThrow({ where: { id: sent[1]!.obligationId } })).status).toBe(
+      'open',
+    );
     expect(await w.t.prisma.auditEvent.count()).toBe(before);
   });
 
   it('answering “xong” confirms the obligation as the contact, audited with the administrator', async () => {
     const s = sent[0]!;
-    const res = await w.client.post(`/admin/outbox/${s.messageId}/answer`, { answer: 'xong', note: 'Đã nộp <b>báo cáo</b>' });
+    const res = await w.client.post(`/admin/outbox/${s.messageId}/answer`, {
+      answer: 'xong',
+      note: 'Đã nộp <b>báo cáo</b>',
+    });
     expect(res.status).toBe(303);
     expect(res.location).toBe(`/admin/outbox/${s.messageId}`);
     const page = await w.client.get(res.location!);
@@ -87,11 +109,32 @@ describe('the sandbox outbox page', () => {
     expect(o.status).toBe('done');
     const confirmations = await w.t.prisma.confirmation.findMany({ where: { obligationId: s.obligationId } });
     expect(confirmations).toHaveLength(1);
-    expect(confirmations[0]).toMatchObject({ contactId: s.contactId, actor: `contact:${s.contactId}`, via: 'sandbox', note: 'Đã nộp <b>báo cáo</b>' });
-    expect(await w.t.prisma.auditEvent.count({ where: { orgId: w.orgId, action: 'obligation.confirm', entityId: s.obligationId, actor: `contact:${s.contactId}` } })).toBe(1);
-    const answered = await w.t.prisma.auditEvent.findFirstOrThrow({ where: { orgId: w.orgId, action: 'outbox.answer', entityId: s.messageId } });
+    expect(confirmations[0]).toMatchObject({
+      contactId: s.contactId,
+      actor: `contact:${s.contactId}`,
+      via: 'sandbox',
+      note: 'Đã nộp <b>báo cáo</b>',
+    });
+    expect(
+      await w.t.prisma.auditEvent.count({
+        where: {
+          orgId: w.orgId,
+          action: 'obligation.confirm',
+          entityId: s.obligationId,
+          actor: `contact:${s.contactId}`,
+        },
+      }),
+    ).toBe(1);
+    const answered = await w.t.prisma.auditEvent.findFirstOrThrow({
+      where: { orgId: w.orgId, action: 'outbox.answer', entityId: s.messageId },
+    });
     expect(answered.actor).toBe(`web:${w.admin.email}`);
-    expect(answered.data).toMatchObject({ answer: 'xong Đã nộp <b>báo cáo</b>', contactId: s.contactId, obligationId: s.obligationId, outcome: 'confirmed' });
+    expect(answered.data).toMatchObject({
+      answer: 'xong Đã nộp <b>báo cáo</b>',
+      contactId: s.contactId,
+      obligationId: s.obligationId,
+      outcome: 'confirmed',
+    });
     const m = await w.t.prisma.outboxMessage.findUniqueOrThrow({ where: { id: BigInt(s.messageId) } });
     expect(m.answer).toBe('xong Đã nộp <b>báo cáo</b>');
     // Again: already confirmed, one confirmation still.
@@ -102,7 +145,12 @@ describe('the sandbox outbox page', () => {
   });
 
   it('answers 404 for an unknown id or another organisation’s message, changing nothing', async () => {
-    const other = await buildMiniOrg(w.t.prisma, { code: 'khac', units: 1, duties: [{ code: '1', due: '2026-12-01' }], now: w.s.clock.now() });
+    const other = await buildMiniOrg(w.t.prisma, {
+      code: 'khac',
+      units: 1,
+      duties: [{ code: '1', due: '2026-12-01' }],
+      now: w.s.clock.now(),
+    });
     await reconcileObligations(w.t.prisma, other.org.id, yearWindow(2026), w.s.clock.now());
     const theirObligation = await w.t.prisma.obligation.findFirstOrThrow({ where: { orgId: other.org.id } });
     const theirs = await deliverFor(other.org.id, theirObligation, '1');
@@ -113,7 +161,9 @@ describe('the sandbox outbox page', () => {
       expect(res.status, id).toBe(404);
     }
     expect((await w.t.prisma.obligation.findUniqueOrThrow({ where: { id: theirObligation.id } })).status).toBe('open');
-    expect((await w.t.prisma.outboxMessage.findUniqueOrThrow({ where: { id: BigInt(theirs.messageId) } })).answer).toBeNull();
+    expect(
+      (await w.t.prisma.outboxMessage.findUniqueOrThrow({ where: { id: BigInt(theirs.messageId) } })).answer,
+    ).toBeNull();
     expect(await w.t.prisma.confirmation.count({ where: { obligationId: theirObligation.id } })).toBe(0);
     expect(await w.t.prisma.auditEvent.count()).toBe(before);
     // Nor is it listed.

@@ -13,7 +13,8 @@ describe('the policies and holidays page', () => {
   afterAll(async () => w?.stop());
 
   const policies = () => w.t.prisma.reminderPolicy.findMany({ where: { orgId: w.orgId }, orderBy: { target: 'asc' } });
-  const audits = (action: string) => w.t.prisma.auditEvent.findMany({ where: { orgId: w.orgId, action }, orderBy: { id: 'asc' } });
+  const audits = (action: string) =>
+    w.t.prisma.auditEvent.findMany({ where: { orgId: w.orgId, action }, orderBy: { id: 'asc' } });
 
   describe('reminder policies', () => {
     it('shows the defaults in words and a form with every target of the organisation', async () => {
@@ -21,7 +22,9 @@ describe('the policies and holidays page', () => {
       expect(page.status).toBe(200);
       expect(page.text).toContain('<li>nhắc trước hạn 14, 7, 3 và 1 ngày làm việc</li>');
       expect(page.text).toContain('<li>nhắc đúng ngày hạn</li>');
-      expect(page.text).toContain('<li>quá hạn: nhắc ngày làm việc đầu tiên sau hạn, rồi cứ 3 ngày làm việc một lần</li>');
+      expect(page.text).toContain(
+        '<li>quá hạn: nhắc ngày làm việc đầu tiên sau hạn, rồi cứ 3 ngày làm việc một lần</li>',
+      );
       expect(page.text).toContain('<li>giờ gửi 08:00–17:00 ngày làm việc</li>');
       expect(page.text).toContain('Chưa có thiết lập riêng nào.');
       const plan = await w.t.prisma.plan.findFirstOrThrow({ where: { orgId: w.orgId, code: '3131/KH-UBND' } });
@@ -31,18 +34,29 @@ describe('the policies and holidays page', () => {
       const english = w.newClient();
       await english.login(w.admin.email, w.admin.password);
       await english.get('/lang/en?back=/admin/policies');
-      expect((await english.get('/admin/policies')).text).toContain('<li>reminders 14, 7, 3 and 1 working days before the due date</li>');
+      expect((await english.get('/admin/policies')).text).toContain(
+        '<li>reminders 14, 7, 3 and 1 working days before the due date</li>',
+      );
     });
 
     it('sets the organisation’s default, merging field by field, audited by the administrator', async () => {
-      const res = await w.client.post('/admin/policies', { target: 'org', leadDays: '10, 5,2', overdueEvery: '2', windowStart: '07:30' });
+      const res = await w.client.post('/admin/policies', {
+        target: 'org',
+        leadDays: '10, 5,2',
+        overdueEvery: '2',
+        windowStart: '07:30',
+      });
       expect(res.status).toBe(303);
       const page = await w.client.get(res.location!);
-      expect(flashOf(page)).toBe('Đã lưu chính sách: Cả tổ chức: nhắc trước hạn 10, 5 và 2 ngày làm việc; quá hạn: nhắc ngày làm việc đầu tiên sau hạn, rồi cứ 2 ngày làm việc một lần; giờ gửi 07:30–… ngày làm việc');
+      expect(flashOf(page)).toBe(
+        'Đã lưu chính sách: Cả tổ chức: nhắc trước hạn 10, 5 và 2 ngày làm việc; quá hạn: nhắc ngày làm việc đầu tiên sau hạn, rồi cứ 2 ngày làm việc một lần; giờ gửi 07:30–… ngày làm việc',
+      );
       expect(page.text).toContain('<li>giờ gửi 07:30–17:00 ngày làm việc</li>');
       await w.client.post('/admin/policies', { target: 'org', onDue: 'no', escalateAfter: '4' });
       const rows = await policies();
-      expect(rows.map((r) => [r.target, r.settings])).toEqual([['org', { leadDays: [10, 5, 2], overdueEvery: 2, windowStart: '07:30', onDue: false, escalateAfter: 4 }]]);
+      expect(rows.map((r) => [r.target, r.settings])).toEqual([
+        ['org', { leadDays: [10, 5, 2], overdueEvery: 2, windowStart: '07:30', onDue: false, escalateAfter: 4 }],
+      ]);
       const audit = await audits('policy.set');
       expect(audit.map((a) => [a.actor, a.entityId])).toEqual([
         [`web:${w.admin.email}`, 'org'],
@@ -55,18 +69,25 @@ describe('the policies and holidays page', () => {
       const plan = await w.t.prisma.plan.findFirstOrThrow({ where: { orgId: w.orgId, code: '3131/KH-UBND' } });
       const duty = await w.t.prisma.duty.findFirstOrThrow({ where: { planId: plan.id, code: '4.2' } });
       expect((await w.client.post('/admin/policies', { target: `plan:${plan.id}`, overdueMax: '5' })).status).toBe(303);
-      expect((await w.client.post('/admin/policies', { target: `duty:${duty.id}`, leadDays: '30,14', windowEnd: '16:30' })).status).toBe(303);
+      expect(
+        (await w.client.post('/admin/policies', { target: `duty:${duty.id}`, leadDays: '30,14', windowEnd: '16:30' }))
+          .status,
+      ).toBe(303);
       const page = await w.client.get('/admin/policies');
       const table = /<table class="policies">([\s\S]*?)<\/table>/.exec(page.text)?.[1] ?? '';
       expect(table).toContain('Kế hoạch 3131/KH-UBND</td><td><ul><li>nhắc quá hạn tối đa 5 lần</li></ul>');
       expect(table).toContain(`Nhiệm vụ 4.2 (3131/KH-UBND): ${duty.title.slice(0, 40)}`);
       expect(table).toContain('<li>nhắc trước hạn 30 và 14 ngày làm việc</li><li>giờ gửi …–16:30 ngày làm việc</li>');
-      expect((await policies()).map((r) => r.target).sort()).toEqual([`duty:${duty.id}`, 'org', `plan:${plan.id}`].sort());
+      expect((await policies()).map((r) => r.target).sort()).toEqual(
+        [`duty:${duty.id}`, 'org', `plan:${plan.id}`].sort(),
+      );
     });
 
     it('refuses bad numbers, a window that ends before it starts, an empty form, and another organisation’s plan, changing nothing', async () => {
       const other = await ensureOrganisation(w.t.prisma, { code: 'khac', name: 'Tỉnh khác' });
-      const foreign = await w.t.prisma.plan.create({ data: { orgId: other.id, code: '1/KH-KHAC', title: 'Kế hoạch của tỉnh khác' } });
+      const foreign = await w.t.prisma.plan.create({
+        data: { orgId: other.id, code: '1/KH-KHAC', title: 'Kế hoạch của tỉnh khác' },
+      });
       const before = await policies();
       const auditsBefore = (await audits('policy.set')).length;
       const cases: [Record<string, string>, RegExp][] = [
@@ -99,14 +120,20 @@ describe('the policies and holidays page', () => {
       expect((await policies()).map((r) => r.target)).not.toContain(`plan:${plan.id}`);
       const audit = await audits('policy.clear');
       expect(audit).toHaveLength(1);
-      expect(audit[0]).toMatchObject({ actor: `web:${w.admin.email}`, entityId: `plan:${plan.id}`, data: { before: { overdueMax: 5 } } });
+      expect(audit[0]).toMatchObject({
+        actor: `web:${w.admin.email}`,
+        entityId: `plan:${plan.id}`,
+        data: { before: { overdueMax: 5 } },
+      });
       const again = await w.client.post('/admin/policies/clear', { target: `plan:${plan.id}` });
       expect(again.status).toBe(400);
       expect(await audits('policy.clear')).toHaveLength(1);
     });
 
     it('escapes what a plan or duty title holds', async () => {
-      await w.t.prisma.plan.create({ data: { orgId: w.orgId, code: '9/KH-<i>X</i>', title: '<script>alert(1)</script>' } });
+      await w.t.prisma.plan.create({
+        data: { orgId: w.orgId, code: '9/KH-<i>X</i>', title: '<script>alert(1)</script>' },
+      });
       const page = await w.client.get('/admin/policies');
       expect(page.text).toContain('9/KH-&lt;i&gt;X&lt;/i&gt;: &lt;script&gt;alert(1)&lt;/script&gt;');
       expect(page.text).not.toContain('<script>alert(1)');
@@ -129,11 +156,18 @@ describe('the policies and holidays page', () => {
     });
 
     it('adds a day off and a substitute working day (either date form), audited, shown as the administrator’s', async () => {
-      const a = await w.client.post('/admin/policies/holidays', { date: '2027-04-26', name: 'Nghỉ bù <Giỗ Tổ>', kind: 'holiday' });
+      const a = await w.client.post('/admin/policies/holidays', {
+        date: '2027-04-26',
+        name: 'Nghỉ bù <Giỗ Tổ>',
+        kind: 'holiday',
+      });
       expect(a.status).toBe(303);
       expect(a.location).toBe('/admin/policies?year=2027#holidays');
       expect(flashOf(await w.client.get(a.location!))).toBe('26/04/2027: ngày nghỉ: Nghỉ bù &lt;Giỗ Tổ&gt;');
-      expect((await w.client.post('/admin/policies/holidays', { date: '8/5/2027', name: 'Làm bù thứ Bảy', kind: 'workday' })).status).toBe(303);
+      expect(
+        (await w.client.post('/admin/policies/holidays', { date: '8/5/2027', name: 'Làm bù thứ Bảy', kind: 'workday' }))
+          .status,
+      ).toBe(303);
       const days = await adminDays();
       expect(days.map((d) => [d.date.toISOString().slice(0, 10), d.kind, d.name, d.source])).toEqual([
         ['2027-04-26', 'holiday', 'Nghỉ bù <Giỗ Tổ>', 'admin'],
@@ -141,10 +175,15 @@ describe('the policies and holidays page', () => {
       ]);
       const page = await w.client.get('/admin/policies?year=2027');
       const table = /<table class="holidays">([\s\S]*?)<\/table>/.exec(page.text)?.[1] ?? '';
-      expect(table).toContain('<td>26/04/2027</td><td>nghỉ</td><td>Nghỉ bù &lt;Giỗ Tổ&gt;</td>\n<td>quản trị viên</td>');
+      expect(table).toContain(
+        '<td>26/04/2027</td><td>nghỉ</td><td>Nghỉ bù &lt;Giỗ Tổ&gt;</td>\n<td>quản trị viên</td>',
+      );
       expect(table).toContain('<td>08/05/2027</td><td>làm bù</td><td>Làm bù thứ Bảy</td>');
       expect(table.match(/holidays\/remove/g)).toHaveLength(2);
-      const audit = await w.t.prisma.auditEvent.findMany({ where: { orgId: w.orgId, action: 'holiday.set' }, orderBy: { id: 'asc' } });
+      const audit = await w.t.prisma.auditEvent.findMany({
+        where: { orgId: w.orgId, action: 'holiday.set' },
+        orderBy: { id: 'asc' },
+      });
       expect(audit.map((x) => [x.actor, (x.data as { date: string }).date])).toEqual([
         [`web:${w.admin.email}`, '2027-04-26'],
         [`web:${w.admin.email}`, '2027-05-08'],
@@ -187,9 +226,16 @@ describe('the policies and holidays page', () => {
     });
 
     it('refuses a form without the CSRF token', async () => {
-      const res = await w.client.post('/admin/policies/holidays', { _csrf: null, date: '2027-07-01', name: 'X', kind: 'holiday' });
+      const res = await w.client.post('/admin/policies/holidays', {
+        _csrf: null,
+        date: '2027-07-01',
+        name: 'X',
+        kind: 'holiday',
+      });
       expect(res.status).toBe(403);
-      expect(await w.t.prisma.holiday.count({ where: { orgId: w.orgId, date: new Date('2027-07-01T00:00:00Z') } })).toBe(0);
+      expect(
+        await w.t.prisma.holiday.count({ where: { orgId: w.orgId, date: new Date('2027-07-01T00:00:00Z') } }),
+      ).toBe(0);
     });
   });
 });

@@ -20,18 +20,40 @@ describe('the reminder preview and the audit log pages', () => {
       const before = await w.t.prisma.reminder.count();
       const res = await w.client.get('/admin/preview?from=2026-11-16&to=2026-12-15');
       expect(res.status).toBe(200);
-      const plan = await planWindow(w.t.prisma, w.orgId, fromZonedTime('2026-11-16T00:00:00', ZONE), fromZonedTime('2026-12-15T23:59:59.999', ZONE));
+      const plan = await planWindow(
+        w.t.prisma,
+        w.orgId,
+        fromZonedTime('2026-11-16T00:00:00', ZONE),
+        fromZonedTime('2026-12-15T23:59:59.999', ZONE),
+      );
       const total = plan.reminders.length + plan.digests.length;
       expect(plan.reminders.length).toBeGreaterThan(10);
-      expect(res.text).toContain(`<strong>${total}</strong> tin: ${plan.reminders.length} nhắc nhở, ${plan.digests.length} thư tổng hợp`);
+      expect(res.text).toContain(
+        `<strong>${total}</strong> tin: ${plan.reminders.length} nhắc nhở, ${plan.digests.length} thư tổng hợp`,
+      );
       // One row per message; a reminder's row says when, to whom, how, what kind, which unit and duty.
       expect(res.text.match(/<tr><td>\d\d\/\d\d\/2026 \d\d:\d\d<\/td>/g)?.length).toBe(Math.min(total, 2000));
       const r = plan.reminders[0]!;
-      const when = new Intl.DateTimeFormat('vi-VN', { timeZone: ZONE, day: '2-digit', month: '2-digit', year: 'numeric' }).format(r.at);
-      const kind = { lead: 'Nhắc trước hạn', due: 'Đúng hạn', overdue: 'Quá hạn', escalation: 'Báo cáo lên', cooperating: 'Phối hợp' }[r.kind];
+      const when = new Intl.DateTimeFormat('vi-VN', {
+        timeZone: ZONE,
+        day: '2-digit',
+        month: '2-digit',
+        year: 'numeric',
+      }).format(r.at);
+      const kind = {
+        lead: 'Nhắc trước hạn',
+        due: 'Đúng hạn',
+        overdue: 'Quá hạn',
+        escalation: 'Báo cáo lên',
+        cooperating: 'Phối hợp',
+      }[r.kind];
       // Names are matched as text: "Quản trị viên Sở TTTT (demo)", first since escalations without a unit head reach the administrators, has brackets.
       const lit = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      expect(res.text).toMatch(new RegExp(`<tr><td>${when} \\d\\d:\\d\\d</td><td>${lit(r.contact)}</td><td>sandbox</td><td>${kind}</td><td>${lit(r.unit)}</td><td>${lit(r.duty)}</td></tr>`));
+      expect(res.text).toMatch(
+        new RegExp(
+          `<tr><td>${when} \\d\\d:\\d\\d</td><td>${lit(r.contact)}</td><td>sandbox</td><td>${kind}</td><td>${lit(r.unit)}</td><td>${lit(r.duty)}</td></tr>`,
+        ),
+      );
       expect(res.text).toContain('Tổng hợp cho quản trị');
       expect(res.text).toContain('value="2026-11-16"');
       expect(await w.t.prisma.reminder.count()).toBe(before);
@@ -75,17 +97,48 @@ describe('the reminder preview and the audit log pages', () => {
     beforeAll(async () => {
       // 230 rows of one actor, inserted oldest first.
       await w.t.prisma.auditEvent.createMany({
-        data: Array.from({ length: 230 }, (_, i) => ({ orgId: w.orgId, actor: 'test:pager', action: 'test.page', entity: 'thing', entityId: String(i), data: { i } })),
+        data: Array.from({ length: 230 }, (_, i) => ({
+          orgId: w.orgId,
+          actor: 'test:pager',
+          action: 'test.page',
+          entity: 'thing',
+          entityId: String(i),
+          data: { i },
+        })),
       });
-      paged = (await w.t.prisma.auditEvent.findMany({ where: { actor: 'test:pager' }, orderBy: { id: 'desc' }, select: { id: true } })).map((r) => r.id);
+      paged = (
+        await w.t.prisma.auditEvent.findMany({
+          where: { actor: 'test:pager' },
+          orderBy: { id: 'desc' },
+          select: { id: true },
+        })
+      ).map((r) => r.id);
       await w.t.prisma.auditEvent.createMany({
         data: [
-          { orgId: w.orgId, actor: 'test:dated', action: 'template.update', entity: 'template', entityId: null, data: { template: 'vi/x' }, createdAt: new Date('2026-10-01T17:30:00Z') },
-          { orgId: w.orgId, actor: 'test:dated', action: 'obligation.waive', entity: 'obligation', entityId: 'o-1', data: { reason: '<script>alert("x")</script> & “lý do”' }, createdAt: new Date('2026-10-05T03:00:00Z') },
+          {
+            orgId: w.orgId,
+            actor: 'test:dated',
+            action: 'template.update',
+            entity: 'template',
+            entityId: null,
+            data: { template: 'vi/x' },
+            createdAt: new Date('2026-10-01T17:30:00Z'),
+          },
+          {
+            orgId: w.orgId,
+            actor: 'test:dated',
+            action: 'obligation.waive',
+            entity: 'obligation',
+            entityId: 'o-1',
+            data: { reason: '<script>alert("x")</script> & “lý do”' },
+            createdAt: new Date('2026-10-05T03:00:00Z'),
+          },
         ],
       });
       const other = await buildMiniOrg(w.t.prisma, { code: 'khac', units: 1, duties: [], now: w.s.clock.now() });
-      await w.t.prisma.auditEvent.create({ data: { orgId: other.org.id, actor: 'test:pager', action: 'test.page', entity: 'thing', entityId: 'other-org' } });
+      await w.t.prisma.auditEvent.create({
+        data: { orgId: other.org.id, actor: 'test:pager', action: 'test.page', entity: 'thing', entityId: 'other-org' },
+      });
     });
 
     it('lists the organisation’s rows newest first, with labels, in its time zone, the data escaped', async () => {
@@ -100,7 +153,9 @@ describe('the reminder preview and the audit log pages', () => {
       expect(dated.text).toContain('02/10/2026 00:30');
       expect(dated.text).toContain('Sửa mẫu tin<br><span class="muted">template.update</span>');
       expect(dated.text).toContain('Miễn<br><span class="muted">obligation.waive</span>');
-      expect(dated.text).toContain('{&quot;reason&quot;:&quot;&lt;script&gt;alert(\\&quot;x\\&quot;)&lt;/script&gt; &amp; “lý do”&quot;}');
+      expect(dated.text).toContain(
+        '{&quot;reason&quot;:&quot;&lt;script&gt;alert(\\&quot;x\\&quot;)&lt;/script&gt; &amp; “lý do”&quot;}',
+      );
       expect(dated.text).not.toContain('<script>alert');
     });
 
@@ -111,7 +166,9 @@ describe('the reminder preview and the audit log pages', () => {
       const day = await w.client.get('/admin/audit?actor=dated&from=2026-10-02&to=2026-10-02');
       expect(rowsOf(day.text)).toBe(1);
       expect(day.text).toContain('template.update');
-      expect((await w.client.get('/admin/audit?actor=dated&from=2026-10-01&to=2026-10-01')).text).toContain('Không có dòng nào.');
+      expect((await w.client.get('/admin/audit?actor=dated&from=2026-10-01&to=2026-10-01')).text).toContain(
+        'Không có dòng nào.',
+      );
       expect(rowsOf((await w.client.get('/admin/audit?actor=TEST:DATED&from=2026-10-01&to=2026-10-31')).text)).toBe(2);
       // Another organisation's rows never show.
       const pager = await w.client.get('/admin/audit?actor=test:pager&action=test.page');

@@ -53,10 +53,31 @@ function leafCommands(cmd: Command, prefix = ''): string[] {
 const METRICS_TOKEN = 'reads-write-nothing-metrics-token';
 
 const WRITE_COMMANDS = new Set([
-  'db migrate', 'org create', 'org set', 'import', 'duties fix', 'units add', 'units alias', 'units accept', 'units merge',
-  'groups add', 'groups add-members', 'groups remove-members', 'contacts add', 'contacts channels', 'invite',
-  'holidays add', 'holidays remove', 'reconcile', 'nudge', 'outbox answer', 'policy set', 'seed-demo',
-  'admin create', 'admin password', 'admin operator',
+  'db migrate',
+  'org create',
+  'org set',
+  'import',
+  'duties fix',
+  'units add',
+  'units alias',
+  'units accept',
+  'units merge',
+  'groups add',
+  'groups add-members',
+  'groups remove-members',
+  'contacts add',
+  'contacts channels',
+  'invite',
+  'holidays add',
+  'holidays remove',
+  'reconcile',
+  'nudge',
+  'outbox answer',
+  'policy set',
+  'seed-demo',
+  'admin create',
+  'admin password',
+  'admin operator',
 ]);
 
 describe('pages and commands that only read', () => {
@@ -67,16 +88,33 @@ describe('pages and commands that only read', () => {
   let client: WebClient;
   let env: Record<string, string>;
   const routes = new Set<string>();
-  let ids: { unit: string; unitWithFeed: string; duty: string; obligation: string; contact: string; outbox: string; feed: string; link: string };
+  let ids: {
+    unit: string;
+    unitWithFeed: string;
+    duty: string;
+    obligation: string;
+    contact: string;
+    outbox: string;
+    feed: string;
+    link: string;
+  };
   let secret: string;
 
   beforeAll(async () => {
     t = await createTestDatabase();
     await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now: start, actor: 'test' });
     const org = await t.prisma.organisation.findUniqueOrThrow({ where: { code: 'hcm' } });
-    await createAdmin(t.prisma, org.id, { email: TEST_ADMIN.email, name: 'Chị Quản Trị', password: TEST_ADMIN.password }, 'test');
+    await createAdmin(
+      t.prisma,
+      org.id,
+      { email: TEST_ADMIN.email, name: 'Chị Quản Trị', password: TEST_ADMIN.password },
+      'test',
+    );
     // The key as the program resolves it (made and kept in the database before the counts are taken).
-    const config = await withSecretKey(loadConfig({ DATABASE_URL: t.url, REDIS_PREFIX: testPrefix(), LOG_LEVEL: 'silent', PORT: '0', METRICS_TOKEN }), t.prisma);
+    const config = await withSecretKey(
+      loadConfig({ DATABASE_URL: t.url, REDIS_PREFIX: testPrefix(), LOG_LEVEL: 'silent', PORT: '0', METRICS_TOKEN }),
+      t.prisma,
+    );
     secret = config.SECRET_KEY;
     env = { DATABASE_URL: t.url, DEFAULT_ORG: 'hcm' };
     redis = createRedis(config.REDIS_URL);
@@ -101,9 +139,16 @@ describe('pages and commands that only read', () => {
     expect((await client.login(TEST_ADMIN.email, TEST_ADMIN.password)).status).toBe(303);
 
     // Something for every detail page to show (written before the first snapshot).
-    const [o] = await t.prisma.obligation.findMany({ where: { orgId: org.id, current: true }, include: { unit: { include: { contacts: true } } }, take: 1, orderBy: { dueAt: 'asc' } });
+    const [o] = await t.prisma.obligation.findMany({
+      where: { orgId: org.id, current: true },
+      include: { unit: { include: { contacts: true } } },
+      take: 1,
+      orderBy: { dueAt: 'asc' },
+    });
     const contact = o!.unit.contacts[0]!;
-    const outbox = await t.prisma.outboxMessage.create({ data: { orgId: org.id, contactId: contact.id, subject: 'Nhắc hạn', body: 'Nội dung thử' } });
+    const outbox = await t.prisma.outboxMessage.create({
+      data: { orgId: org.id, contactId: contact.id, subject: 'Nhắc hạn', body: 'Nội dung thử' },
+    });
     const units = await t.prisma.unit.findMany({ where: { orgId: org.id }, orderBy: { name: 'asc' }, take: 2 });
     // One unit with a calendar address (made by its button), one without.
     expect((await client.post(`/admin/units/${units[1]!.id}/calendar`)).status).toBe(303);
@@ -116,7 +161,10 @@ describe('pages and commands that only read', () => {
       contact: contact.id,
       outbox: outbox.id.toString(),
       feed,
-      link: signLink({ obligationId: o!.id, contactId: contact.id, exp: Math.floor(start.getTime() / 1000) + 86_400 }, secret),
+      link: signLink(
+        { obligationId: o!.id, contactId: contact.id, exp: Math.floor(start.getTime() / 1000) + 86_400 },
+        secret,
+      ),
     };
   }, 120_000);
 
@@ -136,11 +184,19 @@ describe('pages and commands that only read', () => {
       '/admin/obligations/:id': [`/admin/obligations/${ids.obligation}`],
       '/admin/outbox/:id': [`/admin/outbox/${ids.outbox}`],
       '/admin/templates/:lang/:message/:channel/:part': ['/admin/templates/vi/digest/telegram/html'],
-      '/admin/units/:id': [`/admin/units/${ids.unit}`, `/admin/units/${ids.unitWithFeed}`, `/admin/units/${ids.unit}?year=2027`],
+      '/admin/units/:id': [
+        `/admin/units/${ids.unit}`,
+        `/admin/units/${ids.unitWithFeed}`,
+        `/admin/units/${ids.unit}?year=2027`,
+      ],
       '/ical/:file': [`/ical/${ids.feed}.ics`],
       '/lang/:lang': ['/lang/en?back=/admin', '/lang/vi?back=/admin'],
       '/c/:token': [`/c/${ids.link}`],
-      '/admin/preview': ['/admin/preview', '/admin/preview?from=2026-12-20&to=2027-01-10', '/admin/preview?from=2027-03-01&to=2027-03-31'],
+      '/admin/preview': [
+        '/admin/preview',
+        '/admin/preview?from=2026-12-20&to=2027-01-10',
+        '/admin/preview?from=2027-03-01&to=2027-03-31',
+      ],
       '/admin/status': ['/admin/status', '/admin/status?year=2027'],
       '/admin': ['/admin', '/admin?year=2027'],
       '/admin/policies': ['/admin/policies', '/admin/policies?year=2027'],
@@ -169,7 +225,10 @@ describe('pages and commands that only read', () => {
     const loaded: string[] = [];
     for (const route of [...routes].sort()) {
       for (const url of urlsOf(route)) {
-        const res = url === '/metrics' ? await client.request('GET', url, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } }) : await client.get(url);
+        const res =
+          url === '/metrics'
+            ? await client.request('GET', url, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+            : await client.get(url);
         expect(res.status, url).toBeLessThan(500);
         // The metrics were read (each organisation's counts are queried at a scrape), not refused.
         if (url === '/metrics') expect(res.status).toBe(200);
@@ -213,9 +272,29 @@ describe('pages and commands that only read', () => {
       ['import', samplePlanPath(), '--dry-run'],
     ];
     // The lists are kept honest: every command of the program is a known write or is run here.
-    const run = new Set(reads.map((a) => (a[0] === 'org' || a[0] === 'duties' || a[0] === 'units' || a[0] === 'contacts' || a[0] === 'holidays' || a[0] === 'outbox' || a[0] === 'policy' || a[0] === 'templates' || a[0] === 'admin' ? `${a[0]} ${a[1]}` : a[0]!)));
-    expect(all.filter((c) => !WRITE_COMMANDS.has(c) && !run.has(c)), 'commands neither listed as writes nor run').toEqual([]);
-    expect([...WRITE_COMMANDS].filter((c) => !all.includes(c)), 'writes listed that do not exist').toEqual([]);
+    const run = new Set(
+      reads.map((a) =>
+        a[0] === 'org' ||
+        a[0] === 'duties' ||
+        a[0] === 'units' ||
+        a[0] === 'contacts' ||
+        a[0] === 'holidays' ||
+        a[0] === 'outbox' ||
+        a[0] === 'policy' ||
+        a[0] === 'templates' ||
+        a[0] === 'admin'
+          ? `${a[0]} ${a[1]}`
+          : a[0]!,
+      ),
+    );
+    expect(
+      all.filter((c) => !WRITE_COMMANDS.has(c) && !run.has(c)),
+      'commands neither listed as writes nor run',
+    ).toEqual([]);
+    expect(
+      [...WRITE_COMMANDS].filter((c) => !all.includes(c)),
+      'writes listed that do not exist',
+    ).toEqual([]);
 
     const before = await snapshot(t);
     for (const args of reads) {

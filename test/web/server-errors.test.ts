@@ -21,7 +21,9 @@ describe('a server error outside /admin', () => {
   const lines: string[] = [];
   const logged = () => lines.map((l) => JSON.parse(l) as LogLine);
   beforeAll(async () => {
-    w = await startWebTest({ logger: createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } }) });
+    w = await startWebTest({
+      logger: createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } }),
+    });
     // The feed's query fails: its table is not there.
     await w.t.prisma.$executeRawUnsafe('ALTER TABLE units RENAME TO units_gone');
   }, 60_000);
@@ -58,6 +60,10 @@ describe('a server error outside /admin', () => {
     const body = (await res.json()) as Record<string, unknown>;
     expect(Object.keys(body).sort()).toEqual(['error', 'ok', 'requestId']);
     expect(JSON.stringify(body)).not.toMatch(/units|prisma/i);
-    expect(logged().filter((l) => l.msg === 'request failed').map((l) => l.reqId)).toContain(body.requestId);
+    expect(
+      logged()
+        .filter((l) => l.msg === 'request failed')
+        .map((l) => l.reqId),
+    ).toContain(body.requestId);
   });
 });

@@ -15,7 +15,9 @@ function rowOf(page: string, unit: string): string {
 
 /** The matrix cell linking to an obligation (by its short key): its state class, title and text. */
 function cell(page: string, obligationId: string) {
-  const m = new RegExp(`<td class=(s-[a-z]+)><a href=/admin/o/${obligationKey(obligationId)} title="([^"]*)">([^<]*)</a>`).exec(page);
+  const m = new RegExp(
+    `<td class=(s-[a-z]+)><a href=/admin/o/${obligationKey(obligationId)} title="([^"]*)">([^<]*)</a>`,
+  ).exec(page);
   return m ? { state: m[1]!, title: m[2]!, text: m[3]! } : null;
 }
 const cellClass = (page: string, obligationId: string) => cell(page, obligationId)?.state ?? null;
@@ -26,9 +28,15 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
   const now = () => w.s.clock.now();
   const db = () => w.t.prisma;
   const obligationsOf = (unit: string, duty?: string) =>
-    db().obligation.findMany({ where: { orgId: w.orgId, unit: { name: unit }, ...(duty ? { duty: { code: duty } } : {}) }, include: { duty: true }, orderBy: { dueAt: 'asc' } });
-  const contactOf = async (unit: string) => (await db().contact.findFirstOrThrow({ where: { orgId: w.orgId, unit: { name: unit }, role: 'contact' } })).id;
-  const lastAudit = (action: string) => db().auditEvent.findFirst({ where: { orgId: w.orgId, action }, orderBy: { id: 'desc' } });
+    db().obligation.findMany({
+      where: { orgId: w.orgId, unit: { name: unit }, ...(duty ? { duty: { code: duty } } : {}) },
+      include: { duty: true },
+      orderBy: { dueAt: 'asc' },
+    });
+  const contactOf = async (unit: string) =>
+    (await db().contact.findFirstOrThrow({ where: { orgId: w.orgId, unit: { name: unit }, role: 'contact' } })).id;
+  const lastAudit = (action: string) =>
+    db().auditEvent.findFirst({ where: { orgId: w.orgId, action }, orderBy: { id: 'desc' } });
 
   beforeAll(async () => {
     w = await startWebTest();
@@ -42,7 +50,14 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
       const all = await obligationsOf(complete);
       expect(all.length).toBeGreaterThan(2);
       const contact = await contactOf(complete);
-      for (const o of all.slice(1)) await confirmObligation(db(), { obligationId: o.id, contactId: contact, actor: `contact:${contact}`, via: 'chat', now: now() });
+      for (const o of all.slice(1))
+        await confirmObligation(db(), {
+          obligationId: o.id,
+          contactId: contact,
+          actor: `contact:${contact}`,
+          via: 'chat',
+          now: now(),
+        });
       await waiveObligation(db(), { obligationId: all[0]!.id, actor: 'test', reason: 'không áp dụng', now: now() });
 
       // Three units' yearly report (BC-15/11, due 15/11): done, extended past today, left overdue.
@@ -50,10 +65,24 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
       const [extended] = await obligationsOf('Sở Y tế', 'BC-15/11');
       const [overdue] = await obligationsOf('Sở Nội vụ', 'BC-15/11');
       const tuPhap = await contactOf('Sở Tư pháp');
-      await confirmObligation(db(), { obligationId: done!.id, contactId: tuPhap, actor: `contact:${tuPhap}`, via: 'chat', now: now() });
-      await extendObligation(db(), { obligationId: extended!.id, to: new Date('2026-12-20T16:59:59Z'), actor: 'test', reason: 'xin thêm thời gian' });
+      await confirmObligation(db(), {
+        obligationId: done!.id,
+        contactId: tuPhap,
+        actor: `contact:${tuPhap}`,
+        via: 'chat',
+        now: now(),
+      });
+      await extendObligation(db(), {
+        obligationId: extended!.id,
+        to: new Date('2026-12-20T16:59:59Z'),
+        actor: 'test',
+        reason: 'xin thêm thời gian',
+      });
       // The yearly report of 30/11 is two weeks away: open; eight days later it is due within 7 days.
-      const [report] = await db().obligation.findMany({ where: { orgId: w.orgId, duty: { code: 'BC-30/11' } }, include: { unit: true } });
+      const [report] = await db().obligation.findMany({
+        where: { orgId: w.orgId, duty: { code: 'BC-30/11' } },
+        include: { unit: true },
+      });
 
       const page = (await w.client.get('/admin')).text;
       const m = await statusMatrix(db(), w.orgId, { now: now() });
@@ -82,9 +111,16 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
       expect(quarterly.state).toBe('overdue');
       expect(quarterly.counts).toMatchObject({ overdue: 3, open: 1 });
       const quarterlyId = obligationIdOfKey(quarterly.obligationKey)!;
-      expect(cell(page, quarterlyId)).toEqual({ state: 's-overdue', title: expect.stringContaining('Quá hạn · 0/4 kỳ đã xong') as string, text: '0/4' });
+      expect(cell(page, quarterlyId)).toEqual({
+        state: 's-overdue',
+        title: expect.stringContaining('Quá hạn · 0/4 kỳ đã xong') as string,
+        text: '0/4',
+      });
       // The cell links to the most urgent of them, whose page the short key serves.
-      const linked = await db().obligation.findUniqueOrThrow({ where: { id: quarterlyId }, include: { duty: true, unit: true } });
+      const linked = await db().obligation.findUniqueOrThrow({
+        where: { id: quarterlyId },
+        include: { duty: true, unit: true },
+      });
       expect(linked.unit.name).toBe('Sở Nội vụ');
       const byKey = await w.client.get(`/admin/o/${quarterly.obligationKey}`);
       expect(byKey.status).toBe(200);
@@ -117,7 +153,10 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
     });
 
     it('filters by unit group, by plan and by state', async () => {
-      const group = await db().unitGroup.findFirstOrThrow({ where: { orgId: w.orgId, name: 'Ủy ban nhân dân quận, huyện, thành phố Thủ Đức' }, include: { members: { include: { unit: true } } } });
+      const group = await db().unitGroup.findFirstOrThrow({
+        where: { orgId: w.orgId, name: 'Ủy ban nhân dân quận, huyện, thành phố Thủ Đức' },
+        include: { members: { include: { unit: true } } },
+      });
       const byGroup = (await w.client.get(`/admin?group=${group.id}`)).text;
       const rows = [...byGroup.matchAll(/<th scope="row" title="([^"]+)">/g)].map((r) => r[1]);
       expect(rows.sort()).toEqual(group.members.map((m) => m.unit.name).sort());
@@ -131,8 +170,18 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
       // A second plan with one duty for one unit: filtering by it shows that cell only.
       const unit = await db().unit.findFirstOrThrow({ where: { orgId: w.orgId, name: 'Sở Y tế' } });
       const plan = await db().plan.create({ data: { orgId: w.orgId, code: '99/KH-THU', title: 'Kế hoạch thử' } });
-      const duty = await db().duty.create({ data: { orgId: w.orgId, planId: plan.id, code: 'T1', title: 'Nhiệm vụ thử', timeframe: '01/12/2026' } });
-      const o = await db().obligation.create({ data: { orgId: w.orgId, dutyId: duty.id, unitId: unit.id, periodKey: 'once', dueAt: new Date('2026-12-01T16:59:59Z') } });
+      const duty = await db().duty.create({
+        data: { orgId: w.orgId, planId: plan.id, code: 'T1', title: 'Nhiệm vụ thử', timeframe: '01/12/2026' },
+      });
+      const o = await db().obligation.create({
+        data: {
+          orgId: w.orgId,
+          dutyId: duty.id,
+          unitId: unit.id,
+          periodKey: 'once',
+          dueAt: new Date('2026-12-01T16:59:59Z'),
+        },
+      });
       const byPlan = (await w.client.get(`/admin?plan=${plan.id}`)).text;
       expect([...byPlan.matchAll(/<th scope="row" title="([^"]+)">/g)].map((r) => r[1])).toEqual(['Sở Y tế']);
       expect(byPlan).toContain('>T1</th>');
@@ -147,11 +196,16 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
       expect(bad.text).toContain('Trạng thái lọc không hợp lệ');
       expect(bad.text).toContain('Không có kế hoạch này');
       // Another year has no obligation at all.
-      expect((await w.client.get('/admin?year=2030')).text).toContain('Không có đơn vị nào có nghĩa vụ phù hợp trong năm này.');
+      expect((await w.client.get('/admin?year=2030')).text).toContain(
+        'Không có đơn vị nào có nghĩa vụ phù hợp trong năm này.',
+      );
     });
 
     it('escapes a duty title with markup wherever it appears', async () => {
-      await db().duty.updateMany({ where: { orgId: w.orgId, code: '4.1' }, data: { title: '<script>alert("x")</script> & co' } });
+      await db().duty.updateMany({
+        where: { orgId: w.orgId, code: '4.1' },
+        data: { title: '<script>alert("x")</script> & co' },
+      });
       const page = (await w.client.get('/admin')).text;
       expect(page).not.toContain('<script>alert');
       expect(page).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co');
@@ -172,7 +226,10 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
       expect(page.text).toContain('Sở Công Thương');
       expect(page.text).toContain('Quá hạn');
       expect(page.text).toContain('15/11/2026');
-      const res = await w.client.post(`/admin/obligations/${o!.id}/confirm`, { reason: postReason, back: '/admin?year=2026' });
+      const res = await w.client.post(`/admin/obligations/${o!.id}/confirm`, {
+        reason: postReason,
+        back: '/admin?year=2026',
+      });
       expect(res.status).toBe(303);
       expect(res.location).toBe(`/admin/obligations/${o!.id}?year=2026`);
       const after = await db().obligation.findUniqueOrThrow({ where: { id: o!.id } });
@@ -186,7 +243,9 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
       expect(shown.text).toContain('Đã xác nhận hoàn thành thay đơn vị: BC-15/11 · Sở Công Thương');
       // Who confirmed reads as the administrator's name, on the page and in the matrix's cell.
       expect(shown.text).toContain(`<td>Chị Quản Trị (quản trị viên)</td>`);
-      expect(cellTitle((await w.client.get('/admin?year=2026')).text, o!.id)).toMatch(new RegExp(`^Đã hoàn thành · Chị Quản Trị \\(quản trị viên\\) \\d\\d/11/2026 \\d\\d:\\d\\d$`));
+      expect(cellTitle((await w.client.get('/admin?year=2026')).text, o!.id)).toMatch(
+        new RegExp(`^Đã hoàn thành · Chị Quản Trị \\(quản trị viên\\) \\d\\d/11/2026 \\d\\d:\\d\\d$`),
+      );
       expect(shown.text).toContain(postReason);
       expect(shown.text).not.toContain('/confirm"');
 
@@ -205,13 +264,29 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
     it('waives with a reason, cancelling what was pending', async () => {
       const [o] = await obligationsOf('Sở Giao thông vận tải', 'BC-15/11');
       const contact = await contactOf('Sở Giao thông vận tải');
-      await db().reminder.create({ data: { orgId: w.orgId, obligationId: o!.id, contactId: contact, channel: 'sandbox', kind: 'overdue', stage: 'overdue-1@20261115', scheduledAt: new Date('2026-11-17T01:00:00Z') } });
-      const res = await w.client.post(`/admin/obligations/${o!.id}/waive`, { reason: 'Nhiệm vụ không áp dụng cho đơn vị' });
+      await db().reminder.create({
+        data: {
+          orgId: w.orgId,
+          obligationId: o!.id,
+          contactId: contact,
+          channel: 'sandbox',
+          kind: 'overdue',
+          stage: 'overdue-1@20261115',
+          scheduledAt: new Date('2026-11-17T01:00:00Z'),
+        },
+      });
+      const res = await w.client.post(`/admin/obligations/${o!.id}/waive`, {
+        reason: 'Nhiệm vụ không áp dụng cho đơn vị',
+      });
       expect(res.status).toBe(303);
       expect((await db().obligation.findUniqueOrThrow({ where: { id: o!.id } })).status).toBe('waived');
       expect(await db().reminder.count({ where: { obligationId: o!.id, status: 'pending' } })).toBe(0);
       const a = await lastAudit('obligation.waive');
-      expect(a).toMatchObject({ actor: `web:${w.admin.email}`, entityId: o!.id, data: { reason: 'Nhiệm vụ không áp dụng cho đơn vị', cancelledReminders: 1 } });
+      expect(a).toMatchObject({
+        actor: `web:${w.admin.email}`,
+        entityId: o!.id,
+        data: { reason: 'Nhiệm vụ không áp dụng cho đơn vị', cancelledReminders: 1 },
+      });
       expect((await w.client.get(res.location!)).text).toContain('Đã miễn: BC-15/11 · Sở Giao thông vận tải');
     });
 
@@ -219,24 +294,44 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
       const [o] = await obligationsOf('Sở Khoa học và Công nghệ', 'BC-15/11');
       const res = await w.client.post(`/admin/obligations/${o!.id}/nudge`, { reason: 'Quá hạn báo cáo năm' });
       expect(res.status).toBe(303);
-      const reminders = await db().reminder.findMany({ where: { obligationId: o!.id, stage: { startsWith: 'nudge-' } } });
+      const reminders = await db().reminder.findMany({
+        where: { obligationId: o!.id, stage: { startsWith: 'nudge-' } },
+      });
       expect(reminders).toHaveLength(1);
       expect(await w.s.app.sendQueue().getJob(reminderJobId(reminders[0]!.id))).toBeTruthy();
-      expect(await lastAudit('obligation.nudge')).toMatchObject({ actor: `web:${w.admin.email}`, data: { obligations: 1, reminders: 1, reason: 'Quá hạn báo cáo năm' } });
-      expect((await w.client.get(res.location!)).text).toContain('Đã nhắc Sở Khoa học và Công nghệ: 1 nhắc nhở cho 1 nghĩa vụ');
+      expect(await lastAudit('obligation.nudge')).toMatchObject({
+        actor: `web:${w.admin.email}`,
+        data: { obligations: 1, reminders: 1, reason: 'Quá hạn báo cáo năm' },
+      });
+      expect((await w.client.get(res.location!)).text).toContain(
+        'Đã nhắc Sở Khoa học và Công nghệ: 1 nhắc nhở cho 1 nghĩa vụ',
+      );
 
       // The matrix row's button: the unit's overdue obligations and its next due date.
       w.s.clock.advance(60_000);
       const unit = await db().unit.findFirstOrThrow({ where: { orgId: w.orgId, name: 'Sở Nội vụ' } });
       const matrix = (await w.client.get('/admin')).text;
       expect(matrix).toContain(`form="nudge" name="unit" value="${unit.id}"`);
-      const before = await db().reminder.count({ where: { obligation: { unitId: unit.id }, stage: { startsWith: 'nudge-' } } });
-      const row = await w.client.post('/admin/nudge', { unit: unit.id, reason: 'Nhắc trước báo cáo 30/11', back: '/admin?year=2026&state=overdue' });
+      const before = await db().reminder.count({
+        where: { obligation: { unitId: unit.id }, stage: { startsWith: 'nudge-' } },
+      });
+      const row = await w.client.post('/admin/nudge', {
+        unit: unit.id,
+        reason: 'Nhắc trước báo cáo 30/11',
+        back: '/admin?year=2026&state=overdue',
+      });
       expect(row.status).toBe(303);
       expect(row.location).toBe('/admin?year=2026&state=overdue');
-      const made = (await db().reminder.count({ where: { obligation: { unitId: unit.id }, stage: { startsWith: 'nudge-' } } })) - before;
+      const made =
+        (await db().reminder.count({ where: { obligation: { unitId: unit.id }, stage: { startsWith: 'nudge-' } } })) -
+        before;
       expect(made).toBeGreaterThan(1);
-      expect(await lastAudit('obligation.nudge')).toMatchObject({ entity: 'unit', entityId: unit.id, actor: `web:${w.admin.email}`, data: { reminders: made, reason: 'Nhắc trước báo cáo 30/11' } });
+      expect(await lastAudit('obligation.nudge')).toMatchObject({
+        entity: 'unit',
+        entityId: unit.id,
+        actor: `web:${w.admin.email}`,
+        data: { reminders: made, reason: 'Nhắc trước báo cáo 30/11' },
+      });
       w.s.clock.set(new Date('2026-11-16T02:00:00Z'));
     });
 
@@ -246,36 +341,74 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
       const quarterly = (await obligationsOf(unit)).filter((o) => o.status === 'open' && o.dueAt > now());
       const contact = await contactOf(unit);
       const unitId = o1!.unitId;
-      const r1 = await requestExtension(db(), { contactId: contact, unitId, obligationId: o1!.id, toDay: '2026-11-30', dueAt: new Date('2026-11-30T16:59:59Z'), reason: 'Chờ số liệu' });
+      const r1 = await requestExtension(db(), {
+        contactId: contact,
+        unitId,
+        obligationId: o1!.id,
+        toDay: '2026-11-30',
+        dueAt: new Date('2026-11-30T16:59:59Z'),
+        reason: 'Chờ số liệu',
+      });
       const page = (await w.client.get(`/admin/obligations/${o1!.id}`)).text;
       expect(page).toContain(`action="/admin/extensions/${r1.request.id}/decide"`);
       expect(page).toContain('Chờ số liệu');
 
-      const res = await w.client.post(`/admin/extensions/${r1.request.id}/decide`, { decision: 'approve', reason: 'Đồng ý theo công văn' });
+      const res = await w.client.post(`/admin/extensions/${r1.request.id}/decide`, {
+        decision: 'approve',
+        reason: 'Đồng ý theo công văn',
+      });
       expect(res.status).toBe(303);
       expect(res.location).toBe(`/admin/obligations/${o1!.id}`);
-      expect((await db().obligation.findUniqueOrThrow({ where: { id: o1!.id } })).extendedTo).toEqual(new Date('2026-11-30T16:59:59Z'));
-      expect(await db().extensionRequest.findUniqueOrThrow({ where: { id: r1.request.id } })).toMatchObject({ status: 'approved', decidedBy: 'Chị Quản Trị' });
-      expect(await lastAudit('extension.approve')).toMatchObject({ actor: `web:${w.admin.email}`, entityId: o1!.id, data: { reason: 'Đồng ý theo công văn' } });
+      expect((await db().obligation.findUniqueOrThrow({ where: { id: o1!.id } })).extendedTo).toEqual(
+        new Date('2026-11-30T16:59:59Z'),
+      );
+      expect(await db().extensionRequest.findUniqueOrThrow({ where: { id: r1.request.id } })).toMatchObject({
+        status: 'approved',
+        decidedBy: 'Chị Quản Trị',
+      });
+      expect(await lastAudit('extension.approve')).toMatchObject({
+        actor: `web:${w.admin.email}`,
+        entityId: o1!.id,
+        data: { reason: 'Đồng ý theo công văn' },
+      });
       const shown = (await w.client.get(res.location!)).text;
       expect(shown).toContain('Đã duyệt gia hạn BC-15/11 · Sở Kế hoạch và Đầu tư đến 30/11/2026');
       expect(shown).toContain('gia hạn đến 30/11/2026');
 
       // Stale: deciding it again (a second administrator, a double click) changes nothing.
       const audits = await db().auditEvent.count();
-      const again = await w.client.post(`/admin/extensions/${r1.request.id}/decide`, { decision: 'refuse', reason: 'Không đồng ý' });
+      const again = await w.client.post(`/admin/extensions/${r1.request.id}/decide`, {
+        decision: 'refuse',
+        reason: 'Không đồng ý',
+      });
       expect(again.status).toBe(400);
       expect(again.text).toContain('đã được duyệt trước đó');
       expect((await db().extensionRequest.findUniqueOrThrow({ where: { id: r1.request.id } })).status).toBe('approved');
       expect(await db().auditEvent.count()).toBe(audits);
 
       const o2 = quarterly[0]!;
-      const r2 = await requestExtension(db(), { contactId: contact, unitId, obligationId: o2.id, toDay: '2027-01-15', dueAt: new Date('2027-01-15T16:59:59Z'), reason: 'Xin lùi' });
-      const refused = await w.client.post(`/admin/extensions/${r2.request.id}/decide`, { decision: 'refuse', reason: 'Hạn đã đủ dài' });
+      const r2 = await requestExtension(db(), {
+        contactId: contact,
+        unitId,
+        obligationId: o2.id,
+        toDay: '2027-01-15',
+        dueAt: new Date('2027-01-15T16:59:59Z'),
+        reason: 'Xin lùi',
+      });
+      const refused = await w.client.post(`/admin/extensions/${r2.request.id}/decide`, {
+        decision: 'refuse',
+        reason: 'Hạn đã đủ dài',
+      });
       expect(refused.status).toBe(303);
-      expect(await db().extensionRequest.findUniqueOrThrow({ where: { id: r2.request.id } })).toMatchObject({ status: 'refused', decidedBy: 'Chị Quản Trị' });
+      expect(await db().extensionRequest.findUniqueOrThrow({ where: { id: r2.request.id } })).toMatchObject({
+        status: 'refused',
+        decidedBy: 'Chị Quản Trị',
+      });
       expect((await db().obligation.findUniqueOrThrow({ where: { id: o2.id } })).extendedTo).toBeNull();
-      expect(await lastAudit('extension.refuse')).toMatchObject({ actor: `web:${w.admin.email}`, data: { reason: 'Hạn đã đủ dài' } });
+      expect(await lastAudit('extension.refuse')).toMatchObject({
+        actor: `web:${w.admin.email}`,
+        data: { reason: 'Hạn đã đủ dài' },
+      });
     });
 
     it('refuses a missing reason, a malformed id and another organisation’s ids, changing nothing', async () => {
@@ -283,12 +416,25 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
       const hn = await db().organisation.findUniqueOrThrow({ where: { code: 'hn' } });
       const foreign = await db().obligation.findFirstOrThrow({ where: { orgId: hn.id, duty: { code: 'BC-15/11' } } });
       const foreignContact = await db().contact.findFirstOrThrow({ where: { unitId: foreign.unitId } });
-      const foreignRequest = await requestExtension(db(), { contactId: foreignContact.id, unitId: foreign.unitId, obligationId: foreign.id, toDay: '2026-11-30', dueAt: new Date('2026-11-30T16:59:59Z'), reason: 'x' });
+      const foreignRequest = await requestExtension(db(), {
+        contactId: foreignContact.id,
+        unitId: foreign.unitId,
+        obligationId: foreign.id,
+        toDay: '2026-11-30',
+        dueAt: new Date('2026-11-30T16:59:59Z'),
+        reason: 'x',
+      });
       const [mine] = await obligationsOf('Sở Y tế', 'BC-15/11');
       const audits = await db().auditEvent.count();
       const reminders = await db().reminder.count();
 
-      for (const path of [`/admin/obligations/${foreign.id}`, `/admin/o/${obligationKey(foreign.id)}`, '/admin/obligations/not-an-id', '/admin/o/AAAAAAAAAAAAAAAAAAAAAB', "/admin/obligations/1'%20OR%201=1"]) {
+      for (const path of [
+        `/admin/obligations/${foreign.id}`,
+        `/admin/o/${obligationKey(foreign.id)}`,
+        '/admin/obligations/not-an-id',
+        '/admin/o/AAAAAAAAAAAAAAAAAAAAAB',
+        "/admin/obligations/1'%20OR%201=1",
+      ]) {
         const res = await w.client.get(path);
         expect(res.status, path).toBe(404);
         expect(res.text).toContain('Không tìm thấy nghĩa vụ này trong tổ chức của anh/chị');
@@ -306,17 +452,27 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
       const foreignUnit = await w.client.post('/admin/nudge', { unit: foreign.unitId, reason: 'giả mạo thử' });
       expect(foreignUnit.status).toBe(404);
       expect(foreignUnit.text).toContain('Không tìm thấy đơn vị này');
-      const foreignDecision = await w.client.post(`/admin/extensions/${foreignRequest.request.id}/decide`, { decision: 'approve', reason: 'giả mạo thử' });
+      const foreignDecision = await w.client.post(`/admin/extensions/${foreignRequest.request.id}/decide`, {
+        decision: 'approve',
+        reason: 'giả mạo thử',
+      });
       expect(foreignDecision.status).toBe(404);
       expect(foreignDecision.text).toContain('Không tìm thấy đề nghị gia hạn');
-      const noDecision = await w.client.post(`/admin/extensions/${foreignRequest.request.id}/decide`, { reason: 'thiếu lựa chọn' });
+      const noDecision = await w.client.post(`/admin/extensions/${foreignRequest.request.id}/decide`, {
+        reason: 'thiếu lựa chọn',
+      });
       expect(noDecision.status).toBe(400);
 
       expect(await db().auditEvent.count()).toBe(audits);
       expect(await db().reminder.count()).toBe(reminders);
-      expect(await db().obligation.findUniqueOrThrow({ where: { id: foreign.id } })).toMatchObject({ status: 'open', extendedTo: null });
+      expect(await db().obligation.findUniqueOrThrow({ where: { id: foreign.id } })).toMatchObject({
+        status: 'open',
+        extendedTo: null,
+      });
       expect(await db().obligation.findUniqueOrThrow({ where: { id: mine!.id } })).toMatchObject({ status: 'open' });
-      expect((await db().extensionRequest.findUniqueOrThrow({ where: { id: foreignRequest.request.id } })).status).toBe('pending');
+      expect((await db().extensionRequest.findUniqueOrThrow({ where: { id: foreignRequest.request.id } })).status).toBe(
+        'pending',
+      );
       // The other organisation's units are not in this one's matrix.
       const other = await db().unit.findFirstOrThrow({ where: { orgId: hn.id } });
       expect((await w.client.get('/admin')).text).not.toContain(other.id);

@@ -49,7 +49,14 @@ describe('message templates on the administrators’ pages', () => {
   /** Nudges units about the duty ahead; the reminders created, one per unit (each has one sandbox contact). */
   async function remindersFor(units: number): Promise<{ id: string; unitName: string }[]> {
     const list = await w.t.prisma.obligation.findMany({
-      where: { orgId: w.orgId, status: 'open', current: true, duty: { code: busyDuty }, dueAt: { gt: w.s.clock.now() }, reminders: { none: {} } },
+      where: {
+        orgId: w.orgId,
+        status: 'open',
+        current: true,
+        duty: { code: busyDuty },
+        dueAt: { gt: w.s.clock.now() },
+        reminders: { none: {} },
+      },
       include: { unit: true },
       orderBy: { id: 'asc' },
       take: units,
@@ -64,7 +71,8 @@ describe('message templates on the administrators’ pages', () => {
     }
     return out;
   }
-  const bodyOf = async (reminderId: string) => (await w.t.prisma.outboxMessage.findUniqueOrThrow({ where: { reminderId } })).body;
+  const bodyOf = async (reminderId: string) =>
+    (await w.t.prisma.outboxMessage.findUniqueOrThrow({ where: { reminderId } })).body;
 
   it('lists every message, channel, part and language, each linking to its edit page', async () => {
     const res = await w.client.get('/admin/templates');
@@ -85,7 +93,8 @@ describe('message templates on the administrators’ pages', () => {
     // The file's text, escaped inside the textarea.
     expect(res.text).toMatch(/<textarea[^>]*>Kính gửi \{\{contactName\}\} \(\{\{unitName\}\}\),/);
     expect(res.text).toContain('Xin gia hạn: {{extendCommand}} &lt;ngày&gt; &lt;lý do&gt;');
-    for (const p of ['{{dutyCode}}', '{{dueDate}}', '{{confirmCommand}}', '{{remaining}}']) expect(res.text).toContain(`<code>${p}</code>`);
+    for (const p of ['{{dutyCode}}', '{{dueDate}}', '{{confirmCommand}}', '{{remaining}}'])
+      expect(res.text).toContain(`<code>${p}</code>`);
     expect(res.text).not.toContain('<code>{{responsibleUnit}}</code>');
     // The preview: the nearest obligation ahead, its unit and duty, rendered.
     expect(res.text).toContain(`Kính gửi Đầu mối ${ahead.unitName} (${ahead.unitName}),`);
@@ -98,10 +107,17 @@ describe('message templates on the administrators’ pages', () => {
   });
 
   it('answers 404 for a template that does not exist', async () => {
-    for (const path of ['/admin/templates/vi/nope/sandbox/txt', '/admin/templates/vi/reminder-due/sandbox/html', '/admin/templates/fr/reminder-due/sandbox/txt', '/admin/templates/vi/reminder-due/fax/txt']) {
+    for (const path of [
+      '/admin/templates/vi/nope/sandbox/txt',
+      '/admin/templates/vi/reminder-due/sandbox/html',
+      '/admin/templates/fr/reminder-due/sandbox/txt',
+      '/admin/templates/vi/reminder-due/fax/txt',
+    ]) {
       expect((await w.client.get(path)).status, path).toBe(404);
     }
-    expect((await w.client.post('/admin/templates/vi/nope/sandbox/txt', { action: 'save', source: 'x' })).status).toBe(404);
+    expect((await w.client.post('/admin/templates/vi/nope/sandbox/txt', { action: 'save', source: 'x' })).status).toBe(
+      404,
+    );
     expect(await w.t.prisma.templateOverride.count()).toBe(0);
   });
 
@@ -109,15 +125,26 @@ describe('message templates on the administrators’ pages', () => {
     const evil = '<b>{{unitName}}</b><script>alert(1)</script><img src=x onerror=alert(2)>';
     // Telegram takes only its own tags (a <script> is refused, test below): one it takes, previewed as text.
     const tgEvil = '<b>{{unitName}}</b><a href="javascript:alert(1)">x</a>';
-    const tg = await w.client.post('/admin/templates/vi/reminder-due/telegram/html', { action: 'preview', source: tgEvil });
+    const tg = await w.client.post('/admin/templates/vi/reminder-due/telegram/html', {
+      action: 'preview',
+      source: tgEvil,
+    });
     expect(tg.status).toBe(200);
     expect(tg.text).toContain('Bản xem trước, chưa lưu.');
-    expect(tg.text).toContain(`&lt;b&gt;${ahead.unitName}&lt;/b&gt;&lt;a href=&quot;javascript:alert(1)&quot;&gt;x&lt;/a&gt;`);
+    expect(tg.text).toContain(
+      `&lt;b&gt;${ahead.unitName}&lt;/b&gt;&lt;a href=&quot;javascript:alert(1)&quot;&gt;x&lt;/a&gt;`,
+    );
     expect(tg.text).not.toMatch(/<a href="javascript/);
-    const refused = await w.client.post('/admin/templates/vi/reminder-due/telegram/html', { action: 'preview', source: evil });
+    const refused = await w.client.post('/admin/templates/vi/reminder-due/telegram/html', {
+      action: 'preview',
+      source: evil,
+    });
     expect(refused.status).toBe(400);
     expect(refused.text).not.toMatch(/<script>alert|<img src=x/);
-    const mail = await w.client.post('/admin/templates/vi/reminder-due/email/html', { action: 'preview', source: `<p>{{dutyTitle}}</p>${evil}` });
+    const mail = await w.client.post('/admin/templates/vi/reminder-due/email/html', {
+      action: 'preview',
+      source: `<p>{{dutyTitle}}</p>${evil}`,
+    });
     expect(mail.status).toBe(200);
     // The email's HTML in a sandboxed frame's srcdoc (an attribute: escaped), and as text below.
     expect(mail.text).toMatch(/<iframe sandbox [^>]*srcdoc="&lt;p&gt;[^"]*&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
@@ -127,9 +154,15 @@ describe('message templates on the administrators’ pages', () => {
   });
 
   it('escapes values for the channel: a unit name with HTML is text in Telegram, as is in plain text', async () => {
-    const u = await w.t.prisma.unit.update({ where: { id: ahead.unitId }, data: { name: `${ahead.unitName} <i>&</i>` } });
+    const u = await w.t.prisma.unit.update({
+      where: { id: ahead.unitId },
+      data: { name: `${ahead.unitName} <i>&</i>` },
+    });
     try {
-      const tg = await w.client.post('/admin/templates/vi/reminder-due/telegram/html', { action: 'preview', source: '<b>{{unitName}}</b>' });
+      const tg = await w.client.post('/admin/templates/vi/reminder-due/telegram/html', {
+        action: 'preview',
+        source: '<b>{{unitName}}</b>',
+      });
       // Telegram's escaping (&lt;i&gt;&amp;), then the page's: each character appears escaped twice.
       expect(tg.text).toContain(`&lt;b&gt;${ahead.unitName} &amp;lt;i&amp;gt;&amp;amp;&amp;lt;/i&amp;gt;&lt;/b&gt;`);
       const txt = await w.client.post(EDIT, { action: 'preview', source: '{{unitName}}' });
@@ -140,7 +173,10 @@ describe('message templates on the administrators’ pages', () => {
   });
 
   it('refuses unknown placeholders, broken Mustache and oversized text, saving nothing', async () => {
-    const unknown = await w.client.post(EDIT, { action: 'save', source: 'Kính gửi {{contactName}}, mật khẩu {{password}} {{#secrets}}{{value}}{{/secrets}}' });
+    const unknown = await w.client.post(EDIT, {
+      action: 'save',
+      source: 'Kính gửi {{contactName}}, mật khẩu {{password}} {{#secrets}}{{value}}{{/secrets}}',
+    });
     expect(unknown.status).toBe(400);
     expect(unknown.text).toContain('chỗ trống không có');
     expect(unknown.text).toContain('{{password}}');
@@ -167,7 +203,11 @@ describe('message templates on the administrators’ pages', () => {
   it('refuses Telegram HTML that Telegram cannot parse and unescaped placeholders, naming where, saving nothing', async () => {
     const TG = '/admin/templates/vi/reminder-lead/telegram/html';
     const cases: [string, string, string][] = [
-      [TG, 'Kính gửi {{contactName}}\n<div>{{dutyCode}}</div>', 'thẻ <div> Telegram không hỗ trợ / Telegram does not support the tag <div> — dòng 2, cột 1'],
+      [
+        TG,
+        'Kính gửi {{contactName}}\n<div>{{dutyCode}}</div>',
+        'thẻ <div> Telegram không hỗ trợ / Telegram does not support the tag <div> — dòng 2, cột 1',
+      ],
       [TG, 'Kính gửi {{contactName}},<br>{{dutyCode}}', 'thẻ <br> Telegram không hỗ trợ'],
       [TG, '<b>{{dutyCode}}</i>', 'thẻ đóng </i> không khớp thẻ mở <b>'],
       [TG, 'Nhiệm vụ <b>{{dutyCode}}', 'thẻ <b> không được đóng / the tag <b> is never closed — dòng 1, cột 10'],
@@ -183,7 +223,11 @@ describe('message templates on the administrators’ pages', () => {
       expect(res.text, source).toContain('Chưa lưu gì.');
     }
     // Telegram's own tags pass.
-    const good = await w.client.post(TG, { action: 'preview', source: '<b>{{dutyCode}}</b> <i>{{dutyTitle}}</i> <a href="{{confirmUrl}}">mở</a> <span class="tg-spoiler">{{period}}</span>' });
+    const good = await w.client.post(TG, {
+      action: 'preview',
+      source:
+        '<b>{{dutyCode}}</b> <i>{{dutyTitle}}</i> <a href="{{confirmUrl}}">mở</a> <span class="tg-spoiler">{{period}}</span>',
+    });
     expect(good.status).toBe(200);
     expect(await w.t.prisma.templateOverride.count()).toBe(0);
     expect(await w.t.prisma.auditEvent.count({ where: { action: { startsWith: 'template.' } } })).toBe(0);
@@ -191,7 +235,8 @@ describe('message templates on the administrators’ pages', () => {
 
   it('saves an edit (audited), which the sandbox then sends, for this organisation only; reset goes back to the file', async () => {
     const [first, second] = await remindersFor(2);
-    const source = 'ĐÃ SỬA: {{unitName}} — nhiệm vụ {{dutyCode}}, hạn {{dueDateShort}} ({{remaining}}). Trả lời {{confirmCommand}}';
+    const source =
+      'ĐÃ SỬA: {{unitName}} — nhiệm vụ {{dutyCode}}, hạn {{dueDateShort}} ({{remaining}}). Trả lời {{confirmCommand}}';
     const res = await w.client.post(EDIT, { action: 'save', source });
     expect(res.status).toBe(303);
     expect(res.location).toBe(EDIT);
@@ -199,8 +244,17 @@ describe('message templates on the administrators’ pages', () => {
     expect(page.text).toContain('Đã lưu mẫu');
     expect(page.text).toContain(`Đã sửa bởi web:${w.admin.email}`);
     const row = await w.t.prisma.templateOverride.findFirstOrThrow({ where: { orgId: w.orgId } });
-    expect(row).toMatchObject({ lang: 'vi', message: 'reminder-lead', channel: 'sandbox', part: 'txt', source, updatedBy: `web:${w.admin.email}` });
-    const audit = await w.t.prisma.auditEvent.findFirstOrThrow({ where: { orgId: w.orgId, action: 'template.update' } });
+    expect(row).toMatchObject({
+      lang: 'vi',
+      message: 'reminder-lead',
+      channel: 'sandbox',
+      part: 'txt',
+      source,
+      updatedBy: `web:${w.admin.email}`,
+    });
+    const audit = await w.t.prisma.auditEvent.findFirstOrThrow({
+      where: { orgId: w.orgId, action: 'template.update' },
+    });
     expect(audit.actor).toBe(`web:${w.admin.email}`);
     expect(audit.data).toMatchObject({ template: 'vi/reminder-lead.sandbox.txt' });
     const list = await w.client.get('/admin/templates');
@@ -209,12 +263,26 @@ describe('message templates on the administrators’ pages', () => {
     // The program's own delivery (the worker's code) renders with the override.
     expect((await w.s.app.delivery.deliverReminder(first!.id)).outcome).toBe('sent');
     const body = await bodyOf(first!.id);
-    expect(body).toMatch(new RegExp(`^ĐÃ SỬA: ${first!.unitName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} — nhiệm vụ ${busyDuty.replace('.', '\\.')}, hạn \\d\\d/\\d\\d/2026 \\(còn \\d+ ngày làm việc\\)\\. Trả lời /xong `));
+    expect(body).toMatch(
+      new RegExp(
+        `^ĐÃ SỬA: ${first!.unitName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} — nhiệm vụ ${busyDuty.replace('.', '\\.')}, hạn \\d\\d/\\d\\d/2026 \\(còn \\d+ ngày làm việc\\)\\. Trả lời /xong `,
+      ),
+    );
 
     // Another organisation keeps the file's text.
-    const other = await buildMiniOrg(w.t.prisma, { code: 'khac', units: 1, duties: [{ code: '1', due: '2026-12-01' }], now: w.s.clock.now() });
+    const other = await buildMiniOrg(w.t.prisma, {
+      code: 'khac',
+      units: 1,
+      duties: [{ code: '1', due: '2026-12-01' }],
+      now: w.s.clock.now(),
+    });
     await reconcileObligations(w.t.prisma, other.org.id, yearWindow(2026), w.s.clock.now());
-    await nudge(w.t.prisma, other.org.id, { unitId: other.units[0]!.id, dutyCode: '1', actor: 'test', now: w.s.clock.now() });
+    await nudge(w.t.prisma, other.org.id, {
+      unitId: other.units[0]!.id,
+      dutyCode: '1',
+      actor: 'test',
+      now: w.s.clock.now(),
+    });
     const theirs = await w.t.prisma.reminder.findFirstOrThrow({ where: { orgId: other.org.id } });
     expect((await w.s.app.delivery.deliverReminder(theirs.id)).outcome).toBe('sent');
     expect(await bodyOf(theirs.id)).toMatch(/^Kính gửi Người 1 \(Đơn vị thử 1\),/);
@@ -222,14 +290,21 @@ describe('message templates on the administrators’ pages', () => {
     const reset = await w.client.post(EDIT, { action: 'reset' });
     expect(reset.status).toBe(303);
     expect(await w.t.prisma.templateOverride.count()).toBe(0);
-    const resetAudit = await w.t.prisma.auditEvent.findFirstOrThrow({ where: { orgId: w.orgId, action: 'template.reset' } });
-    expect(resetAudit).toMatchObject({ actor: `web:${w.admin.email}`, data: { template: 'vi/reminder-lead.sandbox.txt' } });
+    const resetAudit = await w.t.prisma.auditEvent.findFirstOrThrow({
+      where: { orgId: w.orgId, action: 'template.reset' },
+    });
+    expect(resetAudit).toMatchObject({
+      actor: `web:${w.admin.email}`,
+      data: { template: 'vi/reminder-lead.sandbox.txt' },
+    });
     expect((await w.client.get(EDIT)).text).toContain('Đang dùng mẫu gốc');
     // A worker that cached the override drops it within the refresh period (10 s by default); a
     // delivery with a short period shows it without waiting.
     const fresh = workerDelivery('test', 0);
     expect((await fresh.deliverReminder(second!.id)).outcome).toBe('sent');
-    expect(await bodyOf(second!.id)).toMatch(new RegExp(`^Kính gửi Đầu mối .*\\nNhiệm vụ ${busyDuty.replace('.', '\\.')} «`, 's'));
+    expect(await bodyOf(second!.id)).toMatch(
+      new RegExp(`^Kính gửi Đầu mối .*\\nNhiệm vụ ${busyDuty.replace('.', '\\.')} «`, 's'),
+    );
   });
 
   it('reaches a worker that already read the overrides within its refresh period', async () => {

@@ -18,7 +18,11 @@ describe('the units pages', () => {
     tttt = await w.t.prisma.unit.findFirstOrThrow({ where: { orgId: w.orgId, name: SO_TTTT } });
     // Another organisation, with a unit of its own: its ids must name nothing here.
     const other = await w.t.prisma.organisation.create({ data: { code: 'hn', name: 'Hà Nội' } });
-    otherUnitId = (await w.t.prisma.unit.create({ data: { orgId: other.id, name: 'Sở Bí Mật Hà Nội', normalized: 'so bi mat ha noi' } })).id;
+    otherUnitId = (
+      await w.t.prisma.unit.create({
+        data: { orgId: other.id, name: 'Sở Bí Mật Hà Nội', normalized: 'so bi mat ha noi' },
+      })
+    ).id;
   }, 90_000);
   afterAll(async () => w?.stop());
 
@@ -26,7 +30,10 @@ describe('the units pages', () => {
     it('lists every unit with its aliases, groups and number of contacts, linked to its page', async () => {
       const res = await w.client.get('/admin/units');
       expect(res.status).toBe(200);
-      const units = await w.t.prisma.unit.findMany({ where: { orgId: w.orgId }, include: { _count: { select: { contacts: true } } } });
+      const units = await w.t.prisma.unit.findMany({
+        where: { orgId: w.orgId },
+        include: { _count: { select: { contacts: true } } },
+      });
       for (const u of units) expect(res.text).toContain(`<a href="/admin/units/${u.id}">`);
       expect(res.text).toContain(`${units.length} đơn vị`);
       // The Sở TTTT row: two contacts (its sandbox contact and the administrator), member of "Các sở, ban, ngành".
@@ -55,38 +62,60 @@ describe('the units pages', () => {
 
     it('flags the units with duties and no head, whose first escalation goes to the administrators', async () => {
       const yte = await w.t.prisma.unit.findFirstOrThrow({ where: { orgId: w.orgId, name: 'Sở Y tế' } });
-      const head = await w.t.prisma.contact.create({ data: { orgId: w.orgId, unitId: tttt.id, name: 'Giám đốc Sở TTTT', role: 'head', channels: ['sandbox'] } });
+      const head = await w.t.prisma.contact.create({
+        data: { orgId: w.orgId, unitId: tttt.id, name: 'Giám đốc Sở TTTT', role: 'head', channels: ['sandbox'] },
+      });
       try {
         const page = (await w.client.get('/admin/units')).text;
         expect(rowOf(page, yte.id)).toContain('đơn vị chưa có lãnh đạo nhận chuyển cấp');
         expect(rowOf(page, tttt.id)).not.toContain('chưa có lãnh đạo');
         const headless = await w.t.prisma.unit.count({
-          where: { orgId: w.orgId, active: true, obligations: { some: { current: true } }, contacts: { none: { role: 'head', active: true } } },
+          where: {
+            orgId: w.orgId,
+            active: true,
+            obligations: { some: { current: true } },
+            contacts: { none: { role: 'head', active: true } },
+          },
         });
         expect(headless).toBeGreaterThan(1);
-        expect(page).toContain(`${headless} đơn vị chưa có lãnh đạo nhận chuyển cấp: lần chuyển cấp thứ nhất của các đơn vị này gửi thẳng quản trị viên và giám sát.`);
+        expect(page).toContain(
+          `${headless} đơn vị chưa có lãnh đạo nhận chuyển cấp: lần chuyển cấp thứ nhất của các đơn vị này gửi thẳng quản trị viên và giám sát.`,
+        );
       } finally {
         await w.t.prisma.contact.delete({ where: { id: head.id } });
       }
     });
 
     it('marks a proposed unit and accepts it, audited', async () => {
-      const p = await w.t.prisma.unit.create({ data: { orgId: w.orgId, name: 'Trung tâm Thử nghiệm Đề xuất', normalized: 'trung tam thu nghiem de xuat', proposed: true } });
+      const p = await w.t.prisma.unit.create({
+        data: {
+          orgId: w.orgId,
+          name: 'Trung tâm Thử nghiệm Đề xuất',
+          normalized: 'trung tam thu nghiem de xuat',
+          proposed: true,
+        },
+      });
       const row = rowOf((await w.client.get('/admin/units')).text, p.id);
       expect(row).toContain('đề xuất');
       expect(row).toContain(`action="/admin/units/${p.id}/accept"`);
       const res = await w.client.post(`/admin/units/${p.id}/accept`);
       expect(res.status).toBe(303);
       expect((await w.t.prisma.unit.findUniqueOrThrow({ where: { id: p.id } })).proposed).toBe(false);
-      const audit = await w.t.prisma.auditEvent.findMany({ where: { orgId: w.orgId, action: 'unit.accept', entityId: p.id } });
+      const audit = await w.t.prisma.auditEvent.findMany({
+        where: { orgId: w.orgId, action: 'unit.accept', entityId: p.id },
+      });
       expect(audit.map((a) => a.actor)).toEqual([actor()]);
       expect((await w.client.get('/admin/units')).text).toContain('Đã chấp nhận đơn vị «Trung tâm Thử nghiệm Đề xuất»');
       // A proposed group is accepted the same way.
-      const g = await w.t.prisma.unitGroup.create({ data: { orgId: w.orgId, name: 'Nhóm Thử Đề Xuất', normalized: 'nhom thu de xuat', proposed: true } });
+      const g = await w.t.prisma.unitGroup.create({
+        data: { orgId: w.orgId, name: 'Nhóm Thử Đề Xuất', normalized: 'nhom thu de xuat', proposed: true },
+      });
       expect(rowOf((await w.client.get('/admin/units')).text, g.id)).toContain('chưa có thành viên');
       expect((await w.client.post(`/admin/units/groups/${g.id}/accept`)).status).toBe(303);
       expect((await w.t.prisma.unitGroup.findUniqueOrThrow({ where: { id: g.id } })).proposed).toBe(false);
-      expect(await w.t.prisma.auditEvent.count({ where: { action: 'group.accept', entityId: g.id, actor: actor() } })).toBe(1);
+      expect(
+        await w.t.prisma.auditEvent.count({ where: { action: 'group.accept', entityId: g.id, actor: actor() } }),
+      ).toBe(1);
       // Accepting another organisation's unit: not found, nothing changed.
       const forged = await w.client.post(`/admin/units/${otherUnitId}/accept`);
       expect(forged.status).toBe(404);
@@ -97,10 +126,15 @@ describe('the units pages', () => {
       const name = '<script>alert(1)</script> Ban Thử & Nghiệm';
       const res = await w.client.post('/admin/units', { name, aliases: 'BTN; Ban TN' });
       expect(res.status).toBe(303);
-      const unit = await w.t.prisma.unit.findFirstOrThrow({ where: { orgId: w.orgId, name }, include: { aliases: true } });
+      const unit = await w.t.prisma.unit.findFirstOrThrow({
+        where: { orgId: w.orgId, name },
+        include: { aliases: true },
+      });
       expect(res.location).toBe(`/admin/units/${unit.id}`);
       expect(unit.aliases.map((a) => a.alias).sort()).toEqual(['BTN', 'Ban TN']);
-      expect(await w.t.prisma.auditEvent.count({ where: { action: 'unit.create', entityId: unit.id, actor: actor() } })).toBe(1);
+      expect(
+        await w.t.prisma.auditEvent.count({ where: { action: 'unit.create', entityId: unit.id, actor: actor() } }),
+      ).toBe(1);
       for (const page of [await w.client.get(res.location!), await w.client.get('/admin/units')]) {
         expect(page.status).toBe(200);
         expect(page.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt; Ban Thử &amp; Nghiệm');
@@ -142,7 +176,15 @@ describe('the units pages', () => {
 
     it('marks a channel that failed for good and whether Telegram and Zalo are linked', async () => {
       const c = await w.t.prisma.contact.create({
-        data: { orgId: w.orgId, unitId: tttt.id, name: 'Trần Thị Kênh Lỗi', email: 'loi@example.vn', channels: ['email', 'telegram'], disabledChannels: ['email'], telegramChatId: 4242n },
+        data: {
+          orgId: w.orgId,
+          unitId: tttt.id,
+          name: 'Trần Thị Kênh Lỗi',
+          email: 'loi@example.vn',
+          channels: ['email', 'telegram'],
+          disabledChannels: ['email'],
+          telegramChatId: 4242n,
+        },
       });
       const text = rowOf((await w.client.get(`/admin/units/${tttt.id}`)).text, c.id);
       expect(text).toContain('<s>email</s>');
@@ -155,41 +197,82 @@ describe('the units pages', () => {
 
     it('sets a contact’s channels from the unit page: a failed one chosen again works again, audited; bad ones change nothing', async () => {
       const c = await w.t.prisma.contact.create({
-        data: { orgId: w.orgId, unitId: tttt.id, name: 'Phạm Văn Đổi Kênh', email: 'doi@example.vn', channels: ['email', 'telegram'], disabledChannels: ['email'], telegramChatId: 4343n, unreachableSince: new Date() },
+        data: {
+          orgId: w.orgId,
+          unitId: tttt.id,
+          name: 'Phạm Văn Đổi Kênh',
+          email: 'doi@example.vn',
+          channels: ['email', 'telegram'],
+          disabledChannels: ['email'],
+          telegramChatId: 4343n,
+          unreachableSince: new Date(),
+        },
       });
       const page = await w.client.get(`/admin/units/${tttt.id}`);
       expect(rowOf(page.text, c.id)).toContain(`action="/admin/units/${tttt.id}/contacts/${c.id}/channels"`);
       expect(rowOf(page.text, c.id)).toContain('value="email, telegram"');
 
-      const res = await w.client.post(`/admin/units/${tttt.id}/contacts/${c.id}/channels`, { channels: 'telegram, thư' });
+      const res = await w.client.post(`/admin/units/${tttt.id}/contacts/${c.id}/channels`, {
+        channels: 'telegram, thư',
+      });
       expect(res.status).toBe(303);
       expect(res.location).toBe(`/admin/units/${tttt.id}`);
-      expect(await w.t.prisma.contact.findUniqueOrThrow({ where: { id: c.id } })).toMatchObject({ channels: ['telegram', 'email'], disabledChannels: [], unreachableSince: null });
-      expect((await w.client.get(res.location!)).text).toContain('Đã đổi kênh của Phạm Văn Đổi Kênh: telegram → email.');
-      expect(await w.t.prisma.auditEvent.findFirst({ where: { action: 'contact.channels', entityId: c.id, actor: actor() } })).not.toBeNull();
+      expect(await w.t.prisma.contact.findUniqueOrThrow({ where: { id: c.id } })).toMatchObject({
+        channels: ['telegram', 'email'],
+        disabledChannels: [],
+        unreachableSince: null,
+      });
+      expect((await w.client.get(res.location!)).text).toContain(
+        'Đã đổi kênh của Phạm Văn Đổi Kênh: telegram → email.',
+      );
+      expect(
+        await w.t.prisma.auditEvent.findFirst({
+          where: { action: 'contact.channels', entityId: c.id, actor: actor() },
+        }),
+      ).not.toBeNull();
 
       const audits = await w.t.prisma.auditEvent.count();
-      for (const [channels, message] of [['fax', 'Kênh không hợp lệ'], ['', 'Kênh không hợp lệ']] as const) {
+      for (const [channels, message] of [
+        ['fax', 'Kênh không hợp lệ'],
+        ['', 'Kênh không hợp lệ'],
+      ] as const) {
         const bad = await w.client.post(`/admin/units/${tttt.id}/contacts/${c.id}/channels`, { channels });
         expect(bad.status, channels).toBe(400);
         expect(bad.text).toContain(message);
       }
       // A contact of another unit, through this unit's page: not found, unchanged.
       const other = await w.t.prisma.contact.findFirstOrThrow({ where: { orgId: w.orgId, NOT: { unitId: tttt.id } } });
-      const forged = await w.client.post(`/admin/units/${tttt.id}/contacts/${other.id}/channels`, { channels: 'sandbox' });
+      const forged = await w.client.post(`/admin/units/${tttt.id}/contacts/${other.id}/channels`, {
+        channels: 'sandbox',
+      });
       expect(forged.status).toBe(404);
-      expect((await w.t.prisma.contact.findUniqueOrThrow({ where: { id: other.id } })).channels).toEqual(other.channels);
+      expect((await w.t.prisma.contact.findUniqueOrThrow({ where: { id: other.id } })).channels).toEqual(
+        other.channels,
+      );
       expect(await w.t.prisma.auditEvent.count()).toBe(audits);
       await w.t.prisma.contact.delete({ where: { id: c.id } });
     });
 
     it('adds a contact to the unit, audited', async () => {
-      const res = await w.client.post(`/admin/units/${tttt.id}/contacts`, { name: 'Nguyễn Văn An', role: 'head', email: 'an@sotttt.example.vn', channels: 'email, sandbox', locale: 'vi' });
+      const res = await w.client.post(`/admin/units/${tttt.id}/contacts`, {
+        name: 'Nguyễn Văn An',
+        role: 'head',
+        email: 'an@sotttt.example.vn',
+        channels: 'email, sandbox',
+        locale: 'vi',
+      });
       expect(res.status).toBe(303);
       expect(res.location).toBe(`/admin/units/${tttt.id}`);
       const c = await w.t.prisma.contact.findFirstOrThrow({ where: { orgId: w.orgId, name: 'Nguyễn Văn An' } });
-      expect(c).toMatchObject({ unitId: tttt.id, role: 'head', email: 'an@sotttt.example.vn', channels: ['email', 'sandbox'] });
-      const audit = await w.t.prisma.auditEvent.findFirstOrThrow({ where: { action: 'contact.create', entityId: c.id } });
+      expect(c).toMatchObject({
+        unitId: tttt.id,
+        role: 'head',
+        email: 'an@sotttt.example.vn',
+        channels: ['email', 'sandbox'],
+      });
+      const audit = await w.t.prisma.auditEvent.findFirstOrThrow({
+        where: { action: 'contact.create', entityId: c.id },
+      });
       expect(audit.actor).toBe(actor());
       const page = await w.client.get(res.location!);
       expect(page.text).toContain('Đã thêm người liên hệ «Nguyễn Văn An»');
@@ -231,7 +314,9 @@ describe('the units pages', () => {
       expect(invite.contactId).toBe(c.id);
       expect(invite.expiresAt.getTime() - w.s.clock.now().getTime()).toBe(72 * 3_600_000);
       expect(await w.t.prisma.invite.count({ where: { code: code! } })).toBe(0);
-      const audit = await w.t.prisma.auditEvent.findFirstOrThrow({ where: { action: 'invite.create', entityId: invite.id } });
+      const audit = await w.t.prisma.auditEvent.findFirstOrThrow({
+        where: { action: 'invite.create', entityId: invite.id },
+      });
       expect(audit.actor).toBe(actor());
       // The unit's history shows it, newest first.
       const page = await w.client.get(`/admin/units/${tttt.id}`);
@@ -241,7 +326,10 @@ describe('the units pages', () => {
     });
 
     it('refuses an invite for a contact of another unit through this unit’s page, creating nothing', async () => {
-      const yte = await w.t.prisma.unit.findFirstOrThrow({ where: { orgId: w.orgId, name: 'Sở Y tế' }, include: { contacts: true } });
+      const yte = await w.t.prisma.unit.findFirstOrThrow({
+        where: { orgId: w.orgId, name: 'Sở Y tế' },
+        include: { contacts: true },
+      });
       const before = await w.t.prisma.invite.count();
       const res = await w.client.post(`/admin/units/${tttt.id}/contacts/${yte.contacts[0]!.id}/invite`);
       expect(res.status).toBe(404);
@@ -256,7 +344,9 @@ describe('the units pages', () => {
         expect(res.status, id).toBe(404);
         expect(res.text).toContain('Không tìm thấy đơn vị này');
         expect(res.text).not.toContain('Sở Bí Mật Hà Nội');
-        expect((await w.client.post(`/admin/units/${encodeURIComponent(id)}/contacts`, { name: 'Kẻ Lạ' })).status).toBe(404);
+        expect((await w.client.post(`/admin/units/${encodeURIComponent(id)}/contacts`, { name: 'Kẻ Lạ' })).status).toBe(
+          404,
+        );
         expect((await w.client.post(`/admin/units/${encodeURIComponent(id)}/calendar`)).status).toBe(404);
       }
       expect(await w.t.prisma.contact.count()).toBe(contacts);

@@ -23,7 +23,12 @@ function reminder(text: string, reminderId = 'r1'): OutgoingMessage {
 /** The channel against a fake server; its own limiter (never the process-wide one) unless given. */
 async function start(server: StartZaloServerOptions = {}, channel: Partial<ZaloChannelOptions> = {}) {
   fake = await startZaloServer(server);
-  const zalo = createZaloChannel({ token: fake.token, apiRoot: fake.apiRoot, limiter: createZaloLimiter({ perSecond: 50, perChatIntervalMs: 0 }), ...channel });
+  const zalo = createZaloChannel({
+    token: fake.token,
+    apiRoot: fake.apiRoot,
+    limiter: createZaloLimiter({ perSecond: 50, perChatIntervalMs: 0 }),
+    ...channel,
+  });
   return { fake, zalo };
 }
 
@@ -44,7 +49,11 @@ async function deliveryError(p: Promise<unknown>): Promise<DeliveryError> {
 
 /** A long reminder in Vietnamese: `n` numbered paragraphs of about 300 characters. */
 function longReminder(n: number): string {
-  return Array.from({ length: n }, (_, i) => `${i + 1}. Đơn vị chủ trì báo cáo kết quả thực hiện nhiệm vụ bảo đảm an toàn thông tin mạng năm 2025, gửi Sở Thông tin và Truyền thông trước ngày 15/11 để tổng hợp báo cáo Ủy ban nhân dân Thành phố. Gõ /xong ${i + 1} khi đã hoàn thành, hoặc /giahan ${i + 1} để xin gia hạn. ✅`).join('\n\n');
+  return Array.from(
+    { length: n },
+    (_, i) =>
+      `${i + 1}. Đơn vị chủ trì báo cáo kết quả thực hiện nhiệm vụ bảo đảm an toàn thông tin mạng năm 2025, gửi Sở Thông tin và Truyền thông trước ngày 15/11 để tổng hợp báo cáo Ủy ban nhân dân Thành phố. Gõ /xong ${i + 1} khi đã hoàn thành, hoặc /giahan ${i + 1} để xin gia hạn. ✅`,
+  ).join('\n\n');
 }
 
 describe('the Zalo reminders channel', () => {
@@ -79,7 +88,10 @@ describe('the Zalo reminders channel', () => {
     });
 
     it('spaces the parts of one message per the chat interval', async () => {
-      const { fake: f, zalo } = await start({ limits: { perSecond: 10, perChatMs: 300 } }, { limiter: createZaloLimiter({ perSecond: 10, perChatIntervalMs: 400 }) });
+      const { fake: f, zalo } = await start(
+        { limits: { perSecond: 10, perChatMs: 300 } },
+        { limiter: createZaloLimiter({ perSecond: 10, perChatIntervalMs: 400 }) },
+      );
       await deliver(zalo, recipient('u1'), reminder(longReminder(15)));
       const calls = f.calls.filter((c) => c.method === 'sendMessage');
       expect(calls.every((c) => c.status === 200)).toBe(true);
@@ -122,7 +134,11 @@ describe('the Zalo reminders channel', () => {
 
     it('does not disable on a bad bot token (401): it is no contact’s fault', async () => {
       const { fake: f } = await start();
-      const zalo = createZaloChannel({ token: '42:not-the-token', apiRoot: f.apiRoot, limiter: createZaloLimiter({ perChatIntervalMs: 0 }) });
+      const zalo = createZaloChannel({
+        token: '42:not-the-token',
+        apiRoot: f.apiRoot,
+        limiter: createZaloLimiter({ perChatIntervalMs: 0 }),
+      });
       const e = await deliveryError(deliver(zalo, recipient('u1'), reminder('x')));
       expect(e.permanent).toBe(false);
       expect(e.message).toBe('Zalo 401: Unauthorized');
@@ -130,12 +146,19 @@ describe('the Zalo reminders channel', () => {
     });
 
     it('retries later on 5xx, timeouts, cut connections and a 429 that lasts; a 400 fails this message for good, the chat kept', async () => {
-      const { fake: f, zalo } = await start({}, { timeoutMs: 300, maxRateRetries: 1, limiter: createZaloLimiter({ perSecond: 50, perChatIntervalMs: 0 }) });
+      const { fake: f, zalo } = await start(
+        {},
+        { timeoutMs: 300, maxRateRetries: 1, limiter: createZaloLimiter({ perSecond: 50, perChatIntervalMs: 0 }) },
+      );
       f.fail('sendMessage', { status: 500, chatId: 'a' });
       f.fail('sendMessage', { status: 502, description: 'Bad gateway', chatId: 'b' });
       f.fail('sendMessage', { status: 'timeout', chatId: 'c' });
       f.fail('sendMessage', { status: 'reset', chatId: 'd' });
-      f.fail('sendMessage', { status: 400, description: 'Bad request: text must be from 1 to 2000 characters', chatId: 'e' });
+      f.fail('sendMessage', {
+        status: 400,
+        description: 'Bad request: text must be from 1 to 2000 characters',
+        chatId: 'e',
+      });
       f.fail('sendMessage', { status: 429, description: 'Quota exceeded', retryAfter: 0, times: 2, chatId: 'f' });
       f.fail('sendMessage', { status: 408, description: 'Request timeout', chatId: 'g' });
       for (const chat of ['a', 'b', 'c', 'd', 'f', 'g']) {
@@ -143,7 +166,10 @@ describe('the Zalo reminders channel', () => {
         expect(e.permanent, `chat ${chat}: ${e.message}`).toBe(false);
       }
       // A text Zalo refuses would be refused again on every retry (it was retried forever).
-      expect(await deliveryError(deliver(zalo, recipient('e'), reminder('x')))).toMatchObject({ permanent: true, scope: 'message' });
+      expect(await deliveryError(deliver(zalo, recipient('e'), reminder('x')))).toMatchObject({
+        permanent: true,
+        scope: 'message',
+      });
       expect(f.sent()).toEqual([]);
     });
 
@@ -170,16 +196,26 @@ describe('the Zalo reminders channel', () => {
 
   describe('pacing', () => {
     it('spaces reminders to one chat by the interval, before Zalo has to say 429', async () => {
-      const { fake: f, zalo } = await start({ limits: { perSecond: 10, perChatMs: 300 } }, { limiter: createZaloLimiter({ perSecond: 10, perChatIntervalMs: 400 }) });
-      await Promise.all(Array.from({ length: 4 }, (_, i) => deliver(zalo, recipient('busy'), reminder(`nhắc ${i}`, `r${i}`))));
+      const { fake: f, zalo } = await start(
+        { limits: { perSecond: 10, perChatMs: 300 } },
+        { limiter: createZaloLimiter({ perSecond: 10, perChatIntervalMs: 400 }) },
+      );
+      await Promise.all(
+        Array.from({ length: 4 }, (_, i) => deliver(zalo, recipient('busy'), reminder(`nhắc ${i}`, `r${i}`))),
+      );
       const calls = f.calls.filter((c) => c.chatId === 'busy');
       expect(calls.map((c) => c.status)).toEqual([200, 200, 200, 200]);
       for (let i = 1; i < calls.length; i++) expect(calls[i]!.at - calls[i - 1]!.at).toBeGreaterThanOrEqual(300);
     });
 
     it('does not hold up other chats behind a busy one', async () => {
-      const { fake: f, zalo } = await start({ limits: false }, { limiter: createZaloLimiter({ perSecond: 50, perChatIntervalMs: 1_000 }) });
-      const busy = Promise.all(Array.from({ length: 3 }, (_, i) => deliver(zalo, recipient('busy'), reminder(`nhắc ${i}`, `r${i}`))));
+      const { fake: f, zalo } = await start(
+        { limits: false },
+        { limiter: createZaloLimiter({ perSecond: 50, perChatIntervalMs: 1_000 }) },
+      );
+      const busy = Promise.all(
+        Array.from({ length: 3 }, (_, i) => deliver(zalo, recipient('busy'), reminder(`nhắc ${i}`, `r${i}`))),
+      );
       const t0 = Date.now();
       await Promise.all(['o1', 'o2', 'o3'].map((chat) => deliver(zalo, recipient(chat), reminder('x'))));
       const others = Date.now() - t0;
@@ -192,7 +228,10 @@ describe('the Zalo reminders channel', () => {
 
     it('keeps the bot under perSecond across chats', async () => {
       // Our 5 a second against the fake's 6: room for requests that travel unevenly.
-      const { fake: f, zalo } = await start({ limits: { perSecond: 6, perChatMs: 0 } }, { limiter: createZaloLimiter({ perSecond: 5, perChatIntervalMs: 0 }) });
+      const { fake: f, zalo } = await start(
+        { limits: { perSecond: 6, perChatMs: 0 } },
+        { limiter: createZaloLimiter({ perSecond: 5, perChatIntervalMs: 0 }) },
+      );
       const t0 = Date.now();
       await Promise.all(Array.from({ length: 10 }, (_, i) => deliver(zalo, recipient(`u${i}`), reminder('x'))));
       expect(Date.now() - t0).toBeGreaterThanOrEqual(1_500); // 10 messages at 5 a second
@@ -203,15 +242,28 @@ describe('the Zalo reminders channel', () => {
 });
 
 describe('zaloDeliveryError', () => {
-  const api = (errorCode: number, description: string) => new ZaloApiError({ method: 'sendMessage', errorCode, description, httpStatus: errorCode });
+  const api = (errorCode: number, description: string) =>
+    new ZaloApiError({ method: 'sendMessage', errorCode, description, httpStatus: errorCode });
   it('disables the channel only when the contact’s address is at fault', () => {
     expect(zaloDeliveryError(api(404, 'Not found'))).toMatchObject({ permanent: true, scope: 'address' });
-    expect(zaloDeliveryError(api(403, 'The user blocked this bot'))).toMatchObject({ permanent: true, scope: 'address' });
-    expect(zaloDeliveryError(api(400, 'Bad request: user not found'))).toMatchObject({ permanent: true, scope: 'address' });
+    expect(zaloDeliveryError(api(403, 'The user blocked this bot'))).toMatchObject({
+      permanent: true,
+      scope: 'address',
+    });
+    expect(zaloDeliveryError(api(400, 'Bad request: user not found'))).toMatchObject({
+      permanent: true,
+      scope: 'address',
+    });
   });
   it('fails a message Zalo refuses with another 400 for good, without disabling the chat (a retry cannot succeed)', () => {
-    expect(zaloDeliveryError(api(400, 'Bad request: invalid API name'))).toMatchObject({ permanent: true, scope: 'message' });
-    expect(zaloDeliveryError(api(400, 'Bad request: text is too long'))).toMatchObject({ permanent: true, scope: 'message' });
+    expect(zaloDeliveryError(api(400, 'Bad request: invalid API name'))).toMatchObject({
+      permanent: true,
+      scope: 'message',
+    });
+    expect(zaloDeliveryError(api(400, 'Bad request: text is too long'))).toMatchObject({
+      permanent: true,
+      scope: 'message',
+    });
   });
   it('retries what may succeed later: Zalo’s internal 403, the token, quotas, server errors', () => {
     expect(zaloDeliveryError(api(403, 'Internal server error'))?.permanent).toBe(false);
@@ -221,7 +273,8 @@ describe('zaloDeliveryError', () => {
     expect(zaloDeliveryError(new Error('other'))).toBeUndefined();
   });
   it('counts a call that may have arrived (timed out, connection cut) as of unknown outcome, and one never made as not', () => {
-    const net = (timedOut: boolean, code: string) => new ZaloNetworkError({ method: 'sendMessage', timedOut, code, detail: code });
+    const net = (timedOut: boolean, code: string) =>
+      new ZaloNetworkError({ method: 'sendMessage', timedOut, code, detail: code });
     expect(zaloDeliveryError(net(true, 'ETIMEDOUT'))).toMatchObject({ permanent: false, outcomeUnknown: true });
     expect(zaloDeliveryError(net(false, 'ECONNRESET'))).toMatchObject({ permanent: false, outcomeUnknown: true });
     expect(zaloDeliveryError(net(false, 'ECONNREFUSED'))).toMatchObject({ permanent: false, outcomeUnknown: false });
@@ -278,7 +331,8 @@ describe('the Zalo limiter', () => {
 
   it('runLimited retries a rate-limited call after the hint, a bounded number of times', async () => {
     const limiter = createZaloLimiter();
-    const rateLimitOf = (e: unknown) => (e instanceof Error && e.message === '429' ? { retryAfterSeconds: 2 } : undefined);
+    const rateLimitOf = (e: unknown) =>
+      e instanceof Error && e.message === '429' ? { retryAfterSeconds: 2 } : undefined;
     let calls = 0;
     const start = Date.now();
     const ok = runLimited(
@@ -304,8 +358,10 @@ describe('the Zalo limiter', () => {
     expect(await gaveUp).toBeInstanceOf(Error);
     expect(failing).toBe(3);
 
-    const other = runLimited(limiter, 'c', () => Promise.reject(new Error('boom')), rateLimitOf).catch((e: unknown) => e);
+    const other = runLimited(limiter, 'c', () => Promise.reject(new Error('boom')), rateLimitOf).catch(
+      (e: unknown) => e,
+    );
     await vi.advanceTimersByTimeAsync(10_000);
-    expect((await other as Error).message).toBe('boom');
+    expect(((await other) as Error).message).toBe('boom');
   });
 });

@@ -22,7 +22,10 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await new Promise<void>((resolve) => s.close(() => resolve()));
 });
 
-async function start(options?: StartZaloServerOptions, clientOptions: Partial<Parameters<typeof createZaloClient>[0]> = {}): Promise<{ fake: FakeZalo; zalo: ZaloClient }> {
+async function start(
+  options?: StartZaloServerOptions,
+  clientOptions: Partial<Parameters<typeof createZaloClient>[0]> = {},
+): Promise<{ fake: FakeZalo; zalo: ZaloClient }> {
   fake = await startZaloServer(options);
   return { fake, zalo: createZaloClient({ token: fake.token, apiRoot: fake.apiRoot, ...clientOptions }) };
 }
@@ -56,7 +59,12 @@ function everythingAbout(error: unknown): string {
 describe('the Zalo client', () => {
   it('checks the token with getMe', async () => {
     const { fake: f, zalo } = await start();
-    expect(await zalo.getMe()).toEqual({ id: f.botId, account_name: 'bot.DondocTest', account_type: 'BASIC', can_join_groups: false });
+    expect(await zalo.getMe()).toEqual({
+      id: f.botId,
+      account_name: 'bot.DondocTest',
+      account_type: 'BASIC',
+      can_join_groups: false,
+    });
     expect(f.calls[0]).toMatchObject({ method: 'getMe', httpMethod: 'POST', status: 200 });
   });
 
@@ -64,7 +72,9 @@ describe('the Zalo client', () => {
     const { fake: f, zalo } = await start();
     const sent = await zalo.sendMessage('u1', 'Nhắc hạn: báo cáo an toàn thông tin trước 15/11');
     expect(sent.message_id).toMatch(/^[0-9a-f]{20}$/);
-    expect(f.sent('u1')).toEqual([expect.objectContaining({ message_id: sent.message_id, text: 'Nhắc hạn: báo cáo an toàn thông tin trước 15/11' })]);
+    expect(f.sent('u1')).toEqual([
+      expect.objectContaining({ message_id: sent.message_id, text: 'Nhắc hạn: báo cáo an toàn thông tin trước 15/11' }),
+    ]);
     expect(f.calls.at(-1)?.params).toEqual({ chat_id: 'u1', text: 'Nhắc hạn: báo cáo an toàn thông tin trước 15/11' });
   });
 
@@ -87,7 +97,13 @@ describe('the Zalo client', () => {
       const { zalo } = await start();
       const e = await failure(zalo.sendMessage('u1', 'x'.repeat(2_001)));
       expect(e).toBeInstanceOf(ZaloApiError);
-      expect(e).toMatchObject({ method: 'sendMessage', errorCode: 400, httpStatus: 400, description: 'Bad request: text must be from 1 to 2000 characters', retryAfter: undefined });
+      expect(e).toMatchObject({
+        method: 'sendMessage',
+        errorCode: 400,
+        httpStatus: 400,
+        description: 'Bad request: text must be from 1 to 2000 characters',
+        retryAfter: undefined,
+      });
       expect((e as Error).message).toBe('Zalo sendMessage 400: Bad request: text must be from 1 to 2000 characters');
     });
 
@@ -134,7 +150,9 @@ describe('the Zalo client', () => {
     });
 
     it('reports an answer that is not Zalo’s JSON as a ZaloApiError with the HTTP status', async () => {
-      const root = await rawServer((res) => res.writeHead(502, { 'content-type': 'text/html' }).end('<h1>Bad Gateway</h1>'));
+      const root = await rawServer((res) =>
+        res.writeHead(502, { 'content-type': 'text/html' }).end('<h1>Bad Gateway</h1>'),
+      );
       const zalo = createZaloClient({ token: '1:abc-secret', apiRoot: root });
       expect(await failure(zalo.getMe())).toMatchObject({ name: 'ZaloApiError', errorCode: 502, httpStatus: 502 });
     });
@@ -149,14 +167,24 @@ describe('the Zalo client', () => {
       const { fake: f, zalo } = await start();
       setTimeout(() => f.userSends('u5', '/trogiup'), 50);
       const [update] = await zalo.getUpdates({ timeout: 5 });
-      expect(update).toMatchObject({ event_name: 'message.text.received', message: { chat: { id: 'u5' }, text: '/trogiup' } });
+      expect(update).toMatchObject({
+        event_name: 'message.text.received',
+        message: { chat: { id: 'u5' }, text: '/trogiup' },
+      });
       expect(f.calls.at(-1)?.params).toEqual({ timeout: '5' }); // a String, as the docs' table types it
       expect(await zalo.getUpdates({ timeout: 1 })).toEqual([]);
     });
 
     it('accepts an array of updates too', async () => {
-      const update = { event_name: 'message.text.received', message: { message_id: 'm1', date: 1, from: { id: 'u1' }, chat: { id: 'u1', chat_type: 'PRIVATE' }, text: 'a' } };
-      const root = await rawServer((res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, result: [update, { junk: true }] })));
+      const update = {
+        event_name: 'message.text.received',
+        message: { message_id: 'm1', date: 1, from: { id: 'u1' }, chat: { id: 'u1', chat_type: 'PRIVATE' }, text: 'a' },
+      };
+      const root = await rawServer((res) =>
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ ok: true, result: [update, { junk: true }] })),
+      );
       const zalo = createZaloClient({ token: '1:abc-secret', apiRoot: root });
       expect(await zalo.getUpdates({ timeout: 1 })).toEqual([update]);
     });
@@ -180,11 +208,15 @@ describe('the Zalo client', () => {
   it('sets, reads and deletes the webhook', async () => {
     const { zalo } = await start();
     expect(await zalo.getWebhookInfo()).toMatchObject({ url: '' });
-    expect(await zalo.setWebhook({ url: 'https://dondoc.example.vn/zalo/webhook', secret_token: 'mot-bi-mat-dai' })).toMatchObject({
+    expect(
+      await zalo.setWebhook({ url: 'https://dondoc.example.vn/zalo/webhook', secret_token: 'mot-bi-mat-dai' }),
+    ).toMatchObject({
       url: 'https://dondoc.example.vn/zalo/webhook',
     });
     expect((await zalo.getWebhookInfo()).url).toBe('https://dondoc.example.vn/zalo/webhook');
-    expect(await failure(zalo.setWebhook({ url: 'https://dondoc.example.vn/z', secret_token: 'ngan' }))).toMatchObject({ errorCode: 400 });
+    expect(await failure(zalo.setWebhook({ url: 'https://dondoc.example.vn/z', secret_token: 'ngan' }))).toMatchObject({
+      errorCode: 400,
+    });
     expect(await zalo.deleteWebhook()).toMatchObject({ url: '' });
   });
 
@@ -198,7 +230,10 @@ describe('the Zalo client', () => {
 
     it('with a limiter, waits out a 429 for the hint and retries the call', async () => {
       // Our side does not pace this chat (0 ms), so the fake's 1 s per chat answers 429.
-      const { fake: f, zalo } = await start({ limits: { perSecond: 10, perChatMs: 1_000 } }, { limiter: createZaloLimiter({ perSecond: 100, perChatIntervalMs: 0 }) });
+      const { fake: f, zalo } = await start(
+        { limits: { perSecond: 10, perChatMs: 1_000 } },
+        { limiter: createZaloLimiter({ perSecond: 100, perChatIntervalMs: 0 }) },
+      );
       await zalo.sendMessage('u1', 'một');
       const t0 = Date.now();
       await zalo.sendMessage('u1', 'hai');
@@ -208,7 +243,10 @@ describe('the Zalo client', () => {
     });
 
     it('reads the hint from a Retry-After header, and backs off without any hint', async () => {
-      const { fake: f, zalo } = await start({ limits: { perSecond: 10, perChatMs: 1_000, retryHint: 'header' } }, { limiter: createZaloLimiter({ perSecond: 100, perChatIntervalMs: 0 }) });
+      const { fake: f, zalo } = await start(
+        { limits: { perSecond: 10, perChatMs: 1_000, retryHint: 'header' } },
+        { limiter: createZaloLimiter({ perSecond: 100, perChatIntervalMs: 0 }) },
+      );
       await zalo.sendMessage('u1', 'một');
       await zalo.sendMessage('u1', 'hai');
       expect(f.calls.map((c) => c.status)).toEqual([200, 429, 200]);
@@ -216,7 +254,10 @@ describe('the Zalo client', () => {
 
       const { fake: g, zalo: z } = await start(
         { limits: { perSecond: 10, perChatMs: 1_000, retryHint: 'none' } },
-        { limiter: createZaloLimiter({ perSecond: 100, perChatIntervalMs: 0 }), retry: { fallbackRetryAfterSeconds: 0.6 } },
+        {
+          limiter: createZaloLimiter({ perSecond: 100, perChatIntervalMs: 0 }),
+          retry: { fallbackRetryAfterSeconds: 0.6 },
+        },
       );
       await z.sendMessage('u1', 'một');
       await z.sendMessage('u1', 'hai'); // 0.6 s, then 1.2 s: the second retry is past the fake's second
@@ -226,7 +267,10 @@ describe('the Zalo client', () => {
 
     it('gives up after maxRetries, and at once on a hint longer than it waits', async () => {
       const limiter = createZaloLimiter({ perSecond: 100, perChatIntervalMs: 0 });
-      const { fake: f, zalo } = await start({ limits: false }, { limiter, retry: { maxRetries: 2, fallbackRetryAfterSeconds: 0.05 } });
+      const { fake: f, zalo } = await start(
+        { limits: false },
+        { limiter, retry: { maxRetries: 2, fallbackRetryAfterSeconds: 0.05 } },
+      );
       f.fail('sendMessage', { status: 429, description: 'Quota exceeded', times: 3 });
       expect(await failure(zalo.sendMessage('u1', 'x'))).toMatchObject({ errorCode: 429 });
       expect(f.calls.map((c) => c.status)).toEqual([429, 429, 429]); // the call and 2 retries
@@ -240,7 +284,10 @@ describe('the Zalo client', () => {
   });
 
   describe('webhook helpers', () => {
-    const update = { event_name: 'message.text.received', message: { message_id: 'm', date: 1, from: { id: 'u1' }, chat: { id: 'u1', chat_type: 'PRIVATE' }, text: 'a' } };
+    const update = {
+      event_name: 'message.text.received',
+      message: { message_id: 'm', date: 1, from: { id: 'u1' }, chat: { id: 'u1', chat_type: 'PRIVATE' }, text: 'a' },
+    };
 
     it('reads an update wrapped as the docs show, or bare', () => {
       expect(parseZaloUpdate({ ok: true, result: update })).toEqual(update);

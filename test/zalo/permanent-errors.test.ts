@@ -27,12 +27,20 @@ describe('sending a reminder by Zalo', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     const now = new Date();
-    const mini = await buildMiniOrg(t.prisma, { units: 2, duties: [{ code: 'A', due: '2027-06-30' }], channels: ['zalo', 'sandbox'], now });
+    const mini = await buildMiniOrg(t.prisma, {
+      units: 2,
+      duties: [{ code: 'A', due: '2027-06-30' }],
+      channels: ['zalo', 'sandbox'],
+      now,
+    });
     orgId = mini.org.id;
     await reconcileObligations(t.prisma, orgId, { from: '2027-01-01', to: '2027-12-31' }, now);
     for (const [i, user] of ['u-text', 'u-internal'].entries()) {
       const c = await t.prisma.contact.update({ where: { id: mini.contacts[i]!.id }, data: { zaloUserId: user } });
-      users.set(user, { contactId: c.id, obligationId: (await t.prisma.obligation.findFirstOrThrow({ where: { orgId, unitId: c.unitId } })).id });
+      users.set(user, {
+        contactId: c.id,
+        obligationId: (await t.prisma.obligation.findFirstOrThrow({ where: { orgId, unitId: c.unitId } })).id,
+      });
     }
     zl = await startZaloServer({ token: TOKEN, limits: false });
     s = await startTestApp(t, {
@@ -51,7 +59,15 @@ describe('sending a reminder by Zalo', () => {
   async function remind(user: string, tag: string): Promise<string> {
     const { contactId, obligationId } = users.get(user)!;
     const r = await t.prisma.reminder.create({
-      data: { orgId, obligationId, contactId, channel: 'zalo', kind: 'overdue', stage: `nudge-${tag}@20270630`, scheduledAt: new Date(Date.now() - 1_000) },
+      data: {
+        orgId,
+        obligationId,
+        contactId,
+        channel: 'zalo',
+        kind: 'overdue',
+        stage: `nudge-${tag}@20270630`,
+        scheduledAt: new Date(Date.now() - 1_000),
+      },
     });
     await dispatchDue(t.prisma, s.app.sendQueue(), orgId, new Date(), 0);
     return r.id;
@@ -60,14 +76,21 @@ describe('sending a reminder by Zalo', () => {
 
   describe('when Zalo refuses the message with a 400', () => {
     it('fails it once, sends it by the next channel and keeps Zalo enabled for the contact', async () => {
-      zl.fail('sendMessage', { status: 400, description: 'Bad request: text must be from 1 to 2000 characters', chatId: 'u-text', times: 100 });
+      zl.fail('sendMessage', {
+        status: 400,
+        description: 'Bad request: text must be from 1 to 2000 characters',
+        chatId: 'u-text',
+        times: 100,
+      });
       const id = await remind('u-text', 'text');
       const { contactId, obligationId } = users.get('u-text')!;
       await waitFor(async () => (await row(id)).status === 'failed', 15_000, 'the Zalo reminder failed');
       const failed = await row(id);
       expect(failed.attempts).toBe(1);
       expect(failed.lastError).toMatch(/^Zalo 400: /);
-      const fallback = await t.prisma.reminder.findFirstOrThrow({ where: { obligationId, contactId, channel: 'sandbox', stage: failed.stage } });
+      const fallback = await t.prisma.reminder.findFirstOrThrow({
+        where: { obligationId, contactId, channel: 'sandbox', stage: failed.stage },
+      });
       await waitFor(async () => (await row(fallback.id)).status === 'sent', 15_000, 'the fallback sent');
       expect((await t.prisma.contact.findUniqueOrThrow({ where: { id: contactId } })).disabledChannels).toEqual([]);
       expect(await t.prisma.auditEvent.count({ where: { action: 'reminder.failed', entityId: id } })).toBe(1);

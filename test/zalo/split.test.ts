@@ -14,13 +14,55 @@ const SPACE = /^[\t\n\v\f\r \u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u
 const SPACE_CHAR = /[\t\n\v\f\r \u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-
 const WORDS = [
-  'Sở', 'Thông', 'tin', 'và', 'Truyền', 'thông', 'đôn', 'đốc', 'báo', 'cáo', 'nhiệm', 'vụ', 'hạn', 'chót', 'quý', 'năm',
-  'UBND', 'quận', 'huyện', 'thành', 'phố', 'Thủ', 'Đức', 'an', 'toàn', 'thông', 'tin', 'mạng', 'kế', 'hoạch', '3131/KH-UBND',
-  '15/11/2025', 'xác', 'nhận', 'hoàn', 'thành', 'gia', 'hạn', 'Nguyễn', 'Thị', 'Hồng', 'Nhung', 'trước', 'ngày',
+  'Sở',
+  'Thông',
+  'tin',
+  'và',
+  'Truyền',
+  'thông',
+  'đôn',
+  'đốc',
+  'báo',
+  'cáo',
+  'nhiệm',
+  'vụ',
+  'hạn',
+  'chót',
+  'quý',
+  'năm',
+  'UBND',
+  'quận',
+  'huyện',
+  'thành',
+  'phố',
+  'Thủ',
+  'Đức',
+  'an',
+  'toàn',
+  'thông',
+  'tin',
+  'mạng',
+  'kế',
+  'hoạch',
+  '3131/KH-UBND',
+  '15/11/2025',
+  'xác',
+  'nhận',
+  'hoàn',
+  'thành',
+  'gia',
+  'hạn',
+  'Nguyễn',
+  'Thị',
+  'Hồng',
+  'Nhung',
+  'trước',
+  'ngày',
   // NFD: letters with combining diacritics (one grapheme, several code units)
-  'Vie\u0302\u0323t', 'nhie\u0302\u0323m', 'ho\u0300a',
+  'Vie\u0302\u0323t',
+  'nhie\u0302\u0323m',
+  'ho\u0300a',
 ];
 const EMOJI = ['✅', '📅', '👍🏽', '👨‍👩‍👧‍👦', '🇻🇳', '❤️', '🙏', '😀', '⏰'];
 const PUNCT = ['.', '!', '?', '…', ',', ';', ':', '."', '.)', '»'];
@@ -34,7 +76,8 @@ function randomText(rand: () => number, length: number, options: { longWords?: b
     if (r < 0.6) s += pick(WORDS);
     else if (r < 0.7) s += pick(EMOJI);
     else if (r < 0.78) s += pick(PUNCT);
-    else if (options.longWords && r < 0.8) s += Array.from({ length: 5 + Math.floor(rand() * 60) }, () => pick(['a', 'ư', '😀', '👨‍👩‍👧', 'e\u0301'])).join('');
+    else if (options.longWords && r < 0.8)
+      s += Array.from({ length: 5 + Math.floor(rand() * 60) }, () => pick(['a', 'ư', '😀', '👨‍👩‍👧', 'e\u0301'])).join('');
     else if (r < 0.82) s += '\u00a0'; // non-breaking: never a cut
     s += pick([' ', ' ', ' ', ' ', ' ', '\n', '\n\n', '  ', '\t', ' \n ']);
   }
@@ -122,10 +165,16 @@ describe('splitting a text for Zalo', () => {
     expect(splitZaloText(paragraphs, 160)).toEqual([`${para(1, 8)}\n\n${para(2, 8)}`, para(3, 8)]);
 
     const lines = ['Dòng một có vài chữ.', 'Dòng hai cũng vậy.', 'Dòng ba là dòng cuối cùng.'].join('\n');
-    expect(splitZaloText(lines, 45)).toEqual(['Dòng một có vài chữ.\nDòng hai cũng vậy.', 'Dòng ba là dòng cuối cùng.']);
+    expect(splitZaloText(lines, 45)).toEqual([
+      'Dòng một có vài chữ.\nDòng hai cũng vậy.',
+      'Dòng ba là dòng cuối cùng.',
+    ]);
 
     const sentences = 'Câu thứ nhất đã xong. Câu thứ hai, có dấu phẩy, cũng xong! Câu ba';
-    expect(splitZaloText(sentences, 60)).toEqual(['Câu thứ nhất đã xong. Câu thứ hai, có dấu phẩy, cũng xong!', 'Câu ba']);
+    expect(splitZaloText(sentences, 60)).toEqual([
+      'Câu thứ nhất đã xong. Câu thứ hai, có dấu phẩy, cũng xong!',
+      'Câu ba',
+    ]);
 
     const words = 'một hai ba bốn năm sáu bảy tám chín mười';
     expect(splitZaloText(words, 12)).toEqual(['một hai ba', 'bốn năm sáu', 'bảy tám chín', 'mười']);

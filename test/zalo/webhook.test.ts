@@ -10,12 +10,29 @@ const TOKEN = '1459232241454765289:ZtestSecretTokenForDondocFake-abc';
 
 const textUpdate = (messageId: string, from: string, text: string) => ({
   ok: true,
-  result: { event_name: 'message.text.received', message: { message_id: messageId, date: Date.now(), text, from: { id: from, display_name: 'Lan', is_bot: false }, chat: { id: from, chat_type: 'PRIVATE' } } },
+  result: {
+    event_name: 'message.text.received',
+    message: {
+      message_id: messageId,
+      date: Date.now(),
+      text,
+      from: { id: from, display_name: 'Lan', is_bot: false },
+      chat: { id: from, chat_type: 'PRIVATE' },
+    },
+  },
 });
 /** A sticker: always answered, "text only"; one chat's updates are handled in order, so its answer comes after the earlier ones'. */
 const stickerUpdate = (messageId: string, from: string) => ({
   ok: true,
-  result: { event_name: 'message.sticker.received', message: { message_id: messageId, date: Date.now(), from: { id: from, display_name: 'Lan', is_bot: false }, chat: { id: from, chat_type: 'PRIVATE' } } },
+  result: {
+    event_name: 'message.sticker.received',
+    message: {
+      message_id: messageId,
+      date: Date.now(),
+      from: { id: from, display_name: 'Lan', is_bot: false },
+      chat: { id: from, chat_type: 'PRIVATE' },
+    },
+  },
 });
 const ONLY_TEXT = /^Bot chỉ hiểu lệnh bằng chữ/;
 
@@ -35,7 +52,12 @@ describe('the Zalo webhook', () => {
       start: new Date(),
       roles: ['web', 'bot'],
       channels: { sandbox: createSandboxChannel() },
-      env: { ZALO_BOT_TOKEN: TOKEN, ZALO_API_ROOT: zl.apiRoot, PUBLIC_URL: 'https://dondoc.example/', SECRET_KEY: 'k'.repeat(40) },
+      env: {
+        ZALO_BOT_TOKEN: TOKEN,
+        ZALO_API_ROOT: zl.apiRoot,
+        PUBLIC_URL: 'https://dondoc.example/',
+        SECRET_KEY: 'k'.repeat(40),
+      },
     });
     url = `${s.app.address()}/zalo/webhook`;
     secret = zl.webhook()?.secret_token ?? '';
@@ -47,7 +69,11 @@ describe('the Zalo webhook', () => {
   });
 
   const post = (body: unknown, token: string | null) =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token === null ? {} : { 'x-bot-api-secret-token': token }) }, body: JSON.stringify(body) });
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token === null ? {} : { 'x-bot-api-secret-token': token }) },
+      body: JSON.stringify(body),
+    });
 
   it('registers the webhook with a secret token instead of polling', () => {
     expect(zl.webhook()).toMatchObject({ url: 'https://dondoc.example/zalo/webhook' });
@@ -62,7 +88,11 @@ describe('the Zalo webhook', () => {
     expect(zl.sent('zl-4242')[0]!.text).toMatch(/Chat này chưa được liên kết/);
     expect((await post(update, secret)).status).toBe(200);
     expect((await post(stickerUpdate('m-1-after', 'zl-4242'), secret)).status).toBe(200);
-    await waitFor(async () => zl.sent('zl-4242').some((m) => ONLY_TEXT.test(m.text ?? '')), 10_000, 'the sticker after it answered');
+    await waitFor(
+      async () => zl.sent('zl-4242').some((m) => ONLY_TEXT.test(m.text ?? '')),
+      10_000,
+      'the sticker after it answered',
+    );
     expect(zl.sent('zl-4242')).toHaveLength(2);
   });
 

@@ -21,13 +21,24 @@ async function start(options?: StartZaloServerOptions): Promise<FakeZalo> {
 }
 
 /** A raw Bot API call, as Zalo's docs show it: POST JSON to /bot<token>/<method>. */
-async function api(f: FakeZalo, method: string, params: Json = {}, token = f.token): Promise<{ status: number; body: Json; headers: Headers }> {
-  const res = await fetch(`${f.apiRoot}/bot${token}/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(params) });
+async function api(
+  f: FakeZalo,
+  method: string,
+  params: Json = {},
+  token = f.token,
+): Promise<{ status: number; body: Json; headers: Headers }> {
+  const res = await fetch(`${f.apiRoot}/bot${token}/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(params),
+  });
   return { status: res.status, body: (await res.json()) as Json, headers: res.headers };
 }
 
 /** A local webhook receiver that records what it gets. */
-async function receiver(answer = 200): Promise<{ url: string; got: { headers: http.IncomingHttpHeaders; body: unknown }[] }> {
+async function receiver(
+  answer = 200,
+): Promise<{ url: string; got: { headers: http.IncomingHttpHeaders; body: unknown }[] }> {
   const got: { headers: http.IncomingHttpHeaders; body: unknown }[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -46,7 +57,10 @@ describe('the fake Zalo Bot API', () => {
   it('answers getMe for the right token and 401 for any other, recording calls without the token', async () => {
     const f = await start();
     const me = await api(f, 'getMe');
-    expect(me).toMatchObject({ status: 200, body: { ok: true, result: { id: f.botId, account_type: 'BASIC', can_join_groups: false } } });
+    expect(me).toMatchObject({
+      status: 200,
+      body: { ok: true, result: { id: f.botId, account_type: 'BASIC', can_join_groups: false } },
+    });
     const bad = await api(f, 'getMe', {}, '123:wrong');
     expect(bad.status).toBe(401);
     expect(bad.body).toEqual({ ok: false, error_code: 401, description: 'Unauthorized' });
@@ -74,7 +88,15 @@ describe('the fake Zalo Bot API', () => {
     const result = body.result as { message_id: string; date: number };
     expect(result.message_id).toMatch(/^[0-9a-f]{20}$/);
     expect(result.date).toBeGreaterThanOrEqual(before);
-    expect(f.sent('u1')).toEqual([{ message_id: result.message_id, chat_id: 'u1', date: result.date, kind: 'text', text: 'Nhắc hạn: báo cáo quý IV ✅' }]);
+    expect(f.sent('u1')).toEqual([
+      {
+        message_id: result.message_id,
+        chat_id: 'u1',
+        date: result.date,
+        kind: 'text',
+        text: 'Nhắc hạn: báo cáo quý IV ✅',
+      },
+    ]);
     expect(f.sent('u2')).toEqual([]);
   });
 
@@ -83,9 +105,19 @@ describe('the fake Zalo Bot API', () => {
     expect((await api(f, 'sendMessage', { chat_id: 'u1', text: 'ạ'.repeat(2_000) })).status).toBe(200);
     const long = await api(f, 'sendMessage', { chat_id: 'u1', text: 'ạ'.repeat(2_001) });
     expect(long.body).toMatchObject({ ok: false, error_code: 400 });
-    expect((await api(f, 'sendMessage', { chat_id: 'u1', text: '' })).body).toMatchObject({ ok: false, error_code: 400 });
-    expect((await api(f, 'sendMessage', { text: 'x' })).body).toMatchObject({ ok: false, error_code: 400, description: 'Bad request: chat_id is required' });
-    expect((await api(f, 'sendPhoto', { chat_id: 'u1', photo: 'https://example.test/a.png', caption: 'x'.repeat(2_001) })).status).toBe(400);
+    expect((await api(f, 'sendMessage', { chat_id: 'u1', text: '' })).body).toMatchObject({
+      ok: false,
+      error_code: 400,
+    });
+    expect((await api(f, 'sendMessage', { text: 'x' })).body).toMatchObject({
+      ok: false,
+      error_code: 400,
+      description: 'Bad request: chat_id is required',
+    });
+    expect(
+      (await api(f, 'sendPhoto', { chat_id: 'u1', photo: 'https://example.test/a.png', caption: 'x'.repeat(2_001) }))
+        .status,
+    ).toBe(400);
     expect(f.sent('u1')).toHaveLength(1);
   });
 
@@ -114,7 +146,11 @@ describe('the fake Zalo Bot API', () => {
         ok: true,
         result: {
           event_name: 'message.text.received',
-          message: { from: { id: 'u7', display_name: 'Lan', is_bot: false }, chat: { id: 'u7', chat_type: 'PRIVATE' }, text: 'xin chào' },
+          message: {
+            from: { id: 'u7', display_name: 'Lan', is_bot: false },
+            chat: { id: 'u7', chat_type: 'PRIVATE' },
+            text: 'xin chào',
+          },
         },
       });
       const message = (first.body.result as { message: { message_id: string; date: number } }).message;
@@ -138,10 +174,17 @@ describe('the fake Zalo Bot API', () => {
       const f = await start();
       f.userSendsImage('u1', 'https://example.test/bien-ban.jpg', { caption: 'biên bản' });
       f.userSendsSticker('u1', 'abc123');
-      f.inject({ event_name: 'message.unsupported.received', message: { from: { id: 'u2' }, chat: { id: 'u2', chat_type: 'PRIVATE' }, message_id: 'm', date: 1 } });
+      f.inject({
+        event_name: 'message.unsupported.received',
+        message: { from: { id: 'u2' }, chat: { id: 'u2', chat_type: 'PRIVATE' }, message_id: 'm', date: 1 },
+      });
       const events = [];
       for (let i = 0; i < 3; i++) events.push((await api(f, 'getUpdates', { timeout: 1 })).body.result as Json);
-      expect(events.map((e) => e.event_name)).toEqual(['message.image.received', 'message.sticker.received', 'message.unsupported.received']);
+      expect(events.map((e) => e.event_name)).toEqual([
+        'message.image.received',
+        'message.sticker.received',
+        'message.unsupported.received',
+      ]);
       expect(events[0]).toMatchObject({ message: { photo: 'https://example.test/bien-ban.jpg', caption: 'biên bản' } });
       expect(events[1]).toMatchObject({ message: { sticker: 'abc123' } });
     });
@@ -160,7 +203,10 @@ describe('the fake Zalo Bot API', () => {
     it('checks the secret token, refuses getUpdates while set, and POSTs updates with the secret header', async () => {
       const f = await start();
       const r = await receiver();
-      expect((await api(f, 'setWebhook', { url: r.url, secret_token: 'short' })).body).toMatchObject({ ok: false, error_code: 400 });
+      expect((await api(f, 'setWebhook', { url: r.url, secret_token: 'short' })).body).toMatchObject({
+        ok: false,
+        error_code: 400,
+      });
       expect((await api(f, 'setWebhook', { url: r.url })).status).toBe(400);
       const set = await api(f, 'setWebhook', { url: r.url, secret_token: 'bi-mat-8-ky-tu' });
       expect(set.body).toMatchObject({ ok: true, result: { url: r.url } });
@@ -177,7 +223,10 @@ describe('the fake Zalo Bot API', () => {
       expect((await api(f, 'deleteWebhook')).body).toMatchObject({ ok: true, result: { url: '' } });
       expect((await api(f, 'getWebhookInfo')).body).toMatchObject({ result: { url: '' } });
       f.userSends('u9', 'lại polling');
-      expect((await api(f, 'getUpdates', { timeout: 1 })).body).toMatchObject({ ok: true, result: { message: { text: 'lại polling' } } });
+      expect((await api(f, 'getUpdates', { timeout: 1 })).body).toMatchObject({
+        ok: true,
+        result: { message: { text: 'lại polling' } },
+      });
     });
 
     it('can post the bare update, and records a receiver that refuses', async () => {
@@ -197,7 +246,12 @@ describe('the fake Zalo Bot API', () => {
       await api(f, 'sendMessage', { chat_id: 'u1', text: 'một' });
       const { status, body } = await api(f, 'sendMessage', { chat_id: 'u1', text: 'hai' });
       expect(status).toBe(429);
-      expect(body).toMatchObject({ ok: false, error_code: 429, description: 'Quota exceeded', parameters: { retry_after: 1 } });
+      expect(body).toMatchObject({
+        ok: false,
+        error_code: 429,
+        description: 'Quota exceeded',
+        parameters: { retry_after: 1 },
+      });
       expect((await api(f, 'sendMessage', { chat_id: 'u2', text: 'ba' })).status).toBe(200);
       expect(f.sent()).toHaveLength(2);
       expect(f.calls.map((c) => c.status)).toEqual([200, 429, 200]);
@@ -205,7 +259,9 @@ describe('the fake Zalo Bot API', () => {
 
     it('lets at most perSecond messages a second leave the bot', async () => {
       const f = await start({ limits: { perSecond: 5, perChatMs: 0 } });
-      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => api(f, 'sendMessage', { chat_id: `u${i}`, text: `tin ${i}` })));
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => api(f, 'sendMessage', { chat_id: `u${i}`, text: `tin ${i}` })),
+      );
       expect(results.filter((r) => r.status === 200)).toHaveLength(5);
       expect(results.filter((r) => r.status === 429)).toHaveLength(3);
     });
@@ -226,7 +282,9 @@ describe('the fake Zalo Bot API', () => {
 
     it('never answers 429 with limits off', async () => {
       const f = await start({ limits: false });
-      await Promise.all(Array.from({ length: 30 }, (_, i) => api(f, 'sendMessage', { chat_id: 'u1', text: `tin ${i}` })));
+      await Promise.all(
+        Array.from({ length: 30 }, (_, i) => api(f, 'sendMessage', { chat_id: 'u1', text: `tin ${i}` })),
+      );
       expect(f.sent('u1')).toHaveLength(30);
     });
   });
@@ -235,20 +293,30 @@ describe('the fake Zalo Bot API', () => {
     it('fails the next matching calls as told, then behaves (a failed send takes no rate-limit slot)', async () => {
       const f = await start();
       f.fail('sendMessage', { status: 500, times: 2 });
-      expect((await api(f, 'sendMessage', { chat_id: 'u1', text: 'a' })).body).toEqual({ ok: false, error_code: 500, description: 'Internal server error' });
+      expect((await api(f, 'sendMessage', { chat_id: 'u1', text: 'a' })).body).toEqual({
+        ok: false,
+        error_code: 500,
+        description: 'Internal server error',
+      });
       expect((await api(f, 'sendMessage', { chat_id: 'u1', text: 'a' })).status).toBe(500);
       expect((await api(f, 'sendMessage', { chat_id: 'u1', text: 'a' })).status).toBe(200);
       f.fail('*', { status: 403, description: 'Internal server error', chatId: 'u2' });
       expect((await api(f, 'sendMessage', { chat_id: 'u3', text: 'b' })).status).toBe(200);
       expect((await api(f, 'sendMessage', { chat_id: 'u2', text: 'b' })).body).toMatchObject({ error_code: 403 });
       f.fail('sendMessage', { status: 200, errorCode: 404, description: 'Not found' });
-      expect(await api(f, 'sendMessage', { chat_id: 'u4', text: 'c' })).toMatchObject({ status: 200, body: { ok: false, error_code: 404 } });
+      expect(await api(f, 'sendMessage', { chat_id: 'u4', text: 'c' })).toMatchObject({
+        status: 200,
+        body: { ok: false, error_code: 404 },
+      });
     });
 
     it('can hold a call unanswered, or cut the connection', async () => {
       const f = await start();
       f.fail('getMe', { status: 'timeout' });
-      const held = await fetch(`${f.apiRoot}/bot${f.token}/getMe`, { method: 'POST', signal: AbortSignal.timeout(300) }).then(
+      const held = await fetch(`${f.apiRoot}/bot${f.token}/getMe`, {
+        method: 'POST',
+        signal: AbortSignal.timeout(300),
+      }).then(
         () => 'answered',
         (e: unknown) => (e instanceof Error ? e.name : 'error'),
       );
@@ -262,9 +330,16 @@ describe('the fake Zalo Bot API', () => {
     it('answers sends to a user who blocked the bot with an error until unblocked', async () => {
       const f = await start();
       f.block('u1');
-      expect((await api(f, 'sendMessage', { chat_id: 'u1', text: 'x' })).body).toMatchObject({ ok: false, error_code: 404 });
+      expect((await api(f, 'sendMessage', { chat_id: 'u1', text: 'x' })).body).toMatchObject({
+        ok: false,
+        error_code: 404,
+      });
       f.block('u2', { errorCode: 403, description: 'User blocked the bot' });
-      expect((await api(f, 'sendMessage', { chat_id: 'u2', text: 'x' })).body).toEqual({ ok: false, error_code: 403, description: 'User blocked the bot' });
+      expect((await api(f, 'sendMessage', { chat_id: 'u2', text: 'x' })).body).toEqual({
+        ok: false,
+        error_code: 403,
+        description: 'User blocked the bot',
+      });
       f.unblock('u1');
       expect((await api(f, 'sendMessage', { chat_id: 'u1', text: 'x' })).status).toBe(200);
       expect(f.sent()).toHaveLength(1);

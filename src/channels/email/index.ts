@@ -14,7 +14,9 @@ export interface EmailOptions {
  * address is rejected: the contact's next channel is used); 4xx answers and network errors are
  * temporary and retried.
  */
-export function createEmailChannel(options: EmailOptions): ChannelAdapter & { transactional: false; verify(): Promise<void> } {
+export function createEmailChannel(
+  options: EmailOptions,
+): ChannelAdapter & { transactional: false; verify(): Promise<void> } {
   const transport = nodemailer.createTransport({
     url: options.url,
     pool: true,
@@ -40,14 +42,20 @@ export function createEmailChannel(options: EmailOptions): ChannelAdapter & { tr
           subject: message.subject,
           text: message.text,
           ...(message.html ? { html: message.html } : {}),
-          headers: 'reminderId' in message.ref ? { 'X-Dondoc-Reminder': message.ref.reminderId } : { 'X-Dondoc-Digest': message.ref.digestId },
+          headers:
+            'reminderId' in message.ref
+              ? { 'X-Dondoc-Reminder': message.ref.reminderId }
+              : { 'X-Dondoc-Digest': message.ref.digestId },
         });
         if (info.rejected.length) throw new DeliveryError('address rejected', { permanent: true });
         return { externalId: info.messageId ?? null };
       } catch (error) {
         if (error instanceof DeliveryError) throw error;
         const code = (error as { responseCode?: number }).responseCode;
-        throw new DeliveryError(`SMTP: ${code ?? (error as Error).message}`, { permanent: code !== undefined && code >= 500 && code < 600, cause: error });
+        throw new DeliveryError(`SMTP: ${code ?? (error as Error).message}`, {
+          permanent: code !== undefined && code >= 500 && code < 600,
+          cause: error,
+        });
       }
     },
     async verify() {

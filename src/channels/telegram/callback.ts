@@ -22,5 +22,8 @@ export function decodeButton(data: string): { action: ButtonAction; id: string }
   if (!m || !action) return null;
   const hex = Buffer.from(m[2]!, 'base64url').toString('hex');
   if (hex.length !== 32) return null;
-  return { action, id: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}` };
+  return {
+    action,
+    id: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`,
+  };
 }

@@ -10,7 +10,22 @@ export const TELEGRAM_TEXT_MAX = 4_096;
 
 /** The tags Telegram's HTML parse mode accepts; any other is refused with 400 "can't parse entities". */
 export const TELEGRAM_TAGS: ReadonlySet<string> = new Set([
-  'b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'span', 'tg-spoiler', 'a', 'code', 'pre', 'blockquote', 'tg-emoji',
+  'b',
+  'strong',
+  'i',
+  'em',
+  'u',
+  'ins',
+  's',
+  'strike',
+  'del',
+  'span',
+  'tg-spoiler',
+  'a',
+  'code',
+  'pre',
+  'blockquote',
+  'tg-emoji',
 ]);
 
 const TAG = /^<(\/?)([a-zA-Z][a-zA-Z0-9-]*)(\s[^<>]*)?>/;
@@ -35,8 +50,14 @@ export function telegramHtmlProblem(text: string): TelegramHtmlProblem | null {
     if (!m) return { at: i, problem: 'dấu "<" không mở thẻ nào (viết &lt;) / a bare "<" (write &lt;)' };
     const name = m[2]!.toLowerCase();
     const closing = m[1] === '/';
-    if (!TELEGRAM_TAGS.has(name) || (!closing && name === 'span' && !/\bclass\s*=\s*["']?tg-spoiler\b/.test(m[3] ?? ''))) {
-      return { at: i, problem: `thẻ <${closing ? '/' : ''}${name}> Telegram không hỗ trợ / Telegram does not support the tag <${closing ? '/' : ''}${name}>` };
+    if (
+      !TELEGRAM_TAGS.has(name) ||
+      (!closing && name === 'span' && !/\bclass\s*=\s*["']?tg-spoiler\b/.test(m[3] ?? ''))
+    ) {
+      return {
+        at: i,
+        problem: `thẻ <${closing ? '/' : ''}${name}> Telegram không hỗ trợ / Telegram does not support the tag <${closing ? '/' : ''}${name}>`,
+      };
     }
     if (closing) {
       const top = open.pop();
@@ -54,7 +75,12 @@ export function telegramHtmlProblem(text: string): TelegramHtmlProblem | null {
     i += m[0].length - 1;
   }
   const unclosed = open.at(-1);
-  return unclosed ? { at: unclosed.at, problem: `thẻ <${unclosed.name}> không được đóng / the tag <${unclosed.name}> is never closed` } : null;
+  return unclosed
+    ? {
+        at: unclosed.at,
+        problem: `thẻ <${unclosed.name}> không được đóng / the tag <${unclosed.name}> is never closed`,
+      }
+    : null;
 }
 
 /** The length Telegram counts: tags removed, each entity one character. */
@@ -97,7 +123,13 @@ export function splitTelegramHtml(text: string, max: number = TELEGRAM_TEXT_MAX)
       const lt = rest.lastIndexOf('<', end - 1);
       if (lt >= start && rest.indexOf('>', lt) >= end) end = lt > start ? lt : rest.indexOf('>', lt) + 1;
       const amp = rest.lastIndexOf('&', end - 1);
-      if (amp > start && end - amp < 12 && ENTITY.test(rest.slice(amp, amp + 12)) && amp + ENTITY.exec(rest.slice(amp, amp + 12))![0].length > end) end = amp;
+      if (
+        amp > start &&
+        end - amp < 12 &&
+        ENTITY.test(rest.slice(amp, amp + 12)) &&
+        amp + ENTITY.exec(rest.slice(amp, amp + 12))![0].length > end
+      )
+        end = amp;
     }
     pieces.push(rest.slice(start, end));
     rest = rest.slice(end);
@@ -116,7 +148,10 @@ export function splitTelegramHtml(text: string, max: number = TELEGRAM_TEXT_MAX)
         open.push({ name, tag: m[0] });
       }
     }
-    const suffix = [...open].reverse().map((t) => `</${t.name}>`).join('');
+    const suffix = [...open]
+      .reverse()
+      .map((t) => `</${t.name}>`)
+      .join('');
     parts.push(unprotect(prefix + piece + suffix));
     carried = open;
   }

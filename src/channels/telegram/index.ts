@@ -25,8 +25,11 @@ const NEVER_SENT = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UN
 
 /** Whether a network failure leaves open that Telegram took the message: it timed out, or the connection broke after the request went. */
 function mayHaveArrived(error: HttpError): boolean {
-  const inner = error.error as { message?: unknown; code?: unknown; cause?: { message?: unknown; code?: unknown } } | undefined;
-  const text = [inner?.message, inner?.code, inner?.cause?.message, inner?.cause?.code].map((x) => String(x ?? '')).join(' ');
+  const inner = error.error as
+    { message?: unknown; code?: unknown; cause?: { message?: unknown; code?: unknown } } | undefined;
+  const text = [inner?.message, inner?.code, inner?.cause?.message, inner?.cause?.code]
+    .map((x) => String(x ?? ''))
+    .join(' ');
   return !NEVER_SENT.test(text);
 }
 
@@ -48,9 +51,12 @@ const DEAD_CHAT =
 export function telegramDeliveryError(error: GrammyError): DeliveryError {
   const text = `Telegram ${error.error_code}: ${error.description}`;
   const migrateTo = error.parameters.migrate_to_chat_id;
-  if (migrateTo !== undefined) return new DeliveryError(text, { permanent: false, movedTo: { telegramChatId: BigInt(migrateTo) }, cause: error });
-  if ((error.error_code === 400 || error.error_code === 403) && DEAD_CHAT.test(error.description)) return new DeliveryError(text, { permanent: true, scope: 'address', cause: error });
-  if (error.error_code === 400 || error.error_code === 403) return new DeliveryError(text, { permanent: true, scope: 'message', cause: error });
+  if (migrateTo !== undefined)
+    return new DeliveryError(text, { permanent: false, movedTo: { telegramChatId: BigInt(migrateTo) }, cause: error });
+  if ((error.error_code === 400 || error.error_code === 403) && DEAD_CHAT.test(error.description))
+    return new DeliveryError(text, { permanent: true, scope: 'address', cause: error });
+  if (error.error_code === 400 || error.error_code === 403)
+    return new DeliveryError(text, { permanent: true, scope: 'message', cause: error });
   return new DeliveryError(text, { permanent: false, cause: error });
 }
 
@@ -84,7 +90,9 @@ export function reminderKeyboard(message: OutgoingMessage): InlineKeyboardMarkup
  * (see {@link splitTelegramHtml}); if a later part fails, the parts already delivered are
  * remembered (in this process) and a retry of the same message resumes after them.
  */
-export function createTelegramChannel(options: TelegramChannelOptions): ChannelAdapter & { transactional: false; api: Api } {
+export function createTelegramChannel(
+  options: TelegramChannelOptions,
+): ChannelAdapter & { transactional: false; api: Api } {
   const api = new Api(options.token, { apiRoot: options.apiRoot, timeoutSeconds: options.timeoutSeconds ?? 30 });
   const limiter = options.limiter ?? sharedTelegramLimiter;
   // `pace` (before the claim) takes the first turn; the transformer waits out 429s like the bot's replies.
@@ -132,7 +140,11 @@ export function createTelegramChannel(options: TelegramChannelOptions): ChannelA
         }
         if (error instanceof GrammyError) throw telegramDeliveryError(error);
         if (error instanceof HttpError) {
-          throw new DeliveryError(`Telegram unreachable: ${error.message}`, { permanent: false, outcomeUnknown: mayHaveArrived(error), cause: error });
+          throw new DeliveryError(`Telegram unreachable: ${error.message}`, {
+            permanent: false,
+            outcomeUnknown: mayHaveArrived(error),
+            cause: error,
+          });
         }
         throw error;
       }

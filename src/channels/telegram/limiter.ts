@@ -93,7 +93,10 @@ function createWindow(n: number, window: number, now: () => number) {
   };
 }
 
-export function createTelegramLimiter(limits: TelegramLimits = TELEGRAM_LIMITS, now: () => number = Date.now): TelegramLimiter {
+export function createTelegramLimiter(
+  limits: TelegramLimits = TELEGRAM_LIMITS,
+  now: () => number = Date.now,
+): TelegramLimiter {
   // The bot's budget as slots of slotMs, one message each: never more than perSecond in a window
   // of perSecond slots. Taken slots are kept as a set of slot numbers, pruned as time passes.
   const slotMs = slotMsOf(limits);
@@ -106,7 +109,13 @@ export function createTelegramLimiter(limits: TelegramLimits = TELEGRAM_LIMITS, 
   const chatSent = new Map<string, ReturnType<typeof createWindow>>();
   const chatWindow = (chat: string) => {
     let w = chatSent.get(chat);
-    if (!w) chatSent.set(chat, (w = chat.startsWith('-') ? createWindow(limits.groupPerMinute, 60_000, now) : createWindow(1, limits.privateChatIntervalMs, now)));
+    if (!w)
+      chatSent.set(
+        chat,
+        (w = chat.startsWith('-')
+          ? createWindow(limits.groupPerMinute, 60_000, now)
+          : createWindow(1, limits.privateChatIntervalMs, now)),
+      );
     return w;
   };
   let botPausedUntil = 0;
@@ -137,7 +146,8 @@ export function createTelegramLimiter(limits: TelegramLimits = TELEGRAM_LIMITS, 
     const isGroup = chatId.startsWith('-');
     if (isGroup) {
       const times = groupTimes.get(chatId) ?? [];
-      if (times.length >= limits.groupPerMinute) at = Math.max(at, times[times.length - limits.groupPerMinute]! + 60_000);
+      if (times.length >= limits.groupPerMinute)
+        at = Math.max(at, times[times.length - limits.groupPerMinute]! + 60_000);
     } else {
       at = Math.max(at, nextPrivate.get(chatId) ?? 0);
     }
@@ -178,7 +188,8 @@ export function createTelegramLimiter(limits: TelegramLimits = TELEGRAM_LIMITS, 
           };
         }
         const slot = take(at);
-        if (!chat.startsWith('-')) nextPrivate.set(chat, Math.max(nextPrivate.get(chat) ?? 0, slot + limits.privateChatIntervalMs));
+        if (!chat.startsWith('-'))
+          nextPrivate.set(chat, Math.max(nextPrivate.get(chat) ?? 0, slot + limits.privateChatIntervalMs));
         await wait(slot);
       }
     },
@@ -186,7 +197,10 @@ export function createTelegramLimiter(limits: TelegramLimits = TELEGRAM_LIMITS, 
       const until = now() + seconds * 1_000;
       const chat = String(chatId);
       if (chat.startsWith('-')) {
-        groupTimes.set(chat, Array.from({ length: limits.groupPerMinute }, () => until - 60_000));
+        groupTimes.set(
+          chat,
+          Array.from({ length: limits.groupPerMinute }, () => until - 60_000),
+        );
       } else {
         nextPrivate.set(chat, Math.max(nextPrivate.get(chat) ?? 0, until));
       }
@@ -358,7 +372,13 @@ export interface RedisTelegramLimiter extends TelegramLimiter {
 export function createRedisTelegramLimiter(
   redis: Redis,
   key: string,
-  options: { limits?: TelegramLimits; groupWindowMs?: number; timeoutMs?: number; fallback?: TelegramLimiter; onError?: (error: Error) => void } = {},
+  options: {
+    limits?: TelegramLimits;
+    groupWindowMs?: number;
+    timeoutMs?: number;
+    fallback?: TelegramLimiter;
+    onError?: (error: Error) => void;
+  } = {},
 ): RedisTelegramLimiter {
   const limits = options.limits ?? TELEGRAM_LIMITS;
   const window = options.groupWindowMs ?? 60_000;
@@ -383,7 +403,17 @@ export function createRedisTelegramLimiter(
     const chat = String(chatId);
     if (redis.status !== 'ready') throw new Error(`redis ${redis.status}`);
     const [at, now] = (await within(
-      scripts.dondocTelegramReserve(`${key}:slots`, `${key}:pause`, chatKey(chat), slotMs, group(chat), limits.privateChatIntervalMs, limits.groupPerMinute, window, `${self}:${member++}`),
+      scripts.dondocTelegramReserve(
+        `${key}:slots`,
+        `${key}:pause`,
+        chatKey(chat),
+        slotMs,
+        group(chat),
+        limits.privateChatIntervalMs,
+        limits.groupPerMinute,
+        window,
+        `${self}:${member++}`,
+      ),
     )) as [number, number];
     return { at, wait: at - now };
   };
@@ -439,7 +469,9 @@ export function createRedisTelegramLimiter(
       }
       return () => {
         if (redis.status !== 'ready') return; // counted as answered IN_FLIGHT_MS after it left
-        void within(scripts.dondocTelegramAnswered(`${key}:sent`, `${chatKey(chat)}:sent`, m)).catch((error: unknown) => options.onError?.(error as Error));
+        void within(scripts.dondocTelegramAnswered(`${key}:sent`, `${chatKey(chat)}:sent`, m)).catch((error: unknown) =>
+          options.onError?.(error as Error),
+        );
       };
     },
     backOff(chatId, seconds) {
@@ -447,7 +479,16 @@ export function createRedisTelegramLimiter(
       fallback.backOff(chatId, seconds);
       if (redis.status !== 'ready') return;
       void within(
-        scripts.dondocTelegramBackOff(`${key}:pause`, chatKey(chat), `${chatKey(chat)}:sent`, seconds, group(chat), limits.groupPerMinute, window, limits.privateChatIntervalMs),
+        scripts.dondocTelegramBackOff(
+          `${key}:pause`,
+          chatKey(chat),
+          `${chatKey(chat)}:sent`,
+          seconds,
+          group(chat),
+          limits.groupPerMinute,
+          window,
+          limits.privateChatIntervalMs,
+        ),
       ).catch((error: unknown) => options.onError?.(error as Error));
     },
   };
@@ -498,14 +539,26 @@ export function processTelegramLimiter(limits: 'on' | 'off' = 'on'): TelegramLim
   return limits === 'off' ? (unpacedTelegramLimiter ??= createUnpacedTelegramLimiter()) : sharedTelegramLimiter;
 }
 
-const SENDING = new Set(['sendMessage', 'sendDocument', 'sendPhoto', 'editMessageText', 'editMessageReplyMarkup', 'editMessageCaption', 'copyMessage', 'forwardMessage']);
+const SENDING = new Set([
+  'sendMessage',
+  'sendDocument',
+  'sendPhoto',
+  'editMessageText',
+  'editMessageReplyMarkup',
+  'editMessageCaption',
+  'copyMessage',
+  'forwardMessage',
+]);
 
 /**
  * A grammY API transformer: every call that sends to a chat waits for the limiter first (unless
  * the caller paced it already: `pacedByCaller`), and a 429 is waited out (`retry_after`) up to
  * `maxRetries` times — finite, unlike auto-retry's defaults. The last 429 is returned as is.
  */
-export function limitTransformer(limiter: TelegramLimiter = sharedTelegramLimiter, options: { maxRetries?: number; pacedByCaller?: boolean } = {}): Transformer {
+export function limitTransformer(
+  limiter: TelegramLimiter = sharedTelegramLimiter,
+  options: { maxRetries?: number; pacedByCaller?: boolean } = {},
+): Transformer {
   const maxRetries = options.maxRetries ?? 3;
   return async (prev, method, payload, signal) => {
     const chat = (payload as { chat_id?: number | string } | undefined)?.chat_id;

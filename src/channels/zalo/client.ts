@@ -102,7 +102,13 @@ export class ZaloApiError extends Error {
   readonly httpStatus: number;
   /** Seconds to wait before retrying, when the answer said (`parameters.retry_after` or a `Retry-After` header). */
   readonly retryAfter: number | undefined;
-  constructor(init: { method: string; errorCode: number; description: string; httpStatus: number; retryAfter?: number | undefined }) {
+  constructor(init: {
+    method: string;
+    errorCode: number;
+    description: string;
+    httpStatus: number;
+    retryAfter?: number | undefined;
+  }) {
     super(`Zalo ${init.method} ${init.errorCode}: ${init.description}`);
     this.method = init.method;
     this.errorCode = init.errorCode;
@@ -172,7 +178,11 @@ export interface ZaloClient {
   sendSticker(chatId: string, sticker: string, options?: ZaloCallOptions): Promise<ZaloSentMessage>;
   sendChatAction(chatId: string, action?: ZaloChatAction, options?: ZaloCallOptions): Promise<true>;
   /** Any method, unpaced: the `result` of a successful answer. */
-  call<T>(method: string, params?: Record<string, unknown>, options?: ZaloCallOptions & { timeoutMs?: number }): Promise<T>;
+  call<T>(
+    method: string,
+    params?: Record<string, unknown>,
+    options?: ZaloCallOptions & { timeoutMs?: number },
+  ): Promise<T>;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -199,7 +209,8 @@ export function parseZaloUpdate(body: unknown): ZaloUpdate | undefined {
   const candidate = isEnvelope(body) ? body.result : body;
   if (!isRecord(candidate) || typeof candidate.event_name !== 'string') return undefined;
   const message = candidate.message;
-  if (message !== undefined && !(isRecord(message) && isRecord(message.chat) && typeof message.chat.id === 'string')) return undefined;
+  if (message !== undefined && !(isRecord(message) && isRecord(message.chat) && typeof message.chat.id === 'string'))
+    return undefined;
   return candidate as unknown as ZaloUpdate;
 }
 
@@ -219,16 +230,25 @@ export function checkZaloSecret(received: string | string[] | undefined, expecte
  */
 export function createZaloClient(options: ZaloClientOptions): ZaloClient {
   const token = options.token;
-  if (typeof token !== 'string' || token.trim() === '') throw new TypeError('createZaloClient: a bot token is required');
+  if (typeof token !== 'string' || token.trim() === '')
+    throw new TypeError('createZaloClient: a bot token is required');
   const apiRoot = (options.apiRoot ?? ZALO_API_ROOT).replace(/\/+$/, '');
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const limiter = options.limiter;
 
   /** Whatever a server says back is shown without the token, should it echo the URL. */
-  const redact = (text: string): string => text.split(token).join('<token>').replace(/\/bot[^/\s"']+\//g, '/bot<token>/');
+  const redact = (text: string): string =>
+    text
+      .split(token)
+      .join('<token>')
+      .replace(/\/bot[^/\s"']+\//g, '/bot<token>/');
 
-  async function call<T>(method: string, params: Record<string, unknown> = {}, callOptions: ZaloCallOptions & { timeoutMs?: number } = {}): Promise<T> {
+  async function call<T>(
+    method: string,
+    params: Record<string, unknown> = {},
+    callOptions: ZaloCallOptions & { timeoutMs?: number } = {},
+  ): Promise<T> {
     const url = `${apiRoot}/bot${token}/${method}`;
     const timer = new AbortController();
     let timedOut = false;
@@ -241,7 +261,12 @@ export function createZaloClient(options: ZaloClientOptions): ZaloClient {
     let text: string;
     let retryAfter: number | undefined;
     try {
-      const res = await fetchImpl(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(params), signal });
+      const res = await fetchImpl(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(params),
+        signal,
+      });
       status = res.status;
       retryAfter = retryAfterHeader(res.headers.get('retry-after'), Date.now());
       text = await res.text();
@@ -250,7 +275,9 @@ export function createZaloClient(options: ZaloClientOptions): ZaloClient {
       const cause = isRecord(error) && isRecord(error.cause) ? error.cause : undefined;
       const code = typeof cause?.code === 'string' ? cause.code : undefined;
       // Only the code and a redacted message leave here: undici's errors can carry the request.
-      const detail = timedOut ? `${callOptions.timeoutMs ?? timeoutMs} ms` : (code ?? redact(error instanceof Error ? error.message : String(error)));
+      const detail = timedOut
+        ? `${callOptions.timeoutMs ?? timeoutMs} ms`
+        : (code ?? redact(error instanceof Error ? error.message : String(error)));
       throw new ZaloNetworkError({ method, timedOut, code, detail });
     } finally {
       clearTimeout(handle);
@@ -263,7 +290,13 @@ export function createZaloClient(options: ZaloClientOptions): ZaloClient {
       body = undefined;
     }
     if (!isEnvelope(body)) {
-      throw new ZaloApiError({ method, errorCode: status >= 400 ? status : 502, httpStatus: status, description: `unexpected answer (HTTP ${status}, not Zalo's JSON)`, retryAfter });
+      throw new ZaloApiError({
+        method,
+        errorCode: status >= 400 ? status : 502,
+        httpStatus: status,
+        description: `unexpected answer (HTTP ${status}, not Zalo's JSON)`,
+        retryAfter,
+      });
     }
     if (body.ok) return body.result as T;
     const hinted = body.parameters?.retry_after;
@@ -271,16 +304,26 @@ export function createZaloClient(options: ZaloClientOptions): ZaloClient {
       method,
       errorCode: typeof body.error_code === 'number' ? body.error_code : status,
       httpStatus: status,
-      description: redact(typeof body.description === 'string' && body.description !== '' ? body.description : `HTTP ${status}`),
+      description: redact(
+        typeof body.description === 'string' && body.description !== '' ? body.description : `HTTP ${status}`,
+      ),
       retryAfter: typeof hinted === 'number' && Number.isFinite(hinted) ? Math.max(0, hinted) : retryAfter,
     });
   }
 
   /** A send to one chat: paced and 429-retried by the limiter, when there is one. */
-  function send<T>(method: string, chatId: string, params: Record<string, unknown>, callOptions: ZaloCallOptions = {}): Promise<T> {
+  function send<T>(
+    method: string,
+    chatId: string,
+    params: Record<string, unknown>,
+    callOptions: ZaloCallOptions = {},
+  ): Promise<T> {
     const run = () => call<T>(method, { chat_id: chatId, ...params }, callOptions);
     if (!limiter) return run();
-    return runLimited(limiter, chatId, run, zaloRateLimitOf, { ...options.retry, pacedByCaller: callOptions.paced === true });
+    return runLimited(limiter, chatId, run, zaloRateLimitOf, {
+      ...options.retry,
+      pacedByCaller: callOptions.paced === true,
+    });
   }
 
   return {
@@ -291,7 +334,11 @@ export function createZaloClient(options: ZaloClientOptions): ZaloClient {
       const timeout = params.timeout ?? 30;
       try {
         // The docs' table types `timeout` as a String (their sample sends a number): send a string.
-        const result = await call<unknown>('getUpdates', { timeout: String(timeout) }, { ...o, timeoutMs: timeout * 1_000 + timeoutMs });
+        const result = await call<unknown>(
+          'getUpdates',
+          { timeout: String(timeout) },
+          { ...o, timeoutMs: timeout * 1_000 + timeoutMs },
+        );
         if (Array.isArray(result)) return result.filter((u): u is ZaloUpdate => parseZaloUpdate(u) !== undefined);
         const update = parseZaloUpdate(result);
         return update ? [update] : [];
@@ -301,11 +348,18 @@ export function createZaloClient(options: ZaloClientOptions): ZaloClient {
         throw error;
       }
     },
-    setWebhook: (params, o) => call<ZaloWebhookInfo>('setWebhook', { url: params.url, secret_token: params.secret_token }, o),
+    setWebhook: (params, o) =>
+      call<ZaloWebhookInfo>('setWebhook', { url: params.url, secret_token: params.secret_token }, o),
     deleteWebhook: (o) => call<ZaloWebhookInfo>('deleteWebhook', {}, o),
     getWebhookInfo: (o) => call<ZaloWebhookInfo>('getWebhookInfo', {}, o),
     sendMessage: (chatId, text, o) => send<ZaloSentMessage>('sendMessage', chatId, { text }, o),
-    sendPhoto: (chatId, photoUrl, caption, o) => send<ZaloSentMessage>('sendPhoto', chatId, caption === undefined ? { photo: photoUrl } : { photo: photoUrl, caption }, o),
+    sendPhoto: (chatId, photoUrl, caption, o) =>
+      send<ZaloSentMessage>(
+        'sendPhoto',
+        chatId,
+        caption === undefined ? { photo: photoUrl } : { photo: photoUrl, caption },
+        o,
+      ),
     sendSticker: (chatId, sticker, o) => send<ZaloSentMessage>('sendSticker', chatId, { sticker }, o),
     async sendChatAction(chatId, action = 'typing', o) {
       // Documented answer: `{ "ok": true }` with no result. Not paced: it is no message.

@@ -36,7 +36,9 @@ export function zaloDeliveryError(error: unknown): DeliveryError | undefined {
     // 401 is the bot's token, 403 is documented as Zalo's internal error, 408/429/5xx pass:
     // none of them is this contact's fault, so none disables the channel for them.
     const text = `Zalo ${error.errorCode}: ${error.description}`;
-    const address = error.errorCode === 404 || ([400, 403].includes(error.errorCode) && PERMANENT_DESCRIPTION.test(error.description));
+    const address =
+      error.errorCode === 404 ||
+      ([400, 403].includes(error.errorCode) && PERMANENT_DESCRIPTION.test(error.description));
     if (address) return new DeliveryError(text, { permanent: true, scope: 'address', cause: error });
     // Any other 400 ("Bad Request": a parameter of this message refused) cannot succeed on retry:
     // this message fails and goes by the next channel; the chat stays enabled.
@@ -46,7 +48,9 @@ export function zaloDeliveryError(error: unknown): DeliveryError | undefined {
   // A call that timed out, or whose connection broke, may have been delivered: the retry is counted
   // as an unknown outcome (README, exactly once). A connection never made cannot have been.
   if (error instanceof ZaloNetworkError) {
-    const neverSent = !error.timedOut && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/i.test(`${error.code ?? ''} ${error.message}`);
+    const neverSent =
+      !error.timedOut &&
+      /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/i.test(`${error.code ?? ''} ${error.message}`);
     return new DeliveryError(error.message, { permanent: false, outcomeUnknown: !neverSent, cause: error });
   }
   return undefined;
@@ -69,11 +73,18 @@ const MAX_PROGRESS = 1_000;
  * If a later part fails, the parts already delivered are remembered (in this process) and a retry
  * of the same message resumes after them; a retry in another process sends them again.
  */
-export function createZaloChannel(options: ZaloChannelOptions): ChannelAdapter & { transactional: false; client: ZaloClient } {
+export function createZaloChannel(
+  options: ZaloChannelOptions,
+): ChannelAdapter & { transactional: false; client: ZaloClient } {
   const custom = options.perSecond !== undefined || options.perChatIntervalMs !== undefined;
   const limiter =
     options.limiter ??
-    (custom ? createZaloLimiter({ perSecond: options.perSecond ?? ZALO_LIMITS.perSecond, perChatIntervalMs: options.perChatIntervalMs ?? ZALO_LIMITS.perChatIntervalMs }) : sharedZaloLimiter);
+    (custom
+      ? createZaloLimiter({
+          perSecond: options.perSecond ?? ZALO_LIMITS.perSecond,
+          perChatIntervalMs: options.perChatIntervalMs ?? ZALO_LIMITS.perChatIntervalMs,
+        })
+      : sharedZaloLimiter);
   const client = createZaloClient({
     token: options.token,
     limiter,
@@ -97,7 +108,8 @@ export function createZaloChannel(options: ZaloChannelOptions): ChannelAdapter &
     },
     async send(to: Recipient, message: OutgoingMessage) {
       const chatId = to.zaloUserId;
-      if (chatId === null || chatId === '') throw new DeliveryError('Liên hệ chưa liên kết Zalo — contact has no linked Zalo user', { permanent: true });
+      if (chatId === null || chatId === '')
+        throw new DeliveryError('Liên hệ chưa liên kết Zalo — contact has no linked Zalo user', { permanent: true });
       const parts = splitZaloText(message.text, ZALO_TEXT_MAX);
       if (parts.length === 0) throw new Error('Zalo: tin nhắn không có nội dung — the message has no text to send');
       const key = keyOf(to, message);

@@ -35,7 +35,8 @@ export interface ZaloLimiter {
 
 export function createZaloLimiter(limits: Partial<ZaloLimits> = {}, now: () => number = Date.now): ZaloLimiter {
   const { perSecond, perChatIntervalMs } = { ...ZALO_LIMITS, ...limits };
-  if (!(perSecond > 0) || !(perChatIntervalMs >= 0)) throw new RangeError('createZaloLimiter: perSecond must be > 0 and perChatIntervalMs ≥ 0');
+  if (!(perSecond > 0) || !(perChatIntervalMs >= 0))
+    throw new RangeError('createZaloLimiter: perSecond must be > 0 and perChatIntervalMs ≥ 0');
   // The bot's budget as slots of 1000/perSecond ms, one message each: never more than perSecond
   // in any second. Taken slots are a set of slot numbers, pruned as time passes.
   const slotMs = Math.ceil(1_000 / perSecond);

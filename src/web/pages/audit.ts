@@ -11,7 +11,10 @@ const ACTION_LABEL: Record<string, [string, string]> = {
   'admin.create': ['Tạo tài khoản quản trị', 'Administrator created'],
   'admin.login': ['Đăng nhập quản trị', 'Administrator login'],
   'admin.password': ['Đổi mật khẩu quản trị', 'Administrator password changed'],
-  'contact.channel-disabled': ['Tắt kênh gửi của đầu mối (lỗi vĩnh viễn)', 'Contact channel disabled (permanent failure)'],
+  'contact.channel-disabled': [
+    'Tắt kênh gửi của đầu mối (lỗi vĩnh viễn)',
+    'Contact channel disabled (permanent failure)',
+  ],
   'contact.channels': ['Đổi kênh của đầu mối', 'Contact channels changed'],
   'contact.create': ['Thêm đầu mối', 'Contact added'],
   'contact.unreachable': ['Đầu mối không liên lạc được', 'Contact unreachable'],
@@ -49,7 +52,13 @@ export function registerAuditPages(scope: FastifyInstance, deps: WebDeps): void 
   scope.get<{ Querystring: Query }>('/audit', async (req, reply) => {
     const a = adminOf(req);
     const t = translator(a.lang);
-    const q = { actor: text(req.query.actor).slice(0, 200), action: text(req.query.action).slice(0, 100), from: text(req.query.from), to: text(req.query.to), before: text(req.query.before) };
+    const q = {
+      actor: text(req.query.actor).slice(0, 200),
+      action: text(req.query.action).slice(0, 100),
+      from: text(req.query.from),
+      to: text(req.query.to),
+      before: text(req.query.before),
+    };
     const actions = await auditActions(deps.db, a.orgId);
     let result: Awaited<ReturnType<typeof listAudit>> | null = null;
     let error: string | null = null;
@@ -66,12 +75,24 @@ export function registerAuditPages(scope: FastifyInstance, deps: WebDeps): void 
       error = e.message;
     }
     // Contacts acting themselves are logged by id; their names read better.
-    const contactIds = [...new Set((result?.rows ?? []).flatMap((r) => (/^contact:([0-9a-f-]{36})$/.exec(r.actor)?.[1] ? [r.actor.slice(8)] : [])))];
+    const contactIds = [
+      ...new Set(
+        (result?.rows ?? []).flatMap((r) => (/^contact:([0-9a-f-]{36})$/.exec(r.actor)?.[1] ? [r.actor.slice(8)] : [])),
+      ),
+    ];
     const names = new Map(
-      contactIds.length ? (await deps.db.contact.findMany({ where: { orgId: a.orgId, id: { in: contactIds } }, select: { id: true, name: true } })).map((c) => [`contact:${c.id}`, c.name]) : [],
+      contactIds.length
+        ? (
+            await deps.db.contact.findMany({
+              where: { orgId: a.orgId, id: { in: contactIds } },
+              select: { id: true, name: true },
+            })
+          ).map((c) => [`contact:${c.id}`, c.name])
+        : [],
     );
     const filters = Object.fromEntries(Object.entries(q).filter(([k, v]) => v && k !== 'before'));
-    const link = (extra: Record<string, string>) => `/admin/audit?${new URLSearchParams({ ...filters, ...extra }).toString()}`;
+    const link = (extra: Record<string, string>) =>
+      `/admin/audit?${new URLSearchParams({ ...filters, ...extra }).toString()}`;
     const label = (action: string) => (ACTION_LABEL[action] ? t(...ACTION_LABEL[action]) : null);
     return sendPage(req, reply, {
       status: error ? 400 : 200,
@@ -90,7 +111,9 @@ ${
     ? result.rows.length
       ? html`<table><thead><tr><th>${t('Lúc', 'When')}</th><th>${t('Người thực hiện', 'Actor')}</th><th>${t('Hành động', 'Action')}</th><th>${t('Đối tượng', 'Entity')}</th><th>${t('Dữ liệu', 'Data')}</th></tr></thead><tbody>
 ${result.rows.map(
-  (r) => html`<tr id="a${r.id.toString()}"><td class="nowrap">${dateTime(r.createdAt, result.timeZone)}</td><td>${names.get(r.actor) ? html`${names.get(r.actor)}<br><span class="muted">${r.actor}</span>` : r.actor}</td>
+  (
+    r,
+  ) => html`<tr id="a${r.id.toString()}"><td class="nowrap">${dateTime(r.createdAt, result.timeZone)}</td><td>${names.get(r.actor) ? html`${names.get(r.actor)}<br><span class="muted">${r.actor}</span>` : r.actor}</td>
 <td>${label(r.action) ? html`${label(r.action)}<br><span class="muted">${r.action}</span>` : r.action}</td><td>${r.entity}${r.entityId ? html`<br><span class="muted">${r.entityId}</span>` : ''}</td>
 <td>${r.data === null ? '' : html`<code class="code-wrap">${JSON.stringify(r.data)}</code>`}</td></tr>`,
 )}</tbody></table>`

@@ -12,8 +12,19 @@ export function registerCalendarFeed(app: FastifyInstance, deps: WebDeps): void 
     const file = req.params.file;
     const feed = file.endsWith('.ics') ? await calendarFeed(deps.db, file.slice(0, -4), deps.clock.now()) : null;
     // The URL is the secret: no referrer leaves with it, no cache keeps it.
-    void reply.header('cache-control', 'no-cache').header('referrer-policy', 'no-referrer').header('x-robots-tag', 'noindex').header('x-content-type-options', 'nosniff');
-    if (!feed) return reply.code(404).type('text/plain; charset=utf-8').send('Không có lịch này (địa chỉ sai hoặc đã được đổi). / No such calendar (wrong or replaced address).\n');
-    return reply.type('text/calendar; charset=utf-8').header('content-disposition', 'inline; filename="dondoc.ics"').send(feed.ics);
+    void reply
+      .header('cache-control', 'no-cache')
+      .header('referrer-policy', 'no-referrer')
+      .header('x-robots-tag', 'noindex')
+      .header('x-content-type-options', 'nosniff');
+    if (!feed)
+      return reply
+        .code(404)
+        .type('text/plain; charset=utf-8')
+        .send('Không có lịch này (địa chỉ sai hoặc đã được đổi). / No such calendar (wrong or replaced address).\n');
+    return reply
+      .type('text/calendar; charset=utf-8')
+      .header('content-disposition', 'inline; filename="dondoc.ics"')
+      .send(feed.ics);
   });
 }

@@ -3,7 +3,14 @@ import { dueInstant, OBLIGATION_STATES, obligationState, type ObligationState } 
 import type { ReminderPolicy } from '#root/domain/policy.js';
 import { describeSchedule, shortDate } from '#root/domain/wording.js';
 import { yearWindow, zonedDay, zonedYear } from '#root/domain/zoned-day.js';
-import { dutyDetail, dutyObligations, dutyOverview, dutyPolicy, listPlans, type PolicySource } from '#root/services/duties.js';
+import {
+  dutyDetail,
+  dutyObligations,
+  dutyOverview,
+  dutyPolicy,
+  listPlans,
+  type PolicySource,
+} from '#root/services/duties.js';
 import { scheduleFromRow } from '#root/services/schedules.js';
 import { adminOf, sendPage } from '../admin.js';
 import { html, translator, type Html } from '../html.js';
@@ -17,7 +24,10 @@ const POLICY_LABEL: Record<keyof ReminderPolicy, [string, string]> = {
   onDue: ['Nhắc đúng ngày hạn', 'Reminder on the due day'],
   overdueEvery: ['Nhắc quá hạn mỗi (ngày làm việc)', 'Overdue nudge every (working days)'],
   overdueMax: ['Số lần nhắc quá hạn tối đa', 'At most this many overdue nudges'],
-  escalateAfter: ['Báo lãnh đạo đơn vị khi quá hạn (ngày làm việc)', 'Escalate to the unit head after (working days overdue)'],
+  escalateAfter: [
+    'Báo lãnh đạo đơn vị khi quá hạn (ngày làm việc)',
+    'Escalate to the unit head after (working days overdue)',
+  ],
   windowStart: ['Gửi từ', 'Send from'],
   windowEnd: ['Gửi đến', 'Send until'],
 };
@@ -29,7 +39,8 @@ const SOURCE_LABEL: Record<PolicySource, [string, string]> = {
   duty: ['riêng nhiệm vụ này', 'this duty'],
 };
 
-const policyValue = (t: T, v: ReminderPolicy[keyof ReminderPolicy]) => (Array.isArray(v) ? v.join(', ') : typeof v === 'boolean' ? (v ? t('có', 'yes') : t('không', 'no')) : String(v));
+const policyValue = (t: T, v: ReminderPolicy[keyof ReminderPolicy]) =>
+  Array.isArray(v) ? v.join(', ') : typeof v === 'boolean' ? (v ? t('có', 'yes') : t('không', 'no')) : String(v);
 
 const yearOf = (raw: unknown, fallback: number) => {
   const y = typeof raw === 'string' && /^\d{4}$/.test(raw) ? Number(raw) : NaN;
@@ -52,7 +63,10 @@ export function registerDutyPages(scope: FastifyInstance, deps: WebDeps): void {
     const t = translator(a.lang);
     const plan = typeof req.query.plan === 'string' ? req.query.plan.trim().slice(0, 100) : '';
     const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 200) : '';
-    const [plans, duties] = await Promise.all([listPlans(deps.db, a.orgId), dutyOverview(deps.db, a.orgId, { plan, query: q })]);
+    const [plans, duties] = await Promise.all([
+      listPlans(deps.db, a.orgId),
+      dutyOverview(deps.db, a.orgId, { plan, query: q }),
+    ]);
     const flagged = duties.filter((d) => d.flags.length).length;
     const body = html`<h1>${t('Nhiệm vụ', 'Duties')}</h1>
 <form method="get" action="/admin/duties" class="row" role="search">
@@ -90,9 +104,14 @@ ${duties.map((d) => {
     const org = await deps.db.organisation.findUniqueOrThrow({ where: { id: a.orgId }, select: { timeZone: true } });
     const now = deps.clock.now();
     const year = yearOf(req.query.year, zonedYear(now, org.timeZone));
-    const [policy, obligations] = await Promise.all([dutyPolicy(deps.db, a.orgId, duty), dutyObligations(deps.db, a.orgId, duty.id, yearWindow(year))]);
+    const [policy, obligations] = await Promise.all([
+      dutyPolicy(deps.db, a.orgId, duty),
+      dutyObligations(deps.db, a.orgId, duty.id, yearWindow(year)),
+    ]);
     const states = obligations.map((o) => obligationState(o, now));
-    const counts = OBLIGATION_STATES.map((s) => [s, states.filter((x) => x === s).length] as const).filter(([, n]) => n > 0);
+    const counts = OBLIGATION_STATES.map((s) => [s, states.filter((x) => x === s).length] as const).filter(
+      ([, n]) => n > 0,
+    );
     const assignment = (role: 'lead' | 'cooperating'): Html => {
       const rows = duty.assignments.filter((x) => x.role === role);
       if (!rows.length) return html`<p class="muted">—</p>`;
@@ -112,7 +131,8 @@ ${duty.flags.length ? html`<div class="flag"><strong>${t('Cần xem lại', 'To 
 <h2>${t('Đơn vị phối hợp', 'Cooperating units')}</h2>${assignment('cooperating')}
 <h2>${t('Chính sách nhắc', 'Reminder policy')}</h2>
 <table><tbody>${(Object.keys(POLICY_LABEL) as (keyof ReminderPolicy)[]).map(
-      (k) => html`<tr><th>${t(...POLICY_LABEL[k])}</th><td>${policyValue(t, policy.policy[k])}</td><td class="muted">${t(...SOURCE_LABEL[policy.source[k]])}</td></tr>`,
+      (k) =>
+        html`<tr><th>${t(...POLICY_LABEL[k])}</th><td>${policyValue(t, policy.policy[k])}</td><td class="muted">${t(...SOURCE_LABEL[policy.source[k]])}</td></tr>`,
     )}</tbody></table>
 ${policy.unitOverrides ? html`<p class="muted">${t(`${policy.unitOverrides} đơn vị có chính sách riêng, áp dụng cho nghĩa vụ của họ.`, `${policy.unitOverrides} units have a policy of their own, which applies to their obligations.`)}</p>` : ''}
 <p><a href="/admin/policies">${t('Sửa chính sách', 'Edit policies')}</a></p>
@@ -123,7 +143,8 @@ ${
     ? html`<p>${counts.map(([s, n], i) => html`${i ? ', ' : ''}<span class="s-${s}">${n} ${t(...STATE_COUNT[s])}</span>`)}</p>
 <table><thead><tr><th>${t('Đơn vị', 'Unit')}</th><th>${t('Kỳ', 'Period')}</th><th>${t('Hạn', 'Due')}</th><th>${t('Trạng thái', 'State')}</th></tr></thead><tbody>
 ${obligations.map(
-  (o, i) => html`<tr><td><a href="/admin/units/${o.unit.id}">${o.unit.name}</a></td><td>${o.periodKey}</td><td><a href="/admin/obligations/${o.id}">${shortDate(zonedDay(dueInstant(o), org.timeZone))}</a>${o.extendedTo ? html` <span class="muted">(${t('hạn gốc', 'originally')} ${shortDate(zonedDay(o.dueAt, org.timeZone))})</span>` : ''}</td>${stateCell(t, states[i]!)}</tr>`,
+  (o, i) =>
+    html`<tr><td><a href="/admin/units/${o.unit.id}">${o.unit.name}</a></td><td>${o.periodKey}</td><td><a href="/admin/obligations/${o.id}">${shortDate(zonedDay(dueInstant(o), org.timeZone))}</a>${o.extendedTo ? html` <span class="muted">(${t('hạn gốc', 'originally')} ${shortDate(zonedDay(o.dueAt, org.timeZone))})</span>` : ''}</td>${stateCell(t, states[i]!)}</tr>`,
 )}</tbody></table>`
     : html`<p class="muted">${t('Không có nghĩa vụ nào trong năm này.', 'No obligation this year.')}</p>`
 }`;

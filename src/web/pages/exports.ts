@@ -14,7 +14,12 @@ function yearOf(req: FastifyRequest): number {
   const text = typeof raw === 'string' ? raw.trim() : '';
   const year = /^\d{4}$/.test(text) ? Number(text) : NaN;
   if (!(year >= 2000 && year <= 2100)) {
-    throw new UserError(t(`Năm không hợp lệ: “${text.slice(0, 20)}”. Hãy chọn một năm, ví dụ 2026.`, `Invalid year: “${text.slice(0, 20)}”. Choose a year, e.g. 2026.`));
+    throw new UserError(
+      t(
+        `Năm không hợp lệ: “${text.slice(0, 20)}”. Hãy chọn một năm, ví dụ 2026.`,
+        `Invalid year: “${text.slice(0, 20)}”. Choose a year, e.g. 2026.`,
+      ),
+    );
   }
   return year;
 }
@@ -56,7 +61,16 @@ ${years.map((y) => html`<tr><td>${y}</td><td><a href="/admin/exports/status.xlsx
     const body = format === 'xlsx' ? await statusXlsx(status) : Buffer.from(statusCsv(status), 'utf8');
     const name = exportFileName(status.org.code, year, format);
     deps.logger.info(
-      { role: 'web', orgId: a.orgId, year, format, plans: status.plans.length, rows: status.plans.reduce((n, p) => n + p.rows.length, 0), bytes: body.length, ms: Math.round(performance.now() - started) },
+      {
+        role: 'web',
+        orgId: a.orgId,
+        year,
+        format,
+        plans: status.plans.length,
+        rows: status.plans.reduce((n, p) => n + p.rows.length, 0),
+        bytes: body.length,
+        ms: Math.round(performance.now() - started),
+      },
       'status exported',
     );
     return reply

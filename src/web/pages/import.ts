@@ -86,10 +86,17 @@ function horizonForm(req: FastifyRequest, id: string, r: DraftReview): Html {
     existing: t('của kế hoạch đã nhập trước', 'of the plan imported before'),
     none: t('văn bản không ghi', 'the text names none'),
   }[r.review.horizonFrom];
-  const beyond = r.review.duties.filter((d) => d.flags.some((f) => f.startsWith('Thời hạn của nhiệm vụ vượt quá năm kết thúc'))).length;
+  const beyond = r.review.duties.filter((d) =>
+    d.flags.some((f) => f.startsWith('Thời hạn của nhiệm vụ vượt quá năm kết thúc')),
+  ).length;
   return html`<form method="post" action="/admin/import/${id}/horizon" class="horizon">${csrfField(req)}
 <p><label for="import-horizon"><strong>${t('Năm kết thúc kế hoạch', 'The plan’s last year')}</strong></label>: ${year ? html`<span class="horizon-year">${year}</span>` : t('không có', 'none')} <span class="muted">(${from}${
-    beyond ? t(`; ${beyond} nhiệm vụ có thời hạn sau năm này, được giữ nguyên thời hạn`, `; ${beyond} duties are due after it and keep their own dates`) : ''
+    beyond
+      ? t(
+          `; ${beyond} nhiệm vụ có thời hạn sau năm này, được giữ nguyên thời hạn`,
+          `; ${beyond} duties are due after it and keep their own dates`,
+        )
+      : ''
   })</span><br>
 <input type="text" id="import-horizon" name="horizon" value="${year ? String(year) : ''}" inputmode="numeric" maxlength="4" size="6" placeholder="2030">
 <button type="submit" class="secondary">${t('Đặt năm kết thúc', 'Set the last year')}</button>
@@ -153,12 +160,24 @@ ${review.matched.length ? html`<ul class="matched-names">${review.matched.map((n
 export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void {
   const store: DraftStore = { redis: deps.redis, prefix: deps.config.REDIS_PREFIX, logger: deps.logger };
 
-  const formWithError = (req: FastifyRequest, reply: FastifyReply, status: number, error: string, input: { text?: string; planCode?: string } = {}) => {
+  const formWithError = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    error: string,
+    input: { text?: string; planCode?: string } = {},
+  ) => {
     const t = translator(adminOf(req).lang);
-    return sendPage(req, reply, { status, title: t('Nhập kế hoạch', 'Import a plan'), error, body: importForm(req, input) });
+    return sendPage(req, reply, {
+      status,
+      title: t('Nhập kế hoạch', 'Import a plan'),
+      error,
+      body: importForm(req, input),
+    });
   };
   /** A review that is gone: 410 when it expired, 409 when it was imported already. */
-  const gone = (req: FastifyRequest, reply: FastifyReply, e: ImportDraftGoneError) => formWithError(req, reply, e.reason === 'imported' ? 409 : 410, e.message);
+  const gone = (req: FastifyRequest, reply: FastifyReply, e: ImportDraftGoneError) =>
+    formWithError(req, reply, e.reason === 'imported' ? 409 : 410, e.message);
 
   scope.get('/import', async (req, reply) => {
     const t = translator(adminOf(req).lang);
@@ -194,7 +213,10 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
     try {
       const draft = await loadImportDraft(store, a.orgId, req.params.id);
       const r = await reviewDraft(deps.db, a.orgId, draft);
-      return sendPage(req, reply, { title: t('Xem lại kế hoạch', 'Review the plan'), body: await reviewPage(req, req.params.id, r) });
+      return sendPage(req, reply, {
+        title: t('Xem lại kế hoạch', 'Review the plan'),
+        body: await reviewPage(req, req.params.id, r),
+      });
     } catch (e) {
       if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
       throw e;
@@ -207,7 +229,10 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
     const id = req.params.id;
     const code = field(req.body, 'code');
     try {
-      const r = await fixImportDraft(deps.db, store, a.orgId, id, code, { timeframe: field(req.body, 'timeframe'), clearFlags: field(req.body, 'clearFlags') === '1' });
+      const r = await fixImportDraft(deps.db, store, a.orgId, id, code, {
+        timeframe: field(req.body, 'timeframe'),
+        clearFlags: field(req.body, 'clearFlags') === '1',
+      });
       const left = dutyFlags(r.duty);
       return redirectWith(
         reply,
@@ -223,7 +248,12 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
       // Back to the review, as it was, with what went wrong.
       const draft = await loadImportDraft(store, a.orgId, id);
       const r = await reviewDraft(deps.db, a.orgId, draft);
-      return sendPage(req, reply, { status: 400, title: t('Xem lại kế hoạch', 'Review the plan'), error: `${code}: ${e.message}`, body: await reviewPage(req, id, r) });
+      return sendPage(req, reply, {
+        status: 400,
+        title: t('Xem lại kế hoạch', 'Review the plan'),
+        error: `${code}: ${e.message}`,
+        body: await reviewPage(req, id, r),
+      });
     }
   });
 
@@ -238,15 +268,26 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
         reply,
         `/admin/import/${id}`,
         year
-          ? t(`Năm kết thúc kế hoạch: ${year}. Chưa lưu cho đến khi bấm «Nhập».`, `The plan’s last year: ${year}. Not saved until you press «Import».`)
-          : t('Kế hoạch không có năm kết thúc. Chưa lưu cho đến khi bấm «Nhập».', 'The plan has no last year. Not saved until you press «Import».'),
+          ? t(
+              `Năm kết thúc kế hoạch: ${year}. Chưa lưu cho đến khi bấm «Nhập».`,
+              `The plan’s last year: ${year}. Not saved until you press «Import».`,
+            )
+          : t(
+              'Kế hoạch không có năm kết thúc. Chưa lưu cho đến khi bấm «Nhập».',
+              'The plan has no last year. Not saved until you press «Import».',
+            ),
       );
     } catch (e) {
       if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
       if (!(e instanceof UserError)) throw e;
       const draft = await loadImportDraft(store, a.orgId, id);
       const r = await reviewDraft(deps.db, a.orgId, draft);
-      return sendPage(req, reply, { status: 400, title: t('Xem lại kế hoạch', 'Review the plan'), error: e.message, body: await reviewPage(req, id, r) });
+      return sendPage(req, reply, {
+        status: 400,
+        title: t('Xem lại kế hoạch', 'Review the plan'),
+        error: e.message,
+        body: await reviewPage(req, id, r),
+      });
     }
   });
 
@@ -254,7 +295,11 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
     const a = adminOf(req);
     const t = translator(a.lang);
     try {
-      const { result: r, planCode, obligations: o } = await commitImportDraft(deps.db, store, a.orgId, req.params.id, a.actor, deps.clock.now());
+      const {
+        result: r,
+        planCode,
+        obligations: o,
+      } = await commitImportDraft(deps.db, store, a.orgId, req.params.id, a.actor, deps.clock.now());
       return redirectWith(
         reply,
         '/admin/import',
@@ -278,6 +323,10 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
       if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
       throw e;
     }
-    return redirectWith(reply, '/admin/import', t('Đã hủy bản xem lại; không có gì được nhập.', 'The review was cancelled; nothing was imported.'));
+    return redirectWith(
+      reply,
+      '/admin/import',
+      t('Đã hủy bản xem lại; không có gì được nhập.', 'The review was cancelled; nothing was imported.'),
+    );
   });
 }

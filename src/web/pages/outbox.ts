@@ -31,7 +31,8 @@ function notFound(req: FastifyRequest, reply: FastifyReply, t: T) {
 
 /** Administrators' pages: the sandbox outbox, read and answered as the contact (as `dondoc outbox` does). */
 export function registerOutboxPages(scope: FastifyInstance, deps: WebDeps): void {
-  const zoneOf = async (orgId: string) => (await deps.db.organisation.findUniqueOrThrow({ where: { id: orgId }, select: { timeZone: true } })).timeZone;
+  const zoneOf = async (orgId: string) =>
+    (await deps.db.organisation.findUniqueOrThrow({ where: { id: orgId }, select: { timeZone: true } })).timeZone;
 
   scope.get<{ Querystring: { contact?: string; before?: string } }>('/outbox', async (req, reply) => {
     const a = adminOf(req);
@@ -39,15 +40,21 @@ export function registerOutboxPages(scope: FastifyInstance, deps: WebDeps): void
     const contact = typeof req.query.contact === 'string' ? req.query.contact : '';
     const before = typeof req.query.before === 'string' ? req.query.before : '';
     if (contact && !UUID.test(contact)) throw new UserError(t('Người nhận không hợp lệ.', 'Invalid recipient.'));
-    if (before && !MESSAGE_ID.test(before)) throw new UserError(t('Con trỏ trang không hợp lệ.', 'Invalid page cursor.'));
+    if (before && !MESSAGE_ID.test(before))
+      throw new UserError(t('Con trỏ trang không hợp lệ.', 'Invalid page cursor.'));
     const [messages, contacts, zone] = await Promise.all([
-      listOutbox(deps.db, a.orgId, { limit: PAGE + 1, ...(contact ? { contactId: contact } : {}), ...(before ? { before: BigInt(before) } : {}) }),
+      listOutbox(deps.db, a.orgId, {
+        limit: PAGE + 1,
+        ...(contact ? { contactId: contact } : {}),
+        ...(before ? { before: BigInt(before) } : {}),
+      }),
       outboxContacts(deps.db, a.orgId),
       zoneOf(a.orgId),
     ]);
     const page = messages.slice(0, PAGE);
     const older = messages.length > PAGE ? page[page.length - 1]!.id.toString() : null;
-    const q = (extra: Record<string, string>) => `/admin/outbox?${new URLSearchParams({ ...(contact ? { contact } : {}), ...extra }).toString()}`;
+    const q = (extra: Record<string, string>) =>
+      `/admin/outbox?${new URLSearchParams({ ...(contact ? { contact } : {}), ...extra }).toString()}`;
     return sendPage(req, reply, {
       title: t('Hộp thư thử', 'Sandbox outbox'),
       body: html`<h1>${t('Hộp thư thử (kênh sandbox)', 'Sandbox outbox')}</h1>
@@ -63,7 +70,9 @@ ${
   page.length
     ? html`<table><thead><tr><th>#</th><th>${t('Lúc', 'When')}</th><th>${t('Người nhận', 'Recipient')}</th><th>${t('Đơn vị', 'Unit')}</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Nội dung', 'Text')}</th><th>${t('Trả lời', 'Answer')}</th></tr></thead><tbody>
 ${page.map(
-  (m) => html`<tr><td><a href="/admin/outbox/${m.id.toString()}">#${m.id.toString()}</a></td><td>${dateTime(m.createdAt, zone)}</td><td>${m.contact.name}</td><td>${m.contact.unit.name}</td>
+  (
+    m,
+  ) => html`<tr><td><a href="/admin/outbox/${m.id.toString()}">#${m.id.toString()}</a></td><td>${dateTime(m.createdAt, zone)}</td><td>${m.contact.name}</td><td>${m.contact.unit.name}</td>
 <td>${m.reminder ? html`${m.reminder.obligation.duty.code}<br><span class="muted">${t(...(KIND_LABEL[m.reminder.kind] ?? [m.reminder.kind, m.reminder.kind]))}</span>` : html`<span class="muted">${t('tổng hợp', 'digest')}</span>`}</td>
 <td><pre class="msg-body">${m.body}</pre></td>
 <td>${m.answer ? html`${m.answer}` : answerable(m) ? html`<a href="/admin/outbox/${m.id.toString()}">${t('Trả lời…', 'Answer…')}</a>` : ''}</td></tr>`,
@@ -121,7 +130,10 @@ ${
         reply,
         `/admin/outbox/${req.params.id}`,
         r.status === 'confirmed'
-          ? t(`Đã xác nhận hoàn thành nhiệm vụ ${r.duty.code}; hủy ${r.cancelledReminders} nhắc nhở đang chờ.`, `Duty ${r.duty.code} confirmed; ${r.cancelledReminders} pending reminders cancelled.`)
+          ? t(
+              `Đã xác nhận hoàn thành nhiệm vụ ${r.duty.code}; hủy ${r.cancelledReminders} nhắc nhở đang chờ.`,
+              `Duty ${r.duty.code} confirmed; ${r.cancelledReminders} pending reminders cancelled.`,
+            )
           : t(`Nhiệm vụ ${r.duty.code} đã được xác nhận trước đó.`, `Duty ${r.duty.code} was already confirmed.`),
       );
     } catch (error) {

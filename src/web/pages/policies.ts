@@ -5,7 +5,15 @@ import { zonedYear } from '#root/domain/zoned-day.js';
 import { UserError } from '#root/errors/index.js';
 import { listHolidays, removeHoliday, setHoliday } from '#root/services/holidays.js';
 import { reconcileCurrent } from '#root/services/obligations.js';
-import { clearPolicy, policyInput, policyOverview, policyTargets, resolvePolicyTarget, setPolicy, type PolicyTarget } from '#root/services/policies.js';
+import {
+  clearPolicy,
+  policyInput,
+  policyOverview,
+  policyTargets,
+  resolvePolicyTarget,
+  setPolicy,
+  type PolicyTarget,
+} from '#root/services/policies.js';
 import { adminOf, csrfField, field, redirectWith, sendPage } from '../admin.js';
 import { html, translator } from '../html.js';
 import type { WebDeps } from '../server.js';
@@ -25,13 +33,31 @@ export function policyPhrases(p: PolicyOverride, t: T): string[] {
   const out: string[] = [];
   if (p.leadDays) {
     const days = [...new Set(p.leadDays)].sort((a, b) => b - a);
-    out.push(days.length ? t(`nhắc trước hạn ${list(days, t)} ngày làm việc`, `reminders ${list(days, t)} working days before the due date`) : t('không nhắc trước hạn', 'no reminders before the due date'));
+    out.push(
+      days.length
+        ? t(
+            `nhắc trước hạn ${list(days, t)} ngày làm việc`,
+            `reminders ${list(days, t)} working days before the due date`,
+          )
+        : t('không nhắc trước hạn', 'no reminders before the due date'),
+    );
   }
-  if (p.onDue !== undefined) out.push(p.onDue ? t('nhắc đúng ngày hạn', 'a reminder on the due date') : t('không nhắc đúng ngày hạn', 'no reminder on the due date'));
+  if (p.onDue !== undefined)
+    out.push(
+      p.onDue
+        ? t('nhắc đúng ngày hạn', 'a reminder on the due date')
+        : t('không nhắc đúng ngày hạn', 'no reminder on the due date'),
+    );
   if (p.overdueEvery !== undefined) {
-    out.push(t(`quá hạn: nhắc ngày làm việc đầu tiên sau hạn, rồi cứ ${p.overdueEvery} ngày làm việc một lần`, `overdue: a nudge on the first working day after, then every ${p.overdueEvery} working days`));
+    out.push(
+      t(
+        `quá hạn: nhắc ngày làm việc đầu tiên sau hạn, rồi cứ ${p.overdueEvery} ngày làm việc một lần`,
+        `overdue: a nudge on the first working day after, then every ${p.overdueEvery} working days`,
+      ),
+    );
   }
-  if (p.overdueMax !== undefined) out.push(t(`nhắc quá hạn tối đa ${p.overdueMax} lần`, `at most ${p.overdueMax} overdue nudges`));
+  if (p.overdueMax !== undefined)
+    out.push(t(`nhắc quá hạn tối đa ${p.overdueMax} lần`, `at most ${p.overdueMax} overdue nudges`));
   if (p.escalateAfter !== undefined) {
     out.push(
       t(
@@ -41,7 +67,12 @@ export function policyPhrases(p: PolicyOverride, t: T): string[] {
     );
   }
   if (p.windowStart !== undefined || p.windowEnd !== undefined) {
-    out.push(t(`giờ gửi ${p.windowStart ?? '…'}–${p.windowEnd ?? '…'} ngày làm việc`, `sent ${p.windowStart ?? '…'}–${p.windowEnd ?? '…'} on working days`));
+    out.push(
+      t(
+        `giờ gửi ${p.windowStart ?? '…'}–${p.windowEnd ?? '…'} ngày làm việc`,
+        `sent ${p.windowStart ?? '…'}–${p.windowEnd ?? '…'} on working days`,
+      ),
+    );
   }
   return out;
 }
@@ -62,7 +93,6 @@ function targetText(target: PolicyTarget | { target: string; kind: 'gone' }, t: 
   }
 }
 
-
 /**
  * Administrators' pages: reminder policies (SPEC §4: the organisation's default, overrides per
  * plan, duty and unit, the most specific winning field by field) and the year's holidays (the
@@ -80,8 +110,18 @@ export function registerPolicyPages(scope: FastifyInstance, deps: WebDeps): void
     const current = await thisYear(a.orgId);
     const yearText = req.query.year ?? String(current);
     const year = /^\d{4}$/.test(yearText) ? Number(yearText) : NaN;
-    if (!(year >= 2000 && year <= 2100)) throw new UserError(t(`Năm «${yearText.slice(0, 20)}» không hợp lệ (2000–2100).`, `Invalid year «${yearText.slice(0, 20)}» (2000–2100).`));
-    const [overview, targets, days] = await Promise.all([policyOverview(deps.db, a.orgId), policyTargets(deps.db, a.orgId), listHolidays(deps.db, a.orgId, year)]);
+    if (!(year >= 2000 && year <= 2100))
+      throw new UserError(
+        t(
+          `Năm «${yearText.slice(0, 20)}» không hợp lệ (2000–2100).`,
+          `Invalid year «${yearText.slice(0, 20)}» (2000–2100).`,
+        ),
+      );
+    const [overview, targets, days] = await Promise.all([
+      policyOverview(deps.db, a.orgId),
+      policyTargets(deps.db, a.orgId),
+      listHolidays(deps.db, a.orgId, year),
+    ]);
     const phrases = (p: PolicyOverride) => html`<ul>${policyPhrases(p, t).map((x) => html`<li>${x}</li>`)}</ul>`;
 
     const policies = html`<h2 id="policies">${t('Chính sách nhắc', 'Reminder policies')}</h2>
@@ -123,7 +163,9 @@ ${targets.units.length ? html`<optgroup label="${t('Đơn vị', 'Units')}">${ta
 <form method="get" action="/admin/policies" class="row"><label>${t('Năm', 'Year')} <input type="text" name="year" value="${year}" size="5" inputmode="numeric"></label><button type="submit" class="secondary">${t('Xem', 'Show')}</button></form>
 <table class="holidays"><thead><tr><th>${t('Ngày', 'Date')}</th><th>${t('Loại', 'Kind')}</th><th>${t('Tên', 'Name')}</th><th>${t('Nguồn', 'Source')}</th><th></th></tr></thead><tbody>
 ${days.map(
-  (d) => html`<tr class="${d.kind === 'workday' ? 's-extended' : ''}"><td>${shortDate(d.date)}</td><td>${d.kind === 'holiday' ? t('nghỉ', 'day off') : t('làm bù', 'working day')}</td><td>${d.name}</td>
+  (
+    d,
+  ) => html`<tr class="${d.kind === 'workday' ? 's-extended' : ''}"><td>${shortDate(d.date)}</td><td>${d.kind === 'holiday' ? t('nghỉ', 'day off') : t('làm bù', 'working day')}</td><td>${d.name}</td>
 <td>${d.source === 'law' ? t('luật', 'law') : t('quản trị viên', 'administrator')}</td>
 <td>${d.source === 'admin' ? html`<form method="post" action="/admin/policies/holidays/remove" class="inline">${csrfField(req)}<input type="hidden" name="date" value="${d.date}"><button type="submit" class="danger">${t('Xóa', 'Remove')}</button></form>` : ''}</td></tr>`,
 )}</tbody></table>
@@ -137,7 +179,10 @@ ${days.map(
 <p class="muted">${t('Một ngày quản trị viên thêm thay cho ngày luật định cùng ngày; xóa đi thì ngày luật định áp dụng lại.', 'A day you add replaces the law’s entry for that date; removing it brings the law’s entry back.')}</p>
 <p><button type="submit">${t('Thêm', 'Add')}</button></p></form>`;
 
-    return sendPage(req, reply, { title: t('Chính sách, ngày nghỉ', 'Policies, holidays'), body: html`<h1>${t('Chính sách nhắc và ngày nghỉ', 'Reminder policies and holidays')}</h1>${policies}${holidays}` });
+    return sendPage(req, reply, {
+      title: t('Chính sách, ngày nghỉ', 'Policies, holidays'),
+      body: html`<h1>${t('Chính sách nhắc và ngày nghỉ', 'Reminder policies and holidays')}</h1>${policies}${holidays}`,
+    });
   });
 
   scope.post('/policies', async (req, reply) => {
@@ -153,9 +198,16 @@ ${days.map(
       windowStart: field(req.body, 'windowStart'),
       windowEnd: field(req.body, 'windowEnd'),
     });
-    if (!Object.keys(settings).length) throw new UserError(t('Chưa có thiết lập nào để lưu (mọi ô đều trống).', 'Nothing to save (every field is blank).'));
+    if (!Object.keys(settings).length)
+      throw new UserError(
+        t('Chưa có thiết lập nào để lưu (mọi ô đều trống).', 'Nothing to save (every field is blank).'),
+      );
     const merged = await setPolicy(deps.db, a.orgId, target.target, settings, a.actor);
-    return redirectWith(reply, '/admin/policies', `${t('Đã lưu chính sách', 'Policy saved')}: ${targetText(target, t)}: ${policyPhrases(merged, t).join('; ')}`);
+    return redirectWith(
+      reply,
+      '/admin/policies',
+      `${t('Đã lưu chính sách', 'Policy saved')}: ${targetText(target, t)}: ${policyPhrases(merged, t).join('; ')}`,
+    );
   });
 
   scope.post('/policies/clear', async (req, reply) => {
@@ -164,14 +216,24 @@ ${days.map(
     const target = field(req.body, 'target');
     // A target whose plan, duty or unit was deleted can still be cleared; anything else must be this organisation's.
     const removed = await clearPolicy(deps.db, a.orgId, target, a.actor);
-    if (!removed) throw new UserError(t('Không có thiết lập riêng nào cho phạm vi này.', 'There is no override for this target.'));
-    return redirectWith(reply, '/admin/policies', t('Đã bỏ thiết lập riêng; áp dụng lại chính sách chung.', 'Override removed; the wider policy applies again.'));
+    if (!removed)
+      throw new UserError(t('Không có thiết lập riêng nào cho phạm vi này.', 'There is no override for this target.'));
+    return redirectWith(
+      reply,
+      '/admin/policies',
+      t('Đã bỏ thiết lập riêng; áp dụng lại chính sách chung.', 'Override removed; the wider policy applies again.'),
+    );
   });
 
   scope.post('/policies/holidays', async (req, reply) => {
     const a = adminOf(req);
     const t = translator(a.lang);
-    const row = await setHoliday(deps.db, a.orgId, { date: field(req.body, 'date'), name: field(req.body, 'name'), kind: field(req.body, 'kind') }, a.actor);
+    const row = await setHoliday(
+      deps.db,
+      a.orgId,
+      { date: field(req.body, 'date'), name: field(req.body, 'name'), kind: field(req.body, 'kind') },
+      a.actor,
+    );
     // Check-ins fall due on the last working day of their period: a day off can move them.
     await reconcileCurrent(deps.db, a.orgId, deps.clock.now(), a.actor);
     const date = row.date.toISOString().slice(0, 10);
@@ -187,7 +249,10 @@ ${days.map(
     const t = translator(a.lang);
     const date = field(req.body, 'date');
     const removed = await removeHoliday(deps.db, a.orgId, date, a.actor);
-    if (!removed) throw new UserError(t(`Không có ngày nào quản trị viên đã thêm vào ${date}.`, `There is no administrator's day on ${date}.`));
+    if (!removed)
+      throw new UserError(
+        t(`Không có ngày nào quản trị viên đã thêm vào ${date}.`, `There is no administrator's day on ${date}.`),
+      );
     await reconcileCurrent(deps.db, a.orgId, deps.clock.now(), a.actor);
     const year = /^\d{4}-/.test(date) ? `?year=${date.slice(0, 4)}` : '';
     return redirectWith(reply, `/admin/policies${year}#holidays`, t(`Đã xóa ngày ${date}.`, `Removed ${date}.`));

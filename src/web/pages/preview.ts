@@ -2,7 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { dateTime } from '#root/lib/format.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import { UserError } from '#root/errors/index.js';
-import { PREVIEW_DEFAULT_DAYS as DEFAULT_DAYS, PREVIEW_MAX_DAYS, previewReminders, type PreviewRow } from '#root/services/preview.js';
+import {
+  PREVIEW_DEFAULT_DAYS as DEFAULT_DAYS,
+  PREVIEW_MAX_DAYS,
+  previewReminders,
+  type PreviewRow,
+} from '#root/services/preview.js';
 import { adminOf, sendPage } from '../admin.js';
 import { html, translator } from '../html.js';
 import type { WebDeps } from '../server.js';
@@ -33,7 +38,8 @@ export function registerPreviewPages(scope: FastifyInstance, deps: WebDeps): voi
   scope.get<{ Querystring: { from?: string; to?: string } }>('/preview', async (req, reply) => {
     const a = adminOf(req);
     const t = translator(a.lang);
-    const zone = (await deps.db.organisation.findUniqueOrThrow({ where: { id: a.orgId }, select: { timeZone: true } })).timeZone;
+    const zone = (await deps.db.organisation.findUniqueOrThrow({ where: { id: a.orgId }, select: { timeZone: true } }))
+      .timeZone;
     const today = zonedDay(deps.clock.now(), zone);
     const from = text(req.query.from) || today;
     const to = text(req.query.to) || (addDays(from, DEFAULT_DAYS - 1) ?? addDays(today, DEFAULT_DAYS - 1)!);
@@ -64,15 +70,20 @@ export function registerPreviewPages(scope: FastifyInstance, deps: WebDeps): voi
 ${
   result
     ? html`<p><strong>${rows.length}</strong> ${t('tin', 'messages')}: ${reminders} ${t('nhắc nhở', 'reminders')}, ${rows.length - reminders} ${t('thư tổng hợp', 'digests')}${
-        noChannel ? html` · <span class="flag">${noChannel} ${t('không có kênh gửi được', 'without a working channel')}</span>` : ''
+        noChannel
+          ? html` · <span class="flag">${noChannel} ${t('không có kênh gửi được', 'without a working channel')}</span>`
+          : ''
       }</p>
 ${rows.length > SHOWN ? html`<p class="flag">${t(`Chỉ hiện ${SHOWN} tin đầu; thu hẹp khoảng ngày, hoặc dùng lệnh dondoc preview --json.`, `Only the first ${SHOWN} are shown; narrow the range, or use dondoc preview --json.`)}</p>` : ''}
 ${
   rows.length
     ? html`<table><thead><tr><th>${t('Lúc', 'When')}</th><th>${t('Người nhận', 'To')}</th><th>${t('Kênh', 'Channel')}</th><th>${t('Loại', 'Kind')}</th><th>${t('Đơn vị', 'Unit')}</th><th>${t('Nhiệm vụ', 'Duty')}</th></tr></thead><tbody>
-${rows.slice(0, SHOWN).map(
-  (r) => html`<tr><td>${dateTime(r.at, zone)}</td><td>${r.contact}</td><td${r.channel ? '' : html` class="flag"`}>${r.channel ?? t('không có kênh', 'no channel')}</td><td>${t(...KIND_LABEL[r.kind])}</td><td>${r.unit ?? ''}</td><td>${r.duty ?? ''}</td></tr>`,
-)}</tbody></table>`
+${rows
+  .slice(0, SHOWN)
+  .map(
+    (r) =>
+      html`<tr><td>${dateTime(r.at, zone)}</td><td>${r.contact}</td><td${r.channel ? '' : html` class="flag"`}>${r.channel ?? t('không có kênh', 'no channel')}</td><td>${t(...KIND_LABEL[r.kind])}</td><td>${r.unit ?? ''}</td><td>${r.duty ?? ''}</td></tr>`,
+  )}</tbody></table>`
     : html`<p class="muted">${t('Không có tin nào trong khoảng này.', 'Nothing in this range.')}</p>`
 }`
     : ''

@@ -63,7 +63,10 @@ export function registerQueuePages(scope: FastifyInstance, deps: WebDeps): void 
       (q) =>
         new BullMQAdapter(q, {
           readOnlyMode: true,
-          description: q.name === REMINDERS_QUEUE ? 'Tin nhắc và tin tổng hợp cần gửi / reminders and digests to send' : 'Đối chiếu nghĩa vụ, lập lịch nhắc / reconciling obligations, planning reminders',
+          description:
+            q.name === REMINDERS_QUEUE
+              ? 'Tin nhắc và tin tổng hợp cần gửi / reminders and digests to send'
+              : 'Đối chiếu nghĩa vụ, lập lịch nhắc / reconciling obligations, planning reminders',
         }),
     ),
     serverAdapter,

@@ -5,9 +5,34 @@ import { OBLIGATION_STATES, type ObligationState } from '#root/domain/obligation
 import { shortDate } from '#root/domain/wording.js';
 import { zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
-import { matrixFilters, obligationIdOfKey, statusMatrix, type MatrixCell, type StatusMatrix } from '#root/services/matrix.js';
-import { confirmOnBehalf, decideExtensionOnBehalf, evidenceFile, isUuid, nudgeNow, obligationDetail, waiveOnBehalf, type ObligationDetail, type UnitNotice } from '#root/services/on-behalf.js';
-import { adminOf, csrfField, field, redirectWith, requiredReason, safeNext, sendPage, type AdminContext } from '../admin.js';
+import {
+  matrixFilters,
+  obligationIdOfKey,
+  statusMatrix,
+  type MatrixCell,
+  type StatusMatrix,
+} from '#root/services/matrix.js';
+import {
+  confirmOnBehalf,
+  decideExtensionOnBehalf,
+  evidenceFile,
+  isUuid,
+  nudgeNow,
+  obligationDetail,
+  waiveOnBehalf,
+  type ObligationDetail,
+  type UnitNotice,
+} from '#root/services/on-behalf.js';
+import {
+  adminOf,
+  csrfField,
+  field,
+  redirectWith,
+  requiredReason,
+  safeNext,
+  sendPage,
+  type AdminContext,
+} from '../admin.js';
 import { escapeHtml, html, raw, translator, type Html, type Lang } from '../html.js';
 import type { WebDeps } from '../server.js';
 
@@ -22,8 +47,22 @@ const STATE_LABEL: Record<ObligationState, [string, string]> = {
   waived: ['Được miễn', 'Waived'],
 };
 /** A sign per state besides the colour (colour alone does not read for everyone, nor in print). */
-const STATE_SIGN: Record<ObligationState, string> = { overdue: '✗', soon: '!', extended: '↷', open: '○', done: '✓', waived: '–' };
-const CLASS: Record<ObligationState, string> = { overdue: 's-overdue', soon: 's-soon', extended: 's-extended', open: 's-open', done: 's-done', waived: 's-waived' };
+const STATE_SIGN: Record<ObligationState, string> = {
+  overdue: '✗',
+  soon: '!',
+  extended: '↷',
+  open: '○',
+  done: '✓',
+  waived: '–',
+};
+const CLASS: Record<ObligationState, string> = {
+  overdue: 's-overdue',
+  soon: 's-soon',
+  extended: 's-extended',
+  open: 's-open',
+  done: 's-done',
+  waived: 's-waived',
+};
 
 const isState = (s: string): s is ObligationState => (OBLIGATION_STATES as readonly string[]).includes(s);
 const label = (t: T, s: ObligationState) => t(...STATE_LABEL[s]);
@@ -32,7 +71,19 @@ const timeFormats = new Map<string, Intl.DateTimeFormat>();
 /** "16/11/2026 09:00" in the organisation's zone. */
 function dateTime(d: Date, zone: string): string {
   let f = timeFormats.get(zone);
-  if (!f) timeFormats.set(zone, (f = new Intl.DateTimeFormat('en-GB', { timeZone: zone, day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false })));
+  if (!f)
+    timeFormats.set(
+      zone,
+      (f = new Intl.DateTimeFormat('en-GB', {
+        timeZone: zone,
+        day: '2-digit',
+        month: '2-digit',
+        year: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+        hour12: false,
+      })),
+    );
   return f.format(d).replace(',', '');
 }
 const day = (d: Date, zone: string) => shortDate(zonedDay(d, zone));
@@ -56,7 +107,10 @@ const STATE_SHORT: Record<ObligationState, [string, string]> = { ...STATE_LABEL,
 function matrixTable(m: StatusMatrix, t: T): Buffer {
   const out: Buffer[] = [];
   const zone = m.timeZone;
-  const stateText = Object.fromEntries(OBLIGATION_STATES.map((s) => [s, escapeHtml(t(...STATE_SHORT[s]))])) as Record<ObligationState, string>;
+  const stateText = Object.fromEntries(OBLIGATION_STATES.map((s) => [s, escapeHtml(t(...STATE_SHORT[s]))])) as Record<
+    ObligationState,
+    string
+  >;
   // A few dozen distinct due instants and names among 50,000 cells: each formatted once.
   const memo = <K, V>(f: (k: K) => V) => {
     const m = new Map<K, V>();
@@ -78,18 +132,24 @@ function matrixTable(m: StatusMatrix, t: T): Buffer {
     return s;
   };
   let head = `<table class="matrix"><thead><tr><th scope="col">${escapeHtml(t('Đơn vị', 'Unit'))}</th><th scope="col">${escapeHtml(t('Xong', 'Done'))}</th>`;
-  for (const d of m.duties) head += `<th scope="col" title="${escapeHtml(`${d.plan} · ${d.code}. ${d.title}`)}">${escapeHtml(d.code)}</th>`;
+  for (const d of m.duties)
+    head += `<th scope="col" title="${escapeHtml(`${d.plan} · ${d.code}. ${d.title}`)}">${escapeHtml(d.code)}</th>`;
   out.push(Buffer.from(`${head}<th scope="col">${escapeHtml(t('Nhắc', 'Nudge'))}</th></tr></thead><tbody>`));
   const nudgeLabel = escapeHtml(t('Nhắc ngay', 'Nudge now'));
   for (const u of m.units) {
     let row = `<tr><th scope="row" title="${escapeHtml(u.name)}">${escapeHtml(u.name)}</th><td class="${u.complete ? 's-done' : 's-none'}">${u.done}/${u.total}</td>`;
     for (const c of u.cells) {
       if (!c) row += '<td class=s-none>';
-      else row += `<td class=${CLASS[c.state]}><a href=/admin/o/${c.obligationKey} title="${cellTitle(c)}">${c.total > 1 ? `${c.counts.done + c.counts.waived}/${c.total}` : STATE_SIGN[c.state]}</a>`;
+      else
+        row += `<td class=${CLASS[c.state]}><a href=/admin/o/${c.obligationKey} title="${cellTitle(c)}">${c.total > 1 ? `${c.counts.done + c.counts.waived}/${c.total}` : STATE_SIGN[c.state]}</a>`;
     }
     const open = u.states.has('open') || u.states.has('soon') || u.states.has('overdue') || u.states.has('extended');
     // Each row encoded at once: its pieces die young, and the page grows outside V8's heap.
-    out.push(Buffer.from(`${row}<td>${open ? `<button type="submit" form="nudge" name="unit" value="${u.id}" class="secondary">${nudgeLabel}</button>` : ''}</td></tr>`));
+    out.push(
+      Buffer.from(
+        `${row}<td>${open ? `<button type="submit" form="nudge" name="unit" value="${u.id}" class="secondary">${nudgeLabel}</button>` : ''}</td></tr>`,
+      ),
+    );
   }
   let foot = `</tbody><tfoot><tr><th scope="row">${escapeHtml(t('Tổng theo nhiệm vụ', 'Per duty'))}</th><td></td>`;
   for (const d of m.duties) foot += `<td>${d.done}/${d.total}</td>`;
@@ -117,16 +177,31 @@ async function matrixPage(req: FastifyRequest<{ Querystring: MatrixQuery }>, rep
   let year: number | undefined;
   if (q.year) {
     if (/^\d{4}$/.test(q.year) && Number(q.year) >= 2000 && Number(q.year) <= 2100) year = Number(q.year);
-    else errors.push(t(`Năm «${q.year.slice(0, 20)}» không hợp lệ; đang xem năm nay.`, `Invalid year «${q.year.slice(0, 20)}»; showing this year.`));
+    else
+      errors.push(
+        t(
+          `Năm «${q.year.slice(0, 20)}» không hợp lệ; đang xem năm nay.`,
+          `Invalid year «${q.year.slice(0, 20)}»; showing this year.`,
+        ),
+      );
   }
   const plan = q.plan ? plans.find((p) => p.id === q.plan) : undefined;
-  if (q.plan && !plan) errors.push(t('Không có kế hoạch này; đang xem mọi kế hoạch.', 'No such plan; showing every plan.'));
+  if (q.plan && !plan)
+    errors.push(t('Không có kế hoạch này; đang xem mọi kế hoạch.', 'No such plan; showing every plan.'));
   const group = q.group ? groups.find((g) => g.id === q.group) : undefined;
-  if (q.group && !group) errors.push(t('Không có nhóm đơn vị này; đang xem mọi đơn vị.', 'No such unit group; showing every unit.'));
+  if (q.group && !group)
+    errors.push(t('Không có nhóm đơn vị này; đang xem mọi đơn vị.', 'No such unit group; showing every unit.'));
   const state = q.state && isState(q.state) ? q.state : undefined;
-  if (q.state && !state) errors.push(t('Trạng thái lọc không hợp lệ; đang xem mọi trạng thái.', 'Invalid state filter; showing every state.'));
+  if (q.state && !state)
+    errors.push(
+      t('Trạng thái lọc không hợp lệ; đang xem mọi trạng thái.', 'Invalid state filter; showing every state.'),
+    );
 
-  const m = await statusMatrix(deps.db, a.orgId, { year, now, filter: { planId: plan?.id, groupId: group?.id, state } });
+  const m = await statusMatrix(deps.db, a.orgId, {
+    year,
+    now,
+    filter: { planId: plan?.id, groupId: group?.id, state },
+  });
   year = m.year;
   const thisPage = `/admin?${new URLSearchParams({ year: String(year), ...(plan ? { plan: plan.id } : {}), ...(group ? { group: group.id } : {}), ...(state ? { state } : {}) }).toString()}`;
   const selected = (on: boolean) => (on ? raw(' selected') : '');
@@ -197,7 +272,8 @@ ${actions}
 ${
   d.confirmations.length
     ? html`<table><thead><tr><th>${t('Ai', 'Who')}</th><th>${t('Lúc', 'When')}</th><th>${t('Qua', 'Via')}</th><th>${t('Ghi chú', 'Note')}</th></tr></thead><tbody>${d.confirmations.map(
-        (c) => html`<tr><td>${c.who}</td><td>${dateTime(c.at, zone)}${c.withdrawnAt ? html` <span class="muted">(${t('đã hoàn tác', 'withdrawn')} ${dateTime(c.withdrawnAt, zone)})</span>` : ''}</td><td>${c.via}</td><td>${c.note ?? ''}${c.fileName ? html` · ${c.fileName}` : ''}</td></tr>`,
+        (c) =>
+          html`<tr><td>${c.who}</td><td>${dateTime(c.at, zone)}${c.withdrawnAt ? html` <span class="muted">(${t('đã hoàn tác', 'withdrawn')} ${dateTime(c.withdrawnAt, zone)})</span>` : ''}</td><td>${c.via}</td><td>${c.note ?? ''}${c.fileName ? html` · ${c.fileName}` : ''}</td></tr>`,
       )}</tbody></table>`
     : html`<p class="muted">${t('Chưa có xác nhận.', 'No confirmation yet.')}</p>`
 }
@@ -205,7 +281,8 @@ ${
 ${
   d.evidence.length
     ? html`<table><thead><tr><th>${t('Tệp', 'File')}</th><th>${t('Cỡ', 'Size')}</th><th>${t('Ai gửi', 'Sent by')}</th><th>${t('Lúc', 'When')}</th></tr></thead><tbody>${d.evidence.map(
-        (e) => html`<tr><td>${e.stored ? html`<a href="/admin/evidence/${e.id}" download>${e.fileName}</a>` : html`${e.fileName} <span class="muted">(${t('không lưu bản sao', 'no copy kept')})</span>`}</td><td>${Math.ceil(e.size / 1024)} KB</td><td>${e.who ?? ''} (${e.via})</td><td>${dateTime(e.at, zone)}</td></tr>`,
+        (e) =>
+          html`<tr><td>${e.stored ? html`<a href="/admin/evidence/${e.id}" download>${e.fileName}</a>` : html`${e.fileName} <span class="muted">(${t('không lưu bản sao', 'no copy kept')})</span>`}</td><td>${Math.ceil(e.size / 1024)} KB</td><td>${e.who ?? ''} (${e.via})</td><td>${dateTime(e.at, zone)}</td></tr>`,
       )}</tbody></table>`
     : html`<p class="muted">${t('Chưa có minh chứng.', 'No evidence yet.')}</p>`
 }
@@ -213,12 +290,13 @@ ${
 ${
   d.extensions.length
     ? html`<table><thead><tr><th>${t('Xin đến', 'Until')}</th><th>${t('Lý do', 'Reason')}</th><th>${t('Ai xin, lúc', 'Asked by, when')}</th><th>${t('Quyết định', 'Decision')}</th></tr></thead><tbody>${d.extensions.map(
-        (x) => html`<tr><td>${day(x.requestedDue, zone)}</td><td>${x.reason}</td><td>${x.who ?? ''} · ${dateTime(x.at, zone)}</td><td>${
-          x.status === 'pending'
-            ? html`<form method="post" action="/admin/extensions/${x.id}/decide" class="row">${csrfField(req)}<input type="hidden" name="back" value="${back}">${reasonField(t, t('VD: đồng ý theo công văn của đơn vị', 'e.g. agreed as the unit wrote'))}
+        (x) =>
+          html`<tr><td>${day(x.requestedDue, zone)}</td><td>${x.reason}</td><td>${x.who ?? ''} · ${dateTime(x.at, zone)}</td><td>${
+            x.status === 'pending'
+              ? html`<form method="post" action="/admin/extensions/${x.id}/decide" class="row">${csrfField(req)}<input type="hidden" name="back" value="${back}">${reasonField(t, t('VD: đồng ý theo công văn của đơn vị', 'e.g. agreed as the unit wrote'))}
 <button type="submit" name="decision" value="approve">${t('Duyệt', 'Approve')}</button> <button type="submit" name="decision" value="refuse" class="danger">${t('Từ chối', 'Refuse')}</button></form>`
-            : html`${x.status === 'approved' ? t('Đã duyệt', 'Approved') : t('Đã từ chối', 'Refused')}${x.decidedBy ? html` · ${x.decidedBy}` : ''}${x.decidedAt ? html` · ${dateTime(x.decidedAt, zone)}` : ''}`
-        }</td></tr>`,
+              : html`${x.status === 'approved' ? t('Đã duyệt', 'Approved') : t('Đã từ chối', 'Refused')}${x.decidedBy ? html` · ${x.decidedBy}` : ''}${x.decidedAt ? html` · ${dateTime(x.decidedAt, zone)}` : ''}`
+          }</td></tr>`,
       )}</tbody></table>`
     : html`<p class="muted">${t('Không có đề nghị gia hạn.', 'No extension request.')}</p>`
 }
@@ -270,7 +348,8 @@ const backTo = (body: unknown, fallback: string) => {
   return b.startsWith('/admin') ? b : fallback;
 };
 
-const plural = (lang: Lang, n: number, vi: string, en: string) => (lang === 'vi' ? `${n} ${vi}` : `${n} ${en}${n === 1 ? '' : 's'}`);
+const plural = (lang: Lang, n: number, vi: string, en: string) =>
+  lang === 'vi' ? `${n} ${vi}` : `${n} ${en}${n === 1 ? '' : 's'}`;
 
 /**
  * Administrators' pages: the status matrix (GET /admin, also /admin/status), one obligation
@@ -285,21 +364,36 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
   const showObligation = (req: FastifyRequest<{ Querystring: { year?: string } }>, reply: FastifyReply, id: string) =>
     orNotFound(req, reply, async () => {
       const d = await obligationDetail(deps.db, adminOf(req).orgId, id, deps.clock.now());
-      const year = req.query.year && /^\d{4}$/.test(req.query.year) ? req.query.year : String(zonedYear(d.obligation.dueAt, d.timeZone));
+      const year =
+        req.query.year && /^\d{4}$/.test(req.query.year)
+          ? req.query.year
+          : String(zonedYear(d.obligation.dueAt, d.timeZone));
       return obligationPage(req, reply, d, `/admin?year=${year}`);
     });
-  scope.get<{ Params: { id: string }; Querystring: { year?: string } }>('/obligations/:id', (req, reply) => showObligation(req, reply, req.params.id));
+  scope.get<{ Params: { id: string }; Querystring: { year?: string } }>('/obligations/:id', (req, reply) =>
+    showObligation(req, reply, req.params.id),
+  );
   // The matrix's links: the same page by the obligation's short key (an unknown key is the same 404).
-  scope.get<{ Params: { key: string }; Querystring: { year?: string } }>('/o/:key', (req, reply) => showObligation(req, reply, obligationIdOfKey(req.params.key) ?? req.params.key));
+  scope.get<{ Params: { key: string }; Querystring: { year?: string } }>('/o/:key', (req, reply) =>
+    showObligation(req, reply, obligationIdOfKey(req.params.key) ?? req.params.key),
+  );
 
   // An evidence file, always as a download (never shown inline: a file a contact sent may be HTML).
   scope.get<{ Params: { id: string } }>('/evidence/:id', async (req, reply) =>
     orNotFound(req, reply, async () => {
       const f = await evidenceFile(deps.db, adminOf(req).orgId, req.params.id, deps.config.STORAGE_DIR);
-      const ascii = f.fileName.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').replace(/[^\x20-\x7e]|["\\]/g, '_');
+      const ascii = f.fileName
+        .normalize('NFD')
+        .replace(/[\u0300-\u036f]/g, '')
+        .replace(/đ/g, 'd')
+        .replace(/Đ/g, 'D')
+        .replace(/[^\x20-\x7e]|["\\]/g, '_');
       return reply
         .header('content-type', 'application/octet-stream')
-        .header('content-disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(f.fileName)}`)
+        .header(
+          'content-disposition',
+          `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(f.fileName)}`,
+        )
         .header('x-content-type-options', 'nosniff')
         .header('content-length', f.size)
         .send(createReadStream(f.path));
@@ -308,7 +402,9 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
 
   // The unit hears of it in chat, as of a decision taken there; the administrator does not wait for it.
   const tellUnit = (notice: UnitNotice) => {
-    void deps.announce?.(notice).catch((error: unknown) => deps.logger.warn({ err: error, unit: notice.unitId }, 'could not tell the unit'));
+    void deps
+      .announce?.(notice)
+      .catch((error: unknown) => deps.logger.warn({ err: error, unit: notice.unitId }, 'could not tell the unit'));
   };
 
   const here = (id: string, body: unknown) => {
@@ -321,10 +417,23 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
     const t = translator(a.lang);
     const reason = requiredReason(req.body, a.lang);
     return orNotFound(req, reply, async () => {
-      const r = await confirmOnBehalf(deps.db, a.orgId, { obligationId: req.params.id, actor: a.actor, by: a.account.name, reason, now: deps.clock.now() });
+      const r = await confirmOnBehalf(deps.db, a.orgId, {
+        obligationId: req.params.id,
+        actor: a.actor,
+        by: a.account.name,
+        reason,
+        now: deps.clock.now(),
+      });
       tellUnit(r.notice);
       const what = `${r.obligation.duty.code} · ${r.obligation.unit.name}`;
-      return redirectWith(reply, here(req.params.id, req.body), t(`Đã xác nhận hoàn thành thay đơn vị: ${what}. Đã huỷ ${r.cancelledReminders} nhắc nhở chờ gửi.`, `Confirmed on the unit’s behalf: ${what}. ${plural(a.lang, r.cancelledReminders, '', 'pending reminder')} cancelled.`));
+      return redirectWith(
+        reply,
+        here(req.params.id, req.body),
+        t(
+          `Đã xác nhận hoàn thành thay đơn vị: ${what}. Đã huỷ ${r.cancelledReminders} nhắc nhở chờ gửi.`,
+          `Confirmed on the unit’s behalf: ${what}. ${plural(a.lang, r.cancelledReminders, '', 'pending reminder')} cancelled.`,
+        ),
+      );
     });
   });
 
@@ -333,10 +442,23 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
     const t = translator(a.lang);
     const reason = requiredReason(req.body, a.lang);
     return orNotFound(req, reply, async () => {
-      const r = await waiveOnBehalf(deps.db, a.orgId, { obligationId: req.params.id, actor: a.actor, by: a.account.name, reason, now: deps.clock.now() });
+      const r = await waiveOnBehalf(deps.db, a.orgId, {
+        obligationId: req.params.id,
+        actor: a.actor,
+        by: a.account.name,
+        reason,
+        now: deps.clock.now(),
+      });
       tellUnit(r.notice);
       const what = `${r.obligation.duty.code} · ${r.obligation.unit.name}`;
-      return redirectWith(reply, here(req.params.id, req.body), t(`Đã miễn: ${what}. Đã huỷ ${r.cancelledReminders} nhắc nhở chờ gửi.`, `Waived: ${what}. ${plural(a.lang, r.cancelledReminders, '', 'pending reminder')} cancelled.`));
+      return redirectWith(
+        reply,
+        here(req.params.id, req.body),
+        t(
+          `Đã miễn: ${what}. Đã huỷ ${r.cancelledReminders} nhắc nhở chờ gửi.`,
+          `Waived: ${what}. ${plural(a.lang, r.cancelledReminders, '', 'pending reminder')} cancelled.`,
+        ),
+      );
     });
   });
 
@@ -345,7 +467,12 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
 
   const nudged = (lang: Lang, r: Awaited<ReturnType<typeof nudgeNow>>) => {
     const t = translator(lang);
-    const missing = r.withoutChannel.length ? t(` Không có kênh liên lạc: ${r.withoutChannel.join(', ')}.`, ` No working channel: ${r.withoutChannel.join(', ')}.`) : '';
+    const missing = r.withoutChannel.length
+      ? t(
+          ` Không có kênh liên lạc: ${r.withoutChannel.join(', ')}.`,
+          ` No working channel: ${r.withoutChannel.join(', ')}.`,
+        )
+      : '';
     return t(
       `Đã nhắc ${r.unit}: ${r.reminders} nhắc nhở cho ${r.obligations} nghĩa vụ, đang gửi.${missing}`,
       `Nudged ${r.unit}: ${plural(lang, r.reminders, '', 'reminder')} for ${plural(lang, r.obligations, '', 'obligation')}, being sent.${missing}`,
@@ -356,7 +483,12 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
     const a = adminOf(req);
     const reason = requiredReason(req.body, a.lang);
     return orNotFound(req, reply, async () => {
-      const r = await nudgeNow(deps.db, a.orgId, queueDue, { obligationId: req.params.id, actor: a.actor, reason, now: deps.clock.now() });
+      const r = await nudgeNow(deps.db, a.orgId, queueDue, {
+        obligationId: req.params.id,
+        actor: a.actor,
+        reason,
+        now: deps.clock.now(),
+      });
       return redirectWith(reply, here(req.params.id, req.body), nudged(a.lang, r));
     });
   });
@@ -366,7 +498,12 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
     const a = adminOf(req);
     const reason = requiredReason(req.body, a.lang);
     return orNotFound(req, reply, async () => {
-      const r = await nudgeNow(deps.db, a.orgId, queueDue, { unitId: field(req.body, 'unit'), actor: a.actor, reason, now: deps.clock.now() });
+      const r = await nudgeNow(deps.db, a.orgId, queueDue, {
+        unitId: field(req.body, 'unit'),
+        actor: a.actor,
+        reason,
+        now: deps.clock.now(),
+      });
       return redirectWith(reply, backTo(req.body, '/admin'), nudged(a.lang, r));
     });
   });
@@ -375,11 +512,17 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
     const a = adminOf(req);
     const t = translator(a.lang);
     const decision = field(req.body, 'decision');
-    if (decision !== 'approve' && decision !== 'refuse') throw new UserError(t('Chọn «Duyệt» hoặc «Từ chối».', 'Choose “Approve” or “Refuse”.'));
+    if (decision !== 'approve' && decision !== 'refuse')
+      throw new UserError(t('Chọn «Duyệt» hoặc «Từ chối».', 'Choose “Approve” or “Refuse”.'));
     const reason = requiredReason(req.body, a.lang);
     return orNotFound(req, reply, async () => {
-      if (!isUuid(req.params.id)) throw new NotFoundError(t('Không tìm thấy đề nghị gia hạn này.', 'No such extension request.'));
-      const { request: r, timeZone: zone, notice } = await decideExtensionOnBehalf(deps.db, a.orgId, {
+      if (!isUuid(req.params.id))
+        throw new NotFoundError(t('Không tìm thấy đề nghị gia hạn này.', 'No such extension request.'));
+      const {
+        request: r,
+        timeZone: zone,
+        notice,
+      } = await decideExtensionOnBehalf(deps.db, a.orgId, {
         requestId: req.params.id,
         approve: decision === 'approve',
         actor: a.actor,
@@ -391,7 +534,10 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
       const what = `${r.obligation.duty.code} · ${r.obligation.unit.name}`;
       const message =
         decision === 'approve'
-          ? t(`Đã duyệt gia hạn ${what} đến ${day(r.requestedDue, zone)}.`, `Extension of ${what} approved until ${day(r.requestedDue, zone)}.`)
+          ? t(
+              `Đã duyệt gia hạn ${what} đến ${day(r.requestedDue, zone)}.`,
+              `Extension of ${what} approved until ${day(r.requestedDue, zone)}.`,
+            )
           : t(`Đã từ chối gia hạn ${what}.`, `Extension of ${what} refused.`);
       return redirectWith(reply, here(r.obligationId, req.body), message);
     });

@@ -28,7 +28,12 @@ const MESSAGE_LABEL: Record<MessageName, [string, string]> = {
   'reminder-cooperating': ['Thông tin cho đơn vị phối hợp', 'Notice to cooperating units'],
   digest: ['Thư tổng hợp hằng ngày cho quản trị', 'Administrators’ daily digest'],
 };
-const CHANNEL_LABEL: Record<string, string> = { sandbox: 'Sandbox', email: 'Email', telegram: 'Telegram', zalo: 'Zalo' };
+const CHANNEL_LABEL: Record<string, string> = {
+  sandbox: 'Sandbox',
+  email: 'Email',
+  telegram: 'Telegram',
+  zalo: 'Zalo',
+};
 const PART_LABEL: Record<string, [string, string]> = {
   'subject.txt': ['Tiêu đề', 'Subject'],
   'text.txt': ['Nội dung chữ', 'Plain text'],
@@ -38,7 +43,8 @@ const PART_LABEL: Record<string, [string, string]> = {
 const LANG_LABEL = { vi: 'Tiếng Việt', en: 'English' } as const;
 
 const pathOf = (r: TemplateRef) => `/admin/templates/${r.lang}/${r.message}/${r.channel}/${r.part}`;
-const nameOf = (t: T, r: TemplateRef) => `${t(...MESSAGE_LABEL[r.message])} · ${CHANNEL_LABEL[r.channel]} · ${t(...PART_LABEL[r.part]!)} · ${LANG_LABEL[r.lang]}`;
+const nameOf = (t: T, r: TemplateRef) =>
+  `${t(...MESSAGE_LABEL[r.message])} · ${CHANNEL_LABEL[r.channel]} · ${t(...PART_LABEL[r.part]!)} · ${LANG_LABEL[r.lang]}`;
 
 type Params = { lang: string; message: string; channel: string; part: string };
 
@@ -47,7 +53,11 @@ function refOf(req: FastifyRequest<{ Params: Params }>, reply: FastifyReply): Te
   const ref = parseTemplateRef(req.params);
   if (ref) return ref;
   const t = translator(adminOf(req).lang);
-  void sendPage(req, reply, { status: 404, title: t('Không tìm thấy', 'Not found'), body: html`<h1>${t('Không có mẫu tin này', 'No such template')}</h1><p><a href="/admin/templates">${t('Danh sách mẫu tin', 'All templates')}</a></p>` });
+  void sendPage(req, reply, {
+    status: 404,
+    title: t('Không tìm thấy', 'Not found'),
+    body: html`<h1>${t('Không có mẫu tin này', 'No such template')}</h1><p><a href="/admin/templates">${t('Danh sách mẫu tin', 'All templates')}</a></p>`,
+  });
   return null;
 }
 
@@ -57,7 +67,8 @@ function refOf(req: FastifyRequest<{ Params: Params }>, reply: FastifyReply): Te
  * its markup below.
  */
 function previewBlock(t: T, ref: TemplateRef, preview: { output: string | null; error: string | null }): Html {
-  if (preview.output === null) return html`<div class="error">${t('Không dựng được mẫu', 'The template cannot be rendered')}: ${preview.error}</div>`;
+  if (preview.output === null)
+    return html`<div class="error">${t('Không dựng được mẫu', 'The template cannot be rendered')}: ${preview.error}</div>`;
   const pre = html`<pre class="preview">${preview.output}</pre>`;
   if (ref.channel === 'email' && ref.part === 'html') {
     return html`<iframe sandbox title="${t('Xem trước thư', 'Email preview')}" srcdoc="${preview.output}" class="preview-frame"></iframe>
@@ -74,7 +85,8 @@ export function registerTemplatePages(scope: FastifyInstance, deps: WebDeps): vo
     const a = adminOf(req);
     const t = translator(a.lang);
     const all = await listTemplates(deps.db, a.orgId);
-    const zone = (await deps.db.organisation.findUniqueOrThrow({ where: { id: a.orgId }, select: { timeZone: true } })).timeZone;
+    const zone = (await deps.db.organisation.findUniqueOrThrow({ where: { id: a.orgId }, select: { timeZone: true } }))
+      .timeZone;
     // One row per message, channel and part; a column per language.
     const rows = new Map<string, typeof all>();
     for (const e of all) {
@@ -97,7 +109,9 @@ ${[...rows.values()].map((group) => {
 ${group.map(
   (e) =>
     html`<td${e.override ? html` class="flag"` : ''}><a href="${pathOf(e)}">${e.override ? t('đã sửa', 'edited') : t('mẫu gốc', 'original')}</a>${
-      e.override ? html`<br><span class="muted">${e.override.updatedBy}, ${dateTime(e.override.updatedAt, zone)}</span>` : ''
+      e.override
+        ? html`<br><span class="muted">${e.override.updatedBy}, ${dateTime(e.override.updatedAt, zone)}</span>`
+        : ''
     }</td>`,
 )}</tr>`;
 })}
@@ -117,8 +131,11 @@ ${group.map(
     const current = await getTemplate(deps.db, a.orgId, ref);
     const source = input.source ?? current.source;
     const problem = templateProblem(checkTemplate(ref, source));
-    const preview = problem ? null : await previewTemplate(deps.db, a.orgId, ref, source, { now: deps.clock.now(), baseUrl: baseUrl(req) });
-    const zone = (await deps.db.organisation.findUniqueOrThrow({ where: { id: a.orgId }, select: { timeZone: true } })).timeZone;
+    const preview = problem
+      ? null
+      : await previewTemplate(deps.db, a.orgId, ref, source, { now: deps.clock.now(), baseUrl: baseUrl(req) });
+    const zone = (await deps.db.organisation.findUniqueOrThrow({ where: { id: a.orgId }, select: { timeZone: true } }))
+      .timeZone;
     const spec = placeholdersOf(ref.message);
     const path = pathOf(ref);
     return sendPage(req, reply, {
@@ -129,7 +146,10 @@ ${group.map(
 <h1>${nameOf(t, ref)}</h1>
 <p class="muted"><code>templates/${ref.lang}/${ref.message}.${ref.channel}.${ref.part}</code> · ${
         current.override
-          ? t(`Đã sửa bởi ${current.override.updatedBy} lúc ${dateTime(current.override.updatedAt, zone)}`, `Edited by ${current.override.updatedBy} at ${dateTime(current.override.updatedAt, zone)}`)
+          ? t(
+              `Đã sửa bởi ${current.override.updatedBy} lúc ${dateTime(current.override.updatedAt, zone)}`,
+              `Edited by ${current.override.updatedBy} at ${dateTime(current.override.updatedAt, zone)}`,
+            )
           : t('Đang dùng mẫu gốc', 'Using the original')
       }</p>
 ${input.note ? html`<p class="muted">${input.note}</p>` : ''}
@@ -158,7 +178,9 @@ ${Object.entries(spec.lists).map(
 ${
   preview
     ? html`<p class="muted">${t('Với dữ liệu mẫu của tổ chức', 'With sample data of this organisation')}: ${String(preview.view.unitName ?? preview.view.orgName ?? '')}${
-        preview.view.dutyCode ? html` · ${t('nhiệm vụ', 'duty')} ${String(preview.view.dutyCode)} · ${t('hạn', 'due')} ${String(preview.view.dueDateShort)}` : ''
+        preview.view.dutyCode
+          ? html` · ${t('nhiệm vụ', 'duty')} ${String(preview.view.dutyCode)} · ${t('hạn', 'due')} ${String(preview.view.dueDateShort)}`
+          : ''
       }</p>${previewBlock(t, ref, preview)}`
     : html`<div class="error">${problem}</div>`
 }</div>
@@ -180,18 +202,45 @@ ${
     const action = field(req.body, 'action');
     if (action === 'reset') {
       const done = await resetTemplateOverride(deps.db, a.orgId, ref, a.actor);
-      return redirectWith(reply, pathOf(ref), done ? t('Đã bỏ bản sửa; dùng lại mẫu gốc.', 'Edit discarded; the original is used again.') : t('Mẫu này chưa được sửa.', 'This template was not edited.'));
+      return redirectWith(
+        reply,
+        pathOf(ref),
+        done
+          ? t('Đã bỏ bản sửa; dùng lại mẫu gốc.', 'Edit discarded; the original is used again.')
+          : t('Mẫu này chưa được sửa.', 'This template was not edited.'),
+      );
     }
     const source = field(req.body, 'source').replace(/\r\n/g, '\n');
     if (action !== 'preview' && action !== 'save') {
-      return editPage(req, reply, ref, { source, status: 400, error: t('Thao tác không rõ; không có gì thay đổi.', 'Unknown action; nothing was changed.') });
+      return editPage(req, reply, ref, {
+        source,
+        status: 400,
+        error: t('Thao tác không rõ; không có gì thay đổi.', 'Unknown action; nothing was changed.'),
+      });
     }
     const problem = source ? templateProblem(checkTemplate(ref, source)) : t('Mẫu trống.', 'The template is empty.');
     if (action === 'preview') {
-      return editPage(req, reply, ref, { source, ...(problem ? { status: 400, error: problem } : { note: t('Bản xem trước, chưa lưu.', 'A preview, not saved.') }) });
+      return editPage(req, reply, ref, {
+        source,
+        ...(problem
+          ? { status: 400, error: problem }
+          : { note: t('Bản xem trước, chưa lưu.', 'A preview, not saved.') }),
+      });
     }
-    if (problem) return editPage(req, reply, ref, { source, status: 400, error: `${problem}. ${t('Chưa lưu gì.', 'Nothing was saved.')}` });
+    if (problem)
+      return editPage(req, reply, ref, {
+        source,
+        status: 400,
+        error: `${problem}. ${t('Chưa lưu gì.', 'Nothing was saved.')}`,
+      });
     await saveTemplateOverride(deps.db, a.orgId, ref, source, a.actor);
-    return redirectWith(reply, pathOf(ref), t('Đã lưu mẫu; các tiến trình gửi dùng bản này trong vòng 10 giây.', 'Template saved; the senders use it within 10 seconds.'));
+    return redirectWith(
+      reply,
+      pathOf(ref),
+      t(
+        'Đã lưu mẫu; các tiến trình gửi dùng bản này trong vòng 10 giây.',
+        'Template saved; the senders use it within 10 seconds.',
+      ),
+    );
   });
 }

@@ -8,7 +8,14 @@ import { calendarTokenOf, calendarUrl, ensureCalendarToken, regenerateCalendarTo
 import { addContact, createInvite, setContactChannels } from '#root/services/contacts.js';
 import { listObligations } from '#root/services/obligations.js';
 import { unitsWithoutHead } from '#root/services/planner.js';
-import { acceptProposedById, addUnit, groupOverview, unitDetail, unitHistory, unitOverview } from '#root/services/units.js';
+import {
+  acceptProposedById,
+  addUnit,
+  groupOverview,
+  unitDetail,
+  unitHistory,
+  unitOverview,
+} from '#root/services/units.js';
 import { adminOf, csrfField, field, redirectWith, sendPage } from '../admin.js';
 import { html, raw, translator, type Html } from '../html.js';
 import type { WebDeps } from '../server.js';
@@ -28,7 +35,8 @@ const STATE_LABEL: Record<ObligationState, [string, string]> = {
 };
 
 /** A table cell coloured by an obligation's state (the status page's colours). */
-export const stateCell = (t: T, state: ObligationState) => html`<td class="s-${state}">${t(...STATE_LABEL[state])}</td>`;
+export const stateCell = (t: T, state: ObligationState) =>
+  html`<td class="s-${state}">${t(...STATE_LABEL[state])}</td>`;
 
 const ROLE_LABEL: Record<ContactRole, [string, string]> = {
   contact: ['Đầu mối', 'Contact'],
@@ -56,7 +64,15 @@ const ACTION_LABEL: Record<string, [string, string]> = {
 };
 
 const when = (d: Date, zone: string) =>
-  new Intl.DateTimeFormat('vi-VN', { timeZone: zone, day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d);
+  new Intl.DateTimeFormat('vi-VN', {
+    timeZone: zone,
+    day: '2-digit',
+    month: '2-digit',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(d);
 
 /** Where the feed is reachable: PUBLIC_URL, else the origin the administrator is using. */
 const baseUrl = (req: FastifyRequest, deps: WebDeps) => deps.config.PUBLIC_URL ?? `${req.protocol}://${req.host}`;
@@ -86,7 +102,8 @@ function unitsBody(
   const proposed = units.filter((u) => u.proposed).length;
   const noHead = new Set(headless.map((u) => u.id));
   const unreachable = units.reduce((n, u) => n + u.unreachable, 0);
-  const accept = (path: string) => html`<form method="post" action="${path}" class="inline">${csrfField(req)}<button type="submit">${t('Chấp nhận', 'Accept')}</button></form>`;
+  const accept = (path: string) =>
+    html`<form method="post" action="${path}" class="inline">${csrfField(req)}<button type="submit">${t('Chấp nhận', 'Accept')}</button></form>`;
   return html`<h1>${t('Đơn vị', 'Units')}</h1>
 <form method="get" action="/admin/units" class="row" role="search">
 <label>${t('Lọc theo tên, tên khác, nhóm', 'Filter by name, alias, group')}<br><input type="text" name="q" value="${q}" maxlength="200"></label>
@@ -95,7 +112,9 @@ function unitsBody(
 ${headless.length ? html`<p class="flag">${t(`${headless.length} đơn vị chưa có lãnh đạo nhận chuyển cấp: lần chuyển cấp thứ nhất của các đơn vị này gửi thẳng quản trị viên và giám sát. Thêm người liên hệ vai trò «Lãnh đạo đơn vị» để sửa.`, `${headless.length} units have no head to receive escalations: their first escalation goes straight to the administrators and supervisors. Add a contact with the role “Unit head” to fix it.`)}</p>` : ''}
 <table><thead><tr><th>${t('Tên', 'Name')}</th><th>${t('Tên khác', 'Aliases')}</th><th>${t('Nhóm', 'Groups')}</th><th>${t('Người liên hệ', 'Contacts')}</th><th></th></tr></thead><tbody>
 ${units.map(
-  (u) => html`<tr${u.proposed ? html` class="flag"` : ''}><td><a href="/admin/units/${u.id}">${u.name}</a>${u.proposed ? html` <strong>(${t('đề xuất', 'proposed')})</strong>` : ''}${u.active ? '' : html` <span class="muted">(${t('ngừng', 'inactive')})</span>`}</td>
+  (
+    u,
+  ) => html`<tr${u.proposed ? html` class="flag"` : ''}><td><a href="/admin/units/${u.id}">${u.name}</a>${u.proposed ? html` <strong>(${t('đề xuất', 'proposed')})</strong>` : ''}${u.active ? '' : html` <span class="muted">(${t('ngừng', 'inactive')})</span>`}</td>
 <td>${u.aliases.join('; ')}</td><td>${u.groups.join('; ')}</td>
 <td>${u.contacts}${u.unreachable ? html` <span class="flag" title="${t('không còn kênh nào gửi được', 'no working channel')}">⚠ ${t(`${u.unreachable} không liên lạc được`, `${u.unreachable} unreachable`)}</span>` : ''}${u.contacts === 0 ? html` <span class="flag">${t('chưa có ai', 'nobody')}</span>` : ''}${noHead.has(u.id) ? html` <span class="flag">${t('đơn vị chưa có lãnh đạo nhận chuyển cấp', 'no head to receive escalations')}</span>` : ''}</td>
 <td>${u.proposed ? accept(`/admin/units/${u.id}/accept`) : ''}</td></tr>`,
@@ -110,7 +129,9 @@ ${units.length === 0 ? html`<p>${t('Không có đơn vị nào khớp.', 'No uni
 <h2>${t('Nhóm đơn vị', 'Unit groups')}</h2>
 <table><thead><tr><th>${t('Nhóm', 'Group')}</th><th>${t('Tên khác', 'Aliases')}</th><th>${t('Thành viên', 'Members')}</th><th></th></tr></thead><tbody>
 ${groups.map(
-  (g) => html`<tr${g.proposed ? html` class="flag"` : ''}><td>${g.name}${g.proposed ? html` <strong>(${t('đề xuất', 'proposed')})</strong>` : ''}</td><td>${g.aliases.join('; ')}</td>
+  (
+    g,
+  ) => html`<tr${g.proposed ? html` class="flag"` : ''}><td>${g.name}${g.proposed ? html` <strong>(${t('đề xuất', 'proposed')})</strong>` : ''}</td><td>${g.aliases.join('; ')}</td>
 <td>${g.members}${g.members === 0 ? html` <span class="flag">${t('chưa có thành viên: nhiệm vụ giao cho nhóm chưa ràng buộc ai', 'no members: its duties bind nobody yet')}</span>` : ''}</td>
 <td>${g.proposed ? accept(`/admin/units/groups/${g.id}/accept`) : ''}</td></tr>`,
 )}
@@ -120,7 +141,8 @@ ${groups.map(
 type Detail = NonNullable<Awaited<ReturnType<typeof unitDetail>>>;
 
 function contactsTable(req: FastifyRequest, t: T, unit: Detail): Html {
-  if (unit.contacts.length === 0) return html`<p class="flag">${t('Đơn vị chưa có người liên hệ: chưa ai nhận được lời nhắc.', 'The unit has no contact: nobody receives its reminders.')}</p>`;
+  if (unit.contacts.length === 0)
+    return html`<p class="flag">${t('Đơn vị chưa có người liên hệ: chưa ai nhận được lời nhắc.', 'The unit has no contact: nobody receives its reminders.')}</p>`;
   return html`<table><thead><tr><th>${t('Tên', 'Name')}</th><th>${t('Vai trò', 'Role')}</th><th>${t('Kênh (theo thứ tự)', 'Channels (in order)')}</th><th>Telegram</th><th>Zalo</th><th>Email</th><th>${t('Tình trạng', 'State')}</th><th></th></tr></thead><tbody>
 ${unit.contacts.map(
   (c) => html`<tr${c.unreachable ? html` class="flag"` : ''}><td>${c.name}</td><td>${t(...ROLE_LABEL[c.role])}</td>
@@ -151,7 +173,13 @@ function addContactForm(req: FastifyRequest, t: T, unitId: string): Html {
 <p><button type="submit">${t('Thêm người liên hệ', 'Add the contact')}</button></p></form>`;
 }
 
-function historyTable(t: T, rows: Awaited<ReturnType<typeof unitHistory>>, zone: string, unitId: string, year: number): Html {
+function historyTable(
+  t: T,
+  rows: Awaited<ReturnType<typeof unitHistory>>,
+  zone: string,
+  unitId: string,
+  year: number,
+): Html {
   if (rows.length === 0) return html`<p class="muted">${t('Chưa có gì trong nhật ký.', 'Nothing in the log yet.')}</p>`;
   const more = rows.length === HISTORY_PAGE ? rows[rows.length - 1]!.id : null;
   return html`<table><thead><tr><th>${t('Lúc', 'When')}</th><th>${t('Ai', 'Who')}</th><th>${t('Việc', 'What')}</th><th>${t('Chi tiết', 'Details')}</th></tr></thead><tbody>
@@ -171,49 +199,77 @@ export function registerUnitPages(scope: FastifyInstance, deps: WebDeps): void {
     const a = adminOf(req);
     const t = translator(a.lang);
     const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 200) : '';
-    const [units, groups, headless] = await Promise.all([unitOverview(deps.db, a.orgId, q), groupOverview(deps.db, a.orgId), unitsWithoutHead(deps.db, a.orgId)]);
+    const [units, groups, headless] = await Promise.all([
+      unitOverview(deps.db, a.orgId, q),
+      groupOverview(deps.db, a.orgId),
+      unitsWithoutHead(deps.db, a.orgId),
+    ]);
     return sendPage(req, reply, { title: t('Đơn vị', 'Units'), body: unitsBody(req, t, q, units, groups, headless) });
   });
 
   scope.post('/units', async (req, reply) => {
     const a = adminOf(req);
     const t = translator(a.lang);
-    const aliases = field(req.body, 'aliases').split(';').map((s) => s.trim()).filter(Boolean);
+    const aliases = field(req.body, 'aliases')
+      .split(';')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const unit = await addUnit(deps.db, a.orgId, field(req.body, 'name'), aliases, a.actor);
-    return redirectWith(reply, `/admin/units/${unit.id}`, t(`Đã thêm đơn vị «${unit.name}».`, `Unit «${unit.name}» added.`));
+    return redirectWith(
+      reply,
+      `/admin/units/${unit.id}`,
+      t(`Đã thêm đơn vị «${unit.name}».`, `Unit «${unit.name}» added.`),
+    );
   });
 
   scope.post<{ Params: { id: string } }>('/units/:id/accept', async (req, reply) => {
     const a = adminOf(req);
     const t = translator(a.lang);
     const r = await acceptProposedById(deps.db, a.orgId, 'unit', req.params.id, a.actor);
-    return redirectWith(reply, '/admin/units', r.changed ? t(`Đã chấp nhận đơn vị «${r.name}».`, `Unit «${r.name}» accepted.`) : t(`«${r.name}» đã được chấp nhận trước đó.`, `«${r.name}» was already accepted.`));
+    return redirectWith(
+      reply,
+      '/admin/units',
+      r.changed
+        ? t(`Đã chấp nhận đơn vị «${r.name}».`, `Unit «${r.name}» accepted.`)
+        : t(`«${r.name}» đã được chấp nhận trước đó.`, `«${r.name}» was already accepted.`),
+    );
   });
 
   scope.post<{ Params: { id: string } }>('/units/groups/:id/accept', async (req, reply) => {
     const a = adminOf(req);
     const t = translator(a.lang);
     const r = await acceptProposedById(deps.db, a.orgId, 'group', req.params.id, a.actor);
-    return redirectWith(reply, '/admin/units', r.changed ? t(`Đã chấp nhận nhóm «${r.name}».`, `Group «${r.name}» accepted.`) : t(`«${r.name}» đã được chấp nhận trước đó.`, `«${r.name}» was already accepted.`));
+    return redirectWith(
+      reply,
+      '/admin/units',
+      r.changed
+        ? t(`Đã chấp nhận nhóm «${r.name}».`, `Group «${r.name}» accepted.`)
+        : t(`«${r.name}» đã được chấp nhận trước đó.`, `«${r.name}» was already accepted.`),
+    );
   });
 
-  scope.get<{ Params: { id: string }; Querystring: { year?: string; before?: string } }>('/units/:id', async (req, reply) => {
-    const a = adminOf(req);
-    const t = translator(a.lang);
-    const unit = await unitDetail(deps.db, a.orgId, req.params.id);
-    if (!unit) return notFound(req, reply);
-    const zone = unit.org.timeZone;
-    const now = deps.clock.now();
-    const year = yearOf(req.query.year, zonedYear(now, zone));
-    const before = typeof req.query.before === 'string' && /^\d{1,18}$/.test(req.query.before) ? BigInt(req.query.before) : undefined;
-    const [obligations, history, token] = await Promise.all([
-      listObligations(deps.db, a.orgId, yearWindow(year), { unitId: unit.id }),
-      unitHistory(deps.db, a.orgId, unit.id, { limit: HISTORY_PAGE, ...(before !== undefined ? { before } : {}) }),
-      // Read only: the token is made by the button below (a POST), never by viewing the page.
-      calendarTokenOf(deps.db, a.orgId, unit.id),
-    ]);
-    const feed = token ? calendarUrl(baseUrl(req, deps), token) : null;
-    const body = html`<p><a href="/admin/units">← ${t('Đơn vị', 'Units')}</a></p>
+  scope.get<{ Params: { id: string }; Querystring: { year?: string; before?: string } }>(
+    '/units/:id',
+    async (req, reply) => {
+      const a = adminOf(req);
+      const t = translator(a.lang);
+      const unit = await unitDetail(deps.db, a.orgId, req.params.id);
+      if (!unit) return notFound(req, reply);
+      const zone = unit.org.timeZone;
+      const now = deps.clock.now();
+      const year = yearOf(req.query.year, zonedYear(now, zone));
+      const before =
+        typeof req.query.before === 'string' && /^\d{1,18}$/.test(req.query.before)
+          ? BigInt(req.query.before)
+          : undefined;
+      const [obligations, history, token] = await Promise.all([
+        listObligations(deps.db, a.orgId, yearWindow(year), { unitId: unit.id }),
+        unitHistory(deps.db, a.orgId, unit.id, { limit: HISTORY_PAGE, ...(before !== undefined ? { before } : {}) }),
+        // Read only: the token is made by the button below (a POST), never by viewing the page.
+        calendarTokenOf(deps.db, a.orgId, unit.id),
+      ]);
+      const feed = token ? calendarUrl(baseUrl(req, deps), token) : null;
+      const body = html`<p><a href="/admin/units">← ${t('Đơn vị', 'Units')}</a></p>
 <h1>${unit.name}${unit.proposed ? html` <strong class="flag">(${t('đề xuất', 'proposed')})</strong>` : ''}${unit.active ? '' : html` <span class="muted">(${t('ngừng', 'inactive')})</span>`}</h1>
 ${unit.proposed ? html`<form method="post" action="/admin/units/${unit.id}/accept" class="inline">${csrfField(req)}<button type="submit">${t('Chấp nhận đơn vị đề xuất', 'Accept the proposed unit')}</button></form>` : ''}
 <p>${t('Tên khác', 'Aliases')}: ${unit.aliases.length ? unit.aliases.map((x) => x.alias).join('; ') : '—'}<br>
@@ -227,7 +283,8 @@ ${
   obligations.length
     ? html`<table><thead><tr><th>${t('Hạn', 'Due')}</th><th>${t('Kế hoạch', 'Plan')}</th><th>TT</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Kỳ', 'Period')}</th><th>${t('Trạng thái', 'State')}</th></tr></thead><tbody>
 ${obligations.map(
-  (o) => html`<tr><td>${shortDate(zonedDay(dueInstant(o), zone))}</td><td>${o.plan}</td><td><a href="/admin/obligations/${o.id}">${o.duty}</a></td><td>${o.dutyTitle}</td><td>${o.period}</td>${stateCell(t, obligationState(o, now))}</tr>`,
+  (o) =>
+    html`<tr><td>${shortDate(zonedDay(dueInstant(o), zone))}</td><td>${o.plan}</td><td><a href="/admin/obligations/${o.id}">${o.duty}</a></td><td>${o.dutyTitle}</td><td>${o.period}</td>${stateCell(t, obligationState(o, now))}</tr>`,
 )}</tbody></table>`
     : html`<p class="muted">${t('Không có nghĩa vụ nào trong năm này.', 'No obligation this year.')}</p>`
 }
@@ -243,8 +300,9 @@ ${
 }</div>
 <h2 id="history">${t('Lịch sử', 'History')}</h2>
 ${historyTable(t, history, zone, unit.id, year)}`;
-    return sendPage(req, reply, { title: unit.name, body });
-  });
+      return sendPage(req, reply, { title: unit.name, body });
+    },
+  );
 
   scope.post<{ Params: { id: string } }>('/units/:id/contacts', async (req, reply) => {
     const a = adminOf(req);
@@ -252,7 +310,10 @@ ${historyTable(t, history, zone, unit.id, year)}`;
     const unit = await unitDetail(deps.db, a.orgId, req.params.id);
     if (!unit) return notFound(req, reply);
     const email = field(req.body, 'email');
-    const channels = field(req.body, 'channels').toLowerCase().split(/[\s,;>→]+/).filter(Boolean);
+    const channels = field(req.body, 'channels')
+      .toLowerCase()
+      .split(/[\s,;>→]+/)
+      .filter(Boolean);
     const c = await addContact(
       deps.db,
       a.orgId,
@@ -266,7 +327,11 @@ ${historyTable(t, history, zone, unit.id, year)}`;
       },
       a.actor,
     );
-    return redirectWith(reply, `/admin/units/${unit.id}`, t(`Đã thêm người liên hệ «${c.name}».`, `Contact «${c.name}» added.`));
+    return redirectWith(
+      reply,
+      `/admin/units/${unit.id}`,
+      t(`Đã thêm người liên hệ «${c.name}».`, `Contact «${c.name}» added.`),
+    );
   });
 
   /** The unit of the path and its contact, only if the contact is that unit's (a forged pair: null, the 404). */
@@ -276,27 +341,43 @@ ${historyTable(t, history, zone, unit.id, year)}`;
     return unit && contact ? { unit, contact } : null;
   };
 
-  scope.post<{ Params: { id: string; contactId: string } }>('/units/:id/contacts/:contactId/invite', async (req, reply) => {
-    const a = adminOf(req);
-    const t = translator(a.lang);
-    const found = await unitContact(a.orgId, req.params);
-    if (!found) return notFound(req, reply);
-    const { unit, contact } = found;
-    const r = await createInvite(deps.db, a.orgId, contact.id, { ttlHours: config.INVITE_TTL_HOURS, now: deps.clock.now(), botUsername: config.TELEGRAM_BOT_USERNAME }, a.actor);
-    return sendPage(req, reply, { title: t('Mã mời', 'Invite'), body: await inviteBody(t, unit, r) });
-  });
+  scope.post<{ Params: { id: string; contactId: string } }>(
+    '/units/:id/contacts/:contactId/invite',
+    async (req, reply) => {
+      const a = adminOf(req);
+      const t = translator(a.lang);
+      const found = await unitContact(a.orgId, req.params);
+      if (!found) return notFound(req, reply);
+      const { unit, contact } = found;
+      const r = await createInvite(
+        deps.db,
+        a.orgId,
+        contact.id,
+        { ttlHours: config.INVITE_TTL_HOURS, now: deps.clock.now(), botUsername: config.TELEGRAM_BOT_USERNAME },
+        a.actor,
+      );
+      return sendPage(req, reply, { title: t('Mã mời', 'Invite'), body: await inviteBody(t, unit, r) });
+    },
+  );
 
   // A contact's channels, first first: choosing a failed channel again is how it is re-enabled.
-  scope.post<{ Params: { id: string; contactId: string } }>('/units/:id/contacts/:contactId/channels', async (req, reply) => {
-    const a = adminOf(req);
-    const t = translator(a.lang);
-    const found = await unitContact(a.orgId, req.params);
-    if (!found) return notFound(req, reply);
-    const { unit, contact } = found;
-    const updated = await setContactChannels(deps.db, a.orgId, contact.id, [field(req.body, 'channels')], a.actor);
-    const order = updated.channels.join(' → ');
-    return redirectWith(reply, `/admin/units/${unit.id}`, t(`Đã đổi kênh của ${contact.name}: ${order}.`, `${contact.name}’s channels set: ${order}.`));
-  });
+  scope.post<{ Params: { id: string; contactId: string } }>(
+    '/units/:id/contacts/:contactId/channels',
+    async (req, reply) => {
+      const a = adminOf(req);
+      const t = translator(a.lang);
+      const found = await unitContact(a.orgId, req.params);
+      if (!found) return notFound(req, reply);
+      const { unit, contact } = found;
+      const updated = await setContactChannels(deps.db, a.orgId, contact.id, [field(req.body, 'channels')], a.actor);
+      const order = updated.channels.join(' → ');
+      return redirectWith(
+        reply,
+        `/admin/units/${unit.id}`,
+        t(`Đã đổi kênh của ${contact.name}: ${order}.`, `${contact.name}’s channels set: ${order}.`),
+      );
+    },
+  );
 
   scope.post<{ Params: { id: string } }>('/units/:id/calendar', async (req, reply) => {
     const a = adminOf(req);
@@ -306,10 +387,21 @@ ${historyTable(t, history, zone, unit.id, year)}`;
     // The first address is made here (the page only shows it); asked again, it is replaced.
     if (!(await calendarTokenOf(deps.db, a.orgId, unit.id))) {
       await ensureCalendarToken(deps.db, a.orgId, unit.id, a.actor);
-      return redirectWith(reply, `/admin/units/${unit.id}`, t('Đã tạo địa chỉ lịch; gửi địa chỉ này cho đơn vị.', 'The calendar address was created; send it to the unit.'));
+      return redirectWith(
+        reply,
+        `/admin/units/${unit.id}`,
+        t('Đã tạo địa chỉ lịch; gửi địa chỉ này cho đơn vị.', 'The calendar address was created; send it to the unit.'),
+      );
     }
     await regenerateCalendarToken(deps.db, a.orgId, unit.id, a.actor);
-    return redirectWith(reply, `/admin/units/${unit.id}`, t('Đã tạo địa chỉ lịch mới; địa chỉ cũ không còn dùng được. Gửi địa chỉ mới cho đơn vị.', 'A new calendar address was created; the old one no longer works. Send the new one to the unit.'));
+    return redirectWith(
+      reply,
+      `/admin/units/${unit.id}`,
+      t(
+        'Đã tạo địa chỉ lịch mới; địa chỉ cũ không còn dùng được. Gửi địa chỉ mới cho đơn vị.',
+        'A new calendar address was created; the old one no longer works. Send the new one to the unit.',
+      ),
+    );
   });
 }
 
@@ -320,7 +412,9 @@ ${historyTable(t, history, zone, unit.id, year)}`;
  */
 async function inviteBody(t: T, unit: Detail, r: Awaited<ReturnType<typeof createInvite>>): Promise<Html> {
   // The SVG is generated from our own link, not typed by anyone: safe to include as markup.
-  const qr = r.telegramLink ? raw(await QRCode.toString(r.telegramLink, { type: 'svg', margin: 2, width: 240, errorCorrectionLevel: 'M' })) : null;
+  const qr = r.telegramLink
+    ? raw(await QRCode.toString(r.telegramLink, { type: 'svg', margin: 2, width: 240, errorCorrectionLevel: 'M' }))
+    : null;
   const expires = when(r.expiresAt, unit.org.timeZone);
   return html`<p><a href="/admin/units/${unit.id}">← ${unit.name}</a></p>
 <h1>${t('Mã mời cho', 'Invite for')} ${r.contact.name}</h1>

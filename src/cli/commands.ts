@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { ensureDatabase } from '#root/db/client.js';
 import { migrate } from '#root/db/migrate.js';
 import { dueInstant } from '#root/domain/obligation-state.js';
-import { yearWindow } from '#root/domain/zoned-day.js';
+import { yearWindow, zonedYear } from '#root/domain/zoned-day.js';
 import { parsePlanOffThread } from '#root/import/off-thread.js';
 import { isUnreachable } from '#root/domain/contacts.js';
 import { addContact, createInvite, listContacts, setContactChannels } from '#root/services/contacts.js';
@@ -56,8 +56,9 @@ type Out = (text: string) => void;
 const json = (value: unknown) =>
   JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
 
-const yearOption = (now: Date) =>
-  new Option('--year <năm>', 'năm / year').default(now.getUTCFullYear()).argParser((v) => {
+/** `--year`; without it, the current year in the organisation's zone (see `yearOf`). */
+const yearOption = () =>
+  new Option('--year <năm>', 'năm (mặc định: năm nay) / year (default: this year)').argParser((v) => {
     const y = Number(v);
     if (!Number.isInteger(y) || y < 2000 || y > 2100) throw new UserError(`Năm «${v}» không hợp lệ / invalid year`);
     return y;
@@ -111,6 +112,10 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => out(s.trimEnd()) });
   const org = async (code: string | undefined) => getOrganisation(ctx.db, code ?? ctx.config.DEFAULT_ORG);
+  // The year asked for, else this year where the organisation is (from 17:00 UTC on 31/12 it is
+  // already the next year in Hanoi).
+  const yearOf = (o: { year?: number }, organisation: { timeZone: string }) =>
+    o.year ?? zonedYear(ctx.now(), organisation.timeZone);
   const orgOption = () => new Option('--org <mã>', 'mã tổ chức / organisation code (DEFAULT_ORG)');
 
   const db = program.command('db').description('cơ sở dữ liệu / database');
@@ -257,11 +262,12 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     .command('obligations')
     .description('các nghĩa vụ (nhiệm vụ × kỳ × đơn vị) của một năm / obligations of a year')
     .addOption(orgOption())
-    .addOption(yearOption(ctx.now()))
+    .addOption(yearOption())
     .option('--unit <tên>', 'chỉ một đơn vị / one unit only')
     .option('--json', 'in JSON / print JSON')
-    .action(async (o: { org?: string; year: number; unit?: string; json?: boolean }) => {
+    .action(async (o: { org?: string; year?: number; unit?: string; json?: boolean }) => {
       const o2 = await org(o.org);
+      const year = yearOf(o, o2);
       // A read: it lists what is stored (this year and the next are kept up to date by every
       // change and by the hourly job; other years by `dondoc reconcile --year`).
       const rec = { emptyGroups: await emptyLeadGroups(ctx.db, o2.id) };
@@ -272,16 +278,16 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       if (o.unit && !unitId) {
         const { findUnit } = await import('#root/services/units.js');
         const u = await findUnit(ctx.db, o2.id, o.unit);
-        return print(await listObligations(ctx.db, o2.id, yearWindow(o.year), { unitId: u.id }));
+        return print(await listObligations(ctx.db, o2.id, yearWindow(year), { unitId: u.id }));
       }
-      return print(await listObligations(ctx.db, o2.id, yearWindow(o.year), unitId ? { unitId } : {}));
+      return print(await listObligations(ctx.db, o2.id, yearWindow(year), unitId ? { unitId } : {}));
 
       function print(rows: Awaited<ReturnType<typeof listObligations>>) {
         if (o.json) {
           out(
             json({
               org: o2.code,
-              year: o.year,
+              year,
               emptyGroups: rec.emptyGroups,
               obligations: rows.map((r) => ({
                 id: r.id,
@@ -669,9 +675,10 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
   hol
     .command('list')
     .addOption(orgOption())
-    .addOption(yearOption(ctx.now()))
-    .action(async (o: { org?: string; year: number }) => {
-      const rows = await listHolidays(ctx.db, (await org(o.org)).id, o.year);
+    .addOption(yearOption())
+    .action(async (o: { org?: string; year?: number }) => {
+      const o2 = await org(o.org);
+      const rows = await listHolidays(ctx.db, o2.id, yearOf(o, o2));
       out(
         table(
           ['Ngày', 'Loại', 'Tên', 'Nguồn'],
@@ -715,10 +722,10 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     .command('status')
     .description('ai đang trễ hạn, theo đơn vị / who is late, per unit')
     .addOption(orgOption())
-    .addOption(yearOption(ctx.now()))
-    .action(async (o: { org?: string; year: number }) => {
+    .addOption(yearOption())
+    .action(async (o: { org?: string; year?: number }) => {
       const o2 = await org(o.org);
-      const rows = await statusByUnit(ctx.db, o2.id, o.year, ctx.now());
+      const rows = await statusByUnit(ctx.db, o2.id, yearOf(o, o2), ctx.now());
       out(
         table(
           ['Đơn vị', 'Tổng', 'Xong', 'Miễn', 'Đang mở', 'Quá hạn'],

@@ -178,6 +178,18 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
   /** A review that is gone: 410 when it expired, 409 when it was imported already. */
   const gone = (req: FastifyRequest, reply: FastifyReply, e: ImportDraftGoneError) =>
     formWithError(req, reply, e.reason === 'imported' ? 409 : 410, e.message);
+  /** Back to the stored review, as it was, with what went wrong (400): a refused fix or horizon. */
+  const reviewWithError = async (req: FastifyRequest, reply: FastifyReply, id: string, error: string) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const r = await reviewDraft(deps.db, a.orgId, await loadImportDraft(store, a.orgId, id));
+    return sendPage(req, reply, {
+      status: 400,
+      title: t('Xem lại kế hoạch', 'Review the plan'),
+      error,
+      body: await reviewPage(req, id, r),
+    });
+  };
 
   scope.get('/import', async (req, reply) => {
     const t = translator(adminOf(req).lang);
@@ -245,15 +257,7 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
     } catch (e) {
       if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
       if (!(e instanceof UserError)) throw e;
-      // Back to the review, as it was, with what went wrong.
-      const draft = await loadImportDraft(store, a.orgId, id);
-      const r = await reviewDraft(deps.db, a.orgId, draft);
-      return sendPage(req, reply, {
-        status: 400,
-        title: t('Xem lại kế hoạch', 'Review the plan'),
-        error: `${code}: ${e.message}`,
-        body: await reviewPage(req, id, r),
-      });
+      return reviewWithError(req, reply, id, `${code}: ${e.message}`);
     }
   });
 
@@ -280,14 +284,7 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
     } catch (e) {
       if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
       if (!(e instanceof UserError)) throw e;
-      const draft = await loadImportDraft(store, a.orgId, id);
-      const r = await reviewDraft(deps.db, a.orgId, draft);
-      return sendPage(req, reply, {
-        status: 400,
-        title: t('Xem lại kế hoạch', 'Review the plan'),
-        error: e.message,
-        body: await reviewPage(req, id, r),
-      });
+      return reviewWithError(req, reply, id, e.message);
     }
   });
 

@@ -380,15 +380,13 @@ export async function sampleView(
       };
     });
     const overdue = rows.slice(0, 2);
-    const confirmed = rows
-      .slice(2)
-      .map((r) => ({
-        unitName: r.unitName,
-        dutyCode: r.dutyCode,
-        dutyTitle: r.dutyTitle,
-        confirmedBy: contact?.name ?? 'Nguyễn Văn A',
-        confirmedAt: shortDate(today),
-      }));
+    const confirmed = rows.slice(2).map((r) => ({
+      unitName: r.unitName,
+      dutyCode: r.dutyCode,
+      dutyTitle: r.dutyTitle,
+      confirmedBy: contact?.name ?? 'Nguyễn Văn A',
+      confirmedAt: shortDate(today),
+    }));
     return {
       contactName: admin?.name ?? 'Quản trị viên',
       date: shortDate(today),

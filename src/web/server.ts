@@ -132,13 +132,11 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     req.log.error({ err: error, req, statusCode: status }, 'request failed');
     reply.code(status).header('cache-control', 'no-store');
     if (!/text\/html/.test(String(req.headers.accept ?? ''))) {
-      return reply
-        .type('application/json; charset=utf-8')
-        .send({
-          ok: false,
-          error: 'Lỗi máy chủ; lỗi đã được ghi lại / server error; it was logged',
-          requestId: req.id,
-        });
+      return reply.type('application/json; charset=utf-8').send({
+        ok: false,
+        error: 'Lỗi máy chủ; lỗi đã được ghi lại / server error; it was logged',
+        requestId: req.id,
+      });
     }
     const lang = langOf(req);
     const t = translator(lang);

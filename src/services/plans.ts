@@ -637,6 +637,7 @@ async function createAssignments(
 
 /** The JSON form of a review (`dondoc import --json`). */
 export function reviewJson(review: ImportReview) {
+  const conflicts = review.duties.flatMap((d) => (d.conflicts ?? []).map((c) => ({ code: d.code, ...c })));
   return {
     plan: {
       code: review.plan.code,
@@ -661,8 +662,8 @@ export function reviewJson(review: ImportReview) {
     })),
     flags: review.flags,
     newUnits: review.newNames,
-    /** The administrator's fixes the document now contradicts (each kept unless --take-document). */
-    conflicts: review.duties.flatMap((d) => (d.conflicts ?? []).map((c) => ({ code: d.code, ...c }))),
+    // The administrator's fixes the document now contradicts (each kept unless --take-document), when there are any.
+    ...(conflicts.length ? { conflicts } : {}),
   };
 }
 

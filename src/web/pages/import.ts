@@ -60,6 +60,12 @@ export function sourceCells(d: ReviewedDuty): string[] {
   return Array.isArray(source) ? source.filter((c): c is string => typeof c === 'string') : [];
 }
 
+/** Where a duty was read («dòng 49», «hàng 5»): `where`, or `source` from a reader that gives no cells. */
+function whereRead(d: ReviewedDuty): string {
+  const { where, source } = d as { where?: unknown; source?: unknown };
+  return typeof where === 'string' ? where : typeof source === 'string' ? source : '';
+}
+
 const FIELD_LABEL: Record<'title' | 'timeframe' | 'flags', [string, string]> = {
   title: ['tên nhiệm vụ', 'title'],
   timeframe: ['thời gian thực hiện', 'timeframe'],
@@ -79,7 +85,7 @@ function dutyRow(req: FastifyRequest, id: string, d: ReviewedDuty): Html {
   const flags = dutyFlags(d);
   const anchor = `tt-${d.code.replace(/[^\w.-]/g, '_')}`;
   const cells = sourceCells(d);
-  const where = typeof (d as { source?: unknown }).source === 'string' ? String(d.source) : '';
+  const where = whereRead(d);
   const kept = d.kept ?? [];
   const conflicts = d.conflicts ?? [];
   return html`<tr id="${anchor}"${flags.length || conflicts.length ? html` class="flag"` : ''}>

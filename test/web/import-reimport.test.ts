@@ -108,7 +108,10 @@ describe('the import review: from when to track, the administrator’s fixes, th
     await redis.set(key, JSON.stringify(stored), 'KEEPTTL');
     const page = await client.get(`/admin/import/${id}`);
     const row = rowOf(page.text, '1');
-    expect(row).toMatch(/<details class="source"><summary>Nguồn<\/summary><ol>/);
+    // «Nguồn», with where the duty was read when the reader says so (helper 2's readers: «dòng 2»).
+    expect(row).toMatch(
+      /<details class="source"><summary>Nguồn(?: <span class="muted">\(dòng \d+\)<\/span>)?<\/summary><ol>/,
+    );
     expect(row).toContain('<li>Rà soát &lt;script&gt;alert(1)&lt;/script&gt; hệ thống</li>');
     expect(row).toContain('<li><span class="muted">(ô trống)</span></li>');
     expect(row).not.toContain('<script>');

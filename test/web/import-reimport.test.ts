@@ -97,6 +97,10 @@ describe('the import review: from when to track, the administrator’s fixes, th
     const unit = await w.t.prisma.unit.findFirstOrThrow({ where: { orgId, name: 'Sở Y tế' } });
     const unitPage = await client.get(`/admin/units/${unit.id}`);
     expect(unitPage.text.match(/Lịch sử \(trước khi theo dõi\)/g)).toHaveLength(2);
+    const q1 = await client.get(`/admin/obligations/${quarterly[0]!.id}`);
+    expect(q1.text).toContain('Kỳ trước ngày bắt đầu theo dõi kế hoạch (01/07/2026): không nhắc');
+    const q3 = await client.get(`/admin/obligations/${quarterly.find((o) => o.periodKey === '2026-Q3')!.id}`);
+    expect(q3.text).not.toContain('Kỳ trước ngày bắt đầu theo dõi kế hoạch');
   });
 
   it('shows the source cells of each duty, escaped, in a details element', async () => {
@@ -123,6 +127,8 @@ describe('the import review: from when to track, the administrator’s fixes, th
 
   it('keeps a fix when the document is the same; where its cell changed, shows both and takes the choice', async () => {
     await fixDuty(w.t.prisma, orgId, PLAN, '2', { title: 'Diễn tập ứng cứu sự cố (quản trị sửa)' }, 'test');
+    const dutyPage = await client.get(`/admin/duties/${(await duty('2')).id}`);
+    expect(dutyPage.text).toContain('Quản trị viên đã sửa: tên nhiệm vụ.');
     const same = draftIdOf(await client.post('/admin/import', { text: APPENDIX, planCode: PLAN }));
     const samePage = await client.get(`/admin/import/${same}`);
     expect(rowOf(samePage.text, '2')).toContain('Diễn tập ứng cứu sự cố (quản trị sửa)');
@@ -148,6 +154,7 @@ describe('the import review: from when to track, the administrator’s fixes, th
 
     expect((await client.post(`/admin/import/${id}/commit`, { 'take:2:title': 'document' })).status).toBe(303);
     expect((await duty('2')).title).toBe('Diễn tập ứng cứu sự cố mạng');
+    expect((await client.get(`/admin/duties/${(await duty('2')).id}`)).text).not.toContain('Quản trị viên đã sửa');
     const audit = await w.t.prisma.auditEvent.findFirstOrThrow({
       where: { orgId, action: 'plan.import' },
       orderBy: { id: 'desc' },

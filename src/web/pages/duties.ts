@@ -19,6 +19,13 @@ import { isHistoryRow, obligationCell } from './units.js';
 
 type T = ReturnType<typeof translator>;
 
+/** The fields an administrator fixed (`fixed_fields`), in words. */
+const FIXED_LABEL: Record<string, [string, string]> = {
+  title: ['tên nhiệm vụ', 'title'],
+  timeframe: ['thời gian thực hiện', 'timeframe'],
+  flags: ['bỏ các cờ', 'cleared flags'],
+};
+
 const POLICY_LABEL: Record<keyof ReminderPolicy, [string, string]> = {
   leadDays: ['Nhắc trước hạn (ngày làm việc)', 'Lead reminders (working days before)'],
   onDue: ['Nhắc đúng ngày hạn', 'Reminder on the due day'],
@@ -128,7 +135,12 @@ ${duties.map((d) => {
 <p>${t('Kế hoạch', 'Plan')}: <strong>${duty.plan.code}</strong>${duty.plan.title && duty.plan.title !== duty.plan.code ? html` — ${duty.plan.title}` : ''}${duty.sectionTitle ? html`<br>${t('Mục', 'Section')}: ${duty.section ?? ''} ${duty.sectionTitle}` : ''}${duty.active ? '' : html`<br><strong class="flag">${t('Đã ngừng (không còn trong kế hoạch)', 'Retired (no longer in the plan)')}</strong>`}</p>
 <div class="card"><p>${t('Lịch', 'Schedule')}: <strong${!duty.schedule || duty.schedule.kind === 'unparsed' ? html` class="flag"` : ''}>${duty.schedule ? describeSchedule(scheduleFromRow(duty.schedule), a.lang) : '—'}</strong><br>
 ${t('Thời gian thực hiện (nguyên văn)', 'Timeframe (verbatim)')}: «${duty.timeframe}»</p>
-${duty.flags.length ? html`<div class="flag"><strong>${t('Cần xem lại', 'To review')}:</strong><ul>${duty.flags.map((f) => html`<li>${f}</li>`)}</ul></div>` : ''}</div>
+${duty.flags.length ? html`<div class="flag"><strong>${t('Cần xem lại', 'To review')}:</strong><ul>${duty.flags.map((f) => html`<li>${f}</li>`)}</ul></div>` : ''}
+${
+  duty.fixedFields.length
+    ? html`<p class="muted fixed">${t('Quản trị viên đã sửa', 'Fixed by an administrator')}: ${duty.fixedFields.map((f) => t(...(FIXED_LABEL[f] ?? [f, f]))).join(', ')}. ${t('Nhập lại kế hoạch vẫn giữ các sửa này, trừ khi văn bản đổi đúng ô đó (khi ấy bản xem lại sẽ hỏi).', 'Importing the plan again keeps these fixes, unless the document changed that very cell (the review then asks).')}</p>`
+    : ''
+}</div>
 <h2>${t('Đơn vị chủ trì', 'Lead units')}</h2>${assignment('lead')}
 <h2>${t('Đơn vị phối hợp', 'Cooperating units')}</h2>${assignment('cooperating')}
 <h2>${t('Chính sách nhắc', 'Reminder policy')}</h2>

@@ -276,7 +276,8 @@ describe('the Zalo bot, end to end', () => {
       10_000,
       'Cường linked on Telegram',
     );
-    const zaloCode = (await createInvite(t.prisma, orgId, contact.id, { ttlHours: 72, now: s.clock.now() }, 'test')).code;
+    const zaloCode = (await createInvite(t.prisma, orgId, contact.id, { ttlHours: 72, now: s.clock.now() }, 'test'))
+      .code;
     await zaloSays(CUONG_ZALO, `/start ${zaloCode}`, /Xin chào/, 'Cường linked on Zalo');
     // He prefers Telegram, then Zalo, then email.
     await zaloSays(

@@ -84,7 +84,10 @@ export interface ProgramDeps extends Deps {
   jobSucceeded(): void;
   /** The send queue: workers re-queue through it, the web page's and the bot's nudges queue through it. */
   sendQueue: Queue<SendJobData>;
-  /** The maintenance queue, where the scheduler role upserts its recurring jobs (that role only). */
+  /**
+   * The maintenance queue, where the scheduler role upserts its recurring jobs; built for the
+   * scheduler role, and for the web role, whose operators' board shows it (read-only).
+   */
   maintenanceQueue: Queue<OrgJobData> | null;
   /** The chat commands, the same for every chat channel (the bot and web roles, with a chat token). */
   commands: CommandService | null;
@@ -216,7 +219,7 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
   const sendQueue = createSendQueue(connect('send-queue'), prefix);
   sendQueue.on('error', (error) => redisError('send-queue', error));
   let maintenanceQueue: Queue<OrgJobData> | null = null;
-  if (roles.includes('scheduler')) {
+  if (roles.includes('scheduler') || roles.includes('web')) {
     maintenanceQueue = new Queue<OrgJobData>(MAINTENANCE_QUEUE, { connection: connect('maintenance-queue'), prefix });
     maintenanceQueue.on('error', (error) => redisError('maintenance-queue', error));
   }

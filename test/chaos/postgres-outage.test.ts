@@ -28,6 +28,11 @@ const OUTAGE_SECONDS = Math.max(10, Number(process.env.CHAOS_OUTAGE_SECONDS ?? 2
 const WORKERS = 2;
 const PREFIX = 'chaos';
 const TOKEN = '123456:TEST-token_abcdefghijklmnop';
+/**
+ * Real elapsed time on purpose: the outage must last longer than a send job's first retries and
+ * the workers' reconnect attempts, which run on their own (real) clocks in other processes. A
+ * machine under load only makes the outage longer, which the test tolerates.
+ */
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**

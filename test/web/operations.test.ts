@@ -8,6 +8,7 @@ import { ensureOrganisation } from '#root/services/orgs.js';
 import { browserAvailable, browserRequired, launchBrowser, screenshotPath } from '../helpers/browser.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { buildMiniOrg } from '../helpers/builders.js';
+import { dueNextYear, wallClockStart } from '../helpers/clock.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startWebTest, type WebTest } from '../helpers/web.js';
 
@@ -298,7 +299,8 @@ describe('metrics of a process without the web role', () => {
   let s: TestApp;
   beforeAll(async () => {
     t = await createTestDatabase();
-    s = await startTestApp(t, { start: new Date(), roles: ['worker'], env: { METRICS_PORT: '0' } });
+    // A worker on BullMQ's real time: the test's clock starts at it.
+    s = await startTestApp(t, { start: wallClockStart(), roles: ['worker'], env: { METRICS_PORT: '0' } });
   });
   afterAll(async () => {
     await s?.stop();
@@ -311,13 +313,14 @@ describe('metrics of a process without the web role', () => {
     const base = s.app.metricsAddress()!;
     expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const now = s.clock.now();
+    const next = dueNextYear(now);
     const mini = await buildMiniOrg(t.prisma, {
       code: 'metrics-worker',
       units: 1,
-      duties: [{ code: 'A', due: '2027-06-30' }],
+      duties: [{ code: 'A', due: next.due }],
       now,
     });
-    await reconcileObligations(t.prisma, mini.org.id, { from: '2027-01-01', to: '2027-12-31' }, now);
+    await reconcileObligations(t.prisma, mini.org.id, next.window, now);
     expect(
       (await nudge(t.prisma, mini.org.id, { unitId: mini.contacts[0]!.unitId, dutyCode: 'A', actor: 'test', now }))
         .reminders,
@@ -376,7 +379,11 @@ describe('metrics on METRICS_PORT with METRICS_TOKEN', () => {
   let s: TestApp;
   beforeAll(async () => {
     t = await createTestDatabase();
-    s = await startTestApp(t, { start: new Date(), roles: ['worker'], env: { METRICS_PORT: '0', METRICS_TOKEN } });
+    s = await startTestApp(t, {
+      start: wallClockStart(),
+      roles: ['worker'],
+      env: { METRICS_PORT: '0', METRICS_TOKEN },
+    });
   });
   afterAll(async () => {
     await s?.stop();

@@ -217,6 +217,7 @@ export async function startWeb(deps: ProgramDeps): Promise<RoleHandle & { addres
     logger,
     metrics: deps.metrics,
     sendQueue: () => deps.sendQueue,
+    boardQueues: [deps.sendQueue, ...(deps.maintenanceQueue ? [deps.maintenanceQueue] : [])],
     ...(commands ? { announce: (input) => commands.announce(input) } : {}),
   });
   if (deps.telegram && config.PUBLIC_URL)

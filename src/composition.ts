@@ -1,15 +1,18 @@
 import { createHmac } from 'node:crypto';
 import os from 'node:os';
 import { Queue } from 'bullmq';
+import { Api, Bot } from 'grammy';
 import type pg from 'pg';
 import { dispatchDue } from '#jobs/dispatch.js';
 import { MAINTENANCE_QUEUE, REMINDERS_QUEUE, type OrgJobData, type SendJobData } from '#jobs/queues.js';
-import { createDondocBot, createTelegramBot, type DondocBot } from './bot/index.js';
+import { createDondocBot, type DondocBot } from './bot/index.js';
 import { createZaloBot, zaloSender, type ZaloBot } from './bot/zalo.js';
 import { createChannels } from './channels/index.js';
 import { telegramMarkDone, telegramSender } from './bot/telegram.js';
+import { telegramClientOptions } from './channels/telegram/agent.js';
 import {
   createRedisTelegramLimiter,
+  limitTransformer,
   processTelegramLimiter,
   telegramBotId,
   type TelegramLimiter,
@@ -84,7 +87,10 @@ export interface ProgramDeps extends Deps {
   jobSucceeded(): void;
   /** The send queue: workers re-queue through it, the web page's and the bot's nudges queue through it. */
   sendQueue: Queue<SendJobData>;
-  /** The maintenance queue, where the scheduler role upserts its recurring jobs (that role only). */
+  /**
+   * The maintenance queue, where the scheduler role upserts its recurring jobs; built for the
+   * scheduler role, and for the web role, whose operators' board shows it (read-only).
+   */
   maintenanceQueue: Queue<OrgJobData> | null;
   /** The chat commands, the same for every chat channel (the bot and web roles, with a chat token). */
   commands: CommandService | null;
@@ -121,8 +127,8 @@ export interface BuildOptions {
  *
  * 1. the logger, the database (pool and Prisma) and the signing key ({@link withSecretKey});
  * 2. Redis connections through one factory that reports outages once, and Telegram's shared limits;
- * 3. the channels, the metrics and delivery, the send queue (and the maintenance queue for the
- *    scheduler);
+ * 3. the channels (with the reminders' Telegram client, built here), the metrics and delivery,
+ *    the send queue (and the maintenance queue for the scheduler and the web's queues page);
  * 4. for the bot and web roles, the chat side: one Telegram client (the bot's, whose `api` also
  *    carries the commands' notices), Zalo's client, the command service and the bots, initialised.
  */
@@ -196,8 +202,21 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
       },
     );
   }
+  // The reminders' Telegram client, built here and handed to the channel: its own, not the bot's,
+  // since the channel paces its sends before each claim and gives up after TELEGRAM_TIMEOUT_SECONDS.
+  const telegramApi =
+    !options.channels && config.TELEGRAM_BOT_TOKEN
+      ? new Api(config.TELEGRAM_BOT_TOKEN, {
+          apiRoot: config.TELEGRAM_API_ROOT,
+          timeoutSeconds: config.TELEGRAM_TIMEOUT_SECONDS,
+        })
+      : undefined;
   const channels =
-    options.channels ?? (await createChannels(config, logger, telegramLimiter ? { telegramLimiter } : {}));
+    options.channels ??
+    (await createChannels(config, logger, {
+      ...(telegramLimiter ? { telegramLimiter } : {}),
+      ...(telegramApi ? { telegramApi } : {}),
+    }));
   // Telegram's limits for the bot's replies and notices: the deployment's shared one, else this process's.
   const chatLimiter = telegramLimiter ?? processTelegramLimiter(config.TELEGRAM_LIMITS);
 
@@ -216,7 +235,7 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
   const sendQueue = createSendQueue(connect('send-queue'), prefix);
   sendQueue.on('error', (error) => redisError('send-queue', error));
   let maintenanceQueue: Queue<OrgJobData> | null = null;
-  if (roles.includes('scheduler')) {
+  if (roles.includes('scheduler') || roles.includes('web')) {
     maintenanceQueue = new Queue<OrgJobData>(MAINTENANCE_QUEUE, { connection: connect('maintenance-queue'), prefix });
     maintenanceQueue.on('error', (error) => redisError('maintenance-queue', error));
   }
@@ -230,9 +249,13 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
   let telegram: ProgramDeps['telegram'] = null;
   let zalo: ProgramDeps['zalo'] = null;
   if (chat && (config.TELEGRAM_BOT_TOKEN || config.ZALO_BOT_TOKEN)) {
+    // The bot's Telegram client, over one keep-alive agent per Bot API server: its `api` carries the
+    // bot's replies and edits and the commands' notices, which keep Telegram's limits too
+    // (`chatLimiter`) and wait out a 429 instead of failing. No call is made until the bot is used.
     const telegramClient = config.TELEGRAM_BOT_TOKEN
-      ? createTelegramBot(config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_API_ROOT, chatLimiter)
+      ? new Bot(config.TELEGRAM_BOT_TOKEN, { client: telegramClientOptions(config.TELEGRAM_API_ROOT) })
       : null;
+    telegramClient?.api.config.use(limitTransformer(chatLimiter));
     const zaloClient = config.ZALO_BOT_TOKEN
       ? createZaloClient({
           token: config.ZALO_BOT_TOKEN,

@@ -1,5 +1,5 @@
 import type { Db } from '#root/db/client.js';
-import { dueInstant } from '#root/domain/obligation-state.js';
+import { dueInstant, isOverdue, nudgeSelection } from '#root/domain/obligation-state.js';
 import { stageId } from '#root/domain/stages.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import { UserError } from '#root/errors/index.js';
@@ -33,16 +33,9 @@ export async function nudge(
     },
     orderBy: { dueAt: 'asc' },
   });
-  // Without a duty: the nearest obligations (overdue ones and the next due date), not the whole year.
+  // Without a duty: what needs the unit now and the next due date, not the whole year (the domain's rule).
   const chosen =
-    input.dutyCode || input.obligationId
-      ? obligations
-      : obligations.filter(
-          (o) =>
-            dueInstant(o) <= input.now ||
-            dueInstant(o).getTime() ===
-              (obligations.find((x) => dueInstant(x) > input.now)?.dueAt ?? new Date(0)).getTime(),
-        );
+    input.dutyCode || input.obligationId ? obligations : nudgeSelection(obligations, input.now, org.timeZone);
   if (!chosen.length)
     throw new UserError('Đơn vị không có nghĩa vụ nào đang mở phù hợp / the unit has no matching open obligation');
   const contacts = await db.contact.findMany({
@@ -81,7 +74,7 @@ export async function nudge(
             obligationId: o.id,
             contactId: c.id,
             channel,
-            kind: due <= input.now ? ('overdue' as const) : ('lead' as const),
+            kind: isOverdue(o, input.now) ? ('overdue' as const) : ('lead' as const),
             stage,
             scheduledAt: input.now,
           },

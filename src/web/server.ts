@@ -73,6 +73,8 @@ export interface WebDeps {
   metrics: Metrics;
   /** The send queue: a nudge from the web page goes out through it at once. */
   sendQueue: () => Queue<SendJobData>;
+  /** The queues the operators' board shows (/admin/queues), read-only; their owner closes them. */
+  boardQueues: readonly Queue[];
   /**
    * Tells a unit's people in chat what an administrator did for it (the command service's
    * `announce`); absent when this process has no chat bot token.

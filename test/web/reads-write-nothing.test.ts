@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAINTENANCE_QUEUE, REMINDERS_QUEUE } from '#jobs/queues.js';
 import { buildProgram } from '#root/cli/commands.js';
 import { createCliContext } from '#root/cli/context.js';
 import { loadConfig } from '#root/config.js';
@@ -84,6 +86,8 @@ describe('pages and commands that only read', () => {
   const start = new Date('2026-11-16T02:00:00Z');
   let t: TestDatabase;
   let redis: Redis;
+  /** The queues the operators' board shows, as the program gives them to the web role. */
+  let boardQueues: Queue[] = [];
   let app: FastifyInstance;
   let client: WebClient;
   let env: Record<string, string>;
@@ -118,6 +122,9 @@ describe('pages and commands that only read', () => {
     secret = config.SECRET_KEY;
     env = { DATABASE_URL: t.url, DEFAULT_ORG: 'hcm' };
     redis = createRedis(config.REDIS_URL);
+    boardQueues = [REMINDERS_QUEUE, MAINTENANCE_QUEUE].map(
+      (name) => new Queue(name, { connection: redis, prefix: config.REDIS_PREFIX }),
+    );
     app = createWebServer({
       config,
       db: t.prisma,
@@ -128,6 +135,7 @@ describe('pages and commands that only read', () => {
       sendQueue: () => {
         throw new Error('a read queued a message');
       },
+      boardQueues,
     });
     // Every route the server registers from here on (the pages are registered at ready).
     app.addHook('onRoute', (r) => {
@@ -170,6 +178,7 @@ describe('pages and commands that only read', () => {
 
   afterAll(async () => {
     await app?.close();
+    await Promise.allSettled(boardQueues.map((q) => q.close()));
     await redis?.quit();
     await t?.close();
   });

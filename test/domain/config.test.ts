@@ -50,6 +50,33 @@ describe('configuration', () => {
     }
   });
 
+  it('reaches Redis through one server, Sentinel or a Cluster, and says clearly what is wrong', () => {
+    const sentinel = loadConfig({
+      REDIS_SENTINELS: 'a.example:26379, 10.0.0.2:26380,[::1]:26381',
+      REDIS_SENTINEL_NAME: 'dondoc',
+    });
+    expect(sentinel.REDIS_SENTINELS).toEqual([
+      { host: 'a.example', port: 26379 },
+      { host: '10.0.0.2', port: 26380 },
+      { host: '::1', port: 26381 },
+    ]);
+    expect(sentinel.REDIS_PREFIX).toBe('dondoc');
+    // On a Cluster every key shares the prefix's hash tag.
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'r1:7000,r2:7000' }).REDIS_PREFIX).toBe('{dondoc}');
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'r1:7000', REDIS_PREFIX: '{x}' }).REDIS_PREFIX).toBe('{x}');
+    const refused: [Record<string, string>, RegExp][] = [
+      [{ REDIS_SENTINELS: 'a.example' }, /REDIS_SENTINELS: địa chỉ không hợp lệ: "a.example"/],
+      [{ REDIS_SENTINELS: 'a:70000', REDIS_SENTINEL_NAME: 'm' }, /REDIS_SENTINELS: .*not host:port/],
+      [{ REDIS_SENTINELS: 'a:26379' }, /REDIS_SENTINEL_NAME: bắt buộc khi có REDIS_SENTINELS/],
+      [{ REDIS_SENTINEL_NAME: 'm' }, /REDIS_SENTINEL_NAME: chỉ dùng khi có REDIS_SENTINELS/],
+      [{ REDIS_SENTINELS: 'a:1', REDIS_SENTINEL_NAME: 'm', REDIS_CLUSTER_NODES: 'b:2' }, /chỉ chọn một/],
+      [{ REDIS_CLUSTER_NODES: 'b:2', REDIS_URL: 'redis://x:6379' }, /REDIS_URL: không dùng cùng REDIS_CLUSTER_NODES/],
+      [{ REDIS_CLUSTER_NODES: ',' }, /REDIS_CLUSTER_NODES: cần ít nhất một host:port/],
+      [{ REDIS_PREFIX: '{a' }, /REDIS_PREFIX/],
+    ];
+    for (const [env, message] of refused) expect(() => loadConfig(env), JSON.stringify(env)).toThrow(message);
+  });
+
   it('lists every variable in .env.example and in the README, and nothing else', () => {
     const example = [...read('.env.example').matchAll(/^([A-Z_][A-Z0-9_]*)=/gm)].map((m) => m[1]);
     expect(example.sort()).toEqual([...CONFIG_VARIABLES].sort());

@@ -53,7 +53,10 @@ export async function queueSandboxFanOut(
  * (so that it holds however deliveries are grouped): `messages` rows, `distinct` different
  * (person, subject, text) among them, `duplicates` the rows beyond the first of each.
  */
-export async function outboxTally(db: Db, orgId: string): Promise<{ messages: number; distinct: number; duplicates: number }> {
+export async function outboxTally(
+  db: Db,
+  orgId: string,
+): Promise<{ messages: number; distinct: number; duplicates: number }> {
   const [row] = await db.$queryRaw<{ messages: bigint; distinct: bigint }[]>`
     SELECT count(*) AS messages,
            count(DISTINCT (contact_id, subject, body)) AS distinct

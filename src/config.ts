@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -67,7 +68,7 @@ const schema = z.object({
   DATABASE_URL: url(['postgresql:', 'postgres:']).default('postgresql://postgres@127.0.0.1:5432/dondoc'),
   DB_POOL_MAX: int(1, 200).default(10),
   DB_CONNECT_TIMEOUT_MS: int(100, 120_000).default(5_000),
-  /** One Redis server (with REDIS_SENTINELS or REDIS_CLUSTER_NODES: not used). */
+  /** One Redis server (not used when REDIS_SENTINELS or REDIS_CLUSTER_NODES is set: the program says which at start). */
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
   /**
    * Redis behind Sentinel: the sentinels' addresses (`host:port,host:port,…`); the program asks
@@ -217,6 +218,12 @@ const schema = z.object({
   WORKER_LOCK_SECONDS: int(1, 600).default(30),
 });
 
+/**
+ * How long a process may take to stop after SIGTERM before it exits anyway (src/main.ts); the
+ * container's stop grace period (docker-compose.yml) is longer.
+ */
+export const SHUTDOWN_GRACE_MS = 30_000;
+
 /** Every variable the program reads. */
 export const CONFIG_VARIABLES = Object.keys(schema.shape);
 
@@ -267,10 +274,6 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     problems.push(
       'REDIS_SENTINELS, REDIS_CLUSTER_NODES: chỉ chọn một (Sentinel hoặc Cluster) / choose one, Sentinel or Cluster',
     );
-  if ((config.REDIS_SENTINELS || config.REDIS_CLUSTER_NODES) && cleaned.REDIS_URL !== undefined)
-    problems.push(
-      `REDIS_URL: không dùng cùng ${config.REDIS_SENTINELS ? 'REDIS_SENTINELS' : 'REDIS_CLUSTER_NODES'}; bỏ REDIS_URL, đặt mật khẩu ở REDIS_PASSWORD / not with ${config.REDIS_SENTINELS ? 'REDIS_SENTINELS' : 'REDIS_CLUSTER_NODES'}: unset it, give the password in REDIS_PASSWORD`,
-    );
   if (config.REDIS_SENTINELS && !config.REDIS_SENTINEL_NAME)
     problems.push(
       'REDIS_SENTINEL_NAME: bắt buộc khi có REDIS_SENTINELS (tên trong "sentinel monitor <tên> …") / required with REDIS_SENTINELS',
@@ -285,4 +288,16 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
   if (config.REDIS_CLUSTER_NODES && !config.REDIS_PREFIX.startsWith('{'))
     return { ...config, REDIS_PREFIX: `{${config.REDIS_PREFIX}}` };
   return config;
+}
+
+/**
+ * Reads `path` (`.env` in the working directory) into `process.env` when the file exists, as
+ * `node --env-file` would: a variable already set in the environment keeps its value. Called first
+ * by the program's and the command line's entry points; tests pass their environment explicitly.
+ * Returns whether a file was read.
+ */
+export function loadEnvFile(path = '.env'): boolean {
+  if (!existsSync(path)) return false;
+  process.loadEnvFile(path);
+  return true;
 }

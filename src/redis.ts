@@ -89,3 +89,18 @@ export function createRedis(target: string | RedisTarget, options: RedisOptions 
     }
   }
 }
+
+/** Which Redis a target is, for the start's log line: modes and addresses, never a password. */
+export function describeRedis(target: RedisTarget): string {
+  const list = (nodes: { host: string; port: number }[]) => nodes.map((n) => `${n.host}:${n.port}`).join(',');
+  switch (target.mode) {
+    case 'server': {
+      const u = new URL(target.url);
+      return `${u.protocol}//${u.host}`;
+    }
+    case 'sentinel':
+      return `sentinel ${target.name} via ${list(target.sentinels)}`;
+    case 'cluster':
+      return `cluster ${list(target.nodes)}`;
+  }
+}

@@ -113,6 +113,17 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     if (https) reply.header('strict-transport-security', 'max-age=31536000');
     return payload;
   });
+  // Every answer's duration, by the route's pattern (an unknown path counts as `unmatched`).
+  app.addHook('onResponse', async (req, reply) => {
+    deps.metrics.httpDuration.observe(
+      {
+        method: req.method,
+        route: req.routeOptions?.url ?? 'unmatched',
+        status: `${Math.floor(reply.statusCode / 100)}xx`,
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
   // The pages' stylesheets: the policy allows styles from this site only.
   for (const [path, css] of [
     [STYLESHEET_PATH, STYLE],

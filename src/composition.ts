@@ -31,11 +31,17 @@ import type { EnvConfig } from './config.js';
 import { createPool, createPrisma, type Db } from './db/client.js';
 import { systemClock, type Clock, type Deps } from './deps.js';
 import type { Channel } from './generated/prisma/client.js';
-import { isDatabaseUnreachable, outageReporter } from './lib/outage.js';
+import {
+  isDatabaseUnreachable,
+  isLostJobLease,
+  isRedisConnectionError,
+  isRedisUnreachable,
+  outageReporter,
+} from './lib/outage.js';
 import { createLogger, type Logger } from './logger.js';
 import { loadTemplates } from './messages/templates.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { createRedis, type Redis } from './redis.js';
+import { createRedis, redisTargetOf, type Redis } from './redis.js';
 import { createDelivery, type Delivery } from './services/delivery.js';
 import { withSecretKey } from './services/secret-key.js';
 
@@ -147,6 +153,8 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
   const roles = config.ROLES;
   const prefix = config.REDIS_PREFIX;
 
+  // Every connection of this process from one factory, to the one Redis of the configuration.
+  const redisTarget = redisTargetOf(config);
   const connections: Redis[] = [];
   // While Redis is down every connection, queue and worker reports the same error several times a
   // second (ioredis keeps reconnecting, which is what we want): say it once, then every 30 s.
@@ -155,10 +163,26 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
     down: 'Redis không kết nối được, đang thử lại / Redis unreachable, retrying',
     up: 'Redis đã kết nối lại / Redis reachable again',
   });
+  // Jobs whose lease Redis lost (a failover, a stall): the same, once per 30 s.
+  const lostLeases = outageReporter(logger, {
+    level: 'warn',
+    down: 'Redis không còn giữ khóa của một số việc (chuyển đổi dự phòng?); PostgreSQL quyết định việc gửi / Redis lost the lease of some jobs (a failover?); PostgreSQL decides what is sent',
+    up: 'Khóa việc trong Redis bình thường trở lại / job leases in Redis as expected again',
+  });
+  // The connections that reported Redis unreachable and have not been ready since: the outage is
+  // over when every one of them is back (one connection back first does not end it).
+  const down = new Set<string>();
+  const connectionNames = new Set<string>();
   const redisError = (source: string, error: Error) => {
-    if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|ECONNRESET|Connection is closed|connect/i.test(error.message))
+    if (isRedisUnreachable(error)) {
+      if (connectionNames.has(source)) down.add(source);
       redisOutage.failed({ err: error, source });
+    } else if (isLostJobLease(error)) lostLeases.failed({ err: error, source });
     else logger.error({ err: error, source }, 'redis error');
+  };
+  const redisReady = (source: string) => {
+    down.delete(source);
+    if (down.size === 0) redisOutage.recovered();
   };
   // While PostgreSQL is down every job fails the same way, hundreds a second across retries: the
   // same, and once more when jobs succeed again.
@@ -168,13 +192,16 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
     up: 'PostgreSQL trả lời lại / PostgreSQL reachable again',
   });
   const jobFailed = (queue: string, job: string | undefined, error: Error) => {
-    if (isDatabaseUnreachable(error)) dbOutage.failed({ queue, err: error });
+    if (isLostJobLease(error)) lostLeases.failed({ queue, err: error });
+    else if (isRedisConnectionError(error)) redisError(`job:${queue}`, error);
+    else if (isDatabaseUnreachable(error)) dbOutage.failed({ queue, err: error });
     else logger.warn({ job, queue, err: error }, 'job failed');
   };
   const connect = (name: string) => {
-    const c = createRedis(config.REDIS_URL, { connectionName: `dondoc-${name}` });
+    const c = createRedis(redisTarget, { connectionName: `dondoc-${name}` });
     c.on('error', (error: Error) => redisError(name, error));
-    c.on('ready', () => redisOutage.recovered());
+    c.on('ready', () => redisReady(name));
+    connectionNames.add(name);
     connections.push(c);
     return c;
   };
@@ -184,7 +211,7 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
   let limitsRedis: Redis | null = null;
   let telegramLimiter = options.telegramLimiter;
   if (!telegramLimiter && config.TELEGRAM_BOT_TOKEN && config.TELEGRAM_LIMITS === 'on') {
-    limitsRedis = createRedis(config.REDIS_URL, { connectionName: 'dondoc-telegram-limits' });
+    limitsRedis = createRedis(redisTarget, { connectionName: 'dondoc-telegram-limits' });
     // Its connection errors are the app's connections' to report; what the limiter itself meets is
     // said once, then every 30 s, and once more when Redis answers again.
     limitsRedis.on('error', () => undefined);
@@ -386,7 +413,7 @@ export function buildCliDeps(config: EnvConfig): CliDeps {
     db,
     sendQueue() {
       if (!queued) {
-        const connection = createRedis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 3 });
+        const connection = createRedis(redisTargetOf(config), { lazyConnect: false, maxRetriesPerRequest: 3 });
         queued = { connection, queue: createSendQueue(connection, config.REDIS_PREFIX) };
       }
       return queued.queue;

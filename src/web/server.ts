@@ -115,6 +115,17 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     if (https) reply.header('strict-transport-security', 'max-age=31536000');
     return payload;
   });
+  // Every answer's duration, by the route's pattern (an unknown path counts as `unmatched`).
+  app.addHook('onResponse', async (req, reply) => {
+    deps.metrics.httpDuration.observe(
+      {
+        method: req.method,
+        route: req.routeOptions?.url ?? 'unmatched',
+        status: `${Math.floor(reply.statusCode / 100)}xx`,
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
   // The pages' stylesheets: the policy allows styles from this site only.
   for (const [path, css] of [
     [STYLESHEET_PATH, STYLE],
@@ -158,7 +169,14 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     await registerPublicPages(scope, deps);
   });
 
-  app.get('/healthz', async (_req, reply) => {
+  // Liveness: the process answers (its event loop turns). An orchestrator restarts a process that
+  // does not; a database or Redis outage is no reason to (the program retries on its own).
+  app.get('/healthz', async (_req, reply) =>
+    reply.header('cache-control', 'no-store').send({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) }),
+  );
+
+  // Readiness: PostgreSQL and Redis answer within 2 s (a load balancer sends no traffic before).
+  app.get('/readyz', async (_req, reply) => {
     // A Redis connection that is down queues commands until it is back: answer 503 at once instead.
     const checks = await Promise.allSettled([
       withTimeout(deps.db.$queryRaw`SELECT 1`, 2_000),
@@ -167,7 +185,10 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
         : Promise.reject(new Error(deps.redis.status)),
     ]);
     const [pg, redis] = checks.map((c) => c.status === 'fulfilled');
-    return reply.code(pg && redis ? 200 : 503).send({ postgres: pg ? 'ok' : 'down', redis: redis ? 'ok' : 'down' });
+    return reply
+      .code(pg && redis ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send({ postgres: pg ? 'ok' : 'down', redis: redis ? 'ok' : 'down' });
   });
 
   // Queue depths, open and overdue obligations and dependencies' health, measured at each scrape

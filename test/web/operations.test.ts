@@ -106,6 +106,30 @@ describe('operations: metrics and the queue dashboard', () => {
       expect((await w.client.get('/metrics')).status).toBe(401);
     });
 
+    it("counts the process itself and each answer's duration by route pattern, never by path", async () => {
+      const c = w.newClient();
+      expect((await c.get('/healthz')).status).toBe(200);
+      expect((await c.get('/readyz')).status).toBe(200);
+      await c.get('/c/a-token-that-must-not-become-a-label');
+      await c.get('/no-such-page-here');
+      const { text } = await c.request('GET', '/metrics', { headers: bearer });
+      // prom-client's defaults: CPU, memory, event loop lag.
+      for (const name of [
+        'process_cpu_user_seconds_total',
+        'process_resident_memory_bytes',
+        'nodejs_eventloop_lag_seconds',
+      ])
+        expect(sample(text, name), name).toBeGreaterThanOrEqual(0);
+      const count = (route: string, status: string) =>
+        sample(text, 'dondoc_http_request_duration_seconds_count', { method: 'GET', route, status });
+      expect(count('/healthz', '2xx')).toBeGreaterThanOrEqual(1);
+      expect(count('/readyz', '2xx')).toBeGreaterThanOrEqual(1);
+      expect(count('/c/:token', '4xx')).toBeGreaterThanOrEqual(1);
+      expect(count('unmatched', '4xx')).toBeGreaterThanOrEqual(1);
+      expect(text).not.toContain('a-token-that-must-not-become-a-label');
+      expect(text).not.toContain('no-such-page-here');
+    });
+
     it('scrapes in a few milliseconds', async () => {
       const c = w.newClient();
       // Real elapsed time on purpose: the metrics' snapshot is kept one second of wall-clock time
@@ -290,6 +314,18 @@ describe('/metrics while Redis is unreachable', () => {
     expect(sample(res.text, 'dondoc_obligations_overdue', { org: 'hcm' })).toBe(0);
     expect(res.text).not.toMatch(/^dondoc_queue_jobs\{/m);
     expect(res.text).toContain('# TYPE dondoc_reminders_sent_total counter');
+  });
+
+  it('is alive (/healthz 200) but not ready (/readyz 503, naming Redis) within the dependency timeout', async () => {
+    const base = s.app.address()!;
+    const live = await fetch(new URL('/healthz', base));
+    expect(live.status).toBe(200);
+    expect(await live.json()).toMatchObject({ status: 'ok' });
+    const t0 = performance.now();
+    const ready = await fetch(new URL('/readyz', base));
+    expect(performance.now() - t0).toBeLessThan(2_500);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ postgres: 'ok', redis: 'down' });
   });
 });
 

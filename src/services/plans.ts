@@ -41,6 +41,11 @@ export interface ImportResult {
   newNames: { name: string; kind: 'unit' | 'group' }[];
 }
 
+const NO_PLAN_CODE =
+  'Không tìm thấy số hiệu kế hoạch trong tệp; dùng --plan <số hiệu> / no plan code found; pass --plan <code>';
+const NOTHING_TO_IMPORT =
+  'Không có nhiệm vụ nào để nhập (không tìm thấy bảng nhiệm vụ hay yêu cầu báo cáo); chưa ghi gì / nothing to import: no duty table and no report duty was found. Nothing was written';
+
 /** The flags a reviewer sees on a duty: the parser's, plus one per name that matched nothing. */
 export function dutyFlags(d: ReviewedDuty): string[] {
   const unknown = [...d.resolved.leads, ...d.resolved.cooperating]
@@ -119,15 +124,11 @@ export async function reviewImport(
   orgId: string,
   draft: PlanDraft,
   planCode?: string,
-  options: { horizonYear?: number | null } = {},
+  options: { horizonYear?: number | null; codeOptional?: boolean } = {},
 ): Promise<ImportReview> {
-  const code = planCode ?? draft.plan.code;
-  if (!code) {
-    throw new UserError(
-      'Không tìm thấy số hiệu kế hoạch trong tệp; dùng --plan <số hiệu> / no plan code found; pass --plan <code>',
-    );
-  }
-  if (draft.duties.length === 0) throw new UserError('Bảng nhiệm vụ trống / the duty table is empty');
+  const code = planCode ?? draft.plan.code ?? '';
+  if (!code && !options.codeOptional) throw new UserError(NO_PLAN_CODE);
+  // A draft with no duties is still shown (its header, the plan flag saying why); committing it is refused.
   const directory = await loadDirectory(db, orgId);
   let horizonYear = options.horizonYear !== undefined ? options.horizonYear : draft.plan.horizonYear;
   let horizonFrom: ImportReview['horizonFrom'] =
@@ -180,7 +181,7 @@ export async function reviewImport(
     horizonFrom,
     format: draft.format,
     duties,
-    flags: draft.flags,
+    flags: code ? draft.flags : [...draft.flags, NO_PLAN_CODE],
     newNames: [...newNames].map(([name, kind]) => ({ name, kind })),
     matched: [...matched.values()],
   };
@@ -200,6 +201,10 @@ const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringif
  * Re-importing the same plan changes nothing and duplicates nothing.
  */
 export async function commitImport(db: Db, orgId: string, review: ImportReview, actor: string): Promise<ImportResult> {
+  if (!review.plan.code) throw new UserError(NO_PLAN_CODE);
+  // Nothing to import: committing would only retire the plan's duties (a re-import of a text that
+  // lost its table). The review shows why (the plan flag); nothing is written.
+  if (review.duties.length === 0) throw new UserError(NOTHING_TO_IMPORT);
   return db.$transaction(
     async (tx) => {
       const p = review.plan;
@@ -391,8 +396,9 @@ async function createAssignments(
 export function reviewJson(review: ImportReview) {
   return {
     plan: {
-      code: review.plan.code,
+      code: review.plan.code || null,
       title: review.plan.title,
+      issuer: review.plan.issuer,
       issuedOn: review.plan.issuedOn,
       horizonYear: review.plan.horizonYear,
       horizonFrom: review.horizonFrom,
@@ -406,6 +412,8 @@ export function reviewJson(review: ImportReview) {
       timeframe: d.timeframe,
       schedule: d.schedule,
       flags: dutyFlags(d),
+      where: d.where,
+      source: d.source,
     })),
     flags: review.flags,
     newUnits: review.newNames,

@@ -58,7 +58,7 @@ function cleanIssuer(raw: string, text: string): string | null {
   if (!issuer) return null;
   if (BARE_ISSUER.test(issuer)) {
     const place = PLACE.exec(text);
-    if (!place) return null;
+    if (!place) return capitalize(issuer);
     const kind = /^tp/iu.test(place[1]!) ? 'thành phố' : place[1]!.toLowerCase();
     const head = /^ubnd/iu.test(issuer) ? 'UBND' : 'Ủy ban nhân dân';
     return `${head} ${kind} ${place[2]!}`;

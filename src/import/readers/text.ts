@@ -8,6 +8,7 @@
  */
 import { parse as parseDelimited } from 'csv-parse/sync';
 import { fold, tidy } from '../../domain/text.js';
+import { looksLikeTimeframe, splitTimeTail } from '../../domain/timeframe.js';
 import type { SourceBlock, SourceDocument, SourceRow } from '../document-model.js';
 import { EMPTY_FILE } from '../draft.js';
 import { ImportError } from '../errors.js';
@@ -296,21 +297,6 @@ function findFreeHeader(lines: string[]): { start: number; next: number; headerL
     }
   }
   return null;
-}
-
-const TIMEFRAME_WORDS =
-  /^(thuong xuyen|hang nam|dinh ky|hang quy|hang thang|nam \d{4}|\d{4}( ?- ?\d{4})?|giai doan|truoc ngay|den (ngay|het|nam|thang|quy)|trong (nam|quy|thang)|quy [ivx\d]+|thang \d|hoan thanh|toi thieu|\d+ (nam|thang) ?\/ ?lan|\d{1,2}\/\d{1,2}\/\d{4}|6 thang|moi nam)/;
-
-function looksLikeTimeframe(text: string): boolean {
-  const t = tidy(text);
-  if (!t || t.length > 80 || /^[-–]/.test(t)) return false;
-  return TIMEFRAME_WORDS.test(fold(t));
-}
-
-/** "vị liên quan 2023" → head "vị liên quan", time "2023" (two cells on one line). */
-function splitTimeTail(line: string): { head: string; time: string } | null {
-  const m = /^(.*\S)\s+((?:[Nn]ăm\s+)?\d{4}(?:\s*-\s*\d{4})?|Thường xuyên|Hàng năm|Hằng năm)$/u.exec(line.trim());
-  return m ? { head: m[1]!, time: m[2]! } : null;
 }
 
 const UNIT_START =

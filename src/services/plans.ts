@@ -4,6 +4,7 @@ import type { DutyDraft, PlanDraft } from '#root/import/plan-document.js';
 import { parseTimeframe } from '#root/domain/timeframe.js';
 import type { IsoDate, MonthDay, Schedule } from '#root/domain/types.js';
 import { tidy } from '#root/domain/text.js';
+import { normalizeUnitName } from '#root/domain/units.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
 import { dateColumn, isoDate, scheduleColumns } from './schedules.js';
@@ -143,7 +144,9 @@ export async function reviewImport(
       horizonFrom = 'existing';
     }
   }
-  const newNames = new Map<string, 'unit' | 'group'>();
+  // Keyed by the matching key: "Sở TT&TT", "Sở TTTT" and "sở thông tin và truyền thông" are one
+  // new unit (the commit creates one), shown under the first spelling read.
+  const newNames = new Map<string, { name: string; kind: 'unit' | 'group' }>();
   const matched = new Map<string, ImportReview['matched'][number]>();
   // A table names a few dozen units over and over: each name is matched once.
   const resolutions = new Map<string, Resolution>();
@@ -153,8 +156,10 @@ export async function reviewImport(
       if (!r) {
         const found = resolveName(n, directory);
         resolutions.set(n, found);
-        if (!found.matched) newNames.set(found.name, found.kind);
-        else
+        if (!found.matched) {
+          const key = normalizeUnitName(found.name);
+          if (!newNames.has(key)) newNames.set(key, { name: found.name, kind: found.kind });
+        } else
           matched.set(found.name, {
             name: found.name,
             kind: found.kind,
@@ -182,7 +187,7 @@ export async function reviewImport(
     format: draft.format,
     duties,
     flags: code ? draft.flags : [...draft.flags, NO_PLAN_CODE],
-    newNames: [...newNames].map(([name, kind]) => ({ name, kind })),
+    newNames: [...newNames.values()],
     matched: [...matched.values()],
   };
 }

@@ -106,6 +106,9 @@ export function buildDuties(rows: DataRow[], columns: Columns, options: ParseOpt
   for (const row of rows) {
     if (!row.cells.some((c) => c.trim())) continue;
     if (mapHeader(row.cells)) continue;
+    // "(1) | (2) | (3) …" or "1 | 2 | 3 …" under the header numbers its columns.
+    const filled = row.cells.map((c) => c.trim()).filter(Boolean);
+    if (filled.length >= 3 && filled.every((c, k) => new RegExp(`^\\(?${k + 1}\\)?$`).test(c))) continue;
     let code = normCode(get(row, 'code'));
     let title = get(row, 'title');
     const lead = get(row, 'lead');

@@ -339,3 +339,96 @@ describe('readText', () => {
     expect(indicators?.kind === 'table' && indicators.rows).toHaveLength(8);
   });
 });
+
+describe('more pasted variants', () => {
+  it('reads cells between lone "|" lines whose rows end with a blank line instead of a "|"', () => {
+    const d = parsePlanText(
+      [
+        'STT',
+        '|',
+        'Nội dung',
+        '|',
+        'Cơ quan chủ trì',
+        '|',
+        'Cơ quan phối hợp',
+        '|',
+        'Thời gian thực hiện',
+        '',
+        '1',
+        '|',
+        'Tập huấn cho',
+        'cán bộ',
+        '|',
+        'Sở Nội vụ',
+        '|',
+        'Sở Tài chính',
+        'Sở Y tế',
+        '|',
+        'Quý I/2024',
+        '',
+        '2',
+        '|',
+        'Diễn tập',
+        '|',
+        'Công an tỉnh',
+        '|',
+        '|',
+        'Hằng năm',
+      ].join('\n'),
+      options,
+    );
+    expect(rows(d)).toEqual([
+      ['1', null, 'Tập huấn cho cán bộ', ['Sở Nội vụ'], ['Sở Tài chính', 'Sở Y tế'], 'Quý I/2024'],
+      ['2', null, 'Diễn tập', ['Công an tỉnh'], [], 'Hằng năm'],
+    ]);
+    expect(d.flags).toEqual([]);
+  });
+
+  it('reads a department as issuer and a number written "Số 215/…" without a colon', () => {
+    const d = parsePlanText(
+      [
+        'UBND TỈNH QUẢNG NAM | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM |',
+        'SỞ KẾ HOẠCH VÀ ĐẦU TƯ | Độc lập - Tự do - Hạnh phúc |',
+        'Số 215/KH-SKHĐT | Quảng Nam, ngày 12 tháng 01 năm 2024 |',
+        'Thực hiện Kế hoạch số 98/KH-UBND ngày 05/01/2024 của UBND tỉnh, Sở xây dựng kế hoạch như sau:',
+        'TT | Nhiệm vụ | Đơn vị chủ trì | Đơn vị phối hợp | Thời gian thực hiện |',
+        '1 | Rà soát | Phòng Tổng hợp | | 2024 |',
+      ].join('\n'),
+      options,
+    );
+    expect(d.plan).toMatchObject({
+      code: '215/KH-SKHĐT',
+      issuer: 'Sở Kế hoạch và Đầu tư',
+      issuedOn: '2024-01-12',
+    });
+  });
+
+  it('reads every duty table of a document, numbers kept unique across them', () => {
+    const d = parsePlanText(
+      [
+        'PHỤ LỤC I',
+        'TT | Nhiệm vụ | Chủ trì | Phối hợp | Thời gian |',
+        '1 | Tập huấn | Sở Nội vụ | | 2024 |',
+        'Ghi chú: các đơn vị chủ động bố trí kinh phí.',
+        'PHỤ LỤC II',
+        'TT | Nhiệm vụ | Chủ trì | Phối hợp | Thời gian |',
+        '1 | Diễn tập | Công an tỉnh | | 2025 |',
+      ].join('\n'),
+      options,
+    );
+    expect(d.duties.map((x) => [x.code, x.title])).toEqual([
+      ['1', 'Tập huấn'],
+      ['1 (2)', 'Diễn tập'],
+    ]);
+    expect(d.duties[1]!.flags[0]).toMatch(/bị trùng/);
+  });
+
+  it('says so when a duty table has no row that reads as a duty', () => {
+    const d = parsePlanRows([['TT', 'Nhiệm vụ', 'Chủ trì', 'Phối hợp', 'Thời gian']], {
+      ...options,
+      format: 'csv',
+    });
+    expect(d.duties).toEqual([]);
+    expect(d.flags).toEqual([expect.stringMatching(/^Bảng nhiệm vụ ở hàng 1 không có hàng nào đọc được/)]);
+  });
+});

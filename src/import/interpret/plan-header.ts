@@ -73,6 +73,14 @@ function agencyName(text: string): string {
   const t = tidy(text);
   if (t !== t.toUpperCase()) return t;
   const m = AREA.exec(t);
+  // "SỞ KẾ HOẠCH VÀ ĐẦU TƯ" → "Sở Kế hoạch và Đầu tư": each part of a department's name capitalised.
+  const dept = /^(SỞ|BAN|CHI CỤC|CỤC|TRUNG TÂM|VĂN PHÒNG)\s+(.+)$/u.exec(t);
+  if (!m && dept)
+    return `${capitalize(dept[1]!.toLowerCase())} ${dept[2]!
+      .toLowerCase()
+      .split(/(\s+(?:và|-|–)\s+)/u)
+      .map((part, i) => (i % 2 === 0 ? capitalize(part) : part))
+      .join('')}`;
   if (!m) return sentenceCase(t);
   return tidy(`${sentenceCase(m[1]!)} ${m[2]!.toLowerCase()} ${titleCase(m[3]!)}`);
 }
@@ -126,7 +134,10 @@ export function planHeader(lines: TextLine[], cells: string[] = []): PlanDraft['
   let code: string | null = null;
   let codeLine = -1;
   for (const [i, line] of texts.entries()) {
-    const m = /(?:^|[\s|])Số\s*:\s*(\d+[\p{L}\p{N}.-]*\/[\p{L}\p{N}./-]+)/u.exec(line);
+    // "Số: 5958/KH-UBND", or "Số 5958/KH-UBND" opening a line or a cell (never "Quyết định số 749/…").
+    const m =
+      /(?:^|[\s|])Số\s*:\s*(\d+[\p{L}\p{N}.-]*\/[\p{L}\p{N}./-]+)/u.exec(line) ??
+      /(?:^|\|)\s*Số\s+(\d+[\p{L}\p{N}.-]*\/[\p{L}\p{N}./-]+)/u.exec(line);
     if (m) {
       code = cleanCode(m[1]!);
       codeLine = i;
@@ -221,7 +232,9 @@ function planTitle(texts: string[], joined: string, code: string | null): string
     if (at >= 0) {
       const after = joined
         .slice(at + code.length)
-        .replace(/^\s*,?\s*(?:ngày\s+\d{1,2}\s*(?:tháng\s*|\/|-)\s*\d{1,2}\s*(?:năm\s*|\/|-)\s*\d{4})?\s*,?\s*/iu, '');
+        .replace(/^\s*,?\s*(?:ngày\s+\d{1,2}\s*(?:tháng\s*|\/|-)\s*\d{1,2}\s*(?:năm\s*|\/|-)\s*\d{4})?\s*,?\s*/iu, '')
+        // "… của UBND tỉnh về việc …"
+        .replace(/^của\s+(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND)[^,.;]*?\s(?=về\s)/iu, '');
       const m =
         /^((?:về|triển khai|thực hiện|tổ chức|nhằm)\s[^.;:!?]{10,300}?)(?=[.;:!?]|,\s*(?:theo đó|trong đó|với mục tiêu|nhằm)|$)/iu.exec(
           after,

@@ -78,7 +78,16 @@ function cellPerLineHeader(lines: string[], i: number): Found | null {
       cell = [];
       continue;
     }
-    if (!t) continue;
+    if (!t) {
+      // A blank line ends the header row (rows separated by blank lines, no closing "|").
+      if (cell.length && tokens.length) {
+        tokens.push(cell.join('\n'));
+        cell = [];
+        j++;
+        break;
+      }
+      continue;
+    }
     if (t.includes('|') || (cell.length === 0 && CODE_TOKEN.test(t))) {
       trailing = cell.length === 0;
       break;

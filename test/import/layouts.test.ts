@@ -443,6 +443,36 @@ describe('more pasted variants', () => {
     ]);
   });
 
+  it('finds the number column when its header cell is empty, and "Năm thực hiện" as the timeframe', () => {
+    const d = parsePlanRows(
+      [
+        ['', 'Nhiệm vụ', 'Đơn vị chủ trì', 'Năm thực hiện'],
+        ['I', 'Hạ tầng', '', ''],
+        ['1', 'Nâng cấp mạng', 'Sở Thông tin và Truyền thông', '2025'],
+        ['2', 'Mua sắm thiết bị', 'Sở Tài chính', '2026'],
+      ],
+      { ...options, format: 'xlsx' },
+    );
+    expect(d.duties.map((x) => [x.code, x.section, x.leads, x.schedule])).toEqual([
+      ['1', 'I', ['Sở Thông tin và Truyền thông'], { kind: 'once', due: '2025-12-31' }],
+      ['2', 'I', ['Sở Tài chính'], { kind: 'once', due: '2026-12-31' }],
+    ]);
+  });
+
+  it("reads a sheet's title rows above the header as the plan's header", () => {
+    const d = parsePlanRows(
+      [
+        ['PHỤ LỤC'],
+        ['(Kèm theo Kế hoạch số 12/KH-UBND ngày 01/02/2024 của UBND tỉnh Bình Phước)'],
+        ['TT', 'Nhiệm vụ', 'Chủ trì', 'Phối hợp', 'Thời gian'],
+        ['1', 'Tập huấn', 'Sở Nội vụ', '', '2024'],
+      ],
+      { ...options, format: 'xlsx' },
+    );
+    expect(d.plan).toMatchObject({ code: '12/KH-UBND', issuer: 'UBND tỉnh Bình Phước', issuedOn: '2024-02-01' });
+    expect(d.duties.map((x) => x.code)).toEqual(['1']);
+  });
+
   it('says so when a duty table has no row that reads as a duty', () => {
     const d = parsePlanRows([['TT', 'Nhiệm vụ', 'Chủ trì', 'Phối hợp', 'Thời gian']], {
       ...options,

@@ -473,6 +473,36 @@ describe('more pasted variants', () => {
     expect(d.duties.map((x) => x.code)).toEqual(['1']);
   });
 
+  it('reads reports the body asks for each quarter, half-year and year, with their cadence', () => {
+    const d = parsePlanText(
+      [
+        'Số: 88/KH-UBND',
+        'Các sở, ban, ngành báo cáo định kỳ 6 tháng (trước ngày 15/6) và hằng năm (trước ngày 15/12) về Sở Nội vụ.',
+        'Định kỳ hằng quý, Công an tỉnh báo cáo kết quả trước ngày 20 của tháng cuối quý.',
+        'Sở Tài chính gửi báo cáo chậm nhất là ngày 10/12/2024.',
+      ].join('\n'),
+      options,
+    );
+    expect(d.duties.map((x) => [x.code, x.leads, x.timeframe, x.schedule, x.flags])).toEqual([
+      [
+        'BC-15/6',
+        ['Các sở, ban, ngành'],
+        'định kỳ 6 tháng, trước ngày 15/6',
+        { kind: 'every', months: 6, due: '06-15' },
+        [],
+      ],
+      ['BC-15/12', ['Các sở, ban, ngành'], 'trước ngày 15/12', { kind: 'yearly', due: '12-15' }, []],
+      [
+        'BC-20/quý',
+        ['Công an tỉnh'],
+        'hằng quý, trước ngày 20 của tháng cuối quý',
+        { kind: 'every', months: 3, due: '03-20' },
+        [],
+      ],
+      ['BC-10/12/2024', ['Sở Tài chính'], 'chậm nhất là ngày 10/12/2024', { kind: 'once', due: '2024-12-10' }, []],
+    ]);
+  });
+
   it('says so when a duty table has no row that reads as a duty', () => {
     const d = parsePlanRows([['TT', 'Nhiệm vụ', 'Chủ trì', 'Phối hợp', 'Thời gian']], {
       ...options,

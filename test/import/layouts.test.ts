@@ -503,6 +503,29 @@ describe('more pasted variants', () => {
     ]);
   });
 
+  it('reads a two-level header in tab-separated text and in pipes with a shorter sub-row', () => {
+    const tsv = parsePlanText(
+      [
+        'TT\tNội dung\tĐơn vị thực hiện\t\tThời gian',
+        '\t\tChủ trì\tPhối hợp\t',
+        '1\tTập huấn\tSở Nội vụ\tSở Y tế\t2024',
+      ].join('\n'),
+      options,
+    );
+    const pipes = parsePlanText(
+      [
+        'TT | Nội dung | Trách nhiệm | Thời hạn |',
+        'Chủ trì | Phối hợp |',
+        '1 | Tập huấn | Sở Nội vụ | Sở Y tế | 2024 |',
+      ].join('\n'),
+      options,
+    );
+    for (const d of [tsv, pipes]) {
+      expect(rows(d), d.format).toEqual([['1', null, 'Tập huấn', ['Sở Nội vụ'], ['Sở Y tế'], '2024']]);
+      expect(d.flags, d.format).toEqual([]);
+    }
+  });
+
   it('says so when a duty table has no row that reads as a duty', () => {
     const d = parsePlanRows([['TT', 'Nhiệm vụ', 'Chủ trì', 'Phối hợp', 'Thời gian']], {
       ...options,

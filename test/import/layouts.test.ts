@@ -520,7 +520,15 @@ describe('more pasted variants', () => {
       ].join('\n'),
       options,
     );
-    for (const d of [tsv, pipes]) {
+    const padded = parsePlanText(
+      [
+        '| TT | Nội dung | Trách nhiệm | Thời hạn |',
+        '| | | Chủ trì | Phối hợp | |',
+        '| 1 | Tập huấn | Sở Nội vụ | Sở Y tế | 2024 |',
+      ].join('\n'),
+      options,
+    );
+    for (const d of [tsv, pipes, padded]) {
       expect(rows(d), d.format).toEqual([['1', null, 'Tập huấn', ['Sở Nội vụ'], ['Sở Y tế'], '2024']]);
       expect(d.flags, d.format).toEqual([]);
     }

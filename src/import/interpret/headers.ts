@@ -98,12 +98,19 @@ export function findHeader(rows: string[][], from = 0): FoundHeader | null {
     // A group above aligned sub-columns (the row above is a header's: a title row above a header
     // is not part of it).
     if (below.some((c) => headerRole(c)) && row.some((c) => headerRole(c) || isGroupHeader(c))) {
-      const width = Math.max(row.length, below.length);
+      // A group written once over its sub-columns, the row below padded ("| TT | Nội dung |
+      // Trách nhiệm | Thời hạn |" over "| | | Chủ trì | Phối hợp | |"): the group takes their width.
+      const group = row.findIndex((c) => isGroupHeader(c) && !foldHeader(c).includes('chu tri'));
+      const top =
+        row.length < below.length && group >= 0
+          ? [...row.slice(0, group + 1), ...Array<string>(below.length - row.length).fill(''), ...row.slice(group + 1)]
+          : row;
+      const width = Math.max(top.length, below.length);
       const merged = Array.from({ length: width }, (_, j) => {
-        const top = (row[j] ?? '').trim();
+        const above = (top[j] ?? '').trim();
         const sub = (below[j] ?? '').trim();
         if (sub && headerRole(sub)) return sub;
-        return top === sub ? top : `${top} ${sub}`.trim();
+        return above === sub ? above : `${above} ${sub}`.trim();
       });
       const two = mapHeader(merged);
       if (two) candidates.push({ columns: two, start: i, next: i + 2, width, labels: merged });

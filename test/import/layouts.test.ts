@@ -214,6 +214,29 @@ describe('a news article announcing a plan (no duty table)', () => {
     ]);
   });
 
+  it('reads other ways news name a plan: "Kế hoạch số … của UBND tỉnh … về …", a subject after a comma', () => {
+    const d = parsePlanText(
+      'Triển khai Kế hoạch số 77/KH-UBND ngày 03/4/2024 của UBND tỉnh Long An về chuyển đổi số, các sở báo cáo về Sở Thông tin và Truyền thông trước ngày 10/12 hằng năm.',
+      options,
+    );
+    expect(d.plan).toMatchObject({
+      code: '77/KH-UBND',
+      title: 'Kế hoạch chuyển đổi số',
+      issuer: 'UBND tỉnh Long An',
+      issuedOn: '2024-04-03',
+    });
+    expect(d.duties.map((x) => [x.code, x.leads, x.flags])).toEqual([['BC-10/12', ['Các sở'], []]]);
+    const e = parsePlanText(
+      'Ngày 02/01/2024, UBND tỉnh vừa chính thức ban hành Kế hoạch số 7/KH-UBND về phát triển kinh tế số, xã hội số năm 2024. Theo đó, tỉnh phấn đấu.',
+      options,
+    );
+    expect(e.plan).toMatchObject({
+      title: 'Kế hoạch phát triển kinh tế số, xã hội số năm 2024',
+      issuer: 'UBND tỉnh',
+      issuedOn: '2024-01-02',
+    });
+  });
+
   it('flags a report whose reporting units are named nowhere near it', () => {
     const lone = parsePlanText('Thông báo\nĐề nghị gửi báo cáo về Văn phòng trước ngày 5/12.', options);
     expect(lone.duties).toHaveLength(1);

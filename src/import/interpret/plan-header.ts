@@ -45,7 +45,7 @@ const dateOf = (text: string) => {
 };
 
 /** Words that end an issuer's name in a sentence ("UBND tỉnh đã ban hành" → "UBND tỉnh"). */
-const ISSUER_TAIL = /\s+(?:đã|vừa|mới|vừa mới|chính thức|đã chính thức|cũng|cũng đã)$/iu;
+const ISSUER_TAIL = /\s+(?:đã|vừa|mới|vừa mới|chính thức|đã chính thức|cũng|cũng đã|ký|đã ký|vừa ký)$/iu;
 /** An issuer named without its place ("UBND tỉnh", "Ủy ban nhân dân thành phố"). */
 const BARE_ISSUER = /^(?:ủy ban nhân dân|ubnd|uỷ ban nhân dân)(?:\s+(?:tỉnh|thành phố|tp\.?|huyện|quận|thị xã))?$/iu;
 /** "tỉnh Bình Dương", "thành phố Hồ Chí Minh", "TP. Hà Nội": a place's name. */
@@ -192,6 +192,17 @@ export function planHeader(lines: TextLine[], cells: string[] = []): PlanDraft['
     const m = /Kèm theo Kế hoạch số [^)]*? của ([^)]+)\)/iu.exec(joined);
     if (m) issuer = capitalize(tidy(m[1]!));
   }
+  if (!issuer && code) {
+    // "… Kế hoạch số 5958/KH-UBND ngày 16/11/2023 của UBND tỉnh Bình Dương về …"
+    const at = joined.indexOf(code);
+    const m =
+      at >= 0
+        ? /^[^.;]{0,40}?\bcủa\s+((?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND)[^.;:,()]*?)(?=\s+(?:về|triển khai|thực hiện|nhằm|ban hành)(?=\s)|[.;:,()]|$)/u.exec(
+            joined.slice(at + code.length),
+          )
+        : null;
+    if (m) issuer = cleanIssuer(m[1]!, joined);
+  }
 
   const title = planTitle(texts, joined, code);
   return { code, title, issuer, issuedOn, horizonYear: planHorizon(texts, title) };
@@ -236,7 +247,7 @@ function planTitle(texts: string[], joined: string, code: string | null): string
         // "… của UBND tỉnh về việc …"
         .replace(/^của\s+(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND)[^,.;]*?\s(?=về\s)/iu, '');
       const m =
-        /^((?:về|triển khai|thực hiện|tổ chức|nhằm)\s[^.;:!?]{10,300}?)(?=[.;:!?]|,\s*(?:theo đó|trong đó|với mục tiêu|nhằm)|$)/iu.exec(
+        /^((?:[Vv]ề|[Tt]riển khai|[Tt]hực hiện|[Tt]ổ chức|[Nn]hằm)\s[^.;:!?]{10,300}?)(?=[.;:!?]|,\s*(?:theo đó|trong đó|với mục tiêu|nhằm|các|những)\s|,\s*\p{Lu}|$)/u.exec(
           after,
         );
       if (m)

@@ -29,6 +29,20 @@ function subjectOf(clause: string): string | null {
   return capitalize(subject);
 }
 
+/**
+ * The units of "…, các sở báo cáo về …": a subject after a comma, right before the verb of
+ * reporting (never the recipient: "báo cáo về Sở X, UBND tỉnh trước ngày …" names none).
+ */
+function subjectBeforeReport(clause: string): string | null {
+  for (const m of clause.matchAll(/,\s+/gu)) {
+    const rest = clause.slice((m.index ?? 0) + m[0].length);
+    const hit = /^(\S.{2,120}?)\s+(?:định kỳ\s+)?(?:có trách nhiệm\s+)?(?:gửi\s+)?báo cáo\b/iu.exec(rest);
+    if (!hit || SUBJECT_END.test(` ${hit[1]!}`)) continue;
+    if (SUBJECT_START.test(fold(hit[1]!))) return capitalize(tidy(hit[1]!));
+  }
+  return null;
+}
+
 interface Paragraph {
   text: string;
   where: string;
@@ -94,7 +108,11 @@ export function reportDuties(lines: TextLine[], options: ParseOptions): DutyDraf
         for (const deadline of deadlinesIn(clause)) {
           const { day, month, year } = deadline;
           const lead =
-            subjectOf(clause) ?? subjectOf(clauses[0]!) ?? subjectOf(sentence) ?? (before ? subjectOf(before) : null);
+            subjectOf(clause) ??
+            subjectOf(clauses[0]!) ??
+            subjectOf(sentence) ??
+            (before ? subjectOf(before) : null) ??
+            subjectBeforeReport(clause);
           const timeframe = deadline.phrase;
           const parsed = parseTimeframe(timeframe, { defaultDue: options.defaultDue });
           let schedule = parsed.schedule;

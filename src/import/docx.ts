@@ -183,7 +183,7 @@ interface CellBuild {
 }
 
 interface TableBuild {
-  rows: { cells: CellBuild[]; gridBefore: number; header: boolean }[];
+  rows: { cells: CellBuild[]; gridBefore: number }[];
   index: number;
 }
 
@@ -330,17 +330,13 @@ export function readDocx(buf: Buffer): SourceDocument {
           break;
         case 'w:tr':
           if (table && table.index > 0) {
-            table.rows.push({ cells: [], gridBefore: 0, header: false });
+            table.rows.push({ cells: [], gridBefore: 0 });
             if (++totalRows > MAX_ROWS) throw tooManyRows(`bảng ${table.index}`);
           }
           break;
         case 'w:gridBefore':
           if (table && table.index > 0 && table.rows.length)
             table.rows[table.rows.length - 1]!.gridBefore = Number(t.attrs['w:val'] ?? 0) || 0;
-          break;
-        case 'w:tblHeader':
-          if (table && table.index > 0 && table.rows.length && t.attrs['w:val'] !== 'false' && t.attrs['w:val'] !== '0')
-            table.rows[table.rows.length - 1]!.header = true;
           break;
         case 'w:tc':
           if (table && table.index > 0 && table.rows.length)
@@ -393,13 +389,7 @@ export function readDocx(buf: Buffer): SourceDocument {
         const done = tables.pop();
         if (done && done.index > 0) {
           const rows = finishTable(done);
-          const header = done.rows.findIndex((r) => !r.header);
-          blocks.push({
-            kind: 'table',
-            rows,
-            where: `bảng ${done.index}`,
-            ...(header > 0 ? { notes: [`${header} hàng tiêu đề lặp lại ở mỗi trang`] } : {}),
-          });
+          blocks.push({ kind: 'table', rows, where: `bảng ${done.index}` });
         }
         break;
       }

@@ -746,7 +746,8 @@ function assemble(pages: { blocks: PageBlock[]; height: number }[]): SourceBlock
           kind: 'table',
           rows: [],
           where: `trang ${p}, bảng ${tableCount}`,
-          notes: [table.ruled ? 'Cột dựng lại từ đường kẻ bảng trong PDF' : 'Cột đoán từ vị trí chữ trong PDF (bảng không kẻ)'],
+          // Columns of a table without rules are a guess: the review says so.
+          ...(table.ruled ? {} : { notes: ['Cột đoán từ vị trí chữ trong PDF (bảng không kẻ đường) / columns guessed from a PDF table without rules'] }),
         };
         for (const row of rows) {
           if (++totalRows > MAX_ROWS) throw tooManyRows(`trang ${p}`);

@@ -332,7 +332,7 @@ const LIST_MARK = /^([-+•–*]\s|[a-zđ]\)\s|\d+(\.\d+)*[.)]?\s|[IVX]+\.\s)/u;
  *
  * @param left and right: the usable width of the cell or text column.
  */
-function lineJoint(prev: Line, next: Line, left: number, right: number): '' | ' ' | '\n' {
+function lineJoint(prev: Line, next: Line, left: number, right: number, widest?: number): '' | ' ' | '\n' {
   const a = lastToken(prev.text);
   const b = firstToken(next.text);
   const width = right - left;
@@ -354,15 +354,24 @@ function lineJoint(prev: Line, next: Line, left: number, right: number): '' | ' 
     return '';
   if (LIST_MARK.test(next.text)) return '\n';
   const space = prev.size * 0.28;
-  const fits = prev.x1 + space + firstWordWidth(next) <= right - prev.size * 0.1;
+  const word = firstWordWidth(next);
+  // Lines centred on one another (a title, a heading cell): would the word have fitted in the
+  // width the widest line shows the text has?
+  const centre = (l: Line) => (l.x0 + l.x1) / 2;
+  if (Math.abs(centre(prev) - centre(next)) < prev.size * 0.5 && Math.abs(prev.x0 - next.x0) > prev.size) {
+    const room = Math.max(widest ?? 0, 2 * (right - centre(prev)));
+    return prev.x1 - prev.x0 + space + word <= room - prev.size * 0.1 ? '\n' : ' ';
+  }
+  const fits = prev.x1 + space + word <= right - prev.size * 0.1;
   return fits ? '\n' : ' ';
 }
 
 /** Lines of one cell (or paragraph) joined to its text. */
 function joinLines(lines: Line[], left: number, right: number): string {
   let text = '';
+  const widest = Math.max(...lines.map((l) => l.x1 - l.x0));
   lines.forEach((l, i) => {
-    if (i > 0) text += lineJoint(lines[i - 1]!, l, left, right);
+    if (i > 0) text += lineJoint(lines[i - 1]!, l, left, right, widest);
     text += l.text;
   });
   return text.trim();
@@ -472,22 +481,71 @@ function fillRuledTable(table: PageTable, runs: Run[], ys: number[]): Run[] {
 // ---------------------------------------------------------------------------------------------
 // Tables without rules
 
-/** Segments of a line: runs closer than the gap are one segment. */
-function segmentsOf(line: Line): { x0: number; x1: number; runs: Run[] }[] {
-  const out: { x0: number; x1: number; runs: Run[] }[] = [];
-  for (const r of line.runs) {
-    const last = out[out.length - 1];
-    if (last && r.x0 - last.x1 < Math.max(r.size * 1.6, 10)) {
-      last.runs.push(r);
-      last.x1 = Math.max(last.x1, r.x1);
-    } else out.push({ x0: r.x0, x1: r.x1, runs: [r] });
+/** Whether a line holds texts set apart by gaps wider than words are (cells side by side). */
+function isTabular(line: Line): boolean {
+  for (let i = 1; i < line.runs.length; i++) {
+    const a = line.runs[i - 1]!;
+    const b = line.runs[i]!;
+    if (b.x0 - a.x1 >= Math.max(a.size, b.size) * 0.9) return true;
   }
-  return out;
+  return false;
+}
+
+/** Column boundaries of a region: x gaps that no run of any of its lines crosses. */
+function columnBounds(lines: Line[]): number[] {
+  const spans = lines.flatMap((l) => l.runs).sort((a, b) => a.x0 - b.x0);
+  const xs: number[] = [spans[0]!.x0];
+  let reach = spans[0]!.x1;
+  for (const s of spans.slice(1)) {
+    if (s.x0 - reach >= s.size * 0.6) xs.push((reach + s.x0) / 2);
+    reach = Math.max(reach, s.x1);
+  }
+  xs.push(reach);
+  return xs;
 }
 
 /**
- * Tables without rules among the lines of a page: runs of two or more consecutive lines each cut
- * into two or more segments by wide gaps, whose gaps line up. Answers the page's lines as blocks.
+ * A table without rules as rows of cells. Rows are found column by column: in each column, lines
+ * closer than a line and a third make one block (a cell's paragraph); blocks of different columns
+ * that overlap in height are one row (a cell centred on a taller neighbour included).
+ */
+function buildUnruledTable(lines: Line[], xs: number[]): PageTable {
+  const colOf = (r: Run) => Math.max(0, Math.min(xs.length - 2, xs.findIndex((x, k) => k > 0 && (r.x0 + r.x1) / 2 <= x) - 1));
+  const spacing = Math.min(...lines.slice(1).map((l, i) => l.y - lines[i]!.y).filter((d) => d > 1), lines[0]!.size * 1.2);
+  const blocks: { top: number; bottom: number }[] = [];
+  for (let c = 0; c < xs.length - 1; c++) {
+    const colLines = toLines(lines.flatMap((l) => l.runs.filter((r) => colOf(r) === c)));
+    let current: { top: number; bottom: number } | null = null;
+    for (const l of colLines) {
+      const top = l.y - l.size;
+      if (current && l.y - current.bottom <= Math.max(spacing, l.size * 1.05) * 1.3) current.bottom = l.y;
+      else {
+        current = { top, bottom: l.y };
+        blocks.push(current);
+      }
+    }
+  }
+  blocks.sort((a, b) => a.top - b.top);
+  const bands: { top: number; bottom: number }[] = [];
+  for (const b of blocks) {
+    const last = bands[bands.length - 1];
+    if (last && b.top <= last.bottom + 1) last.bottom = Math.max(last.bottom, b.bottom);
+    else bands.push({ ...b });
+  }
+  const rows: GridCell[][] = bands.map((band, r) => {
+    const row: GridCell[] = [];
+    for (let c = 0; c < xs.length - 1; c++) row.push({ col: c, row: r, colSpan: 1, rowSpan: 1, x0: xs[c]!, x1: xs[c + 1]!, runs: [] });
+    for (const l of lines)
+      for (const run of l.runs) if (run.y >= band.top && run.y - run.size <= band.bottom) row[colOf(run)]!.runs.push(run);
+    return row;
+  });
+  return { xs, top: lines[0]!.y - lines[0]!.size, bottom: lines[lines.length - 1]!.y, rows, ruled: false };
+}
+
+/**
+ * Tables without rules among the lines of a page: two or more lines with cells side by side, close
+ * below each other (with the one-cell lines between them: a cell's wrapped line, a header cell of
+ * two lines), whose gaps line up into three columns or more. Answers the page's lines as blocks.
  */
 function unruledBlocks(lines: Line[]): PageBlock[] {
   const blocks: PageBlock[] = [];
@@ -496,54 +554,44 @@ function unruledBlocks(lines: Line[]): PageBlock[] {
     if (plain.length) blocks.push({ kind: 'lines', lines: plain, top: plain[0]!.y - plain[0]!.size });
     plain = [];
   };
+  const near = (a: Line, b: Line) => Math.abs(b.y - a.y) <= Math.max(a.size, b.size) * 3.2;
   for (let i = 0; i < lines.length; ) {
-    const segs = segmentsOf(lines[i]!);
-    if (segs.length < 2) {
+    if (!isTabular(lines[i]!)) {
       plain.push(lines[i]!);
       i++;
       continue;
     }
-    // The region: this line and the next ones with two segments or more, close below each other.
-    let j = i + 1;
-    while (
-      j < lines.length &&
-      segmentsOf(lines[j]!).length >= 2 &&
-      lines[j]!.y - lines[j - 1]!.y <= lines[j - 1]!.size * 2.6
-    )
-      j++;
-    const region = lines.slice(i, j);
-    // Column boundaries: gaps not covered by any segment of the region.
-    const spans = region.flatMap((l) => segmentsOf(l)).sort((a, b) => a.x0 - b.x0);
-    const xs: number[] = [spans[0]!.x0];
-    let reach = spans[0]!.x1;
-    for (const s of spans.slice(1)) {
-      if (s.x0 > reach + 4) xs.push((reach + s.x0) / 2);
-      reach = Math.max(reach, s.x1);
+    // From this tabular line to the last tabular line reached through near lines.
+    // Two tabular lines may be a row apart; a one-cell line is within a line's height of its neighbour.
+    let last = i;
+    for (let j = i + 1; j < lines.length; j++) {
+      const a = lines[j - 1]!;
+      const b = lines[j]!;
+      const both = isTabular(a) && isTabular(b);
+      if (!(both ? near(a, b) : b.y - a.y <= Math.max(a.size, b.size) * 1.9)) break;
+      if (isTabular(b)) last = j;
     }
-    xs.push(reach);
-    if (xs.length < 3) {
-      plain.push(...region);
-      i = j;
+    let first = i;
+    // A header cell's first line above the first tabular line ("Thời gian" over "thực hiện").
+    const above = plain[plain.length - 1];
+    if (above && near(above, lines[i]!) && lines[i]!.y - above.y <= above.size * 1.6 && above.x0 > Math.min(...lines[i]!.runs.map((r) => r.x0)) + above.size * 4) {
+      plain.pop();
+      first = i - 1;
+    }
+    // Lines after the last tabular one that are still inside its columns (a cell's last lines).
+    let end = last + 1;
+    while (end < lines.length && near(lines[end - 1]!, lines[end]!) && lines[end]!.y - lines[end - 1]!.y <= lines[end]!.size * 1.6 && lines[end]!.x0 > lines[i]!.x0 + lines[end]!.size * 4) end++;
+    const region = lines.slice(first, end);
+    const xs = columnBounds(region);
+    if (region.length < 2 || xs.length < 3) {
+      plain.push(...lines.slice(i, end));
+      i = end;
       continue;
     }
     flush();
-    const rows: GridCell[][] = [];
-    region.forEach((line, r) => {
-      const row: GridCell[] = [];
-      for (let c = 0; c < xs.length - 1; c++) row.push({ col: c, row: r, colSpan: 1, rowSpan: 1, x0: xs[c]!, x1: xs[c + 1]!, runs: [] });
-      for (const run of line.runs) {
-        const cx = (run.x0 + run.x1) / 2;
-        const c = Math.max(0, xs.findIndex((x, k) => k > 0 && cx <= x) - 1);
-        row[Math.min(c, row.length - 1)]!.runs.push(run);
-      }
-      rows.push(row);
-    });
-    blocks.push({
-      kind: 'table',
-      table: { xs, top: region[0]!.y - region[0]!.size, bottom: region[region.length - 1]!.y, rows, ruled: false },
-      top: region[0]!.y - region[0]!.size,
-    });
-    i = j;
+    const table = buildUnruledTable(region, xs);
+    blocks.push({ kind: 'table', table, top: table.top });
+    i = end;
   }
   flush();
   return blocks;
@@ -614,7 +662,7 @@ export async function readPdf(buf: Buffer): Promise<SourceDocument> {
   }
   try {
     if (doc.numPages > MAX_PDF_PAGES) throw tooManyPages();
-    const pages: { blocks: PageBlock[]; height: number }[] = [];
+    const pages: { blocks: PageBlock[]; height: number; width: number }[] = [];
     let chars = 0;
     let imagePages = 0;
     const notes: string[] = [];
@@ -652,7 +700,7 @@ export async function readPdf(buf: Buffer): Promise<SourceDocument> {
         i = j;
       }
       blocks.sort((a, b) => a.top - b.top);
-      pages.push({ blocks, height: vp.height });
+      pages.push({ blocks, height: vp.height, width: vp.width });
     }
     if (chars === 0) throw scannedPdf();
     return { format: 'pdf', blocks: assemble(pages), ...(notes.length && imagePages ? { notes } : {}) };
@@ -662,24 +710,29 @@ export async function readPdf(buf: Buffer): Promise<SourceDocument> {
 }
 
 /** The pages' blocks as one document: tables joined over page breaks, paragraph lines joined. */
-function assemble(pages: { blocks: PageBlock[]; height: number }[]): SourceBlock[] {
+function assemble(pages: { blocks: PageBlock[]; height: number; width: number }[]): SourceBlock[] {
   const out: SourceBlock[] = [];
   let tableCount = 0;
   let totalRows = 0;
   let paragraphCount = 0;
   /** The table the previous page ended with, still open to continuation. */
   let open: { table: PageTable; block: Extract<SourceBlock, { kind: 'table' }>; header: GridCell[][]; last: GridCell[] } | null = null;
-  // Body text column: the right edge most lines reach.
-  const rights = pages
-    .flatMap((p) => p.blocks)
-    .flatMap((b) => (b.kind === 'lines' ? b.lines.map((l) => l.x1) : []))
-    .sort((a, b) => a - b);
-  const bodyRight = rights.length ? rights[Math.floor(rights.length * 0.9)]! : 0;
-  const lefts = pages
-    .flatMap((p) => p.blocks)
-    .flatMap((b) => (b.kind === 'lines' ? b.lines.map((l) => l.x0) : []))
-    .sort((a, b) => a - b);
-  const bodyLeft = lefts.length ? lefts[Math.floor(lefts.length * 0.1)]! : 0;
+  // Body text column of each page size (an appendix may be landscape): the right edge no line
+  // passes, and the left edge most lines start at.
+  const edges = new Map<number, { left: number; right: number }>();
+  for (const width of new Set(pages.map((p) => Math.round(p.width)))) {
+    const lines = pages
+      .filter((p) => Math.round(p.width) === width)
+      .flatMap((p) => p.blocks)
+      .flatMap((b) => (b.kind === 'lines' ? b.lines : []));
+    const lefts = lines.map((l) => l.x0).sort((a, b) => a - b);
+    edges.set(width, {
+      left: lefts.length ? lefts[Math.floor(lefts.length * 0.1)]! : 0,
+      // At least as far from the right as the text is from the left (few lines reach the margin).
+      right: Math.max(width - (lefts.length ? lefts[Math.floor(lefts.length * 0.1)]! : 0), ...lines.map((l) => l.x1)),
+    });
+  }
+  const edgesOf = (line: Line) => edges.get(Math.round(pages[(line.page ?? 1) - 1]!.width)) ?? { left: 0, right: 0 };
 
   const toRow = (row: GridCell[], where: string): SourceRow => ({
     cells: row.map((c) => {
@@ -694,7 +747,7 @@ function assemble(pages: { blocks: PageBlock[]; height: number }[]): SourceBlock
   /** Lines of body text not yet cut into paragraphs (a paragraph may go on over a page break). */
   let pending: Line[] = [];
   const flushLines = () => {
-    for (const { text, page } of paragraphsOf(pending, bodyLeft, bodyRight)) {
+    for (const { text, page } of paragraphsOf(pending, edgesOf)) {
       if (++paragraphCount > MAX_ROWS * 20) throw tooManyRows();
       out.push({ kind: 'paragraph', text, where: `trang ${page}` });
     }
@@ -798,25 +851,25 @@ function joinRows(a: GridCell[], b: GridCell[]): GridCell[] {
 }
 
 /** The paragraphs of lines of body text: a gap, or a line broken before the right edge, ends one. */
-function paragraphsOf(lines: Line[], left: number, right: number): { text: string; page: number }[] {
+function paragraphsOf(lines: Line[], edgesOf: (line: Line) => { left: number; right: number }): { text: string; page: number }[] {
   const out: { text: string; page: number }[] = [];
   let current: Line[] = [];
   const flush = () => {
     if (current.length) {
+      const { left, right } = edgesOf(current[0]!);
       const text = joinLines(current, left, right).normalize('NFC');
       if (text) out.push({ text, page: current[0]!.page ?? 1 });
     }
     current = [];
   };
-  const centred = (l: Line) => Math.abs(l.x0 - left - (right - l.x1)) < l.size * 2 && l.x0 - left > l.size * 2;
   for (const line of lines) {
     const prev = current[current.length - 1];
     if (prev) {
+      const { left, right } = edgesOf(line);
       // Over a page break the gap says nothing; the right edge still does.
       const gap = line.pageStart ? 0 : line.y - prev.y;
       const sameSize = Math.abs(line.size - prev.size) < 0.5;
-      const newParagraph =
-        gap > prev.size * 1.9 || !sameSize || (lineJoint(prev, line, left, right) === '\n' && !(centred(prev) && centred(line)));
+      const newParagraph = gap > prev.size * 1.9 || !sameSize || lineJoint(prev, line, left, right) === '\n';
       if (newParagraph) flush();
     }
     current.push(line);

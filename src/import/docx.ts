@@ -253,7 +253,10 @@ export function readDocx(buf: Buffer): SourceDocument {
   );
   const document = files.get('word/document.xml');
   if (!document) throw corruptWorkbook('docx');
-  const numbering = readNumbering(files.get('word/numbering.xml')?.toString('utf8'), files.get('word/styles.xml')?.toString('utf8'));
+  const numbering = readNumbering(
+    files.get('word/numbering.xml')?.toString('utf8'),
+    files.get('word/styles.xml')?.toString('utf8'),
+  );
   const counters = new ListCounters(numbering);
 
   const blocks: SourceBlock[] = [];
@@ -366,7 +369,7 @@ export function readDocx(buf: Buffer): SourceDocument {
         const done = paragraphs.pop();
         if (!done) break;
         const numId = done.numId ?? (done.style ? numbering.styles.get(done.style)?.numId : undefined);
-        const level = done.numId ? done.level : (done.style ? numbering.styles.get(done.style)?.level : 0) ?? 0;
+        const level = done.numId ? done.level : ((done.style ? numbering.styles.get(done.style)?.level : 0) ?? 0);
         const label = numId && numId !== '0' ? counters.next(numId, level) : '';
         const body = done.text.join('');
         const text = label && body.trim() ? `${label} ${body}` : label && !body.trim() ? label : body;

@@ -6,7 +6,9 @@ import { register } from 'tsx/esm/api';
 // pdf.js (3 MB of JavaScript) is loaded before tsx is registered: through tsx's loader it takes
 // seconds to load, natively a few hundred milliseconds. Loaded once, it is the module later imports
 // get; its worker code runs in this thread (src/import/pdf.ts).
-const head = workerData?.data ? Buffer.from(workerData.data.buffer, workerData.data.byteOffset, Math.min(1024, workerData.data.byteLength)) : null;
+const head = workerData?.data
+  ? Buffer.from(workerData.data.buffer, workerData.data.byteOffset, Math.min(1024, workerData.data.byteLength))
+  : null;
 if (head?.includes('%PDF-')) {
   await import('pdfjs-dist/legacy/build/pdf.mjs');
   globalThis.pdfjsWorker = await import('pdfjs-dist/legacy/build/pdf.worker.mjs');

@@ -18,19 +18,12 @@
  * network. A PDF whose pages carry no text (a scan) is refused with a message.
  */
 import { createRequire } from 'node:module';
+import type * as pdfjsTypes from 'pdfjs-dist/legacy/build/pdf.mjs';
 import path from 'node:path';
 import type { SourceBlock, SourceCell, SourceDocument, SourceRow } from './document-model.js';
-import {
-  corruptPdf,
-  encryptedPdf,
-  MAX_PDF_PAGES,
-  MAX_ROWS,
-  scannedPdf,
-  tooManyPages,
-  tooManyRows,
-} from './limits.js';
+import { corruptPdf, encryptedPdf, MAX_PDF_PAGES, MAX_ROWS, scannedPdf, tooManyPages, tooManyRows } from './limits.js';
 
-type Pdfjs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
+type Pdfjs = typeof pdfjsTypes;
 let pdfjs: Promise<Pdfjs> | null = null;
 /** Where pdf.js's worker code is; its handler runs in this thread (no nested worker). */
 const PDFJS_WORKER = 'pdfjs-dist/legacy/build/pdf.worker.mjs';
@@ -147,7 +140,9 @@ function mergeSegments(segments: Segment[]): Segment[] {
   const sorted = [...segments].sort((a, b) => a.at - b.at || a.from - b.from);
   const out: Segment[] = [];
   for (const s of sorted) {
-    const last = out.find((o) => o.horizontal === s.horizontal && Math.abs(o.at - s.at) <= 1 && s.from <= o.to + 2 && s.to >= o.from - 2);
+    const last = out.find(
+      (o) => o.horizontal === s.horizontal && Math.abs(o.at - s.at) <= 1 && s.from <= o.to + 2 && s.to >= o.from - 2,
+    );
     if (last) {
       last.from = Math.min(last.from, s.from);
       last.to = Math.max(last.to, s.to);
@@ -196,21 +191,40 @@ async function pageRuns(page: PdfPage, viewport: Matrix): Promise<Run[]> {
 }
 
 /** The ruling lines of a page (strokes and thin filled rectangles), and whether it paints images. */
-async function pageGraphics(page: PdfPage, viewport: Matrix, OPS: Pdfjs['OPS']): Promise<{ segments: Segment[]; images: number }> {
+async function pageGraphics(
+  page: PdfPage,
+  viewport: Matrix,
+  OPS: Pdfjs['OPS'],
+): Promise<{ segments: Segment[]; images: number }> {
   const list = await page.getOperatorList();
   const segments: Segment[] = [];
   let images = 0;
   let ctm: Matrix = viewport;
   const stack: Matrix[] = [];
-  const strokeOps = new Set<number>([OPS.stroke, OPS.closeStroke, OPS.fillStroke, OPS.eoFillStroke, OPS.closeFillStroke, OPS.closeEOFillStroke]);
-  const fillOps = new Set<number>([OPS.fill, OPS.eoFill, OPS.fillStroke, OPS.eoFillStroke, OPS.closeFillStroke, OPS.closeEOFillStroke]);
+  const strokeOps = new Set<number>([
+    OPS.stroke,
+    OPS.closeStroke,
+    OPS.fillStroke,
+    OPS.eoFillStroke,
+    OPS.closeFillStroke,
+    OPS.closeEOFillStroke,
+  ]);
+  const fillOps = new Set<number>([
+    OPS.fill,
+    OPS.eoFill,
+    OPS.fillStroke,
+    OPS.eoFillStroke,
+    OPS.closeFillStroke,
+    OPS.closeEOFillStroke,
+  ]);
   for (let i = 0; i < list.fnArray.length; i++) {
     const fn = list.fnArray[i]!;
     const args = list.argsArray[i] as unknown[] | null;
     if (fn === OPS.save) stack.push(ctm);
     else if (fn === OPS.restore) ctm = stack.pop() ?? viewport;
     else if (fn === OPS.transform && args) ctm = multiply(ctm, args as Matrix);
-    else if (fn === OPS.paintImageXObject || fn === OPS.paintInlineImageXObject || fn === OPS.paintImageMaskXObject) images++;
+    else if (fn === OPS.paintImageXObject || fn === OPS.paintInlineImageXObject || fn === OPS.paintImageMaskXObject)
+      images++;
     else if (fn === OPS.constructPath && args) {
       const op = args[0] as number;
       const data = (args[1] as ArrayLike<number>[] | undefined)?.[0];
@@ -221,7 +235,7 @@ async function pageGraphics(page: PdfPage, viewport: Matrix, OPS: Pdfjs['OPS']):
       // Subpaths as lists of points, in page coordinates.
       const subpaths: [number, number][][] = [];
       let current: [number, number][] = [];
-      for (let k = 0; k < data.length; ) {
+      for (let k = 0; k < data.length;) {
         const code = data[k]!;
         if (code === 0) {
           if (current.length) subpaths.push(current);
@@ -262,7 +276,8 @@ async function pageGraphics(page: PdfPage, viewport: Matrix, OPS: Pdfjs['OPS']):
           const y0 = Math.min(...ys);
           const y1 = Math.max(...ys);
           if (y1 - y0 < 3 && x1 - x0 > 2) segments.push({ horizontal: true, at: (y0 + y1) / 2, from: x0, to: x1 });
-          else if (x1 - x0 < 3 && y1 - y0 > 2) segments.push({ horizontal: false, at: (x0 + x1) / 2, from: y0, to: y1 });
+          else if (x1 - x0 < 3 && y1 - y0 > 2)
+            segments.push({ horizontal: false, at: (x0 + x1) / 2, from: y0, to: y1 });
         }
       }
     }
@@ -390,7 +405,7 @@ function ruledTables(segments: Segment[]): Segment[][] {
     for (let j = i + 1; j < n; j++) {
       const a = segments[i]!;
       const b = segments[j]!;
-      let touch = false;
+      let touch: boolean;
       if (a.horizontal !== b.horizontal) {
         const h = a.horizontal ? a : b;
         const v = a.horizontal ? b : a;
@@ -407,15 +422,23 @@ function ruledTables(segments: Segment[]): Segment[][] {
     g.push(s);
     groups.set(find(i), g);
   });
-  return [...groups.values()].filter((g) => g.filter((s) => s.horizontal).length >= 2 && g.filter((s) => !s.horizontal).length >= 2);
+  return [...groups.values()].filter(
+    (g) => g.filter((s) => s.horizontal).length >= 2 && g.filter((s) => !s.horizontal).length >= 2,
+  );
 }
 
 /** The grid of a group of rulings: boundaries, merged cells, and the runs inside each cell. */
 function buildRuledTable(group: Segment[]): PageTable {
   const vertical = group.filter((s) => !s.horizontal);
   const horizontal = group.filter((s) => s.horizontal);
-  const xs = cluster(vertical.map((s) => s.at), 3);
-  const ys = cluster(horizontal.map((s) => s.at), 3);
+  const xs = cluster(
+    vertical.map((s) => s.at),
+    3,
+  );
+  const ys = cluster(
+    horizontal.map((s) => s.at),
+    3,
+  );
   const top = Math.min(ys[0]!, ...vertical.map((s) => s.from));
   const bottom = Math.max(ys[ys.length - 1]!, ...vertical.map((s) => s.to));
   if (ys[0]! - top > 3) ys.unshift(top);
@@ -510,8 +533,15 @@ function columnBounds(lines: Line[]): number[] {
  * that overlap in height are one row (a cell centred on a taller neighbour included).
  */
 function buildUnruledTable(lines: Line[], xs: number[]): PageTable {
-  const colOf = (r: Run) => Math.max(0, Math.min(xs.length - 2, xs.findIndex((x, k) => k > 0 && (r.x0 + r.x1) / 2 <= x) - 1));
-  const spacing = Math.min(...lines.slice(1).map((l, i) => l.y - lines[i]!.y).filter((d) => d > 1), lines[0]!.size * 1.2);
+  const colOf = (r: Run) =>
+    Math.max(0, Math.min(xs.length - 2, xs.findIndex((x, k) => k > 0 && (r.x0 + r.x1) / 2 <= x) - 1));
+  const spacing = Math.min(
+    ...lines
+      .slice(1)
+      .map((l, i) => l.y - lines[i]!.y)
+      .filter((d) => d > 1),
+    lines[0]!.size * 1.2,
+  );
   const blocks: { top: number; bottom: number }[] = [];
   for (let c = 0; c < xs.length - 1; c++) {
     const colLines = toLines(lines.flatMap((l) => l.runs.filter((r) => colOf(r) === c)));
@@ -534,9 +564,11 @@ function buildUnruledTable(lines: Line[], xs: number[]): PageTable {
   }
   const rows: GridCell[][] = bands.map((band, r) => {
     const row: GridCell[] = [];
-    for (let c = 0; c < xs.length - 1; c++) row.push({ col: c, row: r, colSpan: 1, rowSpan: 1, x0: xs[c]!, x1: xs[c + 1]!, runs: [] });
+    for (let c = 0; c < xs.length - 1; c++)
+      row.push({ col: c, row: r, colSpan: 1, rowSpan: 1, x0: xs[c]!, x1: xs[c + 1]!, runs: [] });
     for (const l of lines)
-      for (const run of l.runs) if (run.y >= band.top && run.y - run.size <= band.bottom) row[colOf(run)]!.runs.push(run);
+      for (const run of l.runs)
+        if (run.y >= band.top && run.y - run.size <= band.bottom) row[colOf(run)]!.runs.push(run);
     return row;
   });
   return { xs, top: lines[0]!.y - lines[0]!.size, bottom: lines[lines.length - 1]!.y, rows, ruled: false };
@@ -555,7 +587,7 @@ function unruledBlocks(lines: Line[]): PageBlock[] {
     plain = [];
   };
   const near = (a: Line, b: Line) => Math.abs(b.y - a.y) <= Math.max(a.size, b.size) * 3.2;
-  for (let i = 0; i < lines.length; ) {
+  for (let i = 0; i < lines.length;) {
     if (!isTabular(lines[i]!)) {
       plain.push(lines[i]!);
       i++;
@@ -574,13 +606,24 @@ function unruledBlocks(lines: Line[]): PageBlock[] {
     let first = i;
     // A header cell's first line above the first tabular line ("Thời gian" over "thực hiện").
     const above = plain[plain.length - 1];
-    if (above && near(above, lines[i]!) && lines[i]!.y - above.y <= above.size * 1.6 && above.x0 > Math.min(...lines[i]!.runs.map((r) => r.x0)) + above.size * 4) {
+    if (
+      above &&
+      near(above, lines[i]!) &&
+      lines[i]!.y - above.y <= above.size * 1.6 &&
+      above.x0 > Math.min(...lines[i]!.runs.map((r) => r.x0)) + above.size * 4
+    ) {
       plain.pop();
       first = i - 1;
     }
     // Lines after the last tabular one that are still inside its columns (a cell's last lines).
     let end = last + 1;
-    while (end < lines.length && near(lines[end - 1]!, lines[end]!) && lines[end]!.y - lines[end - 1]!.y <= lines[end]!.size * 1.6 && lines[end]!.x0 > lines[i]!.x0 + lines[end]!.size * 4) end++;
+    while (
+      end < lines.length &&
+      near(lines[end - 1]!, lines[end]!) &&
+      lines[end]!.y - lines[end - 1]!.y <= lines[end]!.size * 1.6 &&
+      lines[end]!.x0 > lines[i]!.x0 + lines[end]!.size * 4
+    )
+      end++;
     const region = lines.slice(first, end);
     const xs = columnBounds(region);
     if (region.length < 2 || xs.length < 3) {
@@ -613,8 +656,20 @@ function cellText(cell: GridCell): string {
 const sameColumns = (a: PageTable, b: PageTable) =>
   a.xs.length === b.xs.length && a.xs.every((x, i) => Math.abs(x - b.xs[i]!) <= 3);
 
-/** The texts of a row, for comparing a repeated header with the first. */
-const rowKey = (row: GridCell[]) => row.map((c) => `${c.col}:${c.colSpan}:${cellText(c).replace(/\s+/g, ' ')}`).join('|');
+/**
+ * Whether a row at the top of a page repeats a header row: the same cells, each with the same text
+ * or a part of it (a repeated header row of fixed height may cut its last line off).
+ */
+function repeatsRow(row: GridCell[], header: GridCell[]): boolean {
+  if (row.length !== header.length) return false;
+  return row.every((c, i) => {
+    const h = header[i]!;
+    if (c.col !== h.col || c.colSpan !== h.colSpan) return false;
+    const a = cellText(c).replace(/\s+/g, ' ');
+    const b = cellText(h).replace(/\s+/g, ' ');
+    return a === b || (a.length >= 2 && b.startsWith(a)) || (b.length >= 2 && a.startsWith(b));
+  });
+}
 
 /** Page numbers and running headers: a short line of digits near the top or bottom of a page. */
 function isPageNumber(line: Line, height: number): boolean {
@@ -676,14 +731,19 @@ export async function readPdf(buf: Buffer): Promise<SourceDocument> {
       chars += runs.reduce((n, r) => n + r.text.length, 0);
       if (!runs.length && images) {
         imagePages++;
-        notes.push(`Trang ${p} là ảnh quét, không có lớp chữ: nội dung trang này không được đọc / page ${p} is a scan without text`);
+        notes.push(
+          `Trang ${p} là ảnh quét, không có lớp chữ: nội dung trang này không được đọc / page ${p} is a scan without text`,
+        );
       }
       const blocks: PageBlock[] = [];
       let rest = runs;
       for (const group of ruledTables(segments)) {
         const table = buildRuledTable(group);
         if (table.xs.length < 3 && table.rows.length < 2) continue;
-        const ys = cluster(group.filter((s) => s.horizontal).map((s) => s.at), 3);
+        const ys = cluster(
+          group.filter((s) => s.horizontal).map((s) => s.at),
+          3,
+        );
         if (ys[0]! - table.top > 3) ys.unshift(table.top);
         if (table.bottom - ys[ys.length - 1]! > 3) ys.push(table.bottom);
         rest = fillRuledTable(table, rest, ys);
@@ -693,7 +753,7 @@ export async function readPdf(buf: Buffer): Promise<SourceDocument> {
       // Lines between two tables are a block of their own, so that reading order holds.
       const tops = blocks.map((b) => b.top).sort((a, b) => a - b);
       const slot = (l: Line) => tops.filter((t) => t < l.y).length;
-      for (let i = 0; i < lines.length; ) {
+      for (let i = 0; i < lines.length;) {
         let j = i + 1;
         while (j < lines.length && slot(lines[j]!) === slot(lines[i]!)) j++;
         blocks.push(...unruledBlocks(lines.slice(i, j)));
@@ -716,7 +776,14 @@ function assemble(pages: { blocks: PageBlock[]; height: number; width: number }[
   let totalRows = 0;
   let paragraphCount = 0;
   /** The table the previous page ended with, still open to continuation. */
-  let open: { table: PageTable; block: Extract<SourceBlock, { kind: 'table' }>; header: GridCell[][]; last: GridCell[] } | null = null;
+  let open: {
+    table: PageTable;
+    block: Extract<SourceBlock, { kind: 'table' }>;
+    header: GridCell[][];
+    /** The last row read, and its index among the block's rows (repeated headers come after it). */
+    last: GridCell[];
+    lastIndex: number;
+  } | null = null;
   // Body text column of each page size (an appendix may be landscape): the right edge no line
   // passes, and the left edge most lines start at.
   const edges = new Map<number, { left: number; right: number }>();
@@ -775,15 +842,13 @@ function assemble(pages: { blocks: PageBlock[]; height: number; width: number }[
         // Going on from the previous page: a repeated header, then maybe the rest of a row.
         const o = open as NonNullable<typeof open>;
         let h = 0;
-        while (h < o.header.length && h < rows.length && rowKey(rows[h]!) === rowKey(o.header[h]!)) h++;
+        while (h < o.header.length && h < rows.length && repeatsRow(rows[h]!, o.header[h]!)) h++;
         for (let i = 0; i < h; i++) o.block.rows.push({ ...toRow(rows[i]!, `trang ${p}`), repeatedHeader: true });
         rows = rows.slice(h);
         const first = rows[0];
         if (first && continuesRow(first, o.last)) {
           const merged = joinRows(o.last, first);
-          o.block.rows[o.block.rows.length - 1] = {
-            ...toRow(merged, o.block.rows[o.block.rows.length - 1]!.where),
-          };
+          o.block.rows[o.lastIndex] = toRow(merged, o.block.rows[o.lastIndex]!.where);
           o.last = merged;
           rows = rows.slice(1);
         }
@@ -791,6 +856,7 @@ function assemble(pages: { blocks: PageBlock[]; height: number; width: number }[
           if (++totalRows > MAX_ROWS) throw tooManyRows(`trang ${p}`);
           o.block.rows.push(toRow(row, `trang ${p}`));
           o.last = row;
+          o.lastIndex = o.block.rows.length - 1;
         }
         o.table = table;
       } else {
@@ -800,7 +866,13 @@ function assemble(pages: { blocks: PageBlock[]; height: number; width: number }[
           rows: [],
           where: `trang ${p}, bảng ${tableCount}`,
           // Columns of a table without rules are a guess: the review says so.
-          ...(table.ruled ? {} : { notes: ['Cột đoán từ vị trí chữ trong PDF (bảng không kẻ đường) / columns guessed from a PDF table without rules'] }),
+          ...(table.ruled
+            ? {}
+            : {
+                notes: [
+                  'Cột đoán từ vị trí chữ trong PDF (bảng không kẻ đường) / columns guessed from a PDF table without rules',
+                ],
+              }),
         };
         for (const row of rows) {
           if (++totalRows > MAX_ROWS) throw tooManyRows(`trang ${p}`);
@@ -809,7 +881,7 @@ function assemble(pages: { blocks: PageBlock[]; height: number; width: number }[
         out.push(block);
         // The header: the rows before the first whose first cell holds a number or is empty after text.
         const header = rows.slice(0, Math.min(3, headerDepth(rows)));
-        open = { table, block, header, last: rows[rows.length - 1]! };
+        open = { table, block, header, last: rows[rows.length - 1]!, lastIndex: block.rows.length - 1 };
       }
       if (k !== page.blocks.length - 1) open = null;
     });
@@ -820,7 +892,9 @@ function assemble(pages: { blocks: PageBlock[]; height: number; width: number }[
 
 /** How many rows a table's header has: the rows before the first that starts with a number. */
 function headerDepth(rows: GridCell[][]): number {
-  const i = rows.findIndex((r) => /^\s*([IVX]+|\d+(\.\d+)*|[a-zđ])[.)]?\s*$/iu.test(cellText(r[0]!)) || /^\s*\d/.test(cellText(r[0]!)));
+  const i = rows.findIndex(
+    (r) => /^\s*([IVX]+|\d+(\.\d+)*|[a-zđ])[.)]?\s*$/iu.test(cellText(r[0]!)) || /^\s*\d/.test(cellText(r[0]!)),
+  );
   return i < 0 ? 1 : Math.max(1, i);
 }
 
@@ -845,13 +919,17 @@ function joinRows(a: GridCell[], b: GridCell[]): GridCell[] {
     if (!more.length) return { ...cell, text };
     // The cut fell inside a word or a date: joined without a space, as inside a page.
     const tail = more.join('\n');
-    const joint = /[\d/-]$/.test(lastToken(text)) && DATE_LIKE.test(lastToken(text) + firstToken(tail)) ? '' : text ? ' ' : '';
+    const joint =
+      /[\d/-]$/.test(lastToken(text)) && DATE_LIKE.test(lastToken(text) + firstToken(tail)) ? '' : text ? ' ' : '';
     return { ...cell, text: `${text}${joint}${tail}` };
   });
 }
 
 /** The paragraphs of lines of body text: a gap, or a line broken before the right edge, ends one. */
-function paragraphsOf(lines: Line[], edgesOf: (line: Line) => { left: number; right: number }): { text: string; page: number }[] {
+function paragraphsOf(
+  lines: Line[],
+  edgesOf: (line: Line) => { left: number; right: number },
+): { text: string; page: number }[] {
   const out: { text: string; page: number }[] = [];
   let current: Line[] = [];
   const flush = () => {
@@ -882,4 +960,3 @@ function paragraphsOf(lines: Line[], edgesOf: (line: Line) => { left: number; ri
 export function isPdf(buf: Buffer): boolean {
   return buf.subarray(0, 1024).includes('%PDF-');
 }
-

@@ -144,7 +144,7 @@ function sprmOperandSize(sprm: number, data: Buffer, at: number): number {
  * its page (a table row's definition, often) has them in the Data stream (sprmPHugePapx).
  */
 function readSprms(data: Buffer, props: ParaProps, dataStream: Buffer | null, depth = 0): void {
-  for (let i = 0; i + 2 <= data.length; ) {
+  for (let i = 0; i + 2 <= data.length;) {
     const sprm = data.readUInt16LE(i);
     i += 2;
     const size = sprmOperandSize(sprm, data, i);
@@ -219,7 +219,7 @@ function readWordText(buf: Buffer): { paragraphs: { text: string; props: ParaPro
 
   // The piece table: skip the Prcs (0x01), read the Pcdt (0x02).
   const pieces: Piece[] = [];
-  for (let i = clx.fc; i < clx.fc + clx.lcb; ) {
+  for (let i = clx.fc; i < clx.fc + clx.lcb;) {
     const kind = table[i]!;
     if (kind === 0x01) {
       i += 3 + table.readUInt16LE(i + 1);
@@ -313,7 +313,8 @@ function readWordText(buf: Buffer): { paragraphs: { text: string; props: ParaPro
     if (paragraphs.length > MAX_ROWS * 40) throw tooManyRows();
     start = cp + 1;
   }
-  if (start < text.length) paragraphs.push({ text: text.slice(start), props: { inTable: false, rowEnd: false, depth: 0 } });
+  if (start < text.length)
+    paragraphs.push({ text: text.slice(start), props: { inTable: false, rowEnd: false, depth: 0 } });
   return { paragraphs };
 }
 

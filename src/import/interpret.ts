@@ -7,8 +7,8 @@
 import { tidy } from '../domain/text.js';
 import type { SourceDocument, SourceRow } from './document-model.js';
 import { NO_DUTY_TABLE, type DutyDraft, type ParseOptions, type PlanDraft } from './draft.js';
-import { buildDuties, type DataRow } from './interpret/duties.js';
-import { findHeader, isForeignHeader } from './interpret/headers.js';
+import { buildDuties, uniqueCodes, type DataRow } from './interpret/duties.js';
+import { findHeader, isForeignHeader, mapHeader } from './interpret/headers.js';
 import { planHeader, type TextLine } from './interpret/plan-header.js';
 import { reportDuties } from './interpret/reports.js';
 
@@ -57,6 +57,9 @@ export function gridOf(rows: SourceRow[]): string[][] {
   }
   return grid;
 }
+
+const emptyTable = (where: string) =>
+  `Bảng nhiệm vụ ở ${where} không có hàng nào đọc được thành nhiệm vụ / the duty table at ${where} has no row that reads as a duty`;
 
 /** A table rendered as text lines for the plan header: each row's cells side by side, line by line. */
 function tableLines(rows: SourceRow[], grid: string[][]): TextLine[] {
@@ -109,10 +112,14 @@ export function interpretDocument(doc: SourceDocument, options: ParseOptions): P
     // Rows above the header (a title row in a sheet) are text.
     lines.push(...tableLines(block.rows.slice(0, header.start), grid.slice(0, header.start)));
     const rows: DataRow[] = [];
+    let afterHeader = false;
     for (let i = header.next; i < grid.length; i++) {
       const source = block.rows[i]!;
       const row = grid[i]!;
-      if (source.repeatedHeader) continue;
+      if (source.repeatedHeader || mapHeader(row)) {
+        afterHeader = true;
+        continue;
+      }
       if (isForeignHeader(row)) {
         lines.push(...tableLines(block.rows.slice(i), grid.slice(i)));
         break;
@@ -123,13 +130,18 @@ export function interpretDocument(doc: SourceDocument, options: ParseOptions): P
         where: source.where,
         complete: !extra && !source.unsplit,
         ...(source.notes?.length ? { notes: source.notes } : {}),
+        ...(afterHeader && row.some((c) => c.trim()) ? { afterHeader } : {}),
       });
+      if (row.some((c) => c.trim())) afterHeader = false;
     }
-    duties.push(...buildDuties(rows, header.columns, options, flags));
+    const before = flags.length;
+    const read = buildDuties(rows, header.columns, options, flags);
+    // A duty table of which nothing was read is said, never passed over in silence.
+    if (read.length === 0 && flags.length === before) flags.push(emptyTable(block.where));
+    duties.push(...read);
   }
   if (dutyTables === 0) flags.push(NO_DUTY_TABLE);
   const plan = planHeader(lines, cells);
   const reports = reportDuties(lines, options);
-  // Report codes never clash with appendix numbers.
-  return { plan, duties: [...duties, ...reports], flags, format: doc.format };
+  return { plan, duties: [...uniqueCodes(duties), ...reports], flags, format: doc.format };
 }

@@ -19,6 +19,8 @@ export interface DataRow {
   complete: boolean;
   /** Notes for the duty read from this row (columns split by guess…). */
   notes?: string[];
+  /** The row follows a repeated header (a new page, or a new table with the same header). */
+  afterHeader?: boolean;
 }
 
 export const CODE_TOKEN = /^(\d{1,2}(?:\.\d{1,2}){0,3}|[IVXL]{1,6}|[a-zđ])[.)]?$/;
@@ -98,6 +100,7 @@ export function buildDuties(rows: DataRow[], columns: Columns, options: ParseOpt
   let last: Building | null = null;
   let lastWasSection = false;
   let autoNumber = 0;
+  let firstCode: string | null = null;
   const get = (row: DataRow, role: Role) => {
     const i = columns[role];
     return i === undefined ? '' : cleanCell(row.cells[i] ?? '');
@@ -106,6 +109,9 @@ export function buildDuties(rows: DataRow[], columns: Columns, options: ParseOpt
   for (const row of rows) {
     if (!row.cells.some((c) => c.trim())) continue;
     if (mapHeader(row.cells)) continue;
+    // "(1) | (2) | (3) …" or "1 | 2 | 3 …" under the header numbers its columns.
+    const filled = row.cells.map((c) => c.trim()).filter(Boolean);
+    if (filled.length >= 3 && filled.every((c, k) => new RegExp(`^\\(?${k + 1}\\)?$`).test(c))) continue;
     let code = normCode(get(row, 'code'));
     let title = get(row, 'title');
     const lead = get(row, 'lead');
@@ -126,6 +132,15 @@ export function buildDuties(rows: DataRow[], columns: Columns, options: ParseOpt
       }
     }
     const restEmpty = !lead && !coop && !time;
+    // Numbering that starts again under a repeated header is another table ("PHỤ LỤC II"), not
+    // the duty above continued over a page.
+    if (row.afterHeader && code && code === firstCode) {
+      section = null;
+      sectionTitle = null;
+      last = null;
+      lastWasSection = false;
+    }
+    firstCode ??= code || null;
 
     if (!row.complete) {
       const filled = row.cells.filter((c) => c.trim()).length;
@@ -201,17 +216,25 @@ export function buildDuties(rows: DataRow[], columns: Columns, options: ParseOpt
     lastWasSection = false;
   }
 
-  // Numbers must be unique within a plan: a repeated number is kept, renamed and flagged.
-  const seen = new Map<string, number>();
-  for (const b of built) {
-    const n = (seen.get(b.code) ?? 0) + 1;
-    seen.set(b.code, n);
-    if (n > 1) {
-      b.notes.push(`Số TT «${b.code}» bị trùng, đã đổi thành «${b.code} (${n})» / duplicate number «${b.code}»`);
-      b.code = `${b.code} (${n})`;
-    }
-  }
   return built.map((b) => finishDuty(b, options));
+}
+
+/**
+ * Numbers must be unique within a plan (over all its duty tables): a repeated number is kept,
+ * renamed "1 (2)" and flagged.
+ */
+export function uniqueCodes(duties: DutyDraft[]): DutyDraft[] {
+  const seen = new Map<string, number>();
+  return duties.map((d) => {
+    const n = (seen.get(d.code) ?? 0) + 1;
+    seen.set(d.code, n);
+    if (n === 1) return d;
+    return {
+      ...d,
+      code: `${d.code} (${n})`,
+      flags: [`Số TT «${d.code}» bị trùng, đã đổi thành «${d.code} (${n})» / duplicate number «${d.code}»`, ...d.flags],
+    };
+  });
 }
 
 function finishDuty(b: Building, options: ParseOptions): DutyDraft {

@@ -99,7 +99,8 @@ export function findHeader(rows: string[][], from = 0): FoundHeader | null {
       const merged = Array.from({ length: width }, (_, j) => {
         const top = (row[j] ?? '').trim();
         const sub = (below[j] ?? '').trim();
-        return sub && headerRole(sub) ? sub : top || sub;
+        if (sub && headerRole(sub)) return sub;
+        return top === sub ? top : `${top} ${sub}`.trim();
       });
       const two = mapHeader(merged);
       if (two) candidates.push({ columns: two, start: i, next: i + 2, width, labels: merged });
@@ -136,4 +137,29 @@ export function findHeader(rows: string[][], from = 0): FoundHeader | null {
     }
   }
   return null;
+}
+
+/**
+ * The header of a table pasted a cell per line: its cells in reading order, a two-level header's
+ * top row then its sub-row ("TT", "Nội dung", "Trách nhiệm", "Thời hạn", "Chủ trì", "Phối hợp").
+ * The sub-cells at the end take the place of their group; a flat header is taken as it is.
+ */
+export function composeHeader(tokens: string[]): { labels: string[]; columns: Columns } | null {
+  let run = 0;
+  while (run < tokens.length && ['lead', 'cooperating'].includes(headerRole(tokens[tokens.length - 1 - run]!) ?? ''))
+    run++;
+  if (run >= 2 && run < tokens.length) {
+    const top = tokens.slice(0, tokens.length - run);
+    const subs = tokens.slice(tokens.length - run);
+    const at = top.findIndex(
+      (c) => isGroupHeader(c) && headerRole(c) !== 'cooperating' && !foldHeader(c).includes('chu tri'),
+    );
+    if (at >= 0) {
+      const labels = [...top.slice(0, at), ...subs, ...top.slice(at + 1)];
+      const columns = mapHeader(labels);
+      if (columns) return { labels, columns };
+    }
+  }
+  const columns = mapHeader(tokens);
+  return columns ? { labels: tokens, columns } : null;
 }

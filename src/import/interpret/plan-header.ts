@@ -58,12 +58,57 @@ function cleanIssuer(raw: string, text: string): string | null {
   if (!issuer) return null;
   if (BARE_ISSUER.test(issuer)) {
     const place = PLACE.exec(text);
-    if (!place) return null;
+    if (!place) return capitalize(issuer);
     const kind = /^tp/iu.test(place[1]!) ? 'thành phố' : place[1]!.toLowerCase();
     const head = /^ubnd/iu.test(issuer) ? 'UBND' : 'Ủy ban nhân dân';
     return `${head} ${kind} ${place[2]!}`;
   }
   return capitalize(issuer);
+}
+
+const AREA = /^(.*?)(?:^|\s)(TỈNH|THÀNH PHỐ|HUYỆN|QUẬN|THỊ XÃ)\s+(\S.*)$/u;
+
+/** "ỦY BAN NHÂN DÂN THÀNH PHỐ ĐÀ NẴNG" → "Ủy ban nhân dân thành phố Đà Nẵng"; other case kept. */
+function agencyName(text: string): string {
+  const t = tidy(text);
+  if (t !== t.toUpperCase()) return t;
+  const m = AREA.exec(t);
+  // "SỞ KẾ HOẠCH VÀ ĐẦU TƯ" → "Sở Kế hoạch và Đầu tư": each part of a department's name capitalised.
+  const dept = /^(SỞ|BAN|CHI CỤC|CỤC|TRUNG TÂM|VĂN PHÒNG)\s+(.+)$/u.exec(t);
+  if (!m && dept)
+    return `${capitalize(dept[1]!.toLowerCase())} ${dept[2]!
+      .toLowerCase()
+      .split(/(\s+(?:và|-|–)\s+)/u)
+      .map((part, i) => (i % 2 === 0 ? capitalize(part) : part))
+      .join('')}`;
+  if (!m) return sentenceCase(t);
+  return tidy(`${sentenceCase(m[1]!)} ${m[2]!.toLowerCase()} ${titleCase(m[3]!)}`);
+}
+
+/**
+ * The issuer from the top of the document: the agency's name in capitals at the head's left
+ * ("ỦY BAN NHÂN DÂN" over "TỈNH BÌNH DƯƠNG", or on one line; a department under its province
+ * issues itself), in a header table or as lines; a bare "ỦY BAN NHÂN DÂN" takes the place of the
+ * place-and-date line ("Thành phố Hồ Chí Minh, ngày …").
+ */
+function headerIssuer(head: string[]): string | null {
+  const left = head.slice(0, 25).map((l) => tidy(l.split('|')[0] ?? ''));
+  const isAgency = (t: string) =>
+    t.length > 3 && t === t.toUpperCase() && /^(uy ban nhan dan|ubnd|so|ban|bo)\b/.test(fold(t));
+  const k = left.findIndex(isAgency);
+  if (k < 0) return null;
+  let name = left[k]!;
+  const next = left[k + 1] ?? '';
+  if (next && next === next.toUpperCase() && /^(TỈNH|THÀNH PHỐ|HUYỆN|QUẬN|THỊ XÃ)\s/u.test(next) && !AREA.test(name))
+    name = `${name} ${next}`;
+  else if (next && next === next.toUpperCase() && /^(SỞ|BAN)\s/u.test(next)) name = next;
+  const issuer = agencyName(name);
+  if (/^(ủy ban nhân dân|uỷ ban nhân dân|ubnd)$/iu.test(issuer)) {
+    const placeLine = head.find((l) => /,\s*ngày(?:\s|$)/u.test(l));
+    const where = placeLine ? placeOfDate(placeLine) : null;
+    if (where) return `${issuer} ${where}`;
+  }
+  return issuer;
 }
 
 /** The place written before "ngày" in the place-and-date line ("Bình Dương, ngày 16 tháng 11 năm 2023"). */
@@ -89,7 +134,10 @@ export function planHeader(lines: TextLine[], cells: string[] = []): PlanDraft['
   let code: string | null = null;
   let codeLine = -1;
   for (const [i, line] of texts.entries()) {
-    const m = /(?:^|[\s|])Số\s*:\s*(\d+[\p{L}\p{N}.-]*\/[\p{L}\p{N}./-]+)/u.exec(line);
+    // "Số: 5958/KH-UBND", or "Số 5958/KH-UBND" opening a line or a cell (never "Quyết định số 749/…").
+    const m =
+      /(?:^|[\s|])Số\s*:\s*(\d+[\p{L}\p{N}.-]*\/[\p{L}\p{N}./-]+)/u.exec(line) ??
+      /(?:^|\|)\s*Số\s+(\d+[\p{L}\p{N}.-]*\/[\p{L}\p{N}./-]+)/u.exec(line);
     if (m) {
       code = cleanCode(m[1]!);
       codeLine = i;
@@ -132,25 +180,7 @@ export function planHeader(lines: TextLine[], cells: string[] = []): PlanDraft['
     if (sentence) issuedOn = dateOf(sentence);
   }
 
-  let issuer: string | null = null;
-  const national = head.find((l) => l.includes('|') && /CỘNG HÒA XÃ HỘI CHỦ NGHĨA/iu.test(l));
-  if (national) {
-    const left = tidy(national.split('|')[0] ?? '');
-    if (left && !/CỘNG HÒA/iu.test(left)) {
-      issuer = sentenceCase(left);
-      const k = head.indexOf(national);
-      const nextLeft = tidy((head[k + 1] ?? '').split('|')[0] ?? '');
-      // "ỦY BAN NHÂN DÂN" over "TỈNH BÌNH DƯƠNG".
-      const place = /^(tỉnh|thành phố|huyện|quận|thị xã)\s+(.+)$/iu.exec(nextLeft);
-      if (place && nextLeft === nextLeft.toUpperCase())
-        issuer = `${issuer} ${place[1]!.toLowerCase()} ${titleCase(place[2]!)}`;
-      if (!place && /^(ủy ban nhân dân|uỷ ban nhân dân|ubnd)$/iu.test(left)) {
-        const placeLine = head.find((l) => /,\s*ngày(?:\s|$)/u.test(l));
-        const where = placeLine ? placeOfDate(placeLine) : null;
-        if (where) issuer = `${issuer} ${where}`;
-      }
-    }
-  }
+  let issuer = headerIssuer(head);
   if (!issuer) {
     const m =
       /((?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND|Sở)\s(?:[^.;:,]*?))\s+(?:đã\s+|vừa\s+|mới\s+)*ban hành\s+Kế hoạch/u.exec(
@@ -176,7 +206,9 @@ function planTitle(texts: string[], joined: string, code: string | null): string
     const below: string[] = [];
     for (const l of texts.slice(k + 1, k + 6)) {
       const t2 = tidy(l);
-      if (!t2 || /^(căn cứ|thực hiện|i\.|1\.|phần|[-–])/iu.test(t2) || t2.includes('|')) break;
+      if (!t2 || /^(căn cứ|i\.|1\.|phần|[-–])/iu.test(t2) || t2.includes('|')) break;
+      // "Thực hiện Quyết định số 749/QĐ-TTg …" opens the body; "Thực hiện chuyển đổi số …" is a title.
+      if (/^thực hiện\b/iu.test(t2) && /\bsố\s+\d+\s*\//iu.test(t2)) break;
       // Body text, not the title: a sentence ends in it, or it is a paragraph's length.
       if (/[.!?;:]$|[.!?]\s+\p{Lu}/u.test(t2) || t2.length > 300) break;
       below.push(t2);
@@ -185,7 +217,14 @@ function planTitle(texts: string[], joined: string, code: string | null): string
       return capitalize(`Kế hoạch ${sentenceCase(below.join(' ')).replace(/^\p{Lu}/u, (c) => c.toLowerCase())}`);
   }
   const kk = texts.findIndex((l) => /^\(?\s*Kèm theo Kế hoạch/iu.test(l.trim()));
-  const above = kk > 0 ? texts.slice(Math.max(0, kk - 4), kk).filter((l) => l.trim() && !l.includes('|')) : [];
+  // The title lines just above "(Kèm theo Kế hoạch …)", not the body text before them.
+  const above: string[] = [];
+  for (let j = kk - 1; j >= 0 && j >= kk - 4; j--) {
+    const l = tidy(texts[j]!);
+    if (!l || l.includes('|') || /[.;:]$|[.!?]\s+\p{Lu}/u.test(l) || /^\d+\.\s/u.test(l)) break;
+    if (/^phụ lục(\s+[\dIVX]+)?$/iu.test(l)) break;
+    above.unshift(l);
+  }
   if (above.length) return sentenceCase(above.join(' '));
   // A news article: "… ban hành Kế hoạch số 5958/KH-UBND (ngày …) về/triển khai …".
   if (code) {
@@ -193,7 +232,9 @@ function planTitle(texts: string[], joined: string, code: string | null): string
     if (at >= 0) {
       const after = joined
         .slice(at + code.length)
-        .replace(/^\s*,?\s*(?:ngày\s+\d{1,2}\s*(?:tháng\s*|\/|-)\s*\d{1,2}\s*(?:năm\s*|\/|-)\s*\d{4})?\s*,?\s*/iu, '');
+        .replace(/^\s*,?\s*(?:ngày\s+\d{1,2}\s*(?:tháng\s*|\/|-)\s*\d{1,2}\s*(?:năm\s*|\/|-)\s*\d{4})?\s*,?\s*/iu, '')
+        // "… của UBND tỉnh về việc …"
+        .replace(/^của\s+(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND)[^,.;]*?\s(?=về\s)/iu, '');
       const m =
         /^((?:về|triển khai|thực hiện|tổ chức|nhằm)\s[^.;:!?]{10,300}?)(?=[.;:!?]|,\s*(?:theo đó|trong đó|với mục tiêu|nhằm)|$)/iu.exec(
           after,
@@ -231,7 +272,13 @@ export function planHorizon(texts: string[], title: string | null): number | nul
       !l.includes('\t') &&
       !/^\s*(?:[-–+•]\s*)?(?:\d+\s+)?(?:căn cứ|quyết định|kế hoạch|nghị quyết|chỉ thị|thông tư|luật)\s+(?:số\s+)?\d/iu.test(
         l,
-      ),
+      ) &&
+      // "Căn cứ Quyết định số 749/QĐ-TTg … đến năm 2025, định hướng đến năm 2030": a cited document's.
+      !/^\s*(?:[-–+•]\s*)?căn cứ\b/iu.test(l),
   );
-  return (title ? horizonIn(title) : null) ?? horizonIn(body.join(' '));
+  // A plan for one year ("Kế hoạch chuyển đổi số năm 2024") ends with it.
+  const yearOfTitle = title ? /\bnăm\s+(\d{4})\s*$/iu.exec(tidy(title)) : null;
+  return (
+    (title ? horizonIn(title) : null) ?? (yearOfTitle ? Number(yearOfTitle[1]) : null) ?? horizonIn(body.join(' '))
+  );
 }

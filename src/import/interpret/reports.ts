@@ -4,11 +4,11 @@
  * units. When the sentence names no one ("Định kỳ hằng năm, báo cáo … trước ngày 15/11"), the
  * units named in the sentence before report.
  */
-import { parseTimeframe } from '../../domain/timeframe.js';
+import { deadlineIn, parseTimeframe } from '../../domain/timeframe.js';
 import { fold, tidy } from '../../domain/text.js';
 import { splitUnitCell } from '../../domain/units.js';
 import type { DutyDraft, ParseOptions } from '../draft.js';
-import { capitalize, isoFrom, type TextLine } from './plan-header.js';
+import { capitalize, type TextLine } from './plan-header.js';
 
 const SUBJECT_END =
   /\s(?:chủ trì|có trách nhiệm|xây dựng|gửi|báo cáo|tổng hợp|thực hiện|trước ngày|phối hợp|tham mưu|tổ chức|triển khai|định kỳ|hàng năm|hằng năm|căn cứ|chịu trách nhiệm|khẩn trương|chủ động|theo dõi|rà soát)(?=[\s,.;:]|$)/iu;
@@ -20,7 +20,8 @@ function subjectOf(clause: string): string | null {
     .trim()
     .replace(/^(?:\d+(?:\.\d+)*\.|[IVX]+\.|[a-zđ]\)|[-–+•])\s*/u, '')
     .replace(/^(?:định kỳ\s*)?(?:(?:hàng|hằng)\s+(?:năm|quý|tháng))?\s*,?\s*/iu, '')
-    .replace(/^(?:giao|đề nghị|yêu cầu)\s+/iu, '');
+    // "Kế hoạch giao các sở …", "UBND tỉnh yêu cầu các sở …": those given the task.
+    .replace(/^(?:[^,;]{0,40}?\s)?(?:giao|đề nghị|yêu cầu|chỉ đạo|giao cho)\s+(?=\p{L})/iu, '');
   const m = SUBJECT_END.exec(` ${body}`);
   const subject = tidy(m ? body.slice(0, Math.max(0, m.index - 1)) : '').replace(/[,;:]+$/, '');
   if (!subject || subject.length > 160 || subject.split(' ').length > 22) return null;
@@ -31,6 +32,15 @@ function subjectOf(clause: string): string | null {
 interface Paragraph {
   text: string;
   where: string;
+  /** Where each line of the paragraph starts in `text`, and where it was read. */
+  lines: { at: number; where: string }[];
+}
+
+/** Where a sentence starting at `at` in the paragraph was read: its first line's place. */
+function whereIn(p: Paragraph, at: number): string {
+  let where = p.where;
+  for (const l of p.lines) if (l.at <= at) where = l.where;
+  return where;
 }
 
 /** Lines joined into paragraphs: a numbered or bulleted line starts one. Table rows are not body text. */
@@ -38,40 +48,51 @@ function paragraphs(lines: TextLine[]): Paragraph[] {
   const out: Paragraph[] = [];
   let cur: Paragraph | null = null;
   for (const line of lines) {
-    const t = line.text.trim();
-    if (!t || t.includes('|') || t.includes('\t')) {
+    const t = tidy(line.text);
+    if (!t || line.text.includes('|') || line.text.includes('\t')) {
       cur = null;
       continue;
     }
-    if (!cur || !line.joins || /^(?:\d+(?:\.\d+)*\.|[IVX]+\.|[a-zđ]\)|[-–+•])\s/u.test(t)) {
-      cur = { text: t, where: line.where };
+    // A heading in capitals ("III. TỔ CHỨC THỰC HIỆN") is a paragraph of its own.
+    const heading = (text: string) => /\p{Lu}{2}/u.test(text) && text === text.toUpperCase();
+    if (
+      !cur ||
+      !line.joins ||
+      heading(t) ||
+      heading(cur.text) ||
+      /^(?:\d+(?:\.\d+)*\.|[IVX]+\.|[a-zđ]\)|[-–+•])\s/u.test(t)
+    ) {
+      cur = { text: t, where: line.where, lines: [{ at: 0, where: line.where }] };
       out.push(cur);
-    } else cur.text = `${cur.text} ${t}`;
+    } else {
+      cur.lines.push({ at: cur.text.length + 1, where: line.where });
+      cur.text = `${cur.text} ${t}`;
+    }
   }
   return out;
 }
-
-const REPORT_DATE = /trước\s+ngày\s+(\d{1,2})\s*(?:tháng\s*|\/|-)\s*(\d{1,2})(?:\s*(?:năm\s*|\/|-)\s*(\d{4}))?/iu;
 
 /** The report duties of the body text (`lines`: the text outside the duty table). */
 export function reportDuties(lines: TextLine[], options: ParseOptions): DutyDraft[] {
   const out: DutyDraft[] = [];
   let previous: string | null = null;
   for (const p of paragraphs(lines)) {
-    const sentences = tidy(p.text).split(/(?<=[.!?])\s+(?=\p{Lu})/u);
+    const sentences = p.text.split(/(?<=[.!?])\s+(?=\p{Lu})/u);
+    let from = 0;
     for (const sentence of sentences) {
+      const at = p.text.indexOf(sentence, from);
+      from = at + sentence.length;
       const before = previous;
       previous = sentence;
       if (!fold(sentence).includes('bao cao')) continue;
       const clauses = sentence.split(';');
       for (const clause of clauses) {
-        const m = REPORT_DATE.exec(clause);
-        if (!m) continue;
-        const [day, month, year] = [Number(m[1]), Number(m[2]), m[3] ? Number(m[3]) : null];
-        if (!isoFrom(day, month, year ?? 2024)) continue;
+        const deadline = deadlineIn(clause);
+        if (!deadline) continue;
+        const { day, month, year } = deadline;
         const lead =
           subjectOf(clause) ?? subjectOf(clauses[0]!) ?? subjectOf(sentence) ?? (before ? subjectOf(before) : null);
-        const timeframe = tidy(m[0]);
+        const timeframe = deadline.phrase;
         const parsed = parseTimeframe(timeframe, { defaultDue: options.defaultDue });
         const md = `${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
         let schedule = parsed.schedule;
@@ -100,7 +121,7 @@ export function reportDuties(lines: TextLine[], options: ParseOptions): DutyDraf
           timeframe,
           schedule,
           flags,
-          where: p.where,
+          where: whereIn(p, at),
           source: [sentence],
         });
       }

@@ -43,6 +43,9 @@ const loadPdfjs = () =>
 
 const packageDir = () => path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
 
+/** Ruling lines past which a page is taken for a drawing rather than tables. */
+const MAX_PAGE_SEGMENTS = 3_000;
+
 /** A piece of text on a page, top-down coordinates (y is the baseline, from the page's top). */
 interface Run {
   text: string;
@@ -737,7 +740,9 @@ export async function readPdf(buf: Buffer): Promise<SourceDocument> {
       }
       const blocks: PageBlock[] = [];
       let rest = runs;
-      for (const group of ruledTables(segments)) {
+      // A page of thousands of lines is a drawing (a map, a chart), not a table: its rulings are
+      // not grouped (the grouping compares every pair).
+      for (const group of segments.length <= MAX_PAGE_SEGMENTS ? ruledTables(segments) : []) {
         const table = buildRuledTable(group);
         if (table.xs.length < 3 && table.rows.length < 2) continue;
         const ys = cluster(

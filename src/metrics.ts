@@ -165,7 +165,7 @@ export function observeAtScrape(metrics: Metrics, sources: ScrapeSources): { clo
       SELECT o.code AS org, count(ob.id)::int AS open,
              count(ob.id) FILTER (WHERE COALESCE(ob.extended_to, ob.due_at) < ${now})::int AS overdue
         FROM organisations o
-        LEFT JOIN obligations ob ON ob.org_id = o.id AND ob.status = 'open' AND ob.current
+        LEFT JOIN obligations ob ON ob.org_id = o.id AND ob.status = 'open' AND ob.current AND NOT ob.history
        GROUP BY o.code`;
     return rows;
   }

@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { ensureDatabase } from '#root/db/client.js';
 import { migrate } from '#root/db/migrate.js';
 import { dueInstant } from '#root/domain/obligation-state.js';
-import { yearWindow, zonedYear } from '#root/domain/zoned-day.js';
+import { yearWindow, zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import { parsePlanOffThread } from '#root/import/off-thread.js';
 import { isUnreachable } from '#root/domain/contacts.js';
 import { addContact, createInvite, listContacts, setContactChannels } from '#root/services/contacts.js';
@@ -19,10 +19,12 @@ import {
 import { createOrganisation, getOrganisation, setOrganisation } from '#root/services/orgs.js';
 import {
   commitImport,
+  conflictInWords,
   dutyFlags,
   fixDuty,
   listDuties,
   parseHorizonYear,
+  parseTrackFrom,
   reviewImport,
   reviewJson,
   type ImportReview,
@@ -75,6 +77,17 @@ function printReview(review: ImportReview, out: Out) {
     none: 'văn bản không ghi; đặt bằng --horizon <năm> / none in the text; set it with --horizon <year>',
   }[review.horizonFrom];
   out(`Năm kết thúc / horizon: ${p.horizonYear ?? 'không có / none'} (${from})`);
+  const trackFrom = {
+    given: 'theo --track-from / from --track-from',
+    existing: 'của kế hoạch đã nhập / of the plan as imported',
+    default:
+      'mặc định: kỳ hiện tại của mỗi nhiệm vụ; đổi bằng --track-from <ngày> hoặc --track-from all / default: the current period of each duty',
+  }[review.trackFromFrom];
+  out(
+    review.trackFrom
+      ? `Theo dõi từ / tracked from: ${review.trackFrom.split('-').reverse().join('/')} (${trackFrom}); các kỳ kết thúc trước ngày này là lịch sử: không nhắc, không tính quá hạn / earlier periods are history`
+      : `Theo dõi / tracked: mọi kỳ, kể cả đã qua / every period, the past included (${trackFrom})`,
+  );
   out(`Định dạng / format: ${review.format}; ${review.duties.length} nhiệm vụ / duties`);
   out('');
   out(
@@ -96,6 +109,21 @@ function printReview(review: ImportReview, out: Out) {
     out('Cần xem lại / to review:');
     for (const f of review.flags) out(`  ! ${f}`);
     for (const d of flagged) for (const f of dutyFlags(d)) out(`  ! ${d.code} (${d.where}): ${f}`);
+  }
+  const conflicts = review.duties.flatMap((d) => (d.conflicts ?? []).map((c) => ({ code: d.code, c })));
+  const kept = review.duties.filter((d) => d.kept?.length);
+  if (kept.length) {
+    out('');
+    out(
+      `Giữ bản quản trị viên đã sửa (văn bản không đổi ở các ô này) / the administrator's fixes kept (${kept.length}): ${kept.map((d) => d.code).join(', ')}`,
+    );
+  }
+  if (conflicts.length) {
+    out('');
+    out(
+      `Văn bản đã đổi ở ô quản trị viên đã sửa (${conflicts.length}); mặc định giữ bản của quản trị viên, lấy theo văn bản bằng --take-document <TT> hoặc <TT>:title / <TT>:timeframe:`,
+    );
+    for (const { code, c } of conflicts) out(`  ? ${conflictInWords(code, c)}`);
   }
   if (review.newNames.length) {
     out('');
@@ -212,12 +240,37 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       '--horizon <năm>',
       'năm kết thúc kế hoạch, thay cho năm đọc được trong văn bản; "" nếu không có / the plan\'s last year, instead of the text\'s; "" for none',
     )
+    .option(
+      '--track-from <ngày>',
+      'theo dõi từ ngày này (YYYY-MM-DD hoặc DD/MM/YYYY; «all» để theo dõi mọi kỳ, kể cả đã qua); mặc định: kỳ hiện tại của mỗi nhiệm vụ / track from this day ("all" for every period); default: the current period',
+    )
+    .option(
+      '--take-document <TT...>',
+      "lấy theo văn bản ở các nhiệm vụ quản trị viên đã sửa mà văn bản nay ghi khác (4.2, hoặc 4.2:title, 4.2:timeframe) / take the document's value where it contradicts an administrator's fix",
+    )
     .option('--dry-run', 'chỉ xem, không ghi / review only, write nothing')
     .option('--json', 'in JSON / print JSON')
     .action(
-      async (file: string, o: { org?: string; plan?: string; horizon?: string; dryRun?: boolean; json?: boolean }) => {
+      async (
+        file: string,
+        o: {
+          org?: string;
+          plan?: string;
+          horizon?: string;
+          trackFrom?: string;
+          takeDocument?: string[];
+          dryRun?: boolean;
+          json?: boolean;
+        },
+      ) => {
         const o2 = await org(o.org);
-        const horizon = o.horizon === undefined ? {} : { horizonYear: parseHorizonYear(o.horizon) };
+        const trackFrom = o.trackFrom === undefined ? undefined : parseTrackFrom(o.trackFrom);
+        const horizon = {
+          ...(o.horizon === undefined ? {} : { horizonYear: parseHorizonYear(o.horizon) }),
+          ...(trackFrom === undefined ? {} : { trackFrom }),
+          ...(o.takeDocument?.length ? { takeDocument: o.takeDocument } : {}),
+          today: zonedDay(ctx.now(), o2.timeZone),
+        };
         let buf: Buffer;
         try {
           buf = await readFile(file);
@@ -302,6 +355,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
                 dueAt: r.dueAt.toISOString(),
                 extendedTo: r.extendedTo?.toISOString() ?? null,
                 status: r.status,
+                history: r.history,
               })),
             }),
           );
@@ -316,7 +370,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
               r.duty,
               truncate(r.unit, 50),
               r.period,
-              r.status,
+              r.history && r.status === 'open' ? 'lịch sử (trước khi theo dõi) / history' : r.status,
             ]),
           ),
         );

@@ -286,8 +286,16 @@ export function createCommandService(deps: CommandDeps) {
 
   /** {@link openByCode} for a command's words: the period may be typed as a word of its own ("4.2 2026Q4"). */
   async function openByWords(contact: ChatContact, words: string[]) {
-    const open = await openObligationsOfUnit(db, contact.unitId, 200);
-    return pickByWords(words, open, (o) => ({ dutyCode: o.duty.code, periodKey: o.periodKey }));
+    const open = await openObligationsOfUnit(db, contact.unitId, 200, { includeHistory: true });
+    const key = (o: (typeof open)[number]) => ({ dutyCode: o.duty.code, periodKey: o.periodKey });
+    // The tracked periods first ("4.2" alone names the current one); a period kept as history
+    // answers only a code no tracked period answers ("4.2-2026Q1": it may still be confirmed).
+    const tracked = pickByWords(
+      words,
+      open.filter((o) => !o.history),
+      key,
+    );
+    return tracked.matches.length ? tracked : pickByWords(words, open, key);
   }
 
   /** What follows the first `n` words of a command (a note keeps its own line breaks). */

@@ -644,19 +644,45 @@ export function splitTimeTail(line: string): { head: string; time: string } | nu
   return m ? { head: m[1]!, time: m[2]! } : null;
 }
 
-const DEADLINE =
-  /(?:trước|chậm nhất(?:\s+(?:là|vào))?|không muộn hơn)\s+ngày\s+(\d{1,2})\s*(?:tháng\s*|\/|-)\s*(\d{1,2})(?:\s*(?:năm\s*|\/|-)\s*(\d{4}))?/iu;
+const DEADLINES =
+  /(?:trước|chậm nhất(?:\s+(?:là|vào))?|không muộn hơn)\s+ngày\s+(\d{1,2})(?:\s*(?:tháng\s*|\/|-)\s*(\d{1,2})(?:\s*(?:năm\s*|\/|-)\s*(\d{4}))?)?(\s+(?:của\s+)?tháng\s+cuối\s+(?:quý|kỳ))?/giu;
+const CADENCES = /(?:hằng|hàng|mỗi)\s+(quý|tháng|năm)|(?:06|6|sáu)\s+tháng/giu;
+
+/** A deadline a plan's body text states for a report. */
+export interface StatedDeadline {
+  /** The timeframe phrase: the deadline as written, after its cadence when it is not yearly. */
+  phrase: string;
+  day: number;
+  /** Null for a day of each period ("trước ngày 20 của tháng cuối quý"). */
+  month: number | null;
+  /** Null: every period. */
+  year: number | null;
+  /** The period in months (12: yearly). */
+  months: number;
+}
 
 /**
- * The deadline a sentence of a plan's body states ("… gửi về Sở … trước ngày 15 tháng 11 …",
- * "chậm nhất ngày 10/12/2024"): the phrase as written, and its day, month and year (null: every
- * year). Null when the sentence states none or the day does not exist.
+ * The deadlines a sentence of a plan's body states ("… gửi về Sở … trước ngày 15 tháng 11 …",
+ * "báo cáo định kỳ 6 tháng (trước ngày 15/6) và hằng năm (trước ngày 15/12)", "hằng quý, trước
+ * ngày 20 của tháng cuối quý"), each with the cadence written closest before it (yearly when none).
+ * A day that does not exist, or a day with no month and no shorter cadence, is left out.
  */
-export function deadlineIn(text: string): { phrase: string; day: number; month: number; year: number | null } | null {
-  const m = DEADLINE.exec(text);
-  if (!m) return null;
-  const [day, month] = [Number(m[1]), Number(m[2])];
-  const year = m[3] ? Number(m[3]) : null;
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(month, year ?? undefined)) return null;
-  return { phrase: tidy(m[0]), day, month, year };
+export function deadlinesIn(text: string): StatedDeadline[] {
+  const out: StatedDeadline[] = [];
+  for (const m of text.matchAll(DEADLINES)) {
+    const before = text.slice(Math.max(0, (m.index ?? 0) - 80), m.index);
+    const cadence = [...before.matchAll(CADENCES)].at(-1);
+    const unit = cadence ? (cadence[1] ?? '6').toLowerCase() : 'năm';
+    const months = unit === 'quý' ? 3 : unit === 'tháng' ? 1 : unit === '6' ? 6 : 12;
+    const day = Number(m[1]);
+    const month = m[2] ? Number(m[2]) : null;
+    const year = m[3] ? Number(m[3]) : null;
+    if (month === null && months === 12) continue;
+    if (month !== null && (month < 1 || month > 12 || day < 1 || day > daysInMonth(month, year ?? undefined))) continue;
+    if (day < 1 || day > 31) continue;
+    const written = tidy(m[0]);
+    const lead = months === 3 ? 'hằng quý' : months === 1 ? 'hằng tháng' : months === 6 ? 'định kỳ 6 tháng' : '';
+    out.push({ phrase: lead ? `${lead}, ${written}` : written, day, month, year, months });
+  }
+  return out;
 }

@@ -108,7 +108,10 @@ export function splitUnitCell(cell: string): string[] {
     .filter(Boolean)
     .reduce<string[]>((out, line) => {
       const previous = out[out.length - 1];
-      if (previous !== undefined && !/^[-–—+•]/u.test(line) && !startsWithHead(line))
+      // A line that ends mid-name ("… và", "… các,", "Ủy ban nhân dân") goes on on the next line.
+      const open =
+        previous !== undefined && /(?:\s(?:và|các|của|thuộc)|[,\-–&]|^(?:Ủy ban nhân dân|UBND))$/u.test(previous);
+      if (previous !== undefined && !/^[-–—+•]/u.test(line) && (open || !startsWithHead(line)))
         out[out.length - 1] = `${previous} ${line}`;
       else out.push(line);
       return out;

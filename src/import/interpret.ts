@@ -7,8 +7,8 @@
 import { tidy } from '../domain/text.js';
 import type { SourceDocument, SourceRow } from './document-model.js';
 import { NO_DUTY_TABLE, type DutyDraft, type ParseOptions, type PlanDraft } from './draft.js';
-import { buildDuties, uniqueCodes, type DataRow } from './interpret/duties.js';
-import { findHeader, isForeignHeader, mapHeader } from './interpret/headers.js';
+import { buildDuties, CODE_TOKEN, uniqueCodes, type DataRow } from './interpret/duties.js';
+import { findHeader, headerRole, isForeignHeader, mapHeader, type Columns } from './interpret/headers.js';
 import { planHeader, type TextLine } from './interpret/plan-header.js';
 import { reportDuties } from './interpret/reports.js';
 
@@ -56,6 +56,25 @@ export function gridOf(rows: SourceRow[]): string[][] {
     grid.push(Array.from(out, (t) => t ?? ''));
   }
   return grid;
+}
+
+/**
+ * A number column whose header cell is empty (or says nothing: "#"): the first column before the
+ * duty's without a role, when its cells are mostly numbers ("1", "1.2", "II", "a)").
+ */
+function withNumberColumn(columns: Columns, labels: string[], rows: DataRow[]): Columns {
+  if (columns.code !== undefined) return columns;
+  const taken = new Set(Object.values(columns));
+  const width = Math.max(labels.length, ...rows.map((r) => r.cells.length));
+  // Only a column before the duty's own, as plans place the number.
+  for (let j = 0; j < Math.min(width, columns.title ?? width); j++) {
+    if (taken.has(j) || headerRole(labels[j] ?? '')) continue;
+    const cells = rows.map((r) => tidy(r.cells[j] ?? '')).filter(Boolean);
+    const numbers = cells.filter((c) => CODE_TOKEN.test(c.replace(/^\(/, '')));
+    if (cells.length >= 1 && numbers.length >= Math.max(1, cells.length * 0.6)) return { ...columns, code: j };
+    break;
+  }
+  return columns;
 }
 
 const emptyTable = (where: string) =>
@@ -135,7 +154,7 @@ export function interpretDocument(doc: SourceDocument, options: ParseOptions): P
       if (row.some((c) => c.trim())) afterHeader = false;
     }
     const before = flags.length;
-    const read = buildDuties(rows, header.columns, options, flags);
+    const read = buildDuties(rows, withNumberColumn(header.columns, header.labels, rows), options, flags);
     // A duty table of which nothing was read is said, never passed over in silence.
     if (read.length === 0 && flags.length === before) flags.push(emptyTable(block.where));
     duties.push(...read);

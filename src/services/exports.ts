@@ -159,7 +159,8 @@ export async function yearlyStatus(db: Db, orgId: string, year: number, now: Dat
 
   const [obligations, duties, actorName] = await Promise.all([
     db.obligation.findMany({
-      where: { orgId, current: true, dueAt: { gte: from, lte: to } },
+      // An open period before its plan was tracked from is history, not "Quá hạn".
+      where: { orgId, current: true, dueAt: { gte: from, lte: to }, NOT: { history: true, status: 'open' } },
       include: {
         unit: { select: { name: true } },
         confirmations: {

@@ -25,6 +25,9 @@ export async function nudge(
       unitId: input.unitId,
       status: 'open',
       current: true,
+      // History (a period before the plan was tracked from) is not nudged, unless the administrator
+      // names that very obligation.
+      ...(input.obligationId ? {} : { history: false }),
       ...(input.dutyCode ? { duty: { code: input.dutyCode } } : {}),
       ...(input.obligationId ? { id: input.obligationId } : {}),
     },

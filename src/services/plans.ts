@@ -7,16 +7,54 @@ import { tidy } from '#root/domain/text.js';
 import { normalizeUnitName } from '#root/domain/units.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
-import { dateColumn, isoDate, scheduleColumns } from './schedules.js';
+import { dateColumn, isoDate, scheduleColumns, scheduleFromRow } from './schedules.js';
 import { loadDirectory, proposeEntry, resolveName, type DirectoryEntry, type Resolution } from './units.js';
+
+/** What a plan's document said of a duty, as read (before any fix): kept to see, on re-import, what changed. */
+export interface DocumentFields {
+  title: string;
+  timeframe: string;
+  leads: string[];
+  cooperating: string[];
+}
+
+/** A field of a duty an administrator may fix after the document said otherwise. */
+export type FixedField = 'title' | 'timeframe' | 'flags';
+
+/**
+ * A field an administrator fixed whose cell in the document changed since the last import: the
+ * review shows both values; `take` says which one the commit keeps (the administrator's unless
+ * told otherwise).
+ */
+export interface FixConflict {
+  field: 'title' | 'timeframe';
+  admin: string;
+  document: string;
+  take: 'admin' | 'document';
+}
 
 /** A duty as the review shows it: the draft plus how each name was resolved. */
 export interface ReviewedDuty extends DutyDraft {
   resolved: { leads: Resolution[]; cooperating: Resolution[] };
+  /** What the document says of it (before any fix), stored to compare with at the next import. */
+  document?: DocumentFields;
+  /** The fields whose value is the administrator's, not the document's (kept by re-imports). */
+  fixed?: FixedField[];
+  /** The administrator's fixes kept because the document's cell did not change since. */
+  kept?: FixedField[];
+  /** The administrator's fixes whose document cell changed since: both values, and the choice. */
+  conflicts?: FixConflict[];
 }
 
 export interface ImportReview {
   plan: PlanDraft['plan'] & { code: string };
+  /**
+   * From which day the plan's obligations are tracked (null: every period, the past included): a
+   * period that ended and fell due before it is kept as history (see domain/occurrences.ts isHistory).
+   */
+  trackFrom: IsoDate | null;
+  /** Where `trackFrom` comes from: given, the plan as imported before, or the default (today: the current period). */
+  trackFromFrom: 'given' | 'existing' | 'default';
   format: string;
   /**
    * Where `plan.horizonYear` (the plan's last year) comes from: the plan's own title or text, the
@@ -115,17 +153,169 @@ export function parseHorizonYear(input: string): number | null {
   return y;
 }
 
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const VN_DAY = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/;
+
+/**
+ * Reads the day from which to track a plan, as an administrator types it: `2026-12-06` or
+ * `06/12/2026`; `all` (or «tất cả») for every period, the past included; empty for the default.
+ *
+ * @throws UserError when it is neither.
+ */
+export function parseTrackFrom(input: string): IsoDate | null | undefined {
+  const raw = input.trim();
+  if (!raw) return undefined;
+  if (/^(all|tất cả|tat ca|tat-ca)$/i.test(raw)) return null;
+  const iso = ISO_DAY.exec(raw);
+  const vn = VN_DAY.exec(raw);
+  const [y, m, d] = iso
+    ? [Number(iso[1]), Number(iso[2]), Number(iso[3])]
+    : vn
+      ? [Number(vn[3]), Number(vn[2]), Number(vn[1])]
+      : [NaN, NaN, NaN];
+  const day = `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  const check = new Date(`${day}T00:00:00Z`);
+  if (!Number.isInteger(y) || y < 2000 || y > 2100 || Number.isNaN(check.getTime()) || isoDate(check) !== day) {
+    throw new UserError(
+      `Ngày bắt đầu theo dõi «${raw}» không hợp lệ: ghi một ngày như 06/12/2026, hoặc «tất cả» để theo dõi mọi kỳ / invalid day to track from: a day such as 2026-12-06, or «all» for every period`,
+    );
+  }
+  return day;
+}
+
+const FIELD_WORDS: Record<FixConflict['field'], [string, string]> = {
+  title: ['tên nhiệm vụ', 'title'],
+  timeframe: ['thời gian thực hiện', 'timeframe'],
+};
+
+/** A conflict in words: "4.2, tên nhiệm vụ: quản trị viên đã sửa «…», văn bản nay ghi «…»". */
+export function conflictInWords(code: string, c: FixConflict): string {
+  return `${code}, ${FIELD_WORDS[c.field][0]}: quản trị viên đã sửa «${c.admin}», văn bản nay ghi «${c.document}» — ${c.take === 'admin' ? 'giữ bản của quản trị viên' : 'lấy theo văn bản'} / ${FIELD_WORDS[c.field][1]}: the administrator's «${c.admin}», the document now «${c.document}» — ${c.take === 'admin' ? "keeping the administrator's" : "taking the document's"}`;
+}
+
+/** Which conflicts to settle for the document: "4.2" (every field of 4.2), "4.2:title" / "4.2:tên" / "4.2:timeframe" / "4.2:thời hạn". */
+function takesDocument(entries: string[]): (code: string, field: FixConflict['field']) => boolean {
+  const parsed = entries.map((e) => {
+    const [code, field] = e.split(':').map((x) => x.trim()) as [string, string | undefined];
+    const f =
+      field === undefined || field === ''
+        ? undefined
+        : /^(title|ten|tên|tên nhiệm vụ)$/i.test(field)
+          ? 'title'
+          : 'timeframe';
+    return { code, field: f };
+  });
+  return (code, field) => parsed.some((p) => p.code === code && (p.field === undefined || p.field === field));
+}
+
+const TIMEFRAME_FLAG = /thời hạn|ngày không hợp lệ|timeframe/i;
+
+/** A stored `documentFields` value as {@link DocumentFields} (keys in one order), or null. */
+function documentFieldsOf(v: unknown): DocumentFields | null {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
+  const o = v as Record<string, unknown>;
+  const list = (x: unknown) => (Array.isArray(x) ? x.filter((s): s is string => typeof s === 'string') : []);
+  return {
+    title: typeof o.title === 'string' ? o.title : '',
+    timeframe: typeof o.timeframe === 'string' ? o.timeframe : '',
+    leads: list(o.leads),
+    cooperating: list(o.cooperating),
+  };
+}
+
+/** A committed duty as a re-import compares it with the document. */
+interface CommittedDuty {
+  code: string;
+  title: string;
+  timeframe: string;
+  flags: string[];
+  fixedFields: string[];
+  documentFields: unknown;
+  schedule: Parameters<typeof scheduleFromRow>[0] | null;
+}
+
+/**
+ * A duty of the document merged with the administrator's fixes of the same duty as committed:
+ * a fixed field keeps the administrator's value unless the document's cell for it changed since
+ * the last import — then both are shown (a conflict), and the administrator's value is kept unless
+ * `take` says the document's. Cleared flags stay cleared while nothing the document says of the
+ * duty changed. A fixed field the document now agrees with is no longer a fix.
+ */
+function mergeFixes<T extends DutyDraft>(
+  d: T,
+  old: CommittedDuty | undefined,
+  take: (code: string, field: FixConflict['field']) => boolean,
+): T & Pick<ReviewedDuty, 'document' | 'fixed' | 'kept' | 'conflicts'> {
+  const document: DocumentFields = {
+    title: d.title,
+    timeframe: d.timeframe,
+    leads: [...d.leads],
+    cooperating: [...d.cooperating],
+  };
+  const base = { ...d, document, fixed: [] as FixedField[], kept: [] as FixedField[], conflicts: [] as FixConflict[] };
+  if (!old || old.fixedFields.length === 0) return base;
+  const then = documentFieldsOf(old.documentFields);
+  const out = base;
+  let adminTimeframe = false;
+  for (const field of ['title', 'timeframe'] as const) {
+    if (!old.fixedFields.includes(field) || old[field] === d[field]) continue;
+    // Unknown what the document said then (imported before this was recorded): the fix wins.
+    const changed = then !== null && then[field] !== d[field];
+    const conflict: FixConflict | null = changed
+      ? { field, admin: old[field], document: d[field], take: take(d.code, field) ? 'document' : 'admin' }
+      : null;
+    if (conflict) out.conflicts.push(conflict);
+    if (conflict?.take === 'document') continue;
+    if (!conflict) out.kept.push(field);
+    out.fixed.push(field);
+    if (field === 'title') out.title = old.title;
+    else if (old.schedule) {
+      out.timeframe = old.timeframe;
+      out.schedule = scheduleFromRow(old.schedule);
+      adminTimeframe = true;
+    }
+  }
+  if (adminTimeframe) {
+    // The document's notes on its timeframe do not apply to the administrator's; theirs do.
+    out.flags = [
+      ...out.flags.filter((f) => !TIMEFRAME_FLAG.test(f)),
+      ...old.flags.filter((f) => TIMEFRAME_FLAG.test(f)),
+    ];
+  }
+  const unchanged = then === null || sameJson(then, document);
+  if (old.fixedFields.includes('flags') && unchanged && !out.conflicts.some((c) => c.take === 'document')) {
+    out.flags = [...old.flags];
+    out.kept.push('flags');
+    out.fixed.push('flags');
+  }
+  return out;
+}
+
 /**
  * Checks a draft against the organisation's units without writing anything. The horizon is the
  * one given (`options.horizonYear`, null for none), else the draft's, else that of the plan as it
  * is now (a table alone names none): the review shows the horizon the commit will apply.
+ *
+ * The day to track from is the one given (`options.trackFrom`, null for every period), else that
+ * of the plan as imported before, else `options.today` (the current period of each duty), else
+ * none. The administrator's fixes of the plan's duties as committed are kept (see mergeFixes);
+ * `options.takeDocument` ("4.2", "4.2:title") settles conflicts for the document.
+ *
+ * @throws UserError when a `takeDocument` entry is not a conflict of this import.
  */
 export async function reviewImport(
   db: Db,
   orgId: string,
   draft: PlanDraft,
   planCode?: string,
-  options: { horizonYear?: number | null; codeOptional?: boolean } = {},
+  options: {
+    horizonYear?: number | null;
+    trackFrom?: IsoDate | null;
+    today?: IsoDate;
+    takeDocument?: string[];
+    /** A dry run: a draft without a plan code is shown (with a plan flag) instead of refused. */
+    codeOptional?: boolean;
+  } = {},
 ): Promise<ImportReview> {
   const code = planCode ?? draft.plan.code ?? '';
   if (!code && !options.codeOptional) throw new UserError(NO_PLAN_CODE);
@@ -134,16 +324,36 @@ export async function reviewImport(
   let horizonYear = options.horizonYear !== undefined ? options.horizonYear : draft.plan.horizonYear;
   let horizonFrom: ImportReview['horizonFrom'] =
     options.horizonYear !== undefined ? 'given' : horizonYear !== null ? 'text' : 'none';
-  if (options.horizonYear === undefined && horizonYear === null) {
-    const existing = await db.plan.findUnique({
-      where: { orgId_code: { orgId, code } },
-      select: { horizonYear: true },
-    });
-    if (existing?.horizonYear) {
-      horizonYear = existing.horizonYear;
-      horizonFrom = 'existing';
-    }
+  const existing = await db.plan.findUnique({
+    where: { orgId_code: { orgId, code } },
+    select: {
+      horizonYear: true,
+      trackFrom: true,
+      duties: {
+        select: {
+          code: true,
+          title: true,
+          timeframe: true,
+          flags: true,
+          fixedFields: true,
+          documentFields: true,
+          schedule: true,
+        },
+      },
+    },
+  });
+  if (options.horizonYear === undefined && horizonYear === null && existing?.horizonYear) {
+    horizonYear = existing.horizonYear;
+    horizonFrom = 'existing';
   }
+  const [trackFrom, trackFromFrom]: [IsoDate | null, ImportReview['trackFromFrom']] =
+    options.trackFrom !== undefined
+      ? [options.trackFrom, 'given']
+      : existing
+        ? [existing.trackFrom ? isoDate(existing.trackFrom) : null, 'existing']
+        : [options.today ?? null, 'default'];
+  const committed = new Map((existing?.duties ?? []).map((d) => [d.code, d]));
+  const take = takesDocument(options.takeDocument ?? []);
   // Keyed by the matching key: "Sở TT&TT", "Sở TTTT" and "sở thông tin và truyền thông" are one
   // new unit (the commit creates one), shown under the first spelling read.
   const newNames = new Map<string, { name: string; kind: 'unit' | 'group' }>();
@@ -176,13 +386,27 @@ export async function reviewImport(
     if (i > 0 && i % 250 === 0) await new Promise((resolve) => setImmediate(resolve));
     duties.push(
       withHorizonFlag(
-        { ...d, resolved: { leads: resolve(d.leads), cooperating: resolve(d.cooperating) } },
+        {
+          ...mergeFixes(d, committed.get(d.code), take),
+          resolved: { leads: resolve(d.leads), cooperating: resolve(d.cooperating) },
+        },
         horizonYear,
       ),
     );
   }
+  const conflicts = duties.flatMap((d) => (d.conflicts ?? []).map((c) => ({ code: d.code, field: c.field })));
+  for (const entry of options.takeDocument ?? []) {
+    const one = takesDocument([entry]);
+    if (!conflicts.some((c) => one(c.code, c.field))) {
+      throw new UserError(
+        `«${entry}» không phải một chỗ văn bản khác với bản quản trị viên đã sửa; ${conflicts.length ? `các chỗ khác nhau: ${conflicts.map((c) => `${c.code}:${c.field}`).join(', ')}` : 'lần nhập này không có chỗ nào như vậy'} / «${entry}» is not a conflict of this import`,
+      );
+    }
+  }
   return {
     plan: { ...draft.plan, code, horizonYear },
+    trackFrom,
+    trackFromFrom,
     horizonFrom,
     format: draft.format,
     duties,
@@ -221,6 +445,8 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
           ...(p.issuedOn ? { issuedOn: dateColumn(p.issuedOn) } : {}),
           // The review's horizon is the one to apply (it fell back on this plan's when none was read or given).
           horizonYear: p.horizonYear,
+          // Likewise the day to track from (the plan's own unless another was given).
+          trackFrom: review.trackFrom ? dateColumn(review.trackFrom) : null,
         },
         create: {
           orgId,
@@ -229,6 +455,7 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
           issuer: p.issuer,
           issuedOn: p.issuedOn ? dateColumn(p.issuedOn) : null,
           horizonYear: p.horizonYear,
+          trackFrom: review.trackFrom ? dateColumn(review.trackFrom) : null,
         },
       });
       const directory = await loadDirectory(tx, orgId);
@@ -287,6 +514,9 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
           flags: d.flags,
           position,
           active: true,
+          // What the document says now, and which fields stay the administrator's (see mergeFixes).
+          documentFields: d.document ? documentFieldsOf(d.document) : null,
+          fixedFields: d.fixed ?? [],
         };
         const assignmentKey = assignments.map((a) => `${a.role}:${a.entry.kind}:${a.entry.id}:${a.rawName}`);
         const old = byCode.get(d.code);
@@ -304,6 +534,8 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
             flags: old.flags,
             position: old.position,
             active: old.active,
+            documentFields: documentFieldsOf(old.documentFields),
+            fixedFields: old.fixedFields,
           };
           const oldSchedule = old.schedule && {
             kind: old.schedule.kind,
@@ -326,7 +558,7 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
             continue;
           }
           updated++;
-          await tx.duty.update({ where: { id: old.id }, data: fields });
+          await tx.duty.update({ where: { id: old.id }, data: dutyData(fields) });
           await tx.schedule.upsert({
             where: { dutyId: old.id },
             update: schedule,
@@ -336,7 +568,7 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
           await createAssignments(tx, orgId, old.id, assignments);
         } else {
           created++;
-          const duty = await tx.duty.create({ data: { orgId, planId: plan.id, code: d.code, ...fields } });
+          const duty = await tx.duty.create({ data: { orgId, planId: plan.id, code: d.code, ...dutyData(fields) } });
           await tx.schedule.create({ data: { orgId, dutyId: duty.id, ...schedule } });
           await createAssignments(tx, orgId, duty.id, assignments);
         }
@@ -368,12 +600,30 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
           unchanged,
           retired: retiring.length,
           newNames: proposed.length,
+          trackFrom: review.trackFrom,
+          // Each fix of an administrator the document contradicted, and what was taken.
+          conflicts: review.duties.flatMap((d) =>
+            (d.conflicts ?? []).map((c) => ({
+              code: d.code,
+              field: c.field,
+              take: c.take,
+              admin: c.admin,
+              document: c.document,
+            })),
+          ),
+          kept: review.duties.filter((d) => d.kept?.length).map((d) => ({ code: d.code, fields: d.kept })),
         },
       });
       return result;
     },
     { timeout: 60_000, maxWait: 10_000 },
   );
+}
+
+/** A duty's columns for Prisma: without what the document said (a review made elsewhere), that column is left as it is. */
+function dutyData<T extends { documentFields: DocumentFields | null }>(fields: T) {
+  const { documentFields, ...rest } = fields;
+  return { ...rest, ...(documentFields ? { documentFields: { ...documentFields } as Prisma.InputJsonObject } : {}) };
 }
 
 async function createAssignments(
@@ -399,6 +649,7 @@ async function createAssignments(
 
 /** The JSON form of a review (`dondoc import --json`). */
 export function reviewJson(review: ImportReview) {
+  const conflicts = review.duties.flatMap((d) => (d.conflicts ?? []).map((c) => ({ code: d.code, ...c })));
   return {
     plan: {
       code: review.plan.code || null,
@@ -407,6 +658,8 @@ export function reviewJson(review: ImportReview) {
       issuedOn: review.plan.issuedOn,
       horizonYear: review.plan.horizonYear,
       horizonFrom: review.horizonFrom,
+      trackFrom: review.trackFrom,
+      trackFromFrom: review.trackFromFrom,
     },
     duties: review.duties.map((d) => ({
       code: d.code,
@@ -419,9 +672,13 @@ export function reviewJson(review: ImportReview) {
       flags: dutyFlags(d),
       where: d.where,
       source: d.source,
+      ...(d.kept?.length ? { kept: d.kept } : {}),
+      ...(d.conflicts?.length ? { conflicts: d.conflicts } : {}),
     })),
     flags: review.flags,
     newUnits: review.newNames,
+    // The administrator's fixes the document now contradicts (each kept unless --take-document), when there are any.
+    ...(conflicts.length ? { conflicts } : {}),
   };
 }
 
@@ -490,6 +747,18 @@ export function applyFix(review: ImportReview, code: string, fix: DutyFix, defau
     d = { ...d, title };
   }
   if (fix.clearFlags) d = { ...d, flags: [] };
+  // The fixed fields are the administrator's from now on: a re-import of the same document keeps them.
+  const fields: FixedField[] = [
+    ...(fix.title !== undefined ? (['title'] as const) : []),
+    ...(fix.timeframe !== undefined ? (['timeframe'] as const) : []),
+    ...(fix.clearFlags ? (['flags'] as const) : []),
+  ];
+  d = {
+    ...d,
+    fixed: [...new Set([...(d.fixed ?? []), ...fields])],
+    // A field fixed here is settled: no longer a conflict between the document and an older fix.
+    conflicts: (d.conflicts ?? []).filter((c) => !fields.includes(c.field)),
+  };
   const duties = [...review.duties];
   duties[i] = d;
   return { ...review, duties };
@@ -527,7 +796,16 @@ export async function fixDuty(
     }
     if (fix.title !== undefined) await tx.duty.update({ where: { id: duty.id }, data: { title: tidy(fix.title) } });
     if (fix.clearFlags) flags = [];
-    await tx.duty.update({ where: { id: duty.id }, data: { flags } });
+    // Recorded so that a re-import keeps the fix unless the document's own cell changed since.
+    const fixedFields = [
+      ...new Set([
+        ...duty.fixedFields,
+        ...(fix.title !== undefined ? ['title'] : []),
+        ...(fix.timeframe !== undefined ? ['timeframe'] : []),
+        ...(fix.clearFlags ? ['flags'] : []),
+      ]),
+    ];
+    await tx.duty.update({ where: { id: duty.id }, data: { flags, fixedFields } });
     await audit(tx, {
       orgId,
       actor,

@@ -331,7 +331,7 @@ export async function sampleView(
   const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
   const zone = org.timeZone;
   const include = { unit: true, duty: { include: { plan: true } } } as const;
-  const open = { orgId, current: true, status: 'open' } as const;
+  const open = { orgId, current: true, status: 'open', history: false } as const;
   // The nearest obligations ahead; the latest past due ones when nothing is ahead.
   const ahead = await db.obligation.findMany({
     where: { ...open, dueAt: { gte: now } },
@@ -393,7 +393,7 @@ export async function sampleView(
       orgName: org.name,
       overdueCount: overdue.length,
       confirmedCount: confirmed.length,
-      openCount: await db.obligation.count({ where: { orgId, current: true, status: 'open', dueAt: { lte: now } } }),
+      openCount: await db.obligation.count({ where: { ...open, dueAt: { lte: now } } }),
       overdue,
       confirmed,
       unreachable: [

@@ -443,6 +443,97 @@ describe('more pasted variants', () => {
     ]);
   });
 
+  it('finds the number column when its header cell is empty, and "Năm thực hiện" as the timeframe', () => {
+    const d = parsePlanRows(
+      [
+        ['', 'Nhiệm vụ', 'Đơn vị chủ trì', 'Năm thực hiện'],
+        ['I', 'Hạ tầng', '', ''],
+        ['1', 'Nâng cấp mạng', 'Sở Thông tin và Truyền thông', '2025'],
+        ['2', 'Mua sắm thiết bị', 'Sở Tài chính', '2026'],
+      ],
+      { ...options, format: 'xlsx' },
+    );
+    expect(d.duties.map((x) => [x.code, x.section, x.leads, x.schedule])).toEqual([
+      ['1', 'I', ['Sở Thông tin và Truyền thông'], { kind: 'once', due: '2025-12-31' }],
+      ['2', 'I', ['Sở Tài chính'], { kind: 'once', due: '2026-12-31' }],
+    ]);
+  });
+
+  it("reads a sheet's title rows above the header as the plan's header", () => {
+    const d = parsePlanRows(
+      [
+        ['PHỤ LỤC'],
+        ['(Kèm theo Kế hoạch số 12/KH-UBND ngày 01/02/2024 của UBND tỉnh Bình Phước)'],
+        ['TT', 'Nhiệm vụ', 'Chủ trì', 'Phối hợp', 'Thời gian'],
+        ['1', 'Tập huấn', 'Sở Nội vụ', '', '2024'],
+      ],
+      { ...options, format: 'xlsx' },
+    );
+    expect(d.plan).toMatchObject({ code: '12/KH-UBND', issuer: 'UBND tỉnh Bình Phước', issuedOn: '2024-02-01' });
+    expect(d.duties.map((x) => x.code)).toEqual(['1']);
+  });
+
+  it('reads reports the body asks for each quarter, half-year and year, with their cadence', () => {
+    const d = parsePlanText(
+      [
+        'Số: 88/KH-UBND',
+        'Các sở, ban, ngành báo cáo định kỳ 6 tháng (trước ngày 15/6) và hằng năm (trước ngày 15/12) về Sở Nội vụ.',
+        'Định kỳ hằng quý, Công an tỉnh báo cáo kết quả trước ngày 20 của tháng cuối quý.',
+        'Sở Tài chính gửi báo cáo chậm nhất là ngày 10/12/2024.',
+      ].join('\n'),
+      options,
+    );
+    expect(d.duties.map((x) => [x.code, x.leads, x.timeframe, x.schedule, x.flags])).toEqual([
+      [
+        'BC-15/6',
+        ['Các sở, ban, ngành'],
+        'định kỳ 6 tháng, trước ngày 15/6',
+        { kind: 'every', months: 6, due: '06-15' },
+        [],
+      ],
+      ['BC-15/12', ['Các sở, ban, ngành'], 'trước ngày 15/12', { kind: 'yearly', due: '12-15' }, []],
+      [
+        'BC-20/quý',
+        ['Công an tỉnh'],
+        'hằng quý, trước ngày 20 của tháng cuối quý',
+        { kind: 'every', months: 3, due: '03-20' },
+        [],
+      ],
+      ['BC-10/12/2024', ['Sở Tài chính'], 'chậm nhất là ngày 10/12/2024', { kind: 'once', due: '2024-12-10' }, []],
+    ]);
+  });
+
+  it('reads a two-level header in tab-separated text and in pipes with a shorter sub-row', () => {
+    const tsv = parsePlanText(
+      [
+        'TT\tNội dung\tĐơn vị thực hiện\t\tThời gian',
+        '\t\tChủ trì\tPhối hợp\t',
+        '1\tTập huấn\tSở Nội vụ\tSở Y tế\t2024',
+      ].join('\n'),
+      options,
+    );
+    const pipes = parsePlanText(
+      [
+        'TT | Nội dung | Trách nhiệm | Thời hạn |',
+        'Chủ trì | Phối hợp |',
+        '1 | Tập huấn | Sở Nội vụ | Sở Y tế | 2024 |',
+      ].join('\n'),
+      options,
+    );
+    const padded = parsePlanText(
+      [
+        '| TT | Nội dung | Trách nhiệm | Thời hạn |',
+        '| | | Chủ trì | Phối hợp | |',
+        '| 1 | Tập huấn | Sở Nội vụ | Sở Y tế | 2024 |',
+      ].join('\n'),
+      options,
+    );
+    for (const d of [tsv, pipes, padded]) {
+      expect(rows(d), d.format).toEqual([['1', null, 'Tập huấn', ['Sở Nội vụ'], ['Sở Y tế'], '2024']]);
+      expect(d.flags, d.format).toEqual([]);
+    }
+  });
+
   it('says so when a duty table has no row that reads as a duty', () => {
     const d = parsePlanRows([['TT', 'Nhiệm vụ', 'Chủ trì', 'Phối hợp', 'Thời gian']], {
       ...options,

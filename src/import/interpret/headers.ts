@@ -26,7 +26,9 @@ export function headerRole(cell: string): Role | null {
   if (f.includes('chu tri')) return 'lead';
   if (f.includes('phoi hop')) return 'cooperating';
   if (
-    /^(thoi gian|thoi han|tien do|han hoan thanh|han thuc hien|moc thoi gian|moc hoan thanh|thoi diem|lo trinh)/.test(f)
+    /^(thoi gian|thoi han|tien do|han hoan thanh|han thuc hien|moc thoi gian|moc hoan thanh|thoi diem|lo trinh|nam thuc hien|nam hoan thanh)/.test(
+      f,
+    )
   )
     return 'timeframe';
   if (CODE_HEADER.test(f)) return 'code';
@@ -93,14 +95,22 @@ export function findHeader(rows: string[][], from = 0): FoundHeader | null {
       return { columns: single, start: i, next: i + 1, width: row.length, labels: row };
     const candidates: FoundHeader[] = [];
     if (single) candidates.push({ columns: single, start: i, next: i + 1, width: row.length, labels: row });
-    // A group above aligned sub-columns.
-    if (below.some((c) => headerRole(c))) {
-      const width = Math.max(row.length, below.length);
+    // A group above aligned sub-columns (the row above is a header's: a title row above a header
+    // is not part of it).
+    if (below.some((c) => headerRole(c)) && row.some((c) => headerRole(c) || isGroupHeader(c))) {
+      // A group written once over its sub-columns, the row below padded ("| TT | Nội dung |
+      // Trách nhiệm | Thời hạn |" over "| | | Chủ trì | Phối hợp | |"): the group takes their width.
+      const group = row.findIndex((c) => isGroupHeader(c) && !foldHeader(c).includes('chu tri'));
+      const top =
+        row.length < below.length && group >= 0
+          ? [...row.slice(0, group + 1), ...Array<string>(below.length - row.length).fill(''), ...row.slice(group + 1)]
+          : row;
+      const width = Math.max(top.length, below.length);
       const merged = Array.from({ length: width }, (_, j) => {
-        const top = (row[j] ?? '').trim();
+        const above = (top[j] ?? '').trim();
         const sub = (below[j] ?? '').trim();
         if (sub && headerRole(sub)) return sub;
-        return top === sub ? top : `${top} ${sub}`.trim();
+        return above === sub ? above : `${above} ${sub}`.trim();
       });
       const two = mapHeader(merged);
       if (two) candidates.push({ columns: two, start: i, next: i + 2, width, labels: merged });

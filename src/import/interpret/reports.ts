@@ -4,7 +4,7 @@
  * units. When the sentence names no one ("Định kỳ hằng năm, báo cáo … trước ngày 15/11"), the
  * units named in the sentence before report.
  */
-import { deadlineIn, parseTimeframe } from '../../domain/timeframe.js';
+import { deadlinesIn, parseTimeframe } from '../../domain/timeframe.js';
 import { fold, tidy } from '../../domain/text.js';
 import { splitUnitCell } from '../../domain/units.js';
 import type { DutyDraft, ParseOptions } from '../draft.js';
@@ -55,9 +55,13 @@ function paragraphs(lines: TextLine[]): Paragraph[] {
     }
     // A heading in capitals ("III. TỔ CHỨC THỰC HIỆN") is a paragraph of its own.
     const heading = (text: string) => /\p{Lu}{2}/u.test(text) && text === text.toUpperCase();
+    // A line goes on from the one before when that one was cut short of its sentence: it is long
+    // and ends without a stop, or this one starts in lower case.
+    const wraps = (prev: string) => (prev.length >= 50 && !/[.:;!?]$/u.test(prev)) || /^\p{Ll}/u.test(t);
     if (
       !cur ||
       !line.joins ||
+      !wraps(cur.text.slice(cur.lines.at(-1)!.at)) ||
       heading(t) ||
       heading(cur.text) ||
       /^(?:\d+(?:\.\d+)*\.|[IVX]+\.|[a-zđ]\)|[-–+•])\s/u.test(t)
@@ -87,43 +91,45 @@ export function reportDuties(lines: TextLine[], options: ParseOptions): DutyDraf
       if (!fold(sentence).includes('bao cao')) continue;
       const clauses = sentence.split(';');
       for (const clause of clauses) {
-        const deadline = deadlineIn(clause);
-        if (!deadline) continue;
-        const { day, month, year } = deadline;
-        const lead =
-          subjectOf(clause) ?? subjectOf(clauses[0]!) ?? subjectOf(sentence) ?? (before ? subjectOf(before) : null);
-        const timeframe = deadline.phrase;
-        const parsed = parseTimeframe(timeframe, { defaultDue: options.defaultDue });
-        const md = `${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
-        let schedule = parsed.schedule;
-        const flags = [...parsed.flags];
-        if (schedule.kind === 'unparsed') {
-          schedule = year ? { kind: 'once', due: `${year}-${md}` } : { kind: 'yearly', due: md };
-          flags.length = 0;
+        for (const deadline of deadlinesIn(clause)) {
+          const { day, month, year } = deadline;
+          const lead =
+            subjectOf(clause) ?? subjectOf(clauses[0]!) ?? subjectOf(sentence) ?? (before ? subjectOf(before) : null);
+          const timeframe = deadline.phrase;
+          const parsed = parseTimeframe(timeframe, { defaultDue: options.defaultDue });
+          let schedule = parsed.schedule;
+          let flags = [...parsed.flags];
+          // "chậm nhất là ngày 10/12": the day and month were read; the words around them do not matter.
+          if (schedule.kind === 'unparsed' && month !== null && deadline.months === 12) {
+            const md = `${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+            schedule = year ? { kind: 'once', due: `${year}-${md}` } : { kind: 'yearly', due: md };
+            flags = [];
+          }
+          if (!lead) flags.push('Không rõ đơn vị phải báo cáo / the reporting unit is not clear');
+          const title = capitalize(
+            tidy(clause)
+              .replace(/^(?:\d+(?:\.\d+)*\.|[a-zđ]\)|[-–+•])\s*/u, '')
+              .replace(/[.;,\s/]+$/u, ''),
+          );
+          const period = deadline.months === 3 ? 'quý' : 'tháng';
+          let code = `BC-${day}/${month ?? period}${year ? `/${year}` : ''}`;
+          if (out.some((d) => d.code === code))
+            code = `${code} (${out.filter((d) => d.code.startsWith(code)).length + 1})`;
+          out.push({
+            code,
+            title,
+            section: null,
+            sectionTitle: null,
+            origin: 'report',
+            leads: lead ? splitUnitCell(lead) : [],
+            cooperating: [],
+            timeframe,
+            schedule,
+            flags,
+            where: whereIn(p, at),
+            source: [sentence],
+          });
         }
-        if (!lead) flags.push('Không rõ đơn vị phải báo cáo / the reporting unit is not clear');
-        const title = capitalize(
-          tidy(clause)
-            .replace(/^(?:\d+(?:\.\d+)*\.|[a-zđ]\)|[-–+•])\s*/u, '')
-            .replace(/[.;,\s/]+$/u, ''),
-        );
-        let code = `BC-${day}/${month}${year ? `/${year}` : ''}`;
-        if (out.some((d) => d.code === code))
-          code = `${code} (${out.filter((d) => d.code.startsWith(code)).length + 1})`;
-        out.push({
-          code,
-          title,
-          section: null,
-          sectionTitle: null,
-          origin: 'report',
-          leads: lead ? splitUnitCell(lead) : [],
-          cooperating: [],
-          timeframe,
-          schedule,
-          flags,
-          where: whereIn(p, at),
-          source: [sentence],
-        });
       }
     }
   }

@@ -297,7 +297,7 @@ function findFreeHeader(lines: string[]): { start: number; next: number; headerL
     while (j < lines.length && j < i + 20 && !pdfCodeLine(lines[j]!)) j++;
     const head = fold(lines.slice(i, j).join(' '));
     if (
-      head.includes('nhiem vu') &&
+      /\b(nhiem vu|noi dung|cong viec)\b/.test(head) &&
       head.includes('chu tri') &&
       (head.includes('phoi hop') || head.includes('thoi gian'))
     ) {
@@ -421,7 +421,7 @@ function pdfRows(
       continue;
     }
     const f = fold(t);
-    if (/^(tt|stt) nhiem vu/.test(f)) {
+    if (/^(tt|stt) (nhiem vu|noi dung|cong viec)/.test(f)) {
       // The header repeated on a new page.
       let skip = header.headerLines;
       while (i < lines.length && skip > 0) {

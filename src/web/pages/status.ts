@@ -265,6 +265,14 @@ ${action('waive', t('Miễn nghĩa vụ này', 'Waive this obligation'), t('VD: 
 <tr><th>${t('Kỳ', 'Period')}</th><td>${o.periodKey}</td></tr>
 <tr><th>${t('Hạn', 'Due')}</th><td>${day(o.dueAt, zone)}${o.extendedTo ? html` → <strong>${t('gia hạn đến', 'extended to')} ${day(o.extendedTo, zone)}</strong>` : ''}</td></tr>
 <tr><th>${t('Trạng thái', 'State')}</th><td class="${CLASS[d.state]}">${STATE_SIGN[d.state]} ${label(t, d.state)}${o.completedAt ? html` · ${dateTime(o.completedAt, zone)}` : ''}</td></tr>
+${
+  o.history && o.status === 'open'
+    ? html`<tr><th>${t('Lịch sử', 'History')}</th><td class="muted history">${t(
+        `Kỳ trước ngày bắt đầu theo dõi kế hoạch${o.duty.plan.trackFrom ? ` (${day(o.duty.plan.trackFrom, 'UTC')})` : ''}: không nhắc, không báo lên, không tính quá hạn.`,
+        `A period before the plan was tracked from${o.duty.plan.trackFrom ? ` (${day(o.duty.plan.trackFrom, 'UTC')})` : ''}: no reminders or escalations, not counted overdue.`,
+      )}</td></tr>`
+    : ''
+}
 <tr><th>${t('Thời hạn theo kế hoạch', 'Timeframe in the plan')}</th><td>${o.duty.timeframe}</td></tr>
 </tbody></table>
 ${actions}

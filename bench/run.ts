@@ -5,10 +5,11 @@
  *   npm run bench                 all benchmarks
  *   npm run bench -- reminders    only those whose name contains "reminders"
  *
- * Benchmarks: reminders, telegram, pipeline, timeliness, web, planner (README, "Benchmarks").
+ * Benchmarks: reminders, telegram, pipeline, timeliness, web, import, planner (README, "Benchmarks").
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { benchImportDocuments } from './import-documents.js';
 import { benchPipeline } from './pipeline.js';
 import { benchPlanner } from './planner.js';
 import { benchReminders } from './reminders.js';
@@ -32,6 +33,7 @@ const benches: Record<string, (env: Awaited<ReturnType<typeof openBenchEnv>>) =>
   pipeline: benchPipeline,
   timeliness: benchTimeliness,
   web: benchWeb,
+  import: benchImportDocuments,
   // Last: it leaves a year of reminders in the database.
   planner: benchPlanner,
 };

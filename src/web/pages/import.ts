@@ -33,8 +33,8 @@ function importForm(req: FastifyRequest, input: { text?: string; planCode?: stri
 <input type="text" id="${id}" name="planCode" value="${input.planCode ?? ''}" placeholder="3131/KH-UBND" maxlength="100"></p>`;
   return html`<h1>${t('Nhập kế hoạch', 'Import a plan')}</h1>
 <p class="muted">${t(
-    'Dán phụ lục nhiệm vụ (hoặc toàn văn kế hoạch), hoặc tải lên tệp CSV, XLSX, văn bản. Bước sau là xem lại: chưa có gì được lưu cho đến khi bạn bấm «Nhập».',
-    'Paste the duty appendix (or the whole plan), or upload a CSV, XLSX or text file. The next step is the review: nothing is saved until you press «Import».',
+    'Dán phụ lục nhiệm vụ (hoặc toàn văn kế hoạch), hoặc tải lên tệp kế hoạch như đã ban hành: Word (.docx, .doc), PDF, Excel (.xlsx), CSV hoặc văn bản. Bước sau là xem lại: chưa có gì được lưu cho đến khi bạn bấm «Nhập».',
+    'Paste the duty appendix (or the whole plan), or upload the plan file as published: Word (.docx, .doc), PDF, Excel (.xlsx), CSV or text. The next step is the review: nothing is saved until you press «Import».',
   )}</p>
 <form method="post" action="/admin/import" class="card">${csrfField(req)}
 <h2>${t('Dán văn bản', 'Paste the text')}</h2>
@@ -44,8 +44,8 @@ ${planCode('import-code-text')}
 <p><button type="submit">${t('Xem lại', 'Review')}</button></p></form>
 <form method="post" action="/admin/import" enctype="multipart/form-data" class="card">${csrfField(req)}
 <h2>${t('Tải tệp lên', 'Upload a file')}</h2>
-<p><label for="import-file">${t(`Tệp CSV, XLSX hoặc văn bản (.txt), tối đa ${UPLOAD_MAX_BYTES / 1024 / 1024} MB`, `A CSV, XLSX or text (.txt) file, at most ${UPLOAD_MAX_BYTES / 1024 / 1024} MB`)}</label><br>
-<input type="file" id="import-file" name="file" required accept=".csv,.xlsx,.txt,.tsv,text/plain,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"></p>
+<p><label for="import-file">${t(`Tệp Word (.docx, .doc), PDF có lớp chữ, Excel (.xlsx), CSV hoặc văn bản (.txt), tối đa ${UPLOAD_MAX_BYTES / 1024 / 1024} MB`, `A Word (.docx, .doc), PDF with a text layer, Excel (.xlsx), CSV or text (.txt) file, at most ${UPLOAD_MAX_BYTES / 1024 / 1024} MB`)}</label><br>
+<input type="file" id="import-file" name="file" required accept=".docx,.doc,.pdf,.csv,.xlsx,.txt,.tsv,text/plain,text/csv,application/pdf,application/msword,application/vnd.openxmlformats-officedocument.wordprocessingml.document,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"></p>
 ${planCode('import-code-file')}
 <p><button type="submit">${t('Xem lại', 'Review')}</button></p></form>`;
 }

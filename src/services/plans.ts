@@ -1,11 +1,13 @@
 import type { Db } from '#root/db/client.js';
 import type { Prisma } from '#root/generated/prisma/client.js';
+import type { IndicatorDraft } from '#root/import/indicators.js';
 import type { DutyDraft, PlanDraft } from '#root/import/plan-document.js';
 import { parseTimeframe } from '#root/domain/timeframe.js';
 import type { IsoDate, MonthDay, Schedule } from '#root/domain/types.js';
 import { tidy } from '#root/domain/text.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
+import { storeIndicators } from './indicators.js';
 import { dateColumn, isoDate, scheduleColumns } from './schedules.js';
 import { loadDirectory, proposeEntry, resolveName, type DirectoryEntry, type Resolution } from './units.js';
 
@@ -23,6 +25,8 @@ export interface ImportReview {
    */
   horizonFrom: 'text' | 'given' | 'existing' | 'none';
   duties: ReviewedDuty[];
+  /** The plan's indicators (its "chỉ tiêu" table), stored with it on commit. */
+  indicators: IndicatorDraft[];
   /** Plan-level problems (no table found near a line, rows that could not be split…). */
   flags: string[];
   /** Names no unit or group answers to: they would be created, marked for review. */
@@ -39,6 +43,8 @@ export interface ImportResult {
   retired: number;
   /** The units and groups created (marked proposed) for names nothing answered to. */
   newNames: { name: string; kind: 'unit' | 'group' }[];
+  /** The plan's indicators: created, updated, unchanged, retired. */
+  indicators: { created: number; updated: number; unchanged: number; retired: number };
 }
 
 /** The flags a reviewer sees on a duty: the parser's, plus one per name that matched nothing. */
@@ -117,7 +123,7 @@ export function parseHorizonYear(input: string): number | null {
 export async function reviewImport(
   db: Db,
   orgId: string,
-  draft: PlanDraft,
+  draft: PlanDraft & { indicators?: IndicatorDraft[] },
   planCode?: string,
   options: { horizonYear?: number | null } = {},
 ): Promise<ImportReview> {
@@ -180,6 +186,7 @@ export async function reviewImport(
     horizonFrom,
     format: draft.format,
     duties,
+    indicators: draft.indicators ?? [],
     flags: draft.flags,
     newNames: [...newNames].map(([name, kind]) => ({ name, kind })),
     matched: [...matched.values()],
@@ -336,6 +343,8 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
       if (retiring.length) {
         await tx.duty.updateMany({ where: { id: { in: retiring.map((d) => d.id) } }, data: { active: false } });
       }
+      // A review made before indicators were read (kept in a draft store) has none.
+      const indicators = await storeIndicators(tx, orgId, plan.id, review.indicators ?? []);
       const result: ImportResult = {
         planId: plan.id,
         created,
@@ -343,6 +352,7 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
         unchanged,
         retired: retiring.length,
         newNames: proposed,
+        indicators,
       };
       await audit(tx, {
         orgId,
@@ -358,6 +368,7 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
           unchanged,
           retired: retiring.length,
           newNames: proposed.length,
+          indicators,
         },
       });
       return result;
@@ -406,6 +417,12 @@ export function reviewJson(review: ImportReview) {
       timeframe: d.timeframe,
       schedule: d.schedule,
       flags: dutyFlags(d),
+    })),
+    indicators: (review.indicators ?? []).map((i) => ({
+      code: i.code,
+      title: i.title,
+      unit: i.unit,
+      targets: i.targets,
     })),
     flags: review.flags,
     newUnits: review.newNames,

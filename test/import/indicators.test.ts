@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { SourceDocument, SourceRow } from '#root/import/document-model.js';
 import { parseTarget, readIndicators } from '#root/import/indicators.js';
 
-const row = (where: string, ...cells: (string | { text: string; colSpan?: number; rowSpan?: number })[]): SourceRow => ({
+const row = (
+  where: string,
+  ...cells: (string | { text: string; colSpan?: number; rowSpan?: number })[]
+): SourceRow => ({
   where,
   cells: cells.map((c) => (typeof c === 'string' ? { text: c } : c)),
 });
@@ -89,7 +92,11 @@ describe('reading a plan’s indicator table', () => {
 
   it('numbers indicators by position when the table has no number column', () => {
     const found = readIndicators(
-      doc([row('hàng 1', 'Nội dung chỉ tiêu', 'Năm 2026'), row('hàng 2', 'Tỷ lệ A', '50%'), row('hàng 3', 'Tỷ lệ B', '60%')]),
+      doc([
+        row('hàng 1', 'Nội dung chỉ tiêu', 'Năm 2026'),
+        row('hàng 2', 'Tỷ lệ A', '50%'),
+        row('hàng 3', 'Tỷ lệ B', '60%'),
+      ]),
     );
     expect(found.map((d) => [d.code, d.targets['2026']])).toEqual([
       ['1', 50],

@@ -65,6 +65,9 @@ export interface DocxOptions {
 
 /** Text for XML, without the characters XML 1.0 forbids (control characters a note may hold). */
 export function xmlText(s: string): string {
+  // Most texts hold none of these: tested once, rather than five replacements each (50,000 cells).
+  // eslint-disable-next-line no-control-regex
+  if (!/[&<>"\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/.test(s)) return s;
   return (
     s
       // eslint-disable-next-line no-control-regex
@@ -106,14 +109,14 @@ function paragraphXml(para: Paragraph): string {
   return `<w:p>${props ? `<w:pPr>${props}</w:pPr>` : ''}${para.runs.map(runXml).join('')}</w:p>`;
 }
 
-function tableXml(t: Table): string {
+function tableXml(t: Table, out: string[]): void {
   const border = t.borders
     ? '<w:tblBorders><w:top w:val="single" w:sz="4"/><w:left w:val="single" w:sz="4"/><w:bottom w:val="single" w:sz="4"/><w:right w:val="single" w:sz="4"/><w:insideH w:val="single" w:sz="4"/><w:insideV w:val="single" w:sz="4"/></w:tblBorders>'
     : '<w:tblBorders><w:top w:val="nil"/><w:left w:val="nil"/><w:bottom w:val="nil"/><w:right w:val="nil"/><w:insideH w:val="nil"/><w:insideV w:val="nil"/></w:tblBorders>';
   const grid = t.widths.map((w) => `<w:gridCol w:w="${twips(w)}"/>`).join('');
-  const out: string[] = [
+  out.push(
     `<w:tbl><w:tblPr><w:tblW w:w="${twips(t.widths.reduce((a, b) => a + b, 0))}" w:type="dxa"/>${border}<w:tblLayout w:type="fixed"/><w:tblCellMar><w:left w:w="80" w:type="dxa"/><w:right w:w="80" w:type="dxa"/></w:tblCellMar></w:tblPr><w:tblGrid>${grid}</w:tblGrid>`,
-  ];
+  );
   t.rows.forEach((row, i) => {
     out.push(`<w:tr>${i === 0 && t.header ? '<w:trPr><w:tblHeader/><w:cantSplit/></w:trPr>' : ''}`);
     let col = 0;
@@ -125,13 +128,14 @@ function tableXml(t: Table): string {
         `<w:tcW w:w="${twips(width)}" w:type="dxa"/>` +
         (span > 1 ? `<w:gridSpan w:val="${span}"/>` : '') +
         (cell.shade ? `<w:shd w:val="clear" w:color="auto" w:fill="${cell.shade}"/>` : '');
-      const content = cell.content.length ? cell.content.map(paragraphXml).join('') : '<w:p/>';
-      out.push(`<w:tc><w:tcPr>${props}</w:tcPr>${content}</w:tc>`);
+      out.push('<w:tc><w:tcPr>', props, '</w:tcPr>');
+      if (cell.content.length) for (const para of cell.content) out.push(paragraphXml(para));
+      else out.push('<w:p/>');
+      out.push('</w:tc>');
     }
     out.push('</w:tr>');
   });
   out.push('</w:tbl>');
-  return out.join('');
 }
 
 function sectionProps(s: Section, o: DocxOptions): string {
@@ -148,7 +152,10 @@ const NS =
 export function writeDocx(sections: Section[], o: DocxOptions): Buffer {
   const body: string[] = [];
   sections.forEach((s, i) => {
-    for (const b of s.blocks) body.push(b.kind === 'p' ? paragraphXml(b) : tableXml(b));
+    for (const b of s.blocks) {
+      if (b.kind === 'p') body.push(paragraphXml(b));
+      else tableXml(b, body);
+    }
     // A section's properties go in the last paragraph of the section, except the last section's.
     if (i < sections.length - 1) body.push(`<w:p><w:pPr>${sectionProps(s, o)}</w:pPr></w:p>`);
   });

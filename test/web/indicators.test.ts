@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSandboxChannel } from '#root/channels/sandbox/index.js';
 import { readIndicators } from '#root/import/indicators.js';
+import { loadTemplates } from '#root/messages/templates.js';
+import { createDelivery } from '#root/services/delivery.js';
+import { nudge } from '#root/services/nudge.js';
 import { storeIndicators } from '#root/services/indicators.js';
 import { readDocx } from '../helpers/docx.js';
 import { fixtureDocument } from '../helpers/fixture-document.js';
@@ -43,6 +47,33 @@ describe('the indicators on the web', () => {
     expect((page.text.match(/href="\/admin\/indicators\/[0-9a-f-]{36}\?year=2026"/g) ?? []).length).toBe(7);
     expect(page.text).toContain('(năm 2025)');
     expect(page.text).toContain('href="/admin/exports/report.docx?year=2026"');
+  });
+
+  it('lists the indicators the unit has not reported in its yearly report’s reminder', async () => {
+    const db = w.t.prisma;
+    await nudge(db, w.orgId, { unitId: report.unitId, obligationId: report.id, actor: 'test', now: w.s.clock.now() });
+    const r = await db.reminder.findFirstOrThrow({ where: { obligationId: report.id, status: 'pending' } });
+    const delivery = createDelivery({
+      db,
+      config: w.s.config,
+      templates: loadTemplates(),
+      channels: { sandbox: createSandboxChannel() },
+      clock: w.s.clock,
+      logger: w.s.deps.logger,
+      metrics: w.s.app.metrics,
+      workerId: 'test-indicators',
+    });
+    expect(await delivery.deliverReminder(r.id)).toMatchObject({ outcome: 'sent' });
+    const message = await db.outboxMessage.findFirstOrThrow({ where: { reminderId: r.id } });
+    expect(message.body).toContain('Chỉ tiêu năm chưa báo cáo (7), gửi số liệu kèm báo cáo:');
+    expect(message.body).toMatch(
+      /• 1\. Tỷ lệ hệ thống thông tin cấp độ 3, 4, 5 [^\n]* \(mục tiêu 100%\): \/chitieu 1 <tử số>\/<mẫu số>/,
+    );
+    // Another duty's reminder says nothing of indicators.
+    const other = await db.outboxMessage.findMany({
+      where: { orgId: w.orgId, body: { contains: 'Chỉ tiêu năm chưa báo cáo' } },
+    });
+    expect(other).toHaveLength(1);
   });
 
   it('reports a value on the unit’s behalf from the obligation’s page, audited, and shows it', async () => {

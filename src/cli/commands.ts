@@ -98,7 +98,7 @@ function printReview(review: ImportReview, out: Out) {
     out('');
     out('Cần xem lại / to review:');
     for (const f of review.flags) out(`  ! ${f}`);
-    for (const d of flagged) for (const f of dutyFlags(d)) out(`  ! ${d.code} (${d.source}): ${f}`);
+    for (const d of flagged) for (const f of dutyFlags(d)) out(`  ! ${d.code} (${d.where}): ${f}`);
   }
   if (review.newNames.length) {
     out('');
@@ -233,7 +233,11 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
           { defaultDue: o2.yearlyDue },
           { logger: ctx.logger },
         );
-        const review = await reviewImport(ctx.db, o2.id, draft, o.plan, horizon);
+        // A dry run shows what was read even without a plan code (a plan flag says so).
+        const review = await reviewImport(ctx.db, o2.id, draft, o.plan, {
+          ...horizon,
+          codeOptional: o.dryRun === true,
+        });
         if (o.json) {
           const result = o.dryRun ? null : await commitImport(ctx.db, o2.id, review, ctx.actor);
           out(json({ ...reviewJson(review), ...(result ? { result } : {}) }));

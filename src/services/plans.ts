@@ -5,6 +5,7 @@ import type { DutyDraft, PlanDraft } from '#root/import/plan-document.js';
 import { parseTimeframe } from '#root/domain/timeframe.js';
 import type { IsoDate, MonthDay, Schedule } from '#root/domain/types.js';
 import { tidy } from '#root/domain/text.js';
+import { normalizeUnitName } from '#root/domain/units.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
 import { storeIndicators } from './indicators.js';
@@ -46,6 +47,11 @@ export interface ImportResult {
   /** The plan's indicators: created, updated, unchanged, retired. */
   indicators: { created: number; updated: number; unchanged: number; retired: number };
 }
+
+const NO_PLAN_CODE =
+  'Không tìm thấy số hiệu kế hoạch trong tệp; dùng --plan <số hiệu> / no plan code found; pass --plan <code>';
+const NOTHING_TO_IMPORT =
+  'Không có nhiệm vụ nào để nhập (không tìm thấy bảng nhiệm vụ hay yêu cầu báo cáo); chưa ghi gì / nothing to import: no duty table and no report duty was found. Nothing was written';
 
 /** The flags a reviewer sees on a duty: the parser's, plus one per name that matched nothing. */
 export function dutyFlags(d: ReviewedDuty): string[] {
@@ -125,15 +131,11 @@ export async function reviewImport(
   orgId: string,
   draft: PlanDraft & { indicators?: IndicatorDraft[] },
   planCode?: string,
-  options: { horizonYear?: number | null } = {},
+  options: { horizonYear?: number | null; codeOptional?: boolean } = {},
 ): Promise<ImportReview> {
-  const code = planCode ?? draft.plan.code;
-  if (!code) {
-    throw new UserError(
-      'Không tìm thấy số hiệu kế hoạch trong tệp; dùng --plan <số hiệu> / no plan code found; pass --plan <code>',
-    );
-  }
-  if (draft.duties.length === 0) throw new UserError('Bảng nhiệm vụ trống / the duty table is empty');
+  const code = planCode ?? draft.plan.code ?? '';
+  if (!code && !options.codeOptional) throw new UserError(NO_PLAN_CODE);
+  // A draft with no duties is still shown (its header, the plan flag saying why); committing it is refused.
   const directory = await loadDirectory(db, orgId);
   let horizonYear = options.horizonYear !== undefined ? options.horizonYear : draft.plan.horizonYear;
   let horizonFrom: ImportReview['horizonFrom'] =
@@ -148,7 +150,9 @@ export async function reviewImport(
       horizonFrom = 'existing';
     }
   }
-  const newNames = new Map<string, 'unit' | 'group'>();
+  // Keyed by the matching key: "Sở TT&TT", "Sở TTTT" and "sở thông tin và truyền thông" are one
+  // new unit (the commit creates one), shown under the first spelling read.
+  const newNames = new Map<string, { name: string; kind: 'unit' | 'group' }>();
   const matched = new Map<string, ImportReview['matched'][number]>();
   // A table names a few dozen units over and over: each name is matched once.
   const resolutions = new Map<string, Resolution>();
@@ -158,8 +162,10 @@ export async function reviewImport(
       if (!r) {
         const found = resolveName(n, directory);
         resolutions.set(n, found);
-        if (!found.matched) newNames.set(found.name, found.kind);
-        else
+        if (!found.matched) {
+          const key = normalizeUnitName(found.name);
+          if (!newNames.has(key)) newNames.set(key, { name: found.name, kind: found.kind });
+        } else
           matched.set(found.name, {
             name: found.name,
             kind: found.kind,
@@ -187,8 +193,8 @@ export async function reviewImport(
     format: draft.format,
     duties,
     indicators: draft.indicators ?? [],
-    flags: draft.flags,
-    newNames: [...newNames].map(([name, kind]) => ({ name, kind })),
+    flags: code ? draft.flags : [...draft.flags, NO_PLAN_CODE],
+    newNames: [...newNames.values()],
     matched: [...matched.values()],
   };
 }
@@ -207,6 +213,10 @@ const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringif
  * Re-importing the same plan changes nothing and duplicates nothing.
  */
 export async function commitImport(db: Db, orgId: string, review: ImportReview, actor: string): Promise<ImportResult> {
+  if (!review.plan.code) throw new UserError(NO_PLAN_CODE);
+  // Nothing to import: committing would only retire the plan's duties (a re-import of a text that
+  // lost its table). The review shows why (the plan flag); nothing is written.
+  if (review.duties.length === 0) throw new UserError(NOTHING_TO_IMPORT);
   return db.$transaction(
     async (tx) => {
       const p = review.plan;
@@ -402,8 +412,9 @@ async function createAssignments(
 export function reviewJson(review: ImportReview) {
   return {
     plan: {
-      code: review.plan.code,
+      code: review.plan.code || null,
       title: review.plan.title,
+      issuer: review.plan.issuer,
       issuedOn: review.plan.issuedOn,
       horizonYear: review.plan.horizonYear,
       horizonFrom: review.horizonFrom,
@@ -417,6 +428,8 @@ export function reviewJson(review: ImportReview) {
       timeframe: d.timeframe,
       schedule: d.schedule,
       flags: dutyFlags(d),
+      where: d.where,
+      source: d.source,
     })),
     indicators: (review.indicators ?? []).map((i) => ({
       code: i.code,

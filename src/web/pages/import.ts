@@ -146,7 +146,11 @@ ${review.newNames.length ? html`<ul class="new-names">${review.newNames.map((n) 
 ${review.matched.length ? html`<ul class="matched-names">${review.matched.map((n) => html`<li>${n.name}${n.entry !== n.name ? html` → ${n.entry}` : ''}${n.proposed ? html` <span class="muted">(${t('đang chờ xem lại', 'awaiting review')})</span>` : ''}</li>`)}</ul>` : html`<p class="muted">${t('Không có.', 'None.')}</p>`}
 </div>
 <div class="row">
-<form method="post" action="/admin/import/${id}/commit" class="inline">${csrfField(req)}<button type="submit">${t(`Nhập ${review.duties.length} nhiệm vụ`, `Import ${review.duties.length} duties`)}</button></form>
+${
+  review.duties.length
+    ? html`<form method="post" action="/admin/import/${id}/commit" class="inline">${csrfField(req)}<button type="submit">${t(`Nhập ${review.duties.length} nhiệm vụ`, `Import ${review.duties.length} duties`)}</button></form>`
+    : html`<p class="muted">${t('Không có nhiệm vụ nào để nhập từ văn bản này.', 'There is no duty to import from this document.')}</p>`
+}
 <form method="post" action="/admin/import/${id}/discard" class="inline">${csrfField(req)}<button type="submit" class="secondary">${t('Hủy', 'Cancel')}</button></form>
 </div>
 <p class="muted">${t(`Bản xem lại được giữ ${IMPORT_DRAFT_TTL_SECONDS / 3600} giờ.`, `This review is kept for ${IMPORT_DRAFT_TTL_SECONDS / 3600} hours.`)}</p>`;
@@ -307,6 +311,8 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
       );
     } catch (e) {
       if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
+      // Nothing to import (no duty, no plan code): the review again, with why.
+      if (e instanceof UserError) return reviewWithError(req, reply, req.params.id, e.message);
       throw e;
     }
   });

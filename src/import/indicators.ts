@@ -169,9 +169,85 @@ function readTable(table: Table): IndicatorDraft[] | null {
   return null;
 }
 
+/** Years named by a header's words, in order ("… Kế hoạch 2023 Kế hoạch 2024 Mục tiêu 2025"). */
+function headerYears(text: string): number[] {
+  return [...f(text).matchAll(/(?:^|\s)(20\d{2})(?=\s|$)/g)].map((m) => Number(m[1]));
+}
+
+/** "80% 90% 100%" (exactly `n` targets, all numbers), at the end of a text: the targets and the text before. */
+function trailingTargets(
+  text: string,
+  n: number,
+): { before: string; targets: { value: number; percent: boolean }[] } | null {
+  const tokens = tidy(text).split(' ');
+  if (tokens.length < n) return null;
+  const tail = tokens.slice(tokens.length - n);
+  if (!tail.every((t) => /^\d{1,3}(?:[.,]\d+)?%?$/.test(t))) return null;
+  return { before: tokens.slice(0, tokens.length - n).join(' '), targets: tail.map((t) => parseTarget(t)!) };
+}
+
+/**
+ * An indicator table that a reader gave as paragraphs (the text of a PDF: each cell a paragraph,
+ * a row's targets on one line): a header naming the content and the years, then per indicator its
+ * number ("1."), its title over one or more paragraphs and a line of as many targets as years.
+ */
+function readParagraphs(blocks: SourceBlock[]): IndicatorDraft[] {
+  const out: IndicatorDraft[] = [];
+  for (let i = 0; i < blocks.length; i++) {
+    const b = blocks[i]!;
+    if (b.kind !== 'paragraph' || !/\b(noi dung chi tieu|ten chi tieu)\b/.test(f(b.text))) continue;
+    // The header: this paragraph and the next few, up to the first number.
+    let header = b.text;
+    let k = i + 1;
+    for (; k < blocks.length && k < i + 12; k++) {
+      const p = blocks[k]!;
+      if (p.kind !== 'paragraph' || /^\d{1,2}[.)]?(\s|$)/.test(p.text.trim())) break;
+      header += ` ${p.text}`;
+    }
+    const years = headerYears(header);
+    if (!years.length) continue;
+    let current: { code: string; title: string[]; where: string } | null = null;
+    for (; k < blocks.length; k++) {
+      const p = blocks[k]!;
+      if (p.kind !== 'paragraph') break;
+      const text = tidy(p.text);
+      const code = /^(\d{1,2})[.)]?(?:\s+(.*))?$/.exec(text);
+      if (!current) {
+        if (!code) break;
+        current = { code: code[1]!, title: code[2] ? [code[2]] : [], where: p.where };
+        const inline = code[2] ? trailingTargets(code[2], years.length) : null;
+        if (!inline) continue;
+        current.title = inline.before ? [inline.before] : [];
+      }
+      const row = current.title.length || code === null ? trailingTargets(text, years.length) : null;
+      if (!row) {
+        if (current.title.length || !code) current.title.push(text);
+        continue;
+      }
+      if (row.before && (current.title.length || !code)) current.title.push(row.before);
+      const title = tidy(current.title.join(' '));
+      if (!title) break;
+      const targets: Record<string, number> = {};
+      years.forEach((y, n) => (targets[String(y)] = row.targets[n]!.value));
+      const percent = row.targets.some((t) => t.percent);
+      out.push({
+        code: current.code,
+        title,
+        unit: percent || /^ty le\b/.test(fold(title)) ? '%' : null,
+        targets,
+        source: current.where,
+      });
+      current = null;
+    }
+    if (out.length) return out;
+  }
+  return out;
+}
+
 /**
  * Every indicator of a document, in reading order: the rows of each indicator table. Two tables
- * giving the same code keep the first (a table repeated on a new page is one table).
+ * giving the same code keep the first (a table repeated on a new page is one table). A document
+ * without an indicator table is read for one laid out as paragraphs (a PDF's text).
  */
 export function readIndicators(doc: SourceDocument): IndicatorDraft[] {
   const out: IndicatorDraft[] = [];
@@ -184,5 +260,5 @@ export function readIndicators(doc: SourceDocument): IndicatorDraft[] {
       out.push(d);
     }
   }
-  return out;
+  return out.length ? out : readParagraphs(doc.blocks);
 }

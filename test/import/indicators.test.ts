@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { SourceDocument, SourceRow } from '#root/import/document-model.js';
 import { parseTarget, readIndicators } from '#root/import/indicators.js';
+import { readText } from '#root/import/readers/text.js';
 
 const row = (
   where: string,
@@ -111,5 +113,43 @@ describe('reading a plan’s indicator table', () => {
     expect(parseTarget('1.000')).toEqual({ value: 1000, percent: false });
     expect(parseTarget('Hoàn thành')).toBeNull();
     expect(parseTarget('-')).toBeNull();
+  });
+});
+
+describe('the HCMC plan’s indicators (II. CHỈ TIÊU CHIẾN LƯỢC THEO NĂM)', () => {
+  const read = (name: string) =>
+    readIndicators(readText(readFileSync(new URL(`../../../shared/fixtures/${name}`, import.meta.url), 'utf8')));
+  const EXPECTED = [
+    ['1', { '2023': 80, '2024': 90, '2025': 100 }],
+    ['2', { '2023': 80, '2024': 90, '2025': 100 }],
+    ['3', { '2023': 100, '2024': 100, '2025': 100 }],
+    ['4', { '2023': 100, '2024': 100, '2025': 100 }],
+    ['5', { '2023': 100, '2024': 100, '2025': 100 }],
+    ['6', { '2023': 100, '2024': 100, '2025': 100 }],
+    ['7', { '2023': 100, '2024': 100, '2025': 100 }],
+  ];
+
+  it('reads seven rates with their yearly targets from the plan’s text (a pipe table)', () => {
+    const found = read('kh-3131-hcm.txt');
+    expect(found.map((i) => [i.code, i.targets])).toEqual(EXPECTED);
+    expect(found.every((i) => i.unit === '%' && i.title.startsWith('Tỷ lệ'))).toBe(true);
+    expect(found[0]!.title).toBe(
+      'Tỷ lệ hệ thống thông tin cấp độ 3, 4, 5 của Thành phố Hồ Chí Minh được phân loại và thực hiện bảo vệ theo cấp độ',
+    );
+    expect(found[6]!.title).toBe(
+      'Tỷ lệ các hệ thống thông tin của cơ quan nhà nước có phương án ứng cứu xử lý sự cố tấn công mạng',
+    );
+  });
+
+  it('reads the same seven from the text of its PDF, where the table is paragraphs', () => {
+    const fromPdf = read('kh-3131-hcm-pdf.txt');
+    expect(fromPdf.map((i) => [i.code, i.targets])).toEqual(EXPECTED);
+    expect(fromPdf.map((i) => [i.title, i.unit])).toEqual(read('kh-3131-hcm.txt').map((i) => [i.title, i.unit]));
+  });
+
+  it('reads nothing from a document without an indicator table', () => {
+    expect(
+      readIndicators(readText('KẾ HOẠCH\nTT | Nhiệm vụ | Chủ trì | Phối hợp | Thời gian\n1 | A | Sở Y tế | | 2026')),
+    ).toEqual([]);
   });
 });

@@ -6,12 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '#root/db/client.js';
 import { yearBounds } from '#root/domain/zoned-day.js';
 import { readIndicators } from '#root/import/indicators.js';
+import { readText } from '#root/import/readers/text.js';
 import { confirmObligation } from '#root/services/confirmations.js';
 import { seedDemo } from '#root/services/demo.js';
 import { reportIndicatorValue, storeIndicators } from '#root/services/indicators.js';
 import { readDocx } from '../helpers/docx.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { fixtureDocument } from '../helpers/fixture-document.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 
 /** Friday 20 November 2026, 10:00 in Hồ Chí Minh City: the units' yearly report (15/11) is past. */
@@ -40,7 +40,14 @@ beforeAll(async () => {
   orgId = org.id;
   const plan = await db.plan.findFirstOrThrow({ where: { orgId } });
   await db.$transaction((tx) =>
-    storeIndicators(tx, orgId, plan.id, readIndicators(fixtureDocument('kh-3131-hcm.txt'))),
+    storeIndicators(
+      tx,
+      orgId,
+      plan.id,
+      readIndicators(
+        readText(readFileSync(new URL('../../../shared/fixtures/kh-3131-hcm.txt', import.meta.url), 'utf8')),
+      ),
+    ),
   );
   // The units' yearly report (due 15/11): the report duty with the most units.
   const duties = await db.duty.findMany({

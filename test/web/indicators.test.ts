@@ -1,12 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxChannel } from '#root/channels/sandbox/index.js';
 import { readIndicators } from '#root/import/indicators.js';
+import { readText } from '#root/import/readers/text.js';
 import { loadTemplates } from '#root/messages/templates.js';
 import { createDelivery } from '#root/services/delivery.js';
 import { nudge } from '#root/services/nudge.js';
 import { storeIndicators } from '#root/services/indicators.js';
 import { readDocx } from '../helpers/docx.js';
-import { fixtureDocument } from '../helpers/fixture-document.js';
 import { startWebTest, type WebTest } from '../helpers/web.js';
 
 /**
@@ -24,7 +25,14 @@ describe('the indicators on the web', () => {
     const db = w.t.prisma;
     const plan = await db.plan.findFirstOrThrow({ where: { orgId: w.orgId } });
     await db.$transaction((tx) =>
-      storeIndicators(tx, w.orgId, plan.id, readIndicators(fixtureDocument('kh-3131-hcm.txt'))),
+      storeIndicators(
+        tx,
+        w.orgId,
+        plan.id,
+        readIndicators(
+          readText(readFileSync(new URL('../../../shared/fixtures/kh-3131-hcm.txt', import.meta.url), 'utf8')),
+        ),
+      ),
     );
     rateId = (await db.indicator.findFirstOrThrow({ where: { orgId: w.orgId, code: '1' } })).id;
     // An obligation of the units' yearly report (the report duty with the most units).

@@ -423,6 +423,26 @@ describe('more pasted variants', () => {
     expect(d.duties[1]!.flags[0]).toMatch(/bị trùng/);
   });
 
+  it('reads the body text after a pasted table: its report duties are not lost', () => {
+    const d = parsePlanText(
+      [
+        'Số: 31/KH-UBND',
+        'II. NHIỆM VỤ',
+        'TT | Nhiệm vụ | Chủ trì | Phối hợp | Thời gian |',
+        '1 | Tập huấn | Sở Nội vụ | | 2024 |',
+        '2 | Diễn tập | Công an tỉnh | | Hằng năm |',
+        'III. TỔ CHỨC THỰC HIỆN',
+        'Các cơ quan, đơn vị được giao nhiệm vụ gửi báo cáo về Sở Nội vụ trước ngày 05 tháng 12 hằng năm.',
+      ].join('\n'),
+      options,
+    );
+    expect(d.duties.map((x) => [x.code, x.origin, x.leads, x.where])).toEqual([
+      ['1', 'appendix', ['Sở Nội vụ'], 'dòng 4'],
+      ['2', 'appendix', ['Công an tỉnh'], 'dòng 5'],
+      ['BC-5/12', 'report', ['Các cơ quan, đơn vị được giao nhiệm vụ'], 'dòng 7'],
+    ]);
+  });
+
   it('says so when a duty table has no row that reads as a duty', () => {
     const d = parsePlanRows([['TT', 'Nhiệm vụ', 'Chủ trì', 'Phối hợp', 'Thời gian']], {
       ...options,

@@ -215,7 +215,7 @@ describe('parsePlanFile', () => {
     expect(d.duties.filter((x) => x.origin === 'report')).toHaveLength(2);
   });
 
-  it('refuses empty, binary, PDF and Word files; a file without a duty table gives a plan flag', async () => {
+  it('refuses empty, binary, damaged PDF and Word files; a file without a duty table gives a plan flag', async () => {
     const refuse = (name: string, buf: Buffer) => parsePlanFile(name, buf, options);
     await expect(refuse('empty.csv', Buffer.alloc(0))).rejects.toThrow(/^Tệp trống \/ the file is empty/);
     await expect(refuse('blank.txt', Buffer.from(' \r\n\t\n'))).rejects.toThrow(/Tệp trống/);
@@ -223,7 +223,8 @@ describe('parsePlanFile', () => {
     await expect(
       refuse('data.txt', Buffer.from([0x00, 0x01, 0x02, 0x03, 0x00, 0x00, 0x00, 0x10, 0x20, 0x00, 0x00])),
     ).rejects.toThrow(/not a text file/);
-    await expect(refuse('plan.pdf', Buffer.from('%PDF-1.7'))).rejects.toThrow(/PDF.*\.xlsx\/\.csv/);
+    // Issue 13: PDF and Word files are read (test/import/documents.test.ts); a damaged one is refused.
+    await expect(refuse('plan.pdf', Buffer.from('%PDF-1.7'))).rejects.toThrow(/^Tệp PDF bị hỏng/);
     await expect(refuse('plan.txt', Buffer.from('%PDF-1.7'))).rejects.toThrow(/PDF/);
     await expect(refuse('plan.docx', Buffer.from('PK\u0003\u0004', 'latin1'))).rejects.toThrow(/Word/);
     await expect(refuse('broken.xlsx', Buffer.from('PK\u0003\u0004garbage', 'latin1'))).rejects.toThrow(ImportError);

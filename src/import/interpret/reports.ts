@@ -53,7 +53,15 @@ function paragraphs(lines: TextLine[]): Paragraph[] {
       cur = null;
       continue;
     }
-    if (!cur || !line.joins || /^(?:\d+(?:\.\d+)*\.|[IVX]+\.|[a-zđ]\)|[-–+•])\s/u.test(t)) {
+    // A heading in capitals ("III. TỔ CHỨC THỰC HIỆN") is a paragraph of its own.
+    const heading = (text: string) => /\p{Lu}{2}/u.test(text) && text === text.toUpperCase();
+    if (
+      !cur ||
+      !line.joins ||
+      heading(t) ||
+      heading(cur.text) ||
+      /^(?:\d+(?:\.\d+)*\.|[IVX]+\.|[a-zđ]\)|[-–+•])\s/u.test(t)
+    ) {
       cur = { text: t, where: line.where, lines: [{ at: 0, where: line.where }] };
       out.push(cur);
     } else {

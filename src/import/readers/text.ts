@@ -128,9 +128,10 @@ function findPipeHeader(lines: string[], from = 0): Found | null {
 }
 
 /** Reads the rows of a pipe table from its header to the next table's header (or the end). */
-function pipeRows(lines: string[], found: Found): { rows: SourceRow[]; end: number } {
+function pipeRows(lines: string[], found: Found): { rows: SourceRow[]; end: number; between: number[] } {
   const k = found.width;
   const rows: SourceRow[] = [];
+  const between: number[] = [];
   let cells: string[] = [];
   let pending: string | null = null;
   let rowLine = -1;
@@ -171,7 +172,9 @@ function pipeRows(lines: string[], found: Found): { rows: SourceRow[]; end: numb
           pending = t;
           rowLine = i;
         }
-        // Any other line between rows (page headers, notes) is not part of the table.
+        // Any other line between rows (page headers, notes, the body text after the table) is not
+        // part of the table: it stays text.
+        else between.push(i);
         continue;
       }
       const p = pipeCells(t);
@@ -223,7 +226,7 @@ function pipeRows(lines: string[], found: Found): { rows: SourceRow[]; end: numb
     }
   }
   if (mid()) finalize(true);
-  return { rows, end: i };
+  return { rows, end: i, between };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -468,16 +471,17 @@ export function readText(text: string): SourceDocument {
     .replace(/\r\n?/g, '\n');
   if (!normalized.trim()) throw new ImportError(EMPTY_FILE);
   const lines = normalized.split('\n');
-  const tables: { start: number; end: number; block: SourceBlock }[] = [];
+  const tables: { start: number; end: number; block: SourceBlock; between?: number[] }[] = [];
   let format = 'plan-text';
 
   for (let pos = 0; pos < lines.length;) {
     const found = findPipeHeader(lines, pos);
     if (!found) break;
-    const { rows, end } = pipeRows(lines, found);
+    const { rows, end, between } = pipeRows(lines, found);
     tables.push({
       start: found.start,
       end,
+      between,
       block: { kind: 'table', rows: [headerRow(found), ...rows], where: `dòng ${found.start + 1}` },
     });
     format = 'table-text';
@@ -525,6 +529,10 @@ export function readText(text: string): SourceDocument {
     const table = tables.find((t) => t.start === i);
     if (table) {
       blocks.push(table.block);
+      for (const k of table.between ?? []) {
+        const text = lines[k]!.trim();
+        if (text && text !== '|') blocks.push({ kind: 'paragraph', text, where: `dòng ${k + 1}` });
+      }
       i = Math.max(table.end, i + 1);
       continue;
     }

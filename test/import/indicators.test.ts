@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { SourceDocument, SourceRow } from '#root/import/document-model.js';
+import { readDocument } from '#root/import/documents.js';
 import { parseTarget, readIndicators } from '#root/import/indicators.js';
 import { readText } from '#root/import/readers/text.js';
 
@@ -146,6 +147,18 @@ describe('the HCMC plan’s indicators (II. CHỈ TIÊU CHIẾN LƯỢC THEO NĂ
     expect(fromPdf.map((i) => [i.code, i.targets])).toEqual(EXPECTED);
     expect(fromPdf.map((i) => [i.title, i.unit])).toEqual(read('kh-3131-hcm.txt').map((i) => [i.title, i.unit]));
   });
+
+  for (const [kind, name] of [
+    ['docx', 'kh-3131-hcm.docx'],
+    ['pdf', 'kh-3131-hcm.pdf'],
+  ] as const) {
+    it(`reads the same seven from its ${kind === 'docx' ? 'Word file' : 'PDF'}`, async () => {
+      const doc = await readDocument(kind, readFileSync(new URL(`../../../shared/fixtures/${name}`, import.meta.url)));
+      const found = readIndicators(doc);
+      expect(found.map((i) => [i.code, i.targets])).toEqual(EXPECTED);
+      expect(found.map((i) => [i.title, i.unit])).toEqual(read('kh-3131-hcm.txt').map((i) => [i.title, i.unit]));
+    });
+  }
 
   it('reads nothing from a document without an indicator table', () => {
     expect(

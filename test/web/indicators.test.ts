@@ -5,6 +5,7 @@ import { readIndicators } from '#root/import/indicators.js';
 import { readText } from '#root/import/readers/text.js';
 import { loadTemplates } from '#root/messages/templates.js';
 import { createDelivery } from '#root/services/delivery.js';
+import { linkExpiry, signLink } from '#root/services/links.js';
 import { nudge } from '#root/services/nudge.js';
 import { storeIndicators } from '#root/services/indicators.js';
 import { readDocx } from '../helpers/docx.js';
@@ -215,6 +216,40 @@ describe('the indicators on the web', () => {
         where: { orgId: w.orgId, action: { in: ['indicator.add', 'indicator.edit'] } },
       }),
     ).toBe(2);
+  });
+
+  it('takes the values from the yearly report’s email link: all checked first, then recorded as the contact’s', async () => {
+    const db = w.t.prisma;
+    const contact = await db.contact.findFirstOrThrow({ where: { unitId: report.unitId, role: 'contact' } });
+    const token = signLink(
+      { obligationId: report.id, contactId: contact.id, exp: linkExpiry(w.s.clock.now()) },
+      w.s.config.SECRET_KEY,
+    );
+    const anon = w.newClient();
+    const page = await anon.get(`/c/${token}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Chỉ tiêu năm 2026 của đơn vị');
+    expect(page.text).toContain(`name="value_${rateId}"`);
+    const standing = () => db.indicatorValue.findMany({ where: { unitId: report.unitId, endedAt: null } });
+    const before = await standing();
+    const second = await db.indicator.findFirstOrThrow({ where: { orgId: w.orgId, code: '2' } });
+    const bad = await anon.post(`/c/${token}/chi-tieu`, {
+      _csrf: null,
+      [`value_${rateId}`]: '40/50',
+      [`value_${second.id}`]: '9/8',
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('2. Tử số không được lớn hơn mẫu số');
+    expect(await standing()).toEqual(before);
+    const good = await anon.post(`/c/${token}/chi-tieu`, {
+      _csrf: null,
+      [`value_${rateId}`]: '40/50',
+      [`note_${rateId}`]: 'qua thư',
+    });
+    expect(good.status).toBe(200);
+    expect(good.text).toContain('Đã ghi nhận số liệu chỉ tiêu');
+    const v = (await standing()).find((x) => x.indicatorId === rateId)!;
+    expect(v).toMatchObject({ numerator: 40, denominator: 50, via: 'email', contactId: contact.id, note: 'qua thư' });
   });
 
   it('downloads the yearly report as a Word file, and a unit’s own', async () => {

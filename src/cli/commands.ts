@@ -100,6 +100,16 @@ function printReview(review: ImportReview, out: Out) {
     for (const f of review.flags) out(`  ! ${f}`);
     for (const d of flagged) for (const f of dutyFlags(d)) out(`  ! ${d.code} (${d.where}): ${f}`);
   }
+  if (review.indicators?.length) {
+    out('');
+    out(`Chỉ tiêu / indicators (${review.indicators.length}):`);
+    for (const i of review.indicators)
+      out(
+        `  ${i.code}. ${truncate(i.title, 70)} — ${Object.entries(i.targets)
+          .map(([y, v]) => `${y}: ${v}${i.unit === '%' ? '%' : i.unit ? ` ${i.unit}` : ''}`)
+          .join(', ')}`,
+      );
+  }
   if (review.newNames.length) {
     out('');
     out(
@@ -252,6 +262,11 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
         out(
           `\nĐã lưu / saved: ${r.created} mới / new, ${r.updated} cập nhật / updated, ${r.unchanged} không đổi / unchanged, ${r.retired} ngừng / retired.`,
         );
+        const ind = r.indicators;
+        if (ind.created + ind.updated + ind.unchanged + ind.retired)
+          out(
+            `Chỉ tiêu / indicators: ${ind.created} mới / new, ${ind.updated} cập nhật / updated, ${ind.unchanged} không đổi / unchanged, ${ind.retired} ngừng / retired.`,
+          );
         const rec = sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor));
         out(
           `Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới / new, ${rec.updated} cập nhật / updated, ${rec.retired} ngừng / retired.`,

@@ -15,6 +15,8 @@ import type { ReportData, Totals } from './report.js';
 
 const FONT = 'Times New Roman';
 const TEXT_WIDTH = 21 - 3 - 1.5;
+/** Up to this many units not reporting an indicator are named in its row; more, under the table. */
+const MISSING_IN_CELL = 5;
 
 const upper = (s: string) => s.toLocaleUpperCase('vi');
 const pct = (n: number, of: number) => (of ? `${Math.round((n / of) * 1000) / 10}`.replace('.', ',') + '%' : '—');
@@ -178,11 +180,29 @@ function indicatorTable(data: ReportData): Block[] {
               { align: 'center' },
             ),
             cell(r.met === null ? '—' : r.met ? 'Đạt' : 'Không đạt', { align: 'center' }),
-            cell(r.missing.length ? r.missing.map((m) => m.unit).join('; ') : 'Không'),
+            cell(
+              !r.missing.length
+                ? 'Không'
+                : r.missing.length <= MISSING_IN_CELL
+                  ? r.missing.map((m) => m.unit).join('; ')
+                  : `${r.missing.length}/${all} đơn vị (danh sách dưới bảng)`,
+            ),
           ];
         }),
       ],
     },
+    // Long lists of units under the table, where they read as text rather than a narrow column.
+    ...data.indicators
+      .filter((i) => (i.years[0]?.missing.length ?? 0) > MISSING_IN_CELL)
+      .map((i) =>
+        p(
+          [
+            { text: `Đơn vị chưa báo cáo chỉ tiêu ${i.code} (${i.years[0]!.missing.length}): `, italic: true },
+            { text: `${i.years[0]!.missing.map((m) => m.unit).join('; ')}.` },
+          ],
+          { indent: 1, align: 'both' },
+        ),
+      ),
   ];
 }
 

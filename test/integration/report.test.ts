@@ -222,6 +222,11 @@ describe('the consolidated yearly report (dondoc report)', () => {
     // (45 + 30) / (50 + 40) = 83.3 %.
     expect(first[3]).toMatch(/^83,3%\n\(2\/\d+ đơn vị báo cáo\)$/);
     expect(first[4]).toBe('Không đạt');
+    // 2 of the units bound by the yearly report reported indicator 1; the others are named under the table.
+    const due = Number(/^83,3%\n\(2\/(\d+)/.exec(first[3]!)![1]);
+    expect(first[5]).toBe(`${due - 2}/${due} đơn vị (danh sách dưới bảng)`);
+    const named = doc.paragraphs.find((x) => x.startsWith(`Đơn vị chưa báo cáo chỉ tiêu 1 (${due - 2}): `))!;
+    expect(named.split('; ')).toHaveLength(due - 2);
     expect(table[2]![3]).toBe('Chưa có số liệu');
     expect(table[2]![4]).toBe('—');
   });

@@ -47,7 +47,24 @@ export interface Table {
   header?: boolean;
 }
 
-export type Block = Paragraph | Table;
+/**
+ * A table of plain text cells in one size, written without an object per cell: the fast form for
+ * a long table (a report's appendix of 50,000 rows). The first row is the header (bold, shaded,
+ * repeated on every page); `align` is each column's.
+ */
+export interface TextTable {
+  kind: 'text-table';
+  header: string[];
+  rows: string[][];
+  /** Column widths, cm. */
+  widths: number[];
+  align: ('left' | 'center')[];
+  /** Points. */
+  size: number;
+  headerShade: string;
+}
+
+export type Block = Paragraph | Table | TextTable;
 
 export interface Section {
   blocks: Block[];
@@ -138,6 +155,41 @@ function tableXml(t: Table, out: string[]): void {
   out.push('</w:tbl>');
 }
 
+const BORDERS =
+  '<w:tblBorders><w:top w:val="single" w:sz="4"/><w:left w:val="single" w:sz="4"/><w:bottom w:val="single" w:sz="4"/><w:right w:val="single" w:sz="4"/><w:insideH w:val="single" w:sz="4"/><w:insideV w:val="single" w:sz="4"/></w:tblBorders>';
+
+function textTableXml(t: TextTable, out: string[]): void {
+  const sz = `<w:sz w:val="${t.size * 2}"/><w:szCs w:val="${t.size * 2}"/>`;
+  const grid = t.widths.map((w) => `<w:gridCol w:w="${twips(w)}"/>`).join('');
+  out.push(
+    `<w:tbl><w:tblPr><w:tblW w:w="${twips(t.widths.reduce((a, b) => a + b, 0))}" w:type="dxa"/>${BORDERS}<w:tblLayout w:type="fixed"/><w:tblCellMar><w:left w:w="80" w:type="dxa"/><w:right w:w="80" w:type="dxa"/></w:tblCellMar></w:tblPr><w:tblGrid>${grid}</w:tblGrid>`,
+  );
+  // Per column, the markup around a cell's text, made once.
+  const open = t.widths.map(
+    (w, i) =>
+      `<w:tc><w:tcPr><w:tcW w:w="${twips(w)}" w:type="dxa"/></w:tcPr><w:p>${t.align[i] === 'center' ? '<w:pPr><w:jc w:val="center"/></w:pPr>' : ''}<w:r><w:rPr>${sz}</w:rPr><w:t xml:space="preserve">`,
+  );
+  const nextLine = (i: number) =>
+    `</w:t></w:r></w:p><w:p>${t.align[i] === 'center' ? '<w:pPr><w:jc w:val="center"/></w:pPr>' : ''}<w:r><w:rPr>${sz}</w:rPr><w:t xml:space="preserve">`;
+  const close = '</w:t></w:r></w:p></w:tc>';
+  out.push('<w:tr><w:trPr><w:tblHeader/><w:cantSplit/></w:trPr>');
+  t.header.forEach((h, i) =>
+    out.push(
+      `<w:tc><w:tcPr><w:tcW w:w="${twips(t.widths[i]!)}" w:type="dxa"/><w:shd w:val="clear" w:color="auto" w:fill="${t.headerShade}"/></w:tcPr><w:p><w:pPr><w:jc w:val="center"/></w:pPr><w:r><w:rPr><w:b/>${sz}</w:rPr><w:t xml:space="preserve">${xmlText(h)}</w:t></w:r></w:p></w:tc>`,
+    ),
+  );
+  out.push('</w:tr>');
+  for (const row of t.rows) {
+    out.push('<w:tr>');
+    for (let i = 0; i < t.widths.length; i++) {
+      const text = row[i] ?? '';
+      out.push(open[i]!, text.includes('\n') ? text.split('\n').map(xmlText).join(nextLine(i)) : xmlText(text), close);
+    }
+    out.push('</w:tr>');
+  }
+  out.push('</w:tbl>');
+}
+
 function sectionProps(s: Section, o: DocxOptions): string {
   // A4: 21 × 29.7 cm.
   const [w, h] = s.landscape ? [twips(29.7), twips(21)] : [twips(21), twips(29.7)];
@@ -154,6 +206,7 @@ export function writeDocx(sections: Section[], o: DocxOptions): Buffer {
   sections.forEach((s, i) => {
     for (const b of s.blocks) {
       if (b.kind === 'p') body.push(paragraphXml(b));
+      else if (b.kind === 'text-table') textTableXml(b, body);
       else tableXml(b, body);
     }
     // A section's properties go in the last paragraph of the section, except the last section's.

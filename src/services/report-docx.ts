@@ -232,21 +232,20 @@ function appendix(data: ReportData): Block[] {
   for (const plan of data.appendix) {
     blocks.push(p([{ text: `Kế hoạch số ${plan.code}: ${plan.title}`, bold: true }], { keepNext: true, before: 6 }));
     blocks.push({
-      kind: 'table',
-      borders: true,
-      header: true,
+      kind: 'text-table',
+      header: [...STATUS_COLUMNS],
       widths,
-      rows: [
-        STATUS_COLUMNS.map((c) => head(c)),
-        ...plan.rows.map((r) => [
-          cell(r.tt, { align: 'center' }),
-          cell(r.duty),
-          cell(r.unit),
-          cell(r.stateText),
-          cell(r.completedOn ? shortDate(r.completedOn) : '', { align: 'center' }),
-          cell(r.note),
-        ]),
-      ],
+      align: ['center', 'left', 'left', 'left', 'center', 'left'],
+      size: 12,
+      headerShade: 'EEF1F5',
+      rows: plan.rows.map((r) => [
+        r.tt,
+        r.duty,
+        r.unit,
+        r.stateText,
+        r.completedOn ? shortDate(r.completedOn) : '',
+        r.note,
+      ]),
     });
   }
   return blocks;

@@ -5,7 +5,7 @@
  *   npm run bench                 all benchmarks
  *   npm run bench -- reminders    only those whose name contains "reminders"
  *
- * Benchmarks: reminders, telegram, pipeline, timeliness, web, import, planner (README, "Benchmarks").
+ * Benchmarks: reminders, telegram, pipeline, timeliness, web, import, report, planner (README, "Benchmarks").
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { benchImportDocuments } from './import-documents.js';
 import { benchPipeline } from './pipeline.js';
 import { benchPlanner } from './planner.js';
 import { benchReminders } from './reminders.js';
+import { benchReport } from './report.js';
 import { benchTelegram } from './telegram.js';
 import { benchTimeliness } from './timeliness.js';
 import { benchWeb } from './web.js';
@@ -34,6 +35,7 @@ const benches: Record<string, (env: Awaited<ReturnType<typeof openBenchEnv>>) =>
   timeliness: benchTimeliness,
   web: benchWeb,
   import: benchImportDocuments,
+  report: benchReport,
   // Last: it leaves a year of reminders in the database.
   planner: benchPlanner,
 };

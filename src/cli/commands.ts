@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { ensureDatabase } from '#root/db/client.js';
@@ -31,10 +31,13 @@ import {
 } from '#root/services/plans.js';
 import { isoDate } from '#root/services/schedules.js';
 import { unitsWithoutHead } from '#root/services/planner.js';
+import { reportData } from '#root/services/report.js';
+import { reportDocx } from '#root/services/report-docx.js';
 import { statusByUnit } from '#root/services/status.js';
 import {
   acceptProposed,
   addAlias,
+  findUnit,
   addGroup,
   addMembers,
   addUnit,
@@ -124,6 +127,16 @@ function printReview(review: ImportReview, out: Out) {
       `Văn bản đã đổi ở ô quản trị viên đã sửa (${conflicts.length}); mặc định giữ bản của quản trị viên, lấy theo văn bản bằng --take-document <TT> hoặc <TT>:title / <TT>:timeframe:`,
     );
     for (const { code, c } of conflicts) out(`  ? ${conflictInWords(code, c)}`);
+  }
+  if (review.indicators?.length) {
+    out('');
+    out(`Chỉ tiêu / indicators (${review.indicators.length}):`);
+    for (const i of review.indicators)
+      out(
+        `  ${i.code}. ${truncate(i.title, 70)} — ${Object.entries(i.targets)
+          .map(([y, v]) => `${y}: ${v}${i.unit === '%' ? '%' : i.unit ? ` ${i.unit}` : ''}`)
+          .join(', ')}`,
+      );
   }
   if (review.newNames.length) {
     out('');
@@ -302,6 +315,11 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
         out(
           `\nĐã lưu / saved: ${r.created} mới / new, ${r.updated} cập nhật / updated, ${r.unchanged} không đổi / unchanged, ${r.retired} ngừng / retired.`,
         );
+        const ind = r.indicators;
+        if (ind.created + ind.updated + ind.unchanged + ind.retired)
+          out(
+            `Chỉ tiêu / indicators: ${ind.created} mới / new, ${ind.updated} cập nhật / updated, ${ind.unchanged} không đổi / unchanged, ${ind.retired} ngừng / retired.`,
+          );
         const rec = sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor));
         out(
           `Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới / new, ${rec.updated} cập nhật / updated, ${rec.retired} ngừng / retired.`,
@@ -791,6 +809,41 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
         ),
       );
       out(`\nTính đến / as of ${dateTime(ctx.now(), o2.timeZone)}`);
+    });
+
+  program
+    .command('report')
+    .description(
+      'soạn dự thảo báo cáo kết quả thực hiện kế hoạch năm (Word, theo Nghị định 30/2020) / draft the yearly report as a Word file',
+    )
+    .addOption(orgOption())
+    .addOption(yearOption())
+    .option('--plan <số hiệu>', 'chỉ một kế hoạch / one plan only')
+    .option('--unit <tên>', "báo cáo riêng của một đơn vị / a unit's own report")
+    .requiredOption('--out <tệp.docx>', 'tệp ghi ra / the file to write')
+    .action(async (o: { org?: string; year?: number; plan?: string; unit?: string; out: string }) => {
+      const o2 = await org(o.org);
+      const unit = o.unit ? await findUnit(ctx.db, o2.id, o.unit) : null;
+      const data = await reportData(ctx.db, o2.id, {
+        year: yearOf(o, o2),
+        now: ctx.now(),
+        planCode: o.plan,
+        unitId: unit?.id,
+      });
+      const file = reportDocx(data);
+      try {
+        await writeFile(o.out, file);
+      } catch {
+        throw new UserError(`Không ghi được tệp «${o.out}» / cannot write the file`);
+      }
+      const t = data.totals;
+      out(
+        `Đã ghi / written: ${o.out} (${Math.ceil(file.length / 1024)} KB) — năm ${data.year}: ${t.total} lượt nhiệm vụ, ${t.done} hoàn thành, ${t.overdue} quá hạn; ${data.duties.length} nhiệm vụ, ${data.unit ? data.unitIndicators.length : data.indicators.length} chỉ tiêu.`,
+      );
+      if (!t.total)
+        out(
+          `Năm ${data.year} chưa có số liệu: báo cáo ghi rõ là chưa có / no data for ${data.year}: the report says so.`,
+        );
     });
 
   program

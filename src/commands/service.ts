@@ -31,6 +31,7 @@ import type { UnitNotice } from '#root/services/on-behalf.js';
 import { CONTACT_CHANNELS, setContactChannels } from '#root/services/contacts.js';
 import { nudge } from '#root/services/nudge.js';
 import { findUnit } from '#root/services/units.js';
+import { indicatorCommand } from './indicator.js';
 import { parseCommand, type ParsedCommand } from './parse.js';
 
 /**
@@ -541,6 +542,7 @@ export function createCommandService(deps: CommandDeps) {
       '/hoantac <mã> — rút lại xác nhận của đơn vị trong 24 giờ',
       'Mã gồm số hiệu nhiệm vụ và kỳ, như trong tin nhắc (4.2-2026Q4: quý IV năm 2026; 4.2-2026: năm 2026); không phân biệt chữ hoa, dấu gạch hay khoảng trắng.',
       '/kenh [kênh …] — xem hoặc đổi thứ tự kênh nhận nhắc (ví dụ: /kenh zalo email)',
+      '/chitieu [số] [tử số/mẫu số] [ghi chú] — xem hoặc báo cáo chỉ tiêu của đơn vị năm nay (ví dụ: /chitieu 1 45/50 hệ thống)',
       ...(admin
         ? [
             '/tonghop — đơn vị nào đang trễ hạn',
@@ -550,7 +552,7 @@ export function createCommandService(deps: CommandDeps) {
         : []),
       '/trogiup — hướng dẫn này',
       '',
-      `English: /tasks, /done <code> [note], /extend <code> <date> <reason>, /undo <code> (the code names the duty and its period, as in the reminder: 4.2-2026Q4), /channels [list]${admin ? ', /status, /nudge <unit>, /approve <ref>, /refuse <ref>' : ''}, /help.`,
+      `English: /tasks, /done <code> [note], /extend <code> <date> <reason>, /undo <code> (the code names the duty and its period, as in the reminder: 4.2-2026Q4), /channels [list], /indicator [number] [numerator/denominator] [note]${admin ? ', /status, /nudge <unit>, /approve <ref>, /refuse <ref>' : ''}, /help.`,
     ];
     if (!contact) lines.unshift(NOT_LINKED, '');
     else lines.unshift(`${contact.name} — ${contact.unit.name}`, '');
@@ -783,6 +785,12 @@ export function createCommandService(deps: CommandDeps) {
       }
       case 'channels':
         return channelsCommand(contact, caller, args);
+      case 'indicator':
+        return {
+          replies: [
+            { text: await indicatorCommand({ db, now: clock.now(), actor: actorOf(caller) }, contact, args, rest) },
+          ],
+        };
       case 'approve':
       case 'refuse':
         return decideByRef(contact, args[0], name === 'approve');

@@ -4,6 +4,7 @@
  * goes to the review (src/services/plans.ts).
  */
 import type { IsoDate, MonthDay, Schedule } from '../domain/types.js';
+import type { IndicatorDraft } from './indicators.js';
 
 /** One duty as parsed, before names are matched to units. */
 export interface DutyDraft {
@@ -46,6 +47,8 @@ export interface PlanDraft {
   flags: string[];
   /** The reader's format: 'plan-text' | 'pdf-text' | 'csv' | 'xlsx' | 'tsv' | 'table-text' | 'docx'… */
   format: string;
+  /** The plan's indicator table ("Chỉ tiêu"), read by src/import/indicators.ts. */
+  indicators?: IndicatorDraft[];
 }
 
 /** Parser options. */

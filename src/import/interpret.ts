@@ -11,6 +11,7 @@ import { buildDuties, CODE_TOKEN, uniqueCodes, type DataRow } from './interpret/
 import { findHeader, headerRole, isForeignHeader, mapHeader, type Columns } from './interpret/headers.js';
 import { planHeader, type TextLine } from './interpret/plan-header.js';
 import { reportDuties } from './interpret/reports.js';
+import { readIndicators } from './indicators.js';
 
 export type { DutyDraft, ParseOptions, PlanDraft } from './draft.js';
 
@@ -162,5 +163,11 @@ export function interpretDocument(doc: SourceDocument, options: ParseOptions): P
   if (dutyTables === 0) flags.push(NO_DUTY_TABLE);
   const plan = planHeader(lines, cells);
   const reports = reportDuties(lines, options);
-  return { plan, duties: [...uniqueCodes(duties), ...reports], flags, format: doc.format };
+  return {
+    plan,
+    duties: [...uniqueCodes(duties), ...reports],
+    flags,
+    format: doc.format,
+    indicators: readIndicators(doc),
+  };
 }

@@ -3,6 +3,7 @@ import type { Db } from '#root/db/client.js';
 import type { ChannelAdapter, OutgoingMessage, Recipient, SendResult } from '#root/channels/types.js';
 import { DeliveryError } from '#root/channels/types.js';
 import { dueInstant } from '#root/domain/obligation-state.js';
+import { withUnit } from '#root/domain/indicators.js';
 import { effectivePolicy, policyOverrideSchema, type ReminderPolicy } from '#root/domain/policy.js';
 import { atLocalTime } from '#root/domain/stages.js';
 import { obligationCode } from '#root/domain/obligation-code.js';
@@ -25,6 +26,7 @@ import type { WorkingCalendar } from '#root/domain/working-days.js';
 import { createBatcher } from '#root/lib/batcher.js';
 import { createSemaphore } from '#root/lib/semaphore.js';
 import { loadCalendar } from './holidays.js';
+import { missingIndicators } from './indicators.js';
 import { linkExpiry, signLink } from './links.js';
 import { migrateTelegramChat } from './telegram-chats.js';
 import { createOverrideCache, OVERRIDE_REFRESH_MS } from './templates.js';
@@ -98,6 +100,9 @@ interface LoadedReminder {
     extendedTo: Date | null;
     periodKey: string;
     unitName: string;
+    unitId: string;
+    /** appendix, report, manual: a yearly report's reminder lists the indicators still missing. */
+    dutyOrigin: string;
     dutyCode: string;
     dutyTitle: string;
     planCode: string;
@@ -138,6 +143,8 @@ async function loadReminders(db: Db, ids: string[]): Promise<LoadedReminder[]> {
       o_unit: string;
       d_code: string;
       d_title: string;
+      d_origin: string;
+      o_unit_id: string;
       p_code: string;
       p_title: string;
       tz: string;
@@ -148,7 +155,7 @@ async function loadReminders(db: Db, ids: string[]): Promise<LoadedReminder[]> {
            c.zalo_user_id AS c_zalo, c.active AS c_active, cu.name AS c_unit,
            o.id AS o_id, o.org_id AS o_org, o.status::text AS o_status, o.current AS o_current, o.due_at AS o_due,
            o.extended_to AS o_extended, o.period_key AS o_period, ou.name AS o_unit,
-           d.code AS d_code, d.title AS d_title, p.code AS p_code, p.title AS p_title, g.time_zone AS tz
+           d.code AS d_code, d.title AS d_title, d.origin::text AS d_origin, o.unit_id AS o_unit_id, p.code AS p_code, p.title AS p_title, g.time_zone AS tz
       FROM reminders r
       JOIN contacts c ON c.id = r.contact_id
       JOIN units cu ON cu.id = c.unit_id
@@ -185,6 +192,8 @@ async function loadReminders(db: Db, ids: string[]): Promise<LoadedReminder[]> {
       extendedTo: x.o_extended,
       periodKey: x.o_period,
       unitName: x.o_unit,
+      unitId: x.o_unit_id,
+      dutyOrigin: x.d_origin,
       dutyCode: x.d_code,
       dutyTitle: x.d_title,
       planCode: x.p_code,
@@ -387,6 +396,7 @@ export function createDelivery(deps: DeliveryDeps) {
       confirmCommand: `/xong ${obligationCode(o.dutyCode, o.periodKey)}`,
       extendCommand: `/giahan ${obligationCode(o.dutyCode, o.periodKey)}`,
       confirmUrl: `${baseUrl}/c/${token}`,
+      ...(await missingIndicatorsView(o, r.kind, lang)),
     };
     const message: OutgoingMessage = {
       orgId: o.orgId,
@@ -401,6 +411,36 @@ export function createDelivery(deps: DeliveryDeps) {
       kind: r.kind,
       stage: r.stage,
     });
+  }
+
+  /**
+   * The indicators the unit has not reported for the year, in the reminders (lead, due, overdue)
+   * of a yearly report duty: read only for those (a report duty's yearly period), not per reminder.
+   */
+  async function missingIndicatorsView(
+    o: LoadedReminder['obligation'],
+    kind: ReminderKind,
+    lang: Lang,
+  ): Promise<{ indicatorsMissing: string | number; indicators: Record<string, string>[] }> {
+    const none = { indicatorsMissing: '', indicators: [] };
+    if (o.dutyOrigin !== 'report' || !/^\d{4}$/.test(o.periodKey) || kind === 'escalation' || kind === 'cooperating')
+      return none;
+    const missing = await missingIndicators(db, o.orgId, o.unitId, Number(o.periodKey));
+    if (!missing.length) return none;
+    const typed =
+      lang === 'en'
+        ? (ref: string) => `/indicator ${ref} <numerator>/<denominator>`
+        : (ref: string) => `/chitieu ${ref} <tử số>/<mẫu số>`;
+    return {
+      indicatorsMissing: missing.length,
+      indicators: missing.map((i) => ({
+        ref: i.ref,
+        title: i.title,
+        target: i.target ? withUnit(i.target.value, i.unit) : '',
+        command:
+          i.unit === '%' ? typed(i.ref) : typed(i.ref).replace(/ \S+$/, lang === 'en' ? ' <value>' : ' <số liệu>'),
+      })),
+    };
   }
 
   /**

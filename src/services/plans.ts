@@ -1,5 +1,6 @@
 import type { Db } from '#root/db/client.js';
 import type { Prisma } from '#root/generated/prisma/client.js';
+import type { IndicatorDraft } from '#root/import/indicators.js';
 import type { DutyDraft, PlanDraft } from '#root/import/plan-document.js';
 import { parseTimeframe } from '#root/domain/timeframe.js';
 import type { IsoDate, MonthDay, Schedule } from '#root/domain/types.js';
@@ -7,6 +8,7 @@ import { tidy } from '#root/domain/text.js';
 import { normalizeUnitName } from '#root/domain/units.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
+import { storeIndicators } from './indicators.js';
 import { dateColumn, isoDate, scheduleColumns, scheduleFromRow } from './schedules.js';
 import { loadDirectory, proposeEntry, resolveName, type DirectoryEntry, type Resolution } from './units.js';
 
@@ -62,6 +64,8 @@ export interface ImportReview {
    */
   horizonFrom: 'text' | 'given' | 'existing' | 'none';
   duties: ReviewedDuty[];
+  /** The plan's indicators (its "chỉ tiêu" table), stored with it on commit. */
+  indicators: IndicatorDraft[];
   /** Plan-level problems (no table found near a line, rows that could not be split…). */
   flags: string[];
   /** Names no unit or group answers to: they would be created, marked for review. */
@@ -78,6 +82,8 @@ export interface ImportResult {
   retired: number;
   /** The units and groups created (marked proposed) for names nothing answered to. */
   newNames: { name: string; kind: 'unit' | 'group' }[];
+  /** The plan's indicators: created, updated, unchanged, retired. */
+  indicators: { created: number; updated: number; unchanged: number; retired: number };
 }
 
 const NO_PLAN_CODE =
@@ -306,7 +312,7 @@ function mergeFixes<T extends DutyDraft>(
 export async function reviewImport(
   db: Db,
   orgId: string,
-  draft: PlanDraft,
+  draft: PlanDraft & { indicators?: IndicatorDraft[] },
   planCode?: string,
   options: {
     horizonYear?: number | null;
@@ -410,6 +416,7 @@ export async function reviewImport(
     horizonFrom,
     format: draft.format,
     duties,
+    indicators: draft.indicators ?? [],
     flags: code ? draft.flags : [...draft.flags, NO_PLAN_CODE],
     newNames: [...newNames.values()],
     matched: [...matched.values()],
@@ -578,6 +585,8 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
       if (retiring.length) {
         await tx.duty.updateMany({ where: { id: { in: retiring.map((d) => d.id) } }, data: { active: false } });
       }
+      // A review made before indicators were read (kept in a draft store) has none.
+      const indicators = await storeIndicators(tx, orgId, plan.id, review.indicators ?? []);
       const result: ImportResult = {
         planId: plan.id,
         created,
@@ -585,6 +594,7 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
         unchanged,
         retired: retiring.length,
         newNames: proposed,
+        indicators,
       };
       await audit(tx, {
         orgId,
@@ -612,6 +622,7 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
             })),
           ),
           kept: review.duties.filter((d) => d.kept?.length).map((d) => ({ code: d.code, fields: d.kept })),
+          indicators,
         },
       });
       return result;
@@ -674,6 +685,12 @@ export function reviewJson(review: ImportReview) {
       source: d.source,
       ...(d.kept?.length ? { kept: d.kept } : {}),
       ...(d.conflicts?.length ? { conflicts: d.conflicts } : {}),
+    })),
+    indicators: (review.indicators ?? []).map((i) => ({
+      code: i.code,
+      title: i.title,
+      unit: i.unit,
+      targets: i.targets,
     })),
     flags: review.flags,
     newUnits: review.newNames,

@@ -435,6 +435,16 @@ export async function sampleView(
     extendCommand: `/giahan ${obligationCode(code, o?.periodKey ?? `${today.slice(0, 4)}-Q4`)}`,
     // Not a signed link: a preview confirms nothing.
     confirmUrl: `${baseUrl.replace(/\/$/, '')}/c/xem-truoc`,
+    // A yearly report's reminder lists the indicators still missing: one sample.
+    indicatorsMissing: 1,
+    indicators: [
+      {
+        ref: '1',
+        title: 'Tỷ lệ hệ thống thông tin được phân loại và bảo vệ theo cấp độ',
+        target: '90%',
+        command: lang === 'en' ? '/indicator 1 <numerator>/<denominator>' : '/chitieu 1 <tử số>/<mẫu số>',
+      },
+    ],
   };
 }
 

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Queue } from 'bullmq';
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
@@ -279,6 +281,8 @@ describe('pages and commands that only read', () => {
       ['templates', 'check'],
       ['admin', 'list'],
       ['import', samplePlanPath(), '--dry-run'],
+      // Writes a file, never a row.
+      ['report', '--year', '2026', '--out', path.join(tmpdir(), `dondoc-report-${randomUUID()}.docx`)],
     ];
     // The lists are kept honest: every command of the program is a known write or is run here.
     const run = new Set(

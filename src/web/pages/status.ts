@@ -5,6 +5,7 @@ import { OBLIGATION_STATES, type ObligationState } from '#root/domain/obligation
 import { shortDate } from '#root/domain/wording.js';
 import { zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
+import { unitIndicators } from '#root/services/indicators.js';
 import {
   matrixFilters,
   obligationIdOfKey,
@@ -34,6 +35,7 @@ import {
   type AdminContext,
 } from '../admin.js';
 import { escapeHtml, html, raw, translator, type Html, type Lang } from '../html.js';
+import { indicatorSection } from './indicators.js';
 import type { WebDeps } from '../server.js';
 
 type T = ReturnType<typeof translator>;
@@ -241,7 +243,13 @@ ${m.units.length ? nudgeForm : ''}${table}${dutyList}`,
 const reasonField = (t: T, placeholder: string) =>
   html`<label>${t('Lý do (bắt buộc)', 'Reason (required)')}<br><input type="text" name="reason" required minlength="3" maxlength="1000" class="w24" placeholder="${placeholder}"></label>`;
 
-function obligationPage(req: FastifyRequest, reply: FastifyReply, d: ObligationDetail, back: string) {
+function obligationPage(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  d: ObligationDetail,
+  back: string,
+  indicators: Html = html``,
+) {
   const a = adminOf(req);
   const t = translator(a.lang);
   const o = d.obligation;
@@ -276,6 +284,7 @@ ${
 <tr><th>${t('Thời hạn theo kế hoạch', 'Timeframe in the plan')}</th><td>${o.duty.timeframe}</td></tr>
 </tbody></table>
 ${actions}
+${indicators}
 <h2>${t('Xác nhận', 'Confirmations')}</h2>
 ${
   d.confirmations.length
@@ -376,7 +385,17 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
         req.query.year && /^\d{4}$/.test(req.query.year)
           ? req.query.year
           : String(zonedYear(d.obligation.dueAt, d.timeZone));
-      return obligationPage(req, reply, d, `/admin?year=${year}`);
+      // The unit's indicators of the obligation's year, to report on its behalf.
+      const dueYear = zonedYear(d.obligation.dueAt, d.timeZone);
+      const items = await unitIndicators(deps.db, d.obligation.orgId, d.obligation.unitId, dueYear);
+      const here = `/admin/obligations/${d.obligation.id}?year=${year}`;
+      return obligationPage(
+        req,
+        reply,
+        d,
+        `/admin?year=${year}`,
+        indicatorSection(req, items, d.obligation.unitId, dueYear, here),
+      );
     });
   scope.get<{ Params: { id: string }; Querystring: { year?: string } }>('/obligations/:id', (req, reply) =>
     showObligation(req, reply, req.params.id),

@@ -7,7 +7,7 @@ import { telegramClientOptions } from '#root/channels/telegram/agent.js';
 import { inlineKeyboard, telegramMessages } from './telegram.js';
 import { limitTransformer, type TelegramLimiter } from '#root/channels/telegram/limiter.js';
 import type { Caller, CommandService, Reply } from '#root/commands/service.js';
-import { type ChatKey, say } from '#root/messages/chat-words.js';
+import { say } from '#root/messages/chat-words.js';
 import { createSemaphore } from '#root/lib/semaphore.js';
 import type { Db } from '#root/db/client.js';
 import type { Clock } from '#root/deps.js';
@@ -76,8 +76,8 @@ export function telegramWebhookRoute(bot: Bot, secretToken: string) {
 const MENU = ['tasks', 'done', 'extend', 'undo', 'channels', 'status', 'nudge', 'help'] as const;
 const menuIn = (lang: 'vi' | 'en') =>
   MENU.map((c) => ({
-    command: say(lang, `cmd.${c}` as ChatKey).replace(/^\//, ''),
-    description: say(lang, `menu.${c}` as ChatKey),
+    command: say(lang, `cmd.${c}`).replace(/^\//, ''),
+    description: say(lang, `menu.${c}`),
   }));
 /** The commands as Telegram shows them, Vietnamese first (SPEC §5), then English (from the locale files). */
 export const BOT_COMMANDS = { vi: menuIn('vi'), en: menuIn('en') };
@@ -274,7 +274,9 @@ export function createDondocBot(deps: BotDeps): DondocBot {
       bytes,
     });
     logger.info({ evidence: row.id, obligation: obligation.id, size: bytes.length }, 'evidence stored');
-    return ctx.reply(`${label}${say(lang, 'file.saved', { file: file.name.slice(0, 80), code: obligation.duty.code })}`);
+    return ctx.reply(
+      `${label}${say(lang, 'file.saved', { file: file.name.slice(0, 80), code: obligation.duty.code })}`,
+    );
   });
 
   const drain = async () => {

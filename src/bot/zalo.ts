@@ -47,7 +47,6 @@ export interface ZaloBotDeps {
   fetch?: typeof fetch;
 }
 
-
 /** Sends a notice to a Zalo user: plain text (Zalo has no buttons), split into parts of at most 2,000 characters. */
 export function zaloSender(client: ZaloClient): ChatSender {
   return async (address: string, notice: Notice) => {

@@ -607,14 +607,17 @@ export function createCommandService(deps: CommandDeps) {
     }
     const updated = await setContactChannels(db, contact.orgId, contact.id, args, actorOf(caller), { byContact: true });
     return {
-      replies: [reply(lang, 'channels.saved', { order: updated.channels.map((ch) => channelLabel(ch, lang)).join(' → ') })],
+      replies: [
+        reply(lang, 'channels.saved', { order: updated.channels.map((ch) => channelLabel(ch, lang)).join(' → ') }),
+      ],
     };
   }
 
   async function decideByRef(contact: ChatContact, ref: string | undefined, approve: boolean): Promise<Outcome> {
     const lang = contact.locale;
     if (!isAdmin(contact)) return { replies: [reply(lang, 'adminsOnly')] };
-    if (!ref) return { replies: [reply(lang, 'decide.usage', { command: say(lang, approve ? 'cmd.approve' : 'cmd.refuse') })] };
+    if (!ref)
+      return { replies: [reply(lang, 'decide.usage', { command: say(lang, approve ? 'cmd.approve' : 'cmd.refuse') })] };
     const request = await findPendingExtension(db, contact.orgId, ref);
     const d = await decide(contact, request.id, approve);
     return { replies: [{ text: d.verdict }], ...(d.later ? { later: d.later } : {}) };
@@ -632,7 +635,8 @@ export function createCommandService(deps: CommandDeps) {
         context,
       );
     } catch (error) {
-      if (error instanceof UserError) return { replies: [{ text: inOneLanguage(error.message, await langOf(caller)) }] };
+      if (error instanceof UserError)
+        return { replies: [{ text: inOneLanguage(error.message, await langOf(caller)) }] };
       throw error;
     }
   }
@@ -929,7 +933,10 @@ export function createCommandService(deps: CommandDeps) {
       return {
         answer: {},
         replies: [
-          { text: say(lang, 'extend.prompt', { code: codeOf(o) }), ask: { placeholder: say(lang, 'extend.placeholder') } },
+          {
+            text: say(lang, 'extend.prompt', { code: codeOf(o) }),
+            ask: { placeholder: say(lang, 'extend.placeholder') },
+          },
         ],
       };
     }

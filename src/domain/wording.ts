@@ -100,9 +100,7 @@ export function periodInWords(periodKey: string, lang: Lang): string {
   m = /^(\d{4})-H([12])$/.exec(periodKey);
   if (m) {
     const first = m[2] === '1';
-    return vi
-      ? `6 tháng ${first ? 'đầu' : 'cuối'} năm ${m[1]}`
-      : `${first ? 'first' : 'second'} half of ${m[1]}`;
+    return vi ? `6 tháng ${first ? 'đầu' : 'cuối'} năm ${m[1]}` : `${first ? 'first' : 'second'} half of ${m[1]}`;
   }
   m = /^(\d{4})-(\d{2})$/.exec(periodKey);
   if (m && Number(m[2]) >= 1 && Number(m[2]) <= 12)

@@ -258,9 +258,7 @@ describe('the chat command service', () => {
         expect(only(await svc.handleText(zalo, `/start ${guess}`)).text).toMatch(/Mã mời (không hợp lệ|không đúng)/);
 
       const locked = only(await svc.handleText(zalo, `/start ${code}`)).text;
-      expect(locked).toBe(
-        'Đã nhập sai mã quá nhiều lần. Thử lại sau 15 phút.',
-      );
+      expect(locked).toBe('Đã nhập sai mã quá nhiều lần. Thử lại sau 15 phút.');
       expect(await svc.identify(zalo)).toBeNull();
       expect((await db.invite.findFirstOrThrow({ where: { contactId: person.id } })).usedAt).toBeNull();
 
@@ -342,7 +340,8 @@ describe('the chat command service', () => {
       async (channel) => {
         const { svc, sent } = service();
         const stranger = caller(channel, channel === 'zalo' ? zaloId() : telegramId());
-        for (const text of commands) expect(only(await svc.handleText(stranger, text)).text, text).toBe(notLinked('vi'));
+        for (const text of commands)
+          expect(only(await svc.handleText(stranger, text)).text, text).toBe(notLinked('vi'));
         const help = only(await svc.handleText(stranger, '/trogiup')).text;
         expect(help.startsWith(notLinked('vi'))).toBe(true);
         expect(help).toContain('/viec');
@@ -369,12 +368,7 @@ describe('the chat command service', () => {
     beforeAll(async () => {
       w = await buildWorld('help');
     });
-    const ADMIN_ONLY = [
-      '/tonghop',
-      '/nhac <đơn vị>',
-      '/duyet <mã đề nghị>',
-      '/tuchoi <mã đề nghị>',
-    ];
+    const ADMIN_ONLY = ['/tonghop', '/nhac <đơn vị>', '/duyet <mã đề nghị>', '/tuchoi <mã đề nghị>'];
 
     it.each(['zalo', 'telegram'] as const)(
       'on %s: shows the administrators’ commands to administrators only',
@@ -737,9 +731,7 @@ describe('the chat command service', () => {
       const { svc } = service();
       const before = await snapshot(w.orgId);
       const ref = shortRef(requestId);
-      expect(only(await svc.handleText(zalo, `/duyet ${ref}`)).text).toBe(
-        'Lệnh này dành cho quản trị viên.',
-      );
+      expect(only(await svc.handleText(zalo, `/duyet ${ref}`)).text).toBe('Lệnh này dành cho quản trị viên.');
       expect(only(await svc.handleText(colleague.caller, `/approve ${ref}`)).text).toBe(
         'Lệnh này dành cho quản trị viên.',
       );
@@ -921,9 +913,7 @@ describe('the chat command service', () => {
         data: { channels: ['email', 'zalo'] },
       });
 
-      expect(only(await svc.handleText(person.caller, '/kenh zalo')).text).toBe(
-        'Đã lưu thứ tự kênh: Zalo.',
-      );
+      expect(only(await svc.handleText(person.caller, '/kenh zalo')).text).toBe('Đã lưu thứ tự kênh: Zalo.');
       expect((await db.contact.findUniqueOrThrow({ where: { id: person.contact.id } })).channels).toEqual(['zalo']);
       // «thư» typed decomposed (NFD), as some phone keyboards send it.
       expect(only(await svc.handleText(person.caller, '/kenh zalo thu\u031b')).text).toBe(

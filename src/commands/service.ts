@@ -952,7 +952,7 @@ export function createCommandService(deps: CommandDeps) {
    */
   async function announce(input: UnitNotice) {
     if (input.closed) await deps.onConfirmed?.(input.closed.obligationId, input.closed.text);
-    await tell({ unitId: input.unitId }, () => ({ text: input.text }));
+    await tell({ unitId: input.unitId }, (p) => ({ text: input.text(p.locale) }));
   }
 
   /**

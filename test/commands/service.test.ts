@@ -1342,4 +1342,60 @@ describe('the chat command service', () => {
       });
     });
   });
+
+  describe('in each person’s language', () => {
+    let w: World;
+    beforeAll(async () => {
+      w = await buildWorld('lang');
+    });
+
+    it('answers a contact whose language is English in English, and tells Vietnamese colleagues in Vietnamese', async () => {
+      const { svc, sent } = service();
+      await db.contact.update({ where: { id: w.a.id }, data: { locale: 'en' } });
+      const english = await link(w.a.id, 'zalo');
+      const colleague = await addPerson(w, w.unitA.id, 'Đồng nghiệp', 'telegram');
+
+      const list = only(await svc.handleText(english, '/viec')).text;
+      expect(list).toContain('Open duties of Đơn vị thử 1:\n• 4.2 «Nhiệm vụ 4.2» — due Friday, 13/11/2026');
+      expect(list).toContain('send /done <code> [note], for example: /done 4.2 report sent.');
+      expect(list).not.toMatch(/hạn|Nhiệm vụ đang mở|gõ/);
+      expect(only(await svc.handleText(english, '/trogiup')).text).toMatch(
+        /^Người 1 — Đơn vị thử 1\n\ndondoc reminds you/,
+      );
+      expect(only(await svc.handleText(english, '/giahan 4.2 31/02/2026 x')).text).toBe(
+        '«31/02/2026» is not a valid date; write it as 30/12/2026.',
+      );
+
+      const done = await svc.handleText(english, '/xong 4.2');
+      expect(only(done).text).toBe(
+        '✅ Recorded: Đơn vị thử 1 has done duty 4.2 «Nhiệm vụ 4.2». The remaining reminders are cancelled.',
+      );
+      await done.later!();
+      expect(sent.map((s) => s.notice.text)).toEqual([
+        '✅ Người 1 đã xác nhận Đơn vị thử 1 hoàn thành nhiệm vụ 4.2 «Nhiệm vụ 4.2».',
+      ]);
+      expect(sent[0]!.address).toBe(colleague.caller.chatId);
+      // A service's "Vietnamese / English" error reaches them in English only.
+      const undoTwice = await svc.handleText(english, '/hoantac 4.2');
+      expect(only(undoTwice).text).toMatch(/^↩️ Confirmation of duty 4\.2 withdrawn/);
+      expect(only(await svc.handleText(english, '/hoantac 4.2')).text).toBe(
+        'Your unit confirmed nothing for duty «4.2» in the last 24 hours: there is nothing to undo.',
+      );
+    });
+
+    it('answers a chat not linked yet in Vietnamese, or in English when the Telegram app is in English', async () => {
+      const { svc } = service();
+      const stranger = (languageCode?: string): Caller => ({
+        ...caller('telegram', telegramId()),
+        ...(languageCode ? { languageCode } : {}),
+      });
+      expect(only(await svc.handleText(stranger(), '/viec')).text).toBe(notLinked('vi'));
+      expect(only(await svc.handleText(stranger('fr'), '/viec')).text).toBe(notLinked('vi'));
+      expect(only(await svc.handleText(stranger('en'), '/viec')).text).toBe(notLinked('en'));
+      expect(only(await svc.handleText(stranger('en'), '/start abc')).text).toBe('Invalid invite code.');
+      expect(only(await svc.handleText(stranger('en'), 'xin chào')).text).toBe(
+        'Send /tasks to see your duties, /done <code> to confirm one, /help for help.',
+      );
+    });
+  });
 });

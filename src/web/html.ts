@@ -73,7 +73,7 @@ header a{color:#fff;text-decoration:none}header .brand{font-weight:700;font-size
 nav{display:flex;flex-wrap:wrap;gap:.25rem .9rem;font-size:.95rem}nav a[aria-current]{text-decoration:underline;font-weight:600}
 header .me{margin-left:auto;display:flex;gap:.6rem;align-items:center;font-size:.9rem}
 header form{display:inline}header button{background:none;border:1px solid #fff8;color:#fff;border-radius:.3rem;padding:.15rem .5rem;cursor:pointer}
-main{padding:1rem;max-width:100%;overflow-x:auto}h1{font-size:1.4rem;margin:.2rem 0 .8rem}h2{font-size:1.15rem}
+main{padding:1rem;max-width:100%}main table:not(.matrix):not(.stack){display:block;overflow-x:auto;max-width:100%}h1{font-size:1.4rem;margin:.2rem 0 .8rem}h2{font-size:1.15rem}
 .en{color:#555;font-size:.88em}.muted{color:#666}.flash{background:#e7f6ea;border:1px solid #86c995;padding:.5rem .8rem;border-radius:.3rem;margin-bottom:1rem}
 .error{background:#fdecec;border:1px solid #e79a9a;padding:.5rem .8rem;border-radius:.3rem;margin-bottom:1rem}
 table{border-collapse:collapse;background:#fff}th,td{border:1px solid #ddd;padding:.3rem .45rem;text-align:left;vertical-align:top}th{background:#eef1f5}
@@ -90,11 +90,31 @@ form.inline{display:inline}.row{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align
 .preview{white-space:pre-wrap;background:#fff;border:1px solid #ddd;padding:.6rem;max-width:48rem}
 .preview-frame{width:100%;max-width:48rem;height:28rem;border:1px solid #ddd;background:#fff}
 .matrix{font-size:.85rem}.matrix th,.matrix td{padding:.15rem .3rem;white-space:nowrap}
+.matrix-wrap{overflow:auto;max-height:calc(100vh - 4rem);border:1px solid #ddd;background:#fff;margin:.5rem 0}
 .matrix td{text-align:center;min-width:2.2rem}.matrix td a{color:inherit;text-decoration:none;display:block}
-.matrix tbody th,.matrix thead th:first-child,.matrix tfoot th{position:sticky;left:0;z-index:1;background:#eef1f5;max-width:16rem;overflow:hidden;text-overflow:ellipsis}
-.matrix thead th{position:sticky;top:0;z-index:2}.matrix thead th:first-child{z-index:3}
+.matrix tbody th,.matrix thead th:first-child,.matrix tfoot th{position:sticky;left:0;z-index:1;background:#eef1f5;min-width:13rem;max-width:19rem;white-space:normal;overflow-wrap:anywhere}
+.matrix thead th{position:sticky;top:0;z-index:2;height:1.7rem}.matrix thead tr+tr th{top:1.7rem}.matrix thead th:first-child{z-index:3}
+.matrix th.plan{text-align:center;background:#dde6f0}.matrix tfoot td,.matrix tfoot th{position:sticky;bottom:0;background:#eef1f5}.matrix tfoot th{z-index:3}
+button.mini{float:right;margin-left:.3rem;padding:0 .45rem;font-size:.8rem;background:#5a6470;line-height:1.5}
+.cards{list-style:none;padding:0;margin:.5rem 0 1rem;display:grid;grid-template-columns:repeat(auto-fill,minmax(17rem,1fr));gap:.7rem}.cards>.card{margin:0}
+a.block{display:block;color:inherit;text-decoration:none}a.block:hover .title,a.block:focus .title{text-decoration:underline}
+.card .code{font-weight:700}.card .title{display:-webkit-box;-webkit-line-clamp:3;-webkit-box-orient:vertical;overflow:hidden;margin:.2rem 0;overflow-wrap:anywhere}
+.big{display:block;font-size:1.15rem;font-weight:700;margin:.3rem 0}p.big{margin:.5rem 0}
+progress{width:100%;height:.8rem;accent-color:#1a7f37}.share progress{width:7rem;vertical-align:middle}
+.deadline.is-late{border-left:4px solid #b42318}.late-text{color:#b42318;font-weight:600}.go{display:block;margin-top:.3rem;color:#0f5fa8}
+ul.plain{padding-left:1.1rem}ul.plain li{margin:.25rem 0}.pager{display:flex;gap:1rem;align-items:center;margin:.8rem 0}
+table.stack{width:100%}.inbox-count{display:inline-block;min-width:1.3rem;padding:0 .3rem;margin-left:.2rem;border-radius:1rem;background:#f5c542;color:#111;font-size:.8rem;text-align:center;font-weight:700}
+.menu-toggle{position:absolute;opacity:0;width:1px;height:1px}.menu-button{display:none}
 .legend span{display:inline-block;border:1px solid #ccc;padding:.05rem .45rem;margin:.1rem .2rem .1rem 0;border-radius:.2rem}
-@media (max-width:640px){main{padding:.5rem}header .me{margin-left:0}}
+@media (max-width:640px){main{padding:.5rem}header{padding:.4rem .6rem}
+.menu-button{display:inline-block;border:1px solid #fff8;border-radius:.3rem;padding:.1rem .6rem;cursor:pointer}.menu-toggle:focus-visible+.menu-button{outline:2px solid #fff}
+header nav{display:none;flex-direction:column;width:100%;order:5;padding:.3rem 0}header nav a{padding:.35rem 0}.menu-toggle:checked~nav{display:flex}
+header .me{margin-left:auto}header .me span{display:none}
+.matrix tbody th,.matrix thead th:first-child,.matrix tfoot th{min-width:8.5rem;max-width:10rem;font-size:.8rem}
+table.stack thead{display:none}table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}
+table.stack tr{border:1px solid #ddd;border-radius:.4rem;margin:0 0 .6rem;background:#fff;padding:.35rem .6rem}table.stack td{border:0;padding:.1rem 0}
+table.stack td[data-label]:not([data-label=""])::before{content:attr(data-label) ": ";font-weight:600;color:#555}
+.w22,.w24,.w28{width:100%}}
 `;
 
 /** Where the pages' stylesheet is served; `?v=` changes with its text, so a day's cache is safe. */
@@ -119,7 +139,9 @@ export function layout(p: LayoutInput): string {
   const other: Lang = p.lang === 'en' ? 'vi' : 'en';
   const back = encodeURIComponent(current || '/admin');
   const nav = p.admin
-    ? html`<nav>${NAV.filter((n) => !n.operator || p.admin?.operator).map((n) => {
+    ? html`<input type="checkbox" id="menu-toggle" class="menu-toggle"><label for="menu-toggle" class="menu-button">☰ ${t('Menu', 'Menu')}</label><nav>${NAV.filter(
+        (n) => !n.operator || p.admin?.operator,
+      ).map((n) => {
         const active =
           n.href === '/admin' ? current === '/admin' : current === n.href || current.startsWith(`${n.href}/`);
         return html`<a href="${n.href}"${active ? raw(' aria-current="page"') : ''}>${t(n.vi, n.en)}</a>`;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebDeps } from '../server.js';
 import { registerStatusPages } from './status.js';
+import { registerSummaryPages } from './summary.js';
 import { registerUnitPages } from './units.js';
 import { registerDutyPages } from './duties.js';
 import { registerImportPages } from './import.js';
@@ -16,6 +17,7 @@ import { registerCalendarFeed } from './calendar.js';
 /** The administrators' pages, each module registering its routes in the /admin scope (login and CSRF checked there). */
 export const ADMIN_PAGES: ((scope: FastifyInstance, deps: WebDeps) => void | Promise<void>)[] = [
   registerStatusPages,
+  registerSummaryPages,
   registerUnitPages,
   registerDutyPages,
   registerImportPages,

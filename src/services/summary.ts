@@ -142,14 +142,14 @@ export async function orgSummary(db: Db, orgId: string, now: Date): Promise<OrgS
         passed: due <= t,
       });
   }
-  deadlines.sort((a, b) =>
-    a.passed !== b.passed
-      ? a.passed
-        ? -1
-        : 1
-      : a.passed
-        ? b.due.getTime() - a.due.getTime()
-        : a.due.getTime() - b.due.getTime() || a.code.localeCompare(b.code, 'vi', { numeric: true }),
+  // Passed deadlines first (the latest first), then coming ones (the nearest first); on one day the
+  // one with most units not done first.
+  deadlines.sort(
+    (a, b) =>
+      Number(b.passed) - Number(a.passed) ||
+      (a.passed ? b.due.getTime() - a.due.getTime() : a.due.getTime() - b.due.getTime()) ||
+      b.notDone - a.notDone ||
+      a.code.localeCompare(b.code, 'vi', { numeric: true }),
   );
   const order = (x: DutyProgress, y: DutyProgress) => {
     const a = dutyById.get(x.dutyId)!;

@@ -111,6 +111,18 @@ export function field(body: unknown, name: string): string {
   return typeof v === 'string' ? v.trim() : '';
 }
 
+/**
+ * A service's message ("… tiếng Việt / english") in the page's language only: the part before the
+ * last " / " in Vietnamese, the part after it in English. A message without one is left as it is.
+ */
+export function oneLanguage(message: string, lang: Lang): string {
+  const at = message.lastIndexOf(' / ');
+  if (at < 0) return message;
+  if (lang === 'vi') return message.slice(0, at).trim();
+  const en = message.slice(at + 3).trim();
+  return en.charAt(0).toUpperCase() + en.slice(1);
+}
+
 /** The reason every action taken on a unit's behalf must give (the audit log keeps it). */
 export function requiredReason(body: unknown, lang: Lang): string {
   const reason = field(body, 'reason');
@@ -322,7 +334,7 @@ export async function registerAdmin(
           return sendPage(req, reply, {
             status: error instanceof NotFoundError ? 404 : 400,
             title: t('Không thực hiện được', 'Not done'),
-            body: html`<h1>${t('Không thực hiện được', 'Not done')}</h1><p>${error.message}</p><p>${t('Không có gì thay đổi.', 'Nothing was changed.')} <a href="${backOf(req)}">${t('Quay lại', 'Back')}</a></p>`,
+            body: html`<h1>${t('Không thực hiện được', 'Not done')}</h1><p>${oneLanguage(error.message, req.admin?.lang ?? langOf(req))}</p><p>${t('Không có gì thay đổi.', 'Nothing was changed.')} <a href="${backOf(req)}">${t('Quay lại', 'Back')}</a></p>`,
           });
         const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
         if (status === 500) req.log.error({ err: error, req, statusCode: status }, 'page failed');

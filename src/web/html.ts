@@ -80,7 +80,7 @@ table{border-collapse:collapse;background:#fff}th,td{border:1px solid #ddd;paddi
 input,select,textarea,button{font:inherit}input[type=text],input[type=email],input[type=password],input[type=date],select,textarea{padding:.35rem;border:1px solid #bbb;border-radius:.3rem;max-width:100%}
 button,.button{background:#0f5fa8;color:#fff;border:0;border-radius:.3rem;padding:.4rem .8rem;cursor:pointer;text-decoration:none;display:inline-block}
 button.secondary{background:#666}button.danger{background:#b42318}
-form.inline{display:inline}.row{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:end;margin:.5rem 0}
+form.inline{display:inline}.row select{max-width:22rem}.row{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:end;margin:.5rem 0}
 .card{background:#fff;border:1px solid #ddd;border-radius:.4rem;padding:.8rem;margin:.8rem 0}
 .s-done{background:#cdeccf}.s-open{background:#fff}.s-soon{background:#fff1b8}.s-overdue{background:#f7c3c0}.s-waived{background:#e3e3e3}.s-extended{background:#cfe3f7}.s-none{background:#f7f7f8}
 .flag{background:#fff1b8}
@@ -92,8 +92,8 @@ form.inline{display:inline}.row{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align
 .matrix{font-size:.85rem}.matrix th,.matrix td{padding:.15rem .3rem;white-space:nowrap}
 .matrix-wrap{overflow:auto;max-height:calc(100vh - 4rem);border:1px solid #ddd;background:#fff;margin:.5rem 0}
 .matrix td{text-align:center;min-width:2.2rem}.matrix td a{color:inherit;text-decoration:none;display:block}
-.matrix tbody th,.matrix thead th:first-child,.matrix tfoot th{position:sticky;left:0;z-index:1;background:#eef1f5;min-width:13rem;max-width:19rem;white-space:normal;overflow-wrap:anywhere}
-.matrix thead th{position:sticky;top:0;z-index:2;height:1.7rem}.matrix thead tr+tr th{top:1.7rem}.matrix thead th:first-child{z-index:3}
+.matrix tbody th,.matrix thead th.corner,.matrix tfoot th{position:sticky;left:0;z-index:1;background:#eef1f5;min-width:13rem;max-width:19rem;white-space:normal;overflow-wrap:anywhere}
+.matrix thead th{position:sticky;top:0;z-index:2;height:1.7rem}.matrix thead tr+tr th{top:1.7rem}.matrix thead th.corner{z-index:3}
 .matrix th.plan{text-align:center;background:#dde6f0}.matrix tfoot td,.matrix tfoot th{position:sticky;bottom:0;background:#eef1f5}.matrix tfoot th{z-index:3}
 button.mini{float:right;margin-left:.3rem;padding:0 .45rem;font-size:.8rem;background:#5a6470;line-height:1.5}
 .cards{list-style:none;padding:0;margin:.5rem 0 1rem;display:grid;grid-template-columns:repeat(auto-fill,minmax(17rem,1fr));gap:.7rem}.cards>.card{margin:0}
@@ -104,16 +104,17 @@ progress{width:100%;height:.8rem;accent-color:#1a7f37}.share progress{width:7rem
 .deadline.is-late{border-left:4px solid #b42318}.late-text{color:#b42318;font-weight:600}.go{display:block;margin-top:.3rem;color:#0f5fa8}
 ul.plain{padding-left:1.1rem}ul.plain li{margin:.25rem 0}.pager{display:flex;gap:1rem;align-items:center;margin:.8rem 0}
 table.stack{width:100%}.inbox-count{display:inline-block;min-width:1.3rem;padding:0 .3rem;margin-left:.2rem;border-radius:1rem;background:#f5c542;color:#111;font-size:.8rem;text-align:center;font-weight:700}
+.field-error{color:#b42318;font-size:.9rem;font-weight:600}[aria-invalid=true]{border-color:#b42318;outline:1px solid #b42318}
 .menu-toggle{position:absolute;opacity:0;width:1px;height:1px}.menu-button{display:none}
 .legend span{display:inline-block;border:1px solid #ccc;padding:.05rem .45rem;margin:.1rem .2rem .1rem 0;border-radius:.2rem}
 @media (max-width:640px){main{padding:.5rem}header{padding:.4rem .6rem}
 .menu-button{display:inline-block;border:1px solid #fff8;border-radius:.3rem;padding:.1rem .6rem;cursor:pointer}.menu-toggle:focus-visible+.menu-button{outline:2px solid #fff}
 header nav{display:none;flex-direction:column;width:100%;order:5;padding:.3rem 0}header nav a{padding:.35rem 0}.menu-toggle:checked~nav{display:flex}
 header .me{margin-left:auto}header .me span{display:none}
-.matrix tbody th,.matrix thead th:first-child,.matrix tfoot th{min-width:8.5rem;max-width:10rem;font-size:.8rem}
-table.stack thead{display:none}table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}
+.matrix tbody th,.matrix thead th.corner,.matrix tfoot th{min-width:8.5rem;max-width:10rem;font-size:.8rem}
+table.stack thead{display:none}.clamp{display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}.few-on-phone>li:nth-child(n+4),.fewer-on-phone>li:nth-child(n+3){display:none}.card .title{-webkit-line-clamp:2}table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}
 table.stack tr{border:1px solid #ddd;border-radius:.4rem;margin:0 0 .6rem;background:#fff;padding:.35rem .6rem}table.stack td{border:0;padding:.1rem 0}
-table.stack td[data-label]:not([data-label=""])::before{content:attr(data-label) ": ";font-weight:600;color:#555}
+table.stack td.half{display:inline-block;width:auto;margin-right:1.2rem}table.stack td[data-label]:not([data-label=""])::before{content:attr(data-label) ": ";font-weight:600;color:#555}
 .w22,.w24,.w28{width:100%}}
 `;
 

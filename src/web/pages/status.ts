@@ -145,7 +145,7 @@ function matrixTable(m: StatusMatrix, t: T): Buffer {
     plans += `<th scope="colgroup" colspan=${j - i} class=plan title="${escapeHtml(`${d.plan} · ${d.planTitle}`)}">${escapeHtml(d.plan)}</th>`;
     i = j;
   }
-  let head = `<table class="matrix"><thead><tr><th scope="col" rowspan=2>${escapeHtml(t('Đơn vị', 'Unit'))}</th><th scope="col" rowspan=2>${escapeHtml(t('Xong', 'Done'))}</th>${plans}</tr><tr>`;
+  let head = `<table class="matrix"><thead><tr><th scope="col" rowspan=2 class=corner>${escapeHtml(t('Đơn vị', 'Unit'))}</th><th scope="col" rowspan=2>${escapeHtml(t('Xong', 'Done'))}</th>${plans}</tr><tr>`;
   for (const d of m.duties)
     head += `<th scope="col" title="${escapeHtml(`${d.plan} · ${d.code}. ${d.title}`)}">${escapeHtml(d.code)}</th>`;
   out.push(Buffer.from(`${head}</tr></thead><tbody>`));

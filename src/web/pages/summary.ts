@@ -22,7 +22,9 @@ import type { WebDeps } from '../server.js';
 type T = ReturnType<typeof translator>;
 
 /** Late units per page of the late list. */
-export const LATE_PAGE = 50;
+export const LATE_PAGE = 15;
+/** Cards per section of the summary (a phone shows fewer: the stylesheet's few-on-phone). */
+const CARDS = 6;
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 const day = (d: Date, zone: string) => shortDate(zonedDay(d, zone));
@@ -42,43 +44,50 @@ export async function summaryPage(req: FastifyRequest, reply: FastifyReply, deps
   const s = await orgSummary(deps.db, a.orgId, deps.clock.now());
   const zone = s.timeZone;
   const today = day(s.now, zone);
+  const deadlineLink = (d: (typeof s.deadlines)[number]) =>
+    d.late ? `/admin/late/${d.dutyId}` : `/admin/status?duty=${d.dutyId}`;
+  const cards = s.deadlines.slice(0, CARDS);
   const deadlines = s.deadlines.length
-    ? html`<ul class="cards">${s.deadlines.slice(0, 12).map((d) => {
-        const link = d.late ? `/admin/late/${d.dutyId}` : `/admin/status?duty=${d.dutyId}`;
-        return html`<li class="card deadline${d.late ? ' is-late' : ''}"><a href="${link}" class="block">
-<span class="code">${d.code}</span> <span class="muted">${d.plan}</span>
-<span class="title">${d.title}</span>
+    ? html`<ul class="cards few-on-phone">${cards.map(
+        (d) => html`<li class="card deadline${d.late ? ' is-late' : ''}"><a href="${deadlineLink(d)}" class="block">
+<span class="code">${d.code}</span> <span class="muted">· ${t('hạn', 'due')} ${day(d.due, zone)}${d.passed ? '' : html` · ${t('sắp tới', 'coming')}`}</span>
 <span class="big">${t(`${d.notDone}/${d.required} đơn vị chưa báo cáo`, `${d.notDone}/${d.required} units have not reported`)}</span>
 <progress value="${d.done}" max="${d.required}"></progress>
-<span class="due">${t('Hạn', 'Due')} ${day(d.due, zone)}${d.passed ? html` · <strong class="late-text">${t(`${d.late} đơn vị quá hạn`, `${d.late} late`)}</strong>` : html` · ${t('sắp tới', 'coming')}`}</span>
-${d.late ? html`<span class="go">${t('Xem danh sách trễ hạn →', 'See the late list →')}</span>` : ''}</a></li>`;
-      })}</ul>`
+<span class="title">${d.title}</span>
+${d.late ? html`<span class="go"><strong class="late-text">${t(`${d.late} đơn vị quá hạn`, `${d.late} late`)}</strong> · ${t('xem danh sách →', 'see the list →')}</span>` : ''}</a></li>`,
+      )}</ul>${
+        s.deadlines.length > 3
+          ? html`<details class="card"><summary>${t(`Mọi hạn trong kỳ (${s.deadlines.length})`, `Every deadline of the period (${s.deadlines.length})`)}</summary><ul class="plain">${s.deadlines.map(
+              (d) =>
+                html`<li><a href="${deadlineLink(d)}">${d.code}</a> · ${t('hạn', 'due')} ${day(d.due, zone)} · ${t(`${d.notDone}/${d.required} đơn vị chưa báo cáo`, `${d.notDone}/${d.required} units have not reported`)}${d.late ? html` · <span class="late-text">${t(`${d.late} quá hạn`, `${d.late} late`)}</span>` : ''}</li>`,
+            )}</ul></details>`
+          : ''
+      }`
     : html`<p class="card">${t('Không có hạn nào trong khoảng một tháng quanh hôm nay.', 'No deadline within a month of today.')}</p>`;
   const late = s.duties.filter((d) => d.late).sort((x, y) => y.late - x.late);
   const plans = html`<ul class="cards">${s.plans.map(
     (p) =>
-      html`<li class="card"><a href="/admin/status?plan=${p.planId}" class="block"><span class="code">${p.code}</span> <span class="title">${p.title}</span></a>${share(t, p)}${p.late ? html`<br><span class="late-text">${t(`${p.late} việc quá hạn`, `${p.late} late`)}</span>` : ''}</li>`,
+      html`<li class="card"><a href="/admin/status?plan=${p.planId}" class="block"><span class="code">${p.code}</span>${p.late ? html` · <span class="late-text">${t(`${p.late} việc quá hạn`, `${p.late} late`)}</span>` : ''}<span class="title">${p.title}</span></a>${share(t, p)}</li>`,
   )}</ul>`;
   const lateDuties = late.length
-    ? html`<ul class="cards">${late.slice(0, 12).map(
+    ? html`<ul class="cards fewer-on-phone">${late.slice(0, CARDS).map(
         (d) =>
-          html`<li class="card"><a href="/admin/late/${d.dutyId}" class="block"><span class="code">${d.code}</span> <span class="muted">${d.plan}</span> <span class="title">${d.title}</span>
-<span class="late-text">${t(`${d.late} việc quá hạn`, `${d.late} late`)} →</span></a>${share(t, d)}</li>`,
-      )}</ul>${late.length > 12 ? html`<p class="muted">${t(`và ${late.length - 12} nhiệm vụ khác có việc quá hạn: xem danh sách đầy đủ bên dưới.`, `and ${late.length - 12} more duties with late work: see the full list below.`)}</p>` : ''}`
+          html`<li class="card"><a href="/admin/late/${d.dutyId}" class="block"><span class="code">${d.code}</span> · <span class="late-text">${t(`${d.late} việc quá hạn`, `${d.late} late`)} →</span>
+<span class="title">${d.title}</span></a>${share(t, d)}</li>`,
+      )}</ul>`
     : html`<p class="card">${t('Không có nhiệm vụ nào quá hạn.', 'No duty is late.')}</p>`;
-  const allDuties = html`<details class="card"><summary>${t(`Mọi nhiệm vụ (${s.duties.length})`, `Every duty (${s.duties.length})`)}</summary>
+  const allDuties = html`<details class="card"><summary>${t(`Mọi nhiệm vụ (${s.duties.length}), ${late.length} có việc quá hạn`, `Every duty (${s.duties.length}), ${late.length} with late work`)}</summary>
 <ul class="plain">${s.duties.map(
     (d) =>
-      html`<li><a href="${d.late ? `/admin/late/${d.dutyId}` : `/admin/status?duty=${d.dutyId}`}">${d.plan} · ${d.code}</a> ${d.title} — ${share(t, d)}${d.late ? html` · <span class="late-text">${t(`${d.late} quá hạn`, `${d.late} late`)}</span>` : ''}</li>`,
+      html`<li><a href="${d.late ? `/admin/late/${d.dutyId}` : `/admin/status?duty=${d.dutyId}`}">${d.plan} · ${d.code}</a> ${d.title.length > 90 ? `${d.title.slice(0, 89)}…` : d.title} — ${share(t, d)}${d.late ? html` · <span class="late-text">${t(`${d.late} quá hạn`, `${d.late} late`)}</span>` : ''}</li>`,
   )}</ul></details>`;
   return sendPage(req, reply, {
     title: t('Tình hình', 'Status'),
     body: html`<h1>${t(`Tình hình ngày ${today}`, `Status on ${today}`)}</h1>
 <p class="muted">${t(`${s.units} đơn vị có nghĩa vụ năm ${s.year}`, `${s.units} units with obligations in ${s.year}`)} · <a href="/admin/status?year=${s.year}">${t('Bảng chi tiết đơn vị × nhiệm vụ', 'The units × duties matrix')}</a></p>
 <h2>${t('Hạn trong kỳ này', 'Deadlines of this period')}</h2>${deadlines}
-<h2>${t('Nhiệm vụ có đơn vị quá hạn', 'Duties with late units')}</h2>${lateDuties}
-<h2>${t('Theo kế hoạch: phần đã xong của việc đã đến hạn', 'Per plan: the share done of what was due so far')}</h2>${plans}
-${allDuties}`,
+<h2>${t('Nhiệm vụ nhiều việc quá hạn nhất', 'Duties with the most late work')}</h2>${lateDuties}${allDuties}
+<h2>${t('Theo kế hoạch: phần đã xong của việc đã đến hạn', 'Per plan: the share done of what was due so far')}</h2>${plans}`,
   });
 }
 
@@ -102,13 +111,11 @@ function latePage(req: FastifyRequest<{ Querystring: { page?: string } }>, reply
   const rows = shown.map(
     (
       u,
-    ) => html`<tr><td data-label="${t('Đơn vị', 'Unit')}"><a href="/admin/units/${u.unitId}"><strong>${u.unit}</strong></a></td>
+    ) => html`<tr><td data-label=""><a href="/admin/units/${u.unitId}"><strong>${u.unit}</strong></a> <a href="/admin/o/${obligationKey(u.obligationId)}" class="muted">${t('chi tiết', 'details')}</a></td>
 <td data-label="${t('Quá hạn', 'Overdue')}"><span class="late-text">${t(`${u.daysOverdue} ngày`, `${u.daysOverdue} day${u.daysOverdue === 1 ? '' : 's'}`)}</span> <span class="muted">(${t('hạn', 'due')} ${day(u.due, zone)}${u.lateCount > 1 ? t(`, ${u.lateCount} kỳ`, `, ${u.lateCount} periods`) : ''})</span></td>
-<td data-label="${t('Nhắc gần nhất', 'Last reminder')}">${u.lastReminder ? day(u.lastReminder, zone) : html`<span class="muted">${never}</span>`}</td>
-<td data-label="${t('Trả lời gần nhất', 'Last reply')}">${u.lastReply ? day(u.lastReply, zone) : html`<span class="muted">${never}</span>`}</td>
-<td data-label="${t('Đầu mối', 'Contact')}">${u.contacts.length ? u.contacts.map((c, i) => html`${i ? ', ' : ''}${c.name}`) : html`<span class="muted">—</span>`}</td>
-<td data-label="${t('Kênh', 'Channel')}">${channelText(t, u)}</td>
-<td data-label=""><a href="/admin/o/${obligationKey(u.obligationId)}">${t('Chi tiết', 'Details')}</a></td></tr>`,
+<td data-label="${t('Nhắc', 'Reminded')}" class="half">${u.lastReminder ? day(u.lastReminder, zone) : html`<span class="muted">${never}</span>`}</td>
+<td data-label="${t('Trả lời', 'Replied')}" class="half">${u.lastReply ? day(u.lastReply, zone) : html`<span class="muted">${never}</span>`}</td>
+<td data-label="${t('Đầu mối', 'Contact')}">${u.contacts.length ? u.contacts.map((c, i) => html`${i ? ', ' : ''}${c.name}`) : html`<span class="muted">—</span>`} · ${channelText(t, u)}</td></tr>`,
   );
   const pager =
     pages > 1
@@ -116,7 +123,7 @@ function latePage(req: FastifyRequest<{ Querystring: { page?: string } }>, reply
       : '';
   const body = html`<p><a href="/admin">← ${t('Về trang tình hình', 'Back to the status page')}</a></p>
 <h1>${t('Đơn vị trễ hạn', 'Late units')}: ${list.duty.code}</h1>
-<p>${list.duty.title} <span class="muted">· ${list.duty.plan}</span></p>
+<p class="clamp">${list.duty.title} <span class="muted">· ${list.duty.plan}</span></p>
 <p class="big">${t(`${list.units.length}/${list.required} đơn vị quá hạn`, `${list.units.length}/${list.required} units late`)}</p>
 ${
   list.units.length
@@ -125,7 +132,7 @@ ${
 <button type="submit">${t(`Nhắc tất cả (${reachable} đơn vị)`, `Remind all (${reachable} units)`)}</button>
 <span class="muted">${t('Mỗi đầu mối nhận một tin gộp các việc quá hạn của đơn vị.', 'Each contact gets one message with the unit’s late work.')}${reachable < list.units.length ? t(` ${list.units.length - reachable} đơn vị không liên lạc được.`, ` ${list.units.length - reachable} units cannot be reached.`) : ''}</span></form>
 <p>${t('Tải danh sách', 'Download the list')}: <a href="${base}/export.xlsx" download>Excel (XLSX)</a> · <a href="${base}/export.csv" download>CSV</a></p>
-<table class="stack"><thead><tr><th>${t('Đơn vị', 'Unit')}</th><th>${t('Quá hạn', 'Overdue')}</th><th>${t('Nhắc gần nhất', 'Last reminder')}</th><th>${t('Trả lời gần nhất', 'Last reply')}</th><th>${t('Đầu mối', 'Contact')}</th><th>${t('Kênh', 'Channel')}</th><th></th></tr></thead><tbody>${rows}</tbody></table>${pager}`
+<table class="stack"><thead><tr><th>${t('Đơn vị', 'Unit')}</th><th>${t('Quá hạn', 'Overdue')}</th><th>${t('Nhắc gần nhất', 'Last reminder')}</th><th>${t('Trả lời gần nhất', 'Last reply')}</th><th>${t('Đầu mối · kênh', 'Contact · channel')}</th></tr></thead><tbody>${rows}</tbody></table>${pager}`
     : html`<p class="card">${t('Không có đơn vị nào quá hạn nhiệm vụ này.', 'No unit is late for this duty.')}</p>`
 }`;
   return sendPage(req, reply, { title: `${t('Trễ hạn', 'Late')} · ${list.duty.code}`, body });

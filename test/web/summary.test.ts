@@ -174,6 +174,22 @@ describe('the summary, the late list and “Nhắc tất cả”', () => {
     for (const r of reminders.slice(0, 3)) expect(await w.s.app.sendQueue().getJob(reminderJobId(r.id))).toBeTruthy();
   });
 
+  it('tells the history in words, with names and links, not ids or JSON', async () => {
+    const u = late[0]!;
+    const page = (await w.client.get(`/admin/units/${u.unitId}`)).text;
+    const history = page.slice(page.indexOf('id="history"'));
+    expect(history).toMatch(
+      new RegExp(
+        `<strong>Chị Quản Trị \\(quản trị viên\\)</strong> đã nhắc ngay <a href="/admin/units/${u.unitId}">${u.unit.name}</a> \\(\\d+ nhắc nhở cho \\d+ nghĩa vụ\\)\\. <span class="muted">Lý do: «Quá hạn báo cáo năm»</span>`,
+      ),
+    );
+    const audit = (await w.client.get('/admin/audit?action=duty.nudge-late')).text;
+    expect(audit).toContain(
+      `<strong>Chị Quản Trị (quản trị viên)</strong> đã nhắc mọi đơn vị trễ hạn nhiệm vụ <a href="/admin/duties/${dutyId}">BC-15/11 «`,
+    );
+    expect(audit).toContain(`(${late.length - 1} đơn vị). <span class="muted">Lý do: «Quá hạn báo cáo năm»</span>`);
+  });
+
   it('filters the matrix by duty and unit name, sorts it by lateness, groups its columns by plan', async () => {
     const byDuty = (await w.client.get(`/admin/status?duty=${dutyId}`)).text;
     expect(byDuty.match(/<a href=\/admin\/o\//g)?.length).toBe(late.length + 2);

@@ -6,6 +6,7 @@ import { yearWindow, zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import type { ContactRole } from '#root/generated/prisma/client.js';
 import { calendarTokenOf, calendarUrl, ensureCalendarToken, regenerateCalendarToken } from '#root/services/calendar.js';
 import { addContact, createInvite, setContactChannels } from '#root/services/contacts.js';
+import { auditNames, type AuditNames } from '#root/services/audit-names.js';
 import { listObligations } from '#root/services/obligations.js';
 import { unitsWithoutHead } from '#root/services/planner.js';
 import {
@@ -17,13 +18,16 @@ import {
   unitOverview,
 } from '#root/services/units.js';
 import { adminOf, csrfField, field, redirectWith, sendPage } from '../admin.js';
-import { html, raw, translator, type Html } from '../html.js';
+import { describeAudit } from '../history.js';
+import { html, raw, translator, type Html, type Lang } from '../html.js';
 import type { WebDeps } from '../server.js';
 
 type T = ReturnType<typeof translator>;
 
 /** History rows shown per page of the unit page. */
-export const HISTORY_PAGE = 30;
+export const HISTORY_PAGE = 15;
+/** Obligations shown per page of the unit page. */
+export const OBLIGATIONS_PAGE = 15;
 
 const STATE_LABEL: Record<ObligationState, [string, string]> = {
   done: ['Đã xong', 'Done'],
@@ -43,24 +47,6 @@ const ROLE_LABEL: Record<ContactRole, [string, string]> = {
   head: ['Lãnh đạo đơn vị', 'Unit head'],
   supervisor: ['Giám sát', 'Supervisor'],
   admin: ['Quản trị', 'Administrator'],
-};
-
-const ACTION_LABEL: Record<string, [string, string]> = {
-  'unit.create': ['Tạo đơn vị', 'Unit created'],
-  'unit.accept': ['Chấp nhận đơn vị đề xuất', 'Proposed unit accepted'],
-  'unit.alias': ['Thêm tên khác', 'Alias added'],
-  'unit.merge': ['Gộp đơn vị', 'Units merged'],
-  'unit.calendar-token': ['Địa chỉ lịch (iCalendar)', 'Calendar address'],
-  'contact.create': ['Thêm người liên hệ', 'Contact added'],
-  'contact.channels': ['Đổi kênh nhận nhắc', 'Channels changed'],
-  'contact.unreachable': ['Không liên lạc được', 'Unreachable'],
-  'invite.create': ['Tạo mã mời', 'Invite created'],
-  'invite.use': ['Dùng mã mời', 'Invite used'],
-  'obligation.confirm': ['Xác nhận hoàn thành', 'Confirmed'],
-  'obligation.waive': ['Miễn', 'Waived'],
-  'obligation.extend': ['Gia hạn', 'Extended'],
-  'obligation.undo': ['Hoàn tác xác nhận', 'Confirmation undone'],
-  'policy.set': ['Đặt chính sách nhắc', 'Policy set'],
 };
 
 const when = (d: Date, zone: string) =>
@@ -143,15 +129,17 @@ type Detail = NonNullable<Awaited<ReturnType<typeof unitDetail>>>;
 function contactsTable(req: FastifyRequest, t: T, unit: Detail): Html {
   if (unit.contacts.length === 0)
     return html`<p class="flag">${t('Đơn vị chưa có người liên hệ: chưa ai nhận được lời nhắc.', 'The unit has no contact: nobody receives its reminders.')}</p>`;
-  return html`<table><thead><tr><th>${t('Tên', 'Name')}</th><th>${t('Vai trò', 'Role')}</th><th>${t('Kênh (theo thứ tự)', 'Channels (in order)')}</th><th>Telegram</th><th>Zalo</th><th>Email</th><th>${t('Tình trạng', 'State')}</th><th></th></tr></thead><tbody>
+  return html`<table class="stack"><thead><tr><th>${t('Tên', 'Name')}</th><th>${t('Vai trò', 'Role')}</th><th>${t('Kênh (theo thứ tự)', 'Channels (in order)')}</th><th>Telegram</th><th>Zalo</th><th>Email</th><th>${t('Tình trạng', 'State')}</th><th></th></tr></thead><tbody>
 ${unit.contacts.map(
-  (c) => html`<tr${c.unreachable ? html` class="flag"` : ''}><td>${c.name}</td><td>${t(...ROLE_LABEL[c.role])}</td>
-<td>${c.channels.map((ch, i) => html`${i ? ' → ' : ''}${c.disabledChannels.includes(ch) ? html`<s>${ch}</s> <span class="flag">(${t('lỗi', 'failed')})</span>` : ch}`)}</td>
-<td>${c.telegramChatId !== null ? t('đã liên kết', 'linked') : html`<span class="muted">${t('chưa', 'no')}</span>`}</td>
-<td>${c.zaloUserId !== null ? t('đã liên kết', 'linked') : html`<span class="muted">${t('chưa', 'no')}</span>`}</td>
-<td>${c.email ?? ''}</td>
-<td>${!c.active ? t('ngừng', 'inactive') : c.unreachable ? html`⚠ ${t('không liên lạc được', 'unreachable')}${c.unreachableSince ? html` ${t('từ', 'since')} ${shortDate(zonedDay(c.unreachableSince, unit.org.timeZone))}` : ''}` : ''}</td>
-<td>${
+  (
+    c,
+  ) => html`<tr${c.unreachable ? html` class="flag"` : ''}><td data-label=""><strong>${c.name}</strong></td><td data-label="${t('Vai trò', 'Role')}">${t(...ROLE_LABEL[c.role])}</td>
+<td data-label="${t('Kênh', 'Channels')}">${c.channels.map((ch, i) => html`${i ? ' → ' : ''}${c.disabledChannels.includes(ch) ? html`<s>${ch}</s> <span class="flag">(${t('lỗi', 'failed')})</span>` : ch}`)}</td>
+<td data-label="Telegram" class="half">${c.telegramChatId !== null ? t('đã liên kết', 'linked') : html`<span class="muted">${t('chưa', 'no')}</span>`}</td>
+<td data-label="Zalo" class="half">${c.zaloUserId !== null ? t('đã liên kết', 'linked') : html`<span class="muted">${t('chưa', 'no')}</span>`}</td>
+<td data-label="Email">${c.email ?? ''}</td>
+<td data-label="">${!c.active ? t('ngừng', 'inactive') : c.unreachable ? html`⚠ ${t('không liên lạc được', 'unreachable')}${c.unreachableSince ? html` ${t('từ', 'since')} ${shortDate(zonedDay(c.unreachableSince, unit.org.timeZone))}` : ''}` : ''}</td>
+<td data-label="">${
     c.active
       ? html`<form method="post" action="/admin/units/${unit.id}/contacts/${c.id}/invite" class="inline">${csrfField(req)}<button type="submit" class="secondary">${t('Tạo mã mời', 'Create an invite')}</button></form>
 <form method="post" action="/admin/units/${unit.id}/contacts/${c.id}/channels" class="inline">${csrfField(req)}<input type="text" name="channels" value="${c.channels.join(', ')}" required maxlength="100" aria-label="${t(`Kênh của ${c.name}, theo thứ tự`, `${c.name}’s channels, in order`)}" class="w12"> <button type="submit" class="secondary">${t('Đổi kênh', 'Set channels')}</button></form>`
@@ -176,19 +164,18 @@ function addContactForm(req: FastifyRequest, t: T, unitId: string): Html {
 function historyTable(
   t: T,
   rows: Awaited<ReturnType<typeof unitHistory>>,
+  names: AuditNames,
+  lang: Lang,
   zone: string,
   unitId: string,
   year: number,
 ): Html {
   if (rows.length === 0) return html`<p class="muted">${t('Chưa có gì trong nhật ký.', 'Nothing in the log yet.')}</p>`;
   const more = rows.length === HISTORY_PAGE ? rows[rows.length - 1]!.id : null;
-  return html`<table><thead><tr><th>${t('Lúc', 'When')}</th><th>${t('Ai', 'Who')}</th><th>${t('Việc', 'What')}</th><th>${t('Chi tiết', 'Details')}</th></tr></thead><tbody>
-${rows.map((r) => {
-  const label = ACTION_LABEL[r.action];
-  const data = r.data === null || r.data === undefined ? '' : JSON.stringify(r.data);
-  return html`<tr><td>${when(r.at, zone)}</td><td>${r.actor}</td><td>${label ? t(...label) : r.action} <span class="muted">${r.action}</span></td><td><code>${data.length > 300 ? `${data.slice(0, 299)}…` : data}</code></td></tr>`;
-})}
-</tbody></table>${more !== null ? html`<p><a href="/admin/units/${unitId}?year=${year}&amp;before=${more.toString()}#history">${t('Cũ hơn →', 'Older →')}</a></p>` : ''}`;
+  // In words, with names and links; the action's code stays, small, for who searches the log by it.
+  return html`<ul class="plain history">
+${rows.map((r) => html`<li><span class="muted">${when(r.at, zone)}</span> · ${describeAudit(r, names, lang)} <span class="muted code">${r.action}</span></li>`)}
+</ul>${more !== null ? html`<p><a href="/admin/units/${unitId}?year=${year}&amp;before=${more.toString()}#history">${t('Cũ hơn →', 'Older →')}</a></p>` : ''}`;
 }
 
 /** Administrators' pages: the units list and each unit's page (contacts, invites, obligations, history, calendar feed). */
@@ -248,7 +235,7 @@ export function registerUnitPages(scope: FastifyInstance, deps: WebDeps): void {
     );
   });
 
-  scope.get<{ Params: { id: string }; Querystring: { year?: string; before?: string } }>(
+  scope.get<{ Params: { id: string }; Querystring: { year?: string; before?: string; page?: string } }>(
     '/units/:id',
     async (req, reply) => {
       const a = adminOf(req);
@@ -269,6 +256,15 @@ export function registerUnitPages(scope: FastifyInstance, deps: WebDeps): void {
         calendarTokenOf(deps.db, a.orgId, unit.id),
       ]);
       const feed = token ? calendarUrl(baseUrl(req, deps), token) : null;
+      // The year's obligations a page at a time: the open ones first (nearest due first), then the rest.
+      const pages = Math.max(1, Math.ceil(obligations.length / OBLIGATIONS_PAGE));
+      const page = Math.min(pages, Math.max(1, Number.parseInt(req.query.page ?? '1', 10) || 1));
+      const openFirst = [...obligations].sort(
+        (x, y) =>
+          Number(x.status !== 'open') - Number(y.status !== 'open') ||
+          dueInstant(x).getTime() - dueInstant(y).getTime(),
+      );
+      const shownObligations = openFirst.slice((page - 1) * OBLIGATIONS_PAGE, page * OBLIGATIONS_PAGE);
       const body = html`<p><a href="/admin/units">← ${t('Đơn vị', 'Units')}</a></p>
 <h1>${unit.name}${unit.proposed ? html` <strong class="flag">(${t('đề xuất', 'proposed')})</strong>` : ''}${unit.active ? '' : html` <span class="muted">(${t('ngừng', 'inactive')})</span>`}</h1>
 ${unit.proposed ? html`<form method="post" action="/admin/units/${unit.id}/accept" class="inline">${csrfField(req)}<button type="submit">${t('Chấp nhận đơn vị đề xuất', 'Accept the proposed unit')}</button></form>` : ''}
@@ -281,11 +277,15 @@ ${contactsTable(req, t, unit)}
 <form method="get" action="/admin/units/${unit.id}" class="row"><label>${t('Năm', 'Year')} <input type="text" name="year" value="${year}" size="5" inputmode="numeric" pattern="[0-9]{4}"></label><button type="submit" class="secondary">${t('Xem', 'Show')}</button></form>
 ${
   obligations.length
-    ? html`<table><thead><tr><th>${t('Hạn', 'Due')}</th><th>${t('Kế hoạch', 'Plan')}</th><th>TT</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Kỳ', 'Period')}</th><th>${t('Trạng thái', 'State')}</th></tr></thead><tbody>
-${obligations.map(
+    ? html`<table class="stack"><thead><tr><th>${t('Hạn', 'Due')}</th><th>${t('Kế hoạch', 'Plan')}</th><th>TT</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Kỳ', 'Period')}</th><th>${t('Trạng thái', 'State')}</th></tr></thead><tbody>
+${shownObligations.map(
   (o) =>
-    html`<tr><td>${shortDate(zonedDay(dueInstant(o), zone))}</td><td>${o.plan}</td><td><a href="/admin/obligations/${o.id}">${o.duty}</a></td><td>${o.dutyTitle}</td><td>${o.period}</td>${stateCell(t, obligationState(o, now))}</tr>`,
-)}</tbody></table>`
+    html`<tr><td data-label="${t('Hạn', 'Due')}" class="half">${shortDate(zonedDay(dueInstant(o), zone))}</td><td data-label="${t('Kế hoạch', 'Plan')}" class="half">${o.plan}</td><td data-label="TT" class="half"><a href="/admin/obligations/${o.id}">${o.duty}</a></td><td data-label="" class="clamp">${o.dutyTitle}</td><td data-label="${t('Kỳ', 'Period')}" class="half">${o.period}</td>${stateCell(t, obligationState(o, now))}</tr>`,
+)}</tbody></table>${
+        pages > 1
+          ? html`<nav class="pager">${page > 1 ? html`<a href="/admin/units/${unit.id}?year=${year}&amp;page=${page - 1}">← ${t('Trước', 'Previous')}</a>` : ''} <span>${t(`Trang ${page}/${pages}`, `Page ${page}/${pages}`)}</span> ${page < pages ? html`<a href="/admin/units/${unit.id}?year=${year}&amp;page=${page + 1}">${t('Sau', 'Next')} →</a>` : ''}</nav>`
+          : ''
+      }`
     : html`<p class="muted">${t('Không có nghĩa vụ nào trong năm này.', 'No obligation this year.')}</p>`
 }
 <h2>${t('Lịch (iCalendar)', 'Calendar feed (iCalendar)')}</h2>
@@ -299,7 +299,7 @@ ${
 <form method="post" action="/admin/units/${unit.id}/calendar" class="inline">${csrfField(req)}<button type="submit">${t('Tạo địa chỉ lịch', 'Create the calendar address')}</button></form>`
 }</div>
 <h2 id="history">${t('Lịch sử', 'History')}</h2>
-${historyTable(t, history, zone, unit.id, year)}`;
+${historyTable(t, history, await auditNames(deps.db, a.orgId, history), a.lang, zone, unit.id, year)}`;
       return sendPage(req, reply, { title: unit.name, body });
     },
   );

@@ -4,6 +4,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { authenticate, endSession, sessionFor, startSession, type WebSessionInfo } from '#root/services/admins.js';
+import { inboxCounts } from '#root/services/inbox.js';
 import { html, layout, translator, type Html, type Lang } from './html.js';
 import type { WebDeps } from './server.js';
 
@@ -13,6 +14,8 @@ export interface AdminContext extends WebSessionInfo {
   lang: Lang;
   /** The audit log's name for this administrator. */
   actor: string;
+  /** What waits in the inbox (the menu's count), read for pages, not for downloads. */
+  inbox?: number;
 }
 
 declare module 'fastify' {
@@ -76,7 +79,9 @@ export function sendPage(
     title: page.title,
     lang: a?.lang ?? langOf(req),
     body: page.body,
-    admin: a ? { name: a.account.name, csrfToken: a.csrfToken, operator: a.account.operator } : undefined,
+    admin: a
+      ? { name: a.account.name, csrfToken: a.csrfToken, operator: a.account.operator, inbox: a.inbox }
+      : undefined,
     path: req.url.split('?')[0]!,
     flash,
     error: page.error,
@@ -313,6 +318,13 @@ export async function registerAdmin(
           lang: langOf(req),
           actor: `web:${session.account.email}`,
         };
+      });
+      // The menu's count of what waits in the inbox: for the pages a person reads (not downloads,
+      // evidence files, the queue dashboard's API).
+      scope.addHook('preHandler', async (req) => {
+        if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.admin) return;
+        if (/\.(csv|xlsx)(\?|$)|^\/admin\/(evidence|queues)\//.test(req.url)) return;
+        req.admin.inbox = (await inboxCounts(deps.db, req.admin.orgId, deps.clock.now())).total;
       });
       // Every change needs the session's token, from the form (or a header for scripts).
       scope.addHook('preHandler', async (req, reply) => {

@@ -50,6 +50,7 @@ export interface NavItem {
 /** The administrators' menu, in this order. */
 export const NAV: NavItem[] = [
   { href: '/admin', vi: 'Tình hình', en: 'Status' },
+  { href: '/admin/inbox', vi: 'Cần xử lý', en: 'To do' },
   { href: '/admin/units', vi: 'Đơn vị', en: 'Units' },
   { href: '/admin/duties', vi: 'Nhiệm vụ', en: 'Duties' },
   { href: '/admin/import', vi: 'Nhập kế hoạch', en: 'Import a plan' },
@@ -127,7 +128,7 @@ export interface LayoutInput {
   lang: Lang;
   body: Html;
   /** The logged-in administrator: the menu and the logout button. */
-  admin?: { name: string; csrfToken: string; operator?: boolean } | undefined;
+  admin?: { name: string; csrfToken: string; operator?: boolean; inbox?: number | undefined } | undefined;
   /** The path of this page (the current menu item, and where the language switch returns). */
   path?: string;
   flash?: string | null | undefined;
@@ -140,12 +141,13 @@ export function layout(p: LayoutInput): string {
   const other: Lang = p.lang === 'en' ? 'vi' : 'en';
   const back = encodeURIComponent(current || '/admin');
   const nav = p.admin
-    ? html`<input type="checkbox" id="menu-toggle" class="menu-toggle"><label for="menu-toggle" class="menu-button">☰ ${t('Menu', 'Menu')}</label><nav>${NAV.filter(
+    ? html`<input type="checkbox" id="menu-toggle" class="menu-toggle"><label for="menu-toggle" class="menu-button">☰ ${t('Menu', 'Menu')}${p.admin.inbox ? html` <span class="inbox-count">${p.admin.inbox}</span>` : ''}</label><nav>${NAV.filter(
         (n) => !n.operator || p.admin?.operator,
       ).map((n) => {
         const active =
           n.href === '/admin' ? current === '/admin' : current === n.href || current.startsWith(`${n.href}/`);
-        return html`<a href="${n.href}"${active ? raw(' aria-current="page"') : ''}>${t(n.vi, n.en)}</a>`;
+        const count = n.href === '/admin/inbox' ? p.admin?.inbox : undefined;
+        return html`<a href="${n.href}"${active ? raw(' aria-current="page"') : ''}>${t(n.vi, n.en)}${count ? html` <span class="inbox-count" aria-label="${t(`${count} việc chờ`, `${count} waiting`)}">${count}</span>` : ''}</a>`;
       })}</nav>
       <div class="me"><span>${p.admin.name}</span>
       <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${p.admin.csrfToken}"><button type="submit">${t('Đăng xuất', 'Log out')}</button></form>

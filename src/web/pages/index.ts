@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { WebDeps } from '../server.js';
 import { registerStatusPages } from './status.js';
 import { registerSummaryPages } from './summary.js';
+import { registerInboxPages } from './inbox.js';
 import { registerUnitPages } from './units.js';
 import { registerDutyPages } from './duties.js';
 import { registerImportPages } from './import.js';
@@ -18,6 +19,7 @@ import { registerCalendarFeed } from './calendar.js';
 export const ADMIN_PAGES: ((scope: FastifyInstance, deps: WebDeps) => void | Promise<void>)[] = [
   registerStatusPages,
   registerSummaryPages,
+  registerInboxPages,
   registerUnitPages,
   registerDutyPages,
   registerImportPages,

@@ -112,7 +112,7 @@ ${units.length === 0 ? html`<p>${t('Không có đơn vị nào khớp.', 'No uni
 <p><label>${t('Tên đơn vị', 'Unit name')}<br><input type="text" name="name" required maxlength="300" class="wide"></label></p>
 <p><label>${t('Tên khác (cách nhau bởi dấu ;)', 'Other names (separated by ;)')}<br><input type="text" name="aliases" maxlength="1000" class="wide"></label></p>
 <p><button type="submit">${t('Thêm đơn vị', 'Add the unit')}</button></p></form>
-<h2>${t('Nhóm đơn vị', 'Unit groups')}</h2>
+<h2 id="groups">${t('Nhóm đơn vị', 'Unit groups')}</h2>
 <table><thead><tr><th>${t('Nhóm', 'Group')}</th><th>${t('Tên khác', 'Aliases')}</th><th>${t('Thành viên', 'Members')}</th><th></th></tr></thead><tbody>
 ${groups.map(
   (

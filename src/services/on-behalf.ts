@@ -7,6 +7,7 @@ import { NotFoundError, UserError } from '#root/errors/index.js';
 import { actorNamer } from './actors.js';
 import { decideExtensionAs } from './chat.js';
 import { confirmObligation, waiveObligation } from './confirmations.js';
+import { audit } from './audit.js';
 import { nudge } from './nudge.js';
 
 /**
@@ -306,4 +307,47 @@ export async function evidenceFile(
   if (!info?.isFile())
     throw new NotFoundError('Tệp minh chứng này không còn được lưu. / This evidence file is no longer kept.');
   return { fileName: e.fileName, size: info.size, path: file };
+}
+
+/**
+ * Undoes a confirmation or a waiver on the unit's behalf (a wrong click, a report that was not the
+ * right one): the obligation is open again, its standing confirmation withdrawn, the reason kept
+ * in the audit row; the planner brings its reminders back on its next pass.
+ */
+export async function reopenOnBehalf(
+  db: Db,
+  orgId: string,
+  input: { obligationId: string; actor: string; by: string; reason: string; now: Date },
+) {
+  needReason(input.reason);
+  const o = await obligationOfOrg(db, orgId, input.obligationId);
+  if (o.status === 'open')
+    throw new UserError('Nghĩa vụ này đang mở: không có xác nhận hay miễn nào để hoàn tác. / It is open already.');
+  const was = o.status;
+  await db.$transaction(async (tx) => {
+    // Claim, then act: of two undos at once, one changes the rows.
+    const { count } = await tx.obligation.updateMany({
+      where: { id: o.id, status: was },
+      data: { status: 'open', completedAt: null },
+    });
+    if (count === 0) throw new UserError('Nghĩa vụ này vừa được thay đổi; xin tải lại trang. / Changed meanwhile.');
+    const withdrawn = await tx.confirmation.updateMany({
+      where: { obligationId: o.id, withdrawnAt: null },
+      data: { withdrawnAt: input.now },
+    });
+    await audit(tx, {
+      orgId,
+      actor: input.actor,
+      action: was === 'done' ? 'obligation.undo-confirm' : 'obligation.undo-waive',
+      entity: 'obligation',
+      entityId: o.id,
+      data: { reason: input.reason, was, withdrawnConfirmations: withdrawn.count },
+    });
+  });
+  const what = was === 'done' ? 'xác nhận hoàn thành' : 'việc miễn';
+  const notice: UnitNotice = {
+    unitId: o.unitId,
+    text: `↩️ Quản trị viên ${input.by} đã hoàn tác ${what} nhiệm vụ ${dutyLabel(o.duty)} của ${o.unit.name}: nhiệm vụ mở lại, nhắc nhở tiếp tục theo hạn.\nLý do: ${input.reason.slice(0, 500)}\n(An administrator undid it: the duty is open again.)`,
+  };
+  return { obligation: o, was, notice };
 }

@@ -29,6 +29,8 @@ declare module 'fastify' {
 export const SESSION_COOKIE = 'dondoc_session';
 const LOGIN_CSRF_COOKIE = 'dondoc_login';
 const FLASH_COOKIE = 'dondoc_flash';
+/** Largest urlencoded form (a plan pasted into the import page), as sent: src/web/server.ts. */
+export const FORM_MAX_BYTES = 2 * 1024 * 1024;
 /** Largest upload (a plan as CSV or XLSX); larger ones are refused with 413 before they are read. */
 export const UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
 /** Failed logins allowed per email in LOGIN_WINDOW_SECONDS (attempts in flight count as failures until they succeed). */
@@ -351,7 +353,12 @@ export async function registerAdmin(
         const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
         if (status === 500) req.log.error({ err: error, req, statusCode: status }, 'page failed');
         const text =
-          error.code === 'FST_REQ_FILE_TOO_LARGE' || status === 413
+          error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+            ? t(
+                `Văn bản dán vào quá dài: biểu mẫu gửi đi vượt ${FORM_MAX_BYTES / 1024 / 1024} MB (mỗi chữ có dấu tính đến 9 byte). Hãy tải lên dưới dạng tệp (tối đa ${UPLOAD_MAX_BYTES / 1024 / 1024} MB), hoặc chỉ dán bảng phụ lục. Không có gì thay đổi.`,
+                `The pasted text is too long: the form as sent exceeds ${FORM_MAX_BYTES / 1024 / 1024} MB (a letter with diacritics counts up to 9 bytes). Upload it as a file (at most ${UPLOAD_MAX_BYTES / 1024 / 1024} MB), or paste only the appendix. Nothing was changed.`,
+              )
+            : error.code === 'FST_REQ_FILE_TOO_LARGE' || status === 413
             ? t(
                 `Tệp quá lớn (tối đa ${UPLOAD_MAX_BYTES / 1024 / 1024} MB). Không có gì thay đổi.`,
                 `The file is too large (at most ${UPLOAD_MAX_BYTES / 1024 / 1024} MB). Nothing was changed.`,

@@ -190,6 +190,15 @@ describe('the summary, the late list and “Nhắc tất cả”', () => {
     expect(audit).toContain(`(${late.length - 1} đơn vị). <span class="muted">Lý do: «Quá hạn báo cáo năm»</span>`);
   });
 
+  it('states the paste limit as what it is, beside the field and when it is passed', async () => {
+    const form = (await w.client.get('/admin/import')).text;
+    expect(form).toContain('Giới hạn: 2 MB dữ liệu biểu mẫu khi gửi; mỗi chữ có dấu tính đến 9 byte');
+    const res = await w.client.post('/admin/import', { text: 'ệ'.repeat(250_000) });
+    expect(res.status).toBe(413);
+    expect(res.text).toContain('Văn bản dán vào quá dài: biểu mẫu gửi đi vượt 2 MB');
+    expect(res.text).not.toContain('Tệp quá lớn');
+  });
+
   it('filters the matrix by duty and unit name, sorts it by lateness, groups its columns by plan', async () => {
     const byDuty = (await w.client.get(`/admin/status?duty=${dutyId}`)).text;
     expect(byDuty.match(/<a href=\/admin\/o\//g)?.length).toBe(late.length + 2);

@@ -16,7 +16,7 @@ import {
 } from '#root/services/import-drafts.js';
 import { dutyFlags, type ReviewedDuty } from '#root/services/plans.js';
 import type { Resolution } from '#root/services/units.js';
-import { adminOf, csrfField, field, redirectWith, sendPage, UPLOAD_MAX_BYTES } from '../admin.js';
+import { adminOf, csrfField, field, FORM_MAX_BYTES, redirectWith, sendPage, UPLOAD_MAX_BYTES } from '../admin.js';
 import { html, translator, type Html } from '../html.js';
 import type { WebDeps } from '../server.js';
 
@@ -38,7 +38,8 @@ function importForm(req: FastifyRequest, input: { text?: string; planCode?: stri
 <form method="post" action="/admin/import" class="card">${csrfField(req)}
 <h2>${t('Dán văn bản', 'Paste the text')}</h2>
 <p><label for="import-text">${t('Bảng phụ lục (TT | Nhiệm vụ | Chủ trì | Phối hợp | Thời gian), chép từ Word, Excel hoặc PDF', 'The appendix table (number | duty | lead | cooperating | timeframe), copied from Word, Excel or PDF')}</label><br>
-<textarea id="import-text" name="text" rows="12" class="wide">${input.text ?? ''}</textarea></p>
+<textarea id="import-text" name="text" rows="12" class="wide" aria-describedby="import-limit">${input.text ?? ''}</textarea><br>
+<span class="muted" id="import-limit">${t(`Giới hạn: ${FORM_MAX_BYTES / 1024 / 1024} MB dữ liệu biểu mẫu khi gửi; mỗi chữ có dấu tính đến 9 byte, nên khoảng 300.000 đến 1 triệu ký tự tùy văn bản. Dài hơn: tải tệp lên (tối đa ${UPLOAD_MAX_BYTES / 1024 / 1024} MB).`, `Limit: ${FORM_MAX_BYTES / 1024 / 1024} MB of form data as sent; a letter with diacritics counts up to 9 bytes, so about 300,000 to 1 million characters depending on the text. Longer: upload a file (at most ${UPLOAD_MAX_BYTES / 1024 / 1024} MB).`)}</span></p>
 ${planCode('import-code-text')}
 <p><button type="submit">${t('Xem lại', 'Review')}</button></p></form>
 <form method="post" action="/admin/import" enctype="multipart/form-data" class="card">${csrfField(req)}
@@ -215,7 +216,7 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       // The pasted text comes back to be corrected; an uploaded file has to be chosen again.
-      return formWithError(req, reply, 400, e.message, { text: text.length <= 2 * 1024 * 1024 ? text : '', planCode });
+      return formWithError(req, reply, 400, e.message, { text: text.length <= FORM_MAX_BYTES ? text : '', planCode });
     }
   });
 

@@ -3,6 +3,7 @@ import type { WebDeps } from '../server.js';
 import { registerStatusPages } from './status.js';
 import { registerSummaryPages } from './summary.js';
 import { registerInboxPages } from './inbox.js';
+import { registerAskPages } from './ask.js';
 import { registerUnitPages } from './units.js';
 import { registerDutyPages } from './duties.js';
 import { registerImportPages } from './import.js';
@@ -20,6 +21,7 @@ export const ADMIN_PAGES: ((scope: FastifyInstance, deps: WebDeps) => void | Pro
   registerStatusPages,
   registerSummaryPages,
   registerInboxPages,
+  registerAskPages,
   registerUnitPages,
   registerDutyPages,
   registerImportPages,

@@ -183,7 +183,7 @@ ${
   overview.rows.length
     ? html`<table class="policies"><thead><tr><th>${t('Phạm vi', 'Target')}</th><th>${t('Thiết lập riêng', 'Overrides')}</th><th></th></tr></thead><tbody>${overview.rows.map(
         (r) => html`<tr><td>${targetText(r.target, t)}</td><td>${phrases(r.settings)}</td>
-<td><form method="post" action="/admin/policies/clear" class="inline">${csrfField(req)}<input type="hidden" name="target" value="${r.target.target}"><button type="submit" class="danger">${t('Bỏ thiết lập riêng', 'Remove override')}</button></form></td></tr>`,
+<td><form method="get" action="/admin/ask" class="inline"><input type="hidden" name="do" value="/admin/policies/clear"><input type="hidden" name="target" value="${r.target.target}"><button type="submit" class="danger">${t('Bỏ thiết lập riêng', 'Remove override')}</button></form></td></tr>`,
       )}</tbody></table>`
     : html`<p class="muted">${t('Chưa có thiết lập riêng nào.', 'No overrides yet.')}</p>`
 }
@@ -215,7 +215,7 @@ ${days.map(
     d,
   ) => html`<tr class="${d.kind === 'workday' ? 's-extended' : ''}"><td>${shortDate(d.date)}</td><td>${d.kind === 'holiday' ? t('nghỉ', 'day off') : t('làm bù', 'working day')}</td><td>${d.name}</td>
 <td>${d.source === 'law' ? t('luật', 'law') : t('quản trị viên', 'administrator')}</td>
-<td>${d.source === 'admin' ? html`<form method="post" action="/admin/policies/holidays/remove" class="inline">${csrfField(req)}<input type="hidden" name="date" value="${d.date}"><button type="submit" class="danger">${t('Xóa', 'Remove')}</button></form>` : ''}</td></tr>`,
+<td>${d.source === 'admin' ? html`<form method="get" action="/admin/ask" class="inline"><input type="hidden" name="do" value="/admin/policies/holidays/remove"><input type="hidden" name="date" value="${d.date}"><button type="submit" class="danger">${t('Xóa', 'Remove')}</button></form>` : ''}</td></tr>`,
 )}</tbody></table>
 <form method="post" action="/admin/policies/holidays" class="card">${csrfField(req)}
 <h3>${t('Thêm ngày theo thông báo của Chính phủ', 'Add a day the government announced')}</h3>

@@ -19,6 +19,7 @@ import {
   isUuid,
   nudgeNow,
   obligationDetail,
+  reopenOnBehalf,
   waiveOnBehalf,
   type ObligationDetail,
   type UnitNotice,
@@ -272,13 +273,18 @@ function obligationPage(req: FastifyRequest, reply: FastifyReply, d: ObligationD
   const id = o.id;
   const action = (path: string, button: string, placeholder: string, cls = '') =>
     html`<form method="post" action="/admin/obligations/${id}/${path}" class="row">${csrfField(req)}<input type="hidden" name="back" value="${back}">${reasonField(t, placeholder)}<button type="submit"${cls ? raw(` class="${cls}"`) : ''}>${button}</button></form>`;
+  // A destructive action asks first: its form goes (GET) to the question page, which posts it (src/web/pages/ask.ts).
+  const askFirst = (path: string, button: string, placeholder: string) =>
+    html`<form method="get" action="/admin/ask" class="row"><input type="hidden" name="do" value="/admin/obligations/${id}/${path}"><input type="hidden" name="back" value="${back}">${reasonField(t, placeholder)}<button type="submit" class="danger">${button}</button></form>`;
   const actions =
     o.status === 'open'
       ? html`<div class="card"><h2>${t('Thao tác thay đơn vị', 'Act on the unit’s behalf')}</h2>
 ${action('confirm', t('Xác nhận hoàn thành thay đơn vị', 'Confirm on the unit’s behalf'), t('VD: đơn vị đã gửi báo cáo qua văn bản giấy', 'e.g. the report arrived on paper'))}
 ${action('nudge', t('Nhắc đơn vị ngay', 'Nudge the unit now'), t('VD: sắp hết hạn', 'e.g. almost due'), 'secondary')}
-${action('waive', t('Miễn nghĩa vụ này', 'Waive this obligation'), t('VD: nhiệm vụ không áp dụng cho đơn vị', 'e.g. the duty does not apply to this unit'), 'danger')}</div>`
-      : html`<p class="muted">${t('Nghĩa vụ này không còn mở: không còn thao tác nào.', 'This obligation is no longer open: no action left.')}</p>`;
+${askFirst('waive', t('Miễn nghĩa vụ này…', 'Waive this obligation…'), t('VD: nhiệm vụ không áp dụng cho đơn vị', 'e.g. the duty does not apply to this unit'))}</div>`
+      : html`<div class="card"><h2>${o.status === 'done' ? t('Hoàn tác xác nhận', 'Undo the confirmation') : t('Hoàn tác việc miễn', 'Undo the waiver')}</h2>
+<p class="muted">${t('Khi xác nhận hoặc miễn bị nhầm: nghĩa vụ mở lại, đơn vị được nhắc tiếp theo hạn. Lý do được ghi vào nhật ký.', 'When a confirmation or waiver was a mistake: the obligation opens again and the unit is reminded by its due date. The reason is kept in the audit log.')}</p>
+${askFirst('undo', t('Hoàn tác…', 'Undo…'), t('VD: đơn vị gửi nhầm báo cáo của năm trước', 'e.g. the unit sent last year’s report by mistake'))}</div>`;
   const reminders = Object.entries(d.reminders);
   const body = html`<p><a href="${back}">← ${t('Về bảng tình hình', 'Back to the status matrix')}</a></p>
 <h1>${o.duty.code}. ${o.duty.title}</h1>
@@ -486,6 +492,30 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
           `Đã miễn: ${what}. Đã huỷ ${r.cancelledReminders} nhắc nhở chờ gửi.`,
           `Waived: ${what}. ${plural(a.lang, r.cancelledReminders, '', 'pending reminder')} cancelled.`,
         ),
+      );
+    });
+  });
+
+  scope.post<{ Params: { id: string } }>('/obligations/:id/undo', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const reason = requiredReason(req.body, a.lang);
+    return orNotFound(req, reply, async () => {
+      const r = await reopenOnBehalf(deps.db, a.orgId, {
+        obligationId: req.params.id,
+        actor: a.actor,
+        by: a.account.name,
+        reason,
+        now: deps.clock.now(),
+      });
+      tellUnit(r.notice);
+      const what = `${r.obligation.duty.code} · ${r.obligation.unit.name}`;
+      return redirectWith(
+        reply,
+        here(req.params.id, req.body),
+        r.was === 'done'
+          ? t(`Đã hoàn tác xác nhận: ${what} mở lại.`, `Confirmation undone: ${what} is open again.`)
+          : t(`Đã hoàn tác việc miễn: ${what} mở lại.`, `Waiver undone: ${what} is open again.`),
       );
     });
   });

@@ -359,18 +359,18 @@ export async function registerAdmin(
                 `The pasted text is too long: the form as sent exceeds ${FORM_MAX_BYTES / 1024 / 1024} MB (a letter with diacritics counts up to 9 bytes). Upload it as a file (at most ${UPLOAD_MAX_BYTES / 1024 / 1024} MB), or paste only the appendix. Nothing was changed.`,
               )
             : error.code === 'FST_REQ_FILE_TOO_LARGE' || status === 413
-            ? t(
-                `Tệp quá lớn (tối đa ${UPLOAD_MAX_BYTES / 1024 / 1024} MB). Không có gì thay đổi.`,
-                `The file is too large (at most ${UPLOAD_MAX_BYTES / 1024 / 1024} MB). Nothing was changed.`,
-              )
-            : status === 404
-              ? t('Không tìm thấy.', 'Not found.')
-              : status === 500
-                ? t(
-                    `Có lỗi phía máy chủ; không có gì thay đổi. Lỗi đã được ghi lại (mã yêu cầu ${req.id}).`,
-                    `Something went wrong on the server; nothing was changed. The error was logged (request id ${req.id}).`,
-                  )
-                : t('Yêu cầu không hợp lệ; không có gì thay đổi.', 'Invalid request; nothing was changed.');
+              ? t(
+                  `Tệp quá lớn (tối đa ${UPLOAD_MAX_BYTES / 1024 / 1024} MB). Không có gì thay đổi.`,
+                  `The file is too large (at most ${UPLOAD_MAX_BYTES / 1024 / 1024} MB). Nothing was changed.`,
+                )
+              : status === 404
+                ? t('Không tìm thấy.', 'Not found.')
+                : status === 500
+                  ? t(
+                      `Có lỗi phía máy chủ; không có gì thay đổi. Lỗi đã được ghi lại (mã yêu cầu ${req.id}).`,
+                      `Something went wrong on the server; nothing was changed. The error was logged (request id ${req.id}).`,
+                    )
+                  : t('Yêu cầu không hợp lệ; không có gì thay đổi.', 'Invalid request; nothing was changed.');
         return sendPage(req, reply, {
           status: error.code === 'FST_REQ_FILE_TOO_LARGE' ? 413 : status,
           title: t('Lỗi', 'Error'),

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { dueInstant, OBLIGATION_STATES, obligationState, type ObligationState } from '#root/domain/obligation-state.js';
 import type { ReminderPolicy } from '#root/domain/policy.js';
 import { describeSchedule, shortDate } from '#root/domain/wording.js';
@@ -12,8 +12,11 @@ import {
   type PolicySource,
 } from '#root/services/duties.js';
 import { scheduleFromRow } from '#root/services/schedules.js';
-import { adminOf, sendPage } from '../admin.js';
-import { html, translator, type Html } from '../html.js';
+import { UserError } from '#root/errors/index.js';
+import { reconcileCurrent } from '#root/services/obligations.js';
+import { fixDuty, type DutyFix } from '#root/services/plans.js';
+import { adminOf, csrfField, field, oneLanguage, redirectWith, sendPage } from '../admin.js';
+import { html, raw, translator, type Html } from '../html.js';
 import type { WebDeps } from '../server.js';
 import { stateCell } from './units.js';
 
@@ -90,7 +93,12 @@ ${duties.map((d) => {
     return sendPage(req, reply, { title: t('Nhiệm vụ', 'Duties'), body });
   });
 
-  scope.get<{ Params: { id: string }; Querystring: { year?: string } }>('/duties/:id', async (req, reply) => {
+  /** A duty's page; after a refused fix, with what was typed and the message beside the form. */
+  const dutyPage = async (
+    req: FastifyRequest<{ Params: { id: string }; Querystring: { year?: string } }>,
+    reply: FastifyReply,
+    form: { values?: Record<string, string>; error?: string } = {},
+  ) => {
     const a = adminOf(req);
     const t = translator(a.lang);
     const duty = await dutyDetail(deps.db, a.orgId, req.params.id);
@@ -127,6 +135,13 @@ ${duties.map((d) => {
 <div class="card"><p>${t('Lịch', 'Schedule')}: <strong${!duty.schedule || duty.schedule.kind === 'unparsed' ? html` class="flag"` : ''}>${duty.schedule ? describeSchedule(scheduleFromRow(duty.schedule), a.lang) : '—'}</strong><br>
 ${t('Thời gian thực hiện (nguyên văn)', 'Timeframe (verbatim)')}: «${duty.timeframe}»</p>
 ${duty.flags.length ? html`<div class="flag"><strong>${t('Cần xem lại', 'To review')}:</strong><ul>${duty.flags.map((f) => html`<li>${f}</li>`)}</ul></div>` : ''}</div>
+<details class="card"${form.error || duty.flags.length ? raw(' open') : ''}><summary>${t('Sửa nhiệm vụ', 'Correct the duty')}</summary>
+<form method="post" action="/admin/duties/${duty.id}/fix">${csrfField(req)}
+${form.error ? html`<p class="field-error" role="alert">${form.error}</p>` : ''}
+<p><label>${t('Tên nhiệm vụ', 'Title')}<br><textarea name="title" rows="3" class="wide" required maxlength="2000">${form.values?.title ?? duty.title}</textarea></label></p>
+<p><label>${t('Thời gian thực hiện (như kế hoạch ghi, VD: «Hàng năm», «Trước ngày 15/11», «Quý IV/2026»)', 'Timeframe (as the plan says, e.g. “Hàng năm”, “Trước ngày 15/11”)')}<br><input type="text" name="timeframe" value="${form.values?.timeframe ?? duty.timeframe}" maxlength="300" class="w28"></label></p>
+${duty.flags.length ? html`<p><label><input type="checkbox" name="clearFlags" value="yes"${form.values?.clearFlags === 'yes' ? raw(' checked') : ''}> ${t('Đã xem các cờ: xóa cờ', 'Flags reviewed: clear them')}</label></p>` : ''}
+<p><button type="submit">${t('Lưu', 'Save')}</button> <span class="muted">${t('Nghĩa vụ năm nay và năm sau được tính lại theo thời hạn mới; đơn vị chủ trì, phối hợp sửa bằng cách nhập lại kế hoạch.', 'This and next year’s obligations follow the new timeframe; lead and cooperating units change by importing the plan again.')}</span></p></form></details>
 <h2>${t('Đơn vị chủ trì', 'Lead units')}</h2>${assignment('lead')}
 <h2>${t('Đơn vị phối hợp', 'Cooperating units')}</h2>${assignment('cooperating')}
 <h2>${t('Chính sách nhắc', 'Reminder policy')}</h2>
@@ -148,6 +163,65 @@ ${obligations.map(
 )}</tbody></table>`
     : html`<p class="muted">${t('Không có nghĩa vụ nào trong năm này.', 'No obligation this year.')}</p>`
 }`;
-    return sendPage(req, reply, { title: `TT ${duty.code}`, body });
+    return sendPage(req, reply, {
+      title: `TT ${duty.code}`,
+      body,
+      ...(form.error
+        ? {
+            status: 400,
+            error: t(
+              'Chưa lưu: xem ghi chú ở khung «Sửa nhiệm vụ». Không có gì thay đổi.',
+              'Not saved: see the note in “Correct the duty”. Nothing was changed.',
+            ),
+          }
+        : {}),
+    });
+  };
+  scope.get<{ Params: { id: string }; Querystring: { year?: string } }>('/duties/:id', (req, reply) =>
+    dutyPage(req, reply),
+  );
+
+  // The fixes the command line makes (dondoc duties fix): the title, the timeframe parsed again,
+  // the flags looked at cleared; then this and next year's obligations follow.
+  scope.post<{ Params: { id: string } }>('/duties/:id/fix', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const duty = await dutyDetail(deps.db, a.orgId, req.params.id);
+    if (!duty)
+      return dutyPage(req as FastifyRequest<{ Params: { id: string }; Querystring: { year?: string } }>, reply);
+    const values = {
+      title: field(req.body, 'title').slice(0, 2000),
+      timeframe: field(req.body, 'timeframe').slice(0, 300),
+      clearFlags: field(req.body, 'clearFlags'),
+    };
+    const fix: DutyFix = {
+      ...(values.title && values.title !== duty.title ? { title: values.title } : {}),
+      ...(values.timeframe && values.timeframe !== duty.timeframe ? { timeframe: values.timeframe } : {}),
+      ...(values.clearFlags === 'yes' ? { clearFlags: true } : {}),
+    };
+    const again = (error: string) =>
+      dutyPage(req as FastifyRequest<{ Params: { id: string }; Querystring: { year?: string } }>, reply, {
+        values,
+        error,
+      });
+    if (!values.title) return again(t('Tên nhiệm vụ không được để trống.', 'The title cannot be empty.'));
+    if (!Object.keys(fix).length) return again(t('Không có gì thay đổi để lưu.', 'Nothing changed to save.'));
+    try {
+      await fixDuty(deps.db, a.orgId, duty.plan.code, duty.code, fix, a.actor);
+    } catch (error) {
+      if (error instanceof UserError) return again(oneLanguage(error.message, a.lang));
+      throw error;
+    }
+    const rec = await reconcileCurrent(deps.db, a.orgId, deps.clock.now(), a.actor);
+    const created = rec.reduce((n, r) => n + r.created, 0);
+    const retired = rec.reduce((n, r) => n + r.retired, 0);
+    return redirectWith(
+      reply,
+      `/admin/duties/${duty.id}`,
+      t(
+        `Đã sửa nhiệm vụ ${duty.code}. Nghĩa vụ năm nay và năm sau: ${created} mới, ${retired} ngừng.`,
+        `Duty ${duty.code} corrected. This and next year's obligations: ${created} new, ${retired} retired.`,
+      ),
+    );
   });
 }

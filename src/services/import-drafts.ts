@@ -12,10 +12,12 @@ import {
   applyFix,
   commitImport,
   parseHorizonYear,
+  retireCandidates,
   reviewImport,
   type DutyFix,
   type ImportResult,
   type ImportReview,
+  type RetireCandidate,
 } from './plans.js';
 
 /**
@@ -59,6 +61,8 @@ export interface DraftReview {
   review: ImportReview;
   /** The plan as it is now, when this code was imported before (re-importing updates it). */
   existing: { title: string; activeDuties: number } | null;
+  /** Its active duties this text does not mention: the review asks, for each, whether to retire it. */
+  retiring: RetireCandidate[];
 }
 
 const ID = /^[\w-]{22}$/;
@@ -89,7 +93,11 @@ export async function reviewDraft(
     where: { orgId_code: { orgId, code: review.plan.code } },
     include: { _count: { select: { duties: { where: { active: true } } } } },
   });
-  return { review, existing: plan ? { title: plan.title, activeDuties: plan._count.duties } : null };
+  return {
+    review,
+    existing: plan ? { title: plan.title, activeDuties: plan._count.duties } : null,
+    retiring: plan ? await retireCandidates(db, orgId, review) : [],
+  };
 }
 
 /**
@@ -239,6 +247,8 @@ export async function commitImportDraft(
   id: string,
   actor: string,
   now: Date,
+  /** The duties left out to retire, as the review page chose (see commitImport); all of them without it. */
+  retire?: readonly string[],
 ): Promise<{ result: ImportResult; planCode: string; obligations: ReconcileResult }> {
   const draft = await loadImportDraft(store, orgId, id);
   const { review } = await reviewDraft(db, orgId, draft);
@@ -246,7 +256,7 @@ export async function commitImportDraft(
   if (claimed !== 'OK') throw new ImportDraftGoneError('imported');
   let result: ImportResult;
   try {
-    result = await commitImport(db, orgId, review, actor);
+    result = await commitImport(db, orgId, review, actor, retire === undefined ? {} : { retire });
   } catch (e) {
     await store.redis.del(doneKeyOf(store, id));
     throw e;

@@ -106,12 +106,13 @@ progress{width:100%;height:.8rem;accent-color:#1a7f37}.share progress{width:7rem
 ul.plain{padding-left:1.1rem}ul.plain li{margin:.25rem 0}.pager{display:flex;gap:1rem;align-items:center;margin:.8rem 0}
 table.stack{width:100%}.inbox-count{display:inline-block;min-width:1.3rem;padding:0 .3rem;margin-left:.2rem;border-radius:1rem;background:#f5c542;color:#111;font-size:.8rem;text-align:center;font-weight:700}
 .field-error{color:#b42318;font-size:.9rem;font-weight:600}[aria-invalid=true]{border-color:#b42318;outline:1px solid #b42318}
+label.block-label{display:block;margin:.3rem 0}fieldset.retire{max-width:60rem}
 .menu-toggle{position:absolute;opacity:0;width:1px;height:1px}.menu-button{display:none}
 .legend span{display:inline-block;border:1px solid #ccc;padding:.05rem .45rem;margin:.1rem .2rem .1rem 0;border-radius:.2rem}
 @media (max-width:640px){main{padding:.5rem}header{padding:.4rem .6rem}
 .menu-button{display:inline-block;border:1px solid #fff8;border-radius:.3rem;padding:.1rem .6rem;cursor:pointer}.menu-toggle:focus-visible+.menu-button{outline:2px solid #fff}
 header nav{display:none;flex-direction:column;width:100%;order:5;padding:.3rem 0}header nav a{padding:.35rem 0}.menu-toggle:checked~nav{display:flex}
-header .me{margin-left:auto}header .me span{display:none}
+header{gap:.3rem .5rem}header .me{margin-left:auto;gap:.4rem;font-size:.85rem}header .me span{display:none}.wide-only{display:none}
 .matrix tbody th,.matrix thead th.corner,.matrix tfoot th{min-width:8.5rem;max-width:10rem;font-size:.8rem}
 table.stack thead{display:none}.clamp{display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}.few-on-phone>li:nth-child(n+4),.fewer-on-phone>li:nth-child(n+3){display:none}.card .title{-webkit-line-clamp:2}table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}
 table.stack tr{border:1px solid #ddd;border-radius:.4rem;margin:0 0 .6rem;background:#fff;padding:.35rem .6rem}table.stack td{border:0;padding:.1rem 0}

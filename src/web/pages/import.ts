@@ -114,6 +114,21 @@ async function dutyRows(req: FastifyRequest, id: string, duties: ReviewedDuty[])
   return rows;
 }
 
+/**
+ * The plan's duties this text leaves out, each with a box "retire it" (issue 16): ticked when the
+ * text has that part of the plan and the duty is gone from it, not when that part was not pasted.
+ */
+function retireChoices(t: ReturnType<typeof translator>, r: DraftReview): Html {
+  if (!r.existing) return html``;
+  return html`<input type="hidden" name="retireChosen" value="1">${
+    r.retiring.length
+      ? html`<fieldset class="card retire"><legend>${t('Nhiệm vụ đã nhập nhưng không có trong văn bản này', 'Imported duties this text leaves out')}</legend>
+<p class="muted">${t('Đánh dấu nhiệm vụ cần ngừng (không còn trong kế hoạch); nhiệm vụ không đánh dấu vẫn áp dụng như cũ.', 'Tick the duties to retire (no longer in the plan); the others stay as they are.')}</p>
+${r.retiring.map((d) => html`<label class="block-label"><input type="checkbox" name="retire" value="${d.code}"${d.retire ? html` checked` : ''}> ${t('Ngừng', 'Retire')} <strong>${d.code}</strong> ${d.title.length > 100 ? `${d.title.slice(0, 99)}…` : d.title}${d.origin === 'report' ? html` <span class="muted">(${t('nhiệm vụ báo cáo trong thân kế hoạch', 'a report duty of the plan’s body')})</span>` : ''}</label>`)}</fieldset>`
+      : ''
+  }`;
+}
+
 async function reviewPage(req: FastifyRequest, id: string, r: DraftReview): Promise<Html> {
   const t = translator(adminOf(req).lang);
   const { review, existing } = r;
@@ -127,8 +142,8 @@ ${horizonForm(req, id, r)}
 ${
   existing
     ? html`<p class="error">${t(
-        `Kế hoạch ${p.code} đã có (${existing.activeDuties} nhiệm vụ đang áp dụng): nhập lại sẽ cập nhật những nhiệm vụ khác đi và ngừng những nhiệm vụ không còn trong văn bản này.`,
-        `Plan ${p.code} already exists (${existing.activeDuties} active duties): importing again updates the duties that differ and retires those no longer in this text.`,
+        `Kế hoạch ${p.code} đã có (${existing.activeDuties} nhiệm vụ đang áp dụng): nhập lại sẽ cập nhật những nhiệm vụ khác đi. ${r.retiring.length ? `${r.retiring.length} nhiệm vụ đã nhập không có trong văn bản này: chọn ở cuối trang nhiệm vụ nào ngừng.` : 'Không nhiệm vụ nào bị ngừng.'}`,
+        `Plan ${p.code} already exists (${existing.activeDuties} active duties): importing again updates the duties that differ. ${r.retiring.length ? `${r.retiring.length} imported duties are not in this text: choose at the bottom which to retire.` : 'No duty is retired.'}`,
       )}</p>`
     : ''
 }</div>
@@ -147,7 +162,7 @@ ${review.newNames.length ? html`<ul class="new-names">${review.newNames.map((n) 
 ${review.matched.length ? html`<ul class="matched-names">${review.matched.map((n) => html`<li>${n.name}${n.entry !== n.name ? html` → ${n.entry}` : ''}${n.proposed ? html` <span class="muted">(${t('đang chờ xem lại', 'awaiting review')})</span>` : ''}</li>`)}</ul>` : html`<p class="muted">${t('Không có.', 'None.')}</p>`}
 </div>
 <div class="row">
-<form method="post" action="/admin/import/${id}/commit" class="inline">${csrfField(req)}<button type="submit">${t(`Nhập ${review.duties.length} nhiệm vụ`, `Import ${review.duties.length} duties`)}</button></form>
+<form method="post" action="/admin/import/${id}/commit" class="inline">${csrfField(req)}${retireChoices(t, r)}<button type="submit">${t(`Nhập ${review.duties.length} nhiệm vụ`, `Import ${review.duties.length} duties`)}</button></form>
 <form method="post" action="/admin/import/${id}/discard" class="inline">${csrfField(req)}<button type="submit" class="secondary">${t('Hủy', 'Cancel')}</button></form>
 </div>
 <p class="muted">${t(`Bản xem lại được giữ ${IMPORT_DRAFT_TTL_SECONDS / 3600} giờ.`, `This review is kept for ${IMPORT_DRAFT_TTL_SECONDS / 3600} hours.`)}</p>`;
@@ -289,6 +304,13 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
     }
   });
 
+  /** The review page's choice of duties to retire; none made (a form without it): every one left out. */
+  const retireOf = (body: unknown): string[] | undefined => {
+    if (!field(body, 'retireChosen')) return undefined;
+    const v = (body as Record<string, unknown>).retire;
+    return (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
+  };
+
   scope.post('/import/:id/commit', async (req: Req, reply) => {
     const a = adminOf(req);
     const t = translator(a.lang);
@@ -297,7 +319,15 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
         result: r,
         planCode,
         obligations: o,
-      } = await commitImportDraft(deps.db, store, a.orgId, req.params.id, a.actor, deps.clock.now());
+      } = await commitImportDraft(
+        deps.db,
+        store,
+        a.orgId,
+        req.params.id,
+        a.actor,
+        deps.clock.now(),
+        retireOf(req.body),
+      );
       return redirectWith(
         reply,
         '/admin/import',

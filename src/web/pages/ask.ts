@@ -22,6 +22,12 @@ const ASK: { path: RegExp; vi: string; en: string; button: [string, string] }[] 
     button: ['Hoàn tác', 'Undo'],
   },
   {
+    path: /^\/admin\/units\/[0-9a-f-]{36}\/merge$/i,
+    vi: 'Gộp đơn vị này vào đơn vị đã chọn? Người liên hệ, nghĩa vụ và nhóm chuyển sang; tên này thành tên khác. Không hoàn tác được trên trang.',
+    en: 'Merge this unit into the chosen one? Contacts, obligations and groups move over; this name becomes an alias. It cannot be undone here.',
+    button: ['Gộp đơn vị', 'Merge'],
+  },
+  {
     path: /^\/admin\/policies\/clear$/,
     vi: 'Bỏ thiết lập nhắc riêng của phạm vi này? Chính sách chung sẽ áp dụng lại.',
     en: 'Remove this target’s own reminder settings? The wider policy applies again.',
@@ -36,7 +42,7 @@ const ASK: { path: RegExp; vi: string; en: string; button: [string, string] }[] 
 ];
 
 /** Fields passed on to the action, as typed (the reason, the target…), never the token. */
-const PASSED = ['reason', 'back', 'target', 'date'];
+const PASSED = ['reason', 'back', 'target', 'date', 'into'];
 
 export function registerAskPages(scope: FastifyInstance, _deps: WebDeps): void {
   scope.get<{ Querystring: Record<string, string | undefined> }>('/ask', async (req, reply) => {

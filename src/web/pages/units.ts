@@ -7,11 +7,16 @@ import type { ContactRole } from '#root/generated/prisma/client.js';
 import { calendarTokenOf, calendarUrl, ensureCalendarToken, regenerateCalendarToken } from '#root/services/calendar.js';
 import { addContact, createInvite, setContactChannels } from '#root/services/contacts.js';
 import { auditNames, type AuditNames } from '#root/services/audit-names.js';
-import { listObligations } from '#root/services/obligations.js';
+import { listObligations, reconcileCurrent } from '#root/services/obligations.js';
+import { NotFoundError, UserError } from '#root/errors/index.js';
 import { unitsWithoutHead } from '#root/services/planner.js';
 import {
   acceptProposedById,
+  addAlias,
+  addMembers,
   addUnit,
+  mergeUnits,
+  removeMembers,
   groupOverview,
   unitDetail,
   unitHistory,
@@ -209,6 +214,66 @@ export function registerUnitPages(scope: FastifyInstance, deps: WebDeps): void {
     );
   });
 
+  // What `dondoc units alias`, `groups add/remove` and `units merge` do, from the unit's page.
+  const unitOr404 = async (req: FastifyRequest<{ Params: { id: string } }>) => {
+    const unit = await unitDetail(deps.db, adminOf(req).orgId, req.params.id);
+    if (!unit) throw new NotFoundError(translator(adminOf(req).lang)('Không tìm thấy đơn vị này.', 'No such unit.'));
+    return unit;
+  };
+
+  scope.post<{ Params: { id: string } }>('/units/:id/aliases', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const unit = await unitOr404(req);
+    const alias = field(req.body, 'alias').slice(0, 300);
+    if (!alias) throw new UserError(t('Tên khác không được để trống.', 'The alias cannot be empty.'));
+    await addAlias(deps.db, a.orgId, unit.name, alias, a.actor);
+    return redirectWith(reply, `/admin/units/${unit.id}`, t(`Đã thêm tên khác «${alias}».`, `Alias «${alias}» added.`));
+  });
+
+  scope.post<{ Params: { id: string } }>('/units/:id/groups', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const unit = await unitOr404(req);
+    const groupId = field(req.body, 'group');
+    const group = /^[0-9a-f-]{36}$/i.test(groupId)
+      ? await deps.db.unitGroup.findFirst({ where: { id: groupId, orgId: a.orgId } })
+      : null;
+    if (!group) throw new NotFoundError(t('Không tìm thấy nhóm này.', 'No such group.'));
+    const op = field(req.body, 'op');
+    if (op === 'remove') await removeMembers(deps.db, a.orgId, group.name, [unit.name], a.actor);
+    else await addMembers(deps.db, a.orgId, group.name, [unit.name], a.actor);
+    // Duties assigned to the group bind its members: this year's and next year's obligations follow.
+    await reconcileCurrent(deps.db, a.orgId, deps.clock.now(), a.actor);
+    return redirectWith(
+      reply,
+      `/admin/units/${unit.id}`,
+      op === 'remove'
+        ? t(`Đã bỏ ${unit.name} khỏi nhóm ${group.name}.`, `${unit.name} removed from ${group.name}.`)
+        : t(`Đã thêm ${unit.name} vào nhóm ${group.name}.`, `${unit.name} added to ${group.name}.`),
+    );
+  });
+
+  scope.post<{ Params: { id: string } }>('/units/:id/merge', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const unit = await unitOr404(req);
+    const intoId = field(req.body, 'into');
+    const into = /^[0-9a-f-]{36}$/i.test(intoId)
+      ? await deps.db.unit.findFirst({ where: { id: intoId, orgId: a.orgId } })
+      : null;
+    if (!into) throw new NotFoundError(t('Không tìm thấy đơn vị để gộp vào.', 'No such unit to merge into.'));
+    const r = await mergeUnits(deps.db, a.orgId, unit.name, into.name, a.actor);
+    return redirectWith(
+      reply,
+      `/admin/units/${into.id}`,
+      t(
+        `Đã gộp «${r.from}» vào ${r.into}; «${r.from}» thành tên khác.`,
+        `«${r.from}» merged into ${r.into}, as an alias.`,
+      ),
+    );
+  });
+
   scope.post<{ Params: { id: string } }>('/units/:id/accept', async (req, reply) => {
     const a = adminOf(req);
     const t = translator(a.lang);
@@ -256,6 +321,18 @@ export function registerUnitPages(scope: FastifyInstance, deps: WebDeps): void {
         calendarTokenOf(deps.db, a.orgId, unit.id),
       ]);
       const feed = token ? calendarUrl(baseUrl(req, deps), token) : null;
+      const [allGroups, otherUnits] = await Promise.all([
+        deps.db.unitGroup.findMany({
+          where: { orgId: a.orgId },
+          select: { id: true, name: true },
+          orderBy: { name: 'asc' },
+        }),
+        deps.db.unit.findMany({
+          where: { orgId: a.orgId, id: { not: unit.id } },
+          select: { id: true, name: true },
+          orderBy: { name: 'asc' },
+        }),
+      ]);
       // The year's obligations a page at a time: the open ones first (nearest due first), then the rest.
       const pages = Math.max(1, Math.ceil(obligations.length / OBLIGATIONS_PAGE));
       const page = Math.min(pages, Math.max(1, Number.parseInt(req.query.page ?? '1', 10) || 1));
@@ -270,6 +347,11 @@ export function registerUnitPages(scope: FastifyInstance, deps: WebDeps): void {
 ${unit.proposed ? html`<form method="post" action="/admin/units/${unit.id}/accept" class="inline">${csrfField(req)}<button type="submit">${t('Chấp nhận đơn vị đề xuất', 'Accept the proposed unit')}</button></form>` : ''}
 <p>${t('Tên khác', 'Aliases')}: ${unit.aliases.length ? unit.aliases.map((x) => x.alias).join('; ') : '—'}<br>
 ${t('Nhóm', 'Groups')}: ${unit.groups.length ? unit.groups.map((g) => g.name).join('; ') : '—'}</p>
+<details class="card"><summary>${t('Tên khác, nhóm, gộp đơn vị', 'Aliases, groups, merging')}</summary>
+<form method="post" action="/admin/units/${unit.id}/aliases" class="row">${csrfField(req)}<label>${t('Thêm tên khác (cách kế hoạch gọi đơn vị này)', 'Add an alias (how plans call this unit)')}<br><input type="text" name="alias" required maxlength="300" class="w22" placeholder="${t('VD: Sở TTTT', 'e.g. Sở TTTT')}"></label><button type="submit">${t('Thêm tên khác', 'Add the alias')}</button></form>
+<form method="post" action="/admin/units/${unit.id}/groups" class="row">${csrfField(req)}<label>${t('Nhóm', 'Group')}<br><select name="group" required>${allGroups.map((g) => html`<option value="${g.id}">${g.name}</option>`)}</select></label><button type="submit" name="op" value="add">${t('Thêm vào nhóm', 'Add to the group')}</button> <button type="submit" name="op" value="remove" class="secondary">${t('Bỏ khỏi nhóm', 'Remove from the group')}</button></form>
+<form method="get" action="/admin/ask" class="row"><input type="hidden" name="do" value="/admin/units/${unit.id}/merge"><label>${t('Gộp đơn vị này vào', 'Merge this unit into')}<br><select name="into" required>${otherUnits.map((u) => html`<option value="${u.id}">${u.name}</option>`)}</select></label><button type="submit" class="danger">${t('Gộp…', 'Merge…')}</button></form>
+<p class="muted">${t('Gộp: người liên hệ, nghĩa vụ, nhóm chuyển sang đơn vị kia; tên này thành tên khác của đơn vị kia.', 'Merging moves contacts, obligations and groups to the other unit; this name becomes its alias.')}</p></details>
 <h2>${t('Người liên hệ', 'Contacts')}</h2>
 ${contactsTable(req, t, unit)}
 <details><summary>${t('Thêm người liên hệ', 'Add a contact')}</summary>${addContactForm(req, t, unit.id)}</details>

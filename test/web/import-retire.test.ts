@@ -55,4 +55,25 @@ describe('re-importing only the appendix of an imported plan', () => {
     });
     expect(audit.data).toMatchObject({ retired: 1 });
   });
+
+  it('maps a name the directory does not know to a known unit, from the review', async () => {
+    const text = [
+      'TT | Nhiệm vụ | Đơn vị chủ trì | Đơn vị phối hợp | Thời gian thực hiện |',
+      '1 | Rà soát hệ thống | Phòng Y tế <Thử> | | Hằng năm |',
+    ].join('\n');
+    const id = draftIdOf(await w.client.post('/admin/import', { text, planCode: '77/KH-MAP' }));
+    const page = (await w.client.get(`/admin/import/${id}`)).text;
+    expect(page).toContain(`<form method="post" action="/admin/import/${id}/map" class="inline">`);
+    expect(page).toContain('<input type="hidden" name="name" value="Phòng Y tế &lt;Thử&gt;">');
+    expect(page).toContain('<option value="Sở Y tế">');
+    const res = await w.client.post(`/admin/import/${id}/map`, { name: 'Phòng Y tế <Thử>', unit: 'Sở Y tế' });
+    expect(res.status).toBe(303);
+    expect(res.location).toBe(`/admin/import/${id}`);
+    const again = (await w.client.get(res.location!)).text;
+    expect(again).toContain('Đã ghép «Phòng Y tế &lt;Thử&gt;» với Sở Y tế');
+    expect(again).toContain('Phòng Y tế &lt;Thử&gt; → Sở Y tế');
+    const unknown = await w.client.post(`/admin/import/${id}/map`, { name: 'X', unit: 'Không có đơn vị này' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.text).not.toMatch(/ \/ [a-z]/);
+  });
 });

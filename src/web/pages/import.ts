@@ -16,7 +16,17 @@ import {
 } from '#root/services/import-drafts.js';
 import { dutyFlags, type ReviewedDuty } from '#root/services/plans.js';
 import type { Resolution } from '#root/services/units.js';
-import { adminOf, csrfField, field, FORM_MAX_BYTES, redirectWith, sendPage, UPLOAD_MAX_BYTES } from '../admin.js';
+import { addAlias } from '#root/services/units.js';
+import {
+  adminOf,
+  csrfField,
+  field,
+  FORM_MAX_BYTES,
+  oneLanguage,
+  redirectWith,
+  sendPage,
+  UPLOAD_MAX_BYTES,
+} from '../admin.js';
 import { html, translator, type Html } from '../html.js';
 import type { WebDeps } from '../server.js';
 
@@ -129,7 +139,13 @@ ${r.retiring.map((d) => html`<label class="block-label"><input type="checkbox" n
   }`;
 }
 
-async function reviewPage(req: FastifyRequest, id: string, r: DraftReview): Promise<Html> {
+/** A new name is an existing unit after all: it becomes that unit's alias, and the review matches it. */
+function mapForm(req: FastifyRequest, id: string, name: string): Html {
+  const t = translator(adminOf(req).lang);
+  return html` <form method="post" action="/admin/import/${id}/map" class="inline">${csrfField(req)}<input type="hidden" name="name" value="${name}"><input type="text" name="unit" list="known-units" required maxlength="300" class="w12" aria-label="${t(`Đơn vị đã có mà «${name}» chỉ đến`, `The known unit «${name}» means`)}" placeholder="${t('là đơn vị đã có…', 'is a known unit…')}"> <button type="submit" class="secondary">${t('Ghép', 'Map')}</button></form>`;
+}
+
+async function reviewPage(req: FastifyRequest, id: string, r: DraftReview, units: string[] = []): Promise<Html> {
   const t = translator(adminOf(req).lang);
   const { review, existing } = r;
   const p = review.plan;
@@ -157,7 +173,7 @@ ${
 <tbody>${await dutyRows(req, id, review.duties)}</tbody></table>
 <div class="card"><h2>${t('Tên đơn vị', 'Unit names')}</h2>
 <h3>${t('Đề xuất tạo mới (sẽ được đánh dấu để xem lại)', 'Proposed new (created, marked for review)')} (${review.newNames.length})</h3>
-${review.newNames.length ? html`<ul class="new-names">${review.newNames.map((n) => html`<li>${n.name} <span class="muted">(${n.kind === 'group' ? t('nhóm', 'group') : t('đơn vị', 'unit')})</span></li>`)}</ul>` : html`<p class="muted">${t('Không có.', 'None.')}</p>`}
+${review.newNames.length ? html`<ul class="new-names">${review.newNames.map((n) => html`<li>${n.name} <span class="muted">(${n.kind === 'group' ? t('nhóm', 'group') : t('đơn vị', 'unit')})</span>${n.kind === 'unit' ? mapForm(req, id, n.name) : ''}</li>`)}</ul><datalist id="known-units">${units.map((u) => html`<option value="${u}">`)}</datalist>` : html`<p class="muted">${t('Không có.', 'None.')}</p>`}
 <h3>${t('Đã khớp với danh mục', 'Matched to existing units')} (${review.matched.length})</h3>
 ${review.matched.length ? html`<ul class="matched-names">${review.matched.map((n) => html`<li>${n.name}${n.entry !== n.name ? html` → ${n.entry}` : ''}${n.proposed ? html` <span class="muted">(${t('đang chờ xem lại', 'awaiting review')})</span>` : ''}</li>`)}</ul>` : html`<p class="muted">${t('Không có.', 'None.')}</p>`}
 </div>
@@ -203,9 +219,17 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
       status: 400,
       title: t('Xem lại kế hoạch', 'Review the plan'),
       error,
-      body: await reviewPage(req, id, r),
+      body: await reviewPage(req, id, r, await unitNames(a.orgId)),
     });
   };
+  const unitNames = async (orgId: string) =>
+    (
+      await deps.db.unit.findMany({
+        where: { orgId, proposed: false },
+        select: { name: true },
+        orderBy: { name: 'asc' },
+      })
+    ).map((u) => u.name);
 
   scope.get('/import', async (req, reply) => {
     const t = translator(adminOf(req).lang);
@@ -243,7 +267,7 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
       const r = await reviewDraft(deps.db, a.orgId, draft);
       return sendPage(req, reply, {
         title: t('Xem lại kế hoạch', 'Review the plan'),
-        body: await reviewPage(req, req.params.id, r),
+        body: await reviewPage(req, req.params.id, r, await unitNames(a.orgId)),
       });
     } catch (e) {
       if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
@@ -339,6 +363,33 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
     } catch (e) {
       if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
       throw e;
+    }
+  });
+
+  // An unknown name of the review mapped to a known unit: the name becomes its alias (as `dondoc
+  // units alias` does), and the review, read again, matches it.
+  scope.post('/import/:id/map', async (req: Req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const name = field(req.body, 'name').slice(0, 300);
+    const unit = field(req.body, 'unit').slice(0, 300);
+    try {
+      await loadImportDraft(store, a.orgId, req.params.id);
+      if (!name || !unit)
+        throw new UserError(t('Chọn đơn vị đã có để ghép tên này.', 'Choose the known unit for this name.'));
+      const entry = await addAlias(deps.db, a.orgId, unit, name, a.actor);
+      return redirectWith(
+        reply,
+        `/admin/import/${req.params.id}`,
+        t(
+          `Đã ghép «${name}» với ${entry.name} (thành tên khác của đơn vị).`,
+          `«${name}» mapped to ${entry.name} (as its alias).`,
+        ),
+      );
+    } catch (e) {
+      if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
+      if (!(e instanceof UserError)) throw e;
+      return reviewWithError(req, reply, req.params.id, oneLanguage(e.message, a.lang));
     }
   });
 

@@ -70,6 +70,10 @@ export async function setDutyUnits(
       entityId: dutyId,
       data: { before, after: rows.map((a) => ({ role: a.role, name: a.entry.name })) },
     });
-    return { duty, leads: rows.filter((r) => r.role === 'lead').length, cooperating: rows.filter((r) => r.role === 'cooperating').length };
+    return {
+      duty,
+      leads: rows.filter((r) => r.role === 'lead').length,
+      cooperating: rows.filter((r) => r.role === 'cooperating').length,
+    };
   });
 }

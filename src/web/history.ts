@@ -13,6 +13,7 @@ const VERB: Record<string, [string, string]> = {
   'demo.seed': ['đã tạo dữ liệu mẫu', 'seeded the demo'],
   'duty.fix': ['đã sửa nhiệm vụ', 'corrected the duty'],
   'duty.nudge-late': ['đã nhắc mọi đơn vị trễ hạn nhiệm vụ', 'reminded every unit late for'],
+  'duty.units': ['đã đổi đơn vị chủ trì, phối hợp của nhiệm vụ', 'changed the lead and cooperating units of'],
   'extension.request': ['đã xin gia hạn', 'asked for an extension of'],
   'extension.decide': ['đã quyết định đề nghị gia hạn', 'decided the extension request of'],
   'group.add-members': ['đã thêm đơn vị vào nhóm', 'added units to the group'],

@@ -60,4 +60,39 @@ describe('fixing a duty from its page', () => {
     const dues = await db().obligation.findMany({ where: { dutyId, current: true, status: 'open' } });
     expect(dues.length).toBeGreaterThan(0);
   });
+
+  it('sets the lead and cooperating units by name or alias, refusing unknown names and changing nothing', async () => {
+    const before = await db().assignment.findMany({ where: { dutyId }, orderBy: { id: 'asc' } });
+    const bad = await w.client.post(`/admin/duties/${dutyId}/units`, {
+      leads: 'Sở Y tế\nSở <Không Có>',
+      cooperating: '',
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('Không tìm thấy đơn vị hoặc nhóm: «Sở &lt;Không Có&gt;»');
+    expect(bad.text).not.toContain('Unknown units');
+    expect(bad.text).toContain('Sở Y tế\nSở &lt;Không Có&gt;</textarea>');
+    expect(await db().assignment.findMany({ where: { dutyId }, orderBy: { id: 'asc' } })).toEqual(before);
+
+    const res = await w.client.post(`/admin/duties/${dutyId}/units`, {
+      leads: 'Sở Y tế',
+      cooperating: 'Sở Nội vụ\nCông an Thành phố',
+    });
+    expect(res.status).toBe(303);
+    expect((await w.client.get(res.location!)).text).toContain(
+      'Đã lưu đơn vị của nhiệm vụ 1.1: 1 chủ trì, 2 phối hợp.',
+    );
+    const rows = await db().assignment.findMany({ where: { dutyId }, include: { unit: true } });
+    expect(rows.filter((r) => r.role === 'lead').map((r) => r.unit?.name)).toEqual(['Sở Y tế']);
+    expect(
+      rows
+        .filter((r) => r.role === 'cooperating')
+        .map((r) => r.unit?.name)
+        .sort(),
+    ).toEqual(['Công an Thành phố', 'Sở Nội vụ']);
+    const audit = await db().auditEvent.findFirstOrThrow({ where: { action: 'duty.units', entityId: dutyId } });
+    expect(audit.actor).toBe(`web:${w.admin.email}`);
+    // The lead's obligation follows.
+    const yte = await db().unit.findFirstOrThrow({ where: { orgId: w.orgId, name: 'Sở Y tế' } });
+    expect(await db().obligation.count({ where: { dutyId, unitId: yte.id, current: true } })).toBeGreaterThan(0);
+  });
 });

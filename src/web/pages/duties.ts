@@ -12,7 +12,8 @@ import {
   type PolicySource,
 } from '#root/services/duties.js';
 import { scheduleFromRow } from '#root/services/schedules.js';
-import { UserError } from '#root/errors/index.js';
+import { NotFoundError, UserError } from '#root/errors/index.js';
+import { setDutyUnits } from '#root/services/duty-units.js';
 import { reconcileCurrent } from '#root/services/obligations.js';
 import { fixDuty, type DutyFix } from '#root/services/plans.js';
 import { adminOf, csrfField, field, oneLanguage, redirectWith, sendPage } from '../admin.js';
@@ -120,6 +121,11 @@ ${duties.map((d) => {
     const counts = OBLIGATION_STATES.map((s) => [s, states.filter((x) => x === s).length] as const).filter(
       ([, n]) => n > 0,
     );
+    const names = (role: 'lead' | 'cooperating') =>
+      duty.assignments
+        .filter((x) => x.role === role)
+        .map((x) => x.unit?.name ?? x.group?.name ?? x.rawName)
+        .join('\n');
     const assignment = (role: 'lead' | 'cooperating'): Html => {
       const rows = duty.assignments.filter((x) => x.role === role);
       if (!rows.length) return html`<p class="muted">—</p>`;
@@ -141,7 +147,11 @@ ${form.error ? html`<p class="field-error" role="alert">${form.error}</p>` : ''}
 <p><label>${t('Tên nhiệm vụ', 'Title')}<br><textarea name="title" rows="3" class="wide" required maxlength="2000">${form.values?.title ?? duty.title}</textarea></label></p>
 <p><label>${t('Thời gian thực hiện (như kế hoạch ghi, VD: «Hàng năm», «Trước ngày 15/11», «Quý IV/2026»)', 'Timeframe (as the plan says, e.g. “Hàng năm”, “Trước ngày 15/11”)')}<br><input type="text" name="timeframe" value="${form.values?.timeframe ?? duty.timeframe}" maxlength="300" class="w28"></label></p>
 ${duty.flags.length ? html`<p><label><input type="checkbox" name="clearFlags" value="yes"${form.values?.clearFlags === 'yes' ? raw(' checked') : ''}> ${t('Đã xem các cờ: xóa cờ', 'Flags reviewed: clear them')}</label></p>` : ''}
-<p><button type="submit">${t('Lưu', 'Save')}</button> <span class="muted">${t('Nghĩa vụ năm nay và năm sau được tính lại theo thời hạn mới; đơn vị chủ trì, phối hợp sửa bằng cách nhập lại kế hoạch.', 'This and next year’s obligations follow the new timeframe; lead and cooperating units change by importing the plan again.')}</span></p></form></details>
+<p><button type="submit">${t('Lưu', 'Save')}</button> <span class="muted">${t('Nghĩa vụ năm nay và năm sau được tính lại theo thời hạn mới.', 'This and next year’s obligations follow the new timeframe.')}</span></p></form>
+<form method="post" action="/admin/duties/${duty.id}/units">${csrfField(req)}
+<div class="row"><label>${t('Đơn vị chủ trì (mỗi dòng một đơn vị hoặc nhóm)', 'Lead units (one unit or group a line)')}<br><textarea name="leads" rows="4" class="w22" required>${form.values?.leads ?? names('lead')}</textarea></label>
+<label>${t('Đơn vị phối hợp (mỗi dòng một)', 'Cooperating units (one a line)')}<br><textarea name="cooperating" rows="4" class="w22">${form.values?.cooperating ?? names('cooperating')}</textarea></label></div>
+<p><button type="submit">${t('Lưu đơn vị', 'Save the units')}</button> <span class="muted">${t('Tên như kế hoạch ghi hoặc tên khác của đơn vị; nghĩa vụ năm nay và năm sau theo đơn vị mới.', 'Names as the plan writes them or a unit’s alias; this and next year’s obligations follow.')}</span></p></form></details>
 <h2>${t('Đơn vị chủ trì', 'Lead units')}</h2>${assignment('lead')}
 <h2>${t('Đơn vị phối hợp', 'Cooperating units')}</h2>${assignment('cooperating')}
 <h2>${t('Chính sách nhắc', 'Reminder policy')}</h2>
@@ -180,6 +190,40 @@ ${obligations.map(
   scope.get<{ Params: { id: string }; Querystring: { year?: string } }>('/duties/:id', (req, reply) =>
     dutyPage(req, reply),
   );
+
+  scope.post<{ Params: { id: string } }>('/duties/:id/units', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const values = {
+      leads: field(req.body, 'leads').slice(0, 5000),
+      cooperating: field(req.body, 'cooperating').slice(0, 5000),
+    };
+    const lines = (v: string) => v.split(/\r?\n|;/);
+    try {
+      const r = await setDutyUnits(
+        deps.db,
+        a.orgId,
+        req.params.id,
+        { leads: lines(values.leads), cooperating: lines(values.cooperating) },
+        a.actor,
+      );
+      await reconcileCurrent(deps.db, a.orgId, deps.clock.now(), a.actor);
+      return redirectWith(
+        reply,
+        `/admin/duties/${r.duty.id}`,
+        t(
+          `Đã lưu đơn vị của nhiệm vụ ${r.duty.code}: ${r.leads} chủ trì, ${r.cooperating} phối hợp.`,
+          `Units of duty ${r.duty.code} saved: ${r.leads} lead, ${r.cooperating} cooperating.`,
+        ),
+      );
+    } catch (error) {
+      if (!(error instanceof UserError) || error instanceof NotFoundError) throw error;
+      return dutyPage(req as FastifyRequest<{ Params: { id: string }; Querystring: { year?: string } }>, reply, {
+        values,
+        error: oneLanguage(error.message, a.lang),
+      });
+    }
+  });
 
   // The fixes the command line makes (dondoc duties fix): the title, the timeframe parsed again,
   // the flags looked at cleared; then this and next year's obligations follow.

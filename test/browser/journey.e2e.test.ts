@@ -191,6 +191,7 @@ describe.runIf(run)('the administrator’s 16 November in a browser', () => {
           ['08-duty', `/admin/duties/${duty.id}`],
           ['09-obligation', `/admin/obligations/${late[0]!.id}`],
           ['10-audit', '/admin/audit'],
+          ['12-inbox', '/admin/inbox'],
         ] as const) {
           const res = await page.goto(`${base}${path}`);
           expect(res?.status(), path).toBe(200);

@@ -139,6 +139,14 @@ ${r.retiring.map((d) => html`<label class="block-label"><input type="checkbox" n
   }`;
 }
 
+/** The new unit names, each with a field to say it is a known unit after all (issue 16). */
+function mapForms(req: FastifyRequest, id: string, names: { name: string; kind: string }[], units: string[]): Html {
+  const t = translator(adminOf(req).lang);
+  const unitNames = names.filter((n) => n.kind === 'unit');
+  if (!unitNames.length) return html``;
+  return html`<details class="map-names"><summary>${t('Ghép tên mới với đơn vị đã có', 'Map a new name to a known unit')}</summary><ul class="plain">${unitNames.map((n) => html`<li>${n.name}${mapForm(req, id, n.name)}</li>`)}</ul><datalist id="known-units">${units.map((u) => html`<option value="${u}">`)}</datalist></details>`;
+}
+
 /** A new name is an existing unit after all: it becomes that unit's alias, and the review matches it. */
 function mapForm(req: FastifyRequest, id: string, name: string): Html {
   const t = translator(adminOf(req).lang);
@@ -173,7 +181,7 @@ ${
 <tbody>${await dutyRows(req, id, review.duties)}</tbody></table>
 <div class="card"><h2>${t('Tên đơn vị', 'Unit names')}</h2>
 <h3>${t('Đề xuất tạo mới (sẽ được đánh dấu để xem lại)', 'Proposed new (created, marked for review)')} (${review.newNames.length})</h3>
-${review.newNames.length ? html`<ul class="new-names">${review.newNames.map((n) => html`<li>${n.name} <span class="muted">(${n.kind === 'group' ? t('nhóm', 'group') : t('đơn vị', 'unit')})</span>${n.kind === 'unit' ? mapForm(req, id, n.name) : ''}</li>`)}</ul><datalist id="known-units">${units.map((u) => html`<option value="${u}">`)}</datalist>` : html`<p class="muted">${t('Không có.', 'None.')}</p>`}
+${review.newNames.length ? html`<ul class="new-names">${review.newNames.map((n) => html`<li>${n.name} <span class="muted">(${n.kind === 'group' ? t('nhóm', 'group') : t('đơn vị', 'unit')})</span></li>`)}</ul>${mapForms(req, id, review.newNames, units)}` : html`<p class="muted">${t('Không có.', 'None.')}</p>`}
 <h3>${t('Đã khớp với danh mục', 'Matched to existing units')} (${review.matched.length})</h3>
 ${review.matched.length ? html`<ul class="matched-names">${review.matched.map((n) => html`<li>${n.name}${n.entry !== n.name ? html` → ${n.entry}` : ''}${n.proposed ? html` <span class="muted">(${t('đang chờ xem lại', 'awaiting review')})</span>` : ''}</li>`)}</ul>` : html`<p class="muted">${t('Không có.', 'None.')}</p>`}
 </div>

@@ -116,7 +116,7 @@ header{gap:.3rem .5rem}header .me{margin-left:auto;gap:.4rem;font-size:.85rem}he
 .matrix tbody th,.matrix thead th.corner,.matrix tfoot th{min-width:8.5rem;max-width:10rem;font-size:.8rem}
 table.stack thead{display:none}.clamp{display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}.few-on-phone>li:nth-child(n+4),.fewer-on-phone>li:nth-child(n+3){display:none}.card .title{-webkit-line-clamp:2}table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}
 table.stack tr{border:1px solid #ddd;border-radius:.4rem;margin:0 0 .6rem;background:#fff;padding:.35rem .6rem}table.stack td{border:0;padding:.1rem 0}
-table.stack td.half{display:inline-block;width:auto;margin-right:1.2rem}table.stack td[data-label]:not([data-label=""])::before{content:attr(data-label) ": ";font-weight:600;color:#555}
+table.stack td.half{display:inline-block;width:auto;margin-right:1.2rem}table.stack td.clamp{display:-webkit-box}table.stack td[data-label]:not([data-label=""])::before{content:attr(data-label) ": ";font-weight:600;color:#555}
 .w22,.w24,.w28{width:100%}}
 `;
 

@@ -26,12 +26,11 @@ export function registerInboxPages(scope: FastifyInstance, deps: WebDeps): void 
       deps.db.organisation.findUniqueOrThrow({ where: { id: a.orgId }, select: { timeZone: true } }),
     ]);
     const day = (d: Date) => shortDate(zonedDay(d, org.timeZone));
+    // A section with something waiting is a card; an empty one a line (the page stays short).
     const section = (id: string, title: string, count: number, help: string, items: Html[]) =>
-      html`<section class="card" id="${id}"><h2>${title} <span class="inbox-count">${count}</span></h2>${
-        count
-          ? html`<p class="muted">${help}</p><ul class="plain">${items.map((i) => html`<li>${i}</li>`)}</ul>${count > items.length ? html`<p class="muted">${t(`và ${count - items.length} mục khác.`, `and ${count - items.length} more.`)}</p>` : ''}`
-          : html`<p class="muted">${t('Không có gì.', 'Nothing.')}</p>`
-      }</section>`;
+      count
+        ? html`<section class="card" id="${id}"><h2>${title} <span class="inbox-count">${count}</span></h2><p class="muted">${help}</p><ul class="plain">${items.map((i) => html`<li>${i}</li>`)}</ul>${count > items.length ? html`<p class="muted">${t(`và ${count - items.length} mục khác.`, `and ${count - items.length} more.`)}</p>` : ''}</section>`
+        : html`<p class="muted" id="${id}">✓ ${title}: ${t('không có.', 'none.')}</p>`;
     const body = html`<h1>${t('Việc cần xử lý', 'To do')}</h1>
 <p>${counts.total ? t(`${counts.total} việc đang chờ.`, `${counts.total} things waiting.`) : t('Không có việc nào đang chờ.', 'Nothing is waiting.')}</p>
 ${section(

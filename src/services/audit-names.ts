@@ -66,7 +66,10 @@ export async function auditNames(
       name: `${o.duty.code} của ${o.unit.name}`,
       href: `/admin/obligations/${o.id}`,
     });
-  for (const d of duties) byId.set(`duty:${d.id}`, { name: `${d.code} «${d.title}»`, href: `/admin/duties/${d.id}` });
+  // A duty by its code and the start of its title (plans' titles run to several lines).
+  const short = (title: string) => (title.length > 60 ? `${title.slice(0, 59).trimEnd()}…` : title);
+  for (const d of duties)
+    byId.set(`duty:${d.id}`, { name: `${d.code} «${short(d.title)}»`, href: `/admin/duties/${d.id}` });
   for (const p of plans) byId.set(`plan:${p.id}`, { name: p.code, href: `/admin/status?plan=${p.id}` });
   for (const c of contacts)
     byId.set(`contact:${c.id}`, { name: `${c.name} (${c.unit.name})`, href: `/admin/units/${c.unitId}` });

@@ -9,6 +9,7 @@ import { createLogger } from '#root/logger.js';
 import { createAdmin } from '#root/services/admins.js';
 import { statusMatrix } from '#root/services/matrix.js';
 import { reconcileObligations } from '#root/services/obligations.js';
+import { orgSummary } from '#root/services/summary.js';
 import { dropPrefix, type BenchEnv } from './env.js';
 import { seedPlannerOrg } from './planner.js';
 import type { Figure } from './run.js';
@@ -76,7 +77,8 @@ async function timings(n: number, warm: number, run: () => Promise<unknown>): Pr
 }
 
 /**
- * `web`: the administrators' status matrix (GET /admin) of U units × D duties (U × D obligations
+ * `web`: the administrators' status matrix (GET /admin/status) and the landing page's summary
+ * (GET /admin, issue 16) of U units × D duties (U × D obligations
  * this year, about a third confirmed, some waived, some extended), served by the web role over
  * HTTP to a logged-in client, N times one after the other after a warm-up. The reference is the
  * login page, served by the same server in the same run (a page without the database). The
@@ -138,12 +140,24 @@ export async function benchWeb(env: BenchEnv): Promise<Figure[]> {
   try {
     const browser = new Browser(app.address()!);
     await browser.login('bench-web@dondoc.local', password);
-    const first = await browser.request('GET', '/admin');
+    const first = await browser.request('GET', '/admin/status');
     const cells = (first.text.match(/<a href=\/admin\/o\//g) ?? []).length;
     if (first.status !== 200 || cells !== U * D)
       throw new Error(`the matrix page: ${first.status}, ${cells} cells of ${U * D}`);
     const service = await timings(Math.min(N, 10), 2, () => statusMatrix(env.db, orgId, { year, now: new Date() }));
-    const matrix = await timings(N, 3, () => browser.request('GET', '/admin', undefined, true));
+    const matrix = await timings(N, 3, () => browser.request('GET', '/admin/status', undefined, true));
+    // The landing page (issue 16): the deadlines around today and the share done per plan and duty.
+    const landing = await browser.request('GET', '/admin');
+    if (landing.status !== 200 || !landing.text.includes('đơn vị chưa báo cáo'))
+      throw new Error(`the summary page: ${landing.status}`);
+    const summary = await timings(N, 3, () => browser.request('GET', '/admin', undefined, true));
+    const summaryService = await timings(Math.min(N, 10), 2, () => orgSummary(env.db, orgId, new Date()));
+    // The late list of the duty with the most late units (its first page).
+    const lateDuty = /href="\/admin\/late\/([0-9a-f-]{36})"/.exec(landing.text)?.[1];
+    const lateList = lateDuty
+      ? await timings(N, 3, () => browser.request('GET', `/admin/late/${lateDuty}`, undefined, true))
+      : null;
+    const summaryP95 = percentile(summary, 95);
     const reference = await timings(N, 3, () => browser.request('GET', '/login', undefined, true));
     const p95 = percentile(matrix, 95);
     const label = `${U} units × ${D} duties`;
@@ -180,6 +194,36 @@ export async function benchWeb(env: BenchEnv): Promise<Figure[]> {
         value: round(percentile(service.cpu, 50), 1),
         unit: 'ms',
       },
+      {
+        bench: 'web',
+        figure: `summary page p50 (${label}, ${round(landing.bytes / 1024, 0)} KB)`,
+        value: round(percentile(summary, 50), 1),
+        unit: 'ms',
+      },
+      {
+        bench: 'web',
+        figure: `summary page p95 (${N} sequential requests)`,
+        value: round(summaryP95, 1),
+        unit: 'ms',
+        target: '< 300 ms',
+        ok: summaryP95 < 300,
+      },
+      {
+        bench: 'web',
+        figure: 'orgSummary service alone p50 (SQL and aggregation)',
+        value: round(percentile(summaryService, 50), 1),
+        unit: 'ms',
+      },
+      ...(lateList
+        ? [
+            {
+              bench: 'web',
+              figure: 'late list of a duty p95 (first page)',
+              value: round(percentile(lateList, 95), 1),
+              unit: 'ms',
+            },
+          ]
+        : []),
       {
         bench: 'web',
         figure: 'login page p50 (reference, same server)',

@@ -15,10 +15,12 @@ import {
   commitImport,
   parseHorizonYear,
   parseTrackFrom,
+  retireCandidates,
   reviewImport,
   type DutyFix,
   type ImportResult,
   type ImportReview,
+  type RetireCandidate,
 } from './plans.js';
 
 /**
@@ -64,6 +66,8 @@ export interface DraftReview {
   review: ImportReview;
   /** The plan as it is now, when this code was imported before (re-importing updates it). */
   existing: { title: string; activeDuties: number } | null;
+  /** Its active duties this text does not mention: the review asks, for each, whether to retire it. */
+  retiring: RetireCandidate[];
 }
 
 const ID = /^[\w-]{22}$/;
@@ -95,7 +99,11 @@ export async function reviewDraft(
     where: { orgId_code: { orgId, code: review.plan.code } },
     include: { _count: { select: { duties: { where: { active: true } } } } },
   });
-  return { review, existing: plan ? { title: plan.title, activeDuties: plan._count.duties } : null };
+  return {
+    review,
+    existing: plan ? { title: plan.title, activeDuties: plan._count.duties } : null,
+    retiring: plan ? await retireCandidates(db, orgId, review) : [],
+  };
 }
 
 /**
@@ -268,7 +276,11 @@ export async function commitImportDraft(
   id: string,
   actor: string,
   now: Date,
-  choices: { takeDocument?: string[] } = {},
+  choices: {
+    takeDocument?: string[];
+    /** The duties left out to retire, as the review page chose (see commitImport); all of them without it. */
+    retire?: readonly string[];
+  } = {},
 ): Promise<{ result: ImportResult; planCode: string; obligations: ReconcileResult }> {
   const draft = await loadImportDraft(store, orgId, id);
   // The administrator's choice for each fix the document now contradicts (refused, nothing written, if not one).
@@ -277,7 +289,13 @@ export async function commitImportDraft(
   if (claimed !== 'OK') throw new ImportDraftGoneError('imported');
   let result: ImportResult;
   try {
-    result = await commitImport(db, orgId, review, actor);
+    result = await commitImport(
+      db,
+      orgId,
+      review,
+      actor,
+      choices.retire === undefined ? {} : { retire: choices.retire },
+    );
   } catch (e) {
     await store.redis.del(doneKeyOf(store, id));
     throw e;

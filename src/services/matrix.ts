@@ -32,6 +32,8 @@ export interface MatrixUnit {
   /** Cells by duty index (the matrix's `duties` order); null where the unit has no obligation of that duty. */
   cells: (MatrixCell | null)[];
   states: Set<ObligationState>;
+  /** Overdue obligations of the unit (the lateness it is sorted by). */
+  overdue: number;
 }
 
 export interface MatrixDuty {
@@ -39,6 +41,7 @@ export interface MatrixDuty {
   code: string;
   title: string;
   plan: string;
+  planTitle: string;
   done: number;
   total: number;
 }
@@ -48,7 +51,23 @@ export interface MatrixFilter {
   groupId?: string | undefined;
   /** Only units having at least one cell in this state. */
   state?: ObligationState | undefined;
+  /** One duty's column only. */
+  dutyId?: string | undefined;
+  /** Units whose name holds this text (any case, with or without diacritics). */
+  unitQuery?: string | undefined;
+  /** 'late': the most overdue obligations first (else by name). */
+  sort?: 'name' | 'late' | undefined;
 }
+
+/** Text folded for a search: lower case, no diacritics, đ as d. */
+export const foldText = (s: string) =>
+  s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/đ/gi, 'd')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim();
 
 export interface StatusMatrix {
   year: number;
@@ -117,15 +136,18 @@ export async function statusMatrix(
   const soon = new Date(now.getTime() + DUE_SOON_MS);
   const planId = input.filter?.planId ?? null;
   const groupId = input.filter?.groupId ?? null;
+  const dutyId = input.filter?.dutyId ?? null;
+  const query = input.filter?.unitQuery ? foldText(input.filter.unitQuery) : '';
 
-  const [allUnits, allDuties, actorName] = await Promise.all([
+  const [everyUnit, allDuties, actorName] = await Promise.all([
     db.unit.findMany({ where: { orgId }, select: { id: true, name: true } }),
     db.duty.findMany({
       where: { orgId },
-      select: { id: true, code: true, title: true, position: true, plan: { select: { code: true } } },
+      select: { id: true, code: true, title: true, position: true, plan: { select: { code: true, title: true } } },
     }),
     actorNamer(db, orgId),
   ]);
+  const allUnits = query ? everyUnit.filter((u) => foldText(u.name).includes(query)) : everyUnit;
   // Fields: unit index | duty index (1-based, in the arrays above) | obligation key (base64, cut to
   // 22 characters; made URL-safe here, for the cells' links only) | rank | due (s, after extension)
   // and, for a done one, | when confirmed (s) | who: "c" and the contact's name, or "a" and the
@@ -153,6 +175,7 @@ export async function statusMatrix(
      WHERE o.org_id = ${orgId}::uuid AND o.current AND o.due_at >= ${start} AND o.due_at < ${end}
        -- An open period before the plan was tracked from is history: no lateness in the matrix.
        AND NOT (o.history AND o.status = 'open')
+       AND (${dutyId}::uuid IS NULL OR o.duty_id = ${dutyId}::uuid)
        AND (${planId}::uuid IS NULL OR o.duty_id IN (SELECT p.id FROM duties p WHERE p.plan_id = ${planId}::uuid))
        AND (${groupId}::uuid IS NULL OR o.unit_id IN (SELECT m.unit_id FROM unit_group_members m WHERE m.group_id = ${groupId}::uuid))`;
     return lines ?? '';
@@ -230,7 +253,7 @@ export async function statusMatrix(
   });
   const duties: MatrixDuty[] = order.map((k) => {
     const d = allDuties[k]!;
-    return { id: d.id, code: d.code, title: d.title, plan: d.plan.code, done: 0, total: 0 };
+    return { id: d.id, code: d.code, title: d.title, plan: d.plan.code, planTitle: d.plan.title, done: 0, total: 0 };
   });
 
   // Names read as people say them (an administrator's, not "web:<email>"); a few among 50,000 cells.
@@ -246,6 +269,7 @@ export async function statusMatrix(
     const states = new Set<ObligationState>();
     let done = 0;
     let total = 0;
+    let overdue = 0;
     order.forEach((duty, column) => {
       const k = unitIx * D + duty;
       if (worst[k]! < 0) return;
@@ -274,8 +298,9 @@ export async function statusMatrix(
       };
       done += counts.done;
       total += all - counts.waived;
+      overdue += counts.overdue;
     });
-    if (cells) units.push({ id: u.id, name: u.name, done, total, complete: done === total, cells, states });
+    if (cells) units.push({ id: u.id, name: u.name, done, total, complete: done === total, cells, states, overdue });
   });
   const wanted = input.filter?.state;
   const shown = wanted ? units.filter((u) => u.states.has(wanted)) : units;
@@ -289,7 +314,8 @@ export async function statusMatrix(
     });
   }
   const collator = new Intl.Collator('vi');
-  shown.sort((a, b) => collator.compare(a.name, b.name));
+  if (input.filter?.sort === 'late') shown.sort((a, b) => b.overdue - a.overdue || collator.compare(a.name, b.name));
+  else shown.sort((a, b) => collator.compare(a.name, b.name));
   return {
     year,
     now,
@@ -303,9 +329,14 @@ export async function statusMatrix(
 
 /** What the matrix can be filtered by: the organisation's plans and unit groups. */
 export async function matrixFilters(db: Db, orgId: string) {
-  const [plans, groups] = await Promise.all([
+  const [plans, groups, duties] = await Promise.all([
     db.plan.findMany({ where: { orgId }, select: { id: true, code: true, title: true }, orderBy: { code: 'asc' } }),
     db.unitGroup.findMany({ where: { orgId }, select: { id: true, name: true }, orderBy: { name: 'asc' } }),
+    db.duty.findMany({
+      where: { orgId, active: true },
+      select: { id: true, code: true, title: true, plan: { select: { code: true } } },
+      orderBy: [{ plan: { code: 'asc' } }, { position: 'asc' }],
+    }),
   ]);
-  return { plans, groups };
+  return { plans, groups, duties };
 }

@@ -10,6 +10,7 @@ import { say } from '#root/messages/chat-words.js';
 import { actorNamer } from './actors.js';
 import { decideExtensionAs } from './chat.js';
 import { confirmObligation, waiveObligation } from './confirmations.js';
+import { audit } from './audit.js';
 import { nudge } from './nudge.js';
 
 /**
@@ -337,4 +338,52 @@ export async function evidenceFile(
   if (!info?.isFile())
     throw new NotFoundError('Tệp minh chứng này không còn được lưu. / This evidence file is no longer kept.');
   return { fileName: e.fileName, size: info.size, path: file };
+}
+
+/**
+ * Undoes a confirmation or a waiver on the unit's behalf (a wrong click, a report that was not the
+ * right one): the obligation is open again, its standing confirmation withdrawn, the reason kept
+ * in the audit row; the planner brings its reminders back on its next pass.
+ */
+export async function reopenOnBehalf(
+  db: Db,
+  orgId: string,
+  input: { obligationId: string; actor: string; by: string; reason: string; now: Date },
+) {
+  needReason(input.reason);
+  const o = await obligationOfOrg(db, orgId, input.obligationId);
+  if (o.status === 'open')
+    throw new UserError('Nghĩa vụ này đang mở: không có xác nhận hay miễn nào để hoàn tác. / It is open already.');
+  const was = o.status;
+  await db.$transaction(async (tx) => {
+    // Claim, then act: of two undos at once, one changes the rows.
+    const { count } = await tx.obligation.updateMany({
+      where: { id: o.id, status: was },
+      data: { status: 'open', completedAt: null },
+    });
+    if (count === 0) throw new UserError('Nghĩa vụ này vừa được thay đổi; xin tải lại trang. / Changed meanwhile.');
+    const withdrawn = await tx.confirmation.updateMany({
+      where: { obligationId: o.id, withdrawnAt: null },
+      data: { withdrawnAt: input.now },
+    });
+    await audit(tx, {
+      orgId,
+      actor: input.actor,
+      action: was === 'done' ? 'obligation.undo-confirm' : 'obligation.undo-waive',
+      entity: 'obligation',
+      entityId: o.id,
+      data: { reason: input.reason, was, withdrawnConfirmations: withdrawn.count },
+    });
+  });
+  const notice: UnitNotice = {
+    unitId: o.unitId,
+    text: (lang) =>
+      say(lang, was === 'done' ? 'notice.reopenedDone' : 'notice.reopenedWaived', {
+        ...dutyWords(o.duty),
+        admin: input.by,
+        unit: o.unit.name,
+        reason: input.reason.slice(0, 500),
+      }),
+  };
+  return { obligation: o, was, notice };
 }

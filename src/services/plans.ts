@@ -436,7 +436,18 @@ const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringif
  *
  * Re-importing the same plan changes nothing and duplicates nothing.
  */
-export async function commitImport(db: Db, orgId: string, review: ImportReview, actor: string): Promise<ImportResult> {
+export async function commitImport(
+  db: Db,
+  orgId: string,
+  review: ImportReview,
+  actor: string,
+  /**
+   * The codes, among the plan's active duties the review leaves out, to retire: the others stay
+   * active (the review page asks for each, {@link retireCandidates}). Without it, every duty left
+   * out is retired (the command line's re-import).
+   */
+  options: { retire?: readonly string[] } = {},
+): Promise<ImportResult> {
   if (!review.plan.code) throw new UserError(NO_PLAN_CODE);
   // Nothing to import: committing would only retire the plan's duties (a re-import of a text that
   // lost its table). The review shows why (the plan flag); nothing is written.
@@ -581,7 +592,9 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
         }
       }
 
-      const retiring = [...byCode.values()].filter((d) => d.active);
+      const retiring = [...byCode.values()].filter(
+        (d) => d.active && (options.retire === undefined || options.retire.includes(d.code)),
+      );
       if (retiring.length) {
         await tx.duty.updateMany({ where: { id: { in: retiring.map((d) => d.id) } }, data: { active: false } });
       }
@@ -635,6 +648,33 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
 function dutyData<T extends { documentFields: DocumentFields | null }>(fields: T) {
   const { documentFields, ...rest } = fields;
   return { ...rest, ...(documentFields ? { documentFields: { ...documentFields } as Prisma.InputJsonObject } : {}) };
+}
+
+/** A duty of the plan as imported before that a commit of this review would leave out. */
+export interface RetireCandidate {
+  code: string;
+  title: string;
+  origin: 'appendix' | 'report' | 'manual';
+  /**
+   * The review page's default: retire it when the pasted text has that part of the plan (duties
+   * of the same origin: the appendix's table, or the body's report duties) and this one is gone
+   * from it; keep it when that part was not pasted at all (only the appendix: keep BC-15/11).
+   */
+  retire: boolean;
+}
+
+/** The plan's active duties the review does not mention, each with the default decision. */
+export async function retireCandidates(db: Db, orgId: string, review: ImportReview): Promise<RetireCandidate[]> {
+  const codes = new Set(review.duties.map((d) => d.code));
+  const origins = new Set<string>(review.duties.map((d) => d.origin));
+  const duties = await db.duty.findMany({
+    where: { orgId, active: true, plan: { code: review.plan.code } },
+    select: { code: true, title: true, origin: true },
+    orderBy: { position: 'asc' },
+  });
+  return duties
+    .filter((d) => !codes.has(d.code))
+    .map((d) => ({ code: d.code, title: d.title, origin: d.origin, retire: origins.has(d.origin) }));
 }
 
 async function createAssignments(

@@ -4,6 +4,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { authenticate, endSession, sessionFor, startSession, type WebSessionInfo } from '#root/services/admins.js';
+import { inboxCounts } from '#root/services/inbox.js';
 import { html, layout, translator, type Html, type Lang } from './html.js';
 import type { WebDeps } from './server.js';
 
@@ -13,6 +14,8 @@ export interface AdminContext extends WebSessionInfo {
   lang: Lang;
   /** The audit log's name for this administrator. */
   actor: string;
+  /** What waits in the inbox (the menu's count), read for pages, not for downloads. */
+  inbox?: number;
 }
 
 declare module 'fastify' {
@@ -26,6 +29,8 @@ declare module 'fastify' {
 export const SESSION_COOKIE = 'dondoc_session';
 const LOGIN_CSRF_COOKIE = 'dondoc_login';
 const FLASH_COOKIE = 'dondoc_flash';
+/** Largest urlencoded form (a plan pasted into the import page), as sent: src/web/server.ts. */
+export const FORM_MAX_BYTES = 2 * 1024 * 1024;
 /** Largest upload (a plan as CSV or XLSX); larger ones are refused with 413 before they are read. */
 export const UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
 /** Failed logins allowed per email in LOGIN_WINDOW_SECONDS (attempts in flight count as failures until they succeed). */
@@ -76,7 +81,9 @@ export function sendPage(
     title: page.title,
     lang: a?.lang ?? langOf(req),
     body: page.body,
-    admin: a ? { name: a.account.name, csrfToken: a.csrfToken, operator: a.account.operator } : undefined,
+    admin: a
+      ? { name: a.account.name, csrfToken: a.csrfToken, operator: a.account.operator, inbox: a.inbox }
+      : undefined,
     path: req.url.split('?')[0]!,
     flash,
     error: page.error,
@@ -109,6 +116,18 @@ export const csrfField = (req: FastifyRequest) =>
 export function field(body: unknown, name: string): string {
   const v = body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
   return typeof v === 'string' ? v.trim() : '';
+}
+
+/**
+ * A service's message ("… tiếng Việt / english") in the page's language only: the part before the
+ * last " / " in Vietnamese, the part after it in English. A message without one is left as it is.
+ */
+export function oneLanguage(message: string, lang: Lang): string {
+  const at = message.lastIndexOf(' / ');
+  if (at < 0) return message;
+  if (lang === 'vi') return message.slice(0, at).trim();
+  const en = message.slice(at + 3).trim();
+  return en.charAt(0).toUpperCase() + en.slice(1);
 }
 
 /** The reason every action taken on a unit's behalf must give (the audit log keeps it). */
@@ -302,6 +321,13 @@ export async function registerAdmin(
           actor: `web:${session.account.email}`,
         };
       });
+      // The menu's count of what waits in the inbox: for the pages a person reads (not downloads,
+      // evidence files, the queue dashboard's API).
+      scope.addHook('preHandler', async (req) => {
+        if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.admin) return;
+        if (/\.(csv|xlsx)(\?|$)|^\/admin\/(evidence|queues)\//.test(req.url)) return;
+        req.admin.inbox = (await inboxCounts(deps.db, req.admin.orgId, deps.clock.now())).total;
+      });
       // Every change needs the session's token, from the form (or a header for scripts).
       scope.addHook('preHandler', async (req, reply) => {
         if (req.method === 'GET' || req.method === 'HEAD') return;
@@ -322,24 +348,29 @@ export async function registerAdmin(
           return sendPage(req, reply, {
             status: error instanceof NotFoundError ? 404 : 400,
             title: t('Không thực hiện được', 'Not done'),
-            body: html`<h1>${t('Không thực hiện được', 'Not done')}</h1><p>${error.message}</p><p>${t('Không có gì thay đổi.', 'Nothing was changed.')} <a href="${backOf(req)}">${t('Quay lại', 'Back')}</a></p>`,
+            body: html`<h1>${t('Không thực hiện được', 'Not done')}</h1><p>${oneLanguage(error.message, req.admin?.lang ?? langOf(req))}</p><p>${t('Không có gì thay đổi.', 'Nothing was changed.')} <a href="${backOf(req)}">${t('Quay lại', 'Back')}</a></p>`,
           });
         const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
         if (status === 500) req.log.error({ err: error, req, statusCode: status }, 'page failed');
         const text =
-          error.code === 'FST_REQ_FILE_TOO_LARGE' || status === 413
+          error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
             ? t(
-                `Tệp quá lớn (tối đa ${UPLOAD_MAX_BYTES / 1024 / 1024} MB). Không có gì thay đổi.`,
-                `The file is too large (at most ${UPLOAD_MAX_BYTES / 1024 / 1024} MB). Nothing was changed.`,
+                `Văn bản dán vào quá dài: biểu mẫu gửi đi vượt ${FORM_MAX_BYTES / 1024 / 1024} MB (mỗi chữ có dấu tính đến 9 byte). Hãy tải lên dưới dạng tệp (tối đa ${UPLOAD_MAX_BYTES / 1024 / 1024} MB), hoặc chỉ dán bảng phụ lục. Không có gì thay đổi.`,
+                `The pasted text is too long: the form as sent exceeds ${FORM_MAX_BYTES / 1024 / 1024} MB (a letter with diacritics counts up to 9 bytes). Upload it as a file (at most ${UPLOAD_MAX_BYTES / 1024 / 1024} MB), or paste only the appendix. Nothing was changed.`,
               )
-            : status === 404
-              ? t('Không tìm thấy.', 'Not found.')
-              : status === 500
-                ? t(
-                    `Có lỗi phía máy chủ; không có gì thay đổi. Lỗi đã được ghi lại (mã yêu cầu ${req.id}).`,
-                    `Something went wrong on the server; nothing was changed. The error was logged (request id ${req.id}).`,
-                  )
-                : t('Yêu cầu không hợp lệ; không có gì thay đổi.', 'Invalid request; nothing was changed.');
+            : error.code === 'FST_REQ_FILE_TOO_LARGE' || status === 413
+              ? t(
+                  `Tệp quá lớn (tối đa ${UPLOAD_MAX_BYTES / 1024 / 1024} MB). Không có gì thay đổi.`,
+                  `The file is too large (at most ${UPLOAD_MAX_BYTES / 1024 / 1024} MB). Nothing was changed.`,
+                )
+              : status === 404
+                ? t('Không tìm thấy.', 'Not found.')
+                : status === 500
+                  ? t(
+                      `Có lỗi phía máy chủ; không có gì thay đổi. Lỗi đã được ghi lại (mã yêu cầu ${req.id}).`,
+                      `Something went wrong on the server; nothing was changed. The error was logged (request id ${req.id}).`,
+                    )
+                  : t('Yêu cầu không hợp lệ; không có gì thay đổi.', 'Invalid request; nothing was changed.');
         return sendPage(req, reply, {
           status: error.code === 'FST_REQ_FILE_TOO_LARGE' ? 413 : status,
           title: t('Lỗi', 'Error'),

@@ -50,6 +50,7 @@ export interface NavItem {
 /** The administrators' menu, in this order. */
 export const NAV: NavItem[] = [
   { href: '/admin', vi: 'Tình hình', en: 'Status' },
+  { href: '/admin/inbox', vi: 'Cần xử lý', en: 'To do' },
   { href: '/admin/units', vi: 'Đơn vị', en: 'Units' },
   { href: '/admin/duties', vi: 'Nhiệm vụ', en: 'Duties' },
   { href: '/admin/import', vi: 'Nhập kế hoạch', en: 'Import a plan' },
@@ -74,14 +75,14 @@ header a{color:#fff;text-decoration:none}header .brand{font-weight:700;font-size
 nav{display:flex;flex-wrap:wrap;gap:.25rem .9rem;font-size:.95rem}nav a[aria-current]{text-decoration:underline;font-weight:600}
 header .me{margin-left:auto;display:flex;gap:.6rem;align-items:center;font-size:.9rem}
 header form{display:inline}header button{background:none;border:1px solid #fff8;color:#fff;border-radius:.3rem;padding:.15rem .5rem;cursor:pointer}
-main{padding:1rem;max-width:100%;overflow-x:auto}h1{font-size:1.4rem;margin:.2rem 0 .8rem}h2{font-size:1.15rem}
+main{padding:1rem;max-width:100%}main table:not(.matrix):not(.stack){display:block;overflow-x:auto;max-width:100%}h1{font-size:1.4rem;margin:.2rem 0 .8rem}h2{font-size:1.15rem}
 .en{color:#555;font-size:.88em}.muted{color:#666}.flash{background:#e7f6ea;border:1px solid #86c995;padding:.5rem .8rem;border-radius:.3rem;margin-bottom:1rem}
 .error{background:#fdecec;border:1px solid #e79a9a;padding:.5rem .8rem;border-radius:.3rem;margin-bottom:1rem}
 table{border-collapse:collapse;background:#fff}th,td{border:1px solid #ddd;padding:.3rem .45rem;text-align:left;vertical-align:top}th{background:#eef1f5}
 input,select,textarea,button{font:inherit}input[type=text],input[type=email],input[type=password],input[type=date],select,textarea{padding:.35rem;border:1px solid #bbb;border-radius:.3rem;max-width:100%}
 button,.button{background:#0f5fa8;color:#fff;border:0;border-radius:.3rem;padding:.4rem .8rem;cursor:pointer;text-decoration:none;display:inline-block}
 button.secondary{background:#666}button.danger{background:#b42318}
-form.inline{display:inline}.row{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:end;margin:.5rem 0}
+form.inline{display:inline}.row select{max-width:22rem}.row{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:end;margin:.5rem 0}
 .card{background:#fff;border:1px solid #ddd;border-radius:.4rem;padding:.8rem;margin:.8rem 0}
 .s-done{background:#cdeccf}.s-open{background:#fff}.s-soon{background:#fff1b8}.s-overdue{background:#f7c3c0}.s-waived{background:#e3e3e3}.s-extended{background:#cfe3f7}.s-none{background:#f7f7f8}
 .flag{background:#fff1b8}
@@ -91,14 +92,36 @@ form.inline{display:inline}.row{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align
 .preview{white-space:pre-wrap;background:#fff;border:1px solid #ddd;padding:.6rem;max-width:48rem}
 .preview-frame{width:100%;max-width:48rem;height:28rem;border:1px solid #ddd;background:#fff}
 .matrix{font-size:.85rem}.matrix th,.matrix td{padding:.15rem .3rem;white-space:nowrap}
+.matrix-wrap{overflow:auto;max-height:calc(100vh - 4rem);border:1px solid #ddd;background:#fff;margin:.5rem 0}
 .matrix td{text-align:center;min-width:2.2rem}.matrix td a{color:inherit;text-decoration:none;display:block}
-.matrix tbody th,.matrix thead th:first-child,.matrix tfoot th{position:sticky;left:0;z-index:1;background:#eef1f5;max-width:16rem;overflow:hidden;text-overflow:ellipsis}
-.matrix thead th{position:sticky;top:0;z-index:2}.matrix thead th:first-child{z-index:3}
+.matrix tbody th,.matrix thead th.corner,.matrix tfoot th{position:sticky;left:0;z-index:1;background:#eef1f5;min-width:13rem;max-width:19rem;white-space:normal;overflow-wrap:anywhere}
+.matrix thead th{position:sticky;top:0;z-index:2;height:1.7rem}.matrix thead tr+tr th{top:1.7rem}.matrix thead th.corner{z-index:3}
+.matrix th.plan{text-align:center;background:#dde6f0}.matrix tfoot td,.matrix tfoot th{position:sticky;bottom:0;background:#eef1f5}.matrix tfoot th{z-index:3}
+button.mini{float:right;margin-left:.3rem;padding:0 .45rem;font-size:.8rem;background:#5a6470;line-height:1.5}
+.cards{list-style:none;padding:0;margin:.5rem 0 1rem;display:grid;grid-template-columns:repeat(auto-fill,minmax(17rem,1fr));gap:.7rem}.cards>.card{margin:0}
+a.block{display:block;color:inherit;text-decoration:none}a.block:hover .title,a.block:focus .title{text-decoration:underline}
+.card .code{font-weight:700}.card .title{display:-webkit-box;-webkit-line-clamp:3;-webkit-box-orient:vertical;overflow:hidden;margin:.2rem 0;overflow-wrap:anywhere}
+.big{display:block;font-size:1.15rem;font-weight:700;margin:.3rem 0}p.big{margin:.5rem 0}
+progress{width:100%;height:.8rem;accent-color:#1a7f37}.share progress{width:7rem;vertical-align:middle}
+.deadline.is-late{border-left:4px solid #b42318}.late-text{color:#b42318;font-weight:600}.go{display:block;margin-top:.3rem;color:#0f5fa8}
+ul.plain{padding-left:1.1rem}ul.plain li{margin:.25rem 0}.pager{display:flex;gap:1rem;align-items:center;margin:.8rem 0}
+table.stack{width:100%}.inbox-count{display:inline-block;min-width:1.3rem;padding:0 .3rem;margin-left:.2rem;border-radius:1rem;background:#f5c542;color:#111;font-size:.8rem;text-align:center;font-weight:700}
+.field-error{color:#b42318;font-size:.9rem;font-weight:600}[aria-invalid=true]{border-color:#b42318;outline:1px solid #b42318}
+label.block-label{display:block;margin:.3rem 0}fieldset.retire{max-width:60rem}
+.menu-toggle{position:absolute;opacity:0;width:1px;height:1px}.menu-button{display:none}
 .legend span{display:inline-block;border:1px solid #ccc;padding:.05rem .45rem;margin:.1rem .2rem .1rem 0;border-radius:.2rem}
 .chart{margin:.5rem 0;overflow-x:auto}.chart svg{background:#fff;border:1px solid #ddd}.chart text{font-size:12px;fill:#333}.chart .axis{stroke:#999}
 .bar-target{fill:#c9ced6}.bar-value{fill:#0f5fa8}.bar-met{fill:#2e8b57}.bar-miss{fill:#c0392b}
 .key-target{background:#c9ced6}.key-met{background:#2e8b57;color:#fff}.key-miss{background:#c0392b;color:#fff}
-@media (max-width:640px){main{padding:.5rem}header .me{margin-left:0}}
+@media (max-width:640px){main{padding:.5rem}header{padding:.4rem .6rem}
+.menu-button{display:inline-block;border:1px solid #fff8;border-radius:.3rem;padding:.1rem .6rem;cursor:pointer}.menu-toggle:focus-visible+.menu-button{outline:2px solid #fff}
+header nav{display:none;flex-direction:column;width:100%;order:5;padding:.3rem 0}header nav a{padding:.35rem 0}.menu-toggle:checked~nav{display:flex}
+header{gap:.3rem .5rem}header .me{margin-left:auto;gap:.4rem;font-size:.85rem}header .me span{display:none}.wide-only{display:none}
+.matrix tbody th,.matrix thead th.corner,.matrix tfoot th{min-width:8.5rem;max-width:10rem;font-size:.8rem}
+table.stack thead{display:none}.clamp{display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}.few-on-phone>li:nth-child(n+4),.fewer-on-phone>li:nth-child(n+3){display:none}.card .title{-webkit-line-clamp:2}table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}
+table.stack tr{border:1px solid #ddd;border-radius:.4rem;margin:0 0 .6rem;background:#fff;padding:.35rem .6rem}table.stack td{border:0;padding:.1rem 0}
+table.stack td.half{display:inline-block;width:auto;margin-right:1.2rem}table.stack td.clamp{display:-webkit-box}table.stack td[data-label]:not([data-label=""])::before{content:attr(data-label) ": ";font-weight:600;color:#555}
+.w22,.w24,.w28{width:100%}}
 `;
 
 /** Where the pages' stylesheet is served; `?v=` changes with its text, so a day's cache is safe. */
@@ -110,7 +133,7 @@ export interface LayoutInput {
   lang: Lang;
   body: Html;
   /** The logged-in administrator: the menu and the logout button. */
-  admin?: { name: string; csrfToken: string; operator?: boolean } | undefined;
+  admin?: { name: string; csrfToken: string; operator?: boolean; inbox?: number | undefined } | undefined;
   /** The path of this page (the current menu item, and where the language switch returns). */
   path?: string;
   flash?: string | null | undefined;
@@ -123,10 +146,13 @@ export function layout(p: LayoutInput): string {
   const other: Lang = p.lang === 'en' ? 'vi' : 'en';
   const back = encodeURIComponent(current || '/admin');
   const nav = p.admin
-    ? html`<nav>${NAV.filter((n) => !n.operator || p.admin?.operator).map((n) => {
+    ? html`<input type="checkbox" id="menu-toggle" class="menu-toggle"><label for="menu-toggle" class="menu-button">☰ ${t('Menu', 'Menu')}${p.admin.inbox ? html` <span class="inbox-count">${p.admin.inbox}</span>` : ''}</label><nav>${NAV.filter(
+        (n) => !n.operator || p.admin?.operator,
+      ).map((n) => {
         const active =
           n.href === '/admin' ? current === '/admin' : current === n.href || current.startsWith(`${n.href}/`);
-        return html`<a href="${n.href}"${active ? raw(' aria-current="page"') : ''}>${t(n.vi, n.en)}</a>`;
+        const count = n.href === '/admin/inbox' ? p.admin?.inbox : undefined;
+        return html`<a href="${n.href}"${active ? raw(' aria-current="page"') : ''}>${t(n.vi, n.en)}${count ? html` <span class="inbox-count" aria-label="${t(`${count} việc chờ`, `${count} waiting`)}">${count}</span>` : ''}</a>`;
       })}</nav>
       <div class="me"><span>${p.admin.name}</span>
       <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${p.admin.csrfToken}"><button type="submit">${t('Đăng xuất', 'Log out')}</button></form>

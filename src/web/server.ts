@@ -24,7 +24,7 @@ import { confirmObligation } from '#root/services/confirmations.js';
 import { refusalText, reportIndicatorValue, unitIndicators, valueText } from '#root/services/indicators.js';
 import type { UnitNotice } from '#root/services/on-behalf.js';
 import { verifyLink } from '#root/services/links.js';
-import { langOf, registerAdmin } from './admin.js';
+import { FORM_MAX_BYTES, langOf, registerAdmin } from './admin.js';
 import { html, layout, STYLE, STYLESHEET_PATH, translator } from './html.js';
 import {
   CONFIRM_STYLE,
@@ -169,7 +169,7 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
   });
 
   // Forms up to 2 MB: a whole plan pasted into the import page (uploads have their own limit).
-  void app.register(formbody, { bodyLimit: 2 * 1024 * 1024 });
+  void app.register(formbody, { bodyLimit: FORM_MAX_BYTES });
   void app.register(async (scope) => {
     await registerAdmin(scope, deps, ADMIN_PAGES);
     await registerPublicPages(scope, deps);

@@ -3,6 +3,8 @@ import { ensureOrganisation } from '#root/services/orgs.js';
 import { startWebTest, type WebResponse, type WebTest } from '../helpers/web.js';
 
 const flashOf = (page: WebResponse) => /<div class="flash" role="status">([^<]*)<\/div>/.exec(page.text)?.[1] ?? '';
+/** The message beside the wrong field of the refused policy form (or above the form). */
+const fieldErrorOf = (page: WebResponse) => /class="field-error"[^>]*>([^<]*)</.exec(page.text)?.[1] ?? '';
 const errorOf = (page: WebResponse) => /<h1>Không thực hiện được<\/h1><p>([^<]*)<\/p>/.exec(page.text)?.[1] ?? '';
 
 describe('the policies and holidays page', () => {
@@ -91,22 +93,29 @@ describe('the policies and holidays page', () => {
       const before = await policies();
       const auditsBefore = (await audits('policy.set')).length;
       const cases: [Record<string, string>, RegExp][] = [
-        [{ target: 'org', overdueEvery: 'ba' }, /nhắc quá hạn mỗi \(ngày\)/],
-        [{ target: 'org', leadDays: '14, 0' }, /nhắc trước \(ngày làm việc\)/],
-        [{ target: 'org', leadDays: '14, 99' }, /nhắc trước/],
-        [{ target: 'org', escalateAfter: '-1' }, /báo lên sau/],
-        [{ target: 'org', windowStart: '25:00' }, /giờ bắt đầu gửi/],
-        [{ target: 'org', windowStart: '18:00', windowEnd: '09:00' }, /Giờ bắt đầu phải trước giờ kết thúc/],
+        // Each message beside its field, in the page's language only, what was typed kept (issue 16).
+        [{ target: 'org', overdueEvery: 'ba' }, /^Nhắc quá hạn mỗi: một số nguyên từ 1 đến 30\.$/],
+        [{ target: 'org', leadDays: '14, 0' }, /^Nhắc trước hạn: các số ngày từ 1 đến 60/],
+        [{ target: 'org', leadDays: '14, 99' }, /^Nhắc trước hạn/],
+        [{ target: 'org', escalateAfter: '-1' }, /^Báo lãnh đạo sau: một số nguyên từ 1 đến 30\.$/],
+        [{ target: 'org', windowStart: '25:00' }, /^Giờ dạng HH:MM/],
+        [{ target: 'org', windowStart: '18:00', windowEnd: '09:00' }, /^Giờ kết thúc phải sau giờ bắt đầu\.$/],
         [{ target: 'org' }, /Chưa có thiết lập nào để lưu/],
-        [{ target: 'org', onDue: 'maybe' }, /nhắc đúng ngày hạn/],
+        [{ target: 'org', onDue: 'maybe' }, /^Chọn «có», «không» hoặc «giữ nguyên»\.$/],
         [{ target: `plan:${foreign.id}`, overdueMax: '1' }, /Không có phạm vi/],
         [{ target: 'duty:not-an-id', overdueMax: '1' }, /Không có phạm vi/],
       ];
       for (const [form, message] of cases) {
         const res = await w.client.post('/admin/policies', form);
         expect(res.status, JSON.stringify(form)).toBe(400);
-        expect(errorOf(res), JSON.stringify(form)).toMatch(message);
-        expect(res.text).toContain('Không có gì thay đổi.');
+        expect(fieldErrorOf(res), JSON.stringify(form)).toMatch(message);
+        expect(fieldErrorOf(res)).not.toMatch(/ \/ [a-z]/);
+        expect(res.text).toContain('Không có gì thay đổi');
+        for (const [name, value] of Object.entries(form)) {
+          if (name === 'target' || name === 'onDue') continue;
+          expect(res.text).toContain(`name="${name}"`);
+          expect(res.text).toContain(`value="${value}"`);
+        }
       }
       expect(await policies()).toEqual(before);
       expect(await audits('policy.set')).toHaveLength(auditsBefore);

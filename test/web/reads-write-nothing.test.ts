@@ -210,6 +210,8 @@ describe('pages and commands that only read', () => {
       ],
       '/admin/status': ['/admin/status', '/admin/status?year=2027'],
       '/admin': ['/admin', '/admin?year=2027'],
+      '/admin/late/:dutyId': [`/admin/late/${ids.duty}`, `/admin/late/${ids.duty}?page=2`],
+      '/admin/late/:dutyId/export.:ext': [`/admin/late/${ids.duty}/export.csv`, `/admin/late/${ids.duty}/export.xlsx`],
       '/admin/policies': ['/admin/policies', '/admin/policies?year=2027'],
       '/admin/outbox': ['/admin/outbox', `/admin/outbox?contact=${ids.contact}`],
       '/admin/exports/status.xlsx': ['/admin/exports/status.xlsx', '/admin/exports/status.xlsx?year=2027'],

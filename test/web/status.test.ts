@@ -84,7 +84,7 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
         include: { unit: true },
       });
 
-      const page = (await w.client.get('/admin')).text;
+      const page = (await w.client.get('/admin/status')).text;
       const m = await statusMatrix(db(), w.orgId, { now: now() });
       expect(m.year).toBe(2026);
       expect(m.units.length).toBe(30);
@@ -206,7 +206,7 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
         where: { orgId: w.orgId, code: '4.1' },
         data: { title: '<script>alert("x")</script> & co' },
       });
-      const page = (await w.client.get('/admin')).text;
+      const page = (await w.client.get('/admin/status')).text;
       expect(page).not.toContain('<script>alert');
       expect(page).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co');
       const [o] = await db().obligation.findMany({ where: { orgId: w.orgId, duty: { code: '4.1' } } });
@@ -310,7 +310,7 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
       // The matrix row's button: the unit's overdue obligations and its next due date.
       w.s.clock.advance(60_000);
       const unit = await db().unit.findFirstOrThrow({ where: { orgId: w.orgId, name: 'Sở Nội vụ' } });
-      const matrix = (await w.client.get('/admin')).text;
+      const matrix = (await w.client.get('/admin/status')).text;
       expect(matrix).toContain(`form="nudge" name="unit" value="${unit.id}"`);
       const before = await db().reminder.count({
         where: { obligation: { unitId: unit.id }, stage: { startsWith: 'nudge-' } },
@@ -475,14 +475,14 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
       );
       // The other organisation's units are not in this one's matrix.
       const other = await db().unit.findFirstOrThrow({ where: { orgId: hn.id } });
-      expect((await w.client.get('/admin')).text).not.toContain(other.id);
+      expect((await w.client.get('/admin/status')).text).not.toContain(other.id);
     });
 
     it('shows the page in English on the switch', async () => {
       const c = w.newClient();
       await c.get('/lang/en?back=/login');
       await c.login(w.admin.email, w.admin.password);
-      const page = (await c.get('/admin')).text;
+      const page = (await c.get('/admin/status')).text;
       expect(page).toContain('Status of 2026');
       expect(page).toMatch(/\d+\/30 units done/);
       expect(page).toContain('Due soon (within 7 days)');

@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { dateTime } from '#root/lib/format.js';
 import { UserError } from '#root/errors/index.js';
 import { auditActions, listAudit } from '#root/services/audit-log.js';
-import { adminOf, sendPage } from '../admin.js';
+import { auditNames } from '#root/services/audit-names.js';
+import { adminOf, oneLanguage, sendPage } from '../admin.js';
+import { describeAudit } from '../history.js';
 import { html, translator } from '../html.js';
 import type { WebDeps } from '../server.js';
 
@@ -72,7 +74,7 @@ export function registerAuditPages(scope: FastifyInstance, deps: WebDeps): void 
       });
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      error = e.message;
+      error = oneLanguage(e.message, a.lang);
     }
     // Contacts acting themselves are logged by id; their names read better.
     const contactIds = [
@@ -90,6 +92,8 @@ export function registerAuditPages(scope: FastifyInstance, deps: WebDeps): void 
           ).map((c) => [`contact:${c.id}`, c.name])
         : [],
     );
+    // Who did what to which thing, in words and with names (the row's codes and data stay below, folded).
+    const words = result ? await auditNames(deps.db, a.orgId, result.rows) : null;
     const filters = Object.fromEntries(Object.entries(q).filter(([k, v]) => v && k !== 'before'));
     const link = (extra: Record<string, string>) =>
       `/admin/audit?${new URLSearchParams({ ...filters, ...extra }).toString()}`;
@@ -109,13 +113,14 @@ ${actions.map((x) => html`<option value="${x}"${x === q.action ? html` selected`
 ${
   result
     ? result.rows.length
-      ? html`<table><thead><tr><th>${t('Lúc', 'When')}</th><th>${t('Người thực hiện', 'Actor')}</th><th>${t('Hành động', 'Action')}</th><th>${t('Đối tượng', 'Entity')}</th><th>${t('Dữ liệu', 'Data')}</th></tr></thead><tbody>
+      ? html`<table class="stack"><thead><tr><th>${t('Lúc', 'When')}</th><th>${t('Việc đã làm', 'What was done')}</th><th>${t('Chi tiết kỹ thuật', 'Technical details')}</th></tr></thead><tbody>
 ${result.rows.map(
   (
     r,
-  ) => html`<tr id="a${r.id.toString()}"><td class="nowrap">${dateTime(r.createdAt, result.timeZone)}</td><td>${names.get(r.actor) ? html`${names.get(r.actor)}<br><span class="muted">${r.actor}</span>` : r.actor}</td>
-<td>${label(r.action) ? html`${label(r.action)}<br><span class="muted">${r.action}</span>` : r.action}</td><td>${r.entity}${r.entityId ? html`<br><span class="muted">${r.entityId}</span>` : ''}</td>
-<td>${r.data === null ? '' : html`<code class="code-wrap">${JSON.stringify(r.data)}</code>`}</td></tr>`,
+  ) => html`<tr id="a${r.id.toString()}"><td class="nowrap" data-label="">${dateTime(r.createdAt, result.timeZone)}</td><td data-label="">${describeAudit(r, words!, a.lang)}</td>
+<td data-label=""><details><summary>${t('Chi tiết', 'Details')}</summary>${names.get(r.actor) ? html`${names.get(r.actor)}<br><span class="muted">${r.actor}</span>` : r.actor}<br>
+${label(r.action) ? html`${label(r.action)}<br><span class="muted">${r.action}</span>` : r.action}<br>${r.entity}${r.entityId ? html`<br><span class="muted">${r.entityId}</span>` : ''}
+${r.data === null ? '' : html`<br><code class="code-wrap">${JSON.stringify(r.data)}</code>`}</details></td></tr>`,
 )}</tbody></table>`
       : html`<p class="muted">${t('Không có dòng nào.', 'No rows.')}</p>`
     : ''

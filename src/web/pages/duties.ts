@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { dueInstant, OBLIGATION_STATES, obligationState, type ObligationState } from '#root/domain/obligation-state.js';
 import type { ReminderPolicy } from '#root/domain/policy.js';
 import { describeSchedule, periodInWords, shortDate } from '#root/domain/wording.js';
@@ -12,8 +12,12 @@ import {
   type PolicySource,
 } from '#root/services/duties.js';
 import { scheduleFromRow } from '#root/services/schedules.js';
-import { adminOf, sendPage } from '../admin.js';
-import { html, translator, type Html } from '../html.js';
+import { NotFoundError, UserError } from '#root/errors/index.js';
+import { setDutyUnits } from '#root/services/duty-units.js';
+import { reconcileCurrent } from '#root/services/obligations.js';
+import { fixDuty, type DutyFix } from '#root/services/plans.js';
+import { adminOf, csrfField, field, oneLanguage, redirectWith, sendPage } from '../admin.js';
+import { html, raw, translator, type Html } from '../html.js';
 import type { WebDeps } from '../server.js';
 import { isHistoryRow, obligationCell } from './units.js';
 
@@ -97,7 +101,12 @@ ${duties.map((d) => {
     return sendPage(req, reply, { title: t('Nhiệm vụ', 'Duties'), body });
   });
 
-  scope.get<{ Params: { id: string }; Querystring: { year?: string } }>('/duties/:id', async (req, reply) => {
+  /** A duty's page; after a refused fix, with what was typed and the message beside the form. */
+  const dutyPage = async (
+    req: FastifyRequest<{ Params: { id: string }; Querystring: { year?: string } }>,
+    reply: FastifyReply,
+    form: { values?: Record<string, string>; error?: string } = {},
+  ) => {
     const a = adminOf(req);
     const t = translator(a.lang);
     const duty = await dutyDetail(deps.db, a.orgId, req.params.id);
@@ -121,6 +130,11 @@ ${duties.map((d) => {
       ([, n]) => n > 0,
     );
     const historyCount = obligations.length - states.length;
+    const names = (role: 'lead' | 'cooperating') =>
+      duty.assignments
+        .filter((x) => x.role === role)
+        .map((x) => x.unit?.name ?? x.group?.name ?? x.rawName)
+        .join('\n');
     const assignment = (role: 'lead' | 'cooperating'): Html => {
       const rows = duty.assignments.filter((x) => x.role === role);
       if (!rows.length) return html`<p class="muted">—</p>`;
@@ -141,6 +155,17 @@ ${
     ? html`<p class="muted fixed">${t('Quản trị viên đã sửa', 'Fixed by an administrator')}: ${duty.fixedFields.map((f) => t(...(FIXED_LABEL[f] ?? [f, f]))).join(', ')}. ${t('Nhập lại kế hoạch vẫn giữ các sửa này, trừ khi văn bản đổi đúng ô đó (khi ấy bản xem lại sẽ hỏi).', 'Importing the plan again keeps these fixes, unless the document changed that very cell (the review then asks).')}</p>`
     : ''
 }</div>
+<details class="card"${form.error || duty.flags.length ? raw(' open') : ''}><summary>${t('Sửa nhiệm vụ', 'Correct the duty')}</summary>
+<form method="post" action="/admin/duties/${duty.id}/fix">${csrfField(req)}
+${form.error ? html`<p class="field-error" role="alert">${form.error}</p>` : ''}
+<p><label>${t('Tên nhiệm vụ', 'Title')}<br><textarea name="title" rows="3" class="wide" required maxlength="2000">${form.values?.title ?? duty.title}</textarea></label></p>
+<p><label>${t('Thời gian thực hiện (như kế hoạch ghi, VD: «Hàng năm», «Trước ngày 15/11», «Quý IV/2026»)', 'Timeframe (as the plan says, e.g. “Hàng năm”, “Trước ngày 15/11”)')}<br><input type="text" name="timeframe" value="${form.values?.timeframe ?? duty.timeframe}" maxlength="300" class="w28"></label></p>
+${duty.flags.length ? html`<p><label><input type="checkbox" name="clearFlags" value="yes"${form.values?.clearFlags === 'yes' ? raw(' checked') : ''}> ${t('Đã xem các cờ: xóa cờ', 'Flags reviewed: clear them')}</label></p>` : ''}
+<p><button type="submit">${t('Lưu', 'Save')}</button> <span class="muted">${t('Nghĩa vụ năm nay và năm sau được tính lại theo thời hạn mới.', 'This and next year’s obligations follow the new timeframe.')}</span></p></form>
+<form method="post" action="/admin/duties/${duty.id}/units">${csrfField(req)}
+<div class="row"><label>${t('Đơn vị chủ trì (mỗi dòng một đơn vị hoặc nhóm)', 'Lead units (one unit or group a line)')}<br><textarea name="leads" rows="4" class="w22" required>${form.values?.leads ?? names('lead')}</textarea></label>
+<label>${t('Đơn vị phối hợp (mỗi dòng một)', 'Cooperating units (one a line)')}<br><textarea name="cooperating" rows="4" class="w22">${form.values?.cooperating ?? names('cooperating')}</textarea></label></div>
+<p><button type="submit">${t('Lưu đơn vị', 'Save the units')}</button> <span class="muted">${t('Tên như kế hoạch ghi hoặc tên khác của đơn vị; nghĩa vụ năm nay và năm sau theo đơn vị mới.', 'Names as the plan writes them or a unit’s alias; this and next year’s obligations follow.')}</span></p></form></details>
 <h2>${t('Đơn vị chủ trì', 'Lead units')}</h2>${assignment('lead')}
 <h2>${t('Đơn vị phối hợp', 'Cooperating units')}</h2>${assignment('cooperating')}
 <h2>${t('Chính sách nhắc', 'Reminder policy')}</h2>
@@ -155,13 +180,106 @@ ${policy.unitOverrides ? html`<p class="muted">${t(`${policy.unitOverrides} đơ
 ${
   obligations.length
     ? html`<p>${counts.map(([s, n], i) => html`${i ? ', ' : ''}<span class="s-${s}">${n} ${t(...STATE_COUNT[s])}</span>`)}${historyCount ? html`${counts.length ? ', ' : ''}<span class="s-none">${t(`${historyCount} kỳ lịch sử (trước khi theo dõi)`, `${historyCount} history (before tracking)`)}</span>` : ''}</p>
-<table><thead><tr><th>${t('Đơn vị', 'Unit')}</th><th>${t('Kỳ', 'Period')}</th><th>${t('Hạn', 'Due')}</th><th>${t('Trạng thái', 'State')}</th></tr></thead><tbody>
+<table class="stack"><thead><tr><th>${t('Đơn vị', 'Unit')}</th><th>${t('Kỳ', 'Period')}</th><th>${t('Hạn', 'Due')}</th><th>${t('Trạng thái', 'State')}</th></tr></thead><tbody>
 ${obligations.map(
   (o) =>
-    html`<tr><td><a href="/admin/units/${o.unit.id}">${o.unit.name}</a></td><td>${t(periodInWords(o.periodKey, 'vi'), periodInWords(o.periodKey, 'en'))}</td><td><a href="/admin/obligations/${o.id}">${shortDate(zonedDay(dueInstant(o), org.timeZone))}</a>${o.extendedTo ? html` <span class="muted">(${t('hạn gốc', 'originally')} ${shortDate(zonedDay(o.dueAt, org.timeZone))})</span>` : ''}</td>${obligationCell(t, o, now)}</tr>`,
+    html`<tr><td data-label=""><a href="/admin/units/${o.unit.id}">${o.unit.name}</a></td><td data-label="${t('Kỳ', 'Period')}" class="half">${t(periodInWords(o.periodKey, 'vi'), periodInWords(o.periodKey, 'en'))}</td><td data-label="${t('Hạn', 'Due')}" class="half"><a href="/admin/obligations/${o.id}">${shortDate(zonedDay(dueInstant(o), org.timeZone))}</a>${o.extendedTo ? html` <span class="muted">(${t('hạn gốc', 'originally')} ${shortDate(zonedDay(o.dueAt, org.timeZone))})</span>` : ''}</td>${obligationCell(t, o, now)}</tr>`,
 )}</tbody></table>`
     : html`<p class="muted">${t('Không có nghĩa vụ nào trong năm này.', 'No obligation this year.')}</p>`
 }`;
-    return sendPage(req, reply, { title: `TT ${duty.code}`, body });
+    return sendPage(req, reply, {
+      title: `TT ${duty.code}`,
+      body,
+      ...(form.error
+        ? {
+            status: 400,
+            error: t(
+              'Chưa lưu: xem ghi chú ở khung «Sửa nhiệm vụ». Không có gì thay đổi.',
+              'Not saved: see the note in “Correct the duty”. Nothing was changed.',
+            ),
+          }
+        : {}),
+    });
+  };
+  scope.get<{ Params: { id: string }; Querystring: { year?: string } }>('/duties/:id', (req, reply) =>
+    dutyPage(req, reply),
+  );
+
+  scope.post<{ Params: { id: string } }>('/duties/:id/units', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const values = {
+      leads: field(req.body, 'leads').slice(0, 5000),
+      cooperating: field(req.body, 'cooperating').slice(0, 5000),
+    };
+    const lines = (v: string) => v.split(/\r?\n|;/);
+    try {
+      const r = await setDutyUnits(
+        deps.db,
+        a.orgId,
+        req.params.id,
+        { leads: lines(values.leads), cooperating: lines(values.cooperating) },
+        a.actor,
+      );
+      await reconcileCurrent(deps.db, a.orgId, deps.clock.now(), a.actor);
+      return redirectWith(
+        reply,
+        `/admin/duties/${r.duty.id}`,
+        t(
+          `Đã lưu đơn vị của nhiệm vụ ${r.duty.code}: ${r.leads} chủ trì, ${r.cooperating} phối hợp.`,
+          `Units of duty ${r.duty.code} saved: ${r.leads} lead, ${r.cooperating} cooperating.`,
+        ),
+      );
+    } catch (error) {
+      if (!(error instanceof UserError) || error instanceof NotFoundError) throw error;
+      return dutyPage(req as FastifyRequest<{ Params: { id: string }; Querystring: { year?: string } }>, reply, {
+        values,
+        error: oneLanguage(error.message, a.lang),
+      });
+    }
+  });
+
+  // The fixes the command line makes (dondoc duties fix): the title, the timeframe parsed again,
+  // the flags looked at cleared; then this and next year's obligations follow.
+  scope.post<{ Params: { id: string } }>('/duties/:id/fix', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const duty = await dutyDetail(deps.db, a.orgId, req.params.id);
+    if (!duty)
+      return dutyPage(req as FastifyRequest<{ Params: { id: string }; Querystring: { year?: string } }>, reply);
+    const values = {
+      title: field(req.body, 'title').slice(0, 2000),
+      timeframe: field(req.body, 'timeframe').slice(0, 300),
+      clearFlags: field(req.body, 'clearFlags'),
+    };
+    const fix: DutyFix = {
+      ...(values.title && values.title !== duty.title ? { title: values.title } : {}),
+      ...(values.timeframe && values.timeframe !== duty.timeframe ? { timeframe: values.timeframe } : {}),
+      ...(values.clearFlags === 'yes' ? { clearFlags: true } : {}),
+    };
+    const again = (error: string) =>
+      dutyPage(req as FastifyRequest<{ Params: { id: string }; Querystring: { year?: string } }>, reply, {
+        values,
+        error,
+      });
+    if (!values.title) return again(t('Tên nhiệm vụ không được để trống.', 'The title cannot be empty.'));
+    if (!Object.keys(fix).length) return again(t('Không có gì thay đổi để lưu.', 'Nothing changed to save.'));
+    try {
+      await fixDuty(deps.db, a.orgId, duty.plan.code, duty.code, fix, a.actor);
+    } catch (error) {
+      if (error instanceof UserError) return again(oneLanguage(error.message, a.lang));
+      throw error;
+    }
+    const rec = await reconcileCurrent(deps.db, a.orgId, deps.clock.now(), a.actor);
+    const created = rec.reduce((n, r) => n + r.created, 0);
+    const retired = rec.reduce((n, r) => n + r.retired, 0);
+    return redirectWith(
+      reply,
+      `/admin/duties/${duty.id}`,
+      t(
+        `Đã sửa nhiệm vụ ${duty.code}. Nghĩa vụ năm nay và năm sau: ${created} mới, ${retired} ngừng.`,
+        `Duty ${duty.code} corrected. This and next year's obligations: ${created} new, ${retired} retired.`,
+      ),
+    );
   });
 }

@@ -17,7 +17,17 @@ import {
 } from '#root/services/import-drafts.js';
 import { dutyFlags, type ReviewedDuty } from '#root/services/plans.js';
 import type { Resolution } from '#root/services/units.js';
-import { adminOf, csrfField, field, redirectWith, sendPage, UPLOAD_MAX_BYTES } from '../admin.js';
+import { addAlias } from '#root/services/units.js';
+import {
+  adminOf,
+  csrfField,
+  field,
+  FORM_MAX_BYTES,
+  oneLanguage,
+  redirectWith,
+  sendPage,
+  UPLOAD_MAX_BYTES,
+} from '../admin.js';
 import { html, translator, type Html } from '../html.js';
 import type { WebDeps } from '../server.js';
 
@@ -39,7 +49,8 @@ function importForm(req: FastifyRequest, input: { text?: string; planCode?: stri
 <form method="post" action="/admin/import" class="card">${csrfField(req)}
 <h2>${t('Dán văn bản', 'Paste the text')}</h2>
 <p><label for="import-text">${t('Bảng phụ lục (TT | Nhiệm vụ | Chủ trì | Phối hợp | Thời gian), chép từ Word, Excel hoặc PDF', 'The appendix table (number | duty | lead | cooperating | timeframe), copied from Word, Excel or PDF')}</label><br>
-<textarea id="import-text" name="text" rows="12" class="wide">${input.text ?? ''}</textarea></p>
+<textarea id="import-text" name="text" rows="12" class="wide" aria-describedby="import-limit">${input.text ?? ''}</textarea><br>
+<span class="muted" id="import-limit">${t(`Giới hạn: ${FORM_MAX_BYTES / 1024 / 1024} MB dữ liệu biểu mẫu khi gửi; mỗi chữ có dấu tính đến 9 byte, nên khoảng 300.000 đến 1 triệu ký tự tùy văn bản. Dài hơn: tải tệp lên (tối đa ${UPLOAD_MAX_BYTES / 1024 / 1024} MB).`, `Limit: ${FORM_MAX_BYTES / 1024 / 1024} MB of form data as sent; a letter with diacritics counts up to 9 bytes, so about 300,000 to 1 million characters depending on the text. Longer: upload a file (at most ${UPLOAD_MAX_BYTES / 1024 / 1024} MB).`)}</span></p>
 ${planCode('import-code-text')}
 <p><button type="submit">${t('Xem lại', 'Review')}</button></p></form>
 <form method="post" action="/admin/import" enctype="multipart/form-data" class="card">${csrfField(req)}
@@ -197,7 +208,36 @@ async function dutyRows(req: FastifyRequest, id: string, duties: ReviewedDuty[])
   return rows;
 }
 
-async function reviewPage(req: FastifyRequest, id: string, r: DraftReview): Promise<Html> {
+/**
+ * The plan's duties this text leaves out, each with a box "retire it" (issue 16): ticked when the
+ * text has that part of the plan and the duty is gone from it, not when that part was not pasted.
+ */
+function retireChoices(t: ReturnType<typeof translator>, r: DraftReview): Html {
+  if (!r.existing) return html``;
+  return html`<input type="hidden" name="retireChosen" value="1">${
+    r.retiring.length
+      ? html`<fieldset class="card retire"><legend>${t('Nhiệm vụ đã nhập nhưng không có trong văn bản này', 'Imported duties this text leaves out')}</legend>
+<p class="muted">${t('Đánh dấu nhiệm vụ cần ngừng (không còn trong kế hoạch); nhiệm vụ không đánh dấu vẫn áp dụng như cũ.', 'Tick the duties to retire (no longer in the plan); the others stay as they are.')}</p>
+${r.retiring.map((d) => html`<label class="block-label"><input type="checkbox" name="retire" value="${d.code}"${d.retire ? html` checked` : ''}> ${t('Ngừng', 'Retire')} <strong>${d.code}</strong> ${d.title.length > 100 ? `${d.title.slice(0, 99)}…` : d.title}${d.origin === 'report' ? html` <span class="muted">(${t('nhiệm vụ báo cáo trong thân kế hoạch', 'a report duty of the plan’s body')})</span>` : ''}</label>`)}</fieldset>`
+      : ''
+  }`;
+}
+
+/** The new unit names, each with a field to say it is a known unit after all (issue 16). */
+function mapForms(req: FastifyRequest, id: string, names: { name: string; kind: string }[], units: string[]): Html {
+  const t = translator(adminOf(req).lang);
+  const unitNames = names.filter((n) => n.kind === 'unit');
+  if (!unitNames.length) return html``;
+  return html`<details class="map-names"><summary>${t('Ghép tên mới với đơn vị đã có', 'Map a new name to a known unit')}</summary><ul class="plain">${unitNames.map((n) => html`<li>${n.name}${mapForm(req, id, n.name)}</li>`)}</ul><datalist id="known-units">${units.map((u) => html`<option value="${u}">`)}</datalist></details>`;
+}
+
+/** A new name is an existing unit after all: it becomes that unit's alias, and the review matches it. */
+function mapForm(req: FastifyRequest, id: string, name: string): Html {
+  const t = translator(adminOf(req).lang);
+  return html` <form method="post" action="/admin/import/${id}/map" class="inline">${csrfField(req)}<input type="hidden" name="name" value="${name}"><input type="text" name="unit" list="known-units" required maxlength="300" class="w12" aria-label="${t(`Đơn vị đã có mà «${name}» chỉ đến`, `The known unit «${name}» means`)}" placeholder="${t('là đơn vị đã có…', 'is a known unit…')}"> <button type="submit" class="secondary">${t('Ghép', 'Map')}</button></form>`;
+}
+
+async function reviewPage(req: FastifyRequest, id: string, r: DraftReview, units: string[] = []): Promise<Html> {
   const t = translator(adminOf(req).lang);
   const { review, existing } = r;
   const p = review.plan;
@@ -211,8 +251,8 @@ ${trackFromForm(req, id, r)}
 ${
   existing
     ? html`<p class="error">${t(
-        `Kế hoạch ${p.code} đã có (${existing.activeDuties} nhiệm vụ đang áp dụng): nhập lại sẽ cập nhật những nhiệm vụ khác đi và ngừng những nhiệm vụ không còn trong văn bản này.`,
-        `Plan ${p.code} already exists (${existing.activeDuties} active duties): importing again updates the duties that differ and retires those no longer in this text.`,
+        `Kế hoạch ${p.code} đã có (${existing.activeDuties} nhiệm vụ đang áp dụng): nhập lại sẽ cập nhật những nhiệm vụ khác đi. ${r.retiring.length ? `${r.retiring.length} nhiệm vụ đã nhập không có trong văn bản này: chọn ở cuối trang nhiệm vụ nào ngừng.` : 'Không nhiệm vụ nào bị ngừng.'}`,
+        `Plan ${p.code} already exists (${existing.activeDuties} active duties): importing again updates the duties that differ. ${r.retiring.length ? `${r.retiring.length} imported duties are not in this text: choose at the bottom which to retire.` : 'No duty is retired.'}`,
       )}</p>`
     : ''
 }</div>
@@ -226,14 +266,14 @@ ${
 <tbody>${await dutyRows(req, id, review.duties)}</tbody></table>
 <div class="card"><h2>${t('Tên đơn vị', 'Unit names')}</h2>
 <h3>${t('Đề xuất tạo mới (sẽ được đánh dấu để xem lại)', 'Proposed new (created, marked for review)')} (${review.newNames.length})</h3>
-${review.newNames.length ? html`<ul class="new-names">${review.newNames.map((n) => html`<li>${n.name} <span class="muted">(${n.kind === 'group' ? t('nhóm', 'group') : t('đơn vị', 'unit')})</span></li>`)}</ul>` : html`<p class="muted">${t('Không có.', 'None.')}</p>`}
+${review.newNames.length ? html`<ul class="new-names">${review.newNames.map((n) => html`<li>${n.name} <span class="muted">(${n.kind === 'group' ? t('nhóm', 'group') : t('đơn vị', 'unit')})</span></li>`)}</ul>${mapForms(req, id, review.newNames, units)}` : html`<p class="muted">${t('Không có.', 'None.')}</p>`}
 <h3>${t('Đã khớp với danh mục', 'Matched to existing units')} (${review.matched.length})</h3>
 ${review.matched.length ? html`<ul class="matched-names">${review.matched.map((n) => html`<li>${n.name}${n.entry !== n.name ? html` → ${n.entry}` : ''}${n.proposed ? html` <span class="muted">(${t('đang chờ xem lại', 'awaiting review')})</span>` : ''}</li>`)}</ul>` : html`<p class="muted">${t('Không có.', 'None.')}</p>`}
 </div>
 <div class="row">
 ${
   review.duties.length
-    ? html`<form method="post" action="/admin/import/${id}/commit" class="inline">${csrfField(req)}${conflictChoices(req, review.duties)}<button type="submit">${t(`Nhập ${review.duties.length} nhiệm vụ`, `Import ${review.duties.length} duties`)}</button></form>`
+    ? html`<form method="post" action="/admin/import/${id}/commit" class="inline">${csrfField(req)}${conflictChoices(req, review.duties)}${retireChoices(t, r)}<button type="submit">${t(`Nhập ${review.duties.length} nhiệm vụ`, `Import ${review.duties.length} duties`)}</button></form>`
     : html`<p class="muted">${t('Không có nhiệm vụ nào để nhập từ văn bản này.', 'There is no duty to import from this document.')}</p>`
 }
 <form method="post" action="/admin/import/${id}/discard" class="inline">${csrfField(req)}<button type="submit" class="secondary">${t('Hủy', 'Cancel')}</button></form>
@@ -276,9 +316,17 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
       status: 400,
       title: t('Xem lại kế hoạch', 'Review the plan'),
       error,
-      body: await reviewPage(req, id, r),
+      body: await reviewPage(req, id, r, await unitNames(a.orgId)),
     });
   };
+  const unitNames = async (orgId: string) =>
+    (
+      await deps.db.unit.findMany({
+        where: { orgId, proposed: false },
+        select: { name: true },
+        orderBy: { name: 'asc' },
+      })
+    ).map((u) => u.name);
 
   scope.get('/import', async (req, reply) => {
     const t = translator(adminOf(req).lang);
@@ -304,7 +352,7 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       // The pasted text comes back to be corrected; an uploaded file has to be chosen again.
-      return formWithError(req, reply, 400, e.message, { text: text.length <= 2 * 1024 * 1024 ? text : '', planCode });
+      return formWithError(req, reply, 400, e.message, { text: text.length <= FORM_MAX_BYTES ? text : '', planCode });
     }
   });
 
@@ -316,7 +364,7 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
       const r = await reviewDraft(deps.db, a.orgId, draft);
       return sendPage(req, reply, {
         title: t('Xem lại kế hoạch', 'Review the plan'),
-        body: await reviewPage(req, req.params.id, r),
+        body: await reviewPage(req, req.params.id, r, await unitNames(a.orgId)),
       });
     } catch (e) {
       if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
@@ -406,10 +454,17 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
       return reviewWithError(req, reply, id, e.message);
     }
   });
+  /** The review page's choice of duties to retire; none made (a form without it): every one left out. */
+  const retireOf = (body: unknown): string[] | undefined => {
+    if (!field(body, 'retireChosen')) return undefined;
+    const v = (body as Record<string, unknown>).retire;
+    return (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
+  };
 
   scope.post('/import/:id/commit', async (req: Req, reply) => {
     const a = adminOf(req);
     const t = translator(a.lang);
+    const retire = retireOf(req.body);
     try {
       const {
         result: r,
@@ -417,6 +472,7 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
         obligations: o,
       } = await commitImportDraft(deps.db, store, a.orgId, req.params.id, a.actor, deps.clock.now(), {
         takeDocument: takeDocumentOf(req.body),
+        ...(retire === undefined ? {} : { retire }),
       });
       return redirectWith(
         reply,
@@ -431,6 +487,33 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
       // Nothing to import (no duty, no plan code), a refused choice: the review again, with why.
       if (!(e instanceof UserError)) throw e;
       return reviewWithError(req, reply, req.params.id, e.message);
+    }
+  });
+
+  // An unknown name of the review mapped to a known unit: the name becomes its alias (as `dondoc
+  // units alias` does), and the review, read again, matches it.
+  scope.post('/import/:id/map', async (req: Req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const name = field(req.body, 'name').slice(0, 300);
+    const unit = field(req.body, 'unit').slice(0, 300);
+    try {
+      await loadImportDraft(store, a.orgId, req.params.id);
+      if (!name || !unit)
+        throw new UserError(t('Chọn đơn vị đã có để ghép tên này.', 'Choose the known unit for this name.'));
+      const entry = await addAlias(deps.db, a.orgId, unit, name, a.actor);
+      return redirectWith(
+        reply,
+        `/admin/import/${req.params.id}`,
+        t(
+          `Đã ghép «${name}» với ${entry.name} (thành tên khác của đơn vị).`,
+          `«${name}» mapped to ${entry.name} (as its alias).`,
+        ),
+      );
+    } catch (e) {
+      if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
+      if (!(e instanceof UserError)) throw e;
+      return reviewWithError(req, reply, req.params.id, oneLanguage(e.message, a.lang));
     }
   });
 

@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebDeps } from '../server.js';
 import { registerStatusPages } from './status.js';
+import { registerSummaryPages } from './summary.js';
+import { registerInboxPages } from './inbox.js';
+import { registerAskPages } from './ask.js';
 import { registerUnitPages } from './units.js';
 import { registerDutyPages } from './duties.js';
 import { registerImportPages } from './import.js';
@@ -17,6 +20,9 @@ import { registerCalendarFeed } from './calendar.js';
 /** The administrators' pages, each module registering its routes in the /admin scope (login and CSRF checked there). */
 export const ADMIN_PAGES: ((scope: FastifyInstance, deps: WebDeps) => void | Promise<void>)[] = [
   registerStatusPages,
+  registerSummaryPages,
+  registerInboxPages,
+  registerAskPages,
   registerUnitPages,
   registerDutyPages,
   registerImportPages,

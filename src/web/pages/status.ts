@@ -20,6 +20,7 @@ import {
   isUuid,
   nudgeNow,
   obligationDetail,
+  reopenOnBehalf,
   waiveOnBehalf,
   type ObligationDetail,
   type UnitNotice,
@@ -37,6 +38,7 @@ import {
 import { escapeHtml, html, raw, translator, type Html, type Lang } from '../html.js';
 import { indicatorSection } from './indicators.js';
 import type { WebDeps } from '../server.js';
+import { summaryPage } from './summary.js';
 
 type T = ReturnType<typeof translator>;
 
@@ -133,29 +135,38 @@ function matrixTable(m: StatusMatrix, t: T): Buffer {
     if (c.confirmedAt) s += ` · ${whoText(c.confirmedBy ?? '')} ${whenText(c.confirmedAt)}`;
     return s;
   };
-  let head = `<table class="matrix"><thead><tr><th scope="col">${escapeHtml(t('Đơn vị', 'Unit'))}</th><th scope="col">${escapeHtml(t('Xong', 'Done'))}</th>`;
+  // Two header rows: the plans (each over its duties' columns), then the duties' codes.
+  const nudgeLabel = escapeHtml(t('Nhắc', 'Nudge'));
+  const nudgeTitle = escapeHtml(
+    t('Nhắc ngay đơn vị này (lý do ở ô phía trên bảng)', 'Nudge this unit now (the reason above the table)'),
+  );
+  let plans = '';
+  for (let i = 0; i < m.duties.length;) {
+    let j = i;
+    while (j < m.duties.length && m.duties[j]!.plan === m.duties[i]!.plan) j++;
+    const d = m.duties[i]!;
+    plans += `<th scope="colgroup" colspan=${j - i} class=plan title="${escapeHtml(`${d.plan} · ${d.planTitle}`)}">${escapeHtml(d.plan)}</th>`;
+    i = j;
+  }
+  let head = `<table class="matrix"><thead><tr><th scope="col" rowspan=2 class=corner>${escapeHtml(t('Đơn vị', 'Unit'))}</th><th scope="col" rowspan=2>${escapeHtml(t('Xong', 'Done'))}</th>${plans}</tr><tr>`;
   for (const d of m.duties)
     head += `<th scope="col" title="${escapeHtml(`${d.plan} · ${d.code}. ${d.title}`)}">${escapeHtml(d.code)}</th>`;
-  out.push(Buffer.from(`${head}<th scope="col">${escapeHtml(t('Nhắc', 'Nudge'))}</th></tr></thead><tbody>`));
-  const nudgeLabel = escapeHtml(t('Nhắc ngay', 'Nudge now'));
+  out.push(Buffer.from(`${head}</tr></thead><tbody>`));
   for (const u of m.units) {
-    let row = `<tr><th scope="row" title="${escapeHtml(u.name)}">${escapeHtml(u.name)}</th><td class="${u.complete ? 's-done' : 's-none'}">${u.done}/${u.total}</td>`;
+    const open = u.states.has('open') || u.states.has('soon') || u.states.has('overdue') || u.states.has('extended');
+    // The nudge in the row's sticky header cell: reachable without scrolling sideways.
+    let row = `<tr><th scope="row" title="${escapeHtml(u.name)}">${escapeHtml(u.name)}${open ? ` <button type="submit" form="nudge" name="unit" value="${u.id}" class="mini" title="${nudgeTitle}">${nudgeLabel}</button>` : ''}</th><td class="${u.complete ? 's-done' : 's-none'}">${u.done}/${u.total}</td>`;
     for (const c of u.cells) {
       if (!c) row += '<td class=s-none>';
       else
         row += `<td class=${CLASS[c.state]}><a href=/admin/o/${c.obligationKey} title="${cellTitle(c)}">${c.total > 1 ? `${c.counts.done + c.counts.waived}/${c.total}` : STATE_SIGN[c.state]}</a>`;
     }
-    const open = u.states.has('open') || u.states.has('soon') || u.states.has('overdue') || u.states.has('extended');
     // Each row encoded at once: its pieces die young, and the page grows outside V8's heap.
-    out.push(
-      Buffer.from(
-        `${row}<td>${open ? `<button type="submit" form="nudge" name="unit" value="${u.id}" class="secondary">${nudgeLabel}</button>` : ''}</td></tr>`,
-      ),
-    );
+    out.push(Buffer.from(`${row}</tr>`));
   }
   let foot = `</tbody><tfoot><tr><th scope="row">${escapeHtml(t('Tổng theo nhiệm vụ', 'Per duty'))}</th><td></td>`;
   for (const d of m.duties) foot += `<td>${d.done}/${d.total}</td>`;
-  out.push(Buffer.from(`${foot}<td></td></tr></tfoot></table>`));
+  out.push(Buffer.from(`${foot}</tr></tfoot></table>`));
   return Buffer.concat(out);
 }
 
@@ -167,7 +178,11 @@ interface MatrixQuery {
   plan?: string;
   group?: string;
   state?: string;
+  duty?: string;
+  q?: string;
+  sort?: string;
 }
+const MATRIX_QUERY = ['year', 'plan', 'group', 'state', 'duty', 'q', 'sort'];
 
 async function matrixPage(req: FastifyRequest<{ Querystring: MatrixQuery }>, reply: FastifyReply, deps: WebDeps) {
   const a = adminOf(req);
@@ -175,7 +190,7 @@ async function matrixPage(req: FastifyRequest<{ Querystring: MatrixQuery }>, rep
   const now = deps.clock.now();
   const q = req.query;
   const errors: string[] = [];
-  const { plans, groups } = await matrixFilters(deps.db, a.orgId);
+  const { plans, groups, duties } = await matrixFilters(deps.db, a.orgId);
   let year: number | undefined;
   if (q.year) {
     if (/^\d{4}$/.test(q.year) && Number(q.year) >= 2000 && Number(q.year) <= 2100) year = Number(q.year);
@@ -199,20 +214,29 @@ async function matrixPage(req: FastifyRequest<{ Querystring: MatrixQuery }>, rep
       t('Trạng thái lọc không hợp lệ; đang xem mọi trạng thái.', 'Invalid state filter; showing every state.'),
     );
 
+  const duty = q.duty ? duties.find((d) => d.id === q.duty) : undefined;
+  if (q.duty && !duty)
+    errors.push(t('Không có nhiệm vụ này; đang xem mọi nhiệm vụ.', 'No such duty; showing every duty.'));
+  const search = typeof q.q === 'string' ? q.q.trim().slice(0, 100) : '';
+  const sort = q.sort === 'late' ? 'late' : 'name';
+
   const m = await statusMatrix(deps.db, a.orgId, {
     year,
     now,
-    filter: { planId: plan?.id, groupId: group?.id, state },
+    filter: { planId: plan?.id, groupId: group?.id, state, dutyId: duty?.id, unitQuery: search || undefined, sort },
   });
   year = m.year;
-  const thisPage = `/admin?${new URLSearchParams({ year: String(year), ...(plan ? { plan: plan.id } : {}), ...(group ? { group: group.id } : {}), ...(state ? { state } : {}) }).toString()}`;
+  const thisPage = `/admin/status?${new URLSearchParams({ year: String(year), ...(plan ? { plan: plan.id } : {}), ...(group ? { group: group.id } : {}), ...(state ? { state } : {}), ...(duty ? { duty: duty.id } : {}), ...(search ? { q: search } : {}), ...(sort === 'late' ? { sort } : {}) }).toString()}`;
   const selected = (on: boolean) => (on ? raw(' selected') : '');
-  const form = html`<form method="get" action="/admin" class="card row">
-<label>${t('Năm', 'Year')}<br><input type="number" name="year" min="2000" max="2100" value="${year}" class="w6"></label>
-<label>${t('Kế hoạch', 'Plan')}<br><select name="plan"><option value="">${t('Mọi kế hoạch', 'Every plan')}</option>${plans.map((p) => html`<option value="${p.id}"${selected(p.id === plan?.id)}>${p.code} · ${p.title.slice(0, 60)}</option>`)}</select></label>
-<label>${t('Nhóm đơn vị', 'Unit group')}<br><select name="group"><option value="">${t('Mọi đơn vị', 'Every unit')}</option>${groups.map((g) => html`<option value="${g.id}"${selected(g.id === group?.id)}>${g.name}</option>`)}</select></label>
-<label>${t('Đơn vị có ô', 'Units with a cell')}<br><select name="state"><option value="">${t('Mọi trạng thái', 'Any state')}</option>${OBLIGATION_STATES.map((s) => html`<option value="${s}"${selected(s === state)}>${label(t, s)}</option>`)}</select></label>
-<button type="submit">${t('Xem', 'Show')}</button> <a href="/admin">${t('Bỏ lọc', 'Clear')}</a></form>`;
+  const form = html`<form method="get" action="/admin/status" class="card row">
+<label class="wide-only">${t('Năm', 'Year')}<br><input type="number" name="year" min="2000" max="2100" value="${year}" class="w6"></label>
+<label class="wide-only">${t('Kế hoạch', 'Plan')}<br><select name="plan"><option value="">${t('Mọi kế hoạch', 'Every plan')}</option>${plans.map((p) => html`<option value="${p.id}"${selected(p.id === plan?.id)}>${p.code} · ${p.title.slice(0, 60)}</option>`)}</select></label>
+<label class="wide-only">${t('Nhóm đơn vị', 'Unit group')}<br><select name="group"><option value="">${t('Mọi đơn vị', 'Every unit')}</option>${groups.map((g) => html`<option value="${g.id}"${selected(g.id === group?.id)}>${g.name}</option>`)}</select></label>
+<label class="wide-only">${t('Đơn vị có ô', 'Units with a cell')}<br><select name="state"><option value="">${t('Mọi trạng thái', 'Any state')}</option>${OBLIGATION_STATES.map((s) => html`<option value="${s}"${selected(s === state)}>${label(t, s)}</option>`)}</select></label>
+<label>${t('Nhiệm vụ', 'Duty')}<br><select name="duty" class="w12"><option value="">${t('Mọi nhiệm vụ', 'Every duty')}</option>${duties.map((d) => html`<option value="${d.id}"${selected(d.id === duty?.id)}>${d.plan.code} · ${d.code} · ${d.title.slice(0, 50)}</option>`)}</select></label>
+<label>${t('Tìm đơn vị', 'Find a unit')}<br><input type="search" name="q" value="${search}" maxlength="100" class="w12" placeholder="${t('VD: quận 1', 'e.g. district 1')}"></label>
+<label>${t('Sắp xếp', 'Sort')}<br><select name="sort"><option value="name">${t('Theo tên', 'By name')}</option><option value="late"${selected(sort === 'late')}>${t('Trễ nhiều nhất trước', 'Most late first')}</option></select></label>
+<button type="submit">${t('Xem', 'Show')}</button> <a href="/admin/status?year=${year}">${t('Bỏ lọc', 'Clear')}</a></form>`;
 
   const summary = html`<p><strong>${t(`${m.unitsComplete}/${m.units.length} đơn vị đã hoàn thành`, `${m.unitsComplete}/${m.units.length} units done`)}</strong>
 ${m.units.length ? html` (${Math.round((100 * m.unitsComplete) / m.units.length)}%)` : ''} · ${t(`${m.units.length} đơn vị × ${m.duties.length} nhiệm vụ`, `${m.units.length} units × ${m.duties.length} duties`)}
@@ -220,10 +244,10 @@ ${m.units.length ? html` (${Math.round((100 * m.unitsComplete) / m.units.length)
 
   const nudgeForm = html`<form id="nudge" method="post" action="/admin/nudge" class="card row">${csrfField(req)}<input type="hidden" name="back" value="${thisPage}">
 <label>${t('Lý do nhắc (bắt buộc, ghi vào nhật ký)', 'Reason for a nudge (required, kept in the audit log)')}<br><input type="text" name="reason" required minlength="3" maxlength="1000" class="w28" placeholder="${t('VD: sắp hết hạn báo cáo năm', 'e.g. the yearly report is almost due')}"></label>
-<span class="muted">${t('Rồi bấm «Nhắc ngay» ở dòng của đơn vị: một nhắc nhở được gửi ngay cho các đầu mối.', 'Then press “Nudge now” on the unit’s row: one reminder goes to its contacts at once.')}</span></form>`;
+<span class="muted">${t('Rồi bấm «Nhắc» cạnh tên đơn vị: một nhắc nhở được gửi ngay cho các đầu mối.', 'Then press “Nudge” beside the unit’s name: one reminder goes to its contacts at once.')}</span></form>`;
 
   const table = m.units.length
-    ? raw(TABLE_MARK)
+    ? raw(`<div class="matrix-wrap">${TABLE_MARK}</div>`)
     : html`<p class="card">${t('Không có đơn vị nào có nghĩa vụ phù hợp trong năm này.', 'No unit has a matching obligation this year.')}</p>`;
   const dutyList = m.duties.length
     ? html`<details class="card"><summary>${t('Danh sách nhiệm vụ', 'The duties')} (${m.duties.length})</summary><table><thead><tr><th>${t('Kế hoạch', 'Plan')}</th><th>${t('Mã', 'Code')}</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Xong', 'Done')}</th></tr></thead><tbody>${m.duties.map(
@@ -257,13 +281,18 @@ function obligationPage(
   const id = o.id;
   const action = (path: string, button: string, placeholder: string, cls = '') =>
     html`<form method="post" action="/admin/obligations/${id}/${path}" class="row">${csrfField(req)}<input type="hidden" name="back" value="${back}">${reasonField(t, placeholder)}<button type="submit"${cls ? raw(` class="${cls}"`) : ''}>${button}</button></form>`;
+  // A destructive action asks first: its form goes (GET) to the question page, which posts it (src/web/pages/ask.ts).
+  const askFirst = (path: string, button: string, placeholder: string) =>
+    html`<form method="get" action="/admin/ask" class="row"><input type="hidden" name="do" value="/admin/obligations/${id}/${path}"><input type="hidden" name="back" value="${back}">${reasonField(t, placeholder)}<button type="submit" class="danger">${button}</button></form>`;
   const actions =
     o.status === 'open'
       ? html`<div class="card"><h2>${t('Thao tác thay đơn vị', 'Act on the unit’s behalf')}</h2>
 ${action('confirm', t('Xác nhận hoàn thành thay đơn vị', 'Confirm on the unit’s behalf'), t('VD: đơn vị đã gửi báo cáo qua văn bản giấy', 'e.g. the report arrived on paper'))}
 ${action('nudge', t('Nhắc đơn vị ngay', 'Nudge the unit now'), t('VD: sắp hết hạn', 'e.g. almost due'), 'secondary')}
-${action('waive', t('Miễn nghĩa vụ này', 'Waive this obligation'), t('VD: nhiệm vụ không áp dụng cho đơn vị', 'e.g. the duty does not apply to this unit'), 'danger')}</div>`
-      : html`<p class="muted">${t('Nghĩa vụ này không còn mở: không còn thao tác nào.', 'This obligation is no longer open: no action left.')}</p>`;
+${askFirst('waive', t('Miễn nghĩa vụ này…', 'Waive this obligation…'), t('VD: nhiệm vụ không áp dụng cho đơn vị', 'e.g. the duty does not apply to this unit'))}</div>`
+      : html`<div class="card"><h2>${o.status === 'done' ? t('Hoàn tác xác nhận', 'Undo the confirmation') : t('Hoàn tác việc miễn', 'Undo the waiver')}</h2>
+<p class="muted">${t('Khi xác nhận hoặc miễn bị nhầm: nghĩa vụ mở lại, đơn vị được nhắc tiếp theo hạn. Lý do được ghi vào nhật ký.', 'When a confirmation or waiver was a mistake: the obligation opens again and the unit is reminded by its due date. The reason is kept in the audit log.')}</p>
+${askFirst('undo', t('Hoàn tác…', 'Undo…'), t('VD: đơn vị gửi nhầm báo cáo của năm trước', 'e.g. the unit sent last year’s report by mistake'))}</div>`;
   const reminders = Object.entries(d.reminders);
   const body = html`<p><a href="${back}">← ${t('Về bảng tình hình', 'Back to the status matrix')}</a></p>
 <h1>${o.duty.code}. ${o.duty.title}</h1>
@@ -375,7 +404,12 @@ const plural = (lang: Lang, n: number, vi: string, en: string) =>
  * unit's nearest), decide an extension request.
  */
 export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void {
-  scope.get<{ Querystring: MatrixQuery }>('', (req, reply) => matrixPage(req, reply, deps));
+  // The landing page is the summary; with a filter of the matrix (older links, bookmarks) the matrix.
+  scope.get<{ Querystring: MatrixQuery }>('', (req, reply) =>
+    Object.keys(req.query ?? {}).some((k) => MATRIX_QUERY.includes(k))
+      ? matrixPage(req, reply, deps)
+      : summaryPage(req, reply, deps),
+  );
   scope.get<{ Querystring: MatrixQuery }>('/status', (req, reply) => matrixPage(req, reply, deps));
 
   const showObligation = (req: FastifyRequest<{ Querystring: { year?: string } }>, reply: FastifyReply, id: string) =>
@@ -485,6 +519,30 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
           `Đã miễn: ${what}. Đã huỷ ${r.cancelledReminders} nhắc nhở chờ gửi.`,
           `Waived: ${what}. ${plural(a.lang, r.cancelledReminders, '', 'pending reminder')} cancelled.`,
         ),
+      );
+    });
+  });
+
+  scope.post<{ Params: { id: string } }>('/obligations/:id/undo', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const reason = requiredReason(req.body, a.lang);
+    return orNotFound(req, reply, async () => {
+      const r = await reopenOnBehalf(deps.db, a.orgId, {
+        obligationId: req.params.id,
+        actor: a.actor,
+        by: a.account.name,
+        reason,
+        now: deps.clock.now(),
+      });
+      tellUnit(r.notice);
+      const what = `${r.obligation.duty.code} · ${r.obligation.unit.name}`;
+      return redirectWith(
+        reply,
+        here(req.params.id, req.body),
+        r.was === 'done'
+          ? t(`Đã hoàn tác xác nhận: ${what} mở lại.`, `Confirmation undone: ${what} is open again.`)
+          : t(`Đã hoàn tác việc miễn: ${what} mở lại.`, `Waiver undone: ${what} is open again.`),
       );
     });
   });

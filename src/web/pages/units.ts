@@ -6,24 +6,33 @@ import { yearWindow, zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import type { ContactRole } from '#root/generated/prisma/client.js';
 import { calendarTokenOf, calendarUrl, ensureCalendarToken, regenerateCalendarToken } from '#root/services/calendar.js';
 import { addContact, createInvite, setContactChannels } from '#root/services/contacts.js';
-import { listObligations } from '#root/services/obligations.js';
+import { auditNames, type AuditNames } from '#root/services/audit-names.js';
+import { listObligations, reconcileCurrent } from '#root/services/obligations.js';
+import { NotFoundError, UserError } from '#root/errors/index.js';
 import { unitsWithoutHead } from '#root/services/planner.js';
 import {
   acceptProposedById,
+  addAlias,
+  addMembers,
   addUnit,
+  mergeUnits,
+  removeMembers,
   groupOverview,
   unitDetail,
   unitHistory,
   unitOverview,
 } from '#root/services/units.js';
 import { adminOf, csrfField, field, redirectWith, sendPage } from '../admin.js';
-import { html, raw, translator, type Html } from '../html.js';
+import { describeAudit } from '../history.js';
+import { html, raw, translator, type Html, type Lang } from '../html.js';
 import type { WebDeps } from '../server.js';
 
 type T = ReturnType<typeof translator>;
 
 /** History rows shown per page of the unit page. */
-export const HISTORY_PAGE = 30;
+export const HISTORY_PAGE = 15;
+/** Obligations shown per page of the unit page. */
+export const OBLIGATIONS_PAGE = 15;
 
 const STATE_LABEL: Record<ObligationState, [string, string]> = {
   done: ['Đã xong', 'Done'],
@@ -52,24 +61,6 @@ const ROLE_LABEL: Record<ContactRole, [string, string]> = {
   head: ['Lãnh đạo đơn vị', 'Unit head'],
   supervisor: ['Giám sát', 'Supervisor'],
   admin: ['Quản trị', 'Administrator'],
-};
-
-const ACTION_LABEL: Record<string, [string, string]> = {
-  'unit.create': ['Tạo đơn vị', 'Unit created'],
-  'unit.accept': ['Chấp nhận đơn vị đề xuất', 'Proposed unit accepted'],
-  'unit.alias': ['Thêm tên khác', 'Alias added'],
-  'unit.merge': ['Gộp đơn vị', 'Units merged'],
-  'unit.calendar-token': ['Địa chỉ lịch (iCalendar)', 'Calendar address'],
-  'contact.create': ['Thêm người liên hệ', 'Contact added'],
-  'contact.channels': ['Đổi kênh nhận nhắc', 'Channels changed'],
-  'contact.unreachable': ['Không liên lạc được', 'Unreachable'],
-  'invite.create': ['Tạo mã mời', 'Invite created'],
-  'invite.use': ['Dùng mã mời', 'Invite used'],
-  'obligation.confirm': ['Xác nhận hoàn thành', 'Confirmed'],
-  'obligation.waive': ['Miễn', 'Waived'],
-  'obligation.extend': ['Gia hạn', 'Extended'],
-  'obligation.undo': ['Hoàn tác xác nhận', 'Confirmation undone'],
-  'policy.set': ['Đặt chính sách nhắc', 'Policy set'],
 };
 
 const when = (d: Date, zone: string) =>
@@ -135,7 +126,7 @@ ${units.length === 0 ? html`<p>${t('Không có đơn vị nào khớp.', 'No uni
 <p><label>${t('Tên đơn vị', 'Unit name')}<br><input type="text" name="name" required maxlength="300" class="wide"></label></p>
 <p><label>${t('Tên khác (cách nhau bởi dấu ;)', 'Other names (separated by ;)')}<br><input type="text" name="aliases" maxlength="1000" class="wide"></label></p>
 <p><button type="submit">${t('Thêm đơn vị', 'Add the unit')}</button></p></form>
-<h2>${t('Nhóm đơn vị', 'Unit groups')}</h2>
+<h2 id="groups">${t('Nhóm đơn vị', 'Unit groups')}</h2>
 <table><thead><tr><th>${t('Nhóm', 'Group')}</th><th>${t('Tên khác', 'Aliases')}</th><th>${t('Thành viên', 'Members')}</th><th></th></tr></thead><tbody>
 ${groups.map(
   (
@@ -152,15 +143,17 @@ type Detail = NonNullable<Awaited<ReturnType<typeof unitDetail>>>;
 function contactsTable(req: FastifyRequest, t: T, unit: Detail): Html {
   if (unit.contacts.length === 0)
     return html`<p class="flag">${t('Đơn vị chưa có người liên hệ: chưa ai nhận được lời nhắc.', 'The unit has no contact: nobody receives its reminders.')}</p>`;
-  return html`<table><thead><tr><th>${t('Tên', 'Name')}</th><th>${t('Vai trò', 'Role')}</th><th>${t('Kênh (theo thứ tự)', 'Channels (in order)')}</th><th>Telegram</th><th>Zalo</th><th>Email</th><th>${t('Tình trạng', 'State')}</th><th></th></tr></thead><tbody>
+  return html`<table class="stack"><thead><tr><th>${t('Tên', 'Name')}</th><th>${t('Vai trò', 'Role')}</th><th>${t('Kênh (theo thứ tự)', 'Channels (in order)')}</th><th>Telegram</th><th>Zalo</th><th>Email</th><th>${t('Tình trạng', 'State')}</th><th></th></tr></thead><tbody>
 ${unit.contacts.map(
-  (c) => html`<tr${c.unreachable ? html` class="flag"` : ''}><td>${c.name}</td><td>${t(...ROLE_LABEL[c.role])}</td>
-<td>${c.channels.map((ch, i) => html`${i ? ' → ' : ''}${c.disabledChannels.includes(ch) ? html`<s>${ch}</s> <span class="flag">(${t('lỗi', 'failed')})</span>` : ch}`)}</td>
-<td>${c.telegramChatId !== null ? t('đã liên kết', 'linked') : html`<span class="muted">${t('chưa', 'no')}</span>`}</td>
-<td>${c.zaloUserId !== null ? t('đã liên kết', 'linked') : html`<span class="muted">${t('chưa', 'no')}</span>`}</td>
-<td>${c.email ?? ''}</td>
-<td>${!c.active ? t('ngừng', 'inactive') : c.unreachable ? html`⚠ ${t('không liên lạc được', 'unreachable')}${c.unreachableSince ? html` ${t('từ', 'since')} ${shortDate(zonedDay(c.unreachableSince, unit.org.timeZone))}` : ''}` : ''}</td>
-<td>${
+  (
+    c,
+  ) => html`<tr${c.unreachable ? html` class="flag"` : ''}><td data-label=""><strong>${c.name}</strong></td><td data-label="${t('Vai trò', 'Role')}">${t(...ROLE_LABEL[c.role])}</td>
+<td data-label="${t('Kênh', 'Channels')}">${c.channels.map((ch, i) => html`${i ? ' → ' : ''}${c.disabledChannels.includes(ch) ? html`<s>${ch}</s> <span class="flag">(${t('lỗi', 'failed')})</span>` : ch}`)}</td>
+<td data-label="Telegram" class="half">${c.telegramChatId !== null ? t('đã liên kết', 'linked') : html`<span class="muted">${t('chưa', 'no')}</span>`}</td>
+<td data-label="Zalo" class="half">${c.zaloUserId !== null ? t('đã liên kết', 'linked') : html`<span class="muted">${t('chưa', 'no')}</span>`}</td>
+<td data-label="Email">${c.email ?? ''}</td>
+<td data-label="">${!c.active ? t('ngừng', 'inactive') : c.unreachable ? html`⚠ ${t('không liên lạc được', 'unreachable')}${c.unreachableSince ? html` ${t('từ', 'since')} ${shortDate(zonedDay(c.unreachableSince, unit.org.timeZone))}` : ''}` : ''}</td>
+<td data-label="">${
     c.active
       ? html`<form method="post" action="/admin/units/${unit.id}/contacts/${c.id}/invite" class="inline">${csrfField(req)}<button type="submit" class="secondary">${t('Tạo mã mời', 'Create an invite')}</button></form>
 <form method="post" action="/admin/units/${unit.id}/contacts/${c.id}/channels" class="inline">${csrfField(req)}<input type="text" name="channels" value="${c.channels.join(', ')}" required maxlength="100" aria-label="${t(`Kênh của ${c.name}, theo thứ tự`, `${c.name}’s channels, in order`)}" class="w12"> <button type="submit" class="secondary">${t('Đổi kênh', 'Set channels')}</button></form>`
@@ -185,19 +178,18 @@ function addContactForm(req: FastifyRequest, t: T, unitId: string): Html {
 function historyTable(
   t: T,
   rows: Awaited<ReturnType<typeof unitHistory>>,
+  names: AuditNames,
+  lang: Lang,
   zone: string,
   unitId: string,
   year: number,
 ): Html {
   if (rows.length === 0) return html`<p class="muted">${t('Chưa có gì trong nhật ký.', 'Nothing in the log yet.')}</p>`;
   const more = rows.length === HISTORY_PAGE ? rows[rows.length - 1]!.id : null;
-  return html`<table><thead><tr><th>${t('Lúc', 'When')}</th><th>${t('Ai', 'Who')}</th><th>${t('Việc', 'What')}</th><th>${t('Chi tiết', 'Details')}</th></tr></thead><tbody>
-${rows.map((r) => {
-  const label = ACTION_LABEL[r.action];
-  const data = r.data === null || r.data === undefined ? '' : JSON.stringify(r.data);
-  return html`<tr><td>${when(r.at, zone)}</td><td>${r.actor}</td><td>${label ? t(...label) : r.action} <span class="muted">${r.action}</span></td><td><code>${data.length > 300 ? `${data.slice(0, 299)}…` : data}</code></td></tr>`;
-})}
-</tbody></table>${more !== null ? html`<p><a href="/admin/units/${unitId}?year=${year}&amp;before=${more.toString()}#history">${t('Cũ hơn →', 'Older →')}</a></p>` : ''}`;
+  // In words, with names and links; the action's code stays, small, for who searches the log by it.
+  return html`<ul class="plain history">
+${rows.map((r) => html`<li><span class="muted">${when(r.at, zone)}</span> · ${describeAudit(r, names, lang)} <span class="muted code">${r.action}</span></li>`)}
+</ul>${more !== null ? html`<p><a href="/admin/units/${unitId}?year=${year}&amp;before=${more.toString()}#history">${t('Cũ hơn →', 'Older →')}</a></p>` : ''}`;
 }
 
 /** Administrators' pages: the units list and each unit's page (contacts, invites, obligations, history, calendar feed). */
@@ -231,6 +223,66 @@ export function registerUnitPages(scope: FastifyInstance, deps: WebDeps): void {
     );
   });
 
+  // What `dondoc units alias`, `groups add/remove` and `units merge` do, from the unit's page.
+  const unitOr404 = async (req: FastifyRequest<{ Params: { id: string } }>) => {
+    const unit = await unitDetail(deps.db, adminOf(req).orgId, req.params.id);
+    if (!unit) throw new NotFoundError(translator(adminOf(req).lang)('Không tìm thấy đơn vị này.', 'No such unit.'));
+    return unit;
+  };
+
+  scope.post<{ Params: { id: string } }>('/units/:id/aliases', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const unit = await unitOr404(req);
+    const alias = field(req.body, 'alias').slice(0, 300);
+    if (!alias) throw new UserError(t('Tên khác không được để trống.', 'The alias cannot be empty.'));
+    await addAlias(deps.db, a.orgId, unit.name, alias, a.actor);
+    return redirectWith(reply, `/admin/units/${unit.id}`, t(`Đã thêm tên khác «${alias}».`, `Alias «${alias}» added.`));
+  });
+
+  scope.post<{ Params: { id: string } }>('/units/:id/groups', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const unit = await unitOr404(req);
+    const groupId = field(req.body, 'group');
+    const group = /^[0-9a-f-]{36}$/i.test(groupId)
+      ? await deps.db.unitGroup.findFirst({ where: { id: groupId, orgId: a.orgId } })
+      : null;
+    if (!group) throw new NotFoundError(t('Không tìm thấy nhóm này.', 'No such group.'));
+    const op = field(req.body, 'op');
+    if (op === 'remove') await removeMembers(deps.db, a.orgId, group.name, [unit.name], a.actor);
+    else await addMembers(deps.db, a.orgId, group.name, [unit.name], a.actor);
+    // Duties assigned to the group bind its members: this year's and next year's obligations follow.
+    await reconcileCurrent(deps.db, a.orgId, deps.clock.now(), a.actor);
+    return redirectWith(
+      reply,
+      `/admin/units/${unit.id}`,
+      op === 'remove'
+        ? t(`Đã bỏ ${unit.name} khỏi nhóm ${group.name}.`, `${unit.name} removed from ${group.name}.`)
+        : t(`Đã thêm ${unit.name} vào nhóm ${group.name}.`, `${unit.name} added to ${group.name}.`),
+    );
+  });
+
+  scope.post<{ Params: { id: string } }>('/units/:id/merge', async (req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const unit = await unitOr404(req);
+    const intoId = field(req.body, 'into');
+    const into = /^[0-9a-f-]{36}$/i.test(intoId)
+      ? await deps.db.unit.findFirst({ where: { id: intoId, orgId: a.orgId } })
+      : null;
+    if (!into) throw new NotFoundError(t('Không tìm thấy đơn vị để gộp vào.', 'No such unit to merge into.'));
+    const r = await mergeUnits(deps.db, a.orgId, unit.name, into.name, a.actor);
+    return redirectWith(
+      reply,
+      `/admin/units/${into.id}`,
+      t(
+        `Đã gộp «${r.from}» vào ${r.into}; «${r.from}» thành tên khác.`,
+        `«${r.from}» merged into ${r.into}, as an alias.`,
+      ),
+    );
+  });
+
   scope.post<{ Params: { id: string } }>('/units/:id/accept', async (req, reply) => {
     const a = adminOf(req);
     const t = translator(a.lang);
@@ -257,7 +309,7 @@ export function registerUnitPages(scope: FastifyInstance, deps: WebDeps): void {
     );
   });
 
-  scope.get<{ Params: { id: string }; Querystring: { year?: string; before?: string } }>(
+  scope.get<{ Params: { id: string }; Querystring: { year?: string; before?: string; page?: string } }>(
     '/units/:id',
     async (req, reply) => {
       const a = adminOf(req);
@@ -278,11 +330,37 @@ export function registerUnitPages(scope: FastifyInstance, deps: WebDeps): void {
         calendarTokenOf(deps.db, a.orgId, unit.id),
       ]);
       const feed = token ? calendarUrl(baseUrl(req, deps), token) : null;
+      const [allGroups, otherUnits] = await Promise.all([
+        deps.db.unitGroup.findMany({
+          where: { orgId: a.orgId },
+          select: { id: true, name: true },
+          orderBy: { name: 'asc' },
+        }),
+        deps.db.unit.findMany({
+          where: { orgId: a.orgId, id: { not: unit.id } },
+          select: { id: true, name: true },
+          orderBy: { name: 'asc' },
+        }),
+      ]);
+      // The year's obligations a page at a time: the open ones first (nearest due first), then the rest.
+      const pages = Math.max(1, Math.ceil(obligations.length / OBLIGATIONS_PAGE));
+      const page = Math.min(pages, Math.max(1, Number.parseInt(req.query.page ?? '1', 10) || 1));
+      const openFirst = [...obligations].sort(
+        (x, y) =>
+          Number(x.status !== 'open') - Number(y.status !== 'open') ||
+          dueInstant(x).getTime() - dueInstant(y).getTime(),
+      );
+      const shownObligations = openFirst.slice((page - 1) * OBLIGATIONS_PAGE, page * OBLIGATIONS_PAGE);
       const body = html`<p><a href="/admin/units">← ${t('Đơn vị', 'Units')}</a></p>
 <h1>${unit.name}${unit.proposed ? html` <strong class="flag">(${t('đề xuất', 'proposed')})</strong>` : ''}${unit.active ? '' : html` <span class="muted">(${t('ngừng', 'inactive')})</span>`}</h1>
 ${unit.proposed ? html`<form method="post" action="/admin/units/${unit.id}/accept" class="inline">${csrfField(req)}<button type="submit">${t('Chấp nhận đơn vị đề xuất', 'Accept the proposed unit')}</button></form>` : ''}
 <p>${t('Tên khác', 'Aliases')}: ${unit.aliases.length ? unit.aliases.map((x) => x.alias).join('; ') : '—'}<br>
 ${t('Nhóm', 'Groups')}: ${unit.groups.length ? unit.groups.map((g) => g.name).join('; ') : '—'}</p>
+<details class="card"><summary>${t('Tên khác, nhóm, gộp đơn vị', 'Aliases, groups, merging')}</summary>
+<form method="post" action="/admin/units/${unit.id}/aliases" class="row">${csrfField(req)}<label>${t('Thêm tên khác (cách kế hoạch gọi đơn vị này)', 'Add an alias (how plans call this unit)')}<br><input type="text" name="alias" required maxlength="300" class="w22" placeholder="${t('VD: Sở TTTT', 'e.g. Sở TTTT')}"></label><button type="submit">${t('Thêm tên khác', 'Add the alias')}</button></form>
+<form method="post" action="/admin/units/${unit.id}/groups" class="row">${csrfField(req)}<label>${t('Nhóm', 'Group')}<br><select name="group" required>${allGroups.map((g) => html`<option value="${g.id}">${g.name}</option>`)}</select></label><button type="submit" name="op" value="add">${t('Thêm vào nhóm', 'Add to the group')}</button> <button type="submit" name="op" value="remove" class="secondary">${t('Bỏ khỏi nhóm', 'Remove from the group')}</button></form>
+<form method="get" action="/admin/ask" class="row"><input type="hidden" name="do" value="/admin/units/${unit.id}/merge"><label>${t('Gộp đơn vị này vào', 'Merge this unit into')}<br><select name="into" required>${otherUnits.map((u) => html`<option value="${u.id}">${u.name}</option>`)}</select></label><button type="submit" class="danger">${t('Gộp…', 'Merge…')}</button></form>
+<p class="muted">${t('Gộp: người liên hệ, nghĩa vụ, nhóm chuyển sang đơn vị kia; tên này thành tên khác của đơn vị kia.', 'Merging moves contacts, obligations and groups to the other unit; this name becomes its alias.')}</p></details>
 <h2>${t('Người liên hệ', 'Contacts')}</h2>
 ${contactsTable(req, t, unit)}
 <details><summary>${t('Thêm người liên hệ', 'Add a contact')}</summary>${addContactForm(req, t, unit.id)}</details>
@@ -290,11 +368,15 @@ ${contactsTable(req, t, unit)}
 <form method="get" action="/admin/units/${unit.id}" class="row"><label>${t('Năm', 'Year')} <input type="text" name="year" value="${year}" size="5" inputmode="numeric" pattern="[0-9]{4}"></label><button type="submit" class="secondary">${t('Xem', 'Show')}</button></form>
 ${
   obligations.length
-    ? html`<table><thead><tr><th>${t('Hạn', 'Due')}</th><th>${t('Kế hoạch', 'Plan')}</th><th>TT</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Kỳ', 'Period')}</th><th>${t('Trạng thái', 'State')}</th></tr></thead><tbody>
-${obligations.map(
+    ? html`<table class="stack"><thead><tr><th>${t('Hạn', 'Due')}</th><th>${t('Kế hoạch', 'Plan')}</th><th>TT</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Kỳ', 'Period')}</th><th>${t('Trạng thái', 'State')}</th></tr></thead><tbody>
+${shownObligations.map(
   (o) =>
-    html`<tr><td>${shortDate(zonedDay(dueInstant(o), zone))}</td><td>${o.plan}</td><td><a href="/admin/obligations/${o.id}">${o.duty}</a></td><td>${o.dutyTitle}</td><td>${o.period}</td>${obligationCell(t, o, now)}</tr>`,
-)}</tbody></table>`
+    html`<tr><td data-label="${t('Hạn', 'Due')}" class="half">${shortDate(zonedDay(dueInstant(o), zone))}</td><td data-label="${t('Kế hoạch', 'Plan')}" class="half">${o.plan}</td><td data-label="TT" class="half"><a href="/admin/obligations/${o.id}">${o.duty}</a></td><td data-label="" class="clamp">${o.dutyTitle}</td><td data-label="${t('Kỳ', 'Period')}" class="half">${o.period}</td>${obligationCell(t, o, now)}</tr>`,
+)}</tbody></table>${
+        pages > 1
+          ? html`<nav class="pager">${page > 1 ? html`<a href="/admin/units/${unit.id}?year=${year}&amp;page=${page - 1}">← ${t('Trước', 'Previous')}</a>` : ''} <span>${t(`Trang ${page}/${pages}`, `Page ${page}/${pages}`)}</span> ${page < pages ? html`<a href="/admin/units/${unit.id}?year=${year}&amp;page=${page + 1}">${t('Sau', 'Next')} →</a>` : ''}</nav>`
+          : ''
+      }`
     : html`<p class="muted">${t('Không có nghĩa vụ nào trong năm này.', 'No obligation this year.')}</p>`
 }
 <h2>${t('Lịch (iCalendar)', 'Calendar feed (iCalendar)')}</h2>
@@ -308,7 +390,7 @@ ${
 <form method="post" action="/admin/units/${unit.id}/calendar" class="inline">${csrfField(req)}<button type="submit">${t('Tạo địa chỉ lịch', 'Create the calendar address')}</button></form>`
 }</div>
 <h2 id="history">${t('Lịch sử', 'History')}</h2>
-${historyTable(t, history, zone, unit.id, year)}`;
+${historyTable(t, history, await auditNames(deps.db, a.orgId, history), a.lang, zone, unit.id, year)}`;
       return sendPage(req, reply, { title: unit.name, body });
     },
   );

@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestExtension } from '#root/services/chat.js';
+import { inboxCounts } from '#root/services/inbox.js';
+import { startWebTest, type WebTest } from '../helpers/web.js';
+
+/**
+ * The inbox (issue 16): what waits for an administrator, counted in the menu on every page, each
+ * entry linking to where it is resolved; escaped; another organisation's never counted.
+ */
+describe('the inbox', () => {
+  let w: WebTest;
+  const db = () => w.t.prisma;
+  let noContact: { id: string; name: string };
+  let noChannel: { id: string; name: string };
+  let obligationId: string;
+
+  beforeAll(async () => {
+    w = await startWebTest();
+    const units = await db().unit.findMany({
+      where: { orgId: w.orgId, proposed: false, obligations: { some: { status: 'open' } } },
+      orderBy: { name: 'asc' },
+      take: 3,
+    });
+    noContact = units[0]!;
+    noChannel = units[1]!;
+    await db().contact.updateMany({ where: { unitId: noContact.id }, data: { active: false } });
+    await db().$executeRaw`UPDATE contacts SET disabled_channels = channels WHERE unit_id = ${noChannel.id}::uuid`;
+    // A contact of the third unit asks for more time.
+    const o = await db().obligation.findFirstOrThrow({ where: { unitId: units[2]!.id, status: 'open' } });
+    obligationId = o.id;
+    const contact = await db().contact.findFirstOrThrow({ where: { unitId: units[2]!.id, role: 'contact' } });
+    await requestExtension(db(), {
+      contactId: contact.id,
+      unitId: units[2]!.id,
+      obligationId: o.id,
+      toDay: '2026-12-31',
+      dueAt: new Date('2026-12-31T16:59:59Z'),
+      reason: 'Chờ số liệu <b>quý</b>',
+    });
+    const duty = await db().duty.findFirstOrThrow({ where: { orgId: w.orgId, code: '1.1' } });
+    await db().duty.update({ where: { id: duty.id }, data: { flags: ['Không hiểu thời hạn «<i>sau</i>»'] } });
+    await db().unit.create({
+      data: { orgId: w.orgId, name: 'Phòng <Đề xuất>', normalized: 'phong de xuat', proposed: true },
+    });
+  }, 120_000);
+  afterAll(async () => w?.stop());
+
+  it('counts what waits, in the menu of every page', async () => {
+    const counts = await inboxCounts(db(), w.orgId, w.s.clock.now());
+    expect(counts).toMatchObject({ extensions: 1, flaggedDuties: 1, noContact: 1, noChannel: 1 });
+    expect(counts.proposedUnits).toBeGreaterThanOrEqual(1);
+    for (const path of ['/admin', '/admin/units', '/admin/audit']) {
+      const page = (await w.client.get(path)).text;
+      expect(page).toContain(
+        `<a href="/admin/inbox">Cần xử lý <span class="inbox-count" aria-label="${counts.total} việc chờ">${counts.total}</span></a>`,
+      );
+    }
+  });
+
+  it('lists each entry with a link to where it is resolved, escaped', async () => {
+    const res = await w.client.get('/admin/inbox');
+    expect(res.status).toBe(200);
+    const text = res.text;
+    expect(text).toContain(`<a href="/admin/obligations/${obligationId}">`);
+    expect(text).toContain('«Chờ số liệu &lt;b&gt;quý&lt;/b&gt;»');
+    expect(text).toContain('Không hiểu thời hạn «&lt;i&gt;sau&lt;/i&gt;»');
+    expect(text).toContain('Phòng &lt;Đề xuất&gt;');
+    expect(text).toContain(`<a href="/admin/units/${noContact.id}">${noContact.name}</a>`);
+    const channel = text.slice(text.indexOf('id="no-channel"'));
+    expect(channel.slice(0, channel.indexOf('</section>'))).toContain(`<a href="/admin/units/${noChannel.id}">`);
+    expect(text).not.toContain('<b>quý');
+  });
+
+  it('goes down as things are resolved', async () => {
+    const before = (await inboxCounts(db(), w.orgId, w.s.clock.now())).total;
+    await db().contact.updateMany({ where: { unitId: noContact.id }, data: { active: true } });
+    expect((await inboxCounts(db(), w.orgId, w.s.clock.now())).total).toBe(before - 1);
+  });
+});

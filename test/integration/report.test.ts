@@ -44,9 +44,7 @@ beforeAll(async () => {
       tx,
       orgId,
       plan.id,
-      readIndicators(
-        readText(readFileSync(new URL('../../prisma/sample/kh-3131-hcm.txt', import.meta.url), 'utf8')),
-      ),
+      readIndicators(readText(readFileSync(new URL('../../prisma/sample/kh-3131-hcm.txt', import.meta.url), 'utf8'))),
     ),
   );
   // The units' yearly report (due 15/11): the report duty with the most units.

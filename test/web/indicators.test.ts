@@ -30,9 +30,7 @@ describe('the indicators on the web', () => {
         tx,
         w.orgId,
         plan.id,
-        readIndicators(
-          readText(readFileSync(new URL('../../prisma/sample/kh-3131-hcm.txt', import.meta.url), 'utf8')),
-        ),
+        readIndicators(readText(readFileSync(new URL('../../prisma/sample/kh-3131-hcm.txt', import.meta.url), 'utf8'))),
       ),
     );
     rateId = (await db.indicator.findFirstOrThrow({ where: { orgId: w.orgId, code: '1' } })).id;

@@ -1,32 +1,14 @@
 import { createHmac } from 'node:crypto';
 import os from 'node:os';
-import { Queue } from 'bullmq';
-import { Api, Bot } from 'grammy';
+import type { Queue } from 'bullmq';
 import type pg from 'pg';
-import { dispatchDue } from '#jobs/dispatch.js';
 import { MAINTENANCE_QUEUE, REMINDERS_QUEUE, type OrgJobData, type SendJobData } from '#jobs/queues.js';
-import { createDondocBot, type DondocBot } from './bot/index.js';
-import { createZaloBot, zaloSender, type ZaloBot } from './bot/zalo.js';
-import { createChannels } from './channels/index.js';
-import { telegramMarkDone, telegramSender } from './bot/telegram.js';
-import { telegramClientOptions } from './channels/telegram/agent.js';
-import {
-  createRedisTelegramLimiter,
-  limitTransformer,
-  processTelegramLimiter,
-  telegramBotId,
-  type TelegramLimiter,
-} from './channels/telegram/limiter.js';
+import type { DondocBot } from './bot/index.js';
+import type { ZaloBot } from './bot/zalo.js';
+import type { TelegramLimiter } from './channels/telegram/limiter.js';
 import type { ChannelAdapter } from './channels/types.js';
-import { createZaloClient, type ZaloClient } from './channels/zalo/client.js';
-import { processZaloLimiter } from './channels/zalo/limiter.js';
-import {
-  createCommandService,
-  redisCodeTries,
-  type ChatChannel,
-  type ChatSender,
-  type CommandService,
-} from './commands/service.js';
+import type { ZaloClient } from './channels/zalo/client.js';
+import type { ChatChannel, ChatSender, CommandService } from './commands/service.js';
 import type { EnvConfig } from './config.js';
 import { createPool, createPrisma, type Db } from './db/client.js';
 import { systemClock, type Clock, type Deps } from './deps.js';
@@ -39,17 +21,88 @@ import {
   outageReporter,
 } from './lib/outage.js';
 import { createLogger, type Logger } from './logger.js';
-import { loadTemplates } from './messages/templates.js';
-import { createMetrics, type Metrics } from './metrics.js';
-import { createRedis, redisTargetOf, type Redis } from './redis.js';
-import { createDelivery, type Delivery } from './services/delivery.js';
+import type { Metrics } from './metrics.js';
+import type { Redis } from './redis.js';
+import type { Delivery } from './services/delivery.js';
 import { withSecretKey } from './services/secret-key.js';
+
+/**
+ * What a running program is built from beyond the database: the queues (BullMQ), Redis, the
+ * channels, the bots (grammY), the metrics (prom-client) and delivery. Loaded when a program is
+ * built ({@link buildDeps}), not when this module is: the command line imports this module too, and
+ * most of its commands need none of them (loading them all cost every command about a second of
+ * CPU and 90 MB).
+ */
+async function programModules() {
+  const [
+    bullmq,
+    grammy,
+    dispatch,
+    bot,
+    zaloBot,
+    channelsIndex,
+    telegramBot,
+    telegramAgent,
+    telegramLimiter,
+    zaloClient,
+    zaloLimiter,
+    commandService,
+    templates,
+    metrics,
+    redis,
+    delivery,
+  ] = await Promise.all([
+    import('bullmq'),
+    import('grammy'),
+    import('#jobs/dispatch.js'),
+    import('./bot/index.js'),
+    import('./bot/zalo.js'),
+    import('./channels/index.js'),
+    import('./bot/telegram.js'),
+    import('./channels/telegram/agent.js'),
+    import('./channels/telegram/limiter.js'),
+    import('./channels/zalo/client.js'),
+    import('./channels/zalo/limiter.js'),
+    import('./commands/service.js'),
+    import('./messages/templates.js'),
+    import('./metrics.js'),
+    import('./redis.js'),
+    import('./services/delivery.js'),
+  ]);
+  return {
+    Queue: bullmq.Queue,
+    Api: grammy.Api,
+    Bot: grammy.Bot,
+    dispatchDue: dispatch.dispatchDue,
+    createDondocBot: bot.createDondocBot,
+    createZaloBot: zaloBot.createZaloBot,
+    zaloSender: zaloBot.zaloSender,
+    createChannels: channelsIndex.createChannels,
+    telegramMarkDone: telegramBot.telegramMarkDone,
+    telegramSender: telegramBot.telegramSender,
+    telegramClientOptions: telegramAgent.telegramClientOptions,
+    createRedisTelegramLimiter: telegramLimiter.createRedisTelegramLimiter,
+    limitTransformer: telegramLimiter.limitTransformer,
+    processTelegramLimiter: telegramLimiter.processTelegramLimiter,
+    telegramBotId: telegramLimiter.telegramBotId,
+    createZaloClient: zaloClient.createZaloClient,
+    processZaloLimiter: zaloLimiter.processZaloLimiter,
+    createCommandService: commandService.createCommandService,
+    redisCodeTries: commandService.redisCodeTries,
+    loadTemplates: templates.loadTemplates,
+    createMetrics: metrics.createMetrics,
+    createRedis: redis.createRedis,
+    redisTargetOf: redis.redisTargetOf,
+    createDelivery: delivery.createDelivery,
+  };
+}
 
 /**
  * The one place the program is built. `src/main.ts` builds a process from the environment with
  * {@link buildDeps} and starts its roles from what it returns (src/app.ts); the command line builds
- * its own, smaller set with {@link buildCliDeps}. Nothing here is made lazily on first use: what a
- * process's roles need is made once, here, and closed once, by `close()`.
+ * its own, smaller set with {@link buildCliDeps}. What a process's roles need is made once, here, and
+ * closed once, by `close()`; the modules it is made of are loaded by the builder that needs them
+ * (see {@link programModules}), so that a command line that only reads the database starts light.
  */
 
 /** A pg pool and Prisma over it, with dondoc's settings (see {@link createPool}). */
@@ -67,7 +120,8 @@ export function createDatabase(
 }
 
 /** The queue of send jobs (one per reminder or digest to send), on `connection`. */
-export function createSendQueue(connection: Redis, prefix: string): Queue<SendJobData> {
+export async function createSendQueue(connection: Redis, prefix: string): Promise<Queue<SendJobData>> {
+  const { Queue } = await import('bullmq');
   return new Queue<SendJobData>(REMINDERS_QUEUE, { connection, prefix });
 }
 
@@ -139,6 +193,32 @@ export interface BuildOptions {
  *    carries the commands' notices), Zalo's client, the command service and the bots, initialised.
  */
 export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}): Promise<ProgramDeps> {
+  const {
+    Queue,
+    Api,
+    Bot,
+    dispatchDue,
+    createDondocBot,
+    createZaloBot,
+    zaloSender,
+    createChannels,
+    telegramMarkDone,
+    telegramSender,
+    telegramClientOptions,
+    createRedisTelegramLimiter,
+    limitTransformer,
+    processTelegramLimiter,
+    telegramBotId,
+    createZaloClient,
+    processZaloLimiter,
+    createCommandService,
+    redisCodeTries,
+    loadTemplates,
+    createMetrics,
+    createRedis,
+    redisTargetOf,
+    createDelivery,
+  } = await programModules();
   const logger = options.logger ?? createLogger({ level: envConfig.LOG_LEVEL });
   const clock = options.clock ?? systemClock;
   const owned = !options.database;
@@ -259,7 +339,7 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
     metrics,
     workerId,
   });
-  const sendQueue = createSendQueue(connect('send-queue'), prefix);
+  const sendQueue = await createSendQueue(connect('send-queue'), prefix);
   sendQueue.on('error', (error) => redisError('send-queue', error));
   let maintenanceQueue: Queue<OrgJobData> | null = null;
   if (roles.includes('scheduler') || roles.includes('web')) {
@@ -395,11 +475,11 @@ export interface CliDeps {
   pool: pg.Pool;
   db: Db;
   /**
-   * The send queue, for the commands that queue sends (a nudge): opened on the first call, on a
-   * connection that gives up on a command after a few tries (a command line must not wait forever
-   * for Redis), and closed by `close()`.
+   * The send queue, for the commands that queue sends (a nudge): opened on the first call (BullMQ
+   * and Redis's client are loaded then, not before), on a connection that gives up on a command
+   * after a few tries (a command line must not wait forever for Redis), and closed by `close()`.
    */
-  sendQueue(): Queue<SendJobData>;
+  sendQueue(): Promise<Queue<SendJobData>>;
   /** Closes what was opened: the queue and its connection, then Prisma and the pool. */
   close(): Promise<void>;
 }
@@ -407,23 +487,25 @@ export interface CliDeps {
 /** The command line's database (a small pool) and, when a command asks, its send queue. */
 export function buildCliDeps(config: EnvConfig): CliDeps {
   const { pool, db } = createDatabase(config, { poolMax: 4 });
-  let queued: { queue: Queue<SendJobData>; connection: Redis } | null = null;
+  let queued: Promise<{ queue: Queue<SendJobData>; connection: Redis }> | null = null;
+  const open = async () => {
+    const { createRedis, redisTargetOf } = await import('./redis.js');
+    const connection = createRedis(redisTargetOf(config), { lazyConnect: false, maxRetriesPerRequest: 3 });
+    return { connection, queue: await createSendQueue(connection, config.REDIS_PREFIX) };
+  };
   return {
     pool,
     db,
-    sendQueue() {
-      if (!queued) {
-        const connection = createRedis(redisTargetOf(config), { lazyConnect: false, maxRetriesPerRequest: 3 });
-        queued = { connection, queue: createSendQueue(connection, config.REDIS_PREFIX) };
-      }
-      return queued.queue;
+    async sendQueue() {
+      queued ??= open();
+      return (await queued).queue;
     },
     async close() {
-      if (queued) {
-        const { queue, connection } = queued;
-        queued = null;
-        await queue.close();
-        await connection.quit();
+      const opened = await queued?.catch(() => null);
+      queued = null;
+      if (opened) {
+        await opened.queue.close();
+        await opened.connection.quit();
       }
       await db.$disconnect();
       await pool.end();

@@ -17,7 +17,7 @@ export interface CliContext {
   pool: pg.Pool;
   db: Db;
   /** The send queue (a nudge queues through it), opened by the builder when a command first asks. */
-  sendQueue(): Queue<SendJobData>;
+  sendQueue(): Promise<Queue<SendJobData>>;
   now: () => Date;
   /** Who the audit log names for changes made from this command line. */
   actor: string;

@@ -93,7 +93,7 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
         actor: ctx.actor,
         now: ctx.now(),
       });
-      await dispatchDue(ctx.db, ctx.sendQueue(), o2.id, ctx.now(), 0);
+      await dispatchDue(ctx.db, await ctx.sendQueue(), o2.id, ctx.now(), 0);
       out(
         `Đã xếp hàng ${r.reminders} nhắc nhở cho ${unit.name} (${r.obligations} nghĩa vụ) / queued ${r.reminders} reminders`,
       );

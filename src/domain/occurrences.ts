@@ -3,7 +3,7 @@
  * window of days. Days are `YYYY-MM-DD` in the organisation's zone; the due instant is the end of
  * the due day in that zone, in UTC.
  */
-import { fromZonedTime } from 'date-fns-tz';
+import { fromZonedTime } from 'date-fns-tz/fromZonedTime';
 import type { IsoDate, Occurrence, Schedule } from './types.js';
 import { addDays, daysInMonth, isoDate, type WorkingCalendar } from './working-days.js';
 

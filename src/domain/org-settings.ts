@@ -2,7 +2,7 @@
  * An organisation's settings that every schedule and every job reads: checked before they are
  * stored, since one bad value would make each of them fail.
  */
-import { fromZonedTime } from 'date-fns-tz';
+import { fromZonedTime } from 'date-fns-tz/fromZonedTime';
 import { daysInMonth } from './working-days.js';
 
 /**

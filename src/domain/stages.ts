@@ -1,4 +1,4 @@
-import { fromZonedTime } from 'date-fns-tz';
+import { fromZonedTime } from 'date-fns-tz/fromZonedTime';
 import type { ReminderPolicy } from './policy.js';
 import type { IsoDate } from './types.js';
 import type { WorkingCalendar } from './working-days.js';

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { createSemaphore } from '#root/lib/semaphore.js';
 import type { Logger } from '#root/logger.js';
 import { ImportError } from './errors.js';
-import { EMPTY_FILE, type ParseOptions, type PlanDraft } from './plan-document.js';
+import { EMPTY_FILE, type ParseOptions, type PlanDraft } from './draft.js';
 import { isZip, readZipDirectory } from './zip-guard.js';
 
 /** What the worker is given. */

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { parse as parseDelimited } from 'csv-parse/sync';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { decodeText, hasBinarySignature, isEncryptedOffice } from './decode.js';
 import { ImportError } from './errors.js';
 import { encryptedFile, MAX_ROWS, tooManyRows } from './limits.js';
@@ -117,6 +117,8 @@ function cellText(value: ExcelJS.CellValue | undefined): string {
  */
 export async function parseXlsx(buf: Buffer): Promise<{ sheet: string; rows: string[][] }[]> {
   checkXlsx(buf);
+  // ExcelJS is loaded for a workbook only: a text, Word or PDF plan never needs it.
+  const { default: ExcelJS } = await import('exceljs');
   const workbook = new ExcelJS.Workbook();
   try {
     await workbook.xlsx.load(buf as unknown as ArrayBuffer);

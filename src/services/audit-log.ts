@@ -1,4 +1,4 @@
-import { fromZonedTime } from 'date-fns-tz';
+import { fromZonedTime } from 'date-fns-tz/fromZonedTime';
 import type { Db } from '#root/db/client.js';
 import type { Prisma } from '#root/generated/prisma/client.js';
 import { UserError } from '#root/errors/index.js';

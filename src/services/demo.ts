@@ -4,7 +4,6 @@ import type { Db } from '#root/db/client.js';
 import type { IsoDate } from '#root/domain/types.js';
 import { normalizeUnitName } from '#root/domain/units.js';
 import { yearWindow, zonedDay, zonedYear } from '#root/domain/zoned-day.js';
-import { parsePlanFile } from '#root/import/spreadsheet.js';
 import { audit } from './audit.js';
 import { reconcileObligations } from './obligations.js';
 import { ensureOrganisation } from './orgs.js';
@@ -100,6 +99,8 @@ export async function seedDemo(
   });
 
   const file = new URL(data.plan, SAMPLE_DIR);
+  // The plan readers are loaded by the one command that reads a plan here, not by every command.
+  const { parsePlanFile } = await import('#root/import/spreadsheet.js');
   const draft = await parsePlanFile(data.plan, await readFile(file), { defaultDue: org.yearlyDue });
   // Tracked from the current period of each duty, as an administrator's import is by default: the
   // periods before today are history, not a demo full of items overdue since the plan was issued.

@@ -1,4 +1,3 @@
-import ExcelJS from 'exceljs';
 import type { Db } from '#root/db/client.js';
 import { dueInstant, obligationState, type ObligationState } from '#root/domain/obligation-state.js';
 import type { IsoDate } from '#root/domain/types.js';
@@ -350,6 +349,8 @@ const excelDay = (d: IsoDate) => new Date(`${d}T00:00:00Z`);
  * Cells are written as strings or dates, never formulas, so a title starting with "=" is text.
  */
 export async function statusXlsx(status: YearlyStatus): Promise<Buffer> {
+  // ExcelJS (half a megabyte of modules) is loaded by the one export that writes a workbook.
+  const { default: ExcelJS } = await import('exceljs');
   const wb = new ExcelJS.Workbook();
   wb.creator = 'dondoc';
   wb.created = excelDay(status.asOf);

@@ -4,7 +4,7 @@ import { yearBounds, zonedDay } from '#root/domain/zoned-day.js';
 import { NotFoundError } from '#root/errors/index.js';
 import { yearlyStatus, type PlanStatus, type StatusRow } from './exports.js';
 import { indicatorSummaries, unitIndicators, type IndicatorSummary, type UnitIndicator } from './indicators.js';
-import { isUuid } from './on-behalf.js';
+import { isUuid } from './units.js';
 
 /**
  * The facts of the yearly report ("Báo cáo kết quả thực hiện Kế hoạch … năm …"), for the

@@ -1,14 +1,37 @@
 import type { Db } from '#root/db/client.js';
 import { dueInstant } from '#root/domain/obligation-state.js';
+import { effectivePolicy, policyOverrideSchema } from '#root/domain/policy.js';
 import { stageId } from '#root/domain/stages.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import { UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
+import { loadCalendar } from './holidays.js';
 
 /**
- * The administrator's manual nudge: one reminder now, per open obligation of the unit (or of one
- * duty, or one obligation), to each of its contacts, through the same rows and queue as scheduled
- * reminders. Its stage id is unique to this nudge ("nudge-<time>@<due day>"). The reason, when the
+ * The last due day a whole-unit nudge still counts as "due soon": as far ahead as the policy's
+ * first reminder (its longest lead, 14 working days by default) — what the unit is already being
+ * reminded of, not every period ahead.
+ */
+async function dueSoonUntil(db: Db, orgId: string, unitId: string, zone: string, now: Date): Promise<string> {
+  const rows = await db.reminderPolicy.findMany({ where: { orgId, target: { in: ['org', `unit:${unitId}`] } } });
+  const parse = (target: string) => {
+    const parsed = policyOverrideSchema.safeParse(rows.find((r) => r.target === target)?.settings);
+    return parsed.success ? parsed.data : undefined;
+  };
+  const policy = effectivePolicy(parse('org'), parse(`unit:${unitId}`));
+  const today = zonedDay(now, zone);
+  const year = Number(today.slice(0, 4));
+  const calendar = await loadCalendar(db, orgId, [year, year + 1]);
+  return calendar.addWorkingDays(today, Math.max(0, ...policy.leadDays));
+}
+
+/**
+ * The administrator's manual nudge: one message now to each of the unit's contacts (one bundle per
+ * contact: its items are the reminders of this nudge), through the same rows and queue as
+ * scheduled reminders. For the whole unit, the items are what is overdue and what is due soon
+ * (within the policy's longest lead: what the unit is being reminded of), never every period
+ * ahead; for one duty or one obligation, that duty's or obligation's open periods. Its stage id is
+ * unique to this nudge ("nudge-<time>@<due day>"), its slot too: one call per unit. The reason, when the
  * administrator gave one (the web page asks for it), is kept in the audit row. A unit with no
  * active contact, or whose contacts have no working channel, is refused with a message saying
  * which (nothing is written): a nudge never says it was sent when nobody can receive it.
@@ -30,18 +53,21 @@ export async function nudge(
     },
     orderBy: { dueAt: 'asc' },
   });
-  // Without a duty: the nearest obligations (overdue ones and the next due date), not the whole year.
-  const chosen =
+  // Without a duty: what is overdue and what is due soon, not the whole year.
+  const soon =
     input.dutyCode || input.obligationId
+      ? null
+      : await dueSoonUntil(db, orgId, input.unitId, org.timeZone, input.now);
+  const chosen =
+    soon === null
       ? obligations
-      : obligations.filter(
-          (o) =>
-            dueInstant(o) <= input.now ||
-            dueInstant(o).getTime() ===
-              (obligations.find((x) => dueInstant(x) > input.now)?.dueAt ?? new Date(0)).getTime(),
-        );
+      : obligations.filter((o) => dueInstant(o) <= input.now || zonedDay(dueInstant(o), org.timeZone) <= soon);
   if (!chosen.length)
-    throw new UserError('Đơn vị không có nghĩa vụ nào đang mở phù hợp / the unit has no matching open obligation');
+    throw new UserError(
+      soon === null || !obligations.length
+        ? 'Đơn vị không có nghĩa vụ nào đang mở phù hợp / the unit has no matching open obligation'
+        : 'Đơn vị không có việc nào quá hạn hay sắp đến hạn: chưa gửi gì / the unit has nothing overdue or due soon: nothing was sent',
+    );
   const contacts = await db.contact.findMany({
     where: { unitId: input.unitId, active: true, role: { in: ['contact', 'head'] } },
   });

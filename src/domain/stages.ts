@@ -36,7 +36,7 @@ export interface ParsedStage {
 
 /** Reads a {@link stageId}; null when it is not one. */
 export function parseStageId(id: string): ParsedStage | null {
-  const m = /^((lead|overdue|escalation)-(\d+)|due|nudge-[0-9a-z-]+)@(\d{4})(\d{2})(\d{2})$/.exec(id);
+  const m = /^((lead|overdue|escalation)-(\d+)|due|nudge-[^@]+)@(\d{4})(\d{2})(\d{2})$/.exec(id);
   if (!m) return null;
   const step = m[1]!;
   const kind = (m[2] ?? (step === 'due' ? 'due' : 'nudge')) as ParsedStage['kind'];

@@ -8,11 +8,18 @@ import { audit } from './audit.js';
 import { loadCalendar } from './holidays.js';
 
 /**
- * The last due day a whole-unit nudge still counts as "due soon": as far ahead as the policy's
- * first reminder (its longest lead, 14 working days by default) — what the unit is already being
- * reminded of, not every period ahead.
+ * The due days a nudge counts as "late now" or "due soon": from as far back as the policy still
+ * reminds (its overdue nudges and escalations: 30 working days by default) to as far ahead as its
+ * first reminder (its longest lead, 14 working days by default) — what the daily messages carry,
+ * not every period back to the plan's first year nor every one ahead.
  */
-async function dueSoonUntil(db: Db, orgId: string, unitId: string, zone: string, now: Date): Promise<string> {
+async function nudgeRange(
+  db: Db,
+  orgId: string,
+  unitId: string,
+  zone: string,
+  now: Date,
+): Promise<{ from: string; to: string }> {
   const rows = await db.reminderPolicy.findMany({ where: { orgId, target: { in: ['org', `unit:${unitId}`] } } });
   const parse = (target: string) => {
     const parsed = policyOverrideSchema.safeParse(rows.find((r) => r.target === target)?.settings);
@@ -21,8 +28,12 @@ async function dueSoonUntil(db: Db, orgId: string, unitId: string, zone: string,
   const policy = effectivePolicy(parse('org'), parse(`unit:${unitId}`));
   const today = zonedDay(now, zone);
   const year = Number(today.slice(0, 4));
-  const calendar = await loadCalendar(db, orgId, [year, year + 1]);
-  return calendar.addWorkingDays(today, Math.max(0, ...policy.leadDays));
+  const calendar = await loadCalendar(db, orgId, [year - 1, year, year + 1]);
+  const back = Math.max(1 + Math.max(0, policy.overdueMax - 1) * policy.overdueEvery, 2 * policy.escalateAfter);
+  return {
+    from: calendar.addWorkingDays(today, -back),
+    to: calendar.addWorkingDays(today, Math.max(0, ...policy.leadDays)),
+  };
 }
 
 /**
@@ -30,7 +41,8 @@ async function dueSoonUntil(db: Db, orgId: string, unitId: string, zone: string,
  * contact: its items are the reminders of this nudge), through the same rows and queue as
  * scheduled reminders. For the whole unit, the items are what is overdue and what is due soon
  * (within the policy's longest lead: what the unit is being reminded of), never every period
- * ahead; for one duty or one obligation, that duty's or obligation's open periods. Its stage id is
+ * ahead; for one duty, its periods overdue or due soon (else its next one); for one obligation,
+ * that obligation. Its stage id is
  * unique to this nudge ("nudge-<time>@<due day>"), its slot too: one call per unit. The reason, when the
  * administrator gave one (the web page asks for it), is kept in the audit row. A unit with no
  * active contact, or whose contacts have no working channel, is refused with a message saying
@@ -54,20 +66,21 @@ export async function nudge(
     orderBy: { dueAt: 'asc' },
   });
   // Without a duty: what is overdue and what is due soon, not the whole year.
-  const soon =
-    input.dutyCode || input.obligationId
-      ? null
-      : await dueSoonUntil(db, orgId, input.unitId, org.timeZone, input.now);
-  const chosen =
-    soon === null
+  const range = input.obligationId ? null : await nudgeRange(db, orgId, input.unitId, org.timeZone, input.now);
+  const lateOrSoon =
+    range === null
       ? obligations
-      : obligations.filter((o) => dueInstant(o) <= input.now || zonedDay(dueInstant(o), org.timeZone) <= soon);
-  if (!chosen.length)
-    throw new UserError(
-      soon === null || !obligations.length
-        ? 'Đơn vị không có nghĩa vụ nào đang mở phù hợp / the unit has no matching open obligation'
-        : 'Đơn vị không có việc nào quá hạn hay sắp đến hạn: chưa gửi gì / the unit has nothing overdue or due soon: nothing was sent',
-    );
+      : obligations.filter((o) => {
+          const day = zonedDay(dueInstant(o), org.timeZone);
+          return day >= range.from && day <= range.to;
+        });
+  // One duty asked for by name with nothing late or near: its next period, the one to work on.
+  const chosen =
+    input.dutyCode && !lateOrSoon.length
+      ? obligations.filter((o) => dueInstant(o) > input.now).slice(0, 1)
+      : lateOrSoon;
+  if (!obligations.length || ((input.dutyCode || input.obligationId) && !chosen.length))
+    throw new UserError('Đơn vị không có nghĩa vụ nào đang mở phù hợp / the unit has no matching open obligation');
   const contacts = await db.contact.findMany({
     where: { unitId: input.unitId, active: true, role: { in: ['contact', 'head'] } },
   });
@@ -86,6 +99,11 @@ export async function nudge(
         `no contact of the unit has a working channel: nothing was sent`,
     );
   }
+  // Checked after the contacts: a unit nobody can be reached in is told so first.
+  if (!chosen.length)
+    throw new UserError(
+      'Đơn vị không có việc nào quá hạn hay sắp đến hạn: chưa gửi gì / the unit has nothing overdue or due soon: nothing was sent',
+    );
   const withoutChannel: string[] = [];
   let reminders = 0;
   await db.$transaction(async (tx) => {

@@ -138,7 +138,8 @@ export async function cancelBundle(db: Client, bundleId: string, itemIds: string
 
 /**
  * Bundles claimed before `before` whose worker never recorded an outcome (it died) go back to
- * `pending` with their items; returns their ids and channels, each a send of unknown outcome.
+ * `pending` with their items (and so do reminders claimed alone, by an earlier version); returns
+ * their ids and channels, each a send of unknown outcome.
  */
 export async function reclaimBundles(db: Db, before: Date): Promise<{ id: string; channel: string }[]> {
   return db.$transaction(async (tx) => {
@@ -151,9 +152,10 @@ export async function reclaimBundles(db: Db, before: Date): Promise<{ id: string
         UPDATE reminders SET status = 'pending', bundle_id = NULL
          WHERE bundle_id = ANY(${rows.map((r) => r.id)}::uuid[]) AND status = 'claimed'`;
     // A reminder claimed alone (before bundles existed) and never recorded: pending again.
-    await tx.$executeRaw`
+    const lone = await tx.$queryRaw<{ id: string; channel: string }[]>`
       UPDATE reminders SET status = 'pending', last_error = 'reclaimed after lease: outcome unknown'
-       WHERE status = 'claimed' AND bundle_id IS NULL AND claimed_at < ${before}`;
-    return rows;
+       WHERE status = 'claimed' AND bundle_id IS NULL AND claimed_at < ${before}
+      RETURNING id, channel::text`;
+    return [...rows, ...lone];
   });
 }

@@ -1,5 +1,12 @@
 import type { Db } from '#root/db/client.js';
 import { DAY_SLOT } from '#root/domain/bundles.js';
+import { Prisma } from '#root/generated/prisma/client.js';
+
+/**
+ * `bundleSlot` (src/domain/bundles.ts) in SQL, of the reminder row `r`: its nudge's step ("nudge-<t>", the stage id
+ * up to its "@") for a manual nudge, else the day's slot. The one SQL reading of a stage id.
+ */
+const SLOT_OF_R = Prisma.sql`CASE WHEN r.stage LIKE 'nudge-%' THEN split_part(r.stage, '@', 1) ELSE ${DAY_SLOT} END`;
 
 /**
  * The day's messages (bundles) of an organisation's pending reminders due by `horizon`: one per
@@ -13,7 +20,7 @@ export async function bundlePending(db: Db, orgId: string, horizon: Date): Promi
   const made = await db.$executeRaw`
     INSERT INTO bundles (id, org_id, contact_id, channel, day, slot, scheduled_at, status, attempts, created_at)
     SELECT gen_random_uuid(), r.org_id, r.contact_id, r.channel, (r.scheduled_at AT TIME ZONE g.time_zone)::date,
-           CASE WHEN r.stage LIKE 'nudge-%' THEN split_part(r.stage, '@', 1) ELSE ${DAY_SLOT} END,
+           ${SLOT_OF_R},
            min(r.scheduled_at), 'pending', 0, now()
       FROM reminders r JOIN organisations g ON g.id = r.org_id
      WHERE r.org_id = ${orgId}::uuid AND r.status = 'pending' AND r.scheduled_at <= ${horizon}
@@ -26,7 +33,7 @@ export async function bundlePending(db: Db, orgId: string, horizon: Date): Promi
      WHERE g.id = r.org_id AND r.org_id = ${orgId}::uuid AND r.status = 'pending' AND r.scheduled_at <= ${horizon}
        AND b.contact_id = r.contact_id AND b.channel = r.channel
        AND b.day = (r.scheduled_at AT TIME ZONE g.time_zone)::date
-       AND b.slot = CASE WHEN r.stage LIKE 'nudge-%' THEN split_part(r.stage, '@', 1) ELSE ${DAY_SLOT} END
+       AND b.slot = ${SLOT_OF_R}
        AND b.status IN ('sent', 'failed', 'cancelled')`;
   return made;
 }
@@ -36,7 +43,7 @@ export async function ensureBundleOf(db: Db, reminderId: string): Promise<string
   const rows = await db.$queryRaw<{ id: string }[]>`
     INSERT INTO bundles (id, org_id, contact_id, channel, day, slot, scheduled_at, status, attempts, created_at)
     SELECT gen_random_uuid(), r.org_id, r.contact_id, r.channel, (r.scheduled_at AT TIME ZONE g.time_zone)::date,
-           CASE WHEN r.stage LIKE 'nudge-%' THEN split_part(r.stage, '@', 1) ELSE ${DAY_SLOT} END,
+           ${SLOT_OF_R},
            r.scheduled_at, 'pending', 0, now()
       FROM reminders r JOIN organisations g ON g.id = r.org_id
      WHERE r.id = ${reminderId}::uuid

@@ -374,7 +374,11 @@ export function createDelivery(deps: DeliveryDeps) {
     // The channel accepted the message; the record, from which on a crash repeats nothing. (Kept
     // out of the try above: a failure to write it is no failure to send, and must not give the row
     // back to `pending` — that would send a delivered message again, uncounted.)
-    const layout = shown.map((s) => ({ o: s.obligationId, c: s.code, b: s.section !== 'late' && s.section !== 'cooperating' }));
+    const layout = shown.map((s) => ({
+      o: s.obligationId,
+      c: s.code,
+      b: s.section !== 'late' && s.section !== 'cooperating',
+    }));
     const shownLayout = message.items
       ? layout.slice(0, message.items.length)
       : message.actions?.length

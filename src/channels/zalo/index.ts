@@ -95,8 +95,7 @@ export function createZaloChannel(
   });
   const progress = new Map<string, Progress>();
 
-  const keyOf = (to: Recipient, message: OutgoingMessage) =>
-    `${to.contactId}|${messageRef(message)}`;
+  const keyOf = (to: Recipient, message: OutgoingMessage) => `${to.contactId}|${messageRef(message)}`;
 
   return {
     name: 'zalo',

@@ -6,6 +6,7 @@ import { createMetrics } from '#root/metrics.js';
 import { bundlePending } from '#root/services/bundles.js';
 import { createDelivery } from '#root/services/delivery.js';
 import { nudge } from '#root/services/nudge.js';
+import { answerOutbox } from '#root/services/outbox.js';
 import { reconcileObligations } from '#root/services/obligations.js';
 import { buildMiniOrg } from '../helpers/builders.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -89,6 +90,17 @@ describe('a manual nudge', () => {
     expect(body.indexOf('LATE')).toBeLessThan(body.indexOf('SOON'));
     expect(body).toContain('/xong LATE');
     expect(body).not.toContain('FAR');
+    // Answered as the contact: "xong" alone is ambiguous here; "xong <code>" confirms that item.
+    const id = messages[0]!.id.toString();
+    await expect(answerOutbox(t.prisma, orgId, id, 'xong', null, now)).rejects.toThrow(
+      /Thư này có 2 việc: trả lời «xong <mã>», mã là một trong: LATE, SOON/,
+    );
+    expect((await answerOutbox(t.prisma, orgId, id, 'xong', 'SOON đã gửi báo cáo', now)).status).toBe('confirmed');
+    const soon = await t.prisma.obligation.findFirstOrThrow({ where: { orgId, duty: { code: 'SOON' } } });
+    expect(soon.status).toBe('done');
+    expect((await t.prisma.confirmation.findFirstOrThrow({ where: { obligationId: soon.id } })).note).toBe(
+      'đã gửi báo cáo',
+    );
     // Both items went out in it, once.
     const items = await t.prisma.reminder.findMany({ where: { orgId } });
     expect(items.map((i) => [i.status, i.bundleId])).toEqual([

@@ -152,6 +152,29 @@ describe('a simulated 20/10–05/12/2026 run over the HCMC plan', () => {
     expect(esc2.map((r) => [r.contact.role, day(r.sentAt!)])).toEqual([['admin', '2026-11-24']]);
   });
 
+  it('gives an administrator one escalation message a day, listing the late units and items', async () => {
+    const rows = (await sent()).filter((r) => r.kind === 'escalation' && r.contact.role === 'admin');
+    const byDay = new Map<string, typeof rows>();
+    for (const r of rows) byDay.set(day(r.sentAt!), [...(byDay.get(day(r.sentAt!)) ?? []), r]);
+    const busiest = [...byDay.values()].sort((a, b) => b.length - a.length)[0]!;
+    expect(busiest.length).toBeGreaterThan(3);
+    expect(new Set(busiest.map((r) => r.bundleId)).size).toBe(1);
+    const m = await t.prisma.outboxMessage.findUniqueOrThrow({ where: { bundleId: busiest[0]!.bundleId! } });
+    expect(m.body).toContain('ĐƠN VỊ CHẬM');
+    // Each late unit named with its item, up to 50 on the sandbox; the rest counted, with /viec.
+    const n = new Set(busiest.map((r) => r.obligationId)).size;
+    expect(m.body).toContain(`có ${n} việc cần anh/chị`);
+    const listed = m.body.split('\n').filter((l) => l.startsWith('• '));
+    expect(listed).toHaveLength(Math.min(n, 50));
+    const named = new Set(busiest.map((r) => `• ${r.obligation.unit.name}: ${r.obligation.duty.code}`));
+    for (const line of listed)
+      expect(
+        [...named].some((x) => line.startsWith(x)),
+        line,
+      ).toBe(true);
+    if (n > 50) expect(m.body).toContain(`Còn ${n - 50} việc khác: gõ /viec`);
+  });
+
   it('tells cooperating units once per duty and period, for information', async () => {
     const rows = (await sent()).filter((r) => r.kind === 'cooperating' && r.obligation.duty.code === '4.2');
     expect(rows.length).toBeGreaterThan(0);

@@ -287,7 +287,7 @@ export function createDelivery(deps: DeliveryDeps) {
       if (!sent) return { outcome: 'skipped', reason: 'claimed elsewhere' };
       return delivered(sent, b.channel, live, sent.items, fields);
     }
-    return slotsOf(adapter).run(() => claimSendRecord(adapter, b, live, to, compose, fields));
+    return claimSendRecord(adapter, b, live, to, compose, fields);
   }
 
   /**
@@ -331,6 +331,11 @@ export function createDelivery(deps: DeliveryDeps) {
     return s;
   };
 
+  /**
+   * Claim, send, record. The channel's slot (its `maxInFlight`) is held from the claim to the
+   * channel's answer: the claim lasts one round trip, and the record (a batched write that needs no
+   * slot) does not hold the channel back from the next message.
+   */
   async function claimSendRecord(
     adapter: Extract<ChannelAdapter, { transactional: false }>,
     b: LoadedBundle,
@@ -339,20 +344,39 @@ export function createDelivery(deps: DeliveryDeps) {
     compose: (ids: string[]) => { message: OutgoingMessage; shown: ShownItem[] },
     fields: Record<string, string>,
   ): Promise<DeliveryOutcome> {
-    // Rate limits are waited out before the claim, so that a claim lasts one round trip.
-    await adapter.pace?.(to);
-    const claimedAt = performance.now();
-    const claimed = await claimChat({ bundleId: b.id, itemIds: live.map((i) => i.id) });
-    if (!claimed) return { outcome: 'skipped', reason: 'claimed elsewhere' };
-    if (!claimed.length) {
-      await cancelBundle(db, b.id, [], 'nothing left');
-      return { outcome: 'cancelled', reason: 'nothing left' };
-    }
-    const { message, shown } = compose(claimed);
-    let result: SendResult;
-    try {
-      result = await sendFollowingMoves(adapter, to, message, fields);
-    } catch (error) {
+    type Attempt =
+      | { kind: 'done'; outcome: DeliveryOutcome }
+      | {
+          kind: 'sent';
+          claimedAt: number;
+          claimed: string[];
+          result: SendResult;
+          message: OutgoingMessage;
+          shown: ShownItem[];
+        }
+      | { kind: 'error'; claimedAt: number; claimed: string[]; error: unknown };
+    const attempt = await slotsOf(adapter).run(async (): Promise<Attempt> => {
+      // Rate limits are waited out before the claim, so that a claim lasts one round trip.
+      await adapter.pace?.(to);
+      const claimedAt = performance.now();
+      const claimed = await claimChat({ bundleId: b.id, itemIds: live.map((i) => i.id) });
+      if (!claimed) return { kind: 'done', outcome: { outcome: 'skipped', reason: 'claimed elsewhere' } };
+      if (!claimed.length) {
+        await cancelBundle(db, b.id, [], 'nothing left');
+        return { kind: 'done', outcome: { outcome: 'cancelled', reason: 'nothing left' } };
+      }
+      const { message, shown } = compose(claimed);
+      try {
+        const result = await sendFollowingMoves(adapter, to, message, fields);
+        return { kind: 'sent', claimedAt, claimed, result, message, shown };
+      } catch (error) {
+        return { kind: 'error', claimedAt, claimed, error };
+      }
+    });
+    if (attempt.kind === 'done') return attempt.outcome;
+    const { claimedAt, claimed } = attempt;
+    if (attempt.kind === 'error') {
+      const { error } = attempt;
       const permanent = error instanceof DeliveryError && error.permanent;
       const reason = error instanceof Error ? error.message : String(error);
       const mine = live.filter((i) => claimed.includes(i.id));
@@ -371,9 +395,10 @@ export function createDelivery(deps: DeliveryDeps) {
       }
       throw error;
     }
-    // The channel accepted the message; the record, from which on a crash repeats nothing. (Kept
-    // out of the try above: a failure to write it is no failure to send, and must not give the row
-    // back to `pending` — that would send a delivered message again, uncounted.)
+    // The channel accepted the message; the record, from which on a crash repeats nothing. (A
+    // failure to write it is no failure to send, and must not give the row back to `pending` —
+    // that would send a delivered message again, uncounted.)
+    const { result, message, shown } = attempt;
     const layout = shown.map((s) => ({
       o: s.obligationId,
       c: s.code,

@@ -10,6 +10,7 @@ import { createLogger } from '#root/logger.js';
 import { createRedis } from '#root/redis.js';
 import { reconcileObligations } from '#root/services/obligations.js';
 import { buildMiniOrg } from '../test/helpers/builders.js';
+import { dueNextYear } from '../test/helpers/clock.js';
 import { dropPrefix, type BenchEnv } from './env.js';
 import type { Figure } from './run.js';
 
@@ -70,13 +71,16 @@ export async function benchReminders(env: BenchEnv): Promise<Figure[]> {
   const reference = await noopThroughput(env, N, config.WORKER_CONCURRENCY);
 
   async function seed(code: string, count: number, at: (i: number) => Date) {
+    // Due next year, whatever day the bench runs.
+    const now = new Date();
+    const next = dueNextYear(now);
     const mini = await buildMiniOrg(env.db, {
       code,
       units: count / 4,
-      duties: ['A', 'B', 'C', 'D'].map((c) => ({ code: c, due: '2027-06-30' })),
-      now: new Date(),
+      duties: ['A', 'B', 'C', 'D'].map((c) => ({ code: c, due: next.due })),
+      now,
     });
-    await reconcileObligations(env.db, mini.org.id, { from: '2027-01-01', to: '2027-12-31' }, new Date());
+    await reconcileObligations(env.db, mini.org.id, next.window, now);
     const obligations = await env.db.obligation.findMany({
       where: { orgId: mini.org.id },
       include: { unit: { include: { contacts: true } } },
@@ -87,7 +91,7 @@ export async function benchReminders(env: BenchEnv): Promise<Figure[]> {
       contactId: o.unit.contacts[0]!.id,
       channel: 'sandbox' as const,
       kind: 'lead' as const,
-      stage: `nudge-bench${i}@20270630`,
+      stage: `nudge-bench${i}@${next.stageDay}`,
       scheduledAt: at(i),
     }));
     // In slices: Prisma splits a larger createMany into chunks it runs concurrently on one connection.

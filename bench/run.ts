@@ -5,13 +5,15 @@
  *   npm run bench                 all benchmarks
  *   npm run bench -- reminders    only those whose name contains "reminders"
  *
- * Benchmarks: reminders, telegram, pipeline, timeliness, web, planner (README, "Benchmarks").
+ * Benchmarks: reminders, telegram, pipeline, timeliness, web, import, report, planner (README, "Benchmarks").
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { benchImportDocuments } from './import-documents.js';
 import { benchPipeline } from './pipeline.js';
 import { benchPlanner } from './planner.js';
 import { benchReminders } from './reminders.js';
+import { benchReport } from './report.js';
 import { benchTelegram } from './telegram.js';
 import { benchTimeliness } from './timeliness.js';
 import { benchWeb } from './web.js';
@@ -32,6 +34,8 @@ const benches: Record<string, (env: Awaited<ReturnType<typeof openBenchEnv>>) =>
   pipeline: benchPipeline,
   timeliness: benchTimeliness,
   web: benchWeb,
+  import: benchImportDocuments,
+  report: benchReport,
   // Last: it leaves a year of reminders in the database.
   planner: benchPlanner,
 };

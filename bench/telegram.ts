@@ -11,6 +11,7 @@ import { systemClock } from '#root/deps.js';
 import { createLogger } from '#root/logger.js';
 import { reconcileObligations } from '#root/services/obligations.js';
 import { buildMiniOrg } from '../test/helpers/builders.js';
+import { dueNextYear } from '../test/helpers/clock.js';
 import { startFakeTelegram, type FakeTelegram, type SentMessage } from '../test/helpers/telegram-server.js';
 import { startProgram, type ProgramProcess } from '../test/helpers/processes.js';
 import { dropPrefix, type BenchEnv } from './env.js';
@@ -35,10 +36,12 @@ const doneButton = (m: SentMessage) =>
  */
 export async function seedTelegram(env: BenchEnv, code: string, chats: number, perChat: number, firstChat: number) {
   const now = new Date();
+  // Due next year, whatever day the bench runs.
+  const next = dueNextYear(now);
   const mini = await buildMiniOrg(env.db, {
     code,
     units: chats,
-    duties: Array.from({ length: perChat }, (_, i) => ({ code: `D${i + 1}`, due: '2027-06-30' })),
+    duties: Array.from({ length: perChat }, (_, i) => ({ code: `D${i + 1}`, due: next.due })),
     channels: ['telegram'],
     now,
   });
@@ -47,7 +50,7 @@ export async function seedTelegram(env: BenchEnv, code: string, chats: number, p
     UPDATE contacts c SET telegram_chat_id = ${firstChat} + x.n
       FROM (SELECT id, row_number() OVER (ORDER BY created_at, id) AS n FROM contacts WHERE org_id = ${orgId}::uuid) x
      WHERE c.id = x.id`;
-  await reconcileObligations(env.db, orgId, { from: '2027-01-01', to: '2027-12-31' }, now);
+  await reconcileObligations(env.db, orgId, next.window, now);
   const obligations = await env.db.obligation.findMany({
     where: { orgId },
     include: { unit: { include: { contacts: true } }, duty: true },
@@ -62,7 +65,7 @@ export async function seedTelegram(env: BenchEnv, code: string, chats: number, p
     contactId: o.unit.contacts[0]!.id,
     channel: 'telegram' as const,
     kind: 'overdue' as const,
-    stage: 'nudge-bench@20270630',
+    stage: `nudge-bench@${next.stageDay}`,
     scheduledAt: new Date(base + i),
   }));
   for (let i = 0; i < rows.length; i += 2_000) await env.db.reminder.createMany({ data: rows.slice(i, i + 2_000) });

@@ -1,6 +1,6 @@
 import type { Job, Queue } from 'bullmq';
 import type { Deps } from '#root/deps.js';
-import { isDatabaseUnreachable } from '#root/lib/outage.js';
+import { isDatabaseUnreachable, isRedisConnectionError } from '#root/lib/outage.js';
 import type { Delivery } from '#root/services/delivery.js';
 import { reconcileCurrent } from '#root/services/obligations.js';
 import { materialize, planWindow } from '#root/services/planner.js';
@@ -68,8 +68,9 @@ export function createMaintenanceProcessor(
       }
     } catch (error) {
       // This organisation's job fails (and is retried by its schedule); the others' jobs are their
-      // own. A database outage fails every job alike: the worker's outage report says it once.
-      if (!(error instanceof Error && isDatabaseUnreachable(error)))
+      // own. A database outage fails every job alike: the worker's outage report says it once;
+      // Redis's the same (reported by the worker once per outage).
+      if (!(error instanceof Error && (isDatabaseUnreachable(error) || isRedisConnectionError(error))))
         log.error({ err: error }, 'maintenance job failed for this organisation');
       throw error;
     }

@@ -17,6 +17,7 @@ import { createSendProcessor } from '#jobs/send.js';
 import { registerCommands, TELEGRAM_WEBHOOK_PATH, telegramWebhookRoute } from './bot/index.js';
 import { ZALO_WEBHOOK_PATH, zaloWebhookRoute } from './bot/zalo.js';
 import type { ProgramDeps } from './composition.js';
+import { isRedisUnreachable } from './lib/outage.js';
 import { createMetricsServer, type Metrics } from './metrics.js';
 import type { Delivery } from './services/delivery.js';
 import { createWebServer } from './web/server.js';
@@ -70,6 +71,12 @@ async function upsertSchedulers(deps: ProgramDeps, queue: Queue<OrgJobData>, uns
       );
       scheduled.push(org);
     } catch (error) {
+      // Redis unreachable (or changing primary): the outage is reported once, and the next resync
+      // upserts every organisation again; it says nothing of this organisation.
+      if (error instanceof Error && isRedisUnreachable(error)) {
+        deps.redisError('scheduler', error);
+        break;
+      }
       const key = `${org.code}\n${org.timeZone}`;
       const level = unschedulable.has(key) ? 'debug' : 'error';
       unschedulable.add(key);
@@ -106,9 +113,10 @@ export async function startScheduler(deps: ProgramDeps): Promise<RoleHandle> {
   // New organisations appear, and a flushed Redis loses every scheduler: re-upsert regularly
   // (idempotent) so that the schedule is rebuilt from PostgreSQL within this period.
   const timer = setInterval(() => {
-    upsertSchedulers(deps, queue, unschedulable).catch((error: unknown) =>
-      logger.error({ err: error }, 'scheduler upsert failed'),
-    );
+    upsertSchedulers(deps, queue, unschedulable).catch((error: unknown) => {
+      if (error instanceof Error && isRedisUnreachable(error)) deps.redisError('scheduler', error);
+      else logger.error({ err: error }, 'scheduler upsert failed');
+    });
   }, config.SCHEDULER_RESYNC_SECONDS * 1000);
   timer.unref();
   logger.info({ role: 'scheduler', organisations: orgs.length }, 'role started');
@@ -217,6 +225,7 @@ export async function startWeb(deps: ProgramDeps): Promise<RoleHandle & { addres
     logger,
     metrics: deps.metrics,
     sendQueue: () => deps.sendQueue,
+    boardQueues: [deps.sendQueue, ...(deps.maintenanceQueue ? [deps.maintenanceQueue] : [])],
     ...(commands ? { announce: (input) => commands.announce(input) } : {}),
   });
   if (deps.telegram && config.PUBLIC_URL)

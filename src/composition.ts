@@ -1,15 +1,18 @@
 import { createHmac } from 'node:crypto';
 import os from 'node:os';
 import { Queue } from 'bullmq';
+import { Api, Bot } from 'grammy';
 import type pg from 'pg';
 import { dispatchDue } from '#jobs/dispatch.js';
 import { MAINTENANCE_QUEUE, REMINDERS_QUEUE, type OrgJobData, type SendJobData } from '#jobs/queues.js';
-import { createDondocBot, createTelegramBot, type DondocBot } from './bot/index.js';
+import { createDondocBot, type DondocBot } from './bot/index.js';
 import { createZaloBot, zaloSender, type ZaloBot } from './bot/zalo.js';
 import { createChannels } from './channels/index.js';
 import { telegramMarkDone, telegramSender } from './bot/telegram.js';
+import { telegramClientOptions } from './channels/telegram/agent.js';
 import {
   createRedisTelegramLimiter,
+  limitTransformer,
   processTelegramLimiter,
   telegramBotId,
   type TelegramLimiter,
@@ -28,11 +31,17 @@ import type { EnvConfig } from './config.js';
 import { createPool, createPrisma, type Db } from './db/client.js';
 import { systemClock, type Clock, type Deps } from './deps.js';
 import type { Channel } from './generated/prisma/client.js';
-import { isDatabaseUnreachable, outageReporter } from './lib/outage.js';
+import {
+  isDatabaseUnreachable,
+  isLostJobLease,
+  isRedisConnectionError,
+  isRedisUnreachable,
+  outageReporter,
+} from './lib/outage.js';
 import { createLogger, type Logger } from './logger.js';
 import { loadTemplates } from './messages/templates.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { createRedis, type Redis } from './redis.js';
+import { createRedis, redisTargetOf, type Redis } from './redis.js';
 import { createDelivery, type Delivery } from './services/delivery.js';
 import { withSecretKey } from './services/secret-key.js';
 
@@ -84,7 +93,10 @@ export interface ProgramDeps extends Deps {
   jobSucceeded(): void;
   /** The send queue: workers re-queue through it, the web page's and the bot's nudges queue through it. */
   sendQueue: Queue<SendJobData>;
-  /** The maintenance queue, where the scheduler role upserts its recurring jobs (that role only). */
+  /**
+   * The maintenance queue, where the scheduler role upserts its recurring jobs; built for the
+   * scheduler role, and for the web role, whose operators' board shows it (read-only).
+   */
   maintenanceQueue: Queue<OrgJobData> | null;
   /** The chat commands, the same for every chat channel (the bot and web roles, with a chat token). */
   commands: CommandService | null;
@@ -121,8 +133,8 @@ export interface BuildOptions {
  *
  * 1. the logger, the database (pool and Prisma) and the signing key ({@link withSecretKey});
  * 2. Redis connections through one factory that reports outages once, and Telegram's shared limits;
- * 3. the channels, the metrics and delivery, the send queue (and the maintenance queue for the
- *    scheduler);
+ * 3. the channels (with the reminders' Telegram client, built here), the metrics and delivery,
+ *    the send queue (and the maintenance queue for the scheduler and the web's queues page);
  * 4. for the bot and web roles, the chat side: one Telegram client (the bot's, whose `api` also
  *    carries the commands' notices), Zalo's client, the command service and the bots, initialised.
  */
@@ -141,6 +153,8 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
   const roles = config.ROLES;
   const prefix = config.REDIS_PREFIX;
 
+  // Every connection of this process from one factory, to the one Redis of the configuration.
+  const redisTarget = redisTargetOf(config);
   const connections: Redis[] = [];
   // While Redis is down every connection, queue and worker reports the same error several times a
   // second (ioredis keeps reconnecting, which is what we want): say it once, then every 30 s.
@@ -149,10 +163,26 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
     down: 'Redis không kết nối được, đang thử lại / Redis unreachable, retrying',
     up: 'Redis đã kết nối lại / Redis reachable again',
   });
+  // Jobs whose lease Redis lost (a failover, a stall): the same, once per 30 s.
+  const lostLeases = outageReporter(logger, {
+    level: 'warn',
+    down: 'Redis không còn giữ khóa của một số việc (chuyển đổi dự phòng?); PostgreSQL quyết định việc gửi / Redis lost the lease of some jobs (a failover?); PostgreSQL decides what is sent',
+    up: 'Khóa việc trong Redis bình thường trở lại / job leases in Redis as expected again',
+  });
+  // The connections that reported Redis unreachable and have not been ready since: the outage is
+  // over when every one of them is back (one connection back first does not end it).
+  const down = new Set<string>();
+  const connectionNames = new Set<string>();
   const redisError = (source: string, error: Error) => {
-    if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|ECONNRESET|Connection is closed|connect/i.test(error.message))
+    if (isRedisUnreachable(error)) {
+      if (connectionNames.has(source)) down.add(source);
       redisOutage.failed({ err: error, source });
+    } else if (isLostJobLease(error)) lostLeases.failed({ err: error, source });
     else logger.error({ err: error, source }, 'redis error');
+  };
+  const redisReady = (source: string) => {
+    down.delete(source);
+    if (down.size === 0) redisOutage.recovered();
   };
   // While PostgreSQL is down every job fails the same way, hundreds a second across retries: the
   // same, and once more when jobs succeed again.
@@ -162,13 +192,16 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
     up: 'PostgreSQL trả lời lại / PostgreSQL reachable again',
   });
   const jobFailed = (queue: string, job: string | undefined, error: Error) => {
-    if (isDatabaseUnreachable(error)) dbOutage.failed({ queue, err: error });
+    if (isLostJobLease(error)) lostLeases.failed({ queue, err: error });
+    else if (isRedisConnectionError(error)) redisError(`job:${queue}`, error);
+    else if (isDatabaseUnreachable(error)) dbOutage.failed({ queue, err: error });
     else logger.warn({ job, queue, err: error }, 'job failed');
   };
   const connect = (name: string) => {
-    const c = createRedis(config.REDIS_URL, { connectionName: `dondoc-${name}` });
+    const c = createRedis(redisTarget, { connectionName: `dondoc-${name}` });
     c.on('error', (error: Error) => redisError(name, error));
-    c.on('ready', () => redisOutage.recovered());
+    c.on('ready', () => redisReady(name));
+    connectionNames.add(name);
     connections.push(c);
     return c;
   };
@@ -178,7 +211,7 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
   let limitsRedis: Redis | null = null;
   let telegramLimiter = options.telegramLimiter;
   if (!telegramLimiter && config.TELEGRAM_BOT_TOKEN && config.TELEGRAM_LIMITS === 'on') {
-    limitsRedis = createRedis(config.REDIS_URL, { connectionName: 'dondoc-telegram-limits' });
+    limitsRedis = createRedis(redisTarget, { connectionName: 'dondoc-telegram-limits' });
     // Its connection errors are the app's connections' to report; what the limiter itself meets is
     // said once, then every 30 s, and once more when Redis answers again.
     limitsRedis.on('error', () => undefined);
@@ -196,8 +229,21 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
       },
     );
   }
+  // The reminders' Telegram client, built here and handed to the channel: its own, not the bot's,
+  // since the channel paces its sends before each claim and gives up after TELEGRAM_TIMEOUT_SECONDS.
+  const telegramApi =
+    !options.channels && config.TELEGRAM_BOT_TOKEN
+      ? new Api(config.TELEGRAM_BOT_TOKEN, {
+          apiRoot: config.TELEGRAM_API_ROOT,
+          timeoutSeconds: config.TELEGRAM_TIMEOUT_SECONDS,
+        })
+      : undefined;
   const channels =
-    options.channels ?? (await createChannels(config, logger, telegramLimiter ? { telegramLimiter } : {}));
+    options.channels ??
+    (await createChannels(config, logger, {
+      ...(telegramLimiter ? { telegramLimiter } : {}),
+      ...(telegramApi ? { telegramApi } : {}),
+    }));
   // Telegram's limits for the bot's replies and notices: the deployment's shared one, else this process's.
   const chatLimiter = telegramLimiter ?? processTelegramLimiter(config.TELEGRAM_LIMITS);
 
@@ -216,7 +262,7 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
   const sendQueue = createSendQueue(connect('send-queue'), prefix);
   sendQueue.on('error', (error) => redisError('send-queue', error));
   let maintenanceQueue: Queue<OrgJobData> | null = null;
-  if (roles.includes('scheduler')) {
+  if (roles.includes('scheduler') || roles.includes('web')) {
     maintenanceQueue = new Queue<OrgJobData>(MAINTENANCE_QUEUE, { connection: connect('maintenance-queue'), prefix });
     maintenanceQueue.on('error', (error) => redisError('maintenance-queue', error));
   }
@@ -230,9 +276,13 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
   let telegram: ProgramDeps['telegram'] = null;
   let zalo: ProgramDeps['zalo'] = null;
   if (chat && (config.TELEGRAM_BOT_TOKEN || config.ZALO_BOT_TOKEN)) {
+    // The bot's Telegram client, over one keep-alive agent per Bot API server: its `api` carries the
+    // bot's replies and edits and the commands' notices, which keep Telegram's limits too
+    // (`chatLimiter`) and wait out a 429 instead of failing. No call is made until the bot is used.
     const telegramClient = config.TELEGRAM_BOT_TOKEN
-      ? createTelegramBot(config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_API_ROOT, chatLimiter)
+      ? new Bot(config.TELEGRAM_BOT_TOKEN, { client: telegramClientOptions(config.TELEGRAM_API_ROOT) })
       : null;
+    telegramClient?.api.config.use(limitTransformer(chatLimiter));
     const zaloClient = config.ZALO_BOT_TOKEN
       ? createZaloClient({
           token: config.ZALO_BOT_TOKEN,
@@ -363,7 +413,7 @@ export function buildCliDeps(config: EnvConfig): CliDeps {
     db,
     sendQueue() {
       if (!queued) {
-        const connection = createRedis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 3 });
+        const connection = createRedis(redisTargetOf(config), { lazyConnect: false, maxRetriesPerRequest: 3 });
         queued = { connection, queue: createSendQueue(connection, config.REDIS_PREFIX) };
       }
       return queued.queue;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -30,6 +31,33 @@ const url = (protocols: string[]) =>
     { message: `phải là URL ${protocols.join(' hoặc ')} / must be a ${protocols.join(' or ')} URL` },
   );
 
+/** `host:port,host:port,…`: a list of Redis servers (sentinels, or cluster nodes). */
+const hostPorts = z.string().transform((v, ctx): { host: string; port: number }[] => {
+  const parts = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const out: { host: string; port: number }[] = [];
+  for (const p of parts) {
+    // host:port, [v6]:port
+    const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(p);
+    const port = m ? Number(m[2]) : 0;
+    if (!m || port < 1 || port > 65_535) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `địa chỉ không hợp lệ: "${p}"; dùng host:port,host:port / not host:port: "${p}"`,
+      });
+      return z.NEVER;
+    }
+    out.push({ host: m[1]!.replace(/^\[|\]$/g, ''), port });
+  }
+  if (out.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'cần ít nhất một host:port / at least one host:port' });
+    return z.NEVER;
+  }
+  return out;
+});
+
 /** The roles one process can take; `all` (the default) takes every one. */
 export const ROLES = ['scheduler', 'worker', 'web', 'bot'] as const;
 export type Role = (typeof ROLES)[number];
@@ -40,11 +68,35 @@ const schema = z.object({
   DATABASE_URL: url(['postgresql:', 'postgres:']).default('postgresql://postgres@127.0.0.1:5432/dondoc'),
   DB_POOL_MAX: int(1, 200).default(10),
   DB_CONNECT_TIMEOUT_MS: int(100, 120_000).default(5_000),
+  /** One Redis server (not used when REDIS_SENTINELS or REDIS_CLUSTER_NODES is set: the program says which at start). */
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
-  /** Prefix of every BullMQ key, so that several deployments (or test runs) share one Redis. */
+  /**
+   * Redis behind Sentinel: the sentinels' addresses (`host:port,host:port,…`); the program asks
+   * them for the primary of REDIS_SENTINEL_NAME and follows a failover without a restart.
+   */
+  REDIS_SENTINELS: hostPorts.optional(),
+  /** The name of the primary the sentinels watch (`sentinel monitor <name> …`). */
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'chỉ chữ, số, ., _ và - / letters, digits, ., _ and - only')
+    .optional(),
+  /** The sentinels' own password (`requirepass` of the sentinels), if they have one. */
+  REDIS_SENTINEL_PASSWORD: z.string().min(1).max(512).optional(),
+  /** Redis Cluster: some of its nodes (`host:port,…`); the others are discovered. */
+  REDIS_CLUSTER_NODES: hostPorts.optional(),
+  /** The password of the Redis servers (Sentinel's primary and replicas, or the Cluster's nodes). */
+  REDIS_PASSWORD: z.string().min(1).max(512).optional(),
+  /**
+   * Prefix of every Redis key, so that several deployments (or test runs) share one Redis. On a
+   * Cluster it is a hash tag (`{dondoc}`, braces added when missing): every key of the program in
+   * one slot, as BullMQ's and the Telegram limits' scripts need.
+   */
   REDIS_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9_-]{1,40}$/, 'chỉ chữ, số, _ và - / letters, digits, _ and - only')
+    .regex(
+      /^(?:[A-Za-z0-9_-]{1,40}|\{[A-Za-z0-9_-]{1,40}\})$/,
+      'chỉ chữ, số, _ và -, có thể trong {…} / letters, digits, _ and - only, maybe in {…}',
+    )
     .default('dondoc'),
   ROLES: z
     .string()
@@ -166,6 +218,12 @@ const schema = z.object({
   WORKER_LOCK_SECONDS: int(1, 600).default(30),
 });
 
+/**
+ * How long a process may take to stop after SIGTERM before it exits anyway (src/main.ts); the
+ * container's stop grace period (docker-compose.yml) is longer.
+ */
+export const SHUTDOWN_GRACE_MS = 30_000;
+
 /** Every variable the program reads. */
 export const CONFIG_VARIABLES = Object.keys(schema.shape);
 
@@ -180,6 +238,8 @@ export const SECRET_VARIABLES = [
   'SECRET_KEY',
   'DATABASE_URL',
   'REDIS_URL',
+  'REDIS_PASSWORD',
+  'REDIS_SENTINEL_PASSWORD',
   'SMTP_URL',
   'TELEGRAM_BOT_TOKEN',
   'ZALO_BOT_TOKEN',
@@ -205,8 +265,39 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const config = parsed.data;
+  const problems: string[] = [];
   if (config.NODE_ENV === 'production' && !config.SECRET_KEY) {
-    throw new ConfigError(['SECRET_KEY: bắt buộc khi NODE_ENV=production / required in production']);
+    problems.push('SECRET_KEY: bắt buộc khi NODE_ENV=production / required in production');
   }
+  // One way to reach Redis: a server (REDIS_URL), Sentinel, or a Cluster.
+  if (config.REDIS_SENTINELS && config.REDIS_CLUSTER_NODES)
+    problems.push(
+      'REDIS_SENTINELS, REDIS_CLUSTER_NODES: chỉ chọn một (Sentinel hoặc Cluster) / choose one, Sentinel or Cluster',
+    );
+  if (config.REDIS_SENTINELS && !config.REDIS_SENTINEL_NAME)
+    problems.push(
+      'REDIS_SENTINEL_NAME: bắt buộc khi có REDIS_SENTINELS (tên trong "sentinel monitor <tên> …") / required with REDIS_SENTINELS',
+    );
+  if (!config.REDIS_SENTINELS && (config.REDIS_SENTINEL_NAME || config.REDIS_SENTINEL_PASSWORD))
+    problems.push(
+      `${config.REDIS_SENTINEL_NAME ? 'REDIS_SENTINEL_NAME' : 'REDIS_SENTINEL_PASSWORD'}: chỉ dùng khi có REDIS_SENTINELS / only with REDIS_SENTINELS`,
+    );
+  if (problems.length > 0) throw new ConfigError(problems);
+  // On a Cluster every key of the program shares one hash tag (BullMQ's scripts touch several keys
+  // of a queue at once, the Telegram limits' scripts several keys of the bot).
+  if (config.REDIS_CLUSTER_NODES && !config.REDIS_PREFIX.startsWith('{'))
+    return { ...config, REDIS_PREFIX: `{${config.REDIS_PREFIX}}` };
   return config;
+}
+
+/**
+ * Reads `path` (`.env` in the working directory) into `process.env` when the file exists, as
+ * `node --env-file` would: a variable already set in the environment keeps its value. Called first
+ * by the program's and the command line's entry points; tests pass their environment explicitly.
+ * Returns whether a file was read.
+ */
+export function loadEnvFile(path = '.env'): boolean {
+  if (!existsSync(path)) return false;
+  process.loadEnvFile(path);
+  return true;
 }

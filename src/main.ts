@@ -1,9 +1,10 @@
 import { createApp } from './app.js';
 import { buildDeps } from './composition.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, loadEnvFile, SHUTDOWN_GRACE_MS } from './config.js';
 import { ensureDatabase } from './db/client.js';
 import { migrate } from './db/migrate.js';
-import { createLogger } from './logger.js';
+import { createLogger, redactText } from './logger.js';
+import { describeRedis, redisTargetOf } from './redis.js';
 import { createAdmin } from './services/admins.js';
 import { DEMO_ADMIN, seedDemo } from './services/demo.js';
 
@@ -16,6 +17,8 @@ import { DEMO_ADMIN, seedDemo } from './services/demo.js';
 async function main(): Promise<void> {
   let envConfig;
   try {
+    // `.env` of the working directory, when there is one (the environment's own values win).
+    loadEnvFile();
     envConfig = loadConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -25,7 +28,14 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ level: envConfig.LOG_LEVEL });
+  // Unexpected errors with their stacks, as structured lines (credentials taken out by the
+  // logger's serializer). An exception nobody caught leaves the process in an unknown state: exit,
+  // and let the supervisor start it again.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception');
+    process.exit(1);
+  });
 
   // PostgreSQL may still be starting (docker compose): retry with backoff rather than crash-loop.
   for (let attempt = 1; ; attempt++) {
@@ -79,14 +89,14 @@ async function main(): Promise<void> {
 
   const app = createApp(deps);
   await app.start();
-  logger.info({ roles: config.ROLES, pid: process.pid }, 'dondoc started');
+  logger.info({ roles: config.ROLES, pid: process.pid, redis: describeRedis(redisTargetOf(config)) }, 'dondoc started');
 
   let exiting = false;
   const shutdown = async (signal: string) => {
     if (exiting) return;
     exiting = true;
     logger.info({ signal }, 'stopping');
-    const force = setTimeout(() => process.exit(1), 30_000);
+    const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
     force.unref();
     // Intake, workers, queues, Prisma, Redis: once, in that order (App.stop, then deps.close).
     await app.stop();
@@ -98,6 +108,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`dondoc: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  // Its stack, with any credential (a URL's password, a token) taken out.
+  process.stderr.write(
+    `dondoc: ${redactText(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`,
+  );
   process.exit(1);
 });

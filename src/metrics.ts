@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { Queue } from 'bullmq';
-import { Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { MAINTENANCE_QUEUE, REMINDERS_QUEUE } from '#jobs/queues.js';
 import type { Db } from './db/client.js';
 import type { Clock } from './deps.js';
@@ -18,9 +18,22 @@ import { withTimeout } from './lib/timeout.js';
  */
 export function createMetrics() {
   const registry = new Registry();
+  // The process's own: CPU, memory, heap, event loop lag, open handles, garbage collection.
+  collectDefaultMetrics({ register: registry });
   const labels = ['channel', 'kind'] as const;
   return {
     registry,
+    /**
+     * How long the web role took to answer, by method, route pattern (never the path: a signed
+     * link's token is in it) and status class.
+     */
+    httpDuration: new Histogram({
+      name: 'dondoc_http_request_duration_seconds',
+      help: 'Time to answer an HTTP request, by method, route pattern and status class',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
     sent: new Counter({
       name: 'dondoc_reminders_sent_total',
       help: 'Messages delivered, by channel and kind',
@@ -165,7 +178,7 @@ export function observeAtScrape(metrics: Metrics, sources: ScrapeSources): { clo
       SELECT o.code AS org, count(ob.id)::int AS open,
              count(ob.id) FILTER (WHERE COALESCE(ob.extended_to, ob.due_at) < ${now})::int AS overdue
         FROM organisations o
-        LEFT JOIN obligations ob ON ob.org_id = o.id AND ob.status = 'open' AND ob.current
+        LEFT JOIN obligations ob ON ob.org_id = o.id AND ob.status = 'open' AND ob.current AND NOT ob.history
        GROUP BY o.code`;
     return rows;
   }

@@ -1,11 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sequentialize } from '@grammyjs/runner';
-import { Bot, webhookCallback, type Context } from 'grammy';
+import { webhookCallback, type Bot, type Context } from 'grammy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { telegramClientOptions } from '#root/channels/telegram/agent.js';
 import { inlineKeyboard, telegramMessages } from './telegram.js';
-import { limitTransformer, type TelegramLimiter } from '#root/channels/telegram/limiter.js';
 import type { Caller, CommandService, Reply } from '#root/commands/service.js';
 import { NOT_LINKED } from '#root/commands/service.js';
 import { createSemaphore } from '#root/lib/semaphore.js';
@@ -19,7 +17,7 @@ export interface BotDeps {
   db: Db;
   logger: Logger;
   clock: Clock;
-  /** The process's one Telegram client ({@link createTelegramBot}): the bot answers through its `api`. */
+  /** The bot's Telegram client (built by src/composition.ts): the bot answers through its `api`. */
   bot: Bot;
   /** The Bot API server (files sent as evidence are downloaded from it). */
   apiRoot: string;
@@ -95,18 +93,6 @@ export const BOT_COMMANDS = {
     { command: 'help', description: 'Help' },
   ],
 };
-
-/**
- * The process's one Telegram API client: grammY's Bot over the Bot API server at `apiRoot`. Its
- * `api` carries the bot's replies and edits and the commands' notices; they keep Telegram's limits
- * too (`limiter`, shared with the reminders channel by default: one budget per bot and process)
- * and wait out a 429 instead of failing. No call is made until the bot is used.
- */
-export function createTelegramBot(token: string, apiRoot: string, limiter?: TelegramLimiter): Bot {
-  const bot = new Bot(token, { client: telegramClientOptions(apiRoot) });
-  bot.api.config.use(limitTransformer(limiter));
-  return bot;
-}
 
 /**
  * The Telegram bot (SPEC §5): an adapter between Telegram's updates and the channel-neutral

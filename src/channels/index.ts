@@ -1,3 +1,4 @@
+import type { Api } from 'grammy';
 import type { EnvConfig } from '#root/config.js';
 import type { Channel } from '#root/generated/prisma/client.js';
 import type { Logger } from '#root/logger.js';
@@ -17,7 +18,11 @@ import { processZaloLimiter } from './zalo/limiter.js';
 export async function createChannels(
   config: EnvConfig,
   logger: Logger,
-  options: { telegramLimiter?: TelegramLimiter } = {},
+  options: {
+    telegramLimiter?: TelegramLimiter;
+    /** The reminders' Bot API client, built by src/composition.ts; without it, the channel builds its own. */
+    telegramApi?: Api;
+  } = {},
 ): Promise<Partial<Record<Channel, ChannelAdapter>>> {
   const channels: Partial<Record<Channel, ChannelAdapter>> = { sandbox: createSandboxChannel() };
   if (config.SMTP_URL) {
@@ -36,9 +41,13 @@ export async function createChannels(
   }
   if (config.TELEGRAM_BOT_TOKEN) {
     channels.telegram = createTelegramChannel({
-      token: config.TELEGRAM_BOT_TOKEN,
-      apiRoot: config.TELEGRAM_API_ROOT,
-      timeoutSeconds: config.TELEGRAM_TIMEOUT_SECONDS,
+      ...(options.telegramApi
+        ? { api: options.telegramApi }
+        : {
+            token: config.TELEGRAM_BOT_TOKEN,
+            apiRoot: config.TELEGRAM_API_ROOT,
+            timeoutSeconds: config.TELEGRAM_TIMEOUT_SECONDS,
+          }),
       limiter: options.telegramLimiter ?? processTelegramLimiter(config.TELEGRAM_LIMITS),
     });
   }

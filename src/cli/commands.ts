@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { ensureDatabase } from '#root/db/client.js';
 import { migrate } from '#root/db/migrate.js';
 import { dueInstant } from '#root/domain/obligation-state.js';
-import { yearWindow, zonedYear } from '#root/domain/zoned-day.js';
+import { yearWindow, zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import { parsePlanOffThread } from '#root/import/off-thread.js';
 import { isUnreachable } from '#root/domain/contacts.js';
 import { addContact, createInvite, listContacts, setContactChannels } from '#root/services/contacts.js';
@@ -19,20 +19,25 @@ import {
 import { createOrganisation, getOrganisation, setOrganisation } from '#root/services/orgs.js';
 import {
   commitImport,
+  conflictInWords,
   dutyFlags,
   fixDuty,
   listDuties,
   parseHorizonYear,
+  parseTrackFrom,
   reviewImport,
   reviewJson,
   type ImportReview,
 } from '#root/services/plans.js';
 import { isoDate } from '#root/services/schedules.js';
 import { unitsWithoutHead } from '#root/services/planner.js';
+import { reportData } from '#root/services/report.js';
+import { reportDocx } from '#root/services/report-docx.js';
 import { statusByUnit } from '#root/services/status.js';
 import {
   acceptProposed,
   addAlias,
+  findUnit,
   addGroup,
   addMembers,
   addUnit,
@@ -75,6 +80,17 @@ function printReview(review: ImportReview, out: Out) {
     none: 'văn bản không ghi; đặt bằng --horizon <năm> / none in the text; set it with --horizon <year>',
   }[review.horizonFrom];
   out(`Năm kết thúc / horizon: ${p.horizonYear ?? 'không có / none'} (${from})`);
+  const trackFrom = {
+    given: 'theo --track-from / from --track-from',
+    existing: 'của kế hoạch đã nhập / of the plan as imported',
+    default:
+      'mặc định: kỳ hiện tại của mỗi nhiệm vụ; đổi bằng --track-from <ngày> hoặc --track-from all / default: the current period of each duty',
+  }[review.trackFromFrom];
+  out(
+    review.trackFrom
+      ? `Theo dõi từ / tracked from: ${review.trackFrom.split('-').reverse().join('/')} (${trackFrom}); các kỳ kết thúc trước ngày này là lịch sử: không nhắc, không tính quá hạn / earlier periods are history`
+      : `Theo dõi / tracked: mọi kỳ, kể cả đã qua / every period, the past included (${trackFrom})`,
+  );
   out(`Định dạng / format: ${review.format}; ${review.duties.length} nhiệm vụ / duties`);
   out('');
   out(
@@ -95,7 +111,32 @@ function printReview(review: ImportReview, out: Out) {
     out('');
     out('Cần xem lại / to review:');
     for (const f of review.flags) out(`  ! ${f}`);
-    for (const d of flagged) for (const f of dutyFlags(d)) out(`  ! ${d.code} (${d.source}): ${f}`);
+    for (const d of flagged) for (const f of dutyFlags(d)) out(`  ! ${d.code} (${d.where}): ${f}`);
+  }
+  const conflicts = review.duties.flatMap((d) => (d.conflicts ?? []).map((c) => ({ code: d.code, c })));
+  const kept = review.duties.filter((d) => d.kept?.length);
+  if (kept.length) {
+    out('');
+    out(
+      `Giữ bản quản trị viên đã sửa (văn bản không đổi ở các ô này) / the administrator's fixes kept (${kept.length}): ${kept.map((d) => d.code).join(', ')}`,
+    );
+  }
+  if (conflicts.length) {
+    out('');
+    out(
+      `Văn bản đã đổi ở ô quản trị viên đã sửa (${conflicts.length}); mặc định giữ bản của quản trị viên, lấy theo văn bản bằng --take-document <TT> hoặc <TT>:title / <TT>:timeframe:`,
+    );
+    for (const { code, c } of conflicts) out(`  ? ${conflictInWords(code, c)}`);
+  }
+  if (review.indicators?.length) {
+    out('');
+    out(`Chỉ tiêu / indicators (${review.indicators.length}):`);
+    for (const i of review.indicators)
+      out(
+        `  ${i.code}. ${truncate(i.title, 70)} — ${Object.entries(i.targets)
+          .map(([y, v]) => `${y}: ${v}${i.unit === '%' ? '%' : i.unit ? ` ${i.unit}` : ''}`)
+          .join(', ')}`,
+      );
   }
   if (review.newNames.length) {
     out('');
@@ -212,12 +253,37 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       '--horizon <năm>',
       'năm kết thúc kế hoạch, thay cho năm đọc được trong văn bản; "" nếu không có / the plan\'s last year, instead of the text\'s; "" for none',
     )
+    .option(
+      '--track-from <ngày>',
+      'theo dõi từ ngày này (YYYY-MM-DD hoặc DD/MM/YYYY; «all» để theo dõi mọi kỳ, kể cả đã qua); mặc định: kỳ hiện tại của mỗi nhiệm vụ / track from this day ("all" for every period); default: the current period',
+    )
+    .option(
+      '--take-document <TT...>',
+      "lấy theo văn bản ở các nhiệm vụ quản trị viên đã sửa mà văn bản nay ghi khác (4.2, hoặc 4.2:title, 4.2:timeframe) / take the document's value where it contradicts an administrator's fix",
+    )
     .option('--dry-run', 'chỉ xem, không ghi / review only, write nothing')
     .option('--json', 'in JSON / print JSON')
     .action(
-      async (file: string, o: { org?: string; plan?: string; horizon?: string; dryRun?: boolean; json?: boolean }) => {
+      async (
+        file: string,
+        o: {
+          org?: string;
+          plan?: string;
+          horizon?: string;
+          trackFrom?: string;
+          takeDocument?: string[];
+          dryRun?: boolean;
+          json?: boolean;
+        },
+      ) => {
         const o2 = await org(o.org);
-        const horizon = o.horizon === undefined ? {} : { horizonYear: parseHorizonYear(o.horizon) };
+        const trackFrom = o.trackFrom === undefined ? undefined : parseTrackFrom(o.trackFrom);
+        const horizon = {
+          ...(o.horizon === undefined ? {} : { horizonYear: parseHorizonYear(o.horizon) }),
+          ...(trackFrom === undefined ? {} : { trackFrom }),
+          ...(o.takeDocument?.length ? { takeDocument: o.takeDocument } : {}),
+          today: zonedDay(ctx.now(), o2.timeZone),
+        };
         let buf: Buffer;
         try {
           buf = await readFile(file);
@@ -230,7 +296,11 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
           { defaultDue: o2.yearlyDue },
           { logger: ctx.logger },
         );
-        const review = await reviewImport(ctx.db, o2.id, draft, o.plan, horizon);
+        // A dry run shows what was read even without a plan code (a plan flag says so).
+        const review = await reviewImport(ctx.db, o2.id, draft, o.plan, {
+          ...horizon,
+          codeOptional: o.dryRun === true,
+        });
         if (o.json) {
           const result = o.dryRun ? null : await commitImport(ctx.db, o2.id, review, ctx.actor);
           out(json({ ...reviewJson(review), ...(result ? { result } : {}) }));
@@ -245,6 +315,11 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
         out(
           `\nĐã lưu / saved: ${r.created} mới / new, ${r.updated} cập nhật / updated, ${r.unchanged} không đổi / unchanged, ${r.retired} ngừng / retired.`,
         );
+        const ind = r.indicators;
+        if (ind.created + ind.updated + ind.unchanged + ind.retired)
+          out(
+            `Chỉ tiêu / indicators: ${ind.created} mới / new, ${ind.updated} cập nhật / updated, ${ind.unchanged} không đổi / unchanged, ${ind.retired} ngừng / retired.`,
+          );
         const rec = sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor));
         out(
           `Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới / new, ${rec.updated} cập nhật / updated, ${rec.retired} ngừng / retired.`,
@@ -298,6 +373,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
                 dueAt: r.dueAt.toISOString(),
                 extendedTo: r.extendedTo?.toISOString() ?? null,
                 status: r.status,
+                history: r.history,
               })),
             }),
           );
@@ -312,7 +388,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
               r.duty,
               truncate(r.unit, 50),
               r.period,
-              r.status,
+              r.history && r.status === 'open' ? 'lịch sử (trước khi theo dõi) / history' : r.status,
             ]),
           ),
         );
@@ -733,6 +809,41 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
         ),
       );
       out(`\nTính đến / as of ${dateTime(ctx.now(), o2.timeZone)}`);
+    });
+
+  program
+    .command('report')
+    .description(
+      'soạn dự thảo báo cáo kết quả thực hiện kế hoạch năm (Word, theo Nghị định 30/2020) / draft the yearly report as a Word file',
+    )
+    .addOption(orgOption())
+    .addOption(yearOption())
+    .option('--plan <số hiệu>', 'chỉ một kế hoạch / one plan only')
+    .option('--unit <tên>', "báo cáo riêng của một đơn vị / a unit's own report")
+    .requiredOption('--out <tệp.docx>', 'tệp ghi ra / the file to write')
+    .action(async (o: { org?: string; year?: number; plan?: string; unit?: string; out: string }) => {
+      const o2 = await org(o.org);
+      const unit = o.unit ? await findUnit(ctx.db, o2.id, o.unit) : null;
+      const data = await reportData(ctx.db, o2.id, {
+        year: yearOf(o, o2),
+        now: ctx.now(),
+        planCode: o.plan,
+        unitId: unit?.id,
+      });
+      const file = reportDocx(data);
+      try {
+        await writeFile(o.out, file);
+      } catch {
+        throw new UserError(`Không ghi được tệp «${o.out}» / cannot write the file`);
+      }
+      const t = data.totals;
+      out(
+        `Đã ghi / written: ${o.out} (${Math.ceil(file.length / 1024)} KB) — năm ${data.year}: ${t.total} lượt nhiệm vụ, ${t.done} hoàn thành, ${t.overdue} quá hạn; ${data.duties.length} nhiệm vụ, ${data.unit ? data.unitIndicators.length : data.indicators.length} chỉ tiêu.`,
+      );
+      if (!t.total)
+        out(
+          `Năm ${data.year} chưa có số liệu: báo cáo ghi rõ là chưa có / no data for ${data.year}: the report says so.`,
+        );
     });
 
   program

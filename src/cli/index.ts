@@ -1,3 +1,4 @@
+import { loadEnvFile } from '#root/config.js';
 import { runDondoc } from './run.js';
 
 /**
@@ -6,6 +7,8 @@ import { runDondoc } from './run.js';
  * prints its stack and exits with 2.
  */
 async function main(argv: string[]): Promise<number> {
+  // `.env` of the working directory, as the program reads it (the environment's own values win).
+  loadEnvFile();
   // `dondoc run [--role <name>]`: the program itself, with some roles (the same as ROLES=<name>).
   if (argv[2] === 'run') {
     const i = argv.indexOf('--role');

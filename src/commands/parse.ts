@@ -4,7 +4,18 @@
  * aliases, one table for every channel.
  */
 export type CommandName =
-  'start' | 'tasks' | 'done' | 'extend' | 'undo' | 'status' | 'nudge' | 'help' | 'channels' | 'approve' | 'refuse';
+  | 'start'
+  | 'tasks'
+  | 'done'
+  | 'extend'
+  | 'undo'
+  | 'status'
+  | 'nudge'
+  | 'help'
+  | 'channels'
+  | 'approve'
+  | 'refuse'
+  | 'indicator';
 
 export const COMMAND_NAMES: Record<string, CommandName> = {
   start: 'start',
@@ -29,6 +40,8 @@ export const COMMAND_NAMES: Record<string, CommandName> = {
   approve: 'approve',
   tuchoi: 'refuse',
   refuse: 'refuse',
+  chitieu: 'indicator',
+  indicator: 'indicator',
 };
 
 export interface ParsedCommand {

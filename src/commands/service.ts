@@ -31,6 +31,7 @@ import type { UnitNotice } from '#root/services/on-behalf.js';
 import { CONTACT_CHANNELS, setContactChannels } from '#root/services/contacts.js';
 import { nudge } from '#root/services/nudge.js';
 import { findUnit } from '#root/services/units.js';
+import { indicatorCommand } from './indicator.js';
 import { parseCommand, type ParsedCommand } from './parse.js';
 
 /**
@@ -286,8 +287,16 @@ export function createCommandService(deps: CommandDeps) {
 
   /** {@link openByCode} for a command's words: the period may be typed as a word of its own ("4.2 2026Q4"). */
   async function openByWords(contact: ChatContact, words: string[]) {
-    const open = await openObligationsOfUnit(db, contact.unitId, 200);
-    return pickByWords(words, open, (o) => ({ dutyCode: o.duty.code, periodKey: o.periodKey }));
+    const open = await openObligationsOfUnit(db, contact.unitId, 200, { includeHistory: true });
+    const key = (o: (typeof open)[number]) => ({ dutyCode: o.duty.code, periodKey: o.periodKey });
+    // The tracked periods first ("4.2" alone names the current one); a period kept as history
+    // answers only a code no tracked period answers ("4.2-2026Q1": it may still be confirmed).
+    const tracked = pickByWords(
+      words,
+      open.filter((o) => !o.history),
+      key,
+    );
+    return tracked.matches.length ? tracked : pickByWords(words, open, key);
   }
 
   /** What follows the first `n` words of a command (a note keeps its own line breaks). */
@@ -533,6 +542,7 @@ export function createCommandService(deps: CommandDeps) {
       '/hoantac <mã> — rút lại xác nhận của đơn vị trong 24 giờ',
       'Mã gồm số hiệu nhiệm vụ và kỳ, như trong tin nhắc (4.2-2026Q4: quý IV năm 2026; 4.2-2026: năm 2026); không phân biệt chữ hoa, dấu gạch hay khoảng trắng.',
       '/kenh [kênh …] — xem hoặc đổi thứ tự kênh nhận nhắc (ví dụ: /kenh zalo email)',
+      '/chitieu [số] [tử số/mẫu số] [ghi chú] — xem hoặc báo cáo chỉ tiêu của đơn vị năm nay (ví dụ: /chitieu 1 45/50 hệ thống)',
       ...(admin
         ? [
             '/tonghop — đơn vị nào đang trễ hạn',
@@ -542,7 +552,7 @@ export function createCommandService(deps: CommandDeps) {
         : []),
       '/trogiup — hướng dẫn này',
       '',
-      `English: /tasks, /done <code> [note], /extend <code> <date> <reason>, /undo <code> (the code names the duty and its period, as in the reminder: 4.2-2026Q4), /channels [list]${admin ? ', /status, /nudge <unit>, /approve <ref>, /refuse <ref>' : ''}, /help.`,
+      `English: /tasks, /done <code> [note], /extend <code> <date> <reason>, /undo <code> (the code names the duty and its period, as in the reminder: 4.2-2026Q4), /channels [list], /indicator [number] [numerator/denominator] [note]${admin ? ', /status, /nudge <unit>, /approve <ref>, /refuse <ref>' : ''}, /help.`,
     ];
     if (!contact) lines.unshift(NOT_LINKED, '');
     else lines.unshift(`${contact.name} — ${contact.unit.name}`, '');
@@ -775,6 +785,12 @@ export function createCommandService(deps: CommandDeps) {
       }
       case 'channels':
         return channelsCommand(contact, caller, args);
+      case 'indicator':
+        return {
+          replies: [
+            { text: await indicatorCommand({ db, now: clock.now(), actor: actorOf(caller) }, contact, args, rest) },
+          ],
+        };
       case 'approve':
       case 'refuse':
         return decideByRef(contact, args[0], name === 'approve');

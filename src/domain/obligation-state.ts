@@ -4,6 +4,7 @@
  * the counts per unit share. (The matrix's statement computes the same ranks in SQL for speed:
  * `services/matrix.ts` says so next to it.)
  */
+import { zonedDay } from './zoned-day.js';
 
 /** What an obligation needs for its state: its stored status and its due instants. */
 export interface ObligationDue {
@@ -42,4 +43,25 @@ export function obligationState(o: ObligationDue, now: Date): ObligationState {
   if (isOverdue(o, now)) return 'overdue';
   if (o.extendedTo) return 'extended';
   return dueInstant(o).getTime() - now.getTime() <= DUE_SOON_MS ? 'soon' : 'open';
+}
+
+/**
+ * Needs the unit now: open, and overdue at `now` ({@link isOverdue}) or due today — its due instant
+ * on `now`'s calendar day in the organisation's `zone` (due at 17:00 today is not yet overdue at
+ * 09:00, but it is today's business).
+ */
+export const needsAttentionNow = (o: ObligationDue, now: Date, zone: string): boolean =>
+  o.status === 'open' && (isOverdue(o, now) || zonedDay(dueInstant(o), zone) === zonedDay(now, zone));
+
+/**
+ * What a nudge that names no duty is about: every open obligation that {@link needsAttentionNow},
+ * and those of the nearest due instant still ahead (all of them, when several share it), so that a
+ * unit with nothing late still hears of what comes next, and never of the whole year. In the order
+ * given.
+ */
+export function nudgeSelection<T extends ObligationDue>(obligations: readonly T[], now: Date, zone: string): T[] {
+  const open = obligations.filter((o) => o.status === 'open');
+  const ahead = open.filter((o) => !isOverdue(o, now)).map((o) => dueInstant(o).getTime());
+  const nearest = ahead.length ? Math.min(...ahead) : null;
+  return open.filter((o) => needsAttentionNow(o, now, zone) || dueInstant(o).getTime() === nearest);
 }

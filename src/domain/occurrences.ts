@@ -204,3 +204,45 @@ export function endOfDayInZone(day: IsoDate, zone: string): Date {
   if (Number.isNaN(at.getTime())) throw new RangeError(`endOfDayInZone: invalid zone «${zone}»`);
   return at;
 }
+
+/**
+ * The last day of an occurrence's period: a one-off deadline's own day; a year or a run of years
+ * (`2026`, `2025-2026`) ends on 31/12 of its last year; a part of a year (`2026-Q3`, `2026-H1`,
+ * `2026-06`, `2026-P2`) on the last day of its last month (`months` from its first day).
+ */
+export function periodEnd(schedule: Schedule, o: Pick<Occurrence, 'periodKey' | 'periodStart' | 'dueDate'>): IsoDate {
+  const months =
+    schedule.kind === 'every'
+      ? schedule.months
+      : schedule.kind === 'ongoing'
+        ? schedule.checkIn === 'monthly'
+          ? 1
+          : 3
+        : schedule.kind === 'yearly'
+          ? 12
+          : 0;
+  if (schedule.kind === 'once' || months < 1) return o.dueDate;
+  if (months % 12 === 0) {
+    const last = /^\d{4}-(\d{4})$/.exec(o.periodKey)?.[1] ?? o.periodKey.slice(0, 4);
+    return `${last}-12-31`;
+  }
+  const [y, m] = o.periodStart.split('-').map(Number) as [number, number];
+  const index = y * 12 + (m - 1) + months - 1;
+  const ey = Math.floor(index / 12);
+  const em = (index % 12) + 1;
+  return isoDate(ey, em, daysInMonth(ey, em));
+}
+
+/**
+ * Whether an occurrence is history for a plan tracked from `trackFrom`: its period ended, and it
+ * fell due, before that day (a period under way on `trackFrom` is tracked). Null: all are tracked.
+ */
+export function isHistory(
+  schedule: Schedule,
+  o: Pick<Occurrence, 'periodKey' | 'periodStart' | 'dueDate'>,
+  trackFrom: IsoDate | null,
+): boolean {
+  if (trackFrom === null) return false;
+  const end = periodEnd(schedule, o);
+  return (end > o.dueDate ? end : o.dueDate) < trackFrom;
+}

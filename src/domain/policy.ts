@@ -55,3 +55,11 @@ export function effectivePolicy(...overrides: (PolicyOverride | undefined)[]): R
   p.leadDays = [...new Set(p.leadDays)].sort((a, b) => b - a);
   return p;
 }
+
+/**
+ * Whether a policy's sending window is a window: it starts before it ends, on the same day
+ * ("08:00"–"17:00"; not "17:00"–"08:00", nor an empty "09:00"–"09:00"). "HH:MM" strings compare
+ * as times.
+ */
+export const sendingWindowOrdered = (p: Pick<ReminderPolicy, 'windowStart' | 'windowEnd'>): boolean =>
+  p.windowStart < p.windowEnd;

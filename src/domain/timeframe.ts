@@ -33,6 +33,10 @@ type Piece =
   /** `until`: "đến năm 2025"; `since`: "từ năm 2024". */
   | { t: 'year'; year: number; until: boolean; since: boolean }
   | { t: 'years'; from: number; to: number }
+  /** "tháng cuối quý": a day of each period is a day of its last month (said, not guessed). */
+  | { t: 'lastMonth' }
+  /** "Hàng tuần": tracked as ongoing work with a monthly check-in (no weekly schedule). */
+  | { t: 'weekly' }
   /** Something recognised as a date but impossible: the phrase becomes unparsed with this flag. */
   | { t: 'bad'; flag: string };
 
@@ -159,6 +163,37 @@ const YEAR_SEP = '(?:\\s*(?:/|-|nam)\\s*|\\s+)';
 const MATCHERS: Matcher[] = [
   { re: /\b(?:toi thieu|it nhat)\b/g, make: () => [{ t: 'atLeast' }] },
   { re: /\bthuong xuyen\b/g, make: () => [{ t: 'ongoing' }] },
+  { re: /\b(?:hang|moi) tuan\b/g, make: () => [{ t: 'weekly' }] },
+  // "Năm 2024 và các năm tiếp theo": every year from the year it names.
+  {
+    re: /\b(?:va )?(?:cac|nhung) nam (?:tiep theo|sau do|sau)\b/g,
+    make: () => [{ t: 'cadence', months: 12, count: false }],
+  },
+  { re: /\b(?:cua )?thang cuoi (?:quy|ky)\b/g, make: () => [{ t: 'lastMonth' }] },
+  // "Hoàn thành trước tháng 10/2024": by the end of the month before (30/09/2024), not in it.
+  {
+    re: new RegExp(`\\btruoc thang (\\d{1,2})${YEAR_SEP}(\\d{4})\\b`, 'g'),
+    make: (m, raw) => {
+      const month = Number(m[1]);
+      if (month < 1 || month > 12) return [{ t: 'bad', flag: `Ngày không hợp lệ: ${m[1]}/${m[2]}` }];
+      const year = Number(m[2]);
+      return [endOfMonthPiece(month === 1 ? 12 : month - 1, String(month === 1 ? year - 1 : year), m[0], raw)];
+    },
+  },
+  {
+    re: new RegExp(`\\btruoc quy (iv|iii|ii|i|[1-4])${YEAR_SEP}(\\d{4})\\b`, 'g'),
+    make: (m, raw) => {
+      const quarter = QUARTERS[m[1] ?? ''] ?? 0;
+      const year = Number(m[2]);
+      return [
+        endOfMonthPiece(quarter === 1 ? 12 : 3 * (quarter - 1), String(quarter === 1 ? year - 1 : year), m[0], raw),
+      ];
+    },
+  },
+  {
+    re: /\btruoc nam (\d{4})\b/g,
+    make: (m, raw) => [endOfMonthPiece(12, String(Number(m[1]) - 1), m[0], raw)],
+  },
   // N times a year: "mỗi năm 1 lần", "1 lần/năm", "2 lần trong năm".
   {
     re: new RegExp(`\\b(?:moi|hang) nam ${NUM} lan\\b`, 'g'),
@@ -319,6 +354,9 @@ const FILLER = new RegExp(
     'va',
     'cua',
     'vao',
+    // "Hằng năm, báo cáo trước ngày 15/11": the duty's word, not the timeframe's.
+    'bao cao',
+    'gui bao cao',
   ]
     .map((w) => `\\b${w}\\b`)
     .join('|'),
@@ -414,13 +452,15 @@ function periodDue(
   dayOnly: Of<'dayOnly'> | undefined,
   raw: string,
   flags: string[],
+  lastMonth = false,
 ): MonthDay {
   if (day !== undefined) {
     const month = ((day.month - 1) % months) + 1;
     return monthDay(month, Math.min(day.day, month === 2 ? 28 : daysInMonth(month)));
   }
   if (dayOnly !== undefined) {
-    if (months !== 1) flags.push(`Thời hạn «${raw}»: hiểu «ngày ${dayOnly.day}» là ngày của tháng cuối kỳ`);
+    if (months !== 1 && !lastMonth)
+      flags.push(`Thời hạn «${raw}»: hiểu «ngày ${dayOnly.day}» là ngày của tháng cuối kỳ`);
     return monthDay(months, Math.min(dayOnly.day, months === 2 ? 28 : daysInMonth(months)));
   }
   return monthDay(months, months === 2 ? 28 : daysInMonth(months));
@@ -458,7 +498,8 @@ function repeating(
     );
   }
   if (12 % months !== 0) return undefined;
-  return withBounds({ kind: 'every', months, due: periodDue(months, day, dayOnly, raw, flags) }, bounds);
+  const lastMonth = pieces.some((p) => p.t === 'lastMonth');
+  return withBounds({ kind: 'every', months, due: periodDue(months, day, dayOnly, raw, flags, lastMonth) }, bounds);
 }
 
 /** The schedule for a phrase with no cadence: a date, a month, a year, a year range… */
@@ -470,7 +511,20 @@ function dated(
   flags: string[],
 ): Schedule | undefined {
   if (only(pieces, 'dayOnly').length > 0) return undefined;
-  const day = pick(only(pieces, 'day'), text, raw, flags);
+  // "31/12/2024, 31/12/2025": the same day of several years (not a range "từ … đến …").
+  const days = only(pieces, 'day');
+  const firstDay = days[0];
+  if (
+    firstDay !== undefined &&
+    days.length > 1 &&
+    days.every((d) => d.year !== undefined && d.month === firstDay.month && d.day === firstDay.day) &&
+    !/\b(?:den|toi)\b|-/.test(text.slice(firstDay.end, days[days.length - 1]!.index))
+  )
+    return yearSeries(
+      days.map((d) => d.year!),
+      monthDay(firstDay.month, firstDay.day),
+    );
+  const day = pick(days, text, raw, flags);
   const range = only(pieces, 'years')[0];
   const years = only(pieces, 'year');
   if (day !== undefined) {
@@ -483,9 +537,31 @@ function dated(
     return withBounds({ kind: 'yearly', due: monthDay(day.month, day.day) }, yearBounds(pieces, undefined));
   }
   if (range !== undefined) return { kind: 'yearly', due: defaultDue, from: range.from, to: range.to };
+  if (years.length > 1 && years.every((y) => !y.since && !y.until))
+    return yearSeries(
+      years.map((y) => y.year),
+      '12-31',
+    );
   const year = pick(years, text, raw, flags);
-  if (year === undefined || year.since) return undefined;
+  if (year === undefined) return undefined;
+  // "Từ năm 2024": every year from 2024.
+  if (year.since) return { kind: 'yearly', due: defaultDue, from: year.year };
   return { kind: 'once', due: isoDate(year.year, 12, 31) };
+}
+
+/**
+ * "2024, 2025" (or "31/12/2024, 31/12/2025"): a deadline on `due` of each year named, yearly from
+ * the first to the last.
+ */
+function yearSeries(list: number[], due: MonthDay): Schedule | undefined {
+  const years = [...new Set(list)].sort((a, b) => a - b);
+  const first = years[0]!;
+  const last = years[years.length - 1]!;
+  if (years.length === 1) return { kind: 'once', due: `${first}-${due}` };
+  // Periods of several years are counted from the plan's start, not from the years named: only
+  // consecutive years are one schedule; "2024, 2026" is left to the administrator.
+  if (!years.every((y, i) => y === first + i)) return undefined;
+  return { kind: 'yearly', due, from: first, to: last };
 }
 
 /** "Thường xuyên": check in monthly when the phrase says so, else quarterly. */
@@ -522,11 +598,16 @@ export function parseTimeframe(raw: string, options: TimeframeOptions = {}): Par
 
   const bad = only(pieces, 'bad');
   if (bad.length > 0) return unparsed(shown, [...new Set(bad.map((b) => b.flag))]);
-  const meaningful = pieces.some((p) => p.t !== 'atLeast');
+  const meaningful = pieces.some((p) => p.t !== 'atLeast' && p.t !== 'lastMonth');
   if (!meaningful || leftover(rest) !== '') return unparsed(shown, [unparsedFlag(shown)]);
 
   const flags: string[] = [];
   if (pieces.some((p) => p.t === 'ongoing')) return { schedule: ongoing(pieces, shown, flags), flags };
+  // Weekly work is tracked as ongoing, confirmed each month (no schedule is shorter than a month).
+  if (pieces.some((p) => p.t === 'weekly')) {
+    if (pieces.some((p) => p.t !== 'weekly' && p.t !== 'atLeast')) return unparsed(shown, [unparsedFlag(shown)]);
+    return { schedule: { kind: 'ongoing', checkIn: 'monthly' }, flags };
+  }
 
   const cadence = cadenceOf(pieces);
   const atLeastOnce = pieces.some((p) => p.t === 'atLeast') || cadence?.count === true;
@@ -536,4 +617,72 @@ export function parseTimeframe(raw: string, options: TimeframeOptions = {}): Par
       : repeating(cadence.months, atLeastOnce, pieces, text, shown, defaultDue, flags);
   if (schedule === undefined) return unparsed(shown, [unparsedFlag(shown)]);
   return { schedule, flags };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Telling a timeframe apart from other text (a PDF's cells, read without their columns)
+
+const TIMEFRAME_START =
+  /^(thuong xuyen|hang nam|dinh ky|hang quy|hang thang|hang tuan|nam \d{4}|\d{4}( ?- ?\d{4})?|giai doan|truoc ngay|truoc thang|den (ngay|het|nam|thang|quy)|trong (nam|quy|thang)|quy [ivx\d]+|thang \d|hoan thanh|toi thieu|tu nam|\d+ (nam|thang) ?\/ ?lan|\d{1,2}\/\d{1,2}\/\d{4}|6 thang|moi nam)/;
+
+/**
+ * Whether a short text reads as a timeframe phrase ("Thường xuyên", "Quý II/2024", "2023 - 2025",
+ * "Hoàn thành trước …"), even cut short by a page or a column: a reader uses it to find the
+ * timeframe cell among a row's blocks of text.
+ */
+export function looksLikeTimeframe(text: string): boolean {
+  const t = tidy(text);
+  if (!t || t.length > 80 || /^[-–]/.test(t)) return false;
+  return TIMEFRAME_START.test(fold(t));
+}
+
+/** "vị liên quan 2023" → head "vị liên quan", time "2023": a timeframe ending a line of two cells. */
+export function splitTimeTail(line: string): { head: string; time: string } | null {
+  const m = /^(.*\S)\s+((?:[Nn]ăm\s+)?\d{4}(?:\s*-\s*\d{4})?|Thường xuyên|Hàng năm|Hằng năm|Hàng quý|Hằng quý)$/u.exec(
+    line.trim(),
+  );
+  return m ? { head: m[1]!, time: m[2]! } : null;
+}
+
+const DEADLINES =
+  /(?:trước|chậm nhất(?:\s+(?:là|vào))?|không muộn hơn)\s+ngày\s+(\d{1,2})(?:\s*(?:tháng\s*|\/|-)\s*(\d{1,2})(?:\s*(?:năm\s*|\/|-)\s*(\d{4}))?)?(\s+(?:của\s+)?tháng\s+cuối\s+(?:quý|kỳ))?/giu;
+const CADENCES = /(?:hằng|hàng|mỗi)\s+(quý|tháng|năm)|(?:06|6|sáu)\s+tháng/giu;
+
+/** A deadline a plan's body text states for a report. */
+export interface StatedDeadline {
+  /** The timeframe phrase: the deadline as written, after its cadence when it is not yearly. */
+  phrase: string;
+  day: number;
+  /** Null for a day of each period ("trước ngày 20 của tháng cuối quý"). */
+  month: number | null;
+  /** Null: every period. */
+  year: number | null;
+  /** The period in months (12: yearly). */
+  months: number;
+}
+
+/**
+ * The deadlines a sentence of a plan's body states ("… gửi về Sở … trước ngày 15 tháng 11 …",
+ * "báo cáo định kỳ 6 tháng (trước ngày 15/6) và hằng năm (trước ngày 15/12)", "hằng quý, trước
+ * ngày 20 của tháng cuối quý"), each with the cadence written closest before it (yearly when none).
+ * A day that does not exist, or a day with no month and no shorter cadence, is left out.
+ */
+export function deadlinesIn(text: string): StatedDeadline[] {
+  const out: StatedDeadline[] = [];
+  for (const m of text.matchAll(DEADLINES)) {
+    const before = text.slice(Math.max(0, (m.index ?? 0) - 80), m.index);
+    const cadence = [...before.matchAll(CADENCES)].at(-1);
+    const unit = cadence ? (cadence[1] ?? '6').toLowerCase() : 'năm';
+    const months = unit === 'quý' ? 3 : unit === 'tháng' ? 1 : unit === '6' ? 6 : 12;
+    const day = Number(m[1]);
+    const month = m[2] ? Number(m[2]) : null;
+    const year = m[3] ? Number(m[3]) : null;
+    if (month === null && months === 12) continue;
+    if (month !== null && (month < 1 || month > 12 || day < 1 || day > daysInMonth(month, year ?? undefined))) continue;
+    if (day < 1 || day > 31) continue;
+    const written = tidy(m[0]);
+    const lead = months === 3 ? 'hằng quý' : months === 1 ? 'hằng tháng' : months === 6 ? 'định kỳ 6 tháng' : '';
+    out.push({ phrase: lead ? `${lead}, ${written}` : written, day, month, year, months });
+  }
+  return out;
 }

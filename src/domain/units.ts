@@ -94,14 +94,31 @@ function splitWhereHeads(text: string, sep: RegExp): string[] {
 
 /**
  * The names in one cell: `- Các sở, ban, ngành - Ủy ban nhân dân quận, huyện, thành phố Thủ Đức` →
- * `["Các sở, ban, ngành", "Ủy ban nhân dân quận, huyện, thành phố Thủ Đức"]`. Bullets (-, +, •),
- * new lines and semicolons separate names; " - " and ", " only where a new name starts.
+ * `["Các sở, ban, ngành", "Ủy ban nhân dân quận, huyện, thành phố Thủ Đức"]`. Bullets (-, +, •)
+ * and semicolons separate names; new lines, " - " and ", " only where a new name starts.
  */
 export function splitUnitCell(cell: string): string[] {
   const names: string[] = [];
-  const lines = cell
+  // A line break inside a cell starts a new name only where a new name (or a bullet) starts:
+  // "Sở Thông tin và\nTruyền thông" is one unit, "Các sở, ban,\nngành" one phrase.
+  const joined = cell
     .normalize('NFC')
-    .split(/\r?\n|;|•|(?:^|\s)\+\s/u)
+    .split(/\r?\n/u)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .reduce<string[]>((out, line) => {
+      const previous = out[out.length - 1];
+      // A line that ends mid-name ("… và", "… các,", "Ủy ban nhân dân") goes on on the next line.
+      const open =
+        previous !== undefined && /(?:\s(?:và|các|của|thuộc)|[,\-–&]|^(?:Ủy ban nhân dân|UBND))$/u.test(previous);
+      if (previous !== undefined && !/^[-–—+•]/u.test(line) && (open || !startsWithHead(line)))
+        out[out.length - 1] = `${previous} ${line}`;
+      else out.push(line);
+      return out;
+    }, []);
+  const lines = joined
+    .join('\n')
+    .split(/\n|;|•|(?:^|\s)\+\s/u)
     .map((l) => l.trim())
     .filter(Boolean);
   for (const line of lines) {

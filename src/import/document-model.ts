@@ -23,6 +23,10 @@ export interface SourceRow {
   where: string;
   /** True when a reader knows this row repeats the table's header (a header repeated on a new page). */
   repeatedHeader?: boolean;
+  /** True when a reader could not split the row into the table's cells (its text is in one cell). */
+  unsplit?: boolean;
+  /** Notes of the reader about this row (cells split by guess…), shown on the duty read from it. */
+  notes?: string[];
 }
 
 /** A block of the document, in reading order. */

@@ -1,6 +1,6 @@
 /**
- * Plan files → drafts: CSV, XLSX, and text (plan documents, pasted tables, TSV). PDF and Word files
- * are refused with a hint (paste the text, or save the table as .xlsx/.csv).
+ * Plan files → drafts: CSV, XLSX, and text (plan documents, pasted tables, TSV); Word (.docx, .doc)
+ * and PDF files through the document readers (src/import/documents.ts) and the interpreter.
  */
 import path from 'node:path';
 import { parse as parseDelimited } from 'csv-parse/sync';
@@ -9,14 +9,11 @@ import { decodeText, hasBinarySignature, isEncryptedOffice } from './decode.js';
 import { ImportError } from './errors.js';
 import { encryptedFile, MAX_ROWS, tooManyRows } from './limits.js';
 import { checkXlsx } from './zip-guard.js';
-import {
-  EMPTY_FILE,
-  NO_DUTY_TABLE,
-  parsePlanRows,
-  parsePlanText,
-  type ParseOptions,
-  type PlanDraft,
-} from './plan-document.js';
+import { documentKind, readDocument } from './documents.js';
+import { EMPTY_FILE, type ParseOptions, type PlanDraft } from './draft.js';
+import { interpretDocument } from './interpret.js';
+import { parsePlanRows, parsePlanText } from './plan-document.js';
+import { gridDocument } from './readers/grid.js';
 
 /** Counts `delimiter` outside double quotes in each of the first physical lines of `text`. */
 function delimiterCounts(text: string, delimiter: string): number[] {
@@ -152,32 +149,25 @@ export async function parseXlsx(buf: Buffer): Promise<{ sheet: string; rows: str
 const TEXT_EXTENSIONS = new Set(['', '.txt', '.md', '.tsv', '.tab', '.text']);
 
 /**
- * Reads an uploaded plan file, choosing the reader by extension and signature: .xlsx (or a zip
- * signature) → the first sheet with a duty table; .csv → CSV; anything textual (.txt, .md, .tsv,
- * pasted text) → the plan-document reader. PDF and Word files are refused with a hint.
+ * Reads an uploaded plan file, choosing the reader by signature and extension: a PDF, a Word file
+ * (.docx zip, .doc OLE) → the document readers and the interpreter; .xlsx (or another zip) → the
+ * first sheet with a duty table; .csv → CSV; anything textual (.txt, .md, .tsv, pasted text) → the
+ * plan-document reader.
  *
- * @throws ImportError for an empty file, a binary or unsupported file, or no duty table.
+ * A file with no duty table gives its header and report duties and the plan flag NO_DUTY_TABLE.
+ *
+ * @throws ImportError for an empty file, or a binary or unsupported file.
  */
 export async function parsePlanFile(name: string, buf: Buffer, options: ParseOptions): Promise<PlanDraft> {
   const ext = path.extname(name).toLowerCase();
   if (buf.length === 0) throw new ImportError(EMPTY_FILE, name);
   const zip = buf[0] === 0x50 && buf[1] === 0x4b && buf[2] === 0x03 && buf[3] === 0x04;
-  const pdf = buf.subarray(0, 5).toString('latin1') === '%PDF-';
   const ole = buf[0] === 0xd0 && buf[1] === 0xcf && buf[2] === 0x11 && buf[3] === 0xe0;
 
-  if (pdf || ext === '.pdf') {
-    throw new ImportError(
-      'Chưa đọc được tệp PDF: hãy sao chép toàn văn kế hoạch (hoặc bảng phụ lục) vào một tệp .txt, hoặc lưu bảng thành .xlsx/.csv / PDF files cannot be read: paste the text into a .txt file, or save the table as .xlsx/.csv',
-      name,
-    );
-  }
-  if (/^\.(docx?|odt|rtf)$/.test(ext)) {
-    throw new ImportError(
-      'Chưa đọc được tệp Word: hãy sao chép bảng phụ lục (hoặc toàn văn) vào một tệp .txt, hoặc lưu bảng thành .xlsx/.csv / Word files cannot be read: paste the text into a .txt file, or save the table as .xlsx/.csv',
-      name,
-    );
-  }
-  if (isEncryptedOffice(buf)) throw encryptedFile();
+  // Word and PDF files, by their bytes (a .doc that is a .docx, a PDF without its extension…).
+  if (isEncryptedOffice(buf)) throw encryptedFile(ext === '.doc' || ext === '.docx' ? 'docx' : 'xlsx');
+  const documentType = documentKind(ext, buf);
+  if (documentType) return interpretDocument(await readDocument(documentType, buf), options);
   if (ole || ext === '.xls') {
     throw new ImportError(
       'Tệp Excel cũ (.xls): hãy lưu lại thành .xlsx hoặc .csv / old .xls workbook: save it as .xlsx or .csv',
@@ -187,18 +177,12 @@ export async function parsePlanFile(name: string, buf: Buffer, options: ParseOpt
   if (zip || ext === '.xlsx' || ext === '.xlsm') {
     const sheets = await parseXlsx(buf);
     if (!sheets.some((s) => s.rows.some((r) => r.some((c) => c.trim())))) throw new ImportError(EMPTY_FILE, name);
-    for (const { sheet, rows } of sheets) {
-      try {
-        return parsePlanRows(rows, {
-          ...options,
-          format: 'xlsx',
-          sourceOf: (i) => `${sheet}!A${i + 1}`,
-        });
-      } catch (e) {
-        if (!(e instanceof ImportError)) throw e;
-      }
-    }
-    throw new ImportError(NO_DUTY_TABLE, name);
+    // Every sheet is a table of the document: the duty table may be on any of them.
+    const doc = gridDocument(
+      'xlsx',
+      sheets.map(({ sheet, rows }) => ({ rows, sourceOf: (i: number) => `${sheet}!A${i + 1}` })),
+    );
+    return interpretDocument(doc, options);
   }
   if (hasBinarySignature(buf)) throw new ImportError('Tệp không phải văn bản / not a text file', name);
 
@@ -214,16 +198,10 @@ export async function parsePlanFile(name: string, buf: Buffer, options: ParseOpt
     });
   if (!TEXT_EXTENSIONS.has(ext)) {
     // Unknown extension: a CSV-looking text is read as CSV, anything else as a document.
-    try {
-      return parsePlanText(text, options);
-    } catch (e) {
-      if (!(e instanceof ImportError)) throw e;
-      return parsePlanRows(parseCsv(text), {
-        ...options,
-        format: 'csv',
-        sourceOf: (i) => `hàng ${i + 1}`,
-      });
-    }
+    const asText = parsePlanText(text, options);
+    if (asText.duties.some((d) => d.origin === 'appendix')) return asText;
+    const asCsv = parsePlanRows(parseCsv(text), { ...options, format: 'csv', sourceOf: (i) => `hàng ${i + 1}` });
+    return asCsv.duties.length > asText.duties.length ? asCsv : asText;
   }
   return parsePlanText(text, options);
 }
@@ -235,7 +213,7 @@ export async function parsePlanFile(name: string, buf: Buffer, options: ParseOpt
  * and the reading that finds more duties wins (a document on a tie): a CSV read as a document
  * finds no table, and a document read as CSV finds none either.
  *
- * @throws ImportError when neither reading finds a duty table (the document reader's message).
+ * @throws ImportError when the file cannot be read at all (empty, binary, unsupported).
  */
 export async function parsePlanUpload(buf: Buffer, options: ParseOptions, name?: string | null): Promise<PlanDraft> {
   const ext = name ? path.extname(name).toLowerCase() : '';

@@ -14,6 +14,7 @@ import {
   tooLargeInflated,
   tooManyCells,
   tooManyRows,
+  type ZipKind,
 } from './limits.js';
 
 /** One file of a zip, as its central directory describes it. */
@@ -34,14 +35,14 @@ const LOCAL = 0x04034b50;
 export const isZip = (buf: Buffer) => buf.length >= 4 && buf.readUInt32LE(0) === LOCAL;
 
 /** The zip64 sizes of a central directory entry whose 32-bit fields say 0xFFFFFFFF. */
-function zip64Sizes(extra: Buffer, entry: { size: number; compressedSize: number; offset: number }) {
+function zip64Sizes(extra: Buffer, entry: { size: number; compressedSize: number; offset: number }, kind: ZipKind) {
   for (let i = 0; i + 4 <= extra.length;) {
     const id = extra.readUInt16LE(i);
     const len = extra.readUInt16LE(i + 2);
     if (id === 0x0001) {
       let p = i + 4;
       const next = () => {
-        if (p + 8 > i + 4 + len) throw corruptWorkbook();
+        if (p + 8 > i + 4 + len) throw corruptWorkbook(kind);
         const v = Number(extra.readBigUInt64LE(p));
         p += 8;
         return v;
@@ -53,7 +54,14 @@ function zip64Sizes(extra: Buffer, entry: { size: number; compressedSize: number
     }
     i += 4 + len;
   }
-  throw corruptWorkbook();
+  throw corruptWorkbook(kind);
+}
+
+/** Whether a zip is a Word document (its directory names `word/…` entries) or, by default, a workbook. */
+function zipKind(buf: Buffer, eocd: number): ZipKind {
+  const at = buf.readUInt32LE(eocd + 16);
+  const directory = buf.subarray(at < eocd ? at : Math.max(0, eocd - 0x10000), eocd);
+  return directory.includes('word/document') ? 'docx' : 'xlsx';
 }
 
 /**
@@ -65,6 +73,11 @@ function zip64Sizes(extra: Buffer, entry: { size: number; compressedSize: number
  * @throws ImportError (Vietnamese message) for each of these, and for a damaged directory.
  */
 export function readZipDirectory(buf: Buffer): ZipEntry[] {
+  return readZipDirectoryOf(buf).entries;
+}
+
+/** {@link readZipDirectory}, and whether the zip is a workbook or a Word document (for messages). */
+export function readZipDirectoryOf(buf: Buffer): { entries: ZipEntry[]; kind: ZipKind } {
   let eocd = -1;
   for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 0xffff); i--) {
     if (buf.readUInt32LE(i) === EOCD) {
@@ -72,22 +85,23 @@ export function readZipDirectory(buf: Buffer): ZipEntry[] {
       break;
     }
   }
-  if (eocd < 0) throw corruptWorkbook();
+  if (eocd < 0) throw corruptWorkbook(buf.includes('word/document') ? 'docx' : 'xlsx');
+  const kind = zipKind(buf, eocd);
   const count = buf.readUInt16LE(eocd + 10);
   let at = buf.readUInt32LE(eocd + 16);
   // A zip64 directory (more than 65,535 entries or past 4 GB) is never a plan of at most 10 MB.
-  if (count === 0xffff || at === 0xffffffff) throw tooLargeInflated();
-  if (count > MAX_ZIP_ENTRIES) throw tooLargeInflated();
+  if (count === 0xffff || at === 0xffffffff) throw tooLargeInflated(kind);
+  if (count > MAX_ZIP_ENTRIES) throw tooLargeInflated(kind);
   const entries: ZipEntry[] = [];
   let declared = 0;
   for (let k = 0; k < count; k++) {
-    if (at + 46 > buf.length || buf.readUInt32LE(at) !== CENTRAL) throw corruptWorkbook();
+    if (at + 46 > buf.length || buf.readUInt32LE(at) !== CENTRAL) throw corruptWorkbook(kind);
     const flags = buf.readUInt16LE(at + 8);
     const method = buf.readUInt16LE(at + 10);
     const nameLen = buf.readUInt16LE(at + 28);
     const extraLen = buf.readUInt16LE(at + 30);
     const commentLen = buf.readUInt16LE(at + 32);
-    if (at + 46 + nameLen + extraLen > buf.length) throw corruptWorkbook();
+    if (at + 46 + nameLen + extraLen > buf.length) throw corruptWorkbook(kind);
     const entry: ZipEntry = {
       name: buf.toString('utf8', at + 46, at + 46 + nameLen),
       method,
@@ -96,33 +110,33 @@ export function readZipDirectory(buf: Buffer): ZipEntry[] {
       offset: buf.readUInt32LE(at + 42),
     };
     if (entry.size === 0xffffffff || entry.compressedSize === 0xffffffff || entry.offset === 0xffffffff) {
-      zip64Sizes(buf.subarray(at + 46 + nameLen, at + 46 + nameLen + extraLen), entry);
+      zip64Sizes(buf.subarray(at + 46 + nameLen, at + 46 + nameLen + extraLen), entry, kind);
     }
     // Bit 0: the entry is encrypted (a password-protected zip).
-    if (flags & 1) throw encryptedFile();
-    if (method !== 0 && method !== 8) throw corruptWorkbook();
+    if (flags & 1) throw encryptedFile(kind);
+    if (method !== 0 && method !== 8) throw corruptWorkbook(kind);
     declared += entry.size;
-    if (declared > MAX_INFLATED_BYTES) throw tooLargeInflated();
+    if (declared > MAX_INFLATED_BYTES) throw tooLargeInflated(kind);
     entries.push(entry);
     at += 46 + nameLen + extraLen + commentLen;
   }
-  return entries;
+  return { entries, kind };
 }
 
 /** The bytes of an entry, inflated with at most `budget` bytes of output. */
-function inflateEntry(buf: Buffer, entry: ZipEntry, budget: number): Buffer {
+function inflateEntry(buf: Buffer, entry: ZipEntry, budget: number, kind: ZipKind = 'xlsx'): Buffer {
   const at = entry.offset;
-  if (at + 30 > buf.length || buf.readUInt32LE(at) !== LOCAL) throw corruptWorkbook();
+  if (at + 30 > buf.length || buf.readUInt32LE(at) !== LOCAL) throw corruptWorkbook(kind);
   const start = at + 30 + buf.readUInt16LE(at + 26) + buf.readUInt16LE(at + 28);
   const data = buf.subarray(start, start + entry.compressedSize);
-  if (data.length !== entry.compressedSize) throw corruptWorkbook();
+  if (data.length !== entry.compressedSize) throw corruptWorkbook(kind);
   if (entry.method === 0) return data;
   try {
     // maxOutputLength stops inflating at the budget, whatever the directory declared.
     return inflateRawSync(data, { maxOutputLength: Math.max(1, budget) });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLargeInflated();
-    throw corruptWorkbook();
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLargeInflated(kind);
+    throw corruptWorkbook(kind);
   }
 }
 
@@ -165,12 +179,12 @@ function mergedCells(xml: string): number {
  * @throws ImportError (Vietnamese message) when any bound is passed or the zip is damaged.
  */
 export function checkXlsx(buf: Buffer): void {
-  const entries = readZipDirectory(buf);
+  const { entries, kind } = readZipDirectoryOf(buf);
   let budget = MAX_INFLATED_BYTES;
   for (const entry of entries) {
     if (entry.name.endsWith('/')) continue;
-    const bytes = inflateEntry(buf, entry, budget);
-    if (bytes.length !== entry.size) throw corruptWorkbook();
+    const bytes = inflateEntry(buf, entry, budget, kind);
+    if (bytes.length !== entry.size) throw corruptWorkbook(kind);
     budget -= bytes.length;
     if (!/^xl\/worksheets\/[^/]+\.xml$/i.test(entry.name)) continue;
     const xml = bytes.toString('latin1');
@@ -178,4 +192,27 @@ export function checkXlsx(buf: Buffer): void {
     if (countTags(xml, 'row') > MAX_ROWS) throw tooManyRows(sheet);
     if (countTags(xml, 'c') > MAX_CELLS || mergedCells(xml) > MAX_CELLS) throw tooManyCells(sheet);
   }
+}
+
+/**
+ * The inflated bytes of the entries of a zip that `pick` chooses (a Word document's
+ * `word/document.xml`, `word/numbering.xml`), within a total budget of {@link MAX_INFLATED_BYTES}
+ * for the whole zip: its directory is checked first ({@link readZipDirectory}), then each entry is
+ * inflated with its output capped at what is left, so a zip bomb whose directory lies is stopped
+ * at the bound, not after.
+ *
+ * @throws ImportError (Vietnamese message) when a bound is passed or the zip is damaged.
+ */
+export function readZipFiles(buf: Buffer, pick: (name: string) => boolean): Map<string, Buffer> {
+  const { entries, kind } = readZipDirectoryOf(buf);
+  const files = new Map<string, Buffer>();
+  let budget = MAX_INFLATED_BYTES;
+  for (const entry of entries) {
+    if (entry.name.endsWith('/') || !pick(entry.name)) continue;
+    const bytes = inflateEntry(buf, entry, budget, kind);
+    if (bytes.length !== entry.size) throw corruptWorkbook(kind);
+    budget -= bytes.length;
+    files.set(entry.name, bytes);
+  }
+  return files;
 }

@@ -62,3 +62,36 @@ export function isDatabaseUnreachable(error: Error): boolean {
   const code = (error as Error & { code?: unknown }).code;
   return (typeof code === 'string' && DB_DOWN_CODES.has(code)) || DB_DOWN.test(error.message);
 }
+
+/**
+ * What a Redis connection says while its server cannot be reached or is changing hands: refused or
+ * lost connections, every sentinel unreachable, a Cluster without its slots, a primary demoted to
+ * replica or still loading its data after a failover.
+ */
+const REDIS_DOWN =
+  /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|ECONNRESET|EPIPE|Connection is closed|connect|sentinel|CLUSTERDOWN|refresh slots|None of startup nodes|READONLY|LOADING|MASTERDOWN|TRYAGAIN/i;
+
+/** ioredis's own errors: a command aborted by a lost connection, retries used up, a Cluster's nodes all failing. */
+const REDIS_ERRORS = new Set(['AbortError', 'ReplyError', 'MaxRetriesPerRequestError', 'ClusterAllFailedError']);
+
+/** Whether an error says Redis cannot be reached (as opposed to a failure of the command itself). */
+export function isRedisUnreachable(error: Error): boolean {
+  return REDIS_DOWN.test(error.message);
+}
+
+/** Whether a job's error is Redis's connection failing (not PostgreSQL's, whose messages look alike). */
+export function isRedisConnectionError(error: Error): boolean {
+  return REDIS_ERRORS.has(error.name) && isRedisUnreachable(error);
+}
+
+/**
+ * A job whose lease Redis no longer knows: its lock missing, held by another or not renewed (a
+ * failover lost the lock's last writes, or a stall handed the job to another worker), or the job
+ * given up as stalled too often. Nothing is lost or sent twice (the claim in PostgreSQL decides;
+ * the planner queues again what is still pending): said once per outage, not once per job.
+ */
+export function isLostJobLease(error: Error): boolean {
+  return /^(Missing (lock|key) for job|Lock mismatch for job|could not renew lock for job)|is not in the active state|job stalled more than allowable limit/.test(
+    error.message,
+  );
+}

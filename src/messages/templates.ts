@@ -14,11 +14,18 @@ import { UserError } from '#root/errors/index.js';
 
 export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
 
+/**
+ * The plan's indicators a unit has not reported yet for the year, listed in the reminders of its
+ * yearly report: `ref` what to type after /chitieu, `target` in words ("80%"), `command` the
+ * whole command to type ("/chitieu 1 <tử số>/<mẫu số>").
+ */
+const INDICATOR_FIELDS = ['ref', 'title', 'target', 'command'] as const;
+
 /** The messages dondoc sends, and the placeholders each may use. */
 export const MESSAGES = {
-  'reminder-lead': { fields: reminderFields(), lists: {} },
-  'reminder-due': { fields: reminderFields(), lists: {} },
-  'reminder-overdue': { fields: reminderFields(), lists: {} },
+  'reminder-lead': { fields: reminderFields(), lists: { indicators: INDICATOR_FIELDS } },
+  'reminder-due': { fields: reminderFields(), lists: { indicators: INDICATOR_FIELDS } },
+  'reminder-overdue': { fields: reminderFields(), lists: { indicators: INDICATOR_FIELDS } },
   'reminder-escalation': { fields: [...reminderFields(), 'responsibleUnit'], lists: {} },
   'reminder-cooperating': { fields: reminderFields(), lists: {} },
   /**
@@ -105,6 +112,8 @@ function reminderFields() {
     'confirmCommand',
     'extendCommand',
     'confirmUrl',
+    /** How many indicators of the year the unit has not reported (a yearly report's reminder), '' when none: a section. */
+    'indicatorsMissing',
   ] as const;
 }
 

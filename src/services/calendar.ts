@@ -155,6 +155,8 @@ export async function calendarFeed(
       unitId: unit.id,
       orgId: unit.orgId,
       current: true,
+      // An open period before its plan was tracked from is history: not a deadline of the unit's.
+      NOT: { history: true, status: 'open' },
       OR: [{ extendedTo: null, dueAt: { gte: from, lt: to } }, { extendedTo: { gte: from, lt: to } }],
     },
     include: { duty: { include: { plan: true } } },

@@ -231,10 +231,24 @@ export async function findPendingExtension(db: Db, orgId: string, ref: string) {
   );
 }
 
-/** The unit's open obligations, nearest due first. */
-export async function openObligationsOfUnit(db: Db, unitId: string, limit = 20) {
+/**
+ * The unit's open obligations, nearest due first; without `includeHistory`, not the periods kept
+ * as history (before their plan was tracked from): they are not what a unit is asked for.
+ */
+export async function openObligationsOfUnit(
+  db: Db,
+  unitId: string,
+  limit = 20,
+  options: { includeHistory?: boolean } = {},
+) {
   return db.obligation.findMany({
-    where: { unitId, status: 'open', current: true, duty: { active: true } },
+    where: {
+      unitId,
+      status: 'open',
+      current: true,
+      ...(options.includeHistory ? {} : { history: false }),
+      duty: { active: true },
+    },
     include: { duty: { include: { plan: true } } },
     orderBy: [{ dueAt: 'asc' }],
     take: limit,
@@ -442,6 +456,7 @@ export async function lateByUnit(db: Db, orgId: string, now: Date) {
       orgId,
       status: 'open',
       current: true,
+      history: false,
       OR: [{ extendedTo: null, dueAt: { lt: now } }, { extendedTo: { lt: now } }],
     },
     include: { unit: true, duty: true },

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '#root/db/client.js';
+import type { IsoDate } from '#root/domain/types.js';
 import { normalizeUnitName } from '#root/domain/units.js';
-import { yearWindow, zonedYear } from '#root/domain/zoned-day.js';
+import { yearWindow, zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import { parsePlanFile } from '#root/import/spreadsheet.js';
 import { audit } from './audit.js';
 import { reconcileObligations } from './obligations.js';
@@ -34,7 +35,17 @@ export interface DemoResult {
  */
 export async function seedDemo(
   db: Db,
-  options: { orgCode: string; timeZone: string; now: Date; actor: string },
+  options: {
+    orgCode: string;
+    timeZone: string;
+    now: Date;
+    actor: string;
+    /**
+     * The day to track the plan from; by default the current period of each duty at `now`, as an
+     * administrator's import. Null: every period, the past included (a fixture of past periods).
+     */
+    trackFrom?: IsoDate | null;
+  },
 ): Promise<DemoResult> {
   const data = JSON.parse(await readFile(new URL('demo-units.json', SAMPLE_DIR), 'utf8')) as DemoData;
   const org = await ensureOrganisation(
@@ -90,7 +101,17 @@ export async function seedDemo(
 
   const file = new URL(data.plan, SAMPLE_DIR);
   const draft = await parsePlanFile(data.plan, await readFile(file), { defaultDue: org.yearlyDue });
-  await commitImport(db, org.id, await reviewImport(db, org.id, draft), options.actor);
+  // Tracked from the current period of each duty, as an administrator's import is by default: the
+  // periods before today are history, not a demo full of items overdue since the plan was issued.
+  await commitImport(
+    db,
+    org.id,
+    await reviewImport(db, org.id, draft, undefined, {
+      today: zonedDay(options.now, org.timeZone),
+      ...(options.trackFrom !== undefined ? { trackFrom: options.trackFrom } : {}),
+    }),
+    options.actor,
+  );
 
   // One sandbox contact per unit (including those the import proposed), and the administrator.
   const units = await db.unit.findMany({ where: { orgId: org.id } });

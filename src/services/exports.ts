@@ -3,7 +3,7 @@ import type { Db } from '#root/db/client.js';
 import { dueInstant, obligationState, type ObligationState } from '#root/domain/obligation-state.js';
 import type { IsoDate } from '#root/domain/types.js';
 import { shortDate } from '#root/domain/wording.js';
-import { yearWindow, zonedDay, zonedYear } from '#root/domain/zoned-day.js';
+import { yearBounds, yearWindow, zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import { actorNamer } from './actors.js';
 
 /** The columns of the plan's appendix table that the 30/11 report fills in, in the plan's words. */
@@ -158,18 +158,45 @@ export async function yearlyStatus(db: Db, orgId: string, year: number, now: Dat
   to.setUTCDate(to.getUTCDate() + 1);
 
   const [obligations, duties, actorName] = await Promise.all([
-    db.obligation.findMany({
-      where: { orgId, current: true, dueAt: { gte: from, lte: to } },
-      include: {
-        unit: { select: { name: true } },
-        confirmations: {
-          where: { withdrawnAt: null },
-          orderBy: { createdAt: 'asc' },
-          take: 1,
-          include: { contact: { select: { name: true } } },
-        },
-      },
-    }),
+    // One statement with the first standing confirmation joined in: Prisma's include sends the
+    // obligations' ids back as parameters, past PostgreSQL's 32,767 beyond ~30,000 obligations.
+    db.$queryRaw<
+      {
+        id: string;
+        dutyId: string;
+        unitId: string;
+        periodKey: string;
+        dueAt: Date;
+        extendedTo: Date | null;
+        status: 'open' | 'done' | 'waived';
+        completedAt: Date | null;
+        unitName: string;
+        cNote: string | null;
+        cActor: string | null;
+        cContact: string | null;
+        confirmed: boolean;
+      }[]
+    >`
+      SELECT o.id::text AS id, o.duty_id::text AS "dutyId", o.unit_id::text AS "unitId", o.period_key AS "periodKey",
+             o.due_at AS "dueAt", o.extended_to AS "extendedTo", o.status::text AS status, o.completed_at AS "completedAt",
+             u.name AS "unitName", c.note AS "cNote", c.actor AS "cActor", ct.name AS "cContact", c.id IS NOT NULL AS confirmed
+        FROM obligations o
+        JOIN units u ON u.id = o.unit_id
+        LEFT JOIN LATERAL (
+          SELECT x.id, x.note, x.actor, x.contact_id FROM confirmations x
+           WHERE x.obligation_id = o.id AND x.withdrawn_at IS NULL ORDER BY x.created_at ASC LIMIT 1) c ON true
+        LEFT JOIN contacts ct ON ct.id = c.contact_id
+       -- An open period before its plan was tracked from is history, not "Quá hạn".
+       WHERE o.org_id = ${orgId}::uuid AND o.current AND o.due_at >= ${from} AND o.due_at <= ${to}
+         AND NOT (o.history AND o.status = 'open')`.then((rows) =>
+      rows.map((r) => ({
+        ...r,
+        unit: { name: r.unitName },
+        confirmations: r.confirmed
+          ? [{ note: r.cNote, actor: r.cActor, contact: r.cContact === null ? null : { name: r.cContact } }]
+          : [],
+      })),
+    ),
     db.duty.findMany({
       where: { orgId },
       include: {
@@ -186,10 +213,9 @@ export async function yearlyStatus(db: Db, orgId: string, year: number, now: Dat
     }),
     actorNamer(db, orgId),
   ]);
-  const inYear = obligations.filter((o) => {
-    const d = zonedDay(o.dueAt, org.timeZone);
-    return d >= window.from && d <= window.to;
-  });
+  // Due on a day of the year in the organisation's zone: within the year's instants there.
+  const { start, end } = yearBounds(year, org.timeZone);
+  const inYear = obligations.filter((o) => o.dueAt >= start && o.dueAt < end);
   const waivedIds = inYear.filter((o) => o.status === 'waived').map((o) => o.id);
   const waivers = waivedIds.length
     ? await db.auditEvent.findMany({

@@ -6,12 +6,15 @@ import { ImportDraftGoneError } from '#root/import/errors.js';
 import { parsePlanOffThread, type ParseLimits } from '#root/import/off-thread.js';
 import type { PlanDraft } from '#root/import/plan-document.js';
 import { tidy } from '#root/domain/text.js';
+import type { IsoDate } from '#root/domain/types.js';
+import { zonedDay } from '#root/domain/zoned-day.js';
 import { UserError } from '#root/errors/index.js';
 import { reconcileCurrent, sumReconciled, type ReconcileResult } from './obligations.js';
 import {
   applyFix,
   commitImport,
   parseHorizonYear,
+  parseTrackFrom,
   reviewImport,
   type DutyFix,
   type ImportResult,
@@ -41,6 +44,8 @@ export interface ImportDraft {
   horizonYear?: number | null;
   /** Fixes by duty code, applied in this order to each new review. */
   fixes: Record<string, DutyFix>;
+  /** The day to track the plan from as the administrator set it (null: every period); absent: the default. */
+  trackFrom?: IsoDate | null;
   createdAt: string;
 }
 
@@ -69,7 +74,8 @@ const doneKeyOf = (store: DraftStore, id: string) => `${store.prefix}:import:${i
 export async function reviewDraft(
   db: Db,
   orgId: string,
-  draft: Pick<ImportDraft, 'draft' | 'planCode' | 'fixes' | 'horizonYear'>,
+  draft: Pick<ImportDraft, 'draft' | 'planCode' | 'fixes' | 'horizonYear' | 'trackFrom'> & { createdAt?: string },
+  options: { takeDocument?: string[] } = {},
 ): Promise<DraftReview> {
   if (!draft.planCode && !draft.draft.plan.code) {
     throw new UserError(
@@ -77,13 +83,13 @@ export async function reviewDraft(
     );
   }
   const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
-  let review = await reviewImport(
-    db,
-    orgId,
-    draft.draft,
-    draft.planCode ?? undefined,
-    draft.horizonYear !== undefined ? { horizonYear: draft.horizonYear } : {},
-  );
+  let review = await reviewImport(db, orgId, draft.draft, draft.planCode ?? undefined, {
+    ...(draft.horizonYear !== undefined ? { horizonYear: draft.horizonYear } : {}),
+    ...(draft.trackFrom !== undefined ? { trackFrom: draft.trackFrom } : {}),
+    // The default: the current period of each duty on the day the review began, in the organisation's zone.
+    ...(draft.createdAt ? { today: zonedDay(new Date(draft.createdAt), org.timeZone) } : {}),
+    ...(options.takeDocument?.length ? { takeDocument: options.takeDocument } : {}),
+  });
   for (const [code, fix] of Object.entries(draft.fixes)) review = applyFix(review, code, fix, org.yearlyDue);
   const plan = await db.plan.findUnique({
     where: { orgId_code: { orgId, code: review.plan.code } },
@@ -175,6 +181,29 @@ export async function setImportDraftHorizon(
 }
 
 /**
+ * Sets the day to track the plan from for this review: a day (`06/12/2026`), «tất cả» / `all` (or
+ * `all: true`) for every period, or empty for the default (the current period of each duty).
+ *
+ * @throws UserError when the day is not one.
+ */
+export async function setImportDraftTrackFrom(
+  db: Db,
+  store: DraftStore,
+  orgId: string,
+  id: string,
+  input: { day: string; all?: boolean },
+): Promise<DraftReview> {
+  const draft = await loadImportDraft(store, orgId, id);
+  const day = input.all ? null : parseTrackFrom(input.day);
+  const { trackFrom: _previous, ...rest } = draft;
+  void _previous;
+  const next: ImportDraft = day === undefined ? rest : { ...rest, trackFrom: day };
+  const reviewed = await reviewDraft(db, orgId, next);
+  await store.redis.set(keyOf(store, id), JSON.stringify(next), 'EX', IMPORT_DRAFT_TTL_SECONDS);
+  return reviewed;
+}
+
+/**
  * Fixes one duty of a draft (see {@link applyFix}) and keeps the fix for the commit. The timeframe
  * is parsed again when it changed, or when it was not understood and the flags are not simply
  * cleared; an unchanged phrase that was understood is left alone.
@@ -239,9 +268,11 @@ export async function commitImportDraft(
   id: string,
   actor: string,
   now: Date,
+  choices: { takeDocument?: string[] } = {},
 ): Promise<{ result: ImportResult; planCode: string; obligations: ReconcileResult }> {
   const draft = await loadImportDraft(store, orgId, id);
-  const { review } = await reviewDraft(db, orgId, draft);
+  // The administrator's choice for each fix the document now contradicts (refused, nothing written, if not one).
+  const { review } = await reviewDraft(db, orgId, draft, choices);
   const claimed = await store.redis.set(doneKeyOf(store, id), orgId, 'EX', IMPORT_DRAFT_TTL_SECONDS, 'NX');
   if (claimed !== 'OK') throw new ImportDraftGoneError('imported');
   let result: ImportResult;

@@ -151,6 +151,8 @@ export async function statusMatrix(
       LEFT JOIN confirmations c ON c.obligation_id = o.id AND o.status = 'done' AND c.withdrawn_at IS NULL
       LEFT JOIN contacts ct ON ct.id = c.contact_id
      WHERE o.org_id = ${orgId}::uuid AND o.current AND o.due_at >= ${start} AND o.due_at < ${end}
+       -- An open period before the plan was tracked from is history: no lateness in the matrix.
+       AND NOT (o.history AND o.status = 'open')
        AND (${planId}::uuid IS NULL OR o.duty_id IN (SELECT p.id FROM duties p WHERE p.plan_id = ${planId}::uuid))
        AND (${groupId}::uuid IS NULL OR o.unit_id IN (SELECT m.unit_id FROM unit_group_members m WHERE m.group_id = ${groupId}::uuid))`;
     return lines ?? '';

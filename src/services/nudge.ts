@@ -1,5 +1,5 @@
 import type { Db } from '#root/db/client.js';
-import { dueInstant } from '#root/domain/obligation-state.js';
+import { dueInstant, isOverdue } from '#root/domain/obligation-state.js';
 import { effectivePolicy, policyOverrideSchema } from '#root/domain/policy.js';
 import { stageId } from '#root/domain/stages.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
@@ -40,9 +40,9 @@ async function nudgeRange(
  * The administrator's manual nudge: one message now to each of the unit's contacts (one bundle per
  * contact: its items are the reminders of this nudge), through the same rows and queue as
  * scheduled reminders. For the whole unit, the items are what is overdue and what is due soon
- * (within the policy's longest lead: what the unit is being reminded of), never every period
- * ahead; for one duty, its periods overdue or due soon (else its next one); for one obligation,
- * that obligation. Its stage id is
+ * (within the policy's longest lead: what the unit is being reminded of), else its next due
+ * date, never every period ahead nor history; for one duty, the same among its periods; for one
+ * obligation, that obligation. Its stage id is
  * unique to this nudge ("nudge-<time>@<due day>"), its slot too: one call per unit. The reason, when the
  * administrator gave one (the web page asks for it), is kept in the audit row. A unit with no
  * active contact, or whose contacts have no working channel, is refused with a message saying
@@ -60,6 +60,9 @@ export async function nudge(
       unitId: input.unitId,
       status: 'open',
       current: true,
+      // History (a period before the plan was tracked from) is not nudged, unless the administrator
+      // names that very obligation.
+      ...(input.obligationId ? {} : { history: false }),
       ...(input.dutyCode ? { duty: { code: input.dutyCode } } : {}),
       ...(input.obligationId ? { id: input.obligationId } : {}),
     },
@@ -74,12 +77,12 @@ export async function nudge(
           const day = zonedDay(dueInstant(o), org.timeZone);
           return day >= range.from && day <= range.to;
         });
-  // One duty asked for by name with nothing late or near: its next period, the one to work on.
-  const chosen =
-    input.dutyCode && !lateOrSoon.length
-      ? obligations.filter((o) => dueInstant(o) > input.now).slice(0, 1)
-      : lateOrSoon;
-  if (!obligations.length || ((input.dutyCode || input.obligationId) && !chosen.length))
+  // Nothing late or near: the next due date (all obligations sharing it), so that a unit with
+  // nothing late still hears of what comes next, and never of the whole year.
+  const ahead = obligations.filter((o) => dueInstant(o) > input.now).map((o) => dueInstant(o).getTime());
+  const nearest = ahead.length ? Math.min(...ahead) : null;
+  const chosen = lateOrSoon.length ? lateOrSoon : obligations.filter((o) => dueInstant(o).getTime() === nearest);
+  if (!chosen.length)
     throw new UserError('Đơn vị không có nghĩa vụ nào đang mở phù hợp / the unit has no matching open obligation');
   const contacts = await db.contact.findMany({
     where: { unitId: input.unitId, active: true, role: { in: ['contact', 'head'] } },
@@ -99,11 +102,6 @@ export async function nudge(
         `no contact of the unit has a working channel: nothing was sent`,
     );
   }
-  // Checked after the contacts: a unit nobody can be reached in is told so first.
-  if (!chosen.length)
-    throw new UserError(
-      'Đơn vị không có việc nào quá hạn hay sắp đến hạn: chưa gửi gì / the unit has nothing overdue or due soon: nothing was sent',
-    );
   const withoutChannel: string[] = [];
   let reminders = 0;
   await db.$transaction(async (tx) => {
@@ -122,7 +120,7 @@ export async function nudge(
             obligationId: o.id,
             contactId: c.id,
             channel,
-            kind: due <= input.now ? ('overdue' as const) : ('lead' as const),
+            kind: isOverdue(o, input.now) ? ('overdue' as const) : ('lead' as const),
             stage,
             scheduledAt: input.now,
           },

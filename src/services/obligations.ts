@@ -1,5 +1,5 @@
 import type { Db } from '#root/db/client.js';
-import { occurrences, zonedWindowBounds } from '#root/domain/occurrences.js';
+import { isHistory, occurrences, zonedWindowBounds } from '#root/domain/occurrences.js';
 import { yearWindow, zonedDay, zonedYear, type Window } from '#root/domain/zoned-day.js';
 import { audit } from './audit.js';
 import { loadCalendar } from './holidays.js';
@@ -23,6 +23,8 @@ interface Desired {
   unitId: string;
   periodKey: string;
   dueAt: Date;
+  /** A period before the plan's `trackFrom`: kept as history, never reminded nor counted overdue. */
+  history: boolean;
 }
 
 /**
@@ -31,7 +33,8 @@ interface Desired {
  * 1. Expand each active duty's schedule into occurrences in the window (organisation's zone and
  *    working calendar) and its lead assignments into units (a group into its members).
  * 2. Upsert every (duty, unit, period) on its unique key — never check-then-insert — setting the
- *    due instant of open obligations; confirmed or waived ones are never touched.
+ *    due instant of open obligations (confirmed or waived ones keep theirs), and whether it is
+ *    history: a period before its plan's `trackFrom` (see {@link isHistory}).
  * 3. Retire open obligations due from `now` on, whose due day (in the organisation's zone) is in
  *    the window, that nothing produces any more (`current = false`): the same criterion as step 1,
  *    so reconciling one year never retires another year's obligations, in whatever order years
@@ -54,6 +57,7 @@ export async function reconcileObligations(
     where: { orgId, active: true, schedule: { isNot: null } },
     include: {
       schedule: true,
+      plan: { select: { trackFrom: true } },
       assignments: {
         where: { role: 'lead' },
         include: { unit: true, group: { include: { members: { include: { unit: true } } } } },
@@ -82,8 +86,13 @@ export async function reconcileObligations(
       ...(s.endsOn ? { endsOn: isoDate(s.endsOn) } : {}),
     });
     if (occ.length && units.size) dutyCount++;
-    for (const o of occ)
-      for (const unitId of units) desired.push({ dutyId: duty.id, unitId, periodKey: o.periodKey, dueAt: o.dueAt });
+    const schedule = scheduleFromRow(s);
+    const trackFrom = duty.plan.trackFrom ? isoDate(duty.plan.trackFrom) : null;
+    for (const o of occ) {
+      const history = isHistory(schedule, o, trackFrom);
+      for (const unitId of units)
+        desired.push({ dutyId: duty.id, unitId, periodKey: o.periodKey, dueAt: o.dueAt, history });
+    }
   }
 
   // What this window may retire is chosen by the rule that chose what it produces: the due day in
@@ -94,15 +103,19 @@ export async function reconcileObligations(
   const result = await db.$transaction(
     async (tx) => {
       const rows = await tx.$queryRaw<{ inserted: boolean }[]>`
-        INSERT INTO obligations (id, org_id, duty_id, unit_id, period_key, due_at, status, current, created_at, updated_at)
-        SELECT gen_random_uuid(), ${orgId}::uuid, d.duty_id, d.unit_id, d.period_key, d.due_at, 'open', true, ${now}, ${now}
+        INSERT INTO obligations (id, org_id, duty_id, unit_id, period_key, due_at, status, current, history, created_at, updated_at)
+        SELECT gen_random_uuid(), ${orgId}::uuid, d.duty_id, d.unit_id, d.period_key, d.due_at, 'open', true, d.history, ${now}, ${now}
           FROM unnest(${desired.map((d) => d.dutyId)}::uuid[], ${desired.map((d) => d.unitId)}::uuid[],
-                      ${desired.map((d) => d.periodKey)}::text[], ${desired.map((d) => d.dueAt)}::timestamptz[])
-               AS d(duty_id, unit_id, period_key, due_at)
+                      ${desired.map((d) => d.periodKey)}::text[], ${desired.map((d) => d.dueAt)}::timestamptz[],
+                      ${desired.map((d) => d.history)}::boolean[])
+               AS d(duty_id, unit_id, period_key, due_at, history)
         ON CONFLICT (duty_id, unit_id, period_key) DO UPDATE
-           SET due_at = EXCLUDED.due_at, current = true, updated_at = now()
-         WHERE obligations.status = 'open'
-           AND (obligations.due_at IS DISTINCT FROM EXCLUDED.due_at OR NOT obligations.current)
+           SET due_at = CASE WHEN obligations.status = 'open' THEN EXCLUDED.due_at ELSE obligations.due_at END,
+               current = CASE WHEN obligations.status = 'open' THEN true ELSE obligations.current END,
+               history = EXCLUDED.history, updated_at = now()
+         WHERE (obligations.status = 'open'
+                AND (obligations.due_at IS DISTINCT FROM EXCLUDED.due_at OR NOT obligations.current))
+            OR obligations.history IS DISTINCT FROM EXCLUDED.history
         RETURNING (xmax = 0) AS inserted`;
       const created = rows.filter((r) => r.inserted).length;
       // A hash anti-join, linear, whatever the statistics say: right after the INSERT above (a new
@@ -194,6 +207,8 @@ export interface ObligationRow {
   dueAt: Date;
   extendedTo: Date | null;
   status: 'open' | 'done' | 'waived';
+  /** A period before the plan was tracked from: history, never counted overdue. */
+  history: boolean;
 }
 
 /** The current obligations due in a window, by due date, then duty, then unit. */
@@ -227,6 +242,7 @@ export async function listObligations(
       dueAt: r.dueAt,
       extendedTo: r.extendedTo,
       status: r.status,
+      history: r.history,
     }))
     .sort(
       (a, b) =>

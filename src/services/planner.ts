@@ -97,6 +97,8 @@ export async function planWindow(db: Db, orgId: string, from: Date, to: Date): P
       orgId,
       status: 'open',
       current: true,
+      // Periods before the plan was tracked from are history: no reminder, nudge or escalation.
+      history: false,
       OR: [
         { extendedTo: null, dueAt: { gte: lookBack, lte: lookAhead } },
         { extendedTo: { gte: lookBack, lte: lookAhead } },

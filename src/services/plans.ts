@@ -1,21 +1,62 @@
 import type { Db } from '#root/db/client.js';
 import type { Prisma } from '#root/generated/prisma/client.js';
+import type { IndicatorDraft } from '#root/import/indicators.js';
 import type { DutyDraft, PlanDraft } from '#root/import/plan-document.js';
 import { parseTimeframe } from '#root/domain/timeframe.js';
 import type { IsoDate, MonthDay, Schedule } from '#root/domain/types.js';
 import { tidy } from '#root/domain/text.js';
+import { normalizeUnitName } from '#root/domain/units.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
-import { dateColumn, isoDate, scheduleColumns } from './schedules.js';
+import { storeIndicators } from './indicators.js';
+import { dateColumn, isoDate, scheduleColumns, scheduleFromRow } from './schedules.js';
 import { loadDirectory, proposeEntry, resolveName, type DirectoryEntry, type Resolution } from './units.js';
+
+/** What a plan's document said of a duty, as read (before any fix): kept to see, on re-import, what changed. */
+export interface DocumentFields {
+  title: string;
+  timeframe: string;
+  leads: string[];
+  cooperating: string[];
+}
+
+/** A field of a duty an administrator may fix after the document said otherwise. */
+export type FixedField = 'title' | 'timeframe' | 'flags';
+
+/**
+ * A field an administrator fixed whose cell in the document changed since the last import: the
+ * review shows both values; `take` says which one the commit keeps (the administrator's unless
+ * told otherwise).
+ */
+export interface FixConflict {
+  field: 'title' | 'timeframe';
+  admin: string;
+  document: string;
+  take: 'admin' | 'document';
+}
 
 /** A duty as the review shows it: the draft plus how each name was resolved. */
 export interface ReviewedDuty extends DutyDraft {
   resolved: { leads: Resolution[]; cooperating: Resolution[] };
+  /** What the document says of it (before any fix), stored to compare with at the next import. */
+  document?: DocumentFields;
+  /** The fields whose value is the administrator's, not the document's (kept by re-imports). */
+  fixed?: FixedField[];
+  /** The administrator's fixes kept because the document's cell did not change since. */
+  kept?: FixedField[];
+  /** The administrator's fixes whose document cell changed since: both values, and the choice. */
+  conflicts?: FixConflict[];
 }
 
 export interface ImportReview {
   plan: PlanDraft['plan'] & { code: string };
+  /**
+   * From which day the plan's obligations are tracked (null: every period, the past included): a
+   * period that ended and fell due before it is kept as history (see domain/occurrences.ts isHistory).
+   */
+  trackFrom: IsoDate | null;
+  /** Where `trackFrom` comes from: given, the plan as imported before, or the default (today: the current period). */
+  trackFromFrom: 'given' | 'existing' | 'default';
   format: string;
   /**
    * Where `plan.horizonYear` (the plan's last year) comes from: the plan's own title or text, the
@@ -23,6 +64,8 @@ export interface ImportReview {
    */
   horizonFrom: 'text' | 'given' | 'existing' | 'none';
   duties: ReviewedDuty[];
+  /** The plan's indicators (its "chỉ tiêu" table), stored with it on commit. */
+  indicators: IndicatorDraft[];
   /** Plan-level problems (no table found near a line, rows that could not be split…). */
   flags: string[];
   /** Names no unit or group answers to: they would be created, marked for review. */
@@ -39,7 +82,14 @@ export interface ImportResult {
   retired: number;
   /** The units and groups created (marked proposed) for names nothing answered to. */
   newNames: { name: string; kind: 'unit' | 'group' }[];
+  /** The plan's indicators: created, updated, unchanged, retired. */
+  indicators: { created: number; updated: number; unchanged: number; retired: number };
 }
+
+const NO_PLAN_CODE =
+  'Không tìm thấy số hiệu kế hoạch trong tệp; dùng --plan <số hiệu> / no plan code found; pass --plan <code>';
+const NOTHING_TO_IMPORT =
+  'Không có nhiệm vụ nào để nhập (không tìm thấy bảng nhiệm vụ hay yêu cầu báo cáo); chưa ghi gì / nothing to import: no duty table and no report duty was found. Nothing was written';
 
 /** The flags a reviewer sees on a duty: the parser's, plus one per name that matched nothing. */
 export function dutyFlags(d: ReviewedDuty): string[] {
@@ -109,40 +159,210 @@ export function parseHorizonYear(input: string): number | null {
   return y;
 }
 
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const VN_DAY = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/;
+
+/**
+ * Reads the day from which to track a plan, as an administrator types it: `2026-12-06` or
+ * `06/12/2026`; `all` (or «tất cả») for every period, the past included; empty for the default.
+ *
+ * @throws UserError when it is neither.
+ */
+export function parseTrackFrom(input: string): IsoDate | null | undefined {
+  const raw = input.trim();
+  if (!raw) return undefined;
+  if (/^(all|tất cả|tat ca|tat-ca)$/i.test(raw)) return null;
+  const iso = ISO_DAY.exec(raw);
+  const vn = VN_DAY.exec(raw);
+  const [y, m, d] = iso
+    ? [Number(iso[1]), Number(iso[2]), Number(iso[3])]
+    : vn
+      ? [Number(vn[3]), Number(vn[2]), Number(vn[1])]
+      : [NaN, NaN, NaN];
+  const day = `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  const check = new Date(`${day}T00:00:00Z`);
+  if (!Number.isInteger(y) || y < 2000 || y > 2100 || Number.isNaN(check.getTime()) || isoDate(check) !== day) {
+    throw new UserError(
+      `Ngày bắt đầu theo dõi «${raw}» không hợp lệ: ghi một ngày như 06/12/2026, hoặc «tất cả» để theo dõi mọi kỳ / invalid day to track from: a day such as 2026-12-06, or «all» for every period`,
+    );
+  }
+  return day;
+}
+
+const FIELD_WORDS: Record<FixConflict['field'], [string, string]> = {
+  title: ['tên nhiệm vụ', 'title'],
+  timeframe: ['thời gian thực hiện', 'timeframe'],
+};
+
+/** A conflict in words: "4.2, tên nhiệm vụ: quản trị viên đã sửa «…», văn bản nay ghi «…»". */
+export function conflictInWords(code: string, c: FixConflict): string {
+  return `${code}, ${FIELD_WORDS[c.field][0]}: quản trị viên đã sửa «${c.admin}», văn bản nay ghi «${c.document}» — ${c.take === 'admin' ? 'giữ bản của quản trị viên' : 'lấy theo văn bản'} / ${FIELD_WORDS[c.field][1]}: the administrator's «${c.admin}», the document now «${c.document}» — ${c.take === 'admin' ? "keeping the administrator's" : "taking the document's"}`;
+}
+
+/** Which conflicts to settle for the document: "4.2" (every field of 4.2), "4.2:title" / "4.2:tên" / "4.2:timeframe" / "4.2:thời hạn". */
+function takesDocument(entries: string[]): (code: string, field: FixConflict['field']) => boolean {
+  const parsed = entries.map((e) => {
+    const [code, field] = e.split(':').map((x) => x.trim()) as [string, string | undefined];
+    const f =
+      field === undefined || field === ''
+        ? undefined
+        : /^(title|ten|tên|tên nhiệm vụ)$/i.test(field)
+          ? 'title'
+          : 'timeframe';
+    return { code, field: f };
+  });
+  return (code, field) => parsed.some((p) => p.code === code && (p.field === undefined || p.field === field));
+}
+
+const TIMEFRAME_FLAG = /thời hạn|ngày không hợp lệ|timeframe/i;
+
+/** A stored `documentFields` value as {@link DocumentFields} (keys in one order), or null. */
+function documentFieldsOf(v: unknown): DocumentFields | null {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
+  const o = v as Record<string, unknown>;
+  const list = (x: unknown) => (Array.isArray(x) ? x.filter((s): s is string => typeof s === 'string') : []);
+  return {
+    title: typeof o.title === 'string' ? o.title : '',
+    timeframe: typeof o.timeframe === 'string' ? o.timeframe : '',
+    leads: list(o.leads),
+    cooperating: list(o.cooperating),
+  };
+}
+
+/** A committed duty as a re-import compares it with the document. */
+interface CommittedDuty {
+  code: string;
+  title: string;
+  timeframe: string;
+  flags: string[];
+  fixedFields: string[];
+  documentFields: unknown;
+  schedule: Parameters<typeof scheduleFromRow>[0] | null;
+}
+
+/**
+ * A duty of the document merged with the administrator's fixes of the same duty as committed:
+ * a fixed field keeps the administrator's value unless the document's cell for it changed since
+ * the last import — then both are shown (a conflict), and the administrator's value is kept unless
+ * `take` says the document's. Cleared flags stay cleared while nothing the document says of the
+ * duty changed. A fixed field the document now agrees with is no longer a fix.
+ */
+function mergeFixes<T extends DutyDraft>(
+  d: T,
+  old: CommittedDuty | undefined,
+  take: (code: string, field: FixConflict['field']) => boolean,
+): T & Pick<ReviewedDuty, 'document' | 'fixed' | 'kept' | 'conflicts'> {
+  const document: DocumentFields = {
+    title: d.title,
+    timeframe: d.timeframe,
+    leads: [...d.leads],
+    cooperating: [...d.cooperating],
+  };
+  const base = { ...d, document, fixed: [] as FixedField[], kept: [] as FixedField[], conflicts: [] as FixConflict[] };
+  if (!old || old.fixedFields.length === 0) return base;
+  const then = documentFieldsOf(old.documentFields);
+  const out = base;
+  let adminTimeframe = false;
+  for (const field of ['title', 'timeframe'] as const) {
+    if (!old.fixedFields.includes(field) || old[field] === d[field]) continue;
+    // Unknown what the document said then (imported before this was recorded): the fix wins.
+    const changed = then !== null && then[field] !== d[field];
+    const conflict: FixConflict | null = changed
+      ? { field, admin: old[field], document: d[field], take: take(d.code, field) ? 'document' : 'admin' }
+      : null;
+    if (conflict) out.conflicts.push(conflict);
+    if (conflict?.take === 'document') continue;
+    if (!conflict) out.kept.push(field);
+    out.fixed.push(field);
+    if (field === 'title') out.title = old.title;
+    else if (old.schedule) {
+      out.timeframe = old.timeframe;
+      out.schedule = scheduleFromRow(old.schedule);
+      adminTimeframe = true;
+    }
+  }
+  if (adminTimeframe) {
+    // The document's notes on its timeframe do not apply to the administrator's; theirs do.
+    out.flags = [
+      ...out.flags.filter((f) => !TIMEFRAME_FLAG.test(f)),
+      ...old.flags.filter((f) => TIMEFRAME_FLAG.test(f)),
+    ];
+  }
+  const unchanged = then === null || sameJson(then, document);
+  if (old.fixedFields.includes('flags') && unchanged && !out.conflicts.some((c) => c.take === 'document')) {
+    out.flags = [...old.flags];
+    out.kept.push('flags');
+    out.fixed.push('flags');
+  }
+  return out;
+}
+
 /**
  * Checks a draft against the organisation's units without writing anything. The horizon is the
  * one given (`options.horizonYear`, null for none), else the draft's, else that of the plan as it
  * is now (a table alone names none): the review shows the horizon the commit will apply.
+ *
+ * The day to track from is the one given (`options.trackFrom`, null for every period), else that
+ * of the plan as imported before, else `options.today` (the current period of each duty), else
+ * none. The administrator's fixes of the plan's duties as committed are kept (see mergeFixes);
+ * `options.takeDocument` ("4.2", "4.2:title") settles conflicts for the document.
+ *
+ * @throws UserError when a `takeDocument` entry is not a conflict of this import.
  */
 export async function reviewImport(
   db: Db,
   orgId: string,
-  draft: PlanDraft,
+  draft: PlanDraft & { indicators?: IndicatorDraft[] },
   planCode?: string,
-  options: { horizonYear?: number | null } = {},
+  options: {
+    horizonYear?: number | null;
+    trackFrom?: IsoDate | null;
+    today?: IsoDate;
+    takeDocument?: string[];
+    /** A dry run: a draft without a plan code is shown (with a plan flag) instead of refused. */
+    codeOptional?: boolean;
+  } = {},
 ): Promise<ImportReview> {
-  const code = planCode ?? draft.plan.code;
-  if (!code) {
-    throw new UserError(
-      'Không tìm thấy số hiệu kế hoạch trong tệp; dùng --plan <số hiệu> / no plan code found; pass --plan <code>',
-    );
-  }
-  if (draft.duties.length === 0) throw new UserError('Bảng nhiệm vụ trống / the duty table is empty');
+  const code = planCode ?? draft.plan.code ?? '';
+  if (!code && !options.codeOptional) throw new UserError(NO_PLAN_CODE);
+  // A draft with no duties is still shown (its header, the plan flag saying why); committing it is refused.
   const directory = await loadDirectory(db, orgId);
   let horizonYear = options.horizonYear !== undefined ? options.horizonYear : draft.plan.horizonYear;
   let horizonFrom: ImportReview['horizonFrom'] =
     options.horizonYear !== undefined ? 'given' : horizonYear !== null ? 'text' : 'none';
-  if (options.horizonYear === undefined && horizonYear === null) {
-    const existing = await db.plan.findUnique({
-      where: { orgId_code: { orgId, code } },
-      select: { horizonYear: true },
-    });
-    if (existing?.horizonYear) {
-      horizonYear = existing.horizonYear;
-      horizonFrom = 'existing';
-    }
+  const existing = await db.plan.findUnique({
+    where: { orgId_code: { orgId, code } },
+    select: {
+      horizonYear: true,
+      trackFrom: true,
+      duties: {
+        select: {
+          code: true,
+          title: true,
+          timeframe: true,
+          flags: true,
+          fixedFields: true,
+          documentFields: true,
+          schedule: true,
+        },
+      },
+    },
+  });
+  if (options.horizonYear === undefined && horizonYear === null && existing?.horizonYear) {
+    horizonYear = existing.horizonYear;
+    horizonFrom = 'existing';
   }
-  const newNames = new Map<string, 'unit' | 'group'>();
+  const [trackFrom, trackFromFrom]: [IsoDate | null, ImportReview['trackFromFrom']] =
+    options.trackFrom !== undefined
+      ? [options.trackFrom, 'given']
+      : existing
+        ? [existing.trackFrom ? isoDate(existing.trackFrom) : null, 'existing']
+        : [options.today ?? null, 'default'];
+  const committed = new Map((existing?.duties ?? []).map((d) => [d.code, d]));
+  const take = takesDocument(options.takeDocument ?? []);
+  // Keyed by the matching key: "Sở TT&TT", "Sở TTTT" and "sở thông tin và truyền thông" are one
+  // new unit (the commit creates one), shown under the first spelling read.
+  const newNames = new Map<string, { name: string; kind: 'unit' | 'group' }>();
   const matched = new Map<string, ImportReview['matched'][number]>();
   // A table names a few dozen units over and over: each name is matched once.
   const resolutions = new Map<string, Resolution>();
@@ -152,8 +372,10 @@ export async function reviewImport(
       if (!r) {
         const found = resolveName(n, directory);
         resolutions.set(n, found);
-        if (!found.matched) newNames.set(found.name, found.kind);
-        else
+        if (!found.matched) {
+          const key = normalizeUnitName(found.name);
+          if (!newNames.has(key)) newNames.set(key, { name: found.name, kind: found.kind });
+        } else
           matched.set(found.name, {
             name: found.name,
             kind: found.kind,
@@ -170,18 +392,33 @@ export async function reviewImport(
     if (i > 0 && i % 250 === 0) await new Promise((resolve) => setImmediate(resolve));
     duties.push(
       withHorizonFlag(
-        { ...d, resolved: { leads: resolve(d.leads), cooperating: resolve(d.cooperating) } },
+        {
+          ...mergeFixes(d, committed.get(d.code), take),
+          resolved: { leads: resolve(d.leads), cooperating: resolve(d.cooperating) },
+        },
         horizonYear,
       ),
     );
   }
+  const conflicts = duties.flatMap((d) => (d.conflicts ?? []).map((c) => ({ code: d.code, field: c.field })));
+  for (const entry of options.takeDocument ?? []) {
+    const one = takesDocument([entry]);
+    if (!conflicts.some((c) => one(c.code, c.field))) {
+      throw new UserError(
+        `«${entry}» không phải một chỗ văn bản khác với bản quản trị viên đã sửa; ${conflicts.length ? `các chỗ khác nhau: ${conflicts.map((c) => `${c.code}:${c.field}`).join(', ')}` : 'lần nhập này không có chỗ nào như vậy'} / «${entry}» is not a conflict of this import`,
+      );
+    }
+  }
   return {
     plan: { ...draft.plan, code, horizonYear },
+    trackFrom,
+    trackFromFrom,
     horizonFrom,
     format: draft.format,
     duties,
-    flags: draft.flags,
-    newNames: [...newNames].map(([name, kind]) => ({ name, kind })),
+    indicators: draft.indicators ?? [],
+    flags: code ? draft.flags : [...draft.flags, NO_PLAN_CODE],
+    newNames: [...newNames.values()],
     matched: [...matched.values()],
   };
 }
@@ -200,6 +437,10 @@ const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringif
  * Re-importing the same plan changes nothing and duplicates nothing.
  */
 export async function commitImport(db: Db, orgId: string, review: ImportReview, actor: string): Promise<ImportResult> {
+  if (!review.plan.code) throw new UserError(NO_PLAN_CODE);
+  // Nothing to import: committing would only retire the plan's duties (a re-import of a text that
+  // lost its table). The review shows why (the plan flag); nothing is written.
+  if (review.duties.length === 0) throw new UserError(NOTHING_TO_IMPORT);
   return db.$transaction(
     async (tx) => {
       const p = review.plan;
@@ -211,6 +452,8 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
           ...(p.issuedOn ? { issuedOn: dateColumn(p.issuedOn) } : {}),
           // The review's horizon is the one to apply (it fell back on this plan's when none was read or given).
           horizonYear: p.horizonYear,
+          // Likewise the day to track from (the plan's own unless another was given).
+          trackFrom: review.trackFrom ? dateColumn(review.trackFrom) : null,
         },
         create: {
           orgId,
@@ -219,6 +462,7 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
           issuer: p.issuer,
           issuedOn: p.issuedOn ? dateColumn(p.issuedOn) : null,
           horizonYear: p.horizonYear,
+          trackFrom: review.trackFrom ? dateColumn(review.trackFrom) : null,
         },
       });
       const directory = await loadDirectory(tx, orgId);
@@ -277,6 +521,9 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
           flags: d.flags,
           position,
           active: true,
+          // What the document says now, and which fields stay the administrator's (see mergeFixes).
+          documentFields: d.document ? documentFieldsOf(d.document) : null,
+          fixedFields: d.fixed ?? [],
         };
         const assignmentKey = assignments.map((a) => `${a.role}:${a.entry.kind}:${a.entry.id}:${a.rawName}`);
         const old = byCode.get(d.code);
@@ -294,6 +541,8 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
             flags: old.flags,
             position: old.position,
             active: old.active,
+            documentFields: documentFieldsOf(old.documentFields),
+            fixedFields: old.fixedFields,
           };
           const oldSchedule = old.schedule && {
             kind: old.schedule.kind,
@@ -316,7 +565,7 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
             continue;
           }
           updated++;
-          await tx.duty.update({ where: { id: old.id }, data: fields });
+          await tx.duty.update({ where: { id: old.id }, data: dutyData(fields) });
           await tx.schedule.upsert({
             where: { dutyId: old.id },
             update: schedule,
@@ -326,7 +575,7 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
           await createAssignments(tx, orgId, old.id, assignments);
         } else {
           created++;
-          const duty = await tx.duty.create({ data: { orgId, planId: plan.id, code: d.code, ...fields } });
+          const duty = await tx.duty.create({ data: { orgId, planId: plan.id, code: d.code, ...dutyData(fields) } });
           await tx.schedule.create({ data: { orgId, dutyId: duty.id, ...schedule } });
           await createAssignments(tx, orgId, duty.id, assignments);
         }
@@ -336,6 +585,8 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
       if (retiring.length) {
         await tx.duty.updateMany({ where: { id: { in: retiring.map((d) => d.id) } }, data: { active: false } });
       }
+      // A review made before indicators were read (kept in a draft store) has none.
+      const indicators = await storeIndicators(tx, orgId, plan.id, review.indicators ?? []);
       const result: ImportResult = {
         planId: plan.id,
         created,
@@ -343,6 +594,7 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
         unchanged,
         retired: retiring.length,
         newNames: proposed,
+        indicators,
       };
       await audit(tx, {
         orgId,
@@ -358,12 +610,31 @@ export async function commitImport(db: Db, orgId: string, review: ImportReview, 
           unchanged,
           retired: retiring.length,
           newNames: proposed.length,
+          trackFrom: review.trackFrom,
+          // Each fix of an administrator the document contradicted, and what was taken.
+          conflicts: review.duties.flatMap((d) =>
+            (d.conflicts ?? []).map((c) => ({
+              code: d.code,
+              field: c.field,
+              take: c.take,
+              admin: c.admin,
+              document: c.document,
+            })),
+          ),
+          kept: review.duties.filter((d) => d.kept?.length).map((d) => ({ code: d.code, fields: d.kept })),
+          indicators,
         },
       });
       return result;
     },
     { timeout: 60_000, maxWait: 10_000 },
   );
+}
+
+/** A duty's columns for Prisma: without what the document said (a review made elsewhere), that column is left as it is. */
+function dutyData<T extends { documentFields: DocumentFields | null }>(fields: T) {
+  const { documentFields, ...rest } = fields;
+  return { ...rest, ...(documentFields ? { documentFields: { ...documentFields } as Prisma.InputJsonObject } : {}) };
 }
 
 async function createAssignments(
@@ -389,13 +660,17 @@ async function createAssignments(
 
 /** The JSON form of a review (`dondoc import --json`). */
 export function reviewJson(review: ImportReview) {
+  const conflicts = review.duties.flatMap((d) => (d.conflicts ?? []).map((c) => ({ code: d.code, ...c })));
   return {
     plan: {
-      code: review.plan.code,
+      code: review.plan.code || null,
       title: review.plan.title,
+      issuer: review.plan.issuer,
       issuedOn: review.plan.issuedOn,
       horizonYear: review.plan.horizonYear,
       horizonFrom: review.horizonFrom,
+      trackFrom: review.trackFrom,
+      trackFromFrom: review.trackFromFrom,
     },
     duties: review.duties.map((d) => ({
       code: d.code,
@@ -406,9 +681,21 @@ export function reviewJson(review: ImportReview) {
       timeframe: d.timeframe,
       schedule: d.schedule,
       flags: dutyFlags(d),
+      where: d.where,
+      source: d.source,
+      ...(d.kept?.length ? { kept: d.kept } : {}),
+      ...(d.conflicts?.length ? { conflicts: d.conflicts } : {}),
+    })),
+    indicators: (review.indicators ?? []).map((i) => ({
+      code: i.code,
+      title: i.title,
+      unit: i.unit,
+      targets: i.targets,
     })),
     flags: review.flags,
     newUnits: review.newNames,
+    // The administrator's fixes the document now contradicts (each kept unless --take-document), when there are any.
+    ...(conflicts.length ? { conflicts } : {}),
   };
 }
 
@@ -477,6 +764,18 @@ export function applyFix(review: ImportReview, code: string, fix: DutyFix, defau
     d = { ...d, title };
   }
   if (fix.clearFlags) d = { ...d, flags: [] };
+  // The fixed fields are the administrator's from now on: a re-import of the same document keeps them.
+  const fields: FixedField[] = [
+    ...(fix.title !== undefined ? (['title'] as const) : []),
+    ...(fix.timeframe !== undefined ? (['timeframe'] as const) : []),
+    ...(fix.clearFlags ? (['flags'] as const) : []),
+  ];
+  d = {
+    ...d,
+    fixed: [...new Set([...(d.fixed ?? []), ...fields])],
+    // A field fixed here is settled: no longer a conflict between the document and an older fix.
+    conflicts: (d.conflicts ?? []).filter((c) => !fields.includes(c.field)),
+  };
   const duties = [...review.duties];
   duties[i] = d;
   return { ...review, duties };
@@ -514,7 +813,16 @@ export async function fixDuty(
     }
     if (fix.title !== undefined) await tx.duty.update({ where: { id: duty.id }, data: { title: tidy(fix.title) } });
     if (fix.clearFlags) flags = [];
-    await tx.duty.update({ where: { id: duty.id }, data: { flags } });
+    // Recorded so that a re-import keeps the fix unless the document's own cell changed since.
+    const fixedFields = [
+      ...new Set([
+        ...duty.fixedFields,
+        ...(fix.title !== undefined ? ['title'] : []),
+        ...(fix.timeframe !== undefined ? ['timeframe'] : []),
+        ...(fix.clearFlags ? ['flags'] : []),
+      ]),
+    ];
+    await tx.duty.update({ where: { id: duty.id }, data: { flags, fixedFields } });
     await audit(tx, {
       orgId,
       actor,

@@ -1,5 +1,10 @@
 import type { Db } from '#root/db/client.js';
-import { effectivePolicy, policyOverrideSchema, type PolicyOverride } from '#root/domain/policy.js';
+import {
+  effectivePolicy,
+  policyOverrideSchema,
+  sendingWindowOrdered,
+  type PolicyOverride,
+} from '#root/domain/policy.js';
 import type { Prisma } from '#root/generated/prisma/client.js';
 import { UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
@@ -28,8 +33,7 @@ export async function setPolicy(db: Db, orgId: string, target: string, override:
   return db.$transaction(async (tx) => {
     const old = await tx.reminderPolicy.findUnique({ where: { orgId_target: { orgId, target } } });
     const merged: PolicyOverride = { ...((old?.settings as PolicyOverride | undefined) ?? {}), ...parsed.data };
-    const p = effectivePolicy(merged);
-    if (p.windowStart >= p.windowEnd)
+    if (!sendingWindowOrdered(effectivePolicy(merged)))
       throw new UserError('Giờ bắt đầu phải trước giờ kết thúc / the window must start before it ends');
     await tx.reminderPolicy.upsert({
       where: { orgId_target: { orgId, target } },

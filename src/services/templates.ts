@@ -331,7 +331,7 @@ export async function sampleView(
   const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
   const zone = org.timeZone;
   const include = { unit: true, duty: { include: { plan: true } } } as const;
-  const open = { orgId, current: true, status: 'open' } as const;
+  const open = { orgId, current: true, status: 'open', history: false } as const;
   // The nearest obligations ahead; the latest past due ones when nothing is ahead.
   const ahead = await db.obligation.findMany({
     where: { ...open, dueAt: { gte: now } },
@@ -393,7 +393,7 @@ export async function sampleView(
       orgName: org.name,
       overdueCount: overdue.length,
       confirmedCount: confirmed.length,
-      openCount: await db.obligation.count({ where: { orgId, current: true, status: 'open', dueAt: { lte: now } } }),
+      openCount: await db.obligation.count({ where: { ...open, dueAt: { lte: now } } }),
       overdue,
       confirmed,
       unreachable: [
@@ -435,6 +435,16 @@ export async function sampleView(
     extendCommand: `/giahan ${obligationCode(code, o?.periodKey ?? `${today.slice(0, 4)}-Q4`)}`,
     // Not a signed link: a preview confirms nothing.
     confirmUrl: `${baseUrl.replace(/\/$/, '')}/c/xem-truoc`,
+    // A yearly report's reminder lists the indicators still missing: one sample.
+    indicatorsMissing: 1,
+    indicators: [
+      {
+        ref: '1',
+        title: 'Tỷ lệ hệ thống thông tin được phân loại và bảo vệ theo cấp độ',
+        target: '90%',
+        command: lang === 'en' ? '/indicator 1 <numerator>/<denominator>' : '/chitieu 1 <tử số>/<mẫu số>',
+      },
+    ],
   };
 }
 

@@ -32,7 +32,10 @@ const run = (cmd, args, env = process.env) => {
 
 const state = readStamp();
 const lock = hash('package-lock.json');
-if (!existsSync(path.join(root, 'node_modules', '.bin', 'tsx')) || state.lock !== lock) {
+// `--generate-only` (the image's build, `npm run db:generate`): the dependencies are installed
+// already (`npm ci`); only the Prisma client is made.
+const generateOnly = process.argv.includes('--generate-only');
+if (!generateOnly && (!existsSync(path.join(root, 'node_modules', '.bin', 'tsx')) || state.lock !== lock)) {
   console.error('dondoc: cài đặt thư viện / installing dependencies…');
   // `npm install`, not `npm ci`: the registry mirror lacks some optional platform packages that
   // `npm ci` insists on finding in the lock file; install follows the lock file all the same.

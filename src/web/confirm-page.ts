@@ -72,3 +72,49 @@ export function linkErrorPage(
       : '';
   return page(text[0]!, `<h1>${esc(text[0]!)}</h1>${detail}<p class="en">${esc(text[1]!)}</p>`);
 }
+
+/** One of the unit's indicators on the link's page: what to type and what it reported already. */
+export interface LinkIndicator {
+  id: string;
+  ref: string;
+  title: string;
+  rate: boolean;
+  target: string | null;
+  reported: string | null;
+}
+
+/**
+ * The unit's indicators of the year, under the confirmation (the yearly report's reminder links
+ * here): one field per indicator, a rate as numerator/denominator; empty fields change nothing.
+ */
+export function indicatorForm(year: number, items: LinkIndicator[], action: string, problems: string[] = []): string {
+  if (!items.length) return '';
+  const rows = items
+    .map(
+      (
+        i,
+      ) => `<p><label><b>${esc(i.ref)}.</b> ${esc(i.title)}${i.target ? ` (mục tiêu / target ${esc(i.target)})` : ''}${
+        i.reported ? `<br><span class="en">Đã báo / reported: ${esc(i.reported)}</span>` : ''
+      }<br><input type="text" name="value_${esc(i.id)}" inputmode="decimal" placeholder="${i.rate ? '45/50' : '12'}" size="10">
+<input type="text" name="note_${esc(i.id)}" maxlength="1000" placeholder="Ghi chú / note" size="24"></label></p>`,
+    )
+    .join('\n');
+  return `<h2>Chỉ tiêu năm ${year} của đơn vị</h2><p class="en">The unit’s indicators for ${year}: a rate as numerator/denominator (45/50).</p>
+${problems.length ? `<div class="box">${problems.map((p) => `<p>${esc(p)}</p>`).join('')}<p class="en">Nothing was recorded.</p></div>` : ''}
+<form method="post" action="${esc(action)}">${rows}
+<button type="submit">Gửi số liệu / send the values</button></form>`;
+}
+
+export function indicatorsSavedPage(o: ObligationSummary, lines: string[]): string {
+  return page(
+    'Đã ghi nhận số liệu',
+    `<h1>✅ Đã ghi nhận số liệu chỉ tiêu</h1><p class="en">Indicator values recorded.</p>${summary(o)}<ul>${lines
+      .map((l) => `<li>${esc(l)}</li>`)
+      .join('')}</ul>`,
+  );
+}
+
+/** The confirmation form, or the page saying it was confirmed, followed by the indicator form. */
+export function withIndicators(pageHtml: string, form: string): string {
+  return form ? pageHtml.replace('</body></html>', `${form}</body></html>`) : pageHtml;
+}

@@ -57,6 +57,7 @@ export const NAV: NavItem[] = [
   { href: '/admin/templates', vi: 'Mẫu tin', en: 'Templates' },
   { href: '/admin/outbox', vi: 'Hộp thư thử', en: 'Sandbox outbox' },
   { href: '/admin/preview', vi: 'Xem trước lịch nhắc', en: 'Reminder preview' },
+  { href: '/admin/indicators', vi: 'Chỉ tiêu', en: 'Indicators' },
   { href: '/admin/exports', vi: 'Xuất báo cáo', en: 'Exports' },
   { href: '/admin/audit', vi: 'Nhật ký', en: 'Audit log' },
   { href: '/admin/queues', vi: 'Hàng đợi', en: 'Queues', operator: true },
@@ -94,6 +95,9 @@ form.inline{display:inline}.row{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align
 .matrix tbody th,.matrix thead th:first-child,.matrix tfoot th{position:sticky;left:0;z-index:1;background:#eef1f5;max-width:16rem;overflow:hidden;text-overflow:ellipsis}
 .matrix thead th{position:sticky;top:0;z-index:2}.matrix thead th:first-child{z-index:3}
 .legend span{display:inline-block;border:1px solid #ccc;padding:.05rem .45rem;margin:.1rem .2rem .1rem 0;border-radius:.2rem}
+.chart{margin:.5rem 0;overflow-x:auto}.chart svg{background:#fff;border:1px solid #ddd}.chart text{font-size:12px;fill:#333}.chart .axis{stroke:#999}
+.bar-target{fill:#c9ced6}.bar-value{fill:#0f5fa8}.bar-met{fill:#2e8b57}.bar-miss{fill:#c0392b}
+.key-target{background:#c9ced6}.key-met{background:#2e8b57;color:#fff}.key-miss{background:#c0392b;color:#fff}
 @media (max-width:640px){main{padding:.5rem}header .me{margin-left:0}}
 `;
 

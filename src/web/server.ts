@@ -11,6 +11,7 @@ import type { SendJobData } from '#jobs/queues.js';
 import type { Config } from '#root/config.js';
 import type { Db } from '#root/db/client.js';
 import type { Clock } from '#root/deps.js';
+import { isRate, parseIndicatorValue, withUnit } from '#root/domain/indicators.js';
 import { dueInstant } from '#root/domain/obligation-state.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import type { Logger } from '#root/logger.js';
@@ -20,6 +21,7 @@ import type { Redis } from '#root/redis.js';
 import { shortDate } from '#root/domain/wording.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { confirmObligation } from '#root/services/confirmations.js';
+import { refusalText, reportIndicatorValue, unitIndicators, valueText } from '#root/services/indicators.js';
 import type { UnitNotice } from '#root/services/on-behalf.js';
 import { verifyLink } from '#root/services/links.js';
 import { langOf, registerAdmin } from './admin.js';
@@ -31,6 +33,10 @@ import {
   confirmForm,
   linkErrorPage,
   type ObligationSummary,
+  indicatorForm,
+  indicatorsSavedPage,
+  withIndicators,
+  type LinkIndicator,
 } from './confirm-page.js';
 import { ADMIN_PAGES, registerPublicPages } from './pages/index.js';
 
@@ -73,6 +79,8 @@ export interface WebDeps {
   metrics: Metrics;
   /** The send queue: a nudge from the web page goes out through it at once. */
   sendQueue: () => Queue<SendJobData>;
+  /** The queues the operators' board shows (/admin/queues), read-only; their owner closes them. */
+  boardQueues: readonly Queue[];
   /**
    * Tells a unit's people in chat what an administrator did for it (the command service's
    * `announce`); absent when this process has no chat bot token.
@@ -112,6 +120,17 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     if (!reply.hasHeader('referrer-policy')) reply.header('referrer-policy', 'same-origin');
     if (https) reply.header('strict-transport-security', 'max-age=31536000');
     return payload;
+  });
+  // Every answer's duration, by the route's pattern (an unknown path counts as `unmatched`).
+  app.addHook('onResponse', async (req, reply) => {
+    deps.metrics.httpDuration.observe(
+      {
+        method: req.method,
+        route: req.routeOptions?.url ?? 'unmatched',
+        status: `${Math.floor(reply.statusCode / 100)}xx`,
+      },
+      reply.elapsedTime / 1000,
+    );
   });
   // The pages' stylesheets: the policy allows styles from this site only.
   for (const [path, css] of [
@@ -156,7 +175,14 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     await registerPublicPages(scope, deps);
   });
 
-  app.get('/healthz', async (_req, reply) => {
+  // Liveness: the process answers (its event loop turns). An orchestrator restarts a process that
+  // does not; a database or Redis outage is no reason to (the program retries on its own).
+  app.get('/healthz', async (_req, reply) =>
+    reply.header('cache-control', 'no-store').send({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) }),
+  );
+
+  // Readiness: PostgreSQL and Redis answer within 2 s (a load balancer sends no traffic before).
+  app.get('/readyz', async (_req, reply) => {
     // A Redis connection that is down queues commands until it is back: answer 503 at once instead.
     const checks = await Promise.allSettled([
       withTimeout(deps.db.$queryRaw`SELECT 1`, 2_000),
@@ -165,7 +191,10 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
         : Promise.reject(new Error(deps.redis.status)),
     ]);
     const [pg, redis] = checks.map((c) => c.status === 'fulfilled');
-    return reply.code(pg && redis ? 200 : 503).send({ postgres: pg ? 'ok' : 'down', redis: redis ? 'ok' : 'down' });
+    return reply
+      .code(pg && redis ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send({ postgres: pg ? 'ok' : 'down', redis: redis ? 'ok' : 'down' });
   });
 
   // Queue depths, open and overdue obligations and dependencies' health, measured at each scrape
@@ -226,9 +255,85 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
     if ('error' in r)
       return reply.code(linkErrorStatus(r.error!)).send(linkErrorPage(r.error!, 'unit' in r ? r.unit : undefined));
-    if (r.obligation.status !== 'open') return reply.send(confirmedPage(r.summary, true));
-    return reply.send(confirmForm(r.summary, `/c/${req.params.token}`));
+    const form = indicatorForm(...(await linkIndicators(r)), `/c/${req.params.token}/chi-tieu`);
+    if (r.obligation.status !== 'open') return reply.send(withIndicators(confirmedPage(r.summary, true), form));
+    return reply.send(withIndicators(confirmForm(r.summary, `/c/${req.params.token}`), form));
   });
+
+  /**
+   * The unit's indicators of the obligation's year, when the link is a yearly report's (a report
+   * duty): the link's page lets the contact send the values with the report.
+   */
+  async function linkIndicators(r: {
+    obligation: { orgId: string; unitId: string; periodKey: string; duty: { origin: string } };
+  }): Promise<[number, LinkIndicator[]]> {
+    const year = Number(r.obligation.periodKey);
+    if (r.obligation.duty.origin !== 'report' || !/^\d{4}$/.test(r.obligation.periodKey)) return [year, []];
+    const items = await unitIndicators(deps.db, r.obligation.orgId, r.obligation.unitId, year);
+    return [
+      year,
+      items.map((i) => ({
+        id: i.id,
+        ref: i.ref,
+        title: i.title,
+        rate: isRate(i.unit),
+        target: i.target ? withUnit(i.target.value, i.unit) : null,
+        reported: i.value ? valueText(i.value, i.unit) : null,
+      })),
+    ];
+  }
+
+  // The indicator values sent from the link's page: every filled value is checked first; one bad
+  // value refuses them all (the page again, with what is wrong), nothing recorded.
+  app.post<{ Params: { token: string }; Body: Record<string, unknown> | undefined }>(
+    '/c/:token/chi-tieu',
+    async (req, reply) => {
+      const r = await load(req.params.token);
+      reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
+      if ('error' in r)
+        return reply.code(linkErrorStatus(r.error!)).send(linkErrorPage(r.error!, 'unit' in r ? r.unit : undefined));
+      const [year, items] = await linkIndicators(r);
+      const body = req.body ?? {};
+      const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string).trim() : '');
+      const filled = items.filter((i) => text(`value_${i.id}`));
+      const problems = filled.flatMap((i) => {
+        const parsed = parseIndicatorValue(text(`value_${i.id}`), i.rate);
+        return parsed.ok
+          ? []
+          : [
+              `${i.ref}. ${refusalText({ kind: 'value', problem: parsed.problem, typed: text(`value_${i.id}`) }, 'vi')}`,
+            ];
+      });
+      const action = `/c/${req.params.token}/chi-tieu`;
+      if (!filled.length) problems.push('Chưa ghi số liệu nào. / No value was given.');
+      if (problems.length)
+        return reply
+          .code(400)
+          .send(
+            withIndicators(
+              confirmedPage(r.summary, r.obligation.status !== 'open'),
+              indicatorForm(year, items, action, problems),
+            ),
+          );
+      const lines: string[] = [];
+      for (const i of filled) {
+        const out = await reportIndicatorValue(deps.db, {
+          orgId: r.obligation.orgId,
+          unitId: r.obligation.unitId,
+          contactId: r.claims.contactId,
+          actor: `contact:${r.claims.contactId}`,
+          via: 'email',
+          code: i.ref,
+          year,
+          value: text(`value_${i.id}`),
+          note: text(`note_${i.id}`).slice(0, 1000) || null,
+          now: deps.clock.now(),
+        });
+        lines.push(`${i.ref}. ${i.title}: ${out.text}`);
+      }
+      return reply.send(indicatorsSavedPage(r.summary, lines));
+    },
+  );
 
   app.post<{ Params: { token: string }; Body: { note?: string } | undefined }>('/c/:token', async (req, reply) => {
     const r = await load(req.params.token);

@@ -9,6 +9,7 @@ import { CLAIM_LEASE_MS } from '#root/services/delivery.js';
 import { createRedis, type Redis } from '#root/redis.js';
 import { buildTelegramReminders, type SeededReminder } from '../helpers/builders.js';
 import { tallyMessages } from '../helpers/chaos.js';
+import { wallClockStart } from '../helpers/clock.js';
 import {
   startPrivatePostgres,
   startPrivateRedis,
@@ -28,6 +29,11 @@ const OUTAGE_SECONDS = Math.max(10, Number(process.env.CHAOS_OUTAGE_SECONDS ?? 2
 const WORKERS = 2;
 const PREFIX = 'chaos';
 const TOKEN = '123456:TEST-token_abcdefghijklmnop';
+/**
+ * Real elapsed time on purpose: the outage must last longer than a send job's first retries and
+ * the workers' reconnect attempts, which run on their own (real) clocks in other processes. A
+ * machine under load only makes the outage longer, which the test tolerates.
+ */
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -46,6 +52,8 @@ describe('Telegram reminders when PostgreSQL goes away mid-fan-out', () => {
   let connection: Redis;
   let queue: Queue<SendJobData>;
   let orgId: string;
+  /** When the reminders were seeded, by the wall clock the worker processes run on. */
+  let seededAt: Date;
   let reminders: SeededReminder[];
   const workers: ProgramProcess[] = [];
 
@@ -59,12 +67,14 @@ describe('Telegram reminders when PostgreSQL goes away mid-fan-out', () => {
     // The test's own connections are cut by the outage too: the pool must survive that.
     pool = createPool({ url: pg.url, poolMax: 4, connectTimeoutMs: 2_000, onIdleError: () => undefined });
     db = createPrisma(pool);
+    seededAt = wallClockStart();
     ({ orgId, reminders } = await buildTelegramReminders(db, {
       code: 'pg-outage',
       chats: CHATS,
       perChat: PER_CHAT,
       firstChat: 300_000_000,
-      now: new Date(),
+      // The workers are other processes, on the wall clock: the reminders are due by it.
+      now: seededAt,
     }));
     connection = createRedis(redis.url);
     queue = new Queue<SendJobData>(REMINDERS_QUEUE, { connection, prefix: PREFIX });
@@ -92,7 +102,7 @@ describe('Telegram reminders when PostgreSQL goes away mid-fan-out', () => {
     'delivers every reminder after a PostgreSQL outage, repeating only sends whose outcome was lost',
     async () => {
       const started = Date.now();
-      await dispatchDue(db, queue, orgId, new Date(), 0);
+      await dispatchDue(db, queue, orgId, seededAt, 0);
       const env = {
         DATABASE_URL: pg.url,
         REDIS_URL: redis.url,

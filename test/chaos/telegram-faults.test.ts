@@ -6,6 +6,7 @@ import { createLogger } from '#root/logger.js';
 import { drained, startTestApp, type TestApp } from '../helpers/app.js';
 import { buildTelegramReminders, type SeededReminder } from '../helpers/builders.js';
 import { tallyMessages } from '../helpers/chaos.js';
+import { wallClockStart } from '../helpers/clock.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { waitFor } from '../helpers/processes.js';
 import { startFakeTelegram, type FakeTelegram } from '../helpers/telegram-server.js';
@@ -43,12 +44,14 @@ describe('Telegram reminders through a Bot API server that fails at random', () 
 
   beforeAll(async () => {
     t = await createTestDatabase();
+    // The workers run on BullMQ's real time: the test's clock starts at it.
+    const start = wallClockStart();
     ({ orgId, reminders } = await buildTelegramReminders(t.prisma, {
       code: 'tg-faults',
       chats: CHATS,
       perChat: PER_CHAT,
       firstChat: 400_000_000,
-      now: new Date(),
+      now: start,
     }));
     tg = await startFakeTelegram({ limits: true, latencyMs: 20 });
     const env = {
@@ -61,7 +64,7 @@ describe('Telegram reminders through a Bot API server that fails at random', () 
     };
     // The channels as the program builds them, from its configuration.
     const channels = await createChannels(loadConfig(env), createLogger({ level: 'silent' }));
-    s = await startTestApp(t, { start: new Date(), roles: ['scheduler', 'worker'], channels, env });
+    s = await startTestApp(t, { start, roles: ['scheduler', 'worker'], channels, env });
   });
   afterAll(async () => {
     await s?.stop();

@@ -5,6 +5,7 @@ import { REMINDERS_QUEUE, type SendJobData } from '#jobs/queues.js';
 import { createRedis } from '#root/redis.js';
 import { reconcileObligations } from '#root/services/obligations.js';
 import { buildMiniOrg } from '../helpers/builders.js';
+import { dueNextYear, wallClockStart } from '../helpers/clock.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startPrivateRedis, startProgram, waitFor, type ProgramProcess } from '../helpers/processes.js';
 
@@ -49,15 +50,18 @@ describe('sandbox reminders when workers die and Redis is lost', () => {
 
   /** `count` reminders due now, for a fresh set of obligations (a manual nudge each). */
   async function queueReminders(code: string, count: number): Promise<string[]> {
-    const now = new Date();
+    // The programs under test are other processes, on the wall clock: so is `now`, and the
+    // obligations are due next year whatever day this runs.
+    const now = wallClockStart();
+    const { due, window, stageDay } = dueNextYear(now);
     const mini = await buildMiniOrg(t.prisma, {
       code,
       units: count / 4,
-      duties: ['A', 'B', 'C', 'D'].map((c) => ({ code: c, due: '2027-06-30' })),
+      duties: ['A', 'B', 'C', 'D'].map((c) => ({ code: c, due })),
       now,
     });
     orgId = mini.org.id;
-    await reconcileObligations(t.prisma, orgId, { from: '2027-01-01', to: '2027-12-31' }, now);
+    await reconcileObligations(t.prisma, orgId, window, now);
     const obligations = await t.prisma.obligation.findMany({
       where: { orgId },
       include: { unit: { include: { contacts: true } } },
@@ -69,7 +73,7 @@ describe('sandbox reminders when workers die and Redis is lost', () => {
         contactId: o.unit.contacts[0]!.id,
         channel: 'sandbox' as const,
         kind: 'lead' as const,
-        stage: 'nudge-chaos@20270630',
+        stage: `nudge-chaos@${stageDay}`,
         scheduledAt: now,
       })),
     });

@@ -14,6 +14,7 @@ const NAMES: [vietnamese: string, english: string, name: CommandName][] = [
   ['kenh', 'channels', 'channels'],
   ['duyet', 'approve', 'approve'],
   ['tuchoi', 'refuse', 'refuse'],
+  ['chitieu', 'indicator', 'indicator'],
 ];
 
 describe('parsing a chat command', () => {

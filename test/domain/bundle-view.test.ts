@@ -56,6 +56,8 @@ function item(n: number, kind: LoadedItem['kind'], due: string, title = `Nhiệm
       extendedTo: null,
       periodKey: '2026-Q4',
       unitName: kind === 'escalation' ? 'Sở Tài chính' : 'Sở Y tế',
+      unitId: uuid(500),
+      dutyOrigin: 'appendix',
       dutyCode: `4.${n}`,
       dutyTitle: title,
       planCode: '3131/KH-UBND',

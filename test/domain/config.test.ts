@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { CONFIG_VARIABLES, ConfigError, loadConfig } from '#root/config.js';
+import { CONFIG_VARIABLES, ConfigError, loadConfig, SHUTDOWN_GRACE_MS } from '#root/config.js';
 
 const read = (p: string) => readFileSync(new URL(`../../${p}`, import.meta.url), 'utf8');
 
@@ -50,6 +50,32 @@ describe('configuration', () => {
     }
   });
 
+  it('reaches Redis through one server, Sentinel or a Cluster, and says clearly what is wrong', () => {
+    const sentinel = loadConfig({
+      REDIS_SENTINELS: 'a.example:26379, 10.0.0.2:26380,[::1]:26381',
+      REDIS_SENTINEL_NAME: 'dondoc',
+    });
+    expect(sentinel.REDIS_SENTINELS).toEqual([
+      { host: 'a.example', port: 26379 },
+      { host: '10.0.0.2', port: 26380 },
+      { host: '::1', port: 26381 },
+    ]);
+    expect(sentinel.REDIS_PREFIX).toBe('dondoc');
+    // On a Cluster every key shares the prefix's hash tag.
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'r1:7000,r2:7000' }).REDIS_PREFIX).toBe('{dondoc}');
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'r1:7000', REDIS_PREFIX: '{x}' }).REDIS_PREFIX).toBe('{x}');
+    const refused: [Record<string, string>, RegExp][] = [
+      [{ REDIS_SENTINELS: 'a.example' }, /REDIS_SENTINELS: địa chỉ không hợp lệ: "a.example"/],
+      [{ REDIS_SENTINELS: 'a:70000', REDIS_SENTINEL_NAME: 'm' }, /REDIS_SENTINELS: .*not host:port/],
+      [{ REDIS_SENTINELS: 'a:26379' }, /REDIS_SENTINEL_NAME: bắt buộc khi có REDIS_SENTINELS/],
+      [{ REDIS_SENTINEL_NAME: 'm' }, /REDIS_SENTINEL_NAME: chỉ dùng khi có REDIS_SENTINELS/],
+      [{ REDIS_SENTINELS: 'a:1', REDIS_SENTINEL_NAME: 'm', REDIS_CLUSTER_NODES: 'b:2' }, /chỉ chọn một/],
+      [{ REDIS_CLUSTER_NODES: ',' }, /REDIS_CLUSTER_NODES: cần ít nhất một host:port/],
+      [{ REDIS_PREFIX: '{a' }, /REDIS_PREFIX/],
+    ];
+    for (const [env, message] of refused) expect(() => loadConfig(env), JSON.stringify(env)).toThrow(message);
+  });
+
   it('lists every variable in .env.example and in the README, and nothing else', () => {
     const example = [...read('.env.example').matchAll(/^([A-Z_][A-Z0-9_]*)=/gm)].map((m) => m[1]);
     expect(example.sort()).toEqual([...CONFIG_VARIABLES].sort());
@@ -59,15 +85,33 @@ describe('configuration', () => {
 });
 
 describe('docker-compose.yml', () => {
-  const compose = parse(read('docker-compose.yml')) as {
+  const compose = parse(read('docker-compose.yml'), { merge: true }) as {
     services: Record<
       string,
-      { environment?: Record<string, string>; depends_on?: Record<string, unknown>; build?: string; image?: string }
+      {
+        environment?: Record<string, string>;
+        env_file?: (string | { path: string; required?: boolean })[];
+        depends_on?: Record<string, unknown>;
+        build?: string;
+        image?: string;
+        command?: string[];
+        entrypoint?: string[];
+        profiles?: string[];
+        stop_grace_period?: string;
+        volumes?: string[];
+      }
     >;
   };
+  const services = Object.entries(compose.services);
 
   it('runs PostgreSQL, Redis and the app built from the Dockerfile', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['app', 'postgres', 'redis']);
+    // Without a profile: these three (the Sentinel profile adds its own).
+    expect(
+      services
+        .filter(([, s]) => !s.profiles)
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(['app', 'postgres', 'redis']);
     expect(compose.services.app!.build).toBe('.');
     expect(Object.keys(compose.services.app!.depends_on ?? {}).sort()).toEqual(['postgres', 'redis']);
     expect(read('Dockerfile')).toMatch(/src\/main\.ts/);
@@ -93,5 +137,111 @@ describe('docker-compose.yml', () => {
     expect(resolved.DATABASE_URL).toMatch(/@postgres:5432\//);
     expect(resolved.REDIS_URL).toBe('redis://redis:6379');
     expect(() => loadConfig(resolved)).not.toThrow();
+  });
+});
+
+describe('the production files', () => {
+  const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+    services: Record<
+      string,
+      Record<string, unknown> & { profiles?: string[]; command?: string[]; entrypoint?: string[] }
+    >;
+  };
+  const app = compose.services.app as {
+    env_file: (string | { path: string })[];
+    environment: Record<string, string>;
+    stop_grace_period: string;
+    volumes: string[];
+  };
+  const dockerfile = read('Dockerfile');
+  const instructions = dockerfile
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .filter((l) => /^[A-Z]+ /.test(l));
+
+  it('passes every variable of .env.example to the app (env_file), SMTP and the sender included', () => {
+    expect(app.env_file.map((f) => (typeof f === 'string' ? f : f.path))).toContain('.env');
+    const example = [...read('.env.example').matchAll(/^([A-Z_][A-Z0-9_]*)=/gm)].map((m) => m[1]!);
+    expect(example.sort()).toEqual([...CONFIG_VARIABLES].sort());
+    for (const v of ['SMTP_URL', 'MAIL_FROM', 'STORAGE_DIR']) expect(Object.keys(app.environment)).toContain(v);
+    expect(app.volumes).toContain('storage:/app/storage');
+  });
+
+  it('gives the app longer to stop than the app gives itself', () => {
+    expect(Number(/^(\d+)s$/.exec(app.stop_grace_period)?.[1])).toBeGreaterThan(SHUTDOWN_GRACE_MS / 1000);
+  });
+
+  it('keeps Redis with AOF and without eviction, and has a Sentinel profile: a replica and three sentinels', () => {
+    const redisArgs = (compose.services.redis!.command ?? []).join(' ');
+    expect(redisArgs).toMatch(/--appendonly yes/);
+    expect(redisArgs).toMatch(/--maxmemory-policy noeviction/);
+    const sentinel = Object.entries(compose.services).filter(([, s]) => s.profiles?.includes('sentinel'));
+    expect(sentinel.map(([n]) => n).sort()).toEqual(['redis-replica', 'sentinel-1', 'sentinel-2', 'sentinel-3']);
+    expect((compose.services['redis-replica']!.command ?? []).join(' ')).toMatch(/--replicaof redis 6379.*noeviction/);
+    for (const n of ['sentinel-1', 'sentinel-2', 'sentinel-3']) {
+      const script = (compose.services[n]!.entrypoint ?? []).join(' ');
+      expect(script, n).toMatch(/sentinel monitor dondoc redis 6379 2/);
+      expect(script, n).toMatch(/--sentinel/);
+    }
+    // The names the compose file tells .env to use validate.
+    expect(() =>
+      loadConfig({
+        REDIS_SENTINELS: 'sentinel-1:26379,sentinel-2:26379,sentinel-3:26379',
+        REDIS_SENTINEL_NAME: 'dondoc',
+      }),
+    ).not.toThrow();
+    expect(read('docker-compose.yml')).toContain('REDIS_SENTINELS=sentinel-1:26379,sentinel-2:26379,sentinel-3:26379');
+  });
+
+  it('builds in stages on a supported Node LTS, production dependencies only, and runs as node with its storage writable', () => {
+    const froms = instructions.filter((l) => l.startsWith('FROM '));
+    expect(froms.length).toBeGreaterThanOrEqual(2);
+    const base = /^ARG NODE_IMAGE=node:(\d+)-/m.exec(dockerfile)?.[1];
+    expect(['22', '24']).toContain(base);
+    expect(instructions.some((l) => /RUN npm ci --omit=dev/.test(l))).toBe(true);
+    expect(instructions.some((l) => /npm install/.test(l))).toBe(false);
+    expect(instructions.some((l) => /^RUN .*chown node:node \/app\/storage/.test(l))).toBe(true);
+    const final = instructions.slice(instructions.lastIndexOf(froms.at(-1)!));
+    expect(final).toContain('USER node');
+    expect(final.some((l) => l.startsWith('HEALTHCHECK ') && l.includes('src/setup/healthcheck.mjs'))).toBe(true);
+    expect(final.at(-1)).toMatch(/^CMD .*src\/main\.ts/);
+    // Everything the final stage copies exists (and is not left out by .dockerignore).
+    const ignored = read('.dockerignore').split('\n').filter(Boolean);
+    for (const l of final.filter((x) => x.startsWith('COPY ') && !x.includes('--from'))) {
+      const sources = l.split(/\s+/).slice(1, -1);
+      for (const src of sources) {
+        expect(existsSync(new URL(`../../${src}`, import.meta.url)), src).toBe(true);
+        expect(ignored, src).not.toContain(src);
+      }
+    }
+  });
+
+  it('states the Node versions the locked dependencies need', () => {
+    const pkg = JSON.parse(read('package.json')) as { engines: { node: string } };
+    const lock = JSON.parse(read('package-lock.json')) as {
+      packages: Record<string, { engines?: { node?: string }; dev?: boolean; version?: string }>;
+    };
+    expect(lock.packages['']!.engines?.node).toBe(pkg.engines.node);
+    // The lowest version each range allows: none of the production dependencies asks more.
+    const lowest = (range: string) =>
+      range.split('||').map((r) => {
+        const m = /(\d+)(?:\.(\d+))?/.exec(r)!;
+        return Number(m[1]) * 1000 + Number(m[2] ?? 0);
+      });
+    const floor = Math.min(...lowest(pkg.engines.node));
+    for (const [name, p] of Object.entries(lock.packages)) {
+      if (!name || p.dev || !p.engines?.node) continue;
+      const ranges = p.engines.node.split('||').map((r) => r.trim());
+      // Some range of the dependency admits our floor's major line.
+      const admits = ranges.some((r) => {
+        const m = /^(>=|\^)?\s*(\d+)(?:\.(\d+))?/.exec(r);
+        if (!m) return true;
+        const v = Number(m[2]) * 1000 + Number(m[3] ?? 0);
+        if (m[1] === '>=') return floor >= v;
+        if (m[1] === '^' || !m[1]) return Math.floor(floor / 1000) === Number(m[2]) && floor >= v;
+        return true;
+      });
+      expect(admits, `${name}@${p.version}: ${p.engines.node}`).toBe(true);
+    }
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, effectivePolicy, policyOverrideSchema, type PolicyOverride } from '#root/domain/policy.js';
+import {
+  DEFAULT_POLICY,
+  effectivePolicy,
+  policyOverrideSchema,
+  sendingWindowOrdered,
+  type PolicyOverride,
+} from '#root/domain/policy.js';
 import { atLocalTime } from '#root/domain/stages.js';
 
 describe('the effective reminder policy', () => {
@@ -133,6 +139,29 @@ describe('a policy override as stored or typed', () => {
   it('refuses an unknown field (a typo would otherwise silently do nothing)', () => {
     expect(valid({ leadDay: [3] })).toBe(false);
     expect(valid({})).toBe(true);
+  });
+});
+
+describe('the sending window’s order', () => {
+  const ordered = (windowStart: string, windowEnd: string) => sendingWindowOrdered({ windowStart, windowEnd });
+
+  it('holds for the default window and for one a minute long', () => {
+    expect(sendingWindowOrdered(DEFAULT_POLICY)).toBe(true);
+    expect(ordered('08:00', '08:01')).toBe(true);
+    expect(ordered('00:00', '23:59')).toBe(true);
+  });
+
+  it('fails for an empty window and for one that ends before it starts (no window across midnight)', () => {
+    expect(ordered('09:00', '09:00')).toBe(false);
+    expect(ordered('17:00', '08:00')).toBe(false);
+    expect(ordered('23:59', '00:00')).toBe(false);
+  });
+
+  it('is checked on the policy in force: an override of one end against the other’s default', () => {
+    expect(sendingWindowOrdered(effectivePolicy({ windowStart: '16:59' }))).toBe(true);
+    expect(sendingWindowOrdered(effectivePolicy({ windowStart: '17:00' }))).toBe(false);
+    expect(sendingWindowOrdered(effectivePolicy({ windowEnd: '08:00' }))).toBe(false);
+    expect(sendingWindowOrdered(effectivePolicy({ windowStart: '18:00' }, { windowEnd: '20:00' }))).toBe(true);
   });
 });
 

@@ -138,6 +138,21 @@ const understood: [string, Schedule][] = [
     'tối thiểu 1 năm/lần; giai đoạn 2023–2025',
     { kind: 'yearly', due: '11-15', atLeastOnce: true, from: 2023, to: 2025 },
   ],
+  // real plans of other provinces (issue 13)
+  ['Năm 2024 và các năm tiếp theo', { kind: 'yearly', due: '11-15', from: 2024 }],
+  ['Từ năm 2024', { kind: 'yearly', due: '11-15', from: 2024 }],
+  ['Hằng năm, báo cáo trước ngày 15/11', { kind: 'yearly', due: '11-15' }],
+  ['Hằng năm, gửi báo cáo trước ngày 10/12', { kind: 'yearly', due: '12-10' }],
+  ['Hàng quý (trước ngày 20 của tháng cuối quý)', { kind: 'every', months: 3, due: '03-20' }],
+  ['Hàng tuần', { kind: 'ongoing', checkIn: 'monthly' }],
+  ['2024, 2025', { kind: 'yearly', due: '12-31', from: 2024, to: 2025 }],
+  ['Năm 2024, 2025 và 2026', { kind: 'yearly', due: '12-31', from: 2024, to: 2026 }],
+  ['31/12/2024, 31/12/2025', { kind: 'yearly', due: '12-31', from: 2024, to: 2025 }],
+  ['Hoàn thành trước tháng 10/2024', { kind: 'once', due: '2024-09-30' }],
+  ['Trước tháng 3/2024', { kind: 'once', due: '2024-02-29' }],
+  ['trước tháng 01/2025', { kind: 'once', due: '2024-12-31' }],
+  ['Hoàn thành trước Quý III/2024', { kind: 'once', due: '2024-06-30' }],
+  ['Trước năm 2026', { kind: 'once', due: '2025-12-31' }],
 ];
 
 describe('parseTimeframe: phrases it understands (SPEC §3)', () => {
@@ -225,13 +240,15 @@ describe('parseTimeframe: years must have 4 digits within 1900–2200', () => {
 describe('parseTimeframe: phrases it does not understand', () => {
   it.each([
     'khi nào rảnh',
-    'Hàng tuần',
     '5 tháng/lần',
     '7 lần/năm',
     '0 năm/lần',
     'Đầu năm 2024',
-    'Từ năm 2024',
     'sau 3 tháng',
+    // Two deadlines two years apart: no schedule says so (periods of 2 years count from the plan's start).
+    '2024, 2026',
+    '2024, 2025, 2027',
+    'Hàng tuần, trước thứ Sáu',
     '6 tháng',
     'trước ngày 25',
     'Hàng năm (tối thiểu 10% kinh phí chi cho khoa học công nghệ)',

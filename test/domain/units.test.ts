@@ -15,6 +15,13 @@ describe('splitting a cell into unit names', () => {
     ['- Sở Quy hoạch - Kiến trúc - Sở Tư pháp', ['Sở Quy hoạch - Kiến trúc', 'Sở Tư pháp']],
     ['Các cơ quan, đơn vị liên quan.', ['Các cơ quan, đơn vị liên quan']],
     ['Công an Thành phố, Bộ Tư lệnh Thành phố', ['Công an Thành phố', 'Bộ Tư lệnh Thành phố']],
+    // A name wrapped inside its cell is one name: a new one starts only where a new name starts.
+    ['Sở Thông tin và\nTruyền thông', ['Sở Thông tin và Truyền thông']],
+    ['Các sở, ban,\nngành', ['Các sở, ban, ngành']],
+    ['Ủy ban nhân dân các\nhuyện, thị xã, thành phố', ['Ủy ban nhân dân các huyện, thị xã, thành phố']],
+    ['Ủy ban nhân dân\nHuyện Củ Chi', ['Ủy ban nhân dân Huyện Củ Chi']],
+    ['Sở Lao động -\nThương binh và Xã hội\nSở Y tế', ['Sở Lao động - Thương binh và Xã hội', 'Sở Y tế']],
+    ['Sở Tài chính,\nSở Nội vụ', ['Sở Tài chính', 'Sở Nội vụ']],
     ['Sở Tài chính\nSở Nội vụ; Sở Y tế', ['Sở Tài chính', 'Sở Nội vụ', 'Sở Y tế']],
     ['+ Sở Tài chính + Sở Nội vụ', ['Sở Tài chính', 'Sở Nội vụ']],
     ['Công ty TNHH MTV Vàng bạc đá quý Sài Gòn - SJC', ['Công ty TNHH MTV Vàng bạc đá quý Sài Gòn - SJC']],

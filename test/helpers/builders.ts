@@ -3,6 +3,7 @@ import type { Channel, ContactRole } from '#root/generated/prisma/client.js';
 import type { Db } from '#root/db/client.js';
 import { normalizeUnitName } from '#root/domain/units.js';
 import { reconcileObligations } from '#root/services/obligations.js';
+import { dueNextYear } from './clock.js';
 
 export interface MiniOrgOptions {
   code?: string;
@@ -93,14 +94,16 @@ export async function buildTelegramReminders(
   db: Db,
   o: TelegramRemindersOptions,
 ): Promise<{ orgId: string; reminders: SeededReminder[] }> {
-  const duties = Array.from({ length: o.perChat }, (_, i) => ({ code: `D${i + 1}`, due: '2027-06-30' }));
+  // Due next year whatever day the tests run.
+  const { due, window, stageDay } = dueNextYear(o.now);
+  const duties = Array.from({ length: o.perChat }, (_, i) => ({ code: `D${i + 1}`, due }));
   const mini = await buildMiniOrg(db, { code: o.code, units: o.chats, duties, channels: ['telegram'], now: o.now });
   const orgId = mini.org.id;
   await db.$executeRaw`
     UPDATE contacts c SET telegram_chat_id = ${o.firstChat} + x.n
       FROM (SELECT id, row_number() OVER (ORDER BY created_at, id) AS n FROM contacts WHERE org_id = ${orgId}::uuid) x
      WHERE c.id = x.id`;
-  await reconcileObligations(db, orgId, { from: '2027-01-01', to: '2027-12-31' }, o.now);
+  await reconcileObligations(db, orgId, window, o.now);
   const obligations = await db.obligation.findMany({
     where: { orgId },
     include: { unit: { include: { contacts: true } }, duty: true },
@@ -116,7 +119,7 @@ export async function buildTelegramReminders(
     contactId: ob.unit.contacts[0]!.id,
     channel: 'telegram' as const,
     kind: 'overdue' as const,
-    stage: 'nudge-chaos@20270630',
+    stage: `nudge-chaos@${stageDay}`,
     scheduledAt: new Date(base + i),
   }));
   for (let i = 0; i < rows.length; i += 2_000) await db.reminder.createMany({ data: rows.slice(i, i + 2_000) });

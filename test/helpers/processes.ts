@@ -73,8 +73,12 @@ export async function startPrivateRedis(): Promise<{ url: string; stop(): Promis
 export interface PrivatePostgres {
   /** `postgresql://postgres@127.0.0.1:<port>/dondoc` (an empty database; migrate it). */
   url: string;
-  /** Stops the server for real: SIGINT, PostgreSQL's fast shutdown (open connections are cut). */
-  stopServer(): Promise<void>;
+  /**
+   * Stops the server for real: SIGINT, PostgreSQL's fast shutdown (open connections are cut); or
+   * `immediate`, SIGQUIT: every process quits at once, no checkpoint, and the next start replays
+   * the WAL (crash recovery), as the primary's loss and a standby's promotion look to a client.
+   */
+  stopServer(mode?: 'fast' | 'immediate'): Promise<void>;
   /** Starts it again on the same data directory and port; resolves once it answers queries. */
   startServer(): Promise<void>;
   /** Stops the server (if running) and removes its data directory. Safe to call twice. */
@@ -161,13 +165,13 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     child = started;
     await ready(started);
   };
-  const stopServer = async () => {
+  const stopServer = async (mode: 'fast' | 'immediate' = 'fast') => {
     const running = child;
     if (!running) return;
     child = null;
     if (running.exitCode !== null || running.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
-    running.kill('SIGINT');
+    running.kill(mode === 'immediate' ? 'SIGQUIT' : 'SIGINT');
     const slow = setTimeout(() => running.kill('SIGKILL'), 20_000);
     await exited;
     clearTimeout(slow);

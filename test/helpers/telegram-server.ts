@@ -129,6 +129,8 @@ export interface FakeTelegram {
   sent(chatId?: number | string): SentMessage[];
   /** Queue an update for getUpdates (assigns an increasing `update_id`). Returns the update. */
   inject(update: Record<string, unknown>): Record<string, unknown>;
+  /** Long polls (getUpdates) held open now, waiting for an update: what a test awaits before writing. */
+  polling(): number;
   /**
    * A user's message in their private chat (chat.id = user.id); injects and returns the update.
    * A leading `/command` gets a `bot_command` entity; `replyTo` is the message_id of a message in
@@ -916,6 +918,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     sent: (chatId) =>
       chatId === undefined ? [...messages] : messages.filter((m) => String(m.chat.id) === String(chatId)),
     inject,
+    polling: () => waiters.size,
     userSends: (userId, text, opts = {}) => {
       const from = userOf(userId, opts.firstName);
       const message: Json = {

@@ -125,7 +125,15 @@ export async function startWebTest(
 ): Promise<WebTest> {
   const t = await createTestDatabase();
   const start = options.start ?? new Date('2026-11-16T02:00:00Z');
-  await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now: start, actor: 'test' });
+  // Every period tracked: the pages' tests need the demo's past periods open and overdue (a demo
+  // seeded by `npm start` is tracked from its seeding day: test/integration/reimport-track-from.test.ts).
+  await seedDemo(t.prisma, {
+    orgCode: 'hcm',
+    timeZone: 'Asia/Ho_Chi_Minh',
+    now: start,
+    actor: 'test',
+    trackFrom: null,
+  });
   const org = await t.prisma.organisation.findUniqueOrThrow({ where: { code: 'hcm' } });
   await createAdmin(
     t.prisma,

@@ -137,6 +137,8 @@ export interface FakeZalo {
   userSendsSticker(userId: string, sticker: string, options?: FakeUserOptions): Json;
   /** Updates waiting for `getUpdates`. */
   pending(): number;
+  /** Long polls (getUpdates) held open now, waiting for an update: what a test awaits before writing. */
+  polling(): number;
   /** The webhook set by setWebhook (undefined when none). */
   webhook(): { url: string; secret_token: string; updated_at: number } | undefined;
   /** Deliveries POSTed to the webhook, in order. */
@@ -535,6 +537,7 @@ export async function startZaloServer(options: StartZaloServerOptions = {}): Pro
         message: userMessage(userId, opts, { sticker, url: `https://stickers.zaloapp.com/${sticker}.png` }),
       }),
     pending: () => updates.length,
+    polling: () => waiters.length,
     webhook: () => (hook ? { ...hook } : undefined),
     webhookDeliveries,
     settled: async () => {

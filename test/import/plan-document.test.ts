@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ImportError } from '#root/import/errors.js';
-import { parsePlanRows, parsePlanText, type PlanDraft } from '#root/import/plan-document.js';
+import { NO_DUTY_TABLE, parsePlanRows, parsePlanText, type PlanDraft } from '#root/import/plan-document.js';
 
 const options = { defaultDue: '11-15' };
 const sample = (name: string) => readFileSync(new URL(`../../prisma/sample/${name}`, import.meta.url), 'utf8');
@@ -77,7 +77,7 @@ describe('the HCMC plan 3131/KH-UBND as text', () => {
       timeframe: 'Hàng năm',
       schedule: { kind: 'yearly', due: '11-15' },
       flags: [],
-      source: 'dòng 70',
+      where: 'dòng 70',
     });
     expect(d.title).toBe('Tổ chức diễn tập thực chiến an toàn thông tin mạng tối thiểu mỗi năm 1 lần');
     expect(duty(draft, '1.1').leads).toEqual(['Sở Thông tin và Truyền thông', 'Chi hội an toàn thông tin phía nam']);
@@ -193,7 +193,7 @@ describe('pasted tables', () => {
     expect(d.duties[1]).toMatchObject({
       cooperating: [],
       schedule: { kind: 'once', due: '2024-07-31' },
-      source: 'dòng 7',
+      where: 'dòng 7',
     });
     expect(d.flags).toEqual([]);
   });
@@ -327,12 +327,15 @@ describe('pasted tables', () => {
     expect(d.duties[1]!.flags).toEqual(['Thiếu tên nhiệm vụ / the duty has no title']);
   });
 
-  it('refuses an empty text and a text without a duty table', () => {
+  it('refuses an empty text; a text without a duty table gives no duties and a plan flag', () => {
+    expect(() => parsePlanText(' \n\t\n', options)).toThrow(ImportError);
     expect(() => parsePlanText(' \n\t\n', options)).toThrow(/Tệp trống \/ the file is empty/);
-    expect(() => parsePlanText('TT | Nội dung chỉ tiêu | Kế hoạch 2023 |\n1. | Tỷ lệ | 80% |', options)).toThrow(
-      ImportError,
-    );
-    expect(() => parsePlanText('Một đoạn văn bản.', options)).toThrow(/Không tìm thấy bảng nhiệm vụ/);
+    for (const text of ['TT | Nội dung chỉ tiêu | Kế hoạch 2023 |\n1. | Tỷ lệ | 80% |', 'Một đoạn văn bản.']) {
+      const d = parsePlanText(text, options);
+      expect(d.duties, text).toEqual([]);
+      expect(d.flags, text).toEqual([NO_DUTY_TABLE]);
+      expect(NO_DUTY_TABLE).toMatch(/Không tìm thấy bảng nhiệm vụ/);
+    }
   });
 });
 
@@ -352,7 +355,7 @@ describe('grids (parsePlanRows)', () => {
       { ...options, format: 'csv' },
     );
     expect(d.format).toBe('csv');
-    expect(d.duties.map((x) => [x.code, x.section, x.sectionTitle, x.leads, x.cooperating, x.source])).toEqual([
+    expect(d.duties.map((x) => [x.code, x.section, x.sectionTitle, x.leads, x.cooperating, x.where])).toEqual([
       [
         '1',
         'I',
@@ -379,7 +382,7 @@ describe('grids (parsePlanRows)', () => {
         code: '1',
         leads: ['Sở Y tế'],
         cooperating: ['Sở Tư pháp'],
-        source: 'Sheet1!A3',
+        where: 'Sheet1!A3',
       },
     ]);
   });
@@ -398,13 +401,11 @@ describe('grids (parsePlanRows)', () => {
     expect(d.duties[2]!.flags[0]).toMatch(/bị trùng/);
   });
 
-  it('refuses a grid without a duty header', () => {
-    expect(() =>
-      parsePlanRows([['STT', 'Đơn vị', 'Nội dung góp ý']], {
-        ...options,
-        format: 'csv',
-      }),
-    ).toThrow(/Không tìm thấy bảng nhiệm vụ/);
+  it('gives no duties and a plan flag for a grid without a duty header; refuses an empty one', () => {
+    const d = parsePlanRows([['STT', 'Đơn vị', 'Nội dung góp ý']], { ...options, format: 'csv' });
+    expect(d.duties).toEqual([]);
+    expect(d.flags).toEqual([NO_DUTY_TABLE]);
+    expect(() => parsePlanRows([[''], []], { ...options, format: 'csv' })).toThrow(/Tệp trống/);
   });
 });
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeText } from '#root/import/decode.js';
 import { ImportError } from '#root/import/errors.js';
 import { parseCsv, parsePlanFile, parseXlsx } from '#root/import/spreadsheet.js';
+import { NO_DUTY_TABLE } from '#root/import/draft.js';
 
 const options = { defaultDue: '11-15' };
 const VI = 'Sở Thông tin và Truyền thông — Thường xuyên, trước ngày 15 tháng 11';
@@ -96,7 +97,7 @@ describe('parsePlanFile', () => {
     const d = await parsePlanFile('phu-luc.csv', Buffer.from(csv, 'utf8'), options);
     expect(d.format).toBe('csv');
     expect(
-      d.duties.map((x) => [x.code, x.section, x.sectionTitle, x.leads, x.cooperating, x.timeframe, x.source]),
+      d.duties.map((x) => [x.code, x.section, x.sectionTitle, x.leads, x.cooperating, x.timeframe, x.where]),
     ).toEqual([
       [
         '1.1',
@@ -156,7 +157,7 @@ describe('parsePlanFile', () => {
 
     const d = await parsePlanFile('ke-hoach.xlsx', buf, options);
     expect(d.format).toBe('xlsx');
-    expect(d.duties.map((x) => [x.code, x.section, x.title, x.leads, x.cooperating, x.timeframe, x.source])).toEqual([
+    expect(d.duties.map((x) => [x.code, x.section, x.title, x.leads, x.cooperating, x.timeframe, x.where])).toEqual([
       [
         '4.1',
         '4',
@@ -214,7 +215,7 @@ describe('parsePlanFile', () => {
     expect(d.duties.filter((x) => x.origin === 'report')).toHaveLength(2);
   });
 
-  it('refuses empty, binary, PDF and Word files, and files without a duty table', async () => {
+  it('refuses empty, binary, damaged PDF and Word files; a file without a duty table gives a plan flag', async () => {
     const refuse = (name: string, buf: Buffer) => parsePlanFile(name, buf, options);
     await expect(refuse('empty.csv', Buffer.alloc(0))).rejects.toThrow(/^Tệp trống \/ the file is empty/);
     await expect(refuse('blank.txt', Buffer.from(' \r\n\t\n'))).rejects.toThrow(/Tệp trống/);
@@ -222,15 +223,16 @@ describe('parsePlanFile', () => {
     await expect(
       refuse('data.txt', Buffer.from([0x00, 0x01, 0x02, 0x03, 0x00, 0x00, 0x00, 0x10, 0x20, 0x00, 0x00])),
     ).rejects.toThrow(/not a text file/);
-    await expect(refuse('plan.pdf', Buffer.from('%PDF-1.7'))).rejects.toThrow(/PDF.*\.xlsx\/\.csv/);
+    // Issue 13: PDF and Word files are read (test/import/documents.test.ts); a damaged one is refused.
+    await expect(refuse('plan.pdf', Buffer.from('%PDF-1.7'))).rejects.toThrow(/^Tệp PDF bị hỏng/);
     await expect(refuse('plan.txt', Buffer.from('%PDF-1.7'))).rejects.toThrow(/PDF/);
     await expect(refuse('plan.docx', Buffer.from('PK\u0003\u0004', 'latin1'))).rejects.toThrow(/Word/);
     await expect(refuse('broken.xlsx', Buffer.from('PK\u0003\u0004garbage', 'latin1'))).rejects.toThrow(ImportError);
-    await expect(refuse('notes.csv', Buffer.from('a,b\n1,2'))).rejects.toThrow(/Không tìm thấy bảng nhiệm vụ/);
+    const notes = await refuse('notes.csv', Buffer.from('a,b\n1,2'));
+    expect(notes).toMatchObject({ duties: [], flags: [NO_DUTY_TABLE] });
     const wb = new ExcelJS.Workbook();
     wb.addWorksheet('S').addRow(['STT', 'Đơn vị', 'Nội dung góp ý']);
-    await expect(refuse('y-kien.xlsx', Buffer.from(await wb.xlsx.writeBuffer()))).rejects.toThrow(
-      /Không tìm thấy bảng nhiệm vụ/,
-    );
+    const comments = await refuse('y-kien.xlsx', Buffer.from(await wb.xlsx.writeBuffer()));
+    expect(comments).toMatchObject({ duties: [], flags: [NO_DUTY_TABLE], format: 'xlsx' });
   });
 });

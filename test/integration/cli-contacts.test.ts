@@ -163,7 +163,14 @@ describe('the dondoc command line: contacts and their channels', () => {
     const code = /Mã \/ code: (\S+)/.exec(r.stdout)?.[1];
     expect(code).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(r.stdout).toContain(`Zalo: gửi /start ${code} cho bot Zalo`);
-    await redeemInvite(t.prisma, { code: code!, channel: 'zalo', address: 'zl-cli-admin', now: new Date() });
+    // Redeemed the moment it was made (the command line's clock is the wall clock; the test reads none).
+    const invitedAt = (
+      await t.prisma.invite.findFirstOrThrow({
+        where: { contactId: ids['Quản trị']! },
+        orderBy: { createdAt: 'desc' },
+      })
+    ).createdAt;
+    await redeemInvite(t.prisma, { code: code!, channel: 'zalo', address: 'zl-cli-admin', now: invitedAt });
     expect(await t.prisma.contact.findUniqueOrThrow({ where: { id: ids['Quản trị']! } })).toMatchObject({
       zaloUserId: 'zl-cli-admin',
       channels: ['zalo', 'sandbox'],

@@ -4,13 +4,16 @@ import { confirmObligation } from '#root/services/confirmations.js';
 import { seedDemo } from '#root/services/demo.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
+/** The test's instant: 09:00 on Monday 16/11/2026 in Hanoi (no process here reads the wall clock). */
+const NOW = new Date('2026-11-16T02:00:00Z');
+
 /** Confirmations made at the same moment share one statement; each still counts once, for its own unit only. */
 describe('confirming at the same moment', () => {
   let t: TestDatabase;
   let orgId: string;
   beforeAll(async () => {
     t = await createTestDatabase();
-    await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now: new Date(), actor: 'test' });
+    await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now: NOW, actor: 'test' });
     orgId = (await t.prisma.organisation.findUniqueOrThrow({ where: { code: 'hcm' } })).id;
   });
   afterAll(() => t?.close());
@@ -36,10 +39,10 @@ describe('confirming at the same moment', () => {
         channel: 'sandbox',
         kind: 'lead',
         stage: 'lead-1@20991231',
-        scheduledAt: new Date(Date.now() + 86_400_000),
+        scheduledAt: new Date(NOW.getTime() + 86_400_000),
       },
     });
-    const now = new Date();
+    const now = NOW;
     const results = await Promise.allSettled([
       ...people.map((p) =>
         confirmObligation(t.prisma, {
@@ -84,7 +87,7 @@ describe('confirming at the same moment', () => {
         contactId: null,
         actor: 'x',
         via: 'cli',
-        now: new Date(),
+        now: NOW,
       }),
     ).rejects.toThrow(/Không tìm thấy nghĩa vụ/);
   });

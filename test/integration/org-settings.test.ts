@@ -121,9 +121,9 @@ describe('an organisation’s zone and yearly due day', () => {
         after: { timeZone: 'Asia/Ho_Chi_Minh', yearlyDue: '11-15' },
       });
       expect((await runCliInProcess(['org', 'list'], env)).stdout).not.toContain('KHÔNG HỢP LỆ');
-      await expect(setOrganisation(t.prisma, 'cu', {}, { actor: 'test', now: new Date() })).rejects.toBeInstanceOf(
-        UserError,
-      );
+      await expect(
+        setOrganisation(t.prisma, 'cu', {}, { actor: 'test', now: new Date('2026-12-11T01:00:00Z') }),
+      ).rejects.toBeInstanceOf(UserError);
     }, 120_000);
   });
 

@@ -1,12 +1,13 @@
 import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workingCalendarForYears } from '#root/domain/working-days.js';
-import { yearWindow } from '#root/domain/zoned-day.js';
+import { yearWindow, zonedYear } from '#root/domain/zoned-day.js';
 import { CLAIM_LEASE_MS } from '#root/services/delivery.js';
 import { seedDemo } from '#root/services/demo.js';
 import { reconcileObligations } from '#root/services/obligations.js';
 import { planWindow } from '#root/services/planner.js';
 import { startTestApp, testPrefix, type TestApp } from '../helpers/app.js';
+import { wallClockStart } from '../helpers/clock.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { waitFor } from '../helpers/processes.js';
 import { cliTimeout, runCli, runCliInProcess } from '../helpers/run-cli.js';
@@ -26,11 +27,13 @@ describe('preview, nudge and the sandbox outbox from the command line', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: ZONE, now: new Date(), actor: 'test' });
+    // The command line runs on the wall clock: the test's clock starts at it.
+    const start = wallClockStart();
+    await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: ZONE, now: start, actor: 'test' });
     orgId = (await t.prisma.organisation.findUniqueOrThrow({ where: { code: 'hcm' } })).id;
     const prefix = testPrefix();
     env = { DATABASE_URL: t.url, DEFAULT_ORG: 'hcm', REDIS_PREFIX: prefix };
-    s = await startTestApp(t, { start: new Date(), env: { REDIS_PREFIX: prefix } });
+    s = await startTestApp(t, { start, env: { REDIS_PREFIX: prefix } });
   });
   afterAll(async () => {
     await s?.stop();
@@ -40,9 +43,10 @@ describe('preview, nudge and the sandbox outbox from the command line', () => {
   it(
     'previews next year’s reminders as JSON, sending and storing none',
     async () => {
-      const year = new Date().getUTCFullYear() + 1;
+      // Next year in the organisation's zone (on 31/12 after 17:00 UTC it is already 1/1 there).
+      const year = zonedYear(s.clock.now(), ZONE) + 1;
       // Next year's obligations, as the hourly job keeps them (a preview only reads).
-      await reconcileObligations(t.prisma, orgId, yearWindow(year), new Date());
+      await reconcileObligations(t.prisma, orgId, yearWindow(year), s.clock.now());
       const r = await runCli(['preview', '--from', `${year}-11-01`, '--to', `${year}-11-20`, '--json'], env);
       expect(r.code, r.stderr).toBe(0);
       const rows = JSON.parse(r.stdout) as Record<string, string | null>[];
@@ -133,7 +137,7 @@ describe('preview, nudge and the sandbox outbox from the command line', () => {
   );
 
   it('returns a claim older than the lease to pending and counts it as an unknown outcome (the README’s rule)', async () => {
-    const now = new Date();
+    const now = s.clock.now();
     const obligation = await t.prisma.obligation.findFirstOrThrow({ where: { orgId, status: 'open' } });
     const contact = await t.prisma.contact.findFirstOrThrow({ where: { unitId: obligation.unitId } });
     const base = {

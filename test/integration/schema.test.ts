@@ -68,6 +68,8 @@ function expectedUdt(f: DmmfField): string {
         return 'int4';
       case 'BigInt':
         return 'int8';
+      case 'Float':
+        return 'float8';
       case 'Boolean':
         return 'bool';
       case 'Json':

@@ -6,6 +6,7 @@ import { encodeButton, type ButtonAction } from '#root/channels/telegram/callbac
 import { bundlePending } from '#root/services/bundles.js';
 import { seedDemo } from '#root/services/demo.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { wallClockStart } from '../helpers/clock.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { waitFor } from '../helpers/processes.js';
 import { startFakeTelegram, type FakeTelegram } from '../helpers/telegram-server.js';
@@ -113,12 +114,16 @@ describe('fuzzing the chat commands', () => {
       t.prisma.reminder.count({ where: { orgId } }),
       t.prisma.invite.findMany({ where: { orgId } }),
     ]);
-    return { contacts, obligations, confirmations, extensions, reminders, invites, at: new Date() };
+    // What was audited after the snapshot: by the audit log's own order, not by a clock.
+    const lastAudit = (await t.prisma.auditEvent.aggregate({ _max: { id: true } }))._max.id ?? 0n;
+    return { contacts, obligations, confirmations, extensions, reminders, invites, lastAudit };
   }
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now: new Date(), actor: 'test' });
+    // The bot's confirmations and audit rows take PostgreSQL's real time too: the test's clock starts at it.
+    const start = wallClockStart();
+    await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now: start, actor: 'test' });
     orgId = (await t.prisma.organisation.findUniqueOrThrow({ where: { code: 'hcm' } })).id;
     tg = await startFakeTelegram({ limits: false });
     zl = await startZaloServer({ token: ZL_TOKEN, limits: false });
@@ -163,7 +168,7 @@ describe('fuzzing the chat commands', () => {
       },
     });
     s = await startTestApp(t, {
-      start: new Date(),
+      start,
       roles: ['bot'],
       channels: { sandbox: createSandboxChannel() },
       env: {
@@ -241,7 +246,7 @@ describe('fuzzing the chat commands', () => {
             event_name: event,
             message: {
               message_id: `z${i}`,
-              date: Date.now(),
+              date: s.clock.now().getTime(),
               from: { id: String(who.id) },
               chat: { id: String(who.id), chat_type: 'PRIVATE' },
             },
@@ -260,7 +265,7 @@ describe('fuzzing the chat commands', () => {
         update = {
           message: {
             message_id: messageId++,
-            date: Math.floor(Date.now() / 1000),
+            date: Math.floor(s.clock.now().getTime() / 1000),
             chat: { id: chat, type: who.group ? 'group' : 'private' },
             from,
             text: text(),
@@ -275,7 +280,7 @@ describe('fuzzing the chat commands', () => {
             data: data(),
             message: {
               message_id: 1,
-              date: Math.floor(Date.now() / 1000),
+              date: Math.floor(s.clock.now().getTime() / 1000),
               chat: { id: chat, type: who.group ? 'group' : 'private' },
               from: { id: 123456, is_bot: true, first_name: 'dondoc' },
               text: 'x',
@@ -290,8 +295,8 @@ describe('fuzzing the chat commands', () => {
         update = {
           edited_message: {
             message_id: messageId++,
-            date: Math.floor(Date.now() / 1000),
-            edit_date: Math.floor(Date.now() / 1000),
+            date: Math.floor(s.clock.now().getTime() / 1000),
+            edit_date: Math.floor(s.clock.now().getTime() / 1000),
             chat: { id: chat, type: 'private' },
             from,
             text: '/xong 4.7',
@@ -316,7 +321,7 @@ describe('fuzzing the chat commands', () => {
           data: 'x:',
           message: {
             message_id: 1,
-            date: Math.floor(Date.now() / 1000),
+            date: Math.floor(s.clock.now().getTime() / 1000),
             chat: { id: chat, type: who.group ? 'group' : 'private' },
             from: { id: 123456, is_bot: true, first_name: 'dondoc' },
             text: 'x',
@@ -329,7 +334,12 @@ describe('fuzzing the chat commands', () => {
     for (const id of zaloChats) {
       zl.inject({
         event_name: 'message.unsupported.received',
-        message: { message_id: `end-${id}`, date: Date.now(), from: { id }, chat: { id, chat_type: 'PRIVATE' } },
+        message: {
+          message_id: `end-${id}`,
+          date: s.clock.now().getTime(),
+          from: { id },
+          chat: { id, chat_type: 'PRIVATE' },
+        },
       });
     }
     await waitFor(
@@ -398,7 +408,7 @@ describe('fuzzing the chat commands', () => {
     }
     expect(after.invites.map((i) => i.usedAt)).toEqual(before.invites.map((i) => i.usedAt));
     // Audit rows: only linked people (or the system) acted; nudges only by the administrator.
-    const audits = await t.prisma.auditEvent.findMany({ where: { orgId, createdAt: { gt: before.at } } });
+    const audits = await t.prisma.auditEvent.findMany({ where: { orgId, id: { gt: before.lastAudit } } });
     // From every linked sender, not one per contact: four people write in the unit's group as one contact.
     const actors = new Set(
       senders.filter((x) => x.contact).flatMap((x) => [`contact:${x.contact!.id}`, `${x.kind}:${x.id}`]),

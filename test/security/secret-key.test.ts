@@ -13,6 +13,8 @@ import { startFakeTelegram, type FakeTelegram } from '../helpers/telegram-server
 /** The key every deployment without SECRET_KEY used to share: it was in the source. */
 const OLD_CONSTANT = 'dondoc-development-key-not-for-production-use';
 const TOKEN = '123456:TEST-token_abcdefghijklmnop';
+/** The test's clock: 09:00 on Monday 16/11/2026 in Hanoi (the web and bot roles here queue no job). */
+const START = new Date('2026-11-16T02:00:00Z');
 
 /**
  * Without SECRET_KEY, the key that signs links and derives the webhooks' secrets is the
@@ -26,7 +28,7 @@ describe('the signing key without SECRET_KEY', () => {
   const contexts: CliContext[] = [];
   beforeAll(async () => {
     t = await createTestDatabase();
-    await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now: new Date(), actor: 'test' });
+    await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now: START, actor: 'test' });
     tg = await startFakeTelegram({ limits: false });
   }, 60_000);
   afterAll(async () => {
@@ -63,7 +65,7 @@ describe('the signing key without SECRET_KEY', () => {
   it('signs the links and the webhook secret of the running program, which refuses what the old constant signed', async () => {
     const stored = (await t.prisma.deploymentSecret.findFirstOrThrow()).value;
     s = await startTestApp(t, {
-      start: new Date(),
+      start: START,
       roles: ['web', 'bot'],
       channels: { sandbox: createSandboxChannel() },
       env: { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot, PUBLIC_URL: 'https://dondoc.example/' },
@@ -73,7 +75,11 @@ describe('the signing key without SECRET_KEY', () => {
 
     const obligation = await t.prisma.obligation.findFirstOrThrow({ where: { status: 'open' } });
     const contact = await t.prisma.contact.findFirstOrThrow({ where: { unitId: obligation.unitId } });
-    const claims = { obligationId: obligation.id, contactId: contact.id, exp: Math.floor(Date.now() / 1000) + 3_600 };
+    const claims = {
+      obligationId: obligation.id,
+      contactId: contact.id,
+      exp: Math.floor(s.clock.now().getTime() / 1000) + 3_600,
+    };
     expect((await fetch(`${base}/c/${signLink(claims, stored)}`)).status).toBe(200);
     const forged = signLink(claims, OLD_CONSTANT);
     expect((await fetch(`${base}/c/${forged}`)).status).toBe(400);

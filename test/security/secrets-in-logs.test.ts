@@ -6,6 +6,7 @@ import { createAdmin } from '#root/services/admins.js';
 import { createInvite } from '#root/services/contacts.js';
 import { seedDemo } from '#root/services/demo.js';
 import { testPrefix } from '../helpers/app.js';
+import { wallClockStart } from '../helpers/clock.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startProgram, waitFor, type ProgramProcess } from '../helpers/processes.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -51,18 +52,22 @@ describe('secrets and signed links', () => {
       });
     });
   let env: Record<string, string>;
+  /** When the test began, by the wall clock the program under test also runs on. */
+  let start: Date;
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now: new Date(), actor: 'test' });
+    // The program runs as another process, on the wall clock: what is seeded starts from it.
+    start = wallClockStart();
+    await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now: start, actor: 'test' });
     orgId = (await t.prisma.organisation.findUniqueOrThrow({ where: { code: 'hcm' } })).id;
     const contacts = await t.prisma.contact.findMany({
       where: { orgId, role: 'contact' },
       take: 2,
       orderBy: { name: 'asc' },
     });
-    inviteCode = (await createInvite(t.prisma, orgId, contacts[0]!.id, { ttlHours: 72, now: new Date() }, 'test')).code;
-    zaloCode = (await createInvite(t.prisma, orgId, contacts[1]!.id, { ttlHours: 72, now: new Date() }, 'test')).code;
+    inviteCode = (await createInvite(t.prisma, orgId, contacts[0]!.id, { ttlHours: 72, now: start }, 'test')).code;
+    zaloCode = (await createInvite(t.prisma, orgId, contacts[1]!.id, { ttlHours: 72, now: start }, 'test')).code;
     await createAdmin(t.prisma, orgId, { email: ADMIN.email, name: 'Quản trị', password: ADMIN.password }, 'test');
     tg = await startFakeTelegram({ limits: false });
     zl = await startZaloServer({ token: ZL_TOKEN, limits: false });
@@ -148,7 +153,7 @@ describe('secrets and signed links', () => {
       const obligation = await t.prisma.obligation.findFirstOrThrow({ where: { orgId, status: 'open' } });
       const contact = await t.prisma.contact.findFirstOrThrow({ where: { unitId: obligation.unitId } });
       const expired = signLink(
-        { obligationId: obligation.id, contactId: contact.id, exp: Math.floor(Date.now() / 1000) - 60 },
+        { obligationId: obligation.id, contactId: contact.id, exp: Math.floor(start.getTime() / 1000) - 60 },
         SECRET_KEY,
       );
       expect((await fetch(`http://127.0.0.1:${port}/c/${expired}`, { method: 'POST' })).status).toBe(410);

@@ -7,6 +7,7 @@ import { dispatchDue } from '#jobs/dispatch.js';
 import { createSandboxChannel } from '#root/channels/sandbox/index.js';
 import { createTelegramChannel } from '#root/channels/telegram/index.js';
 import { obligationCode } from '#root/domain/obligation-code.js';
+import { zonedYear } from '#root/domain/zoned-day.js';
 import { createInvite } from '#root/services/contacts.js';
 import { seedDemo } from '#root/services/demo.js';
 import { reconcileObligations } from '#root/services/obligations.js';
@@ -14,7 +15,7 @@ import { nudge } from '#root/services/nudge.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { buildMiniOrg } from '../helpers/builders.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { nextDigestDay } from '../helpers/clock.js';
+import { dueNextYear, nextDigestDay, wallClockStart } from '../helpers/clock.js';
 import { waitFor } from '../helpers/processes.js';
 import { startFakeTelegram, type FakeTelegram, type SentMessage } from '../helpers/telegram-server.js';
 
@@ -40,7 +41,8 @@ describe('the Telegram bot, end to end', () => {
   beforeAll(async () => {
     storage = await mkdtemp(path.join(tmpdir(), 'dondoc-evidence-'));
     t = await createTestDatabase();
-    const now = new Date();
+    // The worker and the bot run on BullMQ and PostgreSQL's real time: the test's clock starts at it.
+    const now = wallClockStart();
     await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now, actor: 'test' });
     orgId = (await t.prisma.organisation.findUniqueOrThrow({ where: { code: 'hcm' } })).id;
     tg = await startFakeTelegram({ limits: true });
@@ -66,7 +68,7 @@ describe('the Telegram bot, end to end', () => {
 
   async function link(unit: string, chat: number) {
     const contact = await contactOf(unit);
-    const invite = await createInvite(t.prisma, orgId, contact.id, { ttlHours: 72, now: new Date() }, 'test');
+    const invite = await createInvite(t.prisma, orgId, contact.id, { ttlHours: 72, now: s.clock.now() }, 'test');
     tg.userSends(chat, `/start ${invite.code}`);
     await waitFor(
       async () => replies(chat).some((r) => r.startsWith('Xin chào')),
@@ -99,7 +101,7 @@ describe('the Telegram bot, end to end', () => {
   it('sends a reminder with a ✅ button; another unit’s contact pressing it changes nothing', async () => {
     await link('Sở Tài chính', TAICHINH_CHAT);
     const yte = await contactOf('Sở Y tế');
-    const now = new Date();
+    const now = s.clock.now();
     await nudge(t.prisma, orgId, { unitId: yte.unitId, dutyCode: '4.7', actor: 'test', now });
     await dispatchDue(t.prisma, s.app.sendQueue(), orgId, now, 0);
     await waitFor(async () => tg.sent(YTE_CHAT).some((m) => buttons(m).length > 0), 15_000, 'the reminder in Telegram');
@@ -205,7 +207,7 @@ describe('the Telegram bot, end to end', () => {
     tg.inject({
       message: {
         message_id: 9001,
-        date: Math.floor(Date.now() / 1000),
+        date: Math.floor(s.clock.now().getTime() / 1000),
         chat,
         from,
         photo: [
@@ -227,8 +229,8 @@ describe('the Telegram bot, end to end', () => {
     tg.inject({
       edited_message: {
         message_id: 9002,
-        date: Math.floor(Date.now() / 1000),
-        edit_date: Math.floor(Date.now() / 1000),
+        date: Math.floor(s.clock.now().getTime() / 1000),
+        edit_date: Math.floor(s.clock.now().getTime() / 1000),
         chat,
         from,
         text: '/xong 4.1',
@@ -264,13 +266,15 @@ describe('the Telegram bot, end to end', () => {
   it('asks for an extension with the 📅 button; an administrator approves it with a button, and the due date moves', async () => {
     const ADMIN_CHAT = 6001;
     const admin = await t.prisma.contact.findFirstOrThrow({ where: { orgId, role: 'admin' } });
-    const invite = await createInvite(t.prisma, orgId, admin.id, { ttlHours: 72, now: new Date() }, 'test');
+    const invite = await createInvite(t.prisma, orgId, admin.id, { ttlHours: 72, now: s.clock.now() }, 'test');
     tg.userSends(ADMIN_CHAT, `/start ${invite.code}`);
     await waitFor(async () => replies(ADMIN_CHAT).some((r) => r.startsWith('Xin chào')), 10_000, 'the admin welcome');
 
     // The reopened obligation is reminded again, with both buttons.
     const yte = await contactOf('Sở Y tế');
-    const now = new Date();
+    // A nudge of its own: a second after the first one (the same stage id otherwise).
+    s.clock.advance(1_000);
+    const now = s.clock.now();
     const seen = tg.sent(YTE_CHAT).length;
     await nudge(t.prisma, orgId, { unitId: yte.unitId, dutyCode: '4.7', actor: 'test', now });
     await dispatchDue(t.prisma, s.app.sendQueue(), orgId, now, 0);
@@ -300,7 +304,7 @@ describe('the Telegram bot, end to end', () => {
       'the prompt',
     );
     const prompt = tg.sent(YTE_CHAT).find((m) => (m.text ?? '').startsWith('📅 Gia hạn nhiệm vụ 4.7'))!;
-    const year = new Date().getUTCFullYear() + 1;
+    const year = zonedYear(s.clock.now(), 'Asia/Ho_Chi_Minh') + 1;
     tg.userSends(YTE_CHAT, `31/01/${year} chờ số liệu quý IV`, { replyTo: prompt.message_id });
     await waitFor(
       async () => tg.sent(ADMIN_CHAT).some((m) => buttons(m).some((b) => b.text === '✅ Duyệt')),
@@ -360,14 +364,14 @@ describe('the Telegram bot, end to end', () => {
       t.prisma,
       orgId,
       groupContact.id,
-      { ttlHours: 72, now: new Date(), botUsername: 'dondoc_test_bot' },
+      { ttlHours: 72, now: s.clock.now(), botUsername: 'dondoc_test_bot' },
       'test',
     );
     expect(invite.telegramGroupLink).toBe(`https://t.me/dondoc_test_bot?startgroup=${invite.code}`);
     tg.inject({
       message: {
         message_id: 1,
-        date: Math.floor(Date.now() / 1000),
+        date: Math.floor(s.clock.now().getTime() / 1000),
         from: { id: 31337, is_bot: false, first_name: 'Lan' },
         chat: { id: GROUP, type: 'group', title: 'Sở Nội vụ' },
         text: `/start ${invite.code}`,
@@ -385,7 +389,7 @@ describe('the Telegram bot, end to end', () => {
     tg.inject({
       message: {
         message_id: 2,
-        date: Math.floor(Date.now() / 1000),
+        date: Math.floor(s.clock.now().getTime() / 1000),
         from: { id: 31337, is_bot: false, first_name: 'Lan' },
         chat: { id: GROUP, type: 'group', title: 'Sở Nội vụ' },
         text: '/xong 4.7 đã gửi',
@@ -433,7 +437,7 @@ describe('the Telegram bot, end to end', () => {
       include: { duty: true },
       orderBy: { dueAt: 'asc' },
     });
-    const year = new Date().getUTCFullYear() + 1;
+    const year = zonedYear(s.clock.now(), 'Asia/Ho_Chi_Minh') + 1;
     // The code names the period ("4.7-2026"): with several periods open, the duty's code alone asks which.
     tg.userSends(YTE_CHAT, `/giahan ${obligationCode(open.duty.code, open.periodKey)} 15/02/${year} thiếu nhân sự`);
     await waitFor(
@@ -457,7 +461,7 @@ describe('the Telegram bot, end to end', () => {
 
   it('lists the confirmations in the administrator’s digest of the next working day, in Telegram', async () => {
     const zone = 'Asia/Ho_Chi_Minh';
-    const day = nextDigestDay(new Date(), zone);
+    const day = nextDigestDay(s.clock.now(), zone);
     const admin = await t.prisma.contact.findFirstOrThrow({ where: { orgId, role: 'admin' } });
     const digest = await t.prisma.digest.create({
       data: {
@@ -497,15 +501,16 @@ describe('the Telegram bot, end to end', () => {
 
   it('in a chat linked in two organisations, keeps a file replying to a reminder for that reminder’s organisation, and refuses one without a reply', async () => {
     // The Sở Y tế person's chat, linked later to a contact of a second organisation too.
-    const now = new Date();
+    const now = s.clock.now();
+    const next = dueNextYear(now);
     const other = await buildMiniOrg(t.prisma, {
       code: 'hn2',
       units: 1,
-      duties: [{ code: '9.1', due: '2027-06-30' }],
+      duties: [{ code: '9.1', due: next.due }],
       channels: ['telegram'],
       now,
     });
-    await reconcileObligations(t.prisma, other.org.id, { from: '2027-01-01', to: '2027-12-31' }, now);
+    await reconcileObligations(t.prisma, other.org.id, next.window, now);
     const second = await t.prisma.contact.update({
       where: { id: other.contacts[0]!.id },
       data: { telegramChatId: BigInt(YTE_CHAT) },
@@ -519,11 +524,11 @@ describe('the Telegram bot, end to end', () => {
           contactId: second.id,
           channel: 'telegram',
           kind: 'overdue',
-          stage: 'nudge-two-orgs@20270630',
-          scheduledAt: new Date(Date.now() - 1_000),
+          stage: `nudge-two-orgs@${next.stageDay}`,
+          scheduledAt: new Date(now.getTime() - 1_000),
         },
       });
-      await dispatchDue(t.prisma, s.app.sendQueue(), other.org.id, new Date(), 0);
+      await dispatchDue(t.prisma, s.app.sendQueue(), other.org.id, now, 0);
       await waitFor(
         async () => (await t.prisma.reminder.findUniqueOrThrow({ where: { id: r.id } })).status === 'sent',
         15_000,

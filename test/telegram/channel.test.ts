@@ -7,6 +7,7 @@ import { DeliveryError, type OutgoingMessage, type Recipient } from '#root/chann
 import { reconcileObligations } from '#root/services/obligations.js';
 import { drained, startTestApp, type TestApp } from '../helpers/app.js';
 import { buildMiniOrg } from '../helpers/builders.js';
+import { dueNextYear, wallClockStart } from '../helpers/clock.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { waitFor } from '../helpers/processes.js';
 import { startFakeTelegram, type FakeTelegram } from '../helpers/telegram-server.js';
@@ -28,18 +29,22 @@ describe('the Telegram reminders channel', () => {
   let orgId: string;
   /** Per chat: the contact and the obligation of its unit. */
   const units = new Map<number, { contactId: string; obligationId: string }>();
+  /** The duty's due date: next year, whatever day this runs. */
+  let next: ReturnType<typeof dueNextYear>;
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    const now = new Date();
+    // The worker runs on BullMQ and PostgreSQL's real time: the test's clock starts at it.
+    const now = wallClockStart();
+    next = dueNextYear(now);
     const mini = await buildMiniOrg(t.prisma, {
       units: 3,
-      duties: [{ code: 'A', due: '2027-06-30' }],
+      duties: [{ code: 'A', due: next.due }],
       channels: ['telegram', 'sandbox'],
       now,
     });
     orgId = mini.org.id;
-    await reconcileObligations(t.prisma, orgId, { from: '2027-01-01', to: '2027-12-31' }, now);
+    await reconcileObligations(t.prisma, orgId, next.window, now);
     for (const [i, chat] of [BLOCKED_CHAT, FLAKY_CHAT, BUSY_CHAT].entries()) {
       const contact = await t.prisma.contact.update({
         where: { id: mini.contacts[i]!.id },
@@ -68,7 +73,7 @@ describe('the Telegram reminders channel', () => {
   /** `count` Telegram reminders due now to the contact of `chat`, queued. */
   async function remind(chat: number, tag: string, count = 1): Promise<string[]> {
     const { contactId, obligationId } = units.get(chat)!;
-    const now = new Date();
+    const now = s.clock.now();
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
       const r = await t.prisma.reminder.create({
@@ -78,7 +83,7 @@ describe('the Telegram reminders channel', () => {
           contactId,
           channel: 'telegram',
           kind: 'overdue',
-          stage: `nudge-${tag}${i}@20270630`,
+          stage: `nudge-${tag}${i}@${next.stageDay}`,
           scheduledAt: new Date(now.getTime() - count + i),
         },
       });

@@ -10,7 +10,7 @@ import { createDelivery } from '#root/services/delivery.js';
 import { reconcileObligations } from '#root/services/obligations.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { buildMiniOrg } from '../helpers/builders.js';
-import { nextDigestDay } from '../helpers/clock.js';
+import { dueNextYear, nextDigestDay, wallClockStart } from '../helpers/clock.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { waitFor } from '../helpers/processes.js';
 import { startFakeTelegram, type FakeTelegram } from '../helpers/telegram-server.js';
@@ -44,6 +44,8 @@ describe('sending a reminder by Telegram', () => {
   let tg: FakeTelegram;
   let s: TestApp;
   let orgId: string;
+  /** The duties' due date: next year, whatever day this runs. */
+  let next: ReturnType<typeof dueNextYear>;
   const units = new Map<Case, { contactId: string; unitId: string; obligationId: string; longId: string }>();
   const words = `${Array.from({ length: 600 }, (_, i) => `mục${i}`).join(' ')} <kết thúc> & "hết"`;
   /** The title seen in the field: 4,213 characters. */
@@ -51,13 +53,15 @@ describe('sending a reminder by Telegram', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    const now = new Date();
+    // The worker runs on BullMQ and PostgreSQL's real time: the test's clock starts at it.
+    const now = wallClockStart();
+    next = dueNextYear(now, ZONE);
     const names = Object.keys(CHATS) as Case[];
     const mini = await buildMiniOrg(t.prisma, {
       units: names.length,
       duties: [
-        { code: 'A', due: '2027-06-30' },
-        { code: 'L', due: '2027-06-30' },
+        { code: 'A', due: next.due },
+        { code: 'L', due: next.due },
       ],
       channels: ['telegram', 'sandbox'],
       admin: true,
@@ -65,7 +69,7 @@ describe('sending a reminder by Telegram', () => {
     });
     orgId = mini.org.id;
     await t.prisma.duty.updateMany({ where: { orgId, code: 'L' }, data: { title: longTitle } });
-    await reconcileObligations(t.prisma, orgId, { from: '2027-01-01', to: '2027-12-31' }, now);
+    await reconcileObligations(t.prisma, orgId, next.window, now);
     for (const [i, name] of names.entries()) {
       const contact = await t.prisma.contact.update({
         where: { id: mini.contacts[i]!.id },
@@ -122,11 +126,11 @@ describe('sending a reminder by Telegram', () => {
         contactId: u.contactId,
         channel: 'telegram',
         kind: options.kind ?? 'overdue',
-        stage: `nudge-${name}${options.tag ?? ''}@20270630`,
-        scheduledAt: new Date(Date.now() - 1_000),
+        stage: `nudge-${name}${options.tag ?? ''}@${next.stageDay}`,
+        scheduledAt: new Date(s.clock.now().getTime() - 1_000),
       },
     });
-    await dispatchDue(t.prisma, s.app.sendQueue(), orgId, new Date(), 0);
+    await dispatchDue(t.prisma, s.app.sendQueue(), orgId, s.clock.now(), 0);
     return r.id;
   }
   const row = (id: string) => t.prisma.reminder.findUniqueOrThrow({ where: { id } });
@@ -230,6 +234,7 @@ describe('sending a reminder by Telegram', () => {
 
   describe('when Telegram cannot parse the message (a template edited into bad HTML)', () => {
     it('fails it once, sends it by the next channel, keeps Telegram enabled and names it in the administrators’ digest', async () => {
+      const before = s.clock.now();
       try {
         const id = await remind('badHtml', { kind: 'cooperating' });
         const failed = await failsOverToSandbox('badHtml', id);
@@ -240,7 +245,7 @@ describe('sending a reminder by Telegram', () => {
         expect(await t.prisma.auditEvent.count({ where: { action: 'reminder.failed', entityId: id } })).toBe(1);
 
         // The next working day's digest names it.
-        const day = nextDigestDay(new Date(), ZONE);
+        const day = nextDigestDay(s.clock.now(), ZONE);
         const admin = await t.prisma.contact.findFirstOrThrow({ where: { orgId, role: 'admin' } });
         const digest = await t.prisma.digest.create({
           data: {
@@ -266,7 +271,7 @@ describe('sending a reminder by Telegram', () => {
         const unreachable = body.split('\n').filter((line) => line.startsWith('Không liên lạc được'));
         expect(unreachable.filter((line) => line.includes(`${person.name} (${unit.name})`))).toEqual([]);
       } finally {
-        s.clock.set(new Date());
+        s.clock.set(before);
       }
     }, 40_000);
     it('names it among the unreachable, worded, in a digest the organisation edited before the list of refused reminders existed', async () => {
@@ -287,8 +292,9 @@ describe('sending a reminder by Telegram', () => {
       const admin = await t.prisma.contact.create({
         data: { orgId, unitId: units.get('badHtml')!.unitId, name: 'Quản trị 2', role: 'admin', channels: ['sandbox'] },
       });
+      const before = s.clock.now();
       try {
-        const day = nextDigestDay(new Date(), ZONE);
+        const day = nextDigestDay(s.clock.now(), ZONE);
         const digest = await t.prisma.digest.create({
           data: {
             orgId,
@@ -320,7 +326,7 @@ describe('sending a reminder by Telegram', () => {
         );
         expect(body).not.toMatch(/Telegram 400|can't parse entities/);
       } finally {
-        s.clock.set(new Date());
+        s.clock.set(before);
         await t.prisma.templateOverride.delete({ where: { id: override.id } });
       }
     }, 40_000);

@@ -15,6 +15,7 @@ import { createRedis, type Redis } from '#root/redis.js';
 import { drained, startTestApp, testPrefix, type TestApp } from '../helpers/app.js';
 import { buildTelegramReminders } from '../helpers/builders.js';
 import { tallyMessages } from '../helpers/chaos.js';
+import { wallClockStart } from '../helpers/clock.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { waitFor } from '../helpers/processes.js';
 import { startFakeTelegram, type FakeTelegram } from '../helpers/telegram-server.js';
@@ -197,12 +198,14 @@ describe('two workers, one bot', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
+    // The workers run on BullMQ's real time: the test's clock starts at it.
+    const start = wallClockStart();
     ({ orgId, reminders } = await buildTelegramReminders(t.prisma, {
       code: 'tg-shared',
       chats: CHATS,
       perChat: 1,
       firstChat: 500_000_000,
-      now: new Date(),
+      now: start,
     }));
     tg = await startFakeTelegram({ limits: true });
     const env = { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: tg.apiRoot, WORKER_CONCURRENCY: '64' };
@@ -215,7 +218,7 @@ describe('two workers, one bot', () => {
       const channels = await createChannels(loadConfig(env), createLogger({ level: 'silent' }), { telegramLimiter });
       apps.push(
         await startTestApp(t, {
-          start: new Date(),
+          start,
           roles: ['worker'],
           channels,
           env: { ...env, REDIS_PREFIX: prefix },
@@ -232,7 +235,7 @@ describe('two workers, one bot', () => {
 
   it('delivers every reminder once at up to 30 a second, with 429 answers for at most 1 % of the calls', async () => {
     const started = Date.now();
-    await dispatchDue(t.prisma, apps[0]!.app.sendQueue(), orgId, new Date(), 0);
+    await dispatchDue(t.prisma, apps[0]!.app.sendQueue(), orgId, apps[0]!.clock.now(), 0);
     await waitFor(
       async () => (await t.prisma.reminder.count({ where: { orgId, status: 'sent' } })) === CHATS,
       60_000,

@@ -165,7 +165,9 @@ describe('fake Telegram Bot API', () => {
     const { fake: f, api } = await start();
     const t0 = Date.now();
     const poll = api.getUpdates({ timeout: 10 });
-    setTimeout(() => f.userSends(7, 'xin chào'), 50);
+    // The user writes once the poll waits at the server.
+    await waitFor(() => f.polling() > 0);
+    f.userSends(7, 'xin chào');
     const [first] = await poll;
     // Well before the poll’s 10 s: not its timeout (1 s is tight when the machine is loaded).
     expect(Date.now() - t0).toBeLessThan(5_000);

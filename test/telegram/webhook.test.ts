@@ -7,6 +7,8 @@ import { waitFor } from '../helpers/processes.js';
 import { startFakeTelegram, type FakeTelegram } from '../helpers/telegram-server.js';
 
 const TOKEN = '123456:TEST-token_abcdefghijklmnop';
+/** The test's clock: 09:00 on Monday 16/11/2026 in Hanoi (the web and bot roles here queue no job). */
+const START = new Date('2026-11-16T02:00:00Z');
 
 /** With PUBLIC_URL set, Telegram pushes updates to the web role; the secret token is checked. */
 describe('the Telegram webhook', () => {
@@ -18,10 +20,10 @@ describe('the Telegram webhook', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now: new Date(), actor: 'test' });
+    await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now: START, actor: 'test' });
     tg = await startFakeTelegram({ limits: false });
     s = await startTestApp(t, {
-      start: new Date(),
+      start: START,
       roles: ['web', 'bot'],
       channels: { sandbox: createSandboxChannel() },
       env: {
@@ -56,7 +58,7 @@ describe('the Telegram webhook', () => {
         data: 'x:',
         message: {
           message_id: 1,
-          date: Math.floor(Date.now() / 1000),
+          date: Math.floor(s.clock.now().getTime() / 1000),
           chat: { id: chat, type: 'private' },
           from: { id: 123456, is_bot: true, first_name: 'dondoc' },
           text: 'x',

@@ -8,6 +8,7 @@ import { ensureOrganisation } from '#root/services/orgs.js';
 import { browserAvailable, browserRequired, launchBrowser, screenshotPath } from '../helpers/browser.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { buildMiniOrg } from '../helpers/builders.js';
+import { dueNextYear, wallClockStart } from '../helpers/clock.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startWebTest, type WebTest } from '../helpers/web.js';
 
@@ -105,8 +106,35 @@ describe('operations: metrics and the queue dashboard', () => {
       expect((await w.client.get('/metrics')).status).toBe(401);
     });
 
+    it("counts the process itself and each answer's duration by route pattern, never by path", async () => {
+      const c = w.newClient();
+      expect((await c.get('/healthz')).status).toBe(200);
+      expect((await c.get('/readyz')).status).toBe(200);
+      await c.get('/c/a-token-that-must-not-become-a-label');
+      await c.get('/no-such-page-here');
+      const { text } = await c.request('GET', '/metrics', { headers: bearer });
+      // prom-client's defaults: CPU, memory, event loop lag.
+      for (const name of [
+        'process_cpu_user_seconds_total',
+        'process_resident_memory_bytes',
+        'nodejs_eventloop_lag_seconds',
+      ])
+        expect(sample(text, name), name).toBeGreaterThanOrEqual(0);
+      const count = (route: string, status: string) =>
+        sample(text, 'dondoc_http_request_duration_seconds_count', { method: 'GET', route, status });
+      expect(count('/healthz', '2xx')).toBeGreaterThanOrEqual(1);
+      expect(count('/readyz', '2xx')).toBeGreaterThanOrEqual(1);
+      expect(count('/c/:token', '4xx')).toBeGreaterThanOrEqual(1);
+      expect(count('unmatched', '4xx')).toBeGreaterThanOrEqual(1);
+      expect(text).not.toContain('a-token-that-must-not-become-a-label');
+      expect(text).not.toContain('no-such-page-here');
+    });
+
     it('scrapes in a few milliseconds', async () => {
       const c = w.newClient();
+      // Real elapsed time on purpose: the metrics' snapshot is kept one second of wall-clock time
+      // (src/metrics.ts), and a scrape is timed here; waiting longer than that, never shorter, is
+      // what makes each timed scrape a fresh one, however loaded the machine.
       await new Promise((r) => setTimeout(r, 1100));
       await c.request('GET', '/metrics', { headers: bearer });
       const times: number[] = [];
@@ -276,7 +304,8 @@ describe('/metrics while Redis is unreachable', () => {
     expect(first.status).toBe(200);
     expect(first.ms).toBeLessThan(2500);
     expect(sample(first.text, 'dondoc_up', { dependency: 'redis' })).toBe(0);
-    await new Promise((r) => setTimeout(r, 1010)); // past the one-second snapshot
+    // Past the one-second snapshot (wall-clock time, see src/metrics.ts): a fresh scrape.
+    await new Promise((r) => setTimeout(r, 1010));
     const res = await scrape();
     expect(res.status).toBe(200);
     expect(res.ms).toBeLessThan(500);
@@ -286,6 +315,18 @@ describe('/metrics while Redis is unreachable', () => {
     expect(res.text).not.toMatch(/^dondoc_queue_jobs\{/m);
     expect(res.text).toContain('# TYPE dondoc_reminders_sent_total counter');
   });
+
+  it('is alive (/healthz 200) but not ready (/readyz 503, naming Redis) within the dependency timeout', async () => {
+    const base = s.app.address()!;
+    const live = await fetch(new URL('/healthz', base));
+    expect(live.status).toBe(200);
+    expect(await live.json()).toMatchObject({ status: 'ok' });
+    const t0 = performance.now();
+    const ready = await fetch(new URL('/readyz', base));
+    expect(performance.now() - t0).toBeLessThan(2_500);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ postgres: 'ok', redis: 'down' });
+  });
 });
 
 // A worker on a host of its own counts what it sends; Prometheus scrapes it on METRICS_PORT.
@@ -294,7 +335,8 @@ describe('metrics of a process without the web role', () => {
   let s: TestApp;
   beforeAll(async () => {
     t = await createTestDatabase();
-    s = await startTestApp(t, { start: new Date(), roles: ['worker'], env: { METRICS_PORT: '0' } });
+    // A worker on BullMQ's real time: the test's clock starts at it.
+    s = await startTestApp(t, { start: wallClockStart(), roles: ['worker'], env: { METRICS_PORT: '0' } });
   });
   afterAll(async () => {
     await s?.stop();
@@ -307,13 +349,14 @@ describe('metrics of a process without the web role', () => {
     const base = s.app.metricsAddress()!;
     expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const now = s.clock.now();
+    const next = dueNextYear(now);
     const mini = await buildMiniOrg(t.prisma, {
       code: 'metrics-worker',
       units: 1,
-      duties: [{ code: 'A', due: '2027-06-30' }],
+      duties: [{ code: 'A', due: next.due }],
       now,
     });
-    await reconcileObligations(t.prisma, mini.org.id, { from: '2027-01-01', to: '2027-12-31' }, now);
+    await reconcileObligations(t.prisma, mini.org.id, next.window, now);
     expect(
       (await nudge(t.prisma, mini.org.id, { unitId: mini.contacts[0]!.unitId, dutyCode: 'A', actor: 'test', now }))
         .reminders,
@@ -372,7 +415,11 @@ describe('metrics on METRICS_PORT with METRICS_TOKEN', () => {
   let s: TestApp;
   beforeAll(async () => {
     t = await createTestDatabase();
-    s = await startTestApp(t, { start: new Date(), roles: ['worker'], env: { METRICS_PORT: '0', METRICS_TOKEN } });
+    s = await startTestApp(t, {
+      start: wallClockStart(),
+      roles: ['worker'],
+      env: { METRICS_PORT: '0', METRICS_TOKEN },
+    });
   });
   afterAll(async () => {
     await s?.stop();

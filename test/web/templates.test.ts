@@ -311,14 +311,21 @@ describe('message templates on the administrators’ pages', () => {
 
   it('reaches a worker that already read the overrides within its refresh period', async () => {
     const [a, b, c] = await remindersFor(3);
-    const worker = workerDelivery('test-refresh', 1_500);
+    // Real elapsed time on purpose: the refresh period is measured on the worker's monotonic clock
+    // (performance.now()), not the injected one. Long enough for the save and the next send to fit
+    // in it on a loaded machine; waited out from the worker's read, not for a fixed time.
+    const period = 3_000;
+    const worker = workerDelivery('test-refresh', period);
     expect((await worker.deliverReminder(a!.id)).outcome).toBe('sent');
+    const readBy = performance.now();
     expect(await bodyOf(a!.id)).toMatch(/^Kính gửi /);
     expect((await w.client.post(EDIT, { action: 'save', source: 'BẢN MỚI {{unitName}}' })).status).toBe(303);
     // Read less than the period ago: the cached (file) version, no query per message.
     expect((await worker.deliverReminder(b!.id)).outcome).toBe('sent');
     expect(await bodyOf(b!.id)).toMatch(/^Kính gửi /);
-    await new Promise((r) => setTimeout(r, 1_600));
+    // The period has run from the worker's read (which happened before `readBy`).
+    while (performance.now() < readBy + period + 5)
+      await new Promise((r) => setTimeout(r, readBy + period + 5 - performance.now()));
     expect((await worker.deliverReminder(c!.id)).outcome).toBe('sent');
     expect(await bodyOf(c!.id)).toBe(`BẢN MỚI ${c!.unitName}`);
     await w.client.post(EDIT, { action: 'reset' });

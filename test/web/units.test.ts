@@ -205,7 +205,7 @@ describe('the units pages', () => {
           channels: ['email', 'telegram'],
           disabledChannels: ['email'],
           telegramChatId: 4343n,
-          unreachableSince: new Date(),
+          unreachableSince: w.s.clock.now(),
         },
       });
       const page = await w.client.get(`/admin/units/${tttt.id}`);

@@ -17,7 +17,7 @@ import { reconcileObligations } from '#root/services/obligations.js';
 import { drained, startTestApp, type TestApp } from '../helpers/app.js';
 import { buildMiniOrg } from '../helpers/builders.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { nextDigestDay } from '../helpers/clock.js';
+import { dueNextYear, nextDigestDay, wallClockStart } from '../helpers/clock.js';
 import { waitFor } from '../helpers/processes.js';
 import { startSmtp } from '../helpers/smtp.js';
 import { startFakeTelegram, type FakeTelegram } from '../helpers/telegram-server.js';
@@ -50,7 +50,9 @@ describe('the Zalo bot, end to end', () => {
   beforeAll(async () => {
     storage = await mkdtemp(path.join(tmpdir(), 'dondoc-zalo-evidence-'));
     t = await createTestDatabase();
-    await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now: new Date(), actor: 'test' });
+    // The worker and the bot run on BullMQ and PostgreSQL's real time: the test's clock starts at it.
+    const start = wallClockStart();
+    await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now: start, actor: 'test' });
     orgId = (await t.prisma.organisation.findUniqueOrThrow({ where: { code: 'hcm' } })).id;
     tg = await startFakeTelegram({ limits: true });
     zl = await startZaloServer({ token: ZL_TOKEN });
@@ -62,7 +64,7 @@ describe('the Zalo bot, end to end', () => {
     await new Promise<void>((r) => photos.listen(0, '127.0.0.1', r));
     photoUrl = `http://127.0.0.1:${(photos.address() as AddressInfo).port}/photo.jpg`;
     s = await startTestApp(t, {
-      start: new Date(),
+      start,
       roles: ['worker', 'bot'],
       channels: {
         sandbox: createSandboxChannel(),
@@ -105,7 +107,7 @@ describe('the Zalo bot, end to end', () => {
   }
   async function addAndInvite(unit: string, name: string, channels: string[], email?: string) {
     const c = await addContact(t.prisma, orgId, { unit, name, channels, ...(email ? { email } : {}) }, 'test');
-    const invite = await createInvite(t.prisma, orgId, c.id, { ttlHours: 72, now: new Date() }, 'test');
+    const invite = await createInvite(t.prisma, orgId, c.id, { ttlHours: 72, now: s.clock.now() }, 'test');
     return { contact: c, code: invite.code };
   }
   const reminderOf = (unitName: string, code: string) =>
@@ -139,7 +141,7 @@ describe('the Zalo bot, end to end', () => {
     );
 
     const unit = await t.prisma.unit.findFirstOrThrow({ where: { orgId, name: 'Sở Y tế' } });
-    const now = new Date();
+    const now = s.clock.now();
     await nudge(t.prisma, orgId, { unitId: unit.id, dutyCode: '4.7', actor: 'test', now });
     await dispatchDue(t.prisma, s.app.sendQueue(), orgId, now, 0);
     await waitFor(
@@ -226,7 +228,7 @@ describe('the Zalo bot, end to end', () => {
       event_name: 'message.reaction.received',
       message: {
         message_id: 'r1',
-        date: Date.now(),
+        date: s.clock.now().getTime(),
         from: { id: LAN_ZALO },
         chat: { id: LAN_ZALO, chat_type: 'PRIVATE' },
       },
@@ -274,7 +276,8 @@ describe('the Zalo bot, end to end', () => {
       10_000,
       'Cường linked on Telegram',
     );
-    const zaloCode = (await createInvite(t.prisma, orgId, contact.id, { ttlHours: 72, now: new Date() }, 'test')).code;
+    const zaloCode = (await createInvite(t.prisma, orgId, contact.id, { ttlHours: 72, now: s.clock.now() }, 'test'))
+      .code;
     await zaloSays(CUONG_ZALO, `/start ${zaloCode}`, /Xin chào/, 'Cường linked on Zalo');
     // He prefers Telegram, then Zalo, then email.
     await zaloSays(
@@ -286,7 +289,7 @@ describe('the Zalo bot, end to end', () => {
 
     tg.block(CUONG_CHAT);
     const unit = await t.prisma.unit.findFirstOrThrow({ where: { orgId, name: 'Sở Tài chính' } });
-    const now = new Date();
+    const now = s.clock.now();
     await nudge(t.prisma, orgId, { unitId: unit.id, dutyCode: '4.7', actor: 'test', now });
     await dispatchDue(t.prisma, s.app.sendQueue(), orgId, now, 0);
     await waitFor(
@@ -319,7 +322,9 @@ describe('the Zalo bot, end to end', () => {
 
     // Zalo fails too: the next reminder goes by email, once.
     zl.block(CUONG_ZALO);
-    const later = new Date();
+    // A nudge of its own: a second later than the first (same stage id otherwise).
+    s.clock.advance(1_000);
+    const later = s.clock.now();
     await nudge(t.prisma, orgId, { unitId: unit.id, dutyCode: '4.7', actor: 'test', now: later });
     await dispatchDue(t.prisma, s.app.sendQueue(), orgId, later, 0);
     await waitFor(
@@ -343,7 +348,7 @@ describe('the Zalo bot, end to end', () => {
 
     // The administrators are told once, in the next digest: which channels failed, where reminders go now.
     const zone = 'Asia/Ho_Chi_Minh';
-    const day = nextDigestDay(new Date(), zone);
+    const day = nextDigestDay(s.clock.now(), zone);
     const admin = await t.prisma.contact.findFirstOrThrow({ where: { orgId, role: 'admin' } });
     const digest = await t.prisma.digest.create({
       data: {
@@ -362,15 +367,16 @@ describe('the Zalo bot, end to end', () => {
 
   it('in a chat linked in two organisations, refuses a photo until a /xong names the organisation, then keeps it there', async () => {
     // Lan's Zalo account, linked later to a contact of a second organisation too.
-    const now = new Date();
+    const now = s.clock.now();
+    const next = dueNextYear(now);
     const other = await buildMiniOrg(t.prisma, {
       code: 'hn2',
       units: 1,
-      duties: [{ code: '9.1', due: '2027-06-30' }],
+      duties: [{ code: '9.1', due: next.due }],
       channels: ['zalo'],
       now,
     });
-    await reconcileObligations(t.prisma, other.org.id, { from: '2027-01-01', to: '2027-12-31' }, now);
+    await reconcileObligations(t.prisma, other.org.id, next.window, now);
     const second = await t.prisma.contact.update({
       where: { id: other.contacts[0]!.id },
       data: { zaloUserId: LAN_ZALO },
@@ -420,7 +426,7 @@ describe('the Zalo bot, end to end', () => {
       );
     } finally {
       await t.prisma.contact.update({ where: { id: second.id }, data: { active: false } });
-      s.clock.set(new Date());
+      s.clock.set(now);
     }
   });
 });

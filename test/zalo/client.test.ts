@@ -11,6 +11,7 @@ import {
   type ZaloClient,
 } from '#root/channels/zalo/client.js';
 import { createZaloLimiter } from '#root/channels/zalo/limiter.js';
+import { waitFor } from '../helpers/processes.js';
 import { startZaloServer, type FakeZalo, type StartZaloServerOptions } from '../helpers/zalo-server.js';
 
 let fake: FakeZalo | undefined;
@@ -165,8 +166,11 @@ describe('the Zalo client', () => {
   describe('getUpdates', () => {
     it('returns the update a user sent, one per call, and [] when the long poll times out', async () => {
       const { fake: f, zalo } = await start();
-      setTimeout(() => f.userSends('u5', '/trogiup'), 50);
-      const [update] = await zalo.getUpdates({ timeout: 5 });
+      const poll = zalo.getUpdates({ timeout: 5 });
+      // The user writes once the poll waits at the server.
+      await waitFor(async () => f.polling() > 0, 10_000, 'the poll at the server');
+      f.userSends('u5', '/trogiup');
+      const [update] = await poll;
       expect(update).toMatchObject({
         event_name: 'message.text.received',
         message: { chat: { id: 'u5' }, text: '/trogiup' },
@@ -196,10 +200,12 @@ describe('the Zalo client', () => {
     });
 
     it('stops when the caller aborts, with the caller’s reason', async () => {
-      const { zalo } = await start();
+      const { fake: f, zalo } = await start();
       const controller = new AbortController();
       const poll = zalo.getUpdates({ timeout: 30 }, { signal: controller.signal });
-      setTimeout(() => controller.abort(new Error('shutting down')), 50);
+      // Aborted while the poll waits at the server.
+      await waitFor(async () => f.polling() > 0, 10_000, 'the poll at the server');
+      controller.abort(new Error('shutting down'));
       const e = await failure(poll);
       expect((e as Error).message).toBe('shutting down');
     });

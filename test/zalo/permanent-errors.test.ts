@@ -5,6 +5,7 @@ import { createZaloChannel } from '#root/channels/zalo/index.js';
 import { reconcileObligations } from '#root/services/obligations.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { buildMiniOrg } from '../helpers/builders.js';
+import { dueNextYear, wallClockStart } from '../helpers/clock.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { waitFor } from '../helpers/processes.js';
 import { startZaloServer, type FakeZalo } from '../helpers/zalo-server.js';
@@ -21,20 +22,24 @@ describe('sending a reminder by Zalo', () => {
   let zl: FakeZalo;
   let s: TestApp;
   let orgId: string;
+  /** The duty's due date: next year, whatever day this runs. */
+  let next: ReturnType<typeof dueNextYear>;
   /** Per Zalo user: the contact and the obligation of its unit. */
   const users = new Map<string, { contactId: string; obligationId: string }>();
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    const now = new Date();
+    // The worker runs on BullMQ and PostgreSQL's real time: the test's clock starts at it.
+    const now = wallClockStart();
+    next = dueNextYear(now);
     const mini = await buildMiniOrg(t.prisma, {
       units: 2,
-      duties: [{ code: 'A', due: '2027-06-30' }],
+      duties: [{ code: 'A', due: next.due }],
       channels: ['zalo', 'sandbox'],
       now,
     });
     orgId = mini.org.id;
-    await reconcileObligations(t.prisma, orgId, { from: '2027-01-01', to: '2027-12-31' }, now);
+    await reconcileObligations(t.prisma, orgId, next.window, now);
     for (const [i, user] of ['u-text', 'u-internal'].entries()) {
       const c = await t.prisma.contact.update({ where: { id: mini.contacts[i]!.id }, data: { zaloUserId: user } });
       users.set(user, {
@@ -65,11 +70,11 @@ describe('sending a reminder by Zalo', () => {
         contactId,
         channel: 'zalo',
         kind: 'overdue',
-        stage: `nudge-${tag}@20270630`,
-        scheduledAt: new Date(Date.now() - 1_000),
+        stage: `nudge-${tag}@${next.stageDay}`,
+        scheduledAt: new Date(s.clock.now().getTime() - 1_000),
       },
     });
-    await dispatchDue(t.prisma, s.app.sendQueue(), orgId, new Date(), 0);
+    await dispatchDue(t.prisma, s.app.sendQueue(), orgId, s.clock.now(), 0);
     return r.id;
   }
   const row = (id: string) => t.prisma.reminder.findUniqueOrThrow({ where: { id } });

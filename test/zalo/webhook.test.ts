@@ -7,6 +7,8 @@ import { waitFor } from '../helpers/processes.js';
 import { startZaloServer, type FakeZalo } from '../helpers/zalo-server.js';
 
 const TOKEN = '1459232241454765289:ZtestSecretTokenForDondocFake-abc';
+/** The test's clock: 09:00 on Monday 16/11/2026 in Hanoi (the web and bot roles here queue no job). */
+const START = new Date('2026-11-16T02:00:00Z');
 
 const textUpdate = (messageId: string, from: string, text: string) => ({
   ok: true,
@@ -14,7 +16,7 @@ const textUpdate = (messageId: string, from: string, text: string) => ({
     event_name: 'message.text.received',
     message: {
       message_id: messageId,
-      date: Date.now(),
+      date: START.getTime(),
       text,
       from: { id: from, display_name: 'Lan', is_bot: false },
       chat: { id: from, chat_type: 'PRIVATE' },
@@ -28,7 +30,7 @@ const stickerUpdate = (messageId: string, from: string) => ({
     event_name: 'message.sticker.received',
     message: {
       message_id: messageId,
-      date: Date.now(),
+      date: START.getTime(),
       from: { id: from, display_name: 'Lan', is_bot: false },
       chat: { id: from, chat_type: 'PRIVATE' },
     },
@@ -46,10 +48,10 @@ describe('the Zalo webhook', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now: new Date(), actor: 'test' });
+    await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now: START, actor: 'test' });
     zl = await startZaloServer({ token: TOKEN, limits: false });
     s = await startTestApp(t, {
-      start: new Date(),
+      start: START,
       roles: ['web', 'bot'],
       channels: { sandbox: createSandboxChannel() },
       env: {

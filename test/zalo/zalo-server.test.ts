@@ -136,10 +136,10 @@ describe('the fake Zalo Bot API', () => {
       const f = await start();
       const t0 = Date.now();
       const poll = api(f, 'getUpdates', { timeout: '10' });
-      setTimeout(() => {
-        f.userSends('u7', 'xin chào', { displayName: 'Lan' });
-        f.userSends('u7', '/xong 4.2');
-      }, 50);
+      // The user writes once the poll waits at the server.
+      await waitFor(async () => f.polling() > 0, 10_000, 'the poll at the server');
+      f.userSends('u7', 'xin chào', { displayName: 'Lan' });
+      f.userSends('u7', '/xong 4.2');
       const first = await poll;
       expect(Date.now() - t0).toBeLessThan(5_000);
       expect(first.body).toMatchObject({

@@ -12,20 +12,31 @@ import { encodeButton } from './callback.js';
 import { splitTelegramHtml } from './html.js';
 import { limitTransformer, sharedTelegramLimiter, type TelegramLimiter } from './limiter.js';
 
-export interface TelegramChannelOptions {
-  token: string;
-  apiRoot: string;
+/**
+ * The Bot API client the channel sends with: the program's (`api`, built by src/composition.ts
+ * with TELEGRAM_TIMEOUT_SECONDS), or, without one, a client of its own over `token` and `apiRoot`
+ * (a test's channel). The channel installs its pacing on the client, so it is the channel's alone,
+ * never the bot's (whose replies pace themselves).
+ */
+export type TelegramChannelClient =
+  | { api: Api }
+  | {
+      token: string;
+      apiRoot: string;
+      /**
+       * Give up on a call Telegram does not answer after this many seconds (TELEGRAM_TIMEOUT_SECONDS;
+       * default 30, grammY's own is 500). It must stay well under the claim's lease (120 s), so that a
+       * hung call ends, as one of unknown outcome, before the lease could hand the reminder to another
+       * worker, and so that hung calls do not hold the channel's slots for minutes.
+       */
+      timeoutSeconds?: number;
+    };
+
+export type TelegramChannelOptions = TelegramChannelClient & {
   limiter?: TelegramLimiter;
   /** 429 answers waited out before giving the send back to the queue (default 3). */
   maxRateRetries?: number;
-  /**
-   * Give up on a call Telegram does not answer after this many seconds (TELEGRAM_TIMEOUT_SECONDS;
-   * default 30, grammY's own is 500). It must stay well under the claim's lease (120 s), so that a
-   * hung call ends, as one of unknown outcome, before the lease could hand the reminder to another
-   * worker, and so that hung calls do not hold the channel's slots for minutes.
-   */
-  timeoutSeconds?: number;
-}
+};
 
 /** Network failures before a request leaves this host: Telegram cannot have received the message. */
 const NEVER_SENT = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT/;
@@ -124,7 +135,10 @@ export function reminderKeyboard(message: OutgoingMessage): InlineKeyboardMarkup
 export function createTelegramChannel(
   options: TelegramChannelOptions,
 ): ChannelAdapter & { transactional: false; api: Api } {
-  const api = new Api(options.token, { apiRoot: options.apiRoot, timeoutSeconds: options.timeoutSeconds ?? 30 });
+  const api =
+    'api' in options
+      ? options.api
+      : new Api(options.token, { apiRoot: options.apiRoot, timeoutSeconds: options.timeoutSeconds ?? 30 });
   const limiter = options.limiter ?? sharedTelegramLimiter;
   // `pace` (before the claim) takes the first turn; the transformer waits out 429s like the bot's replies.
   api.config.use(limitTransformer(limiter, { maxRetries: options.maxRateRetries ?? 3, pacedByCaller: true }));

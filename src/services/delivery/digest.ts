@@ -44,6 +44,7 @@ export async function digestView(
         orgId: dg.orgId,
         status: 'open',
         current: true,
+        history: false,
         OR: [{ extendedTo: null, dueAt: { gt: since, lte: until } }, { extendedTo: { gt: since, lte: until } }],
       },
       include: { unit: true, duty: true },
@@ -56,7 +57,9 @@ export async function digestView(
       where: { orgId: dg.orgId, unreachableSince: { gt: since, lte: until } },
       include: { unit: true },
     }),
-    db.obligation.count({ where: { orgId: dg.orgId, status: 'open', current: true, dueAt: { lte: until } } }),
+    db.obligation.count({
+      where: { orgId: dg.orgId, status: 'open', current: true, history: false, dueAt: { lte: until } },
+    }),
     db.auditEvent.findMany({
       where: { orgId: dg.orgId, action: 'contact.channel-disabled', createdAt: { gt: since, lte: until } },
       orderBy: { createdAt: 'asc' },

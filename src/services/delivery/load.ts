@@ -44,6 +44,9 @@ export interface LoadedItem {
     extendedTo: Date | null;
     periodKey: string;
     unitName: string;
+    unitId: string;
+    /** appendix, report, manual: a yearly report's reminder lists the indicators still missing. */
+    dutyOrigin: string;
     dutyCode: string;
     dutyTitle: string;
     planCode: string;
@@ -132,6 +135,8 @@ export async function loadBundles(db: Db, ids: string[]): Promise<LoadedBundle[]
       o_extended: Date | null;
       o_period: string;
       o_unit: string;
+      o_unit_id: string;
+      d_origin: string;
       d_code: string;
       d_title: string;
       p_code: string;
@@ -140,8 +145,8 @@ export async function loadBundles(db: Db, ids: string[]): Promise<LoadedBundle[]
   >`
     SELECT x.bundle_id, r.id, r.stage, r.kind::text AS kind, r.scheduled_at,
            o.id AS o_id, o.status::text AS o_status, o.current AS o_current, o.due_at AS o_due,
-           o.extended_to AS o_extended, o.period_key AS o_period, ou.name AS o_unit,
-           d.code AS d_code, d.title AS d_title, p.code AS p_code, p.title AS p_title
+           o.extended_to AS o_extended, o.period_key AS o_period, ou.name AS o_unit, o.unit_id AS o_unit_id,
+           d.origin::text AS d_origin, d.code AS d_code, d.title AS d_title, p.code AS p_code, p.title AS p_title
       FROM unnest(${open.map((b) => b.id)}::uuid[], ${open.map((b) => b.contact.id)}::uuid[],
                   ${open.map((b) => b.channel)}::"Channel"[], ${bounds.map((b) => b.from)}::timestamptz[],
                   ${bounds.map((b) => b.to)}::timestamptz[], ${open.map((b) => b.slot)}::text[])
@@ -168,6 +173,8 @@ export async function loadBundles(db: Db, ids: string[]): Promise<LoadedBundle[]
         extendedTo: x.o_extended,
         periodKey: x.o_period,
         unitName: x.o_unit,
+        unitId: x.o_unit_id,
+        dutyOrigin: x.d_origin,
         dutyCode: x.d_code,
         dutyTitle: x.d_title,
         planCode: x.p_code,

@@ -34,6 +34,8 @@ export interface ViewContext {
   calendar: WorkingCalendar;
   /** A signed confirmation link for one obligation, valid from now. */
   confirmUrl(obligationId: string): string;
+  /** More of a single item's view (the indicators its unit has not reported, for a yearly report). */
+  extra?: View;
 }
 
 /** One item as the message shows it. */
@@ -135,6 +137,9 @@ export function bundleMessage(
       confirmCommand: `/xong ${first.code}`,
       extendCommand: `/giahan ${first.code}`,
       confirmUrl: ctx.confirmUrl(o.id),
+      indicatorsMissing: '',
+      indicators: [],
+      ...ctx.extra,
     };
     const message: OutgoingMessage = {
       orgId: b.orgId,

@@ -15,9 +15,16 @@ import { scheduleFromRow } from '#root/services/schedules.js';
 import { adminOf, sendPage } from '../admin.js';
 import { html, translator, type Html } from '../html.js';
 import type { WebDeps } from '../server.js';
-import { stateCell } from './units.js';
+import { isHistoryRow, obligationCell } from './units.js';
 
 type T = ReturnType<typeof translator>;
+
+/** The fields an administrator fixed (`fixed_fields`), in words. */
+const FIXED_LABEL: Record<string, [string, string]> = {
+  title: ['tên nhiệm vụ', 'title'],
+  timeframe: ['thời gian thực hiện', 'timeframe'],
+  flags: ['bỏ các cờ', 'cleared flags'],
+};
 
 const POLICY_LABEL: Record<keyof ReminderPolicy, [string, string]> = {
   leadDays: ['Nhắc trước hạn (ngày làm việc)', 'Lead reminders (working days before)'],
@@ -108,10 +115,12 @@ ${duties.map((d) => {
       dutyPolicy(deps.db, a.orgId, duty),
       dutyObligations(deps.db, a.orgId, duty.id, yearWindow(year)),
     ]);
-    const states = obligations.map((o) => obligationState(o, now));
+    // Open periods before the plan was tracked from are history: listed, not counted in the states.
+    const states = obligations.filter((o) => !isHistoryRow(o)).map((o) => obligationState(o, now));
     const counts = OBLIGATION_STATES.map((s) => [s, states.filter((x) => x === s).length] as const).filter(
       ([, n]) => n > 0,
     );
+    const historyCount = obligations.length - states.length;
     const assignment = (role: 'lead' | 'cooperating'): Html => {
       const rows = duty.assignments.filter((x) => x.role === role);
       if (!rows.length) return html`<p class="muted">—</p>`;
@@ -126,7 +135,12 @@ ${duties.map((d) => {
 <p>${t('Kế hoạch', 'Plan')}: <strong>${duty.plan.code}</strong>${duty.plan.title && duty.plan.title !== duty.plan.code ? html` — ${duty.plan.title}` : ''}${duty.sectionTitle ? html`<br>${t('Mục', 'Section')}: ${duty.section ?? ''} ${duty.sectionTitle}` : ''}${duty.active ? '' : html`<br><strong class="flag">${t('Đã ngừng (không còn trong kế hoạch)', 'Retired (no longer in the plan)')}</strong>`}</p>
 <div class="card"><p>${t('Lịch', 'Schedule')}: <strong${!duty.schedule || duty.schedule.kind === 'unparsed' ? html` class="flag"` : ''}>${duty.schedule ? describeSchedule(scheduleFromRow(duty.schedule), a.lang) : '—'}</strong><br>
 ${t('Thời gian thực hiện (nguyên văn)', 'Timeframe (verbatim)')}: «${duty.timeframe}»</p>
-${duty.flags.length ? html`<div class="flag"><strong>${t('Cần xem lại', 'To review')}:</strong><ul>${duty.flags.map((f) => html`<li>${f}</li>`)}</ul></div>` : ''}</div>
+${duty.flags.length ? html`<div class="flag"><strong>${t('Cần xem lại', 'To review')}:</strong><ul>${duty.flags.map((f) => html`<li>${f}</li>`)}</ul></div>` : ''}
+${
+  duty.fixedFields.length
+    ? html`<p class="muted fixed">${t('Quản trị viên đã sửa', 'Fixed by an administrator')}: ${duty.fixedFields.map((f) => t(...(FIXED_LABEL[f] ?? [f, f]))).join(', ')}. ${t('Nhập lại kế hoạch vẫn giữ các sửa này, trừ khi văn bản đổi đúng ô đó (khi ấy bản xem lại sẽ hỏi).', 'Importing the plan again keeps these fixes, unless the document changed that very cell (the review then asks).')}</p>`
+    : ''
+}</div>
 <h2>${t('Đơn vị chủ trì', 'Lead units')}</h2>${assignment('lead')}
 <h2>${t('Đơn vị phối hợp', 'Cooperating units')}</h2>${assignment('cooperating')}
 <h2>${t('Chính sách nhắc', 'Reminder policy')}</h2>
@@ -140,11 +154,11 @@ ${policy.unitOverrides ? html`<p class="muted">${t(`${policy.unitOverrides} đơ
 <form method="get" action="/admin/duties/${duty.id}" class="row"><label>${t('Năm', 'Year')} <input type="text" name="year" value="${year}" size="5" inputmode="numeric" pattern="[0-9]{4}"></label><button type="submit" class="secondary">${t('Xem', 'Show')}</button></form>
 ${
   obligations.length
-    ? html`<p>${counts.map(([s, n], i) => html`${i ? ', ' : ''}<span class="s-${s}">${n} ${t(...STATE_COUNT[s])}</span>`)}</p>
+    ? html`<p>${counts.map(([s, n], i) => html`${i ? ', ' : ''}<span class="s-${s}">${n} ${t(...STATE_COUNT[s])}</span>`)}${historyCount ? html`${counts.length ? ', ' : ''}<span class="s-none">${t(`${historyCount} kỳ lịch sử (trước khi theo dõi)`, `${historyCount} history (before tracking)`)}</span>` : ''}</p>
 <table><thead><tr><th>${t('Đơn vị', 'Unit')}</th><th>${t('Kỳ', 'Period')}</th><th>${t('Hạn', 'Due')}</th><th>${t('Trạng thái', 'State')}</th></tr></thead><tbody>
 ${obligations.map(
-  (o, i) =>
-    html`<tr><td><a href="/admin/units/${o.unit.id}">${o.unit.name}</a></td><td>${o.periodKey}</td><td><a href="/admin/obligations/${o.id}">${shortDate(zonedDay(dueInstant(o), org.timeZone))}</a>${o.extendedTo ? html` <span class="muted">(${t('hạn gốc', 'originally')} ${shortDate(zonedDay(o.dueAt, org.timeZone))})</span>` : ''}</td>${stateCell(t, states[i]!)}</tr>`,
+  (o) =>
+    html`<tr><td><a href="/admin/units/${o.unit.id}">${o.unit.name}</a></td><td>${o.periodKey}</td><td><a href="/admin/obligations/${o.id}">${shortDate(zonedDay(dueInstant(o), org.timeZone))}</a>${o.extendedTo ? html` <span class="muted">(${t('hạn gốc', 'originally')} ${shortDate(zonedDay(o.dueAt, org.timeZone))})</span>` : ''}</td>${obligationCell(t, o, now)}</tr>`,
 )}</tbody></table>`
     : html`<p class="muted">${t('Không có nghĩa vụ nào trong năm này.', 'No obligation this year.')}</p>`
 }`;

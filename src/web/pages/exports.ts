@@ -32,7 +32,11 @@ export function registerExportPages(scope: FastifyInstance, deps: WebDeps): void
   scope.get('/exports', async (req, reply) => {
     const a = adminOf(req);
     const t = translator(a.lang);
-    const years = await exportYears(deps.db, a.orgId, deps.clock.now());
+    const [years, units] = await Promise.all([
+      exportYears(deps.db, a.orgId, deps.clock.now()),
+      deps.db.unit.findMany({ where: { orgId: a.orgId, active: true }, select: { id: true, name: true } }),
+    ]);
+    units.sort((x, y) => x.name.localeCompare(y.name, 'vi'));
     return sendPage(req, reply, {
       title: t('Xuất báo cáo tình hình', 'Status exports'),
       body: html`<h1>${t('Xuất báo cáo tình hình thực hiện', 'Export the implementation status')}</h1>
@@ -40,9 +44,17 @@ export function registerExportPages(scope: FastifyInstance, deps: WebDeps): void
         'Tình hình từng nhiệm vụ và đơn vị chủ trì trong năm, theo bảng phụ lục của kế hoạch (TT, Nhiệm vụ, Đơn vị chủ trì, Trạng thái, Ngày hoàn thành, Ghi chú), để tổng hợp báo cáo trước ngày 30/11. Tệp Excel có một trang tính cho mỗi kế hoạch; tệp CSV gộp mọi kế hoạch.',
         'Each duty and lead unit over the year, in the columns of the plan’s appendix, for the report due on 30/11. The Excel file has one sheet per plan; the CSV has every plan.',
       )}</p>
-<table><thead><tr><th>${t('Năm', 'Year')}</th><th>Excel (XLSX)</th><th>CSV</th></tr></thead><tbody>
-${years.map((y) => html`<tr><td>${y}</td><td><a href="/admin/exports/status.xlsx?year=${y}" download>${t('Tải tệp Excel', 'Download Excel')} ${y}</a></td><td><a href="/admin/exports/status.csv?year=${y}" download>${t('Tải tệp CSV', 'Download CSV')} ${y}</a></td></tr>`)}
+<table><thead><tr><th>${t('Năm', 'Year')}</th><th>Excel (XLSX)</th><th>CSV</th><th>${t('Dự thảo báo cáo (Word)', 'Report draft (Word)')}</th></tr></thead><tbody>
+${years.map((y) => html`<tr><td>${y}</td><td><a href="/admin/exports/status.xlsx?year=${y}" download>${t('Tải tệp Excel', 'Download Excel')} ${y}</a></td><td><a href="/admin/exports/status.csv?year=${y}" download>${t('Tải tệp CSV', 'Download CSV')} ${y}</a></td><td><a href="/admin/exports/report.docx?year=${y}" download>${t('Tải báo cáo', 'Download the report')} ${y}</a></td></tr>`)}
 </tbody></table>
+<form method="get" action="/admin/exports/report.docx" class="row card">
+<label>${t('Báo cáo năm của một đơn vị', 'A unit’s own yearly report')}<br><select name="unit">${units.map((u) => html`<option value="${u.id}">${u.name}</option>`)}</select></label>
+<label>${t('Năm', 'Year')}<br><input type="number" name="year" min="2000" max="2100" required inputmode="numeric" class="w7" value="${years[0] ?? ''}"></label>
+<button type="submit">${t('Tải báo cáo (Word)', 'Download the report (Word)')}</button></form>
+<p class="muted">${t(
+        'Dự thảo báo cáo theo thể thức Nghị định 30/2020/NĐ-CP: kết quả chung, từng nhiệm vụ, các chỉ tiêu, khó khăn, kiến nghị và phụ lục đơn vị × nhiệm vụ; số và ký hiệu văn bản để trống để điền.',
+        'A report draft laid out per Decree 30/2020: overall results, each duty, the indicators, difficulties, proposals and an appendix of units × duties; the number and symbol are left blank to fill in.',
+      )}</p>
 <form method="get" action="/admin/exports/status.xlsx" class="row card">
 <label>${t('Năm khác', 'Another year')}<br><input type="number" name="year" min="2000" max="2100" required inputmode="numeric" class="w7"></label>
 <button type="submit">${t('Tải tệp Excel', 'Download Excel')}</button></form>

@@ -10,6 +10,7 @@ import {
   loadImportDraft,
   reviewDraft,
   setImportDraftHorizon,
+  setImportDraftTrackFrom,
   startImportDraft,
   type DraftReview,
   type DraftStore,
@@ -32,8 +33,8 @@ function importForm(req: FastifyRequest, input: { text?: string; planCode?: stri
 <input type="text" id="${id}" name="planCode" value="${input.planCode ?? ''}" placeholder="3131/KH-UBND" maxlength="100"></p>`;
   return html`<h1>${t('Nhập kế hoạch', 'Import a plan')}</h1>
 <p class="muted">${t(
-    'Dán phụ lục nhiệm vụ (hoặc toàn văn kế hoạch), hoặc tải lên tệp CSV, XLSX, văn bản. Bước sau là xem lại: chưa có gì được lưu cho đến khi bạn bấm «Nhập».',
-    'Paste the duty appendix (or the whole plan), or upload a CSV, XLSX or text file. The next step is the review: nothing is saved until you press «Import».',
+    'Dán phụ lục nhiệm vụ (hoặc toàn văn kế hoạch), hoặc tải lên tệp kế hoạch như đã ban hành: Word (.docx, .doc), PDF, Excel (.xlsx), CSV hoặc văn bản. Bước sau là xem lại: chưa có gì được lưu cho đến khi bạn bấm «Nhập».',
+    'Paste the duty appendix (or the whole plan), or upload the plan file as published: Word (.docx, .doc), PDF, Excel (.xlsx), CSV or text. The next step is the review: nothing is saved until you press «Import».',
   )}</p>
 <form method="post" action="/admin/import" class="card">${csrfField(req)}
 <h2>${t('Dán văn bản', 'Paste the text')}</h2>
@@ -43,11 +44,33 @@ ${planCode('import-code-text')}
 <p><button type="submit">${t('Xem lại', 'Review')}</button></p></form>
 <form method="post" action="/admin/import" enctype="multipart/form-data" class="card">${csrfField(req)}
 <h2>${t('Tải tệp lên', 'Upload a file')}</h2>
-<p><label for="import-file">${t(`Tệp CSV, XLSX hoặc văn bản (.txt), tối đa ${UPLOAD_MAX_BYTES / 1024 / 1024} MB`, `A CSV, XLSX or text (.txt) file, at most ${UPLOAD_MAX_BYTES / 1024 / 1024} MB`)}</label><br>
-<input type="file" id="import-file" name="file" required accept=".csv,.xlsx,.txt,.tsv,text/plain,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"></p>
+<p><label for="import-file">${t(`Tệp Word (.docx, .doc), PDF có lớp chữ, Excel (.xlsx), CSV hoặc văn bản (.txt), tối đa ${UPLOAD_MAX_BYTES / 1024 / 1024} MB`, `A Word (.docx, .doc), PDF with a text layer, Excel (.xlsx), CSV or text (.txt) file, at most ${UPLOAD_MAX_BYTES / 1024 / 1024} MB`)}</label><br>
+<input type="file" id="import-file" name="file" required accept=".docx,.doc,.pdf,.csv,.xlsx,.txt,.tsv,text/plain,text/csv,application/pdf,application/msword,application/vnd.openxmlformats-officedocument.wordprocessingml.document,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"></p>
 ${planCode('import-code-file')}
 <p><button type="submit">${t('Xem lại', 'Review')}</button></p></form>`;
 }
+
+/**
+ * The text of the cells a duty was read from (`source`, when the reader gives them), for the
+ * reviewer to see a misreading at a glance. A reader that gives only where it read the duty
+ * («dòng 49») gives no cells.
+ */
+export function sourceCells(d: ReviewedDuty): string[] {
+  const source: unknown = (d as { source?: unknown }).source;
+  return Array.isArray(source) ? source.filter((c): c is string => typeof c === 'string') : [];
+}
+
+/** Where a duty was read («dòng 49», «hàng 5»): `where`, or `source` from a reader that gives no cells. */
+function whereRead(d: ReviewedDuty): string {
+  const { where, source } = d as { where?: unknown; source?: unknown };
+  return typeof where === 'string' ? where : typeof source === 'string' ? source : '';
+}
+
+const FIELD_LABEL: Record<'title' | 'timeframe' | 'flags', [string, string]> = {
+  title: ['tên nhiệm vụ', 'title'],
+  timeframe: ['thời gian thực hiện', 'timeframe'],
+  flags: ['các cờ đã bỏ', 'cleared flags'],
+};
 
 /** A name of the plan as the review resolved it: new names are marked. */
 function nameCell(list: Resolution[], t: (vi: string, en: string) => string): Html | string {
@@ -61,8 +84,28 @@ function dutyRow(req: FastifyRequest, id: string, d: ReviewedDuty): Html {
   const t = translator(adminOf(req).lang);
   const flags = dutyFlags(d);
   const anchor = `tt-${d.code.replace(/[^\w.-]/g, '_')}`;
-  return html`<tr id="${anchor}"${flags.length ? html` class="flag"` : ''}>
-<td>${d.code}</td><td>${d.title}${d.origin === 'report' ? html` <span class="muted">(${t('báo cáo trong văn bản', 'report asked in the text')})</span>` : ''}</td>
+  const cells = sourceCells(d);
+  const where = whereRead(d);
+  const kept = d.kept ?? [];
+  const conflicts = d.conflicts ?? [];
+  return html`<tr id="${anchor}"${flags.length || conflicts.length ? html` class="flag"` : ''}>
+<td>${d.code}</td><td>${d.title}${d.origin === 'report' ? html` <span class="muted">(${t('báo cáo trong văn bản', 'report asked in the text')})</span>` : ''}${
+    kept.length
+      ? html`<br><span class="muted kept">${t('Giữ bản quản trị viên đã sửa', 'The administrator’s fix kept')}: ${kept.map((f) => t(...FIELD_LABEL[f])).join(', ')}</span>`
+      : ''
+  }${
+    conflicts.length
+      ? html`<br><strong class="conflict">${t('Văn bản đã đổi ở ô quản trị viên đã sửa: chọn ở cuối trang', 'The document changed where the administrator fixed it: choose at the end of the page')}</strong>`
+      : ''
+  }${
+    cells.length || where
+      ? html`<details class="source"><summary>${t('Nguồn', 'Source')}${where ? html` <span class="muted">(${where})</span>` : ''}</summary>${
+          cells.length
+            ? html`<ol>${cells.map((c) => html`<li>${c || html`<span class="muted">${t('(ô trống)', '(empty cell)')}</span>`}</li>`)}</ol>`
+            : html`<p class="muted">${t('Không có nội dung ô.', 'No cell text.')}</p>`
+        }</details>`
+      : ''
+  }</td>
 <td>${nameCell(d.resolved.leads, t)}</td><td>${nameCell(d.resolved.cooperating, t)}</td>
 <td>${d.timeframe || '—'}</td><td>${describeSchedule(d.schedule, adminOf(req).lang)}</td>
 <td>${
@@ -103,6 +146,47 @@ function horizonForm(req: FastifyRequest, id: string, r: DraftReview): Html {
 <span class="muted">${t('Nhắc hạn của các nhiệm vụ định kỳ dừng sau năm này; để trống nếu kế hoạch không có.', 'Recurring duties stop after this year; leave empty if the plan has none.')}</span></p></form>`;
 }
 
+/** The day the plan is tracked from as the review applies it, where it comes from, and a field to change it. */
+function trackFromForm(req: FastifyRequest, id: string, r: DraftReview): Html {
+  const t = translator(adminOf(req).lang);
+  const day = r.review.trackFrom;
+  const from = {
+    given: t('do bạn đặt', 'set by you'),
+    existing: t('của kế hoạch đã nhập trước', 'of the plan imported before'),
+    default: t('mặc định: kỳ hiện tại của mỗi nhiệm vụ', 'default: the current period of each duty'),
+  }[r.review.trackFromFrom];
+  return html`<form method="post" action="/admin/import/${id}/track-from" class="track-from">${csrfField(req)}
+<p><label for="import-track-from"><strong>${t('Theo dõi từ ngày', 'Track from')}</strong></label>: ${day ? html`<span class="track-from-day">${dmy(day)}</span>` : t('mọi kỳ, kể cả đã qua', 'every period, the past included')} <span class="muted">(${from})</span><br>
+<input type="text" id="import-track-from" name="trackFrom" value="${dmy(day)}" maxlength="10" size="12" placeholder="${t('ngày/tháng/năm', 'day/month/year')}">
+<label><input type="checkbox" name="all" value="1"${day ? '' : ' checked'}> ${t('Theo dõi mọi kỳ, kể cả đã qua', 'Track every period, the past included')}</label>
+<button type="submit" class="secondary">${t('Đặt ngày theo dõi', 'Set the day')}</button><br>
+<span class="muted">${t('Các kỳ kết thúc và đến hạn trước ngày này được giữ làm lịch sử: không nhắc, không báo lên, không tính quá hạn. Để trống để dùng mặc định.', 'Periods that ended and fell due before this day are kept as history: no reminders or escalations, not counted overdue. Leave empty for the default.')}</span></p></form>`;
+}
+
+/** The administrator's fixes the document now contradicts: both values, and a choice for each (inside the commit form). */
+function conflictChoices(req: FastifyRequest, duties: ReviewedDuty[]): Html | string {
+  const t = translator(adminOf(req).lang);
+  const rows = duties.flatMap((d) => (d.conflicts ?? []).map((c) => ({ code: d.code, c })));
+  if (!rows.length) return '';
+  return html`<div class="card flag conflicts"><h2>${t('Văn bản đã đổi ở chỗ quản trị viên đã sửa', 'The document changed where an administrator fixed it')} (${rows.length})</h2>
+<p class="muted">${t('Với mỗi chỗ, chọn giữ bản của quản trị viên hay lấy theo văn bản mới.', 'For each, keep the administrator’s value or take the new document’s.')}</p>
+<table><thead><tr><th>TT</th><th>${t('Ô', 'Field')}</th><th>${t('Bản quản trị viên đã sửa', 'The administrator’s value')}</th><th>${t('Văn bản nay ghi', 'The document now says')}</th></tr></thead><tbody>
+${rows.map(({ code, c }) => {
+  const name = `take:${code}:${c.field}`;
+  return html`<tr><td>${code}</td><td>${t(...FIELD_LABEL[c.field])}</td>
+<td><label><input type="radio" name="${name}" value="admin"${c.take === 'admin' ? ' checked' : ''}> ${c.admin}</label></td>
+<td><label><input type="radio" name="${name}" value="document"${c.take === 'document' ? ' checked' : ''}> ${c.document}</label></td></tr>`;
+})}</tbody></table></div>`;
+}
+
+/** The conflicts the commit form settles for the document ("4.2:title"). */
+function takeDocumentOf(body: unknown): string[] {
+  if (!body || typeof body !== 'object') return [];
+  return Object.entries(body as Record<string, unknown>)
+    .filter(([k, v]) => k.startsWith('take:') && v === 'document')
+    .map(([k]) => k.slice('take:'.length));
+}
+
 /** The duties' rows, rendered in slices: a table of thousands of rows does not hold the event loop at once. */
 async function dutyRows(req: FastifyRequest, id: string, duties: ReviewedDuty[]): Promise<Html[]> {
   const rows: Html[] = [];
@@ -122,6 +206,7 @@ async function reviewPage(req: FastifyRequest, id: string, r: DraftReview): Prom
 <div class="card"><p><strong>${p.code}</strong>${p.issuedOn ? html` · ${t('ngày', 'dated')} ${dmy(p.issuedOn)}` : ''}${p.issuer ? html` · ${p.issuer}` : ''}</p>
 ${p.title ? html`<p>${p.title}</p>` : ''}
 ${horizonForm(req, id, r)}
+${trackFromForm(req, id, r)}
 <p class="muted">${t('Định dạng', 'Format')}: ${review.format} · ${review.duties.length} ${t('nhiệm vụ', 'duties')} · ${flagged.length} ${t('cần xem lại', 'to review')} · ${review.newNames.length} ${t('tên mới', 'new names')}</p>
 ${
   existing
@@ -146,7 +231,11 @@ ${review.newNames.length ? html`<ul class="new-names">${review.newNames.map((n) 
 ${review.matched.length ? html`<ul class="matched-names">${review.matched.map((n) => html`<li>${n.name}${n.entry !== n.name ? html` → ${n.entry}` : ''}${n.proposed ? html` <span class="muted">(${t('đang chờ xem lại', 'awaiting review')})</span>` : ''}</li>`)}</ul>` : html`<p class="muted">${t('Không có.', 'None.')}</p>`}
 </div>
 <div class="row">
-<form method="post" action="/admin/import/${id}/commit" class="inline">${csrfField(req)}<button type="submit">${t(`Nhập ${review.duties.length} nhiệm vụ`, `Import ${review.duties.length} duties`)}</button></form>
+${
+  review.duties.length
+    ? html`<form method="post" action="/admin/import/${id}/commit" class="inline">${csrfField(req)}${conflictChoices(req, review.duties)}<button type="submit">${t(`Nhập ${review.duties.length} nhiệm vụ`, `Import ${review.duties.length} duties`)}</button></form>`
+    : html`<p class="muted">${t('Không có nhiệm vụ nào để nhập từ văn bản này.', 'There is no duty to import from this document.')}</p>`
+}
 <form method="post" action="/admin/import/${id}/discard" class="inline">${csrfField(req)}<button type="submit" class="secondary">${t('Hủy', 'Cancel')}</button></form>
 </div>
 <p class="muted">${t(`Bản xem lại được giữ ${IMPORT_DRAFT_TTL_SECONDS / 3600} giờ.`, `This review is kept for ${IMPORT_DRAFT_TTL_SECONDS / 3600} hours.`)}</p>`;
@@ -288,6 +377,36 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
     }
   });
 
+  scope.post('/import/:id/track-from', async (req: Req, reply) => {
+    const a = adminOf(req);
+    const t = translator(a.lang);
+    const id = req.params.id;
+    try {
+      const r = await setImportDraftTrackFrom(deps.db, store, a.orgId, id, {
+        day: field(req.body, 'trackFrom'),
+        all: field(req.body, 'all') === '1',
+      });
+      const day = r.review.trackFrom;
+      return redirectWith(
+        reply,
+        `/admin/import/${id}`,
+        day
+          ? t(
+              `Theo dõi từ ${dmy(day)}; các kỳ trước đó là lịch sử. Chưa lưu cho đến khi bấm «Nhập».`,
+              `Tracked from ${dmy(day)}; earlier periods are history. Not saved until you press «Import».`,
+            )
+          : t(
+              'Theo dõi mọi kỳ, kể cả đã qua. Chưa lưu cho đến khi bấm «Nhập».',
+              'Every period is tracked, the past included. Not saved until you press «Import».',
+            ),
+      );
+    } catch (e) {
+      if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
+      if (!(e instanceof UserError)) throw e;
+      return reviewWithError(req, reply, id, e.message);
+    }
+  });
+
   scope.post('/import/:id/commit', async (req: Req, reply) => {
     const a = adminOf(req);
     const t = translator(a.lang);
@@ -296,7 +415,9 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
         result: r,
         planCode,
         obligations: o,
-      } = await commitImportDraft(deps.db, store, a.orgId, req.params.id, a.actor, deps.clock.now());
+      } = await commitImportDraft(deps.db, store, a.orgId, req.params.id, a.actor, deps.clock.now(), {
+        takeDocument: takeDocumentOf(req.body),
+      });
       return redirectWith(
         reply,
         '/admin/import',
@@ -307,7 +428,9 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
       );
     } catch (e) {
       if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
-      throw e;
+      // Nothing to import (no duty, no plan code), a refused choice: the review again, with why.
+      if (!(e instanceof UserError)) throw e;
+      return reviewWithError(req, reply, req.params.id, e.message);
     }
   });
 

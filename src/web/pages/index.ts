@@ -10,6 +10,7 @@ import { registerOutboxPages } from './outbox.js';
 import { registerPreviewPages } from './preview.js';
 import { registerAuditPages } from './audit.js';
 import { registerExportPages } from './exports.js';
+import { registerIndicatorPages } from './indicators.js';
 import { registerQueuePages } from './queues.js';
 import { registerCalendarFeed } from './calendar.js';
 
@@ -25,6 +26,7 @@ export const ADMIN_PAGES: ((scope: FastifyInstance, deps: WebDeps) => void | Pro
   registerPreviewPages,
   registerAuditPages,
   registerExportPages,
+  registerIndicatorPages,
   registerQueuePages,
 ];
 

@@ -1,9 +1,8 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
-import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import { MAINTENANCE_QUEUE, REMINDERS_QUEUE } from '#jobs/queues.js';
+import { REMINDERS_QUEUE } from '#jobs/queues.js';
 import { adminOf, sendPage } from '../admin.js';
 import { html, translator } from '../html.js';
 import type { WebDeps } from '../server.js';
@@ -41,20 +40,11 @@ const BOARD_CSP = [
  * here; they act through the pages and the CLI, which keep the audit log. `readOnlyMode` makes the
  * board hide those buttons and its API refuse them (405) even if a request got through.
  *
- * The Queue objects are opened on the web's Redis connection (no connection of their own) and
- * closed when the server closes.
+ * The queues are the program's (src/composition.ts builds them, reports their errors and closes
+ * them): this page opens none of its own.
  */
 export function registerQueuePages(scope: FastifyInstance, deps: WebDeps): void {
-  const queues = [REMINDERS_QUEUE, MAINTENANCE_QUEUE].map((name) => {
-    const q = new Queue(name, { connection: deps.redis, prefix: deps.config.REDIS_PREFIX });
-    // Connection errors are reported by the connection's owner (src/app.ts); an 'error' event
-    // without a listener would throw.
-    q.on('error', (error) => deps.logger.debug({ err: error, queue: name }, 'bull-board queue error'));
-    return q;
-  });
-  scope.addHook('onClose', async () => {
-    await Promise.allSettled(queues.map((q) => q.close()));
-  });
+  const queues = deps.boardQueues;
 
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(QUEUES_PATH);

@@ -5,6 +5,7 @@ import { OBLIGATION_STATES, type ObligationState } from '#root/domain/obligation
 import { shortDate } from '#root/domain/wording.js';
 import { zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
+import { unitIndicators } from '#root/services/indicators.js';
 import {
   matrixFilters,
   obligationIdOfKey,
@@ -34,6 +35,7 @@ import {
   type AdminContext,
 } from '../admin.js';
 import { escapeHtml, html, raw, translator, type Html, type Lang } from '../html.js';
+import { indicatorSection } from './indicators.js';
 import type { WebDeps } from '../server.js';
 
 type T = ReturnType<typeof translator>;
@@ -241,7 +243,13 @@ ${m.units.length ? nudgeForm : ''}${table}${dutyList}`,
 const reasonField = (t: T, placeholder: string) =>
   html`<label>${t('Lý do (bắt buộc)', 'Reason (required)')}<br><input type="text" name="reason" required minlength="3" maxlength="1000" class="w24" placeholder="${placeholder}"></label>`;
 
-function obligationPage(req: FastifyRequest, reply: FastifyReply, d: ObligationDetail, back: string) {
+function obligationPage(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  d: ObligationDetail,
+  back: string,
+  indicators: Html = html``,
+) {
   const a = adminOf(req);
   const t = translator(a.lang);
   const o = d.obligation;
@@ -265,9 +273,18 @@ ${action('waive', t('Miễn nghĩa vụ này', 'Waive this obligation'), t('VD: 
 <tr><th>${t('Kỳ', 'Period')}</th><td>${o.periodKey}</td></tr>
 <tr><th>${t('Hạn', 'Due')}</th><td>${day(o.dueAt, zone)}${o.extendedTo ? html` → <strong>${t('gia hạn đến', 'extended to')} ${day(o.extendedTo, zone)}</strong>` : ''}</td></tr>
 <tr><th>${t('Trạng thái', 'State')}</th><td class="${CLASS[d.state]}">${STATE_SIGN[d.state]} ${label(t, d.state)}${o.completedAt ? html` · ${dateTime(o.completedAt, zone)}` : ''}</td></tr>
+${
+  o.history && o.status === 'open'
+    ? html`<tr><th>${t('Lịch sử', 'History')}</th><td class="muted history">${t(
+        `Kỳ trước ngày bắt đầu theo dõi kế hoạch${o.duty.plan.trackFrom ? ` (${day(o.duty.plan.trackFrom, 'UTC')})` : ''}: không nhắc, không báo lên, không tính quá hạn.`,
+        `A period before the plan was tracked from${o.duty.plan.trackFrom ? ` (${day(o.duty.plan.trackFrom, 'UTC')})` : ''}: no reminders or escalations, not counted overdue.`,
+      )}</td></tr>`
+    : ''
+}
 <tr><th>${t('Thời hạn theo kế hoạch', 'Timeframe in the plan')}</th><td>${o.duty.timeframe}</td></tr>
 </tbody></table>
 ${actions}
+${indicators}
 <h2>${t('Xác nhận', 'Confirmations')}</h2>
 ${
   d.confirmations.length
@@ -368,7 +385,17 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
         req.query.year && /^\d{4}$/.test(req.query.year)
           ? req.query.year
           : String(zonedYear(d.obligation.dueAt, d.timeZone));
-      return obligationPage(req, reply, d, `/admin?year=${year}`);
+      // The unit's indicators of the obligation's year, to report on its behalf.
+      const dueYear = zonedYear(d.obligation.dueAt, d.timeZone);
+      const items = await unitIndicators(deps.db, d.obligation.orgId, d.obligation.unitId, dueYear);
+      const here = `/admin/obligations/${d.obligation.id}?year=${year}`;
+      return obligationPage(
+        req,
+        reply,
+        d,
+        `/admin?year=${year}`,
+        indicatorSection(req, items, d.obligation.unitId, dueYear, here),
+      );
     });
   scope.get<{ Params: { id: string }; Querystring: { year?: string } }>('/obligations/:id', (req, reply) =>
     showObligation(req, reply, req.params.id),

@@ -38,6 +38,15 @@ const STATE_LABEL: Record<ObligationState, [string, string]> = {
 export const stateCell = (t: T, state: ObligationState) =>
   html`<td class="s-${state}">${t(...STATE_LABEL[state])}</td>`;
 
+/** Whether an obligation is shown as history: open, of a period before its plan was tracked from. */
+export const isHistoryRow = (o: { history: boolean; status: string }) => o.history && o.status === 'open';
+
+/** The state cell of an obligation, or "history" for an open period before its plan was tracked from. */
+export const obligationCell = (t: T, o: Parameters<typeof obligationState>[0] & { history: boolean }, now: Date) =>
+  isHistoryRow(o)
+    ? html`<td class="s-none" title="${t('Kỳ trước ngày bắt đầu theo dõi kế hoạch: không nhắc, không tính quá hạn', 'A period before the plan was tracked from: no reminders, not counted overdue')}">${t('Lịch sử (trước khi theo dõi)', 'History (before tracking)')}</td>`
+    : stateCell(t, obligationState(o, now));
+
 const ROLE_LABEL: Record<ContactRole, [string, string]> = {
   contact: ['Đầu mối', 'Contact'],
   head: ['Lãnh đạo đơn vị', 'Unit head'],
@@ -284,7 +293,7 @@ ${
     ? html`<table><thead><tr><th>${t('Hạn', 'Due')}</th><th>${t('Kế hoạch', 'Plan')}</th><th>TT</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Kỳ', 'Period')}</th><th>${t('Trạng thái', 'State')}</th></tr></thead><tbody>
 ${obligations.map(
   (o) =>
-    html`<tr><td>${shortDate(zonedDay(dueInstant(o), zone))}</td><td>${o.plan}</td><td><a href="/admin/obligations/${o.id}">${o.duty}</a></td><td>${o.dutyTitle}</td><td>${o.period}</td>${stateCell(t, obligationState(o, now))}</tr>`,
+    html`<tr><td>${shortDate(zonedDay(dueInstant(o), zone))}</td><td>${o.plan}</td><td><a href="/admin/obligations/${o.id}">${o.duty}</a></td><td>${o.dutyTitle}</td><td>${o.period}</td>${obligationCell(t, o, now)}</tr>`,
 )}</tbody></table>`
     : html`<p class="muted">${t('Không có nghĩa vụ nào trong năm này.', 'No obligation this year.')}</p>`
 }

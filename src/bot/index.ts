@@ -5,7 +5,7 @@ import { webhookCallback, type Bot, type Context } from 'grammy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { inlineKeyboard, telegramMessages } from './telegram.js';
 import type { Caller, CommandService, Reply } from '#root/commands/service.js';
-import { NOT_LINKED } from '#root/commands/service.js';
+import { say } from '#root/messages/chat-words.js';
 import { createSemaphore } from '#root/lib/semaphore.js';
 import type { Db } from '#root/db/client.js';
 import type { Clock } from '#root/deps.js';
@@ -70,29 +70,15 @@ export function telegramWebhookRoute(bot: Bot, secretToken: string) {
   };
 }
 
-/** The commands as Telegram shows them, Vietnamese first (SPEC §5), then English. */
-export const BOT_COMMANDS = {
-  vi: [
-    { command: 'viec', description: 'Nhiệm vụ đang mở của đơn vị' },
-    { command: 'xong', description: 'Xác nhận đã hoàn thành: /xong <mã> [ghi chú]' },
-    { command: 'giahan', description: 'Xin gia hạn: /giahan <mã> <ngày> <lý do>' },
-    { command: 'hoantac', description: 'Rút lại xác nhận trong 24 giờ: /hoantac <mã>' },
-    { command: 'kenh', description: 'Xem hoặc đổi kênh nhận nhắc: /kenh zalo email' },
-    { command: 'tonghop', description: 'Quản trị viên: đơn vị nào đang trễ hạn' },
-    { command: 'nhac', description: 'Quản trị viên: nhắc ngay một đơn vị: /nhac <đơn vị>' },
-    { command: 'trogiup', description: 'Hướng dẫn' },
-  ],
-  en: [
-    { command: 'tasks', description: 'Your unit’s open duties' },
-    { command: 'done', description: 'Confirm a duty is done: /done <code> [note]' },
-    { command: 'extend', description: 'Ask for more time: /extend <code> <date> <reason>' },
-    { command: 'undo', description: 'Withdraw a confirmation within 24 h: /undo <code>' },
-    { command: 'channels', description: 'See or change where reminders reach you' },
-    { command: 'status', description: 'Administrators: who is late' },
-    { command: 'nudge', description: 'Administrators: remind a unit now: /nudge <unit>' },
-    { command: 'help', description: 'Help' },
-  ],
-};
+/** The commands of Telegram's menu, in this order. */
+const MENU = ['tasks', 'done', 'extend', 'undo', 'channels', 'status', 'nudge', 'help'] as const;
+const menuIn = (lang: 'vi' | 'en') =>
+  MENU.map((c) => ({
+    command: say(lang, `cmd.${c}`).replace(/^\//, ''),
+    description: say(lang, `menu.${c}`),
+  }));
+/** The commands as Telegram shows them, Vietnamese first (SPEC §5), then English (from the locale files). */
+export const BOT_COMMANDS = { vi: menuIn('vi'), en: menuIn('en') };
 
 /**
  * The Telegram bot (SPEC §5): an adapter between Telegram's updates and the channel-neutral
@@ -158,6 +144,7 @@ export function createDondocBot(deps: BotDeps): DondocBot {
           userId: String(ctx.from.id),
           chatId: String(ctx.chat.id),
           group: ctx.chat.type !== 'private',
+          ...(ctx.from.language_code ? { languageCode: ctx.from.language_code } : {}),
         }
       : null;
 
@@ -226,7 +213,7 @@ export function createDondocBot(deps: BotDeps): DondocBot {
   bot.on(['message:document', 'message:photo'], async (ctx) => {
     if (ctx.chat.type !== 'private') return;
     const caller = callerOf(ctx);
-    if (!caller) return ctx.reply(NOT_LINKED);
+    if (!caller) return ctx.reply(say('vi', 'notLinked'));
     // Who sends it, and for which obligation: in a chat linked in several organisations, the
     // reminder it replies to says which (the command service decides, and refuses otherwise).
     const target = await commands.evidenceFor(
@@ -235,6 +222,7 @@ export function createDondocBot(deps: BotDeps): DondocBot {
     );
     if ('refusal' in target) return ctx.reply(target.refusal);
     const { contact, obligation, label } = target;
+    const lang = contact.locale;
     const doc = ctx.message.document;
     const photo = ctx.message.photo?.at(-1);
     const file = doc
@@ -253,15 +241,12 @@ export function createDondocBot(deps: BotDeps): DondocBot {
           mime: 'image/jpeg',
         };
     const refusal = evidenceRefusal(file.name, file.size);
-    if (refusal) return ctx.reply(refusal);
-    if (!obligation)
-      return ctx.reply(
-        'Chưa rõ tệp này cho nhiệm vụ nào: hãy gửi tệp bằng cách trả lời (reply) tin nhắc của nhiệm vụ đó, hoặc ngay sau khi /xong. (Reply to the reminder with the file.)',
-      );
+    if (refusal) return ctx.reply(say(lang, refusal, { file: file.name.slice(0, 80) }));
+    if (!obligation) return ctx.reply(say(lang, 'file.which'));
     const info = await ctx.api.getFile(file.fileId);
-    if (!info.file_path) return ctx.reply('Không tải được tệp từ Telegram; hãy gửi lại. (Could not fetch the file.)');
+    if (!info.file_path) return ctx.reply(say(lang, 'file.fetchFailed'));
     const res = await fetch(`${deps.apiRoot}/file/bot${bot.token}/${info.file_path}`);
-    if (!res.ok) return ctx.reply('Không tải được tệp từ Telegram; hãy gửi lại. (Could not fetch the file.)');
+    if (!res.ok) return ctx.reply(say(lang, 'file.fetchFailed'));
     const bytes = Buffer.from(await res.arrayBuffer());
     const row = await storeEvidence(db, deps.storageDir, {
       orgId: contact.orgId,
@@ -276,7 +261,7 @@ export function createDondocBot(deps: BotDeps): DondocBot {
     });
     logger.info({ evidence: row.id, obligation: obligation.id, size: bytes.length }, 'evidence stored');
     return ctx.reply(
-      `${label}📎 Đã lưu minh chứng «${file.name.slice(0, 80)}» cho nhiệm vụ ${obligation.duty.code}. (Evidence saved.)`,
+      `${label}${say(lang, 'file.saved', { file: file.name.slice(0, 80), code: obligation.duty.code })}`,
     );
   });
 

@@ -11,6 +11,7 @@ import type { Caller, ChatSender, CommandService, Notice, Reply } from '#root/co
 import type { Db } from '#root/db/client.js';
 import type { Clock } from '#root/deps.js';
 import type { Logger } from '#root/logger.js';
+import { say } from '#root/messages/chat-words.js';
 import { EVIDENCE_MAX_BYTES, storeEvidence } from '#root/services/chat.js';
 
 /** Where the web role receives Zalo's updates when PUBLIC_URL is set. */
@@ -45,9 +46,6 @@ export interface ZaloBotDeps {
   /** Downloads an image a person sent (tests point it elsewhere); default `fetch`. */
   fetch?: typeof fetch;
 }
-
-const ONLY_TEXT =
-  'Bot chỉ hiểu lệnh bằng chữ. Gõ /viec để xem nhiệm vụ, /xong <mã> để xác nhận, /trogiup để xem hướng dẫn.\n(Only text commands are understood: see /help.)';
 
 /** Sends a notice to a Zalo user: plain text (Zalo has no buttons), split into parts of at most 2,000 characters. */
 export function zaloSender(client: ZaloClient): ChatSender {
@@ -93,15 +91,14 @@ export function createZaloBot(deps: ZaloBotDeps): ZaloBot {
     const target = await commands.evidenceFor(caller);
     if ('refusal' in target) return target.refusal;
     const { contact, obligation, label } = target;
-    if (!obligation || !url) {
-      return 'Đã nhận ảnh, nhưng chưa rõ ảnh này cho nhiệm vụ nào: gửi ảnh ngay sau khi /xong <mã> để lưu làm minh chứng. (Send the photo right after /done <code> to keep it as evidence.)';
-    }
+    const lang = contact.locale;
+    if (!obligation || !url) return say(lang, 'photo.which');
     const res = await (deps.fetch ?? fetch)(url).catch(() => null);
-    if (!res?.ok) return 'Không tải được ảnh từ Zalo; hãy gửi lại. (Could not fetch the photo.)';
+    if (!res?.ok) return say(lang, 'photo.fetchFailed');
     const declared = Number(res.headers.get('content-length') ?? 0);
-    if (declared > EVIDENCE_MAX_BYTES) return 'Ảnh lớn hơn 20 MB; hãy gửi ảnh nhỏ hơn. (The photo is over 20 MB.)';
+    if (declared > EVIDENCE_MAX_BYTES) return say(lang, 'photo.tooBig');
     const bytes = Buffer.from(await res.arrayBuffer());
-    if (bytes.length > EVIDENCE_MAX_BYTES) return 'Ảnh lớn hơn 20 MB; hãy gửi ảnh nhỏ hơn. (The photo is over 20 MB.)';
+    if (bytes.length > EVIDENCE_MAX_BYTES) return say(lang, 'photo.tooBig');
     const name = `anh-zalo-${messageId.replace(/[^\w-]+/g, '_').slice(0, 60)}.jpg`;
     const row = await storeEvidence(db, deps.storageDir, {
       orgId: contact.orgId,
@@ -118,7 +115,7 @@ export function createZaloBot(deps: ZaloBotDeps): ZaloBot {
       { evidence: row.id, obligation: obligation.id, size: bytes.length, channel: 'zalo' },
       'evidence stored',
     );
-    return `${label}📎 Đã lưu ảnh minh chứng cho nhiệm vụ ${obligation.duty.code}. (Evidence saved.)`;
+    return `${label}${say(lang, 'photo.saved', { code: obligation.duty.code })}`;
   }
 
   async function processUpdate(update: ZaloUpdate): Promise<void> {
@@ -157,7 +154,7 @@ export function createZaloBot(deps: ZaloBotDeps): ZaloBot {
       case 'message.sticker.received':
       case 'message.voice.received':
       case 'message.unsupported.received':
-        if (!caller.group) await send(caller.chatId, { text: ONLY_TEXT });
+        if (!caller.group) await send(caller.chatId, { text: say(await commands.langOf(caller), 'photo.onlyText') });
         return;
       default:
         logger.debug({ event: update.event_name }, 'zalo event of an unknown type: ignored');

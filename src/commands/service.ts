@@ -5,7 +5,9 @@ import type { Clock } from '#root/deps.js';
 import { obligationCode, pickByCode, pickByWords } from '#root/domain/obligation-code.js';
 import { dueInstant } from '#root/domain/obligation-state.js';
 import { endOfDayInZone } from '#root/domain/occurrences.js';
+import { dayInWords, periodInWords, type Lang } from '#root/domain/wording.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
+import { type ChatKey, type ChatParams, inOneLanguage, langOfCode, say } from '#root/messages/chat-words.js';
 import { UserError } from '#root/errors/index.js';
 import type { Redis } from '#root/redis.js';
 import type { Logger } from '#root/logger.js';
@@ -51,6 +53,8 @@ export interface Caller {
   /** The conversation: the person's private chat, or a group (Telegram) linked to a unit. */
   chatId: string;
   group: boolean;
+  /** The language the person's app is set to (Telegram's `language_code`): for a chat not linked yet. */
+  languageCode?: string;
 }
 
 export interface Button {
@@ -170,22 +174,39 @@ const HAS_REPLIES: Record<ChatChannel, boolean> = { telegram: true, zalo: false 
 const CODE_TRIES = 5;
 const CODE_LOCK_MS = 15 * 60_000;
 
-export const NOT_LINKED =
-  'Chat này chưa được liên kết với đầu mối nào. Hãy mở liên kết mời quản trị viên gửi cho anh/chị, hoặc gửi /start <mã mời>.\n(This chat is not linked yet: open the invite link you received, or send /start <code>.)';
+/** What an unlinked chat is told, in its language. */
+export const notLinked = (lang: Lang) => say(lang, 'notLinked');
 
-/** The prompt of the 📅 dialogue: a reply to it carries the new date and the reason. */
-export const EXTEND_PROMPT = /^📅 Gia hạn nhiệm vụ (\S+):/;
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * The prompt of the 📅 dialogue (in either language): a reply to it carries the new date and the
+ * reason; the prompt's first line names the code.
+ */
+export const EXTEND_PROMPT = new RegExp(
+  `^(?:${(['vi', 'en'] as const)
+    .map((lang) => escapeRegExp(say(lang, 'extend.prompt').split('…')[0]!))
+    .join('|')})(\\S+):`,
+);
 
 const isAdmin = (c: { role: string }) => c.role === 'admin' || c.role === 'supervisor';
 /** The code of an obligation to type in a chat ("4.2-2026Q4"). */
 const codeOf = (o: { periodKey: string; duty: { code: string } }) => obligationCode(o.duty.code, o.periodKey);
-const day = (d: Date, zone: string) => formatInTimeZone(d, zone, 'dd/MM/yyyy');
-const CHANNEL_LABEL: Record<string, string> = {
-  telegram: 'Telegram',
-  zalo: 'Zalo',
-  email: 'Email',
-  sandbox: 'Hộp thư thử (sandbox)',
+/** A due instant as its day in words: "thứ Sáu, 13/11/2026". */
+const day = (d: Date, zone: string, lang: Lang) => dayInWords(zonedDay(d, zone), lang);
+/** "09:30 ngày 13/11/2026" / "09:30 on 13/11/2026". */
+const timeOnDay = (d: Date, zone: string, lang: Lang) =>
+  say(lang, 'timeOnDay', { time: formatInTimeZone(d, zone, 'HH:mm'), date: formatInTimeZone(d, zone, 'dd/MM/yyyy') });
+const CHANNEL_KEYS: Record<string, ChatKey> = {
+  telegram: 'channel.telegram',
+  zalo: 'channel.zalo',
+  email: 'channel.email',
+  sandbox: 'channel.sandbox',
 };
+const channelLabel = (ch: string, lang: Lang) => (CHANNEL_KEYS[ch] ? say(lang, CHANNEL_KEYS[ch]) : ch);
+/** The language of a caller not linked yet (see {@link langOfCode}). */
+const callerLang = (caller: Caller): Lang => langOfCode(caller.languageCode);
+/** One reply, in a language. */
+const reply = (lang: Lang, key: ChatKey, params?: ChatParams): Reply => ({ text: say(lang, key, params) });
 
 /**
  * Who sent a file and which obligation it is evidence of ({@link CommandService.evidenceFor}):
@@ -231,10 +252,15 @@ export function createCommandService(deps: CommandDeps) {
 
   const actorOf = (caller: Caller) => `${caller.channel}:${caller.userId}`;
 
+  /** The language to answer a caller in: their contact's, else as their app says ({@link langOfCode}). */
+  async function langOf(caller: Caller): Promise<Lang> {
+    return (await identify(caller))?.locale ?? callerLang(caller);
+  }
+
   /** Contacts reached by chat, each on the first chat channel of their preference that this process can use. */
   async function tell(
     where: { unitId?: string; orgId?: string; admins?: boolean; except?: string },
-    notice: (c: { id: string }) => Notice | null,
+    notice: (c: { id: string; locale: Lang }) => Notice | null,
   ) {
     const people = await db.contact.findMany({
       where: {
@@ -258,21 +284,24 @@ export function createCommandService(deps: CommandDeps) {
   }
 
   async function obligationList(contact: ChatContact, caller: Caller, intro?: string): Promise<Reply> {
+    const lang = contact.locale;
     const open = await openObligationsOfUnit(db, contact.unitId);
-    if (!open.length)
-      return { text: `${intro ? `${intro}\n\n` : ''}${contact.unit.name} không còn nhiệm vụ nào đang mở. 🎉` };
+    const before = intro ? `${intro}\n\n` : '';
+    if (!open.length) return { text: `${before}${say(lang, 'tasks.none', { unit: contact.unit.name })}` };
     const zone = contact.org.timeZone;
-    const lines = open.map((o) => `• ${codeOf(o)} «${o.duty.title}» — hạn ${day(dueInstant(o), zone)}`);
-    const head = `${intro ? `${intro}\n\n` : ''}Nhiệm vụ đang mở của ${contact.unit.name}:\n${lines.join('\n')}`;
-    if (!HAS_BUTTONS[caller.channel]) {
-      return {
-        text: `${head}\n\nKhi đã hoàn thành, gõ /xong <mã> [ghi chú], ví dụ: /xong ${codeOf(open[0]!)} đã gửi báo cáo.\n(Reply /done <code> to confirm.)`,
-      };
-    }
+    const lines = open.map((o) =>
+      say(lang, 'tasks.line', { code: codeOf(o), title: o.duty.title, due: day(dueInstant(o), zone, lang) }),
+    );
+    const head = `${before}${say(lang, 'tasks.head', { unit: contact.unit.name })}\n${lines.join('\n')}`;
+    if (!HAS_BUTTONS[caller.channel])
+      return { text: `${head}\n\n${say(lang, 'tasks.typeToConfirm', { code: codeOf(open[0]!) })}` };
     return {
-      text: `${head}\n\nBấm để xác nhận đã hoàn thành:`,
+      text: `${head}\n\n${say(lang, 'tasks.pressToConfirm')}`,
       buttons: open.map((o) => [
-        { text: `✅ ${codeOf(o)} — hạn ${day(dueInstant(o), zone)}`, data: encodeButton('done', o.id) },
+        {
+          text: say(lang, 'button.done', { code: codeOf(o), due: day(dueInstant(o), zone, lang) }),
+          data: encodeButton('done', o.id),
+        },
       ]),
     };
   }
@@ -319,22 +348,33 @@ export function createCommandService(deps: CommandDeps) {
     }[],
     what: 'done' | 'extend' | 'undo',
   ): Reply {
+    const lang = contact.locale;
     const zone = contact.org.timeZone;
     const first = items[0]!;
-    const typed = { done: '/xong', extend: '/giahan', undo: '/hoantac' }[what];
-    const tail = { done: ' [ghi chú]', extend: ' <ngày> <lý do>', undo: '' }[what];
-    const verb = { done: 'xác nhận', extend: 'xin gia hạn', undo: 'rút lại xác nhận' }[what];
-    const state = what === 'undo' ? 'vừa được xác nhận' : 'đang mở';
-    const lines = items.map(
-      (o) => `• Kỳ ${o.periodKey}, hạn ${day(dueInstant(o), zone)}: ${typed} ${codeOf(o)}${tail}`,
+    const typed = say(lang, `cmd.${what}`);
+    const tail = what === 'undo' ? '' : say(lang, `tail.${what}`);
+    const lines = items.map((o) =>
+      say(lang, 'which.line', {
+        period: periodInWords(o.periodKey, lang),
+        due: day(dueInstant(o), zone, lang),
+        command: `${typed} ${codeOf(o)}${tail}`,
+      }),
     );
-    const text = `Nhiệm vụ ${first.duty.code} «${first.duty.title}» có ${items.length} kỳ ${state}; anh/chị ${verb} kỳ nào? Chưa có gì thay đổi.\n${lines.join('\n')}\n(Several periods match: name one. Nothing was changed.)`;
+    const question = say(lang, `which.${what}`, {
+      code: first.duty.code,
+      title: first.duty.title,
+      count: items.length,
+    });
+    const text = `${question}\n${lines.join('\n')}`;
     if (!HAS_BUTTONS[caller.channel] || what === 'undo') return { text };
     return {
       text,
       buttons: items.map((o) => [
         {
-          text: `${what === 'done' ? '✅' : '📅'} ${codeOf(o)} — hạn ${day(dueInstant(o), zone)}`,
+          text: say(lang, what === 'done' ? 'button.done' : 'button.extend', {
+            code: codeOf(o),
+            due: day(dueInstant(o), zone, lang),
+          }),
           data: encodeButton(what, o.id),
         },
       ]),
@@ -354,9 +394,15 @@ export function createCommandService(deps: CommandDeps) {
       periodKey: x.obligation.periodKey,
     }))[0];
     if (!c) return null;
-    const when = formatInTimeZone(c.createdAt, contact.org.timeZone, "HH:mm 'ngày' dd/MM/yyyy");
-    const who = c.contact?.name ?? c.actor;
-    return `Nhiệm vụ ${codeOf(c.obligation)} «${c.obligation.duty.title}» (hạn ${day(dueInstant(c.obligation), contact.org.timeZone)}) đã được xác nhận trước đó, bởi ${who} lúc ${when}; không còn kỳ nào đang mở. (Already confirmed.)`;
+    const lang = contact.locale;
+    const zone = contact.org.timeZone;
+    return say(lang, 'done.earlier', {
+      code: codeOf(c.obligation),
+      title: c.obligation.duty.title,
+      due: day(dueInstant(c.obligation), zone, lang),
+      who: c.contact?.name ?? c.actor ?? '',
+      when: timeOnDay(c.createdAt, zone, lang),
+    });
   }
 
   /**
@@ -378,35 +424,27 @@ export function createCommandService(deps: CommandDeps) {
       note,
       now,
     });
-    const label = `${outcome.duty.code} «${outcome.duty.title}»`;
-    if (outcome.status === 'already-done')
-      return { text: `Nhiệm vụ ${label} đã được xác nhận trước đó. (Already confirmed.)` };
+    const lang = contact.locale;
+    const duty = { code: outcome.duty.code, title: outcome.duty.title };
+    if (outcome.status === 'already-done') return { text: say(lang, 'done.already', duty) };
     const later = async () => {
-      const when = formatInTimeZone(now, contact.org.timeZone, "HH:mm 'ngày' dd/MM/yyyy");
-      await deps.onConfirmed?.(obligationId, `✅ Đã hoàn thành bởi ${contact.name} lúc ${when}`);
-      await tell({ unitId: contact.unitId, except: contact.id }, () => ({
-        text: `✅ ${contact.name} đã xác nhận ${contact.unit.name} hoàn thành nhiệm vụ ${label}.`,
+      // The reminder messages are marked in the words of the person who confirmed.
+      const when = timeOnDay(now, contact.org.timeZone, lang);
+      await deps.onConfirmed?.(obligationId, say(lang, 'button.doneBy', { name: contact.name, when }));
+      await tell({ unitId: contact.unitId, except: contact.id }, (p) => ({
+        text: say(p.locale, 'done.told', { ...duty, name: contact.name, unit: contact.unit.name }),
       }));
     };
-    return {
-      text: `✅ Đã ghi nhận: ${contact.unit.name} hoàn thành nhiệm vụ ${label}. Các nhắc nhở còn lại đã được hủy.\n(Confirmed; remaining reminders cancelled.)`,
-      later,
-    };
+    return { text: say(lang, 'done.ok', { ...duty, unit: contact.unit.name }), later };
   }
 
   /** Stores a request and asks every administrator to decide it: buttons where the channel has them, a command to type elsewhere. */
   /** What is wrong with the date and reason of an extension request, before anything is looked up; null when nothing. */
   function badExtensionInput(contact: ChatContact, dayText: string, reason: string): Outcome | null {
-    if (!parseDayMonth(dayText, zonedDay(clock.now(), contact.org.timeZone))) {
-      return {
-        replies: [
-          {
-            text: `Ngày «${dayText.slice(0, 20)}» không hợp lệ; dùng dạng 30/12/2026. (Invalid date: use dd/mm/yyyy.)`,
-          },
-        ],
-      };
-    }
-    if (!reason.trim()) return { replies: [{ text: 'Cần ghi lý do xin gia hạn. (A reason is required.)' }] };
+    const lang = contact.locale;
+    if (!parseDayMonth(dayText, zonedDay(clock.now(), contact.org.timeZone)))
+      return { replies: [reply(lang, 'extend.badDate', { text: dayText.slice(0, 20) })] };
+    if (!reason.trim()) return { replies: [reply(lang, 'extend.noReason')] };
     return null;
   }
 
@@ -428,23 +466,28 @@ export function createCommandService(deps: CommandDeps) {
       dueAt: endOfDayInZone(to, zone),
       reason,
     });
-    const old = day(dueInstant(obligation), zone);
-    const wanted = day(request.requestedDue, zone);
+    const lang = contact.locale;
     const ref = shortRef(request.id);
-    const text = `📅 ${contact.unit.name} (${contact.name}) xin gia hạn nhiệm vụ ${obligation.duty.code} «${obligation.duty.title}» từ ${old} đến ${wanted}.\nLý do: ${reason.slice(0, 500)}`;
     return {
       replies: [
-        {
-          text: `Đã gửi đề nghị gia hạn nhiệm vụ ${obligation.duty.code} đến ${wanted}; quản trị viên sẽ trả lời. (Extension requested.)`,
-        },
+        reply(lang, 'extend.requested', { code: obligation.duty.code, to: day(request.requestedDue, zone, lang) }),
       ],
       later: () =>
-        tell({ orgId: contact.orgId, admins: true }, () => ({
-          text: `${text}\nDuyệt: /duyet ${ref} — Từ chối: /tuchoi ${ref}`,
+        tell({ orgId: contact.orgId, admins: true }, (p) => ({
+          text: say(p.locale, 'extend.request', {
+            unit: contact.unit.name,
+            name: contact.name,
+            code: obligation.duty.code,
+            title: obligation.duty.title,
+            from: day(dueInstant(obligation), zone, p.locale),
+            to: day(request.requestedDue, zone, p.locale),
+            reason: reason.slice(0, 500),
+            ref,
+          }),
           buttons: [
             [
-              { text: '✅ Duyệt', data: encodeButton('approve', request.id) },
-              { text: '❌ Từ chối', data: encodeButton('refuse', request.id) },
+              { text: say(p.locale, 'button.approve'), data: encodeButton('approve', request.id) },
+              { text: say(p.locale, 'button.refuse'), data: encodeButton('refuse', request.id) },
             ],
           ],
         })),
@@ -454,36 +497,38 @@ export function createCommandService(deps: CommandDeps) {
   /** An administrator's decision: the request changes once; the unit is told. */
   async function decide(admin: ChatContact, requestId: string, approve: boolean) {
     const { request, changed } = await decideExtension(db, { requestId, approve, admin, now: clock.now() });
-    const label = `${request.obligation.duty.code} «${request.obligation.duty.title}»`;
-    if (!changed) return { changed, verdict: 'Đề nghị này đã được quyết định trước đó. (Already decided.)', request };
-    const verdict = approve
-      ? `✅ Đã duyệt gia hạn ${label} đến ${day(request.requestedDue, admin.org.timeZone)}`
-      : `❌ Không duyệt gia hạn ${label}`;
-    const later = () => tell({ unitId: request.obligation.unitId }, () => ({ text: `${verdict} (${admin.name}).` }));
-    return { changed, verdict, request, later };
+    if (!changed) return { changed, verdict: say(admin.locale, 'decide.already'), request };
+    const verdictIn = (lang: Lang) =>
+      say(lang, approve ? 'decide.approved' : 'decide.refused', {
+        code: request.obligation.duty.code,
+        title: request.obligation.duty.title,
+        to: day(request.requestedDue, admin.org.timeZone, lang),
+      });
+    const later = () =>
+      tell({ unitId: request.obligation.unitId }, (p) => ({
+        text: say(p.locale, 'decide.told', { verdict: verdictIn(p.locale), admin: admin.name }),
+      }));
+    return { changed, verdict: verdictIn(admin.locale), request, later };
   }
 
   async function start(caller: Caller, code: string): Promise<Outcome> {
     if (!code) {
       const all = await identifyAll(caller);
       if (all.length > 1) {
-        const lines = all.map((c) => `• ${c.org.name} (mã ${c.org.code}): ${c.name} — ${c.unit.name}`);
-        return {
-          replies: [
-            {
-              text: `Chat này liên kết với ${all.length} đầu mối ở ${all.length} tổ chức:\n${lines.join('\n')}\nGõ /viec để xem nhiệm vụ đang mở của từng tổ chức; khi một mã có ở nhiều tổ chức, thêm @<mã tổ chức> sau mã (ví dụ: /xong 4.2-2026Q4@${all[0]!.org.code}).\n(This chat is linked to contacts in several organisations, listed above.)`,
-            },
-          ],
-        };
+        const lang = all[0]!.locale;
+        const lines = all.map((c) =>
+          say(lang, 'start.severalLine', { org: c.org.name, orgCode: c.org.code, name: c.name, unit: c.unit.name }),
+        );
+        const head = say(lang, 'start.several', { count: all.length });
+        const tail = say(lang, 'start.severalTail', { orgCode: all[0]!.org.code });
+        return { replies: [{ text: `${head}\n${lines.join('\n')}\n${tail}` }] };
       }
       const contact = all[0] ?? null;
       return {
         replies: [
-          {
-            text: contact
-              ? `Chào ${contact.name} (${contact.unit.name}). Gõ /viec để xem nhiệm vụ đang mở, /trogiup để xem hướng dẫn.`
-              : NOT_LINKED,
-          },
+          contact
+            ? reply(contact.locale, 'start.hello', { name: contact.name, unit: contact.unit.name })
+            : reply(callerLang(caller), 'notLinked'),
         ],
       };
     }
@@ -492,13 +537,7 @@ export function createCommandService(deps: CommandDeps) {
     const tries = await badCodes.get(key, nowMs);
     if (tries && tries.lockedUntil > nowMs) {
       const minutes = Math.ceil((tries.lockedUntil - nowMs) / 60_000);
-      return {
-        replies: [
-          {
-            text: `Đã nhập sai mã quá nhiều lần. Thử lại sau ${minutes} phút. (Too many wrong codes: try again in ${minutes} min.)`,
-          },
-        ],
-      };
+      return { replies: [reply(callerLang(caller), 'start.locked', { minutes })] };
     }
     try {
       const contact = await redeemInvite(db, {
@@ -509,14 +548,8 @@ export function createCommandService(deps: CommandDeps) {
       });
       await badCodes.delete(key);
       logger.info({ contact: contact.id, channel: caller.channel }, 'chat linked');
-      const how = HAS_BUTTONS[caller.channel] ? 'bằng nút ✅ Đã hoàn thành hoặc lệnh /xong' : 'bằng lệnh /xong <mã>';
-      return {
-        replies: [
-          {
-            text: `Xin chào ${contact.name} (${contact.unit.name})! Từ nay anh/chị sẽ nhận nhắc hạn nhiệm vụ tại đây và xác nhận ${how}.\nGõ /viec để xem nhiệm vụ đang mở.\n(Linked: reminders will arrive here.)`,
-          },
-        ],
-      };
+      const linked = HAS_BUTTONS[caller.channel] ? 'start.linkedButtons' : 'start.linkedTyped';
+      return { replies: [reply(contact.locale, linked, { name: contact.name, unit: contact.unit.name })] };
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
       const fresh =
@@ -528,34 +561,28 @@ export function createCommandService(deps: CommandDeps) {
         { count, since: t.since, lockedUntil: count >= CODE_TRIES ? nowMs + CODE_LOCK_MS : 0 },
         2 * CODE_LOCK_MS,
       );
-      return { replies: [{ text: error.message }] };
+      return { replies: [{ text: inOneLanguage(error.message, await langOf(caller)) }] };
     }
   }
 
   function help(contact: ChatContact | null, caller: Caller): string {
+    const lang = contact?.locale ?? callerLang(caller);
     const admin = contact !== null && isAdmin(contact);
-    const lines = [
-      'dondoc nhắc hạn nhiệm vụ của kế hoạch. Các lệnh:',
-      `/viec — nhiệm vụ đang mở của đơn vị${HAS_BUTTONS[caller.channel] ? ', kèm nút xác nhận' : ''}`,
-      '/xong <mã> [ghi chú] — xác nhận đơn vị đã hoàn thành (ví dụ: /xong 4.2-2026Q4 đã gửi báo cáo)',
-      '/giahan <mã> <ngày> <lý do> — xin gia hạn (ví dụ: /giahan 4.2-2026Q4 30/12/2026 chờ số liệu)',
-      '/hoantac <mã> — rút lại xác nhận của đơn vị trong 24 giờ',
-      'Mã gồm số hiệu nhiệm vụ và kỳ, như trong tin nhắc (4.2-2026Q4: quý IV năm 2026; 4.2-2026: năm 2026); không phân biệt chữ hoa, dấu gạch hay khoảng trắng.',
-      '/kenh [kênh …] — xem hoặc đổi thứ tự kênh nhận nhắc (ví dụ: /kenh zalo email)',
-      '/chitieu [số] [tử số/mẫu số] [ghi chú] — xem hoặc báo cáo chỉ tiêu của đơn vị năm nay (ví dụ: /chitieu 1 45/50 hệ thống)',
-      ...(admin
-        ? [
-            '/tonghop — đơn vị nào đang trễ hạn',
-            '/nhac <đơn vị> — nhắc ngay một đơn vị',
-            '/duyet <mã đề nghị> — duyệt gia hạn; /tuchoi <mã đề nghị> — từ chối',
-          ]
-        : []),
-      '/trogiup — hướng dẫn này',
-      '',
-      `English: /tasks, /done <code> [note], /extend <code> <date> <reason>, /undo <code> (the code names the duty and its period, as in the reminder: 4.2-2026Q4), /channels [list], /indicator [number] [numerator/denominator] [note]${admin ? ', /status, /nudge <unit>, /approve <ref>, /refuse <ref>' : ''}, /help.`,
+    const keys: ChatKey[] = [
+      'help.intro',
+      HAS_BUTTONS[caller.channel] ? 'help.tasksButtons' : 'help.tasks',
+      'help.done',
+      'help.extend',
+      'help.undo',
+      'help.code',
+      'help.channels',
+      'help.indicator',
+      ...(admin ? (['help.status', 'help.nudge', 'help.decide'] as const) : []),
+      'help.help',
     ];
-    if (!contact) lines.unshift(NOT_LINKED, '');
-    else lines.unshift(`${contact.name} — ${contact.unit.name}`, '');
+    const lines = keys.map((k) => say(lang, k));
+    if (!contact) lines.unshift(say(lang, 'notLinked'), '');
+    else lines.unshift(say(lang, 'help.who', { name: contact.name, unit: contact.unit.name }), '');
     return lines.join('\n');
   }
 
@@ -566,39 +593,33 @@ export function createCommandService(deps: CommandDeps) {
       zalo: c.zaloUserId !== null,
       email: c.email !== null,
     };
+    const lang = contact.locale;
     if (!args.length) {
       const order = c.channels
-        .map((ch) => `${CHANNEL_LABEL[ch] ?? ch}${c.disabledChannels.includes(ch) ? ' (đang lỗi / failing)' : ''}`)
+        .map((ch) =>
+          c.disabledChannels.includes(ch)
+            ? say(lang, 'channels.failing', { channel: channelLabel(ch, lang) })
+            : channelLabel(ch, lang),
+        )
         .join(' → ');
-      const usable = CONTACT_CHANNELS.map((ch) => `${ch}: ${addressOf[ch] ? 'đã có' : 'chưa liên kết'}`).join(', ');
-      return {
-        replies: [
-          {
-            text: `Thứ tự kênh nhận nhắc: ${order}.\nMỗi nhắc nhở gửi một lần, trên kênh đầu tiên nhận được; kênh sau chỉ dùng khi kênh trước lỗi.\nCác kênh: ${usable}.\nĐổi: /kenh ${caller.channel} email\n(Your channels, first first; change with /channels ${caller.channel} email.)`,
-          },
-        ],
-      };
+      const usable = CONTACT_CHANNELS.map((ch) =>
+        say(lang, addressOf[ch] ? 'channels.linked' : 'channels.notLinked', { channel: channelLabel(ch, lang) }),
+      ).join(', ');
+      return { replies: [reply(lang, 'channels.show', { order, usable, channel: caller.channel })] };
     }
     const updated = await setContactChannels(db, contact.orgId, contact.id, args, actorOf(caller), { byContact: true });
     return {
       replies: [
-        {
-          text: `Đã lưu thứ tự kênh: ${updated.channels.map((ch) => CHANNEL_LABEL[ch] ?? ch).join(' → ')}. (Channels saved.)`,
-        },
+        reply(lang, 'channels.saved', { order: updated.channels.map((ch) => channelLabel(ch, lang)).join(' → ') }),
       ],
     };
   }
 
   async function decideByRef(contact: ChatContact, ref: string | undefined, approve: boolean): Promise<Outcome> {
-    if (!isAdmin(contact)) return { replies: [{ text: 'Lệnh này dành cho quản trị viên. (Administrators only.)' }] };
+    const lang = contact.locale;
+    if (!isAdmin(contact)) return { replies: [reply(lang, 'adminsOnly')] };
     if (!ref)
-      return {
-        replies: [
-          {
-            text: `Cách dùng: /${approve ? 'duyet' : 'tuchoi'} <mã đề nghị>, mã có trong tin xin gia hạn. (Usage: /${approve ? 'approve' : 'refuse'} <ref>.)`,
-          },
-        ],
-      };
+      return { replies: [reply(lang, 'decide.usage', { command: say(lang, approve ? 'cmd.approve' : 'cmd.refuse') })] };
     const request = await findPendingExtension(db, contact.orgId, ref);
     const d = await decide(contact, request.id, approve);
     return { replies: [{ text: d.verdict }], ...(d.later ? { later: d.later } : {}) };
@@ -616,7 +637,8 @@ export function createCommandService(deps: CommandDeps) {
         context,
       );
     } catch (error) {
-      if (error instanceof UserError) return { replies: [{ text: error.message }] };
+      if (error instanceof UserError)
+        return { replies: [{ text: inOneLanguage(error.message, await langOf(caller)) }] };
       throw error;
     }
   }
@@ -636,39 +658,38 @@ export function createCommandService(deps: CommandDeps) {
             rest: `${prompt[1]} ${text.trim()}`,
           });
         const contact = all[0];
-        if (!contact) return { replies: [{ text: NOT_LINKED }] };
+        if (!contact) return { replies: [reply(callerLang(caller), 'notLinked')] };
         const open = await openByCode(contact, prompt[1]!);
-        if (!open.length) return { replies: [{ text: 'Nhiệm vụ này không còn mở. (No longer open.)' }] };
+        if (!open.length) return { replies: [reply(contact.locale, 'notOpen')] };
         // A prompt of an older version named the duty alone: with several periods open, ask which.
         if (open.length > 1) return { replies: [askWhichPeriod(caller, contact, open, 'extend')] };
         const [dayText, ...reason] = text.trim().split(/\s+/);
         return askExtension(contact, open[0]!.id, dayText ?? '', reason.join(' '));
       }
-      return { replies: [{ text: 'Gõ /viec để xem nhiệm vụ, /xong <mã> để xác nhận, /trogiup để xem hướng dẫn.' }] };
+      return { replies: [reply(await langOf(caller), 'hint')] };
     }
     const { name, args } = command;
     if (name === 'start') return start(caller, args[0] ?? '');
     if (name === 'unknown')
-      return caller.group
-        ? { replies: [] }
-        : { replies: [{ text: 'Lệnh không rõ. Gõ /trogiup để xem các lệnh. (Unknown command: see /help.)' }] };
+      return caller.group ? { replies: [] } : { replies: [reply(await langOf(caller), 'unknownCommand')] };
     const all = await identifyAll(caller);
     if (all.length > 1) return severalOrganisations(caller, all, command);
     const contact = all[0] ?? null;
     if (name === 'help') return { replies: [{ text: help(contact, caller) }] };
-    if (!contact) return { replies: [{ text: NOT_LINKED }] };
+    if (!contact) return { replies: [reply(callerLang(caller), 'notLinked')] };
     return commandAs(caller, contact, command);
   }
 
   /** A command (not /start, /trogiup or an unknown one) of a linked contact. */
   async function commandAs(caller: Caller, contact: ChatContact, command: ParsedCommand): Promise<Outcome> {
     const { name, args, rest } = command;
+    const lang = contact.locale;
     switch (name) {
       case 'tasks':
         return { replies: [await obligationList(contact, caller)] };
       case 'done': {
         const [code] = args;
-        if (!code) return { replies: [await obligationList(contact, caller, 'Anh/chị xác nhận nhiệm vụ nào?')] };
+        if (!code) return { replies: [await obligationList(contact, caller, say(lang, 'done.which'))] };
         const { matches, words } = await openByWords(contact, args);
         if (!matches.length) {
           const done = await lastConfirmed(contact, code);
@@ -678,7 +699,7 @@ export function createCommandService(deps: CommandDeps) {
               await obligationList(
                 contact,
                 caller,
-                `${contact.unit.name} không có nhiệm vụ «${code.slice(0, 40)}» đang mở.`,
+                say(lang, 'done.notOpen', { unit: contact.unit.name, code: code.slice(0, 40) }),
               ),
             ],
           };
@@ -689,19 +710,14 @@ export function createCommandService(deps: CommandDeps) {
         return { replies: [{ text: done.text }], ...(done.later ? { later: done.later } : {}) };
       }
       case 'extend': {
-        const usage =
-          'Cách dùng: /giahan <mã> <ngày> <lý do>, ví dụ: /giahan 4.2-2026Q4 30/12/2026 chờ số liệu quý IV. (Usage: /extend <code> <date> <reason>.)';
+        const usage = say(lang, 'extend.usage');
         const [code] = args;
         if (!code || args.length < 2) return { replies: [{ text: usage }] };
         const { matches: open, words } = await openByWords(contact, args);
         const [dayText, ...reason] = args.slice(words);
         if (!dayText) return { replies: [{ text: usage }] };
         if (!open.length)
-          return {
-            replies: [
-              { text: `${contact.unit.name} không có nhiệm vụ «${code.slice(0, 40)}» đang mở. Gõ /viec để xem.` },
-            ],
-          };
+          return { replies: [reply(lang, 'extend.notOpen', { unit: contact.unit.name, code: code.slice(0, 40) })] };
         // A wrong date or a missing reason is said first: asking the period would only delay it.
         if (open.length > 1)
           return (
@@ -713,22 +729,13 @@ export function createCommandService(deps: CommandDeps) {
       }
       case 'undo': {
         const [code] = args;
-        if (!code)
-          return {
-            replies: [
-              { text: 'Cách dùng: /hoantac <mã> — rút lại xác nhận của đơn vị trong 24 giờ. (Usage: /undo <code>.)' },
-            ],
-          };
+        if (!code) return { replies: [reply(lang, 'undo.usage')] };
         const recent = await recentConfirmations(db, contact.unitId, clock.now());
         const named = pickByWords(args, recent, (c) => ({
           dutyCode: c.obligation.duty.code,
           periodKey: c.obligation.periodKey,
         })).matches;
-        if (!named.length) {
-          throw new UserError(
-            `Không có xác nhận nào của đơn vị cho nhiệm vụ «${code.slice(0, 40)}» trong 24 giờ qua để hoàn tác. / Nothing to undo.`,
-          );
-        }
+        if (!named.length) return { replies: [reply(lang, 'undo.nothing', { code: code.slice(0, 40) })] };
         if (named.length > 1)
           return {
             replies: [
@@ -746,42 +753,28 @@ export function createCommandService(deps: CommandDeps) {
           confirmationId: named[0]!.id,
           now: clock.now(),
         });
-        return {
-          replies: [
-            {
-              text: `↩️ Đã rút lại xác nhận nhiệm vụ ${codeOf(o)}; nhiệm vụ mở lại và sẽ được nhắc tiếp. (Confirmation withdrawn.)`,
-            },
-          ],
-        };
+        return { replies: [reply(lang, 'undo.done', { code: codeOf(o) })] };
       }
       case 'status': {
-        if (!isAdmin(contact))
-          return {
-            replies: [
-              { text: 'Lệnh này dành cho quản trị viên. Gõ /viec để xem nhiệm vụ của đơn vị. (Administrators only.)' },
-            ],
-          };
+        if (!isAdmin(contact)) return { replies: [reply(lang, 'adminsOnly.tasks')] };
         const late = await lateByUnit(db, contact.orgId, clock.now());
-        if (!late.length) return { replies: [{ text: 'Không đơn vị nào trễ hạn. 🎉 (Nobody is late.)' }] };
+        if (!late.length) return { replies: [reply(lang, 'status.none')] };
         const lines = late.slice(0, 60).map((l) => `• ${l.unit}: ${l.codes.join(', ')}`);
-        const more = late.length > 60 ? `\n… và ${late.length - 60} đơn vị khác` : '';
-        return {
-          replies: [{ text: `Đơn vị trễ hạn (${late.length}), nhiệm vụ chưa xác nhận:\n${lines.join('\n')}${more}` }],
-        };
+        const more = late.length > 60 ? `\n${say(lang, 'status.more', { count: late.length - 60 })}` : '';
+        const head = say(lang, 'status.head', { count: late.length });
+        return { replies: [{ text: `${head}\n${lines.join('\n')}${more}` }] };
       }
       case 'nudge': {
-        if (!isAdmin(contact))
-          return { replies: [{ text: 'Lệnh này dành cho quản trị viên. (Administrators only.)' }] };
+        if (!isAdmin(contact)) return { replies: [reply(lang, 'adminsOnly')] };
         const unitName = rest.trim();
-        if (!unitName)
-          return {
-            replies: [{ text: 'Cách dùng: /nhac <tên đơn vị>, ví dụ: /nhac Sở Y tế. (Usage: /nudge <unit>.)' }],
-          };
+        if (!unitName) return { replies: [reply(lang, 'nudge.usage')] };
         const unit = await findUnit(db, contact.orgId, unitName.slice(0, 200));
         const r = await nudge(db, contact.orgId, { unitId: unit.id, actor: actorOf(caller), now: clock.now() });
         await deps.dispatch?.(contact.orgId);
-        const missing = r.withoutChannel.length ? `\nKhông có kênh gửi được: ${r.withoutChannel.join(', ')}` : '';
-        return { replies: [{ text: `Đã gửi ${r.reminders} nhắc nhở cho ${unit.name}.${missing}` }] };
+        const missing = r.withoutChannel.length
+          ? `\n${say(lang, 'nudge.noChannel', { names: r.withoutChannel.join(', ') })}`
+          : '';
+        return { replies: [{ text: `${say(lang, 'nudge.sent', { count: r.reminders, unit: unit.name })}${missing}` }] };
       }
       case 'channels':
         return channelsCommand(contact, caller, args);
@@ -814,21 +807,18 @@ export function createCommandService(deps: CommandDeps) {
    */
   async function severalOrganisations(caller: Caller, all: ChatContact[], command: ParsedCommand): Promise<Outcome> {
     const { name, args, rest } = command;
-    const orgs = all.map((c) => `${c.org.name} (mã ${c.org.code})`).join('; ');
+    const lang = all[0]!.locale;
+    const orgs = all.map((c) => say(lang, 'orgs.item', { org: c.org.name, orgCode: c.org.code })).join('; ');
     const named = (c: ChatContact, outcome: Outcome): Outcome => ({
       ...outcome,
       replies: outcome.replies.map((r) => ({ ...r, text: `[${c.org.name}] ${r.text}` })),
     });
     if (name === 'help')
       return {
-        replies: [
-          {
-            text: `${help(all[0]!, caller)}\n\nChat này liên kết với đầu mối ở ${all.length} tổ chức: ${orgs}. (Linked in several organisations.)`,
-          },
-        ],
+        replies: [{ text: `${help(all[0]!, caller)}\n\n${say(lang, 'orgs.linked', { count: all.length, orgs })}` }],
       };
     if (name === 'tasks' || (name === 'done' && !args.length)) {
-      const intro = name === 'done' ? 'Anh/chị xác nhận nhiệm vụ nào?' : undefined;
+      const intro = name === 'done' ? say(lang, 'done.which') : undefined;
       return {
         replies: await Promise.all(
           all.map(async (c) => named(c, { replies: [await obligationList(c, caller, intro)] }).replies[0]!),
@@ -856,21 +846,23 @@ export function createCommandService(deps: CommandDeps) {
         const c = found[0]?.contact ?? pool[0]!;
         return named(c, await commandAs(caller, c, { name, args: typed, rest: typedRest }));
       }
-      const cmd = { done: '/xong', extend: '/giahan', undo: '/hoantac' }[name];
-      if (!found.length) {
+      const cmd = say(lang, `cmd.${name}`);
+      if (!found.length)
         return {
           replies: [
-            {
-              text: `Không tổ chức nào anh/chị liên kết (${orgs}) có nhiệm vụ «${typed[0]!.slice(0, 40)}» ${name === 'undo' ? 'vừa được xác nhận' : 'đang mở'}. Gõ /viec để xem. Chưa có gì thay đổi.`,
-            },
+            reply(lang, name === 'undo' ? 'orgs.notFoundRecent' : 'orgs.notFoundOpen', {
+              orgs,
+              code: typed[0]!.slice(0, 40),
+            }),
           ],
         };
-      }
-      const lines = found.map(
-        (f) =>
-          `• ${f.contact.org.name}: ${cmd} ${typed[0]}@${f.contact.org.code}${name === 'extend' ? ' <ngày> <lý do>' : ''}`,
+      const lines = found.map((f) =>
+        say(lang, 'orgs.line', {
+          org: f.contact.org.name,
+          command: `${cmd} ${typed[0]}@${f.contact.org.code}${name === 'extend' ? say(lang, 'tail.extend') : ''}`,
+        }),
       );
-      const text = `Mã «${typed[0]!.slice(0, 40)}» có ở ${found.length} tổ chức anh/chị liên kết; anh/chị muốn làm cho tổ chức nào? Chưa có gì thay đổi.\n${lines.join('\n')}\n(The code is found in several of your organisations: name one. Nothing was changed.)`;
+      const text = `${say(lang, 'orgs.which', { code: typed[0]!.slice(0, 40), count: found.length })}\n${lines.join('\n')}`;
       const single = found.every((f) => f.ids.length === 1);
       if (!HAS_BUTTONS[caller.channel] || name === 'undo' || !single) return { replies: [{ text }] };
       const action = name === 'done' ? 'done' : 'extend';
@@ -880,7 +872,10 @@ export function createCommandService(deps: CommandDeps) {
             text,
             buttons: found.map((f) => [
               {
-                text: `${action === 'done' ? '✅' : '📅'} ${typed[0]} — ${f.contact.org.name}`,
+                text: say(lang, action === 'done' ? 'button.doneAt' : 'button.extendAt', {
+                  code: typed[0]!,
+                  org: f.contact.org.name,
+                }),
                 data: encodeButton(action, f.ids[0]!),
               },
             ]),
@@ -888,13 +883,7 @@ export function createCommandService(deps: CommandDeps) {
         ],
       };
     }
-    return {
-      replies: [
-        {
-          text: `Chat này liên kết với đầu mối ở ${all.length} tổ chức: ${orgs}. Lệnh này không nêu tổ chức nào nên chưa làm gì; hãy dùng trang quản trị của tổ chức, hoặc nhờ quản trị viên gỡ liên kết thừa. (This chat is linked in several organisations and the command names none: nothing was done.)`,
-        },
-      ],
-    };
+    return { replies: [reply(lang, 'orgs.noneNamed', { count: all.length, orgs })] };
   }
 
   /** Of a chat's contacts in several organisations, the one a button is for (else the oldest, who is then refused as any other). */
@@ -912,26 +901,22 @@ export function createCommandService(deps: CommandDeps) {
     try {
       return await handleButtonInner(caller, data);
     } catch (error) {
-      if (error instanceof UserError) return { answer: { text: error.message.slice(0, 190), alert: true } };
+      if (error instanceof UserError)
+        return { answer: { text: inOneLanguage(error.message, await langOf(caller)).slice(0, 190), alert: true } };
       throw error;
     }
   }
 
   async function handleButtonInner(caller: Caller, data: string): Promise<ButtonOutcome> {
     const button = decodeButton(data);
-    if (!button)
-      return {
-        answer: {
-          text: 'Nút này không còn dùng được. Gõ /viec để xem lại. (This button no longer works.)',
-          alert: true,
-        },
-      };
-    if (button.action === 'list') return { answer: { text: 'Việc này đã xong. (Already handled.)' } };
+    if (!button) return { answer: { text: say(await langOf(caller), 'button.stale'), alert: true } };
+    if (button.action === 'list') return { answer: { text: say(await langOf(caller), 'button.handled') } };
     const all = await identifyAll(caller);
     // Linked in several organisations: the button names an obligation or a request, whose
     // organisation says who presses it (someone of its unit; an administrator of its organisation).
     const contact = all.length > 1 ? await presserFor(all, button) : (all[0] ?? null);
-    if (!contact) return { answer: { text: NOT_LINKED.slice(0, 190), alert: true } };
+    if (!contact) return { answer: { text: say(callerLang(caller), 'notLinked').slice(0, 190), alert: true } };
+    const lang = contact.locale;
     if (button.action === 'approve' || button.action === 'refuse') {
       const approve = button.action === 'approve';
       const d = await decide(contact, button.id, approve);
@@ -941,7 +926,7 @@ export function createCommandService(deps: CommandDeps) {
         keyboard: [
           [
             {
-              text: `${approve ? '✅ Đã duyệt' : '❌ Đã từ chối'} bởi ${contact.name}`,
+              text: say(lang, approve ? 'button.approvedBy' : 'button.refusedBy', { name: contact.name }),
               data: encodeButton('list', d.request.obligationId),
             },
           ],
@@ -951,15 +936,14 @@ export function createCommandService(deps: CommandDeps) {
     }
     if (button.action === 'extend') {
       const o = await db.obligation.findUnique({ where: { id: button.id }, include: { duty: true } });
-      if (!o || o.unitId !== contact.unitId)
-        throw new UserError('Anh/chị chỉ xin gia hạn được nhiệm vụ của đơn vị mình. / Only your own unit’s duties.');
-      if (o.status !== 'open') return { answer: { text: 'Nhiệm vụ này không còn mở. (No longer open.)' } };
+      if (!o || o.unitId !== contact.unitId) return { answer: { text: say(lang, 'extend.ownUnit'), alert: true } };
+      if (o.status !== 'open') return { answer: { text: say(lang, 'notOpen') } };
       return {
         answer: {},
         replies: [
           {
-            text: `📅 Gia hạn nhiệm vụ ${codeOf(o)}: trả lời tin này bằng ngày mới và lý do, ví dụ: 30/12/2026 chờ số liệu quý IV.`,
-            ask: { placeholder: '30/12/2026 lý do' },
+            text: say(lang, 'extend.prompt', { code: codeOf(o) }),
+            ask: { placeholder: say(lang, 'extend.placeholder') },
           },
         ],
       };
@@ -976,7 +960,7 @@ export function createCommandService(deps: CommandDeps) {
    */
   async function announce(input: UnitNotice) {
     if (input.closed) await deps.onConfirmed?.(input.closed.obligationId, input.closed.text);
-    await tell({ unitId: input.unitId }, () => ({ text: input.text }));
+    await tell({ unitId: input.unitId }, (p) => ({ text: input.text(p.locale) }));
   }
 
   /**
@@ -990,7 +974,7 @@ export function createCommandService(deps: CommandDeps) {
    */
   async function evidenceFor(caller: Caller, input: { replyToMessageId?: number } = {}): Promise<EvidenceFor> {
     const all = await identifyAll(caller);
-    if (!all.length) return { refusal: NOT_LINKED };
+    if (!all.length) return { refusal: say(callerLang(caller), 'notLinked') };
     const now = clock.now();
     const first = all[0]!;
     const chatId =
@@ -1011,15 +995,18 @@ export function createCommandService(deps: CommandDeps) {
     });
     const contact = found && all.find((c) => c.id === found.contactId);
     if (found && contact) return { contact, obligation: found.obligation, label: `[${contact.org.name}] ` };
-    const orgs = all.map((c) => `${c.org.name} (mã ${c.org.code})`).join('; ');
+    const lang = first.locale;
+    const orgs = all.map((c) => say(lang, 'orgs.item', { org: c.org.name, orgCode: c.org.code })).join('; ');
     return {
-      refusal: HAS_REPLIES[caller.channel]
-        ? `Chat này liên kết với đầu mối ở ${all.length} tổ chức: ${orgs}. Chưa rõ tệp này cho tổ chức nào nên chưa lưu: hãy gửi lại tệp bằng cách trả lời (reply) tin nhắc của nhiệm vụ đó. (This chat is linked in several organisations: reply to the reminder with the file. Nothing was stored.)`
-        : `Chat này liên kết với đầu mối ở ${all.length} tổ chức: ${orgs}. Chưa rõ ảnh này cho tổ chức nào nên chưa lưu: gửi /xong <mã>@<mã tổ chức> rồi gửi ảnh ngay sau đó (ví dụ: /xong 4.2-2026Q4@${first.org.code}). (This chat is linked in several organisations: send /done <code>@<organisation> first, then the photo. Nothing was stored.)`,
+      refusal: say(lang, HAS_REPLIES[caller.channel] ? 'orgs.fileWhich' : 'orgs.photoWhich', {
+        count: all.length,
+        orgs,
+        orgCode: first.org.code,
+      }),
     };
   }
 
-  return { identify, evidenceFor, handleText, handleButton, announce };
+  return { identify, langOf, evidenceFor, handleText, handleButton, announce };
 }
 
 /** The first chat channel of a contact's preference that has an address, works, and this process can send on. */

@@ -1,5 +1,6 @@
 /**
- * How dates and counts read in messages, Vietnamese first, English second.
+ * How dates, periods, states and counts read in messages, Vietnamese first, English second: the
+ * one place that turns stored values (ISO dates, period keys, states) into words for people.
  */
 import type { IsoDate, MonthDay, Schedule } from './types.js';
 
@@ -26,10 +27,10 @@ export function longDate(date: IsoDate, lang: Lang): string {
   return lang === 'vi' ? `ngày ${d} tháng ${m} năm ${y}` : `${d} ${EN_MONTHS[m - 1]} ${y}`;
 }
 
-const VI_WEEKDAYS = ['Chủ nhật', 'Thứ Hai', 'Thứ Ba', 'Thứ Tư', 'Thứ Năm', 'Thứ Sáu', 'Thứ Bảy'];
+const VI_WEEKDAYS = ['Chủ nhật', 'thứ Hai', 'thứ Ba', 'thứ Tư', 'thứ Năm', 'thứ Sáu', 'thứ Bảy'];
 const EN_WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
-/** "Chủ nhật" / "Sunday": the day of the week of a calendar day. */
+/** "thứ Sáu" / "Friday", "Chủ nhật" / "Sunday": the day of the week of a calendar day, as written inside a sentence. */
 export function weekdayName(date: IsoDate, lang: Lang): string {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
   const dow = new Date(Date.UTC(y, m - 1, d)).getUTCDay();
@@ -77,4 +78,72 @@ export function describeSchedule(s: Schedule, lang: Lang = 'vi'): string {
     case 'unparsed':
       return vi ? `CHƯA HIỂU: «${s.raw}»` : `NOT UNDERSTOOD: «${s.raw}»`;
   }
+}
+
+const ROMAN = ['I', 'II', 'III', 'IV'];
+
+/**
+ * A period as people say it, from its key (see `occurrences.ts`): "năm 2026" / "2026",
+ * "Quý IV/2026" / "Q4 2026", "6 tháng đầu năm 2026" / "first half of 2026", "tháng 11/2026" /
+ * "November 2026", "giai đoạn 2026–2027" / "2026–2027", "kỳ 3 năm 2026" / "period 3 of 2026",
+ * "một lần" / "one-off". A key of no known shape is returned as it is (never thrown).
+ */
+export function periodInWords(periodKey: string, lang: Lang): string {
+  const vi = lang === 'vi';
+  if (periodKey === 'once') return vi ? 'một lần' : 'one-off';
+  let m = /^(\d{4})$/.exec(periodKey);
+  if (m) return vi ? `năm ${m[1]}` : m[1]!;
+  m = /^(\d{4})-(\d{4})$/.exec(periodKey);
+  if (m) return vi ? `giai đoạn ${m[1]}–${m[2]}` : `${m[1]}–${m[2]}`;
+  m = /^(\d{4})-Q([1-4])$/.exec(periodKey);
+  if (m) return vi ? `Quý ${ROMAN[Number(m[2]) - 1]}/${m[1]}` : `Q${m[2]} ${m[1]}`;
+  m = /^(\d{4})-H([12])$/.exec(periodKey);
+  if (m) {
+    const first = m[2] === '1';
+    return vi ? `6 tháng ${first ? 'đầu' : 'cuối'} năm ${m[1]}` : `${first ? 'first' : 'second'} half of ${m[1]}`;
+  }
+  m = /^(\d{4})-(\d{2})$/.exec(periodKey);
+  if (m && Number(m[2]) >= 1 && Number(m[2]) <= 12)
+    return vi ? `tháng ${Number(m[2])}/${m[1]}` : `${EN_MONTHS[Number(m[2]) - 1]} ${m[1]}`;
+  m = /^(\d{4})-P(\d{1,2})$/.exec(periodKey);
+  if (m) return vi ? `kỳ ${Number(m[2])} năm ${m[1]}` : `period ${Number(m[2])} of ${m[1]}`;
+  return periodKey;
+}
+
+/** "thứ Sáu, 13/11/2026" / "Friday, 13/11/2026"; "Chủ nhật, 15/11/2026" / "Sunday, 15/11/2026". */
+export function dayInWords(date: IsoDate, lang: Lang): string {
+  return `${weekdayName(date, lang)}, ${shortDate(date)}`;
+}
+
+/** The states of an obligation (see `obligation-state.ts`) and of its stored status, in words. */
+const STATE_WORDS: Record<string, [vi: string, en: string]> = {
+  overdue: ['quá hạn', 'overdue'],
+  soon: ['sắp đến hạn', 'due soon'],
+  extended: ['đã gia hạn', 'extended'],
+  open: ['đang mở', 'open'],
+  done: ['đã hoàn thành', 'done'],
+  waived: ['được miễn', 'waived'],
+};
+
+/** "quá hạn" / "overdue", "đã hoàn thành" / "done"…; an unknown state as "không rõ" / "unknown". */
+export function stateInWords(state: string, lang: Lang): string {
+  const words = STATE_WORDS[state];
+  if (!words) return lang === 'vi' ? 'không rõ' : 'unknown';
+  return lang === 'vi' ? words[0] : words[1];
+}
+
+/**
+ * The readable values of a reminder's view (see `src/messages/templates.ts`): its period, its due
+ * date in three forms and the working days left, for the contact's language. Every reminder view
+ * (the worker's, the template preview's, the leak test's) takes them from here.
+ */
+export function reminderWords(input: { periodKey: string; dueDate: IsoDate; workingDaysLeft: number; lang: Lang }) {
+  const { periodKey, dueDate, workingDaysLeft, lang } = input;
+  return {
+    period: periodInWords(periodKey, lang),
+    dueDate: longDate(dueDate, lang),
+    dueDateShort: shortDate(dueDate),
+    dueWeekday: weekdayName(dueDate, lang),
+    remaining: workingDaysPhrase(workingDaysLeft, lang),
+  };
 }

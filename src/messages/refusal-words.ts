@@ -9,11 +9,11 @@ import type { Lang } from '#root/domain/wording.js';
 const CHANNEL_WORDS: Record<string, [vi: string, en: string]> = {
   telegram: ['Telegram', 'Telegram'],
   zalo: ['Zalo', 'Zalo'],
-  email: ['thư điện tử (email)', 'email'],
-  sandbox: ['hộp thư thử (sandbox)', 'the sandbox outbox'],
+  email: ['thư điện tử', 'email'],
+  sandbox: ['hộp thư thử', 'the sandbox outbox'],
 };
 
-/** A channel's name for people ("thư điện tử (email)"); an unknown one as "kênh khác" / "another channel". */
+/** A channel's name for people ("thư điện tử"); an unknown one as "kênh khác" / "another channel". */
 export function channelInWords(channel: string, lang: Lang): string {
   const words = CHANNEL_WORDS[channel];
   if (!words) return lang === 'vi' ? 'kênh khác' : 'another channel';

@@ -8,7 +8,7 @@ import ical, { ICalAlarmType, ICalEventTransparency } from 'ical-generator';
 import type { Db } from '#root/db/client.js';
 import { obligationCode } from '#root/domain/obligation-code.js';
 import { dueInstant, obligationState, type ObligationState } from '#root/domain/obligation-state.js';
-import { shortDate } from '#root/domain/wording.js';
+import { periodInWords, shortDate } from '#root/domain/wording.js';
 import { zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import { NotFoundError } from '#root/errors/index.js';
 import { audit } from './audit.js';
@@ -179,7 +179,7 @@ export async function calendarFeed(
     const description = [
       `Kế hoạch / plan: ${o.duty.plan.code}${o.duty.plan.title && o.duty.plan.title !== o.duty.plan.code ? ` — ${o.duty.plan.title}` : ''}`,
       `Nhiệm vụ / duty: TT ${o.duty.code}. ${o.duty.title}`,
-      ...(period ? [`Kỳ / period: ${period}`] : []),
+      ...(period ? [`Kỳ / period: ${periodInWords(period, 'vi')} / ${periodInWords(period, 'en')}`] : []),
       `Hạn / due: ${shortDate(day)}${o.extendedTo ? ` (gia hạn từ / extended from ${shortDate(zonedDay(o.dueAt, zone))})` : ''}`,
       `Trạng thái / state: ${vi} / ${en}`,
       '',

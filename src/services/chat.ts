@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '#root/db/client.js';
 import { dueInstant } from '#root/domain/obligation-state.js';
+import type { Lang } from '#root/domain/wording.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { createBatcher } from '#root/lib/batcher.js';
 import { audit } from './audit.js';
@@ -18,6 +19,8 @@ export interface ChatContact {
   unitId: string;
   name: string;
   role: string;
+  /** The person's language: every reply and notice to them is in it. */
+  locale: Lang;
   telegramChatId: bigint | null;
   zaloUserId: string | null;
   unit: { name: string };
@@ -36,6 +39,7 @@ type ContactRow = {
   unit_id: string;
   name: string;
   role: string;
+  locale: string;
   telegram_chat_id: bigint | null;
   zalo_user_id: string | null;
   address: string;
@@ -60,6 +64,7 @@ export async function contactByChat(db: Db, channel: ChatChannel, address: strin
       unitId: row.unit_id,
       name: row.name,
       role: row.role,
+      locale: row.locale === 'en' ? 'en' : 'vi',
       telegramChatId: row.telegram_chat_id,
       zaloUserId: row.zalo_user_id,
       unit: { name: row.unit_name },
@@ -78,7 +83,7 @@ export async function contactByChat(db: Db, channel: ChatChannel, address: strin
         async (addresses: string[]) => {
           const ids = addresses.map((a) => (/^-?\d{1,19}$/.test(a) ? a : '0'));
           const rows = await db.$queryRaw<ContactRow[]>`
-            SELECT DISTINCT ON (c.telegram_chat_id) c.id, c.org_id, c.unit_id, c.name, c.role::text AS role, c.telegram_chat_id, c.zalo_user_id,
+            SELECT DISTINCT ON (c.telegram_chat_id) c.id, c.org_id, c.unit_id, c.name, c.role::text AS role, c.locale::text AS locale, c.telegram_chat_id, c.zalo_user_id,
                    c.telegram_chat_id::text AS address, u.name AS unit_name, o.time_zone, o.name AS org_name, o.code AS org_code,
                    count(*) OVER (PARTITION BY c.telegram_chat_id) AS links
               FROM contacts c JOIN units u ON u.id = c.unit_id JOIN organisations o ON o.id = c.org_id
@@ -91,7 +96,7 @@ export async function contactByChat(db: Db, channel: ChatChannel, address: strin
       zalo: createBatcher(
         async (addresses: string[]) => {
           const rows = await db.$queryRaw<ContactRow[]>`
-            SELECT DISTINCT ON (c.zalo_user_id) c.id, c.org_id, c.unit_id, c.name, c.role::text AS role, c.telegram_chat_id, c.zalo_user_id,
+            SELECT DISTINCT ON (c.zalo_user_id) c.id, c.org_id, c.unit_id, c.name, c.role::text AS role, c.locale::text AS locale, c.telegram_chat_id, c.zalo_user_id,
                    c.zalo_user_id AS address, u.name AS unit_name, o.time_zone, o.name AS org_name, o.code AS org_code,
                    count(*) OVER (PARTITION BY c.zalo_user_id) AS links
               FROM contacts c JOIN units u ON u.id = c.unit_id JOIN organisations o ON o.id = c.org_id
@@ -127,6 +132,7 @@ export async function contactsByChat(db: Db, channel: ChatChannel, address: stri
     unitId: c.unitId,
     name: c.name,
     role: c.role,
+    locale: c.locale,
     telegramChatId: c.telegramChatId,
     zaloUserId: c.zaloUserId,
     unit: { name: c.unit.name },
@@ -519,11 +525,9 @@ export const EVIDENCE_MAX_BYTES = 20 * 1024 * 1024;
 const EVIDENCE_TYPES = /\.(pdf|docx?|xlsx?|odt|ods|pptx?|zip|rar|7z|jpe?g|png|txt|csv)$/i;
 
 /** Checks a file before downloading it; the reason to refuse it, in Vietnamese then English, or null. */
-export function evidenceRefusal(fileName: string, size: number | undefined): string | null {
-  if (size !== undefined && size > EVIDENCE_MAX_BYTES)
-    return `Tệp «${fileName.slice(0, 80)}» lớn hơn 20 MB; hãy gửi bản nén hoặc bản nhỏ hơn. (The file is over 20 MB.)`;
-  if (!EVIDENCE_TYPES.test(fileName))
-    return `Không nhận loại tệp «${fileName.slice(0, 80)}»; gửi PDF, Word, Excel, ảnh hoặc tệp nén. (File type not accepted.)`;
+export function evidenceRefusal(fileName: string, size: number | undefined): 'file.tooBig' | 'file.badType' | null {
+  if (size !== undefined && size > EVIDENCE_MAX_BYTES) return 'file.tooBig';
+  if (!EVIDENCE_TYPES.test(fileName)) return 'file.badType';
   return null;
 }
 

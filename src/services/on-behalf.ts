@@ -3,7 +3,10 @@ import path from 'node:path';
 import { formatInTimeZone } from 'date-fns-tz';
 import type { Db } from '#root/db/client.js';
 import { dueInstant, obligationState, type ObligationState } from '#root/domain/obligation-state.js';
+import { dayInWords, type Lang } from '#root/domain/wording.js';
+import { zonedDay } from '#root/domain/zoned-day.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
+import { say } from '#root/messages/chat-words.js';
 import { actorNamer } from './actors.js';
 import { decideExtensionAs } from './chat.js';
 import { confirmObligation, waiveObligation } from './confirmations.js';
@@ -146,12 +149,15 @@ export async function obligationDetail(db: Db, orgId: string, id: string, now: D
  */
 export interface UnitNotice {
   unitId: string;
-  text: string;
+  /** The text, in each recipient's language. */
+  text: (lang: Lang) => string;
+  /** What the reminder messages now say (in Vietnamese: they may have gone to people of both languages). */
   closed?: { obligationId: string; text: string };
 }
 
-const at = (d: Date, zone: string) => formatInTimeZone(d, zone, "HH:mm 'ngày' dd/MM/yyyy");
-const dutyLabel = (duty: { code: string; title: string }) => `${duty.code} «${duty.title}»`;
+const at = (d: Date, zone: string) =>
+  say('vi', 'timeOnDay', { time: formatInTimeZone(d, zone, 'HH:mm'), date: formatInTimeZone(d, zone, 'dd/MM/yyyy') });
+const dutyWords = (duty: { code: string; title: string }) => ({ code: duty.code, title: duty.title });
 const timeZoneOf = async (db: Db, orgId: string) =>
   (await db.organisation.findUniqueOrThrow({ where: { id: orgId }, select: { timeZone: true } })).timeZone;
 
@@ -180,8 +186,17 @@ export async function confirmOnBehalf(
   const zone = await timeZoneOf(db, orgId);
   const notice: UnitNotice = {
     unitId: o.unitId,
-    text: `✅ Quản trị viên ${input.by} đã xác nhận thay ${o.unit.name} hoàn thành nhiệm vụ ${dutyLabel(o.duty)}. Các nhắc nhở còn lại đã được hủy.\nLý do: ${input.reason.slice(0, 500)}\n(An administrator confirmed it on the unit’s behalf; remaining reminders cancelled.)`,
-    closed: { obligationId: o.id, text: `✅ Đã hoàn thành bởi ${input.by} (quản trị viên) lúc ${at(input.now, zone)}` },
+    text: (lang) =>
+      say(lang, 'notice.confirmedFor', {
+        ...dutyWords(o.duty),
+        admin: input.by,
+        unit: o.unit.name,
+        reason: input.reason.slice(0, 500),
+      }),
+    closed: {
+      obligationId: o.id,
+      text: say('vi', 'notice.closedDone', { admin: input.by, when: at(input.now, zone) }),
+    },
   };
   return { obligation: o, cancelledReminders: outcome.cancelledReminders, notice };
 }
@@ -204,8 +219,18 @@ export async function waiveOnBehalf(
   const zone = await timeZoneOf(db, orgId);
   const notice: UnitNotice = {
     unitId: o.unitId,
-    text: `➖ Quản trị viên ${input.by} đã miễn cho ${o.unit.name} nhiệm vụ ${dutyLabel(o.duty)} (hạn ${formatInTimeZone(dueInstant(o), zone, 'dd/MM/yyyy')}): đơn vị không cần thực hiện nữa, sẽ không còn nhắc nhở.\nLý do: ${input.reason.slice(0, 500)}\n(Waived by an administrator: nothing more to do, no more reminders.)`,
-    closed: { obligationId: o.id, text: `➖ Được miễn bởi ${input.by} (quản trị viên) lúc ${at(input.now, zone)}` },
+    text: (lang) =>
+      say(lang, 'notice.waived', {
+        ...dutyWords(o.duty),
+        admin: input.by,
+        unit: o.unit.name,
+        due: dayInWords(zonedDay(dueInstant(o), zone), lang),
+        reason: input.reason.slice(0, 500),
+      }),
+    closed: {
+      obligationId: o.id,
+      text: say('vi', 'notice.closedWaived', { admin: input.by, when: at(input.now, zone) }),
+    },
   };
   return { obligation: o, cancelledReminders: r.cancelledReminders, notice };
 }
@@ -276,11 +301,17 @@ export async function decideExtensionOnBehalf(
     );
   }
   const zone = await timeZoneOf(db, orgId);
-  const label = dutyLabel(r.request.obligation.duty);
-  const verdict = input.approve
-    ? `✅ Đã duyệt gia hạn nhiệm vụ ${label} của ${r.request.obligation.unit.name} đến ${formatInTimeZone(r.request.requestedDue, zone, 'dd/MM/yyyy')} (quản trị viên ${input.decidedBy}). Các nhắc nhở theo hạn mới.\n(Extension approved.)`
-    : `❌ Không duyệt gia hạn nhiệm vụ ${label} của ${r.request.obligation.unit.name} (quản trị viên ${input.decidedBy}); hạn giữ nguyên.\nLý do: ${input.reason.slice(0, 500)}\n(Extension refused: the due date stands.)`;
-  const notice: UnitNotice = { unitId: r.request.obligation.unitId, text: verdict };
+  const words = (lang: Lang) => ({
+    ...dutyWords(r.request.obligation.duty),
+    unit: r.request.obligation.unit.name,
+    admin: input.decidedBy,
+    to: dayInWords(zonedDay(r.request.requestedDue, zone), lang),
+    reason: input.reason.slice(0, 500),
+  });
+  const notice: UnitNotice = {
+    unitId: r.request.obligation.unitId,
+    text: (lang) => say(lang, input.approve ? 'notice.approved' : 'notice.refused', words(lang)),
+  };
   return { request: r.request, timeZone: zone, notice };
 }
 

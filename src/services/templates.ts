@@ -5,7 +5,7 @@ import { telegramHtmlProblem } from '#root/channels/telegram/html.js';
 import type { Db } from '#root/db/client.js';
 import { obligationCode } from '#root/domain/obligation-code.js';
 import { dueInstant } from '#root/domain/obligation-state.js';
-import { longDate, shortDate, weekdayName, workingDaysPhrase, type Lang } from '#root/domain/wording.js';
+import { longDate, reminderWords, shortDate, type Lang } from '#root/domain/wording.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import { UserError } from '#root/errors/index.js';
 import type { Logger } from '#root/logger.js';
@@ -425,12 +425,8 @@ export async function sampleView(
     dutyTitle: o?.duty.title ?? 'Tổ chức diễn tập an toàn thông tin',
     planCode: o?.duty.plan.code ?? '3131/KH-UBND',
     planTitle: o?.duty.plan.title ?? 'Kế hoạch bảo đảm an toàn thông tin',
-    period: o?.periodKey ?? today.slice(0, 4),
-    dueDate: longDate(dueDate, lang),
-    dueDateShort: shortDate(dueDate),
-    dueWeekday: weekdayName(dueDate, lang),
+    ...reminderWords({ periodKey: o?.periodKey ?? today.slice(0, 4), dueDate, workingDaysLeft: left, lang }),
     dueToday: dueIsWorkingDay ? 'yes' : '',
-    remaining: workingDaysPhrase(left, lang),
     confirmCommand: `/xong ${obligationCode(code, o?.periodKey ?? `${today.slice(0, 4)}-Q4`)}`,
     extendCommand: `/giahan ${obligationCode(code, o?.periodKey ?? `${today.slice(0, 4)}-Q4`)}`,
     // Not a signed link: a preview confirms nothing.

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeButton, encodeButton } from '#root/channels/telegram/callback.js';
 import {
   createCommandService,
-  NOT_LINKED,
+  notLinked,
   redisCodeTries,
   type CodeTries,
   shortRef,
@@ -258,9 +258,7 @@ describe('the chat command service', () => {
         expect(only(await svc.handleText(zalo, `/start ${guess}`)).text).toMatch(/Mã mời (không hợp lệ|không đúng)/);
 
       const locked = only(await svc.handleText(zalo, `/start ${code}`)).text;
-      expect(locked).toBe(
-        'Đã nhập sai mã quá nhiều lần. Thử lại sau 15 phút. (Too many wrong codes: try again in 15 min.)',
-      );
+      expect(locked).toBe('Đã nhập sai mã quá nhiều lần. Thử lại sau 15 phút.');
       expect(await svc.identify(zalo)).toBeNull();
       expect((await db.invite.findFirstOrThrow({ where: { contactId: person.id } })).usedAt).toBeNull();
 
@@ -342,9 +340,10 @@ describe('the chat command service', () => {
       async (channel) => {
         const { svc, sent } = service();
         const stranger = caller(channel, channel === 'zalo' ? zaloId() : telegramId());
-        for (const text of commands) expect(only(await svc.handleText(stranger, text)).text, text).toBe(NOT_LINKED);
+        for (const text of commands)
+          expect(only(await svc.handleText(stranger, text)).text, text).toBe(notLinked('vi'));
         const help = only(await svc.handleText(stranger, '/trogiup')).text;
-        expect(help.startsWith(NOT_LINKED)).toBe(true);
+        expect(help.startsWith(notLinked('vi'))).toBe(true);
         expect(help).toContain('/viec');
         expect(help).not.toContain('/tonghop');
         expect(only(await svc.handleText(stranger, 'xin chào')).text).toMatch(/^Gõ \/viec để xem nhiệm vụ/);
@@ -359,7 +358,7 @@ describe('the chat command service', () => {
       const o = await obligationOf(w.unitA.id, '4.2');
       const answer = await svc.handleButton(caller('telegram', telegramId()), encodeButton('done', o.id));
       expect(answer.answer.alert).toBe(true);
-      expect(NOT_LINKED.startsWith(answer.answer.text!)).toBe(true);
+      expect(notLinked('vi').startsWith(answer.answer.text!)).toBe(true);
       expect((await db.obligation.findUniqueOrThrow({ where: { id: o.id } })).status).toBe('open');
     });
   });
@@ -369,14 +368,7 @@ describe('the chat command service', () => {
     beforeAll(async () => {
       w = await buildWorld('help');
     });
-    const ADMIN_ONLY = [
-      '/tonghop',
-      '/nhac <đơn vị>',
-      '/duyet <mã đề nghị>',
-      '/tuchoi <mã đề nghị>',
-      '/status',
-      '/approve <ref>',
-    ];
+    const ADMIN_ONLY = ['/tonghop', '/nhac <đơn vị>', '/duyet <mã đề nghị>', '/tuchoi <mã đề nghị>'];
 
     it.each(['zalo', 'telegram'] as const)(
       'on %s: shows the administrators’ commands to administrators only',
@@ -424,7 +416,7 @@ describe('the chat command service', () => {
       const reply = only(await svc.handleText(zalo, '/viec'));
       expect(reply.buttons).toBeUndefined();
       expect(reply.text).toContain(
-        'Nhiệm vụ đang mở của Đơn vị thử 1:\n• 4.2 «Nhiệm vụ 4.2» — hạn 13/11/2026\n• 4.3 «Nhiệm vụ 4.3» — hạn 15/12/2026',
+        'Nhiệm vụ đang mở của Đơn vị thử 1:\n• 4.2 «Nhiệm vụ 4.2» — hạn thứ Sáu, 13/11/2026\n• 4.3 «Nhiệm vụ 4.3» — hạn thứ Ba, 15/12/2026',
       );
       expect(reply.text).toContain('gõ /xong <mã> [ghi chú], ví dụ: /xong 4.2 đã gửi báo cáo.');
       expect(reply.text).not.toContain('B.1');
@@ -442,9 +434,9 @@ describe('the chat command service', () => {
         await obligationOf(w.unitB.id, '4.3'),
       ];
       expect(reply.buttons?.map((row) => row.map((b) => b.text))).toEqual([
-        ['✅ 4.2 — hạn 13/11/2026'],
-        ['✅ B.1 — hạn 20/11/2026'],
-        ['✅ 4.3 — hạn 15/12/2026'],
+        ['✅ 4.2 — hạn thứ Sáu, 13/11/2026'],
+        ['✅ B.1 — hạn thứ Sáu, 20/11/2026'],
+        ['✅ 4.3 — hạn thứ Ba, 15/12/2026'],
       ]);
       expect(reply.buttons?.map((row) => decodeButton(row[0]!.data))).toEqual(
         open.map((o) => ({ action: 'done', id: o.id })),
@@ -472,7 +464,7 @@ describe('the chat command service', () => {
       const o = await obligationOf(w.unitA.id, '4.2');
       const outcome = await svc.handleText(zalo, '/xong 4.2 đã gửi báo cáo\nkèm công văn số 12');
       expect(only(outcome).text).toBe(
-        '✅ Đã ghi nhận: Đơn vị thử 1 hoàn thành nhiệm vụ 4.2 «Nhiệm vụ 4.2». Các nhắc nhở còn lại đã được hủy.\n(Confirmed; remaining reminders cancelled.)',
+        '✅ Đã ghi nhận: Đơn vị thử 1 hoàn thành nhiệm vụ 4.2 «Nhiệm vụ 4.2». Các nhắc nhở còn lại đã được hủy.',
       );
       const c = await db.confirmation.findFirstOrThrow({ where: { obligationId: o.id } });
       expect(c).toMatchObject({
@@ -528,7 +520,7 @@ describe('the chat command service', () => {
       expect(typed.text).toContain('/xong <mã>');
       expect(typed.buttons).toBeUndefined();
       const pressed = only(await svc.handleText(colleagueTg.caller, '/done'));
-      expect(pressed.buttons?.flat().map((b) => b.text)).toEqual(['✅ 4.3 — hạn 15/12/2026']);
+      expect(pressed.buttons?.flat().map((b) => b.text)).toEqual(['✅ 4.3 — hạn thứ Ba, 15/12/2026']);
     });
 
     it('answers an unknown code with the unit’s open duties and changes nothing', async () => {
@@ -685,7 +677,7 @@ describe('the chat command service', () => {
       const o = await obligationOf(w.unitA.id, '4.3');
       const outcome = await svc.handleText(zalo, '/giahan 4.3 30/12/2026 chờ số liệu quý IV');
       expect(only(outcome).text).toBe(
-        'Đã gửi đề nghị gia hạn nhiệm vụ 4.3 đến 30/12/2026; quản trị viên sẽ trả lời. (Extension requested.)',
+        'Đã gửi đề nghị gia hạn nhiệm vụ 4.3 đến thứ Tư, 30/12/2026; quản trị viên sẽ trả lời.',
       );
       const request = await db.extensionRequest.findFirstOrThrow({ where: { obligationId: o.id } });
       requestId = request.id;
@@ -709,7 +701,7 @@ describe('the chat command service', () => {
       );
       for (const s of sent) {
         expect(s.notice.text).toBe(
-          `📅 Đơn vị thử 1 (Người 1) xin gia hạn nhiệm vụ 4.3 «Nhiệm vụ 4.3» từ 15/12/2026 đến 30/12/2026.\nLý do: chờ số liệu quý IV\nDuyệt: /duyet ${ref} — Từ chối: /tuchoi ${ref}`,
+          `📅 Đơn vị thử 1 (Người 1) xin gia hạn nhiệm vụ 4.3 «Nhiệm vụ 4.3» từ thứ Ba, 15/12/2026 đến thứ Tư, 30/12/2026.\nLý do: chờ số liệu quý IV\nDuyệt: /duyet ${ref} — Từ chối: /tuchoi ${ref}`,
         );
       }
       const onTelegram = sent.find((s) => s.channel === 'telegram')!;
@@ -739,14 +731,12 @@ describe('the chat command service', () => {
       const { svc } = service();
       const before = await snapshot(w.orgId);
       const ref = shortRef(requestId);
-      expect(only(await svc.handleText(zalo, `/duyet ${ref}`)).text).toBe(
-        'Lệnh này dành cho quản trị viên. (Administrators only.)',
-      );
+      expect(only(await svc.handleText(zalo, `/duyet ${ref}`)).text).toBe('Lệnh này dành cho quản trị viên.');
       expect(only(await svc.handleText(colleague.caller, `/approve ${ref}`)).text).toBe(
-        'Lệnh này dành cho quản trị viên. (Administrators only.)',
+        'Lệnh này dành cho quản trị viên.',
       );
       expect(only(await svc.handleText(colleague.caller, `/tuchoi ${ref}`)).text).toBe(
-        'Lệnh này dành cho quản trị viên. (Administrators only.)',
+        'Lệnh này dành cho quản trị viên.',
       );
       expect(await snapshot(w.orgId)).toEqual(before);
     });
@@ -772,7 +762,7 @@ describe('the chat command service', () => {
       const o = await obligationOf(w.unitA.id, '4.3');
       const ref = shortRef(requestId);
       const outcome = await svc.handleText(admin, `/duyet ${ref.toUpperCase()}`);
-      expect(only(outcome).text).toBe('✅ Đã duyệt gia hạn 4.3 «Nhiệm vụ 4.3» đến 30/12/2026');
+      expect(only(outcome).text).toBe('✅ Đã duyệt gia hạn 4.3 «Nhiệm vụ 4.3» đến thứ Tư, 30/12/2026');
       const request = await db.extensionRequest.findUniqueOrThrow({ where: { id: requestId } });
       expect(request).toMatchObject({ status: 'approved', decidedBy: 'Quản trị' });
       expect((await db.obligation.findUniqueOrThrow({ where: { id: o.id } })).extendedTo).toEqual(request.requestedDue);
@@ -781,7 +771,7 @@ describe('the chat command service', () => {
       ).toBe(1);
 
       await outcome.later!();
-      const told = '✅ Đã duyệt gia hạn 4.3 «Nhiệm vụ 4.3» đến 30/12/2026 (Quản trị).';
+      const told = '✅ Đã duyệt gia hạn 4.3 «Nhiệm vụ 4.3» đến thứ Tư, 30/12/2026 (Quản trị).';
       expect(sent).toEqual(
         expect.arrayContaining([
           { channel: 'zalo', address: zalo.chatId, notice: { text: told } },
@@ -853,7 +843,7 @@ describe('the chat command service', () => {
       expect((await db.extensionRequest.findUniqueOrThrow({ where: { id: ids[1] } })).status).toBe('refused');
       // Only one of them is still pending: the short reference names it again.
       expect(only(await svc.handleText(admin, '/duyet abcdef')).text).toBe(
-        '✅ Đã duyệt gia hạn 4.2 «Nhiệm vụ 4.2» đến 30/11/2026',
+        '✅ Đã duyệt gia hạn 4.2 «Nhiệm vụ 4.2» đến thứ Hai, 30/11/2026',
       );
       expect((await db.extensionRequest.findUniqueOrThrow({ where: { id: ids[0] } })).status).toBe('approved');
     });
@@ -872,8 +862,8 @@ describe('the chat command service', () => {
       const zalo = await link(w.a.id, 'zalo');
       await db.contact.update({ where: { id: w.a.id }, data: { disabledChannels: ['sandbox'] } });
       const text = only(await svc.handleText(zalo, '/kenh')).text;
-      expect(text).toMatch(/^Thứ tự kênh nhận nhắc: Zalo → Hộp thư thử \(sandbox\) \(đang lỗi \/ failing\)\./);
-      expect(text).toContain('Các kênh: telegram: chưa liên kết, zalo: đã có, email: chưa liên kết.');
+      expect(text).toMatch(/^Thứ tự kênh nhận nhắc: Zalo → Hộp thư thử \(đang lỗi\)\./);
+      expect(text).toContain('Các kênh: Telegram: chưa liên kết, Zalo: đã có, Email: chưa liên kết.');
       expect(text).toContain('Đổi: /kenh zalo email');
       const tg = await addPerson(w, w.unitB.id, 'Người Telegram', 'telegram');
       expect(only(await svc.handleText(tg.caller, '/channels')).text).toContain('Đổi: /kenh telegram email');
@@ -909,7 +899,7 @@ describe('the chat command service', () => {
       });
       const audits = await contactChannelAudits(w.orgId);
       expect(only(await svc.handleText(person.caller, '/kênh thư → Zalo')).text).toBe(
-        'Đã lưu thứ tự kênh: Email → Zalo. (Channels saved.)',
+        'Đã lưu thứ tự kênh: Email → Zalo.',
       );
       const after = await db.contact.findUniqueOrThrow({ where: { id: person.contact.id } });
       expect(after).toMatchObject({ channels: ['email', 'zalo'], disabledChannels: [], unreachableSince: null });
@@ -923,13 +913,11 @@ describe('the chat command service', () => {
         data: { channels: ['email', 'zalo'] },
       });
 
-      expect(only(await svc.handleText(person.caller, '/kenh zalo')).text).toBe(
-        'Đã lưu thứ tự kênh: Zalo. (Channels saved.)',
-      );
+      expect(only(await svc.handleText(person.caller, '/kenh zalo')).text).toBe('Đã lưu thứ tự kênh: Zalo.');
       expect((await db.contact.findUniqueOrThrow({ where: { id: person.contact.id } })).channels).toEqual(['zalo']);
       // «thư» typed decomposed (NFD), as some phone keyboards send it.
       expect(only(await svc.handleText(person.caller, '/kenh zalo thu\u031b')).text).toBe(
-        'Đã lưu thứ tự kênh: Zalo → Email. (Channels saved.)',
+        'Đã lưu thứ tự kênh: Zalo → Email.',
       );
     });
   });
@@ -997,7 +985,7 @@ describe('the chat command service', () => {
       expect(await snapshot(w.orgId)).toEqual(before);
       expect(dispatched).toEqual([]);
 
-      expect(only(await svc.handleText(admin, '/tonghop')).text).toBe('Không đơn vị nào trễ hạn. 🎉 (Nobody is late.)');
+      expect(only(await svc.handleText(admin, '/tonghop')).text).toBe('Không đơn vị nào trễ hạn. 🎉');
       clock.set(new Date('2026-11-21T01:00:00Z'));
       expect(only(await svc.handleText(admin, '/status')).text).toBe(
         'Đơn vị trễ hạn (2), nhiệm vụ chưa xác nhận:\n• Đơn vị thử 2: 4.2, B.1\n• Đơn vị thử 1: 4.2',
@@ -1046,14 +1034,14 @@ describe('the chat command service', () => {
     it('lists each open period with the code to type', async () => {
       const { svc } = service();
       const reply = only(await svc.handleText(zalo, '/viec'));
-      expect(reply.text).toContain('• Q.1-2025Q4 «Báo cáo quý» — hạn 31/12/2025');
-      expect(reply.text).toContain('• Q.1-2026Q3 «Báo cáo quý» — hạn 30/09/2026');
-      expect(reply.text).toContain('• Q.1-2026Q4 «Báo cáo quý» — hạn 31/12/2026');
+      expect(reply.text).toContain('• Q.1-2025Q4 «Báo cáo quý» — hạn thứ Tư, 31/12/2025');
+      expect(reply.text).toContain('• Q.1-2026Q3 «Báo cáo quý» — hạn thứ Tư, 30/09/2026');
+      expect(reply.text).toContain('• Q.1-2026Q4 «Báo cáo quý» — hạn thứ Năm, 31/12/2026');
       expect(reply.text).toContain('ví dụ: /xong Q.1-2025Q4 đã gửi báo cáo');
       const buttons = only(await svc.handleText(tg, '/viec'))
         .buttons!.flat()
         .map((b) => b.text);
-      expect(buttons).toEqual(expect.arrayContaining(['✅ Q.1-2026Q4 — hạn 31/12/2026']));
+      expect(buttons).toEqual(expect.arrayContaining(['✅ Q.1-2026Q4 — hạn thứ Năm, 31/12/2026']));
     });
 
     it('with the duty’s code alone, asks which period (buttons on Telegram, codes on Zalo) and changes nothing', async () => {
@@ -1063,7 +1051,7 @@ describe('the chat command service', () => {
       expect(typed.text).toMatch(
         /^Nhiệm vụ Q\.1 «Báo cáo quý» có 3 kỳ đang mở; anh\/chị xác nhận kỳ nào\? Chưa có gì thay đổi\./,
       );
-      expect(typed.text).toContain('• Kỳ 2026-Q3, hạn 30/09/2026: /xong Q.1-2026Q3 [ghi chú]');
+      expect(typed.text).toContain('• Quý III/2026, hạn thứ Tư, 30/09/2026: /xong Q.1-2026Q3 [ghi chú]');
       expect(typed.text).toContain('/xong Q.1-2025Q4 [ghi chú]');
       expect(typed.text).toContain('/xong Q.1-2026Q4 [ghi chú]');
       expect(typed.buttons).toBeUndefined();
@@ -1074,9 +1062,9 @@ describe('the chat command service', () => {
         { action: 'done', id: q['2026-Q4'].id },
       ]);
       expect(pressed.buttons?.flat().map((b) => b.text)).toEqual([
-        '✅ Q.1-2025Q4 — hạn 31/12/2025',
-        '✅ Q.1-2026Q3 — hạn 30/09/2026',
-        '✅ Q.1-2026Q4 — hạn 31/12/2026',
+        '✅ Q.1-2025Q4 — hạn thứ Tư, 31/12/2025',
+        '✅ Q.1-2026Q3 — hạn thứ Tư, 30/09/2026',
+        '✅ Q.1-2026Q4 — hạn thứ Năm, 31/12/2026',
       ]);
       expect(await snapshot(w.orgId)).toEqual(before);
     });
@@ -1302,7 +1290,7 @@ describe('the chat command service', () => {
           const answer = await svc.evidenceFor(tg, input);
           expect(answer).toEqual({
             refusal: expect.stringMatching(
-              /^Chat này liên kết với đầu mối ở 2 tổ chức: .*Chưa rõ tệp này cho tổ chức nào nên chưa lưu: hãy gửi lại tệp bằng cách trả lời \(reply\) tin nhắc/,
+              /^Chat này liên kết với đầu mối ở 2 tổ chức: .*Chưa rõ tệp này cho tổ chức nào nên chưa lưu: hãy gửi lại tệp bằng cách trả lời tin nhắc/,
             ),
           });
           expect((answer as { refusal: string }).refusal.startsWith(orgs)).toBe(true);
@@ -1352,6 +1340,62 @@ describe('the chat command service', () => {
           label: '[Sở TTTT Nam Định] ',
         });
       });
+    });
+  });
+
+  describe('in each person’s language', () => {
+    let w: World;
+    beforeAll(async () => {
+      w = await buildWorld('lang');
+    });
+
+    it('answers a contact whose language is English in English, and tells Vietnamese colleagues in Vietnamese', async () => {
+      const { svc, sent } = service();
+      await db.contact.update({ where: { id: w.a.id }, data: { locale: 'en' } });
+      const english = await link(w.a.id, 'zalo');
+      const colleague = await addPerson(w, w.unitA.id, 'Đồng nghiệp', 'telegram');
+
+      const list = only(await svc.handleText(english, '/viec')).text;
+      expect(list).toContain('Open duties of Đơn vị thử 1:\n• 4.2 «Nhiệm vụ 4.2» — due Friday, 13/11/2026');
+      expect(list).toContain('send /done <code> [note], for example: /done 4.2 report sent.');
+      expect(list).not.toMatch(/hạn|Nhiệm vụ đang mở|gõ/);
+      expect(only(await svc.handleText(english, '/trogiup')).text).toMatch(
+        /^Người 1 — Đơn vị thử 1\n\ndondoc reminds you/,
+      );
+      expect(only(await svc.handleText(english, '/giahan 4.2 31/02/2026 x')).text).toBe(
+        '«31/02/2026» is not a valid date; write it as 30/12/2026.',
+      );
+
+      const done = await svc.handleText(english, '/xong 4.2');
+      expect(only(done).text).toBe(
+        '✅ Recorded: Đơn vị thử 1 has done duty 4.2 «Nhiệm vụ 4.2». The remaining reminders are cancelled.',
+      );
+      await done.later!();
+      expect(sent.map((s) => s.notice.text)).toEqual([
+        '✅ Người 1 đã xác nhận Đơn vị thử 1 hoàn thành nhiệm vụ 4.2 «Nhiệm vụ 4.2».',
+      ]);
+      expect(sent[0]!.address).toBe(colleague.caller.chatId);
+      // A service's "Vietnamese / English" error reaches them in English only.
+      const undoTwice = await svc.handleText(english, '/hoantac 4.2');
+      expect(only(undoTwice).text).toMatch(/^↩️ Confirmation of duty 4\.2 withdrawn/);
+      expect(only(await svc.handleText(english, '/hoantac 4.2')).text).toBe(
+        'Your unit confirmed nothing for duty «4.2» in the last 24 hours: there is nothing to undo.',
+      );
+    });
+
+    it('answers a chat not linked yet in Vietnamese, or in English when the Telegram app is in English', async () => {
+      const { svc } = service();
+      const stranger = (languageCode?: string): Caller => ({
+        ...caller('telegram', telegramId()),
+        ...(languageCode ? { languageCode } : {}),
+      });
+      expect(only(await svc.handleText(stranger(), '/viec')).text).toBe(notLinked('vi'));
+      expect(only(await svc.handleText(stranger('fr'), '/viec')).text).toBe(notLinked('vi'));
+      expect(only(await svc.handleText(stranger('en'), '/viec')).text).toBe(notLinked('en'));
+      expect(only(await svc.handleText(stranger('en'), '/start abc')).text).toBe('Invalid invite code.');
+      expect(only(await svc.handleText(stranger('en'), 'xin chào')).text).toBe(
+        'Send /tasks to see your duties, /done <code> to confirm one, /help for help.',
+      );
     });
   });
 });

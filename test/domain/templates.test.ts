@@ -135,7 +135,7 @@ describe('message templates', () => {
         personName: 'Trần Thị Lan',
         channel: 'Telegram',
         reason: 'tin dài quá mức cho phép',
-        fallback: 'thư điện tử (email)',
+        fallback: 'thư điện tử',
       },
       {
         dutyCode: '4.7',
@@ -172,14 +172,14 @@ describe('message templates', () => {
           const code = channel === 'telegram' ? '<b>4.2</b>' : '4.2';
           if (lang === 'vi') {
             expect(out, where).toContain(
-              `${code} «${title}» (Sở Y tế), gửi Trần Thị Lan qua Telegram: tin dài quá mức cho phép. Đã gửi lại qua thư điện tử (email).`,
+              `${code} «${title}» (Sở Y tế), gửi Trần Thị Lan qua Telegram: tin dài quá mức cho phép. Đã gửi lại qua thư điện tử.`,
             );
             expect(out, where).toMatch(
               /«Báo cáo quý» \(Sở Tư pháp\), gửi Lê Văn Nam qua Zalo: Zalo từ chối tin này vì yêu cầu không hợp lệ\. Không còn kênh nào khác để gửi\./,
             );
           } else {
             expect(out, where).toContain(
-              `${code} «${title}» (Sở Y tế), to Trần Thị Lan by Telegram: tin dài quá mức cho phép. Sent by thư điện tử (email) instead.`,
+              `${code} «${title}» (Sở Y tế), to Trần Thị Lan by Telegram: tin dài quá mức cho phép. Sent by thư điện tử instead.`,
             );
             expect(out, where).toMatch(
               /«Báo cáo quý» \(Sở Tư pháp\), to Lê Văn Nam by Zalo: .*\. No other channel left to send it by\./,
@@ -222,8 +222,8 @@ describe('message templates', () => {
       expect(['telegram', 'zalo', 'email', 'sandbox', 'fax'].map((c) => channelInWords(c, 'vi'))).toEqual([
         'Telegram',
         'Zalo',
-        'thư điện tử (email)',
-        'hộp thư thử (sandbox)',
+        'thư điện tử',
+        'hộp thư thử',
         'kênh khác',
       ]);
     });

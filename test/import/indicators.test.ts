@@ -119,7 +119,7 @@ describe('reading a plan’s indicator table', () => {
 
 describe('the HCMC plan’s indicators (II. CHỈ TIÊU CHIẾN LƯỢC THEO NĂM)', () => {
   const read = (name: string) =>
-    readIndicators(readText(readFileSync(new URL(`../../../shared/fixtures/${name}`, import.meta.url), 'utf8')));
+    readIndicators(readText(readFileSync(new URL(`../../prisma/sample/${name}`, import.meta.url), 'utf8')));
   const EXPECTED = [
     ['1', { '2023': 80, '2024': 90, '2025': 100 }],
     ['2', { '2023': 80, '2024': 90, '2025': 100 }],
@@ -153,7 +153,7 @@ describe('the HCMC plan’s indicators (II. CHỈ TIÊU CHIẾN LƯỢC THEO NĂ
     ['pdf', 'kh-3131-hcm.pdf'],
   ] as const) {
     it(`reads the same seven from its ${kind === 'docx' ? 'Word file' : 'PDF'}`, async () => {
-      const doc = await readDocument(kind, readFileSync(new URL(`../../../shared/fixtures/${name}`, import.meta.url)));
+      const doc = await readDocument(kind, readFileSync(new URL(`../fixtures/import/${name}`, import.meta.url)));
       const found = readIndicators(doc);
       expect(found.map((i) => [i.code, i.targets])).toEqual(EXPECTED);
       expect(found.map((i) => [i.title, i.unit])).toEqual(read('kh-3131-hcm.txt').map((i) => [i.title, i.unit]));

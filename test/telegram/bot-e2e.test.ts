@@ -552,7 +552,7 @@ describe('the Telegram bot, end to end', () => {
       const refusal = replies(YTE_CHAT).find((x) => x.startsWith('Chat này liên kết với đầu mối ở 2 tổ chức:'))!;
       expect(refusal).toContain('(mã hcm)');
       expect(refusal).toContain('Tổ chức thử (mã hn2)');
-      expect(refusal).toContain('hãy gửi lại tệp bằng cách trả lời (reply) tin nhắc');
+      expect(refusal).toContain('hãy gửi lại tệp bằng cách trả lời tin nhắc');
       expect(await t.prisma.evidence.count()).toBe(stored);
 
       // In reply to the second organisation's reminder: kept there, and the answer names it.

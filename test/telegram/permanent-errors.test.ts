@@ -264,7 +264,7 @@ describe('sending a reminder by Telegram', () => {
         // Its own list, in words: the chat still works, one message was refused.
         const [, failedList = ''] = body.split('Tin nhắc không gửi được (đã chuyển sang kênh khác):\n');
         expect(failedList).toContain(
-          `- A «Nhiệm vụ A» (${unit.name}), gửi ${person.name} qua Telegram: kênh không đọc được định dạng của tin (mẫu tin có thẻ HTML sai hoặc không được hỗ trợ). Đã gửi lại qua hộp thư thử (sandbox).`,
+          `- A «Nhiệm vụ A» (${unit.name}), gửi ${person.name} qua Telegram: kênh không đọc được định dạng của tin (mẫu tin có thẻ HTML sai hoặc không được hỗ trợ). Đã gửi lại qua hộp thư thử.`,
         );
         expect(body).not.toMatch(/Telegram 400|can't parse entities|Bad Request/);
         // Not among the unreachable: their channels need no update.
@@ -322,7 +322,7 @@ describe('sending a reminder by Telegram', () => {
         const unit = await t.prisma.unit.findUniqueOrThrow({ where: { id: units.get('badHtml')!.unitId } });
         const person = await contactOf('badHtml');
         expect(body).toContain(
-          `Không liên lạc được (cần cập nhật kênh): ${person.name} (${unit.name}): tin nhắc A không gửi được qua Telegram: kênh không đọc được định dạng của tin (mẫu tin có thẻ HTML sai hoặc không được hỗ trợ); đã gửi lại qua hộp thư thử (sandbox)`,
+          `Không liên lạc được (cần cập nhật kênh): ${person.name} (${unit.name}): tin nhắc A không gửi được qua Telegram: kênh không đọc được định dạng của tin (mẫu tin có thẻ HTML sai hoặc không được hỗ trợ); đã gửi lại qua hộp thư thử`,
         );
         expect(body).not.toMatch(/Telegram 400|can't parse entities/);
       } finally {

@@ -91,7 +91,8 @@ describe('what an administrator does on the web reaches the unit in chat', () =>
       const notice = texts(chat).find((t) => t.includes('đã xác nhận thay'))!;
       expect(notice).toContain('Quản trị viên Chị Quản Trị đã xác nhận thay Sở Y tế hoàn thành nhiệm vụ BC-15/11');
       expect(notice).toContain('Lý do: Đơn vị đã gửi báo cáo bằng văn bản giấy');
-      expect(notice).toContain('(An administrator confirmed it on the unit’s behalf');
+      // In the person's language only: no English gloss after the Vietnamese.
+      expect(notice).not.toContain('(An administrator');
     }
     await waitFor(
       async () => tg.sent(YTE).find((m) => m.message_id === reminder.message_id)?.edited === true,
@@ -135,7 +136,7 @@ describe('what an administrator does on the web reaches the unit in chat', () =>
       `Đã duyệt gia hạn nhiệm vụ ${report!.duty.code}`,
     );
     expect(texts(YTE).find((t) => t.includes('Đã duyệt gia hạn'))).toContain(
-      'đến 20/12/2026 (quản trị viên Chị Quản Trị)',
+      'đến Chủ nhật, 20/12/2026 (quản trị viên Chị Quản Trị)',
     );
 
     const again = await requestExtension(db(), {

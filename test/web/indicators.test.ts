@@ -31,7 +31,7 @@ describe('the indicators on the web', () => {
         w.orgId,
         plan.id,
         readIndicators(
-          readText(readFileSync(new URL('../../../shared/fixtures/kh-3131-hcm.txt', import.meta.url), 'utf8')),
+          readText(readFileSync(new URL('../../prisma/sample/kh-3131-hcm.txt', import.meta.url), 'utf8')),
         ),
       ),
     );

@@ -126,7 +126,7 @@ describe('the Zalo bot, end to end', () => {
     expect(linked.zaloUserId).toBe(LAN_ZALO);
     expect(linked.channels[0]).toBe('zalo');
     expect(await zaloSays('zl-other', `/start ${code}`, /đã được dùng/, 'the used code refused')).toMatch(
-      /already used/,
+      /^Mã mời này đã được dùng\. Xin quản trị viên một mã mới\.$/,
     );
     expect((await t.prisma.contact.findUniqueOrThrow({ where: { id: contact.id } })).zaloUserId).toBe(LAN_ZALO);
   });

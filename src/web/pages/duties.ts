@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { dueInstant, OBLIGATION_STATES, obligationState, type ObligationState } from '#root/domain/obligation-state.js';
 import type { ReminderPolicy } from '#root/domain/policy.js';
-import { describeSchedule, shortDate } from '#root/domain/wording.js';
+import { describeSchedule, periodInWords, shortDate } from '#root/domain/wording.js';
 import { yearWindow, zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import {
   dutyDetail,
@@ -158,7 +158,7 @@ ${
 <table><thead><tr><th>${t('Đơn vị', 'Unit')}</th><th>${t('Kỳ', 'Period')}</th><th>${t('Hạn', 'Due')}</th><th>${t('Trạng thái', 'State')}</th></tr></thead><tbody>
 ${obligations.map(
   (o) =>
-    html`<tr><td><a href="/admin/units/${o.unit.id}">${o.unit.name}</a></td><td>${o.periodKey}</td><td><a href="/admin/obligations/${o.id}">${shortDate(zonedDay(dueInstant(o), org.timeZone))}</a>${o.extendedTo ? html` <span class="muted">(${t('hạn gốc', 'originally')} ${shortDate(zonedDay(o.dueAt, org.timeZone))})</span>` : ''}</td>${obligationCell(t, o, now)}</tr>`,
+    html`<tr><td><a href="/admin/units/${o.unit.id}">${o.unit.name}</a></td><td>${t(periodInWords(o.periodKey, 'vi'), periodInWords(o.periodKey, 'en'))}</td><td><a href="/admin/obligations/${o.id}">${shortDate(zonedDay(dueInstant(o), org.timeZone))}</a>${o.extendedTo ? html` <span class="muted">(${t('hạn gốc', 'originally')} ${shortDate(zonedDay(o.dueAt, org.timeZone))})</span>` : ''}</td>${obligationCell(t, o, now)}</tr>`,
 )}</tbody></table>`
     : html`<p class="muted">${t('Không có nghĩa vụ nào trong năm này.', 'No obligation this year.')}</p>`
 }`;

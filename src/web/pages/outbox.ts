@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { stateInWords } from '#root/domain/wording.js';
 import { dateTime } from '#root/lib/format.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { answerable, answerOutbox, getOutboxMessage, listOutbox, outboxContacts } from '#root/services/outbox.js';
@@ -101,7 +102,7 @@ ${page.map(
 <table><tbody>
 <tr><th>${t('Người nhận', 'Recipient')}</th><td>${m.contact.name} (${m.contact.unit.name})</td></tr>
 <tr><th>${t('Lúc gửi', 'Sent')}</th><td>${dateTime(m.createdAt, zone)}</td></tr>
-<tr><th>${t('Nhiệm vụ', 'Duty')}</th><td>${o ? html`${o.duty.code}. ${o.duty.title} <span class="muted">(${t(...(KIND_LABEL[m.reminder!.kind] ?? [m.reminder!.kind, m.reminder!.kind]))}; ${t('nghĩa vụ', 'obligation')}: ${o.status})</span>` : t('thư tổng hợp', 'digest')}</td></tr>
+<tr><th>${t('Nhiệm vụ', 'Duty')}</th><td>${o ? html`${o.duty.code}. ${o.duty.title} <span class="muted">(${t(...(KIND_LABEL[m.reminder!.kind] ?? [m.reminder!.kind, m.reminder!.kind]))}; ${t('nghĩa vụ', 'obligation')} ${t(stateInWords(o.status, 'vi'), stateInWords(o.status, 'en'))})</span>` : t('thư tổng hợp', 'digest')}</td></tr>
 ${m.answer ? html`<tr><th>${t('Đã trả lời', 'Answered')}</th><td>${m.answer} <span class="muted">${m.answeredAt ? dateTime(m.answeredAt, zone) : ''}</span></td></tr>` : ''}
 </tbody></table>
 <div class="card"><pre class="pre-wrap m0">${m.body}</pre></div>

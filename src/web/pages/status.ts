@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { dispatchDue } from '#jobs/dispatch.js';
 import { OBLIGATION_STATES, type ObligationState } from '#root/domain/obligation-state.js';
-import { shortDate } from '#root/domain/wording.js';
+import { periodInWords, shortDate } from '#root/domain/wording.js';
 import { zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { unitIndicators } from '#root/services/indicators.js';
@@ -270,7 +270,7 @@ ${action('waive', t('Miễn nghĩa vụ này', 'Waive this obligation'), t('VD: 
 <table class="card"><tbody>
 <tr><th>${t('Đơn vị', 'Unit')}</th><td>${o.unit.name}</td></tr>
 <tr><th>${t('Kế hoạch', 'Plan')}</th><td>${o.duty.plan.code} · ${o.duty.plan.title}</td></tr>
-<tr><th>${t('Kỳ', 'Period')}</th><td>${o.periodKey}</td></tr>
+<tr><th>${t('Kỳ', 'Period')}</th><td>${t(periodInWords(o.periodKey, 'vi'), periodInWords(o.periodKey, 'en'))}</td></tr>
 <tr><th>${t('Hạn', 'Due')}</th><td>${day(o.dueAt, zone)}${o.extendedTo ? html` → <strong>${t('gia hạn đến', 'extended to')} ${day(o.extendedTo, zone)}</strong>` : ''}</td></tr>
 <tr><th>${t('Trạng thái', 'State')}</th><td class="${CLASS[d.state]}">${STATE_SIGN[d.state]} ${label(t, d.state)}${o.completedAt ? html` · ${dateTime(o.completedAt, zone)}` : ''}</td></tr>
 ${

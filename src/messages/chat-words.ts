@@ -1,0 +1,51 @@
+import type { Lang } from '#root/domain/wording.js';
+import en from './locales/en.json' with { type: 'json' };
+import vi from './locales/vi.json' with { type: 'json' };
+
+/**
+ * What the chat bots say (replies, notices to colleagues and administrators, button labels, the
+ * command menu), in the person's language: `locales/vi.json` and `locales/en.json`, one key each,
+ * `{{name}}` for a value. English is complete: test/domain/chat-words.test.ts checks both files
+ * have the same keys and placeholders, and that every key the code uses exists.
+ */
+
+export type ChatKey = keyof typeof vi;
+export type ChatParams = Record<string, string | number>;
+
+const WORDS: Record<Lang, Record<ChatKey, string>> = { vi, en };
+
+/** The locale files, by language (for the tests and the leak check). */
+export const CHAT_WORDS: Readonly<Record<Lang, Readonly<Record<ChatKey, string>>>> = WORDS;
+
+/** The placeholders a text uses, in order of first use. */
+export const placeholdersOf = (text: string): string[] => [
+  ...new Set([...text.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]!)),
+];
+
+/**
+ * One text in a language, its placeholders filled. A value the caller forgot reads as "…" rather
+ * than as "undefined" (the tests make sure none is forgotten).
+ */
+export function say(lang: Lang, key: ChatKey, params: ChatParams = {}): string {
+  return WORDS[lang][key].replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+    const v = params[name];
+    return v === undefined ? '…' : String(v);
+  });
+}
+
+/**
+ * The language of a chat not linked to anyone yet: English when the person's app says so (Telegram's
+ * `language_code`), else Vietnamese.
+ */
+export const langOfCode = (code: string | undefined): Lang => (code && /^en\b/i.test(code) ? 'en' : 'vi');
+
+/**
+ * A message of a person-facing error written "Vietnamese / English" (the services' convention) in
+ * one language: the part before the last " / " in Vietnamese, the part after in English; a message
+ * without one is returned as it is.
+ */
+export function inOneLanguage(message: string, lang: Lang): string {
+  const i = message.lastIndexOf(' / ');
+  if (i < 0) return message;
+  return lang === 'vi' ? message.slice(0, i) : message.slice(i + 3);
+}

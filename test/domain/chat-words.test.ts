@@ -1,0 +1,83 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { CHAT_WORDS, inOneLanguage, langOfCode, placeholdersOf, say } from '#root/messages/chat-words.js';
+
+const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
+const vi = CHAT_WORDS.vi;
+const en = CHAT_WORDS.en;
+
+/** Every TypeScript file of src/ that uses the chat texts. */
+function sourcesUsingWords(): { file: string; text: string }[] {
+  const out: { file: string; text: string }[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const full = path.join(dir, name);
+      if (statSync(full).isDirectory()) {
+        if (name !== 'generated') walk(full);
+      } else if (name.endsWith('.ts')) {
+        const text = readFileSync(full, 'utf8');
+        if (text.includes('chat-words.js') || /'file\.(tooBig|badType)'/.test(text))
+          out.push({ file: path.relative(SRC, full), text });
+      }
+    }
+  };
+  walk(SRC);
+  return out;
+}
+
+describe('the chat texts in Vietnamese and English', () => {
+  it('have the same keys in both files, each with the same placeholders, none empty', () => {
+    expect(Object.keys(en).sort()).toEqual(Object.keys(vi).sort());
+    for (const key of Object.keys(vi) as (keyof typeof vi)[]) {
+      expect(placeholdersOf(en[key]).sort(), key).toEqual(placeholdersOf(vi[key]).sort());
+      expect(vi[key].trim(), key).not.toBe('');
+      expect(en[key].trim(), key).not.toBe('');
+    }
+  });
+
+  it('are all used by the code, and every key the code names exists', () => {
+    const sources = sourcesUsingWords();
+    expect(sources.map((s) => s.file)).toEqual(
+      expect.arrayContaining(['commands/service.ts', 'bot/index.ts', 'bot/zalo.ts', 'services/chat.ts']),
+    );
+    const namespaces = new Set(Object.keys(vi).map((k) => k.split('.')[0]!));
+    const used = new Set<string>();
+    const usedNamespaces = new Set<string>();
+    for (const { file, text } of sources) {
+      // Keys named whole: 'tasks.line', 'notLinked'.
+      for (const m of text.matchAll(/'([a-z][A-Za-z]*(?:\.[a-z][A-Za-z]*)?)'/g)) {
+        const literal = m[1]!;
+        if (literal in vi) used.add(literal);
+        else if (literal.includes('.') && namespaces.has(literal.split('.')[0]!))
+          expect.fail(`${file} names the chat text «${literal}», which the locale files do not have`);
+      }
+      // Keys built from a namespace: `cmd.${what}`.
+      for (const m of text.matchAll(/`([a-z][A-Za-z]*)\.\$\{/g)) usedNamespaces.add(m[1]!);
+    }
+    const unused = Object.keys(vi).filter((k) => !used.has(k) && !usedNamespaces.has(k.split('.')[0]!));
+    expect(unused).toEqual([]);
+  });
+
+  it('fill placeholders, and never say "undefined" for a forgotten one', () => {
+    expect(say('vi', 'start.locked', { minutes: 15 })).toBe('Đã nhập sai mã quá nhiều lần. Thử lại sau 15 phút.');
+    expect(say('en', 'start.locked', { minutes: 15 })).toBe('Too many wrong codes. Try again in 15 min.');
+    expect(say('en', 'start.locked')).not.toContain('undefined');
+  });
+
+  it('answer a chat not linked yet in English only when the app says so', () => {
+    expect(langOfCode('en')).toBe('en');
+    expect(langOfCode('en-GB')).toBe('en');
+    expect(langOfCode('vi')).toBe('vi');
+    expect(langOfCode('fr')).toBe('vi');
+    expect(langOfCode(undefined)).toBe('vi');
+  });
+
+  it('show a service’s "Vietnamese / English" error in one language', () => {
+    const message = 'Mã mời đã hết hạn. Xin quản trị viên một mã mới. / This invite has expired.';
+    expect(inOneLanguage(message, 'vi')).toBe('Mã mời đã hết hạn. Xin quản trị viên một mã mới.');
+    expect(inOneLanguage(message, 'en')).toBe('This invite has expired.');
+    expect(inOneLanguage('Chỉ tiếng Việt.', 'en')).toBe('Chỉ tiếng Việt.');
+  });
+});

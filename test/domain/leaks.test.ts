@@ -1,0 +1,296 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { obligationCode } from '#root/domain/obligation-code.js';
+import { OBLIGATION_STATES } from '#root/domain/obligation-state.js';
+import type { IsoDate } from '#root/domain/types.js';
+import { dayInWords, longDate, periodInWords, shortDate, stateInWords, type Lang } from '#root/domain/wording.js';
+import { CHAT_WORDS, placeholdersOf, say, type ChatKey, type ChatParams } from '#root/messages/chat-words.js';
+import { channelInWords, refusalInWords } from '#root/messages/refusal-words.js';
+import { reminderView } from '#root/messages/reminder-view.js';
+import {
+  type Channel,
+  loadTemplates,
+  type MessageName,
+  PARTS,
+  TEMPLATES_DIR,
+  type View,
+} from '#root/messages/templates.js';
+
+/**
+ * Nothing a person reads leaks a stored value: every template (listed from the template
+ * directory) for every stage, channel, period shape and language, and every chat text (listed
+ * from the locale files) in both languages, rendered with values from the wording functions, is
+ * searched for ISO dates, period keys, enum values, English words in Vietnamese, "vi (en)" pairs,
+ * `undefined`, `null` and `[object`.
+ *
+ * The codes people type are allowed: an obligation code ("4.2-2026Q4", "Q.1-2026-11") is masked
+ * before the search, exactly as `obligationCode` writes it for the sample obligations, and so is
+ * every command word (`/xong`, `/start`…). A period key in any other place ("Kỳ: 2026-Q4") is a leak.
+ */
+
+const LANGS = ['vi', 'en'] as const;
+const PERIOD_KEYS = ['once', '2026', '2026-2027', '2026-H1', '2026-H2', '2026-Q4', '2026-11', '2026-P3'];
+const DUTY = '4.2';
+const CODES = PERIOD_KEYS.map((k) => obligationCode(DUTY, k));
+
+/** Enum values of the schema and the domain, and stages, that must never be shown as such. */
+const ENUM_WORDS = [
+  ...OBLIGATION_STATES,
+  'once',
+  'yearly',
+  'every',
+  'ongoing',
+  'monthly',
+  'quarterly',
+  'unparsed',
+  'pending',
+  'sent',
+  'failed',
+  'cancelled',
+  'lead',
+  'due',
+  'escalation',
+  'cooperating',
+  'digest',
+  'admin',
+  'supervisor',
+  'sandbox',
+];
+/** Common English words, which a Vietnamese message has no reason to carry. */
+const ENGLISH_WORDS = [
+  'the',
+  'and',
+  'your',
+  'please',
+  'reminder',
+  'reminders',
+  'duty',
+  'duties',
+  'period',
+  'confirmed',
+  'request',
+  'nothing',
+  'already',
+  'usage',
+  'linked',
+  'channel',
+  'channels',
+  'failing',
+  'approve',
+  'refuse',
+  'evidence',
+  'saved',
+  'invalid',
+  'unknown',
+  'administrators',
+  'error',
+  'reply',
+  'report',
+  'working',
+  'days',
+];
+/** Vietnamese words an English message has no reason to carry (names of people and units aside). */
+const VIETNAMESE_WORDS = ['hạn', 'nhiệm vụ', 'kỳ', 'ngày', 'tháng', 'năm', 'quý', 'thứ', 'đơn vị', 'quản trị viên'];
+
+const word = (w: string) => new RegExp(`(?<![\\p{L}\\d])${w}(?![\\p{L}\\d])`, 'iu');
+
+/** What is wrong with a text a person reads, in `lang` (empty when nothing). */
+function leaks(text: string, lang: Lang): string[] {
+  let masked = text;
+  for (const code of [...CODES].sort((a, b) => b.length - a.length)) masked = masked.split(code).join('‹code›');
+  masked = masked.replace(/\/[A-Za-z]+/g, '‹command›');
+  const found: string[] = [];
+  const iso = /\d{4}-\d{2}-\d{2}/.exec(masked);
+  if (iso) found.push(`ISO date ${iso[0]}`);
+  const key = /(?<![\w.-])\d{4}-(?:Q[1-4]|H[12]|P\d{1,2}|\d{2}|\d{4})(?![\w-])/.exec(masked);
+  if (key) found.push(`period key ${key[0]}`);
+  for (const bad of ['undefined', 'null', 'NaN', '[object', '{{', '}}'])
+    if (masked.includes(bad)) found.push(`«${bad}»`);
+  if (lang === 'vi') {
+    for (const w of [...ENUM_WORDS, ...ENGLISH_WORDS]) if (word(w).test(masked)) found.push(`English word «${w}»`);
+    // "Vietnamese (English)" and "Vietnamese / English" pairs.
+    const pair = /\(([A-Za-z][A-Za-z ,.;:'’-]*)\)/.exec(masked) ?? /\p{L} \/ [A-Za-z]/u.exec(masked);
+    if (pair) found.push(`pair «${pair[0]}»`);
+  } else {
+    for (const w of VIETNAMESE_WORDS) if (word(w).test(masked)) found.push(`Vietnamese word «${w}»`);
+  }
+  return found;
+}
+
+/** The reminder stages, as a due date and a send day, and the working days between them. */
+const STAGES: { name: string; dueDate: IsoDate; sendDay: IsoDate; left: number }[] = [
+  { name: 'lead', dueDate: '2026-12-31', sendDay: '2026-12-28', left: 3 },
+  { name: 'due today', dueDate: '2026-12-31', sendDay: '2026-12-31', left: 0 },
+  { name: 'due on a Sunday', dueDate: '2026-11-15', sendDay: '2026-11-13', left: 0 },
+  { name: 'overdue', dueDate: '2026-11-13', sendDay: '2026-11-17', left: -2 },
+];
+
+function reminderViews(lang: Lang): { label: string; view: View }[] {
+  const out: { label: string; view: View }[] = [];
+  for (const stage of STAGES)
+    for (const periodKey of PERIOD_KEYS)
+      out.push({
+        label: `${stage.name}, ${periodKey}`,
+        view: reminderView({
+          contactName: 'Nguyễn Văn A',
+          unitName: 'Sở Y tế',
+          responsibleUnit: 'Sở Tư pháp',
+          dutyCode: DUTY,
+          dutyTitle: 'Tổ chức diễn tập an toàn thông tin',
+          planCode: '3131/KH-UBND',
+          planTitle: 'Kế hoạch bảo đảm an toàn thông tin',
+          periodKey,
+          dueDate: stage.dueDate,
+          sendDay: stage.sendDay,
+          workingDaysLeft: stage.left,
+          confirmUrl: 'https://dondoc.example/c/abc',
+          lang,
+        }),
+      });
+  return out;
+}
+
+function digestViews(lang: Lang): { label: string; view: View }[] {
+  const row = { unitName: 'Sở Y tế', dutyCode: DUTY, dutyTitle: 'Diễn tập' };
+  const full: View = {
+    contactName: 'Quản trị',
+    date: shortDate('2026-11-16'),
+    orgName: 'UBND tỉnh',
+    overdueCount: 1,
+    confirmedCount: 1,
+    openCount: 3,
+    failedCount: 2,
+    overdue: [{ ...row, dueDate: longDate('2026-11-13', lang), dueDateShort: shortDate('2026-11-13') }],
+    confirmed: [{ ...row, confirmedBy: 'Nguyễn Văn A', confirmedAt: shortDate('2026-11-16') }],
+    unreachable: [{ personName: 'Trần Thị B', unitName: 'Sở Y tế', reason: refusalInWords('', lang) }],
+    failed: ['email', 'sandbox'].map((fallback, i) => ({
+      ...row,
+      personName: 'Trần Thị B',
+      channel: channelInWords(i ? 'zalo' : 'telegram', lang),
+      reason: refusalInWords('Telegram 400: Bad Request: message is too long', lang),
+      fallback: i ? '' : channelInWords(fallback, lang),
+    })),
+  };
+  const empty: View = {
+    ...full,
+    overdueCount: 0,
+    confirmedCount: 0,
+    failedCount: 0,
+    overdue: [],
+    confirmed: [],
+    unreachable: [],
+    failed: [],
+  };
+  return [
+    { label: 'full', view: full },
+    { label: 'empty', view: empty },
+  ];
+}
+
+/** Every template file: `<lang>/<message>.<channel>.<part>`, from the directory itself. */
+function templateFiles() {
+  const out: { lang: Lang; message: MessageName; channel: Channel; part: string }[] = [];
+  for (const lang of readdirSync(TEMPLATES_DIR))
+    for (const file of readdirSync(path.join(TEMPLATES_DIR, lang))) {
+      const [message, channel, ...part] = file.split('.');
+      out.push({
+        lang: lang as Lang,
+        message: message as MessageName,
+        channel: channel as Channel,
+        part: part.join('.'),
+      });
+    }
+  return out;
+}
+
+/** A value for each placeholder of the chat texts, in the language, from the wording functions. */
+function sampleParams(lang: Lang): ChatParams {
+  const due = dayInWords('2026-11-13', lang);
+  return {
+    code: CODES[5]!,
+    title: 'Tổ chức diễn tập',
+    unit: 'Sở Y tế',
+    name: 'Nguyễn Văn A',
+    who: 'Nguyễn Văn A',
+    admin: 'Quản trị',
+    due,
+    from: due,
+    to: dayInWords('2026-12-30', lang),
+    when: say(lang, 'timeOnDay', { time: '09:30', date: shortDate('2026-11-16') }),
+    time: '09:30',
+    date: shortDate('2026-11-16'),
+    period: periodInWords('2026-Q4', lang),
+    count: 3,
+    minutes: 15,
+    ref: 'ab12cd34',
+    reason: 'chờ số liệu',
+    text: '31/02/2026',
+    orgCode: 'hcm',
+    org: 'UBND tỉnh',
+    orgs: say(lang, 'orgs.item', { org: 'UBND tỉnh', orgCode: 'hcm' }),
+    names: 'Trần Thị B',
+    channel: say(lang, 'channel.email'),
+    order: ['telegram', 'email'].map((c) => say(lang, `channel.${c}` as ChatKey)).join(' → '),
+    usable: say(lang, 'channels.linked', { channel: 'Zalo' }),
+    command: `${say(lang, 'cmd.done')} ${CODES[5]}${say(lang, 'tail.done')}`,
+    file: 'bao-cao.pdf',
+    verdict: say(lang, 'decide.refused', { code: DUTY, title: 'Diễn tập' }),
+  };
+}
+
+describe('what people read leaks no stored value', () => {
+  const templates = loadTemplates();
+
+  it('lists the templates from their directory: every message, channel and part in both languages', () => {
+    const files = templateFiles();
+    expect(files.length).toBeGreaterThanOrEqual(2 * 6 * Object.values(PARTS).flat().length);
+    for (const lang of LANGS) expect(files.filter((f) => f.lang === lang).length).toBe(files.length / 2);
+  });
+
+  it.each(templateFiles().map((f) => [`${f.lang}/${f.message}.${f.channel}.${f.part}`, f] as const))(
+    'template %s, for every stage and period shape',
+    (_, f) => {
+      const views = f.message === 'digest' ? digestViews(f.lang) : reminderViews(f.lang);
+      for (const { label, view } of views) {
+        const text = templates.render(f.message, f.channel, f.part, f.lang, view);
+        expect(text.trim(), label).not.toBe('');
+        expect(leaks(text, f.lang), `${label}:\n${text}`).toEqual([]);
+      }
+    },
+  );
+
+  it.each(LANGS)('every chat text in %s, its placeholders filled', (lang) => {
+    const params = sampleParams(lang);
+    const keys = Object.keys(CHAT_WORDS[lang]) as ChatKey[];
+    expect(keys.length).toBeGreaterThan(100);
+    for (const key of keys) {
+      for (const p of placeholdersOf(CHAT_WORDS[lang][key])) expect(params, `${key}: {{${p}}}`).toHaveProperty(p);
+      const text = say(lang, key, params);
+      expect(leaks(text, lang), `${key}: ${text}`).toEqual([]);
+    }
+  });
+
+  it('states in words carry no enum value in Vietnamese', () => {
+    for (const state of OBLIGATION_STATES) expect(leaks(`Trạng thái: ${stateInWords(state, 'vi')}`, 'vi')).toEqual([]);
+  });
+
+  it('finds the leaks it is written for', () => {
+    expect(leaks('Kỳ: 2026-Q4.', 'vi')).toEqual(['period key 2026-Q4']);
+    expect(leaks('Kỳ: once.', 'vi')).toEqual(['English word «once»']);
+    expect(leaks('(Quá hạn; nghĩa vụ: done)', 'vi')).toEqual(['English word «done»']);
+    expect(leaks('Hạn 2026-11-13', 'vi')).toEqual(['ISO date 2026-11-13']);
+    expect(leaks('Đã lưu. (Channels saved.)', 'vi')).toEqual([
+      'English word «channels»',
+      'English word «saved»',
+      'pair «(Channels saved.)»',
+    ]);
+    expect(leaks('Kênh: đang lỗi / failing', 'vi')).toEqual(['English word «failing»', 'pair «i / f»']);
+    expect(leaks('Xin chào undefined', 'vi')).toEqual(['«undefined»']);
+    expect(leaks('Due on thứ Sáu', 'en')).toEqual(['Vietnamese word «thứ»']);
+    // The codes people type are not leaks: "/xong 4.2-2026Q4", a monthly "4.2-2026-11".
+    expect(leaks(`Gõ /xong ${CODES[5]} hoặc /xong ${CODES[6]} để xác nhận.`, 'vi')).toEqual([]);
+    expect(CODES[6]).toBe('4.2-2026-11');
+    expect(leaks('Kỳ tháng: 2026-11', 'vi')).toEqual(['period key 2026-11']);
+  });
+});

@@ -94,7 +94,7 @@ export async function benchPipeline(env: BenchEnv): Promise<Figure[]> {
       return [
         {
           bench: 'pipeline',
-          figure: `reminders delivered (${N} to ${C} private chats, limits off)`,
+          figure: `messages delivered (${C} contacts × ${N / C} items, one message each, limits off)`,
           value: round(r.rate, 0),
           unit: '/s',
         },
@@ -115,7 +115,7 @@ export async function benchPipeline(env: BenchEnv): Promise<Figure[]> {
         { bench: 'pipeline', figure: `sendMessage calls not answered 200`, value: rejected, unit: '' },
         {
           bench: 'pipeline',
-          figure: 'duplicates (messages beyond N)',
+          figure: 'duplicates (messages beyond one per contact)',
           value: r.duplicates,
           unit: '',
           target: '0',
@@ -123,7 +123,7 @@ export async function benchPipeline(env: BenchEnv): Promise<Figure[]> {
         },
         {
           bench: 'pipeline',
-          figure: 'losses (rows not sent)',
+          figure: 'losses (items not sent)',
           value: r.losses,
           unit: '',
           target: '0',

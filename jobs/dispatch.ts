@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Db } from '#root/db/client.js';
-import { digestJobId, JOB_SEND_DIGEST, JOB_SEND_REMINDER, reminderJobId, type SendJobData } from './queues.js';
+import { bundlePending } from '#root/services/bundles.js';
+import { bundleJobId, digestJobId, JOB_SEND_BUNDLE, JOB_SEND_DIGEST, type SendJobData } from './queues.js';
 
 /** Options of every send job: a few quick retries with backoff, then the next planner run re-queues. */
 export const SEND_JOB_OPTIONS = {
@@ -12,9 +13,11 @@ export const SEND_JOB_OPTIONS = {
 } as const;
 
 /**
- * Queues the send job of every pending reminder and digest due before `now + lookaheadMs`, delayed
- * to its instant. Job ids are the rows' ids: a row already queued is not queued twice, and after
- * Redis is flushed the next call queues everything pending again from PostgreSQL.
+ * Gathers the pending reminders due before `now + lookaheadMs` into the day's messages (one per
+ * contact, channel and local day, or per nudge: see services/bundles.ts), then queues the send job
+ * of every pending bundle and digest due by then, delayed to its instant. Job ids are the rows'
+ * ids: a row already queued is not queued twice, and after Redis is flushed the next call queues
+ * everything pending again from PostgreSQL.
  */
 export async function dispatchDue(
   db: Db,
@@ -24,8 +27,9 @@ export async function dispatchDue(
   lookaheadMs: number,
 ): Promise<number> {
   const horizon = new Date(now.getTime() + lookaheadMs);
-  const [reminders, digests] = await Promise.all([
-    db.reminder.findMany({
+  await bundlePending(db, orgId, horizon);
+  const [bundles, digests] = await Promise.all([
+    db.bundle.findMany({
       where: { orgId, status: 'pending', scheduledAt: { lte: horizon } },
       select: { id: true, scheduledAt: true },
       orderBy: { scheduledAt: 'asc' },
@@ -39,10 +43,10 @@ export async function dispatchDue(
   ]);
   const delay = (at: Date) => Math.max(0, at.getTime() - now.getTime());
   const jobs = [
-    ...reminders.map((r) => ({
-      name: JOB_SEND_REMINDER,
-      data: { id: r.id },
-      opts: { ...SEND_JOB_OPTIONS, jobId: reminderJobId(r.id), delay: delay(r.scheduledAt) },
+    ...bundles.map((b) => ({
+      name: JOB_SEND_BUNDLE,
+      data: { id: b.id },
+      opts: { ...SEND_JOB_OPTIONS, jobId: bundleJobId(b.id), delay: delay(b.scheduledAt) },
     })),
     ...digests.map((d) => ({
       name: JOB_SEND_DIGEST,

@@ -10,7 +10,10 @@ export const REMINDERS_QUEUE = 'reminders';
 
 export const JOB_RECONCILE = 'reconcile-obligations';
 export const JOB_PLAN = 'plan-reminders';
+/** A job of an earlier version, one per reminder: now a no-op (the next dispatch bundles the row). */
 export const JOB_SEND_REMINDER = 'send-reminder';
+/** One job per day's message (bundle). */
+export const JOB_SEND_BUNDLE = 'send-bundle';
 export const JOB_SEND_DIGEST = 'send-digest';
 
 /** Job scheduler ids (upserted, so several schedulers converge on one of each). */
@@ -19,6 +22,7 @@ export const planSchedulerId = (orgCode: string) => `plan-${orgCode}`;
 
 /** The send job of a reminder or digest: one id per row, so a row is queued at most once at a time. */
 export const reminderJobId = (reminderId: string) => `reminder-${reminderId}`;
+export const bundleJobId = (bundleId: string) => `bundle-${bundleId}`;
 export const digestJobId = (digestId: string) => `digest-${digestId}`;
 
 export interface OrgJobData {

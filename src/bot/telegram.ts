@@ -6,6 +6,8 @@ import type { Logger } from '#root/logger.js';
 import { telegramMessagesOf } from '#root/services/chat.js';
 import { splitText } from '#root/lib/split-text.js';
 import { encodeButton } from '#root/channels/telegram/callback.js';
+import { itemsKeyboard } from '#root/channels/telegram/index.js';
+import { telegramBundlesOf } from '#root/services/bundles.js';
 
 /** Telegram's limit on a message's text. */
 export const TELEGRAM_TEXT_MAX = 4_096;
@@ -36,14 +38,33 @@ export function telegramSender(api: Api): ChatSender {
   };
 }
 
-/** Once an obligation is confirmed, every Telegram message that carried its reminders shows who confirmed it, instead of its buttons. */
+/**
+ * Once an obligation is confirmed, every Telegram message that carried its reminders shows who
+ * confirmed it, in place of its buttons. A day's message of several items is edited in place: that
+ * item's row says it is done, the other items keep their ✅ / 📅 (those closed meanwhile say so too).
+ */
 export function telegramMarkDone(api: Api, db: Db, logger: Logger) {
   return async (obligationId: string, doneText: string) => {
-    for (const m of await telegramMessagesOf(db, obligationId)) {
+    const edits = new Map<string, { chatId: number; messageId: number; markup: InlineKeyboardMarkup }>();
+    const single: InlineKeyboardMarkup = {
+      inline_keyboard: [[{ text: doneText, callback_data: encodeButton('list', obligationId) }]],
+    };
+    for (const m of await telegramMessagesOf(db, obligationId))
+      edits.set(`${m.chatId}:${m.messageId}`, { ...m, markup: single });
+    for (const m of await telegramBundlesOf(db, obligationId)) {
+      const shown = m.layout.filter((e) => e.b);
+      // A message of one item kept the single reminder's buttons: replaced as before.
+      if (shown.length <= 1 && m.layout.length <= 1) continue;
+      const done = new Map([...m.closed].map((id) => [id, id === obligationId ? doneText : '✅']));
+      const markup = itemsKeyboard(
+        m.layout.map((e) => ({ obligationId: e.o, code: e.c, actions: e.b })),
+        done,
+      );
+      if (markup) edits.set(`${m.chatId}:${m.messageId}`, { chatId: m.chatId, messageId: m.messageId, markup });
+    }
+    for (const m of edits.values()) {
       await api
-        .editMessageReplyMarkup(m.chatId, m.messageId, {
-          reply_markup: { inline_keyboard: [[{ text: doneText, callback_data: encodeButton('list', obligationId) }]] },
-        })
+        .editMessageReplyMarkup(m.chatId, m.messageId, { reply_markup: m.markup })
         .catch((error: unknown) =>
           logger.warn({ err: error, obligation: obligationId }, 'could not mark a reminder message as done'),
         );

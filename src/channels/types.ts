@@ -51,8 +51,11 @@ export interface Recipient {
 /** A rendered message: each channel takes the parts it needs. */
 export interface OutgoingMessage {
   orgId: string;
-  /** The reminder or digest this message is, for the sandbox outbox and for the logs. */
-  ref: { reminderId: string } | { digestId: string };
+  /**
+   * The reminder or digest this message is, for the sandbox outbox and for the logs. A day's
+   * message (a bundle) names its bundle and its first item.
+   */
+  ref: { reminderId: string; bundleId?: string } | { digestId: string };
   subject: string;
   text: string;
   html?: string;
@@ -60,7 +63,23 @@ export interface OutgoingMessage {
   obligationId?: string;
   /** What the recipient can answer with (chat buttons): `done` confirms the obligation for the unit. */
   actions?: 'done'[];
+  /**
+   * A message of several items (a bundle): each with its code and whether it takes ✅ / 📅 of its
+   * own (chat buttons), in the order the text shows them.
+   */
+  items?: MessageItem[];
 }
+
+/** One item of a message of several: its obligation, its code ("4.2-2026Q4"), whether it has buttons. */
+export interface MessageItem {
+  obligationId: string;
+  code: string;
+  actions: boolean;
+}
+
+/** The id a channel keeps a message by (its bundle's, its reminder's or its digest's). */
+export const messageRef = (m: OutgoingMessage): string =>
+  'digestId' in m.ref ? m.ref.digestId : (m.ref.bundleId ?? m.ref.reminderId);
 
 export interface SendResult {
   /** The channel's id for the message (SMTP message id, Telegram message id…). */

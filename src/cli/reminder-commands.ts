@@ -73,8 +73,10 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
           ),
         ),
       );
+      // One message a day per person: the rows are items, grouped into messages.
+      const messages = new Set(rows.map((r) => r.message)).size;
       out(
-        `\n${rows.length} tin sẽ gửi / messages to send${unit ? '' : ' (tổng hợp: chỉ khi có việc / digests only when there is news)'}`,
+        `\n${messages} tin sẽ gửi (${rows.length} mục) / messages to send (${rows.length} items)${unit ? '' : ' (tổng hợp: chỉ khi có việc / digests only when there is news)'}`,
       );
     });
 

@@ -18,8 +18,33 @@ export interface Stage {
   workingDaysLeft: number;
 }
 
-/** The stage id stored on a reminder: the step and the due day it counts from ("lead-7@20261115"). */
+/**
+ * The stage id stored on a reminder: the step and the due day it counts from ("lead-7@20261115",
+ * "nudge-mabc12@20261115"). Built here and read back only by {@link parseStageId}.
+ */
 export const stageId = (step: string, dueDate: IsoDate) => `${step}@${dueDate.replace(/-/g, '')}`;
+
+/** A stage id read back: its step, what kind of step, and the due day it counts from. */
+export interface ParsedStage {
+  step: string;
+  /** lead | due | overdue | escalation | nudge (an administrator's manual nudge). */
+  kind: StageKind | 'nudge';
+  /** The n of lead-n, overdue-n, escalation-n; null for due and nudges. */
+  n: number | null;
+  dueDate: IsoDate;
+}
+
+/** Reads a {@link stageId}; null when it is not one. */
+export function parseStageId(id: string): ParsedStage | null {
+  const m = /^((lead|overdue|escalation)-(\d+)|due|nudge-[^@]+)@(\d{4})(\d{2})(\d{2})$/.exec(id);
+  if (!m) return null;
+  const step = m[1]!;
+  const kind = (m[2] ?? (step === 'due' ? 'due' : 'nudge')) as ParsedStage['kind'];
+  return { step, kind, n: m[3] === undefined ? null : Number(m[3]), dueDate: `${m[4]}-${m[5]}-${m[6]}` };
+}
+
+/** Whether a stage id counts from `dueDate` (an extension moves the due date: the old stages are stale). */
+export const stageCountsFrom = (id: string, dueDate: IsoDate) => parseStageId(id)?.dueDate === dueDate;
 
 /** The instant `hh:mm` on `day` in `zone`. */
 export function atLocalTime(day: IsoDate, hhmm: string, zone: string): Date {

@@ -28,6 +28,33 @@ export const MESSAGES = {
   'reminder-overdue': { fields: reminderFields(), lists: { indicators: INDICATOR_FIELDS } },
   'reminder-escalation': { fields: [...reminderFields(), 'responsibleUnit'], lists: {} },
   'reminder-cooperating': { fields: reminderFields(), lists: {} },
+  /**
+   * The day's message of several items (one message a day per person): the sections most urgent
+   * first, each a list of items; `count` the items, `more` those not shown in full (a section:
+   * {{#more}}…{{/more}}), listed by /viec.
+   */
+  'reminder-bundle': {
+    fields: [
+      'contactName',
+      'unitName',
+      'date',
+      'count',
+      'more',
+      /** How many items each section has (a section: {{#overdueCount}}heading{{/overdueCount}}). */
+      'overdueCount',
+      'dueTodayCount',
+      'soonCount',
+      'lateCount',
+      'cooperatingCount',
+    ],
+    lists: {
+      overdue: bundleItemFields(),
+      dueToday: bundleItemFields(),
+      soon: bundleItemFields(),
+      late: bundleItemFields(),
+      cooperating: bundleItemFields(),
+    },
+  },
   digest: {
     /** `failedCount`: how many reminders a channel refused, a section ({{#failedCount}}…{{/failedCount}}) for the list's heading. */
     fields: ['contactName', 'date', 'orgName', 'overdueCount', 'confirmedCount', 'openCount', 'failedCount'],
@@ -44,6 +71,27 @@ export const MESSAGES = {
     },
   },
 } as const satisfies Record<string, { fields: readonly string[]; lists: Record<string, readonly string[]> }>;
+
+function bundleItemFields() {
+  return [
+    /** The obligation's code with its period ("4.2-2026Q4"): what /xong and /giahan take. */
+    'code',
+    'unitName',
+    'dutyCode',
+    'dutyTitle',
+    'planCode',
+    'period',
+    'dueDate',
+    'dueDateShort',
+    /** The due date's day of the week ("Chủ nhật"). */
+    'dueWeekday',
+    /** "còn 3 ngày làm việc", "hạn là hôm nay", "quá hạn 2 ngày làm việc", "hôm nay là ngày làm việc cuối cùng trước hạn". */
+    'remaining',
+    'confirmCommand',
+    'extendCommand',
+    'confirmUrl',
+  ] as const;
+}
 
 function reminderFields() {
   return [

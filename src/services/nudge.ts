@@ -1,14 +1,49 @@
 import type { Db } from '#root/db/client.js';
-import { dueInstant, isOverdue, nudgeSelection } from '#root/domain/obligation-state.js';
+import { dueInstant, isOverdue } from '#root/domain/obligation-state.js';
+import { effectivePolicy, policyOverrideSchema } from '#root/domain/policy.js';
 import { stageId } from '#root/domain/stages.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import { UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
+import { loadCalendar } from './holidays.js';
 
 /**
- * The administrator's manual nudge: one reminder now, per open obligation of the unit (or of one
- * duty, or one obligation), to each of its contacts, through the same rows and queue as scheduled
- * reminders. Its stage id is unique to this nudge ("nudge-<time>@<due day>"). The reason, when the
+ * The due days a nudge counts as "late now" or "due soon": from as far back as the policy still
+ * reminds (its overdue nudges and escalations: 30 working days by default) to as far ahead as its
+ * first reminder (its longest lead, 14 working days by default) — what the daily messages carry,
+ * not every period back to the plan's first year nor every one ahead.
+ */
+async function nudgeRange(
+  db: Db,
+  orgId: string,
+  unitId: string,
+  zone: string,
+  now: Date,
+): Promise<{ from: string; to: string }> {
+  const rows = await db.reminderPolicy.findMany({ where: { orgId, target: { in: ['org', `unit:${unitId}`] } } });
+  const parse = (target: string) => {
+    const parsed = policyOverrideSchema.safeParse(rows.find((r) => r.target === target)?.settings);
+    return parsed.success ? parsed.data : undefined;
+  };
+  const policy = effectivePolicy(parse('org'), parse(`unit:${unitId}`));
+  const today = zonedDay(now, zone);
+  const year = Number(today.slice(0, 4));
+  const calendar = await loadCalendar(db, orgId, [year - 1, year, year + 1]);
+  const back = Math.max(1 + Math.max(0, policy.overdueMax - 1) * policy.overdueEvery, 2 * policy.escalateAfter);
+  return {
+    from: calendar.addWorkingDays(today, -back),
+    to: calendar.addWorkingDays(today, Math.max(0, ...policy.leadDays)),
+  };
+}
+
+/**
+ * The administrator's manual nudge: one message now to each of the unit's contacts (one bundle per
+ * contact: its items are the reminders of this nudge), through the same rows and queue as
+ * scheduled reminders. For the whole unit, the items are what is overdue and what is due soon
+ * (within the policy's longest lead: what the unit is being reminded of), else its next due
+ * date, never every period ahead nor history; for one duty, the same among its periods; for one
+ * obligation, that obligation. Its stage id is
+ * unique to this nudge ("nudge-<time>@<due day>"), its slot too: one call per unit. The reason, when the
  * administrator gave one (the web page asks for it), is kept in the audit row. A unit with no
  * active contact, or whose contacts have no working channel, is refused with a message saying
  * which (nothing is written): a nudge never says it was sent when nobody can receive it.
@@ -33,9 +68,20 @@ export async function nudge(
     },
     orderBy: { dueAt: 'asc' },
   });
-  // Without a duty: what needs the unit now and the next due date, not the whole year (the domain's rule).
-  const chosen =
-    input.dutyCode || input.obligationId ? obligations : nudgeSelection(obligations, input.now, org.timeZone);
+  // Without a duty: what is overdue and what is due soon, not the whole year.
+  const range = input.obligationId ? null : await nudgeRange(db, orgId, input.unitId, org.timeZone, input.now);
+  const lateOrSoon =
+    range === null
+      ? obligations
+      : obligations.filter((o) => {
+          const day = zonedDay(dueInstant(o), org.timeZone);
+          return day >= range.from && day <= range.to;
+        });
+  // Nothing late or near: the next due date (all obligations sharing it), so that a unit with
+  // nothing late still hears of what comes next, and never of the whole year.
+  const ahead = obligations.filter((o) => dueInstant(o) > input.now).map((o) => dueInstant(o).getTime());
+  const nearest = ahead.length ? Math.min(...ahead) : null;
+  const chosen = lateOrSoon.length ? lateOrSoon : obligations.filter((o) => dueInstant(o).getTime() === nearest);
   if (!chosen.length)
     throw new UserError('Đơn vị không có nghĩa vụ nào đang mở phù hợp / the unit has no matching open obligation');
   const contacts = await db.contact.findMany({

@@ -1,4 +1,5 @@
 import type { Db } from '#root/db/client.js';
+import { obligationCode, pickByCode } from '#root/domain/obligation-code.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
 import { confirmObligation, type ConfirmOutcome } from './confirmations.js';
@@ -54,7 +55,8 @@ export const answerable = (m: { reminder: { kind: string } | null }) =>
 
 /**
  * Answers a sandbox message as the contact it was sent to, as they would in chat. `xong` (or
- * `done`) confirms the reminder's obligation for their unit; anything else is refused clearly.
+ * `done`) confirms the reminder's obligation for their unit; in a day's message of several items,
+ * `xong <mã>` confirms the item it names; anything else is refused clearly.
  * The confirmation is the contact's (actor `contact:<id>`); `actor`, when given (the
  * administrator answering on the web page), gets an audit row of its own saying who answered.
  */
@@ -77,12 +79,38 @@ export async function answerOutbox(
   if (!answerable(m)) {
     throw new UserError('Thư này chỉ để thông tin; đơn vị chủ trì xác nhận / information only: the lead unit confirms');
   }
+  // A day's message of several items: "xong <mã>" names the item (its first word of the note).
+  let obligationId = m.reminder.obligationId;
+  let rest = note;
+  if (m.bundleId) {
+    const items = await db.reminder.findMany({
+      where: { bundleId: m.bundleId, kind: { in: ['lead', 'due', 'overdue'] } },
+      include: { obligation: { include: { duty: true } } },
+    });
+    const distinct = [...new Map(items.map((i) => [i.obligationId, i.obligation])).values()].sort(
+      (a, b) =>
+        a.dueAt.getTime() - b.dueAt.getTime() || a.duty.code.localeCompare(b.duty.code, undefined, { numeric: true }),
+    );
+    if (distinct.length > 1) {
+      const typed = note?.trim().split(/\s+/)[0] ?? '';
+      const picked = typed
+        ? pickByCode(typed, distinct, (o) => ({ dutyCode: o.duty.code, periodKey: o.periodKey }))
+        : [];
+      const codes = distinct.map((o) => obligationCode(o.duty.code, o.periodKey)).join(', ');
+      if (picked.length !== 1)
+        throw new UserError(
+          `Thư này có ${distinct.length} việc: trả lời «xong <mã>», mã là một trong: ${codes} / this message has several items: answer "xong <code>", one of: ${codes}`,
+        );
+      obligationId = picked[0]!.id;
+      rest = note!.trim().slice(typed.length).trim() || null;
+    }
+  }
   const outcome = await confirmObligation(db, {
-    obligationId: m.reminder.obligationId,
+    obligationId,
     contactId: m.contactId,
     actor: `contact:${m.contactId}`,
     via: 'sandbox',
-    note,
+    note: rest,
     now,
   });
   const text = [answer, note].filter(Boolean).join(' ');
@@ -95,7 +123,7 @@ export async function answerOutbox(
         action: 'outbox.answer',
         entity: 'outbox_message',
         entityId: m.id.toString(),
-        data: { answer: text, contactId: m.contactId, obligationId: m.reminder!.obligationId, outcome: outcome.status },
+        data: { answer: text, contactId: m.contactId, obligationId, outcome: outcome.status },
       });
     }
   });

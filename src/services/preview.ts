@@ -1,6 +1,8 @@
 import { fromZonedTime } from 'date-fns-tz/fromZonedTime';
 import type { Db } from '#root/db/client.js';
 import type { Channel, ReminderKind } from '#root/generated/prisma/client.js';
+import { bundleKey } from '#root/domain/bundles.js';
+import { zonedDay } from '#root/domain/zoned-day.js';
 import { UserError } from '#root/errors/index.js';
 import { planWindow } from './planner.js';
 
@@ -23,6 +25,11 @@ export interface PreviewRow {
   kind: ReminderKind | 'digest';
   /** The stage id ("lead-7@20261115", "digest@2026-11-16"). */
   step: string;
+  /**
+   * The message the row goes out in: the same for every item of one message (a contact's day on a
+   * channel: one message a day per person), its own for a digest.
+   */
+  message: string;
 }
 
 /** A calendar day written YYYY-MM-DD that exists; `name` says which field, for the message. */
@@ -64,10 +71,21 @@ export async function previewReminders(
   const start = fromZonedTime(`${from}T00:00:00`, org.timeZone);
   const end = fromZonedTime(`${to}T23:59:59.999`, org.timeZone);
   const plan = await planWindow(db, orgId, start, end);
+  // One message per contact, channel and day, sent at its earliest item's instant; a unit's
+  // preview shows its items with the message they go in, though that message carries others too.
+  const keyOf = (r: { contactId: string; channel: string | null; at: Date }) =>
+    bundleKey(r.contactId, r.channel, zonedDay(r.at, org.timeZone));
+  const sendAt = new Map<string, Date>();
+  for (const r of plan.reminders) {
+    const key = keyOf(r);
+    const had = sendAt.get(key);
+    if (!had || r.at < had) sendAt.set(key, r.at);
+  }
   const reminders = input.unit === undefined ? plan.reminders : plan.reminders.filter((r) => r.unit === input.unit);
   const rows: PreviewRow[] = [
     ...reminders.map((r) => ({
-      at: r.at,
+      at: sendAt.get(keyOf(r)) ?? r.at,
+      message: keyOf(r),
       unit: r.unit,
       contact: r.contact,
       channel: r.channel,
@@ -87,6 +105,7 @@ export async function previewReminders(
       obligation: null,
       kind: 'digest' as const,
       step: `digest@${d.day}`,
+      message: `digest:${d.contactId}:${d.channel ?? 'none'}:${d.day.replace(/-/g, '')}`,
     })),
   ];
   // Stable: reminders of one instant keep the planner's order (unit, duty, stage, contact).

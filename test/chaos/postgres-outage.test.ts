@@ -38,7 +38,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * PostgreSQL stopped for real (fast shutdown: every connection cut) while two worker processes fan
- * reminders out to Telegram, then started again: the workers stay up, no job or row is left stuck,
+ * reminders out to Telegram, each chat's reminders as one message (a bundle), then started again: the workers stay up, no job or row is left stuck,
  * and every reminder arrives. Sends in flight at the stop keep Telegram's answer and write it once
  * the database is back; a reminder could arrive twice only where an outcome was lost (an outage
  * outlasting the claim's lease), at most once per claim in flight, each counted as such.
@@ -178,9 +178,14 @@ describe('Telegram reminders when PostgreSQL goes away mid-fan-out', () => {
       }
       // The outage did catch sends in flight: claimed before it, accepted by Telegram, written after.
       expect(recordedLate).toBeGreaterThan(0);
-      // Duplicates only where an outcome was lost, each counted as such.
-      expect(tally.duplicates).toBeLessThanOrEqual(inFlightBound);
-      expect(tally.duplicates).toBeLessThanOrEqual(unknown);
+      // One message per chat (its reminders bundled), each reminder in exactly one bundle.
+      const bundles = await db.bundle.findMany({ where: { orgId }, include: { _count: { select: { items: true } } } });
+      expect(bundles.length).toBe(CHATS);
+      expect(bundles.every((b) => b.status === 'sent' && b._count.items === PER_CHAT)).toBe(true);
+      // Duplicates only where an outcome was lost, each counted as such: a bundle sent again
+      // repeats its PER_CHAT reminders.
+      expect(tally.duplicates).toBeLessThanOrEqual(inFlightBound * PER_CHAT);
+      expect(tally.duplicates).toBeLessThanOrEqual(unknown * PER_CHAT);
       // The workers kept what Telegram answered and wrote it once the database was back: an outage
       // well within the claim's lease loses no outcome, so nothing arrives twice.
       if (OUTAGE_SECONDS * 1_000 < CLAIM_LEASE_MS / 2) expect(tally.duplicates).toBe(0);

@@ -11,9 +11,13 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { waitFor } from '../helpers/processes.js';
 import { startFakeTelegram, type FakeTelegram } from '../helpers/telegram-server.js';
 
-/** Private chats, and reminders spread evenly over them (rounded up); a bigger run: CHAOS_REMINDERS=10000 CHAOS_CHATS=1000. */
-const CHATS = Number(process.env.CHAOS_CHATS ?? 100);
-const PER_CHAT = Math.max(1, Math.ceil(Number(process.env.CHAOS_REMINDERS ?? 400) / CHATS));
+/**
+ * Private chats, and reminders spread evenly over them (rounded up): each chat's reminders go out
+ * as one message, so there are as many sendMessage calls to fail as chats (400 by default, as many
+ * as when each reminder was a message of its own); a bigger run: CHAOS_REMINDERS=10000 CHAOS_CHATS=2000.
+ */
+const CHATS = Number(process.env.CHAOS_CHATS ?? 400);
+const PER_CHAT = Math.max(1, Math.ceil(Number(process.env.CHAOS_REMINDERS ?? 800) / CHATS));
 const REMINDERS = CHATS * PER_CHAT;
 /** Seed of the fault generator: the same seed draws the same faults for the same sequence of calls. */
 const SEED = Number(process.env.CHAOS_SEED ?? 20261125);
@@ -27,9 +31,9 @@ const counter = async (s: TestApp, name: string) =>
 /**
  * A Bot API server that fails a share of sendMessage calls at random: 10 % answered 500, 5 % never
  * answered (half of those after the message went out: the client cannot know), 2 % answered 429
- * with retry_after. Through a real worker every reminder still arrives; one arrives twice only where
- * its message went out and the answer was lost, and the program counts each such send as of unknown
- * outcome.
+ * with retry_after. Through a real worker every reminder still arrives, in its chat's one message;
+ * a message arrives twice only where it went out and the answer was lost, and the program counts
+ * each such send as of unknown outcome.
  */
 describe('Telegram reminders through a Bot API server that fails at random', () => {
   let t: TestDatabase;
@@ -100,11 +104,19 @@ describe('Telegram reminders through a Bot API server that fails at random', () 
     for (const kind of ['serverError', 'timeout', 'lostReply', 'tooMany'] as const)
       expect(injected[kind], kind).toBeGreaterThan(0);
     expect(tally.missing).toEqual([]);
-    // A reminder arrives twice only where its message went out and the answer never came…
-    expect(tally.duplicates).toBeLessThanOrEqual(injected.timeout + injected.lostReply);
-    expect(tally.duplicates).toBe(injected.lostReply);
+    // A message (with its PER_CHAT reminders) arrives twice only where it went out and the answer
+    // never came…
+    expect(tally.duplicates).toBeLessThanOrEqual((injected.timeout + injected.lostReply) * PER_CHAT);
+    expect(tally.duplicates).toBe(injected.lostReply * PER_CHAT);
     // …and the program counted every call left unanswered as of unknown outcome, and nothing else.
     expect(unknown).toBe(injected.timeout + injected.lostReply);
-    expect(tally.duplicates).toBeLessThanOrEqual(unknown);
+    expect(tally.duplicates).toBeLessThanOrEqual(unknown * PER_CHAT);
+    // One message per chat, each reminder in exactly one bundle.
+    const bundles = await t.prisma.bundle.findMany({
+      where: { orgId },
+      include: { _count: { select: { items: true } } },
+    });
+    expect(bundles.length).toBe(CHATS);
+    expect(bundles.every((b) => b.status === 'sent' && b._count.items === PER_CHAT)).toBe(true);
   }, 240_000);
 });

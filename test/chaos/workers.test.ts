@@ -13,9 +13,10 @@ import { startPrivateRedis, startProgram, waitFor, type ProgramProcess } from '.
 const REMINDERS = Number(process.env.CHAOS_REMINDERS ?? 1200);
 
 /**
- * Sandbox reminders are claimed, written and recorded in one transaction: whatever happens to the
- * worker processes or to Redis, each is delivered exactly once. These tests run the real program as
- * separate processes and kill them with SIGKILL mid-send.
+ * Sandbox messages are claimed, written and recorded in one transaction: whatever happens to the
+ * worker processes or to Redis, each is delivered exactly once. Each contact has four reminders
+ * due now: they go out as one message (a bundle), each reminder in exactly one. These tests run the
+ * real program as separate processes and kill them with SIGKILL mid-send.
  */
 describe('sandbox reminders when workers die and Redis is lost', () => {
   let t: TestDatabase;
@@ -85,11 +86,25 @@ describe('sandbox reminders when workers die and Redis is lost', () => {
   }
 
   const sentCount = () => t.prisma.reminder.count({ where: { orgId, status: 'sent' } });
+  /**
+   * Every reminder sent, each in exactly one bundle; one bundle (and one sandbox message) per
+   * contact, carrying all four of its reminders; no bundle sent twice.
+   */
   async function expectExactlyOnce(total: number) {
     expect(await t.prisma.reminder.count({ where: { orgId } })).toBe(total);
     expect(await sentCount()).toBe(total);
-    const messages = await t.prisma.outboxMessage.count({ where: { orgId } });
-    expect(messages).toBe(total);
+    const rows = await t.prisma.reminder.findMany({ where: { orgId }, select: { contactId: true, bundleId: true } });
+    expect(rows.every((r) => r.bundleId !== null)).toBe(true);
+    const contacts = new Set(rows.map((r) => r.contactId));
+    const bundles = await t.prisma.bundle.findMany({
+      where: { orgId },
+      include: { _count: { select: { items: true } } },
+    });
+    expect(bundles.length).toBe(contacts.size);
+    expect(bundles.every((b) => b.status === 'sent' && b._count.items === total / contacts.size)).toBe(true);
+    const messages = await t.prisma.outboxMessage.findMany({ where: { orgId }, select: { bundleId: true } });
+    expect(messages.length).toBe(contacts.size);
+    expect(new Set(messages.map((m) => m.bundleId)).size).toBe(contacts.size);
   }
 
   it('delivers every reminder exactly once though a worker is SIGKILLed three times mid-run', async () => {
@@ -129,7 +144,7 @@ describe('sandbox reminders when workers die and Redis is lost', () => {
     const workers = [start({ ROLES: 'worker' }), start({ ROLES: 'worker' }), start({ ROLES: 'worker' })];
     await waitFor(async () => (await sentCount()) === REMINDERS, 90_000, 'every reminder');
     await expectExactlyOnce(REMINDERS);
-    const claimers = await t.prisma.reminder.groupBy({ by: ['claimedBy'], where: { orgId } });
+    const claimers = await t.prisma.bundle.groupBy({ by: ['claimedBy'], where: { orgId } });
     expect(claimers.length).toBeGreaterThan(1);
     for (const w of workers) w.child.kill('SIGTERM');
     await Promise.all(workers.map((w) => w.exited));

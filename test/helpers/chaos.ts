@@ -18,8 +18,8 @@ type Keyboard = { inline_keyboard?: { callback_data?: string }[][] };
 
 /**
  * Counts the messages of each reminder at the fake server. Every seeded reminder has an obligation
- * of its own, which its message's ✅ button names: a message is matched to its reminder by chat and
- * button, whatever its text.
+ * of its own, which a ✅ button of its message names (a day's message of several items has one per
+ * item): a message is matched to its reminders by chat and buttons, whatever its text.
  */
 export function tallyMessages(fake: FakeTelegram, reminders: SeededReminder[]): Tally {
   const count = new Map<string, number>();
@@ -28,10 +28,10 @@ export function tallyMessages(fake: FakeTelegram, reminders: SeededReminder[]): 
     const data = ((m.reply_markup as Keyboard | undefined)?.inline_keyboard ?? [])
       .flat()
       .map((b) => b.callback_data ?? '');
-    const done = data.map(decodeButton).find((b) => b?.action === 'done');
-    if (!done) continue;
-    const key = `${m.chat.id}|${done.id}`;
-    count.set(key, (count.get(key) ?? 0) + 1);
+    for (const done of data.map(decodeButton).filter((b) => b?.action === 'done')) {
+      const key = `${m.chat.id}|${done!.id}`;
+      count.set(key, (count.get(key) ?? 0) + 1);
+    }
   }
   const times = (r: SeededReminder) => count.get(`${r.chatId}|${r.obligationId}`) ?? 0;
   const repeated = reminders.filter((r) => times(r) > 1).map((reminder) => ({ reminder, times: times(reminder) }));

@@ -69,6 +69,25 @@ describe('preview, nudge and the sandbox outbox from the command line', () => {
           channel: 'sandbox',
         }),
       );
+      // One message a day per person: every row names the message it goes out in; over the period,
+      // for each contact, channel and local day, the reminders carry one message between them, the
+      // same instant and recipient; a digest is a message of its own.
+      const messagesOf = new Map<string, Set<string>>();
+      const rowsOf = new Map<string, Record<string, string | null>[]>();
+      for (const row of rows) {
+        expect(typeof row.message).toBe('string');
+        rowsOf.set(row.message!, [...(rowsOf.get(row.message!) ?? []), row]);
+        if (row.stage === 'digest') continue;
+        const key = `${row.contact}|${row.channel}|${formatInTimeZone(new Date(row.at!), ZONE, 'yyyy-MM-dd')}`;
+        messagesOf.set(key, (messagesOf.get(key) ?? new Set()).add(row.message!));
+      }
+      for (const [key, messages] of messagesOf) expect(messages.size, key).toBe(1);
+      for (const [message, of] of rowsOf) {
+        expect(new Set(of.map((r) => `${r.contact}|${r.channel}|${r.at}`)).size, message).toBe(1);
+        expect(new Set(of.map((r) => r.stage === 'digest')).size, message).toBe(1);
+      }
+      // Several items share a message (the demo's contacts have several duties due 15/11).
+      expect(rowsOf.size).toBeLessThan(rows.length);
       expect(await t.prisma.reminder.count({ where: { orgId } })).toBe(0);
       expect(await t.prisma.outboxMessage.count({ where: { orgId } })).toBe(0);
     },

@@ -96,8 +96,21 @@ describe('a simulated 20/10–05/12/2026 run over the HCMC plan', () => {
     const actual = (await sent()).map(key).sort();
     expect(actual.length).toBeGreaterThan(100);
     expect(actual).toEqual(expected);
-    // Each exactly once, each with one sandbox message.
-    expect(await t.prisma.outboxMessage.count({ where: { reminderId: { not: null } } })).toBe(actual.length);
+    // Each exactly once, in one day's message: one sandbox message per bundle, at most one a day
+    // per person (issue 14: one message a day per person).
+    const rows = await sent();
+    expect(rows.every((r) => r.bundleId !== null)).toBe(true);
+    const bundles = new Set(rows.map((r) => r.bundleId));
+    const messages = await t.prisma.outboxMessage.findMany({ where: { bundleId: { not: null } } });
+    expect(messages.length).toBe(bundles.size);
+    expect(new Set(messages.map((m) => m.bundleId))).toEqual(bundles);
+    const perDay = new Map<string, Set<string>>();
+    for (const r of rows) {
+      const k = `${r.contactId}|${r.channel}|${day(r.sentAt!)}`;
+      perDay.set(k, (perDay.get(k) ?? new Set()).add(r.bundleId!));
+    }
+    for (const [k, ids] of perDay) expect(ids.size, k).toBe(1);
+    expect(messages.length).toBeLessThan(actual.length);
   });
 
   it('sends nothing on weekends, holidays or outside 08:00–17:00', async () => {
@@ -139,6 +152,29 @@ describe('a simulated 20/10–05/12/2026 run over the HCMC plan', () => {
     expect(esc2.map((r) => [r.contact.role, day(r.sentAt!)])).toEqual([['admin', '2026-11-24']]);
   });
 
+  it('gives an administrator one escalation message a day, listing the late units and items', async () => {
+    const rows = (await sent()).filter((r) => r.kind === 'escalation' && r.contact.role === 'admin');
+    const byDay = new Map<string, typeof rows>();
+    for (const r of rows) byDay.set(day(r.sentAt!), [...(byDay.get(day(r.sentAt!)) ?? []), r]);
+    const busiest = [...byDay.values()].sort((a, b) => b.length - a.length)[0]!;
+    expect(busiest.length).toBeGreaterThan(3);
+    expect(new Set(busiest.map((r) => r.bundleId)).size).toBe(1);
+    const m = await t.prisma.outboxMessage.findUniqueOrThrow({ where: { bundleId: busiest[0]!.bundleId! } });
+    expect(m.body).toContain('ĐƠN VỊ CHẬM');
+    // Each late unit named with its item, up to 50 on the sandbox; the rest counted, with /viec.
+    const n = new Set(busiest.map((r) => r.obligationId)).size;
+    expect(m.body).toContain(`có ${n} việc cần anh/chị`);
+    const listed = m.body.split('\n').filter((l) => l.startsWith('• '));
+    expect(listed).toHaveLength(Math.min(n, 50));
+    const named = new Set(busiest.map((r) => `• ${r.obligation.unit.name}: ${r.obligation.duty.code}`));
+    for (const line of listed)
+      expect(
+        [...named].some((x) => line.startsWith(x)),
+        line,
+      ).toBe(true);
+    if (n > 50) expect(m.body).toContain(`Còn ${n - 50} việc khác: gõ /viec`);
+  });
+
   it('tells cooperating units once per duty and period, for information', async () => {
     const rows = (await sent()).filter((r) => r.kind === 'cooperating' && r.obligation.duty.code === '4.2');
     expect(rows.length).toBeGreaterThan(0);
@@ -178,9 +214,10 @@ describe('a simulated 20/10–05/12/2026 run over the HCMC plan', () => {
         x.stage.startsWith('lead-3@') &&
         x.contact.role === 'contact',
     )!;
-    const m = await t.prisma.outboxMessage.findUniqueOrThrow({ where: { reminderId: r.id } });
-    expect(m.body).toContain('đến hạn ngày 15 tháng 11 năm 2026 (còn 3 ngày làm việc)');
-    expect(m.body).toContain('Kế hoạch 3131/KH-UBND');
+    // The day's message of Sở TTTT's contact lists it among the others, with its code and its command.
+    const m = await t.prisma.outboxMessage.findUniqueOrThrow({ where: { bundleId: r.bundleId! } });
+    expect(m.body).toContain('SẮP ĐẾN HẠN');
+    expect(m.body).toMatch(/• 4\.2-2026 «[^»]+» — hạn 15\/11\/2026 \(còn 3 ngày làm việc\)/);
     expect(m.body).toContain('/xong 4.2-2026');
   });
 
@@ -189,8 +226,10 @@ describe('a simulated 20/10–05/12/2026 run over the HCMC plan', () => {
       (x) => x.obligation.duty.code === '4.2' && x.kind === 'due' && x.contact.role === 'contact',
     )!;
     expect(day(r.sentAt!)).toBe('2026-11-13');
-    const m = await t.prisma.outboxMessage.findUniqueOrThrow({ where: { reminderId: r.id } });
-    expect(m.body).toContain('là Chủ nhật, 15/11/2026; hôm nay là ngày làm việc cuối cùng trước hạn.');
-    expect(m.body).not.toContain('Hôm nay, ngày 15 tháng 11 năm 2026, là hạn');
+    const m = await t.prisma.outboxMessage.findUniqueOrThrow({ where: { bundleId: r.bundleId! } });
+    expect(m.body).toMatch(
+      /• 4\.2-2026 «[^»]+» — hạn Chủ nhật, 15\/11\/2026 \(hôm nay là ngày làm việc cuối cùng trước hạn\)/,
+    );
+    expect(m.body).not.toContain('hạn là hôm nay');
   });
 });

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxChannel } from '#root/channels/sandbox/index.js';
 import { encodeButton, type ButtonAction } from '#root/channels/telegram/callback.js';
+import { bundlePending } from '#root/services/bundles.js';
 import { seedDemo } from '#root/services/demo.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { wallClockStart } from '../helpers/clock.js';
@@ -416,6 +417,24 @@ describe('fuzzing the chat commands', () => {
       expect(actors.has(a.actor) || a.actor === 'system', `audit by ${a.actor}: ${a.action}`).toBe(true);
     for (const a of audits.filter((a) => a.action === 'obligation.nudge')) expect(a.actor).toBe('telegram:8003');
     if (after.reminders > before.reminders) expect(audits.some((a) => a.action === 'obligation.nudge')).toBe(true);
+    // The nudges' reminders go out as one message per contact and nudge, each reminder in exactly
+    // one, and a whole-unit nudge carries only what is overdue or due soon (never a period a year ahead).
+    await bundlePending(t.prisma, orgId, new Date());
+    const nudged = await t.prisma.reminder.findMany({
+      where: { orgId, stage: { startsWith: 'nudge-' } },
+      include: { obligation: true },
+    });
+    const bundles = await t.prisma.bundle.findMany({ where: { orgId, slot: { startsWith: 'nudge-' } } });
+    const slotOf = (stage: string) => stage.split('@')[0]!;
+    expect(new Set(nudged.map((r) => `${r.contactId}|${r.channel}|${slotOf(r.stage)}`)).size).toBe(bundles.length);
+    for (const r of nudged) {
+      const mine = bundles.filter(
+        (b) => b.contactId === r.contactId && b.channel === r.channel && b.slot === slotOf(r.stage),
+      );
+      expect(mine.length, `the messages of reminder ${r.id}`).toBe(1);
+      const due = r.obligation.extendedTo ?? r.obligation.dueAt;
+      expect(due.getTime() - r.scheduledAt.getTime()).toBeLessThan(45 * 86_400_000);
+    }
     // The fuzz did reach the interesting paths: commands answered, presses answered, some changes made.
     expect(tg.callbackAnswers.length).toBeGreaterThan(N / 10);
     expect(after.confirmations.length).toBeGreaterThan(before.confirmations.length);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reminderJobId } from '#jobs/queues.js';
+import { bundleJobId } from '#jobs/queues.js';
 import { requestExtension } from '#root/services/chat.js';
 import { confirmObligation, extendObligation, waiveObligation } from '#root/services/confirmations.js';
 import { seedDemo } from '#root/services/demo.js';
@@ -298,7 +298,11 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
         where: { obligationId: o!.id, stage: { startsWith: 'nudge-' } },
       });
       expect(reminders).toHaveLength(1);
-      expect(await w.s.app.sendQueue().getJob(reminderJobId(reminders[0]!.id))).toBeTruthy();
+      // Queued as the contact's message of this nudge (one per contact: its bundle).
+      const bundle = await db().bundle.findFirstOrThrow({
+        where: { contactId: reminders[0]!.contactId, slot: reminders[0]!.stage.split('@')[0]! },
+      });
+      expect(await w.s.app.sendQueue().getJob(bundleJobId(bundle.id))).toBeTruthy();
       expect(await lastAudit('obligation.nudge')).toMatchObject({
         actor: `web:${w.admin.email}`,
         data: { obligations: 1, reminders: 1, reason: 'Quá hạn báo cáo năm' },
@@ -320,7 +324,7 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
         reason: 'Nhắc trước báo cáo 30/11',
         back: '/admin?year=2026&state=overdue',
       });
-      expect(row.status).toBe(303);
+      expect(row.status, row.text).toBe(303);
       expect(row.location).toBe('/admin?year=2026&state=overdue');
       const made =
         (await db().reminder.count({ where: { obligation: { unitId: unit.id }, stage: { startsWith: 'nudge-' } } })) -

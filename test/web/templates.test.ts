@@ -80,8 +80,10 @@ describe('message templates on the administrators’ pages', () => {
     expect(res.text).toContain('Mẫu tin nhắn');
     expect(res.text).toContain('Nhắc trước hạn');
     expect(res.text).toContain('Thư tổng hợp hằng ngày cho quản trị');
-    // 6 messages × (sandbox 1 + email 3 + telegram 1 + zalo 1 parts) × 2 languages.
-    expect(res.text.match(/href="\/admin\/templates\/(vi|en)\//g)?.length).toBe(72);
+    // 7 messages (the day's message of several items among them) × (sandbox 1 + email 3 +
+    // telegram 1 + zalo 1 parts) × 2 languages.
+    expect(res.text.match(/href="\/admin\/templates\/(vi|en)\//g)?.length).toBe(84);
+    expect(res.text).toContain('Tin nhắc hằng ngày (nhiều việc)');
     expect(res.text).toContain(`href="${EDIT}"`);
     expect(res.text).toContain('href="/admin/templates/en/digest/email/subject.txt"');
     expect(res.text).not.toContain('đã sửa</a>');

@@ -44,7 +44,10 @@ export function createEmailChannel(
           ...(message.html ? { html: message.html } : {}),
           headers:
             'reminderId' in message.ref
-              ? { 'X-Dondoc-Reminder': message.ref.reminderId }
+              ? {
+                  'X-Dondoc-Reminder': message.ref.reminderId,
+                  ...(message.ref.bundleId ? { 'X-Dondoc-Bundle': message.ref.bundleId } : {}),
+                }
               : { 'X-Dondoc-Digest': message.ref.digestId },
         });
         if (info.rejected.length) throw new DeliveryError('address rejected', { permanent: true });

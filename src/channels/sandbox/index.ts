@@ -4,7 +4,9 @@ import type { ChannelAdapter, OutgoingMessage, Recipient } from '../types.js';
 const row = (to: Recipient, message: OutgoingMessage): Prisma.OutboxMessageCreateManyInput => ({
   orgId: message.orgId,
   contactId: to.contactId,
-  ...('reminderId' in message.ref ? { reminderId: message.ref.reminderId } : { digestId: message.ref.digestId }),
+  ...('reminderId' in message.ref
+    ? { reminderId: message.ref.reminderId, ...(message.ref.bundleId ? { bundleId: message.ref.bundleId } : {}) }
+    : { digestId: message.ref.digestId }),
   subject: message.subject,
   body: message.text,
 });
@@ -26,12 +28,13 @@ export function createSandboxChannel(): ChannelAdapter {
       // One INSERT for the whole batch (the hot path of a busy worker).
       const ref = (m: OutgoingMessage) => ('reminderId' in m.ref ? m.ref.reminderId : m.ref.digestId);
       const created = await tx.$queryRaw<{ id: bigint; ref: string }[]>`
-        INSERT INTO outbox_messages (org_id, contact_id, reminder_id, digest_id, subject, body)
+        INSERT INTO outbox_messages (org_id, contact_id, reminder_id, digest_id, bundle_id, subject, body)
         SELECT * FROM unnest(
           ${items.map((i) => i.message.orgId)}::uuid[],
           ${items.map((i) => i.to.contactId)}::uuid[],
           ${items.map((i) => ('reminderId' in i.message.ref ? i.message.ref.reminderId : null))}::uuid[],
           ${items.map((i) => ('digestId' in i.message.ref ? i.message.ref.digestId : null))}::uuid[],
+          ${items.map((i) => ('reminderId' in i.message.ref ? (i.message.ref.bundleId ?? null) : null))}::uuid[],
           ${items.map((i) => i.message.subject)}::text[],
           ${items.map((i) => i.message.text)}::text[])
         RETURNING id, COALESCE(reminder_id, digest_id)::text AS ref`;

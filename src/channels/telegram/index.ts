@@ -1,6 +1,13 @@
 import { Api, GrammyError, HttpError } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
-import { DeliveryError, type ChannelAdapter, type OutgoingMessage, type Recipient } from '../types.js';
+import {
+  DeliveryError,
+  messageRef,
+  type ChannelAdapter,
+  type MessageItem,
+  type OutgoingMessage,
+  type Recipient,
+} from '../types.js';
 import { encodeButton } from './callback.js';
 import { splitTelegramHtml } from './html.js';
 import { limitTransformer, sharedTelegramLimiter, type TelegramLimiter } from './limiter.js';
@@ -79,8 +86,32 @@ interface Progress {
 }
 const MAX_PROGRESS = 1_000;
 
+/**
+ * The buttons under a message of several items: one row per item that asks for confirmation,
+ * ✅ and 📅 with its code; an item in `done` shows who closed it instead (`doneText`), its buttons
+ * gone (see the bot's edit in place when one is pressed).
+ */
+export function itemsKeyboard(
+  items: MessageItem[],
+  done: ReadonlyMap<string, string> = new Map(),
+): InlineKeyboardMarkup | undefined {
+  const rows = items
+    .filter((i) => i.actions)
+    .map((i) => {
+      const closed = done.get(i.obligationId);
+      return closed !== undefined
+        ? [{ text: `${i.code}: ${closed}`, callback_data: encodeButton('list', i.obligationId) }]
+        : [
+            { text: `✅ ${i.code}`, callback_data: encodeButton('done', i.obligationId) },
+            { text: `📅 ${i.code}`, callback_data: encodeButton('extend', i.obligationId) },
+          ];
+    });
+  return rows.length ? { inline_keyboard: rows } : undefined;
+}
+
 /** The buttons under a reminder that asks for confirmation. */
 export function reminderKeyboard(message: OutgoingMessage): InlineKeyboardMarkup | undefined {
+  if (message.items) return itemsKeyboard(message.items);
   if (!message.obligationId || !message.actions?.includes('done')) return undefined;
   return {
     inline_keyboard: [
@@ -129,7 +160,7 @@ export function createTelegramChannel(
       const keyboard = reminderKeyboard(message);
       // Over Telegram's 4,096 characters: several messages, the buttons under the last.
       const parts = splitTelegramHtml(message.text);
-      const key = `${to.contactId}|${chatId}|${'reminderId' in message.ref ? message.ref.reminderId : message.ref.digestId}`;
+      const key = `${to.contactId}|${chatId}|${messageRef(message)}`;
       let state = progress.get(key);
       if (!state || state.parts.join('\u0000') !== parts.join('\u0000')) state = { parts, delivered: 0, lastId: null };
       const first = state.delivered;

@@ -1,4 +1,4 @@
-import { DeliveryError, type ChannelAdapter, type OutgoingMessage, type Recipient } from '../types.js';
+import { DeliveryError, messageRef, type ChannelAdapter, type OutgoingMessage, type Recipient } from '../types.js';
 import { createZaloClient, ZaloApiError, ZaloNetworkError, type ZaloClient } from './client.js';
 import { createZaloLimiter, sharedZaloLimiter, ZALO_LIMITS, type ZaloLimiter } from './limiter.js';
 import { splitZaloText, ZALO_TEXT_MAX } from './split.js';
@@ -95,8 +95,7 @@ export function createZaloChannel(
   });
   const progress = new Map<string, Progress>();
 
-  const keyOf = (to: Recipient, message: OutgoingMessage) =>
-    `${to.contactId}|${'reminderId' in message.ref ? message.ref.reminderId : message.ref.digestId}`;
+  const keyOf = (to: Recipient, message: OutgoingMessage) => `${to.contactId}|${messageRef(message)}`;
 
   return {
     name: 'zalo',

@@ -26,6 +26,7 @@ const MESSAGE_LABEL: Record<MessageName, [string, string]> = {
   'reminder-overdue': ['Nhắc quá hạn', 'Overdue reminder'],
   'reminder-escalation': ['Báo cáo lên (quá hạn lâu)', 'Escalation (long overdue)'],
   'reminder-cooperating': ['Thông tin cho đơn vị phối hợp', 'Notice to cooperating units'],
+  'reminder-bundle': ['Tin nhắc hằng ngày (nhiều việc)', 'Daily reminder (several items)'],
   digest: ['Thư tổng hợp hằng ngày cho quản trị', 'Administrators’ daily digest'],
 };
 const CHANNEL_LABEL: Record<string, string> = {

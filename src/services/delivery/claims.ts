@@ -1,0 +1,161 @@
+import type { Db } from '#root/db/client.js';
+import type { Prisma } from '#root/generated/prisma/client.js';
+
+/**
+ * The claim/record state machine of a bundle and its items (STYLE §7), in SQL:
+ *
+ *     pending ──claim──▶ claimed ──record──▶ sent
+ *        │                  │ └──release (temporary failure, lease lapsed)──▶ pending
+ *        │                  └──fail (permanent)──▶ failed
+ *        └──cancel (nothing left, stale)──▶ cancelled
+ *
+ * A bundle and its items move together: the claim takes the bundle (`pending →`) and, in the same
+ * statement, those of its items still pending (`pending →`, `bundle_id` set), so that an item
+ * confirmed, waived or taken by another bundle meanwhile is not in it, and no item is in two
+ * bundles. Transactional channels claim straight to `sent` inside the transaction that writes the
+ * message. Every statement takes a batch: many sends at one moment share one round trip.
+ */
+
+type Client = Db | Prisma.TransactionClient;
+
+export interface ClaimRequest {
+  bundleId: string;
+  itemIds: string[];
+}
+
+/**
+ * Claims bundles and their items; for each request, the ids of the items it won, or null when the
+ * bundle was not pending (another worker has it, or it is done). A bundle asked for twice in one
+ * batch is won by the first request only.
+ */
+export async function claimBundles(
+  db: Client,
+  requests: ClaimRequest[],
+  to: 'claimed' | 'sent',
+  worker: string,
+  now: Date,
+): Promise<(string[] | null)[]> {
+  const ids = [...new Set(requests.map((r) => r.bundleId))];
+  const pairs = requests.flatMap((r) => r.itemIds.map((item) => [r.bundleId, item] as const));
+  const sentAt = to === 'sent' ? now : null;
+  const rows = await db.$queryRaw<{ bundle_id: string; reminder_id: string | null }[]>`
+    WITH b AS (
+      UPDATE bundles
+         SET status = ${to}::"ReminderStatus", claimed_at = ${now}, claimed_by = ${worker},
+             attempts = attempts + 1, sent_at = ${sentAt}::timestamptz
+       WHERE id = ANY(${ids}::uuid[]) AND status = 'pending'
+      RETURNING id),
+    x AS (SELECT DISTINCT * FROM unnest(${pairs.map((p) => p[0])}::uuid[], ${pairs.map((p) => p[1])}::uuid[])
+            AS x(bundle_id, reminder_id)),
+    r AS (
+      UPDATE reminders rm
+         SET status = ${to}::"ReminderStatus", bundle_id = x.bundle_id, claimed_at = ${now}, claimed_by = ${worker},
+             attempts = rm.attempts + 1, sent_at = ${sentAt}::timestamptz
+        FROM x JOIN b ON b.id = x.bundle_id
+       WHERE rm.id = x.reminder_id AND rm.status = 'pending'
+      RETURNING rm.id, x.bundle_id)
+    SELECT id AS bundle_id, NULL::uuid AS reminder_id FROM b
+    UNION ALL
+    SELECT bundle_id, id FROM r`;
+  const won = new Map<string, string[]>();
+  for (const row of rows) {
+    if (!won.has(row.bundle_id)) won.set(row.bundle_id, []);
+    if (row.reminder_id) won.get(row.bundle_id)!.push(row.reminder_id);
+  }
+  const given = new Set<string>();
+  return requests.map((r) => {
+    const items = won.get(r.bundleId);
+    if (!items || given.has(r.bundleId)) return null;
+    given.add(r.bundleId);
+    return items;
+  });
+}
+
+export interface RecordRequest {
+  bundleId: string;
+  externalId: string | null;
+  /** The items as shown, for an edit in place (Telegram): [{ o, c, b }]. */
+  layout: unknown;
+}
+
+/** Records what the channel accepted: `claimed → sent`, the bundle and its items; how many bundles moved. */
+export async function recordSent(db: Client, requests: RecordRequest[], now: Date): Promise<number> {
+  if (!requests.length) return 0;
+  const rows = await db.$queryRaw<{ n: bigint }[]>`
+    WITH x AS (SELECT * FROM unnest(${requests.map((r) => r.bundleId)}::uuid[], ${requests.map((r) => r.externalId)}::text[],
+                                    ${requests.map((r) => JSON.stringify(r.layout ?? null))}::jsonb[]) AS x(id, ext, layout)),
+    b AS (
+      UPDATE bundles SET status = 'sent', sent_at = ${now}, external_id = x.ext, layout = x.layout
+        FROM x WHERE bundles.id = x.id AND bundles.status = 'claimed'
+      RETURNING bundles.id, x.ext),
+    r AS (
+      UPDATE reminders SET status = 'sent', sent_at = ${now}, external_id = b.ext
+        FROM b WHERE reminders.bundle_id = b.id AND reminders.status = 'claimed'
+      RETURNING reminders.id)
+    SELECT count(*) AS n FROM b`;
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** A temporary failure: the bundle goes back to `pending` and its items with it, free to be bundled again. */
+export async function releaseBundle(db: Client, bundleId: string, reason: string): Promise<void> {
+  await db.$executeRaw`
+    WITH b AS (
+      UPDATE bundles SET status = 'pending', last_error = ${reason.slice(0, 500)}
+       WHERE id = ${bundleId}::uuid AND status = 'claimed' RETURNING id)
+    UPDATE reminders SET status = 'pending', bundle_id = NULL
+      FROM b WHERE reminders.bundle_id = b.id AND reminders.status = 'claimed'`;
+}
+
+/** A permanent failure: the bundle and its items are `failed`. */
+export async function failBundle(db: Client, bundleId: string, reason: string): Promise<number> {
+  return db.$executeRaw`
+    WITH b AS (
+      UPDATE bundles SET status = 'failed', last_error = ${reason.slice(0, 500)}
+       WHERE id = ${bundleId}::uuid AND status IN ('pending', 'claimed') RETURNING id)
+    UPDATE reminders SET status = 'failed', last_error = ${reason.slice(0, 500)}
+      FROM b WHERE reminders.bundle_id = b.id AND reminders.status IN ('claimed', 'sent')`;
+}
+
+/** Leaves items out of their bundle, for good, with why (`pending → cancelled`). */
+export async function cancelItems(db: Client, items: { id: string; reason: string }[]): Promise<void> {
+  if (!items.length) return;
+  await db.$executeRaw`
+    UPDATE reminders SET status = 'cancelled', last_error = x.reason
+      FROM unnest(${items.map((i) => i.id)}::uuid[], ${items.map((i) => i.reason)}::text[]) AS x(id, reason)
+     WHERE reminders.id = x.id AND reminders.status = 'pending'`;
+}
+
+/** A bundle not sent (nothing left, stale): `pending → cancelled`, with the items given. */
+export async function cancelBundle(db: Client, bundleId: string, itemIds: string[], reason: string): Promise<void> {
+  await db.$executeRaw`
+    UPDATE bundles SET status = 'cancelled', last_error = ${reason}
+     WHERE id = ${bundleId}::uuid AND status IN ('pending', 'claimed')`;
+  await cancelItems(
+    db,
+    itemIds.map((id) => ({ id, reason })),
+  );
+}
+
+/**
+ * Bundles claimed before `before` whose worker never recorded an outcome (it died) go back to
+ * `pending` with their items (and so do reminders claimed alone, by an earlier version); returns
+ * their ids and channels, each a send of unknown outcome.
+ */
+export async function reclaimBundles(db: Db, before: Date): Promise<{ id: string; channel: string }[]> {
+  return db.$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<{ id: string; channel: string }[]>`
+      UPDATE bundles SET status = 'pending', last_error = 'reclaimed after lease: outcome unknown'
+       WHERE status = 'claimed' AND claimed_at < ${before}
+      RETURNING id, channel::text`;
+    if (rows.length)
+      await tx.$executeRaw`
+        UPDATE reminders SET status = 'pending', bundle_id = NULL
+         WHERE bundle_id = ANY(${rows.map((r) => r.id)}::uuid[]) AND status = 'claimed'`;
+    // A reminder claimed alone (before bundles existed) and never recorded: pending again.
+    const lone = await tx.$queryRaw<{ id: string; channel: string }[]>`
+      UPDATE reminders SET status = 'pending', last_error = 'reclaimed after lease: outcome unknown'
+       WHERE status = 'claimed' AND bundle_id IS NULL AND claimed_at < ${before}
+      RETURNING id, channel::text`;
+    return [...rows, ...lone];
+  });
+}

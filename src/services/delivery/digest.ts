@@ -1,0 +1,197 @@
+import type { Db } from '#root/db/client.js';
+import { dueInstant } from '#root/domain/obligation-state.js';
+import type { ReminderPolicy } from '#root/domain/policy.js';
+import { atLocalTime } from '#root/domain/stages.js';
+import { longDate, shortDate, type Lang } from '#root/domain/wording.js';
+import { zonedDay } from '#root/domain/zoned-day.js';
+import type { Channel } from '#root/generated/prisma/client.js';
+import { channelInWords, refusalInWords } from '#root/messages/refusal-words.js';
+import { PARTS, templateKey, type TemplateOverrides, type View } from '#root/messages/templates.js';
+import { loadCalendar } from '../holidays.js';
+
+/** The digest row as {@link digestView} needs it. */
+export interface DigestRow {
+  id: string;
+  orgId: string;
+  day: Date;
+  channel: Channel;
+  scheduledAt: Date;
+  contact: { name: string; locale: Lang };
+  org: { name: string; timeZone: string };
+}
+
+/**
+ * The view of one administrator's digest of a working day: obligations that became overdue, those
+ * confirmed, contacts newly unreachable, and reminders a channel refused (audited
+ * `reminder.failed`, listed on their own), since the previous working day's digest. Null when
+ * there is nothing to say (no message is sent).
+ */
+export async function digestView(
+  db: Db,
+  dg: DigestRow,
+  policy: ReminderPolicy,
+  edited: TemplateOverrides,
+): Promise<View | null> {
+  const zone = dg.org.timeZone;
+  const day = dg.day.toISOString().slice(0, 10);
+  const calendar = await loadCalendar(db, dg.orgId, [Number(day.slice(0, 4))]);
+  const since = atLocalTime(calendar.addWorkingDays(day, -1), policy.windowStart, zone);
+  const until = dg.scheduledAt;
+  const lang = dg.contact.locale;
+  const [overdue, confirmed, unreachable, open, channelFailures, messageFailures] = await Promise.all([
+    db.obligation.findMany({
+      where: {
+        orgId: dg.orgId,
+        status: 'open',
+        current: true,
+        history: false,
+        OR: [{ extendedTo: null, dueAt: { gt: since, lte: until } }, { extendedTo: { gt: since, lte: until } }],
+      },
+      include: { unit: true, duty: true },
+    }),
+    db.confirmation.findMany({
+      where: { orgId: dg.orgId, withdrawnAt: null, createdAt: { gt: since, lte: until } },
+      include: { obligation: { include: { unit: true, duty: true } }, contact: true },
+    }),
+    db.contact.findMany({
+      where: { orgId: dg.orgId, unreachableSince: { gt: since, lte: until } },
+      include: { unit: true },
+    }),
+    db.obligation.count({
+      where: { orgId: dg.orgId, status: 'open', current: true, history: false, dueAt: { lte: until } },
+    }),
+    db.auditEvent.findMany({
+      where: { orgId: dg.orgId, action: 'contact.channel-disabled', createdAt: { gt: since, lte: until } },
+      orderBy: { createdAt: 'asc' },
+    }),
+    db.auditEvent.findMany({
+      where: { orgId: dg.orgId, action: 'reminder.failed', createdAt: { gt: since, lte: until } },
+      orderBy: { createdAt: 'asc' },
+    }),
+  ]);
+  // A channel that failed for good (blocked bot, unknown user, rejected address) is told once, in
+  // the digest after it happened, with where the reminders go now; a contact with nothing left is
+  // in `unreachable` already.
+  const failedIds = [...new Set(channelFailures.flatMap((e) => (e.entityId ? [e.entityId] : [])))].filter(
+    (id) => !unreachable.some((c) => c.id === id),
+  );
+  const failedContacts = failedIds.length
+    ? await db.contact.findMany({ where: { id: { in: failedIds } }, include: { unit: true } })
+    : [];
+  const label = (ch: string) => ({ telegram: 'Telegram', zalo: 'Zalo', email: 'Email', sandbox: 'sandbox' })[ch] ?? ch;
+  const degraded = failedContacts.map((c) => {
+    const failed = [
+      ...new Set(
+        channelFailures
+          .filter((e) => e.entityId === c.id)
+          .map((e) => String((e.data as { channel?: string } | null)?.channel ?? '')),
+      ),
+    ];
+    const next = c.channels.find((ch) => !c.disabledChannels.includes(ch));
+    const reason =
+      lang === 'vi'
+        ? `${failed.map(label).join(', ')} không gửi được${next ? `; nhắc nhở chuyển sang ${label(next)}` : ''}`
+        : `${failed.map(label).join(', ')} failed${next ? `; reminders now go by ${label(next)}` : ''}`;
+    return { personName: c.name, unitName: c.unit.name, reason };
+  });
+  // A reminder a channel refused for good (Telegram cannot parse it, a text too long, an unknown
+  // refusal) has its own list, with where it went instead: the contact's channel still works, one
+  // message was refused, so it is not among the unreachable. Nothing fails unseen.
+  type Failure = {
+    contact?: string;
+    channel?: string;
+    next?: string | null;
+    dutyCode?: string | null;
+    reason?: string;
+  };
+  const failures = messageFailures.map((e) => ({ reminderId: e.entityId, ...((e.data ?? {}) as Failure) }));
+  const [failureContacts, failureReminders] = failures.length
+    ? await Promise.all([
+        db.contact.findMany({
+          where: { id: { in: [...new Set(failures.flatMap((f) => (f.contact ? [f.contact] : [])))] } },
+          include: { unit: true },
+        }),
+        db.reminder.findMany({
+          where: { id: { in: failures.flatMap((f) => (f.reminderId ? [f.reminderId] : [])) } },
+          select: { id: true, obligation: { select: { duty: { select: { code: true, title: true } } } } },
+        }),
+      ])
+    : [[], []];
+  const failed = failures.flatMap((f) => {
+    const c = failureContacts.find((x) => x.id === f.contact);
+    if (!c) return [];
+    const duty = failureReminders.find((r) => r.id === f.reminderId)?.obligation.duty;
+    return [
+      {
+        dutyCode: duty?.code ?? f.dutyCode ?? '',
+        dutyTitle: duty?.title ?? '',
+        unitName: c.unit.name,
+        personName: c.name,
+        channel: channelInWords(f.channel ?? '', lang),
+        reason: refusalInWords(f.reason ?? '', lang),
+        fallback: f.next ? channelInWords(f.next, lang) : '',
+      },
+    ];
+  });
+  if (!overdue.length && !confirmed.length && !unreachable.length && !degraded.length && !failed.length) {
+    return null;
+  }
+  const byCode = (a: { duty: { code: string } }, b: { duty: { code: string } }) =>
+    a.duty.code.localeCompare(b.duty.code, undefined, { numeric: true });
+  const view: View = {
+    contactName: dg.contact.name,
+    date: shortDate(day),
+    orgName: dg.org.name,
+    overdueCount: overdue.length,
+    confirmedCount: confirmed.length,
+    openCount: open,
+    overdue: overdue.sort(byCode).map((o) => {
+      const d = zonedDay(dueInstant(o), zone);
+      return {
+        unitName: o.unit.name,
+        dutyCode: o.duty.code,
+        dutyTitle: o.duty.title,
+        dueDate: longDate(d, lang),
+        dueDateShort: shortDate(d),
+      };
+    }),
+    confirmed: confirmed.map((c) => ({
+      unitName: c.obligation.unit.name,
+      dutyCode: c.obligation.duty.code,
+      dutyTitle: c.obligation.duty.title,
+      confirmedBy: c.contact?.name ?? c.actor ?? '',
+      confirmedAt: `${shortDate(zonedDay(c.createdAt, zone))}`,
+    })),
+    unreachable: [
+      ...unreachable.map((c) => ({
+        personName: c.name,
+        unitName: c.unit.name,
+        reason: lang === 'vi' ? 'không còn kênh nào gửi được' : 'no working channel left',
+      })),
+      ...degraded,
+    ],
+    failedCount: failed.length,
+    failed,
+  };
+  // A digest an organisation edited before the list of refused reminders existed does not show
+  // it: there they go among the unreachable, worded, rather than unseen.
+  const unaware = Object.values(PARTS)
+    .flat()
+    .some((part) => {
+      const source = edited.get(templateKey('digest', dg.channel, part, lang));
+      return source !== undefined && source.includes('{{#unreachable}}') && !/\{\{[#^]\s*failed\s*\}\}/.test(source);
+    });
+  if (unaware && Array.isArray(view.unreachable)) {
+    view.unreachable.push(
+      ...failed.map((f) => ({
+        personName: f.personName,
+        unitName: f.unitName,
+        reason:
+          lang === 'vi'
+            ? `tin nhắc ${f.dutyCode} không gửi được qua ${f.channel}: ${f.reason}; ${f.fallback ? `đã gửi lại qua ${f.fallback}` : 'không còn kênh nào khác'}`
+            : `the reminder ${f.dutyCode} could not be sent by ${f.channel}: ${f.reason}; ${f.fallback ? `sent by ${f.fallback} instead` : 'no other channel left'}`,
+      })),
+    );
+  }
+  return view;
+}

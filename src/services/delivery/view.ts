@@ -1,0 +1,208 @@
+import type { MessageItem, OutgoingMessage } from '#root/channels/types.js';
+import {
+  actionable,
+  MESSAGE_MAX,
+  orderItems,
+  SECTIONS,
+  sectionOf,
+  SHOWN_ITEMS,
+  shorten,
+  type Section,
+} from '#root/domain/bundles.js';
+import { dueInstant } from '#root/domain/obligation-state.js';
+import { obligationCode } from '#root/domain/obligation-code.js';
+import { parseStageId } from '#root/domain/stages.js';
+import { longDate, shortDate, weekdayName, workingDaysPhrase, type Lang } from '#root/domain/wording.js';
+import type { WorkingCalendar } from '#root/domain/working-days.js';
+import { zonedDay } from '#root/domain/zoned-day.js';
+import type { Channel } from '#root/generated/prisma/client.js';
+import type { MessageName, TemplateOverrides, TemplateSet, View } from '#root/messages/templates.js';
+import type { LoadedBundle, LoadedItem } from './load.js';
+
+const MESSAGE_OF: Record<LoadedItem['kind'], MessageName> = {
+  lead: 'reminder-lead',
+  due: 'reminder-due',
+  overdue: 'reminder-overdue',
+  escalation: 'reminder-escalation',
+  cooperating: 'reminder-cooperating',
+};
+
+/** What the view of a bundle needs besides the bundle: how to render, sign links, count days. */
+export interface ViewContext {
+  templates: TemplateSet;
+  edited: TemplateOverrides;
+  calendar: WorkingCalendar;
+  /** A signed confirmation link for one obligation, valid from now. */
+  confirmUrl(obligationId: string): string;
+  /** More of a single item's view (the indicators its unit has not reported, for a yearly report). */
+  extra?: View;
+}
+
+/** One item as the message shows it. */
+export interface ShownItem {
+  item: LoadedItem;
+  obligationId: string;
+  section: Section;
+  dueDate: string;
+  dutyCode: string;
+  unitName: string;
+  code: string;
+}
+
+/** The items of a bundle in the order they are shown (one per obligation, most urgent first). */
+export function shownItems(b: LoadedBundle, items: LoadedItem[]): ShownItem[] {
+  return orderItems(
+    items.map((item) => {
+      const o = item.obligation;
+      const dueDate = zonedDay(dueInstant(o), b.timeZone);
+      return {
+        item,
+        obligationId: o.id,
+        section: sectionOf(item.kind, dueDate, b.day),
+        dueDate,
+        dutyCode: o.dutyCode,
+        unitName: o.unitName,
+        code: obligationCode(o.dutyCode, o.periodKey),
+      };
+    }),
+  );
+}
+
+/** Signed working days from the day a bundle is sent to the item's due date (as the single reminders said it). */
+function workingDaysLeft(s: ShownItem, sendDay: string, calendar: WorkingCalendar): number {
+  const stage = parseStageId(s.item.stage);
+  if (stage?.kind === 'lead' && stage.n !== null) return stage.n;
+  if (stage?.kind === 'due') return 0;
+  return sendDay <= s.dueDate
+    ? calendar.workingDaysBetween(sendDay, s.dueDate)
+    : -calendar.workingDaysBetween(s.dueDate, sendDay);
+}
+
+function render(
+  templates: TemplateSet,
+  name: MessageName,
+  channel: Channel,
+  lang: Lang,
+  view: View,
+  edited: TemplateOverrides,
+) {
+  if (channel === 'email') {
+    return {
+      subject: templates.render(name, 'email', 'subject.txt', lang, view, edited),
+      text: templates.render(name, 'email', 'text.txt', lang, view, edited),
+      html: templates.render(name, 'email', 'html', lang, view, edited),
+    };
+  }
+  const text = templates.render(name, channel, channel === 'telegram' ? 'html' : 'txt', lang, view, edited);
+  return { subject: text.split('\n')[0] ?? '', text };
+}
+
+/**
+ * The message of a bundle. One item: that reminder's own message, worded as before (its stage's
+ * template, ✅ / 📅 under it). Several: the day's list (`reminder-bundle`), by section, each item
+ * with its code and its own ✅ / 📅 (Telegram buttons; Zalo and the sandbox the words to type;
+ * email a signed link each). A channel shows at most {@link SHOWN_ITEMS} items in full and keeps
+ * under {@link MESSAGE_MAX} characters (fewer items are shown until it fits); the rest are counted,
+ * with /viec to list them. Duty titles are shortened in a list ({@link shorten}).
+ */
+export function bundleMessage(
+  b: LoadedBundle,
+  items: LoadedItem[],
+  ctx: ViewContext,
+): { message: OutgoingMessage; shown: ShownItem[] } {
+  const lang = b.contact.locale;
+  const shown = shownItems(b, items);
+  const first = shown[0]!;
+  const ref = { reminderId: first.item.id, bundleId: b.id };
+  if (shown.length === 1) {
+    const { item } = first;
+    const o = item.obligation;
+    const view: View = {
+      contactName: b.contact.name,
+      unitName: item.kind === 'cooperating' ? b.contact.unitName : o.unitName,
+      responsibleUnit: o.unitName,
+      dutyCode: o.dutyCode,
+      dutyTitle: o.dutyTitle,
+      planCode: o.planCode,
+      planTitle: o.planTitle,
+      period: o.periodKey,
+      dueDate: longDate(first.dueDate, lang),
+      dueDateShort: shortDate(first.dueDate),
+      dueWeekday: weekdayName(first.dueDate, lang),
+      // The due stage is sent on the last working day on or before the due date: the message says
+      // "today is the due date" only when it is (a Sunday's report is reminded on the Friday).
+      dueToday: b.day === first.dueDate ? 'yes' : '',
+      remaining: workingDaysPhrase(workingDaysLeft(first, b.day, ctx.calendar), lang),
+      // The code names the period ("4.2-2026Q4"): the duty's code alone would be ambiguous.
+      confirmCommand: `/xong ${first.code}`,
+      extendCommand: `/giahan ${first.code}`,
+      confirmUrl: ctx.confirmUrl(o.id),
+      indicatorsMissing: '',
+      indicators: [],
+      ...ctx.extra,
+    };
+    const message: OutgoingMessage = {
+      orgId: b.orgId,
+      ref,
+      obligationId: o.id,
+      ...(item.kind === 'lead' || item.kind === 'due' || item.kind === 'overdue' ? { actions: ['done' as const] } : {}),
+      ...render(ctx.templates, MESSAGE_OF[item.kind], b.channel, lang, view, ctx.edited),
+    };
+    return { message, shown };
+  }
+  const viewOf = (s: ShownItem) => {
+    const o = s.item.obligation;
+    return {
+      code: s.code,
+      unitName: o.unitName,
+      dutyCode: o.dutyCode,
+      dutyTitle: shorten(o.dutyTitle),
+      planCode: o.planCode,
+      period: o.periodKey,
+      dueDate: longDate(s.dueDate, lang),
+      dueDateShort: shortDate(s.dueDate),
+      dueWeekday: weekdayName(s.dueDate, lang),
+      // The due stage of a weekend due date goes out on the working day before it: not "today".
+      remaining:
+        s.section === 'dueToday' && s.dueDate > b.day
+          ? lang === 'vi'
+            ? 'hôm nay là ngày làm việc cuối cùng trước hạn'
+            : 'today is the last working day before it'
+          : workingDaysPhrase(workingDaysLeft(s, b.day, ctx.calendar), lang),
+      confirmCommand: `/xong ${s.code}`,
+      extendCommand: `/giahan ${s.code}`,
+      confirmUrl: actionable(s.section) ? ctx.confirmUrl(o.id) : '',
+    };
+  };
+  const views = shown.map(viewOf);
+  const limit = MESSAGE_MAX[b.channel] ?? MESSAGE_MAX.sandbox!;
+  const compose = (n: number) => {
+    const view: View = {
+      contactName: b.contact.name,
+      unitName: b.contact.unitName,
+      date: shortDate(b.day),
+      count: shown.length,
+      more: shown.length - n,
+    };
+    for (const section of SECTIONS) {
+      const list = views.slice(0, n).filter((_, i) => shown[i]!.section === section);
+      view[section] = list;
+      view[`${section}Count`] = list.length;
+    }
+    const items: MessageItem[] = shown
+      .slice(0, n)
+      .map((s) => ({ obligationId: s.obligationId, code: s.code, actions: actionable(s.section) }));
+    const message: OutgoingMessage = {
+      orgId: b.orgId,
+      ref,
+      items,
+      ...render(ctx.templates, 'reminder-bundle', b.channel, lang, view, ctx.edited),
+    };
+    return message;
+  };
+  let n = Math.min(shown.length, SHOWN_ITEMS[b.channel] ?? shown.length);
+  let message = compose(n);
+  // Fewer items in full until the text fits one message (a long organisation template, long names).
+  while (n > 1 && message.text.length > limit) message = compose(--n);
+  return { message, shown };
+}

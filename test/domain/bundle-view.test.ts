@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { reminderKeyboard } from '#root/channels/telegram/index.js';
+import { workingCalendarForYears } from '#root/domain/working-days.js';
+import { loadTemplates } from '#root/messages/templates.js';
+import type { LoadedBundle, LoadedItem } from '#root/services/delivery/load.js';
+import { bundleMessage } from '#root/services/delivery/view.js';
+
+const ZONE = 'Asia/Ho_Chi_Minh';
+const templates = loadTemplates();
+const calendar = workingCalendarForYears([2026, 2027], []);
+const ctx = {
+  templates,
+  edited: new Map<string, string>(),
+  calendar,
+  confirmUrl: (id: string) => `https://dondoc.test/c/${id}`,
+};
+
+const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+function bundle(channel: LoadedBundle['channel'], items: LoadedItem[]): LoadedBundle {
+  return {
+    id: uuid(999),
+    orgId: uuid(998),
+    orgName: 'Sở TTTT',
+    timeZone: ZONE,
+    status: 'pending',
+    channel,
+    day: '2026-11-16',
+    slot: 'day',
+    scheduledAt: new Date('2026-11-16T01:00:00Z'),
+    contact: {
+      id: uuid(997),
+      name: 'Nguyễn Văn A',
+      locale: 'vi',
+      email: 'a@example.test',
+      telegramChatId: 1n,
+      zaloUserId: 'z1',
+      active: true,
+      unitName: 'Sở Y tế',
+    },
+    items,
+  };
+}
+
+function item(n: number, kind: LoadedItem['kind'], due: string, title = `Nhiệm vụ số ${n}`): LoadedItem {
+  return {
+    id: uuid(n),
+    stage: `${kind === 'lead' ? 'lead-3' : kind === 'due' ? 'due' : kind === 'overdue' ? 'overdue-1' : 'escalation-1'}@${due.replace(/-/g, '')}`,
+    kind,
+    scheduledAt: new Date('2026-11-16T01:00:00Z'),
+    obligation: {
+      id: uuid(100 + n),
+      status: 'open',
+      current: true,
+      dueAt: new Date(`${due}T16:59:59Z`),
+      extendedTo: null,
+      periodKey: '2026-Q4',
+      unitName: kind === 'escalation' ? 'Sở Tài chính' : 'Sở Y tế',
+      unitId: uuid(500),
+      dutyOrigin: 'appendix',
+      dutyCode: `4.${n}`,
+      dutyTitle: title,
+      planCode: '3131/KH-UBND',
+      planTitle: 'Kế hoạch',
+    },
+  };
+}
+
+/** The day's message of several items: most urgent first, within each channel's limits. */
+describe('the day’s message of a contact', () => {
+  it('lists the items most urgent first, each with its code and its own ✅ / 📅', () => {
+    const items = [
+      item(3, 'lead', '2026-11-19'),
+      item(1, 'overdue', '2026-11-10'),
+      item(4, 'escalation', '2026-11-05'),
+      item(2, 'due', '2026-11-16'),
+    ];
+    const { message } = bundleMessage(bundle('telegram', items), items, ctx);
+    const text = message.text;
+    const at = (s: string) => text.indexOf(s);
+    expect(at('<b>Quá hạn</b>')).toBeLessThan(at('<b>Đến hạn</b>'));
+    expect(at('<b>Đến hạn</b>')).toBeLessThan(at('<b>Sắp đến hạn</b>'));
+    expect(at('<b>Sắp đến hạn</b>')).toBeLessThan(at('<b>Đơn vị chậm</b>'));
+    expect(text).toContain('<b>4.1-2026Q4</b>');
+    expect(text).toContain('Sở Tài chính: <b>4.4-2026Q4</b>');
+    // The late unit's item is for information: buttons only for the unit's own items.
+    const rows = reminderKeyboard(message)!.inline_keyboard;
+    expect(rows.map((r) => r.map((b) => b.text))).toEqual([
+      ['✅ 4.1-2026Q4', '📅 4.1-2026Q4'],
+      ['✅ 4.2-2026Q4', '📅 4.2-2026Q4'],
+      ['✅ 4.3-2026Q4', '📅 4.3-2026Q4'],
+    ]);
+    for (const b of rows.flat())
+      expect(Buffer.byteLength('callback_data' in b ? b.callback_data : '')).toBeLessThanOrEqual(64);
+  });
+
+  it('keeps a single item’s own message and buttons', () => {
+    const items = [item(1, 'overdue', '2026-11-10')];
+    const { message } = bundleMessage(bundle('telegram', items), items, ctx);
+    expect(message.text).toContain('đã quá hạn');
+    expect(reminderKeyboard(message)!.inline_keyboard[0]!.map((b) => b.text)).toEqual([
+      '✅ Đã hoàn thành',
+      '📅 Xin gia hạn',
+    ]);
+  });
+
+  const long = 'Rất dài '.repeat(700);
+  const many = Array.from({ length: 25 }, (_, i) => item(i + 1, 'overdue', '2026-11-10', i === 0 ? long : undefined));
+
+  it('shows at most 10 items with buttons on Telegram, within 4,096 characters, the rest by /viec', () => {
+    const { message } = bundleMessage(bundle('telegram', many), many, ctx);
+    expect(message.text.length).toBeLessThanOrEqual(4_096);
+    expect(reminderKeyboard(message)!.inline_keyboard).toHaveLength(10);
+    expect(message.text).toContain('Còn 15 việc khác: gõ /viec để xem tất cả.');
+    // A 5,600-character duty title is shortened, not allowed to crowd out the others.
+    expect(message.text).toContain('…');
+    expect(message.text).not.toContain(long);
+  });
+
+  it('shows at most 5 items on Zalo, within 2,000 characters, each with the words to type', () => {
+    const { message } = bundleMessage(bundle('zalo', many), many, ctx);
+    expect(message.text.length).toBeLessThanOrEqual(2_000);
+    expect(message.text).toContain('Xong: /xong 4.2-2026Q4 · Gia hạn: /giahan 4.2-2026Q4 <ngày> <lý do>');
+    expect(message.text).toMatch(/Còn 2[0-9] việc khác: gõ \/viec/);
+    expect(message.items!.length).toBeLessThanOrEqual(5);
+  });
+
+  it('gives each email item its own signed link', () => {
+    const items = many.slice(1, 4);
+    const { message } = bundleMessage(bundle('email', items), items, ctx);
+    for (const i of items) expect(message.html).toContain(`href="https://dondoc.test/c/${i.obligation.id}"`);
+    expect(message.subject).toBe('Việc cần anh/chị hôm nay 16/11/2026: 3 việc');
+  });
+});

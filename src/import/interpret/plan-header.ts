@@ -116,7 +116,7 @@ function headerIssuer(head: string[]): string | null {
 
 /** The place written before "ngày" in the place-and-date line ("Bình Dương, ngày 16 tháng 11 năm 2023"). */
 function placeOfDate(text: string): string | null {
-  const m = /(?:^|\|)\s*([^|,]+?)\s*,\s*ngày(?:\s|$)/u.exec(text);
+  const m = /(?:^|\||\t)\s*([^|\t,]+?)\s*,\s*ngày(?:\s|$)/u.exec(text);
   const place = m ? tidy(m[1]!) : '';
   if (!place || place.split(' ').length > 6 || /\d/.test(place)) return null;
   return place;

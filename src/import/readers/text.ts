@@ -596,6 +596,21 @@ export function readText(text: string): SourceDocument {
       i = j;
       continue;
     }
+    // Lines of three or more tab-separated cells, two or more in a row, each with as many cells: a
+    // table other than the duties' (the plan's indicators: "STT | Chỉ tiêu | Đơn vị tính | 2025").
+    const width = lines[i]!.split('\t').length;
+    if (width >= 3 && !tables.some((x) => x.start > i && x.start < i + 2)) {
+      let j = i;
+      while (j < lines.length && lines[j]!.split('\t').length === width && !tables.some((x) => x.start === j)) j++;
+      if (j - i >= 2) {
+        const rows: SourceRow[] = [];
+        for (let k = i; k < j; k++)
+          rows.push({ cells: lines[k]!.split('\t').map((c) => ({ text: c.trim() })), where: `dòng ${k + 1}` });
+        blocks.push({ kind: 'table', rows, where: `dòng ${i + 1}` });
+        i = j;
+        continue;
+      }
+    }
     if (t && t !== '|') blocks.push({ kind: 'paragraph', text: t, where: `dòng ${i + 1}` });
     i++;
   }

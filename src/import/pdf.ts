@@ -955,8 +955,7 @@ function paragraphsOf(
       // Lines side by side, not one under the other (a heading's two cells, one a little lower
       // than the other: "CỘNG HÒA …" and "UBND TỈNH …"), are not one paragraph.
       const apart = line.x1 < prev.x0 || line.x0 > prev.x1;
-      const newParagraph =
-        gap > prev.size * 1.9 || !sameSize || apart || lineJoint(prev, line, left, right) === '\n';
+      const newParagraph = gap > prev.size * 1.9 || !sameSize || apart || lineJoint(prev, line, left, right) === '\n';
       if (newParagraph) flush();
     }
     current.push(line);

@@ -17,6 +17,8 @@ interface Expected {
   issuedOn: string;
   title: string;
   reports: number;
+  /** The units of each report duty the body states, in order. */
+  reportLeads: string[][];
   indicators: number;
   duties: {
     code: string;
@@ -73,7 +75,7 @@ describe('plans of other provinces, in every form they are published or pasted',
       ).toEqual([]);
     });
     if (!sheet) {
-      expect(draft.duties.filter((d) => d.origin === 'report')).toHaveLength(want.reports);
+      expect(draft.duties.filter((d) => d.origin === 'report').map((d) => d.leads)).toEqual(want.reportLeads);
       expect(draft.indicators ?? []).toHaveLength(want.indicators);
     }
     if (want.duties.length === 0) expect(draft.flags.some((f) => /Không tìm thấy bảng nhiệm vụ/u.test(f))).toBe(true);

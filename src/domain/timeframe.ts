@@ -686,3 +686,19 @@ export function deadlinesIn(text: string): StatedDeadline[] {
   }
   return out;
 }
+
+/**
+ * A duty's schedule read within a plan for one year ("Kế hoạch … năm 2025"): a day or period the
+ * phrase gives without a year and without a cadence ("6 tháng đầu năm", "Tháng 6", "cuối năm") is
+ * that year's, once — not every year. A phrase that repeats ("hằng năm", "định kỳ 6 tháng") or
+ * names its years is left as read.
+ */
+export function inPlanYear(raw: string, schedule: Schedule, year: number): Schedule {
+  if (schedule.kind !== 'yearly' || schedule.from !== undefined || schedule.to !== undefined) return schedule;
+  const found = extract(normalise(tidy(raw)), tidy(raw));
+  if (!found || cadenceOf(found.pieces) !== undefined) return schedule;
+  if (found.pieces.some((p) => p.t === 'year' || p.t === 'years' || p.t === 'ongoing')) return schedule;
+  const [month, day] = schedule.due.split('-').map(Number) as [number, number];
+  if (day > daysInMonth(month, year)) return schedule;
+  return { kind: 'once', due: isoDate(year, month, day) };
+}

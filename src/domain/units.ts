@@ -80,6 +80,11 @@ const HEAD_RE = new RegExp(
 
 const startsWithHead = (part: string) => HEAD_RE.test(part.normalize('NFC'));
 
+const isBareHead = (part: string) => {
+  const m = HEAD_RE.exec(part.normalize('NFC'));
+  return m !== null && m[0].length === part.trim().length;
+};
+
 /** Splits on `sep`, gluing back the pieces that do not start a new name. */
 function splitWhereHeads(text: string, sep: RegExp): string[] {
   const out: string[] = [];
@@ -88,6 +93,29 @@ function splitWhereHeads(text: string, sep: RegExp): string[] {
     if (!p) continue;
     if (out.length && !startsWithHead(p)) out[out.length - 1] += sep.source.includes(',') ? `, ${p}` : ` - ${p}`;
     else out.push(p);
+  }
+  return out;
+}
+
+/**
+ * Words that, after " và ", start the name of a second unit ("Sở Quy hoạch - Kiến trúc và Sở Xây
+ * dựng"): fewer than HEADS, since many HEADS also go on a name ("Trung tâm Thông tin và Báo chí",
+ * "Ban Chỉ đạo Phòng, chống …").
+ */
+const AND_HEAD_RE =
+  /^(?:Sở|UBND|Ủy ban nhân dân|Công an|Văn phòng|Bộ|Cục|Chi cục|Kho bạc|Ngân hàng|Bảo hiểm xã hội|Bộ Chỉ huy|Tỉnh đoàn|Thành đoàn|Liên đoàn|Mặt trận)\s+\p{Lu}/u;
+
+/** "A và B" as two names when both are unit names (each starts with a unit's head word). */
+function splitAnd(name: string): string[] {
+  const parts = name.split(/\s+và\s+/u);
+  if (parts.length < 2 || !startsWithHead(parts[0]!)) return [name];
+  const out: string[] = [parts[0]!];
+  for (const p of parts.slice(1)) {
+    // "Văn phòng HĐND và UBND huyện" is one office: the people's councils and committees share it.
+    const council = /^(?:UBND|Ủy ban nhân dân|HĐND|Hội đồng nhân dân)(?:\s|$)/u.test(p);
+    const office = /^Văn phòng\s/u.test(out[out.length - 1]!);
+    if ((AND_HEAD_RE.test(p.normalize('NFC')) || council) && !(office && council)) out.push(p);
+    else out[out.length - 1] += ` và ${p}`;
   }
   return out;
 }
@@ -109,8 +137,11 @@ export function splitUnitCell(cell: string): string[] {
     .reduce<string[]>((out, line) => {
       const previous = out[out.length - 1];
       // A line that ends mid-name ("… và", "… các,", "Ủy ban nhân dân") goes on on the next line.
+      // So does a line that is a head word alone ("Văn phòng" / "UBND thành phố"): no unit is named so.
       const open =
-        previous !== undefined && /(?:\s(?:và|các|của|thuộc)|[,\-–&]|^(?:Ủy ban nhân dân|UBND))$/u.test(previous);
+        previous !== undefined &&
+        (/(?:\s(?:và|các|của|thuộc)|[,\-–&]|^(?:Ủy ban nhân dân|UBND))$/u.test(previous) ||
+          isBareHead(previous.replace(/^[-–—+•]\s*/u, '')));
       if (previous !== undefined && !/^[-–—+•]/u.test(line) && (open || !startsWithHead(line)))
         out[out.length - 1] = `${previous} ${line}`;
       else out.push(line);
@@ -124,7 +155,7 @@ export function splitUnitCell(cell: string): string[] {
   for (const line of lines) {
     const body = line.replace(/^[-–—]\s*/u, '');
     for (const dashed of splitWhereHeads(body, /\s+[-–—]\s+/u)) {
-      for (const name of splitWhereHeads(dashed, /\s*,\s+/u)) {
+      for (const name of splitWhereHeads(dashed, /\s*,\s+/u).flatMap(splitAnd)) {
         const clean = tidy(name)
           .replace(/[.,;:]+$/u, '')
           .trim();

@@ -76,8 +76,11 @@ const TITLE = /^(noi dung( chi tieu)?|chi tieu|ten chi tieu|cac chi tieu|noi dun
 const UNIT = /^(don vi tinh|dvt|don vi do)$/;
 /** "Kế hoạch 2023", "Mục tiêu 2025", "Năm 2024", "2025", "Chỉ tiêu năm 2024". */
 const YEAR = /^(?:(?:ke hoach|muc tieu|chi tieu|nam|den nam|giai doan)\s+)*(?:nam\s+)?(20\d{2})$/;
-/** A cell that would make the table a duty table. */
-const DUTY = /chu tri|phoi hop|thoi gian thuc hien|thoi han/;
+/**
+ * A cell that makes the table a duty table. A lead column alone ("Cơ quan chủ trì" beside the
+ * targets: who answers for each) does not: the year columns decide.
+ */
+const DUTY = /phoi hop|thoi gian thuc hien|thoi gian hoan thanh|thoi han|tien do/;
 
 /** The columns of an indicator header (one row, or a row and the row below it), or null. */
 function mapHeader(first: string[], second: string[] | undefined): { columns: Columns; rows: number } | null {

@@ -5,6 +5,7 @@
  * document with no duty table still gives its header and report duties, with a plan flag.
  */
 import { tidy } from '../domain/text.js';
+import { inPlanYear } from '../domain/timeframe.js';
 import type { SourceDocument, SourceRow } from './document-model.js';
 import { NO_DUTY_TABLE, type DutyDraft, type ParseOptions, type PlanDraft } from './draft.js';
 import { buildDuties, CODE_TOKEN, uniqueCodes, type DataRow } from './interpret/duties.js';
@@ -101,6 +102,25 @@ function tableLines(rows: SourceRow[], grid: string[][]): TextLine[] {
  * states. A document with no duty table gets the plan flag {@link NO_DUTY_TABLE}; nothing throws
  * for a document that is merely not understood.
  */
+/**
+ * The year of a plan for one year: its title says "năm 2025", no other year, and no period ("giai đoạn
+ * 2021 - 2025", "đến năm 2030", "tầm nhìn …"). Null otherwise.
+ */
+function oneYearOf(title: string | null): number | null {
+  if (!title) return null;
+  const t = tidy(title);
+  if (/giai đoạn|đến năm|tầm nhìn|\d{4}\s*[-–]\s*\d{4}|các năm/iu.test(t)) return null;
+  const years = [...t.matchAll(/\b(\d{4})\b/gu)].map((m) => m[1]);
+  const m = /\bnăm\s+(\d{4})\b/iu.exec(t);
+  return m && years.length === 1 ? Number(m[1]) : null;
+}
+
+/** A duty of a one-year plan whose timeframe gives a day without a year: that year's, once. */
+function inYear(d: DutyDraft, year: number): DutyDraft {
+  const schedule = inPlanYear(d.timeframe, d.schedule, year);
+  return schedule === d.schedule ? d : { ...d, schedule };
+}
+
 export function interpretDocument(doc: SourceDocument, options: ParseOptions): PlanDraft {
   const flags: string[] = [...(doc.notes ?? [])];
   const duties: DutyDraft[] = [];
@@ -163,9 +183,10 @@ export function interpretDocument(doc: SourceDocument, options: ParseOptions): P
   if (dutyTables === 0) flags.push(NO_DUTY_TABLE);
   const plan = planHeader(lines, cells);
   const reports = reportDuties(lines, options);
+  const year = oneYearOf(plan.title);
   return {
     plan,
-    duties: [...uniqueCodes(duties), ...reports],
+    duties: [...uniqueCodes(year === null ? duties : duties.map((d) => inYear(d, year))), ...reports],
     flags,
     format: doc.format,
     indicators: readIndicators(doc),

@@ -952,7 +952,10 @@ function paragraphsOf(
       // Over a page break the gap says nothing; the right edge still does.
       const gap = line.pageStart ? 0 : line.y - prev.y;
       const sameSize = Math.abs(line.size - prev.size) < 0.5;
-      const newParagraph = gap > prev.size * 1.9 || !sameSize || lineJoint(prev, line, left, right) === '\n';
+      // Lines side by side, not one under the other (a heading's two cells, one a little lower
+      // than the other: "CỘNG HÒA …" and "UBND TỈNH …"), are not one paragraph.
+      const apart = line.x1 < prev.x0 || line.x0 > prev.x1;
+      const newParagraph = gap > prev.size * 1.9 || !sameSize || apart || lineJoint(prev, line, left, right) === '\n';
       if (newParagraph) flush();
     }
     current.push(line);

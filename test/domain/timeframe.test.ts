@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseTimeframe } from '#root/domain/timeframe.js';
+import { inPlanYear, parseTimeframe } from '#root/domain/timeframe.js';
 import type { Schedule } from '#root/domain/types.js';
 
 /** What callers use to pick timeframe flags out of an import's flags. */
@@ -351,4 +351,22 @@ describe('parseTimeframe: never throws', () => {
       if (parsed.schedule.kind === 'unparsed') expect(parsed.flags.length).toBeGreaterThan(0);
     },
   );
+});
+
+describe('inPlanYear: a one-year plan’s undated periods', () => {
+  const inYear = (raw: string) => inPlanYear(raw, parseTimeframe(raw).schedule, 2025);
+  it('reads a day or period without a year or cadence as that year’s, once', () => {
+    expect(inYear('6 tháng đầu năm')).toEqual({ kind: 'once', due: '2025-06-30' });
+    expect(inYear('Tháng 6')).toEqual({ kind: 'once', due: '2025-06-30' });
+    expect(inYear('Cuối năm')).toEqual({ kind: 'once', due: '2025-12-31' });
+    expect(inYear('Quý III')).toEqual({ kind: 'once', due: '2025-09-30' });
+  });
+  it('leaves what repeats, or names its years, as read', () => {
+    expect(inYear('Trước 30/6 hằng năm')).toEqual({ kind: 'yearly', due: '06-30' });
+    expect(inYear('Hằng năm (trước 15/12)')).toEqual({ kind: 'yearly', due: '12-15' });
+    expect(inYear('Định kỳ 6 tháng')).toMatchObject({ kind: 'every', months: 6 });
+    expect(inYear('2025 - 2030')).toMatchObject({ kind: 'yearly', from: 2025, to: 2030 });
+    expect(inYear('Thường xuyên').kind).toBe('ongoing');
+    expect(inYear('Tháng 6/2026')).toEqual({ kind: 'once', due: '2026-06-30' });
+  });
 });

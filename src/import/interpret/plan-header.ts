@@ -82,7 +82,9 @@ function agencyName(text: string): string {
       .map((part, i) => (i % 2 === 0 ? capitalize(part) : part))
       .join('')}`;
   if (!m) return sentenceCase(t);
-  return tidy(`${sentenceCase(m[1]!)} ${m[2]!.toLowerCase()} ${titleCase(m[3]!)}`);
+  // "UBND TỈNH ĐẮK LẮK" → "UBND tỉnh Đắk Lắk": the acronym stays one.
+  const agency = /^UBND$/u.test(m[1]!.trim()) ? 'UBND' : sentenceCase(m[1]!);
+  return tidy(`${agency} ${m[2]!.toLowerCase()} ${titleCase(m[3]!)}`);
 }
 
 /**
@@ -92,7 +94,8 @@ function agencyName(text: string): string {
  * place-and-date line ("Thành phố Hồ Chí Minh, ngày …").
  */
 function headerIssuer(head: string[]): string | null {
-  const left = head.slice(0, 25).map((l) => tidy(l.split('|')[0] ?? ''));
+  // The head's left cell: before " | " (a table rendered as text) or a tab (a pasted web page).
+  const left = head.slice(0, 25).map((l) => tidy(l.split(/\||\t/u)[0] ?? ''));
   const isAgency = (t: string) =>
     t.length > 3 && t === t.toUpperCase() && /^(uy ban nhan dan|ubnd|so|ban|bo)\b/.test(fold(t));
   const k = left.findIndex(isAgency);
@@ -113,7 +116,7 @@ function headerIssuer(head: string[]): string | null {
 
 /** The place written before "ngày" in the place-and-date line ("Bình Dương, ngày 16 tháng 11 năm 2023"). */
 function placeOfDate(text: string): string | null {
-  const m = /(?:^|\|)\s*([^|,]+?)\s*,\s*ngày(?:\s|$)/u.exec(text);
+  const m = /(?:^|\||\t)\s*([^|\t,]+?)\s*,\s*ngày(?:\s|$)/u.exec(text);
   const place = m ? tidy(m[1]!) : '';
   if (!place || place.split(' ').length > 6 || /\d/.test(place)) return null;
   return place;
@@ -190,7 +193,7 @@ export function planHeader(lines: TextLine[], cells: string[] = []): PlanDraft['
   }
   if (!issuer) {
     const m = /Kèm theo Kế hoạch số [^)]*? của ([^)]+)\)/iu.exec(joined);
-    if (m) issuer = capitalize(tidy(m[1]!));
+    if (m) issuer = cleanIssuer(m[1]!, joined);
   }
   if (!issuer && code) {
     // "… Kế hoạch số 5958/KH-UBND ngày 16/11/2023 của UBND tỉnh Bình Dương về …"
@@ -209,9 +212,16 @@ export function planHeader(lines: TextLine[], cells: string[] = []): PlanDraft['
 }
 
 function planTitle(texts: string[], joined: string, code: string | null): string | null {
+  // "KẾ HOẠCH" on its own line, the title on the lines below it; else "… ban hành Kế hoạch … như
+  // sau" in the body (which may be as short as "Kế hoạch triển khai", so the heading comes first).
   const t = /ban hành\s+(Kế hoạch(?:[^:;.]|\.(?=\S))*?)\s+như sau/iu.exec(joined);
+  const heading = headingTitle(texts);
+  if (heading && (!t || heading.length >= tidy(t[1]!).length)) return heading;
   if (t) return capitalize(tidy(t[1]!));
-  // "KẾ HOẠCH" on its own line, the title on the lines below it.
+  return belowTitle(texts, joined, code);
+}
+
+function headingTitle(texts: string[]): string | null {
   const k = texts.findIndex((l) => fold(l.replace(/\|/g, ' ')) === 'ke hoach');
   if (k >= 0) {
     const below: string[] = [];
@@ -227,6 +237,10 @@ function planTitle(texts: string[], joined: string, code: string | null): string
     if (below.length)
       return capitalize(`Kế hoạch ${sentenceCase(below.join(' ')).replace(/^\p{Lu}/u, (c) => c.toLowerCase())}`);
   }
+  return null;
+}
+
+function belowTitle(texts: string[], joined: string, code: string | null): string | null {
   const kk = texts.findIndex((l) => /^\(?\s*Kèm theo Kế hoạch/iu.test(l.trim()));
   // The title lines just above "(Kèm theo Kế hoạch …)", not the body text before them.
   const above: string[] = [];

@@ -29,6 +29,12 @@ function subjectOf(clause: string): string | null {
   return capitalize(subject);
 }
 
+/** A clause that names units and nothing else ("Các sở, ban, ngành cấp tỉnh"). */
+function isBareSubject(clause: string): boolean {
+  const t = tidy(clause).replace(/^(?:\d+(?:\.\d+)*\.|[IVX]+\.|[a-zđ]\)|[-–+•])\s*/u, '');
+  return t.length > 0 && t.length <= 120 && SUBJECT_START.test(fold(t)) && !SUBJECT_END.test(` ${t}`);
+}
+
 /**
  * The units of "…, các sở báo cáo về …": a subject after a comma, right before the verb of
  * reporting (never the recipient: "báo cáo về Sở X, UBND tỉnh trước ngày …" names none).
@@ -103,7 +109,14 @@ export function reportDuties(lines: TextLine[], options: ParseOptions): DutyDraf
       const before = previous;
       previous = sentence;
       if (!fold(sentence).includes('bao cao')) continue;
-      const clauses = sentence.split(';');
+      // "Các sở, ban, ngành cấp tỉnh; Ủy ban nhân dân các huyện … báo cáo …": clauses that only name
+      // units (no verb) before the clause that reports are part of its subject.
+      const clauses = sentence.split(';').reduce<string[]>((out, c) => {
+        const last = out[out.length - 1];
+        if (last !== undefined && isBareSubject(last)) out[out.length - 1] = `${last};${c}`;
+        else out.push(c);
+        return out;
+      }, []);
       for (const clause of clauses) {
         for (const deadline of deadlinesIn(clause)) {
           const { day, month, year } = deadline;

@@ -241,12 +241,62 @@ function findTabHeader(lines: string[]): { start: number; end: number } | null {
     let j = i;
     for (; j < lines.length; j++) {
       const l = lines[j]!;
-      if (!inQuote && j > i && l.trim() && !l.includes('\t')) break;
+      // A line without tabs inside a row whose cells are not all there yet is a cell's line break
+      // (Word and browsers copy a cell of several lines so): the row goes on after it.
+      if (!inQuote && j > i && l.trim() && !l.includes('\t') && !insideRow(lines, i, j)) break;
       if ((l.match(/"/g) ?? []).length % 2 === 1) inQuote = !inQuote;
     }
     return { start: i, end: j };
   }
   return null;
+}
+
+const tabCount = (line: string) => line.split('\t').length - 1;
+
+/** Whether line j (no tab) breaks a cell of a row begun above it: the lines since the last whole
+ *  row hold fewer tabs than the header, and a line with tabs follows to finish the row. */
+function insideRow(lines: string[], header: number, j: number): boolean {
+  const want = tabCount(lines[header]!);
+  let k = j - 1;
+  let tabs = 0;
+  while (k > header && tabs < want && (tabCount(lines[k]!) > 0 || lines[k]!.trim())) {
+    tabs += tabCount(lines[k]!);
+    if (tabCount(lines[k]!) === want) break;
+    k--;
+  }
+  if (tabs >= want || k <= header) return false;
+  const next = lines[j + 1];
+  return next !== undefined && tabCount(next) > 0 && tabs + tabCount(next) <= want;
+}
+
+/**
+ * Rows whose cells were broken over lines joined again. Copied as text, a cell of several lines
+ * (units one per line) ends its line; the row's next cells follow on the next line. A record with
+ * fewer cells than the header is joined with the records after it while their cells, less the one
+ * they share, still fit the header.
+ */
+function joinBrokenRows(records: string[][], lineOf: number[], width: number): { rows: string[][]; lineOf: number[] } {
+  const rows: string[][] = [];
+  const lines: number[] = [];
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    const prev = rows.at(-1);
+    if (
+      prev &&
+      i > 1 &&
+      prev.length < width &&
+      r.some((c) => c.trim()) &&
+      prev.length + r.length - 1 <= width &&
+      !/^\s*(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVXLC]{1,6}\.?|[a-zđ]\))\s*$/u.test(r[0] ?? '')
+    ) {
+      prev[prev.length - 1] = `${prev.at(-1)!}\n${r[0]!}`;
+      prev.push(...r.slice(1));
+      continue;
+    }
+    rows.push([...r]);
+    lines.push(lineOf[i]!);
+  }
+  return { rows, lineOf: lines };
 }
 
 function tsvRows(lines: string[], start: number, end: number): { rows: string[][]; lineOf: number[] } {
@@ -257,10 +307,12 @@ function tsvRows(lines: string[], start: number, end: number): { rows: string[][
     skip_empty_lines: false,
     info: true,
   }) as unknown as { record: string[]; info: { lines: number } }[];
-  return {
-    rows: records.map((r) => r.record),
-    lineOf: records.map((r) => start + r.info.lines),
-  };
+  const width = records[0]?.record.length ?? 0;
+  return joinBrokenRows(
+    records.map((r) => r.record),
+    records.map((r) => start + r.info.lines),
+    width,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -543,6 +595,21 @@ export function readText(text: string): SourceDocument {
       blocks.push(otherTable(lines, i, j));
       i = j;
       continue;
+    }
+    // Lines of three or more tab-separated cells, two or more in a row, each with as many cells: a
+    // table other than the duties' (the plan's indicators: "STT | Chỉ tiêu | Đơn vị tính | 2025").
+    const width = lines[i]!.split('\t').length;
+    if (width >= 3 && !tables.some((x) => x.start > i && x.start < i + 2)) {
+      let j = i;
+      while (j < lines.length && lines[j]!.split('\t').length === width && !tables.some((x) => x.start === j)) j++;
+      if (j - i >= 2) {
+        const rows: SourceRow[] = [];
+        for (let k = i; k < j; k++)
+          rows.push({ cells: lines[k]!.split('\t').map((c) => ({ text: c.trim() })), where: `dòng ${k + 1}` });
+        blocks.push({ kind: 'table', rows, where: `dòng ${i + 1}` });
+        i = j;
+        continue;
+      }
     }
     if (t && t !== '|') blocks.push({ kind: 'paragraph', text: t, where: `dòng ${i + 1}` });
     i++;

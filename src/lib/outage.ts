@@ -3,7 +3,10 @@ import type { Logger } from '#root/logger.js';
 /**
  * Reports an outage of a service the program keeps retrying (Redis reconnecting, jobs failing
  * while PostgreSQL is down): the first failure at once, then one line every `everyMs` with how many
- * were folded into it, and one line when the service answers again — not a line per failure.
+ * were folded into it, and one line when the service answers again — not a line per failure. A
+ * failure within `everyMs` of the last line, though the service answered in between, is folded too:
+ * a flap (a Sentinel failover: the connections come back, then ioredis moves them to the promoted
+ * primary, aborting a command in flight) is one outage, not two.
  */
 export function outageReporter(
   logger: Logger,
@@ -29,7 +32,6 @@ export function outageReporter(
       if (since === null) return;
       logger.info({ downForSeconds: Math.round((Date.now() - since) / 1000), suppressed }, options.up);
       since = null;
-      lastReport = 0;
       suppressed = 0;
     },
   };

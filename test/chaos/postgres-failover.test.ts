@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, createPrisma, type Db } from '#root/db/client.js';
 import { migrate } from '#root/db/migrate.js';
 import { createRedis } from '#root/redis.js';
-import { outboxTally, queueSandboxFanOut, remindersByStatus } from '../helpers/fan-out.js';
+import { bundlesSent, bundleTally, outboxTally, queueSandboxFanOut, remindersByStatus } from '../helpers/fan-out.js';
 import {
   startPrivatePostgres,
   startPrivateRedis,
@@ -12,7 +12,7 @@ import {
   type ProgramProcess,
 } from '../helpers/processes.js';
 
-/** 2,000 sandbox reminders (CHAOS_REMINDERS to change). */
+/** 2,000 sandbox reminders (CHAOS_REMINDERS to change): four to a contact, so 500 messages. */
 const REMINDERS = Number(process.env.CHAOS_REMINDERS ?? 2000);
 /** How long the address answers nothing, as during a Patroni/HAProxy or managed failover. */
 const FAILOVER_SECONDS = Number(process.env.CHAOS_FAILOVER_SECONDS ?? 10);
@@ -25,7 +25,8 @@ const PREFIX = 'pgfail';
  * address refuses connections for a while, then a server with the committed data answers at the
  * same address. Here: the server quits immediately (SIGQUIT, no checkpoint) and starts again after
  * FAILOVER_SECONDS, replaying its WAL — what a promoted standby holds of a synchronous primary.
- * The sandbox's claim, message and outcome are one transaction: every reminder exactly once.
+ * The sandbox's claim, message and outcome are one transaction: every message (a contact's bundle
+ * of four reminders) exactly once, every reminder in exactly one bundle.
  */
 describe('PostgreSQL failover behind a stable address during a fan-out', () => {
   let pg: PrivatePostgres;
@@ -52,7 +53,13 @@ describe('PostgreSQL failover behind a stable address during a fan-out', () => {
 
   it('loses nothing and sends nothing twice; the same workers carry on', async () => {
     const connection = createRedis(redis.url);
-    const { orgId } = await queueSandboxFanOut(db, connection, PREFIX, 'pg-failover', REMINDERS);
+    const { orgId, bundles, itemsPerBundle } = await queueSandboxFanOut(
+      db,
+      connection,
+      PREFIX,
+      'pg-failover',
+      REMINDERS,
+    );
     await connection.quit();
     const env = {
       DATABASE_URL: pg.url,
@@ -79,29 +86,44 @@ describe('PostgreSQL failover behind a stable address during a fan-out', () => {
     // The test's own pool met the outage too: it reconnects.
     await waitFor(async () => (await sent().catch(() => -1)) >= 0, 60_000, 'the test reading the database again');
     const sentAtUp = await sent();
+    const bundlesAtUp = await bundlesSent(db, orgId);
     let resumedMs = 0;
     await waitFor(
       async () => {
-        const n = await sent();
-        if (!resumedMs && n > sentAtUp) resumedMs = Date.now() - upAt;
-        return n === REMINDERS;
+        if (!resumedMs && (await bundlesSent(db, orgId)) > bundlesAtUp) resumedMs = Date.now() - upAt;
+        return (await sent()) === REMINDERS;
       },
       240_000,
       'every reminder sent after the failover',
     );
     const allSentMs = Date.now() - upAt;
 
-    expect(await remindersByStatus(db, orgId)).toEqual({ sent: REMINDERS });
+    const statuses = await remindersByStatus(db, orgId);
+    const bt = await bundleTally(db, orgId);
     const tally = await outboxTally(db, orgId);
-    expect(tally).toEqual({ messages: REMINDERS, distinct: REMINDERS, duplicates: 0 });
     const output = workers.map((w) => w.output()).join('\n');
     expect(output).not.toMatch(/unhandled|uncaught|^dondoc:/im);
     const outageLines = output.split('\n').filter((l) => l.includes('PostgreSQL unreachable')).length;
     console.log(
       `[chaos] postgres failover: ${REMINDERS} sandbox reminders, ${WORKERS} workers; SIGQUIT at ${sentAtDown} sent (${sentAtUp} at restart), ` +
         `address dead ${Math.round((upAt - downAt) / 1000)} s; sends resumed ${resumedMs} ms and all sent ${allSentMs} ms after it answered; ` +
-        `messages ${tally.messages}, duplicates ${tally.duplicates}, lost ${REMINDERS - tally.distinct}; outage lines ${outageLines}`,
+        `sent ${statuses.sent} reminders in ${bt.bundles.sent ?? 0} bundles; ` +
+        `messages ${tally.messages}, duplicates ${tally.duplicates}, lost ${bundles - bt.outboxBundles}; outage lines ${outageLines}`,
     );
+    // Exactly once, nothing stuck (no reminder left pending or claimed): every reminder in one
+    // bundle, one bundle per contact, one message per bundle.
+    expect(statuses).toEqual({ sent: REMINDERS });
+    expect(bt).toEqual({
+      bundles: { sent: bundles },
+      contacts: bundles,
+      perContact: [1],
+      itemsPerBundle,
+      unbundled: 0,
+      outbox: bundles,
+      outboxBundles: bundles,
+      outboxUnbundled: 0,
+    });
+    expect(tally).toEqual({ messages: bundles, distinct: bundles, duplicates: 0 });
     // Said once per process (then every 30 s), not per failed job.
     expect(outageLines).toBeLessThanOrEqual(WORKERS * (Math.ceil(FAILOVER_SECONDS / 30) + 1));
     for (const w of workers) {

@@ -9,13 +9,17 @@ import { linkExpiry, signLink } from '#root/services/links.js';
 import { Queue } from 'bullmq';
 import { buildTelegramReminders, type SeededReminder } from '../helpers/builders.js';
 import { tallyMessages } from '../helpers/chaos.js';
+import { wallClockStart } from '../helpers/clock.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { outboxTally, queueSandboxFanOut, remindersByStatus } from '../helpers/fan-out.js';
+import { bundleTally, outboxTally, queueSandboxFanOut, remindersByStatus } from '../helpers/fan-out.js';
 import { startProgram, waitFor, type ProgramProcess } from '../helpers/processes.js';
 import { redisCli, startCluster, type ClusterSet } from '../helpers/redis-ha.js';
 import { startFakeTelegram, type FakeTelegram } from '../helpers/telegram-server.js';
 
-/** 2,000 sandbox reminders (CHAOS_REMINDERS to change), and Telegram reminders to 20 chats. */
+/**
+ * 2,000 sandbox reminders (CHAOS_REMINDERS to change), four to a contact (500 messages), and two
+ * Telegram reminders to each of 20 chats (one message per chat).
+ */
 const REMINDERS = Number(process.env.CHAOS_REMINDERS ?? 2000);
 const CHATS = 20;
 const PER_CHAT = 2;
@@ -101,16 +105,24 @@ describe('Redis Cluster: the whole pipeline on three primaries', () => {
     const config = loadConfig(env());
     const connection = createRedis(redisTargetOf(config));
     connections.push(connection);
-    const { orgId } = await queueSandboxFanOut(t.prisma, connection, config.REDIS_PREFIX, 'cluster', REMINDERS);
+    const { orgId, bundles, itemsPerBundle } = await queueSandboxFanOut(
+      t.prisma,
+      connection,
+      config.REDIS_PREFIX,
+      'cluster',
+      REMINDERS,
+    );
+    // The program under test runs in other processes, on the wall clock: the test starts at it.
+    const now = wallClockStart();
     const telegram: { orgId: string; reminders: SeededReminder[] } = await buildTelegramReminders(t.prisma, {
       code: 'cluster-tg',
       chats: CHATS,
       perChat: PER_CHAT,
       firstChat: 500_000_000,
-      now: new Date(),
+      now,
     });
     const queue = new Queue<SendJobData>(REMINDERS_QUEUE, { connection, prefix: config.REDIS_PREFIX });
-    await dispatchDue(t.prisma, queue, telegram.orgId, new Date(), 0);
+    await dispatchDue(t.prisma, queue, telegram.orgId, now, 0);
     await queue.close();
 
     // Two processes schedule, plan and send; a third serves the web.
@@ -128,18 +140,41 @@ describe('Redis Cluster: the whole pipeline on three primaries', () => {
     );
     const seconds = (Date.now() - started) / 1000;
 
+    // Exactly once, nothing stuck: every reminder in one bundle, one bundle per contact, one
+    // message per bundle.
     expect(await remindersByStatus(t.prisma, orgId)).toEqual({ sent: REMINDERS });
     expect(await remindersByStatus(t.prisma, telegram.orgId)).toEqual({ sent: CHATS * PER_CHAT });
+    const bt = await bundleTally(t.prisma, orgId);
+    expect(bt).toEqual({
+      bundles: { sent: bundles },
+      contacts: bundles,
+      perContact: [1],
+      itemsPerBundle,
+      unbundled: 0,
+      outbox: bundles,
+      outboxBundles: bundles,
+      outboxUnbundled: 0,
+    });
     const tally = await outboxTally(t.prisma, orgId);
-    expect(tally).toEqual({ messages: REMINDERS, distinct: REMINDERS, duplicates: 0 });
+    expect(tally).toEqual({ messages: bundles, distinct: bundles, duplicates: 0 });
+    // Telegram: one message per chat with both its reminders, each reminder in one message, once.
     const tgTally = tallyMessages(tg, telegram.reminders);
     expect(tgTally.missing).toEqual([]);
     expect(tgTally.duplicates).toBe(0);
+    expect(tgTally.messages).toBe(CHATS);
+    const tgBundles = await bundleTally(t.prisma, telegram.orgId);
+    expect(tgBundles).toMatchObject({
+      bundles: { sent: CHATS },
+      contacts: CHATS,
+      perContact: [1],
+      itemsPerBundle: [PER_CHAT],
+      unbundled: 0,
+    });
     // The two workers shared one budget: Telegram never had to refuse a message.
     const refused = tg.calls.filter((c) => c.method === 'sendMessage' && c.status === 429).length;
     expect(refused).toBe(0);
     // Both workers sent.
-    const claimers = await t.prisma.reminder.groupBy({ by: ['claimedBy'], where: { orgId } });
+    const claimers = await t.prisma.bundle.groupBy({ by: ['claimedBy'], where: { orgId } });
     expect(claimers.length).toBe(2);
 
     // The web role on the Cluster: ready, and a confirmation link works.
@@ -151,7 +186,7 @@ describe('Redis Cluster: the whole pipeline on three primaries', () => {
     expect(await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()).toEqual({ postgres: 'ok', redis: 'ok' });
     const reminder = await t.prisma.reminder.findFirstOrThrow({ where: { orgId } });
     const token = signLink(
-      { obligationId: reminder.obligationId, contactId: reminder.contactId, exp: linkExpiry(new Date()) },
+      { obligationId: reminder.obligationId, contactId: reminder.contactId, exp: linkExpiry(now) },
       SECRET_KEY,
     );
     const confirmed = await fetch(`http://127.0.0.1:${port}/c/${token}`, {
@@ -173,7 +208,9 @@ describe('Redis Cluster: the whole pipeline on three primaries', () => {
     const logs = processes.flatMap((p) => p.output().split('\n').filter(Boolean));
     console.log(
       `[chaos] cluster: ${REMINDERS} sandbox + ${CHATS * PER_CHAT} Telegram reminders by 2 worker processes in ${seconds.toFixed(1)} s; ` +
-        `messages ${tally.messages}, duplicates ${tally.duplicates}, lost ${REMINDERS - tally.distinct}; Telegram 429 ${refused}; ` +
+        `sent ${REMINDERS} + ${CHATS * PER_CHAT} reminders in ${bt.bundles.sent} + ${tgBundles.bundles.sent} bundles; ` +
+        `messages ${tally.messages} + ${tgTally.messages} Telegram, duplicates ${tally.duplicates} + ${tgTally.duplicates}, ` +
+        `lost ${bundles - bt.outboxBundles} + ${tgTally.missing.length}; Telegram 429 ${refused}; ` +
         `${keys.length} keys, all {clu}; log lines ${logs.length}`,
     );
     expect(logs.filter((l) => /CROSSSLOT|"level":50/.test(l))).toEqual([]);

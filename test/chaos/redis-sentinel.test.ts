@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '#root/config.js';
 import { createRedis, redisTargetOf, type Redis } from '#root/redis.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { outboxTally, queueSandboxFanOut, remindersByStatus } from '../helpers/fan-out.js';
+import { bundlesSent, bundleTally, outboxTally, queueSandboxFanOut, remindersByStatus } from '../helpers/fan-out.js';
 import { startProgram, waitFor, type ProgramProcess } from '../helpers/processes.js';
 import { startSentinelSet, type SentinelSet } from '../helpers/redis-ha.js';
 
-/** 2,000 sandbox reminders (CHAOS_REMINDERS to change). */
+/** 2,000 sandbox reminders (CHAOS_REMINDERS to change): four to a contact, so 500 messages. */
 const REMINDERS = Number(process.env.CHAOS_REMINDERS ?? 2000);
 const PROCESSES = 3;
 const CONCURRENCY = 8;
@@ -16,7 +16,8 @@ const PREFIX = 'ha';
  * Redis behind Sentinel, the primary SIGKILLed in the middle of a fan-out: the sentinels promote the
  * replica, and the same worker processes (never restarted) follow it and finish. What the lost
  * primary had not yet passed to its replica (jobs, completions) is rebuilt from PostgreSQL by the
- * planner, and the claims in PostgreSQL keep every reminder to one message.
+ * planner, and the claims in PostgreSQL keep every message (a contact's bundle of four reminders)
+ * to one, and every reminder to one bundle.
  */
 describe('Redis Sentinel: the primary killed during a fan-out', () => {
   let t: TestDatabase;
@@ -50,7 +51,13 @@ describe('Redis Sentinel: the primary killed during a fan-out', () => {
     };
     const config = loadConfig(env);
     const connection: Redis = createRedis(redisTargetOf(config));
-    const { orgId } = await queueSandboxFanOut(t.prisma, connection, config.REDIS_PREFIX, 'sentinel', REMINDERS);
+    const { orgId, bundles, itemsPerBundle } = await queueSandboxFanOut(
+      t.prisma,
+      connection,
+      config.REDIS_PREFIX,
+      'sentinel',
+      REMINDERS,
+    );
     await connection.quit();
 
     for (let i = 0; i < PROCESSES; i++) processes.push(startProgram(env));
@@ -60,34 +67,36 @@ describe('Redis Sentinel: the primary killed during a fan-out', () => {
     await set.killPrimary();
     const killedAt = Date.now();
     const sentAtKill = await sent();
+    const bundlesAtKill = await bundlesSent(t.prisma, orgId);
     expect(sentAtKill).toBeLessThan(REMINDERS);
     await waitFor(async () => (await set.currentPrimary()) === set.replicaPort, 60_000, 'the replica promoted');
     const promotedMs = Date.now() - killedAt;
-    // Sends already under way when the primary died may still be recorded; past those, the workers
-    // took new jobs from the new primary.
+    // Sends (bundles) already under way when the primary died may still be recorded; past those,
+    // the workers took new jobs from the new primary.
     const inFlight = PROCESSES * CONCURRENCY;
     let recoveredMs = 0;
     await waitFor(
       async () => {
-        const n = await sent();
-        if (!recoveredMs && n > Math.min(REMINDERS - 1, sentAtKill + inFlight)) recoveredMs = Date.now() - killedAt;
-        return n === REMINDERS;
+        const b = await bundlesSent(t.prisma, orgId);
+        if (!recoveredMs && b > Math.min(bundles - 1, bundlesAtKill + inFlight)) recoveredMs = Date.now() - killedAt;
+        return (await sent()) === REMINDERS;
       },
       240_000,
       'every reminder sent after the failover',
     );
     const totalMs = Date.now() - killedAt;
 
-    // Exactly once, nothing stuck (no reminder left pending or claimed).
-    expect(await remindersByStatus(t.prisma, orgId)).toEqual({ sent: REMINDERS });
+    // Exactly once, nothing stuck (no reminder left pending or claimed): every reminder in one
+    // bundle, one bundle per contact, one message per bundle.
+    const statuses = await remindersByStatus(t.prisma, orgId);
+    expect(statuses).toEqual({ sent: REMINDERS });
+    const bt = await bundleTally(t.prisma, orgId);
     const tally = await outboxTally(t.prisma, orgId);
-    expect(tally.duplicates).toBe(0);
-    expect(tally.distinct).toBe(REMINDERS);
-    const lost = REMINDERS - tally.distinct;
+    const lost = bundles - bt.outboxBundles;
 
     // The same processes carried on: none exited, and more than one sent after the failover.
     for (const p of processes) expect(p.child.exitCode, p.output()).toBeNull();
-    const after = await t.prisma.reminder.groupBy({
+    const after = await t.prisma.bundle.groupBy({
       by: ['claimedBy'],
       where: { orgId, sentAt: { gt: new Date(killedAt + promotedMs) } },
     });
@@ -101,10 +110,22 @@ describe('Redis Sentinel: the primary killed during a fan-out', () => {
     console.log(
       `[chaos] sentinel failover: ${REMINDERS} reminders, ${PROCESSES} worker processes; primary SIGKILLed at ${sentAtKill} sent; ` +
         `replica promoted in ${promotedMs} ms, sends resumed in ${recoveredMs} ms, all sent ${totalMs} ms after the kill; ` +
+        `sent ${statuses.sent} reminders in ${bt.bundles.sent ?? 0} bundles (${bundlesAtKill} at the kill); ` +
         `messages ${tally.messages}, duplicates ${tally.duplicates}, lost ${lost}; outage lines ${down.join('/')}, lost-lease lines ${leases.join('/')}; ` +
         `other log lines ${other.length}${other.length ? `:\n${other.slice(0, 8).join('\n').slice(0, 4000)}` : ''}`,
     );
 
+    expect(bt).toEqual({
+      bundles: { sent: bundles },
+      contacts: bundles,
+      perContact: [1],
+      itemsPerBundle,
+      unbundled: 0,
+      outbox: bundles,
+      outboxBundles: bundles,
+      outboxUnbundled: 0,
+    });
+    expect(tally).toEqual({ messages: bundles, distinct: bundles, duplicates: 0 });
     for (const [i, n] of down.entries()) expect(n, lines[i]!.join('\n')).toBeLessThanOrEqual(1);
     expect(down.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1);
     for (const [i, n] of leases.entries()) expect(n, lines[i]!.join('\n')).toBeLessThanOrEqual(1);

@@ -16,7 +16,9 @@ import { longDate, shortDate, weekdayName, workingDaysPhrase, type Lang } from '
 import type { WorkingCalendar } from '#root/domain/working-days.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import type { Channel } from '#root/generated/prisma/client.js';
+import { say } from '#root/messages/chat-words.js';
 import type { MessageName, TemplateOverrides, TemplateSet, View } from '#root/messages/templates.js';
+import { NO_MISSING_INDICATORS, type MissingIndicatorsView } from '../indicators.js';
 import type { LoadedBundle, LoadedItem } from './load.js';
 
 const MESSAGE_OF: Record<LoadedItem['kind'], MessageName> = {
@@ -34,8 +36,8 @@ export interface ViewContext {
   calendar: WorkingCalendar;
   /** A signed confirmation link for one obligation, valid from now. */
   confirmUrl(obligationId: string): string;
-  /** More of a single item's view (the indicators its unit has not reported, for a yearly report). */
-  extra?: View;
+  /** By item id: the indicators its unit has not reported (a yearly report's reminder); none when absent. */
+  indicators?: ReadonlyMap<string, MissingIndicatorsView>;
 }
 
 /** One item as the message shows it. */
@@ -111,6 +113,7 @@ export function bundleMessage(
   ctx: ViewContext,
 ): { message: OutgoingMessage; shown: ShownItem[] } {
   const lang = b.contact.locale;
+  const indicatorsOf = (item: LoadedItem) => ctx.indicators?.get(item.id) ?? NO_MISSING_INDICATORS;
   const shown = shownItems(b, items);
   const first = shown[0]!;
   const ref = { reminderId: first.item.id, bundleId: b.id };
@@ -137,9 +140,7 @@ export function bundleMessage(
       confirmCommand: `/xong ${first.code}`,
       extendCommand: `/giahan ${first.code}`,
       confirmUrl: ctx.confirmUrl(o.id),
-      indicatorsMissing: '',
-      indicators: [],
-      ...ctx.extra,
+      ...indicatorsOf(item),
     };
     const message: OutgoingMessage = {
       orgId: b.orgId,
@@ -165,13 +166,13 @@ export function bundleMessage(
       // The due stage of a weekend due date goes out on the working day before it: not "today".
       remaining:
         s.section === 'dueToday' && s.dueDate > b.day
-          ? lang === 'vi'
-            ? 'hôm nay là ngày làm việc cuối cùng trước hạn'
-            : 'today is the last working day before it'
+          ? say(lang, 'bundle.lastWorkingDay')
           : workingDaysPhrase(workingDaysLeft(s, b.day, ctx.calendar), lang),
       confirmCommand: `/xong ${s.code}`,
       extendCommand: `/giahan ${s.code}`,
       confirmUrl: actionable(s.section) ? ctx.confirmUrl(o.id) : '',
+      // A yearly report in the day's list still lists the indicators its unit has to report.
+      ...(actionable(s.section) ? indicatorsOf(s.item) : NO_MISSING_INDICATORS),
     };
   };
   const views = shown.map(viewOf);

@@ -12,7 +12,7 @@ import {
 import { dueInstant } from '#root/domain/obligation-state.js';
 import { obligationCode } from '#root/domain/obligation-code.js';
 import { parseStageId } from '#root/domain/stages.js';
-import { longDate, shortDate, weekdayName, workingDaysPhrase, type Lang } from '#root/domain/wording.js';
+import { reminderWords, shortDate, type Lang } from '#root/domain/wording.js';
 import type { WorkingCalendar } from '#root/domain/working-days.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import type { Channel } from '#root/generated/prisma/client.js';
@@ -128,14 +128,16 @@ export function bundleMessage(
       dutyTitle: o.dutyTitle,
       planCode: o.planCode,
       planTitle: o.planTitle,
-      period: o.periodKey,
-      dueDate: longDate(first.dueDate, lang),
-      dueDateShort: shortDate(first.dueDate),
-      dueWeekday: weekdayName(first.dueDate, lang),
+      // The period in words ("Quý IV/2026"), the dates and the days left as every reminder says them.
+      ...reminderWords({
+        periodKey: o.periodKey,
+        dueDate: first.dueDate,
+        workingDaysLeft: workingDaysLeft(first, b.day, ctx.calendar),
+        lang,
+      }),
       // The due stage is sent on the last working day on or before the due date: the message says
       // "today is the due date" only when it is (a Sunday's report is reminded on the Friday).
       dueToday: b.day === first.dueDate ? 'yes' : '',
-      remaining: workingDaysPhrase(workingDaysLeft(first, b.day, ctx.calendar), lang),
       // The code names the period ("4.2-2026Q4"): the duty's code alone would be ambiguous.
       confirmCommand: `/xong ${first.code}`,
       extendCommand: `/giahan ${first.code}`,
@@ -159,15 +161,14 @@ export function bundleMessage(
       dutyCode: o.dutyCode,
       dutyTitle: shorten(o.dutyTitle),
       planCode: o.planCode,
-      period: o.periodKey,
-      dueDate: longDate(s.dueDate, lang),
-      dueDateShort: shortDate(s.dueDate),
-      dueWeekday: weekdayName(s.dueDate, lang),
+      ...reminderWords({
+        periodKey: o.periodKey,
+        dueDate: s.dueDate,
+        workingDaysLeft: workingDaysLeft(s, b.day, ctx.calendar),
+        lang,
+      }),
       // The due stage of a weekend due date goes out on the working day before it: not "today".
-      remaining:
-        s.section === 'dueToday' && s.dueDate > b.day
-          ? say(lang, 'bundle.lastWorkingDay')
-          : workingDaysPhrase(workingDaysLeft(s, b.day, ctx.calendar), lang),
+      ...(s.section === 'dueToday' && s.dueDate > b.day ? { remaining: say(lang, 'bundle.lastWorkingDay') } : {}),
       confirmCommand: `/xong ${s.code}`,
       extendCommand: `/giahan ${s.code}`,
       confirmUrl: actionable(s.section) ? ctx.confirmUrl(o.id) : '',

@@ -103,6 +103,15 @@ describe('the day’s message of a contact', () => {
       '✅ Đã hoàn thành',
       '📅 Xin gia hạn',
     ]);
+    // In the recipient's language.
+    const en = bundle('telegram', items);
+    en.contact.locale = 'en';
+    const english = bundleMessage(en, items, ctx).message;
+    expect(english.text).not.toContain('quá hạn');
+    expect(reminderKeyboard(english, 'en')!.inline_keyboard[0]!.map((b) => b.text)).toEqual([
+      '✅ Done',
+      '📅 Ask for more time',
+    ]);
   });
 
   const long = 'Rất dài '.repeat(700);

@@ -24,6 +24,8 @@ interface Words {
   undone: (ref: string, year: number, back: string | null) => string;
   nothingToUndo: (code: string, year: number) => string;
   noteTooLong: string;
+  /** The command a reminder shows for reporting one indicator: a rate as a fraction, else a value. */
+  typed: (ref: string, rate: boolean) => string;
 }
 
 const vi: Words = {
@@ -56,6 +58,7 @@ const vi: Words = {
     `↩️ Đã rút lại số liệu chỉ tiêu ${ref} năm ${year}.${back ? ` Số liệu trước đó (${back}) được dùng lại.` : ' Chỉ tiêu này trở lại «chưa báo cáo».'}`,
   nothingToUndo: (code, year) => `Chỉ tiêu «${code}» năm ${year} chưa có số liệu nào để rút lại.`,
   noteTooLong: 'Ghi chú dài quá 1.000 ký tự. Chưa có gì thay đổi.',
+  typed: (ref, rate) => `/chitieu ${ref} ${rate ? '<tử số>/<mẫu số>' : '<số liệu>'}`,
 };
 
 const en: Words = {
@@ -87,6 +90,7 @@ const en: Words = {
     `↩️ Withdrew the value of indicator ${ref} for ${year}.${back ? ` The value before (${back}) stands again.` : ' The indicator is back to «not reported».'}`,
   nothingToUndo: (code, year) => `Indicator «${code}» has no value for ${year} to withdraw.`,
   noteTooLong: 'The note is longer than 1,000 characters. Nothing was changed.',
+  typed: (ref, rate) => `/indicator ${ref} ${rate ? '<numerator>/<denominator>' : '<value>'}`,
 };
 
 export const INDICATOR_WORDS: Record<Lang, Words> = { vi, en };

@@ -53,6 +53,8 @@ export const MESSAGES = {
       soon: bundleItemFields(),
       late: bundleItemFields(),
       cooperating: bundleItemFields(),
+      /** In an item of overdue, dueToday or soon: the indicators its unit has not reported (a yearly report). */
+      indicators: INDICATOR_FIELDS,
     },
   },
   digest: {
@@ -90,6 +92,8 @@ function bundleItemFields() {
     'confirmCommand',
     'extendCommand',
     'confirmUrl',
+    /** How many indicators of the year the item's unit has not reported (a yearly report), '' when none: a section. */
+    'indicatorsMissing',
   ] as const;
 }
 
@@ -146,7 +150,8 @@ export function escaperFor(channel: Channel, part: string): Escape {
   return none;
 }
 
-export type View = Record<string, string | number | Record<string, string | number>[]>;
+/** A template's values: text, numbers, and lists of views (an item of a list may hold a list: a bundle item's indicators). */
+export type View = { [key: string]: string | number | View[] };
 
 /**
  * The placeholders a template uses that its message does not offer (empty when the template is

@@ -3,7 +3,6 @@ import type { Db } from '#root/db/client.js';
 import type { ChannelAdapter, OutgoingMessage, Recipient, SendResult } from '#root/channels/types.js';
 import { DeliveryError } from '#root/channels/types.js';
 import { bundleStaleness, itemStaleness, missedWindow, type ItemKind } from '#root/domain/bundles.js';
-import { withUnit } from '#root/domain/indicators.js';
 import { dueInstant } from '#root/domain/obligation-state.js';
 import { effectivePolicy, policyOverrideSchema, type ReminderPolicy } from '#root/domain/policy.js';
 import type { Lang } from '#root/domain/wording.js';
@@ -11,7 +10,7 @@ import type { WorkingCalendar } from '#root/domain/working-days.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import type { Channel, Prisma } from '#root/generated/prisma/client.js';
 import type { Logger } from '#root/logger.js';
-import type { TemplateSet, View } from '#root/messages/templates.js';
+import type { TemplateSet } from '#root/messages/templates.js';
 import type { Metrics } from '#root/metrics.js';
 import type { Clock } from '#root/deps.js';
 import { createBatcher } from '#root/lib/batcher.js';
@@ -32,7 +31,7 @@ import { digestView } from './delivery/digest.js';
 import { loadBundles, type LoadedBundle, type LoadedItem } from './delivery/load.js';
 import { bundleMessage, type ShownItem } from './delivery/view.js';
 import { loadCalendar } from './holidays.js';
-import { missingIndicators } from './indicators.js';
+import { missingIndicatorsView } from './indicators.js';
 import { linkExpiry, signLink } from './links.js';
 import { migrateTelegramChat } from './telegram-chats.js';
 import { createOverrideCache, OVERRIDE_REFRESH_MS } from './templates.js';
@@ -271,8 +270,12 @@ export function createDelivery(deps: DeliveryDeps) {
       edited,
       calendar,
       confirmUrl: confirmUrl(b.contact.id),
-      // A message of one item keeps that reminder's own view, with the indicators of a yearly report.
-      ...(live.length === 1 ? { extra: await missingIndicatorsView(live[0]!, b.orgId, b.contact.locale) } : {}),
+      // The indicators a yearly report's unit has not reported, under its item (alone or in a list).
+      indicators: new Map(
+        await Promise.all(
+          live.map(async (i) => [i.id, await missingIndicatorsView(db, b.orgId, i, b.contact.locale)] as const),
+        ),
+      ),
     };
     const compose = (ids: string[]) => {
       const keep = new Set(ids);
@@ -307,38 +310,6 @@ export function createDelivery(deps: DeliveryDeps) {
     const bundleId = await ensureBundleOf(db, reminderId);
     if (!bundleId) return { outcome: 'skipped', reason: 'gone' };
     return deliverBundle(bundleId);
-  }
-
-  /**
-   * The indicators the unit has not reported for the year, in the reminders (lead, due, overdue)
-   * of a yearly report duty: read only for those (a report duty's yearly period), not per reminder.
-   */
-  async function missingIndicatorsView(item: LoadedItem, orgId: string, lang: Lang): Promise<View> {
-    const o = item.obligation;
-    const none = { indicatorsMissing: '', indicators: [] };
-    if (
-      o.dutyOrigin !== 'report' ||
-      !/^\d{4}$/.test(o.periodKey) ||
-      item.kind === 'escalation' ||
-      item.kind === 'cooperating'
-    )
-      return none;
-    const missing = await missingIndicators(db, orgId, o.unitId, Number(o.periodKey));
-    if (!missing.length) return none;
-    const typed =
-      lang === 'en'
-        ? (ref: string) => `/indicator ${ref} <numerator>/<denominator>`
-        : (ref: string) => `/chitieu ${ref} <tử số>/<mẫu số>`;
-    return {
-      indicatorsMissing: missing.length,
-      indicators: missing.map((i) => ({
-        ref: i.ref,
-        title: i.title,
-        target: i.target ? withUnit(i.target.value, i.unit) : '',
-        command:
-          i.unit === '%' ? typed(i.ref) : typed(i.ref).replace(/ \S+$/, lang === 'en' ? ' <value>' : ' <số liệu>'),
-      })),
-    };
   }
 
   async function orgPolicy(orgId: string) {

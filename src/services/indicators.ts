@@ -583,3 +583,52 @@ export async function indicatorSummaries(
 export async function missingIndicators(db: Db, orgId: string, unitId: string, year: number) {
   return (await unitIndicators(db, orgId, unitId, year)).filter((i) => !i.value);
 }
+
+/** What a reminder needs to know of an item to list the indicators still missing. */
+export interface ReminderOfReport {
+  kind: string;
+  obligation: { dutyOrigin: string; periodKey: string; unitId: string };
+}
+
+/** The indicators part of a reminder's view: how many are missing, and each to report. */
+export interface MissingIndicatorsView {
+  indicatorsMissing: number | '';
+  indicators: { ref: string; title: string; target: string; command: string }[];
+}
+
+export const NO_MISSING_INDICATORS: MissingIndicatorsView = { indicatorsMissing: '', indicators: [] };
+
+/**
+ * The indicators the unit has not reported for the year, as a reminder (lead, due, overdue) of a
+ * yearly report duty lists them, in the contact's language: the number, then each with its
+ * reference, title, target and the command to type. Read only for those (a report duty's yearly
+ * period); any other reminder gets {@link NO_MISSING_INDICATORS}. The one place a reminder's
+ * indicators come from, whether it goes alone or in a day's bundle.
+ */
+export async function missingIndicatorsView(
+  db: Db,
+  orgId: string,
+  item: ReminderOfReport,
+  lang: 'vi' | 'en',
+): Promise<MissingIndicatorsView> {
+  const o = item.obligation;
+  if (
+    o.dutyOrigin !== 'report' ||
+    !/^\d{4}$/.test(o.periodKey) ||
+    item.kind === 'escalation' ||
+    item.kind === 'cooperating'
+  )
+    return NO_MISSING_INDICATORS;
+  const missing = await missingIndicators(db, orgId, o.unitId, Number(o.periodKey));
+  if (!missing.length) return NO_MISSING_INDICATORS;
+  const w = INDICATOR_WORDS[lang];
+  return {
+    indicatorsMissing: missing.length,
+    indicators: missing.map((i) => ({
+      ref: i.ref,
+      title: i.title,
+      target: i.target ? withUnit(i.target.value, i.unit) : '',
+      command: w.typed(i.ref, i.unit === '%'),
+    })),
+  };
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reminderKeyboard } from '#root/channels/telegram/index.js';
 import { workingCalendarForYears } from '#root/domain/working-days.js';
+import { INDICATOR_WORDS } from '#root/messages/indicators.js';
 import { loadTemplates } from '#root/messages/templates.js';
 import type { LoadedBundle, LoadedItem } from '#root/services/delivery/load.js';
 import { bundleMessage } from '#root/services/delivery/view.js';
@@ -102,6 +103,15 @@ describe('the day’s message of a contact', () => {
       '✅ Đã hoàn thành',
       '📅 Xin gia hạn',
     ]);
+    // In the recipient's language.
+    const en = bundle('telegram', items);
+    en.contact.locale = 'en';
+    const english = bundleMessage(en, items, ctx).message;
+    expect(english.text).not.toContain('quá hạn');
+    expect(reminderKeyboard(english, 'en')!.inline_keyboard[0]!.map((b) => b.text)).toEqual([
+      '✅ Done',
+      '📅 Ask for more time',
+    ]);
   });
 
   const long = 'Rất dài '.repeat(700);
@@ -130,5 +140,55 @@ describe('the day’s message of a contact', () => {
     const { message } = bundleMessage(bundle('email', items), items, ctx);
     for (const i of items) expect(message.html).toContain(`href="https://dondoc.test/c/${i.obligation.id}"`);
     expect(message.subject).toBe('Việc cần anh/chị hôm nay 16/11/2026: 3 việc');
+  });
+
+  it('lists a yearly report’s missing indicators under its item, on every channel, in Vietnamese and English', () => {
+    const report: LoadedItem = {
+      ...item(7, 'lead', '2026-11-19', 'Báo cáo tình hình thực hiện Kế hoạch'),
+      obligation: { ...item(7, 'lead', '2026-11-19').obligation, dutyOrigin: 'report', periodKey: '2026' },
+    };
+    const items = [item(1, 'overdue', '2026-11-10'), report];
+    for (const lang of ['vi', 'en'] as const) {
+      const w = INDICATOR_WORDS[lang];
+      const indicators = new Map([
+        [
+          report.id,
+          {
+            indicatorsMissing: 2,
+            indicators: [
+              { ref: '1', title: 'Tỷ lệ hệ thống được phân loại', target: '80%', command: w.typed('1', true) },
+              { ref: '2', title: 'Số cán bộ được tập huấn', target: '', command: w.typed('2', false) },
+            ],
+          },
+        ],
+      ]);
+      for (const channel of ['telegram', 'zalo', 'email', 'sandbox'] as const) {
+        const b = bundle(channel, items);
+        b.contact.locale = lang;
+        const { message } = bundleMessage(b, items, { ...ctx, indicators });
+        const command = w.typed('1', true);
+        for (const text of channel === 'email' ? [message.text, message.html!] : [message.text]) {
+          const plain = text
+            .replace(/<\/?code>/g, '')
+            .replace(/&lt;/g, '<')
+            .replace(/&gt;/g, '>');
+          const label = `${lang} ${channel}:\n${text}`;
+          expect(plain, label).toContain(lang === 'vi' ? 'Chỉ tiêu năm chưa báo cáo (2)' : 'not reported yet (2)');
+          expect(plain, label).toContain(
+            lang === 'vi'
+              ? '1. Tỷ lệ hệ thống được phân loại (mục tiêu 80%)'
+              : '1. Tỷ lệ hệ thống được phân loại (target 80%)',
+          );
+          expect(plain, label).toContain(command);
+          expect(plain, label).toContain(`2. Số cán bộ được tập huấn: ${w.typed('2', false)}`);
+          // Under the report's item (after its code), not under the overdue item listed first.
+          expect(plain.indexOf(command), label).toBeGreaterThan(plain.indexOf('4.7-2026'));
+          expect(plain.indexOf('4.7-2026'), label).toBeGreaterThan(plain.indexOf('4.1-2026Q4'));
+        }
+        // Without indicators the list says nothing of them.
+        const none = bundleMessage(b, items, ctx).message;
+        expect(none.text).not.toContain(command);
+      }
+    }
   });
 });

@@ -1,11 +1,21 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { withUnit } from '#root/domain/indicators.js';
 import { obligationCode } from '#root/domain/obligation-code.js';
 import { OBLIGATION_STATES } from '#root/domain/obligation-state.js';
 import type { IsoDate } from '#root/domain/types.js';
-import { dayInWords, longDate, periodInWords, shortDate, stateInWords, type Lang } from '#root/domain/wording.js';
+import {
+  dayInWords,
+  longDate,
+  periodInWords,
+  reminderWords,
+  shortDate,
+  stateInWords,
+  type Lang,
+} from '#root/domain/wording.js';
 import { CHAT_WORDS, placeholdersOf, say, type ChatKey, type ChatParams } from '#root/messages/chat-words.js';
+import { INDICATOR_WORDS } from '#root/messages/indicators.js';
 import { channelInWords, refusalInWords } from '#root/messages/refusal-words.js';
 import { reminderView } from '#root/messages/reminder-view.js';
 import {
@@ -148,7 +158,99 @@ function reminderViews(lang: Lang): { label: string; view: View }[] {
           lang,
         }),
       });
+  // A yearly report's reminder, with the indicators its unit has not reported.
+  for (const stage of STAGES)
+    out.push({
+      label: `${stage.name}, yearly report with indicators`,
+      view: {
+        ...reminderView({
+          contactName: 'Nguyễn Văn A',
+          unitName: 'Sở Y tế',
+          responsibleUnit: 'Sở Tư pháp',
+          dutyCode: DUTY,
+          dutyTitle: 'Báo cáo tình hình thực hiện Kế hoạch',
+          planCode: '3131/KH-UBND',
+          planTitle: 'Kế hoạch bảo đảm an toàn thông tin',
+          periodKey: '2026',
+          dueDate: stage.dueDate,
+          sendDay: stage.sendDay,
+          workingDaysLeft: stage.left,
+          confirmUrl: 'https://dondoc.example/c/abc',
+          lang,
+        }),
+        ...indicatorsView(lang),
+      },
+    });
   return out;
+}
+
+/** The indicators a unit has not reported, as a yearly report's reminder lists them: a rate and a count. */
+function indicatorsView(lang: Lang): View {
+  const w = INDICATOR_WORDS[lang];
+  return {
+    indicatorsMissing: 2,
+    indicators: [
+      {
+        ref: '1',
+        title: 'Tỷ lệ hệ thống thông tin được phân loại',
+        target: withUnit(80, '%'),
+        command: w.typed('1', true),
+      },
+      { ref: '2', title: 'Số cán bộ được tập huấn', target: '', command: w.typed('2', false) },
+    ],
+  };
+}
+
+/**
+ * The day's message of several items: every section, an item of each period shape and stage, a
+ * yearly report's item with its missing indicators, the "last working day" of a weekend due date,
+ * and items not shown in full ({{more}}); and a list with nothing more.
+ */
+function bundleViews(lang: Lang): { label: string; view: View }[] {
+  const sections = {
+    overdue: STAGES[3]!,
+    dueToday: STAGES[1]!,
+    soon: STAGES[0]!,
+    late: STAGES[3]!,
+    cooperating: STAGES[0]!,
+  };
+  const item = (stage: (typeof STAGES)[number], periodKey: string, extra: View = {}): View => {
+    const code = obligationCode(DUTY, periodKey);
+    return {
+      code,
+      unitName: 'Sở Tư pháp',
+      dutyCode: DUTY,
+      dutyTitle: 'Tổ chức diễn tập an toàn thông tin',
+      planCode: '3131/KH-UBND',
+      ...reminderWords({ periodKey, dueDate: stage.dueDate, workingDaysLeft: stage.left, lang }),
+      confirmCommand: `/xong ${code}`,
+      extendCommand: `/giahan ${code}`,
+      confirmUrl: 'https://dondoc.example/c/abc',
+      indicatorsMissing: '',
+      indicators: [],
+      ...extra,
+    };
+  };
+  const full: View = {
+    contactName: 'Nguyễn Văn A',
+    unitName: 'Sở Y tế',
+    date: shortDate('2026-11-13'),
+    count: 2 * PERIOD_KEYS.length + 3,
+    more: 3,
+  };
+  for (const [section, stage] of Object.entries(sections)) {
+    const list = PERIOD_KEYS.map((k) => item(stage, k));
+    if (section === 'dueToday') {
+      list.push(item(STAGES[2]!, '2026', { ...indicatorsView(lang), remaining: say(lang, 'bundle.lastWorkingDay') }));
+    }
+    if (section === 'soon') list.push(item(stage, '2026', indicatorsView(lang)));
+    full[section] = list;
+    full[`${section}Count`] = list.length;
+  }
+  return [
+    { label: 'every section', view: full },
+    { label: 'nothing more', view: { ...full, more: 0 } },
+  ];
 }
 
 function digestViews(lang: Lang): { label: string; view: View }[] {
@@ -251,7 +353,12 @@ describe('what people read leaks no stored value', () => {
   it.each(templateFiles().map((f) => [`${f.lang}/${f.message}.${f.channel}.${f.part}`, f] as const))(
     'template %s, for every stage and period shape',
     (_, f) => {
-      const views = f.message === 'digest' ? digestViews(f.lang) : reminderViews(f.lang);
+      const views =
+        f.message === 'digest'
+          ? digestViews(f.lang)
+          : f.message === 'reminder-bundle'
+            ? bundleViews(f.lang)
+            : reminderViews(f.lang);
       for (const { label, view } of views) {
         const text = templates.render(f.message, f.channel, f.part, f.lang, view);
         expect(text.trim(), label).not.toBe('');

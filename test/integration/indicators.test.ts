@@ -1,8 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSandboxChannel } from '#root/channels/sandbox/index.js';
 import { createCommandService, type Caller, type Outcome } from '#root/commands/service.js';
 import type { Db } from '#root/db/client.js';
 import { yearWindow } from '#root/domain/zoned-day.js';
 import { createLogger } from '#root/logger.js';
+import { loadTemplates } from '#root/messages/templates.js';
+import { createMetrics } from '#root/metrics.js';
+import { ensureBundleOf } from '#root/services/bundles.js';
+import { createDelivery } from '#root/services/delivery.js';
 import {
   indicatorSummaries,
   missingIndicators,
@@ -256,5 +261,99 @@ describe('reporting an indicator by chat', () => {
       ),
     ).rejects.toThrow(/Mục tiêu «2026: nhiều» không hợp lệ/);
     expect(await db.indicator.findMany({ where: { orgId: w.orgId }, orderBy: { code: 'asc' } })).toEqual(before);
+  });
+});
+
+/**
+ * The day's message of several items (a bundle) of a unit bound by the yearly report: the report's
+ * item lists the indicators the unit has not reported yet, as its reminder alone would, and stops
+ * listing each once it is reported.
+ */
+describe('the indicators still missing in the day’s message of several items', () => {
+  let w: Awaited<ReturnType<typeof buildWorld>>;
+  const templates = loadTemplates();
+  const metrics = createMetrics();
+  const config = { SECRET_KEY: 'k'.repeat(64), PUBLIC_URL: 'https://dondoc.test', PORT: 3000 };
+  const DAY_MS = 24 * 3600_000;
+
+  beforeAll(async () => {
+    w = await buildWorld('bundle');
+  });
+
+  /**
+   * The two items of unit 1's contact on day `n` after Monday 9/11 (the yearly report due Sunday
+   * 15/11 and duty 1.1 due 10/12, each a lead reminder), sent as that day's one sandbox message.
+   */
+  async function dayMessage(n: number) {
+    const at = new Date(NOW.getTime() + n * DAY_MS);
+    const contact = w.contacts[0]!;
+    const obligations = await db.obligation.findMany({
+      where: { orgId: w.orgId, unitId: w.units[0]!.id },
+      include: { duty: true },
+    });
+    expect(obligations.map((o) => o.duty.code).sort()).toEqual(['1.1', 'BC-15/11']);
+    const ids: string[] = [];
+    for (const o of obligations) {
+      const due = o.duty.code === '1.1' ? '20261210' : '20261115';
+      const r = await db.reminder.create({
+        data: {
+          orgId: w.orgId,
+          obligationId: o.id,
+          contactId: contact.id,
+          channel: 'sandbox',
+          kind: 'lead',
+          stage: `lead-${o.duty.code === '1.1' ? 22 - n : 5 - n}@${due}`,
+          scheduledAt: at,
+        },
+      });
+      ids.push(r.id);
+    }
+    const bundleId = await ensureBundleOf(db, ids[0]!);
+    expect(bundleId).not.toBeNull();
+    const delivery = createDelivery({
+      db,
+      config,
+      templates,
+      channels: { sandbox: createSandboxChannel() },
+      clock: new ManualClock(at),
+      logger,
+      metrics,
+      workerId: `test-bundle-${n}`,
+    });
+    expect(await delivery.deliverBundle(bundleId!)).toMatchObject({ outcome: 'sent' });
+    const sent = await db.reminder.findMany({ where: { id: { in: ids } } });
+    expect(sent.map((r) => [r.status, r.bundleId])).toEqual(ids.map(() => ['sent', bundleId]));
+    const message = await db.outboxMessage.findFirstOrThrow({ where: { bundleId: bundleId! } });
+    return message.body;
+  }
+
+  it('lists them under the yearly report’s item, each with its target and the command to type', async () => {
+    const body = await dayMessage(0);
+    // A list of two items (the day's message), not the report's reminder alone.
+    expect(body).toContain('hôm nay 09/11/2026 có 2 việc cần anh/chị');
+    expect(body).toContain('Chỉ tiêu năm chưa báo cáo (2), gửi số liệu kèm báo cáo:');
+    expect(body).toContain('– 1. Tỷ lệ hệ thống thông tin được phân loại (mục tiêu 80%): /chitieu 1 <tử số>/<mẫu số>');
+    expect(body).toContain('– 2. Số cán bộ được tập huấn (mục tiêu 100 người): /chitieu 2 <số liệu>');
+    // Under the report's item, not under duty 1.1's.
+    const report = body.indexOf('BC-15/11-2026');
+    const heading = body.indexOf('Chỉ tiêu năm chưa báo cáo');
+    expect(report).toBeGreaterThanOrEqual(0);
+    expect(heading).toBeGreaterThan(report);
+    expect(body.indexOf('Xong: /xong BC-15/11-2026')).toBeLessThan(heading);
+  });
+
+  it('stops listing an indicator once the unit reports it, and lists none once all are', async () => {
+    reply(await chat().handleText(w.callers[0]!, '/chitieu 1 45/50'));
+    const next = await dayMessage(1);
+    expect(next).toContain('có 2 việc cần anh/chị');
+    expect(next).toContain('Chỉ tiêu năm chưa báo cáo (1), gửi số liệu kèm báo cáo:');
+    expect(next).not.toContain('– 1. ');
+    expect(next).toContain('– 2. Số cán bộ được tập huấn (mục tiêu 100 người): /chitieu 2 <số liệu>');
+
+    reply(await chat().handleText(w.callers[0]!, '/chitieu 2 120'));
+    const last = await dayMessage(2);
+    expect(last).toContain('có 2 việc cần anh/chị');
+    expect(last).not.toContain('Chỉ tiêu năm chưa báo cáo');
+    expect(last).not.toContain('/chitieu');
   });
 });

@@ -1,5 +1,7 @@
 import { Api, GrammyError, HttpError } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
+import type { Lang } from '#root/domain/wording.js';
+import { say } from '#root/messages/chat-words.js';
 import {
   DeliveryError,
   messageRef,
@@ -109,15 +111,15 @@ export function itemsKeyboard(
   return rows.length ? { inline_keyboard: rows } : undefined;
 }
 
-/** The buttons under a reminder that asks for confirmation. */
-export function reminderKeyboard(message: OutgoingMessage): InlineKeyboardMarkup | undefined {
+/** The buttons under a reminder that asks for confirmation, in the recipient's language. */
+export function reminderKeyboard(message: OutgoingMessage, lang: Lang = 'vi'): InlineKeyboardMarkup | undefined {
   if (message.items) return itemsKeyboard(message.items);
   if (!message.obligationId || !message.actions?.includes('done')) return undefined;
   return {
     inline_keyboard: [
       [
-        { text: '✅ Đã hoàn thành', callback_data: encodeButton('done', message.obligationId) },
-        { text: '📅 Xin gia hạn', callback_data: encodeButton('extend', message.obligationId) },
+        { text: say(lang, 'button.reminderDone'), callback_data: encodeButton('done', message.obligationId) },
+        { text: say(lang, 'button.reminderExtend'), callback_data: encodeButton('extend', message.obligationId) },
       ],
     ],
   };
@@ -157,7 +159,7 @@ export function createTelegramChannel(
     },
     async send(to: Recipient, message: OutgoingMessage) {
       const chatId = chatOf(to);
-      const keyboard = reminderKeyboard(message);
+      const keyboard = reminderKeyboard(message, to.locale);
       // Over Telegram's 4,096 characters: several messages, the buttons under the last.
       const parts = splitTelegramHtml(message.text);
       const key = `${to.contactId}|${chatId}|${messageRef(message)}`;

@@ -12,11 +12,13 @@ import {
 import { dueInstant } from '#root/domain/obligation-state.js';
 import { obligationCode } from '#root/domain/obligation-code.js';
 import { parseStageId } from '#root/domain/stages.js';
-import { longDate, shortDate, weekdayName, workingDaysPhrase, type Lang } from '#root/domain/wording.js';
+import { reminderWords, shortDate, type Lang } from '#root/domain/wording.js';
 import type { WorkingCalendar } from '#root/domain/working-days.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import type { Channel } from '#root/generated/prisma/client.js';
+import { say } from '#root/messages/chat-words.js';
 import type { MessageName, TemplateOverrides, TemplateSet, View } from '#root/messages/templates.js';
+import { NO_MISSING_INDICATORS, type MissingIndicatorsView } from '../indicators.js';
 import type { LoadedBundle, LoadedItem } from './load.js';
 
 const MESSAGE_OF: Record<LoadedItem['kind'], MessageName> = {
@@ -34,8 +36,8 @@ export interface ViewContext {
   calendar: WorkingCalendar;
   /** A signed confirmation link for one obligation, valid from now. */
   confirmUrl(obligationId: string): string;
-  /** More of a single item's view (the indicators its unit has not reported, for a yearly report). */
-  extra?: View;
+  /** By item id: the indicators its unit has not reported (a yearly report's reminder); none when absent. */
+  indicators?: ReadonlyMap<string, MissingIndicatorsView>;
 }
 
 /** One item as the message shows it. */
@@ -111,6 +113,7 @@ export function bundleMessage(
   ctx: ViewContext,
 ): { message: OutgoingMessage; shown: ShownItem[] } {
   const lang = b.contact.locale;
+  const indicatorsOf = (item: LoadedItem) => ctx.indicators?.get(item.id) ?? NO_MISSING_INDICATORS;
   const shown = shownItems(b, items);
   const first = shown[0]!;
   const ref = { reminderId: first.item.id, bundleId: b.id };
@@ -125,21 +128,21 @@ export function bundleMessage(
       dutyTitle: o.dutyTitle,
       planCode: o.planCode,
       planTitle: o.planTitle,
-      period: o.periodKey,
-      dueDate: longDate(first.dueDate, lang),
-      dueDateShort: shortDate(first.dueDate),
-      dueWeekday: weekdayName(first.dueDate, lang),
+      // The period in words ("Quý IV/2026"), the dates and the days left as every reminder says them.
+      ...reminderWords({
+        periodKey: o.periodKey,
+        dueDate: first.dueDate,
+        workingDaysLeft: workingDaysLeft(first, b.day, ctx.calendar),
+        lang,
+      }),
       // The due stage is sent on the last working day on or before the due date: the message says
       // "today is the due date" only when it is (a Sunday's report is reminded on the Friday).
       dueToday: b.day === first.dueDate ? 'yes' : '',
-      remaining: workingDaysPhrase(workingDaysLeft(first, b.day, ctx.calendar), lang),
       // The code names the period ("4.2-2026Q4"): the duty's code alone would be ambiguous.
       confirmCommand: `/xong ${first.code}`,
       extendCommand: `/giahan ${first.code}`,
       confirmUrl: ctx.confirmUrl(o.id),
-      indicatorsMissing: '',
-      indicators: [],
-      ...ctx.extra,
+      ...indicatorsOf(item),
     };
     const message: OutgoingMessage = {
       orgId: b.orgId,
@@ -158,20 +161,19 @@ export function bundleMessage(
       dutyCode: o.dutyCode,
       dutyTitle: shorten(o.dutyTitle),
       planCode: o.planCode,
-      period: o.periodKey,
-      dueDate: longDate(s.dueDate, lang),
-      dueDateShort: shortDate(s.dueDate),
-      dueWeekday: weekdayName(s.dueDate, lang),
+      ...reminderWords({
+        periodKey: o.periodKey,
+        dueDate: s.dueDate,
+        workingDaysLeft: workingDaysLeft(s, b.day, ctx.calendar),
+        lang,
+      }),
       // The due stage of a weekend due date goes out on the working day before it: not "today".
-      remaining:
-        s.section === 'dueToday' && s.dueDate > b.day
-          ? lang === 'vi'
-            ? 'hôm nay là ngày làm việc cuối cùng trước hạn'
-            : 'today is the last working day before it'
-          : workingDaysPhrase(workingDaysLeft(s, b.day, ctx.calendar), lang),
+      ...(s.section === 'dueToday' && s.dueDate > b.day ? { remaining: say(lang, 'bundle.lastWorkingDay') } : {}),
       confirmCommand: `/xong ${s.code}`,
       extendCommand: `/giahan ${s.code}`,
       confirmUrl: actionable(s.section) ? ctx.confirmUrl(o.id) : '',
+      // A yearly report in the day's list still lists the indicators its unit has to report.
+      ...(actionable(s.section) ? indicatorsOf(s.item) : NO_MISSING_INDICATORS),
     };
   };
   const views = shown.map(viewOf);

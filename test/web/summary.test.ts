@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reminderJobId } from '#jobs/queues.js';
+import { bundleJobId } from '#jobs/queues.js';
 import { confirmObligation } from '#root/services/confirmations.js';
 import { foldText } from '#root/services/matrix.js';
 import { orgSummary } from '#root/services/summary.js';
@@ -171,7 +171,13 @@ describe('the summary, the late list and “Nhắc tất cả”', () => {
       where: { obligationId: { in: late.map((o) => o.id) }, stage: { startsWith: 'nudge-' } },
     });
     expect(new Set(reminders.map((r) => r.obligationId)).size).toBe(late.length - 1);
-    for (const r of reminders.slice(0, 3)) expect(await w.s.app.sendQueue().getJob(reminderJobId(r.id))).toBeTruthy();
+    // Each is an item of its contact's message of this nudge (a bundle), whose job is queued.
+    for (const r of reminders.slice(0, 3)) {
+      const bundle = await db().bundle.findFirstOrThrow({
+        where: { contactId: r.contactId, slot: r.stage.split('@')[0]! },
+      });
+      expect(await w.s.app.sendQueue().getJob(bundleJobId(bundle.id))).toBeTruthy();
+    }
   });
 
   it('tells the history in words, with names and links, not ids or JSON', async () => {

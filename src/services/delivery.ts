@@ -507,28 +507,8 @@ export function createDelivery(deps: DeliveryDeps) {
       const contact = await tx.contact.findUniqueOrThrow({ where: { id: contactId } });
       let next: Channel | undefined;
       if (scope === 'address') {
-        const disabled = contact.disabledChannels.includes(channel)
-          ? contact.disabledChannels
-          : [...contact.disabledChannels, channel];
-        await tx.contact.update({ where: { id: contactId }, data: { disabledChannels: disabled } });
-        await tx.auditEvent.create({
-          data: {
-            orgId: contact.orgId,
-            actor: 'system',
-            action: 'contact.channel-disabled',
-            entity: 'contact',
-            entityId: contactId,
-            data: { channel, reason: reason.slice(0, 200) },
-          },
-        });
-        next = contact.channels.find((c) => !disabled.includes(c));
-        if (!next) {
-          await tx.contact.updateMany({
-            where: { id: contactId, unreachableSince: null },
-            data: { unreachableSince: clock.now() },
-          });
-          return null;
-        }
+        next = await disableAddress(tx, contact, channel, reason, clock.now());
+        if (!next) return null;
       } else {
         // Only the channels after this one: the earlier ones were tried before it came to this one.
         const at = contact.channels.indexOf(channel);
@@ -739,28 +719,8 @@ export function createDelivery(deps: DeliveryDeps) {
       const contact = await tx.contact.findUniqueOrThrow({ where: { id: contactId } });
       let next: Channel | undefined;
       if (scope === 'address') {
-        const disabled = contact.disabledChannels.includes(channel)
-          ? contact.disabledChannels
-          : [...contact.disabledChannels, channel];
-        await tx.contact.update({ where: { id: contactId }, data: { disabledChannels: disabled } });
-        await tx.auditEvent.create({
-          data: {
-            orgId: contact.orgId,
-            actor: 'system',
-            action: 'contact.channel-disabled',
-            entity: 'contact',
-            entityId: contactId,
-            data: { channel, reason: reason.slice(0, 200) },
-          },
-        });
-        next = contact.channels.find((c) => !disabled.includes(c));
-        if (!next) {
-          await tx.contact.updateMany({
-            where: { id: contactId, unreachableSince: null },
-            data: { unreachableSince: clock.now() },
-          });
-          return null;
-        }
+        next = await disableAddress(tx, contact, channel, reason, clock.now());
+        if (!next) return null;
       } else {
         const at = contact.channels.indexOf(channel);
         next = contact.channels.slice(at + 1).find((c) => !contact.disabledChannels.includes(c));
@@ -811,3 +771,35 @@ export function createDelivery(deps: DeliveryDeps) {
 }
 
 export type Delivery = ReturnType<typeof createDelivery>;
+
+/**
+ * A channel that refused a contact's address: disabled for that contact (audited), and the next
+ * channel of the contact's order that is not disabled; none left, the contact is marked unreachable
+ * (from `now`, if not already) and the answer is undefined.
+ */
+async function disableAddress(
+  tx: Prisma.TransactionClient,
+  contact: { id: string; orgId: string; channels: Channel[]; disabledChannels: Channel[] },
+  channel: Channel,
+  reason: string,
+  now: Date,
+): Promise<Channel | undefined> {
+  const disabled = contact.disabledChannels.includes(channel)
+    ? contact.disabledChannels
+    : [...contact.disabledChannels, channel];
+  await tx.contact.update({ where: { id: contact.id }, data: { disabledChannels: disabled } });
+  await tx.auditEvent.create({
+    data: {
+      orgId: contact.orgId,
+      actor: 'system',
+      action: 'contact.channel-disabled',
+      entity: 'contact',
+      entityId: contact.id,
+      data: { channel, reason: reason.slice(0, 200) },
+    },
+  });
+  const next = contact.channels.find((c) => !disabled.includes(c));
+  if (!next)
+    await tx.contact.updateMany({ where: { id: contact.id, unreachableSince: null }, data: { unreachableSince: now } });
+  return next;
+}

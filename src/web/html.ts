@@ -88,7 +88,7 @@ form.inline{display:inline}.row select{max-width:22rem}.row{display:flex;flex-wr
 .flag{background:#fff1b8}
 .narrow{max-width:24rem}.wide{width:100%}.w6{width:6rem}.w7{width:7rem}.w12{width:12rem}.w22{width:22rem}.w24{width:24rem}.w28{width:28rem}
 .m0{margin:0}.nowrap{white-space:nowrap}.pre-wrap{white-space:pre-wrap}.mono{font-family:ui-monospace,monospace}.code-wrap{white-space:pre-wrap;word-break:break-word}
-.flags-list{margin:0;padding-left:1rem}.msg-body{white-space:pre-wrap;margin:0;max-width:36rem;max-height:12rem;overflow:auto}
+.flags-list{margin:0;padding-left:1rem}.msg-body{white-space:pre-wrap;font-family:inherit;margin:0;max-width:36rem;max-height:12rem;overflow:auto}
 .preview{white-space:pre-wrap;background:#fff;border:1px solid #ddd;padding:.6rem;max-width:48rem}
 .preview-frame{width:100%;max-width:48rem;height:28rem;border:1px solid #ddd;background:#fff}
 .matrix{font-size:.85rem}.matrix th,.matrix td{padding:.15rem .3rem;white-space:nowrap}

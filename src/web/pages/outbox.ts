@@ -69,14 +69,14 @@ ${contacts.map((c) => html`<option value="${c.id}"${c.id === contact ? html` sel
 <button type="submit">${t('Lọc', 'Filter')}</button></form>
 ${
   page.length
-    ? html`<table><thead><tr><th>#</th><th>${t('Lúc', 'When')}</th><th>${t('Người nhận', 'Recipient')}</th><th>${t('Đơn vị', 'Unit')}</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Nội dung', 'Text')}</th><th>${t('Trả lời', 'Answer')}</th></tr></thead><tbody>
+    ? html`<table class="stack"><thead><tr><th>#</th><th>${t('Lúc', 'When')}</th><th>${t('Người nhận', 'Recipient')}</th><th>${t('Đơn vị', 'Unit')}</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Nội dung', 'Text')}</th><th>${t('Trả lời', 'Answer')}</th></tr></thead><tbody>
 ${page.map(
   (
     m,
-  ) => html`<tr><td><a href="/admin/outbox/${m.id.toString()}">#${m.id.toString()}</a></td><td>${dateTime(m.createdAt, zone)}</td><td>${m.contact.name}</td><td>${m.contact.unit.name}</td>
-<td>${m.reminder ? html`${m.reminder.obligation.duty.code}<br><span class="muted">${t(...(KIND_LABEL[m.reminder.kind] ?? [m.reminder.kind, m.reminder.kind]))}</span>` : html`<span class="muted">${t('tổng hợp', 'digest')}</span>`}</td>
-<td><pre class="msg-body">${m.body}</pre></td>
-<td>${m.answer ? html`${m.answer}` : answerable(m) ? html`<a href="/admin/outbox/${m.id.toString()}">${t('Trả lời…', 'Answer…')}</a>` : ''}</td></tr>`,
+  ) => html`<tr><td data-label="" class="half"><a href="/admin/outbox/${m.id.toString()}">#${m.id.toString()}</a></td><td data-label="" class="half">${dateTime(m.createdAt, zone)}</td><td data-label="${t('Người nhận', 'Recipient')}" class="half">${m.contact.name}</td><td data-label="${t('Đơn vị', 'Unit')}" class="half">${m.contact.unit.name}</td>
+<td data-label="${t('Nhiệm vụ', 'Duty')}">${m.reminder ? html`${m.reminder.obligation.duty.code}<br><span class="muted">${t(...(KIND_LABEL[m.reminder.kind] ?? [m.reminder.kind, m.reminder.kind]))}</span>` : html`<span class="muted">${t('tổng hợp', 'digest')}</span>`}</td>
+<td data-label=""><pre class="msg-body">${m.body}</pre></td>
+<td data-label="${t('Trả lời', 'Answer')}">${m.answer ? html`${m.answer}` : answerable(m) ? html`<a href="/admin/outbox/${m.id.toString()}">${t('Trả lời…', 'Answer…')}</a>` : ''}</td></tr>`,
 )}</tbody></table>`
     : html`<p class="muted">${t('Chưa có tin nào.', 'No messages yet.')}</p>`
 }

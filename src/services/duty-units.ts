@@ -1,7 +1,7 @@
 import type { Db } from '#root/db/client.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
-import { isUuid } from './on-behalf.js';
+import { isUuid } from './units.js';
 import { loadDirectory, resolveName, type DirectoryEntry } from './units.js';
 
 /**

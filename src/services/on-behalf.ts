@@ -11,6 +11,7 @@ import { actorNamer } from './actors.js';
 import { decideExtensionAs } from './chat.js';
 import { confirmObligation, waiveObligation } from './confirmations.js';
 import { audit } from './audit.js';
+import { isUuid } from './units.js';
 import { nudge } from './nudge.js';
 
 /**
@@ -19,9 +20,6 @@ import { nudge } from './nudge.js';
  * another one (or a malformed one) as not found, before anything is written; each needs a reason,
  * kept in the audit row with the administrator's name.
  */
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (id: string) => UUID.test(id);
 
 const noObligation = () =>
   new NotFoundError(

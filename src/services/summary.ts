@@ -7,7 +7,7 @@ import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
 import { csvField } from './exports.js';
 import { nudge } from './nudge.js';
-import { isUuid } from './on-behalf.js';
+import { isUuid } from './units.js';
 
 /** How far back and ahead of now a deadline counts as one of the current period. */
 export const PERIOD_DAYS = 31;

@@ -12,7 +12,7 @@ import {
   type IndicatorSummary,
   type UnitIndicator,
 } from '#root/services/indicators.js';
-import { isUuid } from '#root/services/on-behalf.js';
+import { isUuid } from '#root/services/units.js';
 import { reportData } from '#root/services/report.js';
 import { reportDocx, reportFileName } from '#root/services/report-docx.js';
 import { adminOf, csrfField, field, redirectWith, safeNext, sendPage } from '../admin.js';

@@ -17,7 +17,6 @@ import {
   confirmOnBehalf,
   decideExtensionOnBehalf,
   evidenceFile,
-  isUuid,
   nudgeNow,
   obligationDetail,
   reopenOnBehalf,
@@ -25,6 +24,7 @@ import {
   type ObligationDetail,
   type UnitNotice,
 } from '#root/services/on-behalf.js';
+import { isUuid } from '#root/services/units.js';
 import {
   adminOf,
   csrfField,

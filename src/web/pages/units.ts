@@ -18,6 +18,7 @@ import {
   mergeUnits,
   removeMembers,
   groupOverview,
+  isUuid,
   unitDetail,
   unitHistory,
   unitOverview,
@@ -245,7 +246,7 @@ export function registerUnitPages(scope: FastifyInstance, deps: WebDeps): void {
     const t = translator(a.lang);
     const unit = await unitOr404(req);
     const groupId = field(req.body, 'group');
-    const group = /^[0-9a-f-]{36}$/i.test(groupId)
+    const group = isUuid(groupId)
       ? await deps.db.unitGroup.findFirst({ where: { id: groupId, orgId: a.orgId } })
       : null;
     if (!group) throw new NotFoundError(t('Không tìm thấy nhóm này.', 'No such group.'));
@@ -268,9 +269,7 @@ export function registerUnitPages(scope: FastifyInstance, deps: WebDeps): void {
     const t = translator(a.lang);
     const unit = await unitOr404(req);
     const intoId = field(req.body, 'into');
-    const into = /^[0-9a-f-]{36}$/i.test(intoId)
-      ? await deps.db.unit.findFirst({ where: { id: intoId, orgId: a.orgId } })
-      : null;
+    const into = isUuid(intoId) ? await deps.db.unit.findFirst({ where: { id: intoId, orgId: a.orgId } }) : null;
     if (!into) throw new NotFoundError(t('Không tìm thấy đơn vị để gộp vào.', 'No such unit to merge into.'));
     const r = await mergeUnits(deps.db, a.orgId, unit.name, into.name, a.actor);
     return redirectWith(

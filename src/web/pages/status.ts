@@ -473,79 +473,54 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
     return `/admin/obligations/${id}${/^\/admin\?year=\d{4}$/.test(back) ? `?${back.split('?')[1]}` : ''}`;
   };
 
-  scope.post<{ Params: { id: string } }>('/obligations/:id/confirm', async (req, reply) => {
-    const a = adminOf(req);
-    const t = translator(a.lang);
-    const reason = requiredReason(req.body, a.lang);
-    return orNotFound(req, reply, async () => {
-      const r = await confirmOnBehalf(deps.db, a.orgId, {
-        obligationId: req.params.id,
-        actor: a.actor,
-        by: a.account.name,
-        reason,
-        now: deps.clock.now(),
+  /**
+   * A decision on the unit's behalf (confirm, waive, undo): a reason is required, the unit's people
+   * are told, and the page goes back to the obligation with what was done, in the admin's language.
+   */
+  const onBehalf = <R extends { notice: UnitNotice; obligation: { duty: { code: string }; unit: { name: string } } }>(
+    action: 'confirm' | 'waive' | 'undo',
+    act: (
+      db: typeof deps.db,
+      orgId: string,
+      input: { obligationId: string; actor: string; by: string; reason: string; now: Date },
+    ) => Promise<R>,
+    done: (t: ReturnType<typeof translator>, lang: Lang, r: R, what: string) => string,
+  ) =>
+    scope.post<{ Params: { id: string } }>(`/obligations/:id/${action}`, async (req, reply) => {
+      const a = adminOf(req);
+      const t = translator(a.lang);
+      const reason = requiredReason(req.body, a.lang);
+      return orNotFound(req, reply, async () => {
+        const r = await act(deps.db, a.orgId, {
+          obligationId: req.params.id,
+          actor: a.actor,
+          by: a.account.name,
+          reason,
+          now: deps.clock.now(),
+        });
+        tellUnit(r.notice);
+        const what = `${r.obligation.duty.code} · ${r.obligation.unit.name}`;
+        return redirectWith(reply, here(req.params.id, req.body), done(t, a.lang, r, what));
       });
-      tellUnit(r.notice);
-      const what = `${r.obligation.duty.code} · ${r.obligation.unit.name}`;
-      return redirectWith(
-        reply,
-        here(req.params.id, req.body),
-        t(
-          `Đã xác nhận hoàn thành thay đơn vị: ${what}. Đã huỷ ${r.cancelledReminders} nhắc nhở chờ gửi.`,
-          `Confirmed on the unit’s behalf: ${what}. ${plural(a.lang, r.cancelledReminders, '', 'pending reminder')} cancelled.`,
-        ),
-      );
     });
-  });
 
-  scope.post<{ Params: { id: string } }>('/obligations/:id/waive', async (req, reply) => {
-    const a = adminOf(req);
-    const t = translator(a.lang);
-    const reason = requiredReason(req.body, a.lang);
-    return orNotFound(req, reply, async () => {
-      const r = await waiveOnBehalf(deps.db, a.orgId, {
-        obligationId: req.params.id,
-        actor: a.actor,
-        by: a.account.name,
-        reason,
-        now: deps.clock.now(),
-      });
-      tellUnit(r.notice);
-      const what = `${r.obligation.duty.code} · ${r.obligation.unit.name}`;
-      return redirectWith(
-        reply,
-        here(req.params.id, req.body),
-        t(
-          `Đã miễn: ${what}. Đã huỷ ${r.cancelledReminders} nhắc nhở chờ gửi.`,
-          `Waived: ${what}. ${plural(a.lang, r.cancelledReminders, '', 'pending reminder')} cancelled.`,
-        ),
-      );
-    });
-  });
-
-  scope.post<{ Params: { id: string } }>('/obligations/:id/undo', async (req, reply) => {
-    const a = adminOf(req);
-    const t = translator(a.lang);
-    const reason = requiredReason(req.body, a.lang);
-    return orNotFound(req, reply, async () => {
-      const r = await reopenOnBehalf(deps.db, a.orgId, {
-        obligationId: req.params.id,
-        actor: a.actor,
-        by: a.account.name,
-        reason,
-        now: deps.clock.now(),
-      });
-      tellUnit(r.notice);
-      const what = `${r.obligation.duty.code} · ${r.obligation.unit.name}`;
-      return redirectWith(
-        reply,
-        here(req.params.id, req.body),
-        r.was === 'done'
-          ? t(`Đã hoàn tác xác nhận: ${what} mở lại.`, `Confirmation undone: ${what} is open again.`)
-          : t(`Đã hoàn tác việc miễn: ${what} mở lại.`, `Waiver undone: ${what} is open again.`),
-      );
-    });
-  });
+  onBehalf('confirm', confirmOnBehalf, (t, lang, r, what) =>
+    t(
+      `Đã xác nhận hoàn thành thay đơn vị: ${what}. Đã huỷ ${r.cancelledReminders} nhắc nhở chờ gửi.`,
+      `Confirmed on the unit’s behalf: ${what}. ${plural(lang, r.cancelledReminders, '', 'pending reminder')} cancelled.`,
+    ),
+  );
+  onBehalf('waive', waiveOnBehalf, (t, lang, r, what) =>
+    t(
+      `Đã miễn: ${what}. Đã huỷ ${r.cancelledReminders} nhắc nhở chờ gửi.`,
+      `Waived: ${what}. ${plural(lang, r.cancelledReminders, '', 'pending reminder')} cancelled.`,
+    ),
+  );
+  onBehalf('undo', reopenOnBehalf, (t, _lang, r, what) =>
+    r.was === 'done'
+      ? t(`Đã hoàn tác xác nhận: ${what} mở lại.`, `Confirmation undone: ${what} is open again.`)
+      : t(`Đã hoàn tác việc miễn: ${what} mở lại.`, `Waiver undone: ${what} is open again.`),
+  );
 
   // A nudge's reminders go out at once: everything due now is put on the send queue.
   const queueDue = (orgId: string, now: Date) => dispatchDue(deps.db, deps.sendQueue(), orgId, now, 0);

@@ -105,7 +105,7 @@ a.block{display:block;color:inherit;text-decoration:none}a.block:hover .title,a.
 progress{width:100%;height:.8rem;accent-color:#1a7f37}.share progress{width:7rem;vertical-align:middle}
 .deadline.is-late{border-left:4px solid #b42318}.late-text{color:#b42318;font-weight:600}.go{display:block;margin-top:.3rem;color:#0f5fa8}
 ul.plain{padding-left:1.1rem}ul.plain li{margin:.25rem 0}.pager{display:flex;gap:1rem;align-items:center;margin:.8rem 0}
-table.stack{width:100%}.inbox-count{display:inline-block;min-width:1.3rem;padding:0 .3rem;margin-left:.2rem;border-radius:1rem;background:#f5c542;color:#111;font-size:.8rem;text-align:center;font-weight:700}
+table.stack{width:100%}table.stack td.half,table.stack td.wide-only,table.stack td.s-overdue,table.stack td.s-open,table.stack td.s-soon,table.stack td.s-done,table.stack td.s-waived,table.stack td.s-extended{white-space:nowrap}.inbox-count{display:inline-block;min-width:1.3rem;padding:0 .3rem;margin-left:.2rem;border-radius:1rem;background:#f5c542;color:#111;font-size:.8rem;text-align:center;font-weight:700}
 .field-error{color:#b42318;font-size:.9rem;font-weight:600}[aria-invalid=true]{border-color:#b42318;outline:1px solid #b42318}
 summary{cursor:pointer;padding:.3rem 0}details.card>summary{font-weight:600}details.card[open]>summary{margin-bottom:.4rem}
 label.block-label{display:block;margin:.3rem 0}fieldset.retire{max-width:60rem}
@@ -117,12 +117,12 @@ label.block-label{display:block;margin:.3rem 0}fieldset.retire{max-width:60rem}
 @media (max-width:640px){main{padding:.5rem}h1{font-size:1.2rem}header{padding:.4rem .6rem}
 .menu-button{display:inline-block;border:1px solid #fff8;border-radius:.3rem;padding:.1rem .6rem;cursor:pointer}.menu-toggle:focus-visible+.menu-button{outline:2px solid #fff}
 header nav{display:none;flex-direction:column;width:100%;order:5;padding:.3rem 0}header nav a{padding:.35rem 0}.menu-toggle:checked~nav{display:flex}
-header{gap:.3rem .5rem}header .me{margin-left:auto;gap:.4rem;font-size:.85rem}header .me span{display:none}.wide-only{display:none}span.phone-only{display:inline}
+header{gap:.3rem .5rem}header .me{margin-left:auto;gap:.4rem;font-size:.85rem}header .me span{display:none}.wide-only{display:none}span.phone-only{display:inline}table.stack .phone-15>tr:nth-child(n+16),table.stack .phone-8>tr:nth-child(n+9){display:none}table.stack.log tr{display:flex;flex-wrap:wrap;align-items:baseline}table.stack.log td.when{order:1;width:auto}table.stack.log td.tech{order:2;width:auto;margin-left:auto}table.stack.log td.what{order:3}table.stack.log td.tech:has(details[open]){order:4;width:100%}table.stack.log summary{padding:0}table.stack td.duty br{display:none}table.stack td.duty .muted::before{content:" · "}table.stack .msg-body{display:-webkit-box;-webkit-line-clamp:4;-webkit-box-orient:vertical;overflow:hidden;max-height:none}
 .matrix tbody th,.matrix thead th.corner,.matrix tfoot th{min-width:8.5rem;max-width:10rem;font-size:.8rem}
 table.stack thead{display:none}.clamp{display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}.few-on-phone>li:nth-child(n+4),.fewer-on-phone>li:nth-child(n+3){display:none}.card .title{-webkit-line-clamp:2}table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}
 table.stack tr{border:1px solid #ddd;border-radius:.4rem;margin:0 0 .45rem;background:#fff;padding:.3rem .6rem;line-height:1.35}table.stack td{border:0;padding:.05rem 0}
 table.stack td.half{display:inline-block;width:auto;margin-right:.9rem}table.stack td.wide-only{display:none}table.stack td[class^="s-"]{display:inline-block;width:auto;padding:0 .45rem;border-radius:.25rem}table.stack td.clamp{display:-webkit-box}table.stack td[data-label]:not([data-label=""])::before{content:attr(data-label) ": ";font-weight:600;color:#555}
-.w22,.w24,.w28{width:100%}}
+.w22,.w24,.w28{width:100%}.row>label:has(>input.w22,>input.w24,>input.w28){flex:1 1 100%}}
 `;
 
 /** Where the pages' stylesheet is served; `?v=` changes with its text, so a day's cache is safe. */

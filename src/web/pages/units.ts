@@ -311,7 +311,7 @@ export function registerUnitPages(scope: FastifyInstance, deps: WebDeps): void {
     );
   });
 
-  scope.get<{ Params: { id: string }; Querystring: { year?: string; before?: string; page?: string } }>(
+  scope.get<{ Params: { id: string }; Querystring: { year?: string; before?: string; page?: string; open?: string } }>(
     '/units/:id',
     async (req, reply) => {
       const a = adminOf(req);
@@ -407,7 +407,7 @@ ${t('Nhóm', 'Groups')}: ${unit.groups.length ? unit.groups.map((g) => g.name).j
 <form method="post" action="/admin/units/${unit.id}/groups" class="row">${csrfField(req)}<label>${t('Nhóm', 'Group')}<br><select name="group" required>${allGroups.map((g) => html`<option value="${g.id}">${g.name}</option>`)}</select></label><button type="submit" name="op" value="add">${t('Thêm vào nhóm', 'Add to the group')}</button> <button type="submit" name="op" value="remove" class="secondary">${t('Bỏ khỏi nhóm', 'Remove from the group')}</button></form>
 <form method="get" action="/admin/ask" class="row"><input type="hidden" name="do" value="/admin/units/${unit.id}/merge"><label>${t('Gộp đơn vị này vào', 'Merge this unit into')}<br><select name="into" required>${otherUnits.map((u) => html`<option value="${u.id}">${u.name}</option>`)}</select></label><button type="submit" class="danger">${t('Gộp…', 'Merge…')}</button></form>
 <p class="muted">${t('Gộp: người liên hệ, nghĩa vụ, nhóm chuyển sang đơn vị kia; tên này thành tên khác của đơn vị kia.', 'Merging moves contacts, obligations and groups to the other unit; this name becomes its alias.')}</p></details>
-<details class="card" id="calendar"><summary>${t('Lịch (iCalendar)', 'Calendar feed (iCalendar)')}: ${feed ? t('đã có địa chỉ', 'address made') : t('chưa có địa chỉ', 'no address yet')}</summary>
+<details class="card" id="calendar"${req.query.open === 'calendar' ? raw(' open') : ''}><summary>${t('Lịch (iCalendar)', 'Calendar feed (iCalendar)')}: ${feed ? t('đã có địa chỉ', 'address made') : t('chưa có địa chỉ', 'no address yet')}</summary>
 <p>${t('Đơn vị thêm địa chỉ bí mật này vào Outlook («Thêm lịch» → «Từ Internet») hoặc Google Calendar («Thêm lịch» → «Từ URL») để thấy các hạn của mình; lịch tự cập nhật khi nhiệm vụ được xác nhận.', 'The unit adds this secret address to Outlook (Add calendar → From Internet) or Google Calendar (Add calendar → From URL) to see its deadlines; it updates as duties are confirmed.')}</p>
 ${
   feed
@@ -512,14 +512,14 @@ ${historyTable(t, history, await auditNames(deps.db, a.orgId, history), a.lang, 
       await ensureCalendarToken(deps.db, a.orgId, unit.id, a.actor);
       return redirectWith(
         reply,
-        `/admin/units/${unit.id}`,
+        `/admin/units/${unit.id}?open=calendar#calendar`,
         t('Đã tạo địa chỉ lịch; gửi địa chỉ này cho đơn vị.', 'The calendar address was created; send it to the unit.'),
       );
     }
     await regenerateCalendarToken(deps.db, a.orgId, unit.id, a.actor);
     return redirectWith(
       reply,
-      `/admin/units/${unit.id}`,
+      `/admin/units/${unit.id}?open=calendar#calendar`,
       t(
         'Đã tạo địa chỉ lịch mới; địa chỉ cũ không còn dùng được. Gửi địa chỉ mới cho đơn vị.',
         'A new calendar address was created; the old one no longer works. Send the new one to the unit.',

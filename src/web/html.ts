@@ -105,7 +105,7 @@ a.block{display:block;color:inherit;text-decoration:none}a.block:hover .title,a.
 progress{width:100%;height:.8rem;accent-color:#1a7f37}.share progress{width:7rem;vertical-align:middle}
 .deadline.is-late{border-left:4px solid #b42318}.late-text{color:#b42318;font-weight:600}.go{display:block;margin-top:.3rem;color:#0f5fa8}
 ul.plain{padding-left:1.1rem}ul.plain li{margin:.25rem 0}.pager{display:flex;gap:1rem;align-items:center;margin:.8rem 0}
-table.stack{width:100%}table.stack td.half,table.stack td.wide-only,table.stack td.s-overdue,table.stack td.s-open,table.stack td.s-soon,table.stack td.s-done,table.stack td.s-waived,table.stack td.s-extended{white-space:nowrap}.inbox-count{display:inline-block;min-width:1.3rem;padding:0 .3rem;margin-left:.2rem;border-radius:1rem;background:#f5c542;color:#111;font-size:.8rem;text-align:center;font-weight:700}
+table.stack{width:100%}.inbox-count{display:inline-block;min-width:1.3rem;padding:0 .3rem;margin-left:.2rem;border-radius:1rem;background:#f5c542;color:#111;font-size:.8rem;text-align:center;font-weight:700}
 .field-error{color:#b42318;font-size:.9rem;font-weight:600}[aria-invalid=true]{border-color:#b42318;outline:1px solid #b42318}
 summary{cursor:pointer;padding:.3rem 0}details.card>summary{font-weight:600}details.card[open]>summary{margin-bottom:.4rem}
 label.block-label{display:block;margin:.3rem 0}fieldset.retire{max-width:60rem}
@@ -114,6 +114,7 @@ label.block-label{display:block;margin:.3rem 0}fieldset.retire{max-width:60rem}
 .chart{margin:.5rem 0;overflow-x:auto}.chart svg{background:#fff;border:1px solid #ddd}.chart text{font-size:12px;fill:#333}.chart .axis{stroke:#999}
 .bar-target{fill:#c9ced6}.bar-value{fill:#0f5fa8}.bar-met{fill:#2e8b57}.bar-miss{fill:#c0392b}
 .key-target{background:#c9ced6}.key-met{background:#2e8b57;color:#fff}.key-miss{background:#c0392b;color:#fff}
+@media (min-width:641px){table.stack td.short,table.stack td[class^="s-"]{white-space:nowrap}}
 @media (max-width:640px){main{padding:.5rem}h1{font-size:1.2rem}header{padding:.4rem .6rem}
 .menu-button{display:inline-block;border:1px solid #fff8;border-radius:.3rem;padding:.1rem .6rem;cursor:pointer}.menu-toggle:focus-visible+.menu-button{outline:2px solid #fff}
 header nav{display:none;flex-direction:column;width:100%;order:5;padding:.3rem 0}header nav a{padding:.35rem 0}.menu-toggle:checked~nav{display:flex}

@@ -138,7 +138,7 @@ ${duties.map((d) => {
         .map(([k, v]) => `&${k}=${v}`)
         .join('')}#${anchor}`;
     const row = (o: (typeof obligations)[number]) =>
-      html`<tr><td data-label=""><a href="/admin/units/${o.unit.id}">${o.unit.name}</a></td><td data-label="" class="half">${t(periodInWords(o.periodKey, 'vi'), periodInWords(o.periodKey, 'en'))}</td><td data-label="" class="half"><span class="phone-only">${t('hạn', 'due')} </span><a href="/admin/obligations/${o.id}">${shortDate(zonedDay(dueInstant(o), org.timeZone))}</a>${o.extendedTo ? html` <span class="muted">(${t('hạn gốc', 'originally')} ${shortDate(zonedDay(o.dueAt, org.timeZone))})</span>` : ''}</td>${obligationCell(t, o, now)}</tr>`;
+      html`<tr><td data-label=""><a href="/admin/units/${o.unit.id}">${o.unit.name}</a></td><td data-label="" class="half short">${t(periodInWords(o.periodKey, 'vi'), periodInWords(o.periodKey, 'en'))}</td><td data-label="" class="half short"><span class="phone-only">${t('hạn', 'due')} </span><a href="/admin/obligations/${o.id}">${shortDate(zonedDay(dueInstant(o), org.timeZone))}</a>${o.extendedTo ? html` <span class="muted">(${t('hạn gốc', 'originally')} ${shortDate(zonedDay(o.dueAt, org.timeZone))})</span>` : ''}</td>${obligationCell(t, o, now)}</tr>`;
     const table = (rows: typeof obligations) =>
       html`<table class="stack"><thead><tr><th>${t('Đơn vị', 'Unit')}</th><th>${t('Kỳ', 'Period')}</th><th>${t('Hạn', 'Due')}</th><th>${t('Trạng thái', 'State')}</th></tr></thead><tbody>
 ${rows.map(row)}</tbody></table>`;

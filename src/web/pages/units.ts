@@ -381,7 +381,7 @@ ${
     ? html`<table class="stack"><thead><tr><th>TT</th><th>${t('Hạn', 'Due')}</th><th>${t('Kỳ', 'Period')}</th><th>${t('Trạng thái', 'State')}</th><th>${t('Nhiệm vụ', 'Duty')}</th><th class="wide-only">${t('Kế hoạch', 'Plan')}</th></tr></thead><tbody>
 ${shownObligations.map(
   (o) =>
-    html`<tr><td data-label="" class="half"><span class="phone-only">TT </span><a href="/admin/obligations/${o.id}">${o.duty}</a></td><td data-label="" class="half"><span class="phone-only">${t('hạn', 'due')} </span>${shortDate(zonedDay(dueInstant(o), zone))}</td><td data-label="" class="half">${t(periodInWords(o.period, 'vi'), periodInWords(o.period, 'en'))}</td>${obligationCell(t, o, now)}<td data-label="" class="clamp">${o.dutyTitle}</td><td class="wide-only">${o.plan}</td></tr>`,
+    html`<tr><td data-label="" class="half short"><span class="phone-only">TT </span><a href="/admin/obligations/${o.id}">${o.duty}</a></td><td data-label="" class="half short"><span class="phone-only">${t('hạn', 'due')} </span>${shortDate(zonedDay(dueInstant(o), zone))}</td><td data-label="" class="half short">${t(periodInWords(o.period, 'vi'), periodInWords(o.period, 'en'))}</td>${obligationCell(t, o, now)}<td data-label="" class="clamp">${o.dutyTitle}</td><td class="wide-only short">${o.plan}</td></tr>`,
 )}</tbody></table>`
     : html`<p class="muted">${
         obligations.length

@@ -350,10 +350,10 @@ export function registerUnitPages(scope: FastifyInstance, deps: WebDeps): void {
       const split = splitNow(obligations, now, (o) => `${o.plan} ${o.duty}`);
       const whole = !thisYear || req.query.page !== undefined;
       const { page, pages } = pageOf(req.query.page, obligations.length, OBLIGATIONS_PAGE);
+      // The open ones first, then the done and waived, then the periods before tracking (history).
+      const rank = (o: (typeof obligations)[number]) => (isHistoryRow(o) ? 2 : o.status === 'open' ? 0 : 1);
       const openFirst = [...obligations].sort(
-        (x, y) =>
-          Number(x.status !== 'open') - Number(y.status !== 'open') ||
-          dueInstant(x).getTime() - dueInstant(y).getTime(),
+        (x, y) => rank(x) - rank(y) || dueInstant(x).getTime() - dueInstant(y).getTime(),
       );
       const shownObligations = whole
         ? openFirst.slice((page - 1) * OBLIGATIONS_PAGE, page * OBLIGATIONS_PAGE)

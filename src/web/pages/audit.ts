@@ -46,6 +46,9 @@ const ACTION_LABEL: Record<string, [string, string]> = {
   'unit.merge': ['Gộp đơn vị', 'Units merged'],
 };
 
+/** Rows a phone shows of a page of the log (the stylesheet's .phone-15 hides the rest there). */
+export const PHONE_ROWS = 15;
+
 type Query = { actor?: string; action?: string; from?: string; to?: string; before?: string };
 const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 
@@ -97,6 +100,10 @@ export function registerAuditPages(scope: FastifyInstance, deps: WebDeps): void 
     const filters = Object.fromEntries(Object.entries(q).filter(([k, v]) => v && k !== 'before'));
     const link = (extra: Record<string, string>) =>
       `/admin/audit?${new URLSearchParams({ ...filters, ...extra }).toString()}`;
+    // A phone shows the page's first PHONE_ROWS rows (the stylesheet's .phone-15) and continues from there.
+    const rows = result?.rows ?? [];
+    const phoneNext =
+      rows.length > PHONE_ROWS ? rows[PHONE_ROWS - 1]!.id.toString() : rows.length ? result?.next : null;
     const label = (action: string) => (ACTION_LABEL[action] ? t(...ACTION_LABEL[action]) : null);
     return sendPage(req, reply, {
       status: error ? 400 : 200,
@@ -113,19 +120,19 @@ ${actions.map((x) => html`<option value="${x}"${x === q.action ? html` selected`
 ${
   result
     ? result.rows.length
-      ? html`<table class="stack"><thead><tr><th>${t('Lúc', 'When')}</th><th>${t('Việc đã làm', 'What was done')}</th><th>${t('Chi tiết kỹ thuật', 'Technical details')}</th></tr></thead><tbody>
+      ? html`<table class="stack log"><thead><tr><th>${t('Lúc', 'When')}</th><th>${t('Việc đã làm', 'What was done')}</th><th>${t('Chi tiết kỹ thuật', 'Technical details')}</th></tr></thead><tbody class="phone-15">
 ${result.rows.map(
   (
     r,
-  ) => html`<tr id="a${r.id.toString()}"><td class="nowrap" data-label="">${dateTime(r.createdAt, result.timeZone)}</td><td data-label="">${describeAudit(r, words!, a.lang)}</td>
-<td data-label=""><details><summary>${t('Chi tiết', 'Details')}</summary>${names.get(r.actor) ? html`${names.get(r.actor)}<br><span class="muted">${r.actor}</span>` : r.actor}<br>
+  ) => html`<tr id="a${r.id.toString()}"><td class="nowrap when" data-label="">${dateTime(r.createdAt, result.timeZone)}</td><td data-label="" class="what">${describeAudit(r, words!, a.lang)}</td>
+<td data-label="" class="tech"><details><summary>${t('Chi tiết', 'Details')}</summary>${names.get(r.actor) ? html`${names.get(r.actor)}<br><span class="muted">${r.actor}</span>` : r.actor}<br>
 ${label(r.action) ? html`${label(r.action)}<br><span class="muted">${r.action}</span>` : r.action}<br>${r.entity}${r.entityId ? html`<br><span class="muted">${r.entityId}</span>` : ''}
 ${r.data === null ? '' : html`<br><code class="code-wrap">${JSON.stringify(r.data)}</code>`}</details></td></tr>`,
 )}</tbody></table>`
       : html`<p class="muted">${t('Không có dòng nào.', 'No rows.')}</p>`
     : ''
 }
-<p>${q.before ? html`<a href="${link({})}">${t('Mới nhất', 'Newest')}</a> · ` : ''}${result?.next ? html`<a href="${link({ before: result.next })}">${t('Cũ hơn', 'Older')} →</a>` : ''}</p>`,
+<p>${q.before ? html`<a href="${link({})}">${t('Mới nhất', 'Newest')}</a> · ` : ''}${result?.next ? html`<span class="wide-only"><a href="${link({ before: result.next })}">${t('Cũ hơn', 'Older')} →</a></span>` : ''}${phoneNext ? html`<span class="phone-only"><a href="${link({ before: phoneNext })}">${t('Xem tiếp (cũ hơn)', 'More (older)')} →</a></span>` : ''}</p>`,
     });
   });
 }

@@ -298,7 +298,7 @@ ${askFirst('undo', t('Hoàn tác…', 'Undo…'), t('VD: đơn vị gửi nhầm
 <h1>${o.duty.code}. ${o.duty.title}</h1>
 <table class="card"><tbody>
 <tr><th>${t('Đơn vị', 'Unit')}</th><td>${o.unit.name}</td></tr>
-<tr><th>${t('Kế hoạch', 'Plan')}</th><td>${o.duty.plan.code} · ${o.duty.plan.title}</td></tr>
+<tr><th>${t('Kế hoạch', 'Plan')}</th><td>${o.duty.plan.code}<span class="wide-only"> · ${o.duty.plan.title}</span></td></tr>
 <tr><th>${t('Kỳ', 'Period')}</th><td>${t(periodInWords(o.periodKey, 'vi'), periodInWords(o.periodKey, 'en'))}</td></tr>
 <tr><th>${t('Hạn', 'Due')}</th><td>${day(o.dueAt, zone)}${o.extendedTo ? html` → <strong>${t('gia hạn đến', 'extended to')} ${day(o.extendedTo, zone)}</strong>` : ''}</td></tr>
 <tr><th>${t('Trạng thái', 'State')}</th><td class="${CLASS[d.state]}">${STATE_SIGN[d.state]} ${label(t, d.state)}${o.completedAt ? html` · ${dateTime(o.completedAt, zone)}` : ''}</td></tr>

@@ -1,4 +1,5 @@
 import type { Db } from '#root/db/client.js';
+import type { Prisma } from '#root/generated/prisma/client.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
 import { isUuid } from './units.js';
@@ -31,7 +32,7 @@ export async function setDutyUnits(
     if (!duty) throw missing();
     const directory = await loadDirectory(tx, orgId);
     const unknown: string[] = [];
-    const rows: { role: 'lead' | 'cooperating'; entry: DirectoryEntry; rawName: string; position: number }[] = [];
+    const rows: AssignmentRow[] = [];
     for (const [role, names] of [
       ['lead', leads],
       ['cooperating', cooperating],
@@ -50,18 +51,7 @@ export async function setDutyUnits(
       );
     const before = duty.assignments.map((a) => ({ role: a.role, name: a.unit?.name ?? a.group?.name ?? a.rawName }));
     await tx.assignment.deleteMany({ where: { dutyId } });
-    await tx.assignment.createMany({
-      data: rows.map((a) => ({
-        orgId,
-        dutyId,
-        role: a.role,
-        unitId: a.entry.kind === 'unit' ? a.entry.id : null,
-        groupId: a.entry.kind === 'group' ? a.entry.id : null,
-        target: `${a.entry.kind === 'unit' ? 'u' : 'g'}:${a.entry.id}`,
-        rawName: a.rawName,
-        position: a.position,
-      })),
-    });
+    await createAssignments(tx, orgId, dutyId, rows);
     await audit(tx, {
       orgId,
       actor,
@@ -75,5 +65,35 @@ export async function setDutyUnits(
       leads: rows.filter((r) => r.role === 'lead').length,
       cooperating: rows.filter((r) => r.role === 'cooperating').length,
     };
+  });
+}
+
+/** One assignment of a duty to a unit or a group, as resolved from the name a plan gives. */
+export interface AssignmentRow {
+  role: 'lead' | 'cooperating';
+  entry: DirectoryEntry;
+  rawName: string;
+  position: number;
+}
+
+/** Writes a duty's assignments (import and the duty's page alike). */
+export async function createAssignments(
+  tx: Prisma.TransactionClient,
+  orgId: string,
+  dutyId: string,
+  assignments: AssignmentRow[],
+) {
+  if (!assignments.length) return;
+  await tx.assignment.createMany({
+    data: assignments.map((a) => ({
+      orgId,
+      dutyId,
+      role: a.role,
+      unitId: a.entry.kind === 'unit' ? a.entry.id : null,
+      groupId: a.entry.kind === 'group' ? a.entry.id : null,
+      target: `${a.entry.kind === 'unit' ? 'u' : 'g'}:${a.entry.id}`,
+      rawName: a.rawName,
+      position: a.position,
+    })),
   });
 }

@@ -3,7 +3,7 @@ import { dateTime } from '#root/lib/format.js';
 import { UserError } from '#root/errors/index.js';
 import { auditActions, listAudit } from '#root/services/audit-log.js';
 import { auditNames } from '#root/services/audit-names.js';
-import { adminOf, oneLanguage, sendPage } from '../admin.js';
+import { adminOf, messageIn, sendPage } from '../admin.js';
 import { describeAudit } from '../history.js';
 import { html, translator } from '../html.js';
 import type { WebDeps } from '../server.js';
@@ -76,7 +76,7 @@ export function registerAuditPages(scope: FastifyInstance, deps: WebDeps): void 
       });
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      error = oneLanguage(e.message, a.lang);
+      error = messageIn(e, a.lang);
     }
     // Contacts acting themselves are logged by id; their names read better.
     const contactIds = [

@@ -4,7 +4,7 @@ import { dispatchDue } from '#jobs/dispatch.js';
 import { OBLIGATION_STATES, type ObligationState } from '#root/domain/obligation-state.js';
 import { periodInWords, shortDate } from '#root/domain/wording.js';
 import { zonedDay, zonedYear } from '#root/domain/zoned-day.js';
-import { NotFoundError, UserError } from '#root/errors/index.js';
+import { messageIn, NotFoundError, UserError } from '#root/errors/index.js';
 import { unitIndicators } from '#root/services/indicators.js';
 import {
   matrixFilters,
@@ -404,7 +404,7 @@ async function orNotFound(req: FastifyRequest, reply: FastifyReply, run: () => P
   try {
     return await run();
   } catch (error) {
-    if (error instanceof NotFoundError) return notFound(req, reply, adminOf(req), error.message);
+    if (error instanceof NotFoundError) return notFound(req, reply, adminOf(req), messageIn(error, adminOf(req).lang));
     throw error;
   }
 }

@@ -36,6 +36,9 @@ import { findUnit } from '#root/services/units.js';
 import { indicatorCommand } from './indicator.js';
 import { parseCommand, type ParsedCommand } from './parse.js';
 
+/** A person-facing error in the person's language: its own words in it, else the part of "vi / en". */
+const inLanguage = (error: UserError, lang: Lang) => error.words?.[lang] ?? inOneLanguage(error.message, lang);
+
 /**
  * The chat commands of SPEC §5, once for every chat channel. The Telegram and Zalo adapters only
  * translate: an update in becomes a {@link Caller} and a text or a button press; the {@link Outcome}
@@ -561,7 +564,7 @@ export function createCommandService(deps: CommandDeps) {
         { count, since: t.since, lockedUntil: count >= CODE_TRIES ? nowMs + CODE_LOCK_MS : 0 },
         2 * CODE_LOCK_MS,
       );
-      return { replies: [{ text: inOneLanguage(error.message, await langOf(caller)) }] };
+      return { replies: [{ text: inLanguage(error, await langOf(caller)) }] };
     }
   }
 
@@ -637,8 +640,7 @@ export function createCommandService(deps: CommandDeps) {
         context,
       );
     } catch (error) {
-      if (error instanceof UserError)
-        return { replies: [{ text: inOneLanguage(error.message, await langOf(caller)) }] };
+      if (error instanceof UserError) return { replies: [{ text: inLanguage(error, await langOf(caller)) }] };
       throw error;
     }
   }
@@ -902,7 +904,7 @@ export function createCommandService(deps: CommandDeps) {
       return await handleButtonInner(caller, data);
     } catch (error) {
       if (error instanceof UserError)
-        return { answer: { text: inOneLanguage(error.message, await langOf(caller)).slice(0, 190), alert: true } };
+        return { answer: { text: inLanguage(error, await langOf(caller)).slice(0, 190), alert: true } };
       throw error;
     }
   }

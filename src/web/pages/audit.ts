@@ -3,7 +3,7 @@ import { dateTime } from '#root/lib/format.js';
 import { UserError } from '#root/errors/index.js';
 import { auditActions, listAudit } from '#root/services/audit-log.js';
 import { auditNames } from '#root/services/audit-names.js';
-import { adminOf, oneLanguage, sendPage } from '../admin.js';
+import { adminOf, messageIn, sendPage } from '../admin.js';
 import { describeAudit } from '../history.js';
 import { html, translator } from '../html.js';
 import type { WebDeps } from '../server.js';
@@ -25,7 +25,9 @@ const ACTION_LABEL: Record<string, [string, string]> = {
   'extension.request': ['Xin gia hạn', 'Extension requested'],
   'group.add-members': ['Thêm đơn vị vào nhóm', 'Units added to a group'],
   'group.create': ['Tạo nhóm', 'Group created'],
+  'group.accept': ['Chấp nhận nhóm đề xuất', 'Proposed group accepted'],
   'group.remove-members': ['Bỏ đơn vị khỏi nhóm', 'Units removed from a group'],
+  'group.rename': ['Đổi tên nhóm', 'Group renamed'],
   'holiday.remove': ['Bỏ ngày nghỉ', 'Holiday removed'],
   'holiday.set': ['Đặt ngày nghỉ', 'Holiday set'],
   'invite.create': ['Tạo lời mời', 'Invite created'],
@@ -77,7 +79,7 @@ export function registerAuditPages(scope: FastifyInstance, deps: WebDeps): void 
       });
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      error = oneLanguage(e.message, a.lang);
+      error = messageIn(e, a.lang);
     }
     // Contacts acting themselves are logged by id; their names read better.
     const contactIds = [

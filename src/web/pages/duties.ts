@@ -16,7 +16,7 @@ import { NotFoundError, UserError } from '#root/errors/index.js';
 import { setDutyUnits } from '#root/services/duty-units.js';
 import { reconcileCurrent } from '#root/services/obligations.js';
 import { fixDuty, type DutyFix } from '#root/services/plans.js';
-import { adminOf, csrfField, field, oneLanguage, redirectWith, sendPage } from '../admin.js';
+import { adminOf, csrfField, field, messageIn, redirectWith, sendPage } from '../admin.js';
 import { html, raw, translator, type Html } from '../html.js';
 import type { WebDeps } from '../server.js';
 import { pageOf, pager, splitNow, stateCounts } from './periods.js';
@@ -264,7 +264,7 @@ ${policy.unitOverrides ? html`<p class="muted">${t(`${policy.unitOverrides} đơ
         reply,
         {
           values,
-          error: oneLanguage(error.message, a.lang),
+          error: messageIn(error, a.lang),
         },
       );
     }
@@ -311,7 +311,7 @@ ${policy.unitOverrides ? html`<p class="muted">${t(`${policy.unitOverrides} đơ
     try {
       await fixDuty(deps.db, a.orgId, duty.plan.code, duty.code, fix, a.actor);
     } catch (error) {
-      if (error instanceof UserError) return again(oneLanguage(error.message, a.lang));
+      if (error instanceof UserError) return again(messageIn(error, a.lang));
       throw error;
     }
     const rec = await reconcileCurrent(deps.db, a.orgId, deps.clock.now(), a.actor);

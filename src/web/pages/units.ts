@@ -135,7 +135,7 @@ ${units.length === 0 ? html`<p>${t('Không có đơn vị nào khớp.', 'No uni
 ${groups.map(
   (
     g,
-  ) => html`<tr${g.proposed ? html` class="flag"` : ''}><td>${g.name}${g.proposed ? html` <strong>(${t('đề xuất', 'proposed')})</strong>` : ''}</td><td>${g.aliases.join('; ')}</td>
+  ) => html`<tr${g.proposed ? html` class="flag"` : ''}><td><a href="/admin/groups/${g.id}">${g.name}</a>${g.proposed ? html` <strong>(${t('đề xuất', 'proposed')})</strong>` : ''}</td><td>${g.aliases.join('; ')}</td>
 <td>${g.members}${g.members === 0 ? html` <span class="flag">${t('chưa có thành viên: nhiệm vụ giao cho nhóm chưa ràng buộc ai', 'no members: its duties bind nobody yet')}</span>` : ''}</td>
 <td>${g.proposed ? accept(`/admin/units/groups/${g.id}/accept`) : ''}</td></tr>`,
 )}

@@ -83,6 +83,8 @@ export async function orgSummary(db: Db, orgId: string, now: Date): Promise<OrgS
              count(*) FILTER (WHERE o.status = 'open' AND COALESCE(o.extended_to, o.due_at) < ${now})::int AS late
         FROM obligations o
        WHERE o.org_id = ${orgId}::uuid AND o.current AND o.due_at >= ${start} AND o.due_at < ${end}
+         -- An open period before its plan was tracked from is history: neither owed nor late (as the matrix).
+         AND NOT (o.history AND o.status = 'open')
        GROUP BY o.duty_id, o.due_at`,
     db.$queryRaw<[{ n: number }]>`
       SELECT count(DISTINCT o.unit_id)::int AS n FROM obligations o
@@ -232,13 +234,21 @@ export async function lateList(db: Db, orgId: string, dutyId: string, now: Date)
         dutyId,
         current: true,
         status: 'open',
+        history: false,
         OR: [{ extendedTo: null, dueAt: { lt: now } }, { extendedTo: { lt: now } }],
       },
       include: { unit: { select: { id: true, name: true } } },
       orderBy: { dueAt: 'asc' },
     }),
     db.obligation.count({
-      where: { orgId, dutyId, current: true, status: { not: 'waived' }, dueAt: { gte: start, lt: end } },
+      where: {
+        orgId,
+        dutyId,
+        current: true,
+        status: { not: 'waived' },
+        dueAt: { gte: start, lt: end },
+        NOT: { history: true, status: 'open' },
+      },
     }),
   ]);
   const byUnit = new Map<string, (typeof open)[number][]>();

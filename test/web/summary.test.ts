@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleJobId } from '#jobs/queues.js';
 import { confirmObligation } from '#root/services/confirmations.js';
 import { foldText } from '#root/services/matrix.js';
-import { orgSummary } from '#root/services/summary.js';
+import { lateList, orgSummary } from '#root/services/summary.js';
+import { seedDemo } from '#root/services/demo.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startWebTest, type WebTest } from '../helpers/web.js';
 
 /**
@@ -227,5 +229,53 @@ describe('the summary, the late list and “Nhắc tất cả”', () => {
     expect(rows[0]).toBe(worst.name);
     const bad = await w.client.get('/admin/status?duty=00000000-0000-0000-0000-000000000000');
     expect(bad.text).toContain('Không có nhiệm vụ này; đang xem mọi nhiệm vụ.');
+  });
+});
+
+/** A demo seeded as `npm start` seeds it: tracked from the current period, earlier ones history. */
+describe('the summary of a plan tracked from today', () => {
+  const NOW = new Date('2026-11-16T02:00:00Z');
+  let t: TestDatabase;
+  let orgId: string;
+  const db = () => t.prisma;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    await seedDemo(t.prisma, { orgCode: 'hcm', timeZone: 'Asia/Ho_Chi_Minh', now: NOW, actor: 'test' });
+    orgId = (await t.prisma.organisation.findUniqueOrThrow({ where: { code: 'hcm' } })).id;
+  }, 120_000);
+  afterAll(() => t?.close());
+
+  it('counts no period before the plan was tracked from as owed or late, as the matrix does', async () => {
+    const now = NOW;
+    const history = await db().obligation.findMany({
+      where: { orgId, current: true, history: true, status: 'open', dueAt: { lt: now } },
+      select: { dutyId: true },
+    });
+    // The demo tracks its plan from the current period: earlier periods of this year are history.
+    expect(history.length).toBeGreaterThan(0);
+    const s = await orgSummary(db(), orgId, now);
+    const year = await db().obligation.findMany({
+      where: { orgId, current: true, history: false, status: 'open', dueAt: { lt: now } },
+      select: { dutyId: true, dueAt: true, extendedTo: true },
+    });
+    const lateOf = (dutyId: string) =>
+      year.filter((o) => o.dutyId === dutyId && o.dueAt.getUTCFullYear() === 2026 && (o.extendedTo ?? o.dueAt) < now)
+        .length;
+    for (const d of s.duties) expect(d.late, d.code).toBe(lateOf(d.dutyId));
+    // The late list of a duty with history lists only tracked periods, not the ones before.
+    const dutyWithHistory = history[0]!.dutyId;
+    const list = await lateList(db(), orgId, dutyWithHistory, now);
+    const tracked = await db().obligation.count({
+      where: {
+        orgId,
+        dutyId: dutyWithHistory,
+        current: true,
+        history: false,
+        status: 'open',
+        OR: [{ extendedTo: null, dueAt: { lt: now } }, { extendedTo: { lt: now } }],
+      },
+    });
+    expect(list.units.reduce((n, u) => n + u.lateCount, 0)).toBe(tracked);
+    expect(list.units.every((u) => u.lateCount > 0)).toBe(true);
   });
 });

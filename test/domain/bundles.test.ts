@@ -10,7 +10,7 @@ import {
   sectionOf,
   shorten,
 } from '#root/domain/bundles.js';
-import { parseStageId, stageCountsFrom, stageId } from '#root/domain/stages.js';
+import { nudgeStep, parseStageId, stageCountsFrom, stageId, stageSql } from '#root/domain/stages.js';
 
 const ZONE = 'Asia/Ho_Chi_Minh';
 
@@ -30,6 +30,12 @@ describe('stage ids', () => {
       expect(parseStageId(bad), bad).toBeNull();
     expect(stageCountsFrom('overdue-2@20261115', '2026-11-15')).toBe(true);
     expect(stageCountsFrom('overdue-2@20261115', '2026-11-30')).toBe(false);
+    const step = nudgeStep(new Date('2026-12-06T03:00:00Z'));
+    expect(parseStageId(stageId(step, '2027-06-30'))).toEqual({ step, kind: 'nudge', n: null, dueDate: '2027-06-30' });
+    expect(nudgeStep(new Date('2026-12-06T03:00:01Z'))).not.toBe(step);
+    // The SQL readings name the same parts (PostgreSQL runs them in services/bundles.ts and delivery/load.ts).
+    expect(stageSql.isNudge('r.stage')).toBe("(r.stage LIKE 'nudge-%')");
+    expect(stageSql.step('r.stage')).toBe("split_part(r.stage, '@', 1)");
   });
 });
 

@@ -1,8 +1,9 @@
 import { fromZonedTime } from 'date-fns-tz';
 import type { Db } from '#root/db/client.js';
-import type { ItemKind } from '#root/domain/bundles.js';
+import { DAY_SLOT, type ItemKind } from '#root/domain/bundles.js';
+import { stageSql } from '#root/domain/stages.js';
 import type { Lang } from '#root/domain/wording.js';
-import type { Channel } from '#root/generated/prisma/client.js';
+import { Prisma, type Channel } from '#root/generated/prisma/client.js';
 
 /** A bundle as its message needs it: one row of {@link loadBundles}, with its candidate items. */
 export interface LoadedBundle {
@@ -53,6 +54,10 @@ export interface LoadedItem {
     planTitle: string;
   };
 }
+
+// A reminder's stage id read in SQL: a nudge's (its own bundle), and its step (the nudge's slot).
+const IS_NUDGE = Prisma.raw(stageSql.isNudge('r.stage'));
+const STEP = Prisma.raw(stageSql.step('r.stage'));
 
 /** The instants a local day starts and ends at, in `zone`. */
 export function dayBounds(day: string, zone: string): { from: Date; to: Date } {
@@ -153,7 +158,7 @@ export async function loadBundles(db: Db, ids: string[]): Promise<LoadedBundle[]
            AS x(bundle_id, contact_id, channel, t0, t1, slot)
       JOIN reminders r ON r.contact_id = x.contact_id AND r.channel = x.channel AND r.status = 'pending'
                       AND r.scheduled_at >= x.t0 AND r.scheduled_at < x.t1
-                      AND (CASE WHEN x.slot = 'day' THEN r.stage NOT LIKE 'nudge-%' ELSE r.stage LIKE x.slot || '@%' END)
+                      AND (CASE WHEN x.slot = ${DAY_SLOT} THEN NOT ${IS_NUDGE} ELSE ${STEP} = x.slot END)
       JOIN obligations o ON o.id = r.obligation_id
       JOIN units ou ON ou.id = o.unit_id
       JOIN duties d ON d.id = o.duty_id

@@ -61,7 +61,10 @@ export interface OrderedItem {
   unitName: string;
 }
 
-const codeOrder = (a: string, b: string) => a.localeCompare(b, undefined, { numeric: true });
+// Collators made once: `localeCompare` with options builds one per call (most of a bundle's sort).
+const codes = new Intl.Collator(undefined, { numeric: true });
+const names = new Intl.Collator('vi');
+const codeOrder = (a: string, b: string) => codes.compare(a, b);
 
 /**
  * The items of one bundle as they are shown: one per obligation (a head with an overdue nudge and
@@ -80,7 +83,7 @@ export function orderItems<T extends OrderedItem>(items: T[]): T[] {
       rank(a.section) - rank(b.section) ||
       a.dueDate.localeCompare(b.dueDate) ||
       codeOrder(a.dutyCode, b.dutyCode) ||
-      a.unitName.localeCompare(b.unitName, 'vi'),
+      names.compare(a.unitName, b.unitName),
   );
 }
 

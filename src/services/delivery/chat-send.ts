@@ -3,14 +3,8 @@ import { DeliveryError } from '#root/channels/types.js';
 import { createBatcher } from '#root/lib/batcher.js';
 import { createSemaphore } from '#root/lib/semaphore.js';
 import { migrateTelegramChat } from '../telegram-chats.js';
-import {
-  cancelBundle,
-  claimBundles,
-  recordSent,
-  releaseBundle,
-  type ClaimRequest,
-  type RecordRequest,
-} from './claims.js';
+import { createClaimLane } from './claim-lane.js';
+import { cancelBundle, claimBundles, recordSent, releaseBundle, type RecordRequest } from './claims.js';
 import { persist, type ChatAdapter, type DeliveryDeps, type DeliveryOutcome } from './context.js';
 import type { Fallback } from './fallback.js';
 import type { LoadedBundle, LoadedItem } from './load.js';
@@ -52,24 +46,37 @@ export function createChatSender(
 ) {
   const { db, clock, logger, metrics } = deps;
 
-  /** Claims of chat channels (`pending → claimed`) made at the same moment: one statement. */
-  const claimChat = createBatcher(
-    (requests: ClaimRequest[]) => claimBundles(db, requests, 'claimed', deps.workerId, clock.now()),
-    { maxSize: 128, maxWaitMs: 2 },
-  );
   /** Records of chat channels (`claimed → sent`) made at the same moment: one statement. */
   const recordChat = createBatcher(
     async (requests: RecordRequest[]) => {
       await recordSent(db, requests, clock.now());
       return requests.map(() => true);
     },
-    { maxSize: 128, maxWaitMs: 2 },
+    { maxSize: 256, maxWaitMs: 5 },
   );
 
   /**
-   * Sends in flight per non-transactional channel. A claim is taken only once a slot is free, so a
-   * rate-limited channel (SMTP at SMTP_RATE_PER_MINUTE) never holds a claim long enough to pass the
-   * lease and be presumed dead: the window between acceptance and record stays one round trip.
+   * Claims per non-transactional channel, ahead of its sends and in batches (see claim-lane.ts):
+   * as many bundles claimed and waiting as the channel has sends in flight, so that a claim waits
+   * at most about one round of sends (for Telegram, 30 messages: a second at 30 a second).
+   */
+  const lanes = new Map<ChannelAdapter, ReturnType<typeof createClaimLane>>();
+  const laneOf = (adapter: ChatAdapter) => {
+    let lane = lanes.get(adapter);
+    if (!lane)
+      lanes.set(
+        adapter,
+        (lane = createClaimLane({
+          size: 2 * (adapter.maxInFlight ?? 8),
+          claim: (requests) => claimBundles(db, requests, 'claimed', deps.workerId, clock.now()),
+        })),
+      );
+    return lane;
+  };
+
+  /**
+   * Sends in flight per non-transactional channel (its `maxInFlight`), from the moment its rate
+   * limits let a message go to the channel's answer.
    */
   const slots = new Map<ChannelAdapter, ReturnType<typeof createSemaphore>>();
   const slotsOf = (adapter: ChatAdapter) => {
@@ -103,9 +110,10 @@ export function createChatSender(
   }
 
   /**
-   * Claim, send, record. The channel's slot (its `maxInFlight`) is held from the claim to the
-   * channel's answer: the claim lasts one round trip, and the record (a batched write that needs no
-   * slot) does not hold the channel back from the next message.
+   * Claim, send, record. The claim is taken in a batch with the other sends of the channel waiting
+   * for one (its lane); the rate limits are then waited out (`pace`) and the message goes in one of
+   * the channel's slots; the record (a batched write) follows the answer without holding a slot.
+   * The lane's place is held from the claim to the channel's answer.
    */
   async function send(s: ChatSend): Promise<DeliveryOutcome> {
     const { adapter, bundle: b, live, to, compose, fields } = s;
@@ -120,26 +128,31 @@ export function createChatSender(
           shown: ShownItem[];
         }
       | { kind: 'error'; claimedAt: number; claimed: string[]; error: unknown };
-    const attempt = await slotsOf(adapter).run(async (): Promise<Attempt> => {
-      // Rate limits are waited out before the claim, so that a claim lasts one round trip.
-      await adapter.pace?.(to);
-      const claimedAt = performance.now();
-      const claimed = await claimChat({ bundleId: b.id, itemIds: live.map((i) => i.id) });
-      if (!claimed) return { kind: 'done', outcome: { outcome: 'skipped', reason: 'claimed elsewhere' } };
-      if (!claimed.length) {
-        await cancelBundle(db, b.id, [], 'nothing left');
-        return { kind: 'done', outcome: { outcome: 'cancelled', reason: 'nothing left' } };
-      }
-      const { message, shown } = compose(claimed);
+    const claimedAt = performance.now();
+    const lane = await laneOf(adapter).take({ bundleId: b.id, itemIds: live.map((i) => i.id) });
+    const attempt = await (async (): Promise<Attempt> => {
       try {
-        const result = await sendFollowingMoves(adapter, to, message, fields);
-        return { kind: 'sent', claimedAt, claimed, result, message, shown };
-      } catch (error) {
-        return { kind: 'error', claimedAt, claimed, error };
+        const claimed = lane.items;
+        if (!claimed) return { kind: 'done', outcome: { outcome: 'skipped', reason: 'claimed elsewhere' } };
+        if (!claimed.length) {
+          await cancelBundle(db, b.id, [], 'nothing left');
+          return { kind: 'done', outcome: { outcome: 'cancelled', reason: 'nothing left' } };
+        }
+        try {
+          const { message, shown } = compose(claimed);
+          // Claimed already: the pacer waits on nothing but the channel's limits.
+          await adapter.pace?.(to);
+          const result = await slotsOf(adapter).run(() => sendFollowingMoves(adapter, to, message, fields));
+          return { kind: 'sent', claimedAt, claimed, result, message, shown };
+        } catch (error) {
+          return { kind: 'error', claimedAt, claimed, error };
+        }
+      } finally {
+        lane.release();
       }
-    });
+    })();
     if (attempt.kind === 'done') return attempt.outcome;
-    const { claimedAt, claimed } = attempt;
+    const { claimed } = attempt;
     if (attempt.kind === 'error') {
       const { error } = attempt;
       const permanent = error instanceof DeliveryError && error.permanent;

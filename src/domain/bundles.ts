@@ -1,3 +1,4 @@
+import { dueInstant } from './obligation-state.js';
 import { atLocalTime, parseStageId } from './stages.js';
 import type { IsoDate } from './types.js';
 import { zonedDay } from './zoned-day.js';
@@ -60,7 +61,10 @@ export interface OrderedItem {
   unitName: string;
 }
 
-const codeOrder = (a: string, b: string) => a.localeCompare(b, undefined, { numeric: true });
+// Collators made once: `localeCompare` with options builds one per call (most of a bundle's sort).
+const codes = new Intl.Collator(undefined, { numeric: true });
+const names = new Intl.Collator('vi');
+const codeOrder = (a: string, b: string) => codes.compare(a, b);
 
 /**
  * The items of one bundle as they are shown: one per obligation (a head with an overdue nudge and
@@ -79,7 +83,7 @@ export function orderItems<T extends OrderedItem>(items: T[]): T[] {
       rank(a.section) - rank(b.section) ||
       a.dueDate.localeCompare(b.dueDate) ||
       codeOrder(a.dutyCode, b.dutyCode) ||
-      a.unitName.localeCompare(b.unitName, 'vi'),
+      names.compare(a.unitName, b.unitName),
   );
 }
 
@@ -105,6 +109,36 @@ export function itemStaleness(s: ItemState): string | null {
   if (!s.current) return 'retired';
   if (parseStageId(s.stage)?.dueDate !== s.dueDate) return 'due date moved';
   return null;
+}
+
+/** An item of a bundle as staleness reads it: its stage and its obligation now. */
+export interface BundleItemState {
+  stage: string;
+  obligation: { status: string; current: boolean; dueAt: Date; extendedTo: Date | null };
+}
+
+/**
+ * The items of a bundle that still go out (`live`), and those left out with why (`dropped`, by
+ * {@link itemStaleness}): the obligation's due day is read in the organisation's `zone`, after
+ * any extension.
+ */
+export function partitionStale<T extends BundleItemState>(
+  items: readonly T[],
+  zone: string,
+): { live: T[]; dropped: { item: T; reason: string }[] } {
+  const live: T[] = [];
+  const dropped: { item: T; reason: string }[] = [];
+  for (const item of items) {
+    const reason = itemStaleness({
+      obligationStatus: item.obligation.status,
+      current: item.obligation.current,
+      stage: item.stage,
+      dueDate: zonedDay(dueInstant(item.obligation), zone),
+    });
+    if (reason) dropped.push({ item, reason });
+    else live.push(item);
+  }
+  return { live, dropped };
 }
 
 /**

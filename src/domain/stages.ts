@@ -18,11 +18,30 @@ export interface Stage {
   workingDaysLeft: number;
 }
 
+/** Between a stage id's step and its due day. */
+const STAGE_SEP = '@';
+/** How the step of a manual nudge starts ("nudge-<t>"). */
+const NUDGE_PREFIX = 'nudge-';
+
 /**
  * The stage id stored on a reminder: the step and the due day it counts from ("lead-7@20261115",
  * "nudge-mabc12@20261115"). Built here and read back only by {@link parseStageId}.
  */
-export const stageId = (step: string, dueDate: IsoDate) => `${step}@${dueDate.replace(/-/g, '')}`;
+export const stageId = (step: string, dueDate: IsoDate) => `${step}${STAGE_SEP}${dueDate.replace(/-/g, '')}`;
+
+/** The step of a manual nudge made at `at`: unique to it, so that it is a message of its own. */
+export const nudgeStep = (at: Date) => `${NUDGE_PREFIX}${at.getTime().toString(36)}`;
+
+/**
+ * The same readings of a stage id in SQL (PostgreSQL), for the statements that group or filter
+ * reminders by it. `column` is a column reference written in code ("r.stage"), never input.
+ */
+export const stageSql = {
+  /** Whether the stage id in `column` is a manual nudge's. */
+  isNudge: (column: string) => `(${column} LIKE '${NUDGE_PREFIX}%')`,
+  /** The step of the stage id in `column` ("lead-7", "nudge-mabc12"). */
+  step: (column: string) => `split_part(${column}, '${STAGE_SEP}', 1)`,
+};
 
 /** A stage id read back: its step, what kind of step, and the due day it counts from. */
 export interface ParsedStage {

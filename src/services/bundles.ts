@@ -1,12 +1,13 @@
 import type { Db } from '#root/db/client.js';
 import { DAY_SLOT } from '#root/domain/bundles.js';
+import { stageSql } from '#root/domain/stages.js';
 import { Prisma } from '#root/generated/prisma/client.js';
 
 /**
  * `bundleSlot` (src/domain/bundles.ts) in SQL, of the reminder row `r`: its nudge's step ("nudge-<t>", the stage id
- * up to its "@") for a manual nudge, else the day's slot. The one SQL reading of a stage id.
+ * up to its "@") for a manual nudge, else the day's slot, read by `stageSql` of src/domain/stages.ts.
  */
-const SLOT_OF_R = Prisma.sql`CASE WHEN r.stage LIKE 'nudge-%' THEN split_part(r.stage, '@', 1) ELSE ${DAY_SLOT} END`;
+const SLOT_OF_R = Prisma.sql`CASE WHEN ${Prisma.raw(stageSql.isNudge('r.stage'))} THEN ${Prisma.raw(stageSql.step('r.stage'))} ELSE ${DAY_SLOT} END`;
 
 /**
  * The day's messages (bundles) of an organisation's pending reminders due by `horizon`: one per

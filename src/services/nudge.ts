@@ -1,7 +1,7 @@
 import type { Db } from '#root/db/client.js';
 import { dueInstant, isOverdue } from '#root/domain/obligation-state.js';
 import { effectivePolicy, policyOverrideSchema } from '#root/domain/policy.js';
-import { stageId } from '#root/domain/stages.js';
+import { nudgeStep, stageId } from '#root/domain/stages.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import { UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
@@ -107,7 +107,7 @@ export async function nudge(
   await db.$transaction(async (tx) => {
     const rows = chosen.flatMap((o) => {
       const due = dueInstant(o);
-      const stage = stageId(`nudge-${input.now.getTime().toString(36)}`, zonedDay(due, org.timeZone));
+      const stage = stageId(nudgeStep(input.now), zonedDay(due, org.timeZone));
       return contacts.flatMap((c) => {
         const channel = c.channels.find((ch) => !c.disabledChannels.includes(ch));
         if (!channel) {

@@ -6,10 +6,10 @@ import {
   type PolicyOverride,
   type ReminderPolicy,
 } from '#root/domain/policy.js';
-import { atLocalTime, reminderStages, stageId, type StageKind } from '#root/domain/stages.js';
+import { atLocalTime, reminderStages, stageId, stageSql, type StageKind } from '#root/domain/stages.js';
 import type { IsoDate } from '#root/domain/types.js';
 import { zonedDay, zonedYear } from '#root/domain/zoned-day.js';
-import type { Channel, ContactRole, ReminderKind } from '#root/generated/prisma/client.js';
+import { Prisma, type Channel, type ContactRole, type ReminderKind } from '#root/generated/prisma/client.js';
 import { loadCalendar } from './holidays.js';
 
 /** One reminder the policy implies: when, to whom, on which channel, about what. */
@@ -289,7 +289,7 @@ export async function materialize(
           UPDATE reminders rm SET status = 'cancelled', last_error = 'no longer planned'
            WHERE rm.org_id = ${orgId}::uuid AND rm.status = 'pending'
              AND rm.scheduled_at >= ${window.from} AND rm.scheduled_at < ${window.to}
-             AND rm.stage NOT LIKE 'nudge-%'
+             AND NOT ${Prisma.raw(stageSql.isNudge('rm.stage'))}
              AND NOT EXISTS (
                SELECT 1 FROM unnest(${r.map((x) => x.obligationId)}::uuid[], ${r.map((x) => x.contactId)}::uuid[],
                                     ${r.map((x) => x.channel)}::"Channel"[], ${r.map((x) => x.stage)}::text[])

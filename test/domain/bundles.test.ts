@@ -6,10 +6,11 @@ import {
   DAY_SLOT,
   itemStaleness,
   orderItems,
+  partitionStale,
   sectionOf,
   shorten,
 } from '#root/domain/bundles.js';
-import { parseStageId, stageCountsFrom, stageId } from '#root/domain/stages.js';
+import { nudgeStep, parseStageId, stageCountsFrom, stageId, stageSql } from '#root/domain/stages.js';
 
 const ZONE = 'Asia/Ho_Chi_Minh';
 
@@ -29,6 +30,12 @@ describe('stage ids', () => {
       expect(parseStageId(bad), bad).toBeNull();
     expect(stageCountsFrom('overdue-2@20261115', '2026-11-15')).toBe(true);
     expect(stageCountsFrom('overdue-2@20261115', '2026-11-30')).toBe(false);
+    const step = nudgeStep(new Date('2026-12-06T03:00:00Z'));
+    expect(parseStageId(stageId(step, '2027-06-30'))).toEqual({ step, kind: 'nudge', n: null, dueDate: '2027-06-30' });
+    expect(nudgeStep(new Date('2026-12-06T03:00:01Z'))).not.toBe(step);
+    // The SQL readings name the same parts (PostgreSQL runs them in services/bundles.ts and delivery/load.ts).
+    expect(stageSql.isNudge('r.stage')).toBe("(r.stage LIKE 'nudge-%')");
+    expect(stageSql.step('r.stage')).toBe("split_part(r.stage, '@', 1)");
   });
 });
 
@@ -72,6 +79,38 @@ describe('bundles', () => {
     expect(itemStaleness({ ...open, obligationStatus: 'waived' })).toBe('waived');
     expect(itemStaleness({ ...open, current: false })).toBe('retired');
     expect(itemStaleness({ ...open, dueDate: '2026-11-30' })).toBe('due date moved');
+  });
+
+  it('keep the items still wanted, reading the due day after an extension in the organisation’s zone', () => {
+    // Due 15/11 at 23:59 in Hanoi: 16:59 UTC, still the 15th there (the 15th in UTC too, but not so at 17:30 UTC).
+    const obligation = { status: 'open', current: true, dueAt: new Date('2026-11-15T16:59:00Z'), extendedTo: null };
+    const items = [
+      { id: 'a', stage: 'lead-3@20261115', obligation },
+      { id: 'b', stage: 'lead-3@20261115', obligation: { ...obligation, status: 'done' } },
+      { id: 'c', stage: 'lead-3@20261115', obligation: { ...obligation, current: false } },
+      // Extended to 30/11: its stages counted from the 15th are stale.
+      {
+        id: 'd',
+        stage: 'lead-3@20261115',
+        obligation: { ...obligation, extendedTo: new Date('2026-11-30T10:00:00Z') },
+      },
+      {
+        id: 'e',
+        stage: 'lead-3@20261130',
+        obligation: { ...obligation, extendedTo: new Date('2026-11-30T10:00:00Z') },
+      },
+      // 17:30 UTC on the 15th is the 16th in Hanoi: the stage of the 15th no longer counts from it.
+      { id: 'f', stage: 'lead-3@20261115', obligation: { ...obligation, dueAt: new Date('2026-11-15T17:30:00Z') } },
+    ];
+    const { live, dropped } = partitionStale(items, ZONE);
+    expect(live.map((i) => i.id)).toEqual(['a', 'e']);
+    expect(dropped.map((d) => [d.item.id, d.reason])).toEqual([
+      ['b', 'done'],
+      ['c', 'retired'],
+      ['d', 'due date moved'],
+      ['f', 'due date moved'],
+    ]);
+    expect(partitionStale(items, 'UTC').live.map((i) => i.id)).toEqual(['a', 'e', 'f']);
   });
 
   it('drop a day’s message whose window closed or whose contact left; a nudge goes whenever asked', () => {

@@ -18,6 +18,29 @@ describe('the calendar day of an instant in a zone', () => {
   });
 });
 
+describe('the calendar day of an instant, by the zone’s cached offsets', () => {
+  it('agrees with date-fns-tz every quarter of an hour around changes of offset, odd offsets included', () => {
+    const zones = ['Europe/Paris', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Chatham'];
+    // The weekends the clocks change in 2026: March/April and September–November, both hemispheres.
+    const spans = [
+      [Date.UTC(2026, 2, 7), Date.UTC(2026, 2, 9)],
+      [Date.UTC(2026, 2, 28), Date.UTC(2026, 2, 30)],
+      [Date.UTC(2026, 3, 4), Date.UTC(2026, 3, 6)],
+      [Date.UTC(2026, 8, 26), Date.UTC(2026, 8, 28)],
+      [Date.UTC(2026, 9, 3), Date.UTC(2026, 9, 5)],
+      [Date.UTC(2026, 9, 24), Date.UTC(2026, 9, 26)],
+      [Date.UTC(2026, 9, 31), Date.UTC(2026, 10, 2)],
+    ];
+    for (const zone of zones)
+      for (const [from, to] of spans)
+        for (let t = from!; t < to!; t += 15 * 60_000) {
+          // Twice: the first call fills the cache, the second reads it.
+          for (const _ of [1, 2])
+            expect(zonedDay(new Date(t), zone)).toBe(formatInTimeZone(new Date(t), zone, 'yyyy-MM-dd'));
+        }
+  });
+});
+
 describe('the year of an instant in a zone', () => {
   const HANOI = 'Asia/Ho_Chi_Minh';
 

@@ -14,8 +14,9 @@ import type { Redis } from '#root/redis.js';
  * are checked again as the request leaves (`depart`), over the requests themselves: one counts
  * from the moment it leaves until a window after its answer came (still in flight, it counts) —
  * Telegram received it somewhere in between. No 31 requests can then arrive within one second,
- * however unevenly they leave or travel; the price is the round trip: 30 per (1,020 ms + answer
- * time).
+ * however unevenly they leave or travel, and a process starved of CPU cannot burst to catch up.
+ * The window is Telegram's second and {@link WINDOW_MARGIN_MS} (the answer is seen after it came,
+ * so that is margin enough); the slots spread the sends evenly, 34 ms apart (29.4 a second).
  *
  * {@link createTelegramLimiter} keeps them in this process; {@link createRedisTelegramLimiter} in
  * Redis, shared by every process that sends for the bot (what `npm start` uses).
@@ -29,8 +30,17 @@ export interface TelegramLimits {
 /** Telegram's numbers, with a little margin on the per-chat spacing for requests that travel unevenly. */
 export const TELEGRAM_LIMITS: TelegramLimits = { perSecond: 30, privateChatIntervalMs: 1_050, groupPerMinute: 20 };
 
-/** The bot's slot length (ms) for these limits; `perSecond` slots make the bot's window (1,020 ms). */
+/** The bot's slot length (ms) for these limits: 34 ms for 30 a second. */
 export const slotMsOf = (limits: TelegramLimits) => Math.ceil(1_000 / limits.perSecond);
+
+/**
+ * Beyond Telegram's second, how long a request keeps counting after its answer: the answer is
+ * timed when it is seen (after Telegram received the request), and Redis's clock and ours count
+ * whole milliseconds.
+ */
+export const WINDOW_MARGIN_MS = 5;
+/** The bot's window: `perSecond` requests per this many ms, each counted until this long after its answer. */
+const BOT_WINDOW_MS = 1_000 + WINDOW_MARGIN_MS;
 
 /**
  * A request still unanswered after this long counts as answered then (its answer is lost, or the
@@ -57,6 +67,11 @@ export interface TelegramLimiter {
   depart(chatId: bigint | number | string): Promise<() => void>;
   /** Telegram said to wait (429 `retry_after`): nothing to that chat, nor from this bot, before then. */
   backOff(chatId: bigint | number | string, seconds: number): void;
+  /**
+   * Counts a request to `chatId` that another limiter let leave now (the shared one in Redis), so
+   * that this one knows of it if it has to take over; returns `answered`, as `depart` does.
+   */
+  note?(chatId: bigint | number | string): () => void;
 }
 
 /**
@@ -100,7 +115,7 @@ export function createTelegramLimiter(
   // The bot's budget as slots of slotMs, one message each: never more than perSecond in a window
   // of perSecond slots. Taken slots are kept as a set of slot numbers, pruned as time passes.
   const slotMs = slotMsOf(limits);
-  const windowMs = slotMs * limits.perSecond;
+  const windowMs = BOT_WINDOW_MS;
   const taken = new Set<number>();
   const nextPrivate = new Map<string, number>();
   const groupTimes = new Map<string, number[]>();
@@ -128,6 +143,7 @@ export function createTelegramLimiter(
     for (const [chat, at] of nextPrivate) if (at < t) nextPrivate.delete(chat);
     for (const [chat, times] of groupTimes) if (times.at(-1)! < t - 60_000) groupTimes.delete(chat);
     for (const [chat, w] of chatSent) if (w.free(t, slotMs) === t && w.empty) chatSent.delete(chat);
+    botSent.free(t, slotMs); // drops the requests long answered
     pruneBefore = first;
   };
 
@@ -192,6 +208,16 @@ export function createTelegramLimiter(
           nextPrivate.set(chat, Math.max(nextPrivate.get(chat) ?? 0, slot + limits.privateChatIntervalMs));
         await wait(slot);
       }
+    },
+    note(chatId) {
+      const t = now();
+      prune(t);
+      const bot = botSent.add(t);
+      const own = chatWindow(String(chatId)).add(t);
+      return () => {
+        bot();
+        own();
+      };
     },
     backOff(chatId, seconds) {
       const until = now() + seconds * 1_000;
@@ -284,11 +310,12 @@ end
 // both windows, in flight, and returns { 0, now }. Otherwise takes the first free slot from the
 // instant there will be room and returns { slot, now } (a private chat's next is planned after
 // it). KEYS: bot slots, bot pause, chat, bot window, chat window. ARGV: slotMs, perSecond, group
-// (1/0), private interval, group count, group window, a unique member, force (1/0), in-flight ms.
+// (1/0), private interval, group count, group window, a unique member, force (1/0), in-flight ms,
+// the bot's window (ms).
 const DEPART = `${TAKE}${WINDOW}
 local slotMs = tonumber(ARGV[1])
 local perSecond = tonumber(ARGV[2])
-local botWindow = slotMs * perSecond
+local botWindow = tonumber(ARGV[10])
 local group = ARGV[3] == '1'
 local interval = tonumber(ARGV[4])
 local n, window = 1, interval
@@ -436,6 +463,7 @@ export function createRedisTelegramLimiter(
         m,
         force ? 1 : 0,
         IN_FLIGHT_MS,
+        BOT_WINDOW_MS,
       ),
     )) as [number, number];
     return at === 0 ? null : { at, wait: at - now };
@@ -463,11 +491,14 @@ export function createRedisTelegramLimiter(
           if (slot.wait > 0) await new Promise((r) => setTimeout(r, slot.wait));
         }
       } catch (error) {
-        // Redis does not answer: this process's own count decides, as in `acquire`.
+        // Redis does not answer: this process's own count decides, as in `acquire` — one that
+        // knows this process's own recent requests (below), so that taking over is no burst.
         options.onError?.(error as Error);
         return fallback.depart(chatId);
       }
+      const local = fallback.note?.(chatId);
       return () => {
+        local?.();
         if (redis.status !== 'ready') return; // counted as answered IN_FLIGHT_MS after it left
         void within(scripts.dondocTelegramAnswered(`${key}:sent`, `${chatKey(chat)}:sent`, m)).catch((error: unknown) =>
           options.onError?.(error as Error),

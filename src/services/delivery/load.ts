@@ -1,8 +1,9 @@
 import { fromZonedTime } from 'date-fns-tz';
 import type { Db } from '#root/db/client.js';
-import type { ItemKind } from '#root/domain/bundles.js';
+import { DAY_SLOT, type ItemKind } from '#root/domain/bundles.js';
+import { stageSql } from '#root/domain/stages.js';
 import type { Lang } from '#root/domain/wording.js';
-import type { Channel } from '#root/generated/prisma/client.js';
+import { Prisma, type Channel } from '#root/generated/prisma/client.js';
 
 /** A bundle as its message needs it: one row of {@link loadBundles}, with its candidate items. */
 export interface LoadedBundle {
@@ -54,12 +55,28 @@ export interface LoadedItem {
   };
 }
 
+// A reminder's stage id read in SQL: a nudge's (its own bundle), and its step (the nudge's slot).
+const IS_NUDGE = Prisma.raw(stageSql.isNudge('r.stage'));
+const STEP = Prisma.raw(stageSql.step('r.stage'));
+
+// Days already turned into instants, by zone and day: every bundle of a day shares them.
+const bounds = new Map<string, { from: Date; to: Date }>();
+
 /** The instants a local day starts and ends at, in `zone`. */
 export function dayBounds(day: string, zone: string): { from: Date; to: Date } {
-  const from = fromZonedTime(`${day}T00:00:00`, zone);
-  const next = new Date(`${day}T00:00:00Z`);
-  next.setUTCDate(next.getUTCDate() + 1);
-  return { from, to: fromZonedTime(`${next.toISOString().slice(0, 10)}T00:00:00`, zone) };
+  const key = `${zone}|${day}`;
+  let hit = bounds.get(key);
+  if (!hit) {
+    const next = new Date(`${day}T00:00:00Z`);
+    next.setUTCDate(next.getUTCDate() + 1);
+    hit = {
+      from: fromZonedTime(`${day}T00:00:00`, zone),
+      to: fromZonedTime(`${next.toISOString().slice(0, 10)}T00:00:00`, zone),
+    };
+    if (bounds.size >= 10_000) bounds.clear();
+    bounds.set(key, hit);
+  }
+  return hit;
 }
 
 /**
@@ -120,7 +137,7 @@ export async function loadBundles(db: Db, ids: string[]): Promise<LoadedBundle[]
   }));
   const open = bundles.filter((b) => b.status === 'pending');
   if (!open.length) return bundles;
-  const bounds = open.map((b) => dayBounds(b.day, b.timeZone));
+  const days = open.map((b) => dayBounds(b.day, b.timeZone));
   const items = await db.$queryRaw<
     {
       bundle_id: string;
@@ -148,12 +165,12 @@ export async function loadBundles(db: Db, ids: string[]): Promise<LoadedBundle[]
            o.extended_to AS o_extended, o.period_key AS o_period, ou.name AS o_unit, o.unit_id AS o_unit_id,
            d.origin::text AS d_origin, d.code AS d_code, d.title AS d_title, p.code AS p_code, p.title AS p_title
       FROM unnest(${open.map((b) => b.id)}::uuid[], ${open.map((b) => b.contact.id)}::uuid[],
-                  ${open.map((b) => b.channel)}::"Channel"[], ${bounds.map((b) => b.from)}::timestamptz[],
-                  ${bounds.map((b) => b.to)}::timestamptz[], ${open.map((b) => b.slot)}::text[])
+                  ${open.map((b) => b.channel)}::"Channel"[], ${days.map((b) => b.from)}::timestamptz[],
+                  ${days.map((b) => b.to)}::timestamptz[], ${open.map((b) => b.slot)}::text[])
            AS x(bundle_id, contact_id, channel, t0, t1, slot)
       JOIN reminders r ON r.contact_id = x.contact_id AND r.channel = x.channel AND r.status = 'pending'
                       AND r.scheduled_at >= x.t0 AND r.scheduled_at < x.t1
-                      AND (CASE WHEN x.slot = 'day' THEN r.stage NOT LIKE 'nudge-%' ELSE r.stage LIKE x.slot || '@%' END)
+                      AND (CASE WHEN x.slot = ${DAY_SLOT} THEN NOT ${IS_NUDGE} ELSE ${STEP} = x.slot END)
       JOIN obligations o ON o.id = r.obligation_id
       JOIN units ou ON ou.id = o.unit_id
       JOIN duties d ON d.id = o.duty_id

@@ -120,6 +120,7 @@ export function bundleMessage(
   if (shown.length === 1) {
     const { item } = first;
     const o = item.obligation;
+    let url: string | undefined;
     const view: View = {
       contactName: b.contact.name,
       unitName: item.kind === 'cooperating' ? b.contact.unitName : o.unitName,
@@ -141,7 +142,10 @@ export function bundleMessage(
       // The code names the period ("4.2-2026Q4"): the duty's code alone would be ambiguous.
       confirmCommand: `/xong ${first.code}`,
       extendCommand: `/giahan ${first.code}`,
-      confirmUrl: ctx.confirmUrl(o.id),
+      // Signed only if the template shows it (email): an HMAC per item is most of a chat message's cost.
+      get confirmUrl() {
+        return (url ??= ctx.confirmUrl(o.id));
+      },
       ...indicatorsOf(item),
     };
     const message: OutgoingMessage = {
@@ -155,6 +159,7 @@ export function bundleMessage(
   }
   const viewOf = (s: ShownItem) => {
     const o = s.item.obligation;
+    let url: string | undefined;
     return {
       code: s.code,
       unitName: o.unitName,
@@ -171,7 +176,9 @@ export function bundleMessage(
       ...(s.section === 'dueToday' && s.dueDate > b.day ? { remaining: say(lang, 'bundle.lastWorkingDay') } : {}),
       confirmCommand: `/xong ${s.code}`,
       extendCommand: `/giahan ${s.code}`,
-      confirmUrl: actionable(s.section) ? ctx.confirmUrl(o.id) : '',
+      get confirmUrl() {
+        return actionable(s.section) ? (url ??= ctx.confirmUrl(o.id)) : '';
+      },
       // A yearly report in the day's list still lists the indicators its unit has to report.
       ...(actionable(s.section) ? indicatorsOf(s.item) : NO_MISSING_INDICATORS),
     };

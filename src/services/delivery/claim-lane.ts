@@ -1,0 +1,72 @@
+import type { ClaimRequest } from './claims.js';
+
+/** A claim taken by a {@link createClaimLane}: the items won (null: not ours), and its place to give back. */
+export interface LaneClaim {
+  items: string[] | null;
+  /** Gives the place back once the send has its answer (or failed): the next claims may go. */
+  release(): void;
+}
+
+/**
+ * The claims of one non-transactional channel, taken ahead of its sends and in batches: at most
+ * `size` bundles are claimed and not yet answered at once. Sends waiting for a claim are claimed
+ * together, one statement for the batch, as soon as there is room for them all or for half the
+ * lane, whichever is less: a channel that sends fast is fed batches (and its pacer never waits on
+ * the database), a lone send is claimed at once, and a slow or rate-limited channel holds only a
+ * few claims waiting (their lease keeps running while they wait).
+ */
+export function createClaimLane(options: {
+  size: number;
+  claim(requests: ClaimRequest[]): Promise<(string[] | null)[]>;
+}): { take(request: ClaimRequest): Promise<LaneClaim> } {
+  const size = Math.max(1, options.size);
+  let waiting: { request: ClaimRequest; resolve: (c: LaneClaim) => void; reject: (e: unknown) => void }[] = [];
+  let held = 0;
+  let claiming = false;
+
+  const release = () => {
+    held--;
+    pump();
+  };
+  const pump = () => {
+    if (claiming || !waiting.length) return;
+    const room = size - held;
+    if (room <= 0 || room < Math.min(waiting.length, Math.ceil(size / 2))) return;
+    const batch = waiting.slice(0, room);
+    waiting = waiting.slice(room);
+    claiming = true;
+    held += batch.length;
+    options.claim(batch.map((b) => b.request)).then(
+      (won) => {
+        claiming = false;
+        batch.forEach((b, i) => {
+          const items = won[i] ?? null;
+          let given = false;
+          const giveBack = () => {
+            if (given) return;
+            given = true;
+            release();
+          };
+          // Nothing to send: the place is free at once.
+          if (!items?.length) giveBack();
+          b.resolve({ items, release: giveBack });
+        });
+        pump();
+      },
+      (error: unknown) => {
+        claiming = false;
+        held -= batch.length;
+        for (const b of batch) b.reject(error);
+        pump();
+      },
+    );
+  };
+
+  return {
+    take: (request) =>
+      new Promise<LaneClaim>((resolve, reject) => {
+        waiting.push({ request, resolve, reject });
+        pump();
+      }),
+  };
+}

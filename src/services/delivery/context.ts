@@ -1,0 +1,124 @@
+import type { Config } from '#root/config.js';
+import type { Db } from '#root/db/client.js';
+import type { ChannelAdapter, Recipient } from '#root/channels/types.js';
+import { effectivePolicy, policyOverrideSchema, type ReminderPolicy } from '#root/domain/policy.js';
+import type { Lang } from '#root/domain/wording.js';
+import type { WorkingCalendar } from '#root/domain/working-days.js';
+import type { Channel } from '#root/generated/prisma/client.js';
+import type { Logger } from '#root/logger.js';
+import type { TemplateSet } from '#root/messages/templates.js';
+import type { Metrics } from '#root/metrics.js';
+import type { Clock } from '#root/deps.js';
+import { loadCalendar } from '../holidays.js';
+
+/** What the parts of delivery share: the database, the channels, the clock, the logs. */
+export interface DeliveryDeps {
+  db: Db;
+  config: Pick<Config, 'SECRET_KEY' | 'PUBLIC_URL' | 'PORT'>;
+  templates: TemplateSet;
+  /**
+   * How old an organisation's cached template overrides may be before they are read again
+   * (default OVERRIDE_REFRESH_MS of services/templates.ts): an edit on the administrators' page
+   * reaches every worker within this time.
+   */
+  templateRefreshMs?: number;
+  channels: Partial<Record<Channel, ChannelAdapter>>;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  /** This worker's name, written on its claims. */
+  workerId: string;
+}
+
+export type DeliveryOutcome =
+  | { outcome: 'sent'; externalId: string | null }
+  /** Someone else handled it, or it is no longer wanted (confirmed, waived, extended). */
+  | { outcome: 'skipped' | 'cancelled'; reason: string }
+  /** Failed for good on this channel; `fallback` is the bundle (or digest) created on the next channel. */
+  | { outcome: 'failed'; reason: string; fallback: string | null };
+
+/** A non-transactional channel (Telegram, Zalo, email): claim, send, record. */
+export type ChatAdapter = Extract<ChannelAdapter, { transactional: false }>;
+/** A transactional channel (the sandbox): claim, message and record in one transaction. */
+export type TransactionalAdapter = Extract<ChannelAdapter, { transactional: true }>;
+
+/** How long a claim may stand without an outcome before it is presumed dead (see the README). */
+export const CLAIM_LEASE_MS = 120_000;
+/**
+ * A worker that cannot write a send's outcome (the database is down) keeps trying until this long
+ * before its claim's lease ends: past it another worker may be handed the bundle.
+ */
+export const RECORD_MARGIN_MS = 20_000;
+
+export const recipientOf = (c: {
+  id: string;
+  name: string;
+  locale: Lang;
+  email: string | null;
+  telegramChatId: bigint | null;
+  zaloUserId: string | null;
+}): Recipient => ({
+  contactId: c.id,
+  name: c.name,
+  locale: c.locale,
+  email: c.email,
+  telegramChatId: c.telegramChatId,
+  zaloUserId: c.zaloUserId,
+});
+
+/** An organisation's reminder policy: its stored override over the defaults. */
+export async function orgPolicy(db: Db, orgId: string): Promise<ReminderPolicy> {
+  const row = await db.reminderPolicy.findUnique({ where: { orgId_target: { orgId, target: 'org' } } });
+  const parsed = policyOverrideSchema.safeParse(row?.settings);
+  return effectivePolicy(...(parsed.success ? [parsed.data] : []));
+}
+
+/** Organisation data for one batch: each organisation's policy and calendar are read once. */
+export interface OrgData {
+  policy(orgId: string): Promise<ReminderPolicy>;
+  calendar(orgId: string, year: number): Promise<WorkingCalendar>;
+}
+
+const memo = <T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> => {
+  let hit = map.get(key);
+  if (!hit) map.set(key, (hit = load()));
+  return hit;
+};
+
+export function orgData(db: Db): OrgData {
+  const policies = new Map<string, Promise<ReminderPolicy>>();
+  const calendars = new Map<string, Promise<WorkingCalendar>>();
+  return {
+    policy: (orgId) => memo(policies, orgId, () => orgPolicy(db, orgId)),
+    calendar: (orgId, year) => memo(calendars, `${orgId}:${year}`, () => loadCalendar(db, orgId, [year])),
+  };
+}
+
+/**
+ * Writes what the channel answered, retrying while the database is unreachable (connections cut,
+ * a restart, a failover), for as long as the claim is ours: until {@link RECORD_MARGIN_MS} before
+ * its lease ends. Only this process knows the answer; giving up at once would leave the claim to
+ * lapse and a delivered message to be sent again. Past that, the error is thrown and the lease
+ * rule takes over.
+ */
+export async function persist(
+  logger: Logger,
+  write: () => Promise<unknown>,
+  claimedAt: number,
+  fields: Record<string, string>,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await write();
+      if (attempt > 1)
+        logger.info({ ...fields, attempts: attempt }, 'outcome recorded once the database answered again');
+      return;
+    } catch (error) {
+      const wait = Math.min(5_000, 250 * 2 ** (attempt - 1));
+      if (performance.now() + wait > claimedAt + CLAIM_LEASE_MS - RECORD_MARGIN_MS) throw error;
+      if (attempt === 1)
+        logger.warn({ ...fields, err: error }, 'could not record the outcome; retrying until the database answers');
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}

@@ -1,0 +1,127 @@
+import { bundleStaleness, partitionStale } from '#root/domain/bundles.js';
+import { createBatcher } from '#root/lib/batcher.js';
+import type { TemplateOverrides } from '#root/messages/templates.js';
+import { missingIndicatorsView } from '../indicators.js';
+import { linkExpiry, signLink } from '../links.js';
+import type { ChatSend, ChatSender } from './chat-send.js';
+import { cancelBundle, cancelItems } from './claims.js';
+import { orgData, recipientOf, type DeliveryDeps, type DeliveryOutcome, type OrgData } from './context.js';
+import type { Fallback } from './fallback.js';
+import { loadBundles, type LoadedBundle, type LoadedItem } from './load.js';
+import type { createTransactionalSender } from './transactional.js';
+import { bundleMessage } from './view.js';
+
+/**
+ * Sends one bundle: the items of its contact, channel and day (or its nudge) still open, as one
+ * message. Items closed, retired or moved since they were planned are left out (cancelled with
+ * why, see `partitionStale` in src/domain/bundles.ts); a bundle with nothing left is not sent. The
+ * bundle then goes by its channel's pipeline: one transaction with the other bundles of the moment
+ * (transactional channels), or claim, send, record (the others, delivery/chat-send.ts).
+ */
+export function createBundleSender(
+  deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger' | 'metrics' | 'templates' | 'channels' | 'config'>,
+  parts: {
+    edits: { forOrg(orgId: string): Promise<TemplateOverrides> };
+    transactional: ReturnType<typeof createTransactionalSender>;
+    chat: ChatSender;
+    fallback: Fallback;
+    delivered(
+      sent: { externalId: string | null },
+      s: Pick<ChatSend, 'bundle' | 'live' | 'fields'>,
+      claimed: string[],
+    ): DeliveryOutcome;
+  },
+) {
+  const { db, clock, templates } = deps;
+  const baseUrl = deps.config.PUBLIC_URL ?? `http://localhost:${deps.config.PORT}`;
+
+  /** Bundles being sent at the same moment are read together: two queries per batch, not per send. */
+  const loadBundle = createBatcher(
+    async (ids: string[]): Promise<({ b: LoadedBundle; org: OrgData } | null)[]> => {
+      const rows = await loadBundles(db, ids);
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      const org = orgData(db);
+      return ids.map((id) => {
+        const b = byId.get(id);
+        return b ? { b, org } : null;
+      });
+    },
+    { maxSize: 128, maxWaitMs: 2 },
+  );
+
+  /** A signed confirmation link, valid for a fixed time from now, when the message goes out. */
+  const confirmUrl = (contactId: string) => (obligationId: string) =>
+    `${baseUrl}/c/${signLink({ obligationId, contactId, exp: linkExpiry(clock.now()) }, deps.config.SECRET_KEY)}`;
+
+  return async function deliverBundle(bundleId: string): Promise<DeliveryOutcome> {
+    const loaded = await loadBundle(bundleId);
+    if (!loaded) return { outcome: 'skipped', reason: 'gone' };
+    const { b, org } = loaded;
+    if (b.status !== 'pending') return { outcome: 'skipped', reason: b.status };
+    const policy = await org.policy(b.orgId);
+    const stale = bundleStaleness({
+      contactActive: b.contact.active,
+      slot: b.slot,
+      scheduledAt: b.scheduledAt,
+      windowEnd: policy.windowEnd,
+      zone: b.timeZone,
+      now: clock.now(),
+    });
+    if (stale) {
+      await cancelBundle(
+        db,
+        b.id,
+        b.items.map((i) => i.id),
+        stale,
+      );
+      return { outcome: 'cancelled', reason: stale };
+    }
+    const { live, dropped } = partitionStale(b.items, b.timeZone);
+    await cancelItems(
+      db,
+      dropped.map((d) => ({ id: d.item.id, reason: d.reason })),
+    );
+    if (!live.length) {
+      await cancelBundle(db, b.id, [], 'nothing left');
+      return { outcome: 'cancelled', reason: 'nothing left' };
+    }
+    const adapter = deps.channels[b.channel];
+    if (!adapter) return parts.fallback.failBundle(b, live, `channel ${b.channel} not configured`);
+    const calendar = await org.calendar(b.orgId, Number(b.day.slice(0, 4)));
+    const edited = await parts.edits.forOrg(b.orgId);
+    const ctx = {
+      templates,
+      edited,
+      calendar,
+      confirmUrl: confirmUrl(b.contact.id),
+      // The indicators a yearly report's unit has not reported, under its item (alone or in a list).
+      indicators: new Map(
+        await Promise.all(
+          live.map(async (i) => [i.id, await missingIndicatorsView(db, b.orgId, i, b.contact.locale)] as const),
+        ),
+      ),
+    };
+    const compose = (ids: string[]) => {
+      const keep = new Set(ids);
+      return bundleMessage(
+        b,
+        live.filter((i: LoadedItem) => keep.has(i.id)),
+        ctx,
+      );
+    };
+    const fields = { bundle: b.id, channel: b.channel, slot: b.slot, items: String(live.length) };
+    const to = recipientOf(b.contact);
+    if (adapter.transactional) {
+      const sent = await parts.transactional({
+        adapter,
+        bundleId: b.id,
+        itemIds: live.map((i) => i.id),
+        to,
+        compose: (ids) => compose(ids).message,
+      });
+      if (!sent) return { outcome: 'skipped', reason: 'claimed elsewhere' };
+      return parts.delivered(sent, { bundle: b, live, fields }, sent.items);
+    }
+    return parts.chat.send({ adapter, bundle: b, live, to, compose, fields });
+  };
+}

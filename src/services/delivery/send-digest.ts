@@ -1,0 +1,129 @@
+import type { OutgoingMessage, SendResult } from '#root/channels/types.js';
+import { DeliveryError } from '#root/channels/types.js';
+import { missedWindow } from '#root/domain/bundles.js';
+import type { Prisma } from '#root/generated/prisma/client.js';
+import type { Db } from '#root/db/client.js';
+import type { TemplateOverrides } from '#root/messages/templates.js';
+import type { ChatSender } from './chat-send.js';
+import { orgPolicy, persist, recipientOf, type DeliveryDeps, type DeliveryOutcome } from './context.js';
+import { digestView } from './digest.js';
+import type { Fallback } from './fallback.js';
+
+/**
+ * Sends the administrators' digests (see delivery/digest.ts for what one says), with the same
+ * claim/send/record rules as a bundle: in one transaction on a transactional channel; otherwise a
+ * conditional claim in a slot of the channel, the send, the record retried while the claim is ours.
+ */
+export function createDigestSender(
+  deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger' | 'metrics' | 'templates' | 'channels'>,
+  edits: { forOrg(orgId: string): Promise<TemplateOverrides> },
+  chat: ChatSender,
+  fallback: Fallback,
+) {
+  const { db, clock, logger, metrics, templates } = deps;
+
+  /** One administrator's digest of a working day. Nothing to say → no message (the row is cancelled). */
+  return async function deliverDigest(digestId: string): Promise<DeliveryOutcome> {
+    const dg = await db.digest.findUnique({ where: { id: digestId }, include: { contact: true, org: true } });
+    if (!dg) return { outcome: 'skipped', reason: 'gone' };
+    if (dg.status !== 'pending') return { outcome: 'skipped', reason: dg.status };
+    const policy = await orgPolicy(db, dg.orgId);
+    const cancel = async (reason: string): Promise<DeliveryOutcome> => {
+      await db.digest.updateMany({
+        where: { id: dg.id, status: 'pending' },
+        data: { status: 'cancelled', lastError: reason },
+      });
+      return { outcome: 'cancelled', reason };
+    };
+    if (missedWindow(dg.scheduledAt, policy.windowEnd, dg.org.timeZone, clock.now()))
+      return cancel('missed its sending window');
+    const edited = await edits.forOrg(dg.orgId);
+    const view = await digestView(db, dg, policy, edited);
+    if (!view) return cancel('nothing to report');
+    const adapter = deps.channels[dg.channel];
+    if (!adapter) return fallback.failDigest(dg.id, dg.contactId, dg.channel, `channel ${dg.channel} not configured`);
+    const lang = dg.contact.locale;
+    const rendered =
+      dg.channel === 'email'
+        ? {
+            subject: templates.render('digest', 'email', 'subject.txt', lang, view, edited),
+            text: templates.render('digest', 'email', 'text.txt', lang, view, edited),
+            html: templates.render('digest', 'email', 'html', lang, view, edited),
+          }
+        : (() => {
+            const text = templates.render(
+              'digest',
+              dg.channel,
+              dg.channel === 'telegram' ? 'html' : 'txt',
+              lang,
+              view,
+              edited,
+            );
+            return { subject: text.split('\n')[0] ?? '', text };
+          })();
+    const message: OutgoingMessage = { orgId: dg.orgId, ref: { digestId: dg.id }, ...rendered };
+    const to = recipientOf(dg.contact);
+    const fields = { digest: dg.id, channel: dg.channel };
+    const done = (sent: { externalId: string | null } | null): DeliveryOutcome => {
+      if (!sent) return { outcome: 'skipped', reason: 'claimed elsewhere' };
+      metrics.sent.inc({ channel: dg.channel, kind: 'digest' });
+      logger.info(fields, 'delivered');
+      return { outcome: 'sent', externalId: sent.externalId };
+    };
+    const claim = async (tx: Prisma.TransactionClient | Db, status: 'sent' | 'claimed') => {
+      const now = clock.now();
+      const { count } = await tx.digest.updateMany({
+        where: { id: dg.id, status: 'pending' },
+        data: { status, claimedAt: now, attempts: { increment: 1 }, ...(status === 'sent' ? { sentAt: now } : {}) },
+      });
+      return count === 1;
+    };
+    if (adapter.transactional) {
+      // Claim, message and record in one transaction — exactly once.
+      const sent = await db.$transaction(async (tx) => {
+        if (!(await claim(tx, 'sent'))) return null;
+        const result = await adapter.send(tx, to, message);
+        await tx.digest.update({ where: { id: dg.id }, data: { externalId: result.externalId } });
+        return result;
+      });
+      return done(sent);
+    }
+    return chat.slotsOf(adapter).run(async () => {
+      await adapter.pace?.(to);
+      const claimedAt = performance.now();
+      if (!(await claim(db, 'claimed'))) return { outcome: 'skipped', reason: 'claimed elsewhere' } as const;
+      let result: SendResult;
+      try {
+        result = await chat.sendFollowingMoves(adapter, to, message, fields);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        if (error instanceof DeliveryError && error.permanent)
+          return fallback.failDigest(dg.id, dg.contactId, dg.channel, reason, error.scope);
+        await persist(
+          logger,
+          () =>
+            db.digest.updateMany({
+              where: { id: dg.id, status: 'claimed' },
+              data: { status: 'pending', lastError: reason.slice(0, 500) },
+            }),
+          claimedAt,
+          fields,
+        );
+        metrics.retried.inc({ channel: adapter.name, kind: 'digest' });
+        logger.warn({ ...fields, err: error }, 'delivery failed, will retry');
+        throw error;
+      }
+      await persist(
+        logger,
+        () =>
+          db.digest.updateMany({
+            where: { id: dg.id, status: 'claimed' },
+            data: { status: 'sent', sentAt: clock.now(), externalId: result.externalId },
+          }),
+        claimedAt,
+        fields,
+      );
+      return done(result);
+    });
+  };
+}

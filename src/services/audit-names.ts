@@ -1,4 +1,5 @@
 import type { Db } from '#root/db/client.js';
+import type { Lang } from '#root/domain/wording.js';
 import { actorNamer } from './actors.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -25,7 +26,9 @@ export async function auditNames(
   db: Db,
   orgId: string,
   rows: { actor: string; entity: string; entityId: string | null }[],
+  lang: Lang = 'vi',
 ): Promise<AuditNames> {
+  const en = lang === 'en';
   const ids = (entity: string) => [
     ...new Set(rows.flatMap((r) => (r.entity === entity && r.entityId && UUID.test(r.entityId) ? [r.entityId] : []))),
   ];
@@ -42,7 +45,7 @@ export async function auditNames(
     ),
   ];
   const [namer, units, obligations, duties, plans, contacts, groups] = await Promise.all([
-    actorNamer(db, orgId),
+    actorNamer(db, orgId, lang),
     db.unit.findMany({
       where: { orgId, id: { in: [...ids('unit'), ...policyUnits] } },
       select: { id: true, name: true },
@@ -63,7 +66,7 @@ export async function auditNames(
   for (const u of units) byId.set(`unit:${u.id}`, { name: u.name, href: `/admin/units/${u.id}` });
   for (const o of obligations)
     byId.set(`obligation:${o.id}`, {
-      name: `${o.duty.code} của ${o.unit.name}`,
+      name: `${o.duty.code} ${en ? 'of' : 'của'} ${o.unit.name}`,
       href: `/admin/obligations/${o.id}`,
     });
   // A duty by its code and the start of its title (plans' titles run to several lines).
@@ -78,15 +81,15 @@ export async function auditNames(
   return {
     actor(actor) {
       if (actor.startsWith('contact:')) return contactNames.get(actor.slice(8)) ?? namer(actor);
-      if (actor === 'system' || actor === 'scheduler') return 'hệ thống';
+      if (actor === 'system' || actor === 'scheduler') return en ? 'the system' : 'hệ thống';
       return namer(actor);
     },
     entity(entity, id) {
       if (!id) return null;
       if (entity === 'policy') {
-        if (id === 'org') return { name: 'cả tổ chức', href: '/admin/policies' };
+        if (id === 'org') return { name: en ? 'the whole organisation' : 'cả tổ chức', href: '/admin/policies' };
         const unit = id.startsWith('unit:') ? byId.get(id) : undefined;
-        return { name: unit?.name ?? 'một phạm vi', href: '/admin/policies' };
+        return { name: unit?.name ?? (en ? 'a scope' : 'một phạm vi'), href: '/admin/policies' };
       }
       return byId.get(`${entity}:${id}`) ?? null;
     },

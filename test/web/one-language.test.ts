@@ -130,4 +130,16 @@ describe('messages in the page’s language only', () => {
       expect(seen).toBeGreaterThanOrEqual(forms().length);
     }, 180_000);
   }
+
+  it('names who did what in the reader’s language: the audit log on an English page', async () => {
+    const c = w.newClient();
+    c.cookies.set('lang', 'en');
+    await c.login(w.admin.email, w.admin.password);
+    const res = await c.get('/admin/audit');
+    expect(res.status).toBe(200);
+    // The rows' "who" column: an administrator, the system, a command-line user, in English.
+    expect(res.text).toMatch(/\((?:administrator|command line)\)/);
+    for (const word of ['(quản trị viên)', '(dòng lệnh)', 'hệ thống', 'cả tổ chức', 'đầu mối (đã xoá)'])
+      expect(res.text, word).not.toContain(word);
+  });
 });

@@ -98,7 +98,7 @@ export function registerAuditPages(scope: FastifyInstance, deps: WebDeps): void 
         : [],
     );
     // Who did what to which thing, in words and with names (the row's codes and data stay below, folded).
-    const words = result ? await auditNames(deps.db, a.orgId, result.rows) : null;
+    const words = result ? await auditNames(deps.db, a.orgId, result.rows, a.lang) : null;
     const filters = Object.fromEntries(Object.entries(q).filter(([k, v]) => v && k !== 'before'));
     const link = (extra: Record<string, string>) =>
       `/admin/audit?${new URLSearchParams({ ...filters, ...extra }).toString()}`;

@@ -94,7 +94,7 @@ async function groupPage(
     }),
     deps.db.organisation.findUniqueOrThrow({ where: { id: a.orgId }, select: { timeZone: true } }),
   ]);
-  const names = await auditNames(deps.db, a.orgId, history);
+  const names = await auditNames(deps.db, a.orgId, history, a.lang);
   const back = `/admin/groups/${g.id}`;
   const removeAsk = (unit: { id: string; name: string }) =>
     html`<form method="get" action="/admin/ask" class="inline"><input type="hidden" name="do" value="/admin/groups/${g.id}/members/${unit.id}/remove"><input type="hidden" name="back" value="${back}"><button type="submit" class="danger mini" aria-label="${t(`Bỏ ${unit.name} khỏi nhóm`, `Remove ${unit.name} from the group`)}">${t('Bỏ khỏi nhóm…', 'Remove…')}</button></form>`;

@@ -422,7 +422,7 @@ ${
           ? t(`${HISTORY_PAGE} mục gần nhất, còn cũ hơn`, `the latest ${HISTORY_PAGE}, and older`)
           : t(`${history.length} mục`, `${history.length} entries`)
       })</span></summary>
-${historyTable(t, history, await auditNames(deps.db, a.orgId, history), a.lang, zone, unit.id, year)}</details>`;
+${historyTable(t, history, await auditNames(deps.db, a.orgId, history, a.lang), a.lang, zone, unit.id, year)}</details>`;
       return sendPage(req, reply, { title: unit.name, body });
     },
   );

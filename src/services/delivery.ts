@@ -27,7 +27,7 @@ import {
   type ClaimRequest,
   type RecordRequest,
 } from './delivery/claims.js';
-import { digestView } from './delivery/digest.js';
+import { digestView, renderDigest } from './delivery/digest.js';
 import { loadBundles, type LoadedBundle, type LoadedItem } from './delivery/load.js';
 import { bundleMessage, type ShownItem } from './delivery/view.js';
 import { loadCalendar } from './holidays.js';
@@ -615,29 +615,12 @@ export function createDelivery(deps: DeliveryDeps) {
     if (missedWindow(dg.scheduledAt, policy.windowEnd, dg.org.timeZone, clock.now()))
       return cancel('missed its sending window');
     const edited = await overrides.forOrg(dg.orgId);
-    const view = await digestView(db, dg, policy, edited);
+    // The late list's "the rest" link: the administrators' status page, where each late duty has its list.
+    const view = await digestView(db, dg, policy, edited, { statusUrl: `${baseUrl.replace(/\/$/, '')}/admin` });
     if (!view) return cancel('nothing to report');
     const adapter = deps.channels[dg.channel];
     if (!adapter) return failDigest(dg.id, dg.contactId, dg.channel, `channel ${dg.channel} not configured`);
-    const lang = dg.contact.locale;
-    const rendered =
-      dg.channel === 'email'
-        ? {
-            subject: templates.render('digest', 'email', 'subject.txt', lang, view, edited),
-            text: templates.render('digest', 'email', 'text.txt', lang, view, edited),
-            html: templates.render('digest', 'email', 'html', lang, view, edited),
-          }
-        : (() => {
-            const text = templates.render(
-              'digest',
-              dg.channel,
-              dg.channel === 'telegram' ? 'html' : 'txt',
-              lang,
-              view,
-              edited,
-            );
-            return { subject: text.split('\n')[0] ?? '', text };
-          })();
+    const rendered = renderDigest(templates, dg.channel, dg.contact.locale, view, edited);
     const message: OutgoingMessage = { orgId: dg.orgId, ref: { digestId: dg.id }, ...rendered };
     const to = recipientOf(dg.contact);
     const fields = { digest: dg.id, channel: dg.channel };

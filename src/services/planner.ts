@@ -79,7 +79,8 @@ async function loadPolicies(db: Db, orgId: string): Promise<Map<string, PolicyOv
  *    supervisors: a first escalation is never lost for want of a head; `unitsWithoutHead` lists
  *    the gap); escalation-2 → the administrators and supervisors; lead stages also go, once per
  *    duty and period, to the cooperating units' contacts ("để phối hợp").
- * 4. One digest per administrator per working day, at the start of the sending window.
+ * 4. One digest per administrator and supervisor per working day, at the start of the sending
+ *    window: the day's news and everything late, grouped by duty (services/delivery/digest.ts).
  */
 export async function planWindow(db: Db, orgId: string, from: Date, to: Date): Promise<Plan> {
   const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
@@ -219,8 +220,7 @@ export async function planWindow(db: Db, orgId: string, from: Date, to: Date): P
     if (!calendar.isWorkingDay(day)) continue;
     const at = atLocalTime(day, orgPolicy.windowStart, zone);
     if (!inWindow(at)) continue;
-    for (const c of contacts.filter((x) => x.role === 'admin'))
-      digests.push({ at, day, contactId: c.id, contact: c.name, channel: c.channel });
+    for (const c of admins) digests.push({ at, day, contactId: c.id, contact: c.name, channel: c.channel });
   }
   void unitNames;
   reminders.sort(

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Mustache from 'mustache';
 import { telegramHtmlProblem } from '#root/channels/telegram/html.js';
 import type { Db } from '#root/db/client.js';
+import { groupLateByDuty, lateView } from '#root/domain/late-digest.js';
 import { obligationCode } from '#root/domain/obligation-code.js';
 import { dueInstant } from '#root/domain/obligation-state.js';
 import { longDate, reminderWords, shortDate, type Lang } from '#root/domain/wording.js';
@@ -387,13 +388,29 @@ export async function sampleView(
       confirmedBy: contact?.name ?? 'Nguyễn Văn A',
       confirmedAt: shortDate(today),
     }));
+    // The late list as the digest groups it: the sample obligations, late by 1, 4 and 7 working days.
+    const lateItems = (obligations.length ? obligations : [null, null]).map((x, i) => ({
+      dutyCode: x?.duty.code ?? code,
+      dutyTitle: x?.duty.title ?? 'Tổ chức diễn tập an toàn thông tin',
+      unitName: x?.unit.name ?? (i ? 'Sở Tư pháp' : 'Sở Y tế'),
+      periodKey: x?.periodKey ?? today.slice(0, 4),
+      dueDate: x ? zonedDay(dueInstant(x), zone) : today,
+      daysLate: 1 + 3 * i,
+      isNew: i === 0,
+    }));
     return {
       contactName: admin?.name ?? 'Quản trị viên',
       date: shortDate(today),
       orgName: org.name,
       overdueCount: overdue.length,
       confirmedCount: confirmed.length,
-      openCount: await db.obligation.count({ where: { ...open, dueAt: { lte: now } } }),
+      openCount: lateItems.length,
+      lateCount: lateItems.length,
+      lateDutyCount: new Set(lateItems.map((x) => x.dutyCode)).size,
+      late: lateView(groupLateByDuty(lateItems), lang),
+      lateMore: 0,
+      confirmedMore: 0,
+      statusUrl: `${baseUrl.replace(/\/$/, '')}/admin`,
       overdue,
       confirmed,
       unreachable: [

@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withUnit } from '#root/domain/indicators.js';
+import { groupLateByDuty, lateView } from '#root/domain/late-digest.js';
 import { obligationCode } from '#root/domain/obligation-code.js';
 import { OBLIGATION_STATES } from '#root/domain/obligation-state.js';
 import type { IsoDate } from '#root/domain/types.js';
@@ -263,6 +264,25 @@ function digestViews(lang: Lang): { label: string; view: View }[] {
     confirmedCount: 1,
     openCount: 3,
     failedCount: 2,
+    // Everything late, grouped by duty: every period shape, late since today and for days, new or not.
+    lateCount: PERIOD_KEYS.length + 1,
+    lateDutyCount: 2,
+    late: lateView(
+      groupLateByDuty([
+        ...PERIOD_KEYS.map((periodKey, i) => ({
+          ...row,
+          periodKey,
+          dueDate: '2026-11-13',
+          daysLate: i,
+          isNew: i % 2 === 0,
+        })),
+        { ...row, dutyCode: '1.1', periodKey: '2026', dueDate: '2026-11-13', daysLate: 1, isNew: true },
+      ]),
+      lang,
+    ),
+    lateMore: 3,
+    confirmedMore: 2,
+    statusUrl: 'https://dondoc.example/admin',
     overdue: [{ ...row, dueDate: longDate('2026-11-13', lang), dueDateShort: shortDate('2026-11-13') }],
     confirmed: [{ ...row, confirmedBy: 'Nguyễn Văn A', confirmedAt: shortDate('2026-11-16') }],
     unreachable: [{ personName: 'Trần Thị B', unitName: 'Sở Y tế', reason: refusalInWords('', lang) }],
@@ -283,6 +303,11 @@ function digestViews(lang: Lang): { label: string; view: View }[] {
     confirmed: [],
     unreachable: [],
     failed: [],
+    lateCount: 0,
+    lateDutyCount: 0,
+    late: [],
+    lateMore: 0,
+    confirmedMore: 0,
   };
   return [
     { label: 'full', view: full },

@@ -774,7 +774,12 @@ export function createCommandService(deps: CommandDeps) {
         const missing = r.withoutChannel.length
           ? `\n${say(lang, 'nudge.noChannel', { names: r.withoutChannel.join(', ') })}`
           : '';
-        return { replies: [{ text: `${say(lang, 'nudge.sent', { count: r.reminders, unit: unit.name })}${missing}` }] };
+        const already = r.alreadyReminded ? `\n${say(lang, 'nudge.alreadyToday', { count: r.alreadyReminded })}` : '';
+        return {
+          replies: [
+            { text: `${say(lang, 'nudge.sent', { count: r.reminders, unit: unit.name })}${already}${missing}` },
+          ],
+        };
       }
       case 'channels':
         return channelsCommand(contact, caller, args);

@@ -5,7 +5,14 @@ import { stageId } from '#root/domain/stages.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import { UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
+import { dayBounds } from './delivery/load.js';
 import { loadCalendar } from './holidays.js';
+
+/**
+ * Why a day's item was cancelled: a nudge carried it that day. The planner does not revive it (a
+ * person gets one message about an item a day).
+ */
+export const SENT_WITH_NUDGE = 'sent with a nudge';
 
 /**
  * The due days a nudge counts as "late now" or "due soon": from as far back as the policy still
@@ -104,6 +111,11 @@ export async function nudge(
   }
   const withoutChannel: string[] = [];
   let reminders = 0;
+  let alreadyReminded = 0;
+  let contactsReached = 0;
+  const today = zonedDay(input.now, org.timeZone);
+  const bounds = dayBounds(today, org.timeZone);
+  const chosenIds = chosen.map((o) => o.id);
   await db.$transaction(async (tx) => {
     const rows = chosen.flatMap((o) => {
       const due = dueInstant(o);
@@ -129,14 +141,49 @@ export async function nudge(
     });
     // Two nudges of the unit at the same instant (two administrators, a double tap) are one nudge.
     reminders = (await tx.reminder.createMany({ data: rows, skipDuplicates: true })).count;
+    // One message a day: what the nudge carries is not sent again in the day's message still to
+    // come (its other items still go). A contact whose day's message already went is nudged all
+    // the same (the administrator asked), and counted, so the answer can say so.
+    const messaged = [...new Set(rows.map((r) => r.contactId))];
+    contactsReached = messaged.length;
+    alreadyReminded = (
+      await tx.bundle.findMany({
+        where: { contactId: { in: messaged }, day: new Date(`${today}T00:00:00Z`), status: 'sent' },
+        select: { contactId: true },
+        distinct: ['contactId'],
+      })
+    ).length;
+    await tx.reminder.updateMany({
+      where: {
+        contactId: { in: messaged },
+        obligationId: { in: chosenIds },
+        status: 'pending',
+        scheduledAt: { gte: bounds.from, lt: bounds.to },
+        NOT: { stage: { startsWith: 'nudge-' } },
+      },
+      data: { status: 'cancelled', lastError: SENT_WITH_NUDGE },
+    });
     await audit(tx, {
       orgId,
       actor: input.actor,
       action: 'obligation.nudge',
       entity: 'unit',
       entityId: input.unitId,
-      data: { obligations: chosen.length, reminders, ...(input.reason ? { reason: input.reason } : {}) },
+      data: {
+        obligations: chosen.length,
+        reminders,
+        alreadyReminded,
+        ...(input.reason ? { reason: input.reason } : {}),
+      },
     });
   });
-  return { obligations: chosen.length, reminders, withoutChannel: [...new Set(withoutChannel)] };
+  return {
+    obligations: chosen.length,
+    reminders,
+    /** Contacts the nudge's message goes to (one message each). */
+    contacts: contactsReached,
+    /** Of them, those who had already had a message today (the day's, or an earlier nudge's). */
+    alreadyReminded,
+    withoutChannel: [...new Set(withoutChannel)],
+  };
 }

@@ -7,7 +7,7 @@ import { dueInstant } from '#root/domain/obligation-state.js';
 import { endOfDayInZone } from '#root/domain/occurrences.js';
 import { dayInWords, periodInWords, type Lang } from '#root/domain/wording.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
-import { type ChatKey, type ChatParams, inOneLanguage, langOfCode, say } from '#root/messages/chat-words.js';
+import { type ChatKey, type ChatParams, errorText, langOfCode, say } from '#root/messages/chat-words.js';
 import { UserError } from '#root/errors/index.js';
 import type { Redis } from '#root/redis.js';
 import type { Logger } from '#root/logger.js';
@@ -561,7 +561,7 @@ export function createCommandService(deps: CommandDeps) {
         { count, since: t.since, lockedUntil: count >= CODE_TRIES ? nowMs + CODE_LOCK_MS : 0 },
         2 * CODE_LOCK_MS,
       );
-      return { replies: [{ text: inOneLanguage(error.message, await langOf(caller)) }] };
+      return { replies: [{ text: errorText(error, await langOf(caller)) }] };
     }
   }
 
@@ -637,8 +637,7 @@ export function createCommandService(deps: CommandDeps) {
         context,
       );
     } catch (error) {
-      if (error instanceof UserError)
-        return { replies: [{ text: inOneLanguage(error.message, await langOf(caller)) }] };
+      if (error instanceof UserError) return { replies: [{ text: errorText(error, await langOf(caller)) }] };
       throw error;
     }
   }
@@ -907,7 +906,7 @@ export function createCommandService(deps: CommandDeps) {
       return await handleButtonInner(caller, data);
     } catch (error) {
       if (error instanceof UserError)
-        return { answer: { text: inOneLanguage(error.message, await langOf(caller)).slice(0, 190), alert: true } };
+        return { answer: { text: errorText(error, await langOf(caller)).slice(0, 190), alert: true } };
       throw error;
     }
   }

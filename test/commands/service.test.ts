@@ -1392,7 +1392,9 @@ describe('the chat command service', () => {
       expect(only(await svc.handleText(stranger(), '/viec')).text).toBe(notLinked('vi'));
       expect(only(await svc.handleText(stranger('fr'), '/viec')).text).toBe(notLinked('vi'));
       expect(only(await svc.handleText(stranger('en'), '/viec')).text).toBe(notLinked('en'));
-      expect(only(await svc.handleText(stranger('en'), '/start abc')).text).toBe('Invalid invite code.');
+      expect(only(await svc.handleText(stranger('en'), '/start abc')).text).toBe(
+        'Invalid invite code. Open the invite link you received again.',
+      );
       expect(only(await svc.handleText(stranger('en'), 'xin chào')).text).toBe(
         'Send /tasks to see your duties, /done <code> to confirm one, /help for help.',
       );

@@ -363,6 +363,16 @@ function sampleParams(lang: Lang): ChatParams {
     command: `${say(lang, 'cmd.done')} ${CODES[5]}${say(lang, 'tail.done')}`,
     file: 'bao-cao.pdf',
     verdict: say(lang, 'decide.refused', { code: DUTY, title: 'Diễn tập' }),
+    // The indicator replies' parts, as src/messages/indicators.ts fills them.
+    year: 2026,
+    target: withUnit(80, '%'),
+    value: '45/50',
+    state: say(lang, 'indicator.reported', { value: '45/50' }),
+    refs: ['3131/KH-UBND:1', '12/KH-UBND:1'].join(say(lang, 'indicator.or')),
+    replaced: say(lang, 'indicator.replaced'),
+    back: '40/50',
+    after: say(lang, 'indicator.undoneBack', { back: '40/50' }),
+    by: say(lang, 'error.decidedBy', { name: 'Quản trị' }),
   };
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withUnit } from '#root/domain/indicators.js';
 import { groupLateByDuty, lateView } from '#root/domain/late-digest.js';
+import { workingCalendarForYears } from '#root/domain/working-days.js';
 import { obligationCode } from '#root/domain/obligation-code.js';
 import { OBLIGATION_STATES } from '#root/domain/obligation-state.js';
 import type { IsoDate } from '#root/domain/types.js';
@@ -27,6 +28,9 @@ import {
   TEMPLATES_DIR,
   type View,
 } from '#root/messages/templates.js';
+import { renderDigest } from '#root/services/delivery/digest.js';
+import { bundleSample } from '#root/services/templates.js';
+import { dayListHtml } from '#root/web/confirm-page.js';
 
 /**
  * Nothing a person reads leaks a stored value: every template (listed from the template
@@ -410,6 +414,96 @@ describe('what people read leaks no stored value', () => {
       for (const p of placeholdersOf(CHAT_WORDS[lang][key])) expect(params, `${key}: {{${p}}}`).toHaveProperty(p);
       const text = say(lang, key, params);
       expect(leaks(text, lang), `${key}: ${text}`).toEqual([]);
+    }
+  });
+
+  it.each(LANGS)('the digest as each channel sends it in %s, its late list cut to the channel’s limit', (lang) => {
+    const view = digestViews(lang)[0]!.view;
+    // Long enough that Telegram and Zalo cut it: "… và N việc trễ khác" is rendered too.
+    const late = lateView(
+      groupLateByDuty(
+        Array.from({ length: 120 }, (_, i) => ({
+          dutyCode: `${1 + (i % 12)}.1`,
+          dutyTitle: 'Triển khai bảo đảm an toàn thông tin mạng của tỉnh',
+          unitName: `Ủy ban nhân dân huyện ${i}`,
+          periodKey: PERIOD_KEYS[i % PERIOD_KEYS.length]!,
+          dueDate: '2026-11-13',
+          daysLate: i % 9,
+          isNew: i % 5 === 0,
+        })),
+      ),
+      lang,
+    );
+    for (const channel of ['telegram', 'zalo', 'email', 'sandbox'] as const) {
+      const out = renderDigest(templates, channel, lang, { ...view, late, lateCount: 120 });
+      if (channel === 'telegram' || channel === 'zalo')
+        expect(out.text).toMatch(lang === 'vi' ? /việc trễ khác: gõ \/tonghop/ : /more late items: send \/tonghop/);
+      for (const text of [out.subject, out.text, out.html ?? ''])
+        expect(leaks(text.replace(/<[^>]+>/g, ''), lang), `${channel}:\n${text}`).toEqual([]);
+    }
+  });
+
+  it.each(LANGS)('the reply to a typed confirmation in %s, listing what is left of the day’s message', (lang) => {
+    const items = STAGES.flatMap((stage) =>
+      PERIOD_KEYS.map((k) => ({ code: obligationCode(DUTY, k), title: 'Diễn tập', due: shortDate(stage.dueDate) })),
+    );
+    const ok = say(lang, 'done.ok', { code: DUTY, title: 'Diễn tập', unit: 'Sở Y tế' });
+    for (const text of [
+      `${ok}\n\n${say(lang, 'done.rest', { count: items.length })}\n${items.map((i) => say(lang, 'done.restLine', i)).join('\n')}\n${say(lang, 'done.restMore', { count: 3 })}`,
+      `${ok}\n\n${say(lang, 'done.restNone')}`,
+    ])
+      expect(leaks(text, lang), text).toEqual([]);
+  });
+
+  it.each(LANGS)('the email link’s page in %s: the email’s items, done and open', (lang) => {
+    const items = STAGES.flatMap((stage, s) =>
+      PERIOD_KEYS.map((k, i) => ({
+        code: obligationCode(DUTY, k),
+        title: 'Diễn tập',
+        due: shortDate(stage.dueDate),
+        open: (s + i) % 2 === 0,
+        url: '/c/abc.def',
+      })),
+    );
+    const text = dayListHtml(items, lang).replace(/<[^>]+>/g, ' ');
+    expect(text).toContain(say(lang, 'email.itemDone'));
+    expect(leaks(text, lang), text).toEqual([]);
+  });
+
+  it.each(
+    templateFiles()
+      .filter((f) => f.message === 'reminder-bundle')
+      .map((f) => [`${f.lang}/${f.message}.${f.channel}.${f.part}`, f] as const),
+  )('the template preview’s sample day’s message, %s', (_, f) => {
+    const calendar = workingCalendarForYears([2026, 2027], []);
+    const item = (periodKey: string, dueDate: string) => ({
+      unitName: 'Sở Y tế',
+      dutyCode: DUTY,
+      dutyTitle: 'Diễn tập',
+      planCode: '3131/KH-UBND',
+      periodKey,
+      dueDate,
+    });
+    for (const [label, late, ahead] of [
+      [
+        'the organisation’s obligations',
+        PERIOD_KEYS.map((k) => item(k, '2026-11-10')),
+        PERIOD_KEYS.map((k) => item(k, '2026-11-20')),
+      ],
+      ['the examples', [], []],
+    ] as const) {
+      const view = bundleSample({
+        lang: f.lang,
+        today: '2026-11-13',
+        calendar,
+        contactName: 'Nguyễn Văn A',
+        unitName: 'Sở Y tế',
+        baseUrl: 'https://dondoc.example',
+        late: [...late],
+        ahead: [...ahead],
+      });
+      const text = templates.render(f.message, f.channel, f.part, f.lang, view);
+      expect(leaks(text.replace(/<[^>]+>/g, ''), f.lang), `${label}:\n${text}`).toEqual([]);
     }
   });
 

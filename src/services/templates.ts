@@ -11,6 +11,7 @@ import type { WorkingCalendar } from '#root/domain/working-days.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import { UserError } from '#root/errors/index.js';
 import type { Logger } from '#root/logger.js';
+import { say } from '#root/messages/chat-words.js';
 import { channelInWords, refusalInWords } from '#root/messages/refusal-words.js';
 import {
   loadTemplates,
@@ -418,7 +419,7 @@ export async function sampleView(
         {
           personName: 'Trần Thị B',
           unitName: o?.unit.name ?? 'Sở Y tế',
-          reason: lang === 'vi' ? 'không còn kênh nào gửi được' : 'no working channel left',
+          reason: say(lang, 'digest.noChannelLeft'),
         },
       ],
       failedCount: 1,

@@ -377,6 +377,7 @@ function sampleParams(lang: Lang): ChatParams {
     back: '40/50',
     after: say(lang, 'indicator.undoneBack', { back: '40/50' }),
     by: say(lang, 'error.decidedBy', { name: 'Quản trị' }),
+    channels: 'Telegram, Zalo',
   };
 }
 

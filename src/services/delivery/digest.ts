@@ -7,6 +7,7 @@ import { atLocalTime } from '#root/domain/stages.js';
 import { longDate, shortDate, type Lang } from '#root/domain/wording.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import type { Channel } from '#root/generated/prisma/client.js';
+import { say } from '#root/messages/chat-words.js';
 import { channelInWords, refusalInWords } from '#root/messages/refusal-words.js';
 import { PARTS, templateKey, type TemplateOverrides, type TemplateSet, type View } from '#root/messages/templates.js';
 import { loadCalendar } from '../holidays.js';
@@ -109,9 +110,8 @@ export async function digestView(
     ];
     const next = c.channels.find((ch) => !c.disabledChannels.includes(ch));
     const reason =
-      lang === 'vi'
-        ? `${failed.map(label).join(', ')} không gửi được${next ? `; nhắc nhở chuyển sang ${label(next)}` : ''}`
-        : `${failed.map(label).join(', ')} failed${next ? `; reminders now go by ${label(next)}` : ''}`;
+      say(lang, 'digest.channelsFailed', { channels: failed.map(label).join(', ') }) +
+      (next ? say(lang, 'digest.nowBy', { channel: label(next) }) : '');
     return { personName: c.name, unitName: c.unit.name, reason };
   });
   // A reminder a channel refused for good (Telegram cannot parse it, a text too long, an unknown
@@ -195,7 +195,7 @@ export async function digestView(
       ...unreachable.map((c) => ({
         personName: c.name,
         unitName: c.unit.name,
-        reason: lang === 'vi' ? 'không còn kênh nào gửi được' : 'no working channel left',
+        reason: say(lang, 'digest.noChannelLeft'),
       })),
       ...degraded,
     ],
@@ -215,10 +215,12 @@ export async function digestView(
       ...failed.map((f) => ({
         personName: f.personName,
         unitName: f.unitName,
-        reason:
-          lang === 'vi'
-            ? `tin nhắc ${f.dutyCode} không gửi được qua ${f.channel}: ${f.reason}; ${f.fallback ? `đã gửi lại qua ${f.fallback}` : 'không còn kênh nào khác'}`
-            : `the reminder ${f.dutyCode} could not be sent by ${f.channel}: ${f.reason}; ${f.fallback ? `sent by ${f.fallback} instead` : 'no other channel left'}`,
+        reason: say(lang, 'digest.refused', {
+          code: f.dutyCode,
+          channel: f.channel,
+          reason: f.reason,
+          after: f.fallback ? say(lang, 'digest.sentBy', { channel: f.fallback }) : say(lang, 'digest.noOtherChannel'),
+        }),
       })),
     );
   }

@@ -3,7 +3,7 @@ import { dueInstant, isOverdue } from '#root/domain/obligation-state.js';
 import { effectivePolicy, policyOverrideSchema } from '#root/domain/policy.js';
 import { stageId } from '#root/domain/stages.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
-import { UserError } from '#root/errors/index.js';
+import { saidError } from '#root/messages/chat-words.js';
 import { audit } from './audit.js';
 import { dayBounds } from './delivery/load.js';
 import { loadCalendar } from './holidays.js';
@@ -89,8 +89,7 @@ export async function nudge(
   const ahead = obligations.filter((o) => dueInstant(o) > input.now).map((o) => dueInstant(o).getTime());
   const nearest = ahead.length ? Math.min(...ahead) : null;
   const chosen = lateOrSoon.length ? lateOrSoon : obligations.filter((o) => dueInstant(o).getTime() === nearest);
-  if (!chosen.length)
-    throw new UserError('Đơn vị không có nghĩa vụ nào đang mở phù hợp / the unit has no matching open obligation');
+  if (!chosen.length) throw saidError('error.nudgeNothing');
   const contacts = await db.contact.findMany({
     where: { unitId: input.unitId, active: true, role: { in: ['contact', 'head'] } },
   });
@@ -98,16 +97,8 @@ export async function nudge(
   const reachable = contacts.filter((c) => c.channels.some((ch) => !c.disabledChannels.includes(ch)));
   if (!reachable.length) {
     const unit = await db.unit.findFirstOrThrow({ where: { id: input.unitId, orgId }, select: { name: true } });
-    if (!contacts.length) {
-      throw new UserError(
-        `Đơn vị «${unit.name}» chưa có đầu mối nào đang hoạt động: không có ai để nhắc, chưa gửi gì. Thêm đầu mối ở trang của đơn vị (hoặc dondoc contacts add). / ` +
-          `the unit has no active contact: nobody to nudge, nothing was sent`,
-      );
-    }
-    throw new UserError(
-      `Không đầu mối nào của «${unit.name}» có kênh gửi được (${contacts.map((c) => c.name).join(', ')}): chưa gửi gì. Chọn lại kênh ở trang của đơn vị (hoặc dondoc contacts channels). / ` +
-        `no contact of the unit has a working channel: nothing was sent`,
-    );
+    if (!contacts.length) throw saidError('error.nudgeNoContact', { unit: unit.name });
+    throw saidError('error.nudgeNoChannel', { unit: unit.name, names: contacts.map((c) => c.name).join(', ') });
   }
   const withoutChannel: string[] = [];
   let reminders = 0;

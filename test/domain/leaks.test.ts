@@ -115,6 +115,8 @@ function leaks(text: string, lang: Lang): string[] {
   let masked = text;
   for (const code of [...CODES].sort((a, b) => b.length - a.length)) masked = masked.split(code).join('‹code›');
   masked = masked.replace(/\/[A-Za-z]+/g, '‹command›');
+  // The command line's commands, typed as they are ("dondoc contacts channels").
+  masked = masked.replace(/\bdondoc(?: [a-z-]+){1,2}/g, '‹command›');
   const found: string[] = [];
   const iso = /\d{4}-\d{2}-\d{2}/.exec(masked);
   if (iso) found.push(`ISO date ${iso[0]}`);

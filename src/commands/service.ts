@@ -7,7 +7,7 @@ import { dueInstant } from '#root/domain/obligation-state.js';
 import { endOfDayInZone } from '#root/domain/occurrences.js';
 import { dayInWords, periodInWords, type Lang } from '#root/domain/wording.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
-import { type ChatKey, type ChatParams, errorText, langOfCode, say } from '#root/messages/chat-words.js';
+import { type ChatKey, type ChatParams, inOneLanguage, langOfCode, say } from '#root/messages/chat-words.js';
 import { UserError } from '#root/errors/index.js';
 import type { Redis } from '#root/redis.js';
 import type { Logger } from '#root/logger.js';
@@ -36,6 +36,9 @@ import { nudge } from '#root/services/nudge.js';
 import { findUnit } from '#root/services/units.js';
 import { indicatorCommand } from './indicator.js';
 import { parseCommand, type ParsedCommand } from './parse.js';
+
+/** A person-facing error in the person's language: its own words in it, else the part of "vi / en". */
+const inLanguage = (error: UserError, lang: Lang) => error.words?.[lang] ?? inOneLanguage(error.message, lang);
 
 /**
  * The chat commands of SPEC §5, once for every chat channel. The Telegram and Zalo adapters only
@@ -590,7 +593,7 @@ export function createCommandService(deps: CommandDeps) {
         { count, since: t.since, lockedUntil: count >= CODE_TRIES ? nowMs + CODE_LOCK_MS : 0 },
         2 * CODE_LOCK_MS,
       );
-      return { replies: [{ text: errorText(error, await langOf(caller)) }] };
+      return { replies: [{ text: inLanguage(error, await langOf(caller)) }] };
     }
   }
 
@@ -666,7 +669,7 @@ export function createCommandService(deps: CommandDeps) {
         context,
       );
     } catch (error) {
-      if (error instanceof UserError) return { replies: [{ text: errorText(error, await langOf(caller)) }] };
+      if (error instanceof UserError) return { replies: [{ text: inLanguage(error, await langOf(caller)) }] };
       throw error;
     }
   }
@@ -935,7 +938,7 @@ export function createCommandService(deps: CommandDeps) {
       return await handleButtonInner(caller, data);
     } catch (error) {
       if (error instanceof UserError)
-        return { answer: { text: errorText(error, await langOf(caller)).slice(0, 190), alert: true } };
+        return { answer: { text: inLanguage(error, await langOf(caller)).slice(0, 190), alert: true } };
       throw error;
     }
   }

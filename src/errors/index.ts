@@ -1,28 +1,46 @@
-/**
- * Errors that reach a person: each message is Vietnamese first, then English.
- */
+import type { Lang } from '#root/domain/wording.js';
 
 /**
- * The locale key and values a message was made from (`src/messages/locales`): a chat answers in the
- * reader's language rather than with the "Vietnamese / English" message.
+ * Errors that reach a person. A message is given either in each language ({@link Words}: the web
+ * and the chats show the person's only), or as one text "Vietnamese / English" (older messages:
+ * split at the last " / "). The command line, which has no language setting, prints both.
  */
-export interface ErrorWords {
-  key: string;
-  params?: Record<string, string | number>;
+
+/** One message in each language. */
+export interface Words {
+  vi: string;
+  en: string;
 }
 
 /** Bad input from a person (CLI argument, form, chat command): shown as is, nothing changed. */
 export class UserError extends Error {
   override name = 'UserError';
-  constructor(
-    message: string,
-    readonly words?: ErrorWords,
-  ) {
-    super(message);
+  /** The message in each language, when it was given so. */
+  readonly words: Words | undefined;
+  constructor(message: string | Words) {
+    super(typeof message === 'string' ? message : `${message.vi} / ${message.en}`);
+    this.words = typeof message === 'string' ? undefined : message;
   }
 }
 
 /** Something named does not exist (organisation, unit, contact, duty…). */
 export class NotFoundError extends UserError {
   override name = 'NotFoundError';
+}
+
+/**
+ * A message "… tiếng Việt / english" in one language only: the part before the last " / " in
+ * Vietnamese, the part after it in English (first letter raised). Without one, as it is.
+ */
+export function oneLanguage(message: string, lang: Lang): string {
+  const at = message.lastIndexOf(' / ');
+  if (at < 0) return message;
+  if (lang === 'vi') return message.slice(0, at).trim();
+  const en = message.slice(at + 3).trim();
+  return en.charAt(0).toUpperCase() + en.slice(1);
+}
+
+/** A person-facing error's message in one language: its own words in that language, else split. */
+export function messageIn(error: Error, lang: Lang): string {
+  return error instanceof UserError && error.words ? error.words[lang] : oneLanguage(error.message, lang);
 }

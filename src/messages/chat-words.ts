@@ -1,5 +1,5 @@
 import type { Lang } from '#root/domain/wording.js';
-import { UserError, type ErrorWords } from '#root/errors/index.js';
+import { UserError, type Words } from '#root/errors/index.js';
 import en from './locales/en.json' with { type: 'json' };
 import vi from './locales/vi.json' with { type: 'json' };
 
@@ -52,21 +52,13 @@ export function inOneLanguage(message: string, lang: Lang): string {
 }
 
 /**
- * A person-facing error made from a locale text: its message is "Vietnamese / English" (the web and
- * the CLI show it so), and a chat answers with {@link errorText} in the reader's language.
+ * A person-facing error made from a locale text, in both languages ({@link Words}): the web and the
+ * chats show the person's language, the command line "Vietnamese / English".
  */
 export function saidError(
   key: ChatKey,
   params: ChatParams = {},
-  Kind: new (message: string, words?: ErrorWords) => UserError = UserError,
+  Kind: new (message: string | Words) => UserError = UserError,
 ): UserError {
-  return new Kind(`${say('vi', key, params)} / ${say('en', key, params)}`, { key, params });
-}
-
-/** A person-facing error in one language: its locale text when it has one, else {@link inOneLanguage}. */
-export function errorText(error: UserError, lang: Lang): string {
-  const key = error.words?.key;
-  return key !== undefined && key in WORDS[lang]
-    ? say(lang, key as ChatKey, error.words?.params)
-    : inOneLanguage(error.message, lang);
+  return new Kind({ vi: say('vi', key, params), en: say('en', key, params) });
 }

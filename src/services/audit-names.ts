@@ -73,7 +73,7 @@ export async function auditNames(
   for (const p of plans) byId.set(`plan:${p.id}`, { name: p.code, href: `/admin/status?plan=${p.id}` });
   for (const c of contacts)
     byId.set(`contact:${c.id}`, { name: `${c.name} (${c.unit.name})`, href: `/admin/units/${c.unitId}` });
-  for (const g of groups) byId.set(`group:${g.id}`, { name: g.name, href: '/admin/units' });
+  for (const g of groups) byId.set(`group:${g.id}`, { name: g.name, href: `/admin/groups/${g.id}` });
   const contactNames = new Map(contacts.map((c) => [c.id, c.name]));
   return {
     actor(actor) {

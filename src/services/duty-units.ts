@@ -1,4 +1,5 @@
 import type { Db } from '#root/db/client.js';
+import type { Prisma } from '#root/generated/prisma/client.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
 import { isUuid } from './units.js';
@@ -17,12 +18,13 @@ export async function setDutyUnits(
   input: { leads: string[]; cooperating: string[] },
   actor: string,
 ) {
-  const missing = () => new NotFoundError('Không tìm thấy nhiệm vụ này. / No such duty.');
+  const missing = () => new NotFoundError({ vi: 'Không tìm thấy nhiệm vụ này.', en: 'No such duty.' });
   if (!isUuid(dutyId)) throw missing();
   const clean = (names: string[]) => [...new Set(names.map((n) => n.trim()).filter(Boolean))];
   const leads = clean(input.leads);
   const cooperating = clean(input.cooperating);
-  if (!leads.length) throw new UserError('Cần ít nhất một đơn vị chủ trì. / At least one lead unit is needed.');
+  if (!leads.length)
+    throw new UserError({ vi: 'Cần ít nhất một đơn vị chủ trì.', en: 'At least one lead unit is needed.' });
   return db.$transaction(async (tx) => {
     const duty = await tx.duty.findFirst({
       where: { id: dutyId, orgId },
@@ -31,7 +33,7 @@ export async function setDutyUnits(
     if (!duty) throw missing();
     const directory = await loadDirectory(tx, orgId);
     const unknown: string[] = [];
-    const rows: { role: 'lead' | 'cooperating'; entry: DirectoryEntry; rawName: string; position: number }[] = [];
+    const rows: AssignmentRow[] = [];
     for (const [role, names] of [
       ['lead', leads],
       ['cooperating', cooperating],
@@ -45,23 +47,13 @@ export async function setDutyUnits(
       });
     }
     if (unknown.length)
-      throw new UserError(
-        `Không tìm thấy đơn vị hoặc nhóm: ${unknown.map((n) => `«${n}»`).join(', ')}. Thêm đơn vị ở trang Đơn vị, hoặc thêm tên này làm tên khác của đơn vị đã có; không có gì thay đổi. / Unknown units or groups: ${unknown.join(', ')}`,
-      );
+      throw new UserError({
+        vi: `Không tìm thấy đơn vị hoặc nhóm: ${unknown.map((n) => `«${n}»`).join(', ')}. Thêm đơn vị ở trang Đơn vị, hoặc thêm tên này làm tên khác của đơn vị đã có; không có gì thay đổi.`,
+        en: `No unit or group is called ${unknown.map((n) => `«${n}»`).join(', ')}. Add the unit on the Units page, or add this name as an alias of a known unit; nothing was changed.`,
+      });
     const before = duty.assignments.map((a) => ({ role: a.role, name: a.unit?.name ?? a.group?.name ?? a.rawName }));
     await tx.assignment.deleteMany({ where: { dutyId } });
-    await tx.assignment.createMany({
-      data: rows.map((a) => ({
-        orgId,
-        dutyId,
-        role: a.role,
-        unitId: a.entry.kind === 'unit' ? a.entry.id : null,
-        groupId: a.entry.kind === 'group' ? a.entry.id : null,
-        target: `${a.entry.kind === 'unit' ? 'u' : 'g'}:${a.entry.id}`,
-        rawName: a.rawName,
-        position: a.position,
-      })),
-    });
+    await createAssignments(tx, orgId, dutyId, rows);
     await audit(tx, {
       orgId,
       actor,
@@ -75,5 +67,35 @@ export async function setDutyUnits(
       leads: rows.filter((r) => r.role === 'lead').length,
       cooperating: rows.filter((r) => r.role === 'cooperating').length,
     };
+  });
+}
+
+/** One assignment of a duty to a unit or a group, as resolved from the name a plan gives. */
+export interface AssignmentRow {
+  role: 'lead' | 'cooperating';
+  entry: DirectoryEntry;
+  rawName: string;
+  position: number;
+}
+
+/** Writes a duty's assignments (import and the duty's page alike). */
+export async function createAssignments(
+  tx: Prisma.TransactionClient,
+  orgId: string,
+  dutyId: string,
+  assignments: AssignmentRow[],
+) {
+  if (!assignments.length) return;
+  await tx.assignment.createMany({
+    data: assignments.map((a) => ({
+      orgId,
+      dutyId,
+      role: a.role,
+      unitId: a.entry.kind === 'unit' ? a.entry.id : null,
+      groupId: a.entry.kind === 'group' ? a.entry.id : null,
+      target: `${a.entry.kind === 'unit' ? 'u' : 'g'}:${a.entry.id}`,
+      rawName: a.rawName,
+      position: a.position,
+    })),
   });
 }

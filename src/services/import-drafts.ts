@@ -125,9 +125,10 @@ export async function startImportDraft(
   if (input.file && input.file.data.length > 0) source = input.file;
   else if (input.text?.trim()) source = { name: null, data: Buffer.from(input.text, 'utf8') };
   else {
-    throw new UserError(
-      'Không có gì để nhập: hãy dán văn bản kế hoạch hoặc chọn một tệp (tệp đã chọn trống) / nothing to import: paste the plan’s text or choose a file (the chosen file is empty)',
-    );
+    throw new UserError({
+      vi: 'Không có gì để nhập: hãy dán văn bản kế hoạch hoặc chọn một tệp (tệp đã chọn trống).',
+      en: 'Nothing to import: paste the plan’s text or choose a file (the chosen file is empty).',
+    });
   }
   const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
   const parsed = await parsePlanOffThread(

@@ -8,6 +8,7 @@ import { tidy } from '#root/domain/text.js';
 import { normalizeUnitName } from '#root/domain/units.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
+import { createAssignments } from './duty-units.js';
 import { storeIndicators } from './indicators.js';
 import { dateColumn, isoDate, scheduleColumns, scheduleFromRow } from './schedules.js';
 import { loadDirectory, proposeEntry, resolveName, type DirectoryEntry, type Resolution } from './units.js';
@@ -675,27 +676,6 @@ export async function retireCandidates(db: Db, orgId: string, review: ImportRevi
   return duties
     .filter((d) => !codes.has(d.code))
     .map((d) => ({ code: d.code, title: d.title, origin: d.origin, retire: origins.has(d.origin) }));
-}
-
-async function createAssignments(
-  tx: Prisma.TransactionClient,
-  orgId: string,
-  dutyId: string,
-  assignments: { role: 'lead' | 'cooperating'; entry: DirectoryEntry; rawName: string; position: number }[],
-) {
-  if (!assignments.length) return;
-  await tx.assignment.createMany({
-    data: assignments.map((a) => ({
-      orgId,
-      dutyId,
-      role: a.role,
-      unitId: a.entry.kind === 'unit' ? a.entry.id : null,
-      groupId: a.entry.kind === 'group' ? a.entry.id : null,
-      target: `${a.entry.kind === 'unit' ? 'u' : 'g'}:${a.entry.id}`,
-      rawName: a.rawName,
-      position: a.position,
-    })),
-  });
 }
 
 /** The JSON form of a review (`dondoc import --json`). */

@@ -3,7 +3,7 @@ import type { Db } from '#root/db/client.js';
 import type { Channel, ReminderKind } from '#root/generated/prisma/client.js';
 import { bundleKey } from '#root/domain/bundles.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
-import { UserError } from '#root/errors/index.js';
+import { UserError, type Words } from '#root/errors/index.js';
 import { planWindow } from './planner.js';
 
 /** The longest range a preview covers (a quarter): longer ones are refused, not truncated. */
@@ -32,11 +32,18 @@ export interface PreviewRow {
   message: string;
 }
 
-/** A calendar day written YYYY-MM-DD that exists; `name` says which field, for the message. */
-export function isoDay(v: string, name: string): string {
+/**
+ * A calendar day written YYYY-MM-DD that exists; `name` says which field, for the message (a flag
+ * of the command line, or the field's label in each language).
+ */
+export function isoDay(v: string, name: string | Words): string {
   const d = new Date(`${v}T00:00:00Z`);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== v) {
-    throw new UserError(`${name} «${v}» không hợp lệ, dùng YYYY-MM-DD / invalid date, use YYYY-MM-DD`);
+    const label = typeof name === 'string' ? { vi: name, en: name } : name;
+    throw new UserError({
+      vi: `${label.vi}: «${v}» không phải một ngày; ghi theo dạng năm-tháng-ngày, VD 2026-11-16.`,
+      en: `${label.en}: «${v}» is not a date; write it year-month-day, e.g. 2026-11-16.`,
+    });
   }
   return v;
 }
@@ -58,8 +65,8 @@ export async function previewReminders(
   orgId: string,
   input: { from: string; to: string; maxDays?: number; unit?: string },
 ): Promise<{ timeZone: string; rows: PreviewRow[] }> {
-  const from = isoDay(input.from, 'from');
-  const to = isoDay(input.to, 'to');
+  const from = isoDay(input.from, { vi: 'Từ ngày', en: 'From' });
+  const to = isoDay(input.to, { vi: 'Đến ngày', en: 'To' });
   if (from > to) throw new UserError(`Ngày đầu ${from} sau ngày cuối ${to} / the first day is after the last`);
   const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000 + 1;
   const max = input.maxDays ?? PREVIEW_MAX_DAYS;

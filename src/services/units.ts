@@ -89,30 +89,44 @@ async function findEntry(tx: Tx, orgId: string, name: string): Promise<Directory
   const directory = await loadDirectory(tx, orgId);
   const r = resolveName(name, directory);
   if (!r.matched) {
-    throw new NotFoundError(`Không tìm thấy đơn vị hoặc nhóm «${name}» / no unit or group «${name}»`);
+    throw new NotFoundError({
+      vi: `Không tìm thấy đơn vị hoặc nhóm «${name}».`,
+      en: `No unit or group is called «${name}».`,
+    });
   }
   return directory.find((d) => d.id === r.id)!;
 }
 
 export async function findUnit(tx: Tx, orgId: string, name: string): Promise<DirectoryEntry> {
   const e = await findEntry(tx, orgId, name);
-  if (e.kind !== 'unit') throw new UserError(`«${e.name}» là một nhóm, không phải đơn vị / is a group, not a unit`);
+  if (e.kind !== 'unit')
+    throw new UserError({
+      vi: `«${e.name}» là một nhóm, không phải đơn vị.`,
+      en: `«${e.name}» is a group, not a unit.`,
+    });
   return e;
 }
 
 export async function findGroup(tx: Tx, orgId: string, name: string): Promise<DirectoryEntry> {
   const e = await findEntry(tx, orgId, name);
-  if (e.kind !== 'group') throw new UserError(`«${e.name}» là một đơn vị, không phải nhóm / is a unit, not a group`);
+  if (e.kind !== 'group')
+    throw new UserError({
+      vi: `«${e.name}» là một đơn vị, không phải nhóm.`,
+      en: `«${e.name}» is a unit, not a group.`,
+    });
   return e;
 }
 
 async function assertNameFree(tx: Tx, orgId: string, name: string): Promise<string> {
   const normalized = normalizeUnitName(name);
-  if (!normalized) throw new UserError('Tên trống / empty name');
+  if (!normalized) throw new UserError({ vi: 'Tên không được để trống.', en: 'The name cannot be empty.' });
   const directory = await loadDirectory(tx, orgId);
   const taken = directory.find((d) => d.keys.includes(normalized));
   if (taken) {
-    throw new UserError(`Tên «${name}» đã dùng cho «${taken.name}» / the name is taken by «${taken.name}»`);
+    throw new UserError({
+      vi: `Tên «${name}» đã dùng cho «${taken.name}» (tên chính hoặc tên khác).`,
+      en: `The name «${name}» is taken by «${taken.name}» (its name or an alias).`,
+    });
   }
   return normalized;
 }
@@ -120,7 +134,10 @@ async function assertNameFree(tx: Tx, orgId: string, name: string): Promise<stri
 export async function addUnit(db: Db, orgId: string, name: string, aliases: string[], actor: string) {
   const clean = tidy(name);
   if ([...clean].length > 300)
-    throw new UserError('Tên đơn vị quá dài (tối đa 300 ký tự) / the unit name is too long (300 characters at most)');
+    throw new UserError({
+      vi: 'Tên đơn vị quá dài (tối đa 300 ký tự).',
+      en: 'The unit’s name is too long (300 characters at most).',
+    });
   return db.$transaction(async (tx) => {
     const normalized = await assertNameFree(tx, orgId, clean);
     const unit = await tx.unit.create({ data: { orgId, name: clean, normalized } });
@@ -250,15 +267,17 @@ export async function mergeUnits(db: Db, orgId: string, fromName: string, intoNa
   return db.$transaction(async (tx) => {
     const from = await findUnit(tx, orgId, fromName);
     const into = await findUnit(tx, orgId, intoName);
-    if (from.id === into.id) throw new UserError('Hai tên là cùng một đơn vị / both names are the same unit');
+    if (from.id === into.id)
+      throw new UserError({ vi: 'Hai tên là cùng một đơn vị.', en: 'Both names are the same unit.' });
     const clash = await tx.$queryRaw<{ n: bigint }[]>`
       SELECT count(*) AS n FROM obligations a JOIN obligations b
         ON a.duty_id = b.duty_id AND a.period_key = b.period_key
        WHERE a.unit_id = ${from.id}::uuid AND b.unit_id = ${into.id}::uuid`;
     if (Number(clash[0]?.n ?? 0) > 0) {
-      throw new UserError(
-        'Cả hai đơn vị đều có nghĩa vụ cùng kỳ; hãy xử lý trước / both units hold obligations for the same periods',
-      );
+      throw new UserError({
+        vi: 'Cả hai đơn vị đều có nghĩa vụ cùng nhiệm vụ, cùng kỳ; hãy xử lý các nghĩa vụ đó trước khi gộp.',
+        en: 'Both units hold obligations of the same duty and period; settle those before merging.',
+      });
     }
     await tx.$executeRaw`
       UPDATE assignments SET unit_id = ${into.id}::uuid, target = ${`u:${into.id}`}
@@ -419,7 +438,8 @@ export async function unitDetail(db: Db, orgId: string, unitId: string) {
 
 /** Accepts a proposed unit or group by its id (the web page's button), audited like {@link acceptProposed}. */
 export async function acceptProposedById(db: Db, orgId: string, kind: 'unit' | 'group', id: string, actor: string) {
-  if (!isUuid(id)) throw new NotFoundError('Không tìm thấy đơn vị hoặc nhóm / no such unit or group');
+  if (!isUuid(id))
+    throw new NotFoundError({ vi: 'Không tìm thấy đơn vị hoặc nhóm này.', en: 'No such unit or group.' });
   return db.$transaction(async (tx) => {
     const where = { id, orgId, proposed: true };
     const { count } =
@@ -430,7 +450,7 @@ export async function acceptProposedById(db: Db, orgId: string, kind: 'unit' | '
       kind === 'unit'
         ? await tx.unit.findFirst({ where: { id, orgId } })
         : await tx.unitGroup.findFirst({ where: { id, orgId } });
-    if (!row) throw new NotFoundError('Không tìm thấy đơn vị hoặc nhóm / no such unit or group');
+    if (!row) throw new NotFoundError({ vi: 'Không tìm thấy đơn vị hoặc nhóm này.', en: 'No such unit or group.' });
     // Accepting twice (two tabs) is not an error, and is audited once.
     if (count === 1) await audit(tx, { orgId, actor, action: `${kind}.accept`, entity: kind, entityId: id });
     return { name: row.name, changed: count === 1 };

@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { NotFoundError, UserError } from '#root/errors/index.js';
+import { messageIn, NotFoundError, oneLanguage, UserError } from '#root/errors/index.js';
 import { authenticate, endSession, sessionFor, startSession, type WebSessionInfo } from '#root/services/admins.js';
 import { inboxCounts } from '#root/services/inbox.js';
 import { html, layout, translator, type Html, type Lang } from './html.js';
@@ -118,17 +118,8 @@ export function field(body: unknown, name: string): string {
   return typeof v === 'string' ? v.trim() : '';
 }
 
-/**
- * A service's message ("… tiếng Việt / english") in the page's language only: the part before the
- * last " / " in Vietnamese, the part after it in English. A message without one is left as it is.
- */
-export function oneLanguage(message: string, lang: Lang): string {
-  const at = message.lastIndexOf(' / ');
-  if (at < 0) return message;
-  if (lang === 'vi') return message.slice(0, at).trim();
-  const en = message.slice(at + 3).trim();
-  return en.charAt(0).toUpperCase() + en.slice(1);
-}
+/** A service's error in the page's language only (src/errors/index.ts). */
+export { messageIn, oneLanguage };
 
 /** The reason every action taken on a unit's behalf must give (the audit log keeps it). */
 export function requiredReason(body: unknown, lang: Lang): string {
@@ -348,7 +339,7 @@ export async function registerAdmin(
           return sendPage(req, reply, {
             status: error instanceof NotFoundError ? 404 : 400,
             title: t('Không thực hiện được', 'Not done'),
-            body: html`<h1>${t('Không thực hiện được', 'Not done')}</h1><p>${oneLanguage(error.message, req.admin?.lang ?? langOf(req))}</p><p>${t('Không có gì thay đổi.', 'Nothing was changed.')} <a href="${backOf(req)}">${t('Quay lại', 'Back')}</a></p>`,
+            body: html`<h1>${t('Không thực hiện được', 'Not done')}</h1><p>${messageIn(error, req.admin?.lang ?? langOf(req))}</p><p>${t('Không có gì thay đổi.', 'Nothing was changed.')} <a href="${backOf(req)}">${t('Quay lại', 'Back')}</a></p>`,
           });
         const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
         if (status === 500) req.log.error({ err: error, req, statusCode: status }, 'page failed');

@@ -18,7 +18,10 @@ const VERB: Record<string, [string, string]> = {
   'extension.decide': ['đã quyết định đề nghị gia hạn', 'decided the extension request of'],
   'group.add-members': ['đã thêm đơn vị vào nhóm', 'added units to the group'],
   'group.create': ['đã tạo nhóm', 'created the group'],
+  'group.accept': ['đã chấp nhận nhóm đề xuất', 'accepted the proposed group'],
+  'group.alias': ['đã thêm tên khác cho nhóm', 'added an alias to the group'],
   'group.remove-members': ['đã bỏ đơn vị khỏi nhóm', 'removed units from the group'],
+  'group.rename': ['đã đổi tên nhóm', 'renamed the group'],
   'holiday.remove': ['đã bỏ một ngày nghỉ', 'removed a holiday'],
   'holiday.set': ['đã đặt một ngày nghỉ', 'set a holiday'],
   'invite.create': ['đã tạo mã mời', 'created an invite'],
@@ -60,6 +63,10 @@ function details(action: string, data: Record<string, unknown>, t: ReturnType<ty
     );
   if (action === 'duty.nudge-late' && num(data, 'units') !== null)
     parts.push(t(`${num(data, 'units')} đơn vị`, `${num(data, 'units')} units`));
+  if (action.startsWith('group.') && Array.isArray(data.units))
+    parts.push(data.units.filter((u): u is string => typeof u === 'string').join(', '));
+  if (action === 'group.rename' && typeof data.from === 'string' && typeof data.to === 'string')
+    parts.push(t(`«${data.from}» thành «${data.to}»`, `«${data.from}» to «${data.to}»`));
   if (typeof data.alias === 'string') parts.push(`«${data.alias}»`);
   if (typeof data.name === 'string' && action !== 'unit.create') parts.push(`«${data.name}»`);
   return parts.join(', ');

@@ -107,21 +107,23 @@ progress{width:100%;height:.8rem;accent-color:#1a7f37}.share progress{width:7rem
 ul.plain{padding-left:1.1rem}ul.plain li{margin:.25rem 0}.pager{display:flex;gap:1rem;align-items:center;margin:.8rem 0}
 table.stack{width:100%}.inbox-count{display:inline-block;min-width:1.3rem;padding:0 .3rem;margin-left:.2rem;border-radius:1rem;background:#f5c542;color:#111;font-size:.8rem;text-align:center;font-weight:700}
 .field-error{color:#b42318;font-size:.9rem;font-weight:600}[aria-invalid=true]{border-color:#b42318;outline:1px solid #b42318}
+summary{cursor:pointer;padding:.3rem 0}details.card>summary{font-weight:600}details.card[open]>summary{margin-bottom:.4rem}
 label.block-label{display:block;margin:.3rem 0}fieldset.retire{max-width:60rem}
-.menu-toggle{position:absolute;opacity:0;width:1px;height:1px}.menu-button{display:none}
+.menu-toggle{position:absolute;opacity:0;width:1px;height:1px}.menu-button{display:none}.phone-only{display:none}
 .legend span{display:inline-block;border:1px solid #ccc;padding:.05rem .45rem;margin:.1rem .2rem .1rem 0;border-radius:.2rem}
 .chart{margin:.5rem 0;overflow-x:auto}.chart svg{background:#fff;border:1px solid #ddd}.chart text{font-size:12px;fill:#333}.chart .axis{stroke:#999}
 .bar-target{fill:#c9ced6}.bar-value{fill:#0f5fa8}.bar-met{fill:#2e8b57}.bar-miss{fill:#c0392b}
 .key-target{background:#c9ced6}.key-met{background:#2e8b57;color:#fff}.key-miss{background:#c0392b;color:#fff}
-@media (max-width:640px){main{padding:.5rem}header{padding:.4rem .6rem}
+@media (min-width:641px){table.stack td.short,table.stack td[class^="s-"]{white-space:nowrap}}
+@media (max-width:640px){main{padding:.5rem}h1{font-size:1.2rem}header{padding:.4rem .6rem}
 .menu-button{display:inline-block;border:1px solid #fff8;border-radius:.3rem;padding:.1rem .6rem;cursor:pointer}.menu-toggle:focus-visible+.menu-button{outline:2px solid #fff}
 header nav{display:none;flex-direction:column;width:100%;order:5;padding:.3rem 0}header nav a{padding:.35rem 0}.menu-toggle:checked~nav{display:flex}
-header{gap:.3rem .5rem}header .me{margin-left:auto;gap:.4rem;font-size:.85rem}header .me span{display:none}.wide-only{display:none}
+header{gap:.3rem .5rem}header .me{margin-left:auto;gap:.4rem;font-size:.85rem}header .me span{display:none}.wide-only{display:none}span.phone-only{display:inline}table.stack .phone-15>tr:nth-child(n+16),table.stack .phone-8>tr:nth-child(n+9){display:none}table.stack.log tr{display:flex;flex-wrap:wrap;align-items:baseline}table.stack.log td.when{order:1;width:auto}table.stack.log td.tech{order:2;width:auto;margin-left:auto}table.stack.log td.what{order:3}table.stack.log td.tech:has(details[open]){order:4;width:100%}table.stack.log summary{padding:0}table.stack td.duty br{display:none}table.stack td.duty .muted::before{content:" · "}table.stack .msg-body{display:-webkit-box;-webkit-line-clamp:4;-webkit-box-orient:vertical;overflow:hidden;max-height:none}
 .matrix tbody th,.matrix thead th.corner,.matrix tfoot th{min-width:8.5rem;max-width:10rem;font-size:.8rem}
 table.stack thead{display:none}.clamp{display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}.few-on-phone>li:nth-child(n+4),.fewer-on-phone>li:nth-child(n+3){display:none}.card .title{-webkit-line-clamp:2}table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}
-table.stack tr{border:1px solid #ddd;border-radius:.4rem;margin:0 0 .6rem;background:#fff;padding:.35rem .6rem}table.stack td{border:0;padding:.1rem 0}
-table.stack td.half{display:inline-block;width:auto;margin-right:1.2rem}table.stack td.clamp{display:-webkit-box}table.stack td[data-label]:not([data-label=""])::before{content:attr(data-label) ": ";font-weight:600;color:#555}
-.w22,.w24,.w28{width:100%}}
+table.stack tr{border:1px solid #ddd;border-radius:.4rem;margin:0 0 .45rem;background:#fff;padding:.3rem .6rem;line-height:1.35}table.stack td{border:0;padding:.05rem 0}
+table.stack td.half{display:inline-block;width:auto;margin-right:.9rem}table.stack td.wide-only{display:none}table.stack td[class^="s-"]{display:inline-block;width:auto;padding:0 .45rem;border-radius:.25rem}table.stack td.clamp{display:-webkit-box}table.stack td[data-label]:not([data-label=""])::before{content:attr(data-label) ": ";font-weight:600;color:#555}
+.w22,.w24,.w28{width:100%}.row>label:has(>input.w22,>input.w24,>input.w28){flex:1 1 100%}}
 `;
 
 /** Where the pages' stylesheet is served; `?v=` changes with its text, so a day's cache is safe. */

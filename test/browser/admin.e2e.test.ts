@@ -221,8 +221,11 @@ describe.runIf(run)('the administrators’ pages in a browser', () => {
     });
     await page.goto(`${base}/admin/units/${unit.id}`);
     // The address is made on request (viewing a page writes nothing).
+    // Folded on the unit's page behind its summary; open again, with the address, after it is made.
+    await page.locator('#calendar > summary').click();
     await page.getByRole('button', { name: 'Tạo địa chỉ lịch' }).click();
-    await page.waitForURL(`${base}/admin/units/${unit.id}`);
+    await page.waitForURL(`${base}/admin/units/${unit.id}?open=calendar#calendar`);
+    expect(await page.locator('input[readonly][value*="/ical/"]').isVisible()).toBe(true);
     await shot('07-unit');
     const url = await page.locator('input[readonly][value*="/ical/"]').getAttribute('value');
     expect(url).toMatch(/\/ical\/[\w-]{43}\.ics$/);

@@ -175,8 +175,14 @@ describe.runIf(run)('the administrator’s 16 November in a browser', () => {
           )
           .toBe(lateUnits.size);
         await page.goto(`${base}/admin/outbox`);
-        const anyLate = await t.prisma.unit.findFirstOrThrow({ where: { id: [...lateUnits][0]! } });
-        expect(await page.locator('main').innerText()).toContain(`Đầu mối ${anyLate.name}`);
+        // The newest message, on top at either size (a phone shows fewer a page): to a late unit's contact.
+        const newest = await t.prisma.outboxMessage.findFirstOrThrow({
+          where: { orgId },
+          orderBy: { id: 'desc' },
+          include: { contact: { include: { unit: true } } },
+        });
+        expect(lateUnits.has(newest.contact.unitId)).toBe(true);
+        expect(await page.locator('main').innerText()).toContain(`Đầu mối ${newest.contact.unit.name}`);
         await shot('03-outbox');
       });
 

@@ -2,17 +2,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { NotFoundError, UserError } from '#root/errors/index.js';
+import { messageIn, NotFoundError, UserError } from '#root/errors/index.js';
 import { INDICATOR_WORDS } from '#root/messages/indicators.js';
-import {
-  CHAT_WORDS,
-  errorText,
-  inOneLanguage,
-  langOfCode,
-  placeholdersOf,
-  saidError,
-  say,
-} from '#root/messages/chat-words.js';
+import { CHAT_WORDS, inOneLanguage, langOfCode, placeholdersOf, saidError, say } from '#root/messages/chat-words.js';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 const vi = CHAT_WORDS.vi;
@@ -90,11 +82,11 @@ describe('the chat texts in Vietnamese and English', () => {
     expect(error.message).toBe(
       'Không có đề nghị gia hạn nào đang chờ với mã «ab12cd34». / No extension request is pending with the reference «ab12cd34».',
     );
-    expect(errorText(error, 'vi')).toBe('Không có đề nghị gia hạn nào đang chờ với mã «ab12cd34».');
-    expect(errorText(error, 'en')).toBe('No extension request is pending with the reference «ab12cd34».');
+    expect(messageIn(error, 'vi')).toBe('Không có đề nghị gia hạn nào đang chờ với mã «ab12cd34».');
+    expect(messageIn(error, 'en')).toBe('No extension request is pending with the reference «ab12cd34».');
     expect(saidError('error.requestNotFound', {}, NotFoundError)).toBeInstanceOf(NotFoundError);
     // An error written the old way is split on its " / ".
-    expect(errorText(new UserError('Sai. / Wrong.'), 'en')).toBe('Wrong.');
+    expect(messageIn(new UserError('Sai. / Wrong.'), 'en')).toBe('Wrong.');
   });
 
   it('word the indicator replies from the locale files, in the contact’s language', () => {

@@ -93,9 +93,10 @@ describe('the import review: from when to track, the administrator’s fixes, th
     });
     expect(quarterly.filter((o) => o.history).map((o) => o.periodKey)).toEqual(['2026-Q1', '2026-Q2']);
     expect(quarterly.filter((o) => !o.history).map((o) => o.periodKey)).toContain('2026-Q3');
-    // The unit's page marks them as history.
+    // The unit's page counts them as history, and its whole year (?page=) marks them so.
     const unit = await w.t.prisma.unit.findFirstOrThrow({ where: { orgId, name: 'Sở Y tế' } });
-    const unitPage = await client.get(`/admin/units/${unit.id}`);
+    expect((await client.get(`/admin/units/${unit.id}`)).text).toContain('2 kỳ lịch sử (trước khi theo dõi)');
+    const unitPage = await client.get(`/admin/units/${unit.id}?page=1`);
     expect(unitPage.text.match(/Lịch sử \(trước khi theo dõi\)/g)).toHaveLength(2);
     const q1 = await client.get(`/admin/obligations/${quarterly[0]!.id}`);
     expect(q1.text).toContain('Kỳ trước ngày bắt đầu theo dõi kế hoạch (01/07/2026): không nhắc');

@@ -70,9 +70,9 @@ describe('the reminder preview and the audit log pages', () => {
 
     it('refuses bad dates, a reversed range and one longer than 92 days, with the form to fix it', async () => {
       const cases: [string, RegExp][] = [
-        ['from=2026-13-01&to=2026-12-01', /from «2026-13-01» không hợp lệ/],
-        ['from=2026-02-30&to=2026-03-01', /from «2026-02-30» không hợp lệ/],
-        ['from=hôm-nay&to=2026-12-01', /không hợp lệ, dùng YYYY-MM-DD/],
+        ['from=2026-13-01&to=2026-12-01', /Từ ngày: «2026-13-01» không phải một ngày/],
+        ['from=2026-02-30&to=2026-03-01', /Từ ngày: «2026-02-30» không phải một ngày/],
+        ['from=hôm-nay&to=2026-12-01', /ghi theo dạng năm-tháng-ngày, VD 2026-11-16/],
         ['from=2026-12-01&to=2026-11-01', /Ngày đầu 2026-12-01 sau ngày cuối 2026-11-01/],
         ['from=2026-01-01&to=2026-12-31', /Khoảng 365 ngày quá dài: tối đa 92 ngày/],
       ];

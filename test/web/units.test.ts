@@ -147,7 +147,7 @@ describe('the units pages', () => {
       const audits = await w.t.prisma.auditEvent.count();
       const empty = await w.client.post('/admin/units', { name: '   ' });
       expect(empty.status).toBe(400);
-      expect(empty.text).toContain('Tên trống');
+      expect(empty.text).toContain('Tên không được để trống.');
       expect(empty.text).toContain('Không có gì thay đổi');
       const taken = await w.client.post('/admin/units', { name: 'SỞ TƯ PHÁP' });
       expect(taken.status).toBe(400);

@@ -28,6 +28,12 @@ const ASK: { path: RegExp; vi: string; en: string; button: [string, string] }[] 
     button: ['Gộp đơn vị', 'Merge'],
   },
   {
+    path: /^\/admin\/groups\/[0-9a-f-]{36}\/members\/[0-9a-f-]{36}\/remove$/i,
+    vi: 'Bỏ đơn vị này khỏi nhóm? Nhiệm vụ giao cho nhóm sẽ không còn ràng buộc đơn vị; các nghĩa vụ chưa đến hạn của nhiệm vụ đó ngừng theo dõi.',
+    en: 'Remove this unit from the group? The group’s duties will no longer bind it; its open obligations not yet due stop.',
+    button: ['Bỏ khỏi nhóm', 'Remove it'],
+  },
+  {
     path: /^\/admin\/policies\/clear$/,
     vi: 'Bỏ thiết lập nhắc riêng của phạm vi này? Chính sách chung sẽ áp dụng lại.',
     en: 'Remove this target’s own reminder settings? The wider policy applies again.',

@@ -3,7 +3,7 @@ import { dateTime } from '#root/lib/format.js';
 import { UserError } from '#root/errors/index.js';
 import { auditActions, listAudit } from '#root/services/audit-log.js';
 import { auditNames } from '#root/services/audit-names.js';
-import { adminOf, oneLanguage, sendPage } from '../admin.js';
+import { adminOf, messageIn, sendPage } from '../admin.js';
 import { describeAudit } from '../history.js';
 import { html, translator } from '../html.js';
 import type { WebDeps } from '../server.js';
@@ -25,7 +25,9 @@ const ACTION_LABEL: Record<string, [string, string]> = {
   'extension.request': ['Xin gia hạn', 'Extension requested'],
   'group.add-members': ['Thêm đơn vị vào nhóm', 'Units added to a group'],
   'group.create': ['Tạo nhóm', 'Group created'],
+  'group.accept': ['Chấp nhận nhóm đề xuất', 'Proposed group accepted'],
   'group.remove-members': ['Bỏ đơn vị khỏi nhóm', 'Units removed from a group'],
+  'group.rename': ['Đổi tên nhóm', 'Group renamed'],
   'holiday.remove': ['Bỏ ngày nghỉ', 'Holiday removed'],
   'holiday.set': ['Đặt ngày nghỉ', 'Holiday set'],
   'invite.create': ['Tạo lời mời', 'Invite created'],
@@ -45,6 +47,9 @@ const ACTION_LABEL: Record<string, [string, string]> = {
   'unit.create': ['Thêm đơn vị', 'Unit added'],
   'unit.merge': ['Gộp đơn vị', 'Units merged'],
 };
+
+/** Rows a phone shows of a page of the log (the stylesheet's .phone-15 hides the rest there). */
+export const PHONE_ROWS = 15;
 
 type Query = { actor?: string; action?: string; from?: string; to?: string; before?: string };
 const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
@@ -74,7 +79,7 @@ export function registerAuditPages(scope: FastifyInstance, deps: WebDeps): void 
       });
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      error = oneLanguage(e.message, a.lang);
+      error = messageIn(e, a.lang);
     }
     // Contacts acting themselves are logged by id; their names read better.
     const contactIds = [
@@ -97,6 +102,10 @@ export function registerAuditPages(scope: FastifyInstance, deps: WebDeps): void 
     const filters = Object.fromEntries(Object.entries(q).filter(([k, v]) => v && k !== 'before'));
     const link = (extra: Record<string, string>) =>
       `/admin/audit?${new URLSearchParams({ ...filters, ...extra }).toString()}`;
+    // A phone shows the page's first PHONE_ROWS rows (the stylesheet's .phone-15) and continues from there.
+    const rows = result?.rows ?? [];
+    const phoneNext =
+      rows.length > PHONE_ROWS ? rows[PHONE_ROWS - 1]!.id.toString() : rows.length ? result?.next : null;
     const label = (action: string) => (ACTION_LABEL[action] ? t(...ACTION_LABEL[action]) : null);
     return sendPage(req, reply, {
       status: error ? 400 : 200,
@@ -113,19 +122,19 @@ ${actions.map((x) => html`<option value="${x}"${x === q.action ? html` selected`
 ${
   result
     ? result.rows.length
-      ? html`<table class="stack"><thead><tr><th>${t('Lúc', 'When')}</th><th>${t('Việc đã làm', 'What was done')}</th><th>${t('Chi tiết kỹ thuật', 'Technical details')}</th></tr></thead><tbody>
+      ? html`<table class="stack log"><thead><tr><th>${t('Lúc', 'When')}</th><th>${t('Việc đã làm', 'What was done')}</th><th>${t('Chi tiết kỹ thuật', 'Technical details')}</th></tr></thead><tbody class="phone-15">
 ${result.rows.map(
   (
     r,
-  ) => html`<tr id="a${r.id.toString()}"><td class="nowrap" data-label="">${dateTime(r.createdAt, result.timeZone)}</td><td data-label="">${describeAudit(r, words!, a.lang)}</td>
-<td data-label=""><details><summary>${t('Chi tiết', 'Details')}</summary>${names.get(r.actor) ? html`${names.get(r.actor)}<br><span class="muted">${r.actor}</span>` : r.actor}<br>
+  ) => html`<tr id="a${r.id.toString()}"><td class="nowrap when" data-label="">${dateTime(r.createdAt, result.timeZone)}</td><td data-label="" class="what">${describeAudit(r, words!, a.lang)}</td>
+<td data-label="" class="tech"><details><summary>${t('Chi tiết', 'Details')}</summary>${names.get(r.actor) ? html`${names.get(r.actor)}<br><span class="muted">${r.actor}</span>` : r.actor}<br>
 ${label(r.action) ? html`${label(r.action)}<br><span class="muted">${r.action}</span>` : r.action}<br>${r.entity}${r.entityId ? html`<br><span class="muted">${r.entityId}</span>` : ''}
 ${r.data === null ? '' : html`<br><code class="code-wrap">${JSON.stringify(r.data)}</code>`}</details></td></tr>`,
 )}</tbody></table>`
       : html`<p class="muted">${t('Không có dòng nào.', 'No rows.')}</p>`
     : ''
 }
-<p>${q.before ? html`<a href="${link({})}">${t('Mới nhất', 'Newest')}</a> · ` : ''}${result?.next ? html`<a href="${link({ before: result.next })}">${t('Cũ hơn', 'Older')} →</a>` : ''}</p>`,
+<p>${q.before ? html`<a href="${link({})}">${t('Mới nhất', 'Newest')}</a> · ` : ''}${result?.next ? html`<span class="wide-only"><a href="${link({ before: result.next })}">${t('Cũ hơn', 'Older')} →</a></span>` : ''}${phoneNext ? html`<span class="phone-only"><a href="${link({ before: phoneNext })}">${t('Xem tiếp (cũ hơn)', 'More (older)')} →</a></span>` : ''}</p>`,
     });
   });
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { dueInstant, OBLIGATION_STATES, obligationState, type ObligationState } from '#root/domain/obligation-state.js';
+import { dueInstant, obligationState } from '#root/domain/obligation-state.js';
 import type { ReminderPolicy } from '#root/domain/policy.js';
 import { describeSchedule, periodInWords, shortDate } from '#root/domain/wording.js';
 import { yearWindow, zonedDay, zonedYear } from '#root/domain/zoned-day.js';
@@ -16,9 +16,10 @@ import { NotFoundError, UserError } from '#root/errors/index.js';
 import { setDutyUnits } from '#root/services/duty-units.js';
 import { reconcileCurrent } from '#root/services/obligations.js';
 import { fixDuty, type DutyFix } from '#root/services/plans.js';
-import { adminOf, csrfField, field, oneLanguage, redirectWith, sendPage } from '../admin.js';
+import { adminOf, csrfField, field, messageIn, redirectWith, sendPage } from '../admin.js';
 import { html, raw, translator, type Html } from '../html.js';
 import type { WebDeps } from '../server.js';
+import { pageOf, pager, splitNow, stateCounts } from './periods.js';
 import { isHistoryRow, obligationCell } from './units.js';
 
 type T = ReturnType<typeof translator>;
@@ -58,14 +59,11 @@ const yearOf = (raw: unknown, fallback: number) => {
   return y >= 2000 && y <= 2100 ? y : fallback;
 };
 
-const STATE_COUNT: Record<ObligationState, [string, string]> = {
-  overdue: ['quá hạn', 'overdue'],
-  soon: ['sắp đến hạn', 'due soon'],
-  extended: ['gia hạn', 'extended'],
-  open: ['đang mở', 'open'],
-  done: ['đã xong', 'done'],
-  waived: ['miễn', 'waived'],
-};
+/** Units of a duty shown at once on its page (its current and overdue periods), and of its other periods. */
+export const DUTY_PAGE = 10;
+export const OTHERS_PAGE = 20;
+/** Lead or cooperating units listed open up to this many; more are folded behind their count. */
+const ASSIGNMENTS_OPEN = 4;
 
 /** Administrators' pages: the duties of the organisation's plans, and each duty's page. */
 export function registerDutyPages(scope: FastifyInstance, deps: WebDeps): void {
@@ -103,7 +101,7 @@ ${duties.map((d) => {
 
   /** A duty's page; after a refused fix, with what was typed and the message beside the form. */
   const dutyPage = async (
-    req: FastifyRequest<{ Params: { id: string }; Querystring: { year?: string } }>,
+    req: FastifyRequest<{ Params: { id: string }; Querystring: { year?: string; page?: string; others?: string } }>,
     reply: FastifyReply,
     form: { values?: Record<string, string>; error?: string } = {},
   ) => {
@@ -126,17 +124,35 @@ ${duties.map((d) => {
     ]);
     // Open periods before the plan was tracked from are history: listed, not counted in the states.
     const states = obligations.filter((o) => !isHistoryRow(o)).map((o) => obligationState(o, now));
-    const counts = OBLIGATION_STATES.map((s) => [s, states.filter((x) => x === s).length] as const).filter(
-      ([, n]) => n > 0,
-    );
     const historyCount = obligations.length - states.length;
+    // First each unit's current period and whatever is overdue, a page at a time (?page=); the other
+    // periods of the year folded below, a page at a time too (?others=).
+    const split = splitNow(obligations, now, (o) => o.unit.id);
+    const nowPage = pageOf(req.query.page, split.now.length, DUTY_PAGE);
+    const othersPage = pageOf(req.query.others, split.rest.length, OTHERS_PAGE);
+    const lateUnits = new Set(split.now.filter((o) => obligationState(o, now) === 'overdue').map((o) => o.unit.id));
+    const boundUnits = new Set(obligations.filter((o) => !isHistoryRow(o)).map((o) => o.unit.id));
+    const thisYear = year === zonedYear(now, org.timeZone);
+    const link = (q: Record<string, number>, anchor: string) =>
+      `/admin/duties/${duty.id}?year=${year}${Object.entries(q)
+        .map(([k, v]) => `&${k}=${v}`)
+        .join('')}#${anchor}`;
+    const row = (o: (typeof obligations)[number]) =>
+      html`<tr><td data-label=""><a href="/admin/units/${o.unit.id}">${o.unit.name}</a></td><td data-label="" class="half short">${t(periodInWords(o.periodKey, 'vi'), periodInWords(o.periodKey, 'en'))}</td><td data-label="" class="half short"><span class="phone-only">${t('hạn', 'due')} </span><a href="/admin/obligations/${o.id}">${shortDate(zonedDay(dueInstant(o), org.timeZone))}</a>${o.extendedTo ? html` <span class="muted">(${t('hạn gốc', 'originally')} ${shortDate(zonedDay(o.dueAt, org.timeZone))})</span>` : ''}</td>${obligationCell(t, o, now)}</tr>`;
+    const table = (rows: typeof obligations) =>
+      html`<table class="stack"><thead><tr><th>${t('Đơn vị', 'Unit')}</th><th>${t('Kỳ', 'Period')}</th><th>${t('Hạn', 'Due')}</th><th>${t('Trạng thái', 'State')}</th></tr></thead><tbody>
+${rows.map(row)}</tbody></table>`;
     const names = (role: 'lead' | 'cooperating') =>
       duty.assignments
         .filter((x) => x.role === role)
         .map((x) => x.unit?.name ?? x.group?.name ?? x.rawName)
         .join('\n');
-    const assignment = (role: 'lead' | 'cooperating'): Html => {
+    // Folded behind its count when long (a group of the whole province is one line, 61 units are not).
+    const assignments = (role: 'lead' | 'cooperating', title: string): Html => {
       const rows = duty.assignments.filter((x) => x.role === role);
+      return html`<details class="card"${rows.length > 0 && rows.length <= ASSIGNMENTS_OPEN ? raw(' open') : ''}><summary>${title} (${rows.length})</summary>${assignment(rows)}</details>`;
+    };
+    const assignment = (rows: typeof duty.assignments): Html => {
       if (!rows.length) return html`<p class="muted">—</p>`;
       return html`<ul>${rows.map((x) =>
         x.unit
@@ -146,7 +162,7 @@ ${duties.map((d) => {
     };
     const body = html`<p><a href="/admin/duties">← ${t('Nhiệm vụ', 'Duties')}</a></p>
 <h1>TT ${duty.code}. ${duty.title}</h1>
-<p>${t('Kế hoạch', 'Plan')}: <strong>${duty.plan.code}</strong>${duty.plan.title && duty.plan.title !== duty.plan.code ? html` — ${duty.plan.title}` : ''}${duty.sectionTitle ? html`<br>${t('Mục', 'Section')}: ${duty.section ?? ''} ${duty.sectionTitle}` : ''}${duty.active ? '' : html`<br><strong class="flag">${t('Đã ngừng (không còn trong kế hoạch)', 'Retired (no longer in the plan)')}</strong>`}</p>
+<p>${t('Kế hoạch', 'Plan')}: <strong>${duty.plan.code}</strong>${duty.plan.title && duty.plan.title !== duty.plan.code ? html`<span class="wide-only"> — ${duty.plan.title}</span>` : ''}${duty.sectionTitle ? html`<br>${t('Mục', 'Section')}: ${duty.section ?? ''} ${duty.sectionTitle}` : ''}${duty.active ? '' : html`<br><strong class="flag">${t('Đã ngừng (không còn trong kế hoạch)', 'Retired (no longer in the plan)')}</strong>`}</p>
 <div class="card"><p>${t('Lịch', 'Schedule')}: <strong${!duty.schedule || duty.schedule.kind === 'unparsed' ? html` class="flag"` : ''}>${duty.schedule ? describeSchedule(scheduleFromRow(duty.schedule), a.lang) : '—'}</strong><br>
 ${t('Thời gian thực hiện (nguyên văn)', 'Timeframe (verbatim)')}: «${duty.timeframe}»</p>
 ${duty.flags.length ? html`<div class="flag"><strong>${t('Cần xem lại', 'To review')}:</strong><ul>${duty.flags.map((f) => html`<li>${f}</li>`)}</ul></div>` : ''}
@@ -155,6 +171,25 @@ ${
     ? html`<p class="muted fixed">${t('Quản trị viên đã sửa', 'Fixed by an administrator')}: ${duty.fixedFields.map((f) => t(...(FIXED_LABEL[f] ?? [f, f]))).join(', ')}. ${t('Nhập lại kế hoạch vẫn giữ các sửa này, trừ khi văn bản đổi đúng ô đó (khi ấy bản xem lại sẽ hỏi).', 'Importing the plan again keeps these fixes, unless the document changed that very cell (the review then asks).')}</p>`
     : ''
 }</div>
+${
+  thisYear && boundUnits.size
+    ? html`<p class="big${lateUnits.size ? ' late-text' : ''}">${t(`${lateUnits.size}/${boundUnits.size} đơn vị quá hạn`, `${lateUnits.size}/${boundUnits.size} units overdue`)}</p>${lateUnits.size ? html`<p><a href="/admin/late/${duty.id}" class="button">${t('Danh sách trễ hạn, nhắc tất cả →', 'Late list, remind them all →')}</a></p>` : ''}`
+    : ''
+}
+${stateCounts(t, states, historyCount)}
+<h2 id="obligations">${t(`Nghĩa vụ năm ${year}`, `Obligations of ${year}`)} <span class="muted">${t('· kỳ hiện tại và quá hạn', '· current and overdue')}</span></h2>
+${
+  split.now.length
+    ? html`${table(split.now.slice((nowPage.page - 1) * DUTY_PAGE, nowPage.page * DUTY_PAGE))}${pager(t, nowPage.page, nowPage.pages, (n) => link({ page: n }, 'obligations'))}`
+    : html`<p class="muted">${obligations.length ? t('Không có kỳ nào đang mở hay quá hạn.', 'No period open or overdue.') : t('Không có nghĩa vụ nào trong năm này.', 'No obligation this year.')}</p>`
+}
+${
+  split.rest.length
+    ? html`<details class="card" id="others"${req.query.others !== undefined ? raw(' open') : ''}><summary>${t(`Các kỳ khác năm ${year} (${split.rest.length}: đã xong, sắp tới, lịch sử)`, `Other periods of ${year} (${split.rest.length}: done, to come, history)`)}</summary>
+${table(split.rest.slice((othersPage.page - 1) * OTHERS_PAGE, othersPage.page * OTHERS_PAGE))}${pager(t, othersPage.page, othersPage.pages, (n) => link({ page: nowPage.page, others: n }, 'others'))}</details>`
+    : ''
+}
+<form method="get" action="/admin/duties/${duty.id}" class="row"><label>${t('Năm', 'Year')} <input type="text" name="year" value="${year}" size="5" inputmode="numeric" pattern="[0-9]{4}"></label><button type="submit" class="secondary">${t('Xem', 'Show')}</button></form>
 <details class="card"${form.error || duty.flags.length ? raw(' open') : ''}><summary>${t('Sửa nhiệm vụ', 'Correct the duty')}</summary>
 <form method="post" action="/admin/duties/${duty.id}/fix">${csrfField(req)}
 ${form.error ? html`<p class="field-error" role="alert">${form.error}</p>` : ''}
@@ -166,27 +201,15 @@ ${duty.flags.length ? html`<p><label><input type="checkbox" name="clearFlags" va
 <div class="row"><label>${t('Đơn vị chủ trì (mỗi dòng một đơn vị hoặc nhóm)', 'Lead units (one unit or group a line)')}<br><textarea name="leads" rows="4" class="w22" required>${form.values?.leads ?? names('lead')}</textarea></label>
 <label>${t('Đơn vị phối hợp (mỗi dòng một)', 'Cooperating units (one a line)')}<br><textarea name="cooperating" rows="4" class="w22">${form.values?.cooperating ?? names('cooperating')}</textarea></label></div>
 <p><button type="submit">${t('Lưu đơn vị', 'Save the units')}</button> <span class="muted">${t('Tên như kế hoạch ghi hoặc tên khác của đơn vị; nghĩa vụ năm nay và năm sau theo đơn vị mới.', 'Names as the plan writes them or a unit’s alias; this and next year’s obligations follow.')}</span></p></form></details>
-<h2>${t('Đơn vị chủ trì', 'Lead units')}</h2>${assignment('lead')}
-<h2>${t('Đơn vị phối hợp', 'Cooperating units')}</h2>${assignment('cooperating')}
-<h2>${t('Chính sách nhắc', 'Reminder policy')}</h2>
+${assignments('lead', t('Đơn vị chủ trì', 'Lead units'))}
+${assignments('cooperating', t('Đơn vị phối hợp', 'Cooperating units'))}
+<details class="card"><summary>${t('Chính sách nhắc', 'Reminder policy')}: ${t(`trước hạn ${policy.policy.leadDays.join(', ')} ngày làm việc`, `${policy.policy.leadDays.join(', ')} working days before`)}</summary>
 <table><tbody>${(Object.keys(POLICY_LABEL) as (keyof ReminderPolicy)[]).map(
       (k) =>
         html`<tr><th>${t(...POLICY_LABEL[k])}</th><td>${policyValue(t, policy.policy[k])}</td><td class="muted">${t(...SOURCE_LABEL[policy.source[k]])}</td></tr>`,
     )}</tbody></table>
 ${policy.unitOverrides ? html`<p class="muted">${t(`${policy.unitOverrides} đơn vị có chính sách riêng, áp dụng cho nghĩa vụ của họ.`, `${policy.unitOverrides} units have a policy of their own, which applies to their obligations.`)}</p>` : ''}
-<p><a href="/admin/policies">${t('Sửa chính sách', 'Edit policies')}</a></p>
-<h2>${t(`Nghĩa vụ năm ${year}`, `Obligations of ${year}`)}</h2>
-<form method="get" action="/admin/duties/${duty.id}" class="row"><label>${t('Năm', 'Year')} <input type="text" name="year" value="${year}" size="5" inputmode="numeric" pattern="[0-9]{4}"></label><button type="submit" class="secondary">${t('Xem', 'Show')}</button></form>
-${
-  obligations.length
-    ? html`<p>${counts.map(([s, n], i) => html`${i ? ', ' : ''}<span class="s-${s}">${n} ${t(...STATE_COUNT[s])}</span>`)}${historyCount ? html`${counts.length ? ', ' : ''}<span class="s-none">${t(`${historyCount} kỳ lịch sử (trước khi theo dõi)`, `${historyCount} history (before tracking)`)}</span>` : ''}</p>
-<table class="stack"><thead><tr><th>${t('Đơn vị', 'Unit')}</th><th>${t('Kỳ', 'Period')}</th><th>${t('Hạn', 'Due')}</th><th>${t('Trạng thái', 'State')}</th></tr></thead><tbody>
-${obligations.map(
-  (o) =>
-    html`<tr><td data-label=""><a href="/admin/units/${o.unit.id}">${o.unit.name}</a></td><td data-label="${t('Kỳ', 'Period')}" class="half">${t(periodInWords(o.periodKey, 'vi'), periodInWords(o.periodKey, 'en'))}</td><td data-label="${t('Hạn', 'Due')}" class="half"><a href="/admin/obligations/${o.id}">${shortDate(zonedDay(dueInstant(o), org.timeZone))}</a>${o.extendedTo ? html` <span class="muted">(${t('hạn gốc', 'originally')} ${shortDate(zonedDay(o.dueAt, org.timeZone))})</span>` : ''}</td>${obligationCell(t, o, now)}</tr>`,
-)}</tbody></table>`
-    : html`<p class="muted">${t('Không có nghĩa vụ nào trong năm này.', 'No obligation this year.')}</p>`
-}`;
+<p><a href="/admin/policies">${t('Sửa chính sách', 'Edit policies')}</a></p></details>`;
     return sendPage(req, reply, {
       title: `TT ${duty.code}`,
       body,
@@ -201,8 +224,9 @@ ${obligations.map(
         : {}),
     });
   };
-  scope.get<{ Params: { id: string }; Querystring: { year?: string } }>('/duties/:id', (req, reply) =>
-    dutyPage(req, reply),
+  scope.get<{ Params: { id: string }; Querystring: { year?: string; page?: string; others?: string } }>(
+    '/duties/:id',
+    (req, reply) => dutyPage(req, reply),
   );
 
   scope.post<{ Params: { id: string } }>('/duties/:id/units', async (req, reply) => {
@@ -232,10 +256,17 @@ ${obligations.map(
       );
     } catch (error) {
       if (!(error instanceof UserError) || error instanceof NotFoundError) throw error;
-      return dutyPage(req as FastifyRequest<{ Params: { id: string }; Querystring: { year?: string } }>, reply, {
-        values,
-        error: oneLanguage(error.message, a.lang),
-      });
+      return dutyPage(
+        req as FastifyRequest<{
+          Params: { id: string };
+          Querystring: { year?: string; page?: string; others?: string };
+        }>,
+        reply,
+        {
+          values,
+          error: messageIn(error, a.lang),
+        },
+      );
     }
   });
 
@@ -246,7 +277,13 @@ ${obligations.map(
     const t = translator(a.lang);
     const duty = await dutyDetail(deps.db, a.orgId, req.params.id);
     if (!duty)
-      return dutyPage(req as FastifyRequest<{ Params: { id: string }; Querystring: { year?: string } }>, reply);
+      return dutyPage(
+        req as FastifyRequest<{
+          Params: { id: string };
+          Querystring: { year?: string; page?: string; others?: string };
+        }>,
+        reply,
+      );
     const values = {
       title: field(req.body, 'title').slice(0, 2000),
       timeframe: field(req.body, 'timeframe').slice(0, 300),
@@ -258,16 +295,23 @@ ${obligations.map(
       ...(values.clearFlags === 'yes' ? { clearFlags: true } : {}),
     };
     const again = (error: string) =>
-      dutyPage(req as FastifyRequest<{ Params: { id: string }; Querystring: { year?: string } }>, reply, {
-        values,
-        error,
-      });
+      dutyPage(
+        req as FastifyRequest<{
+          Params: { id: string };
+          Querystring: { year?: string; page?: string; others?: string };
+        }>,
+        reply,
+        {
+          values,
+          error,
+        },
+      );
     if (!values.title) return again(t('Tên nhiệm vụ không được để trống.', 'The title cannot be empty.'));
     if (!Object.keys(fix).length) return again(t('Không có gì thay đổi để lưu.', 'Nothing changed to save.'));
     try {
       await fixDuty(deps.db, a.orgId, duty.plan.code, duty.code, fix, a.actor);
     } catch (error) {
-      if (error instanceof UserError) return again(oneLanguage(error.message, a.lang));
+      if (error instanceof UserError) return again(messageIn(error, a.lang));
       throw error;
     }
     const rec = await reconcileCurrent(deps.db, a.orgId, deps.clock.now(), a.actor);

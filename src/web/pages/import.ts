@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { describeSchedule } from '#root/domain/wording.js';
-import { UserError } from '#root/errors/index.js';
+import { messageIn, UserError } from '#root/errors/index.js';
 import { ImportDraftGoneError } from '#root/import/errors.js';
 import {
   commitImportDraft,
@@ -18,16 +18,7 @@ import {
 import { dutyFlags, type ReviewedDuty } from '#root/services/plans.js';
 import type { Resolution } from '#root/services/units.js';
 import { addAlias } from '#root/services/units.js';
-import {
-  adminOf,
-  csrfField,
-  field,
-  FORM_MAX_BYTES,
-  oneLanguage,
-  redirectWith,
-  sendPage,
-  UPLOAD_MAX_BYTES,
-} from '../admin.js';
+import { adminOf, csrfField, field, FORM_MAX_BYTES, redirectWith, sendPage, UPLOAD_MAX_BYTES } from '../admin.js';
 import { html, translator, type Html } from '../html.js';
 import type { WebDeps } from '../server.js';
 
@@ -306,7 +297,7 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
   };
   /** A review that is gone: 410 when it expired, 409 when it was imported already. */
   const gone = (req: FastifyRequest, reply: FastifyReply, e: ImportDraftGoneError) =>
-    formWithError(req, reply, e.reason === 'imported' ? 409 : 410, e.message);
+    formWithError(req, reply, e.reason === 'imported' ? 409 : 410, messageIn(e, adminOf(req).lang));
   /** Back to the stored review, as it was, with what went wrong (400): a refused fix or horizon. */
   const reviewWithError = async (req: FastifyRequest, reply: FastifyReply, id: string, error: string) => {
     const a = adminOf(req);
@@ -352,7 +343,10 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       // The pasted text comes back to be corrected; an uploaded file has to be chosen again.
-      return formWithError(req, reply, 400, e.message, { text: text.length <= FORM_MAX_BYTES ? text : '', planCode });
+      return formWithError(req, reply, 400, messageIn(e, adminOf(req).lang), {
+        text: text.length <= FORM_MAX_BYTES ? text : '',
+        planCode,
+      });
     }
   });
 
@@ -394,7 +388,7 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
     } catch (e) {
       if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
       if (!(e instanceof UserError)) throw e;
-      return reviewWithError(req, reply, id, `${code}: ${e.message}`);
+      return reviewWithError(req, reply, id, `${code}: ${messageIn(e, adminOf(req).lang)}`);
     }
   });
 
@@ -421,7 +415,7 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
     } catch (e) {
       if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
       if (!(e instanceof UserError)) throw e;
-      return reviewWithError(req, reply, id, e.message);
+      return reviewWithError(req, reply, id, messageIn(e, adminOf(req).lang));
     }
   });
 
@@ -451,7 +445,7 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
     } catch (e) {
       if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
       if (!(e instanceof UserError)) throw e;
-      return reviewWithError(req, reply, id, e.message);
+      return reviewWithError(req, reply, id, messageIn(e, adminOf(req).lang));
     }
   });
   /** The review page's choice of duties to retire; none made (a form without it): every one left out. */
@@ -486,7 +480,7 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
       if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
       // Nothing to import (no duty, no plan code), a refused choice: the review again, with why.
       if (!(e instanceof UserError)) throw e;
-      return reviewWithError(req, reply, req.params.id, e.message);
+      return reviewWithError(req, reply, req.params.id, messageIn(e, adminOf(req).lang));
     }
   });
 
@@ -513,7 +507,7 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
     } catch (e) {
       if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
       if (!(e instanceof UserError)) throw e;
-      return reviewWithError(req, reply, req.params.id, oneLanguage(e.message, a.lang));
+      return reviewWithError(req, reply, req.params.id, messageIn(e, a.lang));
     }
   });
 

@@ -63,7 +63,7 @@ ${section(
       (u) => html`<a href="/admin/units/${u.id}">${u.name}</a> <span class="muted">(${t('đơn vị', 'unit')})</span>`,
     ),
     ...e.groups.map(
-      (g) => html`<a href="/admin/units#groups">${g.name}</a> <span class="muted">(${t('nhóm', 'group')})</span>`,
+      (g) => html`<a href="/admin/groups/${g.id}">${g.name}</a> <span class="muted">(${t('nhóm', 'group')})</span>`,
     ),
   ],
 )}

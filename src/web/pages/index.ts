@@ -5,6 +5,7 @@ import { registerSummaryPages } from './summary.js';
 import { registerInboxPages } from './inbox.js';
 import { registerAskPages } from './ask.js';
 import { registerUnitPages } from './units.js';
+import { registerGroupPages } from './groups.js';
 import { registerDutyPages } from './duties.js';
 import { registerImportPages } from './import.js';
 import { registerPolicyPages } from './policies.js';
@@ -24,6 +25,7 @@ export const ADMIN_PAGES: ((scope: FastifyInstance, deps: WebDeps) => void | Pro
   registerInboxPages,
   registerAskPages,
   registerUnitPages,
+  registerGroupPages,
   registerDutyPages,
   registerImportPages,
   registerPolicyPages,

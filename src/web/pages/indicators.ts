@@ -79,20 +79,24 @@ export function indicatorSection(
   const a = adminOf(req);
   const t = translator(a.lang);
   if (!items.length) return html``;
-  return html`<div class="card"><h2>${t(`Chỉ tiêu năm ${year} của đơn vị`, `The unit’s indicators for ${year}`)}</h2>
-<table><thead><tr><th>${t('Số', 'No.')}</th><th>${t('Chỉ tiêu', 'Indicator')}</th><th>${t('Mục tiêu', 'Target')}</th><th>${t('Số liệu đã báo', 'Reported')}</th><th>${t('Báo thay đơn vị', 'Report on the unit’s behalf')}</th></tr></thead><tbody>
+  // Folded behind its counts: the obligation comes first; on a phone each indicator is a card.
+  const reported = items.filter((i) => i.value).length;
+  return html`<details class="card" id="indicators"><summary>${t(`Chỉ tiêu năm ${year} của đơn vị`, `The unit’s indicators for ${year}`)} <span class="muted">(${t(`${reported}/${items.length} đã báo số liệu`, `${reported}/${items.length} reported`)})</span></summary>
+<table class="stack"><thead><tr><th>${t('Số', 'No.')}</th><th>${t('Mục tiêu', 'Target')}</th><th>${t('Chỉ tiêu', 'Indicator')}</th><th>${t('Số liệu đã báo', 'Reported')}</th><th>${t('Báo thay đơn vị', 'Report on the unit’s behalf')}</th></tr></thead><tbody>
 ${items.map(
-  (i) => html`<tr><td>${i.ref}</td><td>${i.title}</td><td>${i.target ? withUnit(i.target.value, i.unit) : '—'}</td>
-<td>${
+  (
+    i,
+  ) => html`<tr><td data-label="" class="half"><strong>${i.ref}</strong></td><td data-label="${t('Mục tiêu', 'Target')}" class="half">${i.target ? withUnit(i.target.value, i.unit) : '—'}</td><td data-label="">${i.title}</td>
+<td data-label="${t('Đã báo', 'Reported')}">${
     i.value
       ? html`${valueText(i.value, i.unit)}${i.value.note ? html`<br><span class="muted">${i.value.note}</span>` : ''}
 <form method="post" action="/admin/indicators/${i.id}/undo" class="inline">${csrfField(req)}<input type="hidden" name="unit" value="${unitId}"><input type="hidden" name="year" value="${year}"><input type="hidden" name="back" value="${back}"><button type="submit" class="secondary">${t('Rút lại', 'Withdraw')}</button></form>`
       : html`<span class="muted">${t('Chưa báo cáo', 'Not reported')}</span>`
   }</td>
-<td><form method="post" action="/admin/indicators/${i.id}/values" class="row">${csrfField(req)}<input type="hidden" name="unit" value="${unitId}"><input type="hidden" name="year" value="${year}"><input type="hidden" name="back" value="${back}">
+<td data-label=""><form method="post" action="/admin/indicators/${i.id}/values" class="row">${csrfField(req)}<input type="hidden" name="unit" value="${unitId}"><input type="hidden" name="year" value="${year}"><input type="hidden" name="back" value="${back}">
 <label>${i.unit === '%' ? t('Tử số/mẫu số', 'Numerator/denominator') : t('Số liệu', 'Value')}<br><input type="text" name="value" required class="w7" placeholder="${i.unit === '%' ? '45/50' : '12'}" inputmode="decimal"></label>
 <label>${t('Ghi chú', 'Note')}<br><input type="text" name="note" maxlength="1000" class="w12"></label><button type="submit">${t('Ghi nhận', 'Record')}</button></form></td></tr>`,
-)}</tbody></table></div>`;
+)}</tbody></table></details>`;
 }
 
 function indicatorForm(req: FastifyRequest, t: T, plans: { id: string; code: string }[], i?: IndicatorSummary): Html {

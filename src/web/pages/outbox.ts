@@ -11,6 +11,8 @@ type T = ReturnType<typeof translator>;
 
 /** Messages per page of the outbox. */
 const PAGE = 50;
+/** Messages a phone shows of a page (the stylesheet's .phone-8 hides the rest there). */
+const PHONE_ROWS = 8;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MESSAGE_ID = /^\d{1,18}$/;
 
@@ -54,6 +56,8 @@ export function registerOutboxPages(scope: FastifyInstance, deps: WebDeps): void
     ]);
     const page = messages.slice(0, PAGE);
     const older = messages.length > PAGE ? page[page.length - 1]!.id.toString() : null;
+    // A phone shows the first PHONE_ROWS of the page (the stylesheet's .phone-8) and continues from there.
+    const phoneOlder = page.length > PHONE_ROWS ? page[PHONE_ROWS - 1]!.id.toString() : older;
     const q = (extra: Record<string, string>) =>
       `/admin/outbox?${new URLSearchParams({ ...(contact ? { contact } : {}), ...extra }).toString()}`;
     return sendPage(req, reply, {
@@ -69,18 +73,18 @@ ${contacts.map((c) => html`<option value="${c.id}"${c.id === contact ? html` sel
 <button type="submit">${t('Lọc', 'Filter')}</button></form>
 ${
   page.length
-    ? html`<table class="stack"><thead><tr><th>#</th><th>${t('Lúc', 'When')}</th><th>${t('Người nhận', 'Recipient')}</th><th>${t('Đơn vị', 'Unit')}</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Nội dung', 'Text')}</th><th>${t('Trả lời', 'Answer')}</th></tr></thead><tbody>
+    ? html`<table class="stack"><thead><tr><th>#</th><th>${t('Lúc', 'When')}</th><th>${t('Người nhận', 'Recipient')}</th><th>${t('Đơn vị', 'Unit')}</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Nội dung', 'Text')}</th><th>${t('Trả lời', 'Answer')}</th></tr></thead><tbody class="phone-8">
 ${page.map(
   (
     m,
   ) => html`<tr><td data-label="" class="half"><a href="/admin/outbox/${m.id.toString()}">#${m.id.toString()}</a></td><td data-label="" class="half">${dateTime(m.createdAt, zone)}</td><td data-label="${t('Người nhận', 'Recipient')}" class="half">${m.contact.name}</td><td data-label="${t('Đơn vị', 'Unit')}" class="half">${m.contact.unit.name}</td>
-<td data-label="${t('Nhiệm vụ', 'Duty')}">${m.reminder ? html`${m.reminder.obligation.duty.code}<br><span class="muted">${t(...(KIND_LABEL[m.reminder.kind] ?? [m.reminder.kind, m.reminder.kind]))}</span>` : html`<span class="muted">${t('tổng hợp', 'digest')}</span>`}</td>
+<td data-label="${t('Nhiệm vụ', 'Duty')}" class="duty">${m.reminder ? html`${m.reminder.obligation.duty.code}<br><span class="muted">${t(...(KIND_LABEL[m.reminder.kind] ?? [m.reminder.kind, m.reminder.kind]))}</span>` : html`<span class="muted">${t('tổng hợp', 'digest')}</span>`}</td>
 <td data-label=""><pre class="msg-body">${m.body}</pre></td>
 <td data-label="${t('Trả lời', 'Answer')}">${m.answer ? html`${m.answer}` : answerable(m) ? html`<a href="/admin/outbox/${m.id.toString()}">${t('Trả lời…', 'Answer…')}</a>` : ''}</td></tr>`,
 )}</tbody></table>`
     : html`<p class="muted">${t('Chưa có tin nào.', 'No messages yet.')}</p>`
 }
-<p>${before ? html`<a href="${q({})}">${t('Mới nhất', 'Newest')}</a> · ` : ''}${older ? html`<a href="${q({ before: older })}">${t('Cũ hơn', 'Older')} →</a>` : ''}</p>`,
+<p>${before ? html`<a href="${q({})}">${t('Mới nhất', 'Newest')}</a> · ` : ''}${older ? html`<span class="wide-only"><a href="${q({ before: older })}">${t('Cũ hơn', 'Older')} →</a></span>` : ''}${phoneOlder ? html`<span class="phone-only"><a href="${q({ before: phoneOlder })}">${t('Xem tiếp (cũ hơn)', 'More (older)')} →</a></span>` : ''}</p>`,
     });
   });
 

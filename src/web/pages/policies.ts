@@ -14,7 +14,7 @@ import {
   setPolicy,
   type PolicyTarget,
 } from '#root/services/policies.js';
-import { adminOf, csrfField, field, oneLanguage, redirectWith, sendPage } from '../admin.js';
+import { adminOf, csrfField, field, messageIn, redirectWith, sendPage } from '../admin.js';
 import { html, raw, translator } from '../html.js';
 import type { WebDeps } from '../server.js';
 
@@ -274,7 +274,7 @@ ${days.map(
         `${t('Đã lưu chính sách', 'Policy saved')}: ${targetText(target, t)}: ${policyPhrases(merged, t).join('; ')}`,
       );
     } catch (error) {
-      if (error instanceof UserError) return again({ error: oneLanguage(error.message, a.lang) });
+      if (error instanceof UserError) return again({ error: messageIn(error, a.lang) });
       throw error;
     }
   });

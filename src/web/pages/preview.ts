@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { dateTime } from '#root/lib/format.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
-import { UserError } from '#root/errors/index.js';
+import { messageIn, UserError } from '#root/errors/index.js';
 import {
   PREVIEW_DEFAULT_DAYS as DEFAULT_DAYS,
   PREVIEW_MAX_DAYS,
@@ -49,7 +49,7 @@ export function registerPreviewPages(scope: FastifyInstance, deps: WebDeps): voi
       result = await previewReminders(deps.db, a.orgId, { from, to });
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      error = e.message;
+      error = messageIn(e, a.lang);
     }
     const rows = result?.rows ?? [];
     const reminders = rows.filter((r) => r.kind !== 'digest').length;

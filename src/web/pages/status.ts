@@ -4,7 +4,7 @@ import { dispatchDue } from '#jobs/dispatch.js';
 import { OBLIGATION_STATES, type ObligationState } from '#root/domain/obligation-state.js';
 import { periodInWords, shortDate } from '#root/domain/wording.js';
 import { zonedDay, zonedYear } from '#root/domain/zoned-day.js';
-import { NotFoundError, UserError } from '#root/errors/index.js';
+import { messageIn, NotFoundError, UserError } from '#root/errors/index.js';
 import { unitIndicators } from '#root/services/indicators.js';
 import {
   matrixFilters,
@@ -181,6 +181,7 @@ interface MatrixQuery {
   duty?: string;
   q?: string;
   sort?: string;
+  page?: string;
 }
 const MATRIX_QUERY = ['year', 'plan', 'group', 'state', 'duty', 'q', 'sort'];
 
@@ -219,14 +220,27 @@ async function matrixPage(req: FastifyRequest<{ Querystring: MatrixQuery }>, rep
     errors.push(t('Không có nhiệm vụ này; đang xem mọi nhiệm vụ.', 'No such duty; showing every duty.'));
   const search = typeof q.q === 'string' ? q.q.trim().slice(0, 100) : '';
   const sort = q.sort === 'late' ? 'late' : 'name';
+  const askedPage = typeof q.page === 'string' && /^\d{1,6}$/.test(q.page) ? Number(q.page) : 1;
 
   const m = await statusMatrix(deps.db, a.orgId, {
     year,
     now,
     filter: { planId: plan?.id, groupId: group?.id, state, dutyId: duty?.id, unitQuery: search || undefined, sort },
+    page: askedPage,
   });
   year = m.year;
-  const thisPage = `/admin/status?${new URLSearchParams({ year: String(year), ...(plan ? { plan: plan.id } : {}), ...(group ? { group: group.id } : {}), ...(state ? { state } : {}), ...(duty ? { duty: duty.id } : {}), ...(search ? { q: search } : {}), ...(sort === 'late' ? { sort } : {}) }).toString()}`;
+  // The filters as a query (the pager's links keep them), and this very page (the nudge comes back to it).
+  const filters = new URLSearchParams({
+    year: String(year),
+    ...(plan ? { plan: plan.id } : {}),
+    ...(group ? { group: group.id } : {}),
+    ...(state ? { state } : {}),
+    ...(duty ? { duty: duty.id } : {}),
+    ...(search ? { q: search } : {}),
+    ...(sort === 'late' ? { sort } : {}),
+  }).toString();
+  const pageLink = (n: number) => `/admin/status?${filters}${n > 1 ? `&page=${n}` : ''}`;
+  const thisPage = pageLink(m.page);
   const selected = (on: boolean) => (on ? raw(' selected') : '');
   const form = html`<form method="get" action="/admin/status" class="card row">
 <label class="wide-only">${t('Năm', 'Year')}<br><input type="number" name="year" min="2000" max="2100" value="${year}" class="w6"></label>
@@ -238,16 +252,23 @@ async function matrixPage(req: FastifyRequest<{ Querystring: MatrixQuery }>, rep
 <label>${t('Sắp xếp', 'Sort')}<br><select name="sort"><option value="name">${t('Theo tên', 'By name')}</option><option value="late"${selected(sort === 'late')}>${t('Trễ nhiều nhất trước', 'Most late first')}</option></select></label>
 <button type="submit">${t('Xem', 'Show')}</button> <a href="/admin/status?year=${year}">${t('Bỏ lọc', 'Clear')}</a></form>`;
 
-  const summary = html`<p><strong>${t(`${m.unitsComplete}/${m.units.length} đơn vị đã hoàn thành`, `${m.unitsComplete}/${m.units.length} units done`)}</strong>
-${m.units.length ? html` (${Math.round((100 * m.unitsComplete) / m.units.length)}%)` : ''} · ${t(`${m.units.length} đơn vị × ${m.duties.length} nhiệm vụ`, `${m.units.length} units × ${m.duties.length} duties`)}
+  const summary = html`<p><strong>${t(`${m.unitsComplete}/${m.unitCount} đơn vị đã hoàn thành`, `${m.unitsComplete}/${m.unitCount} units done`)}</strong>
+${m.unitCount ? html` (${Math.round((100 * m.unitsComplete) / m.unitCount)}%)` : ''} · ${t(`${m.unitCount} đơn vị × ${m.duties.length} nhiệm vụ`, `${m.unitCount} units × ${m.duties.length} duties`)}
 · <span class="muted">${t('Tính đến', 'As of')} ${dateTime(now, m.timeZone)} (${m.timeZone})</span></p>`;
 
   const nudgeForm = html`<form id="nudge" method="post" action="/admin/nudge" class="card row">${csrfField(req)}<input type="hidden" name="back" value="${thisPage}">
 <label>${t('Lý do nhắc (bắt buộc, ghi vào nhật ký)', 'Reason for a nudge (required, kept in the audit log)')}<br><input type="text" name="reason" required minlength="3" maxlength="1000" class="w28" placeholder="${t('VD: sắp hết hạn báo cáo năm', 'e.g. the yearly report is almost due')}"></label>
 <span class="muted">${t('Rồi bấm «Nhắc» cạnh tên đơn vị: một nhắc nhở được gửi ngay cho các đầu mối.', 'Then press “Nudge” beside the unit’s name: one reminder goes to its contacts at once.')}</span></form>`;
 
+  // A hundred units a page: the search, filters and sort apply to every unit, the page shows its share.
+  const first = m.firstIndex + 1;
+  const last = m.firstIndex + m.units.length;
+  const pager =
+    m.pages > 1
+      ? html`<nav class="pager">${m.page > 1 ? html`<a href="${pageLink(m.page - 1)}" rel="prev">← ${t('Trước', 'Previous')}</a>` : ''} <span>${t(`Đơn vị ${first}–${last} trong ${m.unitCount} · trang ${m.page}/${m.pages}`, `Units ${first}–${last} of ${m.unitCount} · page ${m.page}/${m.pages}`)}</span> ${m.page < m.pages ? html`<a href="${pageLink(m.page + 1)}" rel="next">${t('Sau', 'Next')} →</a>` : ''}</nav>`
+      : '';
   const table = m.units.length
-    ? raw(`<div class="matrix-wrap">${TABLE_MARK}</div>`)
+    ? html`${pager}${raw(`<div class="matrix-wrap">${TABLE_MARK}</div>`)}${pager}`
     : html`<p class="card">${t('Không có đơn vị nào có nghĩa vụ phù hợp trong năm này.', 'No unit has a matching obligation this year.')}</p>`;
   const dutyList = m.duties.length
     ? html`<details class="card"><summary>${t('Danh sách nhiệm vụ', 'The duties')} (${m.duties.length})</summary><table><thead><tr><th>${t('Kế hoạch', 'Plan')}</th><th>${t('Mã', 'Code')}</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Xong', 'Done')}</th></tr></thead><tbody>${m.duties.map(
@@ -298,7 +319,7 @@ ${askFirst('undo', t('Hoàn tác…', 'Undo…'), t('VD: đơn vị gửi nhầm
 <h1>${o.duty.code}. ${o.duty.title}</h1>
 <table class="card"><tbody>
 <tr><th>${t('Đơn vị', 'Unit')}</th><td>${o.unit.name}</td></tr>
-<tr><th>${t('Kế hoạch', 'Plan')}</th><td>${o.duty.plan.code} · ${o.duty.plan.title}</td></tr>
+<tr><th>${t('Kế hoạch', 'Plan')}</th><td>${o.duty.plan.code}<span class="wide-only"> · ${o.duty.plan.title}</span></td></tr>
 <tr><th>${t('Kỳ', 'Period')}</th><td>${t(periodInWords(o.periodKey, 'vi'), periodInWords(o.periodKey, 'en'))}</td></tr>
 <tr><th>${t('Hạn', 'Due')}</th><td>${day(o.dueAt, zone)}${o.extendedTo ? html` → <strong>${t('gia hạn đến', 'extended to')} ${day(o.extendedTo, zone)}</strong>` : ''}</td></tr>
 <tr><th>${t('Trạng thái', 'State')}</th><td class="${CLASS[d.state]}">${STATE_SIGN[d.state]} ${label(t, d.state)}${o.completedAt ? html` · ${dateTime(o.completedAt, zone)}` : ''}</td></tr>
@@ -383,7 +404,7 @@ async function orNotFound(req: FastifyRequest, reply: FastifyReply, run: () => P
   try {
     return await run();
   } catch (error) {
-    if (error instanceof NotFoundError) return notFound(req, reply, adminOf(req), error.message);
+    if (error instanceof NotFoundError) return notFound(req, reply, adminOf(req), messageIn(error, adminOf(req).lang));
     throw error;
   }
 }

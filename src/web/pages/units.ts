@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import { dueInstant, obligationState, type ObligationState } from '#root/domain/obligation-state.js';
-import { shortDate } from '#root/domain/wording.js';
+import { periodInWords, shortDate } from '#root/domain/wording.js';
 import { yearWindow, zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import type { ContactRole } from '#root/generated/prisma/client.js';
 import { calendarTokenOf, calendarUrl, ensureCalendarToken, regenerateCalendarToken } from '#root/services/calendar.js';
@@ -26,14 +26,17 @@ import {
 import { adminOf, csrfField, field, redirectWith, sendPage } from '../admin.js';
 import { describeAudit } from '../history.js';
 import { html, raw, translator, type Html, type Lang } from '../html.js';
+import { pageOf, pager, splitNow, stateCounts } from './periods.js';
 import type { WebDeps } from '../server.js';
 
 type T = ReturnType<typeof translator>;
 
 /** History rows shown per page of the unit page. */
 export const HISTORY_PAGE = 15;
-/** Obligations shown per page of the unit page. */
+/** Obligations shown per page of the unit page's whole year. */
 export const OBLIGATIONS_PAGE = 15;
+/** At most this many of the unit's current and overdue periods at the top of its page. */
+export const NOW_ROWS = 10;
 
 const STATE_LABEL: Record<ObligationState, [string, string]> = {
   done: ['Đã xong', 'Done'],
@@ -132,7 +135,7 @@ ${units.length === 0 ? html`<p>${t('Không có đơn vị nào khớp.', 'No uni
 ${groups.map(
   (
     g,
-  ) => html`<tr${g.proposed ? html` class="flag"` : ''}><td>${g.name}${g.proposed ? html` <strong>(${t('đề xuất', 'proposed')})</strong>` : ''}</td><td>${g.aliases.join('; ')}</td>
+  ) => html`<tr${g.proposed ? html` class="flag"` : ''}><td><a href="/admin/groups/${g.id}">${g.name}</a>${g.proposed ? html` <strong>(${t('đề xuất', 'proposed')})</strong>` : ''}</td><td>${g.aliases.join('; ')}</td>
 <td>${g.members}${g.members === 0 ? html` <span class="flag">${t('chưa có thành viên: nhiệm vụ giao cho nhóm chưa ràng buộc ai', 'no members: its duties bind nobody yet')}</span>` : ''}</td>
 <td>${g.proposed ? accept(`/admin/units/groups/${g.id}/accept`) : ''}</td></tr>`,
 )}
@@ -308,7 +311,7 @@ export function registerUnitPages(scope: FastifyInstance, deps: WebDeps): void {
     );
   });
 
-  scope.get<{ Params: { id: string }; Querystring: { year?: string; before?: string; page?: string } }>(
+  scope.get<{ Params: { id: string }; Querystring: { year?: string; before?: string; page?: string; open?: string } }>(
     '/units/:id',
     async (req, reply) => {
       const a = adminOf(req);
@@ -341,45 +344,71 @@ export function registerUnitPages(scope: FastifyInstance, deps: WebDeps): void {
           orderBy: { name: 'asc' },
         }),
       ]);
-      // The year's obligations a page at a time: the open ones first (nearest due first), then the rest.
-      const pages = Math.max(1, Math.ceil(obligations.length / OBLIGATIONS_PAGE));
-      const page = Math.min(pages, Math.max(1, Number.parseInt(req.query.page ?? '1', 10) || 1));
+      // What the unit must do now first: each duty's current period and whatever is overdue; the
+      // whole year a page at a time behind a link (?page=), the open ones first. Another year: whole.
+      const thisYear = year === zonedYear(now, zone);
+      const split = splitNow(obligations, now, (o) => `${o.plan} ${o.duty}`);
+      const whole = !thisYear || req.query.page !== undefined;
+      const { page, pages } = pageOf(req.query.page, obligations.length, OBLIGATIONS_PAGE);
+      // The open ones first, then the done and waived, then the periods before tracking (history).
+      const rank = (o: (typeof obligations)[number]) => (isHistoryRow(o) ? 2 : o.status === 'open' ? 0 : 1);
       const openFirst = [...obligations].sort(
-        (x, y) =>
-          Number(x.status !== 'open') - Number(y.status !== 'open') ||
-          dueInstant(x).getTime() - dueInstant(y).getTime(),
+        (x, y) => rank(x) - rank(y) || dueInstant(x).getTime() - dueInstant(y).getTime(),
       );
-      const shownObligations = openFirst.slice((page - 1) * OBLIGATIONS_PAGE, page * OBLIGATIONS_PAGE);
+      const shownObligations = whole
+        ? openFirst.slice((page - 1) * OBLIGATIONS_PAGE, page * OBLIGATIONS_PAGE)
+        : split.now.slice(0, NOW_ROWS);
+      const states = obligations.filter((o) => !isHistoryRow(o)).map((o) => obligationState(o, now));
+      const overdue = states.filter((x) => x === 'overdue').length;
+      const yearLink = (p: number | null) =>
+        `/admin/units/${unit.id}?year=${year}${p !== null ? `&page=${p}` : ''}#obligations`;
       const body = html`<p><a href="/admin/units">← ${t('Đơn vị', 'Units')}</a></p>
 <h1>${unit.name}${unit.proposed ? html` <strong class="flag">(${t('đề xuất', 'proposed')})</strong>` : ''}${unit.active ? '' : html` <span class="muted">(${t('ngừng', 'inactive')})</span>`}</h1>
 ${unit.proposed ? html`<form method="post" action="/admin/units/${unit.id}/accept" class="inline">${csrfField(req)}<button type="submit">${t('Chấp nhận đơn vị đề xuất', 'Accept the proposed unit')}</button></form>` : ''}
+<p class="big${overdue ? ' late-text' : ''}">${
+        thisYear
+          ? overdue
+            ? t(`${overdue} nghĩa vụ quá hạn`, `${overdue} obligations overdue`)
+            : t('Không có nghĩa vụ quá hạn', 'Nothing overdue')
+          : t(`Năm ${year}`, `Year ${year}`)
+      }</p>
+${stateCounts(t, states, obligations.length - states.length)}
+<h2 id="obligations">${t(`Nghĩa vụ năm ${year}`, `Obligations of ${year}`)}${
+        whole ? '' : html` <span class="muted">${t('· kỳ hiện tại và quá hạn', '· current and overdue')}</span>`
+      }</h2>
+${
+  shownObligations.length
+    ? html`<table class="stack"><thead><tr><th>TT</th><th>${t('Hạn', 'Due')}</th><th>${t('Kỳ', 'Period')}</th><th>${t('Trạng thái', 'State')}</th><th>${t('Nhiệm vụ', 'Duty')}</th><th class="wide-only">${t('Kế hoạch', 'Plan')}</th></tr></thead><tbody>
+${shownObligations.map(
+  (o) =>
+    html`<tr><td data-label="" class="half short"><span class="phone-only">TT </span><a href="/admin/obligations/${o.id}">${o.duty}</a></td><td data-label="" class="half short"><span class="phone-only">${t('hạn', 'due')} </span>${shortDate(zonedDay(dueInstant(o), zone))}</td><td data-label="" class="half short">${t(periodInWords(o.period, 'vi'), periodInWords(o.period, 'en'))}</td>${obligationCell(t, o, now)}<td data-label="" class="clamp">${o.dutyTitle}</td><td class="wide-only short">${o.plan}</td></tr>`,
+)}</tbody></table>`
+    : html`<p class="muted">${
+        obligations.length
+          ? t('Không có kỳ nào đang mở hay quá hạn.', 'No period open or overdue.')
+          : t('Không có nghĩa vụ nào trong năm này.', 'No obligation this year.')
+      }</p>`
+}
+${
+  whole
+    ? html`${pager(t, page, pages, yearLink)}${thisYear ? html`<p><a href="${yearLink(null)}">← ${t('Chỉ kỳ hiện tại và quá hạn', 'Only current and overdue')}</a></p>` : ''}`
+    : obligations.length > shownObligations.length
+      ? html`<p><a href="${yearLink(1)}">${t(`Xem cả ${obligations.length} nghĩa vụ năm ${year} (các kỳ khác, đã xong, lịch sử) →`, `All ${obligations.length} obligations of ${year} (other periods, done, history) →`)}</a></p>`
+      : ''
+}
+<form method="get" action="/admin/units/${unit.id}" class="row"><label>${t('Năm', 'Year')} <input type="text" name="year" value="${year}" size="5" inputmode="numeric" pattern="[0-9]{4}"></label><button type="submit" class="secondary">${t('Xem', 'Show')}</button></form>
+<h2>${t(`Người liên hệ (${unit.contacts.length})`, `Contacts (${unit.contacts.length})`)}</h2>
+${contactsTable(req, t, unit)}
+<details class="card"><summary>${t('Thêm người liên hệ', 'Add a contact')}</summary>${addContactForm(req, t, unit.id)}</details>
+<details class="card"><summary>${t(`Tên khác (${unit.aliases.length}), nhóm (${unit.groups.length}), gộp đơn vị`, `Aliases (${unit.aliases.length}), groups (${unit.groups.length}), merging`)}</summary>
 <p>${t('Tên khác', 'Aliases')}: ${unit.aliases.length ? unit.aliases.map((x) => x.alias).join('; ') : '—'}<br>
 ${t('Nhóm', 'Groups')}: ${unit.groups.length ? unit.groups.map((g) => g.name).join('; ') : '—'}</p>
-<details class="card"><summary>${t('Tên khác, nhóm, gộp đơn vị', 'Aliases, groups, merging')}</summary>
 <form method="post" action="/admin/units/${unit.id}/aliases" class="row">${csrfField(req)}<label>${t('Thêm tên khác (cách kế hoạch gọi đơn vị này)', 'Add an alias (how plans call this unit)')}<br><input type="text" name="alias" required maxlength="300" class="w22" placeholder="${t('VD: Sở TTTT', 'e.g. Sở TTTT')}"></label><button type="submit">${t('Thêm tên khác', 'Add the alias')}</button></form>
 <form method="post" action="/admin/units/${unit.id}/groups" class="row">${csrfField(req)}<label>${t('Nhóm', 'Group')}<br><select name="group" required>${allGroups.map((g) => html`<option value="${g.id}">${g.name}</option>`)}</select></label><button type="submit" name="op" value="add">${t('Thêm vào nhóm', 'Add to the group')}</button> <button type="submit" name="op" value="remove" class="secondary">${t('Bỏ khỏi nhóm', 'Remove from the group')}</button></form>
 <form method="get" action="/admin/ask" class="row"><input type="hidden" name="do" value="/admin/units/${unit.id}/merge"><label>${t('Gộp đơn vị này vào', 'Merge this unit into')}<br><select name="into" required>${otherUnits.map((u) => html`<option value="${u.id}">${u.name}</option>`)}</select></label><button type="submit" class="danger">${t('Gộp…', 'Merge…')}</button></form>
 <p class="muted">${t('Gộp: người liên hệ, nghĩa vụ, nhóm chuyển sang đơn vị kia; tên này thành tên khác của đơn vị kia.', 'Merging moves contacts, obligations and groups to the other unit; this name becomes its alias.')}</p></details>
-<h2>${t('Người liên hệ', 'Contacts')}</h2>
-${contactsTable(req, t, unit)}
-<details><summary>${t('Thêm người liên hệ', 'Add a contact')}</summary>${addContactForm(req, t, unit.id)}</details>
-<h2>${t(`Nghĩa vụ năm ${year}`, `Obligations of ${year}`)}</h2>
-<form method="get" action="/admin/units/${unit.id}" class="row"><label>${t('Năm', 'Year')} <input type="text" name="year" value="${year}" size="5" inputmode="numeric" pattern="[0-9]{4}"></label><button type="submit" class="secondary">${t('Xem', 'Show')}</button></form>
-${
-  obligations.length
-    ? html`<table class="stack"><thead><tr><th>${t('Hạn', 'Due')}</th><th>${t('Kế hoạch', 'Plan')}</th><th>TT</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Kỳ', 'Period')}</th><th>${t('Trạng thái', 'State')}</th></tr></thead><tbody>
-${shownObligations.map(
-  (o) =>
-    html`<tr><td data-label="${t('Hạn', 'Due')}" class="half">${shortDate(zonedDay(dueInstant(o), zone))}</td><td data-label="${t('Kế hoạch', 'Plan')}" class="half">${o.plan}</td><td data-label="TT" class="half"><a href="/admin/obligations/${o.id}">${o.duty}</a></td><td data-label="" class="clamp">${o.dutyTitle}</td><td data-label="${t('Kỳ', 'Period')}" class="half">${o.period}</td>${obligationCell(t, o, now)}</tr>`,
-)}</tbody></table>${
-        pages > 1
-          ? html`<nav class="pager">${page > 1 ? html`<a href="/admin/units/${unit.id}?year=${year}&amp;page=${page - 1}">← ${t('Trước', 'Previous')}</a>` : ''} <span>${t(`Trang ${page}/${pages}`, `Page ${page}/${pages}`)}</span> ${page < pages ? html`<a href="/admin/units/${unit.id}?year=${year}&amp;page=${page + 1}">${t('Sau', 'Next')} →</a>` : ''}</nav>`
-          : ''
-      }`
-    : html`<p class="muted">${t('Không có nghĩa vụ nào trong năm này.', 'No obligation this year.')}</p>`
-}
-<h2>${t('Lịch (iCalendar)', 'Calendar feed (iCalendar)')}</h2>
-<div class="card"><p>${t('Đơn vị thêm địa chỉ bí mật này vào Outlook («Thêm lịch» → «Từ Internet») hoặc Google Calendar («Thêm lịch» → «Từ URL») để thấy các hạn của mình; lịch tự cập nhật khi nhiệm vụ được xác nhận.', 'The unit adds this secret address to Outlook (Add calendar → From Internet) or Google Calendar (Add calendar → From URL) to see its deadlines; it updates as duties are confirmed.')}</p>
+<details class="card" id="calendar"${req.query.open === 'calendar' ? raw(' open') : ''}><summary>${t('Lịch (iCalendar)', 'Calendar feed (iCalendar)')}: ${feed ? t('đã có địa chỉ', 'address made') : t('chưa có địa chỉ', 'no address yet')}</summary>
+<p>${t('Đơn vị thêm địa chỉ bí mật này vào Outlook («Thêm lịch» → «Từ Internet») hoặc Google Calendar («Thêm lịch» → «Từ URL») để thấy các hạn của mình; lịch tự cập nhật khi nhiệm vụ được xác nhận.', 'The unit adds this secret address to Outlook (Add calendar → From Internet) or Google Calendar (Add calendar → From URL) to see its deadlines; it updates as duties are confirmed.')}</p>
 ${
   feed
     ? html`<p><input type="text" readonly value="${feed}" class="wide" aria-label="${t('Địa chỉ lịch', 'Calendar address')}"></p>
@@ -387,9 +416,13 @@ ${
 <span class="muted">${t('Địa chỉ cũ sẽ ngừng hoạt động (dùng khi địa chỉ bị lộ).', 'The old address stops working (use it when the address leaked).')}</span>`
     : html`<p class="muted">${t('Đơn vị chưa có địa chỉ lịch.', 'The unit has no calendar address yet.')}</p>
 <form method="post" action="/admin/units/${unit.id}/calendar" class="inline">${csrfField(req)}<button type="submit">${t('Tạo địa chỉ lịch', 'Create the calendar address')}</button></form>`
-}</div>
-<h2 id="history">${t('Lịch sử', 'History')}</h2>
-${historyTable(t, history, await auditNames(deps.db, a.orgId, history), a.lang, zone, unit.id, year)}`;
+}</details>
+<details class="card" id="history"${before !== undefined ? raw(' open') : ''}><summary>${t('Lịch sử', 'History')} <span class="muted">(${
+        history.length === HISTORY_PAGE
+          ? t(`${HISTORY_PAGE} mục gần nhất, còn cũ hơn`, `the latest ${HISTORY_PAGE}, and older`)
+          : t(`${history.length} mục`, `${history.length} entries`)
+      })</span></summary>
+${historyTable(t, history, await auditNames(deps.db, a.orgId, history), a.lang, zone, unit.id, year)}</details>`;
       return sendPage(req, reply, { title: unit.name, body });
     },
   );
@@ -479,14 +512,14 @@ ${historyTable(t, history, await auditNames(deps.db, a.orgId, history), a.lang, 
       await ensureCalendarToken(deps.db, a.orgId, unit.id, a.actor);
       return redirectWith(
         reply,
-        `/admin/units/${unit.id}`,
+        `/admin/units/${unit.id}?open=calendar#calendar`,
         t('Đã tạo địa chỉ lịch; gửi địa chỉ này cho đơn vị.', 'The calendar address was created; send it to the unit.'),
       );
     }
     await regenerateCalendarToken(deps.db, a.orgId, unit.id, a.actor);
     return redirectWith(
       reply,
-      `/admin/units/${unit.id}`,
+      `/admin/units/${unit.id}?open=calendar#calendar`,
       t(
         'Đã tạo địa chỉ lịch mới; địa chỉ cũ không còn dùng được. Gửi địa chỉ mới cho đơn vị.',
         'A new calendar address was created; the old one no longer works. Send the new one to the unit.',

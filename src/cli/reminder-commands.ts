@@ -99,6 +99,10 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
       out(
         `Đã xếp hàng ${r.reminders} nhắc nhở cho ${unit.name} (${r.obligations} nghĩa vụ) / queued ${r.reminders} reminders`,
       );
+      if (r.alreadyReminded)
+        out(
+          `${r.alreadyReminded} đầu mối đã nhận tin nhắc hôm nay, vẫn gửi / already reminded today, sent all the same`,
+        );
       if (r.withoutChannel.length) out(`Không có kênh gửi được / no working channel: ${r.withoutChannel.join(', ')}`);
     });
 

@@ -29,6 +29,7 @@ import {
   withdrawConfirmation,
 } from '#root/services/chat.js';
 import { confirmObligation } from '#root/services/confirmations.js';
+import { dayListOf } from '#root/services/day-list.js';
 import type { UnitNotice } from '#root/services/on-behalf.js';
 import { CONTACT_CHANNELS, setContactChannels } from '#root/services/contacts.js';
 import { nudge } from '#root/services/nudge.js';
@@ -417,6 +418,7 @@ export function createCommandService(deps: CommandDeps) {
     contact: ChatContact,
     obligationId: string,
     note: string | null,
+    options: { listRest?: boolean } = {},
   ): Promise<{ text: string; later?: () => Promise<void> }> {
     const now = clock.now();
     const outcome = await confirmObligation(db, {
@@ -438,7 +440,34 @@ export function createCommandService(deps: CommandDeps) {
         text: say(p.locale, 'done.told', { ...duty, name: contact.name, unit: contact.unit.name }),
       }));
     };
-    return { text: say(lang, 'done.ok', { ...duty, unit: contact.unit.name }), later };
+    const ok = say(lang, 'done.ok', { ...duty, unit: contact.unit.name });
+    return { text: options.listRest ? `${ok}${await restOfDay(caller, contact, obligationId, now)}` : ok, later };
+  }
+
+  /** How many of the day's open items a reply lists; the rest are counted, with /viec. */
+  const REST_SHOWN = 10;
+
+  /**
+   * A typed confirmation's reply names what is left of the day's message that carried the item
+   * (Zalo cannot edit a message in place, as Telegram's buttons do): each open item with the
+   * command to confirm it, or that nothing is left. Empty when no message of today carried it.
+   */
+  async function restOfDay(caller: Caller, contact: ChatContact, obligationId: string, now: Date): Promise<string> {
+    const lang = contact.locale;
+    const list = await dayListOf(db, {
+      contactId: contact.id,
+      obligationId,
+      channel: caller.channel,
+      day: zonedDay(now, contact.org.timeZone),
+    });
+    if (!list) return '';
+    const open = list.filter((i) => i.open && i.obligationId !== obligationId);
+    if (!open.length) return `\n\n${say(lang, 'done.restNone')}`;
+    const lines = open
+      .slice(0, REST_SHOWN)
+      .map((i) => say(lang, 'done.restLine', { code: i.code, title: i.title, due: i.due }));
+    if (open.length > REST_SHOWN) lines.push(say(lang, 'done.restMore', { count: open.length - REST_SHOWN }));
+    return `\n\n${say(lang, 'done.rest', { count: open.length })}\n${lines.join('\n')}`;
   }
 
   /** Stores a request and asks every administrator to decide it: buttons where the channel has them, a command to type elsewhere. */
@@ -708,7 +737,7 @@ export function createCommandService(deps: CommandDeps) {
         }
         if (matches.length > 1) return { replies: [askWhichPeriod(caller, contact, matches, 'done')] };
         const note = after(rest, words).slice(0, 1_000) || null;
-        const done = await confirm(caller, contact, matches[0]!.id, note);
+        const done = await confirm(caller, contact, matches[0]!.id, note, { listRest: true });
         return { replies: [{ text: done.text }], ...(done.later ? { later: done.later } : {}) };
       }
       case 'extend': {
@@ -776,7 +805,12 @@ export function createCommandService(deps: CommandDeps) {
         const missing = r.withoutChannel.length
           ? `\n${say(lang, 'nudge.noChannel', { names: r.withoutChannel.join(', ') })}`
           : '';
-        return { replies: [{ text: `${say(lang, 'nudge.sent', { count: r.reminders, unit: unit.name })}${missing}` }] };
+        const already = r.alreadyReminded ? `\n${say(lang, 'nudge.alreadyToday', { count: r.alreadyReminded })}` : '';
+        return {
+          replies: [
+            { text: `${say(lang, 'nudge.sent', { count: r.reminders, unit: unit.name })}${already}${missing}` },
+          ],
+        };
       }
       case 'channels':
         return channelsCommand(contact, caller, args);

@@ -1,4 +1,5 @@
 import type { Lang } from '#root/domain/wording.js';
+import { UserError, type Words } from '#root/errors/index.js';
 import en from './locales/en.json' with { type: 'json' };
 import vi from './locales/vi.json' with { type: 'json' };
 
@@ -48,4 +49,16 @@ export function inOneLanguage(message: string, lang: Lang): string {
   const i = message.lastIndexOf(' / ');
   if (i < 0) return message;
   return lang === 'vi' ? message.slice(0, i) : message.slice(i + 3);
+}
+
+/**
+ * A person-facing error made from a locale text, in both languages ({@link Words}): the web and the
+ * chats show the person's language, the command line "Vietnamese / English".
+ */
+export function saidError(
+  key: ChatKey,
+  params: ChatParams = {},
+  Kind: new (message: string | Words) => UserError = UserError,
+): UserError {
+  return new Kind({ vi: say('vi', key, params), en: say('en', key, params) });
 }

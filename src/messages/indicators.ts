@@ -1,10 +1,13 @@
 /**
  * What a contact reads when reporting an indicator by chat (/chitieu, /indicator), in their own
- * language: Vietnamese, or English. Every reply of the indicator commands comes from here.
+ * language. Every reply of the indicator commands comes from here; the texts themselves are in the
+ * locale files (`locales/{vi,en}.json`, keys `indicator.*`), read through {@link say}.
  */
 import type { ValueProblem } from '#root/domain/indicators.js';
+import type { Lang } from '#root/domain/wording.js';
+import { say, type ChatKey } from './chat-words.js';
 
-export type Lang = 'vi' | 'en';
+export type { Lang };
 
 export interface IndicatorLine {
   ref: string;
@@ -28,72 +31,59 @@ interface Words {
   typed: (ref: string, rate: boolean) => string;
 }
 
-const vi: Words = {
-  usage:
-    'Cách dùng: /chitieu <số chỉ tiêu> <tử số>/<mẫu số> [ghi chú], ví dụ: /chitieu 1 45/50 hệ thống. Gõ /chitieu để xem các chỉ tiêu của đơn vị; /chitieu <số> huy để rút lại số liệu vừa báo.',
-  none: (unit, year) => `${unit} không có chỉ tiêu nào phải báo cáo năm ${year}.`,
-  list: (unit, year, lines) =>
-    `Chỉ tiêu năm ${year} của ${unit}:\n${lines
-      .map(
-        (l) =>
-          `• ${l.ref}. ${l.title}${l.target ? ` (mục tiêu ${l.target})` : ''}: ${l.value ? `đã báo ${l.value}` : 'chưa báo cáo'}`,
-      )
-      .join('\n')}\nBáo cáo: /chitieu <số> <tử số>/<mẫu số> [ghi chú].`,
-  problem: {
-    empty: () => 'Thiếu số liệu. Cách dùng: /chitieu <số chỉ tiêu> <tử số>/<mẫu số> [ghi chú]. Chưa có gì thay đổi.',
-    'not-number': (t) => `«${t}» không phải là số. Ghi số, ví dụ 45/50. Chưa có gì thay đổi.`,
-    'need-fraction': (t) =>
-      `Chỉ tiêu này là tỷ lệ: ghi tử số/mẫu số, ví dụ 45/50 (không ghi «${t}»). Chưa có gì thay đổi.`,
-    'zero-denominator': () => 'Mẫu số phải lớn hơn 0. Chưa có gì thay đổi.',
-    over: (t) => `Tử số không được lớn hơn mẫu số («${t}» vượt quá 100%). Chưa có gì thay đổi.`,
-    negative: () => 'Số liệu không được âm. Chưa có gì thay đổi.',
-  },
-  notOwn: (code, unit, year) =>
-    `${unit} không phải báo cáo chỉ tiêu «${code}» năm ${year}. Gõ /chitieu để xem các chỉ tiêu của đơn vị. Chưa có gì thay đổi.`,
-  ambiguous: (code, refs) =>
-    `Nhiều kế hoạch có chỉ tiêu «${code}»: ghi rõ ${refs.join(' hoặc ')}. Chưa có gì thay đổi.`,
-  saved: (ref, title, value, year, replaced) =>
-    `✅ Đã ghi nhận chỉ tiêu ${ref} «${title}» năm ${year}: ${value}.${replaced ? ' Số liệu báo trước đó được thay bằng số này.' : ''} Gõ /chitieu ${ref} huy để rút lại.`,
-  undone: (ref, year, back) =>
-    `↩️ Đã rút lại số liệu chỉ tiêu ${ref} năm ${year}.${back ? ` Số liệu trước đó (${back}) được dùng lại.` : ' Chỉ tiêu này trở lại «chưa báo cáo».'}`,
-  nothingToUndo: (code, year) => `Chỉ tiêu «${code}» năm ${year} chưa có số liệu nào để rút lại.`,
-  noteTooLong: 'Ghi chú dài quá 1.000 ký tự. Chưa có gì thay đổi.',
-  typed: (ref, rate) => `/chitieu ${ref} ${rate ? '<tử số>/<mẫu số>' : '<số liệu>'}`,
+/** The locale key of each problem with a typed value. */
+const PROBLEM_KEYS: Record<ValueProblem, ChatKey> = {
+  empty: 'indicator.empty',
+  'not-number': 'indicator.notNumber',
+  'need-fraction': 'indicator.needFraction',
+  'zero-denominator': 'indicator.zeroDenominator',
+  over: 'indicator.over',
+  negative: 'indicator.negative',
 };
 
-const en: Words = {
-  usage:
-    'Usage: /indicator <indicator number> <numerator>/<denominator> [note], e.g. /indicator 1 45/50 systems. Send /indicator to list your unit’s indicators; /indicator <number> undo to withdraw the value just reported.',
-  none: (unit, year) => `${unit} has no indicator to report for ${year}.`,
-  list: (unit, year, lines) =>
-    `Indicators of ${unit} for ${year}:\n${lines
-      .map(
-        (l) =>
-          `• ${l.ref}. ${l.title}${l.target ? ` (target ${l.target})` : ''}: ${l.value ? `reported ${l.value}` : 'not reported'}`,
-      )
-      .join('\n')}\nReport: /indicator <number> <numerator>/<denominator> [note].`,
-  problem: {
-    empty: () => 'No value given. Usage: /indicator <number> <numerator>/<denominator> [note]. Nothing was changed.',
-    'not-number': (t) => `«${t}» is not a number. Write numbers, e.g. 45/50. Nothing was changed.`,
-    'need-fraction': (t) =>
-      `This indicator is a rate: write numerator/denominator, e.g. 45/50 (not «${t}»). Nothing was changed.`,
-    'zero-denominator': () => 'The denominator must be above 0. Nothing was changed.',
-    over: (t) => `The numerator cannot exceed the denominator («${t}» is over 100%). Nothing was changed.`,
-    negative: () => 'Values cannot be negative. Nothing was changed.',
-  },
-  notOwn: (code, unit, year) =>
-    `${unit} does not report indicator «${code}» for ${year}. Send /indicator to list your unit’s indicators. Nothing was changed.`,
-  ambiguous: (code, refs) => `Several plans have indicator «${code}»: write ${refs.join(' or ')}. Nothing was changed.`,
-  saved: (ref, title, value, year, replaced) =>
-    `✅ Recorded indicator ${ref} «${title}» for ${year}: ${value}.${replaced ? ' It replaces the value reported before.' : ''} Send /indicator ${ref} undo to withdraw it.`,
-  undone: (ref, year, back) =>
-    `↩️ Withdrew the value of indicator ${ref} for ${year}.${back ? ` The value before (${back}) stands again.` : ' The indicator is back to «not reported».'}`,
-  nothingToUndo: (code, year) => `Indicator «${code}» has no value for ${year} to withdraw.`,
-  noteTooLong: 'The note is longer than 1,000 characters. Nothing was changed.',
-  typed: (ref, rate) => `/indicator ${ref} ${rate ? '<numerator>/<denominator>' : '<value>'}`,
-};
+function wordsFor(lang: Lang): Words {
+  return {
+    usage: say(lang, 'indicator.usage'),
+    none: (unit, year) => say(lang, 'indicator.none', { unit, year }),
+    list: (unit, year, lines) =>
+      [
+        say(lang, 'indicator.listHead', { unit, year }),
+        ...lines.map((l) =>
+          say(lang, 'indicator.listLine', {
+            ref: l.ref,
+            title: l.title,
+            target: l.target ? say(lang, 'indicator.listTarget', { target: l.target }) : '',
+            state: l.value ? say(lang, 'indicator.reported', { value: l.value }) : say(lang, 'indicator.notReported'),
+          }),
+        ),
+        say(lang, 'indicator.listFoot'),
+      ].join('\n'),
+    problem: Object.fromEntries(
+      Object.entries(PROBLEM_KEYS).map(([problem, key]) => [problem, (text: string) => say(lang, key, { text })]),
+    ) as Record<ValueProblem, (typed: string) => string>,
+    notOwn: (code, unit, year) => say(lang, 'indicator.notOwn', { code, unit, year }),
+    ambiguous: (code, refs) => say(lang, 'indicator.ambiguous', { code, refs: refs.join(say(lang, 'indicator.or')) }),
+    saved: (ref, title, value, year, replaced) =>
+      say(lang, 'indicator.saved', {
+        ref,
+        title,
+        value,
+        year,
+        replaced: replaced ? say(lang, 'indicator.replaced') : '',
+      }),
+    undone: (ref, year, back) =>
+      say(lang, 'indicator.undone', {
+        ref,
+        year,
+        after: back ? say(lang, 'indicator.undoneBack', { back }) : say(lang, 'indicator.undoneNone'),
+      }),
+    nothingToUndo: (code, year) => say(lang, 'indicator.nothingToUndo', { code, year }),
+    noteTooLong: say(lang, 'indicator.noteTooLong'),
+    typed: (ref, rate) => say(lang, rate ? 'indicator.typedRate' : 'indicator.typedValue', { ref }),
+  };
+}
 
-export const INDICATOR_WORDS: Record<Lang, Words> = { vi, en };
+export const INDICATOR_WORDS: Record<Lang, Words> = { vi: wordsFor('vi'), en: wordsFor('en') };
 
-/** The words "undo" in either language, as typed after the indicator's number. */
+/** The words "undo" in either language, as typed after the indicator's number (input, not a reply). */
 export const UNDO_WORDS = new Set(['huy', 'hủy', 'hoantac', 'hoàn tác', 'undo']);

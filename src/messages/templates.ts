@@ -59,8 +59,39 @@ export const MESSAGES = {
   },
   digest: {
     /** `failedCount`: how many reminders a channel refused, a section ({{#failedCount}}…{{/failedCount}}) for the list's heading. */
-    fields: ['contactName', 'date', 'orgName', 'overdueCount', 'confirmedCount', 'openCount', 'failedCount'],
+    fields: [
+      'contactName',
+      'date',
+      'orgName',
+      /** Became overdue since the previous digest. */
+      'overdueCount',
+      'confirmedCount',
+      /** Open and past due (after any extension): the same as lateCount. */
+      'openCount',
+      'failedCount',
+      /** Late now (after any extension), and the duties they belong to. */
+      'lateCount',
+      'lateDutyCount',
+      /** Late units not shown (the channel's length limit): a section, with /tonghop or statusUrl for the rest. */
+      'lateMore',
+      /** Confirmations not shown (the channel's length limit): a section. */
+      'confirmedMore',
+      /** The administrators' status page, for the rest of the late list. */
+      'statusUrl',
+    ],
     lists: {
+      /**
+       * Everything late now, grouped by duty, the most overdue first: `unitCount` the duty's late
+       * units (all of them, even when fewer are shown), `units` the list of them.
+       */
+      late: ['dutyCode', 'dutyTitle', 'unitCount'],
+      /**
+       * In a duty of `late`: one late unit — `period` in words ("Quý IV/2026"), `overdueBy` in words
+       * ("quá hạn 3 ngày làm việc"), `daysLate` the number, `isNew` non-empty when it became
+       * overdue since the previous digest (a section).
+       */
+      units: ['unitName', 'period', 'overdueBy', 'daysLate', 'dueDateShort', 'isNew'],
+      /** Became overdue since the previous digest, by duty code (the late list marks them too). */
       overdue: ['unitName', 'dutyCode', 'dutyTitle', 'dueDate', 'dueDateShort'],
       confirmed: ['unitName', 'dutyCode', 'dutyTitle', 'confirmedBy', 'confirmedAt'],
       unreachable: ['personName', 'unitName', 'reason'],

@@ -5,6 +5,7 @@ import { dueInstant } from '#root/domain/obligation-state.js';
 import type { Lang } from '#root/domain/wording.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { createBatcher } from '#root/lib/batcher.js';
+import { saidError, say } from '#root/messages/chat-words.js';
 import { audit } from './audit.js';
 import { cancelPendingReminders } from './confirmations.js';
 import { hashInviteCode } from './contacts.js';
@@ -149,7 +150,7 @@ export async function contactsByChat(db: Db, channel: ChatChannel, address: stri
  */
 export async function redeemInvite(db: Db, input: { code: string; channel: ChatChannel; address: string; now: Date }) {
   if (!/^[A-Za-z0-9_-]{10,64}$/.test(input.code)) {
-    throw new UserError('Mã mời không hợp lệ. Hãy mở lại liên kết mời anh/chị nhận được. / Invalid invite code.');
+    throw saidError('error.inviteInvalid');
   }
   if (input.channel === 'telegram' && !/^-?\d{1,19}$/.test(input.address))
     throw new Error(`not a Telegram chat id: ${input.address}`);
@@ -159,17 +160,14 @@ export async function redeemInvite(db: Db, input: { code: string; channel: ChatC
       where: { code: hashInviteCode(input.code) },
       include: { contact: { include: { unit: true } } },
     });
-    if (!invite)
-      throw new UserError('Mã mời không đúng. Hãy mở lại liên kết mời anh/chị nhận được. / Unknown invite code.');
-    if (invite.usedAt)
-      throw new UserError('Mã mời này đã được dùng. Xin quản trị viên một mã mới. / This invite was already used.');
-    if (invite.expiresAt <= input.now)
-      throw new UserError('Mã mời đã hết hạn. Xin quản trị viên một mã mới. / This invite has expired.');
+    if (!invite) throw saidError('error.inviteUnknown');
+    if (invite.usedAt) throw saidError('error.inviteUsed');
+    if (invite.expiresAt <= input.now) throw saidError('error.inviteExpired');
     const { count } = await tx.invite.updateMany({
       where: { id: invite.id, usedAt: null },
       data: { usedAt: input.now, usedBy: by },
     });
-    if (count === 0) throw new UserError('Mã mời này đã được dùng. / This invite was already used.');
+    if (count === 0) throw saidError('error.inviteUsed');
     const link =
       input.channel === 'telegram' ? { telegramChatId: BigInt(input.address) } : { zaloUserId: input.address };
     const unlink = input.channel === 'telegram' ? { telegramChatId: null } : { zaloUserId: null };
@@ -207,10 +205,7 @@ export async function redeemInvite(db: Db, input: { code: string; channel: ChatC
  */
 export async function findPendingExtension(db: Db, orgId: string, ref: string) {
   const hex = ref.trim().toLowerCase().replace(/-/g, '');
-  if (!/^[0-9a-f]{6,32}$/.test(hex))
-    throw new UserError(
-      `Mã đề nghị «${ref.slice(0, 40)}» không hợp lệ: dùng mã 8 ký tự trong tin xin gia hạn. / Invalid request reference.`,
-    );
+  if (!/^[0-9a-f]{6,32}$/.test(hex)) throw saidError('error.requestRefInvalid', { ref: ref.slice(0, 40) });
   // Pending ones first: an old decided request sharing the prefix does not hide a pending one.
   const rows = await db.$queryRaw<{ id: string; status: string; decided_by: string | null }[]>`
     SELECT id, status::text AS status, decided_by FROM extension_requests
@@ -218,23 +213,19 @@ export async function findPendingExtension(db: Db, orgId: string, ref: string) {
      ORDER BY (status = 'pending') DESC, created_at DESC
      LIMIT 3`;
   const pending = rows.filter((r) => r.status === 'pending');
-  if (pending.length > 1)
-    throw new UserError(
-      `Mã «${ref.slice(0, 40)}» trùng nhiều đề nghị; gõ thêm ký tự của mã. / Ambiguous reference: type more of it.`,
-    );
+  if (pending.length > 1) throw saidError('error.requestRefAmbiguous', { ref: ref.slice(0, 40) });
   if (pending.length === 1) return { id: pending[0]!.id };
   if (rows.length === 1) {
     const r = rows[0]!;
-    const verdict = r.status === 'approved' ? 'đã được duyệt' : 'đã bị từ chối';
+    const decided = r.status === 'approved' ? 'error.requestApprovedBefore' : 'error.requestRefusedBefore';
+    // The one who decided, in each language's words.
+    const by = (lang: 'vi' | 'en') => (r.decided_by ? say(lang, 'error.decidedBy', { name: r.decided_by }) : '');
     throw new UserError(
-      `Đề nghị gia hạn «${ref.slice(0, 40)}» ${verdict}${r.decided_by ? ` (${r.decided_by})` : ''} trước đó. / Already decided.`,
+      `${say('vi', decided, { ref: ref.slice(0, 40), by: by('vi') })} / ${say('en', decided, { ref: ref.slice(0, 40), by: by('en') })}`,
     );
   }
-  if (rows.length > 1)
-    throw new UserError(`Các đề nghị có mã «${ref.slice(0, 40)}» đều đã được quyết định trước đó. / Already decided.`);
-  throw new UserError(
-    `Không có đề nghị gia hạn nào đang chờ với mã «${ref.slice(0, 40)}». / No pending request with that reference.`,
-  );
+  if (rows.length > 1) throw saidError('error.requestsAllDecided', { ref: ref.slice(0, 40) });
+  throw saidError('error.requestNone', { ref: ref.slice(0, 40) });
 }
 
 /**
@@ -311,13 +302,13 @@ export async function withdrawConfirmation(
       },
       include: { obligation: { include: { duty: true } } },
     });
-    if (!c) throw new UserError('Không còn xác nhận nào của đơn vị trong 24 giờ qua để hoàn tác. / Nothing to undo.');
+    if (!c) throw saidError('error.nothingToUndo');
     // Claim, then act: of two withdrawals at once, one changes the rows.
     const { count } = await tx.confirmation.updateMany({
       where: { id: c.id, withdrawnAt: null },
       data: { withdrawnAt: input.now },
     });
-    if (count === 0) throw new UserError('Xác nhận này vừa được rút lại. / Already withdrawn.');
+    if (count === 0) throw saidError('error.alreadyWithdrawn');
     await tx.obligation.update({ where: { id: c.obligationId }, data: { status: 'open', completedAt: null } });
     await audit(tx, {
       orgId: c.orgId,
@@ -353,18 +344,11 @@ export async function requestExtension(
 ) {
   return db.$transaction(async (tx) => {
     const o = await tx.obligation.findUnique({ where: { id: input.obligationId }, include: { duty: true } });
-    if (!o || o.unitId !== input.unitId)
-      throw new UserError('Anh/chị chỉ xin gia hạn được nhiệm vụ của đơn vị mình. / Only your own unit’s duties.');
-    if (o.status !== 'open') throw new UserError('Nhiệm vụ này không còn mở. / This duty is no longer open.');
-    if (input.dueAt.getTime() <= dueInstant(o).getTime())
-      throw new UserError(
-        'Ngày xin gia hạn phải sau hạn hiện tại. / The new date must be later than the current due date.',
-      );
+    if (!o || o.unitId !== input.unitId) throw saidError('error.extendOwnOnly');
+    if (o.status !== 'open') throw saidError('error.dutyNotOpen');
+    if (input.dueAt.getTime() <= dueInstant(o).getTime()) throw saidError('error.extendAfterDue');
     const pending = await tx.extensionRequest.findFirst({ where: { obligationId: o.id, status: 'pending' } });
-    if (pending)
-      throw new UserError(
-        'Đơn vị đã có một đề nghị gia hạn đang chờ duyệt cho nhiệm vụ này. / A request is already pending.',
-      );
+    if (pending) throw saidError('error.extendPending');
     const request = await tx.extensionRequest.create({
       data: {
         orgId: o.orgId,
@@ -409,14 +393,14 @@ export async function decideExtensionAs(
       where: { id: input.requestId },
       include: { obligation: { include: { duty: true, unit: true } }, contact: true },
     });
-    if (!r || r.orgId !== input.orgId) throw new NotFoundError('Không tìm thấy đề nghị gia hạn. / No such request.');
+    if (!r || r.orgId !== input.orgId) throw saidError('error.requestNotFound', {}, NotFoundError);
     const { count } = await tx.extensionRequest.updateMany({
       where: { id: r.id, status: 'pending' },
       data: { status: input.approve ? 'approved' : 'refused', decidedBy: input.decidedBy, decidedAt: input.now },
     });
     if (count === 0) return { request: r, changed: false as const };
     if (input.approve) {
-      if (r.obligation.status !== 'open') throw new UserError('Nhiệm vụ không còn mở. / The duty is no longer open.');
+      if (r.obligation.status !== 'open') throw saidError('error.dutyNotOpen');
       await tx.obligation.update({ where: { id: r.obligationId }, data: { extendedTo: r.requestedDue } });
       await cancelPendingReminders(tx, r.obligationId);
     }
@@ -443,7 +427,7 @@ export async function decideExtension(
   },
 ) {
   if (input.admin.role !== 'admin' && input.admin.role !== 'supervisor') {
-    throw new UserError('Chỉ quản trị viên duyệt được đề nghị gia hạn. / Only administrators decide.');
+    throw saidError('error.adminsDecide');
   }
   return decideExtensionAs(db, {
     requestId: input.requestId,

@@ -3,9 +3,16 @@ import { dueInstant, isOverdue } from '#root/domain/obligation-state.js';
 import { effectivePolicy, policyOverrideSchema } from '#root/domain/policy.js';
 import { nudgeStep, stageId } from '#root/domain/stages.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
-import { UserError } from '#root/errors/index.js';
+import { saidError } from '#root/messages/chat-words.js';
 import { audit } from './audit.js';
+import { dayBounds } from './delivery/load.js';
 import { loadCalendar } from './holidays.js';
+
+/**
+ * Why a day's item was cancelled: a nudge carried it that day. The planner does not revive it (a
+ * person gets one message about an item a day).
+ */
+export const SENT_WITH_NUDGE = 'sent with a nudge';
 
 /**
  * The due days a nudge counts as "late now" or "due soon": from as far back as the policy still
@@ -82,8 +89,7 @@ export async function nudge(
   const ahead = obligations.filter((o) => dueInstant(o) > input.now).map((o) => dueInstant(o).getTime());
   const nearest = ahead.length ? Math.min(...ahead) : null;
   const chosen = lateOrSoon.length ? lateOrSoon : obligations.filter((o) => dueInstant(o).getTime() === nearest);
-  if (!chosen.length)
-    throw new UserError('Đơn vị không có nghĩa vụ nào đang mở phù hợp / the unit has no matching open obligation');
+  if (!chosen.length) throw saidError('error.nudgeNothing');
   const contacts = await db.contact.findMany({
     where: { unitId: input.unitId, active: true, role: { in: ['contact', 'head'] } },
   });
@@ -91,19 +97,16 @@ export async function nudge(
   const reachable = contacts.filter((c) => c.channels.some((ch) => !c.disabledChannels.includes(ch)));
   if (!reachable.length) {
     const unit = await db.unit.findFirstOrThrow({ where: { id: input.unitId, orgId }, select: { name: true } });
-    if (!contacts.length) {
-      throw new UserError(
-        `Đơn vị «${unit.name}» chưa có đầu mối nào đang hoạt động: không có ai để nhắc, chưa gửi gì. Thêm đầu mối ở trang của đơn vị (hoặc dondoc contacts add). / ` +
-          `the unit has no active contact: nobody to nudge, nothing was sent`,
-      );
-    }
-    throw new UserError(
-      `Không đầu mối nào của «${unit.name}» có kênh gửi được (${contacts.map((c) => c.name).join(', ')}): chưa gửi gì. Chọn lại kênh ở trang của đơn vị (hoặc dondoc contacts channels). / ` +
-        `no contact of the unit has a working channel: nothing was sent`,
-    );
+    if (!contacts.length) throw saidError('error.nudgeNoContact', { unit: unit.name });
+    throw saidError('error.nudgeNoChannel', { unit: unit.name, names: contacts.map((c) => c.name).join(', ') });
   }
   const withoutChannel: string[] = [];
   let reminders = 0;
+  let alreadyReminded = 0;
+  let contactsReached = 0;
+  const today = zonedDay(input.now, org.timeZone);
+  const bounds = dayBounds(today, org.timeZone);
+  const chosenIds = chosen.map((o) => o.id);
   await db.$transaction(async (tx) => {
     const rows = chosen.flatMap((o) => {
       const due = dueInstant(o);
@@ -129,14 +132,49 @@ export async function nudge(
     });
     // Two nudges of the unit at the same instant (two administrators, a double tap) are one nudge.
     reminders = (await tx.reminder.createMany({ data: rows, skipDuplicates: true })).count;
+    // One message a day: what the nudge carries is not sent again in the day's message still to
+    // come (its other items still go). A contact whose day's message already went is nudged all
+    // the same (the administrator asked), and counted, so the answer can say so.
+    const messaged = [...new Set(rows.map((r) => r.contactId))];
+    contactsReached = messaged.length;
+    alreadyReminded = (
+      await tx.bundle.findMany({
+        where: { contactId: { in: messaged }, day: new Date(`${today}T00:00:00Z`), status: 'sent' },
+        select: { contactId: true },
+        distinct: ['contactId'],
+      })
+    ).length;
+    await tx.reminder.updateMany({
+      where: {
+        contactId: { in: messaged },
+        obligationId: { in: chosenIds },
+        status: 'pending',
+        scheduledAt: { gte: bounds.from, lt: bounds.to },
+        NOT: { stage: { startsWith: 'nudge-' } },
+      },
+      data: { status: 'cancelled', lastError: SENT_WITH_NUDGE },
+    });
     await audit(tx, {
       orgId,
       actor: input.actor,
       action: 'obligation.nudge',
       entity: 'unit',
       entityId: input.unitId,
-      data: { obligations: chosen.length, reminders, ...(input.reason ? { reason: input.reason } : {}) },
+      data: {
+        obligations: chosen.length,
+        reminders,
+        alreadyReminded,
+        ...(input.reason ? { reason: input.reason } : {}),
+      },
     });
   });
-  return { obligations: chosen.length, reminders, withoutChannel: [...new Set(withoutChannel)] };
+  return {
+    obligations: chosen.length,
+    reminders,
+    /** Contacts the nudge's message goes to (one message each). */
+    contacts: contactsReached,
+    /** Of them, those who had already had a message today (the day's, or an earlier nudge's). */
+    alreadyReminded,
+    withoutChannel: [...new Set(withoutChannel)],
+  };
 }

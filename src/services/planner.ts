@@ -11,6 +11,7 @@ import type { IsoDate } from '#root/domain/types.js';
 import { zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import { Prisma, type Channel, type ContactRole, type ReminderKind } from '#root/generated/prisma/client.js';
 import { loadCalendar } from './holidays.js';
+import { SENT_WITH_NUDGE } from './nudge.js';
 
 /** One reminder the policy implies: when, to whom, on which channel, about what. */
 export interface PlannedReminder {
@@ -79,7 +80,8 @@ async function loadPolicies(db: Db, orgId: string): Promise<Map<string, PolicyOv
  *    supervisors: a first escalation is never lost for want of a head; `unitsWithoutHead` lists
  *    the gap); escalation-2 → the administrators and supervisors; lead stages also go, once per
  *    duty and period, to the cooperating units' contacts ("để phối hợp").
- * 4. One digest per administrator per working day, at the start of the sending window.
+ * 4. One digest per administrator and supervisor per working day, at the start of the sending
+ *    window: the day's news and everything late, grouped by duty (services/delivery/digest.ts).
  */
 export async function planWindow(db: Db, orgId: string, from: Date, to: Date): Promise<Plan> {
   const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
@@ -219,8 +221,7 @@ export async function planWindow(db: Db, orgId: string, from: Date, to: Date): P
     if (!calendar.isWorkingDay(day)) continue;
     const at = atLocalTime(day, orgPolicy.windowStart, zone);
     if (!inWindow(at)) continue;
-    for (const c of contacts.filter((x) => x.role === 'admin'))
-      digests.push({ at, day, contactId: c.id, contact: c.name, channel: c.channel });
+    for (const c of admins) digests.push({ at, day, contactId: c.id, contact: c.name, channel: c.channel });
   }
   void unitNames;
   reminders.sort(
@@ -252,7 +253,8 @@ export interface MaterializeResult {
 /**
  * Makes the reminder and digest rows of a window match the plan, on their unique keys:
  * new stages are inserted as `pending`; a pending row whose instant changed is moved; a cancelled
- * row the plan wants again (an obligation reopened) is revived; a pending row of the window the plan
+ * row the plan wants again (an obligation reopened) is revived, unless a nudge carried it that day
+ * ({@link SENT_WITH_NUDGE}); a pending row of the window the plan
  * no longer has is cancelled. Nothing sent is ever touched. A second run writes nothing. Contacts
  * with no working channel get no row; the administrators are told once (`unreachable_since`).
  */
@@ -275,7 +277,7 @@ export async function materialize(
                AS x(obligation_id, contact_id, channel, kind, stage, at)
         ON CONFLICT (obligation_id, contact_id, channel, stage) DO UPDATE
            SET status = 'pending', scheduled_at = EXCLUDED.scheduled_at, last_error = NULL
-         WHERE reminders.status = 'cancelled'
+         WHERE (reminders.status = 'cancelled' AND reminders.last_error IS DISTINCT FROM ${SENT_WITH_NUDGE})
             OR (reminders.status = 'pending' AND reminders.scheduled_at IS DISTINCT FROM EXCLUDED.scheduled_at)`
     : 0;
   // A hash anti-join, linear, whatever the statistics say: right after a large insert they are

@@ -3,12 +3,15 @@ import path from 'node:path';
 import Mustache from 'mustache';
 import { telegramHtmlProblem } from '#root/channels/telegram/html.js';
 import type { Db } from '#root/db/client.js';
+import { groupLateByDuty, lateView } from '#root/domain/late-digest.js';
 import { obligationCode } from '#root/domain/obligation-code.js';
 import { dueInstant } from '#root/domain/obligation-state.js';
 import { longDate, reminderWords, shortDate, type Lang } from '#root/domain/wording.js';
+import type { WorkingCalendar } from '#root/domain/working-days.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import { UserError } from '#root/errors/index.js';
 import type { Logger } from '#root/logger.js';
+import { say } from '#root/messages/chat-words.js';
 import { channelInWords, refusalInWords } from '#root/messages/refusal-words.js';
 import {
   loadTemplates,
@@ -387,20 +390,36 @@ export async function sampleView(
       confirmedBy: contact?.name ?? 'Nguyễn Văn A',
       confirmedAt: shortDate(today),
     }));
+    // The late list as the digest groups it: the sample obligations, late by 1, 4 and 7 working days.
+    const lateItems = (obligations.length ? obligations : [null, null]).map((x, i) => ({
+      dutyCode: x?.duty.code ?? code,
+      dutyTitle: x?.duty.title ?? 'Tổ chức diễn tập an toàn thông tin',
+      unitName: x?.unit.name ?? (i ? 'Sở Tư pháp' : 'Sở Y tế'),
+      periodKey: x?.periodKey ?? today.slice(0, 4),
+      dueDate: x ? zonedDay(dueInstant(x), zone) : today,
+      daysLate: 1 + 3 * i,
+      isNew: i === 0,
+    }));
     return {
       contactName: admin?.name ?? 'Quản trị viên',
       date: shortDate(today),
       orgName: org.name,
       overdueCount: overdue.length,
       confirmedCount: confirmed.length,
-      openCount: await db.obligation.count({ where: { ...open, dueAt: { lte: now } } }),
+      openCount: lateItems.length,
+      lateCount: lateItems.length,
+      lateDutyCount: new Set(lateItems.map((x) => x.dutyCode)).size,
+      late: lateView(groupLateByDuty(lateItems), lang),
+      lateMore: 0,
+      confirmedMore: 0,
+      statusUrl: `${baseUrl.replace(/\/$/, '')}/admin`,
       overdue,
       confirmed,
       unreachable: [
         {
           personName: 'Trần Thị B',
           unitName: o?.unit.name ?? 'Sở Y tế',
-          reason: lang === 'vi' ? 'không còn kênh nào gửi được' : 'no working channel left',
+          reason: say(lang, 'digest.noChannelLeft'),
         },
       ],
       failedCount: 1,
@@ -416,6 +435,25 @@ export async function sampleView(
         },
       ],
     };
+  }
+  if (message === 'reminder-bundle') {
+    const calendar = await loadCalendar(db, orgId, [Number(today.slice(0, 4))]);
+    const late = await db.obligation.findMany({
+      where: { ...open, dueAt: { lt: now } },
+      orderBy: [{ dueAt: 'desc' }, { id: 'asc' }],
+      take: 2,
+      include,
+    });
+    return bundleSample({
+      lang,
+      today,
+      calendar,
+      contactName: contact?.name ?? 'Nguyễn Văn A',
+      unitName: o?.unit.name ?? 'Sở Y tế',
+      baseUrl,
+      late: late.map((x) => sampleItem(x, zone)),
+      ahead: ahead.map((x) => sampleItem(x, zone)),
+    });
   }
   return {
     contactName: contact?.name ?? 'Nguyễn Văn A',
@@ -442,6 +480,117 @@ export async function sampleView(
       },
     ],
   };
+}
+
+/** An obligation as a sample bundle item needs it. */
+interface SampleItem {
+  unitName: string;
+  dutyCode: string;
+  dutyTitle: string;
+  planCode: string;
+  periodKey: string;
+  dueDate: string;
+}
+
+const sampleItem = (
+  x: {
+    unit: { name: string };
+    duty: { code: string; title: string; plan: { code: string } };
+    periodKey: string;
+    dueAt: Date;
+    extendedTo: Date | null;
+  },
+  zone: string,
+): SampleItem => ({
+  unitName: x.unit.name,
+  dutyCode: x.duty.code,
+  dutyTitle: x.duty.title,
+  planCode: x.duty.plan.code,
+  periodKey: x.periodKey,
+  dueDate: zonedDay(dueInstant(x), zone),
+});
+
+/** The fixed examples a sample bundle falls back on, for an organisation without obligations there. */
+const EXAMPLES: Omit<SampleItem, 'dueDate' | 'periodKey'>[] = [
+  { unitName: 'Sở Y tế', dutyCode: '4.2', dutyTitle: 'Tổ chức diễn tập an toàn thông tin', planCode: '3131/KH-UBND' },
+  {
+    unitName: 'Sở Y tế',
+    dutyCode: '1.3',
+    dutyTitle: 'Rà soát, phân loại hệ thống thông tin theo cấp độ',
+    planCode: '3131/KH-UBND',
+  },
+  { unitName: 'Sở Y tế', dutyCode: '2.1', dutyTitle: 'Báo cáo tình hình thực hiện Kế hoạch', planCode: '3131/KH-UBND' },
+  {
+    unitName: 'Công an tỉnh',
+    dutyCode: '5.4',
+    dutyTitle: 'Tuyên truyền, nâng cao nhận thức về an toàn thông tin',
+    planCode: '3131/KH-UBND',
+  },
+];
+
+/**
+ * A realistic day's message for the preview of `reminder-bundle`: an item in each section — overdue
+ * (the organisation's latest late obligations, else an example 3 working days late), due today,
+ * due soon (its nearest ones ahead) and one "để phối hợp" — worded as the worker words them, with
+ * one item not shown in full ({{more}}). The worker's own view is built in delivery/view.ts.
+ */
+export function bundleSample(input: {
+  lang: Lang;
+  today: string;
+  calendar: WorkingCalendar;
+  contactName: string;
+  unitName: string;
+  baseUrl: string;
+  late: SampleItem[];
+  ahead: SampleItem[];
+}): View {
+  const { lang, today, calendar } = input;
+  const year = today.slice(0, 4);
+  const example = (i: number, dueDate: string): SampleItem => ({ ...EXAMPLES[i]!, periodKey: year, dueDate });
+  const overdue = input.late.length ? input.late : [example(0, calendar.addWorkingDays(today, -3))];
+  const soon = input.ahead.filter((x) => x.dueDate > today).slice(0, 2);
+  const sections = {
+    overdue,
+    dueToday: [input.ahead.find((x) => x.dueDate === today) ?? example(1, today)],
+    soon: soon.length ? soon : [example(2, calendar.addWorkingDays(today, 7))],
+    late: [],
+    cooperating: [example(3, calendar.addWorkingDays(today, 10))],
+  } satisfies Record<string, SampleItem[]>;
+  const item = (x: SampleItem, section: string): View => {
+    const code = obligationCode(x.dutyCode, x.periodKey);
+    const left =
+      today <= x.dueDate
+        ? calendar.workingDaysBetween(today, x.dueDate)
+        : -calendar.workingDaysBetween(x.dueDate, today);
+    return {
+      code,
+      unitName: x.unitName,
+      dutyCode: x.dutyCode,
+      dutyTitle: x.dutyTitle,
+      planCode: x.planCode,
+      ...reminderWords({ periodKey: x.periodKey, dueDate: x.dueDate, workingDaysLeft: left, lang }),
+      confirmCommand: `/xong ${code}`,
+      extendCommand: `/giahan ${code}`,
+      // Not a signed link: a preview confirms nothing.
+      confirmUrl: section === 'cooperating' ? '' : `${input.baseUrl.replace(/\/$/, '')}/c/xem-truoc`,
+      indicatorsMissing: '',
+      indicators: [],
+    };
+  };
+  const view: View = {
+    contactName: input.contactName,
+    unitName: input.unitName,
+    date: shortDate(today),
+    more: 1,
+  };
+  let count = 1;
+  for (const [section, list] of Object.entries(sections)) {
+    view[section] = list.map((x) => item(x, section));
+    view[`${section}Count`] = list.length;
+    count += list.length;
+  }
+  view.count = count;
+  return view;
 }
 
 /**

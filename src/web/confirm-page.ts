@@ -1,4 +1,6 @@
 /** The small pages of the one-click confirmation link: Vietnamese first, English below. */
+import type { Lang } from '#root/domain/wording.js';
+import { say } from '#root/messages/chat-words.js';
 
 const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -42,12 +44,46 @@ export function confirmForm(o: ObligationSummary, action: string): string {
   );
 }
 
-export function confirmedPage(o: ObligationSummary, already: boolean): string {
+/** One item of the email that carried the link, as it stands now; `url` the signed link of an open one. */
+export interface DayItem {
+  code: string;
+  title: string;
+  due: string;
+  open: boolean;
+  url?: string;
+}
+
+/**
+ * The items of the email the link came in, after the confirmation, in the contact's language: each
+ * done one marked, each open one with its own link (an email cannot change once sent; this page is
+ * its updated list). Nothing for an email of one item.
+ */
+export function dayListHtml(items: readonly DayItem[], lang: Lang): string {
+  if (items.length < 2) return '';
+  const rows = items
+    .map((i) => {
+      const what = esc(say(lang, 'email.item', { code: i.code, title: i.title, due: i.due }));
+      return i.open && i.url
+        ? `<li>${what} — <a href="${esc(i.url)}">${esc(say(lang, 'email.confirmLink'))}</a></li>`
+        : `<li>${what} — ${esc(say(lang, 'email.itemDone'))}</li>`;
+    })
+    .join('\n');
+  const head = say(lang, 'email.listHead', { count: items.filter((i) => i.open).length });
+  return `<h2>${esc(head)}</h2>\n<ul>${rows}</ul>`;
+}
+
+export function confirmedPage(
+  o: ObligationSummary,
+  already: boolean,
+  items: readonly DayItem[] = [],
+  lang: Lang = 'vi',
+): string {
   return page(
     'Đã xác nhận',
-    already
+    (already
       ? `<h1>Nhiệm vụ này đã được xác nhận trước đó</h1><p class="en">This duty was already confirmed.</p>${summary(o)}`
-      : `<h1>✅ Đã ghi nhận hoàn thành</h1><p class="en">Completion recorded. Reminders for it stop now.</p>${summary(o)}`,
+      : `<h1>✅ Đã ghi nhận hoàn thành</h1><p class="en">Completion recorded. Reminders for it stop now.</p>${summary(o)}`) +
+      dayListHtml(items, lang),
   );
 }
 

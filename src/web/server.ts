@@ -23,7 +23,8 @@ import { NotFoundError, UserError } from '#root/errors/index.js';
 import { confirmObligation } from '#root/services/confirmations.js';
 import { refusalText, reportIndicatorValue, unitIndicators, valueText } from '#root/services/indicators.js';
 import type { UnitNotice } from '#root/services/on-behalf.js';
-import { verifyLink } from '#root/services/links.js';
+import { dayListOf } from '#root/services/day-list.js';
+import { linkExpiry, signLink, verifyLink } from '#root/services/links.js';
 import { FORM_MAX_BYTES, langOf, registerAdmin } from './admin.js';
 import { html, layout, STYLE, STYLESHEET_PATH, translator } from './html.js';
 import {
@@ -37,6 +38,7 @@ import {
   indicatorsSavedPage,
   withIndicators,
   type LinkIndicator,
+  type DayItem,
 } from './confirm-page.js';
 import { ADMIN_PAGES, registerPublicPages } from './pages/index.js';
 
@@ -244,7 +246,24 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
       due: shortDate(zonedDay(dueInstant(o), o.org.timeZone)),
       contact: contact.name,
     };
-    return { claims: check.claims, obligation: o, summary } as const;
+    return { claims: check.claims, obligation: o, summary, lang: contact.locale } as const;
+  }
+
+  /**
+   * The items of the email a link came in, as they stand now: the page after a confirmation is that
+   * email's updated list, each open item with a fresh signed link of its own.
+   */
+  async function emailItems(claims: { obligationId: string; contactId: string }): Promise<DayItem[]> {
+    const list = await dayListOf(deps.db, { ...claims, channel: 'email' });
+    const exp = linkExpiry(deps.clock.now());
+    return (list ?? []).map((i) => ({
+      ...i,
+      ...(i.open
+        ? {
+            url: `/c/${signLink({ obligationId: i.obligationId, contactId: claims.contactId, exp }, deps.config.SECRET_KEY)}`,
+          }
+        : {}),
+    }));
   }
 
   /** The status of a link that cannot be used: expired 410, gone 404, another unit's duty 403, else 400. */
@@ -256,7 +275,8 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     if ('error' in r)
       return reply.code(linkErrorStatus(r.error!)).send(linkErrorPage(r.error!, 'unit' in r ? r.unit : undefined));
     const form = indicatorForm(...(await linkIndicators(r)), `/c/${req.params.token}/chi-tieu`);
-    if (r.obligation.status !== 'open') return reply.send(withIndicators(confirmedPage(r.summary, true), form));
+    if (r.obligation.status !== 'open')
+      return reply.send(withIndicators(confirmedPage(r.summary, true, await emailItems(r.claims), r.lang), form));
     return reply.send(withIndicators(confirmForm(r.summary, `/c/${req.params.token}`), form));
   });
 
@@ -350,7 +370,9 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
         note,
         now: deps.clock.now(),
       });
-      return reply.send(confirmedPage(r.summary, outcome.status === 'already-done'));
+      return reply.send(
+        confirmedPage(r.summary, outcome.status === 'already-done', await emailItems(r.claims), r.lang),
+      );
     } catch (error) {
       // Changed between the page and the press (the obligation deleted, the contact moved): a page, nothing changed.
       if (error instanceof NotFoundError) return reply.code(404).send(linkErrorPage('gone'));

@@ -14,6 +14,7 @@ import {
   type Outcome,
 } from '#root/commands/service.js';
 import type { Db } from '#root/db/client.js';
+import { obligationCode } from '#root/domain/obligation-code.js';
 import { yearWindow } from '#root/domain/zoned-day.js';
 import type { ContactRole } from '#root/generated/prisma/client.js';
 import { createLogger } from '#root/logger.js';
@@ -442,6 +443,74 @@ describe('the chat command service', () => {
         open.map((o) => ({ action: 'done', id: o.id })),
       );
       expect(reply.text).not.toContain('/xong <mã>');
+    });
+  });
+
+  describe('confirming an item of the day’s Zalo message, which cannot be edited in place', () => {
+    let w: World;
+    let zalo: Caller;
+    const codes: Record<string, string> = {};
+    beforeAll(async () => {
+      w = await buildWorld('rest');
+      zalo = await link(w.b.id, 'zalo');
+      // The day's message of 09/11 sent to the second unit's contact on Zalo: 4.2, B.1 and 4.3,
+      // and a supervisor's kind of item that is not theirs to confirm (left out of the list).
+      const bundle = await db.bundle.create({
+        data: {
+          orgId: w.orgId,
+          contactId: w.b.id,
+          channel: 'zalo',
+          day: new Date('2026-11-09T00:00:00Z'),
+          slot: 'day',
+          scheduledAt: NOW,
+          status: 'sent',
+          sentAt: NOW,
+        },
+      });
+      for (const [code, kind] of [
+        ['4.2', 'lead'],
+        ['B.1', 'lead'],
+        ['4.3', 'lead'],
+      ] as const) {
+        const o = await obligationOf(w.unitB.id, code);
+        codes[code] = obligationCode(code, o.periodKey);
+        await db.reminder.create({
+          data: {
+            orgId: w.orgId,
+            obligationId: o.id,
+            contactId: w.b.id,
+            channel: 'zalo',
+            kind,
+            stage: `lead-3@${code.replace('.', '')}`,
+            scheduledAt: NOW,
+            status: 'sent',
+            sentAt: NOW,
+            bundleId: bundle.id,
+          },
+        });
+      }
+    });
+
+    it('confirms the item and lists what is left of the day’s message, each with what to type', async () => {
+      const { svc } = service();
+      const text = only(await svc.handleText(zalo, '/xong B.1')).text;
+      expect(text).toBe(
+        '✅ Đã ghi nhận: Đơn vị thử 2 hoàn thành nhiệm vụ B.1 «Nhiệm vụ riêng của đơn vị 2». Các nhắc nhở còn lại đã được hủy.\n\n' +
+          'Tin nhắc hôm nay còn 2 việc chưa xong:\n' +
+          `• ${codes['4.2']} «Nhiệm vụ 4.2», hạn 13/11/2026: gõ /xong ${codes['4.2']}\n` +
+          `• ${codes['4.3']} «Nhiệm vụ 4.3», hạn 15/12/2026: gõ /xong ${codes['4.3']}`,
+      );
+    });
+
+    it('answers in the contact’s language, and says when nothing is left', async () => {
+      await db.contact.update({ where: { id: w.b.id }, data: { locale: 'en' } });
+      const { svc } = service();
+      expect(only(await svc.handleText(zalo, '/done 4.3')).text).toContain(
+        `\n\nStill open in today’s reminder (1):\n• ${codes['4.2']} «Nhiệm vụ 4.2», due 13/11/2026: send /done ${codes['4.2']}`,
+      );
+      expect(only(await svc.handleText(zalo, '/done 4.2')).text).toMatch(
+        /^✅ .+\n\nNothing of today’s reminder is left open\. 🎉$/,
+      );
     });
   });
 
@@ -1392,7 +1461,9 @@ describe('the chat command service', () => {
       expect(only(await svc.handleText(stranger(), '/viec')).text).toBe(notLinked('vi'));
       expect(only(await svc.handleText(stranger('fr'), '/viec')).text).toBe(notLinked('vi'));
       expect(only(await svc.handleText(stranger('en'), '/viec')).text).toBe(notLinked('en'));
-      expect(only(await svc.handleText(stranger('en'), '/start abc')).text).toBe('Invalid invite code.');
+      expect(only(await svc.handleText(stranger('en'), '/start abc')).text).toBe(
+        'Invalid invite code. Open the invite link you received again.',
+      );
       expect(only(await svc.handleText(stranger('en'), 'xin chào')).text).toBe(
         'Send /tasks to see your duties, /done <code> to confirm one, /help for help.',
       );

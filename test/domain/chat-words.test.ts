@@ -2,7 +2,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CHAT_WORDS, inOneLanguage, langOfCode, placeholdersOf, say } from '#root/messages/chat-words.js';
+import { messageIn, NotFoundError, UserError } from '#root/errors/index.js';
+import { INDICATOR_WORDS } from '#root/messages/indicators.js';
+import { CHAT_WORDS, inOneLanguage, langOfCode, placeholdersOf, saidError, say } from '#root/messages/chat-words.js';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 const vi = CHAT_WORDS.vi;
@@ -72,6 +74,40 @@ describe('the chat texts in Vietnamese and English', () => {
     expect(langOfCode('vi')).toBe('vi');
     expect(langOfCode('fr')).toBe('vi');
     expect(langOfCode(undefined)).toBe('vi');
+  });
+
+  it('make a service’s error from a locale text, shown whole on the web and in one language in a chat', () => {
+    const error = saidError('error.requestNone', { ref: 'ab12cd34' });
+    expect(error).toBeInstanceOf(UserError);
+    expect(error.message).toBe(
+      'Không có đề nghị gia hạn nào đang chờ với mã «ab12cd34». / No extension request is pending with the reference «ab12cd34».',
+    );
+    expect(messageIn(error, 'vi')).toBe('Không có đề nghị gia hạn nào đang chờ với mã «ab12cd34».');
+    expect(messageIn(error, 'en')).toBe('No extension request is pending with the reference «ab12cd34».');
+    expect(saidError('error.requestNotFound', {}, NotFoundError)).toBeInstanceOf(NotFoundError);
+    // An error written the old way is split on its " / ".
+    expect(messageIn(new UserError('Sai. / Wrong.'), 'en')).toBe('Wrong.');
+  });
+
+  it('word the indicator replies from the locale files, in the contact’s language', () => {
+    const lines = [
+      { ref: '1', title: 'Tỷ lệ hệ thống', target: '80%', value: '45/50' },
+      { ref: '2', title: 'Số cán bộ', target: null, value: null },
+    ];
+    expect(INDICATOR_WORDS.vi.list('Sở Y tế', 2026, lines)).toBe(
+      'Chỉ tiêu năm 2026 của Sở Y tế:\n• 1. Tỷ lệ hệ thống (mục tiêu 80%): đã báo 45/50\n• 2. Số cán bộ: chưa báo cáo\n' +
+        'Báo cáo: /chitieu <số> <tử số>/<mẫu số> [ghi chú].',
+    );
+    expect(INDICATOR_WORDS.en.list('Sở Y tế', 2026, lines)).toBe(
+      'Indicators of Sở Y tế for 2026:\n• 1. Tỷ lệ hệ thống (target 80%): reported 45/50\n• 2. Số cán bộ: not reported\n' +
+        'Report: /indicator <number> <numerator>/<denominator> [note].',
+    );
+    expect(INDICATOR_WORDS.vi.problem['need-fraction']('45')).toContain('(không ghi «45»)');
+    expect(INDICATOR_WORDS.en.ambiguous('1', ['A:1', 'B:1'])).toContain('write A:1 or B:1.');
+    expect(INDICATOR_WORDS.vi.undone('1', 2026, null)).toBe(
+      '↩️ Đã rút lại số liệu chỉ tiêu 1 năm 2026. Chỉ tiêu này trở lại «chưa báo cáo».',
+    );
+    expect(INDICATOR_WORDS.en.typed('3', true)).toBe('/indicator 3 <numerator>/<denominator>');
   });
 
   it('show a service’s "Vietnamese / English" error in one language', () => {

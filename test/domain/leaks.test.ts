@@ -2,6 +2,8 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withUnit } from '#root/domain/indicators.js';
+import { groupLateByDuty, lateView } from '#root/domain/late-digest.js';
+import { workingCalendarForYears } from '#root/domain/working-days.js';
 import { obligationCode } from '#root/domain/obligation-code.js';
 import { OBLIGATION_STATES } from '#root/domain/obligation-state.js';
 import type { IsoDate } from '#root/domain/types.js';
@@ -26,6 +28,9 @@ import {
   TEMPLATES_DIR,
   type View,
 } from '#root/messages/templates.js';
+import { renderDigest } from '#root/services/delivery/digest.js';
+import { bundleSample } from '#root/services/templates.js';
+import { dayListHtml } from '#root/web/confirm-page.js';
 
 /**
  * Nothing a person reads leaks a stored value: every template (listed from the template
@@ -110,6 +115,8 @@ function leaks(text: string, lang: Lang): string[] {
   let masked = text;
   for (const code of [...CODES].sort((a, b) => b.length - a.length)) masked = masked.split(code).join('‹code›');
   masked = masked.replace(/\/[A-Za-z]+/g, '‹command›');
+  // The command line's commands, typed as they are ("dondoc contacts channels").
+  masked = masked.replace(/\bdondoc(?: [a-z-]+){1,2}/g, '‹command›');
   const found: string[] = [];
   const iso = /\d{4}-\d{2}-\d{2}/.exec(masked);
   if (iso) found.push(`ISO date ${iso[0]}`);
@@ -263,6 +270,25 @@ function digestViews(lang: Lang): { label: string; view: View }[] {
     confirmedCount: 1,
     openCount: 3,
     failedCount: 2,
+    // Everything late, grouped by duty: every period shape, late since today and for days, new or not.
+    lateCount: PERIOD_KEYS.length + 1,
+    lateDutyCount: 2,
+    late: lateView(
+      groupLateByDuty([
+        ...PERIOD_KEYS.map((periodKey, i) => ({
+          ...row,
+          periodKey,
+          dueDate: '2026-11-13',
+          daysLate: i,
+          isNew: i % 2 === 0,
+        })),
+        { ...row, dutyCode: '1.1', periodKey: '2026', dueDate: '2026-11-13', daysLate: 1, isNew: true },
+      ]),
+      lang,
+    ),
+    lateMore: 3,
+    confirmedMore: 2,
+    statusUrl: 'https://dondoc.example/admin',
     overdue: [{ ...row, dueDate: longDate('2026-11-13', lang), dueDateShort: shortDate('2026-11-13') }],
     confirmed: [{ ...row, confirmedBy: 'Nguyễn Văn A', confirmedAt: shortDate('2026-11-16') }],
     unreachable: [{ personName: 'Trần Thị B', unitName: 'Sở Y tế', reason: refusalInWords('', lang) }],
@@ -283,6 +309,11 @@ function digestViews(lang: Lang): { label: string; view: View }[] {
     confirmed: [],
     unreachable: [],
     failed: [],
+    lateCount: 0,
+    lateDutyCount: 0,
+    late: [],
+    lateMore: 0,
+    confirmedMore: 0,
   };
   return [
     { label: 'full', view: full },
@@ -338,6 +369,17 @@ function sampleParams(lang: Lang): ChatParams {
     command: `${say(lang, 'cmd.done')} ${CODES[5]}${say(lang, 'tail.done')}`,
     file: 'bao-cao.pdf',
     verdict: say(lang, 'decide.refused', { code: DUTY, title: 'Diễn tập' }),
+    // The indicator replies' parts, as src/messages/indicators.ts fills them.
+    year: 2026,
+    target: withUnit(80, '%'),
+    value: '45/50',
+    state: say(lang, 'indicator.reported', { value: '45/50' }),
+    refs: ['3131/KH-UBND:1', '12/KH-UBND:1'].join(say(lang, 'indicator.or')),
+    replaced: say(lang, 'indicator.replaced'),
+    back: '40/50',
+    after: say(lang, 'indicator.undoneBack', { back: '40/50' }),
+    by: say(lang, 'error.decidedBy', { name: 'Quản trị' }),
+    channels: 'Telegram, Zalo',
   };
 }
 
@@ -375,6 +417,96 @@ describe('what people read leaks no stored value', () => {
       for (const p of placeholdersOf(CHAT_WORDS[lang][key])) expect(params, `${key}: {{${p}}}`).toHaveProperty(p);
       const text = say(lang, key, params);
       expect(leaks(text, lang), `${key}: ${text}`).toEqual([]);
+    }
+  });
+
+  it.each(LANGS)('the digest as each channel sends it in %s, its late list cut to the channel’s limit', (lang) => {
+    const view = digestViews(lang)[0]!.view;
+    // Long enough that Telegram and Zalo cut it: "… và N việc trễ khác" is rendered too.
+    const late = lateView(
+      groupLateByDuty(
+        Array.from({ length: 120 }, (_, i) => ({
+          dutyCode: `${1 + (i % 12)}.1`,
+          dutyTitle: 'Triển khai bảo đảm an toàn thông tin mạng của tỉnh',
+          unitName: `Ủy ban nhân dân huyện ${i}`,
+          periodKey: PERIOD_KEYS[i % PERIOD_KEYS.length]!,
+          dueDate: '2026-11-13',
+          daysLate: i % 9,
+          isNew: i % 5 === 0,
+        })),
+      ),
+      lang,
+    );
+    for (const channel of ['telegram', 'zalo', 'email', 'sandbox'] as const) {
+      const out = renderDigest(templates, channel, lang, { ...view, late, lateCount: 120 });
+      if (channel === 'telegram' || channel === 'zalo')
+        expect(out.text).toMatch(lang === 'vi' ? /việc trễ khác: gõ \/tonghop/ : /more late items: send \/tonghop/);
+      for (const text of [out.subject, out.text, out.html ?? ''])
+        expect(leaks(text.replace(/<[^>]+>/g, ''), lang), `${channel}:\n${text}`).toEqual([]);
+    }
+  });
+
+  it.each(LANGS)('the reply to a typed confirmation in %s, listing what is left of the day’s message', (lang) => {
+    const items = STAGES.flatMap((stage) =>
+      PERIOD_KEYS.map((k) => ({ code: obligationCode(DUTY, k), title: 'Diễn tập', due: shortDate(stage.dueDate) })),
+    );
+    const ok = say(lang, 'done.ok', { code: DUTY, title: 'Diễn tập', unit: 'Sở Y tế' });
+    for (const text of [
+      `${ok}\n\n${say(lang, 'done.rest', { count: items.length })}\n${items.map((i) => say(lang, 'done.restLine', i)).join('\n')}\n${say(lang, 'done.restMore', { count: 3 })}`,
+      `${ok}\n\n${say(lang, 'done.restNone')}`,
+    ])
+      expect(leaks(text, lang), text).toEqual([]);
+  });
+
+  it.each(LANGS)('the email link’s page in %s: the email’s items, done and open', (lang) => {
+    const items = STAGES.flatMap((stage, s) =>
+      PERIOD_KEYS.map((k, i) => ({
+        code: obligationCode(DUTY, k),
+        title: 'Diễn tập',
+        due: shortDate(stage.dueDate),
+        open: (s + i) % 2 === 0,
+        url: '/c/abc.def',
+      })),
+    );
+    const text = dayListHtml(items, lang).replace(/<[^>]+>/g, ' ');
+    expect(text).toContain(say(lang, 'email.itemDone'));
+    expect(leaks(text, lang), text).toEqual([]);
+  });
+
+  it.each(
+    templateFiles()
+      .filter((f) => f.message === 'reminder-bundle')
+      .map((f) => [`${f.lang}/${f.message}.${f.channel}.${f.part}`, f] as const),
+  )('the template preview’s sample day’s message, %s', (_, f) => {
+    const calendar = workingCalendarForYears([2026, 2027], []);
+    const item = (periodKey: string, dueDate: string) => ({
+      unitName: 'Sở Y tế',
+      dutyCode: DUTY,
+      dutyTitle: 'Diễn tập',
+      planCode: '3131/KH-UBND',
+      periodKey,
+      dueDate,
+    });
+    for (const [label, late, ahead] of [
+      [
+        'the organisation’s obligations',
+        PERIOD_KEYS.map((k) => item(k, '2026-11-10')),
+        PERIOD_KEYS.map((k) => item(k, '2026-11-20')),
+      ],
+      ['the examples', [], []],
+    ] as const) {
+      const view = bundleSample({
+        lang: f.lang,
+        today: '2026-11-13',
+        calendar,
+        contactName: 'Nguyễn Văn A',
+        unitName: 'Sở Y tế',
+        baseUrl: 'https://dondoc.example',
+        late: [...late],
+        ahead: [...ahead],
+      });
+      const text = templates.render(f.message, f.channel, f.part, f.lang, view);
+      expect(leaks(text.replace(/<[^>]+>/g, ''), f.lang), `${label}:\n${text}`).toEqual([]);
     }
   });
 

@@ -242,21 +242,40 @@ describe('message templates', () => {
     });
   });
 
-  it('repeat digest lists, and say so when a list is empty', () => {
+  it('repeat digest lists, grouped by duty, and say so when a list is empty', () => {
+    const late = (unitName: string, overdueBy: string, isNew: string) => ({
+      unitName,
+      period: 'năm 2026',
+      overdueBy,
+      daysLate: 1,
+      dueDateShort: '15/11/2026',
+      isNew,
+    });
     const text = templates.render('digest', 'sandbox', 'txt', 'vi', {
       contactName: 'QTV',
       date: '16/11/2026',
       orgName: 'Sở TTTT',
-      overdueCount: 2,
+      overdueCount: 1,
       confirmedCount: 0,
-      openCount: 5,
-      overdue: [
-        { unitName: 'Sở Y tế', dutyCode: '4.2', dutyTitle: 'Diễn tập', dueDate: '', dueDateShort: '15/11/2026' },
-        { unitName: 'Sở Tư pháp', dutyCode: '4.2', dutyTitle: 'Diễn tập', dueDate: '', dueDateShort: '15/11/2026' },
+      openCount: 2,
+      lateCount: 2,
+      lateDutyCount: 1,
+      late: [
+        {
+          dutyCode: '4.2',
+          dutyTitle: 'Diễn tập',
+          unitCount: 2,
+          units: [late('Sở Y tế', 'quá hạn 3 ngày làm việc', ''), late('Sở Tư pháp', 'quá hạn 1 ngày làm việc', 'yes')],
+        },
       ],
+      overdue: [],
       confirmed: [],
     });
-    expect(text).toMatch(/- Sở Y tế: 4\.2 «Diễn tập», hạn 15\/11\/2026\n- Sở Tư pháp/);
+    expect(text).toContain(
+      'Đang trễ hạn: 2 việc của 1 nhiệm vụ, trễ lâu nhất trước.\n\n4.2 «Diễn tập» — 2 đơn vị trễ:\n' +
+        '• Sở Y tế, năm 2026: quá hạn 3 ngày làm việc (hạn 15/11/2026)\n' +
+        '• Sở Tư pháp, năm 2026: quá hạn 1 ngày làm việc (hạn 15/11/2026) — mới\n',
+    );
     expect(text).toMatch(/Đã hoàn thành:\n- —/);
   });
 

@@ -201,7 +201,10 @@ describe('a simulated 20/10–05/12/2026 run over the HCMC plan', () => {
     for (const d of ['2026-11-06', '2026-11-16', '2026-12-01']) expect(days).toContain(d);
     expect(days).not.toContain('2026-10-21');
     const nov16 = digests.find((d) => d.day.toISOString().startsWith('2026-11-16'))!;
-    expect(nov16.outbox?.body).toMatch(/Mới quá hạn:\n(- .+\n)*- Sở Thông tin và Truyền thông: 4\.2 «/);
+    // Grouped by duty: 4.2, then its late units with their period and working days overdue.
+    expect(nov16.outbox?.body).toMatch(
+      /\n4\.2 «[^»]+» — \d+ đơn vị trễ:\n(• .+\n)*• Sở Thông tin và Truyền thông, năm 2026: quá hạn 1 ngày làm việc \(hạn 15\/11\/2026\) — mới\n/,
+    );
     const nov6 = digests.find((d) => d.day.toISOString().startsWith('2026-11-06'))!;
     expect(nov6.outbox?.body).toMatch(/Đã hoàn thành:\n- Sở Y tế: 4\.7/);
   });

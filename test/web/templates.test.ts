@@ -108,6 +108,32 @@ describe('message templates on the administrators’ pages', () => {
     expect(digest.text).toContain('<code>{{confirmedBy}}</code>');
   });
 
+  it('previews the day’s message as a realistic list: overdue, due today, due soon and for cooperation', async () => {
+    for (const [path, words] of [
+      [
+        '/admin/templates/vi/reminder-bundle/zalo/txt',
+        ['QUÁ HẠN', 'ĐẾN HẠN', 'SẮP ĐẾN HẠN', 'ĐỂ PHỐI HỢP', 'Còn 1 việc khác'],
+      ],
+      [
+        '/admin/templates/en/reminder-bundle/telegram/html',
+        [
+          '&lt;b&gt;Overdue',
+          '&lt;b&gt;Due now',
+          '&lt;b&gt;Due soon',
+          '&lt;b&gt;For your cooperation',
+          '1 more: send /viec',
+        ],
+      ],
+    ] as const) {
+      const res = await w.client.get(path);
+      expect(res.status).toBe(200);
+      const preview = res.text.slice(res.text.indexOf('</textarea>'));
+      for (const word of words) expect(preview, `${path}: ${word}`).toContain(word);
+      // The organisation's nearest obligation ahead is among the items due soon.
+      expect(preview).toContain(`${ahead.dutyCode}-`);
+    }
+  });
+
   it('answers 404 for a template that does not exist', async () => {
     for (const path of [
       '/admin/templates/vi/nope/sandbox/txt',

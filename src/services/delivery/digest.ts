@@ -1,12 +1,15 @@
 import type { Db } from '#root/db/client.js';
-import { dueInstant } from '#root/domain/obligation-state.js';
+import { MESSAGE_MAX } from '#root/domain/bundles.js';
+import { firstLate, groupLateByDuty, lateView, mostThatFit, type LateItem } from '#root/domain/late-digest.js';
+import { dueInstant, isOverdue } from '#root/domain/obligation-state.js';
 import type { ReminderPolicy } from '#root/domain/policy.js';
 import { atLocalTime } from '#root/domain/stages.js';
 import { longDate, shortDate, type Lang } from '#root/domain/wording.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import type { Channel } from '#root/generated/prisma/client.js';
+import { say } from '#root/messages/chat-words.js';
 import { channelInWords, refusalInWords } from '#root/messages/refusal-words.js';
-import { PARTS, templateKey, type TemplateOverrides, type View } from '#root/messages/templates.js';
+import { PARTS, templateKey, type TemplateOverrides, type TemplateSet, type View } from '#root/messages/templates.js';
 import { loadCalendar } from '../holidays.js';
 
 /** The digest row as {@link digestView} needs it. */
@@ -31,6 +34,7 @@ export async function digestView(
   dg: DigestRow,
   policy: ReminderPolicy,
   edited: TemplateOverrides,
+  options: { statusUrl?: string } = {},
 ): Promise<View | null> {
   const zone = dg.org.timeZone;
   const day = dg.day.toISOString().slice(0, 10);
@@ -38,14 +42,15 @@ export async function digestView(
   const since = atLocalTime(calendar.addWorkingDays(day, -1), policy.windowStart, zone);
   const until = dg.scheduledAt;
   const lang = dg.contact.locale;
-  const [overdue, confirmed, unreachable, open, channelFailures, messageFailures] = await Promise.all([
+  const [lateRows, confirmed, unreachable, channelFailures, messageFailures] = await Promise.all([
+    // Everything late now, by its due instant after any approved extension (`isOverdue`).
     db.obligation.findMany({
       where: {
         orgId: dg.orgId,
         status: 'open',
         current: true,
         history: false,
-        OR: [{ extendedTo: null, dueAt: { gt: since, lte: until } }, { extendedTo: { gt: since, lte: until } }],
+        OR: [{ extendedTo: null, dueAt: { lt: until } }, { extendedTo: { lt: until } }],
       },
       include: { unit: true, duty: true },
     }),
@@ -57,9 +62,6 @@ export async function digestView(
       where: { orgId: dg.orgId, unreachableSince: { gt: since, lte: until } },
       include: { unit: true },
     }),
-    db.obligation.count({
-      where: { orgId: dg.orgId, status: 'open', current: true, history: false, dueAt: { lte: until } },
-    }),
     db.auditEvent.findMany({
       where: { orgId: dg.orgId, action: 'contact.channel-disabled', createdAt: { gt: since, lte: until } },
       orderBy: { createdAt: 'asc' },
@@ -69,6 +71,25 @@ export async function digestView(
       orderBy: { createdAt: 'asc' },
     }),
   ]);
+  const late = lateRows.filter((o) => isOverdue(o, until));
+  // Newly overdue: fell due since the previous working day's digest.
+  const overdue = late.filter((o) => dueInstant(o) > since);
+  const years = late.map((o) => Number(zonedDay(dueInstant(o), zone).slice(0, 4)));
+  const lateCalendar = years.some((y) => y < Number(day.slice(0, 4)) - 1)
+    ? await loadCalendar(db, dg.orgId, yearsFrom(Math.min(...years), Number(day.slice(0, 4))))
+    : calendar;
+  const lateItems: LateItem[] = late.map((o) => {
+    const dueDate = zonedDay(dueInstant(o), zone);
+    return {
+      dutyCode: o.duty.code,
+      dutyTitle: o.duty.title,
+      unitName: o.unit.name,
+      periodKey: o.periodKey,
+      dueDate,
+      daysLate: lateCalendar.workingDaysBetween(dueDate, day),
+      isNew: dueInstant(o) > since,
+    };
+  });
   // A channel that failed for good (blocked bot, unknown user, rejected address) is told once, in
   // the digest after it happened, with where the reminders go now; a contact with nothing left is
   // in `unreachable` already.
@@ -89,9 +110,8 @@ export async function digestView(
     ];
     const next = c.channels.find((ch) => !c.disabledChannels.includes(ch));
     const reason =
-      lang === 'vi'
-        ? `${failed.map(label).join(', ')} không gửi được${next ? `; nhắc nhở chuyển sang ${label(next)}` : ''}`
-        : `${failed.map(label).join(', ')} failed${next ? `; reminders now go by ${label(next)}` : ''}`;
+      say(lang, 'digest.channelsFailed', { channels: failed.map(label).join(', ') }) +
+      (next ? say(lang, 'digest.nowBy', { channel: label(next) }) : '');
     return { personName: c.name, unitName: c.unit.name, reason };
   });
   // A reminder a channel refused for good (Telegram cannot parse it, a text too long, an unknown
@@ -144,7 +164,16 @@ export async function digestView(
     orgName: dg.org.name,
     overdueCount: overdue.length,
     confirmedCount: confirmed.length,
-    openCount: open,
+    // Open and past its due instant after any extension: the same as lateCount (older templates say it).
+    openCount: late.length,
+    lateCount: late.length,
+    lateDutyCount: new Set(late.map((o) => o.dutyId)).size,
+    // Grouped by duty, the most overdue first; renderDigest cuts it to what the channel takes.
+    late: lateView(groupLateByDuty(lateItems), lang),
+    lateMore: 0,
+    confirmedMore: 0,
+    statusUrl: options.statusUrl ?? '',
+
     overdue: overdue.sort(byCode).map((o) => {
       const d = zonedDay(dueInstant(o), zone);
       return {
@@ -166,7 +195,7 @@ export async function digestView(
       ...unreachable.map((c) => ({
         personName: c.name,
         unitName: c.unit.name,
-        reason: lang === 'vi' ? 'không còn kênh nào gửi được' : 'no working channel left',
+        reason: say(lang, 'digest.noChannelLeft'),
       })),
       ...degraded,
     ],
@@ -186,12 +215,69 @@ export async function digestView(
       ...failed.map((f) => ({
         personName: f.personName,
         unitName: f.unitName,
-        reason:
-          lang === 'vi'
-            ? `tin nhắc ${f.dutyCode} không gửi được qua ${f.channel}: ${f.reason}; ${f.fallback ? `đã gửi lại qua ${f.fallback}` : 'không còn kênh nào khác'}`
-            : `the reminder ${f.dutyCode} could not be sent by ${f.channel}: ${f.reason}; ${f.fallback ? `sent by ${f.fallback} instead` : 'no other channel left'}`,
+        reason: say(lang, 'digest.refused', {
+          code: f.dutyCode,
+          channel: f.channel,
+          reason: f.reason,
+          after: f.fallback ? say(lang, 'digest.sentBy', { channel: f.fallback }) : say(lang, 'digest.noOtherChannel'),
+        }),
       })),
     );
   }
   return view;
+}
+
+const yearsFrom = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** A digest as a channel sends it: email's subject, text and HTML; a chat's text (its first line the subject). */
+export interface RenderedDigest {
+  subject: string;
+  text: string;
+  html?: string;
+}
+
+/**
+ * Renders a digest for its channel, within the channel's length limit ({@link MESSAGE_MAX}:
+ * Telegram 4,096 characters, Zalo 2,000). Beyond it, the late list shows its first units (the most
+ * overdue) and says how many more there are, with /tonghop (chat) or the status page's link (email)
+ * for the rest; the confirmed list is cut the same way first, down to a few. The length is measured
+ * on what the channel receives (the text, and for email the text part).
+ */
+export function renderDigest(
+  templates: TemplateSet,
+  channel: Channel,
+  lang: Lang,
+  view: View,
+  edited?: TemplateOverrides,
+): RenderedDigest {
+  const render = (v: View): RenderedDigest => {
+    if (channel === 'email')
+      return {
+        subject: templates.render('digest', 'email', 'subject.txt', lang, v, edited),
+        text: templates.render('digest', 'email', 'text.txt', lang, v, edited),
+        html: templates.render('digest', 'email', 'html', lang, v, edited),
+      };
+    const text = templates.render('digest', channel, channel === 'telegram' ? 'html' : 'txt', lang, v, edited);
+    return { subject: text.split('\n')[0] ?? '', text };
+  };
+  const max = MESSAGE_MAX[channel] ?? MESSAGE_MAX.sandbox!;
+  const late = (Array.isArray(view.late) ? view.late : []) as (View & { units: View[] })[];
+  const lateTotal = late.reduce((n, d) => n + d.units.length, 0);
+  const confirmed = Array.isArray(view.confirmed) ? view.confirmed : [];
+  const cut = (lateShown: number, confirmedShown: number): View => ({
+    ...view,
+    late: firstLate(late, lateShown),
+    lateMore: lateTotal - lateShown,
+    confirmed: confirmed.slice(0, confirmedShown),
+    confirmedMore: confirmed.length - confirmedShown,
+  });
+  const textOf = (v: View) => render(v).text;
+  // The confirmed list gives way first (to a few), then the late list (to one unit), then the rest
+  // of the confirmed list.
+  const keepConfirmed = Math.min(confirmed.length, 3);
+  let confirmedShown = mostThatFit(confirmed.length, max, (n) => textOf(cut(lateTotal, n)), keepConfirmed);
+  const lateShown = mostThatFit(lateTotal, max, (n) => textOf(cut(n, confirmedShown)), Math.min(lateTotal, 1));
+  if (textOf(cut(lateShown, confirmedShown)).length > max)
+    confirmedShown = mostThatFit(confirmedShown, max, (n) => textOf(cut(lateShown, n)));
+  return render(cut(lateShown, confirmedShown));
 }

@@ -6,7 +6,7 @@ import type { Db } from '#root/db/client.js';
 import type { TemplateOverrides } from '#root/messages/templates.js';
 import type { ChatSender } from './chat-send.js';
 import { orgPolicy, persist, recipientOf, type DeliveryDeps, type DeliveryOutcome } from './context.js';
-import { digestView } from './digest.js';
+import { digestView, renderDigest } from './digest.js';
 import type { Fallback } from './fallback.js';
 
 /**
@@ -15,12 +15,13 @@ import type { Fallback } from './fallback.js';
  * conditional claim in a slot of the channel, the send, the record retried while the claim is ours.
  */
 export function createDigestSender(
-  deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger' | 'metrics' | 'templates' | 'channels'>,
+  deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger' | 'metrics' | 'templates' | 'channels' | 'config'>,
   edits: { forOrg(orgId: string): Promise<TemplateOverrides> },
   chat: ChatSender,
   fallback: Fallback,
 ) {
   const { db, clock, logger, metrics, templates } = deps;
+  const baseUrl = deps.config.PUBLIC_URL ?? `http://localhost:${deps.config.PORT}`;
 
   /** One administrator's digest of a working day. Nothing to say → no message (the row is cancelled). */
   return async function deliverDigest(digestId: string): Promise<DeliveryOutcome> {
@@ -38,29 +39,12 @@ export function createDigestSender(
     if (missedWindow(dg.scheduledAt, policy.windowEnd, dg.org.timeZone, clock.now()))
       return cancel('missed its sending window');
     const edited = await edits.forOrg(dg.orgId);
-    const view = await digestView(db, dg, policy, edited);
+    // The late list's "the rest" link: the administrators' status page, where each late duty has its list.
+    const view = await digestView(db, dg, policy, edited, { statusUrl: `${baseUrl.replace(/\/$/, '')}/admin` });
     if (!view) return cancel('nothing to report');
     const adapter = deps.channels[dg.channel];
     if (!adapter) return fallback.failDigest(dg.id, dg.contactId, dg.channel, `channel ${dg.channel} not configured`);
-    const lang = dg.contact.locale;
-    const rendered =
-      dg.channel === 'email'
-        ? {
-            subject: templates.render('digest', 'email', 'subject.txt', lang, view, edited),
-            text: templates.render('digest', 'email', 'text.txt', lang, view, edited),
-            html: templates.render('digest', 'email', 'html', lang, view, edited),
-          }
-        : (() => {
-            const text = templates.render(
-              'digest',
-              dg.channel,
-              dg.channel === 'telegram' ? 'html' : 'txt',
-              lang,
-              view,
-              edited,
-            );
-            return { subject: text.split('\n')[0] ?? '', text };
-          })();
+    const rendered = renderDigest(templates, dg.channel, dg.contact.locale, view, edited);
     const message: OutgoingMessage = { orgId: dg.orgId, ref: { digestId: dg.id }, ...rendered };
     const to = recipientOf(dg.contact);
     const fields = { digest: dg.id, channel: dg.channel };

@@ -554,9 +554,15 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
           ` No working channel: ${r.withoutChannel.join(', ')}.`,
         )
       : '';
+    const already = r.alreadyReminded
+      ? t(
+          ` ${r.alreadyReminded} đầu mối đã nhận tin nhắc hôm nay; tin này vẫn được gửi.`,
+          ` ${plural(lang, r.alreadyReminded, '', 'contact')} had already been reminded today; this one is sent all the same.`,
+        )
+      : '';
     return t(
-      `Đã nhắc ${r.unit}: ${r.reminders} nhắc nhở cho ${r.obligations} nghĩa vụ, đang gửi.${missing}`,
-      `Nudged ${r.unit}: ${plural(lang, r.reminders, '', 'reminder')} for ${plural(lang, r.obligations, '', 'obligation')}, being sent.${missing}`,
+      `Đã nhắc ${r.unit}: ${r.reminders} nhắc nhở cho ${r.obligations} nghĩa vụ, đang gửi.${already}${missing}`,
+      `Nudged ${r.unit}: ${plural(lang, r.reminders, '', 'reminder')} for ${plural(lang, r.obligations, '', 'obligation')}, being sent.${already}${missing}`,
     );
   };
 

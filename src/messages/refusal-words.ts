@@ -1,3 +1,4 @@
+import { channelWords } from '#root/channels/registry.js';
 import type { Lang } from '#root/domain/wording.js';
 
 /**
@@ -6,19 +7,11 @@ import type { Lang } from '#root/domain/wording.js';
  * reminder's `lastError`; it is never shown in a message.
  */
 
-const CHANNEL_WORDS: Record<string, [vi: string, en: string]> = {
-  telegram: ['Telegram', 'Telegram'],
-  zalo: ['Zalo', 'Zalo'],
-  email: ['thư điện tử', 'email'],
-  sandbox: ['hộp thư thử', 'the sandbox outbox'],
-};
-
-/** A channel's name for people ("thư điện tử"); an unknown one as "kênh khác" / "another channel". */
-export function channelInWords(channel: string, lang: Lang): string {
-  const words = CHANNEL_WORDS[channel];
-  if (!words) return lang === 'vi' ? 'kênh khác' : 'another channel';
-  return lang === 'vi' ? words[0] : words[1];
-}
+/**
+ * A channel's name for people ("thư điện tử"), from its spec's locale key; an unknown one as
+ * "kênh khác" / "another channel".
+ */
+export const channelInWords = (channel: string, lang: Lang): string => channelWords(channel, lang);
 
 /**
  * Why a channel refused one message, for people, from the channel's answer kept in the audit log.

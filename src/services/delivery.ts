@@ -1,5 +1,7 @@
 import type { Config } from '#root/config.js';
 import type { Db } from '#root/db/client.js';
+import { addressesOf } from '#root/channels/registry.js';
+import type { ContactAddresses } from '#root/channels/spec.js';
 import type { ChannelAdapter, OutgoingMessage, Recipient, SendResult } from '#root/channels/types.js';
 import { DeliveryError } from '#root/channels/types.js';
 import { bundleStaleness, itemStaleness, missedWindow, type ItemKind } from '#root/domain/bundles.js';
@@ -10,7 +12,7 @@ import type { WorkingCalendar } from '#root/domain/working-days.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import type { Channel, Prisma } from '#root/generated/prisma/client.js';
 import type { Logger } from '#root/logger.js';
-import type { TemplateSet } from '#root/messages/templates.js';
+import { renderMessage, type TemplateSet } from '#root/messages/templates.js';
 import type { Metrics } from '#root/metrics.js';
 import type { Clock } from '#root/deps.js';
 import { createBatcher } from '#root/lib/batcher.js';
@@ -91,20 +93,11 @@ const memo = <T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<
   return hit;
 };
 
-const recipientOf = (c: {
-  id: string;
-  name: string;
-  locale: Lang;
-  email: string | null;
-  telegramChatId: bigint | null;
-  zaloUserId: string | null;
-}): Recipient => ({
+const recipientOf = (c: { id: string; name: string; locale: Lang } & ContactAddresses): Recipient => ({
   contactId: c.id,
   name: c.name,
   locale: c.locale,
-  email: c.email,
-  telegramChatId: c.telegramChatId,
-  zaloUserId: c.zaloUserId,
+  ...addressesOf(c),
 });
 
 /**
@@ -443,7 +436,7 @@ export function createDelivery(deps: DeliveryDeps) {
     try {
       return await adapter.send(to, message);
     } catch (error) {
-      if (!(error instanceof DeliveryError) || !error.movedTo || to.telegramChatId === null) throw error;
+      if (!(error instanceof DeliveryError) || !error.movedTo || to.telegramChatId == null) throw error;
       const moved = await migrateTelegramChat(db, to.telegramChatId, error.movedTo.telegramChatId, 'system');
       logger.info(
         { ...fields, moved },
@@ -620,24 +613,7 @@ export function createDelivery(deps: DeliveryDeps) {
     const adapter = deps.channels[dg.channel];
     if (!adapter) return failDigest(dg.id, dg.contactId, dg.channel, `channel ${dg.channel} not configured`);
     const lang = dg.contact.locale;
-    const rendered =
-      dg.channel === 'email'
-        ? {
-            subject: templates.render('digest', 'email', 'subject.txt', lang, view, edited),
-            text: templates.render('digest', 'email', 'text.txt', lang, view, edited),
-            html: templates.render('digest', 'email', 'html', lang, view, edited),
-          }
-        : (() => {
-            const text = templates.render(
-              'digest',
-              dg.channel,
-              dg.channel === 'telegram' ? 'html' : 'txt',
-              lang,
-              view,
-              edited,
-            );
-            return { subject: text.split('\n')[0] ?? '', text };
-          })();
+    const rendered = renderMessage(templates, 'digest', dg.channel, lang, view, edited);
     const message: OutgoingMessage = { orgId: dg.orgId, ref: { digestId: dg.id }, ...rendered };
     const to = recipientOf(dg.contact);
     const fields = { digest: dg.id, channel: dg.channel };

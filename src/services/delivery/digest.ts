@@ -1,3 +1,4 @@
+import { channelLabel, channelWords, partsOf } from '#root/channels/registry.js';
 import type { Db } from '#root/db/client.js';
 import { dueInstant } from '#root/domain/obligation-state.js';
 import type { ReminderPolicy } from '#root/domain/policy.js';
@@ -5,8 +6,8 @@ import { atLocalTime } from '#root/domain/stages.js';
 import { longDate, shortDate, type Lang } from '#root/domain/wording.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import type { Channel } from '#root/generated/prisma/client.js';
-import { channelInWords, refusalInWords } from '#root/messages/refusal-words.js';
-import { PARTS, templateKey, type TemplateOverrides, type View } from '#root/messages/templates.js';
+import { refusalInWords } from '#root/messages/refusal-words.js';
+import { templateKey, type TemplateOverrides, type View } from '#root/messages/templates.js';
 import { loadCalendar } from '../holidays.js';
 
 /** The digest row as {@link digestView} needs it. */
@@ -78,7 +79,7 @@ export async function digestView(
   const failedContacts = failedIds.length
     ? await db.contact.findMany({ where: { id: { in: failedIds } }, include: { unit: true } })
     : [];
-  const label = (ch: string) => ({ telegram: 'Telegram', zalo: 'Zalo', email: 'Email', sandbox: 'sandbox' })[ch] ?? ch;
+  const label = (ch: string) => channelLabel(ch, lang);
   const degraded = failedContacts.map((c) => {
     const failed = [
       ...new Set(
@@ -127,9 +128,9 @@ export async function digestView(
         dutyTitle: duty?.title ?? '',
         unitName: c.unit.name,
         personName: c.name,
-        channel: channelInWords(f.channel ?? '', lang),
+        channel: channelWords(f.channel ?? '', lang),
         reason: refusalInWords(f.reason ?? '', lang),
-        fallback: f.next ? channelInWords(f.next, lang) : '',
+        fallback: f.next ? channelWords(f.next, lang) : '',
       },
     ];
   });
@@ -175,12 +176,10 @@ export async function digestView(
   };
   // A digest an organisation edited before the list of refused reminders existed does not show
   // it: there they go among the unreachable, worded, rather than unseen.
-  const unaware = Object.values(PARTS)
-    .flat()
-    .some((part) => {
-      const source = edited.get(templateKey('digest', dg.channel, part, lang));
-      return source !== undefined && source.includes('{{#unreachable}}') && !/\{\{[#^]\s*failed\s*\}\}/.test(source);
-    });
+  const unaware = partsOf(dg.channel).some((part) => {
+    const source = edited.get(templateKey('digest', dg.channel, part, lang));
+    return source !== undefined && source.includes('{{#unreachable}}') && !/\{\{[#^]\s*failed\s*\}\}/.test(source);
+  });
   if (unaware && Array.isArray(view.unreachable)) {
     view.unreachable.push(
       ...failed.map((f) => ({

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { channelLabel, channelSpec } from '#root/channels/registry.js';
 import { dateTime } from '#root/lib/format.js';
 import type { MessageName } from '#root/messages/templates.js';
 import {
@@ -71,11 +72,13 @@ function previewBlock(t: T, ref: TemplateRef, preview: { output: string | null; 
   if (preview.output === null)
     return html`<div class="error">${t('Không dựng được mẫu', 'The template cannot be rendered')}: ${preview.error}</div>`;
   const pre = html`<pre class="preview">${preview.output}</pre>`;
-  if (ref.channel === 'email' && ref.part === 'html') {
+  // A message's HTML part (an email's) is a document: shown in a frame. A channel whose text is HTML
+  // (Telegram's) is shown as text.
+  if (channelSpec(ref.channel).parts.some((p) => p.part === ref.part && p.role === 'html')) {
     return html`<iframe sandbox title="${t('Xem trước thư', 'Email preview')}" srcdoc="${preview.output}" class="preview-frame"></iframe>
 <details><summary>${t('Mã HTML', 'HTML source')}</summary>${pre}</details>`;
   }
-  return html`${ref.part === 'html' ? html`<p class="muted">${t('Mã HTML Telegram nhận (hiển thị dạng chữ):', 'The HTML Telegram receives (shown as text):')}</p>` : ''}${pre}`;
+  return html`${ref.part === 'html' ? html`<p class="muted">${t(`Mã HTML ${channelLabel(ref.channel, 'vi')} nhận (hiển thị dạng chữ):`, `The HTML ${channelLabel(ref.channel, 'en')} receives (shown as text):`)}</p>` : ''}${pre}`;
 }
 
 /** Administrators' pages: message templates: the list, edit with a preview, save or go back to the file. */

@@ -1,7 +1,7 @@
 import type { Lang } from '#root/domain/wording.js';
 import type { Prisma } from '#root/generated/prisma/client.js';
 
-export type ChannelName = 'sandbox' | 'email' | 'telegram' | 'zalo';
+export type ChannelName = 'sandbox' | 'email' | 'telegram' | 'zalo' | 'webhook';
 
 /**
  * A delivery that failed. `permanent`: retrying this send cannot succeed, so it is not retried: the

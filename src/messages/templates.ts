@@ -122,13 +122,15 @@ function reminderFields() {
 }
 
 export type MessageName = keyof typeof MESSAGES;
-export type Channel = 'sandbox' | 'email' | 'telegram' | 'zalo';
+export type Channel = 'sandbox' | 'email' | 'telegram' | 'zalo' | 'webhook';
 /** The parts of a message on a channel. */
 export const PARTS: Record<Channel, string[]> = {
   sandbox: ['txt'],
   email: ['subject.txt', 'text.txt', 'html'],
   telegram: ['html'],
   zalo: ['txt'],
+  /** The `text` of the webhook's JSON (src/channels/webhook/payload.ts); its subject is the first line. */
+  webhook: ['txt'],
 };
 
 /** Mustache hands the escaper the value as it is in the view: numbers too. */

@@ -202,6 +202,7 @@ export async function setContactChannels(
     zalo: contact.zaloUserId !== null,
     email: contact.email !== null,
     sandbox: true,
+    webhook: contact.webhookUrl !== null && contact.webhookSecret !== null,
   };
   const missing = channels.filter((c) => !has[c] && (options.byContact || c === 'email'));
   if (missing.length) {
@@ -210,6 +211,7 @@ export async function setContactChannels(
       zalo: 'Zalo chưa liên kết (gửi /start <mã mời> cho bot Zalo)',
       email: 'chưa có địa chỉ email (nhờ quản trị viên thêm)',
       sandbox: '',
+      webhook: 'chưa có địa chỉ webhook (nhờ quản trị viên đặt)',
     };
     throw new UserError(
       `Chưa dùng được: ${missing.map((c) => how[c]).join('; ')}. / Not reachable there yet: ${missing.join(', ')}.`,

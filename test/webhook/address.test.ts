@@ -35,7 +35,7 @@ describe('a webhook address an administrator types', () => {
     ['https://[fd00::1]/hook', 'private'],
     ['https://0x7f.1/hook', 'private'],
     ['https://2130706433/hook', 'private'],
-    ['http://127.0.0.1:8089/hook', 'https'],
+    ['http://127.0.0.1:8089/hook', 'private'],
   ])('refuses «%s»: %s', (input, problem) => {
     const check = checkWebhookUrl(input, allow);
     expect(check).toMatchObject({ ok: false, problem });

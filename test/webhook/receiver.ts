@@ -18,10 +18,14 @@ export type Answer =
 
 /**
  * A real HTTP receiver on 127.0.0.1, as a province's document system would be: it reads the raw
- * body, checks `Dondoc-Signature` with the secret (verifyWebhookSignature), records the request and
+ * body, checks `Dondoc-Signature` with the secret (of the path's contact: verifyWebhookSignature), records the request and
  * answers as told (the queued answers first, then `fallback`).
  */
-export async function startReceiver(secret: string, fallback: Answer = { status: 200 }) {
+export async function startReceiver(
+  secret: string | ((path: string) => string | undefined),
+  fallback: Answer = { status: 200 },
+) {
+  const secretOf = (path: string) => (typeof secret === 'string' ? secret : (secret(path) ?? ''));
   const received: Received[] = [];
   const queue: Answer[] = [];
   const hanging = new Set<http.ServerResponse>();
@@ -34,7 +38,7 @@ export async function startReceiver(secret: string, fallback: Answer = { status:
         path: req.url ?? '',
         headers: req.headers,
         body,
-        verified: verifyWebhookSignature(secret, req.headers['dondoc-signature'], body),
+        verified: verifyWebhookSignature(secretOf(req.url ?? ''), req.headers['dondoc-signature'], body),
       });
       const answer = queue.shift() ?? fallback;
       if ('hang' in answer) {

@@ -56,11 +56,12 @@ export function checkWebhookUrl(input: string, allow: readonly AllowedHost[] = [
   if (u.hostname === '' || /\s/.test(text)) return refuse('invalid');
   if (u.username !== '' || u.password !== '') return refuse('credentials');
   const allowed = isAllowedHost(u, allow);
-  if (u.protocol === 'http:' && !allowed) return refuse('https');
   if (!allowed) {
+    // A private address first: the graver reason, and the one to tell.
     const host = bareHost(u.hostname);
     if (isIP(host) !== 0 ? refusedRange(host) !== undefined : LOCAL_NAME.test(host) || !host.includes('.'))
       return { ok: false, problem: 'private', text: u.hostname };
+    if (u.protocol === 'http:') return refuse('https');
   }
   u.hash = '';
   return { ok: true, url: u.toString() };

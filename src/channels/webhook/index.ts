@@ -70,6 +70,8 @@ export interface WebhookChannelOptions {
   logger?: Logger;
   /** Tests: name resolution of their own (a DNS that answers a private address). */
   resolve?: Resolve;
+  /** Certificate authorities trusted instead of the system's, for https receivers (an in-network CA; tests). */
+  ca?: string | Buffer;
   limiter?: WebhookLimiter;
   now?: () => Date;
 }
@@ -248,6 +250,7 @@ export function createWebhookChannel(
             timeoutMs,
             maxRedirects: options.maxRedirects ?? MAX_REDIRECTS,
             ...(options.resolve ? { resolve: options.resolve } : {}),
+            ...(options.ca !== undefined ? { ca: options.ca } : {}),
           }),
         );
       } catch (error) {

@@ -70,6 +70,8 @@ export interface PostOptions {
   maxRedirects?: number;
   /** Name resolution (default: the system's, every address). Tests give their own to play a DNS. */
   resolve?: Resolve;
+  /** Certificate authorities trusted instead of the system's (an in-network receiver's own CA; tests). */
+  ca?: string | Buffer;
   signal?: AbortSignal;
 }
 
@@ -153,6 +155,7 @@ function request(
   headers: Record<string, string>,
   signal: AbortSignal,
   sent: { value: boolean },
+  ca: string | Buffer | undefined,
 ): Promise<http.IncomingMessage> {
   const host = bareHost(u.hostname);
   const secure = u.protocol === 'https:';
@@ -168,6 +171,7 @@ function request(
     signal,
     // The certificate is checked against the name, not the address connected to.
     ...(secure && isIP(host) === 0 ? { servername: host } : {}),
+    ...(secure && ca !== undefined ? { ca } : {}),
   };
   return new Promise((resolveAnswer, reject) => {
     const req = (secure ? https : http).request(options, resolveAnswer);
@@ -202,7 +206,7 @@ export async function postWebhook(options: PostOptions): Promise<WebhookResponse
       const pinned = await target(u, options.allow, resolve, hop > 0);
       if (signal.aborted) throw signal.reason;
       sent.value = false;
-      const res = await request(u, pinned, options.body, options.headers, signal, sent);
+      const res = await request(u, pinned, options.body, options.headers, signal, sent, options.ca);
       const status = res.statusCode ?? 0;
       // The body is not needed (the status decides): the connection is closed at once.
       res.destroy();

@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchDue } from '#jobs/dispatch.js';
 import { createSandboxChannel } from '#root/channels/sandbox/index.js';
-import { createWebhookChannel } from '#root/channels/webhook/index.js';
+import { webhookChannelFromConfig } from '#root/channels/webhook/from-config.js';
 import type { WebhookPayload } from '#root/channels/webhook/payload.js';
 import { openWebhookSecret } from '#root/channels/webhook/secret-box.js';
-import { clearWebhookAddress, setWebhookAddress, webhookAddressFromDb } from '#root/channels/webhook/store.js';
+import { clearWebhookAddress, setWebhookAddress } from '#root/channels/webhook/store.js';
+import { loadConfig } from '#root/config.js';
 import { reconcileObligations } from '#root/services/obligations.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { buildMiniOrg } from '../helpers/builders.js';
@@ -30,7 +31,7 @@ describe('sending the day’s message by webhook', () => {
   /** Each contact's secret, by the path of its address. */
   const secrets = new Map<string, string>();
   const people = new Map<string, { contactId: string; obligationId: string }>();
-  const names = ['retry', 'gone', 'metadata', 'hang'];
+  const names = ['retry', 'gone', 'metadata', 'hang', 'busy'];
 
   beforeAll(async () => {
     t = await createTestDatabase();
@@ -67,12 +68,16 @@ describe('sending the day’s message by webhook', () => {
       env: { SECRET_KEY },
       channels: {
         sandbox: createSandboxChannel(),
-        webhook: createWebhookChannel({
-          address: webhookAddressFromDb(t.prisma, SECRET_KEY),
-          allow,
-          timeoutMs: 1_500,
-          giveUpAfter: 2,
-        }),
+        // As the program builds it, from its configuration: this receiver's host:port allowed.
+        webhook: webhookChannelFromConfig(
+          {
+            ...loadConfig({ WEBHOOK_ALLOW_HOSTS: `127.0.0.1:${rx.port}`, WEBHOOK_TIMEOUT_SECONDS: '2' }),
+            SECRET_KEY,
+          },
+          t.prisma,
+          undefined,
+          { giveUpAfter: 2 },
+        ),
       },
     });
   }, 60_000);
@@ -141,6 +146,22 @@ describe('sending the day’s message by webhook', () => {
     expect(second!.language).toBe('vi');
   }, 40_000);
 
+  it('waits out a 429’s Retry-After before calling again, then delivers', async () => {
+    // Longer than the queue's first backoff (2 s): the retry waits, before its claim, for the rest.
+    rx.answer({ status: 429, headers: { 'retry-after': '4' } });
+    const id = await remind('busy');
+    await waitFor(async () => (await row(id)).status === 'sent', 30_000, 'the webhook reminder sent after the wait');
+    const [first, second] = requestsTo('busy');
+    expect(requestsTo('busy')).toHaveLength(2);
+    const gap =
+      Date.parse((JSON.parse(second!.body) as WebhookPayload).sentAt) -
+      Date.parse((JSON.parse(first!.body) as WebhookPayload).sentAt);
+    expect(gap).toBeGreaterThanOrEqual(3_900);
+    expect(
+      (await t.prisma.contact.findUniqueOrThrow({ where: { id: people.get('busy')!.contactId } })).disabledChannels,
+    ).toEqual([]);
+  }, 40_000);
+
   it('gives a 410 up at once, disables the address and sends by the next channel', async () => {
     rx.answer({ status: 410 });
     const id = await remind('gone');
@@ -164,7 +185,7 @@ describe('sending the day’s message by webhook', () => {
     rx.answer({ hang: true }, { hang: true });
     const id = await remind('hang');
     await waitFor(async () => (await row(id)).status === 'failed', 30_000, 'the webhook reminder given up');
-    expect((await row(id)).lastError).toMatch(/no answer within 1500 ms; failed 2 times in a row/);
+    expect((await row(id)).lastError).toMatch(/no answer within 2000 ms; failed 2 times in a row/);
     const contact = await fellBack(id);
     // A message given up, not the address: tomorrow's goes by webhook again.
     expect(contact.disabledChannels).toEqual([]);

@@ -11,7 +11,6 @@ const CHANNEL_WORDS: Record<string, [vi: string, en: string]> = {
   zalo: ['Zalo', 'Zalo'],
   email: ['thư điện tử', 'email'],
   sandbox: ['hộp thư thử', 'the sandbox outbox'],
-  webhook: ['webhook', 'webhook'],
 };
 
 /** A channel's name for people ("thư điện tử"); an unknown one as "kênh khác" / "another channel". */

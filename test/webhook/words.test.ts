@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { webhookDeliveryError } from '#root/channels/webhook/index.js';
 import { WebhookNetworkError, WebhookRefusedError } from '#root/channels/webhook/transport.js';
-import { channelInWords, refusalInWords } from '#root/messages/refusal-words.js';
+import { refusalInWords } from '#root/messages/refusal-words.js';
 
 /** The webhook's failures as the administrators' digest tells them: in words, never the raw reason. */
 describe('the webhook channel’s refusals, for people', () => {
@@ -29,9 +29,5 @@ describe('the webhook channel’s refusals, for people', () => {
     const en = refusalInWords(raw, 'en');
     expect(en).not.toMatch(/Webhook \d|refused:|SECRET_KEY/);
     expect(en).not.toBe('the channel refused this message without giving a reason');
-  });
-
-  it('names the channel', () => {
-    expect([channelInWords('webhook', 'vi'), channelInWords('webhook', 'en')]).toEqual(['webhook', 'webhook']);
   });
 });

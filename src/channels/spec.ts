@@ -1,5 +1,6 @@
 import type { Api } from 'grammy';
-import type { EnvConfig } from '#root/config.js';
+import type { Config, EnvConfig } from '#root/config.js';
+import type { Lang } from '#root/domain/wording.js';
 import type { Channel, Contact } from '#root/generated/prisma/client.js';
 import type { Logger } from '#root/logger.js';
 import type { ChatKey } from '#root/messages/chat-words.js';
@@ -35,6 +36,15 @@ export type ContactAddresses = Partial<Pick<Contact, AddressField>>;
 export type Escape = (value: unknown) => string;
 
 /**
+ * What parsing a typed address may need: the configuration, its signing key resolved (a channel
+ * that makes a secret seals it with a key derived from SECRET_KEY, and checks hosts against its
+ * own settings).
+ */
+export interface AddressContext {
+  config: Config;
+}
+
+/**
  * Where a channel sends to and how people set it. `typed`: an administrator types it (a web form
  * field, a CLI flag: an email address, a URL); `linked`: the person links it themselves with an
  * invite (a chat). Addresses are never logged; {@link show} is how an administrator sees one.
@@ -48,15 +58,18 @@ export interface AddressSpec {
   /**
    * The columns' values from what was typed (a form, a flag) or linked (a chat's id); throws a
    * UserError (Vietnamese / English) saying what is wrong, nothing set. May add columns of its own
-   * (a signing secret).
+   * (a signing secret); a channel that needs `ctx` for that (its key, its settings) throws without it.
    */
-  parse(raw: string): ContactAddresses;
+  parse(raw: string, ctx?: AddressContext): ContactAddresses;
   /** Whether the contact has an address here. */
   has(c: ContactAddresses): boolean;
   /** The address as an administrator sees it (masked where it is a secret); null when none. */
   show(c: ContactAddresses): string | null;
-  /** What was set that is shown only once, right after it is set (a generated secret); null when nothing. */
-  reveal?(values: ContactAddresses): string | null;
+  /**
+   * What was set that is shown only once, right after it is set (a generated secret), in the
+   * administrator's language; null when nothing.
+   */
+  reveal?(values: ContactAddresses, ctx: AddressContext, lang: Lang): string | null;
   /** Locale key: what to do before this channel can be used (told to the person and the administrator). */
   readonly missing: ChatKey;
 }

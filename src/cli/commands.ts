@@ -633,6 +633,11 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     });
 
   const contacts = program.command('contacts').description('đầu mối / contacts');
+  /** What a typed address may need: the configuration with its signing key (a secret is sealed with it). */
+  const addressOptions = async () => ({
+    address: { config: { ...ctx.config, SECRET_KEY: await ctx.secretKey() } },
+    lang: 'vi' as const,
+  });
   const add = contacts
     .command('add')
     .addOption(orgOption())
@@ -669,6 +674,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
           ...(o.channels ? { channels: o.channels.split(',').map((s) => s.trim()) } : {}),
         },
         ctx.actor,
+        await addressOptions(),
       );
       out(`Đã thêm / added: ${c.name} (${c.unitName}), id ${c.id}`);
       if (c.reveal) out(`Chỉ hiện một lần / shown only once:\n${c.reveal}`);
@@ -681,7 +687,15 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     )
     .addOption(orgOption())
     .action(async (contact: string, channel: string, address: string | undefined, o: { org?: string }) => {
-      const r = await setContactAddress(ctx.db, (await org(o.org)).id, contact, channel, address ?? '', ctx.actor);
+      const r = await setContactAddress(
+        ctx.db,
+        (await org(o.org)).id,
+        contact,
+        channel,
+        address ?? '',
+        ctx.actor,
+        await addressOptions(),
+      );
       const shown = channelSpec(r.channel).address?.show(r.contact);
       out(`${r.contact.name} — ${channelLabel(r.channel, 'vi')}: ${shown ?? '(không có / none)'}`);
       if (r.reveal) out(`Chỉ hiện một lần / shown only once:\n${r.reveal}`);

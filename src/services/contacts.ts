@@ -10,7 +10,8 @@ import {
   reachable,
   TYPED,
 } from '#root/channels/registry.js';
-import type { ContactAddresses } from '#root/channels/spec.js';
+import type { AddressContext, ContactAddresses } from '#root/channels/spec.js';
+import type { Lang } from '#root/domain/wording.js';
 import type { Channel, ContactRole, Locale } from '#root/generated/prisma/client.js';
 import { say } from '#root/messages/chat-words.js';
 import { isUnreachable } from '#root/domain/contacts.js';
@@ -34,10 +35,22 @@ export interface ContactInput {
 }
 
 /**
+ * What setting a typed address may need (see {@link AddressContext}: the configuration, for a
+ * channel that seals a secret or checks hosts), and the language of what is shown once.
+ */
+export interface AddressOptions {
+  address?: AddressContext;
+  lang?: Lang;
+}
+
+/**
  * The address columns of what an administrator typed, by channel, each checked by its channel's
  * spec (a UserError for the first that is not valid); a channel whose address is not typed is refused.
  */
-function typedAddresses(input: Partial<Record<string, string>>): { values: ContactAddresses; channels: Channel[] } {
+function typedAddresses(
+  input: Partial<Record<string, string>>,
+  ctx: AddressContext | undefined,
+): { values: ContactAddresses; channels: Channel[] } {
   const values: ContactAddresses = {};
   const channels: Channel[] = [];
   for (const [name, raw] of Object.entries(input)) {
@@ -47,7 +60,7 @@ function typedAddresses(input: Partial<Record<string, string>>): { values: Conta
       throw new UserError(
         `Kênh «${name.slice(0, 20)}» không nhận địa chỉ nhập tay / that channel takes no typed address`,
       );
-    Object.assign(values, spec.address.parse(raw));
+    Object.assign(values, spec.address.parse(raw, ctx));
     channels.push(spec.name);
   }
   return { values, channels };
@@ -58,7 +71,13 @@ function typedAddresses(input: Partial<Record<string, string>>): { values: Conta
  * (email, …) needs that address. Without channels: the first channel given an address, else the
  * sandbox.
  */
-export async function addContact(db: Db, orgId: string, input: ContactInput, actor: string) {
+export async function addContact(
+  db: Db,
+  orgId: string,
+  input: ContactInput,
+  actor: string,
+  options: AddressOptions = {},
+) {
   const name = input.name.trim();
   if (!name) throw new UserError('Cần tên người liên hệ / a contact name is required');
   if ([...name].length > 200)
@@ -70,7 +89,7 @@ export async function addContact(db: Db, orgId: string, input: ContactInput, act
     throw new UserError(`Vai trò «${input.role}» không hợp lệ (${ROLES.join(', ')}) / unknown role`);
   const locale = (input.locale ?? 'vi') as Locale;
   if (locale !== 'vi' && locale !== 'en') throw new UserError('Ngôn ngữ: vi hoặc en / locale: vi or en');
-  const typed = typedAddresses(input.addresses ?? {});
+  const typed = typedAddresses(input.addresses ?? {}, options.address);
   const channels = (input.channels ?? [typed.channels[0] ?? DEFAULT_CHANNEL]).map(
     (c) => channelOfWord(c) ?? c,
   ) as Channel[];
@@ -101,7 +120,7 @@ export async function addContact(db: Db, orgId: string, input: ContactInput, act
       entityId: contact.id,
       data: { unit: unit.name, role, channels },
     });
-    return { ...contact, unitName: unit.name, reveal: revealOf(typed.values) };
+    return { ...contact, unitName: unit.name, reveal: revealOf(typed.values, options) };
   });
 }
 
@@ -199,9 +218,13 @@ export const CONTACT_CHANNELS: readonly Channel[] = [...LINKED, ...TYPED]
   .map((s) => s.name);
 
 /** What a channel's spec shows once after an address is set (a generated secret); null when nothing. */
-function revealOf(values: ContactAddresses): string | null {
+function revealOf(values: ContactAddresses, options: AddressOptions): string | null {
+  const ctx = options.address;
+  if (!ctx) return null;
   const shown = TYPED.flatMap((s) => {
-    const r = s.address.fields.some((f) => values[f] != null) ? s.address.reveal?.(values) : null;
+    const r = s.address.fields.some((f) => values[f] != null)
+      ? s.address.reveal?.(values, ctx, options.lang ?? 'vi')
+      : null;
     return r ? [r] : [];
   });
   return shown.length ? shown.join('\n') : null;
@@ -283,6 +306,7 @@ export async function setContactAddress(
   channelWord: string,
   raw: string,
   actor: string,
+  options: AddressOptions = {},
 ) {
   const channel = channelOfWord(channelWord);
   const spec = TYPED.find((s) => s.name === channel);
@@ -293,7 +317,7 @@ export async function setContactAddress(
     );
   }
   const values: ContactAddresses = raw.trim()
-    ? spec.address.parse(raw)
+    ? spec.address.parse(raw, options.address)
     : Object.fromEntries(spec.address.fields.map((f) => [f, null]));
   const contact = await findContact(db, orgId, ref);
   return db.$transaction(async (tx) => {
@@ -314,6 +338,6 @@ export async function setContactAddress(
       entityId: contact.id,
       data: { channel: spec.name, address: spec.address.show(values) },
     });
-    return { contact: updated, channel: spec.name, reveal: raw.trim() ? revealOf(values) : null };
+    return { contact: updated, channel: spec.name, reveal: raw.trim() ? revealOf(values, options) : null };
   });
 }

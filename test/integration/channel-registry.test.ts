@@ -30,6 +30,12 @@ import { buildMiniOrg } from '../helpers/builders.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { runCliInProcess } from '../helpers/run-cli.js';
 
+/** What parsing a typed address may need: the configuration with a signing key (a webhook seals its secret). */
+const ADDRESS_CTX = {
+  config: { ...loadConfig({ DATABASE_URL: 'postgresql://x@127.0.0.1/x' }), SECRET_KEY: 'k'.repeat(43) },
+};
+const OPTIONS = { address: ADDRESS_CTX };
+
 /** A value every escaper changes, and every plain part keeps. */
 const NASTY = `<b>"Tom" & 'Jerry'</b>`;
 
@@ -137,12 +143,12 @@ describe('the channel registry', () => {
       for (const spec of TYPED) {
         const { input } = spec.address;
         expect(input, spec.name).toBeDefined();
-        const values = spec.address.parse(input!.example);
+        const values = spec.address.parse(input!.example, ADDRESS_CTX);
         expect(spec.address.has(values), spec.name).toBe(true);
         expect(spec.address.has({}), spec.name).toBe(false);
         expect(spec.address.show(values), spec.name).toBeTruthy();
-        expect(() => spec.address.parse('không phải địa chỉ'), spec.name).toThrow(UserError);
-        expect(() => spec.address.parse(''), spec.name).toThrow(UserError);
+        expect(() => spec.address.parse('không phải địa chỉ', ADDRESS_CTX), spec.name).toThrow(UserError);
+        expect(() => spec.address.parse('', ADDRESS_CTX), spec.name).toThrow(UserError);
       }
     });
   });
@@ -238,7 +244,10 @@ describe('the channel registry', () => {
           orgId,
           { unit, name: `Người ${spec.name}`, addresses: { [spec.name]: example }, channels: [spec.name] },
           'test',
+          OPTIONS,
         );
+        // What the spec shows once (a webhook's secret) comes back to the caller, never to the log.
+        expect(c.reveal).toBe(spec.address.reveal?.(c, ADDRESS_CTX, 'vi') ?? null);
         expect(c.channels).toEqual([spec.name]);
         expect(reachable(spec.name, c)).toBe(true);
         // Without its address, the channel is refused and nothing is created.
@@ -247,12 +256,15 @@ describe('the channel registry', () => {
         ).rejects.toThrow(UserError);
         // Cleared, then set again: the address round-trips and its channel is enabled again.
         await t.prisma.contact.update({ where: { id: c.id }, data: { disabledChannels: [spec.name] } });
-        const cleared = await setContactAddress(t.prisma, orgId, c.id, spec.name, '', 'test');
+        const cleared = await setContactAddress(t.prisma, orgId, c.id, spec.name, '', 'test', OPTIONS);
         expect(reachable(spec.name, cleared.contact)).toBe(false);
-        const set = await setContactAddress(t.prisma, orgId, c.id, spec.name, example, 'test');
+        const set = await setContactAddress(t.prisma, orgId, c.id, spec.name, example, 'test', OPTIONS);
+        expect(set.reveal).toBe(spec.address.reveal?.(set.contact, ADDRESS_CTX, 'vi') ?? null);
         expect(reachable(spec.name, set.contact)).toBe(true);
         expect(set.contact.disabledChannels).not.toContain(spec.name);
-        await expect(setContactAddress(t.prisma, orgId, c.id, spec.name, 'sai', 'test')).rejects.toThrow(UserError);
+        await expect(setContactAddress(t.prisma, orgId, c.id, spec.name, 'sai', 'test', OPTIONS)).rejects.toThrow(
+          UserError,
+        );
         // Delivery's read carries the address to the transport.
         const bundle = await t.prisma.bundle.create({
           data: {
@@ -270,9 +282,9 @@ describe('the channel registry', () => {
     });
 
     it('takes every channel by name and alias where channels are chosen, as the contact may', async () => {
-      const c = await addContact(t.prisma, orgId, { unit, name: 'Người mọi kênh' }, 'test');
+      const c = await addContact(t.prisma, orgId, { unit, name: 'Người mọi kênh' }, 'test', OPTIONS);
       for (const spec of TYPED)
-        await setContactAddress(t.prisma, orgId, c.id, spec.name, spec.address.input!.example, 'test');
+        await setContactAddress(t.prisma, orgId, c.id, spec.name, spec.address.input!.example, 'test', OPTIONS);
       for (const spec of CHANNEL_SPECS) {
         for (const word of [spec.name, ...spec.aliases]) {
           const updated = await setContactChannels(t.prisma, orgId, c.id, [word], 'test');
@@ -305,7 +317,7 @@ describe('the channel registry', () => {
         expect(reachable(spec.name, await findContact(t.prisma, orgId, c.id))).toBe(false);
         const set = await runCliInProcess(['contacts', 'address', c.id, spec.name, example], env);
         expect(set.code, set.stderr).toBe(0);
-        expect(set.stdout).toContain(spec.address.show(spec.address.parse(example))!);
+        expect(set.stdout).toContain(spec.address.show(spec.address.parse(example, ADDRESS_CTX))!);
       }
       const help = await runCliInProcess(['contacts', 'add', '--help'], env);
       for (const spec of TYPED) expect(help.stdout).toContain(`--${spec.name} <`);

@@ -434,6 +434,7 @@ ${historyTable(t, history, await auditNames(deps.db, a.orgId, history), a.lang, 
         ...(channels.length ? { channels } : {}),
       },
       a.actor,
+      { address: { config }, lang: a.lang },
     );
     if (c.reveal) return revealPage(req, reply, t, unit, c.name, c.reveal);
     return redirectWith(
@@ -504,6 +505,7 @@ ${historyTable(t, history, await auditNames(deps.db, a.orgId, history), a.lang, 
         field(req.body, 'channel'),
         field(req.body, 'address'),
         a.actor,
+        { address: { config }, lang: a.lang },
       );
       if (r.reveal) return revealPage(req, reply, t, unit, contact.name, r.reveal);
       const label = channelLabel(r.channel, a.lang);

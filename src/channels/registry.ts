@@ -6,6 +6,7 @@ import { sandboxChannel } from './sandbox/spec.js';
 import type { AddressField, AddressSpec, ChannelSpec, ContactAddresses, Escape, TransportContext } from './spec.js';
 import { telegramChannel } from './telegram/spec.js';
 import type { ChannelAdapter } from './types.js';
+import { webhookChannel } from './webhook/spec.js';
 import { zaloChannel } from './zalo/spec.js';
 
 /**
@@ -13,7 +14,15 @@ import { zaloChannel } from './zalo/spec.js';
  * channel's folder — delivery, templates, contacts, the web pages, the CLI — loops over this list
  * (see {@link ChannelSpec}); a new channel is its folder, its templates and one line here.
  */
-export const CHANNEL_SPECS: readonly ChannelSpec[] = [sandboxChannel, emailChannel, telegramChannel, zaloChannel];
+// One line per channel, so that adding one is one line of this file.
+// prettier-ignore
+export const CHANNEL_SPECS: readonly ChannelSpec[] = [
+  sandboxChannel,
+  emailChannel,
+  telegramChannel,
+  zaloChannel,
+  webhookChannel,
+];
 
 const BY_NAME = new Map<string, ChannelSpec>(CHANNEL_SPECS.map((s) => [s.name, s]));
 

@@ -1,16 +1,9 @@
 import type { Logger } from '#root/logger.js';
 import { DeliveryError, messageRef, type ChannelAdapter, type OutgoingMessage, type Recipient } from '../types.js';
-import {
-  checkWebhookUrl,
-  maskWebhookUrl,
-  webhookLabel,
-  webhookSecretText,
-  webhookUrlProblemText,
-  type AllowedHost,
-} from './address.js';
+import type { AllowedHost } from './address.js';
 import { createWebhookLimiter, type WebhookLimiter } from './limiter.js';
 import { webhookPayload } from './payload.js';
-import { generateWebhookSecret, SIGNATURE_HEADER, signWebhook } from './signature.js';
+import { SIGNATURE_HEADER, signWebhook } from './signature.js';
 import {
   MAX_REDIRECTS,
   postWebhook,
@@ -75,27 +68,6 @@ export interface WebhookChannelOptions {
   limiter?: WebhookLimiter;
   now?: () => Date;
 }
-
-/** What the channel is, for a registry of channels: names, address, parts, limits. */
-export const webhookSpec = {
-  name: 'webhook',
-  /** Its name for people, in their language (locale key `channel.webhook`). */
-  label: webhookLabel,
-  /** A contact's address is a URL typed by an administrator, with a secret made by dondoc. */
-  addressKind: 'url',
-  /** Plain text (the payload carries it as `text`); no HTML, no buttons: the receiver's system acts. */
-  parts: ['txt'],
-  buttons: false,
-  /** No limit of the channel's own; the JSON carries any length. */
-  maxLength: undefined,
-  transactional: false,
-  validate: checkWebhookUrl,
-  problemText: webhookUrlProblemText,
-  mask: maskWebhookUrl,
-  newSecret: generateWebhookSecret,
-  /** The new secret in words, shown once. */
-  secretText: webhookSecretText,
-} as const;
 
 /**
  * A receiver's answer, or the lack of one, as a delivery outcome (undefined for 2xx):

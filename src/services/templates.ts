@@ -35,7 +35,7 @@ export const TEMPLATE_MAX_CHARS = 20_000;
 export const OVERRIDE_REFRESH_MS = 10_000;
 
 export const LANGS: readonly Lang[] = ['vi', 'en'];
-export const CHANNELS: readonly Channel[] = ['sandbox', 'email', 'telegram', 'zalo'];
+export const CHANNELS: readonly Channel[] = ['sandbox', 'email', 'telegram', 'zalo', 'webhook'];
 
 /** One template: a message, on a channel, one of its parts, in a language. */
 export interface TemplateRef {

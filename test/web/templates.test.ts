@@ -81,8 +81,14 @@ describe('message templates on the administrators’ pages', () => {
     expect(res.text).toContain('Nhắc trước hạn');
     expect(res.text).toContain('Thư tổng hợp hằng ngày cho quản trị');
     // 7 messages (the day's message of several items among them) × (sandbox 1 + email 3 +
-    // telegram 1 + zalo 1 parts) × 2 languages.
-    expect(res.text.match(/href="\/admin\/templates\/(vi|en)\//g)?.length).toBe(84);
+    // telegram 1 + zalo 1 + webhook 1 parts) × 2 languages.
+    expect(res.text.match(/href="\/admin\/templates\/(vi|en)\//g)?.length).toBe(98);
+    expect(res.text).toContain('href="/admin/templates/vi/reminder-bundle/webhook/txt"');
+    expect(res.text).not.toContain('undefined');
+    // The webhook's text, with its preview, as any other.
+    const webhook = await w.client.get('/admin/templates/vi/reminder-bundle/webhook/txt');
+    expect(webhook.status).toBe(200);
+    expect(webhook.text).toContain('Tin nhắc hằng ngày (nhiều việc) · Webhook · Nội dung · Tiếng Việt');
     expect(res.text).toContain('Tin nhắc hằng ngày (nhiều việc)');
     expect(res.text).toContain(`href="${EDIT}"`);
     expect(res.text).toContain('href="/admin/templates/en/digest/email/subject.txt"');

@@ -34,6 +34,7 @@ const CHANNEL_LABEL: Record<string, string> = {
   email: 'Email',
   telegram: 'Telegram',
   zalo: 'Zalo',
+  webhook: 'Webhook',
 };
 const PART_LABEL: Record<string, [string, string]> = {
   'subject.txt': ['Tiêu đề', 'Subject'],

@@ -85,6 +85,12 @@ describe('message templates on the administrators’ pages', () => {
     expect(res.text.match(/href="\/admin\/templates\/(vi|en)\//g)?.length).toBe(
       Object.keys(MESSAGES).length * Object.values(PARTS).flat().length * 2,
     );
+    expect(res.text).toContain('href="/admin/templates/vi/reminder-bundle/webhook/txt"');
+    expect(res.text).not.toContain('undefined');
+    // The webhook's text, with its preview, as any other.
+    const webhook = await w.client.get('/admin/templates/vi/reminder-bundle/webhook/txt');
+    expect(webhook.status).toBe(200);
+    expect(webhook.text).toContain('Tin nhắc hằng ngày (nhiều việc) · Webhook · Nội dung · Tiếng Việt');
     expect(res.text).toContain('Tin nhắc hằng ngày (nhiều việc)');
     expect(res.text).toContain(`href="${EDIT}"`);
     expect(res.text).toContain('href="/admin/templates/en/digest/email/subject.txt"');

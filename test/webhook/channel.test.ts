@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveryError, type OutgoingMessage, type Recipient } from '#root/channels/types.js';
 import { createWebhookChannel, type WebhookChannelOptions } from '#root/channels/webhook/index.js';
 import { createWebhookLimiter } from '#root/channels/webhook/limiter.js';
+import { retryAfterSeconds } from '#root/channels/webhook/transport.js';
 import type { WebhookPayload } from '#root/channels/webhook/payload.js';
 import { generateWebhookSecret } from '#root/channels/webhook/signature.js';
 import { startReceiver, type Receiver } from './receiver.js';
@@ -325,5 +326,18 @@ describe('the per-host limit', () => {
     expect(limiter.notBefore('a.gov.vn')).toBe(1_000_000 + 60_000);
     now += 60_001;
     expect(limiter.notBefore('a.gov.vn')).toBeUndefined();
+  });
+});
+
+describe('Retry-After', () => {
+  it('reads seconds or an HTTP date, and ignores what it cannot read', () => {
+    const now = Date.UTC(2026, 11, 7, 1, 30, 0);
+    expect(retryAfterSeconds('120', now)).toBe(120);
+    expect(retryAfterSeconds(' 0 ', now)).toBe(0);
+    expect(retryAfterSeconds(new Date(now + 90_000).toUTCString(), now)).toBe(90);
+    expect(retryAfterSeconds(new Date(now - 90_000).toUTCString(), now)).toBe(0);
+    expect(retryAfterSeconds('soon', now)).toBeUndefined();
+    expect(retryAfterSeconds(undefined, now)).toBeUndefined();
+    expect(retryAfterSeconds(['5', '7'], now)).toBe(5);
   });
 });

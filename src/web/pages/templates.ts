@@ -30,12 +30,8 @@ const MESSAGE_LABEL: Record<MessageName, [string, string]> = {
   'reminder-bundle': ['Tin nhắc hằng ngày (nhiều việc)', 'Daily reminder (several items)'],
   digest: ['Thư tổng hợp hằng ngày cho quản trị', 'Administrators’ daily digest'],
 };
-const CHANNEL_LABEL: Record<string, string> = {
-  sandbox: 'Sandbox',
-  email: 'Email',
-  telegram: 'Telegram',
-  zalo: 'Zalo',
-};
+/** A channel's name in the page's language (its spec's label, src/channels/registry.ts). */
+const channelName = (t: T, channel: string) => t(channelLabel(channel, 'vi'), channelLabel(channel, 'en'));
 const PART_LABEL: Record<string, [string, string]> = {
   'subject.txt': ['Tiêu đề', 'Subject'],
   'text.txt': ['Nội dung chữ', 'Plain text'],
@@ -46,7 +42,7 @@ const LANG_LABEL = { vi: 'Tiếng Việt', en: 'English' } as const;
 
 const pathOf = (r: TemplateRef) => `/admin/templates/${r.lang}/${r.message}/${r.channel}/${r.part}`;
 const nameOf = (t: T, r: TemplateRef) =>
-  `${t(...MESSAGE_LABEL[r.message])} · ${CHANNEL_LABEL[r.channel]} · ${t(...PART_LABEL[r.part]!)} · ${LANG_LABEL[r.lang]}`;
+  `${t(...MESSAGE_LABEL[r.message])} · ${channelName(t, r.channel)} · ${t(...PART_LABEL[r.part]!)} · ${LANG_LABEL[r.lang]}`;
 
 type Params = { lang: string; message: string; channel: string; part: string };
 
@@ -109,7 +105,7 @@ export function registerTemplatePages(scope: FastifyInstance, deps: WebDeps): vo
 <table><thead><tr><th>${t('Tin', 'Message')}</th><th>${t('Kênh', 'Channel')}</th><th>${t('Phần', 'Part')}</th><th>Tiếng Việt</th><th>English</th></tr></thead><tbody>
 ${[...rows.values()].map((group) => {
   const r = group[0]!;
-  return html`<tr><td>${t(...MESSAGE_LABEL[r.message])} <span class="muted">${r.message}</span></td><td>${CHANNEL_LABEL[r.channel]}</td><td>${t(...PART_LABEL[r.part]!)}</td>
+  return html`<tr><td>${t(...MESSAGE_LABEL[r.message])} <span class="muted">${r.message}</span></td><td>${channelName(t, r.channel)}</td><td>${t(...PART_LABEL[r.part]!)}</td>
 ${group.map(
   (e) =>
     html`<td${e.override ? html` class="flag"` : ''}><a href="${pathOf(e)}">${e.override ? t('đã sửa', 'edited') : t('mẫu gốc', 'original')}</a>${

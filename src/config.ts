@@ -200,6 +200,15 @@ const schema = z.object({
   ZALO_API_ROOT: url(['http:', 'https:']).default('https://bot-api.zaloplatforms.com'),
   /** Messages per second to Zalo from this process (Zalo publishes no limit: a conservative default, see docs/channels.md). */
   ZALO_RATE_PER_SECOND: int(1, 1_000).default(10),
+  /**
+   * Webhook receivers reachable despite the channel's guards (`host:port,host:port,…`, the host as
+   * the URL writes it): plain http and private, loopback or other special addresses are refused
+   * for every other host. For a document system inside the province's network, and for tests.
+   * A redirect from an allowed host to one not allowed is still refused.
+   */
+  WEBHOOK_ALLOW_HOSTS: hostPorts.optional(),
+  /** Seconds a webhook receiver has to answer (redirects included); no answer is an unknown outcome, retried. */
+  WEBHOOK_TIMEOUT_SECONDS: int(1, 90).default(10),
   STORAGE_DIR: z.string().min(1).default('./storage'),
   /** SMTP server for email (smtp:// or smtps://, credentials in the URL). Without it, no email channel. */
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),

@@ -1,7 +1,9 @@
 import type { Lang } from '#root/domain/wording.js';
-import type { Prisma } from '#root/generated/prisma/client.js';
+import type { Channel, Prisma } from '#root/generated/prisma/client.js';
+import type { ContactAddresses } from './spec.js';
 
-export type ChannelName = 'sandbox' | 'email' | 'telegram' | 'zalo';
+/** A channel's name: one of src/channels/registry.ts (the database's enum `Channel`). */
+export type ChannelName = Channel;
 
 /**
  * A delivery that failed. `permanent`: retrying this send cannot succeed, so it is not retried: the
@@ -38,14 +40,14 @@ export class DeliveryError extends Error {
   }
 }
 
-/** Who a message goes to, as a channel needs it. Addresses never reach the logs. */
-export interface Recipient {
+/**
+ * Who a message goes to, as a channel needs it: with every channel's address columns (each channel
+ * reads its own). Addresses never reach the logs.
+ */
+export interface Recipient extends ContactAddresses {
   contactId: string;
   name: string;
   locale: Lang;
-  email: string | null;
-  telegramChatId: bigint | null;
-  zaloUserId: string | null;
 }
 
 /** A rendered message: each channel takes the parts it needs. */

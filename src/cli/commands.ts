@@ -6,8 +6,23 @@ import { migrate } from '#root/db/migrate.js';
 import { dueInstant } from '#root/domain/obligation-state.js';
 import { yearWindow, zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import { parsePlanOffThread } from '#root/import/off-thread.js';
+import {
+  CHANNEL_NAMES,
+  channelLabel,
+  channelSpec,
+  channelWords,
+  LINKED,
+  reachable,
+  TYPED,
+} from '#root/channels/registry.js';
 import { isUnreachable } from '#root/domain/contacts.js';
-import { addContact, createInvite, listContacts, setContactChannels } from '#root/services/contacts.js';
+import {
+  addContact,
+  createInvite,
+  listContacts,
+  setContactAddress,
+  setContactChannels,
+} from '#root/services/contacts.js';
 import { listHolidays, removeHoliday, setHoliday } from '#root/services/holidays.js';
 import {
   emptyLeadGroups,
@@ -618,41 +633,73 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     });
 
   const contacts = program.command('contacts').description('đầu mối / contacts');
-  contacts
+  /** What a typed address may need: the configuration with its signing key (a secret is sealed with it). */
+  const addressOptions = async () => ({
+    address: { config: { ...ctx.config, SECRET_KEY: await ctx.secretKey() } },
+    lang: 'vi' as const,
+  });
+  const add = contacts
     .command('add')
     .addOption(orgOption())
     .requiredOption('--unit <đơn vị>')
     .requiredOption('--name <tên>')
     .option('--role <vai trò>', 'contact | head | supervisor | admin', 'contact')
-    .option('--locale <vi|en>', 'ngôn ngữ / language', 'vi')
-    .option('--email <địa chỉ>')
-    .option('--channels <kênh,…>', 'thứ tự ưu tiên / preference order: sandbox,email,telegram,zalo')
-    .action(
-      async (o: {
+    .option('--locale <vi|en>', 'ngôn ngữ / language', 'vi');
+  // One flag per channel whose address is typed (--email <địa chỉ>, …): the registry's.
+  for (const spec of TYPED)
+    add.option(
+      `--${spec.name} <địa chỉ>`,
+      `địa chỉ ${channelWords(spec.name, 'vi')} / ${channelWords(spec.name, 'en')} address`,
+    );
+  add.option('--channels <kênh,…>', `thứ tự ưu tiên / preference order: ${CHANNEL_NAMES.join(',')}`).action(
+    async (
+      o: {
         org?: string;
         unit: string;
         name: string;
         role: string;
         locale: string;
-        email?: string;
         channels?: string;
-      }) => {
-        const c = await addContact(
-          ctx.db,
-          (await org(o.org)).id,
-          {
-            unit: o.unit,
-            name: o.name,
-            role: o.role,
-            locale: o.locale,
-            ...(o.email ? { email: o.email } : {}),
-            ...(o.channels ? { channels: o.channels.split(',').map((s) => s.trim()) } : {}),
-          },
-          ctx.actor,
-        );
-        out(`Đã thêm / added: ${c.name} (${c.unitName}), id ${c.id}`);
-      },
-    );
+      } & Record<string, string | undefined>,
+    ) => {
+      const c = await addContact(
+        ctx.db,
+        (await org(o.org)).id,
+        {
+          unit: o.unit,
+          name: o.name,
+          role: o.role,
+          locale: o.locale,
+          addresses: Object.fromEntries(TYPED.map((spec) => [spec.name, o[spec.name]])),
+          ...(o.channels ? { channels: o.channels.split(',').map((s) => s.trim()) } : {}),
+        },
+        ctx.actor,
+        await addressOptions(),
+      );
+      out(`Đã thêm / added: ${c.name} (${c.unitName}), id ${c.id}`);
+      if (c.reveal) out(`Chỉ hiện một lần / shown only once:\n${c.reveal}`);
+    },
+  );
+  contacts
+    .command('address <contact> <kênh> [địa-chỉ]')
+    .description(
+      `đặt, đổi hoặc (bỏ trống) xóa địa chỉ nhập tay của đầu mối / set, change or (left out) remove a contact's typed address: ${TYPED.map((spec) => spec.name).join(', ')}`,
+    )
+    .addOption(orgOption())
+    .action(async (contact: string, channel: string, address: string | undefined, o: { org?: string }) => {
+      const r = await setContactAddress(
+        ctx.db,
+        (await org(o.org)).id,
+        contact,
+        channel,
+        address ?? '',
+        ctx.actor,
+        await addressOptions(),
+      );
+      const shown = channelSpec(r.channel).address?.show(r.contact);
+      out(`${r.contact.name} — ${channelLabel(r.channel, 'vi')}: ${shown ?? '(không có / none)'}`);
+      if (r.reveal) out(`Chỉ hiện một lần / shown only once:\n${r.reveal}`);
+    });
   contacts
     .command('list')
     .description(
@@ -676,15 +723,22 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       };
       out(
         table(
-          ['id', 'Tên', 'Đơn vị', 'Vai trò', 'Kênh', 'Telegram', 'Zalo', 'Tình trạng'],
+          [
+            'id',
+            'Tên',
+            'Đơn vị',
+            'Vai trò',
+            'Kênh',
+            ...LINKED.map((spec) => channelLabel(spec.name, 'vi')),
+            'Tình trạng',
+          ],
           rows.map((c) => [
             c.id,
             c.name,
             truncate(c.unit.name, 40),
             c.role,
             c.channels.map((ch) => (c.disabledChannels.includes(ch) ? `${ch} (lỗi)` : ch)).join(' → '),
-            c.telegramChatId !== null ? 'đã liên kết' : '',
-            c.zaloUserId !== null ? 'đã liên kết' : '',
+            ...LINKED.map((spec) => (spec.address.has(c) ? 'đã liên kết' : '')),
             state(c),
           ]),
         ),
@@ -712,9 +766,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     .action(async (contact: string, names: string[], o: { org?: string }) => {
       const c = await setContactChannels(ctx.db, (await org(o.org)).id, contact, names, ctx.actor);
       out(`Thứ tự kênh / channels of ${c.name}: ${c.channels.join(' → ')}`);
-      const unlinked = c.channels.filter(
-        (ch) => (ch === 'telegram' && c.telegramChatId === null) || (ch === 'zalo' && c.zaloUserId === null),
-      );
+      const unlinked = c.channels.filter((ch) => channelSpec(ch).address?.entry === 'linked' && !reachable(ch, c));
       if (unlinked.length) {
         out(
           `Chưa liên kết / not linked yet: ${unlinked.join(', ')} — gửi mã mời / send an invite: dondoc invite ${c.id}`,

@@ -1,4 +1,5 @@
 import { formatInTimeZone } from 'date-fns-tz';
+import { channelLabel, reachable } from '#root/channels/registry.js';
 import { decodeButton, encodeButton } from '#root/channels/telegram/callback.js';
 import type { Db } from '#root/db/client.js';
 import type { Clock } from '#root/deps.js';
@@ -200,13 +201,6 @@ const day = (d: Date, zone: string, lang: Lang) => dayInWords(zonedDay(d, zone),
 /** "09:30 ngày 13/11/2026" / "09:30 on 13/11/2026". */
 const timeOnDay = (d: Date, zone: string, lang: Lang) =>
   say(lang, 'timeOnDay', { time: formatInTimeZone(d, zone, 'HH:mm'), date: formatInTimeZone(d, zone, 'dd/MM/yyyy') });
-const CHANNEL_KEYS: Record<string, ChatKey> = {
-  telegram: 'channel.telegram',
-  zalo: 'channel.zalo',
-  email: 'channel.email',
-  sandbox: 'channel.sandbox',
-};
-const channelLabel = (ch: string, lang: Lang) => (CHANNEL_KEYS[ch] ? say(lang, CHANNEL_KEYS[ch]) : ch);
 /** The language of a caller not linked yet (see {@link langOfCode}). */
 const callerLang = (caller: Caller): Lang => langOfCode(caller.languageCode);
 /** One reply, in a language. */
@@ -620,11 +614,6 @@ export function createCommandService(deps: CommandDeps) {
 
   async function channelsCommand(contact: ChatContact, caller: Caller, args: string[]): Promise<Outcome> {
     const c = await db.contact.findUniqueOrThrow({ where: { id: contact.id } });
-    const addressOf: Record<string, boolean> = {
-      telegram: c.telegramChatId !== null,
-      zalo: c.zaloUserId !== null,
-      email: c.email !== null,
-    };
     const lang = contact.locale;
     if (!args.length) {
       const order = c.channels
@@ -635,7 +624,7 @@ export function createCommandService(deps: CommandDeps) {
         )
         .join(' → ');
       const usable = CONTACT_CHANNELS.map((ch) =>
-        say(lang, addressOf[ch] ? 'channels.linked' : 'channels.notLinked', { channel: channelLabel(ch, lang) }),
+        say(lang, reachable(ch, c) ? 'channels.linked' : 'channels.notLinked', { channel: channelLabel(ch, lang) }),
       ).join(', ');
       return { replies: [reply(lang, 'channels.show', { order, usable, channel: caller.channel })] };
     }

@@ -165,20 +165,6 @@ export function missedWindow(scheduledAt: Date, windowEnd: string, zone: string,
   return now.getTime() > atLocalTime(zonedDay(scheduledAt, zone), windowEnd, zone).getTime();
 }
 
-/**
- * How many items of a bundle a channel shows in full (with their buttons or the words to type);
- * the rest are counted, with "/viec" to list them. Telegram: 10 items, each a row of ✅ and 📅
- * (20 buttons, well within Telegram's keyboard limits), in at most 4,096 characters; Zalo: 5 items
- * in 2,000 characters (a Zalo message is split beyond that); email and the sandbox: 50.
- */
-export const SHOWN_ITEMS: Record<string, number> = { telegram: 10, zalo: 5, email: 50, sandbox: 50 };
-/** The longest text a channel takes as one message (Telegram 4,096, Zalo 2,000). */
-export const MESSAGE_MAX: Record<string, number> = {
-  telegram: 4_096,
-  zalo: 2_000,
-  email: 100_000,
-  sandbox: 100_000,
-};
 /** A duty title longer than this is shortened in a bundle ("…"): one title must not crowd out the others. */
 export const TITLE_MAX = 160;
 

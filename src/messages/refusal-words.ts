@@ -1,3 +1,4 @@
+import { channelWords } from '#root/channels/registry.js';
 import type { Lang } from '#root/domain/wording.js';
 
 /**
@@ -6,19 +7,11 @@ import type { Lang } from '#root/domain/wording.js';
  * reminder's `lastError`; it is never shown in a message.
  */
 
-const CHANNEL_WORDS: Record<string, [vi: string, en: string]> = {
-  telegram: ['Telegram', 'Telegram'],
-  zalo: ['Zalo', 'Zalo'],
-  email: ['thư điện tử', 'email'],
-  sandbox: ['hộp thư thử', 'the sandbox outbox'],
-};
-
-/** A channel's name for people ("thư điện tử"); an unknown one as "kênh khác" / "another channel". */
-export function channelInWords(channel: string, lang: Lang): string {
-  const words = CHANNEL_WORDS[channel];
-  if (!words) return lang === 'vi' ? 'kênh khác' : 'another channel';
-  return lang === 'vi' ? words[0] : words[1];
-}
+/**
+ * A channel's name for people ("thư điện tử"), from its spec's locale key; an unknown one as
+ * "kênh khác" / "another channel".
+ */
+export const channelInWords = (channel: string, lang: Lang): string => channelWords(channel, lang);
 
 /**
  * Why a channel refused one message, for people, from the channel's answer kept in the audit log.
@@ -49,6 +42,34 @@ const REFUSALS: [pattern: RegExp, vi: string, en: string][] = [
     'Telegram refused this message as an invalid request',
   ],
   [/^Zalo 400\b/, 'Zalo từ chối tin này vì yêu cầu không hợp lệ', 'Zalo refused this message as an invalid request'],
+  // The webhook channel's reasons (src/channels/webhook/index.ts).
+  [
+    /^Webhook\b.*failed \d+ times in a row/,
+    'hệ thống nhận không trả lời hoặc báo lỗi nhiều lần liền',
+    'the receiving system did not answer, or failed, several times in a row',
+  ],
+  [
+    /^Webhook refused: .*resolves to /,
+    'địa chỉ webhook trỏ hoặc chuyển hướng vào mạng nội bộ nên bị chặn',
+    'the webhook address points or redirects into a private network, so it was blocked',
+  ],
+  [
+    /^Webhook refused\b/,
+    'địa chỉ webhook không an toàn hoặc chuyển hướng quá nhiều lần nên bị chặn',
+    'the webhook address is unsafe or redirects too often, so it was blocked',
+  ],
+  [
+    /^Webhook (401|403|404|405|410)\b/,
+    'hệ thống nhận không còn nhận tin ở địa chỉ webhook này',
+    'the receiving system no longer takes messages at this webhook address',
+  ],
+  [/^Webhook 4\d\d\b/, 'hệ thống nhận từ chối tin này', 'the receiving system refused this message'],
+  [
+    /^webhook secret cannot be read/,
+    'khóa ký webhook không còn đọc được vì khóa của hệ thống đã đổi: cần đặt lại địa chỉ webhook',
+    'the webhook signing secret can no longer be read, as the system key changed: set the webhook address again',
+  ],
+  [/^contact has no webhook address/, 'đầu mối chưa có địa chỉ webhook', 'the contact has no webhook address'],
 ];
 
 /** The reason a channel refused one message, in words ("tin dài quá mức cho phép"). */

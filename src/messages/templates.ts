@@ -2,14 +2,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Mustache from 'mustache';
+import { channelSpec, CHANNEL_SPECS, escaperFor } from '#root/channels/registry.js';
 import type { Lang } from '#root/domain/wording.js';
 import { UserError } from '#root/errors/index.js';
+import type { Channel } from '#root/generated/prisma/client.js';
 
 /**
  * Message templates: `templates/<lang>/<message>.<channel>.<part>`, e.g.
  * `templates/vi/reminder-due.email.subject.txt`. Mustache: logic-less ({{name}}, and sections to
  * repeat a list), so administrators can edit them safely. Rendering is pure; every value is escaped
- * for its target (Telegram HTML, email HTML, or nothing for plain text).
+ * for its target, as its channel's spec says (Telegram HTML, email HTML, nothing for plain text).
  */
 
 export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
@@ -153,33 +155,11 @@ function reminderFields() {
 }
 
 export type MessageName = keyof typeof MESSAGES;
-export type Channel = 'sandbox' | 'email' | 'telegram' | 'zalo';
-/** The parts of a message on a channel. */
-export const PARTS: Record<Channel, string[]> = {
-  sandbox: ['txt'],
-  email: ['subject.txt', 'text.txt', 'html'],
-  telegram: ['html'],
-  zalo: ['txt'],
-};
-
-/** Mustache hands the escaper the value as it is in the view: numbers too. */
-type Escape = (value: unknown) => string;
-const html: Escape = (v) =>
-  String(v)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-/** Telegram's HTML parse mode knows only &lt; &gt; &amp; &quot;. */
-const telegramHtml: Escape = (v) =>
-  String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const none: Escape = (v) => String(v);
-
-export function escaperFor(channel: Channel, part: string): Escape {
-  if (part === 'html') return channel === 'telegram' ? telegramHtml : html;
-  return none;
-}
+export type { Channel };
+/** The parts of a message on each channel (src/channels/registry.ts). */
+export const PARTS: Readonly<Record<Channel, string[]>> = Object.fromEntries(
+  CHANNEL_SPECS.map((s) => [s.name, s.parts.map((p) => p.part)]),
+) as Record<Channel, string[]>;
 
 /** A template's values: text, numbers, and lists of views (an item of a list may hold a list: a bundle item's indicators). */
 export type View = { [key: string]: string | number | View[] };
@@ -285,5 +265,28 @@ export function loadTemplates(dir = TEMPLATES_DIR): TemplateSet {
       if (source === undefined) throw new Error(`template missing: ${mine}`);
       return renderSource(source, channel, part, view);
     },
+  };
+}
+
+/**
+ * One message on a channel: each of its channel's parts rendered (src/channels/registry.ts).
+ * Without a subject part, the subject is the text's first line.
+ */
+export function renderMessage(
+  templates: TemplateSet,
+  message: MessageName,
+  channel: Channel,
+  lang: Lang,
+  view: View,
+  overrides?: TemplateOverrides,
+): { subject: string; text: string; html?: string } {
+  const out: { subject?: string; text?: string; html?: string } = {};
+  for (const p of channelSpec(channel).parts)
+    out[p.role] = templates.render(message, channel, p.part, lang, view, overrides);
+  const text = out.text ?? '';
+  return {
+    subject: out.subject ?? text.split('\n')[0] ?? '',
+    text,
+    ...(out.html !== undefined ? { html: out.html } : {}),
   };
 }

@@ -1,5 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { channelSpec } from '#root/channels/registry.js';
+import type { ContactAddresses } from '#root/channels/spec.js';
 import type { Db } from '#root/db/client.js';
 import { dueInstant } from '#root/domain/obligation-state.js';
 import type { Lang } from '#root/domain/wording.js';
@@ -113,17 +115,24 @@ export async function contactByChat(db: Db, channel: ChatChannel, address: strin
   return loaders[channel](address);
 }
 
+/** A chat's address as its channel's contact columns (its spec's parse); null when it is not one. */
+function chatAddress(channel: ChatChannel, address: string): ContactAddresses | null {
+  try {
+    return channelSpec(channel).address?.parse(address) ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Every active contact a chat is linked to, one per organisation, the oldest link first: read
  * only when {@link contactByChat} says the chat is linked in several organisations.
  */
 export async function contactsByChat(db: Db, channel: ChatChannel, address: string): Promise<ChatContact[]> {
-  if (channel === 'telegram' && !/^-?\d{1,19}$/.test(address)) return [];
+  const where = chatAddress(channel, address);
+  if (!where) return [];
   const rows = await db.contact.findMany({
-    where: {
-      active: true,
-      ...(channel === 'telegram' ? { telegramChatId: BigInt(address) } : { zaloUserId: address }),
-    },
+    where: { active: true, ...where },
     include: { unit: { select: { name: true } }, org: { select: { timeZone: true, name: true, code: true } } },
     orderBy: { createdAt: 'asc' },
   });
@@ -152,8 +161,8 @@ export async function redeemInvite(db: Db, input: { code: string; channel: ChatC
   if (!/^[A-Za-z0-9_-]{10,64}$/.test(input.code)) {
     throw saidError('error.inviteInvalid');
   }
-  if (input.channel === 'telegram' && !/^-?\d{1,19}$/.test(input.address))
-    throw new Error(`not a Telegram chat id: ${input.address}`);
+  const link = chatAddress(input.channel, input.address);
+  if (!link) throw new Error(`not a ${input.channel} address: ${input.address}`);
   const by = `${input.channel}:${input.address}`;
   return db.$transaction(async (tx) => {
     const invite = await tx.invite.findUnique({
@@ -168,9 +177,7 @@ export async function redeemInvite(db: Db, input: { code: string; channel: ChatC
       data: { usedAt: input.now, usedBy: by },
     });
     if (count === 0) throw saidError('error.inviteUsed');
-    const link =
-      input.channel === 'telegram' ? { telegramChatId: BigInt(input.address) } : { zaloUserId: input.address };
-    const unlink = input.channel === 'telegram' ? { telegramChatId: null } : { zaloUserId: null };
+    const unlink = Object.fromEntries(Object.keys(link).map((f) => [f, null]));
     await tx.contact.updateMany({
       where: { orgId: invite.orgId, ...link, id: { not: invite.contactId } },
       data: unlink,

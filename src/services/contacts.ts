@@ -1,14 +1,25 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '#root/db/client.js';
+import {
+  CHANNEL_NAMES,
+  channelOfWord,
+  channelSpec,
+  DEFAULT_CHANNEL,
+  isChannel,
+  LINKED,
+  reachable,
+  TYPED,
+} from '#root/channels/registry.js';
+import type { AddressContext, ContactAddresses } from '#root/channels/spec.js';
+import type { Lang } from '#root/domain/wording.js';
 import type { Channel, ContactRole, Locale } from '#root/generated/prisma/client.js';
+import { say } from '#root/messages/chat-words.js';
 import { isUnreachable } from '#root/domain/contacts.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
 import { findUnit, isUuid } from './units.js';
 
-const CHANNELS: Channel[] = ['sandbox', 'email', 'telegram', 'zalo'];
 const ROLES: ContactRole[] = ['contact', 'head', 'supervisor', 'admin'];
-const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 
 export interface ContactInput {
   /** The unit by name (the command line)… */
@@ -18,12 +29,55 @@ export interface ContactInput {
   name: string;
   role?: string;
   locale?: string;
-  email?: string;
+  /** Addresses typed by an administrator, by channel (`{ email: 'a@b.vn' }`): see the registry's typed channels. */
+  addresses?: Partial<Record<string, string>>;
   channels?: string[];
 }
 
-/** Adds a person to a unit. Channels are the preference order; email needs an address. */
-export async function addContact(db: Db, orgId: string, input: ContactInput, actor: string) {
+/**
+ * What setting a typed address may need (see {@link AddressContext}: the configuration, for a
+ * channel that seals a secret or checks hosts), and the language of what is shown once.
+ */
+export interface AddressOptions {
+  address?: AddressContext;
+  lang?: Lang;
+}
+
+/**
+ * The address columns of what an administrator typed, by channel, each checked by its channel's
+ * spec (a UserError for the first that is not valid); a channel whose address is not typed is refused.
+ */
+function typedAddresses(
+  input: Partial<Record<string, string>>,
+  ctx: AddressContext | undefined,
+): { values: ContactAddresses; channels: Channel[] } {
+  const values: ContactAddresses = {};
+  const channels: Channel[] = [];
+  for (const [name, raw] of Object.entries(input)) {
+    if (raw === undefined || raw.trim() === '') continue;
+    const spec = TYPED.find((s) => s.name === name);
+    if (!spec)
+      throw new UserError(
+        `Kênh «${name.slice(0, 20)}» không nhận địa chỉ nhập tay / that channel takes no typed address`,
+      );
+    Object.assign(values, spec.address.parse(raw, ctx));
+    channels.push(spec.name);
+  }
+  return { values, channels };
+}
+
+/**
+ * Adds a person to a unit. Channels are the preference order; a channel whose address is typed
+ * (email, …) needs that address. Without channels: the first channel given an address, else the
+ * sandbox.
+ */
+export async function addContact(
+  db: Db,
+  orgId: string,
+  input: ContactInput,
+  actor: string,
+  options: AddressOptions = {},
+) {
   const name = input.name.trim();
   if (!name) throw new UserError('Cần tên người liên hệ / a contact name is required');
   if ([...name].length > 200)
@@ -35,25 +89,28 @@ export async function addContact(db: Db, orgId: string, input: ContactInput, act
     throw new UserError(`Vai trò «${input.role}» không hợp lệ (${ROLES.join(', ')}) / unknown role`);
   const locale = (input.locale ?? 'vi') as Locale;
   if (locale !== 'vi' && locale !== 'en') throw new UserError('Ngôn ngữ: vi hoặc en / locale: vi or en');
-  if (input.email !== undefined && !EMAIL.test(input.email)) {
-    throw new UserError(`Địa chỉ email «${input.email}» không hợp lệ / invalid email address`);
-  }
-  const channels = (input.channels ?? (input.email ? ['email'] : ['sandbox'])) as Channel[];
-  const bad = channels.filter((c) => !CHANNELS.includes(c));
+  const typed = typedAddresses(input.addresses ?? {}, options.address);
+  const channels = (input.channels ?? [typed.channels[0] ?? DEFAULT_CHANNEL]).map(
+    (c) => channelOfWord(c) ?? c,
+  ) as Channel[];
+  const bad = channels.filter((c) => !isChannel(c));
   if (bad.length || channels.length === 0) {
     throw new UserError(
-      `Kênh không hợp lệ: ${bad.join(', ') || '(trống)'}; dùng ${CHANNELS.join(', ')} / unknown channel`,
+      `Kênh không hợp lệ: ${bad.join(', ') || '(trống)'}; dùng ${CHANNEL_NAMES.join(', ')} / unknown channel`,
     );
   }
-  if (channels.includes('email') && !input.email)
-    throw new UserError('Kênh email cần địa chỉ email / the email channel needs an address');
+  const unset = [...new Set(channels)].filter(
+    (c) => channelSpec(c).address?.entry === 'typed' && !reachable(c, typed.values),
+  );
+  if (unset.length)
+    throw new UserError(`Kênh ${unset[0]} cần địa chỉ ${unset[0]} / the ${unset[0]} channel needs an address`);
   return db.$transaction(async (tx) => {
     const unit =
       input.unitId !== undefined
         ? await unitById(tx, orgId, input.unitId)
         : await findUnit(tx, orgId, input.unit ?? '');
     const contact = await tx.contact.create({
-      data: { orgId, unitId: unit.id, name, role, locale, email: input.email ?? null, channels },
+      data: { orgId, unitId: unit.id, name, role, locale, ...typed.values, channels },
     });
     await audit(tx, {
       orgId,
@@ -63,7 +120,7 @@ export async function addContact(db: Db, orgId: string, input: ContactInput, act
       entityId: contact.id,
       data: { unit: unit.name, role, channels },
     });
-    return { ...contact, unitName: unit.name };
+    return { ...contact, unitName: unit.name, reveal: revealOf(typed.values, options) };
   });
 }
 
@@ -152,22 +209,26 @@ export async function createInvite(
   };
 }
 
-/** The channels a contact may choose with /kenh (the sandbox is the administrators' to assign). */
-export const CONTACT_CHANNELS = ['telegram', 'zalo', 'email'] as const;
+/**
+ * The channels a contact may choose with /kenh (the others are the administrators' to assign):
+ * the chats first (where /kenh is typed), then those with a typed address.
+ */
+export const CONTACT_CHANNELS: readonly Channel[] = [...LINKED, ...TYPED]
+  .filter((s) => s.contactChoosable)
+  .map((s) => s.name);
 
-const CHANNEL_ALIASES: Record<string, Channel> = {
-  telegram: 'telegram',
-  tele: 'telegram',
-  tg: 'telegram',
-  zalo: 'zalo',
-  zl: 'zalo',
-  email: 'email',
-  'e-mail': 'email',
-  mail: 'email',
-  thu: 'email',
-  thư: 'email',
-  sandbox: 'sandbox',
-};
+/** What a channel's spec shows once after an address is set (a generated secret); null when nothing. */
+function revealOf(values: ContactAddresses, options: AddressOptions): string | null {
+  const ctx = options.address;
+  if (!ctx) return null;
+  const shown = TYPED.flatMap((s) => {
+    const r = s.address.fields.some((f) => values[f] != null)
+      ? s.address.reveal?.(values, ctx, options.lang ?? 'vi')
+      : null;
+    return r ? [r] : [];
+  });
+  return shown.length ? shown.join('\n') : null;
+}
 
 /**
  * Sets a contact's channels, first first (a reminder goes out once, on the first that accepts it;
@@ -188,31 +249,27 @@ export async function setContactChannels(
     .flatMap((n) => n.split(/[,\s>→]+/))
     .map((n) => n.normalize('NFC').trim().toLowerCase())
     .filter(Boolean);
-  const unknown = words.filter((w) => !CHANNEL_ALIASES[w] || (options.byContact && CHANNEL_ALIASES[w] === 'sandbox'));
-  const allowed = options.byContact ? CONTACT_CHANNELS.join(', ') : CHANNELS.join(', ');
+  const unknown = words.filter((w) => {
+    const c = channelOfWord(w);
+    return !c || (options.byContact && !CONTACT_CHANNELS.includes(c));
+  });
+  const allowed = (options.byContact ? CONTACT_CHANNELS : CHANNEL_NAMES).join(', ');
   if (unknown.length || !words.length) {
     throw new UserError(
       `Kênh không hợp lệ: ${unknown.map((w) => `«${w.slice(0, 20)}»`).join(', ') || '(trống)'}; dùng ${allowed}. / Unknown channel: use ${allowed}.`,
     );
   }
-  const channels = [...new Set(words.map((w) => CHANNEL_ALIASES[w]!))];
+  const channels = [...new Set(words.map((w) => channelOfWord(w)!))];
   const contact = await findContact(db, orgId, ref);
-  const has: Record<Channel, boolean> = {
-    telegram: contact.telegramChatId !== null,
-    zalo: contact.zaloUserId !== null,
-    email: contact.email !== null,
-    sandbox: true,
-  };
-  const missing = channels.filter((c) => !has[c] && (options.byContact || c === 'email'));
+  // A contact may choose only where they can be reached; an administrator may name a chat before
+  // it is linked, but not a channel whose address they have not typed.
+  const missing = channels.filter(
+    (c) => !reachable(c, contact) && (options.byContact || channelSpec(c).address?.entry === 'typed'),
+  );
   if (missing.length) {
-    const how: Record<Channel, string> = {
-      telegram: 'Telegram chưa liên kết (mở liên kết mời trong Telegram)',
-      zalo: 'Zalo chưa liên kết (gửi /start <mã mời> cho bot Zalo)',
-      email: 'chưa có địa chỉ email (nhờ quản trị viên thêm)',
-      sandbox: '',
-    };
+    const how = (c: Channel) => say('vi', channelSpec(c).address!.missing);
     throw new UserError(
-      `Chưa dùng được: ${missing.map((c) => how[c]).join('; ')}. / Not reachable there yet: ${missing.join(', ')}.`,
+      `Chưa dùng được: ${missing.map(how).join('; ')}. / Not reachable there yet: ${missing.join(', ')}.`,
     );
   }
   return db.$transaction(async (tx) => {
@@ -233,5 +290,54 @@ export async function setContactChannels(
       data: { channels },
     });
     return updated;
+  });
+}
+
+/**
+ * Sets (or, with an empty text, clears) a contact's typed address on one channel (an email
+ * address, a URL…), checked by the channel's spec; a new address re-enables the channel after a
+ * failure. Returns the contact and what the spec shows only once (a generated secret). Audited
+ * with the channel and the address as the spec shows it (masked), never the address itself.
+ */
+export async function setContactAddress(
+  db: Db,
+  orgId: string,
+  ref: string,
+  channelWord: string,
+  raw: string,
+  actor: string,
+  options: AddressOptions = {},
+) {
+  const channel = channelOfWord(channelWord);
+  const spec = TYPED.find((s) => s.name === channel);
+  if (!spec) {
+    const typed = TYPED.map((s) => s.name).join(', ');
+    throw new UserError(
+      `Kênh «${channelWord.slice(0, 20)}» không nhận địa chỉ nhập tay; dùng ${typed} / that channel takes no typed address: use ${typed}`,
+    );
+  }
+  const values: ContactAddresses = raw.trim()
+    ? spec.address.parse(raw, options.address)
+    : Object.fromEntries(spec.address.fields.map((f) => [f, null]));
+  const contact = await findContact(db, orgId, ref);
+  return db.$transaction(async (tx) => {
+    const updated = await tx.contact.update({
+      where: { id: contact.id },
+      data: {
+        ...values,
+        ...(raw.trim()
+          ? { disabledChannels: contact.disabledChannels.filter((c) => c !== spec.name), unreachableSince: null }
+          : {}),
+      },
+    });
+    await audit(tx, {
+      orgId,
+      actor,
+      action: 'contact.address',
+      entity: 'contact',
+      entityId: contact.id,
+      data: { channel: spec.name, address: spec.address.show(values) },
+    });
+    return { contact: updated, channel: spec.name, reveal: raw.trim() ? revealOf(values, options) : null };
   });
 }

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Mustache from 'mustache';
-import { telegramHtmlProblem } from '#root/channels/telegram/html.js';
+import { CHANNEL_NAMES, channelLabel, channelSpec } from '#root/channels/registry.js';
 import type { Db } from '#root/db/client.js';
 import { groupLateByDuty, lateView } from '#root/domain/late-digest.js';
 import { obligationCode } from '#root/domain/obligation-code.js';
@@ -38,7 +38,8 @@ export const TEMPLATE_MAX_CHARS = 20_000;
 export const OVERRIDE_REFRESH_MS = 10_000;
 
 export const LANGS: readonly Lang[] = ['vi', 'en'];
-export const CHANNELS: readonly Channel[] = ['sandbox', 'email', 'telegram', 'zalo'];
+/** The channels, in the registry's order (src/channels/registry.ts). */
+export const CHANNELS: readonly Channel[] = CHANNEL_NAMES;
 
 /** One template: a message, on a channel, one of its parts, in a language. */
 export interface TemplateRef {
@@ -163,14 +164,16 @@ function unescapedPlaceholders(tokens: Mustache.TemplateSpans): string[] {
 }
 
 /**
- * What Telegram would refuse in a Telegram template once rendered, or null. The template is
- * rendered twice, with every placeholder and list filled and with every one empty, so that the text
- * of every section (and of every inverted one) is checked; values are escaped, so only the
- * template's own markup can be at fault. The position given is the first place the offending tag is
- * found in the template.
+ * What the channel would refuse in one of its templates once rendered (Telegram's HTML, see its
+ * spec's `templateProblem`), or null. The template is rendered twice, with every placeholder and
+ * list filled and with every one empty, so that the text of every section (and of every inverted
+ * one) is checked; values are escaped, so only the template's own markup can be at fault. The
+ * position given is the first place the offending tag is found in the template.
  */
-function telegramTemplateProblem(message: MessageName, source: string): string | null {
-  const spec = MESSAGES[message];
+function channelTemplateProblem(ref: TemplateRef, source: string): string | null {
+  const check = channelSpec(ref.channel).templateProblem;
+  if (!check) return null;
+  const spec = MESSAGES[ref.message];
   const lists = spec.lists as Record<string, readonly string[]>;
   const item = (fields: readonly string[]) => Object.fromEntries(fields.map((f) => [f, 'x']));
   const full: View = {
@@ -182,12 +185,12 @@ function telegramTemplateProblem(message: MessageName, source: string): string |
     ...Object.fromEntries(Object.keys(lists).map((k) => [k, []])),
   };
   for (const view of [full, empty]) {
-    const out = renderSource(source, 'telegram', 'html', view, new Mustache.Writer());
-    const found = telegramHtmlProblem(out);
+    const out = renderSource(source, ref.channel, ref.part, view, new Mustache.Writer());
+    const found = check(ref.part, out);
     if (!found) continue;
     const snippet = /^<[^<>]*>?/.exec(out.slice(found.at))?.[0] ?? '<';
     const at = source.indexOf(snippet);
-    return `HTML Telegram không đọc được / Telegram cannot parse the HTML: ${found.problem}${at === -1 ? '' : ` — ${where(source, at)}`}`;
+    return `HTML ${channelLabel(ref.channel, 'vi')} không đọc được / ${channelLabel(ref.channel, 'en')} cannot parse the HTML: ${found.problem}${at === -1 ? '' : ` — ${where(source, at)}`}`;
   }
   return null;
 }
@@ -200,7 +203,7 @@ export interface TemplateCheck {
   tooLong: boolean;
   /** Placeholders written unescaped (`{{{…}}}`, `{{&…}}`). */
   unescaped: string[];
-  /** A Telegram template Telegram would refuse (a tag outside its set, unbalanced tags). */
+  /** A template its channel would refuse (Telegram: a tag outside its set, unbalanced tags). */
   html: string | null;
 }
 
@@ -219,10 +222,7 @@ export function checkTemplate(ref: TemplateRef, source: string): TemplateCheck {
   }
   const unknown = unknownPlaceholders(ref.message, source);
   const unescaped = unescapedPlaceholders(tokens);
-  const html =
-    ref.channel === 'telegram' && ref.part === 'html' && !unknown.length
-      ? telegramTemplateProblem(ref.message, source)
-      : null;
+  const html = unknown.length ? null : channelTemplateProblem(ref, source);
   return { ...ok, unknown, unescaped, html };
 }
 

@@ -7,6 +7,7 @@ const VERB: Record<string, [string, string]> = {
   'admin.login': ['đã đăng nhập', 'logged in'],
   'admin.password': ['đã đổi mật khẩu', 'changed the password'],
   'contact.channel-disabled': ['đã tắt kênh lỗi của', 'disabled a failing channel of'],
+  'contact.address': ['đã đổi địa chỉ nhận nhắc của', 'changed an address of'],
   'contact.channels': ['đã đổi kênh nhận nhắc của', 'changed the channels of'],
   'contact.create': ['đã thêm người liên hệ', 'added the contact'],
   'contact.unreachable': ['báo không liên lạc được với', 'reported unreachable:'],

@@ -62,18 +62,8 @@ export function requestForLog(req: FastifyRequest) {
 }
 
 export interface WebDeps {
-  config: Pick<
-    Config,
-    | 'SECRET_KEY'
-    | 'METRICS_TOKEN'
-    | 'PUBLIC_URL'
-    | 'REDIS_PREFIX'
-    | 'REDIS_URL'
-    | 'TRUST_PROXY_HOPS'
-    | 'TELEGRAM_BOT_USERNAME'
-    | 'INVITE_TTL_HOURS'
-    | 'STORAGE_DIR'
-  >;
+  /** The whole configuration: the pages read a few settings, and a typed address may need its channel's. */
+  config: Config;
   db: Db;
   redis: Redis;
   clock: Clock;

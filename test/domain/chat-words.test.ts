@@ -10,7 +10,7 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 const vi = CHAT_WORDS.vi;
 const en = CHAT_WORDS.en;
 
-/** Every TypeScript file of src/ that uses the chat texts. */
+/** Every TypeScript file of src/ that uses the chat texts (a channel's spec too). */
 function sourcesUsingWords(): { file: string; text: string }[] {
   const out: { file: string; text: string }[] = [];
   const walk = (dir: string) => {
@@ -20,7 +20,8 @@ function sourcesUsingWords(): { file: string; text: string }[] {
         if (name !== 'generated') walk(full);
       } else if (name.endsWith('.ts')) {
         const text = readFileSync(full, 'utf8');
-        if (text.includes('chat-words.js') || /'file\.(tooBig|badType)'/.test(text))
+        // A channel's spec names its label and hints by key (src/channels/<name>/spec.ts).
+        if (text.includes('chat-words.js') || /defineChannel[<(]/.test(text) || /'file\.(tooBig|badType)'/.test(text))
           out.push({ file: path.relative(SRC, full), text });
       }
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MESSAGE_MAX } from '#root/domain/bundles.js';
+import { channelSpec } from '#root/channels/registry.js';
 import {
   firstLate,
   groupLateByDuty,
@@ -129,7 +129,7 @@ describe('rendering the digest for a channel', () => {
     'keeps %s (%s) within its limit, the most overdue first, and says how to see the rest',
     (channel, lang, rest) => {
       const out = renderDigest(templates, channel, lang, view(lang));
-      expect(out.text.length).toBeLessThanOrEqual(MESSAGE_MAX[channel]!);
+      expect(out.text.length).toBeLessThanOrEqual(channelSpec(channel).maxLength);
       const shown = [...out.text.matchAll(/^• /gm)].length;
       expect(shown).toBeGreaterThan(3);
       expect(shown).toBeLessThan(items.length);

@@ -71,6 +71,7 @@ const WRITE_COMMANDS = new Set([
   'groups remove-members',
   'contacts add',
   'contacts channels',
+  'contacts address',
   'invite',
   'holidays add',
   'holidays remove',

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxChannel } from '#root/channels/sandbox/index.js';
 import { yearWindow } from '#root/domain/zoned-day.js';
-import { loadTemplates } from '#root/messages/templates.js';
+import { loadTemplates, MESSAGES, PARTS } from '#root/messages/templates.js';
 import { createDelivery } from '#root/services/delivery.js';
 import { nudge } from '#root/services/nudge.js';
 import { reconcileObligations } from '#root/services/obligations.js';
@@ -80,9 +80,17 @@ describe('message templates on the administrators’ pages', () => {
     expect(res.text).toContain('Mẫu tin nhắn');
     expect(res.text).toContain('Nhắc trước hạn');
     expect(res.text).toContain('Thư tổng hợp hằng ngày cho quản trị');
-    // 7 messages (the day's message of several items among them) × (sandbox 1 + email 3 +
-    // telegram 1 + zalo 1 parts) × 2 languages.
-    expect(res.text.match(/href="\/admin\/templates\/(vi|en)\//g)?.length).toBe(84);
+    // 7 messages (the day's message of several items among them) × every registered channel's
+    // parts (sandbox 1, email 3, telegram 1, zalo 1…) × 2 languages.
+    expect(res.text.match(/href="\/admin\/templates\/(vi|en)\//g)?.length).toBe(
+      Object.keys(MESSAGES).length * Object.values(PARTS).flat().length * 2,
+    );
+    expect(res.text).toContain('href="/admin/templates/vi/reminder-bundle/webhook/txt"');
+    expect(res.text).not.toContain('undefined');
+    // The webhook's text, with its preview, as any other.
+    const webhook = await w.client.get('/admin/templates/vi/reminder-bundle/webhook/txt');
+    expect(webhook.status).toBe(200);
+    expect(webhook.text).toContain('Tin nhắc hằng ngày (nhiều việc) · Webhook · Nội dung · Tiếng Việt');
     expect(res.text).toContain('Tin nhắc hằng ngày (nhiều việc)');
     expect(res.text).toContain(`href="${EDIT}"`);
     expect(res.text).toContain('href="/admin/templates/en/digest/email/subject.txt"');

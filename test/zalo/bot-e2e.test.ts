@@ -106,7 +106,7 @@ describe('the Zalo bot, end to end', () => {
     return zaloTexts(user).slice(before).join('\n');
   }
   async function addAndInvite(unit: string, name: string, channels: string[], email?: string) {
-    const c = await addContact(t.prisma, orgId, { unit, name, channels, ...(email ? { email } : {}) }, 'test');
+    const c = await addContact(t.prisma, orgId, { unit, name, channels, addresses: { email } }, 'test');
     const invite = await createInvite(t.prisma, orgId, c.id, { ttlHours: 72, now: s.clock.now() }, 'test');
     return { contact: c, code: invite.code };
   }

@@ -1,6 +1,7 @@
 import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { DeliveryError, type ChannelAdapter, type OutgoingMessage, type Recipient } from '../types.js';
+import { emailDeliveryError } from './errors.js';
 
 export interface EmailOptions {
   url: string;
@@ -53,12 +54,7 @@ export function createEmailChannel(
         if (info.rejected.length) throw new DeliveryError('address rejected', { permanent: true });
         return { externalId: info.messageId ?? null };
       } catch (error) {
-        if (error instanceof DeliveryError) throw error;
-        const code = (error as { responseCode?: number }).responseCode;
-        throw new DeliveryError(`SMTP: ${code ?? (error as Error).message}`, {
-          permanent: code !== undefined && code >= 500 && code < 600,
-          cause: error,
-        });
+        throw emailDeliveryError(error);
       }
     },
     async verify() {

@@ -13,6 +13,9 @@ import {
 import { encodeButton } from './callback.js';
 import { splitTelegramHtml } from './html.js';
 import { limitTransformer, sharedTelegramLimiter, type TelegramLimiter } from './limiter.js';
+import { telegramDeliveryError } from './errors.js';
+
+export { telegramDeliveryError };
 
 /**
  * The Bot API client the channel sends with: the program's (`api`, built by src/composition.ts
@@ -51,33 +54,6 @@ function mayHaveArrived(error: HttpError): boolean {
     .map((x) => String(x ?? ''))
     .join(' ');
   return !NEVER_SENT.test(text);
-}
-
-/**
- * Telegram's answers that mean the chat will not work until someone fixes it (a 403, or a 400 such
- * as "chat not found"): the channel is disabled for the contact. Any other 400 or 403 is about this
- * message (a text Telegram cannot parse or too long, an unknown refusal): retrying cannot help, so
- * the message fails and goes by the next channel, but the chat stays enabled (STYLE §6, §13).
- */
-const DEAD_CHAT =
-  /bot was blocked by the user|user is deactivated|bot was kicked|chat not found|have no rights to send|bot can't initiate conversation|bot can't send messages to bots|bot is not a member|group chat was deleted/i;
-
-/**
- * How a Telegram error answer is handled: a group upgraded to a supergroup names its new chat
- * (`parameters.migrate_to_chat_id`), which the send follows; a dead chat is permanent for the
- * address; any other 400 or 403 is permanent for this message; 429 (still standing after the
- * transformer's retries), 5xx and the rest are temporary, retried by the queue.
- */
-export function telegramDeliveryError(error: GrammyError): DeliveryError {
-  const text = `Telegram ${error.error_code}: ${error.description}`;
-  const migrateTo = error.parameters.migrate_to_chat_id;
-  if (migrateTo !== undefined)
-    return new DeliveryError(text, { permanent: false, movedTo: { telegramChatId: BigInt(migrateTo) }, cause: error });
-  if ((error.error_code === 400 || error.error_code === 403) && DEAD_CHAT.test(error.description))
-    return new DeliveryError(text, { permanent: true, scope: 'address', cause: error });
-  if (error.error_code === 400 || error.error_code === 403)
-    return new DeliveryError(text, { permanent: true, scope: 'message', cause: error });
-  return new DeliveryError(text, { permanent: false, cause: error });
 }
 
 /** Parts of a long message already delivered, by message, so that a retry in this process resumes after them. */
@@ -145,7 +121,7 @@ export function createTelegramChannel(
   // `pace` (before the claim) takes the first turn; the transformer waits out 429s like the bot's replies.
   api.config.use(limitTransformer(limiter, { maxRetries: options.maxRateRetries ?? 3, pacedByCaller: true }));
   const chatOf = (to: Recipient) => {
-    if (to.telegramChatId === null) throw new DeliveryError('contact has no linked Telegram chat', { permanent: true });
+    if (to.telegramChatId == null) throw new DeliveryError('contact has no linked Telegram chat', { permanent: true });
     return to.telegramChatId;
   };
   const progress = new Map<string, Progress>();
@@ -155,7 +131,7 @@ export function createTelegramChannel(
     api,
     maxInFlight: 30,
     async pace(to: Recipient) {
-      if (to.telegramChatId !== null) await limiter.acquire(to.telegramChatId);
+      if (to.telegramChatId != null) await limiter.acquire(to.telegramChatId);
     },
     async send(to: Recipient, message: OutgoingMessage) {
       const chatId = chatOf(to);

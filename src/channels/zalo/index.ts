@@ -103,11 +103,11 @@ export function createZaloChannel(
     client,
     maxInFlight: options.perSecond ?? ZALO_LIMITS.perSecond,
     async pace(to: Recipient) {
-      if (to.zaloUserId !== null) await limiter.acquire(to.zaloUserId);
+      if (to.zaloUserId != null) await limiter.acquire(to.zaloUserId);
     },
     async send(to: Recipient, message: OutgoingMessage) {
       const chatId = to.zaloUserId;
-      if (chatId === null || chatId === '')
+      if (chatId == null || chatId === '')
         throw new DeliveryError('Liên hệ chưa liên kết Zalo — contact has no linked Zalo user', { permanent: true });
       const parts = splitZaloText(message.text, ZALO_TEXT_MAX);
       if (parts.length === 0) throw new Error('Zalo: tin nhắn không có nội dung — the message has no text to send');

@@ -99,7 +99,7 @@ export function createChatSender(
     try {
       return await adapter.send(to, message);
     } catch (error) {
-      if (!(error instanceof DeliveryError) || !error.movedTo || to.telegramChatId === null) throw error;
+      if (!(error instanceof DeliveryError) || !error.movedTo || to.telegramChatId == null) throw error;
       const moved = await migrateTelegramChat(db, to.telegramChatId, error.movedTo.telegramChatId, 'system');
       logger.info(
         { ...fields, moved },

@@ -1,3 +1,5 @@
+import { addressesOf } from '#root/channels/registry.js';
+import type { ContactAddresses } from '#root/channels/spec.js';
 import type { Config } from '#root/config.js';
 import type { Db } from '#root/db/client.js';
 import type { ChannelAdapter, Recipient } from '#root/channels/types.js';
@@ -50,20 +52,11 @@ export const CLAIM_LEASE_MS = 120_000;
  */
 export const RECORD_MARGIN_MS = 20_000;
 
-export const recipientOf = (c: {
-  id: string;
-  name: string;
-  locale: Lang;
-  email: string | null;
-  telegramChatId: bigint | null;
-  zaloUserId: string | null;
-}): Recipient => ({
+export const recipientOf = (c: { id: string; name: string; locale: Lang } & ContactAddresses): Recipient => ({
   contactId: c.id,
   name: c.name,
   locale: c.locale,
-  email: c.email,
-  telegramChatId: c.telegramChatId,
-  zaloUserId: c.zaloUserId,
+  ...addressesOf(c),
 });
 
 /** An organisation's reminder policy: its stored override over the defaults. */

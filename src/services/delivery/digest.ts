@@ -1,5 +1,5 @@
+import { channelLabel, channelSpec, channelWords, partsOf } from '#root/channels/registry.js';
 import type { Db } from '#root/db/client.js';
-import { MESSAGE_MAX } from '#root/domain/bundles.js';
 import { firstLate, groupLateByDuty, lateView, mostThatFit, type LateItem } from '#root/domain/late-digest.js';
 import { dueInstant, isOverdue } from '#root/domain/obligation-state.js';
 import type { ReminderPolicy } from '#root/domain/policy.js';
@@ -8,8 +8,14 @@ import { longDate, shortDate, type Lang } from '#root/domain/wording.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import type { Channel } from '#root/generated/prisma/client.js';
 import { say } from '#root/messages/chat-words.js';
-import { channelInWords, refusalInWords } from '#root/messages/refusal-words.js';
-import { PARTS, templateKey, type TemplateOverrides, type TemplateSet, type View } from '#root/messages/templates.js';
+import { refusalInWords } from '#root/messages/refusal-words.js';
+import {
+  renderMessage,
+  templateKey,
+  type TemplateOverrides,
+  type TemplateSet,
+  type View,
+} from '#root/messages/templates.js';
 import { loadCalendar } from '../holidays.js';
 
 /** The digest row as {@link digestView} needs it. */
@@ -99,7 +105,7 @@ export async function digestView(
   const failedContacts = failedIds.length
     ? await db.contact.findMany({ where: { id: { in: failedIds } }, include: { unit: true } })
     : [];
-  const label = (ch: string) => ({ telegram: 'Telegram', zalo: 'Zalo', email: 'Email', sandbox: 'sandbox' })[ch] ?? ch;
+  const label = (ch: string) => channelLabel(ch, lang);
   const degraded = failedContacts.map((c) => {
     const failed = [
       ...new Set(
@@ -147,9 +153,9 @@ export async function digestView(
         dutyTitle: duty?.title ?? '',
         unitName: c.unit.name,
         personName: c.name,
-        channel: channelInWords(f.channel ?? '', lang),
+        channel: channelWords(f.channel ?? '', lang),
         reason: refusalInWords(f.reason ?? '', lang),
-        fallback: f.next ? channelInWords(f.next, lang) : '',
+        fallback: f.next ? channelWords(f.next, lang) : '',
       },
     ];
   });
@@ -204,12 +210,10 @@ export async function digestView(
   };
   // A digest an organisation edited before the list of refused reminders existed does not show
   // it: there they go among the unreachable, worded, rather than unseen.
-  const unaware = Object.values(PARTS)
-    .flat()
-    .some((part) => {
-      const source = edited.get(templateKey('digest', dg.channel, part, lang));
-      return source !== undefined && source.includes('{{#unreachable}}') && !/\{\{[#^]\s*failed\s*\}\}/.test(source);
-    });
+  const unaware = partsOf(dg.channel).some((part) => {
+    const source = edited.get(templateKey('digest', dg.channel, part, lang));
+    return source !== undefined && source.includes('{{#unreachable}}') && !/\{\{[#^]\s*failed\s*\}\}/.test(source);
+  });
   if (unaware && Array.isArray(view.unreachable)) {
     view.unreachable.push(
       ...failed.map((f) => ({
@@ -237,7 +241,7 @@ export interface RenderedDigest {
 }
 
 /**
- * Renders a digest for its channel, within the channel's length limit ({@link MESSAGE_MAX}:
+ * Renders a digest for its channel, within the channel's length limit (its spec's `maxLength`:
  * Telegram 4,096 characters, Zalo 2,000). Beyond it, the late list shows its first units (the most
  * overdue) and says how many more there are, with /tonghop (chat) or the status page's link (email)
  * for the rest; the confirmed list is cut the same way first, down to a few. The length is measured
@@ -250,17 +254,8 @@ export function renderDigest(
   view: View,
   edited?: TemplateOverrides,
 ): RenderedDigest {
-  const render = (v: View): RenderedDigest => {
-    if (channel === 'email')
-      return {
-        subject: templates.render('digest', 'email', 'subject.txt', lang, v, edited),
-        text: templates.render('digest', 'email', 'text.txt', lang, v, edited),
-        html: templates.render('digest', 'email', 'html', lang, v, edited),
-      };
-    const text = templates.render('digest', channel, channel === 'telegram' ? 'html' : 'txt', lang, v, edited);
-    return { subject: text.split('\n')[0] ?? '', text };
-  };
-  const max = MESSAGE_MAX[channel] ?? MESSAGE_MAX.sandbox!;
+  const render = (v: View): RenderedDigest => renderMessage(templates, 'digest', channel, lang, v, edited);
+  const max = channelSpec(channel).maxLength;
   const late = (Array.isArray(view.late) ? view.late : []) as (View & { units: View[] })[];
   const lateTotal = late.reduce((n, d) => n + d.units.length, 0);
   const confirmed = Array.isArray(view.confirmed) ? view.confirmed : [];

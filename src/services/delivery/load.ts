@@ -3,7 +3,12 @@ import type { Db } from '#root/db/client.js';
 import { DAY_SLOT, type ItemKind } from '#root/domain/bundles.js';
 import { stageSql } from '#root/domain/stages.js';
 import type { Lang } from '#root/domain/wording.js';
+import { ADDRESS_FIELDS, addressColumn, addressesOf } from '#root/channels/registry.js';
+import type { ContactAddresses } from '#root/channels/spec.js';
 import { Prisma, type Channel } from '#root/generated/prisma/client.js';
+
+/** Every channel's address columns of the contact `c`, each as its field's name (`"telegramChatId"`). */
+const ADDRESS_COLUMNS = Prisma.raw(ADDRESS_FIELDS.map((f) => `c.${addressColumn(f)} AS "${f}"`).join(', '));
 
 /** A bundle as its message needs it: one row of {@link loadBundles}, with its candidate items. */
 export interface LoadedBundle {
@@ -21,12 +26,9 @@ export interface LoadedBundle {
     id: string;
     name: string;
     locale: Lang;
-    email: string | null;
-    telegramChatId: bigint | null;
-    zaloUserId: string | null;
     active: boolean;
     unitName: string;
-  };
+  } & ContactAddresses;
   /** The pending reminders of the bundle's contact, channel, day and slot: what it may carry. */
   items: LoadedItem[];
 }
@@ -85,7 +87,7 @@ export function dayBounds(day: string, zone: string): { from: Date; to: Date } {
  */
 export async function loadBundles(db: Db, ids: string[]): Promise<LoadedBundle[]> {
   const rows = await db.$queryRaw<
-    {
+    ({
       id: string;
       org_id: string;
       org_name: string;
@@ -98,16 +100,13 @@ export async function loadBundles(db: Db, ids: string[]): Promise<LoadedBundle[]
       contact_id: string;
       c_name: string;
       c_locale: Lang;
-      c_email: string | null;
-      c_telegram: bigint | null;
-      c_zalo: string | null;
       c_active: boolean;
       c_unit: string;
-    }[]
+    } & ContactAddresses)[]
   >`
     SELECT b.id, b.org_id, g.name AS org_name, g.time_zone AS tz, b.status::text, b.channel, b.day::text AS day,
-           b.slot, b.scheduled_at, b.contact_id, c.name AS c_name, c.locale AS c_locale, c.email AS c_email,
-           c.telegram_chat_id AS c_telegram, c.zalo_user_id AS c_zalo, c.active AS c_active, cu.name AS c_unit
+           b.slot, b.scheduled_at, b.contact_id, c.name AS c_name, c.locale AS c_locale,
+           ${ADDRESS_COLUMNS}, c.active AS c_active, cu.name AS c_unit
       FROM bundles b
       JOIN contacts c ON c.id = b.contact_id
       JOIN units cu ON cu.id = c.unit_id
@@ -127,9 +126,7 @@ export async function loadBundles(db: Db, ids: string[]): Promise<LoadedBundle[]
       id: x.contact_id,
       name: x.c_name,
       locale: x.c_locale,
-      email: x.c_email,
-      telegramChatId: x.c_telegram,
-      zaloUserId: x.c_zalo,
+      ...addressesOf(x),
       active: x.c_active,
       unitName: x.c_unit,
     },

@@ -1,23 +1,20 @@
 import type { MessageItem, OutgoingMessage } from '#root/channels/types.js';
-import {
-  actionable,
-  MESSAGE_MAX,
-  orderItems,
-  SECTIONS,
-  sectionOf,
-  SHOWN_ITEMS,
-  shorten,
-  type Section,
-} from '#root/domain/bundles.js';
+import { channelSpec } from '#root/channels/registry.js';
+import { actionable, orderItems, SECTIONS, sectionOf, shorten, type Section } from '#root/domain/bundles.js';
 import { dueInstant } from '#root/domain/obligation-state.js';
 import { obligationCode } from '#root/domain/obligation-code.js';
 import { parseStageId } from '#root/domain/stages.js';
-import { reminderWords, shortDate, type Lang } from '#root/domain/wording.js';
+import { reminderWords, shortDate } from '#root/domain/wording.js';
 import type { WorkingCalendar } from '#root/domain/working-days.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
-import type { Channel } from '#root/generated/prisma/client.js';
 import { say } from '#root/messages/chat-words.js';
-import type { MessageName, TemplateOverrides, TemplateSet, View } from '#root/messages/templates.js';
+import {
+  renderMessage,
+  type MessageName,
+  type TemplateOverrides,
+  type TemplateSet,
+  type View,
+} from '#root/messages/templates.js';
 import { NO_MISSING_INDICATORS, type MissingIndicatorsView } from '../indicators.js';
 import type { LoadedBundle, LoadedItem } from './load.js';
 
@@ -80,31 +77,12 @@ function workingDaysLeft(s: ShownItem, sendDay: string, calendar: WorkingCalenda
     : -calendar.workingDaysBetween(s.dueDate, sendDay);
 }
 
-function render(
-  templates: TemplateSet,
-  name: MessageName,
-  channel: Channel,
-  lang: Lang,
-  view: View,
-  edited: TemplateOverrides,
-) {
-  if (channel === 'email') {
-    return {
-      subject: templates.render(name, 'email', 'subject.txt', lang, view, edited),
-      text: templates.render(name, 'email', 'text.txt', lang, view, edited),
-      html: templates.render(name, 'email', 'html', lang, view, edited),
-    };
-  }
-  const text = templates.render(name, channel, channel === 'telegram' ? 'html' : 'txt', lang, view, edited);
-  return { subject: text.split('\n')[0] ?? '', text };
-}
-
 /**
  * The message of a bundle. One item: that reminder's own message, worded as before (its stage's
  * template, ✅ / 📅 under it). Several: the day's list (`reminder-bundle`), by section, each item
  * with its code and its own ✅ / 📅 (Telegram buttons; Zalo and the sandbox the words to type;
- * email a signed link each). A channel shows at most {@link SHOWN_ITEMS} items in full and keeps
- * under {@link MESSAGE_MAX} characters (fewer items are shown until it fits); the rest are counted,
+ * email a signed link each). A channel shows at most its spec's `shownItems` in full and keeps
+ * under its `maxLength` characters (fewer items are shown until it fits); the rest are counted,
  * with /viec to list them. Duty titles are shortened in a list ({@link shorten}).
  */
 export function bundleMessage(
@@ -153,7 +131,7 @@ export function bundleMessage(
       ref,
       obligationId: o.id,
       ...(item.kind === 'lead' || item.kind === 'due' || item.kind === 'overdue' ? { actions: ['done' as const] } : {}),
-      ...render(ctx.templates, MESSAGE_OF[item.kind], b.channel, lang, view, ctx.edited),
+      ...renderMessage(ctx.templates, MESSAGE_OF[item.kind], b.channel, lang, view, ctx.edited),
     };
     return { message, shown };
   }
@@ -184,7 +162,7 @@ export function bundleMessage(
     };
   };
   const views = shown.map(viewOf);
-  const limit = MESSAGE_MAX[b.channel] ?? MESSAGE_MAX.sandbox!;
+  const { maxLength: limit, shownItems: most } = channelSpec(b.channel);
   const compose = (n: number) => {
     const view: View = {
       contactName: b.contact.name,
@@ -205,11 +183,11 @@ export function bundleMessage(
       orgId: b.orgId,
       ref,
       items,
-      ...render(ctx.templates, 'reminder-bundle', b.channel, lang, view, ctx.edited),
+      ...renderMessage(ctx.templates, 'reminder-bundle', b.channel, lang, view, ctx.edited),
     };
     return message;
   };
-  let n = Math.min(shown.length, SHOWN_ITEMS[b.channel] ?? shown.length);
+  let n = Math.min(shown.length, most);
   let message = compose(n);
   // Fewer items in full until the text fits one message (a long organisation template, long names).
   while (n > 1 && message.text.length > limit) message = compose(--n);

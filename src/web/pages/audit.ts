@@ -17,6 +17,7 @@ const ACTION_LABEL: Record<string, [string, string]> = {
     'Tắt kênh gửi của đầu mối (lỗi vĩnh viễn)',
     'Contact channel disabled (permanent failure)',
   ],
+  'contact.address': ['Đổi địa chỉ của đầu mối', 'Contact address changed'],
   'contact.channels': ['Đổi kênh của đầu mối', 'Contact channels changed'],
   'contact.create': ['Thêm đầu mối', 'Contact added'],
   'contact.unreachable': ['Đầu mối không liên lạc được', 'Contact unreachable'],

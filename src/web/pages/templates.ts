@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { channelLabel, channelSpec } from '#root/channels/registry.js';
 import { dateTime } from '#root/lib/format.js';
 import type { MessageName } from '#root/messages/templates.js';
 import {
@@ -29,12 +30,8 @@ const MESSAGE_LABEL: Record<MessageName, [string, string]> = {
   'reminder-bundle': ['Tin nhắc hằng ngày (nhiều việc)', 'Daily reminder (several items)'],
   digest: ['Thư tổng hợp hằng ngày cho quản trị', 'Administrators’ daily digest'],
 };
-const CHANNEL_LABEL: Record<string, string> = {
-  sandbox: 'Sandbox',
-  email: 'Email',
-  telegram: 'Telegram',
-  zalo: 'Zalo',
-};
+/** A channel's name in the page's language (its spec's label, src/channels/registry.ts). */
+const channelName = (t: T, channel: string) => t(channelLabel(channel, 'vi'), channelLabel(channel, 'en'));
 const PART_LABEL: Record<string, [string, string]> = {
   'subject.txt': ['Tiêu đề', 'Subject'],
   'text.txt': ['Nội dung chữ', 'Plain text'],
@@ -45,7 +42,7 @@ const LANG_LABEL = { vi: 'Tiếng Việt', en: 'English' } as const;
 
 const pathOf = (r: TemplateRef) => `/admin/templates/${r.lang}/${r.message}/${r.channel}/${r.part}`;
 const nameOf = (t: T, r: TemplateRef) =>
-  `${t(...MESSAGE_LABEL[r.message])} · ${CHANNEL_LABEL[r.channel]} · ${t(...PART_LABEL[r.part]!)} · ${LANG_LABEL[r.lang]}`;
+  `${t(...MESSAGE_LABEL[r.message])} · ${channelName(t, r.channel)} · ${t(...PART_LABEL[r.part]!)} · ${LANG_LABEL[r.lang]}`;
 
 type Params = { lang: string; message: string; channel: string; part: string };
 
@@ -71,11 +68,13 @@ function previewBlock(t: T, ref: TemplateRef, preview: { output: string | null; 
   if (preview.output === null)
     return html`<div class="error">${t('Không dựng được mẫu', 'The template cannot be rendered')}: ${preview.error}</div>`;
   const pre = html`<pre class="preview">${preview.output}</pre>`;
-  if (ref.channel === 'email' && ref.part === 'html') {
+  // A message's HTML part (an email's) is a document: shown in a frame. A channel whose text is HTML
+  // (Telegram's) is shown as text.
+  if (channelSpec(ref.channel).parts.some((p) => p.part === ref.part && p.role === 'html')) {
     return html`<iframe sandbox title="${t('Xem trước thư', 'Email preview')}" srcdoc="${preview.output}" class="preview-frame"></iframe>
 <details><summary>${t('Mã HTML', 'HTML source')}</summary>${pre}</details>`;
   }
-  return html`${ref.part === 'html' ? html`<p class="muted">${t('Mã HTML Telegram nhận (hiển thị dạng chữ):', 'The HTML Telegram receives (shown as text):')}</p>` : ''}${pre}`;
+  return html`${ref.part === 'html' ? html`<p class="muted">${t(`Mã HTML ${channelLabel(ref.channel, 'vi')} nhận (hiển thị dạng chữ):`, `The HTML ${channelLabel(ref.channel, 'en')} receives (shown as text):`)}</p>` : ''}${pre}`;
 }
 
 /** Administrators' pages: message templates: the list, edit with a preview, save or go back to the file. */
@@ -106,7 +105,7 @@ export function registerTemplatePages(scope: FastifyInstance, deps: WebDeps): vo
 <table><thead><tr><th>${t('Tin', 'Message')}</th><th>${t('Kênh', 'Channel')}</th><th>${t('Phần', 'Part')}</th><th>Tiếng Việt</th><th>English</th></tr></thead><tbody>
 ${[...rows.values()].map((group) => {
   const r = group[0]!;
-  return html`<tr><td>${t(...MESSAGE_LABEL[r.message])} <span class="muted">${r.message}</span></td><td>${CHANNEL_LABEL[r.channel]}</td><td>${t(...PART_LABEL[r.part]!)}</td>
+  return html`<tr><td>${t(...MESSAGE_LABEL[r.message])} <span class="muted">${r.message}</span></td><td>${channelName(t, r.channel)}</td><td>${t(...PART_LABEL[r.part]!)}</td>
 ${group.map(
   (e) =>
     html`<td${e.override ? html` class="flag"` : ''}><a href="${pathOf(e)}">${e.override ? t('đã sửa', 'edited') : t('mẫu gốc', 'original')}</a>${

@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
+import { ADDRESSED, CHANNEL_SPECS, channelLabel, TYPED } from '#root/channels/registry.js';
 import { dueInstant, obligationState, type ObligationState } from '#root/domain/obligation-state.js';
 import { periodInWords, shortDate } from '#root/domain/wording.js';
 import { yearWindow, zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import type { ContactRole } from '#root/generated/prisma/client.js';
 import { calendarTokenOf, calendarUrl, ensureCalendarToken, regenerateCalendarToken } from '#root/services/calendar.js';
-import { addContact, createInvite, setContactChannels } from '#root/services/contacts.js';
+import { addContact, createInvite, setContactAddress, setContactChannels } from '#root/services/contacts.js';
 import { auditNames, type AuditNames } from '#root/services/audit-names.js';
 import { listObligations, reconcileCurrent } from '#root/services/obligations.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
@@ -144,23 +145,39 @@ ${groups.map(
 
 type Detail = NonNullable<Awaited<ReturnType<typeof unitDetail>>>;
 
+type DetailContact = Detail['contacts'][number];
+type Addressed = (typeof ADDRESSED)[number];
+
+/** A contact's address on one channel: a linked chat as linked or not, a typed one as its spec shows it (masked). */
+function addressCell(t: T, lang: Lang, spec: Addressed, c: DetailContact): Html {
+  const label = channelLabel(spec.name, lang);
+  if (spec.address.entry === 'linked')
+    return html`<td data-label="${label}" class="half">${spec.address.has(c) ? t('đã liên kết', 'linked') : html`<span class="muted">${t('chưa', 'no')}</span>`}</td>`;
+  return html`<td data-label="${label}">${spec.address.show(c) ?? ''}</td>`;
+}
+
+/** Sets or clears a typed address of a contact (email, …): the channel, then the address (empty clears it). */
+function addressForm(req: FastifyRequest, t: T, lang: Lang, unitId: string, c: DetailContact): Html {
+  return html`<form method="post" action="/admin/units/${unitId}/contacts/${c.id}/address" class="inline">${csrfField(req)}<select name="channel" aria-label="${t(`Kênh của địa chỉ mới cho ${c.name}`, `Channel of ${c.name}’s new address`)}">${TYPED.map((spec) => html`<option value="${spec.name}">${channelLabel(spec.name, lang)}</option>`)}</select> <input type="text" name="address" maxlength="${Math.max(...TYPED.map((spec) => spec.address.input?.maxLength ?? 200))}" aria-label="${t(`Địa chỉ mới của ${c.name} (để trống: xóa)`, `${c.name}’s new address (empty: remove it)`)}" class="w12"> <button type="submit" class="secondary">${t('Đổi địa chỉ', 'Set address')}</button></form>`;
+}
+
 function contactsTable(req: FastifyRequest, t: T, unit: Detail): Html {
+  const lang = adminOf(req).lang;
   if (unit.contacts.length === 0)
     return html`<p class="flag">${t('Đơn vị chưa có người liên hệ: chưa ai nhận được lời nhắc.', 'The unit has no contact: nobody receives its reminders.')}</p>`;
-  return html`<table class="stack"><thead><tr><th>${t('Tên', 'Name')}</th><th>${t('Vai trò', 'Role')}</th><th>${t('Kênh (theo thứ tự)', 'Channels (in order)')}</th><th>Telegram</th><th>Zalo</th><th>Email</th><th>${t('Tình trạng', 'State')}</th><th></th></tr></thead><tbody>
+  return html`<table class="stack"><thead><tr><th>${t('Tên', 'Name')}</th><th>${t('Vai trò', 'Role')}</th><th>${t('Kênh (theo thứ tự)', 'Channels (in order)')}</th>${ADDRESSED.map((spec) => html`<th>${channelLabel(spec.name, lang)}</th>`)}<th>${t('Tình trạng', 'State')}</th><th></th></tr></thead><tbody>
 ${unit.contacts.map(
   (
     c,
   ) => html`<tr${c.unreachable ? html` class="flag"` : ''}><td data-label=""><strong>${c.name}</strong></td><td data-label="${t('Vai trò', 'Role')}">${t(...ROLE_LABEL[c.role])}</td>
 <td data-label="${t('Kênh', 'Channels')}">${c.channels.map((ch, i) => html`${i ? ' → ' : ''}${c.disabledChannels.includes(ch) ? html`<s>${ch}</s> <span class="flag">(${t('lỗi', 'failed')})</span>` : ch}`)}</td>
-<td data-label="Telegram" class="half">${c.telegramChatId !== null ? t('đã liên kết', 'linked') : html`<span class="muted">${t('chưa', 'no')}</span>`}</td>
-<td data-label="Zalo" class="half">${c.zaloUserId !== null ? t('đã liên kết', 'linked') : html`<span class="muted">${t('chưa', 'no')}</span>`}</td>
-<td data-label="Email">${c.email ?? ''}</td>
+${ADDRESSED.map((spec) => addressCell(t, lang, spec, c))}
 <td data-label="">${!c.active ? t('ngừng', 'inactive') : c.unreachable ? html`⚠ ${t('không liên lạc được', 'unreachable')}${c.unreachableSince ? html` ${t('từ', 'since')} ${shortDate(zonedDay(c.unreachableSince, unit.org.timeZone))}` : ''}` : ''}</td>
 <td data-label="">${
     c.active
       ? html`<form method="post" action="/admin/units/${unit.id}/contacts/${c.id}/invite" class="inline">${csrfField(req)}<button type="submit" class="secondary">${t('Tạo mã mời', 'Create an invite')}</button></form>
-<form method="post" action="/admin/units/${unit.id}/contacts/${c.id}/channels" class="inline">${csrfField(req)}<input type="text" name="channels" value="${c.channels.join(', ')}" required maxlength="100" aria-label="${t(`Kênh của ${c.name}, theo thứ tự`, `${c.name}’s channels, in order`)}" class="w12"> <button type="submit" class="secondary">${t('Đổi kênh', 'Set channels')}</button></form>`
+<form method="post" action="/admin/units/${unit.id}/contacts/${c.id}/channels" class="inline">${csrfField(req)}<input type="text" name="channels" value="${c.channels.join(', ')}" required maxlength="100" aria-label="${t(`Kênh của ${c.name}, theo thứ tự`, `${c.name}’s channels, in order`)}" class="w12"> <button type="submit" class="secondary">${t('Đổi kênh', 'Set channels')}</button></form>
+${TYPED.length ? addressForm(req, t, lang, unit.id, c) : ''}`
       : ''
   }</td></tr>`,
 )}
@@ -169,11 +186,12 @@ ${unit.contacts.map(
 }
 
 function addContactForm(req: FastifyRequest, t: T, unitId: string): Html {
+  const lang = adminOf(req).lang;
   return html`<form method="post" action="/admin/units/${unitId}/contacts" class="card">${csrfField(req)}
 <div class="row"><label>${t('Họ tên', 'Name')}<br><input type="text" name="name" required maxlength="200"></label>
 <label>${t('Vai trò', 'Role')}<br><select name="role">${(Object.keys(ROLE_LABEL) as ContactRole[]).map((r) => html`<option value="${r}">${t(...ROLE_LABEL[r])}</option>`)}</select></label>
-<label>Email<br><input type="email" name="email" maxlength="320"></label>
-<label>${t('Kênh, theo thứ tự', 'Channels, in order')}<br><input type="text" name="channels" placeholder="email, telegram, zalo, sandbox" maxlength="100"></label>
+${TYPED.map((spec) => html`<label>${channelLabel(spec.name, lang)}<br><input type="${spec.address.input?.type ?? 'text'}" name="${spec.name}" maxlength="${spec.address.input?.maxLength ?? 200}" placeholder="${spec.address.input?.example ?? ''}"></label>`)}
+<label>${t('Kênh, theo thứ tự', 'Channels, in order')}<br><input type="text" name="channels" placeholder="${[...ADDRESSED, ...CHANNEL_SPECS.filter((spec) => !spec.address)].map((spec) => spec.name).join(', ')}" maxlength="100"></label>
 <label>${t('Ngôn ngữ', 'Language')}<br><select name="locale"><option value="vi">Tiếng Việt</option><option value="en">English</option></select></label></div>
 <p class="muted">${t('Bỏ trống kênh: email nếu có địa chỉ, nếu không là hộp thư thử (sandbox). Telegram và Zalo dùng được sau khi người đó mở mã mời.', 'Channels left empty: email when there is an address, else the sandbox. Telegram and Zalo work once the person has used an invite.')}</p>
 <p><button type="submit">${t('Thêm người liên hệ', 'Add the contact')}</button></p></form>`;
@@ -432,7 +450,7 @@ ${historyTable(t, history, await auditNames(deps.db, a.orgId, history, a.lang), 
     const t = translator(a.lang);
     const unit = await unitDetail(deps.db, a.orgId, req.params.id);
     if (!unit) return notFound(req, reply);
-    const email = field(req.body, 'email');
+    const addresses = Object.fromEntries(TYPED.map((spec) => [spec.name, field(req.body, spec.name)]));
     const channels = field(req.body, 'channels')
       .toLowerCase()
       .split(/[\s,;>→]+/)
@@ -445,11 +463,13 @@ ${historyTable(t, history, await auditNames(deps.db, a.orgId, history, a.lang), 
         name: field(req.body, 'name'),
         role: field(req.body, 'role') || 'contact',
         locale: field(req.body, 'locale') || 'vi',
-        ...(email ? { email } : {}),
+        addresses,
         ...(channels.length ? { channels } : {}),
       },
       a.actor,
+      { address: { config }, lang: a.lang },
     );
+    if (c.reveal) return revealPage(req, reply, t, unit, c.name, c.reveal);
     return redirectWith(
       reply,
       `/admin/units/${unit.id}`,
@@ -498,6 +518,34 @@ ${historyTable(t, history, await auditNames(deps.db, a.orgId, history, a.lang), 
         reply,
         `/admin/units/${unit.id}`,
         t(`Đã đổi kênh của ${contact.name}: ${order}.`, `${contact.name}’s channels set: ${order}.`),
+      );
+    },
+  );
+
+  // A typed address (email, …): set, replaced or, empty, removed; a new one re-enables its channel.
+  scope.post<{ Params: { id: string; contactId: string } }>(
+    '/units/:id/contacts/:contactId/address',
+    async (req, reply) => {
+      const a = adminOf(req);
+      const t = translator(a.lang);
+      const found = await unitContact(a.orgId, req.params);
+      if (!found) return notFound(req, reply);
+      const { unit, contact } = found;
+      const r = await setContactAddress(
+        deps.db,
+        a.orgId,
+        contact.id,
+        field(req.body, 'channel'),
+        field(req.body, 'address'),
+        a.actor,
+        { address: { config }, lang: a.lang },
+      );
+      if (r.reveal) return revealPage(req, reply, t, unit, contact.name, r.reveal);
+      const label = channelLabel(r.channel, a.lang);
+      return redirectWith(
+        reply,
+        `/admin/units/${unit.id}`,
+        t(`Đã đổi địa chỉ ${label} của ${contact.name}.`, `${contact.name}’s ${label} address set.`),
       );
     },
   );
@@ -552,4 +600,18 @@ ${r.telegramGroupLink ? html`<p>${t('Liên kết nhóm chat của đơn vị tha
 }
 <div class="card"><h2>Zalo</h2><p>${t('Nhắn riêng cho bot Zalo:', 'Send to the Zalo bot in a private chat:')} <code>/start ${r.code}</code></p></div>
 <p>${t('Mã', 'Code')}: <code>${r.code}</code> · ${r.contact.unit}</p>`;
+}
+
+/**
+ * What a channel shows only once after an address is set (a webhook's signing secret): answered to
+ * the POST itself, never redirected, so that it sits in no URL or cookie.
+ */
+function revealPage(req: FastifyRequest, reply: FastifyReply, t: T, unit: Detail, name: string, reveal: string) {
+  return sendPage(req, reply, {
+    title: t('Địa chỉ đã lưu', 'Address saved'),
+    body: html`<p><a href="/admin/units/${unit.id}">← ${unit.name}</a></p>
+<h1>${t('Địa chỉ đã lưu cho', 'Address saved for')} ${name}</h1>
+<div class="card"><p>${t('Chỉ hiện một lần này: hãy chép và gửi cho bên nhận ngay.', 'Shown only this once: copy it and send it to the receiving side now.')}</p>
+<pre>${reveal}</pre></div>`,
+  });
 }

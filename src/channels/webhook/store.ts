@@ -47,11 +47,11 @@ export function webhookAddressFromDb(db: Db, secretKey: string): WebhookAddressL
   };
 }
 
-/** A refused address as a UserError, "Vietnamese / English" as the services write theirs. */
+/** A refused address as a UserError in both languages (a page shows its reader's). */
 export function webhookUrlError(check: Extract<WebhookUrlCheck, { ok: false }>): UserError {
   const params = { text: check.text, count: WEBHOOK_URL_MAX };
   const key = `webhookUrl.${check.problem}` as const;
-  return new UserError(`${say('vi', key, params)} / ${say('en', key, params)}`);
+  return new UserError({ vi: say('vi', key, params), en: say('en', key, params) });
 }
 
 /**

@@ -312,9 +312,11 @@ export async function setContactAddress(
   const spec = TYPED.find((s) => s.name === channel);
   if (!spec) {
     const typed = TYPED.map((s) => s.name).join(', ');
-    throw new UserError(
-      `Kênh «${channelWord.slice(0, 20)}» không nhận địa chỉ nhập tay; dùng ${typed} / that channel takes no typed address: use ${typed}`,
-    );
+    const word = channelWord.slice(0, 20);
+    throw new UserError({
+      vi: `Kênh «${word}» không nhận địa chỉ nhập tay; dùng ${typed}.`,
+      en: `The channel «${word}» takes no typed address: use ${typed}.`,
+    });
   }
   const values: ContactAddresses = raw.trim()
     ? spec.address.parse(raw, options.address)

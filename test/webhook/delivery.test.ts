@@ -5,8 +5,8 @@ import { createSandboxChannel } from '#root/channels/sandbox/index.js';
 import { webhookChannelFromConfig } from '#root/channels/webhook/from-config.js';
 import type { WebhookPayload } from '#root/channels/webhook/payload.js';
 import { openWebhookSecret } from '#root/channels/webhook/secret-box.js';
-import { clearWebhookAddress, setWebhookAddress } from '#root/channels/webhook/store.js';
 import { loadConfig } from '#root/config.js';
+import { setContactAddress } from '#root/services/contacts.js';
 import { reconcileObligations } from '#root/services/obligations.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { buildMiniOrg } from '../helpers/builders.js';
@@ -46,17 +46,15 @@ describe('sending the day’s message by webhook', () => {
     });
     orgId = mini.org.id;
     await reconcileObligations(t.prisma, orgId, next.window, now);
-    const allow = [{ host: '127.0.0.1', port: rx.port }];
+    const config = { ...loadConfig({ WEBHOOK_ALLOW_HOSTS: `127.0.0.1:${rx.port}` }), SECRET_KEY };
     for (const [i, name] of names.entries()) {
       const contact = mini.contacts[i]!;
       const path = `/hook/${name}`;
-      const set = await setWebhookAddress(
-        t.prisma,
-        { orgId, contactId: contact.id, url: rx.url(path), actor: 'test' },
-        { secretKey: SECRET_KEY, allow },
-      );
-      if (!set.ok) throw new Error(set.problem);
-      secrets.set(path, set.secret);
+      // As the unit page and `dondoc contacts address` set one: the contacts service, the spec's check.
+      const set = await setContactAddress(t.prisma, orgId, contact.id, 'webhook', rx.url(path), 'test', {
+        address: { config },
+      });
+      secrets.set(path, openWebhookSecret(set.contact.webhookSecret!, SECRET_KEY)!);
       people.set(name, {
         contactId: contact.id,
         obligationId: (await t.prisma.obligation.findFirstOrThrow({ where: { orgId, unitId: contact.unitId } })).id,
@@ -199,37 +197,43 @@ describe('sending the day’s message by webhook', () => {
     const { contactId } = people.get('gone')!;
     const before = await t.prisma.contact.findUniqueOrThrow({ where: { id: contactId } });
     expect(before.disabledChannels).toEqual(['webhook']);
-    const refused = await setWebhookAddress(
-      t.prisma,
-      { orgId, contactId, url: 'http://169.254.169.254/latest/meta-data/', actor: 'test' },
-      { secretKey: SECRET_KEY },
-    );
-    expect(refused).toEqual({ ok: false, problem: 'private', text: '169.254.169.254' });
+    const config = { ...loadConfig({}), SECRET_KEY };
+    await expect(
+      setContactAddress(t.prisma, orgId, contactId, 'webhook', 'http://169.254.169.254/latest/meta-data/', 'test', {
+        address: { config },
+      }),
+    ).rejects.toThrow(/169\.254\.169\.254/);
     expect(await t.prisma.contact.findUniqueOrThrow({ where: { id: contactId } })).toEqual(before);
 
-    const set = await setWebhookAddress(
+    const set = await setContactAddress(
       t.prisma,
-      { orgId, contactId, url: 'https://vanban.tinh.gov.vn/api/dondoc?key=bimat', actor: 'test' },
-      { secretKey: SECRET_KEY },
+      orgId,
+      contactId,
+      'webhook',
+      'https://vanban.tinh.gov.vn/api/dondoc?key=bimat',
+      'test',
+      { address: { config } },
     );
-    expect(set).toMatchObject({ ok: true, masked: 'https://vanban.tinh.gov.vn/…/dondoc?…' });
     const after = await t.prisma.contact.findUniqueOrThrow({ where: { id: contactId } });
     expect(after.disabledChannels).toEqual([]);
-    expect(set.ok && openWebhookSecret(after.webhookSecret!, SECRET_KEY)).toBe(set.ok && set.secret);
-    expect(set.ok && set.secret).not.toBe(secrets.get('/hook/gone'));
+    const secret = openWebhookSecret(after.webhookSecret!, SECRET_KEY)!;
+    // Shown once, to whoever set it; a new secret, not the old one.
+    expect(set.reveal).toContain(secret);
+    expect(secret).not.toBe(secrets.get('/hook/gone'));
     const audits = await t.prisma.auditEvent.findMany({
-      where: { action: 'contact.webhook', entityId: contactId },
+      where: { action: 'contact.address', entityId: contactId },
       orderBy: { id: 'asc' },
     });
     // Set in beforeAll, then here: the address masked, never the query nor the secret.
     expect(audits.map((a) => a.data)).toEqual([
-      { url: expect.stringMatching(/^http:/) },
-      { url: set.ok && set.masked },
+      { channel: 'webhook', address: expect.stringMatching(/^http:/) },
+      { channel: 'webhook', address: 'https://vanban.tinh.gov.vn/…/dondoc?…' },
     ]);
     expect(JSON.stringify(audits.map((a) => a.data))).not.toContain('bimat');
-    expect(JSON.stringify(audits.map((a) => a.data))).not.toContain(set.ok ? set.secret : '?');
+    expect(JSON.stringify(audits.map((a) => a.data))).not.toContain(secret);
 
-    await clearWebhookAddress(t.prisma, { orgId, contactId, actor: 'test' });
+    // Left out, the address is removed.
+    await setContactAddress(t.prisma, orgId, contactId, 'webhook', '', 'test', { address: { config } });
     const cleared = await t.prisma.contact.findUniqueOrThrow({ where: { id: contactId } });
     expect([cleared.webhookUrl, cleared.webhookSecret]).toEqual([null, null]);
   });

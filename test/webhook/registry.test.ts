@@ -68,7 +68,7 @@ describe('the webhook channel through the registry', () => {
     const channels = await createChannels(config, createLogger({ level: 'silent' }));
     expect(Object.keys(channels)).toContain('webhook');
     s = await startTestApp(t, { start: now, roles: ['worker'], env: { SECRET_KEY }, channels });
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await s?.stop();
     await rx?.close();
@@ -96,19 +96,19 @@ describe('the webhook channel through the registry', () => {
 
   it('delivers the message as signed JSON, with the address and secret the contact was given', async () => {
     const id = await remind('ok');
-    await waitFor(async () => (await row(id)).status === 'sent', 20_000, 'the webhook reminder sent');
+    await waitFor(async () => (await row(id)).status === 'sent', 120_000, 'the webhook reminder sent');
     const [request] = requestsTo('ok');
     expect(requestsTo('ok')).toHaveLength(1);
     expect(request!.verified.ok).toBe(true);
     const payload = JSON.parse(request!.body) as WebhookPayload;
     expect(payload.contact).toEqual({ id: people.get('ok')!.contactId, name: 'Hệ thống ok' });
     expect(payload.text).toMatch(/nhiệm vụ A/);
-  }, 40_000);
+  }, 180_000);
 
   it('falls back to the contact’s next channel when the webhook fails for good, disabling it', async () => {
     rx.answer({ status: 410 });
     const id = await remind('gone');
-    await waitFor(async () => (await row(id)).status === 'failed', 20_000, 'the webhook reminder failed');
+    await waitFor(async () => (await row(id)).status === 'failed', 120_000, 'the webhook reminder failed');
     const failed = await row(id);
     const fallback = await t.prisma.reminder.findFirstOrThrow({
       where: {
@@ -118,9 +118,9 @@ describe('the webhook channel through the registry', () => {
         stage: failed.stage,
       },
     });
-    await waitFor(async () => (await row(fallback.id)).status === 'sent', 20_000, 'the fallback sent');
+    await waitFor(async () => (await row(fallback.id)).status === 'sent', 120_000, 'the fallback sent');
     const contact = await t.prisma.contact.findUniqueOrThrow({ where: { id: failed.contactId } });
     expect(contact.disabledChannels).toEqual(['webhook']);
     expect(await t.prisma.outboxMessage.count({ where: { contactId: contact.id } })).toBe(1);
-  }, 40_000);
+  }, 180_000);
 });

@@ -136,7 +136,9 @@ export function startWorkers(deps: ProgramDeps): RoleHandle {
     createMaintenanceProcessor(deps, delivery, sendQueue, config.PLAN_LOOKAHEAD_SECONDS * 1000),
     { connection: deps.connect('maintenance-worker'), prefix, concurrency: 2 },
   );
-  const send = new Worker<SendJobData>(REMINDERS_QUEUE, createSendProcessor(delivery, sendQueue, logger), {
+  // Bundles in flight in this process: as many as jobs (a batch job carries many).
+  const processor = createSendProcessor(delivery, sendQueue, logger, { bundlesInFlight: config.WORKER_CONCURRENCY });
+  const send = new Worker<SendJobData>(REMINDERS_QUEUE, processor, {
     connection: deps.connect('send-worker'),
     prefix,
     concurrency: config.WORKER_CONCURRENCY,

@@ -22,8 +22,13 @@ export const SEND_JOB_OPTIONS = {
 
 /** Bundles due within this long of the first of a batch go in its job, sent at the batch's last instant. */
 export const BATCH_SPREAD_MS = 1_000;
-/** At most this many bundles in one job. */
-export const BUNDLES_PER_JOB = 100;
+/**
+ * At most this many bundles in one job. Small enough that the jobs of a morning spread over the
+ * worker processes (each takes WORKER_CONCURRENCY / this many jobs at once, see src/app.ts) and that
+ * a worker killed mid-run leaves few bundles waiting for its jobs' locks to lapse; large enough that
+ * the queue's work per message is a sixteenth of a job's.
+ */
+export const BUNDLES_PER_JOB = 16;
 
 /**
  * The bundles' jobs: bundles in order of their instant (one already due counts as due `now`), in

@@ -14,6 +14,7 @@ import {
   type SendJobData,
 } from '#jobs/queues.js';
 import { createSendProcessor } from '#jobs/send.js';
+import { BUNDLES_PER_JOB } from '#jobs/dispatch.js';
 import { registerCommands, TELEGRAM_WEBHOOK_PATH, telegramWebhookRoute } from './bot/index.js';
 import { ZALO_WEBHOOK_PATH, zaloWebhookRoute } from './bot/zalo.js';
 import type { ProgramDeps } from './composition.js';
@@ -136,12 +137,13 @@ export function startWorkers(deps: ProgramDeps): RoleHandle {
     createMaintenanceProcessor(deps, delivery, sendQueue, config.PLAN_LOOKAHEAD_SECONDS * 1000),
     { connection: deps.connect('maintenance-worker'), prefix, concurrency: 2 },
   );
-  // Bundles in flight in this process: as many as jobs (a batch job carries many).
+  // WORKER_CONCURRENCY bundles in flight in this process; a batch job carries up to BUNDLES_PER_JOB,
+  // so the worker takes that many times fewer jobs at once (and leaves the rest to other workers).
   const processor = createSendProcessor(delivery, sendQueue, logger, { bundlesInFlight: config.WORKER_CONCURRENCY });
   const send = new Worker<SendJobData>(REMINDERS_QUEUE, processor, {
     connection: deps.connect('send-worker'),
     prefix,
-    concurrency: config.WORKER_CONCURRENCY,
+    concurrency: Math.ceil(config.WORKER_CONCURRENCY / BUNDLES_PER_JOB),
     // A SIGKILLed worker's jobs return to the queue once their lock lapses (then the claim
     // in PostgreSQL decides whether anything is left to send).
     lockDuration: config.WORKER_LOCK_SECONDS * 1000,

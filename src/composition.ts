@@ -81,6 +81,7 @@ async function programModules() {
     telegramMarkDone: telegramBot.telegramMarkDone,
     telegramSender: telegramBot.telegramSender,
     telegramClientOptions: telegramAgent.telegramClientOptions,
+    lightClientOptions: telegramAgent.lightClientOptions,
     createRedisTelegramLimiter: telegramLimiter.createRedisTelegramLimiter,
     limitTransformer: telegramLimiter.limitTransformer,
     processTelegramLimiter: telegramLimiter.processTelegramLimiter,
@@ -205,6 +206,7 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
     telegramMarkDone,
     telegramSender,
     telegramClientOptions,
+    lightClientOptions,
     createRedisTelegramLimiter,
     limitTransformer,
     processTelegramLimiter,
@@ -316,6 +318,7 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
       ? new Api(config.TELEGRAM_BOT_TOKEN, {
           apiRoot: config.TELEGRAM_API_ROOT,
           timeoutSeconds: config.TELEGRAM_TIMEOUT_SECONDS,
+          ...lightClientOptions(config.TELEGRAM_API_ROOT),
         })
       : undefined;
   const channels =

@@ -13,14 +13,18 @@ import {
   type SendJobData,
 } from './queues.js';
 
+/** A bundle of a batch that failed for now is sent again on its own after this long (the first backoff). */
+const RETRY_DELAY_MS = SEND_JOB_OPTIONS.backoff.delay;
+
 /**
  * Processes send jobs: one day's message (bundle), a batch of them, or a digest; a permanent
  * failure queues the fallback channel's copy. The bundles of a batch go at once, at most
  * `bundlesInFlight` in this process over all its jobs (each is claimed, sent and recorded on its
- * own: see services/delivery.ts). If any of them fails for now, the batch job fails once they are
- * all done and BullMQ retries it with backoff: the bundles sent, failed or cancelled meanwhile are
- * skipped then (not pending), so the retry sends only what is left. A per-reminder job of an
- * earlier version does nothing: the next dispatch puts its reminder in its day's message.
+ * own: see services/delivery.ts). One that fails for now gets a job of its own, delayed by the first
+ * backoff, with the attempts and backoff of any bundle's job; the batch completes. (If that cannot be
+ * queued, the batch job fails and BullMQ retries it: what went meanwhile is skipped, no longer
+ * pending.) A per-reminder job of an earlier version does nothing: the next dispatch puts its
+ * reminder in its day's message.
  */
 export function createSendProcessor(
   delivery: Delivery,
@@ -44,20 +48,20 @@ export function createSendProcessor(
     if (job.name === JOB_SEND_BUNDLES && 'ids' in data) {
       const results = await Promise.allSettled(data.ids.map((id) => inFlight.run(() => delivery.deliverBundle(id))));
       const outcomes: Record<string, number> = {};
-      const errors: unknown[] = [];
-      for (const r of results) {
-        if (r.status === 'rejected') {
-          errors.push(r.reason);
+      for (const [i, r] of results.entries()) {
+        if (r.status === 'fulfilled') {
+          outcomes[r.value.outcome] = (outcomes[r.value.outcome] ?? 0) + 1;
+          await queueFallback(job, r.value);
           continue;
         }
-        outcomes[r.value.outcome] = (outcomes[r.value.outcome] ?? 0) + 1;
-        await queueFallback(job, r.value);
-      }
-      if (errors.length) {
-        const first = errors[0];
-        throw new Error(
-          `${errors.length} of ${data.ids.length} bundles failed for now (the first: ${first instanceof Error ? first.message : String(first)}); the batch is retried`,
-          { cause: first },
+        // Failed for now: retried on its own, with the backoff of a bundle's job, so that one bundle's
+        // retries neither wait for the others of the batch nor hold them back.
+        outcomes.retried = (outcomes.retried ?? 0) + 1;
+        const id = data.ids[i]!;
+        await queue.add(
+          JOB_SEND_BUNDLE,
+          { id },
+          { ...SEND_JOB_OPTIONS, jobId: bundleJobId(id), delay: RETRY_DELAY_MS },
         );
       }
       return { bundles: data.ids.length, outcomes };

@@ -138,12 +138,14 @@ export function startWorkers(deps: ProgramDeps): RoleHandle {
     { connection: deps.connect('maintenance-worker'), prefix, concurrency: 2 },
   );
   // WORKER_CONCURRENCY bundles in flight in this process; a batch job carries up to BUNDLES_PER_JOB,
-  // so the worker takes that many times fewer jobs at once (and leaves the rest to other workers).
+  // so the worker takes far fewer jobs at once (and leaves the rest to other workers).
   const processor = createSendProcessor(delivery, sendQueue, logger, { bundlesInFlight: config.WORKER_CONCURRENCY });
   const send = new Worker<SendJobData>(REMINDERS_QUEUE, processor, {
     connection: deps.connect('send-worker'),
     prefix,
-    concurrency: Math.ceil(config.WORKER_CONCURRENCY / BUNDLES_PER_JOB),
+    // Twice as many jobs as it takes to fill them: a batch waiting on its slowest send (a timeout)
+    // does not leave the places of its others empty.
+    concurrency: 2 * Math.ceil(config.WORKER_CONCURRENCY / BUNDLES_PER_JOB),
     // A SIGKILLed worker's jobs return to the queue once their lock lapses (then the claim
     // in PostgreSQL decides whether anything is left to send).
     lockDuration: config.WORKER_LOCK_SECONDS * 1000,

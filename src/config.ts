@@ -216,8 +216,8 @@ const schema = z.object({
   /** Messages per minute to the SMTP server. */
   SMTP_RATE_PER_MINUTE: int(1, 100_000).default(120),
   /**
-   * Messages (bundles) in flight per worker process; the send worker takes as many jobs at once as
-   * this divided by the bundles a job may carry (jobs/dispatch.ts, BUNDLES_PER_JOB), rounded up.
+   * Messages (bundles) in flight per worker process; the send worker takes twice as many jobs at
+   * once as this divided by the bundles a job may carry (jobs/dispatch.ts, BUNDLES_PER_JOB).
    */
   WORKER_CONCURRENCY: int(1, 1024).default(256),
   /** How far ahead the planner queues reminders (delayed to their instant). */

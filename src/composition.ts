@@ -81,7 +81,6 @@ async function programModules() {
     telegramMarkDone: telegramBot.telegramMarkDone,
     telegramSender: telegramBot.telegramSender,
     telegramClientOptions: telegramAgent.telegramClientOptions,
-    lightClientOptions: telegramAgent.lightClientOptions,
     createRedisTelegramLimiter: telegramLimiter.createRedisTelegramLimiter,
     limitTransformer: telegramLimiter.limitTransformer,
     processTelegramLimiter: telegramLimiter.processTelegramLimiter,
@@ -206,7 +205,6 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
     telegramMarkDone,
     telegramSender,
     telegramClientOptions,
-    lightClientOptions,
     createRedisTelegramLimiter,
     limitTransformer,
     processTelegramLimiter,
@@ -318,7 +316,6 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
       ? new Api(config.TELEGRAM_BOT_TOKEN, {
           apiRoot: config.TELEGRAM_API_ROOT,
           timeoutSeconds: config.TELEGRAM_TIMEOUT_SECONDS,
-          ...lightClientOptions(config.TELEGRAM_API_ROOT),
         })
       : undefined;
   const channels =

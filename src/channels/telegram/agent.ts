@@ -1,9 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
 
-/** The reminders' client options (their channel's sends): see fetch.ts. */
-export { lightClientOptions } from './fetch.js';
-
 /**
  * Connections the bot keeps open to the Bot API server, per process and server: enough for a burst
  * of a hundred presses to be answered at once. Each answer holds its connection for a network round

@@ -48,12 +48,24 @@ export const MESSAGES = {
       'soonCount',
       'lateCount',
       'cooperatingCount',
+      /**
+       * A supervisor's or administrator's late list (other units' escalated items): all its items,
+       * its units, and the items not shown for the channel's length limit (a section, with
+       * /tonghop for the rest).
+       */
+      'lateTotal',
+      'lateUnitTotal',
+      'lateMore',
     ],
     lists: {
       overdue: bundleItemFields(),
       dueToday: bundleItemFields(),
       soon: bundleItemFields(),
+      /** The late list as one flat list (templates written before it was grouped by unit). */
       late: bundleItemFields(),
+      /** The late list grouped by unit, the most overdue first: `itemCount` all the unit's late items, `lateItems` those shown. */
+      lateUnits: ['unitName', 'itemCount'],
+      lateItems: bundleItemFields(),
       cooperating: bundleItemFields(),
       /** In an item of overdue, dueToday or soon: the indicators its unit has not reported (a yearly report). */
       indicators: INDICATOR_FIELDS,

@@ -3,10 +3,9 @@ import path from 'node:path';
 import Mustache from 'mustache';
 import { CHANNEL_NAMES, channelLabel, channelSpec } from '#root/channels/registry.js';
 import type { Db } from '#root/db/client.js';
-import { groupLateByDuty, lateView } from '#root/domain/late-digest.js';
 import { obligationCode } from '#root/domain/obligation-code.js';
 import { dueInstant } from '#root/domain/obligation-state.js';
-import { longDate, reminderWords, shortDate, type Lang } from '#root/domain/wording.js';
+import { reminderWords, shortDate, type Lang } from '#root/domain/wording.js';
 import type { WorkingCalendar } from '#root/domain/working-days.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import { UserError } from '#root/errors/index.js';
@@ -27,6 +26,7 @@ import {
   type View,
 } from '#root/messages/templates.js';
 import { audit } from './audit.js';
+import { confirmedRow, lateSection, overdueRow } from './delivery/digest.js';
 import { loadCalendar } from './holidays.js';
 
 /** The longest template an administrator may save (the files are under 2,000 characters). */
@@ -372,24 +372,8 @@ export async function sampleView(
       where: { orgId, role: 'admin', active: true },
       orderBy: { name: 'asc' },
     });
-    const rows = obligations.map((x) => {
-      const d = zonedDay(dueInstant(x), zone);
-      return {
-        unitName: x.unit.name,
-        dutyCode: x.duty.code,
-        dutyTitle: x.duty.title,
-        dueDate: longDate(d, lang),
-        dueDateShort: shortDate(d),
-      };
-    });
-    const overdue = rows.slice(0, 2);
-    const confirmed = rows.slice(2).map((r) => ({
-      unitName: r.unitName,
-      dutyCode: r.dutyCode,
-      dutyTitle: r.dutyTitle,
-      confirmedBy: contact?.name ?? 'Nguyễn Văn A',
-      confirmedAt: shortDate(today),
-    }));
+    const overdue = obligations.slice(0, 2).map((x) => overdueRow(x, zone, lang));
+    const confirmed = obligations.slice(2).map((x) => confirmedRow(x, contact?.name ?? 'Nguyễn Văn A', today));
     // The late list as the digest groups it: the sample obligations, late by 1, 4 and 7 working days.
     const lateItems = (obligations.length ? obligations : [null, null]).map((x, i) => ({
       dutyCode: x?.duty.code ?? code,
@@ -406,11 +390,7 @@ export async function sampleView(
       orgName: org.name,
       overdueCount: overdue.length,
       confirmedCount: confirmed.length,
-      openCount: lateItems.length,
-      lateCount: lateItems.length,
-      lateDutyCount: new Set(lateItems.map((x) => x.dutyCode)).size,
-      late: lateView(groupLateByDuty(lateItems), lang),
-      lateMore: 0,
+      ...lateSection(lateItems, new Set(lateItems.map((x) => x.dutyCode)).size, lang),
       confirmedMore: 0,
       statusUrl: `${baseUrl.replace(/\/$/, '')}/admin`,
       overdue,

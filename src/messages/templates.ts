@@ -63,8 +63,12 @@ export const MESSAGES = {
       soon: bundleItemFields(),
       /** The late list as one flat list (templates written before it was grouped by unit). */
       late: bundleItemFields(),
-      /** The late list grouped by unit, the most overdue first: `itemCount` all the unit's late items, `lateItems` those shown. */
-      lateUnits: ['unitName', 'itemCount'],
+      /**
+       * The late list grouped by unit, the most overdue first: `itemCount` all the unit's late items,
+       * `worst` how overdue the most overdue of them is ("quá hạn 6 ngày làm việc"), `codes` the
+       * codes of those shown ("3.2-2026Q3, 6.3-2026": a chat's one line per unit), `lateItems` those shown.
+       */
+      lateUnits: ['unitName', 'itemCount', 'worst', 'codes'],
       lateItems: bundleItemFields(),
       cooperating: bundleItemFields(),
       /** In an item of overdue, dueToday or soon: the indicators its unit has not reported (a yearly report). */

@@ -194,11 +194,17 @@ export function bundleMessage(
       lateTotal: lateOrder.length,
       lateUnitTotal: late.length,
       lateMore: lateOrder.length - m,
-      lateUnits: lateShown.map((u) => ({
-        unitName: u.unitName,
-        itemCount: late.find((x) => x.unitName === u.unitName)!.items.length,
-        lateItems: u.items.map((x) => lateViews.get(x.s)!),
-      })),
+      lateUnits: lateShown.map((u) => {
+        const all = late.find((x) => x.unitName === u.unitName)!.items;
+        return {
+          unitName: u.unitName,
+          itemCount: all.length,
+          // A chat's one line per unit: how late its most overdue item is, and the codes shown.
+          worst: lateViews.get(all[0]!.s)!.remaining,
+          codes: u.items.map((x) => x.s.code).join(', '),
+          lateItems: u.items.map((x) => lateViews.get(x.s)!),
+        };
+      }),
     };
     for (const section of SECTIONS) {
       const list =

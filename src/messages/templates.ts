@@ -259,13 +259,18 @@ export function loadTemplates(dir = TEMPLATES_DIR): TemplateSet {
   for (const lang of readdirSync(dir)) {
     for (const file of readdirSync(path.join(dir, lang))) {
       const message = file.split('.')[0] as MessageName;
-      if (!(message in MESSAGES)) throw new UserError(`Mẫu lạ / unknown template: ${lang}/${file}`);
+      if (!(message in MESSAGES))
+        throw new UserError({
+          vi: `Tệp mẫu lạ: ${lang}/${file}`,
+          en: `A template file of no known message: ${lang}/${file}`,
+        });
       const source = readFileSync(path.join(dir, lang, file), 'utf8');
       const unknown = unknownPlaceholders(message, source);
       if (unknown.length) {
-        throw new UserError(
-          `Mẫu ${lang}/${file} dùng chỗ trống không có / uses unknown placeholders: ${unknown.join(', ')}`,
-        );
+        throw new UserError({
+          vi: `Mẫu ${lang}/${file} dùng chỗ trống không có: ${unknown.join(', ')}`,
+          en: `The template ${lang}/${file} uses placeholders that do not exist: ${unknown.join(', ')}`,
+        });
       }
       sources.set(`${lang}/${file}`, source);
     }

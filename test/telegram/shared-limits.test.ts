@@ -99,6 +99,27 @@ describe('Telegram limits shared through Redis', () => {
     expect(other.wait).toBeLessThanOrEqual(1_100);
   });
 
+  it('counts an answer from when its sender saw it, though word of it reaches Redis late', async () => {
+    const [a, b] = pair();
+    await ready();
+    const key = keys.at(-1)!;
+    const aRedis = connections.at(-2)!;
+    const answered = [];
+    for (let i = 0; i < 30; i++) answered.push(await a.depart(8_000 + i));
+    // a's connection held for 0.8 s (a blocking pop of its own): the word that the thirty answers
+    // came reaches Redis that late, as from a process busy or starved of CPU.
+    const held = aRedis.blpop(`${key}:held`, 0.8);
+    const seen = Date.now();
+    for (const done of answered) done();
+    const done = await b.depart(8_100);
+    const left = Date.now() - seen;
+    done();
+    await held;
+    // Counted from when the word reached Redis, the 31st would leave 1,805 ms after the answers.
+    expect(left).toBeGreaterThanOrEqual(1_000);
+    expect(left).toBeLessThan(1_500);
+  });
+
   it('works on after Redis forgot its scripts (a restart, SCRIPT FLUSH)', async () => {
     const [a] = pair();
     await ready();

@@ -80,6 +80,28 @@ describe('the Telegram limiter', () => {
     expect(leftAt).toBeLessThan(2_000 + 1_005 + 100);
   });
 
+  it('does not poll while the answers it waits for are in flight: no room comes before a window after them', async () => {
+    let looks = 0;
+    const limiter = createTelegramLimiter(TELEGRAM_LIMITS, () => {
+      looks++;
+      return Date.now();
+    });
+    const departing = Promise.all(Array.from({ length: 30 }, (_, i) => limiter.depart(9_000 + i)));
+    await vi.advanceTimersByTimeAsync(1_000);
+    const answered = await departing;
+    looks = 0;
+    let left = false;
+    const late = limiter.depart(9_100).then((done) => ((left = true), done));
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(left).toBe(false);
+    // It looked about once a window (1,005 ms), not once a slot (34 ms: 150 times in 5 s).
+    expect(looks).toBeLessThan(20);
+    for (const done of answered) done();
+    await vi.advanceTimersByTimeAsync(2_000);
+    (await late)();
+    expect(left).toBe(true);
+  });
+
   it('lets requests freed at the same moment leave spread out, a half slot apart', async () => {
     const limiter = createTelegramLimiter();
     const start = Date.now();

@@ -187,6 +187,11 @@ describe('sends that leave late', () => {
       zaloUserId: null,
     });
     const message = { orgId: 'o', ref: { reminderId: 'r' }, subject: 's', text: 'Nhắc hạn' };
+    // Both connections ready first: until then each process paces alone (its fallback), and two
+    // processes pacing alone may together exceed the bot's budget — not what this test is about.
+    await Promise.all(
+      connections.map((c) => (c.status === 'ready' ? Promise.resolve() : new Promise((r) => c.once('ready', r)))),
+    );
     let releaseLate!: () => void;
     const halfway = new Promise<void>((r) => (releaseLate = r));
     // Chats 0 and 1 are paced first, then held (a slow claim) until chat 16's message has gone;

@@ -92,19 +92,21 @@ export interface TelegramLimiter {
 
 /**
  * Requests counted in a window: each from its departure until `window` after its answer (`end`,
- * Infinity while in flight). `free(t)`: the earliest instant from `t` on that one more may leave,
- * or `t + poll` while the oldest that must make room is still in flight.
+ * Infinity while in flight). `free(t)`: the earliest instant from `t` on that one more may leave —
+ * or, while the oldest that must make room has not ended (in flight), `t + window`: it ends at `t`
+ * at the earliest, so there is no room before then and nothing to look at again sooner (a waiter
+ * does not poll while answers are awaited).
  */
 function createWindow(n: number, window: number, now: () => number) {
   let entries: { left: number; end: number }[] = [];
   const endOf = (e: { left: number; end: number }) => Math.min(e.end, e.left + IN_FLIGHT_MS);
   return {
-    free(t: number, poll: number): number {
+    free(t: number): number {
       entries = entries.filter((e) => endOf(e) > t - window);
       if (entries.length < n) return t;
       const ends = entries.map(endOf).sort((a, b) => a - b);
       const end = ends[entries.length - n]!;
-      return end > t ? t + poll : end + window;
+      return end > t ? t + window : end + window;
     },
     /** Counts a request leaving at `t`; returns the function that records its answer. */
     add(t: number): () => void {
@@ -160,8 +162,8 @@ export function createTelegramLimiter(
     for (const k of taken) if (k < first) taken.delete(k);
     for (const [chat, at] of nextPrivate) if (at < t) nextPrivate.delete(chat);
     for (const [chat, times] of groupTimes) if (times.at(-1)! < t - 60_000) groupTimes.delete(chat);
-    for (const [chat, w] of chatSent) if (w.free(t, slotMs) === t && w.empty) chatSent.delete(chat);
-    botSent.free(t, slotMs); // drops the requests long answered
+    for (const [chat, w] of chatSent) if (w.free(t) === t && w.empty) chatSent.delete(chat);
+    botSent.free(t); // drops the requests long answered
     pruneBefore = first;
   };
 
@@ -212,7 +214,7 @@ export function createTelegramLimiter(
       const giveUp = now() + DEPART_MAX_WAIT_MS;
       for (;;) {
         const t = now();
-        const at = Math.max(botPausedUntil, lastDeparture + departGap, botSent.free(t, slotMs), chatW.free(t, slotMs));
+        const at = Math.max(botPausedUntil, lastDeparture + departGap, botSent.free(t), chatW.free(t));
         if (at <= t || t >= giveUp) {
           lastDeparture = t;
           const bot = botSent.add(t);
@@ -312,17 +314,18 @@ return { at, now }
 `;
 
 // Lua shared by DEPART and BACK_OFF: a window of requests as a sorted set, each member scored by
-// its end (its answer; while in flight, its departure + IN_FLIGHT_MS). room(key, n, window,
-// poll): the earliest instant one more may leave — now; a window after the end of the oldest
-// that must make room; or now + poll while that one is still in flight.
+// its end (its answer; while in flight, its departure + IN_FLIGHT_MS). room(key, n, window): the
+// earliest instant one more may leave — now; a window after the end of the oldest that must make
+// room; or, while that one has not ended (in flight), a window after now (no room before then: it
+// ends now at the earliest, so a waiter does not poll while answers are awaited).
 const WINDOW = `
-local function room(key, n, window, poll)
+local function room(key, n, window)
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
   local count = redis.call('ZCARD', key)
   if count < n then return now end
   local r = redis.call('ZRANGE', key, count - n, count - n, 'WITHSCORES')
   local ends = tonumber(r[2])
-  if ends > now then return now + poll end
+  if ends > now then return now + window end
   return ends + window
 end
 `;
@@ -345,9 +348,9 @@ local interval = tonumber(ARGV[4])
 local n, window = 1, interval
 if group then n, window = tonumber(ARGV[5]), tonumber(ARGV[6]) end
 local at = tonumber(redis.call('GET', KEYS[2]) or '0')
-local bot = room(KEYS[4], perSecond, botWindow, slotMs)
+local bot = room(KEYS[4], perSecond, botWindow)
 if bot > at then at = bot end
-local chat = room(KEYS[5], n, window, slotMs)
+local chat = room(KEYS[5], n, window)
 if chat > at then at = chat end
 local gap = tonumber(ARGV[11])
 local last = tonumber(redis.call('GET', KEYS[6]) or '0')

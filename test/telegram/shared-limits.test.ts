@@ -120,6 +120,27 @@ describe('Telegram limits shared through Redis', () => {
     expect(left).toBeLessThan(1_500);
   });
 
+  it('wakes its waiters a gap apart, so that those freed together do not all ask Redis again and again', async () => {
+    const [a] = pair();
+    await ready();
+    const aRedis = connections.at(-2)!;
+    let scripts = 0;
+    const send = aRedis.sendCommand.bind(aRedis);
+    aRedis.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
+      if (command.name === 'evalsha' || command.name === 'eval') scripts++;
+      return (send as (...args: unknown[]) => unknown)(command, ...rest);
+    }) as typeof aRedis.sendCommand;
+    const answered = [];
+    for (let i = 0; i < 30; i++) answered.push(await a.depart(8_200 + i));
+    // Ten more wait for room; the thirty are answered at once: room for ten comes at one instant.
+    scripts = 0;
+    const waiting = Array.from({ length: 10 }, (_, i) => a.depart(8_300 + i));
+    for (const done of answered) done();
+    for (const done of await Promise.all(waiting)) done();
+    // The answers (30), and for each waiter a few looks: not one per waiter per departure.
+    expect(scripts).toBeLessThan(30 + 10 * 4);
+  });
+
   it('works on after Redis forgot its scripts (a restart, SCRIPT FLUSH)', async () => {
     const [a] = pair();
     await ready();

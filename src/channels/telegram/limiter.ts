@@ -449,6 +449,8 @@ export function createRedisTelegramLimiter(
   const fallback = options.fallback ?? createTelegramLimiter(limits);
   const timeoutMs = options.timeoutMs ?? 1_000;
   const slotMs = slotMsOf(limits);
+  const gap = departGapOf(limits);
+  let lastWake = -Infinity;
   // Members of a group's window must differ between processes and between limiters of one process.
   const self = randomBytes(6).toString('hex');
   let member = 0;
@@ -531,7 +533,12 @@ export function createRedisTelegramLimiter(
           asked = performance.now();
           const slot = await departNow(chat, m, Date.now() >= giveUp);
           if (!slot) break;
-          if (slot.wait > 0) await new Promise((r) => setTimeout(r, slot.wait));
+          // This process's waiters told the same instant would all ask again at once, and all but
+          // one be told to wait again: they wake a gap apart instead, one script each.
+          const wake = Math.max(performance.now() + slot.wait, lastWake + gap);
+          lastWake = wake;
+          const wait = wake - performance.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         }
       } catch (error) {
         // Redis does not answer: this process's own count decides, as in `acquire` — one that

@@ -16,7 +16,9 @@ export async function openBenchEnv(tag?: string) {
   await admin.query(`CREATE DATABASE "${id}"`);
   const url = withDatabase(server, id);
   await migrate(url);
-  const pool = createPool({ url, poolMax: 20, onIdleError: () => undefined });
+  // Seeding runs thousands of queries at once on 20 connections: on a busy machine a query can wait
+  // longer than the default 5 s for one (pg-pool counts that wait as connecting).
+  const pool = createPool({ url, poolMax: 20, connectTimeoutMs: 120_000, onIdleError: () => undefined });
   const db: Db = createPrisma(pool);
   return {
     url,

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { run } from '@grammyjs/runner';
+import type { run } from '@grammyjs/runner';
 import { Worker, type Queue } from 'bullmq';
 import { createMaintenanceProcessor } from '#jobs/maintenance.js';
 import {
@@ -15,13 +15,10 @@ import {
 } from '#jobs/queues.js';
 import { createSendProcessor } from '#jobs/send.js';
 import { BUNDLES_PER_JOB } from '#jobs/dispatch.js';
-import { registerCommands, TELEGRAM_WEBHOOK_PATH, telegramWebhookRoute } from './bot/index.js';
-import { ZALO_WEBHOOK_PATH, zaloWebhookRoute } from './bot/zalo.js';
 import type { ProgramDeps } from './composition.js';
 import { isRedisUnreachable } from './lib/outage.js';
 import { createMetricsServer, type Metrics } from './metrics.js';
 import type { Delivery } from './services/delivery.js';
-import { createWebServer } from './web/server.js';
 
 /** A started role: `stop()` ends what it started (its intake, or its workers). */
 export interface RoleHandle {
@@ -180,6 +177,8 @@ export async function startBot(deps: ProgramDeps): Promise<RoleHandle> {
   }
   if (deps.telegram) {
     const { bot, webhookSecret } = deps.telegram;
+    // The bot's code (and the runner) are loaded by the roles that use them, not by every process.
+    const { registerCommands, TELEGRAM_WEBHOOK_PATH } = await import('./bot/index.js');
     await registerCommands(bot);
     if (config.PUBLIC_URL) {
       // Telegram pushes updates to the web role (any copy of it); none of this process polls.
@@ -191,6 +190,7 @@ export async function startBot(deps: ProgramDeps): Promise<RoleHandle> {
     } else {
       await bot.api.deleteWebhook();
       // Long polling through grammY's runner; one chat's updates in order, chats in parallel.
+      const { run } = await import('@grammyjs/runner');
       runner = run(bot, { runner: { fetch: { allowed_updates: ['message', 'callback_query'] } } });
       logger.info({ role: 'bot', username: bot.botInfo.username, mode: 'polling' }, 'role started');
     }
@@ -198,6 +198,7 @@ export async function startBot(deps: ProgramDeps): Promise<RoleHandle> {
   if (deps.zalo) {
     const { client, bot, webhookSecret } = deps.zalo;
     if (config.PUBLIC_URL) {
+      const { ZALO_WEBHOOK_PATH } = await import('./bot/zalo.js');
       await client.setWebhook({
         url: `${config.PUBLIC_URL.replace(/\/$/, '')}${ZALO_WEBHOOK_PATH}`,
         secret_token: webhookSecret,
@@ -223,6 +224,14 @@ export async function startBot(deps: ProgramDeps): Promise<RoleHandle> {
  */
 export async function startWeb(deps: ProgramDeps): Promise<RoleHandle & { address(): string | null }> {
   const { config, logger, commands } = deps;
+  // The web server and its pages (fastify, the board, spreadsheets, QR codes, calendars, imports and
+  // reports) are loaded by the web role only, before it listens: a worker never needs them (they
+  // were about 30 MB of an idle worker's 280).
+  const [
+    { createWebServer },
+    { TELEGRAM_WEBHOOK_PATH, telegramWebhookRoute },
+    { ZALO_WEBHOOK_PATH, zaloWebhookRoute },
+  ] = await Promise.all([import('./web/server.js'), import('./bot/index.js'), import('./bot/zalo.js')]);
   const web = createWebServer({
     config,
     db: deps.db,

@@ -34,36 +34,11 @@ import { withSecretKey } from './services/secret-key.js';
  * CPU and 90 MB).
  */
 async function programModules() {
-  const [
-    bullmq,
-    grammy,
-    dispatch,
-    bot,
-    zaloBot,
-    channelsIndex,
-    telegramBot,
-    telegramAgent,
-    telegramLimiter,
-    zaloClient,
-    zaloLimiter,
-    commandService,
-    templates,
-    metrics,
-    redis,
-    delivery,
-  ] = await Promise.all([
+  const [bullmq, grammy, channelsIndex, telegramLimiter, templates, metrics, redis, delivery] = await Promise.all([
     import('bullmq'),
     import('grammy'),
-    import('#jobs/dispatch.js'),
-    import('./bot/index.js'),
-    import('./bot/zalo.js'),
     import('./channels/index.js'),
-    import('./bot/telegram.js'),
-    import('./channels/telegram/agent.js'),
     import('./channels/telegram/limiter.js'),
-    import('./channels/zalo/client.js'),
-    import('./channels/zalo/limiter.js'),
-    import('./commands/service.js'),
     import('./messages/templates.js'),
     import('./metrics.js'),
     import('./redis.js'),
@@ -73,27 +48,47 @@ async function programModules() {
     Queue: bullmq.Queue,
     Api: grammy.Api,
     Bot: grammy.Bot,
-    dispatchDue: dispatch.dispatchDue,
-    createDondocBot: bot.createDondocBot,
-    createZaloBot: zaloBot.createZaloBot,
-    zaloSender: zaloBot.zaloSender,
     createChannels: channelsIndex.createChannels,
-    telegramMarkDone: telegramBot.telegramMarkDone,
-    telegramSender: telegramBot.telegramSender,
-    telegramClientOptions: telegramAgent.telegramClientOptions,
     createRedisTelegramLimiter: telegramLimiter.createRedisTelegramLimiter,
     limitTransformer: telegramLimiter.limitTransformer,
     processTelegramLimiter: telegramLimiter.processTelegramLimiter,
     telegramBotId: telegramLimiter.telegramBotId,
-    createZaloClient: zaloClient.createZaloClient,
-    processZaloLimiter: zaloLimiter.processZaloLimiter,
-    createCommandService: commandService.createCommandService,
-    redisCodeTries: commandService.redisCodeTries,
     loadTemplates: templates.loadTemplates,
     createMetrics: metrics.createMetrics,
     createRedis: redis.createRedis,
     redisTargetOf: redis.redisTargetOf,
     createDelivery: delivery.createDelivery,
+  };
+}
+
+/**
+ * The chat side's modules (the bots, the chat commands and what they use), loaded by the processes
+ * whose roles answer chats (bot, web), not by a worker or a scheduler.
+ */
+async function chatModules() {
+  const [dispatch, bot, zaloBot, telegramBot, telegramAgent, zaloClient, zaloLimiter, commandService] =
+    await Promise.all([
+      import('#jobs/dispatch.js'),
+      import('./bot/index.js'),
+      import('./bot/zalo.js'),
+      import('./bot/telegram.js'),
+      import('./channels/telegram/agent.js'),
+      import('./channels/zalo/client.js'),
+      import('./channels/zalo/limiter.js'),
+      import('./commands/service.js'),
+    ]);
+  return {
+    dispatchDue: dispatch.dispatchDue,
+    createDondocBot: bot.createDondocBot,
+    createZaloBot: zaloBot.createZaloBot,
+    zaloSender: zaloBot.zaloSender,
+    telegramMarkDone: telegramBot.telegramMarkDone,
+    telegramSender: telegramBot.telegramSender,
+    telegramClientOptions: telegramAgent.telegramClientOptions,
+    createZaloClient: zaloClient.createZaloClient,
+    processZaloLimiter: zaloLimiter.processZaloLimiter,
+    createCommandService: commandService.createCommandService,
+    redisCodeTries: commandService.redisCodeTries,
   };
 }
 
@@ -197,22 +192,11 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
     Queue,
     Api,
     Bot,
-    dispatchDue,
-    createDondocBot,
-    createZaloBot,
-    zaloSender,
     createChannels,
-    telegramMarkDone,
-    telegramSender,
-    telegramClientOptions,
     createRedisTelegramLimiter,
     limitTransformer,
     processTelegramLimiter,
     telegramBotId,
-    createZaloClient,
-    processZaloLimiter,
-    createCommandService,
-    redisCodeTries,
     loadTemplates,
     createMetrics,
     createRedis,
@@ -356,6 +340,19 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
   let telegram: ProgramDeps['telegram'] = null;
   let zalo: ProgramDeps['zalo'] = null;
   if (chat && (config.TELEGRAM_BOT_TOKEN || config.ZALO_BOT_TOKEN)) {
+    const {
+      dispatchDue,
+      createDondocBot,
+      createZaloBot,
+      zaloSender,
+      telegramMarkDone,
+      telegramSender,
+      telegramClientOptions,
+      createZaloClient,
+      processZaloLimiter,
+      createCommandService,
+      redisCodeTries,
+    } = await chatModules();
     // The bot's Telegram client, over one keep-alive agent per Bot API server: its `api` carries the
     // bot's replies and edits and the commands' notices, which keep Telegram's limits too
     // (`chatLimiter`) and wait out a 429 instead of failing. No call is made until the bot is used.

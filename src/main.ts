@@ -5,8 +5,6 @@ import { ensureDatabase } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { createLogger, redactText } from './logger.js';
 import { describeRedis, redisTargetOf } from './redis.js';
-import { createAdmin } from './services/admins.js';
-import { DEMO_ADMIN, seedDemo } from './services/demo.js';
 
 /**
  * The program's process: configuration, logger and migrations here, everything else by `buildDeps`
@@ -57,6 +55,8 @@ async function main(): Promise<void> {
   const { config, db } = deps;
 
   if (config.SEED_DEMO && (await db.organisation.count()) === 0) {
+    // The demo's code (and everything it builds with) only when it is used, not in every process.
+    const { seedDemo } = await import('./services/demo.js');
     const r = await seedDemo(db, {
       orgCode: config.DEFAULT_ORG,
       timeZone: config.DEFAULT_TIME_ZONE,
@@ -73,6 +73,10 @@ async function main(): Promise<void> {
   if (config.SEED_DEMO && config.NODE_ENV !== 'production' && (await db.adminAccount.count()) === 0) {
     const org = await db.organisation.findUnique({ where: { code: config.DEFAULT_ORG } });
     if (org) {
+      const [{ createAdmin }, { DEMO_ADMIN }] = await Promise.all([
+        import('./services/admins.js'),
+        import('./services/demo.js'),
+      ]);
       // The demo's one organisation is the whole deployment: its administrator operates it too.
       await createAdmin(
         db,

@@ -78,6 +78,12 @@ export function createMetrics() {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
+/**
+ * The answer to a scrape without the right bearer token: plain text for whoever set up the
+ * monitoring (the operator), in both languages like the rest of the operator's terminal output.
+ */
+export const METRICS_UNAUTHORIZED = 'Cần mã truy cập / bearer token required\n';
+
 /** Whether an Authorization header is `Bearer <token>` (compared in constant time). */
 export function bearerMatches(header: string | undefined, token: string): boolean {
   const m = /^Bearer ([^\s]+)$/i.exec(header ?? '');
@@ -106,7 +112,7 @@ export function createMetricsServer(metrics: Metrics, options: { token: string |
     if (token && !bearerMatches(req.headers.authorization, token)) {
       res
         .writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer realm="metrics"' })
-        .end('Cần mã truy cập / bearer token required\n');
+        .end(METRICS_UNAUTHORIZED);
       return;
     }
     metrics.registry.metrics().then(

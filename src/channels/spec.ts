@@ -1,6 +1,7 @@
 import type { Api } from 'grammy';
 import type { Config, EnvConfig } from '#root/config.js';
 import type { Lang } from '#root/domain/wording.js';
+import type { Words } from '#root/errors/index.js';
 import type { Channel, Contact } from '#root/generated/prisma/client.js';
 import type { Logger } from '#root/logger.js';
 import type { ChatKey } from '#root/messages/chat-words.js';
@@ -124,7 +125,7 @@ export interface ChannelSpec<L = unknown> {
    * What the channel would refuse in a rendered template (Telegram's HTML), and where in the
    * rendered text; null when nothing.
    */
-  templateProblem?(part: string, rendered: string): { at: number; problem: string } | null;
+  templateProblem?(part: string, rendered: string): { at: number; problem: Words } | null;
   /** Whether a message can carry buttons (✅ / 📅); without, it says what to type. */
   readonly buttons: boolean;
   /** How many items of a day's message are shown in full; the rest are counted, with /viec. */

@@ -38,7 +38,7 @@ async function readPassword(): Promise<string> {
   if (!process.stdin.isTTY) return firstLineOfStdin();
   const first = await askHidden('Mật khẩu / password: ');
   const second = await askHidden('Nhập lại / again: ');
-  if (first !== second) throw new UserError('Hai lần nhập không khớp / the two entries differ');
+  if (first !== second) throw new UserError({ vi: 'Hai lần nhập không khớp.', en: 'The two entries differ.' });
   return first;
 }
 

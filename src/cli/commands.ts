@@ -80,7 +80,8 @@ const json = (value: unknown) =>
 const yearOption = () =>
   new Option('--year <năm>', 'năm (mặc định: năm nay) / year (default: this year)').argParser((v) => {
     const y = Number(v);
-    if (!Number.isInteger(y) || y < 2000 || y > 2100) throw new UserError(`Năm «${v}» không hợp lệ / invalid year`);
+    if (!Number.isInteger(y) || y < 2000 || y > 2100)
+      throw new UserError({ vi: `Năm «${v}» không hợp lệ.`, en: `«${v}» is not a valid year.` });
     return y;
   });
 
@@ -303,7 +304,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
         try {
           buf = await readFile(file);
         } catch {
-          throw new UserError(`Không đọc được tệp «${file}» / cannot read the file`);
+          throw new UserError({ vi: `Không đọc được tệp «${file}».`, en: `The file «${file}» cannot be read.` });
         }
         // Read as the web reads uploads: in a worker thread, within the same bounds.
         const draft = await parsePlanOffThread(
@@ -473,7 +474,10 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       ) => {
         const o2 = await org(o.org);
         if (o.timeframe === undefined && o.title === undefined && !o.clearFlags) {
-          throw new UserError('Không có gì để sửa: dùng --timeframe, --title hoặc --clear-flags / nothing to fix');
+          throw new UserError({
+            vi: 'Không có gì để sửa: dùng --timeframe, --title hoặc --clear-flags.',
+            en: 'Nothing to correct: use --timeframe, --title or --clear-flags.',
+          });
         }
         const d = await fixDuty(
           ctx.db,
@@ -886,7 +890,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       try {
         await writeFile(o.out, file);
       } catch {
-        throw new UserError(`Không ghi được tệp «${o.out}» / cannot write the file`);
+        throw new UserError({ vi: `Không ghi được tệp «${o.out}».`, en: `The file «${o.out}» cannot be written.` });
       }
       const t = data.totals;
       out(
@@ -906,7 +910,8 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     .addOption(orgOption())
     .option('--year <năm>', 'một năm khác / another year', (v: string) => {
       const y = Number(v);
-      if (!Number.isInteger(y) || y < 2000 || y > 2100) throw new UserError(`Năm «${v}» không hợp lệ / invalid year`);
+      if (!Number.isInteger(y) || y < 2000 || y > 2100)
+        throw new UserError({ vi: `Năm «${v}» không hợp lệ.`, en: `«${v}» is not a valid year.` });
       return y;
     })
     .action(async (o: { org?: string; year?: number }) => {

@@ -45,7 +45,7 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
       // Days in the organisation's zone, as the web page's defaults.
       const from = o.from === undefined ? zonedDay(ctx.now(), o2.timeZone) : isoDay(o.from, '--from');
       const to = o.to === undefined ? addDays(from, PREVIEW_DEFAULT_DAYS - 1) : isoDay(o.to, '--to');
-      if (from > to) throw new UserError('--from phải trước --to / --from must not be after --to');
+      if (from > to) throw new UserError({ vi: '--from không được sau --to.', en: '--from must not be after --to.' });
       const unit = o.unit === undefined ? undefined : await findUnit(ctx.db, o2.id, o.unit);
       // The command line previews any range (the web page limits it); JSON keeps ISO instants.
       const preview = await previewReminders(ctx.db, o2.id, {
@@ -195,13 +195,17 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
       }) => {
         const o2 = await org(o.org);
         const scopes = [o.plan, o.duty, o.unit].filter(Boolean);
-        if (scopes.length > 1) throw new UserError('Chỉ một trong --plan, --duty, --unit / only one scope');
+        if (scopes.length > 1)
+          throw new UserError({
+            vi: 'Chỉ dùng một trong --plan, --duty, --unit.',
+            en: 'Use only one of --plan, --duty, --unit.',
+          });
         let target = 'org';
         if (o.plan)
           target = `plan:${
             (
               await ctx.db.plan.findFirstOrThrow({ where: { orgId: o2.id, code: o.plan } }).catch(() => {
-                throw new UserError(`Không có kế hoạch «${o.plan}»`);
+                throw new UserError({ vi: `Không có kế hoạch «${o.plan}».`, en: `There is no plan «${o.plan}».` });
               })
             ).id
           }`;
@@ -209,7 +213,12 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
           const ds = await ctx.db.duty.findMany({ where: { orgId: o2.id, code: o.duty } });
           if (ds.length !== 1)
             throw new UserError(
-              `Không xác định được nhiệm vụ «${o.duty}» (${ds.length}) / duty not found or ambiguous`,
+              ds.length
+                ? {
+                    vi: `Có ${ds.length} nhiệm vụ «${o.duty}» ở các kế hoạch khác nhau; không rõ là nhiệm vụ nào.`,
+                    en: `There are ${ds.length} duties «${o.duty}» in different plans; it is not clear which one is meant.`,
+                  }
+                : { vi: `Không có nhiệm vụ «${o.duty}».`, en: `There is no duty «${o.duty}».` },
             );
           target = `duty:${ds[0]!.id}`;
         }
@@ -227,7 +236,8 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
             windowEnd: we,
           }).filter(([, v]) => v !== undefined),
         );
-        if (!Object.keys(settings).length) throw new UserError('Không có thiết lập nào / nothing to set');
+        if (!Object.keys(settings).length)
+          throw new UserError({ vi: 'Không có thiết lập nào để lưu.', en: 'There is no setting to save.' });
         const merged = await setPolicy(ctx.db, o2.id, target, settings, ctx.actor);
         out(`${target}: ${JSON.stringify(merged)}`);
       },
@@ -243,13 +253,17 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
     .action((dir: string | undefined) => {
       const where = dir ?? TEMPLATES_DIR;
       if (!existsSync(where) || !statSync(where).isDirectory())
-        throw new UserError(`Không có thư mục mẫu «${where}» / no such template directory`);
+        throw new UserError({
+          vi: `Không có thư mục mẫu «${where}».`,
+          en: `There is no template directory «${where}».`,
+        });
       const problems = checkTemplateFiles(where);
       if (problems.length) {
         throw new UserError(
           [
             `${problems.length} mẫu không hợp lệ / invalid templates (${where}):`,
-            ...problems.map((p) => `  ${p.file}: ${p.problem}`),
+            // The command line prints both languages: each problem whole in Vietnamese, then in English.
+            ...problems.map((p) => `  ${p.file}: ${p.problem.vi} / ${p.problem.en}`),
           ].join('\n'),
         );
       }

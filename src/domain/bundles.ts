@@ -168,7 +168,15 @@ export function missedWindow(scheduledAt: Date, windowEnd: string, zone: string,
 /** A duty title longer than this is shortened in a bundle ("…"): one title must not crowd out the others. */
 export const TITLE_MAX = 160;
 
+/**
+ * `text` in at most `max` characters (not bytes): cut with "…", at the last space of the last
+ * fifth kept where there is one (a word is not cut in two), else in the word.
+ */
 export function shorten(text: string, max = TITLE_MAX): string {
   const chars = [...text];
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+  if (chars.length <= max) return text;
+  const kept = chars.slice(0, max - 1).join('');
+  const space = kept.lastIndexOf(' ');
+  const cut = space >= kept.length - Math.floor(max / 5) ? kept.slice(0, space) : kept;
+  return `${cut.replace(/[\s,;:.–-]+$/u, '')}…`;
 }

@@ -61,19 +61,67 @@ export function groupLateByDuty(items: readonly LateItem[]): LateDuty[] {
 }
 
 /**
- * The first `n` late units of the grouped list (or of its view), in its order; duties left with none
- * are left out, the others keep their own fields (a duty's unit count stays its total).
+ * The first `n` entries of a grouped list, in its order, the entries being each group's `key`
+ * list; groups left with none are left out, the others keep their own fields (a group's count
+ * stays its total).
  */
-export function firstLate<D extends { units: readonly unknown[] }>(duties: readonly D[], n: number): D[] {
-  const out: D[] = [];
+export function firstIn<K extends string, G extends { [k in K]: readonly unknown[] }>(
+  groups: readonly G[],
+  key: K,
+  n: number,
+): G[] {
+  const out: G[] = [];
   let left = n;
-  for (const d of duties) {
+  for (const g of groups) {
     if (left <= 0) break;
-    const units = d.units.slice(0, left);
-    left -= units.length;
-    out.push({ ...d, units });
+    const entries = g[key].slice(0, left);
+    left -= entries.length;
+    out.push({ ...g, [key]: entries });
   }
   return out;
+}
+
+/** The first `n` late units of the digest's grouped list (or of its view): {@link firstIn} by duty. */
+export const firstLate = <D extends { units: readonly unknown[] }>(duties: readonly D[], n: number): D[] =>
+  firstIn(duties, 'units', n);
+
+/** One late item as the day's message of a supervisor or administrator lists it. */
+export interface UnitLateItem {
+  unitName: string;
+  /** The obligation's code with its period ("4.2-2026Q3"). */
+  code: string;
+  /** Working days from the due day to the message's day (0: it fell due earlier today). */
+  daysLate: number;
+}
+
+/** One late unit of the day's message: its late items, the most overdue first. */
+export interface LateUnit<T extends UnitLateItem> {
+  unitName: string;
+  items: T[];
+}
+
+const unitNames = new Intl.Collator('vi');
+const itemCodes = new Intl.Collator(undefined, { numeric: true });
+
+/**
+ * Groups the escalated items of a supervisor's or administrator's day's message by unit (issue 14:
+ * one escalation message a day listing the late units and their items). In a unit: the most
+ * overdue item first, then by code. Units: the one with the most overdue item first, then the
+ * most late items, then by name.
+ */
+export function groupLateByUnit<T extends UnitLateItem>(items: readonly T[]): LateUnit<T>[] {
+  const byUnit = new Map<string, LateUnit<T>>();
+  for (const item of items) {
+    const unit = byUnit.get(item.unitName) ?? { unitName: item.unitName, items: [] };
+    unit.items.push(item);
+    byUnit.set(item.unitName, unit);
+  }
+  const units = [...byUnit.values()];
+  for (const u of units) u.items.sort((a, b) => b.daysLate - a.daysLate || itemCodes.compare(a.code, b.code));
+  const worst = (u: LateUnit<T>) => u.items[0]?.daysLate ?? 0;
+  return units.sort(
+    (a, b) => worst(b) - worst(a) || b.items.length - a.items.length || unitNames.compare(a.unitName, b.unitName),
+  );
 }
 
 /** "quá hạn 3 ngày làm việc" / "3 working days overdue"; "quá hạn từ hôm nay" / "overdue since today". */

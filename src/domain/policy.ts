@@ -30,7 +30,7 @@ export const DEFAULT_POLICY: ReminderPolicy = {
   windowEnd: '17:00',
 };
 
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'giờ dạng HH:MM / time as HH:MM');
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM');
 
 /** What an override may set; unknown keys are refused so that typos do not silently do nothing. */
 export const policyOverrideSchema = z

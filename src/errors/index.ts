@@ -29,6 +29,13 @@ export class NotFoundError extends UserError {
 }
 
 /**
+ * A note kept as one text for readers of either language — an import's flags, stored as `string[]`
+ * in PostgreSQL and in review drafts: "Vietnamese / English", which {@link oneLanguage} splits
+ * again for a page in one language (the command line prints it whole).
+ */
+export const inBothLanguages = (words: Words): string => `${words.vi} / ${words.en}`;
+
+/**
  * A message "… tiếng Việt / english" in one language only: the part before the last " / " in
  * Vietnamese, the part after it in English (first letter raised). Without one, as it is.
  */

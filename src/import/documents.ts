@@ -29,14 +29,16 @@ export function documentKind(ext: string, buf: Buffer): DocumentKind | null {
   if (isDocxZip(buf)) return 'docx';
   if (ext === '.pdf') throw corruptPdf();
   if (ext === '.odt' || ext === '.rtf')
-    throw new ImportError(
-      'Chưa đọc được tệp .odt/.rtf: hãy mở bằng Word hoặc LibreOffice và lưu lại thành .docx rồi tải lên lại. Chưa có gì được lưu / .odt and .rtf files are not read: save the file as .docx. Nothing was saved',
-    );
+    throw new ImportError({
+      vi: 'Chưa đọc được tệp .odt/.rtf: hãy mở bằng Word hoặc LibreOffice và lưu lại thành .docx rồi tải lên lại. Chưa có gì được lưu.',
+      en: '.odt and .rtf files cannot be read yet: open the file in Word or LibreOffice, save it as .docx and upload that. Nothing was saved.',
+    });
   if (ext === '.doc' || ext === '.docx') {
     if (buf.subarray(0, 5).toString('latin1') === '{\\rtf')
-      throw new ImportError(
-        'Tệp này là văn bản RTF (dù tên là .doc): hãy mở bằng Word và lưu lại thành .docx rồi tải lên lại. Chưa có gì được lưu / this file is RTF: save it as .docx. Nothing was saved',
-      );
+      throw new ImportError({
+        vi: 'Tệp này là văn bản RTF (dù tên là .doc): hãy mở bằng Word và lưu lại thành .docx rồi tải lên lại. Chưa có gì được lưu.',
+        en: 'This file is an RTF document (although its name says .doc): open it in Word, save it as .docx and upload that. Nothing was saved.',
+      });
     if (isOle(buf) || ext === '.doc') throw corruptDoc();
     throw corruptWorkbook('docx');
   }

@@ -5,6 +5,7 @@
  */
 import type { IsoDate, MonthDay, Schedule } from '../domain/types.js';
 import type { IndicatorDraft } from './indicators.js';
+import { inBothLanguages, type Words } from '#root/errors/index.js';
 
 /** One duty as parsed, before names are matched to units. */
 export interface DutyDraft {
@@ -58,8 +59,10 @@ export interface ParseOptions {
 }
 
 /** The plan flag when a document has no duty table (its header and report duties are still read). */
-export const NO_DUTY_TABLE =
-  'Không tìm thấy bảng nhiệm vụ (cần các cột TT, Nhiệm vụ, Chủ trì, Phối hợp, Thời gian) / no duty table found (columns needed: number, duty, lead, cooperating, timeframe)';
+export const NO_DUTY_TABLE = inBothLanguages({
+  vi: 'Không tìm thấy bảng nhiệm vụ (cần các cột TT, Nhiệm vụ, Chủ trì, Phối hợp, Thời gian)',
+  en: 'No duty table was found (it needs the columns TT, Nhiệm vụ, Chủ trì, Phối hợp, Thời gian: number, duty, lead, cooperating, timeframe)',
+});
 
 /** The message when a file is empty. */
-export const EMPTY_FILE = 'Tệp trống / the file is empty';
+export const EMPTY_FILE: Words = { vi: 'Tệp trống.', en: 'The file is empty.' };

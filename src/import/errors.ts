@@ -1,16 +1,17 @@
-import { UserError } from '#root/errors/index.js';
+import { UserError, type Words } from '#root/errors/index.js';
 
 /**
  * A file that cannot be imported at all (empty, binary, no duty table). The message is Vietnamese
- * first, then English; `where` points at the line, row or sheet when known.
+ * given in each language; `where` points at the line, row or sheet when known.
  */
 export class ImportError extends UserError {
   override name = 'ImportError';
   constructor(
-    message: string,
+    message: Words,
     readonly where?: string,
   ) {
-    super(where ? `${message} (${where})` : message);
+    const at = (text: string) => `${text.replace(/\.$/, '')} (${where}).`;
+    super(where ? { vi: at(message.vi), en: at(message.en) } : message);
   }
 }
 
@@ -23,8 +24,14 @@ export class ImportDraftGoneError extends UserError {
   constructor(readonly reason: 'expired' | 'imported') {
     super(
       reason === 'imported'
-        ? 'Bản xem lại này đã được nhập rồi; không nhập lần nữa / this review was already imported; it is not imported twice'
-        : 'Bản xem lại đã hết hạn (sau 2 giờ) hoặc không còn; xin tải kế hoạch lên lại / the review expired (after 2 hours) or is gone; please upload the plan again',
+        ? {
+            vi: 'Bản xem lại này đã được nhập rồi; không nhập lần nữa.',
+            en: 'This review was already imported; it is not imported twice.',
+          }
+        : {
+            vi: 'Bản xem lại đã hết hạn (sau 2 giờ) hoặc không còn; xin tải kế hoạch lên lại.',
+            en: 'The review expired (after 2 hours) or is gone; please upload the plan again.',
+          },
     );
   }
 }

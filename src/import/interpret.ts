@@ -4,6 +4,7 @@
  * blocks give the plan's header and the report duties its body states. Never all-or-nothing: a
  * document with no duty table still gives its header and report duties, with a plan flag.
  */
+import { inBothLanguages } from '#root/errors/index.js';
 import { tidy } from '../domain/text.js';
 import { inPlanYear } from '../domain/timeframe.js';
 import type { SourceDocument, SourceRow } from './document-model.js';
@@ -80,7 +81,10 @@ function withNumberColumn(columns: Columns, labels: string[], rows: DataRow[]): 
 }
 
 const emptyTable = (where: string) =>
-  `Bảng nhiệm vụ ở ${where} không có hàng nào đọc được thành nhiệm vụ / the duty table at ${where} has no row that reads as a duty`;
+  inBothLanguages({
+    vi: `Bảng nhiệm vụ ở ${where} không có hàng nào đọc được thành nhiệm vụ`,
+    en: `The duty table at ${where} has no row that reads as a duty`,
+  });
 
 /** A table rendered as text lines for the plan header: each row's cells side by side, line by line. */
 function tableLines(rows: SourceRow[], grid: string[][]): TextLine[] {

@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { createSemaphore } from '#root/lib/semaphore.js';
 import type { Logger } from '#root/logger.js';
+import type { Words } from '#root/errors/index.js';
 import { ImportError } from './errors.js';
 import { EMPTY_FILE, type ParseOptions, type PlanDraft } from './draft.js';
 import { isZip, readZipDirectory } from './zip-guard.js';
@@ -20,7 +21,7 @@ export interface ParseRequest {
 
 /** What the worker answers: the draft, the reader's message for a file it refuses, or a bug. */
 export type ParseResponse =
-  { ok: true; draft: PlanDraft } | { ok: false; importError: string } | { ok: false; error: string };
+  { ok: true; draft: PlanDraft } | { ok: false; importError: Words } | { ok: false; error: string };
 
 /** Bounds of one reading. */
 export interface ParseLimits {
@@ -41,13 +42,15 @@ const slots = createSemaphore(2);
 const WORKER_URL = new URL('./parse-worker.mjs', import.meta.url);
 
 const tooSlow = (ms: number) =>
-  new ImportError(
-    `Đọc tệp quá lâu (hơn ${Math.round(ms / 1000)} giây) nên đã dừng; hãy để lại bảng nhiệm vụ rồi tải lên lại. Chưa có gì được lưu / reading the file took over ${Math.round(ms / 1000)} s and was stopped. Nothing was saved`,
-  );
+  new ImportError({
+    vi: `Đọc tệp quá lâu (hơn ${Math.round(ms / 1000)} giây) nên đã dừng; hãy để lại bảng nhiệm vụ rồi tải lên lại. Chưa có gì được lưu.`,
+    en: `Reading the file took over ${Math.round(ms / 1000)} seconds, so it was stopped; keep the duty table only and upload it again. Nothing was saved.`,
+  });
 const tooMuchMemory = () =>
-  new ImportError(
-    'Tệp cần quá nhiều bộ nhớ để đọc nên đã dừng; hãy để lại bảng nhiệm vụ rồi tải lên lại. Chưa có gì được lưu / reading the file needed too much memory and was stopped. Nothing was saved',
-  );
+  new ImportError({
+    vi: 'Tệp cần quá nhiều bộ nhớ để đọc nên đã dừng; hãy để lại bảng nhiệm vụ rồi tải lên lại. Chưa có gì được lưu.',
+    en: 'Reading the file needed too much memory, so it was stopped; keep the duty table only and upload it again. Nothing was saved.',
+  });
 
 /**
  * Reads an uploaded plan ({@link parsePlanUpload}'s rules) in a worker thread, and answers its draft.

@@ -21,7 +21,7 @@ try {
 } catch (e) {
   response =
     e instanceof ImportError
-      ? { ok: false, importError: e.message }
+      ? { ok: false, importError: e.words ?? { vi: e.message, en: e.message } }
       : {
           ok: false,
           error: e instanceof Error ? (e.stack ?? e.message) : String(e),

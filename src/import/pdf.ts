@@ -17,6 +17,7 @@
  * plan-reading worker); fonts' CMaps and standard font data are read from the package, never the
  * network. A PDF whose pages carry no text (a scan) is refused with a message.
  */
+import { inBothLanguages } from '#root/errors/index.js';
 import { createRequire } from 'node:module';
 import type * as pdfjsTypes from 'pdfjs-dist/legacy/build/pdf.mjs';
 import path from 'node:path';
@@ -735,7 +736,10 @@ export async function readPdf(buf: Buffer): Promise<SourceDocument> {
       if (!runs.length && images) {
         imagePages++;
         notes.push(
-          `Trang ${p} là ảnh quét, không có lớp chữ: nội dung trang này không được đọc / page ${p} is a scan without text`,
+          inBothLanguages({
+            vi: `Trang ${p} là ảnh quét, không có lớp chữ: nội dung trang này không được đọc`,
+            en: `Page ${p} is a scan without a text layer: its content was not read`,
+          }),
         );
       }
       const blocks: PageBlock[] = [];
@@ -875,7 +879,10 @@ function assemble(pages: { blocks: PageBlock[]; height: number; width: number }[
             ? {}
             : {
                 notes: [
-                  'Cột đoán từ vị trí chữ trong PDF (bảng không kẻ đường) / columns guessed from a PDF table without rules',
+                  inBothLanguages({
+                    vi: 'Cột đoán từ vị trí chữ trong PDF (bảng không kẻ đường)',
+                    en: 'Columns guessed from where the text sits in the PDF (a table without rules)',
+                  }),
                 ],
               }),
         };

@@ -123,7 +123,7 @@ export async function parseXlsx(buf: Buffer): Promise<{ sheet: string; rows: str
   try {
     await workbook.xlsx.load(buf as unknown as ArrayBuffer);
   } catch {
-    throw new ImportError('Không đọc được tệp Excel (.xlsx) / cannot read the workbook');
+    throw new ImportError({ vi: 'Không đọc được tệp Excel (.xlsx).', en: 'The Excel file (.xlsx) cannot be read.' });
   }
   const sheets: { sheet: string; rows: string[][] }[] = [];
   workbook.eachSheet((ws) => {
@@ -172,7 +172,10 @@ export async function parsePlanFile(name: string, buf: Buffer, options: ParseOpt
   if (documentType) return interpretDocument(await readDocument(documentType, buf), options);
   if (ole || ext === '.xls') {
     throw new ImportError(
-      'Tệp Excel cũ (.xls): hãy lưu lại thành .xlsx hoặc .csv / old .xls workbook: save it as .xlsx or .csv',
+      {
+        vi: 'Tệp Excel cũ (.xls): hãy lưu lại thành .xlsx hoặc .csv rồi tải lên lại.',
+        en: 'An old Excel file (.xls): save it again as .xlsx or .csv and upload that.',
+      },
       name,
     );
   }
@@ -186,7 +189,8 @@ export async function parsePlanFile(name: string, buf: Buffer, options: ParseOpt
     );
     return interpretDocument(doc, options);
   }
-  if (hasBinarySignature(buf)) throw new ImportError('Tệp không phải văn bản / not a text file', name);
+  if (hasBinarySignature(buf))
+    throw new ImportError({ vi: 'Tệp không phải văn bản.', en: 'The file is not text.' }, name);
 
   const text = decodeText(buf);
   if (!text.trim()) throw new ImportError(EMPTY_FILE, name);

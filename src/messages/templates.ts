@@ -48,12 +48,28 @@ export const MESSAGES = {
       'soonCount',
       'lateCount',
       'cooperatingCount',
+      /**
+       * A supervisor's or administrator's late list (other units' escalated items): all its items,
+       * its units, and the items not shown for the channel's length limit (a section, with
+       * /tonghop for the rest).
+       */
+      'lateTotal',
+      'lateUnitTotal',
+      'lateMore',
     ],
     lists: {
       overdue: bundleItemFields(),
       dueToday: bundleItemFields(),
       soon: bundleItemFields(),
+      /** The late list as one flat list (templates written before it was grouped by unit). */
       late: bundleItemFields(),
+      /**
+       * The late list grouped by unit, the most overdue first: `itemCount` all the unit's late items,
+       * `worst` how overdue the most overdue of them is ("quá hạn 6 ngày làm việc"), `codes` the
+       * codes of those shown ("3.2-2026Q3, 6.3-2026": a chat's one line per unit), `lateItems` those shown.
+       */
+      lateUnits: ['unitName', 'itemCount', 'worst', 'codes'],
+      lateItems: bundleItemFields(),
       cooperating: bundleItemFields(),
       /** In an item of overdue, dueToday or soon: the indicators its unit has not reported (a yearly report). */
       indicators: INDICATOR_FIELDS,
@@ -243,13 +259,18 @@ export function loadTemplates(dir = TEMPLATES_DIR): TemplateSet {
   for (const lang of readdirSync(dir)) {
     for (const file of readdirSync(path.join(dir, lang))) {
       const message = file.split('.')[0] as MessageName;
-      if (!(message in MESSAGES)) throw new UserError(`Mẫu lạ / unknown template: ${lang}/${file}`);
+      if (!(message in MESSAGES))
+        throw new UserError({
+          vi: `Tệp mẫu lạ: ${lang}/${file}`,
+          en: `A template file of no known message: ${lang}/${file}`,
+        });
       const source = readFileSync(path.join(dir, lang, file), 'utf8');
       const unknown = unknownPlaceholders(message, source);
       if (unknown.length) {
-        throw new UserError(
-          `Mẫu ${lang}/${file} dùng chỗ trống không có / uses unknown placeholders: ${unknown.join(', ')}`,
-        );
+        throw new UserError({
+          vi: `Mẫu ${lang}/${file} dùng chỗ trống không có: ${unknown.join(', ')}`,
+          en: `The template ${lang}/${file} uses placeholders that do not exist: ${unknown.join(', ')}`,
+        });
       }
       sources.set(`${lang}/${file}`, source);
     }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { Db } from '#root/db/client.js';
-import { UserError } from '#root/errors/index.js';
+import { UserError, type Words } from '#root/errors/index.js';
 import { audit } from './audit.js';
 
 /**
@@ -65,10 +65,14 @@ let decoy: Promise<string> | undefined;
 
 export const PASSWORD_MIN_LENGTH = 10;
 
-export function passwordProblem(password: string): string | null {
+export function passwordProblem(password: string): Words | null {
   if (password.length < PASSWORD_MIN_LENGTH)
-    return `Mật khẩu cần ít nhất ${PASSWORD_MIN_LENGTH} ký tự / the password needs at least ${PASSWORD_MIN_LENGTH} characters`;
-  if (password.length > 1024) return 'Mật khẩu quá dài / the password is too long';
+    return {
+      vi: `Mật khẩu cần ít nhất ${PASSWORD_MIN_LENGTH} ký tự.`,
+      en: `The password needs at least ${PASSWORD_MIN_LENGTH} characters.`,
+    };
+  if (password.length > 1024)
+    return { vi: 'Mật khẩu quá dài (tối đa 1024 ký tự).', en: 'The password is too long (1024 characters at most).' };
   return null;
 }
 
@@ -81,11 +85,18 @@ export async function createAdmin(
   actor: string,
 ) {
   const email = input.email.trim().toLowerCase();
-  if (!EMAIL.test(email)) throw new UserError(`Email «${input.email}» không hợp lệ / invalid email address`);
+  if (!EMAIL.test(email))
+    throw new UserError({
+      vi: `Địa chỉ email «${input.email}» không hợp lệ.`,
+      en: `«${input.email}» is not a valid email address.`,
+    });
   const problem = passwordProblem(input.password);
   if (problem) throw new UserError(problem);
   if (await db.adminAccount.findUnique({ where: { email } }))
-    throw new UserError(`Đã có quản trị viên ${email} / an administrator ${email} already exists`);
+    throw new UserError({
+      vi: `Đã có quản trị viên ${email}.`,
+      en: `An administrator ${email} already exists.`,
+    });
   const passwordHash = await hashPassword(input.password);
   return db.$transaction(async (tx) => {
     const account = await tx.adminAccount.create({
@@ -107,7 +118,8 @@ export async function setAdminPassword(db: Db, email: string, password: string, 
   const problem = passwordProblem(password);
   if (problem) throw new UserError(problem);
   const account = await db.adminAccount.findUnique({ where: { email: email.trim().toLowerCase() } });
-  if (!account) throw new UserError(`Không có quản trị viên ${email} / no such administrator`);
+  if (!account)
+    throw new UserError({ vi: `Không có quản trị viên ${email}.`, en: `There is no administrator ${email}.` });
   const passwordHash = await hashPassword(password);
   await db.$transaction(async (tx) => {
     await tx.adminAccount.update({ where: { id: account.id }, data: { passwordHash } });
@@ -124,7 +136,8 @@ export async function setAdminPassword(db: Db, email: string, password: string, 
  */
 export async function setOperator(db: Db, email: string, operator: boolean, actor: string) {
   const account = await db.adminAccount.findUnique({ where: { email: email.trim().toLowerCase() } });
-  if (!account) throw new UserError(`Không có quản trị viên ${email} / no such administrator`);
+  if (!account)
+    throw new UserError({ vi: `Không có quản trị viên ${email}.`, en: `There is no administrator ${email}.` });
   if (account.operator === operator) return { account, changed: false };
   await db.$transaction(async (tx) => {
     await tx.adminAccount.update({ where: { id: account.id }, data: { operator } });

@@ -8,7 +8,7 @@ import ical, { ICalAlarmType, ICalEventTransparency } from 'ical-generator';
 import type { Db } from '#root/db/client.js';
 import { obligationCode } from '#root/domain/obligation-code.js';
 import { dueInstant, obligationState, type ObligationState } from '#root/domain/obligation-state.js';
-import { periodInWords, shortDate } from '#root/domain/wording.js';
+import { periodInWords, shortDate, type Lang } from '#root/domain/wording.js';
 import { zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import { NotFoundError } from '#root/errors/index.js';
 import { audit } from './audit.js';
@@ -26,7 +26,7 @@ async function unitOf(db: Db, orgId: string, unitId: string) {
   const unit = isUuid(unitId)
     ? await db.unit.findFirst({ where: { id: unitId, orgId }, select: { id: true, calendarToken: true } })
     : null;
-  if (!unit) throw new NotFoundError('Không tìm thấy đơn vị / no such unit');
+  if (!unit) throw new NotFoundError({ vi: 'Không tìm thấy đơn vị này.', en: 'There is no such unit.' });
   return unit;
 }
 
@@ -102,6 +102,39 @@ const STATE_TEXT: Record<ObligationState, [string, string]> = {
   open: ['chưa xác nhận', 'not confirmed yet'],
 };
 
+/** The words of a feed's events, in the language the feed was asked in (`?lang=en`; Vietnamese else). */
+const FEED_WORDS: Record<
+  Lang,
+  Record<'plan' | 'duty' | 'period' | 'due' | 'extendedFrom' | 'state' | 'nothingToDo' | 'dueTomorrow', string> & {
+    howToConfirm: (code: string) => string;
+  }
+> = {
+  vi: {
+    plan: 'Kế hoạch',
+    duty: 'Nhiệm vụ',
+    period: 'Kỳ',
+    due: 'Hạn',
+    extendedFrom: 'gia hạn từ',
+    state: 'Trạng thái',
+    nothingToDo: 'Đơn vị không cần làm gì thêm.',
+    dueTomorrow: 'Ngày mai đến hạn',
+    howToConfirm: (code) =>
+      `Xác nhận hoàn thành: bấm ✅ dưới tin nhắc trên Telegram hoặc Zalo, nhắn /xong ${code} cho bot, hoặc mở liên kết trong email nhắc.`,
+  },
+  en: {
+    plan: 'Plan',
+    duty: 'Duty',
+    period: 'Period',
+    due: 'Due',
+    extendedFrom: 'extended from',
+    state: 'State',
+    nothingToDo: 'Nothing more to do.',
+    dueTomorrow: 'Due tomorrow',
+    howToConfirm: (code) =>
+      `To confirm: press ✅ under the reminder on Telegram or Zalo, send /xong ${code} to the bot, or open the link in the reminder email.`,
+  },
+};
+
 /** "2026-Q4" → a label; a yearly or one-off period says nothing more than the date. */
 const periodLabel = (key: string) => (/^\d{4}$/.test(key) || key === 'once' ? null : key);
 
@@ -137,6 +170,7 @@ export async function calendarFeed(
   db: Db,
   token: string,
   now: Date,
+  lang: Lang = 'vi',
 ): Promise<{ unitName: string; ics: string } | null> {
   if (!TOKEN.test(token)) return null;
   const unit = await db.unit.findUnique({ where: { calendarToken: token }, include: { org: true } });
@@ -165,8 +199,8 @@ export async function calendarFeed(
 
   const cal = ical({
     name: unit.name,
-    description: `Hạn nhiệm vụ của ${unit.name} (dondoc) / ${unit.name}'s deadlines`,
-    prodId: { company: 'dondoc', product: 'dondoc', language: 'VI' },
+    description: lang === 'vi' ? `Hạn nhiệm vụ của ${unit.name} (dondoc)` : `${unit.name}’s deadlines (dondoc)`,
+    prodId: { company: 'dondoc', product: 'dondoc', language: lang.toUpperCase() },
     ttl: FEED_TTL_SECONDS,
   });
   for (const o of rows) {
@@ -175,20 +209,16 @@ export async function calendarFeed(
     if (day < first || day > last) continue;
     const state = obligationState(o, now);
     const period = periodLabel(o.periodKey);
-    const [vi, en] = STATE_TEXT[state];
+    const w = FEED_WORDS[lang];
+    const code = obligationCode(o.duty.code, o.periodKey);
     const description = [
-      `Kế hoạch / plan: ${o.duty.plan.code}${o.duty.plan.title && o.duty.plan.title !== o.duty.plan.code ? ` — ${o.duty.plan.title}` : ''}`,
-      `Nhiệm vụ / duty: TT ${o.duty.code}. ${o.duty.title}`,
-      ...(period ? [`Kỳ / period: ${periodInWords(period, 'vi')} / ${periodInWords(period, 'en')}`] : []),
-      `Hạn / due: ${shortDate(day)}${o.extendedTo ? ` (gia hạn từ / extended from ${shortDate(zonedDay(o.dueAt, zone))})` : ''}`,
-      `Trạng thái / state: ${vi} / ${en}`,
+      `${w.plan}: ${o.duty.plan.code}${o.duty.plan.title && o.duty.plan.title !== o.duty.plan.code ? ` — ${o.duty.plan.title}` : ''}`,
+      `${w.duty}: TT ${o.duty.code}. ${o.duty.title}`,
+      ...(period ? [`${w.period}: ${periodInWords(period, lang)}`] : []),
+      `${w.due}: ${shortDate(day)}${o.extendedTo ? ` (${w.extendedFrom} ${shortDate(zonedDay(o.dueAt, zone))})` : ''}`,
+      `${w.state}: ${STATE_TEXT[state][lang === 'vi' ? 0 : 1]}`,
       '',
-      o.status === 'open'
-        ? `Xác nhận hoàn thành: bấm ✅ dưới tin nhắc trên Telegram hoặc Zalo, nhắn /xong ${obligationCode(o.duty.code, o.periodKey)} cho bot, hoặc mở liên kết trong email nhắc.`
-        : 'Đơn vị không cần làm gì thêm.',
-      o.status === 'open'
-        ? `To confirm: press ✅ under the reminder on Telegram or Zalo, send /xong ${obligationCode(o.duty.code, o.periodKey)} to the bot, or open the link in the reminder email.`
-        : 'Nothing more to do.',
+      o.status === 'open' ? w.howToConfirm(code) : w.nothingToDo,
     ].join('\n');
     cal.createEvent({
       id: `${o.id}@dondoc`,
@@ -207,7 +237,7 @@ export async function calendarFeed(
               {
                 type: ICalAlarmType.display,
                 trigger: 15 * 3600,
-                description: `Ngày mai đến hạn / due tomorrow: [TT ${o.duty.code}] ${o.duty.title}`,
+                description: `${w.dueTomorrow}: [TT ${o.duty.code}] ${o.duty.title}`,
               },
             ]
           : [],

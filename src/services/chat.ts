@@ -227,9 +227,10 @@ export async function findPendingExtension(db: Db, orgId: string, ref: string) {
     const decided = r.status === 'approved' ? 'error.requestApprovedBefore' : 'error.requestRefusedBefore';
     // The one who decided, in each language's words.
     const by = (lang: 'vi' | 'en') => (r.decided_by ? say(lang, 'error.decidedBy', { name: r.decided_by }) : '');
-    throw new UserError(
-      `${say('vi', decided, { ref: ref.slice(0, 40), by: by('vi') })} / ${say('en', decided, { ref: ref.slice(0, 40), by: by('en') })}`,
-    );
+    throw new UserError({
+      vi: say('vi', decided, { ref: ref.slice(0, 40), by: by('vi') }),
+      en: say('en', decided, { ref: ref.slice(0, 40), by: by('en') }),
+    });
   }
   if (rows.length > 1) throw saidError('error.requestsAllDecided', { ref: ref.slice(0, 40) });
   throw saidError('error.requestNone', { ref: ref.slice(0, 40) });

@@ -97,11 +97,12 @@ export async function confirmObligation(db: Db, input: ConfirmInput): Promise<Co
       (batch = createBatcher((inputs: ConfirmInput[]) => confirmMany(db, inputs), { maxSize: 200, maxWaitMs: 2 })),
     );
   const row = await batch(input);
-  if (!row.found) throw new NotFoundError('Không tìm thấy nghĩa vụ / no such obligation');
+  if (!row.found) throw new NotFoundError({ vi: 'Không tìm thấy nghĩa vụ này.', en: 'There is no such obligation.' });
   if (!row.allowed)
-    throw new UserError(
-      'Anh/chị chỉ xác nhận được nhiệm vụ của đơn vị mình / you may confirm only your own unit’s duties',
-    );
+    throw new UserError({
+      vi: 'Anh/chị chỉ xác nhận được nhiệm vụ của đơn vị mình.',
+      en: 'You may confirm only your own unit’s duties.',
+    });
   const duty = { code: row.code ?? '', title: row.title ?? '' };
   if (!row.confirmed)
     return { status: 'already-done', obligationId: input.obligationId, completedAt: row.completed_at, duty };
@@ -122,13 +123,14 @@ export async function waiveObligation(
   db: Db,
   input: { obligationId: string; actor: string; reason: string; now: Date },
 ) {
-  if (!input.reason.trim()) throw new UserError('Cần lý do / a reason is required');
+  if (!input.reason.trim()) throw new UserError({ vi: 'Cần ghi lý do.', en: 'A reason is required.' });
   return db.$transaction(async (tx) => {
     const { count } = await tx.obligation.updateMany({
       where: { id: input.obligationId, status: 'open' },
       data: { status: 'waived', completedAt: input.now },
     });
-    if (count === 0) throw new UserError('Nghĩa vụ không còn mở / the obligation is not open');
+    if (count === 0)
+      throw new UserError({ vi: 'Nghĩa vụ này không còn mở.', en: 'This obligation is no longer open.' });
     const o = await tx.obligation.findUniqueOrThrow({ where: { id: input.obligationId } });
     const cancelled = await cancelPendingReminders(tx, o.id);
     await audit(tx, {
@@ -153,9 +155,13 @@ export async function extendObligation(
 ) {
   return db.$transaction(async (tx) => {
     const o = await tx.obligation.findUnique({ where: { id: input.obligationId } });
-    if (!o || o.status !== 'open') throw new UserError('Nghĩa vụ không còn mở / the obligation is not open');
+    if (!o || o.status !== 'open')
+      throw new UserError({ vi: 'Nghĩa vụ này không còn mở.', en: 'This obligation is no longer open.' });
     if (input.to.getTime() <= dueInstant(o).getTime()) {
-      throw new UserError('Hạn mới phải sau hạn hiện tại / the new due date must be later');
+      throw new UserError({
+        vi: 'Hạn mới phải sau hạn hiện tại.',
+        en: 'The new due date must be later than the current one.',
+      });
     }
     await tx.obligation.update({ where: { id: o.id }, data: { extendedTo: input.to } });
     const cancelled = await cancelPendingReminders(tx, o.id);

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '#root/db/client.js';
 import {
   CHANNEL_NAMES,
+  channelLabel,
   channelOfWord,
   channelSpec,
   DEFAULT_CHANNEL,
@@ -57,9 +58,10 @@ function typedAddresses(
     if (raw === undefined || raw.trim() === '') continue;
     const spec = TYPED.find((s) => s.name === name);
     if (!spec)
-      throw new UserError(
-        `Kênh «${name.slice(0, 20)}» không nhận địa chỉ nhập tay / that channel takes no typed address`,
-      );
+      throw new UserError({
+        vi: `Kênh «${name.slice(0, 20)}» không nhận địa chỉ nhập tay.`,
+        en: `The channel «${name.slice(0, 20)}» takes no typed address.`,
+      });
     Object.assign(values, spec.address.parse(raw, ctx));
     channels.push(spec.name);
   }
@@ -79,31 +81,43 @@ export async function addContact(
   options: AddressOptions = {},
 ) {
   const name = input.name.trim();
-  if (!name) throw new UserError('Cần tên người liên hệ / a contact name is required');
+  if (!name) throw new UserError({ vi: 'Cần tên người liên hệ.', en: 'A contact name is required.' });
   if ([...name].length > 200)
-    throw new UserError(
-      'Tên người liên hệ quá dài (tối đa 200 ký tự) / the contact name is too long (200 characters at most)',
-    );
+    throw new UserError({
+      vi: 'Tên người liên hệ quá dài (tối đa 200 ký tự).',
+      en: 'The contact name is too long (200 characters at most).',
+    });
   const role = (input.role ?? 'contact') as ContactRole;
   if (!ROLES.includes(role))
-    throw new UserError(`Vai trò «${input.role}» không hợp lệ (${ROLES.join(', ')}) / unknown role`);
+    throw new UserError({
+      vi: `Vai trò «${input.role}» không hợp lệ; dùng ${ROLES.join(', ')}.`,
+      en: `Unknown role «${input.role}»; use ${ROLES.join(', ')}.`,
+    });
   const locale = (input.locale ?? 'vi') as Locale;
-  if (locale !== 'vi' && locale !== 'en') throw new UserError('Ngôn ngữ: vi hoặc en / locale: vi or en');
+  if (locale !== 'vi' && locale !== 'en')
+    throw new UserError({
+      vi: 'Ngôn ngữ không hợp lệ: dùng vi (tiếng Việt) hoặc en (tiếng Anh).',
+      en: 'Unknown language: use vi (Vietnamese) or en (English).',
+    });
   const typed = typedAddresses(input.addresses ?? {}, options.address);
   const channels = (input.channels ?? [typed.channels[0] ?? DEFAULT_CHANNEL]).map(
     (c) => channelOfWord(c) ?? c,
   ) as Channel[];
   const bad = channels.filter((c) => !isChannel(c));
   if (bad.length || channels.length === 0) {
-    throw new UserError(
-      `Kênh không hợp lệ: ${bad.join(', ') || '(trống)'}; dùng ${CHANNEL_NAMES.join(', ')} / unknown channel`,
-    );
+    throw new UserError({
+      vi: `Kênh không hợp lệ: ${bad.join(', ') || '(trống)'}; dùng ${CHANNEL_NAMES.join(', ')}.`,
+      en: `Unknown channel: ${bad.join(', ') || '(none)'}; use ${CHANNEL_NAMES.join(', ')}.`,
+    });
   }
   const unset = [...new Set(channels)].filter(
     (c) => channelSpec(c).address?.entry === 'typed' && !reachable(c, typed.values),
   );
   if (unset.length)
-    throw new UserError(`Kênh ${unset[0]} cần địa chỉ ${unset[0]} / the ${unset[0]} channel needs an address`);
+    throw new UserError({
+      vi: `Kênh ${channelLabel(unset[0]!, 'vi')} cần một địa chỉ.`,
+      en: `The ${channelLabel(unset[0]!, 'en')} channel needs an address.`,
+    });
   return db.$transaction(async (tx) => {
     const unit =
       input.unitId !== undefined
@@ -126,7 +140,7 @@ export async function addContact(
 
 async function unitById(tx: Pick<Db, 'unit'>, orgId: string, id: string) {
   const unit = isUuid(id) ? await tx.unit.findFirst({ where: { id, orgId } }) : null;
-  if (!unit) throw new NotFoundError('Không tìm thấy đơn vị / no such unit');
+  if (!unit) throw new NotFoundError({ vi: 'Không tìm thấy đơn vị này.', en: 'There is no such unit.' });
   return unit;
 }
 
@@ -151,11 +165,13 @@ export async function findContact(db: Db, orgId: string, ref: string) {
     where: { orgId, ...(isId ? { id: ref } : { name: { equals: ref, mode: 'insensitive' } }) },
     include: { unit: true },
   });
-  if (found.length === 0) throw new NotFoundError(`Không có người liên hệ «${ref}» / no contact «${ref}»`);
+  if (found.length === 0)
+    throw new NotFoundError({ vi: `Không có người liên hệ «${ref}».`, en: `There is no contact «${ref}».` });
   if (found.length > 1) {
-    throw new UserError(
-      `Có ${found.length} người tên «${ref}»; dùng mã (id) / several contacts are named «${ref}»; use the id`,
-    );
+    throw new UserError({
+      vi: `Có ${found.length} người tên «${ref}»; dùng mã (id).`,
+      en: `${found.length} contacts are named «${ref}»; use the id.`,
+    });
   }
   return found[0]!;
 }
@@ -255,9 +271,11 @@ export async function setContactChannels(
   });
   const allowed = (options.byContact ? CONTACT_CHANNELS : CHANNEL_NAMES).join(', ');
   if (unknown.length || !words.length) {
-    throw new UserError(
-      `Kênh không hợp lệ: ${unknown.map((w) => `«${w.slice(0, 20)}»`).join(', ') || '(trống)'}; dùng ${allowed}. / Unknown channel: use ${allowed}.`,
-    );
+    const named = unknown.map((w) => `«${w.slice(0, 20)}»`).join(', ');
+    throw new UserError({
+      vi: `Kênh không hợp lệ: ${named || '(trống)'}; dùng ${allowed}.`,
+      en: `Unknown channel: ${named || '(none)'}; use ${allowed}.`,
+    });
   }
   const channels = [...new Set(words.map((w) => channelOfWord(w)!))];
   const contact = await findContact(db, orgId, ref);
@@ -267,10 +285,8 @@ export async function setContactChannels(
     (c) => !reachable(c, contact) && (options.byContact || channelSpec(c).address?.entry === 'typed'),
   );
   if (missing.length) {
-    const how = (c: Channel) => say('vi', channelSpec(c).address!.missing);
-    throw new UserError(
-      `Chưa dùng được: ${missing.map(how).join('; ')}. / Not reachable there yet: ${missing.join(', ')}.`,
-    );
+    const how = (lang: Lang) => missing.map((c) => say(lang, channelSpec(c).address!.missing)).join('; ');
+    throw new UserError({ vi: `Chưa dùng được: ${how('vi')}.`, en: `Not reachable there yet: ${how('en')}.` });
   }
   return db.$transaction(async (tx) => {
     const updated = await tx.contact.update({

@@ -43,9 +43,10 @@ function checkDate(input: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   const d = m ? new Date(`${date}T00:00:00Z`) : null;
   if (!m || !d || Number.isNaN(d.getTime()) || isoDate(d) !== date) {
-    throw new UserError(
-      `Ngày «${input.slice(0, 40)}» không hợp lệ, dùng YYYY-MM-DD hoặc DD/MM/YYYY / invalid date, use YYYY-MM-DD or DD/MM/YYYY`,
-    );
+    throw new UserError({
+      vi: `Ngày «${input.slice(0, 40)}» không hợp lệ: ghi dạng DD/MM/YYYY, ví dụ 02/09/2026.`,
+      en: `«${input.slice(0, 40)}» is not a valid date: write it as DD/MM/YYYY, e.g. 02/09/2026.`,
+    });
   }
   return date;
 }
@@ -58,14 +59,18 @@ export async function setHoliday(
   actor: string,
 ) {
   const date = checkDate(input.date);
-  if (!input.name.trim()) throw new UserError('Cần tên ngày nghỉ / a name is required');
+  if (!input.name.trim()) throw new UserError({ vi: 'Cần tên ngày nghỉ.', en: 'The day needs a name.' });
   if (input.name.trim().length > 200)
-    throw new UserError('Tên ngày nghỉ quá dài (tối đa 200 ký tự) / the name is too long (at most 200 characters)');
+    throw new UserError({
+      vi: 'Tên ngày nghỉ quá dài (tối đa 200 ký tự).',
+      en: 'The day’s name is too long (200 characters at most).',
+    });
   const kind = input.kind;
   if (kind !== 'holiday' && kind !== 'workday')
-    throw new UserError(
-      `Loại ngày «${kind.slice(0, 40)}» không hợp lệ (ngày nghỉ hoặc ngày làm bù) / invalid kind (holiday or workday)`,
-    );
+    throw new UserError({
+      vi: `Loại ngày «${kind.slice(0, 40)}» không hợp lệ: chọn ngày nghỉ hoặc ngày làm bù.`,
+      en: `«${kind.slice(0, 40)}» is not a kind of day: choose a holiday or a working day.`,
+    });
   return db.$transaction(async (tx) => {
     const row = await tx.holiday.upsert({
       where: { orgId_date: { orgId, date: dateColumn(date) } },

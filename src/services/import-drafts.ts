@@ -82,9 +82,10 @@ export async function reviewDraft(
   options: { takeDocument?: string[] } = {},
 ): Promise<DraftReview> {
   if (!draft.planCode && !draft.draft.plan.code) {
-    throw new UserError(
-      'Không tìm thấy số hiệu kế hoạch trong văn bản: hãy ghi số hiệu vào ô «Số hiệu kế hoạch» / no plan code found: enter it in the «Plan code» field',
-    );
+    throw new UserError({
+      vi: 'Không tìm thấy số hiệu kế hoạch trong văn bản: hãy ghi số hiệu vào ô «Số hiệu kế hoạch».',
+      en: 'No plan code was found in the text: enter it in the «Plan code» field.',
+    });
   }
   const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
   let review = await reviewImport(db, orgId, draft.draft, draft.planCode ?? undefined, {
@@ -230,15 +231,20 @@ export async function fixImportDraft(
   const draft = await loadImportDraft(store, orgId, id);
   const before = await reviewDraft(db, orgId, draft);
   const current = before.review.duties.find((d) => d.code === code);
-  if (!current) throw new UserError(`Không có nhiệm vụ «${code}» trong bản xem lại / no duty «${code}» in this review`);
+  if (!current)
+    throw new UserError({
+      vi: `Không có nhiệm vụ «${code}» trong bản xem lại.`,
+      en: `There is no duty «${code}» in this review.`,
+    });
   const timeframe = input.timeframe === undefined ? '' : tidy(input.timeframe);
   const retime =
     timeframe !== '' &&
     (timeframe !== current.timeframe || (current.schedule.kind === 'unparsed' && !input.clearFlags));
   if (!retime && !input.clearFlags) {
-    throw new UserError(
-      'Không có gì để sửa: hãy ghi thời hạn mới hoặc chọn bỏ các cờ / nothing to fix: enter a new timeframe or clear the flags',
-    );
+    throw new UserError({
+      vi: 'Không có gì để sửa: hãy ghi thời hạn mới hoặc chọn bỏ các cờ.',
+      en: 'Nothing to correct: enter a new timeframe or choose to clear the flags.',
+    });
   }
   const fix: DutyFix = {
     ...draft.fixes[code],

@@ -22,13 +22,17 @@ import { nudge } from './nudge.js';
  */
 
 const noObligation = () =>
-  new NotFoundError(
-    'Không tìm thấy nghĩa vụ này trong tổ chức của anh/chị. / No such obligation in your organisation.',
-  );
+  new NotFoundError({
+    vi: 'Không tìm thấy nghĩa vụ này trong tổ chức của anh/chị.',
+    en: 'There is no such obligation in your organisation.',
+  });
 
 function needReason(reason: string) {
   if (reason.trim().length < 3)
-    throw new UserError('Cần ghi lý do (ít nhất 3 ký tự). / A reason is required (at least 3 characters).');
+    throw new UserError({
+      vi: 'Cần ghi lý do (ít nhất 3 ký tự).',
+      en: 'A reason is required (at least 3 characters).',
+    });
 }
 
 /** An obligation of the organisation, or NotFoundError (another organisation's id is not found). */
@@ -169,7 +173,10 @@ export async function confirmOnBehalf(
   needReason(input.reason);
   const o = await obligationOfOrg(db, orgId, input.obligationId);
   if (o.status === 'waived')
-    throw new UserError('Nghĩa vụ này đã được miễn; không xác nhận được. / This obligation was waived.');
+    throw new UserError({
+      vi: 'Nghĩa vụ này đã được miễn; không xác nhận được.',
+      en: 'This obligation was waived; it cannot be confirmed.',
+    });
   const outcome = await confirmObligation(db, {
     obligationId: o.id,
     contactId: null,
@@ -179,9 +186,10 @@ export async function confirmOnBehalf(
     now: input.now,
   });
   if (outcome.status === 'already-done')
-    throw new UserError(
-      'Nghĩa vụ này đã được xác nhận hoàn thành trước đó; không có gì thay đổi. / Already confirmed.',
-    );
+    throw new UserError({
+      vi: 'Nghĩa vụ này đã được xác nhận hoàn thành trước đó; không có gì thay đổi.',
+      en: 'This obligation was already confirmed as done; nothing was changed.',
+    });
   const zone = await timeZoneOf(db, orgId);
   const notice: UnitNotice = {
     unitId: o.unitId,
@@ -211,8 +219,11 @@ export async function waiveOnBehalf(
   if (o.status !== 'open')
     throw new UserError(
       o.status === 'done'
-        ? 'Nghĩa vụ này đã hoàn thành; không miễn được. / Already done.'
-        : 'Nghĩa vụ này đã được miễn trước đó. / Already waived.',
+        ? {
+            vi: 'Nghĩa vụ này đã hoàn thành; không miễn được.',
+            en: 'This obligation is already done; it cannot be waived.',
+          }
+        : { vi: 'Nghĩa vụ này đã được miễn trước đó.', en: 'This obligation was already waived.' },
     );
   const r = await waiveObligation(db, { obligationId: o.id, actor: input.actor, reason: input.reason, now: input.now });
   const zone = await timeZoneOf(db, orgId);
@@ -252,16 +263,20 @@ export async function nudgeNow(
   if (input.obligationId) {
     const o = await obligationOfOrg(db, orgId, input.obligationId);
     if (o.status !== 'open')
-      throw new UserError('Nghĩa vụ này không còn mở; không cần nhắc. / This obligation is not open.');
+      throw new UserError({
+        vi: 'Nghĩa vụ này không còn mở; không cần nhắc.',
+        en: 'This obligation is no longer open; no reminder is needed.',
+      });
     unitId = o.unitId;
     unitName = o.unit.name;
   } else {
     const u =
       input.unitId && isUuid(input.unitId) ? await db.unit.findFirst({ where: { id: input.unitId, orgId } }) : null;
     if (!u)
-      throw new NotFoundError(
-        'Không tìm thấy đơn vị này trong tổ chức của anh/chị. / No such unit in your organisation.',
-      );
+      throw new NotFoundError({
+        vi: 'Không tìm thấy đơn vị này trong tổ chức của anh/chị.',
+        en: 'There is no such unit in your organisation.',
+      });
     unitId = u.id;
     unitName = u.name;
   }
@@ -283,7 +298,8 @@ export async function decideExtensionOnBehalf(
   input: { requestId: string; approve: boolean; actor: string; decidedBy: string; reason: string; now: Date },
 ) {
   needReason(input.reason);
-  if (!isUuid(input.requestId)) throw new NotFoundError('Không tìm thấy đề nghị gia hạn. / No such request.');
+  if (!isUuid(input.requestId))
+    throw new NotFoundError({ vi: 'Không tìm thấy đề nghị gia hạn.', en: 'There is no such extension request.' });
   const r = await decideExtensionAs(db, {
     requestId: input.requestId,
     approve: input.approve,
@@ -294,10 +310,12 @@ export async function decideExtensionOnBehalf(
     now: input.now,
   });
   if (!r.changed) {
-    const verdict = r.request.status === 'approved' ? 'đã được duyệt' : 'đã bị từ chối';
-    throw new UserError(
-      `Đề nghị gia hạn này ${verdict} trước đó${r.request.decidedBy ? ` (${r.request.decidedBy})` : ''}; không có gì thay đổi. / Already decided.`,
-    );
+    const approved = r.request.status === 'approved';
+    const by = r.request.decidedBy ? ` (${r.request.decidedBy})` : '';
+    throw new UserError({
+      vi: `Đề nghị gia hạn này ${approved ? 'đã được duyệt' : 'đã bị từ chối'} trước đó${by}; không có gì thay đổi.`,
+      en: `This extension request was already ${approved ? 'approved' : 'refused'}${by}; nothing was changed.`,
+    });
   }
   const zone = await timeZoneOf(db, orgId);
   const words = (lang: Lang) => ({
@@ -324,7 +342,8 @@ export async function evidenceFile(
   id: string,
   storageDir: string,
 ): Promise<{ fileName: string; size: number; path: string }> {
-  const missing = () => new NotFoundError('Không tìm thấy tệp minh chứng này. / No such evidence file.');
+  const missing = () =>
+    new NotFoundError({ vi: 'Không tìm thấy tệp minh chứng này.', en: 'There is no such evidence file.' });
   if (!isUuid(id)) throw missing();
   const e = await db.evidence.findFirst({ where: { id, orgId }, select: { fileName: true, storagePath: true } });
   if (!e?.storagePath) throw missing();
@@ -334,7 +353,10 @@ export async function evidenceFile(
   if (!file.startsWith(root + path.sep)) throw missing();
   const info = await stat(file).catch(() => null);
   if (!info?.isFile())
-    throw new NotFoundError('Tệp minh chứng này không còn được lưu. / This evidence file is no longer kept.');
+    throw new NotFoundError({
+      vi: 'Tệp minh chứng này không còn được lưu.',
+      en: 'This evidence file is no longer kept.',
+    });
   return { fileName: e.fileName, size: info.size, path: file };
 }
 
@@ -351,7 +373,10 @@ export async function reopenOnBehalf(
   needReason(input.reason);
   const o = await obligationOfOrg(db, orgId, input.obligationId);
   if (o.status === 'open')
-    throw new UserError('Nghĩa vụ này đang mở: không có xác nhận hay miễn nào để hoàn tác. / It is open already.');
+    throw new UserError({
+      vi: 'Nghĩa vụ này đang mở: không có xác nhận hay miễn nào để hoàn tác.',
+      en: 'This obligation is open: there is no confirmation or waiver to undo.',
+    });
   const was = o.status;
   await db.$transaction(async (tx) => {
     // Claim, then act: of two undos at once, one changes the rows.
@@ -359,7 +384,11 @@ export async function reopenOnBehalf(
       where: { id: o.id, status: was },
       data: { status: 'open', completedAt: null },
     });
-    if (count === 0) throw new UserError('Nghĩa vụ này vừa được thay đổi; xin tải lại trang. / Changed meanwhile.');
+    if (count === 0)
+      throw new UserError({
+        vi: 'Nghĩa vụ này vừa được thay đổi; xin tải lại trang.',
+        en: 'This obligation was just changed by someone else; please reload the page.',
+      });
     const withdrawn = await tx.confirmation.updateMany({
       where: { obligationId: o.id, withdrawnAt: null },
       data: { withdrawnAt: input.now },

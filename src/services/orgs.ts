@@ -1,7 +1,7 @@
 import type { Db } from '#root/db/client.js';
 import { isTimeZone, isYearlyDue } from '#root/domain/org-settings.js';
 import type { Organisation } from '#root/generated/prisma/client.js';
-import { NotFoundError, UserError } from '#root/errors/index.js';
+import { NotFoundError, UserError, type Words } from '#root/errors/index.js';
 import { audit } from './audit.js';
 import { reconcileCurrent } from './obligations.js';
 
@@ -10,10 +10,11 @@ export async function getOrganisation(db: Db, code: string): Promise<Organisatio
   const org = await db.organisation.findUnique({ where: { code } });
   if (org) return org;
   const known = await db.organisation.findMany({ select: { code: true }, orderBy: { code: 'asc' } });
-  throw new NotFoundError(
-    `Không có tổ chức «${code}»${known.length ? ` (có: ${known.map((k) => k.code).join(', ')})` : ''}; ` +
-      `tạo bằng: dondoc org create ${code} --name "…" / no organisation «${code}»`,
-  );
+  const list = known.map((k) => k.code).join(', ');
+  throw new NotFoundError({
+    vi: `Không có tổ chức «${code}»${known.length ? ` (có: ${list})` : ''}; tạo bằng: dondoc org create ${code} --name "…"`,
+    en: `There is no organisation «${code}»${known.length ? ` (there are: ${list})` : ''}; create it with: dondoc org create ${code} --name "…"`,
+  });
 }
 
 export interface OrgInput {
@@ -26,21 +27,25 @@ export interface OrgInput {
 /** Refuses a zone or a yearly due day that schedules and jobs could not use (nothing is stored). */
 function checkSettings(input: { timeZone?: string | undefined; yearlyDue?: string | undefined }) {
   if (input.timeZone !== undefined && !isTimeZone(input.timeZone)) {
-    throw new UserError(
-      `Múi giờ «${input.timeZone}» không hợp lệ: dùng tên IANA, ví dụ Asia/Ho_Chi_Minh / «${input.timeZone}» is not an IANA time zone (e.g. Asia/Ho_Chi_Minh)`,
-    );
+    throw new UserError({
+      vi: `Múi giờ «${input.timeZone}» không hợp lệ: dùng tên IANA, ví dụ Asia/Ho_Chi_Minh.`,
+      en: `«${input.timeZone}» is not an IANA time zone: use its IANA name, e.g. Asia/Ho_Chi_Minh.`,
+    });
   }
   if (input.yearlyDue !== undefined && !isYearlyDue(input.yearlyDue)) {
-    throw new UserError(
-      `Hạn hằng năm «${input.yearlyDue}» không phải ngày có thật: dùng MM-DD, ví dụ 11-15 (02-29 được chấp nhận: năm không nhuận là 28/02) / ` +
-        `the yearly due day must be a real date MM-DD, e.g. 11-15 (02-29 is 28/02 outside leap years)`,
-    );
+    throw new UserError({
+      vi: `Hạn hằng năm «${input.yearlyDue}» không phải ngày có thật: dùng MM-DD, ví dụ 11-15 (02-29 được chấp nhận: năm không nhuận là 28/02).`,
+      en: `The yearly due day «${input.yearlyDue}» is not a real date: use MM-DD, e.g. 11-15 (02-29 is accepted: 28/02 outside leap years).`,
+    });
   }
 }
 
 function checkCode(code: string) {
   if (!/^[a-z0-9-]{2,32}$/.test(code)) {
-    throw new UserError(`Mã tổ chức «${code}» không hợp lệ: chữ thường, số, dấu - / invalid organisation code`);
+    throw new UserError({
+      vi: `Mã tổ chức «${code}» không hợp lệ: dùng 2–32 chữ thường không dấu, số hoặc dấu -.`,
+      en: `The organisation code «${code}» is not valid: use 2–32 lower-case letters, digits or -.`,
+    });
   }
 }
 
@@ -81,19 +86,20 @@ export async function createOrganisation(
   const existing = await db.organisation.findUnique({ where: { code: input.code } });
   if (!existing) return { org: await ensureOrganisation(db, input, actor), created: true };
   const differs = [
-    existing.name !== input.name ? `tên / name «${existing.name}»` : null,
+    existing.name !== input.name ? { vi: `tên «${existing.name}»`, en: `the name «${existing.name}»` } : null,
     input.timeZone !== undefined && existing.timeZone !== input.timeZone
-      ? `múi giờ / time zone ${existing.timeZone}`
+      ? { vi: `múi giờ ${existing.timeZone}`, en: `the time zone ${existing.timeZone}` }
       : null,
     input.yearlyDue !== undefined && existing.yearlyDue !== input.yearlyDue
-      ? `hạn hằng năm / yearly due ${existing.yearlyDue}`
+      ? { vi: `hạn hằng năm ${existing.yearlyDue}`, en: `the yearly due day ${existing.yearlyDue}` }
       : null,
-  ].filter((x): x is string => x !== null);
+  ].filter((x): x is Words => x !== null);
   if (differs.length) {
-    throw new UserError(
-      `Tổ chức «${input.code}» đã có, với ${differs.join(', ')}: không thay đổi gì. Để sửa: dondoc org set ${input.code} --name … --tz … --yearly-due … / ` +
-        `organisation «${input.code}» already exists with other settings; nothing changed (use dondoc org set)`,
-    );
+    const set = `dondoc org set ${input.code} --name … --tz … --yearly-due …`;
+    throw new UserError({
+      vi: `Tổ chức «${input.code}» đã có, với ${differs.map((d) => d.vi).join(', ')}: không thay đổi gì. Để sửa: ${set}`,
+      en: `The organisation «${input.code}» already exists, with ${differs.map((d) => d.en).join(', ')}: nothing was changed. To change it: ${set}`,
+    });
   }
   return { org: existing, created: false };
 }
@@ -111,11 +117,12 @@ export async function setOrganisation(
 ): Promise<{ org: Organisation; changed: string[] }> {
   checkSettings(changes);
   if (changes.name !== undefined && !changes.name.trim())
-    throw new UserError('Tên không được để trống / the name cannot be empty');
+    throw new UserError({ vi: 'Tên không được để trống.', en: 'The name cannot be empty.' });
   if (changes.name === undefined && changes.timeZone === undefined && changes.yearlyDue === undefined) {
-    throw new UserError(
-      'Không có gì để đổi: dùng --name, --tz hoặc --yearly-due / nothing to change: use --name, --tz or --yearly-due',
-    );
+    throw new UserError({
+      vi: 'Không có gì để đổi: dùng --name, --tz hoặc --yearly-due.',
+      en: 'Nothing to change: use --name, --tz or --yearly-due.',
+    });
   }
   const before = await getOrganisation(db, code);
   const data = {

@@ -26,7 +26,8 @@ export async function listOutbox(
 }
 
 export async function getOutboxMessage(db: Db, orgId: string, id: string) {
-  if (!/^\d{1,18}$/.test(id)) throw new UserError(`Mã thư «${id}» không hợp lệ / invalid message id`);
+  if (!/^\d{1,18}$/.test(id))
+    throw new UserError({ vi: `Mã thư «${id}» không hợp lệ.`, en: `«${id}» is not a valid message id.` });
   const m = await db.outboxMessage.findFirst({
     where: { orgId, id: BigInt(id) },
     include: {
@@ -34,7 +35,11 @@ export async function getOutboxMessage(db: Db, orgId: string, id: string) {
       reminder: { include: { obligation: { include: { duty: true } } } },
     },
   });
-  if (!m) throw new NotFoundError(`Không có thư #${id} trong hộp thư thử / no sandbox message #${id}`);
+  if (!m)
+    throw new NotFoundError({
+      vi: `Không có thư #${id} trong hộp thư thử.`,
+      en: `There is no message #${id} in the sandbox outbox.`,
+    });
   return m;
 }
 
@@ -72,12 +77,21 @@ export async function answerOutbox(
   const m = await getOutboxMessage(db, orgId, id);
   const word = answer.trim().toLowerCase();
   if (!CONFIRM_WORDS.has(word)) {
-    throw new UserError(`Chưa hiểu câu trả lời «${answer}»; dùng: xong [ghi chú] / unknown answer; use: xong [note]`);
+    throw new UserError({
+      vi: `Chưa hiểu câu trả lời «${answer}»; dùng: xong [ghi chú].`,
+      en: `The answer «${answer}» is not understood; answer: xong [note].`,
+    });
   }
   if (!m.reminder)
-    throw new UserError('Thư này không hỏi xác nhận (ví dụ: thư tổng hợp) / this message asks for no confirmation');
+    throw new UserError({
+      vi: 'Thư này không hỏi xác nhận (ví dụ: thư tổng hợp).',
+      en: 'This message asks for no confirmation (a digest, for example).',
+    });
   if (!answerable(m)) {
-    throw new UserError('Thư này chỉ để thông tin; đơn vị chủ trì xác nhận / information only: the lead unit confirms');
+    throw new UserError({
+      vi: 'Thư này chỉ để thông tin; đơn vị chủ trì xác nhận.',
+      en: 'This message is for information only; the lead unit confirms.',
+    });
   }
   // A day's message of several items: "xong <mã>" names the item (its first word of the note).
   let obligationId = m.reminder.obligationId;
@@ -98,9 +112,10 @@ export async function answerOutbox(
         : [];
       const codes = distinct.map((o) => obligationCode(o.duty.code, o.periodKey)).join(', ');
       if (picked.length !== 1)
-        throw new UserError(
-          `Thư này có ${distinct.length} việc: trả lời «xong <mã>», mã là một trong: ${codes} / this message has several items: answer "xong <code>", one of: ${codes}`,
-        );
+        throw new UserError({
+          vi: `Thư này có ${distinct.length} việc: trả lời «xong <mã>», mã là một trong: ${codes}`,
+          en: `This message has ${distinct.length} items: answer «xong <code>», the code one of: ${codes}`,
+        });
       obligationId = picked[0]!.id;
       rest = note!.trim().slice(typed.length).trim() || null;
     }

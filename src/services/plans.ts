@@ -6,7 +6,7 @@ import { parseTimeframe } from '#root/domain/timeframe.js';
 import type { IsoDate, MonthDay, Schedule } from '#root/domain/types.js';
 import { tidy } from '#root/domain/text.js';
 import { normalizeUnitName } from '#root/domain/units.js';
-import { NotFoundError, UserError } from '#root/errors/index.js';
+import { inBothLanguages, NotFoundError, UserError, type Words } from '#root/errors/index.js';
 import { audit } from './audit.js';
 import { createAssignments } from './duty-units.js';
 import { storeIndicators } from './indicators.js';
@@ -87,10 +87,14 @@ export interface ImportResult {
   indicators: { created: number; updated: number; unchanged: number; retired: number };
 }
 
-const NO_PLAN_CODE =
-  'Không tìm thấy số hiệu kế hoạch trong tệp; dùng --plan <số hiệu> / no plan code found; pass --plan <code>';
-const NOTHING_TO_IMPORT =
-  'Không có nhiệm vụ nào để nhập (không tìm thấy bảng nhiệm vụ hay yêu cầu báo cáo); chưa ghi gì / nothing to import: no duty table and no report duty was found. Nothing was written';
+const NO_PLAN_CODE: Words = {
+  vi: 'Không tìm thấy số hiệu kế hoạch trong tệp; dùng --plan <số hiệu>.',
+  en: 'No plan code was found in the file; give it with --plan <code>.',
+};
+const NOTHING_TO_IMPORT: Words = {
+  vi: 'Không có nhiệm vụ nào để nhập (không tìm thấy bảng nhiệm vụ hay yêu cầu báo cáo); chưa ghi gì.',
+  en: 'There is nothing to import (no duty table and no report duty was found); nothing was written.',
+};
 
 /** The flags a reviewer sees on a duty: the parser's, plus one per name that matched nothing. */
 export function dutyFlags(d: ReviewedDuty): string[] {
@@ -137,7 +141,10 @@ export function dutyEndsOn(schedule: Schedule, horizonYear: number | null): IsoD
 /** The flag of a duty whose own timeframe goes past the plan's horizon, or null. */
 export function horizonFlag(schedule: Schedule, horizonYear: number | null): string | null {
   if (horizonYear === null || beyondHorizon(schedule, horizonYear) === undefined) return null;
-  return `Thời hạn của nhiệm vụ vượt quá năm kết thúc của kế hoạch (${horizonYear}): giữ thời hạn của nhiệm vụ, hãy kiểm tra / the duty's timeframe goes past the plan's horizon (${horizonYear}): its own dates are kept, please check`;
+  return inBothLanguages({
+    vi: `Thời hạn của nhiệm vụ vượt quá năm kết thúc của kế hoạch (${horizonYear}): giữ thời hạn của nhiệm vụ, hãy kiểm tra`,
+    en: `The duty’s timeframe goes past the plan’s end year (${horizonYear}): its own dates are kept, please check`,
+  });
 }
 
 /** A duty's flags with the horizon's flag (re)computed for its current schedule. */
@@ -153,9 +160,10 @@ export function parseHorizonYear(input: string): number | null {
   if (!raw) return null;
   const y = Number(raw);
   if (!/^\d{4}$/.test(raw) || y < 2000 || y > 2100) {
-    throw new UserError(
-      `Năm kết thúc kế hoạch «${raw}» không hợp lệ: ghi một năm như 2030, hoặc để trống nếu kế hoạch không có / invalid horizon year: a year such as 2030, or empty for none`,
-    );
+    throw new UserError({
+      vi: `Năm kết thúc kế hoạch «${raw}» không hợp lệ: ghi một năm như 2030, hoặc để trống nếu kế hoạch không có.`,
+      en: `The plan’s end year «${raw}» is not valid: write a year such as 2030, or leave it empty if the plan has none.`,
+    });
   }
   return y;
 }
@@ -183,9 +191,10 @@ export function parseTrackFrom(input: string): IsoDate | null | undefined {
   const day = `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
   const check = new Date(`${day}T00:00:00Z`);
   if (!Number.isInteger(y) || y < 2000 || y > 2100 || Number.isNaN(check.getTime()) || isoDate(check) !== day) {
-    throw new UserError(
-      `Ngày bắt đầu theo dõi «${raw}» không hợp lệ: ghi một ngày như 06/12/2026, hoặc «tất cả» để theo dõi mọi kỳ / invalid day to track from: a day such as 2026-12-06, or «all» for every period`,
-    );
+    throw new UserError({
+      vi: `Ngày bắt đầu theo dõi «${raw}» không hợp lệ: ghi một ngày như 06/12/2026, hoặc «tất cả» để theo dõi mọi kỳ.`,
+      en: `The day to track from «${raw}» is not valid: write a day such as 06/12/2026, or «all» to track every period.`,
+    });
   }
   return day;
 }
@@ -405,9 +414,11 @@ export async function reviewImport(
   for (const entry of options.takeDocument ?? []) {
     const one = takesDocument([entry]);
     if (!conflicts.some((c) => one(c.code, c.field))) {
-      throw new UserError(
-        `«${entry}» không phải một chỗ văn bản khác với bản quản trị viên đã sửa; ${conflicts.length ? `các chỗ khác nhau: ${conflicts.map((c) => `${c.code}:${c.field}`).join(', ')}` : 'lần nhập này không có chỗ nào như vậy'} / «${entry}» is not a conflict of this import`,
-      );
+      const places = conflicts.map((c) => `${c.code}:${c.field}`).join(', ');
+      throw new UserError({
+        vi: `«${entry}» không phải một chỗ văn bản khác với bản quản trị viên đã sửa; ${conflicts.length ? `các chỗ khác nhau: ${places}` : 'lần nhập này không có chỗ nào như vậy'}.`,
+        en: `«${entry}» is not a place where the document differs from the administrator’s fix; ${conflicts.length ? `the places that differ: ${places}` : 'this import has no such place'}.`,
+      });
     }
   }
   return {
@@ -418,7 +429,7 @@ export async function reviewImport(
     format: draft.format,
     duties,
     indicators: draft.indicators ?? [],
-    flags: code ? draft.flags : [...draft.flags, NO_PLAN_CODE],
+    flags: code ? draft.flags : [...draft.flags, inBothLanguages(NO_PLAN_CODE)],
     newNames: [...newNames.values()],
     matched: [...matched.values()],
   };
@@ -724,11 +735,14 @@ async function findDuty(db: Db | Prisma.TransactionClient, orgId: string, planCo
     where: { orgId, code, ...(planCode ? { plan: { code: planCode } } : {}) },
     include: { plan: true, schedule: true },
   });
-  if (duties.length === 0) throw new NotFoundError(`Không có nhiệm vụ «${code}» / no duty «${code}»`);
+  if (duties.length === 0)
+    throw new NotFoundError({ vi: `Không có nhiệm vụ «${code}».`, en: `There is no duty «${code}».` });
   if (duties.length > 1) {
-    throw new UserError(
-      `Nhiều kế hoạch có nhiệm vụ «${code}» (${duties.map((d) => d.plan.code).join(', ')}); dùng --plan / several plans have duty «${code}»; pass --plan`,
-    );
+    const plans = duties.map((d) => d.plan.code).join(', ');
+    throw new UserError({
+      vi: `Nhiều kế hoạch có nhiệm vụ «${code}» (${plans}); chọn kế hoạch bằng --plan.`,
+      en: `Several plans have a duty «${code}» (${plans}); choose the plan with --plan.`,
+    });
   }
   return duties[0]!;
 }
@@ -754,7 +768,10 @@ export function retime(
   const raw = tidy(timeframe);
   const parsed = parseTimeframe(raw, { defaultDue });
   if (parsed.schedule.kind === 'unparsed') {
-    throw new UserError(`Vẫn chưa hiểu thời hạn «${raw}»: ${parsed.flags.join('; ')} / timeframe still not understood`);
+    throw new UserError({
+      vi: `Vẫn chưa hiểu thời hạn «${raw}»: ${parsed.flags.join('; ')}`,
+      en: `The timeframe «${raw}» is still not understood: write it as, for example, «trước ngày 15/11/2026», «hằng quý» or «năm 2026».`,
+    });
   }
   // The old timeframe's flags no longer apply; the new phrase's notes do.
   return {
@@ -774,13 +791,18 @@ export function retime(
  */
 export function applyFix(review: ImportReview, code: string, fix: DutyFix, defaultDue: MonthDay): ImportReview {
   const i = review.duties.findIndex((d) => d.code === code);
-  if (i < 0) throw new UserError(`Không có nhiệm vụ «${code}» trong bản xem lại / no duty «${code}» in this review`);
+  if (i < 0)
+    throw new UserError({
+      vi: `Không có nhiệm vụ «${code}» trong bản xem lại.`,
+      en: `There is no duty «${code}» in this review.`,
+    });
   let d: ReviewedDuty = { ...review.duties[i]! };
   if (fix.timeframe !== undefined)
     d = withHorizonFlag({ ...d, ...retime(fix.timeframe, d.flags, defaultDue) }, review.plan.horizonYear);
   if (fix.title !== undefined) {
     const title = tidy(fix.title);
-    if (!title) throw new UserError('Tên nhiệm vụ không được để trống / the title cannot be empty');
+    if (!title)
+      throw new UserError({ vi: 'Tên nhiệm vụ không được để trống.', en: 'The duty’s title cannot be empty.' });
     d = { ...d, title };
   }
   if (fix.clearFlags) d = { ...d, flags: [] };

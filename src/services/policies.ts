@@ -6,35 +6,87 @@ import {
   type PolicyOverride,
 } from '#root/domain/policy.js';
 import type { Prisma } from '#root/generated/prisma/client.js';
-import { UserError } from '#root/errors/index.js';
+import type { z } from 'zod';
+import type { Lang } from '#root/domain/wording.js';
+import { UserError, type Words } from '#root/errors/index.js';
 import { audit } from './audit.js';
 
 /** The fields of a policy as an administrator knows them (error messages name them so). */
-const FIELD_LABELS: Record<string, string> = {
-  leadDays: 'nhắc trước (ngày làm việc) / lead days',
-  onDue: 'nhắc đúng ngày hạn / on the due date',
-  overdueEvery: 'nhắc quá hạn mỗi (ngày) / overdue every',
-  overdueMax: 'số lần nhắc quá hạn tối đa / overdue at most',
-  escalateAfter: 'báo lên sau (ngày quá hạn) / escalate after',
-  windowStart: 'giờ bắt đầu gửi / window start',
-  windowEnd: 'giờ kết thúc gửi / window end',
+const FIELD_LABELS: Record<string, Words> = {
+  leadDays: { vi: 'nhắc trước (ngày làm việc)', en: 'remind before (working days)' },
+  onDue: { vi: 'nhắc đúng ngày hạn', en: 'remind on the due date' },
+  overdueEvery: { vi: 'nhắc quá hạn mỗi (ngày)', en: 'remind when overdue every (days)' },
+  overdueMax: { vi: 'số lần nhắc quá hạn tối đa', en: 'overdue reminders at most' },
+  escalateAfter: { vi: 'báo lên sau (ngày quá hạn)', en: 'escalate after (days overdue)' },
+  windowStart: { vi: 'giờ bắt đầu gửi', en: 'sending starts at' },
+  windowEnd: { vi: 'giờ kết thúc gửi', en: 'sending ends at' },
 };
+
+/** What is wrong with one value of a policy, in one language (zod's own messages are English). */
+function problemIn(issue: z.core.$ZodIssue, lang: Lang): string {
+  const vi = lang === 'vi';
+  switch (issue.code) {
+    case 'too_small':
+      return issue.origin === 'array'
+        ? vi
+          ? `cần ít nhất ${issue.minimum} giá trị`
+          : `at least ${issue.minimum} values`
+        : vi
+          ? `tối thiểu ${issue.minimum}`
+          : `at least ${issue.minimum}`;
+    case 'too_big':
+      return issue.origin === 'array'
+        ? vi
+          ? `tối đa ${issue.maximum} giá trị`
+          : `at most ${issue.maximum} values`
+        : vi
+          ? `tối đa ${issue.maximum}`
+          : `at most ${issue.maximum}`;
+    case 'invalid_type':
+      switch (issue.expected) {
+        case 'int':
+          return vi ? 'phải là số nguyên' : 'must be a whole number';
+        case 'number':
+          return vi ? 'phải là một số' : 'must be a number';
+        case 'boolean':
+          return vi ? 'phải là có hoặc không' : 'must be yes or no';
+        case 'array':
+          return vi ? 'phải là một danh sách số ngày' : 'must be a list of days';
+        default:
+          return vi ? 'phải là giờ dạng HH:MM' : 'must be a time as HH:MM';
+      }
+    case 'invalid_format':
+      return vi ? 'phải là giờ dạng HH:MM, ví dụ 08:00' : 'must be a time as HH:MM, e.g. 08:00';
+    case 'unrecognized_keys':
+      return vi ? `không có mục ${issue.keys.join(', ')}` : `there is no setting ${issue.keys.join(', ')}`;
+    default:
+      return vi ? 'giá trị không hợp lệ' : 'not a valid value';
+  }
+}
 
 /** Sets (merging) the policy override of one target: "org", "plan:<id>", "duty:<id>", "unit:<id>". */
 export async function setPolicy(db: Db, orgId: string, target: string, override: unknown, actor: string) {
   const parsed = policyOverrideSchema.safeParse(override);
   if (!parsed.success) {
-    const label = (path: PropertyKey[]) =>
-      `${FIELD_LABELS[String(path[0])] ?? String(path[0] ?? '')}${path.length > 1 ? ` (${path.slice(1).map(String).join('.')})` : ''}`;
-    throw new UserError(
-      `Chính sách không hợp lệ / invalid policy: ${parsed.error.issues.map((i) => `${label(i.path)}: ${i.message}`).join('; ')}`,
-    );
+    const label = (path: PropertyKey[], lang: Lang) =>
+      `${FIELD_LABELS[String(path[0])]?.[lang] ?? String(path[0] ?? '')}${path.length > 1 ? ` (${path.slice(1).map(String).join('.')})` : ''}`;
+    const problems = (lang: Lang) =>
+      parsed.error.issues
+        .map((i) => (i.path.length ? `${label(i.path, lang)}: ${problemIn(i, lang)}` : problemIn(i, lang)))
+        .join('; ');
+    throw new UserError({
+      vi: `Chính sách nhắc không hợp lệ: ${problems('vi')}.`,
+      en: `The reminder policy is not valid: ${problems('en')}.`,
+    });
   }
   return db.$transaction(async (tx) => {
     const old = await tx.reminderPolicy.findUnique({ where: { orgId_target: { orgId, target } } });
     const merged: PolicyOverride = { ...((old?.settings as PolicyOverride | undefined) ?? {}), ...parsed.data };
     if (!sendingWindowOrdered(effectivePolicy(merged)))
-      throw new UserError('Giờ bắt đầu phải trước giờ kết thúc / the window must start before it ends');
+      throw new UserError({
+        vi: 'Giờ bắt đầu gửi phải trước giờ kết thúc gửi.',
+        en: 'The sending window must start before it ends.',
+      });
     await tx.reminderPolicy.upsert({
       where: { orgId_target: { orgId, target } },
       update: { settings: merged as Prisma.InputJsonValue },
@@ -74,7 +126,10 @@ export async function resolvePolicyTarget(db: Db, orgId: string, target: string)
   if (target === 'org') return { target, kind: 'org' };
   const m = /^(plan|duty|unit):([0-9a-f-]{36})$/i.exec(target);
   const refuse = () =>
-    new UserError(`Không có phạm vi «${target.slice(0, 80)}» trong tổ chức này / no such target in this organisation`);
+    new UserError({
+      vi: `Không có phạm vi «${target.slice(0, 80)}» trong tổ chức này.`,
+      en: `There is no scope «${target.slice(0, 80)}» in this organisation.`,
+    });
   if (!m) throw refuse();
   const [, kind, id] = m as unknown as [string, 'plan' | 'duty' | 'unit', string];
   if (kind === 'plan') {
@@ -112,7 +167,10 @@ export function policyInput(form: {
   const lead = text(form.leadDays);
   const onDue = text(form.onDue);
   if (onDue !== '' && onDue !== 'yes' && onDue !== 'no')
-    throw new UserError('Giá trị «nhắc đúng ngày hạn» không hợp lệ / invalid on-due value');
+    throw new UserError({
+      vi: 'Giá trị «nhắc đúng ngày hạn» không hợp lệ.',
+      en: 'The value of «remind on the due date» is not valid.',
+    });
   const out: Record<string, unknown> = {
     leadDays:
       lead === ''

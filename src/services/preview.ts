@@ -2,6 +2,7 @@ import { fromZonedTime } from 'date-fns-tz/fromZonedTime';
 import type { Db } from '#root/db/client.js';
 import type { Channel, ReminderKind } from '#root/generated/prisma/client.js';
 import { bundleKey } from '#root/domain/bundles.js';
+import { shortDate } from '#root/domain/wording.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import { UserError, type Words } from '#root/errors/index.js';
 import { planWindow } from './planner.js';
@@ -67,13 +68,18 @@ export async function previewReminders(
 ): Promise<{ timeZone: string; rows: PreviewRow[] }> {
   const from = isoDay(input.from, { vi: 'Từ ngày', en: 'From' });
   const to = isoDay(input.to, { vi: 'Đến ngày', en: 'To' });
-  if (from > to) throw new UserError(`Ngày đầu ${from} sau ngày cuối ${to} / the first day is after the last`);
+  if (from > to)
+    throw new UserError({
+      vi: `Ngày đầu ${shortDate(from)} sau ngày cuối ${shortDate(to)}.`,
+      en: `The first day, ${shortDate(from)}, is after the last, ${shortDate(to)}.`,
+    });
   const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000 + 1;
   const max = input.maxDays ?? PREVIEW_MAX_DAYS;
   if (days > max)
-    throw new UserError(
-      `Khoảng ${days} ngày quá dài: tối đa ${max} ngày / the range of ${days} days is too long: at most ${max} days`,
-    );
+    throw new UserError({
+      vi: `Khoảng ${days} ngày quá dài: tối đa ${max} ngày.`,
+      en: `A range of ${days} days is too long: ${max} days at most.`,
+    });
   const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
   const start = fromZonedTime(`${from}T00:00:00`, org.timeZone);
   const end = fromZonedTime(`${to}T23:59:59.999`, org.timeZone);

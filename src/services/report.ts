@@ -123,12 +123,13 @@ function dutyState(rows: StatusRow[], year: number): { text: string; none: boole
 export async function reportData(db: Db, orgId: string, o: ReportOptions): Promise<ReportData> {
   const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
   const plan = o.planCode ? await db.plan.findFirst({ where: { orgId, code: o.planCode } }) : null;
-  if (o.planCode && !plan) throw new NotFoundError(`Không có kế hoạch «${o.planCode}» / no plan «${o.planCode}»`);
+  if (o.planCode && !plan)
+    throw new NotFoundError({ vi: `Không có kế hoạch «${o.planCode}».`, en: `There is no plan «${o.planCode}».` });
   const unit =
     o.unitId && isUuid(o.unitId)
       ? await db.unit.findFirst({ where: { id: o.unitId, orgId }, select: { id: true, name: true } })
       : null;
-  if (o.unitId && !unit) throw new NotFoundError('Không tìm thấy đơn vị này / no such unit');
+  if (o.unitId && !unit) throw new NotFoundError({ vi: 'Không tìm thấy đơn vị này.', en: 'There is no such unit.' });
   const zone = org.timeZone;
   const { start, end } = yearBounds(o.year, zone);
 

@@ -221,7 +221,7 @@ const dayNumber = (d: Date, zone: string) => Date.parse(`${zonedDay(d, zone)}T00
 
 /** The units late for one duty at `now`, most overdue first, with what was sent to them and what they answered. */
 export async function lateList(db: Db, orgId: string, dutyId: string, now: Date): Promise<LateList> {
-  const missing = () => new NotFoundError('Không tìm thấy nhiệm vụ này. / No such duty.');
+  const missing = () => new NotFoundError({ vi: 'Không tìm thấy nhiệm vụ này.', en: 'There is no such duty.' });
   if (!isUuid(dutyId)) throw missing();
   const duty = await db.duty.findFirst({ where: { id: dutyId, orgId }, include: { plan: true, org: true } });
   if (!duty) throw missing();
@@ -332,7 +332,10 @@ export async function nudgeLateUnits(
   input: { dutyId: string; actor: string; reason: string; now: Date },
 ) {
   if (input.reason.trim().length < 3)
-    throw new UserError('Cần ghi lý do (ít nhất 3 ký tự). / A reason is required (at least 3 characters).');
+    throw new UserError({
+      vi: 'Cần ghi lý do (ít nhất 3 ký tự).',
+      en: 'A reason is required (at least 3 characters).',
+    });
   const list = await lateList(db, orgId, input.dutyId, input.now);
   const nudged: { unit: string; reminders: number }[] = [];
   const refused: { unit: string; why: string }[] = [];

@@ -3,13 +3,12 @@ import path from 'node:path';
 import Mustache from 'mustache';
 import { CHANNEL_NAMES, channelLabel, channelSpec } from '#root/channels/registry.js';
 import type { Db } from '#root/db/client.js';
-import { groupLateByDuty, lateView } from '#root/domain/late-digest.js';
 import { obligationCode } from '#root/domain/obligation-code.js';
 import { dueInstant } from '#root/domain/obligation-state.js';
-import { longDate, reminderWords, shortDate, type Lang } from '#root/domain/wording.js';
+import { reminderWords, shortDate, type Lang } from '#root/domain/wording.js';
 import type { WorkingCalendar } from '#root/domain/working-days.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
-import { UserError } from '#root/errors/index.js';
+import { UserError, type Words } from '#root/errors/index.js';
 import type { Logger } from '#root/logger.js';
 import { say } from '#root/messages/chat-words.js';
 import { channelInWords, refusalInWords } from '#root/messages/refusal-words.js';
@@ -27,6 +26,7 @@ import {
   type View,
 } from '#root/messages/templates.js';
 import { audit } from './audit.js';
+import { confirmedRow, lateSection, overdueRow } from './delivery/digest.js';
 import { loadCalendar } from './holidays.js';
 
 /** The longest template an administrator may save (the files are under 2,000 characters). */
@@ -119,13 +119,17 @@ export function lineAndColumn(source: string, at: number): { line: number; colum
   return { line: lines.length, column: lines.at(-1)!.length + 1 };
 }
 
-const where = (source: string, at: number) => {
+const where = (source: string, at: number): Words => {
   const { line, column } = lineAndColumn(source, at);
-  return `dòng ${line}, cột ${column} / line ${line}, column ${column}`;
+  return { vi: `dòng ${line}, cột ${column}`, en: `line ${line}, column ${column}` };
 };
 
+/** What, then where (when known), in each language. */
+const whatWhere = (what: Words, at: Words | null): Words =>
+  at ? { vi: `${what.vi} — ${at.vi}`, en: `${what.en} — ${at.en}` } : what;
+
 /** Mustache's parse error, in words an administrator reads: what is wrong and where. */
-function describeSyntaxError(error: unknown, source: string): string {
+function describeSyntaxError(error: unknown, source: string): Words {
   const text = error instanceof Error ? error.message : String(error);
   const m = /^(Unclosed tag|Unclosed section "(.*)"|Unopened section "(.*)"|.*?)(?: at (\d+))?$/s.exec(text);
   let at = m?.[4] !== undefined ? Number(m[4]) : null;
@@ -140,15 +144,18 @@ function describeSyntaxError(error: unknown, source: string): string {
   }
   // Likewise an unclosed tag: at its "{{".
   if (m?.[1] === 'Unclosed tag' && at !== null) at = Math.max(0, source.lastIndexOf('{{', at));
-  const what =
+  const what: Words =
     m?.[2] !== undefined
-      ? `mục {{#${m[2]}}} không được đóng bằng {{/${m[2]}}} / section "${m[2]}" is not closed`
+      ? {
+          vi: `mục {{#${m[2]}}} không được đóng bằng {{/${m[2]}}}`,
+          en: `the section {{#${m[2]}}} is not closed by {{/${m[2]}}}`,
+        }
       : m?.[3] !== undefined
-        ? `{{/${m[3]}}} đóng một mục chưa mở / {{/${m[3]}}} closes a section never opened`
+        ? { vi: `{{/${m[3]}}} đóng một mục chưa mở`, en: `{{/${m[3]}}} closes a section that was never opened` }
         : m?.[1] === 'Unclosed tag'
-          ? 'thẻ {{…}} không được đóng (thiếu "}}") / a tag is not closed (missing "}}")'
-          : `không đọc được / cannot be read (${text})`;
-  return at === null ? what : `${what} — ${where(source, at)}`;
+          ? { vi: 'thẻ {{…}} không được đóng (thiếu "}}")', en: 'a tag {{…}} is not closed (missing "}}")' }
+          : { vi: `không đọc được (${text})`, en: `it cannot be read (${text})` };
+  return whatWhere(what, at === null ? null : where(source, at));
 }
 
 /** The placeholders written unescaped (`{{{name}}}`, `{{&name}}`): refused, a value must always be escaped for its target. */
@@ -170,7 +177,7 @@ function unescapedPlaceholders(tokens: Mustache.TemplateSpans): string[] {
  * one) is checked; values are escaped, so only the template's own markup can be at fault. The
  * position given is the first place the offending tag is found in the template.
  */
-function channelTemplateProblem(ref: TemplateRef, source: string): string | null {
+function channelTemplateProblem(ref: TemplateRef, source: string): Words | null {
   const check = channelSpec(ref.channel).templateProblem;
   if (!check) return null;
   const spec = MESSAGES[ref.message];
@@ -190,7 +197,13 @@ function channelTemplateProblem(ref: TemplateRef, source: string): string | null
     if (!found) continue;
     const snippet = /^<[^<>]*>?/.exec(out.slice(found.at))?.[0] ?? '<';
     const at = source.indexOf(snippet);
-    return `HTML ${channelLabel(ref.channel, 'vi')} không đọc được / ${channelLabel(ref.channel, 'en')} cannot parse the HTML: ${found.problem}${at === -1 ? '' : ` — ${where(source, at)}`}`;
+    return whatWhere(
+      {
+        vi: `${channelLabel(ref.channel, 'vi')} không đọc được HTML: ${found.problem.vi}`,
+        en: `${channelLabel(ref.channel, 'en')} cannot parse the HTML: ${found.problem.en}`,
+      },
+      at === -1 ? null : where(source, at),
+    );
   }
   return null;
 }
@@ -199,12 +212,12 @@ function channelTemplateProblem(ref: TemplateRef, source: string): string | null
 export interface TemplateCheck {
   unknown: string[];
   /** Mustache cannot read it: what and where. */
-  syntax: string | null;
+  syntax: Words | null;
   tooLong: boolean;
   /** Placeholders written unescaped (`{{{…}}}`, `{{&…}}`). */
   unescaped: string[];
   /** A template its channel would refuse (Telegram: a tag outside its set, unbalanced tags). */
-  html: string | null;
+  html: Words | null;
 }
 
 /**
@@ -226,24 +239,39 @@ export function checkTemplate(ref: TemplateRef, source: string): TemplateCheck {
   return { ...ok, unknown, unescaped, html };
 }
 
-/** The message of {@link checkTemplate}'s findings, Vietnamese then English; null when valid. */
-export function templateProblem(check: TemplateCheck): string | null {
+/** The message of {@link checkTemplate}'s findings, in each language; null when valid. */
+export function templateProblem(check: TemplateCheck): Words | null {
   if (check.tooLong)
-    return `Mẫu quá dài (tối đa ${TEMPLATE_MAX_CHARS.toLocaleString('vi-VN')} ký tự) / the template is too long (at most ${TEMPLATE_MAX_CHARS} characters)`;
-  if (check.syntax) return `Mẫu sai cú pháp Mustache / the template is not valid Mustache: ${check.syntax}`;
-  if (check.unknown.length)
-    return `Mẫu dùng chỗ trống không có / unknown placeholders: ${check.unknown.map((u) => `{{${u}}}`).join(', ')}`;
-  if (check.unescaped.length) {
-    return `Mẫu không được chèn giá trị không thoát ký tự, hãy viết {{tên}} / unescaped placeholders are refused, write {{name}}: ${check.unescaped.map((u) => `{{{${u}}}}`).join(', ')}`;
+    return {
+      vi: `Mẫu quá dài (tối đa ${TEMPLATE_MAX_CHARS.toLocaleString('vi-VN')} ký tự).`,
+      en: `The template is too long (${TEMPLATE_MAX_CHARS.toLocaleString('en-GB')} characters at most).`,
+    };
+  if (check.syntax)
+    return {
+      vi: `Mẫu sai cú pháp Mustache: ${check.syntax.vi}`,
+      en: `The template is not valid Mustache: ${check.syntax.en}`,
+    };
+  if (check.unknown.length) {
+    const names = check.unknown.map((u) => `{{${u}}}`).join(', ');
+    return {
+      vi: `Mẫu dùng chỗ trống không có: ${names}`,
+      en: `The template uses placeholders that do not exist: ${names}`,
+    };
   }
-  if (check.html) return check.html;
-  return null;
+  if (check.unescaped.length) {
+    const names = check.unescaped.map((u) => `{{{${u}}}}`).join(', ');
+    return {
+      vi: `Mẫu không được chèn giá trị không thoát ký tự, hãy viết {{tên}}: ${names}`,
+      en: `Unescaped placeholders are refused, write {{name}}: ${names}`,
+    };
+  }
+  return check.html;
 }
 
 /** One template file's problem, for `dondoc templates check`. */
 export interface TemplateFileProblem {
   file: string;
-  problem: string;
+  problem: Words;
 }
 
 /**
@@ -262,7 +290,10 @@ export function checkTemplateFiles(dir: string): TemplateFileProblem[] {
       if (!ref) {
         problems.push({
           file,
-          problem: 'tên tệp không ứng với mẫu nào (<ngôn ngữ>/<tin>.<kênh>.<phần>) / the file name names no template',
+          problem: {
+            vi: 'Tên tệp không ứng với mẫu nào (<ngôn ngữ>/<tin>.<kênh>.<phần>).',
+            en: 'The file name names no template (<language>/<message>.<channel>.<part>).',
+          },
         });
         continue;
       }
@@ -280,7 +311,7 @@ export function checkTemplateFiles(dir: string): TemplateFileProblem[] {
  */
 export async function saveTemplateOverride(db: Db, orgId: string, ref: TemplateRef, source: string, actor: string) {
   const text = source.replace(/\r\n/g, '\n');
-  if (!text.trim()) throw new UserError('Mẫu trống / the template is empty');
+  if (!text.trim()) throw new UserError({ vi: 'Mẫu trống.', en: 'The template is empty.' });
   const problem = templateProblem(checkTemplate(ref, text));
   if (problem) throw new UserError(problem);
   await db.$transaction(async (tx) => {
@@ -372,24 +403,8 @@ export async function sampleView(
       where: { orgId, role: 'admin', active: true },
       orderBy: { name: 'asc' },
     });
-    const rows = obligations.map((x) => {
-      const d = zonedDay(dueInstant(x), zone);
-      return {
-        unitName: x.unit.name,
-        dutyCode: x.duty.code,
-        dutyTitle: x.duty.title,
-        dueDate: longDate(d, lang),
-        dueDateShort: shortDate(d),
-      };
-    });
-    const overdue = rows.slice(0, 2);
-    const confirmed = rows.slice(2).map((r) => ({
-      unitName: r.unitName,
-      dutyCode: r.dutyCode,
-      dutyTitle: r.dutyTitle,
-      confirmedBy: contact?.name ?? 'Nguyễn Văn A',
-      confirmedAt: shortDate(today),
-    }));
+    const overdue = obligations.slice(0, 2).map((x) => overdueRow(x, zone, lang));
+    const confirmed = obligations.slice(2).map((x) => confirmedRow(x, contact?.name ?? 'Nguyễn Văn A', today));
     // The late list as the digest groups it: the sample obligations, late by 1, 4 and 7 working days.
     const lateItems = (obligations.length ? obligations : [null, null]).map((x, i) => ({
       dutyCode: x?.duty.code ?? code,
@@ -406,11 +421,7 @@ export async function sampleView(
       orgName: org.name,
       overdueCount: overdue.length,
       confirmedCount: confirmed.length,
-      openCount: lateItems.length,
-      lateCount: lateItems.length,
-      lateDutyCount: new Set(lateItems.map((x) => x.dutyCode)).size,
-      late: lateView(groupLateByDuty(lateItems), lang),
-      lateMore: 0,
+      ...lateSection(lateItems, new Set(lateItems.map((x) => x.dutyCode)).size, lang),
       confirmedMore: 0,
       statusUrl: `${baseUrl.replace(/\/$/, '')}/admin`,
       overdue,

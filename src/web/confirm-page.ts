@@ -1,4 +1,4 @@
-/** The small pages of the one-click confirmation link: Vietnamese first, English below. */
+/** The small pages of the one-click confirmation link, in the language of the contact it was sent to. */
 import type { Lang } from '#root/domain/wording.js';
 import { say } from '#root/messages/chat-words.js';
 
@@ -11,9 +11,9 @@ button{font-size:1.1rem;padding:.7rem 1.2rem;background:#15803d;color:#fff;borde
 .en{color:#555;font-size:.9rem}.box{border:1px solid #ddd;border-radius:.5rem;padding:1rem}`;
 export const CONFIRM_STYLESHEET_PATH = '/static/confirm.css';
 
-function page(title: string, body: string): string {
+function page(title: string, body: string, lang: Lang = 'vi'): string {
   return `<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex"><title>${esc(title)}</title>
 <link rel="stylesheet" href="${CONFIRM_STYLESHEET_PATH}"></head>
 <body>${body}</body></html>`;
@@ -28,19 +28,69 @@ export interface ObligationSummary {
   contact: string;
 }
 
-const summary = (o: ObligationSummary) =>
-  `<div class="box"><p><b>${esc(o.unit)}</b> — nhiệm vụ <b>${esc(o.dutyCode)}</b>: ${esc(o.dutyTitle)}</p>
-<p>Kế hoạch ${esc(o.planCode)} · hạn ${esc(o.due)}</p></div>`;
+/** The words of the link's pages, in the contact's language. */
+const WORDS = {
+  vi: {
+    duty: 'nhiệm vụ',
+    plan: 'Kế hoạch',
+    due: 'hạn',
+    confirmTitle: 'Xác nhận hoàn thành',
+    note: 'Ghi chú (không bắt buộc)',
+    doneButton: '✅ Đã hoàn thành',
+    confirmingAs: 'Người xác nhận',
+    confirmedTitle: 'Đã xác nhận',
+    alreadyConfirmed: 'Nhiệm vụ này đã được xác nhận trước đó',
+    recorded: '✅ Đã ghi nhận hoàn thành',
+    recordedMore: 'Các tin nhắc về nhiệm vụ này dừng từ bây giờ.',
+    indicatorsOf: (year: number) => `Chỉ tiêu năm ${year} của đơn vị`,
+    indicatorsHow: 'Tỷ lệ ghi dạng tử số/mẫu số (45/50); ô để trống không thay đổi gì.',
+    target: 'mục tiêu',
+    reported: 'Đã báo',
+    valueNote: 'Ghi chú',
+    nothingRecorded: 'Chưa ghi nhận số liệu nào.',
+    sendValues: 'Gửi số liệu',
+    savedTitle: 'Đã ghi nhận số liệu',
+    saved: '✅ Đã ghi nhận số liệu chỉ tiêu',
+  },
+  en: {
+    duty: 'duty',
+    plan: 'Plan',
+    due: 'due',
+    confirmTitle: 'Confirm completion',
+    note: 'Note (optional)',
+    doneButton: '✅ Done',
+    confirmingAs: 'Confirming as',
+    confirmedTitle: 'Confirmed',
+    alreadyConfirmed: 'This duty was already confirmed',
+    recorded: '✅ Completion recorded',
+    recordedMore: 'The reminders for this duty stop now.',
+    indicatorsOf: (year: number) => `The unit’s indicators for ${year}`,
+    indicatorsHow: 'Write a rate as numerator/denominator (45/50); an empty field changes nothing.',
+    target: 'target',
+    reported: 'Reported',
+    valueNote: 'Note',
+    nothingRecorded: 'No value was recorded.',
+    sendValues: 'Send the values',
+    savedTitle: 'Values recorded',
+    saved: '✅ Indicator values recorded',
+  },
+} as const;
+
+const summary = (o: ObligationSummary, lang: Lang) =>
+  `<div class="box"><p><b>${esc(o.unit)}</b> — ${WORDS[lang].duty} <b>${esc(o.dutyCode)}</b>: ${esc(o.dutyTitle)}</p>
+<p>${WORDS[lang].plan} ${esc(o.planCode)} · ${WORDS[lang].due} ${esc(o.due)}</p></div>`;
 
 /** GET: shows what would be confirmed; only the POST of this form confirms (link previews do not). */
-export function confirmForm(o: ObligationSummary, action: string): string {
+export function confirmForm(o: ObligationSummary, action: string, lang: Lang = 'vi'): string {
+  const w = WORDS[lang];
   return page(
-    'Xác nhận hoàn thành',
-    `<h1>Xác nhận hoàn thành</h1><p class="en">Confirm completion</p>${summary(o)}
+    w.confirmTitle,
+    `<h1>${w.confirmTitle}</h1>${summary(o, lang)}
 <form method="post" action="${esc(action)}">
-<p><label>Ghi chú (không bắt buộc) / note (optional)<br><textarea name="note" rows="3" cols="40" maxlength="1000"></textarea></label></p>
-<button type="submit">✅ Đã hoàn thành</button></form>
-<p class="en">Người xác nhận / confirming as: ${esc(o.contact)}</p>`,
+<p><label>${w.note}<br><textarea name="note" rows="3" cols="40" maxlength="1000"></textarea></label></p>
+<button type="submit">${w.doneButton}</button></form>
+<p class="en">${w.confirmingAs}: ${esc(o.contact)}</p>`,
+    lang,
   );
 }
 
@@ -78,12 +128,13 @@ export function confirmedPage(
   items: readonly DayItem[] = [],
   lang: Lang = 'vi',
 ): string {
+  const w = WORDS[lang];
   return page(
-    'Đã xác nhận',
+    w.confirmedTitle,
     (already
-      ? `<h1>Nhiệm vụ này đã được xác nhận trước đó</h1><p class="en">This duty was already confirmed.</p>${summary(o)}`
-      : `<h1>✅ Đã ghi nhận hoàn thành</h1><p class="en">Completion recorded. Reminders for it stop now.</p>${summary(o)}`) +
-      dayListHtml(items, lang),
+      ? `<h1>${w.alreadyConfirmed}</h1>${summary(o, lang)}`
+      : `<h1>${w.recorded}</h1><p class="en">${w.recordedMore}</p>${summary(o, lang)}`) + dayListHtml(items, lang),
+    lang,
   );
 }
 
@@ -123,30 +174,35 @@ export interface LinkIndicator {
  * The unit's indicators of the year, under the confirmation (the yearly report's reminder links
  * here): one field per indicator, a rate as numerator/denominator; empty fields change nothing.
  */
-export function indicatorForm(year: number, items: LinkIndicator[], action: string, problems: string[] = []): string {
+export function indicatorForm(
+  year: number,
+  items: LinkIndicator[],
+  action: string,
+  problems: string[] = [],
+  lang: Lang = 'vi',
+): string {
   if (!items.length) return '';
+  const w = WORDS[lang];
   const rows = items
     .map(
-      (
-        i,
-      ) => `<p><label><b>${esc(i.ref)}.</b> ${esc(i.title)}${i.target ? ` (mục tiêu / target ${esc(i.target)})` : ''}${
-        i.reported ? `<br><span class="en">Đã báo / reported: ${esc(i.reported)}</span>` : ''
+      (i) => `<p><label><b>${esc(i.ref)}.</b> ${esc(i.title)}${i.target ? ` (${w.target} ${esc(i.target)})` : ''}${
+        i.reported ? `<br><span class="en">${w.reported}: ${esc(i.reported)}</span>` : ''
       }<br><input type="text" name="value_${esc(i.id)}" inputmode="decimal" placeholder="${i.rate ? '45/50' : '12'}" size="10">
-<input type="text" name="note_${esc(i.id)}" maxlength="1000" placeholder="Ghi chú / note" size="24"></label></p>`,
+<input type="text" name="note_${esc(i.id)}" maxlength="1000" placeholder="${w.valueNote}" size="24"></label></p>`,
     )
     .join('\n');
-  return `<h2>Chỉ tiêu năm ${year} của đơn vị</h2><p class="en">The unit’s indicators for ${year}: a rate as numerator/denominator (45/50).</p>
-${problems.length ? `<div class="box">${problems.map((p) => `<p>${esc(p)}</p>`).join('')}<p class="en">Nothing was recorded.</p></div>` : ''}
+  return `<h2>${w.indicatorsOf(year)}</h2><p class="en">${w.indicatorsHow}</p>
+${problems.length ? `<div class="box">${problems.map((p) => `<p>${esc(p)}</p>`).join('')}<p class="en">${w.nothingRecorded}</p></div>` : ''}
 <form method="post" action="${esc(action)}">${rows}
-<button type="submit">Gửi số liệu / send the values</button></form>`;
+<button type="submit">${w.sendValues}</button></form>`;
 }
 
-export function indicatorsSavedPage(o: ObligationSummary, lines: string[]): string {
+export function indicatorsSavedPage(o: ObligationSummary, lines: string[], lang: Lang = 'vi'): string {
+  const w = WORDS[lang];
   return page(
-    'Đã ghi nhận số liệu',
-    `<h1>✅ Đã ghi nhận số liệu chỉ tiêu</h1><p class="en">Indicator values recorded.</p>${summary(o)}<ul>${lines
-      .map((l) => `<li>${esc(l)}</li>`)
-      .join('')}</ul>`,
+    w.savedTitle,
+    `<h1>${w.saved}</h1>${summary(o, lang)}<ul>${lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`,
+    lang,
   );
 }
 

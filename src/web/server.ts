@@ -15,7 +15,7 @@ import { isRate, parseIndicatorValue, withUnit } from '#root/domain/indicators.j
 import { dueInstant } from '#root/domain/obligation-state.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import type { Logger } from '#root/logger.js';
-import { bearerMatches, observeAtScrape, type Metrics } from '#root/metrics.js';
+import { bearerMatches, METRICS_UNAUTHORIZED, observeAtScrape, type Metrics } from '#root/metrics.js';
 import { withTimeout } from '#root/lib/timeout.js';
 import type { Redis } from '#root/redis.js';
 import { shortDate } from '#root/domain/wording.js';
@@ -145,7 +145,7 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     if (!/text\/html/.test(String(req.headers.accept ?? ''))) {
       return reply.type('application/json; charset=utf-8').send({
         ok: false,
-        error: 'Lỗi máy chủ; lỗi đã được ghi lại / server error; it was logged',
+        error: langOf(req) === 'en' ? 'A server error; it was logged.' : 'Lỗi máy chủ; lỗi đã được ghi lại.',
         requestId: req.id,
       });
     }
@@ -209,7 +209,7 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
           .code(401)
           .header('www-authenticate', 'Bearer realm="metrics"')
           .type('text/plain; charset=utf-8')
-          .send('Cần mã truy cập / bearer token required\n');
+          .send(METRICS_UNAUTHORIZED);
       }
       reply.header('content-type', deps.metrics.registry.contentType).header('cache-control', 'no-store');
       return deps.metrics.registry.metrics();
@@ -264,10 +264,10 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
     if ('error' in r)
       return reply.code(linkErrorStatus(r.error!)).send(linkErrorPage(r.error!, 'unit' in r ? r.unit : undefined));
-    const form = indicatorForm(...(await linkIndicators(r)), `/c/${req.params.token}/chi-tieu`);
+    const form = indicatorForm(...(await linkIndicators(r)), `/c/${req.params.token}/chi-tieu`, [], r.lang);
     if (r.obligation.status !== 'open')
       return reply.send(withIndicators(confirmedPage(r.summary, true, await emailItems(r.claims), r.lang), form));
-    return reply.send(withIndicators(confirmForm(r.summary, `/c/${req.params.token}`), form));
+    return reply.send(withIndicators(confirmForm(r.summary, `/c/${req.params.token}`, r.lang), form));
   });
 
   /**
@@ -311,18 +311,18 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
         return parsed.ok
           ? []
           : [
-              `${i.ref}. ${refusalText({ kind: 'value', problem: parsed.problem, typed: text(`value_${i.id}`) }, 'vi')}`,
+              `${i.ref}. ${refusalText({ kind: 'value', problem: parsed.problem, typed: text(`value_${i.id}`) }, r.lang)}`,
             ];
       });
       const action = `/c/${req.params.token}/chi-tieu`;
-      if (!filled.length) problems.push('Chưa ghi số liệu nào. / No value was given.');
+      if (!filled.length) problems.push(r.lang === 'en' ? 'No value was given.' : 'Chưa ghi số liệu nào.');
       if (problems.length)
         return reply
           .code(400)
           .send(
             withIndicators(
-              confirmedPage(r.summary, r.obligation.status !== 'open'),
-              indicatorForm(year, items, action, problems),
+              confirmedPage(r.summary, r.obligation.status !== 'open', [], r.lang),
+              indicatorForm(year, items, action, problems, r.lang),
             ),
           );
       const lines: string[] = [];
@@ -341,7 +341,7 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
         });
         lines.push(`${i.ref}. ${i.title}: ${out.text}`);
       }
-      return reply.send(indicatorsSavedPage(r.summary, lines));
+      return reply.send(indicatorsSavedPage(r.summary, lines, r.lang));
     },
   );
 

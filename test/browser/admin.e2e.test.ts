@@ -1,13 +1,17 @@
 import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAdmin } from '#root/services/admins.js';
 import { samplePlanPath, seedDemo } from '#root/services/demo.js';
 import { obligationKey } from '#root/services/matrix.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { browserAvailable, browserRequired, launchBrowser, NO_BROWSER, screenshotPath } from '../helpers/browser.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+
+// A browser test loads and screenshots several pages: seconds on a quiet machine, more than the
+// default 30 s when it is busy (a sibling file timed out so in CI at load average 17).
+vi.setConfig({ testTimeout: 180_000 });
 
 const ADMIN = { email: 'quantri@sotttt.example.vn', password: 'mat-khau-trinh-duyet-1' };
 const run = browserAvailable || browserRequired;

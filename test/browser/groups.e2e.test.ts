@@ -1,7 +1,11 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { browserAvailable, browserRequired, launchBrowser, NO_BROWSER, screenshotPath } from '../helpers/browser.js';
 import { startWebTest, type WebTest } from '../helpers/web.js';
+
+// A browser test loads and screenshots several pages: seconds on a quiet machine, more than the
+// default 30 s when it is busy (a sibling file timed out so in CI at load average 17).
+vi.setConfig({ testTimeout: 180_000 });
 
 const run = browserAvailable || browserRequired;
 if (!run) console.warn(NO_BROWSER);

@@ -122,6 +122,13 @@ describe('bundles', () => {
     expect(bundleStaleness({ ...s, contactActive: false, now: at })).toBe('contact inactive');
   });
 
+  it('shortens a long title at a word’s end where one is near', () => {
+    expect(shorten('Báo cáo tình hình bảo đảm an toàn thông tin mạng quý III năm 2026', 60)).toBe(
+      'Báo cáo tình hình bảo đảm an toàn thông tin mạng quý III…',
+    );
+    expect(shorten('Tổ chức tuyên truyền, phổ biến kiến thức', 24)).toBe('Tổ chức tuyên truyền…');
+  });
+
   it('shorten a long title by characters, not bytes', () => {
     expect(shorten('ngắn')).toBe('ngắn');
     const out = shorten('đ'.repeat(500), 10);

@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CHANNEL_SPECS } from '#root/channels/registry.js';
 import { withUnit } from '#root/domain/indicators.js';
 import { groupLateByDuty, lateView } from '#root/domain/late-digest.js';
 import { workingCalendarForYears } from '#root/domain/working-days.js';
@@ -30,6 +31,8 @@ import {
 } from '#root/messages/templates.js';
 import { renderDigest } from '#root/services/delivery/digest.js';
 import { bundleSample } from '#root/services/templates.js';
+import { bundleMessage } from '#root/services/delivery/view.js';
+import { LATE_UNITS, lateBundle } from '../helpers/late-bundle.js';
 import { dayListHtml } from '#root/web/confirm-page.js';
 
 /**
@@ -254,9 +257,18 @@ function bundleViews(lang: Lang): { label: string; view: View }[] {
     full[section] = list;
     full[`${section}Count`] = list.length;
   }
+  // A supervisor's late list, grouped by unit: every period shape, and items not shown ({{lateMore}}).
+  const late = full.late as View[];
+  full.lateUnits = [
+    { unitName: 'Sở Tư pháp', itemCount: late.length, lateItems: late },
+    { unitName: 'Ủy ban nhân dân huyện Cần Giờ', itemCount: 3, lateItems: [item(STAGES[3]!, '2026-Q4')] },
+  ];
+  full.lateTotal = late.length + 3;
+  full.lateUnitTotal = 2;
+  full.lateMore = 2;
   return [
     { label: 'every section', view: full },
-    { label: 'nothing more', view: { ...full, more: 0 } },
+    { label: 'nothing more', view: { ...full, more: 0, lateMore: 0 } },
   ];
 }
 
@@ -443,6 +455,27 @@ describe('what people read leaks no stored value', () => {
         expect(out.text).toMatch(lang === 'vi' ? /việc trễ khác: gõ \/tonghop/ : /more late items: send \/tonghop/);
       for (const text of [out.subject, out.text, out.html ?? ''])
         expect(leaks(text.replace(/<[^>]+>/g, ''), lang), `${channel}:\n${text}`).toEqual([]);
+    }
+  });
+
+  it.each(LANGS)('the day’s message of an administrator with 118 late items as each channel sends it in %s', (lang) => {
+    for (const channel of CHANNEL_SPECS.map((c) => c.name)) {
+      const b = lateBundle(channel, lang);
+      const { message } = bundleMessage(b, b.items, {
+        templates,
+        edited: new Map(),
+        calendar: workingCalendarForYears([2026], []),
+        confirmUrl: (id) => `https://dondoc.example/c/${id}`,
+      });
+      for (const text of [message.subject, message.text, message.html ?? '']) {
+        // The people's, units' and duties' names are theirs (Vietnamese in an English message too).
+        let plain = text
+          .replace(/<[^>]+>/g, '')
+          .replace(/«[^»\n]*»|"[^"\n]*"|&quot;[^&\n]*&quot;/g, '‹title›')
+          .replace(/https:\/\/\S+/g, '‹link›');
+        for (const name of [b.contact.name, ...LATE_UNITS]) plain = plain.split(name).join('‹name›');
+        expect(leaks(plain, lang), `${channel}:\n${text}`).toEqual([]);
+      }
     }
   });
 

@@ -235,6 +235,31 @@ export function startProgram(env: Record<string, string>, options: { nodeArgs?: 
   return { child, output: () => out, exited };
 }
 
+/**
+ * Polls `count` until `done` says so, failing only when it has not grown for `stallMs`: a fan-out
+ * on a busy machine may take many minutes, a stuck one stops moving. Returns the last count.
+ */
+export async function waitForProgress(
+  count: () => Promise<number>,
+  done: (n: number) => boolean,
+  stallMs: number,
+  what: string,
+): Promise<number> {
+  let last = await count();
+  let movedAt = Date.now();
+  while (!done(last)) {
+    await new Promise((r) => setTimeout(r, 200));
+    const n = await count();
+    if (n !== last) {
+      last = n;
+      movedAt = Date.now();
+    } else if (Date.now() - movedAt > stallMs) {
+      throw new Error(`no progress for ${stallMs / 1000} s waiting for ${what} (at ${n})`);
+    }
+  }
+  return last;
+}
+
 /** Polls until `check` is true. */
 export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const until = Date.now() + timeoutMs;

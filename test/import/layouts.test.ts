@@ -241,7 +241,7 @@ describe('a news article announcing a plan (no duty table)', () => {
     const lone = parsePlanText('Thông báo\nĐề nghị gửi báo cáo về Văn phòng trước ngày 5/12.', options);
     expect(lone.duties).toHaveLength(1);
     expect(lone.duties[0]!.leads).toEqual([]);
-    expect(lone.duties[0]!.flags).toEqual(['Không rõ đơn vị phải báo cáo / the reporting unit is not clear']);
+    expect(lone.duties[0]!.flags).toEqual(['Không rõ đơn vị phải báo cáo / It is not clear which unit has to report']);
   });
 });
 

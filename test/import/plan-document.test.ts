@@ -307,7 +307,7 @@ describe('pasted tables', () => {
     expect(d.duties.map((x) => x.code)).toEqual(['1.1', '1.4']);
     expect(d.flags).toHaveLength(2);
     expect(d.flags[0]).toMatch(
-      /^Không tách được các cột ở dòng 3: «1\.2 \| Diễn tập Sở Thông tin và Truyền thông \| Hàng năm» \/ could not split/,
+      /^Không tách được các cột ở dòng 3: «1\.2 \| Diễn tập Sở Thông tin và Truyền thông \| Hàng năm» \/ The row at dòng 3 could not be split/,
     );
     expect(d.flags[1]).toMatch(/dòng 4: «1\.3/);
   });
@@ -324,12 +324,12 @@ describe('pasted tables', () => {
     expect(d.duties[0]!.schedule.kind).toBe('unparsed');
     expect(d.duties[0]!.flags.join('\n')).toMatch(/Thiếu đơn vị chủ trì/);
     expect(d.duties[0]!.flags.join('\n')).toMatch(/khi nào rảnh/);
-    expect(d.duties[1]!.flags).toEqual(['Thiếu tên nhiệm vụ / the duty has no title']);
+    expect(d.duties[1]!.flags).toEqual(['Thiếu tên nhiệm vụ / The duty has no title']);
   });
 
   it('refuses an empty text; a text without a duty table gives no duties and a plan flag', () => {
     expect(() => parsePlanText(' \n\t\n', options)).toThrow(ImportError);
-    expect(() => parsePlanText(' \n\t\n', options)).toThrow(/Tệp trống \/ the file is empty/);
+    expect(() => parsePlanText(' \n\t\n', options)).toThrow(/^Tệp trống\. \/ The file is empty\.$/);
     for (const text of ['TT | Nội dung chỉ tiêu | Kế hoạch 2023 |\n1. | Tỷ lệ | 80% |', 'Một đoạn văn bản.']) {
       const d = parsePlanText(text, options);
       expect(d.duties, text).toEqual([]);

@@ -51,9 +51,9 @@ describe('decodeText', () => {
   it('refuses binary data and zip or PDF bytes passed as text', () => {
     expect(() =>
       decodeText(Buffer.from([0x41, 0x00, 0x00, 0x00, 0x13, 0x42, 0x00, 0x07, 0xff, 0x00, 0x00, 0x00, 0x01])),
-    ).toThrow(/Tệp không phải văn bản .* \/ not a text file/);
+    ).toThrow(/Tệp không phải văn bản .* \/ The file is not text/);
     expect(() => decodeText(Buffer.from('PK\u0003\u0004rest', 'latin1'))).toThrow(ImportError);
-    expect(() => decodeText(Buffer.from('%PDF-1.7\n…'))).toThrow(/not a text file/);
+    expect(() => decodeText(Buffer.from('%PDF-1.7\n…'))).toThrow(/The file is not text/);
   });
 });
 
@@ -217,12 +217,14 @@ describe('parsePlanFile', () => {
 
   it('refuses empty, binary, damaged PDF and Word files; a file without a duty table gives a plan flag', async () => {
     const refuse = (name: string, buf: Buffer) => parsePlanFile(name, buf, options);
-    await expect(refuse('empty.csv', Buffer.alloc(0))).rejects.toThrow(/^Tệp trống \/ the file is empty/);
+    await expect(refuse('empty.csv', Buffer.alloc(0))).rejects.toThrow(
+      /^Tệp trống \(empty\.csv\)\. \/ The file is empty \(empty\.csv\)\.$/,
+    );
     await expect(refuse('blank.txt', Buffer.from(' \r\n\t\n'))).rejects.toThrow(/Tệp trống/);
     await expect(refuse('blank.csv', Buffer.from('\uFEFF;;\n'))).rejects.toThrow(/Tệp trống/);
     await expect(
       refuse('data.txt', Buffer.from([0x00, 0x01, 0x02, 0x03, 0x00, 0x00, 0x00, 0x10, 0x20, 0x00, 0x00])),
-    ).rejects.toThrow(/not a text file/);
+    ).rejects.toThrow(/The file is not text/);
     // Issue 13: PDF and Word files are read (test/import/documents.test.ts); a damaged one is refused.
     await expect(refuse('plan.pdf', Buffer.from('%PDF-1.7'))).rejects.toThrow(/^Tệp PDF bị hỏng/);
     await expect(refuse('plan.txt', Buffer.from('%PDF-1.7'))).rejects.toThrow(/PDF/);

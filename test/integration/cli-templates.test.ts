@@ -29,13 +29,13 @@ describe('dondoc templates check', () => {
     const lines = r.stderr.split('\n');
     expect(lines[0]).toBe(`Lỗi / error: 4 mẫu không hợp lệ / invalid templates (${dir}):`);
     expect(lines).toContain(
-      '  vi/reminder-due.sandbox.txt: Mẫu sai cú pháp Mustache / the template is not valid Mustache: mục {{#dutyCode}} không được đóng bằng {{/dutyCode}} / section "dutyCode" is not closed — dòng 2, cột 1 / line 2, column 1',
+      '  vi/reminder-due.sandbox.txt: Mẫu sai cú pháp Mustache: mục {{#dutyCode}} không được đóng bằng {{/dutyCode}} — dòng 2, cột 1 / The template is not valid Mustache: the section {{#dutyCode}} is not closed by {{/dutyCode}} — line 2, column 1',
     );
     expect(lines).toContain(
-      '  vi/reminder-due.zalo.txt: Mẫu sai cú pháp Mustache / the template is not valid Mustache: thẻ {{…}} không được đóng (thiếu "}}") / a tag is not closed (missing "}}") — dòng 2, cột 5 / line 2, column 5',
+      '  vi/reminder-due.zalo.txt: Mẫu sai cú pháp Mustache: thẻ {{…}} không được đóng (thiếu "}}") — dòng 2, cột 5 / The template is not valid Mustache: a tag {{…}} is not closed (missing "}}") — line 2, column 5',
     );
     expect(lines).toContain(
-      '  vi/reminder-due.telegram.html: HTML Telegram không đọc được / Telegram cannot parse the HTML: thẻ đóng </i> không khớp thẻ mở <b> / the end tag </i> does not match <b> — dòng 2, cột 16 / line 2, column 16',
+      '  vi/reminder-due.telegram.html: Telegram không đọc được HTML: thẻ đóng </i> không khớp thẻ mở <b> — dòng 2, cột 16 / Telegram cannot parse the HTML: the end tag </i> does not match <b> — line 2, column 16',
     );
     expect(lines.find((l) => l.startsWith('  vi/reminder-lead.telegram.html: '))).toMatch(
       /không thoát ký tự.*\{\{\{dutyTitle\}\}\}/,

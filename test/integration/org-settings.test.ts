@@ -95,7 +95,9 @@ describe('an organisation’s zone and yearly due day', () => {
       // The real program's exit status, once.
       const renamed = await runCli(['org', 'create', 'dn', '--name', 'Tên khác'], env);
       expect(renamed.code).toBe(1);
-      expect(renamed.stderr).toMatch(/Tổ chức «dn» đã có, với tên \/ name «Sở TTTT Đà Nẵng».*dondoc org set dn/);
+      expect(renamed.stderr).toMatch(
+        /Tổ chức «dn» đã có, với tên «Sở TTTT Đà Nẵng»: không thay đổi gì\. Để sửa: dondoc org set dn .* \/ The organisation «dn» already exists, with the name «Sở TTTT Đà Nẵng»: nothing was changed/,
+      );
       expect((await t.prisma.organisation.findUniqueOrThrow({ where: { code: 'dn' } })).name).toBe('Sở TTTT Đà Nẵng');
 
       // An organisation stored before values were checked is repaired with `org set`.

@@ -21,20 +21,23 @@ describe('Telegram HTML', () => {
     });
 
     it('refuses a tag outside the set, a plain span, a bare "<", unbalanced or unclosed tags, saying where', () => {
-      const cases: [string, RegExp, number][] = [
-        ['xin <div>chào</div>', /<div> Telegram không hỗ trợ/, 4],
-        ['dòng 1<br>dòng 2', /<br> Telegram không hỗ trợ/, 6],
-        ['<span>ẩn</span>', /<span> Telegram không hỗ trợ/, 0],
-        ['a < b', /dấu "<" không mở thẻ nào/, 2],
-        ['<b><i>x</b></i>', /thẻ đóng <\/b> không khớp thẻ mở <i>/, 7],
-        ['x</b>', /thẻ đóng <\/b> không có thẻ mở/, 1],
-        ['<b>chưa đóng', /thẻ <b> không được đóng/, 0],
+      const cases: [string, RegExp, RegExp, number][] = [
+        ['xin <div>chào</div>', /<div> Telegram không hỗ trợ/, /does not support the tag <div>/, 4],
+        ['dòng 1<br>dòng 2', /<br> Telegram không hỗ trợ/, /does not support the tag <br>/, 6],
+        ['<span>ẩn</span>', /<span> Telegram không hỗ trợ/, /does not support the tag <span>/, 0],
+        ['a < b', /dấu "<" không mở thẻ nào/, /a "<" that opens no tag/, 2],
+        ['<b><i>x</b></i>', /thẻ đóng <\/b> không khớp thẻ mở <i>/, /the end tag <\/b> does not match <i>/, 7],
+        ['x</b>', /thẻ đóng <\/b> không có thẻ mở/, /the end tag <\/b> closes nothing/, 1],
+        ['<b>chưa đóng', /thẻ <b> không được đóng/, /the tag <b> is never closed/, 0],
       ];
-      for (const [text, problem, at] of cases) {
-        expect(telegramHtmlProblem(text), text).toMatchObject({
-          problem: expect.stringMatching(problem) as unknown,
-          at,
-        });
+      for (const [text, vi, en, at] of cases) {
+        const found = telegramHtmlProblem(text);
+        expect(found?.at, text).toBe(at);
+        // Each language whole: the Vietnamese without English, the English without Vietnamese.
+        expect(found?.problem.vi, text).toMatch(vi);
+        expect(found?.problem.vi, text).not.toContain(' / ');
+        expect(found?.problem.en, text).toMatch(en);
+        expect(found?.problem.en, text).not.toMatch(/thẻ|không/);
       }
     });
 

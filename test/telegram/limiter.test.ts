@@ -3,6 +3,8 @@ import { createChannels } from '#root/channels/index.js';
 import {
   createTelegramLimiter,
   createUnpacedTelegramLimiter,
+  departGapOf,
+  TELEGRAM_LIMITS,
   type TelegramLimiter,
 } from '#root/channels/telegram/limiter.js';
 import type { Recipient } from '#root/channels/types.js';
@@ -58,14 +60,17 @@ describe('the Telegram limiter', () => {
   it('counts a request from when it leaves until a window after its answer: a 31st waits while 30 are unanswered', async () => {
     const limiter = createTelegramLimiter();
     const start = Date.now();
-    // Thirty requests leave at once (their slots long passed: a starved process), none answered yet.
-    const answered = await Promise.all(Array.from({ length: 30 }, (_, i) => limiter.depart(3_000 + i)));
+    // Thirty requests leave as soon as they may (their slots long passed: a starved process), none
+    // answered yet.
+    const departing = Promise.all(Array.from({ length: 30 }, (_, i) => limiter.depart(3_000 + i)));
+    await vi.advanceTimersByTimeAsync(1_000);
+    const answered = await departing;
     let leftAt: number | undefined;
     const late = limiter.depart(3_100).then((done) => {
       leftAt = Date.now() - start;
       return done;
     });
-    await vi.advanceTimersByTimeAsync(2_000);
+    await vi.advanceTimersByTimeAsync(1_000);
     expect(leftAt).toBeUndefined();
     // The first answer comes at 2 s: Telegram received that request at the latest then.
     answered[0]!();
@@ -73,6 +78,77 @@ describe('the Telegram limiter', () => {
     (await late)();
     expect(leftAt).toBeGreaterThanOrEqual(2_000 + 1_005);
     expect(leftAt).toBeLessThan(2_000 + 1_005 + 100);
+  });
+
+  it('does not poll while the answers it waits for are in flight: no room comes before a window after them', async () => {
+    let looks = 0;
+    const limiter = createTelegramLimiter(TELEGRAM_LIMITS, () => {
+      looks++;
+      return Date.now();
+    });
+    const departing = Promise.all(Array.from({ length: 30 }, (_, i) => limiter.depart(9_000 + i)));
+    await vi.advanceTimersByTimeAsync(1_000);
+    const answered = await departing;
+    looks = 0;
+    let left = false;
+    const late = limiter.depart(9_100).then((done) => ((left = true), done));
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(left).toBe(false);
+    // It looked about once a window (1,005 ms), not once a slot (34 ms: 150 times in 5 s).
+    expect(looks).toBeLessThan(20);
+    for (const done of answered) done();
+    await vi.advanceTimersByTimeAsync(2_000);
+    (await late)();
+    expect(left).toBe(true);
+  });
+
+  it('lets requests freed at the same moment leave spread out, a half slot apart', async () => {
+    const limiter = createTelegramLimiter();
+    const start = Date.now();
+    const left: number[] = [];
+    const all = Promise.all(
+      Array.from({ length: 30 }, (_, i) => limiter.depart(4_000 + i).then(() => left.push(Date.now() - start))),
+    );
+    await vi.advanceTimersByTimeAsync(2_000);
+    await all;
+    left.sort((a, b) => a - b);
+    for (let i = 1; i < left.length; i++)
+      expect(left[i]! - left[i - 1]!).toBeGreaterThanOrEqual(departGapOf(TELEGRAM_LIMITS));
+    expect(left.at(-1)).toBeLessThan(30 * departGapOf(TELEGRAM_LIMITS) + 50);
+  });
+
+  it('holds a request back only until there is room, so that the sends behind keep their slots', async () => {
+    // Answers 25 ms after a request leaves: more than a slot's 34 ms × 30 leaves beyond the window's
+    // 1,005 ms, so that each request waits, as it leaves, for the answer of the one 30 before it.
+    // It used to take the next free slot of the schedule for that, pushing every later send back by
+    // one: the 300th left at 10.5 s. Counted from leaving to answer, no 31 requests within any
+    // second either way.
+    const limiter = createTelegramLimiter();
+    const start = Date.now();
+    const spans: { left: number; answered: number }[] = [];
+    const sends = Array.from({ length: 300 }, async (_, i) => {
+      await limiter.acquire(6_000 + i);
+      const done = await limiter.depart(6_000 + i);
+      const left = Date.now() - start;
+      await new Promise((r) => setTimeout(r, 25));
+      done();
+      spans.push({ left, answered: Date.now() - start });
+    });
+    await vi.advanceTimersByTimeAsync(30_000);
+    await Promise.all(sends);
+    const last = Math.max(...spans.map((s) => s.left));
+    // 30 per (1,005 + 25) ms at most: 29.1 a second, the first 30 at once.
+    expect(last).toBeLessThan(((300 - 30) * 1_030) / 30 + 1_000);
+    // Wherever Telegram received each (between leaving and its answer), at most 30 in a second:
+    // for any second, the requests that must have arrived within it (left and answered inside).
+    for (const s of spans) {
+      const within = spans.filter((u) => u.left >= s.left && u.answered < s.left + 1_000).length;
+      expect(within).toBeLessThanOrEqual(30);
+    }
+    // And those that may have: their spans overlap a second that starts as the one before it ended.
+    const sorted = [...spans].sort((a, b) => a.left - b.left);
+    for (let i = 30; i < sorted.length; i++)
+      expect(sorted[i]!.left - sorted[i - 30]!.answered).toBeGreaterThanOrEqual(1_000);
   });
 
   it('counts the requests the shared limiter let leave, so that taking over from it is no burst', async () => {

@@ -167,6 +167,27 @@ describe('a unit’s calendar feed', () => {
     expect(res.text).not.toContain('test-retired');
   });
 
+  it('describes each event in one language: Vietnamese, or English with ?lang=en', async () => {
+    const vi = parseIcs((await feed()).text);
+    const en = parseIcs((await feed(`${feedPath}?lang=en`)).text);
+    expect(en.events).toHaveLength(vi.events.length);
+    const open = (await expected()).find((o) => o.status === 'open')!;
+    const viText = eventOf(vi, open.id).event.get('DESCRIPTION')!;
+    const enText = eventOf(en, open.id).event.get('DESCRIPTION')!;
+    expect(viText).toMatch(/^Kế hoạch: 3131\/KH-UBND/);
+    expect(viText).toContain('Trạng thái: ');
+    expect(enText).toMatch(/^Plan: 3131\/KH-UBND/);
+    expect(enText).toContain('State: ');
+    expect(enText).toContain(`send /xong ${open.duty.code}`);
+    for (const text of [viText, enText]) expect(text).not.toMatch(/ \/ (plan|duty|period|due|state)\b/i);
+    // The English has no Vietnamese of ours (the plan's and duty's titles are the organisation's).
+    const ours = enText.replaceAll(open.duty.title, '').replace(/^Plan: .*$/m, '');
+    expect(ours).not.toMatch(/Kế hoạch|Nhiệm vụ|Trạng thái|Hạn|chưa xác nhận|gia hạn/);
+    const gone = await feed(`/ical/${'A'.repeat(43)}.ics?lang=en`);
+    expect(gone.status).toBe(404);
+    expect(gone.text).toBe('There is no such calendar (the address is wrong or was replaced).\n');
+  });
+
   it('reflects a confirmation and an extension made after, under the same UIDs', async () => {
     const open = (await expected()).filter((o) => o.status === 'open');
     expect(open.length).toBeGreaterThanOrEqual(2);

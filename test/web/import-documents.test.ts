@@ -57,14 +57,22 @@ describe('uploading a Word or PDF plan on the web page', () => {
   it('reads a 100-page PDF off the request path: the server keeps answering', async () => {
     const lag = monitorEventLoopDelay({ resolution: 10 });
     lag.enable();
+    const started = performance.now();
     const res = await w.client.upload(
       '/admin/import',
       { planCode: '' },
       { field: 'file', name: 'kh-100-pages.pdf', type: PDF, data: fixture('kh-100-pages.pdf') },
     );
+    const elapsed = performance.now() - started;
     lag.disable();
     const id = draftIdOf(res);
-    expect(lag.max / 1e6).toBeLessThan(250);
+    // Read on the server's thread, the readers stall it for over a tenth of the upload (1,258 ms
+    // of 9,658 ms, tried at load average 15); off it, the longest stall is the machine's own
+    // (108 ms of 12,179 ms; 285 ms at load average 20, which failed a fixed 250 ms). A share of
+    // the upload, not a fixed time: a busy machine stretches both.
+    expect(lag.max / 1e6, `longest stall of the event loop during a ${Math.round(elapsed)} ms upload`).toBeLessThan(
+      elapsed / 25,
+    );
     expect(JSON.parse((await redis.get(`${prefix}:import:${id}`))!).draft.duties).toHaveLength(1_195);
   });
 

@@ -73,7 +73,7 @@ describe('the reminder preview and the audit log pages', () => {
         ['from=2026-13-01&to=2026-12-01', /Từ ngày: «2026-13-01» không phải một ngày/],
         ['from=2026-02-30&to=2026-03-01', /Từ ngày: «2026-02-30» không phải một ngày/],
         ['from=hôm-nay&to=2026-12-01', /ghi theo dạng năm-tháng-ngày, VD 2026-11-16/],
-        ['from=2026-12-01&to=2026-11-01', /Ngày đầu 2026-12-01 sau ngày cuối 2026-11-01/],
+        ['from=2026-12-01&to=2026-11-01', /Ngày đầu 01\/12\/2026 sau ngày cuối 01\/11\/2026\./],
         ['from=2026-01-01&to=2026-12-31', /Khoảng 365 ngày quá dài: tối đa 92 ngày/],
       ];
       for (const [q, message] of cases) {

@@ -242,12 +242,12 @@ describe('message templates on the administrators’ pages', () => {
       [
         TG,
         'Kính gửi {{contactName}}\n<div>{{dutyCode}}</div>',
-        'thẻ <div> Telegram không hỗ trợ / Telegram does not support the tag <div> — dòng 2, cột 1',
+        'Telegram không đọc được HTML: thẻ <div> Telegram không hỗ trợ — dòng 2, cột 1',
       ],
       [TG, 'Kính gửi {{contactName}},<br>{{dutyCode}}', 'thẻ <br> Telegram không hỗ trợ'],
       [TG, '<b>{{dutyCode}}</i>', 'thẻ đóng </i> không khớp thẻ mở <b>'],
-      [TG, 'Nhiệm vụ <b>{{dutyCode}}', 'thẻ <b> không được đóng / the tag <b> is never closed — dòng 1, cột 10'],
-      [TG, '{{#dutyCode}}<i>{{/dutyCode}}x</i>', 'HTML Telegram không đọc được'],
+      [TG, 'Nhiệm vụ <b>{{dutyCode}}', 'thẻ <b> không được đóng — dòng 1, cột 10'],
+      [TG, '{{#dutyCode}}<i>{{/dutyCode}}x</i>', 'Telegram không đọc được HTML'],
       [TG, 'a < b {{dutyCode}}', 'dấu "<" không mở thẻ nào'],
       [TG, 'Nhiệm vụ {{{dutyTitle}}}', 'không thoát ký tự'],
       [EDIT, 'Nhiệm vụ {{&dutyTitle}}', 'không thoát ký tự'],
@@ -257,6 +257,8 @@ describe('message templates on the administrators’ pages', () => {
       expect(res.status, source).toBe(400);
       expect(res.text, source).toContain(escapeHtml(problem));
       expect(res.text, source).toContain('Chưa lưu gì.');
+      // In the page's language only (issue 14): no English half after " / ".
+      expect(res.text, source).not.toMatch(/does not|is never closed|cannot parse|unescaped/i);
     }
     // Telegram's own tags pass.
     const good = await w.client.post(TG, {

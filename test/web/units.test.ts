@@ -290,7 +290,7 @@ describe('the units pages', () => {
         [{ name: '  ' }, 'Cần tên người liên hệ'],
         [{ name: 'Lê Văn B', email: 'không-phải-email' }, 'không hợp lệ'],
         [{ name: 'Lê Văn B', channels: 'fax' }, 'Kênh không hợp lệ'],
-        [{ name: 'Lê Văn B', channels: 'email' }, 'Kênh email cần địa chỉ email'],
+        [{ name: 'Lê Văn B', channels: 'email' }, 'Kênh Email cần một địa chỉ.'],
         [{ name: 'Lê Văn B', role: 'boss' }, 'Vai trò «boss» không hợp lệ'],
       ];
       for (const [form, message] of cases) {

@@ -18,7 +18,10 @@ export const emailChannel = defineChannel({
     parse(raw) {
       const email = raw.trim();
       if (!EMAIL.test(email) || email.length > 320)
-        throw new UserError(`Địa chỉ email «${email.slice(0, 80)}» không hợp lệ / invalid email address`);
+        throw new UserError({
+          vi: `Địa chỉ email «${email.slice(0, 80)}» không hợp lệ.`,
+          en: `«${email.slice(0, 80)}» is not a valid email address.`,
+        });
       return { email };
     },
     has: (c) => Boolean(c.email),

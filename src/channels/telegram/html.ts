@@ -1,3 +1,4 @@
+import type { Words } from '#root/errors/index.js';
 import { splitText } from '#root/lib/split-text.js';
 
 /**
@@ -34,20 +35,24 @@ const ENTITY = /^&(?:lt|gt|amp|quot|#\d{1,7}|#x[0-9a-fA-F]{1,6});/;
 /** One thing wrong with a text for Telegram: what, and where (a character offset into the text). */
 export interface TelegramHtmlProblem {
   at: number;
-  problem: string;
+  problem: Words;
 }
 
 /**
  * What Telegram would refuse in `text` sent with `parse_mode: 'HTML'`, or null when it parses: a
  * `<` that opens no tag, a tag outside {@link TELEGRAM_TAGS} (a `span` without `class="tg-spoiler"`
- * too), an end tag that closes nothing or the wrong tag, a tag never closed. Messages are
- * Vietnamese then English.
+ * too), an end tag that closes nothing or the wrong tag, a tag never closed. What is wrong is said
+ * in each language.
  */
 export function telegramHtmlProblem(text: string): TelegramHtmlProblem | null {
   const open: { name: string; at: number }[] = [];
   for (let i = text.indexOf('<'); i !== -1; i = text.indexOf('<', i + 1)) {
     const m = TAG.exec(text.slice(i, i + 2_000));
-    if (!m) return { at: i, problem: 'dấu "<" không mở thẻ nào (viết &lt;) / a bare "<" (write &lt;)' };
+    if (!m)
+      return {
+        at: i,
+        problem: { vi: 'dấu "<" không mở thẻ nào (viết &lt;)', en: 'a "<" that opens no tag (write &lt;)' },
+      };
     const name = m[2]!.toLowerCase();
     const closing = m[1] === '/';
     if (
@@ -56,7 +61,10 @@ export function telegramHtmlProblem(text: string): TelegramHtmlProblem | null {
     ) {
       return {
         at: i,
-        problem: `thẻ <${closing ? '/' : ''}${name}> Telegram không hỗ trợ / Telegram does not support the tag <${closing ? '/' : ''}${name}>`,
+        problem: {
+          vi: `thẻ <${closing ? '/' : ''}${name}> Telegram không hỗ trợ`,
+          en: `Telegram does not support the tag <${closing ? '/' : ''}${name}>`,
+        },
       };
     }
     if (closing) {
@@ -65,8 +73,11 @@ export function telegramHtmlProblem(text: string): TelegramHtmlProblem | null {
         return {
           at: i,
           problem: top
-            ? `thẻ đóng </${name}> không khớp thẻ mở <${top.name}> / the end tag </${name}> does not match <${top.name}>`
-            : `thẻ đóng </${name}> không có thẻ mở / the end tag </${name}> closes nothing`,
+            ? {
+                vi: `thẻ đóng </${name}> không khớp thẻ mở <${top.name}>`,
+                en: `the end tag </${name}> does not match <${top.name}>`,
+              }
+            : { vi: `thẻ đóng </${name}> không có thẻ mở`, en: `the end tag </${name}> closes nothing` },
         };
       }
     } else {
@@ -78,7 +89,7 @@ export function telegramHtmlProblem(text: string): TelegramHtmlProblem | null {
   return unclosed
     ? {
         at: unclosed.at,
-        problem: `thẻ <${unclosed.name}> không được đóng / the tag <${unclosed.name}> is never closed`,
+        problem: { vi: `thẻ <${unclosed.name}> không được đóng`, en: `the tag <${unclosed.name}> is never closed` },
       }
     : null;
 }

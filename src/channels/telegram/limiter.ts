@@ -18,6 +18,15 @@ import type { Redis } from '#root/redis.js';
  * The window is Telegram's second and {@link WINDOW_MARGIN_MS} (the answer is seen after it came,
  * so that is margin enough); the slots spread the sends evenly, 34 ms apart (29.4 a second).
  *
+ * Why: take 31 requests that Telegram received within one second, (w, w + 1000], and the last of
+ * them to leave, at `t` ≤ its arrival ≤ w + 1000. The 30 others left before `t`, and each was
+ * answered after it arrived, after w > t − 1005: when the last left, each was still in flight or
+ * answered within the window — 30 counted, so it could not have left. The rule needs nothing of the
+ * slots: a request held back as it leaves waits for the very instant there is room (not for a slot
+ * of the schedule, which would push every later send back by one), and departures keep
+ * {@link departGapOf} apart, so that requests freed together (a process starved of CPU sees thirty
+ * answers at once) do not leave at one instant either.
+ *
  * {@link createTelegramLimiter} keeps them in this process; {@link createRedisTelegramLimiter} in
  * Redis, shared by every process that sends for the bot (what `npm start` uses).
  */
@@ -32,6 +41,13 @@ export const TELEGRAM_LIMITS: TelegramLimits = { perSecond: 30, privateChatInter
 
 /** The bot's slot length (ms) for these limits: 34 ms for 30 a second. */
 export const slotMsOf = (limits: TelegramLimits) => Math.ceil(1_000 / limits.perSecond);
+
+/**
+ * The least time (ms) between two requests of the bot leaving, whatever the window allows: half a
+ * slot, 17 ms. Sends on schedule are a slot apart; one held back by the window may then follow the
+ * one before it closer, and catch up on its slot, but a crowd freed at once leaves spread out.
+ */
+export const departGapOf = (limits: TelegramLimits) => Math.floor(slotMsOf(limits) / 2);
 
 /**
  * Beyond Telegram's second, how long a request keeps counting after its answer: the answer is
@@ -76,19 +92,21 @@ export interface TelegramLimiter {
 
 /**
  * Requests counted in a window: each from its departure until `window` after its answer (`end`,
- * Infinity while in flight). `free(t)`: the earliest instant from `t` on that one more may leave,
- * or `t + poll` while the oldest that must make room is still in flight.
+ * Infinity while in flight). `free(t)`: the earliest instant from `t` on that one more may leave —
+ * or, while the oldest that must make room has not ended (in flight), `t + window`: it ends at `t`
+ * at the earliest, so there is no room before then and nothing to look at again sooner (a waiter
+ * does not poll while answers are awaited).
  */
 function createWindow(n: number, window: number, now: () => number) {
   let entries: { left: number; end: number }[] = [];
   const endOf = (e: { left: number; end: number }) => Math.min(e.end, e.left + IN_FLIGHT_MS);
   return {
-    free(t: number, poll: number): number {
+    free(t: number): number {
       entries = entries.filter((e) => endOf(e) > t - window);
       if (entries.length < n) return t;
       const ends = entries.map(endOf).sort((a, b) => a - b);
       const end = ends[entries.length - n]!;
-      return end > t ? t + poll : end + window;
+      return end > t ? t + window : end + window;
     },
     /** Counts a request leaving at `t`; returns the function that records its answer. */
     add(t: number): () => void {
@@ -135,6 +153,8 @@ export function createTelegramLimiter(
   };
   let botPausedUntil = 0;
   let pruneBefore = 0;
+  const departGap = departGapOf(limits);
+  let lastDeparture = -Infinity;
 
   const prune = (t: number) => {
     const first = Math.floor(t / slotMs);
@@ -142,8 +162,8 @@ export function createTelegramLimiter(
     for (const k of taken) if (k < first) taken.delete(k);
     for (const [chat, at] of nextPrivate) if (at < t) nextPrivate.delete(chat);
     for (const [chat, times] of groupTimes) if (times.at(-1)! < t - 60_000) groupTimes.delete(chat);
-    for (const [chat, w] of chatSent) if (w.free(t, slotMs) === t && w.empty) chatSent.delete(chat);
-    botSent.free(t, slotMs); // drops the requests long answered
+    for (const [chat, w] of chatSent) if (w.free(t) === t && w.empty) chatSent.delete(chat);
+    botSent.free(t); // drops the requests long answered
     pruneBefore = first;
   };
 
@@ -194,8 +214,9 @@ export function createTelegramLimiter(
       const giveUp = now() + DEPART_MAX_WAIT_MS;
       for (;;) {
         const t = now();
-        const at = Math.max(botPausedUntil, botSent.free(t, slotMs), chatW.free(t, slotMs));
+        const at = Math.max(botPausedUntil, lastDeparture + departGap, botSent.free(t), chatW.free(t));
         if (at <= t || t >= giveUp) {
+          lastDeparture = t;
           const bot = botSent.add(t);
           const own = chatW.add(t);
           return () => {
@@ -203,15 +224,17 @@ export function createTelegramLimiter(
             own();
           };
         }
-        const slot = take(at);
+        // Until there is room (or, while the request that must make room is in flight, a slot's
+        // time to look again): no slot taken, so the schedule of the sends behind is not pushed back.
         if (!chat.startsWith('-'))
-          nextPrivate.set(chat, Math.max(nextPrivate.get(chat) ?? 0, slot + limits.privateChatIntervalMs));
-        await wait(slot);
+          nextPrivate.set(chat, Math.max(nextPrivate.get(chat) ?? 0, at + limits.privateChatIntervalMs));
+        await wait(at);
       }
     },
     note(chatId) {
       const t = now();
       prune(t);
+      lastDeparture = Math.max(lastDeparture, t);
       const bot = botSent.add(t);
       const own = chatWindow(String(chatId)).add(t);
       return () => {
@@ -237,11 +260,13 @@ export function createTelegramLimiter(
   };
 }
 
-// Lua shared by the scripts: Redis's now (ms), and the bot's first free slot at or after `at`
-// (KEYS[1]: the taken slots, a sorted set of slot numbers), taken; its instant.
-const TAKE = `
+// Lua shared by the scripts: Redis's now (ms); and (TAKE) the bot's first free slot at or after
+// `at` (KEYS[1]: the taken slots, a sorted set of slot numbers), taken; its instant.
+const NOW = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
+const TAKE = `${NOW}
 local function take(at, slotMs)
   redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', math.floor(now / slotMs) - 1)
   local k = math.ceil(at / slotMs)
@@ -289,30 +314,32 @@ return { at, now }
 `;
 
 // Lua shared by DEPART and BACK_OFF: a window of requests as a sorted set, each member scored by
-// its end (its answer; while in flight, its departure + IN_FLIGHT_MS). room(key, n, window,
-// poll): the earliest instant one more may leave — now; a window after the end of the oldest
-// that must make room; or now + poll while that one is still in flight.
+// its end (its answer; while in flight, its departure + IN_FLIGHT_MS). room(key, n, window): the
+// earliest instant one more may leave — now; a window after the end of the oldest that must make
+// room; or, while that one has not ended (in flight), a window after now (no room before then: it
+// ends now at the earliest, so a waiter does not poll while answers are awaited).
 const WINDOW = `
-local function room(key, n, window, poll)
+local function room(key, n, window)
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
   local count = redis.call('ZCARD', key)
   if count < n then return now end
   local r = redis.call('ZRANGE', key, count - n, count - n, 'WITHSCORES')
   local ends = tonumber(r[2])
-  if ends > now then return now + poll end
+  if ends > now then return now + window end
   return ends + window
 end
 `;
 
 // As a request leaves, by Redis's clock: if the requests that left before it leave room — the
 // bot's (KEYS[4]: perSecond per window of perSecond slots), the chat's (KEYS[5]: one per private
-// interval, or the group's count per window) — and the bot is not paused, or `force`: adds it to
-// both windows, in flight, and returns { 0, now }. Otherwise takes the first free slot from the
-// instant there will be room and returns { slot, now } (a private chat's next is planned after
-// it). KEYS: bot slots, bot pause, chat, bot window, chat window. ARGV: slotMs, perSecond, group
-// (1/0), private interval, group count, group window, a unique member, force (1/0), in-flight ms,
-// the bot's window (ms).
-const DEPART = `${TAKE}${WINDOW}
+// interval, or the group's count per window) — the bot's last request left at least the gap
+// before (KEYS[6]) and the bot is not paused, or `force`: adds it to both windows, in flight, and
+// returns { 0, now }. Otherwise returns { the instant there will be room, now } (a private chat's
+// next is planned after it), taking no slot: the schedule of the sends behind is not pushed back.
+// KEYS: bot slots, bot pause, chat, bot window, chat window, bot's last departure. ARGV: slotMs,
+// perSecond, group (1/0), private interval, group count, group window, a unique member, force
+// (1/0), in-flight ms, the bot's window (ms), the gap between departures (ms).
+const DEPART = `${NOW}${WINDOW}
 local slotMs = tonumber(ARGV[1])
 local perSecond = tonumber(ARGV[2])
 local botWindow = tonumber(ARGV[10])
@@ -321,19 +348,22 @@ local interval = tonumber(ARGV[4])
 local n, window = 1, interval
 if group then n, window = tonumber(ARGV[5]), tonumber(ARGV[6]) end
 local at = tonumber(redis.call('GET', KEYS[2]) or '0')
-local bot = room(KEYS[4], perSecond, botWindow, slotMs)
+local bot = room(KEYS[4], perSecond, botWindow)
 if bot > at then at = bot end
-local chat = room(KEYS[5], n, window, slotMs)
+local chat = room(KEYS[5], n, window)
 if chat > at then at = chat end
+local gap = tonumber(ARGV[11])
+local last = tonumber(redis.call('GET', KEYS[6]) or '0')
+if last + gap > at then at = last + gap end
 if at <= now or ARGV[8] == '1' then
   local flight = tonumber(ARGV[9])
   redis.call('ZADD', KEYS[4], now + flight, ARGV[7])
   redis.call('PEXPIRE', KEYS[4], flight + botWindow + 1000)
   redis.call('ZADD', KEYS[5], now + flight, ARGV[7])
   redis.call('PEXPIRE', KEYS[5], flight + window + 1000)
+  redis.call('SET', KEYS[6], now, 'PX', gap + 1000)
   return { 0, now }
 end
-at = take(at, slotMs)
 if not group then
   local nextAt = tonumber(redis.call('GET', KEYS[3]) or '0')
   if at + interval > nextAt then redis.call('SET', KEYS[3], at + interval, 'PX', at - now + interval + 1000) end
@@ -341,14 +371,21 @@ end
 return { at, now }
 `;
 
-// A request's answer came: it ends now, in the bot's and the chat's windows (if still there).
-// KEYS: bot window, chat window. ARGV: member.
-const ANSWERED = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
-redis.call('ZADD', KEYS[2], 'XX', now, ARGV[1])
-return now
+// A request's answer came: it ends, in the bot's and the chat's windows (if still there), now or
+// `elapsed` after it left (its score, while in flight, is when it left + the in-flight time),
+// whichever is earlier: the answer came at most `elapsed` after the depart script ran, by the
+// sender's clock, which a busy sender sees sooner than this script reaches Redis.
+// KEYS: bot window, chat window. ARGV: member, elapsed (ms), in-flight ms.
+const ANSWERED = `${NOW}
+local ends = now
+local inFlight = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if inFlight then
+  local bound = tonumber(inFlight) - tonumber(ARGV[3]) + tonumber(ARGV[2])
+  if bound < ends then ends = bound end
+end
+redis.call('ZADD', KEYS[1], 'XX', 'LT', ends, ARGV[1])
+redis.call('ZADD', KEYS[2], 'XX', 'LT', ends, ARGV[1])
+return ends
 `;
 
 // A 429: nothing to the chat before `until`, and the whole bot paused briefly (at most 1 s).
@@ -412,6 +449,8 @@ export function createRedisTelegramLimiter(
   const fallback = options.fallback ?? createTelegramLimiter(limits);
   const timeoutMs = options.timeoutMs ?? 1_000;
   const slotMs = slotMsOf(limits);
+  const gap = departGapOf(limits);
+  let lastWake = -Infinity;
   // Members of a group's window must differ between processes and between limiters of one process.
   const self = randomBytes(6).toString('hex');
   let member = 0;
@@ -421,7 +460,7 @@ export function createRedisTelegramLimiter(
   // ioredis's scripts: by SHA (EVALSHA), the text sent again when Redis has forgotten it (a
   // restart, SCRIPT FLUSH). defineCommand adds methods that its types do not know of.
   redis.defineCommand('dondocTelegramReserve', { numberOfKeys: 3, lua: RESERVE });
-  redis.defineCommand('dondocTelegramDepart', { numberOfKeys: 5, lua: DEPART });
+  redis.defineCommand('dondocTelegramDepart', { numberOfKeys: 6, lua: DEPART });
   redis.defineCommand('dondocTelegramAnswered', { numberOfKeys: 2, lua: ANSWERED });
   redis.defineCommand('dondocTelegramBackOff', { numberOfKeys: 3, lua: BACK_OFF });
   type Script = 'dondocTelegramReserve' | 'dondocTelegramDepart' | 'dondocTelegramAnswered' | 'dondocTelegramBackOff';
@@ -444,7 +483,7 @@ export function createRedisTelegramLimiter(
     )) as [number, number];
     return { at, wait: at - now };
   };
-  /** This request counted as leaving now (null), or a slot to wait for before asking again. */
+  /** This request counted as leaving now (null), or the instant to ask again (by Redis's clock) and the wait until it. */
   const departNow = async (chat: string, m: string, force: boolean) => {
     if (redis.status !== 'ready') throw new Error(`redis ${redis.status}`);
     const [at, now] = (await within(
@@ -454,6 +493,7 @@ export function createRedisTelegramLimiter(
         chatKey(chat),
         `${key}:sent`,
         `${chatKey(chat)}:sent`,
+        `${key}:departed`,
         slotMs,
         limits.perSecond,
         group(chat),
@@ -464,6 +504,7 @@ export function createRedisTelegramLimiter(
         force ? 1 : 0,
         IN_FLIGHT_MS,
         BOT_WINDOW_MS,
+        departGapOf(limits),
       ),
     )) as [number, number];
     return at === 0 ? null : { at, wait: at - now };
@@ -484,11 +525,20 @@ export function createRedisTelegramLimiter(
       const chat = String(chatId);
       const m = `${self}:${member++}`;
       const giveUp = Date.now() + DEPART_MAX_WAIT_MS;
+      // When the script that let it leave was sent: Redis ran it, and counted the request as
+      // leaving (`left`, by its clock), after this instant.
+      let asked = 0;
       try {
         for (;;) {
+          asked = performance.now();
           const slot = await departNow(chat, m, Date.now() >= giveUp);
           if (!slot) break;
-          if (slot.wait > 0) await new Promise((r) => setTimeout(r, slot.wait));
+          // This process's waiters told the same instant would all ask again at once, and all but
+          // one be told to wait again: they wake a gap apart instead, one script each.
+          const wake = Math.max(performance.now() + slot.wait, lastWake + gap);
+          lastWake = wake;
+          const wait = wake - performance.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         }
       } catch (error) {
         // Redis does not answer: this process's own count decides, as in `acquire` — one that
@@ -500,9 +550,13 @@ export function createRedisTelegramLimiter(
       return () => {
         local?.();
         if (redis.status !== 'ready') return; // counted as answered IN_FLIGHT_MS after it left
-        void within(scripts.dondocTelegramAnswered(`${key}:sent`, `${chatKey(chat)}:sent`, m)).catch((error: unknown) =>
-          options.onError?.(error as Error),
-        );
+        // The answer came at most `elapsed` after Redis counted the request as leaving: it ends at
+        // `left + elapsed` by Redis's clock, or when this script reaches Redis, whichever is first
+        // (+1: Redis's milliseconds are whole).
+        const elapsed = Math.ceil(performance.now() - asked) + 1;
+        void within(
+          scripts.dondocTelegramAnswered(`${key}:sent`, `${chatKey(chat)}:sent`, m, elapsed, IN_FLIGHT_MS),
+        ).catch((error: unknown) => options.onError?.(error as Error));
       };
     },
     backOff(chatId, seconds) {

@@ -33,7 +33,10 @@ export const telegramChannel = defineChannel<TelegramLimiter>({
     parse(raw) {
       const id = raw.trim();
       if (!/^-?\d{1,19}$/.test(id))
-        throw new UserError(`Mã chat Telegram «${id.slice(0, 30)}» không hợp lệ / invalid Telegram chat id`);
+        throw new UserError({
+          vi: `Mã chat Telegram «${id.slice(0, 30)}» không hợp lệ.`,
+          en: `«${id.slice(0, 30)}» is not a valid Telegram chat id.`,
+        });
       return { telegramChatId: BigInt(id) };
     },
     has: (c) => c.telegramChatId != null,

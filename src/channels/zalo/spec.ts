@@ -21,7 +21,10 @@ export const zaloChannel = defineChannel<ZaloLimiter>({
     parse(raw) {
       const id = raw.trim();
       if (!id || id.length > 100 || /\s/.test(id))
-        throw new UserError(`Mã người dùng Zalo «${id.slice(0, 30)}» không hợp lệ / invalid Zalo user id`);
+        throw new UserError({
+          vi: `Mã người dùng Zalo «${id.slice(0, 30)}» không hợp lệ.`,
+          en: `«${id.slice(0, 30)}» is not a valid Zalo user id.`,
+        });
       return { zaloUserId: id };
     },
     has: (c) => c.zaloUserId != null && c.zaloUserId !== '',

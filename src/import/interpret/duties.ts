@@ -4,6 +4,7 @@
  * number of the duty above, from merged cells) continue the duty above, repeated header rows are
  * skipped, and rows that cannot be read become plan flags with their text.
  */
+import { inBothLanguages } from '#root/errors/index.js';
 import { parseTimeframe } from '../../domain/timeframe.js';
 import { tidy } from '../../domain/text.js';
 import { splitUnitCell } from '../../domain/units.js';
@@ -48,7 +49,10 @@ export function excerpt(cells: string[]): string {
 }
 
 function unsplittable(row: DataRow): string {
-  return `Không tách được các cột ở ${row.where}: «${excerpt(row.cells)}» / could not split the row into the table's columns (${row.where})`;
+  return inBothLanguages({
+    vi: `Không tách được các cột ở ${row.where}: «${excerpt(row.cells)}»`,
+    en: `The row at ${row.where} could not be split into the table’s columns: «${excerpt(row.cells)}»`,
+  });
 }
 
 /** "1" → "n", "4.2" → "n.n", "II" → "R", "a" → "a": peers share a shape. */
@@ -183,7 +187,10 @@ export function buildDuties(rows: DataRow[], columns: Columns, options: ParseOpt
         continue;
       } else {
         flags.push(
-          `Hàng không có số TT, không rõ thuộc nhiệm vụ nào ở ${row.where}: «${excerpt(row.cells)}» / a row without a number (${row.where})`,
+          inBothLanguages({
+            vi: `Hàng không có số TT, không rõ thuộc nhiệm vụ nào ở ${row.where}: «${excerpt(row.cells)}»`,
+            en: `A row without a number (TT), of no clear duty, at ${row.where}: «${excerpt(row.cells)}»`,
+          }),
         );
         continue;
       }
@@ -232,7 +239,13 @@ export function uniqueCodes(duties: DutyDraft[]): DutyDraft[] {
     return {
       ...d,
       code: `${d.code} (${n})`,
-      flags: [`Số TT «${d.code}» bị trùng, đã đổi thành «${d.code} (${n})» / duplicate number «${d.code}»`, ...d.flags],
+      flags: [
+        inBothLanguages({
+          vi: `Số TT «${d.code}» bị trùng, đã đổi thành «${d.code} (${n})»`,
+          en: `The number «${d.code}» is used twice; this one was renamed «${d.code} (${n})»`,
+        }),
+        ...d.flags,
+      ],
     };
   });
 }
@@ -244,9 +257,9 @@ function finishDuty(b: Building, options: ParseOptions): DutyDraft {
   const timeframe = tidy(b.times.join(' '));
   const parsed = parseTimeframe(timeframe, { defaultDue: options.defaultDue });
   const flags = [...b.notes];
-  if (!title) flags.push('Thiếu tên nhiệm vụ / the duty has no title');
-  if (leads.length === 0) flags.push('Thiếu đơn vị chủ trì / the duty has no lead unit');
-  if (!timeframe) flags.push('Thiếu thời gian thực hiện / the duty has no timeframe');
+  if (!title) flags.push(inBothLanguages({ vi: 'Thiếu tên nhiệm vụ', en: 'The duty has no title' }));
+  if (leads.length === 0) flags.push(inBothLanguages({ vi: 'Thiếu đơn vị chủ trì', en: 'The duty has no lead unit' }));
+  if (!timeframe) flags.push(inBothLanguages({ vi: 'Thiếu thời gian thực hiện', en: 'The duty has no timeframe' }));
   for (const f of parsed.flags) if (!flags.includes(f)) flags.push(f);
   return {
     code: b.code,

@@ -4,6 +4,7 @@
  * units. When the sentence names no one ("Định kỳ hằng năm, báo cáo … trước ngày 15/11"), the
  * units named in the sentence before report.
  */
+import { inBothLanguages } from '#root/errors/index.js';
 import { deadlinesIn, parseTimeframe } from '../../domain/timeframe.js';
 import { fold, tidy } from '../../domain/text.js';
 import { splitUnitCell } from '../../domain/units.js';
@@ -136,7 +137,10 @@ export function reportDuties(lines: TextLine[], options: ParseOptions): DutyDraf
             schedule = year ? { kind: 'once', due: `${year}-${md}` } : { kind: 'yearly', due: md };
             flags = [];
           }
-          if (!lead) flags.push('Không rõ đơn vị phải báo cáo / the reporting unit is not clear');
+          if (!lead)
+            flags.push(
+              inBothLanguages({ vi: 'Không rõ đơn vị phải báo cáo', en: 'It is not clear which unit has to report' }),
+            );
           const title = capitalize(
             tidy(clause)
               .replace(/^(?:\d+(?:\.\d+)*\.|[a-zđ]\)|[-–+•])\s*/u, '')

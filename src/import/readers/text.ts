@@ -6,6 +6,7 @@
  * ('dòng N'). What the columns mean is the interpreter's business (src/import/interpret.ts); the
  * reader only needs a header to know how wide a row is.
  */
+import { inBothLanguages } from '#root/errors/index.js';
 import { parse as parseDelimited } from 'csv-parse/sync';
 import { fold, tidy } from '../../domain/text.js';
 import { looksLikeTimeframe, splitTimeTail } from '../../domain/timeframe.js';
@@ -16,8 +17,10 @@ import { cleanCell, CODE_TOKEN } from '../interpret/duties.js';
 import { CODE_HEADER, composeHeader, findHeader, isForeignHeader, mapHeader } from '../interpret/headers.js';
 
 /** The note on a table whose columns were guessed from a PDF's layout. */
-export const PDF_GUESS =
-  'Bảng trích từ PDF: các cột được đoán theo bố cục, cần kiểm tra lại / table extracted from a PDF: columns were guessed from the layout, please check';
+export const PDF_GUESS = inBothLanguages({
+  vi: 'Bảng trích từ PDF: các cột được đoán theo bố cục, cần kiểm tra lại',
+  en: 'A table taken from a PDF: its columns were guessed from the layout, please check',
+});
 
 // ---------------------------------------------------------------------------------------------
 // Pipe tables and cells between lone "|" lines
@@ -415,7 +418,10 @@ function pdfRecord(code: string, rest: string, body: string[], where: string): S
     const at = m.index + 1;
     columns = [pre[0]!, [merged[0]!.slice(0, at).trim()], [merged[0]!.slice(at).trim(), ...merged.slice(1)]];
     notes.push(
-      'Cột chủ trì và phối hợp được tách theo phỏng đoán (bản PDF), cần kiểm tra / lead and cooperating columns were split by guess (PDF)',
+      inBothLanguages({
+        vi: 'Cột chủ trì và phối hợp được tách theo phỏng đoán (bản PDF), cần kiểm tra',
+        en: 'The lead and cooperating columns were split by a guess (PDF), please check',
+      }),
     );
   } else {
     return broken();

@@ -171,32 +171,14 @@ export async function digestView(
     overdueCount: overdue.length,
     confirmedCount: confirmed.length,
     // Open and past its due instant after any extension: the same as lateCount (older templates say it).
-    openCount: late.length,
-    lateCount: late.length,
-    lateDutyCount: new Set(late.map((o) => o.dutyId)).size,
-    // Grouped by duty, the most overdue first; renderDigest cuts it to what the channel takes.
-    late: lateView(groupLateByDuty(lateItems), lang),
-    lateMore: 0,
+    ...lateSection(lateItems, new Set(late.map((o) => o.dutyId)).size, lang),
     confirmedMore: 0,
     statusUrl: options.statusUrl ?? '',
 
-    overdue: overdue.sort(byCode).map((o) => {
-      const d = zonedDay(dueInstant(o), zone);
-      return {
-        unitName: o.unit.name,
-        dutyCode: o.duty.code,
-        dutyTitle: o.duty.title,
-        dueDate: longDate(d, lang),
-        dueDateShort: shortDate(d),
-      };
-    }),
-    confirmed: confirmed.map((c) => ({
-      unitName: c.obligation.unit.name,
-      dutyCode: c.obligation.duty.code,
-      dutyTitle: c.obligation.duty.title,
-      confirmedBy: c.contact?.name ?? c.actor ?? '',
-      confirmedAt: `${shortDate(zonedDay(c.createdAt, zone))}`,
-    })),
+    overdue: overdue.sort(byCode).map((o) => overdueRow(o, zone, lang)),
+    confirmed: confirmed.map((c) =>
+      confirmedRow(c.obligation, c.contact?.name ?? c.actor ?? '', zonedDay(c.createdAt, zone)),
+    ),
     unreachable: [
       ...unreachable.map((c) => ({
         personName: c.name,
@@ -229,6 +211,49 @@ export async function digestView(
     );
   }
   return view;
+}
+
+/** An obligation as a row of the digest's lists names it: its unit and duty. */
+interface DigestObligation {
+  unit: { name: string };
+  duty: { code: string; title: string };
+}
+
+/** A row of the digest's "newly overdue" list: the obligation, its due day (after any extension) in words. */
+export function overdueRow(o: DigestObligation & { dueAt: Date; extendedTo: Date | null }, zone: string, lang: Lang) {
+  const d = zonedDay(dueInstant(o), zone);
+  return {
+    unitName: o.unit.name,
+    dutyCode: o.duty.code,
+    dutyTitle: o.duty.title,
+    dueDate: longDate(d, lang),
+    dueDateShort: shortDate(d),
+  };
+}
+
+/** A row of the digest's "confirmed" list: the obligation, who confirmed it and on which day. */
+export const confirmedRow = (o: DigestObligation, by: string, day: string) => ({
+  unitName: o.unit.name,
+  dutyCode: o.duty.code,
+  dutyTitle: o.duty.title,
+  confirmedBy: by,
+  confirmedAt: shortDate(day),
+});
+
+/**
+ * The digest's late list and its counts, from everything late now (`duties`: how many duties they
+ * are of): grouped by duty, the most overdue first, whole — {@link renderDigest} cuts it to what
+ * the channel takes.
+ */
+export function lateSection(items: readonly LateItem[], duties: number, lang: Lang) {
+  return {
+    // Open and past its due instant after any extension: the same as lateCount (older templates say it).
+    openCount: items.length,
+    lateCount: items.length,
+    lateDutyCount: duties,
+    late: lateView(groupLateByDuty(items), lang),
+    lateMore: 0,
+  };
 }
 
 const yearsFrom = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);

@@ -1,6 +1,7 @@
 import type { MessageItem, OutgoingMessage } from '#root/channels/types.js';
 import { channelSpec } from '#root/channels/registry.js';
 import { actionable, orderItems, SECTIONS, sectionOf, shorten, type Section } from '#root/domain/bundles.js';
+import { firstIn, groupLateByUnit, mostThatFit } from '#root/domain/late-digest.js';
 import { dueInstant } from '#root/domain/obligation-state.js';
 import { obligationCode } from '#root/domain/obligation-code.js';
 import { parseStageId } from '#root/domain/stages.js';
@@ -25,6 +26,9 @@ const MESSAGE_OF: Record<LoadedItem['kind'], MessageName> = {
   escalation: 'reminder-escalation',
   cooperating: 'reminder-cooperating',
 };
+
+/** A duty title in a supervisor's late list is shortened further: the list names many items. */
+const LATE_TITLE_MAX = 60;
 
 /** What the view of a bundle needs besides the bundle: how to render, sign links, count days. */
 export interface ViewContext {
@@ -54,10 +58,13 @@ export function shownItems(b: LoadedBundle, items: LoadedItem[]): ShownItem[] {
     items.map((item) => {
       const o = item.obligation;
       const dueDate = zonedDay(dueInstant(o), b.timeZone);
+      // An escalation about the person's own unit (a head's first escalation) is theirs to act on:
+      // it is shown as overdue, with its ✅ / 📅; other units' are the late list, for information.
+      const kind = item.kind === 'escalation' && o.unitName === b.contact.unitName ? 'overdue' : item.kind;
       return {
         item,
         obligationId: o.id,
-        section: sectionOf(item.kind, dueDate, b.day),
+        section: sectionOf(kind, dueDate, b.day),
         dueDate,
         dutyCode: o.dutyCode,
         unitName: o.unitName,
@@ -130,19 +137,19 @@ export function bundleMessage(
       orgId: b.orgId,
       ref,
       obligationId: o.id,
-      ...(item.kind === 'lead' || item.kind === 'due' || item.kind === 'overdue' ? { actions: ['done' as const] } : {}),
+      ...(actionable(first.section) ? { actions: ['done' as const] } : {}),
       ...renderMessage(ctx.templates, MESSAGE_OF[item.kind], b.channel, lang, view, ctx.edited),
     };
     return { message, shown };
   }
-  const viewOf = (s: ShownItem) => {
+  const viewOf = (s: ShownItem, titleMax?: number) => {
     const o = s.item.obligation;
     let url: string | undefined;
     return {
       code: s.code,
       unitName: o.unitName,
       dutyCode: o.dutyCode,
-      dutyTitle: shorten(o.dutyTitle),
+      dutyTitle: shorten(o.dutyTitle, titleMax),
       planCode: o.planCode,
       ...reminderWords({
         periodKey: o.periodKey,
@@ -161,35 +168,77 @@ export function bundleMessage(
       ...(actionable(s.section) ? indicatorsOf(s.item) : NO_MISSING_INDICATORS),
     };
   };
-  const views = shown.map(viewOf);
+  // The person's own items (with ✅ / 📅) and "để phối hợp" are listed one by one, at most the
+  // channel's `shownItems`; other units' escalated items (a supervisor's or administrator's late
+  // list) are grouped by unit, the most overdue first, and cut only by length, with /tonghop for
+  // the rest. The items are returned in the order the message shows them (its layout).
+  const own = shown.filter((s) => s.section !== 'late');
+  const late = groupLateByUnit(
+    shown
+      .filter((s) => s.section === 'late')
+      .map((s) => ({ s, unitName: s.unitName, code: s.code, daysLate: -workingDaysLeft(s, b.day, ctx.calendar) })),
+  );
+  const lateOrder = late.flatMap((u) => u.items.map((x) => x.s));
+  const ownViews = own.map((s) => viewOf(s));
+  const lateViews = new Map(lateOrder.map((s) => [s, viewOf(s, LATE_TITLE_MAX)]));
   const { maxLength: limit, shownItems: most } = channelSpec(b.channel);
-  const compose = (n: number) => {
+  const compose = (n: number, m: number) => {
+    const lateShown = firstIn(late, 'items', m);
+    const ownShown = own.slice(0, n);
     const view: View = {
       contactName: b.contact.name,
       unitName: b.contact.unitName,
       date: shortDate(b.day),
       count: shown.length,
-      more: shown.length - n,
+      more: own.length - n,
+      lateTotal: lateOrder.length,
+      lateUnitTotal: late.length,
+      lateMore: lateOrder.length - m,
+      lateUnits: lateShown.map((u) => {
+        const all = late.find((x) => x.unitName === u.unitName)!.items;
+        return {
+          unitName: u.unitName,
+          itemCount: all.length,
+          // A chat's one line per unit: how late its most overdue item is, and the codes shown.
+          worst: lateViews.get(all[0]!.s)!.remaining,
+          codes: u.items.map((x) => x.s.code).join(', '),
+          lateItems: u.items.map((x) => lateViews.get(x.s)!),
+        };
+      }),
     };
     for (const section of SECTIONS) {
-      const list = views.slice(0, n).filter((_, i) => shown[i]!.section === section);
+      const list =
+        section === 'late'
+          ? lateShown.flatMap((u) => u.items.map((x) => lateViews.get(x.s)!))
+          : ownViews.slice(0, n).filter((_, i) => own[i]!.section === section);
       view[section] = list;
       view[`${section}Count`] = list.length;
     }
-    const items: MessageItem[] = shown
-      .slice(0, n)
-      .map((s) => ({ obligationId: s.obligationId, code: s.code, actions: actionable(s.section) }));
+    const order = [...ownShown, ...lateShown.flatMap((u) => u.items.map((x) => x.s))];
+    const items: MessageItem[] = order.map((s) => ({
+      obligationId: s.obligationId,
+      code: s.code,
+      actions: actionable(s.section),
+    }));
     const message: OutgoingMessage = {
       orgId: b.orgId,
       ref,
       items,
       ...renderMessage(ctx.templates, 'reminder-bundle', b.channel, lang, view, ctx.edited),
     };
-    return message;
+    return { message, order };
   };
-  let n = Math.min(shown.length, most);
-  let message = compose(n);
-  // Fewer items in full until the text fits one message (a long organisation template, long names).
-  while (n > 1 && message.text.length > limit) message = compose(--n);
-  return { message, shown };
+  const fits = (c: { message: OutgoingMessage }) => c.message.text.length <= limit;
+  let n = Math.min(own.length, most);
+  let m = lateOrder.length;
+  // Too long for one message: the late list gives way first (to one item), then the person's own
+  // items (to one), then the rest of the late list.
+  if (!fits(compose(n, m))) m = mostThatFit(m, limit, (k) => compose(n, k).message.text, Math.min(m, 1));
+  while (n > 1 && !fits(compose(n, m))) n--;
+  if (!fits(compose(n, m))) m = mostThatFit(m, limit, (k) => compose(n, k).message.text);
+  const { message, order } = compose(n, m);
+  // The order the message shows them in, then those not shown (a layout is read by position).
+  const inOrder = new Set(order);
+  const rest = shown.filter((s) => !inOrder.has(s));
+  return { message, shown: [...order, ...rest] };
 }

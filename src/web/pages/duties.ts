@@ -16,7 +16,7 @@ import { NotFoundError, UserError } from '#root/errors/index.js';
 import { setDutyUnits } from '#root/services/duty-units.js';
 import { reconcileCurrent } from '#root/services/obligations.js';
 import { fixDuty, type DutyFix } from '#root/services/plans.js';
-import { adminOf, csrfField, field, messageIn, redirectWith, sendPage } from '../admin.js';
+import { adminOf, csrfField, field, messageIn, oneLanguage, redirectWith, sendPage } from '../admin.js';
 import { html, raw, translator, type Html } from '../html.js';
 import type { WebDeps } from '../server.js';
 import { pageOf, pager, splitNow, stateCounts } from './periods.js';
@@ -92,7 +92,7 @@ ${duties.map((d) => {
   const schedule = d.schedule ? describeSchedule(scheduleFromRow(d.schedule), a.lang) : '—';
   const unparsed = !d.schedule || d.schedule.kind === 'unparsed';
   return html`<tr${d.flags.length ? html` class="flag"` : ''}><td>${d.plan.code}</td><td><a href="/admin/duties/${d.id}">${d.code}</a></td><td>${d.title}</td><td>${leads.join('; ') || '—'}</td><td>${coop}</td>
-<td${unparsed ? html` class="flag"` : ''}>${schedule}</td><td>${d.flags.length ? html`<ul class="flags-list">${d.flags.map((f) => html`<li>${f}</li>`)}</ul>` : ''}</td></tr>`;
+<td${unparsed ? html` class="flag"` : ''}>${schedule}</td><td>${d.flags.length ? html`<ul class="flags-list">${d.flags.map((f) => html`<li>${oneLanguage(f, a.lang)}</li>`)}</ul>` : ''}</td></tr>`;
 })}</tbody></table>`
     : html`<p>${t('Không có nhiệm vụ nào khớp.', 'No duty matches.')} <a href="/admin/import">${t('Nhập kế hoạch', 'Import a plan')}</a></p>`
 }`;
@@ -165,7 +165,7 @@ ${rows.map(row)}</tbody></table>`;
 <p>${t('Kế hoạch', 'Plan')}: <strong>${duty.plan.code}</strong>${duty.plan.title && duty.plan.title !== duty.plan.code ? html`<span class="wide-only"> — ${duty.plan.title}</span>` : ''}${duty.sectionTitle ? html`<br>${t('Mục', 'Section')}: ${duty.section ?? ''} ${duty.sectionTitle}` : ''}${duty.active ? '' : html`<br><strong class="flag">${t('Đã ngừng (không còn trong kế hoạch)', 'Retired (no longer in the plan)')}</strong>`}</p>
 <div class="card"><p>${t('Lịch', 'Schedule')}: <strong${!duty.schedule || duty.schedule.kind === 'unparsed' ? html` class="flag"` : ''}>${duty.schedule ? describeSchedule(scheduleFromRow(duty.schedule), a.lang) : '—'}</strong><br>
 ${t('Thời gian thực hiện (nguyên văn)', 'Timeframe (verbatim)')}: «${duty.timeframe}»</p>
-${duty.flags.length ? html`<div class="flag"><strong>${t('Cần xem lại', 'To review')}:</strong><ul>${duty.flags.map((f) => html`<li>${f}</li>`)}</ul></div>` : ''}
+${duty.flags.length ? html`<div class="flag"><strong>${t('Cần xem lại', 'To review')}:</strong><ul>${duty.flags.map((f) => html`<li>${oneLanguage(f, a.lang)}</li>`)}</ul></div>` : ''}
 ${
   duty.fixedFields.length
     ? html`<p class="muted fixed">${t('Quản trị viên đã sửa', 'Fixed by an administrator')}: ${duty.fixedFields.map((f) => t(...(FIXED_LABEL[f] ?? [f, f]))).join(', ')}. ${t('Nhập lại kế hoạch vẫn giữ các sửa này, trừ khi văn bản đổi đúng ô đó (khi ấy bản xem lại sẽ hỏi).', 'Importing the plan again keeps these fixes, unless the document changed that very cell (the review then asks).')}</p>`

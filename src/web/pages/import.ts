@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { describeSchedule } from '#root/domain/wording.js';
-import { messageIn, UserError } from '#root/errors/index.js';
+import { messageIn, oneLanguage, UserError } from '#root/errors/index.js';
 import { ImportDraftGoneError } from '#root/import/errors.js';
 import {
   commitImportDraft,
@@ -112,7 +112,7 @@ function dutyRow(req: FastifyRequest, id: string, d: ReviewedDuty): Html {
 <td>${d.timeframe || '—'}</td><td>${describeSchedule(d.schedule, adminOf(req).lang)}</td>
 <td>${
     flags.length
-      ? html`<ul>${flags.map((f) => html`<li>${f}</li>`)}</ul>
+      ? html`<ul>${flags.map((f) => html`<li>${oneLanguage(f, adminOf(req).lang)}</li>`)}</ul>
 <form method="post" action="/admin/import/${id}/fix">${csrfField(req)}<input type="hidden" name="code" value="${d.code}">
 <label>${t('Thời gian thực hiện', 'Timeframe')}<br><input type="text" name="timeframe" value="${d.timeframe}" maxlength="300"></label><br>
 <label><input type="checkbox" name="clearFlags" value="1"> ${t('Đã xem, bỏ các cờ', 'Reviewed: clear the flags')}</label><br>
@@ -249,7 +249,7 @@ ${
 }</div>
 ${
   review.flags.length
-    ? html`<div class="card flag"><h2>${t('Vấn đề của cả văn bản', 'Problems with the whole text')}</h2><ul>${review.flags.map((f) => html`<li>${f}</li>`)}</ul></div>`
+    ? html`<div class="card flag"><h2>${t('Vấn đề của cả văn bản', 'Problems with the whole text')}</h2><ul>${review.flags.map((f) => html`<li>${oneLanguage(f, adminOf(req).lang)}</li>`)}</ul></div>`
     : ''
 }
 <h2>${t('Nhiệm vụ', 'Duties')}</h2>

@@ -3,7 +3,7 @@ import { shortDate } from '#root/domain/wording.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import { FAILED_DAYS, inboxCounts, inboxEntries } from '#root/services/inbox.js';
 import { CHANNEL_NAME } from '#root/services/summary.js';
-import { adminOf, sendPage } from '../admin.js';
+import { adminOf, oneLanguage, sendPage } from '../admin.js';
 import { html, translator, type Html } from '../html.js';
 import type { WebDeps } from '../server.js';
 
@@ -50,7 +50,7 @@ ${section(
   t('Sửa thời hạn, tên hoặc đơn vị ở trang nhiệm vụ.', 'Fix the timeframe, title or units on the duty’s page.'),
   e.duties.map(
     (d) =>
-      html`<a href="/admin/duties/${d.id}">${d.plan.code} · ${d.code}</a> ${d.title.length > 80 ? `${d.title.slice(0, 79)}…` : d.title} — <span class="late-text">${d.flags[0] ?? ''}</span>${d.flags.length > 1 ? t(` (+${d.flags.length - 1})`, ` (+${d.flags.length - 1})`) : ''}`,
+      html`<a href="/admin/duties/${d.id}">${d.plan.code} · ${d.code}</a> ${d.title.length > 80 ? `${d.title.slice(0, 79)}…` : d.title} — <span class="late-text">${oneLanguage(d.flags[0] ?? '', a.lang)}</span>${d.flags.length > 1 ? t(` (+${d.flags.length - 1})`, ` (+${d.flags.length - 1})`) : ''}`,
   ),
 )}
 ${section(

@@ -156,9 +156,9 @@ ${plans.length ? indicatorForm(req, t, plans) : ''}`;
   });
 
   const summaryOf = async (orgId: string, id: string, year: number) => {
-    if (!isUuid(id)) throw new NotFoundError('Không tìm thấy chỉ tiêu này. / No such indicator.');
+    if (!isUuid(id)) throw new NotFoundError({ vi: 'Không tìm thấy chỉ tiêu này.', en: 'There is no such indicator.' });
     const ind = await deps.db.indicator.findFirst({ where: { id, orgId } });
-    if (!ind) throw new NotFoundError('Không tìm thấy chỉ tiêu này. / No such indicator.');
+    if (!ind) throw new NotFoundError({ vi: 'Không tìm thấy chỉ tiêu này.', en: 'There is no such indicator.' });
     const valueYears = await deps.db.indicatorValue.findMany({
       where: { indicatorId: id, endedAt: null },
       distinct: ['year'],
@@ -170,7 +170,8 @@ ${plans.length ? indicatorForm(req, t, plans) : ''}`;
       .sort((x, y) => x - y)
       .slice(-10);
     const [s] = await indicatorSummaries(deps.db, orgId, years, { indicatorId: id });
-    if (!s) throw new NotFoundError('Chỉ tiêu này đã ngừng theo dõi. / This indicator is retired.');
+    if (!s)
+      throw new NotFoundError({ vi: 'Chỉ tiêu này đã ngừng theo dõi.', en: 'This indicator is no longer tracked.' });
     return s;
   };
 
@@ -257,7 +258,11 @@ ${indicatorForm(req, t, plans, i)}`;
       ? await deps.db.indicator.findFirst({ where: { id, orgId }, include: { plan: { select: { code: true } } } })
       : null;
     const unit = isUuid(unitId) ? await deps.db.unit.findFirst({ where: { id: unitId, orgId } }) : null;
-    if (!ind || !unit) throw new NotFoundError('Không tìm thấy chỉ tiêu hoặc đơn vị này. / No such indicator or unit.');
+    if (!ind || !unit)
+      throw new NotFoundError({
+        vi: 'Không tìm thấy chỉ tiêu hoặc đơn vị này.',
+        en: 'There is no such indicator or unit.',
+      });
     return { ind, unit, code: `${planRef(ind.plan.code)}:${ind.code}` };
   };
   const backOf = (body: unknown, fallback: string) => {

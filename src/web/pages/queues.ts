@@ -54,9 +54,7 @@ export function registerQueuePages(scope: FastifyInstance, deps: WebDeps): void 
         new BullMQAdapter(q, {
           readOnlyMode: true,
           description:
-            q.name === REMINDERS_QUEUE
-              ? 'Tin nhắc và tin tổng hợp cần gửi / reminders and digests to send'
-              : 'Đối chiếu nghĩa vụ, lập lịch nhắc / reconciling obligations, planning reminders',
+            q.name === REMINDERS_QUEUE ? 'Tin nhắc và tin tổng hợp cần gửi' : 'Đối chiếu nghĩa vụ, lập lịch nhắc',
         }),
     ),
     serverAdapter,
@@ -64,7 +62,7 @@ export function registerQueuePages(scope: FastifyInstance, deps: WebDeps): void 
       uiConfig: {
         boardTitle: 'dondoc – Hàng đợi',
         hideDocsLink: true,
-        miscLinks: [{ text: 'Về trang quản trị / Back to administration', url: '/admin' }],
+        miscLinks: [{ text: 'Về trang quản trị', url: '/admin' }],
       },
     },
   });

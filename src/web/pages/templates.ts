@@ -130,7 +130,7 @@ ${group.map(
     const t = translator(a.lang);
     const current = await getTemplate(deps.db, a.orgId, ref);
     const source = input.source ?? current.source;
-    const problem = templateProblem(checkTemplate(ref, source));
+    const problem = templateProblem(checkTemplate(ref, source))?.[a.lang] ?? null;
     const preview = problem
       ? null
       : await previewTemplate(deps.db, a.orgId, ref, source, { now: deps.clock.now(), baseUrl: baseUrl(req) });
@@ -218,7 +218,9 @@ ${
         error: t('Thao tác không rõ; không có gì thay đổi.', 'Unknown action; nothing was changed.'),
       });
     }
-    const problem = source ? templateProblem(checkTemplate(ref, source)) : t('Mẫu trống.', 'The template is empty.');
+    const problem = source
+      ? (templateProblem(checkTemplate(ref, source))?.[a.lang] ?? null)
+      : t('Mẫu trống.', 'The template is empty.');
     if (action === 'preview') {
       return editPage(req, reply, ref, {
         source,
@@ -231,7 +233,7 @@ ${
       return editPage(req, reply, ref, {
         source,
         status: 400,
-        error: `${problem}. ${t('Chưa lưu gì.', 'Nothing was saved.')}`,
+        error: `${problem.replace(/\.$/, '')}. ${t('Chưa lưu gì.', 'Nothing was saved.')}`,
       });
     await saveTemplateOverride(deps.db, a.orgId, ref, source, a.actor);
     return redirectWith(

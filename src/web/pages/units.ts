@@ -483,72 +483,72 @@ ${historyTable(t, history, await auditNames(deps.db, a.orgId, history, a.lang), 
     const contact = unit?.contacts.find((c) => c.id === params.contactId);
     return unit && contact ? { unit, contact } : null;
   };
+  type UnitContact = NonNullable<Awaited<ReturnType<typeof unitContact>>>;
 
-  scope.post<{ Params: { id: string; contactId: string } }>(
-    '/units/:id/contacts/:contactId/invite',
-    async (req, reply) => {
-      const a = adminOf(req);
-      const t = translator(a.lang);
-      const found = await unitContact(a.orgId, req.params);
-      if (!found) return notFound(req, reply);
-      const { unit, contact } = found;
-      const r = await createInvite(
-        deps.db,
-        a.orgId,
-        contact.id,
-        { ttlHours: config.INVITE_TTL_HOURS, now: deps.clock.now(), botUsername: config.TELEGRAM_BOT_USERNAME },
-        a.actor,
-      );
-      return sendPage(req, reply, { title: t('Mã mời', 'Invite'), body: await inviteBody(t, unit, r) });
-    },
-  );
+  /**
+   * A form posted about one contact of one unit (`/units/:id/contacts/:contactId/<action>`): the
+   * handler is given the administrator, their translator, the unit and the contact; a contact not
+   * of that unit is the 404, before the handler runs.
+   */
+  const contactAction = (
+    action: string,
+    handle: (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      found: UnitContact & { a: ReturnType<typeof adminOf>; t: T },
+    ) => Promise<unknown>,
+  ) =>
+    scope.post<{ Params: { id: string; contactId: string } }>(
+      `/units/:id/contacts/:contactId/${action}`,
+      async (req, reply) => {
+        const a = adminOf(req);
+        const found = await unitContact(a.orgId, req.params);
+        if (!found) return notFound(req, reply);
+        return handle(req, reply, { ...found, a, t: translator(a.lang) });
+      },
+    );
+
+  contactAction('invite', async (req, reply, { a, t, unit, contact }) => {
+    const r = await createInvite(
+      deps.db,
+      a.orgId,
+      contact.id,
+      { ttlHours: config.INVITE_TTL_HOURS, now: deps.clock.now(), botUsername: config.TELEGRAM_BOT_USERNAME },
+      a.actor,
+    );
+    return sendPage(req, reply, { title: t('Mã mời', 'Invite'), body: await inviteBody(t, unit, r) });
+  });
 
   // A contact's channels, first first: choosing a failed channel again is how it is re-enabled.
-  scope.post<{ Params: { id: string; contactId: string } }>(
-    '/units/:id/contacts/:contactId/channels',
-    async (req, reply) => {
-      const a = adminOf(req);
-      const t = translator(a.lang);
-      const found = await unitContact(a.orgId, req.params);
-      if (!found) return notFound(req, reply);
-      const { unit, contact } = found;
-      const updated = await setContactChannels(deps.db, a.orgId, contact.id, [field(req.body, 'channels')], a.actor);
-      const order = updated.channels.join(' → ');
-      return redirectWith(
-        reply,
-        `/admin/units/${unit.id}`,
-        t(`Đã đổi kênh của ${contact.name}: ${order}.`, `${contact.name}’s channels set: ${order}.`),
-      );
-    },
-  );
+  contactAction('channels', async (req, reply, { a, t, unit, contact }) => {
+    const updated = await setContactChannels(deps.db, a.orgId, contact.id, [field(req.body, 'channels')], a.actor);
+    const order = updated.channels.join(' → ');
+    return redirectWith(
+      reply,
+      `/admin/units/${unit.id}`,
+      t(`Đã đổi kênh của ${contact.name}: ${order}.`, `${contact.name}’s channels set: ${order}.`),
+    );
+  });
 
   // A typed address (email, …): set, replaced or, empty, removed; a new one re-enables its channel.
-  scope.post<{ Params: { id: string; contactId: string } }>(
-    '/units/:id/contacts/:contactId/address',
-    async (req, reply) => {
-      const a = adminOf(req);
-      const t = translator(a.lang);
-      const found = await unitContact(a.orgId, req.params);
-      if (!found) return notFound(req, reply);
-      const { unit, contact } = found;
-      const r = await setContactAddress(
-        deps.db,
-        a.orgId,
-        contact.id,
-        field(req.body, 'channel'),
-        field(req.body, 'address'),
-        a.actor,
-        { address: { config }, lang: a.lang },
-      );
-      if (r.reveal) return revealPage(req, reply, t, unit, contact.name, r.reveal);
-      const label = channelLabel(r.channel, a.lang);
-      return redirectWith(
-        reply,
-        `/admin/units/${unit.id}`,
-        t(`Đã đổi địa chỉ ${label} của ${contact.name}.`, `${contact.name}’s ${label} address set.`),
-      );
-    },
-  );
+  contactAction('address', async (req, reply, { a, t, unit, contact }) => {
+    const r = await setContactAddress(
+      deps.db,
+      a.orgId,
+      contact.id,
+      field(req.body, 'channel'),
+      field(req.body, 'address'),
+      a.actor,
+      { address: { config }, lang: a.lang },
+    );
+    if (r.reveal) return revealPage(req, reply, t, unit, contact.name, r.reveal);
+    const label = channelLabel(r.channel, a.lang);
+    return redirectWith(
+      reply,
+      `/admin/units/${unit.id}`,
+      t(`Đã đổi địa chỉ ${label} của ${contact.name}.`, `${contact.name}’s ${label} address set.`),
+    );
+  });
 
   scope.post<{ Params: { id: string } }>('/units/:id/calendar', async (req, reply) => {
     const a = adminOf(req);

@@ -225,7 +225,7 @@ export async function calendarFeed(
       start: new Date(`${day}T00:00:00Z`),
       end: nextDay(day),
       allDay: true,
-      summary: `${MARK[state]}[TT ${o.duty.code}] ${o.duty.title}${period ? ` (${period})` : ''}`,
+      summary: `${MARK[state]}[TT ${o.duty.code}] ${o.duty.title}${period ? ` (${periodInWords(period, lang)})` : ''}`,
       description,
       stamp: now,
       lastModified: o.updatedAt,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zonedDay } from '#root/domain/zoned-day.js';
+import { periodInWords } from '#root/domain/wording.js';
 import { confirmObligation, extendObligation } from '#root/services/confirmations.js';
 import { startWebTest, type WebTest } from '../helpers/web.js';
 
@@ -171,6 +172,12 @@ describe('a unit’s calendar feed', () => {
     const vi = parseIcs((await feed()).text);
     const en = parseIcs((await feed(`${feedPath}?lang=en`)).text);
     expect(en.events).toHaveLength(vi.events.length);
+    // Titles name the period in words ("Quý IV/2026", "Q4 2026"), never by its key ("2026-Q4").
+    const keyed = /\d{4}-(?:Q[1-4]|H[12]|\d{2})\b/;
+    const summaries = (cal: typeof vi) => cal.events.map((e) => e.get('SUMMARY')!);
+    expect(summaries(vi).filter((t) => keyed.test(t))).toEqual([]);
+    expect(summaries(en).filter((t) => keyed.test(t))).toEqual([]);
+    expect(summaries(vi).some((t) => / \((Quý|tháng|6 tháng)/.test(t))).toBe(true);
     const open = (await expected()).find((o) => o.status === 'open')!;
     const viText = eventOf(vi, open.id).event.get('DESCRIPTION')!;
     const enText = eventOf(en, open.id).event.get('DESCRIPTION')!;
@@ -212,7 +219,7 @@ describe('a unit’s calendar feed', () => {
     expect(ics.events).toHaveLength((await expected()).length);
     const done = eventOf(ics, a.id);
     expect(done.event.get('SUMMARY')).toBe(
-      `✅ [TT ${a.duty.code}] ${a.duty.title}${/^\d{4}$/.test(a.periodKey) ? '' : ` (${a.periodKey})`}`,
+      `✅ [TT ${a.duty.code}] ${a.duty.title}${/^\d{4}$/.test(a.periodKey) ? '' : ` (${periodInWords(a.periodKey, 'vi')})`}`,
     );
     expect(done.event.get('DESCRIPTION')).toContain('đã hoàn thành');
     expect(done.alarms).toBe(0);

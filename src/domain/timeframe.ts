@@ -7,6 +7,7 @@
  * be filler words ("trước", "ngày", "đến", "hoàn thành"…); otherwise the phrase is not understood
  * and comes back as `unparsed` with a flag. Nothing throws, nothing is dropped.
  */
+import { inBothLanguages } from '#root/errors/index.js';
 import { fold, tidy } from './text.js';
 import type { IsoDate, MonthDay, ParsedTimeframe, Schedule } from './types.js';
 
@@ -98,22 +99,41 @@ const QUARTERS: Record<string, number> = {
 };
 
 function unparsedFlag(raw: string): string {
-  return `Không hiểu thời hạn: «${raw}»`;
+  return inBothLanguages({ vi: `Không hiểu thời hạn: «${raw}»`, en: `The timeframe is not understood: «${raw}»` });
+}
+
+/**
+ * "Ngày không hợp lệ: 31/02/2024": the date as written when it is only numbers; when it holds words
+ * (read without diacritics, "thang 13"), the whole phrase as the document wrote it instead.
+ */
+function invalidDate(written: string, raw: string): string {
+  const shown = /\p{L}/u.test(written) ? `«${raw}»` : written;
+  return inBothLanguages({ vi: `Ngày không hợp lệ: ${shown}`, en: `Not a valid date in the timeframe: ${shown}` });
 }
 
 /** A year piece checked for range and length; `bad` when it is 2 digits or outside 1900–2200. */
 function checkYear(text: string, raw: string): { year: number } | { flag: string } {
-  if (text.length < 4) return { flag: `Thời hạn «${raw}»: năm «${text}» phải viết đủ 4 chữ số` };
+  if (text.length < 4) {
+    return {
+      flag: inBothLanguages({
+        vi: `Thời hạn «${raw}»: năm «${text}» phải viết đủ 4 chữ số`,
+        en: `The timeframe «${raw}»: the year «${text}» must be written with all 4 digits`,
+      }),
+    };
+  }
   const year = Number(text);
   if (year < MIN_YEAR || year > MAX_YEAR) {
     return {
-      flag: `Thời hạn «${raw}»: năm ${text} nằm ngoài khoảng ${MIN_YEAR}–${MAX_YEAR}`,
+      flag: inBothLanguages({
+        vi: `Thời hạn «${raw}»: năm ${text} nằm ngoài khoảng ${MIN_YEAR}–${MAX_YEAR}`,
+        en: `The timeframe «${raw}»: the year ${text} is outside ${MIN_YEAR}–${MAX_YEAR}`,
+      }),
     };
   }
   return { year };
 }
 
-/** A day piece, or `bad` with "Ngày không hợp lệ: <as written>" when the date does not exist. */
+/** A day piece, or `bad` with "Ngày không hợp lệ: <as written>" ({@link invalidDate}) when the date does not exist. */
 function dayPiece(day: number, month: number, yearText: string | undefined, written: string, raw: string): Piece {
   let year: number | undefined;
   if (yearText !== undefined) {
@@ -122,14 +142,14 @@ function dayPiece(day: number, month: number, yearText: string | undefined, writ
     year = checked.year;
   }
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(month, year)) {
-    return { t: 'bad', flag: `Ngày không hợp lệ: ${written}` };
+    return { t: 'bad', flag: invalidDate(written, raw) };
   }
   return year === undefined ? { t: 'day', month, day } : { t: 'day', year, month, day };
 }
 
 /** The last day of `month`, in `yearText` when given. */
 function endOfMonthPiece(month: number, yearText: string | undefined, written: string, raw: string): Piece {
-  if (month < 1 || month > 12) return { t: 'bad', flag: `Ngày không hợp lệ: ${written}` };
+  if (month < 1 || month > 12) return { t: 'bad', flag: invalidDate(written, raw) };
   if (yearText === undefined) return { t: 'day', month, day: month === 2 ? 28 : daysInMonth(month) };
   const checked = checkYear(yearText, raw);
   if ('flag' in checked) return { t: 'bad', flag: checked.flag };
@@ -175,7 +195,7 @@ const MATCHERS: Matcher[] = [
     re: new RegExp(`\\btruoc thang (\\d{1,2})${YEAR_SEP}(\\d{4})\\b`, 'g'),
     make: (m, raw) => {
       const month = Number(m[1]);
-      if (month < 1 || month > 12) return [{ t: 'bad', flag: `Ngày không hợp lệ: ${m[1]}/${m[2]}` }];
+      if (month < 1 || month > 12) return [{ t: 'bad', flag: invalidDate(`${m[1]}/${m[2]}`, raw) }];
       const year = Number(m[2]);
       return [endOfMonthPiece(month === 1 ? 12 : month - 1, String(month === 1 ? year - 1 : year), m[0], raw)];
     },
@@ -303,9 +323,9 @@ const MATCHERS: Matcher[] = [
   // A day of each period: "hằng tháng, trước ngày 25".
   {
     re: /\bngay (\d{1,2})\b/g,
-    make: (m) => {
+    make: (m, raw) => {
       const day = Number(m[1]);
-      return day >= 1 && day <= 31 ? [{ t: 'dayOnly', day }] : [{ t: 'bad', flag: `Ngày không hợp lệ: ${m[1]}` }];
+      return day >= 1 && day <= 31 ? [{ t: 'dayOnly', day }] : [{ t: 'bad', flag: invalidDate(m[1] ?? '', raw) }];
     },
   },
   // Years: "2023", "Năm 2024", "đến năm 2025".
@@ -415,7 +435,12 @@ function pick<P extends Located>(list: P[], text: string, raw: string, flags: st
   const last = list[list.length - 1];
   if (list.length < 2 || first === undefined || last === undefined) return first;
   if (/\b(?:den|toi)\b|-/.test(text.slice(first.end, last.index))) return last;
-  flags.push(`Thời hạn «${raw}» có nhiều ngày, dùng ngày đầu`);
+  flags.push(
+    inBothLanguages({
+      vi: `Thời hạn «${raw}» có nhiều ngày, dùng ngày đầu`,
+      en: `The timeframe «${raw}» names several dates; the first one is used`,
+    }),
+  );
   return first;
 }
 
@@ -460,7 +485,12 @@ function periodDue(
   }
   if (dayOnly !== undefined) {
     if (months !== 1 && !lastMonth)
-      flags.push(`Thời hạn «${raw}»: hiểu «ngày ${dayOnly.day}» là ngày của tháng cuối kỳ`);
+      flags.push(
+        inBothLanguages({
+          vi: `Thời hạn «${raw}»: hiểu «ngày ${dayOnly.day}» là ngày của tháng cuối kỳ`,
+          en: `The timeframe «${raw}»: day ${dayOnly.day} is taken as day ${dayOnly.day} of the last month of each period`,
+        }),
+      );
     return monthDay(months, Math.min(dayOnly.day, months === 2 ? 28 : daysInMonth(months)));
   }
   return monthDay(months, months === 2 ? 28 : daysInMonth(months));
@@ -570,7 +600,12 @@ function ongoing(pieces: Located[], raw: string, flags: string[]): Schedule {
   const checkIn = cadence?.months === 1 ? 'monthly' : 'quarterly';
   const ignored = pieces.some((p) => p.t === 'day' || p.t === 'dayOnly' || p.t === 'year' || p.t === 'years');
   if (ignored || (cadence !== undefined && ![1, 3, 12].includes(cadence.months))) {
-    flags.push(`Thời hạn «${raw}» là thường xuyên, bỏ qua mốc thời gian đi kèm`);
+    flags.push(
+      inBothLanguages({
+        vi: `Thời hạn «${raw}» là thường xuyên, bỏ qua mốc thời gian đi kèm`,
+        en: `The timeframe «${raw}» is ongoing work; the dates and periods given with it are ignored`,
+      }),
+    );
   }
   return { kind: 'ongoing', checkIn };
 }
@@ -586,7 +621,9 @@ function unparsed(raw: string, flags: string[]): ParsedTimeframe {
  *
  * Never throws. A phrase it does not understand comes back as `{ kind: 'unparsed', raw }` with the
  * flag `Không hiểu thời hạn: «raw»`; an impossible date (31/02/2024) with `Ngày không hợp lệ: …`.
- * Other flags mention "thời hạn"; `flags` is empty when the phrase was fully understood.
+ * Other flags mention "thời hạn". Each flag is in both languages ("vi / en", `inBothLanguages`; pages
+ * show one with `oneLanguage`), the English part saying "timeframe" or "valid date". `flags` is
+ * empty when the phrase was fully understood.
  */
 export function parseTimeframe(raw: string, options: TimeframeOptions = {}): ParsedTimeframe {
   const shown = tidy(raw);

@@ -37,14 +37,28 @@ export const inBothLanguages = (words: Words): string => `${words.vi} / ${words.
 
 /**
  * A message "… tiếng Việt / english" in one language only: the part before the last " / " in
- * Vietnamese, the part after it in English (first letter raised). Without one, as it is.
+ * Vietnamese, the part after it in English (first letter raised). Without one, as it is. A " / "
+ * inside a quote «…» (a document's own words, "6 tháng / lần") does not split.
  */
 export function oneLanguage(message: string, lang: Lang): string {
-  const at = message.lastIndexOf(' / ');
+  const at = lastSplit(message);
   if (at < 0) return message;
   if (lang === 'vi') return message.slice(0, at).trim();
   const en = message.slice(at + 3).trim();
   return en.charAt(0).toUpperCase() + en.slice(1);
+}
+
+/** Where the languages of a "vi / en" message meet: the last " / " outside «…» (quotes unpaired: the last one). */
+function lastSplit(message: string): number {
+  let depth = 0;
+  let at = -1;
+  for (let i = 0; i < message.length; i++) {
+    const c = message[i];
+    if (c === '«') depth++;
+    else if (c === '»') depth = Math.max(0, depth - 1);
+    else if (depth === 0 && message.startsWith(' / ', i)) at = i;
+  }
+  return depth === 0 ? at : message.lastIndexOf(' / ');
 }
 
 /** A person-facing error's message in one language: its own words in that language, else split. */

@@ -6,7 +6,7 @@ import { parseTimeframe } from '#root/domain/timeframe.js';
 import type { IsoDate, MonthDay, Schedule } from '#root/domain/types.js';
 import { tidy } from '#root/domain/text.js';
 import { normalizeUnitName } from '#root/domain/units.js';
-import { inBothLanguages, NotFoundError, UserError, type Words } from '#root/errors/index.js';
+import { inBothLanguages, NotFoundError, oneLanguage, UserError, type Words } from '#root/errors/index.js';
 import { audit } from './audit.js';
 import { createAssignments } from './duty-units.js';
 import { storeIndicators } from './indicators.js';
@@ -769,8 +769,8 @@ export function retime(
   const parsed = parseTimeframe(raw, { defaultDue });
   if (parsed.schedule.kind === 'unparsed') {
     throw new UserError({
-      vi: `Vẫn chưa hiểu thời hạn «${raw}»: ${parsed.flags.join('; ')}`,
-      en: `The timeframe «${raw}» is still not understood: write it as, for example, «trước ngày 15/11/2026», «hằng quý» or «năm 2026».`,
+      vi: `Vẫn chưa hiểu thời hạn «${raw}»: ${parsed.flags.map((f) => oneLanguage(f, 'vi')).join('; ')}`,
+      en: `The timeframe «${raw}» is still not understood: ${parsed.flags.map((f) => oneLanguage(f, 'en')).join('; ')}. Write it as, for example, «trước ngày 15/11/2026», «hằng quý» or «năm 2026».`,
     });
   }
   // The old timeframe's flags no longer apply; the new phrase's notes do.

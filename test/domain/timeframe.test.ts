@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { inPlanYear, parseTimeframe } from '#root/domain/timeframe.js';
+import { oneLanguage } from '#root/errors/index.js';
 import type { Schedule } from '#root/domain/types.js';
 
 /** What callers use to pick timeframe flags out of an import's flags. */
@@ -197,14 +198,16 @@ describe('parseTimeframe: phrases from the plan KH 3131/KH-UBND', () => {
 
 describe('parseTimeframe: impossible dates', () => {
   it.each([
-    ['31/02/2024', 'Ngày không hợp lệ: 31/02/2024'],
-    ['Trước ngày 31/02/2024', 'Ngày không hợp lệ: 31/02/2024'],
-    ['29/2/2023', 'Ngày không hợp lệ: 29/2/2023'],
-    ['32/1', 'Ngày không hợp lệ: 32/1'],
-    ['trước ngày 30/2', 'Ngày không hợp lệ: 30/2'],
-    ['Hàng năm, trước ngày 31/4', 'Ngày không hợp lệ: 31/4'],
-    ['Tháng 13/2024', 'Ngày không hợp lệ: 13/2024'],
-    ['hằng tháng, trước ngày 32', 'Ngày không hợp lệ: 32'],
+    ['31/02/2024', 'Ngày không hợp lệ: 31/02/2024 / Not a valid date in the timeframe: 31/02/2024'],
+    ['Trước ngày 31/02/2024', 'Ngày không hợp lệ: 31/02/2024 / Not a valid date in the timeframe: 31/02/2024'],
+    ['29/2/2023', 'Ngày không hợp lệ: 29/2/2023 / Not a valid date in the timeframe: 29/2/2023'],
+    ['32/1', 'Ngày không hợp lệ: 32/1 / Not a valid date in the timeframe: 32/1'],
+    ['trước ngày 30/2', 'Ngày không hợp lệ: 30/2 / Not a valid date in the timeframe: 30/2'],
+    ['Hàng năm, trước ngày 31/4', 'Ngày không hợp lệ: 31/4 / Not a valid date in the timeframe: 31/4'],
+    ['Tháng 13/2024', 'Ngày không hợp lệ: 13/2024 / Not a valid date in the timeframe: 13/2024'],
+    ['hằng tháng, trước ngày 32', 'Ngày không hợp lệ: 32 / Not a valid date in the timeframe: 32'],
+    // A date read with its words: the phrase as written (diacritics kept), not "thang 13".
+    ['Tháng 13', 'Ngày không hợp lệ: «Tháng 13» / Not a valid date in the timeframe: «Tháng 13»'],
   ])('%j → unparsed, flag %j', (phrase, flag) => {
     expect(parseTimeframe(phrase)).toEqual({
       schedule: { kind: 'unparsed', raw: phrase },
@@ -235,6 +238,15 @@ describe('parseTimeframe: years must have 4 digits within 1900–2200', () => {
     expect(parsed.flags).toHaveLength(1);
     expect(parsed.flags[0]).toMatch(/thời hạn/i);
   });
+
+  it('says which year, in each language', () => {
+    expect(parseTimeframe('31/12/24').flags).toEqual([
+      'Thời hạn «31/12/24»: năm «24» phải viết đủ 4 chữ số / The timeframe «31/12/24»: the year «24» must be written with all 4 digits',
+    ]);
+    expect(parseTimeframe('2300').flags).toEqual([
+      'Thời hạn «2300»: năm 2300 nằm ngoài khoảng 1900–2200 / The timeframe «2300»: the year 2300 is outside 1900–2200',
+    ]);
+  });
 });
 
 describe('parseTimeframe: phrases it does not understand', () => {
@@ -259,14 +271,14 @@ describe('parseTimeframe: phrases it does not understand', () => {
   ])('%j → unparsed with a flag', (phrase) => {
     expect(parseTimeframe(phrase)).toEqual({
       schedule: { kind: 'unparsed', raw: phrase },
-      flags: [`Không hiểu thời hạn: «${phrase}»`],
+      flags: [`Không hiểu thời hạn: «${phrase}» / The timeframe is not understood: «${phrase}»`],
     });
   });
 
   it('keeps the phrase tidied (NFC, single spaces)', () => {
     expect(parseTimeframe('  khi  nào\nrảnh ')).toEqual({
       schedule: { kind: 'unparsed', raw: 'khi nào rảnh' },
-      flags: ['Không hiểu thời hạn: «khi nào rảnh»'],
+      flags: ['Không hiểu thời hạn: «khi nào rảnh» / The timeframe is not understood: «khi nào rảnh»'],
     });
     const decomposed = 'khi nào rảnh'.normalize('NFD');
     expect(parseTimeframe(decomposed).schedule).toEqual({
@@ -278,7 +290,7 @@ describe('parseTimeframe: phrases it does not understand', () => {
   it.each(['', '   ', '\n', '.', '-'])('%j (nothing) → unparsed with a flag', (phrase) => {
     expect(parseTimeframe(phrase)).toEqual({
       schedule: { kind: 'unparsed', raw: phrase.trim() },
-      flags: [`Không hiểu thời hạn: «${phrase.trim()}»`],
+      flags: [`Không hiểu thời hạn: «${phrase.trim()}» / The timeframe is not understood: «${phrase.trim()}»`],
     });
   });
 });
@@ -287,19 +299,25 @@ describe('parseTimeframe: understood with a note', () => {
   it('takes the first of several dates, and says so', () => {
     const parsed = parseTimeframe('Hàng năm, trước 30/6 và 31/12');
     expect(parsed.schedule).toEqual({ kind: 'yearly', due: '06-30' });
-    expect(parsed.flags).toEqual(['Thời hạn «Hàng năm, trước 30/6 và 31/12» có nhiều ngày, dùng ngày đầu']);
+    expect(parsed.flags).toEqual([
+      'Thời hạn «Hàng năm, trước 30/6 và 31/12» có nhiều ngày, dùng ngày đầu / The timeframe «Hàng năm, trước 30/6 và 31/12» names several dates; the first one is used',
+    ]);
   });
 
   it('reads a day with a quarterly cadence as a day of the last month of the quarter', () => {
     const parsed = parseTimeframe('hằng quý, trước ngày 20');
     expect(parsed.schedule).toEqual({ kind: 'every', months: 3, due: '03-20' });
-    expect(parsed.flags).toHaveLength(1);
+    expect(parsed.flags).toEqual([
+      'Thời hạn «hằng quý, trước ngày 20»: hiểu «ngày 20» là ngày của tháng cuối kỳ / The timeframe «hằng quý, trước ngày 20»: day 20 is taken as day 20 of the last month of each period',
+    ]);
   });
 
   it('ignores dates next to "thường xuyên", and says so', () => {
     const parsed = parseTimeframe('Thường xuyên, 2023-2025');
     expect(parsed.schedule).toEqual({ kind: 'ongoing', checkIn: 'quarterly' });
-    expect(parsed.flags).toHaveLength(1);
+    expect(parsed.flags).toEqual([
+      'Thời hạn «Thường xuyên, 2023-2025» là thường xuyên, bỏ qua mốc thời gian đi kèm / The timeframe «Thường xuyên, 2023-2025» is ongoing work; the dates and periods given with it are ignored',
+    ]);
   });
 
   it('gives only flags that callers can filter as timeframe flags', () => {
@@ -316,7 +334,51 @@ describe('parseTimeframe: understood with a note', () => {
     for (const phrase of phrases) {
       const { flags } = parseTimeframe(phrase);
       expect(flags.length, phrase).toBeGreaterThan(0);
-      for (const flag of flags) expect(flag).toMatch(FLAG_FILTER);
+      for (const flag of flags) {
+        expect(oneLanguage(flag, 'vi')).toMatch(FLAG_FILTER);
+        expect(oneLanguage(flag, 'en')).toMatch(FLAG_FILTER);
+      }
+    }
+  });
+
+  it('gives every flag in both languages: the English part has no Vietnamese, the Vietnamese no English', () => {
+    const phrases = [
+      'Hàng năm, trước 30/6 và 31/12',
+      'hằng quý, trước ngày 20',
+      'Thường xuyên, 2023-2025',
+      'Thường xuyên, 6 tháng / lần, năm 2025',
+      '31/12/24',
+      'Quý II/24',
+      '2300',
+      '2023-2500',
+      '31/02/2024',
+      'Tháng 13',
+      'hằng tháng, trước ngày 32',
+      'khi nào rảnh',
+      '5 tháng / lần',
+      '',
+    ];
+    /** The document's own words, quoted «…», are left as written in both languages. */
+    const unquoted = (text: string): string => text.replace(/«[^»]*»/g, '«»');
+    const VIETNAMESE_WORD =
+      /[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]|\b(?:thang|nam|ngay|quy)\b/i;
+    const ENGLISH_WORD =
+      /\b(?:the|timeframe|date|year|is|not|of|with|and|valid|day|month|period|first|used|ongoing)\b/i;
+    for (const phrase of phrases) {
+      const { flags } = parseTimeframe(phrase);
+      expect(flags.length, phrase).toBeGreaterThan(0);
+      for (const flag of flags) {
+        const vi = oneLanguage(flag, 'vi');
+        const en = oneLanguage(flag, 'en');
+        expect(vi, flag).not.toBe(en);
+        expect(flag, flag).toBe(`${vi} / ${en}`);
+        expect(unquoted(en), flag).not.toMatch(VIETNAMESE_WORD);
+        expect(unquoted(vi), flag).not.toMatch(ENGLISH_WORD);
+        expect(unquoted(vi), flag).toMatch(VIETNAMESE_WORD);
+        expect(unquoted(en), flag).toMatch(ENGLISH_WORD);
+        // The phrase is quoted as the document wrote it (tidied) in both.
+        if (flag.includes('«')) expect(en, flag).toContain(`«${phrase.trim()}»`);
+      }
     }
   });
 });

@@ -220,6 +220,7 @@ describe('importing a plan from the web page', () => {
       const row2 = rowOf(page.text, '2');
       expect(row2).toContain('class="flag"');
       expect(row2).toContain('Không hiểu thời hạn: «Khi có yêu cầu của cấp trên»');
+      expect(row2).not.toContain('The timeframe is not understood');
       expect(row2).toContain('CHƯA HIỂU: «Khi có yêu cầu của cấp trên»');
       expect(row2).toContain(`action="/admin/import/${id}/fix"`);
       expect(rowOf(page.text, '1')).not.toContain('class="flag"');
@@ -228,11 +229,27 @@ describe('importing a plan from the web page', () => {
       expect(/<ul class="matched-names">([\s\S]*?)<\/ul>/.exec(page.text)?.[1]).toContain('Công an Thành phố');
     });
 
+    it('shows the timeframe flag in English only on an English page', async () => {
+      const c = w.newClient();
+      await c.login(w.admin.email, w.admin.password);
+      c.cookies.set('lang', 'en');
+      const row2 = rowOf((await c.get(`/admin/import/${id}`)).text, '2');
+      expect(row2).toContain('The timeframe is not understood: «Khi có yêu cầu của cấp trên»');
+      expect(row2).not.toContain('Không hiểu thời hạn');
+      const refused = await c.post(`/admin/import/${id}/fix`, { code: '2', timeframe: 'khi nào rảnh' });
+      expect(refused.status).toBe(400);
+      expect(refused.text).toContain(
+        'The timeframe «khi nào rảnh» is still not understood: The timeframe is not understood: «khi nào rảnh».',
+      );
+      expect(refused.text).not.toContain('Không hiểu thời hạn');
+    });
+
     it('refuses a fix whose timeframe is still not understood, keeping nothing', async () => {
       const before = await redis.get(`${prefix}:import:${id}`);
       const res = await w.client.post(`/admin/import/${id}/fix`, { code: '2', timeframe: 'khi nào rảnh' });
       expect(res.status).toBe(400);
-      expect(res.text).toContain('Vẫn chưa hiểu thời hạn «khi nào rảnh»');
+      expect(res.text).toContain('Vẫn chưa hiểu thời hạn «khi nào rảnh»: Không hiểu thời hạn: «khi nào rảnh»');
+      expect(res.text).not.toContain('The timeframe is not understood');
       // Still the review page, the row still flagged.
       expect(rowOf(res.text, '2')).toContain('class="flag"');
       expect(await redis.get(`${prefix}:import:${id}`)).toBe(before);

@@ -14,7 +14,6 @@ import {
   type SendJobData,
 } from '#jobs/queues.js';
 import { createSendProcessor } from '#jobs/send.js';
-import { BUNDLES_PER_JOB } from '#jobs/dispatch.js';
 import type { ProgramDeps } from './composition.js';
 import { isRedisUnreachable } from './lib/outage.js';
 import { createMetricsServer, type Metrics } from './metrics.js';
@@ -134,15 +133,10 @@ export function startWorkers(deps: ProgramDeps): RoleHandle {
     createMaintenanceProcessor(deps, delivery, sendQueue, config.PLAN_LOOKAHEAD_SECONDS * 1000),
     { connection: deps.connect('maintenance-worker'), prefix, concurrency: 2 },
   );
-  // WORKER_CONCURRENCY bundles in flight in this process; a batch job carries up to BUNDLES_PER_JOB,
-  // so the worker takes far fewer jobs at once (and leaves the rest to other workers).
-  const processor = createSendProcessor(delivery, sendQueue, logger, { bundlesInFlight: config.WORKER_CONCURRENCY });
-  const send = new Worker<SendJobData>(REMINDERS_QUEUE, processor, {
+  const send = new Worker<SendJobData>(REMINDERS_QUEUE, createSendProcessor(delivery, sendQueue, logger), {
     connection: deps.connect('send-worker'),
     prefix,
-    // Twice as many jobs as it takes to fill them: a batch waiting on its slowest send (a timeout)
-    // does not leave the places of its others empty.
-    concurrency: 2 * Math.ceil(config.WORKER_CONCURRENCY / BUNDLES_PER_JOB),
+    concurrency: config.WORKER_CONCURRENCY,
     // A SIGKILLed worker's jobs return to the queue once their lock lapses (then the claim
     // in PostgreSQL decides whether anything is left to send).
     lockDuration: config.WORKER_LOCK_SECONDS * 1000,

@@ -98,28 +98,57 @@ export async function startScheduler(deps: ProgramDeps): Promise<RoleHandle> {
   if (!queue) throw new Error('the scheduler role needs the maintenance queue: build with ROLES including scheduler');
   // Organisations already reported as unschedulable (code and zone): said once per process, not every resync.
   const unschedulable = new Set<string>();
-  const orgs = await upsertSchedulers(deps, queue, unschedulable);
-  // Reconcile once now rather than at the next hour.
-  for (const org of orgs) {
-    await queue.add(
-      JOB_RECONCILE,
-      { orgId: org.id },
-      { jobId: `reconcile-start-${org.code}-${Date.now().toString(36)}`, removeOnComplete: 100 },
-    );
-  }
+  // The first pass also reconciles each organisation once now rather than at the next hour.
+  let reconciled = false;
+  const upsert = async () => {
+    const orgs = await upsertSchedulers(deps, queue, unschedulable);
+    if (!reconciled) {
+      for (const org of orgs) {
+        await queue.add(
+          JOB_RECONCILE,
+          { orgId: org.id },
+          { jobId: `reconcile-start-${org.code}-${Date.now().toString(36)}`, removeOnComplete: 100 },
+        );
+      }
+      reconciled = true;
+    }
+    return orgs;
+  };
+  // PostgreSQL or Redis unreachable (a failover, a restart) is said as the jobs' outages are, once
+  // per 30 s; anything else as an error.
+  const failed = (error: unknown) => {
+    if (error instanceof Error && isRedisUnreachable(error)) deps.redisError('scheduler', error);
+    else if (error instanceof Error) deps.jobFailed('scheduler', undefined, error);
+    else logger.error({ err: error }, 'scheduler upsert failed');
+  };
+  // A start during an outage does not end the process: the first pass is tried again every
+  // few seconds until it succeeds (or the role stops), then every resync period.
+  let orgs: Awaited<ReturnType<typeof upsertSchedulers>> = [];
+  let retry: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const firstPass = async (): Promise<void> => {
+    try {
+      orgs = await upsert();
+    } catch (error) {
+      failed(error);
+      if (stopped) return;
+      retry = setTimeout(() => void firstPass(), Math.min(5, config.SCHEDULER_RESYNC_SECONDS) * 1000);
+      retry.unref();
+    }
+  };
+  await firstPass();
   // New organisations appear, and a flushed Redis loses every scheduler: re-upsert regularly
   // (idempotent) so that the schedule is rebuilt from PostgreSQL within this period.
   const timer = setInterval(() => {
-    upsertSchedulers(deps, queue, unschedulable).catch((error: unknown) => {
-      if (error instanceof Error && isRedisUnreachable(error)) deps.redisError('scheduler', error);
-      else logger.error({ err: error }, 'scheduler upsert failed');
-    });
+    if (reconciled) upsert().catch(failed);
   }, config.SCHEDULER_RESYNC_SECONDS * 1000);
   timer.unref();
   logger.info({ role: 'scheduler', organisations: orgs.length }, 'role started');
   return {
     async stop() {
+      stopped = true;
       clearInterval(timer);
+      clearTimeout(retry);
     },
   };
 }

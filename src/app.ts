@@ -15,7 +15,7 @@ import {
 } from '#jobs/queues.js';
 import { createSendProcessor } from '#jobs/send.js';
 import type { ProgramDeps } from './composition.js';
-import { isRedisUnreachable } from './lib/outage.js';
+import { isDatabaseUnreachable, isRedisUnreachable } from './lib/outage.js';
 import { createMetricsServer, type Metrics } from './metrics.js';
 import type { Delivery } from './services/delivery.js';
 
@@ -118,7 +118,7 @@ export async function startScheduler(deps: ProgramDeps): Promise<RoleHandle> {
   // per 30 s; anything else as an error.
   const failed = (error: unknown) => {
     if (error instanceof Error && isRedisUnreachable(error)) deps.redisError('scheduler', error);
-    else if (error instanceof Error) deps.jobFailed('scheduler', undefined, error);
+    else if (error instanceof Error && isDatabaseUnreachable(error)) deps.jobFailed('scheduler', undefined, error);
     else logger.error({ err: error }, 'scheduler upsert failed');
   };
   // A start during an outage does not end the process: the first pass is tried again every

@@ -17,7 +17,7 @@ async function rawSendRate(options: {
   firstChat: number;
   concurrency: number;
   payload: Record<string, unknown>;
-}): Promise<{ perSecond: number; errors: number }> {
+}): Promise<{ perSecond: number; errors: number; cpuMsPerCall: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/raw-send.ts'], {
     cwd: root,
     env: {
@@ -39,7 +39,7 @@ async function rawSendRate(options: {
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   const line = out.split('\n').find((l) => l.startsWith('{"perSecond"'));
   if (code !== 0 || !line) throw new Error(`bench/raw-send.ts failed (${code}):\n${out}`);
-  return JSON.parse(line) as { perSecond: number; errors: number };
+  return JSON.parse(line) as { perSecond: number; errors: number; cpuMsPerCall: number };
 }
 
 /**
@@ -130,6 +130,27 @@ export async function benchPipeline(env: BenchEnv): Promise<Figure[]> {
           ok: r.losses === 0,
         },
         { bench: 'pipeline', figure: 'worker process peak RSS (VmHWM)', value: round(r.peak, 1), unit: 'MB' },
+        // Where the CPU goes, per message delivered (ms): what the ratio is made of. These hold when
+        // the machine is busy, where the ratio does not.
+        ...(
+          [
+            ['worker process', r.cpu.worker],
+            ['PostgreSQL backends of the bench database', r.cpu.postgres],
+            ['bench process (Bot API test server)', r.cpu.bench],
+            ['Redis server (whole)', r.cpu.redis],
+          ] as const
+        ).map(([what, ms]) => ({
+          bench: 'pipeline',
+          figure: `CPU per message: ${what}`,
+          value: round(ms / C, 3),
+          unit: 'ms',
+        })),
+        {
+          bench: 'pipeline',
+          figure: 'CPU per call: the raw sendMessage loop (reference)',
+          value: round(raw.cpuMsPerCall, 3),
+          unit: 'ms',
+        },
       ];
     },
   );

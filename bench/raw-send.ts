@@ -4,7 +4,7 @@
  * client (the worker's, keep-alive) makes them with `RAW_CONCURRENCY` in flight, round-robin over
  * `RAW_CHATS` private chats from `RAW_FIRST_CHAT + 1`, each with the payload `RAW_PAYLOAD` (JSON:
  * a reminder's text and buttons). Nothing else: no queue, no database. One warm-up call per slot is
- * not counted. Prints `{"perSecond": …, "errors": …}` on stdout.
+ * not counted. Prints `{"perSecond": …, "errors": …, "cpuMsPerCall": …}` on stdout (its own CPU per call).
  */
 import { Api } from 'grammy';
 
@@ -33,13 +33,16 @@ async function main() {
   errors = 0;
   let next = 0;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       for (let i = next++; i < calls; i = next++) await send(i);
     }),
   );
   const perSecond = calls / ((performance.now() - t0) / 1000);
-  process.stdout.write(`${JSON.stringify({ perSecond, errors })}\n`);
+  const used = process.cpuUsage(cpu0);
+  const cpuMsPerCall = (used.user + used.system) / 1000 / calls;
+  process.stdout.write(`${JSON.stringify({ perSecond, errors, cpuMsPerCall })}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -18,7 +18,17 @@ import { startFakeTelegram, type FakeTelegram, type SentMessage } from '../test/
 import { startProgram, type ProgramProcess } from '../test/helpers/processes.js';
 import { dropPrefix, type BenchEnv } from './env.js';
 import type { Figure } from './run.js';
-import { collectGarbage, memoryOf, percentile, round, size, sleep, stopProgram, waitForWorker } from './util.js';
+import {
+  collectGarbage,
+  cpuMeter,
+  memoryOf,
+  percentile,
+  round,
+  size,
+  sleep,
+  stopProgram,
+  waitForWorker,
+} from './util.js';
 
 export const TOKEN = '123456:TEST-token_abcdefghijklmnop';
 /** Telegram's budget per bot: the reference the delivery rate is measured against. */
@@ -185,6 +195,8 @@ export interface FanOut {
   phases: { dispatch: number; startup: number; sending: number; tail: number };
   /** The machine's load average (1 min) at the start and at the end of the fan-out. */
   load: [number, number];
+  /** CPU (ms) each part used from the dispatch to the last item recorded (see {@link cpuMeter}). */
+  cpu: { worker: number; postgres: number; bench: number; redis: number };
   /** How late the limiter learnt of each answer (see {@link watchLimiter}), when watched. */
   slack?: LimiterSlack;
 }
@@ -368,6 +380,8 @@ export async function fanOut<T>(
       await sleep(5_000);
     }
     const loadBefore = loadavg()[0]!;
+    const meter = cpuMeter(env.db, worker.child.pid);
+    await meter.start();
     const t0 = performance.now();
     const start = Date.now();
     await dispatchDue(env.db, queueOnly.sendQueue(), orgId, new Date(), 0);
@@ -375,6 +389,7 @@ export async function fanOut<T>(
     const sent = await waitSent(env, orgId, n, o.timeoutMs, o.everyMs);
     const rate = o.chats / ((performance.now() - t0) / 1000);
     const end = Date.now();
+    const cpu = await meter.stop();
     const load: [number, number] = [loadBefore, loadavg()[0]!];
     await burners?.stop();
     const { peak } = memoryOf(worker.child.pid);
@@ -402,6 +417,7 @@ export async function fanOut<T>(
       peak,
       phases,
       load,
+      cpu,
       ...(slack ? { slack } : {}),
     });
   } finally {

@@ -1,7 +1,9 @@
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Queue } from 'bullmq';
+import type { Db } from '#root/db/client.js';
 import type { ProgramProcess } from '../test/helpers/processes.js';
 
 /** The p-th percentile (nearest rank) of `xs`; NaN when empty. */
@@ -65,4 +67,60 @@ export async function stopProgram(program: ProgramProcess): Promise<void> {
     await program.exited;
     clearTimeout(slow);
   }
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); 0 when it is gone. */
+export function cpuOf(pid: number | undefined): number {
+  try {
+    if (pid === undefined) return 0;
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(')').at(-1)!.trim().split(/\s+/);
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU used by the processes a fan-out involves, from `start()` to `stop()` (ms): the worker, the
+ * PostgreSQL backends serving the bench's database (those open at either end; one that opened and
+ * closed in between is missed), this process (the Bot API test server and the bench's polling) and
+ * the Redis server (the whole server, shared with whatever else runs on the machine).
+ */
+export function cpuMeter(db: { $queryRaw: Db['$queryRaw'] }, workerPid: number | undefined) {
+  const backends = async () =>
+    (
+      await db.$queryRaw<{ pid: number }[]>`
+      SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`
+    ).map((r) => r.pid);
+  const redisPid = () => {
+    try {
+      return Number(execFileSync('pidof', ['redis-server'], { encoding: 'utf8' }).trim().split(/\s+/)[0]) || undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const snapshot = async () => {
+    const pg = new Map((await backends()).map((pid) => [pid, cpuOf(pid)]));
+    return { worker: cpuOf(workerPid), pg, self: process.cpuUsage(), redis: cpuOf(redisPid()) };
+  };
+  let first: Awaited<ReturnType<typeof snapshot>> | undefined;
+  return {
+    async start() {
+      first = await snapshot();
+    },
+    async stop(): Promise<{ worker: number; postgres: number; bench: number; redis: number }> {
+      const last = await snapshot();
+      const a = first!;
+      let postgres = 0;
+      for (const [pid, ms] of last.pg) postgres += ms - (a.pg.get(pid) ?? 0);
+      const self = process.cpuUsage(a.self);
+      return {
+        worker: last.worker - a.worker,
+        postgres,
+        bench: (self.user + self.system) / 1000,
+        redis: last.redis - a.redis,
+      };
+    },
+  };
 }

@@ -26,8 +26,10 @@ function askHidden(question: string): Promise<string> {
 /** The first line of standard input (the password piped in: `echo … | dondoc admin create …`). */
 async function firstLineOfStdin(): Promise<string> {
   let text = '';
+  // Decoded across chunks: a letter of a password cut between two reads stays one letter.
+  process.stdin.setEncoding('utf8');
   for await (const chunk of process.stdin) {
-    text += String(chunk);
+    text += chunk as string;
     if (text.includes('\n')) break;
   }
   return text.split(/\r?\n/)[0] ?? '';

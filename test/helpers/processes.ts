@@ -4,10 +4,22 @@ import { chown, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Calls `take` with the text a child's pipe gives, decoded as UTF-8 across its reads. A pipe hands
+ * its bytes over in reads of any size (on a busy machine, wherever the reader caught up), and a
+ * Vietnamese letter is 2–3 bytes: decoded read by read, one cut between two reads became two
+ * "\uFFFD" — a contact's name in a preview's JSON, once in CI.
+ */
+export function onText(stream: Readable, take: (text: string) => void): void {
+  stream.setEncoding('utf8');
+  stream.on('data', take);
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -160,8 +172,8 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       ],
       { ...user, env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    started.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    started.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    onText(started.stdout!, (d) => (output += d));
+    onText(started.stderr!, (d) => (output += d));
     child = started;
     await ready(started);
   };
@@ -229,8 +241,8 @@ export function startProgram(env: Record<string, string>, options: { nodeArgs?: 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  onText(child.stdout!, (d) => (out += d));
+  onText(child.stderr!, (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => out, exited };
 }

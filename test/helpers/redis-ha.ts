@@ -5,7 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { waitFor } from './processes.js';
+import { onText, waitFor } from './processes.js';
 
 const run = promisify(execFile);
 
@@ -43,8 +43,8 @@ interface Server {
 function serve(args: string[], port: number): Server {
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
-  child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+  onText(child.stdout!, (d) => (out = (out + d).slice(-20_000)));
+  onText(child.stderr!, (d) => (out = (out + d).slice(-20_000)));
   return { port, child, output: () => out };
 }
 

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { runDondoc } from '#root/cli/run.js';
+import { onText } from './processes.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -37,8 +38,8 @@ export function runCli(args: string[], env: Record<string, string>, stdin?: stri
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    onText(child.stdout, (d) => (stdout += d));
+    onText(child.stderr, (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
     child.stdin.end(stdin ?? '');

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workingCalendarForYears } from '#root/domain/working-days.js';
@@ -9,7 +10,7 @@ import { planWindow } from '#root/services/planner.js';
 import { startTestApp, testPrefix, type TestApp } from '../helpers/app.js';
 import { wallClockStart } from '../helpers/clock.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { waitFor } from '../helpers/processes.js';
+import { onText, waitFor } from '../helpers/processes.js';
 import { cliTimeout, runCli, runCliInProcess } from '../helpers/run-cli.js';
 
 const ZONE = 'Asia/Ho_Chi_Minh';
@@ -49,6 +50,8 @@ describe('preview, nudge and the sandbox outbox from the command line', () => {
       await reconcileObligations(t.prisma, orgId, yearWindow(year), s.clock.now());
       const r = await runCli(['preview', '--from', `${year}-11-01`, '--to', `${year}-11-20`, '--json'], env);
       expect(r.code, r.stderr).toBe(0);
+      // Read whole: no letter of a name cut between two reads of the pipe (see the last test).
+      expect(r.stdout).not.toContain('\uFFFD');
       const rows = JSON.parse(r.stdout) as Record<string, string | null>[];
       expect(rows.length).toBeGreaterThan(50);
       for (const row of rows) {
@@ -200,5 +203,38 @@ describe('a plan imported after its due date', () => {
       ['overdue-5', '2026-12-02 08:00'],
     ]);
     for (const r of plan.reminders) expect(r.at.getTime()).toBeGreaterThanOrEqual(now.getTime());
+  });
+});
+
+/**
+ * Once in CI the preview's JSON named one contact two ways, «Đầu mối …» and «\uFFFD\uFFFDầu mối …»,
+ * and one message looked as if it went to two people: the 400 kB came through the pipe in reads
+ * whose sizes depend on when this process caught up, and each read was decoded on its own, so a
+ * letter cut between two reads ("Đ" is C4 90) became two replacement characters.
+ */
+describe('the output of a command, read from its pipe', () => {
+  it('keeps a letter cut between two reads of the pipe whole', async () => {
+    // The child writes "a" and the first byte of "Đ" in one write, waits until this process has
+    // read them, then writes the second byte: two reads, the letter cut between them, every time.
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `process.stdout.write(Buffer.from([0x61, 0xc4]));
+         process.stdin.once('data', () => process.stdout.write(Buffer.from([0x90, 0x0a]), () => process.exit(0)));`,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    let text = '';
+    const reads: string[] = [];
+    onText(child.stdout, (d) => {
+      text += d;
+      reads.push(d);
+      if (reads.length === 1) child.stdin.write('\n');
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(code).toBe(0);
+    expect(reads.length).toBe(2);
+    expect(text).toBe('aĐ\n');
   });
 });

@@ -236,6 +236,11 @@ describe('importing a plan from the web page', () => {
       const row2 = rowOf((await c.get(`/admin/import/${id}`)).text, '2');
       expect(row2).toContain('The timeframe is not understood: «Khi có yêu cầu của cấp trên»');
       expect(row2).not.toContain('Không hiểu thời hạn');
+      // Where the duty was read, in English too (the CSV's third row).
+      expect(row2).toContain('<summary>Source <span class="muted">(row 3)</span></summary>');
+      expect(rowOf((await w.client.get(`/admin/import/${id}`)).text, '2')).toContain(
+        '<summary>Nguồn <span class="muted">(hàng 3)</span></summary>',
+      );
       const refused = await c.post(`/admin/import/${id}/fix`, { code: '2', timeframe: 'khi nào rảnh' });
       expect(refused.status).toBe(400);
       expect(refused.text).toContain(

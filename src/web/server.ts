@@ -220,6 +220,14 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
 
   async function load(token: string) {
     const check = verifyLink(token, deps.config.SECRET_KEY, deps.clock.now());
+    if (!check.ok && check.reason === 'expired') {
+      // Ours but too old: the page says so in the language of the contact it was sent to.
+      const contact = await deps.db.contact.findUnique({
+        where: { id: check.claims.contactId },
+        select: { locale: true },
+      });
+      return { error: check.reason, ...(contact ? { lang: contact.locale } : {}) } as const;
+    }
     if (!check.ok) return { error: check.reason } as const;
     const o = await deps.db.obligation.findUnique({
       where: { id: check.claims.obligationId },

@@ -9,7 +9,11 @@ import { startWebTest, type WebResponse, type WebTest } from '../helpers/web.js'
  */
 describe('the email link’s error pages, in one language', () => {
   let w: WebTest;
+  /** An expired link whose contact is no longer known: the browser's language. */
   let expired: string;
+  /** Expired links of a Vietnamese and of an English contact: their own language. */
+  let expiredVi: string;
+  let expiredEn: string;
   let otherUnits: string;
 
   const VIETNAMESE = /[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]/i;
@@ -50,7 +54,11 @@ describe('the email link’s error pages, in one language', () => {
     });
     await db.contact.update({ where: { id: stranger.id }, data: { locale: 'en' } });
     const now = Math.floor(w.s.clock.now().getTime() / 1000);
-    expired = signLink({ obligationId: obligation.id, contactId: own.id, exp: now - 60 }, w.s.config.SECRET_KEY);
+    const sign = (contactId: string, exp: number) =>
+      signLink({ obligationId: obligation.id, contactId, exp }, w.s.config.SECRET_KEY);
+    expired = sign('00000000-0000-4000-8000-000000000001', now - 60);
+    expiredVi = sign(own.id, now - 60);
+    expiredEn = sign(stranger.id, now - 60);
     otherUnits = signLink(
       { obligationId: obligation.id, contactId: stranger.id, exp: now + 3_600 },
       w.s.config.SECRET_KEY,
@@ -115,5 +123,14 @@ describe('the email link’s error pages, in one language', () => {
     expect(vi.status).toBe(403);
     expect(vi.text).toContain('<h1>Anh/chị không xác nhận được nhiệm vụ này</h1>');
     expectVietnamese(vi, 'not allowed, ?lang=vi');
+    // An expired link names its contact too (its signature holds): their language, not the browser's.
+    const oldEn = await get(`/c/${expiredEn}`, 'vi-VN,vi');
+    expect(oldEn.status).toBe(410);
+    expect(oldEn.text).toContain('<h1>This link has expired</h1>');
+    expectEnglish(oldEn, 'expired, an English contact');
+    const oldVi = await get(`/c/${expiredVi}`, 'en-US,en;q=0.9');
+    expect(oldVi.text).toContain('<h1>Liên kết đã hết hạn</h1>');
+    expectVietnamese(oldVi, 'expired, a Vietnamese contact');
+    expectEnglish(await get(`/c/${expiredVi}?lang=en`, 'vi'), 'expired, a Vietnamese contact, ?lang=en');
   });
 });

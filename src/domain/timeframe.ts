@@ -98,7 +98,8 @@ const QUARTERS: Record<string, number> = {
   '4': 4,
 };
 
-function unparsedFlag(raw: string): string {
+/** The flag of a phrase not understood at all: "Không hiểu thời hạn: «raw»". */
+export function unparsedFlag(raw: string): string {
   return inBothLanguages({ vi: `Không hiểu thời hạn: «${raw}»`, en: `The timeframe is not understood: «${raw}»` });
 }
 

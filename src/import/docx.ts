@@ -12,6 +12,7 @@ import type { SourceBlock, SourceCell, SourceDocument, SourceRow } from './docum
 import { corruptWorkbook, MAX_ROWS, tooManyRows } from './limits.js';
 import { xmlTokens } from './xml.js';
 import { readZipFiles } from './zip-guard.js';
+import { place } from './where.js';
 
 /** Paragraphs of body text past which a document is not a plan (a plan has a few hundred). */
 const MAX_PARAGRAPHS = MAX_ROWS * 20;
@@ -228,7 +229,7 @@ function finishTable(table: TableBuild): SourceRow[] {
       for (let k = 1; k < c.colSpan; k++) open.delete(col + k);
       col += c.colSpan;
     }
-    rows.push({ cells, where: `bảng ${table.index}, hàng ${r + 1}` });
+    rows.push({ cells, where: place.tableRow(table.index, r + 1) });
   });
   return rows;
 }
@@ -334,7 +335,7 @@ export function readDocx(buf: Buffer): SourceDocument {
         case 'w:tr':
           if (table && table.index > 0) {
             table.rows.push({ cells: [], gridBefore: 0 });
-            if (++totalRows > MAX_ROWS) throw tooManyRows(`bảng ${table.index}`);
+            if (++totalRows > MAX_ROWS) throw tooManyRows(place.table(table.index));
           }
           break;
         case 'w:gridBefore':
@@ -384,7 +385,7 @@ export function readDocx(buf: Buffer): SourceDocument {
           const clean = tidyLines([text]);
           if (!clean) break;
           if (++paragraphCount > MAX_PARAGRAPHS) throw tooManyRows();
-          blocks.push({ kind: 'paragraph', text: clean, where: `đoạn ${paragraphCount}` });
+          blocks.push({ kind: 'paragraph', text: clean, where: place.paragraph(paragraphCount) });
         }
         break;
       }
@@ -392,7 +393,7 @@ export function readDocx(buf: Buffer): SourceDocument {
         const done = tables.pop();
         if (done && done.index > 0) {
           const rows = finishTable(done);
-          blocks.push({ kind: 'table', rows, where: `bảng ${done.index}` });
+          blocks.push({ kind: 'table', rows, where: place.table(done.index) });
         }
         break;
       }

@@ -1,4 +1,5 @@
 import { UserError, type Words } from '#root/errors/index.js';
+import { whereIn } from './where.js';
 
 /**
  * A file that cannot be imported at all (empty, binary, no duty table). The message is Vietnamese
@@ -10,8 +11,8 @@ export class ImportError extends UserError {
     message: Words,
     readonly where?: string,
   ) {
-    const at = (text: string) => `${text.replace(/\.$/, '')} (${where}).`;
-    super(where ? { vi: at(message.vi), en: at(message.en) } : message);
+    const at = (text: string, place: string) => `${text.replace(/\.$/, '')} (${place}).`;
+    super(where ? { vi: at(message.vi, whereIn(where, 'vi')), en: at(message.en, whereIn(where, 'en')) } : message);
   }
 }
 

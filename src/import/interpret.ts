@@ -14,6 +14,7 @@ import { findHeader, headerRole, isForeignHeader, mapHeader, type Columns } from
 import { planHeader, type TextLine } from './interpret/plan-header.js';
 import { reportDuties } from './interpret/reports.js';
 import { readIndicators } from './indicators.js';
+import { lineOf, whereIn } from './where.js';
 
 export type { DutyDraft, ParseOptions, PlanDraft } from './draft.js';
 
@@ -82,8 +83,8 @@ function withNumberColumn(columns: Columns, labels: string[], rows: DataRow[]): 
 
 const emptyTable = (where: string) =>
   inBothLanguages({
-    vi: `Bảng nhiệm vụ ở ${where} không có hàng nào đọc được thành nhiệm vụ`,
-    en: `The duty table at ${where} has no row that reads as a duty`,
+    vi: `Bảng nhiệm vụ (${whereIn(where, 'vi')}) không có hàng nào đọc được thành nhiệm vụ`,
+    en: `The duty table (${whereIn(where, 'en')}) has no row that reads as a duty`,
   });
 
 /** A table rendered as text lines for the plan header: each row's cells side by side, line by line. */
@@ -135,12 +136,12 @@ export function interpretDocument(doc: SourceDocument, options: ParseOptions): P
   for (const block of doc.blocks) {
     if (block.kind === 'paragraph') {
       // Consecutive lines of a pasted text ('dòng 7', 'dòng 8') may be one paragraph wrapped.
-      const at = /^dòng (\d+)$/u.exec(block.where);
-      const joinsPrevious = at !== null && lastLine === Number(at[1]) - 1;
+      const at = lineOf(block.where);
+      const joinsPrevious = at !== null && lastLine === at - 1;
       block.text.split(/\r?\n/).forEach((l, k) => {
         if (l.trim()) lines.push({ text: l, where: block.where, joins: k > 0 || joinsPrevious });
       });
-      lastLine = at ? Number(at[1]) + block.text.split(/\r?\n/).length - 1 : -1;
+      lastLine = at !== null ? at + block.text.split(/\r?\n/).length - 1 : -1;
       continue;
     }
     lastLine = -1;

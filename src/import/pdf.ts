@@ -23,6 +23,7 @@ import type * as pdfjsTypes from 'pdfjs-dist/legacy/build/pdf.mjs';
 import path from 'node:path';
 import type { SourceBlock, SourceCell, SourceDocument, SourceRow } from './document-model.js';
 import { corruptPdf, encryptedPdf, MAX_PDF_PAGES, MAX_ROWS, scannedPdf, tooManyPages, tooManyRows } from './limits.js';
+import { place } from './where.js';
 
 type Pdfjs = typeof pdfjsTypes;
 let pdfjs: Promise<Pdfjs> | null = null;
@@ -825,7 +826,7 @@ function assemble(pages: { blocks: PageBlock[]; height: number; width: number }[
   const flushLines = () => {
     for (const { text, page } of paragraphsOf(pending, edgesOf)) {
       if (++paragraphCount > MAX_ROWS * 20) throw tooManyRows();
-      out.push({ kind: 'paragraph', text, where: `trang ${page}` });
+      out.push({ kind: 'paragraph', text, where: place.page(page) });
     }
     pending = [];
   };
@@ -852,7 +853,7 @@ function assemble(pages: { blocks: PageBlock[]; height: number; width: number }[
         const o = open as NonNullable<typeof open>;
         let h = 0;
         while (h < o.header.length && h < rows.length && repeatsRow(rows[h]!, o.header[h]!)) h++;
-        for (let i = 0; i < h; i++) o.block.rows.push({ ...toRow(rows[i]!, `trang ${p}`), repeatedHeader: true });
+        for (let i = 0; i < h; i++) o.block.rows.push({ ...toRow(rows[i]!, place.page(p)), repeatedHeader: true });
         rows = rows.slice(h);
         const first = rows[0];
         if (first && continuesRow(first, o.last)) {
@@ -862,8 +863,8 @@ function assemble(pages: { blocks: PageBlock[]; height: number; width: number }[
           rows = rows.slice(1);
         }
         for (const row of rows) {
-          if (++totalRows > MAX_ROWS) throw tooManyRows(`trang ${p}`);
-          o.block.rows.push(toRow(row, `trang ${p}`));
+          if (++totalRows > MAX_ROWS) throw tooManyRows(place.page(p));
+          o.block.rows.push(toRow(row, place.page(p)));
           o.last = row;
           o.lastIndex = o.block.rows.length - 1;
         }
@@ -873,7 +874,7 @@ function assemble(pages: { blocks: PageBlock[]; height: number; width: number }[
         const block: Extract<SourceBlock, { kind: 'table' }> = {
           kind: 'table',
           rows: [],
-          where: `trang ${p}, bảng ${tableCount}`,
+          where: place.pageTable(p, tableCount),
           // Columns of a table without rules are a guess: the review says so.
           ...(table.ruled
             ? {}
@@ -887,8 +888,8 @@ function assemble(pages: { blocks: PageBlock[]; height: number; width: number }[
               }),
         };
         for (const row of rows) {
-          if (++totalRows > MAX_ROWS) throw tooManyRows(`trang ${p}`);
-          block.rows.push(toRow(row, `trang ${p}`));
+          if (++totalRows > MAX_ROWS) throw tooManyRows(place.page(p));
+          block.rows.push(toRow(row, place.page(p)));
         }
         out.push(block);
         // The header: the rows before the first whose first cell holds a number or is empty after text.

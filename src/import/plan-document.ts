@@ -9,6 +9,7 @@ import { ImportError } from './errors.js';
 import { interpretDocument } from './interpret.js';
 import { gridDocument } from './readers/grid.js';
 import { readText } from './readers/text.js';
+import { place } from './where.js';
 
 export { EMPTY_FILE, NO_DUTY_TABLE, type DutyDraft, type ParseOptions, type PlanDraft } from './draft.js';
 
@@ -43,6 +44,6 @@ export function parsePlanRows(
   },
 ): PlanDraft {
   if (!rows.some((r) => r.some((c) => c.trim()))) throw new ImportError(EMPTY_FILE);
-  const doc = gridDocument(options.format, [{ rows, sourceOf: options.sourceOf ?? ((i) => `hàng ${i + 1}`) }]);
+  const doc = gridDocument(options.format, [{ rows, sourceOf: options.sourceOf ?? ((i) => place.row(i + 1)) }]);
   return interpretDocument(doc, { defaultDue: options.defaultDue });
 }

@@ -14,6 +14,7 @@ import { EMPTY_FILE, type ParseOptions, type PlanDraft } from './draft.js';
 import { interpretDocument } from './interpret.js';
 import { parsePlanRows, parsePlanText } from './plan-document.js';
 import { gridDocument } from './readers/grid.js';
+import { place } from './where.js';
 
 /** Counts `delimiter` outside double quotes in each of the first physical lines of `text`. */
 function delimiterCounts(text: string, delimiter: string): number[] {
@@ -200,13 +201,13 @@ export async function parsePlanFile(name: string, buf: Buffer, options: ParseOpt
     return parsePlanRows(parseCsv(text), {
       ...options,
       format: 'csv',
-      sourceOf: (i) => `hàng ${i + 1}`,
+      sourceOf: (i) => place.row(i + 1),
     });
   if (!TEXT_EXTENSIONS.has(ext)) {
     // Unknown extension: a CSV-looking text is read as CSV, anything else as a document.
     const asText = parsePlanText(text, options);
     if (asText.duties.some((d) => d.origin === 'appendix')) return asText;
-    const asCsv = parsePlanRows(parseCsv(text), { ...options, format: 'csv', sourceOf: (i) => `hàng ${i + 1}` });
+    const asCsv = parsePlanRows(parseCsv(text), { ...options, format: 'csv', sourceOf: (i) => place.row(i + 1) });
     return asCsv.duties.length > asText.duties.length ? asCsv : asText;
   }
   return parsePlanText(text, options);

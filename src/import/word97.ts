@@ -13,6 +13,7 @@
 import iconv from 'iconv-lite';
 import type { SourceBlock, SourceCell, SourceDocument, SourceRow } from './document-model.js';
 import { corruptDoc, encryptedFile, MAX_ROWS, tooManyRows } from './limits.js';
+import { place } from './where.js';
 
 const OLE_SIGNATURE = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
 const END_OF_CHAIN = 0xfffffffe;
@@ -393,7 +394,7 @@ export function readDoc(buf: Buffer): SourceDocument {
     }
     if (rows.length) {
       tableCount++;
-      blocks.push({ kind: 'table', rows: toGrid(rows, tableCount), where: `bảng ${tableCount}` });
+      blocks.push({ kind: 'table', rows: toGrid(rows, tableCount), where: place.table(tableCount) });
     }
     rows = null;
     cells = [];
@@ -408,7 +409,7 @@ export function readDoc(buf: Buffer): SourceDocument {
       const clean = tidyCell([text]);
       if (!clean) continue;
       if (++paragraphCount > MAX_ROWS * 20) throw tooManyRows();
-      blocks.push({ kind: 'paragraph', text: clean, where: `đoạn ${paragraphCount}` });
+      blocks.push({ kind: 'paragraph', text: clean, where: place.paragraph(paragraphCount) });
       continue;
     }
     rows ??= [];
@@ -419,7 +420,7 @@ export function readDoc(buf: Buffer): SourceDocument {
     }
     if (p.props.rowEnd) {
       rows.push({ cells, ...(p.props.cells ? { defs: p.props.cells } : {}) });
-      if (++totalRows > MAX_ROWS) throw tooManyRows(`bảng ${tableCount + 1}`);
+      if (++totalRows > MAX_ROWS) throw tooManyRows(place.table(tableCount + 1));
       cells = [];
       lines = [];
       continue;
@@ -476,7 +477,7 @@ function toGrid(rows: { cells: string[][]; defs?: ParaProps['cells'] }[], table:
       if (def?.vMerge === 'restart') open.set(col, cell);
       else open.delete(col);
     });
-    out.push({ cells, where: `bảng ${table}, hàng ${r + 1}` });
+    out.push({ cells, where: place.tableRow(table, r + 1) });
   });
   return out;
 }

@@ -1,5 +1,5 @@
 import type { Lang } from '#root/domain/wording.js';
-import { UserError, type Words } from '#root/errors/index.js';
+import { oneLanguage, UserError, type Words } from '#root/errors/index.js';
 import en from './locales/en.json' with { type: 'json' };
 import vi from './locales/vi.json' with { type: 'json' };
 
@@ -41,15 +41,13 @@ export function say(lang: Lang, key: ChatKey, params: ChatParams = {}): string {
 export const langOfCode = (code: string | undefined): Lang => (code && /^en\b/i.test(code) ? 'en' : 'vi');
 
 /**
- * A message of a person-facing error written "Vietnamese / English" (the services' convention) in
- * one language: the part before the last " / " in Vietnamese, the part after in English; a message
- * without one is returned as it is.
+ * A message of a person-facing error written "Vietnamese / English" (the services' older
+ * convention) in one language: the part before the last " / " in Vietnamese, the part after in
+ * English; a message without one is returned as it is. A " / " inside «…» (a duty's title, a
+ * document's words) is part of the quote, not the meeting of the languages: the split is
+ * {@link oneLanguage}'s, the one the web pages use.
  */
-export function inOneLanguage(message: string, lang: Lang): string {
-  const i = message.lastIndexOf(' / ');
-  if (i < 0) return message;
-  return lang === 'vi' ? message.slice(0, i) : message.slice(i + 3);
-}
+export const inOneLanguage = (message: string, lang: Lang): string => oneLanguage(message, lang);
 
 /**
  * A person-facing error made from a locale text, in both languages ({@link Words}): the web and the

@@ -70,6 +70,9 @@ const REFUSALS: [pattern: RegExp, vi: string, en: string][] = [
     'the webhook signing secret can no longer be read, as the system key changed: set the webhook address again',
   ],
   [/^contact has no webhook address/, 'đầu mối chưa có địa chỉ webhook', 'the contact has no webhook address'],
+  // A chat the contact never linked (src/channels/telegram, src/channels/zalo).
+  [/^contact has no linked Telegram chat/, 'đầu mối chưa liên kết Telegram', 'the contact has not linked Telegram'],
+  [/^contact has no linked Zalo user/, 'đầu mối chưa liên kết Zalo', 'the contact has not linked Zalo'],
 ];
 
 /** The reason a channel refused one message, in words ("tin dài quá mức cho phép"). */

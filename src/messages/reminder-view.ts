@@ -1,6 +1,7 @@
 import { obligationCode } from '#root/domain/obligation-code.js';
 import type { IsoDate } from '#root/domain/types.js';
 import { reminderWords, type Lang } from '#root/domain/wording.js';
+import { say } from './chat-words.js';
 import type { View } from './templates.js';
 
 /** What a reminder message says, before it is put in words (see {@link reminderView}). */
@@ -42,8 +43,8 @@ export function reminderView(f: ReminderFacts): View {
     planTitle: f.planTitle,
     ...reminderWords({ periodKey: f.periodKey, dueDate: f.dueDate, workingDaysLeft: f.workingDaysLeft, lang: f.lang }),
     dueToday: f.sendDay === f.dueDate ? 'yes' : '',
-    confirmCommand: `/xong ${code}`,
-    extendCommand: `/giahan ${code}`,
+    confirmCommand: `${say(f.lang, 'cmd.done')} ${code}`,
+    extendCommand: `${say(f.lang, 'cmd.extend')} ${code}`,
     confirmUrl: f.confirmUrl,
   };
 }

@@ -131,7 +131,7 @@ const FEED_WORDS: Record<
     nothingToDo: 'Nothing more to do.',
     dueTomorrow: 'Due tomorrow',
     howToConfirm: (code) =>
-      `To confirm: press ✅ under the reminder on Telegram or Zalo, send /xong ${code} to the bot, or open the link in the reminder email.`,
+      `To confirm: press ✅ under the reminder on Telegram or Zalo, send /done ${code} to the bot, or open the link in the reminder email.`,
   },
 };
 

@@ -37,7 +37,14 @@ export function signLink(claims: LinkClaims, secret: string): string {
   return `${b64(body)}.${b64(mac)}`;
 }
 
-export type LinkCheck = { ok: true; claims: LinkClaims } | { ok: false; reason: 'malformed' | 'forged' | 'expired' };
+/**
+ * A link checked: its claims when it is ours and in time; an expired link of ours still names its
+ * claims (the page saying it expired speaks the contact's language), a malformed or forged one none.
+ */
+export type LinkCheck =
+  | { ok: true; claims: LinkClaims }
+  | { ok: false; reason: 'expired'; claims: LinkClaims }
+  | { ok: false; reason: 'malformed' | 'forged' };
 
 export function verifyLink(token: string, secret: string, now: Date): LinkCheck {
   const [bodyPart, macPart, extra] = token.split('.');
@@ -48,9 +55,7 @@ export function verifyLink(token: string, secret: string, now: Date): LinkCheck 
   const expected = createHmac('sha256', secret).update('confirm-link-v1').update(body).digest().subarray(0, 16);
   if (!timingSafeEqual(mac, expected)) return { ok: false, reason: 'forged' };
   const exp = body.readUInt32BE(32);
-  if (exp * 1000 < now.getTime()) return { ok: false, reason: 'expired' };
-  return {
-    ok: true,
-    claims: { obligationId: uuid(body.subarray(0, 16)), contactId: uuid(body.subarray(16, 32)), exp },
-  };
+  const claims = { obligationId: uuid(body.subarray(0, 16)), contactId: uuid(body.subarray(16, 32)), exp };
+  if (exp * 1000 < now.getTime()) return { ok: false, reason: 'expired', claims };
+  return { ok: true, claims };
 }

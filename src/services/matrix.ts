@@ -2,6 +2,7 @@ import type { Db } from '#root/db/client.js';
 import { Prisma } from '#root/generated/prisma/client.js';
 import { DUE_SOON_MS, OBLIGATION_STATES, type ObligationState } from '#root/domain/obligation-state.js';
 import { yearBounds, zonedYear } from '#root/domain/zoned-day.js';
+import type { Lang } from '#root/domain/wording.js';
 import { actorNamer } from './actors.js';
 
 /** One unit × duty: its obligations of the year, aggregated. */
@@ -137,7 +138,15 @@ export function obligationIdOfKey(key: string): string | null {
 export async function statusMatrix(
   db: Db,
   orgId: string,
-  input: { year?: number | undefined; now: Date; filter?: MatrixFilter; page?: number; pageSize?: number },
+  input: {
+    year?: number | undefined;
+    now: Date;
+    filter?: MatrixFilter;
+    page?: number;
+    pageSize?: number;
+    /** The reader's language: who confirmed a cell ("… (quản trị viên)" / "… (administrator)"). */
+    lang?: Lang;
+  },
 ): Promise<StatusMatrix> {
   // The lists (small) at once, on as many connections.
   const [org, everyUnit, allDuties, actorName] = await Promise.all([
@@ -147,7 +156,7 @@ export async function statusMatrix(
       where: { orgId },
       select: { id: true, code: true, title: true, position: true, plan: { select: { code: true, title: true } } },
     }),
-    actorNamer(db, orgId),
+    actorNamer(db, orgId, input.lang ?? 'vi'),
   ]);
   const year = input.year ?? zonedYear(input.now, org.timeZone);
   const { start, end } = yearBounds(year, org.timeZone);

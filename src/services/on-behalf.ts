@@ -85,7 +85,13 @@ export interface ObligationDetail {
 }
 
 /** One obligation with its history: confirmations, evidence, extension requests, reminders by status. */
-export async function obligationDetail(db: Db, orgId: string, id: string, now: Date): Promise<ObligationDetail> {
+export async function obligationDetail(
+  db: Db,
+  orgId: string,
+  id: string,
+  now: Date,
+  lang: Lang = 'vi',
+): Promise<ObligationDetail> {
   const obligation = await obligationOfOrg(db, orgId, id);
   const [org, confirmations, evidence, extensions, reminders, last, actorName] = await Promise.all([
     db.organisation.findUniqueOrThrow({ where: { id: orgId }, select: { timeZone: true } }),
@@ -106,7 +112,7 @@ export async function obligationDetail(db: Db, orgId: string, id: string, now: D
       orderBy: { sentAt: 'desc' },
       select: { sentAt: true },
     }),
-    actorNamer(db, orgId),
+    actorNamer(db, orgId, lang),
   ]);
   return {
     obligation,

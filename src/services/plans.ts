@@ -2,7 +2,7 @@ import type { Db } from '#root/db/client.js';
 import type { Prisma } from '#root/generated/prisma/client.js';
 import type { IndicatorDraft } from '#root/import/indicators.js';
 import type { DutyDraft, PlanDraft } from '#root/import/plan-document.js';
-import { parseTimeframe } from '#root/domain/timeframe.js';
+import { parseTimeframe, unparsedFlag } from '#root/domain/timeframe.js';
 import type { IsoDate, MonthDay, Schedule } from '#root/domain/types.js';
 import { tidy } from '#root/domain/text.js';
 import { normalizeUnitName } from '#root/domain/units.js';
@@ -768,10 +768,20 @@ export function retime(
   const raw = tidy(timeframe);
   const parsed = parseTimeframe(raw, { defaultDue });
   if (parsed.schedule.kind === 'unparsed') {
-    throw new UserError({
-      vi: `Vẫn chưa hiểu thời hạn «${raw}»: ${parsed.flags.map((f) => oneLanguage(f, 'vi')).join('; ')}`,
-      en: `The timeframe «${raw}» is still not understood: ${parsed.flags.map((f) => oneLanguage(f, 'en')).join('; ')}. Write it as, for example, «trước ngày 15/11/2026», «hằng quý» or «năm 2026».`,
-    });
+    // What is wrong, once: a date or a year the parser found bad says so itself (it names the
+    // phrase or the date); a phrase not understood at all gets examples of what is.
+    const reasons = parsed.flags.filter((f) => f !== unparsedFlag(raw));
+    throw new UserError(
+      reasons.length
+        ? {
+            vi: `${reasons.map((f) => oneLanguage(f, 'vi')).join('; ')}.`,
+            en: `${reasons.map((f) => oneLanguage(f, 'en')).join('; ')}.`,
+          }
+        : {
+            vi: `Vẫn chưa hiểu thời hạn «${raw}». Hãy viết theo dạng như «trước ngày 15/11/2026», «hằng quý» hoặc «năm 2026».`,
+            en: `The timeframe «${raw}» is still not understood. Write it in a form such as «trước ngày 15/11/2026», «hằng quý» or «năm 2026».`,
+          },
+    );
   }
   // The old timeframe's flags no longer apply; the new phrase's notes do.
   return {

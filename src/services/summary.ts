@@ -1,4 +1,5 @@
 import ExcelJS from 'exceljs';
+import { channelLabel } from '#root/channels/registry.js';
 import type { Db } from '#root/db/client.js';
 import { dueInstant } from '#root/domain/obligation-state.js';
 import { shortDate } from '#root/domain/wording.js';
@@ -370,14 +371,6 @@ export async function nudgeLateUnits(
   return { duty: list.duty, nudged, refused, queued };
 }
 
-/** Channels as people name them. */
-export const CHANNEL_NAME: Record<string, string> = {
-  sandbox: 'Hộp thư thử',
-  email: 'Email',
-  telegram: 'Telegram',
-  zalo: 'Zalo',
-};
-
 /** The late list's columns, in both exports. */
 export const LATE_COLUMNS = [
   'Đơn vị',
@@ -408,7 +401,7 @@ export function lateRows(list: LateList): string[][] {
     d(u.lastReply),
     u.contacts.map((c) => c.name + (c.email ? ` <${c.email}>` : '')).join('; '),
     u.channelState === 'ok'
-      ? [...new Set(u.contacts.flatMap((c) => c.working))].map((c) => CHANNEL_NAME[c] ?? c).join(', ')
+      ? [...new Set(u.contacts.flatMap((c) => c.working))].map((c) => channelLabel(c, 'vi')).join(', ')
       : CHANNEL_STATE_TEXT[u.channelState],
   ]);
 }

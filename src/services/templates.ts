@@ -476,8 +476,8 @@ export async function sampleView(
     planTitle: o?.duty.plan.title ?? 'Kế hoạch bảo đảm an toàn thông tin',
     ...reminderWords({ periodKey: o?.periodKey ?? today.slice(0, 4), dueDate, workingDaysLeft: left, lang }),
     dueToday: dueIsWorkingDay ? 'yes' : '',
-    confirmCommand: `/xong ${obligationCode(code, o?.periodKey ?? `${today.slice(0, 4)}-Q4`)}`,
-    extendCommand: `/giahan ${obligationCode(code, o?.periodKey ?? `${today.slice(0, 4)}-Q4`)}`,
+    confirmCommand: `${say(lang, 'cmd.done')} ${obligationCode(code, o?.periodKey ?? `${today.slice(0, 4)}-Q4`)}`,
+    extendCommand: `${say(lang, 'cmd.extend')} ${obligationCode(code, o?.periodKey ?? `${today.slice(0, 4)}-Q4`)}`,
     // Not a signed link: a preview confirms nothing.
     confirmUrl: `${baseUrl.replace(/\/$/, '')}/c/xem-truoc`,
     // A yearly report's reminder lists the indicators still missing: one sample.
@@ -580,8 +580,8 @@ export function bundleSample(input: {
       dutyTitle: x.dutyTitle,
       planCode: x.planCode,
       ...reminderWords({ periodKey: x.periodKey, dueDate: x.dueDate, workingDaysLeft: left, lang }),
-      confirmCommand: `/xong ${code}`,
-      extendCommand: `/giahan ${code}`,
+      confirmCommand: `${say(lang, 'cmd.done')} ${code}`,
+      extendCommand: `${say(lang, 'cmd.extend')} ${code}`,
       // Not a signed link: a preview confirms nothing.
       confirmUrl: section === 'cooperating' ? '' : `${input.baseUrl.replace(/\/$/, '')}/c/xem-truoc`,
       indicatorsMissing: '',

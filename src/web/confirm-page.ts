@@ -8,7 +8,7 @@ const esc = (s: string) =>
 /** The confirmation pages' stylesheet, served at CONFIRM_STYLESHEET_PATH (no inline styles: the CSP allows none). */
 export const CONFIRM_STYLE = `body{font-family:system-ui,Arial,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#111;line-height:1.5}
 button{font-size:1.1rem;padding:.7rem 1.2rem;background:#15803d;color:#fff;border:0;border-radius:.4rem;cursor:pointer}
-.en{color:#555;font-size:.9rem}.box{border:1px solid #ddd;border-radius:.5rem;padding:1rem}`;
+.en{color:#555;font-size:.9rem}.box{border:1px solid #ddd;border-radius:.5rem;padding:1rem}.lang{margin-top:2rem;font-size:.9rem}`;
 export const CONFIRM_STYLESHEET_PATH = '/static/confirm.css';
 
 function page(title: string, body: string, lang: Lang = 'vi'): string {
@@ -138,26 +138,79 @@ export function confirmedPage(
   );
 }
 
-/** A link that cannot be used; `unit` (for `not-allowed`) is the unit responsible for the duty. */
+/** Why a link's page cannot be shown. */
+export type LinkProblem = 'malformed' | 'forged' | 'expired' | 'gone' | 'not-allowed';
+
+/** The words of a link that cannot be used: a heading and a sentence, in each language. */
+const LINK_PROBLEM_WORDS: Record<Lang, Record<LinkProblem, { title: string; text: (unit?: string) => string }>> = {
+  vi: {
+    malformed: {
+      title: 'Liên kết không hợp lệ',
+      text: () => 'Có thể liên kết bị mất một phần khi sao chép. Hãy mở lại liên kết ngay trong thư nhắc.',
+    },
+    forged: {
+      title: 'Liên kết không hợp lệ',
+      text: () => 'Có thể liên kết bị mất một phần khi sao chép. Hãy mở lại liên kết ngay trong thư nhắc.',
+    },
+    expired: {
+      title: 'Liên kết đã hết hạn',
+      text: () => 'Hãy dùng liên kết trong thư nhắc mới nhất. Không có gì thay đổi.',
+    },
+    gone: {
+      title: 'Không còn nhiệm vụ này',
+      text: () => 'Liên kết này dùng cho một nhiệm vụ hoặc một đầu mối không còn trong hệ thống. Không có gì thay đổi.',
+    },
+    'not-allowed': {
+      title: 'Anh/chị không xác nhận được nhiệm vụ này',
+      text: (unit) =>
+        `Chỉ đầu mối của đơn vị chủ trì${unit ? ` (${unit})` : ''} xác nhận hoàn thành nhiệm vụ này. Không có gì thay đổi.`,
+    },
+  },
+  en: {
+    malformed: {
+      title: 'This link is not valid',
+      text: () => 'Part of it may have been lost when it was copied. Open the link from the reminder email again.',
+    },
+    forged: {
+      title: 'This link is not valid',
+      text: () => 'Part of it may have been lost when it was copied. Open the link from the reminder email again.',
+    },
+    expired: {
+      title: 'This link has expired',
+      text: () => 'Use the link in the latest reminder email instead. Nothing was changed.',
+    },
+    gone: {
+      title: 'This duty no longer exists',
+      text: () => 'This link is for a duty or a contact that is no longer in the system. Nothing was changed.',
+    },
+    'not-allowed': {
+      title: 'You cannot confirm this duty',
+      text: (unit) =>
+        `Only the contacts of the lead unit${unit ? ` (${unit})` : ''} can confirm this duty. Nothing was changed.`,
+    },
+  },
+};
+
+/** Each language's own name, for the link to the page in it. */
+const LANGUAGE_NAME: Record<Lang, string> = { vi: 'Tiếng Việt', en: 'English' };
+
+/**
+ * The page of a link that cannot be used, in one language: the contact's when the link names one
+ * we know, else the browser's (the caller chooses). `unit` (for `not-allowed`) is the unit
+ * responsible for the duty; `otherLanguage` is the address of this page in the other language,
+ * offered as a link named in that language ("English", "Tiếng Việt").
+ */
 export function linkErrorPage(
-  reason: 'malformed' | 'forged' | 'expired' | 'gone' | 'not-allowed',
-  unit?: string,
+  reason: LinkProblem,
+  options: { lang: Lang; unit?: string; otherLanguage?: string },
 ): string {
-  const text = {
-    malformed: ['Liên kết không hợp lệ', 'This link is not valid.'],
-    forged: ['Liên kết không hợp lệ', 'This link is not valid.'],
-    expired: ['Liên kết đã hết hạn', 'This link has expired. Reply to the latest reminder instead.'],
-    gone: ['Không còn nhiệm vụ này', 'This obligation no longer exists.'],
-    'not-allowed': [
-      'Anh/chị không xác nhận được nhiệm vụ này',
-      'Only the responsible unit’s contacts can confirm this duty; nothing was changed.',
-    ],
-  }[reason];
-  const detail =
-    reason === 'not-allowed'
-      ? `<p>Chỉ đầu mối của đơn vị chủ trì${unit ? ` (${esc(unit)})` : ''} xác nhận hoàn thành nhiệm vụ này. Không có gì thay đổi.</p>`
-      : '';
-  return page(text[0]!, `<h1>${esc(text[0]!)}</h1>${detail}<p class="en">${esc(text[1]!)}</p>`);
+  const { lang, unit, otherLanguage } = options;
+  const w = LINK_PROBLEM_WORDS[lang][reason];
+  const other: Lang = lang === 'en' ? 'vi' : 'en';
+  const switchTo = otherLanguage
+    ? `<p class="lang"><a href="${esc(otherLanguage)}" hreflang="${other}" lang="${other}">${LANGUAGE_NAME[other]}</a></p>`
+    : '';
+  return page(w.title, `<h1>${esc(w.title)}</h1><p>${esc(w.text(unit))}</p>${switchTo}`, lang);
 }
 
 /** One of the unit's indicators on the link's page: what to type and what it reported already. */

@@ -18,13 +18,14 @@ import type { Logger } from '#root/logger.js';
 import { bearerMatches, METRICS_UNAUTHORIZED, observeAtScrape, type Metrics } from '#root/metrics.js';
 import { withTimeout } from '#root/lib/timeout.js';
 import type { Redis } from '#root/redis.js';
-import { shortDate } from '#root/domain/wording.js';
+import { type Lang, shortDate } from '#root/domain/wording.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { confirmObligation } from '#root/services/confirmations.js';
 import { refusalText, reportIndicatorValue, unitIndicators, valueText } from '#root/services/indicators.js';
 import type { UnitNotice } from '#root/services/on-behalf.js';
 import { dayListOf } from '#root/services/day-list.js';
 import { linkExpiry, signLink, verifyLink } from '#root/services/links.js';
+import { langOfAcceptLanguage, langOfQuery } from './accept-language.js';
 import { FORM_MAX_BYTES, langOf, registerAdmin } from './admin.js';
 import { html, layout, STYLE, STYLESHEET_PATH, translator } from './html.js';
 import {
@@ -33,6 +34,7 @@ import {
   confirmedPage,
   confirmForm,
   linkErrorPage,
+  type LinkProblem,
   type ObligationSummary,
   indicatorForm,
   indicatorsSavedPage,
@@ -218,6 +220,14 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
 
   async function load(token: string) {
     const check = verifyLink(token, deps.config.SECRET_KEY, deps.clock.now());
+    if (!check.ok && check.reason === 'expired') {
+      // Ours but too old: the page says so in the language of the contact it was sent to.
+      const contact = await deps.db.contact.findUnique({
+        where: { id: check.claims.contactId },
+        select: { locale: true },
+      });
+      return { error: check.reason, ...(contact ? { lang: contact.locale } : {}) } as const;
+    }
     if (!check.ok) return { error: check.reason } as const;
     const o = await deps.db.obligation.findUnique({
       where: { id: check.claims.obligationId },
@@ -227,7 +237,8 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     if (!o || !contact) return { error: 'gone' } as const;
     // The link of a reminder to a cooperating unit (or to a contact since moved or deactivated):
     // only the responsible unit's active contacts confirm (the rule of confirmObligation).
-    if (!contact.active || contact.unitId !== o.unitId) return { error: 'not-allowed', unit: o.unit.name } as const;
+    if (!contact.active || contact.unitId !== o.unitId)
+      return { error: 'not-allowed', unit: o.unit.name, lang: contact.locale } as const;
     const summary: ObligationSummary = {
       unit: o.unit.name,
       dutyCode: o.duty.code,
@@ -259,11 +270,39 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
   /** The status of a link that cannot be used: expired 410, gone 404, another unit's duty 403, else 400. */
   const linkErrorStatus = (error: string) => ({ expired: 410, gone: 404, 'not-allowed': 403 })[error] ?? 400;
 
-  app.get<{ Params: { token: string } }>('/c/:token', async (req, reply) => {
+  /**
+   * The page of a link that cannot be used, in one language: the one `?lang=` asks for (the page's
+   * link to the other language), else the contact's when the link names one we know, else the one
+   * the browser prefers (Vietnamese unless it prefers English). The page links to itself in the
+   * other language.
+   */
+  const sendLinkError = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    problem: { error: LinkProblem; unit?: string; lang?: Lang },
+  ) => {
+    const token = (req.params as { token: string }).token;
+    const asked = langOfQuery((req.query as { lang?: unknown } | undefined)?.lang);
+    const lang = asked ?? problem.lang ?? langOfAcceptLanguage(req.headers['accept-language']);
+    const other: Lang = lang === 'en' ? 'vi' : 'en';
+    return reply
+      .code(linkErrorStatus(problem.error))
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('vary', 'Accept-Language')
+      .send(
+        linkErrorPage(problem.error, {
+          lang,
+          ...(problem.unit ? { unit: problem.unit } : {}),
+          otherLanguage: `/c/${encodeURIComponent(token)}?lang=${other}`,
+        }),
+      );
+  };
+
+  app.get<{ Params: { token: string }; Querystring: { lang?: string } }>('/c/:token', async (req, reply) => {
     const r = await load(req.params.token);
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
-    if ('error' in r)
-      return reply.code(linkErrorStatus(r.error!)).send(linkErrorPage(r.error!, 'unit' in r ? r.unit : undefined));
+    if (r.error) return sendLinkError(req, reply, r);
     const form = indicatorForm(...(await linkIndicators(r)), `/c/${req.params.token}/chi-tieu`, [], r.lang);
     if (r.obligation.status !== 'open')
       return reply.send(withIndicators(confirmedPage(r.summary, true, await emailItems(r.claims), r.lang), form));
@@ -300,8 +339,7 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     async (req, reply) => {
       const r = await load(req.params.token);
       reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
-      if ('error' in r)
-        return reply.code(linkErrorStatus(r.error!)).send(linkErrorPage(r.error!, 'unit' in r ? r.unit : undefined));
+      if (r.error) return sendLinkError(req, reply, r);
       const [year, items] = await linkIndicators(r);
       const body = req.body ?? {};
       const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string).trim() : '');
@@ -348,8 +386,7 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
   app.post<{ Params: { token: string }; Body: { note?: string } | undefined }>('/c/:token', async (req, reply) => {
     const r = await load(req.params.token);
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
-    if ('error' in r)
-      return reply.code(linkErrorStatus(r.error!)).send(linkErrorPage(r.error!, 'unit' in r ? r.unit : undefined));
+    if (r.error) return sendLinkError(req, reply, r);
     const note = typeof req.body?.note === 'string' ? req.body.note.slice(0, 1000) : null;
     try {
       const outcome = await confirmObligation(deps.db, {
@@ -365,8 +402,9 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
       );
     } catch (error) {
       // Changed between the page and the press (the obligation deleted, the contact moved): a page, nothing changed.
-      if (error instanceof NotFoundError) return reply.code(404).send(linkErrorPage('gone'));
-      if (error instanceof UserError) return reply.code(403).send(linkErrorPage('not-allowed', r.summary.unit));
+      if (error instanceof NotFoundError) return sendLinkError(req, reply, { error: 'gone', lang: r.lang });
+      if (error instanceof UserError)
+        return sendLinkError(req, reply, { error: 'not-allowed', unit: r.summary.unit, lang: r.lang });
       throw error;
     }
   });

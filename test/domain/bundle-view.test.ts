@@ -114,6 +114,28 @@ describe('the day’s message of a contact', () => {
     ]);
   });
 
+  it('tells an English contact the English commands and the English button, on every channel', () => {
+    const VIETNAMESE_COMMAND = /\/(viec|xong|giahan|tonghop|hoantac|kenh|trogiup|chitieu)\b/;
+    const single = [item(1, 'overdue', '2026-11-10')];
+    const several = [item(1, 'overdue', '2026-11-10'), item(2, 'due', '2026-11-16'), item(3, 'lead', '2026-11-19')];
+    const seen: string[] = [];
+    for (const channel of ['telegram', 'zalo', 'email', 'sandbox', 'webhook'] as const) {
+      for (const items of [single, several]) {
+        const en = bundle(channel, items);
+        en.contact.locale = 'en';
+        const { message } = bundleMessage(en, items, ctx);
+        const text = [message.subject ?? '', message.text, message.html ?? ''].join('\n');
+        seen.push(text);
+        expect(text, `${channel}, ${items.length}`).not.toMatch(VIETNAMESE_COMMAND);
+        expect(text, `${channel}, ${items.length}`).not.toContain('Đã hoàn thành');
+      }
+    }
+    const all = seen.join('\n');
+    expect(all).toContain('/done 4.1-2026Q4');
+    expect(all).toContain('press ✅ Done or reply: /done 4.1-2026Q4 [note]');
+    expect(all).toMatch(/\/extend 4\.\d-2026Q4/);
+  });
+
   const long = 'Rất dài '.repeat(700);
   const many = Array.from({ length: 25 }, (_, i) => item(i + 1, 'overdue', '2026-11-10', i === 0 ? long : undefined));
 

@@ -117,4 +117,15 @@ describe('the chat texts in Vietnamese and English', () => {
     expect(inOneLanguage(message, 'en')).toBe('This invite has expired.');
     expect(inOneLanguage('Chỉ tiếng Việt.', 'en')).toBe('Chỉ tiếng Việt.');
   });
+
+  it('never cut a "Vietnamese / English" error inside a quoted «…» duty title holding " / "', () => {
+    const title = 'Báo cáo tình hình thực hiện Kế hoạch 6 tháng / năm';
+    const message = `Nhiệm vụ «${title}» đã được xác nhận rồi. / The duty «${title}» is already confirmed.`;
+    expect(inOneLanguage(message, 'vi')).toBe(`Nhiệm vụ «${title}» đã được xác nhận rồi.`);
+    expect(inOneLanguage(message, 'en')).toBe(`The duty «${title}» is already confirmed.`);
+    // The title at the end of the English half, and a title in one language only.
+    const last = `Không tìm thấy «${title}». / No duty «${title}»`;
+    expect(inOneLanguage(last, 'en')).toBe(`No duty «${title}»`);
+    expect(inOneLanguage(`Không tìm thấy «${title}».`, 'en')).toBe(`Không tìm thấy «${title}».`);
+  });
 });

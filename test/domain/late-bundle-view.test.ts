@@ -26,7 +26,7 @@ const WORDS = {
     heading: /Late units \(units: (\d+), items: (\d+)\)/i,
     unit: /^• (.+) \(late items: (\d+)(?:, [^)]+ overdue)?\):(?: (.+))?$/,
     rest: /^ *… and (\d+) more/,
-    more: '/tonghop',
+    more: '/status',
   },
 } as const;
 

@@ -123,8 +123,8 @@ describe('rendering the digest for a channel', () => {
   it.each([
     ['telegram', 'vi', 'gõ /tonghop để xem đủ'],
     ['zalo', 'vi', 'gõ /tonghop để xem đủ'],
-    ['telegram', 'en', 'send /tonghop to see them all'],
-    ['zalo', 'en', 'send /tonghop to see them all'],
+    ['telegram', 'en', 'send /status to see them all'],
+    ['zalo', 'en', 'send /status to see them all'],
   ] as const)(
     'keeps %s (%s) within its limit, the most overdue first, and says how to see the rest',
     (channel, lang, rest) => {

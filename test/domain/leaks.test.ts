@@ -233,8 +233,8 @@ function bundleViews(lang: Lang): { label: string; view: View }[] {
       dutyTitle: 'Tổ chức diễn tập an toàn thông tin',
       planCode: '3131/KH-UBND',
       ...reminderWords({ periodKey, dueDate: stage.dueDate, workingDaysLeft: stage.left, lang }),
-      confirmCommand: `/xong ${code}`,
-      extendCommand: `/giahan ${code}`,
+      confirmCommand: `${say(lang, 'cmd.done')} ${code}`,
+      extendCommand: `${say(lang, 'cmd.extend')} ${code}`,
       confirmUrl: 'https://dondoc.example/c/abc',
       indicatorsMissing: '',
       indicators: [],
@@ -452,7 +452,7 @@ describe('what people read leaks no stored value', () => {
     for (const channel of ['telegram', 'zalo', 'email', 'sandbox'] as const) {
       const out = renderDigest(templates, channel, lang, { ...view, late, lateCount: 120 });
       if (channel === 'telegram' || channel === 'zalo')
-        expect(out.text).toMatch(lang === 'vi' ? /việc trễ khác: gõ \/tonghop/ : /more late items: send \/tonghop/);
+        expect(out.text).toMatch(lang === 'vi' ? /việc trễ khác: gõ \/tonghop/ : /more late items: send \/status/);
       for (const text of [out.subject, out.text, out.html ?? ''])
         expect(leaks(text.replace(/<[^>]+>/g, ''), lang), `${channel}:\n${text}`).toEqual([]);
     }

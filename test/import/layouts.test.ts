@@ -563,6 +563,10 @@ describe('more pasted variants', () => {
       format: 'csv',
     });
     expect(d.duties).toEqual([]);
-    expect(d.flags).toEqual([expect.stringMatching(/^Bảng nhiệm vụ ở hàng 1 không có hàng nào đọc được/)]);
+    expect(d.flags).toEqual([
+      expect.stringMatching(
+        /^Bảng nhiệm vụ \(hàng 1\) không có hàng nào đọc được .* \/ The duty table \(row 1\) has no row/,
+      ),
+    ]);
   });
 });

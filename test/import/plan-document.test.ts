@@ -307,7 +307,7 @@ describe('pasted tables', () => {
     expect(d.duties.map((x) => x.code)).toEqual(['1.1', '1.4']);
     expect(d.flags).toHaveLength(2);
     expect(d.flags[0]).toMatch(
-      /^Không tách được các cột ở dòng 3: «1\.2 \| Diễn tập Sở Thông tin và Truyền thông \| Hàng năm» \/ The row at dòng 3 could not be split/,
+      /^Không tách được các cột ở dòng 3: «1\.2 \| Diễn tập Sở Thông tin và Truyền thông \| Hàng năm» \/ The row at line 3 could not be split/,
     );
     expect(d.flags[1]).toMatch(/dòng 4: «1\.3/);
   });

@@ -158,7 +158,11 @@ describe('reminders by email', () => {
     });
     const end = sentAt.getTime() + LINK_VALIDITY_SECONDS * 1000;
     expect(verifyLink(token, secret, new Date(end - 1_000)).ok).toBe(true);
-    expect(verifyLink(token, secret, new Date(end + 1_000))).toEqual({ ok: false, reason: 'expired' });
+    expect(verifyLink(token, secret, new Date(end + 1_000))).toMatchObject({
+      ok: false,
+      reason: 'expired',
+      claims: { obligationId: o.id, contactId: contact.id },
+    });
     // The page opens now, as the recipient clicks it.
     const get = await fetch(`${s.app.address()!}/c/${token}`);
     expect(get.status).toBe(200);

@@ -185,7 +185,7 @@ describe('a unit’s calendar feed', () => {
     expect(viText).toContain('Trạng thái: ');
     expect(enText).toMatch(/^Plan: 3131\/KH-UBND/);
     expect(enText).toContain('State: ');
-    expect(enText).toContain(`send /xong ${open.duty.code}`);
+    expect(enText).toContain(`send /done ${open.duty.code}`);
     for (const text of [viText, enText]) expect(text).not.toMatch(/ \/ (plan|duty|period|due|state)\b/i);
     // The English has no Vietnamese of ours (the plan's and duty's titles are the organisation's).
     const ours = enText.replaceAll(open.duty.title, '').replace(/^Plan: .*$/m, '');

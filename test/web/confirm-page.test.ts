@@ -71,9 +71,37 @@ describe('the email link’s pages', () => {
     expect(pages('en')[4]).toContain('✅ Indicator values recorded');
   });
 
-  it('still answers a link it cannot read in both languages, since no contact is known', () => {
-    const page = linkErrorPage('expired');
-    expect(page).toContain('Liên kết đã hết hạn');
-    expect(page).toContain('This link has expired.');
+  it('answers a link it cannot use in one language, with a link to the other', () => {
+    const problems = ['malformed', 'forged', 'expired', 'gone', 'not-allowed'] as const;
+    /** The page without its link to the other language (named in that language, «English», «Tiếng Việt»). */
+    const withoutSwitch = (page: string) => page.replace(/<p class="lang">[\s\S]*?<\/p>/, '');
+    for (const reason of problems) {
+      const vi = linkErrorPage(reason, { lang: 'vi', unit: o.unit, otherLanguage: '/c/abc.def?lang=en' });
+      expect(vi, reason).toContain('<html lang="vi">');
+      expect(vi, reason).toContain(
+        '<p class="lang"><a href="/c/abc.def?lang=en" hreflang="en" lang="en">English</a></p>',
+      );
+      expect(ours(withoutSwitch(vi)), reason).not.toMatch(
+        /\b(the|this|link|is|not|valid|expired|duty|nothing|changed|use|only|can|confirm)\b/i,
+      );
+      const en = linkErrorPage(reason, { lang: 'en', unit: o.unit, otherLanguage: '/c/abc.def?lang=vi' });
+      expect(en, reason).toContain('<html lang="en">');
+      expect(en, reason).toContain(
+        '<p class="lang"><a href="/c/abc.def?lang=vi" hreflang="vi" lang="vi">Tiếng Việt</a></p>',
+      );
+      expect(ours(withoutSwitch(en)), reason).not.toMatch(
+        /[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]/i,
+      );
+      for (const page of [vi, en]) expect(page, reason).not.toMatch(/\S \/ [A-Za-z]/);
+    }
+    expect(linkErrorPage('expired', { lang: 'vi' })).toContain('<h1>Liên kết đã hết hạn</h1>');
+    expect(linkErrorPage('expired', { lang: 'en' })).toContain('<h1>This link has expired</h1>');
+    expect(linkErrorPage('expired', { lang: 'en' })).not.toContain('class="lang"');
+    expect(linkErrorPage('not-allowed', { lang: 'en', unit: o.unit })).toContain(
+      'Only the contacts of the lead unit (Sở Y tế) can confirm this duty. Nothing was changed.',
+    );
+    expect(linkErrorPage('not-allowed', { lang: 'vi', unit: o.unit })).toContain(
+      'Chỉ đầu mối của đơn vị chủ trì (Sở Y tế) xác nhận hoàn thành nhiệm vụ này. Không có gì thay đổi.',
+    );
   });
 });

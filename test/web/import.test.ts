@@ -236,10 +236,15 @@ describe('importing a plan from the web page', () => {
       const row2 = rowOf((await c.get(`/admin/import/${id}`)).text, '2');
       expect(row2).toContain('The timeframe is not understood: «Khi có yêu cầu của cấp trên»');
       expect(row2).not.toContain('Không hiểu thời hạn');
+      // Where the duty was read, in English too (the CSV's third row).
+      expect(row2).toContain('<summary>Source <span class="muted">(row 3)</span></summary>');
+      expect(rowOf((await w.client.get(`/admin/import/${id}`)).text, '2')).toContain(
+        '<summary>Nguồn <span class="muted">(hàng 3)</span></summary>',
+      );
       const refused = await c.post(`/admin/import/${id}/fix`, { code: '2', timeframe: 'khi nào rảnh' });
       expect(refused.status).toBe(400);
       expect(refused.text).toContain(
-        'The timeframe «khi nào rảnh» is still not understood: The timeframe is not understood: «khi nào rảnh».',
+        'The timeframe «khi nào rảnh» is still not understood. Write it in a form such as «trước ngày 15/11/2026», «hằng quý» or «năm 2026».',
       );
       expect(refused.text).not.toContain('Không hiểu thời hạn');
     });
@@ -248,7 +253,9 @@ describe('importing a plan from the web page', () => {
       const before = await redis.get(`${prefix}:import:${id}`);
       const res = await w.client.post(`/admin/import/${id}/fix`, { code: '2', timeframe: 'khi nào rảnh' });
       expect(res.status).toBe(400);
-      expect(res.text).toContain('Vẫn chưa hiểu thời hạn «khi nào rảnh»: Không hiểu thời hạn: «khi nào rảnh»');
+      expect(res.text).toContain(
+        'Vẫn chưa hiểu thời hạn «khi nào rảnh». Hãy viết theo dạng như «trước ngày 15/11/2026», «hằng quý» hoặc «năm 2026».',
+      );
       expect(res.text).not.toContain('The timeframe is not understood');
       // Still the review page, the row still flagged.
       expect(rowOf(res.text, '2')).toContain('class="flag"');

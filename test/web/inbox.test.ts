@@ -76,4 +76,41 @@ describe('the inbox', () => {
     await db().contact.updateMany({ where: { unitId: noContact.id }, data: { active: true } });
     expect((await inboxCounts(db(), w.orgId, w.s.clock.now())).total).toBe(before - 1);
   });
+
+  it('says why a delivery failed, and on which channel, in the page’s language', async () => {
+    const o = await db().obligation.findFirstOrThrow({ where: { orgId: w.orgId, status: 'open' } });
+    const contact = await db().contact.findFirstOrThrow({ where: { unitId: o.unitId, active: true } });
+    const failed = [
+      { channel: 'telegram' as const, lastError: 'contact has no linked Telegram chat' },
+      { channel: 'sandbox' as const, lastError: 'Telegram 400: Bad Request: message is too long' },
+    ];
+    for (const [i, f] of failed.entries())
+      await db().reminder.create({
+        data: {
+          orgId: w.orgId,
+          obligationId: o.id,
+          contactId: contact.id,
+          kind: 'due',
+          stage: `due@2026111${i}`,
+          scheduledAt: w.s.clock.now(),
+          status: 'failed',
+          ...f,
+        },
+      });
+    const section = (text: string) =>
+      text.slice(text.indexOf('id="failed"'), text.indexOf('</section>', text.indexOf('id="failed"')));
+    const vi = section((await w.client.get('/admin/inbox')).text);
+    expect(vi).toContain('Telegram · ');
+    expect(vi).toContain('— đầu mối chưa liên kết Telegram</span>');
+    expect(vi).toContain('Hộp thư thử · ');
+    expect(vi).toContain('— tin dài quá mức cho phép</span>');
+    const c = w.newClient();
+    c.cookies.set('lang', 'en');
+    await c.login(w.admin.email, w.admin.password);
+    const en = section((await c.get('/admin/inbox')).text);
+    expect(en).toContain('— the contact has not linked Telegram</span>');
+    expect(en).toContain('Sandbox outbox · ');
+    expect(en).toContain('— the message is longer than allowed</span>');
+    expect(en).not.toContain('Hộp thư thử');
+  });
 });

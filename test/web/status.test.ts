@@ -246,6 +246,16 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
       expect(cellTitle((await w.client.get('/admin?year=2026')).text, o!.id)).toMatch(
         new RegExp(`^Đã hoàn thành · Chị Quản Trị \\(quản trị viên\\) \\d\\d/11/2026 \\d\\d:\\d\\d$`),
       );
+      expect(shown.text).toContain('<td>trang quản trị</td>');
+      // In English on an English page: who, how, and the matrix's cell.
+      const en = w.newClient();
+      en.cookies.set('lang', 'en');
+      await en.login(w.admin.email, w.admin.password);
+      const english = (await en.get(res.location!)).text;
+      expect(english).toContain(`<td>Chị Quản Trị (administrator)</td>`);
+      expect(english).toContain('<td>the web pages</td>');
+      expect(english).not.toContain('quản trị viên');
+      expect(cellTitle((await en.get('/admin?year=2026')).text, o!.id)).toMatch(/ · Chị Quản Trị \(administrator\) /);
       expect(shown.text).toContain(postReason);
       expect(shown.text).not.toContain('/confirm"');
 

@@ -79,6 +79,13 @@ describe('the summary, the late list and “Nhắc tất cả”', () => {
     expect(res.text).toContain('1 ngày');
     expect(res.text).toContain(`Đầu mối ${late[0]!.unit.name}`);
     expect(res.text).toContain('Hộp thư thử');
+    // The channel as an English page names it.
+    const en = w.newClient();
+    en.cookies.set('lang', 'en');
+    await en.login(w.admin.email, w.admin.password);
+    const english = await en.get(`/admin/late/${dutyId}`);
+    expect(english.text).toContain('Sandbox outbox');
+    expect(english.text).not.toContain('Hộp thư thử');
     // The second page holds the rest.
     const second = await w.client.get(`/admin/late/${dutyId}?page=2`);
     expect((second.text.match(/<tr><td data-label="">/g) ?? []).length).toBe(late.length - 15);

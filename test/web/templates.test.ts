@@ -129,7 +129,7 @@ describe('message templates on the administrators’ pages', () => {
           '&lt;b&gt;Due now',
           '&lt;b&gt;Due soon',
           '&lt;b&gt;For your cooperation',
-          '1 more: send /viec',
+          '1 more: send /tasks',
         ],
       ],
     ] as const) {

@@ -108,9 +108,9 @@ export function createZaloChannel(
     async send(to: Recipient, message: OutgoingMessage) {
       const chatId = to.zaloUserId;
       if (chatId == null || chatId === '')
-        throw new DeliveryError('Liên hệ chưa liên kết Zalo — contact has no linked Zalo user', { permanent: true });
+        throw new DeliveryError('contact has no linked Zalo user', { permanent: true });
       const parts = splitZaloText(message.text, ZALO_TEXT_MAX);
-      if (parts.length === 0) throw new Error('Zalo: tin nhắn không có nội dung — the message has no text to send');
+      if (parts.length === 0) throw new Error('Zalo: the message has no text to send');
       const key = keyOf(to, message);
       let state = progress.get(key);
       // A changed text (re-rendered) starts over.

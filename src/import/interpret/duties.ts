@@ -10,6 +10,7 @@ import { tidy } from '../../domain/text.js';
 import { splitUnitCell } from '../../domain/units.js';
 import type { DutyDraft, ParseOptions } from '../draft.js';
 import { mapHeader, type Columns, type Role } from './headers.js';
+import { whereIn } from '../where.js';
 
 /** A row of a duty table, its cells in the header's column order. */
 export interface DataRow {
@@ -50,8 +51,8 @@ export function excerpt(cells: string[]): string {
 
 function unsplittable(row: DataRow): string {
   return inBothLanguages({
-    vi: `Không tách được các cột ở ${row.where}: «${excerpt(row.cells)}»`,
-    en: `The row at ${row.where} could not be split into the table’s columns: «${excerpt(row.cells)}»`,
+    vi: `Không tách được các cột ở ${whereIn(row.where, 'vi')}: «${excerpt(row.cells)}»`,
+    en: `The row at ${whereIn(row.where, 'en')} could not be split into the table’s columns: «${excerpt(row.cells)}»`,
   });
 }
 
@@ -188,8 +189,8 @@ export function buildDuties(rows: DataRow[], columns: Columns, options: ParseOpt
       } else {
         flags.push(
           inBothLanguages({
-            vi: `Hàng không có số TT, không rõ thuộc nhiệm vụ nào ở ${row.where}: «${excerpt(row.cells)}»`,
-            en: `A row without a number (TT), of no clear duty, at ${row.where}: «${excerpt(row.cells)}»`,
+            vi: `Hàng không có số TT, không rõ thuộc nhiệm vụ nào ở ${whereIn(row.where, 'vi')}: «${excerpt(row.cells)}»`,
+            en: `A row without a number (TT), of no clear duty, at ${whereIn(row.where, 'en')}: «${excerpt(row.cells)}»`,
           }),
         );
         continue;

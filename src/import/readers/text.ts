@@ -15,6 +15,7 @@ import { EMPTY_FILE } from '../draft.js';
 import { ImportError } from '../errors.js';
 import { cleanCell, CODE_TOKEN } from '../interpret/duties.js';
 import { CODE_HEADER, composeHeader, findHeader, isForeignHeader, mapHeader } from '../interpret/headers.js';
+import { place } from '../where.js';
 
 /** The note on a table whose columns were guessed from a PDF's layout. */
 export const PDF_GUESS = inBothLanguages({
@@ -39,7 +40,7 @@ interface Found {
 function headerRow(found: Found, repeated = false): SourceRow {
   return {
     cells: found.labels.map((text) => ({ text })),
-    where: `dòng ${found.start + 1}`,
+    where: place.line(found.start + 1),
     ...(repeated ? { repeatedHeader: true } : {}),
   };
 }
@@ -146,7 +147,7 @@ function pipeRows(lines: string[], found: Found): { rows: SourceRow[]; end: numb
     while (all.length > k && !(all[all.length - 1] ?? '').trim()) all.pop();
     rows.push({
       cells: all.map((c) => ({ text: cleanCell(c) })),
-      where: `dòng ${rowLine + 1}`,
+      where: place.line(rowLine + 1),
       ...(all.length === k ? {} : { unsplit: true }),
     });
     cells = [];
@@ -182,7 +183,7 @@ function pipeRows(lines: string[], found: Found): { rows: SourceRow[]; end: numb
       }
       const p = pipeCells(t);
       if (mapHeader(p.cells)) {
-        rows.push({ cells: p.cells.map((c) => ({ text: c })), where: `dòng ${i + 1}`, repeatedHeader: true });
+        rows.push({ cells: p.cells.map((c) => ({ text: c })), where: place.line(i + 1), repeatedHeader: true });
         continue;
       }
       if (isForeignHeader(p.cells)) break;
@@ -465,7 +466,7 @@ function pdfRows(
   } | null = null;
   let prev: string | null = null;
   const close = () => {
-    if (current) rows.push(pdfRecord(current.code, current.rest, current.body, `dòng ${current.line + 1}`));
+    if (current) rows.push(pdfRecord(current.code, current.rest, current.body, place.line(current.line + 1)));
     current = null;
   };
   let i = header.next;
@@ -510,9 +511,9 @@ function otherTable(lines: string[], from: number, to: number): SourceBlock {
   for (let i = from; i < to; i++) {
     const t = lines[i]!.trim();
     if (!t || t === '|' || /^\|?\s*:?-{3,}/.test(t)) continue;
-    rows.push({ cells: pipeCells(t).cells.map((text) => ({ text })), where: `dòng ${i + 1}` });
+    rows.push({ cells: pipeCells(t).cells.map((text) => ({ text })), where: place.line(i + 1) });
   }
-  return { kind: 'table', rows, where: `dòng ${from + 1}` };
+  return { kind: 'table', rows, where: place.line(from + 1) };
 }
 
 /**
@@ -540,7 +541,7 @@ export function readText(text: string): SourceDocument {
       start: found.start,
       end,
       between,
-      block: { kind: 'table', rows: [headerRow(found), ...rows], where: `dòng ${found.start + 1}` },
+      block: { kind: 'table', rows: [headerRow(found), ...rows], where: place.line(found.start + 1) },
     });
     format = 'table-text';
     pos = Math.max(end, found.next);
@@ -556,9 +557,9 @@ export function readText(text: string): SourceDocument {
           kind: 'table',
           rows: rows.map((cells, i) => ({
             cells: cells.map((c) => ({ text: c })),
-            where: `dòng ${lineOf[i] ?? tab.start + i + 1}`,
+            where: place.line(lineOf[i] ?? tab.start + i + 1),
           })),
-          where: `dòng ${tab.start + 1}`,
+          where: place.line(tab.start + 1),
         },
       });
       format = 'tsv';
@@ -573,8 +574,8 @@ export function readText(text: string): SourceDocument {
         end,
         block: {
           kind: 'table',
-          rows: [{ cells: PDF_LABELS.map((t) => ({ text: t })), where: `dòng ${free.start + 1}` }, ...rows],
-          where: `dòng ${free.start + 1}`,
+          rows: [{ cells: PDF_LABELS.map((t) => ({ text: t })), where: place.line(free.start + 1) }, ...rows],
+          where: place.line(free.start + 1),
           notes: [PDF_GUESS],
         },
       });
@@ -589,7 +590,7 @@ export function readText(text: string): SourceDocument {
       blocks.push(table.block);
       for (const k of table.between ?? []) {
         const text = lines[k]!.trim();
-        if (text && text !== '|') blocks.push({ kind: 'paragraph', text, where: `dòng ${k + 1}` });
+        if (text && text !== '|') blocks.push({ kind: 'paragraph', text, where: place.line(k + 1) });
       }
       i = Math.max(table.end, i + 1);
       continue;
@@ -611,13 +612,13 @@ export function readText(text: string): SourceDocument {
       if (j - i >= 2) {
         const rows: SourceRow[] = [];
         for (let k = i; k < j; k++)
-          rows.push({ cells: lines[k]!.split('\t').map((c) => ({ text: c.trim() })), where: `dòng ${k + 1}` });
-        blocks.push({ kind: 'table', rows, where: `dòng ${i + 1}` });
+          rows.push({ cells: lines[k]!.split('\t').map((c) => ({ text: c.trim() })), where: place.line(k + 1) });
+        blocks.push({ kind: 'table', rows, where: place.line(i + 1) });
         i = j;
         continue;
       }
     }
-    if (t && t !== '|') blocks.push({ kind: 'paragraph', text: t, where: `dòng ${i + 1}` });
+    if (t && t !== '|') blocks.push({ kind: 'paragraph', text: t, where: place.line(i + 1) });
     i++;
   }
   return { format, blocks };

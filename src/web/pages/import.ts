@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { describeSchedule } from '#root/domain/wording.js';
+import { describeSchedule, type Lang } from '#root/domain/wording.js';
 import { messageIn, oneLanguage, UserError } from '#root/errors/index.js';
 import { ImportDraftGoneError } from '#root/import/errors.js';
+import { whereIn } from '#root/import/where.js';
 import {
   commitImportDraft,
   discardImportDraft,
@@ -62,10 +63,14 @@ export function sourceCells(d: ReviewedDuty): string[] {
   return Array.isArray(source) ? source.filter((c): c is string => typeof c === 'string') : [];
 }
 
-/** Where a duty was read («dòng 49», «hàng 5»): `where`, or `source` from a reader that gives no cells. */
-function whereRead(d: ReviewedDuty): string {
+/**
+ * Where a duty was read, in the page's language («dòng 49», «line 49»): `where`, or `source` from a
+ * reader that gives no cells.
+ */
+function whereRead(d: ReviewedDuty, lang: Lang): string {
   const { where, source } = d as { where?: unknown; source?: unknown };
-  return typeof where === 'string' ? where : typeof source === 'string' ? source : '';
+  const read = typeof where === 'string' ? where : typeof source === 'string' ? source : '';
+  return whereIn(read, lang);
 }
 
 const FIELD_LABEL: Record<'title' | 'timeframe' | 'flags', [string, string]> = {
@@ -87,7 +92,7 @@ function dutyRow(req: FastifyRequest, id: string, d: ReviewedDuty): Html {
   const flags = dutyFlags(d);
   const anchor = `tt-${d.code.replace(/[^\w.-]/g, '_')}`;
   const cells = sourceCells(d);
-  const where = whereRead(d);
+  const where = whereRead(d, adminOf(req).lang);
   const kept = d.kept ?? [];
   const conflicts = d.conflicts ?? [];
   return html`<tr id="${anchor}"${flags.length || conflicts.length ? html` class="flag"` : ''}>

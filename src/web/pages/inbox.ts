@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import { channelLabel } from '#root/channels/registry.js';
 import { shortDate } from '#root/domain/wording.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
+import { refusalInWords } from '#root/messages/refusal-words.js';
 import { FAILED_DAYS, inboxCounts, inboxEntries } from '#root/services/inbox.js';
-import { CHANNEL_NAME } from '#root/services/summary.js';
 import { adminOf, oneLanguage, sendPage } from '../admin.js';
 import { html, translator, type Html } from '../html.js';
 import type { WebDeps } from '../server.js';
@@ -97,7 +98,12 @@ ${section(
   ),
   e.failed.map(
     (r) =>
-      html`<a href="/admin/units/${r.contact.unitId}">${r.contact.name} (${r.contact.unit.name})</a> · <a href="/admin/obligations/${r.obligation.id}">${r.obligation.duty.code}</a> · ${CHANNEL_NAME[r.channel] ?? r.channel} · ${day(r.createdAt)}${r.lastError ? html` <span class="muted">— ${r.lastError.slice(0, 120)}</span>` : ''}`,
+      html`<a href="/admin/units/${r.contact.unitId}">${r.contact.name} (${r.contact.unit.name})</a> · <a href="/admin/obligations/${r.obligation.id}">${r.obligation.duty.code}</a> · ${channelLabel(r.channel, a.lang)} · ${day(r.createdAt)}${
+        // Why, in words in the page's language; the channel's own answer (in English) on hover.
+        r.lastError
+          ? html` <span class="muted" title="${r.lastError.slice(0, 300)}">— ${refusalInWords(r.lastError, a.lang)}</span>`
+          : ''
+      }`,
   ),
 )}`;
     return sendPage(req, reply, { title: t('Cần xử lý', 'To do'), body });

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { dispatchDue } from '#jobs/dispatch.js';
+import { channelLabel } from '#root/channels/registry.js';
 import { OBLIGATION_STATES, type ObligationState } from '#root/domain/obligation-state.js';
 import { periodInWords, shortDate } from '#root/domain/wording.js';
 import { zonedDay, zonedYear } from '#root/domain/zoned-day.js';
@@ -41,6 +42,14 @@ import type { WebDeps } from '../server.js';
 import { summaryPage } from './summary.js';
 
 type T = ReturnType<typeof translator>;
+
+/** How a confirmation or a file came ("web", "cli", "chat", a channel's name), in words. */
+const viaInWords = (t: T, via: string): string =>
+  ({
+    web: t('trang quản trị', 'the web pages'),
+    cli: t('dòng lệnh', 'the command line'),
+    chat: t('tin nhắn cho bot', 'a message to the bot'),
+  })[via] ?? t(channelLabel(via, 'vi'), channelLabel(via, 'en'));
 
 const STATE_LABEL: Record<ObligationState, [string, string]> = {
   overdue: ['Quá hạn', 'Overdue'],
@@ -227,6 +236,7 @@ async function matrixPage(req: FastifyRequest<{ Querystring: MatrixQuery }>, rep
     now,
     filter: { planId: plan?.id, groupId: group?.id, state, dutyId: duty?.id, unitQuery: search || undefined, sort },
     page: askedPage,
+    lang: a.lang,
   });
   year = m.year;
   // The filters as a query (the pager's links keep them), and this very page (the nudge comes back to it).
@@ -340,7 +350,7 @@ ${
   d.confirmations.length
     ? html`<table><thead><tr><th>${t('Ai', 'Who')}</th><th>${t('Lúc', 'When')}</th><th>${t('Qua', 'Via')}</th><th>${t('Ghi chú', 'Note')}</th></tr></thead><tbody>${d.confirmations.map(
         (c) =>
-          html`<tr><td>${c.who}</td><td>${dateTime(c.at, zone)}${c.withdrawnAt ? html` <span class="muted">(${t('đã hoàn tác', 'withdrawn')} ${dateTime(c.withdrawnAt, zone)})</span>` : ''}</td><td>${c.via}</td><td>${c.note ?? ''}${c.fileName ? html` · ${c.fileName}` : ''}</td></tr>`,
+          html`<tr><td>${c.who}</td><td>${dateTime(c.at, zone)}${c.withdrawnAt ? html` <span class="muted">(${t('đã hoàn tác', 'withdrawn')} ${dateTime(c.withdrawnAt, zone)})</span>` : ''}</td><td>${viaInWords(t, c.via)}</td><td>${c.note ?? ''}${c.fileName ? html` · ${c.fileName}` : ''}</td></tr>`,
       )}</tbody></table>`
     : html`<p class="muted">${t('Chưa có xác nhận.', 'No confirmation yet.')}</p>`
 }
@@ -349,7 +359,7 @@ ${
   d.evidence.length
     ? html`<table><thead><tr><th>${t('Tệp', 'File')}</th><th>${t('Cỡ', 'Size')}</th><th>${t('Ai gửi', 'Sent by')}</th><th>${t('Lúc', 'When')}</th></tr></thead><tbody>${d.evidence.map(
         (e) =>
-          html`<tr><td>${e.stored ? html`<a href="/admin/evidence/${e.id}" download>${e.fileName}</a>` : html`${e.fileName} <span class="muted">(${t('không lưu bản sao', 'no copy kept')})</span>`}</td><td>${Math.ceil(e.size / 1024)} KB</td><td>${e.who ?? ''} (${e.via})</td><td>${dateTime(e.at, zone)}</td></tr>`,
+          html`<tr><td>${e.stored ? html`<a href="/admin/evidence/${e.id}" download>${e.fileName}</a>` : html`${e.fileName} <span class="muted">(${t('không lưu bản sao', 'no copy kept')})</span>`}</td><td>${Math.ceil(e.size / 1024)} KB</td><td>${e.who ?? ''} (${viaInWords(t, e.via)})</td><td>${dateTime(e.at, zone)}</td></tr>`,
       )}</tbody></table>`
     : html`<p class="muted">${t('Chưa có minh chứng.', 'No evidence yet.')}</p>`
 }
@@ -435,7 +445,7 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
 
   const showObligation = (req: FastifyRequest<{ Querystring: { year?: string } }>, reply: FastifyReply, id: string) =>
     orNotFound(req, reply, async () => {
-      const d = await obligationDetail(deps.db, adminOf(req).orgId, id, deps.clock.now());
+      const d = await obligationDetail(deps.db, adminOf(req).orgId, id, deps.clock.now(), adminOf(req).lang);
       const year =
         req.query.year && /^\d{4}$/.test(req.query.year)
           ? req.query.year

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { dispatchDue } from '#jobs/dispatch.js';
+import { channelLabel } from '#root/channels/registry.js';
 import { shortDate } from '#root/domain/wording.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import { NotFoundError } from '#root/errors/index.js';
 import { obligationKey } from '#root/services/matrix.js';
 import {
-  CHANNEL_NAME,
   lateCsv,
   lateFileName,
   lateList,
@@ -96,7 +96,7 @@ const channelText = (t: T, u: LateList['units'][number]): Html =>
     ? html`<span class="late-text">${t('Chưa có đầu mối', 'No contact')}</span>`
     : u.channelState === 'no-channel'
       ? html`<span class="late-text">${t('Không có kênh gửi được', 'No working channel')}</span>`
-      : html`${[...new Set(u.contacts.flatMap((c) => c.working))].map((c) => CHANNEL_NAME[c] ?? c).join(', ')}`;
+      : html`${[...new Set(u.contacts.flatMap((c) => c.working))].map((c) => t(channelLabel(c, 'vi'), channelLabel(c, 'en'))).join(', ')}`;
 
 function latePage(req: FastifyRequest<{ Querystring: { page?: string } }>, reply: FastifyReply, list: LateList) {
   const a = adminOf(req);

@@ -2,7 +2,7 @@ import type { Channel } from '#root/generated/prisma/client.js';
 import { ensureBundleOf } from './bundles.js';
 import { createChatSender, type ChatSend } from './delivery/chat-send.js';
 import { reclaimBundles } from './delivery/claims.js';
-import { CLAIM_LEASE_MS, type DeliveryDeps, type DeliveryOutcome } from './delivery/context.js';
+import { CLAIM_LEASE_MS, createOrgData, type DeliveryDeps, type DeliveryOutcome } from './delivery/context.js';
 import { createFallback } from './delivery/fallback.js';
 import { createBundleSender } from './delivery/send-bundle.js';
 import { createDigestSender } from './delivery/send-digest.js';
@@ -29,7 +29,10 @@ export { CLAIM_LEASE_MS, type DeliveryDeps, type DeliveryOutcome };
 export function createDelivery(deps: DeliveryDeps) {
   const { db, logger, metrics } = deps;
   // The organisations' edited templates: read once per organisation and refresh period, not per message.
-  const edits = createOverrideCache(db, { refreshMs: deps.templateRefreshMs ?? OVERRIDE_REFRESH_MS, logger });
+  const refreshMs = deps.templateRefreshMs ?? OVERRIDE_REFRESH_MS;
+  const edits = createOverrideCache(db, { refreshMs, logger });
+  // Their policies and working calendars likewise, not once per batch of bundles.
+  const org = createOrgData(db, refreshMs);
 
   const delivered = (
     sent: { externalId: string | null },
@@ -46,7 +49,7 @@ export function createDelivery(deps: DeliveryDeps) {
   const fallback = createFallback(deps);
   const chat = createChatSender(deps, fallback, delivered);
   const transactional = createTransactionalSender(deps);
-  const deliverBundle = createBundleSender(deps, { edits, transactional, chat, fallback, delivered });
+  const deliverBundle = createBundleSender(deps, { edits, org, transactional, chat, fallback, delivered });
   const deliverDigest = createDigestSender(deps, edits, chat, fallback);
 
   /**

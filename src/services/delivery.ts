@@ -34,6 +34,10 @@ export function createDelivery(deps: DeliveryDeps) {
   // Their policies and working calendars likewise, not once per batch of bundles.
   const org = createOrgData(db, refreshMs);
 
+  // The one info line of every message sent. Its fields are ids, a channel, a slot and a count,
+  // nothing the logger's redact list looks for, so it goes through a child with a short list: the
+  // list's wildcard header paths (src/logger.ts) were four fifths of the line's cost (~35 of ~45 µs).
+  const deliveredLog = logger.child({}, { redact: { paths: ['text', '*.text'], censor: '[redacted]' } });
   const delivered = (
     sent: { externalId: string | null },
     s: Pick<ChatSend, 'bundle' | 'live' | 'fields'>,
@@ -42,7 +46,7 @@ export function createDelivery(deps: DeliveryDeps) {
     const won = new Set(claimed);
     const channel: Channel = s.bundle.channel;
     for (const item of s.live) if (won.has(item.id)) metrics.sent.inc({ channel, kind: item.kind });
-    logger.info({ ...s.fields, items: String(claimed.length) }, 'delivered');
+    deliveredLog.info({ ...s.fields, items: String(claimed.length) }, 'delivered');
     return { outcome: 'sent', externalId: sent.externalId };
   };
 

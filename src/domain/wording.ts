@@ -139,11 +139,33 @@ export function stateInWords(state: string, lang: Lang): string {
  */
 export function reminderWords(input: { periodKey: string; dueDate: IsoDate; workingDaysLeft: number; lang: Lang }) {
   const { periodKey, dueDate, workingDaysLeft, lang } = input;
+  const day = dayWords(dueDate, lang);
   return {
     period: periodInWords(periodKey, lang),
-    dueDate: longDate(dueDate, lang),
-    dueDateShort: shortDate(dueDate),
-    dueWeekday: weekdayName(dueDate, lang),
+    dueDate: day.long,
+    dueDateShort: day.short,
+    dueWeekday: day.weekday,
     remaining: workingDaysPhrase(workingDaysLeft, lang),
   };
+}
+
+/**
+ * A due date's three forms, by language and day: every item of every message sent says them, and
+ * a morning's messages share a few due dates. Bounded; a process that met more starts again.
+ */
+type DayWords = { long: string; short: string; weekday: string };
+const VI_DAY_WORDS = new Map<IsoDate, DayWords>();
+const EN_DAY_WORDS = new Map<IsoDate, DayWords>();
+const DAY_WORDS_MAX = 5_000;
+
+function dayWords(date: IsoDate, lang: Lang): DayWords {
+  // As longDate and weekdayName: Vietnamese, else English.
+  const cache = lang === 'vi' ? VI_DAY_WORDS : EN_DAY_WORDS;
+  let hit = cache.get(date);
+  if (!hit) {
+    hit = { long: longDate(date, lang), short: shortDate(date), weekday: weekdayName(date, lang) };
+    if (cache.size >= DAY_WORDS_MAX) cache.clear();
+    cache.set(date, hit);
+  }
+  return hit;
 }

@@ -225,8 +225,33 @@ export function renderSource(
   writer?: Mustache.Writer,
 ): string {
   const config = { escape: escaperFor(channel, part) };
-  const out = writer ? writer.render(source, view, {}, config) : Mustache.render(source, view, {}, config);
+  const out = writer
+    ? writer.render(source, view, {}, config)
+    : renderer.renderTokens(tokensOf(source), new Mustache.Context(view), {}, source, config);
   return part.endsWith('txt') ? out.replace(/\n{3,}/g, '\n\n').trim() : out;
+}
+
+/**
+ * The templates of the messages sent, parsed once per text. Mustache's own cache is keyed by the
+ * text joined with its tags — a new string of the whole template, hashed at every render (two
+ * to four per message). Here the key is the text itself, whose hash V8 keeps. Bounded: the texts
+ * are the files' and the organisations' edited ones (a few hundred), and a process that met more
+ * starts again from none.
+ */
+const parsed = new Map<string, string[][]>();
+const PARSED_MAX = 2_000;
+/** Parses without caching (see {@link parsed}), and renders parsed tokens as `Mustache.render` would. */
+const renderer = new Mustache.Writer();
+(renderer as { templateCache?: unknown }).templateCache = undefined;
+
+function tokensOf(source: string): string[][] {
+  let tokens = parsed.get(source);
+  if (!tokens) {
+    tokens = renderer.parse(source) as string[][];
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(source, tokens);
+  }
+  return tokens;
 }
 
 /**
@@ -305,8 +330,9 @@ export function renderMessage(
   for (const p of channelSpec(channel).parts)
     out[p.role] = templates.render(message, channel, p.part, lang, view, overrides);
   const text = out.text ?? '';
+  const eol = text.indexOf('\n');
   return {
-    subject: out.subject ?? text.split('\n')[0] ?? '',
+    subject: out.subject ?? (eol === -1 ? text : text.slice(0, eol)),
     text,
     ...(out.html !== undefined ? { html: out.html } : {}),
   };

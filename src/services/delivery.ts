@@ -2,7 +2,7 @@ import type { Channel } from '#root/generated/prisma/client.js';
 import { ensureBundleOf } from './bundles.js';
 import { createChatSender, type ChatSend } from './delivery/chat-send.js';
 import { reclaimBundles } from './delivery/claims.js';
-import { CLAIM_LEASE_MS, type DeliveryDeps, type DeliveryOutcome } from './delivery/context.js';
+import { CLAIM_LEASE_MS, createOrgData, type DeliveryDeps, type DeliveryOutcome } from './delivery/context.js';
 import { createFallback } from './delivery/fallback.js';
 import { createBundleSender } from './delivery/send-bundle.js';
 import { createDigestSender } from './delivery/send-digest.js';
@@ -29,8 +29,15 @@ export { CLAIM_LEASE_MS, type DeliveryDeps, type DeliveryOutcome };
 export function createDelivery(deps: DeliveryDeps) {
   const { db, logger, metrics } = deps;
   // The organisations' edited templates: read once per organisation and refresh period, not per message.
-  const edits = createOverrideCache(db, { refreshMs: deps.templateRefreshMs ?? OVERRIDE_REFRESH_MS, logger });
+  const refreshMs = deps.templateRefreshMs ?? OVERRIDE_REFRESH_MS;
+  const edits = createOverrideCache(db, { refreshMs, logger });
+  // Their policies and working calendars likewise, not once per batch of bundles.
+  const org = createOrgData(db, refreshMs);
 
+  // The one info line of every message sent. Its fields are ids, a channel, a slot and a count,
+  // nothing the logger's redact list looks for, so it goes through a child with a short list: the
+  // list's wildcard header paths (src/logger.ts) were four fifths of the line's cost (~35 of ~45 µs).
+  const deliveredLog = logger.child({}, { redact: { paths: ['text', '*.text'], censor: '[redacted]' } });
   const delivered = (
     sent: { externalId: string | null },
     s: Pick<ChatSend, 'bundle' | 'live' | 'fields'>,
@@ -39,14 +46,14 @@ export function createDelivery(deps: DeliveryDeps) {
     const won = new Set(claimed);
     const channel: Channel = s.bundle.channel;
     for (const item of s.live) if (won.has(item.id)) metrics.sent.inc({ channel, kind: item.kind });
-    logger.info({ ...s.fields, items: String(claimed.length) }, 'delivered');
+    deliveredLog.info({ ...s.fields, items: String(claimed.length) }, 'delivered');
     return { outcome: 'sent', externalId: sent.externalId };
   };
 
   const fallback = createFallback(deps);
   const chat = createChatSender(deps, fallback, delivered);
   const transactional = createTransactionalSender(deps);
-  const deliverBundle = createBundleSender(deps, { edits, transactional, chat, fallback, delivered });
+  const deliverBundle = createBundleSender(deps, { edits, org, transactional, chat, fallback, delivered });
   const deliverDigest = createDigestSender(deps, edits, chat, fallback);
 
   /**

@@ -118,7 +118,8 @@ const unprotect = (text: string) => text.replace(/[\uE000-\uE003]/g, (c) => UNPR
  *    attributes, at the start of the next (tags do not count towards the limit).
  */
 export function splitTelegramHtml(text: string, max: number = TELEGRAM_TEXT_MAX): string[] {
-  if (telegramVisibleLength(text) <= max) return [text];
+  // The visible length is never more than the raw one: a text that fits raw needs no count.
+  if (text.length <= max || telegramVisibleLength(text) <= max) return [text];
   const raw = protect(text);
   const pieces: string[] = [];
   let rest = raw;

@@ -12,9 +12,14 @@ const isApiError = (error: unknown): error is GrammyError =>
   typeof (error as Partial<GrammyError>).description === 'string' &&
   typeof (error as Partial<GrammyError>).parameters === 'object';
 
-/** Telegram's HTML parse mode knows only &lt; &gt; &amp; &quot;. */
-const telegramHtml: Escape = (v) =>
-  String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** Telegram's HTML parse mode knows only &lt; &gt; &amp; &quot;. Most values have none of them: returned as they are. */
+const SPECIAL = /[&<>"]/;
+const telegramHtml: Escape = (v) => {
+  const s = String(v);
+  return SPECIAL.test(s)
+    ? s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+    : s;
+};
 
 /**
  * Telegram (TELEGRAM_BOT_TOKEN): HTML messages with ✅ / 📅 buttons, at most 4,096 characters, paced

@@ -19,9 +19,9 @@ export interface DeliveryDeps {
   config: Pick<Config, 'SECRET_KEY' | 'PUBLIC_URL' | 'PORT'>;
   templates: TemplateSet;
   /**
-   * How old an organisation's cached template overrides may be before they are read again
-   * (default OVERRIDE_REFRESH_MS of services/templates.ts): an edit on the administrators' page
-   * reaches every worker within this time.
+   * How old an organisation's cached template overrides, reminder policy and working calendar
+   * may be before they are read again (default OVERRIDE_REFRESH_MS of services/templates.ts): an
+   * edit on the administrators' page reaches every worker within this time.
    */
   templateRefreshMs?: number;
   channels: Partial<Record<Channel, ChannelAdapter>>;
@@ -66,24 +66,43 @@ export async function orgPolicy(db: Db, orgId: string): Promise<ReminderPolicy> 
   return effectivePolicy(...(parsed.success ? [parsed.data] : []));
 }
 
-/** Organisation data for one batch: each organisation's policy and calendar are read once. */
+/** An organisation's policy and working calendar, as the bundles it sends need them. */
 export interface OrgData {
   policy(orgId: string): Promise<ReminderPolicy>;
   calendar(orgId: string, year: number): Promise<WorkingCalendar>;
 }
 
-const memo = <T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> => {
-  let hit = map.get(key);
-  if (!hit) map.set(key, (hit = load()));
-  return hit;
-};
+/** Most organisations (and years) kept at once; past it the cache starts again from none. */
+const ORG_DATA_MAX = 1_000;
 
-export function orgData(db: Db): OrgData {
-  const policies = new Map<string, Promise<ReminderPolicy>>();
-  const calendars = new Map<string, Promise<WorkingCalendar>>();
+/**
+ * Each organisation's policy and calendar, read once per `refreshMs` (real time) per process, as
+ * its edited templates are (services/templates.ts, OVERRIDE_REFRESH_MS): every batch of bundles
+ * read them again before, two queries and a calendar built from the law's holidays per batch. An
+ * administrator's edit of a holiday or of the sending window reaches every worker within this
+ * time. A read that fails is not kept: the next bundle reads again.
+ */
+export function createOrgData(db: Db, refreshMs: number): OrgData {
+  const kept = <T>() => {
+    const entries = new Map<string, { at: number; value: Promise<T> }>();
+    return (key: string, load: () => Promise<T>): Promise<T> => {
+      const now = performance.now();
+      const hit = entries.get(key);
+      if (hit && now - hit.at < refreshMs) return hit.value;
+      const value = load();
+      if (entries.size >= ORG_DATA_MAX) entries.clear();
+      entries.set(key, { at: now, value });
+      value.catch(() => {
+        if (entries.get(key)?.value === value) entries.delete(key);
+      });
+      return value;
+    };
+  };
+  const policies = kept<ReminderPolicy>();
+  const calendars = kept<WorkingCalendar>();
   return {
-    policy: (orgId) => memo(policies, orgId, () => orgPolicy(db, orgId)),
-    calendar: (orgId, year) => memo(calendars, `${orgId}:${year}`, () => loadCalendar(db, orgId, [year])),
+    policy: (orgId) => policies(orgId, () => orgPolicy(db, orgId)),
+    calendar: (orgId, year) => calendars(`${orgId}:${year}`, () => loadCalendar(db, orgId, [year])),
   };
 }
 

@@ -5,7 +5,7 @@ import { missingIndicatorsView } from '../indicators.js';
 import { linkExpiry, signLink } from '../links.js';
 import type { ChatSend, ChatSender } from './chat-send.js';
 import { cancelBundle, cancelItems } from './claims.js';
-import { orgData, recipientOf, type DeliveryDeps, type DeliveryOutcome, type OrgData } from './context.js';
+import { recipientOf, type DeliveryDeps, type DeliveryOutcome, type OrgData } from './context.js';
 import type { Fallback } from './fallback.js';
 import { loadBundles, type LoadedBundle, type LoadedItem } from './load.js';
 import type { createTransactionalSender } from './transactional.js';
@@ -22,6 +22,8 @@ export function createBundleSender(
   deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger' | 'metrics' | 'templates' | 'channels' | 'config'>,
   parts: {
     edits: { forOrg(orgId: string): Promise<TemplateOverrides> };
+    /** Policies and calendars, kept per organisation for a refresh period (see createOrgData). */
+    org: OrgData;
     transactional: ReturnType<typeof createTransactionalSender>;
     chat: ChatSender;
     fallback: Fallback;
@@ -34,13 +36,13 @@ export function createBundleSender(
 ) {
   const { db, clock, templates } = deps;
   const baseUrl = deps.config.PUBLIC_URL ?? `http://localhost:${deps.config.PORT}`;
+  const { org } = parts;
 
   /** Bundles being sent at the same moment are read together: two queries per batch, not per send. */
   const loadBundle = createBatcher(
     async (ids: string[]): Promise<({ b: LoadedBundle; org: OrgData } | null)[]> => {
       const rows = await loadBundles(db, ids);
       const byId = new Map(rows.map((r) => [r.id, r]));
-      const org = orgData(db);
       return ids.map((id) => {
         const b = byId.get(id);
         return b ? { b, org } : null;

@@ -182,7 +182,7 @@ export function bundleMessage(
   const ownViews = own.map((s) => viewOf(s));
   const lateViews = new Map(lateOrder.map((s) => [s, viewOf(s, LATE_TITLE_MAX)]));
   const { maxLength: limit, shownItems: most } = channelSpec(b.channel);
-  const compose = (n: number, m: number) => {
+  const render = (n: number, m: number) => {
     const lateShown = firstIn(late, 'items', m);
     const ownShown = own.slice(0, n);
     const view: View = {
@@ -227,6 +227,14 @@ export function bundleMessage(
       ...renderMessage(ctx.templates, 'reminder-bundle', b.channel, lang, view, ctx.edited),
     };
     return { message, order };
+  };
+  // Each (n, m) rendered once: the fitting below asks for the same one up to four times.
+  const composed = new Map<number, ReturnType<typeof render>>();
+  const compose = (n: number, m: number) => {
+    const key = n * (lateOrder.length + 1) + m;
+    let hit = composed.get(key);
+    if (!hit) composed.set(key, (hit = render(n, m)));
+    return hit;
   };
   const fits = (c: { message: OutgoingMessage }) => c.message.text.length <= limit;
   let n = Math.min(own.length, most);

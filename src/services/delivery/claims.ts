@@ -14,6 +14,12 @@ import type { Prisma } from '#root/generated/prisma/client.js';
  * confirmed, waived or taken by another bundle meanwhile is not in it, and no item is in two
  * bundles. Transactional channels claim straight to `sent` inside the transaction that writes the
  * message. Every statement takes a batch: many sends at one moment share one round trip.
+ *
+ * The rows of a batch are found by their ids (primary keys), and their state is compared as text
+ * (`status::text = 'claimed'`): a comparison no index on `status` can serve. Otherwise the planner
+ * may read every pending or claimed row to find the batch's few whenever the statistics say that
+ * state is rare — as they do when they were gathered before the morning's fan-out, or never (a new
+ * database): each batch then costs as much as reading the whole fan-out, quadratic in all.
  */
 
 type Client = Db | Prisma.TransactionClient;
@@ -43,7 +49,7 @@ export async function claimBundles(
       UPDATE bundles
          SET status = ${to}::"ReminderStatus", claimed_at = ${now}, claimed_by = ${worker},
              attempts = attempts + 1, sent_at = ${sentAt}::timestamptz
-       WHERE id = ANY(${ids}::uuid[]) AND status = 'pending'
+       WHERE id = ANY(${ids}::uuid[]) AND status::text = 'pending'
       RETURNING id),
     x AS (SELECT DISTINCT * FROM unnest(${pairs.map((p) => p[0])}::uuid[], ${pairs.map((p) => p[1])}::uuid[])
             AS x(bundle_id, reminder_id)),
@@ -52,7 +58,7 @@ export async function claimBundles(
          SET status = ${to}::"ReminderStatus", bundle_id = x.bundle_id, claimed_at = ${now}, claimed_by = ${worker},
              attempts = rm.attempts + 1, sent_at = ${sentAt}::timestamptz
         FROM x JOIN b ON b.id = x.bundle_id
-       WHERE rm.id = x.reminder_id AND rm.status = 'pending'
+       WHERE rm.id = x.reminder_id AND rm.status::text = 'pending'
       RETURNING rm.id, x.bundle_id)
     SELECT id AS bundle_id, NULL::uuid AS reminder_id FROM b
     UNION ALL
@@ -73,6 +79,8 @@ export async function claimBundles(
 
 export interface RecordRequest {
   bundleId: string;
+  /** The items its claim won (what the message carried). */
+  itemIds: string[];
   externalId: string | null;
   /** The items as shown, for an edit in place (Telegram): [{ o, c, b }]. */
   layout: unknown;
@@ -81,17 +89,20 @@ export interface RecordRequest {
 /** Records what the channel accepted: `claimed → sent`, the bundle and its items; how many bundles moved. */
 export async function recordSent(db: Client, requests: RecordRequest[], now: Date): Promise<number> {
   if (!requests.length) return 0;
+  const items = requests.flatMap((r) => r.itemIds.map((item) => [r.bundleId, item] as const));
   const rows = await db.$queryRaw<{ n: bigint }[]>`
     WITH x AS (SELECT * FROM unnest(${requests.map((r) => r.bundleId)}::uuid[], ${requests.map((r) => r.externalId)}::text[],
                                     ${requests.map((r) => JSON.stringify(r.layout ?? null))}::jsonb[]) AS x(id, ext, layout)),
     b AS (
       UPDATE bundles SET status = 'sent', sent_at = ${now}, external_id = x.ext, layout = x.layout
-        FROM x WHERE bundles.id = x.id AND bundles.status = 'claimed'
+        FROM x WHERE bundles.id = x.id AND bundles.status::text = 'claimed'
       RETURNING bundles.id, x.ext),
     r AS (
-      UPDATE reminders SET status = 'sent', sent_at = ${now}, external_id = b.ext
-        FROM b WHERE reminders.bundle_id = b.id AND reminders.status = 'claimed'
-      RETURNING reminders.id)
+      UPDATE reminders rm SET status = 'sent', sent_at = ${now}, external_id = b.ext
+        FROM unnest(${items.map((i) => i[0])}::uuid[], ${items.map((i) => i[1])}::uuid[]) AS y(bundle_id, id)
+        JOIN b ON b.id = y.bundle_id
+       WHERE rm.id = y.id AND rm.bundle_id = y.bundle_id AND rm.status::text = 'claimed'
+      RETURNING rm.id)
     SELECT count(*) AS n FROM b`;
   return Number(rows[0]?.n ?? 0);
 }

@@ -165,9 +165,15 @@ export async function loadBundles(db: Db, ids: string[]): Promise<LoadedBundle[]
                   ${open.map((b) => b.channel)}::"Channel"[], ${days.map((b) => b.from)}::timestamptz[],
                   ${days.map((b) => b.to)}::timestamptz[], ${open.map((b) => b.slot)}::text[])
            AS x(bundle_id, contact_id, channel, t0, t1, slot)
-      JOIN reminders r ON r.contact_id = x.contact_id AND r.channel = x.channel AND r.status = 'pending'
-                      AND r.scheduled_at >= x.t0 AND r.scheduled_at < x.t1
-                      AND (CASE WHEN x.slot = ${DAY_SLOT} THEN NOT ${IS_NUDGE} ELSE ${STEP} = x.slot END)
+      -- Per bundle, its contact's pending reminders of the day, by their index (a lateral subquery
+      -- kept apart, OFFSET 0): never every pending reminder read and joined, which the planner chose
+      -- when the statistics said pending rows were rare (or there were none yet).
+      CROSS JOIN LATERAL (
+        SELECT r.id, r.stage, r.kind, r.scheduled_at, r.obligation_id FROM reminders r
+         WHERE r.contact_id = x.contact_id AND r.channel = x.channel AND r.status = 'pending'
+           AND r.scheduled_at >= x.t0 AND r.scheduled_at < x.t1
+           AND (CASE WHEN x.slot = ${DAY_SLOT} THEN NOT ${IS_NUDGE} ELSE ${STEP} = x.slot END)
+        OFFSET 0) r
       JOIN obligations o ON o.id = r.obligation_id
       JOIN units ou ON ou.id = o.unit_id
       JOIN duties d ON d.id = o.duty_id

@@ -38,9 +38,19 @@ export function createPool(options: DbOptions): pg.Pool {
   return pool;
 }
 
+/** The pool each client made by {@link createPrisma} runs over (see src/db/prepared.ts). */
+const pools = new WeakMap<object, pg.Pool>();
+
 /** Prisma 7 over our pool through the driver adapter: no engine binary needed. */
 export function createPrisma(pool: pg.Pool): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg(pool) });
+  const db = new PrismaClient({ adapter: new PrismaPg(pool) });
+  pools.set(db, pool);
+  return db;
+}
+
+/** The pg pool under a client made by {@link createPrisma}; undefined for any other (a transaction's). */
+export function poolOf(db: object): pg.Pool | undefined {
+  return pools.get(db);
 }
 
 /** The database name in a PostgreSQL URL. */

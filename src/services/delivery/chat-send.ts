@@ -189,7 +189,7 @@ export function createChatSender(
         : [];
     await persist(
       logger,
-      () => recordChat({ bundleId: b.id, externalId: result.externalId, layout: shownLayout }),
+      () => recordChat({ bundleId: b.id, itemIds: claimed, externalId: result.externalId, layout: shownLayout }),
       claimedAt,
       fields,
     );

@@ -1,4 +1,5 @@
 import type { Db } from '#root/db/client.js';
+import { prepared } from '#root/db/prepared.js';
 import type { Prisma } from '#root/generated/prisma/client.js';
 
 /**
@@ -14,6 +15,12 @@ import type { Prisma } from '#root/generated/prisma/client.js';
  * confirmed, waived or taken by another bundle meanwhile is not in it, and no item is in two
  * bundles. Transactional channels claim straight to `sent` inside the transaction that writes the
  * message. Every statement takes a batch: many sends at one moment share one round trip.
+ *
+ * The rows of a batch are found by their ids (primary keys), and their state is compared as text
+ * (`status::text = 'claimed'`): a comparison no index on `status` can serve. Otherwise the planner
+ * may read every pending or claimed row to find the batch's few whenever the statistics say that
+ * state is rare — as they do when they were gathered before the morning's fan-out, or never (a new
+ * database): each batch then costs as much as reading the whole fan-out, quadratic in all.
  */
 
 type Client = Db | Prisma.TransactionClient;
@@ -22,6 +29,27 @@ export interface ClaimRequest {
   bundleId: string;
   itemIds: string[];
 }
+
+const claimStatement = prepared<{ bundle_id: string; reminder_id: string | null }>(
+  'dondoc_claim_bundles',
+  `WITH b AS (
+     UPDATE bundles
+        SET status = $1::"ReminderStatus", claimed_at = $2::timestamptz, claimed_by = $3::text,
+            attempts = attempts + 1, sent_at = $4::timestamptz
+      WHERE id = ANY($5::uuid[]) AND status::text = 'pending'
+     RETURNING id),
+   x AS (SELECT DISTINCT * FROM unnest($6::uuid[], $7::uuid[]) AS x(bundle_id, reminder_id)),
+   r AS (
+     UPDATE reminders rm
+        SET status = $1::"ReminderStatus", bundle_id = x.bundle_id, claimed_at = $2::timestamptz,
+            claimed_by = $3::text, attempts = rm.attempts + 1, sent_at = $4::timestamptz
+       FROM x JOIN b ON b.id = x.bundle_id
+      WHERE rm.id = x.reminder_id AND rm.status::text = 'pending'
+     RETURNING rm.id, x.bundle_id)
+   SELECT id AS bundle_id, NULL::uuid AS reminder_id FROM b
+   UNION ALL
+   SELECT bundle_id, id FROM r`,
+);
 
 /**
  * Claims bundles and their items; for each request, the ids of the items it won, or null when the
@@ -37,26 +65,15 @@ export async function claimBundles(
 ): Promise<(string[] | null)[]> {
   const ids = [...new Set(requests.map((r) => r.bundleId))];
   const pairs = requests.flatMap((r) => r.itemIds.map((item) => [r.bundleId, item] as const));
-  const sentAt = to === 'sent' ? now : null;
-  const rows = await db.$queryRaw<{ bundle_id: string; reminder_id: string | null }[]>`
-    WITH b AS (
-      UPDATE bundles
-         SET status = ${to}::"ReminderStatus", claimed_at = ${now}, claimed_by = ${worker},
-             attempts = attempts + 1, sent_at = ${sentAt}::timestamptz
-       WHERE id = ANY(${ids}::uuid[]) AND status = 'pending'
-      RETURNING id),
-    x AS (SELECT DISTINCT * FROM unnest(${pairs.map((p) => p[0])}::uuid[], ${pairs.map((p) => p[1])}::uuid[])
-            AS x(bundle_id, reminder_id)),
-    r AS (
-      UPDATE reminders rm
-         SET status = ${to}::"ReminderStatus", bundle_id = x.bundle_id, claimed_at = ${now}, claimed_by = ${worker},
-             attempts = rm.attempts + 1, sent_at = ${sentAt}::timestamptz
-        FROM x JOIN b ON b.id = x.bundle_id
-       WHERE rm.id = x.reminder_id AND rm.status = 'pending'
-      RETURNING rm.id, x.bundle_id)
-    SELECT id AS bundle_id, NULL::uuid AS reminder_id FROM b
-    UNION ALL
-    SELECT bundle_id, id FROM r`;
+  const rows = await claimStatement(db, [
+    to,
+    now,
+    worker,
+    to === 'sent' ? now : null,
+    ids,
+    pairs.map((p) => p[0]),
+    pairs.map((p) => p[1]),
+  ]);
   const won = new Map<string, string[]>();
   for (const row of rows) {
     if (!won.has(row.bundle_id)) won.set(row.bundle_id, []);
@@ -73,27 +90,41 @@ export async function claimBundles(
 
 export interface RecordRequest {
   bundleId: string;
+  /** The items its claim won (what the message carried). */
+  itemIds: string[];
   externalId: string | null;
   /** The items as shown, for an edit in place (Telegram): [{ o, c, b }]. */
   layout: unknown;
 }
 
+const recordStatement = prepared<{ n: number }>(
+  'dondoc_record_sent',
+  `WITH x AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS x(id, ext, layout)),
+   b AS (
+     UPDATE bundles SET status = 'sent', sent_at = $4::timestamptz, external_id = x.ext, layout = x.layout
+       FROM x WHERE bundles.id = x.id AND bundles.status::text = 'claimed'
+     RETURNING bundles.id, x.ext),
+   r AS (
+     UPDATE reminders rm SET status = 'sent', sent_at = $4::timestamptz, external_id = b.ext
+       FROM unnest($5::uuid[], $6::uuid[]) AS y(bundle_id, id) JOIN b ON b.id = y.bundle_id
+      WHERE rm.id = y.id AND rm.bundle_id = y.bundle_id AND rm.status::text = 'claimed'
+     RETURNING rm.id)
+   SELECT count(*)::int AS n FROM b`,
+);
+
 /** Records what the channel accepted: `claimed → sent`, the bundle and its items; how many bundles moved. */
 export async function recordSent(db: Client, requests: RecordRequest[], now: Date): Promise<number> {
   if (!requests.length) return 0;
-  const rows = await db.$queryRaw<{ n: bigint }[]>`
-    WITH x AS (SELECT * FROM unnest(${requests.map((r) => r.bundleId)}::uuid[], ${requests.map((r) => r.externalId)}::text[],
-                                    ${requests.map((r) => JSON.stringify(r.layout ?? null))}::jsonb[]) AS x(id, ext, layout)),
-    b AS (
-      UPDATE bundles SET status = 'sent', sent_at = ${now}, external_id = x.ext, layout = x.layout
-        FROM x WHERE bundles.id = x.id AND bundles.status = 'claimed'
-      RETURNING bundles.id, x.ext),
-    r AS (
-      UPDATE reminders SET status = 'sent', sent_at = ${now}, external_id = b.ext
-        FROM b WHERE reminders.bundle_id = b.id AND reminders.status = 'claimed'
-      RETURNING reminders.id)
-    SELECT count(*) AS n FROM b`;
-  return Number(rows[0]?.n ?? 0);
+  const items = requests.flatMap((r) => r.itemIds.map((item) => [r.bundleId, item] as const));
+  const rows = await recordStatement(db, [
+    requests.map((r) => r.bundleId),
+    requests.map((r) => r.externalId),
+    requests.map((r) => JSON.stringify(r.layout ?? null)),
+    now,
+    items.map((i) => i[0]),
+    items.map((i) => i[1]),
+  ]);
+  return rows[0]?.n ?? 0;
 }
 
 /** A temporary failure: the bundle goes back to `pending` and its items with it, free to be bundled again. */

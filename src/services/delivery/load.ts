@@ -1,14 +1,15 @@
 import { fromZonedTime } from 'date-fns-tz';
 import type { Db } from '#root/db/client.js';
+import { prepared } from '#root/db/prepared.js';
 import { DAY_SLOT, type ItemKind } from '#root/domain/bundles.js';
 import { stageSql } from '#root/domain/stages.js';
 import type { Lang } from '#root/domain/wording.js';
 import { ADDRESS_FIELDS, addressColumn, addressesOf } from '#root/channels/registry.js';
 import type { ContactAddresses } from '#root/channels/spec.js';
-import { Prisma, type Channel } from '#root/generated/prisma/client.js';
+import type { Channel } from '#root/generated/prisma/client.js';
 
 /** Every channel's address columns of the contact `c`, each as its field's name (`"telegramChatId"`). */
-const ADDRESS_COLUMNS = Prisma.raw(ADDRESS_FIELDS.map((f) => `c.${addressColumn(f)} AS "${f}"`).join(', '));
+const ADDRESS_COLUMNS = ADDRESS_FIELDS.map((f) => `c.${addressColumn(f)} AS "${f}"`).join(', ');
 
 /** A bundle as its message needs it: one row of {@link loadBundles}, with its candidate items. */
 export interface LoadedBundle {
@@ -58,8 +59,8 @@ export interface LoadedItem {
 }
 
 // A reminder's stage id read in SQL: a nudge's (its own bundle), and its step (the nudge's slot).
-const IS_NUDGE = Prisma.raw(stageSql.isNudge('r.stage'));
-const STEP = Prisma.raw(stageSql.step('r.stage'));
+const IS_NUDGE = stageSql.isNudge('r.stage');
+const STEP = stageSql.step('r.stage');
 
 // Days already turned into instants, by zone and day: every bundle of a day shares them.
 const bounds = new Map<string, { from: Date; to: Date }>();
@@ -81,37 +82,83 @@ export function dayBounds(day: string, zone: string): { from: Date; to: Date } {
   return hit;
 }
 
+const bundlesStatement = prepared<
+  {
+    id: string;
+    org_id: string;
+    org_name: string;
+    tz: string;
+    status: string;
+    channel: Channel;
+    day: string;
+    slot: string;
+    scheduled_at: Date;
+    contact_id: string;
+    c_name: string;
+    c_locale: Lang;
+    c_active: boolean;
+    c_unit: string;
+  } & ContactAddresses
+>(
+  'dondoc_load_bundles',
+  `SELECT b.id, b.org_id, g.name AS org_name, g.time_zone AS tz, b.status::text, b.channel::text, b.day::text AS day,
+          b.slot, b.scheduled_at, b.contact_id, c.name AS c_name, c.locale::text AS c_locale,
+          ${ADDRESS_COLUMNS}, c.active AS c_active, cu.name AS c_unit
+     FROM bundles b
+     JOIN contacts c ON c.id = b.contact_id
+     JOIN units cu ON cu.id = c.unit_id
+     JOIN organisations g ON g.id = b.org_id
+    WHERE b.id = ANY($1::uuid[])`,
+);
+
+const itemsStatement = prepared<{
+  bundle_id: string;
+  id: string;
+  stage: string;
+  kind: ItemKind;
+  scheduled_at: Date;
+  o_id: string;
+  o_status: string;
+  o_current: boolean;
+  o_due: Date;
+  o_extended: Date | null;
+  o_period: string;
+  o_unit: string;
+  o_unit_id: string;
+  d_origin: string;
+  d_code: string;
+  d_title: string;
+  p_code: string;
+  p_title: string;
+}>(
+  'dondoc_load_bundle_items',
+  `SELECT x.bundle_id, r.id, r.stage, r.kind::text AS kind, r.scheduled_at,
+          o.id AS o_id, o.status::text AS o_status, o.current AS o_current, o.due_at AS o_due,
+          o.extended_to AS o_extended, o.period_key AS o_period, ou.name AS o_unit, o.unit_id AS o_unit_id,
+          d.origin::text AS d_origin, d.code AS d_code, d.title AS d_title, p.code AS p_code, p.title AS p_title
+     FROM unnest($1::uuid[], $2::uuid[], $3::"Channel"[], $4::timestamptz[], $5::timestamptz[], $6::text[])
+          AS x(bundle_id, contact_id, channel, t0, t1, slot)
+     -- Per bundle, its contact's pending reminders of the day, by their index (a lateral subquery
+     -- kept apart, OFFSET 0): never every pending reminder read and joined, which the planner chose
+     -- when the statistics said pending rows were rare (or there were none yet).
+     CROSS JOIN LATERAL (
+       SELECT r.id, r.stage, r.kind, r.scheduled_at, r.obligation_id FROM reminders r
+        WHERE r.contact_id = x.contact_id AND r.channel = x.channel AND r.status = 'pending'
+          AND r.scheduled_at >= x.t0 AND r.scheduled_at < x.t1
+          AND (CASE WHEN x.slot = $7::text THEN NOT ${IS_NUDGE} ELSE ${STEP} = x.slot END)
+       OFFSET 0) r
+     JOIN obligations o ON o.id = r.obligation_id
+     JOIN units ou ON ou.id = o.unit_id
+     JOIN duties d ON d.id = o.duty_id
+     JOIN plans p ON p.id = d.plan_id`,
+);
+
 /**
  * A batch of bundles with their contact and organisation (one statement), then the pending
  * reminders each may carry (one statement for the batch): the hottest reads of a busy worker.
  */
 export async function loadBundles(db: Db, ids: string[]): Promise<LoadedBundle[]> {
-  const rows = await db.$queryRaw<
-    ({
-      id: string;
-      org_id: string;
-      org_name: string;
-      tz: string;
-      status: string;
-      channel: Channel;
-      day: string;
-      slot: string;
-      scheduled_at: Date;
-      contact_id: string;
-      c_name: string;
-      c_locale: Lang;
-      c_active: boolean;
-      c_unit: string;
-    } & ContactAddresses)[]
-  >`
-    SELECT b.id, b.org_id, g.name AS org_name, g.time_zone AS tz, b.status::text, b.channel, b.day::text AS day,
-           b.slot, b.scheduled_at, b.contact_id, c.name AS c_name, c.locale AS c_locale,
-           ${ADDRESS_COLUMNS}, c.active AS c_active, cu.name AS c_unit
-      FROM bundles b
-      JOIN contacts c ON c.id = b.contact_id
-      JOIN units cu ON cu.id = c.unit_id
-      JOIN organisations g ON g.id = b.org_id
-     WHERE b.id = ANY(${ids}::uuid[])`;
+  const rows = await bundlesStatement(db, [ids]);
   const bundles: LoadedBundle[] = rows.map((x) => ({
     id: x.id,
     orgId: x.org_id,
@@ -135,43 +182,15 @@ export async function loadBundles(db: Db, ids: string[]): Promise<LoadedBundle[]
   const open = bundles.filter((b) => b.status === 'pending');
   if (!open.length) return bundles;
   const days = open.map((b) => dayBounds(b.day, b.timeZone));
-  const items = await db.$queryRaw<
-    {
-      bundle_id: string;
-      id: string;
-      stage: string;
-      kind: ItemKind;
-      scheduled_at: Date;
-      o_id: string;
-      o_status: string;
-      o_current: boolean;
-      o_due: Date;
-      o_extended: Date | null;
-      o_period: string;
-      o_unit: string;
-      o_unit_id: string;
-      d_origin: string;
-      d_code: string;
-      d_title: string;
-      p_code: string;
-      p_title: string;
-    }[]
-  >`
-    SELECT x.bundle_id, r.id, r.stage, r.kind::text AS kind, r.scheduled_at,
-           o.id AS o_id, o.status::text AS o_status, o.current AS o_current, o.due_at AS o_due,
-           o.extended_to AS o_extended, o.period_key AS o_period, ou.name AS o_unit, o.unit_id AS o_unit_id,
-           d.origin::text AS d_origin, d.code AS d_code, d.title AS d_title, p.code AS p_code, p.title AS p_title
-      FROM unnest(${open.map((b) => b.id)}::uuid[], ${open.map((b) => b.contact.id)}::uuid[],
-                  ${open.map((b) => b.channel)}::"Channel"[], ${days.map((b) => b.from)}::timestamptz[],
-                  ${days.map((b) => b.to)}::timestamptz[], ${open.map((b) => b.slot)}::text[])
-           AS x(bundle_id, contact_id, channel, t0, t1, slot)
-      JOIN reminders r ON r.contact_id = x.contact_id AND r.channel = x.channel AND r.status = 'pending'
-                      AND r.scheduled_at >= x.t0 AND r.scheduled_at < x.t1
-                      AND (CASE WHEN x.slot = ${DAY_SLOT} THEN NOT ${IS_NUDGE} ELSE ${STEP} = x.slot END)
-      JOIN obligations o ON o.id = r.obligation_id
-      JOIN units ou ON ou.id = o.unit_id
-      JOIN duties d ON d.id = o.duty_id
-      JOIN plans p ON p.id = d.plan_id`;
+  const items = await itemsStatement(db, [
+    open.map((b) => b.id),
+    open.map((b) => b.contact.id),
+    open.map((b) => b.channel),
+    days.map((b) => b.from),
+    days.map((b) => b.to),
+    open.map((b) => b.slot),
+    DAY_SLOT,
+  ]);
   const byBundle = new Map(open.map((b) => [b.id, b]));
   for (const x of items) {
     byBundle.get(x.bundle_id)?.items.push({

@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { dispatchDue } from '#jobs/dispatch.js';
 import { createApp, type App } from '#root/app.js';
 import { buildDeps } from '#root/composition.js';
@@ -128,6 +130,7 @@ export function startWorkerProcess(
   fake: FakeTelegram,
   prefix: string,
   extra: Record<string, string> = {},
+  nodeArgs: string[] = [],
 ): ProgramProcess {
   return startProgram(
     {
@@ -143,7 +146,7 @@ export function startWorkerProcess(
       STORAGE_DIR: path.join(tmpdir(), `${prefix}-storage`),
       ...extra,
     },
-    { nodeArgs: process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [] },
+    { nodeArgs: [...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...nodeArgs] },
   );
 }
 
@@ -206,7 +209,23 @@ export interface FanOut {
   cpu: { worker: number; postgres: number; bench: number; redis: number };
   /** How late the limiter learnt of each answer (see {@link watchLimiter}), when watched. */
   slack?: LimiterSlack;
+  /** The worker's event loop and main thread (BENCH_TELEGRAM_PROBE, see bench/worker-probe.mjs). */
+  probe?: WorkerProbe;
+  /** This process's event loop (the Bot API test server's), ms. */
+  benchDelay: { p50: number; p99: number; max: number };
 }
+
+/** What bench/worker-probe.mjs measured in the worker over the fan-out. */
+export interface WorkerProbe {
+  wall: number;
+  idle: { delay: WorkerProbe['delay']; thread: WorkerProbe['thread'] };
+  delay: { p50: number; p90: number; p99: number; max: number; mean: number };
+  thread: { cpu: number; queued: number };
+  gaps: { count: number; wall: number; cpu: number; queued: number };
+  top: { at: number; wall: number; cpu: number; queued: number }[];
+}
+
+const PROBE = new URL('./worker-probe.mjs', import.meta.url).href;
 
 /**
  * Per sendMessage answered 200, by Redis's clock (the bench's too: one machine): `answer`, from
@@ -375,7 +394,14 @@ export async function fanOut<T>(
   const fake = await startFakeTelegram({ limits: o.limits });
   const { orgId } = await seedTelegram(env, `bench-${o.tag}`, o.chats, o.perChat, o.firstChat);
   const queueOnly = await startWorkerApp(env, fake, prefix, []);
-  const worker = startWorkerProcess(env, fake, prefix, { TELEGRAM_LIMITS: o.limits ? 'on' : 'off' });
+  const probeFile = process.env.BENCH_TELEGRAM_PROBE ? path.join(tmpdir(), `${prefix}-probe.json`) : undefined;
+  const worker = startWorkerProcess(
+    env,
+    fake,
+    prefix,
+    { TELEGRAM_LIMITS: o.limits ? 'on' : 'off', ...(probeFile ? { BENCH_PROBE_FILE: probeFile } : {}) },
+    probeFile ? ['--import', PROBE] : [],
+  );
   let burners: ReturnType<typeof burnCpu> | undefined;
   try {
     await waitForWorker(queueOnly.sendQueue(), worker);
@@ -389,6 +415,9 @@ export async function fanOut<T>(
     const loadBefore = loadavg()[0]!;
     const meter = cpuMeter(env.db, worker.child.pid);
     await meter.start();
+    const benchLoop = monitorEventLoopDelay({ resolution: 1 });
+    benchLoop.enable();
+    if (probeFile) worker.child.kill('SIGUSR2');
     const t0 = performance.now();
     const start = Date.now();
     await dispatchDue(env.db, queueOnly.sendQueue(), orgId, new Date(), 0);
@@ -396,6 +425,25 @@ export async function fanOut<T>(
     const sent = await waitSent(env, orgId, o.chats, o.timeoutMs, o.everyMs);
     const rate = o.chats / ((performance.now() - t0) / 1000);
     const end = Date.now();
+    benchLoop.disable();
+    const ms = (ns: number) => round(ns / 1e6, 1);
+    const benchDelay = { p50: ms(benchLoop.percentile(50)), p99: ms(benchLoop.percentile(99)), max: ms(benchLoop.max) };
+    let probe: WorkerProbe | undefined;
+    if (probeFile) {
+      worker.child.kill('SIGUSR2');
+      await waitUntil(
+        () => {
+          try {
+            probe = JSON.parse(readFileSync(probeFile, 'utf8')) as WorkerProbe;
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        30_000,
+        () => 'the worker probe wrote nothing',
+      );
+    }
     const cpu = await meter.stop();
     const load: [number, number] = [loadBefore, loadavg()[0]!];
     await burners?.stop();
@@ -426,6 +474,8 @@ export async function fanOut<T>(
       load,
       cpu,
       ...(slack ? { slack } : {}),
+      ...(probe ? { probe } : {}),
+      benchDelay,
     });
   } finally {
     await burners?.stop();
@@ -538,6 +588,49 @@ function fanOutFigures(r: FanOut, o: { C: number; N: number; busy: number }): Fi
         unit: `/ ${r.slack.held.p95} / ${r.slack.held.mean} ms`,
       },
     );
+  figures.push({
+    bench: 'telegram',
+    figure: `bench process (Bot API test server) event-loop delay p50 / p99 / max (reference)${busy}`,
+    value: r.benchDelay.p50,
+    unit: `/ ${r.benchDelay.p99} / ${r.benchDelay.max} ms`,
+  });
+  if (r.probe) {
+    const p = r.probe;
+    figures.push(
+      {
+        bench: 'telegram',
+        figure: `worker event-loop delay p50 / p90 / p99 / max / mean (reference)${busy}`,
+        value: p.delay.p50,
+        unit: `/ ${p.delay.p90} / ${p.delay.p99} / ${p.delay.max} / ${p.delay.mean} ms`,
+      },
+      {
+        bench: 'telegram',
+        figure: `worker main thread over ${p.wall} ms: on CPU / runnable but not scheduled (reference)${busy}`,
+        value: p.thread.cpu,
+        unit: `/ ${p.thread.queued} ms`,
+      },
+      {
+        bench: 'telegram',
+        figure: `an idle thread of the worker (a 5 ms timer): event-loop delay p50 / p90 / p99 / max / mean (reference)${busy}`,
+        value: p.idle.delay.p50,
+        unit: `/ ${p.idle.delay.p90} / ${p.idle.delay.p99} / ${p.idle.delay.max} / ${p.idle.delay.mean} ms`,
+      },
+      {
+        bench: 'telegram',
+        figure: `the idle thread: on CPU / runnable but not scheduled (reference)${busy}`,
+        value: p.idle.thread.cpu,
+        unit: `/ ${p.idle.thread.queued} ms`,
+      },
+      {
+        bench: 'telegram',
+        figure: `worker event-loop stalls > 15 ms: count, wall ms: of it on CPU / not scheduled (reference)${busy}`,
+        value: p.gaps.count,
+        unit: `, ${p.gaps.wall}: ${p.gaps.cpu} / ${p.gaps.queued} ms`,
+      },
+    );
+    if (process.env.BENCH_TELEGRAM_PROBE === 'verbose')
+      process.stderr.write(`probe${busy}: ${JSON.stringify(p.top)}\n`);
+  }
   if (!o.busy)
     figures.push(
       {

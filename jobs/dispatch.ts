@@ -13,11 +13,33 @@ export const SEND_JOB_OPTIONS = {
 } as const;
 
 /**
+ * The first jobs queued on their own, before the rest: a chunk of {@link DISPATCH_CHUNK} jobs is one
+ * Redis transaction that runs as a whole (0.4–0.9 s for 1,000 on the bench's busy machine), and the
+ * worker sees none of its jobs before it ends. These few reach the worker at once and keep the
+ * channels busy while the rest are queued (a second of Telegram's 30 a second, and more).
+ */
+export const DISPATCH_FIRST_CHUNK = 64;
+/** Jobs queued per Redis transaction after the first ones. */
+export const DISPATCH_CHUNK = 1_000;
+
+/** The [from, to) ranges of `n` jobs queued in order: {@link DISPATCH_FIRST_CHUNK} first, then chunks of {@link DISPATCH_CHUNK}. */
+export function dispatchChunks(n: number): [number, number][] {
+  const chunks: [number, number][] = [];
+  for (let from = 0; from < n;) {
+    const to = Math.min(n, from + (from === 0 ? DISPATCH_FIRST_CHUNK : DISPATCH_CHUNK));
+    chunks.push([from, to]);
+    from = to;
+  }
+  return chunks;
+}
+
+/**
  * Gathers the pending reminders due before `now + lookaheadMs` into the day's messages (one per
  * contact, channel and local day, or per nudge: see services/bundles.ts), then queues the send job
  * of every pending bundle and digest due by then, delayed to its instant. Job ids are the rows'
  * ids: a row already queued is not queued twice, and after Redis is flushed the next call queues
- * everything pending again from PostgreSQL.
+ * everything pending again from PostgreSQL. Earliest first, the first few on their own (see
+ * {@link DISPATCH_FIRST_CHUNK}).
  */
 export async function dispatchDue(
   db: Db,
@@ -42,6 +64,7 @@ export async function dispatchDue(
     }),
   ]);
   const delay = (at: Date) => Math.max(0, at.getTime() - now.getTime());
+  // Earliest first (bundles and digests together), so that the first chunk holds the sends due first.
   const jobs = [
     ...bundles.map((b) => ({
       name: JOB_SEND_BUNDLE,
@@ -53,7 +76,9 @@ export async function dispatchDue(
       data: { id: d.id },
       opts: { ...SEND_JOB_OPTIONS, jobId: digestJobId(d.id), delay: delay(d.scheduledAt) },
     })),
-  ];
-  for (let i = 0; i < jobs.length; i += 1_000) await queue.addBulk(jobs.slice(i, i + 1_000));
+  ].sort((a, b) => a.opts.delay - b.opts.delay);
+  for (const [from, to] of dispatchChunks(jobs.length)) {
+    await queue.addBulk(jobs.slice(from, to));
+  }
   return jobs.length;
 }

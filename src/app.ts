@@ -14,6 +14,7 @@ import {
   type SendJobData,
 } from '#jobs/queues.js';
 import { createSendProcessor } from '#jobs/send.js';
+import { RAMP_FIRST, rampedProcessor } from '#jobs/ramp.js';
 import type { ProgramDeps } from './composition.js';
 import { isDatabaseUnreachable, isRedisUnreachable } from './lib/outage.js';
 import { createMetricsServer, type Metrics } from './metrics.js';
@@ -162,10 +163,18 @@ export function startWorkers(deps: ProgramDeps): RoleHandle {
     createMaintenanceProcessor(deps, delivery, sendQueue, config.PLAN_LOOKAHEAD_SECONDS * 1000),
     { connection: deps.connect('maintenance-worker'), prefix, concurrency: 2 },
   );
-  const send = new Worker<SendJobData>(REMINDERS_QUEUE, createSendProcessor(delivery, sendQueue, logger), {
+  // Up to WORKER_CONCURRENCY jobs at once, reached in doubling steps (see jobs/ramp.ts): a burst's
+  // first jobs start once 32 are fetched, not once 256 are.
+  // (The processor is first called once a job is fetched, after `send` is made.)
+  const processor = rampedProcessor(
+    config.WORKER_CONCURRENCY,
+    (): Worker<SendJobData> => send,
+    createSendProcessor(delivery, sendQueue, logger),
+  );
+  const send: Worker<SendJobData> = new Worker<SendJobData>(REMINDERS_QUEUE, processor, {
     connection: deps.connect('send-worker'),
     prefix,
-    concurrency: config.WORKER_CONCURRENCY,
+    concurrency: Math.min(RAMP_FIRST, config.WORKER_CONCURRENCY),
     // A SIGKILLed worker's jobs return to the queue once their lock lapses (then the claim
     // in PostgreSQL decides whether anything is left to send).
     lockDuration: config.WORKER_LOCK_SECONDS * 1000,

@@ -5,6 +5,9 @@ import { RAMP_FIRST, rampedProcessor } from '#jobs/ramp.js';
 import { createRedis, type Redis } from '#root/redis.js';
 import { testPrefix } from '../helpers/app.js';
 
+// Each wait below is bounded at 60 s (a busy machine); the tests get room for two of them.
+const TEST_MS = 150_000;
+
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Until `check` holds, looking again every 20 ms, for at most `ms`. */
@@ -78,46 +81,54 @@ describe('the send worker’s concurrency, reached one job at a time (jobs/ramp.
     };
   }
 
-  it('starts the first job of a burst at once, and runs up to its maximum at once', async () => {
-    const w = setUp(256);
-    await w.worker.waitUntilReady();
-    const jobs = Array.from({ length: 200 }, (_, n) => ({ name: 'j', data: { n } }));
-    await w.queue.addBulk(jobs);
-    // All 200 must run at the same time before any ends: the ramp does not stop short of them.
-    await until(
-      () => w.started.length === 200,
-      60_000,
-      () => `${w.started.length} of 200 jobs started`,
-    );
-    expect(w.activeAtFirst()).toBeDefined();
-    expect(w.activeAtFirst()!).toBeLessThanOrEqual(2 * RAMP_FIRST);
-    expect(w.peak()).toBe(200);
-    w.release();
-    await until(
-      () => w.worker.concurrency === RAMP_FIRST,
-      60_000,
-      () => `concurrency still ${w.worker.concurrency} after the burst`,
-    );
-  });
+  it(
+    'starts the first job of a burst at once, and runs up to its maximum at once',
+    async () => {
+      const w = setUp(256);
+      await w.worker.waitUntilReady();
+      const jobs = Array.from({ length: 200 }, (_, n) => ({ name: 'j', data: { n } }));
+      await w.queue.addBulk(jobs);
+      // All 200 must run at the same time before any ends: the ramp does not stop short of them.
+      await until(
+        () => w.started.length === 200,
+        60_000,
+        () => `${w.started.length} of 200 jobs started`,
+      );
+      expect(w.activeAtFirst()).toBeDefined();
+      expect(w.activeAtFirst()!).toBeLessThanOrEqual(2 * RAMP_FIRST);
+      expect(w.peak()).toBe(200);
+      w.release();
+      await until(
+        () => w.worker.concurrency === RAMP_FIRST,
+        60_000,
+        () => `concurrency still ${w.worker.concurrency} after the burst`,
+      );
+    },
+    TEST_MS,
+  );
 
-  it('never runs more than its maximum at once', async () => {
-    const w = setUp(24);
-    await w.worker.waitUntilReady();
-    await w.queue.addBulk(Array.from({ length: 60 }, (_, n) => ({ name: 'j', data: { n } })));
-    await until(
-      () => w.started.length === 24,
-      60_000,
-      () => `${w.started.length} of 24 jobs started`,
-    );
-    expect(w.worker.concurrency).toBe(24);
-    w.release();
-    await until(
-      () => w.started.length === 60,
-      60_000,
-      () => `${w.started.length} of 60 jobs started`,
-    );
-    expect(w.peak()).toBe(24);
-  });
+  it(
+    'never runs more than its maximum at once',
+    async () => {
+      const w = setUp(24);
+      await w.worker.waitUntilReady();
+      await w.queue.addBulk(Array.from({ length: 60 }, (_, n) => ({ name: 'j', data: { n } })));
+      await until(
+        () => w.started.length === 24,
+        60_000,
+        () => `${w.started.length} of 24 jobs started`,
+      );
+      expect(w.worker.concurrency).toBe(24);
+      w.release();
+      await until(
+        () => w.started.length === 60,
+        60_000,
+        () => `${w.started.length} of 60 jobs started`,
+      );
+      expect(w.peak()).toBe(24);
+    },
+    TEST_MS,
+  );
 });
 
 describe('dispatchChunks', () => {

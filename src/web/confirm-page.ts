@@ -141,17 +141,23 @@ export function confirmedPage(
 /** Why a link's page cannot be shown. */
 export type LinkProblem = 'malformed' | 'forged' | 'expired' | 'gone' | 'not-allowed';
 
+/** A malformed link and a forged one read the same to the person: it may have been cut when copied. */
+const INVALID_LINK_WORDS: Record<Lang, { title: string; text: () => string }> = {
+  vi: {
+    title: 'Liên kết không hợp lệ',
+    text: () => 'Có thể liên kết bị mất một phần khi sao chép. Hãy mở lại liên kết ngay trong thư nhắc.',
+  },
+  en: {
+    title: 'This link is not valid',
+    text: () => 'Part of it may have been lost when it was copied. Open the link from the reminder email again.',
+  },
+};
+
 /** The words of a link that cannot be used: a heading and a sentence, in each language. */
 const LINK_PROBLEM_WORDS: Record<Lang, Record<LinkProblem, { title: string; text: (unit?: string) => string }>> = {
   vi: {
-    malformed: {
-      title: 'Liên kết không hợp lệ',
-      text: () => 'Có thể liên kết bị mất một phần khi sao chép. Hãy mở lại liên kết ngay trong thư nhắc.',
-    },
-    forged: {
-      title: 'Liên kết không hợp lệ',
-      text: () => 'Có thể liên kết bị mất một phần khi sao chép. Hãy mở lại liên kết ngay trong thư nhắc.',
-    },
+    malformed: INVALID_LINK_WORDS.vi,
+    forged: INVALID_LINK_WORDS.vi,
     expired: {
       title: 'Liên kết đã hết hạn',
       text: () => 'Hãy dùng liên kết trong thư nhắc mới nhất. Không có gì thay đổi.',
@@ -167,14 +173,8 @@ const LINK_PROBLEM_WORDS: Record<Lang, Record<LinkProblem, { title: string; text
     },
   },
   en: {
-    malformed: {
-      title: 'This link is not valid',
-      text: () => 'Part of it may have been lost when it was copied. Open the link from the reminder email again.',
-    },
-    forged: {
-      title: 'This link is not valid',
-      text: () => 'Part of it may have been lost when it was copied. Open the link from the reminder email again.',
-    },
+    malformed: INVALID_LINK_WORDS.en,
+    forged: INVALID_LINK_WORDS.en,
     expired: {
       title: 'This link has expired',
       text: () => 'Use the link in the latest reminder email instead. Nothing was changed.',

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveryError, type OutgoingMessage, type Recipient } from '#root/channels/types.js';
 import { createWebhookChannel, type WebhookChannelOptions } from '#root/channels/webhook/index.js';
-import { createWebhookLimiter } from '#root/channels/webhook/limiter.js';
+import { createWebhookLimiter, type WebhookLimiter } from '#root/channels/webhook/limiter.js';
 import { retryAfterSeconds } from '#root/channels/webhook/transport.js';
 import type { WebhookPayload } from '#root/channels/webhook/payload.js';
 import { generateWebhookSecret } from '#root/channels/webhook/signature.js';
@@ -176,6 +176,52 @@ describe('the webhook channel, against a real receiver', () => {
     expect(Date.now() - waited).toBeLessThan(5_000);
   });
 
+  it('paces until the limiter lets the host be called, not until a timer says so, and the send goes', async () => {
+    // The limiter's clock here is 250 ms behind the timers': what a timer that fires before
+    // `Date.now()` reaches its time sees (timers keep the monotonic clock; by a millisecond, often).
+    const got = since();
+    const limiter = createWebhookLimiter({ now: () => Date.now() - 250 });
+    // The 429 counts once: one refusal more after `pace` would give the message up.
+    const ch = channel(rx.url(), { limiter, giveUpAfter: 2 });
+    const to = contact();
+    const message = bundle();
+    rx.answer({ status: 429, headers: { 'retry-after': '1' } });
+    expect(await failure(ch.send(to, message))).toMatchObject({ permanent: false, message: 'Webhook 429' });
+    await ch.pace!(to);
+    expect(limiter.notBefore(`127.0.0.1:${rx.port}`)).toBeUndefined();
+    await ch.send(to, message);
+    expect(got()).toHaveLength(2);
+  });
+
+  it('paces out a 429 answered to another send while it waits, within its bound', async () => {
+    const got = since();
+    const host = `127.0.0.1:${rx.port}`;
+    const limiter = createWebhookLimiter();
+    let pacing = false;
+    let again: number | undefined;
+    // Once `pace` has read the host's wait and sleeps, another send to the host is answered 429.
+    const watched: WebhookLimiter = {
+      ...limiter,
+      notBefore: (h) => (read(), limiter.notBefore(h)),
+      waitLeft: (h) => (read(), limiter.waitLeft(h)),
+    };
+    function read() {
+      if (!pacing || again !== undefined) return;
+      again = Date.now() + 2_000;
+      setImmediate(() => limiter.wait(host, 2));
+    }
+    const ch = channel(rx.url(), { limiter: watched, maxPaceWaitMs: 5_000 });
+    const to = contact();
+    rx.answer({ status: 429, headers: { 'retry-after': '1' } });
+    await failure(ch.send(to, bundle()));
+    pacing = true;
+    await ch.pace!(to);
+    expect(again).toBeDefined();
+    expect(Date.now()).toBeGreaterThanOrEqual(again!);
+    await ch.send(to, bundle());
+    expect(got()).toHaveLength(2);
+  });
+
   describe('redirects', () => {
     it('follows a 307 or 308 to an allowed host with the same signed POST', async () => {
       const got = since();
@@ -324,8 +370,12 @@ describe('the per-host limit', () => {
     const limiter = createWebhookLimiter({ maxWaitSeconds: 60, now: () => now });
     limiter.wait('a.gov.vn', 10_000);
     expect(limiter.notBefore('a.gov.vn')).toBe(1_000_000 + 60_000);
-    now += 60_001;
+    expect(limiter.waitLeft('a.gov.vn')).toBe(60_000);
+    now += 59_000;
+    expect(limiter.waitLeft('a.gov.vn')).toBe(1_000);
+    now += 1_001;
     expect(limiter.notBefore('a.gov.vn')).toBeUndefined();
+    expect(limiter.waitLeft('a.gov.vn')).toBeUndefined();
   });
 });
 

@@ -75,7 +75,7 @@ describe('sending the day’s message by webhook', () => {
   }, 180_000);
 
   it('waits out a 429’s Retry-After before calling again, then delivers', async () => {
-    // Longer than the queue's first backoff (2 s): the retry waits, before its claim, for the rest.
+    // Longer than the queue’s first backoff (2 s): the retry waits out the rest (the channel’s pace).
     w.rx.answer({ status: 429, headers: { 'retry-after': '4' } });
     const id = await w.remind('busy');
     await waitFor(async () => (await w.row(id)).status === 'sent', 120_000, 'the webhook reminder sent after the wait');

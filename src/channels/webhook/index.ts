@@ -58,7 +58,7 @@ export interface WebhookChannelOptions {
    * this channel and sent by the contact's next one (default 4, under the send job's 5 attempts).
    */
   giveUpAfter?: number;
-  /** The longest a send waits, before its claim, for a host that answered 429 (default 10 s); longer goes back to the queue. */
+  /** The longest `pace` waits for a host that answered 429 (default 10 s); longer goes back to the queue. */
   maxPaceWaitMs?: number;
   logger?: Logger;
   /** Tests: name resolution of their own (a DNS that answers a private address). */
@@ -182,15 +182,25 @@ export function createWebhookChannel(
     name: 'webhook',
     transactional: false,
     maxInFlight: options.maxInFlight ?? 16,
+    /**
+     * Waits out a host's 429 (at most `maxPaceWaitMs` in all), and returns only once the limiter
+     * lets the host be called: `send` refuses before that and counts the refusal as a failure.
+     * The limiter is asked again after each sleep because a timer is no promise of its clock:
+     * timers run on the monotonic clock, `Date.now()` on the wall clock, and a timer of `n` ms
+     * may fire when `Date.now()` has moved `n - 1` (or less, the wall clock stepped back). A
+     * 429 answered to another send meanwhile is waited out too, within the same bound.
+     */
     async pace(to: Recipient) {
       const address = await addressOf(to);
       const host = address && hostOf(address.url);
       if (!host) return;
-      const until = limiter.notBefore(host);
-      if (until === undefined) return;
-      const wait = until - Date.now();
-      if (wait > maxPaceWaitMs) throw waitError(host, until);
-      await new Promise((r) => setTimeout(r, wait));
+      const started = performance.now();
+      for (;;) {
+        const left = limiter.waitLeft(host);
+        if (left === undefined) return;
+        if (performance.now() - started + left > maxPaceWaitMs) throw waitError(host, Date.now() + left);
+        await new Promise((r) => setTimeout(r, left));
+      }
     },
     async send(to: Recipient, message: OutgoingMessage) {
       const address = await addressOf(to);

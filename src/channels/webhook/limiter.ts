@@ -14,6 +14,11 @@ export interface WebhookLimiter {
   run<T>(host: string, fn: () => Promise<T>): Promise<T>;
   /** When `host` may be called again (Unix ms), if it asked to wait. */
   notBefore(host: string): number | undefined;
+  /**
+   * How long (ms) before `host` may be called again, by this limiter's clock — the one
+   * `notBefore` is read against — if it asked to wait.
+   */
+  waitLeft(host: string): number | undefined;
   /** Records a host's request to wait `seconds` (capped at `maxWaitSeconds`). */
   wait(host: string, seconds: number): void;
 }
@@ -33,6 +38,16 @@ export function createWebhookLimiter(
   const now = options.now ?? Date.now;
   const hosts = new Map<string, { slots: ReturnType<typeof createSemaphore>; inFlight: number }>();
   const waits = new Map<string, number>();
+  /** When `host` may be called again, seen at `t` (the host forgotten once it may). */
+  function notBefore(host: string, t: number): number | undefined {
+    const at = waits.get(host);
+    if (at === undefined) return undefined;
+    if (at <= t) {
+      waits.delete(host);
+      return undefined;
+    }
+    return at;
+  }
   return {
     async run(host, fn) {
       let h = hosts.get(host);
@@ -44,14 +59,11 @@ export function createWebhookLimiter(
         if (--h.inFlight === 0) hosts.delete(host);
       }
     },
-    notBefore(host) {
-      const at = waits.get(host);
-      if (at === undefined) return undefined;
-      if (at <= now()) {
-        waits.delete(host);
-        return undefined;
-      }
-      return at;
+    notBefore: (host) => notBefore(host, now()),
+    waitLeft(host) {
+      const t = now();
+      const at = notBefore(host, t);
+      return at === undefined ? undefined : at - t;
     },
     wait(host, seconds) {
       const at = now() + Math.min(Math.max(0, seconds), maxWait) * 1_000;

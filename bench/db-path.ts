@@ -40,7 +40,7 @@ async function main() {
     const pids = async () =>
       (
         await env.db.$queryRaw<{ pid: number }[]>`
-          SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`
+          SELECT pid FROM pg_stat_activity WHERE datname = current_database()`
       ).map((r) => r.pid);
     // Warm the pool: every connection open before the first measure.
     await Promise.all(Array.from({ length: 20 }, () => env.db.$queryRaw`SELECT 1 AS one FROM pg_sleep(0.01)`));

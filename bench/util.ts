@@ -1,7 +1,7 @@
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Queue } from 'bullmq';
 import type { Db } from '#root/db/client.js';
 import type { ProgramProcess } from '../test/helpers/processes.js';
@@ -85,13 +85,16 @@ export function cpuOf(pid: number | undefined): number {
  * CPU used by the processes a fan-out involves, from `start()` to `stop()` (ms): the worker, the
  * PostgreSQL backends serving the bench's database (those open at either end; one that opened and
  * closed in between is missed), this process (the Bot API test server and the bench's polling) and
- * the Redis server (the whole server, shared with whatever else runs on the machine).
+ * the Redis server (the whole server, shared with whatever else runs on the machine). The backend
+ * running the meter's own query is among them: left out, it was whichever pool connection served
+ * that query, a different one at each end, and a backend missing at the start is counted from its
+ * birth — a seeding connection's whole life (0.35 ms per message of `pipeline`) was counted so.
  */
 export function cpuMeter(db: { $queryRaw: Db['$queryRaw'] }, workerPid: number | undefined) {
   const backends = async () =>
     (
       await db.$queryRaw<{ pid: number }[]>`
-      SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`
+      SELECT pid FROM pg_stat_activity WHERE datname = current_database()`
     ).map((r) => r.pid);
   const redisPid = () => {
     try {
@@ -102,18 +105,27 @@ export function cpuMeter(db: { $queryRaw: Db['$queryRaw'] }, workerPid: number |
   };
   const snapshot = async () => {
     const pg = new Map((await backends()).map((pid) => [pid, cpuOf(pid)]));
-    return { worker: cpuOf(workerPid), pg, self: process.cpuUsage(), redis: cpuOf(redisPid()) };
+    return { worker: cpuOf(workerPid), pg, self: process.cpuUsage(), redis: cpuOf(redisPid()), cluster: clusterCpu() };
   };
   let first: Awaited<ReturnType<typeof snapshot>> | undefined;
   return {
     async start() {
       first = await snapshot();
+      if (process.env.BENCH_PG_DETAIL) await db.$queryRaw`SELECT pg_stat_statements_reset()::text AS x`;
     },
     async stop(): Promise<{ worker: number; postgres: number; bench: number; redis: number }> {
       const last = await snapshot();
       const a = first!;
       let postgres = 0;
       for (const [pid, ms] of last.pg) postgres += ms - (a.pg.get(pid) ?? 0);
+      if (process.env.BENCH_PG_DETAIL) {
+        const c = last.cluster;
+        console.error(
+          `cluster CPU ms: total ${c.total - a.cluster.total}`,
+          JSON.stringify([...c.by].map(([k, v]) => [k, v - (a.cluster.by.get(k) ?? 0)]).filter(([, v]) => v)),
+        );
+        await pgDetail(db, a.pg, last.pg);
+      }
       const self = process.cpuUsage(a.self);
       return {
         worker: last.worker - a.worker,
@@ -123,4 +135,74 @@ export function cpuMeter(db: { $queryRaw: Db['$queryRaw'] }, workerPid: number |
       };
     },
   };
+}
+
+/**
+ * BENCH_PG_DETAIL (a diagnostic): the backends' CPU by the process whose connection each serves
+ * (the bench's, the worker's), and the statements of the window by total time. It needs a cluster
+ * of one's own with `shared_preload_libraries = 'pg_stat_statements'`, the extension created in
+ * `template1` (each bench database is made from it), and DATABASE_URL pointing at it.
+ */
+async function pgDetail(db: { $queryRaw: Db['$queryRaw'] }, a: Map<number, number>, b: Map<number, number>) {
+  const rows = await db.$queryRaw<{ pid: number; port: number | null; type: string }[]>`
+    SELECT pid, client_port AS port, backend_type AS type FROM pg_stat_activity
+     WHERE datname = current_database()`;
+  const owners = new Map<number, string>();
+  for (const line of execFileSync('ss', ['-tnpH'], { encoding: 'utf8' }).split('\n')) {
+    const m = /\S+\s+\S+\s+\S+\s+127\.0\.0\.1:(\d+)\s+\S+:(\d+)\s+users:\(\("([^"]+)",pid=(\d+)/.exec(line);
+    if (m && m[3] !== 'postgres') owners.set(Number(m[1]), `${m[3]}:${m[4]}`);
+  }
+  const by = new Map<string, { ms: number; n: number; fresh: number }>();
+  for (const r of rows) {
+    const owner = r.port ? (owners.get(r.port) ?? `port ${r.port}`) : r.type;
+    const ms = (b.get(r.pid) ?? cpuOf(r.pid)) - (a.get(r.pid) ?? 0);
+    const x = by.get(owner) ?? { ms: 0, n: 0, fresh: 0 };
+    x.ms += ms;
+    x.n++;
+    if (!a.has(r.pid)) x.fresh++;
+    by.set(owner, x);
+  }
+  console.error(`backends by client process (bench pid ${process.pid}):`, JSON.stringify([...by]));
+  const top = await db.$queryRaw<
+    { q: string; calls: bigint; rows: bigint; exec: number; plan: number; plans: bigint }[]
+  >`
+    SELECT left(translate(query, chr(10), ' '), 110) AS q, calls, rows, total_exec_time AS exec,
+           total_plan_time AS plan, plans
+      FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+     ORDER BY total_exec_time + total_plan_time DESC LIMIT 25`;
+  for (const t of top)
+    console.error(
+      `${t.exec.toFixed(0).padStart(6)} exec ${t.plan.toFixed(0).padStart(5)} plan ms ${String(t.calls).padStart(6)} calls ${String(t.plans).padStart(5)} plans ${String(t.rows).padStart(6)} rows  ${t.q}`,
+    );
+}
+
+/**
+ * BENCH_PG_POSTMASTER (a diagnostic): the CPU of a whole PostgreSQL cluster (ms), its postmaster and
+ * every child, living or exited (their times are in the postmaster's cutime/cstime), by kind of process.
+ */
+function clusterCpu(): { total: number; by: Map<string, number> } {
+  const pm = Number(process.env.BENCH_PG_POSTMASTER);
+  const by = new Map<string, number>();
+  if (!pm) return { total: 0, by };
+  const fieldsOf = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(')').at(-1)!.trim().split(/\s+/);
+  const f = fieldsOf(pm);
+  let total = ((Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 1000) / 100;
+  by.set('postmaster+exited', total);
+  for (const d of readdirSync('/proc')) {
+    const pid = Number(d);
+    if (!pid) continue;
+    try {
+      const g = fieldsOf(pid);
+      if (Number(g[1]) !== pm) continue;
+      const ms = ((Number(g[11]) + Number(g[12])) * 1000) / 100;
+      total += ms;
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const kind = /postgres: (\w+ \w+|[a-z ]+?)(?: |$)/.exec(cmd)?.[1] ?? cmd;
+      const key = /\d+\.\d+\.\d+\.\d+/.test(cmd) ? `backend ${pid}` : kind;
+      by.set(key, (by.get(key) ?? 0) + ms);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return { total, by };
 }

@@ -19,6 +19,10 @@ function page(title: string, body: string, lang: Lang = 'vi'): string {
 <body>${body}</body></html>`;
 }
 
+/** A page of one heading and one sentence, in the link pages' look (a contact's browser). */
+export const messagePage = (title: string, text: string, lang: Lang): string =>
+  page(title, `<h1>${esc(title)}</h1><p>${esc(text)}</p>`, lang);
+
 export interface ObligationSummary {
   unit: string;
   dutyCode: string;

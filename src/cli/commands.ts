@@ -23,6 +23,8 @@ import {
   setContactAddress,
   setContactChannels,
 } from '#root/services/contacts.js';
+import { channelFailureReasons } from '#root/services/channel-failures.js';
+import { failureInWords } from '#root/messages/refusal-words.js';
 import { listHolidays, removeHoliday, setHoliday } from '#root/services/holidays.js';
 import {
   emptyLeadGroups,
@@ -747,11 +749,19 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
           ]),
         ),
       );
-      if (rows.some((c) => c.channels.some((ch) => c.disabledChannels.includes(ch)))) {
+      const failing = rows.filter((c) => c.channels.some((ch) => c.disabledChannels.includes(ch)));
+      if (failing.length) {
         out('');
         out(
           '(lỗi): kênh đã lỗi hẳn (bị chặn, địa chỉ sai), không dùng cho đến khi được chọn lại / a failed channel, unused until chosen again',
         );
+        // What happened to each, and what to do, in words (the channel's own answer stays in the audit log).
+        const reasons = await channelFailureReasons(ctx.db, o2.id, failing);
+        out('');
+        out('Kênh lỗi / Failed channels:');
+        for (const c of failing)
+          for (const ch of c.channels.filter((x) => c.disabledChannels.includes(x)))
+            out(`  ${c.name} — ${channelLabel(ch, 'vi')}: ${failureInWords(reasons.get(c.id)?.get(ch) ?? '', 'vi')}`);
       }
       if (o.unreachable) {
         out('');

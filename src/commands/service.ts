@@ -27,6 +27,7 @@ import {
   recentConfirmations,
   redeemInvite,
   requestExtension,
+  reviveChat,
   withdrawConfirmation,
 } from '#root/services/chat.js';
 import { confirmObligation } from '#root/services/confirmations.js';
@@ -539,6 +540,16 @@ export function createCommandService(deps: CommandDeps) {
 
   async function start(caller: Caller, code: string): Promise<Outcome> {
     if (!code) {
+      // A /start in a linked chat shows that it takes messages again (the bot unblocked, added back
+      // to the group): a channel disabled after such a failure is used again for its contacts.
+      const revived = await reviveChat(db, { channel: caller.channel, address: caller.chatId, actor: actorOf(caller) });
+      if (revived.length)
+        logger.info(
+          { contacts: String(revived.length), channel: caller.channel },
+          'chat answers again; channel re-enabled',
+        );
+      const back = (lang: Lang) =>
+        revived.length ? `\n${say(lang, 'start.channelBack', { channel: channelLabel(caller.channel, lang) })}` : '';
       const all = await identifyAll(caller);
       if (all.length > 1) {
         const lang = all[0]!.locale;
@@ -547,14 +558,15 @@ export function createCommandService(deps: CommandDeps) {
         );
         const head = say(lang, 'start.several', { count: all.length });
         const tail = say(lang, 'start.severalTail', { orgCode: all[0]!.org.code });
-        return { replies: [{ text: `${head}\n${lines.join('\n')}\n${tail}` }] };
+        return { replies: [{ text: `${head}\n${lines.join('\n')}\n${tail}${back(lang)}` }] };
       }
       const contact = all[0] ?? null;
+      const lang = contact?.locale ?? callerLang(caller);
       return {
         replies: [
           contact
-            ? reply(contact.locale, 'start.hello', { name: contact.name, unit: contact.unit.name })
-            : reply(callerLang(caller), 'notLinked'),
+            ? { text: say(lang, 'start.hello', { name: contact.name, unit: contact.unit.name }) + back(lang) }
+            : { text: say(lang, 'notLinked') + back(lang) },
         ],
       };
     }

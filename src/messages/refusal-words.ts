@@ -1,5 +1,8 @@
 import { channelWords } from '#root/channels/registry.js';
+import { telegramDeadChat, type TelegramDeadChat } from '#root/channels/telegram/errors.js';
+import { zaloDeadChat, type ZaloDeadChat } from '#root/channels/zalo/index.js';
 import type { Lang } from '#root/domain/wording.js';
+import { say, type ChatKey } from './chat-words.js';
 
 /**
  * A refused message, told to people: the channel's name and the reason in words. The channel's raw
@@ -75,12 +78,58 @@ const REFUSALS: [pattern: RegExp, vi: string, en: string][] = [
   [/^contact has no linked Zalo user/, 'đầu mối chưa liên kết Zalo', 'the contact has not linked Zalo'],
 ];
 
+const refusalRule = (reason: string) => REFUSALS.find(([pattern]) => pattern.test(reason));
+
 /** The reason a channel refused one message, in words ("tin dài quá mức cho phép"). */
 export function refusalInWords(reason: string, lang: Lang): string {
-  const rule = REFUSALS.find(([pattern]) => pattern.test(reason));
+  const rule = refusalRule(reason);
   if (!rule)
     return lang === 'vi'
       ? 'kênh từ chối tin này mà không nêu lý do cụ thể'
       : 'the channel refused this message without giving a reason';
   return lang === 'vi' ? rule[1] : rule[2];
+}
+
+/** Each dead Telegram chat (src/channels/telegram/errors.ts) in words: what happened, what to do. */
+const TELEGRAM_DEAD_CHAT_WORDS: Record<TelegramDeadChat, ChatKey> = {
+  blocked: 'failure.telegramBlocked',
+  deactivated: 'failure.telegramDeactivated',
+  kicked: 'failure.telegramKicked',
+  chatNotFound: 'failure.telegramChatNotFound',
+  noRights: 'failure.telegramNoRights',
+  notStarted: 'failure.telegramNotStarted',
+  toBot: 'failure.telegramToBot',
+  notMember: 'failure.telegramNotMember',
+  groupDeleted: 'failure.telegramGroupDeleted',
+};
+
+/** Each dead Zalo chat (src/channels/zalo/index.ts) in words. */
+const ZALO_DEAD_CHAT_WORDS: Record<ZaloDeadChat, ChatKey> = {
+  blocked: 'failure.zaloBlocked',
+  notFound: 'failure.zaloNotFound',
+  noUser: 'failure.zaloNoUser',
+};
+
+/** Other failures of a channel for a contact, by the reason's text (src/channels/email, delivery/fallback.ts). */
+const OTHER_FAILURES: [pattern: RegExp, key: ChatKey][] = [
+  [/^address rejected$|^SMTP: 5\d\d$/, 'failure.emailRejected'],
+  [/^contact has no email address$/, 'failure.emailMissing'],
+  [/^channel \w+ not configured$/, 'failure.notConfigured'],
+];
+
+/**
+ * Why a channel failed for a contact, for people (administrators on the unit, inbox and audit
+ * pages, the command line, digests): what happened and what to do ("người nhận đã chặn bot — nhờ
+ * họ mở lại bot và gửi /start"), from the reason kept in the audit log or on the reminder. A
+ * message's own refusal reads as {@link refusalInWords} does; a reason nothing knows says to check
+ * the address and choose the channel again. The raw answer is never part of it.
+ */
+export function failureInWords(reason: string, lang: Lang): string {
+  const telegram = telegramDeadChat(reason);
+  if (telegram) return say(lang, TELEGRAM_DEAD_CHAT_WORDS[telegram]);
+  const zalo = zaloDeadChat(reason);
+  if (zalo) return say(lang, ZALO_DEAD_CHAT_WORDS[zalo]);
+  const other = OTHER_FAILURES.find(([pattern]) => pattern.test(reason));
+  if (other) return say(lang, other[1]);
+  return refusalRule(reason) ? refusalInWords(reason, lang) : say(lang, 'failure.other');
 }

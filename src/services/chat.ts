@@ -206,6 +206,40 @@ export async function redeemInvite(db: Db, input: { code: string; channel: ChatC
 }
 
 /**
+ * A linked chat that answers again: someone sent /start in it (after unblocking the bot, or adding
+ * it back to a group). Every active contact linked to this chat whose channel was disabled after a
+ * failure gets the channel back and is reachable again; each is audited
+ * (`contact.channel-enabled`). The contacts revived, by id.
+ */
+export async function reviveChat(
+  db: Db,
+  input: { channel: ChatChannel; address: string; actor: string },
+): Promise<string[]> {
+  const link = chatAddress(input.channel, input.address);
+  if (!link) return [];
+  return db.$transaction(async (tx) => {
+    const dead = await tx.contact.findMany({
+      where: { active: true, ...link, disabledChannels: { has: input.channel } },
+    });
+    for (const c of dead) {
+      await tx.contact.update({
+        where: { id: c.id },
+        data: { disabledChannels: c.disabledChannels.filter((ch) => ch !== input.channel), unreachableSince: null },
+      });
+      await audit(tx, {
+        orgId: c.orgId,
+        actor: input.actor,
+        action: 'contact.channel-enabled',
+        entity: 'contact',
+        entityId: c.id,
+        data: { channel: input.channel },
+      });
+    }
+    return dead.map((c) => c.id);
+  });
+}
+
+/**
  * A pending extension request of the organisation by its short reference (the first hex digits of
  * its id). A reference that names only requests already decided says so (a second administrator
  * typing /duyet after a first one), rather than that nothing was found.

@@ -30,9 +30,10 @@ export function createDelivery(deps: DeliveryDeps) {
   const { db, logger, metrics } = deps;
   // The organisations' edited templates: read once per organisation and refresh period, not per message.
   const refreshMs = deps.templateRefreshMs ?? OVERRIDE_REFRESH_MS;
-  const edits = createOverrideCache(db, { refreshMs, logger });
+  const now = deps.refreshClock;
+  const edits = createOverrideCache(db, { refreshMs, logger, ...(now ? { now } : {}) });
   // Their policies and working calendars likewise, not once per batch of bundles.
-  const org = createOrgData(db, refreshMs);
+  const org = createOrgData(db, refreshMs, { logger, ...(now ? { now } : {}) });
 
   // The one info line of every message sent. Its fields are ids, a channel, a slot and a count,
   // nothing the logger's redact list looks for, so it goes through a child with a short list: the

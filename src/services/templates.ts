@@ -10,6 +10,7 @@ import type { WorkingCalendar } from '#root/domain/working-days.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import { UserError, type Words } from '#root/errors/index.js';
 import type { Logger } from '#root/logger.js';
+import { createRefreshingCache } from '#root/lib/refreshing-cache.js';
 import { say } from '#root/messages/chat-words.js';
 import { channelInWords, refusalInWords } from '#root/messages/refusal-words.js';
 import {
@@ -624,19 +625,24 @@ export async function previewTemplate(
   }
 }
 
-interface CacheEntry {
-  at: number;
-  map: Promise<TemplateOverrides>;
-}
-
 /**
  * The workers' view of the organisations' overrides: one query per organisation every
  * `refreshMs` (real time), shared by every message rendered meanwhile, so an edit reaches every
  * worker process within `refreshMs` and no message waits on a query of its own. A failed refresh
- * keeps the last good version for another period.
+ * keeps the last good version for another period (logged once per period); with none read before,
+ * the message fails (and is retried) and the next one reads again.
  */
-export function createOverrideCache(db: Db, options: { refreshMs: number; logger?: Logger }) {
-  const entries = new Map<string, CacheEntry>();
+export function createOverrideCache(
+  db: Db,
+  options: { refreshMs: number; logger?: Logger; now?: () => number },
+): { forOrg(orgId: string): Promise<TemplateOverrides> } {
+  const cache = createRefreshingCache<TemplateOverrides>({
+    refreshMs: options.refreshMs,
+    onLoadError: 'keep-last',
+    onStale: (orgId, error) =>
+      options.logger?.warn({ org: orgId, err: error }, 'template overrides not refreshed; using the last version'),
+    ...(options.now ? { now: options.now } : {}),
+  });
   const load = async (orgId: string): Promise<TemplateOverrides> => {
     const rows = await db.templateOverride.findMany({
       where: { orgId },
@@ -644,26 +650,5 @@ export function createOverrideCache(db: Db, options: { refreshMs: number; logger
     });
     return new Map(rows.map((r) => [templateKey(r.message, r.channel, r.part, r.lang), r.source]));
   };
-  return {
-    forOrg(orgId: string): Promise<TemplateOverrides> {
-      const now = performance.now();
-      const hit = entries.get(orgId);
-      if (hit && now - hit.at < options.refreshMs) return hit.map;
-      const previous = hit?.map;
-      const map = load(orgId).catch(async (error: unknown) => {
-        if (!previous) {
-          // Nothing to fall back on: this message fails (and is retried); the next one reads again.
-          entries.delete(orgId);
-          throw error;
-        }
-        // The database is away: keep sending with the last version, and try again one period later
-        // (not at every message: an outage is reported once per period, not once per send).
-        options.logger?.warn({ org: orgId, err: error }, 'template overrides not refreshed; using the last version');
-        entries.set(orgId, { at: performance.now(), map: previous });
-        return previous;
-      });
-      entries.set(orgId, { at: now, map });
-      return map;
-    },
-  };
+  return { forOrg: (orgId) => cache.get(orgId, () => load(orgId)) };
 }

@@ -1,10 +1,11 @@
 import type { Db } from '#root/db/client.js';
-import type { Prisma } from '#root/generated/prisma/client.js';
+import type { Channel, Prisma } from '#root/generated/prisma/client.js';
 import { isUnreachable } from '#root/domain/contacts.js';
 import { classifyName, matchName, normalizeUnitName } from '#root/domain/units.js';
 import { fold, tidy } from '#root/domain/text.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
+import { channelFailureReasons } from './channel-failures.js';
 
 type Tx = Prisma.TransactionClient | Db;
 
@@ -429,10 +430,16 @@ export async function unitDetail(db: Db, orgId: string, unitId: string) {
     },
   });
   if (!unit) return null;
+  const failures = await channelFailureReasons(db, orgId, unit.contacts);
   return {
     ...unit,
     groups: unit.memberships.map((m) => m.group).sort((a, b) => a.name.localeCompare(b.name, 'vi')),
-    contacts: unit.contacts.map((c) => ({ ...c, unreachable: c.active && isUnreachable(c) })),
+    contacts: unit.contacts.map((c) => ({
+      ...c,
+      unreachable: c.active && isUnreachable(c),
+      /** Why each disabled channel failed (the channel's answer, to be worded). */
+      failures: failures.get(c.id) ?? new Map<Channel, string>(),
+    })),
   };
 }
 

@@ -1,6 +1,6 @@
 /** The small pages of the one-click confirmation link, in the language of the contact it was sent to. */
 import type { Lang } from '#root/domain/wording.js';
-import { say } from '#root/messages/chat-words.js';
+import { say, type ChatKey } from '#root/messages/chat-words.js';
 
 const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -18,6 +18,10 @@ function page(title: string, body: string, lang: Lang = 'vi'): string {
 <link rel="stylesheet" href="${CONFIRM_STYLESHEET_PATH}"></head>
 <body>${body}</body></html>`;
 }
+
+/** A page of one heading and one sentence, in the link pages' look (a contact's browser). */
+export const messagePage = (title: string, text: string, lang: Lang): string =>
+  page(title, `<h1>${esc(title)}</h1><p>${esc(text)}</p>`, lang);
 
 export interface ObligationSummary {
   unit: string;
@@ -141,54 +145,17 @@ export function confirmedPage(
 /** Why a link's page cannot be shown. */
 export type LinkProblem = 'malformed' | 'forged' | 'expired' | 'gone' | 'not-allowed';
 
-/** A malformed link and a forged one read the same to the person: it may have been cut when copied. */
-const INVALID_LINK_WORDS: Record<Lang, { title: string; text: () => string }> = {
-  vi: {
-    title: 'Liên kết không hợp lệ',
-    text: () => 'Có thể liên kết bị mất một phần khi sao chép. Hãy mở lại liên kết ngay trong thư nhắc.',
-  },
-  en: {
-    title: 'This link is not valid',
-    text: () => 'Part of it may have been lost when it was copied. Open the link from the reminder email again.',
-  },
-};
-
-/** The words of a link that cannot be used: a heading and a sentence, in each language. */
-const LINK_PROBLEM_WORDS: Record<Lang, Record<LinkProblem, { title: string; text: (unit?: string) => string }>> = {
-  vi: {
-    malformed: INVALID_LINK_WORDS.vi,
-    forged: INVALID_LINK_WORDS.vi,
-    expired: {
-      title: 'Liên kết đã hết hạn',
-      text: () => 'Hãy dùng liên kết trong thư nhắc mới nhất. Không có gì thay đổi.',
-    },
-    gone: {
-      title: 'Không còn nhiệm vụ này',
-      text: () => 'Liên kết này dùng cho một nhiệm vụ hoặc một đầu mối không còn trong hệ thống. Không có gì thay đổi.',
-    },
-    'not-allowed': {
-      title: 'Anh/chị không xác nhận được nhiệm vụ này',
-      text: (unit) =>
-        `Chỉ đầu mối của đơn vị chủ trì${unit ? ` (${unit})` : ''} xác nhận hoàn thành nhiệm vụ này. Không có gì thay đổi.`,
-    },
-  },
-  en: {
-    malformed: INVALID_LINK_WORDS.en,
-    forged: INVALID_LINK_WORDS.en,
-    expired: {
-      title: 'This link has expired',
-      text: () => 'Use the link in the latest reminder email instead. Nothing was changed.',
-    },
-    gone: {
-      title: 'This duty no longer exists',
-      text: () => 'This link is for a duty or a contact that is no longer in the system. Nothing was changed.',
-    },
-    'not-allowed': {
-      title: 'You cannot confirm this duty',
-      text: (unit) =>
-        `Only the contacts of the lead unit${unit ? ` (${unit})` : ''} can confirm this duty. Nothing was changed.`,
-    },
-  },
+/**
+ * The words of a link that cannot be used, a heading and a sentence (locales/vi.json, en.json,
+ * `link.*`). A malformed link and a forged one read the same to the person: it may have been cut
+ * when copied. `withUnit` names the unit responsible for the duty, when it is known.
+ */
+const LINK_PROBLEM_KEYS: Record<LinkProblem, { title: ChatKey; text: ChatKey; withUnit?: ChatKey }> = {
+  malformed: { title: 'link.invalidTitle', text: 'link.invalidText' },
+  forged: { title: 'link.invalidTitle', text: 'link.invalidText' },
+  expired: { title: 'link.expiredTitle', text: 'link.expiredText' },
+  gone: { title: 'link.goneTitle', text: 'link.goneText' },
+  'not-allowed': { title: 'link.notAllowedTitle', text: 'link.notAllowedText', withUnit: 'link.notAllowedUnitText' },
 };
 
 /** Each language's own name, for the link to the page in it. */
@@ -205,12 +172,14 @@ export function linkErrorPage(
   options: { lang: Lang; unit?: string; otherLanguage?: string },
 ): string {
   const { lang, unit, otherLanguage } = options;
-  const w = LINK_PROBLEM_WORDS[lang][reason];
+  const keys = LINK_PROBLEM_KEYS[reason];
+  const title = say(lang, keys.title);
+  const text = unit && keys.withUnit ? say(lang, keys.withUnit, { unit }) : say(lang, keys.text);
   const other: Lang = lang === 'en' ? 'vi' : 'en';
   const switchTo = otherLanguage
     ? `<p class="lang"><a href="${esc(otherLanguage)}" hreflang="${other}" lang="${other}">${LANGUAGE_NAME[other]}</a></p>`
     : '';
-  return page(w.title, `<h1>${esc(w.title)}</h1><p>${esc(w.text(unit))}</p>${switchTo}`, lang);
+  return page(title, `<h1>${esc(title)}</h1><p>${esc(text)}</p>${switchTo}`, lang);
 }
 
 /** One of the unit's indicators on the link's page: what to type and what it reported already. */

@@ -1,3 +1,4 @@
+import { failureInWords } from '#root/messages/refusal-words.js';
 import type { AuditNames } from '#root/services/audit-names.js';
 import { html, translator, type Html, type Lang } from './html.js';
 
@@ -7,6 +8,7 @@ const VERB: Record<string, [string, string]> = {
   'admin.login': ['đã đăng nhập', 'logged in'],
   'admin.password': ['đã đổi mật khẩu', 'changed the password'],
   'contact.channel-disabled': ['đã tắt kênh lỗi của', 'disabled a failing channel of'],
+  'contact.channel-enabled': ['đã dùng lại kênh từng lỗi của', 'enabled again a failed channel of'],
   'contact.address': ['đã đổi địa chỉ nhận nhắc của', 'changed an address of'],
   'contact.channels': ['đã đổi kênh nhận nhắc của', 'changed the channels of'],
   'contact.create': ['đã thêm người liên hệ', 'added the contact'],
@@ -50,6 +52,9 @@ const VERB: Record<string, [string, string]> = {
   'unit.merge': ['đã gộp vào đơn vị', 'merged into the unit'],
 };
 
+/** The system's records of a channel failing, whose reason is the channel's answer, not a person's words. */
+const CHANNEL_FAILURES = new Set(['contact.channel-disabled', 'reminder.failed', 'digest.failed']);
+
 const num = (data: Record<string, unknown>, key: string) => (typeof data[key] === 'number' ? data[key] : null);
 
 /** A few words of what the row's data says (counts, the reason), never its JSON. */
@@ -88,7 +93,11 @@ export function describeAudit(
   const data =
     r.data && typeof r.data === 'object' && !Array.isArray(r.data) ? (r.data as Record<string, unknown>) : {};
   const extra = details(r.action, data, t);
-  const reason = typeof data.reason === 'string' && data.reason ? data.reason : null;
+  const given = typeof data.reason === 'string' && data.reason ? data.reason : null;
+  // A channel's failure keeps the channel's own answer as its reason: told in words, with what to
+  // do, not quoted; a person's reason is quoted as they wrote it.
+  const failure = given && CHANNEL_FAILURES.has(r.action) ? failureInWords(given, lang) : null;
+  const reason = failure ? null : given;
   const object = thing ? (thing.href ? html` <a href="${thing.href}">${thing.name}</a>` : html` ${thing.name}`) : '';
-  return html`<strong>${names.actor(r.actor)}</strong> ${verb ? t(...verb) : r.action}${object}${extra ? ` (${extra})` : ''}.${reason ? html` <span class="muted">${t('Lý do', 'Reason')}: «${reason.length > 300 ? `${reason.slice(0, 299)}…` : reason}»</span>` : ''}`;
+  return html`<strong>${names.actor(r.actor)}</strong> ${verb ? t(...verb) : r.action}${object}${extra ? ` (${extra})` : ''}.${reason ? html` <span class="muted">${t('Lý do', 'Reason')}: «${reason.length > 300 ? `${reason.slice(0, 299)}…` : reason}»</span>` : ''}${failure ? html` <span class="muted">${t('Lý do', 'Reason')}: ${failure}</span>` : ''}`;
 }

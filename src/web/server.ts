@@ -26,6 +26,7 @@ import type { UnitNotice } from '#root/services/on-behalf.js';
 import { dayListOf } from '#root/services/day-list.js';
 import { linkExpiry, signLink, verifyLink } from '#root/services/links.js';
 import { langOfAcceptLanguage, langOfQuery } from './accept-language.js';
+import { sendClientErrorPage, wantsPage } from './client-errors.js';
 import { FORM_MAX_BYTES, langOf, registerAdmin } from './admin.js';
 import { html, layout, STYLE, STYLESHEET_PATH, translator } from './html.js';
 import {
@@ -88,6 +89,15 @@ export interface WebDeps {
  * calendar feeds, and the administrators' pages under /admin (src/web/admin.ts).
  */
 export function createWebServer(deps: WebDeps): FastifyInstance {
+  const https = Boolean(deps.config.PUBLIC_URL?.startsWith('https:'));
+  const securityHeaders = (req: FastifyRequest, reply: FastifyReply) => {
+    if (!reply.hasHeader('content-security-policy'))
+      reply.header('content-security-policy', req.url.startsWith('/admin/templates') ? TEMPLATES_CSP : PAGE_CSP);
+    if (!reply.hasHeader('x-frame-options')) reply.header('x-frame-options', 'DENY');
+    if (!reply.hasHeader('x-content-type-options')) reply.header('x-content-type-options', 'nosniff');
+    if (!reply.hasHeader('referrer-policy')) reply.header('referrer-policy', 'same-origin');
+    if (https) reply.header('strict-transport-security', 'max-age=31536000');
+  };
   const app = Fastify({
     // A request is logged by its method, its route's pattern (never the path: /c/<token> is a
     // signed link) and its id; never its headers (the session cookie, tokens).
@@ -98,6 +108,15 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     // No line per request: confirmation links carry signed tokens, and health checks would drown the rest.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
+    // An address Fastify cannot route (a broken %-escape, a path segment too long: a link damaged
+    // when copied): a page in the person's language for a browser, Fastify's JSON for a program.
+    // Refused before any route, so before the hooks: the security headers are set here.
+    frameworkErrors: (error, req, reply) => {
+      const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+      securityHeaders(req, reply as FastifyReply);
+      if (wantsPage(req)) void sendClientErrorPage(req, reply, status, error.code);
+      else void (reply as FastifyReply).code(status).send(error);
+    },
     // Behind a proxy, the client's address and https come from X-Forwarded-* (only that many hops).
     ...(deps.config.TRUST_PROXY_HOPS
       ? { trustProxy: (_address: string, hop: number) => hop < deps.config.TRUST_PROXY_HOPS }
@@ -105,14 +124,8 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
   });
   // Security headers on every answer (a route or scope that set its own keeps it: bull-board's
   // policy, the signed link's and the calendar feed's no-referrer).
-  const https = Boolean(deps.config.PUBLIC_URL?.startsWith('https:'));
   app.addHook('onSend', async (req, reply, payload) => {
-    if (!reply.hasHeader('content-security-policy'))
-      reply.header('content-security-policy', req.url.startsWith('/admin/templates') ? TEMPLATES_CSP : PAGE_CSP);
-    if (!reply.hasHeader('x-frame-options')) reply.header('x-frame-options', 'DENY');
-    if (!reply.hasHeader('x-content-type-options')) reply.header('x-content-type-options', 'nosniff');
-    if (!reply.hasHeader('referrer-policy')) reply.header('referrer-policy', 'same-origin');
-    if (https) reply.header('strict-transport-security', 'max-age=31536000');
+    securityHeaders(req, reply);
     return payload;
   });
   // Every answer's duration, by the route's pattern (an unknown path counts as `unmatched`).
@@ -138,10 +151,11 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
 
   // Every 5xx outside the administrators' scope (which has its own handler): logged with the
   // request's id and the error itself (its stack), answered with a clear page, or JSON to a
-  // program, that says nothing of the internals but the id to quote. 4xx keep Fastify's answer.
-  app.setErrorHandler(async (error: Error & { statusCode?: number }, req, reply) => {
+  // program, that says nothing of the internals but the id to quote. A 4xx (a form too large, of a
+  // kind not read) is a page in the person's language to a browser, Fastify's answer to a program.
+  app.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, req, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
-    if (status < 500) return reply.send(error);
+    if (status < 500) return wantsPage(req) ? sendClientErrorPage(req, reply, status, error.code) : reply.send(error);
     req.log.error({ err: error, req, statusCode: status }, 'request failed');
     reply.code(status).header('cache-control', 'no-store');
     if (!/text\/html/.test(String(req.headers.accept ?? ''))) {
@@ -160,6 +174,15 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
         body: html`<h1>${t('Có lỗi phía máy chủ', 'Something went wrong on the server')}</h1><p>${t('Yêu cầu chưa thực hiện được; lỗi đã được ghi lại. Xin thử lại sau ít phút.', 'The request was not carried out; the error was logged. Please try again in a few minutes.')}</p><p class="muted">${t('Mã yêu cầu', 'Request id')}: <code>${req.id}</code></p>`,
       }),
     );
+  });
+
+  // An address nothing answers (outside /admin, which has its own): a page in the person's
+  // language to a browser; to a program, Fastify's own answer, as it was.
+  app.setNotFoundHandler(async (req, reply) => {
+    if (wantsPage(req)) return sendClientErrorPage(req, reply, 404);
+    return reply
+      .code(404)
+      .send({ message: `Route ${req.raw.method}:${req.raw.url} not found`, error: 'Not Found', statusCode: 404 });
   });
 
   // Forms up to 2 MB: a whole plan pasted into the import page (uploads have their own limit).

@@ -223,6 +223,40 @@ describe('the chat command service', () => {
       expect(only(await svc.handleText(tg, '/start')).text).toMatch(/^Chào Người 2 \(Đơn vị thử 2\)/);
     });
 
+    describe('when the person unblocks the bot and sends /start again', () => {
+      it('uses the chat again for its contact (audited), says so, and leaves an unrelated chat alone', async () => {
+        const { svc } = service();
+        for (const channel of ['telegram', 'zalo'] as const) {
+          const { contact, caller: chat } = await addPerson(w, w.unitA.id, `Người chặn ${channel}`, channel);
+          await db.contact.update({
+            where: { id: contact.id },
+            data: { disabledChannels: [channel, 'sandbox'], unreachableSince: NOW },
+          });
+          // Someone else's /start changes nothing of this contact.
+          await svc.handleText(caller(channel, channel === 'zalo' ? zaloId() : telegramId()), '/start');
+          expect((await db.contact.findUniqueOrThrow({ where: { id: contact.id } })).disabledChannels).toEqual([
+            channel,
+            'sandbox',
+          ]);
+          const hello = only(await svc.handleText(chat, '/start')).text;
+          const label = channel === 'zalo' ? 'Zalo' : 'Telegram';
+          expect(hello).toMatch(new RegExp(`^Chào Người chặn ${channel} `));
+          expect(hello).toContain(`\nTừ nay nhắc nhở lại được gửi tới cuộc trò chuyện này qua ${label}.`);
+          expect(await db.contact.findUniqueOrThrow({ where: { id: contact.id } })).toMatchObject({
+            disabledChannels: ['sandbox'],
+            unreachableSince: null,
+          });
+          expect(
+            await db.auditEvent.findFirstOrThrow({
+              where: { entityId: contact.id, action: 'contact.channel-enabled' },
+            }),
+          ).toMatchObject({ actor: `${channel}:${chat.userId}`, data: { channel } });
+          // Once is enough: a second /start is a greeting.
+          expect(only(await svc.handleText(chat, '/start')).text).not.toContain('Từ nay');
+        }
+      });
+    });
+
     it('refuses an expired code and links nothing', async () => {
       const { svc, clock } = service();
       const person = await db.contact.create({

@@ -64,6 +64,20 @@ describe('the dondoc command line: contacts and their channels', () => {
       },
     });
     for (const c of await t.prisma.contact.findMany({ where: { orgId } })) ids[c.name] = c.id;
+    // Why each failed, as the delivery recorded it: the channel's own answer.
+    const disabled = (name: string, channel: string, reason: string) =>
+      t.prisma.auditEvent.create({
+        data: {
+          orgId,
+          actor: 'system',
+          action: 'contact.channel-disabled',
+          entity: 'contact',
+          entityId: ids[name]!,
+          data: { channel, reason },
+        },
+      });
+    await disabled('Người 1', 'zalo', 'Zalo 403: User has blocked the OA');
+    await disabled('Người 2', 'telegram', 'Telegram 403: Forbidden: bot was blocked by the user');
   });
   afterAll(() => t?.close());
 
@@ -84,6 +98,13 @@ describe('the dondoc command line: contacts and their channels', () => {
       expect(lineOf(r.stdout, 'Quản trị')).toMatch(/Đơn vị thử 1\s+admin\s+sandbox$/);
       expect(lineOf(r.stdout, 'Người cũ')).toMatch(/ngừng \/ inactive$/);
       expect(r.stdout).toContain('(lỗi): kênh đã lỗi hẳn');
+      // What happened to each failed channel, and what to do, in words; never the channel's answer.
+      expect(r.stdout).toContain(
+        'Kênh lỗi / Failed channels:\n' +
+          '  Người 1 — Zalo: người nhận đã chặn bot Zalo — nhờ họ bỏ chặn rồi gửi /start cho bot\n' +
+          '  Người 2 — Telegram: người nhận đã chặn bot — nhờ họ mở lại bot và gửi /start\n',
+      );
+      expect(r.stdout).not.toMatch(/Forbidden|blocked|Zalo 403/);
     },
     cliTimeout(1),
   );

@@ -5,6 +5,8 @@ import { createSandboxChannel } from '#root/channels/sandbox/index.js';
 import { TELEGRAM_TEXT_MAX, telegramVisibleLength } from '#root/channels/telegram/html.js';
 import { createTelegramChannel } from '#root/channels/telegram/index.js';
 import type { ReminderKind } from '#root/generated/prisma/client.js';
+import { say, type ChatKey } from '#root/messages/chat-words.js';
+import { failureInWords } from '#root/messages/refusal-words.js';
 import { loadTemplates } from '#root/messages/templates.js';
 import { createDelivery } from '#root/services/delivery.js';
 import { reconcileObligations } from '#root/services/obligations.js';
@@ -190,6 +192,12 @@ describe('sending a reminder by Telegram', () => {
         /chat not found/,
       ],
     ];
+    const WORDS: Partial<Record<Case, ChatKey>> = {
+      blocked: 'failure.telegramBlocked',
+      deactivated: 'failure.telegramDeactivated',
+      kicked: 'failure.telegramKicked',
+      notFound: 'failure.telegramChatNotFound',
+    };
     for (const [name, fault, reason] of known) {
       it(`(${reason.source}) disables Telegram for that contact, does not retry, and delivers on the next channel`, async () => {
         fault();
@@ -199,11 +207,14 @@ describe('sending a reminder by Telegram', () => {
         expect(failed.lastError).toMatch(reason);
         expect(sendsTo(CHATS[name])).toHaveLength(1);
         expect((await contactOf(name)).disabledChannels).toEqual(['telegram']);
-        expect(
-          await t.prisma.auditEvent.count({
-            where: { action: 'contact.channel-disabled', entityId: units.get(name)!.contactId },
-          }),
-        ).toBe(1);
+        const disabled = await t.prisma.auditEvent.findMany({
+          where: { action: 'contact.channel-disabled', entityId: units.get(name)!.contactId },
+        });
+        expect(disabled).toHaveLength(1);
+        // Administrators read what happened and what to do, not Telegram's answer.
+        const words = failureInWords((disabled[0]!.data as { reason: string }).reason, 'vi');
+        expect(words).toBe(say('vi', WORDS[name]!));
+        expect(words).not.toMatch(reason);
       }, 40_000);
     }
   });

@@ -83,6 +83,7 @@ describe('the inbox', () => {
     const failed = [
       { channel: 'telegram' as const, lastError: 'contact has no linked Telegram chat' },
       { channel: 'sandbox' as const, lastError: 'Telegram 400: Bad Request: message is too long' },
+      { channel: 'telegram' as const, lastError: 'Telegram 403: Forbidden: bot was blocked by the user' },
     ];
     for (const [i, f] of failed.entries())
       await db().reminder.create({
@@ -104,6 +105,9 @@ describe('the inbox', () => {
     expect(vi).toContain('— đầu mối chưa liên kết Telegram</span>');
     expect(vi).toContain('Hộp thư thử · ');
     expect(vi).toContain('— tin dài quá mức cho phép</span>');
+    // What happened and what to do; the channel's own answer is nowhere on the page, not even on hover.
+    expect(vi).toContain('— người nhận đã chặn bot — nhờ họ mở lại bot và gửi /start</span>');
+    expect(vi).not.toMatch(/Forbidden|bot was blocked|Bad Request|title=/);
     const c = w.newClient();
     c.cookies.set('lang', 'en');
     await c.login(w.admin.email, w.admin.password);
@@ -111,6 +115,8 @@ describe('the inbox', () => {
     expect(en).toContain('— the contact has not linked Telegram</span>');
     expect(en).toContain('Sandbox outbox · ');
     expect(en).toContain('— the message is longer than allowed</span>');
+    expect(en).toContain('— the recipient blocked the bot — ask them to reopen it and send /start</span>');
+    expect(en).not.toMatch(/Forbidden|bot was blocked|Bad Request|title=/);
     expect(en).not.toContain('Hộp thư thử');
   });
 });

@@ -1,4 +1,6 @@
+import { GrammyError } from 'grammy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { telegramDeliveryError } from '#root/channels/telegram/errors.js';
 import { yearWindow } from '#root/domain/zoned-day.js';
 import { hashInviteCode } from '#root/services/contacts.js';
 import { listObligations } from '#root/services/obligations.js';
@@ -192,10 +194,72 @@ describe('the units pages', () => {
       });
       const text = rowOf((await w.client.get(`/admin/units/${tttt.id}`)).text, c.id);
       expect(text).toContain('<s>email</s>');
-      expect(text).toContain('(lỗi)');
+      // No record of why (none kept): what to check and how to retry.
+      expect(text).toContain('(lỗi: kênh báo lỗi khi gửi cho người này — kiểm tra địa chỉ');
       expect(text).toContain(' → telegram');
       expect(text).toMatch(/<td[^>]*>đã liên kết<\/td>\s*<td[^>]*><span class="muted">chưa<\/span><\/td>/);
       expect(text).toContain('loi@example.vn');
+      await w.t.prisma.contact.delete({ where: { id: c.id } });
+    });
+
+    it('says what happened to a failed channel and what to do, in the page’s language, never the channel’s answer', async () => {
+      // The reason as the fallback keeps it: the channel's own answer, from its real error.
+      const blocked = telegramDeliveryError(
+        new GrammyError(
+          'Call to sendMessage failed',
+          { ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' },
+          'sendMessage',
+          {},
+        ),
+      );
+      expect(blocked.permanent && blocked.scope).toBe('address');
+      const c = await w.t.prisma.contact.create({
+        data: {
+          orgId: w.orgId,
+          unitId: tttt.id,
+          name: 'Lê Văn Chặn Bot',
+          channels: ['telegram', 'zalo'],
+          disabledChannels: ['telegram', 'zalo'],
+          telegramChatId: 4244n,
+          zaloUserId: 'zl-blocked',
+        },
+      });
+      const failed = (channel: string, reason: string) =>
+        w.t.prisma.auditEvent.create({
+          data: {
+            orgId: w.orgId,
+            actor: 'system',
+            action: 'contact.channel-disabled',
+            entity: 'contact',
+            entityId: c.id,
+            data: { channel, reason },
+          },
+        });
+      // An older failure of Telegram, then the one that counts.
+      await failed('telegram', 'Telegram 403: Forbidden: user is deactivated');
+      const event = await failed('telegram', blocked.message);
+      await failed('zalo', 'Zalo 404: Not found');
+      const vi = rowOf((await w.client.get(`/admin/units/${tttt.id}`)).text, c.id);
+      expect(vi).toContain(
+        '<s>telegram</s> <span class="flag">(lỗi: người nhận đã chặn bot — nhờ họ mở lại bot và gửi /start)</span>',
+      );
+      expect(vi).toContain('(lỗi: Zalo không tìm thấy người nhận');
+      const en = w.newClient();
+      en.cookies.set('lang', 'en');
+      await en.login(w.admin.email, w.admin.password);
+      const enRow = rowOf((await en.get(`/admin/units/${tttt.id}`)).text, c.id);
+      expect(enRow).toContain('(failed: the recipient blocked the bot — ask them to reopen it and send /start)');
+      expect(enRow).toContain('(failed: Zalo cannot find the recipient');
+      // The audit log's line says it in words too (its folded details keep the record's data).
+      const log = (await en.get('/admin/audit')).text;
+      const at = log.indexOf(`<tr id="a${event.id.toString()}">`);
+      expect(at).toBeGreaterThan(-1);
+      const line = log.slice(at, log.indexOf('class="tech"', at));
+      expect(line).not.toMatch(/Forbidden|bot was blocked/);
+      expect(line).toContain('Reason: the recipient blocked the bot — ask them to reopen it and send /start');
+      for (const row of [vi, enRow])
+        expect(row).not.toMatch(/Forbidden|bot was blocked|Not found|Telegram 403|Zalo 404/);
+      await w.t.prisma.auditEvent.deleteMany({ where: { entityId: c.id } });
       await w.t.prisma.contact.delete({ where: { id: c.id } });
     });
 

@@ -346,7 +346,8 @@ describe('the Zalo bot, end to end', () => {
     });
     expect(disabled.map((e) => (e.data as { channel: string }).channel).sort()).toEqual(['telegram', 'zalo']);
 
-    // The administrators are told once, in the next digest: which channels failed, where reminders go now.
+    // The administrators are told once, in the next digest: which channels failed, why and what to
+    // do (never the channels' answers), where reminders go now.
     const zone = 'Asia/Ho_Chi_Minh';
     const day = nextDigestDay(s.clock.now(), zone);
     const admin = await t.prisma.contact.findFirstOrThrow({ where: { orgId, role: 'admin' } });
@@ -362,7 +363,11 @@ describe('the Zalo bot, end to end', () => {
     s.clock.set(fromZonedTime(`${day}T08:00:05`, zone));
     expect((await s.app.delivery.deliverDigest(digest.id)).outcome).toBe('sent');
     const text = (await t.prisma.outboxMessage.findFirstOrThrow({ where: { digestId: digest.id } })).body;
-    expect(text).toContain('Lê Văn Cường (Sở Tài chính): Telegram, Zalo không gửi được; nhắc nhở chuyển sang Email');
+    expect(text).toContain(
+      'Lê Văn Cường (Sở Tài chính): Telegram không gửi được (người nhận đã chặn bot — nhờ họ mở lại bot và gửi /start); ' +
+        'Zalo không gửi được (người nhận đã chặn bot Zalo — nhờ họ bỏ chặn rồi gửi /start cho bot); nhắc nhở chuyển sang Email',
+    );
+    expect(text).not.toMatch(/Forbidden|Not found|has blocked/);
   });
 
   it('in a chat linked in two organisations, refuses a photo until a /xong names the organisation, then keeps it there', async () => {

@@ -30,15 +30,34 @@ export interface ZaloChannelOptions {
 const PERMANENT_DESCRIPTION =
   /\b(user|chat|chat_id|recipient|receiver)\b[^.]*\b(not found|not exist|does not exist|invalid|blocked|unavailable)\b|\bblocked\b|bị chặn|đã chặn|không tồn tại/i;
 
+/** Whether Zalo's answer means the contact's chat is dead (see PERMANENT_DESCRIPTION). */
+const isDeadChat = (code: number, description: string) =>
+  code === 404 || ([400, 403].includes(code) && PERMANENT_DESCRIPTION.test(description));
+
+/**
+ * Zalo's dead chats, as people are told of them (src/messages/refusal-words.ts): the recipient
+ * blocked the bot; Zalo cannot find them (404); their account is missing or not valid.
+ */
+export type ZaloDeadChat = 'blocked' | 'notFound' | 'noUser';
+
+/**
+ * Which dead chat a failure's reason (a {@link DeliveryError}'s message, as kept in the audit log:
+ * "Zalo 404: Not found") is; undefined for any other.
+ */
+export function zaloDeadChat(reason: string): ZaloDeadChat | undefined {
+  const m = /^Zalo (\d+): (.*)$/s.exec(reason);
+  if (!m || !isDeadChat(Number(m[1]), m[2]!)) return undefined;
+  if (/\bblocked\b|bị chặn|đã chặn/i.test(m[2]!)) return 'blocked';
+  return m[1] === '404' ? 'notFound' : 'noUser';
+}
+
 /** Why a send failed, as a {@link DeliveryError}: permanent only when the contact's address is at fault. */
 export function zaloDeliveryError(error: unknown): DeliveryError | undefined {
   if (error instanceof ZaloApiError) {
     // 401 is the bot's token, 403 is documented as Zalo's internal error, 408/429/5xx pass:
     // none of them is this contact's fault, so none disables the channel for them.
     const text = `Zalo ${error.errorCode}: ${error.description}`;
-    const address =
-      error.errorCode === 404 ||
-      ([400, 403].includes(error.errorCode) && PERMANENT_DESCRIPTION.test(error.description));
+    const address = isDeadChat(error.errorCode, error.description);
     if (address) return new DeliveryError(text, { permanent: true, scope: 'address', cause: error });
     // Any other 400 ("Bad Request": a parameter of this message refused) cannot succeed on retry:
     // this message fails and goes by the next channel; the chat stays enabled.

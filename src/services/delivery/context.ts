@@ -11,6 +11,7 @@ import type { Logger } from '#root/logger.js';
 import type { TemplateSet } from '#root/messages/templates.js';
 import type { Metrics } from '#root/metrics.js';
 import type { Clock } from '#root/deps.js';
+import { createRefreshingCache } from '#root/lib/refreshing-cache.js';
 import { loadCalendar } from '../holidays.js';
 
 /** What the parts of delivery share: the database, the channels, the clock, the logs. */
@@ -24,6 +25,11 @@ export interface DeliveryDeps {
    * edit on the administrators' page reaches every worker within this time.
    */
   templateRefreshMs?: number;
+  /**
+   * The monotonic clock (milliseconds) that refresh period is measured on: `performance.now` by
+   * default; tests pass one they move.
+   */
+  refreshClock?: () => number;
   channels: Partial<Record<Channel, ChannelAdapter>>;
   clock: Clock;
   logger: Logger;
@@ -72,37 +78,34 @@ export interface OrgData {
   calendar(orgId: string, year: number): Promise<WorkingCalendar>;
 }
 
-/** Most organisations (and years) kept at once; past it the cache starts again from none. */
-const ORG_DATA_MAX = 1_000;
-
 /**
  * Each organisation's policy and calendar, read once per `refreshMs` (real time) per process, as
  * its edited templates are (services/templates.ts, OVERRIDE_REFRESH_MS): every batch of bundles
  * read them again before, two queries and a calendar built from the law's holidays per batch. An
  * administrator's edit of a holiday or of the sending window reaches every worker within this
- * time. A read that fails is not kept: the next bundle reads again.
+ * time. A refresh that fails keeps the last value for another period (logged once per period), as
+ * the templates do: a database blip at that moment would otherwise fail every bundle sharing the
+ * read (up to a batch of 128) and send them back to the queue's backoff, for values that change a
+ * few times a year. A first read that fails is not kept: the bundle fails and the next one reads again.
  */
-export function createOrgData(db: Db, refreshMs: number): OrgData {
-  const kept = <T>() => {
-    const entries = new Map<string, { at: number; value: Promise<T> }>();
-    return (key: string, load: () => Promise<T>): Promise<T> => {
-      const now = performance.now();
-      const hit = entries.get(key);
-      if (hit && now - hit.at < refreshMs) return hit.value;
-      const value = load();
-      if (entries.size >= ORG_DATA_MAX) entries.clear();
-      entries.set(key, { at: now, value });
-      value.catch(() => {
-        if (entries.get(key)?.value === value) entries.delete(key);
-      });
-      return value;
-    };
-  };
-  const policies = kept<ReminderPolicy>();
-  const calendars = kept<WorkingCalendar>();
+export function createOrgData(
+  db: Db,
+  refreshMs: number,
+  options: { logger?: Logger; now?: () => number } = {},
+): OrgData {
+  const cacheOf = <T>(what: string) =>
+    createRefreshingCache<T>({
+      refreshMs,
+      onLoadError: 'keep-last',
+      onStale: (key, error) =>
+        options.logger?.warn({ key, err: error }, `organisation ${what} not refreshed; using the last one read`),
+      ...(options.now ? { now: options.now } : {}),
+    });
+  const policies = cacheOf<ReminderPolicy>('policy');
+  const calendars = cacheOf<WorkingCalendar>('calendar');
   return {
-    policy: (orgId) => policies(orgId, () => orgPolicy(db, orgId)),
-    calendar: (orgId, year) => calendars(`${orgId}:${year}`, () => loadCalendar(db, orgId, [year])),
+    policy: (orgId) => policies.get(orgId, () => orgPolicy(db, orgId)),
+    calendar: (orgId, year) => calendars.get(`${orgId}:${year}`, () => loadCalendar(db, orgId, [year])),
   };
 }
 

@@ -8,7 +8,7 @@ import { longDate, shortDate, type Lang } from '#root/domain/wording.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import type { Channel } from '#root/generated/prisma/client.js';
 import { say } from '#root/messages/chat-words.js';
-import { refusalInWords } from '#root/messages/refusal-words.js';
+import { failureInWords, refusalInWords } from '#root/messages/refusal-words.js';
 import {
   renderMessage,
   templateKey,
@@ -107,17 +107,17 @@ export async function digestView(
     : [];
   const label = (ch: string) => channelLabel(ch, lang);
   const degraded = failedContacts.map((c) => {
-    const failed = [
-      ...new Set(
-        channelFailures
-          .filter((e) => e.entityId === c.id)
-          .map((e) => String((e.data as { channel?: string } | null)?.channel ?? '')),
-      ),
-    ];
+    // Each channel once, with why its last failure happened and what to do, in words.
+    const failed = new Map<string, string>();
+    for (const e of channelFailures.filter((x) => x.entityId === c.id)) {
+      const data = (e.data ?? {}) as { channel?: string; reason?: string };
+      failed.set(String(data.channel ?? ''), failureInWords(data.reason ?? '', lang));
+    }
     const next = c.channels.find((ch) => !c.disabledChannels.includes(ch));
     const reason =
-      say(lang, 'digest.channelsFailed', { channels: failed.map(label).join(', ') }) +
-      (next ? say(lang, 'digest.nowBy', { channel: label(next) }) : '');
+      [...failed]
+        .map(([ch, why]) => `${say(lang, 'digest.channelsFailed', { channels: label(ch) })} (${why})`)
+        .join('; ') + (next ? say(lang, 'digest.nowBy', { channel: label(next) }) : '');
     return { personName: c.name, unitName: c.unit.name, reason };
   });
   // A reminder a channel refused for good (Telegram cannot parse it, a text too long, an unknown

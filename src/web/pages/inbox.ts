@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { channelLabel } from '#root/channels/registry.js';
 import { shortDate } from '#root/domain/wording.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
-import { refusalInWords } from '#root/messages/refusal-words.js';
+import { failureInWords } from '#root/messages/refusal-words.js';
 import { FAILED_DAYS, inboxCounts, inboxEntries } from '#root/services/inbox.js';
 import { adminOf, oneLanguage, sendPage } from '../admin.js';
 import { html, translator, type Html } from '../html.js';
@@ -99,10 +99,9 @@ ${section(
   e.failed.map(
     (r) =>
       html`<a href="/admin/units/${r.contact.unitId}">${r.contact.name} (${r.contact.unit.name})</a> · <a href="/admin/obligations/${r.obligation.id}">${r.obligation.duty.code}</a> · ${channelLabel(r.channel, a.lang)} · ${day(r.createdAt)}${
-        // Why, in words in the page's language; the channel's own answer (in English) on hover.
-        r.lastError
-          ? html` <span class="muted" title="${r.lastError.slice(0, 300)}">— ${refusalInWords(r.lastError, a.lang)}</span>`
-          : ''
+        // Why, and what to do, in words in the page's language; the channel's own answer stays in
+        // the logs and the audit log's data, never on the page.
+        r.lastError ? html` <span class="muted">— ${failureInWords(r.lastError, a.lang)}</span>` : ''
       }`,
   ),
 )}`;

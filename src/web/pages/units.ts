@@ -5,6 +5,8 @@ import { dueInstant, obligationState, type ObligationState } from '#root/domain/
 import { periodInWords, shortDate } from '#root/domain/wording.js';
 import { yearWindow, zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import type { ContactRole } from '#root/generated/prisma/client.js';
+import { say } from '#root/messages/chat-words.js';
+import { failureInWords } from '#root/messages/refusal-words.js';
 import { calendarTokenOf, calendarUrl, ensureCalendarToken, regenerateCalendarToken } from '#root/services/calendar.js';
 import { addContact, createInvite, setContactAddress, setContactChannels } from '#root/services/contacts.js';
 import { auditNames, type AuditNames } from '#root/services/audit-names.js';
@@ -170,7 +172,7 @@ ${unit.contacts.map(
   (
     c,
   ) => html`<tr${c.unreachable ? html` class="flag"` : ''}><td data-label=""><strong>${c.name}</strong></td><td data-label="${t('Vai trò', 'Role')}">${t(...ROLE_LABEL[c.role])}</td>
-<td data-label="${t('Kênh', 'Channels')}">${c.channels.map((ch, i) => html`${i ? ' → ' : ''}${c.disabledChannels.includes(ch) ? html`<s>${ch}</s> <span class="flag">(${t('lỗi', 'failed')})</span>` : ch}`)}</td>
+<td data-label="${t('Kênh', 'Channels')}">${c.channels.map((ch, i) => html`${i ? ' → ' : ''}${c.disabledChannels.includes(ch) ? html`<s>${ch}</s> <span class="flag">(${say(lang, 'failure.failed', { reason: failureInWords(c.failures.get(ch) ?? '', lang) })})</span>` : ch}`)}</td>
 ${ADDRESSED.map((spec) => addressCell(t, lang, spec, c))}
 <td data-label="">${!c.active ? t('ngừng', 'inactive') : c.unreachable ? html`⚠ ${t('không liên lạc được', 'unreachable')}${c.unreachableSince ? html` ${t('từ', 'since')} ${shortDate(zonedDay(c.unreachableSince, unit.org.timeZone))}` : ''}` : ''}</td>
 <td data-label="">${

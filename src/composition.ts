@@ -34,16 +34,18 @@ import { withSecretKey } from './services/secret-key.js';
  * CPU and 90 MB).
  */
 async function programModules() {
-  const [bullmq, grammy, channelsIndex, telegramLimiter, templates, metrics, redis, delivery] = await Promise.all([
-    import('bullmq'),
-    import('grammy'),
-    import('./channels/index.js'),
-    import('./channels/telegram/limiter.js'),
-    import('./messages/templates.js'),
-    import('./metrics.js'),
-    import('./redis.js'),
-    import('./services/delivery.js'),
-  ]);
+  const [bullmq, grammy, channelsIndex, telegramLimiter, telegramFetch, templates, metrics, redis, delivery] =
+    await Promise.all([
+      import('bullmq'),
+      import('grammy'),
+      import('./channels/index.js'),
+      import('./channels/telegram/limiter.js'),
+      import('./channels/telegram/fetch.js'),
+      import('./messages/templates.js'),
+      import('./metrics.js'),
+      import('./redis.js'),
+      import('./services/delivery.js'),
+    ]);
   return {
     Queue: bullmq.Queue,
     Api: grammy.Api,
@@ -53,6 +55,7 @@ async function programModules() {
     limitTransformer: telegramLimiter.limitTransformer,
     processTelegramLimiter: telegramLimiter.processTelegramLimiter,
     telegramBotId: telegramLimiter.telegramBotId,
+    reminderClientOptions: telegramFetch.reminderClientOptions,
     loadTemplates: templates.loadTemplates,
     createMetrics: metrics.createMetrics,
     createRedis: redis.createRedis,
@@ -197,6 +200,7 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
     limitTransformer,
     processTelegramLimiter,
     telegramBotId,
+    reminderClientOptions,
     loadTemplates,
     createMetrics,
     createRedis,
@@ -294,12 +298,14 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
     );
   }
   // The reminders' Telegram client, built here and handed to the channel: its own, not the bot's,
-  // since the channel paces its sends before each claim and gives up after TELEGRAM_TIMEOUT_SECONDS.
+  // since the channel paces its sends before each claim and gives up after TELEGRAM_TIMEOUT_SECONDS;
+  // its calls go over node:http without node-fetch (channels/telegram/fetch.ts).
   const telegramApi =
     !options.channels && config.TELEGRAM_BOT_TOKEN
       ? new Api(config.TELEGRAM_BOT_TOKEN, {
           apiRoot: config.TELEGRAM_API_ROOT,
           timeoutSeconds: config.TELEGRAM_TIMEOUT_SECONDS,
+          ...reminderClientOptions(config.TELEGRAM_API_ROOT),
         })
       : undefined;
   const channels =

@@ -48,14 +48,13 @@ async function programModules() {
     ]);
   return {
     Queue: bullmq.Queue,
-    Api: grammy.Api,
     Bot: grammy.Bot,
     createChannels: channelsIndex.createChannels,
     createRedisTelegramLimiter: telegramLimiter.createRedisTelegramLimiter,
     limitTransformer: telegramLimiter.limitTransformer,
     processTelegramLimiter: telegramLimiter.processTelegramLimiter,
     telegramBotId: telegramLimiter.telegramBotId,
-    reminderClientOptions: telegramFetch.reminderClientOptions,
+    createReminderApi: telegramFetch.createReminderApi,
     loadTemplates: templates.loadTemplates,
     createMetrics: metrics.createMetrics,
     createRedis: redis.createRedis,
@@ -193,14 +192,13 @@ export interface BuildOptions {
 export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}): Promise<ProgramDeps> {
   const {
     Queue,
-    Api,
     Bot,
     createChannels,
     createRedisTelegramLimiter,
     limitTransformer,
     processTelegramLimiter,
     telegramBotId,
-    reminderClientOptions,
+    createReminderApi,
     loadTemplates,
     createMetrics,
     createRedis,
@@ -299,13 +297,12 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
   }
   // The reminders' Telegram client, built here and handed to the channel: its own, not the bot's,
   // since the channel paces its sends before each claim and gives up after TELEGRAM_TIMEOUT_SECONDS;
-  // its calls go over node:http without node-fetch (channels/telegram/fetch.ts).
+  // its calls go over node:http, sendMessage without grammY's caller (channels/telegram/fetch.ts).
   const telegramApi =
     !options.channels && config.TELEGRAM_BOT_TOKEN
-      ? new Api(config.TELEGRAM_BOT_TOKEN, {
+      ? createReminderApi(config.TELEGRAM_BOT_TOKEN, {
           apiRoot: config.TELEGRAM_API_ROOT,
           timeoutSeconds: config.TELEGRAM_TIMEOUT_SECONDS,
-          ...reminderClientOptions(config.TELEGRAM_API_ROOT),
         })
       : undefined;
   const channels =

@@ -5,6 +5,8 @@ import { Api, GrammyError, HttpError } from 'grammy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CallAborted,
+  CallTimedOut,
+  createReminderApi,
   IDLE_CONNECTION_MS,
   lightFetch,
   reminderAgent,
@@ -114,6 +116,42 @@ describe('the reminders’ light fetch for grammY', () => {
     expect(got[0]!.parse_mode).toBe('HTML');
   });
 
+  it('makes sendMessage itself as grammY would (nulls left out), other methods through grammY’s caller', async () => {
+    const s = await startScriptedServer();
+    try {
+      s.answers.push((req, res, body) =>
+        json(200, req.url!.endsWith('/getMe') ? { ok: true, result: { id: 1, is_bot: true } } : sent(7100, 'x'))(
+          req,
+          res,
+          body,
+        ),
+      );
+      const api = createReminderApi(TOKEN, { apiRoot: s.root, timeoutSeconds: 30 });
+      await api.sendMessage(7100, 'Nhắc “việc”', { parse_mode: 'HTML', reply_markup: null as never });
+      expect(JSON.parse(s.bodies[0]!)).toEqual({ chat_id: 7100, text: 'Nhắc “việc”', parse_mode: 'HTML' });
+      await expect(api.getMe()).resolves.toMatchObject({ id: 1 });
+      expect(s.bodies).toHaveLength(2);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('gives a caller’s abort back as grammY’s HttpError, sending nothing', async () => {
+    const s = await startScriptedServer();
+    try {
+      s.answers.push(json(200, sent(7100, 'x')));
+      const api = createReminderApi(TOKEN, { apiRoot: s.root, timeoutSeconds: 30 });
+      const controller = new AbortController();
+      controller.abort();
+      const error = await failure(api.sendMessage(7100, 'x', {}, controller.signal as never));
+      expect(error).toBeInstanceOf(HttpError);
+      expect((error as HttpError).error).toBeInstanceOf(CallAborted);
+      expect(s.bodies).toHaveLength(0);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('answers Telegram’s refusals as grammY errors, with their code and parameters', async () => {
     const api = new Api(TOKEN, { apiRoot: tg.apiRoot, ...reminderClientOptions(tg.apiRoot) });
     const error = await failure(api.sendMessage(7002, ''));
@@ -155,6 +193,7 @@ describe('the reminders’ light fetch for grammY', () => {
       expect(error).toBeInstanceOf(DeliveryError);
       expect(error).toMatchObject({ permanent: false, outcomeUnknown: true });
       expect((error as DeliveryError).cause).toBeInstanceOf(HttpError);
+      expect(((error as DeliveryError).cause as HttpError).error).toBeInstanceOf(CallTimedOut);
       // The request was destroyed: the server sees its connection close…
       await waitFor(async () => s.connections().closed === 1, 60_000, 'the held connection closed');
       // …and the next call goes on a new one.

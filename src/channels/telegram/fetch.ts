@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
-import type { ApiClientOptions } from 'grammy';
+import { Api, HttpError, type ApiClientOptions, type Transformer } from 'grammy';
 
 /** What grammY's client reads of a response: its body as JSON (see grammY's `ApiClient.call`). */
 export interface JsonResponse {
@@ -49,7 +49,7 @@ function decode(body: Buffer, encoding: string | undefined): Buffer {
 }
 
 /** Where a call goes, parsed once per URL (the reminders call one method, one URL). */
-interface Target {
+export interface Target {
   send: typeof http.request;
   protocol: string;
   hostname: string;
@@ -59,7 +59,7 @@ interface Target {
 const targets = new Map<string, Target>();
 const MAX_TARGETS = 64;
 
-function targetOf(url: string): Target {
+export function targetOf(url: string): Target {
   let target = targets.get(url);
   if (!target) {
     const u = new URL(url);
@@ -78,79 +78,107 @@ function targetOf(url: string): Target {
   return target;
 }
 
+/** What {@link post} needs besides the call: its agent, and when to give up. */
+interface PostOptions {
+  agent: http.Agent;
+  /** An abort (grammY's, a caller's) destroys the request: {@link CallAborted}. */
+  signal?: CallInit['signal'];
+  /** Give up after this long: the request is destroyed with `timedOut()`. */
+  timeoutMs?: number;
+  timedOut?: () => Error;
+}
+
 /**
- * A `fetch` for grammY's client that sends its JSON calls straight through `node:http(s)` on a
- * keep-alive agent, without node-fetch's Request, Headers, body streams and abort plumbing: the
- * reminders' Telegram client makes tens of thousands of small calls a morning, and node-fetch was
- * about a third of the worker's HTTP cost per message (bench `pipeline`, --cpu-prof).
+ * POSTs `body` to `target` and answers the whole answer's text, whatever its status. An abort or the
+ * timeout destroys the request and its connection (never reused: a connection the server holds
+ * stays held) and rejects; a connection refused or a name not found rejects with Node's error and
+ * its code (ECONNREFUSED, ENOTFOUND: the call never left); a connection cut before the whole answer
+ * came rejects with ECONNRESET, "socket hang up" or "aborted" (the call may have arrived). A
+ * connection goes back to the agent only after its answer was read to its end.
+ */
+export function post(
+  target: Target,
+  headers: Record<string, string>,
+  body: string,
+  options: PostOptions,
+): Promise<string> {
+  const signal = options.signal ?? undefined;
+  return new Promise<string>((resolve, reject) => {
+    if (signal?.aborted) return reject(new CallAborted());
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (error: Error | null, text?: string) => {
+      if (settled) return;
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (error) reject(error);
+      else resolve(text!);
+    };
+    const req = target.send({
+      protocol: target.protocol,
+      hostname: target.hostname,
+      port: target.port,
+      path: target.path,
+      method: 'POST',
+      agent: options.agent,
+      headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+    });
+    const cut = (error: Error) => {
+      finish(error);
+      req.destroy(error);
+    };
+    function onAbort() {
+      cut(new CallAborted());
+    }
+    signal?.addEventListener('abort', onAbort);
+    if (options.timeoutMs !== undefined)
+      timer = setTimeout(() => cut(options.timedOut?.() ?? new CallAborted()), options.timeoutMs);
+    // `on`, not `once`: a second error event must not be left unhandled (it would end the process).
+    req.on('error', (error) => finish(error));
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', (error) => finish(error));
+      res.on('end', () => {
+        try {
+          const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+          finish(null, decode(raw, res.headers['content-encoding']).toString('utf8'));
+        } catch (error) {
+          finish(error instanceof Error ? error : new Error(String(error)));
+        }
+      });
+      // Closed before its end: the connection was cut during the answer.
+      res.on('close', () => {
+        if (!res.complete) finish(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+      });
+    });
+    req.end(body);
+  });
+}
+
+/**
+ * A `fetch` for grammY's client (its `ApiClientOptions.fetch`) that sends its JSON calls through
+ * {@link post} on a keep-alive agent, without node-fetch's Request, Headers, body streams and abort
+ * plumbing: the reminders' client makes tens of thousands of small calls a morning (the client
+ * alone, bench/client-cpu.ts: 235–253 µs of CPU a call against 335–354 µs with node-fetch).
  *
- * What grammY needs of it, and how each failure reads (the channel classifies them, index.ts):
- * - the answer's body, whatever its status, as JSON (`json()`): Telegram's error answers (400, 429
- *   with `retry_after`, 5xx) are JSON, read by grammY into a GrammyError; a body that is not JSON
- *   (a proxy's HTML page) rejects `json()`, which grammY reports as an HttpError;
- * - an abort of `signal` (grammY's timeout) destroys the request and its connection, so that a
- *   connection held by the server is never reused, and rejects with {@link CallAborted};
- * - a connection refused or a name not found rejects with Node's error and its code
- *   (ECONNREFUSED, ENOTFOUND: the message never left); a connection cut before the whole answer
- *   came (ECONNRESET, "socket hang up", "aborted") rejects with Node's error: the message may have
- *   arrived. A connection is reused only after its previous answer was read to its end.
- *
- * A call whose body is not a string (a file upload's multipart stream) goes through `fallback`.
- * Redirects are not followed (the Bot API answers none); an answer is never asked to be compressed,
- * but one that is (gzip, deflate, br) is decoded.
+ * grammY reads only `json()` of its answer, whatever its status: Telegram's error answers (400, 429
+ * with `retry_after`, 5xx) are JSON, which grammY turns into a GrammyError; a body that is not JSON
+ * (a proxy's HTML page) rejects `json()`, and a failure of {@link post} rejects the call, both read
+ * by grammY as an HttpError. An abort of `signal` (grammY's timeout) destroys the request and its
+ * connection. A call whose body is not a string (a file upload's multipart stream) goes through
+ * `fallback`. Redirects are not followed (the Bot API answers none); an answer is never asked to be
+ * compressed, but one that is (gzip, deflate, br) is decoded.
  */
 export function lightFetch(options: { agent: http.Agent; fallback: LightFetch }): LightFetch {
-  return (url, init) => {
+  return async (url, init) => {
     if (typeof init.body !== 'string') return options.fallback(url, init);
-    const body = init.body;
-    const signal = init.signal ?? undefined;
-    return new Promise<JsonResponse>((resolve, reject) => {
-      if (signal?.aborted) return reject(new CallAborted());
-      let settled = false;
-      const finish = (error: Error | null, text?: string) => {
-        if (settled) return;
-        settled = true;
-        signal?.removeEventListener('abort', onAbort);
-        if (error) reject(error);
-        else resolve({ json: () => new Promise((ok) => ok(JSON.parse(text!) as unknown)) });
-      };
-      const target = targetOf(url);
-      const req = target.send({
-        protocol: target.protocol,
-        hostname: target.hostname,
-        port: target.port,
-        path: target.path,
-        method: init.method ?? 'POST',
-        agent: options.agent,
-        headers: { ...init.headers, 'content-length': String(Buffer.byteLength(body)) },
-      });
-      function onAbort() {
-        const error = new CallAborted();
-        finish(error);
-        req.destroy(error);
-      }
-      signal?.addEventListener('abort', onAbort);
-      // `on`, not `once`: a second error event must not be left unhandled (it would end the process).
-      req.on('error', (error) => finish(error));
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', (error) => finish(error));
-        res.on('end', () => {
-          try {
-            const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-            finish(null, decode(raw, res.headers['content-encoding']).toString('utf8'));
-          } catch (error) {
-            finish(error instanceof Error ? error : new Error(String(error)));
-          }
-        });
-        // Closed before its end: the connection was cut during the answer.
-        res.on('close', () => {
-          if (!res.complete) finish(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
-        });
-      });
-      req.end(body);
+    const text = await post(targetOf(url), init.headers ?? {}, init.body, {
+      agent: options.agent,
+      signal: init.signal,
     });
+    return { json: () => new Promise((ok) => ok(JSON.parse(text) as unknown)) };
   };
 }
 
@@ -185,4 +213,74 @@ export function reminderClientOptions(apiRoot: string): Pick<ApiClientOptions, '
   const send = lightFetch({ agent: reminderAgent(apiRoot), fallback: (url, init) => fetch(url, init as RequestInit) });
   // grammY reads only `json()` of what its `fetch` answers (see its ApiClient.call).
   return { fetch: send as unknown as NonNullable<ApiClientOptions['fetch']> };
+}
+
+/** The reminders' calls made by {@link directCalls}: sendMessage's payload is JSON, never a file. */
+const DIRECT = new Set(['sendMessage']);
+
+const JSON_HEADERS = { 'content-type': 'application/json', connection: 'keep-alive' };
+
+/** grammY's serialisation of a JSON payload: `null` values left out (see its `createJsonPayload`). */
+const withoutNulls = (_key: string, value: unknown) => value ?? undefined;
+
+/** A call that took longer than the client's timeout (grammY's own wording). */
+export class CallTimedOut extends Error {
+  constructor(method: string, seconds: number) {
+    super(`Request to '${method}' timed out after ${seconds} seconds`);
+    this.name = 'CallTimedOut';
+  }
+}
+
+/**
+ * A grammY transformer, installed first on the reminders' client, that makes its sendMessage calls
+ * itself, in place of grammY's built-in caller (grammY's transformers may answer without calling
+ * `prev`): the same JSON body, POSTed by {@link post} over the reminders' agent, the answer read as
+ * JSON and returned to grammY as the API's response (an `ok: false` answer becomes its
+ * GrammyError, a 429's `retry_after` is read by the limiter's transformer above this one). It
+ * spares the caller's per-call AbortController, timeout race and payload scan: about 60 µs of CPU a
+ * call (bench/client-cpu.ts).
+ *
+ * Its failures are grammY's: an HttpError around what happened — a timeout after `timeoutSeconds`
+ * ({@link CallTimedOut}, the request and its connection destroyed), an abort of `signal`, Node's
+ * network error (ECONNREFUSED: never sent; ECONNRESET, "socket hang up": maybe sent), an answer
+ * that is not JSON. Other methods go on to grammY's caller.
+ */
+export function directCalls(options: {
+  apiRoot: string;
+  token: string;
+  timeoutSeconds: number;
+  agent: http.Agent;
+}): Transformer {
+  const base = `${options.apiRoot}/bot${options.token}/`;
+  const timeoutMs = options.timeoutSeconds * 1000;
+  return async (prev, method, payload, signal) => {
+    if (!DIRECT.has(method)) return prev(method, payload, signal);
+    try {
+      const body = JSON.stringify(payload, withoutNulls);
+      const text = await post(targetOf(base + method), JSON_HEADERS, body, {
+        agent: options.agent,
+        signal: signal as CallInit['signal'],
+        timeoutMs,
+        timedOut: () => new CallTimedOut(method, options.timeoutSeconds),
+      });
+      return JSON.parse(text) as Awaited<ReturnType<typeof prev>>;
+    } catch (error) {
+      throw new HttpError(`Network request for '${method}' failed!`, error);
+    }
+  };
+}
+
+/**
+ * The reminders' Telegram client: grammY's Api over {@link reminderClientOptions}, its sendMessage
+ * calls made by {@link directCalls} (installed first: the channel's pacing wraps it), giving up
+ * after `timeoutSeconds` (TELEGRAM_TIMEOUT_SECONDS).
+ */
+export function createReminderApi(token: string, options: { apiRoot: string; timeoutSeconds: number }): Api {
+  const api = new Api(token, {
+    apiRoot: options.apiRoot,
+    timeoutSeconds: options.timeoutSeconds,
+    ...reminderClientOptions(options.apiRoot),
+  });
+  api.config.use(directCalls({ ...options, token, agent: reminderAgent(options.apiRoot) }));
+  return api;
 }

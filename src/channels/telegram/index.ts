@@ -1,4 +1,4 @@
-import { Api, GrammyError, HttpError } from 'grammy';
+import { GrammyError, HttpError, type Api } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
 import type { Lang } from '#root/domain/wording.js';
 import { say } from '#root/messages/chat-words.js';
@@ -11,7 +11,7 @@ import {
   type Recipient,
 } from '../types.js';
 import { encodeButton } from './callback.js';
-import { reminderClientOptions } from './fetch.js';
+import { createReminderApi } from './fetch.js';
 import { splitTelegramHtml } from './html.js';
 import { limitTransformer, sharedTelegramLimiter, type TelegramLimiter } from './limiter.js';
 import { telegramDeliveryError } from './errors.js';
@@ -117,11 +117,7 @@ export function createTelegramChannel(
   const api =
     'api' in options
       ? options.api
-      : new Api(options.token, {
-          apiRoot: options.apiRoot,
-          timeoutSeconds: options.timeoutSeconds ?? 30,
-          ...reminderClientOptions(options.apiRoot),
-        });
+      : createReminderApi(options.token, { apiRoot: options.apiRoot, timeoutSeconds: options.timeoutSeconds ?? 30 });
   const limiter = options.limiter ?? sharedTelegramLimiter;
   // `pace` (before the claim) takes the first turn; the transformer waits out 429s like the bot's replies.
   api.config.use(limitTransformer(limiter, { maxRetries: options.maxRateRetries ?? 3, pacedByCaller: true }));

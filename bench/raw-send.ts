@@ -5,8 +5,11 @@
  * `RAW_CHATS` private chats from `RAW_FIRST_CHAT + 1`, each with the payload `RAW_PAYLOAD` (JSON:
  * a reminder's text and buttons). Nothing else: no queue, no database. One warm-up call per slot is
  * not counted. Prints `{"perSecond": …, "errors": …, "cpuMsPerCall": …}` on stdout (its own CPU per call).
+ * `RAW_CLIENT=reminders` makes the calls with the reminders' client (createReminderApi in
+ * src/channels/telegram/fetch.ts) instead of grammY's default one (see bench/client-cpu.ts).
  */
 import { Api } from 'grammy';
+import { createReminderApi } from '#root/channels/telegram/fetch.js';
 
 const need = (name: string): string => {
   const v = process.env[name];
@@ -15,7 +18,13 @@ const need = (name: string): string => {
 };
 
 async function main() {
-  const api = new Api(need('RAW_TOKEN'), { apiRoot: need('RAW_API_ROOT') });
+  const apiRoot = need('RAW_API_ROOT');
+  const client = process.env.RAW_CLIENT ?? 'grammy';
+  if (client !== 'grammy' && client !== 'reminders') throw new Error(`RAW_CLIENT «${client}»: grammy or reminders`);
+  const api =
+    client === 'reminders'
+      ? createReminderApi(need('RAW_TOKEN'), { apiRoot, timeoutSeconds: 500 })
+      : new Api(need('RAW_TOKEN'), { apiRoot });
   const calls = Number(need('RAW_CALLS'));
   const chats = Number(need('RAW_CHATS'));
   const firstChat = Number(need('RAW_FIRST_CHAT'));

@@ -34,25 +34,27 @@ import { withSecretKey } from './services/secret-key.js';
  * CPU and 90 MB).
  */
 async function programModules() {
-  const [bullmq, grammy, channelsIndex, telegramLimiter, templates, metrics, redis, delivery] = await Promise.all([
-    import('bullmq'),
-    import('grammy'),
-    import('./channels/index.js'),
-    import('./channels/telegram/limiter.js'),
-    import('./messages/templates.js'),
-    import('./metrics.js'),
-    import('./redis.js'),
-    import('./services/delivery.js'),
-  ]);
+  const [bullmq, grammy, channelsIndex, telegramLimiter, telegramFetch, templates, metrics, redis, delivery] =
+    await Promise.all([
+      import('bullmq'),
+      import('grammy'),
+      import('./channels/index.js'),
+      import('./channels/telegram/limiter.js'),
+      import('./channels/telegram/fetch.js'),
+      import('./messages/templates.js'),
+      import('./metrics.js'),
+      import('./redis.js'),
+      import('./services/delivery.js'),
+    ]);
   return {
     Queue: bullmq.Queue,
-    Api: grammy.Api,
     Bot: grammy.Bot,
     createChannels: channelsIndex.createChannels,
     createRedisTelegramLimiter: telegramLimiter.createRedisTelegramLimiter,
     limitTransformer: telegramLimiter.limitTransformer,
     processTelegramLimiter: telegramLimiter.processTelegramLimiter,
     telegramBotId: telegramLimiter.telegramBotId,
+    createReminderApi: telegramFetch.createReminderApi,
     loadTemplates: templates.loadTemplates,
     createMetrics: metrics.createMetrics,
     createRedis: redis.createRedis,
@@ -190,13 +192,13 @@ export interface BuildOptions {
 export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}): Promise<ProgramDeps> {
   const {
     Queue,
-    Api,
     Bot,
     createChannels,
     createRedisTelegramLimiter,
     limitTransformer,
     processTelegramLimiter,
     telegramBotId,
+    createReminderApi,
     loadTemplates,
     createMetrics,
     createRedis,
@@ -294,10 +296,11 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
     );
   }
   // The reminders' Telegram client, built here and handed to the channel: its own, not the bot's,
-  // since the channel paces its sends before each claim and gives up after TELEGRAM_TIMEOUT_SECONDS.
+  // since the channel paces its sends before each claim and gives up after TELEGRAM_TIMEOUT_SECONDS;
+  // its calls go over node:http, sendMessage without grammY's caller (channels/telegram/fetch.ts).
   const telegramApi =
     !options.channels && config.TELEGRAM_BOT_TOKEN
-      ? new Api(config.TELEGRAM_BOT_TOKEN, {
+      ? createReminderApi(config.TELEGRAM_BOT_TOKEN, {
           apiRoot: config.TELEGRAM_API_ROOT,
           timeoutSeconds: config.TELEGRAM_TIMEOUT_SECONDS,
         })

@@ -1,4 +1,4 @@
-import { Api, GrammyError, HttpError } from 'grammy';
+import { GrammyError, HttpError, type Api } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
 import type { Lang } from '#root/domain/wording.js';
 import { say } from '#root/messages/chat-words.js';
@@ -11,6 +11,7 @@ import {
   type Recipient,
 } from '../types.js';
 import { encodeButton } from './callback.js';
+import { createReminderApi } from './fetch.js';
 import { splitTelegramHtml } from './html.js';
 import { limitTransformer, sharedTelegramLimiter, type TelegramLimiter } from './limiter.js';
 import { telegramDeliveryError } from './errors.js';
@@ -116,7 +117,7 @@ export function createTelegramChannel(
   const api =
     'api' in options
       ? options.api
-      : new Api(options.token, { apiRoot: options.apiRoot, timeoutSeconds: options.timeoutSeconds ?? 30 });
+      : createReminderApi(options.token, { apiRoot: options.apiRoot, timeoutSeconds: options.timeoutSeconds ?? 30 });
   const limiter = options.limiter ?? sharedTelegramLimiter;
   // `pace` (before the claim) takes the first turn; the transformer waits out 429s like the bot's replies.
   api.config.use(limitTransformer(limiter, { maxRetries: options.maxRateRetries ?? 3, pacedByCaller: true }));

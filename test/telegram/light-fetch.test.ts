@@ -1,0 +1,376 @@
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import zlib from 'node:zlib';
+import { Api, GrammyError, HttpError } from 'grammy';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CallAborted,
+  CallTimedOut,
+  createReminderApi,
+  IDLE_CONNECTION_MS,
+  lightFetch,
+  reminderAgent,
+  reminderClientOptions,
+} from '#root/channels/telegram/fetch.js';
+import { createTelegramChannel } from '#root/channels/telegram/index.js';
+import { createTelegramLimiter } from '#root/channels/telegram/limiter.js';
+import { DeliveryError, type OutgoingMessage, type Recipient } from '#root/channels/types.js';
+import { waitFor } from '../helpers/processes.js';
+import { startFakeTelegram, type FakeTelegram } from '../helpers/telegram-server.js';
+
+const TOKEN = '123456:TEST-token_abcdefghijklmnop';
+
+/**
+ * A Bot API server whose answer to each call is written by the test (`answer`, in order; the last
+ * one for every later call), with the connections it saw: what Telegram or a network in between can
+ * do to a call that node-fetch used to handle for the reminders' client.
+ */
+async function startScriptedServer() {
+  type Answer = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
+  const answers: Answer[] = [];
+  const bodies: string[] = [];
+  const sockets = new Set<Socket>();
+  let closedSockets = 0;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (d: string) => (body += d));
+    req.on('end', () => {
+      bodies.push(body);
+      const answer = answers.length > 1 ? answers.shift()! : answers[0]!;
+      answer(req, res, body);
+    });
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => closedSockets++);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    root: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    answers,
+    bodies,
+    /** Connections opened so far, and closed. */
+    connections: () => ({ opened: sockets.size, closed: closedSockets }),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+const sent = (chatId: number, text: string) => ({
+  ok: true,
+  result: { message_id: 1, date: 0, chat: { id: chatId, type: 'private' }, text },
+});
+const json =
+  (status: number, value: unknown): Parameters<Awaited<ReturnType<typeof startScriptedServer>>['answers']['push']>[0] =>
+  (_req, res) => {
+    const text = JSON.stringify(value);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+
+const to: Recipient = {
+  contactId: 'c',
+  name: 'Người 1',
+  locale: 'vi',
+  email: null,
+  telegramChatId: 7100n,
+  zaloUserId: null,
+};
+const message: OutgoingMessage = { orgId: 'o', ref: { reminderId: 'r' }, subject: 'Nhắc', text: 'Nhắc hạn' };
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => expect.unreachable(),
+    (e: unknown) => e,
+  );
+const channelOver = (root: string, timeoutSeconds = 30) =>
+  createTelegramChannel({ token: TOKEN, apiRoot: root, timeoutSeconds, limiter: createTelegramLimiter() });
+
+/** The reminders' Telegram client over `lightFetch`: what grammY needs of a `fetch`, and every failure. */
+describe('the reminders’ light fetch for grammY', () => {
+  let tg: FakeTelegram;
+  beforeAll(async () => {
+    tg = await startFakeTelegram({ limits: false });
+  });
+  afterAll(async () => {
+    await tg.close();
+  });
+
+  it('sends JSON calls and reads their answers, text and buttons intact, on one connection', async () => {
+    const api = new Api(TOKEN, { apiRoot: tg.apiRoot, ...reminderClientOptions(tg.apiRoot) });
+    const keyboard = { inline_keyboard: [[{ text: '✅ BC-1', callback_data: 'd:1' }]] };
+    const messages = [];
+    for (let i = 0; i < 3; i++)
+      messages.push(
+        await api.sendMessage(7001, `Nhắc <b>việc</b> ${i}: “Quý IV/2026”`, {
+          parse_mode: 'HTML',
+          reply_markup: keyboard,
+        }),
+      );
+    expect(messages.map((m) => m.chat.id)).toEqual([7001, 7001, 7001]);
+    expect(new Set(messages.map((m) => m.message_id)).size).toBe(3);
+    const got = tg.sent(7001);
+    expect(got.map((m) => m.text)).toEqual([0, 1, 2].map((i) => `Nhắc <b>việc</b> ${i}: “Quý IV/2026”`));
+    expect(got[0]!.reply_markup).toEqual(keyboard);
+    expect(got[0]!.parse_mode).toBe('HTML');
+  });
+
+  it('makes sendMessage itself as grammY would (nulls left out), other methods through grammY’s caller', async () => {
+    const s = await startScriptedServer();
+    try {
+      s.answers.push((req, res, body) =>
+        json(200, req.url!.endsWith('/getMe') ? { ok: true, result: { id: 1, is_bot: true } } : sent(7100, 'x'))(
+          req,
+          res,
+          body,
+        ),
+      );
+      const api = createReminderApi(TOKEN, { apiRoot: s.root, timeoutSeconds: 30 });
+      await api.sendMessage(7100, 'Nhắc “việc”', { parse_mode: 'HTML', reply_markup: null as never });
+      expect(JSON.parse(s.bodies[0]!)).toEqual({ chat_id: 7100, text: 'Nhắc “việc”', parse_mode: 'HTML' });
+      await expect(api.getMe()).resolves.toMatchObject({ id: 1 });
+      expect(s.bodies).toHaveLength(2);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('gives a caller’s abort back as grammY’s HttpError, sending nothing', async () => {
+    const s = await startScriptedServer();
+    try {
+      s.answers.push(json(200, sent(7100, 'x')));
+      const api = createReminderApi(TOKEN, { apiRoot: s.root, timeoutSeconds: 30 });
+      const controller = new AbortController();
+      controller.abort();
+      const error = await failure(api.sendMessage(7100, 'x', {}, controller.signal as never));
+      expect(error).toBeInstanceOf(HttpError);
+      expect((error as HttpError).error).toBeInstanceOf(CallAborted);
+      expect(s.bodies).toHaveLength(0);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('answers Telegram’s refusals as grammY errors, with their code and parameters', async () => {
+    const api = new Api(TOKEN, { apiRoot: tg.apiRoot, ...reminderClientOptions(tg.apiRoot) });
+    const error = await failure(api.sendMessage(7002, ''));
+    expect(error).toBeInstanceOf(GrammyError);
+    expect(error).toMatchObject({ error_code: 400 });
+    tg.fail({ status: 500, method: 'sendMessage' });
+    expect(await failure(api.sendMessage(7002, 'x'))).toMatchObject({ error_code: 500 });
+  });
+
+  it('waits out a 429 for its retry_after, then sends once', async () => {
+    const s = await startScriptedServer();
+    try {
+      s.answers.push(
+        json(429, {
+          ok: false,
+          error_code: 429,
+          description: 'Too Many Requests: retry after 1',
+          parameters: { retry_after: 1 },
+        }),
+        (_req, res, body) => json(200, sent(7100, (JSON.parse(body) as { text: string }).text))(_req, res, body),
+      );
+      const result = await channelOver(s.root).send(to, message);
+      expect(result.externalId).toBe('7100:1');
+      expect(s.bodies).toHaveLength(2);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('gives up on a held call when grammY’s timeout aborts: the connection is closed, never reused, and the outcome unknown', async () => {
+    const s = await startScriptedServer();
+    try {
+      s.answers.push(
+        () => undefined, // held: never answered
+        json(200, sent(7100, 'Nhắc hạn')),
+      );
+      const channel = channelOver(s.root, 1);
+      const error = await failure(channel.send(to, message));
+      expect(error).toBeInstanceOf(DeliveryError);
+      expect(error).toMatchObject({ permanent: false, outcomeUnknown: true });
+      expect((error as DeliveryError).cause).toBeInstanceOf(HttpError);
+      expect(((error as DeliveryError).cause as HttpError).error).toBeInstanceOf(CallTimedOut);
+      // The request was destroyed: the server sees its connection close…
+      await waitFor(async () => s.connections().closed === 1, 60_000, 'the held connection closed');
+      // …and the next call goes on a new one.
+      await expect(channel.send(to, message)).resolves.toMatchObject({ externalId: '7100:1' });
+      expect(s.connections().opened).toBe(2);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('reads a connection cut in the middle of an answer as a failure of unknown outcome, and sends the next call', async () => {
+    const s = await startScriptedServer();
+    try {
+      s.answers.push(
+        (_req, res) => {
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': 200 });
+          res.write('{"ok":true,"result":{"message_id"', () => res.destroy());
+        },
+        json(200, sent(7100, 'Nhắc hạn')),
+      );
+      const channel = channelOver(s.root);
+      const error = await failure(channel.send(to, message));
+      expect(error).toBeInstanceOf(DeliveryError);
+      expect(error).toMatchObject({ permanent: false, outcomeUnknown: true });
+      await expect(channel.send(to, message)).resolves.toMatchObject({ externalId: '7100:1' });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('reads a connection cut before any answer (socket hang up) as of unknown outcome', async () => {
+    const s = await startScriptedServer();
+    try {
+      s.answers.push((req) => req.socket.destroy(), json(200, sent(7100, 'Nhắc hạn')));
+      const channel = channelOver(s.root);
+      expect(await failure(channel.send(to, message))).toMatchObject({ permanent: false, outcomeUnknown: true });
+      await expect(channel.send(to, message)).resolves.toMatchObject({ externalId: '7100:1' });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('leaves a kept-alive connection the server closed, and sends on a new one', async () => {
+    const s = await startScriptedServer();
+    const agent = new http.Agent({ keepAlive: true });
+    try {
+      let first: Socket | undefined;
+      s.answers.push(
+        (req, res, body) => {
+          first = req.socket;
+          json(200, sent(7100, 'a'))(req, res, body);
+        },
+        json(200, sent(7100, 'b')),
+      );
+      const api = new Api(TOKEN, {
+        apiRoot: s.root,
+        fetch: lightFetch({ agent, fallback: () => Promise.reject(new Error('no fallback')) }) as never,
+      });
+      await api.sendMessage(7100, 'a');
+      first!.destroy();
+      // The client sees the idle connection go before it would reuse it.
+      await waitFor(async () => Object.keys(agent.freeSockets).length === 0, 60_000, 'the closed connection left');
+      await expect(api.sendMessage(7100, 'b')).resolves.toMatchObject({ text: 'b' });
+      expect(s.connections().opened).toBe(2);
+    } finally {
+      agent.destroy();
+      await s.close();
+    }
+  });
+
+  it('closes an idle connection before the server would: under its Keep-Alive hint, and at most IDLE_CONNECTION_MS', async () => {
+    const s = await startScriptedServer();
+    try {
+      s.answers.push((req, res, body) => {
+        if (body.includes('short')) res.setHeader('keep-alive', 'timeout=3');
+        json(200, sent(7100, 'x'))(req, res, body);
+      });
+      const api = new Api(TOKEN, { apiRoot: s.root, ...reminderClientOptions(s.root) });
+      const idle = () => Object.values(reminderAgent(s.root).freeSockets).flat()[0]?.timeout;
+      // Node's server says `Keep-Alive: timeout=5`, as it does by default.
+      await api.sendMessage(7100, 'plain');
+      expect(IDLE_CONNECTION_MS).toBeLessThan(5_000);
+      expect(idle()).toBe(IDLE_CONNECTION_MS);
+      await api.sendMessage(7100, 'short');
+      expect(idle()).toBe(2_000);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('reads a large answer in many pieces, and a compressed one', async () => {
+    const s = await startScriptedServer();
+    const big = 'Ư'.repeat(1_000_000);
+    try {
+      s.answers.push(
+        (_req, res) => {
+          const text = Buffer.from(JSON.stringify(sent(7100, big)));
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': text.length });
+          for (let i = 0; i < text.length; i += 16_384) res.write(text.subarray(i, i + 16_384));
+          res.end();
+        },
+        (_req, res) => {
+          const text = zlib.gzipSync(JSON.stringify(sent(7100, 'nén')));
+          res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+          res.end(text);
+        },
+      );
+      const api = new Api(TOKEN, { apiRoot: s.root, ...reminderClientOptions(s.root) });
+      expect((await api.sendMessage(7100, 'x')).text).toBe(big);
+      expect((await api.sendMessage(7100, 'x')).text).toBe('nén');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('reads an answer that is not JSON (a proxy’s page) as a temporary failure', async () => {
+    const s = await startScriptedServer();
+    try {
+      s.answers.push((_req, res) => {
+        res.writeHead(502, { 'content-type': 'text/html' });
+        res.end('<html><body>502 Bad Gateway</body></html>');
+      });
+      const error = await failure(channelOver(s.root).send(to, message));
+      expect(error).toBeInstanceOf(DeliveryError);
+      expect(error).toMatchObject({ permanent: false });
+      expect((error as DeliveryError).cause).toBeInstanceOf(HttpError);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('says a refused connection is one (the message never left)', async () => {
+    const probe = http.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const root = `http://127.0.0.1:${port}`;
+    const error = await failure(
+      new Api(TOKEN, { apiRoot: root, ...reminderClientOptions(root) }).sendMessage(7004, 'x'),
+    );
+    expect(error).toBeInstanceOf(HttpError);
+    expect(String((error as HttpError).error)).toMatch(/ECONNREFUSED/);
+    expect(await failure(channelOver(root).send(to, message))).toMatchObject({
+      permanent: false,
+      outcomeUnknown: false,
+    });
+  });
+
+  it('sends nothing once aborted, and passes bodies that are not JSON text on', async () => {
+    let requests = 0;
+    const send = lightFetch({
+      agent: new http.Agent(),
+      fallback: (_url, init) => {
+        passed.push(init.body);
+        return Promise.resolve({ json: () => Promise.resolve({ ok: true, result: true }) });
+      },
+    });
+    const passed: unknown[] = [];
+    const s = await startScriptedServer();
+    try {
+      s.answers.push((_req, res, body) => {
+        requests++;
+        json(200, { ok: true, result: body })(_req, res, body);
+      });
+      const controller = new AbortController();
+      controller.abort();
+      const url = `${s.root}/bot${TOKEN}/sendMessage`;
+      expect(await failure(send(url, { body: '{}', signal: controller.signal }))).toBeInstanceOf(CallAborted);
+      expect(requests).toBe(0);
+      const stream = { pipe: () => undefined };
+      await expect((await send(`${url}Document`, { body: stream })).json()).resolves.toEqual({
+        ok: true,
+        result: true,
+      });
+      expect(passed).toEqual([stream]);
+    } finally {
+      await s.close();
+    }
+  });
+});

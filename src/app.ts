@@ -15,6 +15,7 @@ import {
 } from '#jobs/queues.js';
 import { createSendProcessor } from '#jobs/send.js';
 import { RAMP_FIRST, rampedProcessor } from '#jobs/ramp.js';
+import { BUNDLES_PER_JOB } from '#jobs/dispatch.js';
 import type { ProgramDeps } from './composition.js';
 import { isDatabaseUnreachable, isRedisUnreachable } from './lib/outage.js';
 import { createMetricsServer, type Metrics } from './metrics.js';
@@ -163,18 +164,21 @@ export function startWorkers(deps: ProgramDeps): RoleHandle {
     createMaintenanceProcessor(deps, delivery, sendQueue, config.PLAN_LOOKAHEAD_SECONDS * 1000),
     { connection: deps.connect('maintenance-worker'), prefix, concurrency: 2 },
   );
-  // Up to WORKER_CONCURRENCY jobs at once, reached in doubling steps (see jobs/ramp.ts): a burst's
-  // first jobs start once 32 are fetched, not once 256 are.
+  // WORKER_CONCURRENCY bundles in flight in this process; a batch job carries up to BUNDLES_PER_JOB,
+  // so the worker takes far fewer jobs at once (and leaves the rest to other workers): twice as many
+  // as it takes to fill them, so that a batch waiting on its slowest send (a timeout) does not leave
+  // the places of its others empty. That many reached in doubling steps (see jobs/ramp.ts).
   // (The processor is first called once a job is fetched, after `send` is made.)
+  const jobsAtOnce = 2 * Math.ceil(config.WORKER_CONCURRENCY / BUNDLES_PER_JOB);
   const processor = rampedProcessor(
-    config.WORKER_CONCURRENCY,
+    jobsAtOnce,
     (): Worker<SendJobData> => send,
-    createSendProcessor(delivery, sendQueue, logger),
+    createSendProcessor(delivery, sendQueue, logger, { bundlesInFlight: config.WORKER_CONCURRENCY }),
   );
   const send: Worker<SendJobData> = new Worker<SendJobData>(REMINDERS_QUEUE, processor, {
     connection: deps.connect('send-worker'),
     prefix,
-    concurrency: Math.min(RAMP_FIRST, config.WORKER_CONCURRENCY),
+    concurrency: Math.min(RAMP_FIRST, jobsAtOnce),
     // A SIGKILLed worker's jobs return to the queue once their lock lapses (then the claim
     // in PostgreSQL decides whether anything is left to send).
     lockDuration: config.WORKER_LOCK_SECONDS * 1000,

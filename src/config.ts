@@ -215,7 +215,10 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).default('dondoc <dondoc@localhost>'),
   /** Messages per minute to the SMTP server. */
   SMTP_RATE_PER_MINUTE: int(1, 100_000).default(120),
-  /** Parallel sends per worker process. */
+  /**
+   * Messages (bundles) in flight per worker process; the send worker takes twice as many jobs at
+   * once as this divided by the bundles a job may carry (jobs/dispatch.ts, BUNDLES_PER_JOB).
+   */
   WORKER_CONCURRENCY: int(1, 1024).default(256),
   /** How far ahead the planner queues reminders (delayed to their instant). */
   PLAN_LOOKAHEAD_SECONDS: int(0, 86_400).default(600),

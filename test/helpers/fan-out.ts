@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { dispatchDue } from '#jobs/dispatch.js';
-import { REMINDERS_QUEUE, type SendJobData } from '#jobs/queues.js';
+import { bundleIdsOf, JOB_SEND_BUNDLE, JOB_SEND_BUNDLES, REMINDERS_QUEUE, type SendJobData } from '#jobs/queues.js';
 import type { Db } from '#root/db/client.js';
 import type { Redis } from '#root/redis.js';
 import { reconcileObligations } from '#root/services/obligations.js';
@@ -130,4 +130,10 @@ export async function bundleTally(
     outboxBundles: new Set(messages.map((m) => m.bundleId).filter((id) => id !== null)).size,
     outboxUnbundled: messages.filter((m) => m.bundleId === null).length,
   };
+}
+
+/** The bundles on a send queue (waiting, delayed or active), whether queued alone or in a batch. */
+export async function queuedBundleIds(queue: Queue<SendJobData>): Promise<string[]> {
+  const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized', 'active']);
+  return jobs.flatMap((j) => (j.name === JOB_SEND_BUNDLE || j.name === JOB_SEND_BUNDLES ? bundleIdsOf(j.data) : []));
 }

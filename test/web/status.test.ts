@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleJobId } from '#jobs/queues.js';
 import { requestExtension } from '#root/services/chat.js';
 import { confirmObligation, extendObligation, waiveObligation } from '#root/services/confirmations.js';
 import { seedDemo } from '#root/services/demo.js';
 import { obligationIdOfKey, obligationKey, statusMatrix } from '#root/services/matrix.js';
 import { startWebTest, type WebTest } from '../helpers/web.js';
+import { queuedBundleIds } from '../helpers/fan-out.js';
 
 /** The matrix row of a unit (from its header cell to the end of the row). */
 function rowOf(page: string, unit: string): string {
@@ -312,7 +312,7 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
       const bundle = await db().bundle.findFirstOrThrow({
         where: { contactId: reminders[0]!.contactId, slot: reminders[0]!.stage.split('@')[0]! },
       });
-      expect(await w.s.app.sendQueue().getJob(bundleJobId(bundle.id))).toBeTruthy();
+      expect(await queuedBundleIds(w.s.app.sendQueue())).toContain(bundle.id);
       expect(await lastAudit('obligation.nudge')).toMatchObject({
         actor: `web:${w.admin.email}`,
         data: { obligations: 1, reminders: 1, reason: 'Quá hạn báo cáo năm' },

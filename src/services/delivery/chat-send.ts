@@ -135,7 +135,7 @@ export function createChatSender(
         const claimed = lane.items;
         if (!claimed) return { kind: 'done', outcome: { outcome: 'skipped', reason: 'claimed elsewhere' } };
         if (!claimed.length) {
-          await cancelBundle(db, b.id, [], 'nothing left');
+          await cancelBundle(db, b.id, [], 'nothing left', 'claimed');
           return { kind: 'done', outcome: { outcome: 'cancelled', reason: 'nothing left' } };
         }
         try {

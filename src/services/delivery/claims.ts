@@ -156,15 +156,29 @@ export async function cancelItems(db: Client, items: { id: string; reason: strin
      WHERE reminders.id = x.id AND reminders.status = 'pending'`;
 }
 
-/** A bundle not sent (nothing left, stale): `pending → cancelled`, with the items given. */
-export async function cancelBundle(db: Client, bundleId: string, itemIds: string[], reason: string): Promise<void> {
-  await db.$executeRaw`
+/**
+ * A bundle not sent (nothing left, stale): `from → cancelled`, with the items given; whether it
+ * moved. `from` is the state its caller knows: `pending` for a bundle it read but did not claim —
+ * another send may have claimed it since (two sends of one bundle at once: its batch's job and its
+ * own, two workers), and that claim is not undone, nor its items touched — or `claimed` (`sent` in
+ * a transactional channel's transaction) for its own claim.
+ */
+export async function cancelBundle(
+  db: Client,
+  bundleId: string,
+  itemIds: string[],
+  reason: string,
+  from: 'pending' | 'claimed' | 'sent',
+): Promise<boolean> {
+  const moved = await db.$executeRaw`
     UPDATE bundles SET status = 'cancelled', last_error = ${reason}
-     WHERE id = ${bundleId}::uuid AND status IN ('pending', 'claimed')`;
+     WHERE id = ${bundleId}::uuid AND status::text = ${from}`;
+  if (!moved) return false;
   await cancelItems(
     db,
     itemIds.map((id) => ({ id, reason })),
   );
+  return true;
 }
 
 /**

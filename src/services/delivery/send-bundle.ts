@@ -69,14 +69,17 @@ export function createBundleSender(
       zone: b.timeZone,
       now: clock.now(),
     });
+    // Read as pending, maybe claimed since by another send of it (which then decides): cancelled
+    // only if still pending.
     if (stale) {
-      await cancelBundle(
+      const cancelled = await cancelBundle(
         db,
         b.id,
         b.items.map((i) => i.id),
         stale,
+        'pending',
       );
-      return { outcome: 'cancelled', reason: stale };
+      return cancelled ? { outcome: 'cancelled', reason: stale } : { outcome: 'skipped', reason: 'claimed elsewhere' };
     }
     const { live, dropped } = partitionStale(b.items, b.timeZone);
     await cancelItems(
@@ -84,8 +87,11 @@ export function createBundleSender(
       dropped.map((d) => ({ id: d.item.id, reason: d.reason })),
     );
     if (!live.length) {
-      await cancelBundle(db, b.id, [], 'nothing left');
-      return { outcome: 'cancelled', reason: 'nothing left' };
+      // No item pending may mean that another send claimed them after this one read the bundle.
+      const cancelled = await cancelBundle(db, b.id, [], 'nothing left', 'pending');
+      return cancelled
+        ? { outcome: 'cancelled', reason: 'nothing left' }
+        : { outcome: 'skipped', reason: 'claimed elsewhere' };
     }
     const adapter = deps.channels[b.channel];
     if (!adapter) return parts.fallback.failBundle(b, live, `channel ${b.channel} not configured`);

@@ -33,8 +33,9 @@ export function createTransactionalSender(deps: Pick<DeliveryDeps, 'db' | 'clock
           return [{ s, k, items }];
         });
         const empty = winners.filter((w) => !w.items.length);
-        // Every item was confirmed or taken between the read and the claim: nothing to send.
-        for (const w of empty) await cancelBundle(tx, w.s.bundleId, [], 'nothing left');
+        // Every item was confirmed or taken between the read and the claim: nothing to send (the
+        // bundle, claimed straight to `sent` above, is cancelled instead).
+        for (const w of empty) await cancelBundle(tx, w.s.bundleId, [], 'nothing left', 'sent');
         const full = winners.filter((w) => w.items.length);
         const results = new Map<number, string | null>();
         for (const adapter of new Set(full.map((w) => w.s.adapter))) {

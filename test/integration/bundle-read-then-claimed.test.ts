@@ -93,4 +93,44 @@ describe('a send that read a bundle just before another send claimed it', () => 
     },
     120_000,
   );
+
+  it('fails nothing when it has no channel for the bundle and the other claimed it meanwhile', async () => {
+    // This app has no Telegram channel (sandbox only): its send fails a Telegram bundle as
+    // undeliverable, as a worker configured without that channel does. Its read of the bundle and
+    // items is let through; its failing of them (an update) waits until the other has claimed them.
+    const now = s.clock.now();
+    const { orgId, reminders } = await buildTelegramReminders(t.prisma, {
+      code: 'race-no-channel',
+      chats: 1,
+      perChat: 2,
+      firstChat: 520_000_000,
+      now,
+    });
+    await bundlePending(t.prisma, orgId, now);
+    const bundle = await t.prisma.bundle.findFirstOrThrow({ where: { orgId } });
+    const itemIds = reminders.map((r) => r.id);
+
+    await other.query('BEGIN');
+    // Reads go on; updates of reminders wait.
+    await other.query('LOCK TABLE reminders IN EXCLUSIVE MODE');
+    const late = s.deps.delivery.deliverBundle(bundle.id);
+    await waitFor(async () => (await waitingOnReminders()) > 0, 60_000, 'the late send failing the items');
+    await other.query(
+      `UPDATE bundles SET status = 'claimed', claimed_at = now(), claimed_by = 'the-other', attempts = attempts + 1
+        WHERE id = $1::uuid`,
+      [bundle.id],
+    );
+    await other.query(
+      `UPDATE reminders SET status = 'claimed', bundle_id = $1::uuid, claimed_at = now(), claimed_by = 'the-other'
+        WHERE id = ANY($2::uuid[])`,
+      [bundle.id, itemIds],
+    );
+    await other.query('COMMIT');
+
+    expect(await late).toMatchObject({ outcome: 'skipped' });
+    const after = await t.prisma.bundle.findUniqueOrThrow({ where: { id: bundle.id } });
+    expect({ status: after.status, claimedBy: after.claimedBy }).toEqual({ status: 'claimed', claimedBy: 'the-other' });
+    const items = await t.prisma.reminder.findMany({ where: { id: { in: itemIds } } });
+    expect(items.map((i) => [i.status, i.bundleId])).toEqual(itemIds.map(() => ['claimed', bundle.id]));
+  }, 120_000);
 });

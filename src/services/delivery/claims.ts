@@ -137,14 +137,27 @@ export async function releaseBundle(db: Client, bundleId: string, reason: string
       FROM b WHERE reminders.bundle_id = b.id AND reminders.status = 'claimed'`;
 }
 
-/** A permanent failure: the bundle and its items are `failed`. */
-export async function failBundle(db: Client, bundleId: string, reason: string): Promise<number> {
-  return db.$executeRaw`
+/**
+ * A permanent failure: the bundle and its items are `failed`, from the state its caller knows it
+ * in (`claimed`: its own claim; `pending`: only read, no channel to send it by) — never a bundle
+ * another send claimed since, whose message may be on its way. How many bundles moved (0 or 1).
+ */
+export async function failBundle(
+  db: Client,
+  bundleId: string,
+  reason: string,
+  from: 'pending' | 'claimed',
+): Promise<number> {
+  const rows = await db.$queryRaw<{ n: number }[]>`
     WITH b AS (
       UPDATE bundles SET status = 'failed', last_error = ${reason.slice(0, 500)}
-       WHERE id = ${bundleId}::uuid AND status IN ('pending', 'claimed') RETURNING id)
-    UPDATE reminders SET status = 'failed', last_error = ${reason.slice(0, 500)}
-      FROM b WHERE reminders.bundle_id = b.id AND reminders.status IN ('claimed', 'sent')`;
+       WHERE id = ${bundleId}::uuid AND status::text = ${from} RETURNING id),
+    r AS (
+      UPDATE reminders SET status = 'failed', last_error = ${reason.slice(0, 500)}
+        FROM b WHERE reminders.bundle_id = b.id AND reminders.status IN ('claimed', 'sent')
+      RETURNING reminders.id)
+    SELECT count(*)::int AS n FROM b`;
+  return rows[0]?.n ?? 0;
 }
 
 /** Leaves items out of their bundle, for good, with why (`pending → cancelled`). */

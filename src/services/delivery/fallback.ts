@@ -12,6 +12,9 @@ import type { LoadedBundle, LoadedItem } from './load.js';
  * message, and the failure is audited (`reminder.failed`, `digest.failed`) for the administrators'
  * digest, which names it.
  */
+/** The bundle to fail was not in the state its sender knew (another send claimed it since). */
+class NotInState extends Error {}
+
 export function createFallback(deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger' | 'metrics'>) {
   const { db, clock, logger, metrics } = deps;
 
@@ -21,50 +24,67 @@ export function createFallback(deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger
     return contact.channels.slice(at + 1).find((c) => !contact.disabledChannels.includes(c));
   };
 
-  /** A permanent failure of a bundle: it and its items are failed, and the contact's next channel takes them. */
+  /**
+   * A permanent failure of a bundle: it and its items are failed, and the contact's next channel
+   * takes them. `from` is the state the caller knows the bundle in: `claimed` (its own claim, the
+   * channel refused it) or `pending` (only read: no channel configured to send it by). A bundle
+   * found in another state (another send claimed it since) is left to that send: skipped.
+   */
   async function failBundleFor(
     b: LoadedBundle,
     items: LoadedItem[],
     reason: string,
     scope: 'address' | 'message' = 'address',
+    from: 'pending' | 'claimed' = 'claimed',
   ): Promise<DeliveryOutcome> {
     const contactId = b.contact.id;
     const channel = b.channel;
-    for (const item of items) metrics.failed.inc({ channel, kind: item.kind });
-    const fallback = await db.$transaction(async (tx) => {
-      // Items not claimed yet (no channel configured): claimed into the bundle as they fail with it.
-      await tx.$executeRaw`
+    const moved = await db
+      .$transaction(async (tx) => {
+        // Items not claimed yet (no channel configured): claimed into the bundle as they fail with it.
+        await tx.$executeRaw`
         UPDATE reminders SET status = 'claimed', bundle_id = ${b.id}::uuid
          WHERE id = ANY(${items.map((i) => i.id)}::uuid[]) AND status = 'pending'`;
-      await failBundle(tx, b.id, reason);
-      const contact = await tx.contact.findUniqueOrThrow({ where: { id: contactId } });
-      let next: Channel | undefined;
-      if (scope === 'address') {
-        next = await disableAddress(tx, contact, channel, reason, clock.now());
-        if (!next) return null;
-      } else {
-        next = nextAfter(contact, channel);
-        await tx.auditEvent.createMany({
-          data: items.map((item) => ({
-            orgId: contact.orgId,
-            actor: 'system',
-            action: 'reminder.failed',
-            entity: 'reminder',
-            entityId: item.id,
-            data: {
-              contact: contactId,
-              channel,
-              next: next ?? null,
-              dutyCode: item.obligation.dutyCode,
-              bundle: b.id,
-              reason: reason.slice(0, 200),
-            },
-          })),
-        });
-        if (!next) return null;
-      }
-      return moveToChannel(tx, b, items, next);
-    });
+        // Not in the state its caller knows: thrown, so that the items' claim above is undone too.
+        if (!(await failBundle(tx, b.id, reason, from))) throw new NotInState();
+        const contact = await tx.contact.findUniqueOrThrow({ where: { id: contactId } });
+        let next: Channel | undefined;
+        if (scope === 'address') {
+          next = await disableAddress(tx, contact, channel, reason, clock.now());
+          if (!next) return null;
+        } else {
+          next = nextAfter(contact, channel);
+          await tx.auditEvent.createMany({
+            data: items.map((item) => ({
+              orgId: contact.orgId,
+              actor: 'system',
+              action: 'reminder.failed',
+              entity: 'reminder',
+              entityId: item.id,
+              data: {
+                contact: contactId,
+                channel,
+                next: next ?? null,
+                dutyCode: item.obligation.dutyCode,
+                bundle: b.id,
+                reason: reason.slice(0, 200),
+              },
+            })),
+          });
+          if (!next) return null;
+        }
+        return moveToChannel(tx, b, items, next);
+      })
+      .then(
+        (fallback) => ({ fallback }),
+        (error: unknown) => {
+          if (error instanceof NotInState) return null;
+          throw error;
+        },
+      );
+    if (!moved) return { outcome: 'skipped', reason: 'claimed elsewhere' };
+    const { fallback } = moved;
+    for (const item of items) metrics.failed.inc({ channel, kind: item.kind });
     if (scope === 'address')
       logger.warn({ bundle: b.id, channel, fallback }, 'delivery failed for good; channel disabled for this contact');
     else

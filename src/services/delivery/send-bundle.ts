@@ -94,7 +94,8 @@ export function createBundleSender(
         : { outcome: 'skipped', reason: 'claimed elsewhere' };
     }
     const adapter = deps.channels[b.channel];
-    if (!adapter) return parts.fallback.failBundle(b, live, `channel ${b.channel} not configured`);
+    if (!adapter)
+      return parts.fallback.failBundle(b, live, `channel ${b.channel} not configured`, 'address', 'pending');
     const calendar = await org.calendar(b.orgId, Number(b.day.slice(0, 4)));
     const edited = await parts.edits.forOrg(b.orgId);
     const ctx = {

@@ -193,10 +193,11 @@ describe('the units pages', () => {
         },
       });
       const text = rowOf((await w.client.get(`/admin/units/${tttt.id}`)).text, c.id);
-      expect(text).toContain('<s>email</s>');
+      expect(text).toContain('<s>Email</s>');
+      expect(text).not.toMatch(/<s>email<\/s>|→ telegram/);
       // No record of why (none kept): what to check and how to retry.
       expect(text).toContain('(lỗi: kênh báo lỗi khi gửi cho người này — kiểm tra địa chỉ');
-      expect(text).toContain(' → telegram');
+      expect(text).toContain(' → Telegram');
       expect(text).toMatch(/<td[^>]*>đã liên kết<\/td>\s*<td[^>]*><span class="muted">chưa<\/span><\/td>/);
       expect(text).toContain('loi@example.vn');
       await w.t.prisma.contact.delete({ where: { id: c.id } });
@@ -241,7 +242,7 @@ describe('the units pages', () => {
       await failed('zalo', 'Zalo 404: Not found');
       const vi = rowOf((await w.client.get(`/admin/units/${tttt.id}`)).text, c.id);
       expect(vi).toContain(
-        '<s>telegram</s> <span class="flag">(lỗi: người nhận đã chặn bot — nhờ họ mở lại bot và gửi /start)</span>',
+        '<s>Telegram</s> <span class="flag">(lỗi: người nhận đã chặn bot — nhờ họ mở lại bot và gửi /start)</span>',
       );
       expect(vi).toContain('(lỗi: Zalo không tìm thấy người nhận');
       const en = w.newClient();
@@ -291,7 +292,7 @@ describe('the units pages', () => {
         unreachableSince: null,
       });
       expect((await w.client.get(res.location!)).text).toContain(
-        'Đã đổi kênh của Phạm Văn Đổi Kênh: telegram → email.',
+        'Đã đổi kênh của Phạm Văn Đổi Kênh: Telegram → Email.',
       );
       expect(
         await w.t.prisma.auditEvent.findFirst({

@@ -172,7 +172,7 @@ ${unit.contacts.map(
   (
     c,
   ) => html`<tr${c.unreachable ? html` class="flag"` : ''}><td data-label=""><strong>${c.name}</strong></td><td data-label="${t('Vai trò', 'Role')}">${t(...ROLE_LABEL[c.role])}</td>
-<td data-label="${t('Kênh', 'Channels')}">${c.channels.map((ch, i) => html`${i ? ' → ' : ''}${c.disabledChannels.includes(ch) ? html`<s>${ch}</s> <span class="flag">(${say(lang, 'failure.failed', { reason: failureInWords(c.failures.get(ch) ?? '', lang) })})</span>` : ch}`)}</td>
+<td data-label="${t('Kênh', 'Channels')}">${c.channels.map((ch, i) => html`${i ? ' → ' : ''}${c.disabledChannels.includes(ch) ? html`<s>${channelLabel(ch, lang)}</s> <span class="flag">(${say(lang, 'failure.failed', { reason: failureInWords(c.failures.get(ch) ?? '', lang) })})</span>` : channelLabel(ch, lang)}`)}</td>
 ${ADDRESSED.map((spec) => addressCell(t, lang, spec, c))}
 <td data-label="">${!c.active ? t('ngừng', 'inactive') : c.unreachable ? html`⚠ ${t('không liên lạc được', 'unreachable')}${c.unreachableSince ? html` ${t('từ', 'since')} ${shortDate(zonedDay(c.unreachableSince, unit.org.timeZone))}` : ''}` : ''}</td>
 <td data-label="">${
@@ -524,7 +524,7 @@ ${historyTable(t, history, await auditNames(deps.db, a.orgId, history, a.lang), 
   // A contact's channels, first first: choosing a failed channel again is how it is re-enabled.
   contactAction('channels', async (req, reply, { a, t, unit, contact }) => {
     const updated = await setContactChannels(deps.db, a.orgId, contact.id, [field(req.body, 'channels')], a.actor);
-    const order = updated.channels.join(' → ');
+    const order = updated.channels.map((ch) => channelLabel(ch, a.lang)).join(' → ');
     return redirectWith(
       reply,
       `/admin/units/${unit.id}`,

@@ -90,46 +90,71 @@ export function refusalInWords(reason: string, lang: Lang): string {
   return lang === 'vi' ? rule[1] : rule[2];
 }
 
+/**
+ * The failures that have words of their own, each twice in the locale files: `failure.<name>` for
+ * administrators ("the recipient blocked the bot — ask them to …"), `contactFailure.<name>` for the
+ * contact ("you blocked the bot — …").
+ */
+type FailureName = {
+  [K in ChatKey]: K extends `contactFailure.${infer N}` ? (`failure.${N}` extends ChatKey ? N : never) : never;
+}[ChatKey];
+
 /** Each dead Telegram chat (src/channels/telegram/errors.ts) in words: what happened, what to do. */
-const TELEGRAM_DEAD_CHAT_WORDS: Record<TelegramDeadChat, ChatKey> = {
-  blocked: 'failure.telegramBlocked',
-  deactivated: 'failure.telegramDeactivated',
-  kicked: 'failure.telegramKicked',
-  chatNotFound: 'failure.telegramChatNotFound',
-  noRights: 'failure.telegramNoRights',
-  notStarted: 'failure.telegramNotStarted',
-  toBot: 'failure.telegramToBot',
-  notMember: 'failure.telegramNotMember',
-  groupDeleted: 'failure.telegramGroupDeleted',
+const TELEGRAM_DEAD_CHAT_WORDS: Record<TelegramDeadChat, FailureName> = {
+  blocked: 'telegramBlocked',
+  deactivated: 'telegramDeactivated',
+  kicked: 'telegramKicked',
+  chatNotFound: 'telegramChatNotFound',
+  noRights: 'telegramNoRights',
+  notStarted: 'telegramNotStarted',
+  toBot: 'telegramToBot',
+  notMember: 'telegramNotMember',
+  groupDeleted: 'telegramGroupDeleted',
 };
 
 /** Each dead Zalo chat (src/channels/zalo/index.ts) in words. */
-const ZALO_DEAD_CHAT_WORDS: Record<ZaloDeadChat, ChatKey> = {
-  blocked: 'failure.zaloBlocked',
-  notFound: 'failure.zaloNotFound',
-  noUser: 'failure.zaloNoUser',
+const ZALO_DEAD_CHAT_WORDS: Record<ZaloDeadChat, FailureName> = {
+  blocked: 'zaloBlocked',
+  notFound: 'zaloNotFound',
+  noUser: 'zaloNoUser',
 };
 
 /** Other failures of a channel for a contact, by the reason's text (src/channels/email, delivery/fallback.ts). */
-const OTHER_FAILURES: [pattern: RegExp, key: ChatKey][] = [
-  [/^address rejected$|^SMTP: 5\d\d$/, 'failure.emailRejected'],
-  [/^contact has no email address$/, 'failure.emailMissing'],
-  [/^channel \w+ not configured$/, 'failure.notConfigured'],
+const OTHER_FAILURES: [pattern: RegExp, name: FailureName][] = [
+  [/^address rejected$|^SMTP: 5\d\d$/, 'emailRejected'],
+  [/^contact has no email address$/, 'emailMissing'],
+  [/^channel \w+ not configured$/, 'notConfigured'],
 ];
 
+/** The failure a reason names, when it has words of its own. */
+function failureName(reason: string): FailureName | undefined {
+  const telegram = telegramDeadChat(reason);
+  if (telegram) return TELEGRAM_DEAD_CHAT_WORDS[telegram];
+  const zalo = zaloDeadChat(reason);
+  if (zalo) return ZALO_DEAD_CHAT_WORDS[zalo];
+  return OTHER_FAILURES.find(([pattern]) => pattern.test(reason))?.[1];
+}
+
 /**
- * Why a channel failed for a contact, for people (administrators on the unit, inbox and audit
+ * Why a channel failed for a contact, for administrators (the unit, inbox, summary and audit
  * pages, the command line, digests): what happened and what to do ("người nhận đã chặn bot — nhờ
  * họ mở lại bot và gửi /start"), from the reason kept in the audit log or on the reminder. A
  * message's own refusal reads as {@link refusalInWords} does; a reason nothing knows says to check
  * the address and choose the channel again. The raw answer is never part of it.
  */
 export function failureInWords(reason: string, lang: Lang): string {
-  const telegram = telegramDeadChat(reason);
-  if (telegram) return say(lang, TELEGRAM_DEAD_CHAT_WORDS[telegram]);
-  const zalo = zaloDeadChat(reason);
-  if (zalo) return say(lang, ZALO_DEAD_CHAT_WORDS[zalo]);
-  const other = OTHER_FAILURES.find(([pattern]) => pattern.test(reason));
-  if (other) return say(lang, other[1]);
+  const name = failureName(reason);
+  if (name) return say(lang, `failure.${name}`);
   return refusalRule(reason) ? refusalInWords(reason, lang) : say(lang, 'failure.other');
+}
+
+/**
+ * Why one of their channels failed, told to the contact (their own `/kenh`): what happened to it
+ * and what they can do ("bạn đã chặn bot trên Telegram — mở lại bot, bỏ chặn rồi gửi /start"; ask
+ * the administrator for a new invite…). A reason without words of its own — a message's refusal
+ * included, which the contact cannot fix — says to ask the administrator to check the address, or
+ * to choose the channel again to retry. The raw answer is never part of it.
+ */
+export function failureForContact(reason: string, lang: Lang): string {
+  return say(lang, `contactFailure.${failureName(reason) ?? 'other'}`);
 }

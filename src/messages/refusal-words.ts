@@ -45,34 +45,48 @@ const REFUSALS: [pattern: RegExp, vi: string, en: string][] = [
     'Telegram refused this message as an invalid request',
   ],
   [/^Zalo 400\b/, 'Zalo từ chối tin này vì yêu cầu không hợp lệ', 'Zalo refused this message as an invalid request'],
-  // The webhook channel's reasons (src/channels/webhook/index.ts).
+  // The webhook channel's reasons (src/channels/webhook/index.ts): what happened, then what the
+  // administrator can do (the address is set on the unit's page; the receiver is someone else's).
+  [
+    /^Webhook\b.*refused \d+ times in a row without a request/,
+    'hệ thống nhận yêu cầu chờ (báo quá tải, mã 429) quá lâu nên tin được gửi qua kênh kế tiếp — nhờ bên quản lý hệ thống nhận tăng giới hạn hoặc rút ngắn thời gian chờ',
+    'the receiving system kept asking to wait (overloaded, code 429), so the message went by the next channel — ask its managers to raise its limit or shorten the wait',
+  ],
   [
     /^Webhook\b.*failed \d+ times in a row/,
-    'hệ thống nhận không trả lời hoặc báo lỗi nhiều lần liền',
-    'the receiving system did not answer, or failed, several times in a row',
+    'hệ thống nhận không trả lời hoặc báo lỗi nhiều lần liền nên tin được gửi qua kênh kế tiếp — nhờ bên quản lý hệ thống nhận kiểm tra hệ thống có chạy và trả lời thành công (mã 2xx) không',
+    'the receiving system did not answer, or failed, several times in a row, so the message went by the next channel — ask its managers to check that it is running and answers with success (a 2xx code)',
   ],
   [
     /^Webhook refused: .*resolves to /,
-    'địa chỉ webhook trỏ hoặc chuyển hướng vào mạng nội bộ nên bị chặn',
-    'the webhook address points or redirects into a private network, so it was blocked',
+    'địa chỉ webhook trỏ hoặc chuyển hướng vào mạng nội bộ nên bị chặn — dùng một địa chỉ công khai, hoặc nhờ người vận hành hệ thống cho phép máy nhận đó (WEBHOOK_ALLOW_HOSTS), rồi đặt lại địa chỉ trên trang đơn vị',
+    'the webhook address points or redirects into a private network, so it was blocked — use a public address, or ask the system’s operator to allow that receiver (WEBHOOK_ALLOW_HOSTS), then set the address again on the unit’s page',
   ],
   [
     /^Webhook refused\b/,
-    'địa chỉ webhook không an toàn hoặc chuyển hướng quá nhiều lần nên bị chặn',
-    'the webhook address is unsafe or redirects too often, so it was blocked',
+    'địa chỉ webhook không an toàn hoặc chuyển hướng quá nhiều lần nên bị chặn — đặt một địa chỉ https trỏ thẳng tới hệ thống nhận (không chuyển hướng) trên trang đơn vị',
+    'the webhook address is unsafe or redirects too often, so it was blocked — set an https address that reaches the receiving system directly (without redirects) on the unit’s page',
   ],
   [
     /^Webhook (401|403|404|405|410)\b/,
-    'hệ thống nhận không còn nhận tin ở địa chỉ webhook này',
-    'the receiving system no longer takes messages at this webhook address',
+    'hệ thống nhận không còn nhận tin ở địa chỉ webhook này — hỏi bên quản lý hệ thống nhận địa chỉ đúng (hoặc quyền nhận tin), rồi đặt lại địa chỉ trên trang đơn vị',
+    'the receiving system no longer takes messages at this webhook address — ask its managers for the right address (or access), then set it again on the unit’s page',
   ],
-  [/^Webhook 4\d\d\b/, 'hệ thống nhận từ chối tin này', 'the receiving system refused this message'],
+  [
+    /^Webhook 4\d\d\b/,
+    'hệ thống nhận từ chối tin này — nhờ bên quản lý hệ thống nhận xem nhật ký của họ để biết lý do',
+    'the receiving system refused this message — ask its managers to look up why in their logs',
+  ],
   [
     /^webhook secret cannot be read/,
-    'khóa ký webhook không còn đọc được vì khóa của hệ thống đã đổi: cần đặt lại địa chỉ webhook',
-    'the webhook signing secret can no longer be read, as the system key changed: set the webhook address again',
+    'khóa ký webhook không còn đọc được vì khóa của hệ thống đã đổi — đặt lại địa chỉ webhook trên trang đơn vị để tạo khóa ký mới, rồi gửi khóa đó cho bên nhận',
+    'the webhook signing secret can no longer be read, as the system key changed — set the webhook address again on the unit’s page to make a new secret, then give it to the receiving side',
   ],
-  [/^contact has no webhook address/, 'đầu mối chưa có địa chỉ webhook', 'the contact has no webhook address'],
+  [
+    /^contact has no webhook address/,
+    'đầu mối chưa có địa chỉ webhook — thêm địa chỉ trên trang đơn vị',
+    'the contact has no webhook address — add one on the unit’s page',
+  ],
   // A chat the contact never linked (src/channels/telegram, src/channels/zalo).
   [/^contact has no linked Telegram chat/, 'đầu mối chưa liên kết Telegram', 'the contact has not linked Telegram'],
   [/^contact has no linked Zalo user/, 'đầu mối chưa liên kết Zalo', 'the contact has not linked Zalo'],

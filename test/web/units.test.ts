@@ -279,7 +279,22 @@ describe('the units pages', () => {
       });
       const page = await w.client.get(`/admin/units/${tttt.id}`);
       expect(rowOf(page.text, c.id)).toContain(`action="/admin/units/${tttt.id}/contacts/${c.id}/channels"`);
-      expect(rowOf(page.text, c.id)).toContain('value="email, telegram"');
+      // The field holds the channels as the page names them, and takes them back as they are.
+      expect(rowOf(page.text, c.id)).toContain('value="Email, Telegram"');
+      const labels = await w.client.post(`/admin/units/${tttt.id}/contacts/${c.id}/channels`, {
+        channels: 'Hộp thư thử → Email, Telegram',
+      });
+      expect(labels.status).toBe(303);
+      expect((await w.t.prisma.contact.findUniqueOrThrow({ where: { id: c.id } })).channels).toEqual([
+        'sandbox',
+        'email',
+        'telegram',
+      ]);
+      expect((await w.client.get(labels.location!)).text).toContain('value="Hộp thư thử, Email, Telegram"');
+      await w.t.prisma.contact.update({
+        where: { id: c.id },
+        data: { channels: ['email', 'telegram'], disabledChannels: ['email'], unreachableSince: w.s.clock.now() },
+      });
 
       const res = await w.client.post(`/admin/units/${tttt.id}/contacts/${c.id}/channels`, {
         channels: 'telegram, thư',
@@ -327,7 +342,7 @@ describe('the units pages', () => {
         name: 'Nguyễn Văn An',
         role: 'head',
         email: 'an@sotttt.example.vn',
-        channels: 'email, sandbox',
+        channels: 'email, Hộp thư thử',
         locale: 'vi',
       });
       expect(res.status).toBe(303);

@@ -74,10 +74,29 @@ export const reachable = (channel: string, c: ContactAddresses): boolean => {
   return spec !== undefined && (spec.address === null || spec.address.has(c));
 };
 
-/** The channel a word names (its name or an alias, any case, NFC); undefined for none. */
+/** The channel a word names (its name, an alias or its label in either language, any case, NFC); undefined for none. */
 export function channelOfWord(word: string): Channel | undefined {
-  const w = word.normalize('NFC').trim().toLowerCase();
-  return CHANNEL_SPECS.find((s) => s.name === w || s.aliases.includes(w))?.name;
+  const w = word.normalize('NFC').trim().replace(/\s+/g, ' ').toLowerCase();
+  return CHANNEL_SPECS.find(
+    (s) =>
+      s.name === w ||
+      s.aliases.includes(w) ||
+      (['vi', 'en'] as const).some((lang) => say(lang, s.label).normalize('NFC').toLowerCase() === w),
+  )?.name;
+}
+
+/**
+ * The channel words of a typed list ("Hộp thư thử, Telegram", "zalo email", "tg → thư"): split on
+ * commas, semicolons and arrows; a piece that is not a channel's name or label as a whole (a label
+ * may have spaces) is split on spaces too. Lower case, NFC; unknown words are kept for the caller
+ * to refuse.
+ */
+export function channelWordsOf(texts: readonly string[]): string[] {
+  return texts
+    .flatMap((t) => t.normalize('NFC').split(/[,;>→]+/))
+    .map((piece) => piece.trim().replace(/\s+/g, ' ').toLowerCase())
+    .filter(Boolean)
+    .flatMap((piece) => (channelOfWord(piece) ? [piece] : piece.split(' ')));
 }
 
 /** A channel's name for people, as a heading shows it ("Email"); an unknown one as it is. */

@@ -9,6 +9,7 @@ import { endOfDayInZone } from '#root/domain/occurrences.js';
 import { dayInWords, periodInWords, type Lang } from '#root/domain/wording.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import { type ChatKey, type ChatParams, inOneLanguage, langOfCode, say } from '#root/messages/chat-words.js';
+import { failureForContact } from '#root/messages/refusal-words.js';
 import { UserError } from '#root/errors/index.js';
 import type { Redis } from '#root/redis.js';
 import type { Logger } from '#root/logger.js';
@@ -31,6 +32,7 @@ import {
   withdrawConfirmation,
 } from '#root/services/chat.js';
 import { confirmObligation } from '#root/services/confirmations.js';
+import { channelFailureReasons } from '#root/services/channel-failures.js';
 import { dayListOf } from '#root/services/day-list.js';
 import type { UnitNotice } from '#root/services/on-behalf.js';
 import { CONTACT_CHANNELS, setContactChannels } from '#root/services/contacts.js';
@@ -628,10 +630,15 @@ export function createCommandService(deps: CommandDeps) {
     const c = await db.contact.findUniqueOrThrow({ where: { id: contact.id } });
     const lang = contact.locale;
     if (!args.length) {
+      // A failing channel with why, for the contact: what happened and what they can do.
+      const failures = (await channelFailureReasons(db, c.orgId, [c])).get(c.id);
       const order = c.channels
         .map((ch) =>
           c.disabledChannels.includes(ch)
-            ? say(lang, 'channels.failing', { channel: channelLabel(ch, lang) })
+            ? say(lang, 'channels.failing', {
+                channel: channelLabel(ch, lang),
+                reason: failureForContact(failures?.get(ch) ?? '', lang),
+              })
             : channelLabel(ch, lang),
         )
         .join(' → ');

@@ -4,6 +4,7 @@ import {
   CHANNEL_NAMES,
   channelLabel,
   channelOfWord,
+  channelWordsOf,
   channelSpec,
   DEFAULT_CHANNEL,
   isChannel,
@@ -261,10 +262,7 @@ export async function setContactChannels(
   options: { byContact?: boolean } = {},
 ) {
   // NFC: a phone keyboard may send «thư» decomposed, which would not match its alias.
-  const words = names
-    .flatMap((n) => n.split(/[,\s>→]+/))
-    .map((n) => n.normalize('NFC').trim().toLowerCase())
-    .filter(Boolean);
+  const words = channelWordsOf(names);
   const unknown = words.filter((w) => {
     const c = channelOfWord(w);
     return !c || (options.byContact && !CONTACT_CHANNELS.includes(c));

@@ -6,6 +6,7 @@ import { shortDate } from '#root/domain/wording.js';
 import { yearBounds, zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
+import { channelFailureReasons } from './channel-failures.js';
 import { csvField } from './exports.js';
 import { nudge } from './nudge.js';
 import { isUuid } from './units.js';
@@ -205,7 +206,17 @@ export interface LateUnit {
   lastReminder: Date | null;
   /** The latest thing a contact of the unit sent: a confirmation, an extension request, evidence. */
   lastReply: Date | null;
-  contacts: { name: string; email: string | null; working: string[]; disabled: string[] }[];
+  /**
+   * Its active contacts and heads; `failures` are their disabled channels, each with the reason it
+   * failed as the channel answered (for `failureInWords` to word; empty when none was kept).
+   */
+  contacts: {
+    name: string;
+    email: string | null;
+    working: string[];
+    disabled: string[];
+    failures: { channel: string; reason: string }[];
+  }[];
   channelState: ChannelState;
 }
 
@@ -276,6 +287,7 @@ export async function lateList(db: Db, orgId: string, dutyId: string, now: Date)
       orderBy: { name: 'asc' },
     }),
   ]);
+  const failures = await channelFailureReasons(db, orgId, contacts);
   const lastReminder = new Map(reminders.map((r) => [r.unit_id, r.at]));
   const lastReply = new Map(replies.map((r) => [r.unit_id, r.at]));
   const today = dayNumber(now, zone);
@@ -288,6 +300,12 @@ export async function lateList(db: Db, orgId: string, dutyId: string, now: Date)
         email: c.email,
         working: c.channels.filter((ch) => !c.disabledChannels.includes(ch)),
         disabled: c.disabledChannels,
+        failures: c.channels
+          .filter((ch) => c.disabledChannels.includes(ch))
+          .map((channel) => ({
+            channel,
+            reason: failures.get(c.id)?.get(channel) ?? '',
+          })),
       }));
     return {
       unitId: first.unitId,

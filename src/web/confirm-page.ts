@@ -1,6 +1,6 @@
 /** The small pages of the one-click confirmation link, in the language of the contact it was sent to. */
 import type { Lang } from '#root/domain/wording.js';
-import { say, type ChatKey } from '#root/messages/chat-words.js';
+import { say, type ChatKey, type ChatParams } from '#root/messages/chat-words.js';
 
 const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -32,68 +32,22 @@ export interface ObligationSummary {
   contact: string;
 }
 
-/** The words of the link's pages, in the contact's language. */
-const WORDS = {
-  vi: {
-    duty: 'nhiệm vụ',
-    plan: 'Kế hoạch',
-    due: 'hạn',
-    confirmTitle: 'Xác nhận hoàn thành',
-    note: 'Ghi chú (không bắt buộc)',
-    doneButton: '✅ Đã hoàn thành',
-    confirmingAs: 'Người xác nhận',
-    confirmedTitle: 'Đã xác nhận',
-    alreadyConfirmed: 'Nhiệm vụ này đã được xác nhận trước đó',
-    recorded: '✅ Đã ghi nhận hoàn thành',
-    recordedMore: 'Các tin nhắc về nhiệm vụ này dừng từ bây giờ.',
-    indicatorsOf: (year: number) => `Chỉ tiêu năm ${year} của đơn vị`,
-    indicatorsHow: 'Tỷ lệ ghi dạng tử số/mẫu số (45/50); ô để trống không thay đổi gì.',
-    target: 'mục tiêu',
-    reported: 'Đã báo',
-    valueNote: 'Ghi chú',
-    nothingRecorded: 'Chưa ghi nhận số liệu nào.',
-    sendValues: 'Gửi số liệu',
-    savedTitle: 'Đã ghi nhận số liệu',
-    saved: '✅ Đã ghi nhận số liệu chỉ tiêu',
-  },
-  en: {
-    duty: 'duty',
-    plan: 'Plan',
-    due: 'due',
-    confirmTitle: 'Confirm completion',
-    note: 'Note (optional)',
-    doneButton: '✅ Done',
-    confirmingAs: 'Confirming as',
-    confirmedTitle: 'Confirmed',
-    alreadyConfirmed: 'This duty was already confirmed',
-    recorded: '✅ Completion recorded',
-    recordedMore: 'The reminders for this duty stop now.',
-    indicatorsOf: (year: number) => `The unit’s indicators for ${year}`,
-    indicatorsHow: 'Write a rate as numerator/denominator (45/50); an empty field changes nothing.',
-    target: 'target',
-    reported: 'Reported',
-    valueNote: 'Note',
-    nothingRecorded: 'No value was recorded.',
-    sendValues: 'Send the values',
-    savedTitle: 'Values recorded',
-    saved: '✅ Indicator values recorded',
-  },
-} as const;
+/** A text of the link's pages (locales/vi.json, en.json, `confirm.*`), escaped for HTML. */
+const w = (lang: Lang, key: ChatKey, params: ChatParams = {}) => esc(say(lang, key, params));
 
 const summary = (o: ObligationSummary, lang: Lang) =>
-  `<div class="box"><p><b>${esc(o.unit)}</b> — ${WORDS[lang].duty} <b>${esc(o.dutyCode)}</b>: ${esc(o.dutyTitle)}</p>
-<p>${WORDS[lang].plan} ${esc(o.planCode)} · ${WORDS[lang].due} ${esc(o.due)}</p></div>`;
+  `<div class="box"><p><b>${esc(o.unit)}</b> — ${w(lang, 'confirm.duty')} <b>${esc(o.dutyCode)}</b>: ${esc(o.dutyTitle)}</p>
+<p>${w(lang, 'confirm.plan')} ${esc(o.planCode)} · ${w(lang, 'confirm.due')} ${esc(o.due)}</p></div>`;
 
 /** GET: shows what would be confirmed; only the POST of this form confirms (link previews do not). */
 export function confirmForm(o: ObligationSummary, action: string, lang: Lang = 'vi'): string {
-  const w = WORDS[lang];
   return page(
-    w.confirmTitle,
-    `<h1>${w.confirmTitle}</h1>${summary(o, lang)}
+    say(lang, 'confirm.title'),
+    `<h1>${w(lang, 'confirm.title')}</h1>${summary(o, lang)}
 <form method="post" action="${esc(action)}">
-<p><label>${w.note}<br><textarea name="note" rows="3" cols="40" maxlength="1000"></textarea></label></p>
-<button type="submit">${w.doneButton}</button></form>
-<p class="en">${w.confirmingAs}: ${esc(o.contact)}</p>`,
+<p><label>${w(lang, 'confirm.note')}<br><textarea name="note" rows="3" cols="40" maxlength="1000"></textarea></label></p>
+<button type="submit">${w(lang, 'confirm.doneButton')}</button></form>
+<p class="en">${w(lang, 'confirm.confirmingAs', { contact: o.contact })}</p>`,
     lang,
   );
 }
@@ -132,12 +86,12 @@ export function confirmedPage(
   items: readonly DayItem[] = [],
   lang: Lang = 'vi',
 ): string {
-  const w = WORDS[lang];
   return page(
-    w.confirmedTitle,
+    say(lang, 'confirm.confirmedTitle'),
     (already
-      ? `<h1>${w.alreadyConfirmed}</h1>${summary(o, lang)}`
-      : `<h1>${w.recorded}</h1><p class="en">${w.recordedMore}</p>${summary(o, lang)}`) + dayListHtml(items, lang),
+      ? `<h1>${w(lang, 'confirm.alreadyConfirmed')}</h1>${summary(o, lang)}`
+      : `<h1>${w(lang, 'confirm.recorded')}</h1><p class="en">${w(lang, 'confirm.recordedMore')}</p>${summary(o, lang)}`) +
+      dayListHtml(items, lang),
     lang,
   );
 }
@@ -204,26 +158,26 @@ export function indicatorForm(
   lang: Lang = 'vi',
 ): string {
   if (!items.length) return '';
-  const w = WORDS[lang];
   const rows = items
     .map(
-      (i) => `<p><label><b>${esc(i.ref)}.</b> ${esc(i.title)}${i.target ? ` (${w.target} ${esc(i.target)})` : ''}${
-        i.reported ? `<br><span class="en">${w.reported}: ${esc(i.reported)}</span>` : ''
+      (
+        i,
+      ) => `<p><label><b>${esc(i.ref)}.</b> ${esc(i.title)}${i.target ? ` (${w(lang, 'confirm.target', { target: i.target })})` : ''}${
+        i.reported ? `<br><span class="en">${w(lang, 'confirm.reported', { value: i.reported })}</span>` : ''
       }<br><input type="text" name="value_${esc(i.id)}" inputmode="decimal" placeholder="${i.rate ? '45/50' : '12'}" size="10">
-<input type="text" name="note_${esc(i.id)}" maxlength="1000" placeholder="${w.valueNote}" size="24"></label></p>`,
+<input type="text" name="note_${esc(i.id)}" maxlength="1000" placeholder="${w(lang, 'confirm.valueNote')}" size="24"></label></p>`,
     )
     .join('\n');
-  return `<h2>${w.indicatorsOf(year)}</h2><p class="en">${w.indicatorsHow}</p>
-${problems.length ? `<div class="box">${problems.map((p) => `<p>${esc(p)}</p>`).join('')}<p class="en">${w.nothingRecorded}</p></div>` : ''}
+  return `<h2>${w(lang, 'confirm.indicatorsOf', { year })}</h2><p class="en">${w(lang, 'confirm.indicatorsHow')}</p>
+${problems.length ? `<div class="box">${problems.map((p) => `<p>${esc(p)}</p>`).join('')}<p class="en">${w(lang, 'confirm.nothingRecorded')}</p></div>` : ''}
 <form method="post" action="${esc(action)}">${rows}
-<button type="submit">${w.sendValues}</button></form>`;
+<button type="submit">${w(lang, 'confirm.sendValues')}</button></form>`;
 }
 
 export function indicatorsSavedPage(o: ObligationSummary, lines: string[], lang: Lang = 'vi'): string {
-  const w = WORDS[lang];
   return page(
-    w.savedTitle,
-    `<h1>${w.saved}</h1>${summary(o, lang)}<ul>${lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`,
+    say(lang, 'confirm.savedTitle'),
+    `<h1>${w(lang, 'confirm.saved')}</h1>${summary(o, lang)}<ul>${lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`,
     lang,
   );
 }

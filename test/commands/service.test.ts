@@ -1,6 +1,8 @@
 import { formatInTimeZone } from 'date-fns-tz';
+import { GrammyError } from 'grammy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeButton, encodeButton } from '#root/channels/telegram/callback.js';
+import { telegramDeliveryError } from '#root/channels/telegram/errors.js';
 import {
   createCommandService,
   notLinked,
@@ -965,11 +967,51 @@ describe('the chat command service', () => {
       const zalo = await link(w.a.id, 'zalo');
       await db.contact.update({ where: { id: w.a.id }, data: { disabledChannels: ['sandbox'] } });
       const text = only(await svc.handleText(zalo, '/kenh')).text;
-      expect(text).toMatch(/^Thứ tự kênh nhận nhắc: Zalo → Hộp thư thử \(đang lỗi\)\./);
+      // No record of why: what the contact can do all the same.
+      expect(text).toMatch(
+        /^Thứ tự kênh nhận nhắc: Zalo → Hộp thư thử \(đang lỗi: tin nhắc không gửi được tới đây — nhờ quản trị viên kiểm tra địa chỉ; chọn lại kênh này bằng \/kenh để thử lại\)\./,
+      );
       expect(text).toContain('Các kênh: Telegram: chưa liên kết, Zalo: đã có, Email: chưa liên kết.');
       expect(text).toContain('Đổi: /kenh zalo email');
       const tg = await addPerson(w, w.unitB.id, 'Người Telegram', 'telegram');
       expect(only(await svc.handleText(tg.caller, '/channels')).text).toContain('Đổi: /kenh telegram email');
+    });
+
+    it('says why a channel is failing, in words for the contact and their language, never the channel’s answer', async () => {
+      const { svc } = service();
+      const person = await addPerson(w, w.unitA.id, 'Người chặn bot', 'zalo');
+      await db.contact.update({
+        where: { id: person.contact.id },
+        data: { telegramChatId: BigInt(telegramId()), channels: ['telegram', 'zalo'], disabledChannels: ['telegram'] },
+      });
+      const blocked = telegramDeliveryError(
+        new GrammyError(
+          'Call to sendMessage failed',
+          { ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' },
+          'sendMessage',
+          {},
+        ),
+      );
+      await db.auditEvent.create({
+        data: {
+          orgId: w.orgId,
+          actor: 'system',
+          action: 'contact.channel-disabled',
+          entity: 'contact',
+          entityId: person.contact.id,
+          data: { channel: 'telegram', reason: blocked.message },
+        },
+      });
+      const vi = only(await svc.handleText(person.caller, '/kenh')).text;
+      expect(vi).toMatch(
+        /^Thứ tự kênh nhận nhắc: Telegram \(đang lỗi: bạn đã chặn bot trên Telegram — mở lại bot, bỏ chặn rồi gửi \/start\) → Zalo\./,
+      );
+      await db.contact.update({ where: { id: person.contact.id }, data: { locale: 'en' } });
+      const en = only(await svc.handleText(person.caller, '/kenh')).text;
+      expect(en).toMatch(
+        /^Your reminder channels, in order: Telegram \(failing: you blocked the bot in Telegram — open it, unblock it and send \/start\) → Zalo\./,
+      );
+      for (const text of [vi, en]) expect(text).not.toMatch(/Forbidden|blocked by the user|403/);
     });
 
     it('refuses a channel the person cannot be reached on, an unknown name, or the sandbox, and changes nothing', async () => {

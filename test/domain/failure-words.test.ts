@@ -4,7 +4,8 @@ import { TELEGRAM_DEAD_CHATS, telegramDeliveryError, type TelegramDeadChat } fro
 import { ZaloApiError } from '#root/channels/zalo/client.js';
 import { zaloDeliveryError } from '#root/channels/zalo/index.js';
 import { emailDeliveryError } from '#root/channels/email/errors.js';
-import { failureInWords } from '#root/messages/refusal-words.js';
+import { CHAT_WORDS } from '#root/messages/chat-words.js';
+import { failureForContact, failureInWords } from '#root/messages/refusal-words.js';
 
 /** Telegram's answer for each dead chat, as the Bot API words it. */
 const TELEGRAM_ANSWERS: Record<TelegramDeadChat, [code: number, description: string]> = {
@@ -99,5 +100,58 @@ describe('a channel that failed for good, told to people', () => {
     expectWordsAndAction('channel telegram not configured', 'not configured');
     expectWordsAndAction('Telegram 500: something odd', 'unknown');
     expectWordsAndAction('', 'none recorded');
+  });
+
+  describe('told to the contact whose channel it is', () => {
+    const REASONS = [
+      ...Object.values(TELEGRAM_ANSWERS).map(([code, description]) => telegram(code, description).message),
+      zalo(403, 'User has blocked the OA').message,
+      zalo(404, 'Not found').message,
+      zalo(400, 'The user does not exist').message,
+      'address rejected',
+      'contact has no email address',
+      'channel zalo not configured',
+    ];
+
+    it('has contact words for every failure the administrators have words for, and the other way round', () => {
+      for (const lang of ['vi', 'en'] as const) {
+        const keys = Object.keys(CHAT_WORDS[lang]);
+        const admin = keys.filter((k) => k.startsWith('failure.') && k !== 'failure.failed').map((k) => k.slice(8));
+        const contact = keys.filter((k) => k.startsWith('contactFailure.')).map((k) => k.slice(15));
+        expect(contact.sort()).toEqual(admin.sort());
+      }
+    });
+
+    it('says what happened and what they can do, each failure in its own words, never the channel’s answer', () => {
+      const seen = new Set<string>();
+      for (const reason of REASONS) {
+        const vi = failureForContact(reason, 'vi');
+        const en = failureForContact(reason, 'en');
+        for (const text of [vi, en]) {
+          expect(text, reason).toMatch(/^.+ — .+$/);
+          expect(text, reason).not.toMatch(RAW);
+        }
+        expect(vi, reason).toMatch(VIETNAMESE);
+        expect(en, reason).not.toMatch(VIETNAMESE);
+        // Not the administrators' words: those speak of "the recipient" and "them".
+        expect(vi, reason).not.toBe(failureInWords(reason, 'vi'));
+        expect(en, reason).not.toMatch(/recipient|ask them/);
+        seen.add(vi);
+      }
+      expect(seen.size).toBe(REASONS.length);
+      expect(failureForContact(telegram(403, 'Forbidden: bot was blocked by the user').message, 'vi')).toBe(
+        'bạn đã chặn bot trên Telegram — mở lại bot, bỏ chặn rồi gửi /start',
+      );
+    });
+
+    it('tells a message’s refusal, an unknown answer or none as something to ask the administrator about', () => {
+      const other = failureForContact('', 'en');
+      expect(other).toBe(
+        'reminders could not be delivered there — ask the administrator to check the address; choose this channel again with /channels to retry',
+      );
+      for (const reason of ["Telegram 400: Bad Request: can't parse entities", 'Webhook 404', 'Telegram 500: odd'])
+        expect(failureForContact(reason, 'en'), reason).toBe(other);
+      expect(failureForContact('', 'vi')).toContain('/kenh');
+    });
   });
 });

@@ -392,6 +392,8 @@ function sampleParams(lang: Lang): ChatParams {
     after: say(lang, 'indicator.undoneBack', { back: '40/50' }),
     by: say(lang, 'error.decidedBy', { name: 'Quản trị' }),
     channels: 'Telegram, Zalo',
+    // The contact confirming on the link's page (src/web/confirm-page.ts).
+    contact: 'Lê Văn A',
     // An HTTP status, in a refusal's page (src/web/client-errors.ts).
     status: 405,
   };

@@ -51,7 +51,7 @@ describe('the reminder preview and the audit log pages', () => {
       const lit = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       expect(res.text).toMatch(
         new RegExp(
-          `<tr><td>${when} \\d\\d:\\d\\d</td><td>${lit(r.contact)}</td><td>sandbox</td><td>${kind}</td><td>${lit(r.unit)}</td><td>${lit(r.duty)}</td></tr>`,
+          `<tr><td>${when} \\d\\d:\\d\\d</td><td>${lit(r.contact)}</td><td>Hộp thư thử</td><td>${kind}</td><td>${lit(r.unit)}</td><td>${lit(r.duty)}</td></tr>`,
         ),
       );
       expect(res.text).toContain('Tổng hợp cho quản trị');

@@ -97,6 +97,57 @@ describe('the summary, the late list and “Nhắc tất cả”', () => {
     expect((await w.client.get('/admin/late/khong-phai-id')).status).toBe(404);
   });
 
+  it('says, for a unit no channel reaches, which channel failed for whom and why, in the page’s language', async () => {
+    const u = late[0]!;
+    const contacts = await db().contact.findMany({ where: { unitId: u.unitId, active: true } });
+    for (const c of contacts)
+      await db().contact.update({
+        where: { id: c.id },
+        data: { channels: ['telegram', 'sandbox'], disabledChannels: ['telegram', 'sandbox'], telegramChatId: 9090n },
+      });
+    const first = contacts.find((c) => c.role === 'contact')!;
+    await db().auditEvent.create({
+      data: {
+        orgId: w.orgId,
+        actor: 'system',
+        action: 'contact.channel-disabled',
+        entity: 'contact',
+        entityId: first.id,
+        data: { channel: 'telegram', reason: 'Telegram 403: Forbidden: bot was blocked by the user' },
+      },
+    });
+    try {
+      const rowOf = async (client: typeof w.client) => {
+        const text =
+          (await client.get(`/admin/late/${dutyId}`)).text + (await client.get(`/admin/late/${dutyId}?page=2`)).text;
+        const at = text.indexOf(`<a href="/admin/units/${u.unitId}">`);
+        expect(at).toBeGreaterThan(-1);
+        return text.slice(at, text.indexOf('</tr>', at));
+      };
+      const vi = await rowOf(w.client);
+      expect(vi).toContain('Không có kênh gửi được');
+      expect(vi).toContain(
+        `${first.name}: Telegram (lỗi: người nhận đã chặn bot — nhờ họ mở lại bot và gửi /start); Hộp thư thử (lỗi: kênh báo lỗi khi gửi cho người này`,
+      );
+      const en = w.newClient();
+      en.cookies.set('lang', 'en');
+      await en.login(w.admin.email, w.admin.password);
+      const english = await rowOf(en);
+      expect(english).toContain('No working channel');
+      expect(english).toContain(
+        `${first.name}: Telegram (failed: the recipient blocked the bot — ask them to reopen it and send /start); Sandbox outbox (failed:`,
+      );
+      for (const row of [vi, english]) expect(row).not.toMatch(/Forbidden|blocked by the user|telegram|sandbox/);
+    } finally {
+      for (const c of contacts)
+        await db().contact.update({
+          where: { id: c.id },
+          data: { channels: c.channels, disabledChannels: c.disabledChannels, telegramChatId: c.telegramChatId },
+        });
+      await db().auditEvent.deleteMany({ where: { entityId: first.id, action: 'contact.channel-disabled' } });
+    }
+  });
+
   it('escapes a unit name and a duty title with markup', async () => {
     const u = late[late.length - 1]!;
     const name = u.unit.name;

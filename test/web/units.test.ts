@@ -193,10 +193,11 @@ describe('the units pages', () => {
         },
       });
       const text = rowOf((await w.client.get(`/admin/units/${tttt.id}`)).text, c.id);
-      expect(text).toContain('<s>email</s>');
+      expect(text).toContain('<s>Email</s>');
+      expect(text).not.toMatch(/<s>email<\/s>|→ telegram/);
       // No record of why (none kept): what to check and how to retry.
       expect(text).toContain('(lỗi: kênh báo lỗi khi gửi cho người này — kiểm tra địa chỉ');
-      expect(text).toContain(' → telegram');
+      expect(text).toContain(' → Telegram');
       expect(text).toMatch(/<td[^>]*>đã liên kết<\/td>\s*<td[^>]*><span class="muted">chưa<\/span><\/td>/);
       expect(text).toContain('loi@example.vn');
       await w.t.prisma.contact.delete({ where: { id: c.id } });
@@ -241,7 +242,7 @@ describe('the units pages', () => {
       await failed('zalo', 'Zalo 404: Not found');
       const vi = rowOf((await w.client.get(`/admin/units/${tttt.id}`)).text, c.id);
       expect(vi).toContain(
-        '<s>telegram</s> <span class="flag">(lỗi: người nhận đã chặn bot — nhờ họ mở lại bot và gửi /start)</span>',
+        '<s>Telegram</s> <span class="flag">(lỗi: người nhận đã chặn bot — nhờ họ mở lại bot và gửi /start)</span>',
       );
       expect(vi).toContain('(lỗi: Zalo không tìm thấy người nhận');
       const en = w.newClient();
@@ -278,7 +279,22 @@ describe('the units pages', () => {
       });
       const page = await w.client.get(`/admin/units/${tttt.id}`);
       expect(rowOf(page.text, c.id)).toContain(`action="/admin/units/${tttt.id}/contacts/${c.id}/channels"`);
-      expect(rowOf(page.text, c.id)).toContain('value="email, telegram"');
+      // The field holds the channels as the page names them, and takes them back as they are.
+      expect(rowOf(page.text, c.id)).toContain('value="Email, Telegram"');
+      const labels = await w.client.post(`/admin/units/${tttt.id}/contacts/${c.id}/channels`, {
+        channels: 'Hộp thư thử → Email, Telegram',
+      });
+      expect(labels.status).toBe(303);
+      expect((await w.t.prisma.contact.findUniqueOrThrow({ where: { id: c.id } })).channels).toEqual([
+        'sandbox',
+        'email',
+        'telegram',
+      ]);
+      expect((await w.client.get(labels.location!)).text).toContain('value="Hộp thư thử, Email, Telegram"');
+      await w.t.prisma.contact.update({
+        where: { id: c.id },
+        data: { channels: ['email', 'telegram'], disabledChannels: ['email'], unreachableSince: w.s.clock.now() },
+      });
 
       const res = await w.client.post(`/admin/units/${tttt.id}/contacts/${c.id}/channels`, {
         channels: 'telegram, thư',
@@ -291,7 +307,7 @@ describe('the units pages', () => {
         unreachableSince: null,
       });
       expect((await w.client.get(res.location!)).text).toContain(
-        'Đã đổi kênh của Phạm Văn Đổi Kênh: telegram → email.',
+        'Đã đổi kênh của Phạm Văn Đổi Kênh: Telegram → Email.',
       );
       expect(
         await w.t.prisma.auditEvent.findFirst({
@@ -326,7 +342,7 @@ describe('the units pages', () => {
         name: 'Nguyễn Văn An',
         role: 'head',
         email: 'an@sotttt.example.vn',
-        channels: 'email, sandbox',
+        channels: 'email, Hộp thư thử',
         locale: 'vi',
       });
       expect(res.status).toBe(303);

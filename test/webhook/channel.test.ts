@@ -5,6 +5,7 @@ import { createWebhookLimiter, type WebhookLimiter } from '#root/channels/webhoo
 import { retryAfterSeconds } from '#root/channels/webhook/transport.js';
 import type { WebhookPayload } from '#root/channels/webhook/payload.js';
 import { generateWebhookSecret } from '#root/channels/webhook/signature.js';
+import { refusalInWords } from '#root/messages/refusal-words.js';
 import { startReceiver, type Receiver } from './receiver.js';
 
 const secret = generateWebhookSecret();
@@ -191,6 +192,45 @@ describe('the webhook channel, against a real receiver', () => {
     expect(limiter.notBefore(`127.0.0.1:${rx.port}`)).toBeUndefined();
     await ch.send(to, message);
     expect(got()).toHaveLength(2);
+  });
+
+  it('does not count a send refused without a request (the host’s wait pending) as a failure of the message', async () => {
+    const got = since();
+    const limiter = createWebhookLimiter();
+    // The 429 is the one failure; a second would give the message up.
+    const ch = channel(rx.url(), { limiter, giveUpAfter: 2 });
+    const to = contact();
+    const message = bundle();
+    rx.answer({ status: 429, headers: { 'retry-after': '1' } });
+    expect(await failure(ch.send(to, message))).toMatchObject({ permanent: false, message: 'Webhook 429' });
+    // Refused before the time, again and again: no request, and the message is not given up.
+    for (let i = 0; i < 3; i++) {
+      const refusal = await failure(ch.send(to, message));
+      expect(refusal.permanent, `refusal ${i + 1}`).toBe(false);
+      expect(refusal.message).toMatch(/asked to wait until .* \(429\)$/);
+    }
+    expect(got()).toHaveLength(1);
+    await ch.pace!(to);
+    await ch.send(to, message);
+    expect(got()).toHaveLength(2);
+    expect(got()[1]!.headers['idempotency-key']).toBe(got()[0]!.headers['idempotency-key']);
+  });
+
+  it('gives a message up after giveUpAfterWaits refusals in a row without a request, never calling the host', async () => {
+    const got = since();
+    const limiter = createWebhookLimiter();
+    const ch = channel(rx.url(), { limiter, giveUpAfter: 5, giveUpAfterWaits: 3 });
+    rx.answer({ status: 429, headers: { 'retry-after': '120' } });
+    await failure(ch.send(contact(), bundle()));
+    const to = contact();
+    const message = bundle();
+    expect(await failure(ch.send(to, message))).toMatchObject({ permanent: false });
+    expect(await failure(ch.send(to, message))).toMatchObject({ permanent: false });
+    const last = await failure(ch.send(to, message));
+    expect(last).toMatchObject({ permanent: true, scope: 'message' });
+    expect(last.message).toMatch(/refused 3 times in a row without a request, sent by the next channel$/);
+    expect(refusalInWords(last.message, 'en')).toMatch(/^the receiving system kept asking to wait .* — ask /);
+    expect(got()).toHaveLength(1);
   });
 
   it('paces out a 429 answered to another send while it waits, within its bound', async () => {

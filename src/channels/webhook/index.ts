@@ -56,8 +56,15 @@ export interface WebhookChannelOptions {
   /**
    * Temporary failures of one message in a row (in this process) after which it is given up on
    * this channel and sent by the contact's next one (default 4, under the send job's 5 attempts).
+   * Only requests count: a send refused because the host's 429 wait is still pending made none.
    */
   giveUpAfter?: number;
+  /**
+   * Sends of one message in a row refused without a request because the host's 429 wait was
+   * pending (other messages' 429s keep extending it), after which the message is given up on this
+   * channel all the same (default 12): the bound that keeps a refused message from waiting forever.
+   */
+  giveUpAfterWaits?: number;
   /** The longest `pace` waits for a host that answered 429 (default 10 s); longer goes back to the queue. */
   maxPaceWaitMs?: number;
   logger?: Logger;
@@ -140,11 +147,14 @@ export function createWebhookChannel(
   const allow = options.allow ?? [];
   const limiter = options.limiter ?? createWebhookLimiter({ perHost: options.perHost });
   const giveUpAfter = options.giveUpAfter ?? 4;
+  const giveUpAfterWaits = options.giveUpAfterWaits ?? 12;
   const maxPaceWaitMs = options.maxPaceWaitMs ?? 10_000;
   const now = options.now ?? (() => new Date());
   const logger = options.logger;
   /** Temporary failures in a row, by contact and message. */
   const failures = new Map<string, number>();
+  /** Refusals without a request (a pending 429 wait) since the message's last request, by contact and message. */
+  const refusals = new Map<string, number>();
   const addresses = new Map<string, { at: number; address: Promise<WebhookAddress | null> }>();
 
   const addressOf = (to: Recipient): Promise<WebhookAddress | null> => {
@@ -162,20 +172,41 @@ export function createWebhookChannel(
       permanent: false,
     });
 
-  /** A temporary failure, counted: the one that reaches `giveUpAfter` gives the message up on this channel. */
+  /** Adds one to a counter of a message; the count, the entry moved last (the oldest are dropped). */
+  function counted(counts: Map<string, number>, key: string): number {
+    const count = (counts.get(key) ?? 0) + 1;
+    counts.delete(key);
+    counts.set(key, count);
+    if (counts.size > MAX_TRACKED) counts.delete(counts.keys().next().value!);
+    return count;
+  }
+
+  /** A temporary failure of a request, counted: the one that reaches `giveUpAfter` gives the message up on this channel. */
   function temporary(key: string, error: DeliveryError): DeliveryError {
-    const count = (failures.get(key) ?? 0) + 1;
+    const count = counted(failures, key);
+    if (count < giveUpAfter) return error;
     failures.delete(key);
-    if (count < giveUpAfter) {
-      failures.set(key, count);
-      if (failures.size > MAX_TRACKED) failures.delete(failures.keys().next().value!);
-      return error;
-    }
     return new DeliveryError(`${error.message}; failed ${count} times in a row, sent by the next channel`, {
       permanent: true,
       scope: 'message',
       cause: error,
     });
+  }
+
+  /**
+   * A send refused before any request, the host's 429 wait pending: back to the queue's backoff
+   * (and `pace`), not counted as a failure of the message — only the `giveUpAfterWaits`-th such
+   * refusal in a row gives it up, so that a host whose waits never end cannot hold it forever.
+   */
+  function refused(key: string, error: DeliveryError): DeliveryError {
+    const count = counted(refusals, key);
+    if (count < giveUpAfterWaits) return error;
+    refusals.delete(key);
+    failures.delete(key);
+    return new DeliveryError(
+      `${error.message}; refused ${count} times in a row without a request, sent by the next channel`,
+      { permanent: true, scope: 'message', cause: error },
+    );
   }
 
   return {
@@ -184,7 +215,7 @@ export function createWebhookChannel(
     maxInFlight: options.maxInFlight ?? 16,
     /**
      * Waits out a host's 429 (at most `maxPaceWaitMs` in all), and returns only once the limiter
-     * lets the host be called: `send` refuses before that and counts the refusal as a failure.
+     * lets the host be called: `send` refuses before that (without counting it as a failure).
      * The limiter is asked again after each sleep because a timer is no promise of its clock:
      * timers run on the monotonic clock, `Date.now()` on the wall clock, and a timer of `n` ms
      * may fire when `Date.now()` has moved `n - 1` (or less, the wall clock stepped back). A
@@ -209,7 +240,9 @@ export function createWebhookChannel(
       if (!host) throw new DeliveryError('Webhook refused: the address is not a URL', { permanent: true });
       const key = `${to.contactId}|${messageRef(message)}`;
       const until = limiter.notBefore(host);
-      if (until !== undefined) throw temporary(key, waitError(host, until));
+      if (until !== undefined) throw refused(key, waitError(host, until));
+      // A request is made: the refusals before it were waits, not a run of them.
+      refusals.delete(key);
       const at = now();
       const payload = webhookPayload(to, message, at);
       const body = JSON.stringify(payload);
@@ -260,6 +293,7 @@ export function createWebhookChannel(
     },
     async close() {
       failures.clear();
+      refusals.clear();
       addresses.clear();
     },
   };

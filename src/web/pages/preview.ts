@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { channelLabel } from '#root/channels/registry.js';
 import { dateTime } from '#root/lib/format.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import { messageIn, UserError } from '#root/errors/index.js';
@@ -82,7 +83,7 @@ ${rows
   .slice(0, SHOWN)
   .map(
     (r) =>
-      html`<tr><td>${dateTime(r.at, zone)}</td><td>${r.contact}</td><td${r.channel ? '' : html` class="flag"`}>${r.channel ?? t('không có kênh', 'no channel')}</td><td>${t(...KIND_LABEL[r.kind])}</td><td>${r.unit ?? ''}</td><td>${r.duty ?? ''}</td></tr>`,
+      html`<tr><td>${dateTime(r.at, zone)}</td><td>${r.contact}</td><td${r.channel ? '' : html` class="flag"`}>${r.channel ? channelLabel(r.channel, a.lang) : t('không có kênh', 'no channel')}</td><td>${t(...KIND_LABEL[r.kind])}</td><td>${r.unit ?? ''}</td><td>${r.duty ?? ''}</td></tr>`,
   )}</tbody></table>`
     : html`<p class="muted">${t('Không có tin nào trong khoảng này.', 'Nothing in this range.')}</p>`
 }`

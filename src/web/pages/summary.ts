@@ -4,6 +4,8 @@ import { channelLabel } from '#root/channels/registry.js';
 import { shortDate } from '#root/domain/wording.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import { NotFoundError } from '#root/errors/index.js';
+import { say } from '#root/messages/chat-words.js';
+import { failureInWords } from '#root/messages/refusal-words.js';
 import { obligationKey } from '#root/services/matrix.js';
 import {
   lateCsv,
@@ -91,11 +93,23 @@ ${d.late ? html`<span class="go"><strong class="late-text">${t(`${d.late} đơn 
   });
 }
 
-const channelText = (t: T, u: LateList['units'][number]): Html =>
+/**
+ * Why a unit cannot be reached: each contact's failed channels, each with what happened and what to
+ * do (failureInWords: "Telegram (lỗi: người nhận đã chặn bot — nhờ họ mở lại bot và gửi /start)").
+ */
+const failedChannels = (lang: Lang, u: LateList['units'][number]): Html =>
+  html`${u.contacts
+    .filter((c) => c.failures.length)
+    .map(
+      (c) =>
+        html`<br>${c.name}: ${c.failures.map((f, i) => html`${i ? '; ' : ''}${channelLabel(f.channel, lang)} (${say(lang, 'failure.failed', { reason: failureInWords(f.reason, lang) })})`)}`,
+    )}`;
+
+const channelText = (t: T, lang: Lang, u: LateList['units'][number]): Html =>
   u.channelState === 'no-contact'
     ? html`<span class="late-text">${t('Chưa có đầu mối', 'No contact')}</span>`
     : u.channelState === 'no-channel'
-      ? html`<span class="late-text">${t('Không có kênh gửi được', 'No working channel')}</span>`
+      ? html`<span class="late-text">${t('Không có kênh gửi được', 'No working channel')}</span>${failedChannels(lang, u)}`
       : html`${[...new Set(u.contacts.flatMap((c) => c.working))].map((c) => t(channelLabel(c, 'vi'), channelLabel(c, 'en'))).join(', ')}`;
 
 function latePage(req: FastifyRequest<{ Querystring: { page?: string } }>, reply: FastifyReply, list: LateList) {
@@ -115,7 +129,7 @@ function latePage(req: FastifyRequest<{ Querystring: { page?: string } }>, reply
 <td data-label="${t('Quá hạn', 'Overdue')}"><span class="late-text">${t(`${u.daysOverdue} ngày`, `${u.daysOverdue} day${u.daysOverdue === 1 ? '' : 's'}`)}</span> <span class="muted">(${t('hạn', 'due')} ${day(u.due, zone)}${u.lateCount > 1 ? t(`, ${u.lateCount} kỳ`, `, ${u.lateCount} periods`) : ''})</span></td>
 <td data-label="${t('Nhắc', 'Reminded')}" class="half">${u.lastReminder ? day(u.lastReminder, zone) : html`<span class="muted">${never}</span>`}</td>
 <td data-label="${t('Trả lời', 'Replied')}" class="half">${u.lastReply ? day(u.lastReply, zone) : html`<span class="muted">${never}</span>`}</td>
-<td data-label="${t('Đầu mối', 'Contact')}">${u.contacts.length ? u.contacts.map((c, i) => html`${i ? ', ' : ''}${c.name}`) : html`<span class="muted">—</span>`} · ${channelText(t, u)}</td></tr>`,
+<td data-label="${t('Đầu mối', 'Contact')}">${u.contacts.length ? u.contacts.map((c, i) => html`${i ? ', ' : ''}${c.name}`) : html`<span class="muted">—</span>`} · ${channelText(t, a.lang, u)}</td></tr>`,
   );
   const pager =
     pages > 1

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
-import { ADDRESSED, CHANNEL_SPECS, channelLabel, TYPED } from '#root/channels/registry.js';
+import { ADDRESSED, CHANNEL_SPECS, channelLabel, channelWordsOf, TYPED } from '#root/channels/registry.js';
 import { dueInstant, obligationState, type ObligationState } from '#root/domain/obligation-state.js';
 import { periodInWords, shortDate } from '#root/domain/wording.js';
 import { yearWindow, zonedDay, zonedYear } from '#root/domain/zoned-day.js';
@@ -172,13 +172,13 @@ ${unit.contacts.map(
   (
     c,
   ) => html`<tr${c.unreachable ? html` class="flag"` : ''}><td data-label=""><strong>${c.name}</strong></td><td data-label="${t('Vai trò', 'Role')}">${t(...ROLE_LABEL[c.role])}</td>
-<td data-label="${t('Kênh', 'Channels')}">${c.channels.map((ch, i) => html`${i ? ' → ' : ''}${c.disabledChannels.includes(ch) ? html`<s>${ch}</s> <span class="flag">(${say(lang, 'failure.failed', { reason: failureInWords(c.failures.get(ch) ?? '', lang) })})</span>` : ch}`)}</td>
+<td data-label="${t('Kênh', 'Channels')}">${c.channels.map((ch, i) => html`${i ? ' → ' : ''}${c.disabledChannels.includes(ch) ? html`<s>${channelLabel(ch, lang)}</s> <span class="flag">(${say(lang, 'failure.failed', { reason: failureInWords(c.failures.get(ch) ?? '', lang) })})</span>` : channelLabel(ch, lang)}`)}</td>
 ${ADDRESSED.map((spec) => addressCell(t, lang, spec, c))}
 <td data-label="">${!c.active ? t('ngừng', 'inactive') : c.unreachable ? html`⚠ ${t('không liên lạc được', 'unreachable')}${c.unreachableSince ? html` ${t('từ', 'since')} ${shortDate(zonedDay(c.unreachableSince, unit.org.timeZone))}` : ''}` : ''}</td>
 <td data-label="">${
     c.active
       ? html`<form method="post" action="/admin/units/${unit.id}/contacts/${c.id}/invite" class="inline">${csrfField(req)}<button type="submit" class="secondary">${t('Tạo mã mời', 'Create an invite')}</button></form>
-<form method="post" action="/admin/units/${unit.id}/contacts/${c.id}/channels" class="inline">${csrfField(req)}<input type="text" name="channels" value="${c.channels.join(', ')}" required maxlength="100" aria-label="${t(`Kênh của ${c.name}, theo thứ tự`, `${c.name}’s channels, in order`)}" class="w12"> <button type="submit" class="secondary">${t('Đổi kênh', 'Set channels')}</button></form>
+<form method="post" action="/admin/units/${unit.id}/contacts/${c.id}/channels" class="inline">${csrfField(req)}<input type="text" name="channels" value="${c.channels.map((ch) => channelLabel(ch, lang)).join(', ')}" required maxlength="100" aria-label="${t(`Kênh của ${c.name}, theo thứ tự`, `${c.name}’s channels, in order`)}" class="w12"> <button type="submit" class="secondary">${t('Đổi kênh', 'Set channels')}</button></form>
 ${TYPED.length ? addressForm(req, t, lang, unit.id, c) : ''}`
       : ''
   }</td></tr>`,
@@ -193,9 +193,9 @@ function addContactForm(req: FastifyRequest, t: T, unitId: string): Html {
 <div class="row"><label>${t('Họ tên', 'Name')}<br><input type="text" name="name" required maxlength="200"></label>
 <label>${t('Vai trò', 'Role')}<br><select name="role">${(Object.keys(ROLE_LABEL) as ContactRole[]).map((r) => html`<option value="${r}">${t(...ROLE_LABEL[r])}</option>`)}</select></label>
 ${TYPED.map((spec) => html`<label>${channelLabel(spec.name, lang)}<br><input type="${spec.address.input?.type ?? 'text'}" name="${spec.name}" maxlength="${spec.address.input?.maxLength ?? 200}" placeholder="${spec.address.input?.example ?? ''}"></label>`)}
-<label>${t('Kênh, theo thứ tự', 'Channels, in order')}<br><input type="text" name="channels" placeholder="${[...ADDRESSED, ...CHANNEL_SPECS.filter((spec) => !spec.address)].map((spec) => spec.name).join(', ')}" maxlength="100"></label>
+<label>${t('Kênh, theo thứ tự', 'Channels, in order')}<br><input type="text" name="channels" placeholder="${[...ADDRESSED, ...CHANNEL_SPECS.filter((spec) => !spec.address)].map((spec) => channelLabel(spec.name, lang)).join(', ')}" maxlength="100"></label>
 <label>${t('Ngôn ngữ', 'Language')}<br><select name="locale"><option value="vi">Tiếng Việt</option><option value="en">English</option></select></label></div>
-<p class="muted">${t('Bỏ trống kênh: email nếu có địa chỉ, nếu không là hộp thư thử (sandbox). Telegram và Zalo dùng được sau khi người đó mở mã mời.', 'Channels left empty: email when there is an address, else the sandbox. Telegram and Zalo work once the person has used an invite.')}</p>
+<p class="muted">${t('Bỏ trống kênh: Email nếu có địa chỉ, nếu không là Hộp thư thử. Telegram và Zalo dùng được sau khi người đó mở mã mời.', 'Channels left empty: Email when there is an address, else the Sandbox outbox. Telegram and Zalo work once the person has used an invite.')}</p>
 <p><button type="submit">${t('Thêm người liên hệ', 'Add the contact')}</button></p></form>`;
 }
 
@@ -453,10 +453,7 @@ ${historyTable(t, history, await auditNames(deps.db, a.orgId, history, a.lang), 
     const unit = await unitDetail(deps.db, a.orgId, req.params.id);
     if (!unit) return notFound(req, reply);
     const addresses = Object.fromEntries(TYPED.map((spec) => [spec.name, field(req.body, spec.name)]));
-    const channels = field(req.body, 'channels')
-      .toLowerCase()
-      .split(/[\s,;>→]+/)
-      .filter(Boolean);
+    const channels = channelWordsOf([field(req.body, 'channels')]);
     const c = await addContact(
       deps.db,
       a.orgId,
@@ -524,7 +521,7 @@ ${historyTable(t, history, await auditNames(deps.db, a.orgId, history, a.lang), 
   // A contact's channels, first first: choosing a failed channel again is how it is re-enabled.
   contactAction('channels', async (req, reply, { a, t, unit, contact }) => {
     const updated = await setContactChannels(deps.db, a.orgId, contact.id, [field(req.body, 'channels')], a.actor);
-    const order = updated.channels.join(' → ');
+    const order = updated.channels.map((ch) => channelLabel(ch, a.lang)).join(' → ');
     return redirectWith(
       reply,
       `/admin/units/${unit.id}`,

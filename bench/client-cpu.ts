@@ -7,11 +7,9 @@
  *
  *   npx tsx bench/client-cpu.ts
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { startFakeTelegram } from '../test/helpers/telegram-server.js';
+import { rawSendRate } from './raw-send-rate.js';
 
-const root = fileURLToPath(new URL('../', import.meta.url));
 const TOKEN = '123456:TEST-token_abcdefghijklmnop';
 const rounds = Number(process.env.CLIENT_CPU_ROUNDS ?? 3);
 const calls = Number(process.env.CLIENT_CPU_CALLS ?? 4_000);
@@ -33,38 +31,15 @@ const payload = {
   },
 };
 
-async function run(apiRoot: string, client: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/raw-send.ts'], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/tmp',
-      RAW_API_ROOT: apiRoot,
-      RAW_TOKEN: TOKEN,
-      RAW_CALLS: String(calls),
-      RAW_CHATS: '2000',
-      RAW_FIRST_CHAT: '500000000',
-      RAW_CONCURRENCY: '30',
-      RAW_PAYLOAD: JSON.stringify(payload),
-      RAW_CLIENT: client,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const line = out.split('\n').find((l) => l.startsWith('{"perSecond"'));
-  if (code !== 0 || !line) throw new Error(`bench/raw-send.ts failed (${code}):\n${out}`);
-  return JSON.parse(line) as { perSecond: number; errors: number; cpuMsPerCall: number };
-}
+const run = (apiRoot: string, client: 'grammy' | 'reminders') =>
+  rawSendRate({ apiRoot, token: TOKEN, calls, chats: 2_000, firstChat: 500_000_000, concurrency: 30, payload, client });
 
 async function main() {
   const fake = await startFakeTelegram({ limits: false });
   const seen: Record<string, number[]> = { grammy: [], reminders: [] };
   try {
     for (let i = 0; i < rounds; i++)
-      for (const client of ['grammy', 'reminders']) {
+      for (const client of ['grammy', 'reminders'] as const) {
         const r = await run(fake.apiRoot, client);
         seen[client]!.push(r.cpuMsPerCall);
         console.log(

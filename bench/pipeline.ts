@@ -1,46 +1,10 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { createTelegramChannel } from '#root/channels/telegram/index.js';
 import type { SentMessage } from '../test/helpers/telegram-server.js';
 import type { BenchEnv } from './env.js';
 import type { Figure } from './run.js';
+import { rawSendRate } from './raw-send-rate.js';
 import { fanOut, TOKEN } from './telegram.js';
 import { round, size } from './util.js';
-
-const root = fileURLToPath(new URL('../', import.meta.url));
-
-/** Runs bench/raw-send.ts as its own process and returns the sendMessage calls per second it made. */
-async function rawSendRate(options: {
-  apiRoot: string;
-  calls: number;
-  chats: number;
-  firstChat: number;
-  concurrency: number;
-  payload: Record<string, unknown>;
-}): Promise<{ perSecond: number; errors: number; cpuMsPerCall: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/raw-send.ts'], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/tmp',
-      RAW_API_ROOT: options.apiRoot,
-      RAW_TOKEN: TOKEN,
-      RAW_CALLS: String(options.calls),
-      RAW_CHATS: String(options.chats),
-      RAW_FIRST_CHAT: String(options.firstChat),
-      RAW_CONCURRENCY: String(options.concurrency),
-      RAW_PAYLOAD: JSON.stringify(options.payload),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const line = out.split('\n').find((l) => l.startsWith('{"perSecond"'));
-  if (code !== 0 || !line) throw new Error(`bench/raw-send.ts failed (${code}):\n${out}`);
-  return JSON.parse(line) as { perSecond: number; errors: number; cpuMsPerCall: number };
-}
 
 /**
  * `pipeline`: the fan-out of `telegram` part A (N reminders to C private chats) with every limit
@@ -84,6 +48,7 @@ export async function benchPipeline(env: BenchEnv): Promise<Figure[]> {
       };
       const raw = await rawSendRate({
         apiRoot: r.fake.apiRoot,
+        token: TOKEN,
         calls: R,
         chats: C,
         firstChat: 400_000_000,

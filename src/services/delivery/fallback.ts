@@ -25,6 +25,26 @@ export function createFallback(deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger
   };
 
   /**
+   * The channel that takes a message after `channel` failed for good (null: none left): the
+   * address's failure disables `channel` for the contact (and says so, see disableAddress); a
+   * failure of this message only is written to the audit log by `audit`, the channel kept.
+   */
+  async function nextChannel(
+    tx: Prisma.TransactionClient,
+    contactId: string,
+    channel: Channel,
+    reason: string,
+    scope: 'address' | 'message',
+    audit: (orgId: string, next: Channel | null) => Promise<unknown>,
+  ): Promise<Channel | null> {
+    const contact = await tx.contact.findUniqueOrThrow({ where: { id: contactId } });
+    if (scope === 'address') return (await disableAddress(tx, contact, channel, reason, clock.now())) ?? null;
+    const next = nextAfter(contact, channel) ?? null;
+    await audit(contact.orgId, next);
+    return next;
+  }
+
+  /**
    * A permanent failure of a bundle: it and its items are failed, and the contact's next channel
    * takes them. `from` is the state the caller knows the bundle in: `claimed` (its own claim, the
    * channel refused it) or `pending` (only read: no channel configured to send it by). A bundle
@@ -47,16 +67,10 @@ export function createFallback(deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger
          WHERE id = ANY(${items.map((i) => i.id)}::uuid[]) AND status = 'pending'`;
         // Not in the state its caller knows: thrown, so that the items' claim above is undone too.
         if (!(await failBundle(tx, b.id, reason, from))) throw new NotInState();
-        const contact = await tx.contact.findUniqueOrThrow({ where: { id: contactId } });
-        let next: Channel | undefined;
-        if (scope === 'address') {
-          next = await disableAddress(tx, contact, channel, reason, clock.now());
-          if (!next) return null;
-        } else {
-          next = nextAfter(contact, channel);
-          await tx.auditEvent.createMany({
+        const next = await nextChannel(tx, contactId, channel, reason, scope, (orgId, next) =>
+          tx.auditEvent.createMany({
             data: items.map((item) => ({
-              orgId: contact.orgId,
+              orgId,
               actor: 'system',
               action: 'reminder.failed',
               entity: 'reminder',
@@ -64,16 +78,15 @@ export function createFallback(deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger
               data: {
                 contact: contactId,
                 channel,
-                next: next ?? null,
+                next,
                 dutyCode: item.obligation.dutyCode,
                 bundle: b.id,
                 reason: reason.slice(0, 200),
               },
             })),
-          });
-          if (!next) return null;
-        }
-        return moveToChannel(tx, b, items, next);
+          }),
+        );
+        return next ? moveToChannel(tx, b, items, next) : null;
       })
       .then(
         (fallback) => ({ fallback }),
@@ -109,25 +122,19 @@ export function createFallback(deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger
         where: { id, status: { in: ['pending', 'claimed'] } },
         data: { status: 'failed', lastError: reason.slice(0, 500) },
       });
-      const contact = await tx.contact.findUniqueOrThrow({ where: { id: contactId } });
-      let next: Channel | undefined;
-      if (scope === 'address') {
-        next = await disableAddress(tx, contact, channel, reason, clock.now());
-        if (!next) return null;
-      } else {
-        next = nextAfter(contact, channel);
-        await tx.auditEvent.create({
+      const next = await nextChannel(tx, contactId, channel, reason, scope, (orgId, next) =>
+        tx.auditEvent.create({
           data: {
-            orgId: contact.orgId,
+            orgId,
             actor: 'system',
             action: 'digest.failed',
             entity: 'digest',
             entityId: id,
-            data: { contact: contactId, channel, next: next ?? null, dutyCode: null, reason: reason.slice(0, 200) },
+            data: { contact: contactId, channel, next, dutyCode: null, reason: reason.slice(0, 200) },
           },
-        });
-        if (!next) return null;
-      }
+        }),
+      );
+      if (!next) return null;
       const dg = await tx.digest.findUniqueOrThrow({ where: { id } });
       const created = await tx.digest.upsert({
         where: { contactId_day_channel: { contactId, day: dg.day, channel: next } },

@@ -45,6 +45,29 @@ describe('a send that read a bundle just before another send claimed it', () => 
     return r.rows[0]!.n;
   };
 
+  /** The other send claims the bundle and its items, in the transaction holding the lock, and commits. */
+  const claimAsTheOther = async (bundleId: string, itemIds: string[]) => {
+    await other.query(
+      `UPDATE bundles SET status = 'claimed', claimed_at = now(), claimed_by = 'the-other', attempts = attempts + 1
+        WHERE id = $1::uuid`,
+      [bundleId],
+    );
+    await other.query(
+      `UPDATE reminders SET status = 'claimed', bundle_id = $1::uuid, claimed_at = now(), claimed_by = 'the-other'
+        WHERE id = ANY($2::uuid[])`,
+      [bundleId, itemIds],
+    );
+    await other.query('COMMIT');
+  };
+
+  /** The bundle and its items are still the other's claim, untouched by the late send. */
+  const expectHeldByTheOther = async (bundleId: string, itemIds: string[]) => {
+    const after = await t.prisma.bundle.findUniqueOrThrow({ where: { id: bundleId } });
+    expect({ status: after.status, claimedBy: after.claimedBy }).toEqual({ status: 'claimed', claimedBy: 'the-other' });
+    const items = await t.prisma.reminder.findMany({ where: { id: { in: itemIds } } });
+    expect(items.map((i) => [i.status, i.bundleId])).toEqual(itemIds.map(() => ['claimed', bundleId]));
+  };
+
   it.each([
     { case: 'with its items gone', code: 'race-empty', stale: false },
     { case: 'as stale (its contact deactivated)', code: 'race-stale', stale: true },
@@ -70,26 +93,10 @@ describe('a send that read a bundle just before another send claimed it', () => 
       const late = s.deps.delivery.deliverBundle(bundle.id);
       await waitFor(async () => (await waitingOnReminders()) > 0, 60_000, 'the late send reading the items');
       // Meanwhile the other send claims the bundle and its items.
-      await other.query(
-        `UPDATE bundles SET status = 'claimed', claimed_at = now(), claimed_by = 'the-other', attempts = attempts + 1
-        WHERE id = $1::uuid`,
-        [bundle.id],
-      );
-      await other.query(
-        `UPDATE reminders SET status = 'claimed', bundle_id = $1::uuid, claimed_at = now(), claimed_by = 'the-other'
-        WHERE id = ANY($2::uuid[])`,
-        [bundle.id, itemIds],
-      );
-      await other.query('COMMIT');
+      await claimAsTheOther(bundle.id, itemIds);
 
       expect(await late).toMatchObject({ outcome: 'skipped' });
-      const after = await t.prisma.bundle.findUniqueOrThrow({ where: { id: bundle.id } });
-      expect({ status: after.status, claimedBy: after.claimedBy }).toEqual({
-        status: 'claimed',
-        claimedBy: 'the-other',
-      });
-      const items = await t.prisma.reminder.findMany({ where: { id: { in: itemIds } } });
-      expect(items.map((i) => [i.status, i.bundleId])).toEqual(itemIds.map(() => ['claimed', bundle.id]));
+      await expectHeldByTheOther(bundle.id, itemIds);
     },
     120_000,
   );
@@ -115,22 +122,9 @@ describe('a send that read a bundle just before another send claimed it', () => 
     await other.query('LOCK TABLE reminders IN EXCLUSIVE MODE');
     const late = s.deps.delivery.deliverBundle(bundle.id);
     await waitFor(async () => (await waitingOnReminders()) > 0, 60_000, 'the late send failing the items');
-    await other.query(
-      `UPDATE bundles SET status = 'claimed', claimed_at = now(), claimed_by = 'the-other', attempts = attempts + 1
-        WHERE id = $1::uuid`,
-      [bundle.id],
-    );
-    await other.query(
-      `UPDATE reminders SET status = 'claimed', bundle_id = $1::uuid, claimed_at = now(), claimed_by = 'the-other'
-        WHERE id = ANY($2::uuid[])`,
-      [bundle.id, itemIds],
-    );
-    await other.query('COMMIT');
+    await claimAsTheOther(bundle.id, itemIds);
 
     expect(await late).toMatchObject({ outcome: 'skipped' });
-    const after = await t.prisma.bundle.findUniqueOrThrow({ where: { id: bundle.id } });
-    expect({ status: after.status, claimedBy: after.claimedBy }).toEqual({ status: 'claimed', claimedBy: 'the-other' });
-    const items = await t.prisma.reminder.findMany({ where: { id: { in: itemIds } } });
-    expect(items.map((i) => [i.status, i.bundleId])).toEqual(itemIds.map(() => ['claimed', bundle.id]));
+    await expectHeldByTheOther(bundle.id, itemIds);
   }, 120_000);
 });

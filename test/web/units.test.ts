@@ -258,6 +258,9 @@ describe('the units pages', () => {
       const line = log.slice(at, log.indexOf('class="tech"', at));
       expect(line).not.toMatch(/Forbidden|bot was blocked/);
       expect(line).toContain('Reason: the recipient blocked the bot — ask them to reopen it and send /start');
+      // The units list counts the contacts no channel reaches, this one among them, noun agreeing.
+      const [, gone, who] = /; (\d+) (contacts?) unreachable/.exec((await en.get('/admin/units')).text) ?? [];
+      expect(who).toBe(gone === '1' ? 'contact' : 'contacts');
       // Which channel was turned off, named as the pages name it.
       expect(line).toContain('disabled the failing Telegram channel of');
       const viLog = (await w.client.get('/admin/audit')).text;
@@ -467,6 +470,9 @@ describe('the units pages', () => {
       expect(page.text).toContain('<th>No.</th>');
       expect(page.text).toContain('<span class="phone-only">No. </span>');
       expect(page.text).not.toMatch(/<th>TT<\/th>|>TT </);
+      // The overdue count agrees with its noun ("1 obligation overdue").
+      const [, due, thing] = /<p class="big late-text">(\d+) (obligations?) overdue<\/p>/.exec(page.text) ?? [];
+      expect(thing).toBe(due === '1' ? 'obligation' : 'obligations');
       // The history's count agrees with its noun.
       const [, n, noun] = /History <span class="muted">\((\d+) (entry|entries)\)/.exec(page.text) ?? [];
       expect(noun).toBe(n === '1' ? 'entry' : 'entries');

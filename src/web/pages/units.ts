@@ -115,7 +115,7 @@ function unitsBody(
 <form method="get" action="/admin/units" class="row" role="search">
 <label>${t('Lọc theo tên, tên khác, nhóm', 'Filter by name, alias, group')}<br><input type="text" name="q" value="${q}" maxlength="200"></label>
 <button type="submit">${t('Lọc', 'Filter')}</button>${q ? html` <a href="/admin/units">${t('Bỏ lọc', 'Clear')}</a>` : ''}</form>
-<p class="muted">${t(`${units.length} đơn vị`, `${units.length} units`)}${proposed ? t(`; ${proposed} đề xuất chờ xem lại`, `; ${proposed} proposed, to review`) : ''}${unreachable ? t(`; ${unreachable} người liên hệ không liên lạc được`, `; ${unreachable} contacts unreachable`) : ''}.</p>
+<p class="muted">${t(`${units.length} đơn vị`, `${units.length} units`)}${proposed ? t(`; ${proposed} đề xuất chờ xem lại`, `; ${proposed} proposed, to review`) : ''}${unreachable ? t(`; ${unreachable} người liên hệ không liên lạc được`, `; ${unreachable} contact${unreachable === 1 ? '' : 's'} unreachable`) : ''}.</p>
 ${headless.length ? html`<p class="flag">${t(`${headless.length} đơn vị chưa có lãnh đạo nhận chuyển cấp: lần chuyển cấp thứ nhất của các đơn vị này gửi thẳng quản trị viên và giám sát. Thêm người liên hệ vai trò «Lãnh đạo đơn vị» để sửa.`, `${headless.length} units have no head to receive escalations: their first escalation goes straight to the administrators and supervisors. Add a contact with the role “Unit head” to fix it.`)}</p>` : ''}
 <table><thead><tr><th>${t('Tên', 'Name')}</th><th>${t('Tên khác', 'Aliases')}</th><th>${t('Nhóm', 'Groups')}</th><th>${t('Người liên hệ', 'Contacts')}</th><th></th></tr></thead><tbody>
 ${units.map(
@@ -389,7 +389,7 @@ ${unit.proposed ? html`<form method="post" action="/admin/units/${unit.id}/accep
 <p class="big${overdue ? ' late-text' : ''}">${
         thisYear
           ? overdue
-            ? t(`${overdue} nghĩa vụ quá hạn`, `${overdue} obligations overdue`)
+            ? t(`${overdue} nghĩa vụ quá hạn`, `${overdue} obligation${overdue === 1 ? '' : 's'} overdue`)
             : t('Không có nghĩa vụ quá hạn', 'Nothing overdue')
           : t(`Năm ${year}`, `Year ${year}`)
       }</p>

@@ -164,7 +164,7 @@ export function failureInWords(reason: string, lang: Lang): string {
 
 /**
  * Why one of their channels failed, told to the contact (their own `/kenh`): what happened to it
- * and what they can do ("bạn đã chặn bot trên Telegram — mở lại bot, bỏ chặn rồi gửi /start"; ask
+ * and what they can do ("anh/chị đã chặn bot trên Telegram — mở lại bot, bỏ chặn rồi gửi /start"; ask
  * the administrator for a new invite…). A reason without words of its own — a message's refusal
  * included, which the contact cannot fix — says to ask the administrator to check the address, or
  * to choose the channel again to retry. The raw answer is never part of it.

@@ -1,3 +1,4 @@
+import { channelLabel } from '#root/channels/registry.js';
 import { failureInWords } from '#root/messages/refusal-words.js';
 import type { AuditNames } from '#root/services/audit-names.js';
 import { html, translator, type Html, type Lang } from './html.js';
@@ -52,6 +53,15 @@ const VERB: Record<string, [string, string]> = {
   'unit.merge': ['đã gộp vào đơn vị', 'merged into the unit'],
 };
 
+/** The actions about one channel of a contact, whose verb names it: "đã tắt kênh Telegram bị lỗi của". */
+const CHANNEL_VERB: Record<string, [(channel: string) => string, (channel: string) => string]> = {
+  'contact.channel-disabled': [(c) => `đã tắt kênh ${c} bị lỗi của`, (c) => `disabled the failing ${c} channel of`],
+  'contact.channel-enabled': [
+    (c) => `đã dùng lại kênh ${c} từng lỗi của`,
+    (c) => `enabled again the failed ${c} channel of`,
+  ],
+};
+
 /** The system's records of a channel failing, whose reason is the channel's answer, not a person's words. */
 const CHANNEL_FAILURES = new Set(['contact.channel-disabled', 'reminder.failed', 'digest.failed']);
 
@@ -88,11 +98,15 @@ export function describeAudit(
   lang: Lang,
 ): Html {
   const t = translator(lang);
-  const verb = VERB[r.action];
   const thing = names.entity(r.entity, r.entityId);
   const data =
     r.data && typeof r.data === 'object' && !Array.isArray(r.data) ? (r.data as Record<string, unknown>) : {};
   const extra = details(r.action, data, t);
+  const byChannel = CHANNEL_VERB[r.action];
+  const verb =
+    byChannel && typeof data.channel === 'string'
+      ? ([byChannel[0](channelLabel(data.channel, 'vi')), byChannel[1](channelLabel(data.channel, 'en'))] as const)
+      : VERB[r.action];
   const given = typeof data.reason === 'string' && data.reason ? data.reason : null;
   // A channel's failure keeps the channel's own answer as its reason: told in words, with what to
   // do, not quoted; a person's reason is quoted as they wrote it.

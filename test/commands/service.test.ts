@@ -1004,7 +1004,7 @@ describe('the chat command service', () => {
       });
       const vi = only(await svc.handleText(person.caller, '/kenh')).text;
       expect(vi).toMatch(
-        /^Thứ tự kênh nhận nhắc: Telegram \(đang lỗi: bạn đã chặn bot trên Telegram — mở lại bot, bỏ chặn rồi gửi \/start\) → Zalo\./,
+        /^Thứ tự kênh nhận nhắc: Telegram \(đang lỗi: anh\/chị đã chặn bot trên Telegram — mở lại bot, bỏ chặn rồi gửi \/start\) → Zalo\./,
       );
       await db.contact.update({ where: { id: person.contact.id }, data: { locale: 'en' } });
       const en = only(await svc.handleText(person.caller, '/kenh')).text;

@@ -140,7 +140,7 @@ describe('a channel that failed for good, told to people', () => {
       }
       expect(seen.size).toBe(REASONS.length);
       expect(failureForContact(telegram(403, 'Forbidden: bot was blocked by the user').message, 'vi')).toBe(
-        'bạn đã chặn bot trên Telegram — mở lại bot, bỏ chặn rồi gửi /start',
+        'anh/chị đã chặn bot trên Telegram — mở lại bot, bỏ chặn rồi gửi /start',
       );
     });
 

@@ -111,7 +111,11 @@ describe('the inbox', () => {
     const c = w.newClient();
     c.cookies.set('lang', 'en');
     await c.login(w.admin.email, w.admin.password);
-    const en = section((await c.get('/admin/inbox')).text);
+    const enPage = (await c.get('/admin/inbox')).text;
+    const en = section(enPage);
+    // The count agrees with its noun ("1 thing waiting").
+    const [, n, noun] = /<p>(\d+) (things?) waiting\.<\/p>/.exec(enPage) ?? [];
+    expect(noun).toBe(n === '1' ? 'thing' : 'things');
     expect(en).toContain('— the contact has not linked Telegram</span>');
     expect(en).toContain('Sandbox outbox · ');
     expect(en).toContain('— the message is longer than allowed</span>');

@@ -134,6 +134,11 @@ describe('the summary, the late list and “Nhắc tất cả”', () => {
       await en.login(w.admin.email, w.admin.password);
       const english = await rowOf(en);
       expect(english).toContain('No working channel');
+      // One unit cannot be reached: counted in the singular, the rest in the plural.
+      const enPage = (await en.get(`/admin/late/${dutyId}`)).text;
+      expect(enPage).toContain(' 1 unit cannot be reached.');
+      expect(enPage).toMatch(/Remind all \(\d+ units?\)/);
+      expect(enPage).not.toMatch(/\b1 units\b/);
       expect(english).toContain(
         `${first.name}: Telegram (failed: the recipient blocked the bot — ask them to reopen it and send /start); Sandbox outbox (failed:`,
       );

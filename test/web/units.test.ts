@@ -258,6 +258,17 @@ describe('the units pages', () => {
       const line = log.slice(at, log.indexOf('class="tech"', at));
       expect(line).not.toMatch(/Forbidden|bot was blocked/);
       expect(line).toContain('Reason: the recipient blocked the bot — ask them to reopen it and send /start');
+      // The units list counts the contacts no channel reaches, this one among them, noun agreeing.
+      const [, gone, who] = /; (\d+) (contacts?) unreachable/.exec((await en.get('/admin/units')).text) ?? [];
+      expect(who).toBe(gone === '1' ? 'contact' : 'contacts');
+      // Which channel was turned off, named as the pages name it.
+      expect(line).toContain('disabled the failing Telegram channel of');
+      const viLog = (await w.client.get('/admin/audit')).text;
+      const viAt = viLog.indexOf(`<tr id="a${event.id.toString()}">`);
+      expect(viLog.slice(viAt, viLog.indexOf('class="tech"', viAt))).toContain('đã tắt kênh Telegram bị lỗi của');
+      // An address the contact has not got (a webhook here) says so, not an empty cell (a bare label on a phone).
+      expect(vi).toMatch(/<td data-label="Webhook"><span class="muted">chưa có<\/span><\/td>/);
+      expect(enRow).toMatch(/<td data-label="Webhook"><span class="muted">none<\/span><\/td>/);
       for (const row of [vi, enRow])
         expect(row).not.toMatch(/Forbidden|bot was blocked|Not found|Telegram 403|Zalo 404/);
       await w.t.prisma.auditEvent.deleteMany({ where: { entityId: c.id } });
@@ -455,6 +466,19 @@ describe('the units pages', () => {
       expect(page.text).toContain('Obligations of 2026');
       expect(page.text).toContain('Create a new address');
       expect(page.text).not.toContain('Nghĩa vụ năm');
+      // The numbering column in English, not the Vietnamese abbreviation (a phone shows it before each code).
+      expect(page.text).toContain('<th>No.</th>');
+      expect(page.text).toContain('<span class="phone-only">No. </span>');
+      expect(page.text).not.toMatch(/<th>TT<\/th>|>TT </);
+      // The overdue count agrees with its noun ("1 obligation overdue").
+      const [, due, thing] = /<p class="big late-text">(\d+) (obligations?) overdue<\/p>/.exec(page.text) ?? [];
+      expect(thing).toBe(due === '1' ? 'obligation' : 'obligations');
+      // The history's count agrees with its noun.
+      const [, n, noun] = /History <span class="muted">\((\d+) (entry|entries)\)/.exec(page.text) ?? [];
+      expect(noun).toBe(n === '1' ? 'entry' : 'entries');
+      const vi = (await w.client.get(`/admin/units/${tttt.id}`)).text;
+      expect(vi).toContain('<th>TT</th>');
+      expect(vi).toContain('<span class="phone-only">TT </span>');
     });
   });
 });

@@ -33,7 +33,7 @@ export function registerInboxPages(scope: FastifyInstance, deps: WebDeps): void 
         ? html`<section class="card" id="${id}"><h2>${title} <span class="inbox-count">${count}</span></h2><p class="muted">${help}</p><ul class="plain">${items.map((i) => html`<li>${i}</li>`)}</ul>${count > items.length ? html`<p class="muted">${t(`và ${count - items.length} mục khác.`, `and ${count - items.length} more.`)}</p>` : ''}</section>`
         : html`<p class="muted" id="${id}">✓ ${title}: ${t('không có.', 'none.')}</p>`;
     const body = html`<h1>${t('Việc cần xử lý', 'To do')}</h1>
-<p>${counts.total ? t(`${counts.total} việc đang chờ.`, `${counts.total} things waiting.`) : t('Không có việc nào đang chờ.', 'Nothing is waiting.')}</p>
+<p>${counts.total ? t(`${counts.total} việc đang chờ.`, `${counts.total} thing${counts.total === 1 ? '' : 's'} waiting.`) : t('Không có việc nào đang chờ.', 'Nothing is waiting.')}</p>
 ${section(
   'extensions',
   t('Đề nghị gia hạn chờ duyệt', 'Extension requests waiting'),

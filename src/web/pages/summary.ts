@@ -30,6 +30,8 @@ const CARDS = 6;
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 const day = (d: Date, zone: string) => shortDate(zonedDay(d, zone));
+/** "1 unit", "3 units": only English words use this (the Vietnamese say "đơn vị" for any count). */
+const units = (n: number) => `${n} unit${n === 1 ? '' : 's'}`;
 const pct = (done: number, of: number) => (of ? Math.round((100 * done) / of) : 100);
 
 /** "45 % (123/270 việc đến hạn)" with a bar: the share done of what was due so far. */
@@ -143,8 +145,8 @@ ${
   list.units.length
     ? html`<form method="post" action="${base}/nudge" class="card row">${csrfField(req)}
 <label>${t('Lý do nhắc (bắt buộc, ghi vào nhật ký)', 'Reason for the reminder (required, kept in the audit log)')}<br><input type="text" name="reason" required minlength="3" maxlength="1000" class="w28" value="${t(`Nhắc nộp ${list.duty.code} quá hạn`, `Late ${list.duty.code}`)}"></label>
-<button type="submit">${t(`Nhắc tất cả (${reachable} đơn vị)`, `Remind all (${reachable} units)`)}</button>
-<span class="muted">${t('Mỗi đầu mối nhận một tin gộp các việc quá hạn của đơn vị.', 'Each contact gets one message with the unit’s late work.')}${reachable < list.units.length ? t(` ${list.units.length - reachable} đơn vị không liên lạc được.`, ` ${list.units.length - reachable} units cannot be reached.`) : ''}</span></form>
+<button type="submit">${t(`Nhắc tất cả (${reachable} đơn vị)`, `Remind all (${units(reachable)})`)}</button>
+<span class="muted">${t('Mỗi đầu mối nhận một tin gộp các việc quá hạn của đơn vị.', 'Each contact gets one message with the unit’s late work.')}${reachable < list.units.length ? t(` ${list.units.length - reachable} đơn vị không liên lạc được.`, ` ${units(list.units.length - reachable)} cannot be reached.`) : ''}</span></form>
 <p>${t('Tải danh sách', 'Download the list')}: <a href="${base}/export.xlsx" download>Excel (XLSX)</a> · <a href="${base}/export.csv" download>CSV</a></p>
 <table class="stack"><thead><tr><th>${t('Đơn vị', 'Unit')}</th><th>${t('Quá hạn', 'Overdue')}</th><th>${t('Nhắc gần nhất', 'Last reminder')}</th><th>${t('Trả lời gần nhất', 'Last reply')}</th><th>${t('Đầu mối · kênh', 'Contact · channel')}</th></tr></thead><tbody>${rows}</tbody></table>${pager}`
     : html`<p class="card">${t('Không có đơn vị nào quá hạn nhiệm vụ này.', 'No unit is late for this duty.')}</p>`
@@ -193,12 +195,12 @@ export function registerSummaryPages(scope: FastifyInstance, deps: WebDeps): voi
     const message =
       t(
         `Đã nhắc ${r.nudged.length} đơn vị trễ hạn ${r.duty.code} (${reminders} nhắc nhở), đang gửi.`,
-        `Reminded ${r.nudged.length} units late for ${r.duty.code} (${reminders} reminders), being sent.`,
+        `Reminded ${units(r.nudged.length)} late for ${r.duty.code} (${reminders} reminder${reminders === 1 ? '' : 's'}), being sent.`,
       ) +
       (refused.length
         ? t(
             ` Không liên lạc được ${refused.length} đơn vị: ${unitsText(a.lang, refused)}.`,
-            ` ${refused.length} units cannot be reached: ${unitsText(a.lang, refused)}.`,
+            ` ${units(refused.length)} cannot be reached: ${unitsText(a.lang, refused)}.`,
           )
         : '');
     return redirectWith(reply, `/admin/late/${r.duty.id}`, message);

@@ -115,7 +115,7 @@ function unitsBody(
 <form method="get" action="/admin/units" class="row" role="search">
 <label>${t('Lọc theo tên, tên khác, nhóm', 'Filter by name, alias, group')}<br><input type="text" name="q" value="${q}" maxlength="200"></label>
 <button type="submit">${t('Lọc', 'Filter')}</button>${q ? html` <a href="/admin/units">${t('Bỏ lọc', 'Clear')}</a>` : ''}</form>
-<p class="muted">${t(`${units.length} đơn vị`, `${units.length} units`)}${proposed ? t(`; ${proposed} đề xuất chờ xem lại`, `; ${proposed} proposed, to review`) : ''}${unreachable ? t(`; ${unreachable} người liên hệ không liên lạc được`, `; ${unreachable} contacts unreachable`) : ''}.</p>
+<p class="muted">${t(`${units.length} đơn vị`, `${units.length} units`)}${proposed ? t(`; ${proposed} đề xuất chờ xem lại`, `; ${proposed} proposed, to review`) : ''}${unreachable ? t(`; ${unreachable} người liên hệ không liên lạc được`, `; ${unreachable} contact${unreachable === 1 ? '' : 's'} unreachable`) : ''}.</p>
 ${headless.length ? html`<p class="flag">${t(`${headless.length} đơn vị chưa có lãnh đạo nhận chuyển cấp: lần chuyển cấp thứ nhất của các đơn vị này gửi thẳng quản trị viên và giám sát. Thêm người liên hệ vai trò «Lãnh đạo đơn vị» để sửa.`, `${headless.length} units have no head to receive escalations: their first escalation goes straight to the administrators and supervisors. Add a contact with the role “Unit head” to fix it.`)}</p>` : ''}
 <table><thead><tr><th>${t('Tên', 'Name')}</th><th>${t('Tên khác', 'Aliases')}</th><th>${t('Nhóm', 'Groups')}</th><th>${t('Người liên hệ', 'Contacts')}</th><th></th></tr></thead><tbody>
 ${units.map(
@@ -155,7 +155,8 @@ function addressCell(t: T, lang: Lang, spec: Addressed, c: DetailContact): Html 
   const label = channelLabel(spec.name, lang);
   if (spec.address.entry === 'linked')
     return html`<td data-label="${label}" class="half">${spec.address.has(c) ? t('đã liên kết', 'linked') : html`<span class="muted">${t('chưa', 'no')}</span>`}</td>`;
-  return html`<td data-label="${label}">${spec.address.show(c) ?? ''}</td>`;
+  const shown = spec.address.show(c);
+  return html`<td data-label="${label}">${shown ?? html`<span class="muted">${t('chưa có', 'none')}</span>`}</td>`;
 }
 
 /** Sets or clears a typed address of a contact (email, …): the channel, then the address (empty clears it). */
@@ -388,7 +389,7 @@ ${unit.proposed ? html`<form method="post" action="/admin/units/${unit.id}/accep
 <p class="big${overdue ? ' late-text' : ''}">${
         thisYear
           ? overdue
-            ? t(`${overdue} nghĩa vụ quá hạn`, `${overdue} obligations overdue`)
+            ? t(`${overdue} nghĩa vụ quá hạn`, `${overdue} obligation${overdue === 1 ? '' : 's'} overdue`)
             : t('Không có nghĩa vụ quá hạn', 'Nothing overdue')
           : t(`Năm ${year}`, `Year ${year}`)
       }</p>
@@ -398,10 +399,10 @@ ${stateCounts(t, states, obligations.length - states.length)}
       }</h2>
 ${
   shownObligations.length
-    ? html`<table class="stack"><thead><tr><th>TT</th><th>${t('Hạn', 'Due')}</th><th>${t('Kỳ', 'Period')}</th><th>${t('Trạng thái', 'State')}</th><th>${t('Nhiệm vụ', 'Duty')}</th><th class="wide-only">${t('Kế hoạch', 'Plan')}</th></tr></thead><tbody>
+    ? html`<table class="stack"><thead><tr><th>${t('TT', 'No.')}</th><th>${t('Hạn', 'Due')}</th><th>${t('Kỳ', 'Period')}</th><th>${t('Trạng thái', 'State')}</th><th>${t('Nhiệm vụ', 'Duty')}</th><th class="wide-only">${t('Kế hoạch', 'Plan')}</th></tr></thead><tbody>
 ${shownObligations.map(
   (o) =>
-    html`<tr><td data-label="" class="half short"><span class="phone-only">TT </span><a href="/admin/obligations/${o.id}">${o.duty}</a></td><td data-label="" class="half short"><span class="phone-only">${t('hạn', 'due')} </span>${shortDate(zonedDay(dueInstant(o), zone))}</td><td data-label="" class="half short">${t(periodInWords(o.period, 'vi'), periodInWords(o.period, 'en'))}</td>${obligationCell(t, o, now)}<td data-label="" class="clamp">${o.dutyTitle}</td><td class="wide-only short">${o.plan}</td></tr>`,
+    html`<tr><td data-label="" class="half short"><span class="phone-only">${t('TT', 'No.')} </span><a href="/admin/obligations/${o.id}">${o.duty}</a></td><td data-label="" class="half short"><span class="phone-only">${t('hạn', 'due')} </span>${shortDate(zonedDay(dueInstant(o), zone))}</td><td data-label="" class="half short">${t(periodInWords(o.period, 'vi'), periodInWords(o.period, 'en'))}</td>${obligationCell(t, o, now)}<td data-label="" class="clamp">${o.dutyTitle}</td><td class="wide-only short">${o.plan}</td></tr>`,
 )}</tbody></table>`
     : html`<p class="muted">${
         obligations.length
@@ -440,7 +441,7 @@ ${
 <details class="card" id="history"${before !== undefined ? raw(' open') : ''}><summary>${t('Lịch sử', 'History')} <span class="muted">(${
         history.length === HISTORY_PAGE
           ? t(`${HISTORY_PAGE} mục gần nhất, còn cũ hơn`, `the latest ${HISTORY_PAGE}, and older`)
-          : t(`${history.length} mục`, `${history.length} entries`)
+          : t(`${history.length} mục`, `${history.length} ${history.length === 1 ? 'entry' : 'entries'}`)
       })</span></summary>
 ${historyTable(t, history, await auditNames(deps.db, a.orgId, history, a.lang), a.lang, zone, unit.id, year)}</details>`;
       return sendPage(req, reply, { title: unit.name, body });

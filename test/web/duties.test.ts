@@ -95,6 +95,14 @@ describe('the duties pages', () => {
     const res = await w.client.get(`/admin/duties/${d.id}`);
     expect(res.status).toBe(200);
     expect(res.text).toContain(`<h1>TT ${d.code}. ${escape(d.title)}</h1>`);
+    // In English the numbering is "No.", on the duty's page and in the list's header.
+    const en = w.newClient();
+    await en.login(w.admin.email, w.admin.password);
+    en.cookies.set('lang', 'en');
+    const page = (await en.get(`/admin/duties/${d.id}`)).text;
+    expect(page).toContain(`<h1>No. ${d.code}. ${escape(d.title)}</h1>`);
+    expect(page).toContain(`<title>No. ${d.code}`);
+    expect((await en.get('/admin/duties')).text).toMatch(/<th>No\.<\/th>/);
     expect(res.text).toContain(`<strong>${PLAN}</strong>`);
     expect(res.text).toContain(escape(describeSchedule(scheduleFromRow(d.schedule!))));
     expect(res.text).toContain(`«${escape(d.timeframe)}»`);

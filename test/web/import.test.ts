@@ -485,7 +485,7 @@ describe('importing a plan from the web page', () => {
       ).toContain('Năm kết thúc kế hoạch: 2025');
       const set = (await w.client.get(`/admin/import/${id}`)).text;
       expect(horizonOf(set)).toContain('<span class="horizon-year">2025</span>');
-      expect(horizonOf(set)).toContain('do bạn đặt; 2 nhiệm vụ có thời hạn sau năm này, được giữ nguyên thời hạn');
+      expect(horizonOf(set)).toContain('do anh/chị đặt; 2 nhiệm vụ có thời hạn sau năm này, được giữ nguyên thời hạn');
       expect(horizonOf(set)).toContain('value="2025"');
       for (const code of ['2', '3'])
         expect(rowOf(set, code)).toContain(

@@ -85,7 +85,7 @@ export function registerDutyPages(scope: FastifyInstance, deps: WebDeps): void {
 <p class="muted">${t(`${duties.length} nhiệm vụ`, `${duties.length} duties`)}${flagged ? t(`; ${flagged} cần xem lại (tô vàng)`, `; ${flagged} to review (highlighted)`) : ''}.</p>
 ${
   duties.length
-    ? html`<table><thead><tr><th>${t('Kế hoạch', 'Plan')}</th><th>TT</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Chủ trì', 'Lead')}</th><th>${t('Phối hợp', 'Cooperating')}</th><th>${t('Lịch', 'Schedule')}</th><th>${t('Cần xem lại', 'To review')}</th></tr></thead><tbody>
+    ? html`<table><thead><tr><th>${t('Kế hoạch', 'Plan')}</th><th>${t('TT', 'No.')}</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Chủ trì', 'Lead')}</th><th>${t('Phối hợp', 'Cooperating')}</th><th>${t('Lịch', 'Schedule')}</th><th>${t('Cần xem lại', 'To review')}</th></tr></thead><tbody>
 ${duties.map((d) => {
   const leads = d.assignments.filter((x) => x.role === 'lead').map((x) => x.unit?.name ?? x.group?.name ?? x.rawName);
   const coop = d.assignments.filter((x) => x.role === 'cooperating').length;
@@ -161,7 +161,7 @@ ${rows.map(row)}</tbody></table>`;
       )}</ul>`;
     };
     const body = html`<p><a href="/admin/duties">← ${t('Nhiệm vụ', 'Duties')}</a></p>
-<h1>TT ${duty.code}. ${duty.title}</h1>
+<h1>${t('TT', 'No.')} ${duty.code}. ${duty.title}</h1>
 <p>${t('Kế hoạch', 'Plan')}: <strong>${duty.plan.code}</strong>${duty.plan.title && duty.plan.title !== duty.plan.code ? html`<span class="wide-only"> — ${duty.plan.title}</span>` : ''}${duty.sectionTitle ? html`<br>${t('Mục', 'Section')}: ${duty.section ?? ''} ${duty.sectionTitle}` : ''}${duty.active ? '' : html`<br><strong class="flag">${t('Đã ngừng (không còn trong kế hoạch)', 'Retired (no longer in the plan)')}</strong>`}</p>
 <div class="card"><p>${t('Lịch', 'Schedule')}: <strong${!duty.schedule || duty.schedule.kind === 'unparsed' ? html` class="flag"` : ''}>${duty.schedule ? describeSchedule(scheduleFromRow(duty.schedule), a.lang) : '—'}</strong><br>
 ${t('Thời gian thực hiện (nguyên văn)', 'Timeframe (verbatim)')}: «${duty.timeframe}»</p>
@@ -211,7 +211,7 @@ ${assignments('cooperating', t('Đơn vị phối hợp', 'Cooperating units'))}
 ${policy.unitOverrides ? html`<p class="muted">${t(`${policy.unitOverrides} đơn vị có chính sách riêng, áp dụng cho nghĩa vụ của họ.`, `${policy.unitOverrides} units have a policy of their own, which applies to their obligations.`)}</p>` : ''}
 <p><a href="/admin/policies">${t('Sửa chính sách', 'Edit policies')}</a></p></details>`;
     return sendPage(req, reply, {
-      title: `TT ${duty.code}`,
+      title: `${t('TT', 'No.')} ${duty.code}`,
       body,
       ...(form.error
         ? {

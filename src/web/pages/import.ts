@@ -35,7 +35,7 @@ function importForm(req: FastifyRequest, input: { text?: string; planCode?: stri
 <input type="text" id="${id}" name="planCode" value="${input.planCode ?? ''}" placeholder="3131/KH-UBND" maxlength="100"></p>`;
   return html`<h1>${t('Nhập kế hoạch', 'Import a plan')}</h1>
 <p class="muted">${t(
-    'Dán phụ lục nhiệm vụ (hoặc toàn văn kế hoạch), hoặc tải lên tệp kế hoạch như đã ban hành: Word (.docx, .doc), PDF, Excel (.xlsx), CSV hoặc văn bản. Bước sau là xem lại: chưa có gì được lưu cho đến khi bạn bấm «Nhập».',
+    'Dán phụ lục nhiệm vụ (hoặc toàn văn kế hoạch), hoặc tải lên tệp kế hoạch như đã ban hành: Word (.docx, .doc), PDF, Excel (.xlsx), CSV hoặc văn bản. Bước sau là xem lại: chưa có gì được lưu cho đến khi anh/chị bấm «Nhập».',
     'Paste the duty appendix (or the whole plan), or upload the plan file as published: Word (.docx, .doc), PDF, Excel (.xlsx), CSV or text. The next step is the review: nothing is saved until you press «Import».',
   )}</p>
 <form method="post" action="/admin/import" class="card">${csrfField(req)}
@@ -132,7 +132,7 @@ function horizonForm(req: FastifyRequest, id: string, r: DraftReview): Html {
   const year = r.review.plan.horizonYear;
   const from = {
     text: t('theo tên hoặc nội dung kế hoạch', 'from the plan’s title or text'),
-    given: t('do bạn đặt', 'set by you'),
+    given: t('do anh/chị đặt', 'set by you'),
     existing: t('của kế hoạch đã nhập trước', 'of the plan imported before'),
     none: t('văn bản không ghi', 'the text names none'),
   }[r.review.horizonFrom];
@@ -158,7 +158,7 @@ function trackFromForm(req: FastifyRequest, id: string, r: DraftReview): Html {
   const t = translator(adminOf(req).lang);
   const day = r.review.trackFrom;
   const from = {
-    given: t('do bạn đặt', 'set by you'),
+    given: t('do anh/chị đặt', 'set by you'),
     existing: t('của kế hoạch đã nhập trước', 'of the plan imported before'),
     default: t('mặc định: kỳ hiện tại của mỗi nhiệm vụ', 'default: the current period of each duty'),
   }[r.review.trackFromFrom];
@@ -177,7 +177,7 @@ function conflictChoices(req: FastifyRequest, duties: ReviewedDuty[]): Html | st
   if (!rows.length) return '';
   return html`<div class="card flag conflicts"><h2>${t('Văn bản đã đổi ở chỗ quản trị viên đã sửa', 'The document changed where an administrator fixed it')} (${rows.length})</h2>
 <p class="muted">${t('Với mỗi chỗ, chọn giữ bản của quản trị viên hay lấy theo văn bản mới.', 'For each, keep the administrator’s value or take the new document’s.')}</p>
-<table><thead><tr><th>TT</th><th>${t('Ô', 'Field')}</th><th>${t('Bản quản trị viên đã sửa', 'The administrator’s value')}</th><th>${t('Văn bản nay ghi', 'The document now says')}</th></tr></thead><tbody>
+<table><thead><tr><th>${t('TT', 'No.')}</th><th>${t('Ô', 'Field')}</th><th>${t('Bản quản trị viên đã sửa', 'The administrator’s value')}</th><th>${t('Văn bản nay ghi', 'The document now says')}</th></tr></thead><tbody>
 ${rows.map(({ code, c }) => {
   const name = `take:${code}:${c.field}`;
   return html`<tr><td>${code}</td><td>${t(...FIELD_LABEL[c.field])}</td>
@@ -258,7 +258,7 @@ ${
     : ''
 }
 <h2>${t('Nhiệm vụ', 'Duties')}</h2>
-<table><thead><tr><th>TT</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Chủ trì', 'Lead')}</th><th>${t('Phối hợp', 'Cooperating')}</th><th>${t('Thời gian (như văn bản)', 'Timeframe (as written)')}</th><th>${t('Lịch hiểu được', 'Schedule understood')}</th><th>${t('Cần xem lại', 'To review')}</th></tr></thead>
+<table><thead><tr><th>${t('TT', 'No.')}</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Chủ trì', 'Lead')}</th><th>${t('Phối hợp', 'Cooperating')}</th><th>${t('Thời gian (như văn bản)', 'Timeframe (as written)')}</th><th>${t('Lịch hiểu được', 'Schedule understood')}</th><th>${t('Cần xem lại', 'To review')}</th></tr></thead>
 <tbody>${await dutyRows(req, id, review.duties)}</tbody></table>
 <div class="card"><h2>${t('Tên đơn vị', 'Unit names')}</h2>
 <h3>${t('Đề xuất tạo mới (sẽ được đánh dấu để xem lại)', 'Proposed new (created, marked for review)')} (${review.newNames.length})</h3>

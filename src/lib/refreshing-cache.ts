@@ -1,15 +1,6 @@
-/**
- * What a refreshing cache does when a refresh fails:
- * - `'keep-last'`: the last value read is used for another period (and `onStale` told); with no
- *   value read before, the failure reaches the callers and the next call reads again.
- * - `'throw'`: the failure reaches the callers that shared the read; the next call reads again.
- */
-export type OnLoadError = 'keep-last' | 'throw';
-
 export interface RefreshingCacheOptions {
   /** How long a value read is used before it is read again (milliseconds of `now`). */
   refreshMs: number;
-  onLoadError: OnLoadError;
   /** Told when a failed refresh keeps the last value: once per key and period, not once per call. */
   onStale?: (key: string, error: unknown) => void;
   /** Most keys kept at once; past it the cache starts again from none (default 1,000). */
@@ -37,12 +28,12 @@ export interface RefreshingCache<V> {
  * Steps of {@link RefreshingCache.get}:
  * 1. A value read less than `refreshMs` ago (or being read) is returned as it is.
  * 2. Otherwise a read starts and becomes the key's value at once (later callers share it).
- * 3. If it fails: with `'keep-last'` and a value before it, that value is returned and kept for
- *    another period (the failure reported once through `onStale`); otherwise the key is forgotten
- *    (unless a newer read replaced it) and the callers get the failure.
+ * 3. If it fails and a value was read before it, that value is returned and kept for another
+ *    period (the failure reported once through `onStale`); with none before, the key is forgotten
+ *    (unless a newer read replaced it), the callers get the failure and the next call reads again.
  */
 export function createRefreshingCache<V>(options: RefreshingCacheOptions): RefreshingCache<V> {
-  const { refreshMs, onLoadError, onStale, maxEntries = 1_000, now = () => performance.now() } = options;
+  const { refreshMs, onStale, maxEntries = 1_000, now = () => performance.now() } = options;
   const entries = new Map<string, { at: number; value: Promise<V> }>();
   return {
     get(key, load) {
@@ -50,7 +41,7 @@ export function createRefreshingCache<V>(options: RefreshingCacheOptions): Refre
       const hit = entries.get(key);
       if (hit && at - hit.at < refreshMs) return hit.value;
       // A value before this read: it resolves to a good value (a failed read with none before is forgotten).
-      const previous = onLoadError === 'keep-last' ? hit?.value : undefined;
+      const previous = hit?.value;
       const value: Promise<V> = load().catch((error: unknown) => {
         const current = entries.get(key)?.value === value;
         if (previous) {

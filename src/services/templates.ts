@@ -638,7 +638,6 @@ export function createOverrideCache(
 ): { forOrg(orgId: string): Promise<TemplateOverrides> } {
   const cache = createRefreshingCache<TemplateOverrides>({
     refreshMs: options.refreshMs,
-    onLoadError: 'keep-last',
     onStale: (orgId, error) =>
       options.logger?.warn({ org: orgId, err: error }, 'template overrides not refreshed; using the last version'),
     ...(options.now ? { now: options.now } : {}),

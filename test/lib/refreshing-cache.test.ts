@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createRefreshingCache, type OnLoadError } from '#root/lib/refreshing-cache.js';
+import { createRefreshingCache } from '#root/lib/refreshing-cache.js';
 
 /** A monotonic clock the test moves, and a source whose reads are counted and can be made to fail. */
-function world(onLoadError: OnLoadError, extra: { maxEntries?: number } = {}) {
+function world(extra: { maxEntries?: number } = {}) {
   let now = 1_000;
   const reads: string[] = [];
   const stale: string[] = [];
@@ -10,7 +10,6 @@ function world(onLoadError: OnLoadError, extra: { maxEntries?: number } = {}) {
   let version = 0;
   const cache = createRefreshingCache<string>({
     refreshMs: 10_000,
-    onLoadError,
     onStale: (key, error) => stale.push(`${key}: ${(error as Error).message}`),
     now: () => now,
     ...extra,
@@ -32,7 +31,7 @@ function world(onLoadError: OnLoadError, extra: { maxEntries?: number } = {}) {
 
 describe('a refreshing cache', () => {
   it('reads a key once per period, callers meanwhile sharing the read', async () => {
-    const w = world('keep-last');
+    const w = world();
     expect(await Promise.all([w.get(), w.get(), w.get()])).toEqual(['org-a v1', 'org-a v1', 'org-a v1']);
     w.advance(9_999);
     expect(await w.get()).toBe('org-a v1');
@@ -45,7 +44,7 @@ describe('a refreshing cache', () => {
 
   describe('when a refresh fails and the last value is kept', () => {
     it('answers with the last value, says so once, and reads again one period later', async () => {
-      const w = world('keep-last');
+      const w = world();
       expect(await w.get()).toBe('org-a v1');
       w.advance(10_000);
       w.fail('connection lost');
@@ -62,7 +61,7 @@ describe('a refreshing cache', () => {
     });
 
     it('fails a first read, keeps nothing of it, and reads again at the next call', async () => {
-      const w = world('keep-last');
+      const w = world();
       w.fail('connection lost');
       await expect(w.get()).rejects.toThrow('connection lost');
       w.fail(null);
@@ -72,23 +71,8 @@ describe('a refreshing cache', () => {
     });
   });
 
-  describe('when a refresh fails and failures are thrown', () => {
-    it('fails the callers that shared the read, keeps nothing, and reads again at the next call', async () => {
-      const w = world('throw');
-      expect(await w.get()).toBe('org-a v1');
-      w.advance(10_000);
-      w.fail('connection lost');
-      const shared = [w.get(), w.get()];
-      for (const p of shared) await expect(p).rejects.toThrow('connection lost');
-      expect(w.reads).toEqual(['org-a', 'org-a']);
-      w.fail(null);
-      expect(await w.get()).toBe('org-a v2');
-      expect(w.stale).toEqual([]);
-    });
-  });
-
   it('starts again from none past its most keys', async () => {
-    const w = world('keep-last', { maxEntries: 2 });
+    const w = world({ maxEntries: 2 });
     await w.get('a');
     await w.get('b');
     await w.get('a');

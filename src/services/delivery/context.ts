@@ -96,7 +96,6 @@ export function createOrgData(
   const cacheOf = <T>(what: string) =>
     createRefreshingCache<T>({
       refreshMs,
-      onLoadError: 'keep-last',
       onStale: (key, error) =>
         options.logger?.warn({ key, err: error }, `organisation ${what} not refreshed; using the last one read`),
       ...(options.now ? { now: options.now } : {}),

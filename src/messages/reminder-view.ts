@@ -26,6 +26,14 @@ export interface ReminderFacts {
 }
 
 /**
+ * The commands a message shows for one obligation, in the reader's language ("/xong 4.2-2026Q4",
+ * "/done 4.2-2026Q4"): to confirm it and to ask for more time.
+ */
+export function commandsFor(code: string, lang: Lang): { confirmCommand: string; extendCommand: string } {
+  return { confirmCommand: `${say(lang, 'cmd.done')} ${code}`, extendCommand: `${say(lang, 'cmd.extend')} ${code}` };
+}
+
+/**
  * The view of a reminder template (`reminderFields` of templates.ts): every value in words for the
  * contact's language — the period as "Quý IV/2026", dates as "ngày 31 tháng 12 năm 2026" and
  * "thứ Năm" — and the commands to type with the obligation's code ("/xong 4.2-2026Q4"). The
@@ -43,8 +51,7 @@ export function reminderView(f: ReminderFacts): View {
     planTitle: f.planTitle,
     ...reminderWords({ periodKey: f.periodKey, dueDate: f.dueDate, workingDaysLeft: f.workingDaysLeft, lang: f.lang }),
     dueToday: f.sendDay === f.dueDate ? 'yes' : '',
-    confirmCommand: `${say(f.lang, 'cmd.done')} ${code}`,
-    extendCommand: `${say(f.lang, 'cmd.extend')} ${code}`,
+    ...commandsFor(code, f.lang),
     confirmUrl: f.confirmUrl,
   };
 }

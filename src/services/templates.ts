@@ -12,6 +12,7 @@ import { UserError, type Words } from '#root/errors/index.js';
 import type { Logger } from '#root/logger.js';
 import { createRefreshingCache } from '#root/lib/refreshing-cache.js';
 import { say } from '#root/messages/chat-words.js';
+import { commandsFor } from '#root/messages/reminder-view.js';
 import { channelInWords, refusalInWords } from '#root/messages/refusal-words.js';
 import {
   loadTemplates,
@@ -477,8 +478,7 @@ export async function sampleView(
     planTitle: o?.duty.plan.title ?? 'Kế hoạch bảo đảm an toàn thông tin',
     ...reminderWords({ periodKey: o?.periodKey ?? today.slice(0, 4), dueDate, workingDaysLeft: left, lang }),
     dueToday: dueIsWorkingDay ? 'yes' : '',
-    confirmCommand: `${say(lang, 'cmd.done')} ${obligationCode(code, o?.periodKey ?? `${today.slice(0, 4)}-Q4`)}`,
-    extendCommand: `${say(lang, 'cmd.extend')} ${obligationCode(code, o?.periodKey ?? `${today.slice(0, 4)}-Q4`)}`,
+    ...commandsFor(obligationCode(code, o?.periodKey ?? `${today.slice(0, 4)}-Q4`), lang),
     // Not a signed link: a preview confirms nothing.
     confirmUrl: `${baseUrl.replace(/\/$/, '')}/c/xem-truoc`,
     // A yearly report's reminder lists the indicators still missing: one sample.
@@ -581,8 +581,7 @@ export function bundleSample(input: {
       dutyTitle: x.dutyTitle,
       planCode: x.planCode,
       ...reminderWords({ periodKey: x.periodKey, dueDate: x.dueDate, workingDaysLeft: left, lang }),
-      confirmCommand: `${say(lang, 'cmd.done')} ${code}`,
-      extendCommand: `${say(lang, 'cmd.extend')} ${code}`,
+      ...commandsFor(code, lang),
       // Not a signed link: a preview confirms nothing.
       confirmUrl: section === 'cooperating' ? '' : `${input.baseUrl.replace(/\/$/, '')}/c/xem-truoc`,
       indicatorsMissing: '',

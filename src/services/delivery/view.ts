@@ -9,6 +9,7 @@ import { reminderWords, shortDate } from '#root/domain/wording.js';
 import type { WorkingCalendar } from '#root/domain/working-days.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import { say } from '#root/messages/chat-words.js';
+import { commandsFor } from '#root/messages/reminder-view.js';
 import {
   renderMessage,
   type MessageName,
@@ -125,8 +126,7 @@ export function bundleMessage(
       // "today is the due date" only when it is (a Sunday's report is reminded on the Friday).
       dueToday: b.day === first.dueDate ? 'yes' : '',
       // The code names the period ("4.2-2026Q4"): the duty's code alone would be ambiguous.
-      confirmCommand: `${say(lang, 'cmd.done')} ${first.code}`,
-      extendCommand: `${say(lang, 'cmd.extend')} ${first.code}`,
+      ...commandsFor(first.code, lang),
       // Signed only if the template shows it (email): an HMAC per item is most of a chat message's cost.
       get confirmUrl() {
         return (url ??= ctx.confirmUrl(o.id));
@@ -159,8 +159,7 @@ export function bundleMessage(
       }),
       // The due stage of a weekend due date goes out on the working day before it: not "today".
       ...(s.section === 'dueToday' && s.dueDate > b.day ? { remaining: say(lang, 'bundle.lastWorkingDay') } : {}),
-      confirmCommand: `${say(lang, 'cmd.done')} ${s.code}`,
-      extendCommand: `${say(lang, 'cmd.extend')} ${s.code}`,
+      ...commandsFor(s.code, lang),
       get confirmUrl() {
         return actionable(s.section) ? (url ??= ctx.confirmUrl(o.id)) : '';
       },

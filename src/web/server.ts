@@ -158,7 +158,7 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     if (status < 500) return wantsPage(req) ? sendClientErrorPage(req, reply, status, error.code) : reply.send(error);
     req.log.error({ err: error, req, statusCode: status }, 'request failed');
     reply.code(status).header('cache-control', 'no-store');
-    if (!/text\/html/.test(String(req.headers.accept ?? ''))) {
+    if (!wantsPage(req)) {
       return reply.type('application/json; charset=utf-8').send({
         ok: false,
         error: langOf(req) === 'en' ? 'A server error; it was logged.' : 'Lỗi máy chủ; lỗi đã được ghi lại.',

@@ -19,6 +19,7 @@ import { bearerMatches, METRICS_UNAUTHORIZED, observeAtScrape, type Metrics } fr
 import { withTimeout } from '#root/lib/timeout.js';
 import type { Redis } from '#root/redis.js';
 import { type Lang, shortDate } from '#root/domain/wording.js';
+import { say } from '#root/messages/chat-words.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { confirmObligation } from '#root/services/confirmations.js';
 import { refusalText, reportIndicatorValue, unitIndicators, valueText } from '#root/services/indicators.js';
@@ -26,9 +27,9 @@ import type { UnitNotice } from '#root/services/on-behalf.js';
 import { dayListOf } from '#root/services/day-list.js';
 import { linkExpiry, signLink, verifyLink } from '#root/services/links.js';
 import { langOfAcceptLanguage, langOfQuery } from './accept-language.js';
-import { sendClientErrorPage, wantsPage } from './client-errors.js';
-import { FORM_MAX_BYTES, langOf, registerAdmin } from './admin.js';
-import { html, layout, STYLE, STYLESHEET_PATH, translator } from './html.js';
+import { personLang, sendClientErrorPage, wantsPage } from './client-errors.js';
+import { FORM_MAX_BYTES, registerAdmin } from './admin.js';
+import { html, layout, STYLE, STYLESHEET_PATH } from './html.js';
 import {
   CONFIRM_STYLE,
   CONFIRM_STYLESHEET_PATH,
@@ -151,7 +152,8 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
 
   // Every 5xx outside the administrators' scope (which has its own handler): logged with the
   // request's id and the error itself (its stack), answered with a clear page, or JSON to a
-  // program, that says nothing of the internals but the id to quote. A 4xx (a form too large, of a
+  // program, that says nothing of the internals but the id to quote; in the person's language, as
+  // a 4xx page is (their `lang` cookie, else their browser's). A 4xx (a form too large, of a
   // kind not read) is a page in the person's language to a browser, Fastify's answer to a program.
   app.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, req, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
@@ -161,19 +163,21 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     if (!wantsPage(req)) {
       return reply.type('application/json; charset=utf-8').send({
         ok: false,
-        error: langOf(req) === 'en' ? 'A server error; it was logged.' : 'Lỗi máy chủ; lỗi đã được ghi lại.',
+        error: say(personLang(req), 'http.serverErrorJson'),
         requestId: req.id,
       });
     }
-    const lang = langOf(req);
-    const t = translator(lang);
-    return reply.type('text/html; charset=utf-8').send(
-      layout({
-        title: t('Lỗi', 'Error'),
-        lang,
-        body: html`<h1>${t('Có lỗi phía máy chủ', 'Something went wrong on the server')}</h1><p>${t('Yêu cầu chưa thực hiện được; lỗi đã được ghi lại. Xin thử lại sau ít phút.', 'The request was not carried out; the error was logged. Please try again in a few minutes.')}</p><p class="muted">${t('Mã yêu cầu', 'Request id')}: <code>${req.id}</code></p>`,
-      }),
-    );
+    const lang = personLang(req);
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('vary', 'Accept, Accept-Language, Cookie')
+      .send(
+        layout({
+          title: say(lang, 'http.serverErrorTitle'),
+          lang,
+          body: html`<h1>${say(lang, 'http.serverErrorHeading')}</h1><p>${say(lang, 'http.serverErrorText')}</p><p class="muted">${say(lang, 'http.serverErrorRequestId')}: <code>${req.id}</code></p>`,
+        }),
+      );
   });
 
   // An address nothing answers (outside /admin, which has its own): a page in the person's

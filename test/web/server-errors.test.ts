@@ -54,6 +54,26 @@ describe('a server error outside /admin', () => {
     expect(lines.join('\n')).not.toContain(token);
   });
 
+  it("speaks the person's language as a 4xx page does: their cookie, else their browser's", async () => {
+    const url = `${w.base}/ical/${'y'.repeat(43)}.ics`;
+    const english = await fetch(url, { headers: { accept: 'text/html', 'accept-language': 'en-GB,en;q=0.9' } });
+    expect(english.status).toBe(500);
+    expect(english.headers.get('vary')).toMatch(/Accept-Language/);
+    const page = await english.text();
+    expect(page).toContain('<html lang="en"');
+    expect(page).toContain('Something went wrong on the server');
+    expect(page).not.toContain('Có lỗi phía máy chủ');
+    // The cookie, the person's own choice, comes before the browser's.
+    const chosen = await fetch(url, {
+      headers: { accept: 'text/html', 'accept-language': 'en', cookie: 'lang=vi' },
+    });
+    expect(await chosen.text()).toContain('Có lỗi phía máy chủ');
+    const program = await fetch(url, { headers: { 'accept-language': 'en' } });
+    expect(((await program.json()) as { error: string }).error).toBe('A server error; it was logged.');
+    const vietnamese = await fetch(url);
+    expect(((await vietnamese.json()) as { error: string }).error).toBe('Lỗi máy chủ; lỗi đã được ghi lại.');
+  });
+
   it('answers a program with JSON naming the request id, nothing more', async () => {
     const res = await fetch(`${w.base}/ical/${'x'.repeat(43)}.ics`);
     expect(res.status).toBe(500);

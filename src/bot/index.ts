@@ -216,12 +216,12 @@ export function createDondocBot(deps: BotDeps): DondocBot {
     if (!caller) return ctx.reply(say('vi', 'notLinked'));
     // Who sends it, and for which obligation: in a chat linked in several organisations, the
     // reminder it replies to says which (the command service decides, and refuses otherwise).
-    const target = await commands.evidenceFor(
-      caller,
-      ctx.message.reply_to_message ? { replyToMessageId: ctx.message.reply_to_message.message_id } : {},
-    );
+    const target = await commands.evidenceFor(caller, {
+      ...(ctx.message.reply_to_message ? { replyToMessageId: ctx.message.reply_to_message.message_id } : {}),
+      ...(ctx.message.caption ? { caption: ctx.message.caption } : {}),
+    });
     if ('refusal' in target) return ctx.reply(target.refusal);
-    const { contact, obligation, label } = target;
+    const { contact, obligation, among, label } = target;
     const lang = contact.locale;
     const doc = ctx.message.document;
     const photo = ctx.message.photo?.at(-1);
@@ -242,7 +242,12 @@ export function createDondocBot(deps: BotDeps): DondocBot {
         };
     const refusal = evidenceRefusal(file.name, file.size);
     if (refusal) return ctx.reply(say(lang, refusal, { file: file.name.slice(0, 80) }));
-    if (!obligation) return ctx.reply(say(lang, 'file.which'));
+    if (!obligation)
+      return ctx.reply(
+        among
+          ? `${label}${say(lang, 'file.whichOfMessage', { count: among.length, codes: among.join(', '), example: among[0]! })}`
+          : say(lang, 'file.which'),
+      );
     const info = await ctx.api.getFile(file.fileId);
     if (!info.file_path) return ctx.reply(say(lang, 'file.fetchFailed'));
     const res = await fetch(`${deps.apiRoot}/file/bot${bot.token}/${info.file_path}`);

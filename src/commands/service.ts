@@ -218,7 +218,13 @@ const reply = (lang: Lang, key: ChatKey, params?: ChatParams): Reply => ({ text:
  */
 export type EvidenceFor =
   | { refusal: string }
-  | { contact: ChatContact; obligation: NonNullable<Awaited<ReturnType<typeof evidenceTarget>>> | null; label: string };
+  | {
+      contact: ChatContact;
+      obligation: Extract<Awaited<ReturnType<typeof evidenceTarget>>, { obligation: unknown }>['obligation'] | null;
+      /** A reply to a message of several obligations, its caption naming none: their codes, to name one. */
+      among?: string[];
+      label: string;
+    };
 
 export type CommandService = ReturnType<typeof createCommandService>;
 
@@ -1016,7 +1022,10 @@ export function createCommandService(deps: CommandDeps) {
    * reminder). Zalo has no replies: there, the latest /xong of the last hour by one of the chat's
    * contacts names the organisation, else the same refusal (send /xong <code>@<organisation> first).
    */
-  async function evidenceFor(caller: Caller, input: { replyToMessageId?: number } = {}): Promise<EvidenceFor> {
+  async function evidenceFor(
+    caller: Caller,
+    input: { replyToMessageId?: number; caption?: string } = {},
+  ): Promise<EvidenceFor> {
     const all = await identifyAll(caller);
     if (!all.length) return { refusal: say(callerLang(caller), 'notLinked') };
     const now = clock.now();
@@ -1024,21 +1033,32 @@ export function createCommandService(deps: CommandDeps) {
     const chatId =
       caller.channel === 'telegram' && first.telegramChatId !== null ? { chatId: first.telegramChatId } : {};
     const reply = input.replyToMessageId !== undefined ? { replyToMessageId: input.replyToMessageId } : {};
-    if (all.length === 1)
-      return {
-        contact: first,
-        obligation: await evidenceTarget(db, { contactId: first.id, unitId: first.unitId, ...chatId, ...reply, now }),
-        label: '',
-      };
+    const caption = input.caption !== undefined ? { caption: input.caption } : {};
+    if (all.length === 1) {
+      const found = await evidenceTarget(db, {
+        contactId: first.id,
+        unitId: first.unitId,
+        ...chatId,
+        ...reply,
+        ...caption,
+        now,
+      });
+      if (found && 'among' in found) return { contact: first, obligation: null, among: found.among, label: '' };
+      return { contact: first, obligation: found?.obligation ?? null, label: '' };
+    }
     const found = await evidenceTargetAmong(db, {
       contacts: all,
       ...chatId,
       ...reply,
+      ...caption,
       afterConfirmation: !HAS_REPLIES[caller.channel],
       now,
     });
     const contact = found && all.find((c) => c.id === found.contactId);
-    if (found && contact) return { contact, obligation: found.obligation, label: `[${contact.org.name}] ` };
+    if (found && contact)
+      return 'among' in found
+        ? { contact, obligation: null, among: found.among, label: `[${contact.org.name}] ` }
+        : { contact, obligation: found.obligation, label: `[${contact.org.name}] ` };
     const lang = first.locale;
     const orgs = all.map((c) => say(lang, 'orgs.item', { org: c.org.name, orgCode: c.org.code })).join('; ');
     return {

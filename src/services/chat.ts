@@ -3,6 +3,7 @@ import path from 'node:path';
 import { channelSpec } from '#root/channels/registry.js';
 import type { ContactAddresses } from '#root/channels/spec.js';
 import type { Db } from '#root/db/client.js';
+import { obligationCode, pickByWords } from '#root/domain/obligation-code.js';
 import { dueInstant } from '#root/domain/obligation-state.js';
 import type { Lang } from '#root/domain/wording.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
@@ -557,40 +558,92 @@ export function evidenceRefusal(fileName: string, size: number | undefined): 'fi
   return null;
 }
 
-/** The obligation a file sent in this chat is evidence of: the reminder it replies to, or the unit's latest confirmation (within an hour) by this contact. */
-export async function evidenceTarget(
-  db: Db,
-  input: { contactId: string; unitId: string; chatId?: bigint; replyToMessageId?: number; now: Date },
-) {
-  if (input.replyToMessageId !== undefined && input.chatId !== undefined) {
-    const r = await db.reminder.findFirst({
-      where: {
-        contactId: input.contactId,
-        channel: 'telegram',
-        externalId: `${input.chatId}:${input.replyToMessageId}`,
-      },
-      include: { obligation: { include: { duty: true } } },
-    });
-    if (r && r.obligation.unitId === input.unitId) return r.obligation;
-  }
-  const c = await db.confirmation.findFirst({
-    where: {
-      contactId: input.contactId,
-      withdrawnAt: null,
-      createdAt: { gte: new Date(input.now.getTime() - 3_600_000) },
-    },
-    orderBy: { createdAt: 'desc' },
-    include: { obligation: { include: { duty: true } } },
+const withDuty = { obligation: { include: { duty: true } } } as const;
+
+/**
+ * The reminders a Telegram message of these contacts carried, by its id ("<chat>:<message>"):
+ * the items of the bundle it was (found through the contact's bundles, not by scanning every
+ * reminder), else a reminder sent alone by an earlier version, before bundles.
+ */
+async function carriedBy(db: Db, contactIds: string[], externalId: string) {
+  const inBundle = await db.reminder.findMany({
+    where: { status: 'sent', bundle: { contactId: { in: contactIds }, channel: 'telegram', externalId } },
+    include: withDuty,
   });
-  return c && c.obligation.unitId === input.unitId ? c.obligation : null;
+  if (inBundle.length) return inBundle;
+  return db.reminder.findMany({
+    where: { bundleId: null, contactId: { in: contactIds }, channel: 'telegram', externalId },
+    include: withDuty,
+  });
+}
+
+type Carried = Awaited<ReturnType<typeof carriedBy>>[number];
+
+/**
+ * Of the reminders a message carried, the one a file replying to it is evidence of: the message's
+ * only obligation, or the one the file's caption names by its code ("4.2-2026Q4", or "4.2" when the
+ * message has one period of it). A message of several obligations and a caption that names none
+ * of them (or none) gives no reminder but the codes to choose from: the file is not filed under a
+ * guess.
+ */
+function pickCarried(carried: Carried[], caption: string | undefined): { reminder: Carried } | { among: string[] } {
+  const byObligation = [...new Map(carried.map((r) => [r.obligationId, r])).values()];
+  if (byObligation.length === 1) return { reminder: byObligation[0]! };
+  const of = (r: Carried) => ({ dutyCode: r.obligation.duty.code, periodKey: r.obligation.periodKey });
+  const words = (caption ?? '').split(/\s+/).filter(Boolean);
+  const named = new Set<Carried>();
+  for (let i = 0; i < words.length; i++) {
+    const { matches } = pickByWords(words.slice(i), byObligation, of);
+    if (matches.length === 1) named.add(matches[0]!);
+  }
+  if (named.size === 1) return { reminder: [...named][0]! };
+  return {
+    among: byObligation
+      .map((r) => obligationCode(r.obligation.duty.code, r.obligation.periodKey))
+      .sort((a, b) => a.localeCompare(b, 'vi', { numeric: true })),
+  };
 }
 
 /**
- * Of a chat linked in several organisations (one contact in each), who a file is from and the
- * obligation it is evidence of, only where it cannot be mistaken: with `replyToMessageId`, the
- * reminder it replies to (its obligation's organisation); without, and only when the channel has
- * no replies to go by (`afterConfirmation`, Zalo), the latest confirmation within the hour by one of
- * these contacts. Null when neither names one.
+ * What a file sent in a chat is evidence of: an obligation, or, for a file replying to a message
+ * of several obligations without naming one, the codes to name (`among`), or nothing known.
+ */
+export type EvidenceTarget<O> = { obligation: O; contactId: string } | { among: string[]; contactId: string } | null;
+
+/**
+ * The obligation a file sent in this chat is evidence of: the reminder it replies to (of a
+ * message of several, the one its caption names), or the unit's latest confirmation (within an
+ * hour) by this contact.
+ */
+export async function evidenceTarget(
+  db: Db,
+  input: {
+    contactId: string;
+    unitId: string;
+    chatId?: bigint;
+    replyToMessageId?: number;
+    caption?: string;
+    now: Date;
+  },
+): Promise<EvidenceTarget<Carried['obligation']>> {
+  return evidenceTargetAmong(db, {
+    contacts: [{ id: input.contactId, unitId: input.unitId }],
+    ...(input.chatId !== undefined ? { chatId: input.chatId } : {}),
+    ...(input.replyToMessageId !== undefined ? { replyToMessageId: input.replyToMessageId } : {}),
+    ...(input.caption !== undefined ? { caption: input.caption } : {}),
+    afterConfirmation: true,
+    now: input.now,
+  });
+}
+
+/**
+ * Of a chat linked in one organisation or several (one contact in each), who a file is from and
+ * the obligation it is evidence of, only where it cannot be mistaken: with `replyToMessageId`, the
+ * reminder it replies to (its obligation's organisation; of a message of several obligations, the
+ * one the caption names, else the codes to choose from); without, or when the reply names no
+ * reminder, and only when `afterConfirmation` (one organisation, or a channel with no replies to
+ * go by: Zalo), the latest confirmation within the hour by one of these contacts. Null when
+ * neither names one.
  */
 export async function evidenceTargetAmong(
   db: Db,
@@ -598,27 +651,30 @@ export async function evidenceTargetAmong(
     contacts: { id: string; unitId: string }[];
     chatId?: bigint;
     replyToMessageId?: number;
+    caption?: string;
     afterConfirmation?: boolean;
     now: Date;
   },
-) {
+): Promise<EvidenceTarget<Carried['obligation']>> {
   const ids = input.contacts.map((c) => c.id);
   const ofItsUnit = (contactId: string, unitId: string) =>
     input.contacts.some((c) => c.id === contactId && c.unitId === unitId);
   if (input.replyToMessageId !== undefined && input.chatId !== undefined) {
-    const r = await db.reminder.findFirst({
-      where: { contactId: { in: ids }, channel: 'telegram', externalId: `${input.chatId}:${input.replyToMessageId}` },
-      include: { obligation: { include: { duty: true } } },
-    });
-    return r && ofItsUnit(r.contactId, r.obligation.unitId)
-      ? { contactId: r.contactId, obligation: r.obligation }
-      : null;
+    const carried = (await carriedBy(db, ids, `${input.chatId}:${input.replyToMessageId}`)).filter((r) =>
+      ofItsUnit(r.contactId, r.obligation.unitId),
+    );
+    if (carried.length) {
+      const picked = pickCarried(carried, input.caption);
+      return 'among' in picked
+        ? { among: picked.among, contactId: carried[0]!.contactId }
+        : { contactId: picked.reminder.contactId, obligation: picked.reminder.obligation };
+    }
   }
   if (!input.afterConfirmation) return null;
   const c = await db.confirmation.findFirst({
     where: { contactId: { in: ids }, withdrawnAt: null, createdAt: { gte: new Date(input.now.getTime() - 3_600_000) } },
     orderBy: { createdAt: 'desc' },
-    include: { obligation: { include: { duty: true } } },
+    include: withDuty,
   });
   return c?.contactId && ofItsUnit(c.contactId, c.obligation.unitId)
     ? { contactId: c.contactId, obligation: c.obligation }

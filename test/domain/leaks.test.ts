@@ -354,6 +354,9 @@ function sampleParams(lang: Lang): ChatParams {
   const due = dayInWords('2026-11-13', lang);
   return {
     code: CODES[5]!,
+    // The codes of a message's items, for a file that names none of them.
+    codes: CODES.slice(0, 3).join(', '),
+    example: CODES[0]!,
     title: 'Tổ chức diễn tập',
     unit: 'Sở Y tế',
     name: 'Nguyễn Văn A',

@@ -95,6 +95,31 @@ export async function benchPipeline(env: BenchEnv): Promise<Figure[]> {
           ok: r.losses === 0,
         },
         { bench: 'pipeline', figure: 'worker process peak RSS (VmHWM)', value: round(r.peak, 1), unit: 'MB' },
+        // Where the wall time went (the server's clock; the rate counts all of it): see FanOut's phases.
+        {
+          bench: 'pipeline',
+          figure: `dispatchDue (bundling, queueing every job) returned after (reference, load average ${round(r.load[0], 1)}→${round(r.load[1], 1)})`,
+          value: round(r.phases.dispatch, 0),
+          unit: 'ms',
+        },
+        {
+          bench: 'pipeline',
+          figure: 'start-up: dispatch → first sendMessage received (reference)',
+          value: round(r.phases.startup, 0),
+          unit: 'ms',
+        },
+        {
+          bench: 'pipeline',
+          figure: 'sending: first → last sendMessage received, per second (reference)',
+          value: round(((C - 1) * 1_000) / Math.max(1, r.phases.sending), 0),
+          unit: '/s',
+        },
+        {
+          bench: 'pipeline',
+          figure: 'tail: last sendMessage received → all recorded sent (reference)',
+          value: round(r.phases.tail, 0),
+          unit: 'ms',
+        },
         // Where the CPU goes, per message delivered (ms): what the ratio is made of. These hold when
         // the machine is busy, where the ratio does not.
         ...(
@@ -102,6 +127,7 @@ export async function benchPipeline(env: BenchEnv): Promise<Figure[]> {
             ['worker process', r.cpu.worker],
             ['PostgreSQL backends of the bench database', r.cpu.postgres],
             ['bench process (Bot API test server)', r.cpu.bench],
+            ['bench process while dispatchDue ran (a part of the above)', r.cpu.dispatch],
             ['Redis server (whole)', r.cpu.redis],
           ] as const
         ).map(([what, ms]) => ({

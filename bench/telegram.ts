@@ -205,8 +205,11 @@ export interface FanOut {
   phases: { dispatch: number; startup: number; sending: number; tail: number };
   /** The machine's load average (1 min) at the start and at the end of the fan-out. */
   load: [number, number];
-  /** CPU (ms) each part used from the dispatch to the last item recorded (see {@link cpuMeter}). */
-  cpu: { worker: number; postgres: number; bench: number; redis: number };
+  /**
+   * CPU (ms) each part used from the dispatch to the last item recorded (see {@link cpuMeter});
+   * `dispatch`: the bench process's own while `dispatchDue` ran (a part of `bench`).
+   */
+  cpu: { worker: number; postgres: number; bench: number; redis: number; dispatch: number };
   /** How late the limiter learnt of each answer (see {@link watchLimiter}), when watched. */
   slack?: LimiterSlack;
   /** The worker's event loop and main thread (BENCH_TELEGRAM_PROBE, see bench/worker-probe.mjs). */
@@ -420,8 +423,10 @@ export async function fanOut<T>(
     if (probeFile) worker.child.kill('SIGUSR2');
     const t0 = performance.now();
     const start = Date.now();
+    const cpuBefore = process.cpuUsage();
     await dispatchDue(env.db, queueOnly.sendQueue(), orgId, new Date(), 0);
     const dispatched = Date.now();
+    const dispatchCpu = process.cpuUsage(cpuBefore);
     const sent = await waitSent(env, orgId, o.chats, o.timeoutMs, o.everyMs);
     const rate = o.chats / ((performance.now() - t0) / 1000);
     const end = Date.now();
@@ -444,7 +449,7 @@ export async function fanOut<T>(
         () => 'the worker probe wrote nothing',
       );
     }
-    const cpu = await meter.stop();
+    const cpu = { ...(await meter.stop()), dispatch: (dispatchCpu.user + dispatchCpu.system) / 1000 };
     const load: [number, number] = [loadBefore, loadavg()[0]!];
     await burners?.stop();
     const { peak } = memoryOf(worker.child.pid);

@@ -15,28 +15,50 @@ const SLOT_OF_R = Prisma.sql`CASE WHEN ${Prisma.raw(stageSql.isNudge('r.stage'))
  * Idempotent (the unique key); a pending bundle takes an earlier item's instant. A pending reminder
  * whose day's message has already gone (sent, failed or cancelled: planned after it left) is
  * cancelled: a person gets one message a day, and the next day's carries what is still open.
- * Returns how many bundles were made.
+ * Returns how many bundles were made (or moved earlier).
+ *
+ * One statement, one round trip (it starts every dispatch, ahead of the first send job):
+ * 1. `grp`: the pending reminders grouped by message, read once (the organisation's zone read once
+ *    too, not joined per reminder);
+ * 2. `gone`: the groups whose message has already left, looked up once per group (not per reminder,
+ *    which the planner does when this is not materialised);
+ * 3. `made`: the missing bundles inserted, pending ones moved to an earlier item's instant;
+ * 4. `dropped`: the reminders of the groups in `gone` cancelled.
+ * All four see the snapshot the statement started with: a message that leaves meanwhile has its
+ * late reminders cancelled by the next dispatch (its send skips what is not claimed with it).
  */
 export async function bundlePending(db: Db, orgId: string, horizon: Date): Promise<number> {
-  const made = await db.$executeRaw`
-    INSERT INTO bundles (id, org_id, contact_id, channel, day, slot, scheduled_at, status, attempts, created_at)
-    SELECT gen_random_uuid(), r.org_id, r.contact_id, r.channel, (r.scheduled_at AT TIME ZONE g.time_zone)::date,
-           ${SLOT_OF_R},
-           min(r.scheduled_at), 'pending', 0, now()
-      FROM reminders r JOIN organisations g ON g.id = r.org_id
-     WHERE r.org_id = ${orgId}::uuid AND r.status = 'pending' AND r.scheduled_at <= ${horizon}
-     GROUP BY 2, 3, 4, 5, 6
-    ON CONFLICT (contact_id, channel, day, slot) DO UPDATE SET scheduled_at = EXCLUDED.scheduled_at
-     WHERE bundles.status = 'pending' AND EXCLUDED.scheduled_at < bundles.scheduled_at`;
-  await db.$executeRaw`
-    UPDATE reminders r SET status = 'cancelled', last_error = 'the day''s message had gone'
-      FROM organisations g, bundles b
-     WHERE g.id = r.org_id AND r.org_id = ${orgId}::uuid AND r.status = 'pending' AND r.scheduled_at <= ${horizon}
-       AND b.contact_id = r.contact_id AND b.channel = r.channel
-       AND b.day = (r.scheduled_at AT TIME ZONE g.time_zone)::date
-       AND b.slot = ${SLOT_OF_R}
-       AND b.status IN ('sent', 'failed', 'cancelled')`;
-  return made;
+  const rows = await db.$queryRaw<{ made: number }[]>`
+    WITH org AS MATERIALIZED (
+      SELECT time_zone FROM organisations WHERE id = ${orgId}::uuid
+    ), grp AS MATERIALIZED (
+      SELECT r.org_id, r.contact_id, r.channel, (r.scheduled_at AT TIME ZONE org.time_zone)::date AS day,
+             ${SLOT_OF_R} AS slot, min(r.scheduled_at) AS at
+        FROM reminders r, org
+       WHERE r.org_id = ${orgId}::uuid AND r.status = 'pending' AND r.scheduled_at <= ${horizon}
+       GROUP BY 1, 2, 3, 4, 5
+    ), gone AS MATERIALIZED (
+      SELECT grp.contact_id, grp.channel, grp.day, grp.slot
+        FROM grp JOIN bundles b
+          ON b.contact_id = grp.contact_id AND b.channel = grp.channel AND b.day = grp.day AND b.slot = grp.slot
+       WHERE b.status IN ('sent', 'failed', 'cancelled')
+    ), made AS (
+      INSERT INTO bundles (id, org_id, contact_id, channel, day, slot, scheduled_at, status, attempts, created_at)
+      SELECT gen_random_uuid(), org_id, contact_id, channel, day, slot, at, 'pending', 0, now() FROM grp
+      ON CONFLICT (contact_id, channel, day, slot) DO UPDATE SET scheduled_at = EXCLUDED.scheduled_at
+       WHERE bundles.status = 'pending' AND EXCLUDED.scheduled_at < bundles.scheduled_at
+      RETURNING 1
+    ), dropped AS (
+      UPDATE reminders r SET status = 'cancelled', last_error = 'the day''s message had gone'
+        FROM gone, org
+       WHERE r.org_id = ${orgId}::uuid AND r.status = 'pending' AND r.scheduled_at <= ${horizon}
+         AND r.contact_id = gone.contact_id AND r.channel = gone.channel
+         AND (r.scheduled_at AT TIME ZONE org.time_zone)::date = gone.day
+         AND ${SLOT_OF_R} = gone.slot
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM made)::int AS made`;
+  return rows[0]?.made ?? 0;
 }
 
 /** The bundle a reminder goes out in (made if it is not yet); null when the reminder is gone. */

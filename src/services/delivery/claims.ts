@@ -1,5 +1,5 @@
 import type { Db } from '#root/db/client.js';
-import { prepared } from '#root/db/prepared.js';
+import { arrayLiteral, prepared } from '#root/db/prepared.js';
 import type { Prisma } from '#root/generated/prisma/client.js';
 
 /**
@@ -30,7 +30,7 @@ export interface ClaimRequest {
   itemIds: string[];
 }
 
-const claimStatement = prepared<{ bundle_id: string; reminder_id: string | null }>(
+const claimStatement = prepared<{ bundle_id: string; items: string | null }>(
   'dondoc_claim_bundles',
   `WITH b AS (
      UPDATE bundles
@@ -46,15 +46,20 @@ const claimStatement = prepared<{ bundle_id: string; reminder_id: string | null 
        FROM x JOIN b ON b.id = x.bundle_id
       WHERE rm.id = x.reminder_id AND rm.status::text = 'pending'
      RETURNING rm.id, x.bundle_id)
-   SELECT id AS bundle_id, NULL::uuid AS reminder_id FROM b
+   SELECT id AS bundle_id, NULL AS items FROM b
    UNION ALL
-   SELECT bundle_id, id FROM r`,
+   SELECT bundle_id, string_agg(id::text, ',') FROM r GROUP BY bundle_id`,
 );
 
 /**
  * Claims bundles and their items; for each request, the ids of the items it won, or null when the
  * bundle was not pending (another worker has it, or it is done). A bundle asked for twice in one
  * batch is won by the first request only.
+ *
+ * The ids go as array literals (`arrayLiteral`), and the items a bundle won come back joined in one
+ * text, one row per bundle rather than one per item: a fan-out's claims carry and return tens of
+ * thousands of ids, and pg escaping them one by one and reading a row per item was most of the
+ * claim's cost in the worker.
  */
 export async function claimBundles(
   db: Client,
@@ -70,15 +75,14 @@ export async function claimBundles(
     now,
     worker,
     to === 'sent' ? now : null,
-    ids,
-    pairs.map((p) => p[0]),
-    pairs.map((p) => p[1]),
+    arrayLiteral(ids),
+    arrayLiteral(pairs.map((p) => p[0])),
+    arrayLiteral(pairs.map((p) => p[1])),
   ]);
   const won = new Map<string, string[]>();
-  for (const row of rows) {
-    if (!won.has(row.bundle_id)) won.set(row.bundle_id, []);
-    if (row.reminder_id) won.get(row.bundle_id)!.push(row.reminder_id);
-  }
+  for (const row of rows)
+    if (row.items) won.set(row.bundle_id, row.items.split(','));
+    else if (!won.has(row.bundle_id)) won.set(row.bundle_id, []);
   const given = new Set<string>();
   return requests.map((r) => {
     const items = won.get(r.bundleId);
@@ -99,7 +103,9 @@ export interface RecordRequest {
 
 const recordStatement = prepared<{ n: number }>(
   'dondoc_record_sent',
-  `WITH x AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS x(id, ext, layout)),
+  `WITH x AS (
+     SELECT x.id, x.ext, $3::jsonb -> (x.n - 1)::int AS layout
+       FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS x(id, ext, n)),
    b AS (
      UPDATE bundles SET status = 'sent', sent_at = $4::timestamptz, external_id = x.ext, layout = x.layout
        FROM x WHERE bundles.id = x.id AND bundles.status::text = 'claimed'
@@ -112,17 +118,21 @@ const recordStatement = prepared<{ n: number }>(
    SELECT count(*)::int AS n FROM b`,
 );
 
-/** Records what the channel accepted: `claimed → sent`, the bundle and its items; how many bundles moved. */
+/**
+ * Records what the channel accepted: `claimed → sent`, the bundle and its items; how many bundles
+ * moved. The layouts go as one JSON array (one `JSON.stringify`, where a `jsonb[]` had each layout
+ * escaped again as an array element), the ids as array literals, as in {@link claimBundles}.
+ */
 export async function recordSent(db: Client, requests: RecordRequest[], now: Date): Promise<number> {
   if (!requests.length) return 0;
   const items = requests.flatMap((r) => r.itemIds.map((item) => [r.bundleId, item] as const));
   const rows = await recordStatement(db, [
-    requests.map((r) => r.bundleId),
-    requests.map((r) => r.externalId),
-    requests.map((r) => JSON.stringify(r.layout ?? null)),
+    arrayLiteral(requests.map((r) => r.bundleId)),
+    arrayLiteral(requests.map((r) => r.externalId)),
+    JSON.stringify(requests.map((r) => r.layout ?? null)),
     now,
-    items.map((i) => i[0]),
-    items.map((i) => i[1]),
+    arrayLiteral(items.map((i) => i[0])),
+    arrayLiteral(items.map((i) => i[1])),
   ]);
   return rows[0]?.n ?? 0;
 }

@@ -30,7 +30,7 @@ export interface ClaimRequest {
   itemIds: string[];
 }
 
-const claimStatement = prepared<{ bundle_id: string; items: string | null }>(
+const claimStatement = prepared<{ bundle_id: string; reminder_id: string | null }>(
   'dondoc_claim_bundles',
   `WITH b AS (
      UPDATE bundles
@@ -46,20 +46,15 @@ const claimStatement = prepared<{ bundle_id: string; items: string | null }>(
        FROM x JOIN b ON b.id = x.bundle_id
       WHERE rm.id = x.reminder_id AND rm.status::text = 'pending'
      RETURNING rm.id, x.bundle_id)
-   SELECT id AS bundle_id, NULL AS items FROM b
+   SELECT id AS bundle_id, NULL::uuid AS reminder_id FROM b
    UNION ALL
-   SELECT bundle_id, string_agg(id::text, ',') FROM r GROUP BY bundle_id`,
+   SELECT bundle_id, id FROM r`,
 );
 
 /**
  * Claims bundles and their items; for each request, the ids of the items it won, or null when the
  * bundle was not pending (another worker has it, or it is done). A bundle asked for twice in one
  * batch is won by the first request only.
- *
- * The ids go as array literals (`arrayLiteral`), and the items a bundle won come back joined in one
- * text, one row per bundle rather than one per item: a fan-out's claims carry and return tens of
- * thousands of ids, and pg escaping them one by one and reading a row per item was most of the
- * claim's cost in the worker.
  */
 export async function claimBundles(
   db: Client,
@@ -75,14 +70,15 @@ export async function claimBundles(
     now,
     worker,
     to === 'sent' ? now : null,
-    arrayLiteral(ids),
-    arrayLiteral(pairs.map((p) => p[0])),
-    arrayLiteral(pairs.map((p) => p[1])),
+    ids,
+    pairs.map((p) => p[0]),
+    pairs.map((p) => p[1]),
   ]);
   const won = new Map<string, string[]>();
-  for (const row of rows)
-    if (row.items) won.set(row.bundle_id, row.items.split(','));
-    else if (!won.has(row.bundle_id)) won.set(row.bundle_id, []);
+  for (const row of rows) {
+    if (!won.has(row.bundle_id)) won.set(row.bundle_id, []);
+    if (row.reminder_id) won.get(row.bundle_id)!.push(row.reminder_id);
+  }
   const given = new Set<string>();
   return requests.map((r) => {
     const items = won.get(r.bundleId);
@@ -121,7 +117,7 @@ const recordStatement = prepared<{ n: number }>(
 /**
  * Records what the channel accepted: `claimed → sent`, the bundle and its items; how many bundles
  * moved. The layouts go as one JSON array (one `JSON.stringify`, where a `jsonb[]` had each layout
- * escaped again as an array element), the ids as array literals, as in {@link claimBundles}.
+ * escaped again by pg as an array element) and the ids as array literals (`arrayLiteral`).
  */
 export async function recordSent(db: Client, requests: RecordRequest[], now: Date): Promise<number> {
   if (!requests.length) return 0;

@@ -1,5 +1,5 @@
 import type { Db } from '#root/db/client.js';
-import { prepared } from '#root/db/prepared.js';
+import { arrayLiteral, prepared } from '#root/db/prepared.js';
 import type { Prisma } from '#root/generated/prisma/client.js';
 
 /**
@@ -99,7 +99,9 @@ export interface RecordRequest {
 
 const recordStatement = prepared<{ n: number }>(
   'dondoc_record_sent',
-  `WITH x AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS x(id, ext, layout)),
+  `WITH x AS (
+     SELECT x.id, x.ext, $3::jsonb -> (x.n - 1)::int AS layout
+       FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS x(id, ext, n)),
    b AS (
      UPDATE bundles SET status = 'sent', sent_at = $4::timestamptz, external_id = x.ext, layout = x.layout
        FROM x WHERE bundles.id = x.id AND bundles.status::text = 'claimed'
@@ -112,17 +114,21 @@ const recordStatement = prepared<{ n: number }>(
    SELECT count(*)::int AS n FROM b`,
 );
 
-/** Records what the channel accepted: `claimed → sent`, the bundle and its items; how many bundles moved. */
+/**
+ * Records what the channel accepted: `claimed → sent`, the bundle and its items; how many bundles
+ * moved. The layouts go as one JSON array (one `JSON.stringify`, where a `jsonb[]` had each layout
+ * escaped again by pg as an array element) and the ids as array literals (`arrayLiteral`).
+ */
 export async function recordSent(db: Client, requests: RecordRequest[], now: Date): Promise<number> {
   if (!requests.length) return 0;
   const items = requests.flatMap((r) => r.itemIds.map((item) => [r.bundleId, item] as const));
   const rows = await recordStatement(db, [
-    requests.map((r) => r.bundleId),
-    requests.map((r) => r.externalId),
-    requests.map((r) => JSON.stringify(r.layout ?? null)),
+    arrayLiteral(requests.map((r) => r.bundleId)),
+    arrayLiteral(requests.map((r) => r.externalId)),
+    JSON.stringify(requests.map((r) => r.layout ?? null)),
     now,
-    items.map((i) => i[0]),
-    items.map((i) => i[1]),
+    arrayLiteral(items.map((i) => i[0])),
+    arrayLiteral(items.map((i) => i[1])),
   ]);
   return rows[0]?.n ?? 0;
 }

@@ -1,6 +1,6 @@
 import { fromZonedTime } from 'date-fns-tz';
 import type { Db } from '#root/db/client.js';
-import { prepared } from '#root/db/prepared.js';
+import { arrayLiteral, prepared } from '#root/db/prepared.js';
 import { DAY_SLOT, type ItemKind } from '#root/domain/bundles.js';
 import { stageSql } from '#root/domain/stages.js';
 import type { Lang } from '#root/domain/wording.js';
@@ -158,7 +158,7 @@ const itemsStatement = prepared<{
  * reminders each may carry (one statement for the batch): the hottest reads of a busy worker.
  */
 export async function loadBundles(db: Db, ids: string[]): Promise<LoadedBundle[]> {
-  const rows = await bundlesStatement(db, [ids]);
+  const rows = await bundlesStatement(db, [arrayLiteral(ids)]);
   const bundles: LoadedBundle[] = rows.map((x) => ({
     id: x.id,
     orgId: x.org_id,
@@ -183,12 +183,12 @@ export async function loadBundles(db: Db, ids: string[]): Promise<LoadedBundle[]
   if (!open.length) return bundles;
   const days = open.map((b) => dayBounds(b.day, b.timeZone));
   const items = await itemsStatement(db, [
-    open.map((b) => b.id),
-    open.map((b) => b.contact.id),
-    open.map((b) => b.channel),
-    days.map((b) => b.from),
-    days.map((b) => b.to),
-    open.map((b) => b.slot),
+    arrayLiteral(open.map((b) => b.id)),
+    arrayLiteral(open.map((b) => b.contact.id)),
+    arrayLiteral(open.map((b) => b.channel)),
+    arrayLiteral(days.map((b) => b.from.toISOString())),
+    arrayLiteral(days.map((b) => b.to.toISOString())),
+    arrayLiteral(open.map((b) => b.slot)),
     DAY_SLOT,
   ]);
   const byBundle = new Map(open.map((b) => [b.id, b]));

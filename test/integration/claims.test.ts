@@ -1,0 +1,213 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { arrayLiteral, parseTimestamptz } from '#root/db/prepared.js';
+import { bundlePending } from '#root/services/bundles.js';
+import { claimBundles, recordSent } from '#root/services/delivery/claims.js';
+import { loadBundles } from '#root/services/delivery/load.js';
+import { buildTelegramReminders } from '../helpers/builders.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+
+/**
+ * The delivery's batched statements (src/services/delivery/claims.ts, load.ts) as the worker runs
+ * them over the pool (prepared, src/db/prepared.ts) and as a transactional channel runs them inside
+ * a Prisma transaction: what each request wins and what each record writes, with the parameters
+ * written as array literals and JSON rather than pg's arrays.
+ */
+describe('the claim and record statements', () => {
+  let t: TestDatabase;
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** Bundles of `chats` contacts with `perChat` items each, pending, with their items' ids. */
+  const seed = async (code: string, chats: number, perChat: number, firstChat: number) => {
+    const now = new Date();
+    const { orgId } = await buildTelegramReminders(t.prisma, { code, chats, perChat, firstChat, now });
+    await bundlePending(t.prisma, orgId, now);
+    const ids = (await t.prisma.bundle.findMany({ where: { orgId }, orderBy: { contactId: 'asc' } })).map((b) => b.id);
+    const loaded = await loadBundles(t.prisma, ids);
+    const items = new Map(loaded.map((b) => [b.id, b.items.map((i) => i.id)]));
+    return { orgId, ids, items: (id: string) => items.get(id)! };
+  };
+
+  const stateOf = async (bundleId: string) => {
+    const b = await t.pool.query<{ status: string; external_id: string | null; layout: string | null }>(
+      `SELECT status::text, external_id, layout::text FROM bundles WHERE id = $1::uuid`,
+      [bundleId],
+    );
+    const r = await t.pool.query<{ id: string; status: string; bundle_id: string | null; external_id: string | null }>(
+      `SELECT id, status::text, bundle_id, external_id FROM reminders WHERE contact_id =
+         (SELECT contact_id FROM bundles WHERE id = $1::uuid) ORDER BY id`,
+      [bundleId],
+    );
+    return { ...b.rows[0]!, items: r.rows };
+  };
+
+  it('loads each bundle with its contact and its pending items', async () => {
+    const { ids, items } = await seed('cl-load', 3, 4, 610_000_000);
+    const loaded = await loadBundles(t.prisma, [...ids, ids[0]!]);
+    expect(loaded.map((b) => b.id).sort()).toEqual([...ids].sort());
+    for (const b of loaded) {
+      expect(b.status).toBe('pending');
+      expect(b.scheduledAt).toBeInstanceOf(Date);
+      expect(b.items).toHaveLength(4);
+      expect(items(b.id)).toHaveLength(4);
+      for (const i of b.items) {
+        expect(i.scheduledAt).toBeInstanceOf(Date);
+        expect(i.obligation.dueAt).toBeInstanceOf(Date);
+        expect(i.obligation.extendedTo).toBeNull();
+      }
+    }
+    const rows = await t.pool.query<{ id: string; scheduled_at: Date }>(
+      `SELECT id, scheduled_at FROM reminders WHERE id = ANY($1::uuid[])`,
+      [loaded.flatMap((b) => b.items.map((i) => i.id))],
+    );
+    const at = new Map(loaded.flatMap((b) => b.items.map((i) => [i.id, i.scheduledAt.getTime()])));
+    for (const r of rows.rows) expect(at.get(r.id)).toBe(r.scheduled_at.getTime());
+  });
+
+  it('gives each request the items it won: a bundle asked twice once, one not pending none', async () => {
+    const { ids, items } = await seed('cl-claim', 4, 3, 620_000_000);
+    const [a, b, c, d] = ids as [string, string, string, string];
+    // c is someone else's already; one of b's items went to another bundle meanwhile.
+    await claimBundles(t.prisma, [{ bundleId: c, itemIds: items(c) }], 'claimed', 'other', new Date());
+    const [taken, ...kept] = items(b);
+    await t.pool.query(`UPDATE reminders SET status = 'claimed', bundle_id = $1::uuid WHERE id = $2::uuid`, [c, taken]);
+    const won = await claimBundles(
+      t.prisma,
+      [
+        { bundleId: a, itemIds: items(a) },
+        { bundleId: b, itemIds: items(b) },
+        { bundleId: a, itemIds: items(a) },
+        { bundleId: c, itemIds: items(c) },
+        { bundleId: d, itemIds: [] },
+      ],
+      'claimed',
+      'me',
+      new Date(),
+    );
+    expect(won.map((w) => w && [...w].sort())).toEqual([[...items(a)].sort(), [...kept].sort(), null, null, []]);
+    const sa = await stateOf(a);
+    expect(sa.status).toBe('claimed');
+    expect(sa.items.map((i) => [i.status, i.bundle_id])).toEqual(sa.items.map(() => ['claimed', a]));
+    expect((await stateOf(d)).status).toBe('claimed');
+    expect((await stateOf(c)).items.every((i) => i.status === 'claimed' && i.bundle_id === c)).toBe(true);
+  });
+
+  it('records bundles and their items as sent, with their external ids and layouts as given', async () => {
+    const { ids, items } = await seed('cl-record', 3, 2, 630_000_000);
+    const [a, b, c] = ids as [string, string, string];
+    await claimBundles(
+      t.prisma,
+      [a, b].map((id) => ({ bundleId: id, itemIds: items(id) })),
+      'claimed',
+      'me',
+      new Date(),
+    );
+    const layout = [{ o: items(a)[0], c: 'D1 "quoted" \\ back,slash {x}', b: true }];
+    const moved = await recordSent(
+      t.prisma,
+      [
+        { bundleId: a, itemIds: items(a), externalId: '7:"42"\\', layout },
+        { bundleId: b, itemIds: items(b), externalId: null, layout: undefined },
+        // c was never claimed: not recorded.
+        { bundleId: c, itemIds: items(c), externalId: '9:1', layout: [] },
+      ],
+      new Date(),
+    );
+    expect(moved).toBe(2);
+    const sa = await stateOf(a);
+    expect(sa.status).toBe('sent');
+    expect(sa.external_id).toBe('7:"42"\\');
+    expect(JSON.parse(sa.layout!)).toEqual(layout);
+    expect(sa.items.map((i) => [i.status, i.external_id])).toEqual(sa.items.map(() => ['sent', '7:"42"\\']));
+    const sb = await stateOf(b);
+    expect([sb.status, sb.external_id, sb.layout]).toEqual(['sent', null, 'null']);
+    expect(sb.items.map((i) => i.status)).toEqual(['sent', 'sent']);
+    const sc = await stateOf(c);
+    expect([sc.status, sc.external_id, sc.layout]).toEqual(['pending', null, null]);
+    expect(sc.items.map((i) => i.status)).toEqual(['pending', 'pending']);
+    expect(
+      await recordSent(t.prisma, [{ bundleId: a, itemIds: items(a), externalId: 'again', layout: [] }], new Date()),
+    ).toBe(0);
+  });
+
+  it('claims straight to sent inside a transaction (a transactional channel)', async () => {
+    const { ids, items } = await seed('cl-tx', 2, 2, 640_000_000);
+    const [a, b] = ids as [string, string];
+    const won = await t.prisma.$transaction((tx) =>
+      claimBundles(
+        tx,
+        [a, b, a].map((id) => ({ bundleId: id, itemIds: items(id) })),
+        'sent',
+        'me',
+        new Date(),
+      ),
+    );
+    expect(won.map((w) => w && [...w].sort())).toEqual([[...items(a)].sort(), [...items(b)].sort(), null]);
+    for (const id of [a, b]) {
+      const s = await stateOf(id);
+      expect(s.status).toBe('sent');
+      expect(s.items.map((i) => [i.status, i.bundle_id])).toEqual(s.items.map(() => ['sent', id]));
+    }
+  });
+});
+
+describe('parameters and values read by position', () => {
+  let t: TestDatabase;
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('writes an array literal PostgreSQL reads back as the same strings', async () => {
+    const cases: (string | null)[][] = [
+      [],
+      ['0b7e3f4c-1a2b-4c3d-8e9f-0a1b2c3d4e5f', 'f47ac10b-58cc-4372-a567-0e02b2c3d479'],
+      ['a,b', '{c}', 'd"e', 'f\\g', '', ' h ', 'NULL', 'ơ ư 🎉', null, 'x\ny'],
+      [null],
+    ];
+    for (const values of cases) {
+      const r = await t.pool.query<{ a: (string | null)[] }>('SELECT $1::text[] AS a', [arrayLiteral(values)]);
+      expect(r.rows[0]!.a).toEqual(values);
+    }
+  });
+
+  it("reads every timestamptz as pg's own parser does", async () => {
+    const pgParse = pg.types.getTypeParser(1184, 'text') as (value: string) => Date | number | null;
+    const r = await t.pool.query<{ v: string }>(
+      `SELECT v FROM (
+         SELECT (timestamptz '2020-01-01 00:00:00+00' + (random() * 1e15)::bigint * interval '1 microsecond')::text AS v
+           FROM generate_series(1, 3000)
+         UNION ALL
+         SELECT (timestamptz '2026-12-07 01:02:03+00' + n * interval '1 millisecond')::text FROM generate_series(0, 1000) n
+       ) x`,
+    );
+    const values = [
+      ...r.rows.map((x) => x.v),
+      '2026-12-07 01:02:03.1+00',
+      '2026-12-07 01:02:03.29+00',
+      '2026-12-07 01:02:03.999999+00',
+      '2026-12-07 01:02:03+00',
+      '2026-12-07 08:02:03.5+07',
+      '2026-12-07 01:02:03+05:30',
+      '0099-03-15 00:00:00+00',
+      '0044-03-15 00:00:00+00 BC',
+      '12026-01-01 00:00:00+00',
+      'infinity',
+      '-infinity',
+    ];
+    for (const v of values) {
+      const want = pgParse(v);
+      const got = parseTimestamptz(v);
+      expect([v, got instanceof Date ? got.getTime() : got]).toEqual([v, want instanceof Date ? want.getTime() : want]);
+    }
+  });
+});

@@ -53,8 +53,25 @@ export interface ParsedStage {
   dueDate: IsoDate;
 }
 
-/** Reads a {@link stageId}; null when it is not one. */
-export function parseStageId(id: string): ParsedStage | null {
+/**
+ * Stage ids read, by id: a worker reads each item's twice per message (its staleness, its days
+ * left), and a morning's items share a few ids. Bounded; a process that met more starts again.
+ */
+const PARSED_STAGES = new Map<string, Readonly<ParsedStage> | null>();
+const PARSED_STAGES_MAX = 10_000;
+
+/** Reads a {@link stageId}; null when it is not one. The answer is shared: not to be changed. */
+export function parseStageId(id: string): Readonly<ParsedStage> | null {
+  let parsed = PARSED_STAGES.get(id);
+  if (parsed === undefined) {
+    parsed = readStageId(id);
+    if (PARSED_STAGES.size >= PARSED_STAGES_MAX) PARSED_STAGES.clear();
+    PARSED_STAGES.set(id, parsed);
+  }
+  return parsed;
+}
+
+function readStageId(id: string): ParsedStage | null {
   const m = /^((lead|overdue|escalation)-(\d+)|due|nudge-[^@]+)@(\d{4})(\d{2})(\d{2})$/.exec(id);
   if (!m) return null;
   const step = m[1]!;

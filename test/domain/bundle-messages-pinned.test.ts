@@ -26,7 +26,7 @@ import { seededRandom } from '../helpers/random.js';
 const ZONE = 'Asia/Ho_Chi_Minh';
 const SEND_DAY = '2026-11-16';
 const templates = loadTemplates();
-const calendar = workingCalendarForYears([2026, 2027], [{ date: '2026-11-20', kind: 'holiday' }]);
+const calendar = workingCalendarForYears([2026, 2027], [{ date: '2026-11-20', kind: 'holiday', name: 'a day off' }]);
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 const KINDS: LoadedItem['kind'][] = ['lead', 'due', 'overdue', 'escalation', 'cooperating'];

@@ -82,9 +82,24 @@ function readStageId(id: string): ParsedStage | null {
 /** Whether a stage id counts from `dueDate` (an extension moves the due date: the old stages are stale). */
 export const stageCountsFrom = (id: string, dueDate: IsoDate) => parseStageId(id)?.dueDate === dueDate;
 
+/**
+ * Instants of local times read, by zone, day and time: every bundle of the day asks for the end of
+ * its sending window (see `missedWindow`), and date-fns-tz's reading of one takes some 20 µs.
+ * Bounded; a process that met more starts again.
+ */
+const LOCAL_TIMES = new Map<string, number>();
+const LOCAL_TIMES_MAX = 10_000;
+
 /** The instant `hh:mm` on `day` in `zone`. */
 export function atLocalTime(day: IsoDate, hhmm: string, zone: string): Date {
-  return fromZonedTime(`${day}T${hhmm}:00`, zone);
+  const key = `${zone} ${day}T${hhmm}`;
+  let ms = LOCAL_TIMES.get(key);
+  if (ms === undefined) {
+    ms = fromZonedTime(`${day}T${hhmm}:00`, zone).getTime();
+    if (LOCAL_TIMES.size >= LOCAL_TIMES_MAX) LOCAL_TIMES.clear();
+    LOCAL_TIMES.set(key, ms);
+  }
+  return new Date(ms);
 }
 
 /**

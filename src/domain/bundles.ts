@@ -65,6 +65,8 @@ export interface OrderedItem {
 const codes = new Intl.Collator(undefined, { numeric: true });
 const names = new Intl.Collator('vi');
 const codeOrder = (a: string, b: string) => codes.compare(a, b);
+/** A section's place in {@link SECTIONS}, the most urgent first. */
+const rank = (s: Section) => SECTIONS.indexOf(s);
 
 /**
  * The items of one bundle as they are shown: one per obligation (a head with an overdue nudge and
@@ -72,7 +74,6 @@ const codeOrder = (a: string, b: string) => codes.compare(a, b);
  * by section, then the earliest due date, then duty code and unit.
  */
 export function orderItems<T extends OrderedItem>(items: T[]): T[] {
-  const rank = (s: Section) => SECTIONS.indexOf(s);
   const best = new Map<string, T>();
   for (const item of items) {
     const had = best.get(item.obligationId);

@@ -118,11 +118,13 @@ export function groupLateByUnit<T extends UnitLateItem>(items: readonly T[]): La
   }
   const units = [...byUnit.values()];
   for (const u of units) u.items.sort((a, b) => b.daysLate - a.daysLate || itemCodes.compare(a.code, b.code));
-  const worst = (u: LateUnit<T>) => u.items[0]?.daysLate ?? 0;
   return units.sort(
-    (a, b) => worst(b) - worst(a) || b.items.length - a.items.length || unitNames.compare(a.unitName, b.unitName),
+    (a, b) => worstOf(b) - worstOf(a) || b.items.length - a.items.length || unitNames.compare(a.unitName, b.unitName),
   );
 }
+
+/** How late a unit's most overdue item is (its items sorted, the most overdue first). */
+const worstOf = (u: LateUnit<UnitLateItem>) => u.items[0]?.daysLate ?? 0;
 
 /** "quá hạn 3 ngày làm việc" / "3 working days overdue"; "quá hạn từ hôm nay" / "overdue since today". */
 export function overdueInWords(daysLate: number, lang: Lang): string {

@@ -53,8 +53,25 @@ export interface ParsedStage {
   dueDate: IsoDate;
 }
 
-/** Reads a {@link stageId}; null when it is not one. */
-export function parseStageId(id: string): ParsedStage | null {
+/**
+ * Stage ids read, by id: a worker reads each item's twice per message (its staleness, its days
+ * left), and a morning's items share a few ids. Bounded; a process that met more starts again.
+ */
+const PARSED_STAGES = new Map<string, Readonly<ParsedStage> | null>();
+const PARSED_STAGES_MAX = 10_000;
+
+/** Reads a {@link stageId}; null when it is not one. The answer is shared: not to be changed. */
+export function parseStageId(id: string): Readonly<ParsedStage> | null {
+  let parsed = PARSED_STAGES.get(id);
+  if (parsed === undefined) {
+    parsed = readStageId(id);
+    if (PARSED_STAGES.size >= PARSED_STAGES_MAX) PARSED_STAGES.clear();
+    PARSED_STAGES.set(id, parsed);
+  }
+  return parsed;
+}
+
+function readStageId(id: string): ParsedStage | null {
   const m = /^((lead|overdue|escalation)-(\d+)|due|nudge-[^@]+)@(\d{4})(\d{2})(\d{2})$/.exec(id);
   if (!m) return null;
   const step = m[1]!;
@@ -65,9 +82,24 @@ export function parseStageId(id: string): ParsedStage | null {
 /** Whether a stage id counts from `dueDate` (an extension moves the due date: the old stages are stale). */
 export const stageCountsFrom = (id: string, dueDate: IsoDate) => parseStageId(id)?.dueDate === dueDate;
 
+/**
+ * Instants of local times read, by zone, day and time: every bundle of the day asks for the end of
+ * its sending window (see `missedWindow`), and date-fns-tz's reading of one takes some 20 µs.
+ * Bounded; a process that met more starts again.
+ */
+const LOCAL_TIMES = new Map<string, number>();
+const LOCAL_TIMES_MAX = 10_000;
+
 /** The instant `hh:mm` on `day` in `zone`. */
 export function atLocalTime(day: IsoDate, hhmm: string, zone: string): Date {
-  return fromZonedTime(`${day}T${hhmm}:00`, zone);
+  const key = `${zone} ${day}T${hhmm}`;
+  let ms = LOCAL_TIMES.get(key);
+  if (ms === undefined) {
+    ms = fromZonedTime(`${day}T${hhmm}:00`, zone).getTime();
+    if (LOCAL_TIMES.size >= LOCAL_TIMES_MAX) LOCAL_TIMES.clear();
+    LOCAL_TIMES.set(key, ms);
+  }
+  return new Date(ms);
 }
 
 /**

@@ -11,12 +11,20 @@ export interface Window {
   to: IsoDate;
 }
 
-// One cached Intl formatter per zone, and the zone's offset per quarter of an hour (offsets change
-// only on such boundaries): this runs several times per item sent, and formatToParts is slow.
+// One cached Intl formatter per zone, and per quarter of an hour the zone's offset (offsets change
+// only on such boundaries) and the local day: this runs several times per item sent (its staleness,
+// its place in the message), and formatToParts is slow.
 const formats = new Map<string, Intl.DateTimeFormat>();
-const offsets = new Map<string, Map<number, number>>();
+const quarters = new Map<string, Map<number, Quarter>>();
 const QUARTER_MS = 900_000;
-const MAX_OFFSETS = 100_000;
+const MAX_QUARTERS = 100_000;
+
+/** What is known of one quarter of an hour in a zone: its offset from UTC (ms), and its local day once asked. */
+interface Quarter {
+  offset: number;
+  /** The local day of every instant of the quarter; null until asked, or when the offset is no whole number of quarters. */
+  day: IsoDate | null;
+}
 
 function formatOf(zone: string): Intl.DateTimeFormat {
   let f = formats.get(zone);
@@ -37,21 +45,30 @@ function formatOf(zone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** The zone's offset from UTC (ms) during the quarter of an hour `quarter`. */
-function offsetAt(zone: string, quarter: number): number {
-  let byQuarter = offsets.get(zone);
-  if (!byQuarter) offsets.set(zone, (byQuarter = new Map()));
-  let offset = byQuarter.get(quarter);
-  if (offset === undefined) {
+/** The zone's quarter of an hour `quarter` (its offset from UTC read once). */
+function quarterAt(zone: string, quarter: number): Quarter {
+  let byQuarter = quarters.get(zone);
+  if (!byQuarter) quarters.set(zone, (byQuarter = new Map()));
+  let q = byQuarter.get(quarter);
+  if (q === undefined) {
     const at = quarter * QUARTER_MS;
     const parts = formatOf(zone).formatToParts(new Date(at));
     const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)!.value);
     const local = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
-    offset = local - at;
-    if (byQuarter.size >= MAX_OFFSETS) byQuarter.clear();
-    byQuarter.set(quarter, offset);
+    q = { offset: local - at, day: null };
+    if (byQuarter.size >= MAX_QUARTERS) byQuarter.clear();
+    byQuarter.set(quarter, q);
   }
-  return offset;
+  return q;
+}
+
+/** The calendar day of the instant `ms` at `offset` ms from UTC. */
+function dayAt(ms: number, offset: number): IsoDate {
+  const local = new Date(ms + offset);
+  const year = local.getUTCFullYear();
+  const mm = String(local.getUTCMonth() + 1).padStart(2, '0');
+  const dd = String(local.getUTCDate()).padStart(2, '0');
+  return `${String(year).padStart(4, '0')}-${mm}-${dd}`;
 }
 
 /**
@@ -60,11 +77,13 @@ function offsetAt(zone: string, quarter: number): number {
  */
 export function zonedDay(d: Date, zone: string): IsoDate {
   const ms = d.getTime();
-  const local = new Date(ms + offsetAt(zone, Math.floor(ms / QUARTER_MS)));
-  const year = local.getUTCFullYear();
-  const mm = String(local.getUTCMonth() + 1).padStart(2, '0');
-  const dd = String(local.getUTCDate()).padStart(2, '0');
-  return `${String(year).padStart(4, '0')}-${mm}-${dd}`;
+  const quarter = Math.floor(ms / QUARTER_MS);
+  const q = quarterAt(zone, quarter);
+  if (q.day !== null) return q.day;
+  // With an offset of whole quarters of an hour (every zone's today; not some zones' local mean
+  // time of the 19th century), a local midnight falls on a quarter's start: its instants share a day.
+  if (q.offset % QUARTER_MS !== 0) return dayAt(ms, q.offset);
+  return (q.day = dayAt(quarter * QUARTER_MS, q.offset));
 }
 
 /** The calendar year of the instant `d` in `zone` (31/12 17:00 UTC is already 1/1 in Hanoi). */

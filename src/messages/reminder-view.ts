@@ -25,12 +25,19 @@ export interface ReminderFacts {
   lang: Lang;
 }
 
+/** The two commands' words by language, looked up once: every item of every message says them. */
+const COMMAND_WORDS: Record<Lang, { done: string; extend: string }> = {
+  vi: { done: say('vi', 'cmd.done'), extend: say('vi', 'cmd.extend') },
+  en: { done: say('en', 'cmd.done'), extend: say('en', 'cmd.extend') },
+};
+
 /**
  * The commands a message shows for one obligation, in the reader's language ("/xong 4.2-2026Q4",
  * "/done 4.2-2026Q4"): to confirm it and to ask for more time.
  */
 export function commandsFor(code: string, lang: Lang): { confirmCommand: string; extendCommand: string } {
-  return { confirmCommand: `${say(lang, 'cmd.done')} ${code}`, extendCommand: `${say(lang, 'cmd.extend')} ${code}` };
+  const words = COMMAND_WORDS[lang];
+  return { confirmCommand: `${words.done} ${code}`, extendCommand: `${words.extend} ${code}` };
 }
 
 /**

@@ -46,7 +46,10 @@ export function createDelivery(deps: DeliveryDeps) {
   ): DeliveryOutcome => {
     const won = new Set(claimed);
     const channel: Channel = s.bundle.channel;
-    for (const item of s.live) if (won.has(item.id)) metrics.sent.inc({ channel, kind: item.kind });
+    // Counted once per kind, not once per item: each call hashes its labels.
+    const byKind = new Map<string, number>();
+    for (const item of s.live) if (won.has(item.id)) byKind.set(item.kind, (byKind.get(item.kind) ?? 0) + 1);
+    for (const [kind, n] of byKind) metrics.sent.inc({ channel, kind }, n);
     deliveredLog.info({ ...s.fields, items: String(claimed.length) }, 'delivered');
     return { outcome: 'sent', externalId: sent.externalId };
   };

@@ -622,6 +622,20 @@ export interface MissingIndicatorsView {
 export const NO_MISSING_INDICATORS: MissingIndicatorsView = { indicatorsMissing: '', indicators: [] };
 
 /**
+ * Whether a reminder lists its unit's indicators not reported yet: a lead, due or overdue reminder
+ * of a yearly report duty. The others get {@link NO_MISSING_INDICATORS} without a read.
+ */
+export function listsIndicators(item: ReminderOfReport): boolean {
+  const o = item.obligation;
+  return (
+    o.dutyOrigin === 'report' &&
+    /^\d{4}$/.test(o.periodKey) &&
+    item.kind !== 'escalation' &&
+    item.kind !== 'cooperating'
+  );
+}
+
+/**
  * The indicators the unit has not reported for the year, as a reminder (lead, due, overdue) of a
  * yearly report duty lists them, in the contact's language: the number, then each with its
  * reference, title, target and the command to type. Read only for those (a report duty's yearly
@@ -634,14 +648,8 @@ export async function missingIndicatorsView(
   item: ReminderOfReport,
   lang: 'vi' | 'en',
 ): Promise<MissingIndicatorsView> {
+  if (!listsIndicators(item)) return NO_MISSING_INDICATORS;
   const o = item.obligation;
-  if (
-    o.dutyOrigin !== 'report' ||
-    !/^\d{4}$/.test(o.periodKey) ||
-    item.kind === 'escalation' ||
-    item.kind === 'cooperating'
-  )
-    return NO_MISSING_INDICATORS;
   const missing = await missingIndicators(db, orgId, o.unitId, Number(o.periodKey));
   if (!missing.length) return NO_MISSING_INDICATORS;
   const w = INDICATOR_WORDS[lang];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, effectivePolicy, type ReminderPolicy } from '#root/domain/policy.js';
-import { reminderStages, stageId } from '#root/domain/stages.js';
+import { fromZonedTime } from 'date-fns-tz';
+import { atLocalTime, parseStageId, reminderStages, stageId } from '#root/domain/stages.js';
 import type { CalendarDay } from '#root/domain/types.js';
 import { workingCalendarForYears } from '#root/domain/working-days.js';
 
@@ -122,5 +123,36 @@ describe('the reminder ladder', () => {
 
   it('names the due date itself in the stage id (rows already stored keep their meaning)', () => {
     expect(stageId('lead-1', '2026-11-15')).toBe('lead-1@20261115');
+  });
+});
+
+describe('a local time on a day in a zone', () => {
+  it('is the instant date-fns-tz reads, asked once or again, across changes of offset', () => {
+    for (const zone of ['Asia/Ho_Chi_Minh', 'Europe/Paris', 'America/New_York', 'Asia/Kathmandu'])
+      for (const day of ['2026-03-08', '2026-03-29', '2026-10-25', '2026-11-01', '2026-12-31'])
+        for (const hhmm of ['00:00', '01:30', '02:30', '03:00', '17:00', '23:59'])
+          for (const _ of [1, 2])
+            expect(atLocalTime(day, hhmm, zone).getTime()).toBe(fromZonedTime(`${day}T${hhmm}:00`, zone).getTime());
+  });
+
+  it('is a new Date each time: changing one changes no other', () => {
+    const a = atLocalTime('2026-11-16', '17:00', 'Asia/Ho_Chi_Minh');
+    a.setTime(0);
+    expect(atLocalTime('2026-11-16', '17:00', 'Asia/Ho_Chi_Minh').toISOString()).toBe('2026-11-16T10:00:00.000Z');
+  });
+});
+
+describe('a stage id read back', () => {
+  it('is read the same asked again, and null for what is not one', () => {
+    for (const _ of [1, 2]) {
+      expect(parseStageId('lead-7@20261115')).toEqual({ step: 'lead-7', kind: 'lead', n: 7, dueDate: '2026-11-15' });
+      expect(parseStageId('nudge-m1x@20261115')).toEqual({
+        step: 'nudge-m1x',
+        kind: 'nudge',
+        n: null,
+        dueDate: '2026-11-15',
+      });
+      expect(parseStageId('due@2026111')).toBeNull();
+    }
   });
 });

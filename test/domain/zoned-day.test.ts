@@ -41,6 +41,32 @@ describe('the calendar day of an instant, by the zone’s cached offsets', () =>
   });
 });
 
+describe('the calendar day of an instant, by the zone’s cached quarters of an hour', () => {
+  it('is the same for every instant of a quarter, read first at its start, its middle or its end', () => {
+    const zones = ['Asia/Ho_Chi_Minh', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Chatham'];
+    // Around local midnights and a change of offset: each quarter read first at another instant of it.
+    const starts = [Date.UTC(2026, 10, 15, 16, 0), Date.UTC(2026, 10, 1, 3, 0), Date.UTC(2026, 3, 4, 13, 0)];
+    for (const zone of zones)
+      for (const start of starts)
+        for (let t = start; t < start + 12 * 3_600_000; t += 7 * 60_000 + 13_001) {
+          for (const at of [t, t + 1, t - 1])
+            expect(zonedDay(new Date(at), zone)).toBe(formatInTimeZone(new Date(at), zone, 'yyyy-MM-dd'));
+        }
+  });
+
+  it('counts every instant on its own in a zone’s local mean time (an offset of no whole quarters)', () => {
+    // Saigon's local mean time before 1906 (+7:06:30 in the time zone database): its midnights
+    // fall inside a quarter of an hour, the instants just before and at one in the same quarter.
+    const midnight = Date.UTC(1900, 5, 1) - (7 * 3_600_000 + 6 * 60_000 + 30_000);
+    expect(zonedDay(new Date(midnight - 1), 'Asia/Ho_Chi_Minh')).toBe('1900-05-31');
+    expect(zonedDay(new Date(midnight), 'Asia/Ho_Chi_Minh')).toBe('1900-06-01');
+    for (const at of [midnight - 1, midnight, midnight + 1, midnight - 400_000, midnight + 400_000])
+      expect(zonedDay(new Date(at), 'Asia/Ho_Chi_Minh')).toBe(
+        formatInTimeZone(new Date(at), 'Asia/Ho_Chi_Minh', 'yyyy-MM-dd'),
+      );
+  });
+});
+
 describe('the year of an instant in a zone', () => {
   const HANOI = 'Asia/Ho_Chi_Minh';
 

@@ -20,7 +20,10 @@ export function createClaimLane(options: {
   claim(requests: ClaimRequest[]): Promise<(string[] | null)[]>;
 }): { take(request: ClaimRequest): Promise<LaneClaim> } {
   const size = Math.max(1, options.size);
+  // The sends waiting for a claim, first come first served: `waiting` from index `head` on (a burst
+  // of thousands is taken a batch at a time; copying the rest at each batch would be quadratic).
   let waiting: { request: ClaimRequest; resolve: (c: LaneClaim) => void; reject: (e: unknown) => void }[] = [];
+  let head = 0;
   let held = 0;
   let claiming = false;
 
@@ -29,11 +32,19 @@ export function createClaimLane(options: {
     pump();
   };
   const pump = () => {
-    if (claiming || !waiting.length) return;
+    const count = waiting.length - head;
+    if (claiming || !count) return;
     const room = size - held;
-    if (room <= 0 || room < Math.min(waiting.length, Math.ceil(size / 2))) return;
-    const batch = waiting.slice(0, room);
-    waiting = waiting.slice(room);
+    if (room <= 0 || room < Math.min(count, Math.ceil(size / 2))) return;
+    const batch = waiting.slice(head, head + room);
+    head += batch.length;
+    if (head === waiting.length) {
+      waiting = [];
+      head = 0;
+    } else if (head >= 1_024 && head * 2 >= waiting.length) {
+      waiting = waiting.slice(head);
+      head = 0;
+    }
     claiming = true;
     held += batch.length;
     options.claim(batch.map((b) => b.request)).then(

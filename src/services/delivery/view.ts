@@ -1,7 +1,7 @@
 import type { MessageItem, OutgoingMessage } from '#root/channels/types.js';
 import { channelSpec } from '#root/channels/registry.js';
 import { actionable, orderItems, SECTIONS, sectionOf, shorten, type Section } from '#root/domain/bundles.js';
-import { firstIn, groupLateByUnit, mostThatFit } from '#root/domain/late-digest.js';
+import { firstIn, groupLateByUnit, mostThatFit, type LateUnit } from '#root/domain/late-digest.js';
 import { dueInstant } from '#root/domain/obligation-state.js';
 import { obligationCode } from '#root/domain/obligation-code.js';
 import { parseStageId } from '#root/domain/stages.js';
@@ -85,6 +85,141 @@ function workingDaysLeft(s: ShownItem, sendDay: string, calendar: WorkingCalenda
     : -calendar.workingDaysBetween(s.dueDate, sendDay);
 }
 
+// The views below are classes rather than object literals with spreads and a getter: each message
+// builds one per item, and V8 builds a literal with a getter, spread into, by its slow paths (most
+// of a message's view before). Their fields are what the templates read (`reminderFields` and
+// `bundleItemFields` of src/messages/templates.ts); `confirmUrl` is a getter, signed only if the
+// template shows it (email): an HMAC per item is most of a chat message's cost.
+
+/** The view of a bundle of one item: that reminder's own message (`reminderFields`). */
+class OneItemView {
+  readonly contactName: string;
+  readonly unitName: string;
+  readonly responsibleUnit: string;
+  readonly dutyCode: string;
+  readonly dutyTitle: string;
+  readonly planCode: string;
+  readonly planTitle: string;
+  readonly period: string;
+  readonly dueDate: string;
+  readonly dueDateShort: string;
+  readonly dueWeekday: string;
+  readonly remaining: string;
+  readonly dueToday: string;
+  readonly confirmCommand: string;
+  readonly extendCommand: string;
+  readonly indicatorsMissing: MissingIndicatorsView['indicatorsMissing'];
+  readonly indicators: MissingIndicatorsView['indicators'];
+  readonly #ctx: ViewContext;
+  readonly #obligationId: string;
+  #url: string | undefined;
+
+  constructor(b: LoadedBundle, s: ShownItem, ctx: ViewContext) {
+    const { item } = s;
+    const o = item.obligation;
+    const lang = b.contact.locale;
+    this.contactName = b.contact.name;
+    this.unitName = item.kind === 'cooperating' ? b.contact.unitName : o.unitName;
+    this.responsibleUnit = o.unitName;
+    this.dutyCode = o.dutyCode;
+    this.dutyTitle = o.dutyTitle;
+    this.planCode = o.planCode;
+    this.planTitle = o.planTitle;
+    // The period in words ("Quý IV/2026"), the dates and the days left as every reminder says them.
+    const words = reminderWords({
+      periodKey: o.periodKey,
+      dueDate: s.dueDate,
+      workingDaysLeft: workingDaysLeft(s, b.day, ctx.calendar),
+      lang,
+    });
+    this.period = words.period;
+    this.dueDate = words.dueDate;
+    this.dueDateShort = words.dueDateShort;
+    this.dueWeekday = words.dueWeekday;
+    this.remaining = words.remaining;
+    // The due stage is sent on the last working day on or before the due date: the message says
+    // "today is the due date" only when it is (a Sunday's report is reminded on the Friday).
+    this.dueToday = b.day === s.dueDate ? 'yes' : '';
+    // The code names the period ("4.2-2026Q4"): the duty's code alone would be ambiguous.
+    const commands = commandsFor(s.code, lang);
+    this.confirmCommand = commands.confirmCommand;
+    this.extendCommand = commands.extendCommand;
+    const indicators = ctx.indicators?.get(item.id) ?? NO_MISSING_INDICATORS;
+    this.indicatorsMissing = indicators.indicatorsMissing;
+    this.indicators = indicators.indicators;
+    this.#ctx = ctx;
+    this.#obligationId = o.id;
+  }
+
+  get confirmUrl(): string {
+    return (this.#url ??= this.#ctx.confirmUrl(this.#obligationId));
+  }
+}
+
+/** One item of the day's list (`bundleItemFields`). */
+class ListItemView {
+  readonly code: string;
+  readonly unitName: string;
+  readonly dutyCode: string;
+  readonly dutyTitle: string;
+  readonly planCode: string;
+  readonly period: string;
+  readonly dueDate: string;
+  readonly dueDateShort: string;
+  readonly dueWeekday: string;
+  readonly remaining: string;
+  readonly confirmCommand: string;
+  readonly extendCommand: string;
+  readonly indicatorsMissing: MissingIndicatorsView['indicatorsMissing'];
+  readonly indicators: MissingIndicatorsView['indicators'];
+  readonly #ctx: ViewContext;
+  readonly #obligationId: string;
+  readonly #actionable: boolean;
+  #url: string | undefined;
+
+  constructor(b: LoadedBundle, s: ShownItem, ctx: ViewContext, titleMax?: number) {
+    const o = s.item.obligation;
+    const lang = b.contact.locale;
+    this.code = s.code;
+    this.unitName = o.unitName;
+    this.dutyCode = o.dutyCode;
+    this.dutyTitle = shorten(o.dutyTitle, titleMax);
+    this.planCode = o.planCode;
+    const words = reminderWords({
+      periodKey: o.periodKey,
+      dueDate: s.dueDate,
+      workingDaysLeft: workingDaysLeft(s, b.day, ctx.calendar),
+      lang,
+    });
+    this.period = words.period;
+    this.dueDate = words.dueDate;
+    this.dueDateShort = words.dueDateShort;
+    this.dueWeekday = words.dueWeekday;
+    // The due stage of a weekend due date goes out on the working day before it: not "today".
+    this.remaining =
+      s.section === 'dueToday' && s.dueDate > b.day ? say(lang, 'bundle.lastWorkingDay') : words.remaining;
+    const commands = commandsFor(s.code, lang);
+    this.confirmCommand = commands.confirmCommand;
+    this.extendCommand = commands.extendCommand;
+    this.#actionable = actionable(s.section);
+    // A yearly report in the day's list still lists the indicators its unit has to report.
+    const indicators = this.#actionable
+      ? (ctx.indicators?.get(s.item.id) ?? NO_MISSING_INDICATORS)
+      : NO_MISSING_INDICATORS;
+    this.indicatorsMissing = indicators.indicatorsMissing;
+    this.indicators = indicators.indicators;
+    this.#ctx = ctx;
+    this.#obligationId = o.id;
+  }
+
+  get confirmUrl(): string {
+    return this.#actionable ? (this.#url ??= this.#ctx.confirmUrl(this.#obligationId)) : '';
+  }
+}
+
+/** A template's view made of the classes above: the templates read their fields as they read a plain object's. */
+const asView = (v: object) => v as View;
+
 /**
  * The message of a bundle. One item: that reminder's own message, worded as before (its stage's
  * template, ✅ / 📅 under it). Several: the day's list (`reminder-bundle`), by section, each item
@@ -98,97 +233,118 @@ export function bundleMessage(
   items: LoadedItem[],
   ctx: ViewContext,
 ): { message: OutgoingMessage; shown: ShownItem[] } {
-  const lang = b.contact.locale;
-  const indicatorsOf = (item: LoadedItem) => ctx.indicators?.get(item.id) ?? NO_MISSING_INDICATORS;
   const shown = shownItems(b, items);
   const first = shown[0]!;
   const ref = { reminderId: first.item.id, bundleId: b.id };
   if (shown.length === 1) {
     const { item } = first;
-    const o = item.obligation;
-    let url: string | undefined;
-    const view: View = {
-      contactName: b.contact.name,
-      unitName: item.kind === 'cooperating' ? b.contact.unitName : o.unitName,
-      responsibleUnit: o.unitName,
-      dutyCode: o.dutyCode,
-      dutyTitle: o.dutyTitle,
-      planCode: o.planCode,
-      planTitle: o.planTitle,
-      // The period in words ("Quý IV/2026"), the dates and the days left as every reminder says them.
-      ...reminderWords({
-        periodKey: o.periodKey,
-        dueDate: first.dueDate,
-        workingDaysLeft: workingDaysLeft(first, b.day, ctx.calendar),
-        lang,
-      }),
-      // The due stage is sent on the last working day on or before the due date: the message says
-      // "today is the due date" only when it is (a Sunday's report is reminded on the Friday).
-      dueToday: b.day === first.dueDate ? 'yes' : '',
-      // The code names the period ("4.2-2026Q4"): the duty's code alone would be ambiguous.
-      ...commandsFor(first.code, lang),
-      // Signed only if the template shows it (email): an HMAC per item is most of a chat message's cost.
-      get confirmUrl() {
-        return (url ??= ctx.confirmUrl(o.id));
-      },
-      ...indicatorsOf(item),
-    };
     const message: OutgoingMessage = {
       orgId: b.orgId,
       ref,
-      obligationId: o.id,
+      obligationId: item.obligation.id,
       ...(actionable(first.section) ? { actions: ['done' as const] } : {}),
-      ...renderMessage(ctx.templates, MESSAGE_OF[item.kind], b.channel, lang, view, ctx.edited),
+      ...renderMessage(
+        ctx.templates,
+        MESSAGE_OF[item.kind],
+        b.channel,
+        b.contact.locale,
+        asView(new OneItemView(b, first, ctx)),
+        ctx.edited,
+      ),
     };
     return { message, shown };
   }
-  const viewOf = (s: ShownItem, titleMax?: number) => {
-    const o = s.item.obligation;
-    let url: string | undefined;
-    return {
-      code: s.code,
-      unitName: o.unitName,
-      dutyCode: o.dutyCode,
-      dutyTitle: shorten(o.dutyTitle, titleMax),
-      planCode: o.planCode,
-      ...reminderWords({
-        periodKey: o.periodKey,
-        dueDate: s.dueDate,
-        workingDaysLeft: workingDaysLeft(s, b.day, ctx.calendar),
-        lang,
-      }),
-      // The due stage of a weekend due date goes out on the working day before it: not "today".
-      ...(s.section === 'dueToday' && s.dueDate > b.day ? { remaining: say(lang, 'bundle.lastWorkingDay') } : {}),
-      ...commandsFor(s.code, lang),
-      get confirmUrl() {
-        return actionable(s.section) ? (url ??= ctx.confirmUrl(o.id)) : '';
-      },
-      // A yearly report in the day's list still lists the indicators its unit has to report.
-      ...(actionable(s.section) ? indicatorsOf(s.item) : NO_MISSING_INDICATORS),
-    };
-  };
-  // The person's own items (with ✅ / 📅) and "để phối hợp" are listed one by one, at most the
-  // channel's `shownItems`; other units' escalated items (a supervisor's or administrator's late
-  // list) are grouped by unit, the most overdue first, and cut only by length, with /tonghop for
-  // the rest. The items are returned in the order the message shows them (its layout).
-  const own = shown.filter((s) => s.section !== 'late');
-  const late = groupLateByUnit(
-    shown
-      .filter((s) => s.section === 'late')
-      .map((s) => ({ s, unitName: s.unitName, code: s.code, daysLate: -workingDaysLeft(s, b.day, ctx.calendar) })),
-  );
-  const lateOrder = late.flatMap((u) => u.items.map((x) => x.s));
-  const ownViews = own.map((s) => viewOf(s));
-  const lateViews = new Map(lateOrder.map((s) => [s, viewOf(s, LATE_TITLE_MAX)]));
-  const { maxLength: limit, shownItems: most } = channelSpec(b.channel);
-  const render = (n: number, m: number) => {
-    const lateShown = firstIn(late, 'items', m);
-    const ownShown = own.slice(0, n);
+  const list = new DayList(b, shown, ctx, ref);
+  const { limit } = list;
+  let n = Math.min(list.own.length, list.most);
+  let m = list.lateOrder.length;
+  // Too long for one message: the late list gives way first (to one item), then the person's own
+  // items (to one), then the rest of the late list.
+  if (list.at(n, m).message.text.length > limit)
+    m = mostThatFit(m, limit, (k) => list.at(n, k).message.text, Math.min(m, 1));
+  while (n > 1 && list.at(n, m).message.text.length > limit) n--;
+  if (list.at(n, m).message.text.length > limit) m = mostThatFit(m, limit, (k) => list.at(n, k).message.text);
+  const { message, order } = list.at(n, m);
+  // The order the message shows them in, then those not shown (a layout is read by position).
+  if (order.length === shown.length) return { message, shown: order };
+  const inOrder = new Set(order);
+  const rest = shown.filter((s) => !inOrder.has(s));
+  return { message, shown: [...order, ...rest] };
+}
+
+/** One rendering of the day's list: its message and the items it shows, in their order. */
+interface Composed {
+  message: OutgoingMessage;
+  order: ShownItem[];
+}
+
+/**
+ * The day's message of several items, rendered with the first `n` of the person's own items and
+ * the first `m` of the late list ({@link DayList.at}), each (n, m) once: the fitting to the
+ * channel's length asks for the same one up to four times.
+ *
+ * The person's own items (with ✅ / 📅) and "để phối hợp" are listed one by one, at most the
+ * channel's `shownItems`; other units' escalated items (a supervisor's or administrator's late
+ * list) are grouped by unit, the most overdue first, and cut only by length, with /tonghop for
+ * the rest.
+ */
+class DayList {
+  readonly own: ShownItem[];
+  readonly late: LateUnit<{ s: ShownItem; unitName: string; code: string; daysLate: number }>[];
+  readonly lateOrder: ShownItem[];
+  readonly limit: number;
+  readonly most: number;
+  readonly #b: LoadedBundle;
+  readonly #shown: ShownItem[];
+  readonly #ctx: ViewContext;
+  readonly #ref: OutgoingMessage['ref'];
+  readonly #ownViews: ListItemView[];
+  readonly #lateViews: Map<ShownItem, ListItemView>;
+  readonly #composed = new Map<number, Composed>();
+
+  constructor(b: LoadedBundle, shown: ShownItem[], ctx: ViewContext, ref: OutgoingMessage['ref']) {
+    this.#b = b;
+    this.#shown = shown;
+    this.#ctx = ctx;
+    this.#ref = ref;
+    this.own = shown.filter((s) => s.section !== 'late');
+    const late = shown.filter((s) => s.section === 'late');
+    this.late = late.length
+      ? groupLateByUnit(
+          late.map((s) => ({
+            s,
+            unitName: s.unitName,
+            code: s.code,
+            daysLate: -workingDaysLeft(s, b.day, ctx.calendar),
+          })),
+        )
+      : [];
+    this.lateOrder = this.late.flatMap((u) => u.items.map((x) => x.s));
+    this.#ownViews = this.own.map((s) => new ListItemView(b, s, ctx));
+    this.#lateViews = new Map(this.lateOrder.map((s) => [s, new ListItemView(b, s, ctx, LATE_TITLE_MAX)]));
+    const spec = channelSpec(b.channel);
+    this.limit = spec.maxLength;
+    this.most = spec.shownItems;
+  }
+
+  /** The message with the first `n` own items and the first `m` late ones. */
+  at(n: number, m: number): Composed {
+    const key = n * (this.lateOrder.length + 1) + m;
+    let hit = this.#composed.get(key);
+    if (!hit) this.#composed.set(key, (hit = this.#render(n, m)));
+    return hit;
+  }
+
+  #render(n: number, m: number): Composed {
+    const b = this.#b;
+    const { own, late, lateOrder } = this;
+    const lateViews = this.#lateViews;
+    const lateShown = late.length ? firstIn(late, 'items', m) : [];
     const view: View = {
       contactName: b.contact.name,
       unitName: b.contact.unitName,
       date: shortDate(b.day),
-      count: shown.length,
+      count: this.#shown.length,
       more: own.length - n,
       lateTotal: lateOrder.length,
       lateUnitTotal: late.length,
@@ -201,19 +357,23 @@ export function bundleMessage(
           // A chat's one line per unit: how late its most overdue item is, and the codes shown.
           worst: lateViews.get(all[0]!.s)!.remaining,
           codes: u.items.map((x) => x.s.code).join(', '),
-          lateItems: u.items.map((x) => lateViews.get(x.s)!),
+          lateItems: u.items.map((x) => asView(lateViews.get(x.s)!)),
         };
       }),
     };
+    const ownShown = own.length > n ? own.slice(0, n) : own;
+    const ownViews = this.#ownViews;
     for (const section of SECTIONS) {
-      const list =
-        section === 'late'
-          ? lateShown.flatMap((u) => u.items.map((x) => lateViews.get(x.s)!))
-          : ownViews.slice(0, n).filter((_, i) => own[i]!.section === section);
+      let list: View[];
+      if (section === 'late') list = lateShown.flatMap((u) => u.items.map((x) => asView(lateViews.get(x.s)!)));
+      else {
+        list = [];
+        for (let i = 0; i < ownShown.length; i++) if (ownShown[i]!.section === section) list.push(asView(ownViews[i]!));
+      }
       view[section] = list;
       view[`${section}Count`] = list.length;
     }
-    const order = [...ownShown, ...lateShown.flatMap((u) => u.items.map((x) => x.s))];
+    const order = lateShown.length ? [...ownShown, ...lateShown.flatMap((u) => u.items.map((x) => x.s))] : ownShown;
     const items: MessageItem[] = order.map((s) => ({
       obligationId: s.obligationId,
       code: s.code,
@@ -221,31 +381,10 @@ export function bundleMessage(
     }));
     const message: OutgoingMessage = {
       orgId: b.orgId,
-      ref,
+      ref: this.#ref,
       items,
-      ...renderMessage(ctx.templates, 'reminder-bundle', b.channel, lang, view, ctx.edited),
+      ...renderMessage(this.#ctx.templates, 'reminder-bundle', b.channel, b.contact.locale, view, this.#ctx.edited),
     };
     return { message, order };
-  };
-  // Each (n, m) rendered once: the fitting below asks for the same one up to four times.
-  const composed = new Map<number, ReturnType<typeof render>>();
-  const compose = (n: number, m: number) => {
-    const key = n * (lateOrder.length + 1) + m;
-    let hit = composed.get(key);
-    if (!hit) composed.set(key, (hit = render(n, m)));
-    return hit;
-  };
-  const fits = (c: { message: OutgoingMessage }) => c.message.text.length <= limit;
-  let n = Math.min(own.length, most);
-  let m = lateOrder.length;
-  // Too long for one message: the late list gives way first (to one item), then the person's own
-  // items (to one), then the rest of the late list.
-  if (!fits(compose(n, m))) m = mostThatFit(m, limit, (k) => compose(n, k).message.text, Math.min(m, 1));
-  while (n > 1 && !fits(compose(n, m))) n--;
-  if (!fits(compose(n, m))) m = mostThatFit(m, limit, (k) => compose(n, k).message.text);
-  const { message, order } = compose(n, m);
-  // The order the message shows them in, then those not shown (a layout is read by position).
-  const inOrder = new Set(order);
-  const rest = shown.filter((s) => !inOrder.has(s));
-  return { message, shown: [...order, ...rest] };
+  }
 }

@@ -6,13 +6,6 @@ import { channelSpec, CHANNEL_SPECS, escaperFor } from '#root/channels/registry.
 import type { Lang } from '#root/domain/wording.js';
 import { UserError } from '#root/errors/index.js';
 import type { Channel } from '#root/generated/prisma/client.js';
-import {
-  compileTokens,
-  LambdaInTemplate,
-  renderCompiled,
-  type CompiledTemplate,
-  type Escaper,
-} from './compiled-template.js';
 
 /**
  * Message templates: `templates/<lang>/<message>.<channel>.<part>`, e.g.
@@ -232,45 +225,33 @@ export function renderSource(
   writer?: Mustache.Writer,
 ): string {
   const config = { escape: escaperFor(channel, part) };
-  const out = writer ? writer.render(source, view, {}, config) : renderParsed(source, view, config);
+  const out = writer
+    ? writer.render(source, view, {}, config)
+    : renderer.renderTokens(tokensOf(source), new Mustache.Context(view), {}, source, config);
   return part.endsWith('txt') ? out.replace(/\n{3,}/g, '\n\n').trim() : out;
 }
 
-/** Renders a template of the shared parse cache: compiled when it can be (see compiled-template.ts), else by mustache.js. */
-function renderParsed(source: string, view: View, config: { escape: Escaper }): string {
-  const { tokens, compiled } = parsedOf(source);
-  if (compiled) {
-    try {
-      return renderCompiled(compiled, view, config.escape, Mustache.escape);
-    } catch (error) {
-      if (!(error instanceof LambdaInTemplate)) throw error;
-    }
-  }
-  return renderer.renderTokens(tokens, new Mustache.Context(view), {}, source, config);
-}
-
 /**
- * The templates of the messages sent, parsed (and compiled) once per text. Mustache's own cache is keyed by the
+ * The templates of the messages sent, parsed once per text. Mustache's own cache is keyed by the
  * text joined with its tags — a new string of the whole template, hashed at every render (two
  * to four per message). Here the key is the text itself, whose hash V8 keeps. Bounded: the texts
  * are the files' and the organisations' edited ones (a few hundred), and a process that met more
  * starts again from none.
  */
-const parsed = new Map<string, { tokens: string[][]; compiled: CompiledTemplate | null }>();
+const parsed = new Map<string, string[][]>();
 const PARSED_MAX = 2_000;
 /** Parses without caching (see {@link parsed}), and renders parsed tokens as `Mustache.render` would. */
 const renderer = new Mustache.Writer();
 (renderer as { templateCache?: unknown }).templateCache = undefined;
 
-function parsedOf(source: string): { tokens: string[][]; compiled: CompiledTemplate | null } {
-  let hit = parsed.get(source);
-  if (!hit) {
-    const tokens = renderer.parse(source) as string[][];
-    hit = { tokens, compiled: compileTokens(tokens) };
+function tokensOf(source: string): string[][] {
+  let tokens = parsed.get(source);
+  if (!tokens) {
+    tokens = renderer.parse(source) as string[][];
     if (parsed.size >= PARSED_MAX) parsed.clear();
-    parsed.set(source, hit);
+    parsed.set(source, tokens);
   }
-  return hit;
+  return tokens;
 }
 
 /**

@@ -190,7 +190,7 @@ class Call implements Dispatcher.DispatchHandler {
  */
 export function post(
   target: Target,
-  headers: Record<string, string>,
+  headers: Dispatcher.DispatchOptions['headers'],
   body: string,
   options: PostOptions = {},
 ): Promise<string> {
@@ -247,7 +247,7 @@ export function reminderClientOptions(): Pick<ApiClientOptions, 'fetch'> {
 /** The reminders' calls made by {@link directCalls}: sendMessage's payload is JSON, never a file. */
 const DIRECT = new Set(['sendMessage']);
 
-const JSON_HEADERS = { 'content-type': 'application/json' };
+const JSON_HEADERS = ['content-type', 'application/json'];
 
 /** grammY's serialisation of a JSON payload: `null` values left out (see its `createJsonPayload`). */
 const withoutNulls = (_key: string, value: unknown) => value ?? undefined;
@@ -276,17 +276,30 @@ export class CallTimedOut extends Error {
  * cut: maybe sent), an answer that is not JSON. Other methods go on to grammY's caller.
  */
 export function directCalls(options: { apiRoot: string; token: string; timeoutSeconds: number }): Transformer {
-  // grammY's URL of a call (see its ApiClient.call), parsed once per method.
-  const base = `${options.apiRoot}/bot${options.token}/`;
   const timeoutMs = options.timeoutSeconds * 1000;
+  // Per method, made once: grammY's URL of its calls (see its ApiClient.call), parsed, and its
+  // timeout's error (no closure per call).
+  const methods = new Map<string, { target: Target; timedOut: () => Error }>();
+  const methodOf = (method: string) => {
+    let m = methods.get(method);
+    if (!m) {
+      m = {
+        target: targetOf(`${options.apiRoot}/bot${options.token}/${method}`),
+        timedOut: () => new CallTimedOut(method, options.timeoutSeconds),
+      };
+      methods.set(method, m);
+    }
+    return m;
+  };
   return async (prev, method, payload, signal) => {
     if (!DIRECT.has(method)) return prev(method, payload, signal);
     try {
+      const { target, timedOut } = methodOf(method);
       const body = JSON.stringify(payload, withoutNulls);
-      const text = await post(targetOf(base + method), JSON_HEADERS, body, {
+      const text = await post(target, JSON_HEADERS, body, {
         signal: signal as CallInit['signal'],
         timeoutMs,
-        timedOut: () => new CallTimedOut(method, options.timeoutSeconds),
+        timedOut,
       });
       return JSON.parse(text) as Awaited<ReturnType<typeof prev>>;
     } catch (error) {

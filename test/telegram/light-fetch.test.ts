@@ -156,6 +156,24 @@ describe('the reminders’ light fetch for grammY', () => {
     }
   });
 
+  it('gives up at once on a call a caller aborts in flight, closing its connection', async () => {
+    const s = await startScriptedServer();
+    try {
+      s.answers.push(() => undefined); // held: never answered
+      const api = createReminderApi(TOKEN, { apiRoot: s.root, timeoutSeconds: 30 });
+      const controller = new AbortController();
+      const call = failure(api.sendMessage(7100, 'x', {}, controller.signal as never));
+      await waitFor(async () => s.bodies.length === 1, 60_000, 'the call arrived');
+      controller.abort();
+      const error = await call;
+      expect(error).toBeInstanceOf(HttpError);
+      expect((error as HttpError).error).toBeInstanceOf(CallAborted);
+      await waitFor(async () => s.connections().closed === 1, 60_000, 'the aborted call’s connection closed');
+    } finally {
+      await s.close();
+    }
+  });
+
   it('answers Telegram’s refusals as grammY errors, with their code and parameters', async () => {
     const api = new Api(TOKEN, { apiRoot: tg.apiRoot, ...reminderClientOptions() });
     const error = await failure(api.sendMessage(7002, ''));

@@ -297,7 +297,7 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
   }
   // The reminders' Telegram client, built here and handed to the channel: its own, not the bot's,
   // since the channel paces its sends before each claim and gives up after TELEGRAM_TIMEOUT_SECONDS;
-  // its calls go over node:http, sendMessage without grammY's caller (channels/telegram/fetch.ts).
+  // its calls go over undici, sendMessage without grammY's caller (channels/telegram/fetch.ts).
   const telegramApi =
     !options.channels && config.TELEGRAM_BOT_TOKEN
       ? createReminderApi(config.TELEGRAM_BOT_TOKEN, {

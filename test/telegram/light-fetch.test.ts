@@ -9,7 +9,7 @@ import {
   createReminderApi,
   IDLE_CONNECTION_MS,
   lightFetch,
-  reminderAgent,
+  reminderPool,
   reminderClientOptions,
 } from '#root/channels/telegram/fetch.js';
 import { createTelegramChannel } from '#root/channels/telegram/index.js';
@@ -49,6 +49,10 @@ async function startScriptedServer() {
     root: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     answers,
     bodies,
+    /** Keep an idle connection open this long (Node's servers say `Keep-Alive: timeout=5`, and close after 5 s). */
+    keepIdleFor: (ms: number) => {
+      server.keepAliveTimeout = ms;
+    },
     /** Connections opened so far, and closed. */
     connections: () => ({ opened: sockets.size, closed: closedSockets }),
     close: async () => {
@@ -98,7 +102,7 @@ describe('the reminders’ light fetch for grammY', () => {
   });
 
   it('sends JSON calls and reads their answers, text and buttons intact, on one connection', async () => {
-    const api = new Api(TOKEN, { apiRoot: tg.apiRoot, ...reminderClientOptions(tg.apiRoot) });
+    const api = new Api(TOKEN, { apiRoot: tg.apiRoot, ...reminderClientOptions() });
     const keyboard = { inline_keyboard: [[{ text: '✅ BC-1', callback_data: 'd:1' }]] };
     const messages = [];
     for (let i = 0; i < 3; i++)
@@ -152,8 +156,26 @@ describe('the reminders’ light fetch for grammY', () => {
     }
   });
 
+  it('gives up at once on a call a caller aborts in flight, closing its connection', async () => {
+    const s = await startScriptedServer();
+    try {
+      s.answers.push(() => undefined); // held: never answered
+      const api = createReminderApi(TOKEN, { apiRoot: s.root, timeoutSeconds: 30 });
+      const controller = new AbortController();
+      const call = failure(api.sendMessage(7100, 'x', {}, controller.signal as never));
+      await waitFor(async () => s.bodies.length === 1, 60_000, 'the call arrived');
+      controller.abort();
+      const error = await call;
+      expect(error).toBeInstanceOf(HttpError);
+      expect((error as HttpError).error).toBeInstanceOf(CallAborted);
+      await waitFor(async () => s.connections().closed === 1, 60_000, 'the aborted call’s connection closed');
+    } finally {
+      await s.close();
+    }
+  });
+
   it('answers Telegram’s refusals as grammY errors, with their code and parameters', async () => {
-    const api = new Api(TOKEN, { apiRoot: tg.apiRoot, ...reminderClientOptions(tg.apiRoot) });
+    const api = new Api(TOKEN, { apiRoot: tg.apiRoot, ...reminderClientOptions() });
     const error = await failure(api.sendMessage(7002, ''));
     expect(error).toBeInstanceOf(GrammyError);
     expect(error).toMatchObject({ error_code: 400 });
@@ -238,7 +260,6 @@ describe('the reminders’ light fetch for grammY', () => {
 
   it('leaves a kept-alive connection the server closed, and sends on a new one', async () => {
     const s = await startScriptedServer();
-    const agent = new http.Agent({ keepAlive: true });
     try {
       let first: Socket | undefined;
       s.answers.push(
@@ -248,37 +269,73 @@ describe('the reminders’ light fetch for grammY', () => {
         },
         json(200, sent(7100, 'b')),
       );
-      const api = new Api(TOKEN, {
-        apiRoot: s.root,
-        fetch: lightFetch({ agent, fallback: () => Promise.reject(new Error('no fallback')) }) as never,
-      });
+      const api = new Api(TOKEN, { apiRoot: s.root, ...reminderClientOptions() });
       await api.sendMessage(7100, 'a');
       first!.destroy();
       // The client sees the idle connection go before it would reuse it.
-      await waitFor(async () => Object.keys(agent.freeSockets).length === 0, 60_000, 'the closed connection left');
+      const pool = reminderPool(new URL(s.root).origin);
+      await waitFor(async () => pool.stats.connected === 0, 60_000, 'the closed connection left');
       await expect(api.sendMessage(7100, 'b')).resolves.toMatchObject({ text: 'b' });
       expect(s.connections().opened).toBe(2);
     } finally {
-      agent.destroy();
       await s.close();
     }
   });
 
-  it('closes an idle connection before the server would: under its Keep-Alive hint, and at most IDLE_CONNECTION_MS', async () => {
+  it('closes an idle connection itself, before the server would, and sooner under a shorter Keep-Alive hint', async () => {
+    // Two servers that keep idle connections open for two minutes (their hint says 120 s, or 2 s): the
+    // client closes both, the one under the short hint first (after 1 s; the other after
+    // IDLE_CONNECTION_MS, under the 5 s of Node's servers' default).
+    const closedByClient: string[] = [];
+    const servers = await Promise.all(
+      ['long', 'short'].map(async (name) => {
+        const s = await startScriptedServer();
+        s.answers.push((req, res, body) => {
+          req.socket.once('end', () => closedByClient.push(name));
+          if (name === 'short') res.setHeader('keep-alive', 'timeout=2');
+          json(200, sent(7100, 'x'))(req, res, body);
+        });
+        return s;
+      }),
+    );
+    try {
+      for (const s of servers) s.keepIdleFor(120_000);
+      expect(IDLE_CONNECTION_MS).toBeLessThan(5_000);
+      await Promise.all(
+        servers.map((s) => createReminderApi(TOKEN, { apiRoot: s.root, timeoutSeconds: 30 }).sendMessage(7100, 'x')),
+      );
+      await waitFor(async () => closedByClient.length === 2, 60_000, 'both idle connections closed by the client');
+      expect(closedByClient).toEqual(['short', 'long']);
+      expect(servers.map((s) => s.connections())).toEqual([
+        { opened: 1, closed: 1 },
+        { opened: 1, closed: 1 },
+      ]);
+    } finally {
+      await Promise.all(servers.map((s) => s.close()));
+    }
+  });
+
+  it('makes each call in flight on a connection of its own: a cut connection cuts one call only', async () => {
     const s = await startScriptedServer();
+    const held: (() => void)[] = [];
     try {
       s.answers.push((req, res, body) => {
-        if (body.includes('short')) res.setHeader('keep-alive', 'timeout=3');
-        json(200, sent(7100, 'x'))(req, res, body);
+        const text = (JSON.parse(body) as { text: string }).text;
+        if (text === 'cut') return void req.socket.destroy();
+        held.push(() => json(200, sent(7100, text))(req, res, body));
+        if (held.length === 2) for (const answer of held) answer();
       });
-      const api = new Api(TOKEN, { apiRoot: s.root, ...reminderClientOptions(s.root) });
-      const idle = () => Object.values(reminderAgent(s.root).freeSockets).flat()[0]?.timeout;
-      // Node's server says `Keep-Alive: timeout=5`, as it does by default.
-      await api.sendMessage(7100, 'plain');
-      expect(IDLE_CONNECTION_MS).toBeLessThan(5_000);
-      expect(idle()).toBe(IDLE_CONNECTION_MS);
-      await api.sendMessage(7100, 'short');
-      expect(idle()).toBe(2_000);
+      const api = createReminderApi(TOKEN, { apiRoot: s.root, timeoutSeconds: 30 });
+      const calls = ['a', 'cut', 'b'].map((text) =>
+        api.sendMessage(7100, text).then(
+          (m) => m.text,
+          (e: unknown) => e,
+        ),
+      );
+      const [a, cut, b] = await Promise.all(calls);
+      expect([a, b]).toEqual(['a', 'b']);
+      expect(cut).toBeInstanceOf(HttpError);
+      expect(s.connections().opened).toBe(3);
     } finally {
       await s.close();
     }
@@ -301,7 +358,7 @@ describe('the reminders’ light fetch for grammY', () => {
           res.end(text);
         },
       );
-      const api = new Api(TOKEN, { apiRoot: s.root, ...reminderClientOptions(s.root) });
+      const api = new Api(TOKEN, { apiRoot: s.root, ...reminderClientOptions() });
       expect((await api.sendMessage(7100, 'x')).text).toBe(big);
       expect((await api.sendMessage(7100, 'x')).text).toBe('nén');
     } finally {
@@ -331,9 +388,7 @@ describe('the reminders’ light fetch for grammY', () => {
     const port = (probe.address() as AddressInfo).port;
     await new Promise((r) => probe.close(r));
     const root = `http://127.0.0.1:${port}`;
-    const error = await failure(
-      new Api(TOKEN, { apiRoot: root, ...reminderClientOptions(root) }).sendMessage(7004, 'x'),
-    );
+    const error = await failure(new Api(TOKEN, { apiRoot: root, ...reminderClientOptions() }).sendMessage(7004, 'x'));
     expect(error).toBeInstanceOf(HttpError);
     expect(String((error as HttpError).error)).toMatch(/ECONNREFUSED/);
     expect(await failure(channelOver(root).send(to, message))).toMatchObject({
@@ -345,7 +400,6 @@ describe('the reminders’ light fetch for grammY', () => {
   it('sends nothing once aborted, and passes bodies that are not JSON text on', async () => {
     let requests = 0;
     const send = lightFetch({
-      agent: new http.Agent(),
       fallback: (_url, init) => {
         passed.push(init.body);
         return Promise.resolve({ json: () => Promise.resolve({ ok: true, result: true }) });

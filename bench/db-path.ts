@@ -110,6 +110,7 @@ async function main() {
               layout: [{ o: id, c: 'X', b: true }],
             })),
             new Date(),
+            'bench',
           );
           if (n !== batch.length) throw new Error('record lost bundles');
         }),

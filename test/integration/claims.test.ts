@@ -2,7 +2,14 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arrayLiteral, parseTimestamptz } from '#root/db/prepared.js';
 import { bundlePending } from '#root/services/bundles.js';
-import { claimBundles, recordSent } from '#root/services/delivery/claims.js';
+import {
+  cancelBundle,
+  claimBundles,
+  failBundle,
+  reclaimBundles,
+  recordSent,
+  releaseBundle,
+} from '#root/services/delivery/claims.js';
 import { loadBundles } from '#root/services/delivery/load.js';
 import { buildTelegramReminders } from '../helpers/builders.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -118,6 +125,7 @@ describe('the claim and record statements', () => {
         { bundleId: c, itemIds: items(c), externalId: '9:1', layout: [] },
       ],
       new Date(),
+      'me',
     );
     expect(moved).toBe(2);
     const sa = await stateOf(a);
@@ -132,8 +140,68 @@ describe('the claim and record statements', () => {
     expect([sc.status, sc.external_id, sc.layout]).toEqual(['pending', null, null]);
     expect(sc.items.map((i) => i.status)).toEqual(['pending', 'pending']);
     expect(
-      await recordSent(t.prisma, [{ bundleId: a, itemIds: items(a), externalId: 'again', layout: [] }], new Date()),
+      await recordSent(
+        t.prisma,
+        [{ bundleId: a, itemIds: items(a), externalId: 'again', layout: [] }],
+        new Date(),
+        'me',
+      ),
     ).toBe(0);
+  });
+
+  it("leaves a claim that is no longer the worker's to the one that holds it", async () => {
+    // The late worker's claim lapsed: reclaimed after its lease, then claimed again by another,
+    // whose message may be on its way. Nothing the late one writes may land on that claim.
+    const { ids, items } = await seed('cl-owner', 1, 3, 650_000_000);
+    const id = ids[0]!;
+    const [mine] = await claimBundles(t.prisma, [{ bundleId: id, itemIds: items(id) }], 'claimed', 'late', new Date());
+    expect(mine).toHaveLength(3);
+    await t.pool.query(`UPDATE bundles SET claimed_at = now() - interval '1 hour' WHERE id = $1::uuid`, [id]);
+    expect((await reclaimBundles(t.prisma, new Date(Date.now() - 60_000))).map((r) => r.id)).toContain(id);
+    const [theirs] = await claimBundles(
+      t.prisma,
+      [{ bundleId: id, itemIds: items(id) }],
+      'claimed',
+      'other',
+      new Date(),
+    );
+    expect(theirs).toHaveLength(3);
+    const held = async () => {
+      const s = await stateOf(id);
+      const by = await t.pool.query<{ claimed_by: string }>(`SELECT claimed_by FROM bundles WHERE id = $1::uuid`, [id]);
+      return { status: s.status, by: by.rows[0]!.claimed_by, items: s.items.map((i) => [i.status, i.bundle_id]) };
+    };
+    const before = await held();
+    expect(before).toEqual({ status: 'claimed', by: 'other', items: items(id).map(() => ['claimed', id]) });
+
+    const record = { bundleId: id, itemIds: items(id), externalId: '1:1', layout: [] };
+    expect(await recordSent(t.prisma, [record], new Date(), 'late')).toBe(0);
+    await releaseBundle(t.prisma, id, 'a late temporary failure', 'late');
+    expect(await failBundle(t.prisma, id, 'a late permanent failure', { claimedBy: 'late' })).toBe(0);
+    expect(await cancelBundle(t.prisma, id, [], 'nothing left', { claimedBy: 'late' })).toBe(false);
+    expect(await held()).toEqual(before);
+
+    // The holder's own record goes through.
+    expect(await recordSent(t.prisma, [record], new Date(), 'other')).toBe(1);
+    expect((await stateOf(id)).status).toBe('sent');
+  });
+
+  it('releases, fails and cancels its own claim', async () => {
+    const { ids, items } = await seed('cl-own', 3, 2, 660_000_000);
+    const [a, b, c] = ids as [string, string, string];
+    await claimBundles(
+      t.prisma,
+      ids.map((id) => ({ bundleId: id, itemIds: items(id) })),
+      'claimed',
+      'me',
+      new Date(),
+    );
+    await releaseBundle(t.prisma, a, 'temporary', 'me');
+    expect((await stateOf(a)).status).toBe('pending');
+    expect(await failBundle(t.prisma, b, 'permanent', { claimedBy: 'me' })).toBe(1);
+    expect((await stateOf(b)).items.map((i) => i.status)).toEqual(['failed', 'failed']);
+    expect(await cancelBundle(t.prisma, c, [], 'nothing left', { claimedBy: 'me' })).toBe(true);
+    expect((await stateOf(c)).status).toBe('cancelled');
   });
 
   it('claims straight to sent inside a transaction (a transactional channel)', async () => {

@@ -49,7 +49,7 @@ export function createChatSender(
   /** Records of chat channels (`claimed → sent`) made at the same moment: one statement. */
   const recordChat = createBatcher(
     async (requests: RecordRequest[]) => {
-      await recordSent(db, requests, clock.now());
+      await recordSent(db, requests, clock.now(), deps.workerId);
       return requests.map(() => true);
     },
     { maxSize: 256, maxWaitMs: 5 },
@@ -135,7 +135,7 @@ export function createChatSender(
         const claimed = lane.items;
         if (!claimed) return { kind: 'done', outcome: { outcome: 'skipped', reason: 'claimed elsewhere' } };
         if (!claimed.length) {
-          await cancelBundle(db, b.id, [], 'nothing left', 'claimed');
+          await cancelBundle(db, b.id, [], 'nothing left', { claimedBy: deps.workerId });
           return { kind: 'done', outcome: { outcome: 'cancelled', reason: 'nothing left' } };
         }
         try {
@@ -159,7 +159,7 @@ export function createChatSender(
       const reason = error instanceof Error ? error.message : String(error);
       const mine = live.filter((i) => claimed.includes(i.id));
       if (permanent) return fallback.failBundle(b, mine, reason, error.scope);
-      await persist(logger, () => releaseBundle(db, b.id, reason), claimedAt, fields);
+      await persist(logger, () => releaseBundle(db, b.id, reason, deps.workerId), claimedAt, fields);
       for (const item of mine) metrics.retried.inc({ channel: adapter.name, kind: item.kind });
       if (error instanceof DeliveryError && error.outcomeUnknown) {
         // No answer: the channel may have taken the message. Sent again, as the README's rule says.

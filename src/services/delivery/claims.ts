@@ -104,7 +104,7 @@ const recordStatement = prepared<{ n: number }>(
        FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS x(id, ext, n)),
    b AS (
      UPDATE bundles SET status = 'sent', sent_at = $4::timestamptz, external_id = x.ext, layout = x.layout
-       FROM x WHERE bundles.id = x.id AND bundles.status::text = 'claimed'
+       FROM x WHERE bundles.id = x.id AND bundles.status::text = 'claimed' AND bundles.claimed_by = $7::text
      RETURNING bundles.id, x.ext),
    r AS (
      UPDATE reminders rm SET status = 'sent', sent_at = $4::timestamptz, external_id = b.ext
@@ -115,11 +115,11 @@ const recordStatement = prepared<{ n: number }>(
 );
 
 /**
- * Records what the channel accepted: `claimed → sent`, the bundle and its items; how many bundles
- * moved. The layouts go as one JSON array (one `JSON.stringify`, where a `jsonb[]` had each layout
+ * Records what the channel accepted: `claimed → sent`, the bundle and its items, of claims still
+ * `claimedBy`'s (see {@link Known}); how many bundles moved. The layouts go as one JSON array (one `JSON.stringify`, where a `jsonb[]` had each layout
  * escaped again by pg as an array element) and the ids as array literals (`arrayLiteral`).
  */
-export async function recordSent(db: Client, requests: RecordRequest[], now: Date): Promise<number> {
+export async function recordSent(db: Client, requests: RecordRequest[], now: Date, claimedBy: string): Promise<number> {
   if (!requests.length) return 0;
   const items = requests.flatMap((r) => r.itemIds.map((item) => [r.bundleId, item] as const));
   const rows = await recordStatement(db, [
@@ -129,35 +129,55 @@ export async function recordSent(db: Client, requests: RecordRequest[], now: Dat
     now,
     arrayLiteral(items.map((i) => i[0])),
     arrayLiteral(items.map((i) => i[1])),
+    claimedBy,
   ]);
   return rows[0]?.n ?? 0;
 }
 
-/** A temporary failure: the bundle goes back to `pending` and its items with it, free to be bundled again. */
-export async function releaseBundle(db: Client, bundleId: string, reason: string): Promise<void> {
+/**
+ * A temporary failure: the bundle goes back to `pending` and its items with it, free to be bundled
+ * again — if it is still `claimedBy`'s claim (see {@link Known}).
+ */
+export async function releaseBundle(db: Client, bundleId: string, reason: string, claimedBy: string): Promise<void> {
   await db.$executeRaw`
     WITH b AS (
       UPDATE bundles SET status = 'pending', last_error = ${reason.slice(0, 500)}
-       WHERE id = ${bundleId}::uuid AND status = 'claimed' RETURNING id)
+       WHERE id = ${bundleId}::uuid AND status = 'claimed' AND claimed_by = ${claimedBy} RETURNING id)
     UPDATE reminders SET status = 'pending', bundle_id = NULL
       FROM b WHERE reminders.bundle_id = b.id AND reminders.status = 'claimed'`;
 }
 
 /**
+ * The state a caller knows a bundle in, which a move out of it checks: `pending` (read, not
+ * claimed), `sent` (inside a transactional channel's transaction) or its own claim, by the worker
+ * that took it. A claim is the claimer's only while its lease runs: a worker that outlives it (a
+ * process frozen past 120 s) finds its bundle reclaimed and maybe claimed again by another, whose
+ * message may be on its way; its late record, release, failure or cancel must not land on that
+ * claim (a release or failure would have the bundle sent again, or by the next channel, beside
+ * the other's message).
+ */
+export type Known = 'pending' | 'sent' | { claimedBy: string };
+
+const stateOf = (from: Known) =>
+  typeof from === 'string' ? { state: from, by: null } : { state: 'claimed', by: from.claimedBy };
+
+/**
  * A permanent failure: the bundle and its items are `failed`, from the state its caller knows it
- * in (`claimed`: its own claim; `pending`: only read, no channel to send it by) — never a bundle
- * another send claimed since, whose message may be on its way. How many bundles moved (0 or 1).
+ * in (its own claim; `pending`: only read, no channel to send it by) — never a bundle another send
+ * claimed since, whose message may be on its way. How many bundles moved (0 or 1).
  */
 export async function failBundle(
   db: Client,
   bundleId: string,
   reason: string,
-  from: 'pending' | 'claimed',
+  from: Exclude<Known, 'sent'>,
 ): Promise<number> {
+  const { state, by } = stateOf(from);
   const rows = await db.$queryRaw<{ n: number }[]>`
     WITH b AS (
       UPDATE bundles SET status = 'failed', last_error = ${reason.slice(0, 500)}
-       WHERE id = ${bundleId}::uuid AND status::text = ${from} RETURNING id),
+       WHERE id = ${bundleId}::uuid AND status::text = ${state} AND (${by}::text IS NULL OR claimed_by = ${by})
+      RETURNING id),
     r AS (
       UPDATE reminders SET status = 'failed', last_error = ${reason.slice(0, 500)}
         FROM b WHERE reminders.bundle_id = b.id AND reminders.status IN ('claimed', 'sent')
@@ -177,21 +197,22 @@ export async function cancelItems(db: Client, items: { id: string; reason: strin
 
 /**
  * A bundle not sent (nothing left, stale): `from → cancelled`, with the items given; whether it
- * moved. `from` is the state its caller knows: `pending` for a bundle it read but did not claim —
- * another send may have claimed it since (two sends of one bundle at once: its batch's job and its
- * own, two workers), and that claim is not undone, nor its items touched — or `claimed` (`sent` in
- * a transactional channel's transaction) for its own claim.
+ * moved. `from` is the state its caller knows ({@link Known}): `pending` for a bundle it read but
+ * did not claim — another send may have claimed it since (two sends of one bundle at once: its
+ * batch's job and its own, two workers), and that claim is not undone, nor its items touched — or
+ * its own claim (`sent` in a transactional channel's transaction).
  */
 export async function cancelBundle(
   db: Client,
   bundleId: string,
   itemIds: string[],
   reason: string,
-  from: 'pending' | 'claimed' | 'sent',
+  from: Known,
 ): Promise<boolean> {
+  const { state, by } = stateOf(from);
   const moved = await db.$executeRaw`
     UPDATE bundles SET status = 'cancelled', last_error = ${reason}
-     WHERE id = ${bundleId}::uuid AND status::text = ${from}`;
+     WHERE id = ${bundleId}::uuid AND status::text = ${state} AND (${by}::text IS NULL OR claimed_by = ${by})`;
   if (!moved) return false;
   await cancelItems(
     db,

@@ -15,7 +15,7 @@ import type { LoadedBundle, LoadedItem } from './load.js';
 /** The bundle to fail was not in the state its sender knew (another send claimed it since). */
 class NotInState extends Error {}
 
-export function createFallback(deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger' | 'metrics'>) {
+export function createFallback(deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger' | 'metrics' | 'workerId'>) {
   const { db, clock, logger, metrics } = deps;
 
   /** The next channel of `contact` after `channel` for this one message (the earlier ones were tried before). */
@@ -66,7 +66,8 @@ export function createFallback(deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger
         UPDATE reminders SET status = 'claimed', bundle_id = ${b.id}::uuid
          WHERE id = ANY(${items.map((i) => i.id)}::uuid[]) AND status = 'pending'`;
         // Not in the state its caller knows: thrown, so that the items' claim above is undone too.
-        if (!(await failBundle(tx, b.id, reason, from))) throw new NotInState();
+        const known = from === 'claimed' ? { claimedBy: deps.workerId } : from;
+        if (!(await failBundle(tx, b.id, reason, known))) throw new NotInState();
         const next = await nextChannel(tx, contactId, channel, reason, scope, (orgId, next) =>
           tx.auditEvent.createMany({
             data: items.map((item) => ({

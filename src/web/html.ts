@@ -105,7 +105,7 @@ a.block{display:block;color:inherit;text-decoration:none}a.block:hover .title,a.
 progress{width:100%;height:.8rem;accent-color:#1a7f37}.share progress{width:7rem;vertical-align:middle}
 .deadline.is-late{border-left:4px solid #b42318}.late-text{color:#b42318;font-weight:600}.go{display:block;margin-top:.3rem;color:#0f5fa8}
 ul.plain{padding-left:1.1rem}ul.plain li{margin:.25rem 0}.pager{display:flex;gap:1rem;align-items:center;margin:.8rem 0}
-table.stack{width:100%}.inbox-count{display:inline-block;min-width:1.3rem;padding:0 .3rem;margin-left:.2rem;border-radius:1rem;background:#f5c542;color:#111;font-size:.8rem;text-align:center;font-weight:700}
+table.stack{width:100%}ul.items{margin:0;padding-left:1.1rem}ul.items li{margin:.05rem 0}.inbox-count{display:inline-block;min-width:1.3rem;padding:0 .3rem;margin-left:.2rem;border-radius:1rem;background:#f5c542;color:#111;font-size:.8rem;text-align:center;font-weight:700}
 .field-error{color:#b42318;font-size:.9rem;font-weight:600}[aria-invalid=true]{border-color:#b42318;outline:1px solid #b42318}
 summary{cursor:pointer;padding:.3rem 0}details.card>summary{font-weight:600}details.card[open]>summary{margin-bottom:.4rem}
 label.block-label{display:block;margin:.3rem 0}fieldset.retire{max-width:60rem}

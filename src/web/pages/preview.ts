@@ -10,7 +10,7 @@ import {
   type PreviewRow,
 } from '#root/services/preview.js';
 import { adminOf, sendPage } from '../admin.js';
-import { html, translator } from '../html.js';
+import { html, translator, type Html } from '../html.js';
 import type { WebDeps } from '../server.js';
 
 /** Rows shown at most: a quarter of a big organisation's reminders is tens of thousands. */
@@ -34,6 +34,72 @@ const addDays = (day: string, n: number) => {
   return Number.isNaN(ms) ? null : new Date(ms + n * 86_400_000).toISOString().slice(0, 10);
 };
 
+/** One message of the preview: a contact's day on a channel (its items), or a digest. */
+interface PreviewMessage {
+  at: Date;
+  contact: string;
+  channel: PreviewRow['channel'];
+  digest: boolean;
+  items: PreviewRow[];
+}
+
+/** The rows grouped by the message they go out in (`message`), in the order the messages leave. */
+function messagesOf(rows: PreviewRow[]): PreviewMessage[] {
+  const byKey = new Map<string, PreviewMessage>();
+  for (const r of rows) {
+    const m = byKey.get(r.message);
+    if (m) {
+      m.items.push(r);
+      if (r.at < m.at) m.at = r.at;
+    } else
+      byKey.set(r.message, {
+        at: r.at,
+        contact: r.contact,
+        channel: r.channel,
+        digest: r.kind === 'digest',
+        items: [r],
+      });
+  }
+  return [...byKey.values()].sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+
+/** The order a message lists its items in: what is late first, then due, then the rest. */
+const KIND_ORDER: Record<PreviewRow['kind'], number> = {
+  overdue: 0,
+  due: 1,
+  lead: 2,
+  cooperating: 3,
+  escalation: 4,
+  digest: 5,
+};
+
+/** Items listed at once in a message's cell; the rest folded under "and N more". */
+const ITEMS_OPEN = 5;
+
+/** The unit of every item of a message, or null when they are of several (or none). */
+const unitOf = (items: PreviewRow[]): string | null => {
+  const units = new Set(items.map((r) => r.unit));
+  return units.size === 1 ? [...units][0]! : null;
+};
+
+/** A message's items, one a line: its kind, the duty's code and the unit. */
+function itemList(items: PreviewRow[], t: (vi: string, en: string) => string): Html {
+  // The unit is said once, by the recipient, when every item is of it; per item otherwise.
+  const perItem = unitOf(items) === null;
+  const line = (r: PreviewRow) =>
+    html`<li>${t(...KIND_LABEL[r.kind])}: ${r.duty ?? ''}${perItem && r.unit ? html` <span class="muted">(${r.unit})</span>` : ''}</li>`;
+  const sorted = [...items].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind]);
+  // One item more than the open ones is shown, not folded alone.
+  const shown = sorted.length > ITEMS_OPEN + 1 ? ITEMS_OPEN : sorted.length;
+  const open = sorted.slice(0, shown);
+  const rest = sorted.slice(shown);
+  return html`<ul class="items">${open.map(line)}</ul>${
+    rest.length
+      ? html`<details><summary>${t(`và ${rest.length} việc nữa`, `and ${rest.length} more`)}</summary><ul class="items">${rest.map(line)}</ul></details>`
+      : ''
+  }`;
+}
+
 /** Administrators' pages: the reminders and digests a date range would bring, sending nothing (as `dondoc preview`). */
 export function registerPreviewPages(scope: FastifyInstance, deps: WebDeps): void {
   scope.get<{ Querystring: { from?: string; to?: string } }>('/preview', async (req, reply) => {
@@ -53,8 +119,10 @@ export function registerPreviewPages(scope: FastifyInstance, deps: WebDeps): voi
       error = messageIn(e, a.lang);
     }
     const rows = result?.rows ?? [];
-    const reminders = rows.filter((r) => r.kind !== 'digest').length;
-    const noChannel = rows.filter((r) => r.channel === null).length;
+    const messages = messagesOf(rows);
+    const digests = messages.filter((m) => m.digest).length;
+    const items = rows.filter((r) => r.kind !== 'digest').length;
+    const noChannel = messages.filter((m) => m.channel === null).length;
     return sendPage(req, reply, {
       status: error ? 400 : 200,
       error: error ? `${error}. ${t('Không có gì thay đổi.', 'Nothing was changed.')}` : null,
@@ -70,20 +138,23 @@ export function registerPreviewPages(scope: FastifyInstance, deps: WebDeps): voi
 <button type="submit">${t('Xem', 'Show')}</button></form>
 ${
   result
-    ? html`<p><strong>${rows.length}</strong> ${t('tin', 'messages')}: ${reminders} ${t('nhắc nhở', 'reminders')}, ${rows.length - reminders} ${t('thư tổng hợp', 'digests')}${
+    ? html`<p><strong>${messages.length}</strong> ${t('tin', 'messages')}: ${messages.length - digests} ${t('tin nhắc gồm', 'reminder messages carrying')} ${items} ${t('việc', items === 1 ? 'item' : 'items')}, ${digests} ${t('thư tổng hợp', digests === 1 ? 'digest' : 'digests')}${
         noChannel
-          ? html` · <span class="flag">${noChannel} ${t('không có kênh gửi được', 'without a working channel')}</span>`
+          ? html` · <span class="flag">${noChannel} ${t('tin không có kênh gửi được', noChannel === 1 ? 'message without a working channel' : 'messages without a working channel')}</span>`
           : ''
       }</p>
-${rows.length > SHOWN ? html`<p class="flag">${t(`Chỉ hiện ${SHOWN} tin đầu; thu hẹp khoảng ngày, hoặc dùng lệnh dondoc preview --json.`, `Only the first ${SHOWN} are shown; narrow the range, or use dondoc preview --json.`)}</p>` : ''}
+<p class="muted">${t('Mỗi người nhận một tin mỗi ngày trên mỗi kênh, gồm mọi việc của ngày đó.', 'Each person gets one message a day on each channel, carrying all of that day’s items.')}</p>
+${messages.length > SHOWN ? html`<p class="flag">${t(`Chỉ hiện ${SHOWN} tin đầu; thu hẹp khoảng ngày, hoặc dùng lệnh dondoc preview --json.`, `Only the first ${SHOWN} are shown; narrow the range, or use dondoc preview --json.`)}</p>` : ''}
 ${
-  rows.length
-    ? html`<table><thead><tr><th>${t('Lúc', 'When')}</th><th>${t('Người nhận', 'To')}</th><th>${t('Kênh', 'Channel')}</th><th>${t('Loại', 'Kind')}</th><th>${t('Đơn vị', 'Unit')}</th><th>${t('Nhiệm vụ', 'Duty')}</th></tr></thead><tbody>
-${rows
+  messages.length
+    ? html`<table class="stack"><thead><tr><th>${t('Lúc', 'When')}</th><th>${t('Người nhận', 'To')}</th><th>${t('Kênh', 'Channel')}</th><th>${t('Trong tin', 'In the message')}</th></tr></thead><tbody>
+${messages
   .slice(0, SHOWN)
   .map(
-    (r) =>
-      html`<tr><td>${dateTime(r.at, zone)}</td><td>${r.contact}</td><td${r.channel ? '' : html` class="flag"`}>${r.channel ? channelLabel(r.channel, a.lang) : t('không có kênh', 'no channel')}</td><td>${t(...KIND_LABEL[r.kind])}</td><td>${r.unit ?? ''}</td><td>${r.duty ?? ''}</td></tr>`,
+    (m) =>
+      html`<tr><td data-label="" class="half short">${dateTime(m.at, zone)}</td><td data-label="" class="half"><strong>${m.contact}</strong>${!m.digest && unitOf(m.items) ? html`<br><span class="muted">${unitOf(m.items)}</span>` : ''}</td><td data-label="${t('Kênh', 'Channel')}" class="half short${m.channel ? '' : ' flag'}">${m.channel ? channelLabel(m.channel, a.lang) : t('không có kênh', 'no channel')}</td><td data-label="">${
+        m.digest ? t(...KIND_LABEL.digest) : itemList(m.items, t)
+      }</td></tr>`,
   )}</tbody></table>`
     : html`<p class="muted">${t('Không có tin nào trong khoảng này.', 'Nothing in this range.')}</p>`
 }`

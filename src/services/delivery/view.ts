@@ -91,21 +91,22 @@ function workingDaysLeft(s: ShownItem, sendDay: string, calendar: WorkingCalenda
 // `bundleItemFields` of src/messages/templates.ts); `confirmUrl` is a getter, signed only if the
 // template shows it (email): an HMAC per item is most of a chat message's cost.
 
-/** The view of a bundle of one item: that reminder's own message (`reminderFields`). */
-class OneItemView {
-  readonly contactName: string;
+/**
+ * What every item's view says of it, as every reminder says it: its duty, the period in words
+ * ("Quý IV/2026"), the dates, the days left, the commands to confirm or extend it in the reader's
+ * language, the indicators its unit has still to report (`indicatorsShown`), and its signed link
+ * (`confirmUrl`, signed only when read).
+ */
+abstract class ItemView {
   readonly unitName: string;
-  readonly responsibleUnit: string;
   readonly dutyCode: string;
   readonly dutyTitle: string;
   readonly planCode: string;
-  readonly planTitle: string;
   readonly period: string;
   readonly dueDate: string;
   readonly dueDateShort: string;
   readonly dueWeekday: string;
   readonly remaining: string;
-  readonly dueToday: string;
   readonly confirmCommand: string;
   readonly extendCommand: string;
   readonly indicatorsMissing: MissingIndicatorsView['indicatorsMissing'];
@@ -114,20 +115,20 @@ class OneItemView {
   readonly #obligationId: string;
   #url: string | undefined;
 
-  constructor(b: LoadedBundle, s: ShownItem, ctx: ViewContext) {
-    const { item } = s;
-    const o = item.obligation;
+  constructor(
+    b: LoadedBundle,
+    s: ShownItem,
+    ctx: ViewContext,
+    o: { unitName: string; dutyTitle: string; indicatorsShown: boolean; remaining?: string },
+  ) {
+    const ob = s.item.obligation;
     const lang = b.contact.locale;
-    this.contactName = b.contact.name;
-    this.unitName = item.kind === 'cooperating' ? b.contact.unitName : o.unitName;
-    this.responsibleUnit = o.unitName;
-    this.dutyCode = o.dutyCode;
+    this.unitName = o.unitName;
+    this.dutyCode = ob.dutyCode;
     this.dutyTitle = o.dutyTitle;
-    this.planCode = o.planCode;
-    this.planTitle = o.planTitle;
-    // The period in words ("Quý IV/2026"), the dates and the days left as every reminder says them.
+    this.planCode = ob.planCode;
     const words = reminderWords({
-      periodKey: o.periodKey,
+      periodKey: ob.periodKey,
       dueDate: s.dueDate,
       workingDaysLeft: workingDaysLeft(s, b.day, ctx.calendar),
       lang,
@@ -136,19 +137,18 @@ class OneItemView {
     this.dueDate = words.dueDate;
     this.dueDateShort = words.dueDateShort;
     this.dueWeekday = words.dueWeekday;
-    this.remaining = words.remaining;
-    // The due stage is sent on the last working day on or before the due date: the message says
-    // "today is the due date" only when it is (a Sunday's report is reminded on the Friday).
-    this.dueToday = b.day === s.dueDate ? 'yes' : '';
+    this.remaining = o.remaining ?? words.remaining;
     // The code names the period ("4.2-2026Q4"): the duty's code alone would be ambiguous.
     const commands = commandsFor(s.code, lang);
     this.confirmCommand = commands.confirmCommand;
     this.extendCommand = commands.extendCommand;
-    const indicators = ctx.indicators?.get(item.id) ?? NO_MISSING_INDICATORS;
+    const indicators = o.indicatorsShown
+      ? (ctx.indicators?.get(s.item.id) ?? NO_MISSING_INDICATORS)
+      : NO_MISSING_INDICATORS;
     this.indicatorsMissing = indicators.indicatorsMissing;
     this.indicators = indicators.indicators;
     this.#ctx = ctx;
-    this.#obligationId = o.id;
+    this.#obligationId = ob.id;
   }
 
   get confirmUrl(): string {
@@ -156,64 +156,54 @@ class OneItemView {
   }
 }
 
+/** The view of a bundle of one item: that reminder's own message (`reminderFields`). */
+class OneItemView extends ItemView {
+  readonly contactName: string;
+  readonly responsibleUnit: string;
+  readonly planTitle: string;
+  readonly dueToday: string;
+
+  constructor(b: LoadedBundle, s: ShownItem, ctx: ViewContext) {
+    const { item } = s;
+    const o = item.obligation;
+    super(b, s, ctx, {
+      unitName: item.kind === 'cooperating' ? b.contact.unitName : o.unitName,
+      dutyTitle: o.dutyTitle,
+      indicatorsShown: true,
+    });
+    this.contactName = b.contact.name;
+    this.responsibleUnit = o.unitName;
+    this.planTitle = o.planTitle;
+    // The due stage is sent on the last working day on or before the due date: the message says
+    // "today is the due date" only when it is (a Sunday's report is reminded on the Friday).
+    this.dueToday = b.day === s.dueDate ? 'yes' : '';
+  }
+}
+
 /** One item of the day's list (`bundleItemFields`). */
-class ListItemView {
+class ListItemView extends ItemView {
   readonly code: string;
-  readonly unitName: string;
-  readonly dutyCode: string;
-  readonly dutyTitle: string;
-  readonly planCode: string;
-  readonly period: string;
-  readonly dueDate: string;
-  readonly dueDateShort: string;
-  readonly dueWeekday: string;
-  readonly remaining: string;
-  readonly confirmCommand: string;
-  readonly extendCommand: string;
-  readonly indicatorsMissing: MissingIndicatorsView['indicatorsMissing'];
-  readonly indicators: MissingIndicatorsView['indicators'];
-  readonly #ctx: ViewContext;
-  readonly #obligationId: string;
   readonly #actionable: boolean;
-  #url: string | undefined;
 
   constructor(b: LoadedBundle, s: ShownItem, ctx: ViewContext, titleMax?: number) {
     const o = s.item.obligation;
-    const lang = b.contact.locale;
-    this.code = s.code;
-    this.unitName = o.unitName;
-    this.dutyCode = o.dutyCode;
-    this.dutyTitle = shorten(o.dutyTitle, titleMax);
-    this.planCode = o.planCode;
-    const words = reminderWords({
-      periodKey: o.periodKey,
-      dueDate: s.dueDate,
-      workingDaysLeft: workingDaysLeft(s, b.day, ctx.calendar),
-      lang,
+    const canAct = actionable(s.section);
+    super(b, s, ctx, {
+      unitName: o.unitName,
+      dutyTitle: shorten(o.dutyTitle, titleMax),
+      // A yearly report in the day's list still lists the indicators its unit has to report.
+      indicatorsShown: canAct,
+      // The due stage of a weekend due date goes out on the working day before it: not "today".
+      ...(s.section === 'dueToday' && s.dueDate > b.day
+        ? { remaining: say(b.contact.locale, 'bundle.lastWorkingDay') }
+        : {}),
     });
-    this.period = words.period;
-    this.dueDate = words.dueDate;
-    this.dueDateShort = words.dueDateShort;
-    this.dueWeekday = words.dueWeekday;
-    // The due stage of a weekend due date goes out on the working day before it: not "today".
-    this.remaining =
-      s.section === 'dueToday' && s.dueDate > b.day ? say(lang, 'bundle.lastWorkingDay') : words.remaining;
-    const commands = commandsFor(s.code, lang);
-    this.confirmCommand = commands.confirmCommand;
-    this.extendCommand = commands.extendCommand;
-    this.#actionable = actionable(s.section);
-    // A yearly report in the day's list still lists the indicators its unit has to report.
-    const indicators = this.#actionable
-      ? (ctx.indicators?.get(s.item.id) ?? NO_MISSING_INDICATORS)
-      : NO_MISSING_INDICATORS;
-    this.indicatorsMissing = indicators.indicatorsMissing;
-    this.indicators = indicators.indicators;
-    this.#ctx = ctx;
-    this.#obligationId = o.id;
+    this.code = s.code;
+    this.#actionable = canAct;
   }
 
-  get confirmUrl(): string {
-    return this.#actionable ? (this.#url ??= this.#ctx.confirmUrl(this.#obligationId)) : '';
+  override get confirmUrl(): string {
+    return this.#actionable ? super.confirmUrl : '';
   }
 }
 

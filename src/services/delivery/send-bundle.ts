@@ -1,7 +1,5 @@
 import { bundleStaleness, partitionStale } from '#root/domain/bundles.js';
 import { createBatcher } from '#root/lib/batcher.js';
-import type { ReminderPolicy } from '#root/domain/policy.js';
-import type { WorkingCalendar } from '#root/domain/working-days.js';
 import type { TemplateOverrides } from '#root/messages/templates.js';
 import { listsIndicators, missingIndicatorsView } from '../indicators.js';
 import { linkExpiry, signLink } from '../links.js';
@@ -12,30 +10,6 @@ import type { Fallback } from './fallback.js';
 import { loadBundles, type LoadedBundle, type LoadedItem } from './load.js';
 import type { createTransactionalSender } from './transactional.js';
 import { bundleMessage, type ViewContext } from './view.js';
-
-/** A read's outcome, kept to be thrown where the value is used. */
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-function settle<T>(read: () => Promise<T>): Promise<Settled<T>> {
-  try {
-    return read().then(
-      (value) => ({ ok: true, value }),
-      (error: unknown) => ({ ok: false, error }),
-    );
-  } catch (error) {
-    return Promise.resolve({ ok: false, error });
-  }
-}
-function valueOf<T>(s: Settled<T>): T {
-  if (!s.ok) throw s.error;
-  return s.value;
-}
-
-/** What the bundles of one organisation share, read once per batch of bundles (null: the bundle is not pending). */
-type Shared = {
-  policy: Settled<ReminderPolicy>;
-  calendar: Settled<WorkingCalendar>;
-  edited: Settled<TemplateOverrides>;
-} | null;
 
 /** The items of `live` whose ids are in `ids` (the claim's winnings: most often all of them, in order). */
 function itemsOf(live: LoadedItem[], ids: string[]): LoadedItem[] {
@@ -71,47 +45,12 @@ export function createBundleSender(
   const baseUrl = deps.config.PUBLIC_URL ?? `http://localhost:${deps.config.PORT}`;
   const { org } = parts;
 
-  /**
-   * Bundles being sent at the same moment are read together: two queries per batch, not per send.
-   * What their organisations share (policy, working calendar of the year, edited templates, each
-   * kept for a refresh period by `org` and `edits`) is asked for once per batch too, rather than
-   * awaited three times per send; a read that failed fails only the bundles that use it, where
-   * they use it, as when each send asked for itself.
-   */
+  /** Bundles being sent at the same moment are read together: two queries per batch, not per send. */
   const loadBundle = createBatcher(
-    async (ids: string[]): Promise<({ b: LoadedBundle; shared: Shared } | null)[]> => {
+    async (ids: string[]): Promise<(LoadedBundle | null)[]> => {
       const rows = await loadBundles(db, ids);
       const byId = new Map(rows.map((r) => [r.id, r]));
-      const reads = new Map<string, Promise<Settled<unknown>>>();
-      const read = (key: string, load: () => Promise<unknown>) => {
-        if (!reads.has(key)) reads.set(key, settle(load));
-        return key;
-      };
-      const keys = ids.map((id) => {
-        const b = byId.get(id);
-        if (b?.status !== 'pending') return null;
-        const year = Number(b.day.slice(0, 4));
-        return [
-          read(`policy ${b.orgId}`, () => org.policy(b.orgId)),
-          read(`calendar ${b.orgId} ${year}`, () => org.calendar(b.orgId, year)),
-          read(`edits ${b.orgId}`, () => parts.edits.forOrg(b.orgId)),
-        ] as const;
-      });
-      const done = new Map(await Promise.all([...reads].map(async ([key, r]) => [key, await r] as const)));
-      return ids.map((id, i) => {
-        const b = byId.get(id);
-        if (!b) return null;
-        const k = keys[i];
-        if (!k) return { b, shared: null };
-        return {
-          b,
-          shared: {
-            policy: done.get(k[0]) as Settled<ReminderPolicy>,
-            calendar: done.get(k[1]) as Settled<WorkingCalendar>,
-            edited: done.get(k[2]) as Settled<TemplateOverrides>,
-          },
-        };
-      });
+      return ids.map((id) => byId.get(id) ?? null);
     },
     { maxSize: 128, maxWaitMs: 2 },
   );
@@ -121,11 +60,10 @@ export function createBundleSender(
     `${baseUrl}/c/${signLink({ obligationId, contactId, exp: linkExpiry(clock.now()) }, deps.config.SECRET_KEY)}`;
 
   return async function deliverBundle(bundleId: string): Promise<DeliveryOutcome> {
-    const loaded = await loadBundle(bundleId);
-    if (!loaded) return { outcome: 'skipped', reason: 'gone' };
-    const { b, shared } = loaded;
-    if (b.status !== 'pending' || !shared) return { outcome: 'skipped', reason: b.status };
-    const policy = valueOf(shared.policy);
+    const b = await loadBundle(bundleId);
+    if (!b) return { outcome: 'skipped', reason: 'gone' };
+    if (b.status !== 'pending') return { outcome: 'skipped', reason: b.status };
+    const policy = await org.policy(b.orgId);
     const stale = bundleStaleness({
       contactActive: b.contact.active,
       slot: b.slot,
@@ -162,8 +100,8 @@ export function createBundleSender(
     const adapter = deps.channels[b.channel];
     if (!adapter)
       return parts.fallback.failBundle(b, live, `channel ${b.channel} not configured`, 'address', 'pending');
-    const calendar = valueOf(shared.calendar);
-    const edited = valueOf(shared.edited);
+    const calendar = await org.calendar(b.orgId, Number(b.day.slice(0, 4)));
+    const edited = await parts.edits.forOrg(b.orgId);
     // The indicators a yearly report's unit has not reported, under its item (alone or in a list):
     // read for those items only (most bundles have none, and need no promise for them).
     const reports = live.filter(listsIndicators);

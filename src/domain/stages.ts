@@ -1,4 +1,5 @@
 import { fromZonedTime } from 'date-fns-tz/fromZonedTime';
+import { boundedMemo } from '#root/lib/bounded-memo.js';
 import type { ReminderPolicy } from './policy.js';
 import type { IsoDate } from './types.js';
 import type { WorkingCalendar } from './working-days.js';
@@ -57,18 +58,11 @@ export interface ParsedStage {
  * Stage ids read, by id: a worker reads each item's twice per message (its staleness, its days
  * left), and a morning's items share a few ids. Bounded; a process that met more starts again.
  */
-const PARSED_STAGES = new Map<string, Readonly<ParsedStage> | null>();
-const PARSED_STAGES_MAX = 10_000;
+const parsedStages = boundedMemo<string, Readonly<ParsedStage> | null>(10_000);
 
 /** Reads a {@link stageId}; null when it is not one. The answer is shared: not to be changed. */
 export function parseStageId(id: string): Readonly<ParsedStage> | null {
-  let parsed = PARSED_STAGES.get(id);
-  if (parsed === undefined) {
-    parsed = readStageId(id);
-    if (PARSED_STAGES.size >= PARSED_STAGES_MAX) PARSED_STAGES.clear();
-    PARSED_STAGES.set(id, parsed);
-  }
-  return parsed;
+  return parsedStages(id, () => readStageId(id));
 }
 
 function readStageId(id: string): ParsedStage | null {
@@ -87,19 +81,11 @@ export const stageCountsFrom = (id: string, dueDate: IsoDate) => parseStageId(id
  * its sending window (see `missedWindow`), and date-fns-tz's reading of one takes some 20 µs.
  * Bounded; a process that met more starts again.
  */
-const LOCAL_TIMES = new Map<string, number>();
-const LOCAL_TIMES_MAX = 10_000;
+const localTimes = boundedMemo<string, number>(10_000);
 
 /** The instant `hh:mm` on `day` in `zone`. */
 export function atLocalTime(day: IsoDate, hhmm: string, zone: string): Date {
-  const key = `${zone} ${day}T${hhmm}`;
-  let ms = LOCAL_TIMES.get(key);
-  if (ms === undefined) {
-    ms = fromZonedTime(`${day}T${hhmm}:00`, zone).getTime();
-    if (LOCAL_TIMES.size >= LOCAL_TIMES_MAX) LOCAL_TIMES.clear();
-    LOCAL_TIMES.set(key, ms);
-  }
-  return new Date(ms);
+  return new Date(localTimes(`${zone} ${day}T${hhmm}`, () => fromZonedTime(`${day}T${hhmm}:00`, zone).getTime()));
 }
 
 /**

@@ -2,6 +2,7 @@
  * How dates, periods, states and counts read in messages, Vietnamese first, English second: the
  * one place that turns stored values (ISO dates, period keys, states) into words for people.
  */
+import { boundedMemo } from '#root/lib/bounded-memo.js';
 import type { IsoDate, MonthDay, Schedule } from './types.js';
 
 export type Lang = 'vi' | 'en';
@@ -154,18 +155,14 @@ export function reminderWords(input: { periodKey: string; dueDate: IsoDate; work
  * a morning's messages share a few due dates. Bounded; a process that met more starts again.
  */
 type DayWords = { long: string; short: string; weekday: string };
-const VI_DAY_WORDS = new Map<IsoDate, DayWords>();
-const EN_DAY_WORDS = new Map<IsoDate, DayWords>();
-const DAY_WORDS_MAX = 5_000;
+const VI_DAY_WORDS = boundedMemo<IsoDate, DayWords>(5_000);
+const EN_DAY_WORDS = boundedMemo<IsoDate, DayWords>(5_000);
 
 function dayWords(date: IsoDate, lang: Lang): DayWords {
   // As longDate and weekdayName: Vietnamese, else English.
-  const cache = lang === 'vi' ? VI_DAY_WORDS : EN_DAY_WORDS;
-  let hit = cache.get(date);
-  if (!hit) {
-    hit = { long: longDate(date, lang), short: shortDate(date), weekday: weekdayName(date, lang) };
-    if (cache.size >= DAY_WORDS_MAX) cache.clear();
-    cache.set(date, hit);
-  }
-  return hit;
+  return (lang === 'vi' ? VI_DAY_WORDS : EN_DAY_WORDS)(date, () => ({
+    long: longDate(date, lang),
+    short: shortDate(date),
+    weekday: weekdayName(date, lang),
+  }));
 }

@@ -3,6 +3,7 @@
  * administrator marks as worked. All arithmetic is on `YYYY-MM-DD` strings through UTC, so the
  * machine's local zone never shifts a day.
  */
+import { boundedMemo } from '#root/lib/bounded-memo.js';
 import { vietnamHolidays } from './holidays.js';
 import type { CalendarDay, IsoDate } from './types.js';
 
@@ -15,20 +16,17 @@ const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
  * Days already parsed (valid ones only): a bundle counts working days for each of its items, and
  * the same few days come back all day. Bounded; a process that met more starts again from none.
  */
-const parsedDays = new Map<string, number>();
-const PARSED_DAYS_MAX = 10_000;
+const parsedDays = boundedMemo<string, number>(10_000);
 
 /** Parses and validates `YYYY-MM-DD`, returning its UTC midnight in milliseconds. */
 function utcMs(day: IsoDate): number {
-  const hit = parsedDays.get(day);
-  if (hit !== undefined) return hit;
-  const m = ISO_RE.exec(day);
-  if (!m) throw new RangeError(`Invalid date «${day}», expected YYYY-MM-DD`);
-  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  if (new Date(ms).toISOString().slice(0, 10) !== day) throw new RangeError(`Invalid date «${day}»`);
-  if (parsedDays.size >= PARSED_DAYS_MAX) parsedDays.clear();
-  parsedDays.set(day, ms);
-  return ms;
+  return parsedDays(day, () => {
+    const m = ISO_RE.exec(day);
+    if (!m) throw new RangeError(`Invalid date «${day}», expected YYYY-MM-DD`);
+    const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+    if (new Date(ms).toISOString().slice(0, 10) !== day) throw new RangeError(`Invalid date «${day}»`);
+    return ms;
+  });
 }
 
 /** `day` shifted by `n` calendar days (negative: earlier). */

@@ -5,6 +5,7 @@ import Mustache from 'mustache';
 import { channelSpec, CHANNEL_SPECS, escaperFor } from '#root/channels/registry.js';
 import type { Lang } from '#root/domain/wording.js';
 import { UserError } from '#root/errors/index.js';
+import { boundedMemo } from '#root/lib/bounded-memo.js';
 import type { Channel } from '#root/generated/prisma/client.js';
 
 /**
@@ -238,20 +239,13 @@ export function renderSource(
  * are the files' and the organisations' edited ones (a few hundred), and a process that met more
  * starts again from none.
  */
-const parsed = new Map<string, string[][]>();
-const PARSED_MAX = 2_000;
+const parsed = boundedMemo<string, string[][]>(2_000);
 /** Parses without caching (see {@link parsed}), and renders parsed tokens as `Mustache.render` would. */
 const renderer = new Mustache.Writer();
 (renderer as { templateCache?: unknown }).templateCache = undefined;
 
 function tokensOf(source: string): string[][] {
-  let tokens = parsed.get(source);
-  if (!tokens) {
-    tokens = renderer.parse(source) as string[][];
-    if (parsed.size >= PARSED_MAX) parsed.clear();
-    parsed.set(source, tokens);
-  }
-  return tokens;
+  return parsed(source, () => renderer.parse(source) as string[][]);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { fromZonedTime } from 'date-fns-tz';
 import type { Db } from '#root/db/client.js';
 import { arrayLiteral, prepared } from '#root/db/prepared.js';
+import { boundedMemo } from '#root/lib/bounded-memo.js';
 import { DAY_SLOT, type ItemKind } from '#root/domain/bundles.js';
 import { stageSql } from '#root/domain/stages.js';
 import type { Lang } from '#root/domain/wording.js';
@@ -63,23 +64,18 @@ const IS_NUDGE = stageSql.isNudge('r.stage');
 const STEP = stageSql.step('r.stage');
 
 // Days already turned into instants, by zone and day: every bundle of a day shares them.
-const bounds = new Map<string, { from: Date; to: Date }>();
+const bounds = boundedMemo<string, { from: Date; to: Date }>(10_000);
 
 /** The instants a local day starts and ends at, in `zone`. */
 export function dayBounds(day: string, zone: string): { from: Date; to: Date } {
-  const key = `${zone}|${day}`;
-  let hit = bounds.get(key);
-  if (!hit) {
+  return bounds(`${zone}|${day}`, () => {
     const next = new Date(`${day}T00:00:00Z`);
     next.setUTCDate(next.getUTCDate() + 1);
-    hit = {
+    return {
       from: fromZonedTime(`${day}T00:00:00`, zone),
       to: fromZonedTime(`${next.toISOString().slice(0, 10)}T00:00:00`, zone),
     };
-    if (bounds.size >= 10_000) bounds.clear();
-    bounds.set(key, hit);
-  }
-  return hit;
+  });
 }
 
 const bundlesStatement = prepared<

@@ -116,8 +116,9 @@ const recordStatement = prepared<{ n: number }>(
 
 /**
  * Records what the channel accepted: `claimed → sent`, the bundle and its items, of claims still
- * `claimedBy`'s (see {@link Known}); how many bundles moved. The layouts go as one JSON array (one `JSON.stringify`, where a `jsonb[]` had each layout
- * escaped again by pg as an array element) and the ids as array literals (`arrayLiteral`).
+ * `claimedBy`'s (see {@link Known}); how many bundles moved. The layouts go as one JSON array (one
+ * `JSON.stringify`, where a `jsonb[]` had each layout escaped again by pg as an array element) and
+ * the ids as array literals (`arrayLiteral`).
  */
 export async function recordSent(db: Client, requests: RecordRequest[], now: Date, claimedBy: string): Promise<number> {
   if (!requests.length) return 0;

@@ -298,17 +298,11 @@ class DayList {
     this.#ctx = ctx;
     this.#ref = ref;
     this.own = shown.filter((s) => s.section !== 'late');
-    const late = shown.filter((s) => s.section === 'late');
-    this.late = late.length
-      ? groupLateByUnit(
-          late.map((s) => ({
-            s,
-            unitName: s.unitName,
-            code: s.code,
-            daysLate: -workingDaysLeft(s, b.day, ctx.calendar),
-          })),
-        )
-      : [];
+    this.late = groupLateByUnit(
+      shown
+        .filter((s) => s.section === 'late')
+        .map((s) => ({ s, unitName: s.unitName, code: s.code, daysLate: -workingDaysLeft(s, b.day, ctx.calendar) })),
+    );
     this.lateOrder = this.late.flatMap((u) => u.items.map((x) => x.s));
     this.#ownViews = this.own.map((s) => new ListItemView(b, s, ctx));
     this.#lateViews = new Map(this.lateOrder.map((s) => [s, new ListItemView(b, s, ctx, LATE_TITLE_MAX)]));

@@ -41,11 +41,13 @@ interface PreviewMessage {
   channel: PreviewRow['channel'];
   digest: boolean;
   items: PreviewRow[];
+  /** The unit of every item, said once by the recipient; null when they are of several (or a digest). */
+  unit: string | null;
 }
 
 /** The rows grouped by the message they go out in (`message`), in the order the messages leave. */
 function messagesOf(rows: PreviewRow[]): PreviewMessage[] {
-  const byKey = new Map<string, PreviewMessage>();
+  const byKey = new Map<string, Omit<PreviewMessage, 'unit'>>();
   for (const r of rows) {
     const m = byKey.get(r.message);
     if (m) {
@@ -60,7 +62,9 @@ function messagesOf(rows: PreviewRow[]): PreviewMessage[] {
         items: [r],
       });
   }
-  return [...byKey.values()].sort((a, b) => a.at.getTime() - b.at.getTime());
+  return [...byKey.values()]
+    .map((m) => ({ ...m, unit: unitOf(m.items) }))
+    .sort((a, b) => a.at.getTime() - b.at.getTime());
 }
 
 /** The order a message lists its items in: what is late first, then due, then the rest. */
@@ -82,13 +86,11 @@ const unitOf = (items: PreviewRow[]): string | null => {
   return units.size === 1 ? [...units][0]! : null;
 };
 
-/** A message's items, one a line: its kind, the duty's code and the unit. */
-function itemList(items: PreviewRow[], t: (vi: string, en: string) => string): Html {
-  // The unit is said once, by the recipient, when every item is of it; per item otherwise.
-  const perItem = unitOf(items) === null;
+/** A message's items, one a line: its kind, the duty's code and, when they are of several units, the unit. */
+function itemList(m: PreviewMessage, t: (vi: string, en: string) => string): Html {
   const line = (r: PreviewRow) =>
-    html`<li>${t(...KIND_LABEL[r.kind])}: ${r.duty ?? ''}${perItem && r.unit ? html` <span class="muted">(${r.unit})</span>` : ''}</li>`;
-  const sorted = [...items].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind]);
+    html`<li>${t(...KIND_LABEL[r.kind])}: ${r.duty ?? ''}${m.unit === null && r.unit ? html` <span class="muted">(${r.unit})</span>` : ''}</li>`;
+  const sorted = [...m.items].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind]);
   // One item more than the open ones is shown, not folded alone.
   const shown = sorted.length > ITEMS_OPEN + 1 ? ITEMS_OPEN : sorted.length;
   const open = sorted.slice(0, shown);
@@ -152,8 +154,8 @@ ${messages
   .slice(0, SHOWN)
   .map(
     (m) =>
-      html`<tr><td data-label="" class="half short">${dateTime(m.at, zone)}</td><td data-label="" class="half"><strong>${m.contact}</strong>${!m.digest && unitOf(m.items) ? html`<br><span class="muted">${unitOf(m.items)}</span>` : ''}</td><td data-label="${t('Kênh', 'Channel')}" class="half short${m.channel ? '' : ' flag'}">${m.channel ? channelLabel(m.channel, a.lang) : t('không có kênh', 'no channel')}</td><td data-label="">${
-        m.digest ? t(...KIND_LABEL.digest) : itemList(m.items, t)
+      html`<tr><td data-label="" class="half short">${dateTime(m.at, zone)}</td><td data-label="" class="half"><strong>${m.contact}</strong>${m.unit ? html`<br><span class="muted">${m.unit}</span>` : ''}</td><td data-label="${t('Kênh', 'Channel')}" class="half short${m.channel ? '' : ' flag'}">${m.channel ? channelLabel(m.channel, a.lang) : t('không có kênh', 'no channel')}</td><td data-label="">${
+        m.digest ? t(...KIND_LABEL.digest) : itemList(m, t)
       }</td></tr>`,
   )}</tbody></table>`
     : html`<p class="muted">${t('Không có tin nào trong khoảng này.', 'Nothing in this range.')}</p>`

@@ -106,7 +106,11 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
       if (r.withoutChannel.length) out(`Không có kênh gửi được / no working channel: ${r.withoutChannel.join(', ')}`);
     });
 
-  const outbox = program.command('outbox').description('hộp thư thử (kênh sandbox) / the sandbox outbox');
+  const outbox = program
+    .command('outbox')
+    .description(
+      'hộp thư thử: tin của kênh thử, lưu tại đây, không gửi ra ngoài / the sandbox outbox: its messages, kept here, never sent out',
+    );
   outbox
     .command('list', { isDefault: true })
     .option('--org <mã>')
@@ -274,7 +278,7 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
   program
     .command('seed-demo')
     .description(
-      'nhập kế hoạch mẫu (TP.HCM), đơn vị, mỗi đơn vị một đầu mối sandbox và một quản trị viên / seed the demo',
+      'nhập kế hoạch mẫu (TP.HCM), đơn vị, mỗi đơn vị một đầu mối nhận tin qua hộp thư thử và một quản trị viên / seed the demo',
     )
     .option('--org <mã>')
     .action(async (o: { org?: string }) => {

@@ -1,14 +1,17 @@
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import zlib from 'node:zlib';
 import { Api, GrammyError, HttpError } from 'grammy';
+import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CallAborted,
+  CallNotSent,
   CallTimedOut,
   createReminderApi,
   IDLE_CONNECTION_MS,
   lightFetch,
+  post,
   reminderPool,
   reminderClientOptions,
 } from '#root/channels/telegram/fetch.js';
@@ -73,6 +76,8 @@ const json =
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);
   };
+
+const JSON_HEADERS = ['content-type', 'application/json'];
 
 const to: Recipient = {
   contactId: 'c',
@@ -149,7 +154,8 @@ describe('the reminders’ light fetch for grammY', () => {
       controller.abort();
       const error = await failure(api.sendMessage(7100, 'x', {}, controller.signal as never));
       expect(error).toBeInstanceOf(HttpError);
-      expect((error as HttpError).error).toBeInstanceOf(CallAborted);
+      expect((error as HttpError).error).toBeInstanceOf(CallNotSent);
+      expect(((error as HttpError).error as CallNotSent).cause).toBeInstanceOf(CallAborted);
       expect(s.bodies).toHaveLength(0);
     } finally {
       await s.close();
@@ -222,6 +228,81 @@ describe('the reminders’ light fetch for grammY', () => {
       await expect(channel.send(to, message)).resolves.toMatchObject({ externalId: '7100:1' });
       expect(s.connections().opened).toBe(2);
     } finally {
+      await s.close();
+    }
+  });
+
+  it('gives up on a call still waiting for its connection as never sent: retried, not of unknown outcome', async () => {
+    // A Bot API server over HTTPS whose TLS handshake never ends (a proxy or a network that holds it):
+    // the call waits in undici's queue for its connection, and grammY's timeout (1 s, under undici's
+    // 10 s connect timeout) gives up on it before a byte of it was written.
+    const sockets = new Set<Socket>();
+    const server = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const root = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const error = await failure(channelOver(root, 1).send(to, message));
+      expect(sockets.size).toBe(1);
+      expect(error).toBeInstanceOf(DeliveryError);
+      expect(error).toMatchObject({ permanent: false, outcomeUnknown: false });
+      const cause = ((error as DeliveryError).cause as HttpError).error;
+      expect(cause).toBeInstanceOf(CallNotSent);
+      expect((cause as CallNotSent).cause).toBeInstanceOf(CallTimedOut);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('gives up on calls queued behind a pool’s busy connections as never sent, and never writes them', async () => {
+    // A pool of two connections, both holding a call the server does not answer yet: the next calls
+    // wait in the pool's queue; one times out there, one is aborted there.
+    const s = await startScriptedServer();
+    const held: (() => void)[] = [];
+    const pool = new Pool(s.root, { connections: 2, headersTimeout: 0, bodyTimeout: 0 });
+    try {
+      let holding = true;
+      s.answers.push((req, res, body) => {
+        const answer = () => json(200, sent(7100, 'x'))(req, res, body);
+        if (holding) held.push(answer);
+        else answer();
+      });
+      const target = { pool, path: `/bot${TOKEN}/sendMessage` };
+      const first = ['a', 'b'].map((text) =>
+        post(target, JSON_HEADERS, JSON.stringify({ text })).catch((e: unknown) => e),
+      );
+      await waitFor(async () => s.bodies.length === 2, 60_000, 'both connections hold a call');
+      const controller = new AbortController();
+      const timedOut = failure(
+        post(target, JSON_HEADERS, '{"text":"c"}', {
+          timeoutMs: 1_000,
+          timedOut: () => new CallTimedOut('sendMessage', 1),
+        }),
+      );
+      const aborted = failure(post(target, JSON_HEADERS, '{"text":"d"}', { signal: controller.signal }));
+      expect(pool.stats.queued).toBe(2);
+      const late = await timedOut;
+      expect(late).toBeInstanceOf(CallNotSent);
+      expect((late as CallNotSent).cause).toBeInstanceOf(CallTimedOut);
+      controller.abort();
+      const gone = await aborted;
+      expect(gone).toBeInstanceOf(CallNotSent);
+      expect((gone as CallNotSent).cause).toBeInstanceOf(CallAborted);
+      // The held calls answered, their connections free: the given-up calls are dropped, unwritten.
+      holding = false;
+      for (const answer of held) answer();
+      expect(await Promise.all(first)).toEqual([
+        expect.stringContaining('"ok":true'),
+        expect.stringContaining('"ok":true'),
+      ]);
+      await waitFor(async () => pool.stats.size === 0, 60_000, 'the pool’s queue emptied');
+      await expect(post(target, JSON_HEADERS, '{"text":"e"}')).resolves.toContain('"ok":true');
+      expect(s.bodies.map((b) => (JSON.parse(b) as { text: string }).text).sort()).toEqual(['a', 'b', 'e']);
+    } finally {
+      await pool.destroy();
       await s.close();
     }
   });
@@ -415,7 +496,7 @@ describe('the reminders’ light fetch for grammY', () => {
       const controller = new AbortController();
       controller.abort();
       const url = `${s.root}/bot${TOKEN}/sendMessage`;
-      expect(await failure(send(url, { body: '{}', signal: controller.signal }))).toBeInstanceOf(CallAborted);
+      expect(await failure(send(url, { body: '{}', signal: controller.signal }))).toBeInstanceOf(CallNotSent);
       expect(requests).toBe(0);
       const stream = { pipe: () => undefined };
       await expect((await send(`${url}Document`, { body: stream })).json()).resolves.toEqual({

@@ -9,7 +9,7 @@ export const sandboxChannel = defineChannel({
   name: 'sandbox',
   label: 'channel.sandbox',
   inWords: 'channelWords.sandbox',
-  aliases: ['sandbox'],
+  aliases: ['sandbox', 'kênh thử'],
   contactChoosable: false,
   address: null,
   parts: [{ part: 'txt', role: 'text' }],

@@ -30,6 +30,20 @@ export class CallAborted extends Error {
   }
 }
 
+/**
+ * A call given up (its timeout, an abort) before it was written: it was still waiting for its
+ * connection (being opened, its TLS handshake unfinished, or every connection of a bounded pool
+ * busy). The server cannot have received it: safe to retry. `cause`: why it was given up
+ * ({@link CallTimedOut}, {@link CallAborted}).
+ */
+export class CallNotSent extends Error {
+  readonly code = 'CALL_NOT_SENT';
+  constructor(reason: Error) {
+    super(`the call was not sent: ${reason.message}`, { cause: reason });
+    this.name = 'CallNotSent';
+  }
+}
+
 /** A body answered with a `content-encoding` (never asked for): decoded, else an error. */
 function decode(body: Buffer, encoding: string | undefined): Buffer {
   if (encoding === undefined) return body;
@@ -116,7 +130,10 @@ interface PostOptions {
  * One call of {@link post}, as undici's dispatch handler: the answer's body gathered, then decoded
  * and settled once; giving up (timeout, abort) settles at once and aborts the request, which
  * destroys its connection if it was written (undici never reuses it), or keeps it from being written
- * if it was still waiting for a connection. A class, not closures: a call allocates one object.
+ * if it was still waiting for a connection. Which of the two it was is known by `controller`: undici
+ * calls `onRequestStart` on a connected socket just before it writes the request, in the same tick;
+ * before that the request waits in undici's queue, never written. A class, not closures: a call
+ * allocates one object.
  */
 class Call implements Dispatcher.DispatchHandler {
   private chunks: Buffer[] = [];
@@ -136,7 +153,8 @@ class Call implements Dispatcher.DispatchHandler {
   giveUp(reason: Error) {
     if (this.settled) return;
     this.reason = reason;
-    this.finish(reason);
+    // Not handed to a connection yet: never written (onRequestStart aborts it if it ever gets one).
+    this.finish(this.controller ? reason : new CallNotSent(reason));
     this.controller?.abort(reason);
   }
 
@@ -180,13 +198,17 @@ class Call implements Dispatcher.DispatchHandler {
 
 /**
  * POSTs `body` to `target` and answers the whole answer's text, whatever its status. An abort or the
- * timeout rejects at once and aborts the request: its connection is destroyed (never reused: a
- * connection the server holds stays held). A connection refused or a name not found rejects with
- * Node's error and its code (ECONNREFUSED, ENOTFOUND), a connect that timed out with
- * UND_ERR_CONNECT_TIMEOUT: the call never left; a connection cut before the whole answer came
- * rejects with undici's SocketError (UND_ERR_SOCKET, "other side closed"): the call may have
- * arrived. Nothing is retried. A connection goes back to the pool only after its answer was read to
- * its end.
+ * timeout rejects at once and aborts the request. Once written, it rejects with its reason
+ * ({@link CallAborted}, `timedOut()`): the call may have arrived; its connection is destroyed (never
+ * reused: a connection the server holds stays held). Before, while the call still waited for its
+ * connection (being opened, or every connection of a bounded pool busy), it rejects with
+ * {@link CallNotSent}: the call never left, and never will (it stays in undici's queue until a
+ * connection is ready for it or fails, and is aborted then, unwritten; undici closes that
+ * connection). A connection refused or a name not found rejects with Node's error and its code
+ * (ECONNREFUSED, ENOTFOUND), a connect that timed out with UND_ERR_CONNECT_TIMEOUT: the call never
+ * left; a connection cut before the whole answer came rejects with undici's SocketError
+ * (UND_ERR_SOCKET, "other side closed"): the call may have arrived. Nothing is retried. A connection
+ * goes back to the pool only after its answer was read to its end.
  */
 export function post(
   target: Target,
@@ -196,7 +218,7 @@ export function post(
 ): Promise<string> {
   const signal = options.signal ?? undefined;
   return new Promise<string>((resolve, reject) => {
-    if (signal?.aborted) return reject(new CallAborted());
+    if (signal?.aborted) return reject(new CallNotSent(new CallAborted()));
     const call = new Call(resolve, reject, signal);
     if (signal) {
       call.onAbort = () => call.giveUp(new CallAborted());
@@ -271,9 +293,10 @@ export class CallTimedOut extends Error {
  * 290–350 µs of CPU a call with grammY's caller to 210–250 with node:http here, 150–175 on undici.
  *
  * Its failures are grammY's: an HttpError around what happened — a timeout after `timeoutSeconds`
- * ({@link CallTimedOut}, the request and its connection destroyed), an abort of `signal`, a
- * network error (ECONNREFUSED, UND_ERR_CONNECT_TIMEOUT: never sent; UND_ERR_SOCKET, a connection
- * cut: maybe sent), an answer that is not JSON. Other methods go on to grammY's caller.
+ * ({@link CallTimedOut}, the request and its connection destroyed), an abort of `signal` — either
+ * one, before the call was written, a {@link CallNotSent} —, a network error (ECONNREFUSED,
+ * UND_ERR_CONNECT_TIMEOUT: never sent; UND_ERR_SOCKET, a connection cut: maybe sent), an answer
+ * that is not JSON. Other methods go on to grammY's caller.
  */
 export function directCalls(options: { apiRoot: string; token: string; timeoutSeconds: number }): Transformer {
   const timeoutMs = options.timeoutSeconds * 1000;

@@ -11,7 +11,7 @@ import {
   type Recipient,
 } from '../types.js';
 import { encodeButton } from './callback.js';
-import { createReminderApi } from './fetch.js';
+import { CallNotSent, createReminderApi } from './fetch.js';
 import { splitTelegramHtml } from './html.js';
 import { limitTransformer, sharedTelegramLimiter, type TelegramLimiter } from './limiter.js';
 import { telegramDeliveryError } from './errors.js';
@@ -47,8 +47,13 @@ export type TelegramChannelOptions = TelegramChannelClient & {
 /** Network failures before a request leaves this host: Telegram cannot have received the message. */
 const NEVER_SENT = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT/;
 
-/** Whether a network failure leaves open that Telegram took the message: it timed out, or the connection broke after the request went. */
+/**
+ * Whether a network failure leaves open that Telegram took the message: it timed out, was aborted
+ * or the connection broke after the request was written. A call given up before ({@link CallNotSent}:
+ * still waiting for its connection) or whose connection never opened (see {@link NEVER_SENT}) did not.
+ */
 function mayHaveArrived(error: HttpError): boolean {
+  if (error.error instanceof CallNotSent) return false;
   const inner = error.error as
     { message?: unknown; code?: unknown; cause?: { message?: unknown; code?: unknown } } | undefined;
   const text = [inner?.message, inner?.code, inner?.cause?.message, inner?.cause?.code]

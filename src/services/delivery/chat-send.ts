@@ -5,7 +5,7 @@ import { createSemaphore } from '#root/lib/semaphore.js';
 import { migrateTelegramChat } from '../telegram-chats.js';
 import { createClaimLane } from './claim-lane.js';
 import { cancelBundle, claimBundles, recordSent, releaseBundle, type RecordRequest } from './claims.js';
-import { persist, type ChatAdapter, type DeliveryDeps, type DeliveryOutcome } from './context.js';
+import { leaseOf, persist, type ChatAdapter, type DeliveryDeps, type DeliveryOutcome } from './context.js';
 import type { Fallback } from './fallback.js';
 import type { LoadedBundle, LoadedItem } from './load.js';
 import type { ShownItem } from './view.js';
@@ -36,7 +36,7 @@ export interface ChatSend {
  * to retry with backoff; permanent ones go to `fallback`.
  */
 export function createChatSender(
-  deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger' | 'metrics' | 'workerId'>,
+  deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger' | 'metrics' | 'workerId' | 'claimLeaseMs'>,
   fallback: Fallback,
   delivered: (
     sent: { externalId: string | null },
@@ -45,6 +45,7 @@ export function createChatSender(
   ) => DeliveryOutcome,
 ) {
   const { db, clock, logger, metrics } = deps;
+  const leaseMs = leaseOf(deps);
 
   /** Records of chat channels (`claimed → sent`) made at the same moment: one statement. */
   const recordChat = createBatcher(
@@ -159,7 +160,7 @@ export function createChatSender(
       const reason = error instanceof Error ? error.message : String(error);
       const mine = live.filter((i) => claimed.includes(i.id));
       if (permanent) return fallback.failBundle(b, mine, reason, error.scope);
-      await persist(logger, () => releaseBundle(db, b.id, reason, deps.workerId), claimedAt, fields);
+      await persist(logger, () => releaseBundle(db, b.id, reason, deps.workerId), { claimedAt, leaseMs }, fields);
       for (const item of mine) metrics.retried.inc({ channel: adapter.name, kind: item.kind });
       if (error instanceof DeliveryError && error.outcomeUnknown) {
         // No answer: the channel may have taken the message. Sent again, as the README's rule says.
@@ -190,7 +191,7 @@ export function createChatSender(
     await persist(
       logger,
       () => recordChat({ bundleId: b.id, itemIds: claimed, externalId: result.externalId, layout: shownLayout }),
-      claimedAt,
+      { claimedAt, leaseMs },
       fields,
     );
     return delivered(result, s, claimed);

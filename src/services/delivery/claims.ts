@@ -152,10 +152,10 @@ export async function releaseBundle(db: Client, bundleId: string, reason: string
  * The state a caller knows a bundle in, which a move out of it checks: `pending` (read, not
  * claimed), `sent` (inside a transactional channel's transaction) or its own claim, by the worker
  * that took it. A claim is the claimer's only while its lease runs: a worker that outlives it (a
- * process frozen past 120 s) finds its bundle reclaimed and maybe claimed again by another, whose
- * message may be on its way; its late record, release, failure or cancel must not land on that
- * claim (a release or failure would have the bundle sent again, or by the next channel, beside
- * the other's message).
+ * process frozen past CLAIM_LEASE_SECONDS) finds its bundle reclaimed and maybe claimed again by
+ * another, whose message may be on its way; its late record, release, failure or cancel must not
+ * land on that claim (a release or failure would have the bundle sent again, or by the next
+ * channel, beside the other's message). test/chaos/claim-lease.test.ts freezes a real worker so.
  */
 export type Known = 'pending' | 'sent' | { claimedBy: string };
 

@@ -117,25 +117,33 @@ export function createOrgData(
 }
 
 /**
+ * Said when a worker's outcome of a send did not land: its claim was no longer its own. Its lease
+ * ran out first (the process froze, or starved, past CLAIM_LEASE_SECONDS), the bundle went back to
+ * pending, counted as of unknown outcome, and another send may hold it now; what this worker saw
+ * is dropped, so that it neither overwrites that send's record nor gives its bundle back.
+ */
+export const CLAIM_LOST = 'outcome not recorded: the claim outlived its lease and is no longer this worker’s';
+
+/**
  * Writes what the channel answered, retrying while the database is unreachable (connections cut,
  * a restart, a failover), for as long as the claim is ours: until {@link recordMarginMs} before
  * its lease (`claim.leaseMs`, from `claim.claimedAt` on the monotonic clock) ends. Only this process
  * knows the answer; giving up at once would leave the claim to lapse and a delivered message to be
  * sent again. Past that, the error is thrown and the lease rule takes over.
  */
-export async function persist(
+export async function persist<T>(
   logger: Logger,
-  write: () => Promise<unknown>,
+  write: () => Promise<T>,
   claim: { claimedAt: number; leaseMs: number },
   fields: Record<string, string>,
-): Promise<void> {
+): Promise<T> {
   const giveUpAt = claim.claimedAt + claim.leaseMs - recordMarginMs(claim.leaseMs);
   for (let attempt = 1; ; attempt++) {
     try {
-      await write();
+      const written = await write();
       if (attempt > 1)
         logger.info({ ...fields, attempts: attempt }, 'outcome recorded once the database answered again');
-      return;
+      return written;
     } catch (error) {
       const wait = Math.min(5_000, 250 * 2 ** (attempt - 1));
       if (performance.now() + wait > giveUpAt) throw error;

@@ -381,7 +381,7 @@ function leaseProblems(config: EnvConfig): string[] {
   if (config.ZALO_BOT_TOKEN)
     fixed(
       ZALO_CALL_TIMEOUT_MS,
-      `kênh Zalo (mỗi lần gọi tới ${seconds(ZALO_CALL_TIMEOUT_MS)} s)`,
+      `kênh Zalo (mỗi lần gọi có thể mất tới ${seconds(ZALO_CALL_TIMEOUT_MS)} s)`,
       `the Zalo channel (a call takes up to ${seconds(ZALO_CALL_TIMEOUT_MS)} s)`,
     );
   if (config.SMTP_URL)

@@ -325,6 +325,7 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
     logger,
     metrics,
     workerId,
+    claimLeaseMs: config.CLAIM_LEASE_SECONDS * 1000,
   });
   const sendQueue = await createSendQueue(connect('send-queue'), prefix);
   sendQueue.on('error', (error) => redisError('send-queue', error));

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { SMTP_TIMEOUTS_MS, TELEGRAM_DEPART_MAX_WAIT_MS, ZALO_CALL_TIMEOUT_MS } from './channels/send-bounds.js';
 
 /**
  * Configuration, parsed once from the environment at start (the only file that reads `process.env`).
@@ -57,6 +58,18 @@ const hostPorts = z.string().transform((v, ctx): { host: string; port: number }[
   }
   return out;
 });
+
+/** The claim's lease unless CLAIM_LEASE_SECONDS says otherwise. */
+export const DEFAULT_CLAIM_LEASE_SECONDS = 120;
+
+/**
+ * How long before its claim's lease ends a worker stops trying to write a send's outcome (the
+ * database is down: see `persist` in src/services/delivery/context.ts): past it, another worker may
+ * be handed the message. A sixth of the lease, at most 20 s (the margin of the default 120 s lease).
+ */
+export function recordMarginMs(leaseMs: number): number {
+  return Math.min(20_000, Math.round(leaseMs / 6));
+}
 
 /** The roles one process can take; `all` (the default) takes every one. */
 export const ROLES = ['scheduler', 'worker', 'web', 'bot'] as const;
@@ -177,7 +190,8 @@ const schema = z.object({
   TELEGRAM_API_ROOT: url(['http:', 'https:']).default('https://api.telegram.org'),
   /**
    * Seconds before a reminder's call to Telegram is given up as unanswered (its outcome unknown).
-   * Well under the claim's lease (120 s): a send must end before its claim could be presumed dead.
+   * Under the claim's lease (CLAIM_LEASE_SECONDS, checked below): a send must end before its claim
+   * could be presumed dead.
    */
   TELEGRAM_TIMEOUT_SECONDS: int(1, 90).default(30),
   /**
@@ -207,7 +221,10 @@ const schema = z.object({
    * A redirect from an allowed host to one not allowed is still refused.
    */
   WEBHOOK_ALLOW_HOSTS: hostPorts.optional(),
-  /** Seconds a webhook receiver has to answer (redirects included); no answer is an unknown outcome, retried. */
+  /**
+   * Seconds a webhook receiver has to answer (redirects included); no answer is an unknown outcome,
+   * retried. Under the claim's lease, as Telegram's.
+   */
   WEBHOOK_TIMEOUT_SECONDS: int(1, 90).default(10),
   STORAGE_DIR: z.string().min(1).default('./storage'),
   /** SMTP server for email (smtp:// or smtps://, credentials in the URL). Without it, no email channel. */
@@ -228,6 +245,13 @@ const schema = z.object({
   SCHEDULER_RESYNC_SECONDS: int(1, 3_600).default(30),
   /** A job whose worker stops renewing its lock (the process died) is retried after this long. */
   WORKER_LOCK_SECONDS: int(1, 600).default(30),
+  /**
+   * The claim's lease: a message claimed this long ago without an outcome is presumed lost with its
+   * worker (it died, or froze) and is sent again, counted as of unknown outcome (see the README's
+   * "Exactly once"). Every channel's send must end well within it (checked in {@link loadConfig}).
+   * The planner returns such claims to pending on its passes, every PLAN_EVERY_SECONDS.
+   */
+  CLAIM_LEASE_SECONDS: int(2, 3_600).default(DEFAULT_CLAIM_LEASE_SECONDS),
 });
 
 /**
@@ -294,12 +318,79 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     problems.push(
       `${config.REDIS_SENTINEL_NAME ? 'REDIS_SENTINEL_NAME' : 'REDIS_SENTINEL_PASSWORD'}: chỉ dùng khi có REDIS_SENTINELS / only with REDIS_SENTINELS`,
     );
+  problems.push(...leaseProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   // On a Cluster every key of the program shares one hash tag (BullMQ's scripts touch several keys
   // of a queue at once, the Telegram limits' scripts several keys of the bot).
   if (config.REDIS_CLUSTER_NODES && !config.REDIS_PREFIX.startsWith('{'))
     return { ...config, REDIS_PREFIX: `{${config.REDIS_PREFIX}}` };
   return config;
+}
+
+const seconds = (ms: number) => String(Math.round(ms / 100) / 10);
+
+/**
+ * The claim's lease against the sends it covers: each configured channel's longest send (its wait
+ * before leaving, its timeout), plus the margin to record the outcome ({@link recordMarginMs}), must
+ * fit in CLAIM_LEASE_SECONDS. Otherwise a send still in progress could see its claim presumed dead
+ * and its message sent again by another worker beside its own. Webhooks are always checked (their
+ * receivers are set in the database, not here).
+ */
+function leaseProblems(config: EnvConfig): string[] {
+  const leaseMs = config.CLAIM_LEASE_SECONDS * 1000;
+  const marginMs = recordMarginMs(leaseMs);
+  const lease = `CLAIM_LEASE_SECONDS=${config.CLAIM_LEASE_SECONDS}`;
+  const problems: string[] = [];
+  /** A timeout set by a variable: the most it may be with this lease. */
+  const timeout = (name: string, valueSeconds: number, waitMs: number, vi: string, en: string) => {
+    if (waitMs + valueSeconds * 1000 + marginMs <= leaseMs) return;
+    const most = Math.floor((leaseMs - marginMs - waitMs) / 1000);
+    const fix = most >= 1 ? { vi: `tối đa ${most}`, en: `at most ${most}` } : { vi: 'không thể', en: 'impossible' };
+    problems.push(
+      `${name}: ${vi}, cộng ${seconds(marginMs)} s để ghi kết quả, phải nằm trong hạn giữ ${lease} s (${fix.vi} với hạn này, hoặc tăng CLAIM_LEASE_SECONDS) / ` +
+        `${en}, plus ${seconds(marginMs)} s to record the outcome, must fit in the claim's lease ${lease} s (${fix.en} with this lease, or raise CLAIM_LEASE_SECONDS)`,
+    );
+  };
+  /** A channel whose bound is the code's: the lease it needs. */
+  const fixed = (holdMs: number, vi: string, en: string) => {
+    if (holdMs + marginMs <= leaseMs) return;
+    // The least lease L with hold + min(20 s, L / 6) ≤ L.
+    const least = Math.ceil(Math.min(holdMs + 20_000, (holdMs * 6) / 5) / 1000);
+    problems.push(
+      `CLAIM_LEASE_SECONDS: quá ngắn cho ${vi} (tối thiểu ${least}) / too short for ${en} (at least ${least})`,
+    );
+  };
+  if (config.TELEGRAM_BOT_TOKEN) {
+    const waitMs = config.TELEGRAM_LIMITS === 'on' ? TELEGRAM_DEPART_MAX_WAIT_MS : 0;
+    const wait = waitMs ? ` + ${seconds(waitMs)} s` : '';
+    timeout(
+      'TELEGRAM_TIMEOUT_SECONDS',
+      config.TELEGRAM_TIMEOUT_SECONDS,
+      waitMs,
+      `${config.TELEGRAM_TIMEOUT_SECONDS} s${wait ? `${wait} chờ giới hạn của Telegram (TELEGRAM_LIMITS=on)` : ''}`,
+      `${config.TELEGRAM_TIMEOUT_SECONDS} s${wait ? `${wait} waiting for Telegram's limits (TELEGRAM_LIMITS=on)` : ''}`,
+    );
+  }
+  timeout(
+    'WEBHOOK_TIMEOUT_SECONDS',
+    config.WEBHOOK_TIMEOUT_SECONDS,
+    0,
+    `${config.WEBHOOK_TIMEOUT_SECONDS} s`,
+    `${config.WEBHOOK_TIMEOUT_SECONDS} s`,
+  );
+  if (config.ZALO_BOT_TOKEN)
+    fixed(
+      ZALO_CALL_TIMEOUT_MS,
+      `kênh Zalo (mỗi lần gọi có thể mất tới ${seconds(ZALO_CALL_TIMEOUT_MS)} s)`,
+      `the Zalo channel (a call takes up to ${seconds(ZALO_CALL_TIMEOUT_MS)} s)`,
+    );
+  if (config.SMTP_URL)
+    fixed(
+      SMTP_TIMEOUTS_MS.socket,
+      `kênh email (máy chủ SMTP có tới ${seconds(SMTP_TIMEOUTS_MS.socket)} s để trả lời)`,
+      `the email channel (the SMTP server has up to ${seconds(SMTP_TIMEOUTS_MS.socket)} s to answer)`,
+    );
+  return problems;
 }
 
 /**

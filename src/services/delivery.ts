@@ -2,14 +2,20 @@ import type { Channel } from '#root/generated/prisma/client.js';
 import { ensureBundleOf } from './bundles.js';
 import { createChatSender, type ChatSend } from './delivery/chat-send.js';
 import { reclaimBundles } from './delivery/claims.js';
-import { CLAIM_LEASE_MS, createOrgData, type DeliveryDeps, type DeliveryOutcome } from './delivery/context.js';
+import {
+  createOrgData,
+  DEFAULT_CLAIM_LEASE_MS,
+  leaseOf,
+  type DeliveryDeps,
+  type DeliveryOutcome,
+} from './delivery/context.js';
 import { createFallback } from './delivery/fallback.js';
 import { createBundleSender } from './delivery/send-bundle.js';
 import { createDigestSender } from './delivery/send-digest.js';
 import { createTransactionalSender } from './delivery/transactional.js';
 import { createOverrideCache, OVERRIDE_REFRESH_MS } from './templates.js';
 
-export { CLAIM_LEASE_MS, type DeliveryDeps, type DeliveryOutcome };
+export { DEFAULT_CLAIM_LEASE_MS, type DeliveryDeps, type DeliveryOutcome };
 
 /**
  * Delivers the day's messages (bundles) and the administrators' digests: claim, send, record
@@ -71,12 +77,14 @@ export function createDelivery(deps: DeliveryDeps) {
   }
 
   /**
-   * Returns claims older than the lease to `pending`: their worker died between claim and record.
-   * Whether the channel accepted the message is unknowable, so it is sent again — the README's rule:
-   * a reminder may arrive twice, never not at all. Each is counted.
+   * Returns claims older than the lease (CLAIM_LEASE_SECONDS) to `pending`: their worker died, or
+   * froze, between claim and record. Whether the channel accepted the message is unknowable, so it
+   * is sent again — the README's rule: a reminder may arrive twice, never not at all. Each is
+   * counted. Run by the planner's pass of each organisation (jobs/maintenance.ts, every
+   * PLAN_EVERY_SECONDS), over every organisation's claims.
    */
   async function reclaimStale(now: Date): Promise<number> {
-    const before = new Date(now.getTime() - CLAIM_LEASE_MS);
+    const before = new Date(now.getTime() - leaseOf(deps));
     const rows = await reclaimBundles(db, before);
     for (const r of rows) {
       metrics.unknown.inc({ channel: r.channel });

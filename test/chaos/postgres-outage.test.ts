@@ -5,7 +5,7 @@ import { REMINDERS_QUEUE, type SendJobData } from '#jobs/queues.js';
 import { createTelegramChannel } from '#root/channels/telegram/index.js';
 import { createPool, createPrisma, type Db } from '#root/db/client.js';
 import { migrate } from '#root/db/migrate.js';
-import { CLAIM_LEASE_MS } from '#root/services/delivery.js';
+import { DEFAULT_CLAIM_LEASE_MS } from '#root/services/delivery.js';
 import { createRedis, type Redis } from '#root/redis.js';
 import { buildTelegramReminders, type SeededReminder } from '../helpers/builders.js';
 import { tallyMessages } from '../helpers/chaos.js';
@@ -128,12 +128,12 @@ describe('Telegram reminders when PostgreSQL goes away mid-fan-out', () => {
       await pg.startServer();
       const upAt = Date.now();
 
-      // A claim whose outcome was lost comes back only when its lease ends (CLAIM_LEASE_MS after it
+      // A claim whose outcome was lost comes back only when its lease ends (DEFAULT_CLAIM_LEASE_MS after it
       // was claimed, before the stop), then waits for a planner pass and a send: wait past the lease
       // with room for a busy machine (usually all is sent ~15 s after the restart).
       await waitFor(
         async () => (await sentCount()) === REMINDERS,
-        CLAIM_LEASE_MS + 120_000,
+        DEFAULT_CLAIM_LEASE_MS + 120_000,
         'every reminder sent after the outage',
       );
       const recoveredAt = Date.now();
@@ -188,7 +188,7 @@ describe('Telegram reminders when PostgreSQL goes away mid-fan-out', () => {
       expect(tally.duplicates).toBeLessThanOrEqual(unknown * PER_CHAT);
       // The workers kept what Telegram answered and wrote it once the database was back: an outage
       // well within the claim's lease loses no outcome, so nothing arrives twice.
-      if (OUTAGE_SECONDS * 1_000 < CLAIM_LEASE_MS / 2) expect(tally.duplicates).toBe(0);
+      if (OUTAGE_SECONDS * 1_000 < DEFAULT_CLAIM_LEASE_MS / 2) expect(tally.duplicates).toBe(0);
 
       // No crash loop: both processes are the ones started, still up, and stop cleanly.
       expect(output).not.toMatch(/unhandled|uncaught|^dondoc:/im);
@@ -205,6 +205,6 @@ describe('Telegram reminders when PostgreSQL goes away mid-fan-out', () => {
         expect(await w.exited).toBe(0);
       }
     },
-    (OUTAGE_SECONDS + 60) * 1_000 + CLAIM_LEASE_MS + 120_000 + 60_000,
+    (OUTAGE_SECONDS + 60) * 1_000 + DEFAULT_CLAIM_LEASE_MS + 120_000 + 60_000,
   );
 });

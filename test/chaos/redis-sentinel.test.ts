@@ -12,7 +12,8 @@ const PROCESSES = 3;
 const CONCURRENCY = 8;
 /**
  * How long the count of sent reminders may stand still before the test calls it stuck: beyond a
- * bundle's claim lease (120 s), which is how long a send cut off by the failover holds its bundle.
+ * bundle's claim lease (120 s by default), which is how long a send cut off by the failover holds
+ * its bundle.
  * The test as a whole gets half an hour: at load average 20 the fan-out took more than 4 minutes.
  */
 const STALL_MS = 300_000;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { CONFIG_VARIABLES, ConfigError, loadConfig, SHUTDOWN_GRACE_MS } from '#root/config.js';
+import { CONFIG_VARIABLES, ConfigError, loadConfig, recordMarginMs, SHUTDOWN_GRACE_MS } from '#root/config.js';
 
 const read = (p: string) => readFileSync(new URL(`../../${p}`, import.meta.url), 'utf8');
 
@@ -74,6 +74,63 @@ describe('configuration', () => {
       [{ REDIS_PREFIX: '{a' }, /REDIS_PREFIX/],
     ];
     for (const [env, message] of refused) expect(() => loadConfig(env), JSON.stringify(env)).toThrow(message);
+  });
+
+  describe("the claim's lease", () => {
+    const token = '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+    it('is 120 s unless CLAIM_LEASE_SECONDS says otherwise, within its bounds', () => {
+      expect(loadConfig({}).CLAIM_LEASE_SECONDS).toBe(120);
+      expect(loadConfig({ CLAIM_LEASE_SECONDS: '300' }).CLAIM_LEASE_SECONDS).toBe(300);
+      expect(() => loadConfig({ CLAIM_LEASE_SECONDS: '1' })).toThrow(/CLAIM_LEASE_SECONDS: tối thiểu 2/);
+      expect(() => loadConfig({ CLAIM_LEASE_SECONDS: '3601' })).toThrow(/CLAIM_LEASE_SECONDS: tối đa 3600/);
+    });
+
+    it('keeps a sixth of the lease, at most 20 s, to record an outcome', () => {
+      expect(recordMarginMs(120_000)).toBe(20_000);
+      expect(recordMarginMs(600_000)).toBe(20_000);
+      expect(recordMarginMs(6_000)).toBe(1_000);
+    });
+
+    it('refuses a lease that a configured channel’s send could outlast, saying how to fix it', () => {
+      // Telegram: 30 s waiting for its limits + the call's timeout + 20 s to record ≤ 120 s.
+      expect(loadConfig({ TELEGRAM_BOT_TOKEN: token, TELEGRAM_TIMEOUT_SECONDS: '70' }).TELEGRAM_TIMEOUT_SECONDS).toBe(
+        70,
+      );
+      expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: token, TELEGRAM_TIMEOUT_SECONDS: '71' })).toThrow(
+        /TELEGRAM_TIMEOUT_SECONDS: .*CLAIM_LEASE_SECONDS=120 s \(tối đa 70 với hạn này, hoặc tăng CLAIM_LEASE_SECONDS\)/,
+      );
+      // Without our own pacing the call alone counts.
+      expect(
+        loadConfig({ TELEGRAM_BOT_TOKEN: token, TELEGRAM_TIMEOUT_SECONDS: '90', TELEGRAM_LIMITS: 'off' })
+          .TELEGRAM_TIMEOUT_SECONDS,
+      ).toBe(90);
+      // Without a token there is no Telegram channel to check.
+      expect(loadConfig({ CLAIM_LEASE_SECONDS: '20' }).CLAIM_LEASE_SECONDS).toBe(20);
+      expect(() => loadConfig({ CLAIM_LEASE_SECONDS: '20', TELEGRAM_BOT_TOKEN: token })).toThrow(
+        /TELEGRAM_TIMEOUT_SECONDS: .*must fit in the claim's lease CLAIM_LEASE_SECONDS=20 s \(impossible with this lease/,
+      );
+      // Webhooks are always checked (their receivers are in the database).
+      expect(() => loadConfig({ CLAIM_LEASE_SECONDS: '10' })).toThrow(
+        /WEBHOOK_TIMEOUT_SECONDS: .*tối đa 8 với hạn này/,
+      );
+      // The channels whose timeouts are the code's: the lease they need.
+      expect(() => loadConfig({ CLAIM_LEASE_SECONDS: '11', ZALO_BOT_TOKEN: '123:abcdefghij' })).toThrow(
+        /CLAIM_LEASE_SECONDS: quá ngắn cho kênh Zalo .*\(tối thiểu 12\)/,
+      );
+      expect(() => loadConfig({ CLAIM_LEASE_SECONDS: '35', SMTP_URL: 'smtp://mail.example' })).toThrow(
+        /CLAIM_LEASE_SECONDS: quá ngắn cho kênh email .*\(tối thiểu 36\)/,
+      );
+      // A short lease with short timeouts, as the end-to-end test of the lease runs.
+      const short = loadConfig({
+        CLAIM_LEASE_SECONDS: '3',
+        WEBHOOK_TIMEOUT_SECONDS: '1',
+        TELEGRAM_BOT_TOKEN: token,
+        TELEGRAM_TIMEOUT_SECONDS: '1',
+        TELEGRAM_LIMITS: 'off',
+      });
+      expect(short.CLAIM_LEASE_SECONDS).toBe(3);
+    });
   });
 
   it('lists every variable in .env.example and in the README, and nothing else', () => {

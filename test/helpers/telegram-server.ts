@@ -156,6 +156,13 @@ export interface FakeTelegram {
   /** Make the next matching calls fail (see {@link FakeFault}). */
   fail(fault: FakeFault): void;
   /**
+   * The next call that `match` accepts is held as it arrives (recorded in {@link calls}, not yet
+   * handled): `received` resolves with it then, so that a test can act at that moment — freeze the
+   * process that made it — and the call is handled as any other (faults, limits, the message in its
+   * chat) only once `release()` is called. Calls before it, and after it, are not held.
+   */
+  hold(match: (call: RecordedCall) => boolean): HeldCall;
+  /**
    * Fail a share of the calls from now on, at random (see {@link FakeFaultRates}); `null` stops it.
    * Each failed call is marked with its {@link RecordedCall.fault}. {@link fail} faults come first.
    */
@@ -179,6 +186,14 @@ export interface FakeTelegram {
   webhook(): Record<string, unknown> | undefined;
   /** Stop the server: pending long polls get `[]`, held ('timeout') requests are cut. */
   close(): Promise<void>;
+}
+
+/** A call held by {@link FakeTelegram.hold}. */
+export interface HeldCall {
+  /** Resolves with the call as soon as the server has received it. */
+  received: Promise<RecordedCall>;
+  /** Handles the call now (or as soon as it arrives, if it has not yet). */
+  release(): void;
 }
 
 type Json = Record<string, unknown>;
@@ -369,6 +384,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   let queryCounter = 0;
   const files = new Map<string, { bytes: Buffer; path: string; uniqueId: string }>();
   const faults: (FakeFault & { left: number })[] = [];
+  const holds: { match: (call: RecordedCall) => boolean; arrived: (call: RecordedCall) => void; go: Promise<void> }[] =
+    [];
   let random: { rates: FakeFaultRates; method: string; next: () => number } | null = null;
   const injected: Record<RandomFaultKind, number> = { serverError: 0, timeout: 0, lostReply: 0, tooMany: 0 };
   const blocked = new Set<string>();
@@ -819,6 +836,12 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     const lower = method.toLowerCase();
     const handler = handlers[lower];
     if (!handler && lower !== 'getupdates') return sendError(res, call, new ApiError(404, 'Not Found'));
+    const hold = holds.find((h) => h.match(call));
+    if (hold) {
+      holds.splice(holds.indexOf(hold), 1);
+      hold.arrived(call);
+      await hold.go;
+    }
     if (latencyMs > 0 && lower !== 'getupdates') await new Promise((r) => realSetTimeout(r, latencyMs));
 
     const fault = takeFault(lower, call.chatId);
@@ -966,6 +989,14 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     },
     fail: (fault) => {
       faults.push({ ...fault, left: fault.times ?? 1 });
+    },
+    hold: (match) => {
+      let arrived!: (call: RecordedCall) => void;
+      let release!: () => void;
+      const received = new Promise<RecordedCall>((resolve) => (arrived = resolve));
+      const go = new Promise<void>((resolve) => (release = resolve));
+      holds.push({ match, arrived, go });
+      return { received, release };
     },
     faults: (rates) => {
       random = rates

@@ -176,7 +176,7 @@ describe('the claim and record statements', () => {
 
     const record = { bundleId: id, itemIds: items(id), externalId: '1:1', layout: [] };
     expect(await recordSent(t.prisma, [record], new Date(), 'late')).toBe(0);
-    await releaseBundle(t.prisma, id, 'a late temporary failure', 'late');
+    expect(await releaseBundle(t.prisma, id, 'a late temporary failure', 'late')).toBe(0);
     expect(await failBundle(t.prisma, id, 'a late permanent failure', { claimedBy: 'late' })).toBe(0);
     expect(await cancelBundle(t.prisma, id, [], 'nothing left', { claimedBy: 'late' })).toBe(false);
     expect(await held()).toEqual(before);
@@ -196,8 +196,12 @@ describe('the claim and record statements', () => {
       'me',
       new Date(),
     );
-    await releaseBundle(t.prisma, a, 'temporary', 'me');
+    expect(await releaseBundle(t.prisma, a, 'temporary', 'me')).toBe(1);
     expect((await stateOf(a)).status).toBe('pending');
+    expect((await stateOf(a)).items.map((i) => [i.status, i.bundle_id])).toEqual([
+      ['pending', null],
+      ['pending', null],
+    ]);
     expect(await failBundle(t.prisma, b, 'permanent', { claimedBy: 'me' })).toBe(1);
     expect((await stateOf(b)).items.map((i) => i.status)).toEqual(['failed', 'failed']);
     expect(await cancelBundle(t.prisma, c, [], 'nothing left', { claimedBy: 'me' })).toBe(true);

@@ -3,7 +3,7 @@ import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workingCalendarForYears } from '#root/domain/working-days.js';
 import { yearWindow, zonedYear } from '#root/domain/zoned-day.js';
-import { CLAIM_LEASE_MS } from '#root/services/delivery.js';
+import { DEFAULT_CLAIM_LEASE_MS } from '#root/services/delivery.js';
 import { seedDemo } from '#root/services/demo.js';
 import { reconcileObligations } from '#root/services/obligations.js';
 import { planWindow } from '#root/services/planner.js';
@@ -156,7 +156,7 @@ describe('preview, nudge and the sandbox outbox from the command line', () => {
         ...base,
         stage: 'nudge-dead@20990101',
         status: 'claimed',
-        claimedAt: new Date(now.getTime() - CLAIM_LEASE_MS - 1_000),
+        claimedAt: new Date(now.getTime() - DEFAULT_CLAIM_LEASE_MS - 1_000),
         claimedBy: 'w1',
       },
     });

@@ -265,6 +265,23 @@ describe('fake Telegram Bot API', () => {
     expect(f.calls.at(-1)).toMatchObject({ method: 'getMe', status: 0 });
   });
 
+  it('holds the next matching call as it arrives, until released; then handles it, faults included', async () => {
+    const { fake: f, api } = await start({ limits: false });
+    const held = f.hold((c) => c.method === 'sendMessage' && c.chatId === '7');
+    f.fail({ status: 500, method: 'sendMessage', chatId: 7 });
+    await api.sendMessage(8, 'khác'); // not matched: not held
+    const sending = rejection(api.sendMessage(7, 'giữ'));
+    const call = await held.received;
+    expect(call).toMatchObject({ method: 'sendMessage', chatId: '7', status: 0 });
+    await api.sendMessage(8, 'sau'); // another call goes meanwhile
+    expect(call.status).toBe(0); // still unanswered
+    held.release();
+    expect((await sending).error_code).toBe(500);
+    // Only the one call was held.
+    await api.sendMessage(7, 'lần sau');
+    expect(f.sent(7).map((m) => m.text)).toEqual(['lần sau']);
+  });
+
   it('fails a share of calls at random, the same calls for the same seed, and stops when told', async () => {
     const statuses = async (seed: number) => {
       const { fake: f, api } = await start({ limits: false });

@@ -1,5 +1,6 @@
 import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import { SMTP_TIMEOUTS_MS } from '../send-bounds.js';
 import { DeliveryError, type ChannelAdapter, type OutgoingMessage, type Recipient } from '../types.js';
 import { emailDeliveryError } from './errors.js';
 
@@ -25,9 +26,9 @@ export function createEmailChannel(
     maxMessages: 100,
     rateDelta: 60_000,
     rateLimit: options.ratePerMinute,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 30_000,
+    connectionTimeout: SMTP_TIMEOUTS_MS.connection,
+    greetingTimeout: SMTP_TIMEOUTS_MS.greeting,
+    socketTimeout: SMTP_TIMEOUTS_MS.socket,
   } as SMTPPool.Options & { url: string });
   return {
     name: 'email',

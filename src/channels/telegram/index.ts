@@ -31,9 +31,10 @@ export type TelegramChannelClient =
       apiRoot: string;
       /**
        * Give up on a call Telegram does not answer after this many seconds (TELEGRAM_TIMEOUT_SECONDS;
-       * default 30, grammY's own is 500). It must stay well under the claim's lease (120 s), so that a
-       * hung call ends, as one of unknown outcome, before the lease could hand the reminder to another
-       * worker, and so that hung calls do not hold the channel's slots for minutes.
+       * default 30, grammY's own is 500). It must stay well under the claim's lease
+       * (CLAIM_LEASE_SECONDS, 120 s by default; src/config.ts checks it), so that a hung call ends, as
+       * one of unknown outcome, before the lease could hand the reminder to another worker, and so
+       * that hung calls do not hold the channel's slots for minutes.
        */
       timeoutSeconds?: number;
     };

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Transformer } from 'grammy';
+import { TELEGRAM_DEPART_MAX_WAIT_MS } from '#root/channels/send-bounds.js';
 import { withTimeout } from '#root/lib/timeout.js';
 import type { Redis } from '#root/redis.js';
 /**
@@ -66,10 +67,10 @@ const BOT_WINDOW_MS = 1_000 + WINDOW_MARGIN_MS;
 const IN_FLIGHT_MS = 60_000;
 /**
  * How long `depart` waits for room before the request leaves anyway (nothing waits forever). The
- * reminders channel departs holding its claim: this wait and the request's 30 s stay well inside
- * the claim's lease (120 s, less 20 s to record the answer).
+ * reminders channel departs holding its claim: this wait and the request's timeout stay inside the
+ * claim's lease, less the time to record the answer (src/config.ts checks it).
  */
-const DEPART_MAX_WAIT_MS = 30_000;
+const DEPART_MAX_WAIT_MS = TELEGRAM_DEPART_MAX_WAIT_MS;
 
 export interface TelegramLimiter {
   /** Waits until a message to `chatId` may go out, and reserves that moment. */

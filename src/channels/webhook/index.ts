@@ -46,7 +46,10 @@ export interface WebhookChannelOptions {
   address: WebhookAddressLookup;
   /** `host:port` pairs reachable despite the guards (private addresses, plain http): WEBHOOK_ALLOW_HOSTS. */
   allow?: readonly AllowedHost[];
-  /** The whole exchange of one send, redirects included (default 10 s; at most 90 s, under the claim's lease). */
+  /**
+   * The whole exchange of one send, redirects included (default 10 s; at most 90 s, and under the
+   * claim's lease: CLAIM_LEASE_SECONDS, checked by src/config.ts).
+   */
   timeoutMs?: number;
   maxRedirects?: number;
   /** Requests in flight to one receiving host (default 4). */

@@ -5,7 +5,7 @@ import { createSemaphore } from '#root/lib/semaphore.js';
 import { migrateTelegramChat } from '../telegram-chats.js';
 import { createClaimLane } from './claim-lane.js';
 import { cancelBundle, claimBundles, recordSent, releaseBundle, type RecordRequest } from './claims.js';
-import { persist, type ChatAdapter, type DeliveryDeps, type DeliveryOutcome } from './context.js';
+import { CLAIM_LOST, leaseOf, persist, type ChatAdapter, type DeliveryDeps, type DeliveryOutcome } from './context.js';
 import type { Fallback } from './fallback.js';
 import type { LoadedBundle, LoadedItem } from './load.js';
 import type { ShownItem } from './view.js';
@@ -36,7 +36,7 @@ export interface ChatSend {
  * to retry with backoff; permanent ones go to `fallback`.
  */
 export function createChatSender(
-  deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger' | 'metrics' | 'workerId'>,
+  deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger' | 'metrics' | 'workerId' | 'claimLeaseMs'>,
   fallback: Fallback,
   delivered: (
     sent: { externalId: string | null },
@@ -45,15 +45,32 @@ export function createChatSender(
   ) => DeliveryOutcome,
 ) {
   const { db, clock, logger, metrics } = deps;
+  const leaseMs = leaseOf(deps);
 
-  /** Records of chat channels (`claimed → sent`) made at the same moment: one statement. */
+  /**
+   * Records of chat channels (`claimed → sent`) made at the same moment: one statement; whether each
+   * landed. One that did not was no longer this worker's claim (see {@link CLAIM_LOST}): rare, so it
+   * is looked for only when the statement moved fewer bundles than it was given.
+   */
   const recordChat = createBatcher(
     async (requests: RecordRequest[]) => {
-      await recordSent(db, requests, clock.now(), deps.workerId);
-      return requests.map(() => true);
+      const moved = await recordSent(db, requests, clock.now(), deps.workerId);
+      if (moved === requests.length) return requests.map(() => true);
+      const ours = await db.bundle.findMany({
+        where: { id: { in: requests.map((r) => r.bundleId) }, status: 'sent', claimedBy: deps.workerId },
+        select: { id: true },
+      });
+      const recorded = new Set(ours.map((b) => b.id));
+      return requests.map((r) => recorded.has(r.bundleId));
     },
     { maxSize: 256, maxWaitMs: 5 },
   );
+
+  /** A send whose outcome did not land: its claim was lost to the lease (see {@link CLAIM_LOST}). */
+  const lost = (fields: Record<string, string>, outcome: string): DeliveryOutcome => {
+    logger.warn({ ...fields, outcome }, CLAIM_LOST);
+    return { outcome: 'skipped', reason: 'claim lost' };
+  };
 
   /**
    * Claims per non-transactional channel, ahead of its sends and in batches (see claim-lane.ts):
@@ -159,7 +176,15 @@ export function createChatSender(
       const reason = error instanceof Error ? error.message : String(error);
       const mine = live.filter((i) => claimed.includes(i.id));
       if (permanent) return fallback.failBundle(b, mine, reason, error.scope);
-      await persist(logger, () => releaseBundle(db, b.id, reason, deps.workerId), claimedAt, fields);
+      const released = await persist(
+        logger,
+        () => releaseBundle(db, b.id, reason, deps.workerId),
+        { claimedAt, leaseMs },
+        fields,
+      );
+      // Not ours any more: the lease's reclaim gave it back and counted its unknown outcome; it is
+      // not retried from here (another send has it, or will).
+      if (!released) return lost(fields, error instanceof DeliveryError && error.outcomeUnknown ? 'unknown' : 'retry');
       for (const item of mine) metrics.retried.inc({ channel: adapter.name, kind: item.kind });
       if (error instanceof DeliveryError && error.outcomeUnknown) {
         // No answer: the channel may have taken the message. Sent again, as the README's rule says.
@@ -187,12 +212,14 @@ export function createChatSender(
       : message.actions?.length
         ? layout.slice(0, 1)
         : [];
-    await persist(
+    const recorded = await persist(
       logger,
       () => recordChat({ bundleId: b.id, itemIds: claimed, externalId: result.externalId, layout: shownLayout }),
-      claimedAt,
+      { claimedAt, leaseMs },
       fields,
     );
+    // Delivered, but after the lease gave the bundle to another send: a counted duplicate, not ours to record.
+    if (!recorded) return lost(fields, 'sent');
     return delivered(result, s, claimed);
   }
 

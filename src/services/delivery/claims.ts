@@ -137,25 +137,29 @@ export async function recordSent(db: Client, requests: RecordRequest[], now: Dat
 
 /**
  * A temporary failure: the bundle goes back to `pending` and its items with it, free to be bundled
- * again — if it is still `claimedBy`'s claim (see {@link Known}).
+ * again — if it is still `claimedBy`'s claim (see {@link Known}). How many bundles moved (0 or 1).
  */
-export async function releaseBundle(db: Client, bundleId: string, reason: string, claimedBy: string): Promise<void> {
-  await db.$executeRaw`
+export async function releaseBundle(db: Client, bundleId: string, reason: string, claimedBy: string): Promise<number> {
+  const rows = await db.$queryRaw<{ n: number }[]>`
     WITH b AS (
       UPDATE bundles SET status = 'pending', last_error = ${reason.slice(0, 500)}
-       WHERE id = ${bundleId}::uuid AND status = 'claimed' AND claimed_by = ${claimedBy} RETURNING id)
-    UPDATE reminders SET status = 'pending', bundle_id = NULL
-      FROM b WHERE reminders.bundle_id = b.id AND reminders.status = 'claimed'`;
+       WHERE id = ${bundleId}::uuid AND status = 'claimed' AND claimed_by = ${claimedBy} RETURNING id),
+    r AS (
+      UPDATE reminders SET status = 'pending', bundle_id = NULL
+        FROM b WHERE reminders.bundle_id = b.id AND reminders.status = 'claimed'
+      RETURNING reminders.id)
+    SELECT count(*)::int AS n FROM b`;
+  return rows[0]?.n ?? 0;
 }
 
 /**
  * The state a caller knows a bundle in, which a move out of it checks: `pending` (read, not
  * claimed), `sent` (inside a transactional channel's transaction) or its own claim, by the worker
  * that took it. A claim is the claimer's only while its lease runs: a worker that outlives it (a
- * process frozen past 120 s) finds its bundle reclaimed and maybe claimed again by another, whose
- * message may be on its way; its late record, release, failure or cancel must not land on that
- * claim (a release or failure would have the bundle sent again, or by the next channel, beside
- * the other's message).
+ * process frozen past CLAIM_LEASE_SECONDS) finds its bundle reclaimed and maybe claimed again by
+ * another, whose message may be on its way; its late record, release, failure or cancel must not
+ * land on that claim (a release or failure would have the bundle sent again, or by the next
+ * channel, beside the other's message). test/chaos/claim-lease.test.ts freezes a real worker so.
  */
 export type Known = 'pending' | 'sent' | { claimedBy: string };
 

@@ -1,6 +1,6 @@
 import { addressesOf } from '#root/channels/registry.js';
 import type { ContactAddresses } from '#root/channels/spec.js';
-import type { Config } from '#root/config.js';
+import { DEFAULT_CLAIM_LEASE_SECONDS, recordMarginMs, type Config } from '#root/config.js';
 import type { Db } from '#root/db/client.js';
 import type { ChannelAdapter, Recipient } from '#root/channels/types.js';
 import { effectivePolicy, policyOverrideSchema, type ReminderPolicy } from '#root/domain/policy.js';
@@ -36,7 +36,17 @@ export interface DeliveryDeps {
   metrics: Metrics;
   /** This worker's name, written on its claims. */
   workerId: string;
+  /**
+   * The claim's lease (CLAIM_LEASE_SECONDS), in milliseconds: {@link DEFAULT_CLAIM_LEASE_MS} when
+   * not given. A claim older than this without an outcome is reclaimed (`reclaimStale`), and a
+   * worker stops trying to record an outcome {@link recordMarginMs} before it ends (`persist`).
+   */
+  claimLeaseMs?: number;
 }
+
+/** The lease of `deps`' claims: theirs, or the default. */
+export const leaseOf = (deps: Pick<DeliveryDeps, 'claimLeaseMs'>): number =>
+  deps.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS;
 
 export type DeliveryOutcome =
   | { outcome: 'sent'; externalId: string | null }
@@ -50,13 +60,11 @@ export type ChatAdapter = Extract<ChannelAdapter, { transactional: false }>;
 /** A transactional channel (the sandbox): claim, message and record in one transaction. */
 export type TransactionalAdapter = Extract<ChannelAdapter, { transactional: true }>;
 
-/** How long a claim may stand without an outcome before it is presumed dead (see the README). */
-export const CLAIM_LEASE_MS = 120_000;
 /**
- * A worker that cannot write a send's outcome (the database is down) keeps trying until this long
- * before its claim's lease ends: past it another worker may be handed the bundle.
+ * How long a claim may stand without an outcome before it is presumed dead (see the README), unless
+ * CLAIM_LEASE_SECONDS says otherwise.
  */
-export const RECORD_MARGIN_MS = 20_000;
+export const DEFAULT_CLAIM_LEASE_MS = DEFAULT_CLAIM_LEASE_SECONDS * 1000;
 
 export const recipientOf = (c: { id: string; name: string; locale: Lang } & ContactAddresses): Recipient => ({
   contactId: c.id,
@@ -109,27 +117,36 @@ export function createOrgData(
 }
 
 /**
- * Writes what the channel answered, retrying while the database is unreachable (connections cut,
- * a restart, a failover), for as long as the claim is ours: until {@link RECORD_MARGIN_MS} before
- * its lease ends. Only this process knows the answer; giving up at once would leave the claim to
- * lapse and a delivered message to be sent again. Past that, the error is thrown and the lease
- * rule takes over.
+ * Said when a worker's outcome of a send did not land: its claim was no longer its own. Its lease
+ * ran out first (the process froze, or starved, past CLAIM_LEASE_SECONDS), the bundle went back to
+ * pending, counted as of unknown outcome, and another send may hold it now; what this worker saw
+ * is dropped, so that it neither overwrites that send's record nor gives its bundle back.
  */
-export async function persist(
+export const CLAIM_LOST = 'outcome not recorded: the claim outlived its lease and is no longer this worker’s';
+
+/**
+ * Writes what the channel answered, retrying while the database is unreachable (connections cut,
+ * a restart, a failover), for as long as the claim is ours: until {@link recordMarginMs} before
+ * its lease (`claim.leaseMs`, from `claim.claimedAt` on the monotonic clock) ends. Only this process
+ * knows the answer; giving up at once would leave the claim to lapse and a delivered message to be
+ * sent again. Past that, the error is thrown and the lease rule takes over.
+ */
+export async function persist<T>(
   logger: Logger,
-  write: () => Promise<unknown>,
-  claimedAt: number,
+  write: () => Promise<T>,
+  claim: { claimedAt: number; leaseMs: number },
   fields: Record<string, string>,
-): Promise<void> {
+): Promise<T> {
+  const giveUpAt = claim.claimedAt + claim.leaseMs - recordMarginMs(claim.leaseMs);
   for (let attempt = 1; ; attempt++) {
     try {
-      await write();
+      const written = await write();
       if (attempt > 1)
         logger.info({ ...fields, attempts: attempt }, 'outcome recorded once the database answered again');
-      return;
+      return written;
     } catch (error) {
       const wait = Math.min(5_000, 250 * 2 ** (attempt - 1));
-      if (performance.now() + wait > claimedAt + CLAIM_LEASE_MS - RECORD_MARGIN_MS) throw error;
+      if (performance.now() + wait > giveUpAt) throw error;
       if (attempt === 1)
         logger.warn({ ...fields, err: error }, 'could not record the outcome; retrying until the database answers');
       await new Promise((r) => setTimeout(r, wait));

@@ -1,7 +1,7 @@
 import type { ItemKind } from '#root/domain/bundles.js';
 import type { Channel, Prisma } from '#root/generated/prisma/client.js';
 import { failBundle } from './claims.js';
-import type { DeliveryDeps, DeliveryOutcome } from './context.js';
+import { CLAIM_LOST, type DeliveryDeps, type DeliveryOutcome } from './context.js';
 import type { LoadedBundle, LoadedItem } from './load.js';
 
 /**
@@ -96,7 +96,15 @@ export function createFallback(deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger
           throw error;
         },
       );
-    if (!moved) return { outcome: 'skipped', reason: 'claimed elsewhere' };
+    if (!moved) {
+      // Its own claim no longer: the lease ran out first (see CLAIM_LOST). A bundle only read
+      // (`pending`) and claimed by another send since is the normal race, not worth a warning.
+      if (from === 'claimed') {
+        logger.warn({ bundle: b.id, channel, outcome: 'failed' }, CLAIM_LOST);
+        return { outcome: 'skipped', reason: 'claim lost' };
+      }
+      return { outcome: 'skipped', reason: 'claimed elsewhere' };
+    }
     const { fallback } = moved;
     for (const item of items) metrics.failed.inc({ channel, kind: item.kind });
     if (scope === 'address')

@@ -5,7 +5,7 @@ import type { Prisma } from '#root/generated/prisma/client.js';
 import type { Db } from '#root/db/client.js';
 import type { TemplateOverrides } from '#root/messages/templates.js';
 import type { ChatSender } from './chat-send.js';
-import { orgPolicy, persist, recipientOf, type DeliveryDeps, type DeliveryOutcome } from './context.js';
+import { leaseOf, orgPolicy, persist, recipientOf, type DeliveryDeps, type DeliveryOutcome } from './context.js';
 import { digestView, renderDigest } from './digest.js';
 import type { Fallback } from './fallback.js';
 
@@ -15,12 +15,16 @@ import type { Fallback } from './fallback.js';
  * conditional claim in a slot of the channel, the send, the record retried while the claim is ours.
  */
 export function createDigestSender(
-  deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger' | 'metrics' | 'templates' | 'channels' | 'config'>,
+  deps: Pick<
+    DeliveryDeps,
+    'db' | 'clock' | 'logger' | 'metrics' | 'templates' | 'channels' | 'config' | 'claimLeaseMs'
+  >,
   edits: { forOrg(orgId: string): Promise<TemplateOverrides> },
   chat: ChatSender,
   fallback: Fallback,
 ) {
   const { db, clock, logger, metrics, templates } = deps;
+  const leaseMs = leaseOf(deps);
   const baseUrl = deps.config.PUBLIC_URL ?? `http://localhost:${deps.config.PORT}`;
 
   /** One administrator's digest of a working day. Nothing to say → no message (the row is cancelled). */
@@ -90,7 +94,7 @@ export function createDigestSender(
               where: { id: dg.id, status: 'claimed' },
               data: { status: 'pending', lastError: reason.slice(0, 500) },
             }),
-          claimedAt,
+          { claimedAt, leaseMs },
           fields,
         );
         metrics.retried.inc({ channel: adapter.name, kind: 'digest' });
@@ -104,7 +108,7 @@ export function createDigestSender(
             where: { id: dg.id, status: 'claimed' },
             data: { status: 'sent', sentAt: clock.now(), externalId: result.externalId },
           }),
-        claimedAt,
+        { claimedAt, leaseMs },
         fields,
       );
       return done(result);

@@ -6,8 +6,12 @@ import auditVi from './locales/vi/audit.json' with { type: 'json' };
 import auditEn from './locales/en/audit.json' with { type: 'json' };
 import commonVi from './locales/vi/common.json' with { type: 'json' };
 import commonEn from './locales/en/common.json' with { type: 'json' };
+import dutiesVi from './locales/vi/duties.json' with { type: 'json' };
+import dutiesEn from './locales/en/duties.json' with { type: 'json' };
 import exportsVi from './locales/vi/exports.json' with { type: 'json' };
 import exportsEn from './locales/en/exports.json' with { type: 'json' };
+import groupsVi from './locales/vi/groups.json' with { type: 'json' };
+import groupsEn from './locales/en/groups.json' with { type: 'json' };
 import historyVi from './locales/vi/history.json' with { type: 'json' };
 import historyEn from './locales/en/history.json' with { type: 'json' };
 import inboxVi from './locales/vi/inbox.json' with { type: 'json' };
@@ -16,8 +20,16 @@ import layoutVi from './locales/vi/layout.json' with { type: 'json' };
 import layoutEn from './locales/en/layout.json' with { type: 'json' };
 import outboxVi from './locales/vi/outbox.json' with { type: 'json' };
 import outboxEn from './locales/en/outbox.json' with { type: 'json' };
+import periodsVi from './locales/vi/periods.json' with { type: 'json' };
+import periodsEn from './locales/en/periods.json' with { type: 'json' };
 import queuesVi from './locales/vi/queues.json' with { type: 'json' };
 import queuesEn from './locales/en/queues.json' with { type: 'json' };
+import statusVi from './locales/vi/status.json' with { type: 'json' };
+import statusEn from './locales/en/status.json' with { type: 'json' };
+import summaryVi from './locales/vi/summary.json' with { type: 'json' };
+import summaryEn from './locales/en/summary.json' with { type: 'json' };
+import unitsVi from './locales/vi/units.json' with { type: 'json' };
+import unitsEn from './locales/en/units.json' with { type: 'json' };
 
 /**
  * What the administrators' pages say, in the administrator's language: one namespace per page
@@ -34,12 +46,18 @@ const NAMESPACES = {
   ask: { vi: askVi, en: askEn },
   audit: { vi: auditVi, en: auditEn },
   common: { vi: commonVi, en: commonEn },
+  duties: { vi: dutiesVi, en: dutiesEn },
   exports: { vi: exportsVi, en: exportsEn },
+  groups: { vi: groupsVi, en: groupsEn },
   history: { vi: historyVi, en: historyEn },
   inbox: { vi: inboxVi, en: inboxEn },
   layout: { vi: layoutVi, en: layoutEn },
   outbox: { vi: outboxVi, en: outboxEn },
+  periods: { vi: periodsVi, en: periodsEn },
   queues: { vi: queuesVi, en: queuesEn },
+  status: { vi: statusVi, en: statusEn },
+  summary: { vi: summaryVi, en: summaryEn },
+  units: { vi: unitsVi, en: unitsEn },
 };
 
 export type Namespace = keyof typeof NAMESPACES;

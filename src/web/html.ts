@@ -37,9 +37,6 @@ export const raw = (s: string) => new Html(s);
 
 export type Lang = 'vi' | 'en';
 
-/** Vietnamese first; the English text when the administrator switched to English. */
-export const translator = (lang: Lang) => (vi: string, en: string) => (lang === 'en' ? en : vi);
-
 export interface NavItem {
   href: string;
   /** Its words (src/web/locales/<lang>/layout.json). */

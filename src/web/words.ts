@@ -14,20 +14,30 @@ import groupsVi from './locales/vi/groups.json' with { type: 'json' };
 import groupsEn from './locales/en/groups.json' with { type: 'json' };
 import historyVi from './locales/vi/history.json' with { type: 'json' };
 import historyEn from './locales/en/history.json' with { type: 'json' };
+import importVi from './locales/vi/import.json' with { type: 'json' };
+import importEn from './locales/en/import.json' with { type: 'json' };
 import inboxVi from './locales/vi/inbox.json' with { type: 'json' };
 import inboxEn from './locales/en/inbox.json' with { type: 'json' };
+import indicatorsVi from './locales/vi/indicators.json' with { type: 'json' };
+import indicatorsEn from './locales/en/indicators.json' with { type: 'json' };
 import layoutVi from './locales/vi/layout.json' with { type: 'json' };
 import layoutEn from './locales/en/layout.json' with { type: 'json' };
 import outboxVi from './locales/vi/outbox.json' with { type: 'json' };
 import outboxEn from './locales/en/outbox.json' with { type: 'json' };
 import periodsVi from './locales/vi/periods.json' with { type: 'json' };
 import periodsEn from './locales/en/periods.json' with { type: 'json' };
+import policiesVi from './locales/vi/policies.json' with { type: 'json' };
+import policiesEn from './locales/en/policies.json' with { type: 'json' };
+import previewVi from './locales/vi/preview.json' with { type: 'json' };
+import previewEn from './locales/en/preview.json' with { type: 'json' };
 import queuesVi from './locales/vi/queues.json' with { type: 'json' };
 import queuesEn from './locales/en/queues.json' with { type: 'json' };
 import statusVi from './locales/vi/status.json' with { type: 'json' };
 import statusEn from './locales/en/status.json' with { type: 'json' };
 import summaryVi from './locales/vi/summary.json' with { type: 'json' };
 import summaryEn from './locales/en/summary.json' with { type: 'json' };
+import templatesVi from './locales/vi/templates.json' with { type: 'json' };
+import templatesEn from './locales/en/templates.json' with { type: 'json' };
 import unitsVi from './locales/vi/units.json' with { type: 'json' };
 import unitsEn from './locales/en/units.json' with { type: 'json' };
 
@@ -50,13 +60,18 @@ const NAMESPACES = {
   exports: { vi: exportsVi, en: exportsEn },
   groups: { vi: groupsVi, en: groupsEn },
   history: { vi: historyVi, en: historyEn },
+  import: { vi: importVi, en: importEn },
   inbox: { vi: inboxVi, en: inboxEn },
+  indicators: { vi: indicatorsVi, en: indicatorsEn },
   layout: { vi: layoutVi, en: layoutEn },
   outbox: { vi: outboxVi, en: outboxEn },
   periods: { vi: periodsVi, en: periodsEn },
+  policies: { vi: policiesVi, en: policiesEn },
+  preview: { vi: previewVi, en: previewEn },
   queues: { vi: queuesVi, en: queuesEn },
   status: { vi: statusVi, en: statusEn },
   summary: { vi: summaryVi, en: summaryEn },
+  templates: { vi: templatesVi, en: templatesEn },
   units: { vi: unitsVi, en: unitsEn },
 };
 

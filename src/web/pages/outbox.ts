@@ -59,7 +59,7 @@ export function registerOutboxPages(scope: FastifyInstance, deps: WebDeps): void
       `/admin/outbox?${new URLSearchParams({ ...(contact ? { contact } : {}), ...extra }).toString()}`;
     return sendPage(req, reply, {
       title: t('sandboxOutbox'),
-      body: html`<h1>${t('outboxHeading')}</h1>
+      body: html`<h1>${t('sandboxOutbox')}</h1>
 <p>${t('whatSandboxChannelSent')}</p>
 <form method="get" action="/admin/outbox" class="row">
 <label>${t('recipient')}<br><select name="contact"><option value="">${t('all')}</option>

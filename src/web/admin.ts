@@ -5,7 +5,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { messageIn, NotFoundError, oneLanguage, UserError } from '#root/errors/index.js';
 import { authenticate, endSession, sessionFor, startSession, type WebSessionInfo } from '#root/services/admins.js';
 import { inboxCounts } from '#root/services/inbox.js';
-import { html, layout, translator, type Html, type Lang } from './html.js';
+import { html, layout, type Html, type Lang } from './html.js';
+import { webWords } from './words.js';
 import type { WebDeps } from './server.js';
 
 /** What every administrator page knows about who asks. */
@@ -124,10 +125,7 @@ export { messageIn, oneLanguage };
 /** The reason every action taken on a unit's behalf must give (the audit log keeps it). */
 export function requiredReason(body: unknown, lang: Lang): string {
   const reason = field(body, 'reason');
-  if (reason.length < 3)
-    throw new UserError(
-      translator(lang)('Cần ghi lý do (ít nhất 3 ký tự).', 'A reason is required (at least 3 characters).'),
-    );
+  if (reason.length < 3) throw new UserError(webWords('common', lang)('reasonRequiredLeast3'));
   return reason.slice(0, 1000);
 }
 
@@ -137,7 +135,7 @@ function loginPage(
   input: { next: string; email?: string; error?: string; status?: number },
 ) {
   const lang = langOf(req);
-  const t = translator(lang);
+  const t = webWords('common', lang);
   const token = randomBytes(18).toString('base64url');
   void reply.setCookie(LOGIN_CSRF_COOKIE, token, {
     path: '/login',
@@ -150,17 +148,17 @@ function loginPage(
     .type('text/html; charset=utf-8')
     .send(
       layout({
-        title: t('Đăng nhập', 'Log in'),
+        title: t('log'),
         lang,
         path: '/login',
         error: input.error,
-        body: html`<h1>${t('Đăng nhập quản trị', 'Administrator login')}</h1>
+        body: html`<h1>${t('administratorLogin')}</h1>
 <form method="post" action="/login" class="card narrow">
 <input type="hidden" name="_csrf" value="${token}"><input type="hidden" name="next" value="${input.next}">
 <p><label>Email<br><input type="email" name="email" autocomplete="username" required value="${input.email ?? ''}" class="wide"></label></p>
-<p><label>${t('Mật khẩu', 'Password')}<br><input type="password" name="password" autocomplete="current-password" required class="wide"></label></p>
-<p><button type="submit">${t('Đăng nhập', 'Log in')}</button></p></form>
-<p class="muted">${t('Tài khoản quản trị đầu tiên được tạo bằng lệnh', 'The first administrator is created with')} <code>dondoc admin create &lt;email&gt;</code>.</p>`,
+<p><label>${t('password')}<br><input type="password" name="password" autocomplete="current-password" required class="wide"></label></p>
+<p><button type="submit">${t('log')}</button></p></form>
+<p class="muted">${t('firstAdministratorCreated')} <code>dondoc admin create &lt;email&gt;</code>.</p>`,
       }),
     );
 }
@@ -196,7 +194,7 @@ export async function registerAdmin(
   );
 
   app.post('/login', async (req, reply) => {
-    const t = translator(langOf(req));
+    const t = webWords('common', langOf(req));
     const email = field(req.body, 'email').slice(0, 320);
     const password =
       typeof (req.body as Record<string, unknown> | undefined)?.password === 'string'
@@ -209,7 +207,7 @@ export async function registerAdmin(
         next,
         email,
         status: 403,
-        error: t('Trang đăng nhập đã cũ, xin đăng nhập lại.', 'This login page is stale; please log in again.'),
+        error: t('loginPageStalePlease'),
       });
     }
     // Count first, atomically, then check, then evaluate: the attempt is counted against its
@@ -233,7 +231,7 @@ export async function registerAdmin(
         next,
         email,
         status: 429,
-        error: t('Sai quá nhiều lần. Xin thử lại sau 15 phút.', 'Too many failed attempts. Try again in 15 minutes.'),
+        error: t('tooManyFailedAttempts'),
       });
     }
     const account =
@@ -246,7 +244,7 @@ export async function registerAdmin(
         next,
         email,
         status: 401,
-        error: t('Email hoặc mật khẩu không đúng.', 'Wrong email or password.'),
+        error: t('wrongEmailPassword'),
       });
     }
     // Not a failure after all: the address gets its attempt back, and the email starts afresh.
@@ -293,16 +291,13 @@ export async function registerAdmin(
         const token = req.cookies[SESSION_COOKIE];
         const session = token ? await sessionFor(deps.db, token, deps.clock.now()) : null;
         if (!session) {
-          const t = translator(langOf(req));
+          const t = webWords('common', langOf(req));
           if (req.method === 'GET' || req.method === 'HEAD')
             return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
           return loginPage(req, reply, {
             next: '/admin',
             status: 401,
-            error: t(
-              'Phiên đăng nhập đã hết hạn; thay đổi chưa được lưu. Xin đăng nhập lại.',
-              'Your session has expired; nothing was changed. Please log in again.',
-            ),
+            error: t('yourSessionExpiredNothing'),
           });
         }
         req.admin = {
@@ -325,55 +320,46 @@ export async function registerAdmin(
         const a = adminOf(req);
         const sent = field(req.body, '_csrf') || String(req.headers['x-csrf-token'] ?? '');
         if (!sent || !sameToken(sent, a.csrfToken)) {
-          const t = translator(a.lang);
+          const t = webWords('common', a.lang);
           return sendPage(req, reply, {
             status: 403,
-            title: t('Từ chối', 'Refused'),
-            body: html`<h1>${t('Biểu mẫu không hợp lệ', 'Invalid form')}</h1><p>${t('Thiếu hoặc sai mã chống giả mạo (CSRF); không có gì thay đổi. Xin tải lại trang và thử lại.', 'The anti-forgery (CSRF) token is missing or wrong; nothing was changed. Reload the page and try again.')}</p>`,
+            title: t('refused'),
+            body: html`<h1>${t('invalidForm')}</h1><p>${t('antiForgeryCsrfToken')}</p>`,
           });
         }
       });
       scope.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, req, reply) => {
-        const t = translator(req.admin?.lang ?? langOf(req));
+        const t = webWords('common', req.admin?.lang ?? langOf(req));
         if (error instanceof UserError)
           return sendPage(req, reply, {
             status: error instanceof NotFoundError ? 404 : 400,
-            title: t('Không thực hiện được', 'Not done'),
-            body: html`<h1>${t('Không thực hiện được', 'Not done')}</h1><p>${messageIn(error, req.admin?.lang ?? langOf(req))}</p><p>${t('Không có gì thay đổi.', 'Nothing was changed.')} <a href="${backOf(req)}">${t('Quay lại', 'Back')}</a></p>`,
+            title: t('notDone'),
+            body: html`<h1>${t('notDone')}</h1><p>${messageIn(error, req.admin?.lang ?? langOf(req))}</p><p>${t('nothingChanged')} <a href="${backOf(req)}">${t('back')}</a></p>`,
           });
         const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
         if (status === 500) req.log.error({ err: error, req, statusCode: status }, 'page failed');
         const text =
           error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-            ? t(
-                `Văn bản dán vào quá dài: biểu mẫu gửi đi vượt ${FORM_MAX_BYTES / 1024 / 1024} MB (mỗi chữ có dấu tính đến 9 byte). Hãy tải lên dưới dạng tệp (tối đa ${UPLOAD_MAX_BYTES / 1024 / 1024} MB), hoặc chỉ dán bảng phụ lục. Không có gì thay đổi.`,
-                `The pasted text is too long: the form as sent exceeds ${FORM_MAX_BYTES / 1024 / 1024} MB (a letter with diacritics counts up to 9 bytes). Upload it as a file (at most ${UPLOAD_MAX_BYTES / 1024 / 1024} MB), or paste only the appendix. Nothing was changed.`,
-              )
+            ? t('pastedTextTooLong', { value: FORM_MAX_BYTES / 1024 / 1024, megabytes: UPLOAD_MAX_BYTES / 1024 / 1024 })
             : error.code === 'FST_REQ_FILE_TOO_LARGE' || status === 413
-              ? t(
-                  `Tệp quá lớn (tối đa ${UPLOAD_MAX_BYTES / 1024 / 1024} MB). Không có gì thay đổi.`,
-                  `The file is too large (at most ${UPLOAD_MAX_BYTES / 1024 / 1024} MB). Nothing was changed.`,
-                )
+              ? t('fileTooLargeMost', { megabytes: UPLOAD_MAX_BYTES / 1024 / 1024 })
               : status === 404
-                ? t('Không tìm thấy.', 'Not found.')
+                ? t('notFound')
                 : status === 500
-                  ? t(
-                      `Có lỗi phía máy chủ; không có gì thay đổi. Lỗi đã được ghi lại (mã yêu cầu ${req.id}).`,
-                      `Something went wrong on the server; nothing was changed. The error was logged (request id ${req.id}).`,
-                    )
-                  : t('Yêu cầu không hợp lệ; không có gì thay đổi.', 'Invalid request; nothing was changed.');
+                  ? t('somethingWentWrongServer', { id: req.id })
+                  : t('invalidRequestNothingChanged');
         return sendPage(req, reply, {
           status: error.code === 'FST_REQ_FILE_TOO_LARGE' ? 413 : status,
-          title: t('Lỗi', 'Error'),
-          body: html`<h1>${t('Không thực hiện được', 'Not done')}</h1><p>${text}</p>`,
+          title: t('error'),
+          body: html`<h1>${t('notDone')}</h1><p>${text}</p>`,
         });
       });
       scope.setNotFoundHandler(async (req, reply) => {
-        const t = translator(adminOf(req).lang);
+        const t = webWords('common', adminOf(req).lang);
         return sendPage(req, reply, {
           status: 404,
-          title: t('Không tìm thấy', 'Not found'),
-          body: html`<h1>${t('Không tìm thấy trang này', 'No such page')}</h1><p><a href="/admin">${t('Về trang tình hình', 'Back to the status page')}</a></p>`,
+          title: t('notFoundTitle'),
+          body: html`<h1>${t('noSuchPage')}</h1><p><a href="/admin">${t('backStatusPage')}</a></p>`,
         });
       });
       for (const register of pages) await register(scope, deps);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { webWords, type WebKey } from './words.js';
 
 /**
  * Server-rendered HTML: a tagged template that escapes every interpolated value unless it is
@@ -36,32 +37,29 @@ export const raw = (s: string) => new Html(s);
 
 export type Lang = 'vi' | 'en';
 
-/** Vietnamese first; the English text when the administrator switched to English. */
-export const translator = (lang: Lang) => (vi: string, en: string) => (lang === 'en' ? en : vi);
-
 export interface NavItem {
   href: string;
-  vi: string;
-  en: string;
+  /** Its words (src/web/locales/<lang>/layout.json). */
+  key: WebKey<'layout'>;
   /** Shown to deployment-wide operators only. */
   operator?: boolean;
 }
 
 /** The administrators' menu, in this order. */
 export const NAV: NavItem[] = [
-  { href: '/admin', vi: 'Tình hình', en: 'Status' },
-  { href: '/admin/inbox', vi: 'Cần xử lý', en: 'To do' },
-  { href: '/admin/units', vi: 'Đơn vị', en: 'Units' },
-  { href: '/admin/duties', vi: 'Nhiệm vụ', en: 'Duties' },
-  { href: '/admin/import', vi: 'Nhập kế hoạch', en: 'Import a plan' },
-  { href: '/admin/policies', vi: 'Chính sách, ngày nghỉ', en: 'Policies, holidays' },
-  { href: '/admin/templates', vi: 'Mẫu tin', en: 'Templates' },
-  { href: '/admin/outbox', vi: 'Hộp thư thử', en: 'Sandbox outbox' },
-  { href: '/admin/preview', vi: 'Xem trước lịch nhắc', en: 'Reminder preview' },
-  { href: '/admin/indicators', vi: 'Chỉ tiêu', en: 'Indicators' },
-  { href: '/admin/exports', vi: 'Xuất báo cáo', en: 'Exports' },
-  { href: '/admin/audit', vi: 'Nhật ký', en: 'Audit log' },
-  { href: '/admin/queues', vi: 'Hàng đợi', en: 'Queues', operator: true },
+  { href: '/admin', key: 'nav.status' },
+  { href: '/admin/inbox', key: 'nav.toDo' },
+  { href: '/admin/units', key: 'nav.units' },
+  { href: '/admin/duties', key: 'nav.duties' },
+  { href: '/admin/import', key: 'nav.importPlan' },
+  { href: '/admin/policies', key: 'nav.policies' },
+  { href: '/admin/templates', key: 'nav.templates' },
+  { href: '/admin/outbox', key: 'nav.outbox' },
+  { href: '/admin/preview', key: 'nav.preview' },
+  { href: '/admin/indicators', key: 'nav.indicators' },
+  { href: '/admin/exports', key: 'nav.exports' },
+  { href: '/admin/audit', key: 'nav.audit' },
+  { href: '/admin/queues', key: 'nav.queues', operator: true },
 ];
 
 /**
@@ -143,23 +141,23 @@ export interface LayoutInput {
 }
 
 export function layout(p: LayoutInput): string {
-  const t = translator(p.lang);
+  const t = webWords('layout', p.lang);
   const current = p.path ?? '';
   const other: Lang = p.lang === 'en' ? 'vi' : 'en';
   const back = encodeURIComponent(current || '/admin');
   const nav = p.admin
-    ? html`<input type="checkbox" id="menu-toggle" class="menu-toggle"><label for="menu-toggle" class="menu-button">☰ ${t('Menu', 'Menu')}${p.admin.inbox ? html` <span class="inbox-count">${p.admin.inbox}</span>` : ''}</label><nav>${NAV.filter(
+    ? html`<input type="checkbox" id="menu-toggle" class="menu-toggle"><label for="menu-toggle" class="menu-button">☰ ${t('menu')}${p.admin.inbox ? html` <span class="inbox-count">${p.admin.inbox}</span>` : ''}</label><nav>${NAV.filter(
         (n) => !n.operator || p.admin?.operator,
       ).map((n) => {
         const active =
           n.href === '/admin' ? current === '/admin' : current === n.href || current.startsWith(`${n.href}/`);
         const count = n.href === '/admin/inbox' ? p.admin?.inbox : undefined;
-        return html`<a href="${n.href}"${active ? raw(' aria-current="page"') : ''}>${t(n.vi, n.en)}${count ? html` <span class="inbox-count" aria-label="${t(`${count} việc chờ`, `${count} waiting`)}">${count}</span>` : ''}</a>`;
+        return html`<a href="${n.href}"${active ? raw(' aria-current="page"') : ''}>${t(n.key)}${count ? html` <span class="inbox-count" aria-label="${t('countWaiting', { count })}">${count}</span>` : ''}</a>`;
       })}</nav>
       <div class="me"><span>${p.admin.name}</span>
-      <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${p.admin.csrfToken}"><button type="submit">${t('Đăng xuất', 'Log out')}</button></form>
-      <a href="/lang/${other}?back=${raw(back)}">${other === 'en' ? 'English' : 'Tiếng Việt'}</a></div>`
-    : html`<div class="me"><a href="/lang/${other}?back=${raw(back)}">${other === 'en' ? 'English' : 'Tiếng Việt'}</a></div>`;
+      <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${p.admin.csrfToken}"><button type="submit">${t('logOut')}</button></form>
+      <a href="/lang/${other}?back=${raw(back)}">${t('otherLanguage')}</a></div>`
+    : html`<div class="me"><a href="/lang/${other}?back=${raw(back)}">${t('otherLanguage')}</a></div>`;
   return html`<!doctype html>
 <html lang="${p.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex"><title>${p.title} · dondoc</title><link rel="stylesheet" href="${STYLESHEET_PATH}?v=${STYLE_VERSION}"></head>

@@ -380,7 +380,7 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
             ];
       });
       const action = `/c/${req.params.token}/chi-tieu`;
-      if (!filled.length) problems.push(r.lang === 'en' ? 'No value was given.' : 'Chưa ghi số liệu nào.');
+      if (!filled.length) problems.push(say(r.lang, 'confirm.noValue'));
       if (problems.length)
         return reply
           .code(400)

@@ -230,6 +230,9 @@ describe('the indicators on the web', () => {
     expect(page.text).toContain(`name="value_${rateId}"`);
     const standing = () => db.indicatorValue.findMany({ where: { unitId: report.unitId, endedAt: null } });
     const before = await standing();
+    const empty = await anon.post(`/c/${token}/chi-tieu`, { _csrf: null });
+    expect(empty.status).toBe(400);
+    expect(empty.text).toContain('Chưa ghi số liệu nào.');
     const second = await db.indicator.findFirstOrThrow({ where: { orgId: w.orgId, code: '2' } });
     const bad = await anon.post(`/c/${token}/chi-tieu`, {
       _csrf: null,

@@ -67,6 +67,20 @@ describe('the sandbox outbox page', () => {
     expect(res.text).not.toContain('<img src=x');
   });
 
+  it('calls the channel by its words in Vietnamese, not by its stored name "sandbox"', async () => {
+    const vi = (await w.client.get('/admin/outbox')).text;
+    expect(vi).toContain('<title>Hộp thư thử · dondoc</title>');
+    expect(vi).toContain('<h1>Hộp thư thử</h1>');
+    expect(vi).toContain('<p>Những tin kênh thử “đã gửi”, mới nhất trước.');
+    expect(vi).not.toMatch(/sandbox/i);
+    const c = w.newClient();
+    c.cookies.set('lang', 'en');
+    await c.login(w.admin.email, w.admin.password);
+    const en = (await c.get('/admin/outbox')).text;
+    expect(en).toContain('<h1>Sandbox outbox</h1>');
+    expect(en).toContain('<p>What the sandbox channel “sent”, newest first.');
+  });
+
   it('filters by recipient', async () => {
     const res = await w.client.get(`/admin/outbox?contact=${sent[1]!.contactId}`);
     expect(res.status).toBe(200);

@@ -5,49 +5,9 @@ import { auditActions, listAudit } from '#root/services/audit-log.js';
 import { auditNames } from '#root/services/audit-names.js';
 import { adminOf, messageIn, sendPage } from '../admin.js';
 import { describeAudit } from '../history.js';
-import { html, translator } from '../html.js';
+import { html } from '../html.js';
+import { isWebKey, webWords } from '../words.js';
 import type { WebDeps } from '../server.js';
-
-/** Vietnamese and English names of the actions the program writes (others are shown as they are). */
-const ACTION_LABEL: Record<string, [string, string]> = {
-  'admin.create': ['Tạo tài khoản quản trị', 'Administrator created'],
-  'admin.login': ['Đăng nhập quản trị', 'Administrator login'],
-  'admin.password': ['Đổi mật khẩu quản trị', 'Administrator password changed'],
-  'contact.channel-disabled': [
-    'Tắt kênh gửi của đầu mối (lỗi vĩnh viễn)',
-    'Contact channel disabled (permanent failure)',
-  ],
-  'contact.address': ['Đổi địa chỉ của đầu mối', 'Contact address changed'],
-  'contact.channels': ['Đổi kênh của đầu mối', 'Contact channels changed'],
-  'contact.create': ['Thêm đầu mối', 'Contact added'],
-  'contact.unreachable': ['Đầu mối không liên lạc được', 'Contact unreachable'],
-  'demo.seed': ['Tạo dữ liệu mẫu', 'Demo seeded'],
-  'duty.fix': ['Sửa nhiệm vụ', 'Duty corrected'],
-  'extension.request': ['Xin gia hạn', 'Extension requested'],
-  'group.add-members': ['Thêm đơn vị vào nhóm', 'Units added to a group'],
-  'group.create': ['Tạo nhóm', 'Group created'],
-  'group.accept': ['Chấp nhận nhóm đề xuất', 'Proposed group accepted'],
-  'group.remove-members': ['Bỏ đơn vị khỏi nhóm', 'Units removed from a group'],
-  'group.rename': ['Đổi tên nhóm', 'Group renamed'],
-  'holiday.remove': ['Bỏ ngày nghỉ', 'Holiday removed'],
-  'holiday.set': ['Đặt ngày nghỉ', 'Holiday set'],
-  'invite.create': ['Tạo lời mời', 'Invite created'],
-  'obligation.confirm': ['Xác nhận hoàn thành', 'Confirmed'],
-  'obligation.extend': ['Gia hạn', 'Extended'],
-  'obligation.nudge': ['Nhắc ngay', 'Nudged'],
-  'obligation.undo-confirm': ['Hủy xác nhận', 'Confirmation undone'],
-  'obligation.waive': ['Miễn', 'Waived'],
-  'obligations.reconcile': ['Cập nhật nghĩa vụ theo lịch', 'Obligations reconciled'],
-  'org.create': ['Tạo tổ chức', 'Organisation created'],
-  'org.update': ['Sửa thiết lập tổ chức', 'Organisation settings changed'],
-  'outbox.answer': ['Trả lời thư thử thay người nhận', 'Sandbox message answered for the contact'],
-  'plan.import': ['Nhập kế hoạch', 'Plan imported'],
-  'policy.set': ['Đặt chính sách nhắc', 'Reminder policy set'],
-  'template.reset': ['Dùng lại mẫu tin gốc', 'Template reset'],
-  'template.update': ['Sửa mẫu tin', 'Template edited'],
-  'unit.create': ['Thêm đơn vị', 'Unit added'],
-  'unit.merge': ['Gộp đơn vị', 'Units merged'],
-};
 
 /** Rows a phone shows of a page of the log (the stylesheet's .phone-15 hides the rest there). */
 export const PHONE_ROWS = 15;
@@ -59,7 +19,7 @@ const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 export function registerAuditPages(scope: FastifyInstance, deps: WebDeps): void {
   scope.get<{ Querystring: Query }>('/audit', async (req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('audit', a.lang);
     const q = {
       actor: text(req.query.actor).slice(0, 200),
       action: text(req.query.action).slice(0, 100),
@@ -107,35 +67,39 @@ export function registerAuditPages(scope: FastifyInstance, deps: WebDeps): void 
     const rows = result?.rows ?? [];
     const phoneNext =
       rows.length > PHONE_ROWS ? rows[PHONE_ROWS - 1]!.id.toString() : rows.length ? result?.next : null;
-    const label = (action: string) => (ACTION_LABEL[action] ? t(...ACTION_LABEL[action]) : null);
+    // The actions the program writes have a name (`actionLabel.<action>`); others are shown as they are.
+    const label = (action: string) => {
+      const key = `actionLabel.${action}`;
+      return isWebKey('audit', key) ? t(key) : null;
+    };
     return sendPage(req, reply, {
       status: error ? 400 : 200,
       error,
-      title: t('Nhật ký', 'Audit log'),
-      body: html`<h1>${t('Nhật ký thay đổi', 'Audit log')}</h1>
+      title: t('auditLog'),
+      body: html`<h1>${t('changeLog')}</h1>
 <form method="get" action="/admin/audit" class="row">
-<label>${t('Người thực hiện', 'Actor')}<br><input type="text" name="actor" value="${q.actor}" placeholder="web:, cli:, contact:…"></label>
-<label>${t('Hành động', 'Action')}<br><select name="action"><option value="">${t('— tất cả —', '— all —')}</option>
+<label>${t('actor')}<br><input type="text" name="actor" value="${q.actor}" placeholder="web:, cli:, contact:…"></label>
+<label>${t('action')}<br><select name="action"><option value="">${t('all')}</option>
 ${actions.map((x) => html`<option value="${x}"${x === q.action ? html` selected` : ''}>${label(x) ? `${label(x)} (${x})` : x}</option>`)}</select></label>
-<label>${t('Từ ngày', 'From')}<br><input type="date" name="from" value="${q.from}"></label>
-<label>${t('Đến ngày', 'To')}<br><input type="date" name="to" value="${q.to}"></label>
-<button type="submit">${t('Lọc', 'Filter')}</button> <a href="/admin/audit">${t('Bỏ lọc', 'Clear')}</a></form>
+<label>${t('from')}<br><input type="date" name="from" value="${q.from}"></label>
+<label>${t('to')}<br><input type="date" name="to" value="${q.to}"></label>
+<button type="submit">${t('filter')}</button> <a href="/admin/audit">${t('clear')}</a></form>
 ${
   result
     ? result.rows.length
-      ? html`<table class="stack log"><thead><tr><th>${t('Lúc', 'When')}</th><th>${t('Việc đã làm', 'What was done')}</th><th>${t('Chi tiết kỹ thuật', 'Technical details')}</th></tr></thead><tbody class="phone-15">
+      ? html`<table class="stack log"><thead><tr><th>${t('when')}</th><th>${t('whatDone')}</th><th>${t('technicalDetails')}</th></tr></thead><tbody class="phone-15">
 ${result.rows.map(
   (
     r,
   ) => html`<tr id="a${r.id.toString()}"><td class="nowrap when" data-label="">${dateTime(r.createdAt, result.timeZone)}</td><td data-label="" class="what">${describeAudit(r, words!, a.lang)}</td>
-<td data-label="" class="tech"><details><summary>${t('Chi tiết', 'Details')}</summary>${names.get(r.actor) ? html`${names.get(r.actor)}<br><span class="muted">${r.actor}</span>` : r.actor}<br>
+<td data-label="" class="tech"><details><summary>${t('details')}</summary>${names.get(r.actor) ? html`${names.get(r.actor)}<br><span class="muted">${r.actor}</span>` : r.actor}<br>
 ${label(r.action) ? html`${label(r.action)}<br><span class="muted">${r.action}</span>` : r.action}<br>${r.entity}${r.entityId ? html`<br><span class="muted">${r.entityId}</span>` : ''}
 ${r.data === null ? '' : html`<br><code class="code-wrap">${JSON.stringify(r.data)}</code>`}</details></td></tr>`,
 )}</tbody></table>`
-      : html`<p class="muted">${t('Không có dòng nào.', 'No rows.')}</p>`
+      : html`<p class="muted">${t('noRows')}</p>`
     : ''
 }
-<p>${q.before ? html`<a href="${link({})}">${t('Mới nhất', 'Newest')}</a> · ` : ''}${result?.next ? html`<span class="wide-only"><a href="${link({ before: result.next })}">${t('Cũ hơn', 'Older')} →</a></span>` : ''}${phoneNext ? html`<span class="phone-only"><a href="${link({ before: phoneNext })}">${t('Xem tiếp (cũ hơn)', 'More (older)')} →</a></span>` : ''}</p>`,
+<p>${q.before ? html`<a href="${link({})}">${t('newest')}</a> · ` : ''}${result?.next ? html`<span class="wide-only"><a href="${link({ before: result.next })}">${t('older')} →</a></span>` : ''}${phoneNext ? html`<span class="phone-only"><a href="${link({ before: phoneNext })}">${t('moreOlder')} →</a></span>` : ''}</p>`,
     });
   });
 }

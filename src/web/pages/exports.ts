@@ -2,24 +2,20 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { UserError } from '#root/errors/index.js';
 import { exportFileName, exportYears, statusCsv, statusXlsx, yearlyStatus } from '#root/services/exports.js';
 import { adminOf, sendPage } from '../admin.js';
-import { html, translator } from '../html.js';
+import { html } from '../html.js';
+import { webWords } from '../words.js';
 import type { WebDeps } from '../server.js';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** The year asked for: four digits, within reason; anything else is a clear 400 that changes nothing. */
 function yearOf(req: FastifyRequest): number {
-  const t = translator(adminOf(req).lang);
+  const t = webWords('exports', adminOf(req).lang);
   const raw = (req.query as Record<string, unknown> | undefined)?.year;
   const text = typeof raw === 'string' ? raw.trim() : '';
   const year = /^\d{4}$/.test(text) ? Number(text) : NaN;
   if (!(year >= 2000 && year <= 2100)) {
-    throw new UserError(
-      t(
-        `Năm không hợp lệ: “${text.slice(0, 20)}”. Hãy chọn một năm, ví dụ 2026.`,
-        `Invalid year: “${text.slice(0, 20)}”. Choose a year, e.g. 2026.`,
-      ),
-    );
+    throw new UserError(t('invalidYearTextChoose', { text: text.slice(0, 20) }));
   }
   return year;
 }
@@ -31,37 +27,28 @@ function yearOf(req: FastifyRequest): number {
 export function registerExportPages(scope: FastifyInstance, deps: WebDeps): void {
   scope.get('/exports', async (req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('exports', a.lang);
     const [years, units] = await Promise.all([
       exportYears(deps.db, a.orgId, deps.clock.now()),
       deps.db.unit.findMany({ where: { orgId: a.orgId, active: true }, select: { id: true, name: true } }),
     ]);
     units.sort((x, y) => x.name.localeCompare(y.name, 'vi'));
     return sendPage(req, reply, {
-      title: t('Xuất báo cáo tình hình', 'Status exports'),
-      body: html`<h1>${t('Xuất báo cáo tình hình thực hiện', 'Export the implementation status')}</h1>
-<p class="muted">${t(
-        'Tình hình từng nhiệm vụ và đơn vị chủ trì trong năm, theo bảng phụ lục của kế hoạch (TT, Nhiệm vụ, Đơn vị chủ trì, Trạng thái, Ngày hoàn thành, Ghi chú), để tổng hợp báo cáo trước ngày 30/11. Tệp Excel có một trang tính cho mỗi kế hoạch; tệp CSV gộp mọi kế hoạch.',
-        'Each duty and lead unit over the year, in the columns of the plan’s appendix, for the report due on 30/11. The Excel file has one sheet per plan; the CSV has every plan.',
-      )}</p>
-<table><thead><tr><th>${t('Năm', 'Year')}</th><th>Excel (XLSX)</th><th>CSV</th><th>${t('Dự thảo báo cáo (Word)', 'Report draft (Word)')}</th></tr></thead><tbody>
-${years.map((y) => html`<tr><td>${y}</td><td><a href="/admin/exports/status.xlsx?year=${y}" download>${t('Tải tệp Excel', 'Download Excel')} ${y}</a></td><td><a href="/admin/exports/status.csv?year=${y}" download>${t('Tải tệp CSV', 'Download CSV')} ${y}</a></td><td><a href="/admin/exports/report.docx?year=${y}" download>${t('Tải báo cáo', 'Download the report')} ${y}</a></td></tr>`)}
+      title: t('statusExports'),
+      body: html`<h1>${t('exportImplementationStatus')}</h1>
+<p class="muted">${t('eachDutyLeadUnit')}</p>
+<table><thead><tr><th>${t('year')}</th><th>Excel (XLSX)</th><th>CSV</th><th>${t('reportDraftWord')}</th></tr></thead><tbody>
+${years.map((y) => html`<tr><td>${y}</td><td><a href="/admin/exports/status.xlsx?year=${y}" download>${t('downloadExcel')} ${y}</a></td><td><a href="/admin/exports/status.csv?year=${y}" download>${t('downloadCsv')} ${y}</a></td><td><a href="/admin/exports/report.docx?year=${y}" download>${t('downloadReport')} ${y}</a></td></tr>`)}
 </tbody></table>
 <form method="get" action="/admin/exports/report.docx" class="row card">
-<label>${t('Báo cáo năm của một đơn vị', 'A unit’s own yearly report')}<br><select name="unit">${units.map((u) => html`<option value="${u.id}">${u.name}</option>`)}</select></label>
-<label>${t('Năm', 'Year')}<br><input type="number" name="year" min="2000" max="2100" required inputmode="numeric" class="w7" value="${years[0] ?? ''}"></label>
-<button type="submit">${t('Tải báo cáo (Word)', 'Download the report (Word)')}</button></form>
-<p class="muted">${t(
-        'Dự thảo báo cáo theo thể thức Nghị định 30/2020/NĐ-CP: kết quả chung, từng nhiệm vụ, các chỉ tiêu, khó khăn, kiến nghị và phụ lục đơn vị × nhiệm vụ; số và ký hiệu văn bản để trống để điền.',
-        'A report draft laid out per Decree 30/2020: overall results, each duty, the indicators, difficulties, proposals and an appendix of units × duties; the number and symbol are left blank to fill in.',
-      )}</p>
+<label>${t('unitOwnYearlyReport')}<br><select name="unit">${units.map((u) => html`<option value="${u.id}">${u.name}</option>`)}</select></label>
+<label>${t('year')}<br><input type="number" name="year" min="2000" max="2100" required inputmode="numeric" class="w7" value="${years[0] ?? ''}"></label>
+<button type="submit">${t('downloadReportWord')}</button></form>
+<p class="muted">${t('reportDraftLaidOut')}</p>
 <form method="get" action="/admin/exports/status.xlsx" class="row card">
-<label>${t('Năm khác', 'Another year')}<br><input type="number" name="year" min="2000" max="2100" required inputmode="numeric" class="w7"></label>
-<button type="submit">${t('Tải tệp Excel', 'Download Excel')}</button></form>
-<p class="muted">${t(
-        'Tệp CSV dùng mã UTF-8 (có BOM) và dấu phẩy; nếu Excel trên máy dùng dấu chấm phẩy làm dấu phân cách danh sách (cài đặt vùng Việt Nam), hãy mở tệp Excel thay vì tệp CSV.',
-        'The CSV is UTF-8 (with a BOM), comma-separated; if Excel on this computer uses semicolons as list separator (Vietnamese regional settings), open the Excel file instead.',
-      )}</p>`,
+<label>${t('anotherYear')}<br><input type="number" name="year" min="2000" max="2100" required inputmode="numeric" class="w7"></label>
+<button type="submit">${t('downloadExcel')}</button></form>
+<p class="muted">${t('csvUtf8Bom')}</p>`,
     });
   });
 

@@ -20,7 +20,8 @@ import { dutyFlags, type ReviewedDuty } from '#root/services/plans.js';
 import type { Resolution } from '#root/services/units.js';
 import { addAlias } from '#root/services/units.js';
 import { adminOf, csrfField, field, FORM_MAX_BYTES, redirectWith, sendPage, UPLOAD_MAX_BYTES } from '../admin.js';
-import { html, translator, type Html } from '../html.js';
+import { html, type Html } from '../html.js';
+import { webWords, type WebT } from '../words.js';
 import type { WebDeps } from '../server.js';
 
 type Req = FastifyRequest<{ Params: { id: string } }>;
@@ -29,28 +30,25 @@ const dmy = (iso: string | null | undefined) => (iso ? iso.split('-').reverse().
 
 /** The import form: paste the appendix, or upload a file; an optional plan code with each. */
 function importForm(req: FastifyRequest, input: { text?: string; planCode?: string } = {}): Html {
-  const t = translator(adminOf(req).lang);
+  const t = webWords('import', adminOf(req).lang);
   const planCode = (id: string) =>
-    html`<p><label for="${id}">${t('Số hiệu kế hoạch (nếu văn bản không ghi, hoặc để thay)', 'Plan code (if the text has none, or to replace it)')}</label><br>
+    html`<p><label for="${id}">${t('planCodeIfText')}</label><br>
 <input type="text" id="${id}" name="planCode" value="${input.planCode ?? ''}" placeholder="3131/KH-UBND" maxlength="100"></p>`;
-  return html`<h1>${t('Nhập kế hoạch', 'Import a plan')}</h1>
-<p class="muted">${t(
-    'Dán phụ lục nhiệm vụ (hoặc toàn văn kế hoạch), hoặc tải lên tệp kế hoạch như đã ban hành: Word (.docx, .doc), PDF, Excel (.xlsx), CSV hoặc văn bản. Bước sau là xem lại: chưa có gì được lưu cho đến khi anh/chị bấm «Nhập».',
-    'Paste the duty appendix (or the whole plan), or upload the plan file as published: Word (.docx, .doc), PDF, Excel (.xlsx), CSV or text. The next step is the review: nothing is saved until you press «Import».',
-  )}</p>
+  return html`<h1>${t('importPlan')}</h1>
+<p class="muted">${t('pasteDutyAppendixWhole')}</p>
 <form method="post" action="/admin/import" class="card">${csrfField(req)}
-<h2>${t('Dán văn bản', 'Paste the text')}</h2>
-<p><label for="import-text">${t('Bảng phụ lục (TT | Nhiệm vụ | Chủ trì | Phối hợp | Thời gian), chép từ Word, Excel hoặc PDF', 'The appendix table (number | duty | lead | cooperating | timeframe), copied from Word, Excel or PDF')}</label><br>
+<h2>${t('pasteText')}</h2>
+<p><label for="import-text">${t('appendixTableNumberDuty')}</label><br>
 <textarea id="import-text" name="text" rows="12" class="wide" aria-describedby="import-limit">${input.text ?? ''}</textarea><br>
-<span class="muted" id="import-limit">${t(`Giới hạn: ${FORM_MAX_BYTES / 1024 / 1024} MB dữ liệu biểu mẫu khi gửi; mỗi chữ có dấu tính đến 9 byte, nên khoảng 300.000 đến 1 triệu ký tự tùy văn bản. Dài hơn: tải tệp lên (tối đa ${UPLOAD_MAX_BYTES / 1024 / 1024} MB).`, `Limit: ${FORM_MAX_BYTES / 1024 / 1024} MB of form data as sent; a letter with diacritics counts up to 9 bytes, so about 300,000 to 1 million characters depending on the text. Longer: upload a file (at most ${UPLOAD_MAX_BYTES / 1024 / 1024} MB).`)}</span></p>
+<span class="muted" id="import-limit">${t('limitValueMbForm', { value: FORM_MAX_BYTES / 1024 / 1024, megabytes: UPLOAD_MAX_BYTES / 1024 / 1024 })}</span></p>
 ${planCode('import-code-text')}
-<p><button type="submit">${t('Xem lại', 'Review')}</button></p></form>
+<p><button type="submit">${t('review')}</button></p></form>
 <form method="post" action="/admin/import" enctype="multipart/form-data" class="card">${csrfField(req)}
-<h2>${t('Tải tệp lên', 'Upload a file')}</h2>
-<p><label for="import-file">${t(`Tệp Word (.docx, .doc), PDF có lớp chữ, Excel (.xlsx), CSV hoặc văn bản (.txt), tối đa ${UPLOAD_MAX_BYTES / 1024 / 1024} MB`, `A Word (.docx, .doc), PDF with a text layer, Excel (.xlsx), CSV or text (.txt) file, at most ${UPLOAD_MAX_BYTES / 1024 / 1024} MB`)}</label><br>
+<h2>${t('uploadFile')}</h2>
+<p><label for="import-file">${t('wordDocxDocPdf', { megabytes: UPLOAD_MAX_BYTES / 1024 / 1024 })}</label><br>
 <input type="file" id="import-file" name="file" required accept=".docx,.doc,.pdf,.csv,.xlsx,.txt,.tsv,text/plain,text/csv,application/pdf,application/msword,application/vnd.openxmlformats-officedocument.wordprocessingml.document,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"></p>
 ${planCode('import-code-file')}
-<p><button type="submit">${t('Xem lại', 'Review')}</button></p></form>`;
+<p><button type="submit">${t('review')}</button></p></form>`;
 }
 
 /**
@@ -73,22 +71,16 @@ function whereRead(d: ReviewedDuty, lang: Lang): string {
   return whereIn(read, lang);
 }
 
-const FIELD_LABEL: Record<'title' | 'timeframe' | 'flags', [string, string]> = {
-  title: ['tên nhiệm vụ', 'title'],
-  timeframe: ['thời gian thực hiện', 'timeframe'],
-  flags: ['các cờ đã bỏ', 'cleared flags'],
-};
-
 /** A name of the plan as the review resolved it: new names are marked. */
-function nameCell(list: Resolution[], t: (vi: string, en: string) => string): Html | string {
+function nameCell(list: Resolution[], t: WebT<'import'>): Html | string {
   if (!list.length) return '—';
   return html`${list.map(
-    (r, i) => html`${i ? '; ' : ''}${r.name}${r.matched ? '' : html` <strong>(${t('mới', 'new')})</strong>`}`,
+    (r, i) => html`${i ? '; ' : ''}${r.name}${r.matched ? '' : html` <strong>(${t('new')})</strong>`}`,
   )}`;
 }
 
 function dutyRow(req: FastifyRequest, id: string, d: ReviewedDuty): Html {
-  const t = translator(adminOf(req).lang);
+  const t = webWords('import', adminOf(req).lang);
   const flags = dutyFlags(d);
   const anchor = `tt-${d.code.replace(/[^\w.-]/g, '_')}`;
   const cells = sourceCells(d);
@@ -96,20 +88,16 @@ function dutyRow(req: FastifyRequest, id: string, d: ReviewedDuty): Html {
   const kept = d.kept ?? [];
   const conflicts = d.conflicts ?? [];
   return html`<tr id="${anchor}"${flags.length || conflicts.length ? html` class="flag"` : ''}>
-<td>${d.code}</td><td>${d.title}${d.origin === 'report' ? html` <span class="muted">(${t('báo cáo trong văn bản', 'report asked in the text')})</span>` : ''}${
+<td>${d.code}</td><td>${d.title}${d.origin === 'report' ? html` <span class="muted">(${t('reportAskedText')})</span>` : ''}${
     kept.length
-      ? html`<br><span class="muted kept">${t('Giữ bản quản trị viên đã sửa', 'The administrator’s fix kept')}: ${kept.map((f) => t(...FIELD_LABEL[f])).join(', ')}</span>`
+      ? html`<br><span class="muted kept">${t('administratorFixKept')}: ${kept.map((f) => t(`fieldName.${f}`)).join(', ')}</span>`
       : ''
-  }${
-    conflicts.length
-      ? html`<br><strong class="conflict">${t('Văn bản đã đổi ở ô quản trị viên đã sửa: chọn ở cuối trang', 'The document changed where the administrator fixed it: choose at the end of the page')}</strong>`
-      : ''
-  }${
+  }${conflicts.length ? html`<br><strong class="conflict">${t('documentChangedWhereAdministrator')}</strong>` : ''}${
     cells.length || where
-      ? html`<details class="source"><summary>${t('Nguồn', 'Source')}${where ? html` <span class="muted">(${where})</span>` : ''}</summary>${
+      ? html`<details class="source"><summary>${t('source')}${where ? html` <span class="muted">(${where})</span>` : ''}</summary>${
           cells.length
-            ? html`<ol>${cells.map((c) => html`<li>${c || html`<span class="muted">${t('(ô trống)', '(empty cell)')}</span>`}</li>`)}</ol>`
-            : html`<p class="muted">${t('Không có nội dung ô.', 'No cell text.')}</p>`
+            ? html`<ol>${cells.map((c) => html`<li>${c || html`<span class="muted">${t('emptyCell')}</span>`}</li>`)}</ol>`
+            : html`<p class="muted">${t('noCellText')}</p>`
         }</details>`
       : ''
   }</td>
@@ -119,68 +107,63 @@ function dutyRow(req: FastifyRequest, id: string, d: ReviewedDuty): Html {
     flags.length
       ? html`<ul>${flags.map((f) => html`<li>${oneLanguage(f, adminOf(req).lang)}</li>`)}</ul>
 <form method="post" action="/admin/import/${id}/fix">${csrfField(req)}<input type="hidden" name="code" value="${d.code}">
-<label>${t('Thời gian thực hiện', 'Timeframe')}<br><input type="text" name="timeframe" value="${d.timeframe}" maxlength="300"></label><br>
-<label><input type="checkbox" name="clearFlags" value="1"> ${t('Đã xem, bỏ các cờ', 'Reviewed: clear the flags')}</label><br>
-<button type="submit" class="secondary">${t('Sửa', 'Fix')}</button></form>`
+<label>${t('timeframe')}<br><input type="text" name="timeframe" value="${d.timeframe}" maxlength="300"></label><br>
+<label><input type="checkbox" name="clearFlags" value="1"> ${t('reviewedClearFlags')}</label><br>
+<button type="submit" class="secondary">${t('fix')}</button></form>`
       : html`<span class="muted">—</span>`
   }</td></tr>`;
 }
 
 /** The plan's last year as the review applies it, where it comes from, and a field to change it. */
 function horizonForm(req: FastifyRequest, id: string, r: DraftReview): Html {
-  const t = translator(adminOf(req).lang);
+  const t = webWords('import', adminOf(req).lang);
   const year = r.review.plan.horizonYear;
   const from = {
-    text: t('theo tên hoặc nội dung kế hoạch', 'from the plan’s title or text'),
-    given: t('do anh/chị đặt', 'set by you'),
-    existing: t('của kế hoạch đã nhập trước', 'of the plan imported before'),
-    none: t('văn bản không ghi', 'the text names none'),
+    text: t('fromPlanTitleText'),
+    given: t('setYou'),
+    existing: t('planImportedBefore'),
+    none: t('textNamesNone'),
   }[r.review.horizonFrom];
   const beyond = r.review.duties.filter((d) =>
     d.flags.some((f) => f.startsWith('Thời hạn của nhiệm vụ vượt quá năm kết thúc')),
   ).length;
   return html`<form method="post" action="/admin/import/${id}/horizon" class="horizon">${csrfField(req)}
-<p><label for="import-horizon"><strong>${t('Năm kết thúc kế hoạch', 'The plan’s last year')}</strong></label>: ${year ? html`<span class="horizon-year">${year}</span>` : t('không có', 'none')} <span class="muted">(${from}${
-    beyond
-      ? t(
-          `; ${beyond} nhiệm vụ có thời hạn sau năm này, được giữ nguyên thời hạn`,
-          `; ${beyond} duties are due after it and keep their own dates`,
-        )
-      : ''
+<p><label for="import-horizon"><strong>${t('planLastYear')}</strong></label>: ${year ? html`<span class="horizon-year">${year}</span>` : t('none')} <span class="muted">(${from}${
+    beyond ? t('beyondDutiesDueAfter', { beyond }) : ''
   })</span><br>
 <input type="text" id="import-horizon" name="horizon" value="${year ? String(year) : ''}" inputmode="numeric" maxlength="4" size="6" placeholder="2030">
-<button type="submit" class="secondary">${t('Đặt năm kết thúc', 'Set the last year')}</button>
-<span class="muted">${t('Nhắc hạn của các nhiệm vụ định kỳ dừng sau năm này; để trống nếu kế hoạch không có.', 'Recurring duties stop after this year; leave empty if the plan has none.')}</span></p></form>`;
+<button type="submit" class="secondary">${t('setLastYear')}</button>
+<span class="muted">${t('recurringDutiesStopAfter')}</span></p></form>`;
 }
 
 /** The day the plan is tracked from as the review applies it, where it comes from, and a field to change it. */
 function trackFromForm(req: FastifyRequest, id: string, r: DraftReview): Html {
-  const t = translator(adminOf(req).lang);
+  const t = webWords('import', adminOf(req).lang);
   const day = r.review.trackFrom;
   const from = {
-    given: t('do anh/chị đặt', 'set by you'),
-    existing: t('của kế hoạch đã nhập trước', 'of the plan imported before'),
-    default: t('mặc định: kỳ hiện tại của mỗi nhiệm vụ', 'default: the current period of each duty'),
+    given: t('setYou'),
+    existing: t('planImportedBefore'),
+    default: t('defaultCurrentPeriodEach'),
   }[r.review.trackFromFrom];
   return html`<form method="post" action="/admin/import/${id}/track-from" class="track-from">${csrfField(req)}
-<p><label for="import-track-from"><strong>${t('Theo dõi từ ngày', 'Track from')}</strong></label>: ${day ? html`<span class="track-from-day">${dmy(day)}</span>` : t('mọi kỳ, kể cả đã qua', 'every period, the past included')} <span class="muted">(${from})</span><br>
-<input type="text" id="import-track-from" name="trackFrom" value="${dmy(day)}" maxlength="10" size="12" placeholder="${t('ngày/tháng/năm', 'day/month/year')}">
-<label><input type="checkbox" name="all" value="1"${day ? '' : ' checked'}> ${t('Theo dõi mọi kỳ, kể cả đã qua', 'Track every period, the past included')}</label>
-<button type="submit" class="secondary">${t('Đặt ngày theo dõi', 'Set the day')}</button><br>
-<span class="muted">${t('Các kỳ kết thúc và đến hạn trước ngày này được giữ làm lịch sử: không nhắc, không báo lên, không tính quá hạn. Để trống để dùng mặc định.', 'Periods that ended and fell due before this day are kept as history: no reminders or escalations, not counted overdue. Leave empty for the default.')}</span></p></form>`;
+<p><label for="import-track-from"><strong>${t('trackFrom')}</strong></label>: ${day ? html`<span class="track-from-day">${dmy(day)}</span>` : t('everyPeriodPastIncluded')} <span class="muted">(${from})</span><br>
+<input type="text" id="import-track-from" name="trackFrom" value="${dmy(day)}" maxlength="10" size="12" placeholder="${t('dayMonthYear')}">
+<label><input type="checkbox" name="all" value="1"${day ? '' : ' checked'}> ${t('trackEveryPeriodPast')}</label>
+<button type="submit" class="secondary">${t('setDay')}</button><br>
+<span class="muted">${t('periodsEndedFellDue')}</span></p></form>`;
 }
 
 /** The administrator's fixes the document now contradicts: both values, and a choice for each (inside the commit form). */
 function conflictChoices(req: FastifyRequest, duties: ReviewedDuty[]): Html | string {
-  const t = translator(adminOf(req).lang);
+  const t = webWords('import', adminOf(req).lang);
   const rows = duties.flatMap((d) => (d.conflicts ?? []).map((c) => ({ code: d.code, c })));
   if (!rows.length) return '';
-  return html`<div class="card flag conflicts"><h2>${t('Văn bản đã đổi ở chỗ quản trị viên đã sửa', 'The document changed where an administrator fixed it')} (${rows.length})</h2>
-<p class="muted">${t('Với mỗi chỗ, chọn giữ bản của quản trị viên hay lấy theo văn bản mới.', 'For each, keep the administrator’s value or take the new document’s.')}</p>
-<table><thead><tr><th>${t('TT', 'No.')}</th><th>${t('Ô', 'Field')}</th><th>${t('Bản quản trị viên đã sửa', 'The administrator’s value')}</th><th>${t('Văn bản nay ghi', 'The document now says')}</th></tr></thead><tbody>
+  return html`<div class="card flag conflicts"><h2>${t('documentChangedWhereAdministratorFixed')} (${rows.length})</h2>
+<p class="muted">${t('eachKeepAdministratorValue')}</p>
+<table><thead><tr><th>${t('no')}</th><th>${t('field')}</th><th>${t('administratorValue')}</th><th>${t('documentNowSays')}</th></tr></thead><tbody>
 ${rows.map(({ code, c }) => {
   const name = `take:${code}:${c.field}`;
-  return html`<tr><td>${code}</td><td>${t(...FIELD_LABEL[c.field])}</td>
+  return html`<tr><td>${code}</td><td>${t(`fieldName.${c.field}`)}</td>
 <td><label><input type="radio" name="${name}" value="admin"${c.take === 'admin' ? ' checked' : ''}> ${c.admin}</label></td>
 <td><label><input type="radio" name="${name}" value="document"${c.take === 'document' ? ' checked' : ''}> ${c.document}</label></td></tr>`;
 })}</tbody></table></div>`;
@@ -208,73 +191,74 @@ async function dutyRows(req: FastifyRequest, id: string, duties: ReviewedDuty[])
  * The plan's duties this text leaves out, each with a box "retire it" (issue 16): ticked when the
  * text has that part of the plan and the duty is gone from it, not when that part was not pasted.
  */
-function retireChoices(t: ReturnType<typeof translator>, r: DraftReview): Html {
+function retireChoices(t: WebT<'import'>, r: DraftReview): Html {
   if (!r.existing) return html``;
   return html`<input type="hidden" name="retireChosen" value="1">${
     r.retiring.length
-      ? html`<fieldset class="card retire"><legend>${t('Nhiệm vụ đã nhập nhưng không có trong văn bản này', 'Imported duties this text leaves out')}</legend>
-<p class="muted">${t('Đánh dấu nhiệm vụ cần ngừng (không còn trong kế hoạch); nhiệm vụ không đánh dấu vẫn áp dụng như cũ.', 'Tick the duties to retire (no longer in the plan); the others stay as they are.')}</p>
-${r.retiring.map((d) => html`<label class="block-label"><input type="checkbox" name="retire" value="${d.code}"${d.retire ? html` checked` : ''}> ${t('Ngừng', 'Retire')} <strong>${d.code}</strong> ${d.title.length > 100 ? `${d.title.slice(0, 99)}…` : d.title}${d.origin === 'report' ? html` <span class="muted">(${t('nhiệm vụ báo cáo trong thân kế hoạch', 'a report duty of the plan’s body')})</span>` : ''}</label>`)}</fieldset>`
+      ? html`<fieldset class="card retire"><legend>${t('importedDutiesTextLeaves')}</legend>
+<p class="muted">${t('tickDutiesRetireNo')}</p>
+${r.retiring.map((d) => html`<label class="block-label"><input type="checkbox" name="retire" value="${d.code}"${d.retire ? html` checked` : ''}> ${t('retire')} <strong>${d.code}</strong> ${d.title.length > 100 ? `${d.title.slice(0, 99)}…` : d.title}${d.origin === 'report' ? html` <span class="muted">(${t('reportDutyPlanBody')})</span>` : ''}</label>`)}</fieldset>`
       : ''
   }`;
 }
 
 /** The new unit names, each with a field to say it is a known unit after all (issue 16). */
 function mapForms(req: FastifyRequest, id: string, names: { name: string; kind: string }[], units: string[]): Html {
-  const t = translator(adminOf(req).lang);
+  const t = webWords('import', adminOf(req).lang);
   const unitNames = names.filter((n) => n.kind === 'unit');
   if (!unitNames.length) return html``;
-  return html`<details class="map-names"><summary>${t('Ghép tên mới với đơn vị đã có', 'Map a new name to a known unit')}</summary><ul class="plain">${unitNames.map((n) => html`<li>${n.name}${mapForm(req, id, n.name)}</li>`)}</ul><datalist id="known-units">${units.map((u) => html`<option value="${u}">`)}</datalist></details>`;
+  return html`<details class="map-names"><summary>${t('mapNewNameKnown')}</summary><ul class="plain">${unitNames.map((n) => html`<li>${n.name}${mapForm(req, id, n.name)}</li>`)}</ul><datalist id="known-units">${units.map((u) => html`<option value="${u}">`)}</datalist></details>`;
 }
 
 /** A new name is an existing unit after all: it becomes that unit's alias, and the review matches it. */
 function mapForm(req: FastifyRequest, id: string, name: string): Html {
-  const t = translator(adminOf(req).lang);
-  return html` <form method="post" action="/admin/import/${id}/map" class="inline">${csrfField(req)}<input type="hidden" name="name" value="${name}"><input type="text" name="unit" list="known-units" required maxlength="300" class="w12" aria-label="${t(`Đơn vị đã có mà «${name}» chỉ đến`, `The known unit «${name}» means`)}" placeholder="${t('là đơn vị đã có…', 'is a known unit…')}"> <button type="submit" class="secondary">${t('Ghép', 'Map')}</button></form>`;
+  const t = webWords('import', adminOf(req).lang);
+  return html` <form method="post" action="/admin/import/${id}/map" class="inline">${csrfField(req)}<input type="hidden" name="name" value="${name}"><input type="text" name="unit" list="known-units" required maxlength="300" class="w12" aria-label="${t('knownUnitNameMeans', { name })}" placeholder="${t('knownUnit')}"> <button type="submit" class="secondary">${t('map')}</button></form>`;
 }
 
 async function reviewPage(req: FastifyRequest, id: string, r: DraftReview, units: string[] = []): Promise<Html> {
-  const t = translator(adminOf(req).lang);
+  const t = webWords('import', adminOf(req).lang);
   const { review, existing } = r;
   const p = review.plan;
   const flagged = review.duties.filter((d) => dutyFlags(d).length);
-  return html`<h1>${t('Xem lại kế hoạch trước khi nhập', 'Review the plan before importing')}</h1>
-<div class="card"><p><strong>${p.code}</strong>${p.issuedOn ? html` · ${t('ngày', 'dated')} ${dmy(p.issuedOn)}` : ''}${p.issuer ? html` · ${p.issuer}` : ''}</p>
+  return html`<h1>${t('reviewPlanBeforeImporting')}</h1>
+<div class="card"><p><strong>${p.code}</strong>${p.issuedOn ? html` · ${t('dated')} ${dmy(p.issuedOn)}` : ''}${p.issuer ? html` · ${p.issuer}` : ''}</p>
 ${p.title ? html`<p>${p.title}</p>` : ''}
 ${horizonForm(req, id, r)}
 ${trackFromForm(req, id, r)}
-<p class="muted">${t('Định dạng', 'Format')}: ${review.format} · ${review.duties.length} ${t('nhiệm vụ', 'duties')} · ${flagged.length} ${t('cần xem lại', 'to review')} · ${review.newNames.length} ${t('tên mới', 'new names')}</p>
+<p class="muted">${t('format')}: ${review.format} · ${review.duties.length} ${t('duties')} · ${flagged.length} ${t('reviewLower')} · ${review.newNames.length} ${t('newNames')}</p>
 ${
   existing
-    ? html`<p class="error">${t(
-        `Kế hoạch ${p.code} đã có (${existing.activeDuties} nhiệm vụ đang áp dụng): nhập lại sẽ cập nhật những nhiệm vụ khác đi. ${r.retiring.length ? `${r.retiring.length} nhiệm vụ đã nhập không có trong văn bản này: chọn ở cuối trang nhiệm vụ nào ngừng.` : 'Không nhiệm vụ nào bị ngừng.'}`,
-        `Plan ${p.code} already exists (${existing.activeDuties} active duties): importing again updates the duties that differ. ${r.retiring.length ? `${r.retiring.length} imported duties are not in this text: choose at the bottom which to retire.` : 'No duty is retired.'}`,
-      )}</p>`
+    ? html`<p class="error">${t('planExists', {
+        code: p.code,
+        activeDuties: existing.activeDuties,
+        retiring: r.retiring.length ? t('retiringChoose', { retiring: r.retiring.length }) : t('noneRetired'),
+      })}</p>`
     : ''
 }</div>
 ${
   review.flags.length
-    ? html`<div class="card flag"><h2>${t('Vấn đề của cả văn bản', 'Problems with the whole text')}</h2><ul>${review.flags.map((f) => html`<li>${oneLanguage(f, adminOf(req).lang)}</li>`)}</ul></div>`
+    ? html`<div class="card flag"><h2>${t('problemsWholeText')}</h2><ul>${review.flags.map((f) => html`<li>${oneLanguage(f, adminOf(req).lang)}</li>`)}</ul></div>`
     : ''
 }
-<h2>${t('Nhiệm vụ', 'Duties')}</h2>
-<table><thead><tr><th>${t('TT', 'No.')}</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Chủ trì', 'Lead')}</th><th>${t('Phối hợp', 'Cooperating')}</th><th>${t('Thời gian (như văn bản)', 'Timeframe (as written)')}</th><th>${t('Lịch hiểu được', 'Schedule understood')}</th><th>${t('Cần xem lại', 'To review')}</th></tr></thead>
+<h2>${t('dutiesCapital')}</h2>
+<table><thead><tr><th>${t('no')}</th><th>${t('duty')}</th><th>${t('lead')}</th><th>${t('cooperating')}</th><th>${t('timeframeWritten')}</th><th>${t('scheduleUnderstood')}</th><th>${t('toReview')}</th></tr></thead>
 <tbody>${await dutyRows(req, id, review.duties)}</tbody></table>
-<div class="card"><h2>${t('Tên đơn vị', 'Unit names')}</h2>
-<h3>${t('Đề xuất tạo mới (sẽ được đánh dấu để xem lại)', 'Proposed new (created, marked for review)')} (${review.newNames.length})</h3>
-${review.newNames.length ? html`<ul class="new-names">${review.newNames.map((n) => html`<li>${n.name} <span class="muted">(${n.kind === 'group' ? t('nhóm', 'group') : t('đơn vị', 'unit')})</span></li>`)}</ul>${mapForms(req, id, review.newNames, units)}` : html`<p class="muted">${t('Không có.', 'None.')}</p>`}
-<h3>${t('Đã khớp với danh mục', 'Matched to existing units')} (${review.matched.length})</h3>
-${review.matched.length ? html`<ul class="matched-names">${review.matched.map((n) => html`<li>${n.name}${n.entry !== n.name ? html` → ${n.entry}` : ''}${n.proposed ? html` <span class="muted">(${t('đang chờ xem lại', 'awaiting review')})</span>` : ''}</li>`)}</ul>` : html`<p class="muted">${t('Không có.', 'None.')}</p>`}
+<div class="card"><h2>${t('unitNames')}</h2>
+<h3>${t('proposedNewCreatedMarked')} (${review.newNames.length})</h3>
+${review.newNames.length ? html`<ul class="new-names">${review.newNames.map((n) => html`<li>${n.name} <span class="muted">(${n.kind === 'group' ? t('group') : t('unit')})</span></li>`)}</ul>${mapForms(req, id, review.newNames, units)}` : html`<p class="muted">${t('noneSentence')}</p>`}
+<h3>${t('matchedExistingUnits')} (${review.matched.length})</h3>
+${review.matched.length ? html`<ul class="matched-names">${review.matched.map((n) => html`<li>${n.name}${n.entry !== n.name ? html` → ${n.entry}` : ''}${n.proposed ? html` <span class="muted">(${t('awaitingReview')})</span>` : ''}</li>`)}</ul>` : html`<p class="muted">${t('noneSentence')}</p>`}
 </div>
 <div class="row">
 ${
   review.duties.length
-    ? html`<form method="post" action="/admin/import/${id}/commit" class="inline">${csrfField(req)}${conflictChoices(req, review.duties)}${retireChoices(t, r)}<button type="submit">${t(`Nhập ${review.duties.length} nhiệm vụ`, `Import ${review.duties.length} duties`)}</button></form>`
-    : html`<p class="muted">${t('Không có nhiệm vụ nào để nhập từ văn bản này.', 'There is no duty to import from this document.')}</p>`
+    ? html`<form method="post" action="/admin/import/${id}/commit" class="inline">${csrfField(req)}${conflictChoices(req, review.duties)}${retireChoices(t, r)}<button type="submit">${t('importDutiesCountDuties', { dutiesCount: review.duties.length })}</button></form>`
+    : html`<p class="muted">${t('thereNoDutyImport')}</p>`
 }
-<form method="post" action="/admin/import/${id}/discard" class="inline">${csrfField(req)}<button type="submit" class="secondary">${t('Hủy', 'Cancel')}</button></form>
+<form method="post" action="/admin/import/${id}/discard" class="inline">${csrfField(req)}<button type="submit" class="secondary">${t('cancel')}</button></form>
 </div>
-<p class="muted">${t(`Bản xem lại được giữ ${IMPORT_DRAFT_TTL_SECONDS / 3600} giờ.`, `This review is kept for ${IMPORT_DRAFT_TTL_SECONDS / 3600} hours.`)}</p>`;
+<p class="muted">${t('reviewKeptHours', { hours: IMPORT_DRAFT_TTL_SECONDS / 3600 })}</p>`;
 }
 
 /**
@@ -292,10 +276,10 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
     error: string,
     input: { text?: string; planCode?: string } = {},
   ) => {
-    const t = translator(adminOf(req).lang);
+    const t = webWords('import', adminOf(req).lang);
     return sendPage(req, reply, {
       status,
-      title: t('Nhập kế hoạch', 'Import a plan'),
+      title: t('importPlan'),
       error,
       body: importForm(req, input),
     });
@@ -306,11 +290,11 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
   /** Back to the stored review, as it was, with what went wrong (400): a refused fix or horizon. */
   const reviewWithError = async (req: FastifyRequest, reply: FastifyReply, id: string, error: string) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('import', a.lang);
     const r = await reviewDraft(deps.db, a.orgId, await loadImportDraft(store, a.orgId, id));
     return sendPage(req, reply, {
       status: 400,
-      title: t('Xem lại kế hoạch', 'Review the plan'),
+      title: t('reviewPlan'),
       error,
       body: await reviewPage(req, id, r, await unitNames(a.orgId)),
     });
@@ -325,8 +309,8 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
     ).map((u) => u.name);
 
   scope.get('/import', async (req, reply) => {
-    const t = translator(adminOf(req).lang);
-    return sendPage(req, reply, { title: t('Nhập kế hoạch', 'Import a plan'), body: importForm(req) });
+    const t = webWords('import', adminOf(req).lang);
+    return sendPage(req, reply, { title: t('importPlan'), body: importForm(req) });
   });
 
   scope.post('/import', async (req, reply) => {
@@ -357,12 +341,12 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
 
   scope.get('/import/:id', async (req: Req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('import', a.lang);
     try {
       const draft = await loadImportDraft(store, a.orgId, req.params.id);
       const r = await reviewDraft(deps.db, a.orgId, draft);
       return sendPage(req, reply, {
-        title: t('Xem lại kế hoạch', 'Review the plan'),
+        title: t('reviewPlan'),
         body: await reviewPage(req, req.params.id, r, await unitNames(a.orgId)),
       });
     } catch (e) {
@@ -373,7 +357,7 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
 
   scope.post('/import/:id/fix', async (req: Req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('import', a.lang);
     const id = req.params.id;
     const code = field(req.body, 'code');
     try {
@@ -385,10 +369,11 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
       return redirectWith(
         reply,
         `/admin/import/${id}`,
-        t(
-          `Đã sửa nhiệm vụ ${code}: ${describeSchedule(r.duty.schedule, 'vi')}${left.length ? ` (còn ${left.length} cờ)` : ''}. Chưa lưu cho đến khi bấm «Nhập».`,
-          `Duty ${code} fixed: ${describeSchedule(r.duty.schedule, 'en')}${left.length ? ` (${left.length} flags left)` : ''}. Not saved until you press «Import».`,
-        ),
+        t('dutyFixed', {
+          code,
+          schedule: describeSchedule(r.duty.schedule, t.lang),
+          left: left.length ? t('flagsLeft', { left: left.length }) : '',
+        }),
       );
     } catch (e) {
       if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
@@ -399,24 +384,12 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
 
   scope.post('/import/:id/horizon', async (req: Req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('import', a.lang);
     const id = req.params.id;
     try {
       const r = await setImportDraftHorizon(deps.db, store, a.orgId, id, field(req.body, 'horizon'));
       const year = r.review.plan.horizonYear;
-      return redirectWith(
-        reply,
-        `/admin/import/${id}`,
-        year
-          ? t(
-              `Năm kết thúc kế hoạch: ${year}. Chưa lưu cho đến khi bấm «Nhập».`,
-              `The plan’s last year: ${year}. Not saved until you press «Import».`,
-            )
-          : t(
-              'Kế hoạch không có năm kết thúc. Chưa lưu cho đến khi bấm «Nhập».',
-              'The plan has no last year. Not saved until you press «Import».',
-            ),
-      );
+      return redirectWith(reply, `/admin/import/${id}`, year ? t('planLastYearNot', { year }) : t('planNoLastYear'));
     } catch (e) {
       if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
       if (!(e instanceof UserError)) throw e;
@@ -426,7 +399,7 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
 
   scope.post('/import/:id/track-from', async (req: Req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('import', a.lang);
     const id = req.params.id;
     try {
       const r = await setImportDraftTrackFrom(deps.db, store, a.orgId, id, {
@@ -437,15 +410,7 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
       return redirectWith(
         reply,
         `/admin/import/${id}`,
-        day
-          ? t(
-              `Theo dõi từ ${dmy(day)}; các kỳ trước đó là lịch sử. Chưa lưu cho đến khi bấm «Nhập».`,
-              `Tracked from ${dmy(day)}; earlier periods are history. Not saved until you press «Import».`,
-            )
-          : t(
-              'Theo dõi mọi kỳ, kể cả đã qua. Chưa lưu cho đến khi bấm «Nhập».',
-              'Every period is tracked, the past included. Not saved until you press «Import».',
-            ),
+        day ? t('trackedFromDayEarlier', { day: dmy(day) }) : t('everyPeriodTrackedPast'),
       );
     } catch (e) {
       if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
@@ -462,7 +427,7 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
 
   scope.post('/import/:id/commit', async (req: Req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('import', a.lang);
     const retire = retireOf(req.body);
     try {
       const {
@@ -476,10 +441,15 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
       return redirectWith(
         reply,
         '/admin/import',
-        t(
-          `Đã nhập kế hoạch ${planCode}: ${r.created} nhiệm vụ mới, ${r.updated} cập nhật, ${r.unchanged} không đổi, ${r.retired} ngừng; ${r.newNames.length} đơn vị/nhóm mới (đề xuất). Nghĩa vụ năm nay: ${o.created} mới.`,
-          `Plan ${planCode} imported: ${r.created} new duties, ${r.updated} updated, ${r.unchanged} unchanged, ${r.retired} retired; ${r.newNames.length} new units/groups (proposed). This year's obligations: ${o.created} new.`,
-        ),
+        t('planImported', {
+          planCode,
+          created: r.created,
+          updated: r.updated,
+          unchanged: r.unchanged,
+          retired: r.retired,
+          newNames: r.newNames.length,
+          obligations: o.created,
+        }),
       );
     } catch (e) {
       if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
@@ -493,21 +463,17 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
   // units alias` does), and the review, read again, matches it.
   scope.post('/import/:id/map', async (req: Req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('import', a.lang);
     const name = field(req.body, 'name').slice(0, 300);
     const unit = field(req.body, 'unit').slice(0, 300);
     try {
       await loadImportDraft(store, a.orgId, req.params.id);
-      if (!name || !unit)
-        throw new UserError(t('Chọn đơn vị đã có để ghép tên này.', 'Choose the known unit for this name.'));
+      if (!name || !unit) throw new UserError(t('chooseKnownUnitName'));
       const entry = await addAlias(deps.db, a.orgId, unit, name, a.actor);
       return redirectWith(
         reply,
         `/admin/import/${req.params.id}`,
-        t(
-          `Đã ghép «${name}» với ${entry.name} (thành tên khác của đơn vị).`,
-          `«${name}» mapped to ${entry.name} (as its alias).`,
-        ),
+        t('nameMappedEntryNameAlias', { name, entryName: entry.name }),
       );
     } catch (e) {
       if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
@@ -518,17 +484,13 @@ export function registerImportPages(scope: FastifyInstance, deps: WebDeps): void
 
   scope.post('/import/:id/discard', async (req: Req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('import', a.lang);
     try {
       await discardImportDraft(store, a.orgId, req.params.id);
     } catch (e) {
       if (e instanceof ImportDraftGoneError) return gone(req, reply, e);
       throw e;
     }
-    return redirectWith(
-      reply,
-      '/admin/import',
-      t('Đã hủy bản xem lại; không có gì được nhập.', 'The review was cancelled; nothing was imported.'),
-    );
+    return redirectWith(reply, '/admin/import', t('reviewCancelledNothingImported'));
   });
 }

@@ -16,10 +16,11 @@ import { isUuid } from '#root/services/units.js';
 import { reportData } from '#root/services/report.js';
 import { reportDocx, reportFileName } from '#root/services/report-docx.js';
 import { adminOf, csrfField, field, redirectWith, safeNext, sendPage } from '../admin.js';
-import { html, raw, translator, type Html } from '../html.js';
+import { html, raw, type Html } from '../html.js';
+import { inBoth, webWords, type WebT } from '../words.js';
 import type { WebDeps } from '../server.js';
 
-type T = ReturnType<typeof translator>;
+type T = WebT<'indicators'>;
 const DOCX_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
 /** A year from a query or form: four digits within reason, else the given default (or a clear 400). */
@@ -27,10 +28,7 @@ function yearParam(raw: unknown, fallback: number, t: T): number {
   if (raw === undefined || raw === '') return fallback;
   const text = typeof raw === 'string' ? raw.trim() : '';
   const y = /^\d{4}$/.test(text) ? Number(text) : NaN;
-  if (!(y >= 2000 && y <= 2100))
-    throw new UserError(
-      t(`Năm không hợp lệ: “${text.slice(0, 20)}”. Ví dụ: 2026.`, `Invalid year: “${text.slice(0, 20)}”. E.g. 2026.`),
-    );
+  if (!(y >= 2000 && y <= 2100)) throw new UserError(t('invalidYearTextE', { text: text.slice(0, 20) }));
   return y;
 }
 
@@ -54,15 +52,15 @@ export function yearsChart(i: IndicatorSummary, t: T): Html {
     const value = y.value;
     const cls = y.met === null ? 'bar-value' : y.met ? 'bar-met' : 'bar-miss';
     return html`<g>
-${target !== null ? html`<rect class="bar-target" x="${x}" y="${20 + H - h(target)}" width="30" height="${h(target)}"><title>${t('Mục tiêu', 'Target')} ${y.year}: ${withUnit(target, i.unit)}</title></rect>` : ''}
-${value !== null ? html`<rect class="${cls}" x="${x + 34}" y="${20 + H - h(value)}" width="30" height="${h(value)}"><title>${t('Kết quả', 'Result')} ${y.year}: ${withUnit(value, i.unit)}</title></rect>` : ''}
+${target !== null ? html`<rect class="bar-target" x="${x}" y="${20 + H - h(target)}" width="30" height="${h(target)}"><title>${t('target')} ${y.year}: ${withUnit(target, i.unit)}</title></rect>` : ''}
+${value !== null ? html`<rect class="${cls}" x="${x + 34}" y="${20 + H - h(value)}" width="30" height="${h(value)}"><title>${t('result')} ${y.year}: ${withUnit(value, i.unit)}</title></rect>` : ''}
 <text x="${x + 32}" y="${H + 38}" text-anchor="middle">${y.year}</text>
 <text x="${x + 49}" y="${value !== null ? 14 + H - h(value) : H + 14}" text-anchor="middle" class="bar-label">${value !== null ? withUnit(value, i.unit) : '—'}</text>
 </g>`;
   });
-  return html`<figure class="chart"><svg viewBox="0 0 ${W} ${H + 48}" width="${W}" height="${H + 48}" role="img" aria-label="${t('Mục tiêu và kết quả theo năm', 'Target and result by year')}">
+  return html`<figure class="chart"><svg viewBox="0 0 ${W} ${H + 48}" width="${W}" height="${H + 48}" role="img" aria-label="${t('targetResultYear')}">
 <line class="axis" x1="24" y1="${H + 20}" x2="${W - 8}" y2="${H + 20}"></line>${bars}</svg>
-<figcaption class="legend"><span class="key-target">${t('Mục tiêu', 'Target')}</span> <span class="key-met">${t('Kết quả: đạt', 'Result: met')}</span> <span class="key-miss">${t('Kết quả: không đạt', 'Result: not met')}</span></figcaption></figure>`;
+<figcaption class="legend"><span class="key-target">${t('target')}</span> <span class="key-met">${t('resultMet')}</span> <span class="key-miss">${t('resultNotMet')}</span></figcaption></figure>`;
 }
 
 /**
@@ -77,25 +75,25 @@ export function indicatorSection(
   back: string,
 ): Html {
   const a = adminOf(req);
-  const t = translator(a.lang);
+  const t = webWords('indicators', a.lang);
   if (!items.length) return html``;
   // Folded behind its counts: the obligation comes first; on a phone each indicator is a card.
   const reported = items.filter((i) => i.value).length;
-  return html`<details class="card" id="indicators"><summary>${t(`Chỉ tiêu năm ${year} của đơn vị`, `The unit’s indicators for ${year}`)} <span class="muted">(${t(`${reported}/${items.length} đã báo số liệu`, `${reported}/${items.length} reported`)})</span></summary>
-<table class="stack"><thead><tr><th>${t('Số', 'No.')}</th><th>${t('Mục tiêu', 'Target')}</th><th>${t('Chỉ tiêu', 'Indicator')}</th><th>${t('Số liệu đã báo', 'Reported')}</th><th>${t('Báo thay đơn vị', 'Report on the unit’s behalf')}</th></tr></thead><tbody>
+  return html`<details class="card" id="indicators"><summary>${t('unitIndicatorsYear', { year })} <span class="muted">(${t('reportedItemsCount', { reported, itemsCount: items.length })})</span></summary>
+<table class="stack"><thead><tr><th>${t('no')}</th><th>${t('target')}</th><th>${t('indicator')}</th><th>${t('reported')}</th><th>${t('reportUnitBehalf')}</th></tr></thead><tbody>
 ${items.map(
   (
     i,
-  ) => html`<tr><td data-label="" class="half"><strong>${i.ref}</strong></td><td data-label="${t('Mục tiêu', 'Target')}" class="half">${i.target ? withUnit(i.target.value, i.unit) : '—'}</td><td data-label="">${i.title}</td>
-<td data-label="${t('Đã báo', 'Reported')}">${
+  ) => html`<tr><td data-label="" class="half"><strong>${i.ref}</strong></td><td data-label="${t('target')}" class="half">${i.target ? withUnit(i.target.value, i.unit) : '—'}</td><td data-label="">${i.title}</td>
+<td data-label="${t('reportedShort')}">${
     i.value
       ? html`${valueText(i.value, i.unit)}${i.value.note ? html`<br><span class="muted">${i.value.note}</span>` : ''}
-<form method="post" action="/admin/indicators/${i.id}/undo" class="inline">${csrfField(req)}<input type="hidden" name="unit" value="${unitId}"><input type="hidden" name="year" value="${year}"><input type="hidden" name="back" value="${back}"><button type="submit" class="secondary">${t('Rút lại', 'Withdraw')}</button></form>`
-      : html`<span class="muted">${t('Chưa báo cáo', 'Not reported')}</span>`
+<form method="post" action="/admin/indicators/${i.id}/undo" class="inline">${csrfField(req)}<input type="hidden" name="unit" value="${unitId}"><input type="hidden" name="year" value="${year}"><input type="hidden" name="back" value="${back}"><button type="submit" class="secondary">${t('withdraw')}</button></form>`
+      : html`<span class="muted">${t('notReported')}</span>`
   }</td>
 <td data-label=""><form method="post" action="/admin/indicators/${i.id}/values" class="row">${csrfField(req)}<input type="hidden" name="unit" value="${unitId}"><input type="hidden" name="year" value="${year}"><input type="hidden" name="back" value="${back}">
-<label>${i.unit === '%' ? t('Tử số/mẫu số', 'Numerator/denominator') : t('Số liệu', 'Value')}<br><input type="text" name="value" required class="w7" placeholder="${i.unit === '%' ? '45/50' : '12'}" inputmode="decimal"></label>
-<label>${t('Ghi chú', 'Note')}<br><input type="text" name="note" maxlength="1000" class="w12"></label><button type="submit">${t('Ghi nhận', 'Record')}</button></form></td></tr>`,
+<label>${i.unit === '%' ? t('numeratorDenominator') : t('value')}<br><input type="text" name="value" required class="w7" placeholder="${i.unit === '%' ? '45/50' : '12'}" inputmode="decimal"></label>
+<label>${t('note')}<br><input type="text" name="note" maxlength="1000" class="w12"></label><button type="submit">${t('record')}</button></form></td></tr>`,
 )}</tbody></table></details>`;
 }
 
@@ -106,14 +104,14 @@ function indicatorForm(req: FastifyRequest, t: T, plans: { id: string; code: str
         .join(', ')
     : '';
   return html`<form method="post" action="/admin/indicators${i ? `/${i.id}` : ''}" class="card">${csrfField(req)}
-<h2>${i ? t('Sửa chỉ tiêu', 'Edit the indicator') : t('Thêm chỉ tiêu', 'Add an indicator')}</h2>
-<div class="row"><label>${t('Kế hoạch', 'Plan')}<br><select name="plan">${plans.map((p) => html`<option value="${p.id}"${i?.planId === p.id ? raw(' selected') : ''}>${p.code}</option>`)}</select></label>
-<label>${t('Số', 'No.')}<br><input type="text" name="code" required maxlength="20" class="w6" value="${i?.code ?? ''}"></label>
-<label>${t('Đơn vị tính', 'Unit of measure')}<br><input type="text" name="unit" class="w7" value="${i?.unit ?? '%'}" placeholder="%"></label></div>
-<p><label>${t('Nội dung chỉ tiêu', 'Indicator')}<br><textarea name="title" required rows="2" class="w28">${i?.title ?? ''}</textarea></label></p>
-<p><label>${t('Mục tiêu theo năm', 'Targets by year')}<br><input type="text" name="targets" class="w24" value="${targets}" placeholder="2024: 90, 2025: 100"></label></p>
-<p><label>${t('Đơn vị báo cáo (mỗi dòng một đơn vị; để trống: các đơn vị phải gửi báo cáo năm của kế hoạch)', 'Reporting units (one a line; empty: the units bound by the plan’s yearly report)')}<br><textarea name="units" rows="3" class="w28">${i?.chosenUnits.join('\n') ?? ''}</textarea></label></p>
-<button type="submit">${i ? t('Lưu', 'Save') : t('Thêm', 'Add')}</button></form>`;
+<h2>${i ? t('editIndicator') : t('addIndicator')}</h2>
+<div class="row"><label>${t('plan')}<br><select name="plan">${plans.map((p) => html`<option value="${p.id}"${i?.planId === p.id ? raw(' selected') : ''}>${p.code}</option>`)}</select></label>
+<label>${t('no')}<br><input type="text" name="code" required maxlength="20" class="w6" value="${i?.code ?? ''}"></label>
+<label>${t('unitMeasure')}<br><input type="text" name="unit" class="w7" value="${i?.unit ?? '%'}" placeholder="%"></label></div>
+<p><label>${t('indicatorText')}<br><textarea name="title" required rows="2" class="w28">${i?.title ?? ''}</textarea></label></p>
+<p><label>${t('targetsYear')}<br><input type="text" name="targets" class="w24" value="${targets}" placeholder="2024: 90, 2025: 100"></label></p>
+<p><label>${t('reportingUnitsOneLine')}<br><textarea name="units" rows="3" class="w28">${i?.chosenUnits.join('\n') ?? ''}</textarea></label></p>
+<button type="submit">${i ? t('save') : t('add')}</button></form>`;
 }
 
 /**
@@ -132,33 +130,33 @@ export function registerIndicatorPages(scope: FastifyInstance, deps: WebDeps): v
 
   scope.get('/indicators', async (req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('indicators', a.lang);
     const year = yearParam(q(req).year, await thisYear(a.orgId), t);
     const [list, plans] = await Promise.all([indicatorSummaries(deps.db, a.orgId, [year]), plansOf(a.orgId)]);
-    const body = html`<h1>${t(`Chỉ tiêu năm ${year}`, `Indicators, ${year}`)}</h1>
-<form method="get" action="/admin/indicators" class="row"><label>${t('Năm', 'Year')}<br><input type="number" name="year" min="2000" max="2100" value="${year}" class="w7"></label><button type="submit">${t('Xem', 'Show')}</button></form>
+    const body = html`<h1>${t('indicatorsYear', { year })}</h1>
+<form method="get" action="/admin/indicators" class="row"><label>${t('year')}<br><input type="number" name="year" min="2000" max="2100" value="${year}" class="w7"></label><button type="submit">${t('show')}</button></form>
 ${
   list.length
-    ? html`<table><thead><tr><th>${t('Kế hoạch', 'Plan')}</th><th>${t('Số', 'No.')}</th><th>${t('Chỉ tiêu', 'Indicator')}</th><th>${t('Mục tiêu', 'Target')}</th><th>${t('Kết quả toàn tỉnh', 'Province value')}</th><th>${t('Đánh giá', 'Met')}</th><th>${t('Đơn vị đã báo / phải báo', 'Units reported / due')}</th></tr></thead><tbody>
+    ? html`<table><thead><tr><th>${t('plan')}</th><th>${t('no')}</th><th>${t('indicator')}</th><th>${t('target')}</th><th>${t('provinceValue')}</th><th>${t('metHeading')}</th><th>${t('unitsReportedDue')}</th></tr></thead><tbody>
 ${list.map((i) => {
   const y = i.years[0]!;
   return html`<tr><td>${i.plan}</td><td>${i.code}</td><td><a href="/admin/indicators/${i.id}?year=${year}">${i.title}</a></td>
-<td>${y.target ? html`${withUnit(y.target.value, i.unit)}${y.target.year !== year ? html` <span class="muted">(${t('năm', 'of')} ${y.target.year})</span>` : ''}` : '—'}</td>
-<td>${y.value === null ? html`<span class="muted">${t('Chưa có số liệu', 'No data')}</span>` : withUnit(y.value, i.unit)}</td>
-<td class="${y.met === null ? '' : y.met ? 's-done' : 's-overdue'}">${y.met === null ? '—' : y.met ? t('Đạt', 'Met') : t('Không đạt', 'Not met')}</td>
+<td>${y.target ? html`${withUnit(y.target.value, i.unit)}${y.target.year !== year ? html` <span class="muted">(${t('of')} ${y.target.year})</span>` : ''}` : '—'}</td>
+<td>${y.value === null ? html`<span class="muted">${t('noData')}</span>` : withUnit(y.value, i.unit)}</td>
+<td class="${y.met === null ? '' : y.met ? 's-done' : 's-overdue'}">${y.met === null ? '—' : y.met ? t('met') : t('notMet')}</td>
 <td>${y.reported.length}/${y.reported.length + y.missing.length}</td></tr>`;
 })}</tbody></table>`
-    : html`<p class="muted">${t('Chưa có chỉ tiêu nào. Chỉ tiêu được đọc khi nhập kế hoạch (bảng “Chỉ tiêu”), hoặc thêm ở dưới.', 'No indicator yet. They are read when a plan is imported (its indicator table), or added below.')}</p>`
+    : html`<p class="muted">${t('noIndicatorYetThey')}</p>`
 }
-<p><a class="button" href="/admin/exports/report.docx?year=${year}" download>${t(`Tải dự thảo báo cáo năm ${year} (Word)`, `Download the ${year} report draft (Word)`)}</a></p>
+<p><a class="button" href="/admin/exports/report.docx?year=${year}" download>${t('downloadYearReportDraft', { year })}</a></p>
 ${plans.length ? indicatorForm(req, t, plans) : ''}`;
-    return sendPage(req, reply, { title: t('Chỉ tiêu', 'Indicators'), body });
+    return sendPage(req, reply, { title: t('indicators'), body });
   });
 
   const summaryOf = async (orgId: string, id: string, year: number) => {
-    if (!isUuid(id)) throw new NotFoundError({ vi: 'Không tìm thấy chỉ tiêu này.', en: 'There is no such indicator.' });
+    if (!isUuid(id)) throw new NotFoundError(inBoth('indicators', 'thereIsNoSuchIndicator'));
     const ind = await deps.db.indicator.findFirst({ where: { id, orgId } });
-    if (!ind) throw new NotFoundError({ vi: 'Không tìm thấy chỉ tiêu này.', en: 'There is no such indicator.' });
+    if (!ind) throw new NotFoundError(inBoth('indicators', 'thereIsNoSuchIndicator'));
     const valueYears = await deps.db.indicatorValue.findMany({
       where: { indicatorId: id, endedAt: null },
       distinct: ['year'],
@@ -170,49 +168,42 @@ ${plans.length ? indicatorForm(req, t, plans) : ''}`;
       .sort((x, y) => x - y)
       .slice(-10);
     const [s] = await indicatorSummaries(deps.db, orgId, years, { indicatorId: id });
-    if (!s)
-      throw new NotFoundError({ vi: 'Chỉ tiêu này đã ngừng theo dõi.', en: 'This indicator is no longer tracked.' });
+    if (!s) throw new NotFoundError(inBoth('indicators', 'indicatorNoLongerTracked'));
     return s;
   };
 
   scope.get<{ Params: { id: string } }>('/indicators/:id', async (req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('indicators', a.lang);
     const year = yearParam(q(req).year, await thisYear(a.orgId), t);
     const [i, plans] = await Promise.all([summaryOf(a.orgId, req.params.id, year), plansOf(a.orgId)]);
     const y = i.years.find((x) => x.year === year)!;
-    const body = html`<p><a href="/admin/indicators?year=${year}">← ${t('Các chỉ tiêu', 'All indicators')}</a></p>
-<h1>${t('Chỉ tiêu', 'Indicator')} ${i.code}. ${i.title}</h1>
-<p class="muted">${t('Kế hoạch', 'Plan')} ${i.plan} · ${t('Đơn vị tính', 'Unit')}: ${i.unit ?? '—'} · ${
+    const body = html`<p><a href="/admin/indicators?year=${year}">← ${t('allIndicators')}</a></p>
+<h1>${t('indicator')} ${i.code}. ${i.title}</h1>
+<p class="muted">${t('plan')} ${i.plan} · ${t('measureUnit')}: ${i.unit ?? '—'} · ${
       i.chosenUnits.length
-        ? t(
-            `Đơn vị báo cáo: ${i.chosenUnits.length} đơn vị được chọn`,
-            `${i.chosenUnits.length} units chosen to report`,
-          )
-        : t(
-            'Đơn vị báo cáo: các đơn vị phải gửi báo cáo năm của kế hoạch',
-            'Reported by the units bound by the plan’s yearly report',
-          )
+        ? t('chosenUnitsCountUnitsChosenReport', { chosenUnitsCount: i.chosenUnits.length })
+        : t('reportedUnitsBoundPlan')
     }</p>
 ${yearsChart(i, t)}
 <table class="card"><tbody>
-<tr><th>${t('Năm', 'Year')}</th><td>${year}</td></tr>
-<tr><th>${t('Mục tiêu', 'Target')}</th><td>${y.target ? withUnit(y.target.value, i.unit) : '—'}${y.target && y.target.year !== year ? t(` (mục tiêu năm ${y.target.year})`, ` (the ${y.target.year} target)`) : ''}</td></tr>
-<tr><th>${t('Kết quả toàn tỉnh', 'Province value')}</th><td>${y.value === null ? t('Chưa có số liệu', 'No data') : withUnit(y.value, i.unit)}${i.unit === '%' && y.reported.length ? html` <span class="muted">(${t('tổng tử số / tổng mẫu số', 'Σ numerators / Σ denominators')})</span>` : ''}</td></tr>
-<tr><th>${t('Đánh giá', 'Met')}</th><td>${y.met === null ? '—' : y.met ? t('Đạt', 'Met') : t('Không đạt', 'Not met')}</td></tr>
+<tr><th>${t('year')}</th><td>${year}</td></tr>
+<tr><th>${t('target')}</th><td>${y.target ? withUnit(y.target.value, i.unit) : '—'}${y.target && y.target.year !== year ? t('yearTarget', { year: y.target.year }) : ''}</td></tr>
+<tr><th>${t('provinceValue')}</th><td>${y.value === null ? t('noData') : withUnit(y.value, i.unit)}${i.unit === '%' && y.reported.length ? html` <span class="muted">(${t('numeratorsDenominators')})</span>` : ''}</td></tr>
+<tr><th>${t('metHeading')}</th><td>${y.met === null ? '—' : y.met ? t('met') : t('notMet')}</td></tr>
 </tbody></table>
-<h2>${t(`Đơn vị đã báo cáo (${y.reported.length})`, `Units that reported (${y.reported.length})`)}</h2>
+<h2>${t('unitsReportedReportedCount', { reportedCount: y.reported.length })}</h2>
 ${
   y.reported.length
-    ? html`<table><thead><tr><th>${t('Đơn vị', 'Unit')}</th><th>${t('Số liệu', 'Value')}</th><th>${t('Ghi chú', 'Note')}</th></tr></thead><tbody>${y.reported.map(
+    ? html`<table><thead><tr><th>${t('unit')}</th><th>${t('value')}</th><th>${t('note')}</th></tr></thead><tbody>${y.reported.map(
         (r) => html`<tr><td>${r.unit}</td><td>${valueText(r, i.unit)}</td><td>${r.note ?? ''}</td></tr>`,
       )}</tbody></table>`
-    : html`<p class="muted">${t('Chưa đơn vị nào báo cáo.', 'No unit has reported.')}</p>`
+    : html`<p class="muted">${t('noUnitReported')}</p>`
 }
-<h2>${t(`Đơn vị chưa báo cáo (${y.missing.length})`, `Units that have not reported (${y.missing.length})`)}</h2>
-${y.missing.length ? html`<ul>${y.missing.map((m) => html`<li>${m.unit}</li>`)}</ul>` : html`<p class="muted">${t('Không còn đơn vị nào.', 'None.')}</p>`}
+<h2>${t('unitsNotReportedMissingCount', { missingCount: y.missing.length })}</h2>
+${y.missing.length ? html`<ul>${y.missing.map((m) => html`<li>${m.unit}</li>`)}</ul>` : html`<p class="muted">${t('none')}</p>`}
 ${indicatorForm(req, t, plans, i)}`;
-    return sendPage(req, reply, { title: `${t('Chỉ tiêu', 'Indicator')} ${i.code}`, body });
+    return sendPage(req, reply, { title: `${t('indicator')} ${i.code}`, body });
   });
 
   const input = (body: unknown) => ({
@@ -226,29 +217,20 @@ ${indicatorForm(req, t, plans, i)}`;
 
   scope.post('/indicators', async (req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('indicators', a.lang);
     const i = input(req.body);
-    if (!isUuid(i.planId)) throw new UserError(t('Hãy chọn một kế hoạch.', 'Choose a plan.'));
+    if (!isUuid(i.planId)) throw new UserError(t('choosePlan'));
     const id = await saveIndicator(deps.db, a.orgId, i, a.actor);
-    return redirectWith(
-      reply,
-      `/admin/indicators/${id}`,
-      t(`Đã thêm chỉ tiêu ${i.code}.`, `Indicator ${i.code} added.`),
-    );
+    return redirectWith(reply, `/admin/indicators/${id}`, t('indicatorCodeAdded', { code: i.code }));
   });
 
   scope.post<{ Params: { id: string } }>('/indicators/:id', async (req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('indicators', a.lang);
     const i = input(req.body);
-    if (!isUuid(req.params.id) || !isUuid(i.planId))
-      throw new NotFoundError(t('Không tìm thấy chỉ tiêu này.', 'No such indicator.'));
+    if (!isUuid(req.params.id) || !isUuid(i.planId)) throw new NotFoundError(t('noSuchIndicator'));
     await saveIndicator(deps.db, a.orgId, i, a.actor, req.params.id);
-    return redirectWith(
-      reply,
-      `/admin/indicators/${req.params.id}`,
-      t(`Đã lưu chỉ tiêu ${i.code}.`, `Indicator ${i.code} saved.`),
-    );
+    return redirectWith(reply, `/admin/indicators/${req.params.id}`, t('indicatorCodeSaved', { code: i.code }));
   });
 
   /** The indicator and unit a form names, both of this organisation, and what to type for it. */
@@ -258,11 +240,7 @@ ${indicatorForm(req, t, plans, i)}`;
       ? await deps.db.indicator.findFirst({ where: { id, orgId }, include: { plan: { select: { code: true } } } })
       : null;
     const unit = isUuid(unitId) ? await deps.db.unit.findFirst({ where: { id: unitId, orgId } }) : null;
-    if (!ind || !unit)
-      throw new NotFoundError({
-        vi: 'Không tìm thấy chỉ tiêu hoặc đơn vị này.',
-        en: 'There is no such indicator or unit.',
-      });
+    if (!ind || !unit) throw new NotFoundError(inBoth('indicators', 'noSuchIndicatorOrUnit'));
     return { ind, unit, code: `${planRef(ind.plan.code)}:${ind.code}` };
   };
   const backOf = (body: unknown, fallback: string) => {
@@ -272,7 +250,7 @@ ${indicatorForm(req, t, plans, i)}`;
 
   scope.post<{ Params: { id: string } }>('/indicators/:id/values', async (req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('indicators', a.lang);
     const { unit, code } = await target(a.orgId, req.params.id, req.body);
     const year = yearParam(field(req.body, 'year'), await thisYear(a.orgId), t);
     const r = await reportIndicatorValue(deps.db, {
@@ -290,16 +268,13 @@ ${indicatorForm(req, t, plans, i)}`;
     return redirectWith(
       reply,
       backOf(req.body, `/admin/indicators/${req.params.id}?year=${year}`),
-      t(
-        `Đã ghi nhận thay ${unit.name}: chỉ tiêu ${r.indicator.code} năm ${year} = ${r.text}.`,
-        `Recorded for ${unit.name}: indicator ${r.indicator.code}, ${year} = ${r.text}.`,
-      ),
+      t('recordedNameIndicatorCode', { name: unit.name, code: r.indicator.code, year, text: r.text }),
     );
   });
 
   scope.post<{ Params: { id: string } }>('/indicators/:id/undo', async (req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('indicators', a.lang);
     const { unit, code } = await target(a.orgId, req.params.id, req.body);
     const year = yearParam(field(req.body, 'year'), await thisYear(a.orgId), t);
     const r = await undoIndicatorValue(deps.db, {
@@ -313,17 +288,19 @@ ${indicatorForm(req, t, plans, i)}`;
     return redirectWith(
       reply,
       backOf(req.body, `/admin/indicators/${req.params.id}?year=${year}`),
-      t(
-        `Đã rút lại số liệu chỉ tiêu ${r.indicator.code} năm ${year} của ${unit.name}${r.back ? `; số liệu trước đó (${r.back}) được dùng lại` : ''}.`,
-        `Withdrew ${unit.name}’s value of indicator ${r.indicator.code} for ${year}${r.back ? `; the value before (${r.back}) stands again` : ''}.`,
-      ),
+      t('valueWithdrawn', {
+        code: r.indicator.code,
+        year,
+        unit: unit.name,
+        back: r.back ? t('valueBeforeStands', { back: r.back }) : '',
+      }),
     );
   });
 
   // The yearly report as a Word draft: the organisation's, one plan's (?plan=<id>) or a unit's (?unit=<id>).
   scope.get('/exports/report.docx', async (req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('indicators', a.lang);
     const year = yearParam(q(req).year, await thisYear(a.orgId), t);
     const planId = typeof q(req).plan === 'string' ? String(q(req).plan) : '';
     const unitId = typeof q(req).unit === 'string' ? String(q(req).unit) : '';
@@ -332,7 +309,7 @@ ${indicatorForm(req, t, plans, i)}`;
         ? await deps.db.plan.findFirst({ where: { id: planId, orgId: a.orgId } })
         : null
       : undefined;
-    if (plan === null) throw new NotFoundError(t('Không tìm thấy kế hoạch này.', 'No such plan.'));
+    if (plan === null) throw new NotFoundError(t('noSuchPlan'));
     const started = performance.now();
     const data = await reportData(deps.db, a.orgId, {
       year,

@@ -4,10 +4,11 @@ import { dateTime } from '#root/lib/format.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { answerable, answerOutbox, getOutboxMessage, listOutbox, outboxContacts } from '#root/services/outbox.js';
 import { adminOf, csrfField, field, redirectWith, sendPage } from '../admin.js';
-import { html, translator } from '../html.js';
+import { html } from '../html.js';
+import { isWebKey, webWords, type WebT } from '../words.js';
 import type { WebDeps } from '../server.js';
 
-type T = ReturnType<typeof translator>;
+type T = WebT<'outbox'>;
 
 /** Messages per page of the outbox. */
 const PAGE = 50;
@@ -15,20 +16,17 @@ const PAGE = 50;
 const PHONE_ROWS = 8;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MESSAGE_ID = /^\d{1,18}$/;
-
-const KIND_LABEL: Record<string, [string, string]> = {
-  lead: ['Nhắc trước hạn', 'Before the due date'],
-  due: ['Đúng hạn', 'Due day'],
-  overdue: ['Quá hạn', 'Overdue'],
-  escalation: ['Báo cáo lên', 'Escalation'],
-  cooperating: ['Phối hợp', 'Cooperating'],
+/** A reminder's kind in words (`kind.<kind>`), or as it is stored when it has none. */
+const kindIn = (t: T, kind: string) => {
+  const key = `kind.${kind}`;
+  return isWebKey('outbox', key) ? t(key) : kind;
 };
 
 function notFound(req: FastifyRequest, reply: FastifyReply, t: T) {
   return sendPage(req, reply, {
     status: 404,
-    title: t('Không tìm thấy', 'Not found'),
-    body: html`<h1>${t('Không có thư này trong hộp thư thử', 'No such message in the sandbox outbox')}</h1><p><a href="/admin/outbox">${t('Về hộp thư thử', 'Back to the outbox')}</a></p>`,
+    title: t('notFound'),
+    body: html`<h1>${t('noSuchMessageSandbox')}</h1><p><a href="/admin/outbox">${t('backOutbox')}</a></p>`,
   });
 }
 
@@ -39,12 +37,11 @@ export function registerOutboxPages(scope: FastifyInstance, deps: WebDeps): void
 
   scope.get<{ Querystring: { contact?: string; before?: string } }>('/outbox', async (req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('outbox', a.lang);
     const contact = typeof req.query.contact === 'string' ? req.query.contact : '';
     const before = typeof req.query.before === 'string' ? req.query.before : '';
-    if (contact && !UUID.test(contact)) throw new UserError(t('Người nhận không hợp lệ.', 'Invalid recipient.'));
-    if (before && !MESSAGE_ID.test(before))
-      throw new UserError(t('Con trỏ trang không hợp lệ.', 'Invalid page cursor.'));
+    if (contact && !UUID.test(contact)) throw new UserError(t('invalidRecipient'));
+    if (before && !MESSAGE_ID.test(before)) throw new UserError(t('invalidPageCursor'));
     const [messages, contacts, zone] = await Promise.all([
       listOutbox(deps.db, a.orgId, {
         limit: PAGE + 1,
@@ -61,36 +58,33 @@ export function registerOutboxPages(scope: FastifyInstance, deps: WebDeps): void
     const q = (extra: Record<string, string>) =>
       `/admin/outbox?${new URLSearchParams({ ...(contact ? { contact } : {}), ...extra }).toString()}`;
     return sendPage(req, reply, {
-      title: t('Hộp thư thử', 'Sandbox outbox'),
-      body: html`<h1>${t('Hộp thư thử (kênh sandbox)', 'Sandbox outbox')}</h1>
-<p>${t(
-        'Những tin kênh sandbox “đã gửi”, mới nhất trước. Mở một tin để trả lời thay người nhận (như họ trả lời trong chat).',
-        'What the sandbox channel “sent”, newest first. Open a message to answer as its recipient (as they would in chat).',
-      )}</p>
+      title: t('sandboxOutbox'),
+      body: html`<h1>${t('sandboxOutbox')}</h1>
+<p>${t('whatSandboxChannelSent')}</p>
 <form method="get" action="/admin/outbox" class="row">
-<label>${t('Người nhận', 'Recipient')}<br><select name="contact"><option value="">${t('— tất cả —', '— all —')}</option>
+<label>${t('recipient')}<br><select name="contact"><option value="">${t('all')}</option>
 ${contacts.map((c) => html`<option value="${c.id}"${c.id === contact ? html` selected` : ''}>${c.name} (${c.unit.name})</option>`)}</select></label>
-<button type="submit">${t('Lọc', 'Filter')}</button></form>
+<button type="submit">${t('filter')}</button></form>
 ${
   page.length
-    ? html`<table class="stack"><thead><tr><th>#</th><th>${t('Lúc', 'When')}</th><th>${t('Người nhận', 'Recipient')}</th><th>${t('Đơn vị', 'Unit')}</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Nội dung', 'Text')}</th><th>${t('Trả lời', 'Answer')}</th></tr></thead><tbody class="phone-8">
+    ? html`<table class="stack"><thead><tr><th>#</th><th>${t('when')}</th><th>${t('recipient')}</th><th>${t('unit')}</th><th>${t('duty')}</th><th>${t('text')}</th><th>${t('answer')}</th></tr></thead><tbody class="phone-8">
 ${page.map(
   (
     m,
-  ) => html`<tr><td data-label="" class="half"><a href="/admin/outbox/${m.id.toString()}">#${m.id.toString()}</a></td><td data-label="" class="half">${dateTime(m.createdAt, zone)}</td><td data-label="${t('Người nhận', 'Recipient')}" class="half">${m.contact.name}</td><td data-label="${t('Đơn vị', 'Unit')}" class="half">${m.contact.unit.name}</td>
-<td data-label="${t('Nhiệm vụ', 'Duty')}" class="duty">${m.reminder ? html`${m.reminder.obligation.duty.code}<br><span class="muted">${t(...(KIND_LABEL[m.reminder.kind] ?? [m.reminder.kind, m.reminder.kind]))}</span>` : html`<span class="muted">${t('tổng hợp', 'digest')}</span>`}</td>
+  ) => html`<tr><td data-label="" class="half"><a href="/admin/outbox/${m.id.toString()}">#${m.id.toString()}</a></td><td data-label="" class="half">${dateTime(m.createdAt, zone)}</td><td data-label="${t('recipient')}" class="half">${m.contact.name}</td><td data-label="${t('unit')}" class="half">${m.contact.unit.name}</td>
+<td data-label="${t('duty')}" class="duty">${m.reminder ? html`${m.reminder.obligation.duty.code}<br><span class="muted">${kindIn(t, m.reminder.kind)}</span>` : html`<span class="muted">${t('digest')}</span>`}</td>
 <td data-label=""><pre class="msg-body">${m.body}</pre></td>
-<td data-label="${t('Trả lời', 'Answer')}">${m.answer ? html`${m.answer}` : answerable(m) ? html`<a href="/admin/outbox/${m.id.toString()}">${t('Trả lời…', 'Answer…')}</a>` : ''}</td></tr>`,
+<td data-label="${t('answer')}">${m.answer ? html`${m.answer}` : answerable(m) ? html`<a href="/admin/outbox/${m.id.toString()}">${t('answerEllipsis')}</a>` : ''}</td></tr>`,
 )}</tbody></table>`
-    : html`<p class="muted">${t('Chưa có tin nào.', 'No messages yet.')}</p>`
+    : html`<p class="muted">${t('noMessagesYet')}</p>`
 }
-<p>${before ? html`<a href="${q({})}">${t('Mới nhất', 'Newest')}</a> · ` : ''}${older ? html`<span class="wide-only"><a href="${q({ before: older })}">${t('Cũ hơn', 'Older')} →</a></span>` : ''}${phoneOlder ? html`<span class="phone-only"><a href="${q({ before: phoneOlder })}">${t('Xem tiếp (cũ hơn)', 'More (older)')} →</a></span>` : ''}</p>`,
+<p>${before ? html`<a href="${q({})}">${t('newest')}</a> · ` : ''}${older ? html`<span class="wide-only"><a href="${q({ before: older })}">${t('older')} →</a></span>` : ''}${phoneOlder ? html`<span class="phone-only"><a href="${q({ before: phoneOlder })}">${t('moreOlder')} →</a></span>` : ''}</p>`,
     });
   });
 
   scope.get<{ Params: { id: string } }>('/outbox/:id', async (req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('outbox', a.lang);
     if (!MESSAGE_ID.test(req.params.id)) return notFound(req, reply, t);
     const m = await getOutboxMessage(deps.db, a.orgId, req.params.id).catch((error: unknown) => {
       if (error instanceof NotFoundError) return null;
@@ -100,32 +94,32 @@ ${page.map(
     const zone = await zoneOf(a.orgId);
     const o = m.reminder?.obligation;
     return sendPage(req, reply, {
-      title: t(`Thư #${m.id}`, `Message #${m.id}`),
-      body: html`<p><a href="/admin/outbox">← ${t('Hộp thư thử', 'Sandbox outbox')}</a></p>
-<h1>${t('Thư', 'Message')} #${m.id.toString()}: ${m.subject}</h1>
+      title: t('messageId', { id: m.id }),
+      body: html`<p><a href="/admin/outbox">← ${t('sandboxOutbox')}</a></p>
+<h1>${t('message')} #${m.id.toString()}: ${m.subject}</h1>
 <table><tbody>
-<tr><th>${t('Người nhận', 'Recipient')}</th><td>${m.contact.name} (${m.contact.unit.name})</td></tr>
-<tr><th>${t('Lúc gửi', 'Sent')}</th><td>${dateTime(m.createdAt, zone)}</td></tr>
-<tr><th>${t('Nhiệm vụ', 'Duty')}</th><td>${o ? html`${o.duty.code}. ${o.duty.title} <span class="muted">(${t(...(KIND_LABEL[m.reminder!.kind] ?? [m.reminder!.kind, m.reminder!.kind]))}; ${t('nghĩa vụ', 'obligation')} ${t(stateInWords(o.status, 'vi'), stateInWords(o.status, 'en'))})</span>` : t('thư tổng hợp', 'digest')}</td></tr>
-${m.answer ? html`<tr><th>${t('Đã trả lời', 'Answered')}</th><td>${m.answer} <span class="muted">${m.answeredAt ? dateTime(m.answeredAt, zone) : ''}</span></td></tr>` : ''}
+<tr><th>${t('recipient')}</th><td>${m.contact.name} (${m.contact.unit.name})</td></tr>
+<tr><th>${t('sent')}</th><td>${dateTime(m.createdAt, zone)}</td></tr>
+<tr><th>${t('duty')}</th><td>${o ? html`${o.duty.code}. ${o.duty.title} <span class="muted">(${kindIn(t, m.reminder!.kind)}; ${t('obligation')} ${stateInWords(o.status, a.lang)})</span>` : t('digestMessage')}</td></tr>
+${m.answer ? html`<tr><th>${t('answered')}</th><td>${m.answer} <span class="muted">${m.answeredAt ? dateTime(m.answeredAt, zone) : ''}</span></td></tr>` : ''}
 </tbody></table>
 <div class="card"><pre class="pre-wrap m0">${m.body}</pre></div>
 ${
   answerable(m)
     ? html`<form method="post" action="/admin/outbox/${m.id.toString()}/answer" class="card">${csrfField(req)}
-<h2>${t(`Trả lời như ${m.contact.name}`, `Answer as ${m.contact.name}`)}</h2>
-<p class="muted">${t('Xác nhận sẽ được ghi là của người nhận (như khi họ trả lời “xong”), và nhật ký ghi anh/chị đã trả lời thay.', 'The confirmation is recorded as the recipient’s (as if they answered “xong”); the audit log records that you answered for them.')}</p>
-<p class="row"><label>${t('Trả lời', 'Answer')}<br><select name="answer"><option value="xong">xong — ${t('đã hoàn thành', 'done')}</option></select></label>
-<label>${t('Ghi chú (không bắt buộc)', 'Note (optional)')}<br><input type="text" name="note" maxlength="1000" class="w22"></label>
-<button type="submit">${t('Gửi trả lời', 'Send the answer')}</button></p></form>`
-    : html`<p class="muted">${t('Thư này không hỏi xác nhận.', 'This message asks for no confirmation.')}</p>`
+<h2>${t('answerName', { name: m.contact.name })}</h2>
+<p class="muted">${t('confirmationRecordedRecipientIf')}</p>
+<p class="row"><label>${t('answer')}<br><select name="answer"><option value="xong">xong — ${t('done')}</option></select></label>
+<label>${t('noteOptional')}<br><input type="text" name="note" maxlength="1000" class="w22"></label>
+<button type="submit">${t('sendAnswer')}</button></p></form>`
+    : html`<p class="muted">${t('messageAsksNoConfirmation')}</p>`
 }`,
     });
   });
 
   scope.post<{ Params: { id: string } }>('/outbox/:id/answer', async (req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('outbox', a.lang);
     if (!MESSAGE_ID.test(req.params.id)) return notFound(req, reply, t);
     const answer = field(req.body, 'answer');
     const note = field(req.body, 'note').slice(0, 1000) || null;
@@ -135,11 +129,8 @@ ${
         reply,
         `/admin/outbox/${req.params.id}`,
         r.status === 'confirmed'
-          ? t(
-              `Đã xác nhận hoàn thành nhiệm vụ ${r.duty.code}; hủy ${r.cancelledReminders} nhắc nhở đang chờ.`,
-              `Duty ${r.duty.code} confirmed; ${r.cancelledReminders} pending reminders cancelled.`,
-            )
-          : t(`Nhiệm vụ ${r.duty.code} đã được xác nhận trước đó.`, `Duty ${r.duty.code} was already confirmed.`),
+          ? t('dutyConfirmed', { code: r.duty.code, cancelledReminders: r.cancelledReminders })
+          : t('dutyCodeAlreadyConfirmed', { code: r.duty.code }),
       );
     } catch (error) {
       if (error instanceof NotFoundError) return notFound(req, reply, t);

@@ -5,9 +5,8 @@ import {
   type ObligationDue,
   type ObligationState,
 } from '#root/domain/obligation-state.js';
-import { html, type Html } from '../html.js';
-
-type T = (vi: string, en: string) => string;
+import { html, type Html, type Lang } from '../html.js';
+import { webWords } from '../words.js';
 
 /** What the unit's and the duty's pages need of an obligation to sort it into "now" or "the rest". */
 export interface PeriodRow extends ObligationDue {
@@ -54,24 +53,20 @@ export function pageOf(raw: unknown, total: number, size: number): { page: numbe
 }
 
 /** "← Trước · Trang 2/5 · Sau →", or nothing for a single page; `href(n)` is page n's address. */
-export function pager(t: T, page: number, pages: number, href: (n: number) => string): Html | '' {
+export function pager(lang: Lang, page: number, pages: number, href: (n: number) => string): Html | '' {
   if (pages <= 1) return '';
-  return html`<nav class="pager" aria-label="${t('Trang', 'Pages')}">${page > 1 ? html`<a href="${href(page - 1)}">← ${t('Trước', 'Previous')}</a>` : ''} <span>${t(`Trang ${page}/${pages}`, `Page ${page}/${pages}`)}</span> ${page < pages ? html`<a href="${href(page + 1)}">${t('Sau', 'Next')} →</a>` : ''}</nav>`;
+  const t = webWords('periods', lang);
+  return html`<nav class="pager" aria-label="${t('pages')}">${page > 1 ? html`<a href="${href(page - 1)}">← ${t('previous')}</a>` : ''} <span>${t('pagePages', { page, pages })}</span> ${page < pages ? html`<a href="${href(page + 1)}">${t('next')} →</a>` : ''}</nav>`;
 }
 
-const STATE_COUNT: Record<ObligationState, [string, string]> = {
-  overdue: ['quá hạn', 'overdue'],
-  soon: ['sắp đến hạn', 'due soon'],
-  extended: ['gia hạn', 'extended'],
-  open: ['đang mở', 'open'],
-  done: ['đã xong', 'done'],
-  waived: ['miễn', 'waived'],
-};
-
-/** "2 quá hạn, 5 đang mở, 3 đã xong, 4 kỳ lịch sử", coloured as the matrix colours them. */
-export function stateCounts(t: T, states: readonly ObligationState[], historyCount: number): Html {
+/**
+ * "2 quá hạn, 5 đang mở, 3 đã xong, 4 kỳ lịch sử", coloured as the matrix colours them (each state's
+ * word: `stateCount.<state>` in locales/<lang>/periods.json).
+ */
+export function stateCounts(lang: Lang, states: readonly ObligationState[], historyCount: number): Html {
+  const t = webWords('periods', lang);
   const counts = OBLIGATION_STATES.map((s) => [s, states.filter((x) => x === s).length] as const).filter(
     ([, n]) => n > 0,
   );
-  return html`<p class="counts">${counts.map(([s, n], i) => html`${i ? ', ' : ''}<span class="s-${s}">${n} ${t(...STATE_COUNT[s])}</span>`)}${historyCount ? html`${counts.length ? ', ' : ''}<span class="s-none">${t(`${historyCount} kỳ lịch sử (trước khi theo dõi)`, `${historyCount} history (before tracking)`)}</span>` : ''}</p>`;
+  return html`<p class="counts">${counts.map(([s, n], i) => html`${i ? ', ' : ''}<span class="s-${s}">${n} ${t(`stateCount.${s}`)}</span>`)}${historyCount ? html`${counts.length ? ', ' : ''}<span class="s-none">${t('historyCount', { historyCount })}</span>` : ''}</p>`;
 }

@@ -10,20 +10,12 @@ import {
   type PreviewRow,
 } from '#root/services/preview.js';
 import { adminOf, sendPage } from '../admin.js';
-import { html, translator, type Html } from '../html.js';
+import { html, type Html } from '../html.js';
+import { webWords, type WebT } from '../words.js';
 import type { WebDeps } from '../server.js';
 
 /** Rows shown at most: a quarter of a big organisation's reminders is tens of thousands. */
 const SHOWN = 2_000;
-
-const KIND_LABEL: Record<PreviewRow['kind'], [string, string]> = {
-  lead: ['Nhắc trước hạn', 'Before the due date'],
-  due: ['Đúng hạn', 'Due day'],
-  overdue: ['Quá hạn', 'Overdue'],
-  escalation: ['Báo cáo lên', 'Escalation'],
-  cooperating: ['Phối hợp', 'Cooperating'],
-  digest: ['Tổng hợp cho quản trị', 'Administrators’ digest'],
-};
 
 /** A query parameter as text ('' when missing or repeated). */
 const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
@@ -87,9 +79,9 @@ const unitOf = (items: PreviewRow[]): string | null => {
 };
 
 /** A message's items, one a line: its kind, the duty's code and, when they are of several units, the unit. */
-function itemList(m: PreviewMessage, t: (vi: string, en: string) => string): Html {
+function itemList(m: PreviewMessage, t: WebT<'preview'>): Html {
   const line = (r: PreviewRow) =>
-    html`<li>${t(...KIND_LABEL[r.kind])}: ${r.duty ?? ''}${m.unit === null && r.unit ? html` <span class="muted">(${r.unit})</span>` : ''}</li>`;
+    html`<li>${t(`kind.${r.kind}`)}: ${r.duty ?? ''}${m.unit === null && r.unit ? html` <span class="muted">(${r.unit})</span>` : ''}</li>`;
   const sorted = [...m.items].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind]);
   // One item more than the open ones is shown, not folded alone.
   const shown = sorted.length > ITEMS_OPEN + 1 ? ITEMS_OPEN : sorted.length;
@@ -97,7 +89,7 @@ function itemList(m: PreviewMessage, t: (vi: string, en: string) => string): Htm
   const rest = sorted.slice(shown);
   return html`<ul class="items">${open.map(line)}</ul>${
     rest.length
-      ? html`<details><summary>${t(`và ${rest.length} việc nữa`, `and ${rest.length} more`)}</summary><ul class="items">${rest.map(line)}</ul></details>`
+      ? html`<details><summary>${t('restCountMore', { restCount: rest.length })}</summary><ul class="items">${rest.map(line)}</ul></details>`
       : ''
   }`;
 }
@@ -106,7 +98,7 @@ function itemList(m: PreviewMessage, t: (vi: string, en: string) => string): Htm
 export function registerPreviewPages(scope: FastifyInstance, deps: WebDeps): void {
   scope.get<{ Querystring: { from?: string; to?: string } }>('/preview', async (req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('preview', a.lang);
     const zone = (await deps.db.organisation.findUniqueOrThrow({ where: { id: a.orgId }, select: { timeZone: true } }))
       .timeZone;
     const today = zonedDay(deps.clock.now(), zone);
@@ -127,38 +119,33 @@ export function registerPreviewPages(scope: FastifyInstance, deps: WebDeps): voi
     const noChannel = messages.filter((m) => m.channel === null).length;
     return sendPage(req, reply, {
       status: error ? 400 : 200,
-      error: error ? `${error}. ${t('Không có gì thay đổi.', 'Nothing was changed.')}` : null,
-      title: t('Xem trước lịch nhắc', 'Reminder preview'),
-      body: html`<h1>${t('Xem trước lịch nhắc', 'Reminder preview')}</h1>
-<p>${t(
-        `Mọi nhắc nhở và thư tổng hợp cấu hình hiện tại sẽ gửi trong khoảng ngày (tối đa ${PREVIEW_MAX_DAYS} ngày); không gửi gì. Thư tổng hợp chỉ đi khi có việc để báo.`,
-        `Every reminder and digest the current configuration would send in the range (at most ${PREVIEW_MAX_DAYS} days); nothing is sent. Digests go only when there is news.`,
-      )}</p>
+      error: error ? `${error}. ${t('nothingChanged')}` : null,
+      title: t('reminderPreview'),
+      body: html`<h1>${t('reminderPreview')}</h1>
+<p>${t('everyReminderDigestCurrent', { previewMaxDays: PREVIEW_MAX_DAYS })}</p>
 <form method="get" action="/admin/preview" class="row">
-<label>${t('Từ ngày', 'From')}<br><input type="date" name="from" value="${from}" required></label>
-<label>${t('Đến ngày', 'To')}<br><input type="date" name="to" value="${to}" required></label>
-<button type="submit">${t('Xem', 'Show')}</button></form>
+<label>${t('from')}<br><input type="date" name="from" value="${from}" required></label>
+<label>${t('toDate')}<br><input type="date" name="to" value="${to}" required></label>
+<button type="submit">${t('show')}</button></form>
 ${
   result
-    ? html`<p><strong>${messages.length}</strong> ${t('tin', 'messages')}: ${messages.length - digests} ${t('tin nhắc gồm', 'reminder messages carrying')} ${items} ${t('việc', items === 1 ? 'item' : 'items')}, ${digests} ${t('thư tổng hợp', digests === 1 ? 'digest' : 'digests')}${
-        noChannel
-          ? html` · <span class="flag">${noChannel} ${t('tin không có kênh gửi được', noChannel === 1 ? 'message without a working channel' : 'messages without a working channel')}</span>`
-          : ''
+    ? html`<p><strong>${messages.length}</strong> ${t('messages')}: ${messages.length - digests} ${t('reminderMessagesCarrying')} ${t.count('itemCount', items)}, ${t.count('digestCount', digests)}${
+        noChannel ? html` · <span class="flag">${t.count('withoutChannelCount', noChannel)}</span>` : ''
       }</p>
-<p class="muted">${t('Mỗi người nhận một tin mỗi ngày trên mỗi kênh, gồm mọi việc của ngày đó.', 'Each person gets one message a day on each channel, carrying all of that day’s items.')}</p>
-${messages.length > SHOWN ? html`<p class="flag">${t(`Chỉ hiện ${SHOWN} tin đầu; thu hẹp khoảng ngày, hoặc dùng lệnh dondoc preview --json.`, `Only the first ${SHOWN} are shown; narrow the range, or use dondoc preview --json.`)}</p>` : ''}
+<p class="muted">${t('eachPersonGetsOne')}</p>
+${messages.length > SHOWN ? html`<p class="flag">${t('onlyFirstShownNarrow', { shown: SHOWN })}</p>` : ''}
 ${
   messages.length
-    ? html`<table class="stack"><thead><tr><th>${t('Lúc', 'When')}</th><th>${t('Người nhận', 'To')}</th><th>${t('Kênh', 'Channel')}</th><th>${t('Trong tin', 'In the message')}</th></tr></thead><tbody>
+    ? html`<table class="stack"><thead><tr><th>${t('when')}</th><th>${t('recipient')}</th><th>${t('channel')}</th><th>${t('message')}</th></tr></thead><tbody>
 ${messages
   .slice(0, SHOWN)
   .map(
     (m) =>
-      html`<tr><td data-label="" class="half short">${dateTime(m.at, zone)}</td><td data-label="" class="half"><strong>${m.contact}</strong>${m.unit ? html`<br><span class="muted">${m.unit}</span>` : ''}</td><td data-label="${t('Kênh', 'Channel')}" class="half short${m.channel ? '' : ' flag'}">${m.channel ? channelLabel(m.channel, a.lang) : t('không có kênh', 'no channel')}</td><td data-label="">${
-        m.digest ? t(...KIND_LABEL.digest) : itemList(m, t)
+      html`<tr><td data-label="" class="half short">${dateTime(m.at, zone)}</td><td data-label="" class="half"><strong>${m.contact}</strong>${m.unit ? html`<br><span class="muted">${m.unit}</span>` : ''}</td><td data-label="${t('channel')}" class="half short${m.channel ? '' : ' flag'}">${m.channel ? channelLabel(m.channel, a.lang) : t('noChannel')}</td><td data-label="">${
+        m.digest ? t('kind.digest') : itemList(m, t)
       }</td></tr>`,
   )}</tbody></table>`
-    : html`<p class="muted">${t('Không có tin nào trong khoảng này.', 'Nothing in this range.')}</p>`
+    : html`<p class="muted">${t('nothingRange')}</p>`
 }`
     : ''
 }`,

@@ -4,7 +4,8 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance } from 'fastify';
 import { REMINDERS_QUEUE } from '#jobs/queues.js';
 import { adminOf, sendPage } from '../admin.js';
-import { html, translator } from '../html.js';
+import { html } from '../html.js';
+import { webWords } from '../words.js';
 import type { WebDeps } from '../server.js';
 
 export const QUEUES_PATH = '/admin/queues';
@@ -70,11 +71,11 @@ export function registerQueuePages(scope: FastifyInstance, deps: WebDeps): void 
     board.addHook('onRequest', async (req, reply) => {
       void reply.header('content-security-policy', BOARD_CSP);
       if (!adminOf(req).account.operator) {
-        const t = translator(adminOf(req).lang);
+        const t = webWords('queues', adminOf(req).lang);
         return sendPage(req, reply, {
           status: 403,
-          title: t('Từ chối', 'Refused'),
-          body: html`<h1>${t('Chỉ dành cho người vận hành', 'For operators only')}</h1><p>${t('Hàng đợi chứa việc của mọi tổ chức nên chỉ người vận hành hệ thống được xem. Người vận hành được cấp bằng lệnh', 'The queues hold every organisation’s jobs, so only the deployment’s operators see them. An operator is made with')} <code>dondoc admin operator &lt;email&gt;</code>.</p>`,
+          title: t('refused'),
+          body: html`<h1>${t('operatorsOnly')}</h1><p>${t('queuesHoldEveryOrganisation')} <code>dondoc admin operator &lt;email&gt;</code>.</p>`,
         });
       }
     });

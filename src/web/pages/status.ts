@@ -36,29 +36,22 @@ import {
   sendPage,
   type AdminContext,
 } from '../admin.js';
-import { escapeHtml, html, raw, translator, type Html, type Lang } from '../html.js';
+import { escapeHtml, html, raw, type Html, type Lang } from '../html.js';
+import { isWebKey, webWords, type WebT } from '../words.js';
 import { indicatorSection } from './indicators.js';
 import type { WebDeps } from '../server.js';
 import { summaryPage } from './summary.js';
 
-type T = ReturnType<typeof translator>;
+type T = WebT<'status'>;
 
 /** How a confirmation or a file came ("web", "cli", "chat", a channel's name), in words. */
 const viaInWords = (t: T, via: string): string =>
   ({
-    web: t('trang quản trị', 'the web pages'),
-    cli: t('dòng lệnh', 'the command line'),
-    chat: t('tin nhắn cho bot', 'a message to the bot'),
-  })[via] ?? t(channelLabel(via, 'vi'), channelLabel(via, 'en'));
+    web: t('webPages'),
+    cli: t('commandLine'),
+    chat: t('messageBot'),
+  })[via] ?? channelLabel(via, t.lang);
 
-const STATE_LABEL: Record<ObligationState, [string, string]> = {
-  overdue: ['Quá hạn', 'Overdue'],
-  soon: ['Sắp đến hạn (trong 7 ngày)', 'Due soon (within 7 days)'],
-  extended: ['Được gia hạn', 'Extended'],
-  open: ['Đang mở', 'Open'],
-  done: ['Đã hoàn thành', 'Done'],
-  waived: ['Được miễn', 'Waived'],
-};
 /** A sign per state besides the colour (colour alone does not read for everyone, nor in print). */
 const STATE_SIGN: Record<ObligationState, string> = {
   overdue: '✗',
@@ -78,7 +71,7 @@ const CLASS: Record<ObligationState, string> = {
 };
 
 const isState = (s: string): s is ObligationState => (OBLIGATION_STATES as readonly string[]).includes(s);
-const label = (t: T, s: ObligationState) => t(...STATE_LABEL[s]);
+const label = (t: T, s: ObligationState) => t(`state.${s}`);
 
 const timeFormats = new Map<string, Intl.DateTimeFormat>();
 /** "16/11/2026 09:00" in the organisation's zone. */
@@ -109,7 +102,7 @@ function legend(t: T, counts?: Record<ObligationState, number>): Html {
 }
 
 /** The state's name in a cell's tooltip: short, the sign is the cell's text. */
-const STATE_SHORT: Record<ObligationState, [string, string]> = { ...STATE_LABEL, soon: ['Sắp đến hạn', 'Due soon'] };
+const shortLabel = (t: T, s: ObligationState) => (s === 'soon' ? t('stateShort.soon') : label(t, s));
 
 /**
  * The matrix's table, as UTF-8 bytes: 1,000 units × 50 duties are 50,000 cells, each a link
@@ -120,7 +113,7 @@ const STATE_SHORT: Record<ObligationState, [string, string]> = { ...STATE_LABEL,
 function matrixTable(m: StatusMatrix, t: T): Buffer {
   const out: Buffer[] = [];
   const zone = m.timeZone;
-  const stateText = Object.fromEntries(OBLIGATION_STATES.map((s) => [s, escapeHtml(t(...STATE_SHORT[s]))])) as Record<
+  const stateText = Object.fromEntries(OBLIGATION_STATES.map((s) => [s, escapeHtml(shortLabel(t, s))])) as Record<
     ObligationState,
     string
   >;
@@ -133,10 +126,10 @@ function matrixTable(m: StatusMatrix, t: T): Buffer {
       return v;
     };
   };
-  const dueText = memo((ms: number) => ` · ${escapeHtml(t('hạn', 'due'))} ${day(new Date(ms), zone)}`);
+  const dueText = memo((ms: number) => ` · ${escapeHtml(t('due'))} ${day(new Date(ms), zone)}`);
   const whenText = memo((ms: number) => dateTime(new Date(ms), zone));
   const whoText = memo((name: string) => escapeHtml(name));
-  const periodsDone = escapeHtml(t('kỳ đã xong', 'periods done'));
+  const periodsDone = escapeHtml(t('periodsDone'));
   const cellTitle = (c: MatrixCell): string => {
     let s = stateText[c.state];
     if (c.total > 1) s += ` · ${c.counts.done}/${c.total - c.counts.waived} ${periodsDone}`;
@@ -145,10 +138,8 @@ function matrixTable(m: StatusMatrix, t: T): Buffer {
     return s;
   };
   // Two header rows: the plans (each over its duties' columns), then the duties' codes.
-  const nudgeLabel = escapeHtml(t('Nhắc', 'Nudge'));
-  const nudgeTitle = escapeHtml(
-    t('Nhắc ngay đơn vị này (lý do ở ô phía trên bảng)', 'Nudge this unit now (the reason above the table)'),
-  );
+  const nudgeLabel = escapeHtml(t('nudge'));
+  const nudgeTitle = escapeHtml(t('nudgeUnitNowReason'));
   let plans = '';
   for (let i = 0; i < m.duties.length;) {
     let j = i;
@@ -157,7 +148,7 @@ function matrixTable(m: StatusMatrix, t: T): Buffer {
     plans += `<th scope="colgroup" colspan=${j - i} class=plan title="${escapeHtml(`${d.plan} · ${d.planTitle}`)}">${escapeHtml(d.plan)}</th>`;
     i = j;
   }
-  let head = `<table class="matrix"><thead><tr><th scope="col" rowspan=2 class=corner>${escapeHtml(t('Đơn vị', 'Unit'))}</th><th scope="col" rowspan=2>${escapeHtml(t('Xong', 'Done'))}</th>${plans}</tr><tr>`;
+  let head = `<table class="matrix"><thead><tr><th scope="col" rowspan=2 class=corner>${escapeHtml(t('unit'))}</th><th scope="col" rowspan=2>${escapeHtml(t('done'))}</th>${plans}</tr><tr>`;
   for (const d of m.duties)
     head += `<th scope="col" title="${escapeHtml(`${d.plan} · ${d.code}. ${d.title}`)}">${escapeHtml(d.code)}</th>`;
   out.push(Buffer.from(`${head}</tr></thead><tbody>`));
@@ -173,7 +164,7 @@ function matrixTable(m: StatusMatrix, t: T): Buffer {
     // Each row encoded at once: its pieces die young, and the page grows outside V8's heap.
     out.push(Buffer.from(`${row}</tr>`));
   }
-  let foot = `</tbody><tfoot><tr><th scope="row">${escapeHtml(t('Tổng theo nhiệm vụ', 'Per duty'))}</th><td></td>`;
+  let foot = `</tbody><tfoot><tr><th scope="row">${escapeHtml(t('perDuty'))}</th><td></td>`;
   for (const d of m.duties) foot += `<td>${d.done}/${d.total}</td>`;
   out.push(Buffer.from(`${foot}</tr></tfoot></table>`));
   return Buffer.concat(out);
@@ -196,7 +187,7 @@ const MATRIX_QUERY = ['year', 'plan', 'group', 'state', 'duty', 'q', 'sort'];
 
 async function matrixPage(req: FastifyRequest<{ Querystring: MatrixQuery }>, reply: FastifyReply, deps: WebDeps) {
   const a = adminOf(req);
-  const t = translator(a.lang);
+  const t = webWords('status', a.lang);
   const now = deps.clock.now();
   const q = req.query;
   const errors: string[] = [];
@@ -204,29 +195,17 @@ async function matrixPage(req: FastifyRequest<{ Querystring: MatrixQuery }>, rep
   let year: number | undefined;
   if (q.year) {
     if (/^\d{4}$/.test(q.year) && Number(q.year) >= 2000 && Number(q.year) <= 2100) year = Number(q.year);
-    else
-      errors.push(
-        t(
-          `Năm «${q.year.slice(0, 20)}» không hợp lệ; đang xem năm nay.`,
-          `Invalid year «${q.year.slice(0, 20)}»; showing this year.`,
-        ),
-      );
+    else errors.push(t('invalidYearShowing', { year: q.year.slice(0, 20) }));
   }
   const plan = q.plan ? plans.find((p) => p.id === q.plan) : undefined;
-  if (q.plan && !plan)
-    errors.push(t('Không có kế hoạch này; đang xem mọi kế hoạch.', 'No such plan; showing every plan.'));
+  if (q.plan && !plan) errors.push(t('noSuchPlanShowing'));
   const group = q.group ? groups.find((g) => g.id === q.group) : undefined;
-  if (q.group && !group)
-    errors.push(t('Không có nhóm đơn vị này; đang xem mọi đơn vị.', 'No such unit group; showing every unit.'));
+  if (q.group && !group) errors.push(t('noSuchUnitGroup'));
   const state = q.state && isState(q.state) ? q.state : undefined;
-  if (q.state && !state)
-    errors.push(
-      t('Trạng thái lọc không hợp lệ; đang xem mọi trạng thái.', 'Invalid state filter; showing every state.'),
-    );
+  if (q.state && !state) errors.push(t('invalidStateFilterShowing'));
 
   const duty = q.duty ? duties.find((d) => d.id === q.duty) : undefined;
-  if (q.duty && !duty)
-    errors.push(t('Không có nhiệm vụ này; đang xem mọi nhiệm vụ.', 'No such duty; showing every duty.'));
+  if (q.duty && !duty) errors.push(t('noSuchDutyShowing'));
   const search = typeof q.q === 'string' ? q.q.trim().slice(0, 100) : '';
   const sort = q.sort === 'late' ? 'late' : 'name';
   const askedPage = typeof q.page === 'string' && /^\d{1,6}$/.test(q.page) ? Number(q.page) : 1;
@@ -253,50 +232,50 @@ async function matrixPage(req: FastifyRequest<{ Querystring: MatrixQuery }>, rep
   const thisPage = pageLink(m.page);
   const selected = (on: boolean) => (on ? raw(' selected') : '');
   const form = html`<form method="get" action="/admin/status" class="card row">
-<label class="wide-only">${t('Năm', 'Year')}<br><input type="number" name="year" min="2000" max="2100" value="${year}" class="w6"></label>
-<label class="wide-only">${t('Kế hoạch', 'Plan')}<br><select name="plan"><option value="">${t('Mọi kế hoạch', 'Every plan')}</option>${plans.map((p) => html`<option value="${p.id}"${selected(p.id === plan?.id)}>${p.code} · ${p.title.slice(0, 60)}</option>`)}</select></label>
-<label class="wide-only">${t('Nhóm đơn vị', 'Unit group')}<br><select name="group"><option value="">${t('Mọi đơn vị', 'Every unit')}</option>${groups.map((g) => html`<option value="${g.id}"${selected(g.id === group?.id)}>${g.name}</option>`)}</select></label>
-<label class="wide-only">${t('Đơn vị có ô', 'Units with a cell')}<br><select name="state"><option value="">${t('Mọi trạng thái', 'Any state')}</option>${OBLIGATION_STATES.map((s) => html`<option value="${s}"${selected(s === state)}>${label(t, s)}</option>`)}</select></label>
-<label>${t('Nhiệm vụ', 'Duty')}<br><select name="duty" class="w12"><option value="">${t('Mọi nhiệm vụ', 'Every duty')}</option>${duties.map((d) => html`<option value="${d.id}"${selected(d.id === duty?.id)}>${d.plan.code} · ${d.code} · ${d.title.slice(0, 50)}</option>`)}</select></label>
-<label>${t('Tìm đơn vị', 'Find a unit')}<br><input type="search" name="q" value="${search}" maxlength="100" class="w12" placeholder="${t('VD: quận 1', 'e.g. district 1')}"></label>
-<label>${t('Sắp xếp', 'Sort')}<br><select name="sort"><option value="name">${t('Theo tên', 'By name')}</option><option value="late"${selected(sort === 'late')}>${t('Trễ nhiều nhất trước', 'Most late first')}</option></select></label>
-<button type="submit">${t('Xem', 'Show')}</button> <a href="/admin/status?year=${year}">${t('Bỏ lọc', 'Clear')}</a></form>`;
+<label class="wide-only">${t('year')}<br><input type="number" name="year" min="2000" max="2100" value="${year}" class="w6"></label>
+<label class="wide-only">${t('plan')}<br><select name="plan"><option value="">${t('everyPlan')}</option>${plans.map((p) => html`<option value="${p.id}"${selected(p.id === plan?.id)}>${p.code} · ${p.title.slice(0, 60)}</option>`)}</select></label>
+<label class="wide-only">${t('unitGroup')}<br><select name="group"><option value="">${t('everyUnit')}</option>${groups.map((g) => html`<option value="${g.id}"${selected(g.id === group?.id)}>${g.name}</option>`)}</select></label>
+<label class="wide-only">${t('unitsCell')}<br><select name="state"><option value="">${t('anyState')}</option>${OBLIGATION_STATES.map((s) => html`<option value="${s}"${selected(s === state)}>${label(t, s)}</option>`)}</select></label>
+<label>${t('duty')}<br><select name="duty" class="w12"><option value="">${t('everyDuty')}</option>${duties.map((d) => html`<option value="${d.id}"${selected(d.id === duty?.id)}>${d.plan.code} · ${d.code} · ${d.title.slice(0, 50)}</option>`)}</select></label>
+<label>${t('findUnit')}<br><input type="search" name="q" value="${search}" maxlength="100" class="w12" placeholder="${t('eGDistrict1')}"></label>
+<label>${t('sort')}<br><select name="sort"><option value="name">${t('name')}</option><option value="late"${selected(sort === 'late')}>${t('mostLateFirst')}</option></select></label>
+<button type="submit">${t('show')}</button> <a href="/admin/status?year=${year}">${t('clear')}</a></form>`;
 
-  const summary = html`<p><strong>${t(`${m.unitsComplete}/${m.unitCount} đơn vị đã hoàn thành`, `${m.unitsComplete}/${m.unitCount} units done`)}</strong>
-${m.unitCount ? html` (${Math.round((100 * m.unitsComplete) / m.unitCount)}%)` : ''} · ${t(`${m.unitCount} đơn vị × ${m.duties.length} nhiệm vụ`, `${m.unitCount} units × ${m.duties.length} duties`)}
-· <span class="muted">${t('Tính đến', 'As of')} ${dateTime(now, m.timeZone)} (${m.timeZone})</span></p>`;
+  const summary = html`<p><strong>${t('unitsCompleteUnitCountUnitsDone', { unitsComplete: m.unitsComplete, unitCount: m.unitCount })}</strong>
+${m.unitCount ? html` (${Math.round((100 * m.unitsComplete) / m.unitCount)}%)` : ''} · ${t('unitCountUnitsDutiesCountDuties', { unitCount: m.unitCount, dutiesCount: m.duties.length })}
+· <span class="muted">${t('asOf')} ${dateTime(now, m.timeZone)} (${m.timeZone})</span></p>`;
 
   const nudgeForm = html`<form id="nudge" method="post" action="/admin/nudge" class="card row">${csrfField(req)}<input type="hidden" name="back" value="${thisPage}">
-<label>${t('Lý do nhắc (bắt buộc, ghi vào nhật ký)', 'Reason for a nudge (required, kept in the audit log)')}<br><input type="text" name="reason" required minlength="3" maxlength="1000" class="w28" placeholder="${t('VD: sắp hết hạn báo cáo năm', 'e.g. the yearly report is almost due')}"></label>
-<span class="muted">${t('Rồi bấm «Nhắc» cạnh tên đơn vị: một nhắc nhở được gửi ngay cho các đầu mối.', 'Then press “Nudge” beside the unit’s name: one reminder goes to its contacts at once.')}</span></form>`;
+<label>${t('reasonNudgeRequiredKept')}<br><input type="text" name="reason" required minlength="3" maxlength="1000" class="w28" placeholder="${t('eGYearlyReport')}"></label>
+<span class="muted">${t('thenPressNudgeBeside')}</span></form>`;
 
   // A hundred units a page: the search, filters and sort apply to every unit, the page shows its share.
   const first = m.firstIndex + 1;
   const last = m.firstIndex + m.units.length;
   const pager =
     m.pages > 1
-      ? html`<nav class="pager">${m.page > 1 ? html`<a href="${pageLink(m.page - 1)}" rel="prev">← ${t('Trước', 'Previous')}</a>` : ''} <span>${t(`Đơn vị ${first}–${last} trong ${m.unitCount} · trang ${m.page}/${m.pages}`, `Units ${first}–${last} of ${m.unitCount} · page ${m.page}/${m.pages}`)}</span> ${m.page < m.pages ? html`<a href="${pageLink(m.page + 1)}" rel="next">${t('Sau', 'Next')} →</a>` : ''}</nav>`
+      ? html`<nav class="pager">${m.page > 1 ? html`<a href="${pageLink(m.page - 1)}" rel="prev">← ${t('previous')}</a>` : ''} <span>${t('unitsFirstLastUnitCount', { first, last, unitCount: m.unitCount, page: m.page, pages: m.pages })}</span> ${m.page < m.pages ? html`<a href="${pageLink(m.page + 1)}" rel="next">${t('next')} →</a>` : ''}</nav>`
       : '';
   const table = m.units.length
     ? html`${pager}${raw(`<div class="matrix-wrap">${TABLE_MARK}</div>`)}${pager}`
-    : html`<p class="card">${t('Không có đơn vị nào có nghĩa vụ phù hợp trong năm này.', 'No unit has a matching obligation this year.')}</p>`;
+    : html`<p class="card">${t('noUnitMatchingObligation')}</p>`;
   const dutyList = m.duties.length
-    ? html`<details class="card"><summary>${t('Danh sách nhiệm vụ', 'The duties')} (${m.duties.length})</summary><table><thead><tr><th>${t('Kế hoạch', 'Plan')}</th><th>${t('Mã', 'Code')}</th><th>${t('Nhiệm vụ', 'Duty')}</th><th>${t('Xong', 'Done')}</th></tr></thead><tbody>${m.duties.map(
+    ? html`<details class="card"><summary>${t('duties')} (${m.duties.length})</summary><table><thead><tr><th>${t('plan')}</th><th>${t('code')}</th><th>${t('duty')}</th><th>${t('done')}</th></tr></thead><tbody>${m.duties.map(
         (d) => html`<tr><td>${d.plan}</td><td>${d.code}</td><td>${d.title}</td><td>${d.done}/${d.total}</td></tr>`,
       )}</tbody></table></details>`
     : '';
   return sendPage(req, reply, {
-    title: t('Tình hình', 'Status'),
+    title: t('status'),
     error: errors.length ? errors.join(' ') : null,
     ...(m.units.length ? { insert: { mark: TABLE_MARK, bytes: matrixTable(m, t) } } : {}),
-    body: html`<h1>${t(`Tình hình thực hiện năm ${year}`, `Status of ${year}`)}</h1>${form}${summary}${legend(t, m.cellCounts)}
-<p class="muted">${t('Mỗi ô là một đơn vị × một nhiệm vụ; ô có nhiều kỳ (báo cáo tháng, quý) ghi số kỳ đã xong/tổng và mang màu của kỳ xấu nhất. Bấm vào ô để xem chi tiết và thao tác.', 'Each cell is one unit × one duty; a cell of several periods (monthly, quarterly reports) shows periods done/total in the colour of its worst period. Click a cell for its details and actions.')}</p>
+    body: html`<h1>${t('statusYear', { year })}</h1>${form}${summary}${legend(t, m.cellCounts)}
+<p class="muted">${t('eachCellOneUnit')}</p>
 ${m.units.length ? nudgeForm : ''}${table}${dutyList}`,
   });
 }
 
 const reasonField = (t: T, placeholder: string) =>
-  html`<label>${t('Lý do (bắt buộc)', 'Reason (required)')}<br><input type="text" name="reason" required minlength="3" maxlength="1000" class="w24" placeholder="${placeholder}"></label>`;
+  html`<label>${t('reasonRequired')}<br><input type="text" name="reason" required minlength="3" maxlength="1000" class="w24" placeholder="${placeholder}"></label>`;
 
 function obligationPage(
   req: FastifyRequest,
@@ -306,7 +285,7 @@ function obligationPage(
   indicators: Html = html``,
 ) {
   const a = adminOf(req);
-  const t = translator(a.lang);
+  const t = webWords('status', a.lang);
   const o = d.obligation;
   const zone = d.timeZone;
   const id = o.id;
@@ -317,95 +296,85 @@ function obligationPage(
     html`<form method="get" action="/admin/ask" class="row"><input type="hidden" name="do" value="/admin/obligations/${id}/${path}"><input type="hidden" name="back" value="${back}">${reasonField(t, placeholder)}<button type="submit" class="danger">${button}</button></form>`;
   const actions =
     o.status === 'open'
-      ? html`<div class="card"><h2>${t('Thao tác thay đơn vị', 'Act on the unit’s behalf')}</h2>
-${action('confirm', t('Xác nhận hoàn thành thay đơn vị', 'Confirm on the unit’s behalf'), t('VD: đơn vị đã gửi báo cáo qua văn bản giấy', 'e.g. the report arrived on paper'))}
-${action('nudge', t('Nhắc đơn vị ngay', 'Nudge the unit now'), t('VD: sắp hết hạn', 'e.g. almost due'), 'secondary')}
-${askFirst('waive', t('Miễn nghĩa vụ này…', 'Waive this obligation…'), t('VD: nhiệm vụ không áp dụng cho đơn vị', 'e.g. the duty does not apply to this unit'))}</div>`
-      : html`<div class="card"><h2>${o.status === 'done' ? t('Hoàn tác xác nhận', 'Undo the confirmation') : t('Hoàn tác việc miễn', 'Undo the waiver')}</h2>
-<p class="muted">${t('Khi xác nhận hoặc miễn bị nhầm: nghĩa vụ mở lại, đơn vị được nhắc tiếp theo hạn. Lý do được ghi vào nhật ký.', 'When a confirmation or waiver was a mistake: the obligation opens again and the unit is reminded by its due date. The reason is kept in the audit log.')}</p>
-${askFirst('undo', t('Hoàn tác…', 'Undo…'), t('VD: đơn vị gửi nhầm báo cáo của năm trước', 'e.g. the unit sent last year’s report by mistake'))}</div>`;
+      ? html`<div class="card"><h2>${t('actUnitBehalf')}</h2>
+${action('confirm', t('confirmUnitBehalf'), t('eGReportArrived'))}
+${action('nudge', t('nudgeUnitNow'), t('eGAlmostDue'), 'secondary')}
+${askFirst('waive', t('waiveObligation'), t('eGDutyDoes'))}</div>`
+      : html`<div class="card"><h2>${o.status === 'done' ? t('undoConfirmation') : t('undoWaiver')}</h2>
+<p class="muted">${t('whenConfirmationWaiverMistake')}</p>
+${askFirst('undo', t('undo'), t('eGUnitSent'))}</div>`;
   const reminders = Object.entries(d.reminders);
-  const body = html`<p><a href="${back}">← ${t('Về bảng tình hình', 'Back to the status matrix')}</a></p>
+  const body = html`<p><a href="${back}">← ${t('backStatusMatrix')}</a></p>
 <h1>${o.duty.code}. ${o.duty.title}</h1>
 <table class="card"><tbody>
-<tr><th>${t('Đơn vị', 'Unit')}</th><td>${o.unit.name}</td></tr>
-<tr><th>${t('Kế hoạch', 'Plan')}</th><td>${o.duty.plan.code}<span class="wide-only"> · ${o.duty.plan.title}</span></td></tr>
-<tr><th>${t('Kỳ', 'Period')}</th><td>${t(periodInWords(o.periodKey, 'vi'), periodInWords(o.periodKey, 'en'))}</td></tr>
-<tr><th>${t('Hạn', 'Due')}</th><td>${day(o.dueAt, zone)}${o.extendedTo ? html` → <strong>${t('gia hạn đến', 'extended to')} ${day(o.extendedTo, zone)}</strong>` : ''}</td></tr>
-<tr><th>${t('Trạng thái', 'State')}</th><td class="${CLASS[d.state]}">${STATE_SIGN[d.state]} ${label(t, d.state)}${o.completedAt ? html` · ${dateTime(o.completedAt, zone)}` : ''}</td></tr>
+<tr><th>${t('unit')}</th><td>${o.unit.name}</td></tr>
+<tr><th>${t('plan')}</th><td>${o.duty.plan.code}<span class="wide-only"> · ${o.duty.plan.title}</span></td></tr>
+<tr><th>${t('period')}</th><td>${periodInWords(o.periodKey, t.lang)}</td></tr>
+<tr><th>${t('dueCapital')}</th><td>${day(o.dueAt, zone)}${o.extendedTo ? html` → <strong>${t('extended')} ${day(o.extendedTo, zone)}</strong>` : ''}</td></tr>
+<tr><th>${t('state')}</th><td class="${CLASS[d.state]}">${STATE_SIGN[d.state]} ${label(t, d.state)}${o.completedAt ? html` · ${dateTime(o.completedAt, zone)}` : ''}</td></tr>
 ${
   o.history && o.status === 'open'
-    ? html`<tr><th>${t('Lịch sử', 'History')}</th><td class="muted history">${t(
-        `Kỳ trước ngày bắt đầu theo dõi kế hoạch${o.duty.plan.trackFrom ? ` (${day(o.duty.plan.trackFrom, 'UTC')})` : ''}: không nhắc, không báo lên, không tính quá hạn.`,
-        `A period before the plan was tracked from${o.duty.plan.trackFrom ? ` (${day(o.duty.plan.trackFrom, 'UTC')})` : ''}: no reminders or escalations, not counted overdue.`,
-      )}</td></tr>`
+    ? html`<tr><th>${t('history')}</th><td class="muted history">${t('periodBeforePlanTracked', { since: o.duty.plan.trackFrom ? ` (${day(o.duty.plan.trackFrom, 'UTC')})` : '' })}</td></tr>`
     : ''
 }
-<tr><th>${t('Thời hạn theo kế hoạch', 'Timeframe in the plan')}</th><td>${o.duty.timeframe}</td></tr>
+<tr><th>${t('timeframePlan')}</th><td>${o.duty.timeframe}</td></tr>
 </tbody></table>
 ${actions}
 ${indicators}
-<h2>${t('Xác nhận', 'Confirmations')}</h2>
+<h2>${t('confirmations')}</h2>
 ${
   d.confirmations.length
-    ? html`<table><thead><tr><th>${t('Ai', 'Who')}</th><th>${t('Lúc', 'When')}</th><th>${t('Qua', 'Via')}</th><th>${t('Ghi chú', 'Note')}</th></tr></thead><tbody>${d.confirmations.map(
+    ? html`<table><thead><tr><th>${t('who')}</th><th>${t('when')}</th><th>${t('via')}</th><th>${t('note')}</th></tr></thead><tbody>${d.confirmations.map(
         (c) =>
-          html`<tr><td>${c.who}</td><td>${dateTime(c.at, zone)}${c.withdrawnAt ? html` <span class="muted">(${t('đã hoàn tác', 'withdrawn')} ${dateTime(c.withdrawnAt, zone)})</span>` : ''}</td><td>${viaInWords(t, c.via)}</td><td>${c.note ?? ''}${c.fileName ? html` · ${c.fileName}` : ''}</td></tr>`,
+          html`<tr><td>${c.who}</td><td>${dateTime(c.at, zone)}${c.withdrawnAt ? html` <span class="muted">(${t('withdrawn')} ${dateTime(c.withdrawnAt, zone)})</span>` : ''}</td><td>${viaInWords(t, c.via)}</td><td>${c.note ?? ''}${c.fileName ? html` · ${c.fileName}` : ''}</td></tr>`,
       )}</tbody></table>`
-    : html`<p class="muted">${t('Chưa có xác nhận.', 'No confirmation yet.')}</p>`
+    : html`<p class="muted">${t('noConfirmationYet')}</p>`
 }
-<h2>${t('Minh chứng', 'Evidence')}</h2>
+<h2>${t('evidence')}</h2>
 ${
   d.evidence.length
-    ? html`<table><thead><tr><th>${t('Tệp', 'File')}</th><th>${t('Cỡ', 'Size')}</th><th>${t('Ai gửi', 'Sent by')}</th><th>${t('Lúc', 'When')}</th></tr></thead><tbody>${d.evidence.map(
+    ? html`<table><thead><tr><th>${t('file')}</th><th>${t('size')}</th><th>${t('sent')}</th><th>${t('when')}</th></tr></thead><tbody>${d.evidence.map(
         (e) =>
-          html`<tr><td>${e.stored ? html`<a href="/admin/evidence/${e.id}" download>${e.fileName}</a>` : html`${e.fileName} <span class="muted">(${t('không lưu bản sao', 'no copy kept')})</span>`}</td><td>${Math.ceil(e.size / 1024)} KB</td><td>${e.who ?? ''} (${viaInWords(t, e.via)})</td><td>${dateTime(e.at, zone)}</td></tr>`,
+          html`<tr><td>${e.stored ? html`<a href="/admin/evidence/${e.id}" download>${e.fileName}</a>` : html`${e.fileName} <span class="muted">(${t('noCopyKept')})</span>`}</td><td>${Math.ceil(e.size / 1024)} KB</td><td>${e.who ?? ''} (${viaInWords(t, e.via)})</td><td>${dateTime(e.at, zone)}</td></tr>`,
       )}</tbody></table>`
-    : html`<p class="muted">${t('Chưa có minh chứng.', 'No evidence yet.')}</p>`
+    : html`<p class="muted">${t('noEvidenceYet')}</p>`
 }
-<h2>${t('Đề nghị gia hạn', 'Extension requests')}</h2>
+<h2>${t('extensionRequests')}</h2>
 ${
   d.extensions.length
-    ? html`<table><thead><tr><th>${t('Xin đến', 'Until')}</th><th>${t('Lý do', 'Reason')}</th><th>${t('Ai xin, lúc', 'Asked by, when')}</th><th>${t('Quyết định', 'Decision')}</th></tr></thead><tbody>${d.extensions.map(
+    ? html`<table><thead><tr><th>${t('until')}</th><th>${t('reason')}</th><th>${t('askedWhen')}</th><th>${t('decision')}</th></tr></thead><tbody>${d.extensions.map(
         (x) =>
           html`<tr><td>${day(x.requestedDue, zone)}</td><td>${x.reason}</td><td>${x.who ?? ''} · ${dateTime(x.at, zone)}</td><td>${
             x.status === 'pending'
-              ? html`<form method="post" action="/admin/extensions/${x.id}/decide" class="row">${csrfField(req)}<input type="hidden" name="back" value="${back}">${reasonField(t, t('VD: đồng ý theo công văn của đơn vị', 'e.g. agreed as the unit wrote'))}
-<button type="submit" name="decision" value="approve">${t('Duyệt', 'Approve')}</button> <button type="submit" name="decision" value="refuse" class="danger">${t('Từ chối', 'Refuse')}</button></form>`
-              : html`${x.status === 'approved' ? t('Đã duyệt', 'Approved') : t('Đã từ chối', 'Refused')}${x.decidedBy ? html` · ${x.decidedBy}` : ''}${x.decidedAt ? html` · ${dateTime(x.decidedAt, zone)}` : ''}`
+              ? html`<form method="post" action="/admin/extensions/${x.id}/decide" class="row">${csrfField(req)}<input type="hidden" name="back" value="${back}">${reasonField(t, t('eGAgreedUnit'))}
+<button type="submit" name="decision" value="approve">${t('approve')}</button> <button type="submit" name="decision" value="refuse" class="danger">${t('refuse')}</button></form>`
+              : html`${x.status === 'approved' ? t('approved') : t('refused')}${x.decidedBy ? html` · ${x.decidedBy}` : ''}${x.decidedAt ? html` · ${dateTime(x.decidedAt, zone)}` : ''}`
           }</td></tr>`,
       )}</tbody></table>`
-    : html`<p class="muted">${t('Không có đề nghị gia hạn.', 'No extension request.')}</p>`
+    : html`<p class="muted">${t('noExtensionRequest')}</p>`
 }
-<h2>${t('Nhắc nhở', 'Reminders')}</h2>
+<h2>${t('reminders')}</h2>
 ${
   reminders.length
-    ? html`<p>${reminders.map(([s, n], i) => html`${i ? ' · ' : ''}${reminderStatus(t, s)}: <strong>${n}</strong>`)}${d.lastReminderAt ? html` · ${t('gửi gần nhất', 'last sent')} ${dateTime(d.lastReminderAt, zone)}` : ''}</p>`
-    : html`<p class="muted">${t('Chưa có nhắc nhở nào.', 'No reminder yet.')}</p>`
+    ? html`<p>${reminders.map(([s, n], i) => html`${i ? ' · ' : ''}${reminderStatus(t, s)}: <strong>${n}</strong>`)}${d.lastReminderAt ? html` · ${t('lastSent')} ${dateTime(d.lastReminderAt, zone)}` : ''}</p>`
+    : html`<p class="muted">${t('noReminderYet')}</p>`
 }`;
   return sendPage(req, reply, { title: `${o.duty.code} · ${o.unit.name}`, body });
 }
 
+/** A reminder's status in words (`reminder.<status>`), or as it is stored. */
 function reminderStatus(t: T, s: string): string {
-  const names: Record<string, [string, string]> = {
-    pending: ['Chờ gửi', 'Pending'],
-    claimed: ['Đang gửi', 'Sending'],
-    sent: ['Đã gửi', 'Sent'],
-    failed: ['Lỗi', 'Failed'],
-    cancelled: ['Đã huỷ', 'Cancelled'],
-    unknown: ['Không rõ', 'Unknown'],
-  };
-  const n = names[s];
-  return n ? t(...n) : s;
+  const key = `reminder.${s}`;
+  return isWebKey('status', key) ? t(key) : s;
 }
 
 /** A page saying what was not found (another organisation's id, a malformed one), with 404. */
 function notFound(req: FastifyRequest, reply: FastifyReply, a: AdminContext, message: string) {
-  const t = translator(a.lang);
+  const t = webWords('status', a.lang);
   return sendPage(req, reply, {
     status: 404,
-    title: t('Không tìm thấy', 'Not found'),
-    body: html`<h1>${t('Không tìm thấy', 'Not found')}</h1><p>${message}</p><p>${t('Không có gì thay đổi.', 'Nothing was changed.')} <a href="/admin">${t('Về bảng tình hình', 'Back to the status matrix')}</a></p>`,
+    title: t('notFound'),
+    body: html`<h1>${t('notFound')}</h1><p>${message}</p><p>${t('nothingChanged')} <a href="/admin">${t('backStatusMatrix')}</a></p>`,
   });
 }
 
@@ -424,9 +393,6 @@ const backTo = (body: unknown, fallback: string) => {
   const b = safeNext(field(body, 'back'));
   return b.startsWith('/admin') ? b : fallback;
 };
-
-const plural = (lang: Lang, n: number, vi: string, en: string) =>
-  lang === 'vi' ? `${n} ${vi}` : `${n} ${en}${n === 1 ? '' : 's'}`;
 
 /**
  * Administrators' pages: the status matrix (GET /admin, also /admin/status), one obligation
@@ -515,11 +481,11 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
       orgId: string,
       input: { obligationId: string; actor: string; by: string; reason: string; now: Date },
     ) => Promise<R>,
-    done: (t: ReturnType<typeof translator>, lang: Lang, r: R, what: string) => string,
+    done: (t: WebT<'status'>, r: R, what: string) => string,
   ) =>
     scope.post<{ Params: { id: string } }>(`/obligations/:id/${action}`, async (req, reply) => {
       const a = adminOf(req);
-      const t = translator(a.lang);
+      const t = webWords('status', a.lang);
       const reason = requiredReason(req.body, a.lang);
       return orNotFound(req, reply, async () => {
         const r = await act(deps.db, a.orgId, {
@@ -531,49 +497,32 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
         });
         tellUnit(r.notice);
         const what = `${r.obligation.duty.code} · ${r.obligation.unit.name}`;
-        return redirectWith(reply, here(req.params.id, req.body), done(t, a.lang, r, what));
+        return redirectWith(reply, here(req.params.id, req.body), done(t, r, what));
       });
     });
 
-  onBehalf('confirm', confirmOnBehalf, (t, lang, r, what) =>
-    t(
-      `Đã xác nhận hoàn thành thay đơn vị: ${what}. Đã huỷ ${r.cancelledReminders} nhắc nhở chờ gửi.`,
-      `Confirmed on the unit’s behalf: ${what}. ${plural(lang, r.cancelledReminders, '', 'pending reminder')} cancelled.`,
-    ),
-  );
-  onBehalf('waive', waiveOnBehalf, (t, lang, r, what) =>
-    t(
-      `Đã miễn: ${what}. Đã huỷ ${r.cancelledReminders} nhắc nhở chờ gửi.`,
-      `Waived: ${what}. ${plural(lang, r.cancelledReminders, '', 'pending reminder')} cancelled.`,
-    ),
-  );
-  onBehalf('undo', reopenOnBehalf, (t, _lang, r, what) =>
-    r.was === 'done'
-      ? t(`Đã hoàn tác xác nhận: ${what} mở lại.`, `Confirmation undone: ${what} is open again.`)
-      : t(`Đã hoàn tác việc miễn: ${what} mở lại.`, `Waiver undone: ${what} is open again.`),
+  onBehalf('confirm', confirmOnBehalf, (t, r, what) => t.count('confirmedOnBehalf', r.cancelledReminders, { what }));
+  onBehalf('waive', waiveOnBehalf, (t, r, what) => t.count('waivedOnBehalf', r.cancelledReminders, { what }));
+  onBehalf('undo', reopenOnBehalf, (t, r, what) =>
+    r.was === 'done' ? t('confirmationUndoneWhatOpen', { what }) : t('waiverUndoneWhatOpen', { what }),
   );
 
   // A nudge's reminders go out at once: everything due now is put on the send queue.
   const queueDue = (orgId: string, now: Date) => dispatchDue(deps.db, deps.sendQueue(), orgId, now, 0);
 
   const nudged = (lang: Lang, r: Awaited<ReturnType<typeof nudgeNow>>) => {
-    const t = translator(lang);
+    const t = webWords('status', lang);
     const missing = r.withoutChannel.length
-      ? t(
-          ` Không có kênh liên lạc: ${r.withoutChannel.join(', ')}.`,
-          ` No working channel: ${r.withoutChannel.join(', ')}.`,
-        )
+      ? t('noWorkingChannelWithoutChannel', { withoutChannel: r.withoutChannel.join(', ') })
       : '';
-    const already = r.alreadyReminded
-      ? t(
-          ` ${r.alreadyReminded} đầu mối đã nhận tin nhắc hôm nay; tin này vẫn được gửi.`,
-          ` ${plural(lang, r.alreadyReminded, '', 'contact')} had already been reminded today; this one is sent all the same.`,
-        )
-      : '';
-    return t(
-      `Đã nhắc ${r.unit}: ${r.reminders} nhắc nhở cho ${r.obligations} nghĩa vụ, đang gửi.${already}${missing}`,
-      `Nudged ${r.unit}: ${plural(lang, r.reminders, '', 'reminder')} for ${plural(lang, r.obligations, '', 'obligation')}, being sent.${already}${missing}`,
-    );
+    const already = r.alreadyReminded ? t.count('alreadyReminded', r.alreadyReminded) : '';
+    return t('nudged', {
+      unit: r.unit,
+      reminders: t.count('reminderCount', r.reminders),
+      obligations: t.count('obligationCount', r.obligations),
+      already,
+      missing,
+    });
   };
 
   scope.post<{ Params: { id: string } }>('/obligations/:id/nudge', async (req, reply) => {
@@ -607,14 +556,12 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
 
   scope.post<{ Params: { id: string } }>('/extensions/:id/decide', async (req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('status', a.lang);
     const decision = field(req.body, 'decision');
-    if (decision !== 'approve' && decision !== 'refuse')
-      throw new UserError(t('Chọn «Duyệt» hoặc «Từ chối».', 'Choose “Approve” or “Refuse”.'));
+    if (decision !== 'approve' && decision !== 'refuse') throw new UserError(t('chooseApproveRefuse'));
     const reason = requiredReason(req.body, a.lang);
     return orNotFound(req, reply, async () => {
-      if (!isUuid(req.params.id))
-        throw new NotFoundError(t('Không tìm thấy đề nghị gia hạn này.', 'No such extension request.'));
+      if (!isUuid(req.params.id)) throw new NotFoundError(t('noSuchExtensionRequest'));
       const {
         request: r,
         timeZone: zone,
@@ -631,11 +578,8 @@ export function registerStatusPages(scope: FastifyInstance, deps: WebDeps): void
       const what = `${r.obligation.duty.code} · ${r.obligation.unit.name}`;
       const message =
         decision === 'approve'
-          ? t(
-              `Đã duyệt gia hạn ${what} đến ${day(r.requestedDue, zone)}.`,
-              `Extension of ${what} approved until ${day(r.requestedDue, zone)}.`,
-            )
-          : t(`Đã từ chối gia hạn ${what}.`, `Extension of ${what} refused.`);
+          ? t('extensionWhatApprovedUntil', { what, requestedDue: day(r.requestedDue, zone) })
+          : t('extensionWhatRefused', { what });
       return redirectWith(reply, here(r.obligationId, req.body), message);
     });
   });

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { channelLabel, channelSpec } from '#root/channels/registry.js';
 import { dateTime } from '#root/lib/format.js';
-import type { MessageName } from '#root/messages/templates.js';
 import {
   checkTemplate,
   getTemplate,
@@ -16,33 +15,23 @@ import {
   type TemplateRef,
 } from '#root/services/templates.js';
 import { adminOf, csrfField, field, redirectWith, sendPage } from '../admin.js';
-import { html, translator, type Html } from '../html.js';
+import { html, type Html } from '../html.js';
+import { isWebKey, webWords, type WebT } from '../words.js';
 import type { WebDeps } from '../server.js';
 
-type T = ReturnType<typeof translator>;
-
-const MESSAGE_LABEL: Record<MessageName, [string, string]> = {
-  'reminder-lead': ['Nhắc trước hạn', 'Reminder before the due date'],
-  'reminder-due': ['Nhắc đúng ngày hạn', 'Due-day reminder'],
-  'reminder-overdue': ['Nhắc quá hạn', 'Overdue reminder'],
-  'reminder-escalation': ['Báo cáo lên (quá hạn lâu)', 'Escalation (long overdue)'],
-  'reminder-cooperating': ['Thông tin cho đơn vị phối hợp', 'Notice to cooperating units'],
-  'reminder-bundle': ['Tin nhắc hằng ngày (nhiều việc)', 'Daily reminder (several items)'],
-  digest: ['Thư tổng hợp hằng ngày cho quản trị', 'Administrators’ daily digest'],
-};
+type T = WebT<'templates'>;
 /** A channel's name in the page's language (its spec's label, src/channels/registry.ts). */
-const channelName = (t: T, channel: string) => t(channelLabel(channel, 'vi'), channelLabel(channel, 'en'));
-const PART_LABEL: Record<string, [string, string]> = {
-  'subject.txt': ['Tiêu đề', 'Subject'],
-  'text.txt': ['Nội dung chữ', 'Plain text'],
-  html: ['HTML', 'HTML'],
-  txt: ['Nội dung', 'Text'],
+const channelName = (t: T, channel: string) => channelLabel(channel, t.lang);
+/** A template's part in words (`partName.<part>`), or as its file names it. */
+const partName = (t: T, part: string) => {
+  const key = `partName.${part}`;
+  return isWebKey('templates', key) ? t(key) : part;
 };
 const LANG_LABEL = { vi: 'Tiếng Việt', en: 'English' } as const;
 
 const pathOf = (r: TemplateRef) => `/admin/templates/${r.lang}/${r.message}/${r.channel}/${r.part}`;
 const nameOf = (t: T, r: TemplateRef) =>
-  `${t(...MESSAGE_LABEL[r.message])} · ${channelName(t, r.channel)} · ${t(...PART_LABEL[r.part]!)} · ${LANG_LABEL[r.lang]}`;
+  `${t(`messageName.${r.message}`)} · ${channelName(t, r.channel)} · ${partName(t, r.part)} · ${LANG_LABEL[r.lang]}`;
 
 type Params = { lang: string; message: string; channel: string; part: string };
 
@@ -50,11 +39,11 @@ type Params = { lang: string; message: string; channel: string; part: string };
 function refOf(req: FastifyRequest<{ Params: Params }>, reply: FastifyReply): TemplateRef | null {
   const ref = parseTemplateRef(req.params);
   if (ref) return ref;
-  const t = translator(adminOf(req).lang);
+  const t = webWords('templates', adminOf(req).lang);
   void sendPage(req, reply, {
     status: 404,
-    title: t('Không tìm thấy', 'Not found'),
-    body: html`<h1>${t('Không có mẫu tin này', 'No such template')}</h1><p><a href="/admin/templates">${t('Danh sách mẫu tin', 'All templates')}</a></p>`,
+    title: t('notFound'),
+    body: html`<h1>${t('noSuchTemplate')}</h1><p><a href="/admin/templates">${t('templateList')}</a></p>`,
   });
   return null;
 }
@@ -65,16 +54,15 @@ function refOf(req: FastifyRequest<{ Params: Params }>, reply: FastifyReply): Te
  * its markup below.
  */
 function previewBlock(t: T, ref: TemplateRef, preview: { output: string | null; error: string | null }): Html {
-  if (preview.output === null)
-    return html`<div class="error">${t('Không dựng được mẫu', 'The template cannot be rendered')}: ${preview.error}</div>`;
+  if (preview.output === null) return html`<div class="error">${t('templateCannotRendered')}: ${preview.error}</div>`;
   const pre = html`<pre class="preview">${preview.output}</pre>`;
   // A message's HTML part (an email's) is a document: shown in a frame. A channel whose text is HTML
   // (Telegram's) is shown as text.
   if (channelSpec(ref.channel).parts.some((p) => p.part === ref.part && p.role === 'html')) {
-    return html`<iframe sandbox title="${t('Xem trước thư', 'Email preview')}" srcdoc="${preview.output}" class="preview-frame"></iframe>
-<details><summary>${t('Mã HTML', 'HTML source')}</summary>${pre}</details>`;
+    return html`<iframe sandbox title="${t('emailPreview')}" srcdoc="${preview.output}" class="preview-frame"></iframe>
+<details><summary>${t('htmlSource')}</summary>${pre}</details>`;
   }
-  return html`${ref.part === 'html' ? html`<p class="muted">${t(`Mã HTML ${channelLabel(ref.channel, 'vi')} nhận (hiển thị dạng chữ):`, `The HTML ${channelLabel(ref.channel, 'en')} receives (shown as text):`)}</p>` : ''}${pre}`;
+  return html`${ref.part === 'html' ? html`<p class="muted">${t('htmlChannelReceives', { channel: channelLabel(ref.channel, t.lang) })}</p>` : ''}${pre}`;
 }
 
 /** Administrators' pages: message templates: the list, edit with a preview, save or go back to the file. */
@@ -83,7 +71,7 @@ export function registerTemplatePages(scope: FastifyInstance, deps: WebDeps): vo
 
   scope.get('/templates', async (req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('templates', a.lang);
     const all = await listTemplates(deps.db, a.orgId);
     const zone = (await deps.db.organisation.findUniqueOrThrow({ where: { id: a.orgId }, select: { timeZone: true } }))
       .timeZone;
@@ -95,20 +83,17 @@ export function registerTemplatePages(scope: FastifyInstance, deps: WebDeps): vo
     }
     const edited = all.filter((e) => e.override).length;
     return sendPage(req, reply, {
-      title: t('Mẫu tin', 'Templates'),
-      body: html`<h1>${t('Mẫu tin nhắn', 'Message templates')}</h1>
-<p>${t(
-        'Mỗi tin có một mẫu cho từng kênh, phần và ngôn ngữ. Mẫu đã sửa thay mẫu gốc cho tổ chức này; các tiến trình gửi dùng bản sửa trong vòng 10 giây.',
-        'Each message has a template per channel, part and language. An edited template replaces the original for this organisation; the senders use it within 10 seconds.',
-      )}</p>
-<p class="muted">${t(`${edited} mẫu đã sửa`, `${edited} edited`)}</p>
-<table><thead><tr><th>${t('Tin', 'Message')}</th><th>${t('Kênh', 'Channel')}</th><th>${t('Phần', 'Part')}</th><th>Tiếng Việt</th><th>English</th></tr></thead><tbody>
+      title: t('templates'),
+      body: html`<h1>${t('messageTemplates')}</h1>
+<p>${t('eachMessageTemplatePer')}</p>
+<p class="muted">${t('editedCount', { edited })}</p>
+<table><thead><tr><th>${t('message')}</th><th>${t('channel')}</th><th>${t('part')}</th><th>Tiếng Việt</th><th>English</th></tr></thead><tbody>
 ${[...rows.values()].map((group) => {
   const r = group[0]!;
-  return html`<tr><td>${t(...MESSAGE_LABEL[r.message])} <span class="muted">${r.message}</span></td><td>${channelName(t, r.channel)}</td><td>${t(...PART_LABEL[r.part]!)}</td>
+  return html`<tr><td>${t(`messageName.${r.message}`)} <span class="muted">${r.message}</span></td><td>${channelName(t, r.channel)}</td><td>${partName(t, r.part)}</td>
 ${group.map(
   (e) =>
-    html`<td${e.override ? html` class="flag"` : ''}><a href="${pathOf(e)}">${e.override ? t('đã sửa', 'edited') : t('mẫu gốc', 'original')}</a>${
+    html`<td${e.override ? html` class="flag"` : ''}><a href="${pathOf(e)}">${e.override ? t('edited') : t('original')}</a>${
       e.override
         ? html`<br><span class="muted">${e.override.updatedBy}, ${dateTime(e.override.updatedAt, zone)}</span>`
         : ''
@@ -127,7 +112,7 @@ ${group.map(
     input: { source?: string; status?: number; error?: string | null; note?: string },
   ) {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('templates', a.lang);
     const current = await getTemplate(deps.db, a.orgId, ref);
     const source = input.source ?? current.source;
     const problem = templateProblem(checkTemplate(ref, source))?.[a.lang] ?? null;
@@ -141,50 +126,47 @@ ${group.map(
     return sendPage(req, reply, {
       status: input.status ?? 200,
       error: input.error ?? null,
-      title: t('Sửa mẫu tin', 'Edit a template'),
-      body: html`<p><a href="/admin/templates">← ${t('Mọi mẫu tin', 'All templates')}</a></p>
+      title: t('editTemplate'),
+      body: html`<p><a href="/admin/templates">← ${t('allTemplates')}</a></p>
 <h1>${nameOf(t, ref)}</h1>
 <p class="muted"><code>templates/${ref.lang}/${ref.message}.${ref.channel}.${ref.part}</code> · ${
         current.override
-          ? t(
-              `Đã sửa bởi ${current.override.updatedBy} lúc ${dateTime(current.override.updatedAt, zone)}`,
-              `Edited by ${current.override.updatedBy} at ${dateTime(current.override.updatedAt, zone)}`,
-            )
-          : t('Đang dùng mẫu gốc', 'Using the original')
+          ? t('editedByAt', {
+              updatedBy: current.override.updatedBy,
+              updatedAt: dateTime(current.override.updatedAt, zone),
+            })
+          : t('usingOriginal')
       }</p>
 ${input.note ? html`<p class="muted">${input.note}</p>` : ''}
 <form method="post" action="${path}" class="card">${csrfField(req)}
-<p><label for="source">${t('Mẫu (Mustache)', 'Template (Mustache)')}</label><br>
+<p><label for="source">${t('templateMustache')}</label><br>
 <textarea id="source" name="source" rows="14" maxlength="${TEMPLATE_MAX_CHARS}" class="wide mono">${source}</textarea></p>
-<p class="row"><button type="submit" name="action" value="preview" class="secondary">${t('Xem trước', 'Preview')}</button>
-<button type="submit" name="action" value="save">${t('Lưu', 'Save')}</button></p>
+<p class="row"><button type="submit" name="action" value="preview" class="secondary">${t('preview')}</button>
+<button type="submit" name="action" value="save">${t('save')}</button></p>
 </form>
 ${
   current.override
-    ? html`<form method="post" action="${path}" class="inline">${csrfField(req)}<input type="hidden" name="action" value="reset"><button type="submit" class="danger">${t('Bỏ bản sửa, dùng lại mẫu gốc', 'Discard the edit, use the original')}</button></form>`
+    ? html`<form method="post" action="${path}" class="inline">${csrfField(req)}<input type="hidden" name="action" value="reset"><button type="submit" class="danger">${t('discardEditUseOriginal')}</button></form>`
     : ''
 }
-<div class="card"><h2>${t('Chỗ trống dùng được', 'Placeholders you may use')}</h2>
+<div class="card"><h2>${t('placeholdersYouMayUse')}</h2>
 <p>${spec.fields.map((f) => html`<code>{{${f}}}</code> `)}</p>
 ${Object.entries(spec.lists).map(
   ([list, fields]) =>
-    html`<p>${t('Danh sách', 'List')} <code>{{#${list}}}</code> … <code>{{/${list}}}</code>: ${fields.map((f) => html`<code>{{${f}}}</code> `)}</p>`,
+    html`<p>${t('list')} <code>{{#${list}}}</code> … <code>{{/${list}}}</code>: ${fields.map((f) => html`<code>{{${f}}}</code> `)}</p>`,
 )}
-<p class="muted">${t(
-        'Giá trị được thoát ký tự theo kênh (HTML cho email và Telegram). Mẫu dùng chỗ trống khác sẽ bị từ chối.',
-        'Values are escaped for the channel (HTML for email and Telegram). A template using any other placeholder is refused.',
-      )}</p></div>
-<div class="card"><h2>${t('Xem trước', 'Preview')}</h2>
+<p class="muted">${t('valuesEscapedChannelHtml')}</p></div>
+<div class="card"><h2>${t('preview')}</h2>
 ${
   preview
-    ? html`<p class="muted">${t('Với dữ liệu mẫu của tổ chức', 'With sample data of this organisation')}: ${String(preview.view.unitName ?? preview.view.orgName ?? '')}${
+    ? html`<p class="muted">${t('sampleDataOrganisation')}: ${String(preview.view.unitName ?? preview.view.orgName ?? '')}${
         preview.view.dutyCode
-          ? html` · ${t('nhiệm vụ', 'duty')} ${String(preview.view.dutyCode)} · ${t('hạn', 'due')} ${String(preview.view.dueDateShort)}`
+          ? html` · ${t('duty')} ${String(preview.view.dutyCode)} · ${t('due')} ${String(preview.view.dueDateShort)}`
           : ''
       }</p>${previewBlock(t, ref, preview)}`
     : html`<div class="error">${problem}</div>`
 }</div>
-<details class="card"><summary>${t('Mẫu gốc (tệp)', 'The original (file)')}</summary><pre class="pre-wrap">${current.file}</pre></details>`,
+<details class="card"><summary>${t('originalFile')}</summary><pre class="pre-wrap">${current.file}</pre></details>`,
     });
   }
 
@@ -198,51 +180,34 @@ ${
     const ref = refOf(req, reply);
     if (!ref) return reply;
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('templates', a.lang);
     const action = field(req.body, 'action');
     if (action === 'reset') {
       const done = await resetTemplateOverride(deps.db, a.orgId, ref, a.actor);
-      return redirectWith(
-        reply,
-        pathOf(ref),
-        done
-          ? t('Đã bỏ bản sửa; dùng lại mẫu gốc.', 'Edit discarded; the original is used again.')
-          : t('Mẫu này chưa được sửa.', 'This template was not edited.'),
-      );
+      return redirectWith(reply, pathOf(ref), done ? t('editDiscardedOriginalUsed') : t('templateNotEdited'));
     }
     const source = field(req.body, 'source').replace(/\r\n/g, '\n');
     if (action !== 'preview' && action !== 'save') {
       return editPage(req, reply, ref, {
         source,
         status: 400,
-        error: t('Thao tác không rõ; không có gì thay đổi.', 'Unknown action; nothing was changed.'),
+        error: t('unknownActionNothingChanged'),
       });
     }
-    const problem = source
-      ? (templateProblem(checkTemplate(ref, source))?.[a.lang] ?? null)
-      : t('Mẫu trống.', 'The template is empty.');
+    const problem = source ? (templateProblem(checkTemplate(ref, source))?.[a.lang] ?? null) : t('templateEmpty');
     if (action === 'preview') {
       return editPage(req, reply, ref, {
         source,
-        ...(problem
-          ? { status: 400, error: problem }
-          : { note: t('Bản xem trước, chưa lưu.', 'A preview, not saved.') }),
+        ...(problem ? { status: 400, error: problem } : { note: t('previewNotSaved') }),
       });
     }
     if (problem)
       return editPage(req, reply, ref, {
         source,
         status: 400,
-        error: `${problem.replace(/\.$/, '')}. ${t('Chưa lưu gì.', 'Nothing was saved.')}`,
+        error: `${problem.replace(/\.$/, '')}. ${t('nothingSaved')}`,
       });
     await saveTemplateOverride(deps.db, a.orgId, ref, source, a.actor);
-    return redirectWith(
-      reply,
-      pathOf(ref),
-      t(
-        'Đã lưu mẫu; các tiến trình gửi dùng bản này trong vòng 10 giây.',
-        'Template saved; the senders use it within 10 seconds.',
-      ),
-    );
+    return redirectWith(reply, pathOf(ref), t('templateSavedSendersUse'));
   });
 }

@@ -4,7 +4,7 @@ import { ADDRESSED, CHANNEL_SPECS, channelLabel, channelWordsOf, TYPED } from '#
 import { dueInstant, obligationState, type ObligationState } from '#root/domain/obligation-state.js';
 import { periodInWords, shortDate } from '#root/domain/wording.js';
 import { yearWindow, zonedDay, zonedYear } from '#root/domain/zoned-day.js';
-import type { ContactRole } from '#root/generated/prisma/client.js';
+import { ContactRole } from '#root/generated/prisma/client.js';
 import { say } from '#root/messages/chat-words.js';
 import { failureInWords } from '#root/messages/refusal-words.js';
 import { calendarTokenOf, calendarUrl, ensureCalendarToken, regenerateCalendarToken } from '#root/services/calendar.js';
@@ -28,11 +28,12 @@ import {
 } from '#root/services/units.js';
 import { adminOf, csrfField, field, redirectWith, sendPage } from '../admin.js';
 import { describeAudit } from '../history.js';
-import { html, raw, translator, type Html, type Lang } from '../html.js';
+import { html, raw, type Html, type Lang } from '../html.js';
+import { webWords, type WebT } from '../words.js';
 import { pageOf, pager, splitNow, stateCounts } from './periods.js';
 import type { WebDeps } from '../server.js';
 
-type T = ReturnType<typeof translator>;
+type T = WebT<'units'>;
 
 /** History rows shown per page of the unit page. */
 export const HISTORY_PAGE = 15;
@@ -41,34 +42,27 @@ export const OBLIGATIONS_PAGE = 15;
 /** At most this many of the unit's current and overdue periods at the top of its page. */
 export const NOW_ROWS = 10;
 
-const STATE_LABEL: Record<ObligationState, [string, string]> = {
-  done: ['Đã xong', 'Done'],
-  waived: ['Miễn', 'Waived'],
-  overdue: ['Quá hạn', 'Overdue'],
-  soon: ['Sắp đến hạn', 'Due soon'],
-  extended: ['Đã gia hạn', 'Extended'],
-  open: ['Đang mở', 'Open'],
-};
-
-/** A table cell coloured by an obligation's state (the status page's colours). */
-export const stateCell = (t: T, state: ObligationState) =>
-  html`<td class="s-${state}">${t(...STATE_LABEL[state])}</td>`;
+/** A table cell coloured by an obligation's state (the status page's colours), named by `state.<state>`. */
+export const stateCell = (lang: Lang, state: ObligationState) =>
+  html`<td class="s-${state}">${webWords('units', lang)(`state.${state}`)}</td>`;
 
 /** Whether an obligation is shown as history: open, of a period before its plan was tracked from. */
 export const isHistoryRow = (o: { history: boolean; status: string }) => o.history && o.status === 'open';
 
 /** The state cell of an obligation, or "history" for an open period before its plan was tracked from. */
-export const obligationCell = (t: T, o: Parameters<typeof obligationState>[0] & { history: boolean }, now: Date) =>
-  isHistoryRow(o)
-    ? html`<td class="s-none" title="${t('Kỳ trước ngày bắt đầu theo dõi kế hoạch: không nhắc, không tính quá hạn', 'A period before the plan was tracked from: no reminders, not counted overdue')}">${t('Lịch sử (trước khi theo dõi)', 'History (before tracking)')}</td>`
-    : stateCell(t, obligationState(o, now));
+export function obligationCell(
+  lang: Lang,
+  o: Parameters<typeof obligationState>[0] & { history: boolean },
+  now: Date,
+): Html {
+  const t = webWords('units', lang);
+  return isHistoryRow(o)
+    ? html`<td class="s-none" title="${t('periodBeforePlanTracked')}">${t('historyBeforeTracking')}</td>`
+    : stateCell(lang, obligationState(o, now));
+}
 
-const ROLE_LABEL: Record<ContactRole, [string, string]> = {
-  contact: ['Đầu mối', 'Contact'],
-  head: ['Lãnh đạo đơn vị', 'Unit head'],
-  supervisor: ['Giám sát', 'Supervisor'],
-  admin: ['Quản trị', 'Administrator'],
-};
+/** A contact's roles, in the order the form offers them (each named by `role.<role>`). */
+const ROLES = Object.values(ContactRole);
 
 const when = (d: Date, zone: string) =>
   new Intl.DateTimeFormat('vi-VN', {
@@ -90,11 +84,11 @@ const yearOf = (raw: unknown, fallback: number) => {
 };
 
 function notFound(req: FastifyRequest, reply: FastifyReply) {
-  const t = translator(adminOf(req).lang);
+  const t = webWords('units', adminOf(req).lang);
   return sendPage(req, reply, {
     status: 404,
-    title: t('Không tìm thấy', 'Not found'),
-    body: html`<h1>${t('Không tìm thấy đơn vị này', 'No such unit')}</h1><p><a href="/admin/units">${t('Về danh sách đơn vị', 'Back to the units')}</a></p>`,
+    title: t('notFound'),
+    body: html`<h1>${t('noSuchUnit')}</h1><p><a href="/admin/units">${t('backUnits')}</a></p>`,
   });
 }
 
@@ -110,36 +104,36 @@ function unitsBody(
   const noHead = new Set(headless.map((u) => u.id));
   const unreachable = units.reduce((n, u) => n + u.unreachable, 0);
   const accept = (path: string) =>
-    html`<form method="post" action="${path}" class="inline">${csrfField(req)}<button type="submit">${t('Chấp nhận', 'Accept')}</button></form>`;
-  return html`<h1>${t('Đơn vị', 'Units')}</h1>
+    html`<form method="post" action="${path}" class="inline">${csrfField(req)}<button type="submit">${t('accept')}</button></form>`;
+  return html`<h1>${t('units')}</h1>
 <form method="get" action="/admin/units" class="row" role="search">
-<label>${t('Lọc theo tên, tên khác, nhóm', 'Filter by name, alias, group')}<br><input type="text" name="q" value="${q}" maxlength="200"></label>
-<button type="submit">${t('Lọc', 'Filter')}</button>${q ? html` <a href="/admin/units">${t('Bỏ lọc', 'Clear')}</a>` : ''}</form>
-<p class="muted">${t(`${units.length} đơn vị`, `${units.length} units`)}${proposed ? t(`; ${proposed} đề xuất chờ xem lại`, `; ${proposed} proposed, to review`) : ''}${unreachable ? t(`; ${unreachable} người liên hệ không liên lạc được`, `; ${unreachable} contact${unreachable === 1 ? '' : 's'} unreachable`) : ''}.</p>
-${headless.length ? html`<p class="flag">${t(`${headless.length} đơn vị chưa có lãnh đạo nhận chuyển cấp: lần chuyển cấp thứ nhất của các đơn vị này gửi thẳng quản trị viên và giám sát. Thêm người liên hệ vai trò «Lãnh đạo đơn vị» để sửa.`, `${headless.length} units have no head to receive escalations: their first escalation goes straight to the administrators and supervisors. Add a contact with the role “Unit head” to fix it.`)}</p>` : ''}
-<table><thead><tr><th>${t('Tên', 'Name')}</th><th>${t('Tên khác', 'Aliases')}</th><th>${t('Nhóm', 'Groups')}</th><th>${t('Người liên hệ', 'Contacts')}</th><th></th></tr></thead><tbody>
+<label>${t('filterNameAliasGroup')}<br><input type="text" name="q" value="${q}" maxlength="200"></label>
+<button type="submit">${t('filter')}</button>${q ? html` <a href="/admin/units">${t('clear')}</a>` : ''}</form>
+<p class="muted">${t('unitsCountUnits', { unitsCount: units.length })}${proposed ? t('proposedReview', { proposed }) : ''}${unreachable ? t.count('unreachableContacts', unreachable) : ''}.</p>
+${headless.length ? html`<p class="flag">${t('headlessCountUnitsNoHead', { headlessCount: headless.length })}</p>` : ''}
+<table><thead><tr><th>${t('name')}</th><th>${t('aliases')}</th><th>${t('groups')}</th><th>${t('contacts')}</th><th></th></tr></thead><tbody>
 ${units.map(
   (
     u,
-  ) => html`<tr${u.proposed ? html` class="flag"` : ''}><td><a href="/admin/units/${u.id}">${u.name}</a>${u.proposed ? html` <strong>(${t('đề xuất', 'proposed')})</strong>` : ''}${u.active ? '' : html` <span class="muted">(${t('ngừng', 'inactive')})</span>`}</td>
+  ) => html`<tr${u.proposed ? html` class="flag"` : ''}><td><a href="/admin/units/${u.id}">${u.name}</a>${u.proposed ? html` <strong>(${t('proposed')})</strong>` : ''}${u.active ? '' : html` <span class="muted">(${t('inactive')})</span>`}</td>
 <td>${u.aliases.join('; ')}</td><td>${u.groups.join('; ')}</td>
-<td>${u.contacts}${u.unreachable ? html` <span class="flag" title="${t('không còn kênh nào gửi được', 'no working channel')}">⚠ ${t(`${u.unreachable} không liên lạc được`, `${u.unreachable} unreachable`)}</span>` : ''}${u.contacts === 0 ? html` <span class="flag">${t('chưa có ai', 'nobody')}</span>` : ''}${noHead.has(u.id) ? html` <span class="flag">${t('đơn vị chưa có lãnh đạo nhận chuyển cấp', 'no head to receive escalations')}</span>` : ''}</td>
+<td>${u.contacts}${u.unreachable ? html` <span class="flag" title="${t('noWorkingChannel')}">⚠ ${t('unreachableCount', { unreachable: u.unreachable })}</span>` : ''}${u.contacts === 0 ? html` <span class="flag">${t('nobody')}</span>` : ''}${noHead.has(u.id) ? html` <span class="flag">${t('noHeadReceiveEscalations')}</span>` : ''}</td>
 <td>${u.proposed ? accept(`/admin/units/${u.id}/accept`) : ''}</td></tr>`,
 )}
 </tbody></table>
-${units.length === 0 ? html`<p>${t('Không có đơn vị nào khớp.', 'No unit matches.')}</p>` : ''}
-<h2>${t('Thêm đơn vị', 'Add a unit')}</h2>
+${units.length === 0 ? html`<p>${t('noUnitMatches')}</p>` : ''}
+<h2>${t('addUnit')}</h2>
 <form method="post" action="/admin/units" class="card">${csrfField(req)}
-<p><label>${t('Tên đơn vị', 'Unit name')}<br><input type="text" name="name" required maxlength="300" class="wide"></label></p>
-<p><label>${t('Tên khác (cách nhau bởi dấu ;)', 'Other names (separated by ;)')}<br><input type="text" name="aliases" maxlength="1000" class="wide"></label></p>
-<p><button type="submit">${t('Thêm đơn vị', 'Add the unit')}</button></p></form>
-<h2 id="groups">${t('Nhóm đơn vị', 'Unit groups')}</h2>
-<table><thead><tr><th>${t('Nhóm', 'Group')}</th><th>${t('Tên khác', 'Aliases')}</th><th>${t('Thành viên', 'Members')}</th><th></th></tr></thead><tbody>
+<p><label>${t('unitName')}<br><input type="text" name="name" required maxlength="300" class="wide"></label></p>
+<p><label>${t('otherNamesSeparated')}<br><input type="text" name="aliases" maxlength="1000" class="wide"></label></p>
+<p><button type="submit">${t('addUnitButton')}</button></p></form>
+<h2 id="groups">${t('unitGroups')}</h2>
+<table><thead><tr><th>${t('group')}</th><th>${t('aliases')}</th><th>${t('members')}</th><th></th></tr></thead><tbody>
 ${groups.map(
   (
     g,
-  ) => html`<tr${g.proposed ? html` class="flag"` : ''}><td><a href="/admin/groups/${g.id}">${g.name}</a>${g.proposed ? html` <strong>(${t('đề xuất', 'proposed')})</strong>` : ''}</td><td>${g.aliases.join('; ')}</td>
-<td>${g.members}${g.members === 0 ? html` <span class="flag">${t('chưa có thành viên: nhiệm vụ giao cho nhóm chưa ràng buộc ai', 'no members: its duties bind nobody yet')}</span>` : ''}</td>
+  ) => html`<tr${g.proposed ? html` class="flag"` : ''}><td><a href="/admin/groups/${g.id}">${g.name}</a>${g.proposed ? html` <strong>(${t('proposed')})</strong>` : ''}</td><td>${g.aliases.join('; ')}</td>
+<td>${g.members}${g.members === 0 ? html` <span class="flag">${t('noMembersDutiesBind')}</span>` : ''}</td>
 <td>${g.proposed ? accept(`/admin/units/groups/${g.id}/accept`) : ''}</td></tr>`,
 )}
 </tbody></table>`;
@@ -154,50 +148,49 @@ type Addressed = (typeof ADDRESSED)[number];
 function addressCell(t: T, lang: Lang, spec: Addressed, c: DetailContact): Html {
   const label = channelLabel(spec.name, lang);
   if (spec.address.entry === 'linked')
-    return html`<td data-label="${label}" class="half">${spec.address.has(c) ? t('đã liên kết', 'linked') : html`<span class="muted">${t('chưa', 'no')}</span>`}</td>`;
+    return html`<td data-label="${label}" class="half">${spec.address.has(c) ? t('linked') : html`<span class="muted">${t('no')}</span>`}</td>`;
   const shown = spec.address.show(c);
-  return html`<td data-label="${label}">${shown ?? html`<span class="muted">${t('chưa có', 'none')}</span>`}</td>`;
+  return html`<td data-label="${label}">${shown ?? html`<span class="muted">${t('none')}</span>`}</td>`;
 }
 
 /** Sets or clears a typed address of a contact (email, …): the channel, then the address (empty clears it). */
 function addressForm(req: FastifyRequest, t: T, lang: Lang, unitId: string, c: DetailContact): Html {
-  return html`<form method="post" action="/admin/units/${unitId}/contacts/${c.id}/address" class="inline">${csrfField(req)}<select name="channel" aria-label="${t(`Kênh của địa chỉ mới cho ${c.name}`, `Channel of ${c.name}’s new address`)}">${TYPED.map((spec) => html`<option value="${spec.name}">${channelLabel(spec.name, lang)}</option>`)}</select> <input type="text" name="address" maxlength="${Math.max(...TYPED.map((spec) => spec.address.input?.maxLength ?? 200))}" aria-label="${t(`Địa chỉ mới của ${c.name} (để trống: xóa)`, `${c.name}’s new address (empty: remove it)`)}" class="w12"> <button type="submit" class="secondary">${t('Đổi địa chỉ', 'Set address')}</button></form>`;
+  return html`<form method="post" action="/admin/units/${unitId}/contacts/${c.id}/address" class="inline">${csrfField(req)}<select name="channel" aria-label="${t('channelNameNewAddress', { name: c.name })}">${TYPED.map((spec) => html`<option value="${spec.name}">${channelLabel(spec.name, lang)}</option>`)}</select> <input type="text" name="address" maxlength="${Math.max(...TYPED.map((spec) => spec.address.input?.maxLength ?? 200))}" aria-label="${t('nameNewAddressEmpty', { name: c.name })}" class="w12"> <button type="submit" class="secondary">${t('setAddress')}</button></form>`;
 }
 
 function contactsTable(req: FastifyRequest, t: T, unit: Detail): Html {
   const lang = adminOf(req).lang;
-  if (unit.contacts.length === 0)
-    return html`<p class="flag">${t('Đơn vị chưa có người liên hệ: chưa ai nhận được lời nhắc.', 'The unit has no contact: nobody receives its reminders.')}</p>`;
-  return html`<table class="stack"><thead><tr><th>${t('Tên', 'Name')}</th><th>${t('Vai trò', 'Role')}</th><th>${t('Kênh (theo thứ tự)', 'Channels (in order)')}</th>${ADDRESSED.map((spec) => html`<th>${channelLabel(spec.name, lang)}</th>`)}<th>${t('Tình trạng', 'State')}</th><th></th></tr></thead><tbody>
+  if (unit.contacts.length === 0) return html`<p class="flag">${t('unitNoContactNobody')}</p>`;
+  return html`<table class="stack"><thead><tr><th>${t('name')}</th><th>${t('role')}</th><th>${t('channelsOrder')}</th>${ADDRESSED.map((spec) => html`<th>${channelLabel(spec.name, lang)}</th>`)}<th>${t('state')}</th><th></th></tr></thead><tbody>
 ${unit.contacts.map(
   (
     c,
-  ) => html`<tr${c.unreachable ? html` class="flag"` : ''}><td data-label=""><strong>${c.name}</strong></td><td data-label="${t('Vai trò', 'Role')}">${t(...ROLE_LABEL[c.role])}</td>
-<td data-label="${t('Kênh', 'Channels')}">${c.channels.map((ch, i) => html`${i ? ' → ' : ''}${c.disabledChannels.includes(ch) ? html`<s>${channelLabel(ch, lang)}</s> <span class="flag">(${say(lang, 'failure.failed', { reason: failureInWords(c.failures.get(ch) ?? '', lang) })})</span>` : channelLabel(ch, lang)}`)}</td>
+  ) => html`<tr${c.unreachable ? html` class="flag"` : ''}><td data-label=""><strong>${c.name}</strong></td><td data-label="${t('role')}">${t(`role.${c.role}`)}</td>
+<td data-label="${t('channels')}">${c.channels.map((ch, i) => html`${i ? ' → ' : ''}${c.disabledChannels.includes(ch) ? html`<s>${channelLabel(ch, lang)}</s> <span class="flag">(${say(lang, 'failure.failed', { reason: failureInWords(c.failures.get(ch) ?? '', lang) })})</span>` : channelLabel(ch, lang)}`)}</td>
 ${ADDRESSED.map((spec) => addressCell(t, lang, spec, c))}
-<td data-label="">${!c.active ? t('ngừng', 'inactive') : c.unreachable ? html`⚠ ${t('không liên lạc được', 'unreachable')}${c.unreachableSince ? html` ${t('từ', 'since')} ${shortDate(zonedDay(c.unreachableSince, unit.org.timeZone))}` : ''}` : ''}</td>
+<td data-label="">${!c.active ? t('inactive') : c.unreachable ? html`⚠ ${t('unreachable')}${c.unreachableSince ? html` ${t('since')} ${shortDate(zonedDay(c.unreachableSince, unit.org.timeZone))}` : ''}` : ''}</td>
 <td data-label="">${
     c.active
-      ? html`<form method="post" action="/admin/units/${unit.id}/contacts/${c.id}/invite" class="inline">${csrfField(req)}<button type="submit" class="secondary">${t('Tạo mã mời', 'Create an invite')}</button></form>
-<form method="post" action="/admin/units/${unit.id}/contacts/${c.id}/channels" class="inline">${csrfField(req)}<input type="text" name="channels" value="${c.channels.map((ch) => channelLabel(ch, lang)).join(', ')}" required maxlength="100" aria-label="${t(`Kênh của ${c.name}, theo thứ tự`, `${c.name}’s channels, in order`)}" class="w12"> <button type="submit" class="secondary">${t('Đổi kênh', 'Set channels')}</button></form>
+      ? html`<form method="post" action="/admin/units/${unit.id}/contacts/${c.id}/invite" class="inline">${csrfField(req)}<button type="submit" class="secondary">${t('createInvite')}</button></form>
+<form method="post" action="/admin/units/${unit.id}/contacts/${c.id}/channels" class="inline">${csrfField(req)}<input type="text" name="channels" value="${c.channels.map((ch) => channelLabel(ch, lang)).join(', ')}" required maxlength="100" aria-label="${t('nameChannelsOrder', { name: c.name })}" class="w12"> <button type="submit" class="secondary">${t('setChannels')}</button></form>
 ${TYPED.length ? addressForm(req, t, lang, unit.id, c) : ''}`
       : ''
   }</td></tr>`,
 )}
 </tbody></table>
-<p class="muted">${t('Kênh gạch ngang: đã lỗi hẳn (bị chặn, địa chỉ sai), không dùng cho đến khi được chọn lại. Mã mời liên kết Telegram hoặc Zalo của người đó.', 'A struck-out channel failed for good (blocked, bad address) and is unused until chosen again. An invite links the person’s Telegram or Zalo.')}</p>`;
+<p class="muted">${t('struckOutChannelFailed')}</p>`;
 }
 
 function addContactForm(req: FastifyRequest, t: T, unitId: string): Html {
   const lang = adminOf(req).lang;
   return html`<form method="post" action="/admin/units/${unitId}/contacts" class="card">${csrfField(req)}
-<div class="row"><label>${t('Họ tên', 'Name')}<br><input type="text" name="name" required maxlength="200"></label>
-<label>${t('Vai trò', 'Role')}<br><select name="role">${(Object.keys(ROLE_LABEL) as ContactRole[]).map((r) => html`<option value="${r}">${t(...ROLE_LABEL[r])}</option>`)}</select></label>
+<div class="row"><label>${t('fullName')}<br><input type="text" name="name" required maxlength="200"></label>
+<label>${t('role')}<br><select name="role">${ROLES.map((r) => html`<option value="${r}">${t(`role.${r}`)}</option>`)}</select></label>
 ${TYPED.map((spec) => html`<label>${channelLabel(spec.name, lang)}<br><input type="${spec.address.input?.type ?? 'text'}" name="${spec.name}" maxlength="${spec.address.input?.maxLength ?? 200}" placeholder="${spec.address.input?.example ?? ''}"></label>`)}
-<label>${t('Kênh, theo thứ tự', 'Channels, in order')}<br><input type="text" name="channels" placeholder="${[...ADDRESSED, ...CHANNEL_SPECS.filter((spec) => !spec.address)].map((spec) => channelLabel(spec.name, lang)).join(', ')}" maxlength="100"></label>
-<label>${t('Ngôn ngữ', 'Language')}<br><select name="locale"><option value="vi">Tiếng Việt</option><option value="en">English</option></select></label></div>
-<p class="muted">${t('Bỏ trống kênh: Email nếu có địa chỉ, nếu không là Hộp thư thử. Telegram và Zalo dùng được sau khi người đó mở mã mời.', 'Channels left empty: Email when there is an address, else the Sandbox outbox. Telegram and Zalo work once the person has used an invite.')}</p>
-<p><button type="submit">${t('Thêm người liên hệ', 'Add the contact')}</button></p></form>`;
+<label>${t('channelsInOrder')}<br><input type="text" name="channels" placeholder="${[...ADDRESSED, ...CHANNEL_SPECS.filter((spec) => !spec.address)].map((spec) => channelLabel(spec.name, lang)).join(', ')}" maxlength="100"></label>
+<label>${t('language')}<br><select name="locale"><option value="vi">Tiếng Việt</option><option value="en">English</option></select></label></div>
+<p class="muted">${t('channelsLeftEmptyEmail')}</p>
+<p><button type="submit">${t('addContactButton')}</button></p></form>`;
 }
 
 function historyTable(
@@ -209,12 +202,12 @@ function historyTable(
   unitId: string,
   year: number,
 ): Html {
-  if (rows.length === 0) return html`<p class="muted">${t('Chưa có gì trong nhật ký.', 'Nothing in the log yet.')}</p>`;
+  if (rows.length === 0) return html`<p class="muted">${t('nothingLogYet')}</p>`;
   const more = rows.length === HISTORY_PAGE ? rows[rows.length - 1]!.id : null;
   // In words, with names and links; the action's code stays, small, for who searches the log by it.
   return html`<ul class="plain history">
 ${rows.map((r) => html`<li><span class="muted">${when(r.at, zone)}</span> · ${describeAudit(r, names, lang)} <span class="muted code">${r.action}</span></li>`)}
-</ul>${more !== null ? html`<p><a href="/admin/units/${unitId}?year=${year}&amp;before=${more.toString()}#history">${t('Cũ hơn →', 'Older →')}</a></p>` : ''}`;
+</ul>${more !== null ? html`<p><a href="/admin/units/${unitId}?year=${year}&amp;before=${more.toString()}#history">${t('older')}</a></p>` : ''}`;
 }
 
 /** Administrators' pages: the units list and each unit's page (contacts, invites, obligations, history, calendar feed). */
@@ -223,57 +216,53 @@ export function registerUnitPages(scope: FastifyInstance, deps: WebDeps): void {
 
   scope.get<{ Querystring: { q?: string } }>('/units', async (req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('units', a.lang);
     const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 200) : '';
     const [units, groups, headless] = await Promise.all([
       unitOverview(deps.db, a.orgId, q),
       groupOverview(deps.db, a.orgId),
       unitsWithoutHead(deps.db, a.orgId),
     ]);
-    return sendPage(req, reply, { title: t('Đơn vị', 'Units'), body: unitsBody(req, t, q, units, groups, headless) });
+    return sendPage(req, reply, { title: t('units'), body: unitsBody(req, t, q, units, groups, headless) });
   });
 
   scope.post('/units', async (req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('units', a.lang);
     const aliases = field(req.body, 'aliases')
       .split(';')
       .map((s) => s.trim())
       .filter(Boolean);
     const unit = await addUnit(deps.db, a.orgId, field(req.body, 'name'), aliases, a.actor);
-    return redirectWith(
-      reply,
-      `/admin/units/${unit.id}`,
-      t(`Đã thêm đơn vị «${unit.name}».`, `Unit «${unit.name}» added.`),
-    );
+    return redirectWith(reply, `/admin/units/${unit.id}`, t('unitNameAdded', { name: unit.name }));
   });
 
   // What `dondoc units alias`, `groups add/remove` and `units merge` do, from the unit's page.
   const unitOr404 = async (req: FastifyRequest<{ Params: { id: string } }>) => {
     const unit = await unitDetail(deps.db, adminOf(req).orgId, req.params.id);
-    if (!unit) throw new NotFoundError(translator(adminOf(req).lang)('Không tìm thấy đơn vị này.', 'No such unit.'));
+    if (!unit) throw new NotFoundError(webWords('units', adminOf(req).lang)('noSuchUnitSentence'));
     return unit;
   };
 
   scope.post<{ Params: { id: string } }>('/units/:id/aliases', async (req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('units', a.lang);
     const unit = await unitOr404(req);
     const alias = field(req.body, 'alias').slice(0, 300);
-    if (!alias) throw new UserError(t('Tên khác không được để trống.', 'The alias cannot be empty.'));
+    if (!alias) throw new UserError(t('aliasCannotEmpty'));
     await addAlias(deps.db, a.orgId, unit.name, alias, a.actor);
-    return redirectWith(reply, `/admin/units/${unit.id}`, t(`Đã thêm tên khác «${alias}».`, `Alias «${alias}» added.`));
+    return redirectWith(reply, `/admin/units/${unit.id}`, t('aliasAdded', { alias }));
   });
 
   scope.post<{ Params: { id: string } }>('/units/:id/groups', async (req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('units', a.lang);
     const unit = await unitOr404(req);
     const groupId = field(req.body, 'group');
     const group = isUuid(groupId)
       ? await deps.db.unitGroup.findFirst({ where: { id: groupId, orgId: a.orgId } })
       : null;
-    if (!group) throw new NotFoundError(t('Không tìm thấy nhóm này.', 'No such group.'));
+    if (!group) throw new NotFoundError(t('noSuchGroup'));
     const op = field(req.body, 'op');
     if (op === 'remove') await removeMembers(deps.db, a.orgId, group.name, [unit.name], a.actor);
     else await addMembers(deps.db, a.orgId, group.name, [unit.name], a.actor);
@@ -283,52 +272,41 @@ export function registerUnitPages(scope: FastifyInstance, deps: WebDeps): void {
       reply,
       `/admin/units/${unit.id}`,
       op === 'remove'
-        ? t(`Đã bỏ ${unit.name} khỏi nhóm ${group.name}.`, `${unit.name} removed from ${group.name}.`)
-        : t(`Đã thêm ${unit.name} vào nhóm ${group.name}.`, `${unit.name} added to ${group.name}.`),
+        ? t('unitNameRemovedFromGroupName', { unitName: unit.name, groupName: group.name })
+        : t('unitNameAddedGroupName', { unitName: unit.name, groupName: group.name }),
     );
   });
 
   scope.post<{ Params: { id: string } }>('/units/:id/merge', async (req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('units', a.lang);
     const unit = await unitOr404(req);
     const intoId = field(req.body, 'into');
     const into = isUuid(intoId) ? await deps.db.unit.findFirst({ where: { id: intoId, orgId: a.orgId } }) : null;
-    if (!into) throw new NotFoundError(t('Không tìm thấy đơn vị để gộp vào.', 'No such unit to merge into.'));
+    if (!into) throw new NotFoundError(t('noSuchUnitMerge'));
     const r = await mergeUnits(deps.db, a.orgId, unit.name, into.name, a.actor);
-    return redirectWith(
-      reply,
-      `/admin/units/${into.id}`,
-      t(
-        `Đã gộp «${r.from}» vào ${r.into}; «${r.from}» thành tên khác.`,
-        `«${r.from}» merged into ${r.into}, as an alias.`,
-      ),
-    );
+    return redirectWith(reply, `/admin/units/${into.id}`, t('fromMergedIntoAlias', { from: r.from, into: r.into }));
   });
 
   scope.post<{ Params: { id: string } }>('/units/:id/accept', async (req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('units', a.lang);
     const r = await acceptProposedById(deps.db, a.orgId, 'unit', req.params.id, a.actor);
     return redirectWith(
       reply,
       '/admin/units',
-      r.changed
-        ? t(`Đã chấp nhận đơn vị «${r.name}».`, `Unit «${r.name}» accepted.`)
-        : t(`«${r.name}» đã được chấp nhận trước đó.`, `«${r.name}» was already accepted.`),
+      r.changed ? t('unitNameAccepted', { name: r.name }) : t('nameAlreadyAccepted', { name: r.name }),
     );
   });
 
   scope.post<{ Params: { id: string } }>('/units/groups/:id/accept', async (req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('units', a.lang);
     const r = await acceptProposedById(deps.db, a.orgId, 'group', req.params.id, a.actor);
     return redirectWith(
       reply,
       '/admin/units',
-      r.changed
-        ? t(`Đã chấp nhận nhóm «${r.name}».`, `Group «${r.name}» accepted.`)
-        : t(`«${r.name}» đã được chấp nhận trước đó.`, `«${r.name}» was already accepted.`),
+      r.changed ? t('groupNameAccepted', { name: r.name }) : t('nameAlreadyAccepted', { name: r.name }),
     );
   });
 
@@ -336,7 +314,7 @@ export function registerUnitPages(scope: FastifyInstance, deps: WebDeps): void {
     '/units/:id',
     async (req, reply) => {
       const a = adminOf(req);
-      const t = translator(a.lang);
+      const t = webWords('units', a.lang);
       const unit = await unitDetail(deps.db, a.orgId, req.params.id);
       if (!unit) return notFound(req, reply);
       const zone = unit.org.timeZone;
@@ -383,65 +361,57 @@ export function registerUnitPages(scope: FastifyInstance, deps: WebDeps): void {
       const overdue = states.filter((x) => x === 'overdue').length;
       const yearLink = (p: number | null) =>
         `/admin/units/${unit.id}?year=${year}${p !== null ? `&page=${p}` : ''}#obligations`;
-      const body = html`<p><a href="/admin/units">← ${t('Đơn vị', 'Units')}</a></p>
-<h1>${unit.name}${unit.proposed ? html` <strong class="flag">(${t('đề xuất', 'proposed')})</strong>` : ''}${unit.active ? '' : html` <span class="muted">(${t('ngừng', 'inactive')})</span>`}</h1>
-${unit.proposed ? html`<form method="post" action="/admin/units/${unit.id}/accept" class="inline">${csrfField(req)}<button type="submit">${t('Chấp nhận đơn vị đề xuất', 'Accept the proposed unit')}</button></form>` : ''}
+      const body = html`<p><a href="/admin/units">← ${t('units')}</a></p>
+<h1>${unit.name}${unit.proposed ? html` <strong class="flag">(${t('proposed')})</strong>` : ''}${unit.active ? '' : html` <span class="muted">(${t('inactive')})</span>`}</h1>
+${unit.proposed ? html`<form method="post" action="/admin/units/${unit.id}/accept" class="inline">${csrfField(req)}<button type="submit">${t('acceptProposedUnit')}</button></form>` : ''}
 <p class="big${overdue ? ' late-text' : ''}">${
-        thisYear
-          ? overdue
-            ? t(`${overdue} nghĩa vụ quá hạn`, `${overdue} obligation${overdue === 1 ? '' : 's'} overdue`)
-            : t('Không có nghĩa vụ quá hạn', 'Nothing overdue')
-          : t(`Năm ${year}`, `Year ${year}`)
+        thisYear ? (overdue ? t.count('obligationsOverdue', overdue) : t('nothingOverdue')) : t('year', { year })
       }</p>
-${stateCounts(t, states, obligations.length - states.length)}
-<h2 id="obligations">${t(`Nghĩa vụ năm ${year}`, `Obligations of ${year}`)}${
-        whole ? '' : html` <span class="muted">${t('· kỳ hiện tại và quá hạn', '· current and overdue')}</span>`
+${stateCounts(t.lang, states, obligations.length - states.length)}
+<h2 id="obligations">${t('obligationsYear', { year })}${
+        whole ? '' : html` <span class="muted">${t('currentOverdue')}</span>`
       }</h2>
 ${
   shownObligations.length
-    ? html`<table class="stack"><thead><tr><th>${t('TT', 'No.')}</th><th>${t('Hạn', 'Due')}</th><th>${t('Kỳ', 'Period')}</th><th>${t('Trạng thái', 'State')}</th><th>${t('Nhiệm vụ', 'Duty')}</th><th class="wide-only">${t('Kế hoạch', 'Plan')}</th></tr></thead><tbody>
+    ? html`<table class="stack"><thead><tr><th>${t('noSentence')}</th><th>${t('due')}</th><th>${t('period')}</th><th>${t('stateHeading')}</th><th>${t('duty')}</th><th class="wide-only">${t('plan')}</th></tr></thead><tbody>
 ${shownObligations.map(
   (o) =>
-    html`<tr><td data-label="" class="half short"><span class="phone-only">${t('TT', 'No.')} </span><a href="/admin/obligations/${o.id}">${o.duty}</a></td><td data-label="" class="half short"><span class="phone-only">${t('hạn', 'due')} </span>${shortDate(zonedDay(dueInstant(o), zone))}</td><td data-label="" class="half short">${t(periodInWords(o.period, 'vi'), periodInWords(o.period, 'en'))}</td>${obligationCell(t, o, now)}<td data-label="" class="clamp">${o.dutyTitle}</td><td class="wide-only short">${o.plan}</td></tr>`,
+    html`<tr><td data-label="" class="half short"><span class="phone-only">${t('noSentence')} </span><a href="/admin/obligations/${o.id}">${o.duty}</a></td><td data-label="" class="half short"><span class="phone-only">${t('dueLower')} </span>${shortDate(zonedDay(dueInstant(o), zone))}</td><td data-label="" class="half short">${periodInWords(o.period, t.lang)}</td>${obligationCell(t.lang, o, now)}<td data-label="" class="clamp">${o.dutyTitle}</td><td class="wide-only short">${o.plan}</td></tr>`,
 )}</tbody></table>`
-    : html`<p class="muted">${
-        obligations.length
-          ? t('Không có kỳ nào đang mở hay quá hạn.', 'No period open or overdue.')
-          : t('Không có nghĩa vụ nào trong năm này.', 'No obligation this year.')
-      }</p>`
+    : html`<p class="muted">${obligations.length ? t('noPeriodOpenOverdue') : t('noObligationYear')}</p>`
 }
 ${
   whole
-    ? html`${pager(t, page, pages, yearLink)}${thisYear ? html`<p><a href="${yearLink(null)}">← ${t('Chỉ kỳ hiện tại và quá hạn', 'Only current and overdue')}</a></p>` : ''}`
+    ? html`${pager(t.lang, page, pages, yearLink)}${thisYear ? html`<p><a href="${yearLink(null)}">← ${t('onlyCurrentOverdue')}</a></p>` : ''}`
     : obligations.length > shownObligations.length
-      ? html`<p><a href="${yearLink(1)}">${t(`Xem cả ${obligations.length} nghĩa vụ năm ${year} (các kỳ khác, đã xong, lịch sử) →`, `All ${obligations.length} obligations of ${year} (other periods, done, history) →`)}</a></p>`
+      ? html`<p><a href="${yearLink(1)}">${t('allObligationsOfYear', { obligationsCount: obligations.length, year })}</a></p>`
       : ''
 }
-<form method="get" action="/admin/units/${unit.id}" class="row"><label>${t('Năm', 'Year')} <input type="text" name="year" value="${year}" size="5" inputmode="numeric" pattern="[0-9]{4}"></label><button type="submit" class="secondary">${t('Xem', 'Show')}</button></form>
-<h2>${t(`Người liên hệ (${unit.contacts.length})`, `Contacts (${unit.contacts.length})`)}</h2>
+<form method="get" action="/admin/units/${unit.id}" class="row"><label>${t('yearLabel')} <input type="text" name="year" value="${year}" size="5" inputmode="numeric" pattern="[0-9]{4}"></label><button type="submit" class="secondary">${t('show')}</button></form>
+<h2>${t('contactsContactsCount', { contactsCount: unit.contacts.length })}</h2>
 ${contactsTable(req, t, unit)}
-<details class="card"><summary>${t('Thêm người liên hệ', 'Add a contact')}</summary>${addContactForm(req, t, unit.id)}</details>
-<details class="card"><summary>${t(`Tên khác (${unit.aliases.length}), nhóm (${unit.groups.length}), gộp đơn vị`, `Aliases (${unit.aliases.length}), groups (${unit.groups.length}), merging`)}</summary>
-<p>${t('Tên khác', 'Aliases')}: ${unit.aliases.length ? unit.aliases.map((x) => x.alias).join('; ') : '—'}<br>
-${t('Nhóm', 'Groups')}: ${unit.groups.length ? unit.groups.map((g) => g.name).join('; ') : '—'}</p>
-<form method="post" action="/admin/units/${unit.id}/aliases" class="row">${csrfField(req)}<label>${t('Thêm tên khác (cách kế hoạch gọi đơn vị này)', 'Add an alias (how plans call this unit)')}<br><input type="text" name="alias" required maxlength="300" class="w22" placeholder="${t('VD: Sở TTTT', 'e.g. Sở TTTT')}"></label><button type="submit">${t('Thêm tên khác', 'Add the alias')}</button></form>
-<form method="post" action="/admin/units/${unit.id}/groups" class="row">${csrfField(req)}<label>${t('Nhóm', 'Group')}<br><select name="group" required>${allGroups.map((g) => html`<option value="${g.id}">${g.name}</option>`)}</select></label><button type="submit" name="op" value="add">${t('Thêm vào nhóm', 'Add to the group')}</button> <button type="submit" name="op" value="remove" class="secondary">${t('Bỏ khỏi nhóm', 'Remove from the group')}</button></form>
-<form method="get" action="/admin/ask" class="row"><input type="hidden" name="do" value="/admin/units/${unit.id}/merge"><label>${t('Gộp đơn vị này vào', 'Merge this unit into')}<br><select name="into" required>${otherUnits.map((u) => html`<option value="${u.id}">${u.name}</option>`)}</select></label><button type="submit" class="danger">${t('Gộp…', 'Merge…')}</button></form>
-<p class="muted">${t('Gộp: người liên hệ, nghĩa vụ, nhóm chuyển sang đơn vị kia; tên này thành tên khác của đơn vị kia.', 'Merging moves contacts, obligations and groups to the other unit; this name becomes its alias.')}</p></details>
-<details class="card" id="calendar"${req.query.open === 'calendar' ? raw(' open') : ''}><summary>${t('Lịch (iCalendar)', 'Calendar feed (iCalendar)')}: ${feed ? t('đã có địa chỉ', 'address made') : t('chưa có địa chỉ', 'no address yet')}</summary>
-<p>${t('Đơn vị thêm địa chỉ bí mật này vào Outlook («Thêm lịch» → «Từ Internet») hoặc Google Calendar («Thêm lịch» → «Từ URL») để thấy các hạn của mình; lịch tự cập nhật khi nhiệm vụ được xác nhận.', 'The unit adds this secret address to Outlook (Add calendar → From Internet) or Google Calendar (Add calendar → From URL) to see its deadlines; it updates as duties are confirmed.')}</p>
+<details class="card"><summary>${t('addContact')}</summary>${addContactForm(req, t, unit.id)}</details>
+<details class="card"><summary>${t('aliasesGroupsMerging', { aliasesCount: unit.aliases.length, groupsCount: unit.groups.length })}</summary>
+<p>${t('aliases')}: ${unit.aliases.length ? unit.aliases.map((x) => x.alias).join('; ') : '—'}<br>
+${t('groups')}: ${unit.groups.length ? unit.groups.map((g) => g.name).join('; ') : '—'}</p>
+<form method="post" action="/admin/units/${unit.id}/aliases" class="row">${csrfField(req)}<label>${t('addAliasHowPlans')}<br><input type="text" name="alias" required maxlength="300" class="w22" placeholder="${t('eGSTttt')}"></label><button type="submit">${t('addAlias')}</button></form>
+<form method="post" action="/admin/units/${unit.id}/groups" class="row">${csrfField(req)}<label>${t('group')}<br><select name="group" required>${allGroups.map((g) => html`<option value="${g.id}">${g.name}</option>`)}</select></label><button type="submit" name="op" value="add">${t('addGroup')}</button> <button type="submit" name="op" value="remove" class="secondary">${t('removeFromGroup')}</button></form>
+<form method="get" action="/admin/ask" class="row"><input type="hidden" name="do" value="/admin/units/${unit.id}/merge"><label>${t('mergeUnitInto')}<br><select name="into" required>${otherUnits.map((u) => html`<option value="${u.id}">${u.name}</option>`)}</select></label><button type="submit" class="danger">${t('merge')}</button></form>
+<p class="muted">${t('mergingMovesContactsObligations')}</p></details>
+<details class="card" id="calendar"${req.query.open === 'calendar' ? raw(' open') : ''}><summary>${t('calendarFeedICalendar')}: ${feed ? t('addressMade') : t('noAddressYet')}</summary>
+<p>${t('unitAddsSecretAddress')}</p>
 ${
   feed
-    ? html`<p><input type="text" readonly value="${feed}" class="wide" aria-label="${t('Địa chỉ lịch', 'Calendar address')}"></p>
-<form method="post" action="/admin/units/${unit.id}/calendar" class="inline">${csrfField(req)}<button type="submit" class="danger">${t('Tạo địa chỉ mới', 'Create a new address')}</button></form>
-<span class="muted">${t('Địa chỉ cũ sẽ ngừng hoạt động (dùng khi địa chỉ bị lộ).', 'The old address stops working (use it when the address leaked).')}</span>`
-    : html`<p class="muted">${t('Đơn vị chưa có địa chỉ lịch.', 'The unit has no calendar address yet.')}</p>
-<form method="post" action="/admin/units/${unit.id}/calendar" class="inline">${csrfField(req)}<button type="submit">${t('Tạo địa chỉ lịch', 'Create the calendar address')}</button></form>`
+    ? html`<p><input type="text" readonly value="${feed}" class="wide" aria-label="${t('calendarAddress')}"></p>
+<form method="post" action="/admin/units/${unit.id}/calendar" class="inline">${csrfField(req)}<button type="submit" class="danger">${t('createNewAddress')}</button></form>
+<span class="muted">${t('oldAddressStopsWorking')}</span>`
+    : html`<p class="muted">${t('unitNoCalendarAddress')}</p>
+<form method="post" action="/admin/units/${unit.id}/calendar" class="inline">${csrfField(req)}<button type="submit">${t('createCalendarAddress')}</button></form>`
 }</details>
-<details class="card" id="history"${before !== undefined ? raw(' open') : ''}><summary>${t('Lịch sử', 'History')} <span class="muted">(${
+<details class="card" id="history"${before !== undefined ? raw(' open') : ''}><summary>${t('history')} <span class="muted">(${
         history.length === HISTORY_PAGE
-          ? t(`${HISTORY_PAGE} mục gần nhất, còn cũ hơn`, `the latest ${HISTORY_PAGE}, and older`)
-          : t(`${history.length} mục`, `${history.length} ${history.length === 1 ? 'entry' : 'entries'}`)
+          ? t('latestHistoryPageOlder', { historyPage: HISTORY_PAGE })
+          : t.count('historyEntries', history.length)
       })</span></summary>
 ${historyTable(t, history, await auditNames(deps.db, a.orgId, history, a.lang), a.lang, zone, unit.id, year)}</details>`;
       return sendPage(req, reply, { title: unit.name, body });
@@ -450,7 +420,7 @@ ${historyTable(t, history, await auditNames(deps.db, a.orgId, history, a.lang), 
 
   scope.post<{ Params: { id: string } }>('/units/:id/contacts', async (req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('units', a.lang);
     const unit = await unitDetail(deps.db, a.orgId, req.params.id);
     if (!unit) return notFound(req, reply);
     const addresses = Object.fromEntries(TYPED.map((spec) => [spec.name, field(req.body, spec.name)]));
@@ -470,11 +440,7 @@ ${historyTable(t, history, await auditNames(deps.db, a.orgId, history, a.lang), 
       { address: { config }, lang: a.lang },
     );
     if (c.reveal) return revealPage(req, reply, t, unit, c.name, c.reveal);
-    return redirectWith(
-      reply,
-      `/admin/units/${unit.id}`,
-      t(`Đã thêm người liên hệ «${c.name}».`, `Contact «${c.name}» added.`),
-    );
+    return redirectWith(reply, `/admin/units/${unit.id}`, t('contactNameAdded', { name: c.name }));
   });
 
   /** The unit of the path and its contact, only if the contact is that unit's (a forged pair: null, the 404). */
@@ -504,7 +470,7 @@ ${historyTable(t, history, await auditNames(deps.db, a.orgId, history, a.lang), 
         const a = adminOf(req);
         const found = await unitContact(a.orgId, req.params);
         if (!found) return notFound(req, reply);
-        return handle(req, reply, { ...found, a, t: translator(a.lang) });
+        return handle(req, reply, { ...found, a, t: webWords('units', a.lang) });
       },
     );
 
@@ -516,18 +482,14 @@ ${historyTable(t, history, await auditNames(deps.db, a.orgId, history, a.lang), 
       { ttlHours: config.INVITE_TTL_HOURS, now: deps.clock.now(), botUsername: config.TELEGRAM_BOT_USERNAME },
       a.actor,
     );
-    return sendPage(req, reply, { title: t('Mã mời', 'Invite'), body: await inviteBody(t, unit, r) });
+    return sendPage(req, reply, { title: t('invite'), body: await inviteBody(t, unit, r) });
   });
 
   // A contact's channels, first first: choosing a failed channel again is how it is re-enabled.
   contactAction('channels', async (req, reply, { a, t, unit, contact }) => {
     const updated = await setContactChannels(deps.db, a.orgId, contact.id, [field(req.body, 'channels')], a.actor);
     const order = updated.channels.map((ch) => channelLabel(ch, a.lang)).join(' → ');
-    return redirectWith(
-      reply,
-      `/admin/units/${unit.id}`,
-      t(`Đã đổi kênh của ${contact.name}: ${order}.`, `${contact.name}’s channels set: ${order}.`),
-    );
+    return redirectWith(reply, `/admin/units/${unit.id}`, t('nameChannelsSetOrder', { name: contact.name, order }));
   });
 
   // A typed address (email, …): set, replaced or, empty, removed; a new one re-enables its channel.
@@ -543,36 +505,21 @@ ${historyTable(t, history, await auditNames(deps.db, a.orgId, history, a.lang), 
     );
     if (r.reveal) return revealPage(req, reply, t, unit, contact.name, r.reveal);
     const label = channelLabel(r.channel, a.lang);
-    return redirectWith(
-      reply,
-      `/admin/units/${unit.id}`,
-      t(`Đã đổi địa chỉ ${label} của ${contact.name}.`, `${contact.name}’s ${label} address set.`),
-    );
+    return redirectWith(reply, `/admin/units/${unit.id}`, t('nameLabelAddressSet', { label, name: contact.name }));
   });
 
   scope.post<{ Params: { id: string } }>('/units/:id/calendar', async (req, reply) => {
     const a = adminOf(req);
-    const t = translator(a.lang);
+    const t = webWords('units', a.lang);
     const unit = await unitDetail(deps.db, a.orgId, req.params.id);
     if (!unit) return notFound(req, reply);
     // The first address is made here (the page only shows it); asked again, it is replaced.
     if (!(await calendarTokenOf(deps.db, a.orgId, unit.id))) {
       await ensureCalendarToken(deps.db, a.orgId, unit.id, a.actor);
-      return redirectWith(
-        reply,
-        `/admin/units/${unit.id}?open=calendar#calendar`,
-        t('Đã tạo địa chỉ lịch; gửi địa chỉ này cho đơn vị.', 'The calendar address was created; send it to the unit.'),
-      );
+      return redirectWith(reply, `/admin/units/${unit.id}?open=calendar#calendar`, t('calendarAddressCreatedSend'));
     }
     await regenerateCalendarToken(deps.db, a.orgId, unit.id, a.actor);
-    return redirectWith(
-      reply,
-      `/admin/units/${unit.id}?open=calendar#calendar`,
-      t(
-        'Đã tạo địa chỉ lịch mới; địa chỉ cũ không còn dùng được. Gửi địa chỉ mới cho đơn vị.',
-        'A new calendar address was created; the old one no longer works. Send the new one to the unit.',
-      ),
-    );
+    return redirectWith(reply, `/admin/units/${unit.id}?open=calendar#calendar`, t('newCalendarAddressCreated'));
   });
 }
 
@@ -588,18 +535,18 @@ async function inviteBody(t: T, unit: Detail, r: Awaited<ReturnType<typeof creat
     : null;
   const expires = when(r.expiresAt, unit.org.timeZone);
   return html`<p><a href="/admin/units/${unit.id}">← ${unit.name}</a></p>
-<h1>${t('Mã mời cho', 'Invite for')} ${r.contact.name}</h1>
-<p>${t('Mã dùng một lần, hết hạn lúc', 'Single use, expires at')} <strong>${expires}</strong>. ${t('Mã chỉ hiện một lần này: hãy gửi ngay cho người nhận.', 'The code is shown only this once: send it to the person now.')}</p>
+<h1>${t('inviteFor')} ${r.contact.name}</h1>
+<p>${t('singleUseExpires')} <strong>${expires}</strong>. ${t('codeShownOnlyOnce')}</p>
 ${
   r.telegramLink
     ? html`<div class="card"><h2>Telegram</h2>
-<p>${t('Mở liên kết (hoặc quét mã QR bằng điện thoại) rồi bấm «Bắt đầu»:', 'Open the link (or scan the QR code with a phone) and press Start:')}<br><a href="${r.telegramLink}" rel="noreferrer">${r.telegramLink}</a></p>
-<figure class="m0">${qr}<figcaption class="muted">${t('Mã QR của liên kết Telegram', 'QR code of the Telegram link')}</figcaption></figure>
-${r.telegramGroupLink ? html`<p>${t('Liên kết nhóm chat của đơn vị thay vì chat riêng:', 'To link the unit’s group chat instead of a private chat:')}<br><a href="${r.telegramGroupLink}" rel="noreferrer">${r.telegramGroupLink}</a></p>` : ''}</div>`
-    : html`<p class="flag">${t('Chưa cấu hình tên bot Telegram (TELEGRAM_BOT_USERNAME) nên chưa có liên kết; người nhận gửi lệnh dưới đây cho bot Telegram.', 'The Telegram bot’s username (TELEGRAM_BOT_USERNAME) is not configured, so there is no link; the person sends the command below to the Telegram bot.')}</p>`
+<p>${t('openLinkScanQr')}<br><a href="${r.telegramLink}" rel="noreferrer">${r.telegramLink}</a></p>
+<figure class="m0">${qr}<figcaption class="muted">${t('qrCodeTelegramLink')}</figcaption></figure>
+${r.telegramGroupLink ? html`<p>${t('linkUnitGroupChat')}<br><a href="${r.telegramGroupLink}" rel="noreferrer">${r.telegramGroupLink}</a></p>` : ''}</div>`
+    : html`<p class="flag">${t('telegramBotUsernameNot')}</p>`
 }
-<div class="card"><h2>Zalo</h2><p>${t('Nhắn riêng cho bot Zalo:', 'Send to the Zalo bot in a private chat:')} <code>/start ${r.code}</code></p></div>
-<p>${t('Mã', 'Code')}: <code>${r.code}</code> · ${r.contact.unit}</p>`;
+<div class="card"><h2>Zalo</h2><p>${t('sendZaloBotPrivate')} <code>/start ${r.code}</code></p></div>
+<p>${t('code')}: <code>${r.code}</code> · ${r.contact.unit}</p>`;
 }
 
 /**
@@ -608,10 +555,10 @@ ${r.telegramGroupLink ? html`<p>${t('Liên kết nhóm chat của đơn vị tha
  */
 function revealPage(req: FastifyRequest, reply: FastifyReply, t: T, unit: Detail, name: string, reveal: string) {
   return sendPage(req, reply, {
-    title: t('Địa chỉ đã lưu', 'Address saved'),
+    title: t('addressSaved'),
     body: html`<p><a href="/admin/units/${unit.id}">← ${unit.name}</a></p>
-<h1>${t('Địa chỉ đã lưu cho', 'Address saved for')} ${name}</h1>
-<div class="card"><p>${t('Chỉ hiện một lần này: hãy chép và gửi cho bên nhận ngay.', 'Shown only this once: copy it and send it to the receiving side now.')}</p>
+<h1>${t('addressSavedFor')} ${name}</h1>
+<div class="card"><p>${t('shownOnlyOnceCopy')}</p>
 <pre>${reveal}</pre></div>`,
   });
 }

@@ -125,7 +125,7 @@ export { messageIn, oneLanguage };
 /** The reason every action taken on a unit's behalf must give (the audit log keeps it). */
 export function requiredReason(body: unknown, lang: Lang): string {
   const reason = field(body, 'reason');
-  if (reason.length < 3) throw new UserError(webWords('common', lang)('reasonRequiredLeast3'));
+  if (reason.length < 3) throw new UserError(webWords('common', lang)('reasonRequired'));
   return reason.slice(0, 1000);
 }
 

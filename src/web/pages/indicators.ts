@@ -192,7 +192,7 @@ ${yearsChart(i, t)}
 <tr><th>${t('provinceValue')}</th><td>${y.value === null ? t('noData') : withUnit(y.value, i.unit)}${i.unit === '%' && y.reported.length ? html` <span class="muted">(${t('numeratorsDenominators')})</span>` : ''}</td></tr>
 <tr><th>${t('metHeading')}</th><td>${y.met === null ? '—' : y.met ? t('met') : t('notMet')}</td></tr>
 </tbody></table>
-<h2>${t('unitsReportedReportedCount', { reportedCount: y.reported.length })}</h2>
+<h2>${t('unitsReportedCount', { reportedCount: y.reported.length })}</h2>
 ${
   y.reported.length
     ? html`<table><thead><tr><th>${t('unit')}</th><th>${t('value')}</th><th>${t('note')}</th></tr></thead><tbody>${y.reported.map(

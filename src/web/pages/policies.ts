@@ -69,14 +69,14 @@ export function policyFieldErrors(v: Record<string, string>, t: T): Record<strin
   const lead = (v.leadDays ?? '').split(/[,;\s]+/).filter(Boolean);
   if (lead.some((x) => !/^\d+$/.test(x) || Number(x) < 1 || Number(x) > 60))
     errors.leadDays = t('leadRemindersNumbersDays');
-  else if (lead.length > 10) errors.leadDays = t('leadRemindersMost10');
+  else if (lead.length > 10) errors.leadDays = t('leadRemindersMax');
   if (v.onDue && v.onDue !== 'yes' && v.onDue !== 'no') errors.onDue = t('chooseYesNoUnchanged');
   whole('overdueEvery', 1, 30);
   whole('overdueMax', 0, 50);
   whole('escalateAfter', 1, 30);
   for (const name of ['windowStart', 'windowEnd']) {
     const x = v[name] ?? '';
-    if (x && !/^([01]\d|2[0-3]):[0-5]\d$/.test(x)) errors[name] = t('timeHhMm00');
+    if (x && !/^([01]\d|2[0-3]):[0-5]\d$/.test(x)) errors[name] = t('timeFormat');
   }
   if (!errors.windowStart && !errors.windowEnd && v.windowStart && v.windowEnd && v.windowStart >= v.windowEnd)
     errors.windowEnd = t('endMustAfterStart');
@@ -127,8 +127,7 @@ export function registerPolicyPages(scope: FastifyInstance, deps: WebDeps): void
     const err = (name: string) =>
       form.errors?.[name] ? html`<br><span class="field-error" id="err-${name}">${form.errors[name]}</span>` : '';
     const year = /^\d{4}$/.test(yearText) ? Number(yearText) : NaN;
-    if (!(year >= 2000 && year <= 2100))
-      throw new UserError(t('invalidYearYearText2000', { yearText: yearText.slice(0, 20) }));
+    if (!(year >= 2000 && year <= 2100)) throw new UserError(t('invalidYear', { yearText: yearText.slice(0, 20) }));
     const [overview, targets, days] = await Promise.all([
       policyOverview(deps.db, a.orgId),
       policyTargets(deps.db, a.orgId),
@@ -137,7 +136,7 @@ export function registerPolicyPages(scope: FastifyInstance, deps: WebDeps): void
     const phrases = (p: PolicyOverride) => html`<ul>${policyPhrases(p, t).map((x) => html`<li>${x}</li>`)}</ul>`;
 
     const policies = html`<h2 id="policies">${t('reminderPolicies')}</h2>
-<div class="card"><p>${t('defaultsSpec4')}</p>${phrases(DEFAULT_POLICY)}
+<div class="card"><p>${t('defaultsHeading')}</p>${phrases(DEFAULT_POLICY)}
 <p class="muted">${t('eachSettingCanOverridden')}</p>
 <p>${t('forceWholeOrganisation')}</p>${phrases(overview.orgPolicy)}</div>
 ${

@@ -237,7 +237,7 @@ async function matrixPage(req: FastifyRequest<{ Querystring: MatrixQuery }>, rep
 <label class="wide-only">${t('unitGroup')}<br><select name="group"><option value="">${t('everyUnit')}</option>${groups.map((g) => html`<option value="${g.id}"${selected(g.id === group?.id)}>${g.name}</option>`)}</select></label>
 <label class="wide-only">${t('unitsCell')}<br><select name="state"><option value="">${t('anyState')}</option>${OBLIGATION_STATES.map((s) => html`<option value="${s}"${selected(s === state)}>${label(t, s)}</option>`)}</select></label>
 <label>${t('duty')}<br><select name="duty" class="w12"><option value="">${t('everyDuty')}</option>${duties.map((d) => html`<option value="${d.id}"${selected(d.id === duty?.id)}>${d.plan.code} · ${d.code} · ${d.title.slice(0, 50)}</option>`)}</select></label>
-<label>${t('findUnit')}<br><input type="search" name="q" value="${search}" maxlength="100" class="w12" placeholder="${t('eGDistrict1')}"></label>
+<label>${t('findUnit')}<br><input type="search" name="q" value="${search}" maxlength="100" class="w12" placeholder="${t('searchExample')}"></label>
 <label>${t('sort')}<br><select name="sort"><option value="name">${t('name')}</option><option value="late"${selected(sort === 'late')}>${t('mostLateFirst')}</option></select></label>
 <button type="submit">${t('show')}</button> <a href="/admin/status?year=${year}">${t('clear')}</a></form>`;
 

@@ -38,7 +38,7 @@ const pct = (done: number, of: number) => (of ? Math.round((100 * done) / of) : 
 function share(t: T, p: Progress): Html {
   if (!p.dueSoFar)
     return html`<span class="muted">${t('nothingDueYet')} (${t('yearTotalYear', { yearTotal: p.yearTotal })})</span>`;
-  return html`<span class="share"><progress value="${p.doneSoFar}" max="${p.dueSoFar}"></progress> <strong>${pct(p.doneSoFar, p.dueSoFar)}%</strong> <span class="muted">(${t('doneSoFarDueSoFarDueSo', { doneSoFar: p.doneSoFar, dueSoFar: p.dueSoFar })})</span></span>`;
+  return html`<span class="share"><progress value="${p.doneSoFar}" max="${p.dueSoFar}"></progress> <strong>${pct(p.doneSoFar, p.dueSoFar)}%</strong> <span class="muted">(${t('doneOfDue', { doneSoFar: p.doneSoFar, dueSoFar: p.dueSoFar })})</span></span>`;
 }
 
 /** The landing page: what needs the administrator now. */

@@ -2,6 +2,7 @@ import { createTelegramChannel } from '#root/channels/telegram/index.js';
 import type { SentMessage } from '../test/helpers/telegram-server.js';
 import type { BenchEnv } from './env.js';
 import type { Figure } from './run.js';
+import { floorRate } from './pipeline-floor.js';
 import { rawSendRate } from './raw-send-rate.js';
 import { fanOut, TOKEN } from './telegram.js';
 import { round, size } from './util.js';
@@ -12,7 +13,9 @@ import { round, size } from './util.js';
  * so that what is measured is the pipeline itself (queue, claim, render, send, record). Delivered per
  * second against the test server's raw sendMessage rate, measured in the same run by a tight client
  * loop in a process of its own (bench/raw-send.ts: grammY's client, the reminder's own payload, as
- * many calls in flight as the Telegram channel allows).
+ * many calls in flight as the Telegram channel allows). Then its floor (bench/pipeline-floor.ts): the
+ * same number of messages, same payload, through the same queue (batch jobs as a dispatch makes them)
+ * and the same client, with no database and nothing rendered — the most the ratio could be here.
  */
 export async function benchPipeline(env: BenchEnv): Promise<Figure[]> {
   const N = size('BENCH_PIPELINE_REMINDERS', 10_000);
@@ -56,6 +59,15 @@ export async function benchPipeline(env: BenchEnv): Promise<Figure[]> {
         payload,
       });
       const ratio = r.rate / raw.perSecond;
+      const floor = await floorRate(env, {
+        apiRoot: r.fake.apiRoot,
+        token: TOKEN,
+        payload,
+        messages: C,
+        firstChat: 500_000_000,
+        inFlight: K,
+        concurrency: Number(process.env.WORKER_CONCURRENCY || 256),
+      });
       return [
         {
           bench: 'pipeline',
@@ -76,6 +88,18 @@ export async function benchPipeline(env: BenchEnv): Promise<Figure[]> {
           unit: '×',
           target: '≥ 0.5',
           ok: ratio >= 0.5,
+        },
+        {
+          bench: 'pipeline',
+          figure: `floor: the same ${C} messages by queue and client alone, no database, nothing rendered (reference)`,
+          value: round(floor.perSecond, 0),
+          unit: '/s',
+        },
+        {
+          bench: 'pipeline',
+          figure: 'floor ratio: the most the pipeline could reach here (reference)',
+          value: round(floor.perSecond / raw.perSecond, 3),
+          unit: '×',
         },
         { bench: 'pipeline', figure: `sendMessage calls not answered 200`, value: rejected, unit: '' },
         {
@@ -136,6 +160,12 @@ export async function benchPipeline(env: BenchEnv): Promise<Figure[]> {
           value: round(ms / C, 3),
           unit: 'ms',
         })),
+        {
+          bench: 'pipeline',
+          figure: "CPU per message: the floor's worker process (reference)",
+          value: round(floor.workerCpuMs, 3),
+          unit: 'ms',
+        },
         {
           bench: 'pipeline',
           figure: 'CPU per call: the raw sendMessage loop (reference)',

@@ -5,10 +5,12 @@ import { bundlePending } from '#root/services/bundles.js';
 import {
   cancelBundle,
   claimBundles,
+  claimToken,
   failBundle,
   reclaimBundles,
   recordSent,
   releaseBundle,
+  workerOfClaim,
 } from '#root/services/delivery/claims.js';
 import { loadBundles } from '#root/services/delivery/load.js';
 import { buildTelegramReminders } from '../helpers/builders.js';
@@ -119,13 +121,12 @@ describe('the claim and record statements', () => {
     const moved = await recordSent(
       t.prisma,
       [
-        { bundleId: a, itemIds: items(a), externalId: '7:"42"\\', layout },
-        { bundleId: b, itemIds: items(b), externalId: null, layout: undefined },
+        { bundleId: a, claimedBy: 'me', itemIds: items(a), externalId: '7:"42"\\', layout },
+        { bundleId: b, claimedBy: 'me', itemIds: items(b), externalId: null, layout: undefined },
         // c was never claimed: not recorded.
-        { bundleId: c, itemIds: items(c), externalId: '9:1', layout: [] },
+        { bundleId: c, claimedBy: 'me', itemIds: items(c), externalId: '9:1', layout: [] },
       ],
       new Date(),
-      'me',
     );
     expect(moved).toBe(2);
     const sa = await stateOf(a);
@@ -142,9 +143,8 @@ describe('the claim and record statements', () => {
     expect(
       await recordSent(
         t.prisma,
-        [{ bundleId: a, itemIds: items(a), externalId: 'again', layout: [] }],
+        [{ bundleId: a, claimedBy: 'me', itemIds: items(a), externalId: 'again', layout: [] }],
         new Date(),
-        'me',
       ),
     ).toBe(0);
   });
@@ -175,15 +175,79 @@ describe('the claim and record statements', () => {
     expect(before).toEqual({ status: 'claimed', by: 'other', items: items(id).map(() => ['claimed', id]) });
 
     const record = { bundleId: id, itemIds: items(id), externalId: '1:1', layout: [] };
-    expect(await recordSent(t.prisma, [record], new Date(), 'late')).toBe(0);
+    expect(await recordSent(t.prisma, [{ ...record, claimedBy: 'late' }], new Date())).toBe(0);
     expect(await releaseBundle(t.prisma, id, 'a late temporary failure', 'late')).toBe(0);
     expect(await failBundle(t.prisma, id, 'a late permanent failure', { claimedBy: 'late' })).toBe(0);
     expect(await cancelBundle(t.prisma, id, [], 'nothing left', { claimedBy: 'late' })).toBe(false);
     expect(await held()).toEqual(before);
 
     // The holder's own record goes through.
-    expect(await recordSent(t.prisma, [record], new Date(), 'other')).toBe(1);
+    expect(await recordSent(t.prisma, [{ ...record, claimedBy: 'other' }], new Date())).toBe(1);
     expect((await stateOf(id)).status).toBe('sent');
+  });
+
+  it('leaves a claim to the send that took it, when the late one is of the same worker', async () => {
+    // The same process claims the bundle again after its first claim was reclaimed (its job retried
+    // after a freeze, or a second batch holding the bundle): the first send's late outcome must not
+    // land on the second claim, though both are the same worker's.
+    const worker = 'host-4242';
+    const { ids, items } = await seed('cl-token', 1, 3, 670_000_000);
+    const id = ids[0]!;
+    const first = claimToken(worker);
+    const [firstWon] = await claimBundles(
+      t.prisma,
+      [{ bundleId: id, itemIds: items(id) }],
+      'claimed',
+      first,
+      new Date(),
+    );
+    expect(firstWon).toHaveLength(3);
+    await t.pool.query(`UPDATE bundles SET claimed_at = now() - interval '1 hour' WHERE id = $1::uuid`, [id]);
+    expect((await reclaimBundles(t.prisma, new Date(Date.now() - 60_000))).map((r) => r.id)).toContain(id);
+    const second = claimToken(worker);
+    const [secondWon] = await claimBundles(
+      t.prisma,
+      [{ bundleId: id, itemIds: items(id) }],
+      'claimed',
+      second,
+      new Date(),
+    );
+    expect(secondWon).toHaveLength(3);
+    // Operators still read the worker in `claimed_by`, on the bundle and on its items.
+    const by = await t.pool.query<{ claimed_by: string }>(
+      `SELECT claimed_by FROM bundles WHERE id = $1::uuid UNION ALL SELECT claimed_by FROM reminders WHERE bundle_id = $1::uuid`,
+      [id],
+    );
+    expect(by.rows.map((r) => r.claimed_by)).toEqual([second, second, second, second]);
+    expect(second.startsWith(`${worker}:`)).toBe(true);
+    expect(workerOfClaim(second)).toBe(worker);
+    const held = async () => {
+      const s = await stateOf(id);
+      return { status: s.status, external: s.external_id, items: s.items.map((i) => [i.status, i.bundle_id]) };
+    };
+    const before = await held();
+    expect(before).toEqual({ status: 'claimed', external: null, items: items(id).map(() => ['claimed', id]) });
+
+    const record = { bundleId: id, itemIds: items(id), externalId: '1:1', layout: [] };
+    expect(await recordSent(t.prisma, [{ ...record, claimedBy: first }], new Date())).toBe(0);
+    expect(await releaseBundle(t.prisma, id, 'a late temporary failure', first)).toBe(0);
+    expect(await failBundle(t.prisma, id, 'a late permanent failure', { claimedBy: first })).toBe(0);
+    expect(await cancelBundle(t.prisma, id, [], 'nothing left', { claimedBy: first })).toBe(false);
+    expect(await held()).toEqual(before);
+
+    // In one batch with the late one (records of several claim statements share a statement), the
+    // holder's record lands and the late one's does not.
+    expect(
+      await recordSent(
+        t.prisma,
+        [
+          { ...record, claimedBy: first, externalId: '1:1' },
+          { ...record, claimedBy: second, externalId: '1:2' },
+        ],
+        new Date(),
+      ),
+    ).toBe(1);
+    expect(await held()).toEqual({ status: 'sent', external: '1:2', items: items(id).map(() => ['sent', id]) });
   });
 
   it('releases, fails and cancels its own claim', async () => {

@@ -1,6 +1,6 @@
 import type { ItemKind } from '#root/domain/bundles.js';
 import type { Channel, Prisma } from '#root/generated/prisma/client.js';
-import { failBundle } from './claims.js';
+import { failBundle, type Known } from './claims.js';
 import { CLAIM_LOST, type DeliveryDeps, type DeliveryOutcome } from './context.js';
 import type { LoadedBundle, LoadedItem } from './load.js';
 
@@ -15,7 +15,7 @@ import type { LoadedBundle, LoadedItem } from './load.js';
 /** The bundle to fail was not in the state its sender knew (another send claimed it since). */
 class NotInState extends Error {}
 
-export function createFallback(deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger' | 'metrics' | 'workerId'>) {
+export function createFallback(deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger' | 'metrics'>) {
   const { db, clock, logger, metrics } = deps;
 
   /** The next channel of `contact` after `channel` for this one message (the earlier ones were tried before). */
@@ -46,16 +46,17 @@ export function createFallback(deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger
 
   /**
    * A permanent failure of a bundle: it and its items are failed, and the contact's next channel
-   * takes them. `from` is the state the caller knows the bundle in: `claimed` (its own claim, the
-   * channel refused it) or `pending` (only read: no channel configured to send it by). A bundle
-   * found in another state (another send claimed it since) is left to that send: skipped.
+   * takes them. `from` is the state the caller knows the bundle in: its own claim (`{ claimedBy }`,
+   * the claim's token; the channel refused it) or `pending` (only read: no channel configured to
+   * send it by). A bundle found in another state (another send claimed it since) is left to that
+   * send: skipped.
    */
   async function failBundleFor(
     b: LoadedBundle,
     items: LoadedItem[],
     reason: string,
-    scope: 'address' | 'message' = 'address',
-    from: 'pending' | 'claimed' = 'claimed',
+    scope: 'address' | 'message',
+    from: Exclude<Known, 'sent'>,
   ): Promise<DeliveryOutcome> {
     const contactId = b.contact.id;
     const channel = b.channel;
@@ -66,8 +67,7 @@ export function createFallback(deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger
         UPDATE reminders SET status = 'claimed', bundle_id = ${b.id}::uuid
          WHERE id = ANY(${items.map((i) => i.id)}::uuid[]) AND status = 'pending'`;
         // Not in the state its caller knows: thrown, so that the items' claim above is undone too.
-        const known = from === 'claimed' ? { claimedBy: deps.workerId } : from;
-        if (!(await failBundle(tx, b.id, reason, known))) throw new NotInState();
+        if (!(await failBundle(tx, b.id, reason, from))) throw new NotInState();
         const next = await nextChannel(tx, contactId, channel, reason, scope, (orgId, next) =>
           tx.auditEvent.createMany({
             data: items.map((item) => ({
@@ -99,7 +99,7 @@ export function createFallback(deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger
     if (!moved) {
       // Its own claim no longer: the lease ran out first (see CLAIM_LOST). A bundle only read
       // (`pending`) and claimed by another send since is the normal race, not worth a warning.
-      if (from === 'claimed') {
+      if (from !== 'pending') {
         logger.warn({ bundle: b.id, channel, outcome: 'failed' }, CLAIM_LOST);
         return { outcome: 'skipped', reason: 'claim lost' };
       }

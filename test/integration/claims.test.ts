@@ -5,11 +5,16 @@ import { bundlePending } from '#root/services/bundles.js';
 import {
   cancelBundle,
   claimBundles,
+  claimDigest,
   claimToken,
   failBundle,
+  failDigestRow,
   reclaimBundles,
+  reclaimDigests,
+  recordDigest,
   recordSent,
   releaseBundle,
+  releaseDigest,
   workerOfClaim,
 } from '#root/services/delivery/claims.js';
 import { loadBundles } from '#root/services/delivery/load.js';
@@ -270,6 +275,109 @@ describe('the claim and record statements', () => {
     expect((await stateOf(b)).items.map((i) => i.status)).toEqual(['failed', 'failed']);
     expect(await cancelBundle(t.prisma, c, [], 'nothing left', { claimedBy: 'me' })).toBe(true);
     expect((await stateOf(c)).status).toBe('cancelled');
+  });
+
+  /** A pending digest of a new organisation's contact, for `day` (YYYY-MM-DD). */
+  const seedDigest = async (code: string, firstChat: number, day = '2026-12-07') => {
+    const { orgId } = await buildTelegramReminders(t.prisma, {
+      code,
+      chats: 1,
+      perChat: 1,
+      firstChat,
+      now: new Date(),
+    });
+    const contact = await t.prisma.contact.findFirstOrThrow({ where: { orgId } });
+    const dg = await t.prisma.digest.create({
+      data: {
+        orgId,
+        contactId: contact.id,
+        day: new Date(`${day}T00:00:00Z`),
+        channel: 'telegram',
+        scheduledAt: new Date(),
+      },
+    });
+    return dg.id;
+  };
+  const digestOf = async (id: string) => {
+    const r = await t.pool.query<{
+      status: string;
+      claimed_by: string | null;
+      external_id: string | null;
+      attempts: number;
+      last_error: string | null;
+    }>(`SELECT status::text, claimed_by, external_id, attempts, last_error FROM digests WHERE id = $1::uuid`, [id]);
+    return r.rows[0]!;
+  };
+
+  it("leaves a digest's claim to the send that took it, when the late one is of the same worker or another", async () => {
+    // A digest claimed, its sender frozen past the lease, reclaimed and claimed again: by the same
+    // worker (its job retried in the process), then by another. No late outcome lands on the claim.
+    const worker = 'host-4343';
+    const id = await seedDigest('cl-digest-owner', 680_000_000);
+    const first = claimToken(worker);
+    expect(await claimDigest(t.prisma, id, 'claimed', first, new Date())).toBe(true);
+    expect(await claimDigest(t.prisma, id, 'claimed', claimToken('another'), new Date())).toBe(false);
+    expect(await digestOf(id)).toMatchObject({ status: 'claimed', claimed_by: first, attempts: 1 });
+
+    const lapse = async () => {
+      await t.pool.query(`UPDATE digests SET claimed_at = now() - interval '1 hour' WHERE id = $1::uuid`, [id]);
+      expect((await reclaimDigests(t.prisma, new Date(Date.now() - 60_000))).map((r) => r.id)).toContain(id);
+      expect(await digestOf(id)).toMatchObject({
+        status: 'pending',
+        last_error: 'reclaimed after lease: outcome unknown',
+      });
+    };
+    const late = async (token: string) => {
+      const before = await digestOf(id);
+      expect(await recordDigest(t.prisma, id, '1:1', new Date(), token)).toBe(false);
+      expect(await releaseDigest(t.prisma, id, 'a late temporary failure', token)).toBe(false);
+      expect(await failDigestRow(t.prisma, id, 'a late permanent failure', { claimedBy: token })).toBe(false);
+      expect(await digestOf(id)).toEqual(before);
+    };
+
+    await lapse();
+    const second = claimToken(worker);
+    expect(await claimDigest(t.prisma, id, 'claimed', second, new Date())).toBe(true);
+    expect(await digestOf(id)).toMatchObject({ status: 'claimed', claimed_by: second, attempts: 2 });
+    expect(workerOfClaim(second)).toBe(worker);
+    await late(first);
+
+    await lapse();
+    const third = claimToken('host-other');
+    expect(await claimDigest(t.prisma, id, 'claimed', third, new Date())).toBe(true);
+    await late(first);
+    await late(second);
+
+    // The holder's record lands.
+    expect(await recordDigest(t.prisma, id, '1:3', new Date(), third)).toBe(true);
+    expect(await digestOf(id)).toMatchObject({ status: 'sent', claimed_by: third, external_id: '1:3', attempts: 3 });
+    expect(await recordDigest(t.prisma, id, '1:4', new Date(), third)).toBe(false);
+  });
+
+  it('releases and fails its own digest claim, fails one only read as pending, and claims straight to sent in a transaction', async () => {
+    const a = await seedDigest('cl-digest-own-a', 690_000_000);
+    const b = await seedDigest('cl-digest-own-b', 690_000_100);
+    const c = await seedDigest('cl-digest-own-c', 690_000_200);
+    const mine = claimToken('me');
+    expect(await claimDigest(t.prisma, a, 'claimed', mine, new Date())).toBe(true);
+    expect(await releaseDigest(t.prisma, a, 'temporary', mine)).toBe(true);
+    expect(await digestOf(a)).toMatchObject({ status: 'pending', last_error: 'temporary' });
+    // Read as pending (no channel configured): failed from pending, not once claimed.
+    expect(await claimDigest(t.prisma, a, 'claimed', claimToken('other'), new Date())).toBe(true);
+    expect(await failDigestRow(t.prisma, a, 'not configured', 'pending')).toBe(false);
+    expect(await failDigestRow(t.prisma, b, 'not configured', 'pending')).toBe(true);
+    expect(await digestOf(b)).toMatchObject({ status: 'failed', last_error: 'not configured' });
+    const own = claimToken('me');
+    expect(await claimDigest(t.prisma, c, 'claimed', own, new Date())).toBe(true);
+    expect(await failDigestRow(t.prisma, c, 'blocked', { claimedBy: own })).toBe(true);
+    expect(await digestOf(c)).toMatchObject({ status: 'failed', last_error: 'blocked' });
+
+    const d = await seedDigest('cl-digest-tx', 690_000_300);
+    const tx = claimToken('me');
+    expect(await t.prisma.$transaction((db) => claimDigest(db, d, 'sent', tx, new Date()))).toBe(true);
+    const row = await t.prisma.digest.findUniqueOrThrow({ where: { id: d } });
+    expect(row).toMatchObject({ status: 'sent', claimedBy: tx, attempts: 1 });
+    expect(row.sentAt).toBeInstanceOf(Date);
   });
 
   it('claims straight to sent inside a transaction (a transactional channel)', async () => {

@@ -279,3 +279,85 @@ export async function reclaimBundles(db: Db, before: Date): Promise<{ id: string
     return [...rows, ...lone];
   });
 }
+
+/**
+ * A digest (an administrator's daily summary) follows the same state machine, one row and no
+ * items: claimed under a claim token ({@link claimToken}, one per claim), and moved out of the claim
+ * only by the send that holds it (see {@link Known}) — a send frozen past the lease, whose digest
+ * was reclaimed and claimed again, writes nothing over that claim. Transactional channels claim it
+ * straight to `sent`. Whether it was claimed (it was pending).
+ */
+export async function claimDigest(
+  db: Client,
+  digestId: string,
+  to: 'claimed' | 'sent',
+  token: string,
+  now: Date,
+): Promise<boolean> {
+  const { count } = await db.digest.updateMany({
+    where: { id: digestId, status: 'pending' },
+    data: {
+      status: to,
+      claimedAt: now,
+      claimedBy: token,
+      attempts: { increment: 1 },
+      ...(to === 'sent' ? { sentAt: now } : {}),
+    },
+  });
+  return count === 1;
+}
+
+/** Records what the channel accepted (`claimed → sent`), if the claim is still `claimedBy`'s; whether it landed. */
+export async function recordDigest(
+  db: Client,
+  digestId: string,
+  externalId: string | null,
+  now: Date,
+  claimedBy: string,
+): Promise<boolean> {
+  const { count } = await db.digest.updateMany({
+    where: { id: digestId, status: 'claimed', claimedBy },
+    data: { status: 'sent', sentAt: now, externalId },
+  });
+  return count === 1;
+}
+
+/** A temporary failure: the digest goes back to `pending`, if the claim is still `claimedBy`'s; whether it moved. */
+export async function releaseDigest(db: Client, digestId: string, reason: string, claimedBy: string): Promise<boolean> {
+  const { count } = await db.digest.updateMany({
+    where: { id: digestId, status: 'claimed', claimedBy },
+    data: { status: 'pending', lastError: reason.slice(0, 500) },
+  });
+  return count === 1;
+}
+
+/**
+ * A permanent failure (`failed`), from the state its caller knows the digest in: its own claim, or
+ * `pending` (read, no channel configured to send it by); whether it moved.
+ */
+export async function failDigestRow(
+  db: Client,
+  digestId: string,
+  reason: string,
+  from: Exclude<Known, 'sent'>,
+): Promise<boolean> {
+  const { count } = await db.digest.updateMany({
+    where:
+      from === 'pending'
+        ? { id: digestId, status: 'pending' }
+        : { id: digestId, status: 'claimed', claimedBy: from.claimedBy },
+    data: { status: 'failed', lastError: reason.slice(0, 500) },
+  });
+  return count === 1;
+}
+
+/**
+ * Digests claimed before `before` without an outcome (their worker died, or froze past the lease)
+ * go back to `pending`, to be sent again (the README's rule); their ids and channels.
+ */
+export async function reclaimDigests(db: Client, before: Date): Promise<{ id: string; channel: string }[]> {
+  return db.$queryRaw<{ id: string; channel: string }[]>`
+    UPDATE digests SET status = 'pending', last_error = 'reclaimed after lease: outcome unknown'
+     WHERE status = 'claimed' AND claimed_at < ${before}
+    RETURNING id, channel::text`;
+}

@@ -105,12 +105,12 @@ async function main() {
             env.db,
             batch.map((id) => ({
               bundleId: id,
+              claimedBy: 'bench',
               itemIds: loaded.get(id) ?? [],
               externalId: `1:${id.slice(0, 8)}`,
               layout: [{ o: id, c: 'X', b: true }],
             })),
             new Date(),
-            'bench',
           );
           if (n !== batch.length) throw new Error('record lost bundles');
         }),

@@ -1,7 +1,7 @@
 import type { Channel } from '#root/generated/prisma/client.js';
 import { ensureBundleOf } from './bundles.js';
 import { createChatSender, type ChatSend } from './delivery/chat-send.js';
-import { reclaimBundles } from './delivery/claims.js';
+import { reclaimBundles, reclaimDigests } from './delivery/claims.js';
 import {
   createOrgData,
   DEFAULT_CLAIM_LEASE_MS,
@@ -90,11 +90,13 @@ export function createDelivery(deps: DeliveryDeps) {
       metrics.unknown.inc({ channel: r.channel });
       logger.warn({ bundle: r.id, channel: r.channel }, 'claim without outcome reclaimed: possibly delivered twice');
     }
-    const { count: digests } = await db.digest.updateMany({
-      where: { status: 'claimed', claimedAt: { lt: before } },
-      data: { status: 'pending' },
-    });
-    return rows.length + digests;
+    // A digest's too (an administrator's summary sent twice, at worst), said and counted alike.
+    const digests = await reclaimDigests(db, before);
+    for (const d of digests) {
+      metrics.unknown.inc({ channel: d.channel });
+      logger.warn({ digest: d.id, channel: d.channel }, 'claim without outcome reclaimed: possibly delivered twice');
+    }
+    return rows.length + digests.length;
   }
 
   return { deliverBundle, deliverReminder, deliverDigest, reclaimStale };

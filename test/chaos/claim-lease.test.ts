@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchDue } from '#jobs/dispatch.js';
 import { REMINDERS_QUEUE, type SendJobData } from '#jobs/queues.js';
 import { createRedis } from '#root/redis.js';
+import { workerOfClaim } from '#root/services/delivery/claims.js';
 import { CLAIM_LOST } from '#root/services/delivery/context.js';
 import { buildTelegramReminders, type SeededReminder } from '../helpers/builders.js';
 import { wallClockStart } from '../helpers/clock.js';
@@ -69,8 +70,10 @@ const lines = (p: ProgramProcess) =>
       }
     });
 
-/** A program's name on its claims (src/composition.ts: host and process id). */
+/** A program's worker id, which its claim tokens start with (src/composition.ts: host and process id). */
 const workerIdOf = (p: ProgramProcess) => `${os.hostname()}-${p.child.pid}`;
+/** The worker that took a claim, from its token (`claimed_by`). */
+const claimerOf = (row: { claimedBy: string | null }) => (row.claimedBy ? workerOfClaim(row.claimedBy) : null);
 
 /**
  * A worker (A) frozen (SIGSTOP) past the claim's lease while it sends a bundle: the bundle is
@@ -217,14 +220,19 @@ describe('a worker frozen past its claim’s lease', () => {
     const frozenAt = Date.now();
     // The server has answered A; A, stopped, has not read it.
     await waitFor(async () => sendsTo(chat)[0]!.status !== 0, WAIT_MS, "the server's answer to A");
-    expect(await bundleRow(bundleId)).toMatchObject({ status: 'claimed', claimedBy: workerIdOf(a) });
+    const claimedByA = await bundleRow(bundleId);
+    expect(claimedByA.status).toBe('claimed');
+    expect(claimerOf(claimedByA)).toBe(workerIdOf(a));
 
     const bCall = tg.hold(toChat);
     const metricsPort = await freePort();
     const b = start({ ROLES: 'scheduler,worker', PLAN_EVERY_SECONDS: '1', METRICS_PORT: String(metricsPort) });
     await within(bCall.received, WAIT_MS, "B's call, once the lease lapsed");
     // A's claim, then B's: the second attempt (a claim made again after a release would be a third).
-    const claimedByB = { status: 'claimed', claimedBy: workerIdOf(b), externalId: null, attempts: 2 };
+    // B's claim token: another than A's, and B's.
+    const bToken = (await bundleRow(bundleId)).claimedBy;
+    expect(claimerOf({ claimedBy: bToken })).toBe(workerIdOf(b));
+    const claimedByB = { status: 'claimed', claimedBy: bToken, externalId: null, attempts: 2 };
     expect(await bundleRow(bundleId)).toMatchObject(claimedByB);
     // A's claim was found lapsed and counted as a send of unknown outcome (the README's rule).
     const reclaims = () => lines(b).filter((l) => l.msg === RECLAIMED && l.bundle === bundleId);
@@ -240,20 +248,25 @@ describe('a worker frozen past its claim’s lease', () => {
     expect(await bundleRow(bundleId)).toMatchObject(claimedByB);
     const items = await t.prisma.reminder.findMany({ where: { id: { in: seeded.reminders.map((r) => r.id) } } });
     expect(items.map((i) => [i.status, i.bundleId, i.claimedBy])).toEqual(
-      items.map(() => ['claimed', bundleId, workerIdOf(b)]),
+      items.map(() => ['claimed', bundleId, bToken]),
     );
 
     bCall.release();
     await waitFor(async () => (await bundleRow(bundleId)).status !== 'claimed', WAIT_MS, "B's record");
     const bMessage = tg.sent(chat).at(-1)!;
-    await expectSentByB(bundleId, b, seeded.reminders, bMessage.message_id);
+    await expectSentByB(bundleId, bToken, seeded.reminders, bMessage.message_id);
     return { ...seeded, a, b, bundleId, said, frozenMs };
   }
 
   /** The bundle as B left it: sent, B's message and layout, both items once, with it. */
-  async function expectSentByB(bundleId: string, b: ProgramProcess, reminders: SeededReminder[], bMessageId: number) {
+  async function expectSentByB(
+    bundleId: string,
+    bToken: string | null,
+    reminders: SeededReminder[],
+    bMessageId: number,
+  ) {
     const row = await bundleRow(bundleId);
-    expect(row).toMatchObject({ status: 'sent', claimedBy: workerIdOf(b), externalId: `${chat}:${bMessageId}` });
+    expect(row).toMatchObject({ status: 'sent', claimedBy: bToken, externalId: `${chat}:${bMessageId}` });
     // B's layout: the two items of B's message, with their ✅ buttons.
     expect((row.layout as { o: string }[]).map((x) => x.o).sort()).toEqual(reminders.map((r) => r.obligationId).sort());
     const items = await t.prisma.reminder.findMany({ where: { id: { in: reminders.map((r) => r.id) } } });

@@ -5,10 +5,17 @@ import { bundlePending } from '#root/services/bundles.js';
 import {
   cancelBundle,
   claimBundles,
+  claimDigest,
+  claimToken,
   failBundle,
+  failDigestRow,
   reclaimBundles,
+  reclaimDigests,
+  recordDigest,
   recordSent,
   releaseBundle,
+  releaseDigest,
+  workerOfClaim,
 } from '#root/services/delivery/claims.js';
 import { loadBundles } from '#root/services/delivery/load.js';
 import { buildTelegramReminders } from '../helpers/builders.js';
@@ -119,13 +126,12 @@ describe('the claim and record statements', () => {
     const moved = await recordSent(
       t.prisma,
       [
-        { bundleId: a, itemIds: items(a), externalId: '7:"42"\\', layout },
-        { bundleId: b, itemIds: items(b), externalId: null, layout: undefined },
+        { bundleId: a, claimedBy: 'me', itemIds: items(a), externalId: '7:"42"\\', layout },
+        { bundleId: b, claimedBy: 'me', itemIds: items(b), externalId: null, layout: undefined },
         // c was never claimed: not recorded.
-        { bundleId: c, itemIds: items(c), externalId: '9:1', layout: [] },
+        { bundleId: c, claimedBy: 'me', itemIds: items(c), externalId: '9:1', layout: [] },
       ],
       new Date(),
-      'me',
     );
     expect(moved).toBe(2);
     const sa = await stateOf(a);
@@ -142,9 +148,8 @@ describe('the claim and record statements', () => {
     expect(
       await recordSent(
         t.prisma,
-        [{ bundleId: a, itemIds: items(a), externalId: 'again', layout: [] }],
+        [{ bundleId: a, claimedBy: 'me', itemIds: items(a), externalId: 'again', layout: [] }],
         new Date(),
-        'me',
       ),
     ).toBe(0);
   });
@@ -175,15 +180,79 @@ describe('the claim and record statements', () => {
     expect(before).toEqual({ status: 'claimed', by: 'other', items: items(id).map(() => ['claimed', id]) });
 
     const record = { bundleId: id, itemIds: items(id), externalId: '1:1', layout: [] };
-    expect(await recordSent(t.prisma, [record], new Date(), 'late')).toBe(0);
+    expect(await recordSent(t.prisma, [{ ...record, claimedBy: 'late' }], new Date())).toBe(0);
     expect(await releaseBundle(t.prisma, id, 'a late temporary failure', 'late')).toBe(0);
     expect(await failBundle(t.prisma, id, 'a late permanent failure', { claimedBy: 'late' })).toBe(0);
     expect(await cancelBundle(t.prisma, id, [], 'nothing left', { claimedBy: 'late' })).toBe(false);
     expect(await held()).toEqual(before);
 
     // The holder's own record goes through.
-    expect(await recordSent(t.prisma, [record], new Date(), 'other')).toBe(1);
+    expect(await recordSent(t.prisma, [{ ...record, claimedBy: 'other' }], new Date())).toBe(1);
     expect((await stateOf(id)).status).toBe('sent');
+  });
+
+  it('leaves a claim to the send that took it, when the late one is of the same worker', async () => {
+    // The same process claims the bundle again after its first claim was reclaimed (its job retried
+    // after a freeze, or a second batch holding the bundle): the first send's late outcome must not
+    // land on the second claim, though both are the same worker's.
+    const worker = 'host-4242';
+    const { ids, items } = await seed('cl-token', 1, 3, 670_000_000);
+    const id = ids[0]!;
+    const first = claimToken(worker);
+    const [firstWon] = await claimBundles(
+      t.prisma,
+      [{ bundleId: id, itemIds: items(id) }],
+      'claimed',
+      first,
+      new Date(),
+    );
+    expect(firstWon).toHaveLength(3);
+    await t.pool.query(`UPDATE bundles SET claimed_at = now() - interval '1 hour' WHERE id = $1::uuid`, [id]);
+    expect((await reclaimBundles(t.prisma, new Date(Date.now() - 60_000))).map((r) => r.id)).toContain(id);
+    const second = claimToken(worker);
+    const [secondWon] = await claimBundles(
+      t.prisma,
+      [{ bundleId: id, itemIds: items(id) }],
+      'claimed',
+      second,
+      new Date(),
+    );
+    expect(secondWon).toHaveLength(3);
+    // Operators still read the worker in `claimed_by`, on the bundle and on its items.
+    const by = await t.pool.query<{ claimed_by: string }>(
+      `SELECT claimed_by FROM bundles WHERE id = $1::uuid UNION ALL SELECT claimed_by FROM reminders WHERE bundle_id = $1::uuid`,
+      [id],
+    );
+    expect(by.rows.map((r) => r.claimed_by)).toEqual([second, second, second, second]);
+    expect(second.startsWith(`${worker}:`)).toBe(true);
+    expect(workerOfClaim(second)).toBe(worker);
+    const held = async () => {
+      const s = await stateOf(id);
+      return { status: s.status, external: s.external_id, items: s.items.map((i) => [i.status, i.bundle_id]) };
+    };
+    const before = await held();
+    expect(before).toEqual({ status: 'claimed', external: null, items: items(id).map(() => ['claimed', id]) });
+
+    const record = { bundleId: id, itemIds: items(id), externalId: '1:1', layout: [] };
+    expect(await recordSent(t.prisma, [{ ...record, claimedBy: first }], new Date())).toBe(0);
+    expect(await releaseBundle(t.prisma, id, 'a late temporary failure', first)).toBe(0);
+    expect(await failBundle(t.prisma, id, 'a late permanent failure', { claimedBy: first })).toBe(0);
+    expect(await cancelBundle(t.prisma, id, [], 'nothing left', { claimedBy: first })).toBe(false);
+    expect(await held()).toEqual(before);
+
+    // In one batch with the late one (records of several claim statements share a statement), the
+    // holder's record lands and the late one's does not.
+    expect(
+      await recordSent(
+        t.prisma,
+        [
+          { ...record, claimedBy: first, externalId: '1:1' },
+          { ...record, claimedBy: second, externalId: '1:2' },
+        ],
+        new Date(),
+      ),
+    ).toBe(1);
+    expect(await held()).toEqual({ status: 'sent', external: '1:2', items: items(id).map(() => ['sent', id]) });
   });
 
   it('releases, fails and cancels its own claim', async () => {
@@ -206,6 +275,109 @@ describe('the claim and record statements', () => {
     expect((await stateOf(b)).items.map((i) => i.status)).toEqual(['failed', 'failed']);
     expect(await cancelBundle(t.prisma, c, [], 'nothing left', { claimedBy: 'me' })).toBe(true);
     expect((await stateOf(c)).status).toBe('cancelled');
+  });
+
+  /** A pending digest of a new organisation's contact, for `day` (YYYY-MM-DD). */
+  const seedDigest = async (code: string, firstChat: number, day = '2026-12-07') => {
+    const { orgId } = await buildTelegramReminders(t.prisma, {
+      code,
+      chats: 1,
+      perChat: 1,
+      firstChat,
+      now: new Date(),
+    });
+    const contact = await t.prisma.contact.findFirstOrThrow({ where: { orgId } });
+    const dg = await t.prisma.digest.create({
+      data: {
+        orgId,
+        contactId: contact.id,
+        day: new Date(`${day}T00:00:00Z`),
+        channel: 'telegram',
+        scheduledAt: new Date(),
+      },
+    });
+    return dg.id;
+  };
+  const digestOf = async (id: string) => {
+    const r = await t.pool.query<{
+      status: string;
+      claimed_by: string | null;
+      external_id: string | null;
+      attempts: number;
+      last_error: string | null;
+    }>(`SELECT status::text, claimed_by, external_id, attempts, last_error FROM digests WHERE id = $1::uuid`, [id]);
+    return r.rows[0]!;
+  };
+
+  it("leaves a digest's claim to the send that took it, when the late one is of the same worker or another", async () => {
+    // A digest claimed, its sender frozen past the lease, reclaimed and claimed again: by the same
+    // worker (its job retried in the process), then by another. No late outcome lands on the claim.
+    const worker = 'host-4343';
+    const id = await seedDigest('cl-digest-owner', 680_000_000);
+    const first = claimToken(worker);
+    expect(await claimDigest(t.prisma, id, 'claimed', first, new Date())).toBe(true);
+    expect(await claimDigest(t.prisma, id, 'claimed', claimToken('another'), new Date())).toBe(false);
+    expect(await digestOf(id)).toMatchObject({ status: 'claimed', claimed_by: first, attempts: 1 });
+
+    const lapse = async () => {
+      await t.pool.query(`UPDATE digests SET claimed_at = now() - interval '1 hour' WHERE id = $1::uuid`, [id]);
+      expect((await reclaimDigests(t.prisma, new Date(Date.now() - 60_000))).map((r) => r.id)).toContain(id);
+      expect(await digestOf(id)).toMatchObject({
+        status: 'pending',
+        last_error: 'reclaimed after lease: outcome unknown',
+      });
+    };
+    const late = async (token: string) => {
+      const before = await digestOf(id);
+      expect(await recordDigest(t.prisma, id, '1:1', new Date(), token)).toBe(false);
+      expect(await releaseDigest(t.prisma, id, 'a late temporary failure', token)).toBe(false);
+      expect(await failDigestRow(t.prisma, id, 'a late permanent failure', { claimedBy: token })).toBe(false);
+      expect(await digestOf(id)).toEqual(before);
+    };
+
+    await lapse();
+    const second = claimToken(worker);
+    expect(await claimDigest(t.prisma, id, 'claimed', second, new Date())).toBe(true);
+    expect(await digestOf(id)).toMatchObject({ status: 'claimed', claimed_by: second, attempts: 2 });
+    expect(workerOfClaim(second)).toBe(worker);
+    await late(first);
+
+    await lapse();
+    const third = claimToken('host-other');
+    expect(await claimDigest(t.prisma, id, 'claimed', third, new Date())).toBe(true);
+    await late(first);
+    await late(second);
+
+    // The holder's record lands.
+    expect(await recordDigest(t.prisma, id, '1:3', new Date(), third)).toBe(true);
+    expect(await digestOf(id)).toMatchObject({ status: 'sent', claimed_by: third, external_id: '1:3', attempts: 3 });
+    expect(await recordDigest(t.prisma, id, '1:4', new Date(), third)).toBe(false);
+  });
+
+  it('releases and fails its own digest claim, fails one only read as pending, and claims straight to sent in a transaction', async () => {
+    const a = await seedDigest('cl-digest-own-a', 690_000_000);
+    const b = await seedDigest('cl-digest-own-b', 690_000_100);
+    const c = await seedDigest('cl-digest-own-c', 690_000_200);
+    const mine = claimToken('me');
+    expect(await claimDigest(t.prisma, a, 'claimed', mine, new Date())).toBe(true);
+    expect(await releaseDigest(t.prisma, a, 'temporary', mine)).toBe(true);
+    expect(await digestOf(a)).toMatchObject({ status: 'pending', last_error: 'temporary' });
+    // Read as pending (no channel configured): failed from pending, not once claimed.
+    expect(await claimDigest(t.prisma, a, 'claimed', claimToken('other'), new Date())).toBe(true);
+    expect(await failDigestRow(t.prisma, a, 'not configured', 'pending')).toBe(false);
+    expect(await failDigestRow(t.prisma, b, 'not configured', 'pending')).toBe(true);
+    expect(await digestOf(b)).toMatchObject({ status: 'failed', last_error: 'not configured' });
+    const own = claimToken('me');
+    expect(await claimDigest(t.prisma, c, 'claimed', own, new Date())).toBe(true);
+    expect(await failDigestRow(t.prisma, c, 'blocked', { claimedBy: own })).toBe(true);
+    expect(await digestOf(c)).toMatchObject({ status: 'failed', last_error: 'blocked' });
+
+    const d = await seedDigest('cl-digest-tx', 690_000_300);
+    const tx = claimToken('me');
+    expect(await t.prisma.$transaction((db) => claimDigest(db, d, 'sent', tx, new Date()))).toBe(true);
+    const row = await t.prisma.digest.findUniqueOrThrow({ where: { id: d } });
+    expect(row).toMatchObject({ status: 'sent', claimedBy: tx, attempts: 1 });
+    expect(row.sentAt).toBeInstanceOf(Date);
   });
 
   it('claims straight to sent inside a transaction (a transactional channel)', async () => {

@@ -37,7 +37,9 @@ describe('the obligation a file replying to a bundled reminder is evidence of', 
     const [won] = await claimBundles(t.prisma, [{ bundleId: bundle.id, itemIds }], 'claimed', 'test', now);
     expect(won).toHaveLength(items);
     const externalId = `${chat}:${messageId}`;
-    expect(await recordSent(t.prisma, [{ bundleId: bundle.id, itemIds, externalId, layout: [] }], now, 'test')).toBe(1);
+    expect(
+      await recordSent(t.prisma, [{ bundleId: bundle.id, claimedBy: 'test', itemIds, externalId, layout: [] }], now),
+    ).toBe(1);
     const contact = await t.prisma.contact.findFirstOrThrow({ where: { orgId } });
     const obligations = await t.prisma.obligation.findMany({
       where: { id: { in: reminders.map((r) => r.obligationId) } },

@@ -9,6 +9,7 @@ import { createTelegramChannel } from '#root/channels/telegram/index.js';
 import { obligationCode } from '#root/domain/obligation-code.js';
 import { zonedYear } from '#root/domain/zoned-day.js';
 import { createInvite } from '#root/services/contacts.js';
+import { claimDigest, claimToken, reclaimDigests, workerOfClaim } from '#root/services/delivery/claims.js';
 import { seedDemo } from '#root/services/demo.js';
 import { reconcileObligations } from '#root/services/obligations.js';
 import { nudge } from '#root/services/nudge.js';
@@ -479,6 +480,40 @@ describe('the Telegram bot, end to end', () => {
     expect(message.text).toMatch(/Đã hoàn thành:/);
     expect(message.text).toContain('Sở Nội vụ: <b>4.7</b>');
     expect(message.parse_mode).toBe('HTML');
+  });
+
+  it('drops a digest’s late outcome when its claim lapsed and another send holds it', async () => {
+    // The digest above, to be sent again. Its send's call is held at the Bot API server while the
+    // lease lapses: the digest is reclaimed and claimed by another send. The held call is then
+    // answered — accepted, or a 500 — and the first send's record, or release, must not land.
+    const admin = await t.prisma.contact.findFirstOrThrow({ where: { orgId, role: 'admin' } });
+    const digest = await t.prisma.digest.findFirstOrThrow({
+      where: { orgId, contactId: admin.id, channel: 'telegram', status: 'sent' },
+    });
+    for (const fault of [null, 500] as const) {
+      await t.prisma.digest.update({ where: { id: digest.id }, data: { status: 'pending', externalId: null } });
+      if (fault) tg.fail({ status: fault, method: 'sendMessage', chatId: 6001 });
+      const call = tg.hold((c) => c.method === 'sendMessage' && c.chatId === '6001');
+      const sending = s.app.delivery.deliverDigest(digest.id);
+      await call.received;
+      const first = await t.prisma.digest.findUniqueOrThrow({ where: { id: digest.id } });
+      expect(first.status).toBe('claimed');
+      // A token of the send's own, which starts with the worker's id (as the bundles' do).
+      expect(workerOfClaim(first.claimedBy!)).toBe(s.deps.workerId);
+      expect((await reclaimDigests(t.prisma, new Date(first.claimedAt!.getTime() + 1))).map((d) => d.id)).toEqual([
+        digest.id,
+      ]);
+      const other = claimToken('another-worker');
+      expect(await claimDigest(t.prisma, digest.id, 'claimed', other, new Date())).toBe(true);
+      call.release();
+      expect(await sending).toEqual({ outcome: 'skipped', reason: 'claim lost' });
+      expect(await t.prisma.digest.findUniqueOrThrow({ where: { id: digest.id } })).toMatchObject({
+        status: 'claimed',
+        claimedBy: other,
+        externalId: null,
+      });
+    }
+    await t.prisma.digest.update({ where: { id: digest.id }, data: { status: 'sent' } });
   });
 
   it('answers /xong without a code with buttons, and unknown commands and strangers clearly', async () => {

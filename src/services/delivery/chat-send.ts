@@ -4,7 +4,7 @@ import { createBatcher } from '#root/lib/batcher.js';
 import { createSemaphore } from '#root/lib/semaphore.js';
 import { migrateTelegramChat } from '../telegram-chats.js';
 import { createClaimLane } from './claim-lane.js';
-import { cancelBundle, claimBundles, recordSent, releaseBundle, type RecordRequest } from './claims.js';
+import { cancelBundle, claimBundles, claimToken, recordSent, releaseBundle, type RecordRequest } from './claims.js';
 import { CLAIM_LOST, leaseOf, persist, type ChatAdapter, type DeliveryDeps, type DeliveryOutcome } from './context.js';
 import type { Fallback } from './fallback.js';
 import type { LoadedBundle, LoadedItem } from './load.js';
@@ -49,19 +49,19 @@ export function createChatSender(
 
   /**
    * Records of chat channels (`claimed → sent`) made at the same moment: one statement; whether each
-   * landed. One that did not was no longer this worker's claim (see {@link CLAIM_LOST}): rare, so it
-   * is looked for only when the statement moved fewer bundles than it was given.
+   * landed. One that did not was no longer its send's claim (see {@link CLAIM_LOST}): rare, so it is
+   * looked for only when the statement moved fewer bundles than it was given.
    */
   const recordChat = createBatcher(
     async (requests: RecordRequest[]) => {
-      const moved = await recordSent(db, requests, clock.now(), deps.workerId);
+      const moved = await recordSent(db, requests, clock.now());
       if (moved === requests.length) return requests.map(() => true);
-      const ours = await db.bundle.findMany({
-        where: { id: { in: requests.map((r) => r.bundleId) }, status: 'sent', claimedBy: deps.workerId },
-        select: { id: true },
+      const rows = await db.bundle.findMany({
+        where: { id: { in: requests.map((r) => r.bundleId) }, status: 'sent' },
+        select: { id: true, claimedBy: true },
       });
-      const recorded = new Set(ours.map((b) => b.id));
-      return requests.map((r) => recorded.has(r.bundleId));
+      const sentBy = new Map(rows.map((b) => [b.id, b.claimedBy]));
+      return requests.map((r) => sentBy.get(r.bundleId) === r.claimedBy);
     },
     { maxSize: 256, maxWaitMs: 5 },
   );
@@ -85,7 +85,11 @@ export function createChatSender(
         adapter,
         (lane = createClaimLane({
           size: 2 * (adapter.maxInFlight ?? 8),
-          claim: (requests) => claimBundles(db, requests, 'claimed', deps.workerId, clock.now()),
+          claim: async (requests) => {
+            // One token per statement: each send of the batch carries it to its outcome.
+            const claimedBy = claimToken(deps.workerId);
+            return { claimedBy, won: await claimBundles(db, requests, 'claimed', claimedBy, clock.now()) };
+          },
         })),
       );
     return lane;
@@ -139,20 +143,21 @@ export function createChatSender(
       | {
           kind: 'sent';
           claimedAt: number;
+          claimedBy: string;
           claimed: string[];
           result: SendResult;
           message: OutgoingMessage;
           shown: ShownItem[];
         }
-      | { kind: 'error'; claimedAt: number; claimed: string[]; error: unknown };
+      | { kind: 'error'; claimedAt: number; claimedBy: string; claimed: string[]; error: unknown };
     const claimedAt = performance.now();
     const lane = await laneOf(adapter).take({ bundleId: b.id, itemIds: live.map((i) => i.id) });
     const attempt = await (async (): Promise<Attempt> => {
       try {
-        const claimed = lane.items;
+        const { items: claimed, claimedBy } = lane;
         if (!claimed) return { kind: 'done', outcome: { outcome: 'skipped', reason: 'claimed elsewhere' } };
         if (!claimed.length) {
-          await cancelBundle(db, b.id, [], 'nothing left', { claimedBy: deps.workerId });
+          await cancelBundle(db, b.id, [], 'nothing left', { claimedBy });
           return { kind: 'done', outcome: { outcome: 'cancelled', reason: 'nothing left' } };
         }
         try {
@@ -160,25 +165,25 @@ export function createChatSender(
           // Claimed already: the pacer waits on nothing but the channel's limits.
           await adapter.pace?.(to);
           const result = await slotsOf(adapter).run(() => sendFollowingMoves(adapter, to, message, fields));
-          return { kind: 'sent', claimedAt, claimed, result, message, shown };
+          return { kind: 'sent', claimedAt, claimedBy, claimed, result, message, shown };
         } catch (error) {
-          return { kind: 'error', claimedAt, claimed, error };
+          return { kind: 'error', claimedAt, claimedBy, claimed, error };
         }
       } finally {
         lane.release();
       }
     })();
     if (attempt.kind === 'done') return attempt.outcome;
-    const { claimed } = attempt;
+    const { claimed, claimedBy } = attempt;
     if (attempt.kind === 'error') {
       const { error } = attempt;
       const permanent = error instanceof DeliveryError && error.permanent;
       const reason = error instanceof Error ? error.message : String(error);
       const mine = live.filter((i) => claimed.includes(i.id));
-      if (permanent) return fallback.failBundle(b, mine, reason, error.scope);
+      if (permanent) return fallback.failBundle(b, mine, reason, error.scope, { claimedBy });
       const released = await persist(
         logger,
-        () => releaseBundle(db, b.id, reason, deps.workerId),
+        () => releaseBundle(db, b.id, reason, claimedBy),
         { claimedAt, leaseMs },
         fields,
       );
@@ -214,7 +219,8 @@ export function createChatSender(
         : [];
     const recorded = await persist(
       logger,
-      () => recordChat({ bundleId: b.id, itemIds: claimed, externalId: result.externalId, layout: shownLayout }),
+      () =>
+        recordChat({ bundleId: b.id, claimedBy, itemIds: claimed, externalId: result.externalId, layout: shownLayout }),
       { claimedAt, leaseMs },
       fields,
     );

@@ -3,6 +3,8 @@ import type { ClaimRequest } from './claims.js';
 /** A claim taken by a {@link createClaimLane}: the items won (null: not ours), and its place to give back. */
 export interface LaneClaim {
   items: string[] | null;
+  /** The token of the batch's claim statement (claims.ts, `claimToken`): the owner its outcome names. */
+  claimedBy: string;
   /** Gives the place back once the send has its answer (or failed): the next claims may go. */
   release(): void;
 }
@@ -17,7 +19,8 @@ export interface LaneClaim {
  */
 export function createClaimLane(options: {
   size: number;
-  claim(requests: ClaimRequest[]): Promise<(string[] | null)[]>;
+  /** Claims a batch in one statement: what each request won, and the statement's claim token. */
+  claim(requests: ClaimRequest[]): Promise<{ claimedBy: string; won: (string[] | null)[] }>;
 }): { take(request: ClaimRequest): Promise<LaneClaim> } {
   const size = Math.max(1, options.size);
   // The sends waiting for a claim, first come first served: `waiting` from index `head` on (a burst
@@ -48,7 +51,7 @@ export function createClaimLane(options: {
     claiming = true;
     held += batch.length;
     options.claim(batch.map((b) => b.request)).then(
-      (won) => {
+      ({ claimedBy, won }) => {
         claiming = false;
         batch.forEach((b, i) => {
           const items = won[i] ?? null;
@@ -60,7 +63,7 @@ export function createClaimLane(options: {
           };
           // Nothing to send: the place is free at once.
           if (!items?.length) giveBack();
-          b.resolve({ items, release: giveBack });
+          b.resolve({ items, claimedBy, release: giveBack });
         });
         pump();
       },

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Db } from '#root/db/client.js';
 import { arrayLiteral, prepared } from '#root/db/prepared.js';
 import type { Prisma } from '#root/generated/prisma/client.js';
@@ -24,6 +25,29 @@ import type { Prisma } from '#root/generated/prisma/client.js';
  */
 
 type Client = Db | Prisma.TransactionClient;
+
+/** This process's part of its claim tokens: a process restarted under the same worker id has another. */
+const processNonce = randomBytes(3).toString('hex');
+let claimsTaken = 0;
+
+/**
+ * A new claim token of worker `workerId` (`hostname-pid`), for one claim statement: the owner
+ * written in `claimed_by`, which every move out of the claim compares (see {@link Known}). It is
+ * the claim's, not the worker's: a worker that claims a bundle again after its earlier claim of it
+ * was reclaimed (its job retried in the same process after a freeze, two batches holding the same
+ * bundle) must not have that earlier send's late outcome land on the new claim. It starts with the
+ * worker id, for operators reading `claimed_by` (`host-1234:a1b2c3-17`; see {@link workerOfClaim}).
+ */
+export function claimToken(workerId: string): string {
+  claimsTaken += 1;
+  return `${workerId}:${processNonce}-${claimsTaken.toString(36)}`;
+}
+
+/** The worker id a claim token ({@link claimToken}) starts with. */
+export const workerOfClaim = (token: string): string => {
+  const at = token.lastIndexOf(':');
+  return at < 0 ? token : token.slice(0, at);
+};
 
 export interface ClaimRequest {
   bundleId: string;
@@ -52,15 +76,16 @@ const claimStatement = prepared<{ bundle_id: string; reminder_id: string | null 
 );
 
 /**
- * Claims bundles and their items; for each request, the ids of the items it won, or null when the
- * bundle was not pending (another worker has it, or it is done). A bundle asked for twice in one
- * batch is won by the first request only.
+ * Claims bundles and their items under `token` (a {@link claimToken}, new for each statement:
+ * every send of the batch carries it to its record, release, failure or cancel); for each request,
+ * the ids of the items it won, or null when the bundle was not pending (another send has it, or it
+ * is done). A bundle asked for twice in one batch is won by the first request only.
  */
 export async function claimBundles(
   db: Client,
   requests: ClaimRequest[],
   to: 'claimed' | 'sent',
-  worker: string,
+  token: string,
   now: Date,
 ): Promise<(string[] | null)[]> {
   const ids = [...new Set(requests.map((r) => r.bundleId))];
@@ -68,7 +93,7 @@ export async function claimBundles(
   const rows = await claimStatement(db, [
     to,
     now,
-    worker,
+    token,
     to === 'sent' ? now : null,
     ids,
     pairs.map((p) => p[0]),
@@ -90,6 +115,8 @@ export async function claimBundles(
 
 export interface RecordRequest {
   bundleId: string;
+  /** The token of the claim this send took ({@link claimToken}): recorded only if it still holds. */
+  claimedBy: string;
   /** The items its claim won (what the message carried). */
   itemIds: string[];
   externalId: string | null;
@@ -100,11 +127,11 @@ export interface RecordRequest {
 const recordStatement = prepared<{ n: number }>(
   'dondoc_record_sent',
   `WITH x AS (
-     SELECT x.id, x.ext, $3::jsonb -> (x.n - 1)::int AS layout
-       FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS x(id, ext, n)),
+     SELECT x.id, x.ext, x.by, $3::jsonb -> (x.n - 1)::int AS layout
+       FROM unnest($1::uuid[], $2::text[], $7::text[]) WITH ORDINALITY AS x(id, ext, by, n)),
    b AS (
      UPDATE bundles SET status = 'sent', sent_at = $4::timestamptz, external_id = x.ext, layout = x.layout
-       FROM x WHERE bundles.id = x.id AND bundles.status::text = 'claimed' AND bundles.claimed_by = $7::text
+       FROM x WHERE bundles.id = x.id AND bundles.status::text = 'claimed' AND bundles.claimed_by = x.by
      RETURNING bundles.id, x.ext),
    r AS (
      UPDATE reminders rm SET status = 'sent', sent_at = $4::timestamptz, external_id = b.ext
@@ -116,11 +143,12 @@ const recordStatement = prepared<{ n: number }>(
 
 /**
  * Records what the channel accepted: `claimed → sent`, the bundle and its items, of claims still
- * `claimedBy`'s (see {@link Known}); how many bundles moved. The layouts go as one JSON array (one
+ * their request's `claimedBy` (see {@link Known}: records of several claim statements share one
+ * batch); how many bundles moved. The layouts go as one JSON array (one
  * `JSON.stringify`, where a `jsonb[]` had each layout escaped again by pg as an array element) and
  * the ids as array literals (`arrayLiteral`).
  */
-export async function recordSent(db: Client, requests: RecordRequest[], now: Date, claimedBy: string): Promise<number> {
+export async function recordSent(db: Client, requests: RecordRequest[], now: Date): Promise<number> {
   if (!requests.length) return 0;
   const items = requests.flatMap((r) => r.itemIds.map((item) => [r.bundleId, item] as const));
   const rows = await recordStatement(db, [
@@ -130,14 +158,14 @@ export async function recordSent(db: Client, requests: RecordRequest[], now: Dat
     now,
     arrayLiteral(items.map((i) => i[0])),
     arrayLiteral(items.map((i) => i[1])),
-    claimedBy,
+    arrayLiteral(requests.map((r) => r.claimedBy)),
   ]);
   return rows[0]?.n ?? 0;
 }
 
 /**
  * A temporary failure: the bundle goes back to `pending` and its items with it, free to be bundled
- * again — if it is still `claimedBy`'s claim (see {@link Known}). How many bundles moved (0 or 1).
+ * again — if it is still the claim of token `claimedBy` (see {@link Known}). How many bundles moved (0 or 1).
  */
 export async function releaseBundle(db: Client, bundleId: string, reason: string, claimedBy: string): Promise<number> {
   const rows = await db.$queryRaw<{ n: number }[]>`
@@ -154,12 +182,14 @@ export async function releaseBundle(db: Client, bundleId: string, reason: string
 
 /**
  * The state a caller knows a bundle in, which a move out of it checks: `pending` (read, not
- * claimed), `sent` (inside a transactional channel's transaction) or its own claim, by the worker
- * that took it. A claim is the claimer's only while its lease runs: a worker that outlives it (a
- * process frozen past CLAIM_LEASE_SECONDS) finds its bundle reclaimed and maybe claimed again by
- * another, whose message may be on its way; its late record, release, failure or cancel must not
- * land on that claim (a release or failure would have the bundle sent again, or by the next
- * channel, beside the other's message). test/chaos/claim-lease.test.ts freezes a real worker so.
+ * claimed), `sent` (inside a transactional channel's transaction) or its own claim, by the token
+ * of the statement that took it ({@link claimToken}). A claim is the claimer's only while its
+ * lease runs: a send that outlives it (a process frozen past CLAIM_LEASE_SECONDS) finds its bundle
+ * reclaimed and maybe claimed again by another send — of another worker, or of the same one (its
+ * job retried after the freeze) — whose message may be on its way; its late record, release,
+ * failure or cancel must not land on that claim (a record would point the ✅ edits at the wrong
+ * message; a release or failure would have the bundle sent again, or by the next channel, beside
+ * the other's message). test/chaos/claim-lease.test.ts freezes a real worker so.
  */
 export type Known = 'pending' | 'sent' | { claimedBy: string };
 
@@ -248,4 +278,86 @@ export async function reclaimBundles(db: Db, before: Date): Promise<{ id: string
       RETURNING id, channel::text`;
     return [...rows, ...lone];
   });
+}
+
+/**
+ * A digest (an administrator's daily summary) follows the same state machine, one row and no
+ * items: claimed under a claim token ({@link claimToken}, one per claim), and moved out of the claim
+ * only by the send that holds it (see {@link Known}) — a send frozen past the lease, whose digest
+ * was reclaimed and claimed again, writes nothing over that claim. Transactional channels claim it
+ * straight to `sent`. Whether it was claimed (it was pending).
+ */
+export async function claimDigest(
+  db: Client,
+  digestId: string,
+  to: 'claimed' | 'sent',
+  token: string,
+  now: Date,
+): Promise<boolean> {
+  const { count } = await db.digest.updateMany({
+    where: { id: digestId, status: 'pending' },
+    data: {
+      status: to,
+      claimedAt: now,
+      claimedBy: token,
+      attempts: { increment: 1 },
+      ...(to === 'sent' ? { sentAt: now } : {}),
+    },
+  });
+  return count === 1;
+}
+
+/** Records what the channel accepted (`claimed → sent`), if the claim is still `claimedBy`'s; whether it landed. */
+export async function recordDigest(
+  db: Client,
+  digestId: string,
+  externalId: string | null,
+  now: Date,
+  claimedBy: string,
+): Promise<boolean> {
+  const { count } = await db.digest.updateMany({
+    where: { id: digestId, status: 'claimed', claimedBy },
+    data: { status: 'sent', sentAt: now, externalId },
+  });
+  return count === 1;
+}
+
+/** A temporary failure: the digest goes back to `pending`, if the claim is still `claimedBy`'s; whether it moved. */
+export async function releaseDigest(db: Client, digestId: string, reason: string, claimedBy: string): Promise<boolean> {
+  const { count } = await db.digest.updateMany({
+    where: { id: digestId, status: 'claimed', claimedBy },
+    data: { status: 'pending', lastError: reason.slice(0, 500) },
+  });
+  return count === 1;
+}
+
+/**
+ * A permanent failure (`failed`), from the state its caller knows the digest in: its own claim, or
+ * `pending` (read, no channel configured to send it by); whether it moved.
+ */
+export async function failDigestRow(
+  db: Client,
+  digestId: string,
+  reason: string,
+  from: Exclude<Known, 'sent'>,
+): Promise<boolean> {
+  const { count } = await db.digest.updateMany({
+    where:
+      from === 'pending'
+        ? { id: digestId, status: 'pending' }
+        : { id: digestId, status: 'claimed', claimedBy: from.claimedBy },
+    data: { status: 'failed', lastError: reason.slice(0, 500) },
+  });
+  return count === 1;
+}
+
+/**
+ * Digests claimed before `before` without an outcome (their worker died, or froze past the lease)
+ * go back to `pending`, to be sent again (the README's rule); their ids and channels.
+ */
+export async function reclaimDigests(db: Client, before: Date): Promise<{ id: string; channel: string }[]> {
+  return db.$queryRaw<{ id: string; channel: string }[]>`
+    UPDATE digests SET status = 'pending', last_error = 'reclaimed after lease: outcome unknown'
+     WHERE status = 'claimed' AND claimed_at < ${before}
+    RETURNING id, channel::text`;
 }

@@ -34,7 +34,10 @@ export interface DeliveryDeps {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
-  /** This worker's name, written on its claims. */
+  /**
+   * This worker's name (`hostname-pid`): its claims' tokens start with it (claims.ts, `claimToken`),
+   * for operators reading `claimed_by`.
+   */
   workerId: string;
   /**
    * The claim's lease (CLAIM_LEASE_SECONDS), in milliseconds: {@link DEFAULT_CLAIM_LEASE_MS} when
@@ -117,12 +120,13 @@ export function createOrgData(
 }
 
 /**
- * Said when a worker's outcome of a send did not land: its claim was no longer its own. Its lease
- * ran out first (the process froze, or starved, past CLAIM_LEASE_SECONDS), the bundle went back to
- * pending, counted as of unknown outcome, and another send may hold it now; what this worker saw
- * is dropped, so that it neither overwrites that send's record nor gives its bundle back.
+ * Said when the outcome of a send did not land: its claim (its claim token) was no longer the one
+ * on the row. Its lease ran out first (the process froze, or starved, past CLAIM_LEASE_SECONDS),
+ * the bundle or digest went back to pending, counted as of unknown outcome, and another send — of
+ * another worker or of this one — may hold it now; what this send saw is dropped, so that it
+ * neither overwrites that send's record nor gives its claim back.
  */
-export const CLAIM_LOST = 'outcome not recorded: the claim outlived its lease and is no longer this worker’s';
+export const CLAIM_LOST = 'outcome not recorded: the claim outlived its lease and is no longer this send’s';
 
 /**
  * Writes what the channel answered, retrying while the database is unreachable (connections cut,

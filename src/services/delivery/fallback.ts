@@ -1,6 +1,6 @@
 import type { ItemKind } from '#root/domain/bundles.js';
 import type { Channel, Prisma } from '#root/generated/prisma/client.js';
-import { failBundle } from './claims.js';
+import { failBundle, failDigestRow, type Known } from './claims.js';
 import { CLAIM_LOST, type DeliveryDeps, type DeliveryOutcome } from './context.js';
 import type { LoadedBundle, LoadedItem } from './load.js';
 
@@ -12,10 +12,10 @@ import type { LoadedBundle, LoadedItem } from './load.js';
  * message, and the failure is audited (`reminder.failed`, `digest.failed`) for the administrators'
  * digest, which names it.
  */
-/** The bundle to fail was not in the state its sender knew (another send claimed it since). */
+/** The bundle or digest to fail was not in the state its sender knew (another send claimed it since). */
 class NotInState extends Error {}
 
-export function createFallback(deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger' | 'metrics' | 'workerId'>) {
+export function createFallback(deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger' | 'metrics'>) {
   const { db, clock, logger, metrics } = deps;
 
   /** The next channel of `contact` after `channel` for this one message (the earlier ones were tried before). */
@@ -46,16 +46,17 @@ export function createFallback(deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger
 
   /**
    * A permanent failure of a bundle: it and its items are failed, and the contact's next channel
-   * takes them. `from` is the state the caller knows the bundle in: `claimed` (its own claim, the
-   * channel refused it) or `pending` (only read: no channel configured to send it by). A bundle
-   * found in another state (another send claimed it since) is left to that send: skipped.
+   * takes them. `from` is the state the caller knows the bundle in: its own claim (`{ claimedBy }`,
+   * the claim's token; the channel refused it) or `pending` (only read: no channel configured to
+   * send it by). A bundle found in another state (another send claimed it since) is left to that
+   * send: skipped.
    */
   async function failBundleFor(
     b: LoadedBundle,
     items: LoadedItem[],
     reason: string,
-    scope: 'address' | 'message' = 'address',
-    from: 'pending' | 'claimed' = 'claimed',
+    scope: 'address' | 'message',
+    from: Exclude<Known, 'sent'>,
   ): Promise<DeliveryOutcome> {
     const contactId = b.contact.id;
     const channel = b.channel;
@@ -66,8 +67,7 @@ export function createFallback(deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger
         UPDATE reminders SET status = 'claimed', bundle_id = ${b.id}::uuid
          WHERE id = ANY(${items.map((i) => i.id)}::uuid[]) AND status = 'pending'`;
         // Not in the state its caller knows: thrown, so that the items' claim above is undone too.
-        const known = from === 'claimed' ? { claimedBy: deps.workerId } : from;
-        if (!(await failBundle(tx, b.id, reason, known))) throw new NotInState();
+        if (!(await failBundle(tx, b.id, reason, from))) throw new NotInState();
         const next = await nextChannel(tx, contactId, channel, reason, scope, (orgId, next) =>
           tx.auditEvent.createMany({
             data: items.map((item) => ({
@@ -99,7 +99,7 @@ export function createFallback(deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger
     if (!moved) {
       // Its own claim no longer: the lease ran out first (see CLAIM_LOST). A bundle only read
       // (`pending`) and claimed by another send since is the normal race, not worth a warning.
-      if (from === 'claimed') {
+      if (from !== 'pending') {
         logger.warn({ bundle: b.id, channel, outcome: 'failed' }, CLAIM_LOST);
         return { outcome: 'skipped', reason: 'claim lost' };
       }
@@ -117,41 +117,61 @@ export function createFallback(deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger
     return { outcome: 'failed', reason, fallback };
   }
 
-  /** A digest that failed for good: the next channel of the administrator takes it. */
+  /**
+   * A digest that failed for good: the next channel of the administrator takes it. `from` is the
+   * state its caller knows it in, as for a bundle: its own claim (`{ claimedBy }`, the channel
+   * refused it) or `pending` (no channel configured); found in another, it is left to the send that
+   * holds it (skipped).
+   */
   async function failDigest(
     id: string,
     contactId: string,
     channel: Channel,
     reason: string,
-    scope: 'address' | 'message' = 'address',
+    scope: 'address' | 'message',
+    from: Exclude<Known, 'sent'>,
   ): Promise<DeliveryOutcome> {
-    metrics.failed.inc({ channel, kind: 'digest' });
-    const fallback = await db.$transaction(async (tx) => {
-      await tx.digest.updateMany({
-        where: { id, status: { in: ['pending', 'claimed'] } },
-        data: { status: 'failed', lastError: reason.slice(0, 500) },
-      });
-      const next = await nextChannel(tx, contactId, channel, reason, scope, (orgId, next) =>
-        tx.auditEvent.create({
-          data: {
-            orgId,
-            actor: 'system',
-            action: 'digest.failed',
-            entity: 'digest',
-            entityId: id,
-            data: { contact: contactId, channel, next, dutyCode: null, reason: reason.slice(0, 200) },
-          },
-        }),
+    const moved = await db
+      .$transaction(async (tx) => {
+        if (!(await failDigestRow(tx, id, reason, from))) throw new NotInState();
+        const next = await nextChannel(tx, contactId, channel, reason, scope, (orgId, next) =>
+          tx.auditEvent.create({
+            data: {
+              orgId,
+              actor: 'system',
+              action: 'digest.failed',
+              entity: 'digest',
+              entityId: id,
+              data: { contact: contactId, channel, next, dutyCode: null, reason: reason.slice(0, 200) },
+            },
+          }),
+        );
+        if (!next) return null;
+        const dg = await tx.digest.findUniqueOrThrow({ where: { id } });
+        const created = await tx.digest.upsert({
+          where: { contactId_day_channel: { contactId, day: dg.day, channel: next } },
+          update: {},
+          create: { orgId: dg.orgId, contactId, day: dg.day, channel: next, scheduledAt: dg.scheduledAt },
+        });
+        return created.status === 'pending' ? created.id : null;
+      })
+      .then(
+        (fallback) => ({ fallback }),
+        (error: unknown) => {
+          if (error instanceof NotInState) return null;
+          throw error;
+        },
       );
-      if (!next) return null;
-      const dg = await tx.digest.findUniqueOrThrow({ where: { id } });
-      const created = await tx.digest.upsert({
-        where: { contactId_day_channel: { contactId, day: dg.day, channel: next } },
-        update: {},
-        create: { orgId: dg.orgId, contactId, day: dg.day, channel: next, scheduledAt: dg.scheduledAt },
-      });
-      return created.status === 'pending' ? created.id : null;
-    });
+    if (!moved) {
+      // As for a bundle (failBundleFor): its own claim lost to the lease, or read and claimed since.
+      if (from !== 'pending') {
+        logger.warn({ digest: id, channel, outcome: 'failed' }, CLAIM_LOST);
+        return { outcome: 'skipped', reason: 'claim lost' };
+      }
+      return { outcome: 'skipped', reason: 'claimed elsewhere' };
+    }
+    const { fallback } = moved;
+    metrics.failed.inc({ channel, kind: 'digest' });
     logger.warn({ digest: id, channel, fallback, reason }, 'digest failed for good on this channel');
     return { outcome: 'failed', reason, fallback };
   }

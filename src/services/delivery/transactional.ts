@@ -1,6 +1,6 @@
 import type { OutgoingMessage, Recipient } from '#root/channels/types.js';
 import { createBatcher } from '#root/lib/batcher.js';
-import { cancelBundle, claimBundles } from './claims.js';
+import { cancelBundle, claimBundles, claimToken } from './claims.js';
 import type { DeliveryDeps, TransactionalAdapter } from './context.js';
 
 /** A bundle for a transactional channel, waiting for its batch's transaction. */
@@ -26,7 +26,7 @@ export function createTransactionalSender(deps: Pick<DeliveryDeps, 'db' | 'clock
     async (sends: TransactionalSend[]): Promise<({ externalId: string | null; items: string[] } | null)[]> => {
       const now = clock.now();
       return db.$transaction(async (tx) => {
-        const won = await claimBundles(tx, sends, 'sent', deps.workerId, now);
+        const won = await claimBundles(tx, sends, 'sent', claimToken(deps.workerId), now);
         const winners = sends.flatMap((s, k) => {
           const items = won[k];
           if (!items) return [];

@@ -152,8 +152,14 @@ const itemsStatement = prepared<{
 /**
  * A batch of bundles with their contact and organisation (one statement), then the pending
  * reminders each may carry (one statement for the batch): the hottest reads of a busy worker.
+ * `known`, if given, is told the bundles (without their items yet) as soon as the first statement
+ * has answered, while the second runs: what else they need may be asked for meanwhile.
  */
-export async function loadBundles(db: Db, ids: string[]): Promise<LoadedBundle[]> {
+export async function loadBundles(
+  db: Db,
+  ids: string[],
+  known?: (bundles: LoadedBundle[]) => void,
+): Promise<LoadedBundle[]> {
   const rows = await bundlesStatement(db, [arrayLiteral(ids)]);
   const bundles: LoadedBundle[] = rows.map((x) => ({
     id: x.id,
@@ -177,6 +183,7 @@ export async function loadBundles(db: Db, ids: string[]): Promise<LoadedBundle[]
   }));
   const open = bundles.filter((b) => b.status === 'pending');
   if (!open.length) return bundles;
+  known?.(open);
   const days = open.map((b) => dayBounds(b.day, b.timeZone));
   const items = await itemsStatement(db, [
     arrayLiteral(open.map((b) => b.id)),

@@ -5,6 +5,9 @@
  */
 import type { Words } from '#root/errors/index.js';
 import { ImportError } from './errors.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const importWords = serviceWords('import');
 
 /** Rows of one table (XLSX `<row>` elements of a sheet, CSV records, lines of a text). */
 export const MAX_ROWS = 5_000;
@@ -21,7 +24,7 @@ const n = (x: number) => x.toLocaleString('vi-VN');
 
 const nEn = (x: number) => x.toLocaleString('en-GB');
 const mb = MAX_INFLATED_BYTES / 1024 / 1024;
-const NOTHING_SAVED: Words = { vi: 'Chưa có gì được lưu.', en: 'Nothing was saved.' };
+const NOTHING_SAVED: Words = importWords('nothingSaved');
 /** A refusal of a file, each language's sentence followed by "nothing was saved" in it. */
 const refused = (vi: string, en: string): Words => ({
   vi: `${vi} ${NOTHING_SAVED.vi}`,

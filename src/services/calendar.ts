@@ -13,6 +13,9 @@ import { zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import { NotFoundError } from '#root/errors/index.js';
 import { audit } from './audit.js';
 import { isUuid } from './units.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const unitWords = serviceWords('units');
 
 /** 32 random bytes, base64url: 43 characters. */
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
@@ -26,7 +29,7 @@ async function unitOf(db: Db, orgId: string, unitId: string) {
   const unit = isUuid(unitId)
     ? await db.unit.findFirst({ where: { id: unitId, orgId }, select: { id: true, calendarToken: true } })
     : null;
-  if (!unit) throw new NotFoundError({ vi: 'Không tìm thấy đơn vị này.', en: 'There is no such unit.' });
+  if (!unit) throw new NotFoundError(unitWords('noSuchUnit'));
   return unit;
 }
 

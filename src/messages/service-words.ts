@@ -4,6 +4,8 @@ import adminsVi from './locales/vi/admins.json' with { type: 'json' };
 import adminsEn from './locales/en/admins.json' with { type: 'json' };
 import auditVi from './locales/vi/audit.json' with { type: 'json' };
 import auditEn from './locales/en/audit.json' with { type: 'json' };
+import calendarVi from './locales/vi/calendar.json' with { type: 'json' };
+import calendarEn from './locales/en/calendar.json' with { type: 'json' };
 import cliVi from './locales/vi/cli.json' with { type: 'json' };
 import cliEn from './locales/en/cli.json' with { type: 'json' };
 import configVi from './locales/vi/config.json' with { type: 'json' };
@@ -48,6 +50,7 @@ import unitsEn from './locales/en/units.json' with { type: 'json' };
 const NAMESPACES = {
   admins: { vi: adminsVi, en: adminsEn },
   audit: { vi: auditVi, en: auditEn },
+  calendar: { vi: calendarVi, en: calendarEn },
   cli: { vi: cliVi, en: cliEn },
   config: { vi: configVi, en: configEn },
   contacts: { vi: contactsVi, en: contactsEn },

@@ -117,6 +117,13 @@ describe('the services’ words', () => {
           used.get(ns)!.add(k[1]!);
           calls++;
         }
+        // Keys built from a prefix: calendarWords(`state.${state}` as const).
+        for (const k of text.matchAll(new RegExp(`\\b${name}\\(\\s*\`([\\w-]+\\.)\\$\\{`, 'g'))) {
+          const built = Object.keys(SERVICE_WORDS[ns].vi).filter((key) => key.startsWith(k[1]!));
+          expect(built, `${file}: ${ns}:${k[1]}*`).not.toEqual([]);
+          for (const key of built) used.get(ns)!.add(key);
+          calls++;
+        }
         // A key chosen between two: `unitWords(x ? 'isGroup' : 'isUnit', …)`.
         for (const k of text.matchAll(new RegExp(`\\b${name}\\(\\s*[\\w.!]+ \\? '([\\w.]+)' : '([\\w.]+)'`, 'g')))
           for (const key of [k[1]!, k[2]!]) {

@@ -25,45 +25,36 @@ const FIELD_LABELS: Record<string, Words> = {
   windowEnd: policyWords('fieldLabels.windowEnd'),
 };
 
-/** What is wrong with one value of a policy, in one language (zod's own messages are English). */
-function problemIn(issue: z.core.$ZodIssue, lang: Lang): string {
-  const vi = lang === 'vi';
+/** What is wrong with one value of a policy, in each language (zod's own messages are English). */
+function problemOf(issue: z.core.$ZodIssue): Words {
   switch (issue.code) {
     case 'too_small':
       return issue.origin === 'array'
-        ? vi
-          ? `cần ít nhất ${issue.minimum} giá trị`
-          : `at least ${issue.minimum} values`
-        : vi
-          ? `tối thiểu ${issue.minimum}`
-          : `at least ${issue.minimum}`;
+        ? policyWords('problem.tooFewValues', { minimum: String(issue.minimum) })
+        : policyWords('problem.tooSmall', { minimum: String(issue.minimum) });
     case 'too_big':
       return issue.origin === 'array'
-        ? vi
-          ? `tối đa ${issue.maximum} giá trị`
-          : `at most ${issue.maximum} values`
-        : vi
-          ? `tối đa ${issue.maximum}`
-          : `at most ${issue.maximum}`;
+        ? policyWords('problem.tooManyValues', { maximum: String(issue.maximum) })
+        : policyWords('problem.tooBig', { maximum: String(issue.maximum) });
     case 'invalid_type':
       switch (issue.expected) {
         case 'int':
-          return vi ? 'phải là số nguyên' : 'must be a whole number';
+          return policyWords('problem.notWholeNumber');
         case 'number':
-          return vi ? 'phải là một số' : 'must be a number';
+          return policyWords('problem.notNumber');
         case 'boolean':
-          return vi ? 'phải là có hoặc không' : 'must be yes or no';
+          return policyWords('problem.notYesOrNo');
         case 'array':
-          return vi ? 'phải là một danh sách số ngày' : 'must be a list of days';
+          return policyWords('problem.notListOfDays');
         default:
-          return vi ? 'phải là giờ dạng HH:MM' : 'must be a time as HH:MM';
+          return policyWords('problem.notTime');
       }
     case 'invalid_format':
-      return vi ? 'phải là giờ dạng HH:MM, ví dụ 08:00' : 'must be a time as HH:MM, e.g. 08:00';
+      return policyWords('problem.notTimeExample');
     case 'unrecognized_keys':
-      return vi ? `không có mục ${issue.keys.join(', ')}` : `there is no setting ${issue.keys.join(', ')}`;
+      return policyWords('problem.noSuchSetting', { keys: issue.keys.join(', ') });
     default:
-      return vi ? 'giá trị không hợp lệ' : 'not a valid value';
+      return policyWords('problem.invalidValue');
   }
 }
 
@@ -75,7 +66,7 @@ export async function setPolicy(db: Db, orgId: string, target: string, override:
       `${FIELD_LABELS[String(path[0])]?.[lang] ?? String(path[0] ?? '')}${path.length > 1 ? ` (${path.slice(1).map(String).join('.')})` : ''}`;
     const problems = (lang: Lang) =>
       parsed.error.issues
-        .map((i) => (i.path.length ? `${label(i.path, lang)}: ${problemIn(i, lang)}` : problemIn(i, lang)))
+        .map((i) => (i.path.length ? `${label(i.path, lang)}: ${problemOf(i)[lang]}` : problemOf(i)[lang]))
         .join('; ');
     throw new UserError(policyWords('invalidPolicy', { problems }));
   }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { inBothLanguages, NotFoundError } from '#root/errors/index.js';
+import { setPolicy } from '#root/services/policies.js';
 import { placeholdersOf, SERVICE_WORDS, serviceWords, type ServiceNamespace } from '#root/messages/service-words.js';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
@@ -174,5 +175,13 @@ describe('the services’ words', () => {
     expect(error.message).toBe('Không tìm thấy đơn vị này. / There is no such unit.');
     expect(error.words?.en).toBe('There is no such unit.');
     expect(inBothLanguages(serviceWords('import')('noTitle'))).toBe('Thiếu tên nhiệm vụ / The duty has no title');
+  });
+
+  it('word a policy’s problems from the file, each field by its label (refused before the database is asked)', async () => {
+    const db = undefined as never;
+    await expect(setPolicy(db, 'org', 'org', { leadDays: [1.5], escalateAfter: 99, foo: 1 }, 'admin')).rejects.toThrow(
+      'Chính sách nhắc không hợp lệ: nhắc trước (ngày làm việc) (0): phải là số nguyên; báo lên sau (ngày quá hạn): tối đa 30; không có mục foo. / ' +
+        'The reminder policy is not valid: remind before (working days) (0): must be a whole number; escalate after (days overdue): at most 30; there is no setting foo.',
+    );
   });
 });

@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { SMTP_TIMEOUTS_MS, TELEGRAM_DEPART_MAX_WAIT_MS, ZALO_CALL_TIMEOUT_MS } from './channels/send-bounds.js';
+import { serviceWords } from '#root/messages/service-words.js';
 
 /**
  * Configuration, parsed once from the environment at start (the only file that reads `process.env`).
  * Every variable is listed in `.env.example` and in the README's table.
  */
+
+const configWords = serviceWords('config');
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], {
@@ -345,7 +348,7 @@ function leaseProblems(config: EnvConfig): string[] {
   const timeout = (name: string, valueSeconds: number, waitMs: number, vi: string, en: string) => {
     if (waitMs + valueSeconds * 1000 + marginMs <= leaseMs) return;
     const most = Math.floor((leaseMs - marginMs - waitMs) / 1000);
-    const fix = most >= 1 ? { vi: `tối đa ${most}`, en: `at most ${most}` } : { vi: 'không thể', en: 'impossible' };
+    const fix = most >= 1 ? configWords('atMost', { most }) : configWords('impossible');
     problems.push(
       `${name}: ${vi}, cộng ${seconds(marginMs)} s để ghi kết quả, phải nằm trong hạn giữ ${lease} s (${fix.vi} với hạn này, hoặc tăng CLAIM_LEASE_SECONDS) / ` +
         `${en}, plus ${seconds(marginMs)} s to record the outcome, must fit in the claim's lease ${lease} s (${fix.en} with this lease, or raise CLAIM_LEASE_SECONDS)`,

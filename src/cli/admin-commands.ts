@@ -6,6 +6,9 @@ import { createAdmin, setAdminPassword, setOperator } from '#root/services/admin
 import { getOrganisation } from '#root/services/orgs.js';
 import type { CliContext } from './context.js';
 import { dateTime, table } from '#root/lib/format.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const adminWords = serviceWords('admins');
 
 type Out = (text: string) => void;
 
@@ -40,7 +43,7 @@ async function readPassword(): Promise<string> {
   if (!process.stdin.isTTY) return firstLineOfStdin();
   const first = await askHidden('Mật khẩu / password: ');
   const second = await askHidden('Nhập lại / again: ');
-  if (first !== second) throw new UserError({ vi: 'Hai lần nhập không khớp.', en: 'The two entries differ.' });
+  if (first !== second) throw new UserError(adminWords('entriesDiffer'));
   return first;
 }
 

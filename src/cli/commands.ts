@@ -69,6 +69,9 @@ import type { CliContext } from './context.js';
 import { dateTime, shortDate, table, truncate } from '#root/lib/format.js';
 import { addAdminCommands } from './admin-commands.js';
 import { addReminderCommands } from './reminder-commands.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const cliWords = serviceWords('cli');
 
 /** Kept for callers that imported it from here; it lives in src/domain/wording.ts now. */
 export { describeSchedule };
@@ -82,8 +85,7 @@ const json = (value: unknown) =>
 const yearOption = () =>
   new Option('--year <năm>', 'năm (mặc định: năm nay) / year (default: this year)').argParser((v) => {
     const y = Number(v);
-    if (!Number.isInteger(y) || y < 2000 || y > 2100)
-      throw new UserError({ vi: `Năm «${v}» không hợp lệ.`, en: `«${v}» is not a valid year.` });
+    if (!Number.isInteger(y) || y < 2000 || y > 2100) throw new UserError(cliWords('invalidYear', { year: v }));
     return y;
   });
 
@@ -306,7 +308,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
         try {
           buf = await readFile(file);
         } catch {
-          throw new UserError({ vi: `Không đọc được tệp «${file}».`, en: `The file «${file}» cannot be read.` });
+          throw new UserError(cliWords('fileUnreadable', { file }));
         }
         // Read as the web reads uploads: in a worker thread, within the same bounds.
         const draft = await parsePlanOffThread(
@@ -476,10 +478,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       ) => {
         const o2 = await org(o.org);
         if (o.timeframe === undefined && o.title === undefined && !o.clearFlags) {
-          throw new UserError({
-            vi: 'Không có gì để sửa: dùng --timeframe, --title hoặc --clear-flags.',
-            en: 'Nothing to correct: use --timeframe, --title or --clear-flags.',
-          });
+          throw new UserError(cliWords('nothingToCorrect'));
         }
         const d = await fixDuty(
           ctx.db,
@@ -900,7 +899,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       try {
         await writeFile(o.out, file);
       } catch {
-        throw new UserError({ vi: `Không ghi được tệp «${o.out}».`, en: `The file «${o.out}» cannot be written.` });
+        throw new UserError(cliWords('fileUnwritable', { out: o.out }));
       }
       const t = data.totals;
       out(
@@ -920,8 +919,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     .addOption(orgOption())
     .option('--year <năm>', 'một năm khác / another year', (v: string) => {
       const y = Number(v);
-      if (!Number.isInteger(y) || y < 2000 || y > 2100)
-        throw new UserError({ vi: `Năm «${v}» không hợp lệ.`, en: `«${v}» is not a valid year.` });
+      if (!Number.isInteger(y) || y < 2000 || y > 2100) throw new UserError(cliWords('invalidYear', { year: v }));
       return y;
     })
     .action(async (o: { org?: string; year?: number }) => {

@@ -16,6 +16,9 @@ import { checkTemplateFiles } from '#root/services/templates.js';
 import { findUnit } from '#root/services/units.js';
 import type { CliContext } from './context.js';
 import { dateTime, table, truncate } from '#root/lib/format.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const cliWords = serviceWords('cli');
 
 type Out = (text: string) => void;
 
@@ -45,7 +48,7 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
       // Days in the organisation's zone, as the web page's defaults.
       const from = o.from === undefined ? zonedDay(ctx.now(), o2.timeZone) : isoDay(o.from, '--from');
       const to = o.to === undefined ? addDays(from, PREVIEW_DEFAULT_DAYS - 1) : isoDay(o.to, '--to');
-      if (from > to) throw new UserError({ vi: '--from không được sau --to.', en: '--from must not be after --to.' });
+      if (from > to) throw new UserError(cliWords('fromAfterTo'));
       const unit = o.unit === undefined ? undefined : await findUnit(ctx.db, o2.id, o.unit);
       // The command line previews any range (the web page limits it); JSON keeps ISO instants.
       const preview = await previewReminders(ctx.db, o2.id, {
@@ -199,17 +202,13 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
       }) => {
         const o2 = await org(o.org);
         const scopes = [o.plan, o.duty, o.unit].filter(Boolean);
-        if (scopes.length > 1)
-          throw new UserError({
-            vi: 'Chỉ dùng một trong --plan, --duty, --unit.',
-            en: 'Use only one of --plan, --duty, --unit.',
-          });
+        if (scopes.length > 1) throw new UserError(cliWords('oneScopeOnly'));
         let target = 'org';
         if (o.plan)
           target = `plan:${
             (
               await ctx.db.plan.findFirstOrThrow({ where: { orgId: o2.id, code: o.plan } }).catch(() => {
-                throw new UserError({ vi: `Không có kế hoạch «${o.plan}».`, en: `There is no plan «${o.plan}».` });
+                throw new UserError(cliWords('noSuchPlan', { plan: o.plan! }));
               })
             ).id
           }`;
@@ -218,11 +217,8 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
           if (ds.length !== 1)
             throw new UserError(
               ds.length
-                ? {
-                    vi: `Có ${ds.length} nhiệm vụ «${o.duty}» ở các kế hoạch khác nhau; không rõ là nhiệm vụ nào.`,
-                    en: `There are ${ds.length} duties «${o.duty}» in different plans; it is not clear which one is meant.`,
-                  }
-                : { vi: `Không có nhiệm vụ «${o.duty}».`, en: `There is no duty «${o.duty}».` },
+                ? cliWords('dutyAmbiguous', { count: ds.length, duty: o.duty })
+                : cliWords('noSuchDuty', { duty: o.duty }),
             );
           target = `duty:${ds[0]!.id}`;
         }
@@ -240,8 +236,7 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
             windowEnd: we,
           }).filter(([, v]) => v !== undefined),
         );
-        if (!Object.keys(settings).length)
-          throw new UserError({ vi: 'Không có thiết lập nào để lưu.', en: 'There is no setting to save.' });
+        if (!Object.keys(settings).length) throw new UserError(cliWords('nothingToSave'));
         const merged = await setPolicy(ctx.db, o2.id, target, settings, ctx.actor);
         out(`${target}: ${JSON.stringify(merged)}`);
       },
@@ -257,10 +252,7 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
     .action((dir: string | undefined) => {
       const where = dir ?? TEMPLATES_DIR;
       if (!existsSync(where) || !statSync(where).isDirectory())
-        throw new UserError({
-          vi: `Không có thư mục mẫu «${where}».`,
-          en: `There is no template directory «${where}».`,
-        });
+        throw new UserError(cliWords('noTemplateDirectory', { where }));
       const problems = checkTemplateFiles(where);
       if (problems.length) {
         throw new UserError(

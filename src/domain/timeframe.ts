@@ -10,6 +10,9 @@
 import { inBothLanguages } from '#root/errors/index.js';
 import { fold, tidy } from './text.js';
 import type { IsoDate, MonthDay, ParsedTimeframe, Schedule } from './types.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const timeframeWords = serviceWords('timeframe');
 
 /** Options for {@link parseTimeframe}. */
 export interface TimeframeOptions {
@@ -100,7 +103,7 @@ const QUARTERS: Record<string, number> = {
 
 /** The flag of a phrase not understood at all: "Không hiểu thời hạn: «raw»". */
 export function unparsedFlag(raw: string): string {
-  return inBothLanguages({ vi: `Không hiểu thời hạn: «${raw}»`, en: `The timeframe is not understood: «${raw}»` });
+  return inBothLanguages(timeframeWords('notUnderstood', { raw }));
 }
 
 /**
@@ -109,26 +112,20 @@ export function unparsedFlag(raw: string): string {
  */
 function invalidDate(written: string, raw: string): string {
   const shown = /\p{L}/u.test(written) ? `«${raw}»` : written;
-  return inBothLanguages({ vi: `Ngày không hợp lệ: ${shown}`, en: `Not a valid date in the timeframe: ${shown}` });
+  return inBothLanguages(timeframeWords('invalidDate', { shown }));
 }
 
 /** A year piece checked for range and length; `bad` when it is 2 digits or outside 1900–2200. */
 function checkYear(text: string, raw: string): { year: number } | { flag: string } {
   if (text.length < 4) {
     return {
-      flag: inBothLanguages({
-        vi: `Thời hạn «${raw}»: năm «${text}» phải viết đủ 4 chữ số`,
-        en: `The timeframe «${raw}»: the year «${text}» must be written with all 4 digits`,
-      }),
+      flag: inBothLanguages(timeframeWords('yearNotFourDigits', { raw, text })),
     };
   }
   const year = Number(text);
   if (year < MIN_YEAR || year > MAX_YEAR) {
     return {
-      flag: inBothLanguages({
-        vi: `Thời hạn «${raw}»: năm ${text} nằm ngoài khoảng ${MIN_YEAR}–${MAX_YEAR}`,
-        en: `The timeframe «${raw}»: the year ${text} is outside ${MIN_YEAR}–${MAX_YEAR}`,
-      }),
+      flag: inBothLanguages(timeframeWords('yearOutOfRange', { raw, text, minYear: MIN_YEAR, maxYear: MAX_YEAR })),
     };
   }
   return { year };
@@ -436,12 +433,7 @@ function pick<P extends Located>(list: P[], text: string, raw: string, flags: st
   const last = list[list.length - 1];
   if (list.length < 2 || first === undefined || last === undefined) return first;
   if (/\b(?:den|toi)\b|-/.test(text.slice(first.end, last.index))) return last;
-  flags.push(
-    inBothLanguages({
-      vi: `Thời hạn «${raw}» có nhiều ngày, dùng ngày đầu`,
-      en: `The timeframe «${raw}» names several dates; the first one is used`,
-    }),
-  );
+  flags.push(inBothLanguages(timeframeWords('severalDates', { raw })));
   return first;
 }
 
@@ -486,12 +478,7 @@ function periodDue(
   }
   if (dayOnly !== undefined) {
     if (months !== 1 && !lastMonth)
-      flags.push(
-        inBothLanguages({
-          vi: `Thời hạn «${raw}»: hiểu «ngày ${dayOnly.day}» là ngày của tháng cuối kỳ`,
-          en: `The timeframe «${raw}»: day ${dayOnly.day} is taken as day ${dayOnly.day} of the last month of each period`,
-        }),
-      );
+      flags.push(inBothLanguages(timeframeWords('dayOfLastMonth', { raw, day: dayOnly.day })));
     return monthDay(months, Math.min(dayOnly.day, months === 2 ? 28 : daysInMonth(months)));
   }
   return monthDay(months, months === 2 ? 28 : daysInMonth(months));
@@ -601,12 +588,7 @@ function ongoing(pieces: Located[], raw: string, flags: string[]): Schedule {
   const checkIn = cadence?.months === 1 ? 'monthly' : 'quarterly';
   const ignored = pieces.some((p) => p.t === 'day' || p.t === 'dayOnly' || p.t === 'year' || p.t === 'years');
   if (ignored || (cadence !== undefined && ![1, 3, 12].includes(cadence.months))) {
-    flags.push(
-      inBothLanguages({
-        vi: `Thời hạn «${raw}» là thường xuyên, bỏ qua mốc thời gian đi kèm`,
-        en: `The timeframe «${raw}» is ongoing work; the dates and periods given with it are ignored`,
-      }),
-    );
+    flags.push(inBothLanguages(timeframeWords('ongoingIgnoresDates', { raw })));
   }
   return { kind: 'ongoing', checkIn };
 }

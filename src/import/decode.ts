@@ -1,10 +1,10 @@
 import iconv from 'iconv-lite';
 import { ImportError } from './errors.js';
+import { serviceWords } from '#root/messages/service-words.js';
 
-const NOT_TEXT = {
-  vi: 'Tệp không phải văn bản (có thể là tệp nhị phân, ZIP hoặc PDF).',
-  en: 'The file is not text (it may be a binary file, a ZIP or a PDF).',
-};
+const importWords = serviceWords('import');
+
+const NOT_TEXT = importWords('notTextBinary');
 
 /** Signatures of files that are never plain text, whatever their name says. */
 const BINARY_SIGNATURES: number[][] = [

@@ -9,6 +9,9 @@ import { isPdf, readPdf } from './pdf.js';
 import { isOle, isWord97, readDoc } from './word97.js';
 import { isZip } from './zip-guard.js';
 import { ImportError } from './errors.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const importWords = serviceWords('import');
 
 export type DocumentKind = 'docx' | 'doc' | 'pdf';
 
@@ -28,17 +31,9 @@ export function documentKind(ext: string, buf: Buffer): DocumentKind | null {
   if (isWord97(buf)) return 'doc';
   if (isDocxZip(buf)) return 'docx';
   if (ext === '.pdf') throw corruptPdf();
-  if (ext === '.odt' || ext === '.rtf')
-    throw new ImportError({
-      vi: 'Chưa đọc được tệp .odt/.rtf: hãy mở bằng Word hoặc LibreOffice và lưu lại thành .docx rồi tải lên lại. Chưa có gì được lưu.',
-      en: '.odt and .rtf files cannot be read yet: open the file in Word or LibreOffice, save it as .docx and upload that. Nothing was saved.',
-    });
+  if (ext === '.odt' || ext === '.rtf') throw new ImportError(importWords('odtRtfUnsupported'));
   if (ext === '.doc' || ext === '.docx') {
-    if (buf.subarray(0, 5).toString('latin1') === '{\\rtf')
-      throw new ImportError({
-        vi: 'Tệp này là văn bản RTF (dù tên là .doc): hãy mở bằng Word và lưu lại thành .docx rồi tải lên lại. Chưa có gì được lưu.',
-        en: 'This file is an RTF document (although its name says .doc): open it in Word, save it as .docx and upload that. Nothing was saved.',
-      });
+    if (buf.subarray(0, 5).toString('latin1') === '{\\rtf') throw new ImportError(importWords('rtfNamedDoc'));
     if (isOle(buf) || ext === '.doc') throw corruptDoc();
     throw corruptWorkbook('docx');
   }

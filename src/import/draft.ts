@@ -6,6 +6,9 @@
 import type { IsoDate, MonthDay, Schedule } from '../domain/types.js';
 import type { IndicatorDraft } from './indicators.js';
 import { inBothLanguages, type Words } from '#root/errors/index.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const importWords = serviceWords('import');
 
 /** One duty as parsed, before names are matched to units. */
 export interface DutyDraft {
@@ -59,10 +62,7 @@ export interface ParseOptions {
 }
 
 /** The plan flag when a document has no duty table (its header and report duties are still read). */
-export const NO_DUTY_TABLE = inBothLanguages({
-  vi: 'Không tìm thấy bảng nhiệm vụ (cần các cột TT, Nhiệm vụ, Chủ trì, Phối hợp, Thời gian)',
-  en: 'No duty table was found (it needs the columns TT, Nhiệm vụ, Chủ trì, Phối hợp, Thời gian: number, duty, lead, cooperating, timeframe)',
-});
+export const NO_DUTY_TABLE = inBothLanguages(importWords('noDutyTable'));
 
 /** The message when a file is empty. */
-export const EMPTY_FILE: Words = { vi: 'Tệp trống.', en: 'The file is empty.' };
+export const EMPTY_FILE: Words = importWords('emptyFile');

@@ -1,5 +1,8 @@
 import { UserError, type Words } from '#root/errors/index.js';
 import { whereIn } from './where.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const importWords = serviceWords('import');
 
 /**
  * A file that cannot be imported at all (empty, binary, no duty table). The message is Vietnamese
@@ -23,16 +26,6 @@ export class ImportError extends UserError {
 export class ImportDraftGoneError extends UserError {
   override name = 'ImportDraftGoneError';
   constructor(readonly reason: 'expired' | 'imported') {
-    super(
-      reason === 'imported'
-        ? {
-            vi: 'Bản xem lại này đã được nhập rồi; không nhập lần nữa.',
-            en: 'This review was already imported; it is not imported twice.',
-          }
-        : {
-            vi: 'Bản xem lại đã hết hạn (sau 2 giờ) hoặc không còn; xin tải kế hoạch lên lại.',
-            en: 'The review expired (after 2 hours) or is gone; please upload the plan again.',
-          },
-    );
+    super(reason === 'imported' ? importWords('reviewAlreadyImported') : importWords('reviewExpired'));
   }
 }

@@ -15,6 +15,9 @@ import { planHeader, type TextLine } from './interpret/plan-header.js';
 import { reportDuties } from './interpret/reports.js';
 import { readIndicators } from './indicators.js';
 import { lineOf, whereIn } from './where.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const importWords = serviceWords('import');
 
 export type { DutyDraft, ParseOptions, PlanDraft } from './draft.js';
 
@@ -82,10 +85,7 @@ function withNumberColumn(columns: Columns, labels: string[], rows: DataRow[]): 
 }
 
 const emptyTable = (where: string) =>
-  inBothLanguages({
-    vi: `Bảng nhiệm vụ (${whereIn(where, 'vi')}) không có hàng nào đọc được thành nhiệm vụ`,
-    en: `The duty table (${whereIn(where, 'en')}) has no row that reads as a duty`,
-  });
+  inBothLanguages(importWords('noDutyRows', { where: (lang) => whereIn(where, lang) }));
 
 /** A table rendered as text lines for the plan header: each row's cells side by side, line by line. */
 function tableLines(rows: SourceRow[], grid: string[][]): TextLine[] {

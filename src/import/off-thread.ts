@@ -11,6 +11,9 @@ import type { Words } from '#root/errors/index.js';
 import { ImportError } from './errors.js';
 import { EMPTY_FILE, type ParseOptions, type PlanDraft } from './draft.js';
 import { isZip, readZipDirectory } from './zip-guard.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const importWords = serviceWords('import');
 
 /** What the worker is given. */
 export interface ParseRequest {
@@ -41,16 +44,8 @@ const slots = createSemaphore(2);
 
 const WORKER_URL = new URL('./parse-worker.mjs', import.meta.url);
 
-const tooSlow = (ms: number) =>
-  new ImportError({
-    vi: `Đọc tệp quá lâu (hơn ${Math.round(ms / 1000)} giây) nên đã dừng; hãy để lại bảng nhiệm vụ rồi tải lên lại. Chưa có gì được lưu.`,
-    en: `Reading the file took over ${Math.round(ms / 1000)} seconds, so it was stopped; keep the duty table only and upload it again. Nothing was saved.`,
-  });
-const tooMuchMemory = () =>
-  new ImportError({
-    vi: 'Tệp cần quá nhiều bộ nhớ để đọc nên đã dừng; hãy để lại bảng nhiệm vụ rồi tải lên lại. Chưa có gì được lưu.',
-    en: 'Reading the file needed too much memory, so it was stopped; keep the duty table only and upload it again. Nothing was saved.',
-  });
+const tooSlow = (ms: number) => new ImportError(importWords('readTooLong', { seconds: Math.round(ms / 1000) }));
+const tooMuchMemory = () => new ImportError(importWords('readTooMuchMemory'));
 
 /**
  * Reads an uploaded plan ({@link parsePlanUpload}'s rules) in a worker thread, and answers its draft.

@@ -24,6 +24,9 @@ import path from 'node:path';
 import type { SourceBlock, SourceCell, SourceDocument, SourceRow } from './document-model.js';
 import { corruptPdf, encryptedPdf, MAX_PDF_PAGES, MAX_ROWS, scannedPdf, tooManyPages, tooManyRows } from './limits.js';
 import { place } from './where.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const importWords = serviceWords('import');
 
 type Pdfjs = typeof pdfjsTypes;
 let pdfjs: Promise<Pdfjs> | null = null;
@@ -736,12 +739,7 @@ export async function readPdf(buf: Buffer): Promise<SourceDocument> {
       chars += runs.reduce((n, r) => n + r.text.length, 0);
       if (!runs.length && images) {
         imagePages++;
-        notes.push(
-          inBothLanguages({
-            vi: `Trang ${p} là ảnh quét, không có lớp chữ: nội dung trang này không được đọc`,
-            en: `Page ${p} is a scan without a text layer: its content was not read`,
-          }),
-        );
+        notes.push(inBothLanguages(importWords('scannedPage', { page: p })));
       }
       const blocks: PageBlock[] = [];
       let rest = runs;
@@ -879,12 +877,7 @@ function assemble(pages: { blocks: PageBlock[]; height: number; width: number }[
           ...(table.ruled
             ? {}
             : {
-                notes: [
-                  inBothLanguages({
-                    vi: 'Cột đoán từ vị trí chữ trong PDF (bảng không kẻ đường)',
-                    en: 'Columns guessed from where the text sits in the PDF (a table without rules)',
-                  }),
-                ],
+                notes: [inBothLanguages(importWords('columnsGuessedFromLayout'))],
               }),
         };
         for (const row of rows) {

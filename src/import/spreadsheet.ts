@@ -15,6 +15,9 @@ import { interpretDocument } from './interpret.js';
 import { parsePlanRows, parsePlanText } from './plan-document.js';
 import { gridDocument } from './readers/grid.js';
 import { place } from './where.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const importWords = serviceWords('import');
 
 /** Counts `delimiter` outside double quotes in each of the first physical lines of `text`. */
 function delimiterCounts(text: string, delimiter: string): number[] {
@@ -124,7 +127,7 @@ export async function parseXlsx(buf: Buffer): Promise<{ sheet: string; rows: str
   try {
     await workbook.xlsx.load(buf as unknown as ArrayBuffer);
   } catch {
-    throw new ImportError({ vi: 'Không đọc được tệp Excel (.xlsx).', en: 'The Excel file (.xlsx) cannot be read.' });
+    throw new ImportError(importWords('xlsxUnreadable'));
   }
   const sheets: { sheet: string; rows: string[][] }[] = [];
   workbook.eachSheet((ws) => {
@@ -172,13 +175,7 @@ export async function parsePlanFile(name: string, buf: Buffer, options: ParseOpt
   const documentType = documentKind(ext, buf);
   if (documentType) return interpretDocument(await readDocument(documentType, buf), options);
   if (ole || ext === '.xls') {
-    throw new ImportError(
-      {
-        vi: 'Tệp Excel cũ (.xls): hãy lưu lại thành .xlsx hoặc .csv rồi tải lên lại.',
-        en: 'An old Excel file (.xls): save it again as .xlsx or .csv and upload that.',
-      },
-      name,
-    );
+    throw new ImportError(importWords('xlsUnsupported'), name);
   }
   if (zip || ext === '.xlsx' || ext === '.xlsm') {
     const sheets = await parseXlsx(buf);
@@ -190,8 +187,7 @@ export async function parsePlanFile(name: string, buf: Buffer, options: ParseOpt
     );
     return interpretDocument(doc, options);
   }
-  if (hasBinarySignature(buf))
-    throw new ImportError({ vi: 'Tệp không phải văn bản.', en: 'The file is not text.' }, name);
+  if (hasBinarySignature(buf)) throw new ImportError(importWords('notText'), name);
 
   const text = decodeText(buf);
   if (!text.trim()) throw new ImportError(EMPTY_FILE, name);

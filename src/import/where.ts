@@ -1,4 +1,5 @@
 import type { Lang } from '#root/domain/wording.js';
+import { serviceWords } from '#root/messages/service-words.js';
 
 /**
  * Where in a document something was read — a line of a pasted text, a row of a sheet, a table or a
@@ -8,12 +9,14 @@ import type { Lang } from '#root/domain/wording.js';
  * ("Sheet1!A5") or a file's name is the same in both languages and is given as it is.
  */
 
+const importWords = serviceWords('import');
+
 const WORDS = {
-  line: { vi: 'dòng', en: 'line' },
-  row: { vi: 'hàng', en: 'row' },
-  table: { vi: 'bảng', en: 'table' },
-  page: { vi: 'trang', en: 'page' },
-  paragraph: { vi: 'đoạn', en: 'paragraph' },
+  line: importWords('place.line'),
+  row: importWords('place.row'),
+  table: importWords('place.table'),
+  page: importWords('place.page'),
+  paragraph: importWords('place.paragraph'),
 } as const;
 
 type Part = keyof typeof WORDS;

@@ -7,6 +7,7 @@ import type { Lang } from '#root/domain/wording.js';
 import { UserError } from '#root/errors/index.js';
 import { boundedMemo } from '#root/lib/bounded-memo.js';
 import type { Channel } from '#root/generated/prisma/client.js';
+import { serviceWords } from '#root/messages/service-words.js';
 
 /**
  * Message templates: `templates/<lang>/<message>.<channel>.<part>`, e.g.
@@ -14,6 +15,8 @@ import type { Channel } from '#root/generated/prisma/client.js';
  * repeat a list), so administrators can edit them safely. Rendering is pure; every value is escaped
  * for its target, as its channel's spec says (Telegram HTML, email HTML, nothing for plain text).
  */
+
+const templateWords = serviceWords('templates');
 
 export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
 
@@ -278,18 +281,11 @@ export function loadTemplates(dir = TEMPLATES_DIR): TemplateSet {
   for (const lang of readdirSync(dir)) {
     for (const file of readdirSync(path.join(dir, lang))) {
       const message = file.split('.')[0] as MessageName;
-      if (!(message in MESSAGES))
-        throw new UserError({
-          vi: `Tệp mẫu lạ: ${lang}/${file}`,
-          en: `A template file of no known message: ${lang}/${file}`,
-        });
+      if (!(message in MESSAGES)) throw new UserError(templateWords('unknownTemplateFile', { lang, file }));
       const source = readFileSync(path.join(dir, lang, file), 'utf8');
       const unknown = unknownPlaceholders(message, source);
       if (unknown.length) {
-        throw new UserError({
-          vi: `Mẫu ${lang}/${file} dùng chỗ trống không có: ${unknown.join(', ')}`,
-          en: `The template ${lang}/${file} uses placeholders that do not exist: ${unknown.join(', ')}`,
-        });
+        throw new UserError(templateWords('fileUnknownPlaceholders', { lang, file, unknown: unknown.join(', ') }));
       }
       sources.set(`${lang}/${file}`, source);
     }

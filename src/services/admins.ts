@@ -2,12 +2,15 @@ import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } 
 import type { Db } from '#root/db/client.js';
 import { UserError, type Words } from '#root/errors/index.js';
 import { audit } from './audit.js';
+import { serviceWords } from '#root/messages/service-words.js';
 
 /**
  * Administrators of the web pages: accounts with scrypt password hashes, and login sessions whose
  * cookie holds a random token of which PostgreSQL keeps only the hash (a stolen database backup
  * opens no session). Contacts never log in: their links are signed.
  */
+
+const adminWords = serviceWords('admins');
 
 /**
  * OWASP's minimum for scrypt (Password Storage Cheat Sheet): N = 2^17, r = 8, p = 1. One hash takes
@@ -67,12 +70,8 @@ export const PASSWORD_MIN_LENGTH = 10;
 
 export function passwordProblem(password: string): Words | null {
   if (password.length < PASSWORD_MIN_LENGTH)
-    return {
-      vi: `Mật khẩu cần ít nhất ${PASSWORD_MIN_LENGTH} ký tự.`,
-      en: `The password needs at least ${PASSWORD_MIN_LENGTH} characters.`,
-    };
-  if (password.length > 1024)
-    return { vi: 'Mật khẩu quá dài (tối đa 1024 ký tự).', en: 'The password is too long (1024 characters at most).' };
+    return adminWords('passwordTooShort', { passwordMinLength: PASSWORD_MIN_LENGTH });
+  if (password.length > 1024) return adminWords('passwordTooLong');
   return null;
 }
 
@@ -85,18 +84,10 @@ export async function createAdmin(
   actor: string,
 ) {
   const email = input.email.trim().toLowerCase();
-  if (!EMAIL.test(email))
-    throw new UserError({
-      vi: `Địa chỉ email «${input.email}» không hợp lệ.`,
-      en: `«${input.email}» is not a valid email address.`,
-    });
+  if (!EMAIL.test(email)) throw new UserError(adminWords('invalidEmail', { email: input.email }));
   const problem = passwordProblem(input.password);
   if (problem) throw new UserError(problem);
-  if (await db.adminAccount.findUnique({ where: { email } }))
-    throw new UserError({
-      vi: `Đã có quản trị viên ${email}.`,
-      en: `An administrator ${email} already exists.`,
-    });
+  if (await db.adminAccount.findUnique({ where: { email } })) throw new UserError(adminWords('adminExists', { email }));
   const passwordHash = await hashPassword(input.password);
   return db.$transaction(async (tx) => {
     const account = await tx.adminAccount.create({
@@ -118,8 +109,7 @@ export async function setAdminPassword(db: Db, email: string, password: string, 
   const problem = passwordProblem(password);
   if (problem) throw new UserError(problem);
   const account = await db.adminAccount.findUnique({ where: { email: email.trim().toLowerCase() } });
-  if (!account)
-    throw new UserError({ vi: `Không có quản trị viên ${email}.`, en: `There is no administrator ${email}.` });
+  if (!account) throw new UserError(adminWords('noSuchAdmin', { email }));
   const passwordHash = await hashPassword(password);
   await db.$transaction(async (tx) => {
     await tx.adminAccount.update({ where: { id: account.id }, data: { passwordHash } });
@@ -136,8 +126,7 @@ export async function setAdminPassword(db: Db, email: string, password: string, 
  */
 export async function setOperator(db: Db, email: string, operator: boolean, actor: string) {
   const account = await db.adminAccount.findUnique({ where: { email: email.trim().toLowerCase() } });
-  if (!account)
-    throw new UserError({ vi: `Không có quản trị viên ${email}.`, en: `There is no administrator ${email}.` });
+  if (!account) throw new UserError(adminWords('noSuchAdmin', { email }));
   if (account.operator === operator) return { account, changed: false };
   await db.$transaction(async (tx) => {
     await tx.adminAccount.update({ where: { id: account.id }, data: { operator } });

@@ -3,6 +3,9 @@ import type { Db } from '#root/db/client.js';
 import type { Prisma } from '#root/generated/prisma/client.js';
 import { UserError } from '#root/errors/index.js';
 import { isoDay } from './preview.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const auditWords = serviceWords('audit');
 
 /** Rows per page of the audit log. */
 export const AUDIT_PAGE_SIZE = 100;
@@ -29,21 +32,10 @@ export async function listAudit(db: Db, orgId: string, q: AuditQuery) {
   const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId }, select: { timeZone: true } });
   const limit = q.limit ?? AUDIT_PAGE_SIZE;
   if (q.before !== undefined && !/^\d{1,18}$/.test(q.before))
-    throw new UserError({
-      vi: `Liên kết trang «${q.before}» không hợp lệ; hãy mở lại nhật ký từ đầu.`,
-      en: `The page link «${q.before}» is not valid; open the log again from the start.`,
-    });
-  const from = q.from
-    ? fromZonedTime(`${isoDay(q.from, { vi: 'Từ ngày', en: 'From' })}T00:00:00`, org.timeZone)
-    : undefined;
-  const to = q.to
-    ? fromZonedTime(`${isoDay(q.to, { vi: 'Đến ngày', en: 'To' })}T23:59:59.999`, org.timeZone)
-    : undefined;
-  if (from && to && from > to)
-    throw new UserError({
-      vi: '«Từ ngày» phải trước hoặc bằng «đến ngày».',
-      en: 'The first day must not be after the last.',
-    });
+    throw new UserError(auditWords('invalidPageLink', { before: q.before }));
+  const from = q.from ? fromZonedTime(`${isoDay(q.from, auditWords('fromDay'))}T00:00:00`, org.timeZone) : undefined;
+  const to = q.to ? fromZonedTime(`${isoDay(q.to, auditWords('toDay'))}T23:59:59.999`, org.timeZone) : undefined;
+  if (from && to && from > to) throw new UserError(auditWords('fromAfterTo'));
   const where: Prisma.AuditEventWhereInput = {
     orgId,
     ...(q.actor ? { actor: { contains: q.actor, mode: 'insensitive' } } : {}),

@@ -13,6 +13,11 @@ import { zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import { NotFoundError } from '#root/errors/index.js';
 import { audit } from './audit.js';
 import { isUuid } from './units.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const unitWords = serviceWords('units');
+/** The words of a feed's events, in the language the feed was asked in (`?lang=en`; Vietnamese else). */
+const calendarWords = serviceWords('calendar');
 
 /** 32 random bytes, base64url: 43 characters. */
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
@@ -26,7 +31,7 @@ async function unitOf(db: Db, orgId: string, unitId: string) {
   const unit = isUuid(unitId)
     ? await db.unit.findFirst({ where: { id: unitId, orgId }, select: { id: true, calendarToken: true } })
     : null;
-  if (!unit) throw new NotFoundError({ vi: 'Không tìm thấy đơn vị này.', en: 'There is no such unit.' });
+  if (!unit) throw new NotFoundError(unitWords('noSuchUnit'));
   return unit;
 }
 
@@ -93,48 +98,6 @@ const MARK: Record<ObligationState, string> = {
   open: '',
 };
 
-const STATE_TEXT: Record<ObligationState, [string, string]> = {
-  done: ['đã hoàn thành', 'done'],
-  waived: ['được miễn', 'waived'],
-  overdue: ['QUÁ HẠN, chưa xác nhận', 'OVERDUE, not confirmed'],
-  extended: ['đã gia hạn, chưa xác nhận', 'extended, not confirmed'],
-  soon: ['sắp đến hạn, chưa xác nhận', 'due soon, not confirmed'],
-  open: ['chưa xác nhận', 'not confirmed yet'],
-};
-
-/** The words of a feed's events, in the language the feed was asked in (`?lang=en`; Vietnamese else). */
-const FEED_WORDS: Record<
-  Lang,
-  Record<'plan' | 'duty' | 'period' | 'due' | 'extendedFrom' | 'state' | 'nothingToDo' | 'dueTomorrow', string> & {
-    howToConfirm: (code: string) => string;
-  }
-> = {
-  vi: {
-    plan: 'Kế hoạch',
-    duty: 'Nhiệm vụ',
-    period: 'Kỳ',
-    due: 'Hạn',
-    extendedFrom: 'gia hạn từ',
-    state: 'Trạng thái',
-    nothingToDo: 'Đơn vị không cần làm gì thêm.',
-    dueTomorrow: 'Ngày mai đến hạn',
-    howToConfirm: (code) =>
-      `Xác nhận hoàn thành: bấm ✅ dưới tin nhắc trên Telegram hoặc Zalo, nhắn /xong ${code} cho bot, hoặc mở liên kết trong email nhắc.`,
-  },
-  en: {
-    plan: 'Plan',
-    duty: 'Duty',
-    period: 'Period',
-    due: 'Due',
-    extendedFrom: 'extended from',
-    state: 'State',
-    nothingToDo: 'Nothing more to do.',
-    dueTomorrow: 'Due tomorrow',
-    howToConfirm: (code) =>
-      `To confirm: press ✅ under the reminder on Telegram or Zalo, send /done ${code} to the bot, or open the link in the reminder email.`,
-  },
-};
-
 /** "2026-Q4" → a label; a yearly or one-off period says nothing more than the date. */
 const periodLabel = (key: string) => (/^\d{4}$/.test(key) || key === 'once' ? null : key);
 
@@ -199,7 +162,7 @@ export async function calendarFeed(
 
   const cal = ical({
     name: unit.name,
-    description: lang === 'vi' ? `Hạn nhiệm vụ của ${unit.name} (dondoc)` : `${unit.name}’s deadlines (dondoc)`,
+    description: calendarWords('feedDescription', { unit: unit.name })[lang],
     prodId: { company: 'dondoc', product: 'dondoc', language: lang.toUpperCase() },
     ttl: FEED_TTL_SECONDS,
   });
@@ -209,16 +172,15 @@ export async function calendarFeed(
     if (day < first || day > last) continue;
     const state = obligationState(o, now);
     const period = periodLabel(o.periodKey);
-    const w = FEED_WORDS[lang];
     const code = obligationCode(o.duty.code, o.periodKey);
     const description = [
-      `${w.plan}: ${o.duty.plan.code}${o.duty.plan.title && o.duty.plan.title !== o.duty.plan.code ? ` — ${o.duty.plan.title}` : ''}`,
-      `${w.duty}: TT ${o.duty.code}. ${o.duty.title}`,
-      ...(period ? [`${w.period}: ${periodInWords(period, lang)}`] : []),
-      `${w.due}: ${shortDate(day)}${o.extendedTo ? ` (${w.extendedFrom} ${shortDate(zonedDay(o.dueAt, zone))})` : ''}`,
-      `${w.state}: ${STATE_TEXT[state][lang === 'vi' ? 0 : 1]}`,
+      `${calendarWords('plan')[lang]}: ${o.duty.plan.code}${o.duty.plan.title && o.duty.plan.title !== o.duty.plan.code ? ` — ${o.duty.plan.title}` : ''}`,
+      `${calendarWords('duty')[lang]}: TT ${o.duty.code}. ${o.duty.title}`,
+      ...(period ? [`${calendarWords('period')[lang]}: ${periodInWords(period, lang)}`] : []),
+      `${calendarWords('due')[lang]}: ${shortDate(day)}${o.extendedTo ? ` (${calendarWords('extendedFrom')[lang]} ${shortDate(zonedDay(o.dueAt, zone))})` : ''}`,
+      `${calendarWords('state')[lang]}: ${calendarWords(`state.${state}` as const)[lang]}`,
       '',
-      o.status === 'open' ? w.howToConfirm(code) : w.nothingToDo,
+      o.status === 'open' ? calendarWords('howToConfirm', { code })[lang] : calendarWords('nothingToDo')[lang],
     ].join('\n');
     cal.createEvent({
       id: `${o.id}@dondoc`,
@@ -237,7 +199,7 @@ export async function calendarFeed(
               {
                 type: ICalAlarmType.display,
                 trigger: 15 * 3600,
-                description: `${w.dueTomorrow}: [TT ${o.duty.code}] ${o.duty.title}`,
+                description: `${calendarWords('dueTomorrow')[lang]}: [TT ${o.duty.code}] ${o.duty.title}`,
               },
             ]
           : [],

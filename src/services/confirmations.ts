@@ -4,6 +4,9 @@ import type { Prisma } from '#root/generated/prisma/client.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { createBatcher } from '#root/lib/batcher.js';
 import { audit } from './audit.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const obligationWords = serviceWords('obligations');
 
 export type ConfirmOutcome = (
   | { status: 'confirmed'; obligationId: string; cancelledReminders: number }
@@ -97,12 +100,8 @@ export async function confirmObligation(db: Db, input: ConfirmInput): Promise<Co
       (batch = createBatcher((inputs: ConfirmInput[]) => confirmMany(db, inputs), { maxSize: 200, maxWaitMs: 2 })),
     );
   const row = await batch(input);
-  if (!row.found) throw new NotFoundError({ vi: 'Không tìm thấy nghĩa vụ này.', en: 'There is no such obligation.' });
-  if (!row.allowed)
-    throw new UserError({
-      vi: 'Anh/chị chỉ xác nhận được nhiệm vụ của đơn vị mình.',
-      en: 'You may confirm only your own unit’s duties.',
-    });
+  if (!row.found) throw new NotFoundError(obligationWords('noSuchObligation'));
+  if (!row.allowed) throw new UserError(obligationWords('ownUnitOnly'));
   const duty = { code: row.code ?? '', title: row.title ?? '' };
   if (!row.confirmed)
     return { status: 'already-done', obligationId: input.obligationId, completedAt: row.completed_at, duty };
@@ -123,14 +122,13 @@ export async function waiveObligation(
   db: Db,
   input: { obligationId: string; actor: string; reason: string; now: Date },
 ) {
-  if (!input.reason.trim()) throw new UserError({ vi: 'Cần ghi lý do.', en: 'A reason is required.' });
+  if (!input.reason.trim()) throw new UserError(obligationWords('reasonRequired'));
   return db.$transaction(async (tx) => {
     const { count } = await tx.obligation.updateMany({
       where: { id: input.obligationId, status: 'open' },
       data: { status: 'waived', completedAt: input.now },
     });
-    if (count === 0)
-      throw new UserError({ vi: 'Nghĩa vụ này không còn mở.', en: 'This obligation is no longer open.' });
+    if (count === 0) throw new UserError(obligationWords('notOpen'));
     const o = await tx.obligation.findUniqueOrThrow({ where: { id: input.obligationId } });
     const cancelled = await cancelPendingReminders(tx, o.id);
     await audit(tx, {
@@ -155,13 +153,9 @@ export async function extendObligation(
 ) {
   return db.$transaction(async (tx) => {
     const o = await tx.obligation.findUnique({ where: { id: input.obligationId } });
-    if (!o || o.status !== 'open')
-      throw new UserError({ vi: 'Nghĩa vụ này không còn mở.', en: 'This obligation is no longer open.' });
+    if (!o || o.status !== 'open') throw new UserError(obligationWords('notOpen'));
     if (input.to.getTime() <= dueInstant(o).getTime()) {
-      throw new UserError({
-        vi: 'Hạn mới phải sau hạn hiện tại.',
-        en: 'The new due date must be later than the current one.',
-      });
+      throw new UserError(obligationWords('newDueNotLater'));
     }
     await tx.obligation.update({ where: { id: o.id }, data: { extendedTo: input.to } });
     const cancelled = await cancelPendingReminders(tx, o.id);

@@ -20,6 +20,9 @@ import { isUnreachable } from '#root/domain/contacts.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
 import { findUnit, isUuid } from './units.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const contactWords = serviceWords('contacts');
 
 const ROLES: ContactRole[] = ['contact', 'head', 'supervisor', 'admin'];
 
@@ -58,11 +61,7 @@ function typedAddresses(
   for (const [name, raw] of Object.entries(input)) {
     if (raw === undefined || raw.trim() === '') continue;
     const spec = TYPED.find((s) => s.name === name);
-    if (!spec)
-      throw new UserError({
-        vi: `Kênh «${name.slice(0, 20)}» không nhận địa chỉ nhập tay.`,
-        en: `The channel «${name.slice(0, 20)}» takes no typed address.`,
-      });
+    if (!spec) throw new UserError(contactWords('channelNotTyped', { name: name.slice(0, 20) }));
     Object.assign(values, spec.address.parse(raw, ctx));
     channels.push(spec.name);
   }
@@ -82,43 +81,30 @@ export async function addContact(
   options: AddressOptions = {},
 ) {
   const name = input.name.trim();
-  if (!name) throw new UserError({ vi: 'Cần tên người liên hệ.', en: 'A contact name is required.' });
-  if ([...name].length > 200)
-    throw new UserError({
-      vi: 'Tên người liên hệ quá dài (tối đa 200 ký tự).',
-      en: 'The contact name is too long (200 characters at most).',
-    });
+  if (!name) throw new UserError(contactWords('nameRequired'));
+  if ([...name].length > 200) throw new UserError(contactWords('nameTooLong'));
   const role = (input.role ?? 'contact') as ContactRole;
-  if (!ROLES.includes(role))
-    throw new UserError({
-      vi: `Vai trò «${input.role}» không hợp lệ; dùng ${ROLES.join(', ')}.`,
-      en: `Unknown role «${input.role}»; use ${ROLES.join(', ')}.`,
-    });
+  if (!ROLES.includes(role)) throw new UserError(contactWords('unknownRole', { role, roles: ROLES.join(', ') }));
   const locale = (input.locale ?? 'vi') as Locale;
-  if (locale !== 'vi' && locale !== 'en')
-    throw new UserError({
-      vi: 'Ngôn ngữ không hợp lệ: dùng vi (tiếng Việt) hoặc en (tiếng Anh).',
-      en: 'Unknown language: use vi (Vietnamese) or en (English).',
-    });
+  if (locale !== 'vi' && locale !== 'en') throw new UserError(contactWords('unknownLanguage'));
   const typed = typedAddresses(input.addresses ?? {}, options.address);
   const channels = (input.channels ?? [typed.channels[0] ?? DEFAULT_CHANNEL]).map(
     (c) => channelOfWord(c) ?? c,
   ) as Channel[];
   const bad = channels.filter((c) => !isChannel(c));
   if (bad.length || channels.length === 0) {
-    throw new UserError({
-      vi: `Kênh không hợp lệ: ${bad.join(', ') || '(trống)'}; dùng ${CHANNEL_NAMES.join(', ')}.`,
-      en: `Unknown channel: ${bad.join(', ') || '(none)'}; use ${CHANNEL_NAMES.join(', ')}.`,
-    });
+    throw new UserError(
+      contactWords('unknownChannel', {
+        channels: bad.join(', ') || contactWords('noneGiven'),
+        allowed: CHANNEL_NAMES.join(', '),
+      }),
+    );
   }
   const unset = [...new Set(channels)].filter(
     (c) => channelSpec(c).address?.entry === 'typed' && !reachable(c, typed.values),
   );
   if (unset.length)
-    throw new UserError({
-      vi: `Kênh ${channelLabel(unset[0]!, 'vi')} cần một địa chỉ.`,
-      en: `The ${channelLabel(unset[0]!, 'en')} channel needs an address.`,
-    });
+    throw new UserError(contactWords('channelNeedsAddress', { channel: (lang) => channelLabel(unset[0]!, lang) }));
   return db.$transaction(async (tx) => {
     const unit =
       input.unitId !== undefined
@@ -141,7 +127,7 @@ export async function addContact(
 
 async function unitById(tx: Pick<Db, 'unit'>, orgId: string, id: string) {
   const unit = isUuid(id) ? await tx.unit.findFirst({ where: { id, orgId } }) : null;
-  if (!unit) throw new NotFoundError({ vi: 'Không tìm thấy đơn vị này.', en: 'There is no such unit.' });
+  if (!unit) throw new NotFoundError(contactWords('noSuchUnit'));
   return unit;
 }
 
@@ -166,13 +152,9 @@ export async function findContact(db: Db, orgId: string, ref: string) {
     where: { orgId, ...(isId ? { id: ref } : { name: { equals: ref, mode: 'insensitive' } }) },
     include: { unit: true },
   });
-  if (found.length === 0)
-    throw new NotFoundError({ vi: `Không có người liên hệ «${ref}».`, en: `There is no contact «${ref}».` });
+  if (found.length === 0) throw new NotFoundError(contactWords('noSuchContact', { ref }));
   if (found.length > 1) {
-    throw new UserError({
-      vi: `Có ${found.length} người tên «${ref}»; dùng mã (id).`,
-      en: `${found.length} contacts are named «${ref}»; use the id.`,
-    });
+    throw new UserError(contactWords('nameAmbiguous', { count: found.length, ref }));
   }
   return found[0]!;
 }
@@ -270,10 +252,7 @@ export async function setContactChannels(
   const allowed = (options.byContact ? CONTACT_CHANNELS : CHANNEL_NAMES).join(', ');
   if (unknown.length || !words.length) {
     const named = unknown.map((w) => `«${w.slice(0, 20)}»`).join(', ');
-    throw new UserError({
-      vi: `Kênh không hợp lệ: ${named || '(trống)'}; dùng ${allowed}.`,
-      en: `Unknown channel: ${named || '(none)'}; use ${allowed}.`,
-    });
+    throw new UserError(contactWords('unknownChannel', { channels: named || contactWords('noneGiven'), allowed }));
   }
   const channels = [...new Set(words.map((w) => channelOfWord(w)!))];
   const contact = await findContact(db, orgId, ref);
@@ -284,7 +263,7 @@ export async function setContactChannels(
   );
   if (missing.length) {
     const how = (lang: Lang) => missing.map((c) => say(lang, channelSpec(c).address!.missing)).join('; ');
-    throw new UserError({ vi: `Chưa dùng được: ${how('vi')}.`, en: `Not reachable there yet: ${how('en')}.` });
+    throw new UserError(contactWords('notReachableYet', { how }));
   }
   return db.$transaction(async (tx) => {
     const updated = await tx.contact.update({
@@ -327,10 +306,7 @@ export async function setContactAddress(
   if (!spec) {
     const typed = TYPED.map((s) => s.name).join(', ');
     const word = channelWord.slice(0, 20);
-    throw new UserError({
-      vi: `Kênh «${word}» không nhận địa chỉ nhập tay; dùng ${typed}.`,
-      en: `The channel «${word}» takes no typed address: use ${typed}.`,
-    });
+    throw new UserError(contactWords('channelNotTypedUse', { word, typed }));
   }
   const values: ContactAddresses = raw.trim()
     ? spec.address.parse(raw, options.address)

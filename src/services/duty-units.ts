@@ -4,6 +4,9 @@ import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
 import { isUuid } from './units.js';
 import { loadDirectory, resolveName, type DirectoryEntry } from './units.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const unitWords = serviceWords('units');
 
 /**
  * Sets a duty's lead and cooperating units (or groups) after import, by name or alias as a plan
@@ -18,13 +21,12 @@ export async function setDutyUnits(
   input: { leads: string[]; cooperating: string[] },
   actor: string,
 ) {
-  const missing = () => new NotFoundError({ vi: 'Không tìm thấy nhiệm vụ này.', en: 'No such duty.' });
+  const missing = () => new NotFoundError(unitWords('noSuchDuty'));
   if (!isUuid(dutyId)) throw missing();
   const clean = (names: string[]) => [...new Set(names.map((n) => n.trim()).filter(Boolean))];
   const leads = clean(input.leads);
   const cooperating = clean(input.cooperating);
-  if (!leads.length)
-    throw new UserError({ vi: 'Cần ít nhất một đơn vị chủ trì.', en: 'At least one lead unit is needed.' });
+  if (!leads.length) throw new UserError(unitWords('leadRequired'));
   return db.$transaction(async (tx) => {
     const duty = await tx.duty.findFirst({
       where: { id: dutyId, orgId },
@@ -47,10 +49,7 @@ export async function setDutyUnits(
       });
     }
     if (unknown.length)
-      throw new UserError({
-        vi: `Không tìm thấy đơn vị hoặc nhóm: ${unknown.map((n) => `«${n}»`).join(', ')}. Thêm đơn vị ở trang Đơn vị, hoặc thêm tên này làm tên khác của đơn vị đã có; không có gì thay đổi.`,
-        en: `No unit or group is called ${unknown.map((n) => `«${n}»`).join(', ')}. Add the unit on the Units page, or add this name as an alias of a known unit; nothing was changed.`,
-      });
+      throw new UserError(unitWords('unknownNames', { unknown: unknown.map((n) => `«${n}»`).join(', ') }));
     const before = duty.assignments.map((a) => ({ role: a.role, name: a.unit?.name ?? a.group?.name ?? a.rawName }));
     await tx.assignment.deleteMany({ where: { dutyId } });
     await createAssignments(tx, orgId, dutyId, rows);

@@ -6,6 +6,9 @@ import { workingCalendarForYears, type WorkingCalendar } from '#root/domain/work
 import { UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
 import { dateColumn, isoDate } from './schedules.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const policyWords = serviceWords('policies');
 
 type Reader = Db | Prisma.TransactionClient;
 
@@ -43,10 +46,7 @@ function checkDate(input: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   const d = m ? new Date(`${date}T00:00:00Z`) : null;
   if (!m || !d || Number.isNaN(d.getTime()) || isoDate(d) !== date) {
-    throw new UserError({
-      vi: `Ngày «${input.slice(0, 40)}» không hợp lệ: ghi dạng DD/MM/YYYY, ví dụ 02/09/2026.`,
-      en: `«${input.slice(0, 40)}» is not a valid date: write it as DD/MM/YYYY, e.g. 02/09/2026.`,
-    });
+    throw new UserError(policyWords('invalidDay', { input: input.slice(0, 40) }));
   }
   return date;
 }
@@ -59,18 +59,11 @@ export async function setHoliday(
   actor: string,
 ) {
   const date = checkDate(input.date);
-  if (!input.name.trim()) throw new UserError({ vi: 'Cần tên ngày nghỉ.', en: 'The day needs a name.' });
-  if (input.name.trim().length > 200)
-    throw new UserError({
-      vi: 'Tên ngày nghỉ quá dài (tối đa 200 ký tự).',
-      en: 'The day’s name is too long (200 characters at most).',
-    });
+  if (!input.name.trim()) throw new UserError(policyWords('dayNeedsName'));
+  if (input.name.trim().length > 200) throw new UserError(policyWords('dayNameTooLong'));
   const kind = input.kind;
   if (kind !== 'holiday' && kind !== 'workday')
-    throw new UserError({
-      vi: `Loại ngày «${kind.slice(0, 40)}» không hợp lệ: chọn ngày nghỉ hoặc ngày làm bù.`,
-      en: `«${kind.slice(0, 40)}» is not a kind of day: choose a holiday or a working day.`,
-    });
+    throw new UserError(policyWords('invalidDayKind', { kind: kind.slice(0, 40) }));
   return db.$transaction(async (tx) => {
     const row = await tx.holiday.upsert({
       where: { orgId_date: { orgId, date: dateColumn(date) } },

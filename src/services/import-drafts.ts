@@ -22,6 +22,7 @@ import {
   type ImportReview,
   type RetireCandidate,
 } from './plans.js';
+import { serviceWords } from '#root/messages/service-words.js';
 
 /**
  * Imports under review, kept in Redis between the administrator's requests (several web processes
@@ -30,6 +31,8 @@ import {
  * far. Each step reviews the stored draft again (matching names to the units as they are now) and
  * applies the fixes; the upload itself is not kept, and never read twice.
  */
+
+const planWords = serviceWords('plans');
 
 /** How long a review waits for its commit (renewed by each fix). */
 export const IMPORT_DRAFT_TTL_SECONDS = 2 * 60 * 60;
@@ -82,10 +85,7 @@ export async function reviewDraft(
   options: { takeDocument?: string[] } = {},
 ): Promise<DraftReview> {
   if (!draft.planCode && !draft.draft.plan.code) {
-    throw new UserError({
-      vi: 'Không tìm thấy số hiệu kế hoạch trong văn bản: hãy ghi số hiệu vào ô «Số hiệu kế hoạch».',
-      en: 'No plan code was found in the text: enter it in the «Plan code» field.',
-    });
+    throw new UserError(planWords('noPlanCodeInText'));
   }
   const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
   let review = await reviewImport(db, orgId, draft.draft, draft.planCode ?? undefined, {
@@ -126,10 +126,7 @@ export async function startImportDraft(
   if (input.file && input.file.data.length > 0) source = input.file;
   else if (input.text?.trim()) source = { name: null, data: Buffer.from(input.text, 'utf8') };
   else {
-    throw new UserError({
-      vi: 'Không có gì để nhập: hãy dán văn bản kế hoạch hoặc chọn một tệp (tệp đã chọn trống).',
-      en: 'Nothing to import: paste the plan’s text or choose a file (the chosen file is empty).',
-    });
+    throw new UserError(planWords('nothingPasted'));
   }
   const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
   const parsed = await parsePlanOffThread(
@@ -231,20 +228,13 @@ export async function fixImportDraft(
   const draft = await loadImportDraft(store, orgId, id);
   const before = await reviewDraft(db, orgId, draft);
   const current = before.review.duties.find((d) => d.code === code);
-  if (!current)
-    throw new UserError({
-      vi: `Không có nhiệm vụ «${code}» trong bản xem lại.`,
-      en: `There is no duty «${code}» in this review.`,
-    });
+  if (!current) throw new UserError(planWords('noSuchDutyInReview', { code }));
   const timeframe = input.timeframe === undefined ? '' : tidy(input.timeframe);
   const retime =
     timeframe !== '' &&
     (timeframe !== current.timeframe || (current.schedule.kind === 'unparsed' && !input.clearFlags));
   if (!retime && !input.clearFlags) {
-    throw new UserError({
-      vi: 'Không có gì để sửa: hãy ghi thời hạn mới hoặc chọn bỏ các cờ.',
-      en: 'Nothing to correct: enter a new timeframe or choose to clear the flags.',
-    });
+    throw new UserError(planWords('nothingToCorrect'));
   }
   const fix: DutyFix = {
     ...draft.fixes[code],

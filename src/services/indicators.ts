@@ -18,6 +18,7 @@ import type { IndicatorDraft } from '#root/import/indicators.js';
 import { INDICATOR_WORDS } from '#root/messages/indicators.js';
 import { audit } from './audit.js';
 import { findUnit } from './units.js';
+import { serviceWords } from '#root/messages/service-words.js';
 
 /**
  * A plan's indicators (chỉ tiêu) and the values units report for them.
@@ -29,6 +30,8 @@ import { findUnit } from './units.js';
  * replaces the standing one, undo withdraws it and the one it replaced stands again. Every change
  * is audited; bad input changes nothing.
  */
+
+const indicatorWords = serviceWords('indicators');
 
 type Tx = Prisma.TransactionClient | Db;
 
@@ -148,11 +151,7 @@ export function parseTargets(text: string): Record<string, number> {
     .filter(Boolean)) {
     const m = /^(?:năm\s+)?(\d{4})\s*[:=]\s*(.+?)\s*%?$/iu.exec(part);
     const n = m ? readNumber(m[2]!) : null;
-    if (!m || n === null || n < 0)
-      throw new UserError({
-        vi: `Mục tiêu «${part.slice(0, 40)}» không hợp lệ: ghi năm và số, ví dụ «2024: 90, 2025: 100». Chưa có gì thay đổi.`,
-        en: `The target «${part.slice(0, 40)}» is not valid: write a year and a number, e.g. «2024: 90, 2025: 100». Nothing was changed.`,
-      });
+    if (!m || n === null || n < 0) throw new UserError(indicatorWords('invalidTarget', { part: part.slice(0, 40) }));
     out[m[1]!] = n;
   }
   return out;
@@ -165,16 +164,8 @@ export function parseTargets(text: string): Record<string, number> {
 export async function saveIndicator(db: Db, orgId: string, input: IndicatorInput, actor: string, id?: string) {
   const code = tidy(input.code).replace(/[.)]+$/, '');
   const title = tidy(input.title);
-  if (!code || code.length > 20)
-    throw new UserError({
-      vi: 'Số chỉ tiêu không được để trống (tối đa 20 ký tự). Chưa có gì thay đổi.',
-      en: 'The indicator’s number cannot be empty (20 characters at most). Nothing was changed.',
-    });
-  if (!title)
-    throw new UserError({
-      vi: 'Nội dung chỉ tiêu không được để trống. Chưa có gì thay đổi.',
-      en: 'The indicator’s text cannot be empty. Nothing was changed.',
-    });
+  if (!code || code.length > 20) throw new UserError(indicatorWords('indicatorNumberEmpty'));
+  if (!title) throw new UserError(indicatorWords('indicatorTextEmpty'));
   const unit = tidy(input.unit) || null;
   const targets = parseTargets(input.targets);
   const names = input.units
@@ -183,11 +174,7 @@ export async function saveIndicator(db: Db, orgId: string, input: IndicatorInput
     .filter(Boolean);
   return db.$transaction(async (tx) => {
     const plan = await tx.plan.findFirst({ where: { id: input.planId, orgId } });
-    if (!plan)
-      throw new NotFoundError({
-        vi: 'Không tìm thấy kế hoạch này. Chưa có gì thay đổi.',
-        en: 'There is no such plan. Nothing was changed.',
-      });
+    if (!plan) throw new NotFoundError(indicatorWords('noSuchPlanId'));
     const unitIds: string[] = [];
     for (const name of names) {
       const u = await findUnitByName(tx, orgId, name);
@@ -196,19 +183,11 @@ export async function saveIndicator(db: Db, orgId: string, input: IndicatorInput
     const clash = await tx.indicator.findFirst({
       where: { planId: plan.id, code, ...(id ? { id: { not: id } } : {}) },
     });
-    if (clash)
-      throw new UserError({
-        vi: `Kế hoạch ${plan.code} đã có chỉ tiêu số ${code}. Chưa có gì thay đổi.`,
-        en: `The plan ${plan.code} already has an indicator number ${code}. Nothing was changed.`,
-      });
+    if (clash) throw new UserError(indicatorWords('indicatorNumberTaken', { planCode: plan.code, code }));
     let indicatorId = id;
     if (id) {
       const old = await tx.indicator.findFirst({ where: { id, orgId } });
-      if (!old)
-        throw new NotFoundError({
-          vi: 'Không tìm thấy chỉ tiêu này. Chưa có gì thay đổi.',
-          en: 'There is no such indicator. Nothing was changed.',
-        });
+      if (!old) throw new NotFoundError(indicatorWords('noSuchIndicator'));
       await tx.indicator.update({ where: { id }, data: { planId: plan.id, code, title, unit, targets, active: true } });
     } else {
       const position = await tx.indicator.count({ where: { planId: plan.id } });
@@ -237,11 +216,7 @@ async function findUnitByName(tx: Tx, orgId: string, name: string) {
   try {
     return await findUnit(tx, orgId, name);
   } catch (error) {
-    if (error instanceof UserError)
-      throw new UserError({
-        vi: `Không tìm thấy đơn vị «${name.slice(0, 80)}». Chưa có gì thay đổi.`,
-        en: `There is no unit «${name.slice(0, 80)}». Nothing was changed.`,
-      });
+    if (error instanceof UserError) throw new UserError(indicatorWords('noSuchUnitNamed', { name: name.slice(0, 80) }));
     throw error;
   }
 }

@@ -13,6 +13,7 @@ import { confirmObligation, waiveObligation } from './confirmations.js';
 import { audit } from './audit.js';
 import { isUuid } from './units.js';
 import { nudge } from './nudge.js';
+import { serviceWords } from '#root/messages/service-words.js';
 
 /**
  * What an administrator does on a unit's behalf from the web pages: confirm, waive, nudge, decide
@@ -21,18 +22,12 @@ import { nudge } from './nudge.js';
  * kept in the audit row with the administrator's name.
  */
 
-const noObligation = () =>
-  new NotFoundError({
-    vi: 'Không tìm thấy nghĩa vụ này trong tổ chức của anh/chị.',
-    en: 'There is no such obligation in your organisation.',
-  });
+const obligationWords = serviceWords('obligations');
+
+const noObligation = () => new NotFoundError(obligationWords('noSuchObligationInOrg'));
 
 function needReason(reason: string) {
-  if (reason.trim().length < 3)
-    throw new UserError({
-      vi: 'Cần ghi lý do (ít nhất 3 ký tự).',
-      en: 'A reason is required (at least 3 characters).',
-    });
+  if (reason.trim().length < 3) throw new UserError(obligationWords('reasonTooShort'));
 }
 
 /** An obligation of the organisation, or NotFoundError (another organisation's id is not found). */
@@ -178,11 +173,7 @@ export async function confirmOnBehalf(
 ) {
   needReason(input.reason);
   const o = await obligationOfOrg(db, orgId, input.obligationId);
-  if (o.status === 'waived')
-    throw new UserError({
-      vi: 'Nghĩa vụ này đã được miễn; không xác nhận được.',
-      en: 'This obligation was waived; it cannot be confirmed.',
-    });
+  if (o.status === 'waived') throw new UserError(obligationWords('waivedNotConfirmable'));
   const outcome = await confirmObligation(db, {
     obligationId: o.id,
     contactId: null,
@@ -191,11 +182,7 @@ export async function confirmOnBehalf(
     note: input.reason,
     now: input.now,
   });
-  if (outcome.status === 'already-done')
-    throw new UserError({
-      vi: 'Nghĩa vụ này đã được xác nhận hoàn thành trước đó; không có gì thay đổi.',
-      en: 'This obligation was already confirmed as done; nothing was changed.',
-    });
+  if (outcome.status === 'already-done') throw new UserError(obligationWords('alreadyConfirmed'));
   const zone = await timeZoneOf(db, orgId);
   const notice: UnitNotice = {
     unitId: o.unitId,
@@ -223,14 +210,7 @@ export async function waiveOnBehalf(
   needReason(input.reason);
   const o = await obligationOfOrg(db, orgId, input.obligationId);
   if (o.status !== 'open')
-    throw new UserError(
-      o.status === 'done'
-        ? {
-            vi: 'Nghĩa vụ này đã hoàn thành; không miễn được.',
-            en: 'This obligation is already done; it cannot be waived.',
-          }
-        : { vi: 'Nghĩa vụ này đã được miễn trước đó.', en: 'This obligation was already waived.' },
-    );
+    throw new UserError(o.status === 'done' ? obligationWords('doneNotWaivable') : obligationWords('alreadyWaived'));
   const r = await waiveObligation(db, { obligationId: o.id, actor: input.actor, reason: input.reason, now: input.now });
   const zone = await timeZoneOf(db, orgId);
   const notice: UnitNotice = {
@@ -268,21 +248,13 @@ export async function nudgeNow(
   let unitName: string;
   if (input.obligationId) {
     const o = await obligationOfOrg(db, orgId, input.obligationId);
-    if (o.status !== 'open')
-      throw new UserError({
-        vi: 'Nghĩa vụ này không còn mở; không cần nhắc.',
-        en: 'This obligation is no longer open; no reminder is needed.',
-      });
+    if (o.status !== 'open') throw new UserError(obligationWords('closedNoReminder'));
     unitId = o.unitId;
     unitName = o.unit.name;
   } else {
     const u =
       input.unitId && isUuid(input.unitId) ? await db.unit.findFirst({ where: { id: input.unitId, orgId } }) : null;
-    if (!u)
-      throw new NotFoundError({
-        vi: 'Không tìm thấy đơn vị này trong tổ chức của anh/chị.',
-        en: 'There is no such unit in your organisation.',
-      });
+    if (!u) throw new NotFoundError(obligationWords('noSuchUnitInOrg'));
     unitId = u.id;
     unitName = u.name;
   }
@@ -304,8 +276,7 @@ export async function decideExtensionOnBehalf(
   input: { requestId: string; approve: boolean; actor: string; decidedBy: string; reason: string; now: Date },
 ) {
   needReason(input.reason);
-  if (!isUuid(input.requestId))
-    throw new NotFoundError({ vi: 'Không tìm thấy đề nghị gia hạn.', en: 'There is no such extension request.' });
+  if (!isUuid(input.requestId)) throw new NotFoundError(obligationWords('noSuchExtension'));
   const r = await decideExtensionAs(db, {
     requestId: input.requestId,
     approve: input.approve,
@@ -318,10 +289,7 @@ export async function decideExtensionOnBehalf(
   if (!r.changed) {
     const approved = r.request.status === 'approved';
     const by = r.request.decidedBy ? ` (${r.request.decidedBy})` : '';
-    throw new UserError({
-      vi: `Đề nghị gia hạn này ${approved ? 'đã được duyệt' : 'đã bị từ chối'} trước đó${by}; không có gì thay đổi.`,
-      en: `This extension request was already ${approved ? 'approved' : 'refused'}${by}; nothing was changed.`,
-    });
+    throw new UserError(obligationWords(approved ? 'extensionAlreadyApproved' : 'extensionAlreadyRefused', { by }));
   }
   const zone = await timeZoneOf(db, orgId);
   const words = (lang: Lang) => ({
@@ -348,8 +316,7 @@ export async function evidenceFile(
   id: string,
   storageDir: string,
 ): Promise<{ fileName: string; size: number; path: string }> {
-  const missing = () =>
-    new NotFoundError({ vi: 'Không tìm thấy tệp minh chứng này.', en: 'There is no such evidence file.' });
+  const missing = () => new NotFoundError(obligationWords('noSuchEvidence'));
   if (!isUuid(id)) throw missing();
   const e = await db.evidence.findFirst({ where: { id, orgId }, select: { fileName: true, storagePath: true } });
   if (!e?.storagePath) throw missing();
@@ -358,11 +325,7 @@ export async function evidenceFile(
   // Paths are ours, but a file outside the storage directory is never served.
   if (!file.startsWith(root + path.sep)) throw missing();
   const info = await stat(file).catch(() => null);
-  if (!info?.isFile())
-    throw new NotFoundError({
-      vi: 'Tệp minh chứng này không còn được lưu.',
-      en: 'This evidence file is no longer kept.',
-    });
+  if (!info?.isFile()) throw new NotFoundError(obligationWords('evidenceGone'));
   return { fileName: e.fileName, size: info.size, path: file };
 }
 
@@ -378,11 +341,7 @@ export async function reopenOnBehalf(
 ) {
   needReason(input.reason);
   const o = await obligationOfOrg(db, orgId, input.obligationId);
-  if (o.status === 'open')
-    throw new UserError({
-      vi: 'Nghĩa vụ này đang mở: không có xác nhận hay miễn nào để hoàn tác.',
-      en: 'This obligation is open: there is no confirmation or waiver to undo.',
-    });
+  if (o.status === 'open') throw new UserError(obligationWords('nothingToUndo'));
   const was = o.status;
   await db.$transaction(async (tx) => {
     // Claim, then act: of two undos at once, one changes the rows.
@@ -390,11 +349,7 @@ export async function reopenOnBehalf(
       where: { id: o.id, status: was },
       data: { status: 'open', completedAt: null },
     });
-    if (count === 0)
-      throw new UserError({
-        vi: 'Nghĩa vụ này vừa được thay đổi; xin tải lại trang.',
-        en: 'This obligation was just changed by someone else; please reload the page.',
-      });
+    if (count === 0) throw new UserError(obligationWords('changedMeanwhile'));
     const withdrawn = await tx.confirmation.updateMany({
       where: { obligationId: o.id, withdrawnAt: null },
       data: { withdrawnAt: input.now },

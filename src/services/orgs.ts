@@ -4,6 +4,9 @@ import type { Organisation } from '#root/generated/prisma/client.js';
 import { NotFoundError, UserError, type Words } from '#root/errors/index.js';
 import { audit } from './audit.js';
 import { reconcileCurrent } from './obligations.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const orgWords = serviceWords('orgs');
 
 /** The organisation with this code, or a clear error naming the known ones. */
 export async function getOrganisation(db: Db, code: string): Promise<Organisation> {
@@ -11,10 +14,7 @@ export async function getOrganisation(db: Db, code: string): Promise<Organisatio
   if (org) return org;
   const known = await db.organisation.findMany({ select: { code: true }, orderBy: { code: 'asc' } });
   const list = known.map((k) => k.code).join(', ');
-  throw new NotFoundError({
-    vi: `Không có tổ chức «${code}»${known.length ? ` (có: ${list})` : ''}; tạo bằng: dondoc org create ${code} --name "…"`,
-    en: `There is no organisation «${code}»${known.length ? ` (there are: ${list})` : ''}; create it with: dondoc org create ${code} --name "…"`,
-  });
+  throw new NotFoundError(known.length ? orgWords('noSuchOrgAmong', { code, list }) : orgWords('noSuchOrg', { code }));
 }
 
 export interface OrgInput {
@@ -27,25 +27,16 @@ export interface OrgInput {
 /** Refuses a zone or a yearly due day that schedules and jobs could not use (nothing is stored). */
 function checkSettings(input: { timeZone?: string | undefined; yearlyDue?: string | undefined }) {
   if (input.timeZone !== undefined && !isTimeZone(input.timeZone)) {
-    throw new UserError({
-      vi: `Múi giờ «${input.timeZone}» không hợp lệ: dùng tên IANA, ví dụ Asia/Ho_Chi_Minh.`,
-      en: `«${input.timeZone}» is not an IANA time zone: use its IANA name, e.g. Asia/Ho_Chi_Minh.`,
-    });
+    throw new UserError(orgWords('invalidTimeZone', { timeZone: input.timeZone }));
   }
   if (input.yearlyDue !== undefined && !isYearlyDue(input.yearlyDue)) {
-    throw new UserError({
-      vi: `Hạn hằng năm «${input.yearlyDue}» không phải ngày có thật: dùng MM-DD, ví dụ 11-15 (02-29 được chấp nhận: năm không nhuận là 28/02).`,
-      en: `The yearly due day «${input.yearlyDue}» is not a real date: use MM-DD, e.g. 11-15 (02-29 is accepted: 28/02 outside leap years).`,
-    });
+    throw new UserError(orgWords('invalidYearlyDue', { yearlyDue: input.yearlyDue }));
   }
 }
 
 function checkCode(code: string) {
   if (!/^[a-z0-9-]{2,32}$/.test(code)) {
-    throw new UserError({
-      vi: `Mã tổ chức «${code}» không hợp lệ: dùng 2–32 chữ thường không dấu, số hoặc dấu -.`,
-      en: `The organisation code «${code}» is not valid: use 2–32 lower-case letters, digits or -.`,
-    });
+    throw new UserError(orgWords('invalidCode', { code }));
   }
 }
 
@@ -86,20 +77,19 @@ export async function createOrganisation(
   const existing = await db.organisation.findUnique({ where: { code: input.code } });
   if (!existing) return { org: await ensureOrganisation(db, input, actor), created: true };
   const differs = [
-    existing.name !== input.name ? { vi: `tên «${existing.name}»`, en: `the name «${existing.name}»` } : null,
+    existing.name !== input.name ? orgWords('differsName', { name: existing.name }) : null,
     input.timeZone !== undefined && existing.timeZone !== input.timeZone
-      ? { vi: `múi giờ ${existing.timeZone}`, en: `the time zone ${existing.timeZone}` }
+      ? orgWords('differsTimeZone', { timeZone: existing.timeZone })
       : null,
     input.yearlyDue !== undefined && existing.yearlyDue !== input.yearlyDue
-      ? { vi: `hạn hằng năm ${existing.yearlyDue}`, en: `the yearly due day ${existing.yearlyDue}` }
+      ? orgWords('differsYearlyDue', { yearlyDue: existing.yearlyDue })
       : null,
   ].filter((x): x is Words => x !== null);
   if (differs.length) {
     const set = `dondoc org set ${input.code} --name … --tz … --yearly-due …`;
-    throw new UserError({
-      vi: `Tổ chức «${input.code}» đã có, với ${differs.map((d) => d.vi).join(', ')}: không thay đổi gì. Để sửa: ${set}`,
-      en: `The organisation «${input.code}» already exists, with ${differs.map((d) => d.en).join(', ')}: nothing was changed. To change it: ${set}`,
-    });
+    throw new UserError(
+      orgWords('orgExists', { code: input.code, differs: (lang) => differs.map((d) => d[lang]).join(', '), set }),
+    );
   }
   return { org: existing, created: false };
 }
@@ -116,13 +106,9 @@ export async function setOrganisation(
   input: { actor: string; now: Date },
 ): Promise<{ org: Organisation; changed: string[] }> {
   checkSettings(changes);
-  if (changes.name !== undefined && !changes.name.trim())
-    throw new UserError({ vi: 'Tên không được để trống.', en: 'The name cannot be empty.' });
+  if (changes.name !== undefined && !changes.name.trim()) throw new UserError(orgWords('nameEmpty'));
   if (changes.name === undefined && changes.timeZone === undefined && changes.yearlyDue === undefined) {
-    throw new UserError({
-      vi: 'Không có gì để đổi: dùng --name, --tz hoặc --yearly-due.',
-      en: 'Nothing to change: use --name, --tz or --yearly-due.',
-    });
+    throw new UserError(orgWords('nothingToChange'));
   }
   const before = await getOrganisation(db, code);
   const data = {

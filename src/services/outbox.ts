@@ -3,6 +3,9 @@ import { obligationCode, pickByCode } from '#root/domain/obligation-code.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
 import { confirmObligation, type ConfirmOutcome } from './confirmations.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const outboxWords = serviceWords('outbox');
 
 /** The sandbox outbox, newest first; `before` (a message id) pages to older ones. */
 export async function listOutbox(
@@ -26,8 +29,7 @@ export async function listOutbox(
 }
 
 export async function getOutboxMessage(db: Db, orgId: string, id: string) {
-  if (!/^\d{1,18}$/.test(id))
-    throw new UserError({ vi: `Mã thư «${id}» không hợp lệ.`, en: `«${id}» is not a valid message id.` });
+  if (!/^\d{1,18}$/.test(id)) throw new UserError(outboxWords('invalidMessageId', { id }));
   const m = await db.outboxMessage.findFirst({
     where: { orgId, id: BigInt(id) },
     include: {
@@ -35,11 +37,7 @@ export async function getOutboxMessage(db: Db, orgId: string, id: string) {
       reminder: { include: { obligation: { include: { duty: true } } } },
     },
   });
-  if (!m)
-    throw new NotFoundError({
-      vi: `Không có thư #${id} trong hộp thư thử.`,
-      en: `There is no message #${id} in the sandbox outbox.`,
-    });
+  if (!m) throw new NotFoundError(outboxWords('noSuchMessage', { id }));
   return m;
 }
 
@@ -77,21 +75,11 @@ export async function answerOutbox(
   const m = await getOutboxMessage(db, orgId, id);
   const word = answer.trim().toLowerCase();
   if (!CONFIRM_WORDS.has(word)) {
-    throw new UserError({
-      vi: `Chưa hiểu câu trả lời «${answer}»; dùng: xong [ghi chú].`,
-      en: `The answer «${answer}» is not understood; answer: xong [note].`,
-    });
+    throw new UserError(outboxWords('answerNotUnderstood', { answer }));
   }
-  if (!m.reminder)
-    throw new UserError({
-      vi: 'Thư này không hỏi xác nhận (ví dụ: thư tổng hợp).',
-      en: 'This message asks for no confirmation (a digest, for example).',
-    });
+  if (!m.reminder) throw new UserError(outboxWords('noConfirmationAsked'));
   if (!answerable(m)) {
-    throw new UserError({
-      vi: 'Thư này chỉ để thông tin; đơn vị chủ trì xác nhận.',
-      en: 'This message is for information only; the lead unit confirms.',
-    });
+    throw new UserError(outboxWords('informationOnly'));
   }
   // A day's message of several items: "xong <mã>" names the item (its first word of the note).
   let obligationId = m.reminder.obligationId;
@@ -111,11 +99,7 @@ export async function answerOutbox(
         ? pickByCode(typed, distinct, (o) => ({ dutyCode: o.duty.code, periodKey: o.periodKey }))
         : [];
       const codes = distinct.map((o) => obligationCode(o.duty.code, o.periodKey)).join(', ');
-      if (picked.length !== 1)
-        throw new UserError({
-          vi: `Thư này có ${distinct.length} việc: trả lời «xong <mã>», mã là một trong: ${codes}`,
-          en: `This message has ${distinct.length} items: answer «xong <code>», the code one of: ${codes}`,
-        });
+      if (picked.length !== 1) throw new UserError(outboxWords('whichItem', { count: distinct.length, codes }));
       obligationId = picked[0]!.id;
       rest = note!.trim().slice(typed.length).trim() || null;
     }

@@ -12,6 +12,9 @@ import { createAssignments } from './duty-units.js';
 import { storeIndicators } from './indicators.js';
 import { dateColumn, isoDate, scheduleColumns, scheduleFromRow } from './schedules.js';
 import { loadDirectory, proposeEntry, resolveName, type DirectoryEntry, type Resolution } from './units.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const planWords = serviceWords('plans');
 
 /** What a plan's document said of a duty, as read (before any fix): kept to see, on re-import, what changed. */
 export interface DocumentFields {
@@ -87,14 +90,8 @@ export interface ImportResult {
   indicators: { created: number; updated: number; unchanged: number; retired: number };
 }
 
-const NO_PLAN_CODE: Words = {
-  vi: 'Không tìm thấy số hiệu kế hoạch trong tệp; dùng --plan <số hiệu>.',
-  en: 'No plan code was found in the file; give it with --plan <code>.',
-};
-const NOTHING_TO_IMPORT: Words = {
-  vi: 'Không có nhiệm vụ nào để nhập (không tìm thấy bảng nhiệm vụ hay yêu cầu báo cáo); chưa ghi gì.',
-  en: 'There is nothing to import (no duty table and no report duty was found); nothing was written.',
-};
+const NO_PLAN_CODE: Words = planWords('noPlanCode');
+const NOTHING_TO_IMPORT: Words = planWords('nothingToImport');
 
 /** The flags a reviewer sees on a duty: the parser's, plus one per name that matched nothing. */
 export function dutyFlags(d: ReviewedDuty): string[] {
@@ -141,10 +138,7 @@ export function dutyEndsOn(schedule: Schedule, horizonYear: number | null): IsoD
 /** The flag of a duty whose own timeframe goes past the plan's horizon, or null. */
 export function horizonFlag(schedule: Schedule, horizonYear: number | null): string | null {
   if (horizonYear === null || beyondHorizon(schedule, horizonYear) === undefined) return null;
-  return inBothLanguages({
-    vi: `Thời hạn của nhiệm vụ vượt quá năm kết thúc của kế hoạch (${horizonYear}): giữ thời hạn của nhiệm vụ, hãy kiểm tra`,
-    en: `The duty’s timeframe goes past the plan’s end year (${horizonYear}): its own dates are kept, please check`,
-  });
+  return inBothLanguages(planWords('pastEndYear', { horizonYear }));
 }
 
 /** A duty's flags with the horizon's flag (re)computed for its current schedule. */
@@ -160,10 +154,7 @@ export function parseHorizonYear(input: string): number | null {
   if (!raw) return null;
   const y = Number(raw);
   if (!/^\d{4}$/.test(raw) || y < 2000 || y > 2100) {
-    throw new UserError({
-      vi: `Năm kết thúc kế hoạch «${raw}» không hợp lệ: ghi một năm như 2030, hoặc để trống nếu kế hoạch không có.`,
-      en: `The plan’s end year «${raw}» is not valid: write a year such as 2030, or leave it empty if the plan has none.`,
-    });
+    throw new UserError(planWords('invalidEndYear', { raw }));
   }
   return y;
 }
@@ -191,10 +182,7 @@ export function parseTrackFrom(input: string): IsoDate | null | undefined {
   const day = `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
   const check = new Date(`${day}T00:00:00Z`);
   if (!Number.isInteger(y) || y < 2000 || y > 2100 || Number.isNaN(check.getTime()) || isoDate(check) !== day) {
-    throw new UserError({
-      vi: `Ngày bắt đầu theo dõi «${raw}» không hợp lệ: ghi một ngày như 06/12/2026, hoặc «tất cả» để theo dõi mọi kỳ.`,
-      en: `The day to track from «${raw}» is not valid: write a day such as 06/12/2026, or «all» to track every period.`,
-    });
+    throw new UserError(planWords('invalidTrackFrom', { raw }));
   }
   return day;
 }
@@ -415,10 +403,9 @@ export async function reviewImport(
     const one = takesDocument([entry]);
     if (!conflicts.some((c) => one(c.code, c.field))) {
       const places = conflicts.map((c) => `${c.code}:${c.field}`).join(', ');
-      throw new UserError({
-        vi: `«${entry}» không phải một chỗ văn bản khác với bản quản trị viên đã sửa; ${conflicts.length ? `các chỗ khác nhau: ${places}` : 'lần nhập này không có chỗ nào như vậy'}.`,
-        en: `«${entry}» is not a place where the document differs from the administrator’s fix; ${conflicts.length ? `the places that differ: ${places}` : 'this import has no such place'}.`,
-      });
+      throw new UserError(
+        conflicts.length ? planWords('notAConflict', { entry, places }) : planWords('notAConflictNone', { entry }),
+      );
     }
   }
   return {
@@ -735,14 +722,10 @@ async function findDuty(db: Db | Prisma.TransactionClient, orgId: string, planCo
     where: { orgId, code, ...(planCode ? { plan: { code: planCode } } : {}) },
     include: { plan: true, schedule: true },
   });
-  if (duties.length === 0)
-    throw new NotFoundError({ vi: `Không có nhiệm vụ «${code}».`, en: `There is no duty «${code}».` });
+  if (duties.length === 0) throw new NotFoundError(planWords('noSuchDuty', { code }));
   if (duties.length > 1) {
     const plans = duties.map((d) => d.plan.code).join(', ');
-    throw new UserError({
-      vi: `Nhiều kế hoạch có nhiệm vụ «${code}» (${plans}); chọn kế hoạch bằng --plan.`,
-      en: `Several plans have a duty «${code}» (${plans}); choose the plan with --plan.`,
-    });
+    throw new UserError(planWords('dutyInSeveralPlans', { code, plans }));
   }
   return duties[0]!;
 }
@@ -773,14 +756,8 @@ export function retime(
     const reasons = parsed.flags.filter((f) => f !== unparsedFlag(raw));
     throw new UserError(
       reasons.length
-        ? {
-            vi: `${reasons.map((f) => oneLanguage(f, 'vi')).join('; ')}.`,
-            en: `${reasons.map((f) => oneLanguage(f, 'en')).join('; ')}.`,
-          }
-        : {
-            vi: `Vẫn chưa hiểu thời hạn «${raw}». Hãy viết theo dạng như «trước ngày 15/11/2026», «hằng quý» hoặc «năm 2026».`,
-            en: `The timeframe «${raw}» is still not understood. Write it in a form such as «trước ngày 15/11/2026», «hằng quý» or «năm 2026».`,
-          },
+        ? planWords('reasons', { reasons: (lang) => reasons.map((f) => oneLanguage(f, lang)).join('; ') })
+        : planWords('timeframeStillNotUnderstood', { raw }),
     );
   }
   // The old timeframe's flags no longer apply; the new phrase's notes do.
@@ -801,18 +778,13 @@ export function retime(
  */
 export function applyFix(review: ImportReview, code: string, fix: DutyFix, defaultDue: MonthDay): ImportReview {
   const i = review.duties.findIndex((d) => d.code === code);
-  if (i < 0)
-    throw new UserError({
-      vi: `Không có nhiệm vụ «${code}» trong bản xem lại.`,
-      en: `There is no duty «${code}» in this review.`,
-    });
+  if (i < 0) throw new UserError(planWords('noSuchDutyInReview', { code }));
   let d: ReviewedDuty = { ...review.duties[i]! };
   if (fix.timeframe !== undefined)
     d = withHorizonFlag({ ...d, ...retime(fix.timeframe, d.flags, defaultDue) }, review.plan.horizonYear);
   if (fix.title !== undefined) {
     const title = tidy(fix.title);
-    if (!title)
-      throw new UserError({ vi: 'Tên nhiệm vụ không được để trống.', en: 'The duty’s title cannot be empty.' });
+    if (!title) throw new UserError(planWords('titleEmpty'));
     d = { ...d, title };
   }
   if (fix.clearFlags) d = { ...d, flags: [] };

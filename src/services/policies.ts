@@ -10,57 +10,51 @@ import type { z } from 'zod';
 import type { Lang } from '#root/domain/wording.js';
 import { UserError, type Words } from '#root/errors/index.js';
 import { audit } from './audit.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const policyWords = serviceWords('policies');
 
 /** The fields of a policy as an administrator knows them (error messages name them so). */
 const FIELD_LABELS: Record<string, Words> = {
-  leadDays: { vi: 'nhắc trước (ngày làm việc)', en: 'remind before (working days)' },
-  onDue: { vi: 'nhắc đúng ngày hạn', en: 'remind on the due date' },
-  overdueEvery: { vi: 'nhắc quá hạn mỗi (ngày)', en: 'remind when overdue every (days)' },
-  overdueMax: { vi: 'số lần nhắc quá hạn tối đa', en: 'overdue reminders at most' },
-  escalateAfter: { vi: 'báo lên sau (ngày quá hạn)', en: 'escalate after (days overdue)' },
-  windowStart: { vi: 'giờ bắt đầu gửi', en: 'sending starts at' },
-  windowEnd: { vi: 'giờ kết thúc gửi', en: 'sending ends at' },
+  leadDays: policyWords('fieldLabels.leadDays'),
+  onDue: policyWords('fieldLabels.onDue'),
+  overdueEvery: policyWords('fieldLabels.overdueEvery'),
+  overdueMax: policyWords('fieldLabels.overdueMax'),
+  escalateAfter: policyWords('fieldLabels.escalateAfter'),
+  windowStart: policyWords('fieldLabels.windowStart'),
+  windowEnd: policyWords('fieldLabels.windowEnd'),
 };
 
-/** What is wrong with one value of a policy, in one language (zod's own messages are English). */
-function problemIn(issue: z.core.$ZodIssue, lang: Lang): string {
-  const vi = lang === 'vi';
+/** What is wrong with one value of a policy, in each language (zod's own messages are English). */
+function problemOf(issue: z.core.$ZodIssue): Words {
   switch (issue.code) {
     case 'too_small':
       return issue.origin === 'array'
-        ? vi
-          ? `cần ít nhất ${issue.minimum} giá trị`
-          : `at least ${issue.minimum} values`
-        : vi
-          ? `tối thiểu ${issue.minimum}`
-          : `at least ${issue.minimum}`;
+        ? policyWords('problem.tooFewValues', { minimum: String(issue.minimum) })
+        : policyWords('problem.tooSmall', { minimum: String(issue.minimum) });
     case 'too_big':
       return issue.origin === 'array'
-        ? vi
-          ? `tối đa ${issue.maximum} giá trị`
-          : `at most ${issue.maximum} values`
-        : vi
-          ? `tối đa ${issue.maximum}`
-          : `at most ${issue.maximum}`;
+        ? policyWords('problem.tooManyValues', { maximum: String(issue.maximum) })
+        : policyWords('problem.tooBig', { maximum: String(issue.maximum) });
     case 'invalid_type':
       switch (issue.expected) {
         case 'int':
-          return vi ? 'phải là số nguyên' : 'must be a whole number';
+          return policyWords('problem.notWholeNumber');
         case 'number':
-          return vi ? 'phải là một số' : 'must be a number';
+          return policyWords('problem.notNumber');
         case 'boolean':
-          return vi ? 'phải là có hoặc không' : 'must be yes or no';
+          return policyWords('problem.notYesOrNo');
         case 'array':
-          return vi ? 'phải là một danh sách số ngày' : 'must be a list of days';
+          return policyWords('problem.notListOfDays');
         default:
-          return vi ? 'phải là giờ dạng HH:MM' : 'must be a time as HH:MM';
+          return policyWords('problem.notTime');
       }
     case 'invalid_format':
-      return vi ? 'phải là giờ dạng HH:MM, ví dụ 08:00' : 'must be a time as HH:MM, e.g. 08:00';
+      return policyWords('problem.notTimeExample');
     case 'unrecognized_keys':
-      return vi ? `không có mục ${issue.keys.join(', ')}` : `there is no setting ${issue.keys.join(', ')}`;
+      return policyWords('problem.noSuchSetting', { keys: issue.keys.join(', ') });
     default:
-      return vi ? 'giá trị không hợp lệ' : 'not a valid value';
+      return policyWords('problem.invalidValue');
   }
 }
 
@@ -72,21 +66,14 @@ export async function setPolicy(db: Db, orgId: string, target: string, override:
       `${FIELD_LABELS[String(path[0])]?.[lang] ?? String(path[0] ?? '')}${path.length > 1 ? ` (${path.slice(1).map(String).join('.')})` : ''}`;
     const problems = (lang: Lang) =>
       parsed.error.issues
-        .map((i) => (i.path.length ? `${label(i.path, lang)}: ${problemIn(i, lang)}` : problemIn(i, lang)))
+        .map((i) => (i.path.length ? `${label(i.path, lang)}: ${problemOf(i)[lang]}` : problemOf(i)[lang]))
         .join('; ');
-    throw new UserError({
-      vi: `Chính sách nhắc không hợp lệ: ${problems('vi')}.`,
-      en: `The reminder policy is not valid: ${problems('en')}.`,
-    });
+    throw new UserError(policyWords('invalidPolicy', { problems }));
   }
   return db.$transaction(async (tx) => {
     const old = await tx.reminderPolicy.findUnique({ where: { orgId_target: { orgId, target } } });
     const merged: PolicyOverride = { ...((old?.settings as PolicyOverride | undefined) ?? {}), ...parsed.data };
-    if (!sendingWindowOrdered(effectivePolicy(merged)))
-      throw new UserError({
-        vi: 'Giờ bắt đầu gửi phải trước giờ kết thúc gửi.',
-        en: 'The sending window must start before it ends.',
-      });
+    if (!sendingWindowOrdered(effectivePolicy(merged))) throw new UserError(policyWords('windowReversed'));
     await tx.reminderPolicy.upsert({
       where: { orgId_target: { orgId, target } },
       update: { settings: merged as Prisma.InputJsonValue },
@@ -125,11 +112,7 @@ export type PolicyTarget =
 export async function resolvePolicyTarget(db: Db, orgId: string, target: string): Promise<PolicyTarget> {
   if (target === 'org') return { target, kind: 'org' };
   const m = /^(plan|duty|unit):([0-9a-f-]{36})$/i.exec(target);
-  const refuse = () =>
-    new UserError({
-      vi: `Không có phạm vi «${target.slice(0, 80)}» trong tổ chức này.`,
-      en: `There is no scope «${target.slice(0, 80)}» in this organisation.`,
-    });
+  const refuse = () => new UserError(policyWords('noSuchScope', { target: target.slice(0, 80) }));
   if (!m) throw refuse();
   const [, kind, id] = m as unknown as [string, 'plan' | 'duty' | 'unit', string];
   if (kind === 'plan') {
@@ -166,11 +149,7 @@ export function policyInput(form: {
     text(v) === '' ? undefined : /^\d+$/.test(text(v)) ? Number(text(v)) : text(v);
   const lead = text(form.leadDays);
   const onDue = text(form.onDue);
-  if (onDue !== '' && onDue !== 'yes' && onDue !== 'no')
-    throw new UserError({
-      vi: 'Giá trị «nhắc đúng ngày hạn» không hợp lệ.',
-      en: 'The value of «remind on the due date» is not valid.',
-    });
+  if (onDue !== '' && onDue !== 'yes' && onDue !== 'no') throw new UserError(policyWords('invalidOnDue'));
   const out: Record<string, unknown> = {
     leadDays:
       lead === ''

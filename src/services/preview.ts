@@ -6,6 +6,9 @@ import { shortDate } from '#root/domain/wording.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
 import { UserError, type Words } from '#root/errors/index.js';
 import { planWindow } from './planner.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const previewWords = serviceWords('preview');
 
 /** The longest range a preview covers (a quarter): longer ones are refused, not truncated. */
 export const PREVIEW_MAX_DAYS = 92;
@@ -41,10 +44,7 @@ export function isoDay(v: string, name: string | Words): string {
   const d = new Date(`${v}T00:00:00Z`);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== v) {
     const label = typeof name === 'string' ? { vi: name, en: name } : name;
-    throw new UserError({
-      vi: `${label.vi}: «${v}» không phải một ngày; ghi theo dạng năm-tháng-ngày, VD 2026-11-16.`,
-      en: `${label.en}: «${v}» is not a date; write it year-month-day, e.g. 2026-11-16.`,
-    });
+    throw new UserError(previewWords('invalidDay', { label, v }));
   }
   return v;
 }
@@ -66,20 +66,12 @@ export async function previewReminders(
   orgId: string,
   input: { from: string; to: string; maxDays?: number; unit?: string },
 ): Promise<{ timeZone: string; rows: PreviewRow[] }> {
-  const from = isoDay(input.from, { vi: 'Từ ngày', en: 'From' });
-  const to = isoDay(input.to, { vi: 'Đến ngày', en: 'To' });
-  if (from > to)
-    throw new UserError({
-      vi: `Ngày đầu ${shortDate(from)} sau ngày cuối ${shortDate(to)}.`,
-      en: `The first day, ${shortDate(from)}, is after the last, ${shortDate(to)}.`,
-    });
+  const from = isoDay(input.from, previewWords('fromDay'));
+  const to = isoDay(input.to, previewWords('toDay'));
+  if (from > to) throw new UserError(previewWords('fromAfterTo', { from: shortDate(from), to: shortDate(to) }));
   const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000 + 1;
   const max = input.maxDays ?? PREVIEW_MAX_DAYS;
-  if (days > max)
-    throw new UserError({
-      vi: `Khoảng ${days} ngày quá dài: tối đa ${max} ngày.`,
-      en: `A range of ${days} days is too long: ${max} days at most.`,
-    });
+  if (days > max) throw new UserError(previewWords('rangeTooLong', { days, max }));
   const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
   const start = fromZonedTime(`${from}T00:00:00`, org.timeZone);
   const end = fromZonedTime(`${to}T23:59:59.999`, org.timeZone);

@@ -5,12 +5,15 @@ import { NotFoundError } from '#root/errors/index.js';
 import { yearlyStatus, type PlanStatus, type StatusRow } from './exports.js';
 import { indicatorSummaries, unitIndicators, type IndicatorSummary, type UnitIndicator } from './indicators.js';
 import { isUuid } from './units.js';
+import { serviceWords } from '#root/messages/service-words.js';
 
 /**
  * The facts of the yearly report ("Báo cáo kết quả thực hiện Kế hoạch … năm …"), for the
  * organisation (the consolidated report the Sở TTTT sends before 30/11) or for one unit (its own
  * report, due 15/11). Read only; rendering is report-docx.ts.
  */
+
+const indicatorWords = serviceWords('indicators');
 
 /** Counts of a year's obligations at `now`. */
 export interface Totals {
@@ -123,13 +126,12 @@ function dutyState(rows: StatusRow[], year: number): { text: string; none: boole
 export async function reportData(db: Db, orgId: string, o: ReportOptions): Promise<ReportData> {
   const org = await db.organisation.findUniqueOrThrow({ where: { id: orgId } });
   const plan = o.planCode ? await db.plan.findFirst({ where: { orgId, code: o.planCode } }) : null;
-  if (o.planCode && !plan)
-    throw new NotFoundError({ vi: `Không có kế hoạch «${o.planCode}».`, en: `There is no plan «${o.planCode}».` });
+  if (o.planCode && !plan) throw new NotFoundError(indicatorWords('noSuchPlan', { planCode: o.planCode }));
   const unit =
     o.unitId && isUuid(o.unitId)
       ? await db.unit.findFirst({ where: { id: o.unitId, orgId }, select: { id: true, name: true } })
       : null;
-  if (o.unitId && !unit) throw new NotFoundError({ vi: 'Không tìm thấy đơn vị này.', en: 'There is no such unit.' });
+  if (o.unitId && !unit) throw new NotFoundError(indicatorWords('noSuchUnit'));
   const zone = org.timeZone;
   const { start, end } = yearBounds(o.year, zone);
 

@@ -10,6 +10,9 @@ import { channelFailureReasons } from './channel-failures.js';
 import { csvField } from './exports.js';
 import { nudge } from './nudge.js';
 import { isUuid } from './units.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const obligationWords = serviceWords('obligations');
 
 /** How far back and ahead of now a deadline counts as one of the current period. */
 export const PERIOD_DAYS = 31;
@@ -233,7 +236,7 @@ const dayNumber = (d: Date, zone: string) => Date.parse(`${zonedDay(d, zone)}T00
 
 /** The units late for one duty at `now`, most overdue first, with what was sent to them and what they answered. */
 export async function lateList(db: Db, orgId: string, dutyId: string, now: Date): Promise<LateList> {
-  const missing = () => new NotFoundError({ vi: 'Không tìm thấy nhiệm vụ này.', en: 'There is no such duty.' });
+  const missing = () => new NotFoundError(obligationWords('noSuchDuty'));
   if (!isUuid(dutyId)) throw missing();
   const duty = await db.duty.findFirst({ where: { id: dutyId, orgId }, include: { plan: true, org: true } });
   if (!duty) throw missing();
@@ -350,11 +353,7 @@ export async function nudgeLateUnits(
   queueDue: (orgId: string, now: Date) => Promise<number>,
   input: { dutyId: string; actor: string; reason: string; now: Date },
 ) {
-  if (input.reason.trim().length < 3)
-    throw new UserError({
-      vi: 'Cần ghi lý do (ít nhất 3 ký tự).',
-      en: 'A reason is required (at least 3 characters).',
-    });
+  if (input.reason.trim().length < 3) throw new UserError(obligationWords('reasonTooShort'));
   const list = await lateList(db, orgId, input.dutyId, input.now);
   const nudged: { unit: string; reminders: number }[] = [];
   const refused: { unit: string; why: string }[] = [];

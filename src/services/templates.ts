@@ -30,6 +30,9 @@ import {
 import { audit } from './audit.js';
 import { confirmedRow, lateSection, overdueRow } from './delivery/digest.js';
 import { loadCalendar } from './holidays.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const templateWords = serviceWords('templates');
 
 /** The longest template an administrator may save (the files are under 2,000 characters). */
 export const TEMPLATE_MAX_CHARS = 20_000;
@@ -123,12 +126,11 @@ export function lineAndColumn(source: string, at: number): { line: number; colum
 
 const where = (source: string, at: number): Words => {
   const { line, column } = lineAndColumn(source, at);
-  return { vi: `dòng ${line}, cột ${column}`, en: `line ${line}, column ${column}` };
+  return templateWords('lineColumn', { line, column });
 };
 
 /** What, then where (when known), in each language. */
-const whatWhere = (what: Words, at: Words | null): Words =>
-  at ? { vi: `${what.vi} — ${at.vi}`, en: `${what.en} — ${at.en}` } : what;
+const whatWhere = (what: Words, at: Words | null): Words => (at ? templateWords('whatWhere', { what, at }) : what);
 
 /** Mustache's parse error, in words an administrator reads: what is wrong and where. */
 function describeSyntaxError(error: unknown, source: string): Words {
@@ -148,15 +150,12 @@ function describeSyntaxError(error: unknown, source: string): Words {
   if (m?.[1] === 'Unclosed tag' && at !== null) at = Math.max(0, source.lastIndexOf('{{', at));
   const what: Words =
     m?.[2] !== undefined
-      ? {
-          vi: `mục {{#${m[2]}}} không được đóng bằng {{/${m[2]}}}`,
-          en: `the section {{#${m[2]}}} is not closed by {{/${m[2]}}}`,
-        }
+      ? templateWords('sectionNotClosed', { section: m[2] })
       : m?.[3] !== undefined
-        ? { vi: `{{/${m[3]}}} đóng một mục chưa mở`, en: `{{/${m[3]}}} closes a section that was never opened` }
+        ? templateWords('closesUnopened', { section: m[3] })
         : m?.[1] === 'Unclosed tag'
-          ? { vi: 'thẻ {{…}} không được đóng (thiếu "}}")', en: 'a tag {{…}} is not closed (missing "}}")' }
-          : { vi: `không đọc được (${text})`, en: `it cannot be read (${text})` };
+          ? templateWords('tagNotClosed')
+          : templateWords('unreadable', { text });
   return whatWhere(what, at === null ? null : where(source, at));
 }
 
@@ -200,10 +199,7 @@ function channelTemplateProblem(ref: TemplateRef, source: string): Words | null 
     const snippet = /^<[^<>]*>?/.exec(out.slice(found.at))?.[0] ?? '<';
     const at = source.indexOf(snippet);
     return whatWhere(
-      {
-        vi: `${channelLabel(ref.channel, 'vi')} không đọc được HTML: ${found.problem.vi}`,
-        en: `${channelLabel(ref.channel, 'en')} cannot parse the HTML: ${found.problem.en}`,
-      },
+      templateWords('htmlUnparsed', { channel: (lang) => channelLabel(ref.channel, lang), problem: found.problem }),
       at === -1 ? null : where(source, at),
     );
   }
@@ -244,28 +240,18 @@ export function checkTemplate(ref: TemplateRef, source: string): TemplateCheck {
 /** The message of {@link checkTemplate}'s findings, in each language; null when valid. */
 export function templateProblem(check: TemplateCheck): Words | null {
   if (check.tooLong)
-    return {
-      vi: `Mẫu quá dài (tối đa ${TEMPLATE_MAX_CHARS.toLocaleString('vi-VN')} ký tự).`,
-      en: `The template is too long (${TEMPLATE_MAX_CHARS.toLocaleString('en-GB')} characters at most).`,
-    };
-  if (check.syntax)
-    return {
-      vi: `Mẫu sai cú pháp Mustache: ${check.syntax.vi}`,
-      en: `The template is not valid Mustache: ${check.syntax.en}`,
-    };
+    return templateWords('tooLong', {
+      maxChars: (lang) => TEMPLATE_MAX_CHARS.toLocaleString(lang === 'vi' ? 'vi-VN' : 'en-GB'),
+    });
+  if (check.syntax) return templateWords('invalidMustache', { syntax: check.syntax });
   if (check.unknown.length) {
     const names = check.unknown.map((u) => `{{${u}}}`).join(', ');
-    return {
-      vi: `Mẫu dùng chỗ trống không có: ${names}`,
-      en: `The template uses placeholders that do not exist: ${names}`,
-    };
+    return templateWords('unknownPlaceholders', { names });
   }
   if (check.unescaped.length) {
     const names = check.unescaped.map((u) => `{{{${u}}}}`).join(', ');
-    return {
-      vi: `Mẫu không được chèn giá trị không thoát ký tự, hãy viết {{tên}}: ${names}`,
-      en: `Unescaped placeholders are refused, write {{name}}: ${names}`,
-    };
+    // The braces of the example are values: in the text they would be a placeholder.
+    return templateWords('unescapedPlaceholders', { open: '{{', close: '}}', names });
   }
   return check.html;
 }
@@ -292,10 +278,7 @@ export function checkTemplateFiles(dir: string): TemplateFileProblem[] {
       if (!ref) {
         problems.push({
           file,
-          problem: {
-            vi: 'Tên tệp không ứng với mẫu nào (<ngôn ngữ>/<tin>.<kênh>.<phần>).',
-            en: 'The file name names no template (<language>/<message>.<channel>.<part>).',
-          },
+          problem: templateWords('unknownFileName'),
         });
         continue;
       }
@@ -313,7 +296,7 @@ export function checkTemplateFiles(dir: string): TemplateFileProblem[] {
  */
 export async function saveTemplateOverride(db: Db, orgId: string, ref: TemplateRef, source: string, actor: string) {
   const text = source.replace(/\r\n/g, '\n');
-  if (!text.trim()) throw new UserError({ vi: 'Mẫu trống.', en: 'The template is empty.' });
+  if (!text.trim()) throw new UserError(templateWords('templateEmpty'));
   const problem = templateProblem(checkTemplate(ref, text));
   if (problem) throw new UserError(problem);
   await db.$transaction(async (tx) => {

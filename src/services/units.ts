@@ -6,6 +6,9 @@ import { fold, tidy } from '#root/domain/text.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
 import { channelFailureReasons } from './channel-failures.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const unitWords = serviceWords('units');
 
 type Tx = Prisma.TransactionClient | Db;
 
@@ -90,55 +93,37 @@ async function findEntry(tx: Tx, orgId: string, name: string): Promise<Directory
   const directory = await loadDirectory(tx, orgId);
   const r = resolveName(name, directory);
   if (!r.matched) {
-    throw new NotFoundError({
-      vi: `Không tìm thấy đơn vị hoặc nhóm «${name}».`,
-      en: `No unit or group is called «${name}».`,
-    });
+    throw new NotFoundError(unitWords('noSuchName', { name }));
   }
   return directory.find((d) => d.id === r.id)!;
 }
 
 export async function findUnit(tx: Tx, orgId: string, name: string): Promise<DirectoryEntry> {
   const e = await findEntry(tx, orgId, name);
-  if (e.kind !== 'unit')
-    throw new UserError({
-      vi: `«${e.name}» là một nhóm, không phải đơn vị.`,
-      en: `«${e.name}» is a group, not a unit.`,
-    });
+  if (e.kind !== 'unit') throw new UserError(unitWords('isGroup', { name: e.name }));
   return e;
 }
 
 export async function findGroup(tx: Tx, orgId: string, name: string): Promise<DirectoryEntry> {
   const e = await findEntry(tx, orgId, name);
-  if (e.kind !== 'group')
-    throw new UserError({
-      vi: `«${e.name}» là một đơn vị, không phải nhóm.`,
-      en: `«${e.name}» is a unit, not a group.`,
-    });
+  if (e.kind !== 'group') throw new UserError(unitWords('isUnit', { name: e.name }));
   return e;
 }
 
 async function assertNameFree(tx: Tx, orgId: string, name: string): Promise<string> {
   const normalized = normalizeUnitName(name);
-  if (!normalized) throw new UserError({ vi: 'Tên không được để trống.', en: 'The name cannot be empty.' });
+  if (!normalized) throw new UserError(unitWords('nameEmpty'));
   const directory = await loadDirectory(tx, orgId);
   const taken = directory.find((d) => d.keys.includes(normalized));
   if (taken) {
-    throw new UserError({
-      vi: `Tên «${name}» đã dùng cho «${taken.name}» (tên chính hoặc tên khác).`,
-      en: `The name «${name}» is taken by «${taken.name}» (its name or an alias).`,
-    });
+    throw new UserError(unitWords('nameTaken', { name, takenName: taken.name }));
   }
   return normalized;
 }
 
 export async function addUnit(db: Db, orgId: string, name: string, aliases: string[], actor: string) {
   const clean = tidy(name);
-  if ([...clean].length > 300)
-    throw new UserError({
-      vi: 'Tên đơn vị quá dài (tối đa 300 ký tự).',
-      en: 'The unit’s name is too long (300 characters at most).',
-    });
+  if ([...clean].length > 300) throw new UserError(unitWords('nameTooLong'));
   return db.$transaction(async (tx) => {
     const normalized = await assertNameFree(tx, orgId, clean);
     const unit = await tx.unit.create({ data: { orgId, name: clean, normalized } });
@@ -268,17 +253,13 @@ export async function mergeUnits(db: Db, orgId: string, fromName: string, intoNa
   return db.$transaction(async (tx) => {
     const from = await findUnit(tx, orgId, fromName);
     const into = await findUnit(tx, orgId, intoName);
-    if (from.id === into.id)
-      throw new UserError({ vi: 'Hai tên là cùng một đơn vị.', en: 'Both names are the same unit.' });
+    if (from.id === into.id) throw new UserError(unitWords('sameUnit'));
     const clash = await tx.$queryRaw<{ n: bigint }[]>`
       SELECT count(*) AS n FROM obligations a JOIN obligations b
         ON a.duty_id = b.duty_id AND a.period_key = b.period_key
        WHERE a.unit_id = ${from.id}::uuid AND b.unit_id = ${into.id}::uuid`;
     if (Number(clash[0]?.n ?? 0) > 0) {
-      throw new UserError({
-        vi: 'Cả hai đơn vị đều có nghĩa vụ cùng nhiệm vụ, cùng kỳ; hãy xử lý các nghĩa vụ đó trước khi gộp.',
-        en: 'Both units hold obligations of the same duty and period; settle those before merging.',
-      });
+      throw new UserError(unitWords('mergeConflict'));
     }
     await tx.$executeRaw`
       UPDATE assignments SET unit_id = ${into.id}::uuid, target = ${`u:${into.id}`}
@@ -445,8 +426,7 @@ export async function unitDetail(db: Db, orgId: string, unitId: string) {
 
 /** Accepts a proposed unit or group by its id (the web page's button), audited like {@link acceptProposed}. */
 export async function acceptProposedById(db: Db, orgId: string, kind: 'unit' | 'group', id: string, actor: string) {
-  if (!isUuid(id))
-    throw new NotFoundError({ vi: 'Không tìm thấy đơn vị hoặc nhóm này.', en: 'No such unit or group.' });
+  if (!isUuid(id)) throw new NotFoundError(unitWords('noSuchEntry'));
   return db.$transaction(async (tx) => {
     const where = { id, orgId, proposed: true };
     const { count } =
@@ -457,7 +437,7 @@ export async function acceptProposedById(db: Db, orgId: string, kind: 'unit' | '
       kind === 'unit'
         ? await tx.unit.findFirst({ where: { id, orgId } })
         : await tx.unitGroup.findFirst({ where: { id, orgId } });
-    if (!row) throw new NotFoundError({ vi: 'Không tìm thấy đơn vị hoặc nhóm này.', en: 'No such unit or group.' });
+    if (!row) throw new NotFoundError(unitWords('noSuchEntry'));
     // Accepting twice (two tabs) is not an error, and is audited once.
     if (count === 1) await audit(tx, { orgId, actor, action: `${kind}.accept`, entity: kind, entityId: id });
     return { name: row.name, changed: count === 1 };

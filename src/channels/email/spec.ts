@@ -1,6 +1,9 @@
 import { UserError } from '#root/errors/index.js';
 import { defineChannel, htmlEscape, plain } from '../spec.js';
 import { emailDeliveryError } from './errors.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const contactWords = serviceWords('contacts');
 
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 
@@ -18,10 +21,7 @@ export const emailChannel = defineChannel({
     parse(raw) {
       const email = raw.trim();
       if (!EMAIL.test(email) || email.length > 320)
-        throw new UserError({
-          vi: `Địa chỉ email «${email.slice(0, 80)}» không hợp lệ.`,
-          en: `«${email.slice(0, 80)}» is not a valid email address.`,
-        });
+        throw new UserError(contactWords('invalidEmail', { email: email.slice(0, 80) }));
       return { email };
     },
     has: (c) => Boolean(c.email),

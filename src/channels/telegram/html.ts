@@ -1,10 +1,13 @@
 import type { Words } from '#root/errors/index.js';
 import { splitText } from '#root/lib/split-text.js';
+import { serviceWords } from '#root/messages/service-words.js';
 
 /**
  * Telegram's HTML parse mode (core.telegram.org/bots/api#html-style): what it accepts, how long a
  * text is as Telegram counts it, and how a text too long for one message is split.
  */
+
+const templateWords = serviceWords('templates');
 
 /** Telegram's limit on a message's text, counted after entities are parsed (tags do not count). */
 export const TELEGRAM_TEXT_MAX = 4_096;
@@ -51,7 +54,7 @@ export function telegramHtmlProblem(text: string): TelegramHtmlProblem | null {
     if (!m)
       return {
         at: i,
-        problem: { vi: 'dấu "<" không mở thẻ nào (viết &lt;)', en: 'a "<" that opens no tag (write &lt;)' },
+        problem: templateWords('strayLessThan'),
       };
     const name = m[2]!.toLowerCase();
     const closing = m[1] === '/';
@@ -61,10 +64,7 @@ export function telegramHtmlProblem(text: string): TelegramHtmlProblem | null {
     ) {
       return {
         at: i,
-        problem: {
-          vi: `thẻ <${closing ? '/' : ''}${name}> Telegram không hỗ trợ`,
-          en: `Telegram does not support the tag <${closing ? '/' : ''}${name}>`,
-        },
+        problem: templateWords('unsupportedTag', { slash: closing ? '/' : '', name }),
       };
     }
     if (closing) {
@@ -73,11 +73,8 @@ export function telegramHtmlProblem(text: string): TelegramHtmlProblem | null {
         return {
           at: i,
           problem: top
-            ? {
-                vi: `thẻ đóng </${name}> không khớp thẻ mở <${top.name}>`,
-                en: `the end tag </${name}> does not match <${top.name}>`,
-              }
-            : { vi: `thẻ đóng </${name}> không có thẻ mở`, en: `the end tag </${name}> closes nothing` },
+            ? templateWords('endTagMismatch', { name, topName: top.name })
+            : templateWords('endTagUnopened', { name }),
         };
       }
     } else {
@@ -89,7 +86,7 @@ export function telegramHtmlProblem(text: string): TelegramHtmlProblem | null {
   return unclosed
     ? {
         at: unclosed.at,
-        problem: { vi: `thẻ <${unclosed.name}> không được đóng`, en: `the tag <${unclosed.name}> is never closed` },
+        problem: templateWords('tagUnclosed', { name: unclosed.name }),
       }
     : null;
 }

@@ -4,6 +4,9 @@ import { defineChannel, type Escape } from '../spec.js';
 import { telegramDeliveryError } from './errors.js';
 import { TELEGRAM_TEXT_MAX, telegramHtmlProblem } from './html.js';
 import type { TelegramLimiter } from './limiter.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const contactWords = serviceWords('contacts');
 
 /** A Bot API error answer (grammY's GrammyError), told by its shape: this file does not load grammY. */
 const isApiError = (error: unknown): error is GrammyError =>
@@ -37,11 +40,7 @@ export const telegramChannel = defineChannel<TelegramLimiter>({
     entry: 'linked',
     parse(raw) {
       const id = raw.trim();
-      if (!/^-?\d{1,19}$/.test(id))
-        throw new UserError({
-          vi: `Mã chat Telegram «${id.slice(0, 30)}» không hợp lệ.`,
-          en: `«${id.slice(0, 30)}» is not a valid Telegram chat id.`,
-        });
+      if (!/^-?\d{1,19}$/.test(id)) throw new UserError(contactWords('invalidTelegramId', { id: id.slice(0, 30) }));
       return { telegramChatId: BigInt(id) };
     },
     has: (c) => c.telegramChatId != null,

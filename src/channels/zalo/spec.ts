@@ -3,6 +3,9 @@ import { defineChannel, plain } from '../spec.js';
 import { zaloDeliveryError } from './index.js';
 import type { ZaloLimiter } from './limiter.js';
 import { ZALO_TEXT_MAX } from './split.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const contactWords = serviceWords('contacts');
 
 /**
  * Zalo (ZALO_BOT_TOKEN): plain text, no buttons (the text says what to type), at most 2,000
@@ -21,10 +24,7 @@ export const zaloChannel = defineChannel<ZaloLimiter>({
     parse(raw) {
       const id = raw.trim();
       if (!id || id.length > 100 || /\s/.test(id))
-        throw new UserError({
-          vi: `Mã người dùng Zalo «${id.slice(0, 30)}» không hợp lệ.`,
-          en: `«${id.slice(0, 30)}» is not a valid Zalo user id.`,
-        });
+        throw new UserError(contactWords('invalidZaloId', { id: id.slice(0, 30) }));
       return { zaloUserId: id };
     },
     has: (c) => c.zaloUserId != null && c.zaloUserId !== '',

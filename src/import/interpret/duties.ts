@@ -11,6 +11,9 @@ import { splitUnitCell } from '../../domain/units.js';
 import type { DutyDraft, ParseOptions } from '../draft.js';
 import { mapHeader, type Columns, type Role } from './headers.js';
 import { whereIn } from '../where.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const importWords = serviceWords('import');
 
 /** A row of a duty table, its cells in the header's column order. */
 export interface DataRow {
@@ -50,10 +53,9 @@ export function excerpt(cells: string[]): string {
 }
 
 function unsplittable(row: DataRow): string {
-  return inBothLanguages({
-    vi: `Không tách được các cột ở ${whereIn(row.where, 'vi')}: «${excerpt(row.cells)}»`,
-    en: `The row at ${whereIn(row.where, 'en')} could not be split into the table’s columns: «${excerpt(row.cells)}»`,
-  });
+  return inBothLanguages(
+    importWords('rowNotSplit', { where: (lang) => whereIn(row.where, lang), cells: excerpt(row.cells) }),
+  );
 }
 
 /** "1" → "n", "4.2" → "n.n", "II" → "R", "a" → "a": peers share a shape. */
@@ -188,10 +190,9 @@ export function buildDuties(rows: DataRow[], columns: Columns, options: ParseOpt
         continue;
       } else {
         flags.push(
-          inBothLanguages({
-            vi: `Hàng không có số TT, không rõ thuộc nhiệm vụ nào ở ${whereIn(row.where, 'vi')}: «${excerpt(row.cells)}»`,
-            en: `A row without a number (TT), of no clear duty, at ${whereIn(row.where, 'en')}: «${excerpt(row.cells)}»`,
-          }),
+          inBothLanguages(
+            importWords('rowWithoutNumber', { where: (lang) => whereIn(row.where, lang), cells: excerpt(row.cells) }),
+          ),
         );
         continue;
       }
@@ -240,13 +241,7 @@ export function uniqueCodes(duties: DutyDraft[]): DutyDraft[] {
     return {
       ...d,
       code: `${d.code} (${n})`,
-      flags: [
-        inBothLanguages({
-          vi: `Số TT «${d.code}» bị trùng, đã đổi thành «${d.code} (${n})»`,
-          en: `The number «${d.code}» is used twice; this one was renamed «${d.code} (${n})»`,
-        }),
-        ...d.flags,
-      ],
+      flags: [inBothLanguages(importWords('numberUsedTwice', { code: d.code, nth: n })), ...d.flags],
     };
   });
 }
@@ -258,9 +253,9 @@ function finishDuty(b: Building, options: ParseOptions): DutyDraft {
   const timeframe = tidy(b.times.join(' '));
   const parsed = parseTimeframe(timeframe, { defaultDue: options.defaultDue });
   const flags = [...b.notes];
-  if (!title) flags.push(inBothLanguages({ vi: 'Thiếu tên nhiệm vụ', en: 'The duty has no title' }));
-  if (leads.length === 0) flags.push(inBothLanguages({ vi: 'Thiếu đơn vị chủ trì', en: 'The duty has no lead unit' }));
-  if (!timeframe) flags.push(inBothLanguages({ vi: 'Thiếu thời gian thực hiện', en: 'The duty has no timeframe' }));
+  if (!title) flags.push(inBothLanguages(importWords('noTitle')));
+  if (leads.length === 0) flags.push(inBothLanguages(importWords('noLeadUnit')));
+  if (!timeframe) flags.push(inBothLanguages(importWords('noTimeframe')));
   for (const f of parsed.flags) if (!flags.includes(f)) flags.push(f);
   return {
     code: b.code,

@@ -10,6 +10,9 @@ import { fold, tidy } from '../../domain/text.js';
 import { splitUnitCell } from '../../domain/units.js';
 import type { DutyDraft, ParseOptions } from '../draft.js';
 import { capitalize, type TextLine } from './plan-header.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const importWords = serviceWords('import');
 
 const SUBJECT_END =
   /\s(?:chủ trì|có trách nhiệm|xây dựng|gửi|báo cáo|tổng hợp|thực hiện|trước ngày|phối hợp|tham mưu|tổ chức|triển khai|định kỳ|hàng năm|hằng năm|căn cứ|chịu trách nhiệm|khẩn trương|chủ động|theo dõi|rà soát)(?=[\s,.;:]|$)/iu;
@@ -137,10 +140,7 @@ export function reportDuties(lines: TextLine[], options: ParseOptions): DutyDraf
             schedule = year ? { kind: 'once', due: `${year}-${md}` } : { kind: 'yearly', due: md };
             flags = [];
           }
-          if (!lead)
-            flags.push(
-              inBothLanguages({ vi: 'Không rõ đơn vị phải báo cáo', en: 'It is not clear which unit has to report' }),
-            );
+          if (!lead) flags.push(inBothLanguages(importWords('unclearReportingUnit')));
           const title = capitalize(
             tidy(clause)
               .replace(/^(?:\d+(?:\.\d+)*\.|[a-zđ]\)|[-–+•])\s*/u, '')

@@ -16,12 +16,12 @@ import { ImportError } from '../errors.js';
 import { cleanCell, CODE_TOKEN } from '../interpret/duties.js';
 import { CODE_HEADER, composeHeader, findHeader, isForeignHeader, mapHeader } from '../interpret/headers.js';
 import { place } from '../where.js';
+import { serviceWords } from '#root/messages/service-words.js';
+
+const importWords = serviceWords('import');
 
 /** The note on a table whose columns were guessed from a PDF's layout. */
-export const PDF_GUESS = inBothLanguages({
-  vi: 'Bảng trích từ PDF: các cột được đoán theo bố cục, cần kiểm tra lại',
-  en: 'A table taken from a PDF: its columns were guessed from the layout, please check',
-});
+export const PDF_GUESS = inBothLanguages(importWords('pdfTableGuessed'));
 
 // ---------------------------------------------------------------------------------------------
 // Pipe tables and cells between lone "|" lines
@@ -418,12 +418,7 @@ function pdfRecord(code: string, rest: string, body: string[], where: string): S
     if (!m) return broken();
     const at = m.index + 1;
     columns = [pre[0]!, [merged[0]!.slice(0, at).trim()], [merged[0]!.slice(at).trim(), ...merged.slice(1)]];
-    notes.push(
-      inBothLanguages({
-        vi: 'Cột chủ trì và phối hợp được tách theo phỏng đoán (bản PDF), cần kiểm tra',
-        en: 'The lead and cooperating columns were split by a guess (PDF), please check',
-      }),
-    );
+    notes.push(inBothLanguages(importWords('leadsSplitByGuess')));
   } else {
     return broken();
   }

@@ -1,5 +1,6 @@
 import type { Lang } from '#root/domain/wording.js';
 import { oneLanguage, UserError, type Words } from '#root/errors/index.js';
+import { fillPlaceholders } from '#root/lib/placeholders.js';
 import en from './locales/en.json' with { type: 'json' };
 import vi from './locales/vi.json' with { type: 'json' };
 
@@ -18,19 +19,16 @@ const WORDS: Record<Lang, Record<ChatKey, string>> = { vi, en };
 /** The locale files, by language (for the tests and the leak check). */
 export const CHAT_WORDS: Readonly<Record<Lang, Readonly<Record<ChatKey, string>>>> = WORDS;
 
-/** The placeholders a text uses, in order of first use. */
-export const placeholdersOf = (text: string): string[] => [
-  ...new Set([...text.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]!)),
-];
+export { placeholdersOf } from '#root/lib/placeholders.js';
 
 /**
  * One text in a language, its placeholders filled. A value the caller forgot reads as "…" rather
  * than as "undefined" (the tests make sure none is forgotten).
  */
 export function say(lang: Lang, key: ChatKey, params: ChatParams = {}): string {
-  return WORDS[lang][key].replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+  return fillPlaceholders(WORDS[lang][key], (name) => {
     const v = params[name];
-    return v === undefined ? '…' : String(v);
+    return v === undefined ? undefined : String(v);
   });
 }
 

@@ -1,5 +1,6 @@
 import type { Lang } from '#root/domain/wording.js';
 import type { Words } from '#root/errors/index.js';
+import { fillPlaceholders } from '#root/lib/placeholders.js';
 import adminsVi from './locales/vi/admins.json' with { type: 'json' };
 import adminsEn from './locales/en/admins.json' with { type: 'json' };
 import auditVi from './locales/vi/audit.json' with { type: 'json' };
@@ -82,13 +83,10 @@ export const SERVICE_WORDS: Readonly<
   Record<ServiceNamespace, Readonly<Record<Lang, Readonly<Record<string, string>>>>>
 > = NAMESPACES;
 
-/** The placeholders a text uses, in order of first use. */
-export const placeholdersOf = (text: string): string[] => [
-  ...new Set([...text.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]!)),
-];
+export { placeholdersOf } from '#root/lib/placeholders.js';
 
-function valueIn(v: ServiceValue | undefined, lang: Lang): string {
-  if (v === undefined) return '…';
+function valueIn(v: ServiceValue | undefined, lang: Lang): string | undefined {
+  if (v === undefined) return undefined;
   if (typeof v === 'function') return v(lang);
   if (typeof v === 'object') return v[lang];
   return String(v);
@@ -99,8 +97,7 @@ function valueIn(v: ServiceValue | undefined, lang: Lang): string {
  * `{{tên}}` — are not filled again; a value the caller forgot reads "…", never "undefined").
  */
 function fill(text: string, params: ServiceParams | undefined, lang: Lang): string {
-  if (!text.includes('{{')) return text;
-  return text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => valueIn(params?.[name], lang));
+  return fillPlaceholders(text, (name) => valueIn(params?.[name], lang));
 }
 
 /** The words of one namespace: a key and its values give the text in both languages. */

@@ -1,4 +1,5 @@
 import type { Words } from '#root/errors/index.js';
+import { fillPlaceholders } from '#root/lib/placeholders.js';
 import type { Lang } from './html.js';
 import askVi from './locales/vi/ask.json' with { type: 'json' };
 import askEn from './locales/en/ask.json' with { type: 'json' };
@@ -94,10 +95,7 @@ export interface WebT<N extends Namespace> {
 export const WEB_WORDS: Readonly<Record<Namespace, Readonly<Record<Lang, Readonly<Record<string, string>>>>>> =
   NAMESPACES;
 
-/** The placeholders a text uses, in order of first use. */
-export const placeholdersOf = (text: string): string[] => [
-  ...new Set([...text.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]!)),
-];
+export { placeholdersOf } from '#root/lib/placeholders.js';
 
 /**
  * The words of one namespace in one language. The table is picked once; a call is a lookup, and a
@@ -106,12 +104,9 @@ export const placeholdersOf = (text: string): string[] => [
 export function webWords<N extends Namespace>(ns: N, lang: Lang): WebT<N> {
   const table: Readonly<Record<string, string>> = NAMESPACES[ns][lang];
   const t = (key: WebKey<N>, params?: WebParams): string => {
-    const text = table[key]!;
-    // Most texts have no value: no replace for them.
-    if (!text.includes('{{')) return text;
-    return text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+    return fillPlaceholders(table[key]!, (name) => {
       const v = params?.[name];
-      return v === undefined ? '…' : String(v);
+      return v === undefined ? undefined : String(v);
     });
   };
   const count = (key: CountKey<N>, n: number, params?: WebParams) =>

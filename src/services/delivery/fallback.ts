@@ -45,6 +45,32 @@ export function createFallback(deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger
   }
 
   /**
+   * A failure's moves, in one transaction, from the state its caller knows (`from`): the fallback
+   * `work` returns, or the outcome when the row was no longer in that state (`work` threw
+   * {@link NotInState}; its transaction undone). That is its own claim lost to the lease (see
+   * CLAIM_LOST: a warning) or, for a row only read (`pending`), another send's claim since: the
+   * normal race, not worth a warning. `fields` name the row in the warning.
+   */
+  async function failInKnownState(
+    from: Exclude<Known, 'sent'>,
+    fields: { bundle: string } | { digest: string },
+    channel: Channel,
+    work: (tx: Prisma.TransactionClient) => Promise<string | null>,
+  ): Promise<{ moved: true; fallback: string | null } | { moved: false; outcome: DeliveryOutcome }> {
+    const done = await db.$transaction(work).then(
+      (f) => ({ moved: true as const, fallback: f }),
+      (error: unknown) => {
+        if (error instanceof NotInState) return null;
+        throw error;
+      },
+    );
+    if (done) return done;
+    if (from === 'pending') return { moved: false, outcome: { outcome: 'skipped', reason: 'claimed elsewhere' } };
+    logger.warn({ ...fields, channel, outcome: 'failed' }, CLAIM_LOST);
+    return { moved: false, outcome: { outcome: 'skipped', reason: 'claim lost' } };
+  }
+
+  /**
    * A permanent failure of a bundle: it and its items are failed, and the contact's next channel
    * takes them. `from` is the state the caller knows the bundle in: its own claim (`{ claimedBy }`,
    * the claim's token; the channel refused it) or `pending` (only read: no channel configured to
@@ -60,51 +86,35 @@ export function createFallback(deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger
   ): Promise<DeliveryOutcome> {
     const contactId = b.contact.id;
     const channel = b.channel;
-    const moved = await db
-      .$transaction(async (tx) => {
-        // Items not claimed yet (no channel configured): claimed into the bundle as they fail with it.
-        await tx.$executeRaw`
+    const moved = await failInKnownState(from, { bundle: b.id }, channel, async (tx) => {
+      // Items not claimed yet (no channel configured): claimed into the bundle as they fail with it.
+      await tx.$executeRaw`
         UPDATE reminders SET status = 'claimed', bundle_id = ${b.id}::uuid
          WHERE id = ANY(${items.map((i) => i.id)}::uuid[]) AND status = 'pending'`;
-        // Not in the state its caller knows: thrown, so that the items' claim above is undone too.
-        if (!(await failBundle(tx, b.id, reason, from))) throw new NotInState();
-        const next = await nextChannel(tx, contactId, channel, reason, scope, (orgId, next) =>
-          tx.auditEvent.createMany({
-            data: items.map((item) => ({
-              orgId,
-              actor: 'system',
-              action: 'reminder.failed',
-              entity: 'reminder',
-              entityId: item.id,
-              data: {
-                contact: contactId,
-                channel,
-                next,
-                dutyCode: item.obligation.dutyCode,
-                bundle: b.id,
-                reason: reason.slice(0, 200),
-              },
-            })),
-          }),
-        );
-        return next ? moveToChannel(tx, b, items, next) : null;
-      })
-      .then(
-        (fallback) => ({ fallback }),
-        (error: unknown) => {
-          if (error instanceof NotInState) return null;
-          throw error;
-        },
+      // Not in the state its caller knows: thrown, so that the items' claim above is undone too.
+      if (!(await failBundle(tx, b.id, reason, from))) throw new NotInState();
+      const next = await nextChannel(tx, contactId, channel, reason, scope, (orgId, next) =>
+        tx.auditEvent.createMany({
+          data: items.map((item) => ({
+            orgId,
+            actor: 'system',
+            action: 'reminder.failed',
+            entity: 'reminder',
+            entityId: item.id,
+            data: {
+              contact: contactId,
+              channel,
+              next,
+              dutyCode: item.obligation.dutyCode,
+              bundle: b.id,
+              reason: reason.slice(0, 200),
+            },
+          })),
+        }),
       );
-    if (!moved) {
-      // Its own claim no longer: the lease ran out first (see CLAIM_LOST). A bundle only read
-      // (`pending`) and claimed by another send since is the normal race, not worth a warning.
-      if (from !== 'pending') {
-        logger.warn({ bundle: b.id, channel, outcome: 'failed' }, CLAIM_LOST);
-        return { outcome: 'skipped', reason: 'claim lost' };
-      }
-      return { outcome: 'skipped', reason: 'claimed elsewhere' };
-    }
+      return next ? moveToChannel(tx, b, items, next) : null;
+    });
+    if (!moved.moved) return moved.outcome;
     const { fallback } = moved;
     for (const item of items) metrics.failed.inc({ channel, kind: item.kind });
     if (scope === 'address')
@@ -131,45 +141,30 @@ export function createFallback(deps: Pick<DeliveryDeps, 'db' | 'clock' | 'logger
     scope: 'address' | 'message',
     from: Exclude<Known, 'sent'>,
   ): Promise<DeliveryOutcome> {
-    const moved = await db
-      .$transaction(async (tx) => {
-        if (!(await failDigestRow(tx, id, reason, from))) throw new NotInState();
-        const next = await nextChannel(tx, contactId, channel, reason, scope, (orgId, next) =>
-          tx.auditEvent.create({
-            data: {
-              orgId,
-              actor: 'system',
-              action: 'digest.failed',
-              entity: 'digest',
-              entityId: id,
-              data: { contact: contactId, channel, next, dutyCode: null, reason: reason.slice(0, 200) },
-            },
-          }),
-        );
-        if (!next) return null;
-        const dg = await tx.digest.findUniqueOrThrow({ where: { id } });
-        const created = await tx.digest.upsert({
-          where: { contactId_day_channel: { contactId, day: dg.day, channel: next } },
-          update: {},
-          create: { orgId: dg.orgId, contactId, day: dg.day, channel: next, scheduledAt: dg.scheduledAt },
-        });
-        return created.status === 'pending' ? created.id : null;
-      })
-      .then(
-        (fallback) => ({ fallback }),
-        (error: unknown) => {
-          if (error instanceof NotInState) return null;
-          throw error;
-        },
+    const moved = await failInKnownState(from, { digest: id }, channel, async (tx) => {
+      if (!(await failDigestRow(tx, id, reason, from))) throw new NotInState();
+      const next = await nextChannel(tx, contactId, channel, reason, scope, (orgId, next) =>
+        tx.auditEvent.create({
+          data: {
+            orgId,
+            actor: 'system',
+            action: 'digest.failed',
+            entity: 'digest',
+            entityId: id,
+            data: { contact: contactId, channel, next, dutyCode: null, reason: reason.slice(0, 200) },
+          },
+        }),
       );
-    if (!moved) {
-      // As for a bundle (failBundleFor): its own claim lost to the lease, or read and claimed since.
-      if (from !== 'pending') {
-        logger.warn({ digest: id, channel, outcome: 'failed' }, CLAIM_LOST);
-        return { outcome: 'skipped', reason: 'claim lost' };
-      }
-      return { outcome: 'skipped', reason: 'claimed elsewhere' };
-    }
+      if (!next) return null;
+      const dg = await tx.digest.findUniqueOrThrow({ where: { id } });
+      const created = await tx.digest.upsert({
+        where: { contactId_day_channel: { contactId, day: dg.day, channel: next } },
+        update: {},
+        create: { orgId: dg.orgId, contactId, day: dg.day, channel: next, scheduledAt: dg.scheduledAt },
+      });
+      return created.status === 'pending' ? created.id : null;
+    });
+    if (!moved.moved) return moved.outcome;
     const { fallback } = moved;
     metrics.failed.inc({ channel, kind: 'digest' });
     logger.warn({ digest: id, channel, fallback, reason }, 'digest failed for good on this channel');

@@ -5,6 +5,7 @@ import { BUNDLES_PER_JOB, dispatchChunks, SEND_JOB_OPTIONS } from '#jobs/dispatc
 import { createRedis } from '#root/redis.js';
 import type { BenchEnv } from './env.js';
 import { dropPrefix } from './env.js';
+import { cpuOf, redisPid } from './util.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 
@@ -14,8 +15,9 @@ const root = fileURLToPath(new URL('../', import.meta.url));
  * of a message the worker sent). A worker process of its own (bench/pipeline-floor-worker.ts) takes
  * jobs of BUNDLES_PER_JOB messages, queued as a dispatch queues them (its chunks), and sends each
  * with the reminders' client, `inFlight` at once, against the Bot API test server at `apiRoot`.
- * Messages answered per second from the first `addBulk` to the last answer, and the worker's CPU per
- * message: what the pipeline's ratio could at most be on this machine.
+ * Messages answered per second from the first `addBulk` to the last answer, and the CPU per message
+ * of the worker, of this process (the Bot API test server, queueing the jobs) and of the Redis
+ * server over the same span: what the pipeline's ratio could at most be on this machine.
  */
 export async function floorRate(
   env: BenchEnv,
@@ -28,7 +30,7 @@ export async function floorRate(
     inFlight: number;
     concurrency: number;
   },
-): Promise<{ perSecond: number; workerCpuMs: number }> {
+): Promise<{ perSecond: number; workerCpuMs: number; benchCpuMs: number; redisCpuMs: number }> {
   const prefix = `${env.prefix}-floor`;
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/pipeline-floor-worker.ts'], {
     cwd: root,
@@ -86,10 +88,19 @@ export async function floorRate(
       },
       opts: { ...SEND_JOB_OPTIONS, jobId: `floor-${j}` },
     }));
+    const redis = redisPid();
+    const redis0 = cpuOf(redis);
+    const self0 = process.cpuUsage();
     const t0 = Date.now();
     for (const [from, to] of dispatchChunks(jobs.length)) await queue.addBulk(jobs.slice(from, to));
     const [, end, cpu] = (await line('DONE')).split(' ');
-    return { perSecond: o.messages / ((Number(end) - t0) / 1000), workerCpuMs: Number(cpu) / o.messages };
+    const self = process.cpuUsage(self0);
+    return {
+      perSecond: o.messages / ((Number(end) - t0) / 1000),
+      workerCpuMs: Number(cpu) / o.messages,
+      benchCpuMs: (self.user + self.system) / 1000 / o.messages,
+      redisCpuMs: (cpuOf(redis) - redis0) / o.messages,
+    };
   } finally {
     child.kill('SIGKILL');
     await exited.catch(() => undefined);

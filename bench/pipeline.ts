@@ -2,6 +2,7 @@ import { createTelegramChannel } from '#root/channels/telegram/index.js';
 import type { SentMessage } from '../test/helpers/telegram-server.js';
 import type { BenchEnv } from './env.js';
 import type { Figure } from './run.js';
+import { dbFloor } from './pipeline-db-floor.js';
 import { floorRate } from './pipeline-floor.js';
 import { rawSendRate } from './raw-send-rate.js';
 import { fanOut, TOKEN } from './telegram.js';
@@ -16,6 +17,13 @@ import { round, size } from './util.js';
  * many calls in flight as the Telegram channel allows). Then its floor (bench/pipeline-floor.ts): the
  * same number of messages, same payload, through the same queue (batch jobs as a dispatch makes them)
  * and the same client, with no database and nothing rendered — the most the ratio could be here.
+ * Last, the database's part alone (bench/pipeline-db-floor.ts: the same bundles read, claimed and
+ * recorded by the delivery's statements, nothing else), and from the two floors the ceiling: the
+ * ratio a pipeline doing nothing but the floor's work and those statements would reach. The raw
+ * loop, the floor and the pipeline are CPU-bound here (client, test server, worker and database
+ * share two cores), so their rates stand as the inverse of their CPU per message: the ceiling is
+ * the raw loop's CPU per call (client and test server) over the floor's and the database floor's
+ * together. Unlike a ratio of rates, it holds when the machine is busy.
  */
 export async function benchPipeline(env: BenchEnv): Promise<Figure[]> {
   const N = size('BENCH_PIPELINE_REMINDERS', 10_000);
@@ -68,6 +76,13 @@ export async function benchPipeline(env: BenchEnv): Promise<Figure[]> {
         inFlight: K,
         concurrency: Number(process.env.WORKER_CONCURRENCY || 256),
       });
+      // About the fan-out's mean batch (its loads, claims and records: 18 to 29 bundles a statement).
+      const DB_BATCH = 25;
+      const db = await dbFloor(env, { orgId: r.orgId, batch: DB_BATCH });
+      const floorCpu = floor.workerCpuMs + floor.benchCpuMs + floor.redisCpuMs;
+      const dbCpu = db.postgresMs + db.clientMs;
+      const rawCpu = raw.cpuMsPerCall + raw.serverCpuMsPerCall;
+      const ceiling = rawCpu / (floorCpu + dbCpu);
       return [
         {
           bench: 'pipeline',
@@ -99,6 +114,36 @@ export async function benchPipeline(env: BenchEnv): Promise<Figure[]> {
           bench: 'pipeline',
           figure: 'floor ratio: the most the pipeline could reach here (reference)',
           value: round(floor.perSecond / raw.perSecond, 3),
+          unit: '×',
+        },
+        {
+          bench: 'pipeline',
+          figure: `database floor: PostgreSQL CPU per message, the delivery's read, claim and record alone, ${DB_BATCH} a statement (reference)`,
+          value: round(db.postgresMs, 3),
+          unit: 'ms',
+        },
+        {
+          bench: 'pipeline',
+          figure: "database floor: the client's CPU per message for those statements (reference)",
+          value: round(db.clientMs, 3),
+          unit: 'ms',
+        },
+        {
+          bench: 'pipeline',
+          figure: 'floor: CPU per message of its worker, the test server and Redis (reference)',
+          value: round(floorCpu, 3),
+          unit: 'ms',
+        },
+        {
+          bench: 'pipeline',
+          figure: 'raw sendMessage: CPU per call of its client and the test server (reference)',
+          value: round(rawCpu, 3),
+          unit: 'ms',
+        },
+        {
+          bench: 'pipeline',
+          figure: 'ceiling: the ratio with nothing but the floor and the database floor, by CPU (reference)',
+          value: round(ceiling, 3),
           unit: '×',
         },
         { bench: 'pipeline', figure: `sendMessage calls not answered 200`, value: rejected, unit: '' },

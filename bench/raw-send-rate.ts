@@ -6,7 +6,8 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 /**
  * Runs bench/raw-send.ts as its own process and returns the sendMessage calls per second it made,
  * its errors and its own CPU per call: `client` is grammY's default (`grammy`) or the reminders'
- * (`reminders`, src/channels/telegram/fetch.ts).
+ * (`reminders`, src/channels/telegram/fetch.ts). `serverCpuMsPerCall`: this process's CPU per call
+ * meanwhile — the Bot API test server's, when it runs here and nothing else does.
  */
 export async function rawSendRate(options: {
   apiRoot: string;
@@ -17,7 +18,8 @@ export async function rawSendRate(options: {
   concurrency: number;
   payload: Record<string, unknown>;
   client?: 'grammy' | 'reminders';
-}): Promise<{ perSecond: number; errors: number; cpuMsPerCall: number }> {
+}): Promise<{ perSecond: number; errors: number; cpuMsPerCall: number; serverCpuMsPerCall: number }> {
+  const self0 = process.cpuUsage();
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/raw-send.ts'], {
     cwd: root,
     env: {
@@ -40,5 +42,9 @@ export async function rawSendRate(options: {
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   const line = out.split('\n').find((l) => l.startsWith('{"perSecond"'));
   if (code !== 0 || !line) throw new Error(`bench/raw-send.ts failed (${code}):\n${out}`);
-  return JSON.parse(line) as { perSecond: number; errors: number; cpuMsPerCall: number };
+  const self = process.cpuUsage(self0);
+  return {
+    ...(JSON.parse(line) as { perSecond: number; errors: number; cpuMsPerCall: number }),
+    serverCpuMsPerCall: (self.user + self.system) / 1000 / options.calls,
+  };
 }

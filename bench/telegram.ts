@@ -218,6 +218,8 @@ function answered(fake: FakeTelegram, n: number): () => boolean {
 /** What a fan-out measured: the test server (still running, for counting its calls), deliveries and the worker's memory. */
 export interface FanOut {
   fake: FakeTelegram;
+  /** The organisation seeded for the fan-out (its bundles and items are all sent by then). */
+  orgId: string;
   /** Items (reminders) sent, of `chats × perChat`. */
   sent: number;
   /** Messages (one per contact) delivered per second, from the dispatch to the last item sent. */
@@ -512,6 +514,7 @@ export async function fanOut<T>(
           times.set(`${m.chat.id}|${b.callback_data}`, (times.get(`${m.chat.id}|${b.callback_data}`) ?? 0) + 1);
     return await after({
       fake,
+      orgId,
       sent,
       rate,
       duplicates: Math.max(0, fake.sent().length - o.chats),

@@ -81,6 +81,15 @@ export function cpuOf(pid: number | undefined): number {
   }
 }
 
+/** The Redis server's process id (the machine's), if it runs here. */
+export function redisPid(): number | undefined {
+  try {
+    return Number(execFileSync('pidof', ['redis-server'], { encoding: 'utf8' }).trim().split(/\s+/)[0]) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * CPU used by the processes a fan-out involves, from `start()` to `stop()` (ms): the worker, the
  * PostgreSQL backends serving the bench's database (those open at either end; one that opened and
@@ -96,13 +105,6 @@ export function cpuMeter(db: { $queryRaw: Db['$queryRaw'] }, workerPid: number |
       await db.$queryRaw<{ pid: number }[]>`
       SELECT pid FROM pg_stat_activity WHERE datname = current_database()`
     ).map((r) => r.pid);
-  const redisPid = () => {
-    try {
-      return Number(execFileSync('pidof', ['redis-server'], { encoding: 'utf8' }).trim().split(/\s+/)[0]) || undefined;
-    } catch {
-      return undefined;
-    }
-  };
   const snapshot = async () => {
     const pg = new Map((await backends()).map((pid) => [pid, cpuOf(pid)]));
     return { worker: cpuOf(workerPid), pg, self: process.cpuUsage(), redis: cpuOf(redisPid()), cluster: clusterCpu() };

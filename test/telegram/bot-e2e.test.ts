@@ -500,9 +500,9 @@ describe('the Telegram bot, end to end', () => {
       expect(first.status).toBe('claimed');
       // A token of the send's own, which starts with the worker's id (as the bundles' do).
       expect(workerOfClaim(first.claimedBy!)).toBe(s.deps.workerId);
-      expect((await reclaimDigests(t.prisma, new Date(first.claimedAt!.getTime() + 1))).map((d) => d.id)).toEqual([
-        digest.id,
-      ]);
+      expect(
+        (await reclaimDigests(t.prisma, orgId, new Date(first.claimedAt!.getTime() + 1))).map((d) => d.id),
+      ).toEqual([digest.id]);
       const other = claimToken('another-worker');
       expect(await claimDigest(t.prisma, digest.id, 'claimed', other, new Date())).toBe(true);
       call.release();

@@ -256,16 +256,23 @@ export async function cancelBundle(
   return true;
 }
 
+/** What a reclaim writes in `last_error`: a claim's move to `pending` that no release of its send made. */
+export const RECLAIMED = 'reclaimed after lease: outcome unknown';
+
 /**
- * Bundles claimed before `before` whose worker never recorded an outcome (it died) go back to
- * `pending` with their items (and so do reminders claimed alone, by an earlier version); returns
- * their ids and channels, each a send of unknown outcome.
+ * Bundles of organisation `orgId` claimed before `before` whose worker never recorded an outcome (it
+ * died, or froze) go back to `pending` with their items (and so do the organisation's reminders
+ * claimed alone, by an earlier version); returns their ids and channels, each a send of unknown
+ * outcome. One organisation's, as the planner's pass that runs it is (jobs/maintenance.ts): each
+ * pass looks at its own organisation's claims only, so a period's passes look at each claim once.
+ * `claimed_by` is kept (who held the lapsed claim, for operators); `last_error` says
+ * {@link RECLAIMED}, which tells the move from a release's (see {@link releaseBundle}).
  */
-export async function reclaimBundles(db: Db, before: Date): Promise<{ id: string; channel: string }[]> {
+export async function reclaimBundles(db: Db, orgId: string, before: Date): Promise<{ id: string; channel: string }[]> {
   return db.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<{ id: string; channel: string }[]>`
-      UPDATE bundles SET status = 'pending', last_error = 'reclaimed after lease: outcome unknown'
-       WHERE status = 'claimed' AND claimed_at < ${before}
+      UPDATE bundles SET status = 'pending', last_error = ${RECLAIMED}
+       WHERE status = 'claimed' AND claimed_at < ${before} AND org_id = ${orgId}::uuid
       RETURNING id, channel::text`;
     if (rows.length)
       await tx.$executeRaw`
@@ -273,8 +280,8 @@ export async function reclaimBundles(db: Db, before: Date): Promise<{ id: string
          WHERE bundle_id = ANY(${rows.map((r) => r.id)}::uuid[]) AND status = 'claimed'`;
     // A reminder claimed alone (before bundles existed) and never recorded: pending again.
     const lone = await tx.$queryRaw<{ id: string; channel: string }[]>`
-      UPDATE reminders SET status = 'pending', last_error = 'reclaimed after lease: outcome unknown'
-       WHERE status = 'claimed' AND bundle_id IS NULL AND claimed_at < ${before}
+      UPDATE reminders SET status = 'pending', last_error = ${RECLAIMED}
+       WHERE status = 'claimed' AND bundle_id IS NULL AND claimed_at < ${before} AND org_id = ${orgId}::uuid
       RETURNING id, channel::text`;
     return [...rows, ...lone];
   });
@@ -352,12 +359,17 @@ export async function failDigestRow(
 }
 
 /**
- * Digests claimed before `before` without an outcome (their worker died, or froze past the lease)
- * go back to `pending`, to be sent again (the README's rule); their ids and channels.
+ * Digests of organisation `orgId` claimed before `before` without an outcome (their worker died, or
+ * froze past the lease) go back to `pending`, to be sent again (the README's rule); their ids and
+ * channels. One organisation's, as {@link reclaimBundles}.
  */
-export async function reclaimDigests(db: Client, before: Date): Promise<{ id: string; channel: string }[]> {
+export async function reclaimDigests(
+  db: Client,
+  orgId: string,
+  before: Date,
+): Promise<{ id: string; channel: string }[]> {
   return db.$queryRaw<{ id: string; channel: string }[]>`
-    UPDATE digests SET status = 'pending', last_error = 'reclaimed after lease: outcome unknown'
-     WHERE status = 'claimed' AND claimed_at < ${before}
+    UPDATE digests SET status = 'pending', last_error = ${RECLAIMED}
+     WHERE status = 'claimed' AND claimed_at < ${before} AND org_id = ${orgId}::uuid
     RETURNING id, channel::text`;
 }

@@ -19,6 +19,7 @@ import {
   releaseDigest,
   workerOfClaim,
 } from '#root/services/delivery/claims.js';
+import { persist } from '#root/services/delivery/context.js';
 import { loadBundles } from '#root/services/delivery/load.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { buildTelegramReminders } from '../helpers/builders.js';
@@ -404,6 +405,96 @@ describe('the claim and record statements', () => {
       expect(s.status).toBe('sent');
       expect(s.items.map((i) => [i.status, i.bundle_id])).toEqual(s.items.map(() => ['sent', id]));
     }
+  });
+  it('takes a release retried after its answer was lost for a release, and one after the reclaim for a claim lost', async () => {
+    // `persist` retries a release whose first attempt landed (only the answer was lost): the retry
+    // finds the bundle pending under this claim's token, released, not lost. The lease's reclaim,
+    // the one other move to pending that keeps the token, is a claim lost.
+    const { orgId, ids, items } = await seed('cl-release-again', 2, 2, 720_000_000);
+    const [a, b] = ids as [string, string];
+    const mine = claimToken('host-1');
+    await claimBundles(
+      t.prisma,
+      ids.map((id) => ({ bundleId: id, itemIds: items(id) })),
+      'claimed',
+      mine,
+      new Date(),
+    );
+    expect(await releaseBundle(t.prisma, a, 'temporary', mine)).toBe(1);
+    expect(await releaseBundle(t.prisma, a, 'temporary', mine)).toBe(1);
+    expect((await stateOf(a)).items.map((i) => [i.status, i.bundle_id])).toEqual(items(a).map(() => ['pending', null]));
+    expect(await releaseBundle(t.prisma, a, 'temporary', claimToken('host-1'))).toBe(0);
+    // Claimed since by another send (a new token): no longer this claim's.
+    const theirs = claimToken('host-2');
+    await claimBundles(t.prisma, [{ bundleId: a, itemIds: items(a) }], 'claimed', theirs, new Date());
+    expect(await releaseBundle(t.prisma, a, 'temporary', mine)).toBe(0);
+    expect((await stateOf(a)).status).toBe('claimed');
+    // Reclaimed after the lease, not claimed again: pending under this token, but not released by it.
+    await t.pool.query(`UPDATE bundles SET claimed_at = now() - interval '1 hour' WHERE id = $1::uuid`, [b]);
+    expect((await reclaimBundles(t.prisma, orgId, new Date(Date.now() - 60_000))).map((r) => r.id)).toEqual([b]);
+    expect(await releaseBundle(t.prisma, b, 'temporary', mine)).toBe(0);
+
+    // A digest alike.
+    const d = await seedDigest('cl-release-again-digest', 720_000_100);
+    const e = await seedDigest('cl-release-again-digest-2', 720_000_200);
+    expect(await claimDigest(t.prisma, d, 'claimed', mine, new Date())).toBe(true);
+    expect(await claimDigest(t.prisma, e, 'claimed', mine, new Date())).toBe(true);
+    expect(await releaseDigest(t.prisma, d, 'temporary', mine)).toBe(true);
+    expect(await releaseDigest(t.prisma, d, 'temporary', mine)).toBe(true);
+    expect(await digestOf(d)).toMatchObject({ status: 'pending', claimed_by: mine, last_error: 'temporary' });
+    expect(await claimDigest(t.prisma, d, 'claimed', theirs, new Date())).toBe(true);
+    expect(await releaseDigest(t.prisma, d, 'temporary', mine)).toBe(false);
+    await t.pool.query(`UPDATE digests SET claimed_at = now() - interval '1 hour' WHERE id = $1::uuid`, [e]);
+    expect(
+      (await reclaimDigests(t.prisma, await orgOfDigest(e), new Date(Date.now() - 60_000))).map((r) => r.id),
+    ).toEqual([e]);
+    expect(await releaseDigest(t.prisma, e, 'temporary', mine)).toBe(false);
+  });
+
+  it('reports a release as landed when persist retries it after its answer was lost', async () => {
+    // The release's statement runs, then its answer is lost (the connection cut as it came back):
+    // persist retries, as it does in a database outage, and the retry must say released.
+    const { ids, items } = await seed('cl-release-persist', 1, 2, 730_000_000);
+    const id = ids[0]!;
+    const mine = claimToken('host-1');
+    await claimBundles(t.prisma, [{ bundleId: id, itemIds: items(id) }], 'claimed', mine, new Date());
+    const d = await seedDigest('cl-release-persist-digest', 730_000_100);
+    expect(await claimDigest(t.prisma, d, 'claimed', mine, new Date())).toBe(true);
+    const answerLostOnce = <T>(write: () => Promise<T>) => {
+      let attempts = 0;
+      return async () => {
+        attempts += 1;
+        const written = await write();
+        if (attempts === 1)
+          throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+        return written;
+      };
+    };
+    const said: string[] = [];
+    const logger = createLogger({
+      level: 'info',
+      destination: { write: (line: string) => void said.push((JSON.parse(line) as { msg: string }).msg) },
+    });
+    const claim = { claimedAt: performance.now(), leaseMs: 120_000 };
+    expect(
+      await persist(
+        logger,
+        answerLostOnce(() => releaseBundle(t.prisma, id, 'temporary', mine)),
+        claim,
+        { bundle: id },
+      ),
+    ).toBe(1);
+    expect(
+      await persist(
+        logger,
+        answerLostOnce(() => releaseDigest(t.prisma, d, 'temporary', mine)),
+        claim,
+        { digest: d },
+      ),
+    ).toBe(true);
+    expect(said.filter((m) => m === 'outcome recorded once the database answered again')).toHaveLength(2);
+    expect((await stateOf(id)).status).toBe('pending');
+    expect(await digestOf(d)).toMatchObject({ status: 'pending' });
   });
 });
 

@@ -26,6 +26,9 @@ import type { Prisma } from '#root/generated/prisma/client.js';
 
 type Client = Db | Prisma.TransactionClient;
 
+/** What a reclaim writes in `last_error`: a claim's move to `pending` that no release of its send made. */
+export const RECLAIMED = 'reclaimed after lease: outcome unknown';
+
 /** This process's part of its claim tokens: a process restarted under the same worker id has another. */
 const processNonce = randomBytes(3).toString('hex');
 let claimsTaken = 0;
@@ -165,7 +168,14 @@ export async function recordSent(db: Client, requests: RecordRequest[], now: Dat
 
 /**
  * A temporary failure: the bundle goes back to `pending` and its items with it, free to be bundled
- * again — if it is still the claim of token `claimedBy` (see {@link Known}). How many bundles moved (0 or 1).
+ * again — if it is still the claim of token `claimedBy` (see {@link Known}). 1 if the bundle is
+ * released by this claim, else 0 (the claim is no longer this send's).
+ *
+ * Released already counts: `persist` retries a write whose answer was lost (a database outage), and
+ * a release whose earlier attempt landed finds the bundle `pending` — still under this claim's token,
+ * which a release keeps and any later claim replaces. The one other move to `pending` that keeps the
+ * token, the lease's reclaim, says so in `last_error` ({@link RECLAIMED}): that one is a claim lost.
+ * Read in the statement's snapshot, before its own update: the two counts never both hold.
  */
 export async function releaseBundle(db: Client, bundleId: string, reason: string, claimedBy: string): Promise<number> {
   const rows = await db.$queryRaw<{ n: number }[]>`
@@ -175,8 +185,12 @@ export async function releaseBundle(db: Client, bundleId: string, reason: string
     r AS (
       UPDATE reminders SET status = 'pending', bundle_id = NULL
         FROM b WHERE reminders.bundle_id = b.id AND reminders.status = 'claimed'
-      RETURNING reminders.id)
-    SELECT count(*)::int AS n FROM b`;
+      RETURNING reminders.id),
+    done AS (
+      SELECT id FROM bundles
+       WHERE id = ${bundleId}::uuid AND status = 'pending' AND claimed_by = ${claimedBy}
+         AND last_error IS DISTINCT FROM ${RECLAIMED})
+    SELECT ((SELECT count(*) FROM b) + (SELECT count(*) FROM done))::int AS n`;
   return rows[0]?.n ?? 0;
 }
 
@@ -256,9 +270,6 @@ export async function cancelBundle(
   return true;
 }
 
-/** What a reclaim writes in `last_error`: a claim's move to `pending` that no release of its send made. */
-export const RECLAIMED = 'reclaimed after lease: outcome unknown';
-
 /**
  * Bundles of organisation `orgId` claimed before `before` whose worker never recorded an outcome (it
  * died, or froze) go back to `pending` with their items (and so do the organisation's reminders
@@ -329,13 +340,22 @@ export async function recordDigest(
   return count === 1;
 }
 
-/** A temporary failure: the digest goes back to `pending`, if the claim is still `claimedBy`'s; whether it moved. */
+/**
+ * A temporary failure: the digest goes back to `pending`, if the claim is still `claimedBy`'s; whether
+ * it is released by this claim — now, or by an earlier attempt whose answer was lost, as
+ * {@link releaseBundle} tells.
+ */
 export async function releaseDigest(db: Client, digestId: string, reason: string, claimedBy: string): Promise<boolean> {
-  const { count } = await db.digest.updateMany({
-    where: { id: digestId, status: 'claimed', claimedBy },
-    data: { status: 'pending', lastError: reason.slice(0, 500) },
-  });
-  return count === 1;
+  const rows = await db.$queryRaw<{ n: number }[]>`
+    WITH d AS (
+      UPDATE digests SET status = 'pending', last_error = ${reason.slice(0, 500)}
+       WHERE id = ${digestId}::uuid AND status = 'claimed' AND claimed_by = ${claimedBy} RETURNING id),
+    done AS (
+      SELECT id FROM digests
+       WHERE id = ${digestId}::uuid AND status = 'pending' AND claimed_by = ${claimedBy}
+         AND last_error IS DISTINCT FROM ${RECLAIMED})
+    SELECT ((SELECT count(*) FROM d) + (SELECT count(*) FROM done))::int AS n`;
+  return rows[0]?.n === 1;
 }
 
 /**

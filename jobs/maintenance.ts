@@ -20,7 +20,7 @@ export const PLAN_BEHIND_MS = 10 * 3_600_000;
  * One planning pass for an organisation (the `plan-reminders` job, every minute):
  *
  * 1. Write the reminder and digest rows of the next day (and of the last day, if missed).
- * 2. Return stale claims to pending (a worker died mid-send).
+ * 2. Return the organisation's stale claims to pending (a worker died mid-send).
  * 3. Queue every pending row due within `lookaheadMs`, delayed to its instant.
  *
  * Idempotent and safe to run on several schedulers at once.
@@ -36,7 +36,7 @@ export async function planPass(
   const window = { from: new Date(now.getTime() - PLAN_BEHIND_MS), to: new Date(now.getTime() + PLAN_AHEAD_MS) };
   const plan = await planWindow(deps.db, orgId, window.from, window.to);
   const written = await materialize(deps.db, orgId, plan, now, window);
-  const reclaimed = await delivery.reclaimStale(now);
+  const reclaimed = await delivery.reclaimStale(orgId, now);
   const queued = await dispatchDue(deps.db, queue, orgId, now, lookaheadMs);
   return { ...written, reclaimed, queued };
 }

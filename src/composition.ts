@@ -369,6 +369,7 @@ export async function buildDeps(envConfig: EnvConfig, options: BuildOptions = {}
           token: config.ZALO_BOT_TOKEN,
           apiRoot: config.ZALO_API_ROOT,
           limiter: processZaloLimiter(config.ZALO_RATE_PER_SECOND),
+          timeoutMs: config.ZALO_TIMEOUT_SECONDS * 1000,
         })
       : null;
     const senders: Partial<Record<ChatChannel, ChatSender>> = {};

@@ -80,18 +80,19 @@ export function createDelivery(deps: DeliveryDeps) {
    * Returns claims older than the lease (CLAIM_LEASE_SECONDS) to `pending`: their worker died, or
    * froze, between claim and record. Whether the channel accepted the message is unknowable, so it
    * is sent again — the README's rule: a reminder may arrive twice, never not at all. Each is
-   * counted. Run by the planner's pass of each organisation (jobs/maintenance.ts, every
-   * PLAN_EVERY_SECONDS), over every organisation's claims.
+   * counted and said once. Run by the planner's pass of each organisation (jobs/maintenance.ts,
+   * every PLAN_EVERY_SECONDS), over that organisation's claims only: with N organisations, a
+   * period's N passes read the claims once between them, not N times over.
    */
-  async function reclaimStale(now: Date): Promise<number> {
+  async function reclaimStale(orgId: string, now: Date): Promise<number> {
     const before = new Date(now.getTime() - leaseOf(deps));
-    const rows = await reclaimBundles(db, before);
+    const rows = await reclaimBundles(db, orgId, before);
     for (const r of rows) {
       metrics.unknown.inc({ channel: r.channel });
       logger.warn({ bundle: r.id, channel: r.channel }, 'claim without outcome reclaimed: possibly delivered twice');
     }
     // A digest's too (an administrator's summary sent twice, at worst), said and counted alike.
-    const digests = await reclaimDigests(db, before);
+    const digests = await reclaimDigests(db, orgId, before);
     for (const d of digests) {
       metrics.unknown.inc({ channel: d.channel });
       logger.warn({ digest: d.id, channel: d.channel }, 'claim without outcome reclaimed: possibly delivered twice');

@@ -35,6 +35,10 @@ describe('configuration', () => {
     // A Telegram call must end before its claim's 120 s lease could lapse.
     ['TELEGRAM_TIMEOUT_SECONDS', '120', /TELEGRAM_TIMEOUT_SECONDS: tối đa 90/],
     ['TELEGRAM_LIMITS', 'no', /TELEGRAM_LIMITS: phải là on hoặc off/],
+    ['ZALO_TIMEOUT_SECONDS', '91', /ZALO_TIMEOUT_SECONDS: tối đa 90/],
+    ['ZALO_TIMEOUT_SECONDS', '0', /ZALO_TIMEOUT_SECONDS: tối thiểu 1/],
+    ['SMTP_TIMEOUT_SECONDS', '91', /SMTP_TIMEOUT_SECONDS: tối đa 90/],
+    ['SMTP_TIMEOUT_SECONDS', '2.5', /SMTP_TIMEOUT_SECONDS: phải là số nguyên/],
   ])('refuses %s=%s with a message naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
@@ -114,12 +118,35 @@ describe('configuration', () => {
       expect(() => loadConfig({ CLAIM_LEASE_SECONDS: '10' })).toThrow(
         /WEBHOOK_TIMEOUT_SECONDS: .*tối đa 8 với hạn này/,
       );
-      // The channels whose timeouts are the code's: the lease they need.
-      expect(() => loadConfig({ CLAIM_LEASE_SECONDS: '11', ZALO_BOT_TOKEN: '123:abcdefghij' })).toThrow(
-        /CLAIM_LEASE_SECONDS: quá ngắn cho kênh Zalo .*\(tối thiểu 12\)/,
+      // Zalo and email: their timeouts (10 s and 30 s by default) + 20 s to record ≤ 120 s, checked only
+      // when the channel is configured; the message names the largest that fits.
+      const zalo = { ZALO_BOT_TOKEN: '123:abcdefghij' };
+      const smtp = { SMTP_URL: 'smtp://mail.example' };
+      expect(loadConfig({ ...zalo, ...smtp })).toMatchObject({ ZALO_TIMEOUT_SECONDS: 10, SMTP_TIMEOUT_SECONDS: 30 });
+      expect(loadConfig({ ...zalo, ZALO_TIMEOUT_SECONDS: '90' }).ZALO_TIMEOUT_SECONDS).toBe(90);
+      expect(loadConfig({ ...smtp, SMTP_TIMEOUT_SECONDS: '90' }).SMTP_TIMEOUT_SECONDS).toBe(90);
+      expect(loadConfig({ ...zalo, CLAIM_LEASE_SECONDS: '100', ZALO_TIMEOUT_SECONDS: '83' }).ZALO_TIMEOUT_SECONDS).toBe(
+        83,
       );
-      expect(() => loadConfig({ CLAIM_LEASE_SECONDS: '35', SMTP_URL: 'smtp://mail.example' })).toThrow(
-        /CLAIM_LEASE_SECONDS: quá ngắn cho kênh email .*\(tối thiểu 36\)/,
+      expect(() => loadConfig({ ...zalo, CLAIM_LEASE_SECONDS: '100', ZALO_TIMEOUT_SECONDS: '84' })).toThrow(
+        /ZALO_TIMEOUT_SECONDS: 84 s, cộng 16\.7 s để ghi kết quả, phải nằm trong hạn giữ CLAIM_LEASE_SECONDS=100 s \(tối đa 83 với hạn này.*\(at most 83 with this lease, or raise CLAIM_LEASE_SECONDS\)/,
+      );
+      expect(() => loadConfig({ ...zalo, CLAIM_LEASE_SECONDS: '11' })).toThrow(
+        /ZALO_TIMEOUT_SECONDS: 10 s, .*CLAIM_LEASE_SECONDS=11 s \(tối đa 9 với hạn này/,
+      );
+      expect(() => loadConfig({ ...smtp, CLAIM_LEASE_SECONDS: '35' })).toThrow(
+        /SMTP_TIMEOUT_SECONDS: 30 s, .*CLAIM_LEASE_SECONDS=35 s \(tối đa 29 với hạn này/,
+      );
+      expect(loadConfig({ ...smtp, CLAIM_LEASE_SECONDS: '35', SMTP_TIMEOUT_SECONDS: '29' }).SMTP_TIMEOUT_SECONDS).toBe(
+        29,
+      );
+      expect(() => loadConfig({ ...smtp, CLAIM_LEASE_SECONDS: '120', SMTP_TIMEOUT_SECONDS: '90' })).not.toThrow();
+      // Not configured: not checked.
+      expect(
+        loadConfig({ CLAIM_LEASE_SECONDS: '20', ZALO_TIMEOUT_SECONDS: '90', SMTP_TIMEOUT_SECONDS: '90' }),
+      ).toMatchObject({ CLAIM_LEASE_SECONDS: 20 });
+      expect(() => loadConfig({ ...zalo, ...smtp, CLAIM_LEASE_SECONDS: '2' })).toThrow(
+        /ZALO_TIMEOUT_SECONDS: 10 s, .*\(at most 1 with this lease.*\n.*SMTP_TIMEOUT_SECONDS: 30 s, .*\(at most 1 with this lease/,
       );
       // A short lease with short timeouts, as the end-to-end test of the lease runs.
       const short = loadConfig({

@@ -1,5 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planPass } from '#jobs/maintenance.js';
+import { createLogger } from '#root/logger.js';
 import { arrayLiteral, parseTimestamptz } from '#root/db/prepared.js';
 import { bundlePending } from '#root/services/bundles.js';
 import {
@@ -17,7 +19,9 @@ import {
   releaseDigest,
   workerOfClaim,
 } from '#root/services/delivery/claims.js';
+import { persist } from '#root/services/delivery/context.js';
 import { loadBundles } from '#root/services/delivery/load.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 import { buildTelegramReminders } from '../helpers/builders.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
@@ -157,12 +161,12 @@ describe('the claim and record statements', () => {
   it("leaves a claim that is no longer the worker's to the one that holds it", async () => {
     // The late worker's claim lapsed: reclaimed after its lease, then claimed again by another,
     // whose message may be on its way. Nothing the late one writes may land on that claim.
-    const { ids, items } = await seed('cl-owner', 1, 3, 650_000_000);
+    const { orgId, ids, items } = await seed('cl-owner', 1, 3, 650_000_000);
     const id = ids[0]!;
     const [mine] = await claimBundles(t.prisma, [{ bundleId: id, itemIds: items(id) }], 'claimed', 'late', new Date());
     expect(mine).toHaveLength(3);
     await t.pool.query(`UPDATE bundles SET claimed_at = now() - interval '1 hour' WHERE id = $1::uuid`, [id]);
-    expect((await reclaimBundles(t.prisma, new Date(Date.now() - 60_000))).map((r) => r.id)).toContain(id);
+    expect((await reclaimBundles(t.prisma, orgId, new Date(Date.now() - 60_000))).map((r) => r.id)).toContain(id);
     const [theirs] = await claimBundles(
       t.prisma,
       [{ bundleId: id, itemIds: items(id) }],
@@ -196,7 +200,7 @@ describe('the claim and record statements', () => {
     // after a freeze, or a second batch holding the bundle): the first send's late outcome must not
     // land on the second claim, though both are the same worker's.
     const worker = 'host-4242';
-    const { ids, items } = await seed('cl-token', 1, 3, 670_000_000);
+    const { orgId, ids, items } = await seed('cl-token', 1, 3, 670_000_000);
     const id = ids[0]!;
     const first = claimToken(worker);
     const [firstWon] = await claimBundles(
@@ -208,7 +212,7 @@ describe('the claim and record statements', () => {
     );
     expect(firstWon).toHaveLength(3);
     await t.pool.query(`UPDATE bundles SET claimed_at = now() - interval '1 hour' WHERE id = $1::uuid`, [id]);
-    expect((await reclaimBundles(t.prisma, new Date(Date.now() - 60_000))).map((r) => r.id)).toContain(id);
+    expect((await reclaimBundles(t.prisma, orgId, new Date(Date.now() - 60_000))).map((r) => r.id)).toContain(id);
     const second = claimToken(worker);
     const [secondWon] = await claimBundles(
       t.prisma,
@@ -298,6 +302,7 @@ describe('the claim and record statements', () => {
     });
     return dg.id;
   };
+  const orgOfDigest = async (id: string) => (await t.prisma.digest.findUniqueOrThrow({ where: { id } })).orgId;
   const digestOf = async (id: string) => {
     const r = await t.pool.query<{
       status: string;
@@ -321,7 +326,9 @@ describe('the claim and record statements', () => {
 
     const lapse = async () => {
       await t.pool.query(`UPDATE digests SET claimed_at = now() - interval '1 hour' WHERE id = $1::uuid`, [id]);
-      expect((await reclaimDigests(t.prisma, new Date(Date.now() - 60_000))).map((r) => r.id)).toContain(id);
+      expect(
+        (await reclaimDigests(t.prisma, await orgOfDigest(id), new Date(Date.now() - 60_000))).map((r) => r.id),
+      ).toContain(id);
       expect(await digestOf(id)).toMatchObject({
         status: 'pending',
         last_error: 'reclaimed after lease: outcome unknown',
@@ -399,6 +406,200 @@ describe('the claim and record statements', () => {
       expect(s.items.map((i) => [i.status, i.bundle_id])).toEqual(s.items.map(() => ['sent', id]));
     }
   });
+  it('takes a release retried after its answer was lost for a release, and one after the reclaim for a claim lost', async () => {
+    // `persist` retries a release whose first attempt landed (only the answer was lost): the retry
+    // finds the bundle pending under this claim's token, released, not lost. The lease's reclaim,
+    // the one other move to pending that keeps the token, is a claim lost.
+    const { orgId, ids, items } = await seed('cl-release-again', 2, 2, 720_000_000);
+    const [a, b] = ids as [string, string];
+    const mine = claimToken('host-1');
+    await claimBundles(
+      t.prisma,
+      ids.map((id) => ({ bundleId: id, itemIds: items(id) })),
+      'claimed',
+      mine,
+      new Date(),
+    );
+    expect(await releaseBundle(t.prisma, a, 'temporary', mine)).toBe(1);
+    expect(await releaseBundle(t.prisma, a, 'temporary', mine)).toBe(1);
+    expect((await stateOf(a)).items.map((i) => [i.status, i.bundle_id])).toEqual(items(a).map(() => ['pending', null]));
+    expect(await releaseBundle(t.prisma, a, 'temporary', claimToken('host-1'))).toBe(0);
+    // Claimed since by another send (a new token): no longer this claim's.
+    const theirs = claimToken('host-2');
+    await claimBundles(t.prisma, [{ bundleId: a, itemIds: items(a) }], 'claimed', theirs, new Date());
+    expect(await releaseBundle(t.prisma, a, 'temporary', mine)).toBe(0);
+    expect((await stateOf(a)).status).toBe('claimed');
+    // Reclaimed after the lease, not claimed again: pending under this token, but not released by it.
+    await t.pool.query(`UPDATE bundles SET claimed_at = now() - interval '1 hour' WHERE id = $1::uuid`, [b]);
+    expect((await reclaimBundles(t.prisma, orgId, new Date(Date.now() - 60_000))).map((r) => r.id)).toEqual([b]);
+    expect(await releaseBundle(t.prisma, b, 'temporary', mine)).toBe(0);
+
+    // A digest alike.
+    const d = await seedDigest('cl-release-again-digest', 720_000_100);
+    const e = await seedDigest('cl-release-again-digest-2', 720_000_200);
+    expect(await claimDigest(t.prisma, d, 'claimed', mine, new Date())).toBe(true);
+    expect(await claimDigest(t.prisma, e, 'claimed', mine, new Date())).toBe(true);
+    expect(await releaseDigest(t.prisma, d, 'temporary', mine)).toBe(true);
+    expect(await releaseDigest(t.prisma, d, 'temporary', mine)).toBe(true);
+    expect(await digestOf(d)).toMatchObject({ status: 'pending', claimed_by: mine, last_error: 'temporary' });
+    expect(await claimDigest(t.prisma, d, 'claimed', theirs, new Date())).toBe(true);
+    expect(await releaseDigest(t.prisma, d, 'temporary', mine)).toBe(false);
+    await t.pool.query(`UPDATE digests SET claimed_at = now() - interval '1 hour' WHERE id = $1::uuid`, [e]);
+    expect(
+      (await reclaimDigests(t.prisma, await orgOfDigest(e), new Date(Date.now() - 60_000))).map((r) => r.id),
+    ).toEqual([e]);
+    expect(await releaseDigest(t.prisma, e, 'temporary', mine)).toBe(false);
+  });
+
+  it('reports a release as landed when persist retries it after its answer was lost', async () => {
+    // The release's statement runs, then its answer is lost (the connection cut as it came back):
+    // persist retries, as it does in a database outage, and the retry must say released.
+    const { ids, items } = await seed('cl-release-persist', 1, 2, 730_000_000);
+    const id = ids[0]!;
+    const mine = claimToken('host-1');
+    await claimBundles(t.prisma, [{ bundleId: id, itemIds: items(id) }], 'claimed', mine, new Date());
+    const d = await seedDigest('cl-release-persist-digest', 730_000_100);
+    expect(await claimDigest(t.prisma, d, 'claimed', mine, new Date())).toBe(true);
+    const answerLostOnce = <T>(write: () => Promise<T>) => {
+      let attempts = 0;
+      return async () => {
+        attempts += 1;
+        const written = await write();
+        if (attempts === 1)
+          throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+        return written;
+      };
+    };
+    const said: string[] = [];
+    const logger = createLogger({
+      level: 'info',
+      destination: { write: (line: string) => void said.push((JSON.parse(line) as { msg: string }).msg) },
+    });
+    const claim = { claimedAt: performance.now(), leaseMs: 120_000 };
+    expect(
+      await persist(
+        logger,
+        answerLostOnce(() => releaseBundle(t.prisma, id, 'temporary', mine)),
+        claim,
+        { bundle: id },
+      ),
+    ).toBe(1);
+    expect(
+      await persist(
+        logger,
+        answerLostOnce(() => releaseDigest(t.prisma, d, 'temporary', mine)),
+        claim,
+        { digest: d },
+      ),
+    ).toBe(true);
+    expect(said.filter((m) => m === 'outcome recorded once the database answered again')).toHaveLength(2);
+    expect((await stateOf(id)).status).toBe('pending');
+    expect(await digestOf(d)).toMatchObject({ status: 'pending' });
+  });
+});
+
+/**
+ * The reclaim of lapsed claims in the planner's passes (jobs/maintenance.ts): one pass per
+ * organisation, each over its own organisation's claims. With several organisations, a lapsed claim
+ * is reclaimed, counted (`dondoc_reminders_unknown_outcome_total`) and said once in a period's
+ * passes, by its own organisation's, and not again by the next period's.
+ */
+describe('the reclaim of lapsed claims, in the planner’s passes', () => {
+  let t: TestDatabase;
+  let s: TestApp;
+  const lines: { msg: string; bundle?: string; digest?: string }[] = [];
+  const RECLAIMED_SAID = 'claim without outcome reclaimed: possibly delivered twice';
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    // No worker: what the passes queue stays queued, and the rows stay as the passes leave them.
+    s = await startTestApp(t, {
+      start: new Date(),
+      roles: ['bot'],
+      logger: createLogger({
+        level: 'warn',
+        destination: { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) },
+      }),
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await s?.stop();
+    await t?.close();
+  });
+
+  const unknownCount = async () => {
+    const text = await s.app.metrics.registry.getSingleMetricAsString('dondoc_reminders_unknown_outcome_total');
+    return Number(/\{channel="telegram"\} (\d+)/.exec(text)?.[1] ?? 0);
+  };
+
+  /** An organisation with one pending bundle (and a digest), claimed `ago` ms before now (null: not). */
+  const org = async (code: string, firstChat: number, bundleAgo: number | null, digestAgo: number | null) => {
+    const now = new Date();
+    const { orgId } = await buildTelegramReminders(t.prisma, { code, chats: 1, perChat: 2, firstChat, now });
+    await bundlePending(t.prisma, orgId, now);
+    const bundle = await t.prisma.bundle.findFirstOrThrow({ where: { orgId } });
+    const [won] = await claimBundles(
+      t.prisma,
+      [{ bundleId: bundle.id, itemIds: (await loadBundles(t.prisma, [bundle.id]))[0]!.items.map((i) => i.id) }],
+      'claimed',
+      claimToken('host-1'),
+      now,
+    );
+    expect(won).toHaveLength(2);
+    if (bundleAgo !== null)
+      await t.prisma.bundle.update({
+        where: { id: bundle.id },
+        data: { claimedAt: new Date(now.getTime() - bundleAgo) },
+      });
+    const contact = await t.prisma.contact.findFirstOrThrow({ where: { orgId } });
+    const digest = await t.prisma.digest.create({
+      data: {
+        orgId,
+        contactId: contact.id,
+        day: new Date('2026-12-07T00:00:00Z'),
+        channel: 'telegram',
+        scheduledAt: now,
+      },
+    });
+    expect(await claimDigest(t.prisma, digest.id, 'claimed', claimToken('host-1'), now)).toBe(true);
+    if (digestAgo !== null)
+      await t.prisma.digest.update({
+        where: { id: digest.id },
+        data: { claimedAt: new Date(now.getTime() - digestAgo) },
+      });
+    return { orgId, bundle: bundle.id, digest: digest.id };
+  };
+
+  it('reclaims and counts a lapsed claim once, in its own organisation’s pass', async () => {
+    const hour = 3_600_000;
+    const orgs = [
+      await org('rc-a', 710_000_000, hour, null),
+      await org('rc-b', 710_000_100, hour, hour),
+      await org('rc-c', 710_000_200, null, null),
+    ];
+    const before = await unknownCount();
+    // One period: each organisation's pass, at once as the worker runs them.
+    const pass = () => Promise.all(orgs.map((o) => planPass(s.deps, s.app.delivery, s.app.sendQueue(), o.orgId, 0)));
+    expect((await pass()).map((r) => r.reclaimed)).toEqual([1, 2, 0]);
+    expect(await unknownCount()).toBe(before + 3);
+    const said = lines.filter((l) => l.msg === RECLAIMED_SAID).map((l) => l.bundle ?? l.digest);
+    expect(said.sort()).toEqual([orgs[0]!.bundle, orgs[1]!.bundle, orgs[1]!.digest].sort());
+    expect(
+      (await t.prisma.bundle.findMany({ where: { id: { in: orgs.map((o) => o.bundle) } } }))
+        .map((b) => [b.id, b.status])
+        .sort(),
+    ).toEqual(
+      [
+        [orgs[0]!.bundle, 'pending'],
+        [orgs[1]!.bundle, 'pending'],
+        [orgs[2]!.bundle, 'claimed'],
+      ].sort(),
+    );
+    // The next period's passes: nothing lapsed any more, nothing counted again.
+    expect((await pass()).map((r) => r.reclaimed)).toEqual([0, 0, 0]);
+    expect(await unknownCount()).toBe(before + 3);
+    expect(lines.filter((l) => l.msg === RECLAIMED_SAID)).toHaveLength(3);
+  }, 120_000);
 });
 
 describe('parameters and values read by position', () => {

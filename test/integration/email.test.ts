@@ -1,8 +1,13 @@
+import net from 'node:net';
 import { fromZonedTime } from 'date-fns-tz';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchDue } from '#jobs/dispatch.js';
 import { planPass } from '#jobs/maintenance.js';
 import { createEmailChannel } from '#root/channels/email/index.js';
+import { createChannels } from '#root/channels/index.js';
+import { DeliveryError, type Recipient } from '#root/channels/types.js';
+import { loadConfig } from '#root/config.js';
+import { createLogger } from '#root/logger.js';
 import { createSandboxChannel } from '#root/channels/sandbox/index.js';
 import { yearWindow } from '#root/domain/zoned-day.js';
 import { linkExpiry, LINK_VALIDITY_SECONDS, signLink, verifyLink } from '#root/services/links.js';
@@ -205,5 +210,47 @@ describe('reminders by email', () => {
     expect((await t.prisma.obligation.findUniqueOrThrow({ where: { id: o.id } })).status).toBe('open');
     expect(await t.prisma.confirmation.count({ where: { obligationId: o.id } })).toBe(0);
     expect(await t.prisma.auditEvent.count()).toBe(audits);
+  });
+});
+
+describe('an SMTP server that stops answering', () => {
+  it('is given up after SMTP_TIMEOUT_SECONDS, the channel built from the configuration', async () => {
+    // Greets, then never answers: the send waits for the server's answer to EHLO.
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.write('220 mail.example ESMTP\r\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    const config = loadConfig({ SMTP_URL: `smtp://127.0.0.1:${port}`, SMTP_TIMEOUT_SECONDS: '1' });
+    const channels = await createChannels(config, createLogger({ level: 'silent' }));
+    const email = channels.email as ReturnType<typeof createEmailChannel>;
+    try {
+      const to: Recipient = {
+        contactId: 'c1',
+        name: 'An',
+        locale: 'vi',
+        email: 'an@example.gov.vn',
+        telegramChatId: null,
+        zaloUserId: null,
+      };
+      const started = performance.now();
+      const error = await email
+        .send(to, { orgId: 'o1', ref: { reminderId: 'r1' }, subject: 'Nhắc hạn', text: 'x' })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      // The pool's socket timeout: the setting's 1 s, not the default 30 s (the test's own limit).
+      expect(error).toBeInstanceOf(DeliveryError);
+      expect(error).toMatchObject({ permanent: false, cause: { code: 'ETIMEDOUT' } });
+      expect(performance.now() - started).toBeGreaterThanOrEqual(900);
+    } finally {
+      for (const channel of Object.values(channels)) if ('close' in channel) await channel.close?.();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

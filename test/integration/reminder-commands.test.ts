@@ -169,7 +169,7 @@ describe('preview, nudge and the sandbox outbox from the command line', () => {
         claimedBy: 'w2',
       },
     });
-    await s.app.delivery.reclaimStale(now);
+    await s.app.delivery.reclaimStale(orgId, now);
     expect((await t.prisma.reminder.findUniqueOrThrow({ where: { id: dead.id } })).status).toBe('pending');
     expect((await t.prisma.reminder.findUniqueOrThrow({ where: { id: alive.id } })).status).toBe('claimed');
     const metric = await s.app.metrics.registry.getSingleMetricAsString('dondoc_reminders_unknown_outcome_total');

@@ -13,6 +13,9 @@ import { claimDigest, claimToken, reclaimDigests, workerOfClaim } from '#root/se
 import { seedDemo } from '#root/services/demo.js';
 import { reconcileObligations } from '#root/services/obligations.js';
 import { nudge } from '#root/services/nudge.js';
+import { createDelivery } from '#root/services/delivery.js';
+import { createLogger } from '#root/logger.js';
+import { loadTemplates } from '#root/messages/templates.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { buildMiniOrg } from '../helpers/builders.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -500,9 +503,9 @@ describe('the Telegram bot, end to end', () => {
       expect(first.status).toBe('claimed');
       // A token of the send's own, which starts with the worker's id (as the bundles' do).
       expect(workerOfClaim(first.claimedBy!)).toBe(s.deps.workerId);
-      expect((await reclaimDigests(t.prisma, new Date(first.claimedAt!.getTime() + 1))).map((d) => d.id)).toEqual([
-        digest.id,
-      ]);
+      expect(
+        (await reclaimDigests(t.prisma, orgId, new Date(first.claimedAt!.getTime() + 1))).map((d) => d.id),
+      ).toEqual([digest.id]);
       const other = claimToken('another-worker');
       expect(await claimDigest(t.prisma, digest.id, 'claimed', other, new Date())).toBe(true);
       call.release();
@@ -514,6 +517,57 @@ describe('the Telegram bot, end to end', () => {
       });
     }
     await t.prisma.digest.update({ where: { id: digest.id }, data: { status: 'sent' } });
+  });
+
+  it('counts a digest whose call had no answer as of unknown outcome, as a bundle, and sends it again', async () => {
+    // The digest above once more. The Bot API server never answers its call: the channel gives up
+    // (its timeout), the message may have arrived; the digest goes back to pending, counted and said
+    // as a bundle's would be, and its next send goes out.
+    const admin = await t.prisma.contact.findFirstOrThrow({ where: { orgId, role: 'admin' } });
+    const digest = await t.prisma.digest.findFirstOrThrow({
+      where: { orgId, contactId: admin.id, channel: 'telegram', status: 'sent' },
+    });
+    await t.prisma.digest.update({ where: { id: digest.id }, data: { status: 'pending', externalId: null } });
+    const said: { msg: string; digest?: string }[] = [];
+    // A channel that gives a call up after a few seconds (the app's waits 30 s), in a delivery of its own.
+    const telegram = createTelegramChannel({ token: TOKEN, apiRoot: tg.apiRoot, timeoutSeconds: 3 });
+    const delivery = createDelivery({
+      db: t.prisma,
+      config: s.config,
+      templates: loadTemplates(),
+      channels: { telegram },
+      clock: s.clock,
+      logger: createLogger({
+        level: 'warn',
+        destination: { write: (line: string) => void said.push(JSON.parse(line) as (typeof said)[number]) },
+      }),
+      metrics: s.app.metrics,
+      workerId: 'digest-timeout',
+    });
+    const unknown = async () =>
+      Number(
+        /\{channel="telegram"\} (\d+)/.exec(
+          await s.app.metrics.registry.getSingleMetricAsString('dondoc_reminders_unknown_outcome_total'),
+        )?.[1] ?? 0,
+      );
+    try {
+      const before = await unknown();
+      tg.fail({ status: 'timeout', method: 'sendMessage', chatId: 6001 });
+      await expect(delivery.deliverDigest(digest.id)).rejects.toMatchObject({ outcomeUnknown: true });
+      expect(await unknown()).toBe(before + 1);
+      expect(said.filter((l) => l.digest === digest.id).map((l) => l.msg)).toEqual([
+        'no answer from the channel: outcome unknown, will retry (possibly delivered twice)',
+      ]);
+      expect(await t.prisma.digest.findUniqueOrThrow({ where: { id: digest.id } })).toMatchObject({
+        status: 'pending',
+        attempts: digest.attempts + 1,
+      });
+      // Sent again; counted once.
+      expect((await delivery.deliverDigest(digest.id)).outcome).toBe('sent');
+      expect(await unknown()).toBe(before + 1);
+    } finally {
+      await telegram.close?.();
+    }
   });
 
   it('answers /xong without a code with buttons, and unknown commands and strangers clearly', async () => {

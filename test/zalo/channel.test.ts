@@ -3,6 +3,9 @@ import { createZaloChannel, zaloDeliveryError, type ZaloChannelOptions } from '#
 import { createZaloLimiter, runLimited, ZALO_LIMITS } from '#root/channels/zalo/limiter.js';
 import { DeliveryError, type OutgoingMessage, type Recipient } from '#root/channels/types.js';
 import { ZaloApiError, ZaloNetworkError } from '#root/channels/zalo/client.js';
+import { createChannels } from '#root/channels/index.js';
+import { loadConfig } from '#root/config.js';
+import { createLogger } from '#root/logger.js';
 import { startZaloServer, type FakeZalo, type StartZaloServerOptions } from '../helpers/zalo-server.js';
 
 let fake: FakeZalo | undefined;
@@ -191,6 +194,21 @@ describe('the Zalo reminders channel', () => {
       await deliver(zalo, to, reminder('Tin khác', 'r2'));
       expect(f.sent('u1').at(-1)?.text).toBe('Tin khác');
       await zalo.close?.();
+    });
+    it('gives a call up after ZALO_TIMEOUT_SECONDS, the channel built from the configuration', async () => {
+      fake = await startZaloServer();
+      const config = loadConfig({ ZALO_BOT_TOKEN: fake.token, ZALO_API_ROOT: fake.apiRoot, ZALO_TIMEOUT_SECONDS: '1' });
+      const channels = await createChannels(config, createLogger({ level: 'silent' }));
+      const zalo = channels.zalo as ReturnType<typeof createZaloChannel>;
+      try {
+        fake.fail('sendMessage', { status: 'timeout', chatId: 'slow' });
+        const e = await deliveryError(deliver(zalo, recipient('slow'), reminder('x')));
+        // No answer: the message may have arrived.
+        expect(e).toMatchObject({ permanent: false, outcomeUnknown: true });
+        expect(e.cause).toMatchObject({ timedOut: true, message: 'Zalo sendMessage: no answer in time (1000 ms)' });
+      } finally {
+        for (const channel of Object.values(channels)) if ('close' in channel) await channel.close?.();
+      }
     });
   });
 

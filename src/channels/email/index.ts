@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
-import { SMTP_TIMEOUTS_MS } from '../send-bounds.js';
+import { DEFAULT_SMTP_TIMEOUT_SECONDS, SMTP_CONNECT_TIMEOUTS_MS } from '../send-bounds.js';
 import { DeliveryError, type ChannelAdapter, type OutgoingMessage, type Recipient } from '../types.js';
 import { emailDeliveryError } from './errors.js';
 
@@ -9,6 +9,8 @@ export interface EmailOptions {
   from: string;
   /** Messages per minute to this SMTP server, shared by the pool's connections. */
   ratePerMinute: number;
+  /** Seconds the server has to answer, each answer of a send (SMTP_TIMEOUT_SECONDS; default 30). */
+  timeoutSeconds?: number;
 }
 
 /**
@@ -26,9 +28,9 @@ export function createEmailChannel(
     maxMessages: 100,
     rateDelta: 60_000,
     rateLimit: options.ratePerMinute,
-    connectionTimeout: SMTP_TIMEOUTS_MS.connection,
-    greetingTimeout: SMTP_TIMEOUTS_MS.greeting,
-    socketTimeout: SMTP_TIMEOUTS_MS.socket,
+    connectionTimeout: SMTP_CONNECT_TIMEOUTS_MS.connection,
+    greetingTimeout: SMTP_CONNECT_TIMEOUTS_MS.greeting,
+    socketTimeout: (options.timeoutSeconds ?? DEFAULT_SMTP_TIMEOUT_SECONDS) * 1000,
   } as SMTPPool.Options & { url: string });
   return {
     name: 'email',

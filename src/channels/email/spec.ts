@@ -46,6 +46,7 @@ export const emailChannel = defineChannel({
       from: config.MAIL_FROM,
       // The pool's own limiter: SMTP_RATE_PER_MINUTE shared by its connections.
       ratePerMinute: config.SMTP_RATE_PER_MINUTE,
+      timeoutSeconds: config.SMTP_TIMEOUT_SECONDS,
     });
     // An SMTP server that does not answer at start is reported, not fatal: sends retry until it does.
     try {

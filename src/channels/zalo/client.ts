@@ -9,7 +9,7 @@
  * are never put in errors, and descriptions are redacted in case a server echoes one).
  */
 import { timingSafeEqual } from 'node:crypto';
-import { ZALO_CALL_TIMEOUT_MS } from '../send-bounds.js';
+import { DEFAULT_ZALO_TIMEOUT_SECONDS } from '../send-bounds.js';
 import { runLimited, type RunLimitedOptions, type ZaloLimiter } from './limiter.js';
 
 export const ZALO_API_ROOT = 'https://bot-api.zaloplatforms.com';
@@ -235,7 +235,7 @@ export function createZaloClient(options: ZaloClientOptions): ZaloClient {
     throw new TypeError('createZaloClient: a bot token is required');
   const apiRoot = (options.apiRoot ?? ZALO_API_ROOT).replace(/\/+$/, '');
   const fetchImpl = options.fetch ?? globalThis.fetch;
-  const timeoutMs = options.timeoutMs ?? ZALO_CALL_TIMEOUT_MS;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_ZALO_TIMEOUT_SECONDS * 1000;
   const limiter = options.limiter;
 
   /** Whatever a server says back is shown without the token, should it echo the URL. */

@@ -15,7 +15,7 @@ export interface ZaloChannelOptions {
   perChatIntervalMs?: number;
   /** 429 answers waited out before giving the send back to the queue (default 3). */
   maxRateRetries?: number;
-  /** Time allowed for one call (default 10 s). */
+  /** Time allowed for one call, in milliseconds (ZALO_TIMEOUT_SECONDS; default 10 s). */
   timeoutMs?: number;
   /** Tests only: another `fetch`. */
   fetch?: typeof fetch;

@@ -44,6 +44,11 @@ export const zaloChannel = defineChannel<ZaloLimiter>({
   async transport({ config }, limiter) {
     if (!config.ZALO_BOT_TOKEN) return null;
     const { createZaloChannel } = await import('./index.js');
-    return createZaloChannel({ token: config.ZALO_BOT_TOKEN, apiRoot: config.ZALO_API_ROOT, limiter });
+    return createZaloChannel({
+      token: config.ZALO_BOT_TOKEN,
+      apiRoot: config.ZALO_API_ROOT,
+      limiter,
+      timeoutMs: config.ZALO_TIMEOUT_SECONDS * 1000,
+    });
   },
 });

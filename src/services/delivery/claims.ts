@@ -26,6 +26,9 @@ import type { Prisma } from '#root/generated/prisma/client.js';
 
 type Client = Db | Prisma.TransactionClient;
 
+/** What a reclaim writes in `last_error`: a claim's move to `pending` that no release of its send made. */
+export const RECLAIMED = 'reclaimed after lease: outcome unknown';
+
 /** This process's part of its claim tokens: a process restarted under the same worker id has another. */
 const processNonce = randomBytes(3).toString('hex');
 let claimsTaken = 0;
@@ -165,7 +168,14 @@ export async function recordSent(db: Client, requests: RecordRequest[], now: Dat
 
 /**
  * A temporary failure: the bundle goes back to `pending` and its items with it, free to be bundled
- * again — if it is still the claim of token `claimedBy` (see {@link Known}). How many bundles moved (0 or 1).
+ * again — if it is still the claim of token `claimedBy` (see {@link Known}). 1 if the bundle is
+ * released by this claim, else 0 (the claim is no longer this send's).
+ *
+ * Released already counts: `persist` retries a write whose answer was lost (a database outage), and
+ * a release whose earlier attempt landed finds the bundle `pending` — still under this claim's token,
+ * which a release keeps and any later claim replaces. The one other move to `pending` that keeps the
+ * token, the lease's reclaim, says so in `last_error` ({@link RECLAIMED}): that one is a claim lost.
+ * Read in the statement's snapshot, before its own update: the two counts never both hold.
  */
 export async function releaseBundle(db: Client, bundleId: string, reason: string, claimedBy: string): Promise<number> {
   const rows = await db.$queryRaw<{ n: number }[]>`
@@ -175,8 +185,12 @@ export async function releaseBundle(db: Client, bundleId: string, reason: string
     r AS (
       UPDATE reminders SET status = 'pending', bundle_id = NULL
         FROM b WHERE reminders.bundle_id = b.id AND reminders.status = 'claimed'
-      RETURNING reminders.id)
-    SELECT count(*)::int AS n FROM b`;
+      RETURNING reminders.id),
+    done AS (
+      SELECT id FROM bundles
+       WHERE id = ${bundleId}::uuid AND status = 'pending' AND claimed_by = ${claimedBy}
+         AND last_error IS DISTINCT FROM ${RECLAIMED})
+    SELECT ((SELECT count(*) FROM b) + (SELECT count(*) FROM done))::int AS n`;
   return rows[0]?.n ?? 0;
 }
 
@@ -257,15 +271,19 @@ export async function cancelBundle(
 }
 
 /**
- * Bundles claimed before `before` whose worker never recorded an outcome (it died) go back to
- * `pending` with their items (and so do reminders claimed alone, by an earlier version); returns
- * their ids and channels, each a send of unknown outcome.
+ * Bundles of organisation `orgId` claimed before `before` whose worker never recorded an outcome (it
+ * died, or froze) go back to `pending` with their items (and so do the organisation's reminders
+ * claimed alone, by an earlier version); returns their ids and channels, each a send of unknown
+ * outcome. One organisation's, as the planner's pass that runs it is (jobs/maintenance.ts): each
+ * pass looks at its own organisation's claims only, so a period's passes look at each claim once.
+ * `claimed_by` is kept (who held the lapsed claim, for operators); `last_error` says
+ * {@link RECLAIMED}, which tells the move from a release's (see {@link releaseBundle}).
  */
-export async function reclaimBundles(db: Db, before: Date): Promise<{ id: string; channel: string }[]> {
+export async function reclaimBundles(db: Db, orgId: string, before: Date): Promise<{ id: string; channel: string }[]> {
   return db.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<{ id: string; channel: string }[]>`
-      UPDATE bundles SET status = 'pending', last_error = 'reclaimed after lease: outcome unknown'
-       WHERE status = 'claimed' AND claimed_at < ${before}
+      UPDATE bundles SET status = 'pending', last_error = ${RECLAIMED}
+       WHERE status = 'claimed' AND claimed_at < ${before} AND org_id = ${orgId}::uuid
       RETURNING id, channel::text`;
     if (rows.length)
       await tx.$executeRaw`
@@ -273,8 +291,8 @@ export async function reclaimBundles(db: Db, before: Date): Promise<{ id: string
          WHERE bundle_id = ANY(${rows.map((r) => r.id)}::uuid[]) AND status = 'claimed'`;
     // A reminder claimed alone (before bundles existed) and never recorded: pending again.
     const lone = await tx.$queryRaw<{ id: string; channel: string }[]>`
-      UPDATE reminders SET status = 'pending', last_error = 'reclaimed after lease: outcome unknown'
-       WHERE status = 'claimed' AND bundle_id IS NULL AND claimed_at < ${before}
+      UPDATE reminders SET status = 'pending', last_error = ${RECLAIMED}
+       WHERE status = 'claimed' AND bundle_id IS NULL AND claimed_at < ${before} AND org_id = ${orgId}::uuid
       RETURNING id, channel::text`;
     return [...rows, ...lone];
   });
@@ -322,13 +340,22 @@ export async function recordDigest(
   return count === 1;
 }
 
-/** A temporary failure: the digest goes back to `pending`, if the claim is still `claimedBy`'s; whether it moved. */
+/**
+ * A temporary failure: the digest goes back to `pending`, if the claim is still `claimedBy`'s; whether
+ * it is released by this claim — now, or by an earlier attempt whose answer was lost, as
+ * {@link releaseBundle} tells.
+ */
 export async function releaseDigest(db: Client, digestId: string, reason: string, claimedBy: string): Promise<boolean> {
-  const { count } = await db.digest.updateMany({
-    where: { id: digestId, status: 'claimed', claimedBy },
-    data: { status: 'pending', lastError: reason.slice(0, 500) },
-  });
-  return count === 1;
+  const rows = await db.$queryRaw<{ n: number }[]>`
+    WITH d AS (
+      UPDATE digests SET status = 'pending', last_error = ${reason.slice(0, 500)}
+       WHERE id = ${digestId}::uuid AND status = 'claimed' AND claimed_by = ${claimedBy} RETURNING id),
+    done AS (
+      SELECT id FROM digests
+       WHERE id = ${digestId}::uuid AND status = 'pending' AND claimed_by = ${claimedBy}
+         AND last_error IS DISTINCT FROM ${RECLAIMED})
+    SELECT ((SELECT count(*) FROM d) + (SELECT count(*) FROM done))::int AS n`;
+  return rows[0]?.n === 1;
 }
 
 /**
@@ -352,12 +379,17 @@ export async function failDigestRow(
 }
 
 /**
- * Digests claimed before `before` without an outcome (their worker died, or froze past the lease)
- * go back to `pending`, to be sent again (the README's rule); their ids and channels.
+ * Digests of organisation `orgId` claimed before `before` without an outcome (their worker died, or
+ * froze past the lease) go back to `pending`, to be sent again (the README's rule); their ids and
+ * channels. One organisation's, as {@link reclaimBundles}.
  */
-export async function reclaimDigests(db: Client, before: Date): Promise<{ id: string; channel: string }[]> {
+export async function reclaimDigests(
+  db: Client,
+  orgId: string,
+  before: Date,
+): Promise<{ id: string; channel: string }[]> {
   return db.$queryRaw<{ id: string; channel: string }[]>`
-    UPDATE digests SET status = 'pending', last_error = 'reclaimed after lease: outcome unknown'
-     WHERE status = 'claimed' AND claimed_at < ${before}
+    UPDATE digests SET status = 'pending', last_error = ${RECLAIMED}
+     WHERE status = 'claimed' AND claimed_at < ${before} AND org_id = ${orgId}::uuid
     RETURNING id, channel::text`;
 }

@@ -111,7 +111,16 @@ export function createDigestSender(
         // Not ours any more: the lease gave it back; another send has it, or will.
         if (!released) return lost(error instanceof DeliveryError && error.outcomeUnknown ? 'unknown' : 'retry');
         metrics.retried.inc({ channel: adapter.name, kind: 'digest' });
-        logger.warn({ ...fields, err: error }, 'delivery failed, will retry');
+        if (error instanceof DeliveryError && error.outcomeUnknown) {
+          // No answer: the channel may have taken the digest. Sent again and counted, as a bundle is.
+          metrics.unknown.inc({ channel: adapter.name });
+          logger.warn(
+            { ...fields, err: error },
+            'no answer from the channel: outcome unknown, will retry (possibly delivered twice)',
+          );
+        } else {
+          logger.warn({ ...fields, err: error }, 'delivery failed, will retry');
+        }
         throw error;
       }
       const recorded = await persist(

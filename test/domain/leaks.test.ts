@@ -26,6 +26,7 @@ import {
   loadTemplates,
   type MessageName,
   PARTS,
+  renderMessage,
   TEMPLATES_DIR,
   type View,
 } from '#root/messages/templates.js';
@@ -127,6 +128,11 @@ function leaks(text: string, lang: Lang): string[] {
   if (key) found.push(`period key ${key[0]}`);
   for (const bad of ['undefined', 'null', 'NaN', '[object', '{{', '}}'])
     if (masked.includes(bad)) found.push(`«${bad}»`);
+  // A time word before a day without a time ("xác nhận lúc 16/11/2026", "confirmed at 16/11/2026").
+  const timeWord = (lang === 'vi' ? /(?<!\p{L})lúc \d{1,2}\/\d{1,2}\/\d{4}/u : /\bat \d{1,2}\/\d{1,2}\/\d{4}/).exec(
+    masked,
+  );
+  if (timeWord) found.push(`time word before a day «${timeWord[0]}»`);
   if (lang === 'vi') {
     for (const w of [...ENUM_WORDS, ...ENGLISH_WORDS]) if (word(w).test(masked)) found.push(`English word «${w}»`);
     // "Vietnamese (English)" and "Vietnamese / English" pairs.
@@ -136,6 +142,21 @@ function leaks(text: string, lang: Lang): string[] {
     for (const w of VIETNAMESE_WORDS) if (word(w).test(masked)) found.push(`Vietnamese word «${w}»`);
   }
   return found;
+}
+
+/**
+ * A due date a reminder shows without its day of the week ("hạn 24/11/2026", "— 24/11/2026",
+ * "đến hạn ngày 24 tháng 11 năm 2026"): a reminder names the day as people plan it, "hạn thứ Ba,
+ * 24/11/2026", the same in every channel and in /viec. The digest's late list (days past) is not a reminder.
+ */
+function dueWithoutWeekday(text: string, lang: Lang): string[] {
+  const plain = text.replace(/<[^>]+>/g, '');
+  const re =
+    lang === 'vi'
+      ? /(?:(?<!\p{L})hạn|—) (?:là )?(?:ngày )?\d{1,2}(?:\/\d{1,2}\/\d{4}| tháng \d{1,2} năm \d{4})/u
+      : /(?:\bdue(?: on)?|—) \d{1,2}(?:\/\d{1,2}\/\d{4}| [A-Z][a-z]+ \d{4})/;
+  const m = re.exec(plain);
+  return m ? [`due date without its weekday «${m[0]}»`] : [];
 }
 
 /** The reminder stages, as a due date and a send day, and the working days between them. */
@@ -424,6 +445,7 @@ describe('what people read leaks no stored value', () => {
         const text = templates.render(f.message, f.channel, f.part, f.lang, view);
         expect(text.trim(), label).not.toBe('');
         expect(leaks(text, f.lang), `${label}:\n${text}`).toEqual([]);
+        if (f.message !== 'digest') expect(dueWithoutWeekday(text, f.lang), `${label}:\n${text}`).toEqual([]);
       }
     },
   );
@@ -550,6 +572,26 @@ describe('what people read leaks no stored value', () => {
     }
   });
 
+  it.each(LANGS)('a message says the same on every channel in %s: subjects, and what is not listed', (lang) => {
+    const kinds: [MessageName, { label: string; view: View }[]][] = [
+      ['digest', digestViews(lang)],
+      ['reminder-bundle', bundleViews(lang)],
+      ...(
+        ['reminder-lead', 'reminder-due', 'reminder-overdue', 'reminder-escalation', 'reminder-cooperating'] as const
+      ).map((m) => [m, reminderViews(lang)] as [MessageName, { label: string; view: View }[]]),
+    ];
+    for (const [message, views] of kinds)
+      for (const { label, view } of views) {
+        const email = renderMessage(templates, message, 'email', lang, view);
+        // The webhook has no subject of its own: its first line is the subject the receiver shows.
+        const webhook = renderMessage(templates, message, 'webhook', lang, view);
+        expect(webhook.subject, `${message}, ${label}`).toBe(email.subject);
+        // The items not listed are told in the email's HTML as in its text.
+        const more = new RegExp(lang === 'vi' ? 'Còn \\d+ việc khác' : '^\\d+ more', 'm').exec(email.text);
+        if (more) expect(email.html!.replace(/<[^>]+>/g, ''), `${message}, ${label}`).toContain(more[0]);
+      }
+  });
+
   it('states in words carry no enum value in Vietnamese', () => {
     for (const state of OBLIGATION_STATES) expect(leaks(`Trạng thái: ${stateInWords(state, 'vi')}`, 'vi')).toEqual([]);
   });
@@ -571,5 +613,14 @@ describe('what people read leaks no stored value', () => {
     expect(leaks(`Gõ /xong ${CODES[5]} hoặc /xong ${CODES[6]} để xác nhận.`, 'vi')).toEqual([]);
     expect(CODES[6]).toBe('4.2-2026-11');
     expect(leaks('Kỳ tháng: 2026-11', 'vi')).toEqual(['period key 2026-11']);
+    expect(leaks('xác nhận bởi Lan lúc 16/11/2026', 'vi')).toEqual(['time word before a day «lúc 16/11/2026»']);
+    expect(leaks('xác nhận bởi Lan lúc 09:30 ngày 16/11/2026', 'vi')).toEqual([]);
+    expect(leaks('confirmed by Lan at 16/11/2026', 'en')).toEqual(['time word before a day «at 16/11/2026»']);
+    expect(dueWithoutWeekday('• <b>4.2</b> «Diễn tập» — hạn 24/11/2026 (còn 7 ngày làm việc)', 'vi')).toHaveLength(1);
+    expect(dueWithoutWeekday('Nhiệm vụ 4.2 đến hạn ngày 24 tháng 11 năm 2026.', 'vi')).toHaveLength(1);
+    expect(dueWithoutWeekday('• 4.2 «Diễn tập» — 24/11/2026 (còn 7 ngày làm việc)', 'vi')).toHaveLength(1);
+    expect(dueWithoutWeekday('— hạn thứ Ba, 24/11/2026; đến hạn thứ Ba, ngày 24 tháng 11 năm 2026', 'vi')).toEqual([]);
+    expect(dueWithoutWeekday('Duty 4.2 is due on 24 November 2026.', 'en')).toHaveLength(1);
+    expect(dueWithoutWeekday('— due Tuesday, 24/11/2026; is due on Tuesday, 24 November 2026', 'en')).toEqual([]);
   });
 });

@@ -722,6 +722,8 @@ describe('the chat command service', () => {
       for (const data of ['x:AAAAAAAAAAAAAAAAAAAAAA', 'garbage', 'z:AAAAAAAAAAAAAAAAAAAAAA', '']) {
         const answer = await svc.handleButton(tg, data);
         expect(answer.answer.alert, data).toBe(true);
+        // Said so in the person’s words, not "Không tìm thấy nghĩa vụ này" (the administrators’ word).
+        expect(answer.answer.text, data).toBe('Nút này không còn dùng được. Gõ /viec để xem lại.');
       }
       expect(await snapshot(w.orgId)).toEqual(before);
     });
@@ -1228,7 +1230,7 @@ describe('the chat command service', () => {
     it('confirms exactly the period the code names, whatever the case and separators, and keeps the note', async () => {
       const { svc } = service();
       const reply = only(await svc.handleText(zalo, '/xong q.1-2026q4 đã gửi báo cáo quý IV'));
-      expect(reply.text).toMatch(/^✅ Đã ghi nhận: Đơn vị thử 1 hoàn thành nhiệm vụ Q\.1 «Báo cáo quý»/);
+      expect(reply.text).toMatch(/^✅ Đã ghi nhận: Đơn vị thử 1 hoàn thành nhiệm vụ Q\.1-2026Q4 «Báo cáo quý»/);
       expect(await statusOf(q['2026-Q4'].id)).toBe('done');
       expect(await statusOf(q['2025-Q4'].id)).toBe('open');
       expect(await statusOf(q['2026-Q3'].id)).toBe('open');

@@ -140,6 +140,9 @@ function leaks(text: string, lang: Lang): string[] {
     if (pair) found.push(`pair «${pair[0]}»`);
   } else {
     for (const w of VIETNAMESE_WORDS) if (word(w).test(masked)) found.push(`Vietnamese word «${w}»`);
+    // A count of one with a plural noun ("1 items late", "1 more late items"): English has a number.
+    const plural = /(?<![\d.,])1 (?:more )?(?:late )?(?:items|duties|units|reminders|periods|contacts)\b/.exec(masked);
+    if (plural) found.push(`plural after one «${plural[0]}»`);
   }
   return found;
 }
@@ -290,6 +293,7 @@ function bundleViews(lang: Lang): { label: string; view: View }[] {
   return [
     { label: 'every section', view: full },
     { label: 'nothing more', view: { ...full, more: 0, lateMore: 0 } },
+    { label: 'one more of each', view: { ...full, more: 1, lateMore: 1 } },
   ];
 }
 
@@ -348,9 +352,20 @@ function digestViews(lang: Lang): { label: string; view: View }[] {
     lateMore: 0,
     confirmedMore: 0,
   };
+  const ones: View = {
+    ...full,
+    overdueCount: 1,
+    confirmedCount: 1,
+    openCount: 1,
+    lateCount: 1,
+    lateDutyCount: 1,
+    lateMore: 1,
+    confirmedMore: 1,
+  };
   return [
     { label: 'full', view: full },
     { label: 'empty', view: empty },
+    { label: 'one of each', view: ones },
   ];
 }
 
@@ -481,7 +496,9 @@ describe('what people read leaks no stored value', () => {
     for (const channel of ['telegram', 'zalo', 'email', 'sandbox'] as const) {
       const out = renderDigest(templates, channel, lang, { ...view, late, lateCount: 120 });
       if (channel === 'telegram' || channel === 'zalo')
-        expect(out.text).toMatch(lang === 'vi' ? /việc trễ khác: gõ \/tonghop/ : /more late items: send \/status/);
+        expect(out.text).toMatch(
+          lang === 'vi' ? /việc trễ khác: gõ \/tonghop/ : /more late items \(\d+\): send \/status/,
+        );
       for (const text of [out.subject, out.text, out.html ?? ''])
         expect(leaks(text.replace(/<[^>]+>/g, ''), lang), `${channel}:\n${text}`).toEqual([]);
     }
@@ -613,6 +630,8 @@ describe('what people read leaks no stored value', () => {
     expect(leaks(`Gõ /xong ${CODES[5]} hoặc /xong ${CODES[6]} để xác nhận.`, 'vi')).toEqual([]);
     expect(CODES[6]).toBe('4.2-2026-11');
     expect(leaks('Kỳ tháng: 2026-11', 'vi')).toEqual(['period key 2026-11']);
+    expect(leaks('Digest: 1 items late, … and 1 more late items.', 'en')).toEqual(['plural after one «1 items»']);
+    expect(leaks('late: 1 (items: 1, duties: 1); 11 items; 2.1 items', 'en')).toEqual([]);
     expect(leaks('xác nhận bởi Lan lúc 16/11/2026', 'vi')).toEqual(['time word before a day «lúc 16/11/2026»']);
     expect(leaks('xác nhận bởi Lan lúc 09:30 ngày 16/11/2026', 'vi')).toEqual([]);
     expect(leaks('confirmed by Lan at 16/11/2026', 'en')).toEqual(['time word before a day «at 16/11/2026»']);

@@ -973,7 +973,7 @@ describe('the chat command service', () => {
       expect(text).toMatch(
         /^Thứ tự kênh nhận nhắc: Zalo → Hộp thư thử \(đang lỗi: tin nhắc không gửi được tới đây — nhờ quản trị viên kiểm tra địa chỉ; chọn lại kênh này bằng \/kenh để thử lại\)\./,
       );
-      expect(text).toContain('Các kênh: Telegram: chưa liên kết, Zalo: đã có, Email: chưa liên kết.');
+      expect(text).toContain('Các kênh: Telegram: chưa có, Zalo: đã có, Email: chưa có.');
       expect(text).toContain('Đổi: /kenh zalo email');
       const tg = await addPerson(w, w.unitB.id, 'Người Telegram', 'telegram');
       expect(only(await svc.handleText(tg.caller, '/channels')).text).toContain('Đổi: /kenh telegram email');

@@ -609,6 +609,21 @@ describe('what people read leaks no stored value', () => {
       }
   });
 
+  it.each(LANGS)('a day’s message tells to press ✅ only when it has items to act on, in %s', (lang) => {
+    const full = bundleViews(lang)[0]!.view;
+    const none = { overdue: [], overdueCount: 0, dueToday: [], dueTodayCount: 0, soon: [], soonCount: 0, more: 0 };
+    for (const channel of CHANNEL_SPECS.map((c) => c.name)) {
+      // A supervisor's late units and items "để phối hợp" only: no ✅ / 📅 under it, no link to confirm.
+      const informed = renderMessage(templates, 'reminder-bundle', channel, lang, { ...full, ...none });
+      for (const text of [informed.text, informed.html ?? '']) expect(text, channel).not.toMatch(/✅|📅/u);
+      for (const section of ['overdue', 'dueToday', 'soon']) {
+        const one = { ...full, ...none, [section]: full[section]!, [`${section}Count`]: full[`${section}Count`]! };
+        const text = renderMessage(templates, 'reminder-bundle', channel, lang, one).text;
+        if (channel === 'telegram') expect(text.match(/✅/gu), `${section}:\n${text}`).toHaveLength(1);
+      }
+    }
+  });
+
   it('states in words carry no enum value in Vietnamese', () => {
     for (const state of OBLIGATION_STATES) expect(leaks(`Trạng thái: ${stateInWords(state, 'vi')}`, 'vi')).toEqual([]);
   });

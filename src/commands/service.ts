@@ -470,7 +470,7 @@ export function createCommandService(deps: CommandDeps) {
     if (!open.length) return `\n\n${say(lang, 'done.restNone')}`;
     const lines = open
       .slice(0, REST_SHOWN)
-      .map((i) => say(lang, 'done.restLine', { code: i.code, title: i.title, due: i.due }));
+      .map((i) => say(lang, 'done.restLine', { code: i.code, title: i.title, due: dayInWords(i.dueDate, lang) }));
     if (open.length > REST_SHOWN) lines.push(say(lang, 'done.restMore', { count: open.length - REST_SHOWN }));
     return `\n\n${say(lang, 'done.rest', { count: open.length })}\n${lines.join('\n')}`;
   }

@@ -533,8 +533,8 @@ describe('the chat command service', () => {
       expect(text).toBe(
         '✅ Đã ghi nhận: Đơn vị thử 2 hoàn thành nhiệm vụ B.1 «Nhiệm vụ riêng của đơn vị 2». Các nhắc nhở còn lại đã được hủy.\n\n' +
           'Tin nhắc hôm nay còn 2 việc chưa xong:\n' +
-          `• ${codes['4.2']} «Nhiệm vụ 4.2», hạn 13/11/2026: gõ /xong ${codes['4.2']}\n` +
-          `• ${codes['4.3']} «Nhiệm vụ 4.3», hạn 15/12/2026: gõ /xong ${codes['4.3']}`,
+          `• ${codes['4.2']} «Nhiệm vụ 4.2», hạn thứ Sáu, 13/11/2026: gõ /xong ${codes['4.2']}\n` +
+          `• ${codes['4.3']} «Nhiệm vụ 4.3», hạn thứ Ba, 15/12/2026: gõ /xong ${codes['4.3']}`,
       );
     });
 
@@ -542,7 +542,7 @@ describe('the chat command service', () => {
       await db.contact.update({ where: { id: w.b.id }, data: { locale: 'en' } });
       const { svc } = service();
       expect(only(await svc.handleText(zalo, '/done 4.3')).text).toContain(
-        `\n\nStill open in today’s reminder (1):\n• ${codes['4.2']} «Nhiệm vụ 4.2», due 13/11/2026: send /done ${codes['4.2']}`,
+        `\n\nStill open in today’s reminder (1):\n• ${codes['4.2']} «Nhiệm vụ 4.2», due Friday, 13/11/2026: send /done ${codes['4.2']}`,
       );
       expect(only(await svc.handleText(zalo, '/done 4.2')).text).toMatch(
         /^✅ .+\n\nNothing of today’s reminder is left open\. 🎉$/,

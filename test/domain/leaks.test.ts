@@ -527,7 +527,11 @@ describe('what people read leaks no stored value', () => {
 
   it.each(LANGS)('the reply to a typed confirmation in %s, listing what is left of the day’s message', (lang) => {
     const items = STAGES.flatMap((stage) =>
-      PERIOD_KEYS.map((k) => ({ code: obligationCode(DUTY, k), title: 'Diễn tập', due: shortDate(stage.dueDate) })),
+      PERIOD_KEYS.map((k) => ({
+        code: obligationCode(DUTY, k),
+        title: 'Diễn tập',
+        due: dayInWords(stage.dueDate, lang),
+      })),
     );
     const ok = say(lang, 'done.ok', { code: DUTY, title: 'Diễn tập', unit: 'Sở Y tế' });
     for (const text of [

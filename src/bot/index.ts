@@ -5,7 +5,7 @@ import { webhookCallback, type Bot, type Context } from 'grammy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { inlineKeyboard, telegramMessages } from './telegram.js';
 import type { Caller, CommandService, Reply } from '#root/commands/service.js';
-import { say } from '#root/messages/chat-words.js';
+import { fitText, say } from '#root/messages/chat-words.js';
 import { createSemaphore } from '#root/lib/semaphore.js';
 import type { Db } from '#root/db/client.js';
 import type { Clock } from '#root/deps.js';
@@ -186,7 +186,7 @@ export function createDondocBot(deps: BotDeps): DondocBot {
     // twice gets a 400, and the work already done must still be told and followed up.
     const answered = await ctx
       .answerCallbackQuery({
-        ...(outcome.answer.text ? { text: outcome.answer.text.slice(0, 190) } : {}),
+        ...(outcome.answer.text ? { text: fitText(outcome.answer.text, 190) } : {}),
         ...(outcome.answer.alert ? { show_alert: true } : {}),
       })
       .then(

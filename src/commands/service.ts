@@ -8,9 +8,9 @@ import { dueInstant } from '#root/domain/obligation-state.js';
 import { endOfDayInZone } from '#root/domain/occurrences.js';
 import { dayInWords, periodInWords, type Lang } from '#root/domain/wording.js';
 import { zonedDay } from '#root/domain/zoned-day.js';
-import { type ChatKey, type ChatParams, inOneLanguage, langOfCode, say } from '#root/messages/chat-words.js';
+import { type ChatKey, type ChatParams, fitText, inOneLanguage, langOfCode, say } from '#root/messages/chat-words.js';
 import { failureForContact } from '#root/messages/refusal-words.js';
-import { UserError } from '#root/errors/index.js';
+import { NotFoundError, UserError } from '#root/errors/index.js';
 import type { Redis } from '#root/redis.js';
 import type { Logger } from '#root/logger.js';
 import {
@@ -433,7 +433,9 @@ export function createCommandService(deps: CommandDeps) {
       now,
     });
     const lang = contact.locale;
-    const duty = { code: outcome.duty.code, title: outcome.duty.title };
+    // The code with its period ("4.2-2026Q4"), as /viec and the reminders show it: "4.2" alone
+    // does not say which quarter was recorded.
+    const duty = { code: codeOf({ periodKey: outcome.periodKey, duty: outcome.duty }), title: outcome.duty.title };
     if (outcome.status === 'already-done') return { text: say(lang, 'done.already', duty) };
     const later = async () => {
       // The reminder messages are marked in the words of the person who confirmed.
@@ -468,7 +470,7 @@ export function createCommandService(deps: CommandDeps) {
     if (!open.length) return `\n\n${say(lang, 'done.restNone')}`;
     const lines = open
       .slice(0, REST_SHOWN)
-      .map((i) => say(lang, 'done.restLine', { code: i.code, title: i.title, due: i.due }));
+      .map((i) => say(lang, 'done.restLine', { code: i.code, title: i.title, due: dayInWords(i.dueDate, lang) }));
     if (open.length > REST_SHOWN) lines.push(say(lang, 'done.restMore', { count: open.length - REST_SHOWN }));
     return `\n\n${say(lang, 'done.rest', { count: open.length })}\n${lines.join('\n')}`;
   }
@@ -505,14 +507,14 @@ export function createCommandService(deps: CommandDeps) {
     const ref = shortRef(request.id);
     return {
       replies: [
-        reply(lang, 'extend.requested', { code: obligation.duty.code, to: day(request.requestedDue, zone, lang) }),
+        reply(lang, 'extend.requested', { code: codeOf(obligation), to: day(request.requestedDue, zone, lang) }),
       ],
       later: () =>
         tell({ orgId: contact.orgId, admins: true }, (p) => ({
           text: say(p.locale, 'extend.request', {
             unit: contact.unit.name,
             name: contact.name,
-            code: obligation.duty.code,
+            code: codeOf(obligation),
             title: obligation.duty.title,
             from: day(dueInstant(obligation), zone, p.locale),
             to: day(request.requestedDue, zone, p.locale),
@@ -535,7 +537,7 @@ export function createCommandService(deps: CommandDeps) {
     if (!changed) return { changed, verdict: say(admin.locale, 'decide.already'), request };
     const verdictIn = (lang: Lang) =>
       say(lang, approve ? 'decide.approved' : 'decide.refused', {
-        code: request.obligation.duty.code,
+        code: codeOf(request.obligation),
         title: request.obligation.duty.title,
         to: day(request.requestedDue, admin.org.timeZone, lang),
       });
@@ -951,8 +953,12 @@ export function createCommandService(deps: CommandDeps) {
     try {
       return await handleButtonInner(caller, data);
     } catch (error) {
+      // The ✅ of an obligation no longer there (a duty removed, units merged): "Không tìm thấy
+      // nghĩa vụ này" is the administrators' word; the person is told the button no longer works.
+      if (error instanceof NotFoundError && decodeButton(data)?.action === 'done')
+        return { answer: { text: say(await langOf(caller), 'button.stale'), alert: true } };
       if (error instanceof UserError)
-        return { answer: { text: inLanguage(error, await langOf(caller)).slice(0, 190), alert: true } };
+        return { answer: { text: fitText(inLanguage(error, await langOf(caller)), 190), alert: true } };
       throw error;
     }
   }
@@ -965,14 +971,14 @@ export function createCommandService(deps: CommandDeps) {
     // Linked in several organisations: the button names an obligation or a request, whose
     // organisation says who presses it (someone of its unit; an administrator of its organisation).
     const contact = all.length > 1 ? await presserFor(all, button) : (all[0] ?? null);
-    if (!contact) return { answer: { text: say(callerLang(caller), 'notLinked').slice(0, 190), alert: true } };
+    if (!contact) return { answer: { text: fitText(say(callerLang(caller), 'notLinked'), 190), alert: true } };
     const lang = contact.locale;
     if (button.action === 'approve' || button.action === 'refuse') {
       const approve = button.action === 'approve';
       const d = await decide(contact, button.id, approve);
       if (!d.changed) return { answer: { text: d.verdict } };
       return {
-        answer: { text: d.verdict.slice(0, 190) },
+        answer: { text: fitText(d.verdict, 190) },
         keyboard: [
           [
             {
@@ -999,7 +1005,7 @@ export function createCommandService(deps: CommandDeps) {
       };
     }
     const done = await confirm(caller, contact, button.id, null);
-    return { answer: { text: done.text.split('\n')[0]!.slice(0, 190) }, ...(done.later ? { later: done.later } : {}) };
+    return { answer: { text: fitText(done.text.split('\n')[0]!, 190) }, ...(done.later ? { later: done.later } : {}) };
   }
 
   /**

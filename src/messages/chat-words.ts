@@ -1,3 +1,4 @@
+import { shorten } from '#root/domain/bundles.js';
 import type { Lang } from '#root/domain/wording.js';
 import { oneLanguage, UserError, type Words } from '#root/errors/index.js';
 import { fillPlaceholders } from '#root/lib/placeholders.js';
@@ -57,4 +58,25 @@ export function saidError(
   Kind: new (message: string | Words) => UserError = UserError,
 ): UserError {
   return new Kind({ vi: say('vi', key, params), en: say('en', key, params) });
+}
+
+/**
+ * A text cut to `max` characters, for a place that shows no more (the answer to a Telegram button:
+ * 200). The first quoted title («…», a duty's) gives way first, shortened with "…", so that what
+ * the text says ("… đã được xác nhận trước đó", "Các nhắc nhở còn lại đã được hủy") is still read;
+ * a text with no title long enough to give way is cut at its end.
+ */
+export function fitText(text: string, max: number): string {
+  const chars = [...text];
+  if (chars.length <= max) return text;
+  const quoted = /«([^»]*)»/u.exec(text);
+  if (quoted) {
+    const title = [...quoted[1]!];
+    const room = title.length - (chars.length - max);
+    if (room >= 12) {
+      const out = `${text.slice(0, quoted.index)}«${shorten(quoted[1]!, room)}»${text.slice(quoted.index + quoted[0].length)}`;
+      if ([...out].length <= max) return out;
+    }
+  }
+  return `${chars.slice(0, max - 1).join('')}…`;
 }

@@ -11,7 +11,11 @@ const obligationWords = serviceWords('obligations');
 export type ConfirmOutcome = (
   | { status: 'confirmed'; obligationId: string; cancelledReminders: number }
   | { status: 'already-done'; obligationId: string; completedAt: Date | null }
-) & { duty: { code: string; title: string } };
+) & {
+  duty: { code: string; title: string };
+  /** The obligation's period (with the duty's code, the code people type: "4.2-2026Q4"). */
+  periodKey: string;
+};
 
 export interface ConfirmInput {
   obligationId: string;
@@ -32,6 +36,7 @@ type ConfirmRow = {
   completed_at: Date | null;
   code: string | null;
   title: string | null;
+  period_key: string | null;
 };
 
 /**
@@ -49,7 +54,7 @@ async function confirmMany(db: Db, inputs: ConfirmInput[]): Promise<ConfirmRow[]
                            ${inputs.map((_, k) => k)}::int[])
              AS i(obligation_id, contact_id, actor, via, note, at, ord)
     ), target AS (
-      SELECT i.*, o.org_id, o.completed_at, d.code, d.title,
+      SELECT i.*, o.org_id, o.completed_at, o.period_key, d.code, d.title,
              (i.contact_id IS NULL OR EXISTS (SELECT 1 FROM contacts c WHERE c.id = i.contact_id AND c.active AND c.unit_id = o.unit_id)) AS allowed
         FROM input i JOIN obligations o ON o.id = i.obligation_id JOIN duties d ON d.id = o.duty_id
     ), winner AS (
@@ -75,7 +80,7 @@ async function confirmMany(db: Db, inputs: ConfirmInput[]): Promise<ConfirmRow[]
            COALESCE(t.allowed, false) AS allowed,
            COALESCE(w.ord = i.ord AND d.id IS NOT NULL, false) AS confirmed,
            (SELECT count(*) FROM cancelled c WHERE c.obligation_id = i.obligation_id)::int AS cancelled,
-           t.completed_at, t.code, t.title
+           t.completed_at, t.code, t.title, t.period_key
       FROM input i
       LEFT JOIN target t ON t.ord = i.ord
       LEFT JOIN winner w ON w.obligation_id = i.obligation_id
@@ -103,9 +108,10 @@ export async function confirmObligation(db: Db, input: ConfirmInput): Promise<Co
   if (!row.found) throw new NotFoundError(obligationWords('noSuchObligation'));
   if (!row.allowed) throw new UserError(obligationWords('ownUnitOnly'));
   const duty = { code: row.code ?? '', title: row.title ?? '' };
+  const periodKey = row.period_key ?? '';
   if (!row.confirmed)
-    return { status: 'already-done', obligationId: input.obligationId, completedAt: row.completed_at, duty };
-  return { status: 'confirmed', obligationId: input.obligationId, cancelledReminders: row.cancelled, duty };
+    return { status: 'already-done', obligationId: input.obligationId, completedAt: row.completed_at, duty, periodKey };
+  return { status: 'confirmed', obligationId: input.obligationId, cancelledReminders: row.cancelled, duty, periodKey };
 }
 
 /** Cancels what is still pending for an obligation (confirmed, waived or extended). */

@@ -14,6 +14,8 @@ export interface DayListItem {
   title: string;
   /** The due day after any extension, "13/11/2026". */
   due: string;
+  /** The same day, YYYY-MM-DD (for a reply that names its weekday). */
+  dueDate: IsoDate;
   /** Still open (not confirmed, waived or retired). */
   open: boolean;
 }
@@ -63,11 +65,13 @@ export async function dayListOf(
   for (const { obligation: o } of bundle.items) {
     if (seen.has(o.id)) continue;
     const due = dueInstant(o);
+    const dueDate = zonedDay(due, bundle.org.timeZone);
     seen.set(o.id, {
       obligationId: o.id,
       code: obligationCode(o.duty.code, o.periodKey),
       title: o.duty.title,
-      due: shortDate(zonedDay(due, bundle.org.timeZone)),
+      due: shortDate(dueDate),
+      dueDate,
       open: o.status === 'open' && o.current,
       at: due.getTime(),
     });

@@ -533,8 +533,8 @@ describe('the chat command service', () => {
       expect(text).toBe(
         '✅ Đã ghi nhận: Đơn vị thử 2 hoàn thành nhiệm vụ B.1 «Nhiệm vụ riêng của đơn vị 2». Các nhắc nhở còn lại đã được hủy.\n\n' +
           'Tin nhắc hôm nay còn 2 việc chưa xong:\n' +
-          `• ${codes['4.2']} «Nhiệm vụ 4.2», hạn 13/11/2026: gõ /xong ${codes['4.2']}\n` +
-          `• ${codes['4.3']} «Nhiệm vụ 4.3», hạn 15/12/2026: gõ /xong ${codes['4.3']}`,
+          `• ${codes['4.2']} «Nhiệm vụ 4.2», hạn thứ Sáu, 13/11/2026: gõ /xong ${codes['4.2']}\n` +
+          `• ${codes['4.3']} «Nhiệm vụ 4.3», hạn thứ Ba, 15/12/2026: gõ /xong ${codes['4.3']}`,
       );
     });
 
@@ -542,7 +542,7 @@ describe('the chat command service', () => {
       await db.contact.update({ where: { id: w.b.id }, data: { locale: 'en' } });
       const { svc } = service();
       expect(only(await svc.handleText(zalo, '/done 4.3')).text).toContain(
-        `\n\nStill open in today’s reminder (1):\n• ${codes['4.2']} «Nhiệm vụ 4.2», due 13/11/2026: send /done ${codes['4.2']}`,
+        `\n\nStill open in today’s reminder (1):\n• ${codes['4.2']} «Nhiệm vụ 4.2», due Friday, 13/11/2026: send /done ${codes['4.2']}`,
       );
       expect(only(await svc.handleText(zalo, '/done 4.2')).text).toMatch(
         /^✅ .+\n\nNothing of today’s reminder is left open\. 🎉$/,
@@ -722,6 +722,8 @@ describe('the chat command service', () => {
       for (const data of ['x:AAAAAAAAAAAAAAAAAAAAAA', 'garbage', 'z:AAAAAAAAAAAAAAAAAAAAAA', '']) {
         const answer = await svc.handleButton(tg, data);
         expect(answer.answer.alert, data).toBe(true);
+        // Said so in the person’s words, not "Không tìm thấy nghĩa vụ này" (the administrators’ word).
+        expect(answer.answer.text, data).toBe('Nút này không còn dùng được. Gõ /viec để xem lại.');
       }
       expect(await snapshot(w.orgId)).toEqual(before);
     });
@@ -971,7 +973,7 @@ describe('the chat command service', () => {
       expect(text).toMatch(
         /^Thứ tự kênh nhận nhắc: Zalo → Hộp thư thử \(đang lỗi: tin nhắc không gửi được tới đây — nhờ quản trị viên kiểm tra địa chỉ; chọn lại kênh này bằng \/kenh để thử lại\)\./,
       );
-      expect(text).toContain('Các kênh: Telegram: chưa liên kết, Zalo: đã có, Email: chưa liên kết.');
+      expect(text).toContain('Các kênh: Telegram: chưa có, Zalo: đã có, Email: chưa có.');
       expect(text).toContain('Đổi: /kenh zalo email');
       const tg = await addPerson(w, w.unitB.id, 'Người Telegram', 'telegram');
       expect(only(await svc.handleText(tg.caller, '/channels')).text).toContain('Đổi: /kenh telegram email');
@@ -1228,7 +1230,7 @@ describe('the chat command service', () => {
     it('confirms exactly the period the code names, whatever the case and separators, and keeps the note', async () => {
       const { svc } = service();
       const reply = only(await svc.handleText(zalo, '/xong q.1-2026q4 đã gửi báo cáo quý IV'));
-      expect(reply.text).toMatch(/^✅ Đã ghi nhận: Đơn vị thử 1 hoàn thành nhiệm vụ Q\.1 «Báo cáo quý»/);
+      expect(reply.text).toMatch(/^✅ Đã ghi nhận: Đơn vị thử 1 hoàn thành nhiệm vụ Q\.1-2026Q4 «Báo cáo quý»/);
       expect(await statusOf(q['2026-Q4'].id)).toBe('done');
       expect(await statusOf(q['2025-Q4'].id)).toBe('open');
       expect(await statusOf(q['2026-Q3'].id)).toBe('open');

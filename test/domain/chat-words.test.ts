@@ -4,7 +4,15 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { messageIn, NotFoundError, UserError } from '#root/errors/index.js';
 import { INDICATOR_WORDS } from '#root/messages/indicators.js';
-import { CHAT_WORDS, inOneLanguage, langOfCode, placeholdersOf, saidError, say } from '#root/messages/chat-words.js';
+import {
+  CHAT_WORDS,
+  fitText,
+  inOneLanguage,
+  langOfCode,
+  placeholdersOf,
+  saidError,
+  say,
+} from '#root/messages/chat-words.js';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 const vi = CHAT_WORDS.vi;
@@ -127,5 +135,28 @@ describe('the chat texts in Vietnamese and English', () => {
     const last = `Không tìm thấy «${title}». / No duty «${title}»`;
     expect(inOneLanguage(last, 'en')).toBe(`No duty «${title}»`);
     expect(inOneLanguage(`Không tìm thấy «${title}».`, 'en')).toBe(`Không tìm thấy «${title}».`);
+  });
+});
+
+describe('the answer to a button, cut to the 200 characters Telegram shows', () => {
+  // A duty of the HCMC plan as the appendix words it: longer than a button's answer on its own.
+  const title =
+    'Định kỳ hàng năm, các cơ quan, đơn vị, doanh nghiệp có liên quan xây dựng báo cáo tình hình thực hiện các nhiệm vụ, gửi về Sở Thông tin và Truyền thông trước ngày 15 tháng 11 để tổng hợp';
+
+  it.each(['vi', 'en'] as const)('shortens the duty’s title, not what the answer says of it, in %s', (lang) => {
+    const params = { code: 'BC-15/11-2026', title, unit: 'Sở Y tế' };
+    for (const key of ['done.ok', 'done.already'] as const) {
+      const full = say(lang, key, params);
+      const fitted = fitText(full, 190);
+      expect([...fitted].length).toBeLessThanOrEqual(190);
+      // The sentence after the title is whole ("… đã được hủy.", "… trước đó.").
+      expect(fitted.endsWith(full.slice(full.indexOf('»')))).toBe(true);
+      expect(fitted).toMatch(/«Định kỳ hàng năm, [^»]+…»/u);
+    }
+  });
+
+  it('leaves a short answer as it is, and cuts one without a title at its end', () => {
+    expect(fitText('✅ Đã ghi nhận.', 190)).toBe('✅ Đã ghi nhận.');
+    expect(fitText('x'.repeat(300), 190)).toBe(`${'x'.repeat(189)}…`);
   });
 });

@@ -136,7 +136,7 @@ describe('rendering the digest for a channel', () => {
       expect(out.text).toContain(
         lang === 'vi'
           ? `… và ${items.length - shown} việc trễ khác: ${rest}.`
-          : `… and ${items.length - shown} more late items: ${rest}.`,
+          : `… and more late items (${items.length - shown}): ${rest}.`,
       );
       // The most overdue (29 working days) come first; a duty's heading says all its late units.
       const days = [...out.text.matchAll(/(\d+) (?:ngày làm việc|working days?)/g)].map((m) => Number(m[1]));

@@ -26,6 +26,7 @@ import {
   loadTemplates,
   type MessageName,
   PARTS,
+  renderMessage,
   TEMPLATES_DIR,
   type View,
 } from '#root/messages/templates.js';
@@ -127,6 +128,11 @@ function leaks(text: string, lang: Lang): string[] {
   if (key) found.push(`period key ${key[0]}`);
   for (const bad of ['undefined', 'null', 'NaN', '[object', '{{', '}}'])
     if (masked.includes(bad)) found.push(`«${bad}»`);
+  // A time word before a day without a time ("xác nhận lúc 16/11/2026", "confirmed at 16/11/2026").
+  const timeWord = (lang === 'vi' ? /(?<!\p{L})lúc \d{1,2}\/\d{1,2}\/\d{4}/u : /\bat \d{1,2}\/\d{1,2}\/\d{4}/).exec(
+    masked,
+  );
+  if (timeWord) found.push(`time word before a day «${timeWord[0]}»`);
   if (lang === 'vi') {
     for (const w of [...ENUM_WORDS, ...ENGLISH_WORDS]) if (word(w).test(masked)) found.push(`English word «${w}»`);
     // "Vietnamese (English)" and "Vietnamese / English" pairs.
@@ -134,8 +140,26 @@ function leaks(text: string, lang: Lang): string[] {
     if (pair) found.push(`pair «${pair[0]}»`);
   } else {
     for (const w of VIETNAMESE_WORDS) if (word(w).test(masked)) found.push(`Vietnamese word «${w}»`);
+    // A count of one with a plural noun ("1 items late", "1 more late items"): English has a number.
+    const plural = /(?<![\d.,])1 (?:more )?(?:late )?(?:items|duties|units|reminders|periods|contacts)\b/.exec(masked);
+    if (plural) found.push(`plural after one «${plural[0]}»`);
   }
   return found;
+}
+
+/**
+ * A due date a reminder shows without its day of the week ("hạn 24/11/2026", "— 24/11/2026",
+ * "đến hạn ngày 24 tháng 11 năm 2026"): a reminder names the day as people plan it, "hạn thứ Ba,
+ * 24/11/2026", the same in every channel and in /viec. The digest's late list (days past) is not a reminder.
+ */
+function dueWithoutWeekday(text: string, lang: Lang): string[] {
+  const plain = text.replace(/<[^>]+>/g, '');
+  const re =
+    lang === 'vi'
+      ? /(?:(?<!\p{L})hạn|—) (?:là )?(?:ngày )?\d{1,2}(?:\/\d{1,2}\/\d{4}| tháng \d{1,2} năm \d{4})/u
+      : /(?:\bdue(?: on)?|—) \d{1,2}(?:\/\d{1,2}\/\d{4}| [A-Z][a-z]+ \d{4})/;
+  const m = re.exec(plain);
+  return m ? [`due date without its weekday «${m[0]}»`] : [];
 }
 
 /** The reminder stages, as a due date and a send day, and the working days between them. */
@@ -269,6 +293,7 @@ function bundleViews(lang: Lang): { label: string; view: View }[] {
   return [
     { label: 'every section', view: full },
     { label: 'nothing more', view: { ...full, more: 0, lateMore: 0 } },
+    { label: 'one more of each', view: { ...full, more: 1, lateMore: 1 } },
   ];
 }
 
@@ -327,9 +352,20 @@ function digestViews(lang: Lang): { label: string; view: View }[] {
     lateMore: 0,
     confirmedMore: 0,
   };
+  const ones: View = {
+    ...full,
+    overdueCount: 1,
+    confirmedCount: 1,
+    openCount: 1,
+    lateCount: 1,
+    lateDutyCount: 1,
+    lateMore: 1,
+    confirmedMore: 1,
+  };
   return [
     { label: 'full', view: full },
     { label: 'empty', view: empty },
+    { label: 'one of each', view: ones },
   ];
 }
 
@@ -402,6 +438,20 @@ function sampleParams(lang: Lang): ChatParams {
   };
 }
 
+/** Chat texts whose {{count}} is two or more by what they are: several periods, organisations or duties to choose from. */
+const COUNT_AT_LEAST_TWO = new Set<ChatKey>([
+  'which.done',
+  'which.extend',
+  'which.undo',
+  'start.several',
+  'orgs.linked',
+  'orgs.which',
+  'orgs.noneNamed',
+  'orgs.fileWhich',
+  'orgs.photoWhich',
+  'file.whichOfMessage',
+]);
+
 describe('what people read leaks no stored value', () => {
   const templates = loadTemplates();
 
@@ -424,6 +474,7 @@ describe('what people read leaks no stored value', () => {
         const text = templates.render(f.message, f.channel, f.part, f.lang, view);
         expect(text.trim(), label).not.toBe('');
         expect(leaks(text, f.lang), `${label}:\n${text}`).toEqual([]);
+        if (f.message !== 'digest') expect(dueWithoutWeekday(text, f.lang), `${label}:\n${text}`).toEqual([]);
       }
     },
   );
@@ -436,6 +487,11 @@ describe('what people read leaks no stored value', () => {
       for (const p of placeholdersOf(CHAT_WORDS[lang][key])) expect(params, `${key}: {{${p}}}`).toHaveProperty(p);
       const text = say(lang, key, params);
       expect(leaks(text, lang), `${key}: ${text}`).toEqual([]);
+      // A count that can be one ("1 reminders sent") reads as one; some are two or more by what they ask.
+      if (!COUNT_AT_LEAST_TWO.has(key)) {
+        const one = say(lang, key, { ...params, count: 1 });
+        expect(leaks(one, lang), `${key} (count 1): ${one}`).toEqual([]);
+      }
     }
   });
 
@@ -459,7 +515,9 @@ describe('what people read leaks no stored value', () => {
     for (const channel of ['telegram', 'zalo', 'email', 'sandbox'] as const) {
       const out = renderDigest(templates, channel, lang, { ...view, late, lateCount: 120 });
       if (channel === 'telegram' || channel === 'zalo')
-        expect(out.text).toMatch(lang === 'vi' ? /việc trễ khác: gõ \/tonghop/ : /more late items: send \/status/);
+        expect(out.text).toMatch(
+          lang === 'vi' ? /việc trễ khác: gõ \/tonghop/ : /more late items \(\d+\): send \/status/,
+        );
       for (const text of [out.subject, out.text, out.html ?? ''])
         expect(leaks(text.replace(/<[^>]+>/g, ''), lang), `${channel}:\n${text}`).toEqual([]);
     }
@@ -488,7 +546,11 @@ describe('what people read leaks no stored value', () => {
 
   it.each(LANGS)('the reply to a typed confirmation in %s, listing what is left of the day’s message', (lang) => {
     const items = STAGES.flatMap((stage) =>
-      PERIOD_KEYS.map((k) => ({ code: obligationCode(DUTY, k), title: 'Diễn tập', due: shortDate(stage.dueDate) })),
+      PERIOD_KEYS.map((k) => ({
+        code: obligationCode(DUTY, k),
+        title: 'Diễn tập',
+        due: dayInWords(stage.dueDate, lang),
+      })),
     );
     const ok = say(lang, 'done.ok', { code: DUTY, title: 'Diễn tập', unit: 'Sở Y tế' });
     for (const text of [
@@ -550,6 +612,41 @@ describe('what people read leaks no stored value', () => {
     }
   });
 
+  it.each(LANGS)('a message says the same on every channel in %s: subjects, and what is not listed', (lang) => {
+    const kinds: [MessageName, { label: string; view: View }[]][] = [
+      ['digest', digestViews(lang)],
+      ['reminder-bundle', bundleViews(lang)],
+      ...(
+        ['reminder-lead', 'reminder-due', 'reminder-overdue', 'reminder-escalation', 'reminder-cooperating'] as const
+      ).map((m) => [m, reminderViews(lang)] as [MessageName, { label: string; view: View }[]]),
+    ];
+    for (const [message, views] of kinds)
+      for (const { label, view } of views) {
+        const email = renderMessage(templates, message, 'email', lang, view);
+        // The webhook has no subject of its own: its first line is the subject the receiver shows.
+        const webhook = renderMessage(templates, message, 'webhook', lang, view);
+        expect(webhook.subject, `${message}, ${label}`).toBe(email.subject);
+        // The items not listed are told in the email's HTML as in its text.
+        const more = new RegExp(lang === 'vi' ? 'Còn \\d+ việc khác' : '^\\d+ more', 'm').exec(email.text);
+        if (more) expect(email.html!.replace(/<[^>]+>/g, ''), `${message}, ${label}`).toContain(more[0]);
+      }
+  });
+
+  it.each(LANGS)('a day’s message tells to press ✅ only when it has items to act on, in %s', (lang) => {
+    const full = bundleViews(lang)[0]!.view;
+    const none = { overdue: [], overdueCount: 0, dueToday: [], dueTodayCount: 0, soon: [], soonCount: 0, more: 0 };
+    for (const channel of CHANNEL_SPECS.map((c) => c.name)) {
+      // A supervisor's late units and items "để phối hợp" only: no ✅ / 📅 under it, no link to confirm.
+      const informed = renderMessage(templates, 'reminder-bundle', channel, lang, { ...full, ...none });
+      for (const text of [informed.text, informed.html ?? '']) expect(text, channel).not.toMatch(/✅|📅/u);
+      for (const section of ['overdue', 'dueToday', 'soon']) {
+        const one = { ...full, ...none, [section]: full[section]!, [`${section}Count`]: full[`${section}Count`]! };
+        const text = renderMessage(templates, 'reminder-bundle', channel, lang, one).text;
+        if (channel === 'telegram') expect(text.match(/✅/gu), `${section}:\n${text}`).toHaveLength(1);
+      }
+    }
+  });
+
   it('states in words carry no enum value in Vietnamese', () => {
     for (const state of OBLIGATION_STATES) expect(leaks(`Trạng thái: ${stateInWords(state, 'vi')}`, 'vi')).toEqual([]);
   });
@@ -571,5 +668,16 @@ describe('what people read leaks no stored value', () => {
     expect(leaks(`Gõ /xong ${CODES[5]} hoặc /xong ${CODES[6]} để xác nhận.`, 'vi')).toEqual([]);
     expect(CODES[6]).toBe('4.2-2026-11');
     expect(leaks('Kỳ tháng: 2026-11', 'vi')).toEqual(['period key 2026-11']);
+    expect(leaks('Digest: 1 items late, … and 1 more late items.', 'en')).toEqual(['plural after one «1 items»']);
+    expect(leaks('late: 1 (items: 1, duties: 1); 11 items; 2.1 items', 'en')).toEqual([]);
+    expect(leaks('xác nhận bởi Lan lúc 16/11/2026', 'vi')).toEqual(['time word before a day «lúc 16/11/2026»']);
+    expect(leaks('xác nhận bởi Lan lúc 09:30 ngày 16/11/2026', 'vi')).toEqual([]);
+    expect(leaks('confirmed by Lan at 16/11/2026', 'en')).toEqual(['time word before a day «at 16/11/2026»']);
+    expect(dueWithoutWeekday('• <b>4.2</b> «Diễn tập» — hạn 24/11/2026 (còn 7 ngày làm việc)', 'vi')).toHaveLength(1);
+    expect(dueWithoutWeekday('Nhiệm vụ 4.2 đến hạn ngày 24 tháng 11 năm 2026.', 'vi')).toHaveLength(1);
+    expect(dueWithoutWeekday('• 4.2 «Diễn tập» — 24/11/2026 (còn 7 ngày làm việc)', 'vi')).toHaveLength(1);
+    expect(dueWithoutWeekday('— hạn thứ Ba, 24/11/2026; đến hạn thứ Ba, ngày 24 tháng 11 năm 2026', 'vi')).toEqual([]);
+    expect(dueWithoutWeekday('Duty 4.2 is due on 24 November 2026.', 'en')).toHaveLength(1);
+    expect(dueWithoutWeekday('— due Tuesday, 24/11/2026; is due on Tuesday, 24 November 2026', 'en')).toEqual([]);
   });
 });

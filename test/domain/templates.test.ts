@@ -15,6 +15,7 @@ const view = {
   period: '2026',
   dueDate: 'ngày 15 tháng 11 năm 2026',
   dueDateShort: '15/11/2026',
+  dueWeekday: 'Chủ nhật',
   remaining: 'còn 3 ngày làm việc',
   confirmCommand: '/xong 4.2',
   extendCommand: '/giahan 4.2',
@@ -41,7 +42,7 @@ describe('message templates', () => {
     expect(text).toContain('Sở Y tế');
     expect(text).toContain('Nhiệm vụ 4.2');
     expect(text).toContain('Kế hoạch 3131/KH-UBND');
-    expect(text).toContain('đến hạn ngày 15 tháng 11 năm 2026 (còn 3 ngày làm việc)');
+    expect(text).toContain('đến hạn Chủ nhật, ngày 15 tháng 11 năm 2026 (còn 3 ngày làm việc)');
     expect(text).toContain('/xong 4.2');
   });
 

@@ -65,7 +65,7 @@ describe('reminders by email', () => {
     const mail = smtp.received.find((m) => m.to && JSON.stringify(m.to).includes('an@example.gov.vn'))!;
     expect(mail).toBeDefined();
     expect(mail.subject).toBe('Nhắc hạn: nhiệm vụ 4.2 — còn 3 ngày làm việc');
-    expect(mail.text).toContain('đến hạn ngày 13 tháng 11 năm 2026 (còn 3 ngày làm việc)');
+    expect(mail.text).toContain('đến hạn thứ Sáu, ngày 13 tháng 11 năm 2026 (còn 3 ngày làm việc)');
     expect(mail.html).toContain('Xác nhận đã hoàn thành');
   });
 

@@ -85,8 +85,8 @@ describe('a manual nudge', () => {
     expect(messages).toHaveLength(1);
     const body = messages[0]!.body;
     // Most urgent first, each with its code and the words to type.
-    expect(body).toMatch(/QUÁ HẠN\n• LATE «[^»]*» — hạn 22\/02\/2027 \(quá hạn 5 ngày làm việc\)/);
-    expect(body).toMatch(/SẮP ĐẾN HẠN\n• SOON «[^»]*» — hạn 10\/03\/2027 \(còn 7 ngày làm việc\)/);
+    expect(body).toMatch(/QUÁ HẠN\n• LATE «[^»]*» — hạn thứ Hai, 22\/02\/2027 \(quá hạn 5 ngày làm việc\)/);
+    expect(body).toMatch(/SẮP ĐẾN HẠN\n• SOON «[^»]*» — hạn thứ Tư, 10\/03\/2027 \(còn 7 ngày làm việc\)/);
     expect(body.indexOf('LATE')).toBeLessThan(body.indexOf('SOON'));
     expect(body).toContain('/xong LATE');
     expect(body).not.toContain('FAR');

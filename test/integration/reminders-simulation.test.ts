@@ -234,7 +234,7 @@ describe('a simulated 20/10–05/12/2026 run over the HCMC plan', () => {
     // The day's message of Sở TTTT's contact lists it among the others, with its code and its command.
     const m = await t.prisma.outboxMessage.findUniqueOrThrow({ where: { bundleId: r.bundleId! } });
     expect(m.body).toContain('SẮP ĐẾN HẠN');
-    expect(m.body).toMatch(/• 4\.2-2026 «[^»]+» — hạn 15\/11\/2026 \(còn 3 ngày làm việc\)/);
+    expect(m.body).toMatch(/• 4\.2-2026 «[^»]+» — hạn Chủ nhật, 15\/11\/2026 \(còn 3 ngày làm việc\)/);
     expect(m.body).toContain('/xong 4.2-2026');
   });
 

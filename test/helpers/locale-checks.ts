@@ -10,6 +10,9 @@ import { placeholdersOf } from '#root/lib/placeholders.js';
  */
 
 type Lang = 'vi' | 'en';
+
+/** The services' namespaces that hold the command line's words (test/cli/cli-words.test.ts checks them). */
+export const CLI_NAMESPACES: readonly string[] = ['cli', 'config', 'lang'];
 /** Locale tables: namespace → language → key → text. */
 export type LocaleTables = Readonly<Record<string, Readonly<Record<Lang, Readonly<Record<string, string>>>>>>;
 

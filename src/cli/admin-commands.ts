@@ -52,7 +52,7 @@ export function addAdminCommands(program: Command, ctx: CliContext, out: Out) {
   const t = serviceWordsIn('cli', ctx.lang);
   const admin = program.command('admin').description(t('help.admin'));
   admin
-    .command('create <email>')
+    .command(t('cmd.adminCreate'))
     .description(t('help.adminCreate'))
     .option(t('arg.name'), t('opt.displayName'))
     .option('--operator', t('opt.operator'))
@@ -71,7 +71,7 @@ export function addAdminCommands(program: Command, ctx: CliContext, out: Out) {
       );
     });
   admin
-    .command('operator <email>')
+    .command(t('cmd.adminOperator'))
     .description(t('help.adminOperator'))
     .option('--revoke', t('opt.revoke'))
     .action(async (email: string, o: { revoke?: boolean }) => {
@@ -84,7 +84,7 @@ export function addAdminCommands(program: Command, ctx: CliContext, out: Out) {
       );
     });
   admin
-    .command('password <email>')
+    .command(t('cmd.adminPassword'))
     .description(t('help.adminPassword'))
     .action(async (email: string) => {
       await setAdminPassword(ctx.db, email, await readPassword(t), ctx.actor);

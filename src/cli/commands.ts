@@ -202,7 +202,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
 
   const orgCmd = program.command('org').description(t('help.org'));
   orgCmd
-    .command('create <code>')
+    .command(t('cmd.orgCreate'))
     .description(t('help.orgCreate'))
     .requiredOption(t('arg.name'), t('opt.name'))
     .option(t('arg.tz'), t('opt.tz'), ctx.config.DEFAULT_TIME_ZONE)
@@ -226,7 +226,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       );
     });
   orgCmd
-    .command('set <code>')
+    .command(t('cmd.orgSet'))
     .description(t('help.orgSet'))
     .option(t('arg.name'), t('opt.name'))
     .option(t('arg.tz'), t('opt.tz'))
@@ -270,7 +270,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     });
 
   program
-    .command('import <file>')
+    .command(t('cmd.import'))
     .description(t('help.import'))
     .addOption(orgOption())
     .option(t('arg.plan'), t('opt.importPlan'))
@@ -451,7 +451,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       );
     });
   duties
-    .command('fix <code>')
+    .command(t('cmd.dutiesFix'))
     .description(t('help.dutiesFix'))
     .addOption(orgOption())
     .option(t('arg.plan'), t('opt.dutyPlan'))
@@ -542,7 +542,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       );
     });
   unitsCmd
-    .command('add <name>')
+    .command(t('cmd.addName'))
     .description(t('help.unitsAdd'))
     .addOption(orgOption())
     .option(t('arg.alias'), t('opt.alias'), (v: string, acc: string[]) => [...acc, v], [] as string[])
@@ -551,7 +551,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       out(t('units.added', { name: u.name }));
     });
   unitsCmd
-    .command('alias <name> <alias>')
+    .command(t('cmd.unitsAlias'))
     .description(t('help.unitsAlias'))
     .addOption(orgOption())
     .action(async (name: string, alias: string, o: { org?: string }) => {
@@ -559,7 +559,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       out(`«${alias}» → ${e.name}`);
     });
   unitsCmd
-    .command('accept <name>')
+    .command(t('cmd.unitsAccept'))
     .description(t('help.unitsAccept'))
     .addOption(orgOption())
     .action(async (name: string, o: { org?: string }) => {
@@ -567,7 +567,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       out(t('units.accepted', { name: e.name }));
     });
   unitsCmd
-    .command('merge <from> <into>')
+    .command(t('cmd.unitsMerge'))
     .description(t('help.unitsMerge'))
     .addOption(orgOption())
     .action(async (from: string, into: string, o: { org?: string }) => {
@@ -580,7 +580,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
 
   const groups = program.command('groups').description(t('help.groups'));
   groups
-    .command('add <name>')
+    .command(t('cmd.addName'))
     .description(t('help.groupsAdd'))
     .addOption(orgOption())
     .action(async (name: string, o: { org?: string }) => {
@@ -588,7 +588,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       out(t('groups.added', { name: g.name }));
     });
   groups
-    .command('add-members <group> <units...>')
+    .command(t('cmd.groupsAddMembers'))
     .description(t('help.groupsAddMembers'))
     .addOption(orgOption())
     .action(async (group: string, units: string[], o: { org?: string }) => {
@@ -599,7 +599,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       out(t('reconciled', reconciledCounts(rec)));
     });
   groups
-    .command('remove-members <group> <units...>')
+    .command(t('cmd.groupsRemoveMembers'))
     .description(t('help.groupsRemoveMembers'))
     .addOption(orgOption())
     .action(async (group: string, units: string[], o: { org?: string }) => {
@@ -751,7 +751,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     });
 
   program
-    .command('invite <contact>')
+    .command(t('cmd.invite'))
     .description(t('help.invite'))
     .addOption(orgOption())
     .action(async (contact: string, o: { org?: string }) => {
@@ -796,7 +796,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       );
     });
   hol
-    .command('add <date> <name>')
+    .command(t('cmd.holidaysAdd'))
     .description(t('help.holidaysAdd'))
     .addOption(orgOption())
     .option('--workday', t('opt.workday'))
@@ -808,7 +808,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor);
     });
   hol
-    .command('remove <date>')
+    .command(t('cmd.holidaysRemove'))
     .description(t('help.holidaysRemove'))
     .addOption(orgOption())
     .action(async (date: string, o: { org?: string }) => {

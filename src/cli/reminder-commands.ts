@@ -124,7 +124,7 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
       out(`\n${t('outbox.hint')}`);
     });
   outbox
-    .command('show <id>')
+    .command(t('cmd.outboxShow'))
     .description(t('help.outboxShow'))
     .option(t('arg.org'), t('opt.org'))
     .action(async (id: string, o: { org?: string }) => {
@@ -133,7 +133,7 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
       out(`#${m.id} → ${m.contact.name} (${m.contact.unit.name}), ${dateTime(m.createdAt, o2.timeZone)}\n\n${m.body}`);
     });
   outbox
-    .command('answer <id> <answer> [note...]')
+    .command(t('cmd.outboxAnswer'))
     .description(t('help.outboxAnswer'))
     .option(t('arg.org'), t('opt.org'))
     .action(async (id: string, answer: string, note: string[], o: { org?: string }) => {

@@ -27,6 +27,12 @@ const NAMES = new Set([
   // The command line's commands and their typed values, as a person types them.
   'accept',
   'address',
+  'alias',
+  'create',
+  'import',
+  'operator',
+  'password',
+  'remove',
   'answer',
   'channels',
   'check',

@@ -81,6 +81,9 @@ export { describeSchedule };
 
 type Out = (text: string) => void;
 
+const ROLES = ['contact', 'head', 'supervisor', 'admin'] as const;
+const isRole = (r: string): r is (typeof ROLES)[number] => (ROLES as readonly string[]).includes(r);
+
 const json = (value: unknown) =>
   JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
 
@@ -611,6 +614,8 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
     });
 
   const contacts = program.command('contacts').description(t('help.contacts'));
+  /** A contact's role in words ("lãnh đạo", "head"), never its stored name. */
+  const roleWords = (role: string) => (isRole(role) ? t(`role.${role}`) : role);
   // The channels as a person names them: by label in Vietnamese (the sandbox is «Hộp thư thử»), by name in English.
   const channelList = CHANNEL_NAMES.map((name) => (lang === 'vi' ? channelLabel(name, lang) : name)).join(', ');
   /** What a typed address may need: the configuration with its signing key (a secret is sealed with it). */
@@ -711,7 +716,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
             c.id,
             c.name,
             truncate(c.unit.name, 40),
-            c.role,
+            roleWords(c.role),
             c.channels
               .map((ch) => (c.disabledChannels.includes(ch) ? `${ch} (${t('contacts.failedMark')})` : ch))
               .join(' → '),

@@ -23,12 +23,17 @@ const cliWords = serviceWords('cli');
 
 type Out = (text: string) => void;
 
+const STAGES = ['lead', 'due', 'overdue', 'escalation', 'digest', 'cooperating'] as const;
+const isStage = (s: string): s is (typeof STAGES)[number] => (STAGES as readonly string[]).includes(s);
+
 /** The reminders' commands: preview, nudge, the sandbox outbox, policies, the demo. */
 export function addReminderCommands(program: Command, ctx: CliContext, out: Out): void {
   const { lang } = ctx;
   const t = serviceWordsIn('cli', lang);
   const org = async (code: string | undefined) => getOrganisation(ctx.db, code ?? ctx.config.DEFAULT_ORG);
   const json = (v: unknown) => JSON.stringify(v, null, 2);
+  /** A reminder's stage in words ("trước hạn", "before the due day"), never its stored name. */
+  const stageWords = (stage: string) => (isStage(stage) ? t(`stage.${stage}`) : stage);
 
   program
     .command('preview')
@@ -62,7 +67,7 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
             (r) =>
               [
                 dateTime(new Date(r.at), o2.timeZone),
-                r.kind === 'cooperating' ? t('preview.cooperating') : r.stage,
+                stageWords(r.kind === 'cooperating' ? 'cooperating' : r.stage),
                 r.duty ?? '',
                 truncate(r.unit ?? '', 40),
                 truncate(r.contact, 30),

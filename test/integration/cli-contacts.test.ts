@@ -88,14 +88,14 @@ describe('the dondoc command line: contacts and their channels', () => {
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       expect(r.stdout.split('\n')[0]).toMatch(/^Mã số\s+Tên\s+Đơn vị\s+Vai trò\s+Kênh\s+Telegram\s+Zalo\s+Tình trạng$/);
-      expect(lineOf(r.stdout, 'Người 1')).toMatch(/Đơn vị thử 1\s+contact\s+zalo \(lỗi\) → email\s+đã liên kết$/);
+      expect(lineOf(r.stdout, 'Người 1')).toMatch(/Đơn vị thử 1\s+đầu mối\s+zalo \(lỗi\) → email\s+đã liên kết$/);
       expect(lineOf(r.stdout, 'Người 2')).toMatch(
-        /Đơn vị thử 2\s+contact\s+telegram \(lỗi\)\s+đã liên kết\s+mọi kênh đều lỗi$/,
+        /Đơn vị thử 2\s+đầu mối\s+telegram \(lỗi\)\s+đã liên kết\s+mọi kênh đều lỗi$/,
       );
       expect(lineOf(r.stdout, 'Người 3')).toMatch(
-        /Đơn vị thử 3\s+contact\s+email\s+không liên lạc được từ 08\/11\/2026$/,
+        /Đơn vị thử 3\s+đầu mối\s+email\s+không liên lạc được từ 08\/11\/2026$/,
       );
-      expect(lineOf(r.stdout, 'Quản trị')).toMatch(/Đơn vị thử 1\s+admin\s+sandbox$/);
+      expect(lineOf(r.stdout, 'Quản trị')).toMatch(/Đơn vị thử 1\s+quản trị\s+sandbox$/);
       expect(lineOf(r.stdout, 'Người cũ')).toMatch(/ngừng$/);
       expect(r.stdout).toContain('(lỗi): kênh đã lỗi hẳn');
       // What happened to each failed channel, and what to do, in words; never the channel's answer.

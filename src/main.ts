@@ -1,6 +1,7 @@
 import { createApp } from './app.js';
 import { buildDeps } from './composition.js';
 import { ConfigError, loadConfig, loadEnvFile, SHUTDOWN_GRACE_MS } from './config.js';
+import { chooseLang, UnknownLangError } from './messages/lang-choice.js';
 import { ensureDatabase } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { createLogger, redactText } from './logger.js';
@@ -17,9 +18,10 @@ async function main(): Promise<void> {
   try {
     // `.env` of the working directory, when there is one (the environment's own values win).
     loadEnvFile();
-    envConfig = loadConfig(process.env);
+    // Its problems in the operator's language: DONDOC_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG).
+    envConfig = loadConfig(process.env, chooseLang(process.env));
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof UnknownLangError) {
       process.stderr.write(`${error.message}\n`);
       process.exit(1);
     }

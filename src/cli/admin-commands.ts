@@ -6,7 +6,7 @@ import { createAdmin, setAdminPassword, setOperator } from '#root/services/admin
 import { getOrganisation } from '#root/services/orgs.js';
 import type { CliContext } from './context.js';
 import { dateTime, table } from '#root/lib/format.js';
-import { serviceWords } from '#root/messages/service-words.js';
+import { serviceWords, serviceWordsIn, type ServiceTIn } from '#root/messages/service-words.js';
 
 const adminWords = serviceWords('admins');
 
@@ -39,31 +39,27 @@ async function firstLineOfStdin(): Promise<string> {
 }
 
 /** The password: asked twice on a terminal, else the first line of stdin. */
-async function readPassword(): Promise<string> {
+async function readPassword(t: ServiceTIn<'cli'>): Promise<string> {
   if (!process.stdin.isTTY) return firstLineOfStdin();
-  const first = await askHidden('Mật khẩu / password: ');
-  const second = await askHidden('Nhập lại / again: ');
+  const first = await askHidden(`${t('admin.password')} `);
+  const second = await askHidden(`${t('admin.again')} `);
   if (first !== second) throw new UserError(adminWords('entriesDiffer'));
   return first;
 }
 
 /** `dondoc admin`: the web page's administrator accounts. */
 export function addAdminCommands(program: Command, ctx: CliContext, out: Out) {
-  const admin = program.command('admin').description('tài khoản quản trị trang web / web administrator accounts');
+  const t = serviceWordsIn('cli', ctx.lang);
+  const admin = program.command('admin').description(t('help.admin'));
   admin
-    .command('create <email>')
-    .description(
-      'tạo quản trị viên; mật khẩu được hỏi, hoặc đọc dòng đầu của stdin / create an administrator; the password is asked, or read from stdin',
-    )
-    .option('--name <tên>', 'tên hiển thị / display name')
-    .option(
-      '--operator',
-      "người vận hành toàn hệ thống: xem hàng đợi của mọi tổ chức / deployment-wide operator: sees every organisation's job queues",
-    )
-    .addOption(new Option('--org <mã>', 'mã tổ chức / organisation code (DEFAULT_ORG)'))
+    .command(t('cmd.adminCreate'))
+    .description(t('help.adminCreate'))
+    .option(t('arg.name'), t('opt.displayName'))
+    .option('--operator', t('opt.operator'))
+    .addOption(new Option(t('arg.org'), t('opt.org')))
     .action(async (email: string, o: { name?: string; org?: string; operator?: boolean }) => {
       const org = await getOrganisation(ctx.db, o.org ?? ctx.config.DEFAULT_ORG);
-      const password = await readPassword();
+      const password = await readPassword(t);
       const account = await createAdmin(
         ctx.db,
         org.id,
@@ -71,45 +67,44 @@ export function addAdminCommands(program: Command, ctx: CliContext, out: Out) {
         ctx.actor,
       );
       out(
-        `Đã tạo quản trị viên / administrator created: ${account.email} (${org.code})${account.operator ? ' — người vận hành / operator' : ''}`,
+        `${t('admin.created', { email: account.email, org: org.code })}${account.operator ? ` — ${t('admin.operator')}` : ''}`,
       );
     });
   admin
-    .command('operator <email>')
-    .description(
-      'cho (hoặc thôi cho, --revoke) quản trị viên làm người vận hành: xem hàng đợi của mọi tổ chức / make an administrator a deployment-wide operator (or no longer, --revoke)',
-    )
-    .option('--revoke', 'thôi là người vận hành / no longer an operator')
+    .command(t('cmd.adminOperator'))
+    .description(t('help.adminOperator'))
+    .option('--revoke', t('opt.revoke'))
     .action(async (email: string, o: { revoke?: boolean }) => {
       const r = await setOperator(ctx.db, email, !o.revoke, ctx.actor);
-      const what = o.revoke
-        ? 'không còn là người vận hành / no longer an operator'
-        : 'là người vận hành / is an operator';
+      const who = { email: r.account.email };
       out(
-        `${r.changed ? 'Đã đổi' : 'Không đổi gì'} / ${r.changed ? 'changed' : 'nothing changed'}: ${r.account.email} ${what}`,
+        o.revoke
+          ? t(r.changed ? 'admin.noLongerOperator' : 'admin.alreadyNotOperator', who)
+          : t(r.changed ? 'admin.nowOperator' : 'admin.alreadyOperator', who),
       );
     });
   admin
-    .command('password <email>')
-    .description('đặt lại mật khẩu (đăng xuất mọi phiên) / set a new password (ends every session)')
+    .command(t('cmd.adminPassword'))
+    .description(t('help.adminPassword'))
     .action(async (email: string) => {
-      await setAdminPassword(ctx.db, email, await readPassword(), ctx.actor);
-      out(`Đã đổi mật khẩu / password changed: ${email}`);
+      await setAdminPassword(ctx.db, email, await readPassword(t), ctx.actor);
+      out(t('admin.passwordChanged', { email }));
     });
   admin
     .command('list')
-    .addOption(new Option('--org <mã>', 'mã tổ chức / organisation code (DEFAULT_ORG)'))
+    .description(t('help.adminList'))
+    .addOption(new Option(t('arg.org'), t('opt.org')))
     .action(async (o: { org?: string }) => {
       const org = await getOrganisation(ctx.db, o.org ?? ctx.config.DEFAULT_ORG);
       const rows = await ctx.db.adminAccount.findMany({ where: { orgId: org.id }, orderBy: { email: 'asc' } });
       out(
         table(
-          ['Email', 'Tên', 'Hoạt động', 'Vận hành', 'Đăng nhập lần cuối'],
+          [t('col.email'), t('col.name'), t('col.active'), t('col.operator'), t('col.lastLogin')],
           rows.map((r) => [
             r.email,
             r.name,
-            r.active ? 'có' : 'không',
-            r.operator ? 'có' : 'không',
+            t(r.active ? 'yes' : 'no'),
+            t(r.operator ? 'yes' : 'no'),
             r.lastLoginAt ? dateTime(r.lastLoginAt, org.timeZone) : '—',
           ]),
         ),

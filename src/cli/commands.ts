@@ -62,15 +62,18 @@ import {
   mergeUnits,
   removeMembers,
 } from '#root/services/units.js';
-import { UserError } from '#root/errors/index.js';
-import { describeSchedule } from '#root/domain/wording.js';
+import { oneLanguage, UserError } from '#root/errors/index.js';
+import { describeSchedule, stateInWords, type Lang } from '#root/domain/wording.js';
 import { isTimeZone, isYearlyDue } from '#root/domain/org-settings.js';
 import type { CliContext } from './context.js';
 import { dateTime, shortDate, table, truncate } from '#root/lib/format.js';
 import { addAdminCommands } from './admin-commands.js';
 import { addReminderCommands } from './reminder-commands.js';
-import { serviceWords } from '#root/messages/service-words.js';
+import { speakCommander } from './speak.js';
+import { serviceWords, serviceWordsIn, type ServiceTIn } from '#root/messages/service-words.js';
 
+type CliT = ServiceTIn<'cli'>;
+/** Bad input, thrown as a {@link UserError} in both languages: printed in the run's. */
 const cliWords = serviceWords('cli');
 
 /** Kept for callers that imported it from here; it lives in src/domain/wording.ts now. */
@@ -78,79 +81,84 @@ export { describeSchedule };
 
 type Out = (text: string) => void;
 
+const ROLES = ['contact', 'head', 'supervisor', 'admin'] as const;
+const isRole = (r: string): r is (typeof ROLES)[number] => (ROLES as readonly string[]).includes(r);
+
 const json = (value: unknown) =>
   JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
 
-/** `--year`; without it, the current year in the organisation's zone (see `yearOf`). */
-const yearOption = () =>
-  new Option('--year <năm>', 'năm (mặc định: năm nay) / year (default: this year)').argParser((v) => {
-    const y = Number(v);
-    if (!Number.isInteger(y) || y < 2000 || y > 2100) throw new UserError(cliWords('invalidYear', { year: v }));
-    return y;
-  });
+/** A year typed on the command line: 2000…2100. */
+const yearArg = (v: string): number => {
+  const y = Number(v);
+  if (!Number.isInteger(y) || y < 2000 || y > 2100) throw new UserError(cliWords('invalidYear', { year: v }));
+  return y;
+};
 
-function printReview(review: ImportReview, out: Out) {
+/** `--year`; without it, the current year in the organisation's zone (see `yearOf`). */
+const yearOption = (t: CliT) => new Option(t('arg.year'), t('opt.year')).argParser(yearArg);
+
+/** What an import or a reconcile did, for a text's placeholders. */
+const savedCounts = (r: { created: number; updated: number; unchanged: number; retired: number }) => ({
+  created: r.created,
+  updated: r.updated,
+  unchanged: r.unchanged,
+  retired: r.retired,
+});
+const reconciledCounts = (r: { created: number; updated: number; retired: number }) => ({
+  created: r.created,
+  updated: r.updated,
+  retired: r.retired,
+});
+
+function printReview(review: ImportReview, out: Out, t: CliT, lang: Lang) {
   const p = review.plan;
-  out(`Kế hoạch / plan: ${p.code}${p.issuedOn ? ` ngày ${p.issuedOn.split('-').reverse().join('/')}` : ''}`);
+  const day = (iso: string) => iso.split('-').reverse().join('/');
+  out(p.issuedOn ? t('review.planOn', { code: p.code, day: day(p.issuedOn) }) : t('review.plan', { code: p.code }));
   if (p.title) out(`  ${p.title}`);
-  const from = {
-    text: 'theo văn bản / from the text',
-    given: 'theo --horizon / from --horizon',
-    existing: 'của kế hoạch đã nhập / of the plan as imported',
-    none: 'văn bản không ghi; đặt bằng --horizon <năm> / none in the text; set it with --horizon <year>',
-  }[review.horizonFrom];
-  out(`Năm kết thúc / horizon: ${p.horizonYear ?? 'không có / none'} (${from})`);
-  const trackFrom = {
-    given: 'theo --track-from / from --track-from',
-    existing: 'của kế hoạch đã nhập / of the plan as imported',
-    default:
-      'mặc định: kỳ hiện tại của mỗi nhiệm vụ; đổi bằng --track-from <ngày> hoặc --track-from all / default: the current period of each duty',
-  }[review.trackFromFrom];
+  const from = t(`review.horizonFrom.${review.horizonFrom}`);
+  out(t('review.horizon', { year: p.horizonYear ?? t('none'), from }));
+  const trackFrom = t(`review.trackFromFrom.${review.trackFromFrom}`);
   out(
     review.trackFrom
-      ? `Theo dõi từ / tracked from: ${review.trackFrom.split('-').reverse().join('/')} (${trackFrom}); các kỳ kết thúc trước ngày này là lịch sử: không nhắc, không tính quá hạn / earlier periods are history`
-      : `Theo dõi / tracked: mọi kỳ, kể cả đã qua / every period, the past included (${trackFrom})`,
+      ? t('review.trackedFrom', { day: day(review.trackFrom), from: trackFrom })
+      : t('review.trackedAll', { from: trackFrom }),
   );
-  out(`Định dạng / format: ${review.format}; ${review.duties.length} nhiệm vụ / duties`);
+  out(t('review.format', { format: review.format, count: review.duties.length }));
   out('');
   out(
     table(
-      ['TT', 'Nhiệm vụ', 'Chủ trì', 'Phối hợp', 'Thời gian', 'Lịch'],
+      [t('col.code'), t('col.duty'), t('col.lead'), t('col.cooperating'), t('col.timeframe'), t('col.schedule')],
       review.duties.map((d) => [
         d.code,
         truncate(d.title, 40),
         truncate(d.leads.join('; ') || '—', 40),
         String(d.cooperating.length),
         truncate(d.timeframe, 20),
-        describeSchedule(d.schedule),
+        describeSchedule(d.schedule, lang),
       ]),
     ),
   );
   const flagged = review.duties.filter((d) => dutyFlags(d).length);
   if (flagged.length || review.flags.length) {
     out('');
-    out('Cần xem lại / to review:');
-    for (const f of review.flags) out(`  ! ${f}`);
-    for (const d of flagged) for (const f of dutyFlags(d)) out(`  ! ${d.code} (${d.where}): ${f}`);
+    out(t('review.toReview'));
+    for (const f of review.flags) out(`  ! ${oneLanguage(f, lang)}`);
+    for (const d of flagged) for (const f of dutyFlags(d)) out(`  ! ${d.code} (${d.where}): ${oneLanguage(f, lang)}`);
   }
   const conflicts = review.duties.flatMap((d) => (d.conflicts ?? []).map((c) => ({ code: d.code, c })));
   const kept = review.duties.filter((d) => d.kept?.length);
   if (kept.length) {
     out('');
-    out(
-      `Giữ bản quản trị viên đã sửa (văn bản không đổi ở các ô này) / the administrator's fixes kept (${kept.length}): ${kept.map((d) => d.code).join(', ')}`,
-    );
+    out(t('review.kept', { count: kept.length, codes: kept.map((d) => d.code).join(', ') }));
   }
   if (conflicts.length) {
     out('');
-    out(
-      `Văn bản đã đổi ở ô quản trị viên đã sửa (${conflicts.length}); mặc định giữ bản của quản trị viên, lấy theo văn bản bằng --take-document <TT> hoặc <TT>:title / <TT>:timeframe:`,
-    );
-    for (const { code, c } of conflicts) out(`  ? ${conflictInWords(code, c)}`);
+    out(t('review.conflicts', { count: conflicts.length }));
+    for (const { code, c } of conflicts) out(`  ? ${oneLanguage(conflictInWords(code, c), lang)}`);
   }
   if (review.indicators?.length) {
     out('');
-    out(`Chỉ tiêu / indicators (${review.indicators.length}):`);
+    out(t('review.indicators', { count: review.indicators.length }));
     for (const i of review.indicators)
       out(
         `  ${i.code}. ${truncate(i.title, 70)} — ${Object.entries(i.targets)
@@ -160,49 +168,48 @@ function printReview(review: ImportReview, out: Out) {
   }
   if (review.newNames.length) {
     out('');
-    out(
-      `Tên chưa có trong danh mục, sẽ được tạo và đánh dấu để xem lại / new names, created as proposed (${review.newNames.length}):`,
-    );
-    for (const n of review.newNames) out(`  + ${n.kind === 'group' ? 'nhóm' : 'đơn vị'}: ${n.name}`);
+    out(t('review.newNames', { count: review.newNames.length }));
+    for (const n of review.newNames) out(`  + ${t(n.kind === 'group' ? 'kind.group' : 'kind.unit')}: ${n.name}`);
   }
 }
 
+/**
+ * The `dondoc` program, every text in the run's language (`ctx.lang`): the help, the results, the
+ * messages. `--json` answers are the same in both.
+ */
 export function buildProgram(ctx: CliContext, out: Out): Command {
+  const { lang } = ctx;
+  const t = serviceWordsIn('cli', lang);
   const program = new Command('dondoc')
-    .description('Đôn đốc: nhắc hạn nhiệm vụ cho cơ quan nhà nước — deadline reminders for public agencies')
-    .showHelpAfterError()
+    .description(t('help.program'))
+    .option(t('arg.lang'), t('opt.lang'))
+    .showHelpAfterError(t('commander.showHelp'))
     .configureOutput({ writeOut: (s) => out(s.trimEnd()) });
+  speakCommander(program, lang);
   const org = async (code: string | undefined) => getOrganisation(ctx.db, code ?? ctx.config.DEFAULT_ORG);
   // The year asked for, else this year where the organisation is (from 17:00 UTC on 31/12 it is
   // already the next year in Hanoi).
   const yearOf = (o: { year?: number }, organisation: { timeZone: string }) =>
     o.year ?? zonedYear(ctx.now(), organisation.timeZone);
-  const orgOption = () => new Option('--org <mã>', 'mã tổ chức / organisation code (DEFAULT_ORG)');
+  const orgOption = () => new Option(t('arg.org'), t('opt.org'));
 
-  const db = program.command('db').description('cơ sở dữ liệu / database');
+  const db = program.command('db').description(t('help.db'));
   db.command('migrate')
-    .description('tạo cơ sở dữ liệu nếu chưa có và áp dụng migration / create the database and apply migrations')
+    .description(t('help.dbMigrate'))
     .action(async () => {
       const created = await ensureDatabase(ctx.config.DATABASE_URL);
       const r = await migrate(ctx.config.DATABASE_URL);
-      if (created) out('Đã tạo cơ sở dữ liệu / database created');
-      out(
-        r.applied.length
-          ? `Đã áp dụng / applied: ${r.applied.join(', ')}`
-          : 'Không có migration mới / nothing to apply',
-      );
+      if (created) out(t('db.created'));
+      out(r.applied.length ? t('db.applied', { names: r.applied.join(', ') }) : t('db.nothingToApply'));
     });
 
-  const orgCmd = program.command('org').description('tổ chức (tỉnh, thành phố) / organisations');
+  const orgCmd = program.command('org').description(t('help.org'));
   orgCmd
-    .command('create <code>')
-    .requiredOption('--name <tên>', 'tên / name')
-    .option('--tz <zone>', 'múi giờ IANA / IANA time zone', ctx.config.DEFAULT_TIME_ZONE)
-    .option(
-      '--yearly-due <MM-DD>',
-      'hạn báo cáo hằng năm (02-29: năm không nhuận là 28/02) / yearly due day (02-29: 28/02 outside leap years)',
-      '11-15',
-    )
+    .command(t('cmd.orgCreate'))
+    .description(t('help.orgCreate'))
+    .requiredOption(t('arg.name'), t('opt.name'))
+    .option(t('arg.tz'), t('opt.tz'), ctx.config.DEFAULT_TIME_ZONE)
+    .option(t('arg.yearlyDue'), t('opt.yearlyDue'), '11-15')
     .action(async (code: string, o: { name: string; tz: string; yearlyDue: string }, cmd: Command) => {
       // Against an existing organisation only what was typed is compared, not the defaults.
       const typed = (name: string) => cmd.getOptionValueSource(name) === 'cli';
@@ -218,17 +225,15 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
         ctx.actor,
       );
       out(
-        `${r.org.code}: ${r.org.name} (${r.org.timeZone}, ${r.org.yearlyDue})${r.created ? '' : ' — đã có, không đổi gì / already exists, unchanged'}`,
+        `${r.org.code}: ${r.org.name} (${r.org.timeZone}, ${r.org.yearlyDue})${r.created ? '' : ` — ${t('org.unchanged')}`}`,
       );
     });
   orgCmd
-    .command('set <code>')
-    .description(
-      'đổi tên, múi giờ hoặc hạn hằng năm của tổ chức (có ghi nhật ký) / change an organisation’s name, time zone or yearly due day (audited)',
-    )
-    .option('--name <tên>', 'tên / name')
-    .option('--tz <zone>', 'múi giờ IANA / IANA time zone')
-    .option('--yearly-due <MM-DD>', 'hạn báo cáo hằng năm / yearly due day')
+    .command(t('cmd.orgSet'))
+    .description(t('help.orgSet'))
+    .option(t('arg.name'), t('opt.name'))
+    .option(t('arg.tz'), t('opt.tz'))
+    .option(t('arg.yearlyDue'), t('opt.yearlyDueShort'))
     .action(async (code: string, o: { name?: string; tz?: string; yearlyDue?: string }) => {
       const r = await setOrganisation(
         ctx.db,
@@ -241,48 +246,42 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
         { actor: ctx.actor, now: ctx.now() },
       );
       out(
-        `${r.org.code}: ${r.org.name} (${r.org.timeZone}, ${r.org.yearlyDue})${r.changed.length ? '' : ' — không có gì thay đổi / nothing changed'}`,
+        `${r.org.code}: ${r.org.name} (${r.org.timeZone}, ${r.org.yearlyDue})${r.changed.length ? '' : ` — ${t('nothingChanged')}`}`,
       );
     });
-  orgCmd.command('list').action(async () => {
-    const rows = await ctx.db.organisation.findMany({ orderBy: { code: 'asc' } });
-    // A value stored before values were checked is named, with the way to repair it.
-    const bad = (ok: boolean, v: string) => (ok ? v : `${v} (KHÔNG HỢP LỆ / INVALID)`);
-    out(
-      table(
-        ['Mã', 'Tên', 'Múi giờ', 'Hạn hằng năm'],
-        rows.map((r) => [
-          r.code,
-          r.name,
-          bad(isTimeZone(r.timeZone), r.timeZone),
-          bad(isYearlyDue(r.yearlyDue), r.yearlyDue),
-        ]),
-      ),
-    );
-    if (rows.some((r) => !isTimeZone(r.timeZone) || !isYearlyDue(r.yearlyDue))) {
-      out('\nSửa / fix: dondoc org set <mã> --tz Asia/Ho_Chi_Minh --yearly-due 11-15');
-    }
-  });
+  orgCmd
+    .command('list')
+    .description(t('help.orgList'))
+    .action(async () => {
+      const rows = await ctx.db.organisation.findMany({ orderBy: { code: 'asc' } });
+      // A value stored before values were checked is named, with the way to repair it.
+      const bad = (ok: boolean, v: string) => (ok ? v : `${v} (${t('org.invalid')})`);
+      out(
+        table(
+          [t('col.orgCode'), t('col.name'), t('col.timeZone'), t('col.yearlyDue')],
+          rows.map((r) => [
+            r.code,
+            r.name,
+            bad(isTimeZone(r.timeZone), r.timeZone),
+            bad(isYearlyDue(r.yearlyDue), r.yearlyDue),
+          ]),
+        ),
+      );
+      if (rows.some((r) => !isTimeZone(r.timeZone) || !isYearlyDue(r.yearlyDue))) {
+        out(`\n${t('org.fix')}`);
+      }
+    });
 
   program
-    .command('import <file>')
-    .description('nhập kế hoạch từ CSV, XLSX, văn bản dán từ Word/Excel hoặc toàn văn kế hoạch / import a plan')
+    .command(t('cmd.import'))
+    .description(t('help.import'))
     .addOption(orgOption())
-    .option('--plan <số hiệu>', 'số hiệu kế hoạch nếu tệp không ghi / plan code when the file has none')
-    .option(
-      '--horizon <năm>',
-      'năm kết thúc kế hoạch, thay cho năm đọc được trong văn bản; "" nếu không có / the plan\'s last year, instead of the text\'s; "" for none',
-    )
-    .option(
-      '--track-from <ngày>',
-      'theo dõi từ ngày này (YYYY-MM-DD hoặc DD/MM/YYYY; «all» để theo dõi mọi kỳ, kể cả đã qua); mặc định: kỳ hiện tại của mỗi nhiệm vụ / track from this day ("all" for every period); default: the current period',
-    )
-    .option(
-      '--take-document <TT...>',
-      "lấy theo văn bản ở các nhiệm vụ quản trị viên đã sửa mà văn bản nay ghi khác (4.2, hoặc 4.2:title, 4.2:timeframe) / take the document's value where it contradicts an administrator's fix",
-    )
-    .option('--dry-run', 'chỉ xem, không ghi / review only, write nothing')
-    .option('--json', 'in JSON / print JSON')
+    .option(t('arg.plan'), t('opt.importPlan'))
+    .option(t('arg.horizon'), t('opt.horizon'))
+    .option(t('arg.trackFrom'), t('opt.trackFrom'))
+    .option(t('arg.takeDocument'), t('opt.takeDocument'))
+    .option('--dry-run', t('opt.dryRun'))
+    .option('--json', t('opt.json'))
     .action(
       async (
         file: string,
@@ -326,40 +325,31 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
           out(json({ ...reviewJson(review), ...(result ? { result } : {}) }));
           return;
         }
-        printReview(review, out);
+        printReview(review, out, t, lang);
         if (o.dryRun) {
-          out('\n(--dry-run: chưa ghi gì / nothing written)');
+          out(`\n${t('import.dryRun')}`);
           return;
         }
         const r = await commitImport(ctx.db, o2.id, review, ctx.actor);
-        out(
-          `\nĐã lưu / saved: ${r.created} mới / new, ${r.updated} cập nhật / updated, ${r.unchanged} không đổi / unchanged, ${r.retired} ngừng / retired.`,
-        );
+        out(`\n${t('import.saved', savedCounts(r))}`);
         const ind = r.indicators;
-        if (ind.created + ind.updated + ind.unchanged + ind.retired)
-          out(
-            `Chỉ tiêu / indicators: ${ind.created} mới / new, ${ind.updated} cập nhật / updated, ${ind.unchanged} không đổi / unchanged, ${ind.retired} ngừng / retired.`,
-          );
+        if (ind.created + ind.updated + ind.unchanged + ind.retired) out(t('import.indicators', savedCounts(ind)));
         const rec = sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor));
-        out(
-          `Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới / new, ${rec.updated} cập nhật / updated, ${rec.retired} ngừng / retired.`,
-        );
+        out(t('reconciled', reconciledCounts(rec)));
         if (rec.emptyGroups.length) {
-          out(
-            `Nhóm chưa có thành viên (chưa ai phải thực hiện) / groups without members: ${rec.emptyGroups.join('; ')}`,
-          );
-          out('  Thêm thành viên / add members: dondoc groups add-members "<nhóm>" "<đơn vị>" …');
+          out(t('import.emptyGroups', { groups: rec.emptyGroups.join('; ') }));
+          out(`  ${t('import.addMembers')}`);
         }
       },
     );
 
   program
     .command('obligations')
-    .description('các nghĩa vụ (nhiệm vụ × kỳ × đơn vị) của một năm / obligations of a year')
+    .description(t('help.obligations'))
     .addOption(orgOption())
-    .addOption(yearOption())
-    .option('--unit <tên>', 'chỉ một đơn vị / one unit only')
-    .option('--json', 'in JSON / print JSON')
+    .addOption(yearOption(t))
+    .option(t('arg.unit'), t('opt.oneUnit'))
+    .option('--json', t('opt.json'))
     .action(async (o: { org?: string; year?: number; unit?: string; json?: boolean }) => {
       const o2 = await org(o.org);
       const year = yearOf(o, o2);
@@ -401,29 +391,29 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
         }
         out(
           table(
-            ['Hạn', 'KH', 'TT', 'Đơn vị', 'Kỳ', 'Trạng thái'],
+            [t('col.due'), t('col.plan'), t('col.code'), t('col.unit'), t('col.period'), t('col.state')],
             rows.map((r) => [
               shortDate(dueInstant(r), o2.timeZone),
               r.plan,
               r.duty,
               truncate(r.unit, 50),
               r.period,
-              r.history && r.status === 'open' ? 'lịch sử (trước khi theo dõi) / history' : r.status,
+              r.history && r.status === 'open' ? t('obligations.history') : stateInWords(r.status, lang),
             ]),
           ),
         );
-        out(`\n${rows.length} nghĩa vụ / obligations`);
-        if (rec.emptyGroups.length)
-          out(`Nhóm chưa có thành viên / groups without members: ${rec.emptyGroups.join('; ')}`);
+        out(`\n${t('obligations.count', { count: rows.length })}`);
+        if (rec.emptyGroups.length) out(t('emptyGroups', { groups: rec.emptyGroups.join('; ') }));
       }
     });
 
-  const duties = program.command('duties').description('nhiệm vụ / duties');
+  const duties = program.command('duties').description(t('help.duties'));
   duties
     .command('list')
+    .description(t('help.dutiesList'))
     .addOption(orgOption())
-    .option('--plan <số hiệu>')
-    .option('--json')
+    .option(t('arg.plan'), t('opt.onePlan'))
+    .option('--json', t('opt.json'))
     .action(async (o: { org?: string; plan?: string; json?: boolean }) => {
       const o2 = await org(o.org);
       const rows = await listDuties(ctx.db, o2.id, o.plan);
@@ -445,7 +435,7 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       const { scheduleFromRow } = await import('#root/services/schedules.js');
       out(
         table(
-          ['KH', 'TT', 'Nhiệm vụ', 'Chủ trì', 'Lịch', 'Cờ'],
+          [t('col.plan'), t('col.code'), t('col.duty'), t('col.lead'), t('col.schedule'), t('col.flags')],
           rows.map((d) => [
             d.plan.code,
             d.code,
@@ -457,20 +447,20 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
                 .join('; '),
               40,
             ),
-            d.schedule ? describeSchedule(scheduleFromRow(d.schedule)) : '—',
+            d.schedule ? describeSchedule(scheduleFromRow(d.schedule), lang) : '—',
             d.flags.length ? String(d.flags.length) : '',
           ]),
         ),
       );
     });
   duties
-    .command('fix <code>')
-    .description('sửa điều nhập đã đánh dấu / fix what an import flagged')
+    .command(t('cmd.dutiesFix'))
+    .description(t('help.dutiesFix'))
     .addOption(orgOption())
-    .option('--plan <số hiệu>')
-    .option('--timeframe <cụm từ>', 'thời gian thực hiện mới, ví dụ "Hàng năm" / new timeframe phrase')
-    .option('--title <tên>')
-    .option('--clear-flags', 'xóa các cờ đã xem xét / clear reviewed flags')
+    .option(t('arg.plan'), t('opt.dutyPlan'))
+    .option(t('arg.timeframe'), t('opt.timeframe'))
+    .option(t('arg.title'), t('opt.title'))
+    .option('--clear-flags', t('opt.clearFlags'))
     .action(
       async (
         code: string,
@@ -494,18 +484,16 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
         );
         const { scheduleFromRow } = await import('#root/services/schedules.js');
         out(
-          `${d.plan.code} ${d.code}: ${d.schedule ? describeSchedule(scheduleFromRow(d.schedule)) : '—'}${d.flags.length ? `; cờ / flags: ${d.flags.join('; ')}` : ''}`,
+          `${d.plan.code} ${d.code}: ${d.schedule ? describeSchedule(scheduleFromRow(d.schedule), lang) : '—'}${d.flags.length ? `; ${t('duties.flags', { flags: d.flags.map((x) => oneLanguage(x, lang)).join('; ') })}` : ''}`,
         );
         const rec = sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor));
-        out(
-          `Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`,
-        );
+        out(t('reconciled', reconciledCounts(rec)));
       },
     );
 
   program
     .command('flags')
-    .description('mọi điều cần xem lại / everything to review')
+    .description(t('help.flags'))
     .addOption(orgOption())
     .action(async (o: { org?: string }) => {
       const o2 = await org(o.org);
@@ -515,148 +503,138 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       for (const d of ds) {
         for (const f of d.flags) {
           n++;
-          out(`! ${d.plan.code} ${d.code}: ${f}`);
+          out(`! ${d.plan.code} ${d.code}: ${oneLanguage(f, lang)}`);
         }
       }
       for (const u of units.filter((x) => x.proposed)) {
         n++;
-        out(
-          `? ${u.kind === 'group' ? 'nhóm' : 'đơn vị'} đề xuất / proposed ${u.kind}: ${u.name}  → dondoc units accept "${u.name}" | dondoc units merge "${u.name}" "<tên đúng>"`,
-        );
+        out(`? ${t(u.kind === 'group' ? 'flags.proposedGroup' : 'flags.proposedUnit', { name: u.name })}`);
       }
       for (const g of units.filter((x) => x.kind === 'group' && (x.members?.length ?? 0) === 0)) {
         n++;
-        out(
-          `? nhóm chưa có thành viên / group without members: ${g.name}  → dondoc groups add-members "${g.name}" "<đơn vị>"`,
-        );
+        out(`? ${t('flags.emptyGroup', { name: g.name })}`);
       }
       // Their first escalation goes to the administrators and supervisors instead (planner).
       for (const u of await unitsWithoutHead(ctx.db, o2.id)) {
         n++;
-        out(
-          `? đơn vị chưa có lãnh đạo nhận chuyển cấp / unit without a head for escalations: ${u.name}  → dondoc contacts add --unit "${u.name}" --name "<tên>" --role head`,
-        );
+        out(`? ${t('flags.noHead', { name: u.name })}`);
       }
-      out(n ? `\n${n} mục cần xem lại / items to review` : 'Không có gì cần xem lại / nothing to review');
+      out(n ? `\n${t('flags.count', { count: n })}` : t('flags.none'));
     });
 
-  const unitsCmd = program.command('units').description('đơn vị / units');
+  const unitsCmd = program.command('units').description(t('help.units'));
   unitsCmd
     .command('list')
+    .description(t('help.unitsList'))
     .addOption(orgOption())
-    .option('--json')
+    .option('--json', t('opt.json'))
     .action(async (o: { org?: string; json?: boolean }) => {
       const rows = await listUnits(ctx.db, (await org(o.org)).id);
       if (o.json) return out(json(rows));
       out(
         table(
-          ['Loại', 'Tên', 'Tên khác', 'Thành viên/Đầu mối', 'Đề xuất'],
+          [t('col.kind'), t('col.name'), t('col.aliases'), t('col.membersContacts'), t('col.proposed')],
           rows.map((u) => [
-            u.kind === 'group' ? 'nhóm' : 'đơn vị',
+            t(u.kind === 'group' ? 'kind.group' : 'kind.unit'),
             truncate(u.name, 60),
             truncate(u.aliases.join('; '), 30),
             u.kind === 'group' ? String(u.members?.length ?? 0) : String(u.contacts ?? 0),
-            u.proposed ? 'có' : '',
+            u.proposed ? t('yes') : '',
           ]),
         ),
       );
     });
   unitsCmd
-    .command('add <name>')
+    .command(t('cmd.addName'))
+    .description(t('help.unitsAdd'))
     .addOption(orgOption())
-    .option(
-      '--alias <tên>',
-      'tên khác, lặp lại được / another name, repeatable',
-      (v: string, acc: string[]) => [...acc, v],
-      [] as string[],
-    )
+    .option(t('arg.alias'), t('opt.alias'), (v: string, acc: string[]) => [...acc, v], [] as string[])
     .action(async (name: string, o: { org?: string; alias: string[] }) => {
       const u = await addUnit(ctx.db, (await org(o.org)).id, name, o.alias, ctx.actor);
-      out(`Đã thêm đơn vị / unit added: ${u.name}`);
+      out(t('units.added', { name: u.name }));
     });
   unitsCmd
-    .command('alias <name> <alias>')
-    .description('thêm tên khác cho đơn vị hoặc nhóm / add another name')
+    .command(t('cmd.unitsAlias'))
+    .description(t('help.unitsAlias'))
     .addOption(orgOption())
     .action(async (name: string, alias: string, o: { org?: string }) => {
       const e = await addAlias(ctx.db, (await org(o.org)).id, name, alias, ctx.actor);
       out(`«${alias}» → ${e.name}`);
     });
   unitsCmd
-    .command('accept <name>')
-    .description('xác nhận đơn vị/nhóm do lần nhập đề xuất / accept a proposed unit or group')
+    .command(t('cmd.unitsAccept'))
+    .description(t('help.unitsAccept'))
     .addOption(orgOption())
     .action(async (name: string, o: { org?: string }) => {
       const e = await acceptProposed(ctx.db, (await org(o.org)).id, name, ctx.actor);
-      out(`Đã xác nhận / accepted: ${e.name}`);
+      out(t('units.accepted', { name: e.name }));
     });
   unitsCmd
-    .command('merge <from> <into>')
-    .description('gộp một đơn vị vào đơn vị khác / merge a unit into another')
+    .command(t('cmd.unitsMerge'))
+    .description(t('help.unitsMerge'))
     .addOption(orgOption())
     .action(async (from: string, into: string, o: { org?: string }) => {
       const o2 = await org(o.org);
       const r = await mergeUnits(ctx.db, o2.id, from, into, ctx.actor);
-      out(`Đã gộp «${r.from}» vào «${r.into}» / merged`);
+      out(t('units.merged', { from: r.from, into: r.into }));
       const rec = sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor));
-      out(
-        `Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`,
-      );
+      out(t('reconciled', reconciledCounts(rec)));
     });
 
-  const groups = program.command('groups').description('nhóm đơn vị / unit groups');
+  const groups = program.command('groups').description(t('help.groups'));
   groups
-    .command('add <name>')
+    .command(t('cmd.addName'))
+    .description(t('help.groupsAdd'))
     .addOption(orgOption())
     .action(async (name: string, o: { org?: string }) => {
       const g = await addGroup(ctx.db, (await org(o.org)).id, name, ctx.actor);
-      out(`Đã thêm nhóm / group added: ${g.name}`);
+      out(t('groups.added', { name: g.name }));
     });
   groups
-    .command('add-members <group> <units...>')
+    .command(t('cmd.groupsAddMembers'))
+    .description(t('help.groupsAddMembers'))
     .addOption(orgOption())
     .action(async (group: string, units: string[], o: { org?: string }) => {
       const o2 = await org(o.org);
       const r = await addMembers(ctx.db, o2.id, group, units, ctx.actor);
       out(`${r.group.name}: + ${r.units.map((u) => u.name).join('; ')}`);
       const rec = sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor));
-      out(
-        `Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`,
-      );
+      out(t('reconciled', reconciledCounts(rec)));
     });
   groups
-    .command('remove-members <group> <units...>')
+    .command(t('cmd.groupsRemoveMembers'))
+    .description(t('help.groupsRemoveMembers'))
     .addOption(orgOption())
     .action(async (group: string, units: string[], o: { org?: string }) => {
       const o2 = await org(o.org);
       const r = await removeMembers(ctx.db, o2.id, group, units, ctx.actor);
       out(`${r.group.name}: − ${r.units.map((u) => u.name).join('; ')}`);
       const rec = sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor));
-      out(
-        `Nghĩa vụ năm nay và năm sau / this and next year's obligations: ${rec.created} mới, ${rec.updated} cập nhật, ${rec.retired} ngừng.`,
-      );
+      out(t('reconciled', reconciledCounts(rec)));
     });
 
-  const contacts = program.command('contacts').description('đầu mối / contacts');
+  const contacts = program.command('contacts').description(t('help.contacts'));
+  /** A contact's role in words ("lãnh đạo", "head"), never its stored name. */
+  const roleWords = (role: string) => (isRole(role) ? t(`role.${role}`) : role);
+  // The channels as a person names them: by label in Vietnamese (the sandbox is «Hộp thư thử»), by name in English.
+  const channelList = CHANNEL_NAMES.map((name) => (lang === 'vi' ? channelLabel(name, lang) : name)).join(', ');
   /** What a typed address may need: the configuration with its signing key (a secret is sealed with it). */
   const addressOptions = async () => ({
     address: { config: { ...ctx.config, SECRET_KEY: await ctx.secretKey() } },
-    lang: 'vi' as const,
+    lang,
   });
   const add = contacts
     .command('add')
+    .description(t('help.contactsAdd'))
     .addOption(orgOption())
-    .requiredOption('--unit <đơn vị>')
-    .requiredOption('--name <tên>')
-    .option('--role <vai trò>', 'contact | head | supervisor | admin', 'contact')
-    .option('--locale <vi|en>', 'ngôn ngữ / language', 'vi');
+    .requiredOption(t('arg.unit'), t('opt.contactUnit'))
+    .requiredOption(t('arg.name'), t('opt.contactName'))
+    .option(t('arg.role'), t('opt.role'), 'contact')
+    .option('--locale <vi|en>', t('opt.locale'), 'vi');
   // One flag per channel whose address is typed (--email <địa chỉ>, …): the registry's.
   for (const spec of TYPED)
-    add.option(
-      `--${spec.name} <địa chỉ>`,
-      `địa chỉ ${channelWords(spec.name, 'vi')} / ${channelWords(spec.name, 'en')} address`,
-    );
-  add.option('--channels <kênh,…>', `thứ tự ưu tiên / preference order: ${CHANNEL_NAMES.join(',')}`).action(
+    add.option(t('arg.address', { channel: spec.name }), t('opt.address', { channel: channelWords(spec.name, lang) }));
+  add.option(t('arg.channels'), t('opt.channels', { names: channelList })).action(
     async (
       o: {
         org?: string;
@@ -681,15 +659,13 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
         ctx.actor,
         await addressOptions(),
       );
-      out(`Đã thêm / added: ${c.name} (${c.unitName}), id ${c.id}`);
-      if (c.reveal) out(`Chỉ hiện một lần / shown only once:\n${c.reveal}`);
+      out(t('contacts.added', { name: c.name, unit: c.unitName, id: c.id }));
+      if (c.reveal) out(`${t('shownOnce')}\n${c.reveal}`);
     },
   );
   contacts
-    .command('address <contact> <kênh> [địa-chỉ]')
-    .description(
-      `đặt, đổi hoặc (bỏ trống) xóa địa chỉ nhập tay của đầu mối / set, change or (left out) remove a contact's typed address: ${TYPED.map((spec) => spec.name).join(', ')}`,
-    )
+    .command(t('cmd.contactsAddress'))
+    .description(t('help.contactsAddress', { names: TYPED.map((spec) => spec.name).join(', ') }))
     .addOption(orgOption())
     .action(async (contact: string, channel: string, address: string | undefined, o: { org?: string }) => {
       const r = await setContactAddress(
@@ -702,48 +678,49 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
         await addressOptions(),
       );
       const shown = channelSpec(r.channel).address?.show(r.contact);
-      out(`${r.contact.name} — ${channelLabel(r.channel, 'vi')}: ${shown ?? '(không có / none)'}`);
-      if (r.reveal) out(`Chỉ hiện một lần / shown only once:\n${r.reveal}`);
+      out(`${r.contact.name} — ${channelLabel(r.channel, lang)}: ${shown ?? `(${t('none')})`}`);
+      if (r.reveal) out(`${t('shownOnce')}\n${r.reveal}`);
     });
   contacts
     .command('list')
-    .description(
-      'đầu mối, kênh (kênh lỗi được đánh dấu), liên kết Telegram/Zalo / contacts, their channels and chat links',
-    )
+    .description(t('help.contactsList'))
     .addOption(orgOption())
-    .option('--unit <đơn vị>')
-    .option('--unreachable', 'chỉ những người không còn kênh nào gửi được / only contacts with no working channel')
+    .option(t('arg.unit'), t('opt.oneUnit'))
+    .option('--unreachable', t('opt.unreachable'))
     .action(async (o: { org?: string; unit?: string; unreachable?: boolean }) => {
       const o2 = await org(o.org);
       const rows = await listContacts(ctx.db, o2.id, o.unit, { unreachable: o.unreachable === true });
       if (o.unreachable && rows.length === 0) {
-        out('Không có đầu mối nào mất liên lạc. / Every active contact has a working channel.');
+        out(t('contacts.allReachable'));
         return;
       }
       const state = (c: (typeof rows)[number]) => {
-        if (!c.active) return 'ngừng / inactive';
-        if (c.unreachableSince) return `không liên lạc được từ ${shortDate(c.unreachableSince, o2.timeZone)}`;
-        if (isUnreachable(c)) return 'mọi kênh đều lỗi';
+        if (!c.active) return t('contacts.inactive');
+        if (c.unreachableSince)
+          return t('contacts.unreachableSince', { day: shortDate(c.unreachableSince, o2.timeZone) });
+        if (isUnreachable(c)) return t('contacts.allFailed');
         return '';
       };
       out(
         table(
           [
-            'id',
-            'Tên',
-            'Đơn vị',
-            'Vai trò',
-            'Kênh',
-            ...LINKED.map((spec) => channelLabel(spec.name, 'vi')),
-            'Tình trạng',
+            t('col.id'),
+            t('col.name'),
+            t('col.unit'),
+            t('col.role'),
+            t('col.channels'),
+            ...LINKED.map((spec) => channelLabel(spec.name, lang)),
+            t('col.condition'),
           ],
           rows.map((c) => [
             c.id,
             c.name,
             truncate(c.unit.name, 40),
-            c.role,
-            c.channels.map((ch) => (c.disabledChannels.includes(ch) ? `${ch} (lỗi)` : ch)).join(' → '),
-            ...LINKED.map((spec) => (spec.address.has(c) ? 'đã liên kết' : '')),
+            roleWords(c.role),
+            c.channels
+              .map((ch) => (c.disabledChannels.includes(ch) ? `${ch} (${t('contacts.failedMark')})` : ch))
+              .join(' → '),
+            ...LINKED.map((spec) => (spec.address.has(c) ? t('contacts.linked') : '')),
             state(c),
           ]),
         ),
@@ -751,45 +728,36 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       const failing = rows.filter((c) => c.channels.some((ch) => c.disabledChannels.includes(ch)));
       if (failing.length) {
         out('');
-        out(
-          '(lỗi): kênh đã lỗi hẳn (bị chặn, địa chỉ sai), không dùng cho đến khi được chọn lại / a failed channel, unused until chosen again',
-        );
+        out(t('contacts.failedLegend'));
         // What happened to each, and what to do, in words (the channel's own answer stays in the audit log).
         const reasons = await channelFailureReasons(ctx.db, o2.id, failing);
         out('');
-        out('Kênh lỗi / Failed channels:');
+        out(t('contacts.failedChannels'));
         for (const c of failing)
           for (const ch of c.channels.filter((x) => c.disabledChannels.includes(x)))
-            out(`  ${c.name} — ${channelLabel(ch, 'vi')}: ${failureInWords(reasons.get(c.id)?.get(ch) ?? '', 'vi')}`);
+            out(`  ${c.name} — ${channelLabel(ch, lang)}: ${failureInWords(reasons.get(c.id)?.get(ch) ?? '', lang)}`);
       }
       if (o.unreachable) {
         out('');
-        out(
-          'Sửa: dondoc contacts channels <đầu mối> <kênh…>, hoặc dondoc invite <đầu mối> để liên kết lại Telegram/Zalo.',
-        );
-        out('Fix: set working channels, or send a new invite to link Telegram or Zalo again.');
+        out(t('contacts.fixUnreachable'));
       }
     });
   contacts
-    .command('channels <contact> <kênh...>')
-    .description(
-      'thứ tự kênh nhận nhắc, kênh đầu tiên trước; chọn lại một kênh lỗi để dùng lại / a contact’s channels, first first (id or name): telegram, zalo, email, sandbox',
-    )
+    .command(t('cmd.contactsChannels'))
+    .description(t('help.contactsChannels', { names: channelList }))
     .addOption(orgOption())
     .action(async (contact: string, names: string[], o: { org?: string }) => {
       const c = await setContactChannels(ctx.db, (await org(o.org)).id, contact, names, ctx.actor);
-      out(`Thứ tự kênh / channels of ${c.name}: ${c.channels.join(' → ')}`);
+      out(t('contacts.channels', { name: c.name, channels: c.channels.join(' → ') }));
       const unlinked = c.channels.filter((ch) => channelSpec(ch).address?.entry === 'linked' && !reachable(ch, c));
       if (unlinked.length) {
-        out(
-          `Chưa liên kết / not linked yet: ${unlinked.join(', ')} — gửi mã mời / send an invite: dondoc invite ${c.id}`,
-        );
+        out(t('contacts.notLinked', { channels: unlinked.join(', '), id: c.id }));
       }
     });
 
   program
-    .command('invite <contact>')
-    .description('tạo mã mời dùng một lần để liên kết Telegram/Zalo / single-use invite for a contact (id or name)')
+    .command(t('cmd.invite'))
+    .description(t('help.invite'))
     .addOption(orgOption())
     .action(async (contact: string, o: { org?: string }) => {
       const o2 = await org(o.org);
@@ -800,92 +768,86 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
         { ttlHours: ctx.config.INVITE_TTL_HOURS, now: ctx.now(), botUsername: ctx.config.TELEGRAM_BOT_USERNAME },
         ctx.actor,
       );
-      out(`Mời / invite: ${r.contact.name} (${r.contact.unit})`);
+      out(t('invite.for', { name: r.contact.name, unit: r.contact.unit }));
       if (r.telegramLink) out(`Telegram: ${r.telegramLink}`);
-      if (r.telegramGroupLink) out(`Telegram (nhóm của đơn vị / the unit's group): ${r.telegramGroupLink}`);
-      out(`Mã / code: ${r.code}  — gửi cho bot / send to the bot: /start ${r.code}`);
-      out(
-        `Zalo: gửi /start ${r.code} cho bot Zalo (nhắn riêng) / send /start ${r.code} to the Zalo bot in a private chat`,
-      );
-      out(`Hết hạn / expires: ${dateTime(r.expiresAt, o2.timeZone)}`);
+      if (r.telegramGroupLink) out(t('invite.telegramGroup', { link: r.telegramGroupLink }));
+      out(t('invite.code', { code: r.code }));
+      out(t('invite.zalo', { code: r.code }));
+      out(t('invite.expires', { at: dateTime(r.expiresAt, o2.timeZone) }));
     });
 
-  const hol = program
-    .command('holidays')
-    .description('ngày nghỉ và ngày làm bù / holidays and substitute working days');
+  const hol = program.command('holidays').description(t('help.holidays'));
   hol
     .command('list')
+    .description(t('help.holidaysList'))
     .addOption(orgOption())
-    .addOption(yearOption())
+    .addOption(yearOption(t))
     .action(async (o: { org?: string; year?: number }) => {
       const o2 = await org(o.org);
       const rows = await listHolidays(ctx.db, o2.id, yearOf(o, o2));
       out(
         table(
-          ['Ngày', 'Loại', 'Tên', 'Nguồn'],
+          [t('col.day'), t('col.kind'), t('col.name'), t('col.source')],
           rows.map(
             (d) =>
               [
                 d.date.split('-').reverse().join('/'),
-                d.kind === 'holiday' ? 'nghỉ' : 'làm bù',
+                t(d.kind === 'holiday' ? 'holidays.dayOff' : 'holidays.workday'),
                 d.name,
-                d.source === 'law' ? 'luật' : 'quản trị',
+                t(d.source === 'law' ? 'holidays.law' : 'holidays.admin'),
               ] as string[],
           ),
         ),
       );
     });
   hol
-    .command('add <date> <name>')
-    .description(
-      'ngày nghỉ (hoặc --workday: ngày làm bù) theo thông báo của Chính phủ / a day off, or a working day with --workday',
-    )
+    .command(t('cmd.holidaysAdd'))
+    .description(t('help.holidaysAdd'))
     .addOption(orgOption())
-    .option('--workday', 'ngày làm việc (ví dụ thứ Bảy làm bù) / a working day')
+    .option('--workday', t('opt.workday'))
     .action(async (date: string, name: string, o: { org?: string; workday?: boolean }) => {
       const o2 = await org(o.org);
       await setHoliday(ctx.db, o2.id, { date, name, kind: o.workday ? 'workday' : 'holiday' }, ctx.actor);
-      out(`${date}: ${o.workday ? 'ngày làm việc / working day' : 'ngày nghỉ / day off'} — ${name}`);
+      out(`${date}: ${t(o.workday ? 'holidays.addedWorkday' : 'holidays.addedDayOff')} — ${name}`);
       // Check-ins fall due on the last working day of their period: a day off can move them.
       await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor);
     });
   hol
-    .command('remove <date>')
+    .command(t('cmd.holidaysRemove'))
+    .description(t('help.holidaysRemove'))
     .addOption(orgOption())
     .action(async (date: string, o: { org?: string }) => {
       const o2 = await org(o.org);
       const removed = await removeHoliday(ctx.db, o2.id, date, ctx.actor);
-      out(removed ? `Đã xóa / removed ${date}` : `Không có mục nào ngày ${date} / no entry on ${date}`);
+      out(t(removed ? 'holidays.removed' : 'holidays.noEntry', { date }));
       if (removed) await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor);
     });
 
   program
     .command('status')
-    .description('ai đang trễ hạn, theo đơn vị / who is late, per unit')
+    .description(t('help.status'))
     .addOption(orgOption())
-    .addOption(yearOption())
+    .addOption(yearOption(t))
     .action(async (o: { org?: string; year?: number }) => {
       const o2 = await org(o.org);
       const rows = await statusByUnit(ctx.db, o2.id, yearOf(o, o2), ctx.now());
       out(
         table(
-          ['Đơn vị', 'Tổng', 'Xong', 'Miễn', 'Đang mở', 'Quá hạn'],
+          [t('col.unit'), t('col.total'), t('col.done'), t('col.waived'), t('col.open'), t('col.overdue')],
           rows.map((r) => [truncate(r.unit, 60), r.total, r.done, r.waived, r.open, r.overdue]),
         ),
       );
-      out(`\nTính đến / as of ${dateTime(ctx.now(), o2.timeZone)}`);
+      out(`\n${t('status.asOf', { at: dateTime(ctx.now(), o2.timeZone) })}`);
     });
 
   program
     .command('report')
-    .description(
-      'soạn dự thảo báo cáo kết quả thực hiện kế hoạch năm (Word, theo Nghị định 30/2020) / draft the yearly report as a Word file',
-    )
+    .description(t('help.report'))
     .addOption(orgOption())
-    .addOption(yearOption())
-    .option('--plan <số hiệu>', 'chỉ một kế hoạch / one plan only')
-    .option('--unit <tên>', "báo cáo riêng của một đơn vị / a unit's own report")
-    .requiredOption('--out <tệp.docx>', 'tệp ghi ra / the file to write')
+    .addOption(yearOption(t))
+    .option(t('arg.plan'), t('opt.onePlan'))
+    .option(t('arg.unit'), t('opt.unitReport'))
+    .requiredOption(t('arg.out'), t('opt.out'))
     .action(async (o: { org?: string; year?: number; plan?: string; unit?: string; out: string }) => {
       const o2 = await org(o.org);
       const unit = o.unit ? await findUnit(ctx.db, o2.id, o.unit) : null;
@@ -901,38 +863,36 @@ export function buildProgram(ctx: CliContext, out: Out): Command {
       } catch {
         throw new UserError(cliWords('fileUnwritable', { out: o.out }));
       }
-      const t = data.totals;
+      const totals = data.totals;
       out(
-        `Đã ghi / written: ${o.out} (${Math.ceil(file.length / 1024)} KB) — năm ${data.year}: ${t.total} lượt nhiệm vụ, ${t.done} hoàn thành, ${t.overdue} quá hạn; ${data.duties.length} nhiệm vụ, ${data.unit ? data.unitIndicators.length : data.indicators.length} chỉ tiêu.`,
+        t('report.written', {
+          file: o.out,
+          kb: Math.ceil(file.length / 1024),
+          year: data.year,
+          total: totals.total,
+          done: totals.done,
+          overdue: totals.overdue,
+          duties: data.duties.length,
+          indicators: data.unit ? data.unitIndicators.length : data.indicators.length,
+        }),
       );
-      if (!t.total)
-        out(
-          `Năm ${data.year} chưa có số liệu: báo cáo ghi rõ là chưa có / no data for ${data.year}: the report says so.`,
-        );
+      if (!totals.total) out(t('report.noData', { year: data.year }));
     });
 
   program
     .command('reconcile')
-    .description(
-      'cập nhật nghĩa vụ theo lịch, phân công và nhóm hiện tại (việc hằng giờ làm cho năm nay và năm sau) / bring obligations in line with schedules now (the hourly job does this year and the next)',
-    )
+    .description(t('help.reconcile'))
     .addOption(orgOption())
-    .option('--year <năm>', 'một năm khác / another year', (v: string) => {
-      const y = Number(v);
-      if (!Number.isInteger(y) || y < 2000 || y > 2100) throw new UserError(cliWords('invalidYear', { year: v }));
-      return y;
-    })
+    .option(t('arg.year'), t('opt.anotherYear'), yearArg)
     .action(async (o: { org?: string; year?: number }) => {
       const o2 = await org(o.org);
       const rec =
         o.year === undefined
           ? sumReconciled(await reconcileCurrent(ctx.db, o2.id, ctx.now(), ctx.actor))
           : await reconcileObligations(ctx.db, o2.id, yearWindow(o.year), ctx.now(), ctx.actor);
-      out(
-        `${o.year ?? 'Năm nay và năm sau / this and next year'}: ${rec.created} mới / new, ${rec.updated} cập nhật / updated, ${rec.retired} ngừng / retired.`,
-      );
-      if (rec.emptyGroups.length)
-        out(`Nhóm chưa có thành viên / groups without members: ${rec.emptyGroups.join('; ')}`);
+      const counts = reconciledCounts(rec);
+      out(o.year === undefined ? t('reconciled', counts) : t('reconciledYear', { year: o.year, ...counts }));
+      if (rec.emptyGroups.length) out(t('emptyGroups', { groups: rec.emptyGroups.join('; ') }));
     });
 
   addReminderCommands(program, ctx, out);

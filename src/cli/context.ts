@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { SendJobData } from '#jobs/queues.js';
 import { buildCliDeps } from '#root/composition.js';
 import { loadConfig, type EnvConfig } from '#root/config.js';
+import type { Lang } from '#root/domain/wording.js';
 import type { Db } from '#root/db/client.js';
 import { createLogger, type Logger } from '#root/logger.js';
 import { resolveSecretKey } from '#root/services/secret-key.js';
@@ -21,11 +22,14 @@ export interface CliContext {
   now: () => Date;
   /** Who the audit log names for changes made from this command line. */
   actor: string;
+  /** The language of this run: `--lang`, else DONDOC_LANG, else the locale (src/messages/lang-choice.ts). */
+  lang: Lang;
   close(): Promise<void>;
 }
 
-export function createCliContext(env: NodeJS.ProcessEnv): CliContext {
-  const config = loadConfig(env);
+/** The context of one run; `lang` as the run chose it (Vietnamese unless said). */
+export function createCliContext(env: NodeJS.ProcessEnv, lang: Lang = 'vi'): CliContext {
+  const config = loadConfig(env, lang);
   // The CLI prints its results on stdout; logs go to stderr and only when asked for.
   const logger = createLogger({ level: env.LOG_LEVEL ?? 'warn' });
   // Built by the program's builder (src/composition.ts): a small pool; Redis only if a command needs it.
@@ -41,6 +45,7 @@ export function createCliContext(env: NodeJS.ProcessEnv): CliContext {
     sendQueue: () => deps.sendQueue(),
     now: () => new Date(),
     actor: `cli:${env.USER ?? env.LOGNAME ?? 'admin'}`,
+    lang,
     close: () => deps.close(),
   };
 }

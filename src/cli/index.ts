@@ -1,9 +1,11 @@
 import { loadEnvFile } from '#root/config.js';
-import { runDondoc } from './run.js';
+import { UnknownLangError } from '#root/messages/lang-choice.js';
+import { serviceWordsIn } from '#root/messages/service-words.js';
+import { cliLang, langArg, runDondoc } from './run.js';
 
 /**
  * The `dondoc` command line (see {@link runDondoc}): its process. Bad input prints a clear message
- * (Vietnamese, then English) and exits with status 1, having changed nothing; an unexpected error
+ * in the person's language and exits with status 1, having changed nothing; an unexpected error
  * prints its stack and exits with 2.
  */
 async function main(argv: string[]): Promise<number> {
@@ -11,13 +13,22 @@ async function main(argv: string[]): Promise<number> {
   loadEnvFile();
   // `dondoc run [--role <name>]`: the program itself, with some roles (the same as ROLES=<name>).
   if (argv[2] === 'run') {
+    let lang;
+    try {
+      lang = cliLang(argv.slice(2), process.env);
+    } catch (error) {
+      if (!(error instanceof UnknownLangError)) throw error;
+      process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    // The program's own start-up messages (src/main.ts) in the same language.
+    if (langArg(argv.slice(2)) !== undefined) process.env.DONDOC_LANG = lang;
     const i = argv.indexOf('--role');
     if (i > 0) {
       const role = argv[i + 1];
       if (!role) {
-        process.stderr.write(
-          'Lỗi / error: --role cần tên vai trò (scheduler, worker, web, all) / --role needs a role name\n',
-        );
+        const t = serviceWordsIn('cli', lang);
+        process.stderr.write(`${t('error', { message: t('roleMissing') })}\n`);
         return 1;
       }
       process.env.ROLES = role;

@@ -16,33 +16,33 @@ import { checkTemplateFiles } from '#root/services/templates.js';
 import { findUnit } from '#root/services/units.js';
 import type { CliContext } from './context.js';
 import { dateTime, table, truncate } from '#root/lib/format.js';
-import { serviceWords } from '#root/messages/service-words.js';
+import { serviceWords, serviceWordsIn } from '#root/messages/service-words.js';
 
+/** Bad input, thrown as a {@link UserError} in both languages: printed in the run's. */
 const cliWords = serviceWords('cli');
 
 type Out = (text: string) => void;
 
+const STAGES = ['lead', 'due', 'overdue', 'escalation', 'digest', 'cooperating'] as const;
+const isStage = (s: string): s is (typeof STAGES)[number] => (STAGES as readonly string[]).includes(s);
+
 /** The reminders' commands: preview, nudge, the sandbox outbox, policies, the demo. */
 export function addReminderCommands(program: Command, ctx: CliContext, out: Out): void {
+  const { lang } = ctx;
+  const t = serviceWordsIn('cli', lang);
   const org = async (code: string | undefined) => getOrganisation(ctx.db, code ?? ctx.config.DEFAULT_ORG);
   const json = (v: unknown) => JSON.stringify(v, null, 2);
+  /** A reminder's stage in words ("trước hạn", "before the due day"), never its stored name. */
+  const stageWords = (stage: string) => (isStage(stage) ? t(`stage.${stage}`) : stage);
 
   program
     .command('preview')
-    .description(
-      `mọi nhắc nhở cấu hình hiện tại sẽ gửi trong khoảng ngày (mặc định: hôm nay và ${PREVIEW_DEFAULT_DAYS - 1} ngày sau), không gửi gì, không ghi gì / every reminder that will be sent (default: today and the next ${PREVIEW_DEFAULT_DAYS - 1} days), sending and writing nothing`,
-    )
-    .option('--org <mã>')
-    .option('--from <YYYY-MM-DD>', 'ngày đầu, mặc định hôm nay / first day, default today')
-    .option(
-      '--to <YYYY-MM-DD>',
-      `ngày cuối, mặc định ${PREVIEW_DEFAULT_DAYS - 1} ngày sau ngày đầu / last day, default ${PREVIEW_DEFAULT_DAYS - 1} days after the first`,
-    )
-    .option(
-      '--unit <đơn vị>',
-      'chỉ các nhắc nhở về nghĩa vụ của một đơn vị / only the reminders about one unit’s obligations',
-    )
-    .option('--json')
+    .description(t('help.preview', { days: PREVIEW_DEFAULT_DAYS - 1 }))
+    .option(t('arg.org'), t('opt.org'))
+    .option('--from <YYYY-MM-DD>', t('opt.from'))
+    .option('--to <YYYY-MM-DD>', t('opt.to', { days: PREVIEW_DEFAULT_DAYS - 1 }))
+    .option(t('arg.unit'), t('opt.previewUnit'))
+    .option('--json', t('opt.json'))
     .action(async (o: { org?: string; from?: string; to?: string; unit?: string; json?: boolean }) => {
       const o2 = await org(o.org);
       // Days in the organisation's zone, as the web page's defaults.
@@ -62,33 +62,31 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
       out(`${shortDate(from)} – ${shortDate(to)}${unit ? ` · ${unit.name}` : ''}`);
       out(
         table(
-          ['Lúc', 'Giai đoạn', 'TT', 'Đơn vị', 'Người nhận', 'Kênh'],
+          [t('col.at'), t('col.stage'), t('col.code'), t('col.unit'), t('col.recipient'), t('col.channel')],
           rows.map(
             (r) =>
               [
                 dateTime(new Date(r.at), o2.timeZone),
-                r.kind === 'cooperating' ? 'phối hợp' : r.stage,
+                stageWords(r.kind === 'cooperating' ? 'cooperating' : r.stage),
                 r.duty ?? '',
                 truncate(r.unit ?? '', 40),
                 truncate(r.contact, 30),
-                r.channel ?? 'KHÔNG CÓ KÊNH',
+                r.channel ?? t('preview.noChannel'),
               ] as string[],
           ),
         ),
       );
       // One message a day per person: the rows are items, grouped into messages.
       const messages = new Set(rows.map((r) => r.message)).size;
-      out(
-        `\n${messages} tin sẽ gửi (${rows.length} mục) / messages to send (${rows.length} items)${unit ? '' : ' (tổng hợp: chỉ khi có việc / digests only when there is news)'}`,
-      );
+      out(`\n${t('preview.total', { messages, items: rows.length })}${unit ? '' : ` ${t('preview.digests')}`}`);
     });
 
   program
     .command('nudge')
-    .description('gửi ngay một nhắc nhở cho đơn vị (cùng đường gửi với nhắc theo lịch) / send a reminder now')
-    .option('--org <mã>')
-    .requiredOption('--unit <đơn vị>')
-    .option('--duty <mã nhiệm vụ>')
+    .description(t('help.nudge'))
+    .option(t('arg.org'), t('opt.org'))
+    .requiredOption(t('arg.unit'), t('opt.nudgeUnit'))
+    .option(t('arg.duty'), t('opt.nudgeDuty'))
     .action(async (o: { org?: string; unit: string; duty?: string }) => {
       const o2 = await org(o.org);
       const unit = await findUnit(ctx.db, o2.id, o.unit);
@@ -99,33 +97,25 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
         now: ctx.now(),
       });
       await dispatchDue(ctx.db, await ctx.sendQueue(), o2.id, ctx.now(), 0);
-      out(
-        `Đã xếp hàng ${r.reminders} nhắc nhở cho ${unit.name} (${r.obligations} nghĩa vụ) / queued ${r.reminders} reminders`,
-      );
-      if (r.alreadyReminded)
-        out(
-          `${r.alreadyReminded} đầu mối đã nhận tin nhắc hôm nay, vẫn gửi / already reminded today, sent all the same`,
-        );
-      if (r.withoutChannel.length) out(`Không có kênh gửi được / no working channel: ${r.withoutChannel.join(', ')}`);
+      out(t('nudge.queued', { reminders: r.reminders, unit: unit.name, obligations: r.obligations }));
+      if (r.alreadyReminded) out(t('nudge.alreadyReminded', { count: r.alreadyReminded }));
+      if (r.withoutChannel.length) out(t('nudge.noChannel', { names: r.withoutChannel.join(', ') }));
     });
 
-  const outbox = program
-    .command('outbox')
-    .description(
-      'hộp thư thử: tin của kênh thử, lưu tại đây, không gửi ra ngoài / the sandbox outbox: its messages, kept here, never sent out',
-    );
+  const outbox = program.command('outbox').description(t('help.outbox'));
   outbox
     .command('list', { isDefault: true })
-    .option('--org <mã>')
-    .option('--limit <n>', 'số thư / how many', '30')
+    .description(t('help.outboxList'))
+    .option(t('arg.org'), t('opt.org'))
+    .option('--limit <n>', t('opt.limit'), '30')
     .action(async (o: { org?: string; limit: string }) => {
       const o2 = await org(o.org);
       const limit = Number(o.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UserError('--limit: 1…1000');
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UserError(cliWords('badLimit'));
       const rows = await listOutbox(ctx.db, o2.id, { limit });
       out(
         table(
-          ['#', 'Lúc', 'Gửi', 'Đơn vị', 'Tiêu đề', 'Trả lời'],
+          ['#', t('col.at'), t('col.to'), t('col.unit'), t('col.subject'), t('col.answer')],
           rows.map((m) => [
             m.id.toString(),
             dateTime(m.createdAt, o2.timeZone),
@@ -136,57 +126,60 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
           ]),
         ),
       );
-      out('\nXem / show: dondoc outbox show <#>; trả lời / answer: dondoc outbox answer <#> xong [ghi chú]');
+      out(`\n${t('outbox.hint')}`);
     });
   outbox
-    .command('show <id>')
-    .option('--org <mã>')
+    .command(t('cmd.outboxShow'))
+    .description(t('help.outboxShow'))
+    .option(t('arg.org'), t('opt.org'))
     .action(async (id: string, o: { org?: string }) => {
       const o2 = await org(o.org);
       const m = await getOutboxMessage(ctx.db, o2.id, id);
       out(`#${m.id} → ${m.contact.name} (${m.contact.unit.name}), ${dateTime(m.createdAt, o2.timeZone)}\n\n${m.body}`);
     });
   outbox
-    .command('answer <id> <answer> [note...]')
-    .description('trả lời như người nhận: "xong [ghi chú]" xác nhận hoàn thành / answer as the contact')
-    .option('--org <mã>')
+    .command(t('cmd.outboxAnswer'))
+    .description(t('help.outboxAnswer'))
+    .option(t('arg.org'), t('opt.org'))
     .action(async (id: string, answer: string, note: string[], o: { org?: string }) => {
       const o2 = await org(o.org);
       const r = await answerOutbox(ctx.db, o2.id, id, answer, note.join(' ') || null, ctx.now());
       out(
         r.status === 'confirmed'
-          ? `✅ Đã xác nhận hoàn thành; hủy ${r.cancelledReminders} nhắc nhở đang chờ / confirmed; ${r.cancelledReminders} pending reminders cancelled`
-          : 'Nghĩa vụ này đã được xác nhận trước đó / already confirmed',
+          ? `✅ ${t('outbox.confirmed', { count: r.cancelledReminders })}`
+          : t('outbox.alreadyConfirmed'),
       );
     });
 
-  const policy = program.command('policy').description('chính sách nhắc / reminder policy (SPEC §4)');
+  const policy = program.command('policy').description(t('help.policy'));
   policy
     .command('show')
-    .option('--org <mã>')
+    .description(t('help.policyShow'))
+    .option(t('arg.org'), t('opt.org'))
     .action(async (o: { org?: string }) => {
       const rows = await listPolicies(ctx.db, (await org(o.org)).id);
       out(
         rows.length
           ? table(
-              ['Phạm vi', 'Thiết lập'],
+              [t('col.scope'), t('col.settings')],
               rows.map((r) => [r.target, JSON.stringify(r.settings)]),
             )
-          : 'Mặc định / defaults: nhắc trước 14, 7, 3, 1 ngày làm việc; đúng hạn; quá hạn mỗi 3 ngày; báo cáo lên sau 3 ngày; 08:00–17:00',
+          : t('policy.defaults'),
       );
     });
   policy
     .command('set')
-    .option('--org <mã>')
-    .option('--plan <số hiệu>')
-    .option('--duty <mã>')
-    .option('--unit <đơn vị>')
-    .option('--lead-days <n,…>', 'ví dụ / e.g. 14,7,3,1')
-    .option('--no-on-due', 'không nhắc đúng ngày hạn / no due-day reminder')
-    .option('--overdue-every <n>')
-    .option('--overdue-max <n>')
-    .option('--escalate-after <n>')
-    .option('--window <HH:MM-HH:MM>')
+    .description(t('help.policySet'))
+    .option(t('arg.org'), t('opt.org'))
+    .option(t('arg.plan'), t('opt.policyPlan'))
+    .option(t('arg.duty'), t('opt.policyDuty'))
+    .option(t('arg.unit'), t('opt.policyUnit'))
+    .option('--lead-days <n,…>', t('opt.leadDays'))
+    .option('--no-on-due', t('opt.noOnDue'))
+    .option('--overdue-every <n>', t('opt.overdueEvery'))
+    .option('--overdue-max <n>', t('opt.overdueMax'))
+    .option('--escalate-after <n>', t('opt.escalateAfter'))
+    .option('--window <HH:MM-HH:MM>', t('opt.window'))
     .action(
       async (o: {
         org?: string;
@@ -244,35 +237,28 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
 
   program
     .command('templates')
-    .description('mẫu tin nhắn / message templates')
-    .command('check [dir]')
-    .description(
-      'kiểm tra mọi mẫu như trang sửa mẫu kiểm tra (cú pháp, chỗ trống, HTML Telegram), nêu tệp và vị trí / check every template as the editor does, naming file and position',
-    )
+    .description(t('help.templates'))
+    .command(t('cmd.templatesCheck'))
+    .description(t('help.templatesCheck'))
     .action((dir: string | undefined) => {
       const where = dir ?? TEMPLATES_DIR;
       if (!existsSync(where) || !statSync(where).isDirectory())
         throw new UserError(cliWords('noTemplateDirectory', { where }));
       const problems = checkTemplateFiles(where);
       if (problems.length) {
-        throw new UserError(
-          [
-            `${problems.length} mẫu không hợp lệ / invalid templates (${where}):`,
-            // The command line prints both languages: each problem whole in Vietnamese, then in English.
-            ...problems.map((p) => `  ${p.file}: ${p.problem.vi} / ${p.problem.en}`),
-          ].join('\n'),
-        );
+        // Each problem in each language: the run prints its own.
+        const lines = (lang: 'vi' | 'en') => [...problems.map((p) => `  ${p.file}: ${p.problem[lang]}`)].join('\n');
+        const head = cliWords('invalidTemplates', { count: problems.length, where });
+        throw new UserError({ vi: `${head.vi}\n${lines('vi')}`, en: `${head.en}\n${lines('en')}` });
       }
       loadTemplates(where);
-      out(`Mọi mẫu hợp lệ / every template is valid: ${where}`);
+      out(t('templates.valid', { where }));
     });
 
   program
     .command('seed-demo')
-    .description(
-      'nhập kế hoạch mẫu (TP.HCM), đơn vị, mỗi đơn vị một đầu mối nhận tin qua hộp thư thử và một quản trị viên / seed the demo',
-    )
-    .option('--org <mã>')
+    .description(t('help.seedDemo'))
+    .option(t('arg.org'), t('opt.org'))
     .action(async (o: { org?: string }) => {
       const r = await seedDemo(ctx.db, {
         orgCode: o.org ?? ctx.config.DEFAULT_ORG,
@@ -282,8 +268,8 @@ export function addReminderCommands(program: Command, ctx: CliContext, out: Out)
       });
       out(
         r.created
-          ? `Đã tạo / created ${r.orgCode}: ${r.units} đơn vị, ${r.contacts} đầu mối, ${r.obligations} nghĩa vụ năm nay`
-          : `${r.orgCode} đã có kế hoạch, không làm gì / already has a plan, nothing done`,
+          ? t('demo.created', { org: r.orgCode, units: r.units, contacts: r.contacts, obligations: r.obligations })
+          : t('demo.exists', { org: r.orgCode }),
       );
     });
 }

@@ -15,6 +15,8 @@ import contactsVi from './locales/vi/contacts.json' with { type: 'json' };
 import contactsEn from './locales/en/contacts.json' with { type: 'json' };
 import importVi from './locales/vi/import.json' with { type: 'json' };
 import importEn from './locales/en/import.json' with { type: 'json' };
+import langVi from './locales/vi/lang.json' with { type: 'json' };
+import langEn from './locales/en/lang.json' with { type: 'json' };
 import indicatorsVi from './locales/vi/indicators.json' with { type: 'json' };
 import indicatorsEn from './locales/en/indicators.json' with { type: 'json' };
 import obligationsVi from './locales/vi/obligations.json' with { type: 'json' };
@@ -39,9 +41,10 @@ import unitsEn from './locales/en/units.json' with { type: 'json' };
 /**
  * What the services, the importer, the command line and the domain say to people — errors they
  * throw (`UserError`, `NotFoundError`, `ImportError`), an import's flags and notes — in both
- * languages at once: a {@link Words}, which the web and the chats show in the person's language and
- * the command line prints whole ("vi / en"). One namespace per module, as the web's
- * (`locales/vi/<module>.json`, `locales/en/<module>.json`), flat keys, `{{name}}` for a value.
+ * languages at once: a {@link Words}, which the web, the chats and the command line show in the
+ * person's language ({@link serviceWordsIn}: one language's words, for the command line's own).
+ * One namespace per module, as the web's (`locales/vi/<module>.json`, `locales/en/<module>.json`),
+ * flat keys, `{{name}}` for a value.
  *
  * A module takes `const unitWords = serviceWords('units')` and throws in one line:
  * `throw new NotFoundError(unitWords('notFound', { name }))`. The key is typed from the Vietnamese
@@ -56,6 +59,7 @@ const NAMESPACES = {
   config: { vi: configVi, en: configEn },
   contacts: { vi: contactsVi, en: contactsEn },
   import: { vi: importVi, en: importEn },
+  lang: { vi: langVi, en: langEn },
   indicators: { vi: indicatorsVi, en: indicatorsEn },
   obligations: { vi: obligationsVi, en: obligationsEn },
   orgs: { vi: orgsVi, en: orgsEn },
@@ -100,8 +104,21 @@ function fill(text: string, params: ServiceParams | undefined, lang: Lang): stri
   return fillPlaceholders(text, (name) => valueIn(params?.[name], lang));
 }
 
+/** The words of one namespace in one language: a key and its values give the text. */
+export type ServiceTIn<N extends ServiceNamespace> = (key: ServiceKey<N>, params?: ServiceParams) => string;
+
 /** The words of one namespace: a key and its values give the text in both languages. */
 export function serviceWords<N extends ServiceNamespace>(ns: N): ServiceT<N> {
   const { vi, en }: { vi: Readonly<Record<string, string>>; en: Readonly<Record<string, string>> } = NAMESPACES[ns];
   return (key, params) => ({ vi: fill(vi[key]!, params, 'vi'), en: fill(en[key]!, params, 'en') });
+}
+
+/**
+ * The words of one namespace in one language, for who speaks to one person: the command line and
+ * the configuration's check at start-up, in the language chosen for the run
+ * (src/messages/lang-choice.ts). `const t = serviceWordsIn('cli', lang)`, then `t('written', { file })`.
+ */
+export function serviceWordsIn<N extends ServiceNamespace>(ns: N, lang: Lang): ServiceTIn<N> {
+  const table: Readonly<Record<string, string>> = NAMESPACES[ns][lang];
+  return (key, params) => fill(table[key]!, params, lang);
 }

@@ -43,6 +43,26 @@ describe('configuration', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
 
+  it('says what is wrong in the person’s language: DONDOC_LANG, else the locale, else Vietnamese', () => {
+    const problem = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        return (error as ConfigError).message;
+      }
+      return '';
+    };
+    expect(problem({ PORT: 'abc' })).toBe('Cấu hình không hợp lệ:\n  - PORT: phải là một số');
+    expect(problem({ PORT: 'abc', DONDOC_LANG: 'en' })).toBe('Invalid configuration:\n  - PORT: must be a number');
+    expect(problem({ PORT: 'abc', LANG: 'en_US.UTF-8' })).toMatch(/^Invalid configuration:/);
+    expect(problem({ PORT: 'abc', LC_ALL: 'vi_VN.UTF-8', LANG: 'en_US.UTF-8' })).toMatch(/^Cấu hình không hợp lệ:/);
+    expect(problem({ PORT: 'abc', DONDOC_LANG: 'vi', LANG: 'en_US.UTF-8' })).toMatch(/^Cấu hình không hợp lệ:/);
+    // zod's own words are ours too: a text too short.
+    expect(problem({ MAIL_FROM: 'ab', DONDOC_LANG: 'en' })).toMatch(/MAIL_FROM: at least 3 characters/);
+    // An unknown language is the variable's own problem (the language being unknown, in Vietnamese).
+    expect(problem({ DONDOC_LANG: 'fr' })).toMatch(/DONDOC_LANG: phải là một trong các giá trị: vi, en/);
+  });
+
   it('requires a secret key in production, and reports every problem at once', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SECRET_KEY: bắt buộc/);
     try {
@@ -70,7 +90,7 @@ describe('configuration', () => {
     expect(loadConfig({ REDIS_CLUSTER_NODES: 'r1:7000', REDIS_PREFIX: '{x}' }).REDIS_PREFIX).toBe('{x}');
     const refused: [Record<string, string>, RegExp][] = [
       [{ REDIS_SENTINELS: 'a.example' }, /REDIS_SENTINELS: địa chỉ không hợp lệ: "a.example"/],
-      [{ REDIS_SENTINELS: 'a:70000', REDIS_SENTINEL_NAME: 'm' }, /REDIS_SENTINELS: .*not host:port/],
+      [{ REDIS_SENTINELS: 'a:70000', REDIS_SENTINEL_NAME: 'm', DONDOC_LANG: 'en' }, /REDIS_SENTINELS: not host:port/],
       [{ REDIS_SENTINELS: 'a:26379' }, /REDIS_SENTINEL_NAME: bắt buộc khi có REDIS_SENTINELS/],
       [{ REDIS_SENTINEL_NAME: 'm' }, /REDIS_SENTINEL_NAME: chỉ dùng khi có REDIS_SENTINELS/],
       [{ REDIS_SENTINELS: 'a:1', REDIS_SENTINEL_NAME: 'm', REDIS_CLUSTER_NODES: 'b:2' }, /chỉ chọn một/],
@@ -111,7 +131,7 @@ describe('configuration', () => {
       ).toBe(90);
       // Without a token there is no Telegram channel to check.
       expect(loadConfig({ CLAIM_LEASE_SECONDS: '20' }).CLAIM_LEASE_SECONDS).toBe(20);
-      expect(() => loadConfig({ CLAIM_LEASE_SECONDS: '20', TELEGRAM_BOT_TOKEN: token })).toThrow(
+      expect(() => loadConfig({ CLAIM_LEASE_SECONDS: '20', TELEGRAM_BOT_TOKEN: token }, 'en')).toThrow(
         /TELEGRAM_TIMEOUT_SECONDS: .*must fit in the claim's lease CLAIM_LEASE_SECONDS=20 s \(impossible with this lease/,
       );
       // Webhooks are always checked (their receivers are in the database).
@@ -129,7 +149,10 @@ describe('configuration', () => {
         83,
       );
       expect(() => loadConfig({ ...zalo, CLAIM_LEASE_SECONDS: '100', ZALO_TIMEOUT_SECONDS: '84' })).toThrow(
-        /ZALO_TIMEOUT_SECONDS: 84 s, cộng 16\.7 s để ghi kết quả, phải nằm trong hạn giữ CLAIM_LEASE_SECONDS=100 s \(tối đa 83 với hạn này.*\(at most 83 with this lease, or raise CLAIM_LEASE_SECONDS\)/,
+        /ZALO_TIMEOUT_SECONDS: 84 s, cộng 16\.7 s để ghi kết quả, phải nằm trong hạn giữ CLAIM_LEASE_SECONDS=100 s \(tối đa 83 với hạn này, hoặc tăng CLAIM_LEASE_SECONDS\)/,
+      );
+      expect(() => loadConfig({ ...zalo, CLAIM_LEASE_SECONDS: '100', ZALO_TIMEOUT_SECONDS: '84' }, 'en')).toThrow(
+        /ZALO_TIMEOUT_SECONDS: 84 s, plus 16\.7 s to record the outcome, .*\(at most 83 with this lease, or raise CLAIM_LEASE_SECONDS\)/,
       );
       expect(() => loadConfig({ ...zalo, CLAIM_LEASE_SECONDS: '11' })).toThrow(
         /ZALO_TIMEOUT_SECONDS: 10 s, .*CLAIM_LEASE_SECONDS=11 s \(tối đa 9 với hạn này/,
@@ -145,7 +168,7 @@ describe('configuration', () => {
       expect(
         loadConfig({ CLAIM_LEASE_SECONDS: '20', ZALO_TIMEOUT_SECONDS: '90', SMTP_TIMEOUT_SECONDS: '90' }),
       ).toMatchObject({ CLAIM_LEASE_SECONDS: 20 });
-      expect(() => loadConfig({ ...zalo, ...smtp, CLAIM_LEASE_SECONDS: '2' })).toThrow(
+      expect(() => loadConfig({ ...zalo, ...smtp, CLAIM_LEASE_SECONDS: '2' }, 'en')).toThrow(
         /ZALO_TIMEOUT_SECONDS: 10 s, .*\(at most 1 with this lease.*\n.*SMTP_TIMEOUT_SECONDS: 30 s, .*\(at most 1 with this lease/,
       );
       // A short lease with short timeouts, as the end-to-end test of the lease runs.

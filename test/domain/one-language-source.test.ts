@@ -23,16 +23,10 @@ const srcDir = join(root, 'src');
 /** Files whose combined strings reach no person who has a language of their own, with the reason. */
 const NOT_PERSON_FACING: Record<string, string> = {
   'src/composition.ts': 'log lines (pino) for operators: watchdog texts for Redis and PostgreSQL outages',
-  'src/config.ts': 'the environment check at start-up, printed to the operator’s terminal before anything runs',
   'src/db/migrate.ts': 'migration failures, printed to the operator’s terminal by `npm run db:migrate`',
   'src/app.ts': 'log lines (pino) at start-up',
   'src/services/secret-key.ts': 'log lines (pino) at start-up',
   'src/metrics.ts': 'plain-text answers of the /metrics endpoint to a monitoring system',
-  'src/cli/run.ts': 'the command line has no language setting and prints both languages',
-  'src/cli/commands.ts': 'the command line has no language setting and prints both languages',
-  'src/cli/admin-commands.ts': 'the command line has no language setting and prints both languages',
-  'src/cli/reminder-commands.ts': 'the command line has no language setting and prints both languages',
-  'src/cli/index.ts': 'the command line has no language setting and prints both languages',
   'src/errors/index.ts': 'the doc comment and the split of older "vi / en" texts themselves',
 };
 

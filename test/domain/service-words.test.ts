@@ -1,14 +1,25 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { inBothLanguages, NotFoundError } from '#root/errors/index.js';
 import { setPolicy } from '#root/services/policies.js';
-import { placeholdersOf, SERVICE_WORDS, serviceWords, type ServiceNamespace } from '#root/messages/service-words.js';
+import { SERVICE_WORDS, serviceWords, type ServiceNamespace } from '#root/messages/service-words.js';
+import {
+  englishLeaks,
+  expectOneFilePerNamespace,
+  expectSameKeysAndPlaceholders,
+  sameInBoth,
+  serviceKeysUsed,
+  sourcesUnder,
+  unusedKeys,
+  CLI_NAMESPACES,
+} from '../helpers/locale-checks.js';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 const LOCALES = path.join(SRC, 'messages/locales');
-const NAMESPACES = Object.keys(SERVICE_WORDS) as ServiceNamespace[];
+const ALL = Object.keys(SERVICE_WORDS) as ServiceNamespace[];
+/** The services' namespaces; the command line's have their own test (test/cli/cli-words.test.ts). */
+const NAMESPACES = ALL.filter((ns) => !CLI_NAMESPACES.includes(ns));
 
 /** Texts the same in both languages on purpose: values put together ("what — where", a list's end). */
 const SAME_IN_BOTH = new Set(['plans:reasons', 'templates:whatWhere']);
@@ -40,107 +51,29 @@ const NAMES = new Set([
   'xong',
 ]);
 
-/** Every TypeScript file of src/ but the web pages (which have their own words) and the generated code. */
-function sources(): { file: string; text: string }[] {
-  const out: { file: string; text: string }[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const full = path.join(dir, name);
-      const rel = path.relative(SRC, full);
-      if (statSync(full).isDirectory()) {
-        if (rel !== 'web' && rel !== 'generated') walk(full);
-      } else if (name.endsWith('.ts')) out.push({ file: rel, text: readFileSync(full, 'utf8') });
-    }
-  };
-  walk(SRC);
-  return out;
-}
-
 describe('the services’ words', () => {
   it('are one file per namespace in each language', () => {
-    const files = (lang: string) =>
-      readdirSync(path.join(LOCALES, lang))
-        .filter((f) => f.endsWith('.json'))
-        .sort();
-    expect(files('en')).toEqual(files('vi'));
-    expect(files('vi')).toEqual(NAMESPACES.map((n) => `${n}.json`).sort());
+    expectOneFilePerNamespace(LOCALES, ALL);
   });
 
   it('have the same keys in both languages, each with the same placeholders, none empty', () => {
-    for (const ns of NAMESPACES) {
-      const { vi, en } = SERVICE_WORDS[ns];
-      expect(Object.keys(en).sort(), ns).toEqual(Object.keys(vi).sort());
-      for (const key of Object.keys(vi)) {
-        const where = `${ns}:${key}`;
-        expect(placeholdersOf(en[key]!).sort(), where).toEqual(placeholdersOf(vi[key]!).sort());
-        expect(vi[key]!.trim(), where).not.toBe('');
-        expect(en[key]!.trim(), where).not.toBe('');
-      }
-    }
+    expectSameKeysAndPlaceholders(SERVICE_WORDS, NAMESPACES);
   });
 
   it('say something else in Vietnamese than in English', () => {
-    const same = NAMESPACES.flatMap((ns) =>
-      Object.keys(SERVICE_WORDS[ns].vi)
-        .filter((key) => SERVICE_WORDS[ns].vi[key] === SERVICE_WORDS[ns].en[key])
-        .map((key) => `${ns}:${key}`),
-    );
-    expect(same.filter((k) => !SAME_IN_BOTH.has(k))).toEqual([]);
+    expect(sameInBoth(SERVICE_WORDS, NAMESPACES, SAME_IN_BOTH)).toEqual([]);
   });
 
   it('leave no English word in a Vietnamese text but names', () => {
-    const leaks: string[] = [];
-    for (const ns of NAMESPACES)
-      for (const [key, text] of Object.entries(SERVICE_WORDS[ns].vi)) {
-        const english = SERVICE_WORDS[ns].en[key]!.replace(/\{\{\w+\}\}/g, ' ').toLowerCase();
-        // A word of four letters or more, not in a path, an option or a placeholder, that the English says too.
-        for (const [word] of text.replace(/\{\{\w+\}\}/g, ' ').matchAll(/(?<![\w/.#<-])[A-Za-z]{4,}(?![\w/.>-])/g))
-          if (!NAMES.has(word) && new RegExp(`\\b${word.toLowerCase()}\\b`).test(english))
-            leaks.push(`${ns}:${key} «${word}»`);
-      }
-    expect(leaks).toEqual([]);
+    expect(englishLeaks(SERVICE_WORDS, NAMESPACES, NAMES)).toEqual([]);
   });
 
   it('are all used by the code, and every key the code names exists', () => {
-    const used = new Map<ServiceNamespace, Set<string>>(NAMESPACES.map((n) => [n, new Set()]));
-    let calls = 0;
-    for (const { file, text } of sources()) {
-      if (file === 'messages/service-words.ts') continue;
-      // `const unitWords = serviceWords('units')`, then `unitWords('noSuchUnit', …)`.
-      for (const m of text.matchAll(/const (\w+) = serviceWords\('(\w+)'\)/g)) {
-        const [, name, ns] = m as unknown as [string, string, ServiceNamespace];
-        expect(NAMESPACES, file).toContain(ns);
-        for (const k of text.matchAll(new RegExp(`\\b${name}\\(\\s*'([\\w.]+)'`, 'g'))) {
-          expect(
-            SERVICE_WORDS[ns].vi,
-            `${file} names «${k[1]}», which locales/*/${ns}.json does not have`,
-          ).toHaveProperty([k[1]!]);
-          used.get(ns)!.add(k[1]!);
-          calls++;
-        }
-        // Keys built from a prefix: calendarWords(`state.${state}` as const).
-        for (const k of text.matchAll(new RegExp(`\\b${name}\\(\\s*\`([\\w-]+\\.)\\$\\{`, 'g'))) {
-          const built = Object.keys(SERVICE_WORDS[ns].vi).filter((key) => key.startsWith(k[1]!));
-          expect(built, `${file}: ${ns}:${k[1]}*`).not.toEqual([]);
-          for (const key of built) used.get(ns)!.add(key);
-          calls++;
-        }
-        // A key chosen between two: `unitWords(x ? 'isGroup' : 'isUnit', …)`.
-        for (const k of text.matchAll(new RegExp(`\\b${name}\\(\\s*[\\w.!]+ \\? '([\\w.]+)' : '([\\w.]+)'`, 'g')))
-          for (const key of [k[1]!, k[2]!]) {
-            expect(SERVICE_WORDS[ns].vi, `${file}: ${ns}:${key}`).toHaveProperty([key]);
-            used.get(ns)!.add(key);
-            calls++;
-          }
-      }
-    }
+    // Every TypeScript file of src/ but the web pages (which have their own words) and the generated code.
+    const sources = sourcesUnder(SRC, ['web', 'generated']).filter((s) => s.file !== 'messages/service-words.ts');
+    const { used, calls } = serviceKeysUsed(SERVICE_WORDS, NAMESPACES, sources);
     expect(calls).toBeGreaterThan(150);
-    const unused = NAMESPACES.flatMap((ns) =>
-      Object.keys(SERVICE_WORDS[ns].vi)
-        .filter((k) => !used.get(ns)!.has(k))
-        .map((k) => `${ns}:${k}`),
-    );
-    expect(unused).toEqual([]);
+    expect(unusedKeys(SERVICE_WORDS, NAMESPACES, used)).toEqual([]);
   });
 
   it('give both languages filled, a value said in each language taken in its own', () => {

@@ -1,8 +1,10 @@
 import { CommanderError, type Command } from 'commander';
 import { buildProgram } from '#root/cli/commands.js';
 import { createCliContext } from '#root/cli/context.js';
-import { UserError } from '#root/errors/index.js';
+import { cliLang } from '#root/cli/run.js';
+import { messageIn, UserError } from '#root/errors/index.js';
 import { ImportError } from '#root/import/errors.js';
+import { serviceWordsIn } from '#root/messages/service-words.js';
 import type { CliResult } from './run-cli.js';
 
 /**
@@ -16,7 +18,8 @@ export async function runCliInProcess(
   env: Record<string, string>,
   options: { now?: Date } = {},
 ): Promise<CliResult> {
-  const ctx = createCliContext({ LOG_LEVEL: 'silent', ...env });
+  const lang = cliLang(args, env);
+  const ctx = createCliContext({ LOG_LEVEL: 'silent', ...env }, lang);
   if (options.now) {
     const at = options.now;
     ctx.now = () => new Date(at);
@@ -36,7 +39,11 @@ export async function runCliInProcess(
   } catch (error) {
     if (error instanceof CommanderError) return { code: error.exitCode, stdout, stderr: stderr || error.message };
     if (error instanceof UserError || error instanceof ImportError)
-      return { code: 1, stdout, stderr: `Lỗi / error: ${error.message}\n` };
+      return {
+        code: 1,
+        stdout,
+        stderr: `${serviceWordsIn('cli', lang)('error', { message: messageIn(error, lang) })}\n`,
+      };
     throw error;
   } finally {
     await ctx.close();

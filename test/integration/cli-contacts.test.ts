@@ -87,20 +87,20 @@ describe('the dondoc command line: contacts and their channels', () => {
       const r = await runCli(['contacts', 'list'], env);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
-      expect(r.stdout.split('\n')[0]).toMatch(/^id\s+Tên\s+Đơn vị\s+Vai trò\s+Kênh\s+Telegram\s+Zalo\s+Tình trạng$/);
-      expect(lineOf(r.stdout, 'Người 1')).toMatch(/Đơn vị thử 1\s+contact\s+zalo \(lỗi\) → email\s+đã liên kết$/);
+      expect(r.stdout.split('\n')[0]).toMatch(/^Mã số\s+Tên\s+Đơn vị\s+Vai trò\s+Kênh\s+Telegram\s+Zalo\s+Tình trạng$/);
+      expect(lineOf(r.stdout, 'Người 1')).toMatch(/Đơn vị thử 1\s+đầu mối\s+zalo \(lỗi\) → email\s+đã liên kết$/);
       expect(lineOf(r.stdout, 'Người 2')).toMatch(
-        /Đơn vị thử 2\s+contact\s+telegram \(lỗi\)\s+đã liên kết\s+mọi kênh đều lỗi$/,
+        /Đơn vị thử 2\s+đầu mối\s+telegram \(lỗi\)\s+đã liên kết\s+mọi kênh đều lỗi$/,
       );
       expect(lineOf(r.stdout, 'Người 3')).toMatch(
-        /Đơn vị thử 3\s+contact\s+email\s+không liên lạc được từ 08\/11\/2026$/,
+        /Đơn vị thử 3\s+đầu mối\s+email\s+không liên lạc được từ 08\/11\/2026$/,
       );
-      expect(lineOf(r.stdout, 'Quản trị')).toMatch(/Đơn vị thử 1\s+admin\s+sandbox$/);
-      expect(lineOf(r.stdout, 'Người cũ')).toMatch(/ngừng \/ inactive$/);
+      expect(lineOf(r.stdout, 'Quản trị')).toMatch(/Đơn vị thử 1\s+quản trị\s+sandbox$/);
+      expect(lineOf(r.stdout, 'Người cũ')).toMatch(/ngừng$/);
       expect(r.stdout).toContain('(lỗi): kênh đã lỗi hẳn');
       // What happened to each failed channel, and what to do, in words; never the channel's answer.
       expect(r.stdout).toContain(
-        'Kênh lỗi / Failed channels:\n' +
+        'Kênh lỗi:\n' +
           '  Người 1 — Zalo: người nhận đã chặn bot Zalo — nhờ họ bỏ chặn rồi gửi /start cho bot\n' +
           '  Người 2 — Telegram: người nhận đã chặn bot — nhờ họ mở lại bot và gửi /start\n',
       );
@@ -143,7 +143,7 @@ describe('the dondoc command line: contacts and their channels', () => {
     const byId = await runCliInProcess(['contacts', 'channels', ids['Người 2']!, 'telegram', 'sandbox'], env);
     expect(byId.stderr).toBe('');
     expect(byId.code).toBe(0);
-    expect(byId.stdout.trim()).toBe('Thứ tự kênh / channels of Người 2: telegram → sandbox');
+    expect(byId.stdout.trim()).toBe('Thứ tự kênh của Người 2: telegram → sandbox');
     expect(await t.prisma.contact.findUniqueOrThrow({ where: { id: ids['Người 2']! } })).toMatchObject({
       channels: ['telegram', 'sandbox'],
       disabledChannels: [],
@@ -154,10 +154,8 @@ describe('the dondoc command line: contacts and their channels', () => {
     const byName = await runCliInProcess(['contacts', 'channels', 'người 3', 'zalo,', 'email'], env);
     expect(byName.stderr).toBe('');
     expect(byName.code).toBe(0);
-    expect(byName.stdout).toContain('Thứ tự kênh / channels of Người 3: zalo → email');
-    expect(byName.stdout).toContain(
-      `Chưa liên kết / not linked yet: zalo — gửi mã mời / send an invite: dondoc invite ${ids['Người 3']}`,
-    );
+    expect(byName.stdout).toContain('Thứ tự kênh của Người 3: zalo → email');
+    expect(byName.stdout).toContain(`Chưa liên kết: zalo — gửi mã mời: dondoc invite ${ids['Người 3']}`);
     expect(await t.prisma.contact.findUniqueOrThrow({ where: { id: ids['Người 3']! } })).toMatchObject({
       channels: ['zalo', 'email'],
       unreachableSince: null,
@@ -174,14 +172,14 @@ describe('the dondoc command line: contacts and their channels', () => {
 
     const r = await runCliInProcess(['contacts', 'list', '--unreachable'], env);
     expect(r.code).toBe(0);
-    expect(r.stdout.trim()).toBe('Không có đầu mối nào mất liên lạc. / Every active contact has a working channel.');
+    expect(r.stdout.trim()).toBe('Không có đầu mối nào mất liên lạc.');
   });
 
   it('prints with an invite how to link Zalo, and the printed code links a Zalo user', async () => {
     const r = await runCliInProcess(['invite', 'Quản trị'], env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const code = /Mã \/ code: (\S+)/.exec(r.stdout)?.[1];
+    const code = /Mã: (\S+)/.exec(r.stdout)?.[1];
     expect(code).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(r.stdout).toContain(`Zalo: gửi /start ${code} cho bot Zalo`);
     // Redeemed the moment it was made (the command line's clock is the wall clock; the test reads none).

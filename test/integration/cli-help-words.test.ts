@@ -7,10 +7,10 @@ import { createCliContext } from '#root/cli/context.js';
 const commandsOf = (c: Command): Command[] => [c, ...c.commands.flatMap(commandsOf)];
 
 /**
- * The command line's help says each thing "tiếng Việt / English". "sandbox" is the stored name of
- * the channel used without credentials (an English word): the Vietnamese half says "hộp thư thử" or
- * "kênh thử", as the channel's label does; the name stays what an administrator types (in the
- * English half's lists of channel names, and as an argument).
+ * The command line's help is in the run's language (Vietnamese unless asked). "sandbox" is the
+ * stored name of the channel used without credentials (an English word): the Vietnamese help says
+ * "hộp thư thử" or "kênh thử", as the channel's label does; the name stays what an administrator
+ * types (in the English help's lists of channel names, and as an argument).
  */
 describe('the command line’s help in Vietnamese', () => {
   it('names the sandbox channel in words, never by its stored name', async () => {

@@ -24,7 +24,7 @@ describe('the dondoc command line: operators', () => {
         'mật khẩu người vận hành\n',
       );
       expect(created.code, created.stderr).toBe(0);
-      expect(created.stdout).toContain('người vận hành / operator');
+      expect(created.stdout).toContain('— người vận hành');
       // The rest in-process: one real process (the password read from stdin) is what this test
       // needs of a process; more would make it depend on how fast processes start on a busy machine.
       const org = await t.prisma.organisation.findUniqueOrThrow({ where: { code: 'cli' } });

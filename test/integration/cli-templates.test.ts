@@ -27,15 +27,15 @@ describe('dondoc templates check', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     const lines = r.stderr.split('\n');
-    expect(lines[0]).toBe(`Lỗi / error: 4 mẫu không hợp lệ / invalid templates (${dir}):`);
+    expect(lines[0]).toBe(`Lỗi: 4 mẫu không hợp lệ (${dir}):`);
     expect(lines).toContain(
-      '  vi/reminder-due.sandbox.txt: Mẫu sai cú pháp Mustache: mục {{#dutyCode}} không được đóng bằng {{/dutyCode}} — dòng 2, cột 1 / The template is not valid Mustache: the section {{#dutyCode}} is not closed by {{/dutyCode}} — line 2, column 1',
+      '  vi/reminder-due.sandbox.txt: Mẫu sai cú pháp Mustache: mục {{#dutyCode}} không được đóng bằng {{/dutyCode}} — dòng 2, cột 1',
     );
     expect(lines).toContain(
-      '  vi/reminder-due.zalo.txt: Mẫu sai cú pháp Mustache: thẻ {{…}} không được đóng (thiếu "}}") — dòng 2, cột 5 / The template is not valid Mustache: a tag {{…}} is not closed (missing "}}") — line 2, column 5',
+      '  vi/reminder-due.zalo.txt: Mẫu sai cú pháp Mustache: thẻ {{…}} không được đóng (thiếu "}}") — dòng 2, cột 5',
     );
     expect(lines).toContain(
-      '  vi/reminder-due.telegram.html: Telegram không đọc được HTML: thẻ đóng </i> không khớp thẻ mở <b> — dòng 2, cột 16 / Telegram cannot parse the HTML: the end tag </i> does not match <b> — line 2, column 16',
+      '  vi/reminder-due.telegram.html: Telegram không đọc được HTML: thẻ đóng </i> không khớp thẻ mở <b> — dòng 2, cột 16',
     );
     expect(lines.find((l) => l.startsWith('  vi/reminder-lead.telegram.html: '))).toMatch(
       /không thoát ký tự.*\{\{\{dutyTitle\}\}\}/,
@@ -47,6 +47,6 @@ describe('dondoc templates check', () => {
     const r = await runCli(['templates', 'check'], { LOG_LEVEL: 'silent' });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^Mọi mẫu hợp lệ \/ every template is valid: /);
+    expect(r.stdout).toMatch(/^Mọi mẫu đều hợp lệ: /);
   });
 });

@@ -43,7 +43,7 @@ describe('the dondoc command line', () => {
   it('imports, then lists the obligations of a year as JSON', async () => {
     const imported = await runCliInProcess(['import', samplePlanPath()], env);
     expect(imported.code).toBe(0);
-    expect(imported.stdout).toMatch(/Đã lưu \/ saved: 29 mới/);
+    expect(imported.stdout).toMatch(/Đã lưu: 29 mới/);
     const r = await runCliInProcess(['obligations', '--year', '2026', '--json'], env);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { obligations: { duty: string; unit: string; dueAt: string }[] };
@@ -72,9 +72,11 @@ describe('the dondoc command line', () => {
     );
     const cases = [
       { args: ['import', '/nonexistent/plan.csv'], message: /Không đọc được tệp/ },
-      { args: ['import', empty], message: /Tệp trống.* \/ The file is empty/ },
+      // One language per run: Vietnamese by default, English when asked.
+      { args: ['import', empty], message: /^Lỗi: Tệp trống/ },
+      { args: ['import', empty, '--lang', 'en'], message: /^Error: The file is empty/ },
       {
-        args: ['templates', 'check', templates],
+        args: ['templates', 'check', templates, '--lang', 'en'],
         message: /reminder-due\.sandbox\.txt: .*placeholders that do not exist: \{\{password\}\}/,
       },
       { args: ['obligations', '--org', 'nowhere'], message: /Không có tổ chức «nowhere»/ },

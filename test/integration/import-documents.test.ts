@@ -71,10 +71,10 @@ describe('dondoc import of Word and PDF plans', () => {
   );
 
   it.each([
-    ['scanned.pdf', /^Lỗi \/ error: Tệp PDF là ảnh quét, không có lớp chữ/u],
-    ['password.pdf', /^Lỗi \/ error: Tệp PDF được đặt mật khẩu/u],
-    ['corrupt.docx', /^Lỗi \/ error: Tệp Word \(\.docx\) bị hỏng/u],
-    ['corrupt.doc', /^Lỗi \/ error: Tệp Word \(\.doc\) bị hỏng/u],
+    ['scanned.pdf', /^Lỗi: Tệp PDF là ảnh quét, không có lớp chữ/u],
+    ['password.pdf', /^Lỗi: Tệp PDF được đặt mật khẩu/u],
+    ['corrupt.docx', /^Lỗi: Tệp Word \(\.docx\) bị hỏng/u],
+    ['corrupt.doc', /^Lỗi: Tệp Word \(\.doc\) bị hỏng/u],
   ])('refuses %s with a Vietnamese message and writes nothing', async (name, message) => {
     const before = await counts();
     const r = await runCliInProcess(['import', fixture(name), '--org', 'hcm'], env);

@@ -272,7 +272,7 @@ describe('the plan’s horizon and duties due after it', () => {
   it('shows the horizon in the dry run and takes --horizon: duties due after it keep their dates and are flagged', async () => {
     // Each run starts a process (and its reading thread): two runs, and a bound for a loaded machine.
     const set = await runCli(['import', file, '--plan', '12/KH-HOR', '--horizon', '2025', '--dry-run'], env);
-    expect(set.stdout).toContain('Năm kết thúc / horizon: 2025 (theo --horizon / from --horizon)');
+    expect(set.stdout).toContain('Năm kết thúc: 2025 (theo --horizon)');
     expect(set.stdout).toContain(
       '! 2 (dòng 3): Thời hạn của nhiệm vụ vượt quá năm kết thúc của kế hoạch (2025): giữ thời hạn của nhiệm vụ',
     );

@@ -1,9 +1,15 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { html } from '#root/web/html.js';
 import { inBoth, isWebKey, placeholdersOf, WEB_WORDS, webWords, type Namespace } from '#root/web/words.js';
+import {
+  englishLeaks,
+  expectOneFilePerNamespace,
+  expectSameKeysAndPlaceholders,
+  sameInBoth,
+  sourcesUnder,
+} from '../helpers/locale-checks.js';
 
 const WEB = fileURLToPath(new URL('../../src/web/', import.meta.url));
 const LOCALES = path.join(WEB, 'locales');
@@ -45,59 +51,23 @@ const NAMES = new Set([
 ]);
 
 /** Every TypeScript file of src/web. */
-function webSources(): { file: string; text: string }[] {
-  const out: { file: string; text: string }[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const full = path.join(dir, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else if (name.endsWith('.ts')) out.push({ file: path.relative(WEB, full), text: readFileSync(full, 'utf8') });
-    }
-  };
-  walk(WEB);
-  return out;
-}
+const webSources = () => sourcesUnder(WEB);
 
 describe('the administrators’ pages’ words', () => {
   it('are one file per namespace in each language, as i18next lays them out', () => {
-    const vi = readdirSync(path.join(LOCALES, 'vi')).sort();
-    expect(readdirSync(path.join(LOCALES, 'en')).sort()).toEqual(vi);
-    expect(vi).toEqual(NAMESPACES.map((n) => `${n}.json`).sort());
+    expectOneFilePerNamespace(LOCALES, NAMESPACES);
   });
 
   it('have the same keys in both languages, each with the same placeholders, none empty', () => {
-    for (const ns of NAMESPACES) {
-      const { vi, en } = WEB_WORDS[ns];
-      expect(Object.keys(en).sort(), ns).toEqual(Object.keys(vi).sort());
-      for (const key of Object.keys(vi)) {
-        const where = `${ns}:${key}`;
-        expect(placeholdersOf(en[key]!).sort(), where).toEqual(placeholdersOf(vi[key]!).sort());
-        expect(vi[key]!.trim(), where).not.toBe('');
-        expect(en[key]!.trim(), where).not.toBe('');
-      }
-    }
+    expectSameKeysAndPlaceholders(WEB_WORDS, NAMESPACES);
   });
 
   it('say something else in Vietnamese than in English, but for a short list of symbols and names', () => {
-    const same = NAMESPACES.flatMap((ns) =>
-      Object.keys(WEB_WORDS[ns].vi)
-        .filter((key) => WEB_WORDS[ns].vi[key] === WEB_WORDS[ns].en[key])
-        .map((key) => `${ns}:${key}`),
-    );
-    expect(same.filter((k) => !SAME_IN_BOTH.has(k))).toEqual([]);
+    expect(sameInBoth(WEB_WORDS, NAMESPACES, SAME_IN_BOTH)).toEqual([]);
   });
 
   it('leave no English word in a Vietnamese text but names (a channel is called by its label)', () => {
-    const leaks: string[] = [];
-    for (const ns of NAMESPACES)
-      for (const [key, text] of Object.entries(WEB_WORDS[ns].vi)) {
-        const english = WEB_WORDS[ns].en[key]!.replace(/\{\{\w+\}\}/g, ' ').toLowerCase();
-        // A word of four letters or more, not in a path, an option or a placeholder, that the English says too.
-        for (const [word] of text.replace(/\{\{\w+\}\}/g, ' ').matchAll(/(?<![\w/.#-])[A-Za-z]{4,}(?![\w/.-])/g))
-          if (!NAMES.has(word) && new RegExp(`\\b${word.toLowerCase()}\\b`).test(english))
-            leaks.push(`${ns}:${key} «${word}»`);
-      }
-    expect(leaks).toEqual([]);
+    expect(englishLeaks(WEB_WORDS, NAMESPACES, NAMES)).toEqual([]);
   });
 
   it('say a count with both forms (`_one`, `_other`), each with its {{count}}', () => {

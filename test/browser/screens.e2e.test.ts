@@ -139,6 +139,31 @@ describe.runIf(run)('the journey’s pages fit a phone', () => {
     PAGE_TEST_MS,
   );
 
+  it(
+    'lays out every table of the menu’s pages on a phone so that its text can be read',
+    async () => {
+      const phone = SIZES.find((x) => x.name === 'phone')!;
+      const page = await browser.newPage({ viewport: { width: phone.width, height: phone.height }, locale: 'vi-VN' });
+      await logIn(page);
+      const menu = await page.$$eval('header nav a', (as) => as.map((a) => a.getAttribute('href') ?? ''));
+      const paths = [...new Set([...menu.filter((h) => h.startsWith('/admin')), ...pages.map(([, p]) => p)])];
+      expect(paths.length).toBeGreaterThan(15);
+      const squeezed: string[] = [];
+      for (const path of paths) {
+        expect((await page.goto(`${base}${path}`))?.status(), path).toBe(200);
+        // A cell of a sentence or more squeezed into a quarter of the screen reads a word a line.
+        const cells = (await page.evaluate(`[...document.querySelectorAll('main table:not(.matrix) td')]
+          .map((td) => ({ width: td.getBoundingClientRect().width, text: td.innerText.trim() }))
+          .filter((c) => c.width > 0 && c.text.length >= 40 && c.width < ${phone.width / 4})
+          .map((c) => Math.round(c.width) + 'px «' + c.text.slice(0, 40) + '»')`)) as string[];
+        if (cells.length) squeezed.push(`${path}: ${cells.length} cells, e.g. ${cells[0]}`);
+      }
+      await page.close();
+      expect(squeezed).toEqual([]);
+    },
+    PAGE_TEST_MS,
+  );
+
   for (const size of SIZES) {
     it(
       `shows first, at ${size.width}×${size.height}, what a unit and a duty need now`,

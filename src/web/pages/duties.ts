@@ -63,14 +63,14 @@ export function registerDutyPages(scope: FastifyInstance, deps: WebDeps): void {
 <p class="muted">${t('dutiesCountDuties', { dutiesCount: duties.length })}${flagged ? t('flaggedReviewHighlighted', { flagged }) : ''}.</p>
 ${
   duties.length
-    ? html`<table><thead><tr><th>${t('plan')}</th><th>${t('noSentence')}</th><th>${t('duty')}</th><th>${t('lead')}</th><th>${t('cooperating')}</th><th>${t('schedule')}</th><th>${t('review')}</th></tr></thead><tbody>
+    ? html`<table class="stack"><thead><tr><th>${t('plan')}</th><th>${t('noSentence')}</th><th>${t('duty')}</th><th>${t('lead')}</th><th>${t('cooperating')}</th><th>${t('schedule')}</th><th>${t('review')}</th></tr></thead><tbody>
 ${duties.map((d) => {
   const leads = d.assignments.filter((x) => x.role === 'lead').map((x) => x.unit?.name ?? x.group?.name ?? x.rawName);
   const coop = d.assignments.filter((x) => x.role === 'cooperating').length;
   const schedule = d.schedule ? describeSchedule(scheduleFromRow(d.schedule), a.lang) : '—';
   const unparsed = !d.schedule || d.schedule.kind === 'unparsed';
-  return html`<tr${d.flags.length ? html` class="flag"` : ''}><td>${d.plan.code}</td><td><a href="/admin/duties/${d.id}">${d.code}</a></td><td>${d.title}</td><td>${leads.join('; ') || '—'}</td><td>${coop}</td>
-<td${unparsed ? html` class="flag"` : ''}>${schedule}</td><td>${d.flags.length ? html`<ul class="flags-list">${d.flags.map((f) => html`<li>${oneLanguage(f, a.lang)}</li>`)}</ul>` : ''}</td></tr>`;
+  return html`<tr${d.flags.length ? html` class="flag"` : ''}><td data-label="" class="half short muted">${d.plan.code}</td><td data-label="" class="half short"><a href="/admin/duties/${d.id}">${d.code}</a></td><td data-label="" class="clamp">${d.title}</td><td data-label="${t('lead')}">${leads.join('; ') || '—'}</td><td data-label="${t('cooperating')}">${coop}</td>
+<td data-label="${t('schedule')}"${unparsed ? html` class="flag"` : ''}>${schedule}</td>${d.flags.length ? html`<td data-label="${t('review')}"><ul class="flags-list">${d.flags.map((f) => html`<li>${oneLanguage(f, a.lang)}</li>`)}</ul></td>` : html`<td data-label=""></td>`}</tr>`;
 })}</tbody></table>`
     : html`<p>${t('noDutyMatches')} <a href="/admin/import">${t('importPlan')}</a></p>`
 }`;

@@ -157,6 +157,21 @@ describe('the units pages', () => {
       expect(await w.t.prisma.unit.count()).toBe(before);
       expect(await w.t.prisma.auditEvent.count()).toBe(audits);
     });
+
+    it('refuses another name longer than a unit’s name may be, instead of saving its beginning', async () => {
+      const aliases = await w.t.prisma.unitAlias.count();
+      const audits = await w.t.prisma.auditEvent.count();
+      const long = 'Sở Thông tin '.repeat(40).trim();
+      const onCreate = await w.client.post('/admin/units', { name: 'Ban Tên Dài', aliases: long });
+      expect(onCreate.status).toBe(400);
+      expect(onCreate.text).toContain('Tên khác quá dài (tối đa 300 ký tự).');
+      const onPage = await w.client.post(`/admin/units/${tttt.id}/aliases`, { alias: long });
+      expect(onPage.status).toBe(400);
+      expect(onPage.text).toContain('Tên khác quá dài (tối đa 300 ký tự).');
+      expect(await w.t.prisma.unit.count({ where: { name: 'Ban Tên Dài' } })).toBe(0);
+      expect(await w.t.prisma.unitAlias.count()).toBe(aliases);
+      expect(await w.t.prisma.auditEvent.count()).toBe(audits);
+    });
   });
 
   describe('a unit’s page', () => {

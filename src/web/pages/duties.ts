@@ -40,6 +40,9 @@ const yearOf = (raw: unknown, fallback: number) => {
 /** Units of a duty shown at once on its page (its current and overdue periods), and of its other periods. */
 export const DUTY_PAGE = 10;
 export const OTHERS_PAGE = 20;
+/** The longest title and timeframe the duty's form takes (its fields' `maxlength`). */
+const DUTY_TITLE_MAX = 2000;
+const DUTY_TIMEFRAME_MAX = 300;
 /** Lead or cooperating units listed open up to this many; more are folded behind their count. */
 const ASSIGNMENTS_OPEN = 4;
 
@@ -171,8 +174,8 @@ ${table(split.rest.slice((othersPage.page - 1) * OTHERS_PAGE, othersPage.page * 
 <details class="card"${form.error || duty.flags.length ? raw(' open') : ''}><summary>${t('correctDuty')}</summary>
 <form method="post" action="/admin/duties/${duty.id}/fix">${csrfField(req)}
 ${form.error ? html`<p class="field-error" role="alert">${form.error}</p>` : ''}
-<p><label>${t('title')}<br><textarea name="title" rows="3" class="wide" required maxlength="2000">${form.values?.title ?? duty.title}</textarea></label></p>
-<p><label>${t('timeframePlanSaysE')}<br><input type="text" name="timeframe" value="${form.values?.timeframe ?? duty.timeframe}" maxlength="300" class="w28"></label></p>
+<p><label>${t('title')}<br><textarea name="title" rows="3" class="wide" required maxlength="${DUTY_TITLE_MAX}">${form.values?.title ?? duty.title}</textarea></label></p>
+<p><label>${t('timeframePlanSaysE')}<br><input type="text" name="timeframe" value="${form.values?.timeframe ?? duty.timeframe}" maxlength="${DUTY_TIMEFRAME_MAX}" class="w28"></label></p>
 ${duty.flags.length ? html`<p><label><input type="checkbox" name="clearFlags" value="yes"${form.values?.clearFlags === 'yes' ? raw(' checked') : ''}> ${t('flagsReviewedClearThem')}</label></p>` : ''}
 <p><button type="submit">${t('save')}</button> <span class="muted">${t('nextYearObligationsFollow')}</span></p></form>
 <form method="post" action="/admin/duties/${duty.id}/units">${csrfField(req)}
@@ -256,9 +259,10 @@ ${policy.unitOverrides ? html`<p class="muted">${t('unitOverridesUnitsPolicyThei
         }>,
         reply,
       );
+    // Refused when too long, not cut: a title saved without its end would be a change nobody asked for.
     const values = {
-      title: field(req.body, 'title').slice(0, 2000),
-      timeframe: field(req.body, 'timeframe').slice(0, 300),
+      title: field(req.body, 'title').slice(0, DUTY_TITLE_MAX * 4),
+      timeframe: field(req.body, 'timeframe').slice(0, DUTY_TIMEFRAME_MAX * 4),
       clearFlags: field(req.body, 'clearFlags'),
     };
     const fix: DutyFix = {
@@ -279,6 +283,11 @@ ${policy.unitOverrides ? html`<p class="muted">${t('unitOverridesUnitsPolicyThei
         },
       );
     if (!values.title) return again(t('titleCannotEmpty'));
+    const long = (value: string, max: number) => value.length > max && [...value].length > max;
+    if (fix.title && long(fix.title, DUTY_TITLE_MAX))
+      return again(t('titleTooLong', { length: [...fix.title].length, max: DUTY_TITLE_MAX }));
+    if (fix.timeframe && long(fix.timeframe, DUTY_TIMEFRAME_MAX))
+      return again(t('timeframeTooLong', { length: [...fix.timeframe].length, max: DUTY_TIMEFRAME_MAX }));
     if (!Object.keys(fix).length) return again(t('nothingChangedSave'));
     try {
       await fixDuty(deps.db, a.orgId, duty.plan.code, duty.code, fix, a.actor);

@@ -23,6 +23,7 @@ const SAME_IN_BOTH = new Set(['inbox:moreFlags', 'layout:menu', 'templates:partN
 const NAMES = new Set([
   'CSRF',
   'Calendar',
+  'DOCX',
   'Email',
   'Excel',
   'Google',
@@ -35,6 +36,7 @@ const NAMES = new Set([
   'TTTT',
   'Telegram',
   'Word',
+  'XLSX',
   'Zalo',
   'chat',
   'dondoc',

@@ -21,12 +21,18 @@ import type { Resolution } from '#root/services/units.js';
 import { addAlias } from '#root/services/units.js';
 import { adminOf, csrfField, field, FORM_MAX_BYTES, redirectWith, sendPage, UPLOAD_MAX_BYTES } from '../admin.js';
 import { html, type Html } from '../html.js';
-import { webWords, type WebT } from '../words.js';
+import { isWebKey, webWords, type WebT } from '../words.js';
 import type { WebDeps } from '../server.js';
 
 type Req = FastifyRequest<{ Params: { id: string } }>;
 
 const dmy = (iso: string | null | undefined) => (iso ? iso.split('-').reverse().join('/') : '');
+
+/** The reader's format in words ("tệp Word (DOCX)"), not its code ("docx"); a format without words as it is. */
+function formatName(t: WebT<'import'>, format: string): string {
+  const key = `formatName.${format}`;
+  return isWebKey('import', key) ? t(key) : format;
+}
 
 /** The import form: paste the appendix, or upload a file; an optional plan code with each. */
 function importForm(req: FastifyRequest, input: { text?: string; planCode?: string } = {}): Html {
@@ -226,7 +232,7 @@ async function reviewPage(req: FastifyRequest, id: string, r: DraftReview, units
 ${p.title ? html`<p>${p.title}</p>` : ''}
 ${horizonForm(req, id, r)}
 ${trackFromForm(req, id, r)}
-<p class="muted">${t('format')}: ${review.format} · ${review.duties.length} ${t('duties')} · ${flagged.length} ${t('reviewLower')} · ${review.newNames.length} ${t('newNames')}</p>
+<p class="muted">${t('format')}: ${formatName(t, review.format)} · ${review.duties.length} ${t('duties')} · ${flagged.length} ${t('reviewLower')} · ${review.newNames.length} ${t('newNames')}</p>
 ${
   existing
     ? html`<p class="error">${t('planExists', {

@@ -94,7 +94,7 @@ function dutyRow(req: FastifyRequest, id: string, d: ReviewedDuty): Html {
   const kept = d.kept ?? [];
   const conflicts = d.conflicts ?? [];
   return html`<tr id="${anchor}"${flags.length || conflicts.length ? html` class="flag"` : ''}>
-<td>${d.code}</td><td>${d.title}${d.origin === 'report' ? html` <span class="muted">(${t('reportAskedText')})</span>` : ''}${
+<td data-label="" class="short"><strong>${d.code}</strong></td><td data-label="">${d.title}${d.origin === 'report' ? html` <span class="muted">(${t('reportAskedText')})</span>` : ''}${
     kept.length
       ? html`<br><span class="muted kept">${t('administratorFixKept')}: ${kept.map((f) => t(`fieldName.${f}`)).join(', ')}</span>`
       : ''
@@ -107,9 +107,9 @@ function dutyRow(req: FastifyRequest, id: string, d: ReviewedDuty): Html {
         }</details>`
       : ''
   }</td>
-<td>${nameCell(d.resolved.leads, t)}</td><td>${nameCell(d.resolved.cooperating, t)}</td>
-<td>${d.timeframe || '—'}</td><td>${describeSchedule(d.schedule, adminOf(req).lang)}</td>
-<td>${
+<td data-label="${t('lead')}">${nameCell(d.resolved.leads, t)}</td><td data-label="${t('cooperating')}">${nameCell(d.resolved.cooperating, t)}</td>
+<td data-label="${t('timeframeWritten')}">${d.timeframe || '—'}</td><td data-label="${t('scheduleUnderstood')}">${describeSchedule(d.schedule, adminOf(req).lang)}</td>
+<td data-label="${t('toReview')}">${
     flags.length
       ? html`<ul>${flags.map((f) => html`<li>${oneLanguage(f, adminOf(req).lang)}</li>`)}</ul>
 <form method="post" action="/admin/import/${id}/fix">${csrfField(req)}<input type="hidden" name="code" value="${d.code}">
@@ -248,7 +248,7 @@ ${
     : ''
 }
 <h2>${t('dutiesCapital')}</h2>
-<table><thead><tr><th>${t('no')}</th><th>${t('duty')}</th><th>${t('lead')}</th><th>${t('cooperating')}</th><th>${t('timeframeWritten')}</th><th>${t('scheduleUnderstood')}</th><th>${t('toReview')}</th></tr></thead>
+<table class="stack"><thead><tr><th>${t('no')}</th><th>${t('duty')}</th><th>${t('lead')}</th><th>${t('cooperating')}</th><th>${t('timeframeWritten')}</th><th>${t('scheduleUnderstood')}</th><th>${t('toReview')}</th></tr></thead>
 <tbody>${await dutyRows(req, id, review.duties)}</tbody></table>
 <div class="card"><h2>${t('unitNames')}</h2>
 <h3>${t('proposedNewCreatedMarked')} (${review.newNames.length})</h3>

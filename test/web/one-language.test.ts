@@ -10,7 +10,15 @@ import { startWebTest, type WebClient, type WebResponse, type WebTest } from '..
  */
 describe('messages in the page’s language only', () => {
   let w: WebTest;
-  let ids: { unit: string; other: string; contact: string; duty: string; obligation: string; group: string };
+  let ids: {
+    unit: string;
+    other: string;
+    contact: string;
+    duty: string;
+    obligation: string;
+    group: string;
+    indicator: string;
+  };
   let names: string[];
 
   beforeAll(async () => {
@@ -22,6 +30,7 @@ describe('messages in the page’s language only', () => {
     const duty = await db.duty.findFirstOrThrow({ where: { orgId: w.orgId, code: 'BC-15/11' } });
     const obligation = await db.obligation.findFirstOrThrow({ where: { unitId: unit.id, dutyId: duty.id } });
     const group = await db.unitGroup.findFirstOrThrow({ where: { orgId: w.orgId } });
+    const indicator = await db.indicator.findFirstOrThrow({ where: { orgId: w.orgId } });
     ids = {
       unit: unit.id,
       other: other.id,
@@ -29,6 +38,7 @@ describe('messages in the page’s language only', () => {
       duty: duty.id,
       obligation: obligation.id,
       group: group.id,
+      indicator: indicator.id,
     };
     names = [
       ...(await db.unit.findMany({ where: { orgId: w.orgId }, select: { name: true } })).map((u) => u.name),
@@ -72,6 +82,10 @@ describe('messages in the page’s language only', () => {
     ['a group member unknown', (c) => c.post(`/admin/groups/${ids.group}/members`, { unit: 'Sở Không Có' })],
     ['a group renamed to a taken name', (c) => c.post(`/admin/groups/${ids.group}/rename`, { name: 'Sở Y tế' })],
     ['an import of nothing', (c) => c.post('/admin/import', { text: '' })],
+    [
+      'an indicator value that is no number',
+      (c) => c.post(`/admin/indicators/${ids.indicator}/values`, { unit: ids.unit, year: '2026', value: 'nhiều' }),
+    ],
     ['an audit log filtered by a bad date', (c) => c.get('/admin/audit?from=hôm-qua')],
     [
       'an obligation that is none',

@@ -6,7 +6,8 @@ import { startWebTest, type WebClient, type WebResponse, type WebTest } from '..
  * only. Every form below is sent with bad input from a Vietnamese page and from an English one;
  * each message shown (the page's error, a field's note, the refusal page, the flash) must be
  * refused if it joins two languages with " / ", holds an English word on a Vietnamese page, or a
- * Vietnamese word on an English page (names of units, quoted «…» text and codes aside).
+ * Vietnamese word on an English page (names of units, quoted «…» text and codes aside), or writes
+ * a day YYYY-MM-DD that the person did not type.
  */
 describe('messages in the page’s language only', () => {
   let w: WebTest;
@@ -135,6 +136,10 @@ describe('messages in the page’s language only', () => {
         for (const m of shown) {
           seen++;
           if (m.includes(' / ')) bad.push(`${what}: two languages joined: ${m}`);
+          // A day is shown day first (15/11/2026): YYYY-MM-DD only as typed («…») or as the
+          // example of how to write an address's parameter ("VD 2026-11-16").
+          if (/\d{4}-\d{2}-\d{2}/.test(m.replace(/«[^»]*»/g, ' ').replace(/(?:VD|e\.g\.) \d{4}-\d{2}-\d{2}/g, ' ')))
+            bad.push(`${what}: a day written YYYY-MM-DD: ${m}`);
           const rest = ownWords(m);
           if (lang === 'vi' && ENGLISH.test(rest)) bad.push(`${what}: English in Vietnamese: ${m}`);
           if (lang === 'en' && VIETNAMESE.test(rest)) bad.push(`${what}: Vietnamese in English: ${m}`);

@@ -150,6 +150,22 @@ describe('messages in the page’s language only', () => {
     }, 180_000);
   }
 
+  it('names the program as the system, in the page’s language, not by its code', async () => {
+    await w.t.prisma.auditEvent.create({
+      data: { orgId: w.orgId, actor: 'system:demo', action: 'demo.seed', entity: 'org', entityId: w.orgId },
+    });
+    const what = (text: string) => [...text.matchAll(/<td data-label="" class="what">([\s\S]*?)<\/td>/g)][0]![1]!;
+    const vi = (await w.client.get('/admin/audit?actor=system:demo')).text;
+    expect(what(vi)).toContain('hệ thống');
+    expect(what(vi)).not.toContain('system:demo');
+    const c = w.newClient();
+    c.cookies.set('lang', 'en');
+    await c.login(w.admin.email, w.admin.password);
+    const en = (await c.get('/admin/audit?actor=system:demo')).text;
+    expect(what(en)).toContain('the system');
+    expect(what(en)).not.toContain('system:demo');
+  });
+
   it('names who did what in the reader’s language: the audit log on an English page', async () => {
     const c = w.newClient();
     c.cookies.set('lang', 'en');

@@ -102,6 +102,15 @@ describe('the administrators’ pages’ words', () => {
     expect(leaks).toEqual([]);
   });
 
+  it('name in the audit log’s filter every action the history tells in words, never by its code', () => {
+    const verbs = Object.keys(WEB_WORDS.history.vi).filter((k) => k.startsWith('verb.'));
+    expect(verbs.length).toBeGreaterThan(30);
+    const unnamed = verbs
+      .map((k) => k.slice('verb.'.length))
+      .filter((action) => !isWebKey('audit', `actionLabel.${action}`));
+    expect(unnamed).toEqual([]);
+  });
+
   it('say a count with both forms (`_one`, `_other`), each with its {{count}}', () => {
     for (const ns of NAMESPACES)
       for (const key of Object.keys(WEB_WORDS[ns].vi).filter((k) => /_(one|other)$/.test(k))) {

@@ -41,6 +41,7 @@ export async function listHolidays(db: Db, orgId: string, year: number): Promise
 /** A day as typed: YYYY-MM-DD, or the Vietnamese D/M/YYYY; returned as YYYY-MM-DD. */
 function checkDate(input: string): string {
   const s = input.trim();
+  if (!s) throw new UserError(policyWords('dayEmpty'));
   const vn = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(s);
   const date = vn ? `${vn[3]}-${vn[2]!.padStart(2, '0')}-${vn[1]!.padStart(2, '0')}` : s;
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);

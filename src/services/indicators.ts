@@ -43,11 +43,11 @@ export type IndicatorRefusal =
   | { kind: 'nothing-to-undo'; code: string; year: number }
   | { kind: 'note-too-long' };
 
-/** A refused report: the message is Vietnamese; `refusal` lets a chat reply in the contact's language. */
+/** A refused report, in both languages (a page shows its own); `refusal` lets a chat reply in the contact's language. */
 export class IndicatorInputError extends UserError {
   override name = 'IndicatorInputError';
   constructor(readonly refusal: IndicatorRefusal) {
-    super(refusalText(refusal, 'vi'));
+    super({ vi: refusalText(refusal, 'vi'), en: refusalText(refusal, 'en') });
   }
 }
 

@@ -165,6 +165,7 @@ async function addAliasTx(
   alias: string,
 ) {
   const clean = tidy(alias);
+  if ([...clean].length > 300) throw new UserError(unitWords('aliasTooLong'));
   const normalized = await assertNameFree(tx, orgId, clean);
   if (kind === 'unit') await tx.unitAlias.create({ data: { orgId, unitId: id, alias: clean, normalized } });
   else await tx.groupAlias.create({ data: { orgId, groupId: id, alias: clean, normalized } });

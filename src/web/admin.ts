@@ -126,8 +126,14 @@ export { messageIn, oneLanguage };
 export function requiredReason(body: unknown, lang: Lang): string {
   const reason = field(body, 'reason');
   if (reason.length < 3) throw new UserError(webWords('common', lang)('reasonRequired'));
-  return reason.slice(0, 1000);
+  // Refused, not cut: the log would keep a reason nobody wrote (the forms' fields take REASON_MAX).
+  const length = [...reason].length;
+  if (length > REASON_MAX) throw new UserError(webWords('common', lang)('reasonTooLong', { length, max: REASON_MAX }));
+  return reason;
 }
+
+/** The longest reason an action takes (the `maxlength` of the reason fields). */
+export const REASON_MAX = 1000;
 
 function loginPage(
   req: FastifyRequest,

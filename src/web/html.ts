@@ -95,7 +95,7 @@ form.inline{display:inline}.row select{max-width:22rem}.row{display:flex;flex-wr
 .matrix tbody th,.matrix thead th.corner,.matrix tfoot th{position:sticky;left:0;z-index:1;background:#eef1f5;min-width:13rem;max-width:19rem;white-space:normal;overflow-wrap:anywhere}
 .matrix thead th{position:sticky;top:0;z-index:2;height:1.7rem}.matrix thead tr+tr th{top:1.7rem}.matrix thead th.corner{z-index:3}
 .matrix th.plan{text-align:center;background:#dde6f0}.matrix tfoot td,.matrix tfoot th{position:sticky;bottom:0;background:#eef1f5}.matrix tfoot th{z-index:3}
-button.mini{float:right;margin-left:.3rem;padding:0 .45rem;font-size:.8rem;background:#5a6470;line-height:1.5}
+button.mini{float:right;margin-left:.3rem;padding:0 .45rem;font-size:.8rem;background:#5a6470;line-height:1.5}li:has(button.mini)::after{content:"";display:table;clear:both}
 .cards{list-style:none;padding:0;margin:.5rem 0 1rem;display:grid;grid-template-columns:repeat(auto-fill,minmax(17rem,1fr));gap:.7rem}.cards>.card{margin:0}
 a.block{display:block;color:inherit;text-decoration:none}a.block:hover .title,a.block:focus .title{text-decoration:underline}
 .card .code{font-weight:700}.card .title{display:-webkit-box;-webkit-line-clamp:3;-webkit-box-orient:vertical;overflow:hidden;margin:.2rem 0;overflow-wrap:anywhere}

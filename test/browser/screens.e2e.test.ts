@@ -1,8 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin } from '#root/services/admins.js';
-import { seedDemo } from '#root/services/demo.js';
+import { samplePlanPath, seedDemo } from '#root/services/demo.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import {
   browserAvailable,
@@ -135,6 +135,61 @@ describe.runIf(run)('the journey’s pages fit a phone', () => {
         .poll(() => t.prisma.outboxMessage.count({ where: { orgId } }), { timeout: 60_000 })
         .toBeGreaterThan(10);
       await page.close();
+    },
+    PAGE_TEST_MS,
+  );
+
+  it(
+    'lays out every table and list of the menu’s pages on a phone so that it can be read and used',
+    async () => {
+      const phone = SIZES.find((x) => x.name === 'phone')!;
+      const page = await browser.newPage({ viewport: { width: phone.width, height: phone.height }, locale: 'vi-VN' });
+      await logIn(page);
+      const menu = await page.$$eval('header nav a', (as) => as.map((a) => a.getAttribute('href') ?? ''));
+      const group = await t.prisma.unitGroup.findFirstOrThrow({ where: { orgId, name: 'Các sở, ban, ngành' } });
+      const paths = [
+        ...new Set([
+          ...menu.filter((h) => h.startsWith('/admin')),
+          ...pages.map(([, p]) => p),
+          `/admin/groups/${group.id}`,
+        ]),
+      ];
+      expect(paths.length).toBeGreaterThan(15);
+      const squeezed: string[] = [];
+      const SQUEEZED = `[...document.querySelectorAll('main table:not(.matrix) td')]
+        .map((td) => ({ width: td.getBoundingClientRect().width, text: td.innerText.trim() }))
+        .filter((c) => c.width > 0 && c.text.length >= 40 && c.width < ${phone.width / 4})
+        .map((c) => Math.round(c.width) + 'px «' + c.text.slice(0, 40) + '»')`;
+      const STRAY = `[...document.querySelectorAll('main li button')]
+        .filter((b) => {
+          const item = b.closest('li').getBoundingClientRect();
+          const box = b.getBoundingClientRect();
+          return box.height > 0 && (box.top < item.top - 1 || box.bottom > item.bottom + 1);
+        })
+        .map((b) => '«' + b.closest('li').innerText.slice(0, 40) + '»')`;
+      for (const path of paths) {
+        expect((await page.goto(`${base}${path}`))?.status(), path).toBe(200);
+        // A cell of a sentence or more squeezed into a quarter of the screen reads a word a line.
+        const cells = (await page.evaluate(SQUEEZED)) as string[];
+        if (cells.length) squeezed.push(`${path}: ${cells.length} cells, e.g. ${cells[0]}`);
+        // A list item's button stays on its item's line(s): a button beside another item removes the wrong one.
+        const strays = (await page.evaluate(STRAY)) as string[];
+        if (strays.length) squeezed.push(`${path}: ${strays.length} buttons outside their item, e.g. ${strays[0]}`);
+      }
+      // The review of a plan pasted on the import page (a page of its own, not in the menu).
+      await page.goto(`${base}/admin/import`);
+      await page.fill('#import-text', readFileSync(samplePlanPath(), 'utf8'));
+      await Promise.all([
+        page.waitForURL(/\/admin\/import\/[\w-]+$/),
+        page
+          .locator('form', { has: page.locator('#import-text') })
+          .getByRole('button')
+          .click(),
+      ]);
+      const review = (await page.evaluate(SQUEEZED)) as string[];
+      if (review.length) squeezed.push(`import review: ${review.length} cells, e.g. ${review[0]}`);
+      await page.close();
+      expect(squeezed).toEqual([]);
     },
     PAGE_TEST_MS,
   );

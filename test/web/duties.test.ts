@@ -60,7 +60,9 @@ describe('the duties pages', () => {
         .filter((a) => a.role === 'lead')
         .map((a) => a.unit?.name ?? a.group?.name ?? a.rawName);
       for (const name of leads) expect(row).toContain(escape(name));
-      expect(row).toContain(`<td>${d.assignments.filter((a) => a.role === 'cooperating').length}</td>`);
+      expect(row).toContain(
+        `<td data-label="Phối hợp">${d.assignments.filter((a) => a.role === 'cooperating').length}</td>`,
+      );
       if (d.schedule) expect(row).toContain(escape(describeSchedule(scheduleFromRow(d.schedule))));
     }
     expect(res.text).not.toContain('Nhiệm vụ bí mật Đà Nẵng');

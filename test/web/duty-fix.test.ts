@@ -42,6 +42,21 @@ describe('fixing a duty from its page', () => {
     expect(forged.status).toBe(403);
   });
 
+  it('refuses a title or a timeframe too long, saying how long, instead of saving their beginning', async () => {
+    const before = await db().duty.findUniqueOrThrow({ where: { id: dutyId }, include: { schedule: true } });
+    const long = 'Nhiệm vụ '.repeat(600).trim();
+    const res = await w.client.post(`/admin/duties/${dutyId}/fix`, { title: long, timeframe: before.timeframe });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain(`Tên nhiệm vụ quá dài: ${[...long].length} ký tự, tối đa 2000.`);
+    const late = await w.client.post(`/admin/duties/${dutyId}/fix`, {
+      title: before.title,
+      timeframe: `Trước ngày 31/12/2026 ${'và sau đó '.repeat(40)}`,
+    });
+    expect(late.status).toBe(400);
+    expect(late.text).toMatch(/Thời gian thực hiện quá dài: \d+ ký tự, tối đa 300\./);
+    expect(await db().duty.findUniqueOrThrow({ where: { id: dutyId }, include: { schedule: true } })).toEqual(before);
+  });
+
   it('fixes the timeframe and title and clears the flags, audited, the obligations following', async () => {
     const res = await w.client.post(`/admin/duties/${dutyId}/fix`, {
       title: 'Tuyên truyền về an toàn thông tin',

@@ -355,7 +355,7 @@ describe('importing a plan from the web page', () => {
       ),
     );
     const page = await w.client.get(`/admin/import/${id}`);
-    expect(page.text).toContain('Định dạng: xlsx · 2 nhiệm vụ · 0 cần xem lại · 0 tên mới');
+    expect(page.text).toContain('Định dạng: tệp Excel (XLSX) · 2 nhiệm vụ · 0 cần xem lại · 0 tên mới');
     expect(rowOf(page.text, '1')).toContain('hằng năm, hạn 15/10');
     expect(rowOf(page.text, '2')).toContain('Quý IV/2026');
     const flash = await flashAfter(w.client, await w.client.post(`/admin/import/${id}/commit`));
@@ -423,7 +423,7 @@ describe('importing a plan from the web page', () => {
       const pages = [];
       for (let i = 0; i < 5; i++)
         pages.push((await w.client.get(`/admin/import/${id}`)).text.replace(/name="_csrf" value="[^"]+"/g, ''));
-      expect(pages[0]).toContain('Định dạng: xlsx · 3 nhiệm vụ');
+      expect(pages[0]).toContain('Định dạng: tệp Excel (XLSX) · 3 nhiệm vụ');
       expect(new Set(pages).size).toBe(1);
       await flashAfter(
         w.client,

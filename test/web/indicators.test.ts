@@ -130,6 +130,18 @@ describe('the indicators on the web', () => {
     });
     expect(text.status).toBe(400);
     expect(text.text).toContain('«nhiều» không phải là số');
+    // On an English page, in English only.
+    const english = w.newClient();
+    english.cookies.set('lang', 'en');
+    await english.login(w.admin.email, w.admin.password);
+    const inEnglish = await english.post(`/admin/indicators/${rateId}/values`, {
+      unit: report.unitId,
+      year: '2026',
+      value: 'nhiều',
+    });
+    expect(inEnglish.status).toBe(400);
+    expect(inEnglish.text).toContain('«nhiều» is not a number. Write numbers, e.g. 45/50. Nothing was changed.');
+    expect(inEnglish.text).not.toContain('không phải là số');
     // A unit with no yearly report to send reports no indicator.
     const reporting = await w.t.prisma.obligation.findMany({
       where: { orgId: w.orgId, duty: { origin: 'report' } },

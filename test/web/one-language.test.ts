@@ -6,11 +6,20 @@ import { startWebTest, type WebClient, type WebResponse, type WebTest } from '..
  * only. Every form below is sent with bad input from a Vietnamese page and from an English one;
  * each message shown (the page's error, a field's note, the refusal page, the flash) must be
  * refused if it joins two languages with " / ", holds an English word on a Vietnamese page, or a
- * Vietnamese word on an English page (names of units, quoted «…» text and codes aside).
+ * Vietnamese word on an English page (names of units, quoted «…» text and codes aside), or writes
+ * a day YYYY-MM-DD that the person did not type.
  */
 describe('messages in the page’s language only', () => {
   let w: WebTest;
-  let ids: { unit: string; other: string; contact: string; duty: string; obligation: string; group: string };
+  let ids: {
+    unit: string;
+    other: string;
+    contact: string;
+    duty: string;
+    obligation: string;
+    group: string;
+    indicator: string;
+  };
   let names: string[];
 
   beforeAll(async () => {
@@ -22,6 +31,7 @@ describe('messages in the page’s language only', () => {
     const duty = await db.duty.findFirstOrThrow({ where: { orgId: w.orgId, code: 'BC-15/11' } });
     const obligation = await db.obligation.findFirstOrThrow({ where: { unitId: unit.id, dutyId: duty.id } });
     const group = await db.unitGroup.findFirstOrThrow({ where: { orgId: w.orgId } });
+    const indicator = await db.indicator.findFirstOrThrow({ where: { orgId: w.orgId } });
     ids = {
       unit: unit.id,
       other: other.id,
@@ -29,6 +39,7 @@ describe('messages in the page’s language only', () => {
       duty: duty.id,
       obligation: obligation.id,
       group: group.id,
+      indicator: indicator.id,
     };
     names = [
       ...(await db.unit.findMany({ where: { orgId: w.orgId }, select: { name: true } })).map((u) => u.name),
@@ -72,6 +83,10 @@ describe('messages in the page’s language only', () => {
     ['a group member unknown', (c) => c.post(`/admin/groups/${ids.group}/members`, { unit: 'Sở Không Có' })],
     ['a group renamed to a taken name', (c) => c.post(`/admin/groups/${ids.group}/rename`, { name: 'Sở Y tế' })],
     ['an import of nothing', (c) => c.post('/admin/import', { text: '' })],
+    [
+      'an indicator value that is no number',
+      (c) => c.post(`/admin/indicators/${ids.indicator}/values`, { unit: ids.unit, year: '2026', value: 'nhiều' }),
+    ],
     ['an audit log filtered by a bad date', (c) => c.get('/admin/audit?from=hôm-qua')],
     [
       'an obligation that is none',
@@ -121,6 +136,10 @@ describe('messages in the page’s language only', () => {
         for (const m of shown) {
           seen++;
           if (m.includes(' / ')) bad.push(`${what}: two languages joined: ${m}`);
+          // A day is shown day first (15/11/2026): YYYY-MM-DD only as typed («…») or as the
+          // example of how to write an address's parameter ("VD 2026-11-16").
+          if (/\d{4}-\d{2}-\d{2}/.test(m.replace(/«[^»]*»/g, ' ').replace(/(?:VD|e\.g\.) \d{4}-\d{2}-\d{2}/g, ' ')))
+            bad.push(`${what}: a day written YYYY-MM-DD: ${m}`);
           const rest = ownWords(m);
           if (lang === 'vi' && ENGLISH.test(rest)) bad.push(`${what}: English in Vietnamese: ${m}`);
           if (lang === 'en' && VIETNAMESE.test(rest)) bad.push(`${what}: Vietnamese in English: ${m}`);
@@ -130,6 +149,22 @@ describe('messages in the page’s language only', () => {
       expect(seen).toBeGreaterThanOrEqual(forms().length);
     }, 180_000);
   }
+
+  it('names the program as the system, in the page’s language, not by its code', async () => {
+    await w.t.prisma.auditEvent.create({
+      data: { orgId: w.orgId, actor: 'system:demo', action: 'demo.seed', entity: 'org', entityId: w.orgId },
+    });
+    const what = (text: string) => [...text.matchAll(/<td data-label="" class="what">([\s\S]*?)<\/td>/g)][0]![1]!;
+    const vi = (await w.client.get('/admin/audit?actor=system:demo')).text;
+    expect(what(vi)).toContain('hệ thống');
+    expect(what(vi)).not.toContain('system:demo');
+    const c = w.newClient();
+    c.cookies.set('lang', 'en');
+    await c.login(w.admin.email, w.admin.password);
+    const en = (await c.get('/admin/audit?actor=system:demo')).text;
+    expect(what(en)).toContain('the system');
+    expect(what(en)).not.toContain('system:demo');
+  });
 
   it('names who did what in the reader’s language: the audit log on an English page', async () => {
     const c = w.newClient();

@@ -205,7 +205,7 @@ describe('the policies and holidays page', () => {
         [{ date: '2027-02-30', name: 'X', kind: 'holiday' }, /Ngày «2027-02-30» không hợp lệ/],
         [{ date: '31/13/2027', name: 'X', kind: 'holiday' }, /không hợp lệ/],
         [{ date: 'mai', name: 'X', kind: 'holiday' }, /không hợp lệ/],
-        [{ date: '', name: 'X', kind: 'holiday' }, /không hợp lệ/],
+        [{ date: '', name: 'X', kind: 'holiday' }, /Chưa nhập ngày: ghi dạng DD\/MM\/YYYY/],
         [{ date: '2027-06-01', name: '', kind: 'holiday' }, /Cần tên ngày nghỉ/],
         [{ date: '2027-06-01', name: 'X', kind: 'weekend' }, /Loại ngày «weekend» không hợp lệ/],
       ];
@@ -222,13 +222,13 @@ describe('the policies and holidays page', () => {
     it('removes an administrator’s day, audited; a day with none, or a bad date, is refused', async () => {
       const res = await w.client.post('/admin/policies/holidays/remove', { date: '2027-05-08' });
       expect(res.status).toBe(303);
-      expect(flashOf(await w.client.get(res.location!))).toBe('Đã xóa ngày 2027-05-08.');
+      expect(flashOf(await w.client.get(res.location!))).toBe('Đã xóa ngày 08/05/2027.');
       expect((await adminDays()).map((d) => d.date.toISOString().slice(0, 10))).toEqual(['2027-04-26']);
       const audit = await w.t.prisma.auditEvent.findMany({ where: { orgId: w.orgId, action: 'holiday.remove' } });
       expect(audit.map((x) => [x.actor, x.data])).toEqual([[`web:${w.admin.email}`, { date: '2027-05-08' }]]);
       const none = await w.client.post('/admin/policies/holidays/remove', { date: '2027-01-01' });
       expect(none.status).toBe(400);
-      expect(errorOf(none)).toContain('Không có ngày nào quản trị viên đã thêm vào 2027-01-01');
+      expect(errorOf(none)).toContain('Không có ngày nào quản trị viên đã thêm vào 01/01/2027');
       expect((await w.client.post('/admin/policies/holidays/remove', { date: '2027-99-01' })).status).toBe(400);
       expect(await adminDays()).toHaveLength(1);
       expect(await w.t.prisma.auditEvent.count({ where: { orgId: w.orgId, action: 'holiday.remove' } })).toBe(1);

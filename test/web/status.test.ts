@@ -93,7 +93,7 @@ describe('the status matrix and the actions on a unit’s behalf', () => {
       for (const u of m.units) expect(page).toContain(`<th scope="row" title="${u.name}">`);
       for (const d of m.duties) expect(page).toContain(`>${d.code}</th>`);
       expect(page).toContain('1/30 đơn vị đã hoàn thành');
-      expect(page).toContain('Tính đến 16/11/2026 09:00 (Asia/Ho_Chi_Minh)');
+      expect(page).toContain('Tính đến 16/11/2026 09:00 (giờ Việt Nam)');
 
       // The complete unit: every obligation it has to do is done, the waived one is not counted.
       expect(rowOf(page, complete)).toContain(`<td class="s-done">${all.length - 1}/${all.length - 1}</td>`);

@@ -54,6 +54,10 @@ describe('undoing a confirmation or a waiver, asking first', () => {
       db().auditEvent.count({ where: { orgId: w.orgId, action: { startsWith: 'obligation.undo' } } });
     const before = await audits();
     expect((await w.client.post(`/admin/obligations/${ids[0]}/undo`, { reason: '' })).status).toBe(400);
+    // A reason longer than its field takes is refused, saying so, not saved cut.
+    const long = await w.client.post(`/admin/obligations/${ids[0]}/undo`, { reason: 'Nhầm. '.repeat(300) });
+    expect(long.status).toBe(400);
+    expect(long.text).toContain('Lý do quá dài: 1799 ký tự, tối đa 1000.');
     expect((await w.client.post(`/admin/obligations/${ids[0]}/undo`, { _csrf: null, reason: 'Nhầm' })).status).toBe(
       403,
     );

@@ -42,7 +42,7 @@ describe('the units pages', () => {
       const row = rowOf(res.text, tttt.id);
       expect(row).toContain(SO_TTTT);
       expect(row).toContain('Các sở, ban, ngành');
-      expect(row).toMatch(/<td>2<\/td>|<td>2 /);
+      expect(row).toMatch(/<td[^>]*>2<\/td>|<td[^>]*>2 /);
       expect(res.text).not.toContain('Sở Bí Mật Hà Nội');
     });
 
@@ -69,7 +69,7 @@ describe('the units pages', () => {
       });
       try {
         const page = (await w.client.get('/admin/units')).text;
-        expect(rowOf(page, yte.id)).toContain('đơn vị chưa có lãnh đạo nhận chuyển cấp');
+        expect(rowOf(page, yte.id)).toContain('chưa có lãnh đạo nhận chuyển cấp');
         expect(rowOf(page, tttt.id)).not.toContain('chưa có lãnh đạo');
         const headless = await w.t.prisma.unit.count({
           where: {
@@ -155,6 +155,21 @@ describe('the units pages', () => {
       expect(taken.status).toBe(400);
       expect(taken.text).toContain('đã dùng cho «Sở Tư pháp»');
       expect(await w.t.prisma.unit.count()).toBe(before);
+      expect(await w.t.prisma.auditEvent.count()).toBe(audits);
+    });
+
+    it('refuses another name longer than a unit’s name may be, instead of saving its beginning', async () => {
+      const aliases = await w.t.prisma.unitAlias.count();
+      const audits = await w.t.prisma.auditEvent.count();
+      const long = 'Sở Thông tin '.repeat(40).trim();
+      const onCreate = await w.client.post('/admin/units', { name: 'Ban Tên Dài', aliases: long });
+      expect(onCreate.status).toBe(400);
+      expect(onCreate.text).toContain('Tên khác quá dài (tối đa 300 ký tự).');
+      const onPage = await w.client.post(`/admin/units/${tttt.id}/aliases`, { alias: long });
+      expect(onPage.status).toBe(400);
+      expect(onPage.text).toContain('Tên khác quá dài (tối đa 300 ký tự).');
+      expect(await w.t.prisma.unit.count({ where: { name: 'Ban Tên Dài' } })).toBe(0);
+      expect(await w.t.prisma.unitAlias.count()).toBe(aliases);
       expect(await w.t.prisma.auditEvent.count()).toBe(audits);
     });
   });

@@ -29,6 +29,7 @@ const SAME_IN_BOTH = new Set(['inbox:moreFlags', 'layout:menu', 'templates:partN
 const NAMES = new Set([
   'CSRF',
   'Calendar',
+  'DOCX',
   'Email',
   'Excel',
   'Google',
@@ -41,6 +42,7 @@ const NAMES = new Set([
   'TTTT',
   'Telegram',
   'Word',
+  'XLSX',
   'Zalo',
   'chat',
   'dondoc',
@@ -68,6 +70,15 @@ describe('the administrators’ pages’ words', () => {
 
   it('leave no English word in a Vietnamese text but names (a channel is called by its label)', () => {
     expect(englishLeaks(WEB_WORDS, NAMESPACES, NAMES)).toEqual([]);
+  });
+
+  it('name in the audit log’s filter every action the history tells in words, never by its code', () => {
+    const verbs = Object.keys(WEB_WORDS.history.vi).filter((k) => k.startsWith('verb.'));
+    expect(verbs.length).toBeGreaterThan(30);
+    const unnamed = verbs
+      .map((k) => k.slice('verb.'.length))
+      .filter((action) => !isWebKey('audit', `actionLabel.${action}`));
+    expect(unnamed).toEqual([]);
   });
 
   it('say a count with both forms (`_one`, `_other`), each with its {{count}}', () => {

@@ -40,6 +40,9 @@ const yearOf = (raw: unknown, fallback: number) => {
 /** Units of a duty shown at once on its page (its current and overdue periods), and of its other periods. */
 export const DUTY_PAGE = 10;
 export const OTHERS_PAGE = 20;
+/** The longest title and timeframe the duty's form takes (its fields' `maxlength`). */
+const DUTY_TITLE_MAX = 2000;
+const DUTY_TIMEFRAME_MAX = 300;
 /** Lead or cooperating units listed open up to this many; more are folded behind their count. */
 const ASSIGNMENTS_OPEN = 4;
 
@@ -63,14 +66,14 @@ export function registerDutyPages(scope: FastifyInstance, deps: WebDeps): void {
 <p class="muted">${t('dutiesCountDuties', { dutiesCount: duties.length })}${flagged ? t('flaggedReviewHighlighted', { flagged }) : ''}.</p>
 ${
   duties.length
-    ? html`<table><thead><tr><th>${t('plan')}</th><th>${t('noSentence')}</th><th>${t('duty')}</th><th>${t('lead')}</th><th>${t('cooperating')}</th><th>${t('schedule')}</th><th>${t('review')}</th></tr></thead><tbody>
+    ? html`<table class="stack"><thead><tr><th>${t('plan')}</th><th>${t('noSentence')}</th><th>${t('duty')}</th><th>${t('lead')}</th><th>${t('cooperating')}</th><th>${t('schedule')}</th><th>${t('review')}</th></tr></thead><tbody>
 ${duties.map((d) => {
   const leads = d.assignments.filter((x) => x.role === 'lead').map((x) => x.unit?.name ?? x.group?.name ?? x.rawName);
   const coop = d.assignments.filter((x) => x.role === 'cooperating').length;
   const schedule = d.schedule ? describeSchedule(scheduleFromRow(d.schedule), a.lang) : '—';
   const unparsed = !d.schedule || d.schedule.kind === 'unparsed';
-  return html`<tr${d.flags.length ? html` class="flag"` : ''}><td>${d.plan.code}</td><td><a href="/admin/duties/${d.id}">${d.code}</a></td><td>${d.title}</td><td>${leads.join('; ') || '—'}</td><td>${coop}</td>
-<td${unparsed ? html` class="flag"` : ''}>${schedule}</td><td>${d.flags.length ? html`<ul class="flags-list">${d.flags.map((f) => html`<li>${oneLanguage(f, a.lang)}</li>`)}</ul>` : ''}</td></tr>`;
+  return html`<tr${d.flags.length ? html` class="flag"` : ''}><td data-label="" class="half short muted">${d.plan.code}</td><td data-label="" class="half short"><a href="/admin/duties/${d.id}">${d.code}</a></td><td data-label="" class="clamp">${d.title}</td><td data-label="${t('lead')}">${leads.join('; ') || '—'}</td><td data-label="${t('cooperating')}">${coop}</td>
+<td data-label="${t('schedule')}"${unparsed ? html` class="flag"` : ''}>${schedule}</td>${d.flags.length ? html`<td data-label="${t('review')}"><ul class="flags-list">${d.flags.map((f) => html`<li>${oneLanguage(f, a.lang)}</li>`)}</ul></td>` : html`<td data-label=""></td>`}</tr>`;
 })}</tbody></table>`
     : html`<p>${t('noDutyMatches')} <a href="/admin/import">${t('importPlan')}</a></p>`
 }`;
@@ -171,8 +174,8 @@ ${table(split.rest.slice((othersPage.page - 1) * OTHERS_PAGE, othersPage.page * 
 <details class="card"${form.error || duty.flags.length ? raw(' open') : ''}><summary>${t('correctDuty')}</summary>
 <form method="post" action="/admin/duties/${duty.id}/fix">${csrfField(req)}
 ${form.error ? html`<p class="field-error" role="alert">${form.error}</p>` : ''}
-<p><label>${t('title')}<br><textarea name="title" rows="3" class="wide" required maxlength="2000">${form.values?.title ?? duty.title}</textarea></label></p>
-<p><label>${t('timeframePlanSaysE')}<br><input type="text" name="timeframe" value="${form.values?.timeframe ?? duty.timeframe}" maxlength="300" class="w28"></label></p>
+<p><label>${t('title')}<br><textarea name="title" rows="3" class="wide" required maxlength="${DUTY_TITLE_MAX}">${form.values?.title ?? duty.title}</textarea></label></p>
+<p><label>${t('timeframePlanSaysE')}<br><input type="text" name="timeframe" value="${form.values?.timeframe ?? duty.timeframe}" maxlength="${DUTY_TIMEFRAME_MAX}" class="w28"></label></p>
 ${duty.flags.length ? html`<p><label><input type="checkbox" name="clearFlags" value="yes"${form.values?.clearFlags === 'yes' ? raw(' checked') : ''}> ${t('flagsReviewedClearThem')}</label></p>` : ''}
 <p><button type="submit">${t('save')}</button> <span class="muted">${t('nextYearObligationsFollow')}</span></p></form>
 <form method="post" action="/admin/duties/${duty.id}/units">${csrfField(req)}
@@ -256,9 +259,10 @@ ${policy.unitOverrides ? html`<p class="muted">${t('unitOverridesUnitsPolicyThei
         }>,
         reply,
       );
+    // Refused when too long, not cut: a title saved without its end would be a change nobody asked for.
     const values = {
-      title: field(req.body, 'title').slice(0, 2000),
-      timeframe: field(req.body, 'timeframe').slice(0, 300),
+      title: field(req.body, 'title').slice(0, DUTY_TITLE_MAX * 4),
+      timeframe: field(req.body, 'timeframe').slice(0, DUTY_TIMEFRAME_MAX * 4),
       clearFlags: field(req.body, 'clearFlags'),
     };
     const fix: DutyFix = {
@@ -279,6 +283,11 @@ ${policy.unitOverrides ? html`<p class="muted">${t('unitOverridesUnitsPolicyThei
         },
       );
     if (!values.title) return again(t('titleCannotEmpty'));
+    const long = (value: string, max: number) => value.length > max && [...value].length > max;
+    if (fix.title && long(fix.title, DUTY_TITLE_MAX))
+      return again(t('titleTooLong', { length: [...fix.title].length, max: DUTY_TITLE_MAX }));
+    if (fix.timeframe && long(fix.timeframe, DUTY_TIMEFRAME_MAX))
+      return again(t('timeframeTooLong', { length: [...fix.timeframe].length, max: DUTY_TIMEFRAME_MAX }));
     if (!Object.keys(fix).length) return again(t('nothingChangedSave'));
     try {
       await fixDuty(deps.db, a.orgId, duty.plan.code, duty.code, fix, a.actor);

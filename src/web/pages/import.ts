@@ -21,12 +21,18 @@ import type { Resolution } from '#root/services/units.js';
 import { addAlias } from '#root/services/units.js';
 import { adminOf, csrfField, field, FORM_MAX_BYTES, redirectWith, sendPage, UPLOAD_MAX_BYTES } from '../admin.js';
 import { html, type Html } from '../html.js';
-import { webWords, type WebT } from '../words.js';
+import { isWebKey, webWords, type WebT } from '../words.js';
 import type { WebDeps } from '../server.js';
 
 type Req = FastifyRequest<{ Params: { id: string } }>;
 
 const dmy = (iso: string | null | undefined) => (iso ? iso.split('-').reverse().join('/') : '');
+
+/** The reader's format in words ("tệp Word (DOCX)"), not its code ("docx"); a format without words as it is. */
+function formatName(t: WebT<'import'>, format: string): string {
+  const key = `formatName.${format}`;
+  return isWebKey('import', key) ? t(key) : format;
+}
 
 /** The import form: paste the appendix, or upload a file; an optional plan code with each. */
 function importForm(req: FastifyRequest, input: { text?: string; planCode?: string } = {}): Html {
@@ -88,7 +94,7 @@ function dutyRow(req: FastifyRequest, id: string, d: ReviewedDuty): Html {
   const kept = d.kept ?? [];
   const conflicts = d.conflicts ?? [];
   return html`<tr id="${anchor}"${flags.length || conflicts.length ? html` class="flag"` : ''}>
-<td>${d.code}</td><td>${d.title}${d.origin === 'report' ? html` <span class="muted">(${t('reportAskedText')})</span>` : ''}${
+<td data-label="" class="short"><strong>${d.code}</strong></td><td data-label="">${d.title}${d.origin === 'report' ? html` <span class="muted">(${t('reportAskedText')})</span>` : ''}${
     kept.length
       ? html`<br><span class="muted kept">${t('administratorFixKept')}: ${kept.map((f) => t(`fieldName.${f}`)).join(', ')}</span>`
       : ''
@@ -101,9 +107,9 @@ function dutyRow(req: FastifyRequest, id: string, d: ReviewedDuty): Html {
         }</details>`
       : ''
   }</td>
-<td>${nameCell(d.resolved.leads, t)}</td><td>${nameCell(d.resolved.cooperating, t)}</td>
-<td>${d.timeframe || '—'}</td><td>${describeSchedule(d.schedule, adminOf(req).lang)}</td>
-<td>${
+<td data-label="${t('lead')}">${nameCell(d.resolved.leads, t)}</td><td data-label="${t('cooperating')}">${nameCell(d.resolved.cooperating, t)}</td>
+<td data-label="${t('timeframeWritten')}">${d.timeframe || '—'}</td><td data-label="${t('scheduleUnderstood')}">${describeSchedule(d.schedule, adminOf(req).lang)}</td>
+<td data-label="${t('toReview')}">${
     flags.length
       ? html`<ul>${flags.map((f) => html`<li>${oneLanguage(f, adminOf(req).lang)}</li>`)}</ul>
 <form method="post" action="/admin/import/${id}/fix">${csrfField(req)}<input type="hidden" name="code" value="${d.code}">
@@ -226,7 +232,7 @@ async function reviewPage(req: FastifyRequest, id: string, r: DraftReview, units
 ${p.title ? html`<p>${p.title}</p>` : ''}
 ${horizonForm(req, id, r)}
 ${trackFromForm(req, id, r)}
-<p class="muted">${t('format')}: ${review.format} · ${review.duties.length} ${t('duties')} · ${flagged.length} ${t('reviewLower')} · ${review.newNames.length} ${t('newNames')}</p>
+<p class="muted">${t('format')}: ${formatName(t, review.format)} · ${review.duties.length} ${t('duties')} · ${flagged.length} ${t('reviewLower')} · ${review.newNames.length} ${t('newNames')}</p>
 ${
   existing
     ? html`<p class="error">${t('planExists', {
@@ -242,7 +248,7 @@ ${
     : ''
 }
 <h2>${t('dutiesCapital')}</h2>
-<table><thead><tr><th>${t('no')}</th><th>${t('duty')}</th><th>${t('lead')}</th><th>${t('cooperating')}</th><th>${t('timeframeWritten')}</th><th>${t('scheduleUnderstood')}</th><th>${t('toReview')}</th></tr></thead>
+<table class="stack"><thead><tr><th>${t('no')}</th><th>${t('duty')}</th><th>${t('lead')}</th><th>${t('cooperating')}</th><th>${t('timeframeWritten')}</th><th>${t('scheduleUnderstood')}</th><th>${t('toReview')}</th></tr></thead>
 <tbody>${await dutyRows(req, id, review.duties)}</tbody></table>
 <div class="card"><h2>${t('unitNames')}</h2>
 <h3>${t('proposedNewCreatedMarked')} (${review.newNames.length})</h3>

@@ -137,14 +137,14 @@ export function registerIndicatorPages(scope: FastifyInstance, deps: WebDeps): v
 <form method="get" action="/admin/indicators" class="row"><label>${t('year')}<br><input type="number" name="year" min="2000" max="2100" value="${year}" class="w7"></label><button type="submit">${t('show')}</button></form>
 ${
   list.length
-    ? html`<table><thead><tr><th>${t('plan')}</th><th>${t('no')}</th><th>${t('indicator')}</th><th>${t('target')}</th><th>${t('provinceValue')}</th><th>${t('metHeading')}</th><th>${t('unitsReportedDue')}</th></tr></thead><tbody>
+    ? html`<table class="stack"><thead><tr><th>${t('plan')}</th><th>${t('no')}</th><th>${t('indicator')}</th><th>${t('target')}</th><th>${t('provinceValue')}</th><th>${t('metHeading')}</th><th>${t('unitsReportedDue')}</th></tr></thead><tbody>
 ${list.map((i) => {
   const y = i.years[0]!;
-  return html`<tr><td>${i.plan}</td><td>${i.code}</td><td><a href="/admin/indicators/${i.id}?year=${year}">${i.title}</a></td>
-<td>${y.target ? html`${withUnit(y.target.value, i.unit)}${y.target.year !== year ? html` <span class="muted">(${t('of')} ${y.target.year})</span>` : ''}` : '—'}</td>
-<td>${y.value === null ? html`<span class="muted">${t('noData')}</span>` : withUnit(y.value, i.unit)}</td>
-<td class="${y.met === null ? '' : y.met ? 's-done' : 's-overdue'}">${y.met === null ? '—' : y.met ? t('met') : t('notMet')}</td>
-<td>${y.reported.length}/${y.reported.length + y.missing.length}</td></tr>`;
+  return html`<tr><td data-label="" class="half short muted">${i.plan}</td><td data-label="" class="half short"><strong>${i.code}</strong></td><td data-label=""><a href="/admin/indicators/${i.id}?year=${year}">${i.title}</a></td>
+<td data-label="${t('target')}">${y.target ? html`${withUnit(y.target.value, i.unit)}${y.target.year !== year ? html` <span class="muted">(${t('of')} ${y.target.year})</span>` : ''}` : '—'}</td>
+<td data-label="${t('provinceValue')}">${y.value === null ? html`<span class="muted">${t('noData')}</span>` : withUnit(y.value, i.unit)}</td>
+${y.met === null ? html`<td data-label="${t('metHeading')}">—</td>` : html`<td data-label="" class="${y.met ? 's-done' : 's-overdue'}">${y.met ? t('met') : t('notMet')}</td>`}
+<td data-label="${t('unitsReportedDue')}">${y.reported.length}/${y.reported.length + y.missing.length}</td></tr>`;
 })}</tbody></table>`
     : html`<p class="muted">${t('noIndicatorYetThey')}</p>`
 }

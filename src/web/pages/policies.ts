@@ -267,9 +267,11 @@ ${days.map(
     const t = webWords('policies', a.lang);
     const date = field(req.body, 'date');
     const removed = await removeHoliday(deps.db, a.orgId, date, a.actor);
-    if (!removed) throw new UserError(t('thereNoAdministratorsDay', { date }));
+    // The form sends the day as YYYY-MM-DD; people read it day first.
+    const shown = /^\d{4}-\d{2}-\d{2}$/.test(date) ? shortDate(date) : date;
+    if (!removed) throw new UserError(t('thereNoAdministratorsDay', { date: shown }));
     await reconcileCurrent(deps.db, a.orgId, deps.clock.now(), a.actor);
     const year = /^\d{4}-/.test(date) ? `?year=${date.slice(0, 4)}` : '';
-    return redirectWith(reply, `/admin/policies${year}#holidays`, t('removedDate', { date }));
+    return redirectWith(reply, `/admin/policies${year}#holidays`, t('removedDate', { date: shown }));
   });
 }

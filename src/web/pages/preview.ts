@@ -119,7 +119,7 @@ export function registerPreviewPages(scope: FastifyInstance, deps: WebDeps): voi
     const noChannel = messages.filter((m) => m.channel === null).length;
     return sendPage(req, reply, {
       status: error ? 400 : 200,
-      error: error ? `${error}. ${t('nothingChanged')}` : null,
+      error: error ? `${error.replace(/\.$/, '')}. ${t('nothingChanged')}` : null,
       title: t('reminderPreview'),
       body: html`<h1>${t('reminderPreview')}</h1>
 <p>${t('everyReminderDigestCurrent', { previewMaxDays: PREVIEW_MAX_DAYS })}</p>

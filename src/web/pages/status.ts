@@ -73,6 +73,15 @@ const CLASS: Record<ObligationState, string> = {
 const isState = (s: string): s is ObligationState => (OBLIGATION_STATES as readonly string[]).includes(s);
 const label = (t: T, s: ObligationState) => t(`state.${s}`);
 
+/** A time zone as people call it ("giờ Việt Nam", else the zone's name in the page's language), not its IANA code. */
+function zoneName(t: T, zone: string): string {
+  if (zone === 'Asia/Ho_Chi_Minh' || zone === 'Asia/Saigon') return t('vietnamTime');
+  const part = new Intl.DateTimeFormat(t.lang, { timeZone: zone, timeZoneName: 'long' })
+    .formatToParts(new Date())
+    .find((p) => p.type === 'timeZoneName');
+  return part?.value ?? zone;
+}
+
 const timeFormats = new Map<string, Intl.DateTimeFormat>();
 /** "16/11/2026 09:00" in the organisation's zone. */
 function dateTime(d: Date, zone: string): string {
@@ -243,7 +252,7 @@ async function matrixPage(req: FastifyRequest<{ Querystring: MatrixQuery }>, rep
 
   const summary = html`<p><strong>${t('unitsCompleteUnitCountUnitsDone', { unitsComplete: m.unitsComplete, unitCount: m.unitCount })}</strong>
 ${m.unitCount ? html` (${Math.round((100 * m.unitsComplete) / m.unitCount)}%)` : ''} · ${t('unitCountUnitsDutiesCountDuties', { unitCount: m.unitCount, dutiesCount: m.duties.length })}
-· <span class="muted">${t('asOf')} ${dateTime(now, m.timeZone)} (${m.timeZone})</span></p>`;
+· <span class="muted">${t('asOf')} ${dateTime(now, m.timeZone)} (${zoneName(t, m.timeZone)})</span></p>`;
 
   const nudgeForm = html`<form id="nudge" method="post" action="/admin/nudge" class="card row">${csrfField(req)}<input type="hidden" name="back" value="${thisPage}">
 <label>${t('reasonNudgeRequiredKept')}<br><input type="text" name="reason" required minlength="3" maxlength="1000" class="w28" placeholder="${t('eGYearlyReport')}"></label>

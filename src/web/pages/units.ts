@@ -111,14 +111,14 @@ function unitsBody(
 <button type="submit">${t('filter')}</button>${q ? html` <a href="/admin/units">${t('clear')}</a>` : ''}</form>
 <p class="muted">${t('unitsCountUnits', { unitsCount: units.length })}${proposed ? t('proposedReview', { proposed }) : ''}${unreachable ? t.count('unreachableContacts', unreachable) : ''}.</p>
 ${headless.length ? html`<p class="flag">${t('headlessCountUnitsNoHead', { headlessCount: headless.length })}</p>` : ''}
-<table><thead><tr><th>${t('name')}</th><th>${t('aliases')}</th><th>${t('groups')}</th><th>${t('contacts')}</th><th></th></tr></thead><tbody>
+<table class="stack"><thead><tr><th>${t('name')}</th><th>${t('aliases')}</th><th>${t('groups')}</th><th>${t('contacts')}</th><th></th></tr></thead><tbody>
 ${units.map(
   (
     u,
-  ) => html`<tr${u.proposed ? html` class="flag"` : ''}><td><a href="/admin/units/${u.id}">${u.name}</a>${u.proposed ? html` <strong>(${t('proposed')})</strong>` : ''}${u.active ? '' : html` <span class="muted">(${t('inactive')})</span>`}</td>
-<td>${u.aliases.join('; ')}</td><td>${u.groups.join('; ')}</td>
-<td>${u.contacts}${u.unreachable ? html` <span class="flag" title="${t('noWorkingChannel')}">⚠ ${t('unreachableCount', { unreachable: u.unreachable })}</span>` : ''}${u.contacts === 0 ? html` <span class="flag">${t('nobody')}</span>` : ''}${noHead.has(u.id) ? html` <span class="flag">${t('noHeadReceiveEscalations')}</span>` : ''}</td>
-<td>${u.proposed ? accept(`/admin/units/${u.id}/accept`) : ''}</td></tr>`,
+  ) => html`<tr${u.proposed ? html` class="flag"` : ''}><td data-label=""><a href="/admin/units/${u.id}">${u.name}</a>${u.proposed ? html` <strong>(${t('proposed')})</strong>` : ''}${u.active ? '' : html` <span class="muted">(${t('inactive')})</span>`}</td>
+<td data-label="${u.aliases.length ? t('aliases') : ''}">${u.aliases.join('; ')}</td><td data-label="${u.groups.length ? t('groups') : ''}">${u.groups.join('; ')}</td>
+<td data-label="${t('contacts')}">${u.contacts}${u.unreachable ? html` · <span class="flag" title="${t('noWorkingChannel')}">⚠ ${t('unreachableCount', { unreachable: u.unreachable })}</span>` : ''}${u.contacts === 0 ? html` · <span class="flag">${t('nobody')}</span>` : ''}${noHead.has(u.id) ? html` · <span class="flag">${t('noHeadReceiveEscalations')}</span>` : ''}</td>
+<td data-label="">${u.proposed ? accept(`/admin/units/${u.id}/accept`) : ''}</td></tr>`,
 )}
 </tbody></table>
 ${units.length === 0 ? html`<p>${t('noUnitMatches')}</p>` : ''}
@@ -128,13 +128,13 @@ ${units.length === 0 ? html`<p>${t('noUnitMatches')}</p>` : ''}
 <p><label>${t('otherNamesSeparated')}<br><input type="text" name="aliases" maxlength="1000" class="wide"></label></p>
 <p><button type="submit">${t('addUnitButton')}</button></p></form>
 <h2 id="groups">${t('unitGroups')}</h2>
-<table><thead><tr><th>${t('group')}</th><th>${t('aliases')}</th><th>${t('members')}</th><th></th></tr></thead><tbody>
+<table class="stack"><thead><tr><th>${t('group')}</th><th>${t('aliases')}</th><th>${t('members')}</th><th></th></tr></thead><tbody>
 ${groups.map(
   (
     g,
-  ) => html`<tr${g.proposed ? html` class="flag"` : ''}><td><a href="/admin/groups/${g.id}">${g.name}</a>${g.proposed ? html` <strong>(${t('proposed')})</strong>` : ''}</td><td>${g.aliases.join('; ')}</td>
-<td>${g.members}${g.members === 0 ? html` <span class="flag">${t('noMembersDutiesBind')}</span>` : ''}</td>
-<td>${g.proposed ? accept(`/admin/units/groups/${g.id}/accept`) : ''}</td></tr>`,
+  ) => html`<tr${g.proposed ? html` class="flag"` : ''}><td data-label=""><a href="/admin/groups/${g.id}">${g.name}</a>${g.proposed ? html` <strong>(${t('proposed')})</strong>` : ''}</td><td data-label="${g.aliases.length ? t('aliases') : ''}">${g.aliases.join('; ')}</td>
+<td data-label="${t('members')}">${g.members}${g.members === 0 ? html` · <span class="flag">${t('noMembersDutiesBind')}</span>` : ''}</td>
+<td data-label="">${g.proposed ? accept(`/admin/units/groups/${g.id}/accept`) : ''}</td></tr>`,
 )}
 </tbody></table>`;
 }
@@ -248,7 +248,7 @@ export function registerUnitPages(scope: FastifyInstance, deps: WebDeps): void {
     const a = adminOf(req);
     const t = webWords('units', a.lang);
     const unit = await unitOr404(req);
-    const alias = field(req.body, 'alias').slice(0, 300);
+    const alias = field(req.body, 'alias');
     if (!alias) throw new UserError(t('aliasCannotEmpty'));
     await addAlias(deps.db, a.orgId, unit.name, alias, a.actor);
     return redirectWith(reply, `/admin/units/${unit.id}`, t('aliasAdded', { alias }));

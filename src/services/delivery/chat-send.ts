@@ -5,7 +5,15 @@ import { createSemaphore } from '#root/lib/semaphore.js';
 import { migrateTelegramChat } from '../telegram-chats.js';
 import { createClaimLane } from './claim-lane.js';
 import { cancelBundle, claimBundles, claimToken, recordSent, releaseBundle, type RecordRequest } from './claims.js';
-import { CLAIM_LOST, leaseOf, persist, type ChatAdapter, type DeliveryDeps, type DeliveryOutcome } from './context.js';
+import {
+  CLAIM_LOST,
+  leaseOf,
+  persist,
+  sayRetry,
+  type ChatAdapter,
+  type DeliveryDeps,
+  type DeliveryOutcome,
+} from './context.js';
 import type { Fallback } from './fallback.js';
 import type { LoadedBundle, LoadedItem } from './load.js';
 import type { ShownItem } from './view.js';
@@ -191,16 +199,7 @@ export function createChatSender(
       // not retried from here (another send has it, or will).
       if (!released) return lost(fields, error instanceof DeliveryError && error.outcomeUnknown ? 'unknown' : 'retry');
       for (const item of mine) metrics.retried.inc({ channel: adapter.name, kind: item.kind });
-      if (error instanceof DeliveryError && error.outcomeUnknown) {
-        // No answer: the channel may have taken the message. Sent again, as the README's rule says.
-        metrics.unknown.inc({ channel: adapter.name });
-        logger.warn(
-          { ...fields, err: error },
-          'no answer from the channel: outcome unknown, will retry (possibly delivered twice)',
-        );
-      } else {
-        logger.warn({ ...fields, err: error }, 'delivery failed, will retry');
-      }
+      sayRetry(deps, adapter.name, fields, error);
       throw error;
     }
     // The channel accepted the message; the record, from which on a crash repeats nothing. (A

@@ -2,7 +2,7 @@ import { addressesOf } from '#root/channels/registry.js';
 import type { ContactAddresses } from '#root/channels/spec.js';
 import { DEFAULT_CLAIM_LEASE_SECONDS, recordMarginMs, type Config } from '#root/config.js';
 import type { Db } from '#root/db/client.js';
-import type { ChannelAdapter, Recipient } from '#root/channels/types.js';
+import { DeliveryError, type ChannelAdapter, type Recipient } from '#root/channels/types.js';
 import { effectivePolicy, policyOverrideSchema, type ReminderPolicy } from '#root/domain/policy.js';
 import type { Lang } from '#root/domain/wording.js';
 import type { WorkingCalendar } from '#root/domain/working-days.js';
@@ -126,6 +126,28 @@ export function createOrgData(
  * another worker or of this one — may hold it now; what this send saw is dropped, so that it
  * neither overwrites that send's record nor gives its claim back.
  */
+/**
+ * A temporary failure whose claim was released, for BullMQ to retry: said, and counted in
+ * `dondoc_reminders_unknown_outcome_total` when the channel did not answer — it may have taken the
+ * message, which is then sent again, as the README's rule says (a bundle's or a digest's alike).
+ */
+export function sayRetry(
+  deps: { logger: Logger; metrics: Metrics },
+  channel: string,
+  fields: Record<string, string>,
+  error: unknown,
+): void {
+  if (error instanceof DeliveryError && error.outcomeUnknown) {
+    deps.metrics.unknown.inc({ channel });
+    deps.logger.warn(
+      { ...fields, err: error },
+      'no answer from the channel: outcome unknown, will retry (possibly delivered twice)',
+    );
+  } else {
+    deps.logger.warn({ ...fields, err: error }, 'delivery failed, will retry');
+  }
+}
+
 export const CLAIM_LOST = 'outcome not recorded: the claim outlived its lease and is no longer this send’s';
 
 /**

@@ -10,6 +10,7 @@ import {
   orgPolicy,
   persist,
   recipientOf,
+  sayRetry,
   type DeliveryDeps,
   type DeliveryOutcome,
 } from './context.js';
@@ -111,16 +112,7 @@ export function createDigestSender(
         // Not ours any more: the lease gave it back; another send has it, or will.
         if (!released) return lost(error instanceof DeliveryError && error.outcomeUnknown ? 'unknown' : 'retry');
         metrics.retried.inc({ channel: adapter.name, kind: 'digest' });
-        if (error instanceof DeliveryError && error.outcomeUnknown) {
-          // No answer: the channel may have taken the digest. Sent again and counted, as a bundle is.
-          metrics.unknown.inc({ channel: adapter.name });
-          logger.warn(
-            { ...fields, err: error },
-            'no answer from the channel: outcome unknown, will retry (possibly delivered twice)',
-          );
-        } else {
-          logger.warn({ ...fields, err: error }, 'delivery failed, will retry');
-        }
+        sayRetry(deps, adapter.name, fields, error);
         throw error;
       }
       const recorded = await persist(

@@ -6,6 +6,7 @@ import { shortDate } from '#root/domain/wording.js';
 import { yearBounds, zonedDay, zonedYear } from '#root/domain/zoned-day.js';
 import { NotFoundError, UserError } from '#root/errors/index.js';
 import { audit } from './audit.js';
+import { loadCalendar } from './holidays.js';
 import { channelFailureReasons } from './channel-failures.js';
 import { csvField } from './exports.js';
 import { nudge } from './nudge.js';
@@ -202,8 +203,12 @@ export interface LateUnit {
   obligationId: string;
   /** Due instant after extension. */
   due: Date;
-  /** Whole days in the organisation's zone between the due day and today. */
-  daysOverdue: number;
+  /**
+   * Working days late: the organisation's working days (its calendar, holidays and worked
+   * Saturdays) after the due day up to today, in its zone; the number the reminders and the digest
+   * say ("quá hạn 16 ngày làm việc"). 0 when no working day has passed since the due day.
+   */
+  workingDaysLate: number;
   /** Late obligations of the duty (several for a monthly one). */
   lateCount: number;
   lastReminder: Date | null;
@@ -231,8 +236,6 @@ export interface LateList {
   /** Units with an obligation of the duty this year (not waived). */
   required: number;
 }
-
-const dayNumber = (d: Date, zone: string) => Date.parse(`${zonedDay(d, zone)}T00:00:00Z`) / DAY_MS;
 
 /** The units late for one duty at `now`, most overdue first, with what was sent to them and what they answered. */
 export async function lateList(db: Db, orgId: string, dutyId: string, now: Date): Promise<LateList> {
@@ -293,7 +296,14 @@ export async function lateList(db: Db, orgId: string, dutyId: string, now: Date)
   const failures = await channelFailureReasons(db, orgId, contacts);
   const lastReminder = new Map(reminders.map((r) => [r.unit_id, r.at]));
   const lastReply = new Map(replies.map((r) => [r.unit_id, r.at]));
-  const today = dayNumber(now, zone);
+  const today = zonedDay(now, zone);
+  const dueYears = open.map((o) => zonedYear(dueInstant(o), zone));
+  const thisYear = zonedYear(now, zone);
+  const calendar = await loadCalendar(
+    db,
+    orgId,
+    Array.from({ length: thisYear - Math.min(thisYear, ...dueYears) + 1 }, (_, i) => thisYear - i),
+  );
   const units: LateUnit[] = [...byUnit.values()].map((list) => {
     const first = list.reduce((a, b) => (dueInstant(b) < dueInstant(a) ? b : a));
     const cs = contacts
@@ -315,7 +325,7 @@ export async function lateList(db: Db, orgId: string, dutyId: string, now: Date)
       unit: first.unit.name,
       obligationId: first.id,
       due: dueInstant(first),
-      daysOverdue: Math.max(1, today - dayNumber(dueInstant(first), zone)),
+      workingDaysLate: calendar.workingDaysBetween(zonedDay(dueInstant(first), zone), today),
       lateCount: list.length,
       lastReminder: lastReminder.get(first.unitId) ?? null,
       lastReply: lastReply.get(first.unitId) ?? null,
@@ -324,7 +334,10 @@ export async function lateList(db: Db, orgId: string, dutyId: string, now: Date)
     };
   });
   const collator = new Intl.Collator('vi');
-  units.sort((a, b) => b.daysOverdue - a.daysOverdue || collator.compare(a.unit, b.unit));
+  units.sort(
+    (a, b) =>
+      b.workingDaysLate - a.workingDaysLate || a.due.getTime() - b.due.getTime() || collator.compare(a.unit, b.unit),
+  );
   return {
     duty: {
       id: duty.id,
@@ -392,7 +405,7 @@ export async function nudgeLateUnits(
 export const LATE_COLUMNS = [
   'Đơn vị',
   'Hạn',
-  'Số ngày quá hạn',
+  'Số ngày làm việc quá hạn',
   'Số kỳ trễ',
   'Nhắc gần nhất',
   'Trả lời gần nhất',
@@ -412,7 +425,7 @@ export function lateRows(list: LateList): string[][] {
   return list.units.map((u) => [
     u.unit,
     d(u.due),
-    String(u.daysOverdue),
+    String(u.workingDaysLate),
     String(u.lateCount),
     d(u.lastReminder),
     d(u.lastReply),

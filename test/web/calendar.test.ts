@@ -229,9 +229,42 @@ describe('a unit’s calendar feed', () => {
     expect(moved.event.get('SUMMARY')!.startsWith('⚠')).toBe(false);
   });
 
+  it('asks before replacing the address, saying what breaks; a second “create” keeps the address', async () => {
+    const token = async () => (await w.t.prisma.unit.findUniqueOrThrow({ where: { id: unit.id } })).calendarToken;
+    const before = await token();
+    const audits = () => w.t.prisma.auditEvent.count({ where: { action: 'unit.calendar-token', entityId: unit.id } });
+    const auditsBefore = await audits();
+    // The unit's page: "Tạo địa chỉ mới" is a GET to the question page, not a POST that replaces.
+    const page = (await w.client.get(`/admin/units/${unit.id}?open=calendar`)).text;
+    const form = /<form method="get" action="\/admin\/ask" class="inline">(.*?)<\/form>/.exec(
+      page.slice(page.indexOf('id="calendar"')),
+    );
+    expect(form?.[1]).toContain(`name="do" value="/admin/units/${unit.id}/calendar/replace"`);
+    expect(form?.[1]).toContain('Tạo địa chỉ mới');
+    const ask = await w.client.get(
+      `/admin/ask?do=/admin/units/${unit.id}/calendar/replace&back=${encodeURIComponent(`/admin/units/${unit.id}`)}`,
+    );
+    expect(ask.status).toBe(200);
+    expect(ask.text).toContain('Chắc chắn?');
+    expect(ask.text).toContain('Địa chỉ cũ ngừng hoạt động ngay');
+    expect(ask.text).toContain(`<form method="post" action="/admin/units/${unit.id}/calendar/replace"`);
+    expect(ask.text).toContain('name="_csrf"');
+    // Asking changed nothing; nor does the first address's button pressed again (another tab).
+    expect(await token()).toBe(before);
+    const again = await w.client.post(`/admin/units/${unit.id}/calendar`);
+    expect(again.status).toBe(303);
+    expect((await w.client.get(again.location!)).text).toContain('Đơn vị đã có địa chỉ lịch; địa chỉ được giữ nguyên');
+    expect(await token()).toBe(before);
+    expect((await feed()).status).toBe(200);
+    // The replacement itself keeps the CSRF check.
+    expect((await w.client.post(`/admin/units/${unit.id}/calendar/replace`, { _csrf: null })).status).toBe(403);
+    expect(await token()).toBe(before);
+    expect(await audits()).toBe(auditsBefore);
+  });
+
   it('stops answering the old address once a new one is made, and answers the new one', async () => {
     const old = feedPath;
-    const res = await w.client.post(`/admin/units/${unit.id}/calendar`);
+    const res = await w.client.post(`/admin/units/${unit.id}/calendar/replace`);
     expect(res.status).toBe(303);
     const page = await w.client.get(res.location!);
     expect(page.text).toContain('Đã tạo địa chỉ lịch mới');

@@ -4,6 +4,8 @@ import { confirmObligation } from '#root/services/confirmations.js';
 import { foldText } from '#root/services/matrix.js';
 import { lateList, orgSummary } from '#root/services/summary.js';
 import { seedDemo } from '#root/services/demo.js';
+import { loadCalendar } from '#root/services/holidays.js';
+import { overdueInWords } from '#root/domain/late-digest.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startWebTest, type WebTest } from '../helpers/web.js';
 import { queuedBundleIds } from '../helpers/fan-out.js';
@@ -182,7 +184,7 @@ describe('the summary, the late list and “Nhắc tất cả”', () => {
       .replace(/^\uFEFF/, '')
       .trim()
       .split('\r\n');
-    expect(lines[0]).toBe('Đơn vị,Hạn,Số ngày quá hạn,Số kỳ trễ,Nhắc gần nhất,Trả lời gần nhất,Đầu mối,Kênh');
+    expect(lines[0]).toBe('Đơn vị,Hạn,Số ngày làm việc quá hạn,Số kỳ trễ,Nhắc gần nhất,Trả lời gần nhất,Đầu mối,Kênh');
     expect(lines.length).toBe(late.length + 1);
     expect(lines.some((l) => l.startsWith(`${late[0]!.unit.name},15/11/2026,1,1,`))).toBe(true);
     const res = await fetch(new URL(`/admin/late/${dutyId}/export.xlsx`, w.base), {
@@ -195,6 +197,40 @@ describe('the summary, the late list and “Nhắc tất cả”', () => {
     expect(sheet.getRow(2).getCell(1).text).toBe('Đơn vị');
     expect(sheet.rowCount).toBe(late.length + 2);
     expect((await w.client.get(`/admin/late/${dutyId}/export.pdf`)).status).toBe(404);
+  });
+
+  it('counts lateness in the organisation’s working days, as the reminders and the digest say it', async () => {
+    // Due Friday 16/10 (end of day); on Monday 16/11 that is 31 calendar days, 21 working days,
+    // 20 once the administrator makes Monday 02/11 a holiday.
+    const u = late[0]!;
+    const o = await db().obligation.findFirstOrThrow({ where: { orgId: w.orgId, dutyId, unitId: u.unitId } });
+    await db().obligation.update({ where: { id: o.id }, data: { dueAt: new Date('2026-10-16T16:59:59Z') } });
+    const day = await db().holiday.create({
+      data: { orgId: w.orgId, date: new Date('2026-11-02T00:00:00Z'), kind: 'holiday', name: 'Nghỉ thử' },
+    });
+    try {
+      // The digest's count (delivery/digest.ts): working days after the due day up to today.
+      const calendar = await loadCalendar(db(), w.orgId, [2026]);
+      expect(calendar.workingDaysBetween('2026-10-16', '2026-11-16')).toBe(20);
+      expect(overdueInWords(20, 'vi')).toBe('quá hạn 20 ngày làm việc');
+      const list = await lateList(db(), w.orgId, dutyId, w.s.clock.now());
+      expect(list.units[0]).toMatchObject({ unitId: u.unitId, workingDaysLate: 20 });
+      const page = (await w.client.get(`/admin/late/${dutyId}`)).text;
+      const row = page.slice(page.indexOf(`<strong>${u.unit.name}</strong>`)).split('</tr>')[0]!;
+      expect(row).toContain('<span class="late-text">20 ngày làm việc</span>');
+      expect(row).toContain('16/10/2026');
+      expect(page).not.toContain('31 ngày');
+      const csv = (await w.client.get(`/admin/late/${dutyId}/export.csv`)).text.replace(/^\uFEFF/, '').split('\r\n');
+      expect(csv[0]).toContain(',Số ngày làm việc quá hạn,');
+      expect(csv[1]!.startsWith(`${u.unit.name},16/10/2026,20,1,`)).toBe(true);
+      const en = w.newClient();
+      en.cookies.set('lang', 'en');
+      await en.login(w.admin.email, w.admin.password);
+      expect((await en.get(`/admin/late/${dutyId}`)).text).toContain('20 working days');
+    } finally {
+      await db().holiday.delete({ where: { id: day.id } });
+      await db().obligation.update({ where: { id: o.id }, data: { dueAt: o.dueAt } });
+    }
   });
 
   it('refuses “Nhắc tất cả” without the CSRF token or a reason, writing nothing', async () => {

@@ -10,7 +10,7 @@ import type { WebDeps } from '../server.js';
  * Only these actions (by path): a question never comes from the address. Each one's question and
  * button: `<key>.question`, `<key>.button` in locales/<lang>/ask.json.
  */
-type AskKey = 'waive' | 'undo' | 'merge' | 'removeMember' | 'clearPolicy' | 'removeHoliday';
+type AskKey = 'waive' | 'undo' | 'merge' | 'removeMember' | 'clearPolicy' | 'removeHoliday' | 'replaceCalendar';
 
 const ASK: { path: RegExp; key: AskKey }[] = [
   { path: /^\/admin\/obligations\/[0-9a-f-]{36}\/waive$/i, key: 'waive' },
@@ -19,6 +19,7 @@ const ASK: { path: RegExp; key: AskKey }[] = [
   { path: /^\/admin\/groups\/[0-9a-f-]{36}\/members\/[0-9a-f-]{36}\/remove$/i, key: 'removeMember' },
   { path: /^\/admin\/policies\/clear$/, key: 'clearPolicy' },
   { path: /^\/admin\/policies\/holidays\/remove$/, key: 'removeHoliday' },
+  { path: /^\/admin\/units\/[0-9a-f-]{36}\/calendar\/replace$/i, key: 'replaceCalendar' },
 ];
 
 /** Fields passed on to the action, as typed (the reason, the target…), never the token. */

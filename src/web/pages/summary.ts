@@ -128,7 +128,7 @@ function latePage(req: FastifyRequest<{ Querystring: { page?: string } }>, reply
     (
       u,
     ) => html`<tr><td data-label=""><a href="/admin/units/${u.unitId}"><strong>${u.unit}</strong></a> <a href="/admin/o/${obligationKey(u.obligationId)}" class="muted">${t('details')}</a></td>
-<td data-label="${t('overdue')}"><span class="late-text">${t.count('daysOverdue', u.daysOverdue)}</span> <span class="muted">(${t('due')} ${day(u.due, zone)}${u.lateCount > 1 ? t('lateCountPeriods', { lateCount: u.lateCount }) : ''})</span></td>
+<td data-label="${t('overdue')}"><span class="late-text">${u.workingDaysLate ? t.count('workingDaysLate', u.workingDaysLate) : t('underOneWorkingDay')}</span> <span class="muted">(${t('due')} ${day(u.due, zone)}${u.lateCount > 1 ? t('lateCountPeriods', { lateCount: u.lateCount }) : ''})</span></td>
 <td data-label="${t('reminded')}" class="half">${u.lastReminder ? day(u.lastReminder, zone) : html`<span class="muted">${never}</span>`}</td>
 <td data-label="${t('replied')}" class="half">${u.lastReply ? day(u.lastReply, zone) : html`<span class="muted">${never}</span>`}</td>
 <td data-label="${t('contact')}">${u.contacts.length ? u.contacts.map((c, i) => html`${i ? ', ' : ''}${c.name}`) : html`<span class="muted">—</span>`} · ${channelText(t, a.lang, u)}</td></tr>`,

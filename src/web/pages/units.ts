@@ -403,7 +403,7 @@ ${t('groups')}: ${unit.groups.length ? unit.groups.map((g) => g.name).join('; ')
 ${
   feed
     ? html`<p><input type="text" readonly value="${feed}" class="wide" aria-label="${t('calendarAddress')}"></p>
-<form method="post" action="/admin/units/${unit.id}/calendar" class="inline">${csrfField(req)}<button type="submit" class="danger">${t('createNewAddress')}</button></form>
+<form method="get" action="/admin/ask" class="inline"><input type="hidden" name="do" value="/admin/units/${unit.id}/calendar/replace"><input type="hidden" name="back" value="/admin/units/${unit.id}?open=calendar#calendar"><button type="submit" class="danger">${t('createNewAddress')}</button></form>
 <span class="muted">${t('oldAddressStopsWorking')}</span>`
     : html`<p class="muted">${t('unitNoCalendarAddress')}</p>
 <form method="post" action="/admin/units/${unit.id}/calendar" class="inline">${csrfField(req)}<button type="submit">${t('createCalendarAddress')}</button></form>`
@@ -513,7 +513,22 @@ ${historyTable(t, history, await auditNames(deps.db, a.orgId, history, a.lang), 
     const t = webWords('units', a.lang);
     const unit = await unitDetail(deps.db, a.orgId, req.params.id);
     if (!unit) return notFound(req, reply);
-    // The first address is made here (the page only shows it); asked again, it is replaced.
+    // The first address is made here (the page only shows it). An address already made is kept: a
+    // second press, or a form left open in another tab, must not break the calendars subscribed to it.
+    if (await calendarTokenOf(deps.db, a.orgId, unit.id)) {
+      return redirectWith(reply, `/admin/units/${unit.id}?open=calendar#calendar`, t('calendarAddressKept'));
+    }
+    await ensureCalendarToken(deps.db, a.orgId, unit.id, a.actor);
+    return redirectWith(reply, `/admin/units/${unit.id}?open=calendar#calendar`, t('calendarAddressCreatedSend'));
+  });
+
+  // Replacing the address breaks every calendar subscribed to the old one: the page's button goes
+  // through /admin/ask (ask.ts, `replaceCalendar`), which posts here only on a second press.
+  scope.post<{ Params: { id: string } }>('/units/:id/calendar/replace', async (req, reply) => {
+    const a = adminOf(req);
+    const t = webWords('units', a.lang);
+    const unit = await unitDetail(deps.db, a.orgId, req.params.id);
+    if (!unit) return notFound(req, reply);
     if (!(await calendarTokenOf(deps.db, a.orgId, unit.id))) {
       await ensureCalendarToken(deps.db, a.orgId, unit.id, a.actor);
       return redirectWith(reply, `/admin/units/${unit.id}?open=calendar#calendar`, t('calendarAddressCreatedSend'));

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { ZALO_CALLS_PER_SEND, ZALO_RATE_RETRIES_IN_SEND, ZALO_SEND_WAIT_MS } from '#root/channels/send-bounds.js';
 import { CONFIG_VARIABLES, ConfigError, loadConfig, recordMarginMs, SHUTDOWN_GRACE_MS } from '#root/config.js';
 
 const read = (p: string) => readFileSync(new URL(`../../${p}`, import.meta.url), 'utf8');
@@ -114,6 +115,24 @@ describe('configuration', () => {
       expect(recordMarginMs(120_000)).toBe(20_000);
       expect(recordMarginMs(600_000)).toBe(20_000);
       expect(recordMarginMs(6_000)).toBe(1_000);
+    });
+
+    it('counts a Zalo send as every call it may make, a 429 not waited out under the claim', () => {
+      // A send is ZALO_CALLS_PER_SEND calls of ZALO_TIMEOUT_SECONDS and the 429 hints waited between
+      // them (src/channels/send-bounds.ts; test/zalo/channel.test.ts checks the channel makes one
+      // call and waits none): the largest that fits is named.
+      expect(ZALO_RATE_RETRIES_IN_SEND).toBe(0);
+      const zalo = { ZALO_BOT_TOKEN: '123:abcdefghij', CLAIM_LEASE_SECONDS: '100' };
+      const most = Math.floor((100_000 - recordMarginMs(100_000) - ZALO_SEND_WAIT_MS) / ZALO_CALLS_PER_SEND / 1000);
+      expect(most).toBe(83);
+      expect(loadConfig({ ...zalo, ZALO_TIMEOUT_SECONDS: String(most) }).ZALO_TIMEOUT_SECONDS).toBe(most);
+      expect(() => loadConfig({ ...zalo, ZALO_TIMEOUT_SECONDS: String(most + 1) })).toThrow(
+        new RegExp(`ZALO_TIMEOUT_SECONDS: ${most + 1} s, .*\\(tối đa ${most} với hạn này`),
+      );
+      // The default lease holds the longest Zalo timeout: 90 s + 20 s to record ≤ 120 s.
+      expect(loadConfig({ ZALO_BOT_TOKEN: zalo.ZALO_BOT_TOKEN, ZALO_TIMEOUT_SECONDS: '90' }).CLAIM_LEASE_SECONDS).toBe(
+        120,
+      );
     });
 
     it('refuses a lease that a configured channel’s send could outlast, saying how to fix it', () => {

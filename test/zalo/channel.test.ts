@@ -4,6 +4,7 @@ import { createZaloLimiter, runLimited, ZALO_LIMITS } from '#root/channels/zalo/
 import { DeliveryError, type OutgoingMessage, type Recipient } from '#root/channels/types.js';
 import { ZaloApiError, ZaloNetworkError } from '#root/channels/zalo/client.js';
 import { createChannels } from '#root/channels/index.js';
+import { ZALO_CALLS_PER_SEND } from '#root/channels/send-bounds.js';
 import { loadConfig } from '#root/config.js';
 import { createLogger } from '#root/logger.js';
 import { startZaloServer, type FakeZalo, type StartZaloServerOptions } from '../helpers/zalo-server.js';
@@ -206,6 +207,40 @@ describe('the Zalo reminders channel', () => {
         // No answer: the message may have arrived.
         expect(e).toMatchObject({ permanent: false, outcomeUnknown: true });
         expect(e.cause).toMatchObject({ timedOut: true, message: 'Zalo sendMessage: no answer in time (1000 ms)' });
+      } finally {
+        for (const channel of Object.values(channels)) if ('close' in channel) await channel.close?.();
+      }
+    });
+  });
+
+  describe('under its claim’s lease', () => {
+    it('makes one call a send, a 429 given back to the queue and waited out by the next pace, before its claim', async () => {
+      fake = await startZaloServer({ limits: false });
+      // The shortest lease with the largest timeout that fits it (1 s + 0.3 s to record ≤ 2 s): the
+      // check counts ZALO_CALLS_PER_SEND calls of ZALO_TIMEOUT_SECONDS, so a send must make no more.
+      const config = loadConfig({
+        ZALO_BOT_TOKEN: fake.token,
+        ZALO_API_ROOT: fake.apiRoot,
+        ZALO_TIMEOUT_SECONDS: '1',
+        WEBHOOK_TIMEOUT_SECONDS: '1',
+        CLAIM_LEASE_SECONDS: '2',
+      });
+      expect(ZALO_CALLS_PER_SEND).toBe(1);
+      const channels = await createChannels(config, createLogger({ level: 'silent' }));
+      const zalo = channels.zalo as ReturnType<typeof createZaloChannel>;
+      try {
+        fake.fail('sendMessage', { status: 429, description: 'Quota exceeded', retryAfter: 1, chatId: 'quota' });
+        const t0 = Date.now();
+        const e = await deliveryError(deliver(zalo, recipient('quota'), reminder('x')));
+        // Zalo refused it: nothing went out, and the send did not wait for the hint under its claim.
+        expect(e).toMatchObject({ permanent: false, outcomeUnknown: false, message: 'Zalo 429: Quota exceeded' });
+        expect(fake.calls.filter((c) => c.chatId === 'quota')).toHaveLength(ZALO_CALLS_PER_SEND);
+        // The retry's pace (before its claim) waits the hint out; its send is again one call.
+        await zalo.pace?.(recipient('quota'));
+        expect(Date.now() - t0).toBeGreaterThanOrEqual(990); // the hint's 1 s, from before the 429
+        await zalo.send(recipient('quota'), reminder('x'));
+        expect(fake.calls.filter((c) => c.chatId === 'quota').map((c) => c.status)).toEqual([429, 200]);
+        expect(fake.sent('quota')).toHaveLength(1);
       } finally {
         for (const channel of Object.values(channels)) if ('close' in channel) await channel.close?.();
       }

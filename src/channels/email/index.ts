@@ -1,4 +1,5 @@
-import nodemailer from 'nodemailer';
+import type { Readable } from 'node:stream';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { DEFAULT_SMTP_TIMEOUT_SECONDS, SMTP_CONNECT_TIMEOUTS_MS } from '../send-bounds.js';
 import { DeliveryError, type ChannelAdapter, type OutgoingMessage, type Recipient } from '../types.js';
@@ -13,10 +14,18 @@ export interface EmailOptions {
   timeoutSeconds?: number;
 }
 
+/** What a send carries to the stream step, to learn whether its message's data went out. */
+interface SendTrack {
+  /** The whole message was read into the SMTP DATA stream (nodemailer reads it only after 354). */
+  dataSent: boolean;
+}
+const TRACK = 'dondocTrack';
+
 /**
  * Email through one pooled nodemailer transporter (SMTP). SMTP 5xx answers are permanent (the
  * address is rejected: the contact's next channel is used); 4xx answers and network errors are
- * temporary and retried.
+ * temporary and retried — a network error after the message's data went out is of unknown outcome
+ * (see {@link emailDeliveryError}).
  */
 export function createEmailChannel(
   options: EmailOptions,
@@ -32,6 +41,20 @@ export function createEmailChannel(
     greetingTimeout: SMTP_CONNECT_TIMEOUTS_MS.greeting,
     socketTimeout: (options.timeoutSeconds ?? DEFAULT_SMTP_TIMEOUT_SECONDS) * 1000,
   } as SMTPPool.Options & { url: string });
+  // nodemailer pipes the message into the DATA stream once the server said 354, and the DATA
+  // stream's end writes the terminating ".". The message stream's 'end' comes when its reader took
+  // the last byte: from then on the server may have the mail, whatever fails next.
+  transport.use('stream', (mail, done) => {
+    const track = (mail.data as { [TRACK]?: SendTrack })[TRACK];
+    if (track)
+      mail.message.processFunc((input: Readable) => {
+        input.once('end', () => {
+          track.dataSent = true;
+        });
+        return input;
+      });
+    done();
+  });
   return {
     name: 'email',
     transactional: false,
@@ -39,25 +62,28 @@ export function createEmailChannel(
     maxInFlight: 5,
     async send(to: Recipient, message: OutgoingMessage) {
       if (!to.email) throw new DeliveryError('contact has no email address', { permanent: true });
+      const track: SendTrack = { dataSent: false };
+      const mail: SendMailOptions & { [TRACK]: SendTrack } = {
+        [TRACK]: track,
+        from: options.from,
+        to: { name: to.name, address: to.email },
+        subject: message.subject,
+        text: message.text,
+        ...(message.html ? { html: message.html } : {}),
+        headers:
+          'reminderId' in message.ref
+            ? {
+                'X-Dondoc-Reminder': message.ref.reminderId,
+                ...(message.ref.bundleId ? { 'X-Dondoc-Bundle': message.ref.bundleId } : {}),
+              }
+            : { 'X-Dondoc-Digest': message.ref.digestId },
+      };
       try {
-        const info = await transport.sendMail({
-          from: options.from,
-          to: { name: to.name, address: to.email },
-          subject: message.subject,
-          text: message.text,
-          ...(message.html ? { html: message.html } : {}),
-          headers:
-            'reminderId' in message.ref
-              ? {
-                  'X-Dondoc-Reminder': message.ref.reminderId,
-                  ...(message.ref.bundleId ? { 'X-Dondoc-Bundle': message.ref.bundleId } : {}),
-                }
-              : { 'X-Dondoc-Digest': message.ref.digestId },
-        });
+        const info = await transport.sendMail(mail);
         if (info.rejected.length) throw new DeliveryError('address rejected', { permanent: true });
         return { externalId: info.messageId ?? null };
       } catch (error) {
-        throw emailDeliveryError(error);
+        throw emailDeliveryError(error, track);
       }
     },
     async verify() {

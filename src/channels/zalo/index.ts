@@ -1,3 +1,4 @@
+import { ZALO_RATE_RETRIES_IN_SEND } from '../send-bounds.js';
 import { DeliveryError, messageRef, type ChannelAdapter, type OutgoingMessage, type Recipient } from '../types.js';
 import { createZaloClient, ZaloApiError, ZaloNetworkError, type ZaloClient } from './client.js';
 import { createZaloLimiter, sharedZaloLimiter, ZALO_LIMITS, type ZaloLimiter } from './limiter.js';
@@ -13,7 +14,10 @@ export interface ZaloChannelOptions {
   perSecond?: number;
   /** Spacing between two messages to one chat (default 1,050 ms, an assumption). */
   perChatIntervalMs?: number;
-  /** 429 answers waited out before giving the send back to the queue (default 3). */
+  /**
+   * 429 answers waited out inside a send before giving it back to the queue (default
+   * {@link ZALO_RATE_RETRIES_IN_SEND}: none, so that a send is one call under its claim's lease).
+   */
   maxRateRetries?: number;
   /** Time allowed for one call, in milliseconds (ZALO_TIMEOUT_SECONDS; default 10 s). */
   timeoutMs?: number;
@@ -86,8 +90,9 @@ const MAX_PROGRESS = 1_000;
 /**
  * Reminders by Zalo: plain text (Zalo has no inline buttons, so the text itself says what to type),
  * split into parts of at most 2,000 characters sent in order, to `to.zaloUserId`. The limiter paces
- * sends before the claim (`pace`) and between parts; a 429 is waited out a few times, then the send
- * goes back to the queue. The external id is the first part's `message_id`.
+ * sends before the claim (`pace`) and between parts; a 429 goes back to the queue at once, the
+ * limiter holding the chat and the bot for its hint, so that the retry's `pace` waits it out before
+ * its claim (src/channels/send-bounds.ts). The external id is the first part's `message_id`.
  *
  * If a later part fails, the parts already delivered are remembered (in this process) and a retry
  * of the same message resumes after them; a retry in another process sends them again.
@@ -107,7 +112,7 @@ export function createZaloChannel(
   const client = createZaloClient({
     token: options.token,
     limiter,
-    retry: { maxRetries: options.maxRateRetries ?? 3 },
+    retry: { maxRetries: options.maxRateRetries ?? ZALO_RATE_RETRIES_IN_SEND },
     ...(options.apiRoot !== undefined ? { apiRoot: options.apiRoot } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),

@@ -10,6 +10,8 @@
  * Self-contained on purpose (it mirrors src/channels/telegram/limiter.ts without sharing code):
  * nothing here knows Zalo's HTTP API.
  */
+import { ZALO_MAX_RETRY_AFTER_SECONDS } from '../send-bounds.js';
+
 export interface ZaloLimits {
   /** Messages per second the whole bot may send. */
   perSecond: number;
@@ -110,7 +112,7 @@ export async function runLimited<T>(
 ): Promise<T> {
   const maxRetries = options.maxRetries ?? 3;
   const fallback = options.fallbackRetryAfterSeconds ?? 1;
-  const maxWait = options.maxRetryAfterSeconds ?? 30;
+  const maxWait = options.maxRetryAfterSeconds ?? ZALO_MAX_RETRY_AFTER_SECONDS;
   for (let attempt = 0; ; attempt++) {
     if (attempt > 0 || !options.pacedByCaller) await limiter.acquire(chatId);
     try {

@@ -36,8 +36,11 @@ export const MESSAGES = {
   'reminder-cooperating': { fields: reminderFields(), lists: {} },
   /**
    * The day's message of several items (one message a day per person): the sections most urgent
-   * first, each a list of items; `count` the items, `more` those not shown in full (a section:
-   * {{#more}}…{{/more}}), listed by /viec.
+   * first, each a list of items; `count` all the items, `yoursCount` those that are the person's to
+   * do or to cooperate on (all but other units' late items, shown for information); `more` those
+   * not shown in full (a section: {{#more}}…{{/more}}), `moreToDo` those of them the person is to
+   * do (listed by /viec, and on the page an email's link opens), `moreCooperating` the "để phối
+   * hợp" ones (listed nowhere else).
    */
   'reminder-bundle': {
     fields: [
@@ -45,7 +48,10 @@ export const MESSAGES = {
       'unitName',
       'date',
       'count',
+      'yoursCount',
       'more',
+      'moreToDo',
+      'moreCooperating',
       /** How many items each section has (a section: {{#overdueCount}}heading{{/overdueCount}}). */
       'overdueCount',
       'dueTodayCount',

@@ -576,6 +576,8 @@ export function bundleSample(input: {
     unitName: input.unitName,
     date: shortDate(today),
     more: 1,
+    moreToDo: 1,
+    moreCooperating: 0,
   };
   let count = 1;
   for (const [section, list] of Object.entries(sections)) {
@@ -584,6 +586,7 @@ export function bundleSample(input: {
     count += list.length;
   }
   view.count = count;
+  view.yoursCount = count;
   return view;
 }
 

@@ -143,7 +143,7 @@ describe('the day’s message of a contact', () => {
     const { message } = bundleMessage(bundle('telegram', many), many, ctx);
     expect(message.text.length).toBeLessThanOrEqual(4_096);
     expect(reminderKeyboard(message)!.inline_keyboard).toHaveLength(10);
-    expect(message.text).toContain('Còn 15 việc khác: gõ /viec để xem tất cả.');
+    expect(message.text).toContain('Còn 15 việc khác của anh/chị: gõ /viec để xem tất cả.');
     // A 5,600-character duty title is shortened, not allowed to crowd out the others.
     expect(message.text).toContain('…');
     expect(message.text).not.toContain(long);
@@ -153,7 +153,7 @@ describe('the day’s message of a contact', () => {
     const { message } = bundleMessage(bundle('zalo', many), many, ctx);
     expect(message.text.length).toBeLessThanOrEqual(2_000);
     expect(message.text).toContain('Xong: /xong 4.2-2026Q4 · Gia hạn: /giahan 4.2-2026Q4 <ngày> <lý do>');
-    expect(message.text).toMatch(/Còn 2[0-9] việc khác: gõ \/viec/);
+    expect(message.text).toMatch(/Còn 2[0-9] việc khác của anh\/chị: gõ \/viec/);
     expect(message.items!.length).toBeLessThanOrEqual(5);
   });
 
@@ -162,6 +162,82 @@ describe('the day’s message of a contact', () => {
     const { message } = bundleMessage(bundle('email', items), items, ctx);
     for (const i of items) expect(message.html).toContain(`href="https://dondoc.test/c/${i.obligation.id}"`);
     expect(message.subject).toBe('Việc cần anh/chị hôm nay 16/11/2026: 3 việc');
+  });
+
+  it('points to /viec in a chat only for the items /viec lists: not for those "để phối hợp"', () => {
+    const cooperating = [1, 2, 3].map((n) => item(20 + n, 'cooperating', '2026-11-25'));
+    const overdue = (k: number) => many.slice(1, 1 + k);
+    // Zalo shows 5: four overdue and one "để phối hợp"; the other two are not the reader's to do.
+    const zalo = (list: LoadedItem[]) => bundleMessage(bundle('zalo', list), list, ctx).message.text;
+    const onlyCooperating = zalo([...overdue(4), ...cooperating]);
+    expect(onlyCooperating).toContain('Còn 2 việc để phối hợp chưa liệt kê ở đây.');
+    expect(onlyCooperating).not.toMatch(/Còn \d+ việc khác|gõ \/viec/);
+    // Seven overdue and three "để phối hợp": two of the reader's own hidden, and three others.
+    const both = zalo([...overdue(7), ...cooperating]);
+    expect(both).toContain('Còn 2 việc khác của anh/chị: gõ /viec để xem tất cả.');
+    expect(both).toContain('Còn 3 việc để phối hợp chưa liệt kê ở đây.');
+  });
+
+  it('tells an email’s reader what an email reader can do about the items not listed: no chat command', () => {
+    const sixty = Array.from({ length: 60 }, (_, i) => item(i + 1, i < 55 ? 'overdue' : 'cooperating', '2026-11-10'));
+    for (const lang of ['vi', 'en'] as const) {
+      const b = bundle('email', sixty);
+      b.contact.locale = lang;
+      const { message } = bundleMessage(b, sixty, ctx);
+      const html = message.html!.replace(/<[^>]+>/g, '');
+      for (const text of [message.text, html]) {
+        expect(text, `${lang}:\n${text}`).not.toMatch(/\/viec|\/tasks/);
+        expect(text).toContain(
+          lang === 'vi'
+            ? 'Còn 5 việc khác của anh/chị chưa liệt kê trong thư này. Khi anh/chị xác nhận một việc bằng đường dẫn ở trên, trang mở ra sẽ liệt kê đủ các việc của thư'
+            : '5 more of yours, not listed in this email: once you confirm an item with its link above, the page that opens lists all',
+        );
+        expect(text).toContain(
+          lang === 'vi'
+            ? 'Còn 5 việc để phối hợp chưa liệt kê trong thư này.'
+            : '5 more for your cooperation, not listed in this email.',
+        );
+      }
+    }
+  });
+
+  it('counts as needing the reader only what is theirs, apart from other units’ late items', () => {
+    const items = [
+      item(1, 'overdue', '2026-11-10'),
+      item(2, 'lead', '2026-11-19'),
+      item(3, 'escalation', '2026-11-10'),
+    ];
+    const texts = (channel: LoadedBundle['channel'], lang: 'vi' | 'en', list = items) => {
+      const b = bundle(channel, list);
+      b.contact.locale = lang;
+      const { message } = bundleMessage(b, list, ctx);
+      return { first: message.text.split('\n')[0]!.replace(/<[^>]+>/g, ''), subject: message.subject };
+    };
+    for (const channel of ['telegram', 'zalo', 'email', 'sandbox', 'webhook'] as const) {
+      const vi = texts(channel, 'vi');
+      const en = texts(channel, 'en');
+      if (channel === 'webhook') {
+        expect(vi.first).toBe('Việc cần anh/chị hôm nay 16/11/2026: 2 việc, kèm 1 việc chậm của đơn vị khác');
+        continue;
+      }
+      expect(vi.first, channel).toBe(
+        'Kính gửi Nguyễn Văn A (Sở Y tế), hôm nay 16/11/2026 có 2 việc cần anh/chị, kèm 1 việc chậm của đơn vị khác để anh/chị theo dõi:',
+      );
+      expect(en.first, channel).toBe(
+        'Dear Nguyễn Văn A (Sở Y tế), today (16/11/2026) these need you (items: 2), and other units’ late items are listed for your information (items: 1):',
+      );
+      // Only other units' late items: none of them is said to need the reader.
+      const late = [item(3, 'escalation', '2026-11-10'), item(4, 'escalation', '2026-11-10')];
+      expect(texts(channel, 'vi', late).first, channel).toBe(
+        'Kính gửi Nguyễn Văn A (Sở Y tế), hôm nay 16/11/2026 có 2 việc chậm của đơn vị khác để anh/chị theo dõi:',
+      );
+    }
+    expect(texts('email', 'vi').subject).toBe(
+      'Việc cần anh/chị hôm nay 16/11/2026: 2 việc, kèm 1 việc chậm của đơn vị khác',
+    );
+    expect(texts('email', 'en').subject).toBe(
+      'What needs you today (16/11/2026): items: 2, and other units’ late items: 1',
+    );
   });
 
   it('lists a yearly report’s missing indicators under its item, on every channel, in Vietnamese and English', () => {

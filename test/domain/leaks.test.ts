@@ -270,7 +270,10 @@ function bundleViews(lang: Lang): { label: string; view: View }[] {
     unitName: 'Sở Y tế',
     date: shortDate('2026-11-13'),
     count: 2 * PERIOD_KEYS.length + 3,
+    yoursCount: PERIOD_KEYS.length + 3,
     more: 3,
+    moreToDo: 2,
+    moreCooperating: 1,
   };
   for (const [section, stage] of Object.entries(sections)) {
     const list = PERIOD_KEYS.map((k) => item(stage, k));
@@ -292,8 +295,18 @@ function bundleViews(lang: Lang): { label: string; view: View }[] {
   full.lateMore = 2;
   return [
     { label: 'every section', view: full },
-    { label: 'nothing more', view: { ...full, more: 0, lateMore: 0 } },
-    { label: 'one more of each', view: { ...full, more: 1, lateMore: 1 } },
+    { label: 'nothing more', view: { ...full, more: 0, moreToDo: 0, moreCooperating: 0, lateMore: 0 } },
+    {
+      label: 'one more of each',
+      view: { ...full, yoursCount: 1, more: 2, moreToDo: 1, moreCooperating: 1, lateMore: 1 },
+    },
+    { label: 'more to do only', view: { ...full, more: 2, moreToDo: 2, moreCooperating: 0 } },
+    { label: 'more to cooperate on only', view: { ...full, more: 2, moreToDo: 0, moreCooperating: 2 } },
+    {
+      label: 'other units’ late items only',
+      view: { ...full, yoursCount: 0, more: 0, moreToDo: 0, moreCooperating: 0 },
+    },
+    { label: 'no late items', view: { ...full, lateTotal: 0, lateUnitTotal: 0, lateMore: 0, lateUnits: [], late: [] } },
   ];
 }
 
@@ -626,9 +639,44 @@ describe('what people read leaks no stored value', () => {
         // The webhook has no subject of its own: its first line is the subject the receiver shows.
         const webhook = renderMessage(templates, message, 'webhook', lang, view);
         expect(webhook.subject, `${message}, ${label}`).toBe(email.subject);
-        // The items not listed are told in the email's HTML as in its text.
-        const more = new RegExp(lang === 'vi' ? 'Còn \\d+ việc khác' : '^\\d+ more', 'm').exec(email.text);
-        if (more) expect(email.html!.replace(/<[^>]+>/g, ''), `${message}, ${label}`).toContain(more[0]);
+        // The items not listed are told in the email's HTML as in its text, each sentence whole.
+        const html = email.html!.replace(/<[^>]+>/g, '');
+        for (const more of email.text.matchAll(lang === 'vi' ? /^Còn \d+ việc [^\n]*/gm : /^\d+ more [^\n]*/gm))
+          expect(html, `${message}, ${label}`).toContain(more[0]);
+      }
+  });
+
+  it.each(LANGS)(
+    'a day’s message points to /viec only in a chat, and only for the items /viec lists, in %s',
+    (lang) => {
+      const command = lang === 'vi' ? '/viec' : '/tasks';
+      for (const { label, view } of bundleViews(lang))
+        for (const channel of CHANNEL_SPECS.map((c) => c.name)) {
+          const out = renderMessage(templates, 'reminder-bundle', channel, lang, view);
+          const chat = channel === 'telegram' || channel === 'zalo' || channel === 'sandbox';
+          for (const text of out.html ? [out.text, out.html] : [out.text]) {
+            // An email or a webhook may reach people with no chat at all.
+            if (!chat || !view.moreToDo) expect(text, `${channel}, ${label}:\n${text}`).not.toContain(command);
+            else expect(text, `${channel}, ${label}`).toContain(command);
+          }
+        }
+    },
+  );
+
+  it.each(LANGS)('a day’s message counts as needing the reader only what is theirs, in %s', (lang) => {
+    for (const { label, view } of bundleViews(lang))
+      for (const channel of CHANNEL_SPECS.map((c) => c.name)) {
+        const out = renderMessage(templates, 'reminder-bundle', channel, lang, view);
+        const head = `${out.subject}\n${out.text.split('\n').slice(0, 3).join('\n')}`;
+        const needs =
+          lang === 'vi'
+            ? /(\d+) việc cần anh\/chị/g
+            : /need you \(items: (\d+)\)|What needs you today \([^)]*\): items: (\d+)/g;
+        const said = [...head.matchAll(needs)].map((m) => Number(m[1] ?? m[2]));
+        if (view.yoursCount) expect(said.length, `${channel}, ${label}:\n${head}`).toBeGreaterThan(0);
+        else expect(said, `${channel}, ${label}:\n${head}`).toEqual([]);
+        for (const n of said) expect(n, `${channel}, ${label}:\n${head}`).toBe(view.yoursCount);
+        if (view.lateTotal) expect(head, `${channel}, ${label}`).toContain(String(view.lateTotal));
       }
   });
 

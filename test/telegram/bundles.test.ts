@@ -103,7 +103,7 @@ describe('the day’s message by Telegram', () => {
     expect(sent).toHaveLength(1);
     const message = sent[0]!;
     expect(message.text!.length).toBeLessThanOrEqual(4_096);
-    expect(message.text).toContain('Còn 2 việc khác: gõ /viec để xem tất cả.');
+    expect(message.text).toContain('Còn 2 việc khác của anh/chị: gõ /viec để xem tất cả.');
     expect(rows(message)).toHaveLength(10);
     expect(rows(message)[0]!.map((b) => b.text)).toEqual(['✅ D1', '📅 D1']);
     // Every item went out in this message, once.

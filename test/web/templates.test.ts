@@ -133,7 +133,7 @@ describe('message templates on the administrators’ pages', () => {
           '&lt;b&gt;Due now',
           '&lt;b&gt;Due soon',
           '&lt;b&gt;For your cooperation',
-          '1 more: send /tasks',
+          '1 more of yours: send /tasks',
         ],
       ],
     ] as const) {

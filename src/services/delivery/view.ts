@@ -216,7 +216,7 @@ const asView = (v: object) => v as View;
  * with its code and its own ✅ / 📅 (Telegram buttons; Zalo and the sandbox the words to type;
  * email a signed link each). A channel shows at most its spec's `shownItems` in full and keeps
  * under its `maxLength` characters (fewer items are shown until it fits); the rest are counted,
- * with /viec to list them. Duty titles are shortened in a list ({@link shorten}).
+ * by what the reader can do about them (`moreToDo`, `moreCooperating`). Duty titles are shortened in a list ({@link shorten}).
  */
 export function bundleMessage(
   b: LoadedBundle,
@@ -324,12 +324,21 @@ class DayList {
     const { own, late, lateOrder } = this;
     const lateViews = this.#lateViews;
     const lateShown = late.length ? firstIn(late, 'items', m) : [];
+    const ownShown = own.length > n ? own.slice(0, n) : own;
+    // The items not shown by what the reader can do about them: their own (listed by /viec, and on
+    // the email link's page) and "để phối hợp" ones (neither lists them). Own items come first.
+    let moreToDo = 0;
+    for (let i = n; i < own.length; i++) if (actionable(own[i]!.section)) moreToDo++;
     const view: View = {
       contactName: b.contact.name,
       unitName: b.contact.unitName,
       date: shortDate(b.day),
       count: this.#shown.length,
-      more: own.length - n,
+      // What is theirs to do or to cooperate on, apart from other units' late items (for information).
+      yoursCount: own.length,
+      more: own.length - ownShown.length,
+      moreToDo,
+      moreCooperating: own.length - ownShown.length - moreToDo,
       lateTotal: lateOrder.length,
       lateUnitTotal: late.length,
       lateMore: lateOrder.length - m,
@@ -345,7 +354,6 @@ class DayList {
         };
       }),
     };
-    const ownShown = own.length > n ? own.slice(0, n) : own;
     const ownViews = this.#ownViews;
     for (const section of SECTIONS) {
       let list: View[];

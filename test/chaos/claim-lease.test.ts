@@ -88,11 +88,13 @@ const claimerOf = (row: { claimedBy: string | null }) => (row.claimedBy ? worker
  * check (`claimed_by`) apart.
  *
  * A is frozen the moment the server receives its call; the server then handles it (the message
- * delivered, or refused) and answers into A's socket while A is stopped. What A does when it resumes
- * depends on its call's timeout. A worker configured as the reclaimer is (the same short lease, a
- * timeout under it) always resumes past that timeout, and Node runs expired timers before reading
- * sockets: it gives the call up as unanswered and releases the bundle (the first test). To have A
- * resume holding the server's answer — accepted, a 500, a 400 — its timeout must outlast the freeze:
+ * delivered, or refused) and answers into A's socket while A is stopped — or, in the first test,
+ * delivers the message and never answers (a lost reply): A, configured as the reclaimer is (the
+ * same short lease, a timeout under it), resumes past its call's timeout with nothing to read, gives
+ * the call up as unanswered and releases the bundle. (An answer waiting in A's socket would race
+ * that timeout: which of the two A's event loop sees first on resuming depends on what it was doing
+ * when it was stopped, and on a busy machine it read the answer.) To have A resume holding the
+ * server's answer — accepted, a 500, a 400 — its timeout must outlast the freeze:
  * A then runs with the default lease (120 s) and a 90 s timeout while the reclaimer applies the short
  * one, which is what the reclaimer sees when its clock runs ahead of A's (a claim's time is written
  * by its worker's clock) or when a deployment shortens the lease while old workers still run.
@@ -205,7 +207,7 @@ describe('a worker frozen past its claim’s lease', () => {
    * acts on its send while B's claim is in flight, which must stand as B made it; B's call is
    * answered, and B records.
    */
-  async function run(code: string, options: { a: Record<string, string>; fault?: 500 | 400 }) {
+  async function run(code: string, options: { a: Record<string, string>; fault?: 500 | 400 | 'lostReply' }) {
     const seeded = await seed(code, options.fault === 400 ? ['telegram', 'sandbox'] : ['telegram']);
     if (options.fault) tg.fail({ status: options.fault, method: 'sendMessage', chatId: chat });
     const toChat = (c: { method: string; chatId?: string }) => c.method === 'sendMessage' && c.chatId === String(chat);
@@ -218,8 +220,11 @@ describe('a worker frozen past its claim’s lease', () => {
     const bundleId = await dispatch(seeded.orgId);
     await within(aFrozen, WAIT_MS, "A's call");
     const frozenAt = Date.now();
+    if (options.fault === 'lostReply')
+      // The server has delivered A's message and will never answer.
+      await waitFor(async () => tg.sent(chat).length === 1, WAIT_MS, "A's message, delivered");
     // The server has answered A; A, stopped, has not read it.
-    await waitFor(async () => sendsTo(chat)[0]!.status !== 0, WAIT_MS, "the server's answer to A");
+    else await waitFor(async () => sendsTo(chat)[0]!.status !== 0, WAIT_MS, "the server's answer to A");
     const claimedByA = await bundleRow(bundleId);
     expect(claimedByA.status).toBe('claimed');
     expect(claimerOf(claimedByA)).toBe(workerIdOf(a));
@@ -278,7 +283,7 @@ describe('a worker frozen past its claim’s lease', () => {
     expect(await t.prisma.outboxMessage.count({ where: { orgId: row.orgId } })).toBe(0);
   }
 
-  /** A configured as B: resumed past its call's timeout, it gives the call up. */
+  /** A configured as B: resumed past its call's timeout, with no answer to read, it gives the call up. */
   const likeB = {};
   /** A whose call's timeout outlasts the freeze (under its own, default, lease): it reads its answer. */
   const answered = { CLAIM_LEASE_SECONDS: '120', TELEGRAM_TIMEOUT_SECONDS: String(A_TIMEOUT_SECONDS) };
@@ -287,7 +292,7 @@ describe('a worker frozen past its claim’s lease', () => {
     expect(frozenMs, 'A frozen for less than its call timeout').toBeLessThan(A_TIMEOUT_SECONDS * 1000);
 
   it('frozen as its call reaches Telegram: resumed, its call times out and its release does not undo B’s claim', async () => {
-    const { a, b, said } = await run('lease-call', { a: likeB });
+    const { a, b, said } = await run('lease-call', { a: likeB, fault: 'lostReply' });
     // A's message (delivered while A was stopped) and B's: the one duplicate the lease allows,
     // counted; not a third.
     expect(tg.sent(chat).map((m) => m.message_id)).toEqual([1, 2]);

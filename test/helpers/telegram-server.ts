@@ -74,9 +74,13 @@ export interface SentMessage {
   edited?: boolean;
 }
 
-/** A fault to inject with {@link FakeTelegram.fail}. */
+/**
+ * A fault to inject with {@link FakeTelegram.fail}: an error status (nothing delivered), `'timeout'`
+ * (held unanswered, nothing delivered) or `'lostReply'` (handled — the message is in its chat — and
+ * then held unanswered: the client cannot know its message went out).
+ */
 export interface FakeFault {
-  status: 500 | 502 | 403 | 400 | 'timeout';
+  status: 500 | 502 | 403 | 400 | 'timeout' | 'lostReply';
   /** Only calls of this method (case-insensitive). Without it every method matches except getUpdates. */
   method?: string;
   /** Only calls whose `chat_id` equals this. */
@@ -845,7 +849,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     if (latencyMs > 0 && lower !== 'getupdates') await new Promise((r) => realSetTimeout(r, latencyMs));
 
     const fault = takeFault(lower, call.chatId);
-    if (fault) {
+    if (fault && fault.status !== 'lostReply') {
       if (fault.status === 'timeout') {
         held.add(res);
         return;
@@ -860,7 +864,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         ),
       );
     }
-    const drawn = drawFault(lower);
+    // A call given its fault by `fail` draws none at random.
+    const drawn = fault ? undefined : drawFault(lower);
     // A lost reply is counted once the call has succeeded (a call refused anyway loses nothing).
     if (drawn && drawn !== 'lostReply') {
       call.fault = drawn;
@@ -889,6 +894,11 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     try {
       if (lower === 'getupdates') return getUpdates(token, params, call, req, res);
       const result = (handler as (token: string, params: Json) => unknown)(token, params);
+      if (fault?.status === 'lostReply') {
+        // Done, but the answer never comes (as the random fault below, asked for this call).
+        held.add(res);
+        return;
+      }
       if (drawn === 'lostReply') {
         // Done, but the answer never comes: the client cannot tell this from a call that was lost.
         call.fault = drawn;

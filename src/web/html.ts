@@ -99,7 +99,7 @@ button.mini{float:right;margin-left:.3rem;padding:0 .45rem;font-size:.8rem;backg
 .cards{list-style:none;padding:0;margin:.5rem 0 1rem;display:grid;grid-template-columns:repeat(auto-fill,minmax(17rem,1fr));gap:.7rem}.cards>.card{margin:0}
 a.block{display:block;color:inherit;text-decoration:none}a.block:hover .title,a.block:focus .title{text-decoration:underline}
 .card .code{font-weight:700}.card .title{display:-webkit-box;-webkit-line-clamp:3;-webkit-box-orient:vertical;overflow:hidden;margin:.2rem 0;overflow-wrap:anywhere}
-.big{display:block;font-size:1.15rem;font-weight:700;margin:.3rem 0}p.big{margin:.5rem 0}
+.big{display:block;font-size:1.15rem;font-weight:700;margin:.3rem 0}p.big{margin:.5rem 0}.big .aside{font-size:.9rem;font-weight:400}
 progress{width:100%;height:.8rem;accent-color:#1a7f37}.share progress{width:7rem;vertical-align:middle}
 .deadline.is-late{border-left:4px solid #b42318}.late-text{color:#b42318;font-weight:600}.go{display:block;margin-top:.3rem;color:#0f5fa8}
 ul.plain{padding-left:1.1rem}ul.plain li{margin:.25rem 0}.pager{display:flex;gap:1rem;align-items:center;margin:.8rem 0}

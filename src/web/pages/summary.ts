@@ -124,11 +124,21 @@ function latePage(req: FastifyRequest<{ Querystring: { page?: string } }>, reply
   const base = `/admin/late/${list.duty.id}`;
   const reachable = list.units.filter((u) => u.channelState === 'ok').length;
   const never = t('none');
+  // One due date for every late unit (the usual case: one period of one duty) is said once, above
+  // the list, not on each unit's line (on a phone, the line then fits on one row).
+  const dues = new Set(list.units.map((u) => day(u.due, zone)));
+  const oneDue = dues.size === 1 ? [...dues][0] : undefined;
+  const dueOf = (u: LateList['units'][number]) =>
+    oneDue === undefined
+      ? html` <span class="muted">(${t('due')} ${day(u.due, zone)}${u.lateCount > 1 ? t('lateCountPeriods', { lateCount: u.lateCount }) : ''})</span>`
+      : u.lateCount > 1
+        ? html` <span class="muted">(${t('periodsLate', { lateCount: u.lateCount })})</span>`
+        : '';
   const rows = shown.map(
     (
       u,
     ) => html`<tr><td data-label=""><a href="/admin/units/${u.unitId}"><strong>${u.unit}</strong></a> <a href="/admin/o/${obligationKey(u.obligationId)}" class="muted">${t('details')}</a></td>
-<td data-label="${t('overdue')}"><span class="late-text">${u.workingDaysLate ? t.count('workingDaysLate', u.workingDaysLate) : t('underOneWorkingDay')}</span> <span class="muted">(${t('due')} ${day(u.due, zone)}${u.lateCount > 1 ? t('lateCountPeriods', { lateCount: u.lateCount }) : ''})</span></td>
+<td data-label="${t('overdue')}"><span class="late-text">${u.workingDaysLate ? t.count('workingDaysLate', u.workingDaysLate) : t('underOneWorkingDay')}</span>${dueOf(u)}</td>
 <td data-label="${t('reminded')}" class="half">${u.lastReminder ? day(u.lastReminder, zone) : html`<span class="muted">${never}</span>`}</td>
 <td data-label="${t('replied')}" class="half">${u.lastReply ? day(u.lastReply, zone) : html`<span class="muted">${never}</span>`}</td>
 <td data-label="${t('contact')}">${u.contacts.length ? u.contacts.map((c, i) => html`${i ? ', ' : ''}${c.name}`) : html`<span class="muted">—</span>`} · ${channelText(t, a.lang, u)}</td></tr>`,
@@ -140,7 +150,7 @@ function latePage(req: FastifyRequest<{ Querystring: { page?: string } }>, reply
   const body = html`<p><a href="/admin">← ${t('backStatusPage')}</a></p>
 <h1>${t('lateUnits')}: ${list.duty.code}</h1>
 <p class="clamp">${list.duty.title} <span class="muted">· ${list.duty.plan}</span></p>
-<p class="big">${t('unitsCountRequiredUnitsLate', { unitsCount: list.units.length, required: list.required })}</p>
+<p class="big">${t('unitsCountRequiredUnitsLate', { unitsCount: list.units.length, required: list.required })}${oneDue === undefined ? '' : html` <span class="muted aside">(${t('due')} ${oneDue})</span>`}</p>
 ${
   list.units.length
     ? html`<form method="post" action="${base}/nudge" class="card row">${csrfField(req)}

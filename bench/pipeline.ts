@@ -23,7 +23,8 @@ import { round, size } from './util.js';
  * loop, the floor and the pipeline are CPU-bound here (client, test server, worker and database
  * share two cores), so their rates stand as the inverse of their CPU per message: the ceiling is
  * the raw loop's CPU per call (client and test server) over the floor's and the database floor's
- * together. Unlike a ratio of rates, it holds when the machine is busy.
+ * together. A busy machine moves it less than a ratio of rates (not nothing: CPU per message rises
+ * with contention too).
  */
 export async function benchPipeline(env: BenchEnv): Promise<Figure[]> {
   const N = size('BENCH_PIPELINE_REMINDERS', 10_000);

@@ -17,7 +17,8 @@ export async function dbFloor(
   env: BenchEnv,
   o: { orgId: string; batch: number },
 ): Promise<{ messages: number; postgresMs: number; clientMs: number }> {
-  const { db, orgId } = { db: env.db, orgId: o.orgId };
+  const { db } = env;
+  const { orgId } = o;
   await db.$executeRaw`
     UPDATE bundles SET status = 'pending', claimed_at = NULL, claimed_by = NULL, sent_at = NULL,
            external_id = NULL, layout = NULL, attempts = 0
